@@ -1,0 +1,1 @@
+"""The reactor, Deferreds, protocols and transports."""

@@ -1,0 +1,1 @@
+"""Utilities with Twisted's ``twisted.python`` names: ``failure`` and ``log``."""
