@@ -1,0 +1,1240 @@
+"""``Deferred``: Twisted's promise of a result, with its callback chains, bridged to asyncio.
+
+A Deferred holds a chain of (callback, errback) pairs. Once it is fired with ``callback`` or
+``errback``, its result runs down the chain: each callback's return value (or the ``Failure``
+of what it raised) is the next one's input, and a callback that returns a Deferred pauses the
+chain until that one has a result. Chains are run iteratively, so nesting does not recurse.
+
+Bridges to asyncio, both ways: ``await d`` works in any coroutine, whether an asyncio Task or
+``ensureDeferred`` drives it; ``d.asFuture(loop)`` and ``Deferred.fromFuture(f)`` convert, and
+cancelling either side cancels the other. A Deferred ``CancelledError`` and an
+``asyncio.CancelledError`` map onto each other at every bridge.
+
+Where twistio differs from Twisted (docs/differences.md says why):
+
+- a callback runs in the ``contextvars`` context that was current when it was added if the
+  Deferred had not fired yet (as asyncio's ``add_done_callback`` does; twisted#9807);
+- a coroutine given to ``ensureDeferred`` may await asyncio futures and tasks; at its first
+  such await it moves into an asyncio Task, so ``asyncio.current_task()`` works from there on;
+- ``returnValue`` works but does not warn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
+from functools import wraps
+from types import CoroutineType, GeneratorType, TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar, cast
+
+from typing_extensions import ParamSpec, Self
+
+from twistio.python.failure import Failure
+
+
+class _DelayedCall(Protocol):
+    def active(self) -> bool: ...
+    def cancel(self) -> None: ...
+
+
+class _Clock(Protocol):
+    """What ``addTimeout`` needs of a clock: a reactor, a ``task.Clock``, anything alike."""
+
+    def callLater(self, delay: float, f: Callable[..., Any], /, *args: Any, **kw: Any) -> Any: ...
+
+__all__ = [
+    "FAILURE",
+    "SUCCESS",
+    "AlreadyCalledError",
+    "CancelledError",
+    "DebugInfo",
+    "Deferred",
+    "DeferredList",
+    "DeferredLock",
+    "DeferredQueue",
+    "DeferredSemaphore",
+    "FailureGroup",
+    "FirstError",
+    "NotACoroutineError",
+    "QueueOverflow",
+    "QueueUnderflow",
+    "TimeoutError",
+    "ensureDeferred",
+    "execute",
+    "fail",
+    "gatherResults",
+    "getDebugging",
+    "inlineCallbacks",
+    "logError",
+    "maybeDeferred",
+    "passthru",
+    "race",
+    "returnValue",
+    "setDebugging",
+    "succeed",
+]
+
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+_P = ParamSpec("_P")
+
+_log = logging.getLogger("twistio.internet.defer")
+_copy_context = contextvars.copy_context
+_get_running_loop = asyncio._get_running_loop
+_AsyncioCancelledError = asyncio.CancelledError
+
+
+class AlreadyCalledError(Exception):
+    """``callback`` or ``errback`` was called on a Deferred that had already fired."""
+
+
+class CancelledError(Exception):
+    """The Deferred was cancelled."""
+
+
+class TimeoutError(Exception):
+    """The Deferred timed out (see ``Deferred.addTimeout``)."""
+
+
+class NotACoroutineError(TypeError):
+    """A coroutine was expected and something else was given."""
+
+
+class _Continue:
+    """The marker of a chain link: the entry hands its result to a waiting Deferred."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<chain continuation>"
+
+
+_CONTINUE: Any = _Continue()
+_NO_RESULT: Any = object()
+
+
+class DebugInfo:
+    """What a Deferred keeps for error reports: an unhandled Failure, and debug stacks.
+
+    When it is garbage-collected still holding a Failure (the Deferred's chain ended in an
+    error that no errback handled), the error is logged through the ``logging`` module.
+    """
+
+    __slots__ = ("creator", "failResult", "invoker")
+
+    def __init__(self) -> None:
+        self.failResult: Failure | None = None
+        self.creator: list[str] | None = None
+        self.invoker: list[str] | None = None
+
+    def _getDebugTracebacks(self) -> str:
+        info = ""
+        if self.creator is not None:
+            info += " C: Deferred was created:\n C:"
+            info += "".join(self.creator).rstrip().replace("\n", "\n C:") + "\n"
+        if self.invoker is not None:
+            info += " I: First Invoker was:\n I:"
+            info += "".join(self.invoker).rstrip().replace("\n", "\n I:") + "\n"
+        return info
+
+    def __del__(self) -> None:
+        failure = self.failResult
+        if failure is not None:
+            try:
+                extra = self._getDebugTracebacks()
+                text = failure.getTraceback()
+                if extra:
+                    text += f"(debug: {extra})"
+                _log.error("Unhandled error in Deferred:\n%s", text)
+            except BaseException:  # pragma: no cover - never raise from a finaliser
+                pass
+
+
+def _warnSelfReturn(callback: object) -> None:
+    warnings.warn(
+        f"Callback {callback!r} returned the Deferred it was attached to; "
+        "this breaks the callback chain.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+# A callback entry is a flat 7-tuple:
+#   (callback, args, kwargs, errback, errbackArgs, errbackKwargs, context)
+# A None callback or errback is a pass-through (skipped without a call); kwargs are None when
+# empty; context is the contextvars.Context to run the user's function in, or None.
+_Entry = tuple[Any, tuple[Any, ...], Any, Any, tuple[Any, ...], Any, Any]
+
+
+class Deferred(Generic[_T]):
+    """A result that is not there yet, with the chain of callbacks that will process it.
+
+    ``Deferred(canceller)``: ``canceller(d)`` is called by ``d.cancel()`` before it fires;
+    if it does not fire ``d``, ``cancel`` errbacks it with ``CancelledError``.
+    """
+
+    # Slots, all set in __init__: on CPython 3.11 a slot read is specialised, while reading
+    # a class default through an instance is not. __dict__ stays for code that tags
+    # Deferreds with attributes of its own.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_callbacks",
+        "_canceller",
+        "_chainedTo",
+        "_debugInfo",
+        "_runningCallbacks",
+        "called",
+        "paused",
+        "result",
+    )
+
+    #: Whether new Deferreds record their creation and firing stacks (``setDebugging``).
+    debug = False
+    _suppressAlreadyCalled = False
+
+    if TYPE_CHECKING:
+        result: Any
+        called: bool
+        paused: int
+        _callbacks: list[_Entry] | None
+        _canceller: Callable[[Deferred[Any]], None] | None
+        _chainedTo: Deferred[Any] | None
+        _debugInfo: DebugInfo | None
+        _runningCallbacks: bool
+
+    def __init__(self, canceller: Callable[[Deferred[Any]], None] | None = None) -> None:
+        self._callbacks = None  # a list once something is added
+        self._canceller = canceller
+        self._chainedTo = None
+        self._debugInfo = None
+        self._runningCallbacks = False
+        self.called = False
+        self.paused = 0
+        if _debugging:
+            info = self._debugInfo = DebugInfo()
+            info.creator = traceback.format_stack()[:-1]
+
+    # -- adding callbacks -------------------------------------------------------------
+
+    def addCallbacks(
+        self,
+        callback: Callable[..., Any],
+        errback: Callable[..., Any] | None = None,
+        callbackArgs: Sequence[Any] = (),
+        callbackKeywords: dict[str, Any] | None = None,
+        errbackArgs: Sequence[Any] = (),
+        errbackKeywords: dict[str, Any] | None = None,
+    ) -> Deferred[Any]:
+        """Add a callback and an errback at the same place in the chain."""
+        self._append((
+            callback, tuple(callbackArgs or ()), callbackKeywords or None,
+            errback, tuple(errbackArgs or ()), errbackKeywords or None,
+            None if self.called and not self.paused else _copy_context(),
+        ))
+        return self
+
+    def addCallback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        """Add a callback; failures pass it by."""
+        entry = (
+            callback, args, kwargs or None, None, (), None,
+            None if self.called and not self.paused else _copy_context(),
+        )
+        # (what _append does, written out: this is the hot path)
+        if self._callbacks is None:
+            self._callbacks = [entry]
+        else:
+            self._callbacks.append(entry)
+        if self.called:
+            self._runCallbacks()
+        return self
+
+    def addErrback(self, errback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        """Add an errback; results that are not failures pass it by."""
+        entry = (
+            None, (), None, errback, args, kwargs or None,
+            None if self.called and not self.paused else _copy_context(),
+        )
+        # (what _append does, written out: this is the hot path)
+        if self._callbacks is None:
+            self._callbacks = [entry]
+        else:
+            self._callbacks.append(entry)
+        if self.called:
+            self._runCallbacks()
+        return self
+
+    def addBoth(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        """Add one function as both callback and errback."""
+        kw = kwargs or None
+        entry = (
+            callback, args, kw, callback, args, kw,
+            None if self.called and not self.paused else _copy_context(),
+        )
+        # (what _append does, written out: this is the hot path)
+        if self._callbacks is None:
+            self._callbacks = [entry]
+        else:
+            self._callbacks.append(entry)
+        if self.called:
+            self._runCallbacks()
+        return self
+
+    def _append(self, entry: _Entry) -> None:
+        if self._callbacks is None:
+            self._callbacks = [entry]
+        else:
+            self._callbacks.append(entry)
+        if self.called:
+            self._runCallbacks()
+
+    def _addInternal(self, callback: Any, errback: Any, args: tuple[Any, ...]) -> None:
+        """Add twistio's own pair (same args for both), run in the firing context."""
+        self._append((callback, args, None, errback, args, None, None))
+
+    @property
+    def callbacks(self) -> list[tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]]:
+        """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs."""
+        out: list[Any] = []
+        for cb, a, k, eb, ea, ek, _ctx in self._callbacks or ():
+            out.append((
+                (passthru if cb is None else cb, a, k or {}),
+                (passthru if eb is None else eb, ea, ek or {}),
+            ))
+        return out
+
+    def addTimeout(
+        self,
+        timeout: float,
+        clock: _Clock,
+        onTimeoutCancel: Callable[[Any, float], Any] | None = None,
+    ) -> Deferred[Any]:
+        """Cancel this Deferred if it has not fired after ``timeout`` seconds of ``clock``.
+
+        The timeout covers the callbacks added before this call. On time-out the
+        ``CancelledError`` becomes ``TimeoutError``, or whatever ``onTimeoutCancel(result,
+        timeout)`` returns.
+        """
+        timedOut = False
+
+        def timeItOut() -> None:
+            nonlocal timedOut
+            timedOut = True
+            self.cancel()
+
+        delayedCall: _DelayedCall = clock.callLater(timeout, timeItOut)
+
+        def convertCancelled(result: Any) -> Any:
+            if timedOut:
+                return (onTimeoutCancel or _cancelledToTimedOutError)(result, timeout)
+            return result
+
+        def cancelTimeout(result: Any) -> Any:
+            if delayedCall.active():
+                delayedCall.cancel()
+            return result
+
+        return self.addBoth(convertCancelled).addBoth(cancelTimeout)
+
+    def chainDeferred(self, d: Deferred[Any]) -> Deferred[None]:
+        """Fire ``d`` with this Deferred's result, at this point of the chain."""
+        d._chainedTo = self
+        return self.addCallbacks(d.callback, d.errback)
+
+    # -- firing -----------------------------------------------------------------------
+
+    def callback(self, result: Any) -> None:
+        """Fire with a result (a ``Failure`` goes down the errback side)."""
+        if self.called:
+            self._alreadyCalled()
+            return
+        if _debugging:
+            self._recordInvoker()
+        self.called = True
+        self._canceller = None
+        self.result = result
+        self._runCallbacks()
+
+    def errback(self, fail: Failure | BaseException | None = None) -> None:
+        """Fire with a failure: a ``Failure``, an exception, or (no argument) the current one."""
+        if fail is None:
+            fail = Failure(captureVars=_debugging)
+        elif not isinstance(fail, Failure):
+            fail = Failure(fail)
+        self.callback(fail)
+
+    def _alreadyCalled(self) -> None:
+        if self._suppressAlreadyCalled:
+            # Cancelled without a canceller: the late firing is expected, and dropped.
+            self._suppressAlreadyCalled = False
+            return
+        if _debugging:
+            if self._debugInfo is None:
+                self._debugInfo = DebugInfo()
+            raise AlreadyCalledError("\n" + self._debugInfo._getDebugTracebacks())
+        raise AlreadyCalledError()
+
+    def _recordInvoker(self) -> None:
+        if self._debugInfo is None:
+            self._debugInfo = DebugInfo()
+        self._debugInfo.invoker = traceback.format_stack()[:-3]
+
+    def pause(self) -> None:
+        """Hold the chain: callbacks wait until as many ``unpause`` calls."""
+        self.paused += 1
+
+    def unpause(self) -> None:
+        """Undo one ``pause``; the chain runs on once none are left."""
+        self.paused -= 1
+        if self.paused:
+            return
+        if self.called:
+            self._runCallbacks()
+
+    def cancel(self) -> None:
+        """Ask for the result no longer to be produced.
+
+        Before firing: call the canceller, then errback with ``CancelledError`` unless the
+        canceller fired it. While waiting on a Deferred a callback returned: cancel that one.
+        """
+        if not self.called:
+            canceller = self._canceller
+            if canceller is not None:
+                canceller(self)
+            else:
+                self._suppressAlreadyCalled = True
+            if not self.called:
+                self.errback(Failure(CancelledError()))
+        elif isinstance(self.result, Deferred):
+            self.result.cancel()
+
+    def _runCallbacks(self) -> None:
+        # The chain engine. When a Deferred hands its result to one waiting on it (a
+        # _CONTINUE entry), the waiter is pushed on `chain` and run, then the giver resumes:
+        # no recursion, however deep the nesting. `_runningCallbacks` is up while a
+        # Deferred's own entries are being run, so that re-entrant calls only queue.
+        # `type(result) in _SPECIAL` is one cheap test for "a Failure or a Deferred".
+        if self._runningCallbacks:
+            return
+        current = self
+        chain: list[Deferred[Any]] | None = None
+        while True:
+            if current.paused:
+                return
+            current._chainedTo = None
+            callbacks = current._callbacks
+            result = current.result
+            isFailure = type(result) in _SPECIAL and isinstance(result, Failure)
+            handed = False
+            i = 0
+            current._runningCallbacks = True
+            try:
+                for entry in callbacks or ():  # also sees entries appended while it runs
+                    i += 1
+                    if isFailure:
+                        fn = entry[3]
+                        if fn is None:
+                            continue
+                        args = entry[4]
+                        kw = entry[5]
+                    else:
+                        fn = entry[0]
+                        if fn is None:
+                            continue
+                        args = entry[1]
+                        kw = entry[2]
+                    ctx = entry[6]
+                    try:
+                        if ctx is None:
+                            if kw is not None:
+                                result = fn(result, *args, **kw)
+                            elif args:
+                                result = fn(result, *args)
+                            else:
+                                result = fn(result)
+                        elif ctx is _CONTINUE:
+                            # Hand the result to the Deferred waiting on this one.
+                            chainee = args[0]
+                            chainee.result = result
+                            current.result = None
+                            if current._debugInfo is not None:
+                                current._debugInfo.failResult = None
+                            chainee.paused -= 1
+                            if chain is None:
+                                chain = [current, chainee]
+                            else:
+                                chain.append(chainee)
+                            handed = True
+                            break
+                        elif kw is not None:
+                            result = ctx.run(fn, result, *args, **kw)
+                        elif args:
+                            result = ctx.run(fn, result, *args)
+                        else:
+                            result = ctx.run(fn, result)
+                    except BaseException:
+                        result = Failure._fromCurrent()
+                    current.result = result
+                    if type(result) not in _SPECIAL:
+                        isFailure = False
+                        continue
+                    isFailure = isinstance(result, Failure)
+                    if isFailure:
+                        continue
+                    # A Deferred was returned.
+                    if result is current:
+                        _warnSelfReturn(fn)
+                    if not result.called or result.paused or isinstance(result.result, Deferred):
+                        # Not ready: wait for it, and carry on when it fires.
+                        current.paused += 1
+                        current._chainedTo = result
+                        link = (current,)
+                        entry = (_CONTINUE, link, None, _CONTINUE, link, None, _CONTINUE)
+                        if result._callbacks is None:
+                            result._callbacks = [entry]
+                        else:
+                            result._callbacks.append(entry)
+                        break
+                    # Ready: take its result (it keeps None, as in Twisted).
+                    inner = result
+                    result = current.result = inner.result
+                    inner.result = None
+                    if inner._debugInfo is not None:
+                        inner._debugInfo.failResult = None
+                    isFailure = isinstance(result, Failure)
+            finally:
+                current._runningCallbacks = False
+            if i:
+                assert callbacks is not None
+                if i == len(callbacks):
+                    current._callbacks = None
+                else:
+                    del callbacks[:i]
+            if handed:
+                assert chain is not None
+                current = chain[-1]
+                continue
+            # As far as it can go for now: remember an unhandled failure for the GC report.
+            info = current._debugInfo
+            if isFailure:
+                if info is None:
+                    info = current._debugInfo = DebugInfo()
+                info.failResult = result
+            elif info is not None:
+                info.failResult = None
+            if chain is None:
+                return
+            chain.pop()
+            if not chain:
+                return
+            current = chain[-1]
+
+    # -- text -------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        name = type(self).__name__
+        if self._chainedTo is not None:
+            return f"<{name} at 0x{id(self):x} waiting on Deferred at 0x{id(self._chainedTo):x}>"
+        if self.called:
+            return f"<{name} at 0x{id(self):x} current result: {self.result!r}>"
+        return f"<{name} at 0x{id(self):x}>"
+
+    __repr__ = __str__
+
+    # -- asyncio ----------------------------------------------------------------------
+
+    def __await__(self) -> Generator[Any, Any, _T]:
+        while True:
+            if self.called and not self.paused:
+                result = self.result
+                if isinstance(result, Failure):
+                    info = self._debugInfo
+                    if info is not None:
+                        info.failResult = None
+                    result.raiseException()
+                return result  # type: ignore[no-any-return]
+            if not _driving:
+                loop = _get_running_loop()
+                if loop is not None:
+                    # An asyncio Task (not ensureDeferred) is awaiting: give it a Future.
+                    return (yield from self.asFuture(loop).__await__())
+            yield self
+
+    __iter__ = __await__
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _registerDeferredSubclass(cls)
+
+    def asFuture(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[_T]:
+        """A Future on ``loop`` that completes with this Deferred's result.
+
+        The result is consumed: this Deferred goes on with ``None``. Cancelling the future
+        cancels the Deferred; a Deferred failing with ``CancelledError`` cancels the future.
+        """
+        future: asyncio.Future[_T] = loop.create_future()
+        self._addInternal(_settleFuture, _settleFuture, (future,))
+        future.add_done_callback(self._cancelFromFuture)
+        return future
+
+    def _cancelFromFuture(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled():
+            self.cancel()
+
+    @classmethod
+    def fromFuture(cls, future: asyncio.Future[_U]) -> Deferred[_U]:
+        """A Deferred that fires with ``future``'s result (a cancelled future: CancelledError).
+
+        Cancelling the Deferred cancels the future and fails the Deferred at once with
+        ``CancelledError``; whatever the future does after that is collected and dropped,
+        so no "exception was never retrieved" is left behind.
+        """
+
+        def cancel(d: Deferred[Any]) -> None:
+            future.cancel()
+
+        d: Deferred[_U] = cls(cancel)  # type: ignore[assignment]
+
+        def adapt(f: asyncio.Future[_U]) -> None:
+            if f.cancelled():
+                if not d.called:
+                    d.errback(Failure(CancelledError()))
+                return
+            exc = f.exception()
+            if d.called:
+                return
+            if exc is None:
+                d.callback(f.result())
+            elif isinstance(exc, _AsyncioCancelledError):
+                d.errback(Failure(CancelledError()))
+            else:
+                d.errback(Failure(exc, type(exc), exc.__traceback__))
+
+        future.add_done_callback(adapt)
+        return d
+
+    @classmethod
+    def fromCoroutine(
+        cls, coro: Coroutine[Any, Any, _U] | Generator[Any, Any, _U]
+    ) -> Deferred[_U]:
+        """Run a coroutine (or generator) now, up to its first wait, as a Deferred.
+
+        It may await Deferreds and asyncio awaitables alike; cancelling the Deferred cancels
+        what the coroutine is waiting on.
+        """
+        if isinstance(coro, (CoroutineType, GeneratorType)) or inspect.iscoroutine(coro):
+            return _cancellableInlineCallbacks(coro)
+        raise NotACoroutineError(f"{coro!r} is not a coroutine")
+
+
+# The types a callback's result must be looked at for: Failure and Deferred, with their
+# subclasses (registered as they are defined).
+_SPECIAL: set[type] = {Failure, Deferred}
+
+
+def _registerDeferredSubclass(cls: type) -> None:
+    _SPECIAL.add(cls)
+
+
+def _allSubclasses(cls: type) -> list[type]:
+    out: list[type] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_allSubclasses(sub))
+    return out
+
+
+Failure._subclassHooks.append(_registerDeferredSubclass)
+_SPECIAL.update(_allSubclasses(Failure))
+
+
+def _settleFuture(result: Any, future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        return None
+    if isinstance(result, Failure):
+        value = result.value
+        if isinstance(value, (CancelledError, _AsyncioCancelledError)):
+            future.cancel()
+        elif isinstance(value, StopIteration):
+            err = RuntimeError(f"StopIteration raised: {value!r}")
+            err.__cause__ = value
+            future.set_exception(err)
+        else:
+            future.set_exception(value.with_traceback(result.tb))
+    else:
+        future.set_result(result)
+    return None
+
+
+def _cancelledToTimedOutError(value: Any, timeout: float) -> Any:
+    if isinstance(value, Failure):
+        value.trap(CancelledError)
+        raise TimeoutError(timeout, "Deferred")
+    return value
+
+
+# -- simple constructors -------------------------------------------------------------------
+
+
+def succeed(result: _T) -> Deferred[_T]:
+    """A Deferred that has already fired with ``result``."""
+    d: Deferred[_T] = Deferred()
+    d.called = True
+    d.result = result
+    return d
+
+
+def fail(result: Failure | BaseException | None = None) -> Deferred[Any]:
+    """A Deferred that has already failed with ``result`` (default: the current exception)."""
+    d: Deferred[Any] = Deferred()
+    d.errback(result)
+    return d
+
+
+def execute(callable: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> Deferred[_T]:
+    """Call ``callable`` now; a Deferred of its result or of what it raised."""
+    try:
+        result = callable(*args, **kwargs)
+    except BaseException:
+        return fail()
+    return succeed(result)
+
+
+def maybeDeferred(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    """Call ``f`` now and make a Deferred of whatever it gives: a value, a Deferred, a
+    Failure, a coroutine, or an exception raised."""
+    try:
+        result = f(*args, **kwargs)
+    except BaseException:
+        return fail(Failure(captureVars=_debugging))
+    if isinstance(result, Deferred):
+        return result
+    if isinstance(result, Failure):
+        return fail(result)
+    if type(result) is CoroutineType:
+        return Deferred.fromCoroutine(result)
+    return succeed(result)
+
+
+def passthru(arg: _T) -> _T:
+    """Return the argument (the do-nothing callback)."""
+    return arg
+
+
+def logError(err: Failure) -> Failure:
+    """Log a failure and pass it on (an errback)."""
+    _log.error("Unhandled error:\n%s", err.getTraceback())
+    return err
+
+
+def timeout(deferred: Deferred[Any]) -> None:
+    """Errback ``deferred`` with ``TimeoutError`` (old API; use ``addTimeout``)."""
+    deferred.errback(Failure(TimeoutError("Callback timed out")))
+
+
+# Read on every Deferred's creation and firing: a module global is the cheapest lookup.
+_debugging = False
+
+
+def setDebugging(on: bool) -> None:
+    """Record creation and firing stacks of Deferreds, for ``AlreadyCalledError`` and logs.
+
+    Use this rather than setting ``Deferred.debug`` directly, which twistio does not watch.
+    """
+    global _debugging
+    _debugging = Deferred.debug = bool(on)
+
+
+def getDebugging() -> bool:
+    """Whether Deferred debugging is on."""
+    return _debugging
+
+
+# -- many Deferreds ------------------------------------------------------------------------
+
+SUCCESS = True
+FAILURE = False
+
+
+class FirstError(Exception):
+    """The first failure among a ``DeferredList``'s with ``fireOnOneErrback``."""
+
+    def __init__(self, failure: Failure, index: int) -> None:
+        super().__init__(failure, index)
+        self.subFailure = failure
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"FirstError[#{self.index}, {self.subFailure.value!r}]"
+
+    def __str__(self) -> str:
+        return f"FirstError[#{self.index}, {self.subFailure}]"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FirstError):
+            return (self.index, self.subFailure) == (other.index, other.subFailure)
+        return False
+
+    def __hash__(self) -> int:
+        return hash((self.index, id(self.subFailure)))
+
+
+class DeferredList(Deferred[Any]):
+    """A Deferred of the results of several: a list of ``(success, result)`` pairs.
+
+    ``fireOnOneCallback``: fire with ``(result, index)`` of the first success.
+    ``fireOnOneErrback``: fail with ``FirstError`` at the first failure.
+    ``consumeErrors``: the listed Deferreds go on with None after a failure.
+    """
+
+    fireOnOneCallback = False
+    fireOnOneErrback = False
+
+    def __init__(
+        self,
+        deferredList: Iterable[Deferred[Any]],
+        fireOnOneCallback: bool = False,
+        fireOnOneErrback: bool = False,
+        consumeErrors: bool = False,
+    ) -> None:
+        self._deferredList = list(deferredList)
+        count = len(self._deferredList)
+        self.resultList: list[Any] = [None] * count
+        Deferred.__init__(self)
+        if count == 0 and not fireOnOneCallback:
+            self.callback([])
+        self.fireOnOneCallback = fireOnOneCallback
+        self.fireOnOneErrback = fireOnOneErrback
+        self.consumeErrors = consumeErrors
+        self.finishedCount = 0
+        cb = self._cbDeferred
+        for index, deferred in enumerate(self._deferredList):
+            deferred._append((cb, (index, SUCCESS), None, cb, (index, FAILURE), None, None))
+
+    def _cbDeferred(self, result: Any, index: int, succeeded: bool) -> Any:
+        self.resultList[index] = (succeeded, result)
+        self.finishedCount += 1
+        if not self.called:
+            if succeeded and self.fireOnOneCallback:
+                self.callback((result, index))
+            elif not succeeded and self.fireOnOneErrback:
+                self.errback(Failure(FirstError(result, index)))
+            elif self.finishedCount == len(self.resultList):
+                self.callback(self.resultList)
+        if not succeeded and self.consumeErrors:
+            return None
+        return result
+
+    def cancel(self) -> None:
+        """Before it fires, cancel every listed Deferred; afterwards, nothing."""
+        if not self.called:
+            for deferred in self._deferredList:
+                try:
+                    deferred.cancel()
+                except BaseException:
+                    _log.exception("Exception raised from user supplied canceller")
+
+
+def _parseDeferredListResult(resultList: list[tuple[bool, _T]], *_: Any) -> list[_T]:
+    return [value for _ok, value in resultList]
+
+
+def gatherResults(deferredList: Iterable[Deferred[_T]], consumeErrors: bool = False) -> Deferred[list[_T]]:
+    """A Deferred of the list of results, or failing with ``FirstError`` at the first failure."""
+    d = DeferredList(deferredList, fireOnOneErrback=True, consumeErrors=consumeErrors)
+    d._append((_parseDeferredListResult, (), None, None, (), None, None))
+    return d
+
+
+class FailureGroup(Exception):
+    """Every one of several Deferreds failed; ``failures`` lists them in order."""
+
+    def __init__(self, failures: Sequence[Failure]) -> None:
+        super().__init__()
+        self.failures = failures
+
+
+def race(ds: Sequence[Deferred[_T]]) -> Deferred[tuple[int, _T]]:
+    """The ``(index, result)`` of the first to succeed, the others cancelled; ``FailureGroup``
+    if all fail. Cancelling it cancels them all."""
+    toCancel = list(ds)
+    winner: Deferred[_T] | None = None
+    failures: list[tuple[int, Failure]] = []
+
+    def cancel(_: Deferred[Any]) -> None:
+        for d in toCancel:
+            d.cancel()
+
+    final: Deferred[tuple[int, _T]] = Deferred(canceller=cancel)
+
+    def succeeded(output: _T, index: int) -> None:
+        nonlocal winner
+        if winner is None:
+            winner = toCancel[index]
+            for d in toCancel:
+                if d is not winner:
+                    d.cancel()
+            final.callback((index, output))
+
+    def failed(failure: Failure, index: int) -> None:
+        failures.append((index, failure))
+        if len(failures) == len(toCancel):
+            failures.sort(key=lambda item: item[0])
+            final.errback(FailureGroup([f for _i, f in failures]))
+
+    for index, d in enumerate(toCancel):
+        d._addInternal(succeeded, failed, (index,))
+    return final
+
+
+# -- generators and coroutines -------------------------------------------------------------
+
+
+class _DefGen_Return(BaseException):
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+def returnValue(val: object) -> NoReturn:
+    """Return ``val`` from an ``inlineCallbacks`` generator (a plain ``return`` also works)."""
+    raise _DefGen_Return(val)
+
+
+class _Status:
+    """What an ``inlineCallbacks`` or coroutine run is doing: its Deferred and its wait."""
+
+    __slots__ = ("deferred", "waitingOn")
+
+    def __init__(self) -> None:
+        self.deferred: Deferred[Any] = cast("Deferred[Any]", None)
+        self.waitingOn: Any = None
+
+
+# True while twistio's driver is stepping a coroutine: `await d` then yields `d` itself to
+# the driver. Otherwise (an asyncio Task is stepping it) `await d` goes through a Future.
+_driving = False
+
+
+def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, context: contextvars.Context) -> None:
+    if waiting[0]:
+        waiting[0] = False
+        waiting[1] = result
+        return None
+    _inlineCallbacks(result, gen, status, context)
+    return None
+
+
+def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvars.Context) -> None:
+    """Step ``gen`` until it waits on a Deferred that has not fired, or ends."""
+    global _driving
+    waiting: list[Any] = [True, None]
+    while True:
+        outcome = 0  # 0: yielded, 1: returned, 2: raised
+        previous = _driving
+        _driving = True
+        try:
+            if isinstance(result, Failure):
+                result = context.run(result.throwExceptionIntoGenerator, gen)
+            else:
+                result = context.run(gen.send, result)
+        except StopIteration as e:
+            outcome = 1
+            result = e.value
+        except _DefGen_Return as e:
+            outcome = 1
+            result = e.value
+        except _AsyncioCancelledError:
+            outcome = 2
+            result = Failure(CancelledError())
+        except BaseException:
+            outcome = 2
+            result = Failure._fromCurrent()
+        finally:
+            _driving = previous
+        if outcome:
+            status.waitingOn = None
+            status.deferred.callback(result)
+            return
+
+        if not isinstance(result, Deferred):
+            if getattr(result, "_asyncio_future_blocking", None):
+                # The coroutine awaits an asyncio future: hand it over to an asyncio Task.
+                _adoptIntoTask(gen, result, status, context)
+                return
+            if isinstance(result, (CoroutineType, GeneratorType)):
+                result = _cancellableInlineCallbacks(result)
+            elif isinstance(result, asyncio.Future):
+                result = Deferred.fromFuture(result)
+            else:
+                continue  # a plain value is sent straight back, as in Twisted
+        d = result
+        if d.called and not d.paused and not d._runningCallbacks:
+            # Already fired: read its result now, leaving None behind as a callback would.
+            result = d.result
+            d.result = None
+            if d._debugInfo is not None:
+                d._debugInfo.failResult = None
+            continue
+        d._addInternal(_resumeInline, _resumeInline, (waiting, gen, status, context))
+        if waiting[0]:
+            waiting[0] = False
+            status.waitingOn = d
+            return
+        result = waiting[1]
+        waiting[0] = True
+        waiting[1] = None
+
+
+class _Adopted(Coroutine[Any, Any, Any]):
+    """A started coroutine given to an asyncio Task, waiting first on the future it yielded."""
+
+    __slots__ = ("_first", "_gen")
+
+    def __init__(self, gen: Any, first: Any) -> None:
+        self._gen = gen
+        self._first = first
+
+    def send(self, value: Any) -> Any:
+        first = self._first
+        if first is not None:
+            self._first = None
+            return first
+        return self._gen.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        self._first = None
+        if val is None and tb is None:
+            return self._gen.throw(typ)
+        return self._gen.throw(typ, val, tb)  # pragma: no cover - old-style throw
+
+    def close(self) -> None:
+        self._gen.close()
+
+    def __await__(self) -> Any:  # pragma: no cover - Tasks call send/throw
+        raise TypeError("an adopted coroutine is driven by its Task")
+
+
+def _adoptIntoTask(gen: Any, future: Any, status: _Status, context: contextvars.Context) -> None:
+    loop = future.get_loop()
+    adopted = _Adopted(gen, future)
+    try:
+        task = loop.create_task(adopted, context=context)
+    except TypeError:  # Python 3.10: no context argument
+        task = context.run(loop.create_task, adopted)
+    status.waitingOn = task
+
+    def done(t: asyncio.Task[Any]) -> None:
+        status.waitingOn = None
+        d = status.deferred
+        if t.cancelled():
+            d.errback(Failure(CancelledError()))
+            return
+        exc = t.exception()
+        if exc is None:
+            d.callback(t.result())
+        elif isinstance(exc, _AsyncioCancelledError):
+            d.errback(Failure(CancelledError()))
+        else:
+            d.errback(Failure(exc, type(exc), exc.__traceback__))
+
+    task.add_done_callback(done)
+
+
+def _returnValueCancel(ignored: Any, status: _Status) -> Deferred[Any]:
+    # Cancelling a running generator: what it waits on is cancelled, and the original
+    # Deferred now waits on a fresh one that the generator will fire when it ends (it may
+    # catch the cancellation and go on).
+    status.deferred = Deferred(lambda d: _cancelInline(d, status))
+    awaited = status.waitingOn
+    if awaited is not None:
+        awaited.cancel()
+    return status.deferred
+
+
+def _cancelInline(d: Deferred[Any], status: _Status) -> None:
+    d._callbacks = [(_returnValueCancel, (status,), None, None, (), None, None), *(d._callbacks or ())]
+    d.callback(None)
+
+
+def _cancellableInlineCallbacks(gen: Any) -> Deferred[Any]:
+    status = _Status()
+    deferred: Deferred[Any] = Deferred(lambda d: _cancelInline(d, status))
+    status.deferred = deferred
+    _inlineCallbacks(None, gen, status, _copy_context())
+    return deferred
+
+
+def inlineCallbacks(f: Callable[_P, Generator[Any, Any, _T]]) -> Callable[_P, Deferred[_T]]:
+    """Decorate a generator function so it runs as a Deferred: each ``yield d`` waits for
+    ``d``'s result (or raises its failure), and the return value fires the Deferred."""
+
+    @wraps(f)
+    def unwindGenerator(*args: _P.args, **kwargs: _P.kwargs) -> Deferred[_T]:
+        try:
+            gen = f(*args, **kwargs)
+        except _DefGen_Return:
+            raise TypeError(
+                f"inlineCallbacks requires {f!r} to produce a generator; instead "
+                "caught returnValue being used in a non-generator"
+            )
+        if not isinstance(gen, GeneratorType):
+            raise TypeError(
+                f"inlineCallbacks requires {f!r} to produce a generator; instead got {gen!r}"
+            )
+        return _cancellableInlineCallbacks(gen)
+
+    return unwindGenerator
+
+
+def ensureDeferred(coro: Awaitable[_T] | Deferred[_T]) -> Deferred[_T]:
+    """A Deferred for a coroutine (run now, up to its first wait), a Deferred (returned as
+    it is) or an asyncio future (twistio also accepts these)."""
+    if isinstance(coro, Deferred):
+        return coro
+    if isinstance(coro, asyncio.Future):
+        return Deferred.fromFuture(coro)
+    try:
+        return Deferred.fromCoroutine(coro)  # type: ignore[arg-type]
+    except NotACoroutineError:
+        raise NotACoroutineError(f"{coro!r} is not a coroutine or a Deferred") from None
+
+
+# -- locks and queues ----------------------------------------------------------------------
+
+
+class _ConcurrencyPrimitive:
+    def __init__(self) -> None:
+        self.waiting: list[Deferred[Any]] = []
+
+    def _releaseAndReturn(self, r: _T) -> _T:
+        self.release()
+        return r
+
+    def run(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        """Acquire, call ``f`` (waiting on what it returns), release; a Deferred of its result."""
+
+        def execute(ignored: object) -> Deferred[Any]:
+            return maybeDeferred(f, *args, **kwargs).addBoth(self._releaseAndReturn)
+
+        return self.acquire().addCallback(execute)
+
+    def __aenter__(self) -> Deferred[Self]:
+        return self.acquire()
+
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Deferred[Literal[False]]:
+        self.release()
+        return succeed(False)
+
+    def _cancelAcquire(self, d: Deferred[Any]) -> None:
+        self.waiting.remove(d)
+
+    def acquire(self) -> Deferred[Self]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def release(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class DeferredLock(_ConcurrencyPrimitive):
+    """A lock for event-driven code: ``acquire()`` is a Deferred that fires with the lock."""
+
+    locked = False
+
+    def acquire(self) -> Deferred[Self]:
+        """A Deferred firing with this lock once it is ours (waiters are served in order)."""
+        d: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
+        if self.locked:
+            self.waiting.append(d)
+        else:
+            self.locked = True
+            d.callback(self)
+        return d
+
+    def release(self) -> None:
+        """Release the lock, handing it to the first waiter if any."""
+        assert self.locked, "Tried to release an unlocked lock"
+        self.locked = False
+        if self.waiting:
+            self.locked = True
+            self.waiting.pop(0).callback(self)
+
+
+class DeferredSemaphore(_ConcurrencyPrimitive):
+    """A semaphore of ``tokens`` for event-driven code."""
+
+    def __init__(self, tokens: int) -> None:
+        super().__init__()
+        if tokens < 1:
+            raise ValueError("DeferredSemaphore requires tokens >= 1")
+        self.tokens = tokens
+        self.limit = tokens
+
+    def acquire(self) -> Deferred[Self]:
+        """A Deferred firing with this semaphore once a token is ours."""
+        assert self.tokens >= 0, "Internal inconsistency??  tokens should never be negative"
+        d: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
+        if not self.tokens:
+            self.waiting.append(d)
+        else:
+            self.tokens -= 1
+            d.callback(self)
+        return d
+
+    def release(self) -> None:
+        """Give a token back, handing it to the first waiter if any."""
+        assert self.tokens < self.limit, "Someone released me too many times: too many tokens!"
+        self.tokens += 1
+        if self.waiting:
+            self.tokens -= 1
+            self.waiting.pop(0).callback(self)
+
+
+class QueueOverflow(Exception):
+    """``DeferredQueue.put`` beyond its ``size``."""
+
+
+class QueueUnderflow(Exception):
+    """``DeferredQueue.get`` beyond its ``backlog`` of waiting gets."""
+
+
+class DeferredQueue(Generic[_T]):
+    """A queue whose ``get`` is a Deferred; ``size`` bounds the items, ``backlog`` the waiters."""
+
+    def __init__(self, size: int | None = None, backlog: int | None = None) -> None:
+        self.waiting: list[Deferred[_T]] = []
+        self.pending: list[_T] = []
+        self.size = size
+        self.backlog = backlog
+
+    def _cancelGet(self, d: Deferred[_T]) -> None:
+        self.waiting.remove(d)
+
+    def put(self, obj: _T) -> None:
+        """Add an item (to the first waiting get, if any); ``QueueOverflow`` when full."""
+        if self.waiting:
+            self.waiting.pop(0).callback(obj)
+        elif self.size is None or len(self.pending) < self.size:
+            self.pending.append(obj)
+        else:
+            raise QueueOverflow()
+
+    def get(self) -> Deferred[_T]:
+        """A Deferred of the next item; ``QueueUnderflow`` when too many gets wait."""
+        if self.pending:
+            return succeed(self.pending.pop(0))
+        if self.backlog is None or len(self.waiting) < self.backlog:
+            d: Deferred[_T] = Deferred(canceller=self._cancelGet)
+            self.waiting.append(d)
+            return d
+        raise QueueUnderflow()

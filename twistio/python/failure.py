@@ -1,0 +1,408 @@
+"""``Failure``: an exception with its traceback, carried through a Deferred's errback chain.
+
+A Failure is cheap to make: it keeps the exception and its ``__traceback__`` and computes
+``frames``, ``parents`` and text only when something asks for them.
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+from collections.abc import Callable, Generator, Sequence
+from io import StringIO
+from types import FrameType, TracebackType
+from typing import IO, Any, NoReturn, TypeVar
+
+__all__ = ["Failure", "NoCurrentExceptionError", "count", "format_frames"]
+
+_T = TypeVar("_T")
+
+#: How many Failures have been made (each gets its number as ``count``).
+count = 0
+
+# One frame, as Twisted shapes it: (function, file, line, locals items, globals items).
+_Frame = tuple[str, str, int, Sequence[tuple[str, Any]], Sequence[tuple[str, Any]]]
+
+
+class NoCurrentExceptionError(Exception):
+    """A Failure was asked to capture the current exception, and there is none."""
+
+
+def _qual(cls: Any) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _safe_str(obj: object) -> str:
+    try:
+        return str(obj)
+    except BaseException:
+        try:
+            name = _qual(type(obj))
+        except BaseException:
+            name = "<unknown type>"
+        return f"<{name} instance at 0x{id(obj):x} with str error>"
+
+
+def _safe_repr(obj: object) -> str:
+    try:
+        return repr(obj)
+    except BaseException:
+        return f"<{_qual(type(obj))} instance at 0x{id(obj):x} with repr error>"
+
+
+def format_frames(frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default") -> None:
+    """Write ``frames`` (as in ``Failure.frames``) at one of the detail levels.
+
+    ``detail`` is ``default``, ``brief``, ``verbose`` or ``verbose-vars-not-captured``.
+    """
+    if detail == "brief":
+        for name, filename, lineno, _l, _g in frames:
+            write(f"{filename}:{lineno}:{name}\n")
+    elif detail == "default":
+        for name, filename, lineno, _l, _g in frames:
+            write(f'  File "{filename}", line {lineno}, in {name}\n')
+            write(f"    {linecache.getline(filename, lineno).strip()}\n")
+    elif detail == "verbose-vars-not-captured":
+        for name, filename, lineno, _l, _g in frames:
+            write(f"{filename}:{lineno}: {name}(...)\n")
+        write(" [Capture of Locals and Globals disabled (use captureVars=True)]\n")
+    elif detail == "verbose":
+        for name, filename, lineno, localz, globalz in frames:
+            write(f"{filename}:{lineno}: {name}(...)\n")
+            write(" [ Locals ]\n")
+            for key, value in localz:
+                write(f"  {key} : {value!r}\n")
+            write(" ( Globals )\n")
+            for key, value in globalz:
+                write(f"  {key} : {value!r}\n")
+    else:
+        raise ValueError(
+            "Detail must be default, brief, verbose, or verbose-vars-not-captured. "
+            f"(not {detail!r})"
+        )
+
+
+class _Code:
+    __slots__ = ("co_filename", "co_name")
+
+    def __init__(self, name: str, filename: str) -> None:
+        self.co_name = name
+        self.co_filename = filename
+
+
+class _Frame_:
+    __slots__ = ("f_back", "f_code", "f_globals", "f_lineno", "f_locals")
+
+    def __init__(self, frame: _Frame, back: _Frame_ | None) -> None:
+        self.f_code = _Code(frame[0], frame[1])
+        self.f_lineno = frame[2]
+        self.f_locals = dict(frame[3])
+        self.f_globals = dict(frame[4])
+        self.f_back = back
+
+
+class _FakeTraceback:
+    """A stand-in traceback rebuilt from ``frames``, enough for the ``traceback`` module."""
+
+    __slots__ = ("tb_frame", "tb_lasti", "tb_lineno", "tb_next")
+
+    def __init__(self, frames: Sequence[_Frame]) -> None:
+        back: _Frame_ | None = None
+        made = []
+        for frame in frames:
+            back = _Frame_(frame, back)
+            made.append(back)
+        self.tb_frame = made[0]
+        self.tb_lineno = frames[0][2]
+        self.tb_lasti = -1
+        self.tb_next: _FakeTraceback | None = None
+        node = self
+        for frame, fake in zip(frames[1:], made[1:], strict=True):
+            nxt = _FakeTraceback.__new__(_FakeTraceback)
+            nxt.tb_frame = fake
+            nxt.tb_lineno = frame[2]
+            nxt.tb_lasti = -1
+            nxt.tb_next = None
+            node.tb_next = nxt
+            node = nxt
+
+
+class Failure(BaseException):
+    """An exception, its type and its traceback, to be passed along an errback chain.
+
+    ``Failure()`` captures the exception being handled (``NoCurrentExceptionError`` if none);
+    ``Failure(exc)`` wraps a given one, keeping ``exc.__traceback__`` when it has one.
+    As in Twisted, a Failure is itself a ``BaseException``.
+    """
+
+    pickled = 0
+    _subclassHooks: list[Callable[[type], None]] = []
+    _parents: list[Any] | None = None
+    _frames: list[_Frame] | None = None
+    captureVars = False
+    tb: TracebackType | None = None
+
+    def __init__(
+        self,
+        exc_value: BaseException | Any = None,
+        exc_type: type[BaseException] | None = None,
+        exc_tb: TracebackType | None = None,
+        captureVars: bool = False,
+    ) -> None:
+        global count
+        count += 1
+        self.count = count
+        tb: TracebackType | None = None
+        if exc_value is None:
+            exc_type, exc_value, tb = sys.exc_info()
+            if exc_type is None:
+                raise NoCurrentExceptionError()
+        elif exc_type is None:
+            exc_type = type(exc_value)
+        self.type: Any = exc_type
+        self.value: Any = exc_value
+        if isinstance(exc_value, Failure):
+            # A Failure of a Failure takes over the other one whole.
+            self.__dict__ = dict(exc_value.__dict__)
+            return
+        if captureVars:
+            self.captureVars = True
+        if tb is None:
+            if exc_tb is not None:
+                tb = exc_tb
+            else:
+                tb = getattr(exc_value, "__traceback__", None)
+        self.tb = tb
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for hook in Failure._subclassHooks:
+            hook(cls)
+
+    @classmethod
+    def _fromCurrent(cls) -> Failure:
+        """The Failure of the exception being handled, built without ``__init__``'s checks."""
+        global count
+        count += 1
+        self = cls.__new__(cls)
+        self.count = count
+        self.type, self.value, self.tb = sys.exc_info()
+        return self
+
+    @classmethod
+    def _withoutTraceback(cls, value: BaseException) -> Failure:
+        """A Failure for ``value`` with no traceback, made as fast as possible."""
+        global count
+        count += 1
+        self = cls.__new__(cls)
+        self.count = count
+        self.type = type(value)
+        self.value = value
+        return self
+
+    # -- lazily computed views --------------------------------------------------------
+
+    @property
+    def frames(self) -> list[_Frame]:
+        """The traceback's frames, innermost last: (function, file, line, locals, globals)."""
+        frames = self._frames
+        if frames is None:
+            frames = self._frames = self._captureFrames()
+        return frames
+
+    @frames.setter
+    def frames(self, frames: list[_Frame]) -> None:
+        self._frames = frames
+
+    def _captureFrames(self) -> list[_Frame]:
+        frames: list[_Frame] = []
+        tb = self.tb
+        while tb is not None:
+            f: FrameType = tb.tb_frame
+            if self.captureVars:
+                localz = dict(f.f_locals)
+                globalz = {} if f.f_locals is f.f_globals else dict(f.f_globals)
+                localz.pop("__builtins__", None)
+                globalz.pop("__builtins__", None)
+                frames.append(
+                    (f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno,
+                     list(localz.items()), list(globalz.items()))
+                )
+            else:
+                frames.append((f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno, (), ()))
+            tb = tb.tb_next
+        return frames
+
+    @property
+    def stack(self) -> list[Any]:
+        """Always empty, as in current Twisted (the frames above the catch are not kept)."""
+        return []
+
+    @stack.setter
+    def stack(self, value: list[Any]) -> None:
+        pass
+
+    @property
+    def parents(self) -> list[Any]:
+        """The qualified names of the exception's class and its bases."""
+        parents = self._parents
+        if parents is None:
+            t = self.type
+            if isinstance(t, type) and issubclass(t, Exception):
+                parents = [_qual(c) for c in t.__mro__]
+            else:
+                parents = [t]
+            self._parents = parents
+        return parents
+
+    @parents.setter
+    def parents(self, value: list[Any]) -> None:
+        self._parents = value
+
+    # -- matching ---------------------------------------------------------------------
+
+    def check(self, *errorTypes: Any) -> Any:
+        """The first of ``errorTypes`` (classes or qualified names) that matches, else None.
+
+        Matching is by qualified class name along the exception's MRO, as in Twisted, so a
+        plain ``BaseException`` subclass that is not an ``Exception`` matches only itself.
+        """
+        t = self.type
+        fast = self._parents is None and isinstance(t, type) and issubclass(t, Exception)
+        for error in errorTypes:
+            if isinstance(error, type) and issubclass(error, Exception):
+                if fast and issubclass(t, error):
+                    return error
+                if _qual(error) in self.parents:
+                    return error
+            elif error in self.parents:
+                return error
+        return None
+
+    def trap(self, *errorTypes: Any) -> Any:
+        """Return the matching type from ``errorTypes``, or re-raise this failure's exception."""
+        error = self.check(*errorTypes)
+        if error is None:
+            self.raiseException()
+        return error
+
+    def raiseException(self) -> NoReturn:
+        """Raise the original exception with its original traceback."""
+        raise self.value.with_traceback(self.tb)
+
+    def throwExceptionIntoGenerator(self, g: Generator[Any, Any, _T]) -> Any:
+        """Throw the original exception into generator ``g``; return what it yields next."""
+        return g.throw(self.value.with_traceback(self.tb))
+
+    # -- text -------------------------------------------------------------------------
+
+    def getErrorMessage(self) -> str:
+        """The exception's ``str``."""
+        if isinstance(self.value, Failure):
+            return self.value.getErrorMessage()
+        return _safe_str(self.value)
+
+    def getTracebackObject(self) -> Any:
+        """The traceback, or one rebuilt from ``frames`` after cleaning or pickling, or None."""
+        if self.tb is not None:
+            return self.tb
+        frames = self.frames
+        if frames:
+            return _FakeTraceback(frames)
+        return None
+
+    def printTraceback(
+        self, file: IO[str] | None = None, elideFrameworkCode: int = 0, detail: str = "default"
+    ) -> None:
+        """Write the traceback as Python would (``detail``: brief, default or verbose)."""
+        if file is None:
+            file = sys.stderr
+        w = file.write
+        formatDetail = "verbose-vars-not-captured" if detail == "verbose" and not self.captureVars else detail
+        if detail == "verbose":
+            w(f"*--- Failure #{self.count}{' (pickled) ' if self.pickled else ' '}---\n")
+        elif detail == "brief":
+            prefix = "Traceback" if self.frames else "Traceback (failure with no frames)"
+            w(f"{prefix}: {_safe_str(self.type)}: {_safe_str(self.value)}\n")
+        else:
+            w("Traceback (most recent call last):\n")
+        if self.frames:
+            format_frames(self.frames, w, formatDetail)
+        elif detail != "brief":
+            w("Failure: ")
+        if detail != "brief":
+            w(f"{_qual(self.type) if isinstance(self.type, type) else self.type}: {_safe_str(self.value)}\n")
+        if isinstance(self.value, Failure):
+            w(" (chained Failure)\n")
+            self.value.printTraceback(file, elideFrameworkCode, detail)
+        if detail == "verbose":
+            w(f"*--- End of Failure #{self.count} ---\n")
+
+    def printBriefTraceback(self, file: IO[str] | None = None, elideFrameworkCode: int = 0) -> None:
+        """Write the traceback one line a frame."""
+        self.printTraceback(file, elideFrameworkCode, detail="brief")
+
+    def printDetailedTraceback(self, file: IO[str] | None = None, elideFrameworkCode: int = 0) -> None:
+        """Write the traceback with each frame's locals and globals (when captured)."""
+        self.printTraceback(file, elideFrameworkCode, detail="verbose")
+
+    def getTraceback(self, elideFrameworkCode: int = 0, detail: str = "default") -> str:
+        """The traceback as text."""
+        io = StringIO()
+        self.printTraceback(io, elideFrameworkCode, detail)
+        return io.getvalue()
+
+    def getBriefTraceback(self) -> str:
+        """The traceback as brief text."""
+        io = StringIO()
+        self.printBriefTraceback(io)
+        return io.getvalue()
+
+    def __repr__(self) -> str:
+        t = _qual(self.type) if isinstance(self.type, type) else repr(self.type)
+        return f"<{_qual(type(self))} {t}: {self.getErrorMessage()}>"
+
+    def __str__(self) -> str:
+        return f"[Failure instance: {self.getBriefTraceback()}]"
+
+    # -- keeping and shipping ---------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """State without live frames: the traceback becomes ``frames``, locals become reprs."""
+        state = dict(self.__dict__)
+        state["_parents"] = self.parents
+        frames = self.frames
+        if self.captureVars:
+            frames = [
+                (f[0], f[1], f[2], [(k, _safe_repr(v)) for k, v in f[3]],
+                 [(k, _safe_repr(v)) for k, v in f[4]])
+                for f in frames
+            ]
+        state["_frames"] = frames
+        state["tb"] = None
+        state["pickled"] = 1
+        return state
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        if state is None:
+            return
+        # States pickled by Twisted name these without the underscore.
+        if "parents" in state:
+            state["_parents"] = state.pop("parents")
+        if "frames" in state:
+            state["_frames"] = state.pop("frames")
+        state.pop("stack", None)
+        self.__dict__.update(state)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_newFailure, (), self.__getstate__())
+
+    def cleanFailure(self) -> None:
+        """Drop references to live frames, keeping ``frames`` as plain data."""
+        self.__dict__ = self.__getstate__()
+        if getattr(self.value, "__traceback__", None) is not None:
+            self.value.__traceback__ = None
+
+
+def _newFailure() -> Failure:
+    return Failure.__new__(Failure)
