@@ -344,7 +344,8 @@ class Deferred(Generic[_T]):
     def chainDeferred(self, d: Deferred[Any]) -> Deferred[None]:
         """Fire ``d`` with this Deferred's result, at this point of the chain."""
         d._chainedTo = self
-        return self.addCallbacks(d.callback, d.errback)
+        self._append((d.callback, (), None, d.errback, (), None, None))
+        return self  # type: ignore[return-value]
 
     # -- firing -----------------------------------------------------------------------
 
@@ -365,8 +366,19 @@ class Deferred(Generic[_T]):
         if fail is None:
             fail = Failure(captureVars=_debugging)
         elif not isinstance(fail, Failure):
-            fail = Failure(fail)
-        self.callback(fail)
+            fail = (
+                Failure._fromException(fail) if isinstance(fail, BaseException) else Failure(fail)
+            )
+        # What callback() does, written out: this is the path every error takes.
+        if self.called:
+            self._alreadyCalled()
+            return
+        if _debugging:
+            self._recordInvoker()
+        self.called = True
+        self._canceller = None
+        self.result = fail
+        self._runCallbacks()
 
     def _alreadyCalled(self) -> None:
         if self._suppressAlreadyCalled:
@@ -382,7 +394,7 @@ class Deferred(Generic[_T]):
     def _recordInvoker(self) -> None:
         if self._debugInfo is None:
             self._debugInfo = DebugInfo()
-        self._debugInfo.invoker = traceback.format_stack()[:-3]
+        self._debugInfo.invoker = traceback.format_stack()[:-2]
 
     def pause(self) -> None:
         """Hold the chain: callbacks wait until as many ``unpause`` calls."""
@@ -430,95 +442,91 @@ class Deferred(Generic[_T]):
             callbacks = current._callbacks
             result = current.result
             isFailure = type(result) in _SPECIAL and isinstance(result, Failure)
-            handed = False
-            i = 0
-            current._runningCallbacks = True
-            try:
-                for entry in callbacks or ():  # also sees entries appended while it runs
-                    i += 1
-                    if isFailure:
-                        fn = entry[3]
+            if callbacks is not None:
+                current._runningCallbacks = True
+                try:
+                    for entry in callbacks:  # also sees entries appended while it runs
+                        fn, args, kw, efn, eargs, ekw, ctx = entry
+                        if isFailure:
+                            fn = efn
+                            args = eargs
+                            kw = ekw
                         if fn is None:
                             continue
-                        args = entry[4]
-                        kw = entry[5]
-                    else:
-                        fn = entry[0]
-                        if fn is None:
-                            continue
-                        args = entry[1]
-                        kw = entry[2]
-                    ctx = entry[6]
-                    try:
-                        if ctx is None:
-                            if kw is not None:
-                                result = fn(result, *args, **kw)
+                        try:
+                            if ctx is None:
+                                if kw is not None:
+                                    result = fn(result, *args, **kw)
+                                elif args:
+                                    result = fn(result, *args)
+                                else:
+                                    result = fn(result)
+                            elif ctx is _CONTINUE:
+                                # Hand the result to the Deferred waiting on this one.
+                                chainee = args[0]
+                                chainee.result = result
+                                current.result = None
+                                if current._debugInfo is not None:
+                                    current._debugInfo.failResult = None
+                                chainee.paused -= 1
+                                if chain is None:
+                                    chain = [current, chainee]
+                                else:
+                                    chain.append(chainee)
+                                break
+                            elif kw is not None:
+                                result = ctx.run(fn, result, *args, **kw)
                             elif args:
-                                result = fn(result, *args)
+                                result = ctx.run(fn, result, *args)
                             else:
-                                result = fn(result)
-                        elif ctx is _CONTINUE:
-                            # Hand the result to the Deferred waiting on this one.
-                            chainee = args[0]
-                            chainee.result = result
-                            current.result = None
-                            if current._debugInfo is not None:
-                                current._debugInfo.failResult = None
-                            chainee.paused -= 1
-                            if chain is None:
-                                chain = [current, chainee]
+                                result = ctx.run(fn, result)
+                        except BaseException:
+                            result = Failure._fromCurrent()
+                        current.result = result
+                        if type(result) not in _SPECIAL:
+                            isFailure = False
+                            continue
+                        isFailure = isinstance(result, Failure)
+                        if isFailure:
+                            continue
+                        # A Deferred was returned.
+                        if result is current:
+                            _warnSelfReturn(fn)
+                        if not result.called or result.paused or isinstance(result.result, Deferred):
+                            # Not ready: wait for it, and carry on when it fires.
+                            current.paused += 1
+                            current._chainedTo = result
+                            link = (current,)
+                            waiter = (_CONTINUE, link, None, _CONTINUE, link, None, _CONTINUE)
+                            if result._callbacks is None:
+                                result._callbacks = [waiter]
                             else:
-                                chain.append(chainee)
-                            handed = True
+                                result._callbacks.append(waiter)
                             break
-                        elif kw is not None:
-                            result = ctx.run(fn, result, *args, **kw)
-                        elif args:
-                            result = ctx.run(fn, result, *args)
-                        else:
-                            result = ctx.run(fn, result)
-                    except BaseException:
-                        result = Failure._fromCurrent()
-                    current.result = result
-                    if type(result) not in _SPECIAL:
-                        isFailure = False
+                        # Ready: take its result (it keeps None, as in Twisted).
+                        inner = result
+                        result = current.result = inner.result
+                        inner.result = None
+                        if inner._debugInfo is not None:
+                            inner._debugInfo.failResult = None
+                        isFailure = isinstance(result, Failure)
+                    else:
+                        callbacks = current._callbacks = None
+                finally:
+                    current._runningCallbacks = False
+                if callbacks is not None:
+                    # Broke off at `entry`: keep only what follows it.
+                    if callbacks[-1] is entry:
+                        current._callbacks = None
+                    else:
+                        for n, e in enumerate(callbacks):  # noqa: B007
+                            if e is entry:
+                                break
+                        del callbacks[: n + 1]
+                    if chain is not None and chain[-1] is not current:
+                        current = chain[-1]  # the result was handed on: run the waiter
                         continue
-                    isFailure = isinstance(result, Failure)
-                    if isFailure:
-                        continue
-                    # A Deferred was returned.
-                    if result is current:
-                        _warnSelfReturn(fn)
-                    if not result.called or result.paused or isinstance(result.result, Deferred):
-                        # Not ready: wait for it, and carry on when it fires.
-                        current.paused += 1
-                        current._chainedTo = result
-                        link = (current,)
-                        entry = (_CONTINUE, link, None, _CONTINUE, link, None, _CONTINUE)
-                        if result._callbacks is None:
-                            result._callbacks = [entry]
-                        else:
-                            result._callbacks.append(entry)
-                        break
-                    # Ready: take its result (it keeps None, as in Twisted).
-                    inner = result
-                    result = current.result = inner.result
-                    inner.result = None
-                    if inner._debugInfo is not None:
-                        inner._debugInfo.failResult = None
-                    isFailure = isinstance(result, Failure)
-            finally:
-                current._runningCallbacks = False
-            if i:
-                assert callbacks is not None
-                if i == len(callbacks):
-                    current._callbacks = None
-                else:
-                    del callbacks[:i]
-            if handed:
-                assert chain is not None
-                current = chain[-1]
-                continue
+                    result = None  # waiting on a Deferred: not a failure
             # As far as it can go for now: remember an unhandled failure for the GC report.
             info = current._debugInfo
             if isFailure:
@@ -974,8 +982,10 @@ def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvar
             else:
                 continue  # a plain value is sent straight back, as in Twisted
         d = result
-        if d.called and not d.paused and not d._runningCallbacks:
-            # Already fired: read its result now, leaving None behind as a callback would.
+        if d.called and not d.paused and d._callbacks is None and not d._runningCallbacks:
+            # Already fired and idle: read its result now, leaving None behind as the
+            # callback that Twisted adds here would.
+            d._chainedTo = None
             result = d.result
             d.result = None
             if d._debugInfo is not None:

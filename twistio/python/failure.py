@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Generator, Sequence
 from io import StringIO
 from types import FrameType, TracebackType
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 __all__ = ["Failure", "NoCurrentExceptionError", "count", "format_frames"]
 
@@ -135,12 +135,21 @@ class Failure(BaseException):
     As in Twisted, a Failure is itself a ``BaseException``.
     """
 
+    # The four attributes every Failure has are slots: no per-Failure __dict__ until
+    # something else is set on it.
+    __slots__ = ("count", "tb", "type", "value")
+
     pickled = 0
     _subclassHooks: list[Callable[[type], None]] = []
     _parents: list[Any] | None = None
     _frames: list[_Frame] | None = None
     captureVars = False
-    tb: TracebackType | None = None
+
+    if TYPE_CHECKING:
+        count: int
+        tb: TracebackType | None
+        type: Any
+        value: Any
 
     def __init__(
         self,
@@ -159,11 +168,11 @@ class Failure(BaseException):
                 raise NoCurrentExceptionError()
         elif exc_type is None:
             exc_type = type(exc_value)
-        self.type: Any = exc_type
-        self.value: Any = exc_value
+        self.type = exc_type
+        self.value = exc_value
         if isinstance(exc_value, Failure):
             # A Failure of a Failure takes over the other one whole.
-            self.__dict__ = dict(exc_value.__dict__)
+            self._setState(exc_value._getState())
             return
         if captureVars:
             self.captureVars = True
@@ -173,6 +182,19 @@ class Failure(BaseException):
             else:
                 tb = getattr(exc_value, "__traceback__", None)
         self.tb = tb
+
+    def _getState(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in Failure.__slots__:
+            state[name] = getattr(self, name, None)
+        return state
+
+    def _setState(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        for name in Failure.__slots__:
+            setattr(self, name, state.pop(name, None))
+        self.__dict__.clear()
+        self.__dict__.update(state)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -190,6 +212,18 @@ class Failure(BaseException):
         return self
 
     @classmethod
+    def _fromException(cls, value: BaseException) -> Failure:
+        """``Failure(value)``, for an exception, built without ``__init__``'s checks."""
+        global count
+        count += 1
+        self = cls.__new__(cls)
+        self.count = count
+        self.type = type(value)
+        self.value = value
+        self.tb = value.__traceback__
+        return self
+
+    @classmethod
     def _withoutTraceback(cls, value: BaseException) -> Failure:
         """A Failure for ``value`` with no traceback, made as fast as possible."""
         global count
@@ -198,6 +232,7 @@ class Failure(BaseException):
         self.count = count
         self.type = type(value)
         self.value = value
+        self.tb = None
         return self
 
     # -- lazily computed views --------------------------------------------------------
@@ -369,7 +404,7 @@ class Failure(BaseException):
 
     def __getstate__(self) -> dict[str, Any]:
         """State without live frames: the traceback becomes ``frames``, locals become reprs."""
-        state = dict(self.__dict__)
+        state = self._getState()
         state["_parents"] = self.parents
         frames = self.frames
         if self.captureVars:
@@ -392,14 +427,14 @@ class Failure(BaseException):
         if "frames" in state:
             state["_frames"] = state.pop("frames")
         state.pop("stack", None)
-        self.__dict__.update(state)
+        self._setState(state)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_newFailure, (), self.__getstate__())
 
     def cleanFailure(self) -> None:
         """Drop references to live frames, keeping ``frames`` as plain data."""
-        self.__dict__ = self.__getstate__()
+        self._setState(self.__getstate__())
         if getattr(self.value, "__traceback__", None) is not None:
             self.value.__traceback__ = None
 

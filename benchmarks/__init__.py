@@ -1,0 +1,1 @@
+"""Benchmarks comparing twistio with its references; each module runs on its own."""
