@@ -25,12 +25,13 @@ import asyncio
 import contextvars
 import inspect
 import logging
+import threading
 import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from functools import wraps
 from types import CoroutineType, GeneratorType, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 from typing_extensions import ParamSpec, Self
 
@@ -560,17 +561,16 @@ class Deferred(Generic[_T]):
         while True:
             if self.called and not self.paused:
                 result = self.result
-                if isinstance(result, Failure):
+                if type(result) in _SPECIAL and isinstance(result, Failure):
                     info = self._debugInfo
                     if info is not None:
                         info.failResult = None
                     result.raiseException()
                 return result  # type: ignore[no-any-return]
-            if not _driving:
-                loop = _get_running_loop()
-                if loop is not None:
-                    # An asyncio Task (not ensureDeferred) is awaiting: give it a Future.
-                    return (yield from self.asFuture(loop).__await__())
+            loop = _get_running_loop()
+            if loop is not None and not _state.driving:
+                # An asyncio Task (not ensureDeferred) is awaiting: give it a Future.
+                return (yield from self.asFuture(loop).__await__())
             yield self
 
     __iter__ = __await__
@@ -919,14 +919,30 @@ class _Status:
 
     __slots__ = ("deferred", "waitingOn")
 
-    def __init__(self) -> None:
-        self.deferred: Deferred[Any] = cast("Deferred[Any]", None)
-        self.waitingOn: Any = None
+    deferred: Deferred[Any]
+    waitingOn: Any
+
+    def __call__(self, d: Deferred[Any]) -> None:
+        """The canceller of the run's Deferred."""
+        _cancelInline(d, self)
 
 
-# True while twistio's driver is stepping a coroutine: `await d` then yields `d` itself to
-# the driver. Otherwise (an asyncio Task is stepping it) `await d` goes through a Future.
-_driving = False
+class _DriverState(threading.local):
+    # `driving` is true while twistio's driver is stepping a coroutine in this thread:
+    # `await d` then yields `d` itself to the driver. Otherwise (an asyncio Task is
+    # stepping it) `await d` goes through a Future.
+    driving = False
+
+
+_state = _DriverState()
+
+
+class _NoState:
+    __slots__ = ("driving",)
+
+
+_noState = _NoState()  # written and never read: for drivers with no loop running
+_noState.driving = False
 
 
 def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, context: contextvars.Context) -> None:
@@ -940,65 +956,65 @@ def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, co
 
 def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvars.Context) -> None:
     """Step ``gen`` until it waits on a Deferred that has not fired, or ends."""
-    global _driving
-    waiting: list[Any] = [True, None]
-    while True:
-        outcome = 0  # 0: yielded, 1: returned, 2: raised
-        previous = _driving
-        _driving = True
-        try:
-            if isinstance(result, Failure):
-                result = context.run(result.throwExceptionIntoGenerator, gen)
-            else:
-                result = context.run(gen.send, result)
-        except StopIteration as e:
-            outcome = 1
-            result = e.value
-        except _DefGen_Return as e:
-            outcome = 1
-            result = e.value
-        except _AsyncioCancelledError:
-            outcome = 2
-            result = Failure(CancelledError())
-        except BaseException:
-            outcome = 2
-            result = Failure._fromCurrent()
-        finally:
-            _driving = previous
-        if outcome:
-            status.waitingOn = None
-            status.deferred.callback(result)
-            return
+    # The driving flag only matters to an `await d` that finds an asyncio loop running.
+    state = _state if _get_running_loop() is not None else _noState
+    previous = state.driving
+    state.driving = True
+    try:
+        waiting: list[Any] = [True, None]
+        while True:
+            try:
+                if isinstance(result, Failure):
+                    result = context.run(result.throwExceptionIntoGenerator, gen)
+                else:
+                    result = context.run(gen.send, result)
+            except StopIteration as e:
+                result = e.value
+                break
+            except _DefGen_Return as e:
+                result = e.value
+                break
+            except _AsyncioCancelledError:
+                result = Failure(CancelledError())
+                break
+            except BaseException:
+                result = Failure._fromCurrent()
+                break
 
-        if not isinstance(result, Deferred):
-            if getattr(result, "_asyncio_future_blocking", None):
-                # The coroutine awaits an asyncio future: hand it over to an asyncio Task.
-                _adoptIntoTask(gen, result, status, context)
+            if not isinstance(result, Deferred):
+                if getattr(result, "_asyncio_future_blocking", None):
+                    # The coroutine awaits an asyncio future: hand it to an asyncio Task.
+                    _adoptIntoTask(gen, result, status, context)
+                    return
+                if isinstance(result, (CoroutineType, GeneratorType)):
+                    result = _cancellableInlineCallbacks(result)
+                elif isinstance(result, asyncio.Future):
+                    result = Deferred.fromFuture(result)
+                else:
+                    continue  # a plain value is sent straight back, as in Twisted
+            d = result
+            if d.called and not d.paused and d._callbacks is None and not d._runningCallbacks:
+                # Already fired and idle: read its result now, leaving None behind as the
+                # callback that Twisted adds here would.
+                d._chainedTo = None
+                result = d.result
+                d.result = None
+                if d._debugInfo is not None:
+                    d._debugInfo.failResult = None
+                continue
+            d._addInternal(_resumeInline, _resumeInline, (waiting, gen, status, context))
+            if waiting[0]:
+                waiting[0] = False
+                status.waitingOn = d
                 return
-            if isinstance(result, (CoroutineType, GeneratorType)):
-                result = _cancellableInlineCallbacks(result)
-            elif isinstance(result, asyncio.Future):
-                result = Deferred.fromFuture(result)
-            else:
-                continue  # a plain value is sent straight back, as in Twisted
-        d = result
-        if d.called and not d.paused and d._callbacks is None and not d._runningCallbacks:
-            # Already fired and idle: read its result now, leaving None behind as the
-            # callback that Twisted adds here would.
-            d._chainedTo = None
-            result = d.result
-            d.result = None
-            if d._debugInfo is not None:
-                d._debugInfo.failResult = None
-            continue
-        d._addInternal(_resumeInline, _resumeInline, (waiting, gen, status, context))
-        if waiting[0]:
-            waiting[0] = False
-            status.waitingOn = d
-            return
-        result = waiting[1]
-        waiting[0] = True
-        waiting[1] = None
+            result = waiting[1]
+            waiting[0] = True
+            waiting[1] = None
+    finally:
+        state.driving = previous
+    # The generator ended (`result` is its return value or its Failure).
+    status.waitingOn = None
+    status.deferred.callback(result)
 
 
 class _Adopted(Coroutine[Any, Any, Any]):
@@ -1060,7 +1076,7 @@ def _returnValueCancel(ignored: Any, status: _Status) -> Deferred[Any]:
     # Cancelling a running generator: what it waits on is cancelled, and the original
     # Deferred now waits on a fresh one that the generator will fire when it ends (it may
     # catch the cancellation and go on).
-    status.deferred = Deferred(lambda d: _cancelInline(d, status))
+    status.deferred = Deferred(status)
     awaited = status.waitingOn
     if awaited is not None:
         awaited.cancel()
@@ -1074,8 +1090,8 @@ def _cancelInline(d: Deferred[Any], status: _Status) -> None:
 
 def _cancellableInlineCallbacks(gen: Any) -> Deferred[Any]:
     status = _Status()
-    deferred: Deferred[Any] = Deferred(lambda d: _cancelInline(d, status))
-    status.deferred = deferred
+    status.waitingOn = None
+    status.deferred = deferred = Deferred(status)
     _inlineCallbacks(None, gen, status, _copy_context())
     return deferred
 
@@ -1105,6 +1121,8 @@ def inlineCallbacks(f: Callable[_P, Generator[Any, Any, _T]]) -> Callable[_P, De
 def ensureDeferred(coro: Awaitable[_T] | Deferred[_T]) -> Deferred[_T]:
     """A Deferred for a coroutine (run now, up to its first wait), a Deferred (returned as
     it is) or an asyncio future (twistio also accepts these)."""
+    if type(coro) is CoroutineType:
+        return _cancellableInlineCallbacks(coro)
     if isinstance(coro, Deferred):
         return coro
     if isinstance(coro, asyncio.Future):
