@@ -940,9 +940,11 @@ _state = _DriverState()
 class _NoState:
     __slots__ = ("driving",)
 
+    def __init__(self) -> None:
+        self.driving = False
+
 
 _noState = _NoState()  # written and never read: for drivers with no loop running
-_noState.driving = False
 
 
 def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, context: contextvars.Context) -> None:
@@ -957,7 +959,7 @@ def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, co
 def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvars.Context) -> None:
     """Step ``gen`` until it waits on a Deferred that has not fired, or ends."""
     # The driving flag only matters to an `await d` that finds an asyncio loop running.
-    state = _state if _get_running_loop() is not None else _noState
+    state: _DriverState | _NoState = _state if _get_running_loop() is not None else _noState
     previous = state.driving
     state.driving = True
     try:
@@ -1091,7 +1093,8 @@ def _cancelInline(d: Deferred[Any], status: _Status) -> None:
 def _cancellableInlineCallbacks(gen: Any) -> Deferred[Any]:
     status = _Status()
     status.waitingOn = None
-    status.deferred = deferred = Deferred(status)
+    deferred: Deferred[Any] = Deferred(status)
+    status.deferred = deferred
     _inlineCallbacks(None, gen, status, _copy_context())
     return deferred
 
