@@ -1,0 +1,216 @@
+"""Protocol, Factory and friends without sockets, plus implementer/providedBy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from twistio.internet import error
+from twistio.internet.interfaces import (
+    IHalfCloseableProtocol,
+    IProtocol,
+    IProtocolFactory,
+    implementedBy,
+    implementer,
+    providedBy,
+)
+from twistio.internet.protocol import (
+    BaseProtocol,
+    ClientFactory,
+    Factory,
+    Protocol,
+    ReconnectingClientFactory,
+    ServerFactory,
+    connectionDone,
+)
+from twistio.internet.task import Clock
+
+
+def test_connection_done() -> None:
+    assert connectionDone.check(error.ConnectionDone)
+    assert str(connectionDone.value) == "Connection was closed cleanly."
+
+
+def test_make_connection() -> None:
+    made: list[Any] = []
+
+    class P(Protocol):
+        def connectionMade(self) -> None:
+            made.append(self.transport)
+
+    p = P()
+    assert p.connected == 0 and p.transport is None
+    p.makeConnection("transport")
+    assert p.connected == 1 and made == ["transport"]
+    assert isinstance(p, BaseProtocol) and IProtocol.providedBy(p)
+    p.connectionLost()  # the default reason is connectionDone
+
+
+def test_factory_for_protocol_and_build() -> None:
+    class P(Protocol):
+        pass
+
+    class F(ServerFactory):
+        def __init__(self, tag: str) -> None:
+            self.tag = tag
+
+    f = F.forProtocol(P, "x")
+    assert isinstance(f, F) and f.tag == "x" and f.protocol is P
+    p = f.buildProtocol(None)
+    assert isinstance(p, P) and p.factory is f
+    assert IProtocolFactory.providedBy(f)
+
+
+def test_do_start_do_stop_counted() -> None:
+    calls: list[str] = []
+
+    class F(Factory):
+        noisy = False
+
+        def startFactory(self) -> None:
+            calls.append("start")
+
+        def stopFactory(self) -> None:
+            calls.append("stop")
+
+    f = F()
+    f.doStop()  # unbalanced: ignored
+    f.doStart()
+    f.doStart()
+    f.doStop()
+    assert calls == ["start"] and f.numPorts == 1
+    f.doStop()
+    assert calls == ["start", "stop"] and f.numPorts == 0
+
+
+class FakeConnector:
+    def __init__(self) -> None:
+        self.connects = 0
+        self.stopped = 0
+
+    def connect(self) -> None:
+        self.connects += 1
+
+    def stopConnecting(self) -> None:
+        self.stopped += 1
+        raise error.NotConnectingError()
+
+
+def test_reconnecting_backoff() -> None:
+    clock = Clock()
+    f = ReconnectingClientFactory()
+    f.clock = clock
+    f.jitter = 0
+    f.noisy = False
+    connector = FakeConnector()
+    reason = connectionDone
+    delays = []
+    for _ in range(4):
+        f.clientConnectionFailed(connector, reason)
+        delays.append(f.delay)
+        clock.advance(f.delay)
+    assert connector.connects == 4
+    assert delays == pytest.approx([f.factor ** i for i in range(1, 5)])
+    f.maxDelay = 10
+    f.clientConnectionLost(connector, reason)
+    assert f.delay == 10
+    clock.advance(10)
+    f.resetDelay()
+    assert f.delay == f.initialDelay and f.retries == 0
+    f.maxRetries = 1
+    f.clientConnectionLost(connector, reason)
+    clock.advance(f.delay)
+    f.clientConnectionLost(connector, reason)  # over maxRetries: abandoned
+    assert clock.getDelayedCalls() == []
+    f.resetDelay()
+    f.clientConnectionLost(connector, reason)
+    assert len(clock.getDelayedCalls()) == 1
+    f.stopTrying()
+    assert clock.getDelayedCalls() == [] and connector.stopped == 1
+    f.clientConnectionLost(connector, reason)
+    assert clock.getDelayedCalls() == []
+    assert "connector" not in f.__getstate__()
+
+
+def test_reconnecting_jitter() -> None:
+    clock = Clock()
+    f = ReconnectingClientFactory()
+    f.clock = clock
+    f.noisy = False
+    f.retry(FakeConnector())
+    assert f.delay != f.initialDelay * f.factor or f.jitter == 0
+    with pytest.raises(ValueError):
+        ReconnectingClientFactory().retry()
+
+
+def test_client_factory_hooks_exist() -> None:
+    f = ClientFactory()
+    f.startedConnecting(None)  # type: ignore[arg-type]
+    f.clientConnectionFailed(None, connectionDone)  # type: ignore[arg-type]
+    f.clientConnectionLost(None, connectionDone)  # type: ignore[arg-type]
+
+
+def test_implementer_without_zope_records_interfaces() -> None:
+    @implementer(IHalfCloseableProtocol)
+    class Half(Protocol):
+        def readConnectionLost(self) -> None: ...
+
+        def writeConnectionLost(self) -> None: ...
+
+    class Sub(Half):
+        pass
+
+    assert IHalfCloseableProtocol.providedBy(Sub())
+    assert IProtocol.providedBy(Sub())
+    assert not IHalfCloseableProtocol.providedBy(Protocol())
+    assert IHalfCloseableProtocol in implementedBy(Half)
+    assert IHalfCloseableProtocol.implementedBy(Sub)
+    assert providedBy(Sub(), IHalfCloseableProtocol)
+
+
+def test_zope_implementer_with_twistio_interface() -> None:
+    zope = pytest.importorskip("zope.interface")
+
+    @zope.implementer(IHalfCloseableProtocol)
+    class Half(Protocol):
+        pass
+
+    assert IHalfCloseableProtocol.providedBy(Half())
+    assert not IHalfCloseableProtocol.providedBy(Protocol())
+
+
+def test_twistio_implementer_with_zope_interface() -> None:
+    zope = pytest.importorskip("zope.interface")
+
+    class IThing(zope.Interface):
+        pass
+
+    @implementer(IThing, IProtocol)
+    class Thing:
+        pass
+
+    assert IThing.providedBy(Thing())
+    assert IProtocol.providedBy(Thing())
+
+
+def test_interfaces_work_without_zope() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["zope"] = None
+        sys.modules["zope.interface"] = None
+        from twistio.internet.interfaces import implementer, IHalfCloseableProtocol
+        from twistio.internet.protocol import Protocol
+        @implementer(IHalfCloseableProtocol)
+        class P(Protocol):
+            pass
+        assert IHalfCloseableProtocol.providedBy(P())
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert out.stdout.strip() == "ok", out.stderr

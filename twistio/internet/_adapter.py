@@ -1,0 +1,421 @@
+"""One object per connection: the asyncio protocol its transport calls, and the Twisted
+transport its Twisted protocol sees.
+
+asyncio calls ``connection_made``, then ``data_received``*, ``eof_received``?, and
+``connection_lost`` once. ``connection_made`` builds the Twisted protocol (``build(peer)``,
+None refuses the connection) and calls its ``makeConnection``; ``connection_lost`` calls its
+``connectionLost`` once, with ``ConnectionDone`` after a clean close, ``ConnectionAborted``
+after ``abortConnection``, ``ConnectionLost`` after a socket error, and the exception itself
+when a protocol callback raised (asyncio then logs it and closes, as Twisted does).
+
+The hot path has no code of ours: ``data_received`` is the protocol's bound ``dataReceived``
+and ``write`` is the asyncio transport's bound ``write`` (which itself rejects ``str`` with
+``TypeError``), both set as instance attributes in ``connection_made``. ``write`` is swapped
+for a slower wrapper only while a pull producer is registered, and for a no-op once the write
+side is closed (Twisted ignores writes then; asyncio would raise or warn).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from twistio.internet import error
+from twistio.internet.address import IPv4Address, IPv6Address
+from twistio.internet.interfaces import (
+    IConsumer,
+    IHalfCloseableProtocol,
+    IPushProducer,
+    ITCPTransport,
+    implementer,
+)
+from twistio.python.failure import Failure
+
+__all__ = ["Connection", "address_from_sockaddr"]
+
+_log = logging.getLogger("twistio")
+_LINGER_RESET = struct.pack("ii", 1, 0)
+
+
+def _discard(data: Any) -> None:
+    """``write`` once the write side is closed: ignored, as in Twisted."""
+
+
+def address_from_sockaddr(sockaddr: Any, kind: str = "TCP") -> IPv4Address | IPv6Address:
+    """The ``IPv4Address``/``IPv6Address`` for a socket address tuple."""
+    if len(sockaddr) == 4:
+        host, port, flowinfo, scopeid = sockaddr
+        return IPv6Address(kind, host, port, flowinfo, scopeid)  # type: ignore[arg-type]
+    return IPv4Address(kind, sockaddr[0], sockaddr[1])  # type: ignore[arg-type]
+
+
+def _reset_on_close(transport: Any) -> None:
+    """Make closing send a RST, as Twisted's abortConnection does (the peer sees ConnectionLost)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+        except OSError:
+            pass
+
+
+def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
+    if exc is None:
+        if aborted:
+            return Failure(error.ConnectionAborted())
+        from twistio.internet.protocol import connectionDone
+
+        return connectionDone
+    if isinstance(exc, OSError):
+        lost = error.ConnectionLost(str(exc))
+        lost.__cause__ = exc
+        return Failure(lost)
+    return Failure(exc)
+
+
+@implementer(ITCPTransport, IConsumer, IPushProducer)
+class Connection(asyncio.Protocol):
+    """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
+
+    ``connected``, ``disconnecting`` and ``disconnected`` mean what they mean in Twisted.
+    Unlike Twisted, TCP_NODELAY is on by default (asyncio's choice); ``setTcpNoDelay(False)``
+    turns Nagle back on.
+    """
+
+    connected = 0
+    disconnecting = False
+    disconnected = False
+    _protocol: Any = None
+    _transport: Any = None
+    _producer: Any = None
+    _streaming = False
+    _writing_paused = False
+    _pull_scheduled = False
+    _write_closed = False
+    _write_lost_pending = False
+    _aborted = False
+    _lost = False
+    _close_after_producer = False
+    _host: Any = None
+
+    # Overwritten per instance in connection_made; before that no data can arrive.
+    def data_received(self, data: bytes) -> None:
+        """Never used once connected: the protocol's ``dataReceived`` is bound instead."""
+
+    _exception: BaseException | None = None
+    _half_closeable = False
+    _peer: Any = None
+
+    def __init__(
+        self,
+        reactor: Any,
+        build: Callable[[Any], Any],
+        on_lost: Callable[[Failure], None] | None = None,
+        kind: str = "TCP",
+    ) -> None:
+        self.reactor = reactor
+        self._build = build
+        self._on_lost = on_lost
+        self._kind = kind
+        self.write: Callable[[bytes], None] = _discard
+
+    # -- asyncio side ------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Build the Twisted protocol for the peer and connect it; refuse if it is None."""
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self._peer = address_from_sockaddr(peer, self._kind) if peer else None
+        try:
+            protocol = self._build(self._peer)
+        except BaseException:
+            _log.exception("buildProtocol failed; closing the connection")
+            protocol = None
+        if protocol is None:
+            transport.close()
+            return
+        self._bind(protocol, transport)
+        self.connected = 1
+        self.reactor._track(self)
+        try:
+            protocol.makeConnection(self)
+        except BaseException:
+            # Twisted logs it and keeps the connection.
+            _log.exception("Unhandled error in %s.connectionMade", type(protocol).__name__)
+
+    def _bind(self, protocol: Any, transport: Any) -> None:
+        self._protocol = protocol
+        self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+        if not self._write_closed and self._producer is None:
+            self.write = transport.write
+        self._half_closeable = IHalfCloseableProtocol.providedBy(protocol)
+        # uvloop caches protocol.data_received when the protocol is set: set it again so
+        # the binding above is the one it calls.
+        transport.set_protocol(self)
+
+    def eof_received(self) -> bool:
+        """The peer half-closed: tell a half-closeable protocol and stay open, else close."""
+        protocol = self._protocol
+        if protocol is None or not self._half_closeable:
+            return False
+        try:
+            protocol.readConnectionLost()
+        except BaseException as e:
+            _log.exception("Unhandled error in %s.readConnectionLost", type(protocol).__name__)
+            self._exception = e
+            self._transport.abort()
+        return True
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
+        exc = self._exception or exc
+        self._finish(_lost_reason(exc, self._aborted))
+
+    def _finish(self, reason: Failure) -> None:
+        if self._lost:
+            return
+        self._lost = True
+        protocol = self._protocol
+        if protocol is None:
+            # Refused by buildProtocol.
+            if self._on_lost is not None:
+                from twistio.internet.protocol import connectionDone
+
+                self._on_lost(connectionDone)
+            return
+        self.connected = 0
+        self.disconnecting = False
+        self.disconnected = True
+        self.write = _discard
+        self.reactor._untrack(self)
+        producer = self._producer
+        if producer is not None:
+            self._producer = None
+            try:
+                producer.stopProducing()
+            except BaseException:
+                _log.exception("Unhandled error in %r.stopProducing", producer)
+        protocol.connected = 0
+        try:
+            protocol.connectionLost(reason)
+        except BaseException:
+            _log.exception("Unhandled error in %s.connectionLost", type(protocol).__name__)
+        if self._on_lost is not None:
+            self._on_lost(reason)
+
+    def pause_writing(self) -> None:
+        """The write buffer passed its high-water mark: pause a streaming producer."""
+        self._writing_paused = True
+        producer = self._producer
+        if producer is not None and self._streaming:
+            producer.pauseProducing()
+
+    def resume_writing(self) -> None:
+        """The write buffer drained: resume the producer, finish a pending half-close."""
+        self._writing_paused = False
+        if self._write_lost_pending:
+            self._write_lost_pending = False
+            self._transport.set_write_buffer_limits()
+            self._write_connection_lost()
+        producer = self._producer
+        if producer is not None:
+            if self._streaming:
+                producer.resumeProducing()
+            else:
+                self._schedule_pull()
+
+    # -- Twisted side: ITransport ------------------------------------------------------------
+
+    @property
+    def protocol(self) -> Any:
+        """The Twisted protocol; assigning another one switches the connection over to it."""
+        return self._protocol
+
+    @protocol.setter
+    def protocol(self, protocol: Any) -> None:
+        self._bind(protocol, self._transport)
+
+    def writeSequence(self, data: Iterable[bytes]) -> None:
+        """Write the concatenation of ``data`` (bytes only)."""
+        self.write(b"".join(data))
+
+    def loseConnection(self) -> None:
+        """Close once the buffered data is sent (and a pull producer has unregistered)."""
+        if not self.connected or self.disconnecting:
+            return
+        self.disconnecting = True
+        if self._producer is not None and not self._streaming:
+            self._close_after_producer = True
+            return
+        self._transport.close()
+
+    def abortConnection(self) -> None:
+        """Close at once, dropping buffered data; ``connectionLost`` gets ``ConnectionAborted``."""
+        if not self.connected or self._aborted:
+            return
+        self._aborted = True
+        self.disconnecting = True
+        _reset_on_close(self._transport)
+        self._transport.abort()
+
+    def loseWriteConnection(self) -> None:
+        """Half-close: shut down the write side once the buffer is sent; reading goes on.
+
+        A half-closeable protocol then gets ``writeConnectionLost``. As in Twisted, once both
+        sides are closed the connection stays until ``loseConnection``.
+        """
+        if not self.connected or self._write_closed:
+            return
+        self._write_closed = True
+        self.write = _discard
+        transport = self._transport
+        transport.write_eof()
+        if self._half_closeable:
+            if transport.get_write_buffer_size():
+                # Be told when the buffer is empty: resume_writing at a low-water mark of 0.
+                self._write_lost_pending = True
+                transport.set_write_buffer_limits(high=0, low=0)
+            else:
+                asyncio.get_running_loop().call_soon(self._write_connection_lost)
+
+    def _write_connection_lost(self) -> None:
+        if not self.connected:
+            return
+        try:
+            self._protocol.writeConnectionLost()
+        except BaseException as e:
+            _log.exception(
+                "Unhandled error in %s.writeConnectionLost", type(self._protocol).__name__
+            )
+            self._exception = e
+            self._transport.abort()
+
+    def getPeer(self) -> Any:
+        """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
+        return self._peer
+
+    def getHost(self) -> Any:
+        """The local address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
+        if self._host is None:
+            self._host = address_from_sockaddr(
+                self._transport.get_extra_info("sockname"), self._kind
+            )
+        return self._host
+
+    def getHandle(self) -> Any:
+        """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""
+        return self._transport.get_extra_info("socket")
+
+    def fileno(self) -> int:
+        """The socket's file descriptor, or -1 once closed."""
+        sock = self.getHandle()
+        return -1 if sock is None else int(sock.fileno())
+
+    def getTcpNoDelay(self) -> bool:
+        """Whether Nagle's algorithm is off (it is by default, unlike Twisted)."""
+        return bool(self.getHandle().getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        """Turn Nagle's algorithm off (True) or on (False)."""
+        self.getHandle().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(enabled))
+
+    def getTcpKeepAlive(self) -> bool:
+        """Whether TCP keepalive is on."""
+        return bool(self.getHandle().getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+
+    def setTcpKeepAlive(self, enabled: bool) -> None:
+        """Turn TCP keepalive on or off."""
+        self.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(enabled))
+
+    def logPrefix(self) -> str:
+        """The protocol's log prefix."""
+        protocol = self._protocol
+        return protocol.logPrefix() if hasattr(protocol, "logPrefix") else "-"
+
+    # -- Twisted side: the transport as a push producer of reads --------------------------
+
+    def pauseProducing(self) -> None:
+        """Stop reading until ``resumeProducing``."""
+        if self.connected:
+            self._transport.pause_reading()
+
+    def resumeProducing(self) -> None:
+        """Read again."""
+        if self.connected:
+            self._transport.resume_reading()
+
+    def stopProducing(self) -> None:
+        """Close the connection."""
+        self.loseConnection()
+
+    stopReading = pauseProducing
+    startReading = resumeProducing
+
+    # -- Twisted side: IConsumer -------------------------------------------------------------
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Attach a producer: a push producer (``streaming``) is paused while the write
+        buffer is above its high-water mark; a pull producer is asked for data
+        (``resumeProducing``) after each write, while the buffer is below it."""
+        if self._producer is not None:
+            raise RuntimeError(
+                f"Cannot register producer {producer!r}, because producer "
+                f"{self._producer!r} was never unregistered."
+            )
+        if not self.connected:
+            producer.stopProducing()
+            return
+        self._producer = producer
+        self._streaming = bool(streaming)
+        if streaming:
+            if self._writing_paused:
+                producer.pauseProducing()
+        else:
+            if not self._write_closed:
+                self.write = self._pull_write
+            producer.resumeProducing()
+
+    def unregisterProducer(self) -> None:
+        """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""
+        if self._producer is None:
+            return
+        self._producer = None
+        if self.connected and not self._write_closed:
+            self.write = self._transport.write
+        if self._close_after_producer and self.connected:
+            self._transport.close()
+
+    def _pull_write(self, data: bytes) -> None:
+        self._transport.write(data)
+        self._schedule_pull()
+
+    def _schedule_pull(self) -> None:
+        if self._pull_scheduled or self._writing_paused:
+            return
+        self._pull_scheduled = True
+        asyncio.get_running_loop().call_soon(self._pull)
+
+    def _pull(self) -> None:
+        self._pull_scheduled = False
+        producer = self._producer
+        if producer is None or self._streaming or self._writing_paused or not self.connected:
+            return
+        producer.resumeProducing()
+
+    # -- reactor shutdown ----------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        """Drop the connection now and deliver ``connectionLost`` at once (reactor stop)."""
+        if self._lost:
+            return
+        self._aborted = True
+        self._transport.abort()
+        self._finish(Failure(error.ConnectionLost()))
+
+    def __repr__(self) -> str:
+        name = type(self._protocol).__name__ if self._protocol is not None else "None"
+        return f"<{name} connection to {self._peer}>"

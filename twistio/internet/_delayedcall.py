@@ -1,0 +1,163 @@
+"""DelayedCall: a call scheduled for later, as returned by ``callLater``.
+
+The class has ``twisted.internet.base.DelayedCall``'s constructor and API, so any scheduler
+(``task.Clock``, a reactor) can build one from a canceller, a resetter and a clock.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time as _time
+from typing import Any, Callable
+
+from twistio.internet.error import AlreadyCalled, AlreadyCancelled
+
+__all__ = ["DelayedCall"]
+
+
+def _short_repr(obj: object) -> str:
+    try:
+        return repr(obj)
+    except BaseException as e:
+        return f"<{type(obj).__name__} instance, repr() raised {type(e).__name__}>"
+
+
+def _callable_name(func: object) -> str:
+    name = getattr(func, "__qualname__", None)
+    if not isinstance(name, str):
+        name = getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        name = _short_repr(func)
+    return name
+
+
+class DelayedCall:
+    """A call to ``func(*args, **kw)`` scheduled to run at ``time`` (seconds, on ``seconds``' clock).
+
+    ``cancel`` calls ``canceller(self)``; ``reset`` to an earlier time calls ``resetter(self)``.
+    ``delay`` and ``reset`` to a later time only record ``delayed_time``: ``getTime()`` includes
+    it, and a scheduler calls ``activate_delay()`` when it finds the call not yet due.
+    The call remembers the ``contextvars`` context it was created in, in ``context``, and a
+    scheduler runs it there with ``run()``.
+    """
+
+    debug = False
+
+    __slots__ = (
+        "_repr",
+        "args",
+        "called",
+        "cancelled",
+        "canceller",
+        "context",
+        "delayed_time",
+        "func",
+        "kw",
+        "resetter",
+        "seconds",
+        "time",
+    )
+
+    def __init__(
+        self,
+        time: float,
+        func: Callable[..., object],
+        args: tuple[Any, ...],
+        kw: dict[str, Any],
+        cancel: Callable[[DelayedCall], object],
+        reset: Callable[[DelayedCall], object],
+        seconds: Callable[[], float] = _time.time,
+    ) -> None:
+        self.time = time
+        self.func = func
+        self.args = args
+        self.kw = kw
+        self.canceller = cancel
+        self.resetter = reset
+        self.seconds = seconds
+        self.cancelled = 0
+        self.called = 0
+        self.delayed_time: float = 0
+        self.context = contextvars.copy_context()
+        self._repr: str | None = None
+
+    def getTime(self) -> float:
+        """When the call will run, in the scheduler's seconds."""
+        return self.time + self.delayed_time
+
+    def cancel(self) -> None:
+        """Unschedule the call.
+
+        Raises ``AlreadyCancelled`` or ``AlreadyCalled`` if it is no longer pending.
+        """
+        if self.cancelled:
+            raise AlreadyCancelled()
+        if self.called:
+            raise AlreadyCalled()
+        self.canceller(self)
+        self.cancelled = 1
+        if self.debug:
+            self._repr = repr(self)
+        # Release what the call holds on to, as Twisted does.
+        del self.func, self.args, self.kw
+
+    def reset(self, secondsFromNow: float) -> None:
+        """Reschedule the call to run ``secondsFromNow`` seconds from now."""
+        if self.cancelled:
+            raise AlreadyCancelled()
+        if self.called:
+            raise AlreadyCalled()
+        new_time = self.seconds() + secondsFromNow
+        if new_time < self.time:
+            self.delayed_time = 0
+            self.time = new_time
+            self.resetter(self)
+        else:
+            self.delayed_time = new_time - self.time
+
+    def delay(self, secondsLater: float) -> None:
+        """Postpone the call by ``secondsLater`` seconds (negative brings it forward)."""
+        if self.cancelled:
+            raise AlreadyCancelled()
+        if self.called:
+            raise AlreadyCalled()
+        self.delayed_time += secondsLater
+        if self.delayed_time < 0:
+            self.activate_delay()
+            self.resetter(self)
+
+    def activate_delay(self) -> None:
+        """Fold ``delayed_time`` into ``time``."""
+        self.time += self.delayed_time
+        self.delayed_time = 0
+
+    def active(self) -> bool:
+        """Whether the call is still pending (neither called nor cancelled)."""
+        return not (self.cancelled or self.called)
+
+    def run(self) -> None:
+        """Mark the call as called and run it in the context it was scheduled from."""
+        self.called = 1
+        self.context.run(self.func, *self.args, **self.kw)
+
+    def __le__(self, other: DelayedCall) -> bool:
+        return self.time <= other.time
+
+    def __lt__(self, other: DelayedCall) -> bool:
+        return self.time < other.time
+
+    def __repr__(self) -> str:
+        if self._repr is not None:
+            return self._repr
+        now = self.seconds()
+        text = (
+            f"<DelayedCall 0x{id(self):x} [{self.time - now}s] "
+            f"called={self.called} cancelled={self.cancelled}"
+        )
+        if not self.cancelled:
+            func = getattr(self, "func", None)
+            if func is not None:
+                parts = [_short_repr(a) for a in self.args]
+                parts.extend(f"{k}={_short_repr(v)}" for k, v in self.kw.items())
+                text += f" {_callable_name(func)}({', '.join(parts)})"
+        return text + ">"

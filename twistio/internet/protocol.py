@@ -1,0 +1,348 @@
+"""``Protocol`` and ``Factory``: the base classes of stream protocols and what builds them.
+
+Call order on a protocol: ``makeConnection(transport)`` (which calls ``connectionMade``), then
+``dataReceived(data)`` any number of times, then ``connectionLost(reason)`` exactly once, with
+``Failure(ConnectionDone())`` after a clean close and a ``ConnectionLost`` (or the exception a
+callback raised) otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from twistio.internet import error
+from twistio.internet.interfaces import (
+    ILoggingContext,
+    IProtocol,
+    IProtocolFactory,
+    implementer,
+)
+from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio.internet.interfaces import IConnector, IReactorTime
+
+__all__ = [
+    "AbstractDatagramProtocol",
+    "BaseProtocol",
+    "ClientFactory",
+    "ConnectedDatagramProtocol",
+    "DatagramProtocol",
+    "Factory",
+    "ProcessProtocol",
+    "Protocol",
+    "ReconnectingClientFactory",
+    "ServerFactory",
+    "connectionDone",
+]
+
+_log = logging.getLogger("twistio")
+
+#: The reason given to ``connectionLost`` for a clean close.
+connectionDone: Failure = Failure(error.ConnectionDone())
+connectionDone.cleanFailure()
+
+_F = TypeVar("_F", bound="Factory")
+
+
+@implementer(IProtocolFactory, ILoggingContext)
+class Factory:
+    """Builds one ``protocol`` instance per connection and sets its ``factory``.
+
+    ``doStart``/``doStop`` are called by every port and connector that uses the factory;
+    ``startFactory`` runs on the first ``doStart`` and ``stopFactory`` on the matching last
+    ``doStop``, so one factory can serve several ports.
+    """
+
+    protocol: Callable[[], Any] | None = None
+    numPorts = 0
+    noisy = True
+
+    @classmethod
+    def forProtocol(cls: type[_F], protocol: Callable[[], Any], *args: Any, **kwargs: Any) -> _F:
+        """A factory of this class (built with ``args``) whose ``protocol`` is ``protocol``."""
+        factory = cls(*args, **kwargs)
+        factory.protocol = protocol
+        return factory
+
+    def logPrefix(self) -> str:
+        """The class name, used to prefix log lines."""
+        return self.__class__.__name__
+
+    def doStart(self) -> None:
+        """Count one more user of the factory; the first one calls ``startFactory``."""
+        if not self.numPorts:
+            if self.noisy:
+                _log.info("Starting factory %r", self)
+            self.startFactory()
+        self.numPorts += 1
+
+    def doStop(self) -> None:
+        """Count one user fewer; the last one calls ``stopFactory``."""
+        if self.numPorts == 0:
+            return
+        self.numPorts -= 1
+        if not self.numPorts:
+            if self.noisy:
+                _log.info("Stopping factory %r", self)
+            self.stopFactory()
+
+    def startFactory(self) -> None:
+        """Override to set up shared state before the first connection."""
+
+    def stopFactory(self) -> None:
+        """Override to tear down shared state after the last port or connector is done."""
+
+    def buildProtocol(self, addr: Any) -> Any | None:
+        """A new ``self.protocol()`` with ``factory`` set; return None to refuse the connection."""
+        assert self.protocol is not None, f"{self!r}.protocol is not set"
+        p = self.protocol()
+        p.factory = self
+        return p
+
+
+class ServerFactory(Factory):
+    """A factory for servers (no extra behaviour, kept for Twisted's class hierarchy)."""
+
+
+class ClientFactory(Factory):
+    """A factory for ``connectTCP``, told how each connection attempt goes."""
+
+    def startedConnecting(self, connector: IConnector) -> None:
+        """A connection attempt has started; ``connector.stopConnecting()`` abandons it."""
+
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
+        """The attempt failed: ``ConnectionRefusedError``, ``TimeoutError``, ``DNSLookupError`` ..."""
+
+    def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
+        """An established connection closed; ``connector.connect()`` reconnects."""
+
+
+class ReconnectingClientFactory(ClientFactory):
+    """A client factory that reconnects after each lost or failed connection, backing off.
+
+    The delay starts at ``initialDelay``, is multiplied by ``factor`` each retry up to
+    ``maxDelay``, with normally distributed ``jitter``; ``maxRetries`` (None: no limit)
+    bounds the attempts. Call ``resetDelay`` once connected (typically in ``buildProtocol``)
+    and ``stopTrying`` to give up. ``clock`` (default: the reactor) schedules the retries.
+    """
+
+    maxDelay: float = 3600
+    initialDelay: float = 1.0
+    factor: float = 2.7182818284590451
+    jitter: float = 0.11962656472
+    delay: float = initialDelay
+    retries = 0
+    maxRetries: int | None = None
+    _callID: Any = None
+    connector: IConnector | None = None
+    clock: IReactorTime | None = None
+    continueTrying = 1
+
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
+        """Schedule a retry, unless ``stopTrying`` was called."""
+        if self.continueTrying:
+            self.connector = connector
+            self.retry()
+
+    def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
+        """Schedule a reconnection, unless ``stopTrying`` was called."""
+        if self.continueTrying:
+            self.connector = connector
+            self.retry()
+
+    def retry(self, connector: IConnector | None = None) -> None:
+        """Schedule ``connector.connect()`` after the next back-off delay."""
+        if not self.continueTrying:
+            if self.noisy:
+                _log.info("Abandoning %s on explicit request", connector)
+            return
+        if connector is None:
+            if self.connector is None:
+                raise ValueError("no connector to retry")
+            connector = self.connector
+        self.retries += 1
+        if self.maxRetries is not None and self.retries > self.maxRetries:
+            if self.noisy:
+                _log.info("Abandoning %s after %d retries.", connector, self.retries)
+            return
+        self.delay = min(self.delay * self.factor, self.maxDelay)
+        if self.jitter:
+            self.delay = random.normalvariate(self.delay, self.delay * self.jitter)
+        if self.noisy:
+            _log.info("%s will retry in %d seconds", connector, self.delay)
+
+        def reconnector() -> None:
+            self._callID = None
+            connector.connect()
+
+        clock = self.clock
+        if clock is None:
+            from twistio.internet import reactor as clock
+        assert clock is not None
+        self._callID = clock.callLater(self.delay, reconnector)
+
+    def stopTrying(self) -> None:
+        """Cancel any scheduled retry and any attempt in progress, and stop retrying."""
+        if self._callID is not None:
+            self._callID.cancel()
+            self._callID = None
+        self.continueTrying = 0
+        if self.connector is not None:
+            try:
+                self.connector.stopConnecting()
+            except error.NotConnectingError:
+                pass
+
+    def resetDelay(self) -> None:
+        """Start backing off from ``initialDelay`` again and allow retries."""
+        self.delay = self.initialDelay
+        self.retries = 0
+        self._callID = None
+        self.continueTrying = 1
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("connector", "retries", "delay", "continueTrying", "_callID"):
+            state.pop(key, None)
+        return state
+
+
+@implementer(ILoggingContext)
+class BaseProtocol:
+    """What every protocol has: ``connected``, ``transport`` and ``makeConnection``."""
+
+    connected = 0
+    transport: Any = None
+
+    def makeConnection(self, transport: Any) -> None:
+        """Attach ``transport``, mark connected and call ``connectionMade``."""
+        self.connected = 1
+        self.transport = transport
+        self.connectionMade()
+
+    def connectionMade(self) -> None:
+        """Override: the connection is up and ``self.transport`` is set."""
+
+    def logPrefix(self) -> str:
+        """The class name, used to prefix log lines."""
+        return self.__class__.__name__
+
+
+@implementer(IProtocol, ILoggingContext)
+class Protocol(BaseProtocol):
+    """A stream protocol; override ``dataReceived`` and ``connectionLost``."""
+
+    factory: Any = None
+
+    def dataReceived(self, data: bytes) -> None:
+        """Override: bytes arrived, in chunks of arbitrary size."""
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        """Override: the connection closed for ``reason``."""
+
+
+class ProcessProtocol(BaseProtocol):
+    """A protocol for a child process (used by ``spawnProcess``)."""
+
+    transport: Any = None
+
+    def childDataReceived(self, childFD: int, data: bytes) -> None:
+        """Data from one of the child's file descriptors; dispatches 1 and 2."""
+        if childFD == 1:
+            self.outReceived(data)
+        elif childFD == 2:
+            self.errReceived(data)
+
+    def outReceived(self, data: bytes) -> None:
+        """Data from the child's stdout."""
+
+    def errReceived(self, data: bytes) -> None:
+        """Data from the child's stderr."""
+
+    def childConnectionLost(self, childFD: int) -> None:
+        """One of the child's file descriptors closed; dispatches 0, 1 and 2."""
+        if childFD == 0:
+            self.inConnectionLost()
+        elif childFD == 1:
+            self.outConnectionLost()
+        elif childFD == 2:
+            self.errConnectionLost()
+
+    def inConnectionLost(self) -> None:
+        """The child's stdin closed."""
+
+    def outConnectionLost(self) -> None:
+        """The child closed its stdout."""
+
+    def errConnectionLost(self) -> None:
+        """The child closed its stderr."""
+
+    def processExited(self, reason: Failure) -> None:
+        """The child exited (its pipes may still be open)."""
+
+    def processEnded(self, reason: Failure) -> None:
+        """The child exited and all its pipes are closed."""
+
+
+class AbstractDatagramProtocol:
+    """Base of datagram protocols: started when a port uses it, stopped when it stops."""
+
+    transport: Any = None
+    numPorts = 0
+    noisy = True
+
+    def logPrefix(self) -> str:
+        """The class name, used to prefix log lines."""
+        return self.__class__.__name__
+
+    def doStart(self) -> None:
+        """Count one more port; the first one calls ``startProtocol``."""
+        if not self.numPorts:
+            if self.noisy:
+                _log.info("Starting protocol %r", self)
+            self.startProtocol()
+        self.numPorts += 1
+
+    def doStop(self) -> None:
+        """Count one port fewer; the last one calls ``stopProtocol``."""
+        assert self.numPorts > 0
+        self.numPorts -= 1
+        self.transport = None
+        if not self.numPorts:
+            if self.noisy:
+                _log.info("Stopping protocol %r", self)
+            self.stopProtocol()
+
+    def startProtocol(self) -> None:
+        """Override: the protocol is attached to a port."""
+
+    def stopProtocol(self) -> None:
+        """Override: the protocol is detached from its last port."""
+
+    def makeConnection(self, transport: Any) -> None:
+        """Attach ``transport`` and call ``doStart``."""
+        assert self.transport is None
+        self.transport = transport
+        self.doStart()
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        """Override: a datagram arrived from ``addr``."""
+
+
+class DatagramProtocol(AbstractDatagramProtocol):
+    """A UDP protocol."""
+
+    def connectionRefused(self) -> None:
+        """Override: a connected UDP port's peer refused a datagram (ICMP)."""
+
+
+class ConnectedDatagramProtocol(DatagramProtocol):
+    """A UDP protocol on a connected port (kept for Twisted's class hierarchy)."""
+
+    def connectionFailed(self, failure: Failure) -> None:
+        """Override: connecting the port failed."""
+

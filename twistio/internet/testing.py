@@ -1,0 +1,615 @@
+"""Fakes for testing protocols without sockets or real time, with Twisted's names.
+
+``StringTransport`` records what a protocol writes; ``MemoryReactor`` records the listens and
+connects asked of it; ``MemoryReactorClock`` is both that and a ``task.Clock``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable, Sequence
+from io import BytesIO
+from typing import Any, Callable, Union
+
+from twistio.internet import error, protocol
+from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twistio.internet.defer import Deferred
+from twistio.internet.task import Clock, LoopingCall
+from twistio.python.failure import Failure
+
+__all__ = [
+    "AccumulatingProtocol",
+    "MemoryReactor",
+    "MemoryReactorClock",
+    "NonStreamingProducer",
+    "RaisingMemoryReactor",
+    "StringIOWithoutClosing",
+    "StringTransport",
+    "StringTransportWithDisconnection",
+    "waitUntilAllDisconnected",
+]
+
+_Address = Union[IPv4Address, IPv6Address, UNIXAddress]
+
+
+def _is_ipv6(host: str) -> bool:
+    # "fe80::1%eth0" counts too, as it does for Twisted.
+    try:
+        ipaddress.IPv6Address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ transports
+
+
+class StringTransport:
+    """A transport that keeps what is written to it in memory, for ``value()`` to return.
+
+    It does nothing else: ``loseConnection`` only sets ``disconnecting``, ``abortConnection``
+    also sets ``disconnected``, and ``registerProducer`` only records ``producer`` and
+    ``streaming``. As a producer of reads, its state is in ``producerState``
+    (``'producing'``, ``'paused'`` or ``'stopped'``); pausing or resuming it after
+    ``loseConnection`` (unless ``lenient``) or after ``stopProducing`` is a ``RuntimeError``,
+    to catch code that expects more data from a closed connection.
+
+    ``write`` takes any bytes-like object (Twisted's takes ``bytes`` only); ``str`` is a
+    ``TypeError`` in both.
+    """
+
+    disconnecting: bool = False
+    disconnected: bool = False
+    producer: Any = None
+    streaming: bool | None = None
+    hostAddr: Any = None
+    peerAddr: Any = None
+    producerState: str = "producing"
+
+    def __init__(
+        self, hostAddress: Any = None, peerAddress: Any = None, lenient: bool = False
+    ) -> None:
+        self.io = BytesIO()
+        if hostAddress is not None:
+            self.hostAddr = hostAddress
+        if peerAddress is not None:
+            self.peerAddr = peerAddress
+        self.connected = True
+        self._lenient = lenient
+
+    # -- for tests ------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget what was written so far (not a transport method: for tests)."""
+        self.io = BytesIO()
+
+    def value(self) -> bytes:
+        """Everything written since creation or the last ``clear`` (for tests)."""
+        return self.io.getvalue()
+
+    # -- ITransport -----------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Record ``data``."""
+        if isinstance(data, str) or not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"Data must be bytes, not {type(data).__name__}")
+        self.io.write(data)
+
+    def writeSequence(self, data: Iterable[bytes]) -> None:
+        """Record each item of ``data``, in order."""
+        for chunk in data:
+            self.write(chunk)
+
+    def loseConnection(self) -> None:
+        """Set ``disconnecting``; nothing else happens."""
+        self.disconnecting = True
+
+    def abortConnection(self) -> None:
+        """Set ``disconnected`` and ``disconnecting``; nothing else happens."""
+        self.disconnected = True
+        self.loseConnection()
+
+    def getPeer(self) -> Any:
+        """``peerAddress`` if given, else ``IPv4Address('TCP', '192.168.1.1', 54321)``."""
+        if self.peerAddr is None:
+            return IPv4Address("TCP", "192.168.1.1", 54321)
+        return self.peerAddr
+
+    def getHost(self) -> Any:
+        """``hostAddress`` if given, else ``IPv4Address('TCP', '10.0.0.1', 12345)``."""
+        if self.hostAddr is None:
+            return IPv4Address("TCP", "10.0.0.1", 12345)
+        return self.hostAddr
+
+    # -- IConsumer ------------------------------------------------------------------------------
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Record the producer; a second one is a ``RuntimeError``."""
+        if self.producer is not None:
+            raise RuntimeError("Cannot register two producers")
+        self.producer = producer
+        self.streaming = streaming
+
+    def unregisterProducer(self) -> None:
+        """Forget the producer; without one it is a ``RuntimeError``."""
+        if self.producer is None:
+            raise RuntimeError("Cannot unregister a producer unless one is registered")
+        self.producer = None
+        self.streaming = None
+
+    # -- IPushProducer --------------------------------------------------------------------------
+
+    def _check_can_change(self) -> None:
+        if self.disconnecting and not self._lenient:
+            raise RuntimeError("Cannot resume producing after loseConnection")
+        if self.producerState == "stopped":
+            raise RuntimeError("Cannot resume a stopped producer")
+
+    def pauseProducing(self) -> None:
+        """Set ``producerState`` to ``'paused'``."""
+        self._check_can_change()
+        self.producerState = "paused"
+
+    def resumeProducing(self) -> None:
+        """Set ``producerState`` to ``'producing'``."""
+        self._check_can_change()
+        self.producerState = "producing"
+
+    def stopProducing(self) -> None:
+        """Set ``producerState`` to ``'stopped'``."""
+        self.producerState = "stopped"
+
+
+class StringTransportWithDisconnection(StringTransport):
+    """A ``StringTransport`` whose ``loseConnection`` calls ``protocol.connectionLost``.
+
+    Set ``protocol`` first. The reason is ``ConnectionDone``; only the first call does it.
+    """
+
+    protocol: Any
+
+    def loseConnection(self) -> None:
+        """Mark the transport disconnected and tell the protocol, once."""
+        if self.connected:
+            self.connected = False
+            self.protocol.connectionLost(Failure(error.ConnectionDone("Bye.")))
+
+
+class StringIOWithoutClosing(BytesIO):
+    """A ``BytesIO`` that stays readable after ``close()``."""
+
+    def close(self) -> None:
+        """Do nothing."""
+
+
+# --------------------------------------------------------------------- reactors
+
+
+class _FakePort:
+    """A listening port from ``MemoryReactor``: it only knows its address."""
+
+    def __init__(self, hostAddress: Any) -> None:
+        self._hostAddress = hostAddress
+
+    def startListening(self) -> None:
+        """Do nothing."""
+
+    def stopListening(self) -> None:
+        """Do nothing."""
+
+    def getHost(self) -> Any:
+        """The address given at creation."""
+        return self._hostAddress
+
+
+class _FakeConnector:
+    """A connector from ``MemoryReactor``: records ``stopConnecting`` and ``disconnect``."""
+
+    _disconnected = False
+    stoppedConnecting = False
+
+    def __init__(self, address: Any) -> None:
+        self._address = address
+
+    def stopConnecting(self) -> None:
+        """Set ``stoppedConnecting``."""
+        self.stoppedConnecting = True
+
+    def disconnect(self) -> None:
+        """Record the call (in ``_disconnected``)."""
+        self._disconnected = True
+
+    def connect(self) -> None:
+        """Do nothing."""
+
+    def getDestination(self) -> Any:
+        """The address connected to."""
+        return self._address
+
+
+class MemoryReactor:
+    """A reactor that records what it is asked to do and does none of it.
+
+    ``listenTCP`` appends ``(port, factory, backlog, interface)`` to ``tcpServers``;
+    ``connectTCP`` appends ``(host, port, factory, timeout, bindAddress)`` to ``tcpClients``,
+    calls ``factory.startedConnecting(connector)`` and appends the connector to
+    ``connectors``; SSL and UNIX likewise. No connection is ever made: a test builds the
+    protocol from the recorded factory and gives it a ``StringTransport``.
+    ``run()`` runs the ``callWhenRunning`` calls, then stops at once.
+    """
+
+    def __init__(self) -> None:
+        self.hasInstalled = False
+        self.running: bool | None = False
+        self.hasRun = False
+        self.hasStopped = False
+        self.hasCrashed = False
+        self.whenRunningHooks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+        self.triggers: dict[
+            str, dict[str, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]]
+        ] = {}
+        self.tcpClients: list[tuple[str, int, Any, float, Any]] = []
+        self.tcpServers: list[tuple[int, Any, int, str]] = []
+        self.sslClients: list[tuple[str, int, Any, Any, float, Any]] = []
+        self.sslServers: list[tuple[int, Any, Any, int, str]] = []
+        self.unixClients: list[tuple[Any, Any, float, int]] = []
+        self.unixServers: list[tuple[Any, Any, int, int, int]] = []
+        self.adoptedPorts: list[tuple[Any, ...]] = []
+        self.adoptedStreamConnections: list[tuple[Any, ...]] = []
+        self.connectors: list[_FakeConnector] = []
+        self.readers: set[Any] = set()
+        self.writers: set[Any] = set()
+
+    def install(self) -> None:
+        """Record the call, in ``hasInstalled``."""
+        self.hasInstalled = True
+
+    def resolve(self, name: str, timeout: object = 10) -> Deferred[str]:
+        """Not supported: raises ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    # -- IReactorCore ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Set ``running`` and ``hasRun``, call the ``callWhenRunning`` calls, then ``stop``."""
+        assert self.running is False
+        self.running = True
+        self.hasRun = True
+        for f, args, kw in self.whenRunningHooks:
+            f(*args, **kw)
+        self.stop()
+
+    def stop(self) -> None:
+        """Clear ``running``, set ``hasStopped``."""
+        self.running = False
+        self.hasStopped = True
+
+    def crash(self) -> None:
+        """Set ``running`` to None and ``hasCrashed``."""
+        self.running = None
+        self.hasCrashed = True
+
+    def iterate(self, delay: float = 0) -> None:
+        """Not supported: raises ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def fireSystemEvent(self, eventType: str) -> None:
+        """Not supported: raises ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def addSystemEventTrigger(
+        self, phase: str, eventType: str, callable: Callable[..., Any], *args: Any, **kw: Any
+    ) -> None:
+        """Record the trigger in ``triggers[phase][eventType]``; it never runs."""
+        self.triggers.setdefault(phase, {}).setdefault(eventType, []).append((callable, args, kw))
+
+    def removeSystemEventTrigger(self, triggerID: object) -> None:
+        """Not supported: raises ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def callWhenRunning(self, callable: Callable[..., Any], *args: Any, **kw: Any) -> None:
+        """Call at once if ``run`` was ever called, else keep for ``run``."""
+        if self.running or self.hasRun:
+            callable(*args, **kw)
+        else:
+            self.whenRunningHooks.append((callable, args, kw))
+
+    # -- IReactorSocket -----------------------------------------------------------------------------
+
+    def adoptStreamPort(self, fileno: int, addressFamily: int, factory: Any) -> _FakePort:
+        """Record ``(fileno, addressFamily, factory)`` in ``adoptedPorts``."""
+        addr = self._adopted_address("TCP", addressFamily)
+        self.adoptedPorts.append((fileno, addressFamily, factory))
+        return _FakePort(addr)
+
+    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+        """Record ``(fileDescriptor, addressFamily, factory)`` in ``adoptedStreamConnections``."""
+        self.adoptedStreamConnections.append((fileDescriptor, addressFamily, factory))
+
+    def adoptDatagramPort(
+        self, fileno: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
+    ) -> _FakePort:
+        """Record ``(fileno, addressFamily, protocol, maxPacketSize)`` in ``adoptedPorts``."""
+        addr = self._adopted_address("UDP", addressFamily)
+        self.adoptedPorts.append((fileno, addressFamily, protocol, maxPacketSize))
+        return _FakePort(addr)
+
+    @staticmethod
+    def _adopted_address(kind: Any, family: int) -> _Address:
+        if family == socket.AF_INET:
+            return IPv4Address(kind, "0.0.0.0", 1234)
+        if family == socket.AF_INET6:
+            return IPv6Address(kind, "::", 1234)
+        raise error.UnsupportedAddressFamily()
+
+    # -- listening and connecting -----------------------------------------------------------------
+
+    def listenTCP(
+        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+    ) -> _FakePort:
+        """Record the call in ``tcpServers``; the port's address is the interface's."""
+        self.tcpServers.append((port, factory, backlog, interface))
+        if _is_ipv6(interface):
+            return _FakePort(IPv6Address("TCP", interface, port))
+        return _FakePort(IPv4Address("TCP", "0.0.0.0", port))
+
+    def connectTCP(
+        self,
+        host: str,
+        port: int,
+        factory: Any,
+        timeout: float = 30,
+        bindAddress: Any = None,
+    ) -> _FakeConnector:
+        """Record the call in ``tcpClients`` and the connector in ``connectors``."""
+        self.tcpClients.append((host, port, factory, timeout, bindAddress))
+        if _is_ipv6(host):
+            return self._connecting(factory, IPv6Address("TCP", host, port))
+        return self._connecting(factory, IPv4Address("TCP", host, port))
+
+    def listenSSL(
+        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
+    ) -> _FakePort:
+        """Record the call in ``sslServers``."""
+        self.sslServers.append((port, factory, contextFactory, backlog, interface))
+        return _FakePort(IPv4Address("TCP", "0.0.0.0", port))
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        factory: Any,
+        contextFactory: Any,
+        timeout: float = 30,
+        bindAddress: Any = None,
+    ) -> _FakeConnector:
+        """Record the call in ``sslClients`` and the connector in ``connectors``."""
+        self.sslClients.append((host, port, factory, contextFactory, timeout, bindAddress))
+        return self._connecting(factory, IPv4Address("TCP", host, port))
+
+    def listenUNIX(
+        self, address: Any, factory: Any, backlog: int = 50, mode: int = 0o666, wantPID: int = 0
+    ) -> _FakePort:
+        """Record the call in ``unixServers``."""
+        self.unixServers.append((address, factory, backlog, mode, wantPID))
+        return _FakePort(UNIXAddress(address))
+
+    def connectUNIX(
+        self, address: Any, factory: Any, timeout: float = 30, checkPID: int = 0
+    ) -> _FakeConnector:
+        """Record the call in ``unixClients`` and the connector in ``connectors``."""
+        self.unixClients.append((address, factory, timeout, checkPID))
+        return self._connecting(factory, UNIXAddress(address))
+
+    def _connecting(self, factory: Any, destination: _Address) -> _FakeConnector:
+        connector = _FakeConnector(destination)
+        factory.startedConnecting(connector)
+        self.connectors.append(connector)
+        return connector
+
+    # -- IReactorFDSet ------------------------------------------------------------------------------
+
+    def addReader(self, reader: Any) -> None:
+        """Add to ``readers``."""
+        self.readers.add(reader)
+
+    def removeReader(self, reader: Any) -> None:
+        """Remove from ``readers`` if there."""
+        self.readers.discard(reader)
+
+    def addWriter(self, writer: Any) -> None:
+        """Add to ``writers``."""
+        self.writers.add(writer)
+
+    def removeWriter(self, writer: Any) -> None:
+        """Remove from ``writers`` if there."""
+        self.writers.discard(writer)
+
+    def getReaders(self) -> list[Any]:
+        """The readers, as a list."""
+        return list(self.readers)
+
+    def getWriters(self) -> list[Any]:
+        """The writers, as a list."""
+        return list(self.writers)
+
+    def removeAll(self) -> list[Any]:
+        """Empty ``readers`` and ``writers``; return what they held."""
+        everything = list(self.readers | self.writers)
+        self.readers.clear()
+        self.writers.clear()
+        return everything
+
+
+class MemoryReactorClock(MemoryReactor, Clock):
+    """A ``MemoryReactor`` that is also a ``task.Clock`` (``callLater``, ``advance``...)."""
+
+    def __init__(self) -> None:
+        MemoryReactor.__init__(self)
+        Clock.__init__(self)
+
+
+class RaisingMemoryReactor:
+    """A reactor whose listen calls raise ``listenException`` and connect calls ``connectException``."""
+
+    def __init__(
+        self,
+        listenException: BaseException | None = None,
+        connectException: BaseException | None = None,
+    ) -> None:
+        self._listenException = listenException
+        self._connectException = connectException
+
+    def _listen_fails(self) -> Any:
+        assert self._listenException is not None
+        raise self._listenException
+
+    def _connect_fails(self) -> Any:
+        assert self._connectException is not None
+        raise self._connectException
+
+    def adoptStreamPort(self, fileno: int, addressFamily: int, factory: Any) -> Any:
+        """Raise ``listenException``."""
+        return self._listen_fails()
+
+    def listenTCP(self, port: int, factory: Any, backlog: int = 50, interface: str = "") -> Any:
+        """Raise ``listenException``."""
+        return self._listen_fails()
+
+    def connectTCP(
+        self, host: str, port: int, factory: Any, timeout: float = 30, bindAddress: Any = None
+    ) -> Any:
+        """Raise ``connectException``."""
+        return self._connect_fails()
+
+    def listenSSL(
+        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
+    ) -> Any:
+        """Raise ``listenException``."""
+        return self._listen_fails()
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        factory: Any,
+        contextFactory: Any,
+        timeout: float = 30,
+        bindAddress: Any = None,
+    ) -> Any:
+        """Raise ``connectException``."""
+        return self._connect_fails()
+
+    def listenUNIX(
+        self, address: Any, factory: Any, backlog: int = 50, mode: int = 0o666, wantPID: int = 0
+    ) -> Any:
+        """Raise ``listenException``."""
+        return self._listen_fails()
+
+    def connectUNIX(
+        self, address: Any, factory: Any, timeout: float = 30, checkPID: int = 0
+    ) -> Any:
+        """Raise ``connectException``."""
+        return self._connect_fails()
+
+    def adoptDatagramPort(
+        self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int
+    ) -> Any:
+        """Raise ``connectException`` (as Twisted's does)."""
+        return self._connect_fails()
+
+    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Any:
+        """Raise ``connectException``."""
+        return self._connect_fails()
+
+
+# -------------------------------------------------------------------- protocols
+
+
+class AccumulatingProtocol(protocol.Protocol):
+    """A protocol that keeps what it receives and says when it connects and disconnects.
+
+    ``made`` and ``closed`` become 1, ``data`` accumulates, ``closedReason`` keeps the
+    reason. On connection it fires (and clears) ``factory.protocolConnectionMade`` if that is
+    a Deferred; on disconnection it fires (and clears) its own ``closedDeferred``.
+    """
+
+    made: int = 0
+    closed: int = 0
+    closedReason: Failure | None = None
+    closedDeferred: Deferred[None] | None = None
+    data: bytes = b""
+    factory: Any = None
+
+    def connectionMade(self) -> None:
+        self.made = 1
+        factory = self.factory
+        d = getattr(factory, "protocolConnectionMade", None) if factory is not None else None
+        if d is not None:
+            factory.protocolConnectionMade = None
+            d.callback(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.data += data
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.closed = 1
+        self.closedReason = reason
+        d, self.closedDeferred = self.closedDeferred, None
+        if d is not None:
+            d.callback(None)
+
+
+class NonStreamingProducer:
+    """A pull producer that writes ``b'0'`` to ``b'9'``, one per ``resumeProducing``.
+
+    After the tenth it unregisters itself and fires ``result``; ``stopProducing`` fires it too.
+    """
+
+    counter = 0
+    stopped = False
+
+    def __init__(self, consumer: Any) -> None:
+        self.consumer = consumer
+        self.result: Deferred[None] = Deferred()
+
+    def resumeProducing(self) -> None:
+        """Write the next digit."""
+        if self.consumer is None or self.counter >= 10:
+            raise RuntimeError("BUG: resume after unregister/stop.")
+        self.consumer.write(b"%d" % (self.counter,))
+        self.counter += 1
+        if self.counter == 10:
+            self.consumer.unregisterProducer()
+            self._done()
+
+    def pauseProducing(self) -> None:
+        """A pull producer is never paused: raises ``RuntimeError``."""
+        raise RuntimeError("BUG: pause should never be called.")
+
+    def stopProducing(self) -> None:
+        """Stop and fire ``result``."""
+        self.stopped = True
+        self._done()
+
+    def _done(self) -> None:
+        self.consumer = None
+        d = self.result
+        del self.result
+        d.callback(None)
+
+
+def waitUntilAllDisconnected(reactor: Any, protocols: Sequence[Any]) -> Deferred[LoopingCall]:
+    """A Deferred that fires once no protocol's ``transport.connected`` is true.
+
+    Checks every 10 ms on ``reactor`` (any clock).
+    """
+
+    def check() -> None:
+        if not any(p.transport.connected for p in protocols):
+            poll.stop()
+
+    poll = LoopingCall(check)
+    poll.clock = reactor
+    return poll.start(0.01, now=True)
