@@ -578,10 +578,14 @@ class _Run:
             run.record("started", name)
             caught_from: list[Any] = []
             for k, (d, catch) in enumerate(ds):
-                if any(d is c for c in caught_from):
-                    # Twisted raises an AssertionError of its own here (Deferred.__await__
-                    # asserts on _debugInfo when the failure just caught is still running
-                    # down d's callbacks): a Twisted bug, not behaviour to copy.
+                if any(d is c for c in caught_from) or (
+                    getattr(d, "_runningCallbacks", False)
+                    and isinstance(getattr(d, "result", None), run.impl.Failure)
+                ):
+                    # Twisted raises an AssertionError of its own when a coroutine awaits a
+                    # Deferred whose failure is still running down its callbacks
+                    # (Deferred.__await__ asserts on _debugInfo): a Twisted bug, not
+                    # behaviour to copy.
                     run.record("not awaiting again after catching from it", name, k)
                     continue
                 if catch:

@@ -151,7 +151,9 @@ class DebugInfo:
                 text = failure.getTraceback()
                 if extra:
                     text += f"(debug: {extra})"
-                _log.error("Unhandled error in Deferred:\n%s", text)
+                _log.error(
+                    "Unhandled error in Deferred:\n%s", text, extra={"log_failure": failure}
+                )
             except BaseException:  # pragma: no cover - never raise from a finaliser
                 pass
 
