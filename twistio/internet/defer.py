@@ -1196,7 +1196,8 @@ class DeferredLock(_ConcurrencyPrimitive):
 
     def release(self) -> None:
         """Release the lock, handing it to the first waiter if any."""
-        assert self.locked, "Tried to release an unlocked lock"
+        if not self.locked:
+            raise AssertionError("Tried to release an unlocked lock")
         self.locked = False
         if self.waiting:
             self.locked = True
@@ -1215,7 +1216,8 @@ class DeferredSemaphore(_ConcurrencyPrimitive):
 
     def acquire(self) -> Deferred[Self]:
         """A Deferred firing with this semaphore once a token is ours."""
-        assert self.tokens >= 0, "Internal inconsistency??  tokens should never be negative"
+        if self.tokens < 0:
+            raise AssertionError("Internal inconsistency??  tokens should never be negative")
         d: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
         if not self.tokens:
             self.waiting.append(d)
@@ -1226,7 +1228,8 @@ class DeferredSemaphore(_ConcurrencyPrimitive):
 
     def release(self) -> None:
         """Give a token back, handing it to the first waiter if any."""
-        assert self.tokens < self.limit, "Someone released me too many times: too many tokens!"
+        if self.tokens >= self.limit:
+            raise AssertionError("Someone released me too many times: too many tokens!")
         self.tokens += 1
         if self.waiting:
             self.tokens -= 1

@@ -309,7 +309,8 @@ class AbstractDatagramProtocol:
 
     def doStop(self) -> None:
         """Count one port fewer; the last one calls ``stopProtocol``."""
-        assert self.numPorts > 0
+        if not (self.numPorts > 0):
+            raise AssertionError()
         self.numPorts -= 1
         self.transport = None
         if not self.numPorts:
@@ -325,7 +326,8 @@ class AbstractDatagramProtocol:
 
     def makeConnection(self, transport: Any) -> None:
         """Attach ``transport`` and call ``doStart``."""
-        assert self.transport is None
+        if self.transport is not None:
+            raise AssertionError()
         self.transport = transport
         self.doStart()
 

@@ -221,7 +221,8 @@ class LoopingCall:
         The Deferred returned fires with this LoopingCall when ``stop`` is called, or fails with
         the error when ``f`` raises or its Deferred fails (the loop stops then).
         """
-        assert not self.running, "Tried to start an already running LoopingCall."
+        if self.running:
+            raise AssertionError("Tried to start an already running LoopingCall.")
         if interval < 0:
             raise ValueError("interval must be >= 0")
         self.running = True
@@ -242,7 +243,8 @@ class LoopingCall:
 
         If a call's Deferred is pending, the loop's Deferred fires once that one has.
         """
-        assert self.running, "Tried to stop a LoopingCall that was not running."
+        if not (self.running):
+            raise AssertionError("Tried to stop a LoopingCall that was not running.")
         self.running = False
         if self.call is not None:
             self.call.cancel()
@@ -251,7 +253,8 @@ class LoopingCall:
 
     def reset(self) -> None:
         """Skip the next call and restart the interval from now."""
-        assert self.running, "Tried to reset a LoopingCall that was not running."
+        if not (self.running):
+            raise AssertionError("Tried to reset a LoopingCall that was not running.")
         if self.call is not None:
             self.call.cancel()
             self.call = None

@@ -273,7 +273,8 @@ class MemoryReactor:
 
     def run(self) -> None:
         """Set ``running`` and ``hasRun``, call the ``callWhenRunning`` calls, then ``stop``."""
-        assert self.running is False
+        if self.running is not False:
+            raise AssertionError()
         self.running = True
         self.hasRun = True
         for f, args, kw in self.whenRunningHooks:
@@ -613,3 +614,34 @@ def waitUntilAllDisconnected(reactor: Any, protocols: Sequence[Any]) -> Deferred
     poll = LoopingCall(check)
     poll.clock = reactor
     return poll.start(0.01, now=True)
+
+
+class EventLoggingObserver(Sequence[dict[str, Any]]):
+    """A log observer that keeps every event it sees, as a sequence (for tests).
+
+    ``createWithCleanup(testCase, publisher)`` adds one to ``publisher`` and has
+    ``testCase.addCleanup`` (trial's, unittest's, or anything with that method) remove it.
+    """
+
+    def __init__(self) -> None:
+        self._events: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._events[index]
+
+    def __iter__(self) -> Any:
+        return iter(self._events)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self._events.append(event)
+
+    @classmethod
+    def createWithCleanup(cls, testInstance: Any, publisher: Any) -> EventLoggingObserver:
+        """A new observer added to ``publisher``, removed by ``testInstance``'s cleanup."""
+        observer = cls()
+        publisher.addObserver(observer)
+        testInstance.addCleanup(publisher.removeObserver, observer)
+        return observer

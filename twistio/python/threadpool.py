@@ -33,8 +33,10 @@ class ThreadPool:
     currentThread = staticmethod(threading.current_thread)
 
     def __init__(self, minthreads: int = 5, maxthreads: int = 20, name: str | None = None) -> None:
-        assert minthreads >= 0, "minimum is negative"
-        assert minthreads <= maxthreads, "minimum is greater than maximum"
+        if not (minthreads >= 0):
+            raise AssertionError("minimum is negative")
+        if not (minthreads <= maxthreads):
+            raise AssertionError("minimum is greater than maximum")
         self.min = minthreads
         self.max = maxthreads
         self.name = name
@@ -97,8 +99,10 @@ class ThreadPool:
             minthreads = self.min
         if maxthreads is None:
             maxthreads = self.max
-        assert minthreads >= 0, "minimum is negative"
-        assert minthreads <= maxthreads, "minimum is greater than maximum"
+        if not (minthreads >= 0):
+            raise AssertionError("minimum is negative")
+        if not (minthreads <= maxthreads):
+            raise AssertionError("minimum is greater than maximum")
         self.min = minthreads
         self.max = maxthreads
         if not self.started:

@@ -1,0 +1,212 @@
+"""Turning events into text: ``formatEvent``, ``eventAsText``, the classic log line."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from twistio.python.failure import Failure
+
+__all__ = [
+    "eventAsText",
+    "formatEvent",
+    "formatEventAsClassicLogText",
+    "formatTime",
+    "formatUnformattableEvent",
+    "formatWithCall",
+    "timeFormatRFC3339",
+]
+
+LogEvent = dict[str, Any]
+
+timeFormatRFC3339 = "%Y-%m-%dT%H:%M:%S%z"
+
+
+class _CallingFormatter(string.Formatter):
+    """``str.format`` over keyword arguments, where a field ending in ``()`` is called."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if field_name.endswith("()"):
+            obj, first = super().get_field(field_name[:-2], args, kwargs)
+            return obj(), first
+        return super().get_field(field_name, args, kwargs)
+
+
+_formatter = _CallingFormatter()
+_parse = _formatter.parse
+
+
+def formatWithCall(formatString: str, mapping: Mapping[str, Any]) -> str:
+    """``formatString.format_map(mapping)``, except that ``{name()}`` calls ``name``."""
+    return _formatter.vformat(formatString, (), mapping)
+
+
+def formatEvent(event: Mapping[str, Any]) -> str:
+    """The event's ``log_format`` filled in from the event; never raises.
+
+    An event without a format gives ``""``; one that cannot be formatted gives a message
+    saying so, with the event's ``repr`` and the error.
+    """
+    try:
+        if "log_flattened" in event:
+            return _flatFormat(event)
+        fmt = event.get("log_format")
+        if fmt is None:
+            return ""
+        if isinstance(fmt, bytes):
+            fmt = fmt.decode("utf-8")
+        elif not isinstance(fmt, str):
+            raise TypeError(f"Log format must be str, not {fmt!r}")
+        if "{" not in fmt and "}" not in fmt:
+            return fmt
+        return _formatter.vformat(fmt, (), event)
+    except BaseException as e:
+        return formatUnformattableEvent(event, e)
+
+
+def _safe_repr(obj: object) -> str:
+    try:
+        return repr(obj)
+    except BaseException:
+        try:
+            return f"<unrepresentable {type(obj).__name__} object at {id(obj):#x}>"
+        except BaseException:
+            return "<unrepresentable object>"
+
+
+def formatUnformattableEvent(event: Mapping[str, Any], error: BaseException) -> str:
+    """The text of an event whose format failed: its ``repr`` and the error."""
+    try:
+        return f"Unable to format event {event!r}: {error}"
+    except BaseException:
+        pairs = ", ".join(f"{_safe_repr(k)} = {_safe_repr(v)}" for k, v in event.items())
+        return (
+            f"MESSAGE LOST: unformattable object logged: {_safe_repr(error)}\n"
+            f"Recoverable data: {pairs}"
+        )
+
+
+def formatTime(
+    when: float | None, timeFormat: str | None = timeFormatRFC3339, default: str = "-"
+) -> str:
+    """``when`` (a POSIX time) in local time as ``timeFormat``; ``default`` if either is None."""
+    if timeFormat is None or when is None:
+        return default
+    return datetime.fromtimestamp(when).astimezone().strftime(timeFormat)
+
+
+def _eventSystem(event: Mapping[str, Any]) -> str:
+    system = event.get("log_system")
+    if system is not None:
+        return str(system)
+    namespace = event.get("log_namespace", "-")
+    level = event.get("log_level")
+    try:
+        levelName = level.name if level is not None else "-"
+    except AttributeError:
+        levelName = "-"
+    return f"{namespace}#{levelName}"
+
+
+def _formatTraceback(failure: Any) -> str:
+    try:
+        if isinstance(failure, Failure):
+            return failure.getTraceback()
+        if isinstance(failure, BaseException):
+            return Failure(failure).getTraceback()
+        return str(failure.getTraceback())
+    except BaseException:
+        return "(UNABLE TO OBTAIN TRACEBACK FROM EVENT)\n"
+
+
+def eventAsText(
+    event: Mapping[str, Any],
+    includeTraceback: bool = True,
+    includeTimestamp: bool = True,
+    includeSystem: bool = True,
+    formatTime: Callable[[float | None], str] = formatTime,
+) -> str:
+    """The event as one text: time, ``[system]``, the formatted event, then any traceback.
+
+    ``""`` when the event has no text and no traceback.
+    """
+    text = formatEvent(event)
+    if includeTraceback and "log_failure" in event:
+        text = f"{text}\n{_formatTraceback(event['log_failure'])}"
+    if not text:
+        return ""
+    if includeSystem:
+        text = f"[{_eventSystem(event)}] {text}"
+    if includeTimestamp:
+        text = f"{formatTime(event.get('log_time'))} {text}"
+    return text
+
+
+def formatEventAsClassicLogText(
+    event: Mapping[str, Any], formatTime: Callable[[float | None], str] = formatTime
+) -> str | None:
+    """Twisted's classic log line: ``time [system] text``, continuation lines tab-indented.
+
+    None for an event with no text at all (which a file observer then skips).
+    """
+    text = eventAsText(event, includeTimestamp=False, includeSystem=False)
+    if not text:
+        return None
+    text = text.replace("\n", "\n\t")
+    return f"{formatTime(event.get('log_time'))} [{_eventSystem(event)}] {text}\n"
+
+
+# -- flattening: the formatted fields kept in the event, for events that leave the process
+
+
+def _fieldKeys(fieldName: str, conversion: str | None, spec: str) -> tuple[str, str]:
+    return f"{fieldName}!{conversion or 's'}:{spec}", f"{fieldName}!:{spec}"
+
+
+def _fields(fmt: str) -> Iterator[tuple[str, str | None, str]]:
+    for _literal, fieldName, spec, conversion in _parse(fmt):
+        if fieldName is not None:
+            yield fieldName, conversion, spec or ""
+
+
+def flattenEvent(event: LogEvent) -> None:
+    """Store each field of the event's format, formatted, under ``log_flattened``.
+
+    A flattened event formats the same after a round trip through JSON even when its
+    values could not be kept. Each field gets two keys, as in Twisted: ``name!conv:spec``
+    (the text; twistio stores it with ``spec`` applied) and ``name!:spec`` (the raw value).
+    """
+    fmt = event.get("log_format")
+    if not isinstance(fmt, str) or "log_flattened" in event:
+        return
+    flattened: dict[str, Any] = {}
+    for fieldName, conversion, spec in _fields(fmt):
+        textKey, rawKey = _fieldKeys(fieldName, conversion, spec)
+        if textKey in flattened:
+            continue
+        try:
+            value, _ = _formatter.get_field(fieldName, (), event)
+        except BaseException:
+            continue
+        try:
+            converted = _formatter.convert_field(value, conversion or "s")
+            flattened[textKey] = _formatter.format_field(converted, spec)
+        except BaseException:
+            continue
+        flattened[rawKey] = value
+    event["log_flattened"] = flattened
+
+
+def _flatFormat(event: Mapping[str, Any]) -> str:
+    flattened = event["log_flattened"]
+    fmt = event.get("log_format")
+    if fmt is None:
+        return ""
+    parts = []
+    for literal, fieldName, spec, conversion in _parse(fmt):
+        parts.append(literal)
+        if fieldName is not None:
+            parts.append(str(flattened[_fieldKeys(fieldName, conversion, spec or "")[0]]))
+    return "".join(parts)

@@ -1,0 +1,178 @@
+"""The process-wide publisher and beginner, and twistio's default route into ``logging``.
+
+At import, ``globalLogPublisher`` gets two observers: a bounded buffer of early events
+(replayed by ``beginLoggingTo``, as in Twisted) and a ``STDLibLogObserver`` sending every
+event to ``logging``; and the ``logging`` logger ``"twistio"`` gets a ``PublishingHandler``,
+so twistio's own ``logging`` records (a Deferred's unhandled error, say) reach observers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from twistio.logger._buffer import LimitedHistoryLogObserver
+from twistio.logger._io import LoggingFile
+from twistio.logger._levels import LogLevel
+from twistio.logger._logger import Logger
+from twistio.logger._observer import LogEvent, LogPublisher, globalLogPublisher
+from twistio.logger._stdlib import (
+    PublishingHandler,
+    STDLibLogObserver,
+    _begun,
+    _has_real_handlers,
+)
+
+__all__ = ["LogBeginner", "capturedLogs", "globalLogBeginner", "globalLogPublisher"]
+
+
+def _qual(cls: Any) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+
+
+class LogBeginner:
+    """Chooses, once, where logs go: ``beginLoggingTo(observers)``.
+
+    Until then the events are kept in a bounded buffer and replayed to the chosen
+    observers. twistio's buffer keeps the last 1024 events of level ``info`` and above
+    (Twisted's keeps 65536 of any level): twistio's events already reach ``logging``
+    before logging begins, and an asyncio application that never calls ``beginLoggingTo``
+    should not hold many events (and the objects in them) for nothing.
+
+    The global beginner also, on ``beginLoggingTo``: stops the default ``logging``
+    forwarder sending to ``logging.lastResort`` (the stderr fallback of an unconfigured
+    program), since the chosen observers now show what it would; drops that forwarder
+    if the observers include a ``STDLibLogObserver`` of their own; and, if ``logging`` is
+    not configured at all, lets twistio's own ``logging`` records of level ``INFO`` through
+    (Twisted prints "Starting factory" and the like once logging has begun).
+    """
+
+    _DEFAULT_BUFFER_SIZE = 1024
+
+    def __init__(
+        self,
+        publisher: LogPublisher,
+        errorStream: IO[Any],
+        stdio: Any,
+        warningsModule: Any,
+        initialBufferSize: int | None = None,
+    ) -> None:
+        if initialBufferSize is None:
+            initialBufferSize = self._DEFAULT_BUFFER_SIZE
+        self._publisher = publisher
+        self._errorStream = errorStream
+        self._stdio = stdio
+        self._warningsModule = warningsModule
+        self._oldshowwarning: Callable[..., Any] = warningsModule.showwarning
+        self._log = Logger(namespace="twistio.logger", observer=publisher)
+        self._initialBuffer = LimitedHistoryLogObserver(initialBufferSize)
+        self._initialBuffer._twistio_floor = LogLevel.info._priority  # type: ignore[attr-defined]
+        self._temporaryObserver: LimitedHistoryLogObserver | None = self._initialBuffer
+        publisher.addObserver(self._initialBuffer)
+        self._previousBegin: tuple[str, int] = ("", 0)
+
+    def beginLoggingTo(
+        self,
+        observers: Iterable[Callable[[LogEvent], object]],
+        discardBuffer: bool = False,
+        redirectStandardIO: bool = True,
+    ) -> None:
+        """Add ``observers`` to the publisher and replay the buffered events to them.
+
+        Also routes ``warnings`` into the log, and with ``redirectStandardIO`` replaces
+        ``sys.stdout`` and ``sys.stderr`` by ``LoggingFile`` s (namespaces ``stdout`` at
+        info, ``stderr`` at error). Calling it twice adds the observers and logs a warning.
+        """
+        observers = list(observers)
+        caller = sys._getframe(1)
+        fileNow, lineNow = caller.f_code.co_filename, caller.f_lineno
+        for observer in observers:
+            self._publisher.addObserver(observer)
+        if self._temporaryObserver is not None:
+            self._publisher.removeObserver(self._temporaryObserver)
+            if not discardBuffer:
+                for observer in observers:
+                    if not isinstance(observer, STDLibLogObserver):
+                        self._initialBuffer.replayTo(observer)
+            self._temporaryObserver = None
+            self._warningsModule.showwarning = self.showwarning
+        else:
+            previousFile, previousLine = self._previousBegin
+            self._log.warn(
+                "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
+                "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
+                "the calls to beginLoggingTo.",
+                fileNow=fileNow,
+                lineNow=lineNow,
+                previousFile=previousFile,
+                previousLine=previousLine,
+            )
+        self._previousBegin = (fileNow, lineNow)
+        if redirectStandardIO:
+            for name, level in (("stdout", LogLevel.info), ("stderr", LogLevel.error)):
+                original = getattr(self._stdio, name)
+                encoding = getattr(original, "encoding", None) or "utf-8"
+                loggingFile = LoggingFile(
+                    Logger(namespace=name, observer=self._publisher), level, encoding
+                )
+                setattr(self._stdio, name, loggingFile)
+        if self._publisher is globalLogPublisher:
+            self._becameGlobal(observers)
+
+    def _becameGlobal(self, observers: list[Callable[[LogEvent], object]]) -> None:
+        _begun.begun = True
+        if any(isinstance(o, STDLibLogObserver) for o in observers):
+            self._publisher.removeObserver(_defaultForwarder)
+        twistioLogger = logging.getLogger("twistio")
+        if twistioLogger.level == logging.NOTSET and not _has_real_handlers(twistioLogger):
+            twistioLogger.setLevel(logging.INFO)
+
+    def showwarning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: IO[str] | None = None,
+        line: str | None = None,
+    ) -> None:
+        """Log a warning (``warnings.showwarning`` once logging has begun).
+
+        A warning sent to a given ``file`` goes there, as ``warnings`` would have done.
+        """
+        if file is None:
+            self._log.warn(
+                "{filename}:{lineno}: {category}: {warning}",
+                warning=message,
+                category=_qual(category),
+                filename=filename,
+                lineno=lineno,
+            )
+        else:
+            self._oldshowwarning(message, category, filename, lineno, file, line)
+
+
+@contextmanager
+def capturedLogs() -> Iterator[list[LogEvent]]:
+    """A list that collects the events published to ``globalLogPublisher`` in the block."""
+    events: list[LogEvent] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        yield events
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+
+
+globalLogBeginner = LogBeginner(globalLogPublisher, sys.stderr, sys, warnings)
+"""The beginner of ``globalLogPublisher``."""
+
+_defaultForwarder = STDLibLogObserver()
+_defaultForwarder._default = True
+globalLogPublisher.addObserver(_defaultForwarder)
+
+_twistioHandler = PublishingHandler()
+logging.getLogger("twistio").addHandler(_twistioHandler)

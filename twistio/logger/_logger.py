@@ -1,0 +1,253 @@
+"""``Logger``: emits structured events, with PEP 3101 formats, to an observer."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from time import time
+from types import TracebackType
+from typing import Any, ContextManager, overload
+
+from twistio.logger._levels import InvalidLogLevelError, LogLevel
+from twistio.logger._observer import LogEvent, LogPublisher, globalLogPublisher
+from twistio.python.failure import Failure
+
+__all__ = ["Logger", "Operation"]
+
+_getLogger = logging.getLogger
+_new = object.__new__
+_stdlib_loggers: dict[str, logging.Logger] = {}
+
+
+def _stdlib_logger(namespace: str) -> logging.Logger:
+    logger = _stdlib_loggers.get(namespace)
+    if logger is None:
+        logger = _stdlib_loggers[namespace] = _getLogger(namespace or None)
+    return logger
+
+
+def _wanted(observer: object, namespace: str, level: LogLevel) -> bool:
+    """Whether an event of ``level`` from ``namespace`` would reach anyone through ``observer``."""
+    if type(observer) is not LogPublisher or level._priority >= observer._floor:
+        return True
+    if observer._stdlib:
+        logger = _stdlib_loggers.get(namespace)
+        if logger is None:
+            logger = _stdlib_logger(namespace)
+        return logger.isEnabledFor(level._stdlib)
+    return False
+
+
+class Operation:
+    """What ``Logger.failuresHandled`` yields: how the code in its block went."""
+
+    __slots__ = ("failure",)
+
+    def __init__(self) -> None:
+        self.failure: Failure | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the block finished without raising."""
+        return self.failure is None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the block raised (the error is in ``failure``)."""
+        return self.failure is not None
+
+
+class _FailureHandler:
+    """A reusable context manager that logs and swallows exceptions."""
+
+    __slots__ = ("_level", "_logger", "_message")
+
+    def __init__(self, logger: Logger, message: str, level: LogLevel) -> None:
+        self._logger = logger
+        self._message = message
+        self._level = level
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excValue: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if excValue is None or not isinstance(excValue, Exception):
+            return False
+        self._logger.failure(self._message, Failure(excValue, excType, tb), self._level)
+        return True
+
+
+class Logger:
+    """Emits log events to an observer (``globalLogPublisher`` unless one is given).
+
+    ``namespace`` defaults to the calling module's ``__name__``. As a class attribute
+    (``log = Logger()``) it is a descriptor: ``self.log`` is a logger whose namespace is
+    ``module.Class`` and whose ``log_source`` is the instance (the class, via the class).
+
+    A call below the level anyone is listening at returns before building the event (see
+    ``LogPublisher``): by default that is the ``logging`` level of the namespace's logger,
+    so ``log.debug(...)`` in a hot path costs a level check. Twisted always builds it.
+    """
+
+    __slots__ = ("namespace", "observer", "source")
+
+    def __init__(
+        self,
+        namespace: str | None = None,
+        source: object | None = None,
+        observer: Callable[[LogEvent], object] | None = None,
+    ) -> None:
+        if namespace is None:
+            namespace = self._namespaceFromCallingContext()
+        self.namespace: str = namespace
+        self.source = source
+        self.observer: Callable[[LogEvent], object] = (
+            globalLogPublisher if observer is None else observer
+        )
+
+    @staticmethod
+    def _namespaceFromCallingContext() -> str:
+        """The ``__name__`` of the module that called ``Logger()``."""
+        try:
+            return str(sys._getframe(2).f_globals["__name__"])
+        except (KeyError, ValueError):
+            return "<unknown>"
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Logger: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> Logger: ...
+
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> Logger:
+        if owner is None:
+            owner = type(instance)
+        source = owner if instance is None else instance
+        cls = type(self)
+        if cls is not Logger:
+            return cls(f"{owner.__module__}.{owner.__name__}", source, self.observer)
+        # ``self.log`` may sit in a hot path: skip ``__init__``.
+        logger: Logger = _new(cls)
+        logger.namespace = f"{owner.__module__}.{owner.__name__}"
+        logger.source = source
+        logger.observer = self.observer
+        return logger
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.namespace!r}>"
+
+    def emit(self, level: LogLevel, format: str | None = None, **kwargs: object) -> None:
+        """Emit an event of ``level``: ``kwargs`` plus the ``log_*`` keys.
+
+        An invalid level is itself logged, as a critical failure, instead of raising.
+        """
+        if not isinstance(level, LogLevel):
+            self.failure(
+                "Got invalid log level {invalidLevel!r} in {logger}.",
+                Failure(InvalidLogLevelError(level)),
+                invalidLevel=level,
+                logger=self,
+            )
+            return
+        observer = self.observer
+        if not _wanted(observer, self.namespace, level):
+            return
+        self._send(observer, level, format, kwargs)
+
+    def _send(
+        self,
+        observer: Callable[[LogEvent], object],
+        level: LogLevel,
+        format: str | None,
+        event: dict[str, Any],
+    ) -> None:
+        event["log_logger"] = self
+        event["log_level"] = level
+        event["log_namespace"] = self.namespace
+        event["log_source"] = self.source
+        event["log_format"] = format
+        event["log_time"] = time()
+        if "log_trace" in event:
+            event["log_trace"].append((self, observer))
+        observer(event)
+
+    def failure(
+        self,
+        format: str,
+        failure: Failure | None = None,
+        level: LogLevel = LogLevel.critical,
+        **kwargs: object,
+    ) -> None:
+        """Emit ``format`` with ``log_failure``: ``failure``, or the exception being handled.
+
+        The event also carries ``isError: 1`` (in Twisted it appears once a legacy
+        ``twisted.python.log`` observer has seen the event), so collectors such as
+        trial's ``flushLoggedErrors`` find it either way.
+        """
+        if failure is None:
+            failure = Failure()
+        self.emit(level, format, log_failure=failure, isError=1, **kwargs)
+
+    def debug(self, format: str | None = None, **kwargs: object) -> None:
+        """Emit a debug event; cheap when nobody listens at debug."""
+        observer = self.observer
+        if type(observer) is LogPublisher and observer._floor > 0:
+            if not observer._stdlib:
+                return
+            logger = _stdlib_loggers.get(self.namespace)
+            if logger is None:
+                logger = _stdlib_logger(self.namespace)
+            if not logger.isEnabledFor(logging.DEBUG):
+                return
+        self._send(observer, LogLevel.debug, format, kwargs)
+
+    def info(self, format: str | None = None, **kwargs: object) -> None:
+        """Emit an info event."""
+        observer = self.observer
+        if _wanted(observer, self.namespace, LogLevel.info):
+            self._send(observer, LogLevel.info, format, kwargs)
+
+    def warn(self, format: str | None = None, **kwargs: object) -> None:
+        """Emit a warning event."""
+        self.emit(LogLevel.warn, format, **kwargs)
+
+    def error(self, format: str | None = None, **kwargs: object) -> None:
+        """Emit an error event (with no Failure; see ``failure`` for that)."""
+        self.emit(LogLevel.error, format, **kwargs)
+
+    def critical(self, format: str | None = None, **kwargs: object) -> None:
+        """Emit a critical event."""
+        self.emit(LogLevel.critical, format, **kwargs)
+
+    def failuresHandled(
+        self, format: str, level: LogLevel = LogLevel.critical, **kwargs: object
+    ) -> ContextManager[Operation]:
+        """A context manager that logs (with ``failure``) and swallows an exception.
+
+        It yields an ``Operation`` telling afterwards whether the block succeeded.
+        """
+        return self._failuresHandled(format, level, kwargs)
+
+    @contextmanager
+    def _failuresHandled(
+        self, format: str, level: LogLevel, kwargs: dict[str, object]
+    ) -> Iterator[Operation]:
+        op = Operation()
+        try:
+            yield op
+        except Exception:
+            op.failure = Failure()
+            self.failure(format, op.failure, level, **kwargs)
+
+    def failureHandler(
+        self, staticMessage: str, level: LogLevel = LogLevel.critical
+    ) -> ContextManager[None]:
+        """A reusable context manager logging ``staticMessage`` and any exception, then going on."""
+        return _FailureHandler(self, staticMessage, level)

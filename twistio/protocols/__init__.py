@@ -1,0 +1,1 @@
+"""Protocols built on the core: framing (``basic``) and wrappers (``policies``)."""

@@ -1,0 +1,445 @@
+"""Twisted's classic logging API (``msg``, ``err``, ``startLogging``), over ``twistio.logger``.
+
+Events of ``msg`` and ``err`` are ``twistio.logger`` events (namespace ``log_legacy``), so
+they also reach the standard library's ``logging`` by default. Legacy observers, added with
+``addObserver``, receive the classic event dicts: ``message``, ``time``, ``system``,
+``isError`` and, for errors, ``failure`` and ``why``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import IO, Any, TypeVar
+
+from twistio.internet.interfaces import Interface, implementer
+from twistio.logger import (
+    ILogObserver,
+    Logger,
+    LoggingFile,
+    LogLevel,
+    formatEvent,
+    formatTime,
+    globalLogBeginner,
+    globalLogPublisher,
+)
+from twistio.logger import (
+    LogPublisher as _NewPublisher,
+)
+from twistio.logger._stdlib import _guard, _has_real_handlers, _last_resort
+from twistio.python.failure import Failure
+
+__all__ = [
+    "FileLogObserver",
+    "ILogContext",
+    "ILogObserver",
+    "LegacyLogObserverWrapper",
+    "LogPublisher",
+    "PythonLoggingObserver",
+    "addObserver",
+    "callWithContext",
+    "callWithLogger",
+    "deferr",
+    "err",
+    "logerr",
+    "logfile",
+    "msg",
+    "removeObserver",
+    "startLogging",
+    "startLoggingWithObserver",
+    "textFromEventDict",
+    "theLogPublisher",
+]
+
+EventDict = dict[str, Any]
+_T = TypeVar("_T")
+
+
+class ILogContext(Interface):
+    """The key of the legacy logging context (a dict whose ``system`` ``msg`` uses)."""
+
+
+_context: ContextVar[EventDict | None] = ContextVar("twistio.python.log context", default=None)
+
+
+def _currentContext() -> EventDict:
+    ctx = _context.get()
+    return {"system": "-"} if ctx is None else dict(ctx)
+
+
+def callWithContext(ctx: EventDict, func: Callable[..., _T], *args: Any, **kw: Any) -> _T:
+    """Call ``func``, with ``ctx`` added to the log context that ``msg`` draws defaults from.
+
+    The context is a ``contextvars`` variable (Twisted uses ``twisted.python.context``), so
+    it follows tasks and callbacks scheduled inside the call.
+    """
+    merged = _currentContext()
+    merged.update(ctx)
+    token = _context.set(merged)
+    try:
+        return func(*args, **kw)
+    finally:
+        _context.reset(token)
+
+
+def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) -> _T | None:
+    """Call ``func`` with ``system`` set to ``logger.logPrefix()``; log (and swallow) its error."""
+    try:
+        prefix = logger.logPrefix()
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        prefix = "(buggy logPrefix method)"
+        err(system=prefix)
+    try:
+        return callWithContext({"system": prefix}, func, *args, **kw)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        err(system=prefix)
+        return None
+
+
+def _safeStr(obj: object) -> str:
+    try:
+        return str(obj)
+    except BaseException:
+        try:
+            return f"<{type(obj).__name__} instance with unprintable str>"
+        except BaseException:
+            return "<unprintable object>"
+
+
+def _safeFormat(fmtString: str, fmtDict: EventDict) -> str:
+    try:
+        return fmtString % fmtDict
+    except BaseException:
+        try:
+            return (
+                "Invalid format string or unformattable object in log message: "
+                f"{fmtString!r}, {fmtDict}"
+            )
+        except BaseException:
+            return "UNFORMATTABLE OBJECT WRITTEN TO LOG"
+
+
+def textFromEventDict(eventDict: EventDict) -> str | None:
+    """The text of a legacy event dict: its message, its error and traceback, or its format.
+
+    None when it has none of these.
+    """
+    message = eventDict.get("message")
+    if message:
+        return " ".join(_safeStr(m) for m in message)
+    if eventDict.get("isError") and "failure" in eventDict:
+        why = eventDict.get("why")
+        whyText = _safeStr(why) if why else "Unhandled Error"
+        try:
+            traceback = eventDict["failure"].getTraceback()
+        except Exception as e:
+            traceback = f"(unable to obtain traceback): {e}"
+        return f"{whyText}\n{traceback}"
+    if "format" in eventDict:
+        return _safeFormat(eventDict["format"], eventDict)
+    return None
+
+
+class _StringifiableFromEvent:
+    """``str()`` gives the formatted event: what a legacy ``format`` shows of a new event."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: EventDict) -> None:
+        self.event = event
+
+    def __str__(self) -> str:
+        return formatEvent(self.event)
+
+
+def _toLegacy(event: EventDict) -> EventDict:
+    """A legacy event dict for ``event`` (a copy; Twisted adds the keys to the event itself)."""
+    legacy = dict(event)
+    if "message" not in legacy:
+        legacy["message"] = ()
+    if "time" not in legacy:
+        legacy["time"] = legacy.get("log_time")
+    if "system" not in legacy:
+        legacy["system"] = legacy.get("log_system", "-")
+    if "format" not in legacy and legacy.get("log_format") is not None:
+        legacy["format"] = "%(log_legacy)s"
+        legacy["log_legacy"] = _StringifiableFromEvent(event)
+    if "log_failure" in legacy:
+        legacy.setdefault("failure", legacy["log_failure"])
+        legacy.setdefault("isError", 1)
+        if "why" not in legacy:
+            legacy["why"] = formatEvent(event)
+    legacy.setdefault("isError", 0)
+    return legacy
+
+
+@implementer(ILogObserver)
+class LegacyLogObserverWrapper:
+    """A new-style observer handing legacy event dicts to ``legacyObserver``."""
+
+    def __init__(self, legacyObserver: Callable[[EventDict], object]) -> None:
+        self.legacyObserver = legacyObserver
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.legacyObserver!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LegacyLogObserverWrapper):
+            return bool(self.legacyObserver == other.legacyObserver)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.legacyObserver)
+
+    def __call__(self, event: EventDict) -> None:
+        self.legacyObserver(_toLegacy(event))
+
+
+def _publishLegacy(observer: Callable[[EventDict], object], eventDict: EventDict) -> None:
+    """Add the ``log_*`` keys to a legacy event dict and send it to ``observer``.
+
+    For an error, the Failure is the event's ``log_failure`` and the text is only ``why``
+    (Twisted bakes the traceback into ``log_text``), so that new-style observers, the
+    ``logging`` bridge and test collectors get the exception itself.
+    """
+    if "log_time" not in eventDict:
+        eventDict["log_time"] = eventDict["time"]
+    if "log_format" not in eventDict:
+        failure = eventDict.get("failure")
+        if eventDict.get("isError") and failure is not None and not eventDict.get("message"):
+            why = eventDict.get("why")
+            eventDict["log_text"] = _safeStr(why) if why else "Unhandled Error"
+            eventDict["log_format"] = "{log_text}"
+            eventDict.setdefault("log_failure", failure)
+        else:
+            text = textFromEventDict(eventDict)
+            if text is not None:
+                eventDict["log_text"] = text
+                eventDict["log_format"] = "{log_text}"
+    if "log_level" not in eventDict:
+        if "logLevel" in eventDict:
+            eventDict["log_level"] = LogLevel._fromStdlib(eventDict["logLevel"])
+        elif eventDict.get("isError"):
+            eventDict["log_level"] = LogLevel.critical
+        else:
+            eventDict["log_level"] = LogLevel.info
+    if "log_system" not in eventDict and "system" in eventDict:
+        eventDict["log_system"] = eventDict["system"]
+    eventDict["log_namespace"] = "log_legacy"
+    observer(eventDict)
+
+
+class LogPublisher:
+    """The legacy publisher: ``msg`` and legacy observers, all on ``globalLogPublisher``."""
+
+    synchronized = ["msg"]
+
+    def __init__(
+        self,
+        observerPublisher: _NewPublisher | None = None,
+        publishPublisher: Callable[[EventDict], object] | None = None,
+    ) -> None:
+        self._observerPublisher = globalLogPublisher if observerPublisher is None else observerPublisher
+        self._publishPublisher = self._observerPublisher if publishPublisher is None else publishPublisher
+        self._legacyObservers: list[LegacyLogObserverWrapper] = []
+
+    @property
+    def observers(self) -> list[Callable[[EventDict], object]]:
+        """The legacy observers added with ``addObserver``."""
+        return [w.legacyObserver for w in self._legacyObservers]
+
+    def addObserver(self, other: Callable[[EventDict], object]) -> None:
+        """Add a legacy observer (called with legacy event dicts)."""
+        wrapped = LegacyLogObserverWrapper(other)
+        if wrapped not in self._legacyObservers:
+            self._legacyObservers.append(wrapped)
+        self._observerPublisher.addObserver(wrapped)
+
+    def removeObserver(self, other: Callable[[EventDict], object]) -> None:
+        """Remove a legacy observer; a no-op if it is not there."""
+        wrapped = LegacyLogObserverWrapper(other)
+        try:
+            self._legacyObservers.remove(wrapped)
+        except ValueError:
+            pass
+        self._observerPublisher.removeObserver(wrapped)
+
+    def msg(self, *message: object, **kw: Any) -> None:
+        """Log ``message`` (joined by spaces), with ``kw`` as extra keys.
+
+        ``system`` comes from the context of ``callWithContext`` unless given; ``format``
+        with ``%``-style keys may replace ``message``; ``isError=1`` marks an error.
+        """
+        eventDict: EventDict = _currentContext()
+        eventDict.update(kw)
+        eventDict["message"] = message
+        eventDict["time"] = time.time()
+        if "isError" not in eventDict:
+            eventDict["isError"] = 0
+        _publishLegacy(self._publishPublisher, eventDict)
+
+    def showwarning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: IO[str] | None = None,
+        line: str | None = None,
+    ) -> None:
+        """Log a warning as ``warnings.showwarning`` would show it."""
+        globalLogBeginner.showwarning(message, category, filename, lineno, file, line)
+
+
+theLogPublisher = LogPublisher()
+"""The legacy publisher behind ``msg``, ``addObserver`` and ``removeObserver``."""
+
+msg = theLogPublisher.msg
+addObserver = theLogPublisher.addObserver
+removeObserver = theLogPublisher.removeObserver
+showwarning = theLogPublisher.showwarning
+
+
+def err(_stuff: object = None, _why: str | None = None, **kw: Any) -> None:
+    """Log an error: ``_stuff`` (a Failure, an exception, or the one being handled) and ``_why``.
+
+    Anything else as ``_stuff`` is logged by its ``repr``. The event carries
+    ``isError=1``, ``failure``/``log_failure`` and ``why``.
+    """
+    if _stuff is None:
+        _stuff = Failure()
+    if isinstance(_stuff, Failure):
+        msg(failure=_stuff, why=_why, isError=1, **kw)
+    elif isinstance(_stuff, BaseException):
+        msg(failure=Failure(_stuff), why=_why, isError=1, **kw)
+    else:
+        msg(repr(_stuff), why=_why, isError=1, **kw)
+
+
+deferr = err
+
+logfile = LoggingFile(Logger(namespace="twistio.python.log"), LogLevel.info)
+"""A file whose lines are logged at info."""
+logerr = LoggingFile(Logger(namespace="twistio.python.log"), LogLevel.error)
+"""A file whose lines are logged at error."""
+
+
+class FileLogObserver:
+    """A legacy observer writing ``time [system] text`` lines to a file.
+
+    Its time format is ``%Y-%m-%d %H:%M:%S%z`` (``timeFormat`` changes it).
+    """
+
+    timeFormat: str | None = None
+
+    def __init__(self, f: IO[str]) -> None:
+        self.write = f.write
+        self.flush = f.flush
+
+    def getTimezoneOffset(self, when: float) -> int:
+        """Seconds west of UTC of local time at ``when``."""
+        from datetime import datetime
+
+        offset = datetime.fromtimestamp(when).astimezone().utcoffset()
+        return -int(offset.total_seconds()) if offset is not None else 0
+
+    def formatTime(self, when: float) -> str:
+        """``when`` as text, in ``timeFormat`` if set."""
+        return formatTime(when, self.timeFormat or "%Y-%m-%d %H:%M:%S%z")
+
+    def emit(self, eventDict: EventDict) -> None:
+        """Write the event, if it has any text."""
+        text = textFromEventDict(eventDict)
+        if text is None:
+            return
+        timeStr = self.formatTime(eventDict["time"])
+        system = _safeStr(eventDict.get("system", "-"))
+        self.write(f"{timeStr} [{system}] {text.replace(chr(10), chr(10) + chr(9))}\n")
+        self.flush()
+
+    def start(self) -> None:
+        """Add this observer."""
+        addObserver(self.emit)
+
+    def stop(self) -> None:
+        """Remove this observer."""
+        removeObserver(self.emit)
+
+
+class PythonLoggingObserver:
+    """A legacy observer sending events to ``logging`` logger ``loggerName``.
+
+    twistio already sends every event to ``logging`` by default (see ``twistio.logger``);
+    this one is for code that asks for Twisted's single-logger behaviour. The level is the
+    event's ``logLevel``, else ``ERROR`` for errors and ``INFO`` otherwise.
+    """
+
+    def __init__(self, loggerName: str = "twisted") -> None:
+        self._newObserver = LegacyLogObserverWrapper(self.emit)
+        self.logger = logging.getLogger(loggerName)
+
+    def emit(self, eventDict: EventDict) -> None:
+        """Log the event's text."""
+        if "log_stdlib_record" in eventDict or _guard.forwarding:
+            return
+        if "logLevel" in eventDict:
+            level = eventDict["logLevel"]
+        elif eventDict.get("isError"):
+            level = logging.ERROR
+        else:
+            level = logging.INFO
+        if not self.logger.isEnabledFor(level):
+            return
+        text = textFromEventDict(eventDict)
+        if text is None:
+            return
+        record = self.logger.makeRecord(
+            self.logger.name, level, "(twistio.python.log)", 0, text, (), None, None,
+            {"log_event": eventDict},
+        )
+        _guard.forwarding = True
+        try:
+            if _has_real_handlers(self.logger):
+                self.logger.handle(record)
+            else:
+                _last_resort(record)
+        finally:
+            _guard.forwarding = False
+
+    def start(self) -> None:
+        """Add this observer."""
+        globalLogPublisher.addObserver(self._newObserver)
+
+    def stop(self) -> None:
+        """Remove this observer."""
+        globalLogPublisher.removeObserver(self._newObserver)
+
+
+def startLoggingWithObserver(observer: Callable[[EventDict], object], setStdout: int = 1) -> None:
+    """Begin logging (``globalLogBeginner.beginLoggingTo``) to a legacy observer.
+
+    With ``setStdout``, ``sys.stdout`` and ``sys.stderr`` are redirected into the log.
+    """
+    globalLogBeginner.beginLoggingTo(
+        [LegacyLogObserverWrapper(observer)], redirectStandardIO=bool(setStdout)
+    )
+    msg("Log opened.")
+
+
+def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
+    """Begin logging to ``file`` as Twisted's classic text log; ``setStdout`` as above."""
+    if isinstance(file, LoggingFile):
+        return
+    startLoggingWithObserver(FileLogObserver(file).emit, *a, **kw)
+
+
+def discardLogs() -> None:
+    """Begin logging to nowhere (events still reach ``logging``)."""
+    globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
+

@@ -1,0 +1,1 @@
+"""Porting aliases for Twisted's ``twisted.test`` helpers."""

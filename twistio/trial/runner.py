@@ -1,0 +1,284 @@
+"""Finding tests (``TestLoader``) and running them (``TrialRunner``), as trial does.
+
+Names are dotted (``pkg``, ``pkg.test_mod``, ``pkg.test_mod.Class``,
+``pkg.test_mod.Class.test_method``) or paths to a ``.py`` file or a package directory. A
+package is searched recursively for modules named ``test_*``; a module for
+``unittest.TestCase`` subclasses; a class for methods named ``test*``; all sorted by name.
+A name that cannot be imported or found becomes a test that errors, as in trial.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import os
+import pkgutil
+import shutil
+import sys
+import time
+import unittest
+from collections.abc import Callable, Iterable
+from types import ModuleType
+from typing import IO, Any
+
+from twistio.python.failure import Failure
+from twistio.trial import reporter as _reporter
+
+__all__ = ["ErrorHolder", "TestLoader", "TrialRunner", "isPackage", "isTestCase"]
+
+
+def isTestCase(obj: object) -> bool:
+    """Whether ``obj`` is a ``unittest.TestCase`` subclass."""
+    return isinstance(obj, type) and issubclass(obj, unittest.TestCase)
+
+
+def isPackage(module: object) -> bool:
+    """Whether ``module`` is a package."""
+    return isinstance(module, ModuleType) and hasattr(module, "__path__")
+
+
+class ErrorHolder:
+    """Stands in for tests that could not be loaded: running it reports the error."""
+
+    def __init__(self, description: str, error: Failure) -> None:
+        self.description = description
+        self.error = error
+
+    def id(self) -> str:
+        return self.description
+
+    def shortDescription(self) -> str | None:
+        return None
+
+    def countTestCases(self) -> int:
+        return 1
+
+    def run(self, result: Any) -> None:
+        result.startTest(self)
+        result.addError(self, self.error)
+        result.stopTest(self)
+
+    __call__ = run
+
+    def __repr__(self) -> str:
+        return f"<ErrorHolder description={self.description!r} error={self.error!r}>"
+
+
+def _name_from_path(path: str) -> str:
+    """The dotted module name of a file or package directory; its root goes on sys.path."""
+    path = os.path.abspath(path)
+    if path.endswith(".py"):
+        path = path[:-3]
+        if os.path.basename(path) == "__init__":
+            path = os.path.dirname(path)
+    parts = [os.path.basename(path)]
+    directory = os.path.dirname(path)
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        parts.insert(0, os.path.basename(directory))
+        directory = os.path.dirname(directory)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    return ".".join(parts)
+
+
+class TestLoader:
+    """Finds the tests in modules, packages, classes and names."""
+
+    modulePrefix = "test_"
+    methodPrefix = "test"
+    suiteFactory: Callable[..., unittest.TestSuite] = unittest.TestSuite
+
+    def sorter(self, obj: Any) -> str:
+        """The key tests are sorted on: their name."""
+        return str(getattr(obj, "__name__", obj))
+
+    def getTestCaseNames(self, klass: type) -> list[str]:
+        """The names of the test methods of ``klass``, sorted."""
+        return sorted(
+            name
+            for name in dir(klass)
+            if name.startswith(self.methodPrefix) and callable(getattr(klass, name, None))
+        )
+
+    def loadClass(self, klass: type) -> unittest.TestSuite:
+        """A suite of every test method of the ``TestCase`` class ``klass``."""
+        if not isTestCase(klass):
+            raise ValueError(f"{klass!r} is not a test case")
+        return self.suiteFactory([klass(name) for name in self.getTestCaseNames(klass)])
+
+    def loadMethod(self, method: Any) -> unittest.TestCase:
+        """The test of a (bound or unbound, class-qualified) test method."""
+        klass = getattr(method, "__self__", None)
+        klass = type(klass) if klass is not None and not isinstance(klass, type) else klass
+        if klass is None:
+            owner = method.__qualname__.rsplit(".", 1)[0]
+            klass = getattr(sys.modules[method.__module__], owner)
+        test: unittest.TestCase = klass(method.__name__)
+        return test
+
+    def findTestClasses(self, module: ModuleType) -> list[type]:
+        """The ``TestCase`` classes in ``module`` that have tests, sorted by name."""
+        classes = [obj for _, obj in inspect.getmembers(module, isTestCase)]
+        return sorted((c for c in classes if self.getTestCaseNames(c)), key=self.sorter)
+
+    def loadModule(self, module: ModuleType) -> unittest.TestSuite:
+        """A suite of the tests of every ``TestCase`` class in ``module``."""
+        return self.suiteFactory([self.loadClass(c) for c in self.findTestClasses(module)])
+
+    def _testModuleNames(self, package: ModuleType, recurse: bool) -> list[str]:
+        names: list[str] = []
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            short = info.name.rsplit(".", 1)[1]
+            if info.ispkg:
+                if recurse:
+                    names.append(info.name)
+            elif short.startswith(self.modulePrefix):
+                names.append(info.name)
+        return sorted(names)
+
+    def loadPackage(self, package: ModuleType, recurse: bool = False) -> unittest.TestSuite:
+        """A suite of the ``test_*`` modules of ``package`` (and its subpackages' if
+        ``recurse``); a module that fails to import becomes an ``ErrorHolder``."""
+        tests: list[Any] = []
+        for name in self._testModuleNames(package, recurse):
+            try:
+                module = importlib.import_module(name)
+            except Exception:
+                tests.append(ErrorHolder(name, Failure()))
+                continue
+            if isPackage(module):
+                tests.append(self.loadPackage(module, recurse))
+            else:
+                tests.append(self.loadModule(module))
+        return self.suiteFactory(tests)
+
+    def findByName(self, name: str) -> Any:
+        """The module, class or method named ``name`` (a dotted name or a path)."""
+        if os.sep in name or name.endswith(".py") or os.path.isdir(name):
+            if not os.path.exists(name):
+                raise FileNotFoundError(f"{name} does not exist.")
+            name = _name_from_path(name)
+        parts = name.split(".")
+        module: ModuleType | None = None
+        for i in range(len(parts), 0, -1):
+            modname = ".".join(parts[:i])
+            try:
+                module = importlib.import_module(modname)
+            except ModuleNotFoundError as e:
+                if e.name is not None and not modname.startswith(e.name):
+                    raise  # the module exists, and imports something missing
+                continue
+            rest = parts[i:]
+            break
+        if module is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        obj: Any = module
+        for attr in rest:
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise AttributeError(f"{name} does not exist.")
+        return obj
+
+    def loadAnything(self, obj: Any, recurse: bool = False, name: str | None = None) -> Any:
+        """The tests of a package, module, ``TestCase`` class or test method."""
+        if isPackage(obj):
+            return self.loadPackage(obj, recurse)
+        if isinstance(obj, ModuleType):
+            return self.loadModule(obj)
+        if isTestCase(obj):
+            return self.loadClass(obj)
+        if callable(obj) and hasattr(obj, "__qualname__"):
+            if name is not None and "." in name:
+                klass = self.findByName(name.rsplit(".", 1)[0])
+                if isTestCase(klass):
+                    return klass(name.rsplit(".", 1)[1])
+            return self.loadMethod(obj)
+        raise TypeError(f"don't know how to load tests from {obj!r}")
+
+    def loadByName(self, name: str, recurse: bool = False) -> unittest.TestSuite:
+        """The tests named ``name``; an ``ErrorHolder`` if they cannot be loaded."""
+        try:
+            obj = self.findByName(name)
+            return self.suiteFactory([self.loadAnything(obj, recurse, name)])
+        except Exception:
+            return self.suiteFactory([ErrorHolder(name, Failure())])
+
+    def loadByNames(self, names: Iterable[str], recurse: bool = False) -> unittest.TestSuite:
+        """The tests named by all of ``names``, each loaded once."""
+        seen: set[str] = set()
+        suites: list[unittest.TestSuite] = []
+        for name in names:
+            if name in seen:
+                continue
+            seen.add(name)
+            suites.append(self.loadByName(name, recurse))
+        return self.suiteFactory(suites)
+
+
+class TrialRunner:
+    """Runs a suite in ``workingDirectory`` (``_trial_temp``, emptied first; ``test.log``
+    receives the ``logging`` records of the run) and reports it."""
+
+    def __init__(
+        self,
+        reporterFactory: Callable[..., _reporter.Reporter] = _reporter.TreeReporter,
+        stream: IO[str] | None = None,
+        tracebackFormat: str = "default",
+        realTimeErrors: bool = False,
+        workingDirectory: str | None = None,
+        exitFirst: bool = False,
+    ) -> None:
+        self.reporterFactory = reporterFactory
+        self.stream: IO[str] = stream if stream is not None else sys.stdout
+        self.tbformat = tracebackFormat
+        self.realTimeErrors = realTimeErrors
+        self.workingDirectory = workingDirectory or "_trial_temp"
+        self.exitFirst = exitFirst
+
+    def _makeResult(self) -> _reporter.Reporter:
+        return self.reporterFactory(self.stream, self.tbformat, self.realTimeErrors)
+
+    def _setUpDirectory(self) -> str:
+        directory = os.path.abspath(self.workingDirectory)
+        if os.path.exists(directory):
+            shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+        return directory
+
+    def run(self, test: Any) -> _reporter.Reporter:
+        """Run ``test`` (a suite or a case) and return the reporter, after its ``done()``."""
+        result = self._makeResult()
+        here = os.getcwd()
+        if here not in sys.path and "" not in sys.path:
+            sys.path.insert(0, here)
+        directory = self._setUpDirectory()
+        handler = logging.FileHandler(os.path.join(directory, "test.log"), encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        os.chdir(directory)
+        if self.exitFirst:
+            _stop_on_problem(result)
+        start = time.time()
+        try:
+            test(result)
+        finally:
+            os.chdir(here)
+            root.removeHandler(handler)
+            handler.close()
+        result._startTime = start
+        result.done()
+        return result
+
+
+def _stop_on_problem(result: _reporter.Reporter) -> None:
+    for name in ("addError", "addFailure"):
+        original = getattr(result, name)
+
+        def stopping(test: Any, err: Any, _original: Any = original) -> None:
+            _original(test, err)
+            result.shouldStop = True
+
+        setattr(result, name, stopping)

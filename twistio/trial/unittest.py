@@ -1,0 +1,944 @@
+"""trial's test cases: ``SynchronousTestCase`` and ``TestCase``, on asyncio.
+
+Both are ``unittest.TestCase`` subclasses whose ``run(result)`` does all the work itself, so
+they run the same under ``python -m twistio.trial``, ``python -m unittest`` and pytest.
+
+A ``TestCase`` test method, ``setUp``, ``tearDown`` and cleanup may return a ``Deferred`` or
+be a coroutine function; each phase is waited for on the reactor's loop, for at most
+``timeout`` seconds (default 120, as in trial). The loop is the twistio reactor's own
+(``reactor.loop`` outside a running loop), kept from test to test as trial keeps its
+reactor; so ``TestCase.run`` cannot be called while an asyncio loop runs in the thread.
+
+As in trial, a test fails with an error for every error logged during it and not flushed
+with ``flushLoggedErrors``: ``twistio.logger`` events that carry a failure (``log.err``,
+``log.failure``) and the "Unhandled error in Deferred" that a garbage-collected failed
+Deferred logs. A ``TestCase`` also errors when it leaves timers or connections behind on
+the reactor ("Reactor was unclean"); they are cancelled and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import inspect
+import logging
+import os
+import sys
+import tempfile
+import unittest
+import warnings
+from collections.abc import Callable, Sequence
+from types import ModuleType, TracebackType
+from typing import Any, NoReturn, TypeVar, Union
+
+from twistio.internet import defer
+from twistio.internet.defer import Deferred
+from twistio.python.failure import Failure
+
+__all__ = [
+    "DEFAULT_TIMEOUT_DURATION",
+    "DirtyReactorAggregateError",
+    "FailTest",
+    "SkipTest",
+    "SynchronousTestCase",
+    "TestCase",
+    "TestSuite",
+    "Todo",
+    "makeTodo",
+    "suppress",
+]
+
+_T = TypeVar("_T")
+
+# Tells unittest and pytest to leave this module's frames out of tracebacks.
+__unittest = True
+_ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
+
+DEFAULT_TIMEOUT_DURATION = 120.0
+
+SkipTest = unittest.SkipTest
+TestSuite = unittest.TestSuite
+
+
+class FailTest(AssertionError):
+    """Raised by a failed assertion: the test failed (any other exception is an error)."""
+
+
+class DirtyReactorAggregateError(Exception):
+    """A test left timers or connections on the reactor."""
+
+
+class _UnhandledDeferredError(Exception):
+    """Stands for an "Unhandled error in Deferred" whose Failure could not be recovered."""
+
+
+class Todo:
+    """A test expected to fail: ``reason``, and the ``errors`` it may fail with (None: any)."""
+
+    def __init__(self, reason: str, errors: Sequence[type[BaseException]] | None = None) -> None:
+        self.reason = reason
+        self.errors = errors
+
+    def __repr__(self) -> str:
+        return f"<Todo reason={self.reason!r} errors={self.errors!r}>"
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def expected(self, failure: Failure) -> bool:
+        """Whether ``failure`` is one of the expected errors."""
+        if self.errors is None:
+            return True
+        return bool(failure.check(*self.errors))
+
+
+def makeTodo(value: str | tuple[Any, str] | Todo) -> Todo:
+    """A ``Todo`` from a ``todo`` attribute: a reason, or ``(errors, reason)``."""
+    if isinstance(value, Todo):
+        return value
+    if isinstance(value, str):
+        return Todo(reason=value)
+    errors, reason = value
+    if isinstance(errors, type):
+        errors = [errors]
+    return Todo(reason=reason, errors=list(errors))
+
+
+def suppress(action: str = "ignore", **kwargs: Any) -> tuple[tuple[str], dict[str, Any]]:
+    """A warning filter for a test's ``suppress`` attribute: arguments to ``filterwarnings``."""
+    return ((action,), kwargs)
+
+
+# -- logged errors ----------------------------------------------------------------------------
+
+_DEFER_LOGGER = "twistio.internet.defer"
+_publisher_module: ModuleType | None = None
+_publisher_tried = False
+
+
+def _log_publisher() -> Any:
+    """``twistio.logger.globalLogPublisher``, or None while twistio.logger is not there."""
+    global _publisher_module, _publisher_tried
+    if not _publisher_tried:
+        _publisher_tried = True
+        try:
+            _publisher_module = importlib.import_module("twistio.logger")
+        except ImportError:
+            _publisher_module = None
+    return getattr(_publisher_module, "globalLogPublisher", None)
+
+
+def _failure_from_record(record: logging.LogRecord) -> Failure:
+    found = getattr(record, "log_failure", None)
+    if isinstance(found, Failure):
+        return found
+    if record.exc_info and record.exc_info[1] is not None:
+        typ, value, tb = record.exc_info
+        return Failure(value, typ, tb)
+    # defer.py logs from DebugInfo.__del__ with only the traceback text: find its Failure.
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            candidate = frame.f_locals.get("failure")
+            if isinstance(candidate, Failure):
+                return candidate
+        frame = frame.f_back  # type: ignore[assignment]
+    return Failure(_UnhandledDeferredError(record.getMessage()))
+
+
+class _Observer(logging.Handler):
+    """Collects the errors logged while a test runs (events and stdlib records alike)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[Failure] = []
+        self._publisher: Any = None
+
+    def _add(self, failure: Failure) -> None:
+        value = failure.value
+        for seen in self.errors:
+            if seen.value is value:
+                return  # the same error reached us by both routes
+        self.errors.append(failure)
+
+    def gotEvent(self, event: dict[str, Any]) -> None:
+        failure = event.get("log_failure")
+        if failure is None and event.get("isError"):
+            failure = event.get("failure")
+        if isinstance(failure, Failure):
+            self._add(failure)
+
+    __call__ = gotEvent
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("Unhandled error in Deferred"):
+            self._add(_failure_from_record(record))
+
+    def start(self) -> None:
+        logging.getLogger(_DEFER_LOGGER).addHandler(self)
+        publisher = _log_publisher()
+        if publisher is not None:
+            publisher.addObserver(self)
+            self._publisher = publisher
+
+    def stop(self) -> None:
+        logging.getLogger(_DEFER_LOGGER).removeHandler(self)
+        if self._publisher is not None:
+            try:
+                self._publisher.removeObserver(self)
+            except ValueError:
+                pass
+            self._publisher = None
+
+    def flush(self, *errorTypes: type[BaseException]) -> list[Failure]:  # type: ignore[override]
+        """Remove and return the collected errors of these types (all of them if none)."""
+        if not errorTypes:
+            flushed, self.errors = self.errors, []
+            return flushed
+        flushed = [f for f in self.errors if f.check(*errorTypes)]
+        self.errors = [f for f in self.errors if not f.check(*errorTypes)]
+        return flushed
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+_TRIAL_DIR = os.path.dirname(os.path.abspath(__file__))
+_FRAMEWORK_FILES = (
+    _TRIAL_DIR + os.sep,
+    os.path.abspath(defer.__file__),
+    os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
+    "(failure with no frames)",
+)
+
+
+def _trimmed(failure: Failure) -> Failure:
+    """The failure without the leading frames of trial, defer.py and asyncio."""
+    tb = failure.tb
+    start = tb
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_FRAMEWORK_FILES):
+        tb = tb.tb_next
+    if tb is start:
+        return failure
+    trimmed = Failure(failure.value, failure.type, tb)
+    trimmed.tb = tb
+    return trimmed
+
+
+_NO_FRAMES = "(failure with no frames)"
+_RAISE = compile("raise value", _NO_FRAMES, "exec")
+
+
+def _exc_info(failure: Failure) -> _ExcInfo:
+    """``(type, value, traceback)`` for a result; never a None traceback (pytest needs one:
+    a Failure without frames gets one of this module's, which trial's reporters and pytest
+    leave out)."""
+    failure = _trimmed(failure)
+    value: BaseException = failure.value
+    tb = failure.tb
+    if tb is None:
+        saved = value.__traceback__
+        try:
+            exec(_RAISE, {"value": value})
+        except BaseException:
+            tb = sys.exc_info()[2]
+        value.__traceback__ = saved
+    return (failure.type, value, tb)
+
+
+def _acquire(objects: Sequence[object], name: str, default: Any = None) -> Any:
+    for obj in objects:
+        try:
+            return getattr(obj, name)
+        except AttributeError:
+            continue
+    return default
+
+
+def _call_with(method: Callable[..., Any], required: int, *args: Any) -> Any:
+    """Call a result method with all ``args``, or only the first ``required`` when its
+    signature is unittest's (trial's results also take the ``Todo``)."""
+    try:
+        inspect.signature(method).bind(*args)
+    except TypeError:
+        return method(*args[:required])
+    except ValueError:  # no signature available
+        pass
+    return method(*args)
+
+
+_temp_base: str | None = None
+
+
+def _temp_root() -> str:
+    """Where ``mktemp`` paths live: relative, under trial's ``_trial_temp``; else a temp dir."""
+    global _temp_base
+    if os.path.basename(os.getcwd()) == "_trial_temp":
+        return ""
+    if _temp_base is None:
+        _temp_base = tempfile.mkdtemp(prefix="twistio-trial-")
+    return _temp_base
+
+
+class _MonkeyPatcher:
+    """The patches ``TestCase.patch`` made; ``restore()`` undoes them."""
+
+    _NOT_SET: Any = object()
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[object, str, Any]] = []
+
+    def addPatch(self, obj: object, name: str, value: object) -> None:
+        self._saved.append((obj, name, getattr(obj, name, self._NOT_SET)))
+        setattr(obj, name, value)
+
+    patch = addPatch
+
+    def restore(self) -> None:
+        while self._saved:
+            obj, name, old = self._saved.pop()
+            if old is self._NOT_SET:
+                delattr(obj, name)
+            else:
+                setattr(obj, name, old)
+
+
+class _AssertRaisesContext:
+    """The context manager form of ``assertRaises``."""
+
+    def __init__(self, testCase: SynchronousTestCase, expected: Any) -> None:
+        self._testCase = testCase
+        self._expected = expected
+        self.exception: BaseException | None = None
+        self._returnValue: Any = None
+
+    def _describe(self) -> str:
+        expected = self._expected
+        if isinstance(expected, tuple):
+            return " or ".join(e.__name__ for e in expected)
+        return str(expected.__name__)
+
+    def __enter__(self) -> _AssertRaisesContext:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc_type is None:
+            raise self._testCase.failureException(
+                f"{self._describe()} not raised ({self._returnValue!r} returned)"
+            )
+        assert exc is not None
+        if not issubclass(exc_type, self._expected):
+            if issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
+                return False
+            text = _trimmed(Failure(exc, exc_type, tb)).getTraceback()
+            raise self._testCase.failureException(
+                f"{exc_type.__module__}.{exc_type.__qualname__} raised instead of "
+                f"{self._describe()}:\n {text}"
+            )
+        self.exception = exc
+        return True
+
+    def _handle(self, f: Callable[[], Any]) -> BaseException:
+        with self:
+            self._returnValue = f()
+        assert self.exception is not None
+        return self.exception
+
+
+# -- SynchronousTestCase ----------------------------------------------------------------------
+
+
+class SynchronousTestCase(unittest.TestCase):
+    """A test case whose tests run synchronously, with trial's assertions and helpers.
+
+    ``skip`` and ``todo`` attributes (on the method, the class or the module) skip a test or
+    expect it to fail; ``suppress`` (a list of ``suppress(...)``) filters its warnings.
+    """
+
+    failureException = FailTest
+
+    def __init__(self, methodName: str = "runTest") -> None:
+        super().__init__(methodName)
+        self._observer: _Observer | None = None
+        self._warnings: list[warnings.WarningMessage] = []
+        self._passed = False
+        self._cleanups_async: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+
+    # -- attributes that control a run --------------------------------------------------------
+
+    def _method(self) -> Any:
+        return getattr(self, self._testMethodName, None)
+
+    def _lookup(self, name: str, default: Any = None) -> Any:
+        module = sys.modules.get(type(self).__module__)
+        return _acquire([self._method(), self, module], name, default)
+
+    def getSkip(self) -> str | None:
+        """The reason to skip this test (its method's, class's or module's ``skip``), or None."""
+        skip = self._lookup("skip")
+        if skip is None:
+            method = self._method()
+            for obj in (type(self), method):
+                if getattr(obj, "__unittest_skip__", False):
+                    return str(getattr(obj, "__unittest_skip_why__", ""))
+            return None
+        return str(skip)
+
+    def getTodo(self) -> Todo | None:
+        """This test's ``Todo`` (from a ``todo`` attribute), or None."""
+        todo = self._lookup("todo")
+        if todo is None:
+            if getattr(self._method(), "__unittest_expecting_failure__", False):
+                return Todo("expected failure")
+            return None
+        return makeTodo(todo)
+
+    def getSuppress(self) -> list[Any]:
+        """The warning filters (``suppress(...)`` values) for this test."""
+        return list(self._lookup("suppress", []) or [])
+
+    _getSuppress = getSuppress
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, result: Any = None) -> Any:
+        """Run the test, reporting to ``result``; returns ``result``."""
+        if result is None:
+            result = self.defaultTestResult()
+        result.startTest(self)
+        try:
+            skip = self.getSkip()
+            if skip is not None:
+                result.addSkip(self, skip)
+                return result
+            self._run_all(result)
+        finally:
+            result.stopTest(self)
+        return result
+
+    def _run_all(self, result: Any) -> None:
+        todo = self.getTodo()
+        observer = self._observer = _Observer()
+        observer.start()
+        failures: list[tuple[str, Failure]] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for args, kwargs in self.getSuppress():
+                    warnings.filterwarnings(*args, **kwargs)
+                self._warnings = caught
+                failures = self._run_phases()
+        finally:
+            observer.stop()
+            self._observer = None
+        for w in self._warnings:
+            try:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            except BaseException:
+                failures.append(("error", Failure()))
+        self._warnings = []
+        failures.extend(("error", f) for f in observer.errors)
+        self._report(result, failures, todo)
+
+    def _run_phases(self) -> list[tuple[str, Failure]]:
+        failures: list[tuple[str, Failure]] = []
+        ok = self._sync_phase(self.setUp, failures)
+        if ok:
+            method = getattr(self, self._testMethodName)
+            self._sync_phase(method, failures, is_test=True)
+            self._sync_phase(self.tearDown, failures)
+        self._sync_cleanups(failures)
+        return failures
+
+    def _classify(self, failure: Failure) -> str:
+        if failure.check(SkipTest):
+            return "skip"
+        if failure.check(self.failureException):
+            return "failure"
+        return "error"
+
+    def _sync_phase(
+        self, f: Callable[[], Any], failures: list[tuple[str, Failure]], is_test: bool = False
+    ) -> bool:
+        try:
+            value = f()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            failure = Failure()
+            failures.append((self._classify(failure), failure))
+            return False
+        if is_test and inspect.iscoroutine(value):
+            value.close()
+            failures.append(
+                (
+                    "error",
+                    Failure(
+                        TypeError(
+                            f"{self._testMethodName} is a coroutine function: a "
+                            "SynchronousTestCase cannot run it (use trial.unittest.TestCase)"
+                        )
+                    ),
+                )
+            )
+            return False
+        if isinstance(value, Deferred) and not is_test:
+            # A cleanup's Deferred: its failure (if any, and already there) counts.
+            results: list[Any] = []
+            value.addBoth(results.append)
+            if results and isinstance(results[0], Failure):
+                failures.append((self._classify(results[0]), results[0]))
+                return False
+        return True
+
+    def _sync_cleanups(self, failures: list[tuple[str, Failure]]) -> None:
+        while self._cleanups_async:
+            f, args, kwargs = self._cleanups_async.pop()
+            self._sync_phase(functools.partial(f, *args, **kwargs), failures)
+
+    def _report(self, result: Any, failures: list[tuple[str, Failure]], todo: Todo | None) -> None:
+        skips = [f for kind, f in failures if kind == "skip"]
+        real = [(kind, f) for kind, f in failures if kind != "skip"]
+        if skips and not real:
+            result.addSkip(self, str(skips[0].value))
+            return
+        if todo is not None:
+            if not real:
+                _call_with(result.addUnexpectedSuccess, 1, self, todo)
+                return
+            kind, first = real[0]
+            if todo.expected(first):
+                _call_with(result.addExpectedFailure, 2, self, _exc_info(first), todo)
+                real = real[1:]
+                if not real:
+                    return
+        for kind, f in real:
+            if kind == "failure":
+                result.addFailure(self, _exc_info(f))
+            else:
+                result.addError(self, _exc_info(f))
+        if not real:
+            result.addSuccess(self)
+
+    def __call__(self, *args: Any, **kwds: Any) -> Any:
+        return self.run(*args, **kwds)
+
+    def debug(self) -> None:
+        """Run the test without a result (errors are raised)."""
+        result = unittest.TestResult()
+        self.run(result)
+        for _test, text in result.errors + result.failures:
+            raise self.failureException(text)
+
+    # -- cleanups -----------------------------------------------------------------------------
+
+    def addCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Call ``function(*args, **kwargs)`` after ``tearDown``, last added first.
+
+        It may return a Deferred (a ``TestCase`` waits for it).
+        """
+        self._cleanups_async.append((function, args, kwargs))
+
+    def doCleanups(self) -> bool:  # type: ignore[override]
+        """Run the cleanups now (synchronously); True if none failed."""
+        failures: list[tuple[str, Failure]] = []
+        self._sync_cleanups(failures)
+        return not failures
+
+    # -- Deferred inspection --------------------------------------------------------------------
+
+    def successResultOf(self, deferred: Deferred[_T]) -> _T:
+        """The result ``deferred`` already has; fails if it has none or has failed.
+
+        The result is taken: the Deferred goes on with None.
+        """
+        results: list[Any] = []
+        deferred.addBoth(results.append)
+        if not results:
+            self.fail(f"Success result expected on {deferred!r}, found no result instead")
+        result = results[0]
+        if isinstance(result, Failure):
+            self.fail(
+                f"Success result expected on {deferred!r}, found failure result instead:\n"
+                f"{result.getTraceback()}"
+            )
+        value: _T = result
+        return value
+
+    def failureResultOf(self, deferred: Deferred[Any], *expectedExceptionTypes: type[BaseException]) -> Failure:
+        """The Failure ``deferred`` already has (of one of these types, if any are given).
+
+        The failure is taken: the Deferred goes on with None, so it is not logged as unhandled.
+        """
+        results: list[Any] = []
+        deferred.addBoth(results.append)
+        if not results:
+            self.fail(f"Failure result expected on {deferred!r}, found no result instead")
+        result = results[0]
+        if not isinstance(result, Failure):
+            self.fail(
+                f"Failure result expected on {deferred!r}, found success result ({result!r}) instead"
+            )
+        if expectedExceptionTypes and not result.check(*expectedExceptionTypes):
+            names = " or ".join(f"{t.__module__}.{t.__qualname__}" for t in expectedExceptionTypes)
+            self.fail(
+                f"Failure of type ({names}) expected on {deferred!r}, found type {result.type!r} "
+                f"instead: {result.getTraceback()}"
+            )
+        return result
+
+    def assertNoResult(self, deferred: Deferred[Any]) -> None:
+        """Fail if ``deferred`` has a result. A success result is left in place; a failure
+        is taken, so it is not also logged as unhandled."""
+        results: list[Any] = []
+
+        def keep(result: Any) -> Any:
+            results.append(result)
+            return result
+
+        deferred.addBoth(keep)
+        if results:
+            result = results[0]
+            if isinstance(result, Failure):
+                deferred.addErrback(lambda _: None)
+            self.fail(f"No result expected on {deferred!r}, found {result!r} instead")
+
+    # -- logged errors, warnings, patching, temp files --------------------------------------
+
+    def flushLoggedErrors(self, *errorTypes: type[BaseException]) -> list[Failure]:
+        """Remove and return the errors logged so far in this test (of these types, if given)."""
+        if self._observer is None:
+            return []
+        return self._observer.flush(*errorTypes)
+
+    def flushWarnings(self, offendingFunctions: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Remove and return the warnings emitted so far in this test, as dicts with
+        ``message``, ``category``, ``filename`` and ``lineno``.
+
+        With ``offendingFunctions``, only the warnings whose location lies in one of them.
+        """
+        keep: list[warnings.WarningMessage] = []
+        out: list[dict[str, Any]] = []
+        for w in self._warnings:
+            if offendingFunctions is not None and not any(
+                _warning_in(w, f) for f in offendingFunctions
+            ):
+                keep.append(w)
+                continue
+            out.append(
+                {
+                    "message": str(w.message),
+                    "category": w.category,
+                    "filename": w.filename,
+                    "lineno": w.lineno,
+                }
+            )
+        self._warnings[:] = keep
+        return out
+
+    def patch(self, obj: object, attribute: str, value: object) -> _MonkeyPatcher:
+        """Set ``obj.attribute = value`` until the test's cleanups run."""
+        patcher = _MonkeyPatcher()
+        patcher.addPatch(obj, attribute, value)
+        self.addCleanup(patcher.restore)
+        return patcher
+
+    def mktemp(self) -> str:
+        """A new path for this test to use; its parent directory exists, the path does not.
+
+        Under ``python -m twistio.trial`` the path is relative, under ``_trial_temp`` as in
+        trial; elsewhere (pytest, unittest) it lies in a temporary directory, so test runs do
+        not litter the working directory.
+        """
+        root = _temp_root()
+        base = os.path.join(root, *self.id().split("."))
+        os.makedirs(base, exist_ok=True)
+        directory = tempfile.mkdtemp(dir=base)
+        if not root:
+            directory = os.path.relpath(directory)
+        return os.path.join(directory, "temp")
+
+    # -- assertions -----------------------------------------------------------------------------
+
+    def fail(self, msg: object = None) -> NoReturn:
+        """Fail the test with ``msg``."""
+        raise self.failureException(msg)
+
+    def assertApproximates(self, first: float, second: float, tolerance: float, msg: str | None = None) -> float:
+        """Fail unless ``first`` and ``second`` differ by at most ``tolerance``; returns ``first``."""
+        if abs(first - second) > tolerance:
+            raise self.failureException(msg or f"{first} ~== {second}")
+        return first
+
+    def assertSubstring(self, substring: Any, astring: Any, msg: str | None = None) -> Any:
+        """Fail unless ``substring`` occurs in ``astring``; returns ``substring``."""
+        if substring not in astring:
+            raise self.failureException(msg or f"{substring!r} not in {astring!r}")
+        return substring
+
+    def assertNotSubstring(self, substring: Any, astring: Any, msg: str | None = None) -> Any:
+        """Fail if ``substring`` occurs in ``astring``; returns ``substring``."""
+        if substring in astring:
+            raise self.failureException(msg or f"{substring!r} in {astring!r}")
+        return substring
+
+    def assertRaises(self, exception: Any, f: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Call ``f(*args, **kwargs)`` and return what it raised; fail if that is not an
+        ``exception`` (another exception fails the test too). Without ``f``, a context manager.
+        """
+        context = _AssertRaisesContext(self, exception)
+        if f is None:
+            return context
+        return context._handle(lambda: f(*args, **kwargs))
+
+    def assertWarns(self, category: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """trial's ``assertWarns(category, message, filename, f, *args, **kwargs)``: call ``f``,
+        check it warned once so, and return its result.
+
+        Called as ``unittest`` does (``assertWarns(category)`` as a context manager, or
+        ``assertWarns(category, f, ...)``), it does what ``unittest`` does.
+        """
+        if len(args) < 3 or not isinstance(args[0], str) or not isinstance(args[1], str):
+            return super().assertWarns(category, *args, **kwargs)
+        message, filename, f = args[0], args[1], args[2]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = f(*args[3:], **kwargs)
+        if not caught:
+            self.fail("No warnings emitted")
+        first = caught[0]
+        for other in caught[1:]:
+            if (str(other.message), other.category) != (str(first.message), first.category):
+                self.fail("Can't handle different warnings")
+        self.assertEqual(str(first.message), message)
+        self.assertIdentical(first.category, category)
+        self.assertTrue(
+            _same_source(filename, first.filename), f"{filename!r} warned, not {first.filename!r}"
+        )
+        return result
+
+    def assertIsNot(self, first: object, second: object, msg: object = None) -> None:
+        """Fail if ``first is second`` (trial's message: ``x is y``)."""
+        if first is second:
+            raise self.failureException(msg or f"{first!r} is {second!r}")
+
+    # trial's names for unittest's assertions.
+    assertIdentical = unittest.TestCase.assertIs
+    assertNotIdentical = assertIsNot
+    assertNot = unittest.TestCase.assertFalse
+    assertEquals = unittest.TestCase.assertEqual
+    assertNotEquals = unittest.TestCase.assertNotEqual
+    assertAlmostEquals = unittest.TestCase.assertAlmostEqual
+    assertNotAlmostEquals = unittest.TestCase.assertNotAlmostEqual
+    assert_ = unittest.TestCase.assertTrue
+    failUnless = failUnlessTrue = unittest.TestCase.assertTrue
+    failIf = failUnlessFalse = unittest.TestCase.assertFalse
+    failUnlessEqual = failUnlessEquals = unittest.TestCase.assertEqual
+    failIfEqual = failIfEquals = unittest.TestCase.assertNotEqual
+    failUnlessAlmostEqual = unittest.TestCase.assertAlmostEqual
+    failIfAlmostEqual = failIfAlmostEquals = unittest.TestCase.assertNotAlmostEqual
+    failUnlessIdentical = unittest.TestCase.assertIs
+    failIfIdentical = assertIsNot
+    failUnlessIn = unittest.TestCase.assertIn
+    failIfIn = unittest.TestCase.assertNotIn
+    failUnlessIsInstance = unittest.TestCase.assertIsInstance
+    failIfIsInstance = unittest.TestCase.assertNotIsInstance
+    failUnlessRaises = assertRaises  # type: ignore[assignment]
+    failUnlessApproximates = assertApproximates
+    failUnlessSubstring = assertSubstring
+    failIfSubstring = assertNotSubstring
+    failUnlessWarns = assertWarns
+
+
+def _same_source(expected: str, actual: str) -> bool:
+    def norm(path: str) -> str:
+        if path.endswith((".pyc", ".pyo")):
+            path = path[:-1]
+        return os.path.normcase(os.path.abspath(path))
+
+    return norm(expected) == norm(actual)
+
+
+def _warning_in(w: warnings.WarningMessage, f: Any) -> bool:
+    code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None), "__code__", None)
+    if code is None:
+        return False
+    if not _same_source(code.co_filename, w.filename):
+        return False
+    lines = [line for _, _, line in code.co_lines() if line is not None]
+    return bool(lines) and min(lines) <= w.lineno <= max(lines)
+
+
+# -- TestCase -----------------------------------------------------------------------------------
+
+
+def _get_reactor() -> Any:
+    from twistio.internet import reactor
+
+    return reactor
+
+
+class TestCase(SynchronousTestCase):
+    """A test case whose test methods (and fixtures, and cleanups) may return Deferreds or be
+    coroutine functions; they run on the reactor's asyncio loop.
+
+    A test times out after ``timeout`` seconds (the method's attribute, else the class's;
+    default 120): it fails with ``defer.TimeoutError`` and what it was waiting on is cancelled
+    (trial leaves it running).
+    """
+
+    def getTimeout(self) -> float:
+        """This test's timeout, in seconds."""
+        timeout = self._lookup("timeout", DEFAULT_TIMEOUT_DURATION)
+        try:
+            return float(timeout)
+        except (TypeError, ValueError):
+            return DEFAULT_TIMEOUT_DURATION
+
+    def assertFailure(self, deferred: Deferred[Any], *expectedFailures: type[BaseException]) -> Deferred[Any]:
+        """``deferred``, made to succeed with the exception if it fails with one of these
+        types, and to fail with ``failureException`` otherwise."""
+
+        def succeeded(result: object) -> NoReturn:
+            raise self.failureException(f"did not catch an error, instead got {result!r}")
+
+        def failed(failure: Failure) -> Any:
+            if failure.check(*expectedFailures):
+                return failure.value
+            raise self.failureException(f"\nExpected: {expectedFailures!r}\nGot:\n{failure!s}")
+
+        return deferred.addCallbacks(succeeded, failed)
+
+    failUnlessFailure = assertFailure
+
+    def _run_phases(self) -> list[tuple[str, Failure]]:
+        if asyncio._get_running_loop() is not None:
+            raise RuntimeError(
+                "a twistio.trial TestCase cannot run while an asyncio loop is running in this "
+                "thread (it runs its test on the reactor's loop)"
+            )
+        reactor = _get_reactor()
+        loop: asyncio.AbstractEventLoop = reactor.loop
+        before_calls = set(reactor.getDelayedCalls())
+        before_conns = _selectables(reactor)
+        failures: list[tuple[str, Failure]] = []
+        loop.run_until_complete(self._run_async(loop, failures))
+        dirty = self._clean_reactor(loop, reactor, before_calls, before_conns)
+        if dirty is not None:
+            failures.append(("error", dirty))
+        return failures
+
+    async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
+        if await self._async_phase(loop, self.setUp, "setUp", failures):
+            method = getattr(self, self._testMethodName)
+            await self._async_phase(loop, method, self._testMethodName, failures)
+            await self._async_phase(loop, self.tearDown, "tearDown", failures)
+        while self._cleanups_async:
+            f, args, kwargs = self._cleanups_async.pop()
+            await self._async_phase(
+                loop, functools.partial(f, *args, **kwargs), "cleanup", failures
+            )
+
+    async def _async_phase(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        f: Callable[[], Any],
+        name: str,
+        failures: list[tuple[str, Failure]],
+    ) -> bool:
+        try:
+            value = f()
+            if inspect.isawaitable(value) and not isinstance(value, Deferred):
+                value = defer.ensureDeferred(value)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            failure = Failure()
+            failures.append((self._classify(failure), failure))
+            return False
+        if not isinstance(value, Deferred):
+            return True
+        result = await self._wait(loop, value, name)
+        if isinstance(result, Failure):
+            failures.append((self._classify(result), result))
+            return False
+        return True
+
+    def _wait(self, loop: asyncio.AbstractEventLoop, d: Deferred[Any], name: str) -> asyncio.Future[Any]:
+        """A future of ``d``'s result (a Failure included), or a TimeoutError Failure."""
+        future: asyncio.Future[Any] = loop.create_future()
+        timeout = self.getTimeout()
+
+        def done(result: Any) -> None:
+            if not future.done():
+                future.set_result(result)
+
+        def timed_out() -> None:
+            if future.done():
+                return
+            future.set_result(
+                Failure(defer.TimeoutError(f"{self!r} ({name}) still running at {timeout} secs"))
+            )
+            try:
+                d.cancel()
+            except BaseException:
+                pass
+
+        handle = loop.call_later(timeout, timed_out)
+        future.add_done_callback(lambda _: handle.cancel())
+        d.addBoth(done)
+        return future
+
+    def _clean_reactor(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        reactor: Any,
+        before_calls: set[Any],
+        before_conns: set[Any],
+    ) -> Failure | None:
+        # Let closing transports finish (connection_lost comes a loop turn or two later).
+        async def settle() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+        loop.run_until_complete(settle())
+        calls = [c for c in reactor.getDelayedCalls() if c not in before_calls and c.active()]
+        left = [s for s in _selectables(reactor) if s not in before_conns]
+        if not calls and not left:
+            return None
+        lines = ["Reactor was unclean."]
+        if calls:
+            lines.append("DelayedCalls: (set twistio.internet._delayedcall.DelayedCall.debug = True to debug)")
+            for call in calls:
+                lines.append(str(call))
+                try:
+                    call.cancel()
+                except BaseException:
+                    pass
+        if left:
+            lines.append("Selectables:")
+            for s in left:
+                lines.append(repr(s))
+                for closer in ("stopListening", "abortConnection", "loseConnection"):
+                    method = getattr(s, closer, None)
+                    if method is not None:
+                        try:
+                            method()
+                        except BaseException:
+                            pass
+                        break
+            loop.run_until_complete(settle())
+        return Failure(DirtyReactorAggregateError("\n".join(lines)))
+
+
+def _selectables(reactor: Any) -> set[Any]:
+    found: set[Any] = set()
+    for name in ("_ports", "_conns"):
+        found.update(getattr(reactor, name, ()))
+    return found
+
