@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from twistio.internet import error
-from twistio.internet.address import IPv4Address, IPv6Address
+from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
@@ -51,6 +52,11 @@ def address_from_sockaddr(sockaddr: Any, kind: str = "TCP") -> IPv4Address | IPv
         host, port, flowinfo, scopeid = sockaddr
         return IPv6Address(kind, host, port, flowinfo, scopeid)  # type: ignore[arg-type]
     return IPv4Address(kind, sockaddr[0], sockaddr[1])  # type: ignore[arg-type]
+
+
+def unix_address(sockaddr: Any) -> UNIXAddress:
+    """The ``UNIXAddress`` for a UNIX socket address (its name as bytes, None if unnamed)."""
+    return UNIXAddress(os.fsencode(sockaddr) if sockaddr else None)
 
 
 def _reset_on_close(transport: Any) -> None:
@@ -109,6 +115,8 @@ class Connection(asyncio.Protocol):
     _exception: BaseException | None = None
     _half_closeable = False
     _peer: Any = None
+    _server_side = True
+    _tls_pending: list[bytes] | None = None
 
     def __init__(
         self,
@@ -129,7 +137,10 @@ class Connection(asyncio.Protocol):
         """Build the Twisted protocol for the peer and connect it; refuse if it is None."""
         self._transport = transport
         peer = transport.get_extra_info("peername")
-        self._peer = address_from_sockaddr(peer, self._kind) if peer else None
+        if self._kind == "UNIX":
+            self._peer = unix_address(peer)
+        else:
+            self._peer = address_from_sockaddr(peer, self._kind) if peer else None
         try:
             protocol = self._build(self._peer)
         except BaseException:
@@ -251,6 +262,8 @@ class Connection(asyncio.Protocol):
         if self._producer is not None and not self._streaming:
             self._close_after_producer = True
             return
+        if self._tls_pending is not None:
+            return  # closed once the TLS handshake is done
         self._transport.close()
 
     def abortConnection(self) -> None:
@@ -301,9 +314,11 @@ class Connection(asyncio.Protocol):
     def getHost(self) -> Any:
         """The local address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
         if self._host is None:
-            self._host = address_from_sockaddr(
-                self._transport.get_extra_info("sockname"), self._kind
-            )
+            sockname = self._transport.get_extra_info("sockname")
+            if self._kind == "UNIX":
+                self._host = unix_address(sockname)
+            else:
+                self._host = address_from_sockaddr(sockname, self._kind)
         return self._host
 
     def getHandle(self) -> Any:
@@ -335,6 +350,78 @@ class Connection(asyncio.Protocol):
         """The protocol's log prefix."""
         protocol = self._protocol
         return protocol.logPrefix() if hasattr(protocol, "logPrefix") else "-"
+
+    # -- TLS ---------------------------------------------------------------------------------
+
+    def startTLS(self, contextFactory: Any, normal: bool = True) -> None:
+        """Upgrade to TLS now (STARTTLS): bytes written from here on are sent encrypted.
+
+        The side is the connection's (a server port's connections are TLS servers); with
+        ``normal=False`` the other one. ``contextFactory`` is an ``ssl.SSLContext`` or has
+        ``getContext()``; a client checks the name in its options (``optionsForClientTLS``)
+        if any. Data arriving after the handshake goes to the same protocol. A failed
+        handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
+        """
+        from twistio.internet.ssl import _client_hostname, _to_context
+
+        if not self.connected or self._tls_pending is not None:
+            return
+        server_side = self._server_side if normal else not self._server_side
+        context = _to_context(contextFactory, server_side)
+        hostname = (
+            None if server_side
+            else _client_hostname(contextFactory, context, getattr(self._peer, "host", None))
+        )
+        pending: list[bytes] = []
+        self._tls_pending = pending
+        if not self._write_closed:
+            self.write = pending.append
+        loop = asyncio.get_running_loop()
+        # Bytes arriving from now on are TLS records: keep them from the protocol.
+        self._transport.pause_reading()
+        task = loop.create_task(
+            loop.start_tls(
+                self._transport, self, context, server_side=server_side,
+                server_hostname=hostname,
+            )
+        )
+        task.add_done_callback(self._tls_started)
+
+    def _tls_started(self, task: asyncio.Task[Any]) -> None:
+        pending = self._tls_pending or []
+        self._tls_pending = None
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            if not self._lost:
+                self._exception = exc
+                self._transport.abort()
+                # The old transport was handed over: deliver the loss ourselves.
+                self._finish(_lost_reason(exc, False))
+            return
+        transport = task.result()
+        self._transport = transport
+        if self._write_closed:
+            return
+        self.write = self._pull_write if self._producer is not None and not self._streaming \
+            else transport.write
+        if pending:
+            transport.write(b"".join(pending))
+        if self.disconnecting:
+            transport.close()
+
+    def getPeerCertificate(self) -> Any:
+        """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""
+        ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
+        if ssl_object is None:
+            return None
+        der = ssl_object.getpeercert(binary_form=True)
+        if not der:
+            return None
+        from twistio.internet.ssl import Certificate
+
+        return Certificate.loadDER(der)
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
 

@@ -302,7 +302,8 @@ class AsyncioReactor:
         **kwargs: Any,
     ) -> Any:
         """Call ``callable`` in ``phase`` of ``eventType``; returns an ID for removal."""
-        assert builtins.callable(callable), f"{callable} is not callable"
+        if not (builtins.callable(callable)):
+            raise AssertionError(f"{callable} is not callable")
         event = self._triggers.get(eventType)
         if event is None:
             event = self._triggers[eventType] = _ThreePhaseEvent()
@@ -548,6 +549,84 @@ class AsyncioReactor:
         from twistio.internet.tcp import Connector
 
         c = Connector(host, port, factory, timeout, bindAddress, self)
+        c.connect()
+        return c
+
+    # -- UDP, UNIX, TLS (twistio.internet.udp, .unix, .ssl) ------------------------------------
+
+    def listenUDP(
+        self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192
+    ) -> Any:
+        """Bind a UDP port now (0: any free port) for a ``DatagramProtocol``."""
+        from twistio.internet.udp import Port as UDPPort
+
+        p = UDPPort(port, protocol, interface, maxPacketSize, self)
+        p.startListening()
+        return p
+
+    def listenMulticast(
+        self,
+        port: int,
+        protocol: Any,
+        interface: str = "",
+        maxPacketSize: int = 8192,
+        listenMultiple: bool = False,
+    ) -> Any:
+        """Bind a UDP port that can join multicast groups."""
+        from twistio.internet.udp import MulticastPort
+
+        p = MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
+        p.startListening()
+        return p
+
+    def listenUNIX(
+        self,
+        address: Union[str, bytes],
+        factory: Any,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: int = 0,
+    ) -> Any:
+        """Listen on a UNIX socket path (or a Linux abstract name starting with NUL)."""
+        from twistio.internet.unix import Port as UNIXPort
+
+        p = UNIXPort(address, factory, backlog, mode, self, wantPID)
+        p.startListening()
+        return p
+
+    def connectUNIX(
+        self, address: Union[str, bytes], factory: Any, timeout: float | None = 30, checkPID: int = 0
+    ) -> Any:
+        """Connect to a UNIX socket with a ``ClientFactory``; returns the connector."""
+        from twistio.internet.unix import Connector as UNIXConnector
+
+        c = UNIXConnector(address, factory, timeout, self, checkPID)
+        c.connect()
+        return c
+
+    def listenSSL(
+        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
+    ) -> Any:
+        """Listen for TLS on ``port``; ``contextFactory`` is an ``SSLContext`` or gives one."""
+        from twistio.internet.ssl import Port as SSLPort
+
+        p = SSLPort(port, factory, contextFactory, backlog, interface, self)
+        p.startListening()
+        return p
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        factory: Any,
+        contextFactory: Any,
+        timeout: float | None = 30,
+        bindAddress: tuple[str, int] | None = None,
+    ) -> Any:
+        """Connect over TLS to ``host:port`` with a ``ClientFactory``."""
+        from twistio.internet.ssl import Connector as SSLConnector
+
+        c = SSLConnector(host, port, factory, contextFactory, timeout, bindAddress, self)
         c.connect()
         return c
 

@@ -49,6 +49,7 @@ class Port:
 
     connected = False
     disconnecting = False
+    _kind = "TCP"
     _server: Any = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
@@ -94,17 +95,21 @@ class Port:
     async def _serve(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         # With start_serving=False, create_server returns without suspending, so a
         # stopListening that ran before this step is seen just below.
-        server = await loop.create_server(
-            self._connection, sock=sock, backlog=self.backlog, start_serving=False
-        )
+        server = await self._create_server(loop, sock)
         if not self.connected:
             server.close()
             return
         self._server = server
         await server.start_serving()
 
+    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+        # UNIX and TLS ports override this.
+        return await loop.create_server(
+            self._connection, sock=sock, backlog=self.backlog, start_serving=False
+        )
+
     def _connection(self) -> Connection:
-        return Connection(self.reactor, self.factory.buildProtocol)
+        return Connection(self.reactor, self.factory.buildProtocol, None, self._kind)
 
     def stopListening(self) -> Deferred[None]:
         """Stop accepting; the Deferred fires, after ``factory.doStop()``, once closed.
@@ -225,24 +230,25 @@ class Connector:
             self.factory.doStart()
             self.factoryStarted = True
         loop = self.reactor._get_loop()
-        conn = Connection(self.reactor, self._build_protocol, None)
+        conn = Connection(self.reactor, self._build_protocol, None, self._kind)
         conn._on_lost = lambda reason: self._connection_lost(conn, reason)
+        conn._server_side = False
         self._attempt = conn
-        family = socket.AF_INET6 if isIPv6Address(self.host) else socket.AF_INET
-        task = loop.create_task(
-            loop.create_connection(
-                lambda: conn,
-                self.host,
-                self.port,
-                family=family,
-                local_addr=self.bindAddress,
-            )
-        )
+        task = loop.create_task(self._open(loop, conn))
         self._task = task
         task.add_done_callback(lambda t: self._connect_done(t, conn))
         if self.timeout is not None:
             self._timer = loop.call_later(self.timeout, self._timed_out, conn)
         self.factory.startedConnecting(self)
+
+    _kind = "TCP"
+
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+        # UNIX and TLS connectors override this.
+        family = socket.AF_INET6 if isIPv6Address(self.host) else socket.AF_INET
+        return await loop.create_connection(
+            lambda: conn, self.host, self.port, family=family, local_addr=self.bindAddress
+        )
 
     def _build_protocol(self, addr: Any) -> Any:
         conn = self._attempt

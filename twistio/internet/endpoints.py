@@ -1,0 +1,1205 @@
+"""Endpoints: where to listen and where to connect, as objects and as strings.
+
+A server endpoint's ``listen(factory)`` returns a Deferred that fires with the listening port
+(``CannotListenError`` arrives as a failure, not raised). A client endpoint's
+``connect(factory)`` returns a Deferred that fires with the protocol once it is connected;
+cancelling it while connecting stops the attempt and fails it with
+``ConnectingCancelledError`` (as Twisted does, not ``CancelledError``), and a factory whose
+``buildProtocol`` returns None fails it with ``NoProtocol``. Every endpoint takes the reactor
+first and only calls its ``listenTCP``/``connectTCP``/... methods, so a ``MemoryReactor``
+serves for tests.
+
+``serverFromString`` / ``clientFromString`` read Twisted's description grammar:
+``type:positional:...:key=value:...``, with ``\\`` escaping the next character (``:``, ``=``
+or ``\\``). Unknown types are looked up among endpoint parser plugins (see
+``twistio.plugin``). Every malformed description raises ``ValueError`` naming the problem;
+where Twisted raises ``TypeError`` (a missing or unexpected argument) the exception is also a
+``TypeError``, so code written against Twisted still catches it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import socket
+import ssl as _stdlib_ssl
+import tempfile
+from collections.abc import Callable
+from typing import Any, Protocol, Union
+
+from twistio.internet import error
+from twistio.internet.address import HostnameAddress
+from twistio.internet.defer import Deferred, execute, fail, succeed
+from twistio.internet.interfaces import (
+    IHalfCloseableProtocol,
+    Interface,
+    IStreamClientEndpoint,
+    IStreamServerEndpoint,
+    implementer,
+)
+from twistio.internet.protocol import ClientFactory, connectionDone
+from twistio.internet.protocol import Protocol as _Protocol
+from twistio.python.failure import Failure
+
+__all__ = [
+    "HostnameEndpoint",
+    "IStreamClientEndpointStringParserWithReactor",
+    "IStreamServerEndpointStringParser",
+    "SSL4ClientEndpoint",
+    "SSL4ServerEndpoint",
+    "TCP4ClientEndpoint",
+    "TCP4ServerEndpoint",
+    "TCP6ClientEndpoint",
+    "TCP6ServerEndpoint",
+    "UNIXClientEndpoint",
+    "UNIXServerEndpoint",
+    "clientFromString",
+    "connectProtocol",
+    "quoteStringArgument",
+    "serverFromString",
+    "wrapClientTLS",
+]
+
+_Binding = Union[tuple[str, int], None]
+
+
+class IStreamServerEndpointStringParser(Interface, Protocol):
+    """A plugin that makes server endpoints from descriptions starting with ``prefix:``."""
+
+    prefix: str
+
+    def parseStreamServer(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
+        """The endpoint for the description's positional and keyword arguments."""
+
+
+class IStreamClientEndpointStringParserWithReactor(Interface, Protocol):
+    """A plugin that makes client endpoints from descriptions starting with ``prefix:``."""
+
+    prefix: str
+
+    def parseStreamClient(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
+        """The endpoint for the description's positional and keyword arguments."""
+
+
+# -- wrapping a client factory so that connect() can fire a Deferred -------------------------
+
+
+class _WrappingProtocol(_Protocol):
+    """Stands between the transport and the user's protocol; fires the connect Deferred.
+
+    ``dataReceived`` is the wrapped protocol's own bound method (an instance attribute), so
+    the data path has no extra call.
+    """
+
+    def __init__(self, connectedDeferred: Deferred[Any], wrappedProtocol: Any) -> None:
+        self._connectedDeferred = connectedDeferred
+        self._wrappedProtocol = wrappedProtocol
+        self.dataReceived = wrappedProtocol.dataReceived  # type: ignore[method-assign]
+        if IHalfCloseableProtocol.providedBy(wrappedProtocol):
+            self.__twistio_provides__ = (IHalfCloseableProtocol,)
+
+    def logPrefix(self) -> str:
+        prefix = getattr(self._wrappedProtocol, "logPrefix", None)
+        return str(prefix()) if callable(prefix) else type(self._wrappedProtocol).__name__
+
+    def connectionMade(self) -> None:
+        try:
+            self._wrappedProtocol.makeConnection(self.transport)
+        except _NoStartTLS:
+            self.transport.abortConnection()
+            if not self._connectedDeferred.called:
+                self._connectedDeferred.errback()
+            return
+        self._connectedDeferred.callback(self._wrappedProtocol)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._wrappedProtocol.connectionLost(reason)
+
+    def readConnectionLost(self) -> None:
+        self._wrappedProtocol.readConnectionLost()
+
+    def writeConnectionLost(self) -> None:
+        self._wrappedProtocol.writeConnectionLost()
+
+
+class _WrappingFactory(ClientFactory):
+    """A ``ClientFactory`` around any protocol factory; ``_onConnection`` is the result."""
+
+    protocol = _WrappingProtocol  # type: ignore[assignment]
+
+    def __init__(self, wrappedFactory: Any) -> None:
+        self._wrappedFactory = wrappedFactory
+        self._connector: Any = None
+        self._onConnection: Deferred[Any] = Deferred(canceller=self._canceller)
+
+    def _canceller(self, d: Deferred[Any]) -> None:
+        connector = self._connector
+        destination = connector.getDestination() if connector is not None else None
+        d.errback(error.ConnectingCancelledError(destination))
+        if connector is not None:
+            try:
+                connector.stopConnecting()
+            except error.NotConnectingError:
+                pass
+
+    def startFactory(self) -> None:
+        self._wrappedFactory.doStart()
+
+    def stopFactory(self) -> None:
+        self._wrappedFactory.doStop()
+
+    def startedConnecting(self, connector: Any) -> None:
+        self._connector = connector
+
+    def buildProtocol(self, addr: Any) -> Any:
+        try:
+            proto = self._wrappedFactory.buildProtocol(addr)
+            if proto is None:
+                raise error.NoProtocol()
+        except BaseException:
+            if not self._onConnection.called:
+                self._onConnection.errback()
+            return None
+        return self.protocol(self._onConnection, proto)
+
+    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+        if not self._onConnection.called:
+            self._onConnection.errback(reason)
+
+
+def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any) -> Deferred[Any]:
+    wf = _WrappingFactory(protocolFactory)
+    try:
+        start(wf)
+    except BaseException:
+        return fail()
+    return wf._onConnection
+
+
+# -- server endpoints ------------------------------------------------------------------------
+
+
+@implementer(IStreamServerEndpoint)
+class _TCPServerEndpoint:
+    def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
+        self._reactor = reactor
+        self._port = port
+        self._backlog = backlog
+        self._interface = interface
+
+    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+        """Listen on the port; fires with the ``IListeningPort``."""
+        return execute(
+            self._reactor.listenTCP,
+            self._port,
+            protocolFactory,
+            backlog=self._backlog,
+            interface=self._interface,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._interface or '*'}:{self._port}>"
+
+
+class TCP4ServerEndpoint(_TCPServerEndpoint):
+    """TCP over IPv4: ``interface`` '' means every IPv4 address."""
+
+    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "") -> None:
+        super().__init__(reactor, port, backlog, interface)
+
+
+class TCP6ServerEndpoint(_TCPServerEndpoint):
+    """TCP over IPv6: ``interface`` '::' means every IPv6 address."""
+
+    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "::") -> None:
+        super().__init__(reactor, port, backlog, interface)
+
+
+@implementer(IStreamServerEndpoint)
+class UNIXServerEndpoint:
+    """A UNIX socket at ``address``, with file ``mode``; ``wantPID`` makes a lock file."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        address: str,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: int = 0,
+    ) -> None:
+        self._reactor = reactor
+        self._address = address
+        self._backlog = backlog
+        self._mode = mode
+        self._wantPID = wantPID
+
+    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+        """Listen on the socket file; fires with the ``IListeningPort``."""
+        return execute(
+            self._reactor.listenUNIX,
+            self._address,
+            protocolFactory,
+            backlog=self._backlog,
+            mode=self._mode,
+            wantPID=self._wantPID,
+        )
+
+
+@implementer(IStreamServerEndpoint)
+class SSL4ServerEndpoint:
+    """TLS over TCP/IPv4; ``sslContextFactory`` is what ``reactor.listenSSL`` accepts
+    (an ``ssl.SSLContext`` or twistio's context factories)."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        port: int,
+        sslContextFactory: Any,
+        backlog: int = 50,
+        interface: str = "",
+    ) -> None:
+        self._reactor = reactor
+        self._port = port
+        self._sslContextFactory = sslContextFactory
+        self._backlog = backlog
+        self._interface = interface
+
+    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+        """Listen on the port; fires with the ``IListeningPort``."""
+        return execute(
+            self._reactor.listenSSL,
+            self._port,
+            protocolFactory,
+            self._sslContextFactory,
+            backlog=self._backlog,
+            interface=self._interface,
+        )
+
+
+# -- client endpoints ------------------------------------------------------------------------
+
+
+@implementer(IStreamClientEndpoint)
+class TCP4ClientEndpoint:
+    """TCP to ``host:port``; a host name is resolved to IPv4 by the reactor."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        host: str,
+        port: int,
+        timeout: float = 30,
+        bindAddress: _Binding = None,
+    ) -> None:
+        self._reactor = reactor
+        self._host = host
+        self._port = port
+        self._timeout = timeout
+        self._bindAddress = bindAddress
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Connect; fires with the protocol ``protocolFactory`` built."""
+        return _connect_with(
+            lambda wf: self._reactor.connectTCP(
+                self._host, self._port, wf, timeout=self._timeout, bindAddress=self._bindAddress
+            ),
+            protocolFactory,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._host}:{self._port}>"
+
+
+@implementer(IStreamClientEndpoint)
+class TCP6ClientEndpoint:
+    """TCP over IPv6 to ``host:port``; a host name is resolved to its IPv6 addresses first
+    (``DNSLookupError`` if it has none) and the first one is used."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        host: str,
+        port: int,
+        timeout: float = 30,
+        bindAddress: _Binding = None,
+    ) -> None:
+        self._reactor = reactor
+        self._host = host
+        self._port = port
+        self._timeout = timeout
+        self._bindAddress = bindAddress
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
+        if _is_ipv6(self._host):
+            return self._connect_to(self._host, protocolFactory)
+        d = _resolve(self._reactor, self._host, self._port, (socket.AF_INET6,))
+
+        def got(addresses: list[tuple[int, str]]) -> Deferred[Any]:
+            if not addresses:
+                raise error.DNSLookupError(f"no IPv6 address for {self._host!r}")
+            return self._connect_to(addresses[0][1], protocolFactory)
+
+        return d.addCallback(got)
+
+    def _connect_to(self, host: str, protocolFactory: Any) -> Deferred[Any]:
+        return _connect_with(
+            lambda wf: self._reactor.connectTCP(
+                host, self._port, wf, timeout=self._timeout, bindAddress=self._bindAddress
+            ),
+            protocolFactory,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} [{self._host}]:{self._port}>"
+
+
+@implementer(IStreamClientEndpoint)
+class UNIXClientEndpoint:
+    """A UNIX socket at ``path``; ``checkPID`` refuses a socket whose lock file is stale."""
+
+    def __init__(self, reactor: Any, path: str, timeout: float = 30, checkPID: int = 0) -> None:
+        self._reactor = reactor
+        self._path = path
+        self._timeout = timeout
+        self._checkPID = checkPID
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Connect; fires with the protocol ``protocolFactory`` built."""
+        return _connect_with(
+            lambda wf: self._reactor.connectUNIX(
+                self._path, wf, timeout=self._timeout, checkPID=self._checkPID
+            ),
+            protocolFactory,
+        )
+
+
+@implementer(IStreamClientEndpoint)
+class SSL4ClientEndpoint:
+    """TLS over TCP/IPv4 to ``host:port`` with ``reactor.connectSSL``."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        host: str,
+        port: int,
+        sslContextFactory: Any,
+        timeout: float = 30,
+        bindAddress: _Binding = None,
+    ) -> None:
+        self._reactor = reactor
+        self._host = host
+        self._port = port
+        self._sslContextFactory = sslContextFactory
+        self._timeout = timeout
+        self._bindAddress = bindAddress
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Connect and start TLS; fires with the protocol ``protocolFactory`` built."""
+        return _connect_with(
+            lambda wf: self._reactor.connectSSL(
+                self._host,
+                self._port,
+                wf,
+                self._sslContextFactory,
+                timeout=self._timeout,
+                bindAddress=self._bindAddress,
+            ),
+            protocolFactory,
+        )
+
+
+# -- name resolution -------------------------------------------------------------------------
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6, host.split("%", 1)[0])
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _is_ipv4(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET, host)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _unique(infos: list[Any], families: tuple[int, ...]) -> list[tuple[int, str]]:
+    seen: list[tuple[int, str]] = []
+    for family, *_rest, sockaddr in infos:
+        entry = (int(family), str(sockaddr[0]))
+        if family in families and entry not in seen:
+            seen.append(entry)
+    return seen
+
+
+class _Receiver:
+    """An ``IResolutionReceiver`` collecting the addresses a Twisted-style resolver finds."""
+
+    def __init__(self, d: Deferred[list[tuple[int, str]]], families: tuple[int, ...]) -> None:
+        self._d = d
+        self._families = families
+        self._found: list[tuple[int, str]] = []
+
+    def resolutionBegan(self, resolution: Any) -> None:
+        pass
+
+    def addressResolved(self, address: Any) -> None:
+        host = str(address.host)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        if family in self._families and (family, host) not in self._found:
+            self._found.append((family, host))
+
+    def resolutionComplete(self) -> None:
+        self._d.callback(self._found)
+
+
+def _resolve(
+    reactor: Any, host: str, port: int, families: tuple[int, ...]
+) -> Deferred[list[tuple[int, str]]]:
+    """The ``(family, address)`` pairs for ``host``, in the resolver's order.
+
+    Uses the reactor's ``nameResolver`` (Twisted's ``IHostnameResolver``) if it has one, else
+    the event loop's ``getaddrinfo`` (a real twistio reactor), else a blocking
+    ``getaddrinfo`` (fakes such as ``MemoryReactor``, which have no loop and no threads).
+    """
+    if _is_ipv4(host):
+        return succeed([(socket.AF_INET, host)] if socket.AF_INET in families else [])
+    if _is_ipv6(host):
+        return succeed([(socket.AF_INET6, host)] if socket.AF_INET6 in families else [])
+    resolver = getattr(reactor, "nameResolver", None)
+    if resolver is not None and hasattr(resolver, "resolveHostName"):
+        d: Deferred[list[tuple[int, str]]] = Deferred()
+        resolver.resolveHostName(_Receiver(d, families), host, port)
+        return d
+    get_loop = getattr(reactor, "_get_loop", None)
+    if get_loop is not None:
+        import asyncio
+
+        loop = get_loop()
+        future = asyncio.ensure_future(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), loop=loop
+        )
+        looked: Deferred[Any] = Deferred.fromFuture(future)
+        return looked.addCallback(_unique, families).addErrback(_lookup_failed, host)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        return fail(error.DNSLookupError(f"{host}: {e}"))
+    return succeed(_unique(infos, families))
+
+
+def _lookup_failed(f: Failure, host: str) -> Failure:
+    if f.check(OSError) and not f.check(error.DNSLookupError):
+        return Failure(error.DNSLookupError(f"{host}: {f.value}"))
+    return f
+
+
+# -- HostnameEndpoint ------------------------------------------------------------------------
+
+
+def _idna_module() -> Any:
+    """The ``idna`` package (IDNA 2008, what Twisted uses) if installed, else None."""
+    try:
+        return importlib.import_module("idna")
+    except ImportError:
+        return None
+
+
+def _idna_host(host: Union[str, bytes]) -> tuple[bytes, str, bool]:
+    """``(hostBytes, hostText, bad)`` for a host name given as text or bytes.
+
+    Uses the ``idna`` package when installed (as Twisted does), else Python's IDNA 2003
+    codec, which accepts a few names (with spaces, say) that ``idna`` rejects.
+    """
+    idna = _idna_module()
+    if isinstance(host, bytes):
+        literal = host.decode("ascii", "backslashreplace")
+        if _is_ipv4(literal) or _is_ipv6(literal):
+            return host, literal, False
+        try:
+            text = idna.decode(host) if idna is not None else host.decode("idna")
+        except (UnicodeError, ValueError):
+            return literal.encode("ascii"), literal, True
+        return host, str(text), False
+    if _is_ipv4(host) or _is_ipv6(host):
+        return host.encode("ascii"), host, False
+    try:
+        encoded = idna.encode(host) if idna is not None else host.encode("idna")
+    except (UnicodeError, ValueError):
+        escaped = host.encode("ascii", "backslashreplace")
+        return escaped, escaped.decode("ascii"), True
+    return bytes(encoded), host, False
+
+
+def _normalise_binding(bindAddress: Any) -> _Binding:
+    if bindAddress is None:
+        return None
+    if isinstance(bindAddress, bytes):
+        return (bindAddress.decode("ascii"), 0)
+    if isinstance(bindAddress, str):
+        return (bindAddress, 0)
+    host, port = bindAddress[0], bindAddress[1]
+    if isinstance(host, bytes):
+        host = host.decode("ascii")
+    return (str(host), int(port))
+
+
+class _Attempts:
+    """One HostnameEndpoint.connect: staggered attempts, the first connection wins."""
+
+    def __init__(self, endpoint: HostnameEndpoint, protocolFactory: Any) -> None:
+        self._endpoint = endpoint
+        self._factory = protocolFactory
+        self._pending: list[Deferred[Any]] = []
+        self._remaining: list[tuple[int, str]] = []
+        self._failure: Failure | None = None
+        self._timer: Any = None
+        self._resolution: Deferred[Any] | None = None
+        self._won = False
+        self._done = False
+        self.result: Deferred[Any] = Deferred(canceller=self._cancel)
+
+    def start(self) -> Deferred[Any]:
+        ep = self._endpoint
+        families = (socket.AF_INET6, socket.AF_INET)
+        d = _resolve(ep._reactor, ep._hostText, ep._port, families)
+        self._resolution = d
+        d.addCallbacks(self._resolved, self._resolution_failed)
+        return self.result
+
+    def _resolution_failed(self, f: Failure) -> None:
+        self._resolution = None
+        if self._done:
+            return
+        if not f.check(error.DNSLookupError):
+            f = Failure(error.DNSLookupError(f"{self._endpoint._hostText}: {f.getErrorMessage()}"))
+        self._finish(f)
+
+    def _resolved(self, addresses: list[tuple[int, str]]) -> None:
+        self._resolution = None
+        if self._done:
+            return
+        if not addresses:
+            self._finish(
+                Failure(
+                    error.DNSLookupError(
+                        f"no results for hostname lookup: {self._endpoint._hostText}"
+                    )
+                )
+            )
+            return
+        self._remaining = list(addresses)
+        self._next()
+
+    def _next(self) -> None:
+        self._timer = None
+        if self._done or not self._remaining:
+            return
+        family, host = self._remaining.pop(0)
+        ep = self._endpoint
+        if self._remaining:
+            # set before connecting: an attempt that fails at once replaces it
+            self._timer = ep._reactor.callLater(ep._attemptDelay, self._next)
+        cls = TCP6ClientEndpoint if family == socket.AF_INET6 else TCP4ClientEndpoint
+        attempt = cls(ep._reactor, host, ep._port, ep._timeout, ep._bindAddress)
+        d = attempt.connect(_OnlyFirst(self, self._factory))
+        self._pending.append(d)
+        d.addCallbacks(self._connected, self._attempt_failed, errbackArgs=(d,))
+
+    def _attempt_failed(self, f: Failure, d: Deferred[Any]) -> None:
+        if d in self._pending:
+            self._pending.remove(d)
+        if self._done:
+            return
+        self._failure = f
+        if self._remaining:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._next()
+        elif not self._pending and self._timer is None:
+            self._finish(f)
+
+    def _connected(self, proto: Any) -> None:
+        self._finish(proto)
+
+    def _stop_all(self) -> None:
+        self._done = True
+        self._remaining = []
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending, self._pending = self._pending, []
+        for d in pending:
+            if not d.called:
+                d.cancel()
+        for d in pending:
+            d.addErrback(lambda f: None)
+
+    def _finish(self, result: Any) -> None:
+        if self._done:
+            return
+        self._stop_all()
+        if isinstance(result, Failure):
+            self.result.errback(result)
+        else:
+            self.result.callback(result)
+
+    def _cancel(self, d: Deferred[Any]) -> None:
+        if self._done:
+            return
+        self._stop_all()
+        resolution, self._resolution = self._resolution, None
+        if resolution is not None:
+            resolution.cancel()
+        ep = self._endpoint
+        d.errback(error.ConnectingCancelledError(HostnameAddress(ep._hostBytes, ep._port)))
+
+
+class _OnlyFirst:
+    """A protocol factory for one attempt: builds nothing once another attempt has won."""
+
+    def __init__(self, attempts: _Attempts, factory: Any) -> None:
+        self._attempts = attempts
+        self._factory = factory
+
+    def doStart(self) -> None:
+        self._factory.doStart()
+
+    def doStop(self) -> None:
+        self._factory.doStop()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        if self._attempts._won or self._attempts._done:
+            return None
+        self._attempts._won = True
+        return self._factory.buildProtocol(addr)
+
+
+@implementer(IStreamClientEndpoint)
+class HostnameEndpoint:
+    """TCP to a host name: every address it resolves to (IPv6 and IPv4) is tried.
+
+    Attempts start ``attemptDelay`` seconds apart (0.3 by default, as in Twisted), or at once
+    when the previous one failed; the first to connect wins and the others are cancelled.
+    ``timeout`` applies to each attempt. If all fail, the last failure is the result; a name
+    that resolves to nothing is ``DNSLookupError``.
+    """
+
+    _DEFAULT_ATTEMPT_DELAY = 0.3
+
+    def __init__(
+        self,
+        reactor: Any,
+        host: Union[str, bytes],
+        port: int,
+        timeout: float = 30,
+        bindAddress: Any = None,
+        attemptDelay: float | None = None,
+    ) -> None:
+        self._reactor = reactor
+        self._hostBytes, self._hostText, self._badHostname = _idna_host(host)
+        self._port = port
+        self._timeout = timeout
+        self._bindAddress = _normalise_binding(bindAddress)
+        self._attemptDelay = self._DEFAULT_ATTEMPT_DELAY if attemptDelay is None else attemptDelay
+
+    def __repr__(self) -> str:
+        if self._badHostname:
+            host = self._hostText
+        elif _is_ipv6(self._hostText):
+            host = f"[{self._hostText}]"
+        else:
+            host = self._hostBytes.decode("ascii", "replace")
+        return f"<HostnameEndpoint {host}:{self._port}>"
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Resolve the name and connect to the first address that answers."""
+        if self._badHostname:
+            return fail(ValueError(f"invalid hostname: {self._hostText}"))
+        return _Attempts(self, protocolFactory).start()
+
+
+# -- connectProtocol and TLS -----------------------------------------------------------------
+
+
+class _SingleProtocolFactory(ClientFactory):
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+
+    def buildProtocol(self, addr: Any) -> Any:
+        return self._protocol
+
+
+def connectProtocol(endpoint: Any, protocol: Any) -> Deferred[Any]:
+    """Connect ``protocol`` (an instance) through ``endpoint``; fires with it."""
+    return endpoint.connect(_SingleProtocolFactory(protocol))  # type: ignore[no-any-return]
+
+
+class _NoStartTLS(NotImplementedError):
+    """The connection's transport cannot start TLS."""
+
+
+class _TLSFactory:
+    """Builds the wrapped factory's protocols, each starting TLS when connected."""
+
+    def __init__(self, connectionCreator: Any, wrappedFactory: Any) -> None:
+        self._creator = connectionCreator
+        self._wrappedFactory = wrappedFactory
+
+    def doStart(self) -> None:
+        self._wrappedFactory.doStart()
+
+    def doStop(self) -> None:
+        self._wrappedFactory.doStop()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        proto = self._wrappedFactory.buildProtocol(addr)
+        if proto is None:
+            return None
+        return _TLSProtoHolder(self._creator, proto)
+
+
+class _TLSProtoHolder(_Protocol):
+    """The protocol a TLS-wrapped connection runs: starts TLS, then hands over."""
+
+    def __init__(self, creator: Any, wrapped: Any) -> None:
+        self._creator = creator
+        self.wrappedProtocol = wrapped
+        self.dataReceived = wrapped.dataReceived  # type: ignore[method-assign]
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+        self.connected = 1
+        start_tls = getattr(transport, "startTLS", None)
+        if start_tls is None:
+            raise _NoStartTLS(f"{type(transport).__name__} has no startTLS: cannot wrap in TLS")
+        start_tls(self._creator)
+        self.wrappedProtocol.makeConnection(transport)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.connected = 0
+        self.wrappedProtocol.connectionLost(reason)
+
+
+def _unwrap_tls(proto: Any) -> Any:
+    return proto.wrappedProtocol if isinstance(proto, _TLSProtoHolder) else proto
+
+
+@implementer(IStreamClientEndpoint)
+class _WrapperEndpoint:
+    """An endpoint that connects through another with a wrapping protocol factory."""
+
+    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+        self._wrappedEndpoint = wrappedEndpoint
+        self._wrapperFactory = wrapperFactory
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """Connect the wrapped endpoint; fires with the user's protocol."""
+        d = self._wrappedEndpoint.connect(self._wrapperFactory(protocolFactory))
+        return d.addCallback(_unwrap_tls)  # type: ignore[no-any-return]
+
+
+def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any) -> Any:
+    """An endpoint that speaks TLS (configured by ``connectionCreator``, e.g. the result of
+    ``optionsForClientTLS``) over the connections ``wrappedEndpoint`` makes.
+
+    Built on the transport's ``startTLS`` (asyncio's ``start_tls``), called before the
+    protocol's ``connectionMade``, rather than on a memory-BIO TLS protocol as in Twisted.
+    """
+    return _WrapperEndpoint(
+        wrappedEndpoint, lambda factory: _TLSFactory(connectionCreator, factory)
+    )
+
+
+# -- the description grammar -----------------------------------------------------------------
+
+
+class _DescriptionError(ValueError, TypeError):
+    """A malformed endpoint description (a ``TypeError`` too, where Twisted raises one)."""
+
+
+def quoteStringArgument(argument: str) -> str:
+    """Escape ``argument`` so that it reads back as one value: ``\\`` and ``:`` get a ``\\``."""
+    return argument.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _segments(description: str) -> list[list[str]]:
+    """The arguments of a description, each split at its unescaped ``=`` signs.
+
+    Unescaped ``:`` separates arguments; ``\\`` makes the next character literal.
+    """
+    segments: list[list[str]] = [[]]
+    current: list[str] = []
+    chars = iter(description)
+    for ch in chars:
+        if ch == "\\":
+            escaped = next(chars, None)
+            if escaped is None:
+                raise _DescriptionError(
+                    f"endpoint description {description!r} ends with an unfinished '\\' escape"
+                )
+            current.append(escaped)
+        elif ch == "=":
+            segments[-1].append("".join(current))
+            current = []
+        elif ch == ":":
+            segments[-1].append("".join(current))
+            current = []
+            segments.append([])
+        else:
+            current.append(ch)
+    segments[-1].append("".join(current))
+    return segments
+
+
+def _parse(description: str) -> tuple[list[str], dict[str, str]]:
+    """Split a description into positional and keyword arguments (the type is ``args[0]``).
+
+    In each argument the first unescaped ``=`` makes it ``key=value``; later ones belong to
+    the value. A repeated key keeps its last value.
+    """
+    args: list[str] = []
+    kw: dict[str, str] = {}
+    for pieces in _segments(description):
+        if len(pieces) == 1:
+            args.append(pieces[0])
+        else:
+            kw[pieces[0]] = "=".join(pieces[1:])
+    return args, kw
+
+
+def _int(value: Any, what: str, kind: str, base: int = 10) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value, base)
+    except (TypeError, ValueError):
+        raise _DescriptionError(f"{kind}: {what} must be an integer, not {value!r}")
+
+
+def _bind(kind: str, parser: Callable[..., Any], args: list[Any], kw: dict[str, Any]) -> None:
+    """Check the arguments against ``parser``'s signature; name what is wrong."""
+    try:
+        inspect.signature(parser).bind(*args, **kw)
+    except TypeError as e:
+        raise _DescriptionError(f"bad {kind!r} endpoint description: {e}")
+
+
+def _parse_tcp_server(
+    reactor: Any, port: str, interface: str = "", backlog: Any = 50
+) -> TCP4ServerEndpoint:
+    return TCP4ServerEndpoint(
+        reactor, _int(port, "port", "tcp"), _int(backlog, "backlog", "tcp"), interface
+    )
+
+
+def _parse_tcp6_server(
+    reactor: Any, port: str, backlog: Any = 50, interface: str = "::"
+) -> TCP6ServerEndpoint:
+    return TCP6ServerEndpoint(
+        reactor, _int(port, "port", "tcp6"), _int(backlog, "backlog", "tcp6"), interface
+    )
+
+
+def _parse_unix_server(
+    reactor: Any, address: str, mode: str = "666", backlog: Any = 50, lockfile: Any = True
+) -> UNIXServerEndpoint:
+    return UNIXServerEndpoint(
+        reactor,
+        address,
+        _int(backlog, "backlog", "unix"),
+        _int(mode, "mode", "unix", 8),
+        bool(_int(lockfile, "lockfile", "unix")),
+    )
+
+
+def _read_pem(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ValueError(f"ssl: cannot read {what} {path!r}: {e.strerror or e}") from e
+
+
+_METHODS = {
+    "SSLv23_METHOD": None,
+    "TLS_METHOD": None,
+    "TLSv1_METHOD": _stdlib_ssl.TLSVersion.TLSv1,
+    "TLSv1_1_METHOD": _stdlib_ssl.TLSVersion.TLSv1_1,
+    "TLSv1_2_METHOD": _stdlib_ssl.TLSVersion.TLSv1_2,
+}
+
+
+def _apply_method(ctx: _stdlib_ssl.SSLContext, sslmethod: str | None) -> None:
+    if sslmethod is None:
+        return
+    if sslmethod not in _METHODS:
+        raise _DescriptionError(f"ssl: unknown sslmethod {sslmethod!r}")
+    version = _METHODS[sslmethod]
+    if version is not None:
+        ctx.minimum_version = version
+        ctx.maximum_version = version
+
+
+def _load_chain(
+    ctx: _stdlib_ssl.SSLContext, certKey: str, privateKey: str, extraCertChain: str | None
+) -> None:
+    _read_pem(privateKey, "privateKey")
+    cert = _read_pem(certKey, "certKey")
+    if extraCertChain is not None:
+        cert = cert.rstrip(b"\n") + b"\n" + _read_pem(extraCertChain, "extraCertChain")
+    fd, combined = tempfile.mkstemp(suffix=".pem")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(cert)
+        ctx.load_cert_chain(combined, privateKey)
+    except _stdlib_ssl.SSLError as e:
+        raise ValueError(f"ssl: cannot load the certificate and key: {e}") from e
+    finally:
+        os.unlink(combined)
+
+
+def _parse_ssl_server(
+    reactor: Any,
+    port: str,
+    privateKey: str = "server.pem",
+    certKey: str | None = None,
+    sslmethod: str | None = None,
+    interface: str = "",
+    backlog: Any = 50,
+    extraCertChain: str | None = None,
+    dhParameters: str | None = None,
+) -> SSL4ServerEndpoint:
+    portNumber = _int(port, "port", "ssl")
+    backlogNumber = _int(backlog, "backlog", "ssl")
+    ctx = _stdlib_ssl.SSLContext(_stdlib_ssl.PROTOCOL_TLS_SERVER)
+    _apply_method(ctx, sslmethod)
+    _load_chain(ctx, certKey or privateKey, privateKey, extraCertChain)
+    if dhParameters is not None:
+        _read_pem(dhParameters, "dhParameters")
+        ctx.load_dh_params(dhParameters)
+    return SSL4ServerEndpoint(reactor, portNumber, ctx, backlogNumber, interface)
+
+
+_SERVER_PARSERS: dict[str, Callable[..., Any]] = {
+    "tcp": _parse_tcp_server,
+    "tcp6": _parse_tcp6_server,
+    "unix": _parse_unix_server,
+    "ssl": _parse_ssl_server,
+}
+
+
+def _host_and_port(kind: str, args: list[str], kw: dict[str, Any]) -> None:
+    """Twisted's rule: two positionals are host and port; one is the port if ``host=`` was
+    given, else the host; three or more are ignored (as by Twisted)."""
+    if len(args) == 2:
+        kw["host"], kw["port"] = args
+    elif len(args) == 1:
+        if "host" in kw:
+            kw["port"] = args[0]
+        else:
+            kw["host"] = args[0]
+    for name in ("host", "port"):
+        if name not in kw:
+            raise _DescriptionError(f"bad {kind!r} endpoint description: no {name} given")
+
+
+def _client_common(kind: str, kw: dict[str, Any]) -> None:
+    if "port" in kw:
+        kw["port"] = _int(kw["port"], "port", kind)
+    if "timeout" in kw:
+        kw["timeout"] = _int(kw["timeout"], "timeout", kind)
+    if "bindAddress" in kw:
+        kw["bindAddress"] = (kw["bindAddress"], 0)
+
+
+def _parse_tcp_client(reactor: Any, *args: str, **kw: Any) -> TCP4ClientEndpoint:
+    _host_and_port("tcp", list(args), kw)
+    _client_common("tcp", kw)
+    _bind("tcp", TCP4ClientEndpoint, [reactor], kw)
+    return TCP4ClientEndpoint(reactor, **kw)
+
+
+def _parse_unix_client(reactor: Any, *args: str, **kw: Any) -> UNIXClientEndpoint:
+    if len(args) == 1:
+        kw["path"] = args[0]
+    if "timeout" in kw:
+        kw["timeout"] = _int(kw["timeout"], "timeout", "unix")
+    if "lockfile" in kw:
+        kw["checkPID"] = bool(_int(kw.pop("lockfile"), "lockfile", "unix"))
+    _bind("unix", UNIXClientEndpoint, [reactor], kw)
+    return UNIXClientEndpoint(reactor, **kw)
+
+
+def _parse_ssl_client(reactor: Any, *args: str, **kw: Any) -> SSL4ClientEndpoint:
+    _host_and_port("ssl", list(args), kw)
+    _client_common("ssl", kw)
+    certKey = kw.pop("certKey", None)
+    privateKey = kw.pop("privateKey", None)
+    caCertsDir = kw.pop("caCertsDir", None)
+    sslmethod = kw.pop("sslmethod", None)
+    ctx = _stdlib_ssl.SSLContext(_stdlib_ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = _stdlib_ssl.CERT_NONE
+    _apply_method(ctx, sslmethod)
+    if certKey is not None:
+        _load_chain(ctx, certKey, privateKey or certKey, None)
+    if caCertsDir is not None:
+        ctx.verify_mode = _stdlib_ssl.CERT_REQUIRED
+        try:
+            names = sorted(os.listdir(caCertsDir))
+        except OSError as e:
+            raise ValueError(f"ssl: cannot read caCertsDir {caCertsDir!r}: {e}") from e
+        for name in names:
+            try:
+                ctx.load_verify_locations(cafile=os.path.join(caCertsDir, name))
+            except (OSError, _stdlib_ssl.SSLError):
+                continue  # not a certificate: skipped, as Twisted does
+    kw["sslContextFactory"] = ctx
+    _bind("ssl", SSL4ClientEndpoint, [reactor], kw)
+    return SSL4ClientEndpoint(reactor, **kw)
+
+
+def _parse_tls_client(
+    reactor: Any,
+    host: str,
+    port: str,
+    timeout: Any = "30",
+    bindAddress: str | None = None,
+    certificate: str | None = None,
+    privateKey: str | None = None,
+    trustRoots: str | None = None,
+    endpoint: str | None = None,
+) -> Any:
+    portNumber = _int(port, "port", "tls")
+    try:
+        timeoutSeconds = float(timeout)
+    except ValueError:
+        raise _DescriptionError(f"tls: timeout must be a number, not {timeout!r}")
+    from twistio.internet import ssl as tls
+
+    trustRoot: Any = None
+    if trustRoots is not None:
+        trustRoot = tls.trustRootFromCertificates(_certificates_in(trustRoots))
+    clientCertificate = None
+    if certificate is not None:
+        certPEM = _read_pem(certificate, "certificate")
+        keyPEM = _read_pem(privateKey, "privateKey") if privateKey is not None else certPEM
+        try:
+            clientCertificate = tls.PrivateCertificate.fromCertificateAndKeyPair(
+                tls.Certificate.loadPEM(certPEM), tls.KeyPair.load(keyPEM)
+            )
+        except ValueError as e:
+            raise ValueError(f"tls: cannot load the client certificate: {e}") from e
+    creator = tls.optionsForClientTLS(
+        host, trustRoot=trustRoot, clientCertificate=clientCertificate
+    )
+    if endpoint is not None:
+        wrapped = clientFromString(reactor, endpoint)
+    else:
+        wrapped = HostnameEndpoint(
+            reactor,
+            host,
+            portNumber,
+            timeoutSeconds,
+            None if bindAddress is None else (bindAddress, 0),
+        )
+    return wrapClientTLS(creator, wrapped)
+
+
+def _certificates_in(folder: str) -> list[Any]:
+    """The PEM certificates in the files of ``folder`` (other files are skipped)."""
+    from twistio.internet import ssl as tls
+
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as e:
+        raise ValueError(f"tls: cannot read trustRoots {folder!r}: {e.strerror or e}") from e
+    found = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "rb") as f:
+                found.append(tls.Certificate.loadPEM(f.read()))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+_CLIENT_PARSERS: dict[str, Callable[..., Any]] = {
+    "tcp": _parse_tcp_client,
+    "unix": _parse_unix_client,
+    "ssl": _parse_ssl_client,
+    "tls": _parse_tls_client,
+}
+
+
+def _find_plugin(interface: Any, endpointType: str) -> Any:
+    from twistio.plugin import getPlugins
+
+    wanted = endpointType.lower()
+    for plugin in getPlugins(interface):
+        prefix = plugin.prefix
+        if isinstance(prefix, bytes):
+            prefix = prefix.decode("ascii", "replace")
+        if prefix.lower() == wanted:
+            return plugin
+    raise ValueError(f"Unknown endpoint type: {endpointType!r}")
+
+
+def _split(description: str) -> tuple[str, list[str], dict[str, str]]:
+    args, kw = _parse(description)
+    if not args:
+        raise _DescriptionError(f"endpoint description {description!r} names no endpoint type")
+    return args[0], args[1:], kw
+
+
+def _call_builtin(
+    kind: str, parser: Callable[..., Any], reactor: Any, args: list[str], kw: dict[str, str]
+) -> Any:
+    sig = inspect.signature(parser)
+    if not any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
+        _bind(kind, parser, [reactor, *args], kw)
+    return parser(reactor, *args, **kw)
+
+
+def serverFromString(reactor: Any, description: str) -> Any:
+    """The server endpoint a description such as ``tcp:8080:interface=127.0.0.1`` names.
+
+    Built in: ``tcp`` (port, interface, backlog), ``tcp6`` (port, backlog, interface),
+    ``unix`` (address, mode, backlog, lockfile) and ``ssl`` (port, privateKey, certKey,
+    sslmethod, interface, backlog, extraCertChain, dhParameters; the files are read now and
+    the endpoint gets an ``ssl.SSLContext``); any other type comes from an
+    ``IStreamServerEndpointStringParser`` plugin. A bare port number is an error, as in
+    Twisted 26 (older Twisted read it as ``tcp:``).
+    """
+    endpointType, args, kw = _split(description)
+    parser = _SERVER_PARSERS.get(endpointType)
+    if parser is not None:
+        return _call_builtin(endpointType, parser, reactor, args, kw)
+    plugin = _find_plugin(IStreamServerEndpointStringParser, endpointType)
+    return plugin.parseStreamServer(reactor, *args, **kw)
+
+
+def clientFromString(reactor: Any, description: str) -> Any:
+    """The client endpoint a description such as ``tcp:host=example.com:port=80`` names.
+
+    Built in: ``tcp`` (host, port, timeout, bindAddress), ``unix`` (path, timeout, checkPID,
+    lockfile), ``ssl`` (host, port, certKey, privateKey, caCertsDir, ...) and ``tls`` (host,
+    port, timeout, bindAddress, certificate, privateKey, trustRoots, endpoint: a
+    ``HostnameEndpoint`` wrapped with ``wrapClientTLS``); any other type comes from an
+    ``IStreamClientEndpointStringParserWithReactor`` plugin.
+    """
+    endpointType, args, kw = _split(description)
+    parser = _CLIENT_PARSERS.get(endpointType)
+    if parser is not None:
+        return _call_builtin(endpointType, parser, reactor, args, kw)
+    plugin = _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType)
+    return plugin.parseStreamClient(reactor, *args, **kw)
