@@ -630,5 +630,24 @@ class AsyncioReactor:
         c.connect()
         return c
 
+    def spawnProcess(
+        self,
+        processProtocol: Any,
+        executable: Any,
+        args: Sequence[Any] = (),
+        env: dict[Any, Any] | None = {},  # noqa: B006 - Twisted's default: an empty environment
+        path: Any = None,
+        uid: int | None = None,
+        gid: int | None = None,
+        usePTY: Any = 0,
+        childFDs: dict[int, Any] | None = None,
+    ) -> Any:
+        """Start a child process connected to ``processProtocol``; returns its transport."""
+        from twistio.internet.process import spawnProcess
+
+        return spawnProcess(
+            self, processProtocol, executable, args, env, path, uid, gid, usePTY, childFDs
+        )
+
     def __repr__(self) -> str:
         return f"<twistio AsyncioReactor running={self.running}>"

@@ -1,0 +1,1 @@
+"""Databases: ``adbapi``, DB-API modules driven from a thread pool."""

@@ -1,0 +1,496 @@
+"""Child processes: ``spawnProcess`` and the process transport it gives a ``ProcessProtocol``.
+
+Call order on the protocol: ``makeConnection(transport)`` (so ``connectionMade``) before
+``spawnProcess`` returns; then ``childDataReceived`` (``outReceived``/``errReceived``) and
+``childConnectionLost`` (``inConnectionLost``/``outConnectionLost``/``errConnectionLost``)
+as the pipes carry data and close; ``processExited(reason)`` once the child is reaped;
+``processEnded(reason)`` last, once it is reaped *and* every pipe is closed. ``reason`` wraps
+``ProcessDone`` (exit code 0) or ``ProcessTerminated`` (``exitCode``, ``signal`` and the raw
+wait ``status``), as in Twisted.
+
+Unlike Twisted's, and unlike ``loop.subprocess_exec`` underneath most asyncio code, this
+forks with ``subprocess.Popen`` synchronously (so ``transport.pid`` is known when
+``spawnProcess`` returns and a missing executable raises there, as in Twisted), then hands
+the pipes to asyncio's own ``connect_read_pipe``/``connect_write_pipe``. The child is awaited
+by one daemon thread per child blocked in ``waitid(..., WNOWAIT)``, which only *looks*; the
+loop thread reaps, so a pid is never reused while the transport still holds it. This needs no
+asyncio child watcher, so it works on any loop (uvloop included) in any thread. Limits:
+``usePTY`` is not supported (``NotImplementedError``); child fds above 2 are set up by a
+``preexec_fn`` (Python code in the forked child), as Popen offers nothing else for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal as _signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any, Union
+
+from twistio.internet import error
+from twistio.python.failure import Failure
+
+__all__ = ["Process", "spawnProcess"]
+
+_log = logging.getLogger("twistio")
+
+_ChildFDs = Mapping[int, Union[str, int]]
+_StrOrBytes = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+#: Signal names ``signalProcess`` maps itself; any other value goes to ``os.kill`` as is.
+_SIGNAL_NAMES = ("HUP", "STOP", "INT", "KILL", "TERM")
+
+
+class _ProcessAddress:
+    """The address of a process transport's ends (there is none)."""
+
+    def __repr__(self) -> str:
+        return "_ProcessAddress()"
+
+
+class _ReadPipe(asyncio.Protocol):
+    """asyncio side of a pipe the parent reads (child fd opened for writing)."""
+
+    def __init__(self, process: Process, childFD: int) -> None:
+        self._process = process
+        self._childFD = childFD
+
+    def data_received(self, data: bytes) -> None:
+        self._process._child_data(self._childFD, data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._process._pipe_lost(self._childFD)
+
+
+class _WritePipe(asyncio.BaseProtocol):
+    """asyncio side of a pipe the parent writes (child fd opened for reading)."""
+
+    def __init__(self, process: Process, childFD: int) -> None:
+        self._process = process
+        self._childFD = childFD
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._process._pipe_lost(self._childFD)
+
+    def pause_writing(self) -> None:
+        self._process._pause_producer(self._childFD)
+
+    def resume_writing(self) -> None:
+        self._process._resume_producer(self._childFD)
+
+
+class _Pending:
+    """A pipe whose asyncio transport is not connected yet: writes and a close wait here."""
+
+    __slots__ = ("closing", "data")
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+        self.closing = False
+
+
+class Process:
+    """The transport of a child process (Twisted's ``IProcessTransport``).
+
+    ``pid`` is the child's process id, ``None`` once it has been reaped; ``status`` is the
+    raw wait status, ``-1`` until then.
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        loop: asyncio.AbstractEventLoop,
+        proto: Any,
+        executable: _StrOrBytes,
+        args: Sequence[_StrOrBytes],
+        env: Mapping[Any, Any] | None,
+        path: _StrOrBytes | None,
+        uid: int | None,
+        gid: int | None,
+        childFDs: _ChildFDs,
+    ) -> None:
+        self.reactor = reactor
+        self._loop = loop
+        self.proto = proto
+        self.pid: int | None = None
+        self.status: int = -1
+        self.lostProcess = 0
+        # child fd -> asyncio transport (or _Pending until it is connected)
+        self.pipes: dict[int, Any] = {}
+        self._producer: Any = None
+        self._streaming = False
+        self._ended = False
+
+        popen, parent_ends = self._fork(executable, args, env, path, uid, gid, childFDs)
+        self._popen = popen
+        self.pid = popen.pid
+        self._kinds = {childFD: kind for childFD, (kind, _) in parent_ends.items()}
+        for childFD, (kind, pipe) in parent_ends.items():
+            self.pipes[childFD] = _Pending()
+            loop.create_task(self._connect(childFD, kind, pipe))
+        _start_waiter(loop, popen.pid, self._reap)
+        proto.makeConnection(self)
+
+    # -- starting ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _fork(
+        executable: _StrOrBytes,
+        args: Sequence[_StrOrBytes],
+        env: Mapping[Any, Any] | None,
+        path: _StrOrBytes | None,
+        uid: int | None,
+        gid: int | None,
+        childFDs: _ChildFDs,
+    ) -> tuple[subprocess.Popen[bytes], dict[int, tuple[str, IO[bytes]]]]:
+        std: dict[int, Any] = {0: None, 1: None, 2: None}
+        parent_ends: dict[int, tuple[str, IO[bytes]]] = {}
+        child_ends: list[int] = []  # pipe ends to close in the parent after the fork
+        extra: dict[int, int] = {}  # child fd > 2 -> parent fd to place there
+        to_close = [fd for fd in (0, 1, 2) if fd not in childFDs]
+        try:
+            for childFD, what in childFDs.items():
+                if what == "r" or what == "w":
+                    if childFD in std:
+                        std[childFD] = subprocess.PIPE
+                        continue
+                    rfd, wfd = os.pipe()
+                    if what == "r":
+                        parent_ends[childFD] = ("r", open(rfd, "rb", buffering=0))  # noqa: SIM115
+                        child_ends.append(wfd)
+                        extra[childFD] = wfd
+                    else:
+                        parent_ends[childFD] = ("w", open(wfd, "wb", buffering=0))  # noqa: SIM115
+                        child_ends.append(rfd)
+                        extra[childFD] = rfd
+                elif isinstance(what, int):
+                    if childFD in std:
+                        std[childFD] = what
+                    else:
+                        extra[childFD] = what
+                else:
+                    raise ValueError(f"childFDs values must be 'r', 'w' or an int, not {what!r}")
+            preexec: Callable[[], None] | None = None
+            pass_fds: tuple[int, ...] = ()
+            if extra or to_close:
+                preexec = _make_preexec(extra, to_close)
+                pass_fds = tuple(extra)
+            popen: subprocess.Popen[bytes] = subprocess.Popen(
+                list(args),
+                executable=executable,
+                stdin=std[0],
+                stdout=std[1],
+                stderr=std[2],
+                env=env,
+                cwd=path,
+                user=uid,
+                group=gid,
+                preexec_fn=preexec,
+                pass_fds=pass_fds,
+                close_fds=True,
+            )
+        except BaseException:
+            for _, end in parent_ends.values():
+                end.close()
+            for fd in child_ends:
+                os.close(fd)
+            raise
+        for fd in child_ends:
+            os.close(fd)
+        for childFD, stream in ((0, popen.stdin), (1, popen.stdout), (2, popen.stderr)):
+            if stream is not None:
+                parent_ends[childFD] = ("w" if childFD == 0 else "r", stream)
+        return popen, parent_ends
+
+    async def _connect(self, childFD: int, kind: str, pipe: IO[bytes]) -> None:
+        pending = self.pipes.get(childFD)
+        if not isinstance(pending, _Pending):
+            pipe.close()
+            return
+        if pending.closing and (kind == "r" or not pending.data):
+            pipe.close()  # closed before it was connected
+            self._pipe_lost(childFD)
+            return
+        try:
+            if kind == "r":
+                transport: Any
+                transport, _ = await self._loop.connect_read_pipe(
+                    lambda: _ReadPipe(self, childFD), pipe
+                )
+            else:
+                transport, _ = await self._loop.connect_write_pipe(
+                    lambda: _WritePipe(self, childFD), pipe
+                )
+        except BaseException:
+            pipe.close()
+            self._pipe_lost(childFD)
+            raise
+        self.pipes[childFD] = transport
+        if pending.data:
+            transport.write(b"".join(pending.data))
+        if pending.closing:
+            transport.close()
+
+    # -- pipes ---------------------------------------------------------------------------------
+
+    def _child_data(self, childFD: int, data: bytes) -> None:
+        try:
+            self.proto.childDataReceived(childFD, data)
+        except Exception:
+            _log.exception("Unhandled error in %s.childDataReceived", type(self.proto).__name__)
+
+    def _pipe_lost(self, childFD: int) -> None:
+        if self.pipes.pop(childFD, None) is None:
+            return
+        try:
+            self.proto.childConnectionLost(childFD)
+        except Exception:
+            _log.exception("Unhandled error in %s.childConnectionLost", type(self.proto).__name__)
+        self._maybe_ended()
+
+    def writeToChild(self, childFD: int, data: bytes) -> None:
+        """Write ``data`` to the child's ``childFD`` (one opened with ``'w'``)."""
+        pipe = self.pipes.get(childFD)
+        if pipe is None:
+            return
+        if isinstance(pipe, _Pending):
+            if not pipe.closing:
+                pipe.data.append(data)
+            return
+        if not pipe.is_closing():
+            pipe.write(data)
+
+    def write(self, data: bytes) -> None:
+        """Write ``data`` to the child's stdin (dropped once stdin is closed)."""
+        self.writeToChild(0, data)
+
+    def writeSequence(self, seq: Iterable[bytes]) -> None:
+        """Write each of ``seq`` to the child's stdin."""
+        self.writeToChild(0, b"".join(seq))
+
+    def closeChildFD(self, childFD: int) -> None:
+        """Close our end of the pipe to ``childFD`` (writes are flushed first)."""
+        pipe = self.pipes.get(childFD)
+        if pipe is None:
+            return
+        if isinstance(pipe, _Pending):
+            pipe.closing = True
+        elif not pipe.is_closing():
+            pipe.close()
+
+    def closeStdin(self) -> None:
+        """Close the child's stdin once what was written is flushed."""
+        self.closeChildFD(0)
+
+    def closeStdout(self) -> None:
+        """Stop reading the child's stdout and close our end."""
+        self.closeChildFD(1)
+
+    def closeStderr(self) -> None:
+        """Stop reading the child's stderr and close our end."""
+        self.closeChildFD(2)
+
+    def loseConnection(self) -> None:
+        """Close stdin, stderr and stdout (the child is not signalled)."""
+        self.closeChildFD(0)
+        self.closeChildFD(2)
+        self.closeChildFD(1)
+
+    def getHost(self) -> _ProcessAddress:
+        """A placeholder address (a process has none)."""
+        return _ProcessAddress()
+
+    def getPeer(self) -> _ProcessAddress:
+        """A placeholder address (a process has none)."""
+        return _ProcessAddress()
+
+    # -- producer on stdin ---------------------------------------------------------------------
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Register a producer feeding the child's stdin; a push producer is paused while
+        the pipe's buffer is full."""
+        if self._producer is not None:
+            raise RuntimeError(
+                f"Cannot register producer {producer!r}, because producer "
+                f"{self._producer!r} was never unregistered."
+            )
+        self._producer = producer
+        self._streaming = streaming
+        if not streaming:
+            producer.resumeProducing()
+
+    def unregisterProducer(self) -> None:
+        """Forget the producer."""
+        self._producer = None
+
+    def _pause_producer(self, childFD: int) -> None:
+        if childFD == 0 and self._producer is not None and self._streaming:
+            self._producer.pauseProducing()
+
+    def _resume_producer(self, childFD: int) -> None:
+        if childFD == 0 and self._producer is not None:
+            self._producer.resumeProducing()
+
+    # -- the child -----------------------------------------------------------------------------
+
+    def signalProcess(self, signalID: str | int) -> None:
+        """Send a signal: ``'TERM'``, ``'KILL'``, ``'INT'``, ``'HUP'``, ``'STOP'`` or a number.
+
+        ``ProcessExitedAlready`` once the child has been reaped.
+        """
+        sig: Any = signalID
+        if signalID in _SIGNAL_NAMES:
+            sig = getattr(_signal, f"SIG{signalID}")
+        if self.pid is None:
+            raise error.ProcessExitedAlready()
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            raise error.ProcessExitedAlready()
+
+    def _reap(self, status: int | None) -> None:
+        pid = self.pid
+        if pid is None:
+            return
+        if status is None:  # waitid only looked: reap now, on the loop thread
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                # Someone else (a waitpid(-1) child watcher) reaped it: status unknown.
+                status = 255 << 8
+        self.status = status
+        self.pid = None
+        self.lostProcess += 1
+        self._popen.returncode = os.waitstatus_to_exitcode(status)
+        reason = Failure(_reason(status))
+        try:
+            self.proto.processExited(reason)
+        except Exception:
+            _log.exception("Unhandled error in %s.processExited", type(self.proto).__name__)
+        # The child is gone: close what we write to it (its reading ends are closed too).
+        for childFD in [fd for fd, kind in self._kinds.items() if kind == "w"]:
+            self.closeChildFD(childFD)
+        self._maybe_ended()
+
+    def _maybe_ended(self) -> None:
+        if self._ended or self.pid is not None or self.pipes or not self.lostProcess:
+            return
+        self._ended = True
+        try:
+            self.proto.processEnded(Failure(_reason(self.status)))
+        except Exception:
+            _log.exception("Unhandled error in %s.processEnded", type(self.proto).__name__)
+
+    def __repr__(self) -> str:
+        return f"<Process pid={self.pid} status={self.status}>"
+
+
+def _reason(status: int) -> BaseException:
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        if code == 0:
+            return error.ProcessDone(status)
+        return error.ProcessTerminated(code, None, status)
+    if os.WIFSIGNALED(status):
+        return error.ProcessTerminated(None, os.WTERMSIG(status), status)
+    return error.ProcessTerminated(None, None, status)
+
+
+def _make_preexec(extra: Mapping[int, int], to_close: Sequence[int]) -> Callable[[], None]:
+    """Runs in the child: place each parent fd at its child fd, close the unwanted std fds."""
+    moves = dict(extra)
+
+    def preexec() -> None:
+        # First lift every source above every target, so no dup2 clobbers a later source.
+        high = max([*moves, *moves.values(), 2]) + 1
+        lifted = {
+            child: os.dup2(parent, high + i) for i, (child, parent) in enumerate(moves.items())
+        }
+        for child, fd in lifted.items():
+            os.dup2(fd, child)
+            os.set_inheritable(child, True)
+        for fd in lifted.values():
+            os.close(fd)
+        for fd in to_close:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    return preexec
+
+
+def _start_waiter(
+    loop: asyncio.AbstractEventLoop, pid: int, reap: Callable[[int | None], None]
+) -> None:
+    """Wait for ``pid`` to exit in a daemon thread, then call ``reap`` on ``loop``."""
+
+    def wait() -> None:
+        status: int | None = None
+        try:
+            if _HAVE_WAITID:
+                while True:
+                    try:
+                        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+                        break
+                    except InterruptedError:  # pragma: no cover - PEP 475 retries
+                        continue
+            else:  # pragma: no cover - macOS: reap here
+                _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 255 << 8
+        except OSError as e:  # pragma: no cover
+            if e.errno != errno.ECHILD:
+                raise
+            status = 255 << 8
+        try:
+            loop.call_soon_threadsafe(reap, status)
+        except RuntimeError:  # the loop is closed: at least do not leave a zombie
+            if status is None:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+
+    threading.Thread(target=wait, name=f"twistio waitpid {pid}", daemon=True).start()
+
+
+_HAVE_WAITID = hasattr(os, "waitid") and sys.platform.startswith("linux")
+
+
+def spawnProcess(
+    reactor: Any,
+    processProtocol: Any,
+    executable: _StrOrBytes,
+    args: Sequence[_StrOrBytes] = (),
+    env: Mapping[Any, Any] | None = {},
+    path: _StrOrBytes | None = None,
+    uid: int | None = None,
+    gid: int | None = None,
+    usePTY: Any = 0,
+    childFDs: _ChildFDs | None = None,
+) -> Process:
+    """Start ``executable`` with ``args`` (``args[0]`` is the child's ``argv[0]``).
+
+    ``env`` is the child's whole environment, as in Twisted: ``{}`` (the default) is an
+    empty one, ``None`` inherits ours. ``childFDs`` maps child fds to ``'r'`` (we read),
+    ``'w'`` (we write) or one of our fds; the default is ``{0: 'w', 1: 'r', 2: 'r'}``.
+    """
+    if usePTY:
+        raise NotImplementedError("twistio's spawnProcess does not support usePTY")
+    if childFDs is None:
+        childFDs = {0: "w", 1: "r", 2: "r"}
+    if reactor is None:
+        from twistio.internet import reactor as _reactor
+
+        reactor = _reactor
+    loop: asyncio.AbstractEventLoop = reactor._get_loop()
+    return Process(reactor, loop, processProtocol, executable, args, env, path, uid, gid, childFDs)

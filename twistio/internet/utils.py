@@ -1,0 +1,149 @@
+"""Run a child process and get its output or exit code as a Deferred."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from io import BytesIO
+from typing import Any
+
+from twistio.internet import error, protocol
+from twistio.internet.defer import Deferred
+from twistio.python.failure import Failure
+
+__all__ = ["getProcessOutput", "getProcessOutputAndValue", "getProcessValue"]
+
+
+def _spawn(
+    make: Callable[[Deferred[Any]], protocol.ProcessProtocol],
+    executable: str | bytes,
+    args: Sequence[str | bytes],
+    env: Mapping[Any, Any] | None,
+    path: str | bytes | None,
+    reactor: Any,
+) -> Deferred[Any]:
+    if reactor is None:
+        from twistio.internet import reactor as _reactor
+
+        reactor = _reactor
+    d: Deferred[Any] = Deferred()
+    proto = make(d)
+    argv = (executable, *args)
+    spawn = getattr(reactor, "spawnProcess", None)
+    if spawn is not None:
+        spawn(proto, executable, argv, env, path)
+    else:
+        from twistio.internet.process import spawnProcess
+
+        spawnProcess(reactor, proto, executable, argv, env, path)
+    return d
+
+
+class _UnexpectedErrorOutput(IOError):
+    """``getProcessOutput``'s child wrote to stderr.
+
+    ``processEnded`` is a Deferred that fails with the child's end reason (a ``ProcessDone``
+    too) once it has ended.
+    """
+
+    def __init__(self, text: bytes, processEnded: Deferred[Any]) -> None:
+        IOError.__init__(self, f"got stderr: {text!r}")
+        self.processEnded = processEnded
+
+
+class _BackRelay(protocol.ProcessProtocol):
+    """Collects stdout; stderr is an error unless ``errortoo``, then it is collected too."""
+
+    def __init__(self, deferred: Deferred[bytes], errortoo: bool = False) -> None:
+        self.deferred: Deferred[bytes] | None = deferred
+        self.s = BytesIO()
+        self.onProcessEnded: Deferred[Any] | None = None
+        if errortoo:
+            self.errReceived = self.errReceivedIsGood  # type: ignore[method-assign]
+
+    def errReceived(self, data: bytes) -> None:
+        if self.deferred is not None:
+            self.onProcessEnded = Deferred()
+            d, self.deferred = self.deferred, None
+            d.errback(_UnexpectedErrorOutput(data, self.onProcessEnded))
+
+    def errReceivedIsGood(self, data: bytes) -> None:
+        self.s.write(data)
+
+    def outReceived(self, data: bytes) -> None:
+        self.s.write(data)
+
+    def processEnded(self, reason: Failure) -> None:
+        if self.deferred is not None:
+            d, self.deferred = self.deferred, None
+            d.callback(self.s.getvalue())
+        elif self.onProcessEnded is not None:
+            self.onProcessEnded.errback(reason)
+
+
+def getProcessOutput(
+    executable: str | bytes,
+    args: Sequence[str | bytes] = (),
+    env: Mapping[Any, Any] | None = {},
+    path: str | bytes | None = None,
+    reactor: Any = None,
+    errortoo: bool = False,
+) -> Deferred[bytes]:
+    """The child's stdout, once it has ended (whatever its exit code or signal).
+
+    Anything on stderr fails the Deferred at once with an ``IOError`` whose ``processEnded``
+    Deferred fails with the end reason later; with ``errortoo``, stderr is collected with
+    stdout instead. ``env={}`` (the default) is an empty environment, as in Twisted.
+    """
+    return _spawn(lambda d: _BackRelay(d, errortoo), executable, args, env, path, reactor)
+
+
+class _ValueGetter(protocol.ProcessProtocol):
+    def __init__(self, deferred: Deferred[int | None]) -> None:
+        self.deferred = deferred
+
+    def processEnded(self, reason: Failure) -> None:
+        self.deferred.callback(reason.value.exitCode)
+
+
+def getProcessValue(
+    executable: str | bytes,
+    args: Sequence[str | bytes] = (),
+    env: Mapping[Any, Any] | None = {},
+    path: str | bytes | None = None,
+    reactor: Any = None,
+) -> Deferred[int | None]:
+    """The child's exit code (``None`` if a signal ended it)."""
+    return _spawn(_ValueGetter, executable, args, env, path, reactor)
+
+
+class _EverythingGetter(protocol.ProcessProtocol):
+    def __init__(self, deferred: Deferred[tuple[bytes, bytes, int]]) -> None:
+        self.deferred = deferred
+        self.outBuf = BytesIO()
+        self.errBuf = BytesIO()
+        self.outReceived = self.outBuf.write  # type: ignore[assignment,method-assign]
+        self.errReceived = self.errBuf.write  # type: ignore[assignment,method-assign]
+
+    def processEnded(self, reason: Failure) -> None:
+        out = self.outBuf.getvalue()
+        err = self.errBuf.getvalue()
+        value = reason.value
+        if isinstance(value, error.ProcessTerminated) and value.signal is not None:
+            self.deferred.errback(Failure((out, err, value.signal)))
+        else:
+            self.deferred.callback((out, err, value.exitCode))
+
+
+def getProcessOutputAndValue(
+    executable: str | bytes,
+    args: Sequence[str | bytes] = (),
+    env: Mapping[Any, Any] | None = {},
+    path: str | bytes | None = None,
+    reactor: Any = None,
+) -> Deferred[tuple[bytes, bytes, int]]:
+    """``(stdout, stderr, exitCode)`` once the child has ended.
+
+    If a signal ended it, the Deferred fails instead, and the failure's ``value`` is the
+    tuple ``(stdout, stderr, signalNumber)`` (not an exception), as in Twisted.
+    """
+    return _spawn(_EverythingGetter, executable, args, env, path, reactor)
