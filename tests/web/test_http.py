@@ -1,0 +1,385 @@
+"""The HTTP/1.x wire: hostile and malformed requests over a raw socket, keep-alive,
+pipelining, chunked bodies in and out, 100-continue, HEAD, timeouts; plus the parser alone."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.web._http_support import connect, exchange, is_closed, read_response, serve
+from twistio.internet.defer import Deferred
+from twistio.web import http, resource, server
+from twistio.web._parser import END, ParseError, RequestHead, RequestParser
+
+__all__ = ["serve"]
+
+
+class Echo(resource.Resource):
+    """Leaf: GET says hello, POST/PUT echo the body."""
+
+    isLeaf = True
+
+    def render_GET(self, request: Any) -> bytes:
+        return b"hello " + request.uri
+
+    def render_POST(self, request: Any) -> bytes:
+        return b"got:" + request.content.read()
+
+    render_PUT = render_POST
+
+
+class Streaming(resource.Resource):
+    """Leaf: answers in three writes with no Content-Length (chunked on HTTP/1.1)."""
+
+    isLeaf = True
+
+    def render_GET(self, request: Any) -> int:
+        for part in (b"one ", b"two ", b"three"):
+            request.write(part)
+        request.finish()
+        return server.NOT_DONE_YET
+
+
+class Held(resource.Resource):
+    """Leaf whose answers the test releases: ``pending`` holds the open requests."""
+
+    isLeaf = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[Any] = []
+        self.arrived: Deferred[None] = Deferred()
+
+    def render_GET(self, request: Any) -> int:
+        self.pending.append(request)
+        if not self.arrived.called:
+            self.arrived.callback(None)
+        return server.NOT_DONE_YET
+
+
+def _root() -> resource.Resource:
+    root = resource.Resource()
+    root.putChild(b"", Echo())
+    root.putChild(b"echo", Echo())
+    root.putChild(b"stream", Streaming())
+    return root
+
+
+LIMITS = {"max_body_size": 1000, "max_request_line": 1024, "max_header_bytes": 4096, "max_headers": 20}
+
+G = b"GET / HTTP/1.1\r\nHost: x\r\n"
+P = b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+
+# (name, request bytes, expected status). Every one of these must also close the connection.
+HOSTILE: list[tuple[str, bytes, int]] = [
+    ("conflicting content-length", P + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400),
+    ("repeated content-length", P + b"Content-Length: 2\r\nContent-Length: 2\r\n\r\nab", 400),
+    ("content-length list", P + b"Content-Length: 2, 2\r\n\r\nab", 400),
+    ("content-length sign", P + b"Content-Length: +2\r\n\r\nab", 400),
+    ("content-length negative", P + b"Content-Length: -1\r\n\r\n", 400),
+    ("content-length not a number", P + b"Content-Length: abc\r\n\r\n", 400),
+    ("content-length with transfer-encoding",
+     P + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("transfer-encoding gzip, chunked", P + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400),
+    ("transfer-encoding chunked, gzip", P + b"Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400),
+    ("transfer-encoding identity", P + b"Transfer-Encoding: identity\r\n\r\n", 400),
+    ("transfer-encoding repeated",
+     P + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("chunk size not hex", P + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n", 400),
+    ("chunk size negative", P + b"Transfer-Encoding: chunked\r\n\r\n-1\r\n\r\n", 400),
+    ("chunk size empty", P + b"Transfer-Encoding: chunked\r\n\r\n\r\nab\r\n0\r\n\r\n", 400),
+    ("chunk size too many digits", P + b"Transfer-Encoding: chunked\r\n\r\n" + b"1" * 17 + b"\r\n", 400),
+    ("chunk extension malformed", P + b"Transfer-Encoding: chunked\r\n\r\n2;=x\r\nab\r\n0\r\n\r\n", 400),
+    ("chunk extension with CR", P + b"Transfer-Encoding: chunked\r\n\r\n2;a\rb\r\nab\r\n0\r\n\r\n", 400),
+    ("chunk size line with bare LF", P + b"Transfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n", 400),
+    ("chunk data without CRLF", P + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabcd\r\n0\r\n\r\n", 400),
+    ("chunk size line too long", P + b"Transfer-Encoding: chunked\r\n\r\n2;" + b"a" * 5000, 400),
+    ("bad trailer", P + b"Transfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n", 400),
+    ("bare LF line endings", b"GET / HTTP/1.1\nHost: x\n\n", 400),
+    ("bare LF inside the head", b"GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400),
+    ("bare CR inside the head", b"GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400),
+    ("bare CR after request line", b"GET / HTTP/1.1\rHost: x\r\n\r\n", 400),
+    ("whitespace before colon", G + b"X-Foo : bar\r\n\r\n", 400),
+    ("tab before colon", G + b"X-Foo\t: bar\r\n\r\n", 400),
+    ("space in header name", G + b"X Foo: bar\r\n\r\n", 400),
+    ("non-ASCII in header name", G + b"X-F\xc3\xa9: bar\r\n\r\n", 400),
+    ("empty header name", G + b": bar\r\n\r\n", 400),
+    ("header line without colon", G + b"NoColonHere\r\n\r\n", 400),
+    ("control character in value", G + b"X-Foo: a\x01b\r\n\r\n", 400),
+    ("NUL in value", G + b"X-Foo: a\x00b\r\n\r\n", 400),
+    ("DEL in value", G + b"X-Foo: a\x7fb\r\n\r\n", 400),
+    ("obsolete line folding", G + b"X-Foo: a\r\n b\r\n\r\n", 400),
+    ("first header line folded", b"GET / HTTP/1.1\r\n Host: x\r\n\r\n", 400),
+    ("invalid char in method", b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("method with control char", b"GE\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("space in target", b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("NUL in target", b"GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("double space in request line", b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("missing version", b"GET /\r\nHost: x\r\n\r\n", 400),
+    ("garbage request line", b"GARBAGE\r\n\r\n", 400),
+    ("malformed version", b"GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400),
+    ("lower-case protocol", b"GET / http/1.1\r\nHost: x\r\n\r\n", 400),
+    ("HTTP/2.0 version", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ("request line too long", b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ("request line too long, no CRLF yet", b"GET /" + b"a" * 2000, 414),
+    ("header block too big", G + b"X-Big: " + b"a" * 5000 + b"\r\n\r\n", 431),
+    ("header block too big, unfinished", G + b"X-Big: " + b"a" * 5000, 431),
+    ("too many headers", G + b"".join(b"X-%d: y\r\n" % i for i in range(30)) + b"\r\n", 431),
+    ("body too big by Content-Length", P + b"Content-Length: 5000\r\n\r\n", 413),
+    ("body too big when chunked",
+     P + b"Transfer-Encoding: chunked\r\n\r\n" + b"200\r\n" + b"a" * 512 + b"\r\n" + b"400\r\n", 413),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "status"), HOSTILE, ids=[h[0] for h in HOSTILE])
+async def test_hostile_request(serve: Any, name: str, data: bytes, status: int) -> None:
+    port, _ = serve(_root(), parserLimits=LIMITS)
+    out, closed = await exchange(port, data)
+    assert out.startswith(b"HTTP/1.1 %d " % status), out[:200]
+    assert b"\r\nConnection: close\r\n" in out
+    assert closed
+
+
+async def test_hostile_request_after_good_ones_answers_in_order(serve: Any) -> None:
+    port, _ = serve(_root())
+    out, closed = await exchange(port, G + b"\r\n" + G + b"\r\n" + G + b"X : y\r\n\r\n")
+    assert out.count(b"HTTP/1.1 200 OK") == 2
+    assert out.index(b"HTTP/1.1 400") > out.rindex(b"HTTP/1.1 200 OK")
+    assert closed
+
+
+async def test_slowloris_gets_408(serve: Any) -> None:
+    """Trickling the head a byte at a time does not extend the header timeout."""
+    port, _ = serve(_root(), headerTimeout=0.3)
+    reader, writer = await connect(port)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    data = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 10000
+    got = b""
+    for i in range(len(data)):
+        writer.write(data[i : i + 1])
+        try:
+            got = await asyncio.wait_for(reader.read(65536), 0.02)
+        except asyncio.TimeoutError:
+            continue
+        break
+    elapsed = loop.time() - start
+    assert got.startswith(b"HTTP/1.1 408 "), got
+    assert 0.25 < elapsed < 0.9
+    assert await is_closed(reader)
+    writer.close()
+
+
+async def test_idle_connection_timeout(serve: Any) -> None:
+    """``Site(timeout=...)`` closes an idle connection, as in Twisted."""
+    port, _ = serve(_root(), timeout=0.2)
+    reader, writer = await connect(port)
+    writer.write(G + b"\r\n")
+    resp = await read_response(reader)
+    assert resp.status == 200
+    assert await is_closed(reader)
+    writer.close()
+
+
+async def test_keep_alive_many_requests(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    for i in range(5):
+        writer.write(b"GET /echo/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+        resp = await read_response(reader)
+        assert resp.status == 200
+        assert resp.body == b"hello /echo/%d" % i
+        assert resp.header(b"connection") is None
+    writer.close()
+
+
+async def test_connection_close_header(serve: Any) -> None:
+    port, _ = serve(_root())
+    out, closed = await exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in out
+    assert out.endswith(b"hello /")
+    assert closed
+
+
+async def test_http10_closes(serve: Any) -> None:
+    port, _ = serve(_root())
+    out, closed = await exchange(port, b"GET / HTTP/1.0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert closed
+
+
+async def test_http10_streaming_is_delimited_by_close(serve: Any) -> None:
+    port, _ = serve(_root())
+    out, closed = await exchange(port, b"GET /stream HTTP/1.0\r\n\r\n")
+    assert b"chunked" not in out.lower()
+    assert out.endswith(b"\r\n\r\none two three")
+    assert closed
+
+
+async def test_pipelined_requests_answered_in_order(serve: Any) -> None:
+    port, _ = serve(_root())
+    reqs = b"".join(b"GET /echo/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(20))
+    reader, writer = await connect(port)
+    writer.write(reqs + b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz")
+    for i in range(20):
+        resp = await read_response(reader)
+        assert resp.body == b"hello /echo/%d" % i
+    resp = await read_response(reader)
+    assert resp.body == b"got:xyz"
+    writer.close()
+
+
+async def test_pipelining_is_bounded(serve: Any) -> None:
+    """With answers pending, the channel keeps a few requests and stops reading."""
+    held = Held()
+    port, site = serve(held, maxPipelined=2)
+    channels: list[Any] = []
+    build = site.buildProtocol
+
+    def spy(addr: Any) -> Any:
+        p = build(addr)
+        channels.append(p)
+        return p
+
+    site.buildProtocol = spy  # type: ignore[method-assign]
+    reader, writer = await connect(port)
+    n = 200
+    writer.write(b"".join(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(n)))
+    await asyncio.wait_for(held.arrived.asFuture(asyncio.get_running_loop()), 2)
+    for _ in range(5):
+        await asyncio.sleep(0)  # let the loop deliver what it will; bounded either way
+    (chan,) = channels
+    assert len(chan.requests) <= 3
+    assert len(held.pending) == 1
+    for i in range(n):
+        while not held.pending:
+            await asyncio.sleep(0)
+            assert len(chan.requests) <= 3
+        req = held.pending.pop(0)
+        req.write(req.uri)
+        req.finish()
+        resp = await read_response(reader)
+        assert resp.body == b"/%d" % i
+    writer.close()
+
+
+async def test_chunked_request_body(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    writer.write(P + b"Transfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n")
+    writer.write(b"4\r\ndefg\r\n0\r\nX-Trailer: t\r\n\r\n")
+    resp = await read_response(reader)
+    assert resp.status == 200
+    assert resp.body == b"got:abcdefg"
+    writer.write(P + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    resp = await read_response(reader)
+    assert resp.body == b"got:"
+    writer.close()
+
+
+async def test_chunked_response(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    writer.write(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    resp = await read_response(reader)
+    assert resp.header(b"transfer-encoding") == b"chunked"
+    assert resp.header(b"content-length") is None
+    assert resp.body == b"one two three"
+    writer.write(G + b"\r\n")
+    assert (await read_response(reader)).body == b"hello /"
+    writer.close()
+
+
+async def test_expect_100_continue(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    writer.write(P + b"Expect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    writer.write(b"hello")
+    resp = await read_response(reader)
+    assert resp.body == b"got:hello"
+    writer.close()
+
+
+async def test_head_has_no_body(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    writer.write(b"HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n" + G + b"\r\n")
+    head = await read_response(reader, head_request=True)
+    assert head.status == 200
+    assert head.header(b"content-length") == b"11"
+    nxt = await read_response(reader)
+    assert nxt.body == b"hello /"
+    writer.close()
+
+
+async def test_date_and_server_headers(serve: Any) -> None:
+    port, _ = serve(_root())
+    reader, writer = await connect(port)
+    writer.write(G + b"\r\n")
+    resp = await read_response(reader)
+    assert resp.header(b"server") == server.version
+    date = resp.header(b"date")
+    assert date is not None and date.endswith(b" GMT")
+    assert abs(http.stringToDatetime(date) - __import__("time").time()) < 5
+    writer.close()
+
+
+async def test_client_going_away_errbacks_notifyFinish(serve: Any) -> None:
+    held = Held()
+    port, _ = serve(held)
+    reader, writer = await connect(port)
+    writer.write(G + b"\r\n")
+    await asyncio.wait_for(held.arrived.asFuture(asyncio.get_running_loop()), 2)
+    d = held.pending[0].notifyFinish()
+    writer.close()
+    with pytest.raises(Exception) as info:
+        await asyncio.wait_for(d.asFuture(asyncio.get_running_loop()), 2)
+    assert "Connection" in type(info.value).__name__
+
+
+# -- the parser alone ------------------------------------------------------------
+
+
+def test_parser_events_byte_by_byte() -> None:
+    data = (
+        b"POST /a?b=c HTTP/1.1\r\nHost: x\r\nX-A:  spaced value \t\r\nTransfer-Encoding: chunked\r\n"
+        b"\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.0\r\n\r\n"
+    )
+    p = RequestParser()
+    events: list[object] = []
+    for i in range(len(data)):
+        events.extend(p.feed(data[i : i + 1]))
+    heads = [e for e in events if isinstance(e, RequestHead)]
+    assert [h.method for h in heads] == [b"POST", b"GET"]
+    assert heads[0].pairs == [(b"Host", b"x"), (b"X-A", b"spaced value"), (b"Transfer-Encoding", b"chunked")]
+    assert heads[0].chunked and heads[0].keep_alive and not heads[1].keep_alive
+    assert b"".join(e for e in events if isinstance(e, bytes)) == b"hello"
+    assert events.count(END) == 2
+
+
+def test_parser_is_dead_after_error() -> None:
+    p = RequestParser()
+    (err,) = p.feed(b"GET / HTTP/1.1\r\nX : y\r\n\r\n")
+    assert isinstance(err, ParseError) and err.code == 400
+    assert p.feed(G + b"\r\n") == []
+
+
+def test_parser_limits_heads_per_feed() -> None:
+    p = RequestParser()
+    events = p.feed((G + b"\r\n") * 3, max_heads=1)
+    assert len([e for e in events if isinstance(e, RequestHead)]) == 1
+    assert p.limited and p.buffered
+    events = p.feed(b"", max_heads=5)
+    assert len([e for e in events if isinstance(e, RequestHead)]) == 2
+    assert not p.buffered
+
+
+def test_parser_leading_blank_lines_ignored() -> None:
+    p = RequestParser()
+    events = p.feed(b"\r\n\r\n" + G + b"\r\n")
+    assert isinstance(events[0], RequestHead)

@@ -1,0 +1,1 @@
+"""twisted.web on asyncio: the HTTP server (``server``, ``resource``, ``static``), and in time the client."""

@@ -1,0 +1,149 @@
+"""``Headers``: an ordered, case-insensitive multi-map of HTTP header names to values.
+
+Names and values may be given as ``bytes`` or ``str``, as in Twisted: ``str`` names are
+encoded ISO-8859-1, ``str`` values UTF-8, and a getter returns values of the type of the
+name it was asked with. Internally everything is ``bytes`` keyed by the lower-cased name;
+the canonical capitalisation (``Content-Type``) is computed only when the names are listed.
+
+Differs from Twisted: a value containing CR or LF, or a name that is not an HTTP token, raises
+``ValueError`` instead of being silently rewritten (no header injection, no response
+splitting, and the application learns about the bug).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import AnyStr, TypeVar, overload
+
+__all__ = ["Headers"]
+
+_T = TypeVar("_T")
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_SPECIAL = {
+    b"content-md5": b"Content-MD5",
+    b"dnt": b"DNT",
+    b"etag": b"ETag",
+    b"p3p": b"P3P",
+    b"te": b"TE",
+    b"www-authenticate": b"WWW-Authenticate",
+    b"x-xss-protection": b"X-XSS-Protection",
+}
+
+
+@lru_cache(maxsize=1024)
+def _canonical(name: bytes) -> bytes:
+    """``content-type`` -> ``Content-Type`` (with the usual exceptions such as ``ETag``)."""
+    special = _SPECIAL.get(name)
+    if special is not None:
+        return special
+    return b"-".join(part.capitalize() for part in name.split(b"-"))
+
+
+def _name(name: bytes | str) -> bytes:
+    raw = name.encode("iso-8859-1") if isinstance(name, str) else name
+    if not _TOKEN.match(raw):
+        raise ValueError(f"invalid HTTP header name: {name!r}")
+    return raw.lower()
+
+
+def _value(value: bytes | str) -> bytes:
+    raw = value.encode("utf-8") if isinstance(value, str) else value
+    if b"\r" in raw or b"\n" in raw or b"\x00" in raw:
+        raise ValueError(f"HTTP header value contains CR, LF or NUL: {value!r}")
+    return raw
+
+
+class Headers:
+    """Case-insensitive header names, each with a list of values, in insertion order."""
+
+    __slots__ = ("_rawHeaders",)
+
+    def __init__(
+        self,
+        rawHeaders: Mapping[bytes | str, Sequence[bytes | str]] | None = None,
+    ) -> None:
+        self._rawHeaders: dict[bytes, list[bytes]] = {}
+        if rawHeaders is not None:
+            for name, values in rawHeaders.items():
+                self.setRawHeaders(name, values)
+
+    @classmethod
+    def _fromPairs(cls, pairs: list[tuple[bytes, bytes]]) -> Headers:
+        """Headers from already-validated (name, value) pairs off the wire (no checks)."""
+        self = cls.__new__(cls)
+        raw: dict[bytes, list[bytes]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            values = raw.get(key)
+            if values is None:
+                raw[key] = [value]
+            else:
+                values.append(value)
+        self._rawHeaders = raw
+        return self
+
+    def __repr__(self) -> str:
+        return f"Headers({ {_canonical(k): v for k, v in self._rawHeaders.items()}!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._rawHeaders == other._rawHeaders
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> Headers:
+        """An independent copy."""
+        new = Headers.__new__(Headers)
+        new._rawHeaders = {k: list(v) for k, v in self._rawHeaders.items()}
+        return new
+
+    def hasHeader(self, name: bytes | str) -> bool:
+        """Whether any value is set for ``name``."""
+        return _name(name) in self._rawHeaders
+
+    def removeHeader(self, name: bytes | str) -> None:
+        """Remove every value of ``name`` (no error if absent)."""
+        self._rawHeaders.pop(_name(name), None)
+
+    def setRawHeaders(self, name: bytes | str, values: Sequence[bytes | str]) -> None:
+        """Replace the values of ``name`` with ``values``."""
+        if isinstance(values, (bytes, str)):
+            raise TypeError("setRawHeaders expects a sequence of values, not a single value")
+        self._rawHeaders[_name(name)] = [_value(v) for v in values]
+
+    def addRawHeader(self, name: bytes | str, value: bytes | str) -> None:
+        """Append ``value`` to the values of ``name``."""
+        self._rawHeaders.setdefault(_name(name), []).append(_value(value))
+
+    @overload
+    def getRawHeaders(self, name: AnyStr) -> list[AnyStr] | None: ...
+
+    @overload
+    def getRawHeaders(self, name: AnyStr, default: _T) -> list[AnyStr] | _T: ...
+
+    def getRawHeaders(self, name: AnyStr, default: object = None) -> object:
+        """The values of ``name`` (as ``str`` if ``name`` is ``str``), or ``default``."""
+        values = self._rawHeaders.get(_name(name))
+        if values is None:
+            return default
+        if isinstance(name, str):
+            return [v.decode("utf-8") for v in values]
+        return list(values)
+
+    def getAllRawHeaders(self) -> Iterator[tuple[bytes, list[bytes]]]:
+        """Every (canonical name, values) pair, names as ``bytes``."""
+        for key, values in self._rawHeaders.items():
+            yield _canonical(key), values
+
+    def _headBytes(self) -> list[bytes]:
+        """``Name: value\\r\\n`` lines for a message head (values already validated)."""
+        out: list[bytes] = []
+        for key, values in self._rawHeaders.items():
+            cname = _canonical(key)
+            for v in values:
+                out.append(cname + b": " + v + b"\r\n")
+        return out

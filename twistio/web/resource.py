@@ -1,0 +1,183 @@
+"""``Resource``: a node of the URL tree that renders requests (Twisted's ``twisted.web.resource``).
+
+``render`` dispatches to ``render_<METHOD>``; a missing method raises ``UnsupportedMethod``
+listing the ones the resource has, which ``server.Request`` answers with 405 and ``Allow``.
+HEAD falls back to ``render_GET`` (the body is dropped by the server).
+
+Differs from Twisted: twistio's ``server.Request.supportedMethods`` also contains PUT, DELETE,
+PATCH and OPTIONS, so those reach ``render_*`` and, when missing, get 405 rather than 501
+(Twisted answers 501 for anything but GET, HEAD and POST it was not told about).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from twistio.web._responses import FORBIDDEN, NOT_FOUND
+from twistio.web.error import UnsupportedMethod
+
+__all__ = [
+    "EncodingResourceWrapper",
+    "ErrorPage",
+    "ForbiddenResource",
+    "IResource",
+    "NoResource",
+    "Resource",
+    "getChildForRequest",
+]
+
+
+class IResource:
+    """Marker for objects with ``isLeaf``, ``getChildWithDefault``, ``putChild`` and ``render``."""
+
+    isLeaf: bool
+
+
+def _computeAllowedMethods(resource: object) -> list[bytes]:
+    allowed = []
+    for name in dir(resource):
+        if name.startswith("render_") and callable(getattr(resource, name, None)):
+            allowed.append(name[7:].encode("ascii"))
+    return allowed
+
+
+class Resource:
+    """A web resource: children by path segment, and ``render_<METHOD>`` methods."""
+
+    isLeaf: bool = False
+    server: Any = None
+
+    def __init__(self) -> None:
+        self.children: dict[bytes, Any] = {}
+
+    def listStaticNames(self) -> list[bytes]:
+        return list(self.children.keys())
+
+    def listStaticEntities(self) -> list[tuple[bytes, Any]]:
+        return list(self.children.items())
+
+    def listNames(self) -> list[bytes]:
+        return self.listStaticNames() + self.listDynamicNames()
+
+    def listEntities(self) -> list[tuple[bytes, Any]]:
+        return self.listStaticEntities() + self.listDynamicEntities()
+
+    def listDynamicNames(self) -> list[bytes]:
+        return []
+
+    def listDynamicEntities(self, request: Any = None) -> list[tuple[bytes, Any]]:
+        return []
+
+    def getStaticEntity(self, name: bytes) -> Any:
+        return self.children.get(name)
+
+    def getDynamicEntity(self, name: bytes, request: Any) -> Any:
+        if name not in self.children:
+            return self.getChild(name, request)
+        return None
+
+    def delEntity(self, name: bytes) -> None:
+        del self.children[name]
+
+    def reallyPutEntity(self, name: bytes, entity: Any) -> None:
+        self.children[name] = entity
+
+    def getChild(self, path: bytes, request: Any) -> Any:
+        """The child for a segment not registered with ``putChild``: 404 by default."""
+        return NoResource()
+
+    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+        """The registered child for ``path``, else ``getChild(path, request)``."""
+        children = self.children
+        if path in children:
+            return children[path]
+        return self.getChild(path, request)
+
+    def getChildForRequest(self, request: Any) -> Any:
+        return getChildForRequest(self, request)
+
+    def putChild(self, path: bytes, child: Any) -> None:
+        """Serve ``child`` at segment ``path`` (bytes, as in Twisted)."""
+        if not isinstance(path, bytes):
+            raise TypeError(f"Path segment must be bytes, but {path!r} is {type(path)}")
+        self.children[path] = child
+        if isinstance(child, Resource):
+            child.server = self.server
+
+    def render(self, request: Any) -> Any:
+        """Dispatch to ``render_<METHOD>``; raise ``UnsupportedMethod`` if there is none."""
+        m = getattr(self, "render_" + request.method.decode("ascii"), None)
+        if m is None:
+            allowed = getattr(self, "allowedMethods", None)
+            if allowed is None:
+                allowed = _computeAllowedMethods(self)
+            raise UnsupportedMethod(list(allowed))
+        return m(request)
+
+    def render_HEAD(self, request: Any) -> Any:
+        """HEAD is GET without the body."""
+        render_get = getattr(self, "render_GET", None)
+        if render_get is None:
+            raise UnsupportedMethod(_computeAllowedMethods(self))
+        return render_get(request)
+
+
+def getChildForRequest(resource: Any, request: Any) -> Any:
+    """Walk ``request.postpath`` down from ``resource`` until a leaf; move segments to prepath."""
+    postpath = request.postpath
+    prepath = request.prepath
+    while postpath and not resource.isLeaf:
+        segment = postpath.pop(0)
+        prepath.append(segment)
+        resource = resource.getChildWithDefault(segment, request)
+    return resource
+
+
+_PAGE = (
+    "\n<html>\n  <head><title>%s - %s</title></head>\n  <body>\n    <h1>%s</h1>\n"
+    "    <p>%s</p>\n  </body>\n</html>\n"
+)
+
+
+class ErrorPage(Resource):
+    """Renders an HTML error page with ``code``, ``brief`` and ``detail`` (all escaped)."""
+
+    def __init__(self, status: int, brief: str, detail: str) -> None:
+        super().__init__()
+        self.code = status
+        self.brief = brief
+        self.detail = detail
+
+    def render(self, request: Any) -> bytes:
+        request.setResponseCode(self.code)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        brief = escape(self.brief, quote=False)
+        page = _PAGE % (self.code, brief, brief, escape(self.detail, quote=False))
+        return page.encode("utf-8")
+
+    def getChild(self, chnam: bytes, request: Any) -> Any:
+        return self
+
+
+class NoResource(ErrorPage):
+    """404 No Such Resource."""
+
+    def __init__(self, message: str = "Sorry. No luck finding that resource.") -> None:
+        super().__init__(NOT_FOUND, "No Such Resource", message)
+
+
+class ForbiddenResource(ErrorPage):
+    """403 Forbidden Resource."""
+
+    def __init__(self, message: str = "Sorry, resource is forbidden.") -> None:
+        super().__init__(FORBIDDEN, "Forbidden Resource", message)
+
+
+# Twisted's older names.
+_UnsafeErrorPage = ErrorPage
+_UnsafeNoResource = NoResource
+_UnsafeForbiddenResource = ForbiddenResource
+
+# Last, so that _encoding (which may import this module) finds everything defined.
+from twistio.web._encoding import EncodingResourceWrapper  # noqa: E402

@@ -1,0 +1,406 @@
+"""``Site`` and ``Request``: serve a ``Resource`` tree over HTTP (Twisted's ``twisted.web.server``).
+
+Rendering: ``Request.process`` walks ``postpath`` from the root (``Site.getResourceFor``),
+calls ``resource.render(request)``; bytes are sent with ``Content-Length``; ``NOT_DONE_YET``
+leaves the request open for ``write``/``finish`` later (from a Deferred or a coroutine). An
+exception becomes a 500 page that shows the traceback only when ``Site.displayTracebacks``.
+
+Access log: on by default, in the combined log format. Each line is formatted directly (no
+log event, no publisher) and appended to a buffer flushed once per event-loop turn:
+to ``logPath`` when given (opened in append mode), otherwise to the stdlib logger
+``twistio.web.access`` at INFO, one record per line, and only when that logger is enabled for
+INFO (so an application that configured no logging pays nothing). Twisted instead sends
+each line through its log system (``twisted.python.log``), which costs it about a third of
+its time per request. Lines use the standard combined format (the client address is not
+quoted as in Twisted's).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from html import escape
+from typing import IO, Any
+
+from twistio.internet.defer import Deferred
+from twistio.python.failure import Failure
+from twistio.web import http, resource
+from twistio.web._responses import INTERNAL_SERVER_ERROR, NOT_ALLOWED, NOT_IMPLEMENTED
+from twistio.web.error import UnsupportedMethod
+
+__all__ = [
+    "NOT_DONE_YET", "GzipEncoderFactory", "Request", "Session", "Site", "date", "string_date_time",
+    "version",
+]
+
+NOT_DONE_YET = 1
+
+try:
+    from twistio import __version__ as _tv
+except ImportError:  # pragma: no cover
+    _tv = "0"
+version = b"TwistioWeb/" + str(_tv).encode("ascii")
+
+_log = logging.getLogger("twistio.web")
+_access = logging.getLogger("twistio.web.access")
+
+date = http.datetimeToString
+string_date_time = http.datetimeToString
+
+_FAILED = (
+    "<html><head><title>Processing Failed</title></head><body>"
+    "<b>Processing Failed</b></body></html>"
+)
+_MONTHS = (None, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _escape_log(b: bytes) -> str:
+    """A request field for the log: decoded latin-1, quotes and controls escaped."""
+    s = b.decode("latin-1")
+    if '"' in s or "\\" in s or not s.isprintable():
+        s = s.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    return s
+
+
+class Request(http.Request):
+    """An HTTP request served by a ``Site``: resource traversal, rendering, sessions."""
+
+    defaultContentType: bytes | None = b"text/html"
+    site: Any = None
+    appRootURL: bytes | None = None
+    prepath: list[bytes]
+    postpath: list[bytes]
+    supportedMethods: tuple[bytes, ...] = (
+        b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS",
+    )
+    _secureSession: Any = None
+    _insecureSession: Any = None
+
+    def process(self) -> None:
+        """Find the resource for the request and render it."""
+        self.site = self.channel.site
+        self.responseHeaders._rawHeaders = {
+            b"server": [version], b"date": [http._now_date()],
+        }
+        self.prepath = []
+        path = self.path
+        if b"%" in path:
+            self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
+        else:
+            self.postpath = path[1:].split(b"/")
+        try:
+            resrc = self.site.getResourceFor(self)
+            self.render(resrc)
+        except Exception:
+            self.processingFailed(Failure())
+
+    def render(self, resrc: Any) -> None:
+        """Render ``resrc`` and send what it returns (unless ``NOT_DONE_YET``)."""
+        try:
+            body = resrc.render(self)
+        except UnsupportedMethod as e:
+            allowed = e.allowedMethods
+            if self.method == b"HEAD" and b"GET" in allowed:
+                self.method = b"GET"
+                try:
+                    body = resrc.render(self)
+                finally:
+                    self.method = b"HEAD"
+            elif self.method in self.supportedMethods:
+                self.setHeader(b"Allow", b", ".join(allowed))
+                epage = resource.ErrorPage(
+                    NOT_ALLOWED, "Method Not Allowed",
+                    "Your browser approached me (at {}) with the method \"{}\".  "
+                    "I only allow the method{} {} here.".format(
+                        self.uri.decode("latin-1"), self.method.decode("latin-1"),
+                        "s" if len(allowed) > 1 else "",
+                        ", ".join(m.decode("latin-1") for m in allowed),
+                    ),
+                )
+                body = epage.render(self)
+            else:
+                epage = resource.ErrorPage(
+                    NOT_IMPLEMENTED, "Huh?",
+                    f"I don't know how to treat a {self.method.decode('latin-1')} request.",
+                )
+                body = epage.render(self)
+        if body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
+            return
+        if not isinstance(body, bytes):
+            body = resource.ErrorPage(
+                INTERNAL_SERVER_ERROR, "Request did not return bytes",
+                "Request: " + repr(self) + "<br />Resource: " + repr(resrc)
+                + "<br />Value: " + repr(body),
+            ).render(self)
+            _log.error("%r rendered %r, not bytes", resrc, type(body))
+        if self.method == b"HEAD":
+            if body:
+                self.responseHeaders._rawHeaders[b"content-length"] = [b"%d" % len(body)]
+            self.write(b"")
+        else:
+            self.responseHeaders._rawHeaders[b"content-length"] = [b"%d" % len(body)]
+            self.write(body)
+        self.finish()
+
+    def processingFailed(self, reason: Failure) -> Failure:
+        """Answer 500; the traceback goes to the log, and to the client only if
+        ``site.displayTracebacks``."""
+        _log.error(
+            "Exception rendering %s %s",
+            self.method.decode("latin-1"), self.uri.decode("latin-1"),
+            exc_info=(reason.type, reason.value, reason.getTracebackObject()),  # type: ignore[arg-type,unused-ignore]
+        )
+        if self._disconnected or self.finished:
+            return reason
+        if self.startedWriting:
+            # The head is gone; the only honest thing left is to cut the response short.
+            self.channel._closing = True
+            self.channel.transport.loseConnection()
+            self.finished = 1
+            return reason
+        if self.site is not None and self.site.displayTracebacks:
+            body = (
+                "<html><head><title>web.Server Traceback (most recent call last)</title></head>"
+                "<body><b>web.Server Traceback (most recent call last):</b>\n\n<pre>"
+                + escape(reason.getTraceback()) + "</pre></body></html>"
+            ).encode("utf-8")
+        else:
+            body = _FAILED.encode("ascii")
+        self.setResponseCode(INTERNAL_SERVER_ERROR)
+        self.setHeader(b"content-type", b"text/html")
+        self.setHeader(b"content-length", b"%d" % len(body))
+        self.write(body)
+        self.finish()
+        return reason
+
+    def _finished_hook(self) -> None:
+        site = self.site
+        if site is not None:
+            site.log(self)
+
+    # -- sessions ---------------------------------------------------------------
+
+    sessionCookieBaseName = b"TWISTED_SESSION"
+
+    def getSession(self, sessionInterface: Any = None, forceNotSecure: bool = False) -> Any:
+        """The session for this client (created, with a cookie, if there is none)."""
+        secure = self.isSecure() and not forceNotSecure
+        if secure:
+            cookie_name = b"TWISTED_SECURE_SESSION"
+            attr = "_secureSession"
+        else:
+            cookie_name = self.sessionCookieBaseName
+            attr = "_insecureSession"
+        session = getattr(self, attr)
+        if session is not None:
+            try:
+                session.touch()
+                return session if sessionInterface is None else sessionInterface(session)
+            except KeyError:
+                session = None
+        cookie = self.getCookie(cookie_name)
+        if cookie:
+            try:
+                session = self.site.getSession(cookie)
+            except KeyError:
+                session = None
+        if session is None:
+            session = self.site.makeSession()
+            self.addCookie(cookie_name, session.uid, path=b"/", secure=secure)
+        setattr(self, attr, session)
+        session.touch()
+        return session if sessionInterface is None else sessionInterface(session)
+
+    def rememberRootURL(self) -> None:
+        """Remember the URL of the resource tree's root (see ``getRootURL``)."""
+        url = self._prePathURL(self.prepath[:-1])
+        self.appRootURL = url
+
+    def getRootURL(self) -> bytes | None:
+        return self.appRootURL
+
+    def childLink(self, name: bytes) -> bytes:
+        lpp = len(self.postpath)
+        if lpp > 1:
+            return ((lpp - 1) * b"../") + name
+        elif lpp == 1:
+            return name
+        return (self.prepath[-1] + b"/" + name) if self.prepath else name
+
+    def sibLink(self, name: bytes) -> bytes:
+        lpp = len(self.postpath)
+        return (lpp * b"../") + name if lpp else name
+
+
+class Session:
+    """Server-side state for one client, expiring after ``sessionTimeout`` idle seconds."""
+
+    sessionTimeout = 900
+    _expireCall: Any = None
+
+    def __init__(self, site: Any, uid: bytes, reactor: Any = None) -> None:
+        if reactor is None:
+            reactor = site._reactor() if hasattr(site, "_reactor") else None
+        if reactor is None:
+            from twistio.internet import reactor as _r
+
+            reactor = _r
+        self._reactor = reactor
+        self.site = site
+        self.uid = uid
+        self.expireCallbacks: list[Any] = []
+        self.touch()
+        self.sessionNamespaces: dict[str, Any] = {}
+
+    def startCheckingExpiration(self) -> None:
+        """Start the expiry timer."""
+        self._expireCall = self._reactor.callLater(self.sessionTimeout, self.expire)
+
+    def notifyOnExpire(self, callback: Any) -> None:
+        """Call ``callback()`` when the session expires."""
+        self.expireCallbacks.append(callback)
+
+    def expire(self) -> None:
+        """Expire now: forget the session and run the expiry callbacks."""
+        self.site.sessions.pop(self.uid, None)
+        callbacks, self.expireCallbacks = self.expireCallbacks, []
+        for c in callbacks:
+            c()
+        if self._expireCall is not None and self._expireCall.active():
+            self._expireCall.cancel()
+        self._expireCall = None
+
+    def touch(self) -> None:
+        """Note activity: the expiry clock restarts."""
+        self.lastModified = self._reactor.seconds()
+        if self._expireCall is not None:
+            self._expireCall.reset(self.sessionTimeout)
+
+    def getComponent(self, interface: Any, default: Any = None) -> Any:
+        return self.sessionNamespaces.get(getattr(interface, "__name__", str(interface)), default)
+
+    def setComponent(self, interface: Any, component: Any) -> None:
+        self.sessionNamespaces[getattr(interface, "__name__", str(interface))] = component
+
+
+class Site(http.HTTPFactory):
+    """Serves a resource tree: ``Site(resource, requestFactory=None, timeout=..., logPath=None)``."""
+
+    counter = 0
+    requestFactory: Any = Request
+    displayTracebacks = False
+    sessionFactory: Any = Session
+    sessionCheckTime = 1800
+
+    def __init__(
+        self,
+        resource: Any,
+        requestFactory: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: dict[bytes, Any] = {}
+        self.resource = resource
+        if requestFactory is not None:
+            self.requestFactory = requestFactory
+        self._logBuffer: list[str] = []
+        self._logFile: IO[str] | None = None
+        self._flushScheduled = False
+        self._logDate: tuple[int, str] = (0, "")
+
+    def buildProtocol(self, addr: Any) -> Any:
+        channel = super().buildProtocol(addr)
+        channel.requestFactory = self.requestFactory
+        channel.site = self
+        return channel
+
+    def startFactory(self) -> None:
+        if self.logPath is not None:
+            self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
+
+    def stopFactory(self) -> None:
+        self._flushLog()
+        if self._logFile is not None:
+            self._logFile.close()
+            self._logFile = None
+
+    # -- access log ---------------------------------------------------------------
+
+    def _logTime(self) -> str:
+        now = int(time.time())
+        if self._logDate[0] != now:
+            t = time.gmtime(now)
+            stamp = (
+                f"[{t.tm_mday:02d}/{_MONTHS[t.tm_mon]}/{t.tm_year:04d}:"
+                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
+            )
+            self._logDate = (now, stamp)
+        return self._logDate[1]
+
+    def log(self, request: http.Request) -> None:
+        """Append the combined-log-format line for ``request`` to the access log."""
+        if self._logFile is None and not _access.isEnabledFor(logging.INFO):
+            return
+        if self.logFormatter is not None:
+            line = self.logFormatter(self._logTime(), request)
+        else:
+            addr = request.getClientAddress()
+            referrer = request._rawHeader(b"referer")
+            agent = request._rawHeader(b"user-agent")
+            line = (
+                f'{getattr(addr, "host", "-")} - - {self._logTime()} '
+                f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
+                f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+                f'"{_escape_log(referrer) if referrer else "-"}" '
+                f'"{_escape_log(agent) if agent else "-"}"'
+            )
+        self._logBuffer.append(line)
+        if not self._flushScheduled:
+            self._flushScheduled = True
+            self._reactor().callLater(0, self._flushLog)
+
+    def _flushLog(self) -> None:
+        self._flushScheduled = False
+        lines, self._logBuffer = self._logBuffer, []
+        if not lines:
+            return
+        if self._logFile is not None:
+            self._logFile.write("\n".join(lines) + "\n")
+            self._logFile.flush()
+        else:
+            for line in lines:
+                _access.info(line)
+
+    # -- sessions -----------------------------------------------------------------
+
+    def _mkuid(self) -> bytes:
+        return os.urandom(32).hex().encode("ascii")
+
+    def makeSession(self) -> Any:
+        """A new session, registered and expiring."""
+        uid = self._mkuid()
+        session = self.sessions[uid] = self.sessionFactory(self, uid)
+        session.startCheckingExpiration()
+        return session
+
+    def getSession(self, uid: bytes) -> Any:
+        """The live session ``uid``; KeyError if there is none."""
+        return self.sessions[uid]
+
+    # -- resources ----------------------------------------------------------------
+
+    def getResourceFor(self, request: Any) -> Any:
+        """The resource ``request`` addresses (walks ``request.postpath``)."""
+        request.site = self
+        request.sitepath = request.prepath[:]
+        return resource.getChildForRequest(self.resource, request)
+
+
+def _deferred_hint(d: Deferred[Any]) -> None:  # pragma: no cover - typing aid
+    """Resources may return NOT_DONE_YET and finish from a Deferred."""
+
+
+# Last, so that _encoding (which may import this module) finds everything defined.
+from twistio.web._encoding import GzipEncoderFactory  # noqa: E402

@@ -1,0 +1,1 @@
+"""Test helpers for twistio.web, as ``twisted.web.test`` offers them (``requesthelper``)."""
