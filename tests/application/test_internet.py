@@ -1,0 +1,233 @@
+"""Internet services: listening and connecting services, timers, ClientService, strports."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from twistio.application import internet, service, strports
+from twistio.internet import error
+from twistio.internet.defer import CancelledError, Deferred, succeed
+from twistio.internet.protocol import ClientFactory, Factory, Protocol
+from twistio.internet.task import Clock
+from twistio.internet.testing import MemoryReactor, StringTransport
+from twistio.python.failure import Failure
+
+TIMEOUT = 2.0
+
+
+class Echo(Protocol):
+    def dataReceived(self, data: bytes) -> None:
+        self.transport.write(data)
+
+
+async def roundtrip(port: int, payload: bytes = b"ping") -> bytes:
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), TIMEOUT)
+    writer.write(payload)
+    data = await asyncio.wait_for(reader.readexactly(len(payload)), TIMEOUT)
+    writer.close()
+    return data
+
+
+async def test_tcp_server_listens_while_running() -> None:
+    svc = internet.TCPServer(0, Factory.forProtocol(Echo), interface="127.0.0.1")
+    svc.privilegedStartService()
+    svc.startService()
+    port = svc._port.getHost().port
+    assert await roundtrip(port) == b"ping"
+    await asyncio.wait_for(asyncio.ensure_future(_maybe(svc.stopService())), TIMEOUT)
+    assert not svc.running
+    with pytest.raises(OSError):
+        await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), TIMEOUT)
+
+
+async def _maybe(d: Any) -> Any:
+    return (await d) if d is not None else None
+
+
+def test_memory_reactor_servers_and_clients() -> None:
+    reactor = MemoryReactor()
+    factory = Factory.forProtocol(Echo)
+    server = internet.TCPServer(8080, factory, interface="127.0.0.1", reactor=reactor)
+    server.startService()
+    assert reactor.tcpServers[0][:2] == (8080, factory)
+    clientFactory = ClientFactory.forProtocol(Echo)
+    client = internet.TCPClient("example.com", 80, clientFactory, reactor=reactor)
+    client.startService()
+    assert reactor.tcpClients[0][:3] == ("example.com", 80, clientFactory)
+    assert client.stopService() is None and not client.running
+    unix = internet.UNIXServer("/tmp/x.sock", factory, reactor=reactor)
+    unix.startService()
+    assert reactor.unixServers[0][:2] == ("/tmp/x.sock", factory)
+
+
+def test_timer_service_calls_now_then_every_step() -> None:
+    clock = Clock()
+    calls: list[float] = []
+    timer = internet.TimerService(5, lambda: calls.append(clock.seconds()))
+    timer.clock = clock
+    timer.startService()
+    assert calls == [0]
+    clock.advance(5)
+    clock.advance(5)
+    assert calls == [0, 5, 10]
+    stopped: list[Any] = []
+    timer.stopService().addCallback(stopped.append)
+    assert stopped and not timer.running
+    clock.advance(5)
+    assert calls == [0, 5, 10]
+
+
+def test_timer_service_stop_waits_for_call_in_progress() -> None:
+    clock = Clock()
+    pending: Deferred[None] = Deferred()
+    timer = internet.TimerService(1, lambda: pending)
+    timer.clock = clock
+    timer.startService()
+    stopped: list[Any] = []
+    timer.stopService().addCallback(stopped.append)
+    assert not stopped
+    pending.callback(None)
+    assert stopped
+
+
+def test_strports_service_raises_for_a_bad_description() -> None:
+    with pytest.raises(ValueError):
+        strports.service("nonsense:1:2", Factory())
+
+
+async def test_strports_service_listens_and_stops() -> None:
+    svc = strports.service("tcp:0:interface=127.0.0.1", Factory.forProtocol(Echo))
+    parent = service.MultiService()
+    svc.setServiceParent(parent)
+    parent.startService()
+    port = await asyncio.wait_for(asyncio.ensure_future(_port_of(svc)), TIMEOUT)
+    assert await roundtrip(port.getHost().port, b"hello") == b"hello"
+    await asyncio.wait_for(asyncio.ensure_future(_maybe(parent.stopService())), TIMEOUT)
+    assert not svc.running
+
+
+async def _port_of(svc: internet.StreamServerEndpointService) -> Any:
+    found: Deferred[Any] = Deferred()
+    assert svc._waitingForPort is not None
+    svc._waitingForPort.addCallback(lambda p: (found.callback(p), p)[1])
+    return await found
+
+
+async def test_strports_service_raises_when_port_in_use() -> None:
+    first = strports.service("tcp:0:interface=127.0.0.1", Factory())
+    first.startService()
+    port = (await _port_of(first)).getHost().port
+    second = strports.service(f"tcp:{port}:interface=127.0.0.1", Factory())
+    with pytest.raises(error.CannotListenError):
+        second.startService()
+    await _maybe(first.stopService())
+
+
+class FakeEndpoint:
+    def __init__(self) -> None:
+        self.attempts: list[tuple[Deferred[Any], Any]] = []
+
+    def connect(self, factory: Any) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        self.attempts.append((d, factory))
+        return d
+
+    def succeed(self) -> tuple[Protocol, StringTransport]:
+        d, factory = self.attempts[-1]
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        d.callback(proto)
+        return proto, transport
+
+
+def test_client_service_reconnects_with_clock() -> None:
+    clock = Clock()
+    endpoint = FakeEndpoint()
+    delays: list[int] = []
+
+    def policy(attempt: int) -> float:
+        delays.append(attempt)
+        return 5.0
+
+    svc = internet.ClientService(endpoint, Factory.forProtocol(Protocol), policy, clock)
+    gaveUp = svc.whenConnected(failAfterFailures=2)
+    results: list[Any] = []
+    gaveUp.addBoth(results.append)
+    svc.startService()
+    assert len(endpoint.attempts) == 1
+    endpoint.attempts[-1][0].errback(ConnectionRefusedError("one"))
+    assert delays == [1] and len(endpoint.attempts) == 1
+    clock.advance(5)
+    assert len(endpoint.attempts) == 2
+    endpoint.attempts[-1][0].errback(ConnectionRefusedError("two"))
+    assert delays == [1, 2]
+    assert isinstance(results[0], Failure) and results[0].check(ConnectionRefusedError)
+    clock.advance(5)
+    proto, transport = endpoint.succeed()
+    connected: list[Any] = []
+    svc.whenConnected().addCallback(connected.append)
+    assert connected == [proto]
+    # Losing the connection starts over after retryPolicy(1).
+    proto.connectionLost(Failure(error.ConnectionDone()))
+    assert delays == [1, 2, 1]
+    later: list[Any] = []
+    svc.whenConnected().addCallback(later.append)
+    clock.advance(5)
+    proto2, transport2 = endpoint.succeed()
+    assert later == [proto2]
+    # Stopping closes the connection and waits for it to be lost.
+    stopped: list[Any] = []
+    svc.stopService().addCallback(stopped.append)
+    assert transport2.disconnecting and not stopped
+    proto2.connectionLost(Failure(error.ConnectionDone()))
+    assert stopped == [None]
+    after: list[Any] = []
+    svc.whenConnected().addErrback(lambda f: after.append(f.type))
+    assert after == [CancelledError]
+
+
+def test_client_service_stop_while_waiting_cancels_waiters() -> None:
+    clock = Clock()
+    endpoint = FakeEndpoint()
+    svc = internet.ClientService(endpoint, Factory.forProtocol(Protocol), lambda n: 1.0, clock)
+    svc.startService()
+    endpoint.attempts[-1][0].errback(ConnectionRefusedError())
+    waiting: list[Any] = []
+    svc.whenConnected().addErrback(lambda f: waiting.append(f.type))
+    stopped: list[Any] = []
+    svc.stopService().addCallback(stopped.append)
+    assert stopped == [None] and waiting == [CancelledError]
+    assert clock.getDelayedCalls() == []
+
+
+def test_client_service_prepare_connection() -> None:
+    clock = Clock()
+    endpoint = FakeEndpoint()
+    prepared: list[Any] = []
+    gate: Deferred[None] = Deferred()
+
+    def prepare(proto: Any) -> Deferred[None]:
+        prepared.append(proto)
+        return gate
+
+    svc = internet.ClientService(
+        endpoint, Factory.forProtocol(Protocol), clock=clock, prepareConnection=prepare
+    )
+    svc.startService()
+    connected: list[Any] = []
+    svc.whenConnected().addCallback(connected.append)
+    proto, _ = endpoint.succeed()
+    assert prepared == [proto] and connected == []
+    gate.callback(None)
+    assert connected == [proto]
+
+
+def test_backoff_policy() -> None:
+    policy = internet.backoffPolicy(jitter=lambda: 0)
+    assert [policy(i) for i in (0, 1, 2, 3)] == [1.0, 1.5, 2.25, 3.375]
+    assert policy(11) == 60.0 and policy(10**6) == 60.0
+    assert succeed(None)  # keeps the import used

@@ -1,0 +1,271 @@
+"""The ``twistio`` command: run, echo, web, compat; help, usage errors, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.application._proc import spawn, terminate, wait_for
+from twistio._cli import main
+
+LISTENING = r"listening on tcp:127\.0\.0\.1:(\d+)"
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["echo"], ["web"], ["compat"]])
+def test_help_exits_zero(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    assert "usage: twistio" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["echo", "--bogus"],
+        ["echo", "--listen", "nonsense:1"],
+        ["echo", "--workers", "0"],
+        ["web", "--path", "/no/such/folder"],
+        ["web", "--wsgi", "no_such_module_here:app"],
+        ["run", "/no/such/app.tac"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_options_are_one_line_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        status = main(argv)
+    except SystemExit as e:
+        status = e.code  # type: ignore[assignment]
+    assert status == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "error" in err and "Traceback" not in err
+
+
+def _echo_once(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(payload)
+        got = b""
+        while len(got) < len(payload):
+            chunk = s.recv(1000)
+            assert chunk
+            got += chunk
+    return got
+
+
+def test_echo_serves_every_listen_and_exits_0_on_sigterm() -> None:
+    proc = spawn(
+        "echo", "--listen", "tcp:0:interface=127.0.0.1", "--listen", "tcp:0:interface=127.0.0.1"
+    )
+    first = int(wait_for(proc, LISTENING).group(1))
+    second = int(wait_for(proc, LISTENING).group(1))
+    assert _echo_once(first, b"one") == b"one"
+    assert _echo_once(second, b"two") == b"two"
+    status, _, err = terminate(proc)
+    assert status == 0, err
+
+
+def test_run_tac_file_with_pidfile_and_logfile(tmp_path: Path) -> None:
+    tac = tmp_path / "app.tac"
+    stopped = tmp_path / "stopped"
+    tac.write_text(
+        textwrap.dedent(
+            f"""
+            # Written for twistd: Twisted's imports, served by twistio.
+            from twisted.application import internet, service
+            from twisted.internet import reactor, task
+            from twisted.internet.protocol import Factory, Protocol
+
+            class Echo(Protocol):
+                def dataReceived(self, data):
+                    self.transport.write(data)
+
+            class Announce(service.Service):
+                def startService(self):
+                    service.Service.startService(self)
+                    port = server._port.getHost().port
+                    print("tac listening on", port, flush=True)
+
+                def stopService(self):
+                    service.Service.stopService(self)
+                    def done():
+                        open({str(stopped)!r}, "w").write("yes")
+                    return task.deferLater(reactor, 0.05, done)
+
+            application = service.Application("tac")
+            server = internet.TCPServer(0, Factory.forProtocol(Echo), interface="127.0.0.1")
+            server.setServiceParent(application)
+            Announce().setServiceParent(application)
+            """
+        )
+    )
+    pidfile = tmp_path / "app.pid"
+    logfile = tmp_path / "app.log"
+    proc = spawn("run", str(tac), "--pidfile", str(pidfile), "--logfile", str(logfile))
+    port = int(wait_for(proc, r"tac listening on (\d+)", "stdout").group(1))
+    assert _echo_once(port, b"tac") == b"tac"
+    assert pidfile.read_text().strip() == str(proc.pid)
+    status, _, err = terminate(proc)
+    assert status == 0, err
+    assert stopped.read_text() == "yes"  # the Deferred from stopService was waited on
+    assert not pidfile.exists()
+    assert "SIGTERM" in logfile.read_text()
+
+
+def test_run_without_application_is_one_line_exit_1(tmp_path: Path) -> None:
+    tac = tmp_path / "empty.py"
+    tac.write_text("x = 1\n")
+    proc = spawn("run", str(tac))
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert err.decode().strip().splitlines()[-1].endswith("defines no variable named 'application'")
+
+
+def _curl(url: str) -> bytes:
+    return subprocess.run(
+        ["curl", "-s", "-i", url], capture_output=True, timeout=10, check=True
+    ).stdout
+
+
+def test_web_serves_a_file_and_a_listing(tmp_path: Path) -> None:
+    (tmp_path / "hello.txt").write_text("hello from twistio\n")
+    (tmp_path / "sub").mkdir()
+    proc = spawn("web", "--path", str(tmp_path), "--listen", "tcp:0:interface=127.0.0.1")
+    port = int(wait_for(proc, LISTENING).group(1))
+    try:
+        page = _curl(f"http://127.0.0.1:{port}/hello.txt")
+        listing = _curl(f"http://127.0.0.1:{port}/")
+    finally:
+        status, _, err = terminate(proc)
+    assert page.startswith(b"HTTP/1.1 200") and page.endswith(b"hello from twistio\n")
+    assert listing.startswith(b"HTTP/1.1 200")
+    assert b"hello.txt" in listing and b"sub/" in listing
+    assert status == 0, err
+
+
+def test_web_serves_a_wsgi_app(tmp_path: Path) -> None:
+    (tmp_path / "wsgi_hello_app.py").write_text(
+        textwrap.dedent(
+            """
+            def app(environ, start_response):
+                start_response("200 OK", [("Content-Type", "text/plain")])
+                return [b"wsgi says hi\\n"]
+            """
+        )
+    )
+    proc = spawn(
+        "web",
+        "--wsgi",
+        "wsgi_hello_app.app",
+        "--listen",
+        "tcp:0:interface=127.0.0.1",
+        cwd=str(tmp_path),
+    )
+    port = int(wait_for(proc, LISTENING).group(1))
+    try:
+        page = _curl(f"http://127.0.0.1:{port}/")
+    finally:
+        status, _, err = terminate(proc)
+    assert page.startswith(b"HTTP/1.1 200") and page.endswith(b"wsgi says hi\n")
+    assert status == 0, err
+
+
+def test_port_in_use_is_one_line_exit_1() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = spawn("echo", "--listen", f"tcp:{port}:interface=127.0.0.1")
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith("twistio echo:") and "Traceback" not in err.decode()
+
+
+def test_compat_passes_arguments(tmp_path: Path) -> None:
+    script = tmp_path / "args.py"
+    script.write_text(
+        "import sys\nfrom twisted.internet import defer\nprint(sys.argv[1:], defer.__name__)\n"
+    )
+    proc = spawn("compat", str(script), "a", "--b", "c")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out.decode().strip() == "['a', '--b', 'c'] twistio.internet.defer"
+
+
+def test_workers_share_the_port_and_survive_a_death() -> None:
+    proc = spawn("echo", "--workers", "2", "--listen", "tcp:0:interface=127.0.0.1")
+    try:
+        pattern = r"listening on tcp:127\.0\.0\.1:(\d+) \(pid (\d+)\)"
+        first = wait_for(proc, pattern)
+        second = wait_for(proc, pattern)
+        port = int(first.group(1))
+        assert int(second.group(1)) == port
+        pids = {int(first.group(2)), int(second.group(2))}
+        assert len(pids) == 2 and proc.pid not in pids
+        assert _echo_once(port, b"before") == b"before"
+        victim = min(pids)
+        os.kill(victim, 9)  # a worker of the parent this test started
+        replacement = wait_for(proc, pattern)
+        assert int(replacement.group(1)) == port and int(replacement.group(2)) not in pids
+        for _ in range(4):
+            assert _echo_once(port, b"after") == b"after"
+    finally:
+        status, _, err = terminate(proc)
+    assert status == 0, err
+    for pid in (pids - {victim}) | {int(replacement.group(2))}:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def _wait_file(path: Path, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while not path.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "file never appeared"
+        select.select([], [], [], 0.01)  # a bounded poll of the file, not a synchronisation sleep
+
+
+def test_sigterm_lets_a_slow_request_finish(tmp_path: Path) -> None:
+    started, release = tmp_path / "started", tmp_path / "release"
+    (tmp_path / "slow_app.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os, select, time
+
+            def app(environ, start_response):
+                open({str(started)!r}, "w").close()
+                deadline = time.monotonic() + 10
+                while not os.path.exists({str(release)!r}) and time.monotonic() < deadline:
+                    select.select([], [], [], 0.01)
+                start_response("200 OK", [("Content-Type", "text/plain")])
+                return [b"finished\\n"]
+            """
+        )
+    )
+    proc = spawn(
+        "web", "--wsgi", "slow_app:app", "--listen", "tcp:0:interface=127.0.0.1", cwd=str(tmp_path)
+    )
+    try:
+        port = int(wait_for(proc, LISTENING).group(1))
+        curl = subprocess.Popen(
+            ["curl", "-s", "-i", f"http://127.0.0.1:{port}/"], stdout=subprocess.PIPE
+        )
+        _wait_file(started, proc)
+        os.kill(proc.pid, signal.SIGTERM)
+        wait_for(proc, "SIGTERM")
+        release.touch()
+        out, _ = curl.communicate(timeout=10)
+    finally:
+        status, _, err = terminate(proc)
+    assert out.startswith(b"HTTP/1.1 200") and out.endswith(b"finished\n"), out
+    assert status == 0, err

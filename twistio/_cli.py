@@ -1,0 +1,453 @@
+"""The ``twistio`` command: ``run``, ``echo``, ``web`` and ``compat``.
+
+Errors in the command line are one line on stderr and exit status 2; errors starting the
+server (a port in use, a missing file) are one line and exit status 1. SIGTERM and SIGINT
+stop the server gracefully (stop accepting, stop the services, waiting on them) and the
+command exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import runpy
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+__all__ = ["main"]
+
+_DEFAULT_GRACE = 10.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, without the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _UsageError(Exception):
+    """A bad command line found after parsing (exit 2)."""
+
+
+class _StartError(Exception):
+    """The server could not start (exit 1)."""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid count: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _grace(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser, listen: str | None) -> None:
+    if listen is not None:
+        parser.add_argument(
+            "--listen",
+            action="append",
+            metavar="DESCRIPTION",
+            help=f"where to listen, a strports description (repeatable; default {listen}), "
+            "e.g. tcp:8080:interface=127.0.0.1, ssl:8443:privateKey=key.pem, unix:/path",
+        )
+    parser.add_argument("--logfile", metavar="FILE", help="log to FILE instead of stderr")
+    parser.add_argument("--pidfile", metavar="FILE", help="write the process id to FILE")
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop to run on"
+    )
+    if listen is None:
+        parser.set_defaults(workers=1, grace=_DEFAULT_GRACE)
+        return
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing the listening sockets (default 1)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=_grace,
+        default=_DEFAULT_GRACE,
+        metavar="SECONDS",
+        help=f"on shutdown, how long open requests may take to finish (default {_DEFAULT_GRACE:g})",
+    )
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="twistio", description="Run servers and Twisted programs on twistio (asyncio)."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run an application file (a .tac file defining 'application')",
+        description="Run a Python file that defines 'application' (Twisted's .tac convention).",
+    )
+    run.add_argument("file", help="the application file")
+    _common(run, None)
+
+    echo = commands.add_parser(
+        "echo", help="an echo server", description="Serve TCP echo on every --listen address."
+    )
+    _common(echo, "tcp:8000")
+
+    web = commands.add_parser(
+        "web",
+        help="a web server: static files or a WSGI application",
+        description="Serve a folder (with directory listings) or a WSGI application.",
+    )
+    what = web.add_mutually_exclusive_group()
+    what.add_argument("--path", metavar="DIR", help="serve the files under DIR (default: .)")
+    what.add_argument(
+        "--wsgi", metavar="MODULE:APP", help="serve a WSGI application, package.module:app"
+    )
+    _common(web, "tcp:8080")
+
+    compat = commands.add_parser(
+        "compat",
+        help="run a program written for Twisted, unmodified",
+        description="Run SCRIPT as __main__ with 'import twisted...' served by twistio; "
+        "ARGS become sys.argv[1:].",
+    )
+    compat.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop to run on"
+    )
+    compat.add_argument("script", help="the program")
+    compat.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    parser = _parser()
+    args = list(sys.argv[1:] if argv is None else argv)
+    options = parser.parse_args(args)
+    options.argv = args
+    prog = f"twistio {options.command}"
+    try:
+        if options.command == "compat":
+            return _compat(options)
+        return _serve(options)
+    except _UsageError as e:
+        sys.stderr.write(f"{prog}: error: {e}\n")
+        return 2
+    except _StartError as e:
+        sys.stderr.write(f"{prog}: {e}\n")
+        return 1
+
+
+# -- compat ------------------------------------------------------------------------------------
+
+
+def _compat(options: argparse.Namespace) -> int:
+    from twistio import compat
+    from twistio.application.app import ApplicationError, installLoop
+
+    script: str = options.script
+    if not os.path.isfile(script):
+        raise _UsageError(f"no such file: {script}")
+    try:
+        installLoop(options.loop)
+        compat.install()
+    except (ApplicationError, compat.TwistedAlreadyImported) as e:
+        raise _StartError(str(e)) from None
+    sys.argv = [script, *options.args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    runpy.run_path(script, run_name="__main__")
+    return 0
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def _serve(options: argparse.Namespace) -> int:
+    from twistio.application.app import ApplicationError, installLoop
+
+    try:
+        installLoop(options.loop)
+    except ApplicationError as e:
+        raise _UsageError(str(e)) from None
+    from twistio.application import _workers
+
+    sockets = _workers.workerSockets()
+    if sockets is not None:
+        options.pidfile = None  # the parent holds it
+        return _serve_one(options, sockets)
+    if options.workers > 1:
+        _build(options, ())  # usage errors now, before any process starts
+        try:
+            return _workers.supervise(options)
+        except _workers.WorkerSetupError as e:
+            raise _StartError(str(e)) from None
+    return _serve_one(options)
+
+
+def _serve_one(options: argparse.Namespace, sockets: Sequence[Any] = ()) -> int:
+    from twistio.application import app
+
+    build = _build(options, sockets)
+    try:
+        stream = app.startLogging(options.logfile)
+    except app.ApplicationError as e:
+        raise _StartError(str(e)) from None
+    try:
+        with app.pidFile(options.pidfile):
+            application = build()
+            try:
+                app.runApplication(application)
+            except OSError as e:
+                raise _StartError(str(e)) from None
+            except Exception as e:
+                # CannotListenError and kin: one line, not a traceback.
+                if type(e).__module__.startswith("twistio"):
+                    raise _StartError(str(e)) from None
+                raise
+    except app.ApplicationError as e:
+        raise _StartError(str(e)) from None
+    finally:
+        if stream is not sys.stderr:
+            stream.close()
+    return 0
+
+
+def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
+    """Check the options now (usage errors) and return what builds the application later."""
+    from twistio.application import app
+
+    if options.command == "run":
+        path: str = options.file
+        if not os.path.isfile(path):
+            raise _UsageError(f"no such file: {path}")
+
+        def load() -> Any:
+            # .tac files written for twistd import twisted: serve those imports too.
+            from twistio import compat
+
+            try:
+                compat.install()
+            except compat.TwistedAlreadyImported:
+                pass
+            return app.loadApplication(path)
+
+        return load
+    descriptions: list[str] = options.listen or [
+        "tcp:8000" if options.command == "echo" else "tcp:8080"
+    ]
+    from twistio.internet import endpoints, reactor
+
+    endpointList: list[Any] = []
+    for i, description in enumerate(descriptions):
+        if i < len(sockets):
+            endpointList.append(_AdoptedEndpoint(reactor, sockets[i]))
+            continue
+        try:
+            endpointList.append(endpoints.serverFromString(reactor, description))
+        except (ValueError, TypeError, KeyError, OSError) as e:
+            raise _UsageError(f"bad --listen {description!r}: {e}") from None
+    if options.command == "echo":
+        factoryMaker = _echo_factory
+    else:
+        factoryMaker = _web_factory(options)
+
+    def build() -> Any:
+        return _server_application(options.command, endpointList, factoryMaker(), options.grace)
+
+    return build
+
+
+def _echo_factory() -> Any:
+    from twistio.internet.protocol import Factory, Protocol
+
+    class Echo(Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    return Factory.forProtocol(Echo)
+
+
+def _web_factory(options: argparse.Namespace) -> Any:
+    if options.wsgi is not None:
+        app = _load_wsgi(options.wsgi)
+
+        def wsgi_site() -> Any:
+            from twistio.internet import reactor
+            from twistio.web import server, wsgi
+
+            return server.Site(wsgi.WSGIResource(reactor, reactor.getThreadPool(), app))
+
+        return wsgi_site
+    folder: str = options.path or "."
+    if not os.path.isdir(folder):
+        raise _UsageError(f"--path {folder}: not a directory")
+
+    def static_site() -> Any:
+        from twistio.web import server, static
+
+        return server.Site(static.File(os.path.abspath(folder)))
+
+    return static_site
+
+
+def _load_wsgi(spec: str) -> Any:
+    if ":" in spec:
+        moduleName, _, attr = spec.partition(":")
+    else:
+        moduleName, _, attr = spec.rpartition(".")
+    if not moduleName or not attr:
+        raise _UsageError(f"--wsgi {spec!r}: expected package.module:app or package.module.app")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(moduleName)
+    except ImportError as e:
+        raise _UsageError(f"--wsgi {spec!r}: cannot import {moduleName}: {e}") from None
+    app = module
+    for part in attr.split("."):
+        try:
+            app = getattr(app, part)
+        except AttributeError:
+            raise _UsageError(f"--wsgi {spec!r}: {moduleName} has no attribute {attr!r}") from None
+    if not callable(app):
+        raise _UsageError(f"--wsgi {spec!r}: {attr} is not callable")
+    return app
+
+
+def _server_application(command: str, endpointList: list[Any], factory: Any, grace: float) -> Any:
+    from twistio.application import service
+    from twistio.application.internet import StreamServerEndpointService
+
+    application = service.Application(f"twistio-{command}")
+    top = service._adapt(service.IServiceCollection, application)
+    tracking = _TrackingFactory(factory)
+    _DrainService(tracking, grace).setServiceParent(top)
+
+    class Announcing(StreamServerEndpointService):
+        def privilegedStartService(self) -> None:
+            StreamServerEndpointService.privilegedStartService(self)
+            assert self._waitingForPort is not None
+            self._waitingForPort.addCallback(_announce)
+
+    for endpoint in endpointList:
+        svc = Announcing(endpoint, tracking)
+        svc._raiseSynchronously = True
+        svc.setServiceParent(top)
+    return application
+
+
+def _announce(port: Any) -> Any:
+    from twistio.logger import Logger
+
+    host = port.getHost()
+    where = getattr(host, "name", None)
+    if where is None:
+        where = f"{getattr(host, 'type', 'TCP').lower()}:{host.host}:{host.port}"
+    else:
+        where = f"unix:{where.decode() if isinstance(where, bytes) else where}"
+    Logger(namespace="twistio").info(
+        "twistio: listening on {where} (pid {pid})", where=where, pid=os.getpid()
+    )
+    return port
+
+
+class _TrackingFactory:
+    """Wraps a factory to know its open connections, so shutdown can wait for them."""
+
+    def __init__(self, factory: Any) -> None:
+        self.factory = factory
+        self.open: set[Any] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.factory, name)
+
+    def doStart(self) -> None:
+        self.factory.doStart()
+
+    def doStop(self) -> None:
+        self.factory.doStop()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = self.factory.buildProtocol(addr)
+        if protocol is None:
+            return None
+        original = protocol.connectionLost
+        opened = self.open
+
+        def connectionLost(reason: Any) -> None:
+            opened.discard(protocol)
+            original(reason)
+
+        protocol.connectionLost = connectionLost
+        opened.add(protocol)
+        return protocol
+
+
+def _busy(protocol: Any) -> bool:
+    """Whether a connection is in the middle of something (an HTTP request being answered)."""
+    requests = getattr(protocol, "requests", None)
+    if requests is None:
+        return False  # a plain stream protocol: nothing to wait for
+    return bool(requests)
+
+
+class _DrainService:
+    """On stop, waits (at most ``grace`` seconds) for open requests to finish, then closes."""
+
+    def __new__(cls, tracking: _TrackingFactory, grace: float) -> Any:
+        from twistio.application.service import Service
+        from twistio.internet.defer import Deferred
+        from twistio.internet.task import LoopingCall
+
+        class Drain(Service):
+            def stopService(self) -> Deferred[None]:
+                Service.stopService(self)
+                done: Deferred[None] = Deferred()
+                from twistio.internet import reactor
+
+                deadline = reactor.seconds() + grace
+
+                def check() -> None:
+                    busy = [p for p in tracking.open if _busy(p)]
+                    if busy and reactor.seconds() < deadline:
+                        return
+                    poll.stop()
+                    for p in list(tracking.open):
+                        transport = getattr(p, "transport", None)
+                        if transport is not None:
+                            transport.loseConnection()
+                    done.callback(None)
+
+                poll = LoopingCall(check)
+                poll.start(0.05, now=True)
+                return done
+
+        return Drain()
+
+
+class _AdoptedEndpoint:
+    """A server endpoint listening on an already-bound socket (used by ``--workers``)."""
+
+    def __init__(self, reactor: Any, sock: Any) -> None:
+        self.reactor = reactor
+        self.sock = sock
+
+    def listen(self, factory: Any) -> Any:
+        from twistio.application import _workers
+
+        return _workers.adoptPort(self.reactor, self.sock, factory)

@@ -1,0 +1,1 @@
+"""Services and applications: Twisted's ``twisted.application`` on twistio."""

@@ -1,0 +1,265 @@
+"""Services: objects started and stopped with the application, arranged in a tree.
+
+A ``MultiService`` starts its children in the order they were added and stops them in the
+reverse order; ``stopService`` may return a Deferred, and the parent's Deferred fires once
+every child's has. ``Application(name)`` returns the root object that a ``.tac`` file names
+``application``: ``IService(application)`` and ``IServiceCollection(application)`` give its
+``MultiService``, ``IProcess(application)`` its process settings.
+
+Difference from Twisted: interfaces here are twistio interfaces, so ``IService(obj)`` adapts
+only what provides the interface or a component of an ``Application``; there is no global
+adapter registry (``twisted.python.components.registerAdapter``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from twistio.internet.defer import Deferred, DeferredList, maybeDeferred
+from twistio.internet.interfaces import Interface, _InterfaceMeta, implementer, providedBy
+
+__all__ = [
+    "Application",
+    "IProcess",
+    "IService",
+    "IServiceCollection",
+    "MultiService",
+    "Process",
+    "Service",
+]
+
+_NO_DEFAULT: Any = object()
+
+
+class _AdaptingInterfaceMeta(_InterfaceMeta):
+    """Interfaces that adapt when called: ``IService(obj)``, as with zope.interface."""
+
+    def __call__(cls, obj: Any, default: Any = _NO_DEFAULT) -> Any:
+        return _adapt(cls, obj, default)
+
+
+def _adapt(iface: Any, obj: Any, default: Any = _NO_DEFAULT) -> Any:
+    """``obj`` if it provides ``iface``, else its component for ``iface``, else ``default``."""
+    if providedBy(obj, iface):
+        return obj
+    get = getattr(obj, "getComponent", None)
+    if get is not None:
+        found = get(iface)
+        if found is not None:
+            return found
+    if default is not _NO_DEFAULT:
+        return default
+    raise TypeError("Could not adapt", obj, iface)
+
+
+class IService(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+    """A service: has a name and a parent, and can be started and stopped."""
+
+    name: str | None
+    parent: Any
+    running: int
+
+    def setName(self, name: str) -> None: ...
+
+    def setServiceParent(self, parent: Any) -> None: ...
+
+    def disownServiceParent(self) -> Deferred[Any] | None: ...
+
+    def privilegedStartService(self) -> None: ...
+
+    def startService(self) -> None: ...
+
+    def stopService(self) -> Deferred[Any] | None: ...
+
+
+class IServiceCollection(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+    """A container of services, addressable by name."""
+
+    def getServiceNamed(self, serviceName: str) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def addService(self, service: Any) -> None: ...
+
+    def removeService(self, service: Any) -> Deferred[Any] | None: ...
+
+
+class IProcess(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+    """Process settings of an application: its name and the uid/gid to run as."""
+
+    processName: str | None
+    uid: int | None
+    gid: int | None
+
+
+@implementer(IService)
+class Service:
+    """A service doing nothing: subclass it and override ``startService``/``stopService``."""
+
+    running = 0
+    name: str | None = None
+    parent: Any = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} running={self.running}>"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("running", None)
+        return state
+
+    def setName(self, name: str) -> None:
+        """Set the name; ``RuntimeError`` once the service has a parent."""
+        if self.parent is not None:
+            raise RuntimeError("cannot change name when parent exists")
+        self.name = name
+
+    def setServiceParent(self, parent: Any) -> None:
+        """Add this service to ``parent`` (an ``IServiceCollection`` or an Application)."""
+        if self.parent is not None:
+            self.disownServiceParent()
+        collection = _adapt(IServiceCollection, parent)
+        self.parent = collection
+        collection.addService(self)
+
+    def disownServiceParent(self) -> Deferred[Any] | None:
+        """Leave the parent; returns what the parent's ``removeService`` returned."""
+        d: Deferred[Any] | None = self.parent.removeService(self)
+        self.parent = None
+        return d
+
+    def privilegedStartService(self) -> None:
+        """Do what needs privileges (binding low ports), before privileges are dropped."""
+
+    def startService(self) -> None:
+        """Start the service."""
+        self.running = 1
+
+    def stopService(self) -> Deferred[Any] | None:
+        """Stop the service; may return a Deferred that fires once it has stopped."""
+        self.running = 0
+        return None
+
+
+@implementer(IServiceCollection)
+class MultiService(Service):
+    """A service of services: starts children in order, stops them in reverse order."""
+
+    def __init__(self) -> None:
+        self.services: list[Any] = []
+        self.namedServices: dict[str, Any] = {}
+        self.parent = None
+
+    def privilegedStartService(self) -> None:
+        Service.privilegedStartService(self)
+        for service in self:
+            service.privilegedStartService()
+
+    def startService(self) -> None:
+        Service.startService(self)
+        for service in self:
+            service.startService()
+
+    def stopService(self) -> Deferred[Any]:
+        """Stop the children, last first; fires once every child's Deferred has fired."""
+        Service.stopService(self)
+        waiting = [maybeDeferred(service.stopService) for service in reversed(list(self))]
+        return DeferredList(waiting)
+
+    def getServiceNamed(self, name: str) -> Any:
+        """The child named ``name`` (``KeyError`` if none)."""
+        return self.namedServices[name]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.services)
+
+    def addService(self, service: Any) -> None:
+        """Add a child; started at once if this service runs.  Names must be unique."""
+        if service.name is not None:
+            if service.name in self.namedServices:
+                raise RuntimeError(f"cannot have two services with same name '{service.name}'")
+            self.namedServices[service.name] = service
+        self.services.append(service)
+        if self.running:
+            service.privilegedStartService()
+            service.startService()
+
+    def removeService(self, service: Any) -> Deferred[Any] | None:
+        """Remove a child; stopped if this service runs (returns its ``stopService`` result)."""
+        if service.name:
+            del self.namedServices[service.name]
+        self.services.remove(service)
+        if self.running:
+            result: Deferred[Any] | None = service.stopService()
+            return result
+        return None
+
+
+@implementer(IProcess)
+class Process:
+    """Process settings: ``uid``/``gid`` to switch to, and a process name."""
+
+    processName: str | None = None
+
+    def __init__(self, uid: int | None = None, gid: int | None = None) -> None:
+        self.uid = uid
+        self.gid = gid
+
+
+class _Componentized:
+    """An object made of components, looked up by the interface they provide."""
+
+    def __init__(self) -> None:
+        self._adapterCache: dict[Any, Any] = {}
+
+    def addComponent(self, component: Any, ignoreClass: int = 0) -> None:
+        """Register ``component`` under every interface its class declares."""
+        for iface in _declared(type(component)):
+            self._adapterCache[iface] = component
+
+    def setComponent(self, interfaceClass: Any, component: Any) -> None:
+        self._adapterCache[interfaceClass] = component
+
+    def unsetComponent(self, interfaceClass: Any) -> None:
+        del self._adapterCache[interfaceClass]
+
+    def removeComponent(self, component: Any) -> list[Any]:
+        removed = [k for k, v in self._adapterCache.items() if v is component]
+        for k in removed:
+            del self._adapterCache[k]
+        return removed
+
+    def getComponent(self, interface: Any, default: Any = None) -> Any:
+        """The component for ``interface`` (by identity or, across frameworks, by name)."""
+        found = self._adapterCache.get(interface)
+        if found is not None:
+            return found
+        name = getattr(interface, "__name__", None)
+        for iface, component in self._adapterCache.items():
+            if iface.__name__ == name:
+                return component
+        return default
+
+    def __conform__(self, interface: Any) -> Any:
+        # zope.interface calls this when adapting: ``zope_IService(application)``.
+        return self.getComponent(interface)
+
+
+def _declared(klass: type) -> list[Any]:
+    found: list[Any] = []
+    for base in klass.__mro__:
+        for iface in getattr(base, "__twistio_implements__", ()):
+            for each in iface.__mro__:
+                if isinstance(each, _InterfaceMeta) and each is not Interface and each not in found:
+                    found.append(each)
+    return found
+
+
+def Application(name: str, uid: int | None = None, gid: int | None = None) -> Any:
+    """The root object of an application: a ``MultiService`` named ``name`` plus a ``Process``."""
+    ret = _Componentized()
+    for component in (MultiService(), Process(uid, gid)):
+        ret.addComponent(component, ignoreClass=1)
+    _adapt(IService, ret).setName(name)
+    return ret
