@@ -9,6 +9,7 @@ zope sees a stand-in zope interface of the same name, and ``IFoo.providedBy`` co
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -58,12 +59,28 @@ _zope_shadows: dict[type, Any] = {}
 
 
 def _zope_shadow(iface: type) -> Any:
-    """The stand-in zope interface for a twistio interface (None without zope)."""
+    """The stand-in zope interface for a twistio interface (None without zope).
+
+    It has the interface's name, its bases' stand-ins, and its public methods, so that
+    ``zope.interface.verify.verifyObject`` checks what it checks under Twisted.
+    """
     if _ZopeInterfaceClass is None:
         return None
     shadow = _zope_shadows.get(iface)
     if shadow is None:
-        shadow = _ZopeInterfaceClass(iface.__name__, (), {}, __module__=iface.__module__)
+        from zope.interface.interface import fromFunction
+
+        bases = tuple(
+            _zope_shadow(b)
+            for b in iface.__bases__
+            if isinstance(b, _InterfaceMeta) and b is not Interface
+        )
+        attrs = {
+            name: fromFunction(value, None, 1, name)
+            for name, value in vars(iface).items()
+            if not name.startswith("_") and inspect.isfunction(value)
+        }
+        shadow = _ZopeInterfaceClass(iface.__name__, bases, attrs, __module__=iface.__module__)
         _zope_shadows[iface] = shadow
     return shadow
 
@@ -78,6 +95,15 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
     def implementedBy(cls, klass: type) -> bool:
         """Whether ``klass`` declared this interface."""
         return cls in implementedBy(klass) or _zope_implemented(cls, klass)
+
+    def __getattr__(cls, name: str) -> Any:
+        # The rest of zope's interface API (namesAndDescriptions, names, extends ...), so
+        # that zope.interface.verify.verifyObject(IFoo, obj) works with twistio's IFoo.
+        if not name.startswith("_"):
+            shadow = _zope_shadow(cls)
+            if shadow is not None:
+                return getattr(shadow, name)
+        raise AttributeError(name)
 
     def __iter__(cls) -> Iterator[Any]:
         # zope.interface flattens anything iterable it does not recognise; yielding the
@@ -124,6 +150,11 @@ def implementer(*interfaces: Any) -> Callable[[_C], _C]:
             inherited: tuple[type, ...] = getattr(klass, "__twistio_implements__", ())
             merged = inherited + tuple(i for i in ours if i not in inherited)
             klass.__twistio_implements__ = merged  # type: ignore[attr-defined]
+            if _ZopeInterfaceClass is not None:
+                # Declared to zope as well, so zope's providedBy and verifyObject agree.
+                from zope.interface import classImplements
+
+                classImplements(klass, *(_zope_shadow(i) for i in ours))
         if others:
             from zope.interface import classImplements
 

@@ -12,8 +12,9 @@ PATCH and OPTIONS, so those reach ``render_*`` and, when missing, get 405 rather
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
+from twistio.internet.interfaces import Interface, implementer
 from twistio.web._responses import FORBIDDEN, NOT_FOUND
 from twistio.web.error import UnsupportedMethod
 
@@ -28,10 +29,19 @@ __all__ = [
 ]
 
 
-class IResource:
-    """Marker for objects with ``isLeaf``, ``getChildWithDefault``, ``putChild`` and ``render``."""
+class IResource(Interface, Protocol):
+    """A web resource: ``isLeaf``, ``getChildWithDefault``, ``putChild`` and ``render``."""
 
     isLeaf: bool
+
+    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+        """The child for path segment ``name``."""
+
+    def putChild(self, path: bytes, child: Any) -> None:
+        """Add a child at path segment ``path``."""
+
+    def render(self, request: Any) -> Any:
+        """Render ``request``: bytes, or ``NOT_DONE_YET``."""
 
 
 def _computeAllowedMethods(resource: object) -> list[bytes]:
@@ -42,6 +52,7 @@ def _computeAllowedMethods(resource: object) -> list[bytes]:
     return allowed
 
 
+@implementer(IResource)
 class Resource:
     """A web resource: children by path segment, and ``render_<METHOD>`` methods."""
 
