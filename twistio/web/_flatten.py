@@ -1,0 +1,394 @@
+"""Turning a template tree into bytes: ``flatten`` and ``flattenString``.
+
+The flattener is one generator per tag (or list, slot, renderable), driven by
+``_Driver``. It yields only when it must wait for a Deferred (a renderer's result, a
+coroutine) or for the consumer (back-pressure); everything already available is flattened
+synchronously, in document order, as Twisted does.
+
+Output is collected in a list of byte strings and handed to ``write`` in chunks of about
+``_CHUNK`` bytes, so a large page is streamed, never held whole in memory. Unwritten
+output is also handed over before waiting on a Deferred.
+
+Escaping (as Twisted): text has ``&``, ``<``, ``>`` escaped; attribute values ``"`` too.
+In an attribute value a non-empty tag (and a ``Comment``, ``CDATA`` or ``CharRef``) is
+flattened as markup and that markup is then escaped as attribute text.
+
+Slots, as Twisted observably does: reaching a tag pushes its ``fillSlots`` values (or
+nothing) on one stack for the whole run; a slot takes the value nearest the top. Only a tag
+with a render method pops, once its renderer's result is flattened, and it pops whatever is
+on top then. So values usually stay visible to what follows the tag (siblings included).
+The stack is kept as a depth plus the filled entries, so unfilled tags cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from types import CoroutineType, GeneratorType
+from typing import Any
+
+from twistio.internet.defer import Deferred, ensureDeferred
+from twistio.python.failure import Failure
+from twistio.web._stan import CDATA, CharRef, Comment, Flattenable, Tag, raw, slot
+from twistio.web.error import FlattenerError, UnfilledSlot, UnsupportedType
+
+__all__ = ["flatten", "flattenString"]
+
+# Elements written as ``<br />`` when they have no children (Twisted's list).
+_VOID = frozenset(
+    b"area base basefont br col command embed frame hr img input isindex keygen link "
+    b"meta param source".split()
+)
+
+_CHUNK = 1 << 16  # bytes per write while streaming
+_PIECES = 1024  # list entries before the buffer is measured
+
+_Wait = Generator["Deferred[Any]", Any, None]
+
+
+def _esc(s: str) -> bytes:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def _esc_b(s: bytes) -> bytes:
+    return s.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+
+
+def _attr_esc(s: str) -> bytes:
+    return (
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .encode("utf-8")
+    )
+
+
+def _attr_esc_b(s: bytes) -> bytes:
+    return (
+        s.replace(b"&", b"&amp;")
+        .replace(b"<", b"&lt;")
+        .replace(b">", b"&gt;")
+        .replace(b'"', b"&quot;")
+    )
+
+
+def _comment(data: str) -> bytes:
+    data = data.replace("-->", "--&gt;")
+    if data[-1:] == "-":
+        data += " "
+    return b"<!--" + data.encode("utf-8") + b"-->"
+
+
+def _cdata(data: str) -> bytes:
+    return b"<![CDATA[" + data.replace("]]>", "]]]]><![CDATA[>").encode("utf-8") + b"]]>"
+
+
+def _is_renderable(obj: object) -> bool:
+    return callable(getattr(obj, "render", None)) and callable(
+        getattr(obj, "lookupRenderMethod", None)
+    )
+
+
+class _Flattener:
+    """One flattening run: the request, the output buffer and the consumer."""
+
+    __slots__ = (
+        "backpressure",
+        "depth",
+        "filled",
+        "main",
+        "request",
+        "roots",
+        "streaming",
+        "write",
+    )
+
+    def __init__(
+        self,
+        request: Any,
+        write: Callable[[bytes], object],
+        streaming: bool = True,
+        backpressure: Callable[[], Deferred[Any] | None] | None = None,
+    ) -> None:
+        self.request = request
+        self.write = write
+        self.streaming = streaming
+        self.backpressure = backpressure
+        self.main: list[bytes] = []
+        self.roots: list[object] = []
+        self.depth = 0
+        self.filled: list[tuple[int, dict[str, Any]]] = []
+
+    def run(self, root: Flattenable) -> _Wait:
+        """Flatten ``root``, then hand over what is left."""
+        yield from self._flat(root, self.main, None, False)
+        if self.main:
+            data = b"".join(self.main)
+            self.main.clear()
+            self.write(data)
+
+    def _flush(self, force: bool) -> _Wait:
+        """Hand buffered output to ``write`` (when big enough, or ``force``), then wait for
+        the consumer if it asks."""
+        main = self.main
+        data = b"".join(main)
+        main.clear()
+        if not force and len(data) < _CHUNK:
+            main.append(data)
+            return
+        if data:
+            self.write(data)
+        if self.backpressure is not None:
+            wait = self.backpressure()
+            if wait is not None:
+                yield wait
+
+    def _wait(self, d: Deferred[Any], out: list[bytes]) -> Generator[Deferred[Any], Any, Any]:
+        """The result of ``d``, flushing first if it is not there yet."""
+        box: list[Any] = []
+        d.addBoth(box.append)
+        if not box:
+            if self.streaming and out is self.main and self.main:
+                yield from self._flush(True)
+            waiter: Deferred[Any] = Deferred()
+            # box.append already sits on ``d`` and receives its value; pass it on.
+            d.addBoth(lambda _: waiter.callback(box[0]))
+            result = yield waiter
+            return result
+        result = box[0]
+        if isinstance(result, Failure):
+            raise result.value.with_traceback(result.tb)
+        return result
+
+    def _tag(
+        self, tag: Tag, out: list[bytes], factory: Any, attr: bool, push: bool = True
+    ) -> _Wait:
+        try:
+            if not push:
+                pass
+            elif tag.slotData is None:
+                self.depth += 1
+            else:
+                self.filled.append((self.depth, tag.slotData))
+                self.depth += 1
+            render = tag.render
+            if render is not None:
+                if factory is None:
+                    raise ValueError(
+                        f'Tag wants to be rendered by method "{render}" '
+                        "but is not contained in any IRenderable"
+                    )
+                method = factory.lookupRenderMethod(render)
+                clone = tag.clone(False)
+                clone.render = None
+                result = method(self.request, clone)
+                yield from self._flat(result, out, factory, attr)
+                self.depth -= 1
+                filled = self.filled
+                if filled and filled[-1][0] == self.depth:
+                    filled.pop()
+                return
+            child: Any
+            name = tag.tagName
+            if not name:
+                for child in tag.children:
+                    if type(child) is str:
+                        out.append(_attr_esc(child) if attr else _esc(child))
+                    else:
+                        yield from self._flat(child, out, factory, attr)
+                return
+            if attr:
+                sub: list[bytes] = []
+                yield from self._tag(tag, sub, factory, False, False)
+                out.append(_attr_esc_b(b"".join(sub)))
+                return
+            bname = name.encode("utf-8") if type(name) is str else name
+            append = out.append
+            append(b"<" + bname)  # type: ignore[operator]
+            for key, value in tag.attributes.items():
+                bkey = key.encode("utf-8") if type(key) is str else key
+                if type(value) is str:
+                    append(b" " + bkey + b'="' + _attr_esc(value) + b'"')  # type: ignore[operator]
+                else:
+                    sub = []
+                    yield from self._flat(value, sub, factory, True)
+                    append(b" " + bkey + b'="' + b"".join(sub) + b'"')  # type: ignore[operator]
+            children = tag.children
+            if not children and bname in _VOID:
+                append(b" />")
+                return
+            append(b">")
+            for child in children:
+                kind = type(child)
+                if kind is str:
+                    append(_esc(child))
+                elif kind is Tag:
+                    yield from self._tag(child, out, factory, False)
+                else:
+                    yield from self._flat(child, out, factory, False)
+            append(b"</" + bname + b">")  # type: ignore[operator]
+            if out is self.main and len(out) >= _PIECES and self.streaming:
+                yield from self._flush(False)
+        except Exception:
+            self.roots.append(tag)
+            raise
+
+    def _flat(
+        self,
+        root: Any,
+        out: list[bytes],
+        factory: Any,
+        attr: bool,
+    ) -> _Wait:
+        kind = type(root)
+        if kind is str:
+            out.append(_attr_esc(root) if attr else _esc(root))
+        elif kind is bytes:
+            out.append(_attr_esc_b(root) if attr else _esc_b(root))
+        elif kind is Tag:
+            yield from self._tag(root, out, factory, attr)
+        elif kind is slot:
+            name = root.name
+            for _, data in reversed(self.filled):
+                if name in data:
+                    value = data[name]
+                    break
+            else:
+                if root.default is None:
+                    self.roots.append(root)
+                    raise UnfilledSlot(name)
+                value = root.default
+            yield from self._flat(value, out, factory, attr)
+        elif kind is list or kind is tuple or kind is GeneratorType:
+            for item in root:
+                if type(item) is str:
+                    out.append(_attr_esc(item) if attr else _esc(item))
+                else:
+                    yield from self._flat(item, out, factory, attr)
+        elif isinstance(root, str):
+            yield from self._flat(str(root), out, factory, attr)
+        elif isinstance(root, bytes):
+            yield from self._flat(bytes(root), out, factory, attr)
+        elif isinstance(root, Tag):
+            yield from self._tag(root, out, factory, attr)
+        elif isinstance(root, Deferred):
+            result = yield from self._wait(root, out)
+            yield from self._flat(result, out, factory, attr)
+        elif isinstance(root, CoroutineType):
+            result = yield from self._wait(ensureDeferred(root), out)
+            yield from self._flat(result, out, factory, attr)
+        elif isinstance(root, CharRef):
+            ref = b"&#%d;" % (root.ordinal,)
+            out.append(_attr_esc_b(ref) if attr else ref)
+        elif isinstance(root, Comment):
+            data = _comment(root.data)
+            out.append(_attr_esc_b(data) if attr else data)
+        elif isinstance(root, CDATA):
+            data = _cdata(root.data)
+            out.append(_attr_esc_b(data) if attr else data)
+        elif isinstance(root, raw):
+            data = root.data
+            out.append(data.encode("utf-8") if isinstance(data, str) else data)
+        elif isinstance(root, (list, tuple)):
+            yield from self._flat(list(root), out, factory, attr)
+        elif _is_renderable(root):
+            try:
+                result = root.render(self.request)
+                yield from self._flat(result, out, root, attr)
+            except Exception:
+                self.roots.append(root)
+                raise
+        else:
+            raise UnsupportedType(root)
+
+
+class _Driver:
+    """Runs a flattening generator, resuming it when the Deferred it waits on fires."""
+
+    __slots__ = ("done", "gen", "result", "sync")
+
+    def __init__(self, gen: _Wait, done: Deferred[None]) -> None:
+        self.gen = gen
+        self.done = done
+        self.sync = False
+        self.result: Any = _Driver
+
+    def step(self, value: Any) -> None:
+        gen = self.gen
+        while True:
+            try:
+                if isinstance(value, Failure):
+                    wait = gen.throw(value.value.with_traceback(value.tb))
+                else:
+                    wait = gen.send(value)
+            except StopIteration:
+                self.done.callback(None)
+                return
+            except Exception as e:
+                self.done.errback(Failure(e))
+                return
+            self.sync = True
+            self.result = _Driver
+            wait.addBoth(self._got)
+            self.sync = False
+            if self.result is _Driver:
+                return
+            value, self.result = self.result, _Driver
+
+    def _got(self, result: Any) -> None:
+        if self.sync:
+            self.result = result
+        else:
+            self.step(result)
+
+    def stop(self) -> None:
+        """Abandon the run (the consumer went away)."""
+        self.gen.close()
+
+
+def _wrap_error(flattener: _Flattener) -> Callable[[Failure], Failure]:
+    def wrap(failure: Failure) -> Failure:
+        exc = failure.value
+        if isinstance(exc, FlattenerError):
+            return failure
+        roots = list(reversed(flattener.roots))
+        import traceback
+
+        tb = traceback.extract_tb(exc.__traceback__)
+        error = FlattenerError(exc, roots, tb)
+        error.__cause__ = exc
+        return Failure(error)
+
+    return wrap
+
+
+def _start(
+    request: Any,
+    root: Flattenable,
+    write: Callable[[bytes], object],
+    streaming: bool,
+    backpressure: Callable[[], Deferred[Any] | None] | None = None,
+) -> tuple[Deferred[None], _Driver]:
+    flattener = _Flattener(request, write, streaming, backpressure)
+    done: Deferred[None] = Deferred()
+    driver = _Driver(flattener.run(root), done)
+    driver.step(None)
+    done.addErrback(_wrap_error(flattener))
+    return done, driver
+
+
+def flatten(request: Any, root: Flattenable, write: Callable[[bytes], object]) -> Deferred[None]:
+    """Flatten ``root``, calling ``write`` with the bytes as they are produced.
+
+    Returns a Deferred that fires with ``None`` when done, or fails with ``FlattenerError``.
+    Output is handed over in chunks (up to 64 KiB) as it is made, and before waiting on a
+    Deferred.
+    """
+    return _start(request, root, write, True)[0]
+
+
+def flattenString(request: Any, root: Flattenable) -> Deferred[bytes]:
+    """Flatten ``root`` to one byte string; a Deferred that fires with it."""
+    pieces: list[bytes] = []
+    done, _ = _start(request, root, pieces.append, False)
+    return done.addCallback(lambda _: b"".join(pieces))
