@@ -383,3 +383,42 @@ def test_parser_leading_blank_lines_ignored() -> None:
     p = RequestParser()
     events = p.feed(b"\r\n\r\n" + G + b"\r\n")
     assert isinstance(events[0], RequestHead)
+
+
+def test_parser_fields_and_last_field() -> None:
+    """Field values are stripped of surrounding spaces and tabs; obs-text and inner tabs are
+    kept; ``last_field`` finds the last of repeated fields, case-insensitively, as sent."""
+    p = RequestParser()
+    events = p.feed(
+        b"GET / HTTP/1.1\r\nHost:x\r\nX-A: \t one\t \r\nx-a:two\r\nX-Empty:\r\n"
+        b"X-Obs: caf\xe9\tau lait\r\nUser-Agent:  ua/1 \r\n\r\n"
+    )
+    head = events[0]
+    assert isinstance(head, RequestHead)
+    assert head.pairs == [
+        (b"Host", b"x"), (b"X-A", b"one"), (b"x-a", b"two"), (b"X-Empty", b""),
+        (b"X-Obs", b"caf\xe9\tau lait"), (b"User-Agent", b"ua/1"),
+    ]
+    assert head.field(b"x-a") == b"one"
+    assert head.last_field(b"x-a") == b"two"
+    assert head.last_field(b"user-agent") == b"ua/1"
+    assert head.last_field(b"x-empty") == b""
+    assert head.last_field(b"host") == b"x"
+    assert head.last_field(b"referer") is None
+    assert head.last_field(b"a") is None
+    bare = RequestParser().feed(G + b"\r\n")[0]
+    assert isinstance(bare, RequestHead) and bare.last_field(b"host") == b"x"
+
+
+@pytest.mark.parametrize(("name", "data", "status"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_request_parser(name: str, data: bytes, status: int) -> None:
+    """The sans-IO parser alone rejects each hostile request with its status, fed whole and
+    fed one byte at a time."""
+    for chunks in ([data], [data[i : i + 1] for i in range(len(data))]):
+        p = RequestParser(**LIMITS)
+        events: list[object] = []
+        for c in chunks:
+            events += p.feed(c)
+        errors = [e for e in events if isinstance(e, ParseError)]
+        assert len(errors) == 1 and events[-1] is errors[0], (name, events)
+        assert errors[0].code == status, (name, errors)

@@ -10,8 +10,10 @@
 Invariants:
 
 1. A head is parsed only once the whole block up to ``\\r\\n\\r\\n`` is buffered, with bytes
-   operations over the whole block (``find``, one regular expression for validation, one
-   ``findall`` for the fields); nothing walks the block line by line in Python.
+   operations over the whole block (``count`` and one regular-expression ``search`` for
+   bare CR/LF and control characters, one ``split``, and one ``translate`` over all the
+   names joined for the token check); the only per-field Python work is one ``partition``
+   and one ``strip`` to produce the (name, value) pairs.
 2. The buffer never holds more than ``max_request_line + max_header_bytes`` bytes of head,
    ``max_chunk_line`` bytes of chunk-size line, or ``max_header_bytes`` of trailers; past that,
    a ``ParseError`` is produced. Body bytes are passed on as they arrive, never accumulated.
@@ -42,13 +44,19 @@ __all__ = ["END", "ParseError", "RequestHead", "RequestParser"]
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _METHOD = re.compile(_TOKEN + rb"\Z")
 # Origin-form, absolute-form, authority-form and "*": visible ASCII, nothing else.
+_COMMON_METHODS: Final = frozenset(
+    (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
+)
 _TARGET = re.compile(rb"[\x21-\x7e]+\Z")
 _VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]\Z")
-# One field line: name, colon (no whitespace before it), optional whitespace, a value of
-# visible characters, spaces, tabs and obs-text, optional whitespace, CRLF.
+# One field line (trailers): name, colon (no whitespace before it), a value of visible
+# characters, spaces, tabs and obs-text, CRLF.
 _VALUE_CHARS = rb"[^\x00-\x08\x0a-\x1f\x7f]"
-_FIELD = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _VALUE_CHARS + rb"*?)[ \t]*\r\n")
 _BLOCK = re.compile(rb"(?:" + _TOKEN + rb":" + _VALUE_CHARS + rb"*\r\n)*")
+# Control characters (tab aside), CR and LF included: a header block may hold no CR or LF
+# outside its CRLFs and none of the rest at all.
+_CTL_CRLF: Final = bytes(range(9)) + bytes(range(10, 32)) + b"\x7f"
+_TOKEN_CHARS: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CHUNK_SIZE = re.compile(
     rb"([0-9A-Fa-f]{1,16})"
     rb"(?:[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN
@@ -84,11 +92,12 @@ class RequestHead:
     """A validated request line and header block.
 
     ``pairs`` are the (name, value) fields as sent, values stripped of surrounding
-    whitespace; ``lowered`` is ``b"\\r\\n"`` plus the lower-cased header block, for cheap
+    whitespace; ``block`` is the header block as sent (each line ending in CRLF); ``lowered`` is ``b"\\r\\n"`` plus the lower-cased header block, for cheap
     look-ups of single fields (``field``) without building a mapping.
     """
 
     __slots__ = (
+        "block",
         "chunked",
         "content_length",
         "expect_continue",
@@ -105,6 +114,7 @@ class RequestHead:
         self.target = target
         self.version = version
         self.pairs: list[tuple[bytes, bytes]] = []
+        self.block = b""
         self.lowered = b"\r\n"
         self.content_length = 0
         self.chunked = False
@@ -119,6 +129,20 @@ class RequestHead:
             if name.lower() == lname:
                 return value
         return None  # pragma: no cover
+
+    def last_field(self, lname: bytes) -> bytes | None:
+        """The last value of the field named ``lname`` (lower-case), as sent, or None.
+
+        Found with one ``rfind`` in ``lowered`` and sliced out of ``block`` (same offsets, two
+        bytes apart), so no mapping is built.
+        """
+        key = b"\r\n" + lname + b":"
+        i = self.lowered.rfind(key)
+        if i < 0:
+            return None
+        start = i + len(key) - 2
+        block = self.block
+        return block[start : block.find(b"\r\n", start)].strip(b" \t")
 
 
 def _single(lowered: bytes, key: bytes) -> bytes | None:
@@ -340,7 +364,7 @@ class RequestParser:
         if len(parts) != 3:
             raise ParseError(400, "malformed request line")
         method, target, version = parts
-        if _METHOD.match(method) is None:
+        if method not in _COMMON_METHODS and _METHOD.match(method) is None:
             raise ParseError(400, "invalid method")
         if _TARGET.match(target) is None:
             raise ParseError(400, "invalid request target")
@@ -354,11 +378,29 @@ class RequestParser:
         block = buf[line_end + 2 : end + 2]
         if len(block) + 2 > self.max_header_bytes:
             raise ParseError(431, "request header block too large")
-        if block.count(b"\r\n") > self.max_headers:
+        n = block.count(b"\r\n")
+        if n > self.max_headers:
             raise ParseError(431, "too many request headers")
-        if _BLOCK.fullmatch(block) is None:
+        # The whole block at once: deleting every control character (tab aside) but CR and
+        # LF too removes exactly the n CRLFs, so there is no bare CR or LF and no other control
+        # character anywhere; then one split, and one partition per field.
+        if len(block.translate(None, _CTL_CRLF)) != len(block) - 2 * n:
             raise ParseError(400, "malformed header field")
-        head.pairs = _FIELD.findall(block)
+        head.block = block
+        lines = block.split(b"\r\n")
+        lines.pop()
+        pairs = head.pairs
+        append = pairs.append
+        for line in lines:
+            name, sep, value = line.partition(b":")
+            if not sep:
+                raise ParseError(400, "malformed header field")
+            append((name, value.strip(b" \t")))
+        # Names: non-empty and nothing but token characters (so no whitespace before the
+        # colon and no obsolete line folding), checked over all the names joined at once.
+        names = [pair[0] for pair in pairs]
+        if b"" in names or b"".join(names).translate(None, _TOKEN_CHARS):
+            raise ParseError(400, "malformed header field")
         lowered = head.lowered = b"\r\n" + block.lower()
         te = _single(lowered, _TE)
         cl = _single(lowered, _CL)

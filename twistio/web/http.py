@@ -200,10 +200,8 @@ class Request:
     def _rawHeader(self, lname: bytes) -> bytes | None:
         """A request header value without building ``requestHeaders`` when possible."""
         head = self._head
-        if self._requestHeaders is None and head is not None and (
-            b"\r\n" + lname + b":" not in head.lowered
-        ):
-            return None
+        if self._requestHeaders is None and head is not None:
+            return head.last_field(lname)
         values = self.requestHeaders.getRawHeaders(lname)
         return values[-1] if values else None
 
