@@ -1,0 +1,956 @@
+"""HTTP client: ``Agent`` and its wrappers, the connection pool, ``readBody``.
+
+``agent.request(b"GET", b"https://example.com/")`` fires with a response once its head has
+arrived; read its body with ``readBody(response)`` or ``response.deliverBody(protocol)``.
+HTTPS verifies the server's certificate chain (system trust store) and host name by default.
+
+Differs from Twisted, on purpose:
+
+- TLS is asyncio's (``ssl.SSLContext``), so a certificate failure is reported as the
+  standard library's ``ssl.SSLCertVerificationError`` inside ``ResponseNeverReceived``
+  rather than as a pyOpenSSL error;
+- a redirect response's body is read and discarded before the redirect is followed, so its
+  connection goes back to the pool (Twisted leaves it unread).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+from email.message import Message
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+from twistio.internet import task
+from twistio.internet.defer import CancelledError, Deferred, fail, succeed
+from twistio.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twistio.internet.interfaces import implementer
+from twistio.internet.protocol import Protocol
+from twistio.internet.ssl import optionsForClientTLS
+from twistio.python.failure import Failure
+from twistio.web import error
+from twistio.web._newclient import (
+    HTTP11ClientProtocol,
+    PotentialDataLoss,
+    Request,
+    RequestGenerationFailed,
+    RequestNotSent,
+    RequestTransmissionFailed,
+    Response,
+    ResponseDone,
+    ResponseFailed,
+    ResponseNeverReceived,
+)
+from twistio.web.http_headers import Headers
+from twistio.web.iweb import (
+    UNKNOWN_LENGTH,
+    IAgent,
+    IAgentEndpointFactory,
+    IBodyProducer,
+    IPolicyForHTTPS,
+    IResponse,
+)
+
+__all__ = [
+    "URI",
+    "Agent",
+    "BrowserLikePolicyForHTTPS",
+    "BrowserLikeRedirectAgent",
+    "ContentDecoderAgent",
+    "CookieAgent",
+    "FileBodyProducer",
+    "GzipDecoder",
+    "HTTPConnectionPool",
+    "Headers",
+    "PartialDownloadError",
+    "ProxyAgent",
+    "RedirectAgent",
+    "RequestGenerationFailed",
+    "RequestNotSent",
+    "RequestTransmissionFailed",
+    "Response",
+    "ResponseDone",
+    "ResponseFailed",
+    "ResponseNeverReceived",
+    "readBody",
+]
+
+_log = logging.getLogger("twistio.web.client")
+
+
+_DONE = Failure(ResponseDone())
+
+
+class PartialDownloadError(error.Error):
+    """The body ended without a declared length: ``response`` holds what arrived."""
+
+
+# -- URIs --------------------------------------------------------------------------------
+
+
+class URI:
+    """A parsed absolute http(s) URI."""
+
+    __slots__ = ("fragment", "host", "netloc", "params", "path", "port", "query", "scheme")
+
+    def __init__(
+        self,
+        scheme: bytes,
+        netloc: bytes,
+        host: bytes,
+        port: int,
+        path: bytes,
+        params: bytes,
+        query: bytes,
+        fragment: bytes,
+    ) -> None:
+        self.scheme = scheme
+        self.netloc = netloc
+        self.host = host
+        self.port = port
+        self.path = path
+        self.params = params
+        self.query = query
+        self.fragment = fragment
+
+    @classmethod
+    def fromBytes(cls, uri: bytes, defaultPort: int | None = None) -> URI:
+        """Parse ``uri``; the port defaults to the scheme's (80, 443) or ``defaultPort``."""
+        if not isinstance(uri, bytes):
+            raise TypeError(f"URI must be bytes, not {type(uri).__name__}")
+        uri = uri.strip()
+        scheme, sep, rest = uri.partition(b"://")
+        if not sep:
+            scheme, rest = b"", uri
+        scheme = scheme.lower()
+        netloc, slash, tail = rest.partition(b"/")
+        pathpart = slash + tail
+        for mark in (b"?", b"#"):
+            if mark in netloc:
+                netloc, extra = netloc.split(mark, 1)
+                pathpart = mark + extra + pathpart
+        path, _, fragment = pathpart.partition(b"#")
+        path, _, query = path.partition(b"?")
+        path, _, params = path.partition(b";")
+        hostport = netloc.rpartition(b"@")[2]
+        if defaultPort is None:
+            defaultPort = 443 if scheme == b"https" else 80
+        port = defaultPort
+        if hostport.startswith(b"["):
+            end = hostport.find(b"]")
+            host = hostport[1:end] if end > 0 else hostport[1:]
+            after = hostport[end + 1 :] if end > 0 else b""
+            if after.startswith(b":") and after[1:]:
+                port = int(after[1:])
+        else:
+            host, colon, portText = hostport.partition(b":")
+            if colon and portText:
+                if not portText.isdigit():
+                    raise ValueError(f"invalid port in URI {uri!r}")
+                port = int(portText)
+        return cls(scheme, netloc, host, port, path, params, query, fragment)
+
+    def toBytes(self) -> bytes:
+        """The URI as bytes again."""
+        out = self.scheme + b"://" + self.netloc + self.path
+        if self.params:
+            out += b";" + self.params
+        if self.query:
+            out += b"?" + self.query
+        if self.fragment:
+            out += b"#" + self.fragment
+        return out
+
+    @property
+    def originForm(self) -> bytes:
+        """The request-target for a request to the origin server: path and query."""
+        path = self.path or b"/"
+        if self.params:
+            path += b";" + self.params
+        if self.query:
+            path += b"?" + self.query
+        return path
+
+    def __repr__(self) -> str:
+        return f"URI({self.toBytes()!r})"
+
+
+def _hostValue(scheme: bytes, host: bytes, port: int) -> bytes:
+    if b":" in host:
+        host = b"[" + host + b"]"
+    if (scheme, port) in ((b"http", 80), (b"https", 443)):
+        return host
+    return host + b":%d" % port
+
+
+# -- HTTPS policy ------------------------------------------------------------------------
+
+
+@implementer(IPolicyForHTTPS)
+class BrowserLikePolicyForHTTPS:
+    """Verify the server as a browser would: its chain against ``trustRoot`` (the system's
+    authorities by default) and its name against the URI's host."""
+
+    def __init__(self, trustRoot: Any = None) -> None:
+        self._trustRoot = trustRoot
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+        """Client TLS options for ``hostname``."""
+        return optionsForClientTLS(hostname.decode("idna"), trustRoot=self._trustRoot)
+
+
+@implementer(IAgentEndpointFactory)
+class _StandardEndpointFactory:
+    def __init__(
+        self, reactor: Any, contextFactory: Any, connectTimeout: float | None, bindAddress: Any
+    ) -> None:
+        self._reactor = reactor
+        self._policy = contextFactory
+        self._connectTimeout = connectTimeout
+        self._bindAddress = bindAddress
+
+    def endpointForURI(self, uri: URI) -> Any:
+        kwargs: dict[str, Any] = {}
+        if self._connectTimeout is not None:
+            kwargs["timeout"] = self._connectTimeout
+        if self._bindAddress is not None:
+            kwargs["bindAddress"] = self._bindAddress
+        host = uri.host.decode("idna") if uri.host else ""
+        endpoint = HostnameEndpoint(self._reactor, host, uri.port, **kwargs)
+        if uri.scheme == b"http":
+            return endpoint
+        if uri.scheme == b"https":
+            creator = self._policy.creatorForNetloc(uri.host, uri.port)
+            return wrapClientTLS(creator, endpoint)
+        raise error.SchemeNotSupported(f"Unsupported scheme: {uri.scheme!r}")
+
+
+# -- the pool ----------------------------------------------------------------------------
+
+
+_IDEMPOTENT = frozenset((b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"))
+
+
+class HTTPConnectionPool:
+    """Keeps connections open between requests (when ``persistent``), per scheme/host/port.
+
+    At most ``maxPersistentPerHost`` idle connections per key are kept, each for at most
+    ``cachedConnectionTimeout`` seconds. With ``retryAutomatically``, an idempotent request
+    without a body that fails on a cached connection (the server closed it meanwhile) is
+    retried once on a new connection.
+    """
+
+    maxPersistentPerHost = 2
+    cachedConnectionTimeout = 240
+    retryAutomatically = True
+
+    def __init__(self, reactor: Any, persistent: bool = True) -> None:
+        self._reactor = reactor
+        self.persistent = persistent
+        self._connections: dict[Any, list[HTTP11ClientProtocol]] = {}
+        self._sweeper: Any = None
+
+    def getConnection(self, key: Any, endpoint: Any) -> Deferred[HTTP11ClientProtocol]:
+        """An idle cached connection for ``key``, or a new one from ``endpoint``."""
+        proto = self._cached(key)
+        if proto is not None:
+            return succeed(proto)
+        return self._newConnection(key, endpoint)
+
+    def _cached(self, key: Any) -> HTTP11ClientProtocol | None:
+        connections = self._connections.get(key)
+        while connections:
+            proto = connections.pop()
+            proto._idleLost = None
+            if proto._state == "QUIESCENT":
+                return proto
+        return None
+
+    def _newConnection(self, key: Any, endpoint: Any) -> Deferred[HTTP11ClientProtocol]:
+        def quiescent(proto: HTTP11ClientProtocol) -> None:
+            self._putConnection(key, proto)
+
+        factory = _ClientFactory(quiescent)
+        return endpoint.connect(factory)  # type: ignore[no-any-return]
+
+    def _putConnection(self, key: Any, proto: HTTP11ClientProtocol) -> None:
+        if not self.persistent or proto._state != "QUIESCENT":
+            proto.transport.loseConnection()
+            return
+        connections = self._connections.setdefault(key, [])
+        if len(connections) >= self.maxPersistentPerHost:
+            dropped = connections.pop(0)
+            dropped._idleLost = None
+            dropped.transport.loseConnection()
+        proto._idleSince = self._reactor.seconds()
+        proto._idleLost = lambda p: self._forget(key, p)
+        connections.append(proto)
+        if self._sweeper is None:
+            self._sweeper = self._reactor.callLater(self.cachedConnectionTimeout, self._sweep)
+
+    def _forget(self, key: Any, proto: HTTP11ClientProtocol) -> None:
+        connections = self._connections.get(key)
+        if connections and proto in connections:
+            connections.remove(proto)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        now = self._reactor.seconds()
+        timeout = self.cachedConnectionTimeout
+        oldest: float | None = None
+        for connections in self._connections.values():
+            for proto in list(connections):
+                if now - proto._idleSince >= timeout:
+                    connections.remove(proto)
+                    proto._idleLost = None
+                    proto.transport.loseConnection()
+                elif oldest is None or proto._idleSince < oldest:
+                    oldest = proto._idleSince
+        if oldest is not None:
+            self._sweeper = self._reactor.callLater(
+                max(0.0, oldest + timeout - now), self._sweep
+            )
+
+    def closeCachedConnections(self) -> Deferred[None]:
+        """Close every idle connection; fires when all are closed."""
+        waits: list[Deferred[None]] = []
+        for connections in self._connections.values():
+            for proto in connections:
+                proto._idleLost = None
+                waits.append(proto.abort())
+        self._connections.clear()
+        if self._sweeper is not None and self._sweeper.active():
+            self._sweeper.cancel()
+        self._sweeper = None
+        from twistio.internet.defer import gatherResults
+
+        return gatherResults(waits).addCallback(lambda _: None)
+
+    def _request(
+        self, key: Any, endpoint: Any, request: Request
+    ) -> Deferred[Response]:
+        proto = self._cached(key)
+        if proto is None:
+            return self._newConnection(key, endpoint).addCallback(_send, request)
+        d = proto.request(request)
+        if (
+            self.retryAutomatically
+            and request.method in _IDEMPOTENT
+            and request.bodyProducer is None
+        ):
+            def retry(f: Failure) -> Any:
+                if f.check(RequestNotSent, RequestTransmissionFailed, ResponseNeverReceived) and not (
+                    isinstance(f.value, ResponseFailed)
+                    and any(r.check(CancelledError) for r in f.value.reasons)
+                ):
+                    return self._newConnection(key, endpoint).addCallback(_send, request)
+                return f
+
+            d.addErrback(retry)
+        return d
+
+
+def _send(proto: HTTP11ClientProtocol, request: Request) -> Deferred[Response]:
+    return proto.request(request)
+
+
+class _ClientFactory:
+    """Builds one ``HTTP11ClientProtocol`` per connection for the pool."""
+
+    def __init__(self, quiescent: Any) -> None:
+        self._quiescent = quiescent
+
+    def doStart(self) -> None:
+        pass
+
+    def doStop(self) -> None:
+        pass
+
+    def buildProtocol(self, addr: Any) -> HTTP11ClientProtocol:
+        return HTTP11ClientProtocol(self._quiescent)
+
+
+# -- agents ------------------------------------------------------------------------------
+
+
+class _AgentBase:
+    _pool: HTTPConnectionPool
+
+    def _computeHostValue(self, scheme: bytes, host: bytes, port: int) -> bytes:
+        return _hostValue(scheme, host, port)
+
+    def _requestWithEndpoint(
+        self,
+        key: Any,
+        endpoint: Any,
+        method: bytes,
+        parsedURI: URI,
+        headers: Headers | None,
+        bodyProducer: Any,
+        requestPath: bytes,
+    ) -> Deferred[Response]:
+        if headers is None:
+            headers = Headers()
+        else:
+            headers = headers.copy()
+        if not headers.hasHeader(b"host"):
+            headers.addRawHeader(
+                b"host", self._computeHostValue(parsedURI.scheme, parsedURI.host, parsedURI.port)
+            )
+        request = Request._construct(
+            method, requestPath, headers, bodyProducer, self._pool.persistent, parsedURI
+        )
+        return self._pool._request(key, endpoint, request)
+
+
+class _LazyEndpoint:
+    """Makes the real endpoint only if the pool has to open a connection."""
+
+    __slots__ = ("_factory", "_uri")
+
+    def __init__(self, factory: Any, uri: URI) -> None:
+        self._factory = factory
+        self._uri = uri
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        try:
+            endpoint = self._factory.endpointForURI(self._uri)
+        except Exception:
+            return fail(Failure())
+        return endpoint.connect(protocolFactory)  # type: ignore[no-any-return]
+
+
+@implementer(IAgent)
+class Agent(_AgentBase):
+    """Makes HTTP and HTTPS requests, through ``pool`` (a non-persistent one by default)."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        contextFactory: Any = None,
+        connectTimeout: float | None = None,
+        bindAddress: Any = None,
+        pool: HTTPConnectionPool | None = None,
+    ) -> None:
+        if contextFactory is None:
+            contextFactory = BrowserLikePolicyForHTTPS()
+        self._init(
+            reactor,
+            _StandardEndpointFactory(reactor, contextFactory, connectTimeout, bindAddress),
+            pool,
+        )
+
+    def _init(self, reactor: Any, endpointFactory: Any, pool: HTTPConnectionPool | None) -> None:
+        self._reactor = reactor
+        self._endpointFactory = endpointFactory
+        self._pool = pool if pool is not None else HTTPConnectionPool(reactor, persistent=False)
+
+    @classmethod
+    def usingEndpointFactory(
+        cls, reactor: Any, endpointFactory: Any, pool: HTTPConnectionPool | None = None
+    ) -> Agent:
+        """An agent that connects through ``endpointFactory.endpointForURI(uri)``."""
+        agent = cls.__new__(cls)
+        agent._init(reactor, endpointFactory, pool)
+        return agent
+
+    def request(
+        self,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None = None,
+        bodyProducer: IBodyProducer | None = None,
+    ) -> Deferred[IResponse]:
+        """Request ``uri``; fires with the response once its head has arrived."""
+        parsedURI = URI.fromBytes(uri)
+        if parsedURI.scheme not in (b"http", b"https") and isinstance(
+            self._endpointFactory, _StandardEndpointFactory
+        ):
+            return fail(error.SchemeNotSupported(f"Unsupported scheme: {parsedURI.scheme!r}"))
+        key = (parsedURI.scheme, parsedURI.host, parsedURI.port)
+        return self._requestWithEndpoint(  # type: ignore[return-value]
+            key,
+            _LazyEndpoint(self._endpointFactory, parsedURI),
+            method,
+            parsedURI,
+            headers,
+            bodyProducer,
+            parsedURI.originForm,
+        )
+
+
+@implementer(IAgent)
+class ProxyAgent(_AgentBase):
+    """Sends every request to the HTTP proxy at ``endpoint``, with the absolute URI."""
+
+    def __init__(
+        self, endpoint: Any, reactor: Any = None, pool: HTTPConnectionPool | None = None
+    ) -> None:
+        if reactor is None:
+            from twistio.internet import reactor as default_reactor
+
+            reactor = default_reactor
+        self._proxyEndpoint = endpoint
+        self._pool = pool if pool is not None else HTTPConnectionPool(reactor, persistent=False)
+
+    def request(
+        self,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None = None,
+        bodyProducer: IBodyProducer | None = None,
+    ) -> Deferred[IResponse]:
+        """Request ``uri`` through the proxy."""
+        key = ("http-proxy", self._proxyEndpoint)
+        parsedURI = URI.fromBytes(uri)
+        return self._requestWithEndpoint(  # type: ignore[return-value]
+            key, self._proxyEndpoint, method, parsedURI, headers, bodyProducer, uri
+        )
+
+
+# -- bodies ------------------------------------------------------------------------------
+
+
+class _ReadBodyProtocol(Protocol):
+    def __init__(self, status: int, message: bytes, deferred: Deferred[bytes]) -> None:
+        self.deferred = deferred
+        self.status = status
+        self.message = message
+        self.dataBuffer: list[bytes] = []
+        self.cancelled = False
+
+    def dataReceived(self, data: bytes) -> None:
+        self.dataBuffer.append(data)
+
+    def connectionLost(self, reason: Failure = _DONE) -> None:
+        if self.deferred.called or self.cancelled:
+            return
+        value = reason.value
+        if isinstance(value, ResponseDone):
+            self.deferred.callback(b"".join(self.dataBuffer))
+        elif isinstance(value, PotentialDataLoss):
+            self.deferred.errback(
+                PartialDownloadError(self.status, self.message, b"".join(self.dataBuffer))
+            )
+        else:
+            self.deferred.errback(reason)
+
+
+def readBody(response: IResponse) -> Deferred[bytes]:
+    """The whole body of ``response``; cancelling it drops the connection."""
+
+    def cancel(d: Deferred[bytes]) -> None:
+        # The Deferred fails with CancelledError, as in Twisted; the dropped connection's
+        # ResponseFailed is then nobody's business.
+        protocol.cancelled = True
+        transport = getattr(protocol, "transport", None)
+        if transport is not None:
+            transport.stopProducing()
+
+    d: Deferred[bytes] = Deferred(cancel)
+    protocol = _ReadBodyProtocol(response.code, response.phrase, d)
+    response.deliverBody(protocol)
+    return d
+
+
+@implementer(IBodyProducer)
+class FileBodyProducer:
+    """A request body read from a file object, ``readSize`` bytes at a time."""
+
+    def __init__(
+        self, inputFile: IO[bytes], cooperator: Any = task, readSize: int = 2**16
+    ) -> None:
+        self._inputFile = inputFile
+        self._cooperate = cooperator.cooperate
+        self._readSize = readSize
+        self.length: int | str = self._determineLength(inputFile)
+        self._task: Any = None
+
+    def _determineLength(self, fObj: IO[bytes]) -> int | str:
+        try:
+            seek = fObj.seek
+            tell = fObj.tell
+        except AttributeError:
+            return UNKNOWN_LENGTH
+        try:
+            original = tell()
+            seek(0, os.SEEK_END)
+            end = tell()
+            seek(original, os.SEEK_SET)
+        except (OSError, ValueError):
+            return UNKNOWN_LENGTH
+        return end - original
+
+    def stopProducing(self) -> None:
+        """Stop reading and close the file."""
+        self._inputFile.close()
+        if self._task is not None:
+            try:
+                self._task.stop()
+            except Exception:
+                pass
+
+    def startProducing(self, consumer: Any) -> Deferred[None]:
+        """Write the file to ``consumer``; fires when all of it is written."""
+        self._task = self._cooperate(self._writeloop(consumer))
+        d: Deferred[None] = self._task.whenDone()
+
+        def done(_: object) -> None:
+            self._inputFile.close()
+
+        def stopped(f: Failure) -> Any:
+            from twistio.internet.task import TaskStopped
+
+            if f.check(TaskStopped):
+                return Deferred()  # abandoned: never fires, as in Twisted
+            return f
+
+        d.addCallbacks(done, stopped)
+        return d
+
+    def _writeloop(self, consumer: Any) -> Iterator[None]:
+        while True:
+            data = self._inputFile.read(self._readSize)
+            if not data:
+                self._inputFile.close()
+                break
+            consumer.write(data)
+            yield None
+
+    def pauseProducing(self) -> None:
+        """Pause reading."""
+        if self._task is not None:
+            self._task.pause()
+
+    def resumeProducing(self) -> None:
+        """Resume reading."""
+        if self._task is not None:
+            self._task.resume()
+
+
+# -- redirects ---------------------------------------------------------------------------
+
+
+class _Discard(Protocol):
+    def __init__(self) -> None:
+        self.done: Deferred[None] = Deferred()
+
+    def dataReceived(self, data: bytes) -> None:
+        pass
+
+    def connectionLost(self, reason: Failure = _DONE) -> None:
+        self.done.callback(None)
+
+
+_SENSITIVE = (b"authorization", b"cookie", b"cookie2", b"proxy-authorization", b"www-authenticate")
+
+
+@implementer(IAgent)
+class RedirectAgent:
+    """Follows 301, 302, 307 and 308 for GET and HEAD, and 303 always (as GET), up to
+    ``redirectLimit`` times; other methods get ``ResponseFailed([PageRedirect])``."""
+
+    _redirectResponses: Sequence[int] = (301, 302, 307, 308)
+    _seeOtherResponses: Sequence[int] = (303,)
+
+    def __init__(
+        self,
+        agent: Any,
+        redirectLimit: int = 20,
+        sensitiveHeaderNames: Sequence[bytes] = (),
+    ) -> None:
+        self._agent = agent
+        self._redirectLimit = redirectLimit
+        self._sensitive = frozenset(_SENSITIVE) | {h.lower() for h in sensitiveHeaderNames}
+
+    def request(
+        self,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None = None,
+        bodyProducer: IBodyProducer | None = None,
+    ) -> Deferred[IResponse]:
+        """Request ``uri``, following redirects."""
+        d = self._agent.request(method, uri, headers, bodyProducer)
+        return d.addCallback(self._handleResponse, method, uri, headers, 0)  # type: ignore[no-any-return]
+
+    def _resolveLocation(self, requestURI: bytes, location: bytes) -> bytes:
+        return urljoin(requestURI.decode("latin-1"), location.decode("latin-1")).encode("latin-1")
+
+    def _handleRedirect(
+        self,
+        response: IResponse,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None,
+        redirectCount: int,
+    ) -> Deferred[IResponse]:
+        if redirectCount >= self._redirectLimit:
+            err = error.InfiniteRedirection(
+                response.code, b"Infinite redirection detected", location=uri
+            )
+            raise ResponseFailed([Failure(err)], response)
+        locations = response.headers.getRawHeaders(b"location", [])
+        if not locations:
+            err2 = error.RedirectWithNoLocation(response.code, b"No location header field", uri)
+            raise ResponseFailed([Failure(err2)], response)
+        location = self._resolveLocation(uri, locations[0])
+        discard = _Discard()
+        response.deliverBody(discard)
+        if headers is not None:
+            old, new = urlsplit(uri), urlsplit(location)
+            if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+                headers = headers.copy()
+                for name in self._sensitive:
+                    headers.removeHeader(name)
+        # After the old body is gone, so that its connection can be reused.
+        d = discard.done.addCallback(lambda _: self._agent.request(method, location, headers))
+
+        def chain(newResponse: IResponse) -> IResponse:
+            newResponse.setPreviousResponse(response)
+            return newResponse
+
+        d.addCallback(chain)
+        return d.addCallback(
+            self._handleResponse, method, location, headers, redirectCount + 1
+        )
+
+    def _handleResponse(
+        self,
+        response: IResponse,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None,
+        redirectCount: int,
+    ) -> Any:
+        if response.code in self._redirectResponses:
+            if method not in (b"GET", b"HEAD"):
+                err = error.PageRedirect(response.code, location=uri)
+                raise ResponseFailed([Failure(err)], response)
+            return self._handleRedirect(response, method, uri, headers, redirectCount)
+        if response.code in self._seeOtherResponses:
+            if method != b"HEAD":
+                method = b"GET"
+            return self._handleRedirect(response, method, uri, headers, redirectCount)
+        return response
+
+
+class BrowserLikeRedirectAgent(RedirectAgent):
+    """Like a browser: 301, 302 and 303 are followed with GET for any method; 307 and 308
+    keep the method (GET and HEAD only)."""
+
+    _redirectResponses = (307, 308)
+    _seeOtherResponses = (301, 302, 303)
+
+
+# -- content decoding --------------------------------------------------------------------
+
+
+class _ResponseProxy:
+    """A response that forwards everything to another."""
+
+    def __init__(self, original: IResponse) -> None:
+        self.original = original
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "original":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.original, name, value)
+
+
+_MAX_DECODED_PIECE = 1 << 20
+
+
+class _GzipProtocol(Protocol):
+    def __init__(self, protocol: Any, response: IResponse) -> None:
+        self.original = protocol
+        self._response = response
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._failed = False
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+        self.original.makeConnection(transport)
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._failed:
+            return
+        try:
+            while data:
+                out = self._zlib.decompress(data, _MAX_DECODED_PIECE)
+                data = self._zlib.unconsumed_tail
+                if out:
+                    self.original.dataReceived(out)
+        except zlib.error:
+            self._failed = True
+            f = Failure()
+            if self.transport is not None:
+                self.transport.stopProducing()
+            self.original.connectionLost(Failure(ResponseFailed([f], self._response)))
+
+    def connectionLost(self, reason: Failure = _DONE) -> None:
+        if self._failed:
+            return
+        try:
+            rest = self._zlib.flush()
+        except zlib.error:
+            self.original.connectionLost(Failure(ResponseFailed([reason, Failure()], self._response)))
+            return
+        if rest:
+            self.original.dataReceived(rest)
+        self.original.connectionLost(reason)
+
+
+class GzipDecoder(_ResponseProxy):
+    """A response whose gzip-encoded body is delivered decoded (its length then unknown)."""
+
+    def __init__(self, response: IResponse) -> None:
+        super().__init__(response)
+
+    @property
+    def length(self) -> str:
+        return UNKNOWN_LENGTH
+
+    def deliverBody(self, protocol: Any) -> None:
+        """Deliver the decoded body to ``protocol``."""
+        self.original.deliverBody(_GzipProtocol(protocol, self.original))
+
+
+@implementer(IAgent)
+class ContentDecoderAgent:
+    """Asks for the encodings in ``decoders`` (``[(b"gzip", GzipDecoder)]``) and decodes
+    responses that use them."""
+
+    def __init__(self, agent: Any, decoders: Sequence[tuple[bytes, Any]]) -> None:
+        self._agent = agent
+        self._decoders = dict(decoders)
+        self._supported = b",".join([name for name, _ in decoders])
+
+    def request(
+        self,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None = None,
+        bodyProducer: IBodyProducer | None = None,
+    ) -> Deferred[IResponse]:
+        """Request ``uri`` with ``Accept-Encoding``; decode the response."""
+        headers = Headers() if headers is None else headers.copy()
+        headers.addRawHeader(b"accept-encoding", self._supported)
+        d = self._agent.request(method, uri, headers, bodyProducer)
+        return d.addCallback(self._handleResponse)  # type: ignore[no-any-return]
+
+    def _handleResponse(self, response: IResponse) -> IResponse:
+        values = response.headers.getRawHeaders(b"content-encoding", [])
+        encodings = [e.strip().lower() for v in values for e in v.split(b",") if e.strip()]
+        newResponse: Any = response
+        while encodings:
+            decoder = self._decoders.get(encodings[-1])
+            if decoder is None:
+                break
+            encodings.pop()
+            newResponse = decoder(newResponse)
+        if encodings:
+            response.headers.setRawHeaders(b"content-encoding", [b",".join(encodings)])
+        else:
+            response.headers.removeHeader(b"content-encoding")
+        return newResponse  # type: ignore[no-any-return]
+
+
+# -- cookies -----------------------------------------------------------------------------
+
+
+class _FakeUrllibRequest:
+    """What ``http.cookiejar`` needs to know of a request."""
+
+    def __init__(self, uri: bytes) -> None:
+        self.uri = uri.decode("latin-1")
+        parts = urlsplit(self.uri)
+        self.type = parts.scheme
+        self.host = parts.netloc
+        self.headers: dict[str, str] = {}
+        self.unverifiable = False
+        self.origin_req_host = parts.hostname or ""
+
+    def get_full_url(self) -> str:
+        return self.uri
+
+    def get_host(self) -> str:
+        return self.host
+
+    def get_type(self) -> str:
+        return self.type
+
+    def get_origin_req_host(self) -> str:
+        return self.origin_req_host
+
+    def has_header(self, header: str) -> bool:
+        return header.lower() in {k.lower() for k in self.headers}
+
+    def get_header(self, header: str, default: str | None = None) -> str | None:
+        return self.headers.get(header, default)
+
+    def header_items(self) -> list[tuple[str, str]]:
+        return list(self.headers.items())
+
+    def add_unredirected_header(self, header: str, value: str) -> None:
+        self.headers[header] = value
+
+    def is_unverifiable(self) -> bool:
+        return self.unverifiable
+
+
+class _FakeUrllibResponse:
+    def __init__(self, response: IResponse) -> None:
+        self._message = Message()
+        for name, values in response.headers.getAllRawHeaders():
+            for v in values:
+                self._message[name.decode("latin-1")] = v.decode("latin-1")
+
+    def info(self) -> Message:
+        return self._message
+
+
+@implementer(IAgent)
+class CookieAgent:
+    """Sends the cookies ``cookieJar`` (an ``http.cookiejar.CookieJar``) has for each URI and
+    stores those the responses set."""
+
+    def __init__(self, agent: Any, cookieJar: http.cookiejar.CookieJar) -> None:
+        self._agent = agent
+        self.cookieJar = cookieJar
+
+    def request(
+        self,
+        method: bytes,
+        uri: bytes,
+        headers: Headers | None = None,
+        bodyProducer: IBodyProducer | None = None,
+    ) -> Deferred[IResponse]:
+        """Request ``uri`` with the jar's cookies."""
+        if headers is None:
+            headers = Headers()
+        lastRequest = _FakeUrllibRequest(uri)
+        if not headers.hasHeader(b"cookie"):
+            self.cookieJar.add_cookie_header(lastRequest)  # type: ignore[arg-type]
+            cookie = lastRequest.get_header("Cookie")
+            if cookie is not None:
+                headers = headers.copy()
+                headers.addRawHeader(b"cookie", cookie.encode("latin-1"))
+        d = self._agent.request(method, uri, headers, bodyProducer)
+
+        def extract(response: IResponse) -> IResponse:
+            self.cookieJar.extract_cookies(
+                _FakeUrllibResponse(response),  # type: ignore[arg-type]
+                lastRequest,  # type: ignore[arg-type]
+            )
+            return response
+
+        return d.addCallback(extract)  # type: ignore[no-any-return]
+
