@@ -63,7 +63,7 @@ class URLPath:
 
     def _text(self) -> str:
         return urlunsplit(
-            tuple(  # type: ignore[arg-type]
+            tuple(
                 part.decode("ascii", "surrogateescape")
                 for part in (self.scheme, self.netloc, self.path, self.query, self.fragment)
             )
