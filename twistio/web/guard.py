@@ -1,0 +1,253 @@
+"""HTTP authentication in front of a resource tree: ``HTTPAuthSessionWrapper`` and the
+``Basic`` and ``Digest`` credential factories, as in ``twisted.web.guard``.
+
+A request without ``Authorization`` logs in anonymously; one whose scheme no factory
+handles, or whose credentials are malformed or refused, gets ``401 Unauthorized`` with one
+``WWW-Authenticate`` challenge per factory (Twisted answers these with 401, never 400).
+On success the realm's ``IResource`` avatar renders the request, and the avatar's
+``logout`` runs when the request finishes.
+"""
+
+from __future__ import annotations
+
+import binascii
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from twistio.cred import credentials as _credentials
+from twistio.cred import error
+from twistio.cred.credentials import Anonymous, UsernamePassword, _StaleNonce
+from twistio.internet.interfaces import Interface, implementer
+from twistio.python.failure import Failure
+from twistio.web import util
+from twistio.web.resource import ErrorPage, IResource
+
+__all__ = [
+    "BasicCredentialFactory",
+    "DigestCredentialFactory",
+    "HTTPAuthSessionWrapper",
+    "ICredentialFactory",
+    "UnauthorizedResource",
+]
+
+_log = logging.getLogger("twistio.web.guard")
+
+
+class ICredentialFactory(Interface, Protocol):
+    """One HTTP authentication scheme: its challenge, and credentials from a response."""
+
+    scheme: bytes
+
+    def getChallenge(self, request: Any) -> dict[str, bytes]:
+        """The ``WWW-Authenticate`` parameters for ``request``."""
+
+    def decode(self, response: bytes, request: Any) -> Any:
+        """Credentials from an ``Authorization`` value (scheme removed); ``LoginFailed`` if
+        it is malformed."""
+
+
+def _client_host(request: Any) -> Any:
+    addr = request.getClientAddress()
+    return getattr(addr, "host", None)
+
+
+@implementer(ICredentialFactory)
+class BasicCredentialFactory:
+    """RFC 7617 ``Basic`` authentication: gives ``UsernamePassword`` credentials."""
+
+    scheme = b"basic"
+
+    def __init__(self, authenticationRealm: bytes | str) -> None:
+        self.authenticationRealm = authenticationRealm
+
+    def getChallenge(self, request: Any) -> dict[str, Any]:
+        """``realm`` only."""
+        return {"realm": self.authenticationRealm}
+
+    def decode(self, response: bytes, request: Any) -> UsernamePassword:
+        """``user:password`` from base64 (lenient about padding, as Twisted is)."""
+        response = b" ".join(response.splitlines())
+        try:
+            creds = binascii.a2b_base64(response + b"===")
+        except binascii.Error:
+            raise error.LoginFailed("Invalid credentials") from None
+        parts = creds.split(b":", 1)
+        if len(parts) != 2:
+            raise error.LoginFailed("Invalid credentials")
+        return UsernamePassword(parts[0], parts[1])
+
+
+@implementer(ICredentialFactory)
+class DigestCredentialFactory:
+    """RFC 7616 ``Digest`` authentication (see ``twistio.cred.credentials.DigestCredentialFactory``
+    for algorithms, nonce expiry and replay rules; ``clock`` is twistio-only)."""
+
+    scheme = b"digest"
+
+    def __init__(self, algorithm: bytes | str, authenticationRealm: bytes | str, clock: Any = None) -> None:
+        self.digest = _credentials.DigestCredentialFactory(algorithm, authenticationRealm, clock)
+
+    def getChallenge(self, request: Any) -> dict[str, bytes]:
+        """A fresh nonce and an opaque bound to the client's address."""
+        return self.digest.getChallenge(_client_host(request))
+
+    def decode(self, response: bytes, request: Any) -> _credentials.DigestedCredentials:
+        """``DigestedCredentials`` for this request's method and client.
+
+        Unlike Twisted, the response's ``uri`` must be this request's target (RFC 7616
+        3.4.6), so a captured response cannot authorise a different resource.
+        """
+        creds = self.digest.decode(response, request.method, _client_host(request))
+        if creds.fields.get(b"uri") != request.uri:
+            raise error.LoginFailed("Invalid response, uri does not match the request")
+        return creds
+
+
+def _ensure_bytes(s: bytes | str) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else s
+
+
+def _quote(s: bytes) -> bytes:
+    return b'"' + s.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+@implementer(IResource)
+class UnauthorizedResource:
+    """``401 Unauthorized`` with a ``WWW-Authenticate`` challenge from each factory.
+
+    ``stale`` (twistio-only) adds ``stale=true`` to digest challenges, telling the client
+    its nonce expired and it may retry with the new one without asking the user again.
+    """
+
+    isLeaf = True
+
+    def __init__(self, factories: Sequence[Any], stale: bool = False) -> None:
+        self._credentialFactories = factories
+        self._stale = stale
+
+    def render(self, request: Any) -> bytes:
+        """The challenges; the body is ``Unauthorized`` (empty for HEAD)."""
+        request.setResponseCode(401)
+        for factory in self._credentialFactories:
+            challenge = factory.getChallenge(request)
+            params = b", ".join(
+                _ensure_bytes(k) + b"=" + _quote(_ensure_bytes(v)) for k, v in challenge.items()
+            )
+            if self._stale and factory.scheme == b"digest":
+                params += b", stale=true"
+            request.responseHeaders.addRawHeader(b"www-authenticate", factory.scheme + b" " + params)
+        if request.method == b"HEAD":
+            return b""
+        return b"Unauthorized"
+
+    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+        """Itself, for any path."""
+        return self
+
+    def putChild(self, path: bytes, child: Any) -> None:
+        """Not supported."""
+        raise NotImplementedError()
+
+
+def _internal_error() -> ErrorPage:
+    return ErrorPage(500, "Internal Server Error", "Authentication failed unexpectedly.")
+
+
+@implementer(IResource)
+class _AvatarResource:
+    """The avatar, rendered as itself, calling ``logout`` when the request is done."""
+
+    def __init__(self, resource: Any, logout: Callable[[], Any]) -> None:
+        self.resource = resource
+        self._logout = logout
+
+    @property
+    def isLeaf(self) -> bool:
+        return bool(self.resource.isLeaf)
+
+    def _logoutWhenFinished(self, request: Any) -> None:
+        request.notifyFinish().addBoth(lambda ignored: self._logout())
+
+    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+        self._logoutWhenFinished(request)
+        return self.resource.getChildWithDefault(name, request)
+
+    def render(self, request: Any) -> Any:
+        self._logoutWhenFinished(request)
+        return self.resource.render(request)
+
+    def putChild(self, path: bytes, child: Any) -> None:
+        self.resource.putChild(path, child)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resource, name)
+
+
+
+@implementer(IResource)
+class HTTPAuthSessionWrapper:
+    """Authenticates each request with ``portal`` and renders the ``IResource`` avatar.
+
+    ``credentialFactories`` are tried by scheme (``Basic``, ``Digest`` ...), case-insensitively.
+    """
+
+    isLeaf = False
+
+    def __init__(self, portal: Any, credentialFactories: Sequence[Any]) -> None:
+        self._portal = portal
+        self._credentialFactories = credentialFactories
+
+    def _authorizedResource(self, request: Any) -> Any:
+        header = request.getHeader(b"authorization")
+        if not header:
+            return util.DeferredResource(self._login(Anonymous()))
+        factory, response = self._selectParseHeader(header)
+        if factory is None:
+            return UnauthorizedResource(self._credentialFactories)
+        try:
+            creds = factory.decode(response, request)
+        except _StaleNonce:
+            return UnauthorizedResource(self._credentialFactories, stale=True)
+        except error.LoginFailed:
+            return UnauthorizedResource(self._credentialFactories)
+        except Exception:
+            _log.exception("unexpected error decoding credentials")
+            return _internal_error()
+        return util.DeferredResource(self._login(creds))
+
+    def render(self, request: Any) -> Any:
+        """Authenticate, then render the avatar (or a 401)."""
+        return self._authorizedResource(request).render(request)
+
+    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+        """Authenticate; the avatar is then asked for ``path`` and what follows."""
+        request.postpath.insert(0, request.prepath.pop())
+        return self._authorizedResource(request)
+
+    def putChild(self, path: bytes, child: Any) -> None:
+        """Not supported: children belong to the avatar."""
+        raise NotImplementedError(f"Cannot put child {path!r} on an HTTPAuthSessionWrapper")
+
+    def _login(self, credentials: Any) -> Any:
+        d = self._portal.login(credentials, None, IResource)
+        d.addCallbacks(self._loginSucceeded, self._loginFailed)
+        return d
+
+    def _loginSucceeded(self, args: tuple[Any, Any, Callable[[], Any]]) -> Any:
+        _interface, avatar, logout = args
+        return _AvatarResource(avatar, logout)
+
+    def _loginFailed(self, result: Failure) -> Any:
+        if result.check(error.Unauthorized, error.LoginFailed):
+            return UnauthorizedResource(self._credentialFactories)
+        _log.error("HTTPAuthSessionWrapper: unexpected login failure: %s", result.getErrorMessage())
+        return _internal_error()
+
+    def _selectParseHeader(self, header: bytes) -> tuple[Any, bytes]:
+        elements = header.split(b" ")
+        scheme = elements[0].lower()
+        for factory in self._credentialFactories:
+            if factory.scheme == scheme:
+                return factory, b" ".join(elements[1:])
+        return None, b""
