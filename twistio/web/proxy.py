@@ -1,0 +1,387 @@
+"""HTTP proxies: a forward proxy channel and a reverse-proxy resource (Twisted's ``twisted.web.proxy``).
+
+Each proxied request opens one HTTP/1.0 connection upstream (``Connection: close``), sends
+the method, path, headers and body, and streams the upstream status, headers and body back
+to the client as they arrive (the upstream connection is the response's producer, so a slow
+client slows the upstream read instead of filling memory). ``ReverseProxyResource`` sets the
+Host header to the upstream ``host[:port]``, as Twisted does.
+
+Differs from Twisted:
+- an upstream that cannot be reached, or that closes before sending a status line, gets
+  ``502 Bad Gateway`` (Twisted answers ``501 Gateway error`` to a failed connection and an
+  empty ``200`` to a silent upstream); the body is Twisted's ``<H1>Could not connect</H1>``;
+- hop-by-hop headers of the upstream response (``Connection``, ``Keep-Alive``) are not copied:
+  they describe the upstream connection, not the client's;
+- a forward-proxy request for a scheme other than http, or an unparsable target, gets 400
+  (Twisted raises inside the request, closing the connection);
+- a client that goes away closes the upstream connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote as urlquote
+from urllib.parse import urlparse, urlunparse
+
+from twistio.internet import protocol
+from twistio.python.failure import Failure
+from twistio.web import http, resource, server
+
+__all__ = [
+    "Proxy", "ProxyClient", "ProxyClientFactory", "ProxyRequest", "ReverseProxy",
+    "ReverseProxyRequest", "ReverseProxyResource",
+]
+
+_log = logging.getLogger("twistio.web.proxy")
+
+_HOP_BY_HOP = frozenset((b"connection", b"keep-alive"))
+_MAX_LINE = 65536
+_MAX_HEADERS = 500
+
+
+class _HTTPClient(protocol.Protocol):
+    """The HTTP/1.0 client half Twisted's ``HTTPClient`` provides: send a request, then
+    ``handleStatus``, ``handleHeader``*, ``handleEndHeaders``, ``handleResponsePart``*,
+    ``handleResponseEnd`` (once, at ``Content-Length`` or at the end of the connection)."""
+
+    length: int | None = None
+    firstLine = True
+    _ended = False
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._inBody = False
+        self._headerCount = 0
+
+    def sendCommand(self, command: bytes, path: bytes) -> None:
+        self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
+
+    def sendHeader(self, name: bytes, value: bytes) -> None:
+        self.transport.write(name + b": " + value + b"\r\n")
+
+    def endHeaders(self) -> None:
+        self.transport.write(b"\r\n")
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._ended:
+            return
+        if self._inBody:
+            self._body(data)
+            return
+        buf = self._buffer + data
+        while not self._inBody:
+            i = buf.find(b"\n")
+            if i < 0:
+                if len(buf) > _MAX_LINE:
+                    self._bad()
+                    return
+                self._buffer = buf
+                return
+            line, buf = buf[:i].rstrip(b"\r"), buf[i + 1 :]
+            if self.firstLine:
+                self.firstLine = False
+                parts = line.split(None, 2)
+                if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+                    self._bad()
+                    return
+                self.handleStatus(parts[0], parts[1], parts[2] if len(parts) > 2 else b"")
+            elif line:
+                key, sep, value = line.partition(b":")
+                self._headerCount += 1
+                if not sep or self._headerCount > _MAX_HEADERS:
+                    self._bad()
+                    return
+                value = value.strip()
+                if key.lower() == b"content-length":
+                    try:
+                        self.length = int(value)
+                    except ValueError:
+                        self._bad()
+                        return
+                self.handleHeader(key, value)
+            else:
+                self._inBody = True
+                self._buffer = b""
+                self.handleEndHeaders()
+                if self.length == 0:
+                    self._end()
+                    return
+        if buf:
+            self._body(buf)
+
+    def _body(self, data: bytes) -> None:
+        if self.length is None:
+            self.handleResponsePart(data)
+            return
+        data, rest = data[: self.length], data[self.length :]
+        self.length -= len(data)
+        if data:
+            self.handleResponsePart(data)
+        if self.length == 0 or rest:
+            self._end()
+
+    def _bad(self) -> None:
+        self._ended = True
+        self.transport.loseConnection()
+        self.handleBadResponse()
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self.handleResponseEnd()
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        truncated = self._inBody and self.length is not None and self.length > 0
+        if (truncated or not self._inBody) and not self._ended:
+            self._ended = True
+            self.handleBadResponse()
+        self._end()
+
+    def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
+        """The status line arrived."""
+
+    def handleHeader(self, key: bytes, val: bytes) -> None:
+        """One response header arrived."""
+
+    def handleEndHeaders(self) -> None:
+        """All the response headers arrived."""
+
+    def handleResponsePart(self, data: bytes) -> None:
+        """A piece of the response body arrived."""
+
+    def handleResponseEnd(self) -> None:
+        """The response is complete."""
+
+    def handleBadResponse(self) -> None:
+        """The upstream sent no usable response head."""
+
+
+def _badGateway(father: Any) -> None:
+    if father.finished or getattr(father, "_disconnected", False):
+        return
+    if father.startedWriting:
+        father.loseConnection()
+        return
+    father.setResponseCode(502, b"Bad Gateway")
+    father.responseHeaders.setRawHeaders(b"content-type", [b"text/html"])
+    father.responseHeaders.removeHeader(b"content-length")
+    father.write(b"<H1>Could not connect</H1>")
+    father.finish()
+
+
+class ProxyClient(_HTTPClient):
+    """Sends one request upstream and copies the response into ``father`` (the client's request)."""
+
+    _finished = False
+
+    def __init__(
+        self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
+        data: bytes, father: Any,
+    ) -> None:
+        super().__init__()
+        self.father = father
+        self.command = command
+        self.rest = rest
+        headers = dict(headers)
+        headers.pop(b"proxy-connection", None)
+        headers.pop(b"keep-alive", None)
+        headers[b"connection"] = b"close"
+        self.headers = headers
+        self.data = data
+
+    def connectionMade(self) -> None:
+        father = self.father
+        if getattr(father, "_disconnected", False) or father.finished:
+            self.transport.loseConnection()
+            return
+        self.sendCommand(self.command, self.rest)
+        for header, value in self.headers.items():
+            self.sendHeader(header, value)
+        self.endHeaders()
+        self.transport.write(self.data)
+        if getattr(father, "_producer", None) is None:
+            father.registerProducer(self.transport, True)
+
+    def handleStatus(self, version: bytes, code: bytes, message: bytes) -> None:
+        try:
+            status = int(code)
+        except ValueError:
+            self._bad()
+            return
+        self.father.setResponseCode(status, message)
+
+    def handleEndHeaders(self) -> None:
+        if self.command == b"HEAD" or self.father.code in (204, 304):
+            self.length = 0
+
+    def handleHeader(self, key: bytes, value: bytes) -> None:
+        lkey = key.lower()
+        if lkey in _HOP_BY_HOP:
+            return
+        if lkey in (b"server", b"date", b"content-type"):
+            self.father.responseHeaders.setRawHeaders(key, [value])
+        else:
+            self.father.responseHeaders.addRawHeader(key, value)
+
+    def handleResponsePart(self, buffer: bytes) -> None:
+        self.father.write(buffer)
+
+    def handleResponseEnd(self) -> None:
+        if not self._finished:
+            self._finished = True
+            father = self.father
+            if not father.finished and not getattr(father, "_disconnected", False):
+                father.finish()
+            self.transport.loseConnection()
+
+    def handleBadResponse(self) -> None:
+        self._finished = True
+        _badGateway(self.father)
+
+
+class ProxyClientFactory(protocol.ClientFactory):
+    """Builds the ``ProxyClient`` for one proxied request."""
+
+    protocol = ProxyClient  # type: ignore[assignment]
+
+    def __init__(
+        self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
+        data: bytes, father: Any,
+    ) -> None:
+        self.father = father
+        self.command = command
+        self.rest = rest
+        self.headers = headers
+        self.data = data
+        self.version = version
+
+    def buildProtocol(self, addr: Any) -> Any:
+        return self.protocol(
+            self.command, self.rest, self.version, self.headers, self.data, self.father,
+        )
+
+    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+        """The upstream could not be reached: 502."""
+        _badGateway(self.father)
+
+
+def _reactorFor(channel: Any, reactor: Any) -> Any:
+    if reactor is not None:
+        return reactor
+    factory = getattr(channel, "factory", None)
+    if factory is not None and hasattr(factory, "_reactor"):
+        return factory._reactor()
+    from twistio.internet import reactor as global_reactor
+
+    return global_reactor
+
+
+class ProxyRequest(http.Request):
+    """A request to a forward proxy: the target is an absolute ``http://host[:port]/path`` URL."""
+
+    protocols: dict[bytes, Any] = {b"http": ProxyClientFactory}
+    ports: dict[bytes, int] = {b"http": 80}
+
+    def __init__(self, channel: Any, queued: object = None, reactor: Any = None) -> None:
+        super().__init__(channel, queued)
+        self.reactor = _reactorFor(channel, reactor)
+
+    def process(self) -> None:
+        try:
+            parsed = urlparse(self.uri)
+            scheme = parsed[0]
+            host = parsed[1].decode("ascii")
+            port = self.ports[scheme]
+            if ":" in host:
+                host, port_text = host.rsplit(":", 1)
+                port = int(port_text)
+            if not host:
+                raise ValueError("no host")
+        except (KeyError, ValueError, UnicodeDecodeError):
+            self.setResponseCode(400, b"Bad Request")
+            self.setHeader(b"content-type", b"text/html")
+            self.write(b"<H1>Bad proxy request</H1>")
+            self.finish()
+            return
+        rest = urlunparse((b"", b"", parsed[2], parsed[3], parsed[4], parsed[5]))
+        if not rest:
+            rest = rest + b"/"
+        headers = self.getAllHeaders().copy()
+        if b"host" not in headers:
+            headers[b"host"] = host.encode("ascii")
+        assert self.content is not None
+        self.content.seek(0, 0)
+        s = self.content.read()
+        clientFactory = self.protocols[scheme](self.method, rest, self.clientproto, headers, s, self)
+        self.reactor.connectTCP(host, port, clientFactory)
+
+
+class Proxy(http.HTTPChannel):
+    """A forward HTTP proxy: serve it with ``HTTPFactory`` and ``factory.protocol = Proxy``."""
+
+    requestFactory = ProxyRequest
+
+
+class ReverseProxyRequest(http.Request):
+    """A request passed to the fixed upstream ``channel.factory.host``/``.port`` as it came."""
+
+    proxyClientFactoryClass = ProxyClientFactory
+
+    def __init__(self, channel: Any, queued: object = None, reactor: Any = None) -> None:
+        super().__init__(channel, queued)
+        self.reactor = _reactorFor(channel, reactor)
+
+    def process(self) -> None:
+        factory = self.channel.factory
+        self.requestHeaders.setRawHeaders(b"host", [factory.host.encode("ascii")])
+        assert self.content is not None
+        clientFactory = self.proxyClientFactoryClass(
+            self.method, self.uri, self.clientproto, self.getAllHeaders(), self.content.read(), self,
+        )
+        self.reactor.connectTCP(factory.host, factory.port, clientFactory)
+
+
+class ReverseProxy(http.HTTPChannel):
+    """A channel passing every request to ``factory.host:factory.port``."""
+
+    requestFactory = ReverseProxyRequest
+
+
+class ReverseProxyResource(resource.Resource):
+    """Serves its subtree from ``host:port`` under ``path`` (bytes): ``/a/b`` -> ``path/a/b``."""
+
+    proxyClientFactoryClass = ProxyClientFactory
+
+    def __init__(self, host: str, port: int, path: bytes, reactor: Any = None) -> None:
+        super().__init__()
+        self.host = host
+        self.port = port
+        self.path = path
+        if reactor is None:
+            from twistio.internet import reactor as global_reactor
+
+            reactor = global_reactor
+        self.reactor = reactor
+
+    def getChild(self, path: bytes, request: Any) -> ReverseProxyResource:
+        return ReverseProxyResource(
+            self.host, self.port, self.path + b"/" + urlquote(path, safe=b"").encode("utf-8"),
+            self.reactor,
+        )
+
+    def render(self, request: Any) -> int:
+        if self.port == 80:
+            host = self.host
+        else:
+            host = f"{self.host}:{self.port}"
+        request.requestHeaders.setRawHeaders(b"host", [host.encode("ascii")])
+        request.content.seek(0, 0)
+        qs = urlparse(request.uri)[4]
+        rest = self.path + b"?" + qs if qs else self.path
+        clientFactory = self.proxyClientFactoryClass(
+            request.method, rest, request.clientproto, request.getAllHeaders(),
+            request.content.read(), request,
+        )
+        self.reactor.connectTCP(self.host, self.port, clientFactory)
+        return server.NOT_DONE_YET

@@ -1,0 +1,132 @@
+"""Virtual hosting: dispatch on the Host header (Twisted's ``twisted.web.vhost``).
+
+``NameVirtualHost`` picks a resource by the request's host name (case-insensitive, port
+ignored), else ``default``, else a 404 page naming the host (HTML-escaped, as every error
+page is). ``VHostMonsterResource`` lets a reverse proxy in front pass the public scheme,
+host and port in the URL: ``/vhost/http/example.com:80/rest`` serves ``/rest`` as if asked
+of ``http://example.com:80/``.
+
+Differs from Twisted: a bracketed IPv6 Host (``[::1]:8080``) keeps its address (Twisted cuts
+at the first colon), and a non-numeric port in a ``VHostMonsterResource`` URL is a 400 page
+(Twisted raises, giving a 500); ``/https/host`` without a port means port 443 (Twisted
+uses 80 for both schemes, which makes ``https://host:80/`` URLs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from twistio.web import resource
+
+__all__ = ["NameVirtualHost", "VHostMonsterResource", "VirtualHostCollection"]
+
+
+def _hostname(host: bytes) -> bytes:
+    host = host.strip().lower()
+    if host.startswith(b"["):
+        end = host.find(b"]")
+        return host[: end + 1] if end > 0 else host
+    return host.split(b":", 1)[0]
+
+
+class VirtualHostCollection(resource.Resource):
+    """The hosts of a ``NameVirtualHost``, as static entities."""
+
+    def __init__(self, nvh: NameVirtualHost) -> None:
+        super().__init__()
+        self.nvh = nvh
+
+    def listStaticEntities(self) -> list[tuple[bytes, Any]]:
+        return list(self.nvh.hosts.items())
+
+    def getStaticEntity(self, name: bytes) -> Any:
+        return self.nvh.hosts.get(name)
+
+    def reallyPutEntity(self, name: bytes, entity: Any) -> None:
+        self.nvh.addHost(name, entity)
+
+    def delEntity(self, name: bytes) -> None:
+        self.nvh.removeHost(name)
+
+
+class NameVirtualHost(resource.Resource):
+    """Serves a different resource for each host name in the request's Host header."""
+
+    default: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hosts: dict[bytes, Any] = {}
+
+    def listStaticEntities(self) -> Iterable[tuple[bytes, Any]]:  # type: ignore[override]
+        return list(self.hosts.items()) + list(super().listStaticEntities())
+
+    def getStaticEntity(self, name: bytes) -> Any:
+        if name in self.hosts:
+            return self.hosts[name]
+        return super().getStaticEntity(name)
+
+    def addHost(self, name: bytes, resrc: Any) -> None:
+        """Serve ``resrc`` for host ``name`` (lower case, without a port)."""
+        self.hosts[name] = resrc
+
+    def removeHost(self, name: bytes) -> None:
+        """Stop serving host ``name``."""
+        del self.hosts[name]
+
+    def _getResourceForRequest(self, request: Any) -> Any:
+        host = request.getHeader(b"host")
+        if host is None:
+            return self.default or resource.NoResource()
+        name = _hostname(host)
+        found = self.hosts.get(name, self.default)
+        if found:
+            return found
+        # ErrorPage escapes its text, so a hostile Host header stays text.
+        return resource.NoResource(f"host {name!r} not in vhost map")
+
+    def render(self, request: Any) -> Any:
+        return self._getResourceForRequest(request).render(request)
+
+    def getChild(self, path: bytes, request: Any) -> Any:
+        resrc = self._getResourceForRequest(request)
+        if resrc.isLeaf:
+            request.postpath.insert(0, request.prepath.pop(-1))
+            return resrc
+        return resrc.getChildWithDefault(path, request)
+
+
+class _HostResource(resource.Resource):
+    def getChild(self, path: bytes, request: Any) -> Any:
+        host, sep, port_text = path.partition(b":")
+        if sep:
+            if not port_text.isdigit():
+                return resource.ErrorPage(400, "Bad Request", "Bad port in the virtual host URL.")
+            port = int(port_text)
+        else:
+            port = 443 if request.isSecure() else 80
+        request.setHost(host, port, 1 if request.isSecure() else 0)
+        # Drop ".../<vhost>/<scheme>/<host:port>" from the path the application sees.
+        consumed = b"/" + b"/".join(request.prepath)
+        if request.path.startswith(consumed):
+            request.path = request.path[len(consumed):] or b"/"
+        if not request.path.startswith(b"/"):
+            request.path = b"/" + request.path
+        del request.prepath[:]
+        return request.site.getResourceFor(request)
+
+
+class VHostMonsterResource(resource.Resource):
+    """Takes the public scheme, host and port from the next two path segments.
+
+    Mount it at the top of the tree (``root.putChild(b"vhost", VHostMonsterResource())``) and
+    have the proxy in front forward ``/path`` as ``/vhost/http/public.host:80/path``.
+    """
+
+    def getChild(self, path: bytes, request: Any) -> Any:
+        if path == b"http":
+            request.isSecure = lambda: False
+        elif path == b"https":
+            request.isSecure = lambda: True
+        return _HostResource()

@@ -1,0 +1,414 @@
+"""XML-RPC over HTTP: the ``XMLRPC`` resource and the ``Proxy`` client (Twisted's ``twisted.web.xmlrpc``).
+
+Payloads are encoded and decoded by the standard library's ``xmlrpc.client``.
+
+A call to the resource: the POST body names a procedure (``a.b.c`` walks sub-handlers
+registered with ``putSubHandler`` by the prefix before each ``separator``) that resolves to an
+``xmlrpc_<name>`` method; its result (a value, a ``Deferred`` or a coroutine) is the response.
+A ``Fault`` raised or returned is sent as that fault; an unknown procedure is fault 8001
+(``NOT_FOUND``); any other exception is logged and sent as fault 8002 (``FAILURE``, "error").
+
+Differs from Twisted: ``Proxy`` sends its calls with twistio's ``Agent`` (HTTP/1.1, a new
+connection per call) rather than a hand-written HTTP/1.0 client; the observable results
+(value, ``Fault``, ``ValueError(status, message)`` for a non-200 answer, the transport error)
+are the same. ``xmlrpc_*`` methods may also be coroutine functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import logging
+import types
+import xmlrpc.client as xmlrpclib
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from twistio.internet.defer import CancelledError, Deferred, ensureDeferred, maybeDeferred
+from twistio.python.failure import Failure
+from twistio.web import resource, server
+from twistio.web.http_headers import Headers
+
+__all__ = [
+    "XMLRPC", "Binary", "Boolean", "DateTime", "Fault", "Handler", "NoSuchFunction", "Proxy",
+    "QueryFactory", "XMLRPCIntrospection", "addIntrospection", "withRequest",
+]
+
+_log = logging.getLogger("twistio.web.xmlrpc")
+
+Binary = xmlrpclib.Binary
+Boolean = bool
+DateTime = xmlrpclib.DateTime
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class Fault(xmlrpclib.Fault):
+    """An XML-RPC fault: ``faultCode`` and ``faultString``."""
+
+
+class NoSuchFunction(Fault):
+    """The procedure asked for does not exist (fault code ``XMLRPC.NOT_FOUND``)."""
+
+
+class Handler:
+    """Twisted's legacy helper: ``run`` computes ``result``, which the resource then sends."""
+
+    def __init__(self, resource: XMLRPC, *args: Any) -> None:
+        self.resource = resource
+        self.result: Any = Deferred()
+        self.run(*args)
+
+    def run(self, *args: Any) -> None:
+        """Compute the result; the default is a fault."""
+        self.result.callback(Fault(self.resource.FAILURE, "not implemented"))
+
+
+def withRequest(f: _F) -> _F:
+    """Mark an ``xmlrpc_*`` method to be called with the HTTP request as its first argument."""
+    f.withRequest = True  # type: ignore[attr-defined]
+    return f
+
+
+class XMLRPC(resource.Resource):
+    """A resource answering XML-RPC POSTs with its ``xmlrpc_*`` methods and sub-handlers."""
+
+    NOT_FOUND = 8001
+    FAILURE = 8002
+
+    isLeaf = True
+    separator = "."
+
+    def __init__(self, allowNone: bool = False, useDateTime: bool = False) -> None:
+        super().__init__()
+        self.subHandlers: dict[str, XMLRPC] = {}
+        self.allowNone = allowNone
+        self.useDateTime = useDateTime
+
+    def putSubHandler(self, prefix: str, handler: XMLRPC) -> None:
+        """Serve ``handler``'s procedures as ``prefix<separator>name``."""
+        self.subHandlers[prefix] = handler
+
+    def getSubHandler(self, prefix: str) -> XMLRPC | None:
+        """The sub-handler registered for ``prefix``, or None."""
+        return self.subHandlers.get(prefix, None)
+
+    def getSubHandlerPrefixes(self) -> list[str]:
+        """The prefixes of every sub-handler."""
+        return list(self.subHandlers.keys())
+
+    def render_POST(self, request: Any) -> int:
+        """Decode the call, run the procedure, send the result (always ``NOT_DONE_YET``)."""
+        assert request.content is not None
+        request.content.seek(0, 0)
+        request.setHeader(b"content-type", b"text/xml; charset=utf-8")
+        try:
+            args, functionPath = xmlrpclib.loads(request.content.read(), use_datetime=self.useDateTime)
+        except Exception as e:
+            self._cbRender(Fault(self.FAILURE, f"Can't deserialize input: {e}"), request)
+            return server.NOT_DONE_YET
+        try:
+            function = self.lookupProcedure(functionPath or "")
+        except Fault as f:
+            self._cbRender(f, request)
+            return server.NOT_DONE_YET
+        responseFailed: list[Failure] = []
+        if getattr(function, "withRequest", False):
+            d = maybeDeferred(_call, function, request, *args)
+        else:
+            d = maybeDeferred(_call, function, *args)
+        request.notifyFinish().addErrback(_lost, responseFailed, d)
+        d.addErrback(self._ebRender)
+        d.addCallback(self._cbRender, request, responseFailed)
+        return server.NOT_DONE_YET
+
+    def _cbRender(self, result: Any, request: Any, responseFailed: list[Failure] | None = None) -> None:
+        if responseFailed:
+            return
+        if isinstance(result, Handler):
+            result = result.result
+        if not isinstance(result, Fault):
+            result = (result,)
+        try:
+            try:
+                content = xmlrpclib.dumps(result, methodresponse=True, allow_none=self.allowNone)
+            except Exception as e:
+                fault = Fault(self.FAILURE, f"Can't serialize output: {e}")
+                content = xmlrpclib.dumps(fault, methodresponse=True, allow_none=self.allowNone)
+            body = content.encode("utf-8")
+            request.setHeader(b"content-length", b"%d" % len(body))
+            request.write(body)
+        except Exception:
+            _log.exception("error writing an XML-RPC response")
+        if not request.finished and not getattr(request, "_disconnected", False):
+            request.finish()
+
+    def _ebRender(self, failure: Failure) -> Fault:
+        if isinstance(failure.value, Fault):
+            return failure.value
+        if not isinstance(failure.value, CancelledError):  # the client left: nothing to report
+            _log.error("unhandled error in an XML-RPC method", exc_info=failure.value)
+        return Fault(self.FAILURE, "error")
+
+    def lookupProcedure(self, procedurePath: str) -> Callable[..., Any]:
+        """The callable for ``procedurePath``; raises ``NoSuchFunction`` if there is none."""
+        if self.separator in procedurePath:
+            prefix, procedurePath = procedurePath.split(self.separator, 1)
+            handler = self.getSubHandler(prefix)
+            if handler is None:
+                raise NoSuchFunction(self.NOT_FOUND, f"no such subHandler {prefix}")
+            return handler.lookupProcedure(procedurePath)
+        f = getattr(self, "xmlrpc_" + procedurePath, None)
+        if not f:
+            raise NoSuchFunction(self.NOT_FOUND, f"procedure {procedurePath} not found")
+        if not callable(f):
+            raise NoSuchFunction(self.NOT_FOUND, f"procedure {procedurePath} not callable")
+        return f  # type: ignore[no-any-return]
+
+    def listProcedures(self) -> list[str]:
+        """The names of this handler's own procedures: its class's ``xmlrpc_*`` functions,
+        base classes' first, each in definition order (as Twisted lists them)."""
+        names: dict[str, None] = {}
+        _collect(type(self), names)
+        return list(names)
+
+
+def _collect(klass: type, names: dict[str, None]) -> None:
+    for base in klass.__bases__:
+        _collect(base, names)
+    for name, value in vars(klass).items():
+        if name.startswith("xmlrpc_") and len(name) > 7 and isinstance(value, types.FunctionType):
+            names.setdefault(name[7:], None)
+
+
+def _call(function: Callable[..., Any], *args: Any) -> Any:
+    result = function(*args)
+    if inspect.iscoroutine(result):
+        return ensureDeferred(result)
+    return result
+
+
+def _lost(reason: Failure, responseFailed: list[Failure], d: Deferred[Any]) -> None:
+    responseFailed.append(reason)
+    if not d.called:
+        d.cancel()
+
+
+class XMLRPCIntrospection(XMLRPC):
+    """The ``system.*`` procedures: ``listMethods``, ``methodHelp``, ``methodSignature``."""
+
+    def __init__(self, parent: XMLRPC) -> None:
+        super().__init__()
+        self._xmlrpc_parent = parent
+
+    def xmlrpc_listMethods(self) -> list[str]:
+        """Return a list of the method names implemented by this server."""
+        # Not sorted: Twisted lists them in class-definition order, sub-handlers after.
+        functions: list[str] = []
+        todo: list[tuple[XMLRPC, str]] = [(self._xmlrpc_parent, "")]
+        while todo:
+            obj, prefix = todo.pop(0)
+            functions.extend(prefix + name for name in obj.listProcedures())
+            for name in obj.getSubHandlerPrefixes():
+                sub = obj.getSubHandler(name)
+                if sub is not None:
+                    todo.append((sub, prefix + name + obj.separator))
+        return functions
+
+    xmlrpc_listMethods.signature = [["array"]]  # type: ignore[attr-defined]
+
+    def xmlrpc_methodHelp(self, method: str) -> str:
+        """Return a documentation string describing the use of the given method."""
+        function = self._xmlrpc_parent.lookupProcedure(method)
+        return getattr(function, "help", None) or getattr(function, "__doc__", None) or ""
+
+    xmlrpc_methodHelp.signature = [["string", "string"]]  # type: ignore[attr-defined]
+
+    def xmlrpc_methodSignature(self, method: str) -> Any:
+        """Return a list of type signatures, each a list of the return type then the argument types."""
+        function = self._xmlrpc_parent.lookupProcedure(method)
+        return getattr(function, "signature", None) or ""
+
+    xmlrpc_methodSignature.signature = [  # type: ignore[attr-defined]
+        ["array", "string"], ["string", "string"],
+    ]
+
+
+def addIntrospection(xmlrpc: XMLRPC) -> None:
+    """Add the ``system.*`` introspection procedures to ``xmlrpc``."""
+    xmlrpc.putSubHandler("system", XMLRPCIntrospection(xmlrpc))
+
+
+def payloadTemplate(method: str, args: tuple[Any, ...], allowNone: bool = False) -> bytes:
+    """The request body for calling ``method`` with ``args``."""
+    return xmlrpclib.dumps(args, method, allow_none=allowNone).encode("utf-8")
+
+
+class QueryFactory:
+    """One XML-RPC call's parameters and its result ``deferred`` (kept for Twisted's API shape)."""
+
+    def __init__(
+        self, path: bytes, host: bytes, method: str, user: bytes | None = None,
+        password: bytes | None = None, allowNone: bool = False, args: tuple[Any, ...] = (),
+        canceller: Callable[[Deferred[Any]], None] | None = None, useDateTime: bool = False,
+    ) -> None:
+        self.path = path
+        self.host = host
+        self.user = user
+        self.password = password
+        self.payload = payloadTemplate(method, args, allowNone)
+        self.deferred: Deferred[Any] = Deferred(canceller)
+        self.useDateTime = useDateTime
+
+    def parseResponse(self, contents: bytes) -> None:
+        """Fire ``deferred`` with the decoded response (or errback with its ``Fault``)."""
+        if self.deferred.called:
+            return
+        try:
+            response = xmlrpclib.loads(contents, use_datetime=self.useDateTime)[0][0]
+        except BaseException:
+            self.deferred.errback(Failure())
+        else:
+            self.deferred.callback(response)
+
+    def badStatus(self, status: bytes, message: bytes) -> None:
+        """The server answered something else than 200."""
+        if not self.deferred.called:
+            self.deferred.errback(ValueError(status, message))
+
+
+class _BodyProducer:
+    """A fixed request body for the ``Agent``."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.length: int | str = len(body)
+
+    def startProducing(self, consumer: Any) -> Deferred[None]:
+        consumer.write(self.body)
+        d: Deferred[None] = Deferred()
+        d.callback(None)
+        return d
+
+    def pauseProducing(self) -> None:
+        pass
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
+
+
+class Proxy:
+    """An XML-RPC client for the server at ``url`` (bytes): ``callRemote(method, *args)`` -> Deferred.
+
+    User name and password may be given in the URL (``http://user:pass@host/``) or as
+    arguments (which win); they are sent with basic authentication.
+    """
+
+    queryFactory = QueryFactory
+
+    def __init__(
+        self, url: bytes, user: bytes | None = None, password: bytes | None = None,
+        allowNone: bool = False, useDateTime: bool = False, connectTimeout: float = 30.0,
+        reactor: Any = None,
+    ) -> None:
+        parts = urlparse(url)
+        scheme, netloc, path, params, query = parts[0], parts[1], parts[2], parts[3], parts[4]
+        self.secure = scheme == b"https"
+        userpass, _, hostport = netloc.rpartition(b"@")
+        self.user: bytes | None = None
+        self.password: bytes | None = None
+        if userpass:
+            u, sep, p = userpass.partition(b":")
+            self.user = u
+            self.password = p if sep else None
+        host, port = _split_hostport(hostport, 443 if self.secure else 80)
+        self.host = host
+        self.port = port
+        self.path = path or b"/"
+        if params:
+            self.path += b";" + params
+        if query:
+            self.path += b"?" + query
+        if user is not None:
+            self.user = user
+        if password is not None:
+            self.password = password
+        self.allowNone = allowNone
+        self.useDateTime = useDateTime
+        self.connectTimeout = connectTimeout
+        if reactor is None:
+            from twistio.internet import reactor as _reactor
+
+            reactor = _reactor
+        self._reactor = reactor
+
+    def callRemote(self, method: str, *args: Any) -> Deferred[Any]:
+        """Call ``method`` on the server; fires with its result, or fails with its ``Fault``."""
+        from twistio.web.client import Agent, readBody
+
+        requests: list[Deferred[Any]] = []
+        cancelled: list[bool] = []
+
+        def cancel(d: Deferred[Any]) -> None:
+            cancelled.append(True)  # the Deferred then fails with CancelledError
+            for r in requests:
+                r.cancel()
+
+        factory = self.queryFactory(
+            self.path, self.host, method, self.user, self.password, self.allowNone, args,
+            cancel, self.useDateTime,
+        )
+        headers = Headers({
+            b"User-Agent": [b"Twisted/XMLRPClib"],
+            b"Content-Type": [b"text/xml"],
+        })
+        if self.user is not None:
+            cred = self.user + b":" + (self.password or b"")
+            headers.setRawHeaders(b"Authorization", [b"Basic " + base64.b64encode(cred)])
+        scheme = b"https" if self.secure else b"http"
+        host = b"[" + self.host + b"]" if b":" in self.host else self.host
+        url = scheme + b"://" + host + b":%d" % self.port + self.path
+        agent = Agent(self._reactor, connectTimeout=self.connectTimeout)
+        req = agent.request(b"POST", url, headers, _BodyProducer(factory.payload))
+        requests.append(req)
+
+        def gotResponse(response: Any) -> Any:
+            if response.code != 200:
+                factory.badStatus(b"%d" % response.code, response.phrase)
+                response.deliverBody(_Discard())
+                return None
+            body = readBody(response)
+            requests.append(body)
+            return body.addCallback(factory.parseResponse)
+
+        def failed(f: Failure) -> None:
+            if not cancelled and not factory.deferred.called:
+                factory.deferred.errback(f)
+
+        req.addCallback(gotResponse).addErrback(failed)
+        return factory.deferred
+
+
+class _Discard:
+    """Drops a response body."""
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+
+    def dataReceived(self, data: bytes) -> None:
+        pass
+
+    def connectionLost(self, reason: Any = None) -> None:
+        pass
+
+
+def _split_hostport(hostport: bytes, default: int) -> tuple[bytes, int]:
+    if hostport.startswith(b"["):
+        host, _, rest = hostport[1:].partition(b"]")
+        return host, int(rest[1:]) if rest.startswith(b":") else default
+    host, sep, port = hostport.partition(b":")
+    return host, int(port) if sep and port else default
