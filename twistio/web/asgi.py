@@ -22,7 +22,16 @@ bytes wait for the app to ``receive`` them.
 Lifespan: ``ASGIResource.startup()`` / ``shutdown()`` run the lifespan protocol; ``ASGISite``
 calls them from ``startFactory``/``stopFactory`` for every ``ASGIResource`` among the static
 children of its tree. HTTP requests wait for startup; if it fails the error is logged and
-they get 503. WebSocket scopes are not served: ``twistio.web.websocket`` does not exist yet.
+they get 503.
+
+WebSockets (with the ``websocket`` extra installed): a GET with ``Upgrade: websocket`` gets a
+``websocket`` scope. ``receive()`` yields ``websocket.connect``, then ``websocket.receive``
+(whole messages, ``text`` or ``bytes``), then ``websocket.disconnect`` with the close code;
+``send()`` takes ``websocket.accept`` (``subprotocol``, ``headers``), ``websocket.send`` and
+``websocket.close``. Closing before accepting, or returning without accepting, answers 403;
+an app that raises before accepting gets 500, after accepting a close with 1011. A ``send``
+after the connection closed raises ``ClientDisconnected``. Reading from the client pauses
+while 16 messages wait for the app to ``receive`` them.
 """
 
 from __future__ import annotations
@@ -616,6 +625,9 @@ class ASGIResource(resource.Resource):
 
     def render(self, request: Any) -> int:
         """Start the app for ``request``; the response is written as the app sends it."""
+        upgrade = request.getHeader(b"upgrade")
+        if request.method == b"GET" and upgrade is not None and b"websocket" in upgrade.lower():
+            return self._renderWebSocket(request)
         prepath = request.prepath
         root_path = _decode_path(b"/" + b"/".join(prepath)) if prepath else ""
         raw_path = request.path
@@ -650,6 +662,41 @@ class ASGIResource(resource.Resource):
         task.add_done_callback(cycle.done)
         return server.NOT_DONE_YET
 
+    def _renderWebSocket(self, request: Any) -> int:
+        from twistio.web import websocket
+
+        refusal = websocket._checkHandshake(request)
+        if refusal is not None:
+            request.write(refusal)
+            request.finish()
+            return server.NOT_DONE_YET
+        host = request.getHost()
+        q = request.uri.find(b"?")
+        prepath = request.prepath
+        protocols = b",".join(request.requestHeaders.getRawHeaders(b"sec-websocket-protocol") or [])
+        scope: dict[str, Any] = {
+            "type": "websocket",
+            "asgi": _ASGI,
+            "http_version": "1.1",
+            "scheme": "wss" if request.isSecure() else "ws",
+            "path": _decode_path(request.path),
+            "raw_path": request.path,
+            "query_string": request.uri[q + 1 :] if q >= 0 else b"",
+            "root_path": _decode_path(b"/" + b"/".join(prepath)) if prepath else "",
+            "headers": [
+                (k.lower(), v) for k, vs in request.requestHeaders.getAllRawHeaders() for v in vs
+            ],
+            "client": _address(request.getClientAddress()),
+            "server": _address(host),
+            "subprotocols": [p.strip().decode("ascii", "replace") for p in protocols.split(b",") if p.strip()],
+            "state": dict(self.state),
+        }
+        session = _WebSocketSession(request)
+        request.notifyFinish().addErrback(session.clientGone)
+        task = asyncio.ensure_future(self.app(scope, session.receive, session.send))
+        task.add_done_callback(session.done)
+        return server.NOT_DONE_YET
+
     async def _afterStartup(self, scope: Scope, cycle: _Cycle) -> None:
         if not self._startupDone:
             assert self._startup is not None
@@ -671,6 +718,123 @@ class ASGIResource(resource.Resource):
 
 
 # -- as_asgi_app: a twistio resource tree under an ASGI server ----------------------------------
+
+
+class _WebSocketSession:
+    """One ASGI ``websocket`` scope: the app's receive/send on one side, and on the other the
+    ``WebSocketProtocol`` that ``twistio.web.websocket`` drives once the app accepted."""
+
+    _MAX_QUEUED = 16
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self.state = "connecting"  # then "open", then "closed"
+        self.queue: collections.deque[Message] = collections.deque([{"type": "websocket.connect"}])
+        self.waiter: asyncio.Future[None] | None = None
+        self.transport: Any = None
+        self.paused = False
+
+    # -- the app's side -------------------------------------------------------------------
+
+    async def receive(self) -> Message:
+        while not self.queue:
+            if self.state == "closed":
+                return {"type": "websocket.disconnect", "code": 1006}
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        message = self.queue.popleft()
+        if self.paused and len(self.queue) < self._MAX_QUEUED // 2:
+            self.paused = False
+            self.request.channel.transport.resumeProducing()
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if self.state == "connecting":
+            if kind == "websocket.accept":
+                from twistio.web import websocket
+
+                headers = [(bytes(k), bytes(v)) for k, v in message.get("headers") or []]
+                subprotocol = message.get("subprotocol")
+                if subprotocol:
+                    headers.append((b"sec-websocket-protocol", subprotocol.encode("ascii")))
+                self.state = "open"
+                websocket._upgrade(self.request, self, 1 << 20, headers)
+            elif kind == "websocket.close":
+                self._refuse(403, b"")
+            else:
+                raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
+        elif self.state == "open":
+            if kind == "websocket.send":
+                text = message.get("text")
+                if text is not None:
+                    self.transport.sendTextMessage(text)
+                else:
+                    self.transport.sendBytesMessage(bytes(message.get("bytes") or b""))
+            elif kind == "websocket.close":
+                self.transport.loseConnection(int(message.get("code", 1000)))
+            else:
+                raise RuntimeError(f"unexpected message {kind!r} on an open WebSocket")
+        else:
+            raise ClientDisconnected("the WebSocket is closed")
+
+    def _refuse(self, code: int, body: bytes) -> None:
+        self.state = "closed"
+        request = self.request
+        if not request._disconnected and not request.finished:
+            request.setResponseCode(code)
+            request.setHeader(b"content-length", b"%d" % len(body))
+            request.write(body)
+            request.finish()
+
+    def clientGone(self, reason: Failure) -> None:
+        """The client left before the app accepted."""
+        if self.state == "connecting":
+            self.state = "closed"
+            self._put({"type": "websocket.disconnect", "code": 1006})
+
+    def done(self, task: asyncio.Task[None]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            _log.error("ASGI WebSocket application failed", exc_info=error)
+        if self.state == "connecting":
+            self._refuse(500 if error is not None else 403, b"")
+        elif self.state == "open":
+            self.transport.loseConnection(1011 if error is not None else 1000)
+
+    def _put(self, message: Message) -> None:
+        self.queue.append(message)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if not self.paused and len(self.queue) >= self._MAX_QUEUED and self.state == "open":
+            self.paused = True
+            self.request.channel.transport.pauseProducing()
+
+    # -- WebSocketProtocol ---------------------------------------------------------------
+
+    def negotiationStarted(self, transport: Any) -> None:
+        self.transport = transport
+
+    def negotiationFinished(self) -> None:
+        pass
+
+    def textMessageReceived(self, message: str) -> None:
+        self._put({"type": "websocket.receive", "text": message})
+
+    def bytesMessageReceived(self, data: bytes) -> None:
+        self._put({"type": "websocket.receive", "bytes": data})
+
+    def pongReceived(self, payload: bytes) -> None:
+        pass
+
+    def connectionLost(self, reason: Failure) -> None:
+        self.state = "closed"
+        code = getattr(self.transport, "close_code", None) or 1006
+        self._put({"type": "websocket.disconnect", "code": code})
 
 
 class _AdapterTransport:

@@ -670,6 +670,8 @@ class HTTPChannel(protocol.Protocol):
     factory: Any = None
     _closing = False
     _malformedBody = False
+    _upgraded: Any = None
+    """The protocol this connection was handed to by ``switch_protocol``."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
@@ -704,6 +706,9 @@ class HTTPChannel(protocol.Protocol):
     def dataReceived(self, data: bytes) -> None:
         self._active = True
         if self._error is not None or self._closing:
+            upgraded = self._upgraded
+            if upgraded is not None:
+                upgraded.dataReceived(data)
             return
         room = self.maxPipelined + 1 - len(self.requests)
         self._run(self._parser.feed(data, room) if room > 0 else self._parser.feed(data, 0))
@@ -864,7 +869,50 @@ class HTTPChannel(protocol.Protocol):
             self._idleCall = self._callLater(period, self._idleCheck)
         return old
 
+    def switch_protocol(self, request: Request, newProtocol: Any) -> bool:
+        """Hand this connection over to ``newProtocol`` (twistio's upgrade hook; Twisted has none).
+
+        For a resource answering ``101 Switching Protocols`` (WebSockets): call it right after
+        the 101 head was written (``request.write(b"")``) and before returning from
+        ``render``. HTTP processing stops for good: timers are cancelled, ``request`` leaves the
+        queue without being finished (no access-log line, ``notifyFinish`` never fires), and
+        ``newProtocol.makeConnection(transport)`` is called, then its ``dataReceived`` with any
+        bytes that arrived after the request (a client must wait for the 101, so normally none).
+        From then on the transport delivers ``dataReceived`` and ``connectionLost`` straight to
+        ``newProtocol`` when it can switch protocols (twistio's TCP, UNIX and TLS transports);
+        with other transports this channel forwards them.
+
+        Returns False, changing nothing, when the connection cannot be switched: other
+        requests are pipelined behind ``request``, or the channel is closing or has failed.
+        """
+        if self._closing or self._error is not None or self.requests != [request]:
+            return False
+        self._closing = True
+        del self.requests[0]
+        for call in (self._idleCall, self._headerCall):
+            if call is not None and call.active():
+                call.cancel()
+        self._idleCall = self._headerCall = None
+        leftover = self._parser._buf  # bytes after the upgrade request, not parsed as HTTP
+        self._parser = RequestParser()
+        self._upgraded = newProtocol
+        transport = self.transport
+        if isinstance(getattr(type(transport), "protocol", None), property):
+            transport.protocol = newProtocol
+        newProtocol.makeConnection(transport)
+        if self._paused:
+            self._paused = False
+            transport.resumeProducing()
+        if leftover:
+            newProtocol.dataReceived(leftover)
+        return True
+
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        upgraded = self._upgraded
+        if upgraded is not None:
+            self._upgraded = None
+            upgraded.connectionLost(reason)
+            return
         self._closing = True
         for call in (self._idleCall, self._headerCall):
             if call is not None and call.active():
