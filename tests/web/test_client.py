@@ -977,6 +977,7 @@ async def test_https_untrusted(tls_server: Any, tls_certs: Any, reactor: Any) ->
 # -- the example ---------------------------------------------------------------------------
 
 
+@pytest.mark.single_loop  # the server or client under test is a subprocess
 async def test_fetch_example(serve: Any) -> None:
     import sys
 

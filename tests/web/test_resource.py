@@ -194,6 +194,7 @@ def _free_port() -> int:
         return port
 
 
+@pytest.mark.single_loop  # the server or client under test is a subprocess
 async def test_hello_web_example() -> None:
     port = _free_port()
     proc = await asyncio.create_subprocess_exec(
