@@ -637,12 +637,15 @@ class StaticProducer:
         request = self.request
         sent = 0
         try:
+            self.fileObject.seek(offset)
             try:
                 sent = await loop.sendfile(
                     transport, self.fileObject, offset, count, fallback=False
                 )
             except (NotImplementedError, asyncio.SendfileNotAvailableError):
-                sent = 0
+                # asyncio leaves the file positioned after what it did send, if anything:
+                # resume from there rather than sending any byte twice.
+                sent = max(0, self.fileObject.tell() - offset)
             if hasattr(request, "sentLength"):
                 request.sentLength += sent
             if sent < count and self.request is not None:
