@@ -1,7 +1,8 @@
 """Echo load generator: N connections each doing request/response ping-pong of SIZE bytes.
 
-Run as its own process (``python benchmarks/_loadgen.py PORT CONNS SIZE SECONDS [CPU]``); it
-prints ``start`` when the measured window opens and one JSON line when it closes: round trips,
+Run as its own process (``python benchmarks/_loadgen.py PORT CONNS SIZE SECONDS [CPU]``); SIZE 0
+means a bulk stream instead (each connection keeps 1 MiB in flight in 64 KiB writes and counts
+the bytes echoed back, reported as ``round_trips``). It prints ``start`` when the measured window opens and one JSON line when it closes: round trips,
 seconds measured, and this process's CPU use. By default (``LOADGEN_SPIN=1``) its loop
 busy-polls so that waking its idle core (slow on VMs) is not part of every round trip; the
 driver shows the server was the bottleneck by sampling the server's CPU use in the window.
@@ -46,6 +47,35 @@ class PingPong(asyncio.Protocol):
         pass
 
 
+class Stream(asyncio.Protocol):
+    """Keeps ``WINDOW`` bytes in flight, refilled as the echo comes back; counts bytes."""
+
+    CHUNK = b"x" * 65536
+    WINDOW = 1 << 20
+
+    def __init__(self, payload: bytes, stats: list[int]) -> None:
+        self.stats = stats
+        self.in_flight = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.fill()
+
+    def fill(self) -> None:
+        while self.in_flight < self.WINDOW:
+            self.transport.write(self.CHUNK)  # type: ignore[attr-defined]
+            self.in_flight += len(self.CHUNK)
+
+    def data_received(self, data: bytes) -> None:
+        self.in_flight -= len(data)
+        self.stats[0] += len(data)
+        if self.in_flight <= self.WINDOW // 2:
+            self.fill()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        pass
+
+
 async def run(
     port: int, conns: int, size: int, seconds: float, warmup: float, spin: bool
 ) -> dict[str, float]:
@@ -53,8 +83,9 @@ async def run(
     stats = [0]
     payload = b"x" * size
     transports = []
+    kind = PingPong if size else Stream
     for _ in range(conns):
-        t, _p = await loop.create_connection(lambda: PingPong(payload, stats), "127.0.0.1", port)
+        t, _p = await loop.create_connection(lambda: kind(payload, stats), "127.0.0.1", port)
         transports.append(t)
     if spin:
         # Keep this core busy polling, so its wake-up latency (large on VMs) is not measured.

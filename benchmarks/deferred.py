@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -255,6 +255,8 @@ class Result:
     goal: float
     ops_per_round: int
     rounds: int
+    #: CPU nanoseconds of every round, per implementation
+    round_ns: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -268,13 +270,39 @@ def measure(case: Case, impls: list[Impl], rounds: int, target_ns: int) -> Resul
         if got != case.expected:
             raise AssertionError(f"{case.name} on {impl.name}: {got!r} != {case.expected!r}")
     n = _calibrate(runners, target_ns)
-    best = [float("inf")] * len(runners)
+    times: list[list[int]] = [[] for _ in runners]
     for _ in range(rounds):  # interleaved: A B A B ...
         for k, run in enumerate(runners):
-            best[k] = min(best[k], _time_round(run, n))
-    per_op = {impl.name: best[k] / n for k, impl in enumerate(impls)}
+            times[k].append(_time_round(run, n))
+    per_op = {impl.name: min(times[k]) / n for k, impl in enumerate(impls)}
     speedup = per_op["Twisted"] / per_op["twistio"]
-    return Result(case.name, per_op, speedup, case.goal, n, rounds)
+    round_ns = {impl.name: times[k] for k, impl in enumerate(impls)}
+    return Result(case.name, per_op, speedup, case.goal, n, rounds, round_ns)
+
+
+def records(
+    quick: bool = False, rounds: int | None = None, smoke: bool = False
+) -> list[dict[str, Any]]:
+    """The suite's entry point (``python -m benchmarks``): every round's figure, in ops/s.
+
+    ``smoke`` runs one case with tiny rounds, for the test that the suite works end to end.
+    """
+    rounds = rounds or (2 if smoke else 7 if quick else 20)
+    target_ns = 1_000_000 if smoke else 20_000_000 if quick else 30_000_000
+    impls = _impls()
+    out = []
+    for case in CASES[:1] if smoke else CASES:
+        r = measure(case, impls, rounds, target_ns)
+        for impl in impls:
+            out.append(
+                {
+                    "workload": case.name,
+                    "contender": impl.name.lower(),
+                    "unit": "ops/s",
+                    "samples": [r.ops_per_round * 1e9 / ns for ns in r.round_ns[impl.name]],
+                }
+            )
+    return out
 
 
 def _table(results: list[Result]) -> str:

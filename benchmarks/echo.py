@@ -1,11 +1,12 @@
 """Echo server throughput: twistio against raw asyncio, Twisted's reactors, on asyncio and uvloop.
 
-    python benchmarks/echo.py            # full run, about 3 minutes
-    python benchmarks/echo.py --quick    # one short round, for a smoke test
+    python -m benchmarks.echo            # full run, about 3 minutes
+    python -m benchmarks.echo --quick    # one short round, for a smoke test
 
 Each contender is an echo server in its own process, pinned to one core; the load generator
 (``_loadgen.py``) is another process pinned to another core. Workloads: 1 and 100 connections
-of request/response ping-pong with 64-byte and 16 KiB messages. Contenders are interleaved in a
+of request/response ping-pong with 64-byte and 16 KiB messages, and a bulk stream on one
+connection (1 MiB kept in flight, MB/s echoed). Contenders are interleaved in a
 new random order each round; the table shows the median round trips per second and the
 ratios the goals are about. The server's CPU use in each measured window is reported: at 100% the
 server, not the generator, is the bottleneck. The generator busy-polls (see _loadgen.py).
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -36,7 +38,20 @@ CONTENDERS = [
     "twisted-asyncio",
     "twisted-asyncio-uvloop",
 ]
-WORKLOADS = [(1, 64), (100, 64), (1, 16384), (100, 16384)]
+# (connections, message size); size 0 is a bulk stream (MB/s echoed, not round trips/s)
+WORKLOADS = [(1, 64), (100, 64), (1, 16384), (100, 16384), (1, 0)]
+
+
+def workload_name(w: tuple[int, int]) -> str:
+    if not w[1]:
+        return f"bulk stream, {w[0]} conn (MB/s)"
+    return f"{w[0]} conn x {w[1]} B" if w[0] == 1 else f"{w[0]} conns x {w[1]} B"
+
+
+def rate_of(w: tuple[int, int], res: dict[str, float]) -> float:
+    """Round trips per second, or for the bulk stream MB (1e6 bytes) echoed per second."""
+    per_s = res["round_trips"] / res["seconds"]
+    return per_s if w[1] else per_s / 1e6
 SERVER_CPU, LOADGEN_CPU = 0, 1
 
 
@@ -125,7 +140,8 @@ def serve_twisted(loop_name: str) -> None:
 
 def start_server(contender: str) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", contender],
+        # As a module: run as a script, benchmarks/http.py would shadow the stdlib's http.
+        [sys.executable, "-m", "benchmarks.echo", "--serve", contender],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -195,6 +211,68 @@ def available(contender: str) -> bool:
     return True
 
 
+def run(
+    quick: bool = False,
+    rounds: int | None = None,
+    seconds: float | None = None,
+    only: list[str] | None = None,
+    workloads: list[tuple[int, int]] | None = None,
+) -> tuple[list[str], dict[Any, list[float]], dict[Any, list[float]], int, float]:
+    """Measure; returns (contenders, rates, server CPU shares, rounds, seconds).
+
+    ``rates`` and the CPU shares are keyed by (contender, workload), one figure per round.
+    """
+    rounds = rounds or (1 if quick else 3)
+    seconds = seconds or (0.3 if quick else 1.0)
+    workloads = workloads or WORKLOADS
+    wanted = only or CONTENDERS
+    contenders = [c for c in CONTENDERS if c in wanted and available(c)]
+    if len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True:
+        print("warning: fewer than 2 CPUs: server and generator share a core", file=sys.stderr)
+    rates: dict[Any, list[float]] = {}
+    gen_cpu: dict[Any, list[float]] = {}
+    began = time.perf_counter()
+    for r in range(rounds):
+        order = contenders[:]
+        random.shuffle(order)
+        for contender in order:
+            proc, port = start_server(contender)
+            try:
+                for workload in workloads:
+                    res = load(proc.pid, port, workload[0], workload[1], seconds)
+                    key = (contender, workload)
+                    rates.setdefault(key, []).append(rate_of(workload, res))
+                    gen_cpu.setdefault(key, []).append(res["server_cpu"])
+            finally:
+                stop_server(proc)
+        print(f"round {r + 1}/{rounds} done ({time.perf_counter() - began:.0f}s)", file=sys.stderr)
+    return contenders, rates, gen_cpu, rounds, seconds
+
+
+def records(
+    quick: bool = False, rounds: int | None = None, seconds: float | None = None
+) -> list[dict[str, Any]]:
+    """The suite's entry point (``python -m benchmarks``): every round's figure per workload.
+
+    ``--quick`` here means 2 rounds of 0.2 s and leaves out Twisted's asyncioreactor on uvloop.
+    """
+    only = [c for c in CONTENDERS if c != "twisted-asyncio-uvloop"] if quick else None
+    contenders, rates, cpus, _, _ = run(
+        quick, rounds or (2 if quick else 3), seconds or (0.2 if quick else 1.0), only
+    )
+    return [
+        {
+            "workload": workload_name(w),
+            "contender": c,
+            "unit": "MB/s" if not w[1] else "round trips/s",
+            "samples": rates[c, w],
+            "server_cpu": cpus[c, w],
+        }
+        for w in WORKLOADS
+        for c in contenders
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one short round")
@@ -206,43 +284,21 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
-    rounds = args.rounds or (1 if args.quick else 3)
-    seconds = args.seconds or (0.3 if args.quick else 1.0)
-    wanted = args.only.split(",") if args.only else CONTENDERS
-    contenders = [c for c in CONTENDERS if c in wanted and available(c)]
-    if len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True:
-        print("warning: fewer than 2 CPUs: server and generator share a core", file=sys.stderr)
-    rates: dict[tuple[str, tuple[int, int]], list[float]] = {}
-    gen_cpu: dict[tuple[str, tuple[int, int]], list[float]] = {}
-    began = time.perf_counter()
-    for r in range(rounds):
-        order = contenders[:]
-        random.shuffle(order)
-        for contender in order:
-            proc, port = start_server(contender)
-            try:
-                for workload in WORKLOADS:
-                    res = load(proc.pid, port, workload[0], workload[1], seconds)
-                    key = (contender, workload)
-                    rates.setdefault(key, []).append(res["round_trips"] / res["seconds"])
-                    gen_cpu.setdefault(key, []).append(res["server_cpu"])
-            finally:
-                stop_server(proc)
-        print(f"round {r + 1}/{rounds} done ({time.perf_counter() - began:.0f}s)", file=sys.stderr)
+    only = args.only.split(",") if args.only else None
+    contenders, rates, gen_cpu, rounds, seconds = run(args.quick, args.rounds, args.seconds, only)
     report(contenders, rates, gen_cpu, rounds, seconds)
 
 
 def report(
     contenders: list[str],
-    rates: dict[tuple[str, tuple[int, int]], list[float]],
-    gen_cpu: dict[tuple[str, tuple[int, int]], list[float]],
+    rates: dict[Any, list[float]],
+    gen_cpu: dict[Any, list[float]],
     rounds: int,
     seconds: float,
 ) -> None:
     med = {k: statistics.median(v) for k, v in rates.items()}
-    names = {w: f"{w[0]} conn x {w[1]} B" if w[0] == 1 else f"{w[0]} conns x {w[1]} B"
-             for w in WORKLOADS}
-    print(f"\nEcho round trips per second, median of {rounds} x {seconds:.1f}s "
+    names = {w: workload_name(w) for w in WORKLOADS}
+    print(f"\nEcho round trips per second (bulk stream: MB/s), median of {rounds} x {seconds:.1f}s "
           f"(server on CPU {SERVER_CPU}, generator on CPU {LOADGEN_CPU})\n")
     width = max(len(c) for c in contenders) + 2
     print("workload".ljust(20) + "".join(c.rjust(width) for c in contenders))

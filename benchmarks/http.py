@@ -129,13 +129,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def load(
-    wrk: str, server_pid: int, port: int, headers: list[str], seconds: int
+    wrk: str, server_pid: int, port: int, headers: list[str], seconds: int, path: str = ""
 ) -> dict[str, float]:
     """One wrk run against 127.0.0.1:port: requests per second and the server's CPU use."""
     cmd = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "2s"]
     for h in headers:
         cmd += ["-H", h]
-    cmd.append(f"http://127.0.0.1:{port}/")
+    cmd.append(f"http://127.0.0.1:{port}/{path}")
     cpu0, t0 = cpu_seconds(server_pid), time.perf_counter()
     proc = subprocess.run(
         cmd, capture_output=True, text=True, timeout=seconds + 15, preexec_fn=_pin_load
@@ -382,6 +382,51 @@ def report(
                 indent=2,
             )
         )
+
+
+def records(
+    quick: bool = False, rounds: int | None = None, seconds: int | None = None
+) -> list[dict[str, object]]:
+    """The suite's entry point (``python -m benchmarks``): every round's figure per shape.
+
+    ``quick``: the two bare shapes (keep-alive and close), 2 rounds of 1 s.
+    """
+    wrk = find_wrk()
+    rounds = rounds or (2 if quick else 5)
+    seconds = seconds or (1 if quick else 3)
+    shapes = [SHAPES[0], SHAPES[2]] if quick else SHAPES
+    contenders = [c for c in CONTENDERS if available(c) is None]
+    rates: dict[tuple[str, str], list[float]] = {(c, s): [] for c in contenders for s, _ in shapes}
+    cpus: dict[tuple[str, str], list[float]] = {(c, s): [] for c in contenders for s, _ in shapes}
+    with tempfile.TemporaryDirectory(prefix="twistio-http-bench-") as tmp:
+        servers: dict[str, Server] = {}
+        try:
+            for c in contenders:
+                servers[c] = Server(c, Path(tmp))
+                servers[c].check()
+            for r in range(rounds):
+                for shape, headers in shapes:
+                    order = contenders[:]
+                    random.shuffle(order)
+                    for c in order:
+                        res = load(wrk, servers[c].proc.pid, servers[c].port, headers, seconds)
+                        rates[c, shape].append(res["rate"])
+                        cpus[c, shape].append(res["server_cpu"])
+                print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
+        finally:
+            for server in servers.values():
+                server.stop()
+    return [
+        {
+            "workload": f"HTTP hello, {shape}",
+            "contender": c,
+            "unit": "requests/s",
+            "samples": rates[c, shape],
+            "server_cpu": cpus[c, shape],
+        }
+        for shape, _ in shapes
+        for c in contenders
+    ]
 
 
 if __name__ == "__main__":

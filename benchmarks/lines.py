@@ -271,18 +271,57 @@ class Result:
     rate: dict[str, float]  # items per second
     ops_per_round: int
     rounds: int
+    per_round: dict[str, list[float]] = field(default_factory=dict)  # items/s of each round
 
 
 def measure(case: Case, rounds: int, target_ns: int) -> Result:
     _check(case)
     runners = [c.make(None) for c in case.contenders]
     n = _calibrate(runners, target_ns)
-    best = [float("inf")] * len(runners)
+    times: list[list[int]] = [[] for _ in runners]
     for _ in range(rounds):  # interleaved: A B C A B C ...
         for k, run in enumerate(runners):
-            best[k] = min(best[k], _time_round(run, n))
-    rate = {c.name: n * case.items_per_op / (best[k] / 1e9) for k, c in enumerate(case.contenders)}
-    return Result(case, rate, n, rounds)
+            times[k].append(_time_round(run, n))
+    per_round = {
+        c.name: [n * case.items_per_op / (ns / 1e9) for ns in times[k]]
+        for k, c in enumerate(case.contenders)
+    }
+    rate = {name: max(rates) for name, rates in per_round.items()}
+    return Result(case, rate, n, rounds, per_round)
+
+
+def records(
+    quick: bool = False, rounds: int | None = None, smoke: bool = False
+) -> list[dict[str, Any]]:
+    """The suite's entry point (``python -m benchmarks``): every round's figure, in items/s.
+
+    Each receiver is its own workload, with contenders ``twistio``, ``twisted`` and ``raw``
+    (the bare loop of its case).
+    """
+    rounds = rounds or (2 if smoke else 5 if quick else 15)
+    target_ns = 1_000_000 if smoke else 20_000_000 if quick else 30_000_000
+    out = []
+    for case in _cases()[:1] if smoke else _cases():
+        r = measure(case, rounds, target_ns)
+        bare = [c.name for c in case.contenders if c.name.startswith("bare")]
+        for c in case.contenders:
+            if not c.name.startswith("twistio "):
+                continue
+            receiver = c.name[len("twistio ") :]
+            workload = f"{receiver}, {case.name}"
+            sources = {"twistio": c.name, "twisted": f"Twisted {receiver}"}
+            if bare:
+                sources["raw"] = bare[0]
+            for contender, name in sources.items():
+                out.append(
+                    {
+                        "workload": workload,
+                        "contender": contender,
+                        "unit": case.unit,
+                        "samples": r.per_round[name],
+                    }
+                )
+    return out
 
 
 def _table(results: list[Result]) -> str:

@@ -248,25 +248,16 @@ def available(contender: str) -> bool:
     return True
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="three short rounds")
-    parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--json", help="write the results to this file")
-    parser.add_argument("--only", help="comma-separated contenders (default: all)")
-    parser.add_argument("--serve", help=argparse.SUPPRESS)
-    parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
-    if args.generate:
-        generate(int(args.generate[0]), float(args.generate[1]))
-        return
-    rounds = args.rounds or (3 if args.quick else 9)
-    seconds = args.seconds or (0.5 if args.quick else 1.5)
-    wanted = args.only.split(",") if args.only else CONTENDERS
+def run(
+    quick: bool = False,
+    rounds: int | None = None,
+    seconds: float | None = None,
+    only: list[str] | None = None,
+) -> tuple[list[str], dict[str, list[float]], dict[str, list[float]], int, float]:
+    """Measure; returns (contenders, echoes/s per round, server CPU per round, rounds, seconds)."""
+    rounds = rounds or (3 if quick else 9)
+    seconds = seconds or (0.5 if quick else 1.5)
+    wanted = only or CONTENDERS
     contenders = [c for c in CONTENDERS if c in wanted and available(c)]
     servers = {c: start_server(c) for c in contenders}
     rates: dict[str, list[float]] = {c: [] for c in contenders}
@@ -284,6 +275,44 @@ def main() -> None:
     finally:
         for proc, _ in servers.values():
             stop_server(proc)
+    return contenders, rates, cpus, rounds, seconds
+
+
+def records(
+    quick: bool = False, rounds: int | None = None, seconds: float | None = None
+) -> list[dict[str, Any]]:
+    """The suite's entry point (``python -m benchmarks``): every round's figure."""
+    contenders, rates, cpus, _, _ = run(quick, rounds or (3 if quick else 9), seconds or (0.4 if quick else 1.5))
+    return [
+        {
+            "workload": f"UDP echo, {SIZE} B datagrams, {IN_FLIGHT} in flight",
+            "contender": c,
+            "unit": "echoes/s",
+            "samples": rates[c],
+            "server_cpu": cpus[c],
+        }
+        for c in contenders
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="three short rounds")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument("--only", help="comma-separated contenders (default: all)")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    if args.generate:
+        generate(int(args.generate[0]), float(args.generate[1]))
+        return
+    only = args.only.split(",") if args.only else None
+    contenders, rates, cpus, rounds, seconds = run(args.quick, args.rounds, args.seconds, only)
     report(contenders, rates, cpus, rounds, seconds, args.json)
 
 
