@@ -116,7 +116,6 @@ class _Continue:
 
 
 _CONTINUE: Any = _Continue()
-_NO_RESULT: Any = object()
 
 
 class DebugInfo:
@@ -579,7 +578,7 @@ class Deferred(Generic[_T]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _registerDeferredSubclass(cls)
+        _registerSpecialType(cls)
 
     def asFuture(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[_T]:
         """A Future on ``loop`` that completes with this Deferred's result.
@@ -647,7 +646,7 @@ class Deferred(Generic[_T]):
 _SPECIAL: set[type] = {Failure, Deferred}
 
 
-def _registerDeferredSubclass(cls: type) -> None:
+def _registerSpecialType(cls: type) -> None:
     _SPECIAL.add(cls)
 
 
@@ -660,7 +659,7 @@ def _allSubclasses(cls: type) -> list[type]:
     return out
 
 
-Failure._subclassHooks.append(_registerDeferredSubclass)
+Failure._subclassHooks.append(_registerSpecialType)
 _SPECIAL.update(_allSubclasses(Failure))
 
 
