@@ -72,6 +72,36 @@ def _attr_esc_b(s: bytes) -> bytes:
     )
 
 
+def _stext(s: str) -> str:
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    return s
+
+
+def _sattr(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+_SVOID = frozenset(name.decode("ascii") for name in _VOID)
+
+# Start and end tags (``<td>``, ``</td>``) made once per tag name, up to _NAMES names.
+_OPEN: dict[str, str] = {}
+_CLOSE: dict[str, str] = {}
+_NAMES = 512
+
+
+def _open_close(sname: str) -> str:
+    """``<sname>``, remembering it (and ``</sname>``) while there is room."""
+    if len(_OPEN) < _NAMES:
+        _CLOSE[sname] = "</" + sname + ">"
+        _OPEN[sname] = "<" + sname + ">"
+    return "<" + sname + ">"
+
+
 def _comment(data: str) -> bytes:
     data = data.replace("-->", "--&gt;")
     if data[-1:] == "-":
@@ -81,6 +111,10 @@ def _comment(data: str) -> bytes:
 
 def _cdata(data: str) -> bytes:
     return b"<![CDATA[" + data.replace("]]>", "]]]]><![CDATA[>").encode("utf-8") + b"]]>"
+
+
+class _Bail(Exception):
+    """The synchronous fast path cannot flatten this; the generator path will."""
 
 
 def _is_renderable(obj: object) -> bool:
@@ -97,9 +131,12 @@ class _Flattener:
         "depth",
         "filled",
         "main",
+        "nosync",
         "request",
         "roots",
+        "size",
         "streaming",
+        "syncout",
         "write",
     )
 
@@ -118,6 +155,9 @@ class _Flattener:
         self.roots: list[object] = []
         self.depth = 0
         self.filled: list[tuple[int, dict[str, Any]]] = []
+        self.nosync: set[int] = set()
+        self.syncout: list[str] | None = None
+        self.size = 0  # bytes the fast path added to ``main`` since the last flush
 
     def run(self, root: Flattenable) -> _Wait:
         """Flatten ``root``, then hand over what is left."""
@@ -131,6 +171,7 @@ class _Flattener:
         """Hand buffered output to ``write`` (when big enough, or ``force``), then wait for
         the consumer if it asks."""
         main = self.main
+        self.size = 0
         data = b"".join(main)
         main.clear()
         if not force and len(data) < _CHUNK:
@@ -160,9 +201,180 @@ class _Flattener:
             raise result.value.with_traceback(result.tb)
         return result
 
+    # The synchronous fast path. A tag whose subtree holds only tags without render
+    # methods, text, slots, lists and the markup classes is flattened by plain recursion
+    # into ``str`` pieces (no generator per node), encoded to UTF-8 once at the end.
+    # Anything else (a render method, a Deferred, a coroutine, a generator, a renderable,
+    # bytes that are not UTF-8, any error, or more than ``_PIECES`` pieces of output)
+    # abandons the attempt: its output is dropped, the slot stack is restored, the tags
+    # on the way are remembered as not worth trying again, and the generator path
+    # flattens the tag instead, so errors are reported exactly as before. Nothing the
+    # fast path does has side effects beyond those it undoes.
+
+    def _try(self, tag: Tag, out: list[bytes], attr: bool) -> bool:
+        """Flatten ``tag`` synchronously if it can be; False (and no effect) if not."""
+        if self.nosync and id(tag) in self.nosync:
+            return False
+        depth = self.depth
+        nfilled = len(self.filled)
+        pieces: list[str] = []
+        self.syncout = pieces
+        try:
+            self._stag(tag, pieces, attr)
+            data = "".join(pieces).encode("utf-8")
+        except Exception:
+            self.depth = depth
+            del self.filled[nfilled:]
+            return False
+        out.append(data)
+        if out is self.main:
+            self.size += len(data)
+        return True
+
+    def _stag(self, tag: Tag, out: list[str], attr: bool, push: bool = True) -> None:
+        try:
+            if tag.render is not None:
+                raise _Bail
+            if push:
+                if tag.slotData is not None:
+                    self.filled.append((self.depth, tag.slotData))
+                self.depth += 1
+            name = tag.tagName
+            child: Any
+            if not name:
+                for child in tag.children:
+                    kind = type(child)
+                    if kind is str:
+                        out.append(_sattr(child) if attr else _stext(child))
+                    elif kind is Tag:
+                        self._stag(child, out, attr)
+                    else:
+                        self._sflat(child, out, attr)
+                return
+            if attr:
+                sub: list[str] = []
+                self._stag(tag, sub, False, False)
+                out.append(_sattr("".join(sub)))
+                return
+            sname = name if type(name) is str else name.decode("utf-8")  # type: ignore[union-attr]
+            append = out.append
+            attributes = tag.attributes
+            children = tag.children
+            if attributes:
+                start = "<" + sname
+                value: Any
+                for key, value in attributes.items():
+                    if type(key) is not str:
+                        key = key.decode("utf-8")  # type: ignore[union-attr]
+                    kind = type(value)
+                    if kind is str:
+                        if '"' in value or "&" in value or "<" in value or ">" in value:
+                            value = _sattr(value)
+                    elif kind is list and len(value) == 1 and type(value[0]) is slot:
+                        # ``t:attr`` holding one slot (the common case): looked up inline.
+                        value = self._slot(value[0])
+                        if type(value) is str:
+                            value = _sattr(value)
+                        else:
+                            sub = []
+                            self._sflat(value, sub, True)
+                            value = "".join(sub)
+                    else:
+                        sub = []
+                        self._sflat(value, sub, True)
+                        value = "".join(sub)
+                    start += " " + key + '="' + value + '"'
+                if not children and sname in _SVOID:
+                    append(start + " />")
+                    return
+                append(start + ">")
+            else:
+                if not children and sname in _SVOID:
+                    append("<" + sname + " />")
+                    return
+                append(_OPEN.get(sname) or _open_close(sname))
+            for child in children:
+                kind = type(child)
+                if kind is str:
+                    append(_stext(child))
+                elif kind is slot:
+                    # A slot, looked up inline (the common case in tables).
+                    key = child.name
+                    filled = self.filled
+                    if filled and key in filled[-1][1]:
+                        value = filled[-1][1][key]
+                    else:
+                        value = self._slot(child)
+                    if type(value) is str:
+                        if "&" in value or "<" in value or ">" in value:
+                            value = _stext(value)
+                        append(value)
+                    else:
+                        self._sflat(value, out, False)
+                elif kind is Tag:
+                    self._stag(child, out, False)
+                else:
+                    self._sflat(child, out, False)
+            append(_CLOSE.get(sname) or "</" + sname + ">")
+            if len(out) > _PIECES and out is self.syncout:
+                raise _Bail
+        except Exception:
+            self.nosync.add(id(tag))
+            raise
+
+    def _slot(self, root: slot) -> Any:
+        name = root.name
+        for _, data in reversed(self.filled):
+            if name in data:
+                return data[name]
+        if root.default is None:
+            raise _Bail
+        return root.default
+
+    def _sflat(self, root: Any, out: list[str], attr: bool) -> None:
+        kind = type(root)
+        if kind is str:
+            out.append(_sattr(root) if attr else _stext(root))
+        elif kind is Tag:
+            self._stag(root, out, attr)
+        elif kind is slot:
+            self._sflat(self._slot(root), out, attr)
+        elif kind is bytes:
+            text = root.decode("utf-8")
+            out.append(_sattr(text) if attr else _stext(text))
+        elif kind is list or kind is tuple:
+            for item in root:
+                if type(item) is str:
+                    out.append(_sattr(item) if attr else _stext(item))
+                else:
+                    self._sflat(item, out, attr)
+        elif kind is CharRef:
+            sref = f"&#{root.ordinal:d};"
+            out.append(_sattr(sref) if attr else sref)
+        elif kind is Comment:
+            data = _comment(root.data).decode("utf-8")
+            out.append(_sattr(data) if attr else data)
+        elif kind is CDATA:
+            data = _cdata(root.data).decode("utf-8")
+            out.append(_sattr(data) if attr else data)
+        elif kind is raw and type(root.data) is str:
+            out.append(root.data)
+        else:
+            raise _Bail
+
     def _tag(
-        self, tag: Tag, out: list[bytes], factory: Any, attr: bool, push: bool = True
+        self,
+        tag: Tag,
+        out: list[bytes],
+        factory: Any,
+        attr: bool,
+        push: bool = True,
+        fast: bool = True,
     ) -> _Wait:
+        if fast and push and tag.render is None and self._try(tag, out, attr):
+            if self.size >= _CHUNK and out is self.main and self.streaming:
+                yield from self._flush(False)
+            return
         try:
             if not push:
                 pass
@@ -223,7 +435,11 @@ class _Flattener:
                 if kind is str:
                     append(_esc(child))
                 elif kind is Tag:
-                    yield from self._tag(child, out, factory, False)
+                    if child.render is None and self._try(child, out, False):
+                        if self.size >= _CHUNK and out is self.main and self.streaming:
+                            yield from self._flush(False)
+                        continue
+                    yield from self._tag(child, out, factory, False, True, False)
                 else:
                     yield from self._flat(child, out, factory, False)
             append(b"</" + bname + b">")  # type: ignore[operator]
@@ -261,8 +477,12 @@ class _Flattener:
             yield from self._flat(value, out, factory, attr)
         elif kind is list or kind is tuple or kind is GeneratorType:
             for item in root:
-                if type(item) is str:
+                kind = type(item)
+                if kind is str:
                     out.append(_attr_esc(item) if attr else _esc(item))
+                elif kind is Tag and item.render is None and self._try(item, out, attr):
+                    if self.size >= _CHUNK and out is self.main and self.streaming:
+                        yield from self._flush(False)
                 else:
                     yield from self._flat(item, out, factory, attr)
         elif isinstance(root, str):

@@ -90,8 +90,9 @@ class Tag:
     def fillSlots(self, **slots: Flattenable) -> Tag:
         """Give values to the slots below this tag; returns the tag."""
         if self.slotData is None:
-            self.slotData = {}
-        self.slotData.update(slots)
+            self.slotData = slots  # a new dict of this call's own
+        else:
+            self.slotData.update(slots)
         return self
 
     def __call__(self, *children: Flattenable, **kw: Flattenable) -> Tag:
@@ -103,40 +104,54 @@ class Tag:
                 name = name[:-1]
             if name == "render":
                 if not isinstance(value, str):
-                    raise TypeError(
-                        f'Value for "render" attribute must be str, got {value!r}'
-                    )
+                    raise TypeError(f'Value for "render" attribute must be str, got {value!r}')
                 self.render = value
             else:
                 attributes[name] = value
         return self
 
     def _clone(self, obj: Any, deep: bool) -> Any:
+        if type(obj) is list:
+            return [x if type(x) in _PLAIN else self._clone(x, deep) for x in obj]
         if isinstance(obj, Tag):
             return obj.clone(deep)
         if isinstance(obj, (list, tuple)):
-            return [self._clone(x, deep) for x in obj]
+            return [x if type(x) in _PLAIN else self._clone(x, deep) for x in obj]
         return obj
 
     def clone(self, deep: bool = True) -> Tag:
         """A copy of this tag; ``deep`` also copies child tags and lists (not slots)."""
+        # Written out (no __init__ call, no per-child method call for the common plain
+        # children) since renderers clone a row tag per row of a table.
+        new = Tag.__new__(Tag)
+        new.tagName = self.tagName
+        attributes = self.attributes
         if deep:
-            children = [self._clone(c, True) for c in self.children]
-            attributes = {k: self._clone(v, True) for k, v in self.attributes.items()}
+            children = self.children
+            if len(children) == 1:  # the common case; skips a comprehension
+                c = children[0]
+                new.children = [c if type(c) in _PLAIN else self._clone(c, True)]
+            else:
+                new.children = kids = children.copy()
+                for i, c in enumerate(children):
+                    if type(c) not in _PLAIN:
+                        kids[i] = c.clone(True) if type(c) is Tag else self._clone(c, True)
+            if attributes:
+                new.attributes = copied = attributes.copy()
+                for k, v in attributes.items():
+                    if type(v) not in _PLAIN:
+                        copied[k] = self._clone(v, True)
+            else:
+                new.attributes = {}
         else:
-            children = list(self.children)
-            attributes = dict(self.attributes)
-        new = Tag(
-            self.tagName,
-            attributes,
-            children,
-            self.render,
-            self.filename,
-            self.lineNumber,
-            self.columnNumber,
-        )
-        if self.slotData is not None:
-            new.slotData = dict(self.slotData)
+            new.children = list(self.children)
+            new.attributes = dict(attributes)
+        new.render = self.render
+        new.filename = self.filename
+        new.lineNumber = self.lineNumber
+        new.columnNumber = self.columnNumber
+        data = self.slotData
+        new.slotData = None if data is None else dict(data)
         return new
 
     def clear(self) -> Tag:
@@ -151,6 +166,10 @@ class Tag:
         if self.children:
             parts.append(f"children={self.children!r}")
         return f"Tag({', '.join(parts)})"
+
+
+# Child types that ``clone`` never copies, checked by exact type first.
+_PLAIN = frozenset({str, bytes, slot})
 
 
 class Comment:

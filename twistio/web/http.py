@@ -687,6 +687,14 @@ class HTTPChannel(protocol.Protocol):
         self._callLater: Any = None
 
     def connectionMade(self) -> None:
+        # HTTP/2: if TLS negotiated "h2" through ALPN, an H2Connection (twistio.web._http2,
+        # needs the h2 library) serves this connection instead; this channel only forwards.
+        t = getattr(self.transport, "_transport", None)
+        if t is not None and t.get_extra_info("ssl_object") is not None:
+            from twistio.web._http2 import switchToH2
+
+            if switchToH2(self):
+                return
         factory = self.factory
         if factory is not None:
             if self.parserLimits or getattr(factory, "parserLimits", None):
