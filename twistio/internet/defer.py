@@ -485,12 +485,14 @@ class Deferred(Generic[_T]):
                         except BaseException:
                             result = Failure._fromCurrent()
                         current.result = result
-                        if type(result) not in _SPECIAL:
+                        resultType = type(result)
+                        if resultType not in _SPECIAL:
                             isFailure = False
                             continue
-                        isFailure = isinstance(result, Failure)
-                        if isFailure:
+                        if resultType is Failure or isinstance(result, Failure):
+                            isFailure = True
                             continue
+                        isFailure = False
                         # A Deferred was returned.
                         if result is current:
                             _warnSelfReturn(fn)

@@ -24,6 +24,9 @@ count = 0
 _Frame = tuple[str, str, int, Sequence[tuple[str, Any]], Sequence[tuple[str, Any]]]
 
 
+_newException = BaseException.__new__
+
+
 class NoCurrentExceptionError(Exception):
     """A Failure was asked to capture the current exception, and there is none."""
 
@@ -206,7 +209,7 @@ class Failure(BaseException):
         """The Failure of the exception being handled, built without ``__init__``'s checks."""
         global count
         count += 1
-        self = cls.__new__(cls)
+        self = _newException(cls)
         self.count = count
         self.type, self.value, self.tb = sys.exc_info()
         return self
@@ -216,7 +219,7 @@ class Failure(BaseException):
         """``Failure(value)``, for an exception, built without ``__init__``'s checks."""
         global count
         count += 1
-        self = cls.__new__(cls)
+        self = _newException(cls)
         self.count = count
         self.type = type(value)
         self.value = value
@@ -228,7 +231,7 @@ class Failure(BaseException):
         """A Failure for ``value`` with no traceback, made as fast as possible."""
         global count
         count += 1
-        self = cls.__new__(cls)
+        self = _newException(cls)
         self.count = count
         self.type = type(value)
         self.value = value
