@@ -1,4 +1,5 @@
-"""A real browser against twistio.web.websocket: headless Chromium loads a page whose script
+"""A real browser against twistio.web.websocket: headless Chromium loads a page (rendered by
+twistio.web.template) whose script
 opens a WebSocket to the same server, sends text and binary messages, and writes the echoes
 into the DOM.
 
@@ -20,16 +21,12 @@ pytest.importorskip("wsproto")
 from tests.web.test_browser import CHROMIUM, dump_dom  # noqa: E402
 from twistio.python.failure import Failure  # noqa: E402
 from twistio.web import resource, server  # noqa: E402
+from twistio.web.template import Element, TagLoader, raw, renderElement, tags  # noqa: E402
 from twistio.web.websocket import WebSocketResource, WebSocketTransport  # noqa: E402
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 
-PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>twistio websocket</title></head>
-<body>
-<ul id="log"></ul>
-<p id="state">not connected</p>
-<script>
+SCRIPT = """
 var log = document.getElementById("log");
 var ws = new WebSocket("ws://" + location.host + "/ws");
 ws.binaryType = "arraybuffer";
@@ -53,9 +50,6 @@ ws.onmessage = function (ev) {
 ws.onclose = function (ev) {
   document.getElementById("state").textContent = "closed " + ev.code;
 };
-</script>
-<img src="/gate" alt="">
-</body></html>
 """
 
 
@@ -126,11 +120,22 @@ async def test_chromium_websocket_echo(tmp_path: Path) -> None:
             return BrowserEcho(gate, seen)
 
     class Page(resource.Resource):
+        """The page is rendered by twistio.web.template (the script as trusted ``raw``)."""
+
         isLeaf = True
 
-        def render_GET(self, request: Any) -> bytes:
+        def render_GET(self, request: Any) -> Any:
             request.setHeader(b"content-type", b"text/html; charset=utf-8")
-            return PAGE.encode("utf-8")
+            page = tags.html(
+                tags.head(tags.meta(charset="utf-8"), tags.title("twistio websocket")),
+                tags.body(
+                    tags.ul(id="log"),
+                    tags.p("not connected", id="state"),
+                    tags.script(raw(SCRIPT)),
+                    tags.img(src="/gate", alt=""),
+                ),
+            )
+            return renderElement(request, Element(TagLoader(page)))
 
     root = resource.Resource()
     root.putChild(b"", Page())
