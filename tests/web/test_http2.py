@@ -626,3 +626,19 @@ async def test_goaway_on_reactor_shutdown(serve: Any) -> None:
         assert client.terminated.error_code == 0
     finally:
         client.close()
+
+
+async def test_request_body_over_the_limit_gets_413(serve: Any) -> None:
+    # The same max_body_size as HTTP/1.1's parser; what arrives after the 413 is dropped.
+    port, _ = serve(_root()[0], parserLimits={"max_body_size": 10_000})
+    client = await H2Client.connect(port)
+    try:
+        big = client.request(b"/hello", b"POST", b"0123456789" * 3000)
+        await client.pump(lambda: big in client.headers)
+        assert client.headers[big][b":status"] == b"413"
+        small = client.request(b"/hello", b"POST", b"x" * 100)
+        await client.pump(lambda: small in client.ended)
+        assert client.headers[small][b":status"] == b"200"
+        assert bytes(client.bodies[small]) == b"got 100 bytes: " + b"x" * 20
+    finally:
+        client.close()

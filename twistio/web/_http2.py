@@ -33,7 +33,7 @@ from typing import Any
 from twistio.internet import protocol
 from twistio.internet.error import ConnectionLost
 from twistio.python.failure import Failure
-from twistio.web._parser import RequestHead
+from twistio.web._parser import RequestHead, RequestParser
 from twistio.web.http import Request
 
 try:
@@ -174,6 +174,8 @@ class H2Stream:
         self.ending = False  # the response is finished; END_STREAM once the buffer drains
         self.ended = False  # END_STREAM sent (or the stream was reset)
         self.remoteEnded = False
+        self.bodyReceived = 0
+        self.bodyRefused = False  # answered 413: the rest of the body is dropped
         self.producer: Any = None
         self.streaming = False
         self.producerPaused = False
@@ -295,6 +297,9 @@ class H2Connection(protocol.Protocol):
         self._callLater: Any = None
         self._shutdownTrigger: Any = None
         self._reactor: Any = None
+        limits = {**getattr(factory, "parserLimits", {})}
+        self.maxBodySize: int | None = RequestParser(**limits).max_body_size
+        """Request bodies larger than this get 413 and are dropped (HTTP/1.1's limit too)."""
 
     # -- connection ---------------------------------------------------------------------
 
@@ -450,6 +455,19 @@ class H2Connection(protocol.Protocol):
         request.gotLength(length)
         stream.request = request
         stream.requests.append(request)
+        if length is not None and self.maxBodySize is not None and length > self.maxBodySize:
+            self._refuseBody(stream)
+
+    def _refuseBody(self, stream: H2Stream) -> None:
+        """Answer 413 for a request body over ``maxBodySize``; what else arrives is dropped."""
+        stream.bodyRefused = True
+        request = stream.request
+        if request is not None and not request.startedWriting and not stream.ended:
+            request.setResponseCode(413)
+            request.responseHeaders._rawHeaders = {b"content-length": [b"0"]}
+            request.write(b"")
+            stream.ending = True
+            self._sendPending(stream)
 
     def _dataReceived(self, event: Any) -> None:
         stream = self.streams.get(event.stream_id)
@@ -458,6 +476,16 @@ class H2Connection(protocol.Protocol):
             self.conn.acknowledge_received_data(size, event.stream_id)
             return
         request = stream.request
+        if stream.bodyRefused:
+            self.conn.acknowledge_received_data(size, event.stream_id)
+            self._flush()
+            return
+        stream.bodyReceived += len(event.data)
+        if self.maxBodySize is not None and stream.bodyReceived > self.maxBodySize:
+            self._refuseBody(stream)
+            self.conn.acknowledge_received_data(size, event.stream_id)
+            self._flush()
+            return
         if not request._dispatched and event.data:
             request.handleContentChunk(event.data)
         self._ackBody(stream, size)
@@ -481,7 +509,7 @@ class H2Connection(protocol.Protocol):
             return
         stream.remoteEnded = True
         request = stream.request
-        if stream.ended:  # answered (or reset) before the body was all here
+        if stream.ended or stream.bodyRefused:  # answered (or reset) before the body was all here
             self.streams.pop(sid, None)
             return
         request._ready = True
