@@ -1,4 +1,4 @@
-"""The "Hello, world!" HTTP servers that ``benchmarks/http.py`` loads with wrk.
+"""The "Hello, world!" HTTP servers that ``benchmarks/http_server.py`` loads with wrk.
 
 Run as its own process: ``python -m benchmarks._http_servers CONTENDER LOGFILE PORTFD [CPU]``.
 It pins itself to CPU (default 0), listens on 127.0.0.1 on a free port, writes that port as

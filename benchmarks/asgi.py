@@ -5,7 +5,7 @@
 
 Each server runs in its own process pinned to core 0 on 127.0.0.1, on the same event loop
 (asyncio's default loop, then uvloop); the load is ``wrk`` (one thread, 64 keep-alive
-connections) pinned to core 1, as in ``benchmarks/http.py``. Contenders alternate in a new
+connections) pinned to core 1, as in ``benchmarks/http_server.py``. Contenders alternate in a new
 random order each round; the table gives the median requests per second and the ratio
 twistio / uvicorn for each loop (goal: at least 0.8 on the default loop).
 """
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.http import find_wrk, load
+from benchmarks.http_server import find_wrk, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CPU = 0

@@ -140,7 +140,6 @@ def serve_twisted(loop_name: str) -> None:
 
 def start_server(contender: str) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        # As a module: run as a script, benchmarks/http.py would shadow the stdlib's http.
         [sys.executable, "-m", "benchmarks.echo", "--serve", contender],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -5,7 +5,7 @@
 
 Each contender serves one directory holding a 1 MiB file of random bytes, in its own process
 pinned to core 0 on 127.0.0.1; the load is ``wrk`` (one thread, 64 keep-alive connections,
-``GET /file.bin``) pinned to core 1, as in ``benchmarks/http.py``. Contenders: twistio's
+``GET /file.bin``) pinned to core 1, as in ``benchmarks/http_server.py``. Contenders: twistio's
 ``static.File`` under ``Site`` on asyncio's default loop and on uvloop, twisted.web's
 ``static.File`` on Twisted's default reactor, and aiohttp's ``add_static`` route. Access logs
 are off for all of them (twistio and Twisted: no ``logPath`` and no observer; aiohttp:
@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.http import find_wrk, load
+from benchmarks.http_server import find_wrk, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CPU = 0

@@ -90,3 +90,24 @@ def test_summarise_ratios_and_generator_mark() -> None:
     assert ours["generator_ceiling"]["from"] == "twistio-asyncio"
     assert mours["vs_raw_asyncio"] == 2.0  # half the memory
     assert mours["vs_twisted"] is None and "generator_limited" not in mraw
+
+
+def test_no_benchmark_file_shadows_the_standard_library() -> None:
+    # Run as `python benchmarks/x.py`, benchmarks/ comes first on sys.path: a file named like a
+    # standard module (it once was benchmarks/http.py) would replace that module for everything.
+    names = {p.stem for p in (ROOT / "benchmarks").glob("*.py")}
+    assert not names & set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("script", ["deferred.py", "lines.py", "template.py", "http_server.py"])
+def test_benchmark_scripts_run_by_path(script: str) -> None:
+    pytest.importorskip("twisted")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "usage" in out.stdout

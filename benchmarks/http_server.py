@@ -1,8 +1,8 @@
 """HTTP "Hello, world!" throughput: twistio's Site against twisted.web, aiohttp, uvicorn, raw.
 
-    python -m benchmarks.http            # 5 rounds of 3 s per contender and shape, ~7 minutes
-    python -m benchmarks.http --quick    # 2 rounds of 1 s, under a minute
-    python -m benchmarks.http --only twistio-asyncio,aiohttp --rounds 9 --json out.json
+    python -m benchmarks.http_server            # 5 rounds of 3 s per contender and shape, ~7 minutes
+    python -m benchmarks.http_server --quick    # 2 rounds of 1 s, under a minute
+    python -m benchmarks.http_server --only twistio-asyncio,aiohttp --rounds 9 --json out.json
 
 Each contender (``benchmarks/_http_servers.py``) is a server in its own process pinned to core
 0 on 127.0.0.1, answering ``Hello, world!``; the load is ``wrk`` (one thread, 64 connections)
@@ -32,10 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-if __name__ == "__main__" and not __package__:
-    # As a script, its directory would come first on sys.path and this file would stand in
-    # for the standard library's ``http`` package.
-    raise SystemExit("run it as a module, from the repository root: python -m benchmarks.http")
+if __package__ in (None, ""):  # run as `python benchmarks/http_server.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._http_servers import CONTENDERS, access_log_note
 
@@ -94,7 +92,7 @@ def find_wrk() -> str:
         if wrk:
             return wrk
     raise SystemExit(
-        "benchmarks/http.py needs the wrk load generator (https://github.com/wg/wrk).\n"
+        "benchmarks/http_server.py needs the wrk load generator (https://github.com/wg/wrk).\n"
         "Install it (Debian/Ubuntu: `sudo apt-get install wrk`, macOS: `brew install wrk`)\n"
         "or run this benchmark as root on Debian, and it installs wrk itself."
     )
