@@ -271,3 +271,12 @@ def test_ssh_keygen_reads_what_we_write(tmp_path: Path, name: str) -> None:
     out = subprocess.run(["ssh-keygen", "-y", "-P", "pw", "-f", str(path)], capture_output=True,
                          check=True, timeout=10).stdout
     assert out.split()[:2] == key.public().toString("openssh").split()
+
+
+def test_bcrypt_rounds_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keys, "_V1_WRITE_ROUNDS", 100_000)
+    key = Key.fromFile(DATA / "id_ed25519")
+    monkeypatch.setattr(keys, "_bcrypt_kdf", lambda *a: b"\0" * 48)
+    text = key.toString("openssh", passphrase=b"pw")
+    with pytest.raises(BadKeyError, match="rounds"):
+        Key.fromString(text, passphrase=b"pw")
