@@ -11,7 +11,8 @@ import pytest
 from tests.web._http_support import connect, exchange, is_closed, read_response, serve
 from twistio.internet.defer import Deferred
 from twistio.web import http, resource, server
-from twistio.web._parser import END, ParseError, RequestHead, RequestParser
+from twistio.web._codec import END, ParseError, RequestHead
+from twistio.web._codec import RequestReader as RequestParser
 
 __all__ = ["serve"]
 
@@ -223,7 +224,7 @@ async def test_pipelined_requests_answered_in_order(serve: Any) -> None:
     port, _ = serve(_root())
     reqs = b"".join(b"GET /echo/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(20))
     reader, writer = await connect(port)
-    writer.write(reqs + b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz")
+    writer.write(reqs + b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz")
     for i in range(20):
         resp = await read_response(reader)
         assert resp.body == b"hello /echo/%d" % i
