@@ -201,9 +201,10 @@ class ASGIRequest(server.Request):
 
     def _startEarly(self) -> bool:
         channel = self.channel
-        if channel is None or getattr(channel, "site", None) is None or channel.requests != [self]:
+        site = getattr(channel, "site", None)
+        if channel is None or site is None or getattr(channel, "requests", None) != [self]:
             return False
-        self.site = channel.site
+        self.site = site
         path = self.uri
         q = path.find(b"?")
         if q < 0:

@@ -36,6 +36,7 @@ HTTP/1.1 request without ``Host`` get 400 (RFC 9112 3.2; Twisted accepts both).
 from __future__ import annotations
 
 import calendar
+import email.message
 import email.parser
 import email.policy
 import io
@@ -44,7 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
-from typing import IO, TYPE_CHECKING, Protocol, Union
+from typing import IO, TYPE_CHECKING, Protocol, Union, cast, overload
 from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
@@ -194,7 +195,7 @@ def parseContentRange(header: bytes) -> tuple[int, int, int | None]:
     """``bytes START-END/TOTAL`` -> (start, end, total or None for ``*``)."""
     kind, _, other = header.strip().partition(b" ")
     if kind.strip() != b"bytes":
-        raise ValueError("a range of type %r is not supported" % (kind,))
+        raise ValueError(f"a range of type {kind!r} is not supported")
     startend, _, realLength = other.partition(b"/")
     start, _, end = startend.partition(b"-")
     total = None if realLength.strip() == b"*" else int(realLength)
@@ -377,7 +378,8 @@ class Request:
     _lost_reason: Failure | None = None
 
     def __init__(self, channel: _Channel | None, queued: object = None) -> None:
-        self.channel = channel
+        # Twisted allows None (a request not on a connection yet); typed as the contract.
+        self.channel: _Channel = cast("_Channel", channel)
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -505,11 +507,14 @@ class Request:
                 if not isinstance(parts, list):
                     raise ValueError("not multipart")
                 for part in parts:
+                    if not isinstance(part, email.message.Message):
+                        continue
                     name = part.get_param("name", header="content-disposition")
                     if not name:
                         continue
-                    payload = part.get_payload(decode=True) or b""
-                    self.args.setdefault(str(name).encode("utf-8"), []).append(bytes(payload))  # type: ignore[arg-type]
+                    payload = part.get_payload(decode=True)
+                    data = payload if isinstance(payload, bytes) else b""
+                    self.args.setdefault(str(name).encode("utf-8"), []).append(data)
             except Exception:
                 # Twisted answers 400 for an unparseable multipart body, and closes.
                 self.setResponseCode(400)
@@ -544,9 +549,15 @@ class Request:
     def process(self) -> None:
         """Answer the request; subclasses override (``server.Request`` renders a resource)."""
 
+    @overload
+    def getHeader(self, key: bytes) -> bytes | None: ...
+
+    @overload
+    def getHeader(self, key: str) -> str | None: ...
+
     def getHeader(self, key: bytes | str) -> bytes | str | None:
         """The last value of request header ``key`` (``str`` if ``key`` is), or None."""
-        values = self.requestHeaders.getRawHeaders(key)
+        values: Sequence[bytes | str] | None = self.requestHeaders.getRawHeaders(key)
         if values:
             return values[-1]
         return None
@@ -621,7 +632,7 @@ class Request:
             if host[:1] == b"[":
                 return host.split(b"]", 1)[0] + b"]"
             return host.rsplit(b":", 1)[0] if host.count(b":") == 1 else host
-        return str(self.getHost().host).encode("ascii")
+        return str(getattr(self.getHost(), "host", "")).encode("ascii")
 
     def isSecure(self) -> bool:
         """Whether the request came over TLS."""
@@ -637,7 +648,7 @@ class Request:
         return self._prePathURL(self.prepath)
 
     def _prePathURL(self, prepath: list[bytes]) -> bytes:
-        port = self.getHost().port
+        port: int = getattr(self.getHost(), "port", 0)
         secure = self.isSecure()
         default = 443 if secure else 80
         hostport = b"" if port == default else b":%d" % port
@@ -738,9 +749,9 @@ class Request:
         """Set ``ETag``; return ``CACHED`` (and answer 304/412) if the client's matches."""
         if etag:
             self.setHeader(b"etag", b'"' + etag + b'"')
-        tags = self.getHeader(b"if-none-match")
-        if tags:
-            tags = tags.split()
+        header = self.getHeader(b"if-none-match")
+        if header:
+            tags = header.split()
             if (b'"' + etag + b'"' in tags) or (b"*" in tags):
                 self.setResponseCode(
                     NOT_MODIFIED if self.method in (b"GET", b"HEAD") else PRECONDITION_FAILED  # noqa: F405
@@ -939,7 +950,7 @@ class HTTPChannel(protocol.Protocol):
                 self._closing = True
                 self._upgraded = h2
                 if isinstance(getattr(type(transport), "protocol", None), property):
-                    transport.protocol = h2  # type: ignore[union-attr]
+                    transport.protocol = h2
                 h2.makeConnection(transport)
                 return
         factory = self.factory
@@ -1069,7 +1080,7 @@ class HTTPChannel(protocol.Protocol):
         self._producer = producer
         if self._registered:
             transport.unregisterProducer()
-        transport.registerProducer(producer, streaming)  # type: ignore[attr-defined]
+        transport.registerProducer(producer, streaming)
 
     def unregisterProducer(self) -> None:
         """Unregister the request's producer (this channel watches the buffer again)."""
@@ -1078,9 +1089,9 @@ class HTTPChannel(protocol.Protocol):
         self._producer = None
         transport = self.transport
         assert transport is not None
-        transport.unregisterProducer()  # type: ignore[attr-defined]
+        transport.unregisterProducer()
         if self._registered and not self._closing:
-            transport.registerProducer(self, True)  # type: ignore[attr-defined]
+            transport.registerProducer(self, True)
 
     def loseConnection(self) -> None:
         """Close the connection once what was written is sent; no further request is read."""
@@ -1091,12 +1102,14 @@ class HTTPChannel(protocol.Protocol):
     def getPeer(self) -> IAddress:
         """The client's address."""
         assert self.transport is not None
-        return self.transport.getPeer()
+        peer: IAddress = self.transport.getPeer()
+        return peer
 
     def getHost(self) -> IAddress:
         """The server's address."""
         assert self.transport is not None
-        return self.transport.getHost()
+        host: IAddress = self.transport.getHost()
+        return host
 
     def isSecure(self) -> bool:
         """Whether the connection is TLS."""
@@ -1208,9 +1221,9 @@ class HTTPChannel(protocol.Protocol):
         if want != self._paused:
             self._paused = want
             if want:
-                self.transport.pauseProducing()  # type: ignore[attr-defined]
+                self.transport.pauseProducing()
             else:
-                self.transport.resumeProducing()  # type: ignore[attr-defined]
+                self.transport.resumeProducing()
 
     def _event(self, ev: object) -> None:
         if ev is END:
@@ -1351,14 +1364,14 @@ class HTTPChannel(protocol.Protocol):
         transport = self.transport
         assert transport is not None
         if self._registered and self._producer is None:
-            transport.unregisterProducer()  # type: ignore[attr-defined]
+            transport.unregisterProducer()
         self._registered = False
         if isinstance(getattr(type(transport), "protocol", None), property):
-            transport.protocol = newProtocol  # type: ignore[attr-defined]
+            transport.protocol = newProtocol
         newProtocol.makeConnection(transport)
         if self._paused:
             self._paused = False
-            transport.resumeProducing()  # type: ignore[attr-defined]
+            transport.resumeProducing()
         if leftover:
             newProtocol.dataReceived(leftover)
         return True
@@ -1386,7 +1399,7 @@ class HTTPChannel(protocol.Protocol):
 class HTTPFactory(protocol.ServerFactory):
     """Builds ``HTTPChannel``s; ``timeout`` closes idle connections, as in Twisted."""
 
-    protocol = HTTPChannel  # type: ignore[assignment]
+    protocol = HTTPChannel
     timeOut: float | None = 60 * 60 * 12
 
     def __init__(

@@ -91,7 +91,7 @@ class Request(http.Request):
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
-        self.site = self.channel.site  # type: ignore[union-attr]
+        self.site = getattr(self.channel, "site", None)
         headers = self.responseHeaders
         headers.set_trusted(b"server", [version])
         headers.set_trusted(b"date", [http._now_date()])
