@@ -6,7 +6,14 @@ import pytest
 
 from tests.web.test_http import HOSTILE, LIMITS
 from twistio.web import _codec
-from twistio.web._codec import END, ParseError, RequestHead, RequestReader, ResponseHead, ResponseReader
+from twistio.web._codec import (
+    END,
+    ParseError,
+    RequestHead,
+    RequestReader,
+    ResponseHead,
+    ResponseReader,
+)
 
 
 def _feed_all(reader: _codec._Reader, chunks: list[bytes]) -> list[object]:

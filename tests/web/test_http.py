@@ -512,7 +512,7 @@ async def test_pipelining_client_never_reading_is_bounded(serve: Any) -> None:
     assert chan._writeBlocked
     assert big.answered < n
     assert chan.transport._transport.get_write_buffer_size() < 1024 * 1024
-    for i in range(n):
+    for _ in range(n):
         resp = await read_response(reader)
         assert len(resp.body) == 65536
     assert big.answered == n
