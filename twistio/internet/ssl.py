@@ -1,16 +1,22 @@
 """TLS: options that make ``ssl.SSLContext`` objects, and ``listenSSL``/``connectSSL``.
 
-Twisted builds pyOpenSSL contexts; twistio builds the standard library's ``ssl.SSLContext``,
-which is what asyncio's ``create_server``/``create_connection``/``start_tls`` take. Wherever
-Twisted takes a context factory, twistio takes a plain ``ssl.SSLContext`` too, or any object
-whose ``getContext()`` returns one.
+Twisted builds pyOpenSSL contexts; twistio builds the standard library's ``ssl.SSLContext``.
+Wherever Twisted takes a context factory, twistio takes a plain ``ssl.SSLContext`` too, or any
+object whose ``getContext()`` returns one.
 
-Differences from Twisted, all from running on asyncio's TLS: a TLS connection's
-``connectionMade`` is called once the handshake is done (so ``getPeerCertificate`` already
-works there), and a failed handshake is ``clientConnectionFailed`` with ``error.SSLError``
-(its ``__cause__`` the ``ssl.SSLError``) rather than a ``connectionLost`` after
-``connectionMade``; a server never builds a protocol for a client that failed its handshake.
-Certificates are ``Certificate`` objects holding DER bytes, not pyOpenSSL ``X509`` objects.
+The TLS itself runs on ``ssl.MemoryBIO`` + ``ssl.SSLObject`` (``_TLSTransport`` below, for
+``listenSSL``, ``connectSSL``, ``startTLS`` and the TLS endpoints; ``twistio.protocols.tls``
+over any transport), not on asyncio's TLS, whose 256 KiB receive buffer per connection made
+10,000 idle TLS connections cost gigabytes. A handshake that takes longer than
+``DEFAULT_HANDSHAKE_TIMEOUT`` (60 s) drops the connection.
+
+Differences from Twisted: a TLS connection's ``connectionMade`` is called once the handshake is
+done (so ``getPeerCertificate`` and the ALPN choice already work there), and a failed handshake
+is ``clientConnectionFailed`` with ``error.SSLError`` (its ``__cause__`` the ``ssl.SSLError``)
+rather than a ``connectionLost`` after ``connectionMade``; a server never builds a protocol
+for a client that failed its handshake. ``TLSMemoryBIOFactory`` (``twistio.protocols.tls``)
+keeps Twisted's order. Certificates are ``Certificate`` objects holding DER bytes, not
+pyOpenSSL ``X509`` objects.
 """
 
 from __future__ import annotations
