@@ -90,7 +90,9 @@ _FRAME_STYLES: dict[str, tuple[Callable[[_Frame], str], str]] = {
 }
 
 
-def format_frames(frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default") -> None:
+def format_frames(
+    frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default"
+) -> None:
     """Write ``frames`` (as in ``Failure.frames``) at one of the detail levels.
 
     ``detail`` is ``default``, ``brief``, ``verbose`` or ``verbose-vars-not-captured``.
@@ -286,8 +288,13 @@ class Failure(BaseException):
                 localz.pop("__builtins__", None)
                 globalz.pop("__builtins__", None)
                 frames.append(
-                    (f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno,
-                     list(localz.items()), list(globalz.items()))
+                    (
+                        f.f_code.co_name,
+                        f.f_code.co_filename,
+                        tb.tb_lineno,
+                        list(localz.items()),
+                        list(globalz.items()),
+                    )
                 )
             else:
                 frames.append((f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno, (), ()))
@@ -379,7 +386,9 @@ class Failure(BaseException):
         if file is None:
             file = sys.stderr
         w = file.write
-        formatDetail = "verbose-vars-not-captured" if detail == "verbose" and not self.captureVars else detail
+        formatDetail = (
+            "verbose-vars-not-captured" if detail == "verbose" and not self.captureVars else detail
+        )
         if detail == "verbose":
             w(f"*--- Failure #{self.count}{' (pickled) ' if self.pickled else ' '}---\n")
         elif detail == "brief":
@@ -392,7 +401,9 @@ class Failure(BaseException):
         elif detail != "brief":
             w("Failure: ")
         if detail != "brief":
-            w(f"{_qual(self.type) if isinstance(self.type, type) else self.type}: {_safe_str(self.value)}\n")
+            w(
+                f"{_qual(self.type) if isinstance(self.type, type) else self.type}: {_safe_str(self.value)}\n"
+            )
         if isinstance(self.value, Failure):
             w(" (chained Failure)\n")
             self.value.printTraceback(file, elideFrameworkCode, detail)
@@ -403,7 +414,9 @@ class Failure(BaseException):
         """Write the traceback one line a frame."""
         self.printTraceback(file, elideFrameworkCode, detail="brief")
 
-    def printDetailedTraceback(self, file: IO[str] | None = None, elideFrameworkCode: int = 0) -> None:
+    def printDetailedTraceback(
+        self, file: IO[str] | None = None, elideFrameworkCode: int = 0
+    ) -> None:
         """Write the traceback with each frame's locals and globals (when captured)."""
         self.printTraceback(file, elideFrameworkCode, detail="verbose")
 
@@ -435,8 +448,13 @@ class Failure(BaseException):
         frames = self.frames
         if self.captureVars:
             frames = [
-                (f[0], f[1], f[2], [(k, _safe_repr(v)) for k, v in f[3]],
-                 [(k, _safe_repr(v)) for k, v in f[4]])
+                (
+                    f[0],
+                    f[1],
+                    f[2],
+                    [(k, _safe_repr(v)) for k, v in f[3]],
+                    [(k, _safe_repr(v)) for k, v in f[4]],
+                )
                 for f in frames
             ]
         state["_frames"] = frames
