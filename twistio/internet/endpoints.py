@@ -250,11 +250,9 @@ class SSL4ServerEndpoint:
         backlog: int = 50,
         interface: str = "",
     ) -> None:
-        self._reactor = reactor
-        self._port = port
+        self._reactor, self._port = reactor, port
         self._sslContextFactory = sslContextFactory
-        self._backlog = backlog
-        self._interface = interface
+        self._backlog, self._interface = backlog, interface
 
     def listen(self, protocolFactory: Any) -> Deferred[Any]:
         """Listen on the port; fires with the ``IListeningPort``."""

@@ -171,7 +171,7 @@ class Logger:
         format: str | None,
         event: dict[str, Any],
     ) -> None:
-        event.update(zip(_STAMP, (self, level, self.namespace, self.source, format, time())))
+        event.update(zip(_STAMP, (self, level, self.namespace, self.source, format, time()), strict=True))
         trace = event.get("log_trace")
         if trace is not None:  # the event's route is being traced: note this hop
             trace.append((self, observer))

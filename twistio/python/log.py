@@ -93,7 +93,10 @@ def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) 
     except BaseException:
         prefix = "(buggy logPrefix method)"
         err(system=prefix)
-    return _reportingErrors(prefix, callWithContext, {"system": prefix}, func, *args, **kw)
+    result: _T | None = _reportingErrors(
+        prefix, callWithContext, {"system": prefix}, func, *args, **kw
+    )
+    return result
 
 
 def _reportingErrors(system: str, f: Callable[..., Any], *args: Any, **kw: Any) -> Any:
