@@ -13,7 +13,7 @@ u32 = st.integers(0, 0xFFFFFFFF)
 s32 = st.integers(-(2**31), 2**31 - 1)
 ttls = st.one_of(st.none(), u32)
 charstr = st.binary(max_size=20)
-ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: "%d.%d.%d.%d" % t)
+ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
 ipv6 = st.sampled_from(["::", "::1", "2001:db8::1", "fe80::1:2:3:4", "1:2:3:4:5:6:7:8"])
 
 # (record class name, arguments strategy); arguments are positional, then ttl keyword.

@@ -22,7 +22,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from io import BytesIO
-from typing import IO, Any, ClassVar, Protocol, SupportsInt, Union
+from typing import IO, Any, ClassVar, Protocol, SupportsInt
 
 from twistio.internet import protocol as _protocol
 from twistio.internet.defer import Deferred
@@ -31,7 +31,6 @@ from twistio.names.error import AuthoritativeDomainError, DNSQueryTimeoutError, 
 from twistio.protocols import basic
 
 __all__ = [
-    "A",
     "A6",
     "AAAA",
     "AFSDB",
@@ -89,6 +88,7 @@ __all__ = [
     "TSIG",
     "TXT",
     "WKS",
+    "A",
     "AuthoritativeDomainError",
     "Charstr",
     "DNSDatagramProtocol",
@@ -236,8 +236,8 @@ class IEncodable(Interface, Protocol):
 class IRecord(Interface, Protocol):
     """A resource record's data: its ``TYPE`` and ``ttl``."""
 
-    TYPE: ClassVar[int | None]
-    ttl: int | None
+    TYPE: Any
+    ttl: Any
 
 
 class IEncodableRecord(IEncodable, IRecord, Protocol):
@@ -282,7 +282,7 @@ def randomSource() -> int:
     return random.getrandbits(16)
 
 
-def readPrecisely(file: IO[bytes], l: int) -> bytes:
+def readPrecisely(file: IO[bytes], l: int) -> bytes:  # noqa: E741 (Twisted's name)
     """Read exactly ``l`` bytes from ``file`` or raise ``EOFError``."""
     buff = file.read(l)
     if len(buff) < l:
@@ -1105,7 +1105,7 @@ class Record_TXT(_Record):
 
     def __init__(self, *data: bytes, **kw: Any) -> None:
         self.data = list(data)
-        self.ttl = str2time(kw.get("ttl", None))
+        self.ttl = str2time(kw.get("ttl"))
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
         for d in self.data:
@@ -1465,13 +1465,13 @@ class RRHeader:
         type: int = A,
         cls: int = IN,
         ttl: SupportsInt = 0,
-        payload: IEncodableRecord | None = None,
+        payload: Any = None,
         auth: bool = False,
     ) -> None:
         if payload is not None and getattr(payload, "TYPE", None) not in (None, type):
             raise ValueError(
-                f"Payload type ({QUERY_TYPES.get(payload.TYPE, payload.TYPE)!r}) does not "
-                f"match type ({QUERY_TYPES.get(type, type)!r})"
+                f"Payload type ({QUERY_TYPES.get(payload.TYPE or 0, payload.TYPE)}) does not "
+                f"match given type ({QUERY_TYPES.get(type, type)})"
             )
         self.name = Name(name)
         self.type = type
@@ -1544,7 +1544,7 @@ class RRHeader:
 _RecordParser = Callable[[], IEncodableRecord]
 
 _RECORD_TYPES: dict[int, type[_Record]] = {
-    cls.TYPE: cls  # type: ignore[misc]
+    cls.TYPE or 0: cls
     for cls in (
         Record_NS,
         Record_MD,
@@ -1632,8 +1632,10 @@ class Message:
     """A DNS message: the header flags, ``queries`` and the three record sections.
 
     ``toStr()`` encodes it; when that is longer than ``maxSize`` (0: no limit) the result is
-    cut at ``maxSize`` octets and ``trunc`` is set, as Twisted does. ``fromStr`` decodes,
-    leaving ``maxSize`` 0.
+    cut at ``maxSize`` octets and ``trunc`` is set, as Twisted does (twistio's server cuts
+    after the last whole record instead, with the counts to match). ``fromStr`` decodes,
+    leaving ``maxSize`` 0; a message with ``trunc`` set that ends inside a record keeps the
+    records before it, as truncated messages from other servers may.
     """
 
     headerFmt = "!H2B4H"
@@ -1731,6 +1733,8 @@ class Message:
         comp: dict[bytes, int] = {}
         for q in self.queries:
             q._write(out, comp, 0)
+        whole = self._wholeRecords
+        ends = [len(out)]
         for section in (self.answers, self.authority, self.additional):
             for rr in section:
                 writer = getattr(rr, "_write", None)
@@ -1738,22 +1742,32 @@ class Message:
                     writer(out, comp, 0)
                 else:
                     _write_foreign(rr, out, comp, 0)
+                if whole:
+                    ends.append(len(out))
+        counts = [len(self.queries), len(self.answers), len(self.authority), len(self.additional)]
         if self.maxSize and len(out) > self.maxSize:
             self.trunc = 1
-            del out[self.maxSize :]
+            if whole:
+                self._cut_whole(out, ends, counts)
+            else:
+                del out[self.maxSize :]
         byte3, byte4 = self._flags()
-        _HEADER.pack_into(
-            out,
-            0,
-            self.id,
-            byte3,
-            byte4,
-            len(self.queries),
-            len(self.answers),
-            len(self.authority),
-            len(self.additional),
-        )
+        _HEADER.pack_into(out, 0, self.id, byte3, byte4, *counts)
         return bytes(out)
+
+    _wholeRecords = False
+
+    def _cut_whole(self, out: bytearray, ends: list[int], counts: list[int]) -> None:
+        """Cut ``out`` after the last whole record that fits (names only point backwards,
+        so a prefix that ends at a record boundary is a valid message), and fix the counts."""
+        kept = 0
+        while kept < len(ends) - 1 and ends[kept + 1] <= self.maxSize:
+            kept += 1
+        del out[ends[kept] :]
+        left = kept
+        for i in (1, 2, 3):
+            counts[i] = min(counts[i], left)
+            left -= counts[i]
 
     def encode(self, strio: IO[bytes]) -> None:
         """Write the message in wire format to ``strio``."""
@@ -1790,11 +1804,15 @@ class Message:
         auth = self.auth
         lookup = self.lookupRecordType
         sections: list[list[RRHeader]] = [[], [], []]
-        for section, count in zip(sections, (nans, nns, nadd)):
-            for _ in range(count):
-                rr, pos = _parse_rr(data, pos, auth, lookup)
-                section.append(rr)
         self.answers, self.authority, self.additional = sections
+        try:
+            for section, count in zip(sections, (nans, nns, nadd), strict=True):
+                for _ in range(count):
+                    rr, pos = _parse_rr(data, pos, auth, lookup)
+                    section.append(rr)
+        except _ShortInput:
+            if not self.trunc:
+                raise
 
     def decode(self, strio: IO[bytes], length: int | None = None) -> None:
         """Decode a message from ``strio`` (``length`` octets, or to the end)."""
@@ -1959,7 +1977,7 @@ class _OPTHeader:
 
 
 def _rr_with_data(header: RRHeader, data: bytes) -> RRHeader:
-    header.payload = UnknownRecord(data, header.ttl)
+    header.payload = UnknownRecord(data, header.ttl)  # type: ignore[assignment]
     return header
 
 
@@ -2089,15 +2107,15 @@ class _EDNSMessage:
                 additional.append(r)
         new = cls(
             id=message.id,
-            answer=message.answer,
+            answer=message.answer,  # type: ignore[arg-type]
             opCode=message.opCode,
             auth=message.auth,
-            trunc=message.trunc,
-            recDes=message.recDes,
-            recAv=message.recAv,
+            trunc=message.trunc,  # type: ignore[arg-type]
+            recDes=message.recDes,  # type: ignore[arg-type]
+            recAv=message.recAv,  # type: ignore[arg-type]
             rCode=message.rCode,
-            authenticData=message.authenticData,
-            checkingDisabled=message.checkingDisabled,
+            authenticData=message.authenticData,  # type: ignore[arg-type]
+            checkingDisabled=message.checkingDisabled,  # type: ignore[arg-type]
             ednsVersion=None,
             dnssecOK=False,
             queries=message.queries[:],
@@ -2202,7 +2220,8 @@ class DNSMixin:
 class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
     """DNS over UDP, for clients (``query``) and servers (the controller answers).
 
-    A datagram that does not decode is dropped (and logged), never raised into the loop.
+    A datagram that does not decode is logged and dropped (a server controller answers it
+    with FORMERR), never raised into the loop.
     """
 
     resends: dict[int, int]
@@ -2241,6 +2260,9 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
             m.fromStr(data)
         except (ValueError, EOFError, IndexError, struct.error) as e:
             _log_bad_packet(addr, e)
+            malformed = getattr(self.controller, "_malformed", None)
+            if malformed is not None:
+                malformed(data, self, addr)
             return
         entry = self.liveMessages.get(m.id)
         if entry is not None:
@@ -2309,7 +2331,8 @@ def _log_bad_packet(addr: Any, e: BaseException) -> None:
 class DNSProtocol(DNSMixin, basic.Int16StringReceiver):
     """DNS over TCP: messages prefixed with their 16-bit length.
 
-    A message that does not decode closes the connection (its framing may be lost).
+    A message that does not decode gets FORMERR from a server controller; a client closes
+    the connection.
     """
 
     MAX_LENGTH = 65535
@@ -2324,7 +2347,7 @@ class DNSProtocol(DNSMixin, basic.Int16StringReceiver):
         self.liveMessages = {}
         self.controller.connectionMade(self)
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Any = None) -> None:
         """Fail the pending queries and tell the controller."""
         from twistio.internet.error import ConnectionDone
 
@@ -2339,7 +2362,11 @@ class DNSProtocol(DNSMixin, basic.Int16StringReceiver):
             m.fromStr(data)
         except (ValueError, EOFError, IndexError, struct.error) as e:
             _log_bad_packet(self.transport.getPeer() if self.transport else None, e)
-            self.transport.loseConnection()
+            malformed = getattr(self.controller, "_malformed", None)
+            if malformed is not None:
+                malformed(data, self)
+            else:
+                self.transport.loseConnection()
             return
         entry = self.liveMessages.pop(m.id, None)
         if entry is not None:
