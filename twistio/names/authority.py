@@ -5,9 +5,10 @@
 larger of the SOA's ``minimum`` and ``expire``; a CNAME's target's addresses join the answer,
 an MX's or NS's join the additional section; an NS record below the apex is a delegation
 (returned in the authority section, not authoritative); a name in the zone with no record of
-the type asked gets the SOA in the authority section; a name not in the zone fails with
-``AuthoritativeDomainError`` (twistio sets its ``authority`` to the SOA record, so that
-``DNSServerFactory`` puts it in the NXDOMAIN answer); a name outside the zone fails with
+the type asked gets the SOA in the authority section (with the TTL of the name's last record,
+as Twisted); a name not in the zone fails with ``AuthoritativeDomainError`` (twistio sets its
+``authority`` to the SOA record with the negative-caching TTL of RFC 2308, the smaller of the
+SOA's TTL and ``minimum``, so that ``DNSServerFactory`` puts it in the NXDOMAIN answer); a name outside the zone fails with
 ``DomainError``.
 
 ``BindAuthority`` differs from Twisted's parser where that one is wrong: names in record data
@@ -97,14 +98,18 @@ class FileAuthority(common.ResolverBase):
         records = self.records.get(key)
         if records is None:
             error = AuthoritativeDomainError(name)
-            error.authority = [self._soa_header(ttl)]  # type: ignore[attr-defined]
+            soa = self.soa[1]
+            negative = min(soa.minimum or 0, soa.ttl if soa.ttl is not None else ttl)
+            error.authority = [self._soa_header(negative)]  # type: ignore[attr-defined]
             return fail(error)
         apex = key == self.soa[0].lower()
         answers: list[Any] = []
         delegation: list[Any] = []
         cnames: list[Any] = []
+        last_ttl = ttl
         for rec in records:
             rtype = rec.TYPE
+            last_ttl = rec.ttl or ttl
             if rtype == dns.NS and not apex:
                 delegation.append(dns.RRHeader(name, rtype, dns.IN, rec.ttl or ttl, rec, auth=False))
             elif rtype == type or type == dns.ALL_RECORDS:
@@ -117,7 +122,8 @@ class FileAuthority(common.ResolverBase):
             answers = cnames + list(self._additionalRecords(cnames, [], ttl))
             return succeed((answers, [], []))
         if not answers:
-            return succeed(([], [self._soa_header(ttl)], []))
+            # As Twisted: the SOA goes with the TTL of the last record of the name.
+            return succeed(([], [self._soa_header(last_ttl)], []))
         chased = [rr for rr in answers if rr.type == dns.CNAME]
         others = [rr for rr in answers if rr.type != dns.CNAME]
         answers.extend(self._additionalRecords(chased, [], ttl))

@@ -1977,7 +1977,7 @@ class _OPTHeader:
 
 
 def _rr_with_data(header: RRHeader, data: bytes) -> RRHeader:
-    header.payload = UnknownRecord(data, header.ttl)  # type: ignore[assignment]
+    header.payload = UnknownRecord(data, header.ttl)
     return header
 
 
