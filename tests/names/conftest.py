@@ -114,9 +114,18 @@ async def upstream():
     pytest.importorskip("dns.message")
     loop = asyncio.get_running_loop()
     proto = DnspythonServer()
-    transport, _ = await loop.create_datagram_endpoint(lambda: proto, local_addr=("127.0.0.1", 0))
-    port = transport.get_extra_info("sockname")[1]
-    tcp = await asyncio.start_server(proto.tcp_client, "127.0.0.1", port)
+    for _attempt in range(50):  # the UDP port number may be taken for TCP
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: proto, local_addr=("127.0.0.1", 0)
+        )
+        port = transport.get_extra_info("sockname")[1]
+        try:
+            tcp = await asyncio.start_server(proto.tcp_client, "127.0.0.1", port)
+            break
+        except OSError:
+            transport.close()
+    else:
+        raise RuntimeError("no port free for both UDP and TCP")
     proto.port = port  # type: ignore[attr-defined]
     yield proto
     transport.close()

@@ -390,12 +390,15 @@ theResolver: Any = None
 def getResolver() -> Any:
     """The shared resolver made by ``createResolver`` on first use."""
     global theResolver
-    if theResolver is None:
-        try:
-            theResolver = createResolver()
-        except ValueError:
-            theResolver = createResolver(servers=[("127.0.0.1", 53)])
-    return theResolver
+    if theResolver is not None:
+        return theResolver
+    made: Any
+    try:
+        made = createResolver()
+    except ValueError:  # no name servers configured: ask the local one
+        made = createResolver(servers=[("127.0.0.1", dns.PORT)])
+    theResolver = made
+    return made
 
 
 def getHostByName(name: str | bytes, timeout: Any = None, effort: int = 10) -> Deferred[Any]:

@@ -135,6 +135,7 @@ __all__ = [
 ]
 
 PORT = 53
+AF_INET6 = socket.AF_INET6
 
 # -- constants (RFC 1035 and later) -------------------------------------------------------------
 
@@ -203,7 +204,17 @@ EBADSIG = 16
 EBADKEY = 17
 EBADTIME = 18
 
-_HEADER = struct.Struct("!H2B4H")
+_HEADER = struct.Struct("!6H")
+# The one-bit header flags: Message attribute, bit of the 16-bit flags word.
+_FLAG_BITS = (
+    ("answer", 0x8000),
+    ("auth", 0x0400),
+    ("trunc", 0x0200),
+    ("recDes", 0x0100),
+    ("recAv", 0x0080),
+    ("authenticData", 0x0020),
+    ("checkingDisabled", 0x0010),
+)
 _RR_FIXED = struct.Struct("!HHIH")
 _QUERY_FIXED = struct.Struct("!HH")
 _U16 = struct.Struct("!H")
@@ -755,17 +766,16 @@ class Record_A6(_Record):
         _check_end(pos, end)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Record_A6):
-            return (
-                self.prefixLen == other.prefixLen
-                and self.suffix[-self.bytes :] == other.suffix[-other.bytes :]
-                and self.prefix == other.prefix
-                and self.ttl == other.ttl
-            )
-        return NotImplemented
+        if not isinstance(other, Record_A6):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def _key(self) -> tuple[Any, ...]:
+        # Only the octets of the suffix that go on the wire count.
+        return (self.prefixLen, self.suffix[-self.bytes :], self.prefix, self.ttl)
 
     def __hash__(self) -> int:
-        return hash((self.prefixLen, self.suffix[-self.bytes :], self.prefix, self.ttl))
+        return hash(self._key())
 
     def __str__(self) -> str:
         return f"<A6 {self.prefix} {self._suffix} ({self.prefixLen}) ttl={self.ttl!r}>"
@@ -1014,13 +1024,10 @@ class Record_HINFO(_Record):
         _check_end(pos, end)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Record_HINFO):
-            return (
-                self.os.lower() == other.os.lower()
-                and self.cpu.lower() == other.cpu.lower()
-                and self.ttl == other.ttl
-            )
-        return NotImplemented
+        if not isinstance(other, Record_HINFO):
+            return NotImplemented
+        mine = (self.cpu.lower(), self.os.lower(), self.ttl)
+        return mine == (other.cpu.lower(), other.os.lower(), other.ttl)
 
     def __hash__(self) -> int:
         return hash((self.os.lower(), self.cpu.lower()))
@@ -1260,13 +1267,10 @@ class Record_NAPTR(_Record):
         replacement: bytes | str = b"",
         ttl: str | bytes | int | None = None,
     ) -> None:
-        self.order = int(order)
-        self.preference = int(preference)
-        self.flags = Charstr(flags)
-        self.service = Charstr(service)
-        self.regexp = Charstr(regexp)
-        self.replacement = Name(replacement)
+        self.flags, self.service, self.regexp = Charstr(flags), Charstr(service), Charstr(regexp)
+        self.order, self.preference = int(order), int(preference)
         self.ttl = str2time(ttl)
+        self.replacement = Name(replacement)
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
         out += _U16.pack(self.order)
@@ -1367,12 +1371,9 @@ class Record_TSIG(_Record):
         ttl: str | bytes | int | None = 0,
     ) -> None:
         self.algorithm = None if algorithm is None else Name(algorithm)
-        self.timeSigned = timeSigned
-        self.fudge = str2time(fudge)
-        self.MAC = MAC
-        self.originalID = originalID
-        self.error = error
-        self.otherData = otherData
+        self.MAC, self.otherData = MAC, otherData
+        self.timeSigned, self.fudge = timeSigned, str2time(fudge)
+        self.originalID, self.error = originalID, error
         self.ttl = ttl  # type: ignore[assignment]
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
@@ -1660,6 +1661,17 @@ class Message:
     )
     _recordTypes: ClassVar[dict[int, Any]] = dict(_RECORD_TYPES)
     timeReceived: float
+    id: int
+    answer: Any
+    opCode: int
+    recDes: Any
+    recAv: Any
+    auth: Any
+    rCode: int
+    trunc: Any
+    maxSize: int
+    authenticData: Any
+    checkingDisabled: Any
 
     def __init__(
         self,
@@ -1675,17 +1687,9 @@ class Message:
         authenticData: int = 0,
         checkingDisabled: int = 0,
     ) -> None:
-        self.maxSize = maxSize
-        self.id = id
-        self.answer = answer
-        self.opCode = opCode
-        self.auth = auth
-        self.trunc = trunc
-        self.recDes = recDes
-        self.recAv = recAv
-        self.rCode = rCode
-        self.authenticData = authenticData
-        self.checkingDisabled = checkingDisabled
+        header = dict(locals())
+        del header["self"]
+        self.__dict__.update(header)
         self.queries: list[Query] = []
         self.answers: list[RRHeader] = []
         self.authority: list[RRHeader] = []
@@ -1711,21 +1715,12 @@ class Message:
         """Append a ``Query(name, type, cls)``."""
         self.queries.append(Query(name, type, cls))
 
-    def _flags(self) -> tuple[int, int]:
-        byte3 = (
-            ((self.answer & 1) << 7)
-            | ((self.opCode & 0xF) << 3)
-            | ((self.auth & 1) << 2)
-            | ((self.trunc & 1) << 1)
-            | (self.recDes & 1)
-        )
-        byte4 = (
-            ((self.recAv & 1) << 7)
-            | ((self.authenticData & 1) << 5)
-            | ((self.checkingDisabled & 1) << 4)
-            | (self.rCode & 0xF)
-        )
-        return byte3, byte4
+    def _flags(self) -> int:
+        word = ((self.opCode & 0xF) << 11) | (self.rCode & 0xF)
+        for attr, bit in _FLAG_BITS:
+            if getattr(self, attr) & 1:
+                word |= bit
+        return word
 
     def toStr(self) -> bytes:
         """The message in wire format (cut at ``maxSize``, with ``trunc`` set, if longer)."""
@@ -1751,8 +1746,7 @@ class Message:
                 self._cut_whole(out, ends, counts)
             else:
                 del out[self.maxSize :]
-        byte3, byte4 = self._flags()
-        _HEADER.pack_into(out, 0, self.id, byte3, byte4, *counts)
+        _HEADER.pack_into(out, 0, self.id, self._flags(), *counts)
         return bytes(out)
 
     _wholeRecords = False
@@ -1778,16 +1772,11 @@ class Message:
         data = str
         if len(data) < 12:
             raise _ShortInput("message shorter than its 12-octet header")
-        (self.id, byte3, byte4, nqueries, nans, nns, nadd) = _HEADER.unpack_from(data, 0)
-        self.answer = (byte3 >> 7) & 1
-        self.opCode = (byte3 >> 3) & 0xF
-        self.auth = (byte3 >> 2) & 1
-        self.trunc = (byte3 >> 1) & 1
-        self.recDes = byte3 & 1
-        self.recAv = (byte4 >> 7) & 1
-        self.authenticData = (byte4 >> 5) & 1
-        self.checkingDisabled = (byte4 >> 4) & 1
-        self.rCode = byte4 & 0xF
+        (self.id, word, nqueries, nans, nns, nadd) = _HEADER.unpack_from(data, 0)
+        for attr, bit in _FLAG_BITS:
+            setattr(self, attr, 1 if word & bit else 0)
+        self.opCode = (word >> 11) & 0xF
+        self.rCode = word & 0xF
         self.maxSize = 0
         pos = 12
         queries = []
@@ -1981,6 +1970,20 @@ def _rr_with_data(header: RRHeader, data: bytes) -> RRHeader:
     return header
 
 
+# What a Message and an _EDNSMessage carry alike in their header.
+_COMMON_HEADER = (
+    "id",
+    "answer",
+    "opCode",
+    "auth",
+    "trunc",
+    "recDes",
+    "recAv",
+    "authenticData",
+    "checkingDisabled",
+)
+
+
 class _EDNSMessage:
     """A message with EDNS (RFC 6891): ``ednsVersion`` (None: no OPT record), ``dnssecOK``,
     ``maxSize`` (the UDP payload size), and a 12-bit ``rCode``. The OPT record is made when
@@ -2006,6 +2009,19 @@ class _EDNSMessage:
         "additional",
     )
     _messageFactory = Message
+    id: int
+    answer: Any
+    opCode: int
+    recDes: Any
+    recAv: Any
+    auth: Any
+    rCode: int
+    trunc: Any
+    maxSize: int
+    authenticData: Any
+    checkingDisabled: Any
+    ednsVersion: int | None
+    dnssecOK: bool
 
     def __init__(
         self,
@@ -2027,19 +2043,10 @@ class _EDNSMessage:
         authority: list[RRHeader] | None = None,
         additional: list[RRHeader] | None = None,
     ) -> None:
-        self.id = id
-        self.answer = answer
-        self.opCode = opCode
-        self.auth = auth
-        self.trunc = trunc
-        self.recDes = recDes
-        self.recAv = recAv
-        self.rCode = rCode
-        self.ednsVersion = ednsVersion
-        self.dnssecOK = dnssecOK
-        self.authenticData = authenticData
-        self.checkingDisabled = checkingDisabled
-        self.maxSize = maxSize
+        fields = dict(locals())
+        for name in ("self", "queries", "answers", "authority", "additional"):
+            del fields[name]
+        self.__dict__.update(fields)
         self.queries = [] if queries is None else queries
         self.answers = [] if answers is None else answers
         self.authority = [] if authority is None else authority
@@ -2064,19 +2071,8 @@ class _EDNSMessage:
         )
 
     def _toMessage(self) -> Message:
-        m = self._messageFactory(
-            id=self.id,
-            answer=self.answer,
-            opCode=self.opCode,
-            auth=self.auth,
-            trunc=self.trunc,
-            recDes=self.recDes,
-            recAv=self.recAv,
-            rCode=self.rCode & 0xF,
-            authenticData=self.authenticData,
-            checkingDisabled=self.checkingDisabled,
-            maxSize=0,
-        )
+        header = {a: getattr(self, a) for a in _COMMON_HEADER}
+        m = self._messageFactory(rCode=self.rCode & 0xF, maxSize=0, **header)
         m.queries = self.queries[:]
         m.answers = self.answers[:]
         m.authority = self.authority[:]
@@ -2105,24 +2101,12 @@ class _EDNSMessage:
                 opts.append(_OPTHeader.fromRRHeader(r))
             else:
                 additional.append(r)
-        new = cls(
-            id=message.id,
-            answer=message.answer,  # type: ignore[arg-type]
-            opCode=message.opCode,
-            auth=message.auth,
-            trunc=message.trunc,  # type: ignore[arg-type]
-            recDes=message.recDes,  # type: ignore[arg-type]
-            recAv=message.recAv,  # type: ignore[arg-type]
-            rCode=message.rCode,
-            authenticData=message.authenticData,  # type: ignore[arg-type]
-            checkingDisabled=message.checkingDisabled,  # type: ignore[arg-type]
-            ednsVersion=None,
-            dnssecOK=False,
-            queries=message.queries[:],
-            answers=message.answers[:],
-            authority=message.authority[:],
-            additional=additional,
-        )
+        header = {a: getattr(message, a) for a in _COMMON_HEADER}
+        new = cls(rCode=message.rCode, ednsVersion=None, **header)
+        new.queries = message.queries[:]
+        new.answers = message.answers[:]
+        new.authority = message.authority[:]
+        new.additional = additional
         if len(opts) == 1:
             opt = opts[0]
             new.ednsVersion = opt.version

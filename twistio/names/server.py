@@ -58,13 +58,7 @@ class DNSServerFactory(protocol.ServerFactory):
         clients: list[Any] | None = None,
         verbose: int = 0,
     ) -> None:
-        resolvers: list[Any] = []
-        if authorities is not None:
-            resolvers.extend(authorities)
-        if caches is not None:
-            resolvers.extend(caches)
-        if clients is not None:
-            resolvers.extend(clients)
+        resolvers: list[Any] = [*(authorities or ()), *(caches or ()), *(clients or ())]
         self.canRecurse = bool(clients)
         self.resolver = resolve.ResolverChain(resolvers)
         self.verbose = verbose
