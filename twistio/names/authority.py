@@ -20,6 +20,7 @@ them), and a ``;`` inside quotes is not a comment.
 from __future__ import annotations
 
 import os
+from builtins import type as type_of
 from collections.abc import Callable
 from typing import Any
 
@@ -88,13 +89,51 @@ class FileAuthority(common.ResolverBase):
                 if rec.TYPE in self._ADDRESS_TYPES:
                     yield dns.RRHeader(target, rec.TYPE, dns.IN, rec.ttl or ttl, rec, auth=True)
 
+    def _in_zone(self, key: bytes) -> bool:
+        zone = self.soa[0].lower() if self.soa is not None else b""
+        key = key.rstrip(b".")
+        return key == zone or key.endswith(b"." + zone) or not zone
+
     def _lookup(
         self, name: bytes, cls: int, type: int, timeout: Any = None
     ) -> Deferred[Any]:
-        if self.soa is None or not dns._isSubdomainOf(name, self.soa[0]):
+        # Answers are remembered per (name, type) while the zone is unchanged: the same
+        # records dict, the same list for the name, of the same length, and the same SOA.
+        memo = self._memo
+        records = self.records
+        hit = memo.get((name, type))
+        if hit is not None:
+            (known, listed, count, soa), result = hit
+            current = records.get(name.lower())
+            if known is records and listed is current and soa is self.soa and (
+                current is None or count == len(current)
+            ):
+                return succeed((list(result[0]), list(result[1]), list(result[2])))
+        d = self._compute(name, type)
+        if d.called and type_of(d.result) is tuple:
+            current = records.get(name.lower())
+            if len(memo) >= self._MEMO_MAX:
+                memo.clear()
+            stamp = (records, current, len(current) if current is not None else 0, self.soa)
+            memo[(name, type)] = (stamp, d.result)
+            answers, authority, additional = d.result
+            d.result = (list(answers), list(authority), list(additional))
+        return d
+
+    _MEMO_MAX = 10000
+
+    @property
+    def _memo(self) -> dict[tuple[bytes, int], Any]:
+        memo: dict[tuple[bytes, int], Any] | None = self.__dict__.get("_memo_dict")
+        if memo is None:
+            memo = self.__dict__["_memo_dict"] = {}
+        return memo
+
+    def _compute(self, name: bytes, type: int) -> Deferred[Any]:
+        key = name.lower()
+        if self.soa is None or not self._in_zone(key):
             return fail(DomainError(name))
         ttl = self._default_ttl()
-        key = name.lower()
         records = self.records.get(key)
         if records is None:
             error = AuthoritativeDomainError(name)
@@ -103,31 +142,36 @@ class FileAuthority(common.ResolverBase):
             error.authority = [self._soa_header(negative)]  # type: ignore[attr-defined]
             return fail(error)
         apex = key == self.soa[0].lower()
+        owner = dns.Name.__new__(dns.Name)
+        owner.name = name
+        rr = dns._rr
         answers: list[Any] = []
         delegation: list[Any] = []
         cnames: list[Any] = []
         last_ttl = ttl
+        every = type == dns.ALL_RECORDS
         for rec in records:
             rtype = rec.TYPE
             last_ttl = rec.ttl or ttl
             if rtype == dns.NS and not apex:
-                delegation.append(dns.RRHeader(name, rtype, dns.IN, rec.ttl or ttl, rec, auth=False))
-            elif rtype == type or type == dns.ALL_RECORDS:
-                answers.append(dns.RRHeader(name, rtype, dns.IN, rec.ttl or ttl, rec, auth=True))
+                delegation.append(rr(owner, rtype, last_ttl, rec, False))
+            elif every or rtype == type:
+                answers.append(rr(owner, rtype, last_ttl, rec, True))
             if rtype == dns.CNAME:
-                cnames.append(dns.RRHeader(name, rtype, dns.IN, rec.ttl or ttl, rec, auth=True))
+                cnames.append(rr(owner, rtype, last_ttl, rec, True))
         if delegation and not answers:
             return succeed(([], delegation, list(self._additionalRecords([], delegation, ttl))))
-        if not answers and cnames:
-            answers = cnames + list(self._additionalRecords(cnames, [], ttl))
-            return succeed((answers, [], []))
         if not answers:
+            if cnames:
+                return succeed((cnames + list(self._additionalRecords(cnames, [], ttl)), [], []))
             # As Twisted: the SOA goes with the TTL of the last record of the name.
             return succeed(([], [self._soa_header(last_ttl)], []))
-        chased = [rr for rr in answers if rr.type == dns.CNAME]
-        others = [rr for rr in answers if rr.type != dns.CNAME]
-        answers.extend(self._additionalRecords(chased, [], ttl))
-        additional = list(self._additionalRecords(others, [], ttl))
+        additional: list[Any] = []
+        if type in self._ADDITIONAL_PROCESSING_TYPES or every:
+            chased = [r for r in answers if r.type == dns.CNAME]
+            others = [r for r in answers if r.type != dns.CNAME]
+            answers.extend(self._additionalRecords(chased, [], ttl))
+            additional = list(self._additionalRecords(others, [], ttl))
         return succeed((answers, [], additional))
 
     def lookupZone(self, name: str | bytes, timeout: Any = 10) -> Deferred[Any]:

@@ -74,6 +74,14 @@ class ResolverBase:
 
     def __init__(self) -> None:
         self.typeToMethod = {k: getattr(self, v) for k, v in typeToMethod.items()}
+        # The types whose lookup method is ResolverBase's own: query() may go straight to
+        # _lookup for them, as that method would.
+        cls = type(self)
+        self._direct = frozenset(
+            k
+            for k, v in typeToMethod.items()
+            if k != dns.ALL_RECORDS and getattr(cls, v) is getattr(ResolverBase, v)
+        )
 
     def exceptionForCode(self, responseCode: int) -> type[Exception]:
         """The exception class for a response code (``DNSUnknownError`` if unknown)."""
@@ -81,6 +89,8 @@ class ResolverBase:
 
     def query(self, query: dns.Query, timeout: Any = None) -> _Result:
         """Look up ``query`` (a ``dns.Query``) with the method for its type."""
+        if query.type in self._direct:
+            return self._lookup(query.name.name, dns.IN, query.type, timeout)
         method = self.typeToMethod.get(query.type)
         if method is not None:
             result: _Result = method(query.name.name, timeout)

@@ -205,16 +205,6 @@ EBADKEY = 17
 EBADTIME = 18
 
 _HEADER = struct.Struct("!6H")
-# The one-bit header flags: Message attribute, bit of the 16-bit flags word.
-_FLAG_BITS = (
-    ("answer", 0x8000),
-    ("auth", 0x0400),
-    ("trunc", 0x0200),
-    ("recDes", 0x0100),
-    ("recAv", 0x0080),
-    ("authenticData", 0x0020),
-    ("checkingDisabled", 0x0010),
-)
 _RR_FIXED = struct.Struct("!HHIH")
 _QUERY_FIXED = struct.Struct("!HH")
 _U16 = struct.Struct("!H")
@@ -392,25 +382,46 @@ def _whole(strio: IO[bytes]) -> tuple[bytes, int]:
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _write_name(name: bytes, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
+def _split(name: bytes) -> tuple[tuple[bytes, bytes], ...]:
+    """Each suffix of ``name`` (the compression key) with its first label as written."""
+    parts = []
     while name:
-        if comp is not None:
-            offset = comp.get(name)
+        cut = name.find(b".", 1)
+        if cut < 0:
+            label, rest = name, b""
+        else:
+            label, rest = name[:cut], name[cut + 1 :]
+        if len(label) > 63:
+            raise ValueError(f"label longer than 63 octets: {label!r}")
+        parts.append((name, bytes((len(label),)) + label))
+        name = rest
+    return tuple(parts)
+
+
+_SPLIT_CACHE: dict[bytes, tuple[tuple[bytes, bytes], ...]] = {}
+_SPLIT_CACHE_MAX = 4096
+
+
+def _write_name(name: bytes, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
+    parts = _SPLIT_CACHE.get(name)
+    if parts is None:
+        parts = _split(name)
+        if len(_SPLIT_CACHE) >= _SPLIT_CACHE_MAX:
+            _SPLIT_CACHE.clear()
+        _SPLIT_CACHE[name] = parts
+    if comp is None:
+        for _suffix, label in parts:
+            out += label
+    else:
+        for suffix, label in parts:
+            offset = comp.get(suffix)
             if offset is not None:
                 out += _U16.pack(0xC000 | offset)
                 return
             here = base + len(out)
             if here < 0x4000:
-                comp[name] = here
-        cut = name.find(b".", 1)
-        if cut < 0:
-            label, name = name, b""
-        else:
-            label, name = name[:cut], name[cut + 1 :]
-        if len(label) > 63:
-            raise ValueError(f"label longer than 63 octets: {label!r}")
-        out.append(len(label))
-        out += label
+                comp[suffix] = here
+            out += label
     out.append(0)
 
 
@@ -1540,6 +1551,14 @@ class RRHeader:
     __str__ = __repr__
 
 
+def _rr(name: Name, type: int, ttl: int, payload: Any, auth: bool) -> RRHeader:
+    """An ``RRHeader`` of class IN from values already checked (for answers made in bulk)."""
+    header = RRHeader.__new__(RRHeader)
+    header.name, header.type, header.cls, header.ttl = name, type, IN, ttl
+    header.payload, header.auth = payload, auth
+    return header
+
+
 # -- message ------------------------------------------------------------------------------------
 
 _RecordParser = Callable[[], IEncodableRecord]
@@ -1687,9 +1706,10 @@ class Message:
         authenticData: int = 0,
         checkingDisabled: int = 0,
     ) -> None:
-        header = dict(locals())
-        del header["self"]
-        self.__dict__.update(header)
+        self.id, self.opCode, self.rCode = id, opCode, rCode
+        self.answer, self.auth, self.trunc, self.recDes, self.recAv = answer, auth, trunc, recDes, recAv
+        self.authenticData, self.checkingDisabled = authenticData, checkingDisabled
+        self.maxSize = maxSize
         self.queries: list[Query] = []
         self.answers: list[RRHeader] = []
         self.authority: list[RRHeader] = []
@@ -1717,9 +1737,20 @@ class Message:
 
     def _flags(self) -> int:
         word = ((self.opCode & 0xF) << 11) | (self.rCode & 0xF)
-        for attr, bit in _FLAG_BITS:
-            if getattr(self, attr) & 1:
-                word |= bit
+        if self.answer:
+            word |= 0x8000
+        if self.auth:
+            word |= 0x0400
+        if self.trunc:
+            word |= 0x0200
+        if self.recDes:
+            word |= 0x0100
+        if self.recAv:
+            word |= 0x0080
+        if self.authenticData:
+            word |= 0x0020
+        if self.checkingDisabled:
+            word |= 0x0010
         return word
 
     def toStr(self) -> bytes:
@@ -1728,21 +1759,18 @@ class Message:
         comp: dict[bytes, int] = {}
         for q in self.queries:
             q._write(out, comp, 0)
-        whole = self._wholeRecords
-        ends = [len(out)]
-        for section in (self.answers, self.authority, self.additional):
-            for rr in section:
-                writer = getattr(rr, "_write", None)
-                if writer is not None:
-                    writer(out, comp, 0)
-                else:
-                    _write_foreign(rr, out, comp, 0)
-                if whole:
-                    ends.append(len(out))
+        self._write_records(out, comp, None)
         counts = [len(self.queries), len(self.answers), len(self.authority), len(self.additional)]
         if self.maxSize and len(out) > self.maxSize:
             self.trunc = 1
-            if whole:
+            if self._wholeRecords:
+                # Again, noting where each record ends (rare: only for long answers).
+                out = bytearray(12)
+                comp = {}
+                for q in self.queries:
+                    q._write(out, comp, 0)
+                ends = [len(out)]
+                self._write_records(out, comp, ends)
                 self._cut_whole(out, ends, counts)
             else:
                 del out[self.maxSize :]
@@ -1750,6 +1778,18 @@ class Message:
         return bytes(out)
 
     _wholeRecords = False
+
+    def _write_records(self, out: bytearray, comp: dict[bytes, int], ends: list[int] | None) -> None:
+        for section in (self.answers, self.authority, self.additional):
+            for rr in section:
+                try:
+                    writer = rr._write
+                except AttributeError:
+                    _write_foreign(rr, out, comp, 0)
+                else:
+                    writer(out, comp, 0)
+                if ends is not None:
+                    ends.append(len(out))
 
     def _cut_whole(self, out: bytearray, ends: list[int], counts: list[int]) -> None:
         """Cut ``out`` after the last whole record that fits (names only point backwards,
@@ -1773,8 +1813,13 @@ class Message:
         if len(data) < 12:
             raise _ShortInput("message shorter than its 12-octet header")
         (self.id, word, nqueries, nans, nns, nadd) = _HEADER.unpack_from(data, 0)
-        for attr, bit in _FLAG_BITS:
-            setattr(self, attr, 1 if word & bit else 0)
+        self.answer = word >> 15
+        self.auth = (word >> 10) & 1
+        self.trunc = (word >> 9) & 1
+        self.recDes = (word >> 8) & 1
+        self.recAv = (word >> 7) & 1
+        self.authenticData = (word >> 5) & 1
+        self.checkingDisabled = (word >> 4) & 1
         self.opCode = (word >> 11) & 0xF
         self.rCode = word & 0xF
         self.maxSize = 0
@@ -1790,10 +1835,12 @@ class Message:
             pos += 4
             queries.append(q)
         self.queries = queries
-        auth = self.auth
-        lookup = self.lookupRecordType
         sections: list[list[RRHeader]] = [[], [], []]
         self.answers, self.authority, self.additional = sections
+        if not (nans or nns or nadd):
+            return
+        auth = self.auth
+        lookup = self.lookupRecordType
         try:
             for section, count in zip(sections, (nans, nns, nadd), strict=True):
                 for _ in range(count):

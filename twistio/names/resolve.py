@@ -33,11 +33,22 @@ class ResolverChain(common.ResolverBase):
         self.resolvers = resolvers
 
     def _lookup(self, name: bytes, cls: int, type: int, timeout: Any) -> Deferred[Any]:
-        if not self.resolvers:
+        return self._ask(dns.Query(name, type, cls), timeout)
+
+    def query(self, query: dns.Query, timeout: Any = None) -> Deferred[Any]:
+        """Look up ``query`` in each resolver in turn (class IN, as ``lookup*`` would)."""
+        if query.type in self._direct:
+            if query.cls != dns.IN:
+                query = dns.Query(query.name.name, query.type, dns.IN)
+            return self._ask(query, timeout)
+        return common.ResolverBase.query(self, query, timeout)
+
+    def _ask(self, q: dns.Query, timeout: Any) -> Deferred[Any]:
+        resolvers = self.resolvers
+        if not resolvers:
             return fail(DomainError())
-        q = dns.Query(name, type, cls)
-        d: Deferred[Any] = self.resolvers[0].query(q, timeout)
-        for r in self.resolvers[1:]:
+        d: Deferred[Any] = resolvers[0].query(q, timeout)
+        for r in resolvers[1:]:
             d = d.addErrback(FailureHandler(r.query, q, timeout))
         return d
 

@@ -163,6 +163,10 @@ class DNSServerFactory(protocol.ServerFactory):
     def handleQuery(self, message: dns.Message, protocol: Any, address: Any) -> Deferred[Any]:
         """Resolve the first question and reply."""
         d: Deferred[Any] = self.resolver.query(message.queries[0])
+        if d.called and not d.paused and type(d.result) is tuple:
+            # Answered already (an authority): reply without running a callback chain.
+            self.gotResolverResponse(d.result, protocol, message, address)
+            return d
         d.addCallback(self.gotResolverResponse, protocol, message, address)
         d.addErrback(self.gotResolverError, protocol, message, address)
         return d
