@@ -26,16 +26,17 @@ import socket
 import ssl as _stdlib_ssl
 import tempfile
 from collections.abc import Callable
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
 from twistio.internet import error
 from twistio.internet.address import HostnameAddress
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
     IHalfCloseableProtocol,
-    Interface,
     IStreamClientEndpoint,
+    IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
+    IStreamServerEndpointStringParser,
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, connectionDone
@@ -62,24 +63,6 @@ __all__ = [
 ]
 
 _Binding = Union[tuple[str, int], None]
-
-
-class IStreamServerEndpointStringParser(Interface, Protocol):
-    """A plugin that makes server endpoints from descriptions starting with ``prefix:``."""
-
-    prefix: str
-
-    def parseStreamServer(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
-        """The endpoint for the description's positional and keyword arguments."""
-
-
-class IStreamClientEndpointStringParserWithReactor(Interface, Protocol):
-    """A plugin that makes client endpoints from descriptions starting with ``prefix:``."""
-
-    prefix: str
-
-    def parseStreamClient(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
-        """The endpoint for the description's positional and keyword arguments."""
 
 
 # -- wrapping a client factory so that connect() can fire a Deferred -------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
@@ -145,6 +146,28 @@ class Port:
         except OSError as e:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
+        self._serve(sock)
+
+    @classmethod
+    def _fromListeningDescriptor(
+        cls,
+        reactor: Any,
+        fileDescriptor: int,
+        addressFamily: int,
+        protocol: Any,
+        maxPacketSize: int = 8192,
+    ) -> Port:
+        """A port serving a duplicate of a bound datagram socket (``adoptDatagramPort``)."""
+        if addressFamily not in (socket.AF_INET, socket.AF_INET6):
+            raise error.UnsupportedAddressFamily(addressFamily)
+        sock = socket.socket(addressFamily, socket.SOCK_DGRAM, fileno=os.dup(fileDescriptor))
+        sock.setblocking(False)
+        host = sock.getsockname()
+        port = cls(host[1], protocol, host[0], maxPacketSize, reactor)
+        port._serve(sock)
+        return port
+
+    def _serve(self, sock: socket.socket) -> None:
         self.socket = sock
         self._realPortNumber = sock.getsockname()[1]
         _log.info("%s starting on %s", _log_prefix(self.protocol), self._realPortNumber)
