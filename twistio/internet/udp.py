@@ -30,27 +30,23 @@ from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 from twistio.internet import error
+from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
-from twistio.internet.tcp import isIPv6Address
+from twistio.internet.interfaces import (
+    IListeningPort,
+    ILoggingContext,
+    IMulticastTransport,
+    ISystemHandle,
+    IUDPTransport,
+    implementer,
+)
 
 __all__ = ["MulticastPort", "Port"]
 
 _log = logging.getLogger("twistio")
 _selector_loop_type = asyncio.selector_events.BaseSelectorEventLoop
 _HOSTS_CACHE_MAX = 4096
-
-
-def isIPAddress(addr: str) -> bool:
-    """Whether ``addr`` is a dotted-quad IPv4 address literal."""
-    parts = addr.split(".")
-    if len(parts) != 4:
-        return False
-    try:
-        socket.inet_pton(socket.AF_INET, addr)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _log_prefix(obj: Any) -> str:
@@ -76,6 +72,7 @@ class _EndpointAdapter(asyncio.DatagramProtocol):
         pass
 
 
+@implementer(IUDPTransport, IListeningPort, ISystemHandle, ILoggingContext)
 class Port:
     """A UDP port: the transport a ``DatagramProtocol`` writes to.
 
@@ -426,6 +423,7 @@ def _maybe_resolve(reactor: Any, addr: str) -> Deferred[str]:
     return d
 
 
+@implementer(IMulticastTransport)
 class MulticastPort(Port):
     """A UDP port that can join multicast groups; ``listenMultiple`` shares the port."""
 

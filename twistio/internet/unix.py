@@ -27,6 +27,14 @@ from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection, unix_address
 from twistio.internet.address import UNIXAddress
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import (
+    IListeningPort,
+    ILoggingContext,
+    ISystemHandle,
+    IUNIXDatagramConnectedTransport,
+    IUNIXDatagramTransport,
+    implementer,
+)
 
 __all__ = [
     "Client",
@@ -284,6 +292,7 @@ class _DatagramAdapter(asyncio.DatagramProtocol):
         self._port._error(exc)
 
 
+@implementer(IUNIXDatagramTransport, IListeningPort, ISystemHandle, ILoggingContext)
 class DatagramPort:
     """A UNIX datagram socket bound at a path, the transport of a ``DatagramProtocol``.
 
@@ -461,6 +470,7 @@ class DatagramPort:
         return f"<{tcp._log_prefix(self.protocol)} on {where!r}>"
 
 
+@implementer(IUNIXDatagramConnectedTransport)
 class ConnectedDatagramPort(DatagramPort):
     """A UNIX datagram socket connected to one peer, for a ``ConnectedDatagramProtocol``.
 
