@@ -519,7 +519,7 @@ class AsyncioReactor(PosixReactorBase):
         except BaseException as e:
             _log.exception("Unhandled error in %r.doRead", reader)
             why = e
-        if why is not None and reader in self._readers:
+        if why is not None:
             self._lose_descriptor(reader, why, reading=True)
 
     def _do_write(self, writer: IWriteDescriptor) -> None:
@@ -528,7 +528,7 @@ class AsyncioReactor(PosixReactorBase):
         except BaseException as e:
             _log.exception("Unhandled error in %r.doWrite", writer)
             why = e
-        if why is not None and writer in self._writers:
+        if why is not None:
             self._lose_descriptor(writer, why)
 
     def _lose_descriptor(self, selectable: Any, why: object, reading: bool = False) -> None:

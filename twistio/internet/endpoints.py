@@ -1167,7 +1167,8 @@ def _parse_ssl_server(
     return SSL4ServerEndpoint(reactor, portNumber, ctx, backlogNumber, interface)
 
 
-def _parse_stdio_server(reactor: Any) -> StandardIOEndpoint:
+def _parse_stdio_server(reactor: Any, *args: str, **kw: str) -> StandardIOEndpoint:
+    # Twisted ignores any argument given to stdio.
     return StandardIOEndpoint(reactor)
 
 

@@ -383,10 +383,10 @@ class _InstanceFactory(ClientFactory):
         return self.instance
 
     def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
-        """Fail the Deferred."""
+        """Fail the Deferred (on the next turn of the reactor, as the success is)."""
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
-            deferred.errback(reason)
+            self.reactor.callLater(0, deferred.errback, reason)
 
 
 class ClientCreator:
@@ -412,10 +412,7 @@ class ClientCreator:
         def cancel(d: Deferred[Any]) -> None:
             factory.deferred = None
             if connector:
-                try:
-                    connector[0].stopConnecting()
-                except error.NotConnectingError:
-                    pass
+                connector[0].disconnect()
             d.errback(_cancelled())
 
         d: Deferred[Any] = Deferred(canceller=cancel)

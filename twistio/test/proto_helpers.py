@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from twistio.internet import testing
 from twistio.internet.testing import (
     AccumulatingProtocol,
+    EventLoggingObserver,
+    FakeDatagramTransport,
+    LineSendingProtocol,
     MemoryReactor,
     MemoryReactorClock,
     NonStreamingProducer,
@@ -17,6 +21,9 @@ from twistio.internet.testing import (
 
 __all__ = [
     "AccumulatingProtocol",
+    "EventLoggingObserver",
+    "FakeDatagramTransport",
+    "LineSendingProtocol",
     "MemoryReactor",
     "MemoryReactorClock",
     "NonStreamingProducer",
@@ -24,5 +31,6 @@ __all__ = [
     "StringIOWithoutClosing",
     "StringTransport",
     "StringTransportWithDisconnection",
+    "testing",
     "waitUntilAllDisconnected",
 ]
