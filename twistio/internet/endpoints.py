@@ -1389,3 +1389,14 @@ def clientFromString(reactor: Any, description: str) -> Any:
         return _call_builtin(endpointType, parser, reactor, args, kw)
     plugin = _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType)
     return plugin.parseStreamClient(reactor, *args, **kw)
+
+
+def __getattr__(name: str) -> Any:
+    # Twisted's endpoints module re-exports protocols.tls's factory; import it on demand.
+    if name == "TLSMemoryBIOFactory":
+        from twistio.protocols.tls import (  # type: ignore[import-not-found,unused-ignore]
+            TLSMemoryBIOFactory,
+        )
+
+        return TLSMemoryBIOFactory
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

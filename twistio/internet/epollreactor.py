@@ -16,6 +16,8 @@ __all__ = ["EPollReactor", "install"]
 class EPollReactor(AsyncioReactor):
     """twistio's asyncio reactor, under Twisted's name for the epoll reactor."""
 
+    doPoll = AsyncioReactor.doIteration
+
 
 def install() -> EPollReactor:
     """Install an ``EPollReactor`` as the reactor; ``ReactorAlreadyInstalledError`` if one is."""

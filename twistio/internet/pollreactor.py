@@ -16,6 +16,8 @@ __all__ = ["PollReactor", "install"]
 class PollReactor(AsyncioReactor):
     """twistio's asyncio reactor, under Twisted's name for the poll() reactor."""
 
+    doPoll = AsyncioReactor.doIteration
+
 
 def install() -> PollReactor:
     """Install a ``PollReactor`` as the reactor; ``ReactorAlreadyInstalledError`` if one is."""

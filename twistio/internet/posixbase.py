@@ -28,3 +28,16 @@ class PosixReactorBase(ReactorBase):
     _supportedAddressFamilies: tuple[int, ...] = tuple(
         f for f in (socket.AF_INET, socket.AF_INET6, getattr(socket, "AF_UNIX", None)) if f
     )
+
+
+def __getattr__(name: str) -> object:
+    # Twisted's posixbase names its TLS modules ``ssl`` and ``tls``: twistio's, on demand.
+    if name == "ssl":
+        from twistio.internet import ssl
+
+        return ssl
+    if name == "tls":
+        from twistio.protocols import tls  # type: ignore[attr-defined,unused-ignore]
+
+        return tls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,6 +16,8 @@ __all__ = ["SelectReactor", "install"]
 class SelectReactor(AsyncioReactor):
     """twistio's asyncio reactor, under Twisted's name for the select() reactor."""
 
+    doSelect = AsyncioReactor.doIteration
+
 
 def install() -> SelectReactor:
     """Install a ``SelectReactor`` as the reactor; ``ReactorAlreadyInstalledError`` if one is."""

@@ -16,6 +16,8 @@ from twistio.internet.testing import (
     StringIOWithoutClosing,
     StringTransport,
     StringTransportWithDisconnection,
+    _FakeConnector,
+    _FakePort,
     waitUntilAllDisconnected,
 )
 
@@ -31,6 +33,8 @@ __all__ = [
     "StringIOWithoutClosing",
     "StringTransport",
     "StringTransportWithDisconnection",
+    "_FakeConnector",
+    "_FakePort",
     "testing",
     "waitUntilAllDisconnected",
 ]
