@@ -105,18 +105,17 @@ class FileDescriptor:
     ``loseConnection`` closes once the buffer is flushed.
     """
 
-    connected = 0
-    disconnected = 0
-    disconnecting = 0
-    _writeDisconnecting = False
-    _writeDisconnected = False
+    # Limits: pause a streaming producer past bufferSize; write SEND_LIMIT per doWrite.
+    bufferSize = 2**16
+    SEND_LIMIT = 128 * 1024
+    # State, as Twisted names it.
+    connected = disconnected = disconnecting = 0
+    _writeDisconnecting = _writeDisconnected = False
+    # What is being written: dataBuffer[offset:], then the chunks written since.
     dataBuffer = b""
     offset = 0
     producer: IProducer | None = None
-    streamingProducer = False
-    producerPaused = False
-    bufferSize = 2**16
-    SEND_LIMIT = 128 * 1024
+    streamingProducer = producerPaused = False
 
     def __init__(self, reactor: _FDReactor | None = None) -> None:
         if reactor is None:

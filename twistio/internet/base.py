@@ -710,27 +710,28 @@ class BaseConnector:
 
     def buildProtocol(self, addr: IAddress) -> Any:
         """Connected: the factory's protocol for ``addr``."""
-        self.state = "connected"
         self.cancelTimeout()
+        self.state = "connected"
         return self.factory.buildProtocol(addr)
+
+    def _ended(self, tell: Callable[[Any, Failure], object], reason: Failure) -> None:
+        # The factory hears how it ended and may connect() again from there; if it did
+        # not, this connector is done with it.
+        self.state = "disconnected"
+        tell(self, reason)
+        if self.state == "disconnected" and self.factoryStarted:
+            self.factoryStarted = 0
+            self.factory.doStop()
 
     def connectionFailed(self, reason: Failure) -> None:
         """The attempt failed: tell the factory (which may ``connect()`` again)."""
         self.cancelTimeout()
         self.transport = None
-        self.state = "disconnected"
-        self.factory.clientConnectionFailed(self, reason)
-        if self.state == "disconnected":
-            self.factory.doStop()
-            self.factoryStarted = 0
+        self._ended(self.factory.clientConnectionFailed, reason)
 
     def connectionLost(self, reason: Failure) -> None:
         """The connection closed: tell the factory (which may ``connect()`` again)."""
-        self.state = "disconnected"
-        self.factory.clientConnectionLost(self, reason)
-        if self.state == "disconnected":
-            self.factory.doStop()
-            self.factoryStarted = 0
+        self._ended(self.factory.clientConnectionLost, reason)
 
     def getDestination(self) -> IAddress:
         """Where this connects to (a subclass provides it)."""

@@ -529,15 +529,20 @@ class ProcessEndpoint:
         errFlag: StandardErrorBehavior = StandardErrorBehavior.LOG,
     ) -> None:
         self._reactor = reactor
-        self._executable = executable
-        self._args = args
-        self._env = env
-        self._path = path
-        self._uid = uid
-        self._gid = gid
-        self._usePTY = usePTY
-        self._childFDs = childFDs
         self._errFlag = errFlag
+        # spawnProcess's arguments, in its order; each is also kept as ``_<name>``.
+        self._spawnArguments = {
+            "executable": executable,
+            "args": args,
+            "env": env,
+            "path": path,
+            "uid": uid,
+            "gid": gid,
+            "usePTY": usePTY,
+            "childFDs": childFDs,
+        }
+        for name, value in self._spawnArguments.items():
+            setattr(self, f"_{name}", value)
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Start the child; fires with the protocol once it is connected to it."""
@@ -545,18 +550,9 @@ class ProcessEndpoint:
 
         try:
             proto = protocolFactory.buildProtocol(_ProcessAddress())
-            wrapper = _ProcessProtocolForStream(proto, self._errFlag, self._executable)
-            self._reactor.spawnProcess(
-                wrapper,
-                self._executable,
-                self._args,
-                self._env,
-                self._path,
-                self._uid,
-                self._gid,
-                self._usePTY,
-                self._childFDs,
-            )
+            executable = self._spawnArguments["executable"]
+            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)
+            self._reactor.spawnProcess(wrapper, *self._spawnArguments.values())
         except BaseException:
             return fail()
         return succeed(proto)

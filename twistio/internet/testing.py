@@ -290,11 +290,12 @@ class SynchronousResolver:
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
         """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
-        resolution = _SynchronousResolution(hostName)
-        resolutionReceiver.resolutionBegan(resolution)
-        resolutionReceiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
-        resolutionReceiver.resolutionComplete()
-        return resolution
+        answer = _SynchronousResolution(hostName)
+        receiver = resolutionReceiver
+        receiver.resolutionBegan(answer)
+        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
+        receiver.resolutionComplete()
+        return answer
 
 
 @implementer(
