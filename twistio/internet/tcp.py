@@ -139,12 +139,15 @@ class Port:
 
             reactor = the_reactor
         self._reuseAddress = os.name == "posix"
-        self._reusePort = False
+        # A worker of `twistio run --workers N` shares its ports with the other workers.
+        self._reusePort = bool(os.environ.get("TWISTIO_REUSEPORT")) and hasattr(
+            socket, "SO_REUSEPORT"
+        )
         if isinstance(port, _BindingSpec):
             binding = port
             interface, port = binding._address
             self._reuseAddress = self._reuseAddress or binding._reuseAddress
-            self._reusePort = binding._reusePort
+            self._reusePort = self._reusePort or binding._reusePort
         self.port = port
         self.factory = factory
         self.backlog = backlog
