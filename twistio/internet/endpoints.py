@@ -246,22 +246,13 @@ class UNIXServerEndpoint:
         mode: int = 0o666,
         wantPID: int = 0,
     ) -> None:
-        self._reactor = reactor
-        self._address = address
-        self._backlog = backlog
-        self._mode = mode
-        self._wantPID = wantPID
+        self._reactor, self._address = reactor, address
+        self._backlog, self._mode, self._wantPID = backlog, mode, wantPID
 
     def listen(self, protocolFactory: Any) -> Deferred[Any]:
         """Listen on the socket file; fires with the ``IListeningPort``."""
-        return execute(
-            self._reactor.listenUNIX,
-            self._address,
-            protocolFactory,
-            backlog=self._backlog,
-            mode=self._mode,
-            wantPID=self._wantPID,
-        )
+        options = {"backlog": self._backlog, "mode": self._mode, "wantPID": self._wantPID}
+        return execute(self._reactor.listenUNIX, self._address, protocolFactory, **options)
 
 
 @implementer(IStreamServerEndpoint)
