@@ -20,6 +20,8 @@ __all__ = ["SSHChannel"]
 
 _log = logging.getLogger("twistio.conch")
 
+_DEFAULT_WINDOW = 128 * 1024
+_DEFAULT_PACKET = 32 * 1024
 _TRANSLATE = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 95
                    for c in range(256))
 
@@ -39,22 +41,19 @@ class SSHChannel:
     def __init__(self, localWindow: int = 0, localMaxPacket: int = 0, remoteWindow: int = 0,
                  remoteMaxPacket: int = 0, conn: SSHConnection | None = None,
                  data: bytes | None = None, avatar: IConchUser | None = None) -> None:
-        self.localWindowSize = localWindow or 131072
-        self.localWindowLeft = self.localWindowSize
-        self.localMaxPacket = localMaxPacket or 32768
-        self.remoteWindowLeft = remoteWindow
-        self.remoteMaxPacket = remoteMaxPacket
-        self.areWriting = 1
+        # What we let the peer send, and what it lets us send.
+        self.localWindowSize = self.localWindowLeft = localWindow or _DEFAULT_WINDOW
+        self.localMaxPacket = localMaxPacket or _DEFAULT_PACKET
+        self.remoteWindowLeft, self.remoteMaxPacket = remoteWindow, remoteMaxPacket
         self.conn: Any = conn
-        self.data = data
-        self.avatar = avatar
+        self.avatar, self.data = avatar, data
+        self.id: int | None = None  # our number for it, once open
         self.specificData = b""
+        # Waiting for window: data, and extended data as (type, bytes).
         self.buf = b""
         self.extBuf: list[tuple[int, bytes]] = []
-        self.closing = 0
-        self.localClosed = 0
-        self.remoteClosed = 0
-        self.id: int | None = None
+        self.areWriting = 1
+        self.closing = self.localClosed = self.remoteClosed = 0
 
     def __str__(self) -> str:
         return self.__bytes__().decode("ascii", "replace")

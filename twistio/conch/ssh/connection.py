@@ -159,15 +159,14 @@ class SSHConnection(service.SSHService):
         """A global request: answered (when a reply is wanted) by ``gotGlobalRequest``."""
         requestType, rest = getNS(packet)
         wantReply, rest = rest[0], rest[1:]
-        ret = self.gotGlobalRequest(requestType, rest)
-        if wantReply:
-            reply = MSG_REQUEST_FAILURE
-            data = b""
-            if ret:
-                reply = MSG_REQUEST_SUCCESS
-                if isinstance(ret, (tuple, list)):
-                    data = ret[1]
-            self.transport.sendPacket(reply, data)
+        answer = self.gotGlobalRequest(requestType, rest)
+        if not wantReply:
+            return
+        if not answer:
+            self.transport.sendPacket(MSG_REQUEST_FAILURE, b"")
+            return
+        extra = answer[1] if isinstance(answer, (tuple, list)) else b""
+        self.transport.sendPacket(MSG_REQUEST_SUCCESS, extra)
 
     def ssh_REQUEST_SUCCESS(self, packet: bytes) -> None:
         """Our global request succeeded."""
@@ -486,11 +485,13 @@ class SSHConnection(service.SSHService):
         if channel not in self.channelsToRemoteChannel:
             return
         channel.localClosed = channel.remoteClosed = True
-        del self.localToRemoteChannel[channel.id]
-        del self.channels[channel.id]
-        del self.channelsToRemoteChannel[channel]
-        for d in self.deferreds.pop(channel.id, []):
-            d.errback(error.ConchError("Channel closed."))
+        number = channel.id
+        self.channelsToRemoteChannel.pop(channel)
+        self.localToRemoteChannel.pop(number, None)
+        self.channels.pop(number, None)
+        waiting = self.deferreds.pop(number, [])
+        while waiting:
+            waiting.pop(0).errback(error.ConchError("Channel closed."))
         channel.closed()
 
     def logPrefix(self) -> str:

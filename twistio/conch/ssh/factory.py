@@ -13,6 +13,7 @@ from twistio.internet import protocol
 __all__ = ["SSHFactory"]
 
 _log = logging.getLogger("twistio.conch")
+_UNSET = object()
 
 
 class SSHFactory(protocol.Factory):
@@ -37,17 +38,19 @@ class SSHFactory(protocol.Factory):
     handshake_timeout = 120.0
     clock: Any = None
     portal: Any = None
+    publicKeys: dict[bytes, Any]
+    privateKeys: dict[bytes, Any]
     _unauthenticated_count = 0
 
     def startFactory(self) -> None:
         """Load the host keys (and primes) if they were not set, and check there is a key."""
-        if not hasattr(self, "publicKeys"):
-            self.publicKeys = self.getPublicKeys()
-        if not hasattr(self, "privateKeys"):
-            self.privateKeys = self.getPrivateKeys()
-        if not self.publicKeys or not self.privateKeys:
+        for attribute, getter in (("publicKeys", self.getPublicKeys),
+                                  ("privateKeys", self.getPrivateKeys)):
+            if not hasattr(self, attribute):
+                setattr(self, attribute, getter())
+        if not (self.publicKeys and self.privateKeys):
             raise error.ConchError("no host keys, failing")
-        if not hasattr(self, "primes"):
+        if getattr(self, "primes", _UNSET) is _UNSET:
             self.primes = self.getPrimes()
 
     def buildProtocol(self, addr: Any) -> Any:

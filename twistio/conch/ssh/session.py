@@ -139,30 +139,25 @@ class SSHSession(channel.SSHChannel):
         return self._shellOrCommand(
             prepare=prepare, complete=lambda pp, command: self._session.execCommand(pp, command))
 
-    def request_pty_req(self, data: bytes) -> int:
-        """A pseudo-terminal (``ISession.getPty``)."""
-        if self._session is None:
+    def _ask_session(self, what: str, *args: Any) -> int:
+        """Call ``ISession.<what>(*args)``: 1 if it went well, 0 (logged) if not."""
+        target = self._session
+        if target is None:
             return 0
-        term, windowSize, modes = parseRequest_pty_req(data)
-        log.debug("handling pty request: %r %r", term, windowSize)
         try:
-            self._session.getPty(term, windowSize, modes)
+            getattr(target, what)(*args)
         except Exception:
-            log.exception("error handling pty request")
+            log.exception("ISession.%s failed", what)
             return 0
         return 1
 
+    def request_pty_req(self, data: bytes) -> int:
+        """A pseudo-terminal (``ISession.getPty``)."""
+        return self._ask_session("getPty", *parseRequest_pty_req(data))
+
     def request_window_change(self, data: bytes) -> int:
         """The client's terminal was resized (``ISession.windowChanged``)."""
-        if self._session is None:
-            return 0
-        winSize = parseRequest_window_change(data)
-        try:
-            self._session.windowChanged(winSize)
-        except Exception:
-            log.exception("error changing window size")
-            return 0
-        return 1
+        return self._ask_session("windowChanged", parseRequest_window_change(data))
 
     def request_env(self, data: bytes) -> int:
         """An environment variable, for avatars adaptable to ``ISessionSetEnv``."""
@@ -220,57 +215,52 @@ class SSHSession(channel.SSHChannel):
         channel.SSHChannel.loseConnection(self)
 
 
-class _ProtocolWrapper(protocol.ProcessProtocol):
-    """A ProcessProtocol in front of a Protocol: process output is protocol input."""
+class _ProcessFacade(protocol.ProcessProtocol):
+    """Presents a stream protocol as a process protocol: stdout feeds it."""
 
     def __init__(self, proto: Any) -> None:
-        self.proto = proto
+        self._wrapped = proto
+        self.outReceived = proto.dataReceived  # type: ignore[method-assign]
 
     def connectionMade(self) -> None:
-        self.proto.connectionMade()
-
-    def outReceived(self, data: bytes) -> None:
-        self.proto.dataReceived(data)
+        self._wrapped.connectionMade()
 
     def processEnded(self, reason: Failure) -> None:
-        self.proto.connectionLost(reason)
+        self._wrapped.connectionLost(reason)
 
 
-class _DummyTransport:
-    """A transport whose writes are a protocol's input (see ``wrapProtocol``)."""
+class _FeedingTransport:
+    """A transport that hands what is written to it to a protocol's ``dataReceived``."""
 
     def __init__(self, proto: Any) -> None:
-        self.proto = proto
-
-    def dataReceived(self, data: bytes) -> None:
-        self.proto.transport.write(data)
-
-    def write(self, data: bytes) -> None:
-        self.proto.dataReceived(data)
+        self._target = proto
+        self.write = proto.dataReceived
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
-        self.write(b"".join(data))
+        self._target.dataReceived(b"".join(data))
 
     def loseConnection(self) -> None:
-        self.proto.connectionLost(protocol.connectionDone)
+        self._target.connectionLost(protocol.connectionDone)
 
     def getPeer(self) -> Any:
-        return getattr(self.proto.transport, "getPeer", lambda: None)()
+        peer = getattr(self._target.transport, "getPeer", None)
+        return peer() if peer is not None else None
 
     def getHost(self) -> Any:
-        return getattr(self.proto.transport, "getHost", lambda: None)()
+        host = getattr(self._target.transport, "getHost", None)
+        return host() if host is not None else None
 
 
 def wrapProcessProtocol(inst: IProtocol | protocol.ProcessProtocol) -> protocol.ProcessProtocol:
     """``inst`` as a ProcessProtocol (a Protocol gets wrapped)."""
     if isinstance(inst, protocol.Protocol):
-        return _ProtocolWrapper(inst)
+        return _ProcessFacade(inst)
     return inst  # type: ignore[return-value]
 
 
 def wrapProtocol(proto: protocol.Protocol) -> ITransport:
     """A transport whose ``write`` feeds ``proto.dataReceived``."""
-    return _DummyTransport(proto)
+    return _FeedingTransport(proto)
 
 
 @implementer(ITransport)

@@ -20,6 +20,7 @@ import hmac as _hmac
 import logging
 import os
 import struct
+import warnings
 import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,12 @@ except ImportError as e:  # pragma: no cover - the conch extra is missing
 
 if TYPE_CHECKING:
     from twistio.conch.ssh.service import SSHService
+
+with warnings.catch_warnings():
+    # cryptography deprecates finite-field DH and warns on every use of its names.
+    warnings.simplefilter("ignore")
+    _DHParameterNumbers = dh.DHParameterNumbers
+    _DHPublicNumbers = dh.DHPublicNumbers
 
 __all__ = [
     "DH_GENERATOR",
@@ -362,13 +369,11 @@ class SSHCiphers:
     serve through the transport.
     """
 
+    # name -> (algorithm, key length, mode) for the block and stream ciphers
     cipherMap: dict[bytes, tuple[Any, int, Any]] = {
-        b"aes256-ctr": (algorithms.AES, 32, modes.CTR),
-        b"aes192-ctr": (algorithms.AES, 24, modes.CTR),
-        b"aes128-ctr": (algorithms.AES, 16, modes.CTR),
-        b"aes256-cbc": (algorithms.AES, 32, modes.CBC),
-        b"aes192-cbc": (algorithms.AES, 24, modes.CBC),
-        b"aes128-cbc": (algorithms.AES, 16, modes.CBC),
+        **{f"aes{bits}-{mode_name}".encode(): (algorithms.AES, bits // 8, mode)
+           for mode_name, mode in (("ctr", modes.CTR), ("cbc", modes.CBC))
+           for bits in (256, 192, 128)},
         b"none": (None, 0, modes.CBC),
     }
     macMap: dict[bytes, Any] = {
@@ -382,13 +387,10 @@ class SSHCiphers:
     }
 
     def __init__(self, outCip: bytes, inCip: bytes, outMac: bytes, inMac: bytes) -> None:
-        self.outCipType = outCip
-        self.inCipType = inCip
-        self.outMACType = outMac
-        self.inMACType = inMac
-        self.encBlockSize = 0
-        self.decBlockSize = 0
-        self.verifyDigestSize = 0
+        self.outCipType, self.outMACType = outCip, outMac
+        self.inCipType, self.inMACType = inCip, inMac
+        # Known once keyed (``setKeys``).
+        self.encBlockSize = self.decBlockSize = self.verifyDigestSize = 0
         self.outMAC: tuple[Any, bytes, bytes, int] = (None, b"", b"", 0)
         self.inMAC: tuple[Any, bytes, bytes, int] = (None, b"", b"", 0)
         self._out: _Direction = _Plain()
@@ -512,16 +514,17 @@ class SSHTransportBase(protocol.Protocol):
     supportedLanguages: tuple[bytes, ...] = ()
     supportedVersions = (b"1.99", b"2.0")
     isClient = False
+
+    # Connection state, with class-level defaults.
+    buf = b""  # received bytes not yet made into packets
     gotVersion = False
-    buf = b""
-    outgoingPacketSequence = 0
-    incomingPacketSequence = 0
-    outgoingCompression: Any = None
-    incomingCompression: Any = None
     sessionID: bytes | None = None
     service: SSHService | None = None
     peerExtensions: dict[bytes, bytes] = {}
     _peerSupportsExtensions = False
+    incomingPacketSequence = outgoingPacketSequence = 0
+    incomingCompression: Any = None
+    outgoingCompression: Any = None
 
     # twistio's limits (no Twisted counterpart).
     max_packet_size = 256 * 1024
@@ -1146,7 +1149,7 @@ class SSHTransportBase(protocol.Protocol):
         """Make our ephemeral key pair for the negotiated (EC)DH method; keep our public value."""
         kex = self._kex
         if kex.kind in ("dh", "gex"):
-            numbers = dh.DHParameterNumbers(self.p, self.g)
+            numbers = _DHParameterNumbers(self.p, self.g)
             self.dhSecretKey = numbers.parameters().generate_private_key()
             self._dh_public = MP(self.dhSecretKey.public_key().public_numbers().y)
         elif kex.kind == "x25519":
@@ -1192,7 +1195,7 @@ class SSHTransportBase(protocol.Protocol):
         """K of a DH method, as an mpint, from the peer's public value."""
         if not 1 < remoteDHpublicKey < self.p - 1:
             raise ValueError("DH public value out of range")
-        peer = dh.DHPublicNumbers(remoteDHpublicKey, dh.DHParameterNumbers(self.p, self.g))
+        peer = _DHPublicNumbers(remoteDHpublicKey, _DHParameterNumbers(self.p, self.g))
         secret = self.dhSecretKey.exchange(peer.public_key())
         return MP(int.from_bytes(secret, "big"))
 
@@ -1250,7 +1253,7 @@ class SSHServerTransport(SSHTransportBase):
         if factory is not None and hasattr(factory, "_unauthenticated_started"):
             if not factory._unauthenticated_started(self):
                 self.transport.write(self.ourVersionString + b"\r\n")
-                self.currentEncryptions.setKeys(b"", b"", b"", b"", b"", b"")
+                self.currentEncryptions = SSHCiphers(b"none", b"none", b"none", b"none")
                 self.sendDisconnect(DISCONNECT_TOO_MANY_CONNECTIONS,
                                     b"too many unauthenticated connections")
                 return

@@ -73,9 +73,14 @@ _MAX_PROMPT_RESPONSES = 32
 
 
 class _ReactorClock:
-    """Class attribute standing for the global reactor until a clock is assigned."""
+    """Class attribute standing for the clock until one is assigned: the factory's
+    ``clock`` if it has one, else the global reactor."""
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
+        factory = getattr(getattr(obj, "transport", None), "factory", None)
+        clock = getattr(factory, "clock", None)
+        if clock is not None:
+            return clock
         from twistio.internet import reactor
 
         return reactor
@@ -361,11 +366,10 @@ class SSHUserAuthClient(service.SSHService):
 
     def serviceStarted(self) -> None:
         """Ask the server which methods it accepts (a ``none`` request)."""
-        self.authenticatedWith: list[bytes] = []
-        self.triedPublicKeys: list[Key] = []
+        self.lastAuth = self._lastAlgorithm = b""
         self.lastPublicKey: Key | None = None
-        self.lastAuth = b""
-        self._lastAlgorithm = b""
+        self.triedPublicKeys: list[Key] = []
+        self.authenticatedWith: list[bytes] = []
         self.askForAuth(b"none", b"")
 
     def askForAuth(self, kind: bytes, extraData: bytes) -> None:
@@ -446,12 +450,12 @@ class SSHUserAuthClient(service.SSHService):
         signed = (NS(self.transport.sessionID) + bytes((MSG_USERAUTH_REQUEST,)) + NS(self.user)
                   + NS(self.instance.name or b"") + NS(b"publickey") + b"\x01" + NS(algorithm)
                   + NS(publicKey.blob()))
-        d = self.signData(publicKey, signed)
-        if not d:
+        signing = self.signData(publicKey, signed)
+        if signing:
+            signing.addCallbacks(self._cbSignedData, self._ebAuth)
+        else:
+            # No signature for this key: let the server's answer move us on.
             self.askForAuth(b"none", b"")
-            return
-        d.addCallback(self._cbSignedData)
-        d.addErrback(self._ebAuth)
 
     def ssh_USERAUTH_PK_OK_password(self, packet: bytes) -> None:
         """The server wants the password changed: ask for the old and the new one."""
