@@ -54,9 +54,8 @@ class Server:
 
 @pytest_asyncio.fixture
 async def server(tmp_path: Path) -> AsyncIterator[Server]:
-    from twistio.internet import reactor
-
     from twistio.conch.ssh.userauth import SSHUserAuthServer
+    from twistio.internet import reactor
 
     realm = S.Realm()
     factory = S.make_factory(realm=realm)

@@ -81,7 +81,7 @@ class UserDB(Protocol):
 def verifyCryptedPassword(crypted: str | bytes, pw: str | bytes) -> bool:
     """Whether ``pw`` matches ``crypted`` (a crypt(3) hash); False where ``crypt`` is gone."""
     try:
-        import crypt  # noqa: F401 - removed in Python 3.13
+        import crypt
     except ImportError:
         return False
     import hmac

@@ -84,7 +84,7 @@ class SSHSession(channel.SSHChannel):
 
     def request_subsystem(self, data: bytes) -> int:
         """Start a subsystem (``sftp`` ...) from the avatar's ``lookupSubsystem``."""
-        subsystem, rest = common.getNS(data)
+        subsystem = common.getNS(data)[0]
         log.debug("asking for subsystem %r", subsystem)
         if self.client is not None:
             return 0
@@ -133,8 +133,7 @@ class SSHSession(channel.SSHChannel):
     def request_exec(self, data: bytes) -> int:
         """Run a command (``ISession.execCommand``)."""
         def prepare() -> bytes:
-            command, rest = common.getNS(data)
-            return command
+            return common.getNS(data)[0]
 
         return self._shellOrCommand(
             prepare=prepare, complete=lambda pp, command: self._session.execCommand(pp, command))
@@ -386,7 +385,7 @@ def parseRequest_pty_req(data: bytes) -> tuple[bytes, tuple[int, int, int, int],
     """(term, (rows, cols, xpixel, ypixel), [(opcode, value)]) from a ``pty-req``."""
     term, rest = common.getNS(data)
     cols, rows, xpixel, ypixel = struct.unpack(">4L", rest[:16])
-    modes, ignored = common.getNS(rest[16:])
+    modes = common.getNS(rest[16:])[0]
     winSize = (rows, cols, xpixel, ypixel)
     parsed = []
     for i in range(0, min(len(modes), 5 * _MAX_PTY_MODES), 5):

@@ -22,7 +22,6 @@ import os
 import struct
 import warnings
 import zlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from twistio.conch.ssh import _kex, keys
@@ -702,9 +701,8 @@ class SSHTransportBase(protocol.Protocol):
     def dataReceived(self, data: bytes) -> None:
         """Read the version line, then packets, and dispatch each."""
         self.buf = self.buf + data
-        if not self.gotVersion:
-            if not self._read_version():
-                return
+        if not self.gotVersion and not self._read_version():
+            return
         try:
             packet = self.getPacket()
             while packet:

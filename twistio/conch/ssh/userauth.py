@@ -202,7 +202,7 @@ class SSHUserAuthServer(service.SSHService):
 
     def _cbFinishedAuth(self, result: tuple[Any, Any, Any]) -> None:
         """Logged in: give the transport the avatar and start the requested service."""
-        interface, avatar, logout = result
+        _interface, avatar, logout = result
         self.transport.avatar = avatar
         self.transport.logoutFunction = logout
         service_cls = self.transport.factory.getService(self.transport, self.nextService)
@@ -378,13 +378,13 @@ class SSHUserAuthClient(service.SSHService):
         self.transport.sendPacket(MSG_USERAUTH_REQUEST, NS(self.user) + NS(self.instance.name or b"")
                                   + NS(kind) + extraData)
 
-    def tryAuth(self, kind: bytes) -> None | Deferred[bool]:
+    def tryAuth(self, kind: bytes) -> Deferred[bool] | None:
         """Try method ``kind`` with ``auth_<kind>``: whether it sent a request."""
         handler = getattr(self, "auth_" + kind.decode("ascii", "replace").replace("-", "_"), None)
         if handler is None:
             return None
         _log.debug("trying to auth with %r", kind)
-        result: None | Deferred[bool] = handler()
+        result: Deferred[bool] | None = handler()
         return result
 
     def _ebAuth(self, ignored: object, *args: object) -> None:
@@ -459,7 +459,7 @@ class SSHUserAuthClient(service.SSHService):
 
     def ssh_USERAUTH_PK_OK_password(self, packet: bytes) -> None:
         """The server wants the password changed: ask for the old and the new one."""
-        prompt, language, rest = getNS(packet, 2)
+        prompt = getNS(packet, 2)[0]
         self._oldPass: bytes | None = None
         self._newPass: bytes | None = None
         d = defer.maybeDeferred(self.getPassword, b"Old Password: ")
@@ -469,7 +469,7 @@ class SSHUserAuthClient(service.SSHService):
 
     def ssh_USERAUTH_PK_OK_keyboard_interactive(self, packet: bytes) -> None:
         """A keyboard-interactive INFO_REQUEST: answer the prompts."""
-        name, instruction, lang, data = getNS(packet, 3)
+        name, instruction, _lang, data = getNS(packet, 3)
         (count,) = struct.unpack(">L", data[:4])
         if count > _MAX_PROMPT_RESPONSES:
             self.transport.sendDisconnect(transport.DISCONNECT_PROTOCOL_ERROR,
