@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from twistio.conch import avatar, checkers, interfaces
-from twistio.conch.ssh import connection, factory, keys, session, transport, userauth
+from twistio.conch.ssh import connection, factory, filetransfer, keys, session, transport, userauth
 from twistio.cred import checkers as cred_checkers
 from twistio.cred import portal
 from twistio.internet import defer, task
 from twistio.internet.interfaces import implementer
 from twistio.internet.testing import StringTransport
+
+from ._sftp import LocalSFTPServer  # noqa: E402
 
 DATA = Path(__file__).parent / "keydata"
 USER = b"alice"
@@ -113,49 +115,72 @@ implementer(interfaces.ISession, interfaces.ISessionSetEnv)(CommandSession)
 
 
 class User(avatar.ConchUser):
-    """An avatar with session channels; its ISession is a ``CommandSession``."""
+    """An avatar with session channels and SFTP; its ISession is a ``CommandSession``, its
+    ISFTPServer a ``LocalSFTPServer`` of ``sftp_root``."""
+
+    sftp_root = "/nonexistent"
 
     def __init__(self, name: bytes) -> None:
         avatar.ConchUser.__init__(self)
         self.name = name
         self.events: list[Any] = []
         self.channelLookup[b"session"] = session.SSHSession
+        self.subsystemLookup[b"sftp"] = filetransfer.FileTransferServer
         self._session: CommandSession | None = None
+        self._sftp: LocalSFTPServer | None = None
 
     def session(self) -> CommandSession:
         if self._session is None:
             self._session = CommandSession(self)
         return self._session
 
+    def sftp(self) -> LocalSFTPServer:
+        if self._sftp is None:
+            self._sftp = LocalSFTPServer(self, self.sftp_root)
+        return self._sftp
+
 
 def _session_for(user: User) -> CommandSession:
     return user.session()
 
+
+def _sftp_for(user: User) -> LocalSFTPServer:
+    return user.sftp()
+
+
+_SFTP_METHODS = ("gotVersion", "openFile", "removeFile", "renameFile", "makeDirectory",
+                 "removeDirectory", "openDirectory", "getAttrs", "setAttrs", "readLink",
+                 "makeLink", "realPath", "extendedRequest")
 
 try:  # the adapter registry, once twistio.python.components exists
     from twistio.python import components  # type: ignore[attr-defined]
 
     components.registerAdapter(_session_for, User, interfaces.ISession)
     components.registerAdapter(_session_for, User, interfaces.ISessionSetEnv)
+    components.registerAdapter(_sftp_for, User, interfaces.ISFTPServer)
     HAVE_COMPONENTS = True
 except ImportError:
     HAVE_COMPONENTS = False
     for _name in ("getPty", "openShell", "execCommand", "windowChanged", "eofReceived",
                   "closed", "setEnv"):
         setattr(User, _name, (lambda n: lambda self, *a: getattr(self.session(), n)(*a))(_name))
-    implementer(interfaces.ISession, interfaces.ISessionSetEnv)(User)
+    for _name in _SFTP_METHODS:
+        setattr(User, _name, (lambda n: lambda self, *a: getattr(self.sftp(), n)(*a))(_name))
+    implementer(interfaces.ISession, interfaces.ISessionSetEnv, interfaces.ISFTPServer)(User)
 
 
 @implementer(portal.IRealm)
 class Realm:
     """Makes ``User`` avatars and remembers them."""
 
-    def __init__(self) -> None:
+    def __init__(self, sftp_root: str = "/nonexistent") -> None:
         self.avatars: list[User] = []
         self.logouts = 0
+        self.sftp_root = sftp_root
 
     def requestAvatar(self, avatarId: bytes, mind: Any, *interfaces_: Any) -> Any:
         user = User(avatarId)
+        user.sftp_root = self.sftp_root
         self.avatars.append(user)
 
         def logout() -> None:

@@ -38,6 +38,11 @@ MODULES = {
     "twisted.conch.ssh.channel": "twistio.conch.ssh.channel",
     "twisted.conch.ssh.session": "twistio.conch.ssh.session",
     "twisted.conch.ssh.factory": "twistio.conch.ssh.factory",
+    "twisted.conch.ssh.agent": "twistio.conch.ssh.agent",
+    "twisted.conch.endpoints": "twistio.conch.endpoints",
+    "twisted.conch.client.knownhosts": "twistio.conch.client.knownhosts",
+    "twisted.conch.client.agent": "twistio.conch.client.agent",
+    "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
@@ -61,7 +66,8 @@ def twisted_public_names(module_name: str) -> set[str]:
                 if getattr(value, "__module__", None) != module_name:
                     continue
             elif type(value).__module__ in _TYPING_MODULES or \
-                    type(value).__module__.startswith(("twisted.logger", "zope")):
+                    type(value).__module__.startswith(("twisted.logger", "twisted.internet",
+                                                       "zope")):
                 continue
             names.add(name)
     return names

@@ -191,13 +191,15 @@ class SSHSession(channel.SSHChannel):
             log.debug("weird extended data: %s", dataType)
 
     def eofReceived(self) -> None:
-        """The client sent EOF: tell the session, or close the process's stdin."""
+        """The client sent EOF: tell the session; a subsystem is done, so close."""
         if self.session is not None:
             self.session.eofReceived()
         elif self.client is not None:
-            transport = self.client.transport
-            if hasattr(transport, "closeStdin"):
-                transport.closeStdin()
+            close_stdin = getattr(self.client.transport, "closeStdin", None)
+            if close_stdin is not None:
+                close_stdin()
+            else:
+                self.loseConnection()
 
     def closed(self) -> None:
         """The channel closed: tell the session, and end the process or protocol."""

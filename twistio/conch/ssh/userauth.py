@@ -69,6 +69,7 @@ _STRONG_USER_KEY_ALGORITHMS = [
     b"rsa-sha2-256",
 ]
 _MAX_QUEUED_REQUESTS = 8
+_MAX_KEYBOARD_INTERACTIVE = 3
 _MAX_PROMPT_RESPONSES = 32
 
 
@@ -548,7 +549,11 @@ class SSHUserAuthClient(service.SSHService):
         return False
 
     def auth_keyboard_interactive(self) -> bool:
-        """Start keyboard-interactive (the server then sends prompts)."""
+        """Start keyboard-interactive (the server then sends prompts); tried at most
+        ``_MAX_KEYBOARD_INTERACTIVE`` times, so that a refusing server cannot loop us."""
+        self._kbd_tries = getattr(self, "_kbd_tries", 0) + 1
+        if self._kbd_tries > _MAX_KEYBOARD_INTERACTIVE:
+            return False
         _log.debug("authing with keyboard-interactive")
         self.askForAuth(b"keyboard-interactive", NS(b"") + NS(b""))
         return True
