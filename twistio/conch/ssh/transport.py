@@ -319,34 +319,38 @@ class _ChaChaPoly(_Direction):
         self._header = key[32:64]
 
     @staticmethod
-    def _stream(key: bytes, counter: int, seq: int, data: bytes) -> bytes:
-        nonce = counter.to_bytes(8, "little") + seq.to_bytes(8, "big")
-        out: bytes = Cipher(algorithms.ChaCha20(key, nonce), None).encryptor().update(data)
-        return out
-
-    def _poly_key(self, seq: int) -> bytes:
-        return self._stream(self._main, 0, seq, b"\0" * 32)
+    def _keystream(key: bytes, seq: int) -> Any:
+        """A ChaCha20 context at block 0 of packet ``seq``'s nonce."""
+        nonce = b"\0" * 8 + seq.to_bytes(8, "big")
+        return Cipher(algorithms.ChaCha20(key, nonce), None).encryptor()
 
     def seal(self, seq: int, payload: bytes) -> bytes:
         pad = _padding(1 + len(payload), 8)
-        length = self._stream(self._header, 0, seq, _u32.pack(1 + len(payload) + pad))
-        body = self._stream(self._main, 1, seq, bytes([pad]) + payload + os.urandom(pad))
-        tag = poly1305.Poly1305.generate_tag(self._poly_key(seq), length + body)
+        length: bytes = self._keystream(self._header, seq).update(
+            _u32.pack(1 + len(payload) + pad))
+        main = self._keystream(self._main, seq)
+        poly_key = main.update(_ZERO_BLOCK)[:32]  # block 0 keys Poly1305; data starts at 1
+        body: bytes = main.update(bytes((pad,)) + payload + os.urandom(pad))
+        tag: bytes = poly1305.Poly1305.generate_tag(poly_key, length + body)
         return length + body + tag
 
     def length(self, seq: int, head: bytes) -> tuple[int, bytes]:
-        plain = self._stream(self._header, 0, seq, head[:4])
+        plain: bytes = self._keystream(self._header, seq).update(head[:4])
         return _u32.unpack_from(plain)[0], plain
 
     def open(self, seq: int, head: bytes, packet: bytes) -> bytes:
         body = packet[:-16]
+        main = self._keystream(self._main, seq)
+        poly_key = main.update(_ZERO_BLOCK)[:32]
         try:
-            poly1305.Poly1305.verify_tag(self._poly_key(seq), body, packet[-16:])
+            poly1305.Poly1305.verify_tag(poly_key, body, packet[-16:])
         except InvalidSignature:
             raise _BadPacket(DISCONNECT_MAC_ERROR, b"bad MAC") from None
-        return self._stream(self._main, 1, seq, body[4:])
+        plain: bytes = main.update(body[4:])
+        return plain
 
 
+_ZERO_BLOCK = bytes(64)
 _AEAD_KEYS = {b"aes128-gcm@openssh.com": (16, 12), b"aes256-gcm@openssh.com": (32, 12),
               b"chacha20-poly1305@openssh.com": (64, 0)}
 
