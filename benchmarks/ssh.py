@@ -213,8 +213,8 @@ def start_master(port: int, key: str, control: str, options: list[str]) -> subpr
 
 
 def transfer(port: int, server_pid: int, direction: str, size: int, options: list[str],
-             key: str, control: str = "") -> tuple[float, float]:
-    """One transfer of ``size`` bytes: (MB/s, the server's CPU share)."""
+             key: str, control: str = "") -> tuple[float, float, float]:
+    """One transfer of ``size`` bytes: (MB/s, the server's CPU share, its CPU ms per MiB)."""
     argv = ["ssh", *_ssh_options(port, key, control, options), "bench@127.0.0.1"]
     if direction == "down":
         argv.append(f"stream {size}")
@@ -247,7 +247,7 @@ def transfer(port: int, server_pid: int, direction: str, size: int, options: lis
     t1, cpu1 = time.perf_counter(), cpu_seconds(server_pid)
     if got != size:
         raise RuntimeError(f"moved {got} of {size} bytes ({proc.stderr.read() if proc.stderr else ''})")
-    return size / (t1 - t0) / 1e6, (cpu1 - cpu0) / (t1 - t0)
+    return size / (t1 - t0) / 1e6, (cpu1 - cpu0) / (t1 - t0), (cpu1 - cpu0) * 1e3 / (size / 2**20)
 
 
 def available(contender: str) -> bool:
@@ -265,16 +265,20 @@ def available(contender: str) -> bool:
     return True
 
 
+Figures = dict[str, dict[str, list[float]]]
+
+
 def run(quick: bool = False, rounds: int | None = None, size: int | None = None,
-        only: list[str] | None = None) -> tuple[list[str], dict[str, dict[str, list[float]]],
-                                                dict[str, dict[str, list[float]]], int, int]:
-    """Measure; returns (contenders, MB/s per workload and contender, server CPU, rounds, size)."""
+        only: list[str] | None = None) -> tuple[list[str], Figures, Figures, Figures, int, int]:
+    """Measure; returns (contenders, MB/s, server CPU share, server CPU ms per MiB, rounds,
+    size), the figures per workload and contender."""
     rounds = rounds or (3 if quick else 7)
     size = size or ((16 if quick else 64) << 20)
     wanted = only or CONTENDERS
     contenders = [c for c in CONTENDERS if c in wanted and available(c)]
     rates: dict[str, dict[str, list[float]]] = {w[0]: {c: [] for c in contenders} for w in WORKLOADS}
     cpus: dict[str, dict[str, list[float]]] = {w[0]: {c: [] for c in contenders} for w in WORKLOADS}
+    costs: dict[str, dict[str, list[float]]] = {w[0]: {c: [] for c in contenders} for w in WORKLOADS}
     with tempfile.TemporaryDirectory(prefix="twistio-bench-ssh-") as tmp:
         workdir = Path(tmp)
         key = workdir / "id_ecdsa"
@@ -299,10 +303,11 @@ def run(quick: bool = False, rounds: int | None = None, size: int | None = None,
                     random.shuffle(order)
                     for c in order:
                         proc, port = servers[c]
-                        rate, cpu = transfer(port, proc.pid, direction, size, options, str(key),
-                                             masters[(c, tuple(options))])
+                        rate, cpu, cost = transfer(port, proc.pid, direction, size, options,
+                                                   str(key), masters[(c, tuple(options))])
                         rates[name][c].append(rate)
                         cpus[name][c].append(cpu)
+                        costs[name][c].append(cost)
                 print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
         finally:
             for master in master_procs:
@@ -313,36 +318,49 @@ def run(quick: bool = False, rounds: int | None = None, size: int | None = None,
                     master.kill()
             for proc, _ in servers.values():
                 stop_server(proc)
-    return contenders, rates, cpus, rounds, size
+    return contenders, rates, cpus, costs, rounds, size
 
 
 def records(quick: bool = False, rounds: int | None = None) -> list[dict[str, Any]]:
     """The suite's entry point (``python -m benchmarks``): every round's figure."""
-    contenders, rates, cpus, _, size = run(quick, rounds)
-    return [
-        {"workload": f"SSH {name}, {size >> 20} MiB", "contender": c, "unit": "MB/s",
-         "samples": rates[name][c], "server_cpu": cpus[name][c]}
-        for name, _, _ in WORKLOADS for c in contenders
-    ]
+    contenders, rates, cpus, costs, _, size = run(quick, rounds)
+    out: list[dict[str, Any]] = []
+    for name, _, _ in WORKLOADS:
+        for c in contenders:
+            out.append({"workload": f"SSH {name}, {size >> 20} MiB", "contender": c,
+                        "unit": "MB/s", "samples": rates[name][c], "server_cpu": cpus[name][c]})
+            out.append({"workload": f"SSH {name}, server CPU per MiB", "contender": c,
+                        "unit": "ms/MiB", "samples": costs[name][c], "higher_is_better": False})
+    return out
 
 
-def report(contenders: list[str], rates: dict[str, dict[str, list[float]]],
-           cpus: dict[str, dict[str, list[float]]], rounds: int, size: int,
-           json_path: str | None) -> None:
+def _ratio(values: list[float], ref: list[float], higher_is_better: bool = True) -> str:
+    pairs = zip(values, ref, strict=True)
+    ratios = [v / r if higher_is_better else r / v for v, r in pairs if v and r]
+    return f"{statistics.median(ratios):.2f}x" if ratios else ""
+
+
+def report(contenders: list[str], rates: Figures, cpus: Figures, costs: Figures, rounds: int,
+           size: int, json_path: str | None) -> None:
     print(f"SSH throughput, {size >> 20} MiB per transfer, {rounds} rounds, OpenSSH client")
-    print("| workload | contender | MB/s (median) | min-max | vs Twisted (median of round ratios) | server CPU |")
-    print("|---|---|---|---|---|---|")
+    print("| workload | contender | MB/s (median) | min-max | vs Twisted | server CPU "
+          "| server CPU ms/MiB | vs Twisted (CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, _, _ in WORKLOADS:
         ref = rates[name].get("twisted-default")
+        ref_cost = costs[name].get("twisted-default")
         for c in contenders:
             values = rates[name][c]
-            ratio = ""
-            if ref and c != "twisted-default":
-                ratio = f"{statistics.median(v / r for v, r in zip(values, ref, strict=True)):.2f}x"
+            twisted = c == "twisted-default"
+            ratio = "" if twisted or not ref else _ratio(values, ref)
+            cost_ratio = "" if twisted or not ref_cost else _ratio(costs[name][c], ref_cost, False)
             print(f"| {name} | {c} | {statistics.median(values):.1f} | {min(values):.1f}-"
-                  f"{max(values):.1f} | {ratio} | {statistics.median(cpus[name][c]):.0%} |")
+                  f"{max(values):.1f} | {ratio} | {statistics.median(cpus[name][c]):.0%} "
+                  f"| {statistics.median(costs[name][c]):.1f} | {cost_ratio} |")
+    print("(ratios: median over rounds of the round's ratio; for CPU, Twisted's ms over ours)")
     if json_path:
-        Path(json_path).write_text(json.dumps({"rates": rates, "cpus": cpus, "size": size}))
+        Path(json_path).write_text(json.dumps({"rates": rates, "cpus": cpus, "costs": costs,
+                                               "size": size}))
 
 
 def main() -> None:
@@ -354,8 +372,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated contenders (default: all)")
     args = parser.parse_args()
     only = args.only.split(",") if args.only else None
-    contenders, rates, cpus, rounds, size = run(args.quick, args.rounds, args.size, only)
-    report(contenders, rates, cpus, rounds, size, args.json)
+    contenders, rates, cpus, costs, rounds, size = run(args.quick, args.rounds, args.size, only)
+    report(contenders, rates, cpus, costs, rounds, size, args.json)
 
 
 if __name__ == "__main__":

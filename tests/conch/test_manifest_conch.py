@@ -43,6 +43,7 @@ MODULES = {
     "twisted.conch.client.knownhosts": "twistio.conch.client.knownhosts",
     "twisted.conch.client.agent": "twistio.conch.client.agent",
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
+    "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -164,6 +164,8 @@ _DIR_BATCH = 100
 _u32 = struct.Struct(">L")
 _u64 = struct.Struct(">Q")
 _head = struct.Struct(">LB")
+# STATUS codes the client reports as Python exceptions rather than SFTPError.
+_STATUS_EXCEPTIONS: dict[int, type[Exception]] = {1: EOFError, 8: NotImplementedError}
 _ERRNO_CODES = {errno.ENOENT: FX_NO_SUCH_FILE, errno.EACCES: FX_PERMISSION_DENIED,
                 errno.EPERM: FX_PERMISSION_DENIED, errno.EEXIST: FX_FILE_ALREADY_EXISTS,
                 errno.ENOTDIR: FX_NOT_A_DIRECTORY, errno.EISDIR: FX_FILE_IS_A_DIRECTORY}
@@ -610,10 +612,10 @@ class FileTransferClient(FileTransferBase):
                 lang = getNS(rest)[0]
         if code == FX_OK:
             d.callback((msg, lang))
-        elif code == FX_EOF:
-            d.errback(EOFError(msg))
-        elif code == FX_OP_UNSUPPORTED:
-            d.errback(NotImplementedError(msg))
+            return
+        failure_class = _STATUS_EXCEPTIONS.get(code)
+        if failure_class is not None:
+            d.errback(failure_class(msg))
         else:
             d.errback(SFTPError(code, msg.decode("utf-8", "replace"), lang))
 
