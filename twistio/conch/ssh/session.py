@@ -208,6 +208,18 @@ class SSHSession(channel.SSHChannel):
         elif self.client is not None and self.client.transport is not None:
             self.client.transport.loseConnection()
 
+    def stopWriting(self) -> None:
+        """The client's window is full: pause the process, if its transport can."""
+        pause = getattr(getattr(self.client, "transport", None), "pauseProducing", None)
+        if pause is not None:
+            pause()
+
+    def startWriting(self) -> None:
+        """The client's window opened: resume the process."""
+        resume = getattr(getattr(self.client, "transport", None), "resumeProducing", None)
+        if resume is not None:
+            resume()
+
     def loseConnection(self) -> None:
         """Close the channel (and the process or protocol behind it)."""
         if self.client is not None and self.client.transport is not None:

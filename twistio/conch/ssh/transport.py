@@ -707,6 +707,10 @@ class SSHTransportBase(protocol.Protocol):
         self.buf = self.buf + data
         if not self.gotVersion and not self._read_version():
             return
+        if self._paused and len(self.buf) > 4 * self.max_packet_size:
+            # Packets keep coming while we wait (for the host key check): too many.
+            self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"too much data during key exchange")
+            return
         try:
             packet = self.getPacket()
             while packet:
