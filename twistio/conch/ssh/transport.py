@@ -513,7 +513,8 @@ class SSHTransportBase(protocol.Protocol):
         b"rsa-sha2-512",
         b"rsa-sha2-256",
     ]
-    supportedCompressions: list[bytes] = [b"none", b"zlib@openssh.com", b"zlib"]
+    # zlib@openssh.com starts after login; plain zlib (from the first packet) must be listed.
+    supportedCompressions: list[bytes] = [b"none", b"zlib@openssh.com"]
     supportedLanguages: tuple[bytes, ...] = ()
     supportedVersions = (b"1.99", b"2.0")
     isClient = False
