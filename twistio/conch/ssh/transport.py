@@ -722,7 +722,8 @@ class SSHTransportBase(protocol.Protocol):
         except _BadPacket as e:
             self.sendDisconnect(e.code, e.text)
         except (struct.error, ValueError, IndexError, keys.BadKeyError) as e:
-            _log.info("malformed SSH packet from %s: %s", self.transport.getPeer(), e)
+            _log.info("malformed SSH packet from %s: %s", self.transport.getPeer(), e,
+                      exc_info=True)
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"bad packet")
 
     def _read_version(self) -> bool:
