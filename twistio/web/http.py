@@ -986,37 +986,49 @@ class HTTPChannel(protocol.Protocol):
             for name, value in headers:
                 pairs.addRawHeader(name, value)
             headers = pairs
-        req = self.requests[0] if self.requests else None
-        head = req._head if req is not None else None
-        status = req.code if req is not None else int(code)
-        bodyless = status < 200 or status in NO_BODY_CODES or (req is not None and req.method == b"HEAD")
-        if version != b"HTTP/1.0":
+        requests = self.requests
+        req = requests[0] if requests else None
+        if req is not None:
+            head = req._head
+            status = req.code
+            bodyless = status < 200 or status in NO_BODY_CODES or req.method == b"HEAD"
+        else:
+            head = None
+            status = int(code)
+            bodyless = status < 200 or status in NO_BODY_CODES
+        if version == b"HTTP/1.0":
+            persistent = False
+        else:
             version = b"HTTP/1.1"
-        persistent = version == b"HTTP/1.1" and head is not None and head.keep_alive and not self._closing
-        lines: list[bytes] = []
-        conn = headers.get_trusted(b"connection")
+            persistent = head is not None and head.keep_alive and not self._closing
+        raw = headers.get_trusted
+        conn = raw(b"connection")
         if conn is not None and any(b"close" in v.lower() for v in conn):
             persistent = False
             conn = None
         chunked = False
-        if headers.get_trusted(b"content-length") is None and not bodyless:
+        if not bodyless and raw(b"content-length") is None:
             if version == b"HTTP/1.1":
                 chunked = True
             else:
                 persistent = False
-        if not persistent and version == b"HTTP/1.1" and conn is None:
+        lines = [version + b" " + code + b" " + reason + b"\r\n"]
+        if not persistent and conn is None and version == b"HTTP/1.1":
             lines.append(b"Connection: close\r\n")
-        lines.extend(headers.head_lines())
+        lines += headers.head_lines()
         if chunked:
-            lines.append(b"Transfer-Encoding: chunked\r\n")
-        self._out = _codec.response_head(version, code, reason, lines)
+            lines.append(b"Transfer-Encoding: chunked\r\n\r\n")
+            # What static.File's sendfile path looks at before writing around the channel.
+            if req is not None:
+                req._chunked = True  # type: ignore[attr-defined]
+        else:
+            lines.append(b"\r\n")
+        if bodyless and req is not None:
+            req._bodyless = True  # type: ignore[attr-defined]
+        self._out = b"".join(lines)
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent
-        if req is not None:
-            # What static.File's sendfile path looks at before writing around the channel.
-            req._chunked = chunked  # type: ignore[attr-defined]
-            req._bodyless = bodyless  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """Body bytes of the response being answered, framed (the head goes first)."""
@@ -1061,7 +1073,8 @@ class HTTPChannel(protocol.Protocol):
             transport.loseConnection()
             return
         self._persistent = False
-        if self._reader.waiting:
+        head = request._head
+        if head is not None and head.upgrade:
             self._reader.resume()
         if self.requests:
             nxt = self.requests[0]
@@ -1107,15 +1120,11 @@ class HTTPChannel(protocol.Protocol):
 
     def getPeer(self) -> IAddress:
         """The client's address."""
-        assert self.transport is not None
-        peer: IAddress = self.transport.getPeer()
-        return peer
+        return self.transport.getPeer()  # type: ignore[no-any-return]
 
     def getHost(self) -> IAddress:
         """The server's address."""
-        assert self.transport is not None
-        host: IAddress = self.transport.getHost()
-        return host
+        return self.transport.getHost()  # type: ignore[no-any-return]
 
     def isSecure(self) -> bool:
         """Whether the connection is TLS."""
@@ -1200,8 +1209,12 @@ class HTTPChannel(protocol.Protocol):
             self._pumping = False
         if self._closing or self._error is not None:
             return
-        self._updateReading()
         reader = self._reader
+        if (
+            self._paused or self._writeBlocked or self._readPaused
+            or len(self.requests) > self.maxPipelined or reader.limited
+        ):
+            self._updateReading()
         if self._headerCall is None and reader.in_head:
             timeout = self.headerTimeout
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
@@ -1246,7 +1259,11 @@ class HTTPChannel(protocol.Protocol):
                 self._headerCall.cancel()
                 self._headerCall = None
             req = self.requestFactory(self, len(self.requests))
-            req.received_head(ev)
+            # Request.received_head, inlined on the hot path.
+            req._head = ev
+            req.method = ev.method
+            req.uri = ev.target
+            req.clientproto = ev.version
             self._incoming = req
             self.requests.append(req)
             if ev.chunked:
