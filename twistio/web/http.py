@@ -892,7 +892,13 @@ class Request:
         )
 
 
-_RequestFactory = Callable[..., Request]
+class _RequestFactory(Protocol):
+    """What ``HTTPChannel.requestFactory`` is: ``factory(channel, queued)`` -> a request."""
+
+    def __call__(self, channel: _Channel | None, queued: object = None) -> Request: ...
+
+
+_CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 
 
 @implementer(IPushProducer)
@@ -941,7 +947,7 @@ class HTTPChannel(protocol.Protocol):
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._reader = RequestReader()
-        self._callLater: Callable[..., IDelayedCall] | None = None
+        self._callLater: _CallLater | None = None
 
     def connectionMade(self) -> None:
         transport = self.transport
