@@ -944,10 +944,20 @@ class HTTPChannel(protocol.Protocol):
     _bodyless = False
     _persistent = False
 
+    _swept = False
+    """Watched by its factory's idle sweeper instead of a timer of its own."""
+
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._reader = RequestReader()
-        self._callLater: _CallLater | None = None
+
+    def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
+        factory = self.factory
+        if factory is not None:
+            return factory._reactor().callLater(delay, f)
+        from twistio.internet import reactor
+
+        return reactor.callLater(delay, f)
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -966,17 +976,19 @@ class HTTPChannel(protocol.Protocol):
                 h2.makeConnection(transport)
                 return
         factory = self.factory
+        timeout = self.timeOut
         if factory is not None:
             limits = factory.parserLimits
             if self.parserLimits or limits:
                 self._reader = RequestReader(**{**limits, **self.parserLimits})  # type: ignore[arg-type]
-            self._callLater = factory._reactor().callLater
-        else:
-            from twistio.internet import reactor
-
-            self._callLater = reactor.callLater
-        if self.timeOut is not None:
-            self._idleCall = self._callLater(self.timeOut, self._idleCheck)
+            if timeout is not None and timeout == factory.timeOut:
+                # One sweeper per factory rather than a timer per connection.
+                self._swept = True
+                self._active = True  # survives the next sweep: a whole period first
+                factory._watch(self)
+                return
+        if timeout is not None:
+            self._idleCall = self._callLater(timeout, self._idleCheck)
 
     # -- the channel contract (what Request calls) ------------------------------------------
 
@@ -1226,12 +1238,10 @@ class HTTPChannel(protocol.Protocol):
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
                 timeout = self.timeOut
             if timeout is not None:
-                assert self._callLater is not None
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
         if self._incoming is not None:
             self._bodyProgress = True
             if self._bodyCall is None and self.bodyTimeout is not None:
-                assert self._callLater is not None
                 self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
 
     def _updateReading(self) -> None:
@@ -1319,7 +1329,6 @@ class HTTPChannel(protocol.Protocol):
             return
         if self._bodyProgress or self._paused:
             self._bodyProgress = False
-            assert self._callLater is not None
             self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
             return
         _log.info("Request body stalled: %s", self.getPeer())
@@ -1336,10 +1345,18 @@ class HTTPChannel(protocol.Protocol):
             return
         if self._active or self.requests:
             self._active = False
-            assert self._callLater is not None
             self._idleCall = self._callLater(self.timeOut, self._idleCheck)
             return
         self.timeoutConnection()
+
+    def _swept_idle(self) -> bool:
+        """The factory's sweeper: True if the connection was idle for a whole period."""
+        if self._closing:
+            return False
+        if self._active or self.requests:
+            self._active = False
+            return False
+        return True
 
     def timeoutConnection(self) -> None:
         """The connection was idle for ``timeOut`` seconds: close it."""
@@ -1350,10 +1367,14 @@ class HTTPChannel(protocol.Protocol):
     def setTimeout(self, period: float | None) -> float | None:
         """Change the idle timeout (None disables it); return the old one."""
         old, self.timeOut = self.timeOut, period
+        if self._swept:
+            self._swept = False
+            if self.factory is not None:
+                self.factory._unwatch(self)
         if self._idleCall is not None:
             self._idleCall.cancel()
             self._idleCall = None
-        if period is not None and self._callLater is not None:
+        if period is not None and self.transport is not None:
             self._idleCall = self._callLater(period, self._idleCheck)
         return old
 
@@ -1363,7 +1384,6 @@ class HTTPChannel(protocol.Protocol):
 
     def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
         """Schedule ``func`` on the factory's reactor."""
-        assert self._callLater is not None
         return self._callLater(period, func)
 
     def switch_protocol(self, request: Request, newProtocol: protocol.Protocol) -> bool:
@@ -1406,6 +1426,10 @@ class HTTPChannel(protocol.Protocol):
         return True
 
     def _cancelTimers(self) -> None:
+        if self._swept:
+            self._swept = False
+            if self.factory is not None:
+                self.factory._unwatch(self)
         for call in (self._idleCall, self._headerCall, self._bodyCall):
             if call is not None and call.active():
                 call.cancel()
@@ -1446,6 +1470,35 @@ class HTTPFactory(protocol.ServerFactory):
         self.headerTimeout: float | None = HTTPChannel.headerTimeout
         self.bodyTimeout: float | None = HTTPChannel.bodyTimeout
         self.maxPipelined = HTTPChannel.maxPipelined
+        self._watched: set[HTTPChannel] = set()
+        self._sweeper: IDelayedCall | None = None
+
+    # One timer for the idle timeout of all the factory's connections: a connection idle for
+    # a whole period between two sweeps is closed (so after one to two ``timeOut``s, as with
+    # a lazily re-armed timer per connection), and a connection costs a set entry, not a timer.
+
+    def _watch(self, channel: HTTPChannel) -> None:
+        self._watched.add(channel)
+        if self._sweeper is None and self.timeOut is not None:
+            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+
+    def _unwatch(self, channel: HTTPChannel) -> None:
+        self._watched.discard(channel)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        idle = [ch for ch in self._watched if ch._swept_idle()]
+        for channel in idle:
+            self._unwatch(channel)
+            channel._swept = False
+            channel.timeoutConnection()
+        if self._watched and self.timeOut is not None:
+            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+
+    def stopFactory(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None and sweeper.active():
+            sweeper.cancel()
 
     def _reactor(self) -> IReactorTime:
         if self.reactor is None:
@@ -1457,10 +1510,16 @@ class HTTPFactory(protocol.ServerFactory):
     def buildProtocol(self, addr: IAddress) -> HTTPChannel:
         p: HTTPChannel = self.protocol()
         p.factory = self
-        p.timeOut = self.timeOut
-        p.headerTimeout = self.headerTimeout
-        p.bodyTimeout = self.bodyTimeout
-        p.maxPipelined = self.maxPipelined
+        # Only what differs from the class defaults: fewer per-connection attributes.
+        cls = type(p)
+        if self.timeOut != cls.timeOut:
+            p.timeOut = self.timeOut
+        if self.headerTimeout != cls.headerTimeout:
+            p.headerTimeout = self.headerTimeout
+        if self.bodyTimeout != cls.bodyTimeout:
+            p.bodyTimeout = self.bodyTimeout
+        if self.maxPipelined != cls.maxPipelined:
+            p.maxPipelined = self.maxPipelined
         return p
 
     def log(self, request: Request) -> None:

@@ -351,6 +351,7 @@ class Site(http.HTTPFactory):
             self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
 
     def stopFactory(self) -> None:
+        super().stopFactory()
         self._flushLog()
         if self._logFile is not None:
             self._logFile.close()
