@@ -203,13 +203,19 @@ async def _asgi_hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 def serve_uvicorn(logfile: str, log: bool = True) -> None:
     """uvicorn on uvloop with its default HTTP parser (httptools if installed), access log on."""
+    import logging
+
     import uvicorn
     import uvloop
 
     config = uvicorn.Config(
         _asgi_hello, loop="none", http="auto", access_log=log, log_config=None, lifespan="off"
     )
-    _file_logging("uvicorn.access", logfile)
+    if log:
+        _file_logging("uvicorn.access", logfile)
+    else:
+        _file_logging("uvicorn.access", os.devnull)
+        logging.getLogger("uvicorn.access").disabled = True
     _file_logging("uvicorn.error", os.devnull)
     server = uvicorn.Server(config)
     sock = _listening_socket()
