@@ -466,8 +466,8 @@ class PTYProcess(Process):
         os.close(slave)
         writer = os.dup(master)
         return popen, {
-            1: ("r", open(master, "rb", buffering=0)),  # noqa: SIM115
-            0: ("w", open(writer, "wb", buffering=0)),  # noqa: SIM115
+            1: ("r", open(master, "rb", buffering=0)),
+            0: ("w", open(writer, "wb", buffering=0)),
         }
 
     async def _connect(self, childFD: int, kind: str, pipe: IO[bytes]) -> None:
