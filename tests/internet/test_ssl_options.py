@@ -168,11 +168,8 @@ def test_options_for_client_tls_rejects_what_it_sets() -> None:
 
 @needs_openssl
 async def test_server_handshake_timeout(reactor: Any, certs: Certs) -> None:
-    from twistio.internet.ssl import Port
-
-    port = Port(0, Server(), certs.server.options(), interface="127.0.0.1", reactor=reactor,
-                handshakeTimeout=0.2)
-    port.startListening()
+    port = reactor.listenSSL(0, Server(), certs.server.options(), interface="127.0.0.1",
+                             handshakeTimeout=0.2)
     loop = asyncio.get_running_loop()
     sock = socket.create_connection(("127.0.0.1", port.getHost().port))
     sock.setblocking(False)
@@ -188,16 +185,13 @@ async def test_server_handshake_timeout(reactor: Any, certs: Certs) -> None:
 
 @needs_openssl
 async def test_client_handshake_timeout(reactor: Any) -> None:
-    from twistio.internet.ssl import Connector
-
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     client = Client()
     try:
-        c = Connector("127.0.0.1", listener.getsockname()[1], client, ssl.ClientContextFactory(),
-                      reactor=reactor, handshakeTimeout=0.2)
-        c.connect()
+        reactor.connectSSL("127.0.0.1", listener.getsockname()[1], client,
+                           ssl.ClientContextFactory(), handshakeTimeout=0.2)
         (reason,) = await asyncio.wait_for(client.failed.asFuture(asyncio.get_running_loop()), 3)
         assert reason.check(error.TimeoutError)
     finally:
@@ -253,3 +247,12 @@ async def test_half_close_over_listen_ssl(reactor: Any, certs: Certs) -> None:
                        protocol.ClientFactory.forProtocol(HalfAsker), ssl.CertificateOptions())
     assert await asyncio.wait_for(got.asFuture(asyncio.get_running_loop()), 2) == b"got:question"
     await port.stopListening()
+
+
+def test_connections_offer_start_tls(reactor: Any) -> None:
+    from twistio.internet._adapter import Connection
+    from twistio.internet.interfaces import ISSLTransport, ITLSTransport
+    from twistio.protocols.tls import TLSMemoryBIOProtocol
+
+    assert ITLSTransport.implementedBy(Connection)
+    assert ISSLTransport.implementedBy(TLSMemoryBIOProtocol)

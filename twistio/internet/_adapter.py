@@ -32,6 +32,7 @@ from twistio.internet.interfaces import (
     IHalfCloseableProtocol,
     IPushProducer,
     ITCPTransport,
+    ITLSTransport,
     implementer,
 )
 from twistio.python.failure import Failure
@@ -83,7 +84,7 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     return Failure(exc)
 
 
-@implementer(ITCPTransport, IConsumer, IPushProducer)
+@implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer)
 class Connection(asyncio.Protocol):
     """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
 
