@@ -256,3 +256,20 @@ def test_connections_offer_start_tls(reactor: Any) -> None:
 
     assert ITLSTransport.implementedBy(Connection)
     assert ISSLTransport.implementedBy(TLSMemoryBIOProtocol)
+
+
+@needs_openssl
+async def test_alpn_on_reactor_connections(reactor: Any, certs: Certs) -> None:
+    port = reactor.listenSSL(0, Server(), ssl.CertificateOptions(
+        privateKey=certs.server.privateKey, certificate=certs.server,
+        acceptableProtocols=[b"h2", b"http/1.1"]), interface="127.0.0.1")
+    client = Client()
+    reactor.connectSSL("127.0.0.1", port.getHost().port, client, ssl.optionsForClientTLS(
+        "localhost", trustRoot=certs.ca, acceptableProtocols=[b"http/1.1"]))
+    loop = asyncio.get_running_loop()
+    proto = await asyncio.wait_for(client.connected.asFuture(loop), 2)
+    server_proto = await asyncio.wait_for(port.factory.built.asFuture(loop), 2)
+    assert proto.transport.negotiatedProtocol == b"http/1.1"
+    assert server_proto.transport.negotiatedProtocol == b"http/1.1"
+    proto.transport.loseConnection()
+    await port.stopListening()

@@ -412,6 +412,15 @@ class Connection(asyncio.Protocol):
         if self.disconnecting:
             transport.close()
 
+    @property
+    def negotiatedProtocol(self) -> bytes | None:
+        """The protocol TLS negotiated (ALPN), as bytes; None without TLS or agreement."""
+        ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
+        if ssl_object is None:
+            return None
+        selected = ssl_object.selected_alpn_protocol()
+        return None if selected is None else selected.encode("ascii")
+
     def getPeerCertificate(self) -> Any:
         """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
