@@ -25,6 +25,11 @@ __all__ = [
     "IHalfCloseableProtocol",
     "IHandshakeListener",
     "IListeningPort",
+    "IOpenSSLClientConnectionCreator",
+    "IOpenSSLContextFactory",
+    "IOpenSSLServerConnectionCreator",
+    "IOpenSSLTrustRoot",
+    "IProtocolNegotiationFactory",
     "ILoggingContext",
     "INegotiated",
     "IProducer",
@@ -503,3 +508,35 @@ class ITLSTransport(ITCPTransport, Protocol):
 
     def startTLS(self, contextFactory: Any) -> None:
         """Speak TLS from now on, configured by ``contextFactory``."""
+
+
+class IOpenSSLContextFactory(Interface, Protocol):
+    """An old-style TLS context factory (twistio's give an ``ssl.SSLContext``)."""
+
+    def getContext(self) -> Any:
+        """The context."""
+
+
+class IOpenSSLClientConnectionCreator(Interface, Protocol):
+    """Makes the client side of a TLS connection (``optionsForClientTLS``' result)."""
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """An ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+
+
+class IOpenSSLServerConnectionCreator(Interface, Protocol):
+    """Makes the server side of a TLS connection (``CertificateOptions``)."""
+
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """An ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+
+
+class IOpenSSLTrustRoot(Interface, Protocol):
+    """The authorities a TLS client trusts (``platformTrust``, ``trustRootFromCertificates``)."""
+
+
+class IProtocolNegotiationFactory(Interface, Protocol):
+    """A factory that says which protocols it speaks, for ALPN."""
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """The protocols, most preferred first."""

@@ -35,6 +35,13 @@ from typing import Any, Union
 
 from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection
+from twistio.internet.interfaces import (
+    IOpenSSLClientConnectionCreator,
+    IOpenSSLContextFactory,
+    IOpenSSLServerConnectionCreator,
+    IOpenSSLTrustRoot,
+    implementer,
+)
 
 _log = logging.getLogger("twistio")
 
@@ -835,6 +842,7 @@ def _load_cert_chain(context: ssl.SSLContext, key: Any, chain: Sequence[Any]) ->
 # -- trust -----------------------------------------------------------------------------------
 
 
+@implementer(IOpenSSLTrustRoot)
 class _TrustRoot:
     """Where a client looks for the authorities it trusts."""
 
@@ -941,6 +949,7 @@ class DiffieHellmanParameters:
 # -- context factories -------------------------------------------------------------------------
 
 
+@implementer(IOpenSSLContextFactory)
 class ContextFactory:
     """The base of old-style context factories: ``getContext()`` gives the context."""
 
@@ -951,6 +960,9 @@ class ContextFactory:
         raise NotImplementedError
 
 
+@implementer(
+    IOpenSSLContextFactory, IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator
+)
 class CertificateOptions:
     """TLS settings for either side: a certificate and key to present, whom to trust,
     which versions and ciphers.
@@ -1123,6 +1135,7 @@ _METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
 }
 
 
+@implementer(IOpenSSLClientConnectionCreator)
 class ClientTLSOptions:
     """Client options that verify the server's certificate and its name (``hostname``)."""
 
