@@ -677,8 +677,9 @@ class Certificate:
         ])
 
     def options(self, *authorities: Certificate) -> CertificateOptions:
-        """Client options that trust this certificate (and ``authorities``) as authorities."""
-        return CertificateOptions(trustRoot=trustRootFromCertificates([self, *authorities]))
+        """Not offered for a certificate without its key (as in Twisted): use
+        ``trustRootFromCertificates`` or ``PrivateCertificate.options``."""
+        raise NotImplementedError("Possible, but doubtful we need this yet")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Certificate):
