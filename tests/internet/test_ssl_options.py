@@ -271,5 +271,9 @@ async def test_alpn_on_reactor_connections(reactor: Any, certs: Certs) -> None:
     server_proto = await asyncio.wait_for(port.factory.built.asFuture(loop), 2)
     assert proto.transport.negotiatedProtocol == b"http/1.1"
     assert server_proto.transport.negotiatedProtocol == b"http/1.1"
+    from twistio.internet.interfaces import ISSLTransport
+
+    assert ISSLTransport.providedBy(proto.transport)
+    assert ISSLTransport.providedBy(server_proto.transport)
     proto.transport.loseConnection()
     await port.stopListening()

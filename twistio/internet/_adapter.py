@@ -31,6 +31,7 @@ from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
     IPushProducer,
+    ISSLTransport,
     ITCPTransport,
     ITLSTransport,
     implementer,
@@ -411,6 +412,15 @@ class Connection(asyncio.Protocol):
             transport.write(b"".join(pending))
         if self.disconnecting:
             transport.close()
+
+    @property
+    def __twistio_provides__(self) -> tuple[type, ...]:
+        # ISSLTransport once TLS is on (listenSSL/connectSSL, or after startTLS), as Twisted's
+        # TLS transports provide it.
+        transport = self._transport
+        if transport is not None and transport.get_extra_info("ssl_object") is not None:
+            return (ISSLTransport,)
+        return ()
 
     @property
     def negotiatedProtocol(self) -> bytes | None:
