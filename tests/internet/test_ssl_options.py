@@ -87,7 +87,7 @@ def test_distinguished_name_as_twisted() -> None:
 def test_keys_certificates_requests() -> None:
     pytest.importorskip("cryptography")
     tssl = _twisted_ssl()
-    key = ssl.KeyPair.generate(size=2048)
+    key = ssl.KeyPair.generate(size=1024)
     cert = key.selfSignedCert(7, commonName="ca.example")
     assert cert.getSubject() == cert.getIssuer() == {"commonName": b"ca.example"}
     assert cert.serialNumber() == 7
@@ -101,7 +101,7 @@ def test_keys_certificates_requests() -> None:
         == key.inspect().split(":")[0]
     assert ssl.PrivateCertificate.loadPEM(cert.dumpPEM()).privateKey.keyHash() == key.keyHash()
     # A request, signed by the CA after the subject check.
-    leaf = ssl.KeyPair.generate(size=2048)
+    leaf = ssl.KeyPair.generate(size=1024)
     request = leaf.certificateRequest(ssl.DN(commonName=b"leaf.example"))
     assert ssl.CertificateRequest.load(request).getSubject() == {"commonName": b"leaf.example"}
     signed: list[bytes] = []
