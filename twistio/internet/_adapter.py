@@ -30,8 +30,11 @@ from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
+    ILoggingContext,
+    INegotiated,
     IPushProducer,
     ISSLTransport,
+    ISystemHandle,
     ITCPTransport,
     ITLSTransport,
     implementer,
@@ -85,7 +88,7 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     return Failure(exc)
 
 
-@implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer)
+@implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer, ISystemHandle, ILoggingContext)
 class Connection(asyncio.Protocol):
     """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
 
@@ -419,7 +422,7 @@ class Connection(asyncio.Protocol):
         # TLS transports provide it.
         transport = self._transport
         if transport is not None and transport.get_extra_info("ssl_object") is not None:
-            return (ISSLTransport,)
+            return (ISSLTransport, INegotiated)
         return ()
 
     @property
