@@ -37,6 +37,7 @@ MODULES = {
     "twisted.python.randbytes": "twistio.python.randbytes",
     "twisted.python.context": "twistio.python.context",
     "twisted.python.threadable": "twistio.python.threadable",
+    "twisted.python.components": "twistio.python.components",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
