@@ -14,8 +14,8 @@ import pytest
 
 from twistio.internet import reactor
 from twistio.internet.interfaces import (
-    IReactorTime,
     Interface,
+    IReactorTime,
     implementer,
     zope_interface_for,
 )
