@@ -38,6 +38,8 @@ MODULES = {
     "twisted.python.context": "twistio.python.context",
     "twisted.python.threadable": "twistio.python.threadable",
     "twisted.python.components": "twistio.python.components",
+    "twisted.python.filepath": "twistio.python.filepath",
+    "twisted.python.usage": "twistio.python.usage",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
