@@ -40,6 +40,9 @@ MODULES = {
     "twisted.python.components": "twistio.python.components",
     "twisted.python.filepath": "twistio.python.filepath",
     "twisted.python.usage": "twistio.python.usage",
+    "twisted.python.logfile": "twistio.python.logfile",
+    "twisted.python.lockfile": "twistio.python.lockfile",
+    "twisted.python.url": "twistio.python.url",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

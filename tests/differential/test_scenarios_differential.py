@@ -27,8 +27,16 @@ def run(script: str, package: str) -> list[str]:
     return done.stdout.splitlines()
 
 
-@pytest.mark.parametrize("script", ["_filepath_scenarios.py", "_usage_scenarios.py"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "_filepath_scenarios.py",
+        "_usage_scenarios.py",
+        "_logfile_scenarios.py",
+        "_lockfile_scenarios.py",
+    ],
+)
 def test_same_outcomes(script: str) -> None:
     twisted = run(script, "twisted")
-    assert len(twisted) > 100
+    assert len(twisted) > 20
     assert run(script, "twistio") == twisted
