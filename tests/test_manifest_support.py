@@ -43,6 +43,9 @@ MODULES = {
     "twisted.python.logfile": "twistio.python.logfile",
     "twisted.python.lockfile": "twistio.python.lockfile",
     "twisted.python.url": "twistio.python.url",
+    "twisted.python.modules": "twistio.python.modules",
+    "twisted.python.zippath": "twistio.python.zippath",
+    "twisted.plugin": "twistio.plugin",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

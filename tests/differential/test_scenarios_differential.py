@@ -34,6 +34,7 @@ def run(script: str, package: str) -> list[str]:
         "_usage_scenarios.py",
         "_logfile_scenarios.py",
         "_lockfile_scenarios.py",
+        "_modules_scenarios.py",
     ],
 )
 def test_same_outcomes(script: str) -> None:
