@@ -205,11 +205,13 @@ class CachedPlugin:
     def __init__(
         self, dropin: CachedDropin, name: str, description: str | None, provided: list[Any]
     ):
-        self.dropin = dropin
-        self.name = name
-        self.description = description
-        self.provided = provided
-        self.dropin.plugins.append(self)
+        dropin.plugins.append(self)
+        self.dropin, self.name, self.description, self.provided = (
+            dropin,
+            name,
+            description,
+            provided,
+        )
 
     def __repr__(self) -> str:
         names = ", ".join(getattr(i, "__name__", repr(i)) for i in self.provided)

@@ -65,13 +65,19 @@ class CoerceParameter:
 
     def dispatch(self, parameterName: str, value: str) -> None:
         """Store ``coerce(value)`` as the option ``parameterName``."""
-        if value is None:
-            raise UsageError(f"Parameter '{parameterName}' requires an argument.")
-        try:
-            coerced = self.coerce(value)
-        except ValueError as error:
-            raise UsageError(f"Parameter type enforcement failed: {error}")
-        self.options.opts[parameterName] = coerced
+        self.options.opts[parameterName] = self._convert(parameterName, value)
+
+    def _convert(self, name: str, text: str | None) -> Any:
+        # getopt always gives a value; a caller passing None gets a usage error, not a crash.
+        failure: str
+        if text is not None:
+            try:
+                return self.coerce(text)
+            except ValueError as problem:
+                failure = f"Parameter type enforcement failed: {problem}"
+        else:
+            failure = f"Parameter '{name}' requires an argument."
+        raise UsageError(failure)
 
 
 def portCoerce(value: str) -> int:
