@@ -46,6 +46,7 @@ MODULES = {
     "twisted.python.modules": "twistio.python.modules",
     "twisted.python.zippath": "twistio.python.zippath",
     "twisted.plugin": "twistio.plugin",
+    "twisted.python.win32": "twistio.python.win32",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -48,6 +48,7 @@ __all__ = [
     "ITransport",
     "implementedBy",
     "implementer",
+    "is_twistio_interface",
     "providedBy",
     "zope_interface_for",
 ]
@@ -92,6 +93,11 @@ def _zope_shadow(iface: type) -> Any:
     return shadow
 
 
+def is_twistio_interface(obj: object) -> bool:
+    """Whether ``obj`` is a twistio interface (not a class that merely implements one)."""
+    return isinstance(obj, _InterfaceMeta) and bool(obj.__dict__.get("_is_protocol", False))
+
+
 def zope_interface_for(iface: type) -> Any:
     """The zope.interface stand-in of a twistio interface (None without zope.interface).
 
@@ -100,7 +106,17 @@ def zope_interface_for(iface: type) -> Any:
     return _zope_shadow(iface)
 
 
-_NO_ALTERNATE: Any = object()
+_components_module: Any = None
+
+
+def _components() -> Any:
+    """``twistio.python.components`` (imported on first use: it imports this module)."""
+    global _components_module
+    if _components_module is None:
+        import twistio.python.components as module
+
+        _components_module = module
+    return _components_module
 
 
 class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
@@ -125,15 +141,11 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
         """
         if not cls.__dict__.get("_is_protocol", False):
             return super().__call__(*args, **kwargs)  # a concrete class: instantiate it
-        from twistio.python.components import adapt
-
-        return adapt(cls, *args, **kwargs)
+        return _components().adapt(cls, *args, **kwargs)
 
     def __adapt__(cls, obj: object) -> Any:
         """``obj`` adapted to the interface without ``__conform__``, or None."""
-        from twistio.python.components import adaptTo
-
-        return adaptTo(cls, obj)
+        return _components().adaptTo(cls, obj)
 
     def __getattr__(cls, name: str) -> Any:
         # The rest of zope's interface API (namesAndDescriptions, names, extends ...), so

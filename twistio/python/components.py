@@ -21,7 +21,8 @@ import pprint
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from twistio.python.reflect import qual
+from twistio.internet.interfaces import implementer, is_twistio_interface, zope_interface_for
+from twistio.python.reflect import namedAny, qual
 
 __all__ = [
     "Adapter",
@@ -44,8 +45,12 @@ _MISSING: Any = object()
 
 try:
     import zope.interface as _zope_interface
+    from zope.interface.interface import InterfaceClass as _ZopeInterfaceClass
+    from zope.interface.interface import adapter_hooks as _zope_adapter_hooks
 except ImportError:
     _zope_interface = None
+    _ZopeInterfaceClass = None
+    _zope_adapter_hooks = None
 
 
 def _zope() -> Any:
@@ -53,25 +58,11 @@ def _zope() -> Any:
     return _zope_interface
 
 
-def _twistio_interface_meta() -> type:
-    from twistio.internet.interfaces import _InterfaceMeta
-
-    return _InterfaceMeta
-
-
-def _is_twistio_interface(obj: object) -> bool:
-    return isinstance(obj, _twistio_interface_meta()) and bool(
-        obj.__dict__.get("_is_protocol", False)
-    )
+_is_twistio_interface = is_twistio_interface
 
 
 def _is_zope_interface(obj: object) -> bool:
-    zope = _zope()
-    if zope is None:
-        return False
-    from zope.interface.interface import InterfaceClass
-
-    return isinstance(obj, InterfaceClass)
+    return _ZopeInterfaceClass is not None and isinstance(obj, _ZopeInterfaceClass)
 
 
 def _is_interface(obj: object) -> bool:
@@ -267,12 +258,8 @@ def _zope_hook(iface: Any, obj: object) -> Any:
 
 
 def _install_zope_hook() -> None:
-    if _zope() is None:
-        return
-    from zope.interface.interface import adapter_hooks
-
-    if _zope_hook not in adapter_hooks:
-        adapter_hooks.append(_zope_hook)
+    if _zope_adapter_hooks is not None and _zope_hook not in _zope_adapter_hooks:
+        _zope_adapter_hooks.append(_zope_hook)
 
 
 _install_zope_hook()
@@ -287,14 +274,10 @@ def adaptTo(iface: Any, obj: object) -> Any:
     adapted = _adapt_by_registry(iface, obj)
     if adapted is not None:
         return adapted
-    if _zope() is not None:
-        from zope.interface.interface import adapter_hooks
-
-        from twistio.internet.interfaces import zope_interface_for
-
+    if _zope_adapter_hooks is not None:
         shadow = zope_interface_for(iface)
         if shadow is not None:
-            for hook in list(adapter_hooks):
+            for hook in list(_zope_adapter_hooks):
                 if hook is _zope_hook:
                     continue
                 adapted = hook(shadow, obj)
@@ -380,8 +363,6 @@ class Componentized:
 
     def removeComponent(self, component: Any) -> list[Any]:
         """Forget ``component`` under every interface; the interfaces it was removed from."""
-        from twistio.python.reflect import namedAny
-
         known = self.__dict__.get("_twistio_interfaces", {})
         removed = []
         for key in [k for k, value in self._adapterCache.items() if value is component]:
@@ -488,6 +469,4 @@ def proxyForInterface(iface: Any, originalAttribute: str = "original") -> type:
     for name in _interface_names(iface):
         namespace[name] = _ProxyDescriptor(name, originalAttribute)
     proxy = type(f"(Proxy for {qual(iface)})", (object,), namespace)
-    from twistio.internet.interfaces import implementer
-
     return implementer(iface)(proxy)

@@ -147,6 +147,11 @@ def _coerce(value: Any, like: Any, encoding: str | None = None) -> Any:
     return value
 
 
+def _coerceToFilesystemEncoding(path: Any, newpath: Any, encoding: str | None = None) -> Any:
+    """``newpath`` converted to the string type of ``path``."""
+    return _coerce(newpath, path, encoding)
+
+
 def _secureEnoughString(path: Any) -> Any:
     """A random file name component (17 URL-safe characters) of the type of ``path``."""
     text = base64.urlsafe_b64encode(randomBytes(13)).decode("ascii")[:17]
@@ -189,15 +194,15 @@ class AbstractFilePath(Generic[AnyStr]):
         if not self.isdir():
             return
         for child in self.children():
+            if descend is not None and not descend(child):
+                yield child
+                continue
             if child.isdir() and getattr(child, "islink", lambda: False)():
                 target = os.path.realpath(child.path)
                 here = os.path.realpath(self.path)
                 if target == here or here.startswith(os.path.join(target, target[:0])):
                     raise LinkError("Cycle in file graph.")
-            if descend is None or descend(child):
-                yield from child.walk(descend)
-            else:
-                yield child
+            yield from child.walk(descend)
 
     def sibling(self: _Self, path: Any) -> Any:
         """The path ``path`` in this path's directory."""
@@ -347,11 +352,17 @@ class FilePath(AbstractFilePath[AnyStr]):
         return _coerce(self.path, "", encoding)  # type: ignore[no-any-return]
 
     def asBytesMode(self, encoding: str | None = None) -> FilePath[bytes]:
-        """This path as a ``bytes`` path (encoded with ``encoding`` or the filesystem's)."""
+        """This path as a ``bytes`` path (encoded with ``encoding`` or the filesystem's);
+        the path itself if it is one already."""
+        if isinstance(self.path, bytes):
+            return self
         return self.clonePath(self._asBytesPath(encoding))
 
     def asTextMode(self, encoding: str | None = None) -> FilePath[str]:
-        """This path as a ``str`` path (decoded with ``encoding`` or the filesystem's)."""
+        """This path as a ``str`` path (decoded with ``encoding`` or the filesystem's); the
+        path itself if it is one already."""
+        if isinstance(self.path, str):
+            return self
         return self.clonePath(self._asTextPath(encoding))
 
     def _getPathAsSameTypeAs(self, pattern: OtherAnyStr) -> OtherAnyStr:
@@ -400,7 +411,7 @@ class FilePath(AbstractFilePath[AnyStr]):
         for ext in exts:
             if not ext:
                 if self.exists():
-                    return self  # type: ignore[return-value]
+                    return self.clonePath(self._getPathAsSameTypeAs(ext))
                 continue
             base = self._getPathAsSameTypeAs(ext)
             if ext == _coerce("*", ext):
@@ -634,10 +645,13 @@ class FilePath(AbstractFilePath[AnyStr]):
     def makedirs(self, ignoreExistingDirectory: bool = False) -> None:
         """Create the directory and its missing parents (an existing directory is an error
         unless ``ignoreExistingDirectory``)."""
+        if not ignoreExistingDirectory:
+            os.makedirs(self.path)
+            return
         try:
             os.makedirs(self.path)
         except FileExistsError:
-            if not (ignoreExistingDirectory and self.isdir()):
+            if not self.isdir():
                 raise
 
     def createDirectory(self) -> None:
@@ -662,11 +676,10 @@ class FilePath(AbstractFilePath[AnyStr]):
             for child in self.children():
                 child.copyTo(destination.child(child.basename()), followLinks)
         elif self.isfile():
-            with self.open() as source, destination.open("w") as target:
-                while True:
-                    chunk = source.read(self._chunkSize)
-                    if not chunk:
-                        break
+            # The destination is opened first (as in Twisted), and closed if the source
+            # then cannot be opened.
+            with destination.open("w") as target, self.open() as source:
+                for chunk in iter(lambda: source.read(self._chunkSize), b""):
                     target.write(chunk)
         else:
             raise OSError(errno.ENOENT, "No such file or directory")

@@ -90,15 +90,16 @@ class FilesystemLock:
                 owner = readlink(self.name)
             except FileNotFoundError:
                 continue  # released meanwhile: try again
+            if kill is None:  # no way to ask whether the owner lives: assume it does
+                return False
             try:
                 kill(int(owner), 0)
             except OSError as error:
-                if error.errno == errno.ESRCH:
-                    if self._break_stale(owner):
-                        clean = False
-                    continue
-                if error.errno != errno.EPERM:
+                if error.errno != errno.ESRCH:
                     raise
+                if self._break_stale(owner):
+                    clean = False
+                continue
             return False
 
     def _break_stale(self, owner: str) -> bool:

@@ -9,6 +9,7 @@ Difference: a log file pickles (and reopens its file when unpickled); Twisted's 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import IO, Any
@@ -27,6 +28,9 @@ class BaseLogFile:
         self.directory = directory
         self.name = name
         self.path = os.path.join(directory, name)
+        if defaultMode is None and os.path.exists(self.path):
+            # New files (after a rotation) get the permissions of the one found here.
+            defaultMode = os.stat(self.path).st_mode
         self.defaultMode = defaultMode
         self._openFile()
 
@@ -42,13 +46,14 @@ class BaseLogFile:
 
     def _openFile(self) -> None:
         self.closed = False
-        new = not os.path.exists(self.path)
-        self._file: IO[bytes] | None = open(self.path, "ab", buffering=0)  # noqa: SIM115
-        if new and self.defaultMode is not None:
-            try:
+        if os.path.exists(self.path):
+            self._file: IO[bytes] | None = open(self.path, "rb+", buffering=0)  # noqa: SIM115
+            self._file.seek(0, os.SEEK_END)
+            return
+        self._file = open(self.path, "wb+", buffering=0)  # noqa: SIM115
+        if self.defaultMode is not None:
+            with contextlib.suppress(OSError):
                 os.chmod(self.path, self.defaultMode)
-            except OSError:
-                pass
 
     def _rotation_allowed(self) -> bool:
         return os.access(self.directory, os.W_OK) and os.access(self.path, os.W_OK)
@@ -126,10 +131,12 @@ class LogFile(BaseLogFile):
         return bool(self.rotateLength and self.size >= self.rotateLength)
 
     def getLog(self, identifier: int) -> LogReader:
-        """A reader of the rotated file ``name.<identifier>`` (``ValueError`` if none)."""
-        if identifier not in self.listLogs():
+        """A reader of the rotated file ``name.<identifier>`` (``ValueError`` if none,
+        ``TypeError`` for a non-integer)."""
+        filename = "%s.%d" % (self.path, identifier)  # noqa: UP031 - TypeError for non-ints
+        if not os.path.exists(filename):
             raise ValueError("no such logfile exists")
-        return LogReader(f"{self.path}.{identifier}")
+        return LogReader(filename)
 
     def write(self, data: str | bytes) -> None:
         """Write ``data``, rotating first if the file is full."""
@@ -153,12 +160,12 @@ class LogFile(BaseLogFile):
         self._openFile()
 
     def listLogs(self) -> list[int]:
-        """The numbers of the rotated files that exist, in order."""
+        """The numbers (from 1) of the rotated files that exist, in order."""
         prefix = self.name + "."
         numbers = []
         for entry in os.listdir(self.directory):
             suffix = entry[len(prefix) :]
-            if entry.startswith(prefix) and suffix.isdigit():
+            if entry.startswith(prefix) and suffix.isdigit() and int(suffix) > 0:
                 numbers.append(int(suffix))
         return sorted(numbers)
 
@@ -172,12 +179,11 @@ class DailyLogFile(BaseLogFile):
 
     def shouldRotate(self) -> bool:
         """Whether the date changed since the file was started."""
-        return self.toDate() > self.lastDate
+        return bool(self.toDate() > self.lastDate)
 
-    def toDate(self, *args: Any) -> tuple[int, int, int]:
+    def toDate(self, *args: Any) -> Any:
         """``(year, month, day)`` of a Unix time (now, without one), in local time."""
-        year, month, day = time.localtime(*args)[:3]
-        return (year, month, day)
+        return time.localtime(*args)[:3]
 
     def suffix(self, tupledate: Any) -> str:
         """The file suffix for a date tuple (``2024_1_5``) or a Unix time."""
@@ -187,7 +193,10 @@ class DailyLogFile(BaseLogFile):
             return "_".join(map(str, self.toDate(tupledate)))
 
     def getLog(self, identifier: float) -> LogReader:
-        """A reader of the file rotated on the day of the Unix time ``identifier``."""
+        """A reader of the file of the day of the Unix time ``identifier`` (the current file
+        for today's)."""
+        if self.toDate(identifier) == self.lastDate:
+            return self.getCurrentLog()
         path = f"{self.path}.{self.suffix(identifier)}"
         if not os.path.exists(path):
             raise ValueError("no such logfile exists")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 import zipimport
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -335,7 +336,14 @@ class PythonPath:
         """The module named ``modname`` (``KeyError`` if none is found)."""
         loaded = self.moduleDict.get(modname)
         if loaded is not None:
-            entry = self._smartPath(self._findEntryPathString(loaded))
+            where = self._findEntryPathString(loaded)
+            if where not in self.importerCache:
+                warnings.warn(
+                    f"{where} (for module {modname}) not in path importer cache "
+                    "(PEP 302 violation - check your local configuration).",
+                    stacklevel=2,
+                )
+            entry = self._smartPath(where)
             return PythonModule(modname, self._smartPath(loaded.__file__), PathEntry(entry, self))
         parts = modname.split(".")
         module: Any = None

@@ -443,6 +443,9 @@ class Completions:
         self.extraActions = extraActions
 
 
+_ZSH = "zsh"
+
+
 class Completer:
     """How to complete an option's value; the base completes nothing in particular."""
 
@@ -461,7 +464,7 @@ class Completer:
         return self._descr if self._descr is not None else optName
 
     def _shellCode(self, optName: str, shellType: str) -> str:
-        if shellType != "zsh":
+        if shellType != _ZSH:
             raise NotImplementedError(f"Unknown shellType {shellType!r}")
         return f"{self._repeatFlag}:{self._description(optName)}:{self._zshAction()}"
 
@@ -509,7 +512,7 @@ class CompleteMultiList(Completer):
         self._items = items
 
     def _shellCode(self, optName: str, shellType: str) -> str:
-        if shellType != "zsh":
+        if shellType != _ZSH:
             raise NotImplementedError(f"Unknown shellType {shellType!r}")
         described = self._description(optName)
         words = " ".join(self._items)

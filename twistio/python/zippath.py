@@ -61,7 +61,9 @@ class ZipPath(AbstractFilePath[AnyStr], Generic[AnyStr]):
         )
 
     def __repr__(self) -> str:
-        return f"ZipPath({os.path.abspath(self.path)!r})"
+        inside = [s for s in self._entry().split(ZIP_PATH_SEP) if s]
+        shown = os.path.join(_like(os.path.abspath(self.archive.path), ""), *inside)
+        return f"ZipPath({_like(shown, self.path)!r})"
 
     def _entry(self) -> str:
         return _like(self.pathInArchive, "")  # type: ignore[no-any-return]
