@@ -1375,7 +1375,10 @@ class DeferredFilesystemLock(_lockfile.FilesystemLock):
     def __init__(self, name: str, scheduler: Any = None) -> None:
         super().__init__(name)
         if scheduler is None:
-            from twistio.internet import reactor as scheduler
+            # The global reactor (``sys.modules`` holds the reactor object under this name).
+            import importlib
+
+            scheduler = importlib.import_module("twistio.internet.reactor")
         self._scheduler = scheduler
 
     def deferUntilLocked(self, timeout: float | None = None) -> Deferred[None]:
