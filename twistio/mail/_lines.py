@@ -8,9 +8,9 @@ protocol that must wait (a Deferred pending) simply stops asking; the bytes wait
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["TOO_LONG", "LineBuffer"]
+__all__ = ["TOO_LONG", "LineBuffer", "SerialLines"]
 
 
 class _TooLong:
@@ -84,3 +84,78 @@ class LineBuffer:
         self._buf.clear()
         self._pos = 0
         return data
+
+
+class SerialLines:
+    """Mixin for a line protocol whose commands run one at a time.
+
+    ``_feed(data)`` frames lines and hands them to ``_onLine`` (``_onTooLong`` for an
+    over-long one) until a command blocks with ``_block(deferred)``; the rest waits here,
+    and reading is paused while more than ``4 * limit`` bytes wait.
+    """
+
+    transport: Any
+    _lines: LineBuffer | None = None
+    _blocked = 0
+    _draining = False
+    _paused = False
+
+    def _lineLimit(self) -> int:
+        return int(getattr(self, "MAX_LENGTH", 16384))
+
+    def _feed(self, data: bytes) -> None:
+        lines = self._lines
+        if lines is None:
+            self._lines = lines = LineBuffer(self._lineLimit())
+        lines.feed(data)
+        self._drain()
+
+    def _nextInput(self) -> bytes | _TooLong | None:
+        lines = self._lines
+        return None if lines is None else lines.line()
+
+    def _drain(self) -> None:
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while not self._blocked:
+                transport = self.transport
+                if transport is None or transport.disconnecting:
+                    break
+                item = self._nextInput()
+                if item is None:
+                    break
+                if isinstance(item, bytes):
+                    self._onLine(item)
+                else:
+                    self._onTooLong()
+        finally:
+            self._draining = False
+        lines = self._lines
+        if self._blocked and lines is not None and lines.pending() > 4 * lines.limit and not self._paused:
+            self._paused = True
+            self.transport.pauseProducing()
+
+    def _block(self, d: Any) -> Any:
+        """Hold later input until ``d`` has fired; ``d`` is returned."""
+        if d.called and not d.paused:
+            return d
+        self._blocked += 1
+
+        def unblock(result: Any) -> Any:
+            self._blocked -= 1
+            if not self._blocked and self.transport is not None:
+                if self._paused:
+                    self._paused = False
+                    self.transport.resumeProducing()
+                self._drain()
+            return result
+
+        return d.addBoth(unblock)
+
+    def _onLine(self, line: bytes) -> None:
+        raise NotImplementedError
+
+    def _onTooLong(self) -> None:
+        raise NotImplementedError

@@ -127,6 +127,7 @@ atom: bytes = rb"[-A-Za-z0-9!\#$%&'*+/=?^_`{|}~]"
 longversion = "[twistio]"
 
 _ANY_CODE = range(1000)
+_NO_MORE = object()
 
 
 def _b(value: Any) -> bytes:
@@ -218,10 +219,7 @@ class User:
     """A recipient as the server sees it: ``dest`` (an ``Address``), ``helo``, ``orig``."""
 
     def __init__(self, destination: Any, helo: Any, protocol: Any, orig: Any) -> None:
-        try:
-            host = protocol.host
-        except AttributeError:
-            host = None
+        host = getattr(protocol, "host", None)
         self.dest = Address(destination, host)
         self.helo = helo
         self.protocol = protocol
@@ -525,19 +523,13 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
     def do_MAIL(self, rest: bytes) -> None:
         """Start a transaction with a sender."""
         if self._from:
-            self.sendCode(503, b"Only one sender per message, please")
-            return
+            return self.sendCode(503, b"Only one sender per message, please")
         self._to = []
-        m = _MAIL.match(rest)
-        if m is None:
-            self.sendCode(501, b"Syntax error")
-            return
-        try:
-            addr = Address(m.group("path"), self.host)
-        except AddressError as e:
-            self.sendCode(553, str(e))
-            return
-        size = _size_param(m.group("opts"))
+        parsed = self._parsePath(_MAIL, rest, lambda path: Address(path, self.host))
+        if parsed is None:
+            return None
+        addr, opts = parsed
+        size = _size_param(opts)
         if size is not None and self.max_message_size is not None and size > self.max_message_size:
             self.sendCode(552, b"Message size exceeds fixed maximum message size")
             return
@@ -545,6 +537,19 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
             self.delivery = self.deliveryFactory.getMessageDelivery()
         d = defer.maybeDeferred(self.validateFrom, self._helo, addr)
         self._block(d.addCallbacks(self._cbFromValidate, self._ebFromValidate))
+
+    def _parsePath(self, pattern: re.Pattern[bytes], rest: bytes,
+                   make: Callable[[bytes], Any]) -> tuple[Any, bytes] | None:
+        """``(make(path), parameters)``, or None once 501 (syntax) or 553 (address) is sent."""
+        found = pattern.match(rest)
+        if found is not None:
+            try:
+                return make(found.group("path")), found.group("opts")
+            except AddressError as e:
+                self.sendCode(553, str(e))
+                return None
+        self.sendCode(501, b"Syntax error")
+        return None
 
     def _cbFromValidate(self, fromEmail: Any, code: int = 250, msg: bytes = b"Sender address accepted") -> None:
         self._from = fromEmail
@@ -566,23 +571,16 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
         if not self._from:
             self.sendCode(503, b"Must have sender before recipient")
             return
-        m = _RCPT.match(rest)
-        if m is None:
-            self.sendCode(501, b"Syntax error")
+        parsed = self._parsePath(_RCPT, rest, lambda path: User(path, self._helo, self, self._from))
+        if parsed is None:
             return
-        try:
-            user = User(m.group("path"), self._helo, self, self._from)
-        except AddressError as e:
-            self.sendCode(553, str(e))
-            return
+        user = parsed[0]
         d = defer.maybeDeferred(self.validateTo, user)
         self._block(d.addCallbacks(self._cbToValidate, self._ebToValidate, callbackArgs=(user,)))
 
     def _cbToValidate(self, to: Any, user: Any = None, code: int = 250,
                       msg: bytes = b"Recipient address accepted") -> None:
-        if user is None:
-            user = to
-        self._to.append((user, to))
+        self._to.append((to if user is None else user, to))
         self.sendCode(code, msg)
 
     def _ebToValidate(self, failure: Failure) -> None:
@@ -603,14 +601,11 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
 
     def do_DATA(self, rest: bytes) -> None:
         """Start receiving the message for the accepted recipients."""
-        if self._from is None or not self._to:
-            self.sendCode(503, b"Must have valid receiver and originator")
-            return
+        helo, origin, recipients = self._helo, self._from, self._to
+        if origin is None or not recipients:
+            return self.sendCode(503, b"Must have valid receiver and originator")
+        self._from, self._to = None, []
         self.mode = DATA
-        helo, origin = self._helo, self._from
-        recipients = self._to
-        self._from = None
-        self._to = []
         self.__data_error = None
         self.__size = 0
         messages: list[Any] = []
@@ -912,8 +907,7 @@ class ESMTP(SMTP):
     def ext_AUTH(self, rest: bytes) -> None:
         """Start a SASL exchange with one of ``challengers``."""
         if self.authenticated:
-            self.sendCode(503, b"Already authenticated")
-            return
+            return self.sendCode(503, b"Already authenticated")
         parts = rest.split(None, 1)
         if not parts:
             self.sendCode(501, b"Syntax error in parameters or arguments")
@@ -1074,10 +1068,8 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
 
     def connectionMade(self) -> None:
         """Wait for the greeting."""
+        self._expected, self._okresponse, self._failresponse = [220], self.smtpState_helo, self.smtpConnectionFailed
         self.setTimeout(self.timeout)
-        self._expected = [220]
-        self._okresponse = self.smtpState_helo
-        self._failresponse = self.smtpConnectionFailed
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         """Report a session that ended before it was done."""
@@ -1122,11 +1114,11 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
         self.sendError(SMTPConnectError(code, resp, self.log.str()))
 
     def smtpTransferFailed(self, code: int, resp: bytes) -> None:
-        """A transaction step failed."""
-        if code < 0:
-            self.sendError(SMTPProtocolError(code, resp, self.log.str()))
-        else:
+        """A transaction step failed (a negative code: the reply was not SMTP)."""
+        if code >= 0:
             self.smtpState_msgSent(code, resp)
+            return
+        self.sendError(SMTPProtocolError(code, resp, self.log.str()))
 
     def smtpState_helo(self, code: int, resp: bytes) -> None:
         """Greeted: say HELO."""
@@ -1134,16 +1126,23 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
         self._expected = SUCCESS
         self._okresponse = self.smtpState_from
 
+    def _ask(self, line: bytes, codes: Any, then: Callable[[int, bytes], Any],
+             otherwise: Callable[[int, bytes], Any] | None = None) -> None:
+        """Send ``line``; a reply in ``codes`` goes to ``then``, any other to ``otherwise``."""
+        self._expected = codes
+        self._okresponse = then
+        if otherwise is not None:
+            self._failresponse = otherwise
+        self.sendLine(line)
+
     def smtpState_from(self, code: int, resp: bytes) -> None:
         """Start the next message, or QUIT when there is none."""
-        self._from = self.getMailFrom()
-        self._failresponse = self.smtpTransferFailed
-        if self._from is not None:
-            self.sendLine(b"MAIL FROM:" + quoteaddr(self._from))
-            self._expected = [250]
-            self._okresponse = self.smtpState_to
-        else:
+        sender = self._from = self.getMailFrom()
+        if sender is None:
+            self._failresponse = self.smtpTransferFailed
             self._disconnectFromServer()
+            return
+        self._ask(b"MAIL FROM:" + quoteaddr(sender), [250], self.smtpState_to, self.smtpTransferFailed)
 
     def smtpState_disconnect(self, code: int, resp: bytes) -> None:
         """QUIT answered: hang up."""
@@ -1165,20 +1164,19 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
 
     def smtpState_toOrData(self, code: int, resp: bytes) -> Any:
         """Record the last recipient's answer; send the next one, or DATA."""
-        if self.lastAddress is not None:
-            self.toAddressesResult.append((self.lastAddress, code, resp))
-            if code in SUCCESS:
-                self.successAddresses.append(self.lastAddress)
-        try:
-            self.lastAddress = next(self.toAddresses)
-        except StopIteration:
-            if self.successAddresses:
-                self.sendLine(b"DATA")
-                self._expected = [354]
-                self._okresponse = self.smtpState_data
-                return None
+        answered = self.lastAddress
+        if answered is not None:
+            (self.successAddresses.append(answered) if code in SUCCESS else None)
+            self.toAddressesResult.append((answered, code, resp))
+        upcoming = next(self.toAddresses, _NO_MORE)
+        if upcoming is not _NO_MORE:
+            self.lastAddress = upcoming
+            self.sendLine(b"RCPT TO:" + quoteaddr(upcoming))
+            return None
+        self.lastAddress = None
+        if not self.successAddresses:
             return self.smtpState_msgSent(code, b"No recipients accepted")
-        self.sendLine(b"RCPT TO:" + quoteaddr(self.lastAddress))
+        self._ask(b"DATA", [354], self.smtpState_data)
         return None
 
     def smtpState_data(self, code: int, resp: bytes) -> None:
@@ -1198,13 +1196,11 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
 
     def smtpState_msgSent(self, code: int, resp: bytes) -> None:
         """The message was answered: report it, then RSET for the next one."""
-        if self._from is not None:
-            self.sentMail(code, resp, len(self.successAddresses), self.toAddressesResult, self.log)
-        self.toAddressesResult = []
-        self._from = None
-        self.sendLine(b"RSET")
-        self._expected = SUCCESS
-        self._okresponse = self.smtpState_from
+        sender, self._from = self._from, None
+        results, self.toAddressesResult = self.toAddressesResult, []
+        if sender is not None:
+            self.sentMail(code, resp, len(self.successAddresses), results, self.log)
+        self._ask(b"RSET", SUCCESS, self.smtpState_from)
 
     def transformChunk(self, chunk: bytes) -> bytes:
         """CRLF line ends and dot-stuffing for one chunk of the message."""
@@ -1278,10 +1274,8 @@ class ESMTPClient(SMTPClient):
 
     def esmtpAUTHRequired(self, code: int = -1, resp: bytes | None = None) -> None:
         """No shared AUTH mechanism and authentication is required."""
-        tmp = []
-        for a in self.authenticators:
-            tmp.append(a.getName().upper())
-        auth = b"[%s]" % b", ".join(tmp)
+        names = b", ".join(a.getName().upper() for a in self.authenticators)
+        auth = b"[" + names + b"]"
         self.sendError(AUTHRequiredError(502, b"Server does not support Client Authentication schemes " + auth,
                                          self.log.str()))
 
@@ -1383,10 +1377,7 @@ class ESMTPClient(SMTPClient):
                         self._okresponse = self.esmtpState_challenge
                         self.sendLine(b"AUTH " + name)
                     return
-        if self.requireAuthentication:
-            self.esmtpAUTHRequired()
-        else:
-            self.smtpState_from(code, resp)
+        (self.esmtpAUTHRequired() if self.requireAuthentication else self.smtpState_from(code, resp))
 
     def _esmtpState_plainAuth(self, code: int, resp: bytes) -> None:
         self._okresponse = self.smtpState_from
@@ -1414,11 +1405,11 @@ class ESMTPClient(SMTPClient):
 
     def smtpState_maybeAuthenticated(self, code: int, resp: bytes) -> None:
         """235: authenticated; 334: another round."""
-        if code == 235:
-            del self._authinfo
-            self.smtpState_from(code, resp)
-        else:
+        if code != 235:
             self.esmtpState_challenge(code, resp)
+            return
+        self.__dict__.pop("_authinfo", None)
+        self.smtpState_from(code, resp)
 
 
 class SenderMixin:
@@ -1482,13 +1473,10 @@ class SMTPSenderFactory(ClientFactory):
 
     def __init__(self, fromEmail: Any, toEmail: Any, file: Any, deferred: defer.Deferred[Any],
                  retries: int = 5, timeout: float | None = None) -> None:
-        if isinstance(toEmail, (bytes, str)):
-            toEmail = [toEmail]
-        toEmail = [_b(addr) if isinstance(addr, str) else addr for addr in toEmail]
-        self.fromEmail = Address(fromEmail)
-        self.nEmails = len(toEmail)
-        self.toEmail = toEmail
-        self.file = file
+        recipients = [toEmail] if isinstance(toEmail, (bytes, str)) else list(toEmail)
+        self.toEmail = [_b(a) if isinstance(a, str) else a for a in recipients]
+        self.nEmails = len(self.toEmail)
+        self.file, self.fromEmail = file, Address(fromEmail)
         self.result = deferred
         self.result.addBoth(self._removeDeferred)
         self.sendFinished = False
@@ -1510,25 +1498,30 @@ class SMTPSenderFactory(ClientFactory):
         self.currentProtocol = None
         if self.sendFinished:
             return
-        if self.retries < 0:
-            _log.info("SMTP client retrying server: %s", err.getErrorMessage())
-            self.file.seek(0, 0)
-            connector.connect()
-            self.retries += 1
-        else:
-            value = err.value
-            if isinstance(value, error.ConnectionDone):
-                value = SMTPConnectError(-1, b"Unable to connect to server.")
-            self.sendFinished = True
-            if hasattr(self, "result") and not self.result.called:
-                self.result.errback(value)
+        if self.retries >= 0:
+            self._giveUp(err)
+            return
+        _log.info("SMTP client retrying server: %s", err.getErrorMessage())
+        self.retries += 1
+        self.file.seek(0, 0)
+        connector.connect()
+
+    def _giveUp(self, err: Failure) -> None:
+        self.sendFinished = True
+        reason = err.value
+        if isinstance(reason, error.ConnectionDone):
+            reason = SMTPConnectError(-1, b"Unable to connect to server.")
+        pending = getattr(self, "result", None)
+        if pending is not None and not pending.called:
+            pending.errback(reason)
 
     def buildProtocol(self, addr: Any) -> Any:
-        p = self.protocol(self.domain, self.nEmails * 2 + 2)
-        p.factory = self
-        p.timeout = self.timeout
-        self.currentProtocol = p
+        return self._adopt(self.protocol(self.domain, self.nEmails * 2 + 2))
+
+    def _adopt(self, p: Any) -> Any:
+        p.factory, p.timeout = self, self.timeout
         self.result.addBoth(self._removeProtocol)
+        self.currentProtocol = p
         return p
 
     def _removeProtocol(self, result: Any) -> Any:
@@ -1546,9 +1539,7 @@ class ESMTPSender(SenderMixin, ESMTPClient):
     def __init__(self, username: Any, secret: Any, contextFactory: Any = None, *args: Any, **kw: Any) -> None:
         self.heloFallback = False
         self.username = username
-        if contextFactory is None:
-            contextFactory = self._getContextFactory()
-        ESMTPClient.__init__(self, secret, contextFactory, *args, **kw)
+        ESMTPClient.__init__(self, secret, contextFactory or self._getContextFactory(), *args, **kw)
         self._registerAuthenticators()
 
     def _registerAuthenticators(self) -> None:
@@ -1575,13 +1566,11 @@ class ESMTPSenderFactory(SMTPSenderFactory):
                  requireAuthentication: bool = True, requireTransportSecurity: bool = True,
                  hostname: Any = None) -> None:
         SMTPSenderFactory.__init__(self, fromEmail, toEmail, file, deferred, retries, timeout)
-        self.username = username
-        self.password = password
+        self.username, self.password = username, password
         self._contextFactory = contextFactory
-        self._heloFallback = heloFallback
-        self._requireAuthentication = requireAuthentication
-        self._requireTransportSecurity = requireTransportSecurity
         self._hostname = hostname
+        self._settings = {"heloFallback": heloFallback, "requireAuthentication": requireAuthentication,
+                          "requireTransportSecurity": requireTransportSecurity}
 
     def buildProtocol(self, addr: Any) -> Any:
         context = self._contextFactory
@@ -1591,14 +1580,9 @@ class ESMTPSenderFactory(SMTPSenderFactory):
             hostname = self._hostname
             context = ssl.optionsForClientTLS(hostname.decode("idna") if isinstance(hostname, bytes) else hostname)
         p = self.protocol(self.username, self.password, context, self.domain, self.nEmails * 2 + 2)
-        p.heloFallback = self._heloFallback
-        p.requireAuthentication = self._requireAuthentication
-        p.requireTransportSecurity = self._requireTransportSecurity
-        p.factory = self
-        p.timeout = self.timeout
-        self.currentProtocol = p
-        self.result.addBoth(self._removeProtocol)
-        return p
+        for name, value in self._settings.items():
+            setattr(p, name, value)
+        return self._adopt(p)
 
 
 def sendmail(smtphost: Any, from_addr: Any, to_addrs: Any, msg: Any, senderDomainName: Any = None,
@@ -1615,10 +1599,7 @@ def sendmail(smtphost: Any, from_addr: Any, to_addrs: Any, msg: Any, senderDomai
         reactor = default_reactor
     if not hasattr(msg, "read"):
         msg = BytesIO(_b(msg))
-    if isinstance(username, str):
-        username = username.encode("utf-8")
-    if isinstance(password, str):
-        password = password.encode("utf-8")
+    username, password = (None if v is None else _b(v) for v in (username, password))
     state: dict[str, Any] = {}
 
     def cancel(d: defer.Deferred[Any]) -> None:
