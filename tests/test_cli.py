@@ -6,6 +6,7 @@ import os
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import textwrap
 import time
@@ -268,4 +269,118 @@ def test_sigterm_lets_a_slow_request_finish(tmp_path: Path) -> None:
     finally:
         status, _, err = terminate(proc)
     assert out.startswith(b"HTTP/1.1 200") and out.endswith(b"finished\n"), out
+    assert status == 0, err
+
+
+def test_unknown_top_level_option_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--no-such-option"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --no-such-option" in err and "COMMAND" not in err
+
+
+def test_no_command_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "COMMAND is required" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import twistio
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"twistio {twistio.__version__}"
+
+
+def test_unix_listen_without_a_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["echo", "--listen", "unix:"]) == 2
+    err = capsys.readouterr().err
+    assert "unix: needs a path" in err and "b''" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT")
+def test_run_with_workers_shares_the_application_port(tmp_path: Path) -> None:
+    port = _free_port()
+    tac = tmp_path / "app.tac"
+    tac.write_text(
+        textwrap.dedent(
+            f"""
+            import os
+            from twisted.application import internet, service
+            from twisted.internet.protocol import Factory, Protocol
+
+            class Pid(Protocol):
+                def connectionMade(self):
+                    self.transport.write(str(os.getpid()).encode())
+                    self.transport.loseConnection()
+
+            class Announce(service.Service):
+                def startService(self):
+                    service.Service.startService(self)
+                    print("worker", os.getpid(), "on", {port}, flush=True)
+
+            application = service.Application("shared")
+            internet.TCPServer({port}, Factory.forProtocol(Pid), interface="127.0.0.1"
+                               ).setServiceParent(application)
+            Announce().setServiceParent(application)
+            """
+        )
+    )
+    proc = spawn("run", "--workers", "2", str(tac))
+    try:
+        first = int(wait_for(proc, r"worker (\d+) on", "stdout").group(1))
+        second = int(wait_for(proc, r"worker (\d+) on", "stdout").group(1))
+        assert first != second and proc.pid not in (first, second)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            answer = s.recv(100)
+        assert int(answer) in (first, second)
+    finally:
+        status, _, err = terminate(proc)
+    assert status == 0, err
+
+
+def test_ssl_listener_is_announced_as_ssl(tmp_path: Path) -> None:
+    key = tmp_path / "server.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(tmp_path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key.write_bytes(key.read_bytes() + (tmp_path / "cert.pem").read_bytes())
+    proc = spawn("echo", "--listen", f"ssl:0:interface=127.0.0.1:privateKey={key}")
+    try:
+        port = int(wait_for(proc, r"listening on ssl:127\.0\.0\.1:(\d+)").group(1))
+        context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(b"over tls")
+                assert s.recv(100) == b"over tls"
+    finally:
+        status, _, err = terminate(proc)
     assert status == 0, err

@@ -90,10 +90,15 @@ def _common(parser: argparse.ArgumentParser, listen: str | None) -> None:
 
 
 def _parser() -> _Parser:
+    from twistio import __version__
+
     parser = _Parser(
         prog="twistio", description="Run servers and Twisted programs on twistio (asyncio)."
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"twistio {__version__}")
+    # Not required=True: argparse would then report a missing COMMAND before an unknown
+    # option, naming the wrong problem; main() checks for the command itself.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
@@ -102,6 +107,14 @@ def _parser() -> _Parser:
     )
     run.add_argument("file", help="the application file")
     _common(run, None)
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="run the application in N processes; its TCP ports are shared with SO_REUSEPORT "
+        "(give them fixed port numbers)",
+    )
 
     echo = commands.add_parser(
         "echo", help="an echo server", description="Serve TCP echo on every --listen address."
@@ -134,11 +147,16 @@ def _parser() -> _Parser:
     return parser
 
 
+_COMMANDS = ("run", "echo", "web", "compat")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = _parser()
     args = list(sys.argv[1:] if argv is None else argv)
     options = parser.parse_args(args)
+    if options.command is None:
+        parser.error(f"a COMMAND is required ({', '.join(_COMMANDS)}); see twistio --help")
     options.argv = args
     prog = f"twistio {options.command}"
     try:
@@ -257,6 +275,9 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
         if i < len(sockets):
             endpointList.append(_AdoptedEndpoint(reactor, sockets[i]))
             continue
+        kind, _, rest = description.partition(":")
+        if kind == "unix" and not rest.split(":")[0] and "address=" not in rest:
+            raise _UsageError(f"bad --listen {description!r}: unix: needs a path")
         try:
             endpointList.append(endpoints.serverFromString(reactor, description))
         except (ValueError, TypeError, KeyError, OSError) as e:
@@ -266,8 +287,12 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
     else:
         factoryMaker = _web_factory(options)
 
+    kinds = [d.partition(":")[0] for d in descriptions]
+
     def build() -> Any:
-        return _server_application(options.command, endpointList, factoryMaker(), options.grace)
+        return _server_application(
+            options.command, endpointList, kinds, factoryMaker(), options.grace
+        )
 
     return build
 
@@ -329,7 +354,9 @@ def _load_wsgi(spec: str) -> Any:
     return app
 
 
-def _server_application(command: str, endpointList: list[Any], factory: Any, grace: float) -> Any:
+def _server_application(
+    command: str, endpointList: list[Any], kinds: list[str], factory: Any, grace: float
+) -> Any:
     from twistio.application import service
     from twistio.application.internet import StreamServerEndpointService
 
@@ -339,25 +366,29 @@ def _server_application(command: str, endpointList: list[Any], factory: Any, gra
     _DrainService(tracking, grace).setServiceParent(top)
 
     class Announcing(StreamServerEndpointService):
+        kind = "tcp"
+
         def privilegedStartService(self) -> None:
             StreamServerEndpointService.privilegedStartService(self)
             assert self._waitingForPort is not None
-            self._waitingForPort.addCallback(_announce)
+            self._waitingForPort.addCallback(_announce, self.kind)
 
-    for endpoint in endpointList:
+    for endpoint, kind in zip(endpointList, kinds, strict=True):
         svc = Announcing(endpoint, tracking)
+        svc.kind = kind
         svc._raiseSynchronously = True
         svc.setServiceParent(top)
     return application
 
 
-def _announce(port: Any) -> Any:
+def _announce(port: Any, kind: str) -> Any:
     from twistio.logger import Logger
 
     host = port.getHost()
     where = getattr(host, "name", None)
     if where is None:
-        where = f"{getattr(host, 'type', 'TCP').lower()}:{host.host}:{host.port}"
+        scheme = "ssl" if kind == "ssl" else getattr(host, "type", "TCP").lower()
+        where = f"{scheme}:{host.host}:{host.port}"
     else:
         where = f"unix:{where.decode() if isinstance(where, bytes) else where}"
     Logger(namespace="twistio").info(

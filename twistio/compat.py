@@ -17,6 +17,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -24,7 +25,8 @@ from types import ModuleType
 __all__ = ["TwistedAlreadyImported", "install", "installed", "uninstall"]
 
 _PREFIX = "twisted"
-_DOCS = "docs/porting.md"
+# The porting guide ships inside the package (twistio/docs links to the repository's docs/).
+_DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docs", "porting.md")
 
 
 class TwistedAlreadyImported(RuntimeError):

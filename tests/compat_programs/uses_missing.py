@@ -1,3 +1,3 @@
 """Imports a Twisted module twistio does not provide."""
 
-from twisted.conch import manhole  # noqa: F401
+from twisted.pair import ethernet  # noqa: F401

@@ -11,7 +11,8 @@ import pytest
 from tests.web._http_support import connect, exchange, is_closed, read_response, serve
 from twistio.internet.defer import Deferred
 from twistio.web import http, resource, server
-from twistio.web._parser import END, ParseError, RequestHead, RequestParser
+from twistio.web._codec import END, ParseError, RequestHead
+from twistio.web._codec import RequestReader as RequestParser
 
 __all__ = ["serve"]
 
@@ -223,7 +224,7 @@ async def test_pipelined_requests_answered_in_order(serve: Any) -> None:
     port, _ = serve(_root())
     reqs = b"".join(b"GET /echo/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(20))
     reader, writer = await connect(port)
-    writer.write(reqs + b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz")
+    writer.write(reqs + b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz")
     for i in range(20):
         resp = await read_response(reader)
         assert resp.body == b"hello /echo/%d" % i
@@ -422,3 +423,97 @@ def test_hostile_request_parser(name: str, data: bytes, status: int) -> None:
         errors = [e for e in events if isinstance(e, ParseError)]
         assert len(errors) == 1 and events[-1] is errors[0], (name, events)
         assert errors[0].code == status, (name, errors)
+
+
+# -- hardening (issue 16) ---------------------------------------------------------
+
+
+async def test_header_deadline_uses_the_shorter_site_timeout(serve: Any) -> None:
+    """``Site(timeout=...)`` shorter than ``headerTimeout`` bounds a trickled head too."""
+    port, _ = serve(_root(), timeout=0.3)
+    reader, writer = await connect(port)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    data = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 10000
+    got = b""
+    for i in range(len(data)):
+        writer.write(data[i : i + 1])
+        try:
+            got = await asyncio.wait_for(reader.read(65536), 0.02)
+        except asyncio.TimeoutError:
+            continue
+        break
+    assert got.startswith(b"HTTP/1.1 408 "), got
+    assert loop.time() - start < 1.5
+    writer.close()
+
+
+async def test_stalled_body_gets_408(serve: Any) -> None:
+    """A request body that makes no progress for ``bodyTimeout`` seconds: 408, then close."""
+    port, site = serve(_root())
+    site.bodyTimeout = 0.2
+    out, closed = await exchange(port, P + b"Content-Length: 10\r\n\r\nab", timeout=2)
+    assert out.startswith(b"HTTP/1.1 408 "), out
+    assert closed
+
+
+async def test_slow_body_making_progress_is_not_cut(serve: Any) -> None:
+    port, site = serve(_root())
+    site.bodyTimeout = 0.3
+    reader, writer = await connect(port)
+    writer.write(P + b"Content-Length: 4\r\n\r\n")
+    for piece in (b"a", b"b", b"c", b"d"):
+        await asyncio.sleep(0.15)  # trickling, each piece within the deadline
+        writer.write(piece)
+    resp = await read_response(reader)
+    assert resp.body == b"got:abcd"
+    writer.close()
+
+
+class Big(resource.Resource):
+    isLeaf = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = 0
+
+    def render_GET(self, request: Any) -> bytes:
+        self.answered += 1
+        return b"x" * 65536
+
+
+async def test_pipelining_client_never_reading_is_bounded(serve: Any) -> None:
+    """A client pipelining requests for 64 KiB answers and never reading: the server stops
+    reading once its write buffer is full, so the unsent answers stay bounded (not 200 x
+    64 KiB), and all are answered once the client reads."""
+    big = Big()
+    port, site = serve(big)
+    channels: list[Any] = []
+    build = site.buildProtocol
+
+    def spy(addr: Any) -> Any:
+        p = build(addr)
+        channels.append(p)
+        return p
+
+    site.buildProtocol = spy  # type: ignore[method-assign]
+    reader, writer = await connect(port)
+    n = 200
+    writer.write(b"".join(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(n)))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 3
+    last = -1
+    while loop.time() < deadline:
+        await asyncio.sleep(0.05)
+        if big.answered == last and channels and channels[0]._writeBlocked:
+            break
+        last = big.answered
+    (chan,) = channels
+    assert chan._writeBlocked
+    assert big.answered < n
+    assert chan.transport._transport.get_write_buffer_size() < 1024 * 1024
+    for _ in range(n):
+        resp = await read_response(reader)
+        assert len(resp.body) == 65536
+    assert big.answered == n
+    writer.close()

@@ -22,10 +22,12 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["ENV", "adoptPort", "supervise", "workerSockets"]
+__all__ = ["ENV", "REUSEPORT_ENV", "adoptPort", "supervise", "workerSockets"]
 
 #: The environment variable telling a worker which sockets to serve.
 ENV = "TWISTIO_WORKER_SOCKETS"
+#: Set for the workers of ``twistio run --workers N``: TCP ports listen with SO_REUSEPORT.
+REUSEPORT_ENV = "TWISTIO_REUSEPORT"
 
 _REUSEPORT = getattr(socket, "SO_REUSEPORT", None)
 
@@ -159,12 +161,21 @@ def supervise(options: argparse.Namespace) -> int:
     """Start ``options.workers`` workers and keep them running until SIGTERM/SIGINT."""
     from twistio.application.app import pidFile
 
-    descriptions: list[str] = options.listen or [
-        "tcp:8000" if options.command == "echo" else "tcp:8080"
-    ]
-    specs, keep = _prepare(descriptions)
-    argv = [sys.executable, "-m", "twistio", *options.argv]
     env = dict(os.environ)
+    if options.command == "run":
+        # The application opens its own ports in every worker: they share them through
+        # SO_REUSEPORT (see twistio.internet.tcp.Port).
+        specs: list[dict[str, Any]] = []
+        keep: list[socket.socket] = []
+        if _REUSEPORT is None:
+            raise WorkerSetupError("--workers with run needs SO_REUSEPORT, which this OS lacks")
+        env[REUSEPORT_ENV] = "1"
+    else:
+        descriptions: list[str] = options.listen or [
+            "tcp:8000" if options.command == "echo" else "tcp:8080"
+        ]
+        specs, keep = _prepare(descriptions)
+    argv = [sys.executable, "-m", "twistio", *options.argv]
     env[ENV] = json.dumps(specs)
     fds = [s["fd"] for s in specs if "fd" in s]
     wanted = (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)

@@ -74,6 +74,9 @@ class Port:
         try:
             if os.name == "posix":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if os.environ.get("TWISTIO_REUSEPORT") and hasattr(socket, "SO_REUSEPORT"):
+                    # a worker of `twistio run --workers N`: the workers share the port
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((self.interface, self.port))
             sock.listen(self.backlog)
             sock.setblocking(False)

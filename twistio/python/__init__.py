@@ -1,1 +1,1 @@
-"""Utilities with Twisted's ``twisted.python`` names: ``failure`` and ``log``."""
+"""Twisted's ``twisted.python`` support layer: failure, log, reflect, deprecate, util and the rest."""

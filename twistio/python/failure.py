@@ -53,7 +53,9 @@ def _safe_repr(obj: object) -> str:
         return f"<{_qual(type(obj))} instance at 0x{id(obj):x} with repr error>"
 
 
-def format_frames(frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default") -> None:
+def format_frames(
+    frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default"
+) -> None:
     """Write ``frames`` (as in ``Failure.frames``) at one of the detail levels.
 
     ``detail`` is ``default``, ``brief``, ``verbose`` or ``verbose-vars-not-captured``.
@@ -263,8 +265,13 @@ class Failure(BaseException):
                 localz.pop("__builtins__", None)
                 globalz.pop("__builtins__", None)
                 frames.append(
-                    (f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno,
-                     list(localz.items()), list(globalz.items()))
+                    (
+                        f.f_code.co_name,
+                        f.f_code.co_filename,
+                        tb.tb_lineno,
+                        list(localz.items()),
+                        list(globalz.items()),
+                    )
                 )
             else:
                 frames.append((f.f_code.co_name, f.f_code.co_filename, tb.tb_lineno, (), ()))
@@ -356,7 +363,9 @@ class Failure(BaseException):
         if file is None:
             file = sys.stderr
         w = file.write
-        formatDetail = "verbose-vars-not-captured" if detail == "verbose" and not self.captureVars else detail
+        formatDetail = (
+            "verbose-vars-not-captured" if detail == "verbose" and not self.captureVars else detail
+        )
         if detail == "verbose":
             w(f"*--- Failure #{self.count}{' (pickled) ' if self.pickled else ' '}---\n")
         elif detail == "brief":
@@ -369,7 +378,9 @@ class Failure(BaseException):
         elif detail != "brief":
             w("Failure: ")
         if detail != "brief":
-            w(f"{_qual(self.type) if isinstance(self.type, type) else self.type}: {_safe_str(self.value)}\n")
+            w(
+                f"{_qual(self.type) if isinstance(self.type, type) else self.type}: {_safe_str(self.value)}\n"
+            )
         if isinstance(self.value, Failure):
             w(" (chained Failure)\n")
             self.value.printTraceback(file, elideFrameworkCode, detail)
@@ -380,7 +391,9 @@ class Failure(BaseException):
         """Write the traceback one line a frame."""
         self.printTraceback(file, elideFrameworkCode, detail="brief")
 
-    def printDetailedTraceback(self, file: IO[str] | None = None, elideFrameworkCode: int = 0) -> None:
+    def printDetailedTraceback(
+        self, file: IO[str] | None = None, elideFrameworkCode: int = 0
+    ) -> None:
         """Write the traceback with each frame's locals and globals (when captured)."""
         self.printTraceback(file, elideFrameworkCode, detail="verbose")
 
@@ -412,8 +425,13 @@ class Failure(BaseException):
         frames = self.frames
         if self.captureVars:
             frames = [
-                (f[0], f[1], f[2], [(k, _safe_repr(v)) for k, v in f[3]],
-                 [(k, _safe_repr(v)) for k, v in f[4]])
+                (
+                    f[0],
+                    f[1],
+                    f[2],
+                    [(k, _safe_repr(v)) for k, v in f[3]],
+                    [(k, _safe_repr(v)) for k, v in f[4]],
+                )
                 for f in frames
             ]
         state["_frames"] = frames

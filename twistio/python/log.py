@@ -245,8 +245,12 @@ class LogPublisher:
         observerPublisher: _NewPublisher | None = None,
         publishPublisher: Callable[[EventDict], object] | None = None,
     ) -> None:
-        self._observerPublisher = globalLogPublisher if observerPublisher is None else observerPublisher
-        self._publishPublisher = self._observerPublisher if publishPublisher is None else publishPublisher
+        self._observerPublisher = (
+            globalLogPublisher if observerPublisher is None else observerPublisher
+        )
+        self._publishPublisher = (
+            self._observerPublisher if publishPublisher is None else publishPublisher
+        )
         self._legacyObservers: list[LegacyLogObserverWrapper] = []
 
     @property
@@ -400,7 +404,14 @@ class PythonLoggingObserver:
         if text is None:
             return
         record = self.logger.makeRecord(
-            self.logger.name, level, "(twistio.python.log)", 0, text, (), None, None,
+            self.logger.name,
+            level,
+            "(twistio.python.log)",
+            0,
+            text,
+            (),
+            None,
+            None,
             {"log_event": eventDict},
         )
         _guard.forwarding = True
@@ -442,4 +453,3 @@ def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
 def discardLogs() -> None:
     """Begin logging to nowhere (events still reach ``logging``)."""
     globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
-

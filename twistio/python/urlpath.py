@@ -59,7 +59,9 @@ class URLPath:
         def b(s: str) -> bytes:
             return s.encode("ascii", "surrogateescape")
 
-        return cls(b(parts.scheme), b(parts.netloc), b(parts.path), b(parts.query), b(parts.fragment))
+        return cls(
+            b(parts.scheme), b(parts.netloc), b(parts.path), b(parts.query), b(parts.fragment)
+        )
 
     def _text(self) -> str:
         return urlunsplit(

@@ -2,7 +2,7 @@
 
 HTTP/1.1 stays the default. When a TLS connection's ALPN negotiation picked ``h2``,
 ``HTTPChannel.connectionMade`` hands the connection to an ``H2Connection`` (see
-``switchToH2``). For ``h2`` to be offered, the server's TLS options must list it, as with
+``h2ConnectionFor``). For ``h2`` to be offered, the server's TLS options must list it, as with
 Twisted::
 
     options = CertificateOptions(..., acceptableProtocols=[b"h2", b"http/1.1"])
@@ -33,8 +33,9 @@ from typing import Any
 from twistio.internet import protocol
 from twistio.internet.error import ConnectionLost
 from twistio.python.failure import Failure
-from twistio.web._parser import RequestHead, RequestParser
-from twistio.web.http import Request
+from twistio.web._codec import RequestHead, RequestReader
+from twistio.web.http import Request, extra_info
+from twistio.web.http_headers import Headers
 
 try:
     import h2.config
@@ -53,8 +54,8 @@ __all__ = [
     "H2_AVAILABLE",
     "H2Connection",
     "H2Stream",
+    "h2ConnectionFor",
     "negotiatedProtocol",
-    "switchToH2",
 ]
 
 H2_ALPN: list[bytes] = [b"h2", b"http/1.1"] if H2_AVAILABLE else [b"http/1.1"]
@@ -67,94 +68,37 @@ _HOP_BY_HOP = frozenset(
 )
 
 
-def negotiatedProtocol(transport: Any) -> str | None:
+def negotiatedProtocol(transport: object) -> str | None:
     """The ALPN protocol a TLS transport negotiated, or None."""
-    inner = getattr(transport, "_transport", None)
-    if inner is None:
-        return None
-    ssl_object = inner.get_extra_info("ssl_object")
+    ssl_object = extra_info(transport, "ssl_object")
     if ssl_object is None:
         return None
-    selected: str | None = ssl_object.selected_alpn_protocol()
+    selected: str | None = ssl_object.selected_alpn_protocol()  # type: ignore[attr-defined]
     return selected
 
 
-def switchToH2(channel: Any) -> bool:
-    """Hand ``channel``'s connection to an ``H2Connection`` if TLS negotiated ``h2``.
+def h2ConnectionFor(channel: Any) -> H2Connection | None:
+    """The ``H2Connection`` to serve ``channel``'s connection if TLS negotiated ``h2``.
 
-    Called by ``HTTPChannel.connectionMade``; returns True when the switch happened (the
-    channel then only forwards what its transport still delivers to it).
+    Called by ``HTTPChannel.connectionMade``, which hands its transport over to it (a
+    connection without ``h2`` support is aborted: ALPN offered what cannot be served).
     """
     if negotiatedProtocol(channel.transport) != "h2":
-        return False
+        return None
     factory = channel.factory
     if factory is not None and not getattr(factory, "allowHTTP2", True):
-        return False
-    transport = channel.transport
+        return None
     if not H2_AVAILABLE:  # pragma: no cover - ALPN offered h2 without the extra
         _log.error("TLS negotiated h2 but the h2 library is not installed; closing")
-        transport.abortConnection()
-        return True
+        channel.transport.abortConnection()
+        return None
     conn = H2Connection(
         site=getattr(channel, "site", None),
         requestFactory=getattr(channel, "requestFactory", Request),
         factory=factory,
     )
     conn.timeOut = channel.timeOut
-    # The same hand-over as HTTPChannel.switch_protocol, before any byte was read.
-    channel._closing = True
-    channel._upgraded = conn
-    if isinstance(getattr(type(transport), "protocol", None), property):
-        transport.protocol = conn
-    conn.makeConnection(transport)
-    return True
-
-
-class _H2Request(Request):
-    """What a request needs to change over HTTP/2: the response head becomes a HEADERS
-    frame (no status line, no chunking, no connection-specific fields)."""
-
-    def _head_bytes(self) -> bytes:
-        code = self.code
-        raw = self.responseHeaders._rawHeaders
-        self._bodyless = self.method == b"HEAD" or code in (204, 304) or 100 <= code < 200
-        self._chunked = False
-        self._persistent = False
-        if (
-            code not in (204, 304)
-            and code >= 200
-            and b"content-type" not in raw
-            and self.defaultContentType
-            and raw.get(b"content-length") != [b"0"]
-        ):
-            raw[b"content-type"] = [self.defaultContentType]
-        headers: list[tuple[bytes, bytes]] = [(b":status", b"%d" % code)]
-        for name, values in raw.items():
-            if name not in _HOP_BY_HOP:
-                for value in values:
-                    headers.append((name, value))
-        for cookie in self.cookies:
-            headers.append((b"set-cookie", cookie))
-        self.channel._sendHeaders(headers)
-        return b""
-
-
-_request_classes: dict[type, type] = {}
-
-
-def _h2_request_class(factory: Any) -> Any:
-    """The HTTP/2 variant of a request class (made once per class)."""
-    if not isinstance(factory, type) or not issubclass(factory, Request):
-        return None
-    cls = _request_classes.get(factory)
-    if cls is None:
-        cls = (
-            factory
-            if issubclass(factory, _H2Request)
-            else type("H2" + factory.__name__, (_H2Request, factory), {})
-        )
-        _request_classes[factory] = cls
-    return cls
+    return conn
 
 
 class H2Stream:
@@ -168,7 +112,7 @@ class H2Stream:
         self.factory = connection.factory
         self.request: Request | None = None
         self.requests: list[Request] = []
-        self._closing = False
+        self.bodyless = False
         self.buffer: deque[bytes] = deque()
         self.buffered = 0
         self.ending = False  # the response is finished; END_STREAM once the buffer drains
@@ -184,13 +128,31 @@ class H2Stream:
         self.pulling = False
         self.writes = 0
 
-    # -- what Request calls on its channel ------------------------------------------
+    # -- the channel contract (what Request calls) ---------------------------------------
 
-    def _isSecure(self) -> bool:
+    def isSecure(self) -> bool:
+        """HTTP/2 is served over TLS only."""
         return True
 
-    def _sendHeaders(self, headers: list[tuple[bytes, bytes]]) -> None:
-        self.connection._sendHeaders(self, headers)
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Headers) -> None:
+        """Send the response head as a HEADERS frame (no reason phrase, no connection-specific
+        fields, no chunking: DATA frames delimit the body)."""
+        request = self.request
+        status = int(code)
+        self.bodyless = status < 200 or status in (204, 304) or (
+            request is not None and request.method == b"HEAD"
+        )
+        fields = [(b":status", code)]
+        fields.extend(pair for pair in headers.lower_pairs() if pair[0] not in _HOP_BY_HOP)
+        self.connection._sendHeaders(self, fields)
+
+    def pause_reading(self) -> None:
+        """Stop giving request-body window back to the client (twistio hook)."""
+        self.pauseProducing()
+
+    def resume_reading(self) -> None:
+        """Undo ``pause_reading``."""
+        self.resumeProducing()
 
     def requestDone(self, request: Request) -> None:
         """The response is finished: end the stream once its data is sent."""
@@ -203,7 +165,7 @@ class H2Stream:
 
     def write(self, data: bytes) -> None:
         """Queue response body bytes (sent as DATA frames as the windows allow)."""
-        if not data or self.ended:
+        if not data or self.ended or self.bodyless:
             return
         self.buffer.append(bytes(data))
         self.buffered += len(data)
@@ -298,7 +260,7 @@ class H2Connection(protocol.Protocol):
         self._shutdownTrigger: Any = None
         self._reactor: Any = None
         limits = {**getattr(factory, "parserLimits", {})}
-        self.maxBodySize: int | None = RequestParser(**limits).max_body_size
+        self.maxBodySize: int | None = RequestReader(**limits).max_body_size
         """Request bodies larger than this get 413 and are dropped (HTTP/1.1's limit too)."""
 
     # -- connection ---------------------------------------------------------------------
@@ -444,14 +406,8 @@ class H2Connection(protocol.Protocol):
         head.lowered = b"\r\n" + head.block.lower()
         head.content_length = length or 0
         head.keep_alive = False
-        cls = _h2_request_class(self.requestFactory)
-        if cls is None:
-            request = self.requestFactory(stream)
-            request._head_bytes = _H2Request._head_bytes.__get__(request)
-        else:
-            request = cls(stream)
-        request._head = head
-        request.method = method
+        request = self.requestFactory(stream)
+        request.received_head(head)
         request.gotLength(length)
         stream.request = request
         stream.requests.append(request)
@@ -464,7 +420,7 @@ class H2Connection(protocol.Protocol):
         request = stream.request
         if request is not None and not request.startedWriting and not stream.ended:
             request.setResponseCode(413)
-            request.responseHeaders._rawHeaders = {b"content-length": [b"0"]}
+            request.responseHeaders = Headers({b"content-length": [b"0"]})
             request.write(b"")
             stream.ending = True
             self._sendPending(stream)
@@ -486,7 +442,7 @@ class H2Connection(protocol.Protocol):
             self.conn.acknowledge_received_data(size, event.stream_id)
             self._flush()
             return
-        if not request._dispatched and event.data:
+        if not request.started and event.data:
             request.handleContentChunk(event.data)
         self._ackBody(stream, size)
 
@@ -512,22 +468,21 @@ class H2Connection(protocol.Protocol):
         if stream.ended or stream.bodyRefused:  # answered (or reset) before the body was all here
             self.streams.pop(sid, None)
             return
-        request._ready = True
-        request._dispatched = True
-        head = request._head
-        assert head is not None
-        try:
-            request.requestReceived(head.method, head.target, b"HTTP/2")
-        except Exception:
-            _log.exception("Unhandled error handling %r", request)
-            if not request.startedWriting and not stream.ended:
-                request.setResponseCode(500)
-                request.responseHeaders._rawHeaders = {b"content-length": [b"0"]}
-                request.write(b"")
-                stream.ending = True
-                self._sendPending(stream)
-            else:
-                self._resetStream(stream)
+        request.body_complete()
+        if not request.started:
+            request.started = True
+            try:
+                request.requestReceived(request.method, request.uri, b"HTTP/2")
+            except Exception:
+                _log.exception("Unhandled error handling %r", request)
+                if not request.startedWriting and not stream.ended:
+                    request.setResponseCode(500)
+                    request.responseHeaders = Headers({b"content-length": [b"0"]})
+                    request.write(b"")
+                    stream.ending = True
+                    self._sendPending(stream)
+                else:
+                    self._resetStream(stream)
         if stream.ended and not stream.buffer:
             self.streams.pop(sid, None)
 
@@ -545,7 +500,7 @@ class H2Connection(protocol.Protocol):
         stream.buffered = 0
         request = stream.request
         producer, stream.producer = stream.producer, None
-        if request is not None and request._dispatched and not request.finished:
+        if request is not None and request.started and not request.finished:
             request.connectionLost(reason)
         elif producer is not None:
             try:

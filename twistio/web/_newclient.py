@@ -215,7 +215,7 @@ class Request:
         parts = [self.method, b" ", self.uri, b" HTTP/1.1\r\n"]
         if not self.persistent:
             parts.append(b"Connection: close\r\n")
-        parts.extend(self.headers._headBytes())
+        parts.extend(self.headers.head_lines())
         parts.append(framing)
         parts.append(b"\r\n")
         return b"".join(parts)
@@ -716,7 +716,7 @@ class HTTP11ClientProtocol(Protocol):
             "WAITING", "TRANSMITTING", "TRANSMITTING_AFTER_RESPONSE"
         ):
             raise ParseError("response without a request", head[:100])
-        headers = Headers._fromPairs(pairs)
+        headers = Headers.from_pairs(pairs)
         raw = headers._rawHeaders
         response = Response(version, code, phrase, headers, self._bodyTransport, request)
         self._response = response

@@ -48,6 +48,7 @@ from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
+from twistio.web.http_headers import Headers
 
 __all__ = [
     "ASGIApp",
@@ -129,7 +130,7 @@ class _BodyStream:
         self._queued += len(data)
         if self._queued > self._limit and not self._paused:
             self._paused = True
-            self._request.channel.transport.pauseProducing()
+            self._request.channel.pause_reading()
         self._wake()
 
     def end(self) -> None:
@@ -152,14 +153,12 @@ class _BodyStream:
     def _resume(self) -> None:
         if self._paused:
             self._paused = False
-            channel = self._request.channel
-            if not getattr(channel, "_paused", False):
-                channel.transport.resumeProducing()
+            self._request.channel.resume_reading()
 
     async def read(self) -> tuple[bytes, bool] | None:
         """The next chunk and whether more follows; None if the client left first."""
         while not self._chunks and not self.complete:
-            if self._request._disconnected:
+            if self._request.disconnected:
                 return None
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
@@ -202,13 +201,11 @@ class ASGIRequest(server.Request):
 
     def _startEarly(self) -> bool:
         channel = self.channel
-        if channel is None or getattr(channel, "site", None) is None or channel.requests != [self]:
+        site = getattr(channel, "site", None)
+        if channel is None or site is None or getattr(channel, "requests", None) != [self]:
             return False
-        head = self._head
-        if head is None:
-            return False
-        self.site = channel.site
-        path = head.target
+        self.site = site
+        path = self.uri
         q = path.find(b"?")
         if q < 0:
             self.path = path
@@ -226,15 +223,15 @@ class ASGIRequest(server.Request):
             self.postpath = []
             self.args = {}
             return False
-        transport = channel.transport
-        self.client = transport.getPeer()
-        self.host = transport.getHost()
+        self.client = channel.getPeer()
+        self.host = channel.getHost()
         self.content = None
-        self.responseHeaders._rawHeaders = {b"server": [server.version], b"date": [http._now_date()]}
+        self.responseHeaders.set_trusted(b"server", [server.version])
+        self.responseHeaders.set_trusted(b"date", [http.datetimeToString()])
         self._asgi_stream = _BodyStream(self, self.bodyBufferSize)
         # Answered now: the channel must not dispatch it again once the body is complete,
         # but must tell it when the client goes away.
-        self._dispatched = True
+        self.started = True
         try:
             target.render(self)
         except Exception:
@@ -248,15 +245,9 @@ class ASGIRequest(server.Request):
         else:
             stream.feed(data)
 
-    @property
-    def _ready(self) -> bool:
-        return self.__dict__.get("_ready_flag", False)  # type: ignore[no-any-return]
-
-    @_ready.setter
-    def _ready(self, value: bool) -> None:
-        self.__dict__["_ready_flag"] = value
+    def body_complete(self) -> None:
         stream = self._asgi_stream
-        if value and stream is not None:
+        if stream is not None:
             stream.end()
 
 
@@ -335,7 +326,7 @@ class _Cycle:
     """One HTTP request/response between a twistio request and an ASGI app."""
 
     __slots__ = (
-        "_content", "_contentLeft", "_doneWaiter", "_drain", "_headerNames", "_start", "closed",
+        "_content", "_contentLeft", "_doneWaiter", "_drain", "_start", "closed",
         "completed", "request", "resource", "started", "task", "writable",
     )
 
@@ -352,14 +343,13 @@ class _Cycle:
         self._content: IO[bytes] | None = None
         self._contentLeft = 0
         self.task: asyncio.Task[None] | None = None
-        self._headerNames: set[bytes] = set()
 
     # receive ------------------------------------------------------------------------------
 
     async def receive(self) -> Message:
         request = self.request
         stream = getattr(request, "_asgi_stream", None)
-        if not self.closed and not request._disconnected:
+        if not self.closed and not request.disconnected:
             if stream is not None:
                 if not stream.discard:
                     got = await stream.read()
@@ -382,7 +372,7 @@ class _Cycle:
                 if not more:
                     self._contentLeft = -1
                 return {"type": "http.request", "body": data, "more_body": more}
-        while not self.closed and not request._disconnected:
+        while not self.closed and not request.disconnected:
             w = self._doneWaiter = asyncio.get_running_loop().create_future()
             await w
         return {"type": "http.disconnect"}
@@ -391,7 +381,7 @@ class _Cycle:
 
     async def send(self, message: Message) -> None:
         request = self.request
-        if request._disconnected:
+        if request.disconnected:
             raise ClientDisconnected("the client disconnected")
         kind = message["type"]
         if kind == "http.response.body":
@@ -413,7 +403,7 @@ class _Cycle:
                 return
             if body:
                 request.write(bytes(body))
-                if self.writable is None and not request._disconnected:
+                if self.writable is None and not request.disconnected:
                     loop = asyncio.get_running_loop()
                     self._drain = loop.create_future()
                     await self._drain
@@ -439,8 +429,7 @@ class _Cycle:
         request = self.request
         request.setResponseCode(start["status"])
         request.defaultContentType = None
-        raw = request.responseHeaders._rawHeaders
-        names = self._headerNames
+        raw: dict[bytes, list[bytes]] = {}
         have_length = False
         for name, value in start.get("headers", ()):
             if not isinstance(name, bytes) or not isinstance(value, bytes):
@@ -451,13 +440,16 @@ class _Cycle:
             lname = name.lower()
             if lname == b"content-length":
                 have_length = True
-            if lname in names:
-                raw[lname].append(value)
-            else:
-                names.add(lname)
+            values = raw.get(lname)
+            if values is None:
                 raw[lname] = [value]
+            else:
+                values.append(value)
         if not have_length and length is not None and request.method != b"HEAD":
             raw[b"content-length"] = [b"%d" % length]
+        headers = request.responseHeaders
+        for lname, values in raw.items():
+            headers.set_trusted(lname, values)
         if length is None:
             request.registerProducer(_Producer(self), True)
 
@@ -489,7 +481,7 @@ class _Cycle:
         stream = getattr(request, "_asgi_stream", None)
         if stream is not None:
             stream.stop()
-        if request.finished or request._disconnected:
+        if request.finished or request.disconnected:
             if exc is not None and not isinstance(exc, (ClientDisconnected, asyncio.CancelledError)):
                 _log.error("ASGI application raised after its response", exc_info=exc)
             return
@@ -503,19 +495,18 @@ class _Cycle:
             exc_info=exc,
         )
         if request.startedWriting:
-            if request._producer is not None:
+            if request.producer is not None:
                 request.unregisterProducer()
-            request.channel._closing = True
-            request.channel.transport.loseConnection()
+            request.loseConnection()
             request.finished = 1
             return
         request.setResponseCode(500)
-        request.responseHeaders._rawHeaders = {
+        request.responseHeaders = Headers({
             b"content-type": [b"text/plain; charset=utf-8"],
             b"content-length": [b"%d" % len(_FAILED_BODY)],
-        }
+        })
         request.cookies = []
-        if request._producer is not None:
+        if request.producer is not None:
             request.unregisterProducer()
         request.write(_FAILED_BODY)
         request.finish()
@@ -631,10 +622,7 @@ class ASGIResource(resource.Resource):
         prepath = request.prepath
         root_path = _decode_path(b"/" + b"/".join(prepath)) if prepath else ""
         raw_path = request.path
-        head = request._head
-        pairs = head.pairs if head is not None else [
-            (k, v) for k, vs in request.requestHeaders.getAllRawHeaders() for v in vs
-        ]
+        pairs = request.wire_pairs()
         host = request.getHost()
         q = request.uri.find(b"?")
         scope: dict[str, Any] = {
@@ -748,7 +736,7 @@ class _WebSocketSession:
         message = self.queue.popleft()
         if self.paused and len(self.queue) < self._MAX_QUEUED // 2:
             self.paused = False
-            self.request.channel.transport.resumeProducing()
+            self.transport.resumeProducing()
         return message
 
     async def send(self, message: Message) -> None:
@@ -784,7 +772,7 @@ class _WebSocketSession:
     def _refuse(self, code: int, body: bytes) -> None:
         self.state = "closed"
         request = self.request
-        if not request._disconnected and not request.finished:
+        if not request.disconnected and not request.finished:
             request.setResponseCode(code)
             request.setHeader(b"content-length", b"%d" % len(body))
             request.write(body)
@@ -812,7 +800,7 @@ class _WebSocketSession:
             waiter.set_result(None)
         if not self.paused and len(self.queue) >= self._MAX_QUEUED and self.state == "open":
             self.paused = True
-            self.request.channel.transport.pauseProducing()
+            self.transport.pauseProducing()
 
     # -- WebSocketProtocol ---------------------------------------------------------------
 
@@ -837,123 +825,92 @@ class _WebSocketSession:
         self._put({"type": "websocket.disconnect", "code": code})
 
 
-class _AdapterTransport:
-    """What a resource may reach through ``request.channel.transport``."""
+class _ASGIChannel:
+    """The channel contract over an ASGI server's ``send``, for one request of ``as_asgi_app``.
 
-    def __init__(self, request: _AdapterRequest) -> None:
-        self._request = request
+    It is also the request's ``transport`` (``getPeer``/``getHost`` from the scope, ``write``,
+    ``loseConnection``), as an HTTP/2 stream is. The response goes out as ASGI messages,
+    queued and sent in order by ``pump``; a producer is paused while more than
+    ``highWater`` bytes wait to be sent.
+    """
 
-    def getPeer(self) -> Any:
-        return self._request.client
+    highWater = 262144
 
-    def getHost(self) -> Any:
-        return self._request.host
-
-    def write(self, data: bytes) -> None:
-        self._request.write(data)
-
-    def loseConnection(self) -> None:
-        self._request._abort = True
-        self._request._wake()
-
-    abortConnection = loseConnection
-
-    def pauseProducing(self) -> None:
-        """Reading is driven by the ASGI server; nothing to pause."""
-
-    def resumeProducing(self) -> None:
-        """See ``pauseProducing``."""
-
-
-class _AdapterChannel:
-    def __init__(self, request: _AdapterRequest, site: Any) -> None:
+    def __init__(self, site: server.Site, scope: Scope, send: Send) -> None:
         self.site = site
-        self.transport = _AdapterTransport(request)
-        self._closing = False
-
-    def requestDone(self, request: Any) -> None:
-        """Nothing: the ASGI server owns the connection."""
-
-
-def _addr(pair: Any, secure: bool) -> Any:
-    if not pair:
-        return None
-    host, port = pair[0], pair[1]
-    if ":" in str(host):
-        return IPv6Address("TCP", host, port)
-    return IPv4Address("TCP", host, port)
-
-
-class _AdapterRequest(server.Request):
-    """A ``server.Request`` whose response goes out as ASGI messages."""
-
-    _highWater = 262144
-
-    def __init__(self, site: Any, scope: Scope, send: Send) -> None:
-        super().__init__(None)
-        self.channel = _AdapterChannel(self, site)
-        self.transport = self.channel.transport
-        self.site = site
-        self._scope = scope
+        self.transport = self
         self._send = send
         self._out: collections.deque[Message] = collections.deque()
         self._queued = 0
         self._waiter: asyncio.Future[None] | None = None
         self._abort = False
+        self._done = False
+        self._producer: Any = None
         self._producerPaused = False
         self._streaming = False
-        self.method = scope["method"].encode("ascii")
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        qs = scope.get("query_string", b"")
-        self.uri = raw_path + (b"?" + qs if qs else b"")
-        self.path = raw_path
-        self.clientproto = b"HTTP/" + scope.get("http_version", "1.1").encode("ascii")
-        self.args = http._parse_qs(qs) if qs else {}
-        from twistio.web.http_headers import Headers
+        self._secure = scope.get("scheme") in ("https", "wss")
+        self._client = _addr(scope.get("client"))
+        self._server = _addr(scope.get("server"))
 
-        self.requestHeaders = Headers._fromPairs([(bytes(k), bytes(v)) for k, v in scope.get("headers", ())])
-        secure = scope.get("scheme") in ("https", "wss")
-        self._forceSSL = 1 if secure else 0
-        self.client = _addr(scope.get("client"), secure)
-        self.host = _addr(scope.get("server"), secure)
+    # -- the channel contract ---------------------------------------------------------------
+
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Headers) -> None:
+        self._enqueue(
+            {"type": "http.response.start", "status": int(code), "headers": headers.lower_pairs()}, 0
+        )
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self._enqueue({"type": "http.response.body", "body": data, "more_body": True}, len(data))
+
+    def writeSequence(self, iovec: Any) -> None:
+        self.write(b"".join(iovec))
+
+    def requestDone(self, request: Any) -> None:
+        self._enqueue({"type": "http.response.body", "body": b"", "more_body": False}, 0)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        self._producer = producer
+        self._streaming = bool(streaming)
+        self._producerPaused = False
+        if not streaming:
+            asyncio.get_running_loop().call_soon(self._pull)
+
+    def unregisterProducer(self) -> None:
+        self._producer = None
+        self._producerPaused = False
+
+    def loseConnection(self) -> None:
+        self._abort = True
+        self._wake()
+
+    abortConnection = loseConnection
+
+    def getPeer(self) -> Any:
+        return self._client if self._client is not None else IPv4Address("TCP", "0.0.0.0", 0)
 
     def getHost(self) -> Any:
-        if self.host is None:
-            return IPv4Address("TCP", "0.0.0.0", 0)
-        return self.host
+        return self._server if self._server is not None else IPv4Address("TCP", "0.0.0.0", 0)
 
     def isSecure(self) -> bool:
-        return bool(self._forceSSL)
+        return self._secure
 
-    # -- routing ------------------------------------------------------------------------------
+    def pause_reading(self) -> None:
+        """The ASGI server reads the client; the body is complete before rendering."""
 
-    def process(self) -> None:
-        scope = self._scope
-        root = scope.get("root_path", "").encode("utf-8")
-        raw = scope.get("raw_path")
-        path = scope["path"].encode("utf-8", "surrogateescape")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if raw is not None and root and raw.startswith(root):
-            raw = raw[len(root) :]
-        self.prepath = [http.unquote(s) for s in root[1:].split(b"/")] if root else []
-        # Resource traversal starts at the mount point: segments from the route path.
-        self.postpath = list(path[1:].split(b"/")) if path.startswith(b"/") else [path]
-        self.responseHeaders._rawHeaders = {}
-        try:
-            resrc = self.site.getResourceFor(self)
-            # getResourceFor copies prepath to sitepath; traversal must start at the tree root.
-            self.render(resrc)
-        except Exception:
-            self.processingFailed(Failure())
+    def resume_reading(self) -> None:
+        """See ``pause_reading``."""
 
-    # -- response -----------------------------------------------------------------------------
+    pauseProducing = pause_reading
+    resumeProducing = resume_reading
+
+    # -- the queue --------------------------------------------------------------------------
 
     def _enqueue(self, message: Message, size: int) -> None:
         self._out.append(message)
         self._queued += size
         if (
-            self._queued > self._highWater and self._producer is not None and self._streaming
+            self._queued > self.highWater and self._producer is not None and self._streaming
             and not self._producerPaused
         ):
             self._producerPaused = True
@@ -965,82 +922,18 @@ class _AdapterRequest(server.Request):
         if w is not None and not w.done():
             w.set_result(None)
 
-    def _startMessage(self) -> Message:
-        code = self.code
-        raw = self.responseHeaders._rawHeaders
-        if (
-            code not in (204, 304) and code >= 200 and b"content-type" not in raw
-            and self.defaultContentType and raw.get(b"content-length") != [b"0"]
-        ):
-            raw[b"content-type"] = [self.defaultContentType]
-        headers = [(k.lower(), v) for k, vs in self.responseHeaders.getAllRawHeaders() for v in vs]
-        headers.extend((b"set-cookie", c) for c in self.cookies)
-        return {"type": "http.response.start", "status": code, "headers": headers}
-
-    def write(self, data: bytes) -> None:
-        if self.finished:
-            raise RuntimeError("Request.write called on a request after Request.finish was called.")
-        if self._disconnected:
-            return
-        encoder = self._encoder
-        if encoder is not None:
-            data = encoder.encode(data)
-        if not self.startedWriting:
-            self.startedWriting = 1
-            self._enqueue(self._startMessage(), 0)
-        if data:
-            self.sentLength += len(data)
-            self._enqueue({"type": "http.response.body", "body": data, "more_body": True}, len(data))
-
-    def finish(self) -> None:
-        if self._disconnected:
-            raise RuntimeError(
-                "Request.finish called on a request after its connection was lost; "
-                "use Request.notifyFinish to keep track of this."
-            )
-        if self.finished:
-            _log.warning("Warning! request.finish called twice.")
-            return
-        encoder = self._encoder
-        if encoder is not None:
-            self._encoder = None
-            tail = encoder.finish()
-            if tail or not self.startedWriting:
-                self.write(tail)
-        if not self.startedWriting:
-            self.write(b"")
-        self._enqueue({"type": "http.response.body", "body": b"", "more_body": False}, 0)
-        self.finished = 1
-        if self._producer is not None:
-            self.unregisterProducer()
-        self._finished_hook()
-        notifications, self.notifications = self.notifications, []
-        for d in notifications:
-            d.callback(None)
-
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
-        if self._producer is not None:
-            raise ValueError(f"registering producer {producer!r} before previous one was unregistered")
-        self._producer = producer
-        self._streaming = bool(streaming)
-        self._producerPaused = False
-        if not streaming:
-            asyncio.get_running_loop().call_soon(self._pull)
-
     def _pull(self) -> None:
         producer = self._producer
-        if producer is not None and not self._streaming and not self._disconnected:
-            if self._queued <= self._highWater:
+        if producer is not None and not self._streaming and not self._done:
+            if self._queued <= self.highWater:
                 producer.resumeProducing()
             else:
                 self._producerPaused = True
 
-    def unregisterProducer(self) -> None:
-        self._producer = None
-        self._producerPaused = False
-
-    def loseConnection(self) -> None:
-        self.channel.transport.loseConnection()
+    def clientGone(self) -> None:
+        """The ASGI server reported ``http.disconnect``."""
+        self._done = True
+        self._wake()
 
     async def pump(self) -> None:
         """Send the queued messages until the response is complete."""
@@ -1055,7 +948,7 @@ class _AdapterRequest(server.Request):
                 self._queued -= size
                 if message["type"] == "http.response.body" and not message["more_body"]:
                     return
-                if self._producerPaused and self._queued <= self._highWater // 2:
+                if self._producerPaused and self._queued <= self.highWater // 2:
                     self._producerPaused = False
                     producer = self._producer
                     if producer is not None:
@@ -1064,11 +957,55 @@ class _AdapterRequest(server.Request):
                     self._pull()
             if self._abort:
                 raise ConnectionAbortedError("resource closed the connection")
-            if self._disconnected:
+            if self._done:
                 return
             self._waiter = loop.create_future()
             await self._waiter
             self._waiter = None
+
+
+def _addr(pair: Any) -> Any:
+    if not pair:
+        return None
+    host, port = pair[0], pair[1]
+    if ":" in str(host):
+        return IPv6Address("TCP", host, port)
+    return IPv4Address("TCP", host, port)
+
+
+class _ASGIRequest(server.Request):
+    """A ``server.Request`` made from an ASGI ``http`` scope; its channel is an ``_ASGIChannel``."""
+
+    def __init__(self, channel: _ASGIChannel, scope: Scope) -> None:
+        super().__init__(channel)
+        self.site = channel.site
+        self._scope = scope
+        self.method = scope["method"].encode("ascii")
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        qs = scope.get("query_string", b"")
+        self.uri = raw_path + (b"?" + qs if qs else b"")
+        self.path = raw_path
+        self.clientproto = b"HTTP/" + scope.get("http_version", "1.1").encode("ascii")
+        self.args = http._parse_qs(qs) if qs else {}
+        self.requestHeaders = Headers.from_pairs([(bytes(k), bytes(v)) for k, v in scope.get("headers", ())])
+        self._forceSSL = 1 if channel.isSecure() else 0
+        self.client = channel.getPeer()
+        self.host = channel.getHost()
+
+    def process(self) -> None:
+        scope = self._scope
+        root = scope.get("root_path", "").encode("utf-8")
+        path = scope["path"].encode("utf-8", "surrogateescape")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        self.prepath = [http.unquote(s) for s in root[1:].split(b"/")] if root else []
+        # Resource traversal starts at the mount point: segments from the route path.
+        self.postpath = list(path[1:].split(b"/")) if path.startswith(b"/") else [path]
+        try:
+            resrc = self.site.getResourceFor(self)
+            self.render(resrc)
+        except Exception:
+            self.processingFailed(Failure())
 
 
 def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
@@ -1095,7 +1032,8 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
                     return
         if kind != "http":
             raise RuntimeError(f"twistio resources serve HTTP only, not {kind!r}")
-        request = _AdapterRequest(the_site, scope, send)
+        channel = _ASGIChannel(the_site, scope, send)
+        request = _ASGIRequest(channel, scope)
         content: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=100000)  # noqa: SIM115
         while True:
             message = await receive()
@@ -1107,7 +1045,7 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
                 break
         content.seek(0, 0)
         request.content = content
-        if request.method == b"POST" and request._rawHeader(b"content-type") is not None:
+        if request.method == b"POST" and request.raw_header(b"content-type") is not None:
             request._parseForm()
 
         async def watch() -> None:
@@ -1118,13 +1056,13 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
                         from twistio.internet.error import ConnectionDone
 
                         request.connectionLost(Failure(ConnectionDone("client disconnected")))
-                        request._wake()
+                        channel.clientGone()
                     return
 
         watcher = asyncio.ensure_future(watch())
         try:
             request.process()
-            await request.pump()
+            await channel.pump()
         finally:
             watcher.cancel()
             content.close()

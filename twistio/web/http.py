@@ -1,56 +1,95 @@
-"""HTTP/1.x on a transport: ``HTTPChannel`` (the protocol), ``Request``, ``HTTPFactory``.
+"""HTTP/1.x on a transport: ``HTTPChannel`` (the protocol), ``Request``, ``HTTPFactory``,
+and Twisted's line-era ``HTTPClient``.
 
-``HTTPChannel`` feeds bytes to the sans-IO ``RequestParser`` and turns its events into
-``Request`` objects, answered strictly in order. Calls on a request happen in this order:
-``gotLength``, ``handleContentChunk``*, then ``requestReceived`` (once the body is complete
-and every earlier request on the connection has finished), then the application's
+The channel contract. A ``Request`` speaks to its ``channel`` only through these calls (what
+Twisted's channels offer): ``writeHeaders(version, code, reason, headers)``, ``write``,
+``writeSequence``, ``requestDone(request)``, ``registerProducer``/``unregisterProducer``,
+``loseConnection``, ``getPeer``, ``getHost``, ``isSecure``, plus twistio's
+``pause_reading``/``resume_reading`` (stop reading the client's bytes for this request).
+``HTTPChannel`` implements it for HTTP/1 (framing, chunking and persistence are its own
+business), an HTTP/2 stream (``twistio.web._http2``) and the ASGI cycle (``twistio.web.asgi``)
+implement it too.
+
+``HTTPChannel`` feeds bytes to the sans-IO ``RequestReader`` (``twistio.web._codec``) and turns
+its events into ``Request`` objects, answered strictly in order. Calls on a request happen in
+this order: ``gotLength``, ``handleContentChunk``*, then ``requestReceived`` (once the body is
+complete and every earlier request on the connection has finished), then the application's
 ``write``*/``finish``, or ``connectionLost`` if the client goes away first.
 
 Bounded buffering: at most ``maxPipelined`` complete requests wait behind the one being
-answered; past that the channel stops reading from the transport (``pauseProducing``) and
-parses nothing more until an answer finishes.
+answered, and once the transport's write buffer is over its high-water mark (a client that
+pipelines and does not read) nothing more is read or parsed until it drains.
 
-Timeouts: ``timeOut`` (the factory's, ``Site(timeout=...)``) closes a connection idle that
-long, as in Twisted (checked lazily: no timer is touched per request). ``headerTimeout``
-bounds the time from the first byte of a request head to its end; unlike Twisted, bytes
-trickling in do not extend it, so a slowloris client gets 408 and is dropped.
+Timeouts: ``timeOut`` (the factory's, ``Site(timeout=...)``) closes a connection idle that long,
+as in Twisted (checked lazily: no timer is touched per request). ``headerTimeout`` (30 s)
+bounds the time from the first byte of a request head to its end, and so does ``timeOut`` if
+shorter; bytes trickling in do not extend it, so a slowloris client gets 408 and is dropped.
+``bodyTimeout`` (60 s, nginx's ``client_body_timeout``) answers 408 and closes when a request
+body makes no progress that long (not counted while twistio itself stopped reading).
 
 Differs from Twisted: HTTP/1.0 requests get HTTP/1.0 answers and the connection closes after
 each, as in Twisted; malformed requests get a short ``text/plain`` body naming the problem
-and ``Connection: close``, where Twisted sends a bare status line.
+and ``Connection: close``, where Twisted sends a bare status line; a repeated ``Host`` and an
+HTTP/1.1 request without ``Host`` get 400 (RFC 9112 3.2; Twisted accepts both).
 """
 
 from __future__ import annotations
 
 import calendar
+import email.message
 import email.parser
 import email.policy
 import io
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.utils import formatdate
-from typing import IO, Any
-from urllib.parse import parse_qs, unquote_to_bytes
+from typing import IO, TYPE_CHECKING, Protocol, Union, cast, overload
+from urllib.parse import parse_qs as _std_parse_qs
+from urllib.parse import unquote_to_bytes
 
 from twistio.internet import protocol
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import (
+    IAddress,
+    IDelayedCall,
+    IProducer,
+    IPushProducer,
+    IReactorTime,
+    ITransport,
+    implementer,
+)
 from twistio.python.failure import Failure
-from twistio.web._parser import END, ParseError, RequestHead, RequestParser
+from twistio.web import _codec
+from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
 from twistio.web._responses import *  # noqa: F403
 from twistio.web._responses import RESPONSES
 from twistio.web.http_headers import Headers
 
+if TYPE_CHECKING:
+    from twistio.web.iweb import IAccessLogFormatter
+
 __all__ = [
     "CACHED",
+    "H2_ENABLED",
+    "NO_BODY_CODES",
     "RESPONSES",
     "HTTPChannel",
+    "HTTPClient",
     "HTTPFactory",
+    "PotentialDataLoss",
     "Request",
+    "combinedLogFormatter",
+    "datetimeToLogString",
     "datetimeToString",
+    "fromChunk",
+    "parseContentRange",
     "parse_qs",
+    "proxiedLogFormatter",
     "stringToDatetime",
+    "timegm",
+    "toChunk",
     "unquote",
     "urlparse",
 ]
@@ -61,6 +100,31 @@ CACHED = object()
 """Returned by ``Request.setLastModified``/``setETag`` when the client's copy is current."""
 
 NOT_DONE_YET = 1
+NO_BODY_CODES = (204, 304)
+"""Status codes whose responses never have a body."""
+protocol_version = "HTTP/1.1"
+maxChunkSizeLineLength = 1024
+weekdayname = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+monthname = [None, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+weekdayname_lower = [name.lower() for name in weekdayname]
+monthname_lower = [name and name.lower() for name in monthname]
+
+
+def _h2_enabled() -> bool:
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+H2_ENABLED = _h2_enabled()
+"""Whether HTTP/2 can be served (the ``h2`` library of the ``http2`` extra is importable)."""
+
+
+class PotentialDataLoss(Exception):
+    """A body ended with its connection and had no declared length: it may be truncated."""
+
 
 _date_cache: tuple[int, bytes] = (0, b"")
 
@@ -81,6 +145,22 @@ def datetimeToString(msSinceEpoch: float | None = None) -> bytes:
     return formatdate(msSinceEpoch, usegmt=True).encode("ascii")
 
 
+def datetimeToLogString(msSinceEpoch: float | None = None) -> str:
+    """A date for an access log line: ``[07/Dec/2026:01:02:03 +0000]``."""
+    if msSinceEpoch is None:
+        msSinceEpoch = time.time()
+    t = time.gmtime(msSinceEpoch)
+    return (
+        f"[{t.tm_mday:02d}/{monthname[t.tm_mon]}/{t.tm_year:04d}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
+    )
+
+
+def timegm(year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
+    """Seconds since the epoch for a UTC date and time."""
+    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+
+
 def stringToDatetime(dateString: bytes) -> int:
     """Seconds since the epoch for an HTTP date (RFC 1123, RFC 850 or asctime form)."""
     from email.utils import parsedate_tz
@@ -89,6 +169,37 @@ def stringToDatetime(dateString: bytes) -> int:
     if parsed is None:
         raise ValueError(f"unknown date format: {dateString!r}")
     return int(calendar.timegm((*parsed[:6], 0, 0, 0)))
+
+
+def toChunk(data: bytes) -> tuple[bytes, ...]:
+    """``data`` as one chunk of a chunked body (pieces to join)."""
+    return _codec.chunk(data)
+
+
+def fromChunk(data: bytes) -> tuple[bytes, bytes]:
+    """Split the first chunk off a chunked body: (its data, the rest); ValueError if ``data``
+    does not start with a whole chunk."""
+    size, sep, rest = data.partition(b"\r\n")
+    if not sep:
+        raise ValueError("no chunk size line")
+    text = size.split(b";", 1)[0].strip()
+    if not text or text.translate(None, b"0123456789abcdefABCDEF"):
+        raise ValueError(f"invalid chunk size {size!r}")
+    n = int(text, 16)
+    if n < 0 or rest[n : n + 2] != b"\r\n":
+        raise ValueError("chunk data not followed by CRLF")
+    return rest[:n], rest[n + 2 :]
+
+
+def parseContentRange(header: bytes) -> tuple[int, int, int | None]:
+    """``bytes START-END/TOTAL`` -> (start, end, total or None for ``*``)."""
+    kind, _, other = header.strip().partition(b" ")
+    if kind.strip() != b"bytes":
+        raise ValueError(f"a range of type {kind!r} is not supported")
+    startend, _, realLength = other.partition(b"/")
+    start, _, end = startend.partition(b"-")
+    total = None if realLength.strip() == b"*" else int(realLength)
+    return int(start), int(end), total
 
 
 def unquote(s: bytes) -> bytes:
@@ -102,6 +213,17 @@ def urlparse(url: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
 
     r = _up(url)
     return (r.scheme, r.netloc, r.path, r.params, r.query, r.fragment)
+
+
+def parse_qs(
+    qs: bytes, keep_blank_values: int = 0, strict_parsing: int = 0
+) -> dict[bytes, list[bytes]]:
+    """``urllib.parse.parse_qs`` for bytes (names and values stay bytes)."""
+    parsed = _std_parse_qs(
+        qs.decode("latin-1"), keep_blank_values=bool(keep_blank_values),
+        strict_parsing=bool(strict_parsing), encoding="latin-1",
+    )
+    return {k.encode("latin-1"): [v.encode("latin-1") for v in vs] for k, vs in parsed.items()}
 
 
 def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
@@ -125,23 +247,119 @@ def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
 
 def _error_response(code: int, message: str) -> bytes:
     body = f"{code} {RESPONSES.get(code, b'Error').decode()}: {message}\n".encode()
-    return b"".join((
-        b"HTTP/1.1 %d " % code, RESPONSES.get(code, b"Error"), b"\r\n",
-        b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n" % len(body),
-        b"Connection: close\r\n\r\n", body,
-    ))
+    return _codec.response_head(
+        b"HTTP/1.1", b"%d" % code, RESPONSES.get(code, b"Error"),
+        [b"Content-Type: text/plain; charset=utf-8\r\n", b"Content-Length: %d\r\n" % len(body),
+         b"Connection: close\r\n"],
+    ) + body
 
 
-class _NoHeaders:
-    """Placeholder until a request's header block is known."""
+def extra_info(transport: object, name: str) -> object:
+    """Transport extra information (asyncio's ``get_extra_info``): through the transport's own
+    ``get_extra_info`` where it has one, else the asyncio transport twistio's adapter wraps."""
+    getter = getattr(transport, "get_extra_info", None)
+    if getter is None:
+        inner = getattr(transport, "_transport", None)  # twistio's adapter, until it offers one
+        getter = getattr(inner, "get_extra_info", None)
+        if getter is None:
+            return None
+    value: object = getter(name)
+    return value
+
+
+def combinedLogFormatter(timestamp: str, request: Request) -> str:
+    """An access log line in the combined log format."""
+    referrer = request.raw_header(b"referer")
+    agent = request.raw_header(b"user-agent")
+    addr = request.getClientAddress()
+    return (
+        f'"{getattr(addr, "host", "-")}" - - {timestamp} '
+        f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
+        f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+        f'"{_escape_log(referrer) if referrer else "-"}" '
+        f'"{_escape_log(agent) if agent else "-"}"'
+    )
+
+
+def proxiedLogFormatter(timestamp: str, request: Request) -> str:
+    """``combinedLogFormatter`` with the client taken from ``X-Forwarded-For``."""
+    forwarded = request.raw_header(b"x-forwarded-for")
+    line = combinedLogFormatter(timestamp, request)
+    if forwarded:
+        host = forwarded.split(b",")[-1].strip().decode("latin-1")
+        line = '"' + host + '"' + line[line.index('"', 1) + 1 :]
+    return line
+
+
+_PLAIN_FIELDS = {
+    b: b.decode("ascii")
+    for b in (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS",
+              b"HTTP/1.0", b"HTTP/1.1", b"/")
+}
+
+
+def _escape_log(b: bytes) -> str:
+    """A request field for the log: decoded latin-1, quotes and controls escaped."""
+    plain = _PLAIN_FIELDS.get(b)
+    if plain is not None:
+        return plain
+    s = b.decode("latin-1")
+    if '"' in s or "\\" in s or not s.isprintable():
+        s = s.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    return s
+
+
+class _Channel(Protocol):
+    """The channel contract (see the module docstring): what a ``Request`` may call."""
+
+    @property
+    def transport(self) -> ITransport | None: ...
+
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Headers) -> None: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def writeSequence(self, iovec: Sequence[bytes]) -> None: ...
+
+    def requestDone(self, request: Request) -> None: ...
+
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None: ...
+
+    def unregisterProducer(self) -> None: ...
+
+    def loseConnection(self) -> None: ...
+
+    def getPeer(self) -> IAddress: ...
+
+    def getHost(self) -> IAddress: ...
+
+    def isSecure(self) -> bool: ...
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+class _Encoder(Protocol):
+    def encode(self, data: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+class _Notifier(Protocol):
+    def __call__(self) -> None: ...
+
+
+HeaderValue = Union[bytes, str]
 
 
 class Request:
     """One HTTP request and its response (Twisted's ``twisted.web.http.Request`` API).
 
-    The request headers stay as the raw field list from the parser until
-    ``requestHeaders`` is first read; the response head is built with one join and sent with
-    the first ``write`` (with the first chunk of body, in one ``transport.write``).
+    The request headers stay as the raw field list from the reader until ``requestHeaders``
+    is first read. The response goes out through the channel contract only (see the module
+    docstring): ``writeHeaders`` with the first ``write``, then ``write``, then
+    ``requestDone`` at ``finish``.
     """
 
     defaultContentType: bytes | None = None
@@ -150,13 +368,18 @@ class Request:
     path: bytes = b""
     clientproto: bytes = b"HTTP/1.0"
     content: IO[bytes] | None = None
+    started = False
+    """twistio: True once the request was handed to ``requestReceived`` (or started before
+    its body was complete, as ``ASGIRequest`` does); the channel then does not start it."""
     _forceSSL = 0
-    _encoder: Any = None
+    _encoder: _Encoder | None = None
     """Set by ``EncodingResourceWrapper``: body writes go through ``encode``, ``finish`` adds
     what its ``finish()`` returns."""
+    _lost_reason: Failure | None = None
 
-    def __init__(self, channel: Any, queued: object = None) -> None:
-        self.channel = channel
+    def __init__(self, channel: _Channel | None, queued: object = None) -> None:
+        # Twisted allows None (a request not on a connection yet); typed as the contract.
+        self.channel: _Channel = cast("_Channel", channel)
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -170,17 +393,36 @@ class Request:
         self._received_cookies: dict[bytes, bytes] | None = None
         self.prepath: list[bytes] = []
         self.postpath: list[bytes] = []
-        self.host: Any = None
-        self.client: Any = None
+        self.host: IAddress | None = None
+        self.client: IAddress | None = None
         self._head: RequestHead | None = None
         self._requestHeaders: Headers | None = None
-        self._chunked = False
-        self._persistent = False
         self._disconnected = False
-        self._ready = False
-        self._dispatched = False
-        self._bodyless = False
-        self._producer: Any = None
+        self.producer: IProducer | None = None
+
+    # -- twistio hooks for channels -------------------------------------------------------
+
+    def received_head(self, head: RequestHead) -> None:
+        """A channel hands over the request's validated head (before ``gotLength``)."""
+        self._head = head
+        self.method = head.method
+        self.uri = head.target
+        self.clientproto = head.version
+
+    def wire_pairs(self) -> list[tuple[bytes, bytes]]:
+        """The request's (name, value) header fields as received, in order."""
+        head = self._head
+        if head is not None:
+            return head.pairs
+        return [(k, v) for k, vs in self.requestHeaders.getAllRawHeaders() for v in vs]
+
+    def body_complete(self) -> None:
+        """The channel received the whole body (twistio hook; ``ASGIRequest`` uses it)."""
+
+    @property
+    def disconnected(self) -> bool:
+        """twistio: True once the connection went away before the response was finished."""
+        return self._disconnected
 
     # -- request side ---------------------------------------------------------
 
@@ -190,15 +432,16 @@ class Request:
         h = self._requestHeaders
         if h is None:
             head = self._head
-            h = self._requestHeaders = Headers._fromPairs(head.pairs if head else [])
+            h = self._requestHeaders = Headers.from_pairs(head.pairs if head else [])
         return h
 
     @requestHeaders.setter
     def requestHeaders(self, value: Headers) -> None:
         self._requestHeaders = value
 
-    def _rawHeader(self, lname: bytes) -> bytes | None:
-        """A request header value without building ``requestHeaders`` when possible."""
+    def raw_header(self, lname: bytes) -> bytes | None:
+        """The last value of the request header ``lname`` (lower-case bytes), or None; without
+        building ``requestHeaders`` when possible (twistio's fast path)."""
         head = self._head
         if self._requestHeaders is None and head is not None:
             return head.last_field(lname)
@@ -236,13 +479,13 @@ class Request:
         head = self._head
         if head is not None and command == b"POST" and b"\r\ncontent-type:" in head.lowered:
             self._parseForm()
-        transport = self.channel.transport
-        self.client = transport.getPeer()
-        self.host = transport.getHost()
+        channel = self.channel
+        self.client = channel.getPeer()
+        self.host = channel.getHost()
         self.process()
 
     def _parseForm(self) -> None:
-        ctype = self._rawHeader(b"content-type")
+        ctype = self.raw_header(b"content-type")
         if ctype is None or self.content is None:
             return
         key = ctype.split(b";", 1)[0].strip().lower()
@@ -260,17 +503,22 @@ class Request:
                 msg = parser.close()
                 if not msg.is_multipart():
                     raise ValueError("not multipart")
-                parts: Any = msg.get_payload()
+                parts = msg.get_payload()
+                if not isinstance(parts, list):
+                    raise ValueError("not multipart")
                 for part in parts:
+                    if not isinstance(part, email.message.Message):
+                        continue
                     name = part.get_param("name", header="content-disposition")
                     if not name:
                         continue
-                    payload = part.get_payload(decode=True) or b""
-                    self.args.setdefault(str(name).encode("utf-8"), []).append(bytes(payload))
+                    payload = part.get_payload(decode=True)
+                    data = payload if isinstance(payload, bytes) else b""
+                    self.args.setdefault(str(name).encode("utf-8"), []).append(data)
             except Exception:
-                # Twisted answers 400 for an unparseable multipart body.
+                # Twisted answers 400 for an unparseable multipart body, and closes.
                 self.setResponseCode(400)
-                self.channel._malformedBody = True
+                self.responseHeaders.set_trusted(b"connection", [b"close"])
 
     @property
     def received_cookies(self) -> dict[bytes, bytes]:
@@ -301,9 +549,15 @@ class Request:
     def process(self) -> None:
         """Answer the request; subclasses override (``server.Request`` renders a resource)."""
 
-    def getHeader(self, key: bytes | str) -> Any:
+    @overload
+    def getHeader(self, key: bytes) -> bytes | None: ...
+
+    @overload
+    def getHeader(self, key: str) -> str | None: ...
+
+    def getHeader(self, key: bytes | str) -> bytes | str | None:
         """The last value of request header ``key`` (``str`` if ``key`` is), or None."""
-        values = self.requestHeaders.getRawHeaders(key)
+        values: Sequence[bytes | str] | None = self.requestHeaders.getRawHeaders(key)
         if values:
             return values[-1]
         return None
@@ -339,22 +593,26 @@ class Request:
             return b"", b""
         return user, pw
 
-    def getClientAddress(self) -> Any:
+    def getClientAddress(self) -> IAddress:
         """The peer's address (an ``IPv4Address``/``IPv6Address``/``UNIXAddress``)."""
-        if self.client is None and self.channel is not None:
-            return self.channel.transport.getPeer()
-        return self.client
+        client = self.client
+        if client is None and self.channel is not None:
+            client = self.client = self.channel.getPeer()
+        assert client is not None
+        return client
 
     def getClientIP(self) -> str | None:
         """The client's IP address as a string, or None (deprecated in Twisted)."""
         addr = self.getClientAddress()
         return getattr(addr, "host", None)
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The local address the request came in on."""
-        if self.host is None and self.channel is not None:
-            return self.channel.transport.getHost()
-        return self.host
+        host = self.host
+        if host is None and self.channel is not None:
+            host = self.host = self.channel.getHost()
+        assert host is not None
+        return host
 
     def setHost(self, host: bytes, port: int, ssl: int = 0) -> None:
         """Pretend the request came to ``host:port`` (used behind proxies)."""
@@ -369,12 +627,12 @@ class Request:
 
     def getRequestHostname(self) -> bytes:
         """The host name the client asked for (Host header without port), else the local host."""
-        host = self._rawHeader(b"host")
+        host = self.raw_header(b"host")
         if host:
             if host[:1] == b"[":
                 return host.split(b"]", 1)[0] + b"]"
             return host.rsplit(b":", 1)[0] if host.count(b":") == 1 else host
-        return str(self.getHost().host).encode("ascii")
+        return str(getattr(self.getHost(), "host", "")).encode("ascii")
 
     def isSecure(self) -> bool:
         """Whether the request came over TLS."""
@@ -383,14 +641,14 @@ class Request:
         channel = self.channel
         if channel is None:
             return False
-        return bool(getattr(channel, "_isSecure", lambda: False)())
+        return channel.isSecure()
 
     def prePathURL(self) -> bytes:
         """The URL of the resource at ``prepath``."""
         return self._prePathURL(self.prepath)
 
     def _prePathURL(self, prepath: list[bytes]) -> bytes:
-        port = self.getHost().port
+        port: int = getattr(self.getHost(), "port", 0)
         secure = self.isSecure()
         default = 443 if secure else 80
         hostport = b"" if port == default else b":%d" % port
@@ -400,7 +658,7 @@ class Request:
         path = b"/".join(quote_from_bytes(seg, safe="").encode("ascii") for seg in prepath)
         return prefix + self.getRequestHostname() + hostport + b"/" + path
 
-    def URLPath(self) -> Any:
+    def URLPath(self) -> object:
         """The URL of this request as a ``URLPath``, when twistio.python.urlpath exists."""
         from twistio.python import urlpath  # type: ignore[attr-defined,unused-ignore]
 
@@ -491,48 +749,15 @@ class Request:
         """Set ``ETag``; return ``CACHED`` (and answer 304/412) if the client's matches."""
         if etag:
             self.setHeader(b"etag", b'"' + etag + b'"')
-        tags = self.getHeader(b"if-none-match")
-        if tags:
-            tags = tags.split()
+        header = self.getHeader(b"if-none-match")
+        if header:
+            tags = header.split()
             if (b'"' + etag + b'"' in tags) or (b"*" in tags):
                 self.setResponseCode(
                     NOT_MODIFIED if self.method in (b"GET", b"HEAD") else PRECONDITION_FAILED  # noqa: F405
                 )
                 return CACHED
         return None
-
-    def _head_bytes(self) -> bytes:
-        """Decide framing and build the status line and headers."""
-        code = self.code
-        raw = self.responseHeaders._rawHeaders
-        version = self.clientproto if self.clientproto == b"HTTP/1.0" else b"HTTP/1.1"
-        head = self._head
-        persistent = version == b"HTTP/1.1" and head is not None and head.keep_alive
-        bodyless = self.method == b"HEAD" or code in (204, 304) or 100 <= code < 200
-        self._bodyless = bodyless
-        lines = [version, b" %d " % code, self.code_message, b"\r\n"]
-        if (
-            code not in (204, 304) and code >= 200 and b"content-type" not in raw
-            and self.defaultContentType and raw.get(b"content-length") != [b"0"]
-        ):
-            raw[b"content-type"] = [self.defaultContentType]
-        if b"content-length" not in raw and not bodyless and code not in (204, 304):
-            if version == b"HTTP/1.1":
-                self._chunked = True
-            else:
-                persistent = False
-        if persistent and getattr(self.channel, "_closing", False):
-            persistent = False
-        if not persistent and version == b"HTTP/1.1":
-            lines.append(b"Connection: close\r\n")
-        self._persistent = persistent
-        lines.extend(self.responseHeaders._headBytes())
-        for cookie in self.cookies:
-            lines.append(b"Set-Cookie: " + cookie + b"\r\n")
-        if self._chunked:
-            lines.append(b"Transfer-Encoding: chunked\r\n")
-        lines.append(b"\r\n")
-        return b"".join(lines)
 
     def write(self, data: bytes) -> None:
         """Send a piece of the response body (the head goes with the first one)."""
@@ -545,31 +770,33 @@ class Request:
         encoder = self._encoder
         if encoder is not None:
             data = encoder.encode(data)
-        transport = self.channel.transport
+        channel = self.channel
+        assert channel is not None
         if not self.startedWriting:
             self.startedWriting = 1
-            head = self._head_bytes()
-            if self._bodyless:
-                self.sentLength += len(data)
-                transport.write(head)
-                return
-            if self._chunked and data:
-                transport.write(b"".join((head, b"%x\r\n" % len(data), data, b"\r\n")))
-            else:
-                transport.write(head + data)
-            self.sentLength += len(data)
-            return
-        if not data:
+            self._writeHeaders(channel)
+        elif not data:
             return
         self.sentLength += len(data)
-        if self._bodyless:
-            return
-        if self._chunked:
-            transport.writeSequence((b"%x\r\n" % len(data), data, b"\r\n"))
-        else:
-            transport.write(data)
+        channel.write(data)
 
-    def writeSequence(self, data: list[bytes]) -> None:
+    def _writeHeaders(self, channel: _Channel) -> None:
+        headers = self.responseHeaders
+        code = self.code
+        if (
+            code >= 200 and code not in NO_BODY_CODES and self.defaultContentType
+            and headers.get_trusted(b"content-type") is None
+            and headers.get_trusted(b"content-length") != [b"0"]
+        ):
+            headers.set_trusted(b"content-type", [self.defaultContentType])
+        if self.cookies:
+            headers = headers.copy()
+            headers.set_trusted(
+                b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
+            )
+        channel.writeHeaders(self.clientproto, b"%d" % code, self.code_message, headers)
+
+    def writeSequence(self, data: Sequence[bytes]) -> None:
         """Write several pieces of body."""
         for d in data:
             self.write(d)
@@ -592,13 +819,13 @@ class Request:
                 self.write(tail)
         if not self.startedWriting:
             self.write(b"")
-        if self._chunked and not self._bodyless:
-            self.channel.transport.write(b"0\r\n\r\n")
         self.finished = 1
-        if self._producer is not None:
+        if self.producer is not None:
             self.unregisterProducer()
         self._finished_hook()
-        self.channel.requestDone(self)
+        channel = self.channel
+        assert channel is not None
+        channel.requestDone(self)
         notifications, self.notifications = self.notifications, []
         for d in notifications:
             d.callback(None)
@@ -612,6 +839,7 @@ class Request:
         if self.finished:
             d.callback(None)
         elif self._disconnected:
+            assert self._lost_reason is not None
             d.errback(self._lost_reason)
         else:
             self.notifications.append(d)
@@ -621,7 +849,7 @@ class Request:
         """The connection went away before the response was finished."""
         self._disconnected = True
         self._lost_reason = reason
-        producer, self._producer = self._producer, None
+        producer, self.producer = self.producer, None
         if producer is not None:
             try:
                 producer.stopProducing()
@@ -633,21 +861,23 @@ class Request:
 
     def loseConnection(self) -> None:
         """Close the connection (after what was written)."""
-        self.channel.transport.loseConnection()
+        if self.channel is not None:
+            self.channel.loseConnection()
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
-        """Register a producer for the response body (on the transport, as in Twisted)."""
-        if self._producer is not None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        """Register a producer for the response body (with the channel, as in Twisted)."""
+        if self.producer is not None:
             raise ValueError(f"registering producer {producer!r} before previous one was unregistered")
-        self._producer = producer
-        self.channel.transport.registerProducer(producer, streaming)
+        self.producer = producer
+        assert self.channel is not None
+        self.channel.registerProducer(producer, streaming)
 
     def unregisterProducer(self) -> None:
         """Unregister the producer."""
-        if self._producer is not None:
-            self._producer = None
-            if not self._disconnected:
-                self.channel.transport.unregisterProducer()
+        if self.producer is not None:
+            self.producer = None
+            if not self._disconnected and self.channel is not None:
+                self.channel.unregisterProducer()
 
     def __repr__(self) -> str:
         return (
@@ -656,49 +886,78 @@ class Request:
         )
 
 
-class HTTPChannel(protocol.Protocol):
-    """The HTTP/1.x server protocol: parses requests, answers them in order."""
+_RequestFactory = Callable[..., Request]
 
-    requestFactory: Callable[..., Request] = Request
+
+@implementer(IPushProducer)
+class HTTPChannel(protocol.Protocol):
+    """The HTTP/1.x server protocol: parses requests, answers them in order.
+
+    It is also a push producer for its transport (Twisted's channels are): while the
+    transport's write buffer is over its high-water mark it reads and parses nothing more.
+    """
+
+    requestFactory: _RequestFactory = Request
     maxPipelined = 4
     """Complete requests allowed to wait behind the one being answered before reading stops."""
     headerTimeout: float | None = 30.0
-    """Seconds from a request head's first byte to its end before 408 (Apache: 20-40 s)."""
+    """Seconds from a request head's first byte to its end before 408 (Apache: 20-40 s); the
+    idle ``timeOut`` applies instead when it is shorter."""
+    bodyTimeout: float | None = 60.0
+    """Seconds a request body may make no progress before 408 and close (nginx's
+    ``client_body_timeout``; Twisted has none, its idle timeout of 12 hours applies)."""
     timeOut: float | None = 60 * 60 * 12
-    parserLimits: dict[str, Any] = {}
-    site: Any = None
-    factory: Any = None
+    parserLimits: dict[str, int | None] = {}
+    site: object = None
+    factory: HTTPFactory | None = None
     _closing = False
-    _malformedBody = False
-    _upgraded: Any = None
+    _upgraded: protocol.Protocol | None = None
     """The protocol this connection was handed to by ``switch_protocol``."""
+    _incoming: Request | None = None
+    _error: ParseError | None = None
+    _pumping = False
+    _paused = False
+    _writeBlocked = False
+    _readPaused = False
+    _registered = False
+    _active = False
+    _idleCall: IDelayedCall | None = None
+    _headerCall: IDelayedCall | None = None
+    _bodyCall: IDelayedCall | None = None
+    _bodyProgress = False
+    _producer: IProducer | None = None
+    # The response being written: its head (sent with the first body bytes) and framing.
+    _out = b""
+    _chunked = False
+    _bodyless = False
+    _persistent = False
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
-        self._parser = RequestParser()
-        self._incoming: Request | None = None
-        self._error: ParseError | None = None
-        self._pumping = False
-        self._paused = False
-        self._active = False
-        self._idleCall: Any = None
-        self._headerCall: Any = None
-        self._heads = 0
-        self._callLater: Any = None
+        self._reader = RequestReader()
+        self._callLater: Callable[..., IDelayedCall] | None = None
 
     def connectionMade(self) -> None:
+        transport = self.transport
         # HTTP/2: if TLS negotiated "h2" through ALPN, an H2Connection (twistio.web._http2,
         # needs the h2 library) serves this connection instead; this channel only forwards.
-        t = getattr(self.transport, "_transport", None)
-        if t is not None and t.get_extra_info("ssl_object") is not None:
-            from twistio.web._http2 import switchToH2
+        if extra_info(transport, "ssl_object") is not None:
+            from twistio.web._http2 import h2ConnectionFor
 
-            if switchToH2(self):
+            h2 = h2ConnectionFor(self)
+            if h2 is not None:
+                # The same hand-over as switch_protocol, before any byte was read.
+                self._closing = True
+                self._upgraded = h2
+                if isinstance(getattr(type(transport), "protocol", None), property):
+                    transport.protocol = h2
+                h2.makeConnection(transport)
                 return
         factory = self.factory
         if factory is not None:
-            if self.parserLimits or getattr(factory, "parserLimits", None):
-                self._parser = RequestParser(**{**getattr(factory, "parserLimits", {}), **self.parserLimits})
+            limits = factory.parserLimits
+            if self.parserLimits or limits:
+                self._reader = RequestReader(**{**limits, **self.parserLimits})  # type: ignore[arg-type]
             self._callLater = factory._reactor().callLater
         else:
             from twistio.internet import reactor
@@ -707,9 +966,183 @@ class HTTPChannel(protocol.Protocol):
         if self.timeOut is not None:
             self._idleCall = self._callLater(self.timeOut, self._idleCheck)
 
-    def _isSecure(self) -> bool:
-        t = getattr(self.transport, "_transport", None)
-        return t is not None and t.get_extra_info("ssl_object") is not None
+    # -- the channel contract (what Request calls) ------------------------------------------
+
+    def writeHeaders(
+        self, version: bytes, code: bytes, reason: bytes, headers: Headers | Sequence[tuple[bytes, bytes]]
+    ) -> None:
+        """Build the response head for the request being answered (``code`` as bytes, and
+        ``headers`` a ``Headers`` or (name, value) pairs, as in Twisted); it is sent with the
+        first body bytes (one ``transport.write``). Framing is decided here: ``Content-Length``
+        if the response has one, else chunked on HTTP/1.1, else the end of the connection."""
+        if not isinstance(headers, Headers):
+            pairs = Headers()
+            for name, value in headers:
+                pairs.addRawHeader(name, value)
+            headers = pairs
+        req = self.requests[0] if self.requests else None
+        head = req._head if req is not None else None
+        status = req.code if req is not None else int(code)
+        bodyless = status < 200 or status in NO_BODY_CODES or (req is not None and req.method == b"HEAD")
+        if version != b"HTTP/1.0":
+            version = b"HTTP/1.1"
+        persistent = version == b"HTTP/1.1" and head is not None and head.keep_alive and not self._closing
+        lines: list[bytes] = []
+        conn = headers.get_trusted(b"connection")
+        if conn is not None and any(b"close" in v.lower() for v in conn):
+            persistent = False
+            conn = None
+        chunked = False
+        if headers.get_trusted(b"content-length") is None and not bodyless:
+            if version == b"HTTP/1.1":
+                chunked = True
+            else:
+                persistent = False
+        if not persistent and version == b"HTTP/1.1" and conn is None:
+            lines.append(b"Connection: close\r\n")
+        lines.extend(headers.head_lines())
+        if chunked:
+            lines.append(b"Transfer-Encoding: chunked\r\n")
+        self._out = _codec.response_head(version, code, reason, lines)
+        self._chunked = chunked
+        self._bodyless = bodyless
+        self._persistent = persistent
+        if req is not None:
+            # What static.File's sendfile path looks at before writing around the channel.
+            req._chunked = chunked  # type: ignore[attr-defined]
+            req._bodyless = bodyless  # type: ignore[attr-defined]
+
+    def write(self, data: bytes) -> None:
+        """Body bytes of the response being answered, framed (the head goes first)."""
+        out = self._out
+        transport = self.transport
+        assert transport is not None
+        if out:
+            self._out = b""
+            if self._bodyless or not data:
+                transport.write(out)
+            elif self._chunked:
+                transport.write(b"".join((out, b"%x\r\n" % len(data), data, b"\r\n")))
+            else:
+                transport.write(out + data)
+        elif data and not self._bodyless:
+            if self._chunked:
+                transport.writeSequence(_codec.chunk(data))
+            else:
+                transport.write(data)
+
+    def writeSequence(self, iovec: Sequence[bytes]) -> None:
+        """Several pieces of body."""
+        self.write(b"".join(iovec))
+
+    def requestDone(self, request: Request) -> None:
+        """``request`` finished: end its body, then close or move on to the next one."""
+        transport = self.transport
+        assert transport is not None
+        out = self._out
+        if out:
+            self._out = b""
+            transport.write(out + LAST_CHUNK if self._chunked and not self._bodyless else out)
+        elif self._chunked and not self._bodyless:
+            transport.write(LAST_CHUNK)
+        self._chunked = False
+        if self.requests and self.requests[0] is request:
+            del self.requests[0]
+        elif request in self.requests:  # pragma: no cover
+            self.requests.remove(request)
+        if not self._persistent:
+            self._closing = True
+            transport.loseConnection()
+            return
+        self._persistent = False
+        if self._reader.waiting:
+            self._reader.resume()
+        if self.requests:
+            nxt = self.requests[0]
+            head = nxt._head
+            if head is not None and head.expect_continue and nxt is self._incoming:
+                head.expect_continue = False
+                transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if not self._registered:
+                # Requests pipelined behind this one: from now on, watch the write buffer.
+                self._registered = True
+                if self._producer is None:
+                    transport.registerProducer(self, True)
+        if not self._pumping:
+            self._run([])
+
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        """A request's producer: registered with the transport in this channel's place."""
+        if self._producer is not None:
+            raise ValueError(f"registering producer {producer!r} before previous one was unregistered")
+        transport = self.transport
+        assert transport is not None
+        self._producer = producer
+        if self._registered:
+            transport.unregisterProducer()
+        transport.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        """Unregister the request's producer (this channel watches the buffer again)."""
+        if self._producer is None:
+            return
+        self._producer = None
+        transport = self.transport
+        assert transport is not None
+        transport.unregisterProducer()
+        if self._registered and not self._closing:
+            transport.registerProducer(self, True)
+
+    def loseConnection(self) -> None:
+        """Close the connection once what was written is sent; no further request is read."""
+        self._closing = True
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+    def getPeer(self) -> IAddress:
+        """The client's address."""
+        assert self.transport is not None
+        peer: IAddress = self.transport.getPeer()
+        return peer
+
+    def getHost(self) -> IAddress:
+        """The server's address."""
+        assert self.transport is not None
+        host: IAddress = self.transport.getHost()
+        return host
+
+    def isSecure(self) -> bool:
+        """Whether the connection is TLS."""
+        return extra_info(self.transport, "ssl_object") is not None
+
+    def pause_reading(self) -> None:
+        """A request wants no more of the client's bytes for now (twistio hook)."""
+        self._readPaused = True
+        self._updateReading()
+
+    def resume_reading(self) -> None:
+        """Undo ``pause_reading``."""
+        self._readPaused = False
+        self._updateReading()
+
+    # -- the transport's producer (write back-pressure) -------------------------------------
+
+    def pauseProducing(self) -> None:
+        """The transport's write buffer is full: read and parse nothing more until it drains."""
+        self._writeBlocked = True
+        self._updateReading()
+
+    def resumeProducing(self) -> None:
+        """The write buffer drained: read again, and answer what is buffered."""
+        self._writeBlocked = False
+        self._updateReading()
+        if not self._pumping and not self._closing:
+            self._run([])
+
+    def stopProducing(self) -> None:
+        """The transport is going away; ``connectionLost`` follows."""
+
+    # -- reading ----------------------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
         self._active = True
@@ -719,10 +1152,10 @@ class HTTPChannel(protocol.Protocol):
                 upgraded.dataReceived(data)
             return
         room = self.maxPipelined + 1 - len(self.requests)
-        self._run(self._parser.feed(data, room) if room > 0 else self._parser.feed(data, 0))
+        self._run(self._reader.feed(data, room if room > 0 else 0))
 
     def _run(self, events: list[object]) -> None:
-        """Handle parser events and dispatch whatever request is due (not re-entrant)."""
+        """Handle reader events and start whatever request is due (not re-entrant)."""
         if self._pumping:
             for ev in events:
                 self._event(ev)
@@ -736,8 +1169,8 @@ class HTTPChannel(protocol.Protocol):
                 reqs = self.requests
                 if reqs:
                     first = reqs[0]
-                    if first._ready and not first._dispatched:
-                        first._dispatched = True
+                    if not first.started and first is not self._incoming:
+                        first.started = True
                         head = first._head
                         assert head is not None
                         try:
@@ -749,50 +1182,65 @@ class HTTPChannel(protocol.Protocol):
                     if not reqs:
                         self._sendError(self._error)
                     break
-                if self._closing or not self._parser.buffered:
+                if self._closing or self._writeBlocked or not self._reader.buffered:
                     break
                 room = self.maxPipelined + 1 - len(reqs)
                 if room <= 0:
                     break
-                events = self._parser.feed(b"", room)
+                events = self._reader.feed(b"", room)
                 if not events:
                     break
         finally:
             self._pumping = False
         if self._closing or self._error is not None:
             return
-        if len(self.requests) > self.maxPipelined or (
-            self.requests and self._parser.buffered and self._parser.limited
-        ):
-            if not self._paused:
-                self._paused = True
+        self._updateReading()
+        reader = self._reader
+        if self._headerCall is None and reader.in_head:
+            timeout = self.headerTimeout
+            if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
+                timeout = self.timeOut
+            if timeout is not None:
+                assert self._callLater is not None
+                self._headerCall = self._callLater(timeout, self._headerTimedOut)
+        if self._incoming is not None:
+            self._bodyProgress = True
+            if self._bodyCall is None and self.bodyTimeout is not None:
+                assert self._callLater is not None
+                self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+
+    def _updateReading(self) -> None:
+        """Pause or resume reading from the transport as the reasons to stop come and go."""
+        if self._closing or self._error is not None or self.transport is None:
+            return
+        reqs = self.requests
+        want = (
+            self._writeBlocked or self._readPaused or len(reqs) > self.maxPipelined
+            or bool(reqs and self._reader.buffered and self._reader.limited)
+        )
+        if want != self._paused:
+            self._paused = want
+            if want:
                 self.transport.pauseProducing()
-        elif self._paused:
-            self._paused = False
-            self.transport.resumeProducing()
-        if self._headerCall is None and self.headerTimeout is not None and self._parser.in_head:
-            self._headerCall = self._callLater(self.headerTimeout, self._headerTimedOut)
+            else:
+                self.transport.resumeProducing()
 
     def _event(self, ev: object) -> None:
         if ev is END:
             req = self._incoming
             assert req is not None
             self._incoming = None
-            req._ready = True
+            req.body_complete()
         elif type(ev) is bytes:
             req = self._incoming
             assert req is not None
             req.handleContentChunk(ev)
         elif type(ev) is RequestHead:
-            self._heads += 1
             if self._headerCall is not None:
                 self._headerCall.cancel()
                 self._headerCall = None
             req = self.requestFactory(self, len(self.requests))
-            req._head = ev
-            req.method = ev.method
-            req.uri = ev.target
-            req.clientproto = ev.version
+            req.received_head(ev)
             self._incoming = req
             self.requests.append(req)
             if ev.chunked:
@@ -800,6 +1248,7 @@ class HTTPChannel(protocol.Protocol):
             else:
                 req.gotLength(ev.content_length)
             if ev.expect_continue and (ev.chunked or ev.content_length) and len(self.requests) == 1:
+                assert self.transport is not None
                 self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 ev.expect_continue = False
         else:
@@ -810,25 +1259,6 @@ class HTTPChannel(protocol.Protocol):
                 self._incoming = None
                 self.requests.remove(inc)
 
-    def requestDone(self, request: Request) -> None:
-        """``request`` finished: close or move on to the next one."""
-        if self.requests and self.requests[0] is request:
-            del self.requests[0]
-        elif request in self.requests:  # pragma: no cover
-            self.requests.remove(request)
-        if not request._persistent or self._malformedBody:
-            self._closing = True
-            self.transport.loseConnection()
-            return
-        if self.requests:
-            nxt = self.requests[0]
-            head = nxt._head
-            if head is not None and head.expect_continue and not nxt._ready:
-                head.expect_continue = False
-                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if not self._pumping:
-            self._run([])
-
     def _requestFailed(self, request: Request) -> None:
         """An exception escaped request handling: log it, answer 500 if still possible, close."""
         _log.exception("Unhandled error handling %r", request)
@@ -837,19 +1267,39 @@ class HTTPChannel(protocol.Protocol):
         if not request.startedWriting:
             self._sendError(ParseError(500, "internal server error"))
         else:
-            self._closing = True
-            self.transport.loseConnection()
+            self.loseConnection()
 
     def _sendError(self, err: ParseError) -> None:
         self._closing = True
+        assert self.transport is not None
         self.transport.write(_error_response(err.code, err.message))
         self.transport.loseConnection()
 
+    # -- timers -----------------------------------------------------------------------------
+
     def _headerTimedOut(self) -> None:
         self._headerCall = None
-        if self._closing or self.requests or not self._parser.in_head:
+        if self._closing or self.requests or not self._reader.in_head:
             return
         self._sendError(ParseError(408, "request head not received in time"))
+
+    def _bodyCheck(self) -> None:
+        self._bodyCall = None
+        req = self._incoming
+        if self._closing or req is None or self.bodyTimeout is None:
+            return
+        if self._bodyProgress or self._paused:
+            self._bodyProgress = False
+            assert self._callLater is not None
+            self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+            return
+        _log.info("Request body stalled: %s", self.getPeer())
+        if self.requests == [req] and not req.started:
+            self._incoming = None
+            self.requests.clear()
+            self._sendError(ParseError(408, "request body not received in time"))
+        else:
+            self.loseConnection()
 
     def _idleCheck(self) -> None:
         self._idleCall = None
@@ -857,15 +1307,16 @@ class HTTPChannel(protocol.Protocol):
             return
         if self._active or self.requests:
             self._active = False
+            assert self._callLater is not None
             self._idleCall = self._callLater(self.timeOut, self._idleCheck)
             return
         self.timeoutConnection()
 
     def timeoutConnection(self) -> None:
         """The connection was idle for ``timeOut`` seconds: close it."""
+        assert self.transport is not None
         _log.info("Timing out client: %s", self.transport.getPeer())
-        self._closing = True
-        self.transport.loseConnection()
+        self.loseConnection()
 
     def setTimeout(self, period: float | None) -> float | None:
         """Change the idle timeout (None disables it); return the old one."""
@@ -877,7 +1328,16 @@ class HTTPChannel(protocol.Protocol):
             self._idleCall = self._callLater(period, self._idleCheck)
         return old
 
-    def switch_protocol(self, request: Request, newProtocol: Any) -> bool:
+    def resetTimeout(self) -> None:
+        """Note activity (the idle timeout restarts)."""
+        self._active = True
+
+    def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
+        """Schedule ``func`` on the factory's reactor."""
+        assert self._callLater is not None
+        return self._callLater(period, func)
+
+    def switch_protocol(self, request: Request, newProtocol: protocol.Protocol) -> bool:
         """Hand this connection over to ``newProtocol`` (twistio's upgrade hook; Twisted has none).
 
         For a resource answering ``101 Switching Protocols`` (WebSockets): call it right after
@@ -897,14 +1357,15 @@ class HTTPChannel(protocol.Protocol):
             return False
         self._closing = True
         del self.requests[0]
-        for call in (self._idleCall, self._headerCall):
-            if call is not None and call.active():
-                call.cancel()
-        self._idleCall = self._headerCall = None
-        leftover = self._parser._buf  # bytes after the upgrade request, not parsed as HTTP
-        self._parser = RequestParser()
+        self._cancelTimers()
+        leftover = self._reader.unconsumed()  # bytes after the upgrade request, not HTTP
+        self._reader = RequestReader()
         self._upgraded = newProtocol
         transport = self.transport
+        assert transport is not None
+        if self._registered and self._producer is None:
+            transport.unregisterProducer()
+        self._registered = False
         if isinstance(getattr(type(transport), "protocol", None), property):
             transport.protocol = newProtocol
         newProtocol.makeConnection(transport)
@@ -915,6 +1376,12 @@ class HTTPChannel(protocol.Protocol):
             newProtocol.dataReceived(leftover)
         return True
 
+    def _cancelTimers(self) -> None:
+        for call in (self._idleCall, self._headerCall, self._bodyCall):
+            if call is not None and call.active():
+                call.cancel()
+        self._idleCall = self._headerCall = self._bodyCall = None
+
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         upgraded = self._upgraded
         if upgraded is not None:
@@ -922,13 +1389,10 @@ class HTTPChannel(protocol.Protocol):
             upgraded.connectionLost(reason)
             return
         self._closing = True
-        for call in (self._idleCall, self._headerCall):
-            if call is not None and call.active():
-                call.cancel()
-        self._idleCall = self._headerCall = None
+        self._cancelTimers()
         requests, self.requests = self.requests, []
         for req in requests:
-            if req._dispatched and not req.finished:
+            if req.started and not req.finished:
                 req.connectionLost(reason)
 
 
@@ -942,31 +1406,150 @@ class HTTPFactory(protocol.ServerFactory):
         self,
         logPath: str | None = None,
         timeout: float | None = 60 * 60 * 12,
-        logFormatter: Callable[..., str] | None = None,
-        reactor: Any = None,
+        logFormatter: IAccessLogFormatter | None = None,
+        reactor: IReactorTime | None = None,
     ) -> None:
         self.logPath = logPath
         self.timeOut = timeout
         self.reactor = reactor
         self.logFormatter = logFormatter
-        self.parserLimits: dict[str, Any] = {}
+        self.parserLimits: dict[str, int | None] = {}
         self.headerTimeout: float | None = HTTPChannel.headerTimeout
+        self.bodyTimeout: float | None = HTTPChannel.bodyTimeout
         self.maxPipelined = HTTPChannel.maxPipelined
 
-    def _reactor(self) -> Any:
+    def _reactor(self) -> IReactorTime:
         if self.reactor is None:
             from twistio.internet import reactor
 
             self.reactor = reactor
         return self.reactor
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> HTTPChannel:
         p: HTTPChannel = self.protocol()
         p.factory = self
         p.timeOut = self.timeOut
         p.headerTimeout = self.headerTimeout
+        p.bodyTimeout = self.bodyTimeout
         p.maxPipelined = self.maxPipelined
         return p
 
     def log(self, request: Request) -> None:
         """Write the access-log line for ``request`` (``server.Site`` implements this)."""
+
+
+class HTTPClient(protocol.Protocol):
+    """Twisted's line-era HTTP client (``twisted.web.http.HTTPClient``): write a request with
+    ``sendCommand``/``sendHeader``/``endHeaders``, then receive ``handleStatus``,
+    ``handleHeader``*, ``handleEndHeaders``, ``handleResponsePart``* and ``handleResponseEnd``.
+
+    The response is read by the shared codec (``ResponseReader``): chunked bodies are decoded
+    too (Twisted's HTTPClient speaks HTTP/1.0 and does not), and a malformed response calls
+    ``handleBadResponse`` (twistio's hook) and drops the connection. ``length`` is the body
+    length still expected (None: until the connection closes).
+    """
+
+    length: int | None = None
+    firstLine = True
+    _ended = False
+    _method = b"GET"
+
+    def __init__(self) -> None:
+        self._reader = _codec.ResponseReader()
+        self._inBody = False
+
+    def sendCommand(self, command: bytes, path: bytes) -> None:
+        """Write the request line (HTTP/1.0)."""
+        self._method = command
+        assert self.transport is not None
+        self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
+
+    def sendHeader(self, name: bytes, value: bytes) -> None:
+        """Write one request header."""
+        if b"\r" in name + value or b"\n" in name + value:
+            raise ValueError("header name or value contains CR or LF")
+        assert self.transport is not None
+        self.transport.write(name + b": " + value + b"\r\n")
+
+    def endHeaders(self) -> None:
+        """End the request head."""
+        assert self.transport is not None
+        self.transport.write(b"\r\n")
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._ended:
+            return
+        reader = self._reader
+        if self.firstLine:
+            self.firstLine = False
+            reader.expect(self._method)
+        self._handle(reader.feed(data))
+
+    def _handle(self, events: list[object]) -> None:
+        for ev in events:
+            if self._ended:
+                return
+            if type(ev) is bytes:
+                if self.length is not None:
+                    self.length -= len(ev)
+                self.handleResponsePart(ev)
+            elif ev is END:
+                self._end()
+            elif isinstance(ev, _codec.ResponseHead):
+                if ev.code < 200 and ev.code != 101:
+                    continue
+                self.handleStatus(b"HTTP/%d.%d" % ev.version[1:], b"%d" % ev.code, ev.reason)
+                for name, value in ev.pairs:
+                    self.handleHeader(name, value)
+                self.length = ev.content_length
+                self._inBody = True
+                self.handleEndHeaders()
+            elif isinstance(ev, ParseError):
+                self._bad()
+
+    def _bad(self) -> None:
+        self._ended = True
+        if self.transport is not None:
+            self.transport.loseConnection()
+        self.handleBadResponse()
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self.handleResponseEnd()
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if self._ended:
+            return
+        if not self._inBody:
+            self._ended = True
+            self.handleBadResponse()
+            return
+        events = self._reader.eof()
+        if events and events[0] is END:
+            self._end()
+        else:
+            self._ended = True
+            self.handleBadResponse()
+            self._end()
+
+    def lineReceived(self, line: bytes) -> None:
+        """Twisted's line hook; the codec reads the head whole, so this is never called."""
+
+    def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
+        """The status line arrived."""
+
+    def handleHeader(self, key: bytes, val: bytes) -> None:
+        """One response header arrived."""
+
+    def handleEndHeaders(self) -> None:
+        """All the response headers arrived."""
+
+    def handleResponsePart(self, data: bytes) -> None:
+        """A piece of the response body arrived."""
+
+    def handleResponseEnd(self) -> None:
+        """The response is complete."""
+
+    def handleBadResponse(self) -> None:
+        """The server sent no usable response (twistio hook)."""

@@ -12,16 +12,16 @@ splitting, and the application learns about the bug).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import AnyStr, TypeVar, overload
+
+from twistio.web._codec import TOKEN_CHARS
 
 __all__ = ["Headers"]
 
 _T = TypeVar("_T")
 
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _SPECIAL = {
     b"content-md5": b"Content-MD5",
     b"dnt": b"DNT",
@@ -44,7 +44,7 @@ def _canonical(name: bytes) -> bytes:
 
 def _name(name: bytes | str) -> bytes:
     raw = name.encode("iso-8859-1") if isinstance(name, str) else name
-    if not _TOKEN.match(raw):
+    if not raw or raw.translate(None, TOKEN_CHARS):
         raise ValueError(f"invalid HTTP header name: {name!r}")
     return raw.lower()
 
@@ -71,8 +71,8 @@ class Headers:
                 self.setRawHeaders(name, values)
 
     @classmethod
-    def _fromPairs(cls, pairs: list[tuple[bytes, bytes]]) -> Headers:
-        """Headers from already-validated (name, value) pairs off the wire (no checks)."""
+    def from_pairs(cls, pairs: Sequence[tuple[bytes, bytes]]) -> Headers:
+        """Headers from (name, value) pairs already validated by the codec (no checks)."""
         self = cls.__new__(cls)
         raw: dict[bytes, list[bytes]] = {}
         for name, value in pairs:
@@ -139,8 +139,22 @@ class Headers:
         for key, values in self._rawHeaders.items():
             yield _canonical(key), values
 
-    def _headBytes(self) -> list[bytes]:
-        """``Name: value\\r\\n`` lines for a message head (values already validated)."""
+    # -- twistio's fast path: names are lower-case bytes, values already validated -----------
+
+    def get_trusted(self, lname: bytes) -> list[bytes] | None:
+        """The values of the lower-case ``lname`` (the live list), without checks."""
+        return self._rawHeaders.get(lname)
+
+    def set_trusted(self, lname: bytes, values: list[bytes]) -> None:
+        """Set the lower-case ``lname`` to ``values`` (known valid), without checks."""
+        self._rawHeaders[lname] = values
+
+    def lower_pairs(self) -> list[tuple[bytes, bytes]]:
+        """Every (lower-case name, value) pair, in order."""
+        return [(k, v) for k, values in self._rawHeaders.items() for v in values]
+
+    def head_lines(self) -> list[bytes]:
+        """``Name: value\\r\\n`` lines for a message head."""
         out: list[bytes] = []
         for key, values in self._rawHeaders.items():
             cname = _canonical(key)

@@ -1,4 +1,5 @@
-"""The HTTP client interfaces: bodies, responses, agents and the HTTPS policy.
+"""The web interfaces (Twisted's ``twisted.web.iweb``): requests, rendering, templates, the
+HTTP client's bodies, responses, agents and HTTPS policy, and authentication.
 
 Like ``twistio.internet.interfaces``, these are ``typing.Protocol`` classes that also answer
 ``IFoo.providedBy(obj)`` for classes declared with ``@implementer(IFoo)``.
@@ -6,9 +7,9 @@ Like ``twistio.internet.interfaces``, these are ``typing.Protocol`` classes that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
-from twistio.internet.interfaces import Interface, IPushProducer
+from twistio.internet.interfaces import IAddress, IConsumer, Interface, IPushProducer
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
@@ -16,12 +17,201 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNKNOWN_LENGTH",
+    "IAccessLogFormatter",
     "IAgent",
     "IAgentEndpointFactory",
     "IBodyProducer",
+    "IClientRequest",
+    "ICredentialFactory",
+    "INonQueuedRequestFactory",
     "IPolicyForHTTPS",
+    "IRenderable",
+    "IRequest",
     "IResponse",
+    "ITemplateLoader",
+    "IUsernameDigestHash",
 ]
+
+
+class IRequest(Interface, Protocol):
+    """An HTTP request as a resource sees it: what was asked, and the response being built."""
+
+    method: bytes
+    uri: bytes
+    path: bytes
+    args: dict[bytes, list[bytes]]
+    prepath: list[bytes]
+    postpath: list[bytes]
+    requestHeaders: Headers
+    content: IO[bytes] | None
+    responseHeaders: Headers
+
+    @overload
+    def getHeader(self, key: bytes) -> bytes | None: ...
+
+    @overload
+    def getHeader(self, key: str) -> str | None: ...
+
+    def getHeader(self, key: bytes | str) -> bytes | str | None:
+        """The last value of request header ``key``, or None."""
+
+    def getCookie(self, key: bytes) -> bytes | None:
+        """The value of request cookie ``key``, or None."""
+
+    def getAllHeaders(self) -> dict[bytes, bytes]:
+        """Every request header (lower-case name -> last value)."""
+
+    def getRequestHostname(self) -> bytes:
+        """The host name the client asked for."""
+
+    def getHost(self) -> IAddress:
+        """The local address the request came in on."""
+
+    def getClientAddress(self) -> IAddress:
+        """The client's address."""
+
+    def getClientIP(self) -> str | None:
+        """The client's IP address, or None."""
+
+    def getUser(self) -> bytes:
+        """The HTTP basic authentication user name, or b""."""
+
+    def getPassword(self) -> bytes:
+        """The HTTP basic authentication password, or b""."""
+
+    def isSecure(self) -> bool:
+        """Whether the request came over TLS."""
+
+    def getSession(self, sessionInterface: Any = None) -> Any:
+        """The client's session."""
+
+    def URLPath(self) -> Any:
+        """The request's URL as a ``URLPath``."""
+
+    def prePathURL(self) -> bytes:
+        """The URL of the resource at ``prepath``."""
+
+    def rememberRootURL(self) -> None:
+        """Remember the URL of the resource tree's root."""
+
+    def getRootURL(self) -> bytes | None:
+        """The URL remembered by ``rememberRootURL``."""
+
+    def finish(self) -> None:
+        """The response is complete."""
+
+    def write(self, data: bytes) -> None:
+        """A piece of the response body."""
+
+    def addCookie(
+        self,
+        k: bytes | str,
+        v: bytes | str,
+        expires: bytes | str | None = None,
+        domain: bytes | str | None = None,
+        path: bytes | str | None = None,
+        max_age: bytes | str | int | None = None,
+        comment: bytes | str | None = None,
+        secure: bool | None = None,
+        httpOnly: bool = False,
+        sameSite: str | None = None,
+    ) -> None:
+        """Add a ``Set-Cookie`` header to the response."""
+
+    def setResponseCode(self, code: int, message: bytes | None = None) -> None:
+        """Set the response status."""
+
+    def setHeader(self, name: bytes | str, value: bytes | str) -> None:
+        """Set a response header."""
+
+    def redirect(self, url: bytes | str) -> None:
+        """Answer 302 Found with ``Location: url``."""
+
+    def setLastModified(self, when: float) -> object:
+        """Set ``Last-Modified``; ``http.CACHED`` if the client's copy is current."""
+
+    def setETag(self, etag: bytes) -> object:
+        """Set ``ETag``; ``http.CACHED`` if the client's copy is current."""
+
+    def setHost(self, host: bytes, port: int, ssl: int = 0) -> None:
+        """Pretend the request came to ``host:port``."""
+
+
+class INonQueuedRequestFactory(Interface, Protocol):
+    """Makes a request for a channel: ``factory(channel)``."""
+
+    def __call__(self, channel: Any) -> IRequest:
+        """A new request on ``channel``."""
+
+
+class IAccessLogFormatter(Interface, Protocol):
+    """Formats an access log line: ``formatter(timestamp, request)``."""
+
+    def __call__(self, timestamp: str, request: Any) -> str:
+        """The line for ``request`` (``timestamp`` already formatted)."""
+
+
+class IRenderable(Interface, Protocol):
+    """Something a template can render: ``render(request)`` and renderer look-up."""
+
+    def lookupRenderMethod(self, name: str) -> Any:
+        """The renderer called ``name``."""
+
+    def render(self, request: IRequest | None) -> Any:
+        """What to flatten for ``request``."""
+
+
+class ITemplateLoader(Interface, Protocol):
+    """Loads a template: ``load()`` gives the flattenable tags."""
+
+    def load(self) -> list[Any]:
+        """The template's document."""
+
+
+class IClientRequest(Interface, Protocol):
+    """A request the HTTP client sends: ``method``, ``absoluteURI`` and ``headers``."""
+
+    method: bytes
+    absoluteURI: bytes | None
+    headers: Headers
+
+
+class ICredentialFactory(Interface, Protocol):
+    """An HTTP authentication scheme (Basic, Digest) for ``guard``."""
+
+    scheme: bytes
+
+    def getChallenge(self, request: IRequest) -> dict[str, Any]:
+        """The challenge's parameters for ``request``."""
+
+    def decode(self, response: bytes, request: IRequest) -> Any:
+        """Credentials from the client's ``Authorization`` ``response``."""
+
+
+class IUsernameDigestHash(Interface, Protocol):
+    """Credentials checked against a stored digest hash."""
+
+    username: bytes
+
+    def checkHash(self, digestHash: bytes) -> bool:
+        """Whether ``digestHash`` matches these credentials."""
+
+
+class _IRequestEncoder(Interface, Protocol):
+    """Encodes a response body (``EncodingResourceWrapper``)."""
+
+    def encode(self, data: bytes) -> bytes:
+        """Encoded ``data``."""
+
+    def finish(self) -> bytes:
+        """The encoding's last bytes."""
+
+
+class _IRequestEncoderFactory(Interface, Protocol):
+    """Makes an encoder for a request, or None."""
+
+    def encoderForRequest(self, request: IRequest) -> _IRequestEncoder | None:
+        """An encoder for ``request``'s response, or None."""
 
 UNKNOWN_LENGTH = "twistio.web.iweb.UNKNOWN_LENGTH"
 """The ``length`` of a body whose size is not known in advance."""
@@ -37,7 +227,7 @@ class IBodyProducer(IPushProducer, Protocol):
 
     length: int | str
 
-    def startProducing(self, consumer: Any) -> Deferred[None]:
+    def startProducing(self, consumer: IConsumer) -> Deferred[None]:
         """Write the body to ``consumer``; fires when done."""
 
 

@@ -333,7 +333,7 @@ class ReverseProxyRequest(http.Request):
         self.reactor = _reactorFor(channel, reactor)
 
     def process(self) -> None:
-        factory = self.channel.factory
+        factory: Any = getattr(self.channel, "factory", None)
         self.requestHeaders.setRawHeaders(b"host", [factory.host.encode("ascii")])
         assert self.content is not None
         clientFactory = self.proxyClientFactoryClass(

@@ -91,10 +91,10 @@ class Request(http.Request):
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
-        self.site = self.channel.site
-        self.responseHeaders._rawHeaders = {
-            b"server": [version], b"date": [http._now_date()],
-        }
+        self.site = getattr(self.channel, "site", None)
+        headers = self.responseHeaders
+        headers.set_trusted(b"server", [version])
+        headers.set_trusted(b"date", [http._now_date()])
         self.prepath = []
         path = self.path
         if b"%" in path:
@@ -148,10 +148,10 @@ class Request(http.Request):
             _log.error("%r rendered %r, not bytes", resrc, type(body))
         if self.method == b"HEAD":
             if body:
-                self.responseHeaders._rawHeaders[b"content-length"] = [b"%d" % len(body)]
+                self.responseHeaders.set_trusted(b"content-length", [b"%d" % len(body)])
             self.write(b"")
         else:
-            self.responseHeaders._rawHeaders[b"content-length"] = [b"%d" % len(body)]
+            self.responseHeaders.set_trusted(b"content-length", [b"%d" % len(body)])
             self.write(body)
         self.finish()
 
@@ -167,8 +167,7 @@ class Request(http.Request):
             return reason
         if self.startedWriting:
             # The head is gone; the only honest thing left is to cut the response short.
-            self.channel._closing = True
-            self.channel.transport.loseConnection()
+            self.loseConnection()
             self.finished = 1
             return reason
         if self.site is not None and self.site.displayTracebacks:
@@ -359,8 +358,8 @@ class Site(http.HTTPFactory):
             line = self.logFormatter(self._logTime(), request)
         else:
             addr = request.getClientAddress()
-            referrer = request._rawHeader(b"referer")
-            agent = request._rawHeader(b"user-agent")
+            referrer = request.raw_header(b"referer")
+            agent = request.raw_header(b"user-agent")
             line = (
                 f'{getattr(addr, "host", "-")} - - {self._logTime()} '
                 f'"{_escape_log(request.method)} {_escape_log(request.uri)} '

@@ -484,7 +484,7 @@ class _ClientHandshake(_WebSocketConnection):
                     return
                 if isinstance(event, RejectConnection):
                     rejected = self._rejected = _RejectedResponse(
-                        event.status_code, Headers._fromPairs(list(event.headers))
+                        event.status_code, Headers.from_pairs(list(event.headers))
                     )
                     if not event.has_body:
                         self._reject()

@@ -1,0 +1,3 @@
+"""The SSH protocol in Conch's layers: transport, userauth, connection, channels, sessions."""
+
+from __future__ import annotations

@@ -1,0 +1,100 @@
+"""Dynamic scoping: values visible to everything a call makes (``twisted.python.context``).
+
+twistio's ``theContextTracker`` keeps the current context in a ``contextvars.ContextVar``, so
+each thread, and each asyncio Task, sees its own (Twisted keeps one per thread).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = [
+    "ContextTracker",
+    "ThreadedContextTracker",
+    "call",
+    "defaultContextDict",
+    "get",
+    "installContextTracker",
+    "setDefault",
+    "theContextTracker",
+]
+
+_T = TypeVar("_T")
+
+#: Values every context falls back to (``setDefault`` adds to it).
+defaultContextDict: dict[Any, Any] = {}
+
+setDefault = defaultContextDict.__setitem__
+
+
+class ContextTracker:
+    """A stack of contexts: ``callWithContext`` pushes one for the duration of a call."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[Any, Any]] = [defaultContextDict]
+
+    def callWithContext(
+        self, newContext: dict[Any, Any], func: Callable[..., _T], *args: Any, **kw: Any
+    ) -> _T:
+        """Call ``func`` with ``newContext``'s keys visible to ``getContext``."""
+        merged = dict(self.contexts[-1])
+        merged.update(newContext)
+        self.contexts.append(merged)
+        try:
+            return func(*args, **kw)
+        finally:
+            self.contexts.pop()
+
+    def getContext(self, key: Any, default: Any = None) -> Any:
+        """The innermost value for ``key``, or ``default``."""
+        for context in reversed(self.contexts):
+            if key in context:
+                return context[key]
+        return default
+
+
+class ThreadedContextTracker:
+    """A context tracker whose state is per thread and per asyncio Task."""
+
+    def __init__(self) -> None:
+        self._current: contextvars.ContextVar[tuple[dict[Any, Any], ...]] = contextvars.ContextVar(
+            "twistio_context", default=()
+        )
+
+    def currentContext(self) -> ContextTracker:
+        """A ``ContextTracker`` snapshot of the current context stack."""
+        tracker = ContextTracker()
+        tracker.contexts.extend(self._current.get())
+        return tracker
+
+    def callWithContext(
+        self, ctx: dict[Any, Any], func: Callable[..., _T], *args: Any, **kw: Any
+    ) -> _T:
+        """Call ``func`` with ``ctx``'s keys visible to ``getContext``."""
+        token = self._current.set((*self._current.get(), dict(ctx)))
+        try:
+            return func(*args, **kw)
+        finally:
+            self._current.reset(token)
+
+    def getContext(self, key: Any, default: Any = None) -> Any:
+        """The innermost value for ``key``, then ``defaultContextDict``'s, then ``default``."""
+        for context in reversed(self._current.get()):
+            if key in context:
+                return context[key]
+        return defaultContextDict.get(key, default)
+
+
+def installContextTracker(ctr: Any) -> None:
+    """Make ``ctr`` the tracker behind ``call`` and ``get``."""
+    global theContextTracker, call, get
+    theContextTracker = ctr
+    call = ctr.callWithContext
+    get = ctr.getContext
+
+
+theContextTracker: Any = ThreadedContextTracker()
+call = theContextTracker.callWithContext
+get = theContextTracker.getContext

@@ -1,0 +1,809 @@
+"""The HTTP/1.x wire format, sans-IO, for both roles: bytes in, events out; heads out as bytes.
+
+Readers (``RequestReader`` for a server, ``ResponseReader`` for a client) turn the bytes of
+one connection into events, in order:
+
+* a head -- ``RequestHead`` or ``ResponseHead``: a complete, validated start line and
+  header block;
+* ``bytes`` -- a piece of the body (never empty), passed on as it arrives;
+* ``END`` -- the body is complete (its trailers, if any, are in ``reader.trailers``);
+* ``ParseError`` -- the input is not acceptable HTTP; always the last event ever returned.
+
+Bodies are framed by ``Content-Length`` (``fixed``), by chunked coding (``chunked``, with
+trailers), or, for responses only, by the end of the connection (``until close``: call
+``eof()`` when the connection ends). The writers (``request_head``, ``response_head``,
+``chunk``, ``LAST_CHUNK``) produce the other direction.
+
+Invariants:
+
+1. Parsing is linear in the input however it is split: a partial head accumulates in a
+   ``bytearray`` and only the new bytes are scanned (for the end of the head, bare CR/LF and
+   the limits), so a head fed one byte per read costs about what it costs whole.
+2. A head is parsed once its whole block is here, with ``bytes`` operations over the whole
+   block (``translate``, ``split``, one ``partition`` per field).
+3. Nothing grows without bound: at most the limits below of head, chunk-size line and
+   trailers are buffered; bodies are never accumulated.
+4. Framing is unambiguous or refused (request smuggling): a repeated or non-numeric
+   ``Content-Length``, ``Content-Length`` with ``Transfer-Encoding``, any request transfer
+   coding but a single ``chunked``, bare CR or LF, whitespace before a colon, obsolete line
+   folding, control characters in names, values or the method, a repeated ``Host`` and an
+   HTTP/1.1 request without ``Host`` (RFC 9112 3.2) are all 400.
+5. The same bytes get the same events however they are split (CRLFs before a request line
+   are skipped as whole pairs only: a bare CR or LF there is 400, whole or split).
+6. After a ``ParseError`` the reader is dead: ``feed`` returns nothing more.
+
+Limits, with the precedents they follow (``RequestReader`` / ``ResponseReader`` arguments):
+
+* ``max_request_line`` 8190 bytes -> 414: Apache's ``LimitRequestLine``; nginx's 8k buffer.
+* ``max_header_bytes`` 32768 -> 431: nginx's ``large_client_header_buffers`` (4 x 8k);
+  Twisted allows 16384. Also bounds trailers and the blank lines before a request.
+* ``max_headers`` 100 -> 431: Apache's ``LimitRequestFields``; Twisted allows 500.
+* ``max_body_size`` 64 MiB -> 413 (requests; None for responses unless asked): bodies are
+  spooled to disk past 100 kB, so this bounds disk, not memory; Twisted has no limit,
+  nginx's default (1 MiB) is too small for uploads.
+* ``max_chunk_line`` 4096 -> 400: a chunk size plus extensions; h11 and Node allow less.
+* ``MAX_RESPONSE_HEAD`` 65536: a whole response head (curl: 100 KiB, Chromium: 256 KiB).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = [
+    "END",
+    "LAST_CHUNK",
+    "MAX_RESPONSE_HEAD",
+    "TOKEN_CHARS",
+    "BadVersion",
+    "ParseError",
+    "RequestHead",
+    "RequestReader",
+    "ResponseHead",
+    "ResponseReader",
+    "chunk",
+    "is_token",
+    "request_head",
+    "response_head",
+]
+
+TOKEN_CHARS: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+"""The characters of an RFC 9110 token (header names, methods): the one table of them."""
+
+MAX_RESPONSE_HEAD: Final = 65536
+
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_COMMON_METHODS: Final = frozenset(
+    (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
+)
+# Origin-form, absolute-form, authority-form and "*": visible ASCII, nothing else.
+_TARGET = re.compile(rb"[\x21-\x7e]+\Z")
+_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]\Z")
+# Control characters (tab aside), CR and LF included: a header block may hold no CR or LF
+# outside its CRLFs and none of the rest at all.
+_CTL_CRLF: Final = bytes(range(9)) + bytes(range(10, 32)) + b"\x7f"
+_CHUNK_SIZE = re.compile(
+    rb"([0-9A-Fa-f]{1,16})"
+    rb"(?:[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN
+    + rb'|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"))?)*[ \t]*\Z'
+)
+
+_CL: Final = b"\r\ncontent-length:"
+_TE: Final = b"\r\ntransfer-encoding:"
+_CONN: Final = b"\r\nconnection:"
+_EXPECT: Final = b"\r\nexpect:"
+_HOST: Final = b"\r\nhost:"
+
+
+def is_token(name: bytes) -> bool:
+    """Whether ``name`` is a non-empty RFC 9110 token."""
+    return bool(name) and not name.translate(None, TOKEN_CHARS)
+
+
+class ParseError(Exception):
+    """The message cannot be accepted: a server answers ``code`` and closes the connection."""
+
+    def __init__(self, code: int, message: str, data: bytes = b"") -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class BadVersion(ParseError):
+    """The start line's HTTP version is malformed."""
+
+
+class _End:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "END"
+
+
+END: Final = _End()
+
+
+class _Head:
+    """What request and response heads share: the fields and the framing they imply."""
+
+    __slots__ = ("block", "chunked", "content_length", "keep_alive", "lowered", "pairs")
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[bytes, bytes]] = []
+        self.block = b""
+        self.lowered = b"\r\n"
+        self.content_length: int | None = 0
+        self.chunked = False
+        self.keep_alive = False
+
+    def field(self, lname: bytes) -> bytes | None:
+        """The first value of the field named ``lname`` (lower-case), as sent, or None."""
+        if b"\r\n" + lname + b":" not in self.lowered:
+            return None
+        for name, value in self.pairs:
+            if name.lower() == lname:
+                return value
+        return None  # pragma: no cover
+
+    def last_field(self, lname: bytes) -> bytes | None:
+        """The last value of the field named ``lname`` (lower-case), as sent, or None.
+
+        Found with one ``rfind`` in ``lowered`` and sliced out of ``block`` (same offsets, two
+        bytes apart), so no mapping is built.
+        """
+        key = b"\r\n" + lname + b":"
+        i = self.lowered.rfind(key)
+        if i < 0:
+            return None
+        start = i + len(key) - 2
+        block = self.block
+        return block[start : block.find(b"\r\n", start)].strip(b" \t")
+
+    def values(self, lname: bytes) -> list[bytes]:
+        """The comma-separated elements of every ``lname`` field, lower-cased and stripped."""
+        return _all_values(self.lowered, b"\r\n" + lname + b":")
+
+
+class RequestHead(_Head):
+    """A validated request line and header block.
+
+    ``pairs`` are the (name, value) fields as sent, values stripped of surrounding
+    whitespace; ``block`` is the header block as sent (each line ending in CRLF);
+    ``lowered`` is ``b"\\r\\n"`` plus the lower-cased block, for cheap look-ups.
+    """
+
+    __slots__ = ("expect_continue", "method", "target", "upgrade", "version")
+
+    def __init__(self, method: bytes, target: bytes, version: bytes) -> None:
+        self.upgrade = False
+        self.method = method
+        self.target = target
+        self.version = version
+        self.pairs = []
+        self.block = b""
+        self.lowered = b"\r\n"
+        self.content_length = 0
+        self.chunked = False
+        self.keep_alive = version == b"HTTP/1.1"
+        self.expect_continue = False
+
+
+class ResponseHead(_Head):
+    """A validated status line and header block; ``until_close``: the body ends with the
+    connection."""
+
+    __slots__ = ("code", "reason", "until_close", "version")
+
+    def __init__(self, version: tuple[bytes, int, int], code: int, reason: bytes) -> None:
+        super().__init__()
+        self.version = version
+        self.code = code
+        self.reason = reason
+        self.until_close = False
+
+
+def _single(lowered: bytes, key: bytes) -> bytes | None:
+    """The value of a field that must appear at most once; ParseError if repeated."""
+    i = lowered.find(key)
+    if i < 0:
+        return None
+    if lowered.find(key, i + len(key)) >= 0:
+        raise ParseError(400, f"repeated {key[2:-1].decode()} header")
+    start = i + len(key)
+    return lowered[start : lowered.find(b"\r\n", start)].strip(b" \t")
+
+
+def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
+    out: list[bytes] = []
+    i = lowered.find(key)
+    while i >= 0:
+        start = i + len(key)
+        end = lowered.find(b"\r\n", start)
+        out.extend(t.strip(b" \t") for t in lowered[start:end].split(b","))
+        i = lowered.find(key, end)
+    return out
+
+
+def _fields(head: _Head, block: bytes, max_headers: int) -> None:
+    """Validate a header block (each line ending in CRLF) and fill ``head``'s fields."""
+    n = block.count(b"\r\n")
+    if n > max_headers:
+        raise ParseError(431, "too many headers")
+    # The whole block at once: deleting every control character (tab aside) but CR and LF
+    # too removes exactly the n CRLFs, so there is no bare CR or LF and no other control
+    # character anywhere; then one split, and one partition per field.
+    if len(block.translate(None, _CTL_CRLF)) != len(block) - 2 * n:
+        raise ParseError(400, "malformed header field")
+    head.block = block
+    lines = block.split(b"\r\n")
+    lines.pop()
+    pairs = head.pairs
+    append = pairs.append
+    for line in lines:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise ParseError(400, "malformed header field")
+        append((name, value.strip(b" \t")))
+    # Names: non-empty and nothing but token characters (so no whitespace before the colon
+    # and no obsolete line folding), checked over all the names joined at once.
+    names = [pair[0] for pair in pairs]
+    if b"" in names or b"".join(names).translate(None, TOKEN_CHARS):
+        raise ParseError(400, "malformed header field")
+    head.lowered = b"\r\n" + block.lower()
+
+
+_HEAD, _BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILERS, _UNTIL_CLOSE, _IDLE, _DEAD = range(9)
+
+
+class _Reader:
+    """The state machine both readers share: heads (subclass), then the body framing."""
+
+    __slots__ = (
+        "_blank",
+        "_body_seen",
+        "_buf",
+        "_checked",
+        "_line_end",
+        "_pending",
+        "_remaining",
+        "_state",
+        "limited",
+        "max_body_size",
+        "max_chunk_line",
+        "max_header_bytes",
+        "max_headers",
+        "trailers",
+    )
+
+    def __init__(
+        self,
+        max_header_bytes: int,
+        max_headers: int,
+        max_body_size: int | None,
+        max_chunk_line: int,
+    ) -> None:
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.max_body_size = max_body_size
+        self.max_chunk_line = max_chunk_line
+        self._buf = b""
+        self._pending: bytearray | None = None
+        self._checked = 0
+        self._line_end = -1
+        self._blank = 0
+        self._state = _HEAD
+        self._remaining = 0
+        self._body_seen = 0
+        self.limited = False
+        self.trailers: list[tuple[bytes, bytes]] = []
+
+    # -- what a subclass provides ---------------------------------------------------------
+
+    def _parse_head(self, buf: bytes, start: int, end: int) -> _Head:
+        raise NotImplementedError
+
+    def _max_line(self) -> int:
+        raise NotImplementedError
+
+    def _max_head(self, line_end: int) -> int:
+        raise NotImplementedError
+
+    def _after_head(self, head: _Head, events: list[object]) -> None:
+        """Set the body state for ``head`` (END appended when there is no body)."""
+        if head.chunked:
+            self._state = _CHUNK_SIZE_LINE
+            self._body_seen = 0
+        elif head.content_length:
+            self._state = _BODY
+            self._remaining = head.content_length
+        else:
+            events.append(END)
+            self._state = _HEAD
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def buffered(self) -> bool:
+        """True when unconsumed bytes are buffered."""
+        return bool(self._buf) or bool(self._pending)
+
+    @property
+    def in_head(self) -> bool:
+        """True while part of a head (not just blank lines) is buffered."""
+        return self._state == _HEAD and (bool(self._pending) or bool(self._buf))
+
+    @property
+    def between_messages(self) -> bool:
+        """True when nothing of the next message has arrived yet."""
+        return self._state in (_HEAD, _IDLE) and not self._pending and not self._buf
+
+    @property
+    def in_body(self) -> bool:
+        """True while a body is being read."""
+        return self._state in (_BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILERS, _UNTIL_CLOSE)
+
+    def unconsumed(self) -> bytes:
+        """Take the buffered bytes not parsed (after an upgrade, or a response nobody asked
+        for); the reader then holds nothing."""
+        rest = bytes(self._pending) if self._pending else self._buf
+        self._pending = None
+        self._buf = b""
+        return rest
+
+    # -- feeding --------------------------------------------------------------------------
+
+    def feed(self, data: bytes, max_heads: int = 1 << 30) -> list[object]:
+        """Consume ``data``; return the events it completes (see the module docstring).
+
+        At most ``max_heads`` heads are parsed; the rest stays buffered (``limited`` is then
+        True) until the next call, so a caller can bound pipelined requests.
+        """
+        events: list[object] = []
+        self.limited = False
+        state = self._state
+        if state == _DEAD:
+            return events
+        pending = self._pending
+        if pending is not None:
+            # A partial head: append and scan only the new bytes (linear however split).
+            scan = len(pending) - 3 if len(pending) > 3 else 0
+            pending += data
+            end = pending.find(b"\r\n\r\n", scan)
+            if end < 0:
+                try:
+                    self._check_partial(pending)
+                except ParseError as e:
+                    return self._die(e, events)
+                return events
+            self._pending = None
+            buf = bytes(pending)
+        elif self._buf:
+            buf = self._buf + data
+            self._buf = b""
+        else:
+            buf = data
+        return self._run(buf, max_heads, events)
+
+    def _die(self, e: ParseError, events: list[object]) -> list[object]:
+        self._state = _DEAD
+        self._buf = b""
+        self._pending = None
+        events.append(e)
+        return events
+
+    def _run(self, buf: bytes, max_heads: int, events: list[object]) -> list[object]:
+        heads = 0
+        pos = 0
+        size = len(buf)
+        try:
+            while pos < size:
+                state = self._state
+                if state == _HEAD:
+                    if buf[pos] in b"\r\n":
+                        # Empty lines before a start line: whole CRLF pairs only.
+                        if buf[pos : pos + 2] == b"\r\n":
+                            pos += 2
+                            self._blank += 2
+                            if self._blank > self.max_header_bytes:
+                                raise ParseError(400, "too many empty lines")
+                            continue
+                        if buf[pos : pos + 1] == b"\r" and pos + 1 == size:
+                            break  # a CR whose LF may follow
+                        raise ParseError(400, "bare CR or LF before the start line")
+                    if heads >= max_heads:
+                        self.limited = True
+                        break
+                    end = buf.find(b"\r\n\r\n", pos)
+                    if end < 0:
+                        self._start_partial(buf, pos)
+                        return events
+                    heads += 1
+                    self._blank = 0
+                    head = self._parse_head(buf, pos, end)
+                    pos = end + 4
+                    events.append(head)
+                    self._after_head(head, events)
+                    if self._state == _IDLE:
+                        break
+                elif state == _BODY:
+                    n = self._remaining
+                    left = size - pos
+                    if left <= n:
+                        events.append(buf[pos:] if pos else buf)
+                        pos = size
+                        self._remaining = n - left
+                        if self._remaining == 0:
+                            self._body_done(events)
+                    else:
+                        events.append(buf[pos : pos + n])
+                        pos += n
+                        self._remaining = 0
+                        self._body_done(events)
+                elif state == _CHUNK_SIZE_LINE:
+                    i = buf.find(b"\r\n", pos)
+                    if i < 0:
+                        if size - pos > self.max_chunk_line or buf.find(b"\n", pos) >= 0:
+                            raise ParseError(400, "bad chunk size line")
+                        break
+                    m = _CHUNK_SIZE.match(buf, pos, i) if i - pos <= self.max_chunk_line else None
+                    if m is None or m.end() != i:
+                        raise ParseError(400, "bad chunk size line", buf[pos : pos + 100])
+                    n = int(m.group(1), 16)
+                    pos = i + 2
+                    if n == 0:
+                        self._state = _TRAILERS
+                        self.trailers = []
+                    else:
+                        self._body_seen += n
+                        limit = self.max_body_size
+                        if limit is not None and self._body_seen > limit:
+                            raise ParseError(413, "body too large")
+                        self._remaining = n
+                        self._state = _CHUNK_DATA
+                elif state == _CHUNK_DATA:
+                    n = self._remaining
+                    left = size - pos
+                    if left <= n:
+                        events.append(buf[pos:] if pos else buf)
+                        pos = size
+                        self._remaining = n - left
+                        if self._remaining == 0:
+                            self._state = _CHUNK_CRLF
+                    else:
+                        events.append(buf[pos : pos + n])
+                        pos += n
+                        self._state = _CHUNK_CRLF
+                elif state == _CHUNK_CRLF:
+                    if size - pos < 2:
+                        if buf[pos:] != b"\r":
+                            raise ParseError(400, "chunk data not followed by CRLF")
+                        break
+                    if buf[pos : pos + 2] != b"\r\n":
+                        raise ParseError(400, "chunk data not followed by CRLF", buf[pos : pos + 100])
+                    pos += 2
+                    self._state = _CHUNK_SIZE_LINE
+                elif state == _TRAILERS:
+                    if buf[pos : pos + 2] == b"\r\n":
+                        pos += 2
+                    else:
+                        end = buf.find(b"\r\n\r\n", pos)
+                        if end < 0:
+                            if size - pos > self.max_header_bytes:
+                                raise ParseError(431, "trailers too large")
+                            if size - pos >= 2 and buf[pos : pos + 1] in b" \t\n":
+                                raise ParseError(400, "bad trailer")
+                            break
+                        if end + 4 - pos > self.max_header_bytes:
+                            raise ParseError(431, "trailers too large")
+                        trailer = _Head()
+                        try:
+                            _fields(trailer, buf[pos : end + 2], self.max_headers)
+                        except ParseError as e:
+                            raise ParseError(400, "bad trailer: " + e.message) from None
+                        self.trailers = trailer.pairs
+                        pos = end + 4
+                    self._body_done(events)
+                elif state == _UNTIL_CLOSE:
+                    events.append(buf[pos:] if pos else buf)
+                    pos = size
+                else:  # _IDLE: a message is complete and nothing more is expected yet
+                    self.limited = True
+                    break
+        except ParseError as e:
+            return self._die(e, events)
+        if pos < size:
+            self._buf = buf[pos:] if pos else buf
+        return events
+
+    def _body_done(self, events: list[object]) -> None:
+        events.append(END)
+        self._state = _HEAD
+
+    def _start_partial(self, buf: bytes, pos: int) -> None:
+        pending = self._pending = bytearray(buf[pos:] if pos else buf)
+        self._checked = 0
+        self._line_end = -1
+        self._check_partial(pending)
+
+    def _check_partial(self, buf: bytearray) -> None:
+        """Check the bytes of a partial head not checked yet: limits, bare CR and LF."""
+        start = self._checked
+        if start and buf[start - 1] == 13:  # a CR whose LF had not arrived
+            start -= 1
+        size = len(buf)
+        line_end = self._line_end
+        if line_end < 0:
+            line_end = self._line_end = buf.find(b"\r\n", start)
+            if line_end < 0:
+                if size > self._max_line():
+                    raise ParseError(414, "start line too long")
+            elif line_end > self._max_line():
+                raise ParseError(414, "start line too long")
+        if line_end >= 0 and size > self._max_head(line_end):
+            raise ParseError(431, "header block too large")
+        if buf.count(b"\n", start) != buf.count(b"\r\n", start):
+            raise ParseError(400, "bare LF in head")
+        if buf.count(b"\r", start, size - 1) != buf.count(b"\r\n", start):
+            raise ParseError(400, "bare CR in head")
+        self._checked = size
+
+
+class RequestReader(_Reader):
+    """The server's reader: request heads and bodies (see the module docstring)."""
+
+    __slots__ = ("_upgrade", "max_request_line")
+
+    def __init__(
+        self,
+        max_request_line: int = 8190,
+        max_header_bytes: int = 32768,
+        max_headers: int = 100,
+        max_body_size: int | None = 64 * 1024 * 1024,
+        max_chunk_line: int = 4096,
+    ) -> None:
+        super().__init__(max_header_bytes, max_headers, max_body_size, max_chunk_line)
+        self.max_request_line = max_request_line
+        self._upgrade = False
+
+    @property
+    def between_requests(self) -> bool:
+        """True when nothing of the next request has arrived yet."""
+        return self.between_messages
+
+    @property
+    def waiting(self) -> bool:
+        """True after a request that may switch protocols (``Upgrade``, ``CONNECT``): what
+        follows it is not parsed until ``resume()`` (it may not be HTTP at all)."""
+        return self._state == _IDLE
+
+    def resume(self) -> None:
+        """The request that made the reader wait was answered without switching protocols."""
+        if self._state == _IDLE:
+            self._state = _HEAD
+
+    def _body_done(self, events: list[object]) -> None:
+        events.append(END)
+        self._state = _IDLE if self._upgrade else _HEAD
+
+    def _after_head(self, head: _Head, events: list[object]) -> None:
+        assert isinstance(head, RequestHead)
+        self._upgrade = head.upgrade
+        super()._after_head(head, events)
+        if self._state == _HEAD and head.upgrade:
+            self._state = _IDLE
+
+    def _max_line(self) -> int:
+        return self.max_request_line
+
+    def _max_head(self, line_end: int) -> int:
+        return line_end + 2 + self.max_header_bytes
+
+    def _parse_head(self, buf: bytes, start: int, end: int) -> RequestHead:
+        line_end = buf.find(b"\r\n", start)
+        if line_end - start > self.max_request_line:
+            raise ParseError(414, "request line too long")
+        parts = buf[start:line_end].split(b" ")
+        if len(parts) != 3:
+            raise ParseError(400, "malformed request line")
+        method, target, version = parts
+        if method not in _COMMON_METHODS and (not method or method.translate(None, TOKEN_CHARS)):
+            raise ParseError(400, "invalid method")
+        if _TARGET.match(target) is None:
+            raise ParseError(400, "invalid request target")
+        if version != b"HTTP/1.1" and version != b"HTTP/1.0":
+            if _VERSION.match(version) is None:
+                raise ParseError(400, "malformed HTTP version")
+            raise ParseError(505, "HTTP version not supported")
+        head = RequestHead(method, target, version)
+        if end == line_end:
+            if version == b"HTTP/1.1":
+                raise ParseError(400, "HTTP/1.1 request without Host")
+            head.upgrade = method == b"CONNECT"
+            return head
+        block = buf[line_end + 2 : end + 2]
+        if len(block) + 2 > self.max_header_bytes:
+            raise ParseError(431, "request header block too large")
+        _fields(head, block, self.max_headers)
+        lowered = head.lowered
+        if _HOST in lowered:
+            _single(lowered, _HOST)
+        elif version == b"HTTP/1.1":
+            raise ParseError(400, "HTTP/1.1 request without Host")
+        te = _single(lowered, _TE)
+        cl = _single(lowered, _CL)
+        if te is not None:
+            if cl is not None:
+                raise ParseError(400, "both Content-Length and Transfer-Encoding")
+            if te != b"chunked":
+                raise ParseError(400, "unsupported transfer coding")
+            head.chunked = True
+        elif cl is not None:
+            if not cl.isdigit() or len(cl) > 19:
+                raise ParseError(400, "invalid Content-Length")
+            n = int(cl)
+            if self.max_body_size is not None and n > self.max_body_size:
+                raise ParseError(413, "request body too large")
+            head.content_length = n
+        if _CONN in lowered:
+            tokens = _all_values(lowered, _CONN)
+            if b"close" in tokens:
+                head.keep_alive = False
+            elif b"keep-alive" in tokens:
+                head.keep_alive = True
+        if _EXPECT in lowered and version == b"HTTP/1.1":
+            head.expect_continue = b"100-continue" in _all_values(lowered, _EXPECT)
+        if b"\r\nupgrade:" in lowered or method == b"CONNECT":
+            head.upgrade = True
+        return head
+
+
+class ResponseReader(_Reader):
+    """The client's reader: response heads and bodies, one response per ``expect(method)``.
+
+    Informational (1xx) heads other than 101 are returned as heads and followed by the real
+    one. After ``END`` (or a 101) the reader waits for the next ``expect``; bytes arriving
+    meanwhile stay buffered (``buffered``), which a client treats as a broken connection.
+    """
+
+    __slots__ = ("_method", "max_head")
+
+    def __init__(
+        self,
+        max_head: int = MAX_RESPONSE_HEAD,
+        max_headers: int = 500,
+        max_body_size: int | None = None,
+        max_chunk_line: int = 4096,
+        max_trailer_bytes: int = 65536,
+    ) -> None:
+        super().__init__(max_trailer_bytes, max_headers, max_body_size, max_chunk_line)
+        self.max_head = max_head
+        self._method = b"GET"
+        self._state = _IDLE
+
+    def expect(self, method: bytes) -> None:
+        """A request with ``method`` was sent: read its response next."""
+        if self._state == _DEAD:
+            return
+        self._method = method
+        self._state = _HEAD
+        self._blank = 0
+
+    def eof(self) -> list[object]:
+        """The connection ended: ``[END]`` for a body delimited by it, ``[ParseError]`` if a
+        message was cut short, ``[]`` between messages."""
+        state = self._state
+        if state == _UNTIL_CLOSE:
+            self._state = _IDLE
+            return [END]
+        if state in (_IDLE, _DEAD) or (state == _HEAD and not self.buffered):
+            return []
+        return self._die(ParseError(400, "connection closed in the middle of a message"), [])
+
+    def _max_line(self) -> int:
+        return self.max_head
+
+    def _max_head(self, line_end: int) -> int:
+        return self.max_head
+
+    def _body_done(self, events: list[object]) -> None:
+        events.append(END)
+        self._state = _IDLE
+
+    def _after_head(self, head: _Head, events: list[object]) -> None:
+        assert isinstance(head, ResponseHead)
+        code = head.code
+        if code < 200:
+            # 101 switches protocols (the rest belongs to the new one); other 1xx are
+            # followed by the real response.
+            self._state = _IDLE if code == 101 else _HEAD
+            return
+        if head.until_close:
+            self._state = _UNTIL_CLOSE
+            return
+        if head.chunked:
+            self._state = _CHUNK_SIZE_LINE
+            self._body_seen = 0
+            return
+        n = head.content_length
+        if n:
+            limit = self.max_body_size
+            if limit is not None and n > limit:
+                raise ParseError(413, "response body too large")
+            self._state = _BODY
+            self._remaining = n
+        else:
+            self._body_done(events)
+
+    def _parse_head(self, buf: bytes, start: int, end: int) -> ResponseHead:
+        if end + 4 - start > self.max_head:
+            raise ParseError(431, "response head too long", buf[start : start + 100])
+        line_end = buf.find(b"\r\n", start)
+        status = buf[start:line_end]
+        parts = status.split(b" ", 2)
+        if len(parts) < 2:
+            raise ParseError(400, "wrong number of parts in status line", status)
+        version = parts[0]
+        if len(version) != 8 or _VERSION.match(version) is None:
+            raise BadVersion(400, "bad HTTP version in status line", version)
+        code = parts[1]
+        if len(code) != 3 or not code.isdigit():
+            raise ParseError(400, "non-integer status code", status)
+        reason = parts[2] if len(parts) == 3 else b""
+        if len(reason.translate(None, _CTL_CRLF)) != len(reason):
+            raise ParseError(400, "control character in reason phrase", status)
+        head = ResponseHead((b"HTTP", version[5] - 48, version[7] - 48), int(code), reason)
+        if end > line_end:
+            _fields(head, buf[line_end + 2 : end + 2], self.max_headers)
+        lowered = head.lowered
+        n = head.code
+        head.keep_alive = head.version[1:] == (1, 1) and b"close" not in (
+            _all_values(lowered, _CONN) if _CONN in lowered else ()
+        )
+        if self._method == b"HEAD" or n in (204, 304) or n < 200:
+            head.content_length = 0  # no body; a Content-Length describes the entity
+            return head
+        if _TE in lowered:
+            codings = _all_values(lowered, _TE)
+            if codings and codings[-1] == b"chunked":
+                head.chunked = True
+                head.content_length = None  # RFC 9112 6.3: chunked wins, length untrusted
+                return head
+            head.until_close = True
+            head.content_length = None
+            head.keep_alive = False
+            return head
+        if _CL in lowered:
+            values = set(_all_values(lowered, _CL))
+            if len(values) != 1:
+                raise ParseError(400, "conflicting Content-Length values", b",".join(sorted(values)))
+            value = values.pop()
+            if not value.isdigit() or len(value) > 19:
+                raise ParseError(400, "invalid Content-Length", value)
+            head.content_length = int(value)
+            return head
+        head.until_close = True
+        head.content_length = None
+        head.keep_alive = False
+        return head
+
+
+# -- writers -------------------------------------------------------------------------------
+
+LAST_CHUNK: Final = b"0\r\n\r\n"
+"""The end of a chunked body (no trailers)."""
+
+
+def chunk(data: bytes) -> tuple[bytes, bytes, bytes]:
+    """One chunk of a chunked body, as pieces for ``writeSequence`` (``data`` not empty)."""
+    return (b"%x\r\n" % len(data), data, b"\r\n")
+
+
+def response_head(version: bytes, code: bytes, reason: bytes, lines: list[bytes]) -> bytes:
+    """A status line and the header ``lines`` (each ``Name: value\\r\\n``), then CRLF."""
+    return b"".join((version, b" ", code, b" ", reason, b"\r\n", *lines, b"\r\n"))
+
+
+def request_head(method: bytes, target: bytes, version: bytes, lines: list[bytes]) -> bytes:
+    """A request line and the header ``lines`` (each ``Name: value\\r\\n``), then CRLF."""
+    return b"".join((method, b" ", target, b" ", version, b"\r\n", *lines, b"\r\n"))
