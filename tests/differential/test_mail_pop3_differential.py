@@ -39,7 +39,7 @@ def run(pkg: str, lines: list[bytes]) -> list[bytes]:
 
         def getUidl(self, i: int) -> bytes:
             if i >= len(MESSAGES):
-                raise IndexError(i)
+                raise ValueError(i)
             return b"uid%d" % i
 
         def deleteMessage(self, i: int) -> None:
