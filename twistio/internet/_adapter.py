@@ -362,7 +362,7 @@ class Connection(asyncio.Protocol):
         if any. Data arriving after the handshake goes to the same protocol. A failed
         handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
         """
-        from twistio.internet.ssl import _client_hostname, _to_context
+        from twistio.internet.ssl import _client_hostname, _start_tls, _to_context
 
         if not self.connected or self._tls_pending is not None:
             return
@@ -380,7 +380,7 @@ class Connection(asyncio.Protocol):
         # Bytes arriving from now on are TLS records: keep them from the protocol.
         self._transport.pause_reading()
         task = loop.create_task(
-            loop.start_tls(
+            _start_tls(
                 self._transport, self, context, server_side=server_side,
                 server_hostname=hostname,
             )

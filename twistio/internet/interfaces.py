@@ -23,8 +23,10 @@ __all__ = [
     "IConsumer",
     "IDelayedCall",
     "IHalfCloseableProtocol",
+    "IHandshakeListener",
     "IListeningPort",
     "ILoggingContext",
+    "INegotiated",
     "IProducer",
     "IProtocol",
     "IProtocolFactory",
@@ -37,9 +39,12 @@ __all__ = [
     "IReactorTCP",
     "IReactorThreads",
     "IReactorTime",
+    "ISSLTransport",
     "IStreamClientEndpoint",
     "IStreamServerEndpoint",
+    "ISystemHandle",
     "ITCPTransport",
+    "ITLSTransport",
     "ITransport",
     "implementedBy",
     "implementer",
@@ -461,3 +466,40 @@ class IStreamClientEndpoint(Interface, Protocol):
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Connect; fires with the connected protocol."""
+
+
+# -- TLS (twistio.internet.ssl, twistio.protocols.tls) ---------------------------------------
+
+
+class ISystemHandle(Interface, Protocol):
+    """An object with a handle from the system or a library underneath it."""
+
+    def getHandle(self) -> Any:
+        """The handle (for a TLS transport, its ``ssl.SSLObject``)."""
+
+
+class INegotiated(Interface, Protocol):
+    """A connection that negotiated an application protocol (TLS ALPN)."""
+
+    negotiatedProtocol: bytes | None
+
+
+class IHandshakeListener(Interface, Protocol):
+    """A protocol told when the TLS handshake of its transport has completed."""
+
+    def handshakeCompleted(self) -> None:
+        """The handshake is done: the peer's certificate and ALPN choice are known."""
+
+
+class ISSLTransport(ITCPTransport, Protocol):
+    """A TLS connection's transport."""
+
+    def getPeerCertificate(self) -> Any:
+        """The peer's certificate, or None."""
+
+
+class ITLSTransport(ITCPTransport, Protocol):
+    """A transport that can switch to TLS."""
+
+    def startTLS(self, contextFactory: Any) -> None:
+        """Speak TLS from now on, configured by ``contextFactory``."""

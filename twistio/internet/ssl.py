@@ -1,16 +1,22 @@
 """TLS: options that make ``ssl.SSLContext`` objects, and ``listenSSL``/``connectSSL``.
 
-Twisted builds pyOpenSSL contexts; twistio builds the standard library's ``ssl.SSLContext``,
-which is what asyncio's ``create_server``/``create_connection``/``start_tls`` take. Wherever
-Twisted takes a context factory, twistio takes a plain ``ssl.SSLContext`` too, or any object
-whose ``getContext()`` returns one.
+Twisted builds pyOpenSSL contexts; twistio builds the standard library's ``ssl.SSLContext``.
+Wherever Twisted takes a context factory, twistio takes a plain ``ssl.SSLContext`` too, or any
+object whose ``getContext()`` returns one.
 
-Differences from Twisted, all from running on asyncio's TLS: a TLS connection's
-``connectionMade`` is called once the handshake is done (so ``getPeerCertificate`` already
-works there), and a failed handshake is ``clientConnectionFailed`` with ``error.SSLError``
-(its ``__cause__`` the ``ssl.SSLError``) rather than a ``connectionLost`` after
-``connectionMade``; a server never builds a protocol for a client that failed its handshake.
-Certificates are ``Certificate`` objects holding DER bytes, not pyOpenSSL ``X509`` objects.
+The TLS itself runs on ``ssl.MemoryBIO`` + ``ssl.SSLObject`` (``_TLSTransport`` below, for
+``listenSSL``, ``connectSSL``, ``startTLS`` and the TLS endpoints; ``twistio.protocols.tls``
+over any transport), not on asyncio's TLS, whose 256 KiB receive buffer per connection made
+10,000 idle TLS connections cost gigabytes. A handshake that takes longer than
+``DEFAULT_HANDSHAKE_TIMEOUT`` (60 s) drops the connection.
+
+Differences from Twisted: a TLS connection's ``connectionMade`` is called once the handshake is
+done (so ``getPeerCertificate`` and the ALPN choice already work there), and a failed handshake
+is ``clientConnectionFailed`` with ``error.SSLError`` (its ``__cause__`` the ``ssl.SSLError``)
+rather than a ``connectionLost`` after ``connectionMade``; a server never builds a protocol
+for a client that failed its handshake. ``TLSMemoryBIOFactory`` (``twistio.protocols.tls``)
+keeps Twisted's order. Certificates are ``Certificate`` objects holding DER bytes, not
+pyOpenSSL ``X509`` objects.
 """
 
 from __future__ import annotations
@@ -18,15 +24,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import os
 import socket
 import ssl
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Union
 
 from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection
+
+_log = logging.getLogger("twistio")
+
+
+def _discard(data: Any) -> None:
+    """Writes once the connection is lost: dropped."""
 
 __all__ = [
     "Certificate",
@@ -418,16 +431,448 @@ def _client_hostname(contextFactory: Any, context: ssl.SSLContext, fallback: str
     return None
 
 
+#: Seconds a TLS handshake may take before the connection is dropped, for ``listenSSL``,
+#: ``connectSSL``, ``startTLS`` and the TLS endpoints (``handshakeTimeout`` changes it, None
+#: turns it off). The same as asyncio's ``ssl_handshake_timeout`` and nginx's
+#: ``ssl_handshake_timeout``; Twisted has none.
+DEFAULT_HANDSHAKE_TIMEOUT = 60.0
+
+# Plaintext asked of the SSLObject per read: one TLS record carries at most 16 KiB of it.
+_READ_SIZE = 16384
+
+
 def _handshake_error(exc: BaseException) -> BaseException:
     if isinstance(exc, ssl.SSLError):
         wrapped = error.SSLError(string=f"TLS handshake failed: {exc}")
         wrapped.__cause__ = exc
         return wrapped
+    if isinstance(exc, TimeoutError):
+        timed_out = error.TimeoutError(string=str(exc))
+        timed_out.__cause__ = exc
+        return timed_out
     return exc
 
 
+class _TLSTransport(asyncio.Protocol, asyncio.Transport):
+    """TLS over a stream transport, through an ``ssl.SSLObject`` on two memory BIOs.
+
+    The asyncio protocol of the socket's transport below and the asyncio transport of the
+    connection above (``Connection``). It replaces asyncio's own TLS (``ssl=`` and
+    ``start_tls``), whose per-connection receive buffer costs 256 KiB: here the only
+    buffers are the BIOs' (as large as the data in flight) and the socket transport's.
+    Ciphertext is written to the socket as soon as plaintext is written here, so the socket
+    transport's buffer is the one that flow control watches.
+    """
+
+    __slots__ = (
+        "_aborted",
+        "_app",
+        "_app_connected",
+        "_app_data",
+        "_closing",
+        "_connect_app",
+        "_context",
+        "_done",
+        "_error",
+        "_in",
+        "_out",
+        "_peer_closed",
+        "_pending",
+        "_raw",
+        "_raw_write",
+        "_server_hostname",
+        "_server_side",
+        "_shut_sent",
+        "_sslobj",
+        "_timeout",
+        "_timer",
+        "_waiter",
+        "_write_paused",
+    )
+
+    def __init__(
+        self,
+        app: asyncio.Protocol,
+        context: ssl.SSLContext,
+        server_side: bool,
+        server_hostname: str | None = None,
+        timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+        connect_app: bool = True,
+        waiter: asyncio.Future[Any] | None = None,
+    ) -> None:
+        self._app = app
+        self._app_data = app.data_received
+        self._context = context
+        self._server_side = server_side
+        self._server_hostname = server_hostname
+        self._timeout = timeout
+        self._connect_app = connect_app
+        self._waiter = waiter
+        self._app_connected = False
+        self._done = False
+        self._closing = False
+        self._aborted = False
+        self._shut_sent = False
+        self._peer_closed = False
+        self._write_paused = False
+        self._error: BaseException | None = None
+        self._pending: list[bytes] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._raw: Any = None
+        self._sslobj: ssl.SSLObject | None = None
+
+    # -- the socket's side ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start the handshake: a client sends its hello now; a server waits for it before
+        allocating anything of OpenSSL's (so idle unhandshaken connections stay small)."""
+        self._raw = transport
+        self._raw_write = transport.write  # type: ignore[attr-defined]
+        if self._timeout is not None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self._timeout, self._timed_out)
+        if not self._server_side and self._begin():
+            self._handshake()
+
+    def _begin(self) -> bool:
+        self._in = ssl.MemoryBIO()
+        self._out = ssl.MemoryBIO()
+        try:
+            self._sslobj = self._context.wrap_bio(
+                self._in, self._out, self._server_side, self._server_hostname
+            )
+        except BaseException as e:
+            self._fail(e)
+            return False
+        return True
+
+    def data_received(self, data: bytes) -> None:
+        """Ciphertext from the peer: decrypt it and hand the plaintext up."""
+        if self._done:
+            self._in.write(data)
+            self._read()
+        elif self._error is None and not self._closing:
+            if self._sslobj is None and not self._begin():
+                return
+            self._in.write(data)
+            self._handshake()
+
+    def eof_received(self) -> bool:
+        """The peer shut its side down (TCP): keep the socket open only after a close_notify
+        that the connection above chose to survive (a half-closeable protocol)."""
+        if not self._done:
+            self._error = ConnectionResetError("the connection closed during the TLS handshake")
+            return False
+        return self._peer_closed and not self._closing
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """Pass the loss up once; a close without close_notify after the handshake is not
+        clean (``ConnectionLost`` above, as in Twisted)."""
+        self._cancel_timer()
+        if self._error is not None:
+            exc = self._error
+        elif exc is None and self._done and not self._peer_closed and not self._closing:
+            exc = ConnectionResetError("the peer closed the connection without a TLS close_notify")
+        self._closing = True
+        self._pending = None
+        if self._app_connected:
+            self._app_connected = False
+            self._app.connection_lost(exc)  # type: ignore[arg-type]
+        else:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(
+                    exc or ConnectionResetError("the connection closed during the TLS handshake")
+                )
+        self._waiter = None
+        # Free the memory BIOs now; the SSLObject stays for the peer certificate.
+        self._in = self._out = None  # type: ignore[assignment]
+        self._raw_write = _discard
+
+    def pause_writing(self) -> None:
+        """The socket's buffer is full: tell the connection above."""
+        self._write_paused = True
+        if self._app_connected:
+            self._app.pause_writing()
+
+    def resume_writing(self) -> None:
+        """The socket's buffer drained: tell the connection above."""
+        self._write_paused = False
+        if self._app_connected:
+            self._app.resume_writing()
+
+    # -- TLS -----------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        data = self._out.read()
+        if data:
+            self._raw_write(data)
+
+    def _handshake(self) -> None:
+        sslobj: Any = self._sslobj
+        try:
+            sslobj.do_handshake()
+        except ssl.SSLWantReadError:
+            self._flush()
+            return
+        except BaseException as e:
+            self._flush()  # the alert that tells the peer why
+            self._fail(e)
+            return
+        self._flush()
+        self._done = True
+        self._cancel_timer()
+        self._app_connected = True
+        if self._connect_app:
+            self._app.connection_made(self)
+            if self._write_paused:
+                self._app.pause_writing()
+        waiter = self._waiter
+        self._waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(self)
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            self.write(b"".join(pending))
+        if not self._aborted and self._in.pending:
+            self._read()
+
+    def _read(self) -> None:
+        # Every whole record in the BIO is decrypted, and the plaintext handed up in one
+        # piece (one call above, and one write below if it echoes).
+        sslobj: Any = self._sslobj
+        incoming = self._in
+        chunks: list[bytes] = []
+        eof = False
+        failure: BaseException | None = None
+        try:
+            while True:
+                chunk = sslobj.read(_READ_SIZE)
+                if not chunk:
+                    eof = True
+                    break
+                chunks.append(chunk)
+                if not incoming.pending:
+                    break
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLZeroReturnError:
+            eof = True
+        except ssl.SSLError as e:
+            failure = e
+        if chunks:
+            self._app_data(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            if self._aborted:
+                return
+        out = self._out
+        if out is not None and out.pending:  # session tickets, key updates, alerts
+            self._flush()
+        if failure is not None:
+            self._fail(failure)
+        elif eof:
+            self._close_notified()
+
+    def _close_notified(self) -> None:
+        """The peer sent close_notify: it will send no more."""
+        if self._peer_closed:
+            return
+        self._peer_closed = True
+        if self._closing:
+            return
+        if not self._app.eof_received():
+            self.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        """A fatal TLS error: close (after the alert is sent); the loss carries ``exc``."""
+        self._cancel_timer()
+        if self._error is None:
+            self._error = exc
+        if not self._app_connected and self._waiter is None:
+            _log.debug("TLS handshake with %s failed: %s", self.get_extra_info("peername"), exc)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        self._closing = True
+        raw = self._raw
+        if raw is not None:
+            if raw.get_write_buffer_size():
+                raw.abort()
+            else:
+                raw.close()
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        if not self._done:
+            self._fail(TimeoutError(f"TLS handshake timed out after {self._timeout} seconds"))
+
+    def _cancel_timer(self) -> None:
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
+
+    # -- the connection's side -----------------------------------------------------------
+
+    def write(self, data: Any) -> None:
+        """Encrypt ``data`` and pass it to the socket (kept until the handshake is done)."""
+        if not self._done or self._closing or self._shut_sent:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
+            if not self._done and not self._closing and data:
+                if self._pending is None:
+                    self._pending = []
+                self._pending.append(bytes(data))
+            return
+        if not data:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
+            return
+        try:
+            self._sslobj.write(data)  # type: ignore[union-attr]
+        except ssl.SSLError as e:
+            self._fail(e)
+            return
+        self._raw_write(self._out.read())
+
+    def writelines(self, list_of_data: Iterable[Any]) -> None:
+        """Write the concatenation of the chunks."""
+        self.write(b"".join(list_of_data))
+
+    def can_write_eof(self) -> bool:
+        """Yes: a close_notify, then the socket's own half-close."""
+        return True
+
+    def write_eof(self) -> None:
+        """Send close_notify and half-close the socket; reading goes on."""
+        if self._shut_sent or self._closing:
+            return
+        self._send_close_notify()
+        if self._raw.can_write_eof():
+            self._raw.write_eof()
+
+    def _send_close_notify(self) -> None:
+        self._shut_sent = True
+        sslobj = self._sslobj
+        if not self._done or sslobj is None:
+            return
+        try:
+            sslobj.unwrap()
+        except (ssl.SSLError, ValueError):
+            pass  # SSLWantReadError: ours is out, the peer's will come (or not)
+        self._flush()
+
+    def close(self) -> None:
+        """Send close_notify, then close the socket once its buffer is sent."""
+        if self._closing:
+            return
+        if not self._shut_sent:
+            self._send_close_notify()
+        self._closing = True
+        self._raw.close()
+
+    def abort(self) -> None:
+        """Close the socket now, dropping whatever is unsent."""
+        self._closing = True
+        self._aborted = True
+        if self._raw is not None:
+            self._raw.abort()
+
+    def is_closing(self) -> bool:
+        """Whether ``close`` or ``abort`` was called, or the connection is lost."""
+        return self._closing
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """asyncio's TLS keys (``ssl_object``, ``sslcontext``, ``peercert``, ``cipher``,
+        ``compression``), then the socket transport's."""
+        sslobj = self._sslobj
+        if name == "ssl_object":
+            return sslobj
+        if name == "sslcontext":
+            return self._context
+        if name in ("peercert", "cipher", "compression"):
+            if sslobj is None or not self._done:
+                return default
+            return getattr(sslobj, "getpeercert" if name == "peercert" else name)()
+        raw = self._raw
+        return default if raw is None else raw.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket."""
+        self._raw.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read from the socket again."""
+        self._raw.resume_reading()
+
+    def is_reading(self) -> bool:
+        """Whether the socket is being read."""
+        return bool(self._raw.is_reading())
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        """Deliver to ``protocol`` from now on."""
+        self._app = protocol  # type: ignore[assignment]
+        self._app_data = protocol.data_received  # type: ignore[attr-defined]
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        """The connection above."""
+        return self._app
+
+    def get_write_buffer_size(self) -> int:
+        """Bytes not yet sent: the socket's buffer, and plaintext awaiting the handshake."""
+        size = 0 if self._raw is None else int(self._raw.get_write_buffer_size())
+        if self._pending:
+            size += sum(len(p) for p in self._pending)
+        return size
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        """The socket transport's high- and low-water marks."""
+        return self._raw.get_write_buffer_limits()  # type: ignore[no-any-return]
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        """Set the socket transport's high- and low-water marks."""
+        self._raw.set_write_buffer_limits(high, low)
+
+    def __repr__(self) -> str:
+        return f"<TLS transport over {self._raw!r}>"
+
+
+async def _start_tls(
+    transport: Any,
+    protocol: asyncio.Protocol,
+    context: ssl.SSLContext,
+    *,
+    server_side: bool = False,
+    server_hostname: str | None = None,
+    ssl_handshake_timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+) -> _TLSTransport:
+    """``loop.start_tls`` on memory BIOs: TLS over ``transport`` (paused by the caller),
+    for ``protocol``, which is already connected; the TLS transport once the handshake is done."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[Any] = loop.create_future()
+    link = _TLSTransport(
+        protocol, context, server_side, server_hostname or None, ssl_handshake_timeout,
+        connect_app=False, waiter=waiter,
+    )
+    transport.set_protocol(link)
+    link.connection_made(transport)
+    transport.resume_reading()
+    try:
+        await waiter
+    except BaseException:
+        if not transport.is_closing():
+            transport.abort()
+        raise
+    return link
+
+
 class Port(tcp.Port):
-    """A listening TCP socket whose connections speak TLS."""
+    """A listening TCP socket whose connections speak TLS.
+
+    A connection's protocol is built, and its ``connectionMade`` called, once the handshake
+    is done; a client that fails it, or takes longer than ``handshakeTimeout`` seconds, is
+    dropped without a protocol ever being built.
+    """
 
     def __init__(
         self,
@@ -437,20 +882,29 @@ class Port(tcp.Port):
         backlog: int = 50,
         interface: str = "",
         reactor: Any = None,
+        handshakeTimeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
     ) -> None:
         super().__init__(port, factory, backlog, interface, reactor)
         self.ctxFactory = contextFactory
+        self.handshakeTimeout = handshakeTimeout
         self._context = _to_context(contextFactory, True)
+
+    def _tls_connection(self) -> _TLSTransport:
+        return _TLSTransport(self._connection(), self._context, True, None, self.handshakeTimeout)
 
     async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
         return await loop.create_server(
-            self._connection, sock=sock, backlog=self.backlog, ssl=self._context,
-            start_serving=False,
+            self._tls_connection, sock=sock, backlog=self.backlog, start_serving=False
         )
 
 
 class Connector(tcp.Connector):
-    """An outgoing TLS connection for a ``ClientFactory``."""
+    """An outgoing TLS connection for a ``ClientFactory``.
+
+    The protocol is built once the handshake is done; a failed handshake is
+    ``clientConnectionFailed`` with ``error.SSLError`` (``error.TimeoutError`` after
+    ``handshakeTimeout`` seconds, and after ``timeout`` for connecting and handshaking together).
+    """
 
     def __init__(
         self,
@@ -461,19 +915,27 @@ class Connector(tcp.Connector):
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
         reactor: Any = None,
+        handshakeTimeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
     ) -> None:
         super().__init__(host, port, factory, timeout, bindAddress, reactor)
         self.contextFactory = contextFactory
+        self.handshakeTimeout = handshakeTimeout
         self._context = _to_context(contextFactory, False)
 
     async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
         family = socket.AF_INET6 if tcp.isIPv6Address(self.host) else socket.AF_INET
         hostname = _client_hostname(self.contextFactory, self._context, self.host)
+        waiter: asyncio.Future[Any] = loop.create_future()
+        link = _TLSTransport(
+            conn, self._context, False, hostname or None, self.handshakeTimeout, True, waiter
+        )
         try:
-            return await loop.create_connection(
-                lambda: conn, self.host, self.port, family=family,
-                local_addr=self.bindAddress, ssl=self._context,
-                server_hostname=hostname or "",
+            await loop.create_connection(
+                lambda: link, self.host, self.port, family=family, local_addr=self.bindAddress
             )
-        except ssl.SSLError as e:
+            return await waiter
+        except (ssl.SSLError, TimeoutError) as e:
             raise _handshake_error(e) from e
+        except BaseException:
+            link.abort()
+            raise
