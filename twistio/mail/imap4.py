@@ -71,6 +71,8 @@ from twistio.mail._imap4syntax import (
     unquote,
     wildcardToRegexp,
 )
+from twistio.mail._imap4syntax import _StreamReader as StreamReader
+from twistio.mail._imap4syntax import _StreamWriter as StreamWriter
 from twistio.mail._lines import LineBuffer, SerialLines
 from twistio.mail.interfaces import IAccountIMAP as IAccount
 from twistio.mail.interfaces import IClientAuthentication, INamespacePresenter
@@ -107,7 +109,7 @@ _reexports = (DontQuoteMe, MessageSet, collapseNestedLists, collapseStrings, dec
               modified_base64, modified_unbase64, parseIdList, parseNestedParens, parseTime, splitOn,
               splitQuoted, unquote, wildcardToRegexp, TIMEOUT_ERROR, UnhandledCredentials, IMessageFile,
               IllegalOperation, NegativeResponse, NoSupportedAuthentication, UnhandledResponse,
-              IllegalServerResponse, ReadOnlyMailbox)
+              IllegalServerResponse, ReadOnlyMailbox, StreamReader, StreamWriter)
 
 
 def _b(value: Any) -> bytes:

@@ -10,10 +10,13 @@ from typing import IO, Any, NoReturn
 from twistio.application import service
 from twistio.cred import portal as cred_portal
 from twistio.cred.error import UnauthorizedLogin
+from twistio.cred.portal import IRealm, Portal
 from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.mail import smtp
-from twistio.mail.interfaces import IAliasableDomain, IDomain, IMessageSMTP
+from twistio.mail.interfaces import IAlias, IAliasableDomain, IDomain, IMessageSMTP
+
+_reexported = (IRealm, Portal, IAlias)
 
 __all__ = ["BounceDomain", "DomainWithDefaultDict", "FileMessage", "MailService"]
 

@@ -24,7 +24,9 @@ from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.mail import pop3, smtp
 from twistio.mail.interfaces import IAliasableDomain
-from twistio.mail.mail import FileMessage
+from twistio.mail.mail import FileMessage, MailService
+
+_reexported = (MailService,)
 
 __all__ = ["AbstractMaildirDomain", "DirdbmDatabase", "MaildirDirdbmDomain", "MaildirMailbox",
            "MaildirMessage", "StringListMailbox", "initializeMaildir"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from twistio.cred.credentials import UsernamePassword
+from twistio.cred.credentials import CramMD5Credentials, UsernamePassword
 from twistio.cred.error import UnauthorizedLogin
 from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.internet.protocol import ServerFactory
 from twistio.mail import pop3, smtp
+from twistio.mail.smtp import longversion
+
+_reexported = (CramMD5Credentials, longversion)
 
 __all__ = ["DomainDeliveryBase", "ESMTPDomainDelivery", "ESMTPFactory", "POP3Factory", "SMTPDomainDelivery",
            "SMTPFactory", "VirtualPOP3"]
