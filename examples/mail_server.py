@@ -12,190 +12,12 @@ POP3 or IMAP4 as alice@example.com / secret. The listening ports are printed on 
 from __future__ import annotations
 
 import argparse
-import email
-import email.policy
-import io
-import json
 import os
-import time
 
 from twistio.cred import credentials, portal
 from twistio.internet import defer, protocol, reactor
 from twistio.internet.interfaces import implementer
 from twistio.mail import _cred, imap4, mail, maildir, smtp
-
-FLAG_LETTERS = {"D": "\\Draft", "F": "\\Flagged", "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
-LETTER_OF = {v: k for k, v in FLAG_LETTERS.items()}
-
-
-@implementer(imap4.IMessage, imap4.IMessageFile)
-class MaildirIMAPMessage:
-    """One Maildir file as an IMAP message (headers and parts parsed with ``email``)."""
-
-    def __init__(self, path, uid, flags):
-        self.path = path
-        self.uid = uid
-        self.flags = flags
-        with open(path, "rb") as f:
-            self.data = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        self.parsed = email.message_from_bytes(self.data, policy=email.policy.compat32)
-
-    def open(self):
-        return io.BytesIO(self.data)
-
-    def getHeaders(self, negate, *names):
-        wanted = {n.lower() if isinstance(n, str) else n.decode().lower() for n in names}
-        return {k.lower(): v for k, v in self.parsed.items() if not names or ((k.lower() in wanted) != negate)}
-
-    def getBodyFile(self):
-        return io.BytesIO(self.data.partition(b"\r\n\r\n")[2])
-
-    def getSize(self):
-        return len(self.data)
-
-    def isMultipart(self):
-        return self.parsed.is_multipart()
-
-    def getSubPart(self, part):
-        payload = self.parsed.get_payload()
-        if not isinstance(payload, list) or part >= len(payload):
-            raise IndexError(part)
-        return _Part(payload[part])
-
-    def getUID(self):
-        return self.uid
-
-    def getFlags(self):
-        return list(self.flags)
-
-    def getInternalDate(self):
-        return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(os.path.getmtime(self.path)))
-
-
-class _Part(MaildirIMAPMessage):
-    def __init__(self, message):
-        self.parsed = message
-        self.data = message.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
-@implementer(imap4.IMailbox)
-class MaildirIMAPMailbox:
-    """A Maildir as an IMAP mailbox: UIDs kept in a small JSON file, flags in the file names
-    (``:2,FRS`` as the Maildir convention says), EXPUNGE removes ``\\Deleted`` files."""
-
-    def __init__(self, path):
-        self.path = path
-        self.listeners = []
-        maildir.initializeMaildir(path)
-        self.state_file = os.path.join(path, "twistio-uids.json")
-
-    def _state(self):
-        try:
-            with open(self.state_file) as f:
-                return json.load(f)
-        except FileNotFoundError:
-            return {"next": 1, "uids": {}}
-
-    def _messages(self):
-        """``[(uid, path, flags)]`` sorted by UID; new files get UIDs."""
-        state = self._state()
-        found = []
-        for sub in ("cur", "new"):
-            folder = os.path.join(self.path, sub)
-            for name in sorted(os.listdir(folder)):
-                base, _, info = name.partition(":")
-                if base not in state["uids"]:
-                    state["uids"][base] = state["next"]
-                    state["next"] += 1
-                letters = info[2:] if info.startswith("2,") else ""
-                flags = [FLAG_LETTERS[c] for c in letters if c in FLAG_LETTERS]
-                found.append((state["uids"][base], os.path.join(folder, name), flags))
-        with open(self.state_file, "w") as f:
-            json.dump(state, f)
-        return sorted(found)
-
-    def getFlags(self):
-        return list(FLAG_LETTERS.values())
-
-    def getHierarchicalDelimiter(self):
-        return "/"
-
-    def getUIDValidity(self):
-        return int(os.path.getctime(self.path))
-
-    def getUIDNext(self):
-        self._messages()
-        return self._state()["next"]
-
-    def getUID(self, message):
-        return self._messages()[message - 1][0]
-
-    def getMessageCount(self):
-        return len(self._messages())
-
-    def getRecentCount(self):
-        return len(os.listdir(os.path.join(self.path, "new")))
-
-    def getUnseenCount(self):
-        return sum(1 for _, _, flags in self._messages() if "\\Seen" not in flags)
-
-    def isWriteable(self):
-        return True
-
-    def destroy(self):
-        raise imap4.MailboxException("Maildirs are not deleted over IMAP")
-
-    def requestStatus(self, names):
-        return imap4.statusRequestHelper(self, names)
-
-    def addListener(self, listener):
-        self.listeners.append(listener)
-
-    def removeListener(self, listener):
-        self.listeners.remove(listener)
-
-    def addMessage(self, message, flags=(), date=None):
-        data = message.read().replace(b"\r\n", b"\n")
-        box = maildir.MaildirMailbox(self.path)
-        d = box.appendMessage(data)
-        letters = "".join(sorted(LETTER_OF[f] for f in flags if f in LETTER_OF))
-        if letters:
-            self._setFlags(box.list[-1], letters)
-        return d.addCallback(lambda _: self._messages()[-1][0])
-
-    def _setFlags(self, path, letters):
-        base = os.path.basename(path).partition(":")[0]
-        target = os.path.join(self.path, "cur", f"{base}:2,{letters}")
-        os.rename(path, target)
-        return target
-
-    def expunge(self):
-        removed = []
-        for number, (_uid, path, flags) in enumerate(self._messages(), 1):
-            if "\\Deleted" in flags:
-                os.remove(path)
-                removed.append(number - len(removed))
-        return removed
-
-    def fetch(self, messages, uid):
-        listed = self._messages()
-        messages.last = listed[-1][0] if uid and listed else len(listed)
-        out = []
-        for number, (message_uid, path, flags) in enumerate(listed, 1):
-            if (message_uid if uid else number) in messages:
-                out.append((number, MaildirIMAPMessage(path, message_uid, flags)))
-        return out
-
-    def store(self, messages, flags, mode, uid):
-        result = {}
-        for number, msg in self.fetch(messages, uid):
-            current = set(msg.flags)
-            wanted = set(flags)
-            current = wanted if mode == 0 else (current | wanted if mode == 1 else current - wanted)
-            letters = "".join(sorted(LETTER_OF[f] for f in current if f in LETTER_OF))
-            self._setFlags(msg.path, letters)
-            result[number] = sorted(current)
-        return result
 
 
 class IMAPRealm:
@@ -208,7 +30,7 @@ class IMAPRealm:
         if imap4.IAccount not in interfaces:
             raise NotImplementedError()
         account = imap4.MemoryAccount(avatarId)
-        account.addMailbox("INBOX", MaildirIMAPMailbox(self.domain.userDirectory(avatarId)))
+        account.addMailbox("INBOX", maildir.MaildirIMAPMailbox(self.domain.userDirectory(avatarId)))
         return imap4.IAccount, account, lambda: None
 
 

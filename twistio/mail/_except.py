@@ -149,12 +149,8 @@ class SMTPClientError(SMTPError):
 
     def __init__(self, code: int, resp: bytes, log: bytes | None = None, addresses: object | None = None,
                  isFatal: bool = False, retry: bool = False) -> None:
-        self.code = code
-        self.resp = resp
-        self.log = log
-        self.addresses = addresses
-        self.isFatal = isFatal
-        self.retry = retry
+        self.code, self.resp, self.log = code, resp, log
+        self.isFatal, self.retry, self.addresses = isFatal, retry, addresses
 
     def __str__(self) -> str:
         return self.__bytes__().decode("utf-8", "replace")

@@ -8,8 +8,11 @@ Message files hold LF line ends, as Twisted writes them; POP3 turns them into CR
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import io
+import json
 import os
 import secrets
 import socket
@@ -23,13 +26,14 @@ from twistio.cred.error import UnauthorizedLogin
 from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.mail import pop3, smtp
-from twistio.mail.interfaces import IAliasableDomain
+from twistio.mail._except import MailboxException
+from twistio.mail.interfaces import IAliasableDomain, IMailboxIMAP, IMessageIMAP, IMessageIMAPFile
 from twistio.mail.mail import FileMessage, MailService
 
 _reexported = (MailService,)
 
-__all__ = ["AbstractMaildirDomain", "DirdbmDatabase", "MaildirDirdbmDomain", "MaildirMailbox",
-           "MaildirMessage", "StringListMailbox", "initializeMaildir"]
+__all__ = ["AbstractMaildirDomain", "DirdbmDatabase", "MaildirDirdbmDomain", "MaildirIMAPMailbox",
+           "MaildirIMAPMessage", "MaildirMailbox", "MaildirMessage", "StringListMailbox", "initializeMaildir"]
 
 INTERNAL_ERROR = "internal server error"
 
@@ -350,3 +354,222 @@ class MaildirDirdbmDomain(AbstractMaildirDomain):
         if self._credcheckers is None:
             self._credcheckers = [DirdbmDatabase(self.dbm)]
         return self._credcheckers
+
+
+# -- twistio addition: IMAP4 over the same Maildirs -------------------------------------------
+
+_FLAG_LETTERS = {"D": "\\Draft", "F": "\\Flagged", "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
+_LETTER_OF = {v: k for k, v in _FLAG_LETTERS.items()}
+
+
+def _crlf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+@implementer(IMessageIMAP, IMessageIMAPFile)
+class MaildirIMAPMessage:
+    """One Maildir file as an IMAP message (twistio addition; headers parsed with ``email``)."""
+
+    def __init__(self, path: str, uid: int, flags: list[str]) -> None:
+        self.path = path
+        self.uid = uid
+        self.flags = flags
+        with open(path, "rb") as f:
+            self.data = _crlf(f.read())
+        self.parsed = email.message_from_bytes(self.data, policy=email.policy.compat32)
+
+    def open(self) -> IO[bytes]:
+        """The whole message, CRLF line ends."""
+        return io.BytesIO(self.data)
+
+    def getHeaders(self, negate: bool, *names: Any) -> dict[str, Any]:
+        """The named headers (all others with ``negate``), lower-case keys."""
+        wanted = {n.lower() if isinstance(n, str) else n.decode().lower() for n in names}
+        return {k.lower(): v for k, v in self.parsed.items() if not names or ((k.lower() in wanted) != negate)}
+
+    def getBodyFile(self) -> IO[bytes]:
+        """The body."""
+        return io.BytesIO(self.data.partition(b"\r\n\r\n")[2])
+
+    def getSize(self) -> int:
+        """Size in octets (CRLF line ends)."""
+        return len(self.data)
+
+    def isMultipart(self) -> bool:
+        """Whether it is multipart."""
+        return bool(self.parsed.is_multipart())
+
+    def getSubPart(self, part: int) -> Any:
+        """Part ``part`` (0-based)."""
+        payload = self.parsed.get_payload()
+        if not isinstance(payload, list) or part >= len(payload):
+            raise IndexError(part)
+        return _MaildirIMAPPart(payload[part])
+
+    def getUID(self) -> int:
+        """The UID."""
+        return self.uid
+
+    def getFlags(self) -> list[str]:
+        """The flags (from the file name)."""
+        return list(self.flags)
+
+    def getInternalDate(self) -> str:
+        """The file's modification time."""
+        return time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(os.path.getmtime(self.path)))
+
+
+class _MaildirIMAPPart(MaildirIMAPMessage):
+    def __init__(self, message: Any) -> None:
+        self.parsed = message
+        self.data = _crlf(message.as_bytes())
+        self.uid = 0
+        self.flags = []
+        self.path = ""
+
+
+@implementer(IMailboxIMAP)
+class MaildirIMAPMailbox:
+    """A Maildir as an IMAP mailbox (twistio addition): UIDs kept in ``twistio-uids.json``,
+    flags in the file names (``:2,FRS``, the Maildir convention), EXPUNGE removes
+    ``\\Deleted`` files. Another process delivering into ``new/`` is seen on the next command."""
+
+    def __init__(self, path: bytes | str) -> None:
+        self.path = os.fsdecode(path)
+        self.listeners: list[Any] = []
+        initializeMaildir(self.path)
+        self.state_file = os.path.join(self.path, "twistio-uids.json")
+
+    def _state(self) -> dict[str, Any]:
+        try:
+            with open(self.state_file) as f:
+                state: dict[str, Any] = json.load(f)
+                return state
+        except FileNotFoundError:
+            return {"next": 1, "uids": {}}
+
+    def _messages(self) -> list[tuple[int, str, list[str]]]:
+        state = self._state()
+        found = []
+        changed = False
+        for sub in ("cur", "new"):
+            folder = os.path.join(self.path, sub)
+            for name in sorted(os.listdir(folder)):
+                base, _, info = name.partition(":")
+                if base not in state["uids"]:
+                    state["uids"][base] = state["next"]
+                    state["next"] += 1
+                    changed = True
+                letters = info[2:] if info.startswith("2,") else ""
+                flags = [_FLAG_LETTERS[c] for c in letters if c in _FLAG_LETTERS]
+                found.append((state["uids"][base], os.path.join(folder, name), flags))
+        if changed:
+            with open(self.state_file + ".new", "w") as f:
+                json.dump(state, f)
+            os.replace(self.state_file + ".new", self.state_file)
+        return sorted(found)
+
+    def getFlags(self) -> list[str]:
+        """The flags a message may have."""
+        return list(_FLAG_LETTERS.values())
+
+    def getHierarchicalDelimiter(self) -> str:
+        """``/``."""
+        return "/"
+
+    def getUIDValidity(self) -> int:
+        """The Maildir's creation time."""
+        return int(os.path.getctime(os.path.join(self.path, "cur")))
+
+    def getUIDNext(self) -> int:
+        """The next UID."""
+        self._messages()
+        return int(self._state()["next"])
+
+    def getUID(self, message: int) -> int:
+        """UID of message number ``message``."""
+        return self._messages()[message - 1][0]
+
+    def getMessageCount(self) -> int:
+        """How many messages."""
+        return len(self._messages())
+
+    def getRecentCount(self) -> int:
+        """Messages still in ``new/``."""
+        return len(os.listdir(os.path.join(self.path, "new")))
+
+    def getUnseenCount(self) -> int:
+        """Messages without \\Seen."""
+        return sum(1 for _, _, flags in self._messages() if "\\Seen" not in flags)
+
+    def isWriteable(self) -> bool:
+        """Always."""
+        return True
+
+    def destroy(self) -> None:
+        """Refused: Maildirs are not deleted over IMAP."""
+        raise MailboxException("Maildirs are not deleted over IMAP")
+
+    def requestStatus(self, names: Any) -> dict[str, Any]:
+        """STATUS items."""
+        from twistio.mail.imap4 import statusRequestHelper
+
+        return statusRequestHelper(self, names)
+
+    def addListener(self, listener: Any) -> None:
+        """Add a listener."""
+        self.listeners.append(listener)
+
+    def removeListener(self, listener: Any) -> None:
+        """Remove a listener."""
+        self.listeners.remove(listener)
+
+    def addMessage(self, message: Any, flags: Any = (), date: Any = None) -> defer.Deferred[int]:
+        """Store a message (LF line ends, as delivered mail) with ``flags``; its UID."""
+        data = message.read().replace(b"\r\n", b"\n")
+        box = MaildirMailbox(self.path)
+        box.appendMessage(data)
+        letters = "".join(sorted(_LETTER_OF[f] for f in flags if f in _LETTER_OF))
+        if letters:
+            self._setFlags(box.list[-1], letters)
+        uid = self._messages()[-1][0]
+        for listener in list(self.listeners):
+            listener.newMessages(self.getMessageCount(), None)
+        return defer.succeed(uid)
+
+    def _setFlags(self, path: str, letters: str) -> str:
+        base = os.path.basename(path).partition(":")[0]
+        target = os.path.join(self.path, "cur", f"{base}:2,{letters}")
+        os.rename(path, target)
+        return target
+
+    def expunge(self) -> list[int]:
+        """Remove \\Deleted messages; their numbers, as EXPUNGE reports them."""
+        removed: list[int] = []
+        for number, (_uid, path, flags) in enumerate(self._messages(), 1):
+            if "\\Deleted" in flags:
+                os.remove(path)
+                removed.append(number - len(removed))
+        return removed
+
+    def fetch(self, messages: Any, uid: bool) -> list[tuple[int, MaildirIMAPMessage]]:
+        """``(number, message)`` for the set."""
+        listed = self._messages()
+        if messages.last is None:
+            messages.last = (listed[-1][0] if uid else len(listed)) if listed else 0
+        out = []
+        for number, (message_uid, path, flags) in enumerate(listed, 1):
+            if (message_uid if uid else number) in messages:
+                out.append((number, MaildirIMAPMessage(path, message_uid, flags)))
+        return out
+
+    def store(self, messages: Any, flags: Any, mode: int, uid: bool) -> dict[int, list[str]]:
+        """Change flags: ``mode`` 0 replace, 1 add, -1 remove."""
+        result = {}
+        for number, msg in self.fetch(messages, uid):
+            current = set(msg.flags)
+            wanted = set(flags)
+            current = wanted if mode == 0 else (current | wanted if mode == 1 else current - wanted)
+            self._setFlags(msg.path, "".join(sorted(_LETTER_OF[f] for f in current if f in _LETTER_OF)))
+            result[number] = sorted(current)
+        return result

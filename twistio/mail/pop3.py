@@ -115,13 +115,11 @@ def successResponse(response: Any) -> bytes:
 
 def formatStatResponse(msgs: Iterable[int]) -> Iterator[bytes | None]:
     """The STAT answer (yielding None while it counts)."""
-    count = 0
-    total = 0
+    sizes: list[int] = []
     for size in msgs:
-        count += 1
-        total += size
+        sizes.append(size)
         yield None
-    yield successResponse(b"%d %d" % (count, total))
+    yield successResponse(b"%d %d" % (len(sizes), sum(sizes)))
 
 
 def formatListLines(msgs: Iterable[int]) -> Iterator[bytes]:

@@ -48,10 +48,13 @@ class DomainDeliveryBase:
 
     def validateFrom(self, helo: Any, origin: smtp.Address) -> smtp.Address:
         """Accept any sender after HELO/EHLO."""
+        refusal: tuple[int, str] | None = None
         if not helo:
-            raise smtp.SMTPBadSender(origin, 503, "Who are you?  Say HELO first.")
-        if origin.local != b"" and origin.domain == b"":
-            raise smtp.SMTPBadSender(origin, 501, "Sender address must contain domain.")
+            refusal = (503, "Who are you?  Say HELO first.")
+        elif origin.local and not origin.domain:
+            refusal = (501, "Sender address must contain domain.")
+        if refusal is not None:
+            raise smtp.SMTPBadSender(origin, *refusal)
         return origin
 
 
