@@ -13,6 +13,13 @@ driver waits, bounded in time, until the server holds them all (counting its ope
 descriptors in ``/proc``), and reads the server's resident set size at both points. The figure is
 (RSS with N connections - RSS with 100) / (N - 100), in bytes: lower is better. The client
 then resets every connection (``SO_LINGER`` 0, so no TIME_WAIT is left behind). Linux only.
+
+With ``--tls`` (``python -m benchmarks idle_tls``) the servers speak TLS (the same
+throwaway certificate for all, made with the ``openssl`` command) and the figures are taken
+twice: with the connections open but not yet handshaken ("before handshake": the client sends
+nothing), and handshaken ("after handshake"); each also reports what stays per connection once
+the client has closed them all ("kept after close": RSS after the server has closed them, less
+RSS at the warm-up point, over N).
 """
 
 from __future__ import annotations
@@ -55,11 +62,15 @@ def _raise_nofile(n: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def serve(contender: str, conns: int) -> None:
-    """An echo server on 127.0.0.1: prints its port, serves until SIGTERM."""
+def serve(contender: str, conns: int, tls: str | None = None) -> None:
+    """An echo server on 127.0.0.1 (TLS with the key and certificate in directory ``tls``):
+    prints its port, serves until SIGTERM."""
     _pin(SERVER_CPU)
     _raise_nofile(conns)
     kind, _, loop_name = contender.partition("-")
+    cert = key = ""
+    if tls:
+        cert, key = os.path.join(tls, "cert.pem"), os.path.join(tls, "key.pem")
     if kind == "raw":
         import asyncio
         import signal
@@ -77,7 +88,15 @@ def serve(contender: str, conns: int) -> None:
             loop = uvloop.new_event_loop()
         else:
             loop = asyncio.new_event_loop()
-        server = loop.run_until_complete(loop.create_server(Echo, "127.0.0.1", 0, backlog=BACKLOG))
+        context = None
+        if tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+        server = loop.run_until_complete(
+            loop.create_server(Echo, "127.0.0.1", 0, backlog=BACKLOG, ssl=context)
+        )
         print(server.sockets[0].getsockname()[1], flush=True)
         loop.add_signal_handler(signal.SIGTERM, loop.stop)
         loop.run_forever()
@@ -90,8 +109,10 @@ def serve(contender: str, conns: int) -> None:
 
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         from twistio.internet import protocol, reactor
+        from twistio.internet import ssl as tls_options
     else:
         from twisted.internet import protocol, reactor  # type: ignore[no-redef]
+        from twisted.internet import ssl as tls_options  # type: ignore[no-redef]
 
     class TEcho(protocol.Protocol):
         def dataReceived(self, data: bytes) -> None:
@@ -100,21 +121,36 @@ def serve(contender: str, conns: int) -> None:
     factory = protocol.Factory.forProtocol(TEcho)
     factory.noisy = False
     r: Any = reactor
-    port = r.listenTCP(0, factory, backlog=BACKLOG, interface="127.0.0.1")
+    if tls:
+        options = tls_options.DefaultOpenSSLContextFactory(key, cert)
+        port = r.listenSSL(0, factory, options, backlog=BACKLOG, interface="127.0.0.1")
+    else:
+        port = r.listenTCP(0, factory, backlog=BACKLOG, interface="127.0.0.1")
     print(port.getHost().port, flush=True)
     r.run()
 
 
-def client(port: int, conns: int) -> None:
-    """Open WARM connections, say ``warm``; on ``go`` open the rest, say ``done``; on EOF, reset."""
+def client(port: int, conns: int, handshake: bool = False) -> None:
+    """Open WARM connections, say ``warm``; on ``go`` open the rest, say ``done``; on EOF, reset.
+
+    With ``handshake``, each connection completes a TLS handshake (no verification)."""
     _pin(CLIENT_CPU)
     _raise_nofile(conns)
-    socks = []
+    socks: list[Any] = []
+    context: Any = None
+    if handshake:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
 
     def open_some(n: int) -> None:
         for _ in range(n):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            if context is not None:
+                s = context.wrap_socket(s)
             socks.append(s)
 
     open_some(WARM)
@@ -146,10 +182,15 @@ def _wait_fds(pid: int, count: int, timeout: float) -> None:
         time.sleep(0.02)
 
 
-def measure(contender: str, conns: int) -> dict[str, float]:
-    """One run: bytes of server RSS per idle connection, and the peak RSS."""
+def measure(
+    contender: str, conns: int, tls: str | None = None, handshake: bool = False
+) -> dict[str, float]:
+    """One run: bytes of server RSS per idle connection, the peak RSS, and (``kept``) the
+    bytes per connection still held once they are all closed."""
+    extra = ["--tls", tls] if tls else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.idle", "--serve", contender, "--conns", str(conns)],
+        [sys.executable, "-m", "benchmarks.idle", "--serve", contender, "--conns", str(conns),
+         *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -161,7 +202,8 @@ def measure(contender: str, conns: int) -> dict[str, float]:
         port = int(server.stdout.readline())
         base = len(os.listdir(f"/proc/{server.pid}/fd"))
         cl = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.idle", "--client", str(port), "--conns", str(conns)],
+            [sys.executable, "-m", "benchmarks.idle", "--client", str(port), "--conns", str(conns),
+             *(["--handshake"] if handshake else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -178,12 +220,15 @@ def measure(contender: str, conns: int) -> dict[str, float]:
         cl.stdin.flush()
         if cl.stdout.readline().strip() != "done":
             raise RuntimeError(cl.stderr.read() if cl.stderr else "client failed")
-        _wait_fds(server.pid, base + conns, 30)
+        _wait_fds(server.pid, base + conns, 60)
         time.sleep(0.2)
         rss = _status(server.pid, "VmRSS")
         peak = _status(server.pid, "VmHWM")
         cl.stdin.close()
         cl.wait(timeout=30)
+        _wait_fds_below(server.pid, base + 10, 30)
+        time.sleep(0.2)
+        rss_closed = _status(server.pid, "VmRSS")
     finally:
         for proc in (cl, server):
             if proc is not None and proc.poll() is None:
@@ -193,18 +238,101 @@ def measure(contender: str, conns: int) -> dict[str, float]:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=5)
-    return {"per_conn": (rss - rss_warm) / (conns - WARM), "rss": rss, "peak_rss": peak}
+    return {
+        "per_conn": (rss - rss_warm) / (conns - WARM),
+        "kept": (rss_closed - rss_warm) / (conns - WARM),
+        "rss": rss,
+        "peak_rss": peak,
+    }
 
 
-def available(contender: str) -> bool:
+def _wait_fds_below(pid: int, count: int, timeout: float) -> None:
+    """Wait until process ``pid`` has fewer than ``count`` open file descriptors."""
+    deadline = time.monotonic() + timeout
+    while len(os.listdir(f"/proc/{pid}/fd")) >= count:
+        if time.monotonic() > deadline:
+            have = len(os.listdir(f"/proc/{pid}/fd"))
+            raise RuntimeError(f"server holds {have} descriptors after {timeout}s, not < {count}")
+        time.sleep(0.02)
+
+
+def available(contender: str, tls: bool = False) -> bool:
     try:
         if "uvloop" in contender:
             import uvloop  # noqa: F401
         if contender.startswith("twisted"):
             import twisted  # noqa: F401
+
+            if tls:
+                import OpenSSL  # noqa: F401
     except ImportError:
         return False
     return sys.platform.startswith("linux")
+
+
+def _make_certificate(directory: str) -> None:
+    """A throwaway self-signed certificate (P-256) with the ``openssl`` command."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", os.path.join(directory, "key.pem"),
+         "-out", os.path.join(directory, "cert.pem"), "-days", "2", "-subj", "/CN=localhost"],
+        check=True, capture_output=True,
+    )
+
+
+def run_tls(
+    quick: bool = False, rounds: int | None = None, conns: int | None = None
+) -> tuple[list[str], dict[tuple[str, bool], list[dict[str, float]]], int]:
+    """TLS servers: each contender measured before and after the handshake, interleaved."""
+    import shutil
+    import tempfile
+
+    rounds = rounds or (1 if quick else 3)
+    conns = conns or (1000 if quick else 5000)
+    if shutil.which("openssl") is None:
+        return [], {}, conns
+    contenders = [c for c in CONTENDERS if available(c, tls=True)]
+    results: dict[tuple[str, bool], list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="twistio-idle-tls-") as certs:
+        _make_certificate(certs)
+        for r in range(rounds):
+            order = [(c, h) for c in contenders for h in (False, True)]
+            random.shuffle(order)
+            for c, h in order:
+                try:
+                    results.setdefault((c, h), []).append(measure(c, conns, certs, h))
+                except RuntimeError as e:
+                    raise RuntimeError(f"{c} (handshake={h}): {e}") from e
+            print(f"TLS round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
+    return contenders, results, conns
+
+
+def records_tls(
+    quick: bool = False, rounds: int | None = None, conns: int | None = None
+) -> list[dict[str, Any]]:
+    """Memory per idle TLS connection, before and after the handshake (``idle_tls``)."""
+    contenders, results, conns = run_tls(quick, rounds, conns)
+    out = []
+    for h in (False, True):
+        when = "after handshake" if h else "before handshake"
+        for c in contenders:
+            runs = results[(c, h)]
+            out.append({
+                "workload": f"idle TLS connections, {conns:,} held open, {when}",
+                "contender": c,
+                "unit": "bytes/conn",
+                "higher_is_better": False,
+                "samples": [x["per_conn"] for x in runs],
+                "peak_rss": [x["peak_rss"] for x in runs],
+            })
+            out.append({
+                "workload": f"idle TLS connections, {conns:,}, {when}: kept after close",
+                "contender": c,
+                "unit": "bytes/conn",
+                "higher_is_better": False,
+                "samples": [x["kept"] for x in runs],
+            })
+    return out
 
 
 def run(
@@ -246,14 +374,29 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 connections, 2 rounds")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--conns", type=int, default=None)
+    parser.add_argument("--tls", nargs="?", const="", default=None,
+                        help="TLS servers, before and after the handshake")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--handshake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.conns or 10_000)
+        serve(args.serve, args.conns or 10_000, args.tls or None)
         return
     if args.client:
-        client(args.client, args.conns or 10_000)
+        client(args.client, args.conns or 10_000, args.handshake)
+        return
+    if args.tls is not None:
+        tls_contenders, tls_results, n = run_tls(args.quick, args.rounds, args.conns)
+        for h in (False, True):
+            when = "after" if h else "before"
+            print(f"\nServer memory per idle TLS connection, {n:,} held open, {when} the "
+                  "handshake (bytes; lower is better)\n")
+            for c in tls_contenders:
+                runs = tls_results[(c, h)]
+                per = statistics.median(x["per_conn"] for x in runs)
+                kept = statistics.median(x["kept"] for x in runs)
+                print(f"{c:<18}{per:>10,.0f}   kept after close {kept:>10,.0f}")
         return
     contenders, results, conns = run(args.quick, args.rounds, args.conns)
     print(f"\nServer memory per idle connection, {conns:,} held open (bytes; lower is better)\n")

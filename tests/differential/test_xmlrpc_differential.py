@@ -62,6 +62,12 @@ PROGRAM = textwrap.dedent(
             return type(d).__name__
         def xmlrpc_unmarshallable(self):
             return object()
+        def xmlrpc_stdlibFault(self):
+            import xmlrpc.client
+            return xmlrpc.client.Fault(15, "the standard library's")
+        def xmlrpc_raiseStdlibFault(self):
+            import xmlrpc.client
+            raise xmlrpc.client.Fault(16, "raised")
         xmlrpc_notCallable = 3
 
     root = Root(allowNone=bool(int(sys.argv[2])))
@@ -92,6 +98,8 @@ CALLS: list[tuple[str, tuple[Any, ...]]] = [
     ("method", ()),
     ("date", (xmlrpc.client.DateTime("20240102T03:04:05"),)),
     ("unmarshallable", ()),
+    ("stdlibFault", ()),
+    ("raiseStdlibFault", ()),
     ("system.listMethods", ()),
     ("system.methodHelp", ("math.add",)),
     ("system.methodHelp", ("fault",)),

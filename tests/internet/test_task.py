@@ -895,11 +895,28 @@ def test_coiterate_done_deferred_argument() -> None:
     assert outcome(mine) == ("ok", it)
 
 
-def test_default_timer_bounds_a_tick() -> None:
-    timer = tio_task._Timer()
-    assert timer() is False
-    timer.end = 0
-    assert timer() is True
+def test_default_budget_is_ten_milliseconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(tio_task.time, "monotonic", lambda: now[0])
+    spent = tio_task._timeSlice()
+    assert spent() is False
+    now[0] += 0.009
+    assert spent() is False
+    now[0] += 0.002
+    assert spent() is True
+
+
+def test_default_scheduler_runs_ticks_on_the_reactor(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = MemoryReactorClock()
+    monkeypatch.setattr(tio_task, "_the_reactor", lambda: clock)
+    coop = tio_task.Cooperator()
+    trace: list[Any] = []
+    d = coop.coiterate(numbers("a", 3, trace))
+    assert [c.getTime() for c in clock.getDelayedCalls()] == [0]
+    clock.advance(0)
+    assert trace == [("a", 0), ("a", 1), ("a", 2)]
+    assert outcome(d)[0] == "ok"
+    assert clock.getDelayedCalls() == []
 
 
 # ------------------------------------------------------------------------ react

@@ -43,6 +43,7 @@ from twistio.web.client import (
     PartialDownloadError,
     ProxyAgent,
     RedirectAgent,
+    ResponseBodyTooLarge,
     ResponseFailed,
     ResponseNeverReceived,
     readBody,
@@ -1025,3 +1026,70 @@ def test_on_uvloop() -> None:
         loop.run_until_complete(asyncio.wait_for(body(), TIMEOUT))
     finally:
         loop.close()
+
+
+# -- bounds (issue 16 item 4): twistio-only keyword arguments, off by default ---------------
+
+
+async def test_endless_chunked_body_is_bounded_by_max_body_size(raw: Any, reactor: Any) -> None:
+    """A server sending an endless chunked body: with ``max_body_size`` the body fails with
+    ``ResponseBodyTooLarge`` once past it (the server is stopped after a bounded amount)."""
+    sent = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        await read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        piece = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+        while sent < 64 * 1024 * 1024:  # bounded: the client must give up long before
+            writer.write(piece)
+            sent += len(piece)
+            await writer.drain()
+
+    srv = await raw(handler)
+    agent = Agent(reactor, max_body_size=100_000)
+    resp = await wait(agent.request(b"GET", b"http://127.0.0.1:%d/" % srv.port))
+    with pytest.raises(ResponseFailed) as info:
+        await wait(readBody(resp))
+    assert info.value.reasons[0].check(ResponseBodyTooLarge)
+    assert sent < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\n" + b"y" * 150_000,
+    ],
+)
+async def test_max_body_size_fixed_and_until_close(raw: Any, reactor: Any, response: bytes) -> None:
+    srv = await raw(canned(response))
+    agent = Agent(reactor, max_body_size=100_000)
+    resp = await wait(agent.request(b"GET", b"http://127.0.0.1:%d/" % srv.port))
+    with pytest.raises(ResponseFailed) as info:
+        await wait(readBody(resp))
+    assert info.value.reasons[0].check(ResponseBodyTooLarge)
+
+
+async def test_body_within_max_body_size(raw: Any, reactor: Any) -> None:
+    srv = await raw(canned(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))
+    agent = Agent(reactor, max_body_size=5)
+    resp = await wait(agent.request(b"GET", b"http://127.0.0.1:%d/" % srv.port))
+    assert await wait(readBody(resp)) == b"hello"
+
+
+async def test_response_timeout(raw: Any, reactor: Any) -> None:
+    """A server that never answers: ``response_timeout`` fails the request with
+    ``ResponseNeverReceived([TimeoutError])``; without it the request stays pending, as in
+    Twisted."""
+    from twistio.internet.error import TimeoutError as TwistioTimeout
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        await reader.read()
+
+    srv = await raw(handler)
+    agent = Agent(reactor, response_timeout=0.2)
+    with pytest.raises(ResponseNeverReceived) as info:
+        await wait(agent.request(b"GET", b"http://127.0.0.1:%d/" % srv.port))
+    assert info.value.reasons[0].check(TwistioTimeout)

@@ -238,8 +238,8 @@ def test_directory_listing_is_escaped(tree: Path) -> None:
     assert 'href="%3Cscript%3Ealert%281%29%3Cscript%3E.txt"' in body
     assert "q&quot;uote&amp;amp.txt" in body
     assert '<a href="sub/">sub/</a>' in body
-    assert "[Directory]" in body
-    assert "12B" in body and "[text/plain]" in body
+    assert "<td>directory</td>" in body
+    assert ">12B<" in body and "<td>text/plain</td>" in body
 
 
 def test_listing_header_escapes_uri(tree: Path) -> None:
@@ -248,7 +248,47 @@ def test_listing_header_escapes_uri(tree: Path) -> None:
     static.File(str(tree)).directoryListing().render(request)
     assert request is not None
     body = static.DirectoryLister(str(tree)).render(request).decode()
-    assert "Directory listing for /&lt;b&gt;/" in body
+    assert "<title>Index of /&lt;b&gt;/</title>" in body
+    assert "<h1>Index of /&lt;b&gt;/</h1>" in body
+
+
+def test_listing_page_is_twistios_own(tree: Path) -> None:
+    """A difference from Twisted (docs/differences.md): twistio's own listing page.
+
+    Directories first then files, each group in name order; a row per entry with the name
+    (escaped, linked), a human size with the exact byte count on hover, the MIME type and the
+    content encoding; the heading is "Index of <path>" without the query."""
+    (tree / "b-dir").mkdir()
+    (tree / "A-dir").mkdir()
+    (tree / "zz.txt").write_bytes(b"z" * 3000)
+    request = DummyRequest([b""])
+    request.uri = b"/?sort=x"
+    _render(getChildForRequest(static.File(str(tree)), request), request)
+    body = b"".join(request.written).decode()
+    assert body.startswith("<!DOCTYPE html>")
+    assert "<title>Index of /</title>" in body
+    rows = re.findall(r'<tr class="(\w+)"><td><a href="([^"]*)">', body)
+    assert rows == [
+        ("directory", "A-dir/"), ("directory", "b-dir/"), ("directory", "sub/"),
+        ("file", "archive.tar.gz"), ("file", "data.bin"), ("file", "hello.txt"),
+        ("file", "page.html"), ("file", "zz.txt"),
+    ]
+    assert '<td class="size" title="3000 bytes">2K</td><td>text/plain</td><td></td>' in body
+    assert '<td class="size" title="1024 bytes">1K</td><td>application/octet-stream</td>' in body
+    assert ">archive.tar.gz</a></td><td class=\"size\" title=\"7 bytes\">7B</td>" in body
+    assert "<td>application/x-tar</td><td>gzip</td>" in body
+    assert '<a href="sub/">sub/</a></td><td class="size"></td><td>directory</td>' in body
+
+
+def test_listing_template_overrides_take_twisteds_keys(tree: Path) -> None:
+    class Plain(static.DirectoryLister):
+        template = "%(header)s|%(tableContent)s"
+        linePattern = "%(class)s %(href)s %(text)s %(size)s %(type)s %(encoding)s;"
+
+    request = DummyRequest([b""])
+    request.uri = b"/sub/"
+    body = Plain(str(tree / "sub")).render(request).decode()
+    assert body == "Index of /sub/|file inner.css inner.css 6B text/css ;"
 
 
 def test_index_file_is_served(tree: Path) -> None:

@@ -91,6 +91,17 @@ class Example(XMLRPC):
 
     xmlrpc_notCallable = 3  # type: ignore[assignment]
 
+    def xmlrpc_stdlibFault(self) -> xmlrpc.client.Fault:
+        return xmlrpc.client.Fault(15, "the standard library's own")
+
+    def xmlrpc_raiseStdlibFault(self) -> None:
+        raise xmlrpc.client.Fault(16, "raised")
+
+    def xmlrpc_laterStdlibFault(self) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        self.reactor.callLater(0, d.callback, xmlrpc.client.Fault(17, "returned later"))
+        return d
+
 
 class Authed(XMLRPC):
     @withRequest
@@ -375,3 +386,36 @@ async def test_example_server() -> None:
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 10)
+
+
+# -- Fault is the standard library's class (issue 14) ------------------------------------------
+
+
+def test_fault_is_the_standard_librarys_class() -> None:
+    """As in Twisted, ``xmlrpc.Fault`` IS ``xmlrpc.client.Fault``."""
+    assert Fault is xmlrpc.client.Fault
+    assert issubclass(txmlrpc.NoSuchFunction, xmlrpc.client.Fault)
+    assert (txmlrpc.NOT_FOUND, txmlrpc.FAILURE) == (XMLRPC.NOT_FOUND, XMLRPC.FAILURE) == (8001, 8002)
+
+
+async def test_a_returned_or_raised_stdlib_fault_is_a_fault_response(port: int) -> None:
+    assert fault(await call(port, "stdlibFault")) == (15, "the standard library's own")
+    assert fault(await call(port, "raiseStdlibFault")) == (16, "raised")
+    assert fault(await call(port, "laterStdlibFault")) == (17, "returned later")
+
+
+async def test_method_help_of_the_system_procedures(port: int) -> None:
+    """twistio's own help texts for ``system.*`` (docs/differences.md); others' are theirs."""
+    assert await call(port, "system.methodHelp", "system.listMethods") == (
+        "Every procedure this server answers, by its full dotted name."
+    )
+    assert await call(port, "system.methodHelp", "system.methodHelp") == (
+        "The help of the named procedure: its ``help`` attribute, else its docstring."
+    )
+    assert await call(port, "system.methodHelp", "echo") == "Return all passed args."
+
+
+def test_call_payload_is_twisteds_template_with_the_name_escaped() -> None:
+    body = txmlrpc.QueryFactory(b"/", b"h", "a<b", args=(1,)).payload.decode()
+    assert body.startswith('<?xml version="1.0"?>\n<methodCall>\n<methodName>a&lt;b</methodName>')
+    xmlrpc.client.loads(body)  # well-formed

@@ -91,13 +91,9 @@ class FilePasswordDB:
     def __init__(self, filename: str | os.PathLike[str], delim: bytes = b":", usernameField: int = 0,
                  passwordField: int = 1, caseSensitive: bool = True,
                  hash: Callable[[bytes, bytes, bytes], bytes] | None = None, cache: bool = False) -> None:
-        self.filename = filename
-        self.delim = delim
-        self.ufield = usernameField
-        self.pfield = passwordField
-        self.caseSensitive = caseSensitive
-        self.hash = hash
-        self.cache = cache
+        self.filename, self.delim = filename, delim
+        self.ufield, self.pfield = usernameField, passwordField  # the fields' positions
+        self.caseSensitive, self.hash, self.cache = caseSensitive, hash, cache
         self.credentialInterfaces: Sequence[Any] = (
             (IUsernamePassword, IUsernameHashedPassword) if hash is None else (IUsernamePassword,)
         )

@@ -13,6 +13,7 @@ calling ``close`` (for ``sqlite3``, pass ``check_same_thread=False``, as with Tw
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -26,6 +27,9 @@ __all__ = ["Connection", "ConnectionLost", "ConnectionPool", "Transaction"]
 
 _log = logging.getLogger("twistio")
 _R = TypeVar("_R")
+
+# What pickling a pool keeps: enough to build it again somewhere else.
+_PICKLED = ("dbapiName", "min", "max", "noisy", "reconnect", "good_sql", "connargs", "connkw")
 
 
 class ConnectionLost(Exception):
@@ -50,27 +54,38 @@ class Connection:
 
     def rollback(self) -> None:
         """Roll back; with ``cp_reconnect``, also check the connection is alive."""
-        if not self._pool.reconnect:
+        pool = self._pool
+        if not pool.reconnect:
             self._connection.rollback()
-            return
+        elif not self._rolled_back_and_alive():
+            pool.disconnect(self._connection)
+            if pool.noisy:
+                _log.info("Connection lost.")
+            raise ConnectionLost()
+
+    def _rolled_back_and_alive(self) -> bool:
+        # Roll back, then prove the connection still answers by running the pool's probe
+        # statement in a throwaway cursor and committing it.
+        db = self._connection
+        steps: list[Callable[[], object]] = [db.rollback, lambda: self._probe(db), db.commit]
         try:
-            self._connection.rollback()
-            cursor = self._connection.cursor()
-            cursor.execute(self._pool.good_sql)
-            cursor.close()
-            self._connection.commit()
-            return
+            for step in steps:
+                step()
         except Exception:
             _log.exception("Rollback failed")
-        self._pool.disconnect(self._connection)
-        if self._pool.noisy:
-            _log.info("Connection lost.")
-        raise ConnectionLost()
+            return False
+        return True
+
+    def _probe(self, db: Any) -> None:
+        probe = db.cursor()
+        probe.execute(self._pool.good_sql)
+        probe.close()
 
     def reconnect(self) -> None:
         """Drop this thread's connection (if any) and make a new one."""
-        if self._connection is not None:
-            self._pool.disconnect(self._connection)
+        old, self._connection = self._connection, None
+        if old is not None:
+            self._pool.disconnect(old)
         self._connection = self._pool.connect()
 
     def __getattr__(self, name: str) -> Any:
@@ -95,19 +110,20 @@ class Transaction:
 
     def reopen(self) -> None:
         """Open a new cursor; with ``cp_reconnect``, reconnect once if that fails."""
-        if self._cursor is not None:
-            self.close()
+        self.close()
         try:
-            self._cursor = self._connection.cursor()
-            return
+            fresh = self._connection.cursor()
         except Exception:
             if not self._pool.reconnect:
                 raise
             _log.exception("Cursor creation failed")
-        if self._pool.noisy:
-            _log.info("Connection lost, reconnecting")
-        self.reconnect()
-        self._cursor = self._connection.cursor()
+            fresh = None
+        if fresh is None:
+            if self._pool.noisy:
+                _log.info("Connection lost, reconnecting")
+            self.reconnect()
+            fresh = self._connection.cursor()
+        self._cursor = fresh
 
     def reconnect(self) -> None:
         """Reconnect the underlying connection (the cursor must be reopened)."""
@@ -144,27 +160,37 @@ class ConnectionPool:
 
     def __init__(self, dbapiName: str, *connargs: Any, **connkw: Any) -> None:
         self.dbapiName = dbapiName
-        self.dbapi = __import__(dbapiName, fromlist=["connect"])
+        reactor = connkw.pop("cp_reactor", None)
+        options = {arg: connkw.pop("cp_" + arg) for arg in self.CP_ARGS if "cp_" + arg in connkw}
+        self.__dict__.update(options)
+        self.connargs = connargs
+        self.connkw = connkw
+        self._setUp(reactor)
+
+    def _setUp(self, reactor: Any) -> None:
+        # Everything that is not kept when the pool is pickled: the module, the threads and
+        # the link to the reactor.
+        self.dbapi = importlib.import_module(self.dbapiName)
         if getattr(self.dbapi, "apilevel", None) != "2.0":
             _log.warning("DB API module not DB API 2.0 compliant.")
         if getattr(self.dbapi, "threadsafety", 0) < 1:
             _log.warning("DB API module not sufficiently thread-safe.")
-        reactor = connkw.pop("cp_reactor", None)
         if reactor is None:
-            from twistio.internet import reactor as _reactor
+            from twistio.internet import reactor as global_reactor
 
-            reactor = _reactor
+            reactor = global_reactor
         self._reactor: Any = reactor
-        for arg in self.CP_ARGS:
-            key = f"cp_{arg}"
-            if key in connkw:
-                setattr(self, arg, connkw.pop(key))
-        self.connargs = connargs
-        self.connkw = connkw
         self.connections: dict[int, Any] = {}
         self.threadID = threading.get_ident
         self.threadpool = ThreadPool(self.min, self.max, name=self.name or "twistio adbapi")
         self.startID: Any = self._reactor.callWhenRunning(self._start)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in _PICKLED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._setUp(None)
 
     def _start(self) -> None:
         self.startID = None
@@ -172,13 +198,14 @@ class ConnectionPool:
 
     def start(self) -> None:
         """Start the threads and arrange to close during the reactor's shutdown."""
-        if not self.running:
-            self._remember_loop()
-            self.threadpool.start()
-            self.shutdownID = self._reactor.addSystemEventTrigger(
-                "during", "shutdown", self.finalClose
-            )
-            self.running = True
+        if self.running:
+            return
+        self._remember_loop()
+        self.threadpool.start()
+        self.shutdownID = self._reactor.addSystemEventTrigger(
+            "during", "shutdown", self.finalClose
+        )
+        self.running = True
 
     def _remember_loop(self) -> None:
         # The asyncio reactor learns here which loop callFromThread must go back to.
@@ -186,47 +213,49 @@ class ConnectionPool:
         if get_loop is not None:
             get_loop()
 
+    def _in_thread(self, work: Callable[..., _R], *args: Any, **kw: Any) -> Deferred[_R]:
+        self._remember_loop()
+        return deferToThreadPool(self._reactor, self.threadpool, work, *args, **kw)
+
     def runWithConnection(self, func: Callable[..., _R], *args: Any, **kw: Any) -> Deferred[_R]:
         """``func(connection, *args, **kw)`` in a pool thread; commit after, roll back on error."""
-        self._remember_loop()
-        return deferToThreadPool(
-            self._reactor, self.threadpool, self._runWithConnection, func, *args, **kw
-        )
-
-    def _runWithConnection(self, func: Callable[..., _R], *args: Any, **kw: Any) -> _R:
-        conn = self.connectionFactory(self)
-        try:
-            result = func(conn, *args, **kw)
-            conn.commit()
-            return result
-        except BaseException:
-            try:
-                conn.rollback()
-            except BaseException:
-                _log.exception("Rollback failed")
-            raise
+        return self._in_thread(self._runWithConnection, func, *args, **kw)
 
     def runInteraction(self, interaction: Callable[..., _R], *args: Any, **kw: Any) -> Deferred[_R]:
         """``interaction(transaction, *args, **kw)`` in a pool thread, as one transaction."""
-        self._remember_loop()
-        return deferToThreadPool(
-            self._reactor, self.threadpool, self._runInteraction, interaction, *args, **kw
-        )
+        return self._in_thread(self._runInteraction, interaction, *args, **kw)
+
+    def _runWithConnection(self, func: Callable[..., _R], *args: Any, **kw: Any) -> _R:
+        conn = self.connectionFactory(self)
+        return self._committed(conn, lambda: func(conn, *args, **kw))
 
     def _runInteraction(self, interaction: Callable[..., _R], *args: Any, **kw: Any) -> _R:
         conn = self.connectionFactory(self)
-        trans = self.transactionFactory(self, conn)
+        cursor = self.transactionFactory(self, conn)
+
+        def work() -> _R:
+            value = interaction(cursor, *args, **kw)
+            cursor.close()
+            return value
+
+        return self._committed(conn, work)
+
+    @staticmethod
+    def _committed(conn: Connection, work: Callable[[], _R]) -> _R:
+        # ``work`` and the commit after it either both succeed, or the connection is rolled
+        # back and the first error propagates (a failing rollback is only logged).
+        done = False
         try:
-            result = interaction(trans, *args, **kw)
-            trans.close()
+            value = work()
             conn.commit()
-            return result
-        except BaseException:
-            try:
-                conn.rollback()
-            except BaseException:
-                _log.exception("Rollback failed")
-            raise
+            done = True
+        finally:
+            if not done:
+                try:
+                    conn.rollback()
+                except BaseException:
+                    _log.exception("Rollback failed")
+        return value
 
     def runQuery(self, *args: Any, **kw: Any) -> Deferred[list[Any]]:
         """``execute(*args, **kw)`` then ``fetchall()``, in one transaction."""
@@ -239,8 +268,8 @@ class ConnectionPool:
     @staticmethod
     def _runQuery(trans: Transaction, *args: Any, **kw: Any) -> list[Any]:
         trans.execute(*args, **kw)
-        result: list[Any] = trans.fetchall()
-        return result
+        rows: list[Any] = trans.fetchall()
+        return rows
 
     @staticmethod
     def _runOperation(trans: Transaction, *args: Any, **kw: Any) -> None:
@@ -248,12 +277,11 @@ class ConnectionPool:
 
     def close(self) -> None:
         """Stop the threads and close every connection (waits for running queries)."""
-        if self.shutdownID is not None:
-            self._reactor.removeSystemEventTrigger(self.shutdownID)
-            self.shutdownID = None
-        if self.startID is not None:
-            self._reactor.removeSystemEventTrigger(self.startID)
-            self.startID = None
+        for attr in ("shutdownID", "startID"):
+            trigger = getattr(self, attr)
+            if trigger is not None:
+                setattr(self, attr, None)
+                self._reactor.removeSystemEventTrigger(trigger)
         self.finalClose()
 
     def finalClose(self) -> None:
@@ -261,31 +289,33 @@ class ConnectionPool:
         self.shutdownID = None
         self.threadpool.stop()
         self.running = False
-        for conn in self.connections.values():
-            self._close(conn)
+        open_ones = list(self.connections.values())
         self.connections.clear()
+        for conn in open_ones:
+            self._close(conn)
 
     def connect(self) -> Any:
         """This thread's DB-API connection, made (and ``openfun`` called) on first use."""
-        tid = self.threadID()
-        conn = self.connections.get(tid)
-        if conn is None:
-            if self.noisy:
-                _log.info("adbapi connecting: %s", self.dbapiName)
-            conn = self.dbapi.connect(*self.connargs, **self.connkw)
-            if self.openfun is not None:
-                self.openfun(conn)
-            self.connections[tid] = conn
-        return conn
+        me = self.threadID()
+        if me in self.connections:
+            return self.connections[me]
+        if self.noisy:
+            _log.info("adbapi connecting: %s", self.dbapiName)
+        made = self.dbapi.connect(*self.connargs, **self.connkw)
+        if self.openfun is not None:
+            self.openfun(made)
+        self.connections[me] = made
+        return made
 
     def disconnect(self, conn: Any) -> None:
         """Close and forget this thread's connection ``conn``."""
-        tid = self.threadID()
-        if conn is not self.connections.get(tid):
+        mine = self.connections.get(self.threadID())
+        if mine is not conn:
             raise Exception("wrong connection for thread")
-        if conn is not None:
-            self._close(conn)
-            del self.connections[tid]
+        if mine is None:
+            return
+        self.connections.pop(self.threadID())
+        self._close(mine)
 
     def _close(self, conn: Any) -> None:
         if self.noisy:

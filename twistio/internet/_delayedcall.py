@@ -68,15 +68,10 @@ class DelayedCall:
         reset: Callable[[DelayedCall], object],
         seconds: Callable[[], float] = _time.time,
     ) -> None:
-        self.time = time
-        self.func = func
-        self.args = args
-        self.kw = kw
-        self.canceller = cancel
-        self.resetter = reset
-        self.seconds = seconds
-        self.cancelled = 0
-        self.called = 0
+        self.func, self.args, self.kw = func, args, kw
+        self.time, self.seconds = time, seconds
+        self.canceller, self.resetter = cancel, reset
+        self.called = self.cancelled = 0
         self.delayed_time: float = 0
         self.context = contextvars.copy_context()
         self._repr: str | None = None
@@ -85,51 +80,50 @@ class DelayedCall:
         """When the call will run, in the scheduler's seconds."""
         return self.time + self.delayed_time
 
+    def _mustBePending(self) -> None:
+        if self.cancelled:
+            raise AlreadyCancelled()
+        if self.called:
+            raise AlreadyCalled()
+
     def cancel(self) -> None:
         """Unschedule the call.
 
         Raises ``AlreadyCancelled`` or ``AlreadyCalled`` if it is no longer pending.
         """
-        if self.cancelled:
-            raise AlreadyCancelled()
-        if self.called:
-            raise AlreadyCalled()
+        self._mustBePending()
         self.canceller(self)
         self.cancelled = 1
-        if self.debug:
-            self._repr = repr(self)
-        # Release what the call holds on to, as Twisted does.
-        del self.func, self.args, self.kw
+        # With debugging on, a cancelled call keeps describing what it would have called.
+        self._repr = repr(self) if self.debug else None
+        # Let go of the function and its arguments: a cancelled call never needs them.
+        for held in ("func", "args", "kw"):
+            delattr(self, held)
 
     def reset(self, secondsFromNow: float) -> None:
         """Reschedule the call to run ``secondsFromNow`` seconds from now."""
-        if self.cancelled:
-            raise AlreadyCancelled()
-        if self.called:
-            raise AlreadyCalled()
-        new_time = self.seconds() + secondsFromNow
-        if new_time < self.time:
-            self.delayed_time = 0
-            self.time = new_time
-            self.resetter(self)
-        else:
-            self.delayed_time = new_time - self.time
+        self._mustBePending()
+        due = self.seconds() + secondsFromNow
+        if due >= self.time:
+            # Later: only noted; the scheduler applies it when it meets the call.
+            self.delayed_time = due - self.time
+            return
+        self.time, self.delayed_time = due, 0
+        self.resetter(self)
 
     def delay(self, secondsLater: float) -> None:
         """Postpone the call by ``secondsLater`` seconds (negative brings it forward)."""
-        if self.cancelled:
-            raise AlreadyCancelled()
-        if self.called:
-            raise AlreadyCalled()
+        self._mustBePending()
         self.delayed_time += secondsLater
-        if self.delayed_time < 0:
-            self.activate_delay()
-            self.resetter(self)
+        if self.delayed_time >= 0:
+            return
+        # Now earlier than scheduled: the scheduler must move it.
+        self.activate_delay()
+        self.resetter(self)
 
     def activate_delay(self) -> None:
         """Fold ``delayed_time`` into ``time``."""
-        self.time += self.delayed_time
-        self.delayed_time = 0
+        self.time, self.delayed_time = self.getTime(), 0
 
     def active(self) -> bool:
         """Whether the call is still pending (neither called nor cancelled)."""

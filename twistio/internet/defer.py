@@ -106,16 +106,20 @@ class NotACoroutineError(TypeError):
     """A coroutine was expected and something else was given."""
 
 
-class _Continue:
-    """The marker of a chain link: the entry hands its result to a waiting Deferred."""
+class _HandOff:
+    """Marks a link entry: ``(_HANDOFF, None, None, _HANDOFF, None, None, waiter)``.
+
+    A Deferred that a callback returned before it had a result gets such an entry; reaching
+    it, the chain engine gives the result to ``waiter`` and runs ``waiter`` on.
+    """
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "<chain continuation>"
+        return "<hand the result on>"
 
 
-_CONTINUE: Any = _Continue()
+_HANDOFF: Any = _HandOff()
 
 
 class DebugInfo:
@@ -303,7 +307,9 @@ class Deferred(Generic[_T]):
     def callbacks(self) -> list[tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]]:
         """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs."""
         out: list[Any] = []
-        for cb, a, k, eb, ea, ek, _ctx in self._callbacks or ():
+        for cb, a, k, eb, ea, ek, ctx in self._callbacks or ():
+            if cb is _HANDOFF:
+                a = ea = (ctx,)
             out.append((
                 (passthru if cb is None else cb, a, k or {}),
                 (passthru if eb is None else eb, ea, ek or {}),
@@ -405,9 +411,7 @@ class Deferred(Generic[_T]):
     def unpause(self) -> None:
         """Undo one ``pause``; the chain runs on once none are left."""
         self.paused -= 1
-        if self.paused:
-            return
-        if self.called:
+        if self.called and not self.paused:
             self._runCallbacks()
 
     def cancel(self) -> None:
@@ -416,43 +420,45 @@ class Deferred(Generic[_T]):
         Before firing: call the canceller, then errback with ``CancelledError`` unless the
         canceller fired it. While waiting on a Deferred a callback returned: cancel that one.
         """
+        if self.called:
+            awaited = self.result
+            if isinstance(awaited, Deferred):
+                awaited.cancel()
+            return
+        canceller = self._canceller
+        if canceller is None:
+            # Nothing stops the work: CancelledError wins, and a late firing is dropped.
+            self._suppressAlreadyCalled = True
+        else:
+            canceller(self)
         if not self.called:
-            canceller = self._canceller
-            if canceller is not None:
-                canceller(self)
-            else:
-                self._suppressAlreadyCalled = True
-            if not self.called:
-                self.errback(Failure(CancelledError()))
-        elif isinstance(self.result, Deferred):
-            self.result.cancel()
+            self.errback(Failure(CancelledError()))
 
     def _runCallbacks(self) -> None:
-        # The chain engine. When a Deferred hands its result to one waiting on it (a
-        # _CONTINUE entry), the waiter is pushed on `chain` and run, then the giver resumes:
-        # no recursion, however deep the nesting. `_runningCallbacks` is up while a
-        # Deferred's own entries are being run, so that re-entrant calls only queue.
-        # `type(result) in _SPECIAL` is one cheap test for "a Failure or a Deferred".
+        # The chain engine; it never recurses. A Deferred that reaches a link entry gives its
+        # result to the waiting Deferred, is put aside on `givers`, and the waiter runs; once
+        # the waiter can go no further, the giver goes on with its remaining entries (and
+        # None). `_runningCallbacks` is up while a Deferred's own entries run, so re-entrant
+        # firing only queues. `type(x) in _SPECIAL` is one cheap test for "a Failure or a
+        # Deferred, or a subclass of either".
         if self._runningCallbacks:
             return
+        givers: list[Deferred[Any]] | None = None
         current = self
-        chain: list[Deferred[Any]] | None = None
-        while True:
-            if current.paused:
-                return
+        while not current.paused:
             current._chainedTo = None
-            callbacks = current._callbacks
             result = current.result
-            isFailure = type(result) in _SPECIAL and isinstance(result, Failure)
-            if callbacks is not None:
+            failed = type(result) in _SPECIAL and isinstance(result, Failure)
+            entries = current._callbacks
+            if entries is not None:
+                brokeAt: Any = None
+                receiver: Any = None
                 current._runningCallbacks = True
                 try:
-                    for entry in callbacks:  # also sees entries appended while it runs
+                    for entry in entries:  # also sees entries appended while it runs
                         fn, args, kw, efn, eargs, ekw, ctx = entry
-                        if isFailure:
-                            fn = efn
-                            args = eargs
-                            kw = ekw
+                        if failed:
+                            fn, args, kw = efn, eargs, ekw
                         if fn is None:
                             continue
                         try:
@@ -463,18 +469,9 @@ class Deferred(Generic[_T]):
                                     result = fn(result, *args)
                                 else:
                                     result = fn(result)
-                            elif ctx is _CONTINUE:
-                                # Hand the result to the Deferred waiting on this one.
-                                chainee = args[0]
-                                chainee.result = result
-                                current.result = None
-                                if current._debugInfo is not None:
-                                    current._debugInfo.failResult = None
-                                chainee.paused -= 1
-                                if chain is None:
-                                    chain = [current, chainee]
-                                else:
-                                    chain.append(chainee)
+                            elif fn is _HANDOFF:
+                                receiver = ctx
+                                brokeAt = entry
                                 break
                             elif kw is not None:
                                 result = ctx.run(fn, result, *args, **kw)
@@ -485,66 +482,72 @@ class Deferred(Generic[_T]):
                         except BaseException:
                             result = Failure._fromCurrent()
                         current.result = result
-                        resultType = type(result)
-                        if resultType not in _SPECIAL:
-                            isFailure = False
+                        kind = type(result)
+                        if kind not in _SPECIAL:
+                            failed = False
                             continue
-                        if resultType is Failure or isinstance(result, Failure):
-                            isFailure = True
+                        if kind is Failure or isinstance(result, Failure):
+                            failed = True
                             continue
-                        isFailure = False
-                        # A Deferred was returned.
+                        # A Deferred came back: its result becomes this one's.
                         if result is current:
                             _warnSelfReturn(fn)
-                        if not result.called or result.paused or isinstance(result.result, Deferred):
-                            # Not ready: wait for it, and carry on when it fires.
-                            current.paused += 1
-                            current._chainedTo = result
-                            link = (current,)
-                            waiter = (_CONTINUE, link, None, _CONTINUE, link, None, _CONTINUE)
-                            if result._callbacks is None:
-                                result._callbacks = [waiter]
-                            else:
-                                result._callbacks.append(waiter)
-                            break
-                        # Ready: take its result (it keeps None, as in Twisted).
                         inner = result
-                        result = current.result = inner.result
-                        inner.result = None
-                        if inner._debugInfo is not None:
-                            inner._debugInfo.failResult = None
-                        isFailure = isinstance(result, Failure)
+                        if inner.called and not inner.paused and not isinstance(inner.result, Deferred):
+                            # It has one already: take it, leaving None behind (as Twisted).
+                            result = current.result = inner.result
+                            inner.result = None
+                            innerInfo = inner._debugInfo
+                            if innerInfo is not None:
+                                innerInfo.failResult = None
+                            failed = isinstance(result, Failure)
+                            continue
+                        # Not yet: pause, and leave a link for it to hand its result over.
+                        failed = False
+                        current.paused += 1
+                        current._chainedTo = inner
+                        link = (_HANDOFF, None, None, _HANDOFF, None, None, current)
+                        if inner._callbacks is None:
+                            inner._callbacks = [link]
+                        else:
+                            inner._callbacks.append(link)
+                        brokeAt = entry
+                        break
                     else:
-                        callbacks = current._callbacks = None
+                        current._callbacks = None
                 finally:
                     current._runningCallbacks = False
-                if callbacks is not None:
-                    # Broke off at `entry`: keep only what follows it.
-                    if callbacks[-1] is entry:
+                if brokeAt is not None:
+                    # Keep only the entries after the one it stopped at.
+                    if entries[-1] is brokeAt:
                         current._callbacks = None
                     else:
-                        for n, e in enumerate(callbacks):  # noqa: B007
-                            if e is entry:
-                                break
-                        del callbacks[: n + 1]
-                    if chain is not None and chain[-1] is not current:
-                        current = chain[-1]  # the result was handed on: run the waiter
+                        del entries[: _positionAfter(entries, brokeAt)]
+                    if receiver is not None:
+                        receiver.result = result
+                        current.result = None
+                        ownInfo = current._debugInfo
+                        if ownInfo is not None:
+                            ownInfo.failResult = None
+                        receiver.paused -= 1
+                        if givers is None:
+                            givers = [current]
+                        else:
+                            givers.append(current)
+                        current = receiver
                         continue
-                    result = None  # waiting on a Deferred: not a failure
-            # As far as it can go for now: remember an unhandled failure for the GC report.
-            info = current._debugInfo
-            if isFailure:
+            # As far as it goes for now: an error left at the end is reported if the
+            # Deferred is collected with it.
+            if failed:
+                info = current._debugInfo
                 if info is None:
                     info = current._debugInfo = DebugInfo()
                 info.failResult = result
-            elif info is not None:
-                info.failResult = None
-            if chain is None:
+            elif current._debugInfo is not None:
+                current._debugInfo.failResult = None
+            if not givers:
                 return
-            chain.pop()
-            if not chain:
-                return
-            current = chain[-1]
+            current = givers.pop()
 
     # -- text -------------------------------------------------------------------------
 
@@ -663,6 +666,14 @@ def _allSubclasses(cls: type) -> list[type]:
 
 Failure._subclassHooks.append(_registerSpecialType)
 _SPECIAL.update(_allSubclasses(Failure))
+
+
+def _positionAfter(entries: list[_Entry], entry: _Entry) -> int:
+    """How many entries there are up to and including ``entry`` (found by identity)."""
+    for count, candidate in enumerate(entries, 1):
+        if candidate is entry:
+            return count
+    return 0  # pragma: no cover - the entry is always in the list
 
 
 def _settleFuture(result: Any, future: asyncio.Future[Any]) -> None:
@@ -804,9 +815,6 @@ class DeferredList(Deferred[Any]):
     ``consumeErrors``: the listed Deferreds go on with None after a failure.
     """
 
-    fireOnOneCallback = False
-    fireOnOneErrback = False
-
     def __init__(
         self,
         deferredList: Iterable[Deferred[Any]],
@@ -814,19 +822,17 @@ class DeferredList(Deferred[Any]):
         fireOnOneErrback: bool = False,
         consumeErrors: bool = False,
     ) -> None:
-        self._deferredList = list(deferredList)
-        count = len(self._deferredList)
-        self.resultList: list[Any] = [None] * count
         Deferred.__init__(self)
-        if count == 0 and not fireOnOneCallback:
-            self.callback([])
-        self.fireOnOneCallback = fireOnOneCallback
-        self.fireOnOneErrback = fireOnOneErrback
-        self.consumeErrors = consumeErrors
+        watched = self._deferredList = list(deferredList)
+        self.resultList: list[Any] = [None] * len(watched)
         self.finishedCount = 0
-        cb = self._cbDeferred
-        for index, deferred in enumerate(self._deferredList):
-            deferred._append((cb, (index, SUCCESS), None, cb, (index, FAILURE), None, None))
+        self.fireOnOneCallback, self.fireOnOneErrback = fireOnOneCallback, fireOnOneErrback
+        self.consumeErrors = consumeErrors
+        if not watched and not fireOnOneCallback:
+            self.callback([])
+        note = self._cbDeferred
+        for index, each in enumerate(watched):
+            each._append((note, (index, SUCCESS), None, note, (index, FAILURE), None, None))
 
     def _cbDeferred(self, result: Any, index: int, succeeded: bool) -> Any:
         self.resultList[index] = (succeeded, result)
@@ -844,12 +850,18 @@ class DeferredList(Deferred[Any]):
 
     def cancel(self) -> None:
         """Before it fires, cancel every listed Deferred; afterwards, nothing."""
-        if not self.called:
-            for deferred in self._deferredList:
-                try:
-                    deferred.cancel()
-                except BaseException:
-                    _log.exception("Exception raised from user supplied canceller")
+        if self.called:
+            return
+        for listed in self._deferredList:
+            _cancelAndLog(listed)
+
+
+def _cancelAndLog(d: Deferred[Any]) -> None:
+    # One canceller failing must not keep the others from running.
+    try:
+        d.cancel()
+    except BaseException:
+        _log.exception("Exception raised from user supplied canceller")
 
 
 def _parseDeferredListResult(resultList: list[tuple[bool, _T]], *_: Any) -> list[_T]:
@@ -874,34 +886,33 @@ class FailureGroup(Exception):
 def race(ds: Sequence[Deferred[_T]]) -> Deferred[tuple[int, _T]]:
     """The ``(index, result)`` of the first to succeed, the others cancelled; ``FailureGroup``
     if all fail. Cancelling it cancels them all."""
-    toCancel = list(ds)
-    winner: Deferred[_T] | None = None
-    failures: list[tuple[int, Failure]] = []
+    contenders = list(ds)
+    errors: dict[int, Failure] = {}
+    decided: list[int] = []  # the winner's index, once there is one
 
-    def cancel(_: Deferred[Any]) -> None:
-        for d in toCancel:
-            d.cancel()
+    def cancelAll(_: Deferred[Any]) -> None:
+        for each in contenders:
+            each.cancel()
 
-    final: Deferred[tuple[int, _T]] = Deferred(canceller=cancel)
+    outcome: Deferred[tuple[int, _T]] = Deferred(canceller=cancelAll)
 
-    def succeeded(output: _T, index: int) -> None:
-        nonlocal winner
-        if winner is None:
-            winner = toCancel[index]
-            for d in toCancel:
-                if d is not winner:
-                    d.cancel()
-            final.callback((index, output))
+    def won(value: _T, index: int) -> None:
+        if decided:
+            return
+        decided.append(index)
+        for position, loser in enumerate(contenders):
+            if position != index:
+                loser.cancel()
+        outcome.callback((index, value))
 
-    def failed(failure: Failure, index: int) -> None:
-        failures.append((index, failure))
-        if len(failures) == len(toCancel):
-            failures.sort(key=lambda item: item[0])
-            final.errback(FailureGroup([f for _i, f in failures]))
+    def lost(reason: Failure, index: int) -> None:
+        errors[index] = reason
+        if len(errors) == len(contenders):
+            outcome.errback(FailureGroup([errors[i] for i in sorted(errors)]))
 
-    for index, d in enumerate(toCancel):
-        d._addInternal(succeeded, failed, (index,))
-    return final
+    for index, each in enumerate(contenders):
+        each._addInternal(won, lost, (index,))
+    return outcome
 
 
 # -- generators and coroutines -------------------------------------------------------------
@@ -1111,15 +1122,12 @@ def inlineCallbacks(f: Callable[_P, Generator[Any, Any, _T]]) -> Callable[_P, De
         try:
             gen = f(*args, **kwargs)
         except _DefGen_Return:
-            raise TypeError(
-                f"inlineCallbacks requires {f!r} to produce a generator; instead "
-                "caught returnValue being used in a non-generator"
-            )
-        if not isinstance(gen, GeneratorType):
-            raise TypeError(
-                f"inlineCallbacks requires {f!r} to produce a generator; instead got {gen!r}"
-            )
-        return _cancellableInlineCallbacks(gen)
+            instead = "caught returnValue being used in a non-generator"
+        else:
+            if isinstance(gen, GeneratorType):
+                return _cancellableInlineCallbacks(gen)
+            instead = f"got {gen!r}"
+        raise TypeError(f"inlineCallbacks requires {f!r} to produce a generator; instead {instead}")
 
     return unwindGenerator
 
@@ -1143,8 +1151,39 @@ def ensureDeferred(coro: Awaitable[_T] | Deferred[_T]) -> Deferred[_T]:
 
 
 class _ConcurrencyPrimitive:
+    """What ``DeferredLock`` and ``DeferredSemaphore`` share: waiters served in order.
+
+    ``acquire`` queues a Deferred in ``waiting``; ``_grant`` hands out what is free to the
+    oldest waiters. Cancelling a queued Deferred takes it out of the queue.
+    """
+
     def __init__(self) -> None:
         self.waiting: list[Deferred[Any]] = []
+
+    def _available(self) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _take(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _grant(self) -> None:
+        # A waiter's callbacks may release (and so grant) again: each pass re-checks.
+        while self.waiting and self._available():
+            self._take()
+            self.waiting.pop(0).callback(self)
+
+    def _cancelAcquire(self, d: Deferred[Any]) -> None:
+        self.waiting.remove(d)
+
+    def acquire(self) -> Deferred[Self]:
+        """A Deferred that fires with this object once it is ours (waiters in order)."""
+        ticket: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
+        self.waiting.append(ticket)
+        self._grant()
+        return ticket
+
+    def release(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def _releaseAndReturn(self, r: _T) -> _T:
         self.release()
@@ -1152,11 +1191,12 @@ class _ConcurrencyPrimitive:
 
     def run(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
         """Acquire, call ``f`` (waiting on what it returns), release; a Deferred of its result."""
+        return self.acquire().addCallback(self._callHolding, f, args, kwargs)
 
-        def execute(ignored: object) -> Deferred[Any]:
-            return maybeDeferred(f, *args, **kwargs).addBoth(self._releaseAndReturn)
-
-        return self.acquire().addCallback(execute)
+    def _callHolding(
+        self, _: object, f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Deferred[Any]:
+        return maybeDeferred(f, *args, **kwargs).addBoth(self._releaseAndReturn)
 
     def __aenter__(self) -> Deferred[Self]:
         return self.acquire()
@@ -1168,16 +1208,7 @@ class _ConcurrencyPrimitive:
         tb: TracebackType | None,
     ) -> Deferred[Literal[False]]:
         self.release()
-        return succeed(False)
-
-    def _cancelAcquire(self, d: Deferred[Any]) -> None:
-        self.waiting.remove(d)
-
-    def acquire(self) -> Deferred[Self]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def release(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+        return succeed(False)  # do not swallow the block's exception
 
 
 class DeferredLock(_ConcurrencyPrimitive):
@@ -1185,56 +1216,47 @@ class DeferredLock(_ConcurrencyPrimitive):
 
     locked = False
 
-    def acquire(self) -> Deferred[Self]:
-        """A Deferred firing with this lock once it is ours (waiters are served in order)."""
-        d: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
-        if self.locked:
-            self.waiting.append(d)
-        else:
-            self.locked = True
-            d.callback(self)
-        return d
+    def _available(self) -> bool:
+        return not self.locked
+
+    def _take(self) -> None:
+        self.locked = True
 
     def release(self) -> None:
         """Release the lock, handing it to the first waiter if any."""
         if not self.locked:
             raise AssertionError("Tried to release an unlocked lock")
         self.locked = False
-        if self.waiting:
-            self.locked = True
-            self.waiting.pop(0).callback(self)
+        self._grant()
 
 
 class DeferredSemaphore(_ConcurrencyPrimitive):
     """A semaphore of ``tokens`` for event-driven code."""
 
     def __init__(self, tokens: int) -> None:
-        super().__init__()
         if tokens < 1:
             raise ValueError("DeferredSemaphore requires tokens >= 1")
-        self.tokens = tokens
-        self.limit = tokens
+        super().__init__()
+        self.limit = self.tokens = tokens
+
+    def _available(self) -> bool:
+        return self.tokens > 0
+
+    def _take(self) -> None:
+        self.tokens -= 1
 
     def acquire(self) -> Deferred[Self]:
         """A Deferred firing with this semaphore once a token is ours."""
         if self.tokens < 0:
             raise AssertionError("Internal inconsistency??  tokens should never be negative")
-        d: Deferred[Self] = Deferred(canceller=self._cancelAcquire)
-        if not self.tokens:
-            self.waiting.append(d)
-        else:
-            self.tokens -= 1
-            d.callback(self)
-        return d
+        return super().acquire()
 
     def release(self) -> None:
         """Give a token back, handing it to the first waiter if any."""
         if self.tokens >= self.limit:
             raise AssertionError("Someone released me too many times: too many tokens!")
         self.tokens += 1
-        if self.waiting:
-            self.tokens -= 1
-            self.waiting.pop(0).callback(self)
+        self._grant()
 
 
 class QueueOverflow(Exception):
@@ -1246,13 +1268,16 @@ class QueueUnderflow(Exception):
 
 
 class DeferredQueue(Generic[_T]):
-    """A queue whose ``get`` is a Deferred; ``size`` bounds the items, ``backlog`` the waiters."""
+    """A queue whose ``get`` is a Deferred; ``size`` bounds the items, ``backlog`` the waiters.
+
+    ``pending`` holds the items nobody has asked for yet, ``waiting`` the gets no item has
+    come for yet; one of them is always empty.
+    """
 
     def __init__(self, size: int | None = None, backlog: int | None = None) -> None:
-        self.waiting: list[Deferred[_T]] = []
+        self.size, self.backlog = size, backlog
         self.pending: list[_T] = []
-        self.size = size
-        self.backlog = backlog
+        self.waiting: list[Deferred[_T]] = []
 
     def _cancelGet(self, d: Deferred[_T]) -> None:
         self.waiting.remove(d)
@@ -1261,17 +1286,17 @@ class DeferredQueue(Generic[_T]):
         """Add an item (to the first waiting get, if any); ``QueueOverflow`` when full."""
         if self.waiting:
             self.waiting.pop(0).callback(obj)
-        elif self.size is None or len(self.pending) < self.size:
-            self.pending.append(obj)
-        else:
+            return
+        if self.size is not None and len(self.pending) >= self.size:
             raise QueueOverflow()
+        self.pending.append(obj)
 
     def get(self) -> Deferred[_T]:
         """A Deferred of the next item; ``QueueUnderflow`` when too many gets wait."""
         if self.pending:
             return succeed(self.pending.pop(0))
-        if self.backlog is None or len(self.waiting) < self.backlog:
-            d: Deferred[_T] = Deferred(canceller=self._cancelGet)
-            self.waiting.append(d)
-            return d
-        raise QueueUnderflow()
+        if self.backlog is not None and len(self.waiting) >= self.backlog:
+            raise QueueUnderflow()
+        ticket: Deferred[_T] = Deferred(canceller=self._cancelGet)
+        self.waiting.append(ticket)
+        return ticket

@@ -228,22 +228,13 @@ class UNIXServerEndpoint:
         mode: int = 0o666,
         wantPID: int = 0,
     ) -> None:
-        self._reactor = reactor
-        self._address = address
-        self._backlog = backlog
-        self._mode = mode
-        self._wantPID = wantPID
+        self._reactor, self._address = reactor, address
+        self._backlog, self._mode, self._wantPID = backlog, mode, wantPID
 
     def listen(self, protocolFactory: Any) -> Deferred[Any]:
         """Listen on the socket file; fires with the ``IListeningPort``."""
-        return execute(
-            self._reactor.listenUNIX,
-            self._address,
-            protocolFactory,
-            backlog=self._backlog,
-            mode=self._mode,
-            wantPID=self._wantPID,
-        )
+        options = {"backlog": self._backlog, "mode": self._mode, "wantPID": self._wantPID}
+        return execute(self._reactor.listenUNIX, self._address, protocolFactory, **options)
 
 
 @implementer(IStreamServerEndpoint)
@@ -259,11 +250,9 @@ class SSL4ServerEndpoint:
         backlog: int = 50,
         interface: str = "",
     ) -> None:
-        self._reactor = reactor
-        self._port = port
+        self._reactor, self._port = reactor, port
         self._sslContextFactory = sslContextFactory
-        self._backlog = backlog
-        self._interface = interface
+        self._backlog, self._interface = backlog, interface
 
     def listen(self, protocolFactory: Any) -> Deferred[Any]:
         """Listen on the port; fires with the ``IListeningPort``."""
@@ -292,11 +281,8 @@ class TCP4ClientEndpoint:
         timeout: float = 30,
         bindAddress: _Binding = None,
     ) -> None:
-        self._reactor = reactor
-        self._host = host
-        self._port = port
-        self._timeout = timeout
-        self._bindAddress = bindAddress
+        self._reactor, self._host, self._port = reactor, host, port
+        self._timeout, self._bindAddress = timeout, bindAddress
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
@@ -324,11 +310,8 @@ class TCP6ClientEndpoint:
         timeout: float = 30,
         bindAddress: _Binding = None,
     ) -> None:
-        self._reactor = reactor
-        self._host = host
-        self._port = port
-        self._timeout = timeout
-        self._bindAddress = bindAddress
+        self._reactor, self._host, self._port = reactor, host, port
+        self._timeout, self._bindAddress = timeout, bindAddress
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
@@ -388,23 +371,16 @@ class SSL4ClientEndpoint:
         timeout: float = 30,
         bindAddress: _Binding = None,
     ) -> None:
-        self._reactor = reactor
-        self._host = host
-        self._port = port
+        self._reactor, self._host, self._port = reactor, host, port
         self._sslContextFactory = sslContextFactory
-        self._timeout = timeout
-        self._bindAddress = bindAddress
+        self._timeout, self._bindAddress = timeout, bindAddress
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Connect and start TLS; fires with the protocol ``protocolFactory`` built."""
         return _connect_with(
             lambda wf: self._reactor.connectSSL(
-                self._host,
-                self._port,
-                wf,
-                self._sslContextFactory,
-                timeout=self._timeout,
-                bindAddress=self._bindAddress,
+                self._host, self._port, wf, self._sslContextFactory,
+                timeout=self._timeout, bindAddress=self._bindAddress,
             ),
             protocolFactory,
         )

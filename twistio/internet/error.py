@@ -73,13 +73,11 @@ class CannotListenError(BindError):
 
     def __init__(self, interface: str, port: int, socketError: BaseException) -> None:
         BindError.__init__(self, interface, port, socketError)
-        self.interface = interface
-        self.port = port
-        self.socketError = socketError
+        self.interface, self.port, self.socketError = interface, port, socketError
 
     def __str__(self) -> str:
-        iface = self.interface or "any"
-        return f"Couldn't listen on {iface}:{self.port}: {self.socketError}."
+        where = f"{self.interface or 'any'}:{self.port}"
+        return f"Couldn't listen on {where}: {self.socketError}."
 
 
 class MulticastJoinError(Exception):

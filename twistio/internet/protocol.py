@@ -245,6 +245,11 @@ class Protocol(BaseProtocol):
         """Override: the connection closed for ``reason``."""
 
 
+# The standard descriptors' handlers, by file descriptor; other descriptors are ignored.
+_DATA_HANDLERS = {1: "outReceived", 2: "errReceived"}
+_CLOSE_HANDLERS = {0: "inConnectionLost", 1: "outConnectionLost", 2: "errConnectionLost"}
+
+
 class ProcessProtocol(BaseProtocol):
     """A protocol for a child process (used by ``spawnProcess``)."""
 
@@ -252,10 +257,9 @@ class ProcessProtocol(BaseProtocol):
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
         """Data from one of the child's file descriptors; dispatches 1 and 2."""
-        if childFD == 1:
-            self.outReceived(data)
-        elif childFD == 2:
-            self.errReceived(data)
+        handler = _DATA_HANDLERS.get(childFD)
+        if handler is not None:
+            getattr(self, handler)(data)
 
     def outReceived(self, data: bytes) -> None:
         """Data from the child's stdout."""
@@ -265,12 +269,9 @@ class ProcessProtocol(BaseProtocol):
 
     def childConnectionLost(self, childFD: int) -> None:
         """One of the child's file descriptors closed; dispatches 0, 1 and 2."""
-        if childFD == 0:
-            self.inConnectionLost()
-        elif childFD == 1:
-            self.outConnectionLost()
-        elif childFD == 2:
-            self.errConnectionLost()
+        handler = _CLOSE_HANDLERS.get(childFD)
+        if handler is not None:
+            getattr(self, handler)()
 
     def inConnectionLost(self) -> None:
         """The child's stdin closed."""

@@ -149,19 +149,18 @@ class LoopingCall:
     skipped, not made up (``withCount`` reports how many passed).
     """
 
-    call: Any = None
+    # Class-level defaults, as Twisted's attributes read before the first start.
     running: bool = False
     interval: float | None = None
     starttime: float | None = None
-    _deferred: Deferred[LoopingCall] | None = None
-    _runAtStart: bool = False
-    _realLastTime: float | None = None
+    call: Any = None
     _clock: IReactorTime | None = None
+    _deferred: Deferred[LoopingCall] | None = None
+    _realLastTime: float | None = None
+    _runAtStart: bool = False
 
     def __init__(self, f: Callable[..., object], *a: object, **kw: object) -> None:
-        self.f = f
-        self.a = a
-        self.kw = kw
+        self.f, self.a, self.kw = f, a, kw
 
     @property
     def clock(self) -> IReactorTime:
@@ -225,41 +224,45 @@ class LoopingCall:
             raise AssertionError("Tried to start an already running LoopingCall.")
         if interval < 0:
             raise ValueError("interval must be >= 0")
-        self.running = True
-        # A first call that fails clears self._deferred, so keep a reference to return.
-        finished: Deferred[LoopingCall] = Deferred()
-        self._deferred = finished
-        self.starttime = self.clock.seconds()
-        self.interval = interval
-        self._runAtStart = now
-        if now:
-            self()
-        else:
+        ended: Deferred[LoopingCall] = Deferred()
+        self.interval, self._runAtStart, self._deferred = interval, now, ended
+        self.starttime, self.running = self.clock.seconds(), True
+        if not now:
             self._scheduleFrom(self.starttime)
-        return finished
+        else:
+            # May fail at once, which clears self._deferred: ``ended`` is still returned.
+            self()
+        return ended
 
     def stop(self) -> None:
         """Stop the loop.
 
         If a call's Deferred is pending, the loop's Deferred fires once that one has.
         """
-        if not (self.running):
-            raise AssertionError("Tried to stop a LoopingCall that was not running.")
+        self._mustBeRunning("stop")
         self.running = False
-        if self.call is not None:
-            self.call.cancel()
-            self.call = None
+        if self._unschedule():
             self._finish()
 
     def reset(self) -> None:
         """Skip the next call and restart the interval from now."""
-        if not (self.running):
-            raise AssertionError("Tried to reset a LoopingCall that was not running.")
-        if self.call is not None:
-            self.call.cancel()
-            self.call = None
-            self.starttime = self.clock.seconds()
-            self._scheduleFrom(self.starttime)
+        self._mustBeRunning("reset")
+        if self._unschedule():
+            now = self.clock.seconds()
+            self.starttime = now
+            self._scheduleFrom(now)
+
+    def _mustBeRunning(self, verb: str) -> None:
+        if not self.running:
+            raise AssertionError(f"Tried to {verb} a LoopingCall that was not running.")
+
+    def _unschedule(self) -> bool:
+        # Cancel the next call; False when there is none (``f`` or its Deferred is running).
+        pending, self.call = self.call, None
+        if pending is None:
+            return False
+        pending.cancel()
+        return True
 
     def _finish(self) -> None:
         finished, self._deferred = self._deferred, None
@@ -374,25 +377,24 @@ class NotPaused(SchedulerError):
     """``resume()`` was called on a task that is not paused."""
 
 
-class _Timer:
-    # A tick's time budget: true once MAX_SLICE seconds have passed since creation.
-    MAX_SLICE = 0.01
-
-    def __init__(self) -> None:
-        self.end = time.monotonic() + self.MAX_SLICE
-
-    def __call__(self) -> bool:
-        return time.monotonic() >= self.end
+_SLICE_SECONDS = 0.01
 
 
-_EPSILON = 0.00000001
+def _timeSlice() -> Callable[[], bool]:
+    """A tick's budget: the predicate turns true once 10 ms have passed since it was made."""
+    deadline = time.monotonic() + _SLICE_SECONDS
+    return lambda: time.monotonic() >= deadline
 
 
-def _defaultScheduler(callable: Callable[[], None]) -> Any:
-    return _the_reactor().callLater(_EPSILON, callable)
+def _defaultScheduler(work: Callable[[], None]) -> Any:
+    """Run the next tick on the reactor as soon as it has looked at I/O once more."""
+    return _the_reactor().callLater(0, work)
 
 
 _TaskIteratorT = TypeVar("_TaskIteratorT", bound=Iterator[object])
+
+# What next() gives back for an exhausted iterator (no iterator yields this object).
+_EXHAUSTED = object()
 
 
 class CooperativeTask(Generic[_TaskIteratorT]):
@@ -405,10 +407,11 @@ class CooperativeTask(Generic[_TaskIteratorT]):
     def __init__(self, iterator: _TaskIteratorT, cooperator: Cooperator) -> None:
         self._iterator = iterator
         self._cooperator = cooperator
-        self._deferreds: list[Deferred[_TaskIteratorT]] = []
-        self._pauseCount = 0
-        self._completionState: SchedulerError | None = None
-        self._completionResult: _TaskIteratorT | Failure | None = None
+        self._pauses = 0
+        self._waiting: list[Deferred[_TaskIteratorT]] = []
+        # Once the task has ended: why (raised by pause/stop from then on) and what
+        # whenDone gives (the iterator, or a Failure).
+        self._ended: tuple[SchedulerError, object] | None = None
         cooperator._addTask(self)
 
     def whenDone(self) -> Deferred[_TaskIteratorT]:
@@ -418,25 +421,25 @@ class CooperativeTask(Generic[_TaskIteratorT]):
         ``TaskStopped`` or ``SchedulerStopped`` otherwise.
         """
         d: Deferred[_TaskIteratorT] = Deferred()
-        if self._completionState is None:
-            self._deferreds.append(d)
+        if self._ended is None:
+            self._waiting.append(d)
         else:
-            d.callback(cast(_TaskIteratorT, self._completionResult))
+            _settle(d, self._ended[1])
         return d
 
     def pause(self) -> None:
         """Stop doing work until ``resume``; pauses nest. Raises ``TaskFinished`` if finished."""
-        self._checkFinish()
-        self._pauseCount += 1
-        if self._pauseCount == 1:
+        self._raiseIfEnded()
+        self._pauses += 1
+        if self._pauses == 1:
             self._cooperator._removeTask(self)
 
     def resume(self) -> None:
         """Undo one ``pause``. Raises ``NotPaused`` if the task is not paused."""
-        if not self._pauseCount:
+        if self._pauses == 0:
             raise NotPaused()
-        self._pauseCount -= 1
-        if not self._pauseCount and self._completionState is None:
+        self._pauses -= 1
+        if self._pauses == 0 and self._ended is None:
             self._cooperator._addTask(self)
 
     def stop(self) -> None:
@@ -444,44 +447,49 @@ class CooperativeTask(Generic[_TaskIteratorT]):
 
         Raises ``TaskFinished`` (the subclass saying how) if the task already finished.
         """
-        self._checkFinish()
-        self._completeWith(TaskStopped(), Failure(TaskStopped()))
+        self._raiseIfEnded()
+        self._end(TaskStopped(), Failure(TaskStopped()))
 
-    def _checkFinish(self) -> None:
-        if self._completionState is not None:
-            raise self._completionState
+    def _raiseIfEnded(self) -> None:
+        if self._ended is not None:
+            raise self._ended[0]
 
-    def _completeWith(
-        self, state: SchedulerError, result: _TaskIteratorT | Failure, scheduled: bool = True
-    ) -> None:
-        # scheduled=False: the Cooperator has already dropped the task from its list.
-        self._completionState = state
-        self._completionResult = result
-        if scheduled and not self._pauseCount:
+    def _end(self, why: SchedulerError, result: object, listed: bool = True) -> None:
+        # listed=False: the Cooperator has already taken the task off its list.
+        self._ended = (why, result)
+        if listed and self._pauses == 0:
             self._cooperator._removeTask(self)
-        waiting, self._deferreds = self._deferreds, []
+        waiting, self._waiting = self._waiting, []
         for d in waiting:
-            d.callback(cast(_TaskIteratorT, result))
+            _settle(d, result)
 
     def _oneWorkUnit(self) -> None:
         try:
-            produced = next(self._iterator)
-        except StopIteration:
-            self._completeWith(TaskDone(), self._iterator)
+            step = next(self._iterator, _EXHAUSTED)
         except BaseException:
-            self._completeWith(TaskFailed(), Failure())
-        else:
-            if isinstance(produced, Deferred):
-                self.pause()
-                produced.addCallbacks(self._yielded_succeeded, self._yielded_failed)
+            self._end(TaskFailed(), Failure())
+            return
+        if step is _EXHAUSTED:
+            self._end(TaskDone(), self._iterator)
+        elif isinstance(step, Deferred):
+            # Wait for it: no more work units until it has fired.
+            self.pause()
+            step.addCallbacks(self._gateOpened, self._gateFailed)
 
-    def _yielded_succeeded(self, result: object) -> None:
+    def _gateOpened(self, result: object) -> None:
         self.resume()
 
-    def _yielded_failed(self, reason: Failure) -> None:
-        if self._completionState is None:
-            self._completeWith(TaskFailed(), reason)
-        # Stopped while waiting: nobody is listening for this error any more.
+    def _gateFailed(self, reason: Failure) -> None:
+        # A task stopped meanwhile has no one left to tell.
+        if self._ended is None:
+            self._end(TaskFailed(), reason)
+
+
+def _settle(d: Deferred[Any], result: object) -> None:
+    if isinstance(result, Failure):
+        d.errback(result)
+    else:
+        d.callback(result)
 
 
 class Cooperator:
@@ -495,27 +503,28 @@ class Cooperator:
 
     def __init__(
         self,
-        terminationPredicateFactory: Callable[[], Callable[[], bool]] = _Timer,
+        terminationPredicateFactory: Callable[[], Callable[[], bool]] = _timeSlice,
         scheduler: Callable[[Callable[[], None]], Any] = _defaultScheduler,
         started: bool = True,
     ) -> None:
-        self._tasks: list[CooperativeTask[Any]] = []
-        self._next_index = 0
-        self._terminationPredicateFactory = terminationPredicateFactory
+        self._budget = terminationPredicateFactory
         self._scheduler = scheduler
-        self._delayedCall: Any = None
-        self._stopped = False
         self._started = started
-        self._mustScheduleOnStart = False
+        self._stopped = False
+        # The tasks that want work, and the position of the next one to get a unit. The
+        # position is a plain index kept across ticks: a task leaving the list shifts the
+        # ones after it without moving the position (Twisted's order, which code can see).
+        self._tasks: list[CooperativeTask[Any]] = []
+        self._position = 0
+        self._nextTick: Any = None
 
     def coiterate(
         self, iterator: _TaskIteratorT, doneDeferred: Deferred[_TaskIteratorT] | None = None
     ) -> Deferred[_TaskIteratorT]:
         """Run ``iterator`` as a task; the Deferred (``doneDeferred`` if given) fires when it ends."""
-        if doneDeferred is None:
-            doneDeferred = Deferred()
-        CooperativeTask(iterator, self).whenDone().chainDeferred(doneDeferred)
-        return doneDeferred
+        done: Deferred[_TaskIteratorT] = Deferred() if doneDeferred is None else doneDeferred
+        self.cooperate(iterator).whenDone().chainDeferred(done)
+        return done
 
     def cooperate(self, iterator: _TaskIteratorT) -> CooperativeTask[_TaskIteratorT]:
         """Run ``iterator`` as a task that can be paused, resumed, stopped and waited on."""
@@ -523,47 +532,46 @@ class Cooperator:
 
     def _addTask(self, task: CooperativeTask[Any]) -> None:
         self._tasks.append(task)
-        if self._stopped:
-            task._completeWith(SchedulerStopped(), Failure(SchedulerStopped()))
-        else:
-            self._reschedule()
+        if not self._stopped:
+            self._wantTick()
+            return
+        stopped = SchedulerStopped()
+        task._end(stopped, Failure(stopped))
 
     def _removeTask(self, task: CooperativeTask[Any]) -> None:
         self._tasks.remove(task)
-        if not self._tasks and self._delayedCall is not None:
-            self._delayedCall.cancel()
-            self._delayedCall = None
+        if not self._tasks:
+            self._cancelTick()
+
+    def _wantTick(self) -> None:
+        if self._started and self._nextTick is None and self._tasks:
+            self._nextTick = self._scheduler(self._tick)
+
+    def _cancelTick(self) -> None:
+        pending, self._nextTick = self._nextTick, None
+        if pending is not None:
+            pending.cancel()
 
     def _tick(self) -> None:
-        # Rounds over the task list, resuming where the last tick stopped. _next_index
-        # behaves as a list iterator would: tasks removed before it shift the rest back.
-        self._delayedCall = None
-        out_of_time = self._terminationPredicateFactory()
-        while self._tasks:
-            while self._next_index < len(self._tasks):
-                task = self._tasks[self._next_index]
-                self._next_index += 1
-                task._oneWorkUnit()
-                if out_of_time():
-                    self._reschedule()
-                    return
-            self._next_index = 0
-        self._reschedule()
-
-    def _reschedule(self) -> None:
-        if not self._started:
-            self._mustScheduleOnStart = True
-            return
-        if self._delayedCall is None and self._tasks:
-            self._delayedCall = self._scheduler(self._tick)
+        self._nextTick = None
+        spent = self._budget()
+        tasks = self._tasks
+        while tasks:
+            if self._position < len(tasks):
+                chosen = tasks[self._position]
+                self._position += 1
+                chosen._oneWorkUnit()
+                if spent():
+                    break
+                if self._position < len(tasks):
+                    continue
+            self._position = 0  # the round is over
+        self._wantTick()
 
     def start(self) -> None:
         """Start running tasks (after ``started=False`` or ``stop()``)."""
-        self._stopped = False
-        self._started = True
-        if self._mustScheduleOnStart:
-            self._mustScheduleOnStart = False
-            self._reschedule()
+        self._started, self._stopped = True, False
+        self._wantTick()
 
     def stop(self) -> None:
         """Stop running tasks: every task ends with ``SchedulerStopped``, as do tasks added later.
@@ -571,14 +579,12 @@ class Cooperator:
         Every task is stopped (Twisted's ``stop`` misses every other unpaused task).
         """
         self._stopped = True
-        tasks, self._tasks = self._tasks, []
-        self._next_index = 0
-        for task in tasks:
-            if task._completionState is None:
-                task._completeWith(SchedulerStopped(), Failure(SchedulerStopped()), False)
-        if self._delayedCall is not None:
-            self._delayedCall.cancel()
-            self._delayedCall = None
+        dropped, self._tasks, self._position = self._tasks, [], 0
+        for task in dropped:
+            if task._ended is None:
+                stopped = SchedulerStopped()
+                task._end(stopped, Failure(stopped), listed=False)
+        self._cancelTick()
 
     @property
     def running(self) -> bool:
@@ -616,35 +622,34 @@ def react(
     from twistio.internet.error import ReactorNotRunning
 
     finished = ensureDeferred(main(reactor, *argv))
-    exit_code: str | int | None = 0
-    shutting_down = False
+    status: list[str | int | None] = []  # main's exit status, once it has finished
+    shutdown_begun: list[bool] = []
+    reactor.addSystemEventTrigger("before", "shutdown", shutdown_begun.append, True)
 
-    def on_shutdown() -> None:
-        nonlocal shutting_down
-        shutting_down = True
-
-    reactor.addSystemEventTrigger("before", "shutdown", on_shutdown)
-
-    def conclude(result: object, stop_reactor: bool) -> None:
-        nonlocal exit_code
-        if stop_reactor:
-            try:
-                reactor.stop()
-            except ReactorNotRunning:
-                pass
+    def record(result: object) -> None:
+        code: str | int | None = 0
         if isinstance(result, Failure):
-            if result.check(SystemExit) is not None:
-                exit_code = cast(SystemExit, result.value).code
-            else:
+            if result.check(SystemExit) is None:
                 _log.error("main function encountered error", exc_info=result.value)
-                exit_code = 1
+                code = 1
+            else:
+                code = cast(SystemExit, result.value).code
+        status.append(code)
 
-    def on_finished(result: object) -> None:
-        if shutting_down:
-            conclude(result, False)
+    def stop_then_record(result: object) -> None:
+        try:
+            reactor.stop()
+        except ReactorNotRunning:
+            pass
+        record(result)
+
+    def main_finished(result: object) -> None:
+        if shutdown_begun:
+            record(result)
         else:
-            reactor.callWhenRunning(conclude, result, True)
+            reactor.callWhenRunning(stop_then_record, result)
 
-    finished.addBoth(on_finished)
+    finished.addBoth(main_finished)
     reactor.run()
+    exit_code = status[0] if status else 0
     sys.exit(exit_code)

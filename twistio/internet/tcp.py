@@ -61,11 +61,8 @@ class Port:
             from twistio.internet import reactor as the_reactor
 
             reactor = the_reactor
-        self.port = port
-        self.factory = factory
-        self.backlog = backlog
-        self.interface = interface
-        self.reactor = reactor
+        self.port, self.factory, self.backlog = port, factory, backlog
+        self.interface, self.reactor = interface, reactor
         self._family = socket.AF_INET6 if isIPv6Address(interface) else socket.AF_INET
 
     def startListening(self) -> None:
@@ -229,9 +226,9 @@ class Connector:
         if self.state != "disconnected":
             raise RuntimeError("can't connect in this state")
         self.state = "connecting"
-        if not self.factoryStarted:
-            self.factory.doStart()
+        if not self.factoryStarted:  # once per connector, however often it reconnects
             self.factoryStarted = True
+            self.factory.doStart()
         loop = self.reactor._get_loop()
         conn = Connection(self.reactor, self._build_protocol, None, self._kind)
         conn._on_lost = lambda reason: self._connection_lost(conn, reason)

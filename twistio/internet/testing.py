@@ -71,12 +71,11 @@ class StringTransport:
         self, hostAddress: Any = None, peerAddress: Any = None, lenient: bool = False
     ) -> None:
         self.io = BytesIO()
-        if hostAddress is not None:
-            self.hostAddr = hostAddress
-        if peerAddress is not None:
-            self.peerAddr = peerAddress
-        self.connected = True
-        self._lenient = lenient
+        self.connected, self._lenient = True, lenient
+        # Without addresses given, the class defaults stand.
+        for attr, address in (("hostAddr", hostAddress), ("peerAddr", peerAddress)):
+            if address is not None:
+                setattr(self, attr, address)
 
     # -- for tests ------------------------------------------------------------------------------
 

@@ -54,10 +54,7 @@ def deferToThreadPool(
     d: Deferred[_R] = Deferred()
 
     def deliver(ok: bool, result: Any) -> None:
-        if ok:
-            reactor.callFromThread(d.callback, result)
-        else:
-            reactor.callFromThread(d.errback, result)
+        reactor.callFromThread(d.callback if ok else d.errback, result)
 
     threadpool.callInThreadWithCallback(deliver, f, *args, **kwargs)
     return d

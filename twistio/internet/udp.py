@@ -107,11 +107,8 @@ class Port:
             from twistio.internet import reactor as the_reactor
 
             reactor = the_reactor
-        self.port = port
-        self.protocol = proto
-        self.interface = interface
-        self.maxPacketSize = maxPacketSize
-        self.reactor = reactor
+        self.port, self.protocol, self.interface = port, proto, interface
+        self.maxPacketSize, self.reactor = maxPacketSize, reactor
         self._hosts_ok: set[str] = set()
         if isIPv6Address(interface):
             self.addressFamily = socket.AF_INET6
@@ -421,14 +418,16 @@ class MulticastPort(Port):
     def createInternetSocket(self) -> socket.socket:
         """The socket, sharing its port (``SO_REUSEADDR``/``SO_REUSEPORT``) if asked to."""
         sock = super().createInternetSocket()
-        if self.listenMultiple:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if hasattr(socket, "SO_REUSEPORT"):
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                except OSError as e:
-                    if e.errno != errno.ENOPROTOOPT:
-                        raise
+        if not self.listenMultiple:
+            return sock
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        reuse_port = getattr(socket, "SO_REUSEPORT", None)
+        try:
+            if reuse_port is not None:
+                sock.setsockopt(socket.SOL_SOCKET, reuse_port, 1)
+        except OSError as e:
+            if e.errno != errno.ENOPROTOOPT:  # a kernel without it: SO_REUSEADDR must do
+                raise
         return sock
 
     @property

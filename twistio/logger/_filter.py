@@ -77,12 +77,13 @@ class FilteringLogObserver:
         self._negativeObserver = negativeObserver
 
     def __call__(self, event: LogEvent) -> None:
-        if shouldLogEvent(self._shouldLogEvent, event):
-            if "log_trace" in event:
-                event["log_trace"].append((self, self._observer))
-            self._observer(event)
-        else:
+        if not shouldLogEvent(self._shouldLogEvent, event):
             self._negativeObserver(event)
+            return
+        trace = event.get("log_trace")
+        if trace is not None:  # someone is tracing where this event goes
+            trace.append((self, self._observer))
+        self._observer(event)
 
 
 @implementer(ILogFilterPredicate)

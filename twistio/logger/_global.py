@@ -68,7 +68,7 @@ class LogBeginner:
         self._stdio = stdio
         self._warningsModule = warningsModule
         self._oldshowwarning: Callable[..., Any] = warningsModule.showwarning
-        self._log = Logger(namespace="twistio.logger", observer=publisher)
+        self._log = Logger(namespace=__name__, observer=publisher)
         self._initialBuffer = LimitedHistoryLogObserver(initialBufferSize)
         self._initialBuffer._twistio_floor = LogLevel.info._priority  # type: ignore[attr-defined]
         self._temporaryObserver: LimitedHistoryLogObserver | None = self._initialBuffer
@@ -101,27 +101,25 @@ class LogBeginner:
             self._temporaryObserver = None
             self._warningsModule.showwarning = self.showwarning
         else:
-            previousFile, previousLine = self._previousBegin
+            before = self._previousBegin
             self._log.warn(
                 "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
                 "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
                 "the calls to beginLoggingTo.",
-                fileNow=fileNow,
-                lineNow=lineNow,
-                previousFile=previousFile,
-                previousLine=previousLine,
+                fileNow=fileNow, lineNow=lineNow, previousFile=before[0], previousLine=before[1],
             )
         self._previousBegin = (fileNow, lineNow)
         if redirectStandardIO:
-            for name, level in (("stdout", LogLevel.info), ("stderr", LogLevel.error)):
-                original = getattr(self._stdio, name)
-                encoding = getattr(original, "encoding", None) or "utf-8"
-                loggingFile = LoggingFile(
-                    Logger(namespace=name, observer=self._publisher), level, encoding
-                )
-                setattr(self._stdio, name, loggingFile)
+            self._redirectStandardIO()
         if self._publisher is globalLogPublisher:
             self._becameGlobal(observers)
+
+    def _redirectStandardIO(self) -> None:
+        # print() and writes to stderr become log events, in the namespace of the stream.
+        for stream, level in (("stdout", LogLevel.info), ("stderr", LogLevel.error)):
+            encoding = getattr(getattr(self._stdio, stream), "encoding", None) or "utf-8"
+            logger = Logger(namespace=stream, observer=self._publisher)
+            setattr(self._stdio, stream, LoggingFile(logger, level, encoding))
 
     def _becameGlobal(self, observers: list[Callable[[LogEvent], object]]) -> None:
         _begun.begun = True
@@ -144,16 +142,12 @@ class LogBeginner:
 
         A warning sent to a given ``file`` goes there, as ``warnings`` would have done.
         """
-        if file is None:
-            self._log.warn(
-                "{filename}:{lineno}: {category}: {warning}",
-                warning=message,
-                category=_qual(category),
-                filename=filename,
-                lineno=lineno,
-            )
-        else:
+        if file is not None:
+            # Meant for a particular file: it goes there, as ``warnings`` would have sent it.
             self._oldshowwarning(message, category, filename, lineno, file, line)
+            return
+        fields = {"filename": filename, "lineno": lineno, "category": _qual(category)}
+        self._log.warn("{filename}:{lineno}: {category}: {warning}", warning=message, **fields)
 
 
 @contextmanager

@@ -59,15 +59,17 @@ class Operation:
         return self.failure is not None
 
 
+# The keys every emitted event gets, in this order, after the caller's own.
+_STAMP = ("log_logger", "log_level", "log_namespace", "log_source", "log_format", "log_time")
+
+
 class _FailureHandler:
     """A reusable context manager that logs and swallows exceptions."""
 
     __slots__ = ("_level", "_logger", "_message")
 
     def __init__(self, logger: Logger, message: str, level: LogLevel) -> None:
-        self._logger = logger
-        self._message = message
-        self._level = level
+        self._logger, self._message, self._level = logger, message, level
 
     def __enter__(self) -> None:
         return None
@@ -78,10 +80,11 @@ class _FailureHandler:
         excValue: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        if excValue is None or not isinstance(excValue, Exception):
-            return False
-        self._logger.failure(self._message, Failure(excValue, excType, tb), self._level)
-        return True
+        # Exceptions are logged and swallowed; KeyboardInterrupt and the like go through.
+        swallow = isinstance(excValue, Exception)
+        if swallow:
+            self._logger.failure(self._message, Failure(excValue, excType, tb), self._level)
+        return swallow
 
 
 class Logger:
@@ -168,14 +171,10 @@ class Logger:
         format: str | None,
         event: dict[str, Any],
     ) -> None:
-        event["log_logger"] = self
-        event["log_level"] = level
-        event["log_namespace"] = self.namespace
-        event["log_source"] = self.source
-        event["log_format"] = format
-        event["log_time"] = time()
-        if "log_trace" in event:
-            event["log_trace"].append((self, observer))
+        event.update(zip(_STAMP, (self, level, self.namespace, self.source, format, time()), strict=True))
+        trace = event.get("log_trace")
+        if trace is not None:  # the event's route is being traced: note this hop
+            trace.append((self, observer))
         observer(event)
 
     def failure(

@@ -329,16 +329,22 @@ class ThrottlingFactory(WrappingFactory):
 
     def buildProtocol(self, addr: Any) -> Any:
         """A throttled protocol, or None at ``maxConnectionCount``; the first starts the checks."""
-        if self.connectionCount == 0:
-            if self.readLimit is not None:
-                self.checkReadBandwidth()
-            if self.writeLimit is not None:
-                self.checkWriteBandwidth()
-        if self.connectionCount < self.maxConnectionCount:
-            self.connectionCount += 1
-            return WrappingFactory.buildProtocol(self, addr)
-        _log.info("Max connection count reached!")
-        return None
+        if not self.connectionCount:
+            self._startChecks()
+        if self.connectionCount >= self.maxConnectionCount:
+            _log.info("Max connection count reached!")
+            return None
+        self.connectionCount += 1
+        return WrappingFactory.buildProtocol(self, addr)
+
+    def _startChecks(self) -> None:
+        # Each limit that is set gets its once-a-second check.
+        for limit, check in (
+            (self.readLimit, self.checkReadBandwidth),
+            (self.writeLimit, self.checkWriteBandwidth),
+        ):
+            if limit is not None:
+                check()
 
     def unregisterProtocol(self, p: ProtocolWrapper) -> None:
         """Count the connection out; the last one stops the checks."""

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from twistio.internet import error
+from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import (
     IHalfCloseableProtocol,
     IHandshakeListener,
@@ -49,6 +50,8 @@ from twistio.internet.interfaces import (
     ITransport,
     implementer,
 )
+from twistio.internet.interfaces import IReactorTime as IReactorTime
+from twistio.internet.protocol import Protocol as Protocol
 from twistio.internet.protocol import connectionDone
 from twistio.protocols.policies import ProtocolWrapper, WrappingFactory
 from twistio.python.failure import Failure
@@ -70,6 +73,10 @@ Error = ssl.SSLError
 WantReadError = ssl.SSLWantReadError
 ZeroReturnError = ssl.SSLZeroReturnError
 SysCallError = ssl.SSLSyscallError
+
+#: What ``TLSMemoryBIOFactory`` takes as its context factory: twistio's options, an
+#: ``ssl.SSLContext``, or anything with ``getContext()`` returning one.
+SomeConnectionCreator = Any
 
 #: What ``connectionLost`` gets when the connection ended without a TLS close.
 CONNECTION_LOST = error.ConnectionLost()

@@ -53,6 +53,43 @@ def _safe_repr(obj: object) -> str:
         return f"<{_qual(type(obj))} instance at 0x{id(obj):x} with repr error>"
 
 
+def _frameBrief(frame: _Frame) -> str:
+    name, filename, lineno = frame[:3]
+    return f"{filename}:{lineno}:{name}\n"
+
+
+def _frameDefault(frame: _Frame) -> str:
+    name, filename, lineno = frame[:3]
+    source = linecache.getline(filename, lineno).strip()
+    return f'  File "{filename}", line {lineno}, in {name}\n    {source}\n'
+
+
+def _frameHeading(frame: _Frame) -> str:
+    name, filename, lineno = frame[:3]
+    return f"{filename}:{lineno}: {name}(...)\n"
+
+
+def _frameVerbose(frame: _Frame) -> str:
+    localz, globalz = frame[3], frame[4]
+    text = [_frameHeading(frame), " [ Locals ]\n"]
+    text += [f"  {key} : {value!r}\n" for key, value in localz]
+    text.append(" ( Globals )\n")
+    text += [f"  {key} : {value!r}\n" for key, value in globalz]
+    return "".join(text)
+
+
+# detail -> (how one frame is written, what follows the frames)
+_FRAME_STYLES: dict[str, tuple[Callable[[_Frame], str], str]] = {
+    "default": (_frameDefault, ""),
+    "brief": (_frameBrief, ""),
+    "verbose": (_frameVerbose, ""),
+    "verbose-vars-not-captured": (
+        _frameHeading,
+        " [Capture of Locals and Globals disabled (use captureVars=True)]\n",
+    ),
+}
+
+
 def format_frames(
     frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default"
 ) -> None:
@@ -60,31 +97,17 @@ def format_frames(
 
     ``detail`` is ``default``, ``brief``, ``verbose`` or ``verbose-vars-not-captured``.
     """
-    if detail == "brief":
-        for name, filename, lineno, _l, _g in frames:
-            write(f"{filename}:{lineno}:{name}\n")
-    elif detail == "default":
-        for name, filename, lineno, _l, _g in frames:
-            write(f'  File "{filename}", line {lineno}, in {name}\n')
-            write(f"    {linecache.getline(filename, lineno).strip()}\n")
-    elif detail == "verbose-vars-not-captured":
-        for name, filename, lineno, _l, _g in frames:
-            write(f"{filename}:{lineno}: {name}(...)\n")
-        write(" [Capture of Locals and Globals disabled (use captureVars=True)]\n")
-    elif detail == "verbose":
-        for name, filename, lineno, localz, globalz in frames:
-            write(f"{filename}:{lineno}: {name}(...)\n")
-            write(" [ Locals ]\n")
-            for key, value in localz:
-                write(f"  {key} : {value!r}\n")
-            write(" ( Globals )\n")
-            for key, value in globalz:
-                write(f"  {key} : {value!r}\n")
-    else:
+    style = _FRAME_STYLES.get(detail)
+    if style is None:
         raise ValueError(
             "Detail must be default, brief, verbose, or verbose-vars-not-captured. "
             f"(not {detail!r})"
         )
+    one, after = style
+    for frame in frames:
+        write(one(frame))
+    if after:
+        write(after)
 
 
 class _Code:

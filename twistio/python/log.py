@@ -93,13 +93,21 @@ def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) 
     except BaseException:
         prefix = "(buggy logPrefix method)"
         err(system=prefix)
+    result: _T | None = _reportingErrors(
+        prefix, callWithContext, {"system": prefix}, func, *args, **kw
+    )
+    return result
+
+
+def _reportingErrors(system: str, f: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``f(*args, **kw)``; what it raises (but KeyboardInterrupt) is logged and gives None."""
     try:
-        return callWithContext({"system": prefix}, func, *args, **kw)
+        return f(*args, **kw)
     except KeyboardInterrupt:
         raise
     except BaseException:
-        err(system=prefix)
-        return None
+        err(system=system)
+    return None
 
 
 def _safeStr(obj: object) -> str:
@@ -208,31 +216,34 @@ def _publishLegacy(observer: Callable[[EventDict], object], eventDict: EventDict
     (Twisted bakes the traceback into ``log_text``), so that new-style observers, the
     ``logging`` bridge and test collectors get the exception itself.
     """
-    if "log_time" not in eventDict:
-        eventDict["log_time"] = eventDict["time"]
-    if "log_format" not in eventDict:
-        failure = eventDict.get("failure")
-        if eventDict.get("isError") and failure is not None and not eventDict.get("message"):
-            why = eventDict.get("why")
-            eventDict["log_text"] = _safeStr(why) if why else "Unhandled Error"
-            eventDict["log_format"] = "{log_text}"
-            eventDict.setdefault("log_failure", failure)
-        else:
-            text = textFromEventDict(eventDict)
-            if text is not None:
-                eventDict["log_text"] = text
-                eventDict["log_format"] = "{log_text}"
+    eventDict.setdefault("log_time", eventDict["time"])
+    text = None if "log_format" in eventDict else _legacyText(eventDict)
+    if text is not None:
+        eventDict.update(log_text=text, log_format="{log_text}")
     if "log_level" not in eventDict:
-        if "logLevel" in eventDict:
-            eventDict["log_level"] = LogLevel._fromStdlib(eventDict["logLevel"])
-        elif eventDict.get("isError"):
-            eventDict["log_level"] = LogLevel.critical
-        else:
-            eventDict["log_level"] = LogLevel.info
-    if "log_system" not in eventDict and "system" in eventDict:
-        eventDict["log_system"] = eventDict["system"]
+        eventDict["log_level"] = _legacyLevel(eventDict)
+    if "system" in eventDict:
+        eventDict.setdefault("log_system", eventDict["system"])
     eventDict["log_namespace"] = "log_legacy"
     observer(eventDict)
+
+
+def _legacyText(eventDict: EventDict) -> str | None:
+    """The text of a legacy event; for an error without a message, only its ``why``."""
+    failure = eventDict.get("failure")
+    is_error_report = eventDict.get("isError") and failure is not None
+    if not is_error_report or eventDict.get("message"):
+        return textFromEventDict(eventDict)
+    eventDict.setdefault("log_failure", failure)
+    why = eventDict.get("why")
+    return _safeStr(why) if why else "Unhandled Error"
+
+
+def _legacyLevel(eventDict: EventDict) -> LogLevel:
+    """The level of a legacy event: its stdlib ``logLevel``, else by ``isError``."""
+    if "logLevel" in eventDict:
+        return LogLevel._fromStdlib(eventDict["logLevel"])
+    return LogLevel.critical if eventDict.get("isError") else LogLevel.info
 
 
 class LogPublisher:

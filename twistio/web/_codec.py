@@ -505,8 +505,14 @@ class _Reader:
                         pos = end + 4
                     self._body_done(events)
                 elif state == _UNTIL_CLOSE:
-                    events.append(buf[pos:] if pos else buf)
+                    piece = buf[pos:] if pos else buf
                     pos = size
+                    limit = self.max_body_size
+                    if limit is not None:
+                        self._body_seen += len(piece)
+                        if self._body_seen > limit:
+                            raise ParseError(413, "body too large")
+                    events.append(piece)
                 else:  # _IDLE: a message is complete and nothing more is expected yet
                     self.limited = True
                     break
@@ -720,6 +726,7 @@ class ResponseReader(_Reader):
             return
         if head.until_close:
             self._state = _UNTIL_CLOSE
+            self._body_seen = 0
             return
         if head.chunked:
             self._state = _CHUNK_SIZE_LINE

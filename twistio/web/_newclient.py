@@ -6,11 +6,11 @@ Invariants, in the manner of a sans-IO parser with thin transport glue:
   written), ``WAITING`` (request written, response pending or streaming), or finished
   (``CONNECTION_LOST``, ``ABORTED``, ``GENERATION_FAILED``); only a ``QUIESCENT`` one accepts
   a request, anything else answers ``RequestNotSent``;
-- a response head is read as one block (``\\r\\n\\r\\n``-terminated, at most
-  ``MAX_HEAD_BYTES``) and split with ``bytes`` operations; its body is delimited by
-  ``Content-Length``, by chunked framing, or by the connection closing, and goes to the body
-  protocol as it arrives: until ``deliverBody`` is called the transport is paused, so at most
-  one read's worth of body is ever held here;
+- responses are read by the shared sans-IO codec (``twistio.web._codec.ResponseReader``, the
+  same module the server reads requests with): a head of at most ``MAX_HEAD_BYTES``, then a
+  body delimited by ``Content-Length``, chunked framing or the connection closing, which goes
+  to the body protocol as it arrives: until ``deliverBody`` is called the transport is
+  paused, so at most one read's worth of body is ever held here;
 - the connection is reused (``quiescentCallback``) only after a complete, length-delimited
   response to a persistent request, with neither side saying ``Connection: close`` and no
   stray bytes after it; the pool gets it back *before* the body protocol learns the body is
@@ -31,6 +31,8 @@ from twistio.internet.defer import CancelledError, Deferred, fail, succeed
 from twistio.internet.interfaces import IConsumer, IPushProducer, implementer
 from twistio.internet.protocol import Protocol
 from twistio.python.failure import Failure
+from twistio.web import _codec
+from twistio.web.http import PotentialDataLoss
 from twistio.web.http_headers import Headers
 from twistio.web.iweb import UNKNOWN_LENGTH, IResponse
 
@@ -47,6 +49,7 @@ __all__ = [
     "RequestNotSent",
     "RequestTransmissionFailed",
     "Response",
+    "ResponseBodyTooLarge",
     "ResponseDone",
     "ResponseFailed",
     "ResponseNeverReceived",
@@ -55,12 +58,9 @@ __all__ = [
 
 _log = logging.getLogger("twistio.web.client")
 
-MAX_HEAD_BYTES = 65536
+MAX_HEAD_BYTES = _codec.MAX_RESPONSE_HEAD
 """Longest response head accepted (status line and headers); curl and browsers allow
 about as much (curl: 100 KiB, Chromium: 256 KiB), and real heads are well under 8 KiB."""
-MAX_CHUNK_LINE = 4096
-"""Longest chunk-size line (with extensions) or trailer line."""
-MAX_TRAILER_BYTES = 65536
 
 
 class _WrapperException(Exception):
@@ -110,8 +110,8 @@ class ResponseDone(Exception):
     """The body was received completely (the reason given to the body protocol)."""
 
 
-class PotentialDataLoss(Exception):
-    """The body ended with the connection and had no declared length: it may be truncated."""
+class ResponseBodyTooLarge(Exception):
+    """twistio: the response body is longer than the agent's ``max_body_size``."""
 
 
 class _DataLoss(Exception):
@@ -143,8 +143,6 @@ class BadHeaders(Exception):
     """Request headers that cannot be sent."""
 
 
-_IDLE, _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILER, _CLOSE = range(8)
-_NO_BODY_METHODS = frozenset((b"HEAD",))
 _EMPTY_BODY_METHODS = frozenset((b"POST", b"PUT", b"PATCH"))
 _CONNECTION_CONTROL = (
     b"content-length", b"connection", b"keep-alive", b"te", b"trailers",
@@ -152,13 +150,12 @@ _CONNECTION_CONTROL = (
 )
 """Hop-by-hop headers: as in Twisted, they frame the message and are kept out of
 ``response.headers``."""
-_TOKEN_CHARS = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _ensureValidMethod(method: bytes) -> bytes:
     if not isinstance(method, bytes):
         raise TypeError(f"method must be bytes, not {type(method).__name__}")
-    if not method or not _TOKEN_CHARS.issuperset(method):
+    if not _codec.is_token(method):
         raise ValueError(f"Invalid method {method!r}")
     return method
 
@@ -174,7 +171,7 @@ def _ensureValidURI(uri: bytes) -> bytes:
 class Request:
     """One HTTP request: method, request-target, headers and an optional body producer."""
 
-    __slots__ = ("_parsedURI", "bodyProducer", "headers", "method", "persistent", "uri")
+    __slots__ = ("_parsedURI", "bodyProducer", "headers", "max_body_size", "method", "persistent", "uri")
 
     def __init__(
         self,
@@ -190,6 +187,8 @@ class Request:
         self.bodyProducer = bodyProducer
         self.persistent = persistent
         self._parsedURI: Any = None
+        self.max_body_size: int | None = None
+        """twistio: a response body longer than this fails with ``ResponseBodyTooLarge``."""
 
     @classmethod
     def _construct(
@@ -212,13 +211,11 @@ class Request:
         return None if parsed is None else parsed.toBytes()
 
     def _head(self, framing: bytes) -> bytes:
-        parts = [self.method, b" ", self.uri, b" HTTP/1.1\r\n"]
-        if not self.persistent:
-            parts.append(b"Connection: close\r\n")
-        parts.extend(self.headers.head_lines())
-        parts.append(framing)
-        parts.append(b"\r\n")
-        return b"".join(parts)
+        lines = [] if self.persistent else [b"Connection: close\r\n"]
+        lines.extend(self.headers.head_lines())
+        if framing:
+            lines.append(framing)
+        return _codec.request_head(self.method, self.uri, b"HTTP/1.1", lines)
 
     def writeTo(self, transport: Any) -> Deferred[None] | None:
         """Write the request; None when it is all written already, else a Deferred that
@@ -319,10 +316,10 @@ class _ChunkedConsumer(_BodyConsumer):
         if self._finished:
             raise ExcessWrite()
         if data:
-            self._transport.writeSequence((b"%x\r\n" % len(data), data, b"\r\n"))
+            self._transport.writeSequence(_codec.chunk(data))
 
     def _done(self) -> None:
-        self._transport.write(b"0\r\n\r\n")
+        self._transport.write(_codec.LAST_CHUNK)
 
 
 @implementer(IPushProducer)
@@ -450,37 +447,6 @@ class Response:
 _DONE = Failure(ResponseDone("Response body fully received"))
 
 
-def _parse_head(head: bytes) -> tuple[tuple[bytes, int, int], int, bytes, list[tuple[bytes, bytes]]]:
-    lines = head.split(b"\r\n")
-    status = lines[0]
-    parts = status.split(b" ", 2)
-    if len(parts) < 2:
-        raise ParseError("wrong number of parts in status line", status)
-    version = parts[0]
-    if len(version) != 8 or not version.startswith(b"HTTP/") or version[6:7] != b".":
-        raise BadResponseVersion("bad HTTP version in status line", version)
-    try:
-        major, minor = int(version[5:6]), int(version[7:8])
-    except ValueError:
-        raise BadResponseVersion("bad HTTP version in status line", version)
-    code_bytes = parts[1]
-    if len(code_bytes) != 3 or not code_bytes.isdigit():
-        raise ParseError("non-integer status code", status)
-    phrase = parts[2] if len(parts) == 3 else b""
-    pairs: list[tuple[bytes, bytes]] = []
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not name or not _TOKEN_CHARS.issuperset(name):
-            if line[:1] in (b" ", b"\t"):
-                raise ParseError("obsolete header line folding", line)
-            raise ParseError("invalid header line", line)
-        value = value.strip(b" \t")
-        if b"\n" in value or b"\r" in value or b"\x00" in value:
-            raise ParseError("invalid header value", line)
-        pairs.append((name, value))
-    return (b"HTTP", major, minor), int(code_bytes), phrase, pairs
-
-
 class HTTP11ClientProtocol(Protocol):
     """Sends one request at a time over a connection and parses its response."""
 
@@ -493,10 +459,8 @@ class HTTP11ClientProtocol(Protocol):
         self, quiescentCallback: Callable[[HTTP11ClientProtocol], None] = lambda p: None
     ) -> None:
         self._quiescentCallback = quiescentCallback
-        self._mode = _IDLE
-        self._buf = b""
-        self._left = 0
-        self._trailerBytes = 0
+        self._reader = _codec.ResponseReader()
+        self._untilClose = False
         self._request: Request | None = None
         self._responseDeferred: Deferred[Response] | None = None
         self._response: Response | None = None
@@ -519,7 +483,10 @@ class HTTP11ClientProtocol(Protocol):
             return fail(RequestNotSent())
         self._state = "TRANSMITTING"
         self._request = request
-        self._mode = _HEAD
+        reader = self._reader
+        reader.max_body_size = request.max_body_size
+        reader.expect(request.method)
+        self._untilClose = False
         self._userPaused = False
         self._response = None
         d: Deferred[Response] = Deferred(self._cancel)
@@ -581,197 +548,77 @@ class HTTP11ClientProtocol(Protocol):
     # -- receiving ------------------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
-        if self._mode == _LENGTH:
-            left = self._left
-            n = len(data)
-            if n < left:
-                self._left = left - n
-                response = self._response
-                assert response is not None
-                response._bodyDataReceived(data)
-                return
-        if self._buf:
-            data = self._buf + data
-            self._buf = b""
-        try:
-            self._process(data)
-        except ParseError:
-            self._parseFailed(Failure())
-        self._updateReading()
-
-    def _process(self, data: bytes) -> None:
-        while data:
-            mode = self._mode
-            if mode == _LENGTH:
-                left = self._left
-                response = self._response
-                assert response is not None
-                if len(data) < left:
-                    self._left = left - len(data)
-                    response._bodyDataReceived(data)
-                    return
-                response._bodyDataReceived(data[:left])
-                data = data[left:]
-                self._left = 0
-                self._bodyFinished(data)
-                return
-            if mode == _HEAD:
-                end = data.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(data) > MAX_HEAD_BYTES:
-                        raise ParseError("response head too long", data[:100])
-                    self._buf = data
-                    return
-                if end > MAX_HEAD_BYTES:
-                    raise ParseError("response head too long", data[:100])
-                head = data[:end]
-                data = data[end + 4 :]
-                if not self._headReceived(head):
-                    continue
-                if self._mode == _IDLE:
-                    self._bodyFinished(data)
-                    return
-                continue
-            if mode == _CHUNK_SIZE:
-                end = data.find(b"\r\n")
-                if end < 0:
-                    if len(data) > MAX_CHUNK_LINE:
-                        raise ParseError("chunk size line too long", data[:100])
-                    self._buf = data
-                    return
-                line = data[:end].split(b";", 1)[0].strip(b" \t")
-                data = data[end + 2 :]
-                try:
-                    if not line or any(c not in b"0123456789abcdefABCDEF" for c in line):
-                        raise ValueError
-                    size = int(line, 16)
-                except ValueError:
-                    raise ParseError("invalid chunk size", line[:100])
-                if size == 0:
-                    self._mode = _TRAILER
-                    self._trailerBytes = 0
-                else:
-                    self._left = size
-                    self._mode = _CHUNK_DATA
-                continue
-            if mode == _CHUNK_DATA:
-                left = self._left
-                response = self._response
-                assert response is not None
-                if len(data) <= left:
-                    self._left = left - len(data)
-                    response._bodyDataReceived(data)
-                    if self._left == 0:
-                        self._mode = _CHUNK_CRLF
-                    return
-                response._bodyDataReceived(data[:left])
-                data = data[left:]
-                self._mode = _CHUNK_CRLF
-                continue
-            if mode == _CHUNK_CRLF:
-                if len(data) < 2:
-                    self._buf = data
-                    return
-                if data[:2] != b"\r\n":
-                    raise ParseError("chunk data not followed by CRLF", data[:100])
-                data = data[2:]
-                self._mode = _CHUNK_SIZE
-                continue
-            if mode == _TRAILER:
-                end = data.find(b"\r\n")
-                if end < 0:
-                    if len(data) > MAX_CHUNK_LINE:
-                        raise ParseError("trailer line too long", data[:100])
-                    self._buf = data
-                    return
-                self._trailerBytes += end + 2
-                if self._trailerBytes > MAX_TRAILER_BYTES:
-                    raise ParseError("trailers too long", data[:100])
-                line = data[:end]
-                data = data[end + 2 :]
-                if not line:
-                    self._bodyFinished(data)
-                    return
-                continue
-            if mode == _CLOSE:
-                response = self._response
-                assert response is not None
-                response._bodyDataReceived(data)
-                return
-            # _IDLE: the server sent bytes nobody asked for.
+        if self._request is None and self._state != "CLOSING":
+            # The server sent bytes nobody asked for.
             _log.info("HTTP client: unexpected %d bytes from the server; closing", len(data))
             self._persistentResponse = False
             if self._state == "QUIESCENT":
                 self._state = "CLOSING"
             self.transport.loseConnection()
             return
+        for ev in self._reader.feed(data):
+            if type(ev) is bytes:
+                response = self._response
+                assert response is not None
+                response._bodyDataReceived(ev)
+            elif ev is _codec.END:
+                self._bodyFinished(self._reader.buffered)
+            elif isinstance(ev, _codec.ResponseHead):
+                self._headReceived(ev)
+            elif isinstance(ev, _codec.ParseError):
+                if ev.code == 413 and self._response is not None:
+                    self._tooLarge()
+                else:
+                    cls = BadResponseVersion if isinstance(ev, _codec.BadVersion) else ParseError
+                    self._parseFailed(Failure(cls(ev.message, ev.data)))
+                break
+        self._updateReading()
 
-    def _headReceived(self, head: bytes) -> bool:
-        """Handle a response head; False for an informational (1xx) one to skip."""
-        version, code, phrase, pairs = _parse_head(head)
-        if 100 <= code < 200 and code != 101:
-            return False
+    def _headReceived(self, head: _codec.ResponseHead) -> None:
+        """Handle a response head (informational ones are skipped)."""
+        code = head.code
+        if code < 200 and code != 101:
+            return
         request = self._request
         if request is None or self._state not in (
             "WAITING", "TRANSMITTING", "TRANSMITTING_AFTER_RESPONSE"
         ):
-            raise ParseError("response without a request", head[:100])
-        headers = Headers.from_pairs(pairs)
-        raw = headers._rawHeaders
-        response = Response(version, code, phrase, headers, self._bodyTransport, request)
+            self._parseFailed(Failure(ParseError("response without a request", head.block[:100])))
+            return
+        headers = Headers.from_pairs(head.pairs)
+        response = Response(head.version, code, head.reason, headers, self._bodyTransport, request)
         self._response = response
-        persistent = request.persistent and version[1:] == (1, 1)
-        conn = raw.get(b"connection")
-        if conn is not None and any(b"close" in v.lower() for v in conn):
-            persistent = False
-        cl_kept = False
-        if request.method in _NO_BODY_METHODS or code in (204, 304):
-            # No body; a Content-Length here describes the entity, so it stays visible.
-            response.length = 0
-            self._mode = _IDLE
-            cl_kept = True
-        else:
-            te = raw.get(b"transfer-encoding")
-            cl = raw.get(b"content-length")
-            if te is not None and b"chunked" in b",".join(te).lower():
-                if cl is not None:
-                    # RFC 9112 6.3: chunked wins, and the length must not be trusted.
-                    del raw[b"content-length"]
-                self._mode = _CHUNK_SIZE
-            elif cl is not None:
-                values = {v.strip() for v in b",".join(cl).split(b",")}
-                if len(values) != 1:
-                    raise ParseError("conflicting Content-Length values", b",".join(cl))
-                value = values.pop()
-                if not value.isdigit():
-                    raise ParseError("invalid Content-Length", value)
-                length = int(value)
-                response.length = length
-                if length:
-                    self._left = length
-                    self._mode = _LENGTH
-                else:
-                    self._mode = _IDLE
-            else:
-                self._mode = _CLOSE
-                persistent = False
-        self._persistentResponse = persistent
+        self._persistentResponse = request.persistent and head.keep_alive
+        self._untilClose = head.until_close
+        length = head.content_length
+        if length is not None:
+            response.length = length
+        keep_length = request.method == b"HEAD" or code in (204, 304)
         for name in _CONNECTION_CONTROL:
-            if name in raw and not (name == b"content-length" and response.length == 0
-                                    and self._mode == _IDLE and cl_kept):
-                del raw[name]
+            # A Content-Length of a body-less response describes the entity: it stays visible.
+            if headers.get_trusted(name) is not None and not (name == b"content-length" and keep_length):
+                headers.removeHeader(name)
         d = self._responseDeferred
         self._responseDeferred = None
         if d is not None:
             d.callback(response)
-        return True
 
-    def _bodyFinished(self, rest: bytes) -> None:
+    def _tooLarge(self) -> None:
+        """The body passed ``max_body_size``: fail it and drop the connection."""
+        self._persistentResponse = False
         response = self._response
-        self._mode = _IDLE
+        if response is not None and response._finishedReason is None:
+            limit = self._reader.max_body_size
+            response._bodyDataFinished(Failure(ResponseFailed(
+                [Failure(ResponseBodyTooLarge(f"response body larger than {limit} bytes"))], response
+            )))
+        self.transport.abortConnection()
+
+    def _bodyFinished(self, rest: bool) -> None:
+        response = self._response
         self._request = None
         if rest:
-            _log.info("HTTP client: %d bytes after the end of a response; closing", len(rest))
+            _log.info("HTTP client: bytes after the end of a response; closing")
             self._persistentResponse = False
         if self._state == "TRANSMITTING":
             # The server answered before the body was sent: keep sending it, then reuse.
@@ -794,7 +641,6 @@ class HTTP11ClientProtocol(Protocol):
 
     def _parseFailed(self, f: Failure) -> None:
         _log.info("HTTP client: bad response from the server: %s", f.value)
-        self._mode = _IDLE
         self._persistentResponse = False
         self._fail(f, aborted=True)
         self.transport.abortConnection()
@@ -818,7 +664,6 @@ class HTTP11ClientProtocol(Protocol):
         self._persistentResponse = False
         response = self._response
         if response is not None and response._finishedReason is None:
-            self._mode = _IDLE
             response._bodyDataFinished(
                 Failure(ResponseFailed([Failure(ConnectionAborted())], response))
             )
@@ -851,8 +696,6 @@ class HTTP11ClientProtocol(Protocol):
     def connectionLost(self, reason: Failure = _DONE) -> None:
         state = self._state
         self._state = "CONNECTION_LOST"
-        mode = self._mode
-        self._mode = _IDLE
         if state == "QUIESCENT" and self._idleLost is not None:
             self._idleLost(self)
         reason = _clarify(reason)
@@ -863,7 +706,7 @@ class HTTP11ClientProtocol(Protocol):
         if self._responseDeferred is not None:
             self._fail(reason, aborted=state != "TRANSMITTING")
         elif response is not None and response._finishedReason is None:
-            if mode == _CLOSE:
+            if self._untilClose:
                 if reason.check(error.ConnectionDone):
                     response._bodyDataFinished(Failure(PotentialDataLoss()))
                 else:

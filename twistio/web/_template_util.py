@@ -51,10 +51,10 @@ class _TagFactory:
     """``tags.div`` is a new, empty ``Tag('div')``; unknown names raise ``AttributeError``."""
 
     def __getattr__(self, tagName: str) -> Tag:
-        if tagName == "transparent":
-            return Tag("")
-        name = tagName.rstrip("_")
-        if name not in VALID_HTML_TAG_NAMES:
+        # "transparent" is the tag that renders only its children; a trailing "_" lets
+        # Python keywords through ("del_", "object_").
+        name = "" if tagName == "transparent" else tagName.rstrip("_")
+        if name not in VALID_HTML_TAG_NAMES and tagName != "transparent":
             raise AttributeError(f"unknown tag {tagName!r}")
         return Tag(name)
 

@@ -10,7 +10,12 @@ Differs from Twisted, on purpose:
   standard library's ``ssl.SSLCertVerificationError`` inside ``ResponseNeverReceived``
   rather than as a pyOpenSSL error;
 - a redirect response's body is read and discarded before the redirect is followed, so its
-  connection goes back to the pool (Twisted leaves it unread).
+  connection goes back to the pool (Twisted leaves it unread);
+- ``Agent`` takes two twistio-only keyword arguments, both off by default as in Twisted:
+  ``max_body_size`` (a longer response body fails with ``ResponseFailed([ResponseBodyTooLarge])``
+  and the connection is dropped, so an endless body cannot exhaust memory) and
+  ``response_timeout`` (seconds from the request to the response head; past it the request
+  fails with ``ResponseNeverReceived([TimeoutError])``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from twistio.web._newclient import (
     RequestNotSent,
     RequestTransmissionFailed,
     Response,
+    ResponseBodyTooLarge,
     ResponseDone,
     ResponseFailed,
     ResponseNeverReceived,
@@ -72,6 +78,7 @@ __all__ = [
     "RequestNotSent",
     "RequestTransmissionFailed",
     "Response",
+    "ResponseBodyTooLarge",
     "ResponseDone",
     "ResponseFailed",
     "ResponseNeverReceived",
@@ -378,6 +385,7 @@ class _ClientFactory:
 
 class _AgentBase:
     _pool: HTTPConnectionPool
+    _maxBodySize: int | None = None
 
     def _computeHostValue(self, scheme: bytes, host: bytes, port: int) -> bytes:
         return _hostValue(scheme, host, port)
@@ -403,6 +411,7 @@ class _AgentBase:
         request = Request._construct(
             method, requestPath, headers, bodyProducer, self._pool.persistent, parsedURI
         )
+        request.max_body_size = self._maxBodySize
         return self._pool._request(key, endpoint, request)
 
 
@@ -434,6 +443,9 @@ class Agent(_AgentBase):
         connectTimeout: float | None = None,
         bindAddress: Any = None,
         pool: HTTPConnectionPool | None = None,
+        *,
+        max_body_size: int | None = None,
+        response_timeout: float | None = None,
     ) -> None:
         if contextFactory is None:
             contextFactory = BrowserLikePolicyForHTTPS()
@@ -441,20 +453,37 @@ class Agent(_AgentBase):
             reactor,
             _StandardEndpointFactory(reactor, contextFactory, connectTimeout, bindAddress),
             pool,
+            max_body_size,
+            response_timeout,
         )
 
-    def _init(self, reactor: Any, endpointFactory: Any, pool: HTTPConnectionPool | None) -> None:
+    def _init(
+        self,
+        reactor: Any,
+        endpointFactory: Any,
+        pool: HTTPConnectionPool | None,
+        max_body_size: int | None = None,
+        response_timeout: float | None = None,
+    ) -> None:
         self._reactor = reactor
         self._endpointFactory = endpointFactory
         self._pool = pool if pool is not None else HTTPConnectionPool(reactor, persistent=False)
+        self._maxBodySize = max_body_size
+        self._responseTimeout = response_timeout
 
     @classmethod
     def usingEndpointFactory(
-        cls, reactor: Any, endpointFactory: Any, pool: HTTPConnectionPool | None = None
+        cls,
+        reactor: Any,
+        endpointFactory: Any,
+        pool: HTTPConnectionPool | None = None,
+        *,
+        max_body_size: int | None = None,
+        response_timeout: float | None = None,
     ) -> Agent:
         """An agent that connects through ``endpointFactory.endpointForURI(uri)``."""
         agent = cls.__new__(cls)
-        agent._init(reactor, endpointFactory, pool)
+        agent._init(reactor, endpointFactory, pool, max_body_size, response_timeout)
         return agent
 
     def request(
@@ -471,7 +500,7 @@ class Agent(_AgentBase):
         ):
             return fail(error.SchemeNotSupported(f"Unsupported scheme: {parsedURI.scheme!r}"))
         key = (parsedURI.scheme, parsedURI.host, parsedURI.port)
-        return self._requestWithEndpoint(  # type: ignore[return-value]
+        d = self._requestWithEndpoint(
             key,
             _LazyEndpoint(self._endpointFactory, parsedURI),
             method,
@@ -480,6 +509,35 @@ class Agent(_AgentBase):
             bodyProducer,
             parsedURI.originForm,
         )
+        if self._responseTimeout is not None:
+            d = _withTimeout(d, self._reactor, self._responseTimeout)
+        return d  # type: ignore[return-value]
+
+
+def _withTimeout(d: Deferred[Response], reactor: Any, timeout: float) -> Deferred[Response]:
+    """``d``, failing with ``ResponseNeverReceived([TimeoutError])`` after ``timeout`` seconds."""
+    from twistio.internet.error import TimeoutError as _Timeout
+
+    timedOut: list[bool] = []
+
+    def expire() -> None:
+        timedOut.append(True)
+        d.cancel()
+
+    call = reactor.callLater(timeout, expire)
+
+    def done(result: Any) -> Any:
+        if call.active():
+            call.cancel()
+        if timedOut and isinstance(result, Failure) and result.check(
+            CancelledError, ResponseNeverReceived
+        ):
+            return Failure(ResponseNeverReceived(
+                [Failure(_Timeout(f"no response within {timeout} seconds"))]
+            ))
+        return result
+
+    return d.addBoth(done)
 
 
 @implementer(IAgent)

@@ -1,6 +1,7 @@
 """HTTP proxies: a forward proxy channel and a reverse-proxy resource (Twisted's ``twisted.web.proxy``).
 
-Each proxied request opens one HTTP/1.0 connection upstream (``Connection: close``), sends
+Each proxied request opens one HTTP/1.0 connection upstream (``Connection: close``) with
+``http.HTTPClient`` (the shared HTTP/1 codec reads the response), sends
 the method, path, headers and body, and streams the upstream status, headers and body back
 to the client as they arrive (the upstream connection is the response's producer, so a slow
 client slows the upstream read instead of filling memory). ``ReverseProxyResource`` sets the
@@ -35,130 +36,11 @@ __all__ = [
 
 _log = logging.getLogger("twistio.web.proxy")
 
-_HOP_BY_HOP = frozenset((b"connection", b"keep-alive"))
-_MAX_LINE = 65536
-_MAX_HEADERS = 500
-
-
-class _HTTPClient(protocol.Protocol):
-    """The HTTP/1.0 client half Twisted's ``HTTPClient`` provides: send a request, then
-    ``handleStatus``, ``handleHeader``*, ``handleEndHeaders``, ``handleResponsePart``*,
-    ``handleResponseEnd`` (once, at ``Content-Length`` or at the end of the connection)."""
-
-    length: int | None = None
-    firstLine = True
-    _ended = False
-
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._inBody = False
-        self._headerCount = 0
-
-    def sendCommand(self, command: bytes, path: bytes) -> None:
-        self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
-
-    def sendHeader(self, name: bytes, value: bytes) -> None:
-        self.transport.write(name + b": " + value + b"\r\n")
-
-    def endHeaders(self) -> None:
-        self.transport.write(b"\r\n")
-
-    def dataReceived(self, data: bytes) -> None:
-        if self._ended:
-            return
-        if self._inBody:
-            self._body(data)
-            return
-        buf = self._buffer + data
-        while not self._inBody:
-            i = buf.find(b"\n")
-            if i < 0:
-                if len(buf) > _MAX_LINE:
-                    self._bad()
-                    return
-                self._buffer = buf
-                return
-            line, buf = buf[:i].rstrip(b"\r"), buf[i + 1 :]
-            if self.firstLine:
-                self.firstLine = False
-                parts = line.split(None, 2)
-                if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
-                    self._bad()
-                    return
-                self.handleStatus(parts[0], parts[1], parts[2] if len(parts) > 2 else b"")
-            elif line:
-                key, sep, value = line.partition(b":")
-                self._headerCount += 1
-                if not sep or self._headerCount > _MAX_HEADERS:
-                    self._bad()
-                    return
-                value = value.strip()
-                if key.lower() == b"content-length":
-                    try:
-                        self.length = int(value)
-                    except ValueError:
-                        self._bad()
-                        return
-                self.handleHeader(key, value)
-            else:
-                self._inBody = True
-                self._buffer = b""
-                self.handleEndHeaders()
-                if self.length == 0:
-                    self._end()
-                    return
-        if buf:
-            self._body(buf)
-
-    def _body(self, data: bytes) -> None:
-        if self.length is None:
-            self.handleResponsePart(data)
-            return
-        data, rest = data[: self.length], data[self.length :]
-        self.length -= len(data)
-        if data:
-            self.handleResponsePart(data)
-        if self.length == 0 or rest:
-            self._end()
-
-    def _bad(self) -> None:
-        self._ended = True
-        self.transport.loseConnection()
-        self.handleBadResponse()
-
-    def _end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            self.handleResponseEnd()
-
-    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        truncated = self._inBody and self.length is not None and self.length > 0
-        if (truncated or not self._inBody) and not self._ended:
-            self._ended = True
-            self.handleBadResponse()
-        self._end()
-
-    def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
-        """The status line arrived."""
-
-    def handleHeader(self, key: bytes, val: bytes) -> None:
-        """One response header arrived."""
-
-    def handleEndHeaders(self) -> None:
-        """All the response headers arrived."""
-
-    def handleResponsePart(self, data: bytes) -> None:
-        """A piece of the response body arrived."""
-
-    def handleResponseEnd(self) -> None:
-        """The response is complete."""
-
-    def handleBadResponse(self) -> None:
-        """The upstream sent no usable response head."""
+_HOP_BY_HOP = frozenset((b"connection", b"keep-alive", b"transfer-encoding", b"proxy-connection"))
 
 
 def _badGateway(father: Any) -> None:
-    if father.finished or getattr(father, "_disconnected", False):
+    if father.finished or father.disconnected:
         return
     if father.startedWriting:
         father.loseConnection()
@@ -170,7 +52,7 @@ def _badGateway(father: Any) -> None:
     father.finish()
 
 
-class ProxyClient(_HTTPClient):
+class ProxyClient(http.HTTPClient):
     """Sends one request upstream and copies the response into ``father`` (the client's request)."""
 
     _finished = False
@@ -192,7 +74,7 @@ class ProxyClient(_HTTPClient):
 
     def connectionMade(self) -> None:
         father = self.father
-        if getattr(father, "_disconnected", False) or father.finished:
+        if father.disconnected or father.finished:
             self.transport.loseConnection()
             return
         self.sendCommand(self.command, self.rest)
@@ -200,7 +82,7 @@ class ProxyClient(_HTTPClient):
             self.sendHeader(header, value)
         self.endHeaders()
         self.transport.write(self.data)
-        if getattr(father, "_producer", None) is None:
+        if father.producer is None:
             father.registerProducer(self.transport, True)
 
     def handleStatus(self, version: bytes, code: bytes, message: bytes) -> None:
@@ -231,7 +113,7 @@ class ProxyClient(_HTTPClient):
         if not self._finished:
             self._finished = True
             father = self.father
-            if not father.finished and not getattr(father, "_disconnected", False):
+            if not father.finished and not father.disconnected:
                 father.finish()
             self.transport.loseConnection()
 

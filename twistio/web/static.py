@@ -22,9 +22,9 @@ Differences from ``twisted.web.static``, each for safety or speed:
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno
 import html
-import itertools
 import mimetypes
 import os
 import stat as _stat
@@ -127,16 +127,14 @@ class Registry:
         return self._adapterCache.get(interface, default)
 
 
-_TWISTED_TYPES = {
-    ".conf": "text/plain",
-    ".diff": "text/plain",
-    ".flac": "audio/x-flac",
-    ".java": "text/plain",
-    ".oz": "text/x-oz",
-    ".swf": "application/x-shockwave-flash",
-    ".wml": "text/vnd.wap.wml",
-    ".xul": "application/vnd.mozilla.xul+xml",
-    ".patch": "text/plain",
+# Types Twisted adds to the ``mimetypes`` table, grouped by type.
+_EXTRA_TYPES = {
+    "text/plain": (".conf", ".diff", ".java", ".patch"),
+    "text/x-oz": (".oz",),
+    "text/vnd.wap.wml": (".wml",),
+    "audio/x-flac": (".flac",),
+    "application/x-shockwave-flash": (".swf",),
+    "application/vnd.mozilla.xul+xml": (".xul",),
 }
 
 
@@ -149,7 +147,8 @@ def loadMimeTypes(
     As in Twisted, this initialises (and so updates) the global ``mimetypes`` table.
     """
     init(mimetype_locations)
-    mimetypes.types_map.update(_TWISTED_TYPES)
+    for kind, extensions in _EXTRA_TYPES.items():
+        mimetypes.types_map.update(dict.fromkeys(extensions, kind))
     return mimetypes.types_map
 
 
@@ -175,6 +174,16 @@ def formatFileSize(size: int) -> str:
     if size < 1024**3:
         return f"{int(size / 1024**2)}M"
     return f"{int(size / 1024**3)}G"
+
+
+def _decoded_segment(segment: bytes | str) -> str | None:
+    """A URL path segment as text, or None when it is not UTF-8."""
+    if isinstance(segment, str):
+        return segment
+    try:
+        return segment.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _is_within(path: str, root: str) -> bool:
@@ -331,38 +340,27 @@ class File(resource.Resource):
 
     def getChild(self, path: bytes, request: Any) -> Any:
         """The file ``path`` in this directory, the index or listing for ``b""``, else a 404."""
-        try:
-            name = path.decode("utf-8") if isinstance(path, bytes) else path
-        except UnicodeDecodeError:
-            return self.childNotFound
         self.restat(reraise=False)
-        if not self.isdir():
+        name = _decoded_segment(path)
+        if name is None or not self.isdir():
             return self.childNotFound
+        target: str | None
         if name:
             try:
-                fpath: str | None = self._childPath(name)
+                target = self._childPath(name)
             except ValueError:
                 return self.childNotFound
+            if not os.path.exists(target):
+                target = self._siblingExtensionSearch(target)
         else:
-            fpath = None
-            for index in self.indexNames:
-                candidate = os.path.join(self.path, index)
-                if os.path.exists(candidate):
-                    fpath = candidate
-                    break
-            if fpath is None:
+            indexes = (os.path.join(self.path, index) for index in self.indexNames)
+            target = next((index for index in indexes if os.path.exists(index)), None)
+            if target is None:
                 return self.directoryListing()
-        assert fpath is not None
-        if not os.path.exists(fpath):
-            fpath = self._siblingExtensionSearch(fpath)
-            if fpath is None:
-                return self.childNotFound
-        if not self._allowed(fpath):
+        if target is None or not self._allowed(target):
             return self.childNotFound
-        processor = self.processors.get(os.path.splitext(fpath)[1])
-        if processor:
-            return processor(fpath, self.registry)
-        return self.createSimilarFile(fpath)
+        processor = self.processors.get(os.path.splitext(target)[1])
+        return processor(target, self.registry) if processor else self.createSimilarFile(target)
 
     def listNames(self) -> list[str]:  # type: ignore[override]
         """The sorted names in this directory (empty for a file)."""
@@ -531,21 +529,16 @@ class File(resource.Resource):
         if self.isdir():
             return self.redirect(request)
         request.setHeader(b"accept-ranges", b"bytes")
-        try:
-            fileForReading = self.openForReading()
-        except OSError as e:
-            if e.errno in (errno.EACCES, errno.EPERM):
-                forbidden: bytes = self.forbidden.render(request)
-                return forbidden
-            if e.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
-                notFound: bytes = self.childNotFound.render(request)
-                return notFound
-            raise
+        fileForReading = self._openOrErrorPage(request)
+        if isinstance(fileForReading, bytes):
+            return fileForReading
         if request.setLastModified(self.getModificationTime()) is http.CACHED:
-            fileForReading.close()
-            return b""
-        if request.method == b"HEAD":
-            self._setContentHeaders(request)
+            send_body = False
+        else:
+            send_body = request.method != b"HEAD"
+            if not send_body:
+                self._setContentHeaders(request)
+        if not send_body:
             fileForReading.close()
             return b""
         producer = self.makeProducer(request, fileForReading)
@@ -555,6 +548,23 @@ class File(resource.Resource):
         return done
 
     render_HEAD = render_GET
+
+    def _openOrErrorPage(self, request: Any) -> IO[bytes] | bytes:
+        # The open file, or the rendered page for a file we may not or cannot read.
+        try:
+            return self.openForReading()
+        except OSError as e:
+            page = {
+                errno.EACCES: self.forbidden,
+                errno.EPERM: self.forbidden,
+                errno.ENOENT: self.childNotFound,
+                errno.EISDIR: self.childNotFound,
+                errno.ENOTDIR: self.childNotFound,
+            }.get(e.errno or 0)
+            if page is None:
+                raise
+            rendered: bytes = page.render(request)
+            return rendered
 
     def redirect(self, request: Any) -> bytes:
         """Redirect to this directory's URL with a trailing slash."""
@@ -686,15 +696,7 @@ class NoRangeStaticProducer(StaticProducer):
 
     def resumeProducing(self) -> None:
         """Write the next buffer, or finish at the end of the file."""
-        if not self.request:
-            return
-        data = self.fileObject.read(self.bufferSize)
-        if data:
-            self.request.write(data)
-        else:
-            self.request.unregisterProducer()
-            self.request.finish()
-            self.stopProducing()
+        _pull(self, None)
 
 
 class SingleRangeStaticProducer(StaticProducer):
@@ -717,16 +719,33 @@ class SingleRangeStaticProducer(StaticProducer):
 
     def resumeProducing(self) -> None:
         """Write the next piece of the range; finish once it is all written."""
-        if not self.request:
-            return
-        data = self.fileObject.read(min(self.bufferSize, self.size - self.bytesWritten))
-        if data:
-            self.bytesWritten += len(data)
-            self.request.write(data)
-        if self.request and (self.bytesWritten == self.size or not data):
-            self.request.unregisterProducer()
-            self.request.finish()
-            self.stopProducing()
+        self.bytesWritten += _pull(self, self.size - self.bytesWritten)
+
+
+def _pull(producer: StaticProducer, left: int | None) -> int:
+    """Write the next buffer of the file (no more than ``left`` bytes, if given) to the
+    response, and end the response at the end of the file or once ``left`` is written.
+
+    Returns how many bytes were written.
+    """
+    request = producer.request
+    if request is None:
+        return 0
+    want = producer.bufferSize if left is None else min(producer.bufferSize, left)
+    piece = producer.fileObject.read(want) if want > 0 else b""
+    if piece:
+        request.write(piece)
+    if (not piece or len(piece) == left) and producer.request is not None:
+        _end(producer)
+    return len(piece)
+
+
+def _end(producer: StaticProducer) -> None:
+    """The body is complete: let the request go, finish it and close the file."""
+    request = producer.request
+    request.unregisterProducer()
+    request.finish()
+    producer.stopProducing()
 
 
 class MultipleRangeStaticProducer(StaticProducer):
@@ -740,48 +759,39 @@ class MultipleRangeStaticProducer(StaticProducer):
 
     def start(self) -> None:
         """Register as a pull producer (an unsatisfiable request just finishes)."""
-        self.rangeIter = iter(self.rangeInfo)
-        if not self.rangeInfo:
+        self._parts = collections.deque(self.rangeInfo)
+        if not self._openNextPart():
             self.request.finish()
             self.stopProducing()
             return
-        self._nextRange()
         self.request.registerProducer(self, False)
 
-    def _nextRange(self) -> None:
-        boundary, offset, self._partSize = next(self.rangeIter)
-        self.partBoundary: bytes | None = boundary
-        self._partBytesWritten = 0
+    def _openNextPart(self) -> bool:
+        # Queue the next part's header and position the file at its first byte.
+        if not self._parts:
+            return False
+        self._header, offset, self._partLeft = self._parts.popleft()
         self.fileObject.seek(offset)
+        return True
 
     def resumeProducing(self) -> None:
-        """Write up to ``bufferSize`` bytes of boundaries and parts."""
-        if not self.request:
+        """Write up to ``bufferSize`` bytes of part headers and part bodies."""
+        if self.request is None:
             return
-        data: list[bytes] = []
-        length = 0
-        done = False
-        while length < self.bufferSize:
-            if self.partBoundary:
-                data.append(self.partBoundary)
-                length += len(self.partBoundary)
-                self.partBoundary = None
-            want = min(self.bufferSize - length, self._partSize - self._partBytesWritten)
-            piece = self.fileObject.read(want) if want > 0 else b""
-            self._partBytesWritten += len(piece)
-            length += len(piece)
-            data.append(piece)
-            if self._partBytesWritten == self._partSize or (want > 0 and not piece):
-                try:
-                    self._nextRange()
-                except StopIteration:
-                    done = True
-                    break
-        self.request.write(b"".join(data))
-        if done and self.request:
-            self.request.unregisterProducer()
-            self.request.finish()
-            self.stopProducing()
+        out = bytearray()
+        complete = False
+        while not complete and len(out) < self.bufferSize:
+            out += self._header
+            self._header = b""
+            room = min(self.bufferSize - len(out), self._partLeft)
+            piece = self.fileObject.read(room) if room > 0 else b""
+            out += piece
+            self._partLeft -= len(piece)
+            part_over = self._partLeft == 0 or (room > 0 and not piece)
+            complete = part_over and not self._openNextPart()
+        self.request.write(bytes(out))
+        if complete and self.request is not None:
+            _end(self)
 
 
 class ASISProcessor(resource.Resource):
@@ -801,58 +811,52 @@ class ASISProcessor(resource.Resource):
 
 
 class DirectoryLister(resource.Resource):
-    """An HTML listing of a directory: every name escaped, every link percent-quoted."""
+    """An HTML index of a directory: subdirectories first, then files, each group by name.
 
-    template = """<html>
+    twistio's own page (Twisted's differs in look and wording): every name is HTML-escaped and
+    its link percent-quoted, sizes are for humans with the exact count on hover, and types are
+    the guessed MIME type and encoding. ``template`` (``%(header)s``, ``%(tableContent)s``) and
+    ``linePattern`` (``%(class)s``, ``%(href)s``, ``%(text)s``, ``%(size)s``, ``%(type)s``,
+    ``%(encoding)s``) take the same keys as Twisted's, so a subclass that replaces them works.
+    """
+
+    template = """<!DOCTYPE html>
+<html lang="en">
 <head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>%(header)s</title>
 <style>
-.even-dir { background-color: #efe0ef }
-.even { background-color: #eee }
-.odd-dir {background-color: #f0d0ef }
-.odd { background-color: #dedede }
-.icon { text-align: center }
-.listing {
-    margin-left: auto;
-    margin-right: auto;
-    width: 50%%;
-    padding: 0.1em;
-    }
-
-body { border: 0; padding: 0; margin: 0; background-color: #efefef; }
-h1 {padding: 0.1em; background-color: #777; color: white; border-bottom: thin white dashed;}
-
+  body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0 auto;
+         max-width: 64em; padding: 1.5em; }
+  h1 { font-size: 1.3em; font-weight: 600; overflow-wrap: anywhere; }
+  table { border-collapse: collapse; width: 100%%; }
+  th { text-align: left; color: #555; border-bottom: 2px solid #ccc; }
+  th, td { padding: 0.3em 0.75em; }
+  td { border-bottom: 1px solid #eee; overflow-wrap: anywhere; }
+  td.size, th.size { text-align: right; white-space: nowrap;
+                     font-variant-numeric: tabular-nums; }
+  tr.directory td:first-child a { font-weight: 600; }
+  tbody tr:hover { background: #f3f6fa; }
+  a { color: #0645ad; text-decoration: none; }
+  a:hover { text-decoration: underline; }
 </style>
 </head>
-
 <body>
 <h1>%(header)s</h1>
-
 <table>
-    <thead>
-        <tr>
-            <th>Filename</th>
-            <th>Size</th>
-            <th>Content type</th>
-            <th>Content encoding</th>
-        </tr>
-    </thead>
-    <tbody>
-%(tableContent)s
-    </tbody>
+<thead><tr><th>Name</th><th class="size">Size</th><th>Type</th><th>Encoding</th></tr></thead>
+<tbody>
+%(tableContent)s</tbody>
 </table>
-
 </body>
 </html>
 """
 
-    linePattern = """<tr class="%(class)s">
-    <td><a href="%(href)s">%(text)s</a></td>
-    <td>%(size)s</td>
-    <td>%(type)s</td>
-    <td>%(encoding)s</td>
-</tr>
-"""
+    linePattern = (
+        '<tr class="%(class)s"><td><a href="%(href)s">%(text)s</a></td>'
+        "<td class=\"size\"%(sizeTitle)s>%(size)s</td><td>%(type)s</td><td>%(encoding)s</td></tr>\n"
+    )
 
     def __init__(
         self,
@@ -869,68 +873,59 @@ h1 {padding: 0.1em; background-color: #777; color: white; border-bottom: thin wh
         self.dirs = dirs
         self.path = pathname
 
+    def _entry(self, name: str) -> dict[str, str] | None:
+        """One row's fields for ``name``, or None when it has gone or cannot be read."""
+        full = os.path.join(self.path, name)
+        try:
+            info = os.stat(full)
+        except OSError:
+            return None
+        shown = html.escape(name, quote=True)
+        link = quote(name, safe="")
+        if _stat.S_ISDIR(info.st_mode):
+            return {"class": "directory", "href": link + "/", "text": shown + "/",
+                    "size": "", "sizeTitle": "", "type": "directory", "encoding": ""}
+        kind, encoding = getTypeAndEncoding(
+            name, self.contentTypes, self.contentEncodings, self.defaultType
+        )
+        return {
+            "class": "file",
+            "href": link,
+            "text": shown,
+            "size": formatFileSize(info.st_size),
+            "sizeTitle": f' title="{info.st_size} bytes"',
+            "type": html.escape(kind),
+            "encoding": html.escape(encoding or ""),
+        }
+
     def _getFilesAndDirectories(
         self, directory: Sequence[str | bytes]
     ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-        files: list[dict[str, str]] = []
-        dirs: list[dict[str, str]] = []
-        for entry in directory:
-            name = entry.decode("utf-8", "replace") if isinstance(entry, bytes) else entry
-            url = quote(name, "")
-            text = html.escape(name, quote=True)
-            child = os.path.join(self.path, name)
-            if os.path.isdir(child):
-                dirs.append(
-                    {
-                        "text": text + "/",
-                        "href": url + "/",
-                        "size": "",
-                        "type": "[Directory]",
-                        "encoding": "",
-                    }
-                )
-                continue
-            mimetype, encoding = getTypeAndEncoding(
-                name, self.contentTypes, self.contentEncodings, self.defaultType
-            )
-            try:
-                size = os.path.getsize(child)
-            except OSError:
-                continue
-            files.append(
-                {
-                    "text": text,
-                    "href": url,
-                    "type": f"[{html.escape(mimetype)}]",
-                    "encoding": f"[{html.escape(encoding)}]" if encoding else "",
-                    "size": formatFileSize(size),
-                }
-            )
-        return dirs, files
+        """The rows for ``directory``'s names: ``(directories, files)``, each sorted by name."""
+        names = sorted(
+            entry.decode("utf-8", "replace") if isinstance(entry, bytes) else entry
+            for entry in directory
+        )
+        rows = [row for row in map(self._entry, names) if row is not None]
+        folders = [row for row in rows if row["class"] == "directory"]
+        return folders, [row for row in rows if row["class"] != "directory"]
 
     def _buildTableContent(self, elements: list[dict[str, str]]) -> list[str]:
-        rows = []
-        for element, rowClass in zip(elements, itertools.cycle(["odd", "even"])):
-            element["class"] = rowClass
-            rows.append(self.linePattern % element)
-        return rows
+        """The table's rows, as HTML."""
+        return [self.linePattern % row for row in elements]
 
     def render(self, request: Any) -> bytes:
         """The listing page, UTF-8 HTML."""
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        if self.dirs is None:
-            directory: Sequence[str | bytes] = sorted(os.listdir(self.path))
-        else:
-            directory = self.dirs
-        dirs, files = self._getFilesAndDirectories(directory)
-        table = "".join(self._buildTableContent(dirs + files))
-        uri = (
-            request.uri.decode("utf-8", "replace")
-            if isinstance(request.uri, bytes)
-            else request.uri
-        )
-        header = "Directory listing for " + html.escape(unquote(uri), quote=True)
-        return (self.template % {"header": header, "tableContent": table}).encode("utf-8")
+        names: Sequence[str | bytes] = os.listdir(self.path) if self.dirs is None else self.dirs
+        folders, files = self._getFilesAndDirectories(names)
+        raw = request.uri
+        where = unquote(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
+        page = self.template % {
+            "header": "Index of " + html.escape(where.partition("?")[0], quote=True),
+            "tableContent": "".join(self._buildTableContent(folders + files)),
+        }
+        return page.encode("utf-8")
 
     def __repr__(self) -> str:
         return f"<DirectoryLister of {self.path!r}>"

@@ -24,6 +24,7 @@ import xmlrpc.client as xmlrpclib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
+from xml.sax.saxutils import escape as xml_escape
 
 from twistio.internet.defer import CancelledError, Deferred, ensureDeferred, maybeDeferred
 from twistio.python.failure import Failure
@@ -44,8 +45,8 @@ DateTime = xmlrpclib.DateTime
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class Fault(xmlrpclib.Fault):
-    """An XML-RPC fault: ``faultCode`` and ``faultString``."""
+# The standard library's class itself, as in Twisted: a method may raise or return either name.
+Fault = xmlrpclib.Fault
 
 
 class NoSuchFunction(Fault):
@@ -71,11 +72,15 @@ def withRequest(f: _F) -> _F:
     return f
 
 
+NOT_FOUND = 8001
+FAILURE = 8002
+
+
 class XMLRPC(resource.Resource):
     """A resource answering XML-RPC POSTs with its ``xmlrpc_*`` methods and sub-handlers."""
 
-    NOT_FOUND = 8001
-    FAILURE = 8002
+    NOT_FOUND = NOT_FOUND
+    FAILURE = FAILURE
 
     isLeaf = True
     separator = "."
@@ -124,25 +129,28 @@ class XMLRPC(resource.Resource):
         return server.NOT_DONE_YET
 
     def _cbRender(self, result: Any, request: Any, responseFailed: list[Failure] | None = None) -> None:
-        if responseFailed:
+        if responseFailed:  # the client went away while the procedure ran
             return
-        if isinstance(result, Handler):
-            result = result.result
-        if not isinstance(result, Fault):
-            result = (result,)
+        body = self._encodeResponse(result)
         try:
-            try:
-                content = xmlrpclib.dumps(result, methodresponse=True, allow_none=self.allowNone)
-            except Exception as e:
-                fault = Fault(self.FAILURE, f"Can't serialize output: {e}")
-                content = xmlrpclib.dumps(fault, methodresponse=True, allow_none=self.allowNone)
-            body = content.encode("utf-8")
-            request.setHeader(b"content-length", b"%d" % len(body))
+            request.setHeader(b"content-length", str(len(body)).encode("ascii"))
             request.write(body)
         except Exception:
             _log.exception("error writing an XML-RPC response")
-        if not request.finished and not getattr(request, "_disconnected", False):
+        if not (request.finished or getattr(request, "_disconnected", False)):
             request.finish()
+
+    def _encodeResponse(self, result: Any) -> bytes:
+        # A fault is sent as the fault; anything else as the single value of the response.
+        if isinstance(result, Handler):
+            result = result.result
+        params = result if isinstance(result, Fault) else (result,)
+        try:
+            text = xmlrpclib.dumps(params, methodresponse=True, allow_none=self.allowNone)
+        except Exception as e:
+            unsendable = Fault(self.FAILURE, f"Can't serialize output: {e}")
+            text = xmlrpclib.dumps(unsendable, methodresponse=True)
+        return text.encode("utf-8")
 
     def _ebRender(self, failure: Failure) -> Fault:
         if isinstance(failure.value, Fault):
@@ -203,25 +211,30 @@ class XMLRPCIntrospection(XMLRPC):
         self._xmlrpc_parent = parent
 
     def xmlrpc_listMethods(self) -> list[str]:
-        """Return a list of the method names implemented by this server."""
-        # Not sorted: Twisted lists them in class-definition order, sub-handlers after.
-        functions: list[str] = []
-        todo: list[tuple[XMLRPC, str]] = [(self._xmlrpc_parent, "")]
-        while todo:
-            obj, prefix = todo.pop(0)
-            functions.extend(prefix + name for name in obj.listProcedures())
-            for name in obj.getSubHandlerPrefixes():
-                sub = obj.getSubHandler(name)
-                if sub is not None:
-                    todo.append((sub, prefix + name + obj.separator))
-        return functions
+        """Every procedure this server answers, by its full dotted name."""
+        # Breadth first, each handler's own procedures in class-definition order (as Twisted).
+        found: list[str] = []
+        level: list[tuple[str, XMLRPC]] = [("", self._xmlrpc_parent)]
+        while level:
+            below: list[tuple[str, XMLRPC]] = []
+            for prefix, handler in level:
+                found += [prefix + name for name in handler.listProcedures()]
+                for sub_prefix in handler.getSubHandlerPrefixes():
+                    sub = handler.getSubHandler(sub_prefix)
+                    if sub is not None:
+                        below.append((prefix + sub_prefix + handler.separator, sub))
+            level = below
+        return found
 
     xmlrpc_listMethods.signature = [["array"]]  # type: ignore[attr-defined]
 
     def xmlrpc_methodHelp(self, method: str) -> str:
-        """Return a documentation string describing the use of the given method."""
-        function = self._xmlrpc_parent.lookupProcedure(method)
-        return getattr(function, "help", None) or getattr(function, "__doc__", None) or ""
+        """The help of the named procedure: its ``help`` attribute, else its docstring."""
+        target = self._xmlrpc_parent.lookupProcedure(method)
+        for text in (getattr(target, "help", None), getattr(target, "__doc__", None)):
+            if text:
+                return str(text)
+        return ""
 
     xmlrpc_methodHelp.signature = [["string", "string"]]  # type: ignore[attr-defined]
 
@@ -240,9 +253,18 @@ def addIntrospection(xmlrpc: XMLRPC) -> None:
     xmlrpc.putSubHandler("system", XMLRPCIntrospection(xmlrpc))
 
 
-def payloadTemplate(method: str, args: tuple[Any, ...], allowNone: bool = False) -> bytes:
-    """The request body for calling ``method`` with ``args``."""
-    return xmlrpclib.dumps(args, method, allow_none=allowNone).encode("utf-8")
+# The body of a call: the method name, then the encoded parameters.
+payloadTemplate = """<?xml version="1.0"?>
+<methodCall>
+<methodName>%s</methodName>
+%s
+</methodCall>
+"""
+
+
+def _payload(method: str, args: tuple[Any, ...], allowNone: bool) -> bytes:
+    params = xmlrpclib.dumps(args, allow_none=allowNone)
+    return (payloadTemplate % (xml_escape(method), params)).encode("utf-8")
 
 
 class QueryFactory:
@@ -257,7 +279,7 @@ class QueryFactory:
         self.host = host
         self.user = user
         self.password = password
-        self.payload = payloadTemplate(method, args, allowNone)
+        self.payload = _payload(method, args, allowNone)
         self.deferred: Deferred[Any] = Deferred(canceller)
         self.useDateTime = useDateTime
 
@@ -316,34 +338,25 @@ class Proxy:
         reactor: Any = None,
     ) -> None:
         parts = urlparse(url)
-        scheme, netloc, path, params, query = parts[0], parts[1], parts[2], parts[3], parts[4]
-        self.secure = scheme == b"https"
-        userpass, _, hostport = netloc.rpartition(b"@")
-        self.user: bytes | None = None
-        self.password: bytes | None = None
-        if userpass:
-            u, sep, p = userpass.partition(b":")
-            self.user = u
-            self.password = p if sep else None
-        host, port = _split_hostport(hostport, 443 if self.secure else 80)
-        self.host = host
-        self.port = port
-        self.path = path or b"/"
-        if params:
-            self.path += b";" + params
-        if query:
-            self.path += b"?" + query
-        if user is not None:
-            self.user = user
-        if password is not None:
-            self.password = password
-        self.allowNone = allowNone
-        self.useDateTime = useDateTime
+        self.secure = parts.scheme == b"https"
+        credentials, _, hostport = parts.netloc.rpartition(b"@")
+        url_user, has_password, url_password = credentials.partition(b":")
+        self.host, self.port = _split_hostport(hostport, 443 if self.secure else 80)
+        target = parts.path or b"/"
+        for mark, extra in ((b";", parts.params), (b"?", parts.query)):
+            if extra:
+                target += mark + extra
+        self.path = target
+        self.user = user if user is not None else (url_user if credentials else None)
+        self.password = password if password is not None else (
+            url_password if has_password else None
+        )
+        self.allowNone, self.useDateTime = allowNone, useDateTime
         self.connectTimeout = connectTimeout
         if reactor is None:
-            from twistio.internet import reactor as _reactor
+            from twistio.internet import reactor as global_reactor
 
-            reactor = _reactor
+            reactor = global_reactor
         self._reactor = reactor
 
     def callRemote(self, method: str, *args: Any) -> Deferred[Any]:
