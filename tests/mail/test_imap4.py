@@ -268,6 +268,8 @@ def test_helpers() -> None:
     assert list(m) == [1, 2, 3, 5, 7, 8, 9] and len(m) == 7
     assert imap4.parseNestedParens(b'(a b (c d) "q s" {3}\r\nabc NIL) x') == \
         [[b"a", b"b", [b"c", b"d"], b"q s", b"abc", None], b"x"]
+    assert imap4.parseNestedParens(b"(BODY[TEXT] \"x\" BODY[]<0> \"y\" FLAGS (\\Seen))") == \
+        [[b"BODY", [b"TEXT"], b"x", b"BODY", [], b"<0>", b"y", b"FLAGS", [b"\\Seen"]]]
     assert imap4.collapseNestedLists([b"a", [b"b", b"c d", None], 1, imap4.DontQuoteMe(b"X")]) == \
         b'"a" ("b" "c d" NIL) 1 X'
     assert imap4.Query(flagged=1) == "FLAGGED"
@@ -317,4 +319,17 @@ async def test_imap4client_against_server(listen: Any) -> None:
     await c.append("Archive", BytesIO(b"Subject: a\r\n\r\nb\r\n"), ["\\Seen"])
     assert (await c.status("Archive", "MESSAGES")) == {"MESSAGES": 1}
     assert [name for _, _, name in await c.list("", "*")] == ["INBOX", "ARCHIVE"]
+    await c.logout()
+
+
+async def test_imap4client_starttls_then_login(listen: Any, certs: Certs) -> None:
+    port = listen(Factory(Realm(), certs.server_options()))
+    c = await _client(port)
+    c.context = certs.client_options()
+    caps = await c.getCapabilities()
+    assert b"LOGINDISABLED" in caps
+    await c.login(b"alice", b"pw")
+    assert c.startedTLS
+    assert (await c.select("INBOX"))["EXISTS"] == 3
+    assert (await c.fetchSpecific("2", headerType="TEXT", peek=True))[2] == [["BODY", ["TEXT"], "body of second\r\n"]]
     await c.logout()

@@ -304,10 +304,11 @@ class _Tokens:
     (``<0.100>``) without breaking at their spaces.
     """
 
-    def __init__(self, data: bytes, handleLiteral: bool = True) -> None:
+    def __init__(self, data: bytes, handleLiteral: bool = True, bracketLists: bool = False) -> None:
         self.data = data
         self.pos = 0
         self.handleLiteral = handleLiteral
+        self.bracketLists = bracketLists
 
     def all(self) -> list[Any]:
         items: list[Any] = []
@@ -325,18 +326,19 @@ class _Tokens:
     def value(self) -> Any:
         data = self.data
         c = data[self.pos : self.pos + 1]
-        if c == b"(":
+        if c == b"(" or (c == b"[" and self.bracketLists):
+            close = b")" if c == b"(" else b"]"
             self.pos += 1
             items: list[Any] = []
             while True:
                 self._skip()
                 if self.pos >= len(data):
                     raise MismatchedNesting(data)
-                if data[self.pos : self.pos + 1] == b")":
+                if data[self.pos : self.pos + 1] == close:
                     self.pos += 1
                     return items
                 items.append(self.value())
-        if c == b")":
+        if c == b")" or (c == b"]" and self.bracketLists):
             raise MismatchedNesting(data)
         if c == b'"':
             return self._quoted()
@@ -375,6 +377,8 @@ class _Tokens:
         depth = 0
         while i < len(data):
             ch = data[i : i + 1]
+            if self.bracketLists and ch in (b"[", b"]", b" ", b"(", b")", b"\r", b"\n"):
+                break
             if ch == b"[":
                 depth += 1
             elif ch == b"]":
@@ -403,8 +407,9 @@ class _Tokens:
 
 
 def parseNestedParens(s: bytes, handleLiteral: int = 1) -> list[Any]:
-    """Tokenise IMAP data into nested lists (quoted strings unquoted, NIL as None)."""
-    return _Tokens(s, bool(handleLiteral)).all()
+    """Tokenise IMAP data into nested lists (quoted strings unquoted, NIL as None, a bracketed
+    section such as ``BODY[HEADER]`` as a sub-list, as in Twisted)."""
+    return _Tokens(s, bool(handleLiteral), bracketLists=True).all()
 
 
 # -- dates -----------------------------------------------------------------------------------------

@@ -1702,7 +1702,7 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         rest = line.partition(b" ")[2]
         status, _, text = rest.partition(b" ")
         caps = None
-        m = re.match(rb"\[CAPABILITY ([^\]]*)\]", text)
+        m = re.match(rb"\[CAPABILITY ([^\]]*)\]", text)  # the greeting's optional code
         if m is not None:
             caps = self.__parseCapabilities(m.group(1).split())
             self._capCache = caps
@@ -1925,15 +1925,13 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                     info[line[1].decode()] = int(line[0])
                 elif line and line[0] == b"FLAGS" and len(line) > 1:
                     info["FLAGS"] = tuple(_s(f) for f in line[1])
-                elif line and line[0] == b"OK" and len(line) > 1 and isinstance(line[1], bytes):
-                    m = re.match(rb"\[([A-Z-]+) ?(.*)\]$", line[1])
-                    if m is None:
-                        continue
-                    key, value = m.group(1).decode(), m.group(2)
-                    if value.isdigit():
+                elif line and line[0] == b"OK" and len(line) > 1 and isinstance(line[1], list) and line[1]:
+                    key = _s(line[1][0])
+                    value = line[1][1] if len(line[1]) > 1 else None
+                    if isinstance(value, bytes) and value.isdigit():
                         info[key] = int(value)
-                    elif key == "PERMANENTFLAGS":
-                        info[key] = tuple(_s(f) for f in value.strip(b"()").split())
+                    elif key == "PERMANENTFLAGS" and isinstance(value, list):
+                        info[key] = tuple(_s(f) for f in value)
             return info
 
         return self.sendCommand(cmd).addCallback(got)
