@@ -55,7 +55,7 @@ from twistio.mail._except import (
     TLSRequiredError,
 )
 from twistio.mail._except import SMTPTLSError as TLSError
-from twistio.mail._lines import LineBuffer
+from twistio.mail._lines import LineBuffer, SerialLines
 from twistio.mail.interfaces import (
     IClientAuthentication,
     IMessageDelivery,
@@ -347,7 +347,7 @@ _RCPT = re.compile(rb"\s*TO:\s*" + _PATH + rb"(?P<opts>(?:\s+\S+)*)\s*$", re.I)
 _LOCAL_ERROR = b"Requested action aborted: local error in processing"
 
 
-class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
+class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
     """An SMTP server protocol: HELO, MAIL, RCPT, DATA, RSET, QUIT.
 
     Decisions go to ``delivery`` (an ``IMessageDelivery``), to one made per message by
@@ -372,10 +372,6 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
         self.delivery = delivery
         self.deliveryFactory = deliveryFactory
         self._host: bytes = DNSNAME
-        self._lines: LineBuffer | None = None
-        self._blocked = 0
-        self._draining = False
-        self._paused = False
         self.__messages: list[Any] = []
         self.__data_error: tuple[int, bytes] | None = None
         self.__size = 0
@@ -415,51 +411,13 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin):
 
     def dataReceived(self, data: bytes) -> None:
         """Frame lines; run them in order unless a decision is pending."""
-        lines = self._lines
-        if lines is None:
-            self._lines = lines = LineBuffer(self.MAX_LENGTH, self.delimiter)
-        lines.feed(data)
-        self._drain()
+        self._feed(data)
 
-    def _drain(self) -> None:
-        lines = self._lines
-        if lines is None:
-            return
-        transport = self.transport
-        if self._draining:
-            return
-        self._draining = True
-        try:
-            while not self._blocked and self.transport is not None and not self.transport.disconnecting:
-                line = lines.line()
-                if line is None:
-                    break
-                if isinstance(line, bytes):
-                    self.lineReceived(line)
-                else:
-                    self.lineLengthExceeded(b"")
-        finally:
-            self._draining = False
-        if self._blocked and lines.pending() > 4 * self.MAX_LENGTH and transport is not None:
-            self._paused = True
-            transport.pauseProducing()
+    def _onLine(self, line: bytes) -> None:
+        self.lineReceived(line)
 
-    def _block(self, d: defer.Deferred[Any]) -> defer.Deferred[Any]:
-        """Hold later commands until ``d`` has fired."""
-        if d.called and not d.paused:
-            return d
-        self._blocked += 1
-
-        def unblock(result: Any) -> Any:
-            self._blocked -= 1
-            if not self._blocked and self.transport is not None:
-                if self._paused:
-                    self._paused = False
-                    self.transport.resumeProducing()
-                self._drain()
-            return result
-
-        return d.addBoth(unblock)
+    def _onTooLong(self) -> None:
+        self.lineLengthExceeded(b"")
 
     def lineReceived(self, line: bytes) -> Any:
         """One line: a command, a message line or an AUTH response."""
