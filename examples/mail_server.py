@@ -1,7 +1,8 @@
 """A small mail server: ESMTP in, POP3 and IMAP4 out, every user's mail in a real Maildir.
 
 Written as a Twisted Mail program would be (``MailService``, ``MaildirDirdbmDomain``,
-``ESMTPFactory``, ``POP3Factory``, ``IMAP4Server``); only the imports say twistio.
+``ESMTPFactory``, ``POP3Factory``, ``IMAP4Server``); only the imports say twistio, and the
+IMAP4 view of the Maildirs (``maildir.MaildirIMAPMailbox``) is a twistio addition.
 
 Run:  python examples/mail_server.py --root /tmp/mailroot --domain example.com \\
           --user alice:secret [--smtp 2525 --pop3 1110 --imap 1143]   (0 picks free ports)
