@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "lines": ("benchmarks.lines", "LineReceiver / IntNStringReceiver framing, in-process"),
     "echo": ("benchmarks.echo", "TCP echo ping-pong and bulk stream, separate processes"),
     "udp": ("benchmarks.udp", "UDP echo datagrams per second, separate processes"),
+    "dns": ("benchmarks.dns", "authoritative DNS answers per second over UDP, separate processes"),
     "http": ("benchmarks.http_server", "HTTP hello-world server, keep-alive and close, wrk"),
     "static": ("benchmarks.static", "1 MiB static file over HTTP, wrk"),
     "client": ("benchmarks.http_client", "HTTP client requests per second"),

@@ -1,4 +1,4 @@
-"""The ``twistio`` command: ``run``, ``echo``, ``web`` and ``compat``.
+"""The ``twistio`` command: ``run``, ``echo``, ``web``, ``dns`` and ``compat``.
 
 Errors in the command line are one line on stderr and exit status 2; errors starting the
 server (a port in use, a missing file) are one line and exit status 1. SIGTERM and SIGINT
@@ -133,6 +133,10 @@ def _parser() -> _Parser:
     )
     _common(web, "tcp:8080")
 
+    from twistio.names import tap as names_tap
+
+    names_tap.addCommand(commands)
+
     mailcmd = commands.add_parser(
         "mail",
         help="a mail server: SMTP in, POP3 and IMAP4 out, Maildir storage",
@@ -157,7 +161,7 @@ def _parser() -> _Parser:
     return parser
 
 
-_COMMANDS = ("run", "echo", "web", "mail", "compat")
+_COMMANDS = ("run", "echo", "web", "dns", "mail", "compat")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if options.command == "compat":
             return _compat(options)
+        if options.command == "dns":
+            from twistio.names import tap as names_tap
+
+            return names_tap.runCommand(options)
         return _serve(options)
     except _UsageError as e:
         sys.stderr.write(f"{prog}: error: {e}\n")

@@ -339,6 +339,32 @@ async def test_sessions(serve: Any) -> None:
         s.expire()
 
 
+async def test_session_cookie_flags(serve: Any) -> None:
+    """Issue 16 item 17 (a documented difference): the session cookie is ``HttpOnly`` and
+    ``SameSite=Lax`` by default (``Secure`` too under TLS); ``Site`` settings change it."""
+
+    def render(request: Any) -> bytes:
+        return request.getSession().uid  # type: ignore[no-any-return]
+
+    port, site = serve(Leaf(render))
+    cookie = (await get(port, b"/")).header(b"set-cookie")
+    assert cookie is not None
+    attrs = [a.strip() for a in cookie.split(b";")]
+    assert b"HttpOnly" in attrs and b"SameSite=Lax" in attrs and b"Path=/" in attrs
+    assert b"Secure" not in attrs
+    site.sessionCookieSameSite = "Strict"
+    site.sessionCookieHttpOnly = False
+    cookie = (await get(port, b"/")).header(b"set-cookie")
+    assert cookie is not None
+    attrs = [a.strip() for a in cookie.split(b";")]
+    assert b"SameSite=Strict" in attrs and b"HttpOnly" not in attrs
+    site.sessionCookieSameSite = None
+    cookie = (await get(port, b"/")).header(b"set-cookie")
+    assert cookie is not None and b"SameSite" not in cookie
+    for s in list(site.sessions.values()):
+        s.expire()
+
+
 def test_session_expiry_with_clock() -> None:
     clock = task.Clock()
     site = server.Site(resource.Resource(), reactor=clock)

@@ -608,3 +608,38 @@ async def test_asgi_websocket_subprotocol_header(asgi_port: int) -> None:
     writer.write(frame(CLOSE, close_payload(1000)))
     assert await rc.close_code() == 1000
     writer.close()
+
+
+# -- back-pressure (issue 16 item 1): a peer that sends and never reads ----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "one"),
+    [("ping flood", frame(PING, b"p" * 125)), ("echo flood", frame(BINARY, b"e" * 900))],
+)
+async def test_flood_never_read_is_bounded(
+    raw: RawClient, ws_server: tuple[int, ServerFactory], name: str, one: bytes
+) -> None:
+    """A client flooding pings (each answered with a pong) or messages (each echoed) and never
+    reading: the server stops reading while its unsent output is over the high-water mark,
+    so what it holds stays bounded over a fixed number of frames (32 MiB of answers here)."""
+    _, factory = ws_server
+    count = (32 * 1024 * 1024) // len(one)
+    batch = one * 256
+    loop = asyncio.get_running_loop()
+    (proto,) = factory.protocols
+    glue: Any = proto.transport
+    sent = 0
+    deadline = loop.time() + 5
+    while sent < count and loop.time() < deadline:
+        raw.writer.write(batch)
+        sent += 256
+        if raw.writer.transport.get_write_buffer_size() > 4 * 1024 * 1024:
+            break  # the server stopped reading: our own buffer fills, as it should
+        await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    assert glue._writeBlocked, name
+    unsent = glue.transport._transport.get_write_buffer_size()
+    assert unsent < 2 * 1024 * 1024, (name, unsent)
+    raw.writer.transport.abort()

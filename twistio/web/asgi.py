@@ -736,7 +736,7 @@ class _WebSocketSession:
         message = self.queue.popleft()
         if self.paused and len(self.queue) < self._MAX_QUEUED // 2:
             self.paused = False
-            self.transport.resumeProducing()
+            self.transport.resume_reading()
         return message
 
     async def send(self, message: Message) -> None:
@@ -800,7 +800,7 @@ class _WebSocketSession:
             waiter.set_result(None)
         if not self.paused and len(self.queue) >= self._MAX_QUEUED and self.state == "open":
             self.paused = True
-            self.transport.pauseProducing()
+            self.transport.pause_reading()
 
     # -- WebSocketProtocol ---------------------------------------------------------------
 

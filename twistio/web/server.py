@@ -218,7 +218,12 @@ class Request(http.Request):
                 session = None
         if session is None:
             session = self.site.makeSession()
-            self.addCookie(cookie_name, session.uid, path=b"/", secure=secure)
+            site = self.site
+            self.addCookie(
+                cookie_name, session.uid, path=b"/", secure=secure,
+                httpOnly=getattr(site, "sessionCookieHttpOnly", True),
+                sameSite=getattr(site, "sessionCookieSameSite", "Lax"),
+            )
         setattr(self, attr, session)
         session.touch()
         return session if sessionInterface is None else sessionInterface(session)
@@ -303,6 +308,11 @@ class Site(http.HTTPFactory):
     displayTracebacks = False
     sessionFactory: Any = Session
     sessionCheckTime = 1800
+    sessionCookieHttpOnly = True
+    """twistio: the session cookie carries ``HttpOnly`` (scripts cannot read it)."""
+    sessionCookieSameSite: str | None = "Lax"
+    """twistio: the session cookie's ``SameSite`` (``"Lax"``, ``"Strict"``, ``"None"``, or
+    None to leave it out, as Twisted does)."""
 
     def __init__(
         self,

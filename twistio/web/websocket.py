@@ -21,7 +21,11 @@ transport, with these rules:
   receives a close answers it and drops the TCP connection; the side that sent one waits
   ``close_timeout`` seconds (10) for the answer and the TCP close, then aborts;
 * the close code and reason the peer sent are kept in the transport's ``close_code`` and
-  ``close_reason`` (twistio additions; Twisted reports only ``connectionLost(reason)``).
+  ``close_reason`` (twistio additions; Twisted reports only ``connectionLost(reason)``);
+* back-pressure: while the socket's unsent output is over its high-water mark, nothing more
+  is read from the peer (so pings answered with pongs, echoes and anything else a peer's
+  frames make us write cannot pile up when the peer does not read), and an attached
+  producer is paused; both resume once it drains.
 
 Differences from Twisted: no permessage-deflate and no subprotocol negotiation yet; a
 rejected client handshake raises ``ConnectionRejected`` whose ``response`` is a small
@@ -189,12 +193,18 @@ class _WebSocketConnection(_protocol.Protocol):
         self._text = False
         self._closeCall: Any = None
         self._failed = False
+        self._producer: Any = None
+        self._writeBlocked = False
+        self._readPaused = False
+        self._readingPaused = False
 
     # -- byte stream side --------------------------------------------------------------------
 
     def _start(self, conn: Connection) -> None:
         """The handshake is done: frames flow from now on."""
         self._conn = conn
+        # This glue is its transport's producer: told when the write buffer is full.
+        self.transport.registerProducer(self, True)
         try:
             self._app.negotiationFinished()
         except Exception:
@@ -345,12 +355,60 @@ class _WebSocketConnection(_protocol.Protocol):
         self._closeCall = reactor.callLater(self.close_timeout, transport.abortConnection)
 
     def attachProducer(self, producer: Any) -> None:
-        """Register ``producer`` as a streaming producer on the connection."""
-        self.transport.registerProducer(producer, True)
+        """Attach a streaming producer, paused while the socket's write buffer is full."""
+        if self._producer is not None:
+            raise RuntimeError(f"Cannot attach producer {producer!r}: one is already attached")
+        self._producer = producer
+        if self._writeBlocked:
+            producer.pauseProducing()
 
     def detachProducer(self) -> None:
-        """Unregister the producer."""
-        self.transport.unregisterProducer()
+        """Detach the producer."""
+        self._producer = None
+
+    # -- the transport's producer: write back-pressure ---------------------------------------
+
+    def pauseProducing(self) -> None:
+        """The write buffer is over its high-water mark: stop reading, pause the producer."""
+        self._writeBlocked = True
+        producer = self._producer
+        if producer is not None:
+            producer.pauseProducing()
+        self._updateReading()
+
+    def resumeProducing(self) -> None:
+        """The write buffer drained: read again, resume the producer."""
+        self._writeBlocked = False
+        producer = self._producer
+        if producer is not None:
+            producer.resumeProducing()
+        self._updateReading()
+
+    def stopProducing(self) -> None:
+        """The connection is going away."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.stopProducing()
+
+    def pause_reading(self) -> None:
+        """Read nothing more from the peer until ``resume_reading`` (twistio hook)."""
+        self._readPaused = True
+        self._updateReading()
+
+    def resume_reading(self) -> None:
+        """Undo ``pause_reading``."""
+        self._readPaused = False
+        self._updateReading()
+
+    def _updateReading(self) -> None:
+        want = self._writeBlocked or self._readPaused
+        transport = self.transport
+        if want != self._readingPaused and transport is not None:
+            self._readingPaused = want
+            if want:
+                transport.pauseProducing()
+            else:
+                transport.resumeProducing()
 
 
 # -- server ----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Twisted Names on asyncio: DNS wire format, resolvers, and an authoritative server."""
