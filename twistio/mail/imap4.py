@@ -960,9 +960,10 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     def _cmd_NAMESPACE(self, tag: bytes, args: list[Any]) -> None:
         account = self.account
         if INamespacePresenter.providedBy(account):
-            spaces = [account.getPersonalNamespaces(), account.getSharedNamespaces(),
-                      getattr(account, "getUserNamespaces", account.getOtherNamespaces)()
-                      if hasattr(account, "getOtherNamespaces") else account.getUserNamespaces()]
+            # INamespacePresenter says getUserNamespaces; Twisted's MemoryAccount calls it
+            # getOtherNamespaces: take either.
+            others = getattr(account, "getUserNamespaces", None) or account.getOtherNamespaces
+            spaces = [account.getPersonalNamespaces(), account.getSharedNamespaces(), others()]
             self.sendUntaggedResponse(b"NAMESPACE " + collapseNestedLists(spaces))
         else:
             self.sendUntaggedResponse(b"NAMESPACE NIL NIL NIL")
