@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "client": ("benchmarks.http_client", "HTTP client requests per second"),
     "idle": ("benchmarks.idle", "server memory per idle TCP connection"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
+    "mail": ("benchmarks.mail", "SMTP, POP3 and IMAP4 server sessions, in-process CPU time"),
 }
 # Hard limits (seconds) on one benchmark's child process.
 LIMIT_QUICK, LIMIT_FULL, LIMIT_SMOKE = 75, 1200, 60

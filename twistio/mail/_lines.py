@@ -26,7 +26,7 @@ TOO_LONG: Final = _TooLong()
 class LineBuffer:
     """Bytes in, ``delimiter``-terminated lines (or raw spans) out."""
 
-    __slots__ = ("_buf", "_pos", "_skipping", "delimiter", "limit")
+    __slots__ = ("_buf", "_pos", "_skipping", "delimiter", "epoch", "limit")
 
     def __init__(self, limit: int, delimiter: bytes = b"\r\n") -> None:
         self._buf = bytearray()
@@ -34,6 +34,7 @@ class LineBuffer:
         self._skipping = False
         self.limit = limit
         self.delimiter = delimiter
+        self.epoch = 0
 
     def feed(self, data: bytes) -> None:
         """Add received bytes."""
@@ -71,6 +72,38 @@ class LineBuffer:
             return TOO_LONG
         return bytes(buf[pos:end])
 
+    def lines(self) -> list[Any]:
+        """Every complete line buffered now (``TOO_LONG`` for over-long ones), consumed."""
+        buf = self._buf
+        delimiter = self.delimiter
+        end = buf.rfind(delimiter)
+        if end < self._pos:
+            line = self.line()
+            return [] if line is None else [line]
+        chunk = bytes(buf[self._pos : end])
+        self._pos = end + len(delimiter)
+        out: list[Any] = chunk.split(delimiter)
+        if self._skipping:
+            self._skipping = False
+            out[0] = TOO_LONG
+        limit = self.limit
+        if len(chunk) > limit:
+            for i, item in enumerate(out):
+                if item is not TOO_LONG and len(item) > limit:
+                    out[i] = TOO_LONG
+        if len(buf) - self._pos > limit:
+            self.line()
+        return out
+
+    def unread(self, items: list[Any]) -> None:
+        """Put back lines taken with ``lines`` but not handled (over-long ones are gone)."""
+        if not items:
+            return
+        data = b"".join(item + self.delimiter for item in items if isinstance(item, bytes))
+        self._buf[: self._pos] = b""
+        self._buf[0:0] = data
+        self._pos = 0
+
     def raw(self, size: int) -> bytes:
         """Up to ``size`` bytes as they come (for literals and raw transfers)."""
         pos = self._pos
@@ -79,7 +112,8 @@ class LineBuffer:
         return chunk
 
     def rest(self) -> bytes:
-        """Everything still buffered (emptying the buffer)."""
+        """Everything still buffered (emptying the buffer); lines already taken are dropped."""
+        self.epoch += 1
         data = bytes(self._buf[self._pos :])
         self._buf.clear()
         self._pos = 0
@@ -114,28 +148,62 @@ class SerialLines:
         lines = self._lines
         return None if lines is None else lines.line()
 
+    #: Lines may be split off in batches (False where a line can announce raw bytes, as
+    #: IMAP literals do: then ``_nextInput`` is asked one item at a time).
+    _batchLines = True
+
     def _drain(self) -> None:
         if self._draining:
             return
         self._draining = True
         try:
-            while not self._blocked:
-                transport = self.transport
-                if transport is None or transport.disconnecting:
-                    break
-                item = self._nextInput()
-                if item is None:
-                    break
-                if isinstance(item, bytes):
-                    self._onLine(item)
-                else:
-                    self._onTooLong()
+            if self._batchLines:
+                self._drainBatches()
+            else:
+                self._drainItems()
         finally:
             self._draining = False
         lines = self._lines
         if self._blocked and lines is not None and lines.pending() > 4 * lines.limit and not self._paused:
             self._paused = True
             self.transport.pauseProducing()
+
+    def _drainItems(self) -> None:
+        while not self._blocked:
+            transport = self.transport
+            if transport is None or transport.disconnecting:
+                break
+            item = self._nextInput()
+            if item is None:
+                break
+            if isinstance(item, bytes):
+                self._onLine(item)
+            else:
+                self._onTooLong()
+
+    def _drainBatches(self) -> None:
+        lines = self._lines
+        if lines is None:
+            return
+        while not self._blocked:
+            batch = lines.lines()
+            if not batch:
+                return
+            epoch = lines.epoch
+            handle = self._onLine
+            for index, item in enumerate(batch):
+                transport = self.transport
+                if transport is None or transport.disconnecting:
+                    return
+                if item.__class__ is bytes:
+                    handle(item)
+                else:
+                    self._onTooLong()
+                if lines.epoch != epoch:
+                    break
+                if self._blocked:
+                    lines.unread(batch[index + 1 :])
+                    return
 
     def _block(self, d: Any) -> Any:
         """Hold later input until ``d`` has fired; ``d`` is returned."""

@@ -543,6 +543,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     state = "unauth"
     parseState = "command"
     MAX_LENGTH = 16384
+    _batchLines = False  # a line may announce a literal: read items one at a time
 
     def __init__(self, chal: Any = None, contextFactory: Any = None, scheduler: Any = None) -> None:
         self.challengers = dict(chal) if chal else {}

@@ -302,8 +302,13 @@ class POP3(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         method = getattr(self, name, None) if name[3:].isidentifier() else None
         if method is None:
             raise POP3Error(b"Unknown protocol command: " + command)
-        _check_arity(method, args, command)
-        return method(*args)
+        try:
+            return method(*args)
+        except TypeError as e:
+            # Raised by the call itself (wrong arity), not from inside the command.
+            if e.__traceback__ is not None and e.__traceback__.tb_next is None:
+                raise TypeError(b"wrong number of arguments for " + command) from None
+            raise
 
     def listCapabilities(self) -> list[bytes]:
         """The CAPA lines."""
@@ -648,15 +653,6 @@ class POP3(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
 
 def _describe(e: BaseException) -> bytes:
     return " ".join(str(a) for a in e.args).encode("utf-8", "replace")
-
-
-def _check_arity(method: Callable[..., Any], args: tuple[bytes, ...], command: bytes) -> None:
-    import inspect
-
-    try:
-        inspect.signature(method).bind(*args)
-    except TypeError:
-        raise TypeError(b"wrong number of arguments for " + command) from None
 
 
 class POP3Client(basic.LineOnlyReceiver):

@@ -399,6 +399,7 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
     def connectionMade(self) -> None:
         """Greet the client and start the idle timer."""
         self._lines = LineBuffer(self.MAX_LENGTH, self.delimiter)
+        self._onLine = self.lineReceived  # type: ignore[method-assign]
         self.sendCode(220, self.greeting())
         self.setTimeout(self.timeout)
 
@@ -422,7 +423,17 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
     def lineReceived(self, line: bytes) -> Any:
         """One line: a command, a message line or an AUTH response."""
         self.resetTimeout()
-        return getattr(self, "state_" + self.mode)(line)
+        return self._state(line)
+
+    @property
+    def mode(self) -> str:
+        """``COMMAND``, ``DATA`` or ``AUTH``: lines go to ``state_<mode>``."""
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        self._mode = value
+        self._state: Callable[[bytes], Any] = getattr(self, "state_" + value)
 
     def lineLengthExceeded(self, line: bytes) -> None:
         """A line over ``MAX_LENGTH``: 500, and in DATA the message is refused at its end."""
@@ -611,7 +622,10 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
 
     def dataLineReceived(self, line: bytes) -> None:
         """One line of the message (dot-unstuffed here), or the final ``.``."""
-        if line == b".":
+        if line[:1] == b".":
+            if line != b".":
+                self._dataLine(line[1:])
+                return
             self.mode = COMMAND
             if self.__data_error is not None:
                 code, resp = self.__data_error
@@ -628,15 +642,16 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
             d = defer.DeferredList(results, consumeErrors=True)
             self._block(d.addCallback(self._messageHandled))
             return
+        self._dataLine(line)
+
+    def _dataLine(self, line: bytes) -> None:
         if self.__data_error is not None:
             return
-        if line[:1] == b".":
-            line = line[1:]
         if self.__first_line:
             self.__first_line = False
             if line and b":" not in line:
                 # A body without headers: the blank line keeps it out of the header block.
-                self.dataLineReceived(b"")
+                self._dataLine(b"")
         limit = self.max_message_size
         if limit is not None:
             self.__size += len(line) + 2
@@ -977,8 +992,11 @@ class _MessageTransformer:
             self.held_cr = True
         if not chunk:
             return b""
-        chunk = chunk.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        chunk = chunk.replace(b"\r\n.", b"\r\n..")
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n")
+        chunk = chunk.replace(b"\n", b"\r\n")
+        if b"\n." in chunk:
+            chunk = chunk.replace(b"\r\n.", b"\r\n..")
         if self.at_line_start and chunk[:1] == b".":
             chunk = b"." + chunk
         self.at_line_start = chunk.endswith(b"\n")
