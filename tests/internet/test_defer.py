@@ -736,6 +736,79 @@ def test_gather_and_wait_for_deferreds(loop_factory: Any) -> None:
     assert run(loop_factory, main()) == [1, 2, 3]
 
 
+def test_awaiting_from_a_task_does_not_consume_the_result(loop_factory: Any) -> None:
+    """Issue 16 item 10: ``a = await d; b = await d`` in a plain asyncio Task gives the result
+    twice, as under ``ensureDeferred``; ``gather(d)`` and later callbacks see it too."""
+
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        d: Deferred[str] = Deferred()
+        loop.call_soon(d.callback, "fired")
+
+        async def twice() -> tuple[str, str]:
+            a = await d
+            b = await d
+            return a, b
+
+        pair = await asyncio.create_task(twice())
+        again = await asyncio.gather(d)
+        later: list[Any] = []
+        d.addCallback(later.append)
+        return pair, again, later, d.result
+
+    assert run(loop_factory, main()) == (("fired", "fired"), ["fired"], ["fired"], None)
+
+
+def test_awaited_failure_raises_each_time_and_is_not_reported(
+    loop_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        d: Deferred[str] = Deferred()
+        loop.call_soon(d.errback, KeyError("k"))
+        seen = []
+
+        async def twice() -> None:
+            for _ in range(2):
+                try:
+                    await d
+                except KeyError as e:
+                    seen.append(repr(e))
+
+        await asyncio.create_task(twice())
+        assert isinstance(d.result, Failure)  # still there for callbacks added later
+        return seen
+
+    with caplog.at_level(logging.ERROR, logger="twistio.internet.defer"):
+        assert run(loop_factory, main()) == ["KeyError('k')", "KeyError('k')"]
+        gc.collect()
+    assert "Unhandled" not in caplog.text
+
+
+def test_failure_the_task_never_saw_is_still_reported(
+    loop_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The awaiting Task was cancelled before it could take the error: still unhandled."""
+
+    async def main() -> None:
+        d: Deferred[str] = Deferred(lambda d: None)
+
+        async def waiter() -> None:
+            await d
+
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0)
+        d.errback(KeyError("too late"))  # fires before the Task notices
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.ERROR, logger="twistio.internet.defer"):
+        run(loop_factory, main())
+        gc.collect()
+    assert "Unhandled error in Deferred" in caplog.text and "too late" in caplog.text
+
+
 def test_task_cancel_cancels_awaited_deferred(loop_factory: Any) -> None:
     async def main() -> None:
         cancelled: list[Any] = []

@@ -190,6 +190,9 @@ def test_startLogging(monkeypatch: pytest.MonkeyPatch) -> None:
         showwarning = staticmethod(lambda *a: None)
 
     monkeypatch.setattr(_stdlib._begun, "begun", _stdlib._begun.begun)
+    twistio_logger = logging.getLogger("twistio")
+    monkeypatch.setattr(twistio_logger, "propagate", twistio_logger.propagate)
+    monkeypatch.setattr(twistio_logger, "level", twistio_logger.level)
     beginner = LogBeginner(globalLogPublisher, io.StringIO(), Stdio, Warnings)
     monkeypatch.setattr(log, "globalLogBeginner", beginner)
     out = io.StringIO()
@@ -202,6 +205,9 @@ def test_startLogging(monkeypatch: pytest.MonkeyPatch) -> None:
         for observer in list(globalLogPublisher._observers):
             if observer not in before:
                 globalLogPublisher.removeObserver(observer)
+        for observer in before:
+            if observer not in globalLogPublisher._observers:
+                globalLogPublisher.addObserver(observer)
     lines = out.getvalue().splitlines()
     assert [line.split(" ", 2)[-1] for line in lines[-3:]] == [
         "[-] Log opened.",

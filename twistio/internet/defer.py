@@ -126,7 +126,7 @@ class DebugInfo:
     """What a Deferred keeps for error reports: an unhandled Failure, and debug stacks.
 
     When it is garbage-collected still holding a Failure (the Deferred's chain ended in an
-    error that no errback handled), the error is logged through the ``logging`` module.
+    error that no errback handled), the error is logged, as in Twisted.
     """
 
     __slots__ = ("creator", "failResult", "invoker")
@@ -150,15 +150,25 @@ class DebugInfo:
         failure = self.failResult
         if failure is not None:
             try:
-                extra = self._getDebugTracebacks()
-                text = failure.getTraceback()
-                if extra:
-                    text += f"(debug: {extra})"
-                _log.error(
-                    "Unhandled error in Deferred:\n%s", text, extra={"log_failure": failure}
-                )
+                _reportUnhandled(failure, self._getDebugTracebacks())
             except BaseException:  # pragma: no cover - never raise from a finaliser
                 pass
+
+
+_deferLog: Any = None
+
+
+def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
+    """Log an error nobody handled, as Twisted does: two critical events, the heading and
+    then the failure (with the debug stacks, if any, as its text)."""
+    global _deferLog
+    if _deferLog is None:
+        from twistio.logger import Logger
+
+        _deferLog = Logger(namespace=__name__)
+    _deferLog.critical("Unhandled error in Deferred:", isError=True)
+    text = "(debug: {debugInfo})" if debugInfo else ""
+    _deferLog.failure(text, failure, debugInfo=debugInfo)
 
 
 def _warnSelfReturn(callback: object) -> None:
@@ -576,10 +586,31 @@ class Deferred(Generic[_T]):
             loop = _get_running_loop()
             if loop is not None and not _state.driving:
                 # An asyncio Task (not ensureDeferred) is awaiting: give it a Future.
-                return (yield from self.asFuture(loop).__await__())
+                return (yield from self._awaitFromTask(loop))
             yield self
 
     __iter__ = __await__
+
+    def _awaitFromTask(self, loop: asyncio.AbstractEventLoop) -> Generator[Any, Any, _T]:
+        # Unlike asFuture, this leaves the result in the chain: awaiting twice, or adding
+        # callbacks after an await, sees it again (as under ensureDeferred). A failure the
+        # awaiting Task has received is no longer reported as unhandled.
+        future: asyncio.Future[_T] = loop.create_future()
+        delivered: list[Failure] = []
+        self._addInternal(_mirrorIntoFuture, _mirrorIntoFuture, (future, delivered))
+        future.add_done_callback(self._cancelFromFuture)
+        try:
+            return (yield from future.__await__())
+        except BaseException as raised:
+            info = self._debugInfo
+            if (
+                delivered
+                and info is not None
+                and info.failResult is delivered[0]
+                and _isDelivered(raised, delivered[0])
+            ):
+                info.failResult = None
+            raise
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -692,6 +723,27 @@ def _settleFuture(result: Any, future: asyncio.Future[Any]) -> None:
     else:
         future.set_result(result)
     return None
+
+
+def _mirrorIntoFuture(result: Any, future: asyncio.Future[Any], delivered: list[Failure]) -> Any:
+    """Give ``future`` the result and pass the result on unchanged."""
+    if not future.cancelled():
+        _settleFuture(result, future)
+        if isinstance(result, Failure):
+            delivered.append(result)
+    elif isinstance(result, Failure) and result.check(CancelledError, _AsyncioCancelledError):
+        return None  # the awaiting Task went away and cancelled this: nothing to report
+    return result
+
+
+def _isDelivered(raised: BaseException, failure: Failure) -> bool:
+    """Whether ``raised`` is what ``_settleFuture`` made of ``failure`` for the future."""
+    value = failure.value
+    if raised is value or raised.__cause__ is value:
+        return True
+    return isinstance(raised, _AsyncioCancelledError) and isinstance(
+        value, (CancelledError, _AsyncioCancelledError)
+    )
 
 
 def _cancelledToTimedOutError(value: Any, timeout: float) -> Any:

@@ -43,12 +43,15 @@ class LogBeginner:
     before logging begins, and an asyncio application that never calls ``beginLoggingTo``
     should not hold many events (and the objects in them) for nothing.
 
-    The global beginner also, on ``beginLoggingTo``: stops the default ``logging``
-    forwarder sending to ``logging.lastResort`` (the stderr fallback of an unconfigured
-    program), since the chosen observers now show what it would; drops that forwarder
-    if the observers include a ``STDLibLogObserver`` of their own; and, if ``logging`` is
-    not configured at all, lets twistio's own ``logging`` records of level ``INFO`` through
-    (Twisted prints "Starting factory" and the like once logging has begun).
+    The global beginner also, on ``beginLoggingTo``: drops the default forwarder into
+    ``logging`` (the chosen observers are where events go now, as in Twisted, so a
+    configured ``logging`` does not print each event a second time); unless the observers
+    include a ``STDLibLogObserver``, stops twistio's own ``logging`` records (logger
+    ``"twistio"`` and below) propagating to the root's handlers, since they reach the
+    observers already; and, if ``logging`` is not configured for ``"twistio"``, lets its
+    records of level ``INFO`` through (Twisted prints "Starting factory" and the like once
+    logging has begun). Events published before ``beginLoggingTo`` went to ``logging`` as
+    well as into the buffer that is replayed to the observers.
     """
 
     _DEFAULT_BUFFER_SIZE = 1024
@@ -123,11 +126,16 @@ class LogBeginner:
 
     def _becameGlobal(self, observers: list[Callable[[LogEvent], object]]) -> None:
         _begun.begun = True
-        if any(isinstance(o, STDLibLogObserver) for o in observers):
-            self._publisher.removeObserver(_defaultForwarder)
+        # The chosen observers are where events go now (as in Twisted): the default route
+        # into ``logging`` closes, so a configured ``logging`` does not print them again.
+        self._publisher.removeObserver(_defaultForwarder)
         twistioLogger = logging.getLogger("twistio")
         if twistioLogger.level == logging.NOTSET and not _has_real_handlers(twistioLogger):
             twistioLogger.setLevel(logging.INFO)
+        if not any(isinstance(o, STDLibLogObserver) for o in observers):
+            # twistio's own ``logging`` records are Twisted's log events: they reach the
+            # chosen observers (through the PublishingHandler), not the root's handlers too.
+            twistioLogger.propagate = False
 
     def showwarning(
         self,

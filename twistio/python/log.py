@@ -462,5 +462,5 @@ def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
 
 
 def discardLogs() -> None:
-    """Begin logging to nowhere (events still reach ``logging``)."""
+    """Begin logging to nowhere."""
     globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)

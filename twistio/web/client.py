@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from email.message import Message
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlunparse as urlunparse  # Twisted's client module has it
 
 from twistio.internet import task
 from twistio.internet.defer import CancelledError, Deferred, fail, succeed
@@ -71,6 +72,7 @@ __all__ = [
     "GzipDecoder",
     "HTTPConnectionPool",
     "Headers",
+    "HostnameCachingHTTPSPolicy",
     "PartialDownloadError",
     "ProxyAgent",
     "RedirectAgent",
@@ -207,6 +209,44 @@ class BrowserLikePolicyForHTTPS:
     def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
         """Client TLS options for ``hostname``."""
         return optionsForClientTLS(hostname.decode("idna"), trustRoot=self._trustRoot)
+
+
+@implementer(IPolicyForHTTPS)
+class HostnameCachingHTTPSPolicy:
+    """Wraps another HTTPS policy and keeps the TLS options it made for the last
+    ``cacheSize`` host names (making them is costly)."""
+
+    def __init__(self, policyforHTTPS: IPolicyForHTTPS, cacheSize: int = 20) -> None:
+        self._policyForHTTPS = policyforHTTPS
+        self._cache: dict[tuple[bytes, int], Any] = {}
+        self._cacheSize = cacheSize
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+        """The wrapped policy's options for ``hostname:port``, from the cache when there."""
+        key = (hostname, port)
+        creator = self._cache.pop(key, None)
+        if creator is None:
+            creator = self._policyForHTTPS.creatorForNetloc(hostname, port)
+            if len(self._cache) >= self._cacheSize:
+                self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = creator
+        return creator
+
+
+class WebClientContextFactory:
+    """Twisted's old, deprecated HTTPS policy; twistio's verifies like
+    ``BrowserLikePolicyForHTTPS`` (Twisted's did not verify at all)."""
+
+    def __init__(self) -> None:
+        self._policy = BrowserLikePolicyForHTTPS()
+
+    def getContext(self, hostname: bytes, port: int) -> Any:
+        """An ``ssl.SSLContext`` for ``hostname``."""
+        return self._policy.creatorForNetloc(hostname, port)
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+        """TLS client options for ``hostname``."""
+        return self._policy.creatorForNetloc(hostname, port)
 
 
 @implementer(IAgentEndpointFactory)

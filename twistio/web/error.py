@@ -144,3 +144,11 @@ class UnsupportedType(Exception):
 
 class FlattenerError(Exception):
     """Flattening failed."""
+
+
+class ExcessiveBufferingError(Exception):
+    """More data was buffered than a limit allows (Twisted's name, for code that catches it)."""
+
+
+class UnsupportedSpecialHeader(Exception):
+    """A special header (``Link``...) cannot be handled."""

@@ -80,6 +80,7 @@ __all__ = [
     "HTTPFactory",
     "PotentialDataLoss",
     "Request",
+    "StringTransport",
     "combinedLogFormatter",
     "datetimeToLogString",
     "datetimeToString",
@@ -95,6 +96,11 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.web")
+
+from twistio.internet.testing import StringTransport  # noqa: E402  (Twisted re-exports one)
+
+responses = RESPONSES
+"""Twisted's older name for ``RESPONSES``."""
 
 CACHED = object()
 """Returned by ``Request.setLastModified``/``setETag`` when the client's copy is current."""

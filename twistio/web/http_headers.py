@@ -18,7 +18,7 @@ from typing import AnyStr, TypeVar, overload
 
 from twistio.web._codec import TOKEN_CHARS
 
-__all__ = ["Headers"]
+__all__ = ["Headers", "InvalidHeaderName"]
 
 _T = TypeVar("_T")
 
@@ -42,10 +42,14 @@ def _canonical(name: bytes) -> bytes:
     return b"-".join(part.capitalize() for part in name.split(b"-"))
 
 
+class InvalidHeaderName(ValueError):
+    """A header name that is not an HTTP token."""
+
+
 def _name(name: bytes | str) -> bytes:
     raw = name.encode("iso-8859-1") if isinstance(name, str) else name
     if not raw or raw.translate(None, TOKEN_CHARS):
-        raise ValueError(f"invalid HTTP header name: {name!r}")
+        raise InvalidHeaderName(f"invalid HTTP header name: {name!r}")
     return raw.lower()
 
 

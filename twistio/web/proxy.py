@@ -29,6 +29,8 @@ from twistio.internet import protocol
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
 
+NOT_DONE_YET = server.NOT_DONE_YET
+
 __all__ = [
     "Proxy", "ProxyClient", "ProxyClientFactory", "ProxyRequest", "ReverseProxy",
     "ReverseProxyRequest", "ReverseProxyResource",

@@ -24,11 +24,18 @@ import os
 import time
 from html import escape
 from typing import IO, Any
+from urllib.parse import quote as quote  # Twisted's namespace
 
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
 from twistio.web import http, resource
-from twistio.web._responses import INTERNAL_SERVER_ERROR, NOT_ALLOWED, NOT_IMPLEMENTED
+from twistio.web._responses import (
+    INTERNAL_SERVER_ERROR,
+    NOT_ALLOWED,
+    NOT_IMPLEMENTED,
+)
+from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
+from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
 ]
 
 NOT_DONE_YET = 1
+supportedMethods = (b"GET", b"HEAD", b"POST")
+"""The methods Twisted's module-level tuple names (``Request.supportedMethods`` has more)."""
 
 try:
     from twistio import __version__ as _tv

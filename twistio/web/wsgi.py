@@ -17,6 +17,9 @@ from twistio.internet.defer import Deferred
 from twistio.internet.threads import blockingCallFromThread
 from twistio.logger import Logger
 from twistio.python.failure import Failure
+from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
+
+NOT_DONE_YET = 1
 
 __all__ = ["WSGIResource"]
 

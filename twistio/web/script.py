@@ -1,0 +1,185 @@
+"""Resources written as Python files (Twisted's ``twisted.web.script``): ``.rpy`` resource
+scripts and ``PythonScript`` pages.
+
+A resource script is a Python file run with ``__file__``, ``registry`` (the ``static.Registry``
+of the ``File`` serving it) and ``cache`` in its namespace; it assigns the resource to serve
+to ``resource``. Calling ``cache()`` keeps that resource in the registry, so the script is
+run once rather than on every request. ``static.File`` runs them for ``.rpy`` files when
+``File.processors`` maps ``".rpy"`` to ``ResourceScript``.
+
+Differs from Twisted: ``ResourceTemplate`` (``.trp`` Quixote PTL templates) answers 500 with
+a message, since the Quixote library it needs is long gone from PyPI's supported releases.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from html import escape
+from typing import Any
+
+from twistio.web import http, resource, server
+
+__all__ = [
+    "AlreadyCached",
+    "CacheScanner",
+    "PythonScript",
+    "ResourceScript",
+    "ResourceScriptDirectory",
+    "ResourceScriptWrapper",
+    "ResourceTemplate",
+    "rpyNoResource",
+]
+
+rpyNoResource = """<p>You forgot to assign to the variable "resource" in your script. For example:</p>
+<pre>
+# MyCoolWebApp.rpy
+
+import mygreatresource
+
+resource = mygreatresource.MyGreatResource()
+</pre>
+"""
+
+
+class AlreadyCached(Exception):
+    """Raised by ``cache()`` in a resource script whose resource is cached already."""
+
+
+class CacheScanner:
+    """The ``cache`` a resource script calls: stop if the registry has the resource already,
+    else remember to cache it once the script has run."""
+
+    def __init__(self, path: str, registry: Any) -> None:
+        self.path = path
+        self.registry = registry
+        self.doCache = 0
+
+    def cache(self) -> None:
+        """Cache this script's resource (raises ``AlreadyCached`` if it is cached)."""
+        cached = self.registry.getCachedPath(self.path)
+        if cached is not None:
+            raise AlreadyCached(cached)
+        self.recache()
+
+    def recache(self) -> None:
+        """Cache the resource this run of the script makes."""
+        self.doCache = 1
+
+
+noRsrc = resource.ErrorPage(500, "Whoops! Internal Error", rpyNoResource)
+
+
+def _registry(registry: Any) -> Any:
+    if registry is None:
+        from twistio.web.static import Registry
+
+        registry = Registry()
+    return registry
+
+
+def ResourceScript(path: str, registry: Any) -> Any:
+    """Run the resource script at ``path``; the resource it assigns to ``resource``."""
+    registry = _registry(registry)
+    cs = CacheScanner(path, registry)
+    glob: dict[str, Any] = {
+        "__file__": path,
+        "resource": noRsrc,
+        "registry": registry,
+        "cache": cs.cache,
+        "recache": cs.recache,
+    }
+    try:
+        with open(path, "rb") as f:
+            code = compile(f.read(), path, "exec")
+        exec(code, glob, glob)
+    except AlreadyCached as ac:
+        return ac.args[0]
+    rsrc = glob["resource"]
+    if cs.doCache and rsrc is not noRsrc:
+        registry.cachePath(path, rsrc)
+    return rsrc
+
+
+def ResourceTemplate(path: str, registry: Any) -> Any:
+    """A Quixote PTL template (``.trp``): not supported, answers 500 (see the module docstring)."""
+    return resource.ErrorPage(
+        500, "Templates not supported", "PTL templates need Quixote, which twistio does not support."
+    )
+
+
+class ResourceScriptWrapper(resource.Resource):
+    """A resource that runs the script at ``path`` on each request and delegates to its resource."""
+
+    def __init__(self, path: str, registry: Any = None) -> None:
+        super().__init__()
+        self.path = path
+        self.registry = _registry(registry)
+
+    def render(self, request: Any) -> Any:
+        res = ResourceScript(self.path, self.registry)
+        return res.render(request)
+
+    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+        res = ResourceScript(self.path, self.registry)
+        return res.getChildWithDefault(path, request)
+
+
+class ResourceScriptDirectory(resource.Resource):
+    """A directory whose files are resource scripts and whose subdirectories are more of it."""
+
+    def __init__(self, pathname: str, registry: Any = None) -> None:
+        super().__init__()
+        self.path = pathname
+        self.registry = _registry(registry)
+
+    def getChild(self, path: bytes, request: Any) -> Any:
+        name = path.decode("utf-8", "surrogateescape")
+        if not name or "/" in name or name in (".", ".."):
+            return resource.NoResource()
+        fn = os.path.join(self.path, name)
+        if os.path.isdir(fn):
+            return ResourceScriptDirectory(fn, self.registry)
+        if os.path.exists(fn):
+            return ResourceScript(fn, self.registry)
+        return resource.NoResource()
+
+    def render(self, request: Any) -> bytes:
+        return resource.NoResource().render(request)
+
+
+class PythonScript(resource.Resource):
+    """A page made by running a Python file per request, with ``request`` in its namespace.
+
+    The file writes the response with ``request.write``; the request is finished after it
+    runs. An exception gives 500 with its traceback (escaped) in the page.
+    """
+
+    isLeaf = True
+
+    def __init__(self, filename: str, registry: Any) -> None:
+        super().__init__()
+        self.filename = filename
+        self.registry = registry
+
+    def render(self, request: Any) -> int:
+        namespace: dict[str, Any] = {
+            "request": request,
+            "__file__": self.filename,
+            "registry": self.registry,
+        }
+        try:
+            with open(self.filename, "rb") as f:
+                code = compile(f.read(), self.filename, "exec")
+            exec(code, namespace, namespace)
+        except OSError as e:
+            if e.errno == 2:  # ENOENT
+                request.setResponseCode(http.NOT_FOUND)
+                request.write(resource.NoResource("File not found.").render(request))
+        except Exception:
+            request.setResponseCode(http.INTERNAL_SERVER_ERROR)
+            request.write(
+                b"<pre>" + escape(traceback.format_exc()).encode("utf-8") + b"</pre>"
+            )
+        request.finish()
+        return server.NOT_DONE_YET
