@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "static": ("benchmarks.static", "1 MiB static file over HTTP, wrk"),
     "client": ("benchmarks.http_client", "HTTP client requests per second"),
     "idle": ("benchmarks.idle", "server memory per idle TCP connection"),
+    "ssh": ("benchmarks.ssh", "SSH channel throughput (MB/s), twistio.conch vs Twisted Conch, OpenSSH client"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
     "mail": ("benchmarks.mail", "SMTP, POP3 and IMAP4 server sessions, in-process CPU time"),
 }

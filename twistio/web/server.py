@@ -28,7 +28,7 @@ from urllib.parse import quote as quote  # Twisted's namespace
 
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
-from twistio.web import http, resource
+from twistio.web import http, http_headers, resource
 from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
     NOT_ALLOWED,
@@ -101,9 +101,9 @@ class Request(http.Request):
     def process(self) -> None:
         """Find the resource for the request and render it."""
         self.site = getattr(self.channel, "site", None)
-        headers = self.responseHeaders
-        headers.set_trusted(b"server", [version])
-        headers.set_trusted(b"date", [http._now_date()])
+        self.responseHeaders = http_headers.Headers.from_trusted(
+            {b"server": [version], b"date": [http._now_date()]}
+        )
         self.prepath = []
         path = self.path
         if b"%" in path:
@@ -351,6 +351,7 @@ class Site(http.HTTPFactory):
             self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
 
     def stopFactory(self) -> None:
+        super().stopFactory()
         self._flushLog()
         if self._logFile is not None:
             self._logFile.close()
