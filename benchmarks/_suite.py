@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "deferred": ("benchmarks.deferred", "Deferred micro-operations, in-process CPU time"),
     "lines": ("benchmarks.lines", "LineReceiver / IntNStringReceiver framing, in-process"),
     "echo": ("benchmarks.echo", "TCP echo ping-pong and bulk stream, separate processes"),
+    "mail": ("benchmarks.mail", "SMTP, POP3 and IMAP4 server sessions, in-process CPU time"),
     "udp": ("benchmarks.udp", "UDP echo datagrams per second, separate processes"),
     "dns": ("benchmarks.dns", "authoritative DNS answers per second over UDP, separate processes"),
     "http": ("benchmarks.http_server", "HTTP hello-world server, keep-alive and close, wrk"),
@@ -43,7 +44,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "idle": ("benchmarks.idle", "server memory per idle TCP connection"),
     "ssh": ("benchmarks.ssh", "SSH channel throughput (MB/s), twistio.conch vs Twisted Conch, OpenSSH client"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
-    "mail": ("benchmarks.mail", "SMTP, POP3 and IMAP4 server sessions, in-process CPU time"),
+    "tls": ("benchmarks.tls", "TLS echo: server CPU per request and per MiB, separate processes"),
 }
 # Hard limits (seconds) on one benchmark's child process.
 LIMIT_QUICK, LIMIT_FULL, LIMIT_SMOKE = 75, 1200, 60
