@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from typing_extensions import ParamSpec, Self
 
+from twistio.internet.interfaces import IDelayedCall as IDelayedCall
+from twistio.internet.interfaces import IReactorTime as IReactorTime
 from twistio.python.failure import Failure
 
 
@@ -158,17 +160,23 @@ class DebugInfo:
 _deferLog: Any = None
 
 
-def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
-    """Log an error nobody handled, as Twisted does: two critical events, the heading and
-    then the failure (with the debug stacks, if any, as its text)."""
+def _deferLogger() -> Any:
+    # twistio.logger is imported on first use: it sits above this module.
     global _deferLog
     if _deferLog is None:
         from twistio.logger import Logger
 
         _deferLog = Logger(namespace=__name__)
-    _deferLog.critical("Unhandled error in Deferred:", isError=True)
+    return _deferLog
+
+
+def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
+    """Log an error nobody handled, as Twisted does: two critical events, the heading and
+    then the failure (with the debug stacks, if any, as its text)."""
+    log = _deferLogger()
+    log.critical("Unhandled error in Deferred:", isError=True)
     text = "(debug: {debugInfo})" if debugInfo else ""
-    _deferLog.failure(text, failure, debugInfo=debugInfo)
+    log.failure(text, failure, debugInfo=debugInfo)
 
 
 def _warnSelfReturn(callback: object) -> None:
@@ -802,13 +810,19 @@ def passthru(arg: _T) -> _T:
 
 
 def logError(err: Failure) -> Failure:
-    """Log a failure and pass it on (an errback)."""
-    _log.error("Unhandled error:\n%s", err.getTraceback())
+    """Log a failure (a critical event, as Twisted's) and pass it on: an errback."""
+    _deferLogger().failure("", err)
     return err
 
 
 def timeout(deferred: Deferred[Any]) -> None:
-    """Errback ``deferred`` with ``TimeoutError`` (old API; use ``addTimeout``)."""
+    """Errback ``deferred`` with ``TimeoutError`` (deprecated, as in Twisted: ``addTimeout``)."""
+    warnings.warn(
+        "twistio.internet.defer.timeout was deprecated in Twisted 17.1.0; "
+        "please use twistio.internet.defer.Deferred.addTimeout instead",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     deferred.errback(Failure(TimeoutError("Callback timed out")))
 
 
@@ -866,6 +880,9 @@ class DeferredList(Deferred[Any]):
     ``fireOnOneErrback``: fail with ``FirstError`` at the first failure.
     ``consumeErrors``: the listed Deferreds go on with None after a failure.
     """
+
+    fireOnOneCallback = False
+    fireOnOneErrback = False
 
     def __init__(
         self,

@@ -1076,16 +1076,18 @@ class HTTPChannel(protocol.Protocol):
         transport = self.transport
         assert transport is not None
         out = self._out
+        if self._chunked:
+            self._chunked = False
+            if not self._bodyless:
+                out += LAST_CHUNK
         if out:
             self._out = b""
-            transport.write(out + LAST_CHUNK if self._chunked and not self._bodyless else out)
-        elif self._chunked and not self._bodyless:
-            transport.write(LAST_CHUNK)
-        self._chunked = False
-        if self.requests and self.requests[0] is request:
-            del self.requests[0]
-        elif request in self.requests:  # pragma: no cover
-            self.requests.remove(request)
+            transport.write(out)
+        requests = self.requests
+        if requests and requests[0] is request:
+            del requests[0]
+        elif request in requests:  # pragma: no cover
+            requests.remove(request)
         if not self._persistent:
             self._closing = True
             transport.loseConnection()
@@ -1233,7 +1235,7 @@ class HTTPChannel(protocol.Protocol):
             or len(self.requests) > self.maxPipelined or reader.limited
         ):
             self._updateReading()
-        if self._headerCall is None and reader.in_head:
+        if self._headerCall is None and reader.buffered and reader.in_head:
             timeout = self.headerTimeout
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
                 timeout = self.timeOut
