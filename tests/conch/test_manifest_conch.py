@@ -25,6 +25,7 @@ pytest.importorskip("cryptography")
 
 MODULES = {
     "twisted.conch.error": "twistio.conch.error",
+    "twisted.conch.ls": "twistio.conch.ls",
     "twisted.conch.interfaces": "twistio.conch.interfaces",
     "twisted.conch.avatar": "twistio.conch.avatar",
     "twisted.conch.checkers": "twistio.conch.checkers",
