@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "idle": ("benchmarks.idle", "server memory per idle TCP connection"),
     "ssh": ("benchmarks.ssh", "SSH channel throughput (MB/s), twistio.conch vs Twisted Conch, OpenSSH client"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
+    "tls": ("benchmarks.tls", "TLS echo: server CPU per request and per MiB, separate processes"),
 }
 # Hard limits (seconds) on one benchmark's child process.
 LIMIT_QUICK, LIMIT_FULL, LIMIT_SMOKE = 75, 1200, 60
