@@ -1,0 +1,155 @@
+"""twistio.names.dns where it deliberately differs from Twisted (docs/differences.md), and
+the protocols' handling of their peers."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+
+from twistio.internet import task
+from twistio.internet.testing import StringTransport
+from twistio.names import dns, error
+
+
+def test_label_over_63_octets_refused():
+    m = dns.Message()
+    m.queries = [dns.Query(b"a" * 64 + b".com")]
+    with pytest.raises(ValueError, match="63"):
+        m.toStr()
+
+
+def test_name_hash_follows_equality_and_text_never_fails():
+    assert dns.Name("Example.COM") == dns.Name("example.com")
+    assert hash(dns.Name("Example.COM")) == hash(dns.Name("example.com"))
+    assert str(dns.Name(b"a\xffb")) == "a\\xffb"
+    assert repr(dns.Name(b"x.y")) == "Name(b'x.y')"
+
+
+def test_no_compression_pointer_past_16k():
+    m = dns.Message()
+    big = dns.Record_TXT(*[b"x" * 255] * 70)
+    m.answers = [dns.RRHeader(b"a.example", dns.TXT, payload=big),
+                 dns.RRHeader(b"b.example", dns.TXT, payload=big),
+                 dns.RRHeader(b"b.example", dns.A, payload=dns.Record_A("1.2.3.4"))]
+    m.maxSize = 0
+    back = dns.Message()
+    back.fromStr(m.toStr())
+    assert [rr.name for rr in back.answers] == [rr.name for rr in m.answers]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00",  # question missing
+        b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01",  # loop
+        b"\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01"
+        b"\x00\x00\x00\x01\x00\x05abcde",  # A record of 5 octets
+        b"\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x41a\x00\x00\x01\x00\x01",  # label type
+    ],
+)
+def test_strict_decoding(data):
+    with pytest.raises(dns.DNSDecodeError):
+        dns.Message().fromStr(data)
+
+
+def test_short_input_is_also_eof():
+    with pytest.raises(EOFError):
+        dns.Message().fromStr(b"\x00" * 5)
+
+
+def test_truncated_message_keeps_records_before_the_cut():
+    m = dns.Message(id=3, answer=1)
+    m.answers = [dns.RRHeader("a", dns.TXT, payload=dns.Record_TXT(b"x" * 100)) for _ in range(9)]
+    m.maxSize = 512
+    data = m.toStr()
+    assert len(data) == 512 and m.trunc
+    back = dns.Message()
+    back.fromStr(data)
+    assert back.trunc and 0 < len(back.answers) < 9
+
+
+def test_whole_record_truncation():
+    m = dns.Message(id=3, answer=1)
+    m.queries = [dns.Query("a")]
+    m.answers = [dns.RRHeader("a", dns.TXT, payload=dns.Record_TXT(b"x" * 100)) for _ in range(9)]
+    m._wholeRecords = True
+    m.maxSize = 512
+    back = dns.Message()
+    back.fromStr(m.toStr())
+    assert back.trunc and len(back.answers) == 4 and back.queries == m.queries
+
+
+def test_stream_coding_of_parts():
+    s = BytesIO()
+    comp = {}
+    dns.Name(b"a.example.com").encode(s, comp)
+    dns.Name(b"b.example.com").encode(s, comp)
+    assert comp == {b"a.example.com": 12, b"example.com": 14, b"com": 22, b"b.example.com": 27}
+    s.seek(0)
+    n = dns.Name()
+    n.decode(s)
+    assert n.name == b"a.example.com"
+    rec = dns.Record_MX()
+    s = BytesIO(b"\x00\x0a\x04mail\x00")
+    rec.decode(s, 8)
+    assert (rec.preference, rec.name.name) == (10, b"mail")
+
+
+def test_udp_client_query_and_timeout():
+    clock = task.Clock()
+
+    class Controller:
+        got = []
+
+        def messageReceived(self, message, protocol, address=None):
+            self.got.append(message)
+
+    proto = dns.DNSDatagramProtocol(Controller(), reactor=clock)
+    sent = []
+
+    class Transport:
+        def write(self, data, addr):
+            sent.append((data, addr))
+
+    proto.transport = Transport()
+    d = proto.query(("127.0.0.1", 53), [dns.Query("example.com")], timeout=5)
+    (data, addr), = sent
+    query = dns.Message()
+    query.fromStr(data)
+    reply = dns.Message(id=query.id, answer=1)
+    reply.queries = query.queries
+    proto.datagramReceived(reply.toStr(), ("127.0.0.2", 53))  # wrong peer: ignored
+    assert not d.called
+    proto.datagramReceived(reply.toStr(), ("127.0.0.1", 53))
+    assert d.result.id == query.id
+    d2 = proto.query(("127.0.0.1", 53), [dns.Query("example.com")], timeout=5)
+    failures = []
+    d2.addErrback(failures.append)
+    clock.advance(5)
+    assert failures[0].check(error.DNSQueryTimeoutError)
+    proto.datagramReceived(b"garbage", ("127.0.0.1", 53))  # dropped, no controller call
+    assert Controller.got == []
+
+
+def test_tcp_protocol_frames_and_fails_pending_on_close():
+    clock = task.Clock()
+
+    class Controller:
+        def connectionMade(self, p):
+            pass
+
+        def connectionLost(self, p):
+            pass
+
+    proto = dns.DNSProtocol(Controller(), reactor=clock)
+    transport = StringTransport()
+    proto.makeConnection(transport)
+    d = proto.query([dns.Query("example.com")])
+    wire = transport.value()
+    assert int.from_bytes(wire[:2], "big") == len(wire) - 2
+    failures = []
+    d.addErrback(failures.append)
+    proto.connectionLost(None)
+    assert failures
+    assert not clock.getDelayedCalls()
