@@ -153,3 +153,55 @@ def test_tcp_protocol_frames_and_fails_pending_on_close():
     proto.connectionLost(None)
     assert failures
     assert not clock.getDelayedCalls()
+
+
+def test_client_retries_through_servers_with_the_same_id_then_times_out():
+    from twistio.internet.defer import TimeoutError
+    from twistio.names import client
+
+    clock = task.Clock()
+    sent = []
+
+    class Port:
+        def __init__(self, proto):
+            self.proto = proto
+
+        def write(self, data, addr):
+            m = dns.Message()
+            m.fromStr(data)
+            sent.append((addr, m.id, self.proto))
+
+        def stopListening(self):
+            self.proto.transport = None
+
+    class Reactor:
+        def callLater(self, *a, **kw):
+            return clock.callLater(*a, **kw)
+
+        def seconds(self):
+            return clock.seconds()
+
+        def listenUDP(self, port, proto, interface="", maxPacketSize=8192):
+            proto.transport = Port(proto)
+            proto.startProtocol()
+            return proto.transport
+
+    r = client.Resolver(servers=[("10.0.0.1", 53), ("10.0.0.2", 53)], timeout=(1, 2, 3), reactor=Reactor())
+    failures = []
+    r.lookupAddress("example.com").addErrback(failures.append)
+    for step in (1, 2, 3):
+        clock.advance(step)
+    assert [a for a, _, _ in sent] == [("10.0.0.1", 53), ("10.0.0.2", 53), ("10.0.0.1", 53)]
+    assert len({i for _, i, _ in sent}) == 1
+    assert failures[0].check(TimeoutError) and not clock.getDelayedCalls()
+    # An answer to the second attempt ends the lookup.
+    sent.clear()
+    got = []
+    r.lookupAddress("example.com").addCallback(got.append)
+    clock.advance(1)
+    addr, qid, proto = sent[-1]
+    reply = dns.Message(id=qid, answer=1)
+    reply.queries = [dns.Query("example.com")]
+    reply.answers = [dns.RRHeader("example.com", payload=dns.Record_A("192.0.2.7"))]
+    proto.datagramReceived(reply.toStr(), addr)
+    assert got[0][0][0].payload.dottedQuad() == "192.0.2.7"

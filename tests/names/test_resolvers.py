@@ -14,10 +14,21 @@ import pytest
 
 from tests.names.conftest import ZONES, Served
 from twistio.internet import reactor, task
-from twistio.internet.defer import Deferred, fail, succeed
+from twistio.internet.defer import fail, succeed
 from twistio.internet.error import DNSLookupError
-from twistio.names import authority, cache, client, common, dns, error, hosts, resolve, root
-from twistio.names import secondary, server
+from twistio.names import (
+    authority,
+    cache,
+    client,
+    common,
+    dns,
+    error,
+    hosts,
+    resolve,
+    root,
+    secondary,
+    server,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -196,42 +196,35 @@ class Resolver(common.ResolverBase):
         return d.addBoth(close)
 
     def queryUDP(self, queries: list[dns.Query], timeout: Any = None) -> Deferred[Any]:
-        """Ask over UDP, once per timeout in the sequence, rotating through the servers.
+        """Ask over UDP, once per timeout in the sequence, the n-th attempt going to the n-th
+        server (round and round); a retry keeps the message id, so a late answer to an
+        earlier attempt still counts.
 
         Fails with ``twistio.internet.defer.TimeoutError`` when every attempt timed out.
         """
-        if timeout is None:
-            timeout = self.timeout
-        addresses = self.servers + self.dynServers
-        if not addresses:
+        timeouts = tuple(self.timeout if timeout is None else timeout)
+        servers = self.servers + self.dynServers
+        if not servers:
             return fail(ValueError("No nameservers specified"))
-        left = list(reversed(addresses))
-        used = [left.pop()]
-        d = self._query(used[0], queries, timeout[0])
-        d.addErrback(self._reissue, left, used, queries, timeout)
-        return d
+        return self._attempt(queries, timeouts, servers, 0, None)
 
-    def _reissue(
+    def _attempt(
         self,
-        reason: Failure,
-        addressesLeft: list[tuple[str, int]],
-        addressesUsed: list[tuple[str, int]],
-        query: list[dns.Query],
-        timeout: Any,
-    ) -> Any:
-        reason.trap(DNSQueryTimeoutError)
-        if not addressesLeft:
-            addressesLeft = addressesUsed
-            addressesLeft.reverse()
-            addressesUsed = []
-        timeout = timeout[1:]
-        if not timeout:
-            return Failure(TimeoutError(query))
-        address = addressesLeft.pop()
-        addressesUsed.append(address)
-        d = self._query(address, query, timeout[0], reason.value.id)
-        d.addErrback(self._reissue, addressesLeft, addressesUsed, query, timeout)
-        return d
+        queries: list[dns.Query],
+        timeouts: tuple[float, ...],
+        servers: list[tuple[str, int]],
+        n: int,
+        id: int | None,
+    ) -> Deferred[Any]:
+        d = self._query(servers[n % len(servers)], queries, timeouts[n], id)
+
+        def again(reason: Failure) -> Any:
+            reason.trap(DNSQueryTimeoutError)
+            if n + 1 == len(timeouts):
+                return Failure(TimeoutError(queries))
+            return self._attempt(queries, timeouts, servers, n + 1, reason.value.id)
+
+        return d.addErrback(again)
 
     def queryTCP(self, queries: list[dns.Query], timeout: float = 10) -> Deferred[Any]:
         """Ask over TCP, on the open connection or a new one to the next server."""
