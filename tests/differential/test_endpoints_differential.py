@@ -267,3 +267,8 @@ def test_hostname_endpoint_construction(args: tuple[Any, ...], kwargs: dict[str,
         k: getattr(theirs, k) for k in _HOSTNAME_KEYS
     }
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("description", ["stdio:", "stdio", "stdio:foo", "stdio:a=b"])
+def test_stdio_descriptions(description: str) -> None:
+    _compare("serverFromString", description)

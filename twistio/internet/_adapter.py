@@ -30,8 +30,11 @@ from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
+    ILoggingContext,
     IPushProducer,
+    ISystemHandle,
     ITCPTransport,
+    ITLSTransport,
     implementer,
 )
 from twistio.python.failure import Failure
@@ -83,7 +86,7 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     return Failure(exc)
 
 
-@implementer(ITCPTransport, IConsumer, IPushProducer)
+@implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer, ISystemHandle, ILoggingContext)
 class Connection(asyncio.Protocol):
     """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
 

@@ -15,7 +15,6 @@ connections and the thread pool) but leaves the loop to its owner.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import functools
 import logging
 import signal
@@ -23,18 +22,34 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Union
 
 from twistio.internet import error
 from twistio.internet._delayedcall import DelayedCall
+from twistio.internet._resolver import LoopResolver
+from twistio.internet.base import ReactorBase
 from twistio.internet.interfaces import (
     IReactorCore,
+    IReactorFDSet,
+    IReactorMulticast,
+    IReactorPluggableNameResolver,
     IReactorPluggableResolver,
+    IReactorProcess,
+    IReactorSocket,
+    IReactorSSL,
     IReactorTCP,
     IReactorThreads,
     IReactorTime,
+    IReactorUDP,
+    IReactorUNIX,
+    IReactorUNIXDatagram,
+    IReadDescriptor,
+    IWriteDescriptor,
     implementer,
 )
+from twistio.internet.posixbase import PosixReactorBase
+from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
     from twistio.internet._adapter import Connection
@@ -46,7 +61,6 @@ __all__ = ["AsyncioReactor", "DelayedCall"]
 
 _log = logging.getLogger("twistio")
 _get_running_loop = asyncio._get_running_loop
-_PHASES = ("before", "during", "after")
 
 
 class _ReactorDelayedCall(DelayedCall):
@@ -55,77 +69,6 @@ class _ReactorDelayedCall(DelayedCall):
     __slots__ = ("_handle", "_loop")
     _handle: asyncio.TimerHandle
     _loop: asyncio.AbstractEventLoop
-
-
-class _Trigger:
-    __slots__ = ("args", "callable", "kwargs")
-
-    def __init__(self, callable: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
-        self.callable = callable
-        self.args = args
-        self.kwargs = kwargs
-
-
-class _ThreePhaseEvent:
-    """A system event's triggers: 'before' ones may return Deferreds that hold the rest."""
-
-    def __init__(self) -> None:
-        self.phases: dict[str, list[_Trigger]] = {p: [] for p in _PHASES}
-        self.firing = False
-
-    def add(self, phase: str, trigger: _Trigger) -> None:
-        if phase not in self.phases:
-            raise KeyError(f"invalid phase {phase!r}")
-        self.phases[phase].append(trigger)
-
-    def remove(self, phase: str, trigger: _Trigger) -> None:
-        try:
-            self.phases[phase].remove(trigger)
-        except (KeyError, ValueError):
-            raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")
-
-    def fire(self) -> None:
-        from twistio.internet.defer import Deferred
-
-        self.firing = True
-        waiting: list[Deferred[Any]] = []
-        before = self.phases["before"]
-        while before:
-            trigger = before.pop(0)
-            try:
-                result = trigger.callable(*trigger.args, **trigger.kwargs)
-            except BaseException:
-                _log.exception("Unhandled error in a 'before' system event trigger")
-            else:
-                if isinstance(result, Deferred):
-                    waiting.append(result)
-        if not waiting:
-            self._continue()
-            return
-        remaining = [len(waiting)]
-
-        def one_done(result: Any) -> None:
-            remaining[0] -= 1
-            if not remaining[0]:
-                self._continue()
-
-        def logged(f: Any) -> None:
-            _log.error("A 'before' system event trigger failed: %s", f.getErrorMessage())
-            one_done(None)
-
-        for d in waiting:
-            d.addCallbacks(one_done, logged)
-
-    def _continue(self) -> None:
-        for phase in ("during", "after"):
-            triggers = self.phases[phase]
-            while triggers:
-                trigger = triggers.pop(0)
-                try:
-                    trigger.callable(*trigger.args, **trigger.kwargs)
-                except BaseException:
-                    _log.exception("Unhandled error in a %r system event trigger", phase)
-        self.firing = False
 
 
 def _is_ip_address(name: str) -> bool:
@@ -138,9 +81,37 @@ def _is_ip_address(name: str) -> bool:
     return False
 
 
-@implementer(IReactorCore, IReactorTime, IReactorTCP, IReactorThreads, IReactorPluggableResolver)
-class AsyncioReactor:
-    """The reactor: ``run``/``stop``, timers, TCP and threads, on an asyncio loop."""
+_NO_FD_SET = (
+    "{what} needs an event loop with add_reader/add_writer (asyncio's selector loop or "
+    "uvloop); {loop!r} has none (it is Windows' Proactor loop or alike): use twistio's "
+    "transports (listenTCP, endpoints ...) instead of watching file descriptors"
+)
+
+
+@implementer(
+    IReactorCore,
+    IReactorTime,
+    IReactorThreads,
+    IReactorPluggableResolver,
+    IReactorPluggableNameResolver,
+    IReactorTCP,
+    IReactorUDP,
+    IReactorMulticast,
+    IReactorUNIX,
+    IReactorUNIXDatagram,
+    IReactorSSL,
+    IReactorSocket,
+    IReactorProcess,
+    IReactorFDSet,
+)
+class AsyncioReactor(PosixReactorBase):
+    """The reactor: ``run``/``stop``, timers, TCP, UDP, UNIX, TLS, processes and threads, on
+    an asyncio loop.
+
+    ``doIteration``, ``mainLoop``, ``runUntilCurrent`` and ``timeout`` exist for code that
+    drives a reactor by hand; here they run passes of the asyncio loop. ``addReader`` and
+    the rest of ``IReactorFDSet`` need a loop with ``add_reader`` (not Windows' Proactor).
+    """
 
     seconds = staticmethod(time.time)
 
@@ -149,23 +120,23 @@ class AsyncioReactor:
         self._io_loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
         self._running = False
-        self._started = False
         self._stopped = False
-        self._startedBefore = False
         self._run_loop: asyncio.AbstractEventLoop | None = None
-        self._triggers: dict[str, _ThreePhaseEvent] = {}
         self._delayed: set[_ReactorDelayedCall] = set()
         self._conns: set[Connection] = set()
         self._ports: set[Port] = set()
-        self._threadpool: ThreadPool | None = None
-        self._threadpool_max = 10
         self._installSignals = True
         self._old_signals: dict[int, Any] = {}
         self._loop_signals: list[int] = []
-        self._exitSignal: int | None = None
-        self.resolver: Any = None
-        self.addSystemEventTrigger("during", "startup", self._reallyStartRunning)
-        self.addSystemEventTrigger("during", "shutdown", self._shutdown_during)
+        self._readers: dict[IReadDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
+        self._writers: dict[IWriteDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
+        ReactorBase.__init__(self)
+
+    def _setupResolvers(self) -> None:
+        self.installNameResolver(LoopResolver(self))
+
+    def installWaker(self) -> None:
+        """Nothing to install: asyncio wakes itself (``waker`` stays None)."""
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -205,6 +176,12 @@ class AsyncioReactor:
 
         Raises ``ReactorAlreadyRunning`` if an asyncio loop already runs in this thread.
         """
+        self.startRunning(installSignalHandlers)
+        self.mainLoop()
+
+    def startRunning(self, installSignalHandlers: bool = True) -> None:
+        """Get ready to run: the startup event fires on the loop's next pass (``mainLoop``
+        or ``iterate``)."""
         if _get_running_loop() is not None:
             raise error.ReactorAlreadyRunning(
                 "an asyncio event loop is already running in this thread, and the reactor "
@@ -220,15 +197,18 @@ class AsyncioReactor:
         loop = self._get_loop()
         self._run_loop = loop
         loop.call_soon(self.fireSystemEvent, "startup")
+
+    def mainLoop(self) -> None:
+        """Run the loop until ``stop()`` or ``crash()``."""
+        loop = self._run_loop or self._get_loop()
         try:
-            loop.run_forever()
+            if self._started:
+                loop.run_forever()
         finally:
             self._remove_signal_handlers()
             self._run_loop = None
             self._running = False
             self._started = False
-
-    startRunning = run
 
     def stop(self) -> None:
         """Fire the shutdown event (ports and connections close), then stop the loop.
@@ -242,39 +222,58 @@ class AsyncioReactor:
         self._get_loop().call_soon(self.fireSystemEvent, "shutdown")
 
     def crash(self) -> None:
-        """Stop the loop at once, without the shutdown event; ``run()`` may be called again."""
+        """Stop the loop after this pass, without the shutdown event; ``run()`` may be
+        called again."""
         self._running = False
         self._started = False
         loop = self._run_loop
         if loop is not None:
+            # Stops after this pass of callbacks, so 'after shutdown' triggers still run.
             loop.stop()
         self.addSystemEventTrigger("during", "startup", self._reallyStartRunning)
 
     def iterate(self, delay: float = 0) -> None:
-        """Run one pass of the loop's ready callbacks (tests only; not inside a running loop)."""
+        """Run one pass of the loop's ready callbacks (tests only; not inside a running loop).
+
+        Unlike Twisted's, it does not wait ``delay`` seconds for I/O.
+        """
         loop = self._get_loop()
         if loop.is_running():
             raise RuntimeError("iterate() cannot be called while the loop is running")
         loop.call_soon(loop.stop)
         loop.run_forever()
 
+    def doIteration(self, delay: float | None) -> None:
+        """One pass of the loop (``iterate``)."""
+        self.iterate(delay or 0)
+
+    def runUntilCurrent(self) -> None:
+        """Run what is due now: one pass of the loop, unless it is running already (then
+        the loop runs it)."""
+        loop = self._get_loop()
+        if not loop.is_running():
+            self.iterate(0)
+
+    def timeout(self) -> float | None:
+        """Seconds until the next ``callLater`` call is due (None if none is scheduled)."""
+        pending = [c.getTime() for c in self._delayed if c.active()]
+        if not pending:
+            return None
+        return max(0.0, min(pending) - self.seconds())
+
     def _reallyStartRunning(self) -> None:
         self._running = True
         if self._installSignals:
             self._install_signal_handlers()
 
-    def _shutdown_during(self) -> None:
-        self._disconnect_all()
-        if self._run_loop is not None:
-            # Stops after this pass of callbacks, so 'after shutdown' triggers still run.
-            self._running = False
-            self._run_loop.stop()
-
-    def _disconnect_all(self) -> None:
+    def disconnectAll(self) -> None:
+        """Close every port and connection at once, and drop every watched descriptor
+        (reactor shutdown)."""
         for port in list(self._ports):
             port._shutdown()
         for conn in list(self._conns):
             conn._shutdown()
+        ReactorBase.disconnectAll(self)
 
     def _track(self, conn: Connection) -> None:
         self._conns.add(conn)
@@ -290,48 +289,6 @@ class AsyncioReactor:
 
     def wakeUp(self) -> None:
         """Nothing to do: asyncio wakes itself."""
-
-    # -- system events ------------------------------------------------------------------------
-
-    def addSystemEventTrigger(
-        self,
-        phase: str,
-        eventType: str,
-        callable: Callable[..., Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        """Call ``callable`` in ``phase`` of ``eventType``; returns an ID for removal."""
-        if not (builtins.callable(callable)):
-            raise AssertionError(f"{callable} is not callable")
-        event = self._triggers.get(eventType)
-        if event is None:
-            event = self._triggers[eventType] = _ThreePhaseEvent()
-        trigger = _Trigger(callable, args, kwargs)
-        event.add(phase, trigger)
-        return (eventType, phase, trigger)
-
-    def removeSystemEventTrigger(self, triggerID: Any) -> None:
-        """Remove a trigger; ``ValueError`` if the ID is unknown or already fired."""
-        try:
-            eventType, phase, trigger = triggerID
-            event = self._triggers[eventType]
-        except (TypeError, ValueError, KeyError):
-            raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")
-        event.remove(phase, trigger)
-
-    def fireSystemEvent(self, eventType: str) -> None:
-        """Run the triggers of ``eventType``, phase by phase."""
-        event = self._triggers.get(eventType)
-        if event is not None:
-            event.fire()
-
-    def callWhenRunning(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call now if running; else once startup is done (returns the trigger ID)."""
-        if self.running:
-            callable(*args, **kwargs)
-            return None
-        return self.addSystemEventTrigger("after", "startup", callable, *args, **kwargs)
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -367,9 +324,9 @@ class AsyncioReactor:
                 signal.signal(sig, old)
         self._old_signals.clear()
 
-    def _on_signal(self, sig: int) -> None:
-        _log.info("Received %s, shutting down.", signal.Signals(sig).name)
-        self._exitSignal = sig
+    def _on_signal(self, number: int, frame: FrameType | None = None) -> None:
+        _log.info("Received %s, shutting down.", signal.Signals(number).name)
+        self._exitSignal = number
         if not self._stopped:
             self.stop()
 
@@ -435,38 +392,26 @@ class AsyncioReactor:
             return io_loop
         return self._get_loop()
 
-    def callFromThread(self, callable: Callable[..., Any], *args: Any, **kw: Any) -> None:
-        """Call ``callable`` soon on the reactor's loop; safe from any thread."""
-        if kw:
-            callable = functools.partial(callable, **kw)
-        self._get_io_loop().call_soon_threadsafe(callable, *args)
+    def callFromThread(self, f: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Call ``f`` soon on the reactor's loop; safe from any thread."""
+        if kwargs:
+            f = functools.partial(f, **kwargs)
+        self._get_io_loop().call_soon_threadsafe(f, *args)
 
     def getThreadPool(self) -> ThreadPool:
-        """The reactor's thread pool: started on first use, stopped during shutdown."""
+        """The reactor's thread pool (``threadpool``): started on first use, stopped during
+        shutdown."""
         # Remember, in this thread, the loop that pool threads will call back into.
         self._get_loop()
-        pool = self._threadpool
-        if pool is None:
-            from twistio.python.threadpool import ThreadPool
+        return ReactorBase.getThreadPool(self)
 
-            pool = self._threadpool = ThreadPool(0, self._threadpool_max, "twistio reactor")
-            pool.start()
-            self.addSystemEventTrigger("during", "shutdown", self._stop_threadpool)
-        return pool
-
-    def _stop_threadpool(self) -> None:
-        pool = self._threadpool
-        self._threadpool = None
-        if pool is not None:
-            pool.stop()
-
-    def callInThread(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Call ``callable`` in a pool thread; an exception it raises is logged."""
+    def callInThread(self, _callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
         if loop is not None:
             # Remember the loop callFromThread should go back to.
             self._io_loop = loop
-        self.getThreadPool().callInThread(callable, *args, **kwargs)
+        self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def callMultipleInThread(
         self, tupleList: Sequence[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
@@ -479,51 +424,137 @@ class AsyncioReactor:
 
         self.callInThread(run_all)
 
-    def suggestThreadPoolSize(self, size: int) -> None:
-        """Set the maximum number of pool threads."""
-        self._threadpool_max = size
-        if self._threadpool is not None:
-            self._threadpool.adjustPoolsize(maxthreads=size)
-
     # -- names --------------------------------------------------------------------------------
 
-    def installResolver(self, resolver: Any) -> Any:
-        """Use ``resolver.getHostByName`` for ``resolve``; returns the previous resolver."""
-        old, self.resolver = self.resolver, resolver
-        return old
-
     def resolve(self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)) -> Deferred[str]:
-        """Resolve ``name`` to an IPv4 address string (on the loop's resolver).
+        """Resolve ``name`` to an IPv4 address string with ``resolver`` (by default the
+        loop's ``getaddrinfo``); an address literal, IPv6 too, answers itself.
 
         Fails with ``DNSLookupError``.
         """
-        from twistio.internet.defer import Deferred, succeed
+        from twistio.internet.defer import succeed
 
-        if self.resolver is not None:
-            result: Deferred[str] = self.resolver.getHostByName(name, timeout)
-            return result
-        if not name:
-            return succeed("0.0.0.0")
-        if _is_ip_address(name):
+        if name and _is_ip_address(name):
             return succeed(name)
+        return ReactorBase.resolve(self, name, timeout)
+
+    # -- descriptors (IReactorFDSet) ------------------------------------------------------------
+
+    def _fd_loop(self, what: str) -> asyncio.AbstractEventLoop:
         loop = self._get_loop()
-        future = asyncio.ensure_future(
-            loop.getaddrinfo(name, None, family=socket.AF_INET, type=socket.SOCK_STREAM),
-            loop=loop,
-        )
-        d: Deferred[Any] = Deferred.fromFuture(future)
+        if not hasattr(loop, "add_reader"):
+            raise NotImplementedError(_NO_FD_SET.format(what=what, loop=loop))
+        return loop
 
-        def first(infos: list[Any]) -> str:
-            if not infos:
-                raise error.DNSLookupError(f"address {name!r} not found")
-            return str(infos[0][4][0])
+    def addReader(self, reader: IReadDescriptor) -> None:
+        """Call ``reader.doRead()`` whenever its descriptor is readable (selector loops and
+        uvloop; ``NotImplementedError`` on a loop without ``add_reader``)."""
+        if reader in self._readers:
+            return
+        loop = self._fd_loop("addReader")
+        fd = reader.fileno()
+        if fd == -1:
+            self._lose_descriptor(reader, error.ConnectionFdescWentAway("Filedescriptor went away"))
+            return
+        try:
+            loop.add_reader(fd, self._do_read, reader)
+        except NotImplementedError as e:
+            raise NotImplementedError(_NO_FD_SET.format(what="addReader", loop=loop)) from e
+        self._readers[reader] = (loop, fd)
 
-        def failed(f: Any) -> Any:
-            if f.check(OSError) and not f.check(error.DNSLookupError):
-                raise error.DNSLookupError(f"address {name!r} not found: {f.value}")
-            return f
+    def addWriter(self, writer: IWriteDescriptor) -> None:
+        """Call ``writer.doWrite()`` whenever its descriptor is writable (as ``addReader``)."""
+        if writer in self._writers:
+            return
+        loop = self._fd_loop("addWriter")
+        fd = writer.fileno()
+        if fd == -1:
+            self._lose_descriptor(writer, error.ConnectionFdescWentAway("Filedescriptor went away"))
+            return
+        try:
+            loop.add_writer(fd, self._do_write, writer)
+        except NotImplementedError as e:
+            raise NotImplementedError(_NO_FD_SET.format(what="addWriter", loop=loop)) from e
+        self._writers[writer] = (loop, fd)
 
-        return d.addCallback(first).addErrback(failed)
+    def removeReader(self, reader: IReadDescriptor) -> None:
+        """Stop watching ``reader`` (nothing if it is not watched)."""
+        entry = self._readers.pop(reader, None)
+        if entry is not None:
+            loop, fd = entry
+            if not loop.is_closed():
+                loop.remove_reader(fd)
+
+    def removeWriter(self, writer: IWriteDescriptor) -> None:
+        """Stop watching ``writer`` (nothing if it is not watched)."""
+        entry = self._writers.pop(writer, None)
+        if entry is not None:
+            loop, fd = entry
+            if not loop.is_closed():
+                loop.remove_writer(fd)
+
+    def getReaders(self) -> list[IReadDescriptor]:
+        """The descriptors watched with ``addReader`` (twistio's own transports run on
+        asyncio's and are not among them)."""
+        return list(self._readers)
+
+    def getWriters(self) -> list[IWriteDescriptor]:
+        """The descriptors watched with ``addWriter``."""
+        return list(self._writers)
+
+    def removeAll(self) -> list[Any]:
+        """Stop watching every descriptor; return them (each once)."""
+        everything: list[Any] = list(self._readers)
+        readers: dict[Any, object] = dict(self._readers)
+        everything += [w for w in self._writers if w not in readers]
+        for reader in list(self._readers):
+            self.removeReader(reader)
+        for writer in list(self._writers):
+            self.removeWriter(writer)
+        return everything
+
+    def _do_read(self, reader: IReadDescriptor) -> None:
+        try:
+            why = reader.doRead()
+        except BaseException as e:
+            _log.exception("Unhandled error in %r.doRead", reader)
+            why = e
+        if why is not None:
+            self._lose_descriptor(reader, why, reading=True)
+
+    def _do_write(self, writer: IWriteDescriptor) -> None:
+        try:
+            why = writer.doWrite()
+        except BaseException as e:
+            _log.exception("Unhandled error in %r.doWrite", writer)
+            why = e
+        if why is not None:
+            self._lose_descriptor(writer, why)
+
+    def _lose_descriptor(self, selectable: Any, why: object, reading: bool = False) -> None:
+        """Stop watching a descriptor whose ``doRead``/``doWrite`` returned ``why`` and
+        tell it: a clean end of input only half-closes an ``IHalfCloseableDescriptor``."""
+        from twistio.internet.interfaces import IHalfCloseableDescriptor
+
+        if isinstance(why, Failure):
+            reason = why
+        elif isinstance(why, BaseException):
+            reason = Failure(why)
+        else:
+            reason = Failure(error.ConnectionLost(f"{selectable!r} returned {why!r}"))
+        self.removeReader(selectable)
+        if (
+            reading
+            and isinstance(reason.value, error.ConnectionDone)
+            and IHalfCloseableDescriptor.providedBy(selectable)
+        ):
+            selectable.readConnectionLost(reason)
+            return
+        self.removeWriter(selectable)
+        try:
+            selectable.connectionLost(reason)
+        except BaseException:
+            _log.exception("Unhandled error in %r.connectionLost", selectable)
 
     # -- TCP ----------------------------------------------------------------------------------
 
@@ -629,6 +660,62 @@ class AsyncioReactor:
         c = SSLConnector(host, port, factory, contextFactory, timeout, bindAddress, self)
         c.connect()
         return c
+
+    # -- sockets made elsewhere (IReactorSocket) -------------------------------------------------
+
+    def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Port:
+        """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
+
+        ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
+        """
+        from twistio.internet.tcp import Port
+
+        return Port._fromListeningDescriptor(self, fileDescriptor, addressFamily, factory)
+
+    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+        """Run ``factory``'s protocol on a connected TCP socket made elsewhere (a duplicate).
+
+        As in Twisted, the factory's ``doStart``/``doStop`` are not called.
+        """
+        from twistio.internet.tcp import _adopt_connection
+
+        _adopt_connection(self, fileDescriptor, addressFamily, factory)
+
+    def adoptDatagramPort(
+        self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
+    ) -> Any:
+        """Serve a bound UDP socket made elsewhere (a duplicate) with a ``DatagramProtocol``."""
+        from twistio.internet.udp import Port as UDPPort
+
+        return UDPPort._fromListeningDescriptor(
+            self, fileDescriptor, addressFamily, protocol, maxPacketSize
+        )
+
+    def listenUNIXDatagram(
+        self, address: Union[str, bytes], protocol: Any, maxPacketSize: int = 8192,
+        mode: int = 0o666,
+    ) -> Any:
+        """Bind a UNIX datagram socket at ``address`` for a ``DatagramProtocol``."""
+        from twistio.internet.unix import DatagramPort
+
+        p = DatagramPort(address, protocol, maxPacketSize, mode, self)
+        p.startListening()
+        return p
+
+    def connectUNIXDatagram(
+        self,
+        address: Union[str, bytes],
+        protocol: Any,
+        maxPacketSize: int = 8192,
+        mode: int = 0o666,
+        bindAddress: Union[str, bytes, None] = None,
+    ) -> Any:
+        """Connect a ``ConnectedDatagramProtocol`` to the UNIX datagram socket at ``address``."""
+        from twistio.internet.unix import ConnectedDatagramPort
+
+        p = ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self)
+        p.startListening()
+        return p
 
     def spawnProcess(
         self,

@@ -1,13 +1,11 @@
-"""``install()``: install the default reactor (twistio has one: the asyncio reactor)."""
+"""``install()``: install the default reactor, twistio's asyncio reactor.
+
+``install`` is ``asyncioreactor.install`` itself, so tools that find the reactor class
+from the module defining it (pytest-twisted) find ``asyncioreactor.AsyncioReactor``.
+"""
 
 from __future__ import annotations
 
-from twistio.internet._reactor import AsyncioReactor
-from twistio.internet.asyncioreactor import install as _install
+from twistio.internet.asyncioreactor import install
 
 __all__ = ["install"]
-
-
-def install() -> AsyncioReactor:
-    """Install the asyncio reactor on the event loop policy's loop."""
-    return _install()

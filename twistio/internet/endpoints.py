@@ -21,33 +21,41 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 import socket
 import ssl as _stdlib_ssl
 import tempfile
-from collections.abc import Callable
-from typing import Any, Protocol, Union
+from collections.abc import Callable, Iterator
+from typing import Any, Union
 
 from twistio.internet import error
 from twistio.internet.address import HostnameAddress
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
     IHalfCloseableProtocol,
-    Interface,
     IStreamClientEndpoint,
+    IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
+    IStreamServerEndpointStringParser,
+    _BindingSpec,
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, connectionDone
+from twistio.internet.protocol import ProcessProtocol as _ProcessProtocolBase
 from twistio.internet.protocol import Protocol as _Protocol
 from twistio.python.failure import Failure
 
 __all__ = [
+    "AdoptedStreamServerEndpoint",
     "HostnameEndpoint",
     "IStreamClientEndpointStringParserWithReactor",
     "IStreamServerEndpointStringParser",
+    "ProcessEndpoint",
     "SSL4ClientEndpoint",
     "SSL4ServerEndpoint",
+    "StandardErrorBehavior",
+    "StandardIOEndpoint",
     "TCP4ClientEndpoint",
     "TCP4ServerEndpoint",
     "TCP6ClientEndpoint",
@@ -59,27 +67,11 @@ __all__ = [
     "quoteStringArgument",
     "serverFromString",
     "wrapClientTLS",
+    "wrapServerTLS",
 ]
 
 _Binding = Union[tuple[str, int], None]
-
-
-class IStreamServerEndpointStringParser(Interface, Protocol):
-    """A plugin that makes server endpoints from descriptions starting with ``prefix:``."""
-
-    prefix: str
-
-    def parseStreamServer(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
-        """The endpoint for the description's positional and keyword arguments."""
-
-
-class IStreamClientEndpointStringParserWithReactor(Interface, Protocol):
-    """A plugin that makes client endpoints from descriptions starting with ``prefix:``."""
-
-    prefix: str
-
-    def parseStreamClient(self, reactor: Any, *args: Any, **kwargs: Any) -> Any:
-        """The endpoint for the description's positional and keyword arguments."""
+_log = logging.getLogger("twistio")
 
 
 # -- wrapping a client factory so that connect() can fire a Deferred -------------------------
@@ -182,21 +174,22 @@ def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any
 
 @implementer(IStreamServerEndpoint)
 class _TCPServerEndpoint:
+    """Listens with ``reactor.listenTCP`` (or, in a subclass, another ``listen*``)."""
+
     def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
         self._reactor = reactor
         self._port = port
         self._backlog = backlog
         self._interface = interface
 
+    def _start(self, protocolFactory: Any) -> Any:
+        return self._reactor.listenTCP(
+            self._port, protocolFactory, backlog=self._backlog, interface=self._interface
+        )
+
     def listen(self, protocolFactory: Any) -> Deferred[Any]:
         """Listen on the port; fires with the ``IListeningPort``."""
-        return execute(
-            self._reactor.listenTCP,
-            self._port,
-            protocolFactory,
-            backlog=self._backlog,
-            interface=self._interface,
-        )
+        return execute(self._start, protocolFactory)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._interface or '*'}:{self._port}>"
@@ -214,6 +207,31 @@ class TCP6ServerEndpoint(_TCPServerEndpoint):
 
     def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "::") -> None:
         super().__init__(reactor, port, backlog, interface)
+
+
+class SSL4ServerEndpoint(_TCPServerEndpoint):
+    """TLS over TCP/IPv4; ``sslContextFactory`` is what ``reactor.listenSSL`` accepts
+    (an ``ssl.SSLContext`` or twistio's context factories)."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        port: int,
+        sslContextFactory: Any,
+        backlog: int = 50,
+        interface: str = "",
+    ) -> None:
+        super().__init__(reactor, port, backlog, interface)
+        self._sslContextFactory = sslContextFactory
+
+    def _start(self, protocolFactory: Any) -> Any:
+        return self._reactor.listenSSL(
+            self._port,
+            protocolFactory,
+            self._sslContextFactory,
+            backlog=self._backlog,
+            interface=self._interface,
+        )
 
 
 @implementer(IStreamServerEndpoint)
@@ -238,40 +256,66 @@ class UNIXServerEndpoint:
 
 
 @implementer(IStreamServerEndpoint)
-class SSL4ServerEndpoint:
-    """TLS over TCP/IPv4; ``sslContextFactory`` is what ``reactor.listenSSL`` accepts
-    (an ``ssl.SSLContext`` or twistio's context factories)."""
+class AdoptedStreamServerEndpoint:
+    """A listening socket made elsewhere (``fileno``), served with
+    ``reactor.adoptStreamPort``; the descriptor is closed once adopted.
 
-    def __init__(
-        self,
-        reactor: Any,
-        port: int,
-        sslContextFactory: Any,
-        backlog: int = 50,
-        interface: str = "",
-    ) -> None:
-        self._reactor, self._port = reactor, port
-        self._sslContextFactory = sslContextFactory
-        self._backlog, self._interface = backlog, interface
+    It can listen once: a second ``listen`` fails with ``AlreadyListened``.
+    """
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
-        """Listen on the port; fires with the ``IListeningPort``."""
+    def __init__(self, reactor: Any, fileno: int, addressFamily: int) -> None:
+        self.reactor = reactor
+        self.fileno = fileno
+        self.addressFamily = addressFamily
+        self._used = False
+
+    def listen(self, factory: Any) -> Deferred[Any]:
+        """Serve the socket; fires with the ``IListeningPort``."""
+        if self._used:
+            return fail(error.AlreadyListened())
+        self._used = True
+        try:
+            os.set_blocking(self.fileno, False)
+            port = self.reactor.adoptStreamPort(self.fileno, self.addressFamily, factory)
+            os.close(self.fileno)
+        except BaseException:
+            return fail()
+        return succeed(port)
+
+
+@implementer(IStreamServerEndpoint)
+class StandardIOEndpoint:
+    """The process's own stdin and stdout, as one connection (``stdio.StandardIO``)."""
+
+    def __init__(self, reactor: Any) -> None:
+        self._reactor = reactor
+
+    def listen(self, stdioProtocolFactory: Any) -> Deferred[Any]:
+        """Connect a protocol from the factory to stdin/stdout; fires with the transport."""
+        from twistio.internet.stdio import PipeAddress, StandardIO
+
         return execute(
-            self._reactor.listenSSL,
-            self._port,
-            protocolFactory,
-            self._sslContextFactory,
-            backlog=self._backlog,
-            interface=self._interface,
+            lambda: StandardIO(
+                stdioProtocolFactory.buildProtocol(PipeAddress()), reactor=self._reactor
+            )
         )
 
 
 # -- client endpoints ------------------------------------------------------------------------
 
 
+def _client_binding(bindAddress: Any) -> Any:
+    """A ``bindAddress`` as ``connectTCP`` takes it: a bare host becomes ``(host, 0)``."""
+    if isinstance(bindAddress, bytes):
+        return (bindAddress.decode("ascii"), 0)
+    if isinstance(bindAddress, str):
+        return (bindAddress, 0)
+    return bindAddress
+
+
 @implementer(IStreamClientEndpoint)
-class TCP4ClientEndpoint:
-    """TCP to ``host:port``; a host name is resolved to IPv4 by the reactor."""
+class _TCPClientEndpoint:
+    """Connects with ``reactor.connectTCP`` (or, in a subclass, another ``connect*``)."""
 
     def __init__(
         self,
@@ -279,39 +323,38 @@ class TCP4ClientEndpoint:
         host: str,
         port: int,
         timeout: float = 30,
-        bindAddress: _Binding = None,
+        bindAddress: Any = None,
     ) -> None:
-        self._reactor, self._host, self._port = reactor, host, port
-        self._timeout, self._bindAddress = timeout, bindAddress
+        self._reactor = reactor
+        self._host = host
+        self._port = port
+        self._timeout = timeout
+        self._bindAddress = _client_binding(bindAddress)
+
+    def _start(self, host: str, factory: _WrappingFactory) -> Any:
+        return self._reactor.connectTCP(
+            host, self._port, factory, timeout=self._timeout, bindAddress=self._bindAddress
+        )
+
+    def _connect_to(self, host: str, protocolFactory: Any) -> Deferred[Any]:
+        return _connect_with(lambda wf: self._start(host, wf), protocolFactory)
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
-        return _connect_with(
-            lambda wf: self._reactor.connectTCP(
-                self._host, self._port, wf, timeout=self._timeout, bindAddress=self._bindAddress
-            ),
-            protocolFactory,
-        )
+        return self._connect_to(self._host, protocolFactory)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._host}:{self._port}>"
+        host = f"[{self._host}]" if _is_ipv6(self._host) else self._host
+        return f"<{type(self).__name__} {host}:{self._port}>"
 
 
-@implementer(IStreamClientEndpoint)
-class TCP6ClientEndpoint:
+class TCP4ClientEndpoint(_TCPClientEndpoint):
+    """TCP to ``host:port``; a host name is resolved to IPv4 by the reactor."""
+
+
+class TCP6ClientEndpoint(_TCPClientEndpoint):
     """TCP over IPv6 to ``host:port``; a host name is resolved to its IPv6 addresses first
     (``DNSLookupError`` if it has none) and the first one is used."""
-
-    def __init__(
-        self,
-        reactor: Any,
-        host: str,
-        port: int,
-        timeout: float = 30,
-        bindAddress: _Binding = None,
-    ) -> None:
-        self._reactor, self._host, self._port = reactor, host, port
-        self._timeout, self._bindAddress = timeout, bindAddress
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
@@ -326,16 +369,31 @@ class TCP6ClientEndpoint:
 
         return d.addCallback(got)
 
-    def _connect_to(self, host: str, protocolFactory: Any) -> Deferred[Any]:
-        return _connect_with(
-            lambda wf: self._reactor.connectTCP(
-                host, self._port, wf, timeout=self._timeout, bindAddress=self._bindAddress
-            ),
-            protocolFactory,
-        )
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} [{self._host}]:{self._port}>"
+class SSL4ClientEndpoint(_TCPClientEndpoint):
+    """TLS over TCP/IPv4 to ``host:port`` with ``reactor.connectSSL``."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        host: str,
+        port: int,
+        sslContextFactory: Any,
+        timeout: float = 30,
+        bindAddress: Any = None,
+    ) -> None:
+        super().__init__(reactor, host, port, timeout, bindAddress)
+        self._sslContextFactory = sslContextFactory
+
+    def _start(self, host: str, factory: _WrappingFactory) -> Any:
+        return self._reactor.connectSSL(
+            host,
+            self._port,
+            factory,
+            self._sslContextFactory,
+            timeout=self._timeout,
+            bindAddress=self._bindAddress,
+        )
 
 
 @implementer(IStreamClientEndpoint)
@@ -358,32 +416,137 @@ class UNIXClientEndpoint:
         )
 
 
+class StandardErrorBehavior:
+    """What ``ProcessEndpoint`` does with the child's stderr: ``LOG`` it or ``DROP`` it."""
+
+    LOG: StandardErrorBehavior
+    DROP: StandardErrorBehavior
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<StandardErrorBehavior={self.name}>"
+
+    @classmethod
+    def lookupByName(cls, name: str) -> StandardErrorBehavior:
+        """The constant called ``name``; ``ValueError`` if none."""
+        constant = {"LOG": cls.LOG, "DROP": cls.DROP}.get(name)
+        if constant is None:
+            raise ValueError(name)
+        return constant
+
+    @classmethod
+    def iterconstants(cls) -> Iterator[StandardErrorBehavior]:
+        """``LOG`` then ``DROP``."""
+        return iter((cls.LOG, cls.DROP))
+
+
+StandardErrorBehavior.LOG = StandardErrorBehavior("LOG")
+StandardErrorBehavior.DROP = StandardErrorBehavior("DROP")
+
+
+class _ProcessAsTransport:
+    """A child process seen as a stream transport: writes go to its stdin."""
+
+    def __init__(self, process: Any) -> None:
+        self._process = process
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._process, name)
+
+    def write(self, data: bytes) -> None:
+        """Write to the child's stdin."""
+        self._process.write(data)
+
+    def writeSequence(self, data: Any) -> None:
+        """Write each of ``data`` to the child's stdin."""
+        self._process.writeSequence(data)
+
+    def loseConnection(self) -> None:
+        """Close the child's pipes."""
+        self._process.loseConnection()
+
+    def getHost(self) -> Any:
+        """The process's address (``_ProcessAddress``)."""
+        return self._process.getHost()
+
+    def getPeer(self) -> Any:
+        """The process's address (``_ProcessAddress``)."""
+        return self._process.getPeer()
+
+
+class _ProcessProtocolForStream(_ProcessProtocolBase):
+    """Runs a stream protocol over a child process: its stdout is the data received."""
+
+    def __init__(self, proto: Any, errFlag: StandardErrorBehavior, executable: Any) -> None:
+        self.protocol = proto
+        self._errFlag = errFlag
+        self._executable = executable
+
+    def makeConnection(self, process: Any) -> None:
+        self.transport = process
+        self.protocol.makeConnection(_ProcessAsTransport(process))
+
+    def childDataReceived(self, childFD: int, data: bytes) -> None:
+        if childFD == 1:
+            self.protocol.dataReceived(data)
+        elif childFD == 2 and self._errFlag is StandardErrorBehavior.LOG:
+            _log.error("Process %r wrote to stderr: %r", self._executable, data)
+
+    def processEnded(self, reason: Failure) -> None:
+        self.protocol.connectionLost(reason)
+
+
 @implementer(IStreamClientEndpoint)
-class SSL4ClientEndpoint:
-    """TLS over TCP/IPv4 to ``host:port`` with ``reactor.connectSSL``."""
+class ProcessEndpoint:
+    """A child process as a connection: the protocol's writes go to its stdin and its
+    stdout is what the protocol receives; ``connectionLost`` comes once it ends.
+
+    The arguments are ``spawnProcess``'s; ``errFlag`` says what to do with stderr.
+    """
 
     def __init__(
         self,
         reactor: Any,
-        host: str,
-        port: int,
-        sslContextFactory: Any,
-        timeout: float = 30,
-        bindAddress: _Binding = None,
+        executable: Any,
+        args: Any = (),
+        env: Any = {},  # noqa: B006 - Twisted's default: an empty environment
+        path: Any = None,
+        uid: int | None = None,
+        gid: int | None = None,
+        usePTY: Any = 0,
+        childFDs: Any = None,
+        errFlag: StandardErrorBehavior = StandardErrorBehavior.LOG,
     ) -> None:
-        self._reactor, self._host, self._port = reactor, host, port
-        self._sslContextFactory = sslContextFactory
-        self._timeout, self._bindAddress = timeout, bindAddress
+        self._reactor = reactor
+        self._errFlag = errFlag
+        # spawnProcess's arguments, in its order; each is also kept as ``_<name>``.
+        self._spawnArguments = {
+            "executable": executable,
+            "args": args,
+            "env": env,
+            "path": path,
+            "uid": uid,
+            "gid": gid,
+            "usePTY": usePTY,
+            "childFDs": childFDs,
+        }
+        for name, value in self._spawnArguments.items():
+            setattr(self, f"_{name}", value)
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
-        """Connect and start TLS; fires with the protocol ``protocolFactory`` built."""
-        return _connect_with(
-            lambda wf: self._reactor.connectSSL(
-                self._host, self._port, wf, self._sslContextFactory,
-                timeout=self._timeout, bindAddress=self._bindAddress,
-            ),
-            protocolFactory,
-        )
+        """Start the child; fires with the protocol once it is connected to it."""
+        from twistio.internet.process import _ProcessAddress
+
+        try:
+            proto = protocolFactory.buildProtocol(_ProcessAddress())
+            executable = self._spawnArguments["executable"]
+            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)
+            self._reactor.spawnProcess(wrapper, *self._spawnArguments.values())
+        except BaseException:
+            return fail()
+        return succeed(proto)
 
 
 # -- name resolution -------------------------------------------------------------------------
@@ -513,9 +676,9 @@ def _idna_host(host: Union[str, bytes]) -> tuple[bytes, str, bool]:
     return bytes(encoded), host, False
 
 
-def _normalise_binding(bindAddress: Any) -> _Binding:
-    if bindAddress is None:
-        return None
+def _normalise_binding(bindAddress: Any) -> Any:
+    if bindAddress is None or isinstance(bindAddress, _BindingSpec):
+        return bindAddress
     if isinstance(bindAddress, bytes):
         return (bindAddress.decode("ascii"), 0)
     if isinstance(bindAddress, str):
@@ -794,6 +957,33 @@ def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any) -> Any:
     )
 
 
+@implementer(IStreamServerEndpoint)
+class _WrapperServerEndpoint:
+    """A server endpoint that listens through another with a wrapping protocol factory."""
+
+    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+        self._wrappedEndpoint = wrappedEndpoint
+        self._wrapperFactory = wrapperFactory
+
+    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+        """Listen with the wrapped endpoint; fires with its port."""
+        return self._wrappedEndpoint.listen(  # type: ignore[no-any-return]
+            self._wrapperFactory(protocolFactory)
+        )
+
+
+def wrapServerTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
+    """A server endpoint that speaks TLS (configured by ``connectionCreator``, e.g. a
+    ``CertificateOptions``) on the connections ``wrappedEndpoint`` accepts.
+
+    Built on the transport's ``startTLS`` (asyncio's ``start_tls``), as ``wrapClientTLS``
+    is; ``clock`` is accepted for Twisted's signature and not needed.
+    """
+    return _WrapperServerEndpoint(
+        wrappedEndpoint, lambda factory: _TLSFactory(connectionCreator, factory)
+    )
+
+
 # -- the description grammar -----------------------------------------------------------------
 
 
@@ -964,7 +1154,13 @@ def _parse_ssl_server(
     return SSL4ServerEndpoint(reactor, portNumber, ctx, backlogNumber, interface)
 
 
+def _parse_stdio_server(reactor: Any, *args: str, **kw: str) -> StandardIOEndpoint:
+    # Twisted ignores any argument given to stdio.
+    return StandardIOEndpoint(reactor)
+
+
 _SERVER_PARSERS: dict[str, Callable[..., Any]] = {
+    "stdio": _parse_stdio_server,
     "tcp": _parse_tcp_server,
     "tcp6": _parse_tcp6_server,
     "unix": _parse_unix_server,
@@ -1150,6 +1346,7 @@ def serverFromString(reactor: Any, description: str) -> Any:
     """The server endpoint a description such as ``tcp:8080:interface=127.0.0.1`` names.
 
     Built in: ``tcp`` (port, interface, backlog), ``tcp6`` (port, backlog, interface),
+    ``stdio`` (the process's stdin and stdout),
     ``unix`` (address, mode, backlog, lockfile) and ``ssl`` (port, privateKey, certKey,
     sslmethod, interface, backlog, extraCertChain, dhParameters; the files are read now and
     the endpoint gets an ``ssl.SSLContext``); any other type comes from an
@@ -1179,3 +1376,14 @@ def clientFromString(reactor: Any, description: str) -> Any:
         return _call_builtin(endpointType, parser, reactor, args, kw)
     plugin = _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType)
     return plugin.parseStreamClient(reactor, *args, **kw)
+
+
+def __getattr__(name: str) -> Any:
+    # Twisted's endpoints module re-exports protocols.tls's factory; import it on demand.
+    if name == "TLSMemoryBIOFactory":
+        from twistio.protocols.tls import (  # type: ignore[import-not-found,unused-ignore]
+            TLSMemoryBIOFactory,
+        )
+
+        return TLSMemoryBIOFactory
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,6 +51,7 @@ __all__ = [
     "UnsupportedSocketType",
     "UserError",
     "VerifyError",
+    "errnoMapping",
     "getConnectError",
 ]
 
@@ -353,6 +354,10 @@ _ERRNO_TO_CONNECT_ERROR: dict[int, type[ConnectError]] = {
     _errno.ENETUNREACH: NoRouteError,
     _errno.EHOSTUNREACH: NoRouteError,
 }
+
+#: The ``ConnectError`` subclass ``getConnectError`` gives for an errno (twistio adds
+#: EHOSTUNREACH, which Twisted leaves a plain ``ConnectError``).
+errnoMapping = _ERRNO_TO_CONNECT_ERROR
 
 
 def getConnectError(e: BaseException | tuple[Any, str]) -> ConnectError:

@@ -10,42 +10,83 @@ zope sees a stand-in zope interface of the same name, and ``IFoo.providedBy`` co
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
     from twistio.python.failure import Failure
 
 __all__ = [
+    "Binding",
+    "IAcceptableCiphers",
     "IAddress",
+    "ICipher",
     "IConnector",
     "IConsumer",
     "IDelayedCall",
+    "IFileDescriptor",
+    "IFileDescriptorReceiver",
+    "IHalfCloseableDescriptor",
     "IHalfCloseableProtocol",
     "IHandshakeListener",
+    "IHostResolution",
+    "IHostnameResolver",
     "IListeningPort",
     "ILoggingContext",
+    "IMulticastTransport",
     "INegotiated",
+    "IOpenSSLClientConnectionCreator",
+    "IOpenSSLContextFactory",
+    "IOpenSSLServerConnectionCreator",
+    "IProcessProtocol",
+    "IProcessTransport",
     "IProducer",
     "IProtocol",
     "IProtocolFactory",
+    "IProtocolNegotiationFactory",
     "IPullProducer",
     "IPushProducer",
     "IReactorCore",
+    "IReactorDaemonize",
+    "IReactorFDSet",
     "IReactorFromThreads",
     "IReactorInThreads",
+    "IReactorMulticast",
+    "IReactorPluggableNameResolver",
     "IReactorPluggableResolver",
+    "IReactorProcess",
+    "IReactorSSL",
+    "IReactorSocket",
     "IReactorTCP",
+    "IReactorTCP2",
     "IReactorThreads",
     "IReactorTime",
+    "IReactorUDP",
+    "IReactorUNIX",
+    "IReactorUNIXDatagram",
+    "IReactorWin32Events",
+    "IReadDescriptor",
+    "IReadWriteDescriptor",
+    "IResolutionReceiver",
+    "IResolver",
+    "IResolverSimple",
     "ISSLTransport",
+    "IServiceCollection",
     "IStreamClientEndpoint",
+    "IStreamClientEndpointStringParserWithReactor",
     "IStreamServerEndpoint",
+    "IStreamServerEndpointStringParser",
     "ISystemHandle",
     "ITCPTransport",
     "ITLSTransport",
     "ITransport",
+    "IUDPTransport",
+    "IUNIXDatagramConnectedTransport",
+    "IUNIXDatagramTransport",
+    "IUNIXTransport",
+    "IWriteDescriptor",
+    "Interface",
     "implementedBy",
     "implementer",
     "providedBy",
@@ -73,18 +114,23 @@ def _zope_shadow(iface: type) -> Any:
         return None
     shadow = _zope_shadows.get(iface)
     if shadow is None:
-        from zope.interface.interface import fromFunction
+        from zope.interface.interface import Attribute, fromFunction
 
         bases = tuple(
             _zope_shadow(b)
             for b in iface.__bases__
             if isinstance(b, _InterfaceMeta) and b is not Interface
         )
-        attrs = {
-            name: fromFunction(value, None, 1, name)
+        attrs: dict[str, Any] = {
+            name: Attribute(name)
+            for name in vars(iface).get("__annotations__", {})
+            if not name.startswith("_")
+        }
+        attrs.update(
+            (name, fromFunction(value, None, 1, name))
             for name, value in vars(iface).items()
             if not name.startswith("_") and inspect.isfunction(value)
-        }
+        )
         shadow = _ZopeInterfaceClass(iface.__name__, bases, attrs, __module__=iface.__module__)
         _zope_shadows[iface] = shadow
     return shadow
@@ -468,38 +514,628 @@ class IStreamClientEndpoint(Interface, Protocol):
         """Connect; fires with the connected protocol."""
 
 
-# -- TLS (twistio.internet.ssl, twistio.protocols.tls) ---------------------------------------
+# -- the rest of Twisted's interfaces -----------------------------------------------------------
+
+
+class _BindingSpec:
+    """Where and how a port binds: made by ``tcp.makeBinding``, read by ``listenTCP``."""
+
+    __slots__ = ("_address", "_port", "_reuseAddress", "_reusePort")
+
+    def __init__(
+        self, address: tuple[str, int], port: int, reuseAddress: bool, reusePort: bool
+    ) -> None:
+        self._address = address
+        self._port = port
+        self._reuseAddress = reuseAddress
+        self._reusePort = reusePort
+
+    def _key(self) -> tuple[tuple[str, int], int, bool, bool]:
+        return (self._address, self._port, self._reuseAddress, self._reusePort)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _BindingSpec):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Binding(address={self._address!r}, reuseAddress={self._reuseAddress!r}, "
+            f"reusePort={self._reusePort!r})"
+        )
+
+
+#: The type of ``tcp.makeBinding``'s result (``listenTCP``'s port, ``bindAddress``).
+Binding = NewType("Binding", _BindingSpec)
 
 
 class ISystemHandle(Interface, Protocol):
-    """An object with a handle from the system or a library underneath it."""
+    """Something wrapping an operating system handle (a socket)."""
 
-    def getHandle(self) -> Any:
-        """The handle (for a TLS transport, its ``ssl.SSLObject``)."""
-
-
-class INegotiated(Interface, Protocol):
-    """A connection that negotiated an application protocol (TLS ALPN)."""
-
-    negotiatedProtocol: bytes | None
+    def getHandle(self) -> object:
+        """The handle; using it directly bypasses the transport."""
 
 
-class IHandshakeListener(Interface, Protocol):
-    """A protocol told when the TLS handshake of its transport has completed."""
+class IFileDescriptor(ILoggingContext, Protocol):
+    """A file descriptor a reactor watches (``addReader``/``addWriter``)."""
 
-    def handshakeCompleted(self) -> None:
-        """The handshake is done: the peer's certificate and ALPN choice are known."""
+    def fileno(self) -> int:
+        """The descriptor number; -1 once closed."""
+
+    def connectionLost(self, reason: Failure) -> None:
+        """The descriptor was closed or failed; the reactor no longer watches it."""
+
+
+class IReadDescriptor(IFileDescriptor, Protocol):
+    """A descriptor told when it can be read."""
+
+    def doRead(self) -> object:
+        """Read what is there; a non-None result (an exception) closes the descriptor."""
+
+
+class IWriteDescriptor(IFileDescriptor, Protocol):
+    """A descriptor told when it can be written."""
+
+    def doWrite(self) -> object:
+        """Write what is pending; a non-None result (an exception) closes the descriptor."""
+
+
+class IReadWriteDescriptor(IReadDescriptor, IWriteDescriptor, Protocol):
+    """A descriptor that reads and writes."""
+
+
+class IHalfCloseableDescriptor(Interface, Protocol):
+    """A descriptor whose two directions close separately."""
+
+    def writeConnectionLost(self, reason: Failure) -> None:
+        """The write direction is closed."""
+
+    def readConnectionLost(self, reason: Failure) -> None:
+        """The read direction is closed."""
+
+
+class IReactorFDSet(Interface, Protocol):
+    """A reactor that watches ``IReadDescriptor``/``IWriteDescriptor`` objects."""
+
+    def addReader(self, reader: IReadDescriptor) -> None:
+        """Call ``reader.doRead()`` whenever its descriptor is readable."""
+
+    def addWriter(self, writer: IWriteDescriptor) -> None:
+        """Call ``writer.doWrite()`` whenever its descriptor is writable."""
+
+    def removeReader(self, reader: IReadDescriptor) -> None:
+        """Stop watching ``reader``."""
+
+    def removeWriter(self, writer: IWriteDescriptor) -> None:
+        """Stop watching ``writer``."""
+
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
+        """Stop watching everything; return what was watched."""
+
+    def getReaders(self) -> list[IReadDescriptor]:
+        """The readers watched."""
+
+    def getWriters(self) -> list[IWriteDescriptor]:
+        """The writers watched."""
+
+
+class IHostResolution(Interface, Protocol):
+    """A host name resolution in progress."""
+
+    name: str
+
+    def cancel(self) -> None:
+        """Stop the resolution."""
+
+
+class IResolutionReceiver(Interface, Protocol):
+    """Told what a host name resolves to: began, each address, complete."""
+
+    def resolutionBegan(self, resolutionInProgress: IHostResolution) -> None:
+        """The resolution started."""
+
+    def addressResolved(self, address: IAddress) -> None:
+        """One address (an ``IPv4Address`` or ``IPv6Address``) was found."""
+
+    def resolutionComplete(self) -> None:
+        """No more addresses will come."""
+
+
+class IHostnameResolver(Interface, Protocol):
+    """Resolves a host name and port to addresses, telling an ``IResolutionReceiver``."""
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        """Start resolving ``hostName``; ``addressTypes`` restricts the address classes."""
+
+
+class IResolverSimple(Interface, Protocol):
+    """Resolves a name to one IPv4 address string."""
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        """The address; fails with ``DNSLookupError``."""
+
+
+class IResolver(IResolverSimple, Protocol):
+    """A DNS resolver: every record type (the ``names`` package implements it)."""
+
+    def query(self, query: object, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """Answer a ``dns.Query``."""
+
+    def lookupAddress(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """A records."""
+
+    def lookupAddress6(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """A6 records."""
+
+    def lookupIPV6Address(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """AAAA records."""
+
+    def lookupMailExchange(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """MX records."""
+
+    def lookupNameservers(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """NS records."""
+
+    def lookupCanonicalName(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """CNAME records."""
+
+    def lookupMailBox(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """MB records."""
+
+    def lookupMailGroup(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """MG records."""
+
+    def lookupMailRename(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """MR records."""
+
+    def lookupPointer(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """PTR records."""
+
+    def lookupAuthority(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """SOA records."""
+
+    def lookupNull(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """NULL records."""
+
+    def lookupWellKnownServices(
+        self, name: str, timeout: Sequence[int] = ...
+    ) -> Deferred[object]:
+        """WKS records."""
+
+    def lookupHostInfo(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """HINFO records."""
+
+    def lookupMailboxInfo(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """MINFO records."""
+
+    def lookupText(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """TXT records."""
+
+    def lookupResponsibility(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """RP records."""
+
+    def lookupAFSDatabase(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """AFSDB records."""
+
+    def lookupService(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """SRV records."""
+
+    def lookupAllRecords(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """ALL_RECORDS records."""
+
+    def lookupSenderPolicy(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """SPF records."""
+
+    def lookupNamingAuthorityPointer(
+        self, name: str, timeout: Sequence[int] = ...
+    ) -> Deferred[object]:
+        """NAPTR records."""
+
+    def lookupZone(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
+        """A zone transfer (AXFR)."""
+
+
+class IReactorPluggableNameResolver(Interface, Protocol):
+    """A reactor whose host name resolver (``nameResolver``) can be replaced."""
+
+    nameResolver: IHostnameResolver
+
+    def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
+        """Use ``resolver`` from now on; return the previous one."""
+
+
+class IReactorTCP2(IReactorTCP, Protocol):
+    """``listenTCP`` taking a ``Binding`` (``tcp.makeBinding``) for its port."""
+
+
+class IReactorUDP(Interface, Protocol):
+    """UDP ports."""
+
+    def listenUDP(
+        self, port: int, protocol: object, interface: str = "", maxPacketSize: int = 8192
+    ) -> IListeningPort:
+        """Bind ``port`` for a ``DatagramProtocol``."""
+
+
+class IReactorMulticast(Interface, Protocol):
+    """UDP ports that join multicast groups."""
+
+    def listenMulticast(
+        self,
+        port: int,
+        protocol: object,
+        interface: str = "",
+        maxPacketSize: int = 8192,
+        listenMultiple: bool = False,
+    ) -> IListeningPort:
+        """Bind ``port`` for a ``DatagramProtocol``; the port has ``joinGroup``."""
+
+
+class IReactorUNIX(Interface, Protocol):
+    """UNIX stream sockets."""
+
+    def connectUNIX(
+        self, address: str, factory: object, timeout: float = 30, checkPID: bool = False
+    ) -> IConnector:
+        """Connect to the socket at ``address`` with a ``ClientFactory``."""
+
+    def listenUNIX(
+        self,
+        address: str,
+        factory: object,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: bool = False,
+    ) -> IListeningPort:
+        """Listen on a socket file (or a Linux abstract name starting with NUL)."""
+
+
+class IReactorUNIXDatagram(Interface, Protocol):
+    """UNIX datagram sockets."""
+
+    def connectUNIXDatagram(
+        self,
+        address: str,
+        protocol: object,
+        maxPacketSize: int = 8192,
+        mode: int = 0o666,
+        bindAddress: str | None = None,
+    ) -> IConnector:
+        """Connect a ``ConnectedDatagramProtocol`` to the datagram socket at ``address``."""
+
+    def listenUNIXDatagram(
+        self, address: str, protocol: object, maxPacketSize: int = 8192, mode: int = 0o666
+    ) -> IListeningPort:
+        """Bind a datagram socket at ``address`` for a ``DatagramProtocol``."""
+
+
+class IReactorSSL(Interface, Protocol):
+    """TLS over TCP."""
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        factory: object,
+        contextFactory: object,
+        timeout: float = 30,
+        bindAddress: tuple[str, int] | None = None,
+    ) -> IConnector:
+        """Connect over TLS with a ``ClientFactory``."""
+
+    def listenSSL(
+        self,
+        port: int,
+        factory: object,
+        contextFactory: object,
+        backlog: int = 50,
+        interface: str = "",
+    ) -> IListeningPort:
+        """Listen for TLS connections."""
+
+
+class IReactorSocket(Interface, Protocol):
+    """Sockets made elsewhere, handed to the reactor."""
+
+    def adoptStreamPort(
+        self, fileDescriptor: int, addressFamily: int, factory: object
+    ) -> IListeningPort:
+        """Serve a listening stream socket (the descriptor is duplicated, not taken)."""
+
+    def adoptStreamConnection(
+        self, fileDescriptor: int, addressFamily: int, factory: object
+    ) -> None:
+        """Run a protocol from ``factory`` on a connected stream socket (duplicated)."""
+
+    def adoptDatagramPort(
+        self,
+        fileDescriptor: int,
+        addressFamily: int,
+        protocol: object,
+        maxPacketSize: int = 8192,
+    ) -> IListeningPort:
+        """Serve a bound datagram socket (duplicated) with a ``DatagramProtocol``."""
+
+
+class IProcessProtocol(Interface, Protocol):
+    """What ``spawnProcess`` talks to: the child's output, its pipes closing, its exit."""
+
+    def makeConnection(self, process: IProcessTransport) -> None:
+        """The process started; ``process`` is its transport."""
+
+    def childDataReceived(self, childFD: int, data: bytes) -> None:
+        """Bytes from the child's descriptor ``childFD``."""
+
+    def childConnectionLost(self, childFD: int) -> None:
+        """The child's descriptor ``childFD`` closed."""
+
+    def processExited(self, reason: Failure) -> None:
+        """The child exited (``ProcessDone`` or ``ProcessTerminated``)."""
+
+    def processEnded(self, reason: Failure) -> None:
+        """The child exited and every pipe closed."""
+
+
+class IProcessTransport(ITransport, Protocol):
+    """A child process as a transport."""
+
+    pid: int | None
+
+    def closeStdin(self) -> None:
+        """Close the child's stdin once what was written is sent."""
+
+    def closeStdout(self) -> None:
+        """Close the child's stdout."""
+
+    def closeStderr(self) -> None:
+        """Close the child's stderr."""
+
+    def closeChildFD(self, descriptor: int) -> None:
+        """Close the pipe to the child's descriptor ``descriptor``."""
+
+    def writeToChild(self, childFD: int, data: bytes) -> None:
+        """Write to the child's descriptor ``childFD``; ``KeyError`` if there is no pipe."""
+
+    def loseConnection(self) -> None:
+        """Close stdin, stdout and stderr."""
+
+    def signalProcess(self, signalID: str | int) -> None:
+        """Send ``'KILL'``, ``'TERM'``, ``'INT'`` or a signal number; ``ProcessExitedAlready``."""
+
+
+class IReactorProcess(Interface, Protocol):
+    """Child processes."""
+
+    def spawnProcess(
+        self,
+        processProtocol: IProcessProtocol,
+        executable: str | bytes,
+        args: Sequence[str | bytes],
+        env: Mapping[str | bytes, str | bytes] | None = None,
+        path: str | bytes | None = None,
+        uid: int | None = None,
+        gid: int | None = None,
+        usePTY: bool = False,
+        childFDs: Mapping[int, int | str] | None = None,
+    ) -> IProcessTransport:
+        """Start ``executable`` with ``args`` connected to ``processProtocol``."""
+
+
+class IReactorDaemonize(Interface, Protocol):
+    """A reactor told before and after the process daemonizes."""
+
+    def beforeDaemonize(self) -> None:
+        """Called just before forking away."""
+
+    def afterDaemonize(self) -> None:
+        """Called just after, in the daemon."""
+
+
+class IReactorWin32Events(Interface, Protocol):
+    """Win32 event objects in the event loop (Windows reactors only)."""
+
+    def addEvent(self, event: object, fd: object, action: str) -> None:
+        """Call ``getattr(fd, action)()`` when ``event`` is signalled."""
+
+    def removeEvent(self, event: object) -> None:
+        """Stop watching ``event``."""
+
+
+class IUDPTransport(Interface, Protocol):
+    """A UDP port as a ``DatagramProtocol`` sees it."""
+
+    def write(self, packet: bytes, addr: tuple[str, int] | None = None) -> None:
+        """Send ``packet`` to ``addr`` (omitted once connected)."""
+
+    def connect(self, host: str, port: int) -> None:
+        """Talk to ``(host, port)`` only; refusals call ``connectionRefused``."""
+
+    def getHost(self) -> IAddress:
+        """The bound address."""
+
+    def stopListening(self) -> Deferred[None] | None:
+        """Close the port."""
+
+    def setBroadcastAllowed(self, enabled: bool) -> None:
+        """Allow (or forbid) sending to broadcast addresses."""
+
+    def getBroadcastAllowed(self) -> bool:
+        """Whether broadcast is allowed."""
+
+
+class IMulticastTransport(IUDPTransport, Protocol):
+    """A UDP port that joins multicast groups."""
+
+    def getOutgoingInterface(self) -> str | int:
+        """The interface multicast datagrams leave by."""
+
+    def setOutgoingInterface(self, addr: str | int) -> Deferred[int]:
+        """Send multicast datagrams by the interface with this address."""
+
+    def getLoopbackMode(self) -> bool:
+        """Whether our own multicast datagrams come back to us."""
+
+    def setLoopbackMode(self, mode: int) -> None:
+        """Set whether our own multicast datagrams come back to us."""
+
+    def getTTL(self) -> int:
+        """The multicast time-to-live."""
+
+    def setTTL(self, ttl: int) -> None:
+        """Set the multicast time-to-live."""
+
+    def joinGroup(self, addr: str, interface: str | int = "") -> Deferred[None]:
+        """Join the group ``addr``."""
+
+    def leaveGroup(self, addr: str, interface: str | int = "") -> Deferred[None]:
+        """Leave the group ``addr``."""
+
+
+class IUNIXDatagramTransport(Interface, Protocol):
+    """A UNIX datagram socket."""
+
+    def write(self, packet: bytes, addr: str) -> None:
+        """Send ``packet`` to the socket at ``addr``."""
+
+    def getHost(self) -> IAddress:
+        """The bound address."""
+
+
+class IUNIXDatagramConnectedTransport(Interface, Protocol):
+    """A connected UNIX datagram socket."""
+
+    def write(self, packet: bytes) -> None:
+        """Send ``packet`` to the peer."""
+
+    def getHost(self) -> IAddress:
+        """The bound address."""
+
+    def getPeer(self) -> IAddress:
+        """The peer's address."""
+
+
+class IUNIXTransport(ITransport, Protocol):
+    """A UNIX stream connection, which can carry file descriptors."""
+
+    def sendFileDescriptor(self, descriptor: int) -> None:
+        """Send a duplicate of ``descriptor`` to the peer, in order with the bytes written."""
+
+
+class IFileDescriptorReceiver(Interface, Protocol):
+    """A protocol that receives file descriptors over a UNIX connection."""
+
+    def fileDescriptorReceived(self, descriptor: int) -> None:
+        """A descriptor arrived; it is now this process's to close."""
+
+
+class ITLSTransport(ITCPTransport, Protocol):
+    """A TCP transport that can switch to TLS."""
+
+    def startTLS(self, contextFactory: object) -> None:
+        """Start TLS now; what is written from here on is encrypted."""
 
 
 class ISSLTransport(ITCPTransport, Protocol):
     """A TLS connection's transport."""
 
-    def getPeerCertificate(self) -> Any:
+    def getPeerCertificate(self) -> object:
         """The peer's certificate, or None."""
 
 
-class ITLSTransport(ITCPTransport, Protocol):
-    """A transport that can switch to TLS."""
+class INegotiated(ISSLTransport, Protocol):
+    """A TLS transport that negotiated an application protocol (ALPN)."""
 
-    def startTLS(self, contextFactory: Any) -> None:
-        """Speak TLS from now on, configured by ``contextFactory``."""
+    negotiatedProtocol: bytes | None
+
+
+class IHandshakeListener(Interface, Protocol):
+    """A protocol told when its TLS handshake completes."""
+
+    def handshakeCompleted(self) -> None:
+        """The handshake is done: the peer's certificate and ALPN result are known."""
+
+
+class IProtocolNegotiationFactory(Interface, Protocol):
+    """A factory that names the ALPN protocols it speaks."""
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """The protocol names, most preferred first."""
+
+
+class IOpenSSLContextFactory(Interface, Protocol):
+    """Makes a TLS context."""
+
+    def getContext(self) -> object:
+        """The context."""
+
+
+class IOpenSSLClientConnectionCreator(Interface, Protocol):
+    """Makes the TLS object for one client connection."""
+
+    def clientConnectionForTLS(self, tlsProtocol: object) -> object:
+        """The TLS connection object for ``tlsProtocol``."""
+
+
+class IOpenSSLServerConnectionCreator(Interface, Protocol):
+    """Makes the TLS object for one server connection."""
+
+    def serverConnectionForTLS(self, tlsProtocol: object) -> object:
+        """The TLS connection object for ``tlsProtocol``."""
+
+
+class ICipher(Interface, Protocol):
+    """A TLS cipher suite."""
+
+    fullName: str
+
+
+class IAcceptableCiphers(Interface, Protocol):
+    """Chooses the ciphers a TLS context allows."""
+
+    def selectCiphers(self, availableCiphers: tuple[ICipher, ...]) -> tuple[ICipher, ...]:
+        """The acceptable ones among ``availableCiphers``."""
+
+
+class IStreamServerEndpointStringParser(Interface, Protocol):
+    """A plugin that makes server endpoints from descriptions starting with ``prefix:``."""
+
+    prefix: str
+
+    def parseStreamServer(
+        self, reactor: object, *args: object, **kwargs: object
+    ) -> IStreamServerEndpoint:
+        """The endpoint for the description's positional and keyword arguments."""
+
+
+class IStreamClientEndpointStringParserWithReactor(Interface, Protocol):
+    """A plugin that makes client endpoints from descriptions starting with ``prefix:``."""
+
+    prefix: str
+
+    def parseStreamClient(
+        self, reactor: object, *args: object, **kwargs: object
+    ) -> IStreamClientEndpoint:
+        """The endpoint for the description's positional and keyword arguments."""
+
+
+class IServiceCollection(Interface, Protocol):
+    """A collection of named services (see ``application.service`` for the one in use)."""
+
+    def getServiceNamed(self, serviceName: str) -> object:
+        """The service called ``serviceName``; ``KeyError`` if none."""
+
+    def addService(self, service: object) -> None:
+        """Add ``service``."""
+
+    def removeService(self, service: object) -> None:
+        """Remove ``service``."""

@@ -1,23 +1,48 @@
-"""Reactor installation: ``installReactor`` puts a reactor where ``twistio.internet.reactor`` finds it."""
+"""Reactor installation, and the two reasons a descriptor's ``doRead``/``doWrite`` return."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
+from twistio.internet import error
 from twistio.internet.error import ReactorAlreadyInstalledError
+from twistio.internet.interfaces import IReactorCore
 
-__all__ = ["ReactorAlreadyInstalledError", "installReactor"]
+__all__ = ["CONNECTION_DONE", "CONNECTION_LOST", "ReactorAlreadyInstalledError", "installReactor"]
+
+#: Returned by ``doRead``/``doWrite`` after a clean close.
+CONNECTION_DONE = error.ConnectionDone("Connection done")
+#: Returned by ``doRead``/``doWrite`` after a failed connection.
+CONNECTION_LOST = error.ConnectionLost("Connection lost")
+
+_KEY = "twistio.internet.reactor"
+_ALIAS_KEY = "twisted.internet.reactor"
 
 
-def installReactor(reactor: Any) -> None:
+def _alias_installed() -> bool:
+    compat = sys.modules.get("twistio.compat")
+    return compat is not None and bool(compat.installed())
+
+
+def installReactor(reactor: IReactorCore) -> None:
     """Make ``reactor`` the one ``from twistio.internet import reactor`` gives.
 
-    ``ReactorAlreadyInstalledError`` if a reactor is already installed (imported).
+    ``ReactorAlreadyInstalledError`` if a reactor is already installed (imported). Under the
+    ``twisted`` alias, deleting ``sys.modules["twisted.internet.reactor"]`` uninstalls it, as
+    with Twisted, so code that swaps reactors that way keeps working.
     """
     import twistio.internet
 
-    if "twistio.internet.reactor" in sys.modules:
+    if _alias_installed():
+        installed = _ALIAS_KEY in sys.modules
+    else:
+        installed = _KEY in sys.modules
+    if installed:
         raise ReactorAlreadyInstalledError("reactor already installed")
     twistio.internet.reactor = reactor  # type: ignore[attr-defined]
-    sys.modules["twistio.internet.reactor"] = reactor
+    sys.modules[_KEY] = reactor  # type: ignore[assignment]
+    if _alias_installed():
+        sys.modules[_ALIAS_KEY] = reactor  # type: ignore[assignment]
+        twisted_internet = sys.modules.get("twisted.internet")
+        if twisted_internet is not None and twisted_internet is not twistio.internet:
+            twisted_internet.reactor = reactor  # type: ignore[attr-defined]

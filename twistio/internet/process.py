@@ -33,9 +33,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Union
 
 from twistio.internet import error
+from twistio.internet.interfaces import IConsumer, IProcessTransport, implementer
 from twistio.python.failure import Failure
 
-__all__ = ["Process", "spawnProcess"]
+__all__ = [
+    "Process",
+    "reapAllProcesses",
+    "reapProcessHandlers",
+    "registerReapProcessHandler",
+    "spawnProcess",
+    "unregisterReapProcessHandler",
+]
 
 _log = logging.getLogger("twistio")
 
@@ -97,6 +105,7 @@ class _Pending:
         self.closing = False
 
 
+@implementer(IProcessTransport, IConsumer)
 class Process:
     """The transport of a child process (Twisted's ``IProcessTransport``).
 
@@ -429,9 +438,15 @@ def _make_preexec(extra: Mapping[int, int], to_close: Sequence[int]) -> Callable
 
 
 def _start_waiter(
-    loop: asyncio.AbstractEventLoop, pid: int, reap: Callable[[int | None], None]
+    loop: asyncio.AbstractEventLoop,
+    pid: int,
+    reap: Callable[[int | None], None],
 ) -> None:
-    """Wait for ``pid`` to exit in a daemon thread, then call ``reap`` on ``loop``."""
+    """Wait for ``pid`` to exit in a daemon thread, then call ``reap`` on ``loop``.
+
+    ``reap`` gets None when the thread only looked (the child is still to be reaped: on
+    Linux), else the wait status (the thread reaped it).
+    """
 
     def wait() -> None:
         status: int | None = None
@@ -466,6 +481,7 @@ def _start_waiter(
 _HAVE_WAITID = hasattr(os, "waitid") and sys.platform.startswith("linux")
 
 
+
 def spawnProcess(
     reactor: Any,
     processProtocol: Any,
@@ -494,3 +510,58 @@ def spawnProcess(
         reactor = _reactor
     loop: asyncio.AbstractEventLoop = reactor._get_loop()
     return Process(reactor, loop, processProtocol, executable, args, env, path, uid, gid, childFDs)
+
+
+# -- reaping children started elsewhere ----------------------------------------------------------
+
+#: The processes ``registerReapProcessHandler`` registered, by pid.
+reapProcessHandlers: dict[int, Any] = {}
+
+
+def reapAllProcesses() -> None:
+    """Call ``reapProcess()`` of every registered process (each checks whether its child
+    exited, without blocking)."""
+    for process in list(reapProcessHandlers.values()):
+        process.reapProcess()
+
+
+def registerReapProcessHandler(pid: int, process: Any) -> None:
+    """Have ``process.reapProcess()`` called once child ``pid`` exits.
+
+    For children started without ``spawnProcess``: twistio watches ``pid`` (in a thread
+    that only looks, as for its own children) and calls ``reapProcess`` on the reactor's
+    loop, which should reap it (``os.waitpid``) and unregister it. ``RuntimeError`` if
+    ``pid`` is registered already.
+    """
+    if pid in reapProcessHandlers:
+        raise RuntimeError("Try to register an already registered process.")
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        _log.warning("Failed to reap %d: not a child of this process", pid)
+        return
+    if done:
+        process.processEnded(status)
+        return
+    reapProcessHandlers[pid] = process
+    from twistio.internet import reactor
+
+    loop: asyncio.AbstractEventLoop = reactor.loop
+
+    def exited(status: int | None) -> None:
+        if pid not in reapProcessHandlers or reapProcessHandlers[pid] is not process:
+            return
+        if status is None:
+            process.reapProcess()
+        else:  # pragma: no cover - without waitid the thread reaped it already
+            del reapProcessHandlers[pid]
+            process.processEnded(status)
+
+    _start_waiter(loop, pid, exited)
+
+
+def unregisterReapProcessHandler(pid: int, process: Any) -> None:
+    """Forget ``process`` for ``pid``; ``RuntimeError`` if it is not the one registered."""
+    if pid not in reapProcessHandlers or reapProcessHandlers[pid] is not process:
+        raise RuntimeError("Try to unregister a process not registered.")
+    del reapProcessHandlers[pid]

@@ -15,25 +15,33 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from twistio.internet import error
 from twistio.internet.interfaces import (
+    IConsumer,
     ILoggingContext,
+    IProcessProtocol,
     IProtocol,
     IProtocolFactory,
+    ITransport,
     implementer,
 )
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
+    from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IConnector, IReactorTime
 
 __all__ = [
     "AbstractDatagramProtocol",
     "BaseProtocol",
+    "ClientCreator",
     "ClientFactory",
     "ConnectedDatagramProtocol",
+    "ConsumerToProtocolAdapter",
     "DatagramProtocol",
     "Factory",
+    "FileWrapper",
     "ProcessProtocol",
     "Protocol",
+    "ProtocolToConsumerAdapter",
     "ReconnectingClientFactory",
     "ServerFactory",
     "connectionDone",
@@ -250,6 +258,7 @@ _DATA_HANDLERS = {1: "outReceived", 2: "errReceived"}
 _CLOSE_HANDLERS = {0: "inConnectionLost", 1: "outConnectionLost", 2: "errConnectionLost"}
 
 
+@implementer(IProcessProtocol)
 class ProcessProtocol(BaseProtocol):
     """A protocol for a child process (used by ``spawnProcess``)."""
 
@@ -349,3 +358,217 @@ class ConnectedDatagramProtocol(DatagramProtocol):
     def connectionFailed(self, failure: Failure) -> None:
         """Override: connecting the port failed."""
 
+
+
+# -- connecting without a factory ----------------------------------------------------------------
+
+
+class _InstanceFactory(ClientFactory):
+    """Connects one protocol instance and fires a Deferred with it once connected."""
+
+    noisy = False
+
+    def __init__(self, reactor: Any, instance: Any, deferred: Deferred[Any]) -> None:
+        self.reactor = reactor
+        self.instance = instance
+        self.deferred: Deferred[Any] | None = deferred
+
+    def __repr__(self) -> str:
+        return f"<ClientCreator factory: {self.instance!r}>"
+
+    def buildProtocol(self, addr: Any) -> Any:
+        """The instance; the Deferred fires with it just after ``connectionMade``."""
+        deferred, self.deferred = self.deferred, None
+        if deferred is not None:
+            self.reactor.callLater(0, deferred.callback, self.instance)
+        return self.instance
+
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
+        """Fail the Deferred (on the next turn of the reactor, as the success is)."""
+        deferred, self.deferred = self.deferred, None
+        if deferred is not None:
+            self.reactor.callLater(0, deferred.errback, reason)
+
+
+class ClientCreator:
+    """Connects one protocol instance, made from ``protocolClass(*args, **kwargs)``, without
+    a factory of your own.
+
+    Each ``connect*`` method takes ``reactor.connect*``'s arguments less the factory and
+    returns a Deferred that fires with the connected protocol. Cancelling it while connecting
+    abandons the attempt (``CancelledError``).
+    """
+
+    def __init__(self, reactor: Any, protocolClass: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.reactor = reactor
+        self.protocolClass = protocolClass
+        self.args = args
+        self.kwargs = kwargs
+
+    def _connect(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        from twistio.internet.defer import Deferred
+
+        connector: list[IConnector] = []
+
+        def cancel(d: Deferred[Any]) -> None:
+            factory.deferred = None
+            if connector:
+                connector[0].disconnect()
+            d.errback(_cancelled())
+
+        d: Deferred[Any] = Deferred(canceller=cancel)
+        factory = _InstanceFactory(self.reactor, self.protocolClass(*self.args, **self.kwargs), d)
+        connector.append(method(*args, factory=factory, **kwargs))
+        return d
+
+    def connectTCP(
+        self, host: str, port: int, timeout: float = 30, bindAddress: Any = None
+    ) -> Deferred[Any]:
+        """Connect over TCP (``reactor.connectTCP``)."""
+        return self._connect(
+            self.reactor.connectTCP, host, port, timeout=timeout, bindAddress=bindAddress
+        )
+
+    def connectUNIX(self, address: str, timeout: float = 30, checkPID: bool = False) -> Deferred[Any]:
+        """Connect to a UNIX socket (``reactor.connectUNIX``)."""
+        return self._connect(
+            self.reactor.connectUNIX, address, timeout=timeout, checkPID=checkPID
+        )
+
+    def connectSSL(
+        self,
+        host: str,
+        port: int,
+        contextFactory: Any,
+        timeout: float = 30,
+        bindAddress: Any = None,
+    ) -> Deferred[Any]:
+        """Connect over TLS (``reactor.connectSSL``)."""
+        return self._connect(
+            self.reactor.connectSSL,
+            host,
+            port,
+            contextFactory=contextFactory,
+            timeout=timeout,
+            bindAddress=bindAddress,
+        )
+
+
+def _cancelled() -> BaseException:
+    from twistio.internet.defer import CancelledError
+
+    return CancelledError()
+
+
+# -- file and consumer adapters --------------------------------------------------------------------
+
+
+@implementer(ITransport)
+class FileWrapper:
+    """A transport that writes to a file object (for trying a protocol out, or debugging).
+
+    Errors from the file are swallowed and end the transport, as in Twisted.
+    """
+
+    closed = 0
+    disconnecting = 0
+    producer: Any = None
+    streamingProducer = 0
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+
+    def write(self, data: bytes) -> None:
+        """Write ``data`` to the file."""
+        try:
+            self.file.write(data)
+        except BaseException:
+            self.handleException()
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Attach ``producer``; a pull producer is asked for data at once."""
+        self.producer = producer
+        self.streamingProducer = streaming
+        if not streaming:
+            producer.resumeProducing()
+
+    def unregisterProducer(self) -> None:
+        """Detach the producer."""
+        self.producer = None
+
+    def stopConsuming(self) -> None:
+        """Detach the producer and close."""
+        self.unregisterProducer()
+        self.loseConnection()
+
+    def writeSequence(self, iovec: Any) -> None:
+        """Write each of ``iovec``, as one write."""
+        self.write(b"".join(iovec))
+
+    def loseConnection(self) -> None:
+        """Close the file."""
+        self.closed = 1
+        try:
+            self.file.close()
+        except OSError:
+            self.handleException()
+
+    def getPeer(self) -> Any:
+        """``('file', 'file')``: there is no peer address."""
+        return ("file", "file")
+
+    def getHost(self) -> Any:
+        """``'file'``: there is no host address."""
+        return "file"
+
+    def handleException(self) -> None:
+        """What to do when the file fails: nothing (override to log or re-raise)."""
+
+    def resumeProducing(self) -> None:
+        """Nothing: a file produces no data."""
+
+    def pauseProducing(self) -> None:
+        """Nothing: a file produces no data."""
+
+    def stopProducing(self) -> None:
+        """Close."""
+        self.loseConnection()
+
+
+@implementer(IProtocol)
+class ConsumerToProtocolAdapter:
+    """A protocol that writes what it receives to a consumer (``original``)."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def dataReceived(self, data: bytes) -> None:
+        """Write ``data`` to the consumer."""
+        self.original.write(data)
+
+    def connectionLost(self, reason: Failure) -> None:
+        """Nothing."""
+
+    def makeConnection(self, transport: Any) -> None:
+        """Nothing."""
+
+    def connectionMade(self) -> None:
+        """Nothing."""
+
+
+@implementer(IConsumer)
+class ProtocolToConsumerAdapter:
+    """A consumer that hands what is written to it to a protocol's ``dataReceived``."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def write(self, data: bytes) -> None:
+        """Give ``data`` to the protocol."""
+        self.original.dataReceived(data)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Nothing: the protocol has no flow control to offer."""
+
+    def unregisterProducer(self) -> None:
+        """Nothing."""

@@ -18,7 +18,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from twistio.internet import error
-from twistio.internet.interfaces import IHalfCloseableProtocol
+from twistio.internet.interfaces import (
+    IConsumer,
+    IHalfCloseableProtocol,
+    IPushProducer,
+    ITransport,
+    implementer,
+)
 from twistio.python.failure import Failure
 
 __all__ = ["PipeAddress", "StandardIO"]
@@ -65,6 +71,7 @@ class _Writer(asyncio.BaseProtocol):
             producer.resumeProducing()
 
 
+@implementer(ITransport, IConsumer, IPushProducer)
 class StandardIO:
     """Connects ``proto`` to file descriptors ``stdin`` and ``stdout`` (0 and 1)."""
 

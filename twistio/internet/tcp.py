@@ -11,32 +11,108 @@ from typing import Any, Union
 
 from twistio.internet import error
 from twistio.internet._adapter import Connection, address_from_sockaddr
+from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
-from twistio.internet.interfaces import IConnector, IListeningPort, implementer
+from twistio.internet.interfaces import (
+    Binding,
+    IConnector,
+    IListeningPort,
+    _BindingSpec,
+    implementer,
+)
 from twistio.python.failure import Failure
 
-__all__ = ["Connector", "Port", "isIPv6Address"]
+__all__ = [
+    "BaseClient",
+    "Client",
+    "Connection",
+    "Connector",
+    "Port",
+    "Server",
+    "isIPv6Address",
+    "makeBinding",
+]
 
 _log = logging.getLogger("twistio")
 
 
-def isIPv6Address(addr: str) -> bool:
-    """Whether ``addr`` is an IPv6 address literal (a ``%scope`` suffix allowed)."""
-    if "%" in addr:
-        addr = addr.split("%", 1)[0]
-    if not addr:
-        return False
-    try:
-        socket.inet_pton(socket.AF_INET6, addr)
-    except (OSError, ValueError):
-        return False
-    return True
+def makeBinding(
+    interface: str = "", port: int = 0, reuseAddress: bool = False, reusePort: bool = False
+) -> Binding:
+    """Where and how to bind: give it to ``listenTCP`` as the port, or to ``connectTCP``
+    (and the TCP client endpoints) as ``bindAddress``.
+
+    ``reuseAddress`` sets ``SO_REUSEADDR`` (twistio's ports set it anyway on POSIX, as
+    Twisted's do) and ``reusePort`` ``SO_REUSEPORT``.
+    """
+    return Binding(_BindingSpec((interface, port), port, reuseAddress, reusePort))
+
+
+def _set_reuse_port(sock: socket.socket) -> None:
+    option = getattr(socket, "SO_REUSEPORT", None)
+    if option is None:
+        raise OSError(errno.ENOPROTOOPT, "SO_REUSEPORT is not available on this platform")
+    sock.setsockopt(socket.SOL_SOCKET, option, 1)
+
+
+def _bind_address(
+    bindAddress: Binding | tuple[str, int] | None,
+) -> tuple[tuple[str, int] | None, bool, bool]:
+    """``(address, reuseAddress, reusePort)`` for a ``bindAddress`` tuple or ``Binding``."""
+    if isinstance(bindAddress, _BindingSpec):
+        return bindAddress._address, bindAddress._reuseAddress, bindAddress._reusePort
+    return bindAddress, False, False
 
 
 def _log_prefix(obj: Any) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
+
+
+class Server(Connection):
+    """A connection a ``Port`` accepted (the transport its protocol gets).
+
+    twistio builds these itself, on asyncio's transports; unlike Twisted's, the class is not
+    made from a socket by hand.
+    """
+
+
+class BaseClient(Connection):
+    """Base of outgoing connections."""
+
+
+class Client(BaseClient):
+    """A connection a ``Connector`` made (the transport its protocol gets)."""
+
+
+def _adopt_connection(reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+    """Run ``factory``'s protocol on a duplicate of a connected socket (``adoptStreamConnection``).
+
+    The protocol is connected once the loop runs (Twisted connects it before returning).
+    """
+    if addressFamily not in (socket.AF_INET, socket.AF_INET6, getattr(socket, "AF_UNIX", None)):
+        raise error.UnsupportedAddressFamily(addressFamily)
+    sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+    sock.setblocking(False)
+    kind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
+    loop = reactor._get_loop()
+    conn = Server(reactor, factory.buildProtocol, None, kind)
+
+    async def adopt() -> None:
+        try:
+            await loop.connect_accepted_socket(lambda: conn, sock)
+        except BaseException:
+            sock.close()
+            raise
+
+    task = loop.create_task(adopt())
+    task.add_done_callback(_log_adoption_failure)
+
+
+def _log_adoption_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("adoptStreamConnection failed: %s", task.exception())
 
 
 @implementer(IListeningPort)
@@ -49,6 +125,7 @@ class Port:
 
     connected = False
     disconnecting = False
+    transport: type[Connection] = Server
     _kind = "TCP"
     _server: Any = None
     _task: asyncio.Task[None] | None = None
@@ -61,6 +138,16 @@ class Port:
             from twistio.internet import reactor as the_reactor
 
             reactor = the_reactor
+        self._reuseAddress = os.name == "posix"
+        # A worker of `twistio run --workers N` shares its ports with the other workers.
+        self._reusePort = bool(os.environ.get("TWISTIO_REUSEPORT")) and hasattr(
+            socket, "SO_REUSEPORT"
+        )
+        if isinstance(port, _BindingSpec):
+            binding = port
+            interface, port = binding._address
+            self._reuseAddress = self._reuseAddress or binding._reuseAddress
+            self._reusePort = self._reusePort or binding._reusePort
         self.port, self.factory, self.backlog = port, factory, backlog
         self.interface, self.reactor = interface, reactor
         self._family = socket.AF_INET6 if isIPv6Address(interface) else socket.AF_INET
@@ -69,17 +156,33 @@ class Port:
         """Bind and listen now, then serve on the reactor's loop; ``CannotListenError`` on failure."""
         sock = socket.socket(self._family, socket.SOCK_STREAM)
         try:
-            if os.name == "posix":
+            if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                if os.environ.get("TWISTIO_REUSEPORT") and hasattr(socket, "SO_REUSEPORT"):
-                    # a worker of `twistio run --workers N`: the workers share the port
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if self._reusePort:
+                _set_reuse_port(sock)
             sock.bind((self.interface, self.port))
             sock.listen(self.backlog)
             sock.setblocking(False)
         except OSError as e:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
+        self._serve_socket(sock)
+
+    @classmethod
+    def _fromListeningDescriptor(
+        cls, reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any
+    ) -> Port:
+        """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
+        if addressFamily not in (socket.AF_INET, socket.AF_INET6):
+            raise error.UnsupportedAddressFamily(addressFamily)
+        sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+        sock.setblocking(False)
+        host = sock.getsockname()
+        port = cls(host[1], factory, 50, host[0], reactor)
+        port._serve_socket(sock)
+        return port
+
+    def _serve_socket(self, sock: socket.socket) -> None:
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
         self.socket = sock
@@ -109,7 +212,7 @@ class Port:
         )
 
     def _connection(self) -> Connection:
-        return Connection(self.reactor, self.factory.buildProtocol, None, self._kind)
+        return self.transport(self.reactor, self.factory.buildProtocol, None, self._kind)
 
     def stopListening(self) -> Deferred[None]:
         """Stop accepting; the Deferred fires, after ``factory.doStop()``, once closed.
@@ -173,6 +276,8 @@ _BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
 def _connect_error(exc: BaseException, host: str, bindAddress: Any) -> BaseException:
+    if isinstance(exc, error.DNSLookupError):
+        return exc
     if isinstance(exc, socket.gaierror):
         return error.DNSLookupError(host)
     if isinstance(exc, OSError):
@@ -196,7 +301,7 @@ class Connector:
         port: Union[int, str],
         factory: Any,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: Binding | tuple[str, int] | None = None,
         reactor: Any = None,
     ) -> None:
         if reactor is None:
@@ -212,7 +317,8 @@ class Connector:
         self.port = port
         self.factory = factory
         self.timeout = timeout
-        self.bindAddress = bindAddress
+        self.bindAddress, *reuse = _bind_address(bindAddress)
+        self._reuseAddress, self._reusePort = reuse
         self.reactor = reactor
         self.state = "disconnected"
         self.factoryStarted = False
@@ -230,7 +336,7 @@ class Connector:
             self.factoryStarted = True
             self.factory.doStart()
         loop = self.reactor._get_loop()
-        conn = Connection(self.reactor, self._build_protocol, None, self._kind)
+        conn = self._transport_class(self.reactor, self._build_protocol, None, self._kind)
         conn._on_lost = lambda reason: self._connection_lost(conn, reason)
         conn._server_side = False
         self._attempt = conn
@@ -242,13 +348,43 @@ class Connector:
         self.factory.startedConnecting(self)
 
     _kind = "TCP"
+    _transport_class: type[Connection] = Client
+
+    async def _resolve_host(self) -> str:
+        """The address to connect to: the host if it is an address literal, else what the
+        reactor's ``resolve`` (its installed resolver) answers."""
+        host = self.host
+        if isIPAddress(host) or isIPv6Address(host):
+            return host
+        resolve = getattr(self.reactor, "resolve", None)
+        if resolve is None:
+            return host
+        address: str = await resolve(host)
+        return address
 
     async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
         # UNIX and TLS connectors override this.
-        family = socket.AF_INET6 if isIPv6Address(self.host) else socket.AF_INET
-        return await loop.create_connection(
-            lambda: conn, self.host, self.port, family=family, local_addr=self.bindAddress
-        )
+        host = await self._resolve_host()
+        family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
+        local, reuseAddress, reusePort = self.bindAddress, self._reuseAddress, self._reusePort
+        if not (reuseAddress or reusePort):
+            return await loop.create_connection(
+                lambda: conn, host, self.port, family=family, local_addr=local
+            )
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            if reuseAddress:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reusePort:
+                _set_reuse_port(sock)
+            if local is not None:
+                sock.bind(local)
+            await loop.sock_connect(sock, (host, self.port))
+        except BaseException:
+            sock.close()
+            raise
+        return await loop.create_connection(lambda: conn, sock=sock)
 
     def _build_protocol(self, addr: Any) -> Any:
         conn = self._attempt

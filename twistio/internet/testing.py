@@ -15,11 +15,39 @@ from typing import Any, Callable, Union
 from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import (
+    IAddress,
+    IConnector,
+    IConsumer,
+    IHostnameResolver,
+    IHostResolution,
+    IListeningPort,
+    IProtocol,
+    IPushProducer,
+    IReactorCore,
+    IReactorFDSet,
+    IReactorPluggableNameResolver,
+    IReactorSocket,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorTime,
+    IReactorUNIX,
+    IResolutionReceiver,
+    ITransport,
+    IUDPTransport,
+    implementer,
+)
 from twistio.internet.task import Clock, LoopingCall
+from twistio.logger import ILogObserver
+from twistio.protocols.basic import LineReceiver
 from twistio.python.failure import Failure
 
 __all__ = [
     "AccumulatingProtocol",
+    "EventLoggingObserver",
+    "FakeDatagramTransport",
+    "LineSendingProtocol",
+    "LogEvent",
     "MemoryReactor",
     "MemoryReactorClock",
     "NonStreamingProducer",
@@ -27,8 +55,12 @@ __all__ = [
     "StringIOWithoutClosing",
     "StringTransport",
     "StringTransportWithDisconnection",
+    "SynchronousResolver",
     "waitUntilAllDisconnected",
 ]
+
+#: The type of a log event (a dict).
+LogEvent = dict[str, Any]
 
 _Address = Union[IPv4Address, IPv6Address, UNIXAddress]
 
@@ -45,6 +77,7 @@ def _is_ipv6(host: str) -> bool:
 # ------------------------------------------------------------------ transports
 
 
+@implementer(ITransport, IConsumer, IPushProducer)
 class StringTransport:
     """A transport that keeps what is written to it in memory, for ``value()`` to return.
 
@@ -185,6 +218,7 @@ class StringIOWithoutClosing(BytesIO):
 # --------------------------------------------------------------------- reactors
 
 
+@implementer(IListeningPort)
 class _FakePort:
     """A listening port from ``MemoryReactor``: it only knows its address."""
 
@@ -202,6 +236,7 @@ class _FakePort:
         return self._hostAddress
 
 
+@implementer(IConnector)
 class _FakeConnector:
     """A connector from ``MemoryReactor``: records ``stopConnecting`` and ``disconnect``."""
 
@@ -227,6 +262,50 @@ class _FakeConnector:
         return self._address
 
 
+@implementer(IHostResolution)
+class _SynchronousResolution:
+    """A resolution that is already over."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def cancel(self) -> None:
+        """Nothing: it is over."""
+
+    def __repr__(self) -> str:
+        return f"_SynchronousResolution(name={self.name!r})"
+
+
+@implementer(IHostnameResolver)
+class SynchronousResolver:
+    """A resolver for tests: every name resolves, at once, to 127.0.0.1."""
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
+        answer = _SynchronousResolution(hostName)
+        receiver = resolutionReceiver
+        receiver.resolutionBegan(answer)
+        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
+        receiver.resolutionComplete()
+        return answer
+
+
+@implementer(
+    IReactorCore,
+    IReactorTCP,
+    IReactorSSL,
+    IReactorUNIX,
+    IReactorSocket,
+    IReactorFDSet,
+    IReactorPluggableNameResolver,
+)
 class MemoryReactor:
     """A reactor that records what it is asked to do and does none of it.
 
@@ -259,6 +338,12 @@ class MemoryReactor:
         self.connectors: list[_FakeConnector] = []
         self.readers: set[Any] = set()
         self.writers: set[Any] = set()
+        self.nameResolver: IHostnameResolver = SynchronousResolver()
+
+    def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
+        """Use ``resolver`` as ``nameResolver``; return the previous one."""
+        old, self.nameResolver = self.nameResolver, resolver
+        return old
 
     def install(self) -> None:
         """Record the call, in ``hasInstalled``."""
@@ -442,6 +527,7 @@ class MemoryReactor:
         return everything
 
 
+@implementer(IReactorTime)
 class MemoryReactorClock(MemoryReactor, Clock):
     """A ``MemoryReactor`` that is also a ``task.Clock`` (``callLater``, ``advance``...)."""
 
@@ -450,6 +536,7 @@ class MemoryReactorClock(MemoryReactor, Clock):
         Clock.__init__(self)
 
 
+@implementer(IReactorTCP, IReactorSSL, IReactorUNIX, IReactorSocket, IReactorPluggableNameResolver)
 class RaisingMemoryReactor:
     """A reactor whose listen calls raise ``listenException`` and connect calls ``connectException``."""
 
@@ -460,6 +547,12 @@ class RaisingMemoryReactor:
     ) -> None:
         self._listenException = listenException
         self._connectException = connectException
+        self.nameResolver: IHostnameResolver = SynchronousResolver()
+
+    def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
+        """Use ``resolver`` as ``nameResolver``; return the previous one."""
+        old, self.nameResolver = self.nameResolver, resolver
+        return old
 
     def _listen_fails(self) -> Any:
         assert self._listenException is not None
@@ -527,6 +620,75 @@ class RaisingMemoryReactor:
 # -------------------------------------------------------------------- protocols
 
 
+class LineSendingProtocol(LineReceiver):
+    """Sends ``lines`` (CRLF-terminated) when connected, or, if ``start`` is false, after the
+    first line it receives; keeps the lines it receives in ``response``."""
+
+    lostConn = False
+
+    def __init__(self, lines: Sequence[bytes], start: bool = True) -> None:
+        self.lines = list(lines)
+        self.response: list[bytes] = []
+        self.start = start
+
+    def connectionMade(self) -> None:
+        """Send the lines now if ``start``."""
+        if self.start:
+            self._send_lines()
+
+    def _send_lines(self) -> None:
+        for line in self.lines:
+            self.sendLine(line)
+        self.lines = []
+
+    def lineReceived(self, line: bytes) -> None:
+        """Keep ``line``; send the lines now if they were waiting for it."""
+        if not self.start:
+            self.start = True
+            self._send_lines()
+        self.response.append(line)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        """Set ``lostConn``."""
+        self.lostConn = True
+
+
+@implementer(IUDPTransport)
+class FakeDatagramTransport:
+    """A UDP transport that records what is written to it in ``written``, as
+    ``(packet, addr)`` (``addr`` is ``noAddr`` when none was given)."""
+
+    noAddr = object()
+
+    def __init__(self) -> None:
+        self.written: list[tuple[bytes, Any]] = []
+
+    def write(self, packet: bytes, addr: Any = noAddr) -> None:
+        """Record ``(packet, addr)``."""
+        self.written.append((packet, addr))
+
+    def connect(self, host: str, port: int) -> None:
+        """Not supported: ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def getHost(self) -> Any:
+        """Not supported: ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def stopListening(self) -> None:
+        """Not supported: ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def setBroadcastAllowed(self, enabled: bool) -> None:
+        """Not supported: ``NotImplementedError``."""
+        raise NotImplementedError()
+
+    def getBroadcastAllowed(self) -> bool:
+        """Not supported: ``NotImplementedError``."""
+        raise NotImplementedError()
+
+
+@implementer(IProtocol)
 class AccumulatingProtocol(protocol.Protocol):
     """A protocol that keeps what it receives and says when it connects and disconnects.
 
@@ -615,6 +777,7 @@ def waitUntilAllDisconnected(reactor: Any, protocols: Sequence[Any]) -> Deferred
     return poll.start(0.01, now=True)
 
 
+@implementer(ILogObserver)
 class EventLoggingObserver(Sequence[dict[str, Any]]):
     """A log observer that keeps every event it sees, as a sequence (for tests).
 

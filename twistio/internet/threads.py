@@ -31,7 +31,7 @@ class _ThreadPoolLike(Protocol):
 
 
 class _ReactorFromThreads(Protocol):
-    def callFromThread(self, callable: Callable[..., Any], *args: Any, **kw: Any) -> None: ...
+    def callFromThread(self, f: Callable[..., Any], /, *args: Any, **kw: Any) -> None: ...
 
 
 def _the_reactor() -> Any:

@@ -23,33 +23,30 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 from twistio.internet import error
+from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
-from twistio.internet.tcp import isIPv6Address
+from twistio.internet.interfaces import (
+    IListeningPort,
+    ILoggingContext,
+    IMulticastTransport,
+    ISystemHandle,
+    IUDPTransport,
+    implementer,
+)
 
 __all__ = ["MulticastPort", "Port"]
 
 _log = logging.getLogger("twistio")
 _selector_loop_type = asyncio.selector_events.BaseSelectorEventLoop
 _HOSTS_CACHE_MAX = 4096
-
-
-def isIPAddress(addr: str) -> bool:
-    """Whether ``addr`` is a dotted-quad IPv4 address literal."""
-    parts = addr.split(".")
-    if len(parts) != 4:
-        return False
-    try:
-        socket.inet_pton(socket.AF_INET, addr)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _log_prefix(obj: Any) -> str:
@@ -75,6 +72,7 @@ class _EndpointAdapter(asyncio.DatagramProtocol):
         pass
 
 
+@implementer(IUDPTransport, IListeningPort, ISystemHandle, ILoggingContext)
 class Port:
     """A UDP port: the transport a ``DatagramProtocol`` writes to.
 
@@ -142,6 +140,28 @@ class Port:
         except OSError as e:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
+        self._serve(sock)
+
+    @classmethod
+    def _fromListeningDescriptor(
+        cls,
+        reactor: Any,
+        fileDescriptor: int,
+        addressFamily: int,
+        protocol: Any,
+        maxPacketSize: int = 8192,
+    ) -> Port:
+        """A port serving a duplicate of a bound datagram socket (``adoptDatagramPort``)."""
+        if addressFamily not in (socket.AF_INET, socket.AF_INET6):
+            raise error.UnsupportedAddressFamily(addressFamily)
+        sock = socket.socket(addressFamily, socket.SOCK_DGRAM, fileno=os.dup(fileDescriptor))
+        sock.setblocking(False)
+        host = sock.getsockname()
+        port = cls(host[1], protocol, host[0], maxPacketSize, reactor)
+        port._serve(sock)
+        return port
+
+    def _serve(self, sock: socket.socket) -> None:
         self.socket = sock
         self._realPortNumber = sock.getsockname()[1]
         _log.info("%s starting on %s", _log_prefix(self.protocol), self._realPortNumber)
@@ -400,6 +420,7 @@ def _maybe_resolve(reactor: Any, addr: str) -> Deferred[str]:
     return d
 
 
+@implementer(IMulticastTransport)
 class MulticastPort(Port):
     """A UDP port that can join multicast groups; ``listenMultiple`` shares the port."""
 

@@ -27,8 +27,24 @@ from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection, unix_address
 from twistio.internet.address import UNIXAddress
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import (
+    IListeningPort,
+    ILoggingContext,
+    ISystemHandle,
+    IUNIXDatagramConnectedTransport,
+    IUNIXDatagramTransport,
+    implementer,
+)
 
-__all__ = ["Connector", "Port", "isLocked"]
+__all__ = [
+    "Client",
+    "ConnectedDatagramPort",
+    "Connector",
+    "DatagramPort",
+    "Port",
+    "Server",
+    "isLocked",
+]
 
 _log = logging.getLogger("twistio")
 
@@ -109,9 +125,18 @@ def _nobody_listens(path: bytes) -> bool:
         probe.close()
 
 
+class Server(tcp.Server):
+    """A connection a UNIX ``Port`` accepted."""
+
+
+class Client(tcp.BaseClient):
+    """A connection a UNIX ``Connector`` made."""
+
+
 class Port(tcp.Port):
     """A listening UNIX socket serving connections with a factory."""
 
+    transport = Server
     _kind = "UNIX"
     lockFile: _PIDLock | None = None
 
@@ -213,6 +238,7 @@ class Connector(tcp.Connector):
     """
 
     _kind = "UNIX"
+    _transport_class = Client
 
     def __init__(
         self,
@@ -245,3 +271,255 @@ class Connector(tcp.Connector):
 
     def __repr__(self) -> str:
         return f"<Connector to {self.address!r} {self.state}>"
+
+
+# -- datagram sockets ------------------------------------------------------------------------------
+
+
+class _DatagramAdapter(asyncio.DatagramProtocol):
+    """The asyncio side of a UNIX datagram port."""
+
+    def __init__(self, port: DatagramPort) -> None:
+        self._port = port
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._port._transport_made(transport)  # type: ignore[arg-type]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self._port._received(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        self._port._error(exc)
+
+
+@implementer(IUNIXDatagramTransport, IListeningPort, ISystemHandle, ILoggingContext)
+class DatagramPort:
+    """A UNIX datagram socket bound at a path, the transport of a ``DatagramProtocol``.
+
+    ``write(datagram, address)`` sends to the socket at ``address``; the protocol's
+    ``datagramReceived(data, address)`` gets the sender's path (a str; None if the sender is
+    not bound). Stopping removes the socket file.
+    """
+
+    connected = 0
+    _transport: asyncio.DatagramTransport | None = None
+    _task: asyncio.Task[Any] | None = None
+    _lost = False
+
+    def __init__(
+        self,
+        addr: Union[str, bytes, None],
+        proto: Any,
+        maxPacketSize: int = 8192,
+        mode: int = 0o666,
+        reactor: Any = None,
+    ) -> None:
+        if reactor is None:
+            from twistio.internet import reactor as the_reactor
+
+            reactor = the_reactor
+        self.port = addr
+        self.protocol = proto
+        self.maxPacketSize = maxPacketSize
+        self.mode = mode
+        self.reactor = reactor
+        self._path = None if addr is None else os.fsencode(addr)
+        self._pending: list[tuple[bytes, Any]] = []
+
+    def _bind(self, sock: socket.socket) -> None:
+        path = self._path
+        if path is None:
+            return
+        try:
+            sock.bind(path)
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE or path.startswith(b"\0") or not _is_socket_file(path):
+                raise
+            os.remove(path)  # a datagram socket file left behind: nobody can own it now
+            sock.bind(path)
+        if not path.startswith(b"\0"):
+            os.chmod(path, self.mode)
+
+    def startListening(self) -> None:
+        """Bind now (``CannotListenError`` on failure), start the protocol, then read."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self._bind(sock)
+            sock.setblocking(False)
+            self._connect_socket(sock)
+        except OSError as e:
+            sock.close()
+            self._failed_to_start(e)
+            return
+        self.socket = sock
+        self.connected = 1
+        self._loop = loop = self.reactor._get_loop()
+        self.reactor._track_port(self)
+        self._task = loop.create_task(
+            loop.create_datagram_endpoint(lambda: _DatagramAdapter(self), sock=sock)
+        )
+        self._task.add_done_callback(self._endpoint_done)
+        self._start_protocol()
+
+    def _connect_socket(self, sock: socket.socket) -> None:
+        """Nothing for an unconnected port."""
+
+    def _failed_to_start(self, e: OSError) -> None:
+        raise error.CannotListenError("", self._path, e) from e  # type: ignore[arg-type]
+
+    def _start_protocol(self) -> None:
+        self.protocol.makeConnection(self)
+
+    def _endpoint_done(self, task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("UNIX datagram port %r could not start: %s", self._path, task.exception())
+
+    def _transport_made(self, transport: asyncio.DatagramTransport) -> None:
+        if not self.connected:
+            transport.close()
+            return
+        self._transport = transport
+        self._task = None
+        pending, self._pending = self._pending, []
+        for data, addr in pending:
+            self._send(data, addr)
+
+    def _received(self, data: bytes, addr: Any) -> None:
+        if addr is not None and not isinstance(addr, str):
+            addr = os.fsdecode(addr) if addr else None
+        self.protocol.datagramReceived(data, addr or None)
+
+    def _error(self, exc: Exception) -> None:
+        _log.error("UNIX datagram port %r: %s", self._path, exc)
+
+    def _send(self, data: bytes, addr: Any) -> None:
+        transport = self._transport
+        if transport is None:
+            self._pending.append((data, addr))
+        elif addr is None:
+            transport.sendto(data)
+        else:
+            transport.sendto(data, addr)
+
+    def write(self, datagram: bytes, address: Union[str, bytes]) -> None:
+        """Send ``datagram`` to the socket at ``address``."""
+        if not isinstance(datagram, bytes):
+            raise TypeError(f"Data must be bytes, not {type(datagram).__name__}")
+        if len(datagram) > self.maxPacketSize:
+            raise error.MessageLengthError("message too long")
+        if not self.connected:
+            raise RuntimeError("the UNIX datagram port is not listening")
+        self._send(datagram, os.fsencode(address))
+
+    def writeSequence(self, seq: Any, address: Union[str, bytes]) -> None:
+        """Send the concatenation of ``seq`` as one datagram."""
+        self.write(b"".join(seq), address)
+
+    def getHost(self) -> UNIXAddress:
+        """The bound path (``UNIXAddress``, the name as bytes)."""
+        return unix_address(self.socket.getsockname())
+
+    def stopListening(self) -> Deferred[None]:
+        """Close: the protocol's ``doStop``, the socket and its file; fires once done."""
+        from twistio.internet.defer import succeed
+
+        self._close()
+        return succeed(None)
+
+    loseConnection = stopListening
+
+    def _shutdown(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if not self.connected:
+            return
+        self.connected = 0
+        self.reactor._untrack_port(self)
+        transport, self._transport = self._transport, None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        try:
+            self.protocol.doStop()
+        finally:
+            if transport is not None:
+                transport.close()
+            self.socket.close()
+            path = self._path
+            if path is not None and not path.startswith(b"\0"):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+    def getHandle(self) -> socket.socket:
+        """The socket."""
+        return self.socket
+
+    def fileno(self) -> int:
+        """The socket's descriptor."""
+        return self.socket.fileno()
+
+    def logPrefix(self) -> str:
+        """The protocol's log prefix."""
+        return tcp._log_prefix(self.protocol)
+
+    def __repr__(self) -> str:
+        where = self.port if self.connected else "(not listening)"
+        return f"<{tcp._log_prefix(self.protocol)} on {where!r}>"
+
+
+@implementer(IUNIXDatagramConnectedTransport)
+class ConnectedDatagramPort(DatagramPort):
+    """A UNIX datagram socket connected to one peer, for a ``ConnectedDatagramProtocol``.
+
+    ``write(datagram)`` sends to the peer and ``datagramReceived(data)`` gets what it sends.
+    If connecting fails the protocol's ``connectionFailed`` is told instead of starting.
+    """
+
+    def __init__(
+        self,
+        addr: Union[str, bytes],
+        proto: Any,
+        maxPacketSize: int = 8192,
+        mode: int = 0o666,
+        bindAddress: Union[str, bytes, None] = None,
+        reactor: Any = None,
+    ) -> None:
+        super().__init__(bindAddress, proto, maxPacketSize, mode, reactor)
+        self.remoteaddr = os.fsencode(addr)
+
+    def _connect_socket(self, sock: socket.socket) -> None:
+        sock.connect(self.remoteaddr)
+
+    def _failed_to_start(self, e: OSError) -> None:
+        from twistio.python.failure import Failure
+
+        self.protocol.connectionFailed(Failure(error.ConnectError(string=str(e))))
+
+    def _received(self, data: bytes, addr: Any) -> None:
+        self.protocol.datagramReceived(data)
+
+    def write(self, data: bytes) -> None:  # type: ignore[override]
+        """Send ``data`` to the peer."""
+        if not isinstance(data, bytes):
+            raise TypeError(f"Data must be bytes, not {type(data).__name__}")
+        if len(data) > self.maxPacketSize:
+            raise error.MessageLengthError("message too long")
+        if not self.connected:
+            raise RuntimeError("the UNIX datagram port is not connected")
+        self._send(data, None)
+
+    def writeSequence(self, seq: Any) -> None:  # type: ignore[override]
+        """Send the concatenation of ``seq`` as one datagram."""
+        self.write(b"".join(seq))
+
+    def getPeer(self) -> UNIXAddress:
+        """The peer's path."""
+        return UNIXAddress(self.remoteaddr)
+
+    def connectionFailed(self, reason: Any) -> None:
+        """Close and tell the protocol's ``connectionFailed``."""
+        self._close()
+        self.protocol.connectionFailed(reason)

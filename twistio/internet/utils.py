@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from io import BytesIO
 from typing import Any
@@ -10,7 +12,13 @@ from twistio.internet import error, protocol
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
 
-__all__ = ["getProcessOutput", "getProcessOutputAndValue", "getProcessValue"]
+__all__ = [
+    "getProcessOutput",
+    "getProcessOutputAndValue",
+    "getProcessValue",
+    "runWithWarningsSuppressed",
+    "suppressWarnings",
+]
 
 
 def _spawn(
@@ -147,3 +155,61 @@ def getProcessOutputAndValue(
     tuple ``(stdout, stderr, signalNumber)`` (not an exception), as in Twisted.
     """
     return _spawn(_EverythingGetter, executable, args, env, path, reactor)
+
+
+_Suppression = tuple[Sequence[Any], Mapping[str, Any]]
+
+
+def _add_filters(suppressedWarnings: Sequence[_Suppression]) -> list[Any]:
+    added = []
+    for args, kwargs in suppressedWarnings:
+        warnings.filterwarnings(*args, **kwargs)
+        added.append(warnings.filters[0])
+    return added
+
+
+def _remove_filters(added: list[Any]) -> None:
+    filters: list[Any] = warnings.filters  # type: ignore[assignment]
+    for entry in added:
+        try:
+            filters.remove(entry)
+        except ValueError:
+            pass
+    warnings._filters_mutated()  # type: ignore[attr-defined]
+
+
+def runWithWarningsSuppressed(
+    suppressedWarnings: Sequence[_Suppression], f: Callable[..., Any], *a: Any, **kw: Any
+) -> Any:
+    """Call ``f(*a, **kw)`` with the warnings filters ``(args, kwargs)`` of
+    ``suppressedWarnings`` added (``warnings.filterwarnings(*args, **kwargs)``).
+
+    The filters are removed when ``f`` returns, or, if it returns a Deferred, once that
+    fires. Filters are process-wide: other threads see them meanwhile.
+    """
+    added = _add_filters(suppressedWarnings)
+    try:
+        result = f(*a, **kw)
+    except BaseException:
+        _remove_filters(added)
+        raise
+    if isinstance(result, Deferred):
+
+        def restore(value: Any) -> Any:
+            _remove_filters(added)
+            return value
+
+        result.addBoth(restore)
+    else:
+        _remove_filters(added)
+    return result
+
+
+def suppressWarnings(f: Callable[..., Any], *suppressedWarnings: _Suppression) -> Callable[..., Any]:
+    """``f`` wrapped to run with ``suppressedWarnings`` (see ``runWithWarningsSuppressed``)."""
+
+    @functools.wraps(f)
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        return runWithWarningsSuppressed(suppressedWarnings, f, *a, **kw)
+
+    return wrapper

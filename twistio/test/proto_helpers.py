@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from twistio.internet import testing
 from twistio.internet.testing import (
     AccumulatingProtocol,
+    EventLoggingObserver,
+    FakeDatagramTransport,
+    LineSendingProtocol,
     MemoryReactor,
     MemoryReactorClock,
     NonStreamingProducer,
@@ -12,11 +16,16 @@ from twistio.internet.testing import (
     StringIOWithoutClosing,
     StringTransport,
     StringTransportWithDisconnection,
+    _FakeConnector,
+    _FakePort,
     waitUntilAllDisconnected,
 )
 
 __all__ = [
     "AccumulatingProtocol",
+    "EventLoggingObserver",
+    "FakeDatagramTransport",
+    "LineSendingProtocol",
     "MemoryReactor",
     "MemoryReactorClock",
     "NonStreamingProducer",
@@ -24,5 +33,8 @@ __all__ = [
     "StringIOWithoutClosing",
     "StringTransport",
     "StringTransportWithDisconnection",
+    "_FakeConnector",
+    "_FakePort",
+    "testing",
     "waitUntilAllDisconnected",
 ]
