@@ -14,7 +14,7 @@ import pytest
 
 from tests.names.conftest import ZONES, Served
 from twistio.internet import reactor, task
-from twistio.internet.defer import fail, succeed
+from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.error import DNSLookupError
 from twistio.names import (
     authority,
@@ -205,64 +205,40 @@ async def test_reactor_resolves_through_installed_names_resolver(authoritative, 
     )
     served = Served(server.DNSServerFactory(authorities=[authority.PySourceAuthority(str(zone))]))
     names = client.Resolver(servers=[("127.0.0.1", served.port)])
+    from twistio.internet.interfaces import IResolver, IResolverSimple
+
+    assert IResolver.providedBy(names) and IResolverSimple.providedBy(names)
     old = reactor.installResolver(names)
     try:
         assert await reactor.resolve("svc.local.test") == "127.0.0.1"
         with pytest.raises(error.DNSNameError):
             await reactor.resolve("nope.local.test")
-    finally:
-        reactor.installResolver(old)
-        names._stop_reading_config()
-        await served.close()
+        # connectTCP to a host name and HostnameEndpoint resolve through it too.
+        from twistio.internet import endpoints
+        from twistio.internet.protocol import ClientFactory, Factory, Protocol
 
+        got: Deferred[bytes] = Deferred()
 
-async def test_hostname_endpoint_with_a_names_backed_name_resolver(tmp_path):
-    """HostnameEndpoint asks the reactor's IHostnameResolver; one made from a twistio.names
-    resolver (IResolverSimple) resolves through DNS."""
-    from twistio.internet import endpoints
-    from twistio.internet.protocol import Factory, Protocol
+        class Hello(Protocol):
+            def connectionMade(self):
+                self.transport.write(b"hi")
+                self.transport.loseConnection()
 
-    zone = tmp_path / "local.pyzone"
-    zone.write_text(
-        "zone = [SOA('local.test', mname='ns.local.test', rname='h.local.test', serial=1),"
-        " A('svc.local.test', '127.0.0.1')]\n"
-    )
-    served = Served(server.DNSServerFactory(authorities=[authority.PySourceAuthority(str(zone))]))
-    names = client.Resolver(servers=[("127.0.0.1", served.port)])
+        class Reader(Protocol):
+            def dataReceived(self, data):
+                got.callback(data)
 
-    class FromSimple:
-        """An IHostnameResolver over an IResolverSimple (what installResolver makes)."""
-
-        def resolveHostName(self, receiver, hostName, portNumber=0, addressTypes=None,
-                            transportSemantics="TCP"):
-            from twistio.internet.address import IPv4Address
-
-            receiver.resolutionBegan(None)
-
-            def done(address):
-                receiver.addressResolved(IPv4Address("TCP", address, portNumber))
-                receiver.resolutionComplete()
-
-            def failed(f):
-                receiver.resolutionComplete()
-
-            names.getHostByName(hostName).addCallbacks(done, failed)
-            return receiver
-
-    class WithResolver:
-        nameResolver = FromSimple()
-
-        def __getattr__(self, name):
-            return getattr(reactor, name)
-
-    listening = reactor.listenTCP(0, Factory.forProtocol(Protocol), interface="127.0.0.1")
-    try:
-        ep = endpoints.HostnameEndpoint(WithResolver(), "svc.local.test", listening.getHost().port)
+        listening = reactor.listenTCP(0, Factory.forProtocol(Hello), interface="127.0.0.1")
+        port = listening.getHost().port
+        reactor.connectTCP("svc.local.test", port, ClientFactory.forProtocol(Reader))
+        assert await got == b"hi"
+        ep = endpoints.HostnameEndpoint(reactor, "svc.local.test", port)
         proto = await ep.connect(Factory.forProtocol(Protocol))
         assert proto.transport.getPeer().host == "127.0.0.1"
         proto.transport.loseConnection()
-    finally:
         await listening.stopListening()
+    finally:
+        reactor.installResolver(old)
         names._stop_reading_config()
         await served.close()
 

@@ -9,7 +9,7 @@ from twistio.internet.defer import Deferred, fail
 from twistio.internet.error import DNSLookupError
 from twistio.internet.interfaces import implementer
 from twistio.names import dns
-from twistio.names._interfaces import IResolver
+from twistio.internet.interfaces import IResolver
 from twistio.names.error import (
     DNSFormatError,
     DNSNameError,
