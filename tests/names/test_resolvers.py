@@ -269,15 +269,17 @@ async def test_twistio_dns_command(tmp_path):
         assert await asyncio.wait_for(proc.wait(), 10) == 0
 
 
-def test_twistio_dns_command_errors(tmp_path):
+def test_twistio_dns_command_errors(tmp_path, capsys):
+    from twistio._cli import main
+
+    assert main(["dns"]) == 2 and "give a zone" in capsys.readouterr().err
+    assert main(["dns", "--pyzone", str(tmp_path / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["dns", "--pyzone", str(ZONES / "example.pyzone"), "--listen", "nope"])
+    assert e.value.code == 2
     run = lambda *a: subprocess.run([sys.executable, "-m", "twistio", "dns", *a], cwd=ROOT,
                                     capture_output=True, text=True, timeout=30)
-    out = run()
-    assert out.returncode == 2 and "give a zone" in out.stderr
-    out = run("--pyzone", str(tmp_path / "missing"))
-    assert out.returncode == 2 and "no such file" in out.stderr
-    out = run("--pyzone", str(ZONES / "example.pyzone"), "--listen", "nope")
-    assert out.returncode == 2
     bad = tmp_path / "bad.zone"
     bad.write_text("$ORIGIN x.\n@ IN SOA a b ( 1 2 3 4 5 )\nwww IN A not-an-address\n")
     out = run("--bindzone", str(bad), "--listen", "127.0.0.1:0")
