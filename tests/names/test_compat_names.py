@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = r'''
 import sys
 from twisted.internet import reactor, defer
+from twisted.internet.error import CannotListenError
 from twisted.names import authority, client, dns, error, server
 
 with open(sys.argv[1], "w") as f:
@@ -23,9 +24,14 @@ with open(sys.argv[1], "w") as f:
             " CNAME('www.example.com', 'example.com')]\n")
 
 factory = server.DNSServerFactory(authorities=[authority.PySourceAuthority(sys.argv[1])])
-udp = reactor.listenUDP(0, dns.DNSDatagramProtocol(factory), interface="127.0.0.1")
-port = udp.getHost().port
-reactor.listenTCP(port, factory, interface="127.0.0.1")
+for attempt in range(50):  # a UDP port number whose TCP twin is free too
+    udp = reactor.listenUDP(0, dns.DNSDatagramProtocol(factory), interface="127.0.0.1")
+    port = udp.getHost().port
+    try:
+        reactor.listenTCP(port, factory, interface="127.0.0.1")
+        break
+    except CannotListenError:
+        udp.stopListening()
 resolver = client.Resolver(servers=[("127.0.0.1", port)])
 
 @defer.inlineCallbacks

@@ -164,9 +164,16 @@ async def test_root_resolver_follows_referrals(tmp_path):
     )
     leaf = server.DNSServerFactory(authorities=[authority.PySourceAuthority(str(zone))])
     top = server.DNSServerFactory(authorities=[Referral()])
-    first = _serve_on(top, "127.0.0.10", 0)
-    port = first.getHost().port
-    second = _serve_on(leaf, "127.0.0.11", port)
+    from twistio.internet.error import CannotListenError
+
+    for _attempt in range(50):  # the same port number on both addresses
+        first = _serve_on(top, "127.0.0.10", 0)
+        port = first.getHost().port
+        try:
+            second = _serve_on(leaf, "127.0.0.11", port)
+            break
+        except CannotListenError:
+            await first.stopListening()
     made = []
 
     def factory(servers, reactor=None):
