@@ -189,6 +189,86 @@ def http_client(chunks: Sequence[bytes]) -> Any:
     return outcome, data, ends
 
 
+# -- WebSocket frames (after a valid handshake) ------------------------------------------------
+
+_HANDSHAKE = (
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+def websocket(chunks: Sequence[bytes]) -> Any:
+    """A WebSocket echo server given hostile frames: messages seen, bytes sent back, closed."""
+    from twistio.web import server
+    from twistio.web.websocket import WebSocketResource
+
+    got: list[Any] = []
+
+    class Echo:
+        def negotiationStarted(self, transport: Any) -> None:
+            self.transport = transport
+
+        def negotiationFinished(self) -> None:
+            pass
+
+        def textMessageReceived(self, message: str) -> None:
+            got.append(message)
+            self.transport.sendTextMessage(message)
+
+        def bytesMessageReceived(self, data: bytes) -> None:
+            got.append(data)
+            self.transport.sendBytesMessage(data)
+
+        def pongReceived(self, payload: bytes) -> None:
+            got.append(("pong", payload))
+
+        def connectionLost(self, reason: Failure) -> None:
+            got.append(("lost", reason.type.__name__))
+
+    class Factory:
+        def buildProtocol(self, request: Any) -> Echo:
+            return Echo()
+
+    resource = WebSocketResource(Factory(), max_message_size=1000)  # type: ignore[arg-type]
+    site = server.Site(resource, reactor=MemoryReactorClock(), logPath=None)
+    protocol = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(_HANDSHAKE)
+    if not transport.value().startswith(b"HTTP/1.1 101 "):
+        raise AssertionError(f"handshake refused: {transport.value()!r}")
+    transport.clear()
+    _feed(protocol, transport, chunks)
+    frames = _server_frames(transport.value())
+    protocol.connectionLost(Failure(ConnectionDone()))
+    return got, frames, transport.disconnecting
+
+
+def _server_frames(data: bytes) -> list[tuple[int, bytes]]:
+    """The server's (unmasked) frames; a Close frame keeps its code, not its free-text reason
+    (which may say where in the stream a decoding error was noticed)."""
+    frames = []
+    while len(data) >= 2:
+        opcode, n, at = data[0] & 0x0F, data[1] & 0x7F, 2
+        if n == 126:
+            n, at = int.from_bytes(data[2:4], "big"), 4
+        elif n == 127:
+            n, at = int.from_bytes(data[2:10], "big"), 10
+        payload, data = data[at : at + n], data[at + n :]
+        frames.append((opcode, payload[:2] if opcode == 8 else payload))
+    if data:
+        frames.append((-1, data))
+    return frames
+
+
+def _masked(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    n = len(payload)
+    size = bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    mask = b"\x01\x02\x03\x04"
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([(0x80 if fin else 0) | opcode]) + size + mask + body
+
+
 TARGETS: dict[str, Target] = {
     "lines": _line_target(_Lines),
     "line_only": _line_target(_LineOnly),
@@ -198,6 +278,7 @@ TARGETS: dict[str, Target] = {
     "int8": _string_target(basic.Int8StringReceiver, 100),
     "http_server": http_server,
     "http_client": http_client,
+    "websocket": websocket,
 }
 
 #: Valid inputs that mutations start from.
@@ -222,5 +303,15 @@ SEEDS: dict[str, list[bytes]] = {
         b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\nuntil close",
         b"HTTP/1.0 200 OK\r\n\r\nbody",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+    ],
+    "websocket": [
+        _masked(1, b"hello") + _masked(2, b"\x00\xff" * 10),
+        _masked(9, b"ping") + _masked(10, b"pong"),
+        _masked(1, b"frag", fin=False)
+        + _masked(0, b"ment")
+        + _masked(9, b"")
+        + _masked(0, b"ed", fin=True),
+        _masked(1, "caf\u00e9".encode() * 40),
+        _masked(8, (1000).to_bytes(2, "big") + b"bye"),
     ],
 }

@@ -324,8 +324,8 @@ def test_line_only_receiver_too_long_line_and_rest() -> None:
     p = OnlyLines()
     p.MAX_LENGTH = 3
     t = connect(p)
-    p.dataReceived(b"ab\r\nabcd")
-    assert p.exceeded == [b"abcd"] and t.disconnecting
+    p.dataReceived(b"ab\r\nabcde")
+    assert p.exceeded == [b"abcde"] and t.disconnecting
 
 
 def test_line_only_receiver_long_lines_in_big_chunks() -> None:
@@ -601,3 +601,22 @@ def test_file_sender_stopped_by_consumer() -> None:
     sender.stopProducing()
     assert len(failures) == 1
     assert str(failures[0].value) == "Consumer asked us to stop producing"
+
+
+def test_line_only_receiver_limit_does_not_depend_on_the_split() -> None:
+    # A line of exactly MAX_LENGTH is accepted whether its b"\r\n" comes with it or its b"\r"
+    # comes with it and the b"\n" later (Twisted refuses the second; docs/differences.md).
+    for chunks in ([b"abc\r\n"], [b"abc\r", b"\n"], [b"ab", b"c", b"\r", b"\n"]):
+        p = OnlyLines()
+        p.MAX_LENGTH = 3
+        t = connect(p)
+        for chunk in chunks:
+            p.dataReceived(chunk)
+        assert p.lines == [b"abc"] and p.exceeded == [] and not t.disconnecting, chunks
+    p = OnlyLines()
+    p.MAX_LENGTH = 3
+    t = connect(p)
+    p.dataReceived(b"abcd")  # one more than fits, but a delimiter may still end it: not yet
+    assert p.exceeded == [] and not t.disconnecting
+    p.dataReceived(b"\r\n")
+    assert p.exceeded == [b"abcd"] and t.disconnecting
