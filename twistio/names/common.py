@@ -7,9 +7,8 @@ from typing import Any
 
 from twistio.internet.defer import Deferred, fail
 from twistio.internet.error import DNSLookupError
-from twistio.internet.interfaces import implementer
+from twistio.internet.interfaces import IResolver, implementer
 from twistio.names import dns
-from twistio.internet.interfaces import IResolver
 from twistio.names.error import (
     DNSFormatError,
     DNSNameError,
