@@ -169,7 +169,7 @@ def test_client_retries_through_servers_with_the_same_id_then_times_out():
         def write(self, data, addr):
             m = dns.Message()
             m.fromStr(data)
-            sent.append((addr, m.id, self.proto))
+            sent.append((addr, m.id, self.proto, clock.seconds()))
 
         def stopListening(self):
             self.proto.transport = None
@@ -189,19 +189,69 @@ def test_client_retries_through_servers_with_the_same_id_then_times_out():
     r = client.Resolver(servers=[("10.0.0.1", 53), ("10.0.0.2", 53)], timeout=(1, 2, 3), reactor=Reactor())
     failures = []
     r.lookupAddress("example.com").addErrback(failures.append)
-    for step in (1, 2, 3):
-        clock.advance(step)
-    assert [a for a, _, _ in sent] == [("10.0.0.1", 53), ("10.0.0.2", 53), ("10.0.0.1", 53)]
-    assert len({i for _, i, _ in sent}) == 1
+    for _ in range(30):
+        clock.advance(0.5)
+    # As Twisted: each server with the first timeout, then each with the next...
+    assert [(a[0], t) for a, _, _, t in sent] == [
+        ("10.0.0.1", 0), ("10.0.0.2", 1), ("10.0.0.1", 2), ("10.0.0.2", 4), ("10.0.0.1", 6),
+        ("10.0.0.2", 9),
+    ]
+    assert len({i for _, i, _, _ in sent}) == 1
     assert failures[0].check(TimeoutError) and not clock.getDelayedCalls()
     # An answer to the second attempt ends the lookup.
     sent.clear()
     got = []
     r.lookupAddress("example.com").addCallback(got.append)
-    clock.advance(1)
-    addr, qid, proto = sent[-1]
+    clock.advance(1.5)
+    addr, qid, proto, _ = sent[-1]
     reply = dns.Message(id=qid, answer=1)
     reply.queries = [dns.Query("example.com")]
     reply.answers = [dns.RRHeader("example.com", payload=dns.Record_A("192.0.2.7"))]
     proto.datagramReceived(reply.toStr(), addr)
     assert got[0][0][0].payload.dottedQuad() == "192.0.2.7"
+
+
+def _retry_schedule(pkg):
+    import importlib
+
+    client = importlib.import_module(f"{pkg}.names.client")
+    mdns = importlib.import_module(f"{pkg}.names.dns")
+    clock = importlib.import_module(f"{pkg}.internet.task").Clock()
+    sent = []
+
+    class Port:
+        def __init__(self, proto):
+            self.proto = proto
+
+        def write(self, data, addr):
+            m = mdns.Message()
+            m.fromStr(data)
+            sent.append((addr[0], clock.seconds(), m.id))
+
+        def stopListening(self):
+            self.proto.transport = None
+
+    class Reactor:
+        def callLater(self, *a, **kw):
+            return clock.callLater(*a, **kw)
+
+        def seconds(self):
+            return clock.seconds()
+
+        def listenUDP(self, port, proto, interface="", maxPacketSize=8192):
+            proto.transport = Port(proto)
+            proto.startProtocol()
+            return proto.transport
+
+    servers = [("10.0.0.1", 53), ("10.0.0.2", 53), ("10.0.0.3", 53)]
+    r = client.Resolver(servers=servers, timeout=(1, 2, 3), reactor=Reactor())
+    failures = []
+    r.lookupAddress("example.com").addErrback(failures.append)
+    for _ in range(40):
+        clock.advance(0.5)
+    return [(a, t) for a, t, _ in sent], len({i for _, _, i in sent}), type(failures[0].value).__name__
+
+
+def test_retry_schedule_like_twisted():
+    pytest.importorskip("twisted.names")
+    assert _retry_schedule("twistio") == _retry_schedule("twisted")

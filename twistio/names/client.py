@@ -2,9 +2,8 @@
 and the module-level ``lookup*`` helpers that use one shared resolver.
 
 Each UDP query goes out from a fresh socket on an ephemeral port chosen by the system (Twisted
-picks a random port number itself) with a random message id; it is retried once per entry of
-the timeout sequence, moving through the servers, and a truncated answer is asked again over
-TCP. Identical lookups in flight at the same time share one query.
+picks a random port number itself) with a random message id; it is sent to every server in
+turn for each timeout of the sequence, and a truncated answer is asked again over TCP. Identical lookups in flight at the same time share one query.
 """
 
 from __future__ import annotations
@@ -196,9 +195,9 @@ class Resolver(common.ResolverBase):
         return d.addBoth(close)
 
     def queryUDP(self, queries: list[dns.Query], timeout: Any = None) -> Deferred[Any]:
-        """Ask over UDP, once per timeout in the sequence, the n-th attempt going to the n-th
-        server (round and round); a retry keeps the message id, so a late answer to an
-        earlier attempt still counts.
+        """Ask over UDP: every server in turn with the first timeout of the sequence, then
+        every server with the next, and so on; a retry keeps the message id, so a late answer
+        to an earlier attempt still counts.
 
         Fails with ``twistio.internet.defer.TimeoutError`` when every attempt timed out.
         """
@@ -216,11 +215,12 @@ class Resolver(common.ResolverBase):
         n: int,
         id: int | None,
     ) -> Deferred[Any]:
-        d = self._query(servers[n % len(servers)], queries, timeouts[n], id)
+        rounds, which = divmod(n, len(servers))
+        d = self._query(servers[which], queries, timeouts[rounds], id)
 
         def again(reason: Failure) -> Any:
             reason.trap(DNSQueryTimeoutError)
-            if n + 1 == len(timeouts):
+            if n + 1 == len(timeouts) * len(servers):
                 return Failure(TimeoutError(queries))
             return self._attempt(queries, timeouts, servers, n + 1, reason.value.id)
 
