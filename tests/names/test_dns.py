@@ -257,3 +257,28 @@ def _retry_schedule(pkg):
 def test_retry_schedule_like_twisted():
     pytest.importorskip("twisted.names")
     assert _retry_schedule("twistio") == _retry_schedule("twisted")
+
+
+def _resolv_conf(pkg, tmp_path):
+    import importlib
+
+    client = importlib.import_module(f"{pkg}.names.client")
+    clock = importlib.import_module(f"{pkg}.internet.task").Clock()
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("search foo\nnameserver 10.0.0.1\nnameserver ::1\n# nameserver 9.9.9.9\n"
+                    "domain x\nnameserver 10.0.0.2 # c\n")
+    empty = tmp_path / "empty.conf"
+    empty.write_text("search foo\n")
+    r = client.Resolver(resolv=str(conf), reactor=clock)
+    out = [r.dynServers, [r.pickServer() for _ in range(4)]]
+    out.append([round(c.getTime()) for c in clock.getDelayedCalls()])
+    out.append(client.Resolver(resolv=str(tmp_path / "missing"), reactor=clock).dynServers)
+    out.append(client.Resolver(resolv=str(empty), reactor=clock).dynServers)
+    both = client.Resolver(servers=[("1.1.1.1", 53)], resolv=str(conf), reactor=clock)
+    out.append([both.pickServer() for _ in range(4)])
+    return out
+
+
+def test_resolv_conf_and_server_choice_like_twisted(tmp_path):
+    pytest.importorskip("twisted.names")
+    assert _resolv_conf("twistio", tmp_path) == _resolv_conf("twisted", tmp_path)

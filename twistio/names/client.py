@@ -147,14 +147,13 @@ class Resolver(common.ResolverBase):
             call.cancel()
 
     def pickServer(self) -> tuple[str, int]:
-        """The next server, round robin over ``servers`` then ``dynServers``."""
+        """The next server, round robin over ``servers`` then ``dynServers`` (as Twisted's,
+        the first pick is the second server)."""
         servers = self.servers + self.dynServers
         if not servers:
             raise ValueError("No nameservers specified")
-        self.index %= len(servers)
-        address = servers[self.index]
-        self.index += 1
-        return address
+        self.index = (self.index + 1) % len(servers)
+        return servers[self.index]
 
     def _connectedProtocol(self, interface: str = "") -> dns.DNSDatagramProtocol:
         """A UDP DNS protocol on a new ephemeral port."""
