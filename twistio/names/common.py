@@ -70,6 +70,7 @@ class ResolverBase:
     }
 
     typeToMethod: dict[int, Any]
+    _direct: frozenset[int] = frozenset()
 
     def __init__(self) -> None:
         self.typeToMethod = {k: getattr(self, v) for k, v in typeToMethod.items()}
