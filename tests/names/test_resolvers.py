@@ -292,3 +292,21 @@ def test_twistio_dns_command_errors(tmp_path, capsys):
     out = run("--bindzone", str(bad), "--listen", "127.0.0.1:0")
     assert out.returncode == 1 and "cannot load the zones" in out.stderr
     assert os.path.exists(ZONES / "example.pyzone")
+
+
+def test_make_service_from_twisted_style_options():
+    from twistio.names import tap
+
+    class Options(dict):
+        zones = [authority.PySourceAuthority(str(ZONES / "example.pyzone"))]
+        secondaries = [(("127.0.0.1", 5300), ["example.org"])]
+
+    top = tap.makeService(Options(port=5353, interface="127.0.0.1", cache=1, recursive=0,
+                                  verbose=0, **{"resolv-conf": None, "hosts-file": None}))
+    kinds = sorted(type(s).__name__ for s in top)
+    assert kinds == ["SecondaryAuthorityService", "TCPServer", "UDPServer"]
+    udp = next(s for s in top if type(s).__name__ == "UDPServer")
+    assert udp.args[0] == 5353 and udp.kwargs["interface"] == "127.0.0.1"
+    factory = udp.args[1].controller
+    assert factory.cache is not None and not factory.canRecurse
+    assert len(factory.resolver.resolvers) == 3  # the zone, the secondary, the cache
