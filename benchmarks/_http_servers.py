@@ -7,7 +7,11 @@ it prints goes wherever the driver sends its stdout and stderr (a file).
 
 Each server answers every request with ``200`` and the body ``Hello, world!``, keeps
 connections alive unless the request says ``Connection: close``, and writes an access log
-(``access_log_note`` says where).
+(``access_log_note`` says where); each ``-nolog`` contender is the same server with its access
+log off, so that ratios between them compare the servers, not their loggers.
+
+``twistio-baseline-nolog`` runs the twistio found at ``$TWISTIO_BASELINE`` (another checkout,
+for before/after comparisons in one interleaved run); it is listed only when that is set.
 """
 
 from __future__ import annotations
@@ -25,8 +29,15 @@ CONTENDERS = [
     "twisted-default",
     "aiohttp",
     "uvicorn-uvloop",
+    "twistio-asyncio-nolog",
+    "twistio-uvloop-nolog",
+    "twisted-default-nolog",
+    "aiohttp-nolog",
+    "uvicorn-uvloop-nolog",
     "raw-asyncio",
 ]
+if os.environ.get("TWISTIO_BASELINE"):
+    CONTENDERS.append("twistio-baseline-nolog")
 
 # Where each contender's access log goes, as the table's footnote says.
 ACCESS_LOG = {
@@ -47,6 +58,8 @@ _TWISTIO_LOG = {
 
 def access_log_note(contender: str) -> str:
     """Where ``contender``'s access log goes in this run."""
+    if contender.endswith("-nolog"):
+        return "off"
     if contender.startswith("twistio"):
         return _TWISTIO_LOG.get(os.environ.get("TWISTIO_BENCH_LOG", "logger"), "?")
     return ACCESS_LOG[contender]
@@ -92,7 +105,7 @@ def _file_logging(name: str, logfile: str) -> None:
 # ------------------------------------------------------------------------ twistio and Twisted
 
 
-def serve_twistio(loop_name: str, logfile: str) -> None:
+def serve_twistio(loop_name: str, logfile: str, log: bool = True) -> None:
     """The seed's hello server (examples/hello_web.py) with its imports on twistio.
 
     Its access log goes where ``TWISTIO_BENCH_LOG`` says: ``logger`` (the default) sends the
@@ -113,7 +126,7 @@ def serve_twistio(loop_name: str, logfile: str) -> None:
         def render_GET(self, request: Any) -> bytes:
             return BODY
 
-    mode = os.environ.get("TWISTIO_BENCH_LOG", "logger")
+    mode = os.environ.get("TWISTIO_BENCH_LOG", "logger") if log else "off"
     if mode == "logger":
         _file_logging("twistio.web.access", logfile)
     site = server.Site(Hello(), logPath=logfile if mode == "file" else None)
@@ -122,7 +135,7 @@ def serve_twistio(loop_name: str, logfile: str) -> None:
     reactor.run()
 
 
-def serve_twisted(logfile: str) -> None:
+def serve_twisted(logfile: str, log: bool = True) -> None:
     """The seed's hello server on Twisted's default reactor, logging as it does by default."""
     from twisted.internet import reactor as _reactor
     from twisted.web import resource, server
@@ -136,6 +149,8 @@ def serve_twisted(logfile: str) -> None:
             return BODY
 
     site = server.Site(Hello())  # type: ignore[no-untyped-call]
+    if not log:
+        site.log = lambda request: None  # type: ignore[method-assign]
     port = reactor.listenTCP(0, site, interface="127.0.0.1")
     _announce(port.getHost().port)
     reactor.run()
@@ -144,7 +159,7 @@ def serve_twisted(logfile: str) -> None:
 # ------------------------------------------------------------------------ aiohttp and uvicorn
 
 
-def serve_aiohttp(logfile: str) -> None:
+def serve_aiohttp(logfile: str, log: bool = True) -> None:
     """A one-route aiohttp application on the default asyncio loop, access log to a file."""
     import logging
 
@@ -158,7 +173,7 @@ def serve_aiohttp(logfile: str) -> None:
     async def main() -> None:
         app = web.Application()
         app.router.add_get("/", hello)
-        runner = web.AppRunner(app, access_log=logging.getLogger("aiohttp.access"))
+        runner = web.AppRunner(app, access_log=logging.getLogger("aiohttp.access") if log else None)
         await runner.setup()
         sock = _listening_socket()
         site = web.SockSite(runner, sock)
@@ -186,15 +201,21 @@ async def _asgi_hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": BODY})
 
 
-def serve_uvicorn(logfile: str) -> None:
+def serve_uvicorn(logfile: str, log: bool = True) -> None:
     """uvicorn on uvloop with its default HTTP parser (httptools if installed), access log on."""
+    import logging
+
     import uvicorn
     import uvloop
 
     config = uvicorn.Config(
-        _asgi_hello, loop="none", http="auto", access_log=True, log_config=None, lifespan="off"
+        _asgi_hello, loop="none", http="auto", access_log=log, log_config=None, lifespan="off"
     )
-    _file_logging("uvicorn.access", logfile)
+    if log:
+        _file_logging("uvicorn.access", logfile)
+    else:
+        _file_logging("uvicorn.access", os.devnull)
+        logging.getLogger("uvicorn.access").disabled = True
     _file_logging("uvicorn.error", os.devnull)
     server = uvicorn.Server(config)
     sock = _listening_socket()
@@ -256,16 +277,21 @@ def serve_raw(logfile: str) -> None:
 
 
 def serve(contender: str, logfile: str) -> None:
-    if contender == "twistio-asyncio":
-        serve_twistio("asyncio", logfile)
-    elif contender == "twistio-uvloop":
-        serve_twistio("uvloop", logfile)
-    elif contender == "twisted-default":
-        serve_twisted(logfile)
-    elif contender == "aiohttp":
-        serve_aiohttp(logfile)
-    elif contender == "uvicorn-uvloop":
-        serve_uvicorn(logfile)
+    log = not contender.endswith("-nolog")
+    base = contender.removesuffix("-nolog")
+    if base == "twistio-baseline":
+        sys.path.insert(0, os.environ["TWISTIO_BASELINE"])
+        serve_twistio("asyncio", logfile, log)
+    elif base == "twistio-asyncio":
+        serve_twistio("asyncio", logfile, log)
+    elif base == "twistio-uvloop":
+        serve_twistio("uvloop", logfile, log)
+    elif base == "twisted-default":
+        serve_twisted(logfile, log)
+    elif base == "aiohttp":
+        serve_aiohttp(logfile, log)
+    elif base == "uvicorn-uvloop":
+        serve_uvicorn(logfile, log)
     elif contender == "raw-asyncio":
         serve_raw(logfile)
     else:

@@ -41,7 +41,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "static": ("benchmarks.static", "1 MiB static file over HTTP, wrk"),
     "client": ("benchmarks.http_client", "HTTP client requests per second"),
     "idle": ("benchmarks.idle", "server memory per idle TCP connection"),
+    "ssh": ("benchmarks.ssh", "SSH channel throughput (MB/s), twistio.conch vs Twisted Conch, OpenSSH client"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
+    "tls": ("benchmarks.tls", "TLS echo: server CPU per request and per MiB, separate processes"),
 }
 # Hard limits (seconds) on one benchmark's child process.
 LIMIT_QUICK, LIMIT_FULL, LIMIT_SMOKE = 75, 1200, 60

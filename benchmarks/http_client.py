@@ -145,7 +145,18 @@ def _worker_twisted(url: bytes) -> None:
     task.react(lambda r: defer.ensureDeferred(main(r)))
 
 
-WORKERS = {"twistio": _worker_twistio, "twisted": _worker_twisted, "aiohttp": _worker_aiohttp}
+def _worker_baseline(url: bytes) -> None:
+    """twistio from the checkout at ``$TWISTIO_BASELINE`` (before/after comparisons)."""
+    sys.path.insert(0, os.environ["TWISTIO_BASELINE"])
+    _worker_twistio(url)
+
+
+WORKERS = {
+    "twistio": _worker_twistio, "twisted": _worker_twisted, "aiohttp": _worker_aiohttp,
+    "twistio-baseline": _worker_baseline,
+}
+if os.environ.get("TWISTIO_BASELINE"):
+    CLIENTS.append("twistio-baseline")
 
 
 # -- the driver --------------------------------------------------------------------------
@@ -185,7 +196,7 @@ def _available() -> list[str]:
     import importlib.util
 
     return [c for c in CLIENTS
-            if c == "twistio" or importlib.util.find_spec(c) is not None]
+            if c.startswith("twistio") or importlib.util.find_spec(c) is not None]
 
 
 def measure(rounds: int, counts: dict[str, int]) -> dict[tuple[str, str], list[float]]:

@@ -68,7 +68,12 @@ RATIOS: list[tuple[str, str, float | None]] = [
     ("twistio-asyncio", "aiohttp", 1.0),
     ("twistio-asyncio", "twisted-default", 2.0),
     ("twistio-uvloop", "uvicorn-uvloop", 1.0),
-    ("twistio-asyncio", "raw-asyncio", None),
+    # Access logs off in both: the servers compared, not their loggers (issue 17's goals).
+    ("twistio-asyncio-nolog", "aiohttp-nolog", 1.0),
+    ("twistio-asyncio-nolog", "twisted-default-nolog", 2.0),
+    ("twistio-uvloop-nolog", "uvicorn-uvloop-nolog", 1.2),
+    ("twistio-asyncio-nolog", "raw-asyncio", 0.8),
+    ("twistio-asyncio-nolog", "twistio-baseline-nolog", 1.0),
 ]
 
 
@@ -218,6 +223,9 @@ class Server:
 
 def available(contender: str) -> str | None:
     """Why ``contender`` cannot run here, or None if it can."""
+    if contender == "twistio-baseline-nolog":
+        return None if os.environ.get("TWISTIO_BASELINE") else "TWISTIO_BASELINE is not set"
+    contender = contender.removesuffix("-nolog")
     modules = {
         "twistio-asyncio": ["twistio.web.server", "twistio.web.resource"],
         "twistio-uvloop": ["twistio.web.server", "uvloop"],

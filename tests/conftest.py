@@ -75,6 +75,8 @@ ALL_LOOP_MODULES = frozenset({
     "internet/test_endpoints.py",
     "internet/test_unix.py",
     "internet/test_ssl.py",
+    "internet/test_ssl_options.py",
+    "protocols/test_tls.py",
     "internet/test_fdset.py",
     "internet/test_resolvers.py",
     "web/test_http.py",

@@ -9,6 +9,8 @@ fixtures.
   loop: no loop was running). A failed Deferred fails the test.
 - ``async def`` tests are pytest-asyncio's; they may ``await`` Deferreds directly.
 - trial ``TestCase`` classes run through pytest's unittest support, untouched.
+- With pytest-twisted loaded (under the ``twisted`` alias) it runs the tests, on twistio's
+  reactor: this plugin then leaves test calls to it.
 
 Fixtures: ``reactor`` is the installed twistio reactor; inside the test's running loop it
 uses that loop. Timers the test leaves on it are cancelled afterwards. ``clock`` is a fresh
@@ -109,6 +111,9 @@ def _run_in_loop(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> No
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
     original = pyfuncitem.obj
     if inspect.iscoroutinefunction(original) or inspect.isasyncgenfunction(original):
+        return (yield)
+    if pyfuncitem.config.pluginmanager.hasplugin("twisted"):
+        # pytest-twisted runs the reactor in a greenlet and the tests inside it.
         return (yield)
     if _is_inline_callbacks(original):
 

@@ -46,7 +46,7 @@ TEST_MODULES = ["iosim", "proto_helpers"]
 #: Names Twisted's module has that twistio leaves out on purpose: each is named, with its
 #: reason, in docs/differences.md (checked below).
 LEFT_OUT: dict[str, set[str]] = {
-    "process": {"PTYProcess", "ProcessReader", "ProcessWriter", "detector"},
+    "process": {"ProcessReader", "ProcessWriter", "detector"},
     "selectreactor": {"win32select"},
 }
 

@@ -293,8 +293,43 @@ async def test_missing_executable_raises_and_leaks_nothing(reactor: AsyncioReact
 async def test_bad_arguments(reactor: AsyncioReactor) -> None:
     with pytest.raises(TypeError):
         process.spawnProcess(reactor, Recorder(), PY, [PY, 3])  # type: ignore[list-item]
-    with pytest.raises(NotImplementedError):
-        process.spawnProcess(reactor, Recorder(), PY, [PY], usePTY=True)
+    with pytest.raises(ValueError):
+        process.spawnProcess(reactor, Recorder(), PY, [PY], usePTY=True, childFDs={0: "w"})
+
+
+async def test_pty_process(reactor: AsyncioReactor) -> None:
+    # The child sees a terminal on stdin/stdout/stderr; its echo and output arrive on fd 1.
+    p = Recorder()
+    source = (
+        "import os, sys; print(os.isatty(0), os.isatty(1), os.isatty(2)); "
+        "line = sys.stdin.readline(); print('got', line.strip()); "
+        "sys.stderr.write('err\\n'); sys.stderr.flush(); sys.exit(3)"
+    )
+    t = process.spawnProcess(reactor, p, PY, py(source), env=None, usePTY=True)
+    assert isinstance(t, process.PTYProcess) and isinstance(t.pid, int)
+    t.write(b"typed\n")
+    reason = await ended(p)
+    assert reason.check(error.ProcessTerminated) and reason.value.exitCode == 3
+    output = p.data[1].replace(b"\r\n", b"\n")
+    assert b"True True True\n" in output and b"got typed\n" in output and b"err\n" in output
+    assert set(p.data) == {1}
+    assert p.events[0] == "made" and p.events[-2:] == ["exited", "ended"]
+    assert not [e for e in p.events if isinstance(e, tuple)]  # no childConnectionLost
+
+
+async def test_pty_process_on_a_given_terminal(reactor: AsyncioReactor) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    name = os.ttyname(slave)
+    p = Recorder()
+    t = process.spawnProcess(
+        reactor, p, PY, py("import os; print(os.ttyname(0))"), env=None,
+        usePTY=(master, slave, name),
+    )
+    await ended(p)
+    assert p.data[1].strip() == name.encode()
+    assert t.pid is None
 
 
 async def test_callback_errors_are_logged(

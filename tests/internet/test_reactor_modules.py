@@ -8,6 +8,7 @@ import inspect
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,41 @@ def test_install_twice_fails() -> None:
         """
     )
     assert out.split() == ["refused", "True"]
+
+
+def test_pytest_twisted_runs_on_twistios_reactor(tmp_path: Any) -> None:
+    # Not in the test extra: installed, pytest-twisted loads into every pytest run (pytester's
+    # too) and installs Twisted's own reactor there. Checked by hand with it installed.
+    pytest.importorskip("pytest_twisted")
+    (tmp_path / "test_with_pytest_twisted.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest_twisted
+            from twisted.internet import defer, reactor, task
+
+            @pytest_twisted.inlineCallbacks
+            def test_inline_callbacks():
+                yield task.deferLater(reactor, 0.01, lambda: None)
+                assert reactor.running
+
+            @pytest_twisted.ensureDeferred
+            async def test_coroutine():
+                d = defer.Deferred()
+                reactor.callLater(0, d.callback, 5)
+                assert await d == 5
+
+            def test_the_reactor_is_twistios():
+                assert type(reactor).__module__.startswith("twistio.")
+            """
+        )
+    )
+    run = (
+        "import sys, twistio.compat; twistio.compat.install(); import pytest; "
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', "
+        "'test_with_pytest_twisted.py']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", run], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 passed" in proc.stdout

@@ -15,7 +15,7 @@ DIFFERENCES = (Path(__file__).resolve().parents[2] / "docs" / "differences.md").
 ABSENT = {
     "internet.ssl": {
         "Client", "Server", "FlagConstant", "Flags", "Version", "deprecated",
-        "deprecatedModuleAttribute", "implementedBy", "implementer", "implementer_only",
+        "deprecatedModuleAttribute", "implementedBy", "implementer_only",
     },
     "protocols.tls": {"Callable", "cast", "directlyProvides", "providedBy"},
 }

@@ -87,7 +87,7 @@ def test_distinguished_name_as_twisted() -> None:
 def test_keys_certificates_requests() -> None:
     pytest.importorskip("cryptography")
     tssl = _twisted_ssl()
-    key = ssl.KeyPair.generate(size=2048)
+    key = ssl.KeyPair.generate(size=1024)
     cert = key.selfSignedCert(7, commonName="ca.example")
     assert cert.getSubject() == cert.getIssuer() == {"commonName": b"ca.example"}
     assert cert.serialNumber() == 7
@@ -101,7 +101,7 @@ def test_keys_certificates_requests() -> None:
         == key.inspect().split(":")[0]
     assert ssl.PrivateCertificate.loadPEM(cert.dumpPEM()).privateKey.keyHash() == key.keyHash()
     # A request, signed by the CA after the subject check.
-    leaf = ssl.KeyPair.generate(size=2048)
+    leaf = ssl.KeyPair.generate(size=1024)
     request = leaf.certificateRequest(ssl.DN(commonName=b"leaf.example"))
     assert ssl.CertificateRequest.load(request).getSubject() == {"commonName": b"leaf.example"}
     signed: list[bytes] = []
@@ -168,11 +168,8 @@ def test_options_for_client_tls_rejects_what_it_sets() -> None:
 
 @needs_openssl
 async def test_server_handshake_timeout(reactor: Any, certs: Certs) -> None:
-    from twistio.internet.ssl import Port
-
-    port = Port(0, Server(), certs.server.options(), interface="127.0.0.1", reactor=reactor,
-                handshakeTimeout=0.2)
-    port.startListening()
+    port = reactor.listenSSL(0, Server(), certs.server.options(), interface="127.0.0.1",
+                             handshakeTimeout=0.2)
     loop = asyncio.get_running_loop()
     sock = socket.create_connection(("127.0.0.1", port.getHost().port))
     sock.setblocking(False)
@@ -188,16 +185,13 @@ async def test_server_handshake_timeout(reactor: Any, certs: Certs) -> None:
 
 @needs_openssl
 async def test_client_handshake_timeout(reactor: Any) -> None:
-    from twistio.internet.ssl import Connector
-
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     client = Client()
     try:
-        c = Connector("127.0.0.1", listener.getsockname()[1], client, ssl.ClientContextFactory(),
-                      reactor=reactor, handshakeTimeout=0.2)
-        c.connect()
+        reactor.connectSSL("127.0.0.1", listener.getsockname()[1], client,
+                           ssl.ClientContextFactory(), handshakeTimeout=0.2)
         (reason,) = await asyncio.wait_for(client.failed.asFuture(asyncio.get_running_loop()), 3)
         assert reason.check(error.TimeoutError)
     finally:
@@ -252,4 +246,34 @@ async def test_half_close_over_listen_ssl(reactor: Any, certs: Certs) -> None:
     reactor.connectSSL("127.0.0.1", port.getHost().port,
                        protocol.ClientFactory.forProtocol(HalfAsker), ssl.CertificateOptions())
     assert await asyncio.wait_for(got.asFuture(asyncio.get_running_loop()), 2) == b"got:question"
+    await port.stopListening()
+
+
+def test_connections_offer_start_tls(reactor: Any) -> None:
+    from twistio.internet._adapter import Connection
+    from twistio.internet.interfaces import ISSLTransport, ITLSTransport
+    from twistio.protocols.tls import TLSMemoryBIOProtocol
+
+    assert ITLSTransport.implementedBy(Connection)
+    assert ISSLTransport.implementedBy(TLSMemoryBIOProtocol)
+
+
+@needs_openssl
+async def test_alpn_on_reactor_connections(reactor: Any, certs: Certs) -> None:
+    port = reactor.listenSSL(0, Server(), ssl.CertificateOptions(
+        privateKey=certs.server.privateKey, certificate=certs.server,
+        acceptableProtocols=[b"h2", b"http/1.1"]), interface="127.0.0.1")
+    client = Client()
+    reactor.connectSSL("127.0.0.1", port.getHost().port, client, ssl.optionsForClientTLS(
+        "localhost", trustRoot=certs.ca, acceptableProtocols=[b"http/1.1"]))
+    loop = asyncio.get_running_loop()
+    proto = await asyncio.wait_for(client.connected.asFuture(loop), 2)
+    server_proto = await asyncio.wait_for(port.factory.built.asFuture(loop), 2)
+    assert proto.transport.negotiatedProtocol == b"http/1.1"
+    assert server_proto.transport.negotiatedProtocol == b"http/1.1"
+    from twistio.internet.interfaces import ISSLTransport
+
+    assert ISSLTransport.providedBy(proto.transport)
+    assert ISSLTransport.providedBy(server_proto.transport)
+    proto.transport.loseConnection()
     await port.stopListening()

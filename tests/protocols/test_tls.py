@@ -429,10 +429,6 @@ def test_context_factory_kinds(certs: Certs) -> None:
 # -- over real sockets ----------------------------------------------------------------------
 
 
-class Echo:
-    pass
-
-
 async def test_over_tcp_both_ways(reactor: Any, certs: Certs) -> None:
     from twistio.internet import protocol
     from twistio.internet.defer import Deferred
@@ -509,4 +505,36 @@ async def test_tls_over_tls_and_interop_with_listen_ssl(reactor: Any, certs: Cer
     outer = TLSMemoryBIOFactory(m.client_options(), True, inner, reactor)
     reactor.connectTCP("127.0.0.1", port.getHost().port, outer)
     assert await asyncio.wait_for(got.asFuture(asyncio.get_running_loop()), 2) == b"onion"
+    await port.stopListening()
+
+
+async def test_over_unix_socket(reactor: Any, certs: Certs, tmp_path: Any) -> None:
+    from twistio.internet import protocol
+    from twistio.internet.defer import Deferred
+    from twistio.protocols.tls import TLSMemoryBIOFactory
+
+    m = _twistio(certs)
+
+    class EchoP(protocol.Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    got: Deferred[bytes] = Deferred()
+
+    class Client(protocol.Protocol):
+        def connectionMade(self) -> None:
+            self.transport.write(b"over unix")
+
+        def dataReceived(self, data: bytes) -> None:
+            got.callback(data)
+            self.transport.loseConnection()
+
+    path = str(tmp_path / "tls.sock")
+    port = reactor.listenUNIX(path, TLSMemoryBIOFactory(
+        m.server_options(), False, protocol.Factory.forProtocol(EchoP), reactor))
+    client_options = m.ssl.CertificateOptions(trustRoot=m.ssl.Certificate.loadPEM(
+        (certs.root / "ca.pem").read_bytes()))
+    reactor.connectUNIX(path, TLSMemoryBIOFactory(
+        client_options, True, protocol.ClientFactory.forProtocol(Client), reactor))
+    assert await asyncio.wait_for(got.asFuture(asyncio.get_running_loop()), 2) == b"over unix"
     await port.stopListening()

@@ -517,3 +517,28 @@ async def test_pipelining_client_never_reading_is_bounded(serve: Any) -> None:
         assert len(resp.body) == 65536
     assert big.answered == n
     writer.close()
+
+
+def test_idle_timeout_costs_no_timer_per_connection() -> None:
+    """The idle timeout of a factory's connections is one sweeper, not a timer each: an
+    active connection survives a sweep, an idle one is closed by the next."""
+    from twistio.internet import task
+    from twistio.internet.testing import StringTransport
+
+    clock = task.Clock()
+    site = server.Site(_root(), timeout=10, reactor=clock)
+    chans = []
+    for _ in range(3):
+        ch = site.buildProtocol(None)
+        ch.makeConnection(StringTransport())
+        chans.append(ch)
+    assert len(clock.getDelayedCalls()) == 1
+    chans[0].dataReceived(G + b"\r\n")
+    clock.advance(10)  # everyone was active or just arrived: the first sweep clears flags
+    chans[1].dataReceived(G + b"\r\n")
+    clock.advance(10)
+    assert [ch.transport.disconnecting for ch in chans] == [True, False, True]
+    clock.advance(10)
+    assert chans[1].transport.disconnecting
+    site.stopFactory()
+    assert clock.getDelayedCalls() == []

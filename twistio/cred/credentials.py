@@ -25,9 +25,11 @@ __all__ = [
     "DigestedCredentials",
     "IAnonymous",
     "ICredentials",
+    "ISSHPrivateKey",
     "IUsernameDigestHash",
     "IUsernameHashedPassword",
     "IUsernamePassword",
+    "SSHPrivateKey",
     "UsernameHashedPassword",
     "UsernamePassword",
 ]
@@ -80,6 +82,21 @@ class IUsernamePassword(ICredentials, Protocol):
         """Whether ``password`` is this password."""
 
 
+class ISSHPrivateKey(ICredentials, Protocol):
+    """An SSH public key offered for login, with the signature that proves its private half.
+
+    ``algName`` is the signature algorithm, ``blob`` the public key in wire form, ``sigData``
+    the signed bytes and ``signature`` the signature (both None when the client only asks
+    whether the key would do).
+    """
+
+    username: bytes
+    algName: bytes
+    blob: bytes
+    sigData: bytes | None
+    signature: bytes | None
+
+
 class IAnonymous(ICredentials, Protocol):
     """No credentials at all."""
 
@@ -108,6 +125,19 @@ class UsernameHashedPassword:
     def checkPassword(self, password: Any) -> bool:
         """Whether ``password`` equals the hashed value (constant time)."""
         return _equal(self.hashed, password)
+
+
+@implementer(ISSHPrivateKey)
+class SSHPrivateKey:
+    """SSH public key credentials (see ``ISSHPrivateKey``)."""
+
+    def __init__(self, username: bytes, algName: bytes, blob: bytes, sigData: bytes | None,
+                 signature: bytes | None) -> None:
+        self.username = username
+        self.algName = algName
+        self.blob = blob
+        self.sigData = sigData
+        self.signature = signature
 
 
 @implementer(IAnonymous)

@@ -31,7 +31,9 @@ from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
     ILoggingContext,
+    INegotiated,
     IPushProducer,
+    ISSLTransport,
     ISystemHandle,
     ITCPTransport,
     ITLSTransport,
@@ -413,6 +415,24 @@ class Connection(asyncio.Protocol):
             transport.write(b"".join(pending))
         if self.disconnecting:
             transport.close()
+
+    @property
+    def __twistio_provides__(self) -> tuple[type, ...]:
+        # ISSLTransport once TLS is on (listenSSL/connectSSL, or after startTLS), as Twisted's
+        # TLS transports provide it.
+        transport = self._transport
+        if transport is not None and transport.get_extra_info("ssl_object") is not None:
+            return (ISSLTransport, INegotiated)
+        return ()
+
+    @property
+    def negotiatedProtocol(self) -> bytes | None:
+        """The protocol TLS negotiated (ALPN), as bytes; None without TLS or agreement."""
+        ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
+        if ssl_object is None:
+            return None
+        selected = ssl_object.selected_alpn_protocol()
+        return None if selected is None else selected.encode("ascii")
 
     def getPeerCertificate(self) -> Any:
         """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""

@@ -636,12 +636,22 @@ class AsyncioReactor(PosixReactorBase):
         return c
 
     def listenSSL(
-        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
+        self,
+        port: int,
+        factory: Any,
+        contextFactory: Any,
+        backlog: int = 50,
+        interface: str = "",
+        *,
+        handshakeTimeout: float | None = 60.0,
     ) -> Any:
-        """Listen for TLS on ``port``; ``contextFactory`` is an ``SSLContext`` or gives one."""
+        """Listen for TLS on ``port``; ``contextFactory`` is an ``SSLContext`` or gives one.
+
+        ``handshakeTimeout`` (twistio's; None for none) drops a client whose handshake takes
+        longer than that many seconds."""
         from twistio.internet.ssl import Port as SSLPort
 
-        p = SSLPort(port, factory, contextFactory, backlog, interface, self)
+        p = SSLPort(port, factory, contextFactory, backlog, interface, self, handshakeTimeout)
         p.startListening()
         return p
 
@@ -653,11 +663,18 @@ class AsyncioReactor(PosixReactorBase):
         contextFactory: Any,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
+        *,
+        handshakeTimeout: float | None = 60.0,
     ) -> Any:
-        """Connect over TLS to ``host:port`` with a ``ClientFactory``."""
+        """Connect over TLS to ``host:port`` with a ``ClientFactory``.
+
+        ``handshakeTimeout`` (twistio's; None for none) gives up on a handshake that takes
+        longer than that many seconds (``clientConnectionFailed`` with ``TimeoutError``)."""
         from twistio.internet.ssl import Connector as SSLConnector
 
-        c = SSLConnector(host, port, factory, contextFactory, timeout, bindAddress, self)
+        c = SSLConnector(
+            host, port, factory, contextFactory, timeout, bindAddress, self, handshakeTimeout
+        )
         c.connect()
         return c
 

@@ -121,8 +121,8 @@ class FileDescriptor:
         if reactor is None:
             from twistio.internet import reactor as the_reactor
 
-            reactor = the_reactor  # type: ignore[assignment]
-        self.reactor: _FDReactor = reactor  # type: ignore[assignment]
+            reactor = the_reactor
+        self.reactor: _FDReactor = reactor
         self._pending: list[bytes] = []
         self._pendingSize = 0
 

@@ -39,6 +39,7 @@ __all__ = [
     "IOpenSSLClientConnectionCreator",
     "IOpenSSLContextFactory",
     "IOpenSSLServerConnectionCreator",
+    "IOpenSSLTrustRoot",
     "IProcessProtocol",
     "IProcessTransport",
     "IProducer",
@@ -1139,3 +1140,7 @@ class IServiceCollection(Interface, Protocol):
 
     def removeService(self, service: object) -> None:
         """Remove ``service``."""
+
+
+class IOpenSSLTrustRoot(Interface, Protocol):
+    """The authorities a TLS client trusts (``platformTrust``, ``trustRootFromCertificates``)."""

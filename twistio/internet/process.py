@@ -37,6 +37,7 @@ from twistio.internet.interfaces import IConsumer, IProcessTransport, implemente
 from twistio.python.failure import Failure
 
 __all__ = [
+    "PTYProcess",
     "Process",
     "reapAllProcesses",
     "reapProcessHandlers",
@@ -402,6 +403,191 @@ class Process:
         return f"<Process pid={self.pid} status={self.status}>"
 
 
+class PTYProcess(Process):
+    """A child process on a pseudo-terminal (``spawnProcess(..., usePTY=True)``).
+
+    The child's stdin, stdout and stderr are the terminal; what it writes (the terminal's
+    echo included) arrives as ``childDataReceived(1, data)``, and ``write`` types into it.
+    ``usePTY`` may be ``(masterfd, slavefd, ttyname)`` to use a terminal opened already. As
+    in Twisted, no ``childConnectionLost`` is delivered: ``processExited`` then
+    ``processEnded`` once the child is gone.
+    """
+
+    def __init__(
+        self,
+        reactor: Any,
+        loop: asyncio.AbstractEventLoop,
+        proto: Any,
+        executable: _StrOrBytes,
+        args: Sequence[_StrOrBytes],
+        env: Mapping[Any, Any] | None,
+        path: _StrOrBytes | None,
+        uid: int | None,
+        gid: int | None,
+        usePTY: Any,
+    ) -> None:
+        self._usePTY = usePTY
+        super().__init__(reactor, loop, proto, executable, args, env, path, uid, gid, {})
+
+    def _fork(  # type: ignore[override]
+        self,
+        executable: _StrOrBytes,
+        args: Sequence[_StrOrBytes],
+        env: Mapping[Any, Any] | None,
+        path: _StrOrBytes | None,
+        uid: int | None,
+        gid: int | None,
+        childFDs: _ChildFDs,
+    ) -> tuple[subprocess.Popen[bytes], dict[int, tuple[str, IO[bytes]]]]:
+        import pty
+
+        if isinstance(self._usePTY, (tuple, list)):
+            master, slave = int(self._usePTY[0]), int(self._usePTY[1])
+        else:
+            master, slave = pty.openpty()
+        try:
+            popen: subprocess.Popen[bytes] = subprocess.Popen(
+                list(args),
+                executable=executable,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                cwd=path,
+                user=uid,
+                group=gid,
+                preexec_fn=_take_terminal,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(master)
+            os.close(slave)
+            raise
+        os.close(slave)
+        writer = os.dup(master)
+        return popen, {
+            1: ("r", open(master, "rb", buffering=0)),
+            0: ("w", open(writer, "wb", buffering=0)),
+        }
+
+    async def _connect(self, childFD: int, kind: str, pipe: IO[bytes]) -> None:
+        if kind == "r":
+            await super()._connect(childFD, kind, pipe)
+            return
+        # Not connect_write_pipe: on a terminal uvloop's write transport also reads it.
+        pending = self.pipes.get(childFD)
+        if not isinstance(pending, _Pending):
+            pipe.close()
+            return
+        writer = _TerminalWriter(self._loop, pipe, self)
+        self.pipes[childFD] = writer
+        if pending.data:
+            writer.write(b"".join(pending.data))
+        if pending.closing:
+            writer.close()
+
+    def _pipe_lost(self, childFD: int) -> None:
+        # The terminal closes as a whole, with no childConnectionLost (as in Twisted).
+        if self.pipes.pop(childFD, None) is None:
+            return
+        if childFD == 1:  # the child's side of the terminal is gone: stop writing to it
+            self.closeChildFD(0)
+        self._maybe_ended()
+
+    def __repr__(self) -> str:
+        return f"<PTYProcess pid={self.pid} status={self.status}>"
+
+
+class _TerminalWriter:
+    """Writes to a terminal's master side: at once while it takes the bytes, else buffered
+    and flushed when the loop says it is writable (POSIX loops all have ``add_writer``)."""
+
+    _HIGH_WATER = 64 * 1024
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, pipe: IO[bytes], process: Process) -> None:
+        self._loop = loop
+        self._pipe = pipe
+        self._fd = pipe.fileno()
+        os.set_blocking(self._fd, False)
+        self._process = process
+        self._buffer = bytearray()
+        self._watching = False
+        self._closing = False
+        self._paused = False
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def write(self, data: bytes) -> None:
+        if self._closing:
+            return
+        if not self._buffer:
+            try:
+                written = os.write(self._fd, data)
+            except BlockingIOError:
+                written = 0
+            except OSError:
+                self._lost()
+                return
+            data = data[written:]
+            if not data:
+                return
+        self._buffer += data
+        if not self._watching:
+            self._watching = True
+            self._loop.add_writer(self._fd, self._flush)
+        if not self._paused and len(self._buffer) > self._HIGH_WATER:
+            self._paused = True
+            self._process._pause_producer(0)
+
+    def _flush(self) -> None:
+        try:
+            written = os.write(self._fd, self._buffer)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._lost()
+            return
+        del self._buffer[:written]
+        if self._buffer:
+            return
+        self._stop_watching()
+        if self._closing:
+            self._lost()
+        elif self._paused:
+            self._paused = False
+            self._process._resume_producer(0)
+
+    def _stop_watching(self) -> None:
+        if self._watching:
+            self._watching = False
+            self._loop.remove_writer(self._fd)
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        if not self._buffer:
+            self._lost()
+
+    def _lost(self) -> None:
+        self._closing = True
+        self._buffer.clear()
+        self._stop_watching()
+        if not self._pipe.closed:
+            self._pipe.close()
+            self._process._pipe_lost(0)
+
+
+def _take_terminal() -> None:
+    """Runs in the child: a new session whose controlling terminal is its stdin."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def _reason(status: int) -> BaseException:
     if os.WIFEXITED(status):
         code = os.WEXITSTATUS(status)
@@ -499,9 +685,10 @@ def spawnProcess(
     ``env`` is the child's whole environment, as in Twisted: ``{}`` (the default) is an
     empty one, ``None`` inherits ours. ``childFDs`` maps child fds to ``'r'`` (we read),
     ``'w'`` (we write) or one of our fds; the default is ``{0: 'w', 1: 'r', 2: 'r'}``.
+    ``usePTY`` runs the child on a pseudo-terminal (``PTYProcess``; not with ``childFDs``).
     """
-    if usePTY:
-        raise NotImplementedError("twistio's spawnProcess does not support usePTY")
+    if usePTY and childFDs is not None:
+        raise ValueError("Using childFDs is not supported with usePTY=True.")
     if childFDs is None:
         childFDs = {0: "w", 1: "r", 2: "r"}
     if reactor is None:
@@ -509,6 +696,10 @@ def spawnProcess(
 
         reactor = _reactor
     loop: asyncio.AbstractEventLoop = reactor._get_loop()
+    if usePTY:
+        return PTYProcess(
+            reactor, loop, processProtocol, executable, args, env, path, uid, gid, usePTY
+        )
     return Process(reactor, loop, processProtocol, executable, args, env, path, uid, gid, childFDs)
 
 

@@ -35,6 +35,13 @@ from typing import Any, Union
 
 from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection
+from twistio.internet.interfaces import (
+    IOpenSSLClientConnectionCreator,
+    IOpenSSLContextFactory,
+    IOpenSSLServerConnectionCreator,
+    IOpenSSLTrustRoot,
+    implementer,
+)
 
 _log = logging.getLogger("twistio")
 
@@ -670,8 +677,9 @@ class Certificate:
         ])
 
     def options(self, *authorities: Certificate) -> CertificateOptions:
-        """Client options that trust this certificate (and ``authorities``) as authorities."""
-        return CertificateOptions(trustRoot=trustRootFromCertificates([self, *authorities]))
+        """Not offered for a certificate without its key (as in Twisted): use
+        ``trustRootFromCertificates`` or ``PrivateCertificate.options``."""
+        raise NotImplementedError("Possible, but doubtful we need this yet")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Certificate):
@@ -835,6 +843,7 @@ def _load_cert_chain(context: ssl.SSLContext, key: Any, chain: Sequence[Any]) ->
 # -- trust -----------------------------------------------------------------------------------
 
 
+@implementer(IOpenSSLTrustRoot)
 class _TrustRoot:
     """Where a client looks for the authorities it trusts."""
 
@@ -941,6 +950,7 @@ class DiffieHellmanParameters:
 # -- context factories -------------------------------------------------------------------------
 
 
+@implementer(IOpenSSLContextFactory)
 class ContextFactory:
     """The base of old-style context factories: ``getContext()`` gives the context."""
 
@@ -951,6 +961,9 @@ class ContextFactory:
         raise NotImplementedError
 
 
+@implementer(
+    IOpenSSLContextFactory, IOpenSSLClientConnectionCreator, IOpenSSLServerConnectionCreator
+)
 class CertificateOptions:
     """TLS settings for either side: a certificate and key to present, whom to trust,
     which versions and ciphers.
@@ -1123,6 +1136,7 @@ _METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
 }
 
 
+@implementer(IOpenSSLClientConnectionCreator)
 class ClientTLSOptions:
     """Client options that verify the server's certificate and its name (``hostname``)."""
 

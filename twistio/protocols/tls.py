@@ -215,8 +215,10 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
         if timeout is not None:
             self._timeoutCall = self.factory._clock.callLater(timeout, self._handshakeTimedOut)
         self.connectionMade()
-        # A client's hello goes out now; a server waits for one.
-        self._checkHandshakeStatus()
+        # A client's hello goes out now. A server waits for one before asking OpenSSL
+        # anything (which would allocate its buffers for an idle connection).
+        if self.factory._isClient:
+            self._checkHandshakeStatus()
         if self._connectWrapped and self.wrappedProtocol is not None:
             self.wrappedProtocol.makeConnection(self)
 

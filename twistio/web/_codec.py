@@ -593,11 +593,16 @@ class RequestReader(_Reader):
         self._state = _IDLE if self._upgrade else _HEAD
 
     def _after_head(self, head: _Head, events: list[object]) -> None:
-        assert isinstance(head, RequestHead)
-        self._upgrade = head.upgrade
-        super()._after_head(head, events)
-        if self._state == _HEAD and head.upgrade:
-            self._state = _IDLE
+        upgrade = self._upgrade = head.upgrade  # type: ignore[attr-defined]
+        if head.chunked:
+            self._state = _CHUNK_SIZE_LINE
+            self._body_seen = 0
+        elif head.content_length:
+            self._state = _BODY
+            self._remaining = head.content_length
+        else:
+            events.append(END)
+            self._state = _IDLE if upgrade else _HEAD
 
     def _max_line(self) -> int:
         return self.max_request_line
@@ -630,14 +635,31 @@ class RequestReader(_Reader):
         block = buf[line_end + 2 : end + 2]
         if len(block) + 2 > self.max_header_bytes:
             raise ParseError(431, "request header block too large")
-        _fields(head, block, self.max_headers)
-        lowered = head.lowered
-        if _HOST in lowered:
-            _single(lowered, _HOST)
-        elif version == b"HTTP/1.1":
-            raise ParseError(400, "HTTP/1.1 request without Host")
-        te = _single(lowered, _TE)
-        cl = _single(lowered, _CL)
+        # _fields, inlined on the hot path (see it for what the checks mean).
+        n = block.count(b"\r\n")
+        if n > self.max_headers:
+            raise ParseError(431, "too many headers")
+        if len(block.translate(None, _CTL_CRLF)) != len(block) - 2 * n:
+            raise ParseError(400, "malformed header field")
+        head.block = block
+        lines = block.split(b"\r\n")
+        lines.pop()
+        pairs = head.pairs
+        append = pairs.append
+        for line in lines:
+            name, sep, value = line.partition(b":")
+            if not sep:
+                raise ParseError(400, "malformed header field")
+            append((name, value.strip(b" \t")))
+        names = [pair[0] for pair in pairs]
+        if b"" in names or b"".join(names).translate(None, TOKEN_CHARS):
+            raise ParseError(400, "malformed header field")
+        lowered = head.lowered = b"\r\n" + block.lower()
+        hosts = lowered.count(_HOST)
+        if hosts != 1 and (hosts or version == b"HTTP/1.1"):
+            raise ParseError(400, "repeated Host header" if hosts else "HTTP/1.1 request without Host")
+        te = _single(lowered, _TE) if _TE in lowered else None
+        cl = _single(lowered, _CL) if _CL in lowered else None
         if te is not None:
             if cl is not None:
                 raise ParseError(400, "both Content-Length and Transfer-Encoding")
@@ -659,7 +681,7 @@ class RequestReader(_Reader):
                 head.keep_alive = True
         if _EXPECT in lowered and version == b"HTTP/1.1":
             head.expect_continue = b"100-continue" in _all_values(lowered, _EXPECT)
-        if b"\r\nupgrade:" in lowered or method == b"CONNECT":
+        if method == b"CONNECT" or b"\r\nupgrade:" in lowered:
             head.upgrade = True
         return head
 

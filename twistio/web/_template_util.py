@@ -350,7 +350,7 @@ def renderElement(
     element: Any,
     doctype: bytes | None = b"<!DOCTYPE html>",
     _failElement: Callable[[Failure], Any] | None = None,
-) -> object:
+) -> int:
     """Write ``element`` (after ``doctype`` and a newline) to ``request`` and finish it.
 
     Returns ``NOT_DONE_YET``. A rendering error is logged and the page ends with a short

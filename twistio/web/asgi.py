@@ -1002,7 +1002,9 @@ class _ASGIRequest(server.Request):
         # Resource traversal starts at the mount point: segments from the route path.
         self.postpath = list(path[1:].split(b"/")) if path.startswith(b"/") else [path]
         try:
-            resrc = self.site.getResourceFor(self)
+            site = self.site
+            assert site is not None, "a server.Request needs a Site"
+            resrc = site.getResourceFor(self)
             self.render(resrc)
         except Exception:
             self.processingFailed(Failure())

@@ -892,7 +892,13 @@ class Request:
         )
 
 
-_RequestFactory = Callable[..., Request]
+class _RequestFactory(Protocol):
+    """What ``HTTPChannel.requestFactory`` is: ``factory(channel, queued)`` -> a request."""
+
+    def __call__(self, channel: _Channel | None, queued: object = None) -> Request: ...
+
+
+_CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 
 
 @implementer(IPushProducer)
@@ -938,10 +944,20 @@ class HTTPChannel(protocol.Protocol):
     _bodyless = False
     _persistent = False
 
+    _swept = False
+    """Watched by its factory's idle sweeper instead of a timer of its own."""
+
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._reader = RequestReader()
-        self._callLater: Callable[..., IDelayedCall] | None = None
+
+    def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
+        factory = self.factory
+        if factory is not None:
+            return factory._reactor().callLater(delay, f)
+        from twistio.internet import reactor
+
+        return reactor.callLater(delay, f)
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -960,17 +976,19 @@ class HTTPChannel(protocol.Protocol):
                 h2.makeConnection(transport)
                 return
         factory = self.factory
+        timeout = self.timeOut
         if factory is not None:
             limits = factory.parserLimits
             if self.parserLimits or limits:
                 self._reader = RequestReader(**{**limits, **self.parserLimits})  # type: ignore[arg-type]
-            self._callLater = factory._reactor().callLater
-        else:
-            from twistio.internet import reactor
-
-            self._callLater = reactor.callLater
-        if self.timeOut is not None:
-            self._idleCall = self._callLater(self.timeOut, self._idleCheck)
+            if timeout is not None and timeout == factory.timeOut:
+                # One sweeper per factory rather than a timer per connection.
+                self._swept = True
+                self._active = True  # survives the next sweep: a whole period first
+                factory._watch(self)
+                return
+        if timeout is not None:
+            self._idleCall = self._callLater(timeout, self._idleCheck)
 
     # -- the channel contract (what Request calls) ------------------------------------------
 
@@ -986,37 +1004,49 @@ class HTTPChannel(protocol.Protocol):
             for name, value in headers:
                 pairs.addRawHeader(name, value)
             headers = pairs
-        req = self.requests[0] if self.requests else None
-        head = req._head if req is not None else None
-        status = req.code if req is not None else int(code)
-        bodyless = status < 200 or status in NO_BODY_CODES or (req is not None and req.method == b"HEAD")
-        if version != b"HTTP/1.0":
+        requests = self.requests
+        req = requests[0] if requests else None
+        if req is not None:
+            head = req._head
+            status = req.code
+            bodyless = status < 200 or status in NO_BODY_CODES or req.method == b"HEAD"
+        else:
+            head = None
+            status = int(code)
+            bodyless = status < 200 or status in NO_BODY_CODES
+        if version == b"HTTP/1.0":
+            persistent = False
+        else:
             version = b"HTTP/1.1"
-        persistent = version == b"HTTP/1.1" and head is not None and head.keep_alive and not self._closing
-        lines: list[bytes] = []
-        conn = headers.get_trusted(b"connection")
+            persistent = head is not None and head.keep_alive and not self._closing
+        raw = headers.get_trusted
+        conn = raw(b"connection")
         if conn is not None and any(b"close" in v.lower() for v in conn):
             persistent = False
             conn = None
         chunked = False
-        if headers.get_trusted(b"content-length") is None and not bodyless:
+        if not bodyless and raw(b"content-length") is None:
             if version == b"HTTP/1.1":
                 chunked = True
             else:
                 persistent = False
-        if not persistent and version == b"HTTP/1.1" and conn is None:
+        lines = [version + b" " + code + b" " + reason + b"\r\n"]
+        if not persistent and conn is None and version == b"HTTP/1.1":
             lines.append(b"Connection: close\r\n")
-        lines.extend(headers.head_lines())
+        lines += headers.head_lines()
         if chunked:
-            lines.append(b"Transfer-Encoding: chunked\r\n")
-        self._out = _codec.response_head(version, code, reason, lines)
+            lines.append(b"Transfer-Encoding: chunked\r\n\r\n")
+            # What static.File's sendfile path looks at before writing around the channel.
+            if req is not None:
+                req._chunked = True  # type: ignore[attr-defined]
+        else:
+            lines.append(b"\r\n")
+        if bodyless and req is not None:
+            req._bodyless = True  # type: ignore[attr-defined]
+        self._out = b"".join(lines)
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent
-        if req is not None:
-            # What static.File's sendfile path looks at before writing around the channel.
-            req._chunked = chunked  # type: ignore[attr-defined]
-            req._bodyless = bodyless  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """Body bytes of the response being answered, framed (the head goes first)."""
@@ -1046,22 +1076,25 @@ class HTTPChannel(protocol.Protocol):
         transport = self.transport
         assert transport is not None
         out = self._out
+        if self._chunked:
+            self._chunked = False
+            if not self._bodyless:
+                out += LAST_CHUNK
         if out:
             self._out = b""
-            transport.write(out + LAST_CHUNK if self._chunked and not self._bodyless else out)
-        elif self._chunked and not self._bodyless:
-            transport.write(LAST_CHUNK)
-        self._chunked = False
-        if self.requests and self.requests[0] is request:
-            del self.requests[0]
-        elif request in self.requests:  # pragma: no cover
-            self.requests.remove(request)
+            transport.write(out)
+        requests = self.requests
+        if requests and requests[0] is request:
+            del requests[0]
+        elif request in requests:  # pragma: no cover
+            requests.remove(request)
         if not self._persistent:
             self._closing = True
             transport.loseConnection()
             return
         self._persistent = False
-        if self._reader.waiting:
+        head = request._head
+        if head is not None and head.upgrade:
             self._reader.resume()
         if self.requests:
             nxt = self.requests[0]
@@ -1107,15 +1140,11 @@ class HTTPChannel(protocol.Protocol):
 
     def getPeer(self) -> IAddress:
         """The client's address."""
-        assert self.transport is not None
-        peer: IAddress = self.transport.getPeer()
-        return peer
+        return self.transport.getPeer()  # type: ignore[no-any-return]
 
     def getHost(self) -> IAddress:
         """The server's address."""
-        assert self.transport is not None
-        host: IAddress = self.transport.getHost()
-        return host
+        return self.transport.getHost()  # type: ignore[no-any-return]
 
     def isSecure(self) -> bool:
         """Whether the connection is TLS."""
@@ -1200,19 +1229,21 @@ class HTTPChannel(protocol.Protocol):
             self._pumping = False
         if self._closing or self._error is not None:
             return
-        self._updateReading()
         reader = self._reader
-        if self._headerCall is None and reader.in_head:
+        if (
+            self._paused or self._writeBlocked or self._readPaused
+            or len(self.requests) > self.maxPipelined or reader.limited
+        ):
+            self._updateReading()
+        if self._headerCall is None and reader.buffered and reader.in_head:
             timeout = self.headerTimeout
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
                 timeout = self.timeOut
             if timeout is not None:
-                assert self._callLater is not None
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
         if self._incoming is not None:
             self._bodyProgress = True
             if self._bodyCall is None and self.bodyTimeout is not None:
-                assert self._callLater is not None
                 self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
 
     def _updateReading(self) -> None:
@@ -1246,7 +1277,11 @@ class HTTPChannel(protocol.Protocol):
                 self._headerCall.cancel()
                 self._headerCall = None
             req = self.requestFactory(self, len(self.requests))
-            req.received_head(ev)
+            # Request.received_head, inlined on the hot path.
+            req._head = ev
+            req.method = ev.method
+            req.uri = ev.target
+            req.clientproto = ev.version
             self._incoming = req
             self.requests.append(req)
             if ev.chunked:
@@ -1296,7 +1331,6 @@ class HTTPChannel(protocol.Protocol):
             return
         if self._bodyProgress or self._paused:
             self._bodyProgress = False
-            assert self._callLater is not None
             self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
             return
         _log.info("Request body stalled: %s", self.getPeer())
@@ -1313,10 +1347,18 @@ class HTTPChannel(protocol.Protocol):
             return
         if self._active or self.requests:
             self._active = False
-            assert self._callLater is not None
             self._idleCall = self._callLater(self.timeOut, self._idleCheck)
             return
         self.timeoutConnection()
+
+    def _swept_idle(self) -> bool:
+        """The factory's sweeper: True if the connection was idle for a whole period."""
+        if self._closing:
+            return False
+        if self._active or self.requests:
+            self._active = False
+            return False
+        return True
 
     def timeoutConnection(self) -> None:
         """The connection was idle for ``timeOut`` seconds: close it."""
@@ -1327,10 +1369,14 @@ class HTTPChannel(protocol.Protocol):
     def setTimeout(self, period: float | None) -> float | None:
         """Change the idle timeout (None disables it); return the old one."""
         old, self.timeOut = self.timeOut, period
+        if self._swept:
+            self._swept = False
+            if self.factory is not None:
+                self.factory._unwatch(self)
         if self._idleCall is not None:
             self._idleCall.cancel()
             self._idleCall = None
-        if period is not None and self._callLater is not None:
+        if period is not None and self.transport is not None:
             self._idleCall = self._callLater(period, self._idleCheck)
         return old
 
@@ -1340,7 +1386,6 @@ class HTTPChannel(protocol.Protocol):
 
     def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
         """Schedule ``func`` on the factory's reactor."""
-        assert self._callLater is not None
         return self._callLater(period, func)
 
     def switch_protocol(self, request: Request, newProtocol: protocol.Protocol) -> bool:
@@ -1383,6 +1428,10 @@ class HTTPChannel(protocol.Protocol):
         return True
 
     def _cancelTimers(self) -> None:
+        if self._swept:
+            self._swept = False
+            if self.factory is not None:
+                self.factory._unwatch(self)
         for call in (self._idleCall, self._headerCall, self._bodyCall):
             if call is not None and call.active():
                 call.cancel()
@@ -1423,6 +1472,35 @@ class HTTPFactory(protocol.ServerFactory):
         self.headerTimeout: float | None = HTTPChannel.headerTimeout
         self.bodyTimeout: float | None = HTTPChannel.bodyTimeout
         self.maxPipelined = HTTPChannel.maxPipelined
+        self._watched: set[HTTPChannel] = set()
+        self._sweeper: IDelayedCall | None = None
+
+    # One timer for the idle timeout of all the factory's connections: a connection idle for
+    # a whole period between two sweeps is closed (so after one to two ``timeOut``s, as with
+    # a lazily re-armed timer per connection), and a connection costs a set entry, not a timer.
+
+    def _watch(self, channel: HTTPChannel) -> None:
+        self._watched.add(channel)
+        if self._sweeper is None and self.timeOut is not None:
+            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+
+    def _unwatch(self, channel: HTTPChannel) -> None:
+        self._watched.discard(channel)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        idle = [ch for ch in self._watched if ch._swept_idle()]
+        for channel in idle:
+            self._unwatch(channel)
+            channel._swept = False
+            channel.timeoutConnection()
+        if self._watched and self.timeOut is not None:
+            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+
+    def stopFactory(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None and sweeper.active():
+            sweeper.cancel()
 
     def _reactor(self) -> IReactorTime:
         if self.reactor is None:
@@ -1434,10 +1512,16 @@ class HTTPFactory(protocol.ServerFactory):
     def buildProtocol(self, addr: IAddress) -> HTTPChannel:
         p: HTTPChannel = self.protocol()
         p.factory = self
-        p.timeOut = self.timeOut
-        p.headerTimeout = self.headerTimeout
-        p.bodyTimeout = self.bodyTimeout
-        p.maxPipelined = self.maxPipelined
+        # Only what differs from the class defaults: fewer per-connection attributes.
+        cls = type(p)
+        if self.timeOut != cls.timeOut:
+            p.timeOut = self.timeOut
+        if self.headerTimeout != cls.headerTimeout:
+            p.headerTimeout = self.headerTimeout
+        if self.bodyTimeout != cls.bodyTimeout:
+            p.bodyTimeout = self.bodyTimeout
+        if self.maxPipelined != cls.maxPipelined:
+            p.maxPipelined = self.maxPipelined
         return p
 
     def log(self, request: Request) -> None:

@@ -145,6 +145,13 @@ class Headers:
 
     # -- twistio's fast path: names are lower-case bytes, values already validated -----------
 
+    @classmethod
+    def from_trusted(cls, mapping: dict[bytes, list[bytes]]) -> Headers:
+        """Headers owning ``mapping`` (lower-case names, valid values), without checks."""
+        self = cls.__new__(cls)
+        self._rawHeaders = mapping
+        return self
+
     def get_trusted(self, lname: bytes) -> list[bytes] | None:
         """The values of the lower-case ``lname`` (the live list), without checks."""
         return self._rawHeaders.get(lname)

@@ -20,7 +20,7 @@ class _ErrorPage(Resource):
         self.brief = brief
         self.detail = detail
 
-    def render(self, request: Any) -> object:
+    def render(self, request: Any) -> bytes | int:
         """Set the status and content type, then write the page."""
         request.setResponseCode(self.code)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")

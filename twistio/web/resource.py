@@ -12,11 +12,17 @@ PATCH and OPTIONS, so those reach ``render_*`` and, when missing, get 405 rather
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, Union
 
 from twistio.internet.interfaces import Interface, implementer
 from twistio.web._responses import FORBIDDEN, NOT_FOUND
 from twistio.web.error import UnsupportedMethod
+
+if TYPE_CHECKING:
+    from twistio.web.iweb import IRequest
+
+RenderResult = Union[bytes, int]
+"""What ``render`` returns: the body, or ``server.NOT_DONE_YET`` (1)."""
 
 __all__ = [
     "EncodingResourceWrapper",
@@ -34,13 +40,13 @@ class IResource(Interface, Protocol):
 
     isLeaf: bool
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         """The child for path segment ``name``."""
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Add a child at path segment ``path``."""
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         """Render ``request``: bytes, or ``NOT_DONE_YET``."""
 
 
@@ -57,33 +63,33 @@ class Resource:
     """A web resource: children by path segment, and ``render_<METHOD>`` methods."""
 
     isLeaf: bool = False
-    server: Any = None
+    server: object = None
 
     def __init__(self) -> None:
-        self.children: dict[bytes, Any] = {}
+        self.children: dict[bytes, IResource] = {}
 
     def listStaticNames(self) -> list[bytes]:
         return list(self.children.keys())
 
-    def listStaticEntities(self) -> list[tuple[bytes, Any]]:
+    def listStaticEntities(self) -> list[tuple[bytes, IResource]]:
         return list(self.children.items())
 
     def listNames(self) -> list[bytes]:
         return self.listStaticNames() + self.listDynamicNames()
 
-    def listEntities(self) -> list[tuple[bytes, Any]]:
+    def listEntities(self) -> list[tuple[bytes, IResource]]:
         return self.listStaticEntities() + self.listDynamicEntities()
 
     def listDynamicNames(self) -> list[bytes]:
         return []
 
-    def listDynamicEntities(self, request: Any = None) -> list[tuple[bytes, Any]]:
+    def listDynamicEntities(self, request: IRequest | None = None) -> list[tuple[bytes, IResource]]:
         return []
 
-    def getStaticEntity(self, name: bytes) -> Any:
+    def getStaticEntity(self, name: bytes) -> IResource | None:
         return self.children.get(name)
 
-    def getDynamicEntity(self, name: bytes, request: Any) -> Any:
+    def getDynamicEntity(self, name: bytes, request: IRequest) -> IResource | None:
         if name not in self.children:
             return self.getChild(name, request)
         return None
@@ -91,24 +97,24 @@ class Resource:
     def delEntity(self, name: bytes) -> None:
         del self.children[name]
 
-    def reallyPutEntity(self, name: bytes, entity: Any) -> None:
+    def reallyPutEntity(self, name: bytes, entity: IResource) -> None:
         self.children[name] = entity
 
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
         """The child for a segment not registered with ``putChild``: 404 by default."""
         return NoResource()
 
-    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         """The registered child for ``path``, else ``getChild(path, request)``."""
         children = self.children
         if path in children:
             return children[path]
         return self.getChild(path, request)
 
-    def getChildForRequest(self, request: Any) -> Any:
+    def getChildForRequest(self, request: IRequest) -> IResource:
         return getChildForRequest(self, request)
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Serve ``child`` at segment ``path`` (bytes, as in Twisted)."""
         if not isinstance(path, bytes):
             raise TypeError(f"Path segment must be bytes, but {path!r} is {type(path)}")
@@ -116,7 +122,7 @@ class Resource:
         if isinstance(child, Resource):
             child.server = self.server
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         """Dispatch to ``render_<METHOD>``; raise ``UnsupportedMethod`` if there is none."""
         m = getattr(self, "render_" + request.method.decode("ascii"), None)
         if m is None:
@@ -124,17 +130,19 @@ class Resource:
             if allowed is None:
                 allowed = _computeAllowedMethods(self)
             raise UnsupportedMethod(list(allowed))
-        return m(request)
+        result: RenderResult = m(request)
+        return result
 
-    def render_HEAD(self, request: Any) -> Any:
+    def render_HEAD(self, request: IRequest) -> RenderResult:
         """HEAD is GET without the body."""
         render_get = getattr(self, "render_GET", None)
         if render_get is None:
             raise UnsupportedMethod(_computeAllowedMethods(self))
-        return render_get(request)
+        result: RenderResult = render_get(request)
+        return result
 
 
-def getChildForRequest(resource: Any, request: Any) -> Any:
+def getChildForRequest(resource: IResource, request: IRequest) -> IResource:
     """Walk ``request.postpath`` down from ``resource`` until a leaf; move segments to prepath."""
     postpath = request.postpath
     prepath = request.prepath
@@ -160,14 +168,14 @@ class ErrorPage(Resource):
         self.brief = brief
         self.detail = detail
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         request.setResponseCode(self.code)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         brief = escape(self.brief, quote=False)
         page = _PAGE % (self.code, brief, brief, escape(self.detail, quote=False))
         return page.encode("utf-8")
 
-    def getChild(self, chnam: bytes, request: Any) -> Any:
+    def getChild(self, chnam: bytes, request: IRequest) -> IResource:
         return self
 
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from html import escape
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
-from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
-from twistio.web import http, resource
+from twistio.web import http, http_headers, resource
 from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
     NOT_ALLOWED,
@@ -37,6 +37,13 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
+
+if TYPE_CHECKING:
+    from twistio.internet.interfaces import IAddress, IDelayedCall, IReactorTime
+    from twistio.web.iweb import IAccessLogFormatter
+    from twistio.web.resource import IResource
+
+_T = TypeVar("_T")
 
 __all__ = [
     "NOT_DONE_YET", "GzipEncoderFactory", "Request", "Session", "Site", "date", "string_date_time",
@@ -88,22 +95,22 @@ class Request(http.Request):
     """An HTTP request served by a ``Site``: resource traversal, rendering, sessions."""
 
     defaultContentType: bytes | None = b"text/html"
-    site: Any = None
+    site: Site | None = None
     appRootURL: bytes | None = None
     prepath: list[bytes]
     postpath: list[bytes]
     supportedMethods: tuple[bytes, ...] = (
         b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS",
     )
-    _secureSession: Any = None
-    _insecureSession: Any = None
+    _secureSession: Session | None = None
+    _insecureSession: Session | None = None
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
         self.site = getattr(self.channel, "site", None)
-        headers = self.responseHeaders
-        headers.set_trusted(b"server", [version])
-        headers.set_trusted(b"date", [http._now_date()])
+        self.responseHeaders = http_headers.Headers.from_trusted(
+            {b"server": [version], b"date": [http._now_date()]}
+        )
         self.prepath = []
         path = self.path
         if b"%" in path:
@@ -111,12 +118,14 @@ class Request(http.Request):
         else:
             self.postpath = path[1:].split(b"/")
         try:
-            resrc = self.site.getResourceFor(self)
+            site = self.site
+            assert site is not None, "a server.Request needs a Site"
+            resrc = site.getResourceFor(self)
             self.render(resrc)
         except Exception:
             self.processingFailed(Failure())
 
-    def render(self, resrc: Any) -> None:
+    def render(self, resrc: IResource) -> None:
         """Render ``resrc`` and send what it returns (unless ``NOT_DONE_YET``)."""
         try:
             body = resrc.render(self)
@@ -203,7 +212,17 @@ class Request(http.Request):
 
     sessionCookieBaseName = b"TWISTED_SESSION"
 
-    def getSession(self, sessionInterface: Any = None, forceNotSecure: bool = False) -> Any:
+    @overload
+    def getSession(self, sessionInterface: None = None, forceNotSecure: bool = False) -> Session: ...
+
+    @overload
+    def getSession(
+        self, sessionInterface: Callable[[Session], _T], forceNotSecure: bool = False
+    ) -> _T: ...
+
+    def getSession(
+        self, sessionInterface: Callable[[Session], object] | None = None, forceNotSecure: bool = False
+    ) -> object:
         """The session for this client (created, with a cookie, if there is none)."""
         secure = self.isSecure() and not forceNotSecure
         if secure:
@@ -212,22 +231,23 @@ class Request(http.Request):
         else:
             cookie_name = self.sessionCookieBaseName
             attr = "_insecureSession"
-        session = getattr(self, attr)
+        session: Session | None = getattr(self, attr)
         if session is not None:
             try:
                 session.touch()
                 return session if sessionInterface is None else sessionInterface(session)
             except KeyError:
                 session = None
+        site = self.site
+        assert site is not None
         cookie = self.getCookie(cookie_name)
         if cookie:
             try:
-                session = self.site.getSession(cookie)
+                session = site.getSession(cookie)
             except KeyError:
                 session = None
         if session is None:
-            session = self.site.makeSession()
-            site = self.site
+            session = site.makeSession()
             self.addCookie(
                 cookie_name, session.uid, path=b"/", secure=secure,
                 httpOnly=getattr(site, "sessionCookieHttpOnly", True),
@@ -262,33 +282,35 @@ class Session:
     """Server-side state for one client, expiring after ``sessionTimeout`` idle seconds."""
 
     sessionTimeout = 900
-    _expireCall: Any = None
+    _expireCall: IDelayedCall | None = None
 
-    def __init__(self, site: Any, uid: bytes, reactor: Any = None) -> None:
+    def __init__(self, site: Site | None, uid: bytes, reactor: IReactorTime | None = None) -> None:
         if reactor is None:
-            reactor = site._reactor() if hasattr(site, "_reactor") else None
+            getter = getattr(site, "_reactor", None)
+            reactor = getter() if getter is not None else None
         if reactor is None:
             from twistio.internet import reactor as _r
 
             reactor = _r
-        self._reactor = reactor
+        self._reactor: IReactorTime = reactor
         self.site = site
         self.uid = uid
-        self.expireCallbacks: list[Any] = []
+        self.expireCallbacks: list[Callable[[], object]] = []
         self.touch()
-        self.sessionNamespaces: dict[str, Any] = {}
+        self.sessionNamespaces: dict[str, object] = {}
 
     def startCheckingExpiration(self) -> None:
         """Start the expiry timer."""
         self._expireCall = self._reactor.callLater(self.sessionTimeout, self.expire)
 
-    def notifyOnExpire(self, callback: Any) -> None:
+    def notifyOnExpire(self, callback: Callable[[], object]) -> None:
         """Call ``callback()`` when the session expires."""
         self.expireCallbacks.append(callback)
 
     def expire(self) -> None:
         """Expire now: forget the session and run the expiry callbacks."""
-        self.site.sessions.pop(self.uid, None)
+        if self.site is not None:
+            self.site.sessions.pop(self.uid, None)
         callbacks, self.expireCallbacks = self.expireCallbacks, []
         for c in callbacks:
             c()
@@ -302,10 +324,10 @@ class Session:
         if self._expireCall is not None:
             self._expireCall.reset(self.sessionTimeout)
 
-    def getComponent(self, interface: Any, default: Any = None) -> Any:
+    def getComponent(self, interface: object, default: object = None) -> object:
         return self.sessionNamespaces.get(getattr(interface, "__name__", str(interface)), default)
 
-    def setComponent(self, interface: Any, component: Any) -> None:
+    def setComponent(self, interface: object, component: object) -> None:
         self.sessionNamespaces[getattr(interface, "__name__", str(interface))] = component
 
 
@@ -313,9 +335,9 @@ class Site(http.HTTPFactory):
     """Serves a resource tree: ``Site(resource, requestFactory=None, timeout=..., logPath=None)``."""
 
     counter = 0
-    requestFactory: Any = Request
+    requestFactory: type[Request] = Request
     displayTracebacks = False
-    sessionFactory: Any = Session
+    sessionFactory: type[Session] = Session
     sessionCheckTime = 1800
     sessionCookieHttpOnly = True
     """twistio: the session cookie carries ``HttpOnly`` (scripts cannot read it)."""
@@ -325,13 +347,15 @@ class Site(http.HTTPFactory):
 
     def __init__(
         self,
-        resource: Any,
-        requestFactory: Any = None,
-        *args: Any,
-        **kwargs: Any,
+        resource: IResource,
+        requestFactory: type[Request] | None = None,
+        logPath: str | None = None,
+        timeout: float | None = 60 * 60 * 12,
+        logFormatter: IAccessLogFormatter | None = None,
+        reactor: IReactorTime | None = None,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.sessions: dict[bytes, Any] = {}
+        super().__init__(logPath, timeout, logFormatter, reactor)
+        self.sessions: dict[bytes, Session] = {}
         self.resource = resource
         if requestFactory is not None:
             self.requestFactory = requestFactory
@@ -340,7 +364,7 @@ class Site(http.HTTPFactory):
         self._flushScheduled = False
         self._logDate: tuple[int, str] = (0, "")
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> http.HTTPChannel:
         channel = super().buildProtocol(addr)
         channel.requestFactory = self.requestFactory
         channel.site = self
@@ -351,6 +375,7 @@ class Site(http.HTTPFactory):
             self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
 
     def stopFactory(self) -> None:
+        super().stopFactory()
         self._flushLog()
         if self._logFile is not None:
             self._logFile.close()
@@ -409,28 +434,24 @@ class Site(http.HTTPFactory):
     def _mkuid(self) -> bytes:
         return os.urandom(32).hex().encode("ascii")
 
-    def makeSession(self) -> Any:
+    def makeSession(self) -> Session:
         """A new session, registered and expiring."""
         uid = self._mkuid()
         session = self.sessions[uid] = self.sessionFactory(self, uid)
         session.startCheckingExpiration()
         return session
 
-    def getSession(self, uid: bytes) -> Any:
+    def getSession(self, uid: bytes) -> Session:
         """The live session ``uid``; KeyError if there is none."""
         return self.sessions[uid]
 
     # -- resources ----------------------------------------------------------------
 
-    def getResourceFor(self, request: Any) -> Any:
+    def getResourceFor(self, request: Request) -> IResource:
         """The resource ``request`` addresses (walks ``request.postpath``)."""
         request.site = self
-        request.sitepath = request.prepath[:]
+        request.sitepath = request.prepath[:]  # type: ignore[attr-defined]
         return resource.getChildForRequest(self.resource, request)
-
-
-def _deferred_hint(d: Deferred[Any]) -> None:  # pragma: no cover - typing aid
-    """Resources may return NOT_DONE_YET and finish from a Deferred."""
 
 
 # Last, so that _encoding (which may import this module) finds everything defined.

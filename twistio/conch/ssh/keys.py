@@ -144,6 +144,14 @@ _V1_WRITE_ROUNDS = 100
 _V1_MAX_ROUNDS = 10_000
 
 
+# How text formats begin, checked in order by ``Key._guessStringType``.
+_TEXT_FORMATS: list[tuple[tuple[bytes, ...], str]] = [
+    ((b"ssh-", b"ecdsa-sha2-", b"sk-"), "public_openssh"),
+    ((b"-----BEGIN",), "private_openssh"),
+    ((b"---- BEGIN SSH2 PUBLIC KEY",), "public_rfc4716"),
+]
+
+
 def _normalise_passphrase(passphrase: bytes | str | None) -> bytes | None:
     if passphrase is None or isinstance(passphrase, bytes):
         return passphrase
@@ -214,16 +222,17 @@ class Key:
         ``agentv3``. A malformed key raises ``BadKeyError``; an encrypted one without a
         passphrase ``EncryptedKeyError``.
         """
-        if isinstance(data, str):
-            data = data.encode("utf-8")
+        raw = data.encode("utf-8") if isinstance(data, str) else data
         secret = _normalise_passphrase(passphrase)
-        if type is None:
-            type = cls._guessStringType(data)
-        if type is None:
-            raise BadKeyError(f"cannot guess the type of {data!r}")
-        method = getattr(cls, f"_fromString_{type.upper()}", None)
-        if method is None:
-            raise BadKeyError(f"no _fromString method for {type}")
+        kind = type or cls._guessStringType(raw)
+        if not kind:
+            raise BadKeyError(f"cannot guess the type of {raw!r}")
+        parser = getattr(cls, "_fromString_" + kind.upper(), None)
+        if parser is None:
+            raise BadKeyError(f"no _fromString method for {kind}")
+        data = raw
+        type = kind
+        method = parser
         try:
             if type.upper() in ("BLOB", "PUBLIC_OPENSSH", "PUBLIC_RFC4716"):
                 if secret:
@@ -240,13 +249,10 @@ class Key:
 
     @classmethod
     def _guessStringType(cls, data: bytes) -> str | None:
-        stripped = data.lstrip()
-        if stripped.startswith((b"ssh-", b"ecdsa-sha2-", b"sk-")):
-            return "public_openssh"
-        if stripped.startswith(b"-----BEGIN"):
-            return "private_openssh"
-        if stripped.startswith(b"---- BEGIN SSH2 PUBLIC KEY"):
-            return "public_rfc4716"
+        head = data.lstrip()[:32]
+        for prefixes, format_name in _TEXT_FORMATS:
+            if head.startswith(prefixes):
+                return format_name
         if data.startswith(b"\0\0\0"):
             try:
                 kind, rest = getNS(data)
