@@ -2286,7 +2286,7 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
 
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
         """Decode, then resolve a pending query or hand the message to the controller."""
-        m = Message()
+        m = Message.__new__(Message)  # fromStr sets every attribute
         try:
             m.fromStr(data)
         except (ValueError, EOFError, IndexError, struct.error) as e:
