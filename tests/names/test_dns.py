@@ -282,3 +282,20 @@ def _resolv_conf(pkg, tmp_path):
 def test_resolv_conf_and_server_choice_like_twisted(tmp_path):
     pytest.importorskip("twisted.names")
     assert _resolv_conf("twistio", tmp_path) == _resolv_conf("twisted", tmp_path)
+
+
+def test_udp_queries_pending_when_the_port_stops_fail():
+    from twistio.internet.error import ConnectionLost
+
+    clock = task.Clock()
+    proto = dns.DNSDatagramProtocol(object(), reactor=clock)
+
+    class Transport:
+        def write(self, data, addr):
+            pass
+
+    proto.transport = Transport()
+    failures = []
+    proto.query(("127.0.0.1", 53), [dns.Query("example.com")]).addErrback(failures.append)
+    proto.stopProtocol()
+    assert failures[0].check(ConnectionLost) and not clock.getDelayedCalls()

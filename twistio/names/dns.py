@@ -2263,13 +2263,14 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
         self._addressValidation: dict[int, tuple[str, int]] = {}
 
     def stopProtocol(self) -> None:
-        """Forget pending queries (their Deferreds are left to their timeouts' cancellation)."""
-        live, self.liveMessages = self.liveMessages, {}
-        for _d, call in live.values():
-            if call.active():
-                call.cancel()
+        """The port stopped: pending queries fail with ``ConnectionLost`` (Twisted leaves
+        them waiting for good)."""
+        from twistio.internet.error import ConnectionLost
+
         self.resends = {}
+        self._addressValidation.clear()
         self.transport = None
+        self._fail_all(ConnectionLost("the DNS client's UDP port stopped listening"))
 
     def startProtocol(self) -> None:
         """Start with no pending queries."""
