@@ -419,3 +419,15 @@ def test_call_payload_is_twisteds_template_with_the_name_escaped() -> None:
     body = txmlrpc.QueryFactory(b"/", b"h", "a<b", args=(1,)).payload.decode()
     assert body.startswith('<?xml version="1.0"?>\n<methodCall>\n<methodName>a&lt;b</methodName>')
     xmlrpc.client.loads(body)  # well-formed
+
+
+async def test_query_factory_over_a_real_connection(port: int, reactor: AsyncioReactor) -> None:
+    """Twisted's older client path: ``connectTCP`` with a ``QueryFactory`` (``QueryProtocol``)."""
+    factory = txmlrpc.QueryFactory(b"/", b"127.0.0.1", "math.add", args=(2, 40))
+    reactor.connectTCP("127.0.0.1", port, factory)
+    assert await asyncio.wait_for(factory.deferred.asFuture(asyncio.get_running_loop()), TIMEOUT) == 42
+    failing = txmlrpc.QueryFactory(b"/", b"127.0.0.1", "fault")
+    reactor.connectTCP("127.0.0.1", port, failing)
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        await asyncio.wait_for(failing.deferred.asFuture(asyncio.get_running_loop()), TIMEOUT)
+    assert caught.value.faultCode == 12

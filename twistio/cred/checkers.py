@@ -87,6 +87,7 @@ class FilePasswordDB:
 
     _credCache: dict[bytes, bytes] | None = None
     _cacheTimestamp: float = 0
+    cache = False
 
     def __init__(self, filename: str | os.PathLike[str], delim: bytes = b":", usernameField: int = 0,
                  passwordField: int = 1, caseSensitive: bool = True,

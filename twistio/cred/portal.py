@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from twistio.cred import error
+from twistio.cred.checkers import ICredentialsChecker as ICredentialsChecker
+from twistio.cred.credentials import ICredentials as ICredentials
 from twistio.internet import defer
 from twistio.internet.interfaces import Interface
 

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from typing_extensions import ParamSpec, Self
 
+from twistio.internet.interfaces import IDelayedCall as IDelayedCall
+from twistio.internet.interfaces import IReactorTime as IReactorTime
 from twistio.python.failure import Failure
 
 
@@ -158,17 +160,23 @@ class DebugInfo:
 _deferLog: Any = None
 
 
-def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
-    """Log an error nobody handled, as Twisted does: two critical events, the heading and
-    then the failure (with the debug stacks, if any, as its text)."""
+def _deferLogger() -> Any:
+    # twistio.logger is imported on first use: it sits above this module.
     global _deferLog
     if _deferLog is None:
         from twistio.logger import Logger
 
         _deferLog = Logger(namespace=__name__)
-    _deferLog.critical("Unhandled error in Deferred:", isError=True)
+    return _deferLog
+
+
+def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
+    """Log an error nobody handled, as Twisted does: two critical events, the heading and
+    then the failure (with the debug stacks, if any, as its text)."""
+    log = _deferLogger()
+    log.critical("Unhandled error in Deferred:", isError=True)
     text = "(debug: {debugInfo})" if debugInfo else ""
-    _deferLog.failure(text, failure, debugInfo=debugInfo)
+    log.failure(text, failure, debugInfo=debugInfo)
 
 
 def _warnSelfReturn(callback: object) -> None:
@@ -802,13 +810,19 @@ def passthru(arg: _T) -> _T:
 
 
 def logError(err: Failure) -> Failure:
-    """Log a failure and pass it on (an errback)."""
-    _log.error("Unhandled error:\n%s", err.getTraceback())
+    """Log a failure (a critical event, as Twisted's) and pass it on: an errback."""
+    _deferLogger().failure("", err)
     return err
 
 
 def timeout(deferred: Deferred[Any]) -> None:
-    """Errback ``deferred`` with ``TimeoutError`` (old API; use ``addTimeout``)."""
+    """Errback ``deferred`` with ``TimeoutError`` (deprecated, as in Twisted: ``addTimeout``)."""
+    warnings.warn(
+        "twistio.internet.defer.timeout was deprecated in Twisted 17.1.0; "
+        "please use twistio.internet.defer.Deferred.addTimeout instead",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     deferred.errback(Failure(TimeoutError("Callback timed out")))
 
 
@@ -866,6 +880,9 @@ class DeferredList(Deferred[Any]):
     ``fireOnOneErrback``: fail with ``FirstError`` at the first failure.
     ``consumeErrors``: the listed Deferreds go on with None after a failure.
     """
+
+    fireOnOneCallback = False
+    fireOnOneErrback = False
 
     def __init__(
         self,
@@ -1352,3 +1369,73 @@ class DeferredQueue(Generic[_T]):
         ticket: Deferred[_T] = Deferred(canceller=self._cancelGet)
         self.waiting.append(ticket)
         return ticket
+
+
+# -- DeferredFilesystemLock (twisted.internet.defer's, on twistio.python.lockfile) ----------
+
+from twistio.python import lockfile as _lockfile  # noqa: E402
+
+
+class AlreadyTryingToLockError(Exception):
+    """``deferUntilLocked`` was called while an earlier call still waits for the lock."""
+
+
+class DeferredFilesystemLock(_lockfile.FilesystemLock):
+    """A ``FilesystemLock`` with ``deferUntilLocked()``: a Deferred firing once the lock is
+    acquired, trying again every ``_interval`` seconds on ``scheduler`` (the reactor by
+    default)."""
+
+    _interval = 1
+    _tryLockCall: Any = None
+    _timeoutCall: Any = None
+
+    def __init__(self, name: str, scheduler: Any = None) -> None:
+        super().__init__(name)
+        if scheduler is None:
+            # The global reactor (``sys.modules`` holds the reactor object under this name).
+            import importlib
+
+            scheduler = importlib.import_module("twistio.internet.reactor")
+        self._scheduler = scheduler
+
+    def deferUntilLocked(self, timeout: float | None = None) -> Deferred[None]:
+        """A Deferred firing (with None) when the lock is ours; ``TimeoutError`` after
+        ``timeout`` seconds, ``CancelledError`` when cancelled, ``AlreadyTryingToLockError``
+        while another call waits."""
+        if self._tryLockCall is not None:
+            return fail(AlreadyTryingToLockError("deferUntilLocked isn't safe for concurrent use."))
+
+        def stop_trying() -> None:
+            for name in ("_tryLockCall", "_timeoutCall"):
+                call = getattr(self, name)
+                setattr(self, name, None)
+                if call is not None and call.active():
+                    call.cancel()
+
+        def canceller(d: Deferred[None]) -> None:
+            stop_trying()
+
+        result: Deferred[None] = Deferred(canceller)
+
+        def attempt() -> None:
+            self._tryLockCall = None
+            if self.lock():
+                stop_trying()
+                result.callback(None)
+            else:
+                self._tryLockCall = self._scheduler.callLater(self._interval, attempt)
+
+        def give_up() -> None:
+            self._timeoutCall = None
+            stop_trying()
+            result.errback(
+                TimeoutError(f"Timed out acquiring lock: {self.name} after {timeout:f}s")
+            )
+
+        attempt()
+        if not result.called and timeout is not None:
+            self._timeoutCall = self._scheduler.callLater(timeout, give_up)
+        return result
+
+
+__all__ += ["AlreadyTryingToLockError", "DeferredFilesystemLock"]

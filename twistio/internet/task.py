@@ -23,6 +23,8 @@ from typing import (
 
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
+from twistio.internet.interfaces import IDelayedCall as IDelayedCall
+from twistio.internet.interfaces import IReactorCore as IReactorCore
 from twistio.internet.interfaces import IReactorTime
 from twistio.python.failure import Failure
 

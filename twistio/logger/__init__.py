@@ -16,6 +16,7 @@ from twistio.logger._filter import ILogFilterPredicate as ILogFilterPredicate
 from twistio.logger._filter import LogLevelFilterPredicate as LogLevelFilterPredicate
 from twistio.logger._filter import PredicateResult as PredicateResult
 from twistio.logger._format import eventAsText as eventAsText
+from twistio.logger._format import extractField as extractField
 from twistio.logger._format import formatEvent as formatEvent
 from twistio.logger._format import formatEventAsClassicLogText as formatEventAsClassicLogText
 from twistio.logger._format import formatTime as formatTime
@@ -33,6 +34,7 @@ from twistio.logger._levels import InvalidLogLevelError as InvalidLogLevelError
 from twistio.logger._levels import LogLevel as LogLevel
 from twistio.logger._logger import Logger as Logger
 from twistio.logger._logger import Operation as Operation
+from twistio.logger._logger import _loggerFor as _loggerFor
 from twistio.logger._observer import ILogObserver as ILogObserver
 from twistio.logger._observer import LogEvent as LogEvent
 from twistio.logger._observer import LogPublisher as LogPublisher
@@ -46,6 +48,7 @@ __all__ = [
     "ILogFilterPredicate",
     "ILogObserver",
     "InvalidLogLevelError",
+    "LegacyLogObserverWrapper",
     "LimitedHistoryLogObserver",
     "LogBeginner",
     "LogEvent",
@@ -63,6 +66,7 @@ __all__ = [
     "eventAsText",
     "eventFromJSON",
     "eventsFromJSONLogFile",
+    "extractField",
     "formatEvent",
     "formatEventAsClassicLogText",
     "formatTime",
@@ -73,3 +77,12 @@ __all__ = [
     "textFileLogObserver",
     "timeFormatRFC3339",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Defined with the legacy API (which is built on this package): fetched on first use.
+    if name == "LegacyLogObserverWrapper":
+        from twistio.python.log import LegacyLogObserverWrapper
+
+        return LegacyLogObserverWrapper
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from twistio.internet.interfaces import Interface, implementer
@@ -34,6 +34,19 @@ class PredicateResult:
     yes = _Result("yes")
     no = _Result("no")
     maybe = _Result("maybe")
+
+    @classmethod
+    def iterconstants(cls) -> Iterator[_Result]:
+        """``yes``, ``no`` and ``maybe``, in that order."""
+        return iter((cls.yes, cls.no, cls.maybe))
+
+    @classmethod
+    def lookupByName(cls, name: str) -> _Result:
+        """The result called ``name``; ``ValueError`` if there is none."""
+        for result in cls.iterconstants():
+            if result.name == name:
+                return result
+        raise ValueError(name)
 
 
 class ILogFilterPredicate(Interface, Protocol):

@@ -11,6 +11,7 @@ from twistio.python.failure import Failure
 
 __all__ = [
     "eventAsText",
+    "extractField",
     "formatEvent",
     "formatEventAsClassicLogText",
     "formatTime",
@@ -210,3 +211,15 @@ def _flatFormat(event: Mapping[str, Any]) -> str:
         if fieldName is not None:
             parts.append(str(flattened[_fieldKeys(fieldName, conversion, spec or "")[0]]))
     return "".join(parts)
+
+
+def extractField(field: str, event: LogEvent) -> Any:
+    """The value of ``field`` (as written in the event's format: ``"a.b"``, ``"x[0]"``,
+    ``"y!r"``) from ``event``, flattening the event first if it is not yet.
+
+    A conversion (``!r``, ``!s``) gives its text; without one, the raw value. ``KeyError`` when
+    the format has no such field (or, for an event without a format, ``log_flattened``).
+    """
+    (fieldName, conversion, spec), = _fields("{" + field + "}")
+    flattenEvent(event)
+    return event["log_flattened"][f"{fieldName}!{conversion or ''}:{spec}"]

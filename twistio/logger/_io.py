@@ -91,7 +91,7 @@ class LoggingFile:
     def _unsupported(self, *args: object) -> NoReturn:
         raise OSError("unsupported operation")
 
-    read = readline = readlines = seek = tell = truncate = _unsupported
+    read = readline = readlines = seek = tell = truncate = next = xreadlines = _unsupported
 
     def _emit(self, line: str) -> None:
         self.log.emit(self.level, format="{log_io}", log_io=line)

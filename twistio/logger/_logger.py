@@ -250,3 +250,8 @@ class Logger:
     ) -> ContextManager[None]:
         """A reusable context manager logging ``staticMessage`` and any exception, then going on."""
         return _FailureHandler(self, staticMessage, level)
+
+
+def _loggerFor(obj: object) -> Logger:
+    """A Logger for ``obj``: namespace its class's dotted name, source ``obj`` itself."""
+    return Logger().__get__(obj, type(obj))

@@ -92,8 +92,9 @@ class STDLibLogObserver:
     """
 
     _twistio_floor = 0
+    defaultStackDepth = 4
 
-    def __init__(self, name: str | None = None, stackDepth: int = 4) -> None:
+    def __init__(self, name: str | None = None, stackDepth: int = defaultStackDepth) -> None:
         self._name = name
         self._default = False
         # Per-namespace forwarding is gated by logging's own levels (see LogPublisher).

@@ -13,7 +13,24 @@ from io import StringIO
 from types import FrameType, TracebackType
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
-__all__ = ["Failure", "NoCurrentExceptionError", "count", "format_frames"]
+__all__ = [
+    "DO_POST_MORTEM",
+    "EXCEPTION_CAUGHT_HERE",
+    "DefaultException",
+    "Failure",
+    "NoCurrentExceptionError",
+    "count",
+    "format_frames",
+    "startDebugMode",
+    "traceupLength",
+]
+
+#: With ``startDebugMode``: open the debugger on each Failure of a handled exception.
+DO_POST_MORTEM = True
+#: The line Twisted's tracebacks put where the exception was caught.
+EXCEPTION_CAUGHT_HERE = "--- <exception caught here> ---"
+#: How many frames above the catching one Twisted's Failure kept, as a public constant.
+traceupLength = 4
 
 _T = TypeVar("_T")
 
@@ -25,6 +42,10 @@ _Frame = tuple[str, str, int, Sequence[tuple[str, Any]], Sequence[tuple[str, Any
 
 
 _newException = BaseException.__new__
+
+
+class DefaultException(Exception):
+    """The exception of a Failure made from something that is not an exception."""
 
 
 class NoCurrentExceptionError(Exception):
@@ -485,3 +506,49 @@ class Failure(BaseException):
 
 def _newFailure() -> Failure:
     return Failure.__new__(Failure)
+
+
+_debugMode = False
+
+
+def startDebugMode() -> None:
+    """From now on, a Failure made from the exception being handled opens ``pdb``'s
+    post-mortem on it first (while ``DO_POST_MORTEM`` is true), as ``trial --debug`` wants.
+
+    Covers ``Failure()`` and the Failures twistio's Deferreds make of what callbacks raise.
+    """
+    global _debugMode
+    if _debugMode:
+        return
+    _debugMode = True
+    plainInit = Failure.__init__
+    plainFromCurrent = Failure._fromCurrent.__func__  # type: ignore[attr-defined]
+
+    def debuggingInit(
+        self: Failure,
+        exc_value: BaseException | Any = None,
+        exc_type: type[BaseException] | None = None,
+        exc_tb: TracebackType | None = None,
+        captureVars: bool = False,
+    ) -> None:
+        if exc_value is None:
+            _postMortem()
+        plainInit(self, exc_value, exc_type, exc_tb, captureVars)
+
+    def debuggingFromCurrent(cls: type[Failure]) -> Failure:
+        _postMortem()
+        made: Failure = plainFromCurrent(cls)
+        return made
+
+    Failure.__init__ = debuggingInit  # type: ignore[method-assign]
+    Failure._fromCurrent = classmethod(debuggingFromCurrent)  # type: ignore[assignment,method-assign]
+
+
+def _postMortem() -> None:
+    value, tb = sys.exc_info()[1:]
+    if not DO_POST_MORTEM or tb is None:
+        return
+    import pdb
+
+    print(f"Jumping into debugger for post-mortem of exception '{value}':")
+    pdb.post_mortem(tb)

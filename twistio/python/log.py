@@ -8,16 +8,17 @@ they also reach the standard library's ``logging`` by default. Legacy observers,
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import IO, Any, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 from twistio.internet.interfaces import Interface, implementer
 from twistio.logger import (
     ILogObserver,
-    Logger,
     LoggingFile,
     LogLevel,
     formatEvent,
@@ -26,26 +27,36 @@ from twistio.logger import (
     globalLogPublisher,
 )
 from twistio.logger import (
+    Logger as _NewLogger,
+)
+from twistio.logger import (
     LogPublisher as _NewPublisher,
 )
 from twistio.logger._stdlib import _guard, _has_real_handlers, _last_resort
 from twistio.python.failure import Failure
 
 __all__ = [
+    "DefaultObserver",
     "FileLogObserver",
     "ILogContext",
     "ILogObserver",
     "LegacyLogObserverWrapper",
     "LogPublisher",
+    "Logger",
+    "NullFile",
     "PythonLoggingObserver",
+    "StdioOnnaStick",
     "addObserver",
     "callWithContext",
     "callWithLogger",
+    "defaultObserver",
     "deferr",
     "err",
     "logerr",
     "logfile",
     "msg",
+    "newGlobalLogBeginner",
+    "newGlobalLogPublisher",
     "removeObserver",
     "startLogging",
     "startLoggingWithObserver",
@@ -339,9 +350,9 @@ def err(_stuff: object = None, _why: str | None = None, **kw: Any) -> None:
 
 deferr = err
 
-logfile = LoggingFile(Logger(namespace="twistio.python.log"), LogLevel.info)
+logfile = LoggingFile(_NewLogger(namespace="twistio.python.log"), LogLevel.info)
 """A file whose lines are logged at info."""
-logerr = LoggingFile(Logger(namespace="twistio.python.log"), LogLevel.error)
+logerr = LoggingFile(_NewLogger(namespace="twistio.python.log"), LogLevel.error)
 """A file whose lines are logged at error."""
 
 
@@ -464,3 +475,113 @@ def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
 def discardLogs() -> None:
     """Begin logging to nowhere."""
     globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
+
+
+newGlobalLogPublisher = globalLogPublisher
+"""``twistio.logger``'s global publisher, under the name Twisted gives it here."""
+newGlobalLogBeginner = globalLogBeginner
+"""``twistio.logger``'s global beginner, under the name Twisted gives it here."""
+
+
+class Logger:
+    """Something that owns a log: subclasses say how their messages are prefixed."""
+
+    def logPrefix(self) -> str:
+        """The prefix (``system``) of this object's messages; ``-`` by default."""
+        return "-"
+
+
+class NullFile:
+    """A file that keeps nothing: writes vanish, reads give nothing."""
+
+    softspace = 0
+
+    def read(self) -> None:
+        """Nothing."""
+
+    def write(self, bytes: object) -> None:
+        """Drop it."""
+
+    def flush(self) -> None:
+        """Nothing to do."""
+
+    def close(self) -> None:
+        """Nothing to do."""
+
+
+class DefaultObserver:
+    """A legacy observer writing error events (their text) to ``stderr``; others it ignores.
+
+    ``start()`` adds it to the legacy observers and ``stop()`` removes it. twistio does not
+    start ``defaultObserver`` (Twisted did, until logging began): before logging begins,
+    errors reach ``stderr`` through ``logging`` already.
+    """
+
+    stderr: IO[str] = sys.stderr
+
+    def emit(self, eventDict: EventDict) -> None:
+        """Write an error event's text to ``stderr``."""
+        if not eventDict.get("isError"):
+            return
+        text = textFromEventDict(eventDict)
+        if text is not None:
+            self.stderr.write(text)
+            self.stderr.flush()
+
+    def start(self) -> None:
+        """Begin observing."""
+        addObserver(self.emit)
+
+    def stop(self) -> None:
+        """Stop observing."""
+        removeObserver(self.emit)
+
+
+defaultObserver = DefaultObserver()
+
+
+class StdioOnnaStick:
+    """A write-only file whose lines become legacy log messages (``printed=1``).
+
+    ``write`` logs each completed line (the newline dropped) and keeps the rest for later;
+    ``writelines`` logs each item as it is. Reading raises ``OSError``.
+    """
+
+    closed = 0
+    softspace = 0
+    mode = "wb"
+    name = "<stdio (log)>"
+
+    def __init__(self, isError: int = 0, encoding: str | None = None) -> None:
+        self.isError = isError
+        self.encoding = encoding or "utf-8"
+        self.buf = ""
+
+    def close(self) -> None:
+        """Nothing to do."""
+
+    def fileno(self) -> NoReturn:
+        """There is none."""
+        raise io.UnsupportedOperation("StdioOnnaStick has no file descriptor.")
+
+    def flush(self) -> None:
+        """Nothing to do: lines are logged as they end."""
+
+    def _cannotRead(self, *args: object) -> NoReturn:
+        raise OSError("can't read from the log!")
+
+    read = readline = readlines = seek = tell = _cannotRead
+
+    def _text(self, data: str | bytes) -> str:
+        return data.decode(self.encoding, "replace") if isinstance(data, bytes) else data
+
+    def write(self, data: str | bytes) -> None:
+        """Log every line that ``data`` completes."""
+        *complete, self.buf = (self.buf + self._text(data)).split("\n")
+        for line in complete:
+            msg(line, printed=1, isError=self.isError)
+
+    def writelines(self, lines: Iterable[str | bytes]) -> None:
+        """Log each item as one message."""
+        for line in lines:
+            msg(self._text(line), printed=1, isError=self.isError)

@@ -35,6 +35,7 @@ from typing import IO, Any
 from urllib.parse import quote, unquote
 
 from twistio.logger import Logger
+from twistio.python.runtime import platformType as platformType
 from twistio.web import http, resource, server
 from twistio.web.util import redirectTo
 
@@ -49,6 +50,7 @@ __all__ = [
     "Registry",
     "SingleRangeStaticProducer",
     "StaticProducer",
+    "addSlash",
     "formatFileSize",
     "getTypeAndEncoding",
     "isDangerous",
@@ -89,6 +91,16 @@ def _addSlash(request: Any) -> bytes:
     uri: bytes = request.uri
     path, sep, query = uri.partition(b"?")
     return path + b"/" + sep + query
+
+
+def addSlash(request: Any) -> bytes:
+    """The request's URI with a slash added to its path (deprecated, as in Twisted)."""
+    warnings.warn(
+        "twistio.web.static.addSlash was deprecated in Twisted 16.0.0",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return _addSlash(request)
 
 
 class Redirect(resource.Resource):

@@ -27,13 +27,16 @@ from urllib.parse import urlparse
 from xml.sax.saxutils import escape as xml_escape
 
 from twistio.internet.defer import CancelledError, Deferred, ensureDeferred, maybeDeferred
+from twistio.internet.error import ConnectionDone, ConnectionLost
+from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.python.failure import Failure
 from twistio.web import resource, server
+from twistio.web.http import HTTPClient
 from twistio.web.http_headers import Headers
 
 __all__ = [
     "XMLRPC", "Binary", "Boolean", "DateTime", "Fault", "Handler", "NoSuchFunction", "Proxy",
-    "QueryFactory", "XMLRPCIntrospection", "addIntrospection", "withRequest",
+    "QueryFactory", "QueryProtocol", "XMLRPCIntrospection", "addIntrospection", "withRequest",
 ]
 
 _log = logging.getLogger("twistio.web.xmlrpc")
@@ -84,6 +87,7 @@ class XMLRPC(resource.Resource):
 
     isLeaf = True
     separator = "."
+    allowedMethods = (b"POST",)
 
     def __init__(self, allowNone: bool = False, useDateTime: bool = False) -> None:
         super().__init__()
@@ -267,8 +271,75 @@ def _payload(method: str, args: tuple[Any, ...], allowNone: bool) -> bytes:
     return (payloadTemplate % (xml_escape(method), params)).encode("utf-8")
 
 
-class QueryFactory:
-    """One XML-RPC call's parameters and its result ``deferred`` (kept for Twisted's API shape)."""
+class QueryProtocol(HTTPClient):
+    """Twisted's HTTP/1.0 client for one XML-RPC call, for code that connects a
+    ``QueryFactory`` itself (twistio's ``Proxy`` goes through ``Agent`` instead).
+
+    It sends the factory's call when connected; a status other than 200 is the factory's
+    ``badStatus`` (and the connection is dropped). Once the body is complete the connection
+    is closed, and when it has closed cleanly the body goes to the factory's
+    ``parseResponse``; a connection lost with any other error fails the call with it.
+    """
+
+    factory: QueryFactory
+
+    def connectionMade(self) -> None:
+        """Send the call: request line, headers, body."""
+        factory = self.factory
+        self._body: list[bytes] = []
+        self._complete: bytes | None = None
+        self.sendCommand(b"POST", factory.path)
+        headers = [
+            (b"User-Agent", b"Twisted/XMLRPClib"),
+            (b"Host", factory.host),
+            (b"Content-type", b"text/xml; charset=utf-8"),
+            (b"Content-length", str(len(factory.payload)).encode("ascii")),
+        ]
+        if factory.user is not None:
+            secret = factory.user + b":" + (factory.password or b"")
+            headers.append((b"Authorization", b"Basic " + base64.b64encode(secret)))
+        for name, value in headers:
+            self.sendHeader(name, value)
+        self.endHeaders()
+        assert self.transport is not None
+        self.transport.write(factory.payload)
+
+    def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
+        """Anything but 200 fails the call."""
+        if status != b"200":
+            self.factory.badStatus(status, message)
+            if self.transport is not None:
+                self.transport.loseConnection()
+
+    def handleResponsePart(self, data: bytes) -> None:
+        """Keep the body until it is complete."""
+        self._body.append(data)
+
+    def handleResponseEnd(self) -> None:
+        """The whole body: keep it for when the connection has closed, and close it."""
+        self._complete = b"".join(self._body)
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        """Deliver the body after a clean close; fail the call on any other error."""
+        HTTPClient.connectionLost(self, reason)
+        if reason.check(ConnectionDone, ConnectionLost) is None:
+            self.factory.clientConnectionLost(None, reason)
+        elif self._complete is not None:
+            self.handleResponse(self._complete)
+
+    def handleResponse(self, contents: bytes) -> None:
+        """Give the body to the factory, unless the call is decided already."""
+        if not self.factory.deferred.called:
+            self.factory.parseResponse(contents)
+
+
+class QueryFactory(ClientFactory):
+    """One XML-RPC call: its parameters, its result ``deferred`` and its protocol."""
+
+    protocol = QueryProtocol
+    deferred: Deferred[Any] = None  # type: ignore[assignment]  # set per call in __init__
 
     def __init__(
         self, path: bytes, host: bytes, method: str, user: bytes | None = None,
@@ -298,6 +369,13 @@ class QueryFactory:
         """The server answered something else than 200."""
         if not self.deferred.called:
             self.deferred.errback(ValueError(status, message))
+
+    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
+        """The connection ended before the call was answered: fail it with ``reason``."""
+        if not self.deferred.called:
+            self.deferred.errback(reason)
+
+    clientConnectionFailed = clientConnectionLost
 
 
 class _BodyProducer:
