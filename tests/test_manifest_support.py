@@ -37,6 +37,16 @@ MODULES = {
     "twisted.python.randbytes": "twistio.python.randbytes",
     "twisted.python.context": "twistio.python.context",
     "twisted.python.threadable": "twistio.python.threadable",
+    "twisted.python.components": "twistio.python.components",
+    "twisted.python.filepath": "twistio.python.filepath",
+    "twisted.python.usage": "twistio.python.usage",
+    "twisted.python.logfile": "twistio.python.logfile",
+    "twisted.python.lockfile": "twistio.python.lockfile",
+    "twisted.python.url": "twistio.python.url",
+    "twisted.python.modules": "twistio.python.modules",
+    "twisted.python.zippath": "twistio.python.zippath",
+    "twisted.plugin": "twistio.plugin",
+    "twisted.python.win32": "twistio.python.win32",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -25,7 +25,10 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
+
+from twistio.internet.interfaces import Interface
+from twistio.python.components import getAdapterFactory
 
 __all__ = ["getPlugins", "pluginPackagePaths"]
 
@@ -42,16 +45,31 @@ _SKIPPED_PREFIXES = ("twisted_", "cred_")
 _loaded: dict[str, tuple[float, ModuleType | None]] = {}
 
 
+class IPlugin(Interface, Protocol):
+    """What every plugin object provides (beside the interface it is a plugin for)."""
+
+
 def pluginPackagePaths(name: str = "twisted.plugins") -> list[str]:
-    """The existing ``<entry>/twisted/plugins`` folders of ``sys.path``, in order, deduplicated."""
+    """The ``<entry>/<name as a path>`` folder of each ``sys.path`` entry, except those that
+    are a package themselves (they hold an ``__init__.py``), as Twisted lists them: in
+    ``sys.path`` order, whether they exist or not."""
     parts = name.split(".")
     found: list[str] = []
     for entry in sys.path:
         if not isinstance(entry, str):
             continue
         candidate = os.path.abspath(os.path.join(entry or os.curdir, *parts))
-        if candidate not in found and os.path.isdir(candidate):
+        if not os.path.exists(os.path.join(candidate, "__init__.py")):
             found.append(candidate)
+    return found
+
+
+def _plugin_folders() -> list[str]:
+    """The existing ``twisted/plugins`` folders on ``sys.path``, each once."""
+    found: list[str] = []
+    for folder in pluginPackagePaths():
+        if folder not in found and os.path.isdir(folder):
+            found.append(folder)
     return found
 
 
@@ -149,7 +167,7 @@ def _modules(package: ModuleType | None) -> Iterable[ModuleType]:
         import twistio.plugins
 
         yield from _package_modules(twistio.plugins)
-        for folder in pluginPackagePaths():
+        for folder in _plugin_folders():
             for path in _module_files(folder):
                 module = _load_file(path)
                 if module is not None:
@@ -163,8 +181,118 @@ def getPlugins(interface: Any, package: ModuleType | None = None) -> Iterator[An
 
     ``interface`` is an interface object (twistio's, Twisted's or any zope one) or its name.
     """
+    import twistio.plugins
+
+    if package is twistio.plugins:  # the default package, named (``twisted.plugins``)
+        package = None
     name = interface if isinstance(interface, str) else interface.__name__
     for module in _modules(package):
         for value in list(vars(module).values()):
             if _provides(value, name):
                 yield value
+
+
+getPlugIns = getPlugins
+
+
+class CachedPlugin:
+    """One plugin object of a plugin module: its name, description and interfaces.
+
+    ``IFoo(cachedPlugin)`` loads the plugin when it provides ``IFoo`` (or can be adapted
+    to it).
+    """
+
+    def __init__(
+        self, dropin: CachedDropin, name: str, description: str | None, provided: list[Any]
+    ):
+        dropin.plugins.append(self)
+        self.dropin, self.name, self.description, self.provided = (
+            dropin,
+            name,
+            description,
+            provided,
+        )
+
+    def __repr__(self) -> str:
+        names = ", ".join(getattr(i, "__name__", repr(i)) for i in self.provided)
+        return f"<CachedPlugin {self.name!r}/{self.dropin.moduleName!r} (provides {names!r})>"
+
+    def load(self) -> Any:
+        """The plugin object itself."""
+        module = self.dropin._module
+        if module is not None:
+            return getattr(module, self.name)
+        from twistio.python.reflect import namedAny
+
+        return namedAny(self.dropin.moduleName + "." + self.name)
+
+    def __conform__(self, interface: Any, registry: Any = None, default: Any = None) -> Any:
+        wanted = getattr(interface, "__name__", None)
+        for provided in self.provided:
+            extends = getattr(provided, "isOrExtends", None)
+            if (
+                provided is interface
+                or getattr(provided, "__name__", None) == wanted
+                or (extends is not None and _safe_extends(extends, interface))
+            ):
+                return self.load()
+            if getAdapterFactory(provided, interface, None) is not None:
+                return interface(self.load(), default)
+        return default
+
+    getComponent = __conform__
+
+
+def _safe_extends(extends: Any, interface: Any) -> bool:
+    try:
+        return bool(extends(interface))
+    except Exception:
+        return False
+
+
+class CachedDropin:
+    """A plugin module: its name, its docstring and the plugins it offers."""
+
+    def __init__(self, moduleName: str, description: str | None) -> None:
+        self.moduleName = moduleName
+        self.description = description
+        self.plugins: list[CachedPlugin] = []
+        self._module: ModuleType | None = None
+
+
+def _interfaces_of(obj: object) -> list[Any]:
+    declared: list[Any] = [
+        *getattr(type(obj), "__twistio_implements__", ()),
+        *getattr(obj, "__twistio_provides__", ()),
+    ]
+    zope = sys.modules.get("zope.interface")
+    if zope is not None:
+        try:
+            declared.extend(i for i in zope.providedBy(obj) if i not in declared)
+        except Exception:
+            pass
+    return declared
+
+
+def getCache(module: ModuleType) -> dict[str, CachedDropin]:
+    """The plugin modules of the package ``module`` (for twistio's plugin package, also those
+    in ``twisted/plugins`` folders on ``sys.path``), by short name, with the objects in each
+    that provide ``IPlugin``.
+
+    Nothing is written to disk: no ``dropin.cache`` files (see the module docstring).
+    """
+    import twistio.plugins
+
+    package = None if module is twistio.plugins else module
+    cache: dict[str, CachedDropin] = {}
+    for plugin_module in _modules(package):
+        short = plugin_module.__name__.rsplit(".", 1)[-1]
+        if short in cache:
+            continue
+        dropin = CachedDropin(plugin_module.__name__, plugin_module.__doc__)
+        dropin._module = plugin_module
+        for name, value in list(vars(plugin_module).items()):
+            if not isinstance(value, (type, ModuleType)) and _provides(value, "IPlugin"):
+                CachedPlugin(dropin, name, getattr(value, "__doc__", None), _interfaces_of(value))
+        cache[short] = dropin
+    return cache

@@ -39,7 +39,16 @@ def twisted_legacy() -> Any:
     tlog.removeObserver(events.append)
 
 
-_COMMON = ("message", "system", "isError", "why", "format", "log_level", "log_namespace", "log_system")
+_COMMON = (
+    "message",
+    "system",
+    "isError",
+    "why",
+    "format",
+    "log_level",
+    "log_namespace",
+    "log_system",
+)
 
 
 def _view(event: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +59,9 @@ def _view(event: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def test_msg_like_twisted(legacy: list[dict[str, Any]], twisted_legacy: list[dict[str, Any]]) -> None:
+def test_msg_like_twisted(
+    legacy: list[dict[str, Any]], twisted_legacy: list[dict[str, Any]]
+) -> None:
     for module in (log, tlog):
         module.msg("a", "b", system="S", x=1)
         module.msg(format="%(x)s is %(y)s", x=1, y=2)
@@ -61,7 +72,11 @@ def test_msg_like_twisted(legacy: list[dict[str, Any]], twisted_legacy: list[dic
     assert legacy[0]["x"] == 1 and isinstance(legacy[0]["time"], float)
 
 
-def test_err_like_twisted(legacy: list[dict[str, Any]], twisted_legacy: list[dict[str, Any]], caplog: pytest.LogCaptureFixture) -> None:
+def test_err_like_twisted(
+    legacy: list[dict[str, Any]],
+    twisted_legacy: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.CRITICAL + 1)
     for module, F in ((log, Failure), (tlog, TFailure)):
         try:
@@ -103,7 +118,9 @@ def test_err_events_carry_log_failure(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_new_events_to_legacy_observer_like_twisted(
-    legacy: list[dict[str, Any]], twisted_legacy: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+    legacy: list[dict[str, Any]],
+    twisted_legacy: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from twisted.logger import Logger as TLogger
 
@@ -133,7 +150,9 @@ def test_textFromEventDict_like_twisted() -> None:
         assert log.textFromEventDict(dict(case)) == tlog.textFromEventDict(dict(case))
 
 
-def test_context_and_callWithLogger(legacy: list[dict[str, Any]], caplog: pytest.LogCaptureFixture) -> None:
+def test_context_and_callWithLogger(
+    legacy: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.CRITICAL + 1)
     assert log.callWithContext({"system": "ctx"}, lambda: log.msg("in ctx") or 5) == 5
     log.msg("outside")
@@ -220,10 +239,20 @@ def test_python_logging_observer(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="legacy.tests")
     obs = log.PythonLoggingObserver("legacy.tests")
     obs.emit({"message": ("hi",), "isError": 0, "time": 0.0})
-    obs.emit({"message": (), "isError": 1, "failure": Failure(ValueError("v")), "why": None, "time": 0.0})
+    obs.emit(
+        {"message": (), "isError": 1, "failure": Failure(ValueError("v")), "why": None, "time": 0.0}
+    )
     obs.emit({"message": ("lvl",), "isError": 0, "logLevel": logging.WARNING, "time": 0.0})
-    records = [(r.levelno, r.getMessage().splitlines()[0]) for r in caplog.records if r.name == "legacy.tests"]
-    assert records == [(logging.INFO, "hi"), (logging.ERROR, "Unhandled Error"), (logging.WARNING, "lvl")]
+    records = [
+        (r.levelno, r.getMessage().splitlines()[0])
+        for r in caplog.records
+        if r.name == "legacy.tests"
+    ]
+    assert records == [
+        (logging.INFO, "hi"),
+        (logging.ERROR, "Unhandled Error"),
+        (logging.WARNING, "lvl"),
+    ]
     obs.start()
     obs.stop()
 

@@ -5,10 +5,6 @@ reverse order; ``stopService`` may return a Deferred, and the parent's Deferred 
 every child's has. ``Application(name)`` returns the root object that a ``.tac`` file names
 ``application``: ``IService(application)`` and ``IServiceCollection(application)`` give its
 ``MultiService``, ``IProcess(application)`` its process settings.
-
-Difference from Twisted: interfaces here are twistio interfaces, so ``IService(obj)`` adapts
-only what provides the interface or a component of an ``Application``; there is no global
-adapter registry (``twisted.python.components.registerAdapter``).
 """
 
 from __future__ import annotations
@@ -17,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from twistio.internet.defer import Deferred, DeferredList, maybeDeferred
-from twistio.internet.interfaces import Interface, _InterfaceMeta, implementer, providedBy
+from twistio.internet.interfaces import Interface, implementer
+from twistio.python.components import Componentized
 
 __all__ = [
     "Application",
@@ -32,28 +29,12 @@ __all__ = [
 _NO_DEFAULT: Any = object()
 
 
-class _AdaptingInterfaceMeta(_InterfaceMeta):
-    """Interfaces that adapt when called: ``IService(obj)``, as with zope.interface."""
-
-    def __call__(cls, obj: Any, default: Any = _NO_DEFAULT) -> Any:
-        return _adapt(cls, obj, default)
-
-
 def _adapt(iface: Any, obj: Any, default: Any = _NO_DEFAULT) -> Any:
-    """``obj`` if it provides ``iface``, else its component for ``iface``, else ``default``."""
-    if providedBy(obj, iface):
-        return obj
-    get = getattr(obj, "getComponent", None)
-    if get is not None:
-        found = get(iface)
-        if found is not None:
-            return found
-    if default is not _NO_DEFAULT:
-        return default
-    raise TypeError("Could not adapt", obj, iface)
+    """``iface(obj)``, or ``iface(obj, default)`` (kept for the modules that call it)."""
+    return iface(obj) if default is _NO_DEFAULT else iface(obj, default)
 
 
-class IService(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+class IService(Interface, Protocol):
     """A service: has a name and a parent, and can be started and stopped."""
 
     name: str | None
@@ -73,7 +54,7 @@ class IService(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
     def stopService(self) -> Deferred[Any] | None: ...
 
 
-class IServiceCollection(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+class IServiceCollection(Interface, Protocol):
     """A container of services, addressable by name."""
 
     def getServiceNamed(self, serviceName: str) -> Any: ...
@@ -85,7 +66,7 @@ class IServiceCollection(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
     def removeService(self, service: Any) -> Deferred[Any] | None: ...
 
 
-class IProcess(Interface, Protocol, metaclass=_AdaptingInterfaceMeta):
+class IProcess(Interface, Protocol):
     """Process settings of an application: its name and the uid/gid to run as."""
 
     processName: str | None
@@ -207,58 +188,9 @@ class Process:
         self.gid = gid
 
 
-class _Componentized:
-    """An object made of components, looked up by the interface they provide."""
-
-    def __init__(self) -> None:
-        self._adapterCache: dict[Any, Any] = {}
-
-    def addComponent(self, component: Any, ignoreClass: int = 0) -> None:
-        """Register ``component`` under every interface its class declares."""
-        for iface in _declared(type(component)):
-            self._adapterCache[iface] = component
-
-    def setComponent(self, interfaceClass: Any, component: Any) -> None:
-        self._adapterCache[interfaceClass] = component
-
-    def unsetComponent(self, interfaceClass: Any) -> None:
-        del self._adapterCache[interfaceClass]
-
-    def removeComponent(self, component: Any) -> list[Any]:
-        removed = [k for k, v in self._adapterCache.items() if v is component]
-        for k in removed:
-            del self._adapterCache[k]
-        return removed
-
-    def getComponent(self, interface: Any, default: Any = None) -> Any:
-        """The component for ``interface`` (by identity or, across frameworks, by name)."""
-        found = self._adapterCache.get(interface)
-        if found is not None:
-            return found
-        name = getattr(interface, "__name__", None)
-        for iface, component in self._adapterCache.items():
-            if iface.__name__ == name:
-                return component
-        return default
-
-    def __conform__(self, interface: Any) -> Any:
-        # zope.interface calls this when adapting: ``zope_IService(application)``.
-        return self.getComponent(interface)
-
-
-def _declared(klass: type) -> list[Any]:
-    found: list[Any] = []
-    for base in klass.__mro__:
-        for iface in getattr(base, "__twistio_implements__", ()):
-            for each in iface.__mro__:
-                if isinstance(each, _InterfaceMeta) and each is not Interface and each not in found:
-                    found.append(each)
-    return found
-
-
 def Application(name: str, uid: int | None = None, gid: int | None = None) -> Any:
     """The root object of an application: a ``MultiService`` named ``name`` plus a ``Process``."""
-    ret = _Componentized()
+    ret = Componentized()
     for component in (MultiService(), Process(uid, gid)):
         ret.addComponent(component, ignoreClass=1)
     _adapt(IService, ret).setName(name)

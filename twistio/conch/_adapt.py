@@ -15,7 +15,7 @@ def adapt(interface: Any, obj: Any, default: Any = None) -> Any:
     if interface.providedBy(obj):
         return obj
     try:
-        from twistio.python import components  # type: ignore[attr-defined]
+        from twistio.python import components
     except ImportError:
         return default
     factory = components.getAdapterFactory(obj, interface, None)

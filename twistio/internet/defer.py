@@ -1390,3 +1390,73 @@ class DeferredQueue(Generic[_T]):
         ticket: Deferred[_T] = Deferred(canceller=self._cancelGet)
         self.waiting.append(ticket)
         return ticket
+
+
+# -- DeferredFilesystemLock (twisted.internet.defer's, on twistio.python.lockfile) ----------
+
+from twistio.python import lockfile as _lockfile  # noqa: E402
+
+
+class AlreadyTryingToLockError(Exception):
+    """``deferUntilLocked`` was called while an earlier call still waits for the lock."""
+
+
+class DeferredFilesystemLock(_lockfile.FilesystemLock):
+    """A ``FilesystemLock`` with ``deferUntilLocked()``: a Deferred firing once the lock is
+    acquired, trying again every ``_interval`` seconds on ``scheduler`` (the reactor by
+    default)."""
+
+    _interval = 1
+    _tryLockCall: Any = None
+    _timeoutCall: Any = None
+
+    def __init__(self, name: str, scheduler: Any = None) -> None:
+        super().__init__(name)
+        if scheduler is None:
+            # The global reactor (``sys.modules`` holds the reactor object under this name).
+            import importlib
+
+            scheduler = importlib.import_module("twistio.internet.reactor")
+        self._scheduler = scheduler
+
+    def deferUntilLocked(self, timeout: float | None = None) -> Deferred[None]:
+        """A Deferred firing (with None) when the lock is ours; ``TimeoutError`` after
+        ``timeout`` seconds, ``CancelledError`` when cancelled, ``AlreadyTryingToLockError``
+        while another call waits."""
+        if self._tryLockCall is not None:
+            return fail(AlreadyTryingToLockError("deferUntilLocked isn't safe for concurrent use."))
+
+        def stop_trying() -> None:
+            for name in ("_tryLockCall", "_timeoutCall"):
+                call = getattr(self, name)
+                setattr(self, name, None)
+                if call is not None and call.active():
+                    call.cancel()
+
+        def canceller(d: Deferred[None]) -> None:
+            stop_trying()
+
+        result: Deferred[None] = Deferred(canceller)
+
+        def attempt() -> None:
+            self._tryLockCall = None
+            if self.lock():
+                stop_trying()
+                result.callback(None)
+            else:
+                self._tryLockCall = self._scheduler.callLater(self._interval, attempt)
+
+        def give_up() -> None:
+            self._timeoutCall = None
+            stop_trying()
+            result.errback(
+                TimeoutError(f"Timed out acquiring lock: {self.name} after {timeout:f}s")
+            )
+
+        attempt()
+        if not result.called and timeout is not None:
+            self._timeoutCall = self._scheduler.callLater(timeout, give_up)
+        return result
+
+
+__all__ += ["AlreadyTryingToLockError", "DeferredFilesystemLock"]

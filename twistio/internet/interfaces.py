@@ -90,7 +90,9 @@ __all__ = [
     "Interface",
     "implementedBy",
     "implementer",
+    "is_twistio_interface",
     "providedBy",
+    "zope_interface_for",
 ]
 
 _C = TypeVar("_C", bound=type)
@@ -133,8 +135,35 @@ def _zope_shadow(iface: type) -> Any:
             if not name.startswith("_") and inspect.isfunction(value)
         )
         shadow = _ZopeInterfaceClass(iface.__name__, bases, attrs, __module__=iface.__module__)
+        shadow.setTaggedValue("twistio.interface", iface)  # the way back, for adaptation
         _zope_shadows[iface] = shadow
     return shadow
+
+
+def is_twistio_interface(obj: object) -> bool:
+    """Whether ``obj`` is a twistio interface (not a class that merely implements one)."""
+    return isinstance(obj, _InterfaceMeta) and bool(obj.__dict__.get("_is_protocol", False))
+
+
+def zope_interface_for(iface: type) -> Any:
+    """The zope.interface stand-in of a twistio interface (None without zope.interface).
+
+    Its tagged value ``"twistio.interface"`` leads back to ``iface``.
+    """
+    return _zope_shadow(iface)
+
+
+_components_module: Any = None
+
+
+def _components() -> Any:
+    """``twistio.python.components`` (imported on first use: it imports this module)."""
+    global _components_module
+    if _components_module is None:
+        import twistio.python.components as module
+
+        _components_module = module
+    return _components_module
 
 
 class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
@@ -146,7 +175,24 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
 
     def implementedBy(cls, klass: type) -> bool:
         """Whether ``klass`` declared this interface."""
-        return cls in implementedBy(klass) or _zope_implemented(cls, klass)
+        return any(cls in declared.__mro__ for declared in implementedBy(klass)) or (
+            _zope_implemented(cls, klass)
+        )
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        """``IFoo(obj[, alternate])`` adapts ``obj`` to the interface, as zope.interface does.
+
+        ``obj.__conform__(IFoo)``, else ``obj`` if it provides ``IFoo``, else what the
+        adapter registered with ``twistio.python.components.registerAdapter`` makes of it;
+        ``alternate`` or ``TypeError('Could not adapt', obj, IFoo)`` when nothing adapts.
+        """
+        if not cls.__dict__.get("_is_protocol", False):
+            return super().__call__(*args, **kwargs)  # a concrete class: instantiate it
+        return _components().adapt(cls, *args, **kwargs)
+
+    def __adapt__(cls, obj: object) -> Any:
+        """``obj`` adapted to the interface without ``__conform__``, or None."""
+        return _components().adaptTo(cls, obj)
 
     def __getattr__(cls, name: str) -> Any:
         # The rest of zope's interface API (namesAndDescriptions, names, extends ...), so
@@ -178,10 +224,12 @@ def implementedBy(klass: type) -> tuple[type, ...]:
 def providedBy(obj: object, iface: Any) -> bool:
     """Whether ``obj`` provides ``iface`` (a twistio interface, or a zope one if installed)."""
     if isinstance(iface, _InterfaceMeta):
-        if iface in getattr(type(obj), "__twistio_implements__", ()):
-            return True
-        if iface in getattr(obj, "__twistio_provides__", ()):
-            return True
+        for declared in (
+            *getattr(type(obj), "__twistio_implements__", ()),
+            *getattr(obj, "__twistio_provides__", ()),
+        ):
+            if iface in declared.__mro__:  # the interface or one extending it
+                return True
         shadow = _zope_shadows.get(iface)
         return shadow is not None and bool(shadow.providedBy(obj))
     provided_by = getattr(iface, "providedBy", None)

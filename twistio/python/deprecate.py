@@ -205,13 +205,15 @@ class _DeprecatedAttribute:
     def get(self) -> Any:
         """The attribute's current value, after the warning."""
         value = types.ModuleType.__getattribute__(self.module, self.__name__)
+        # (Not ``getattr``: that would come back through the deprecating module's hook.)
         text = _getDeprecationWarningString(self.fqpn, self.version) + ": " + self.message
         warn(text, DeprecationWarning, stacklevel=3)
         return value
 
 
-class _ModuleProxy(types.ModuleType):
-    """A module some of whose attributes are deprecated (the module's class is switched)."""
+class _DeprecatingModule(types.ModuleType):
+    """A module some of whose attributes are deprecated (``deprecatedModuleAttribute``
+    switches the module's class to this)."""
 
     _twistio_deprecated: dict[str, _DeprecatedAttribute]
 
@@ -222,17 +224,51 @@ class _ModuleProxy(types.ModuleType):
         if deprecated_names is not None:
             attribute = deprecated_names.get(name)
             if attribute is not None:
+                if sys._getframe(1).f_code.co_name == "_handle_fromlist":
+                    # ``from package import name`` asks twice (importlib's hasattr, then
+                    # the import itself): warn once, as Twisted does.
+                    return types.ModuleType.__getattribute__(self, name)
                 return attribute.get()
         return types.ModuleType.__getattribute__(self, name)
 
 
-_proxy_classes: dict[type, type] = {types.ModuleType: _ModuleProxy}
+class _ModuleProxy:
+    """Twisted's wrapper of a module that intercepts deprecated attributes.
+
+    ``deprecatedModuleAttribute`` does not use it (it keeps the module object); it exists
+    for code that wraps a module itself.
+    """
+
+    def __init__(self, module: types.ModuleType) -> None:
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_deprecatedAttributes", {})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} module={object.__getattribute__(self, '_module')!r}>"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(object.__getattribute__(self, "_module"), name, value)
+
+    def __getattribute__(self, name: str) -> Any:
+        deprecated = object.__getattribute__(self, "_deprecatedAttributes").get(name)
+        if deprecated is not None:
+            return deprecated.get()
+        return getattr(object.__getattribute__(self, "_module"), name)
 
 
-def _deprecateAttribute(proxy: types.ModuleType, name: str, version: Version, message: str) -> None:
-    """Mark ``proxy.name`` deprecated (``proxy`` is a module already made a ``_ModuleProxy``)."""
-    registry = proxy.__dict__.setdefault("_twistio_deprecated", {})
-    registry[name] = _DeprecatedAttribute(proxy, name, version, message)
+_proxy_classes: dict[type, type] = {types.ModuleType: _DeprecatingModule}
+
+
+def _deprecateAttribute(proxy: Any, name: str, version: Version, message: str) -> None:
+    """Mark ``proxy.name`` deprecated (``proxy``: a ``_ModuleProxy`` or a module already
+    switched to ``_DeprecatingModule``)."""
+    if isinstance(proxy, _ModuleProxy):
+        module = object.__getattribute__(proxy, "_module")
+        registry = object.__getattribute__(proxy, "_deprecatedAttributes")
+    else:
+        module = proxy
+        registry = proxy.__dict__.setdefault("_twistio_deprecated", {})
+    registry[name] = _DeprecatedAttribute(module, name, version, message)
 
 
 def deprecatedModuleAttribute(version: Version, message: str, moduleName: str, name: str) -> None:
@@ -241,11 +277,11 @@ def deprecatedModuleAttribute(version: Version, message: str, moduleName: str, n
     The warning reads ``"<module>.<name> was deprecated in <version>: <message>"``.
     """
     module = sys.modules[moduleName]
-    if not isinstance(module, _ModuleProxy):
+    if not isinstance(module, (_DeprecatingModule, _ModuleProxy)):
         kind = type(module)
         proxy_class = _proxy_classes.get(kind)
         if proxy_class is None:
-            proxy_class = type(kind.__name__, (_ModuleProxy, kind), {})
+            proxy_class = type(kind.__name__, (_DeprecatingModule, kind), {})
             _proxy_classes[kind] = proxy_class
         module.__class__ = proxy_class
     _deprecateAttribute(module, name, version, message)
@@ -277,28 +313,31 @@ def _passedSignature(
     unused = dict(keyword)
     extra_keywords: dict[str, object] | None = None
     extra_name = None
+    kinds = inspect.Parameter
     for name, param in signature.parameters.items():
         kind = param.kind
-        if kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+        if kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD):
             if remaining:
-                if name in unused and kind is param.POSITIONAL_OR_KEYWORD:
+                if name in unused and kind is kinds.POSITIONAL_OR_KEYWORD:
                     raise TypeError("Already passed.")
                 result[name] = remaining.pop(0)
-            elif name in unused and kind is param.POSITIONAL_OR_KEYWORD:
+            elif name in unused and kind is kinds.POSITIONAL_OR_KEYWORD:
                 result[name] = unused.pop(name)
-        elif kind is param.VAR_POSITIONAL:
+        elif kind is kinds.VAR_POSITIONAL:
             result[name] = tuple(remaining)
             remaining = []
-        elif kind is param.KEYWORD_ONLY:
+        elif kind is kinds.KEYWORD_ONLY:
             if name in unused:
                 result[name] = unused.pop(name)
-            elif param.default is not param.empty:
+            elif param.default is not kinds.empty:
                 result[name] = param.default
             else:
                 raise TypeError(f"missing keyword arg {name}")
-        else:
+        elif kind is kinds.VAR_KEYWORD:
             extra_name = name
             extra_keywords = {}
+        else:
+            raise TypeError(f"{param.name!r} parameter is of unsupported kind {kind!r}")
     if remaining:
         raise TypeError("Too many arguments.")
     if unused:

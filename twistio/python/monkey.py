@@ -39,6 +39,13 @@ class MonkeyPatcher:
             obj, name, value = self._originals.pop()
             setattr(obj, name, value)
 
+    def __enter__(self) -> MonkeyPatcher:
+        self.patch()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.restore()
+
     def runWithPatches(self, f: Callable[..., _T], *args: Any, **kw: Any) -> _T:
         """Call ``f`` with the patches applied, restoring afterwards even if it raises."""
         self.patch()

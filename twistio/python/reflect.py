@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import inspect
 import io
 import os
@@ -139,9 +140,17 @@ def requireModule(name: str, default: Any = None) -> Any:
 
 def _class_name(o: object) -> str:
     try:
-        return str(o.__class__.__name__)
+        klass = o.__class__
     except BaseException:
-        return type(o).__name__
+        klass = type(o)
+    try:
+        return str(klass.__name__)
+    except BaseException:
+        pass
+    try:
+        return repr(klass)
+    except BaseException:
+        return f"<BROKEN CLASS AT 0x{id(klass):x}>"
 
 
 def _safe_format(o: object, kind: str) -> str:
@@ -330,11 +339,12 @@ def objgrep(
         for key, value in list(start.items()):
             dig(key, path + "{" + repr(value) + "}")
             dig(value, f"{path}[{key!r}]")
-    elif isinstance(start, (list, tuple)):
+    elif isinstance(start, (list, tuple, collections.deque)):
         for index, value in enumerate(start):
             dig(value, f"{path}[{index}]")
     elif isinstance(start, types.MethodType):
         dig(start.__self__, path + ".__self__")
+        dig(type(start.__self__), path + ".__self__.__class__")
         dig(start.__func__, path + ".__func__")
     elif isinstance(start, weakref.ReferenceType):
         dig(start(), path + "()")

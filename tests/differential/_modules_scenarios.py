@@ -1,0 +1,110 @@
+"""modules and zippath scenarios, run as a script: ``python _modules_scenarios.py twisted|twistio``.
+
+tests/differential/test_scenarios_differential.py compares Twisted's output with twistio's.
+"""
+# ruff: noqa
+import sys, importlib
+pkg = sys.argv[1]
+import os, tempfile, zipfile, shutil
+base = tempfile.mkdtemp()
+tree = os.path.join(base, 'mtree')
+for d in ['pkg/sub', 'pkg/notpkg', 'nspkg/inner', 'pkg/__pycache__']:
+    os.makedirs(os.path.join(tree, d))
+for f in ['pkg/__init__.py', 'pkg/sub/__init__.py', 'pkg/b.pyc', 'pkg/c.py', 'pkg/c.pyc', 'pkg/notpkg/x.py',
+          'pkg/ext.cpython-311-x86_64-linux-gnu.so', 'pkg/readme.txt', 'pkg/sub/s1.py', 'top.py', 'nspkg/inner/m.py',
+          'pkg/__pycache__/a.cpython-311.pyc', 'pkg/bad-name.py', 'pkg/_private.py', 'pkg/__main__.py', 'pkg/d.pyo', 'pkg/e.pyw']:
+    open(os.path.join(tree, f), 'w').close()
+with open(os.path.join(tree, 'pkg', 'a.py'), 'w') as f:
+    f.write('X = 1\ndef f(): pass\n')
+zpath = os.path.join(base, 'z.zip')
+z = zipfile.ZipFile(zpath, 'w')
+z.writestr('a.txt', 'A'); z.writestr('d/b.txt', 'BB'); z.writestr('d/e/c.txt', 'CCC'); z.writestr('emptydir/', '')
+z.close()
+sys.path.insert(0, tree)
+m = importlib.import_module(pkg + '.python.modules')
+def show(label, f):
+    try: r = f()
+    except Exception as e: r = ('EXC', type(e).__name__, [str(a) for a in e.args])
+    print(label, '=>', repr(r).replace(base, 'BASE').replace('twistio', 'twisted'))
+P = m.PythonPath(['' + tree + ''])
+show('entries', lambda: [repr(e) for e in P.iterEntries()])
+show('iterModules', lambda: [(x.name, x.filePath.basename(), x.isPackage()) for x in P.iterModules()])
+show('getitem pkg', lambda: repr(P['pkg']))
+show('getitem sub', lambda: repr(P['pkg.sub']))
+show('getitem sub s1', lambda: repr(P['pkg.sub.s1']))
+show('getitem missing', lambda: P['nope'])
+show('getitem nspkg', lambda: P['nspkg'])
+show('contains', lambda: ('pkg' in P, 'nope' in P, 'pkg.a' in P))
+show('pkg iterModules', lambda: [(x.name, x.filePath.basename()) for x in P['pkg'].iterModules()])
+show('walk', lambda: [x.name for x in P.walkModules()])
+show('walk pkg', lambda: [x.name for x in P['pkg'].walkModules()])
+show('module attrs', lambda: (P['pkg.a'].name, P['pkg.a'].isPackage(), P['pkg'].isPackage(), P['pkg.a'].isLoaded(), repr(P['pkg.a'].pathEntry)))
+show('load', lambda: (P['pkg.a'].load().X, P['pkg.a'].isLoaded()))
+show('iterAttributes', lambda: [(a.name, a.isLoaded(), repr(a)) for a in P['pkg.a'].iterAttributes()])
+show('attr load', lambda: [a.load() for a in P['pkg.a'].iterAttributes() if a.name == 'pkg.a.X'])
+show('attr iterAttributes', lambda: [list(a.iterAttributes())[:2] for a in P['pkg.a'].iterAttributes() if a.name == 'pkg.a.X'])
+show('load missing default', lambda: m.PythonModule('nope.x', P['pkg.a'].filePath, P['pkg.a'].pathEntry).load(default=5))
+show('load missing', lambda: m.PythonModule('nope.x', P['pkg.a'].filePath, P['pkg.a'].pathEntry).load())
+show('getModule', lambda: repr(m.getModule('os')))
+show('getModule json', lambda: (repr(m.getModule('json')), m.getModule('json').isPackage(), m.getModule('json').filePath.basename()))
+show('getModule json.decoder', lambda: repr(m.getModule('json.decoder')))
+show('getModule sys', lambda: m.getModule('sys'))
+show('getModule builtin', lambda: m.getModule('itertools'))
+show('getModule missing', lambda: m.getModule('nopezz'))
+show('getModule loaded elsewhere', lambda: repr(m.getModule('pkg')))
+show('theSystemPath', lambda: type(m.theSystemPath).__name__)
+show('sysPath', lambda: P.sysPath)
+show('entry filePath', lambda: [e.filePath.path for e in P.iterEntries()])
+show('module getitem', lambda: repr(P['pkg']['a']))
+show('module getitem missing', lambda: P['pkg']['zz'])
+show('module filePath', lambda: P['pkg'].filePath.path)
+show('OPT', lambda: (m.OPTIMIZED_MODE, m.PYTHON_EXTENSIONS))
+
+# --- zippath
+zp = importlib.import_module(pkg + '.python.zippath')
+if len(sys.argv) > 2:
+    for k in (zp.ZipArchive, zp.ZipPath):
+        print(k.__name__, [b.__name__ for b in k.__mro__], sorted(n for n in vars(k) if not n.startswith('__') or n in ('__init__','__repr__','__cmp__')))
+    print(inspect.signature(zp.ZipArchive), inspect.signature(zp.ZipPath), zp.ZIP_PATH_SEP)
+a = zp.ZipArchive(zpath)
+show('archive repr', lambda: repr(a))
+show('archive attrs', lambda: (a.path, a.pathInArchive, a.archive is a, a.sep if hasattr(a, 'sep') else None, sorted(vars(a))))
+show('listdir', lambda: sorted(a.listdir()))
+show('children', lambda: sorted(repr(c) for c in a.children()))
+d = a.child('d')
+show('child repr', lambda: (repr(d), d.path, d.pathInArchive))
+show('isdir/isfile/exists', lambda: [(p, a.child(p).isdir(), a.child(p).isfile(), a.child(p).exists()) for p in ('a.txt', 'd', 'nope', 'emptydir')])
+show('d listdir', lambda: sorted(d.listdir()))
+show('d children', lambda: sorted(c.basename() for c in d.children()))
+show('nested', lambda: (d.child('e').child('c.txt').getContent(), d.child('e').child('c.txt').getsize()))
+show('open', lambda: (lambda f: (f.read(), f.close()))(a.child('a.txt').open()))
+show('parent', lambda: (repr(d.parent()), repr(a.parent()), repr(d.child('e').parent())))
+show('sibling', lambda: repr(d.sibling('a.txt')))
+show('basename/dirname', lambda: (d.basename(), d.dirname(), a.child('a.txt').dirname(), a.basename() if hasattr(a,'basename') else None))
+show('splitext', lambda: a.child('a.txt').splitext())
+show('times', lambda: (type(a.child('a.txt').getModificationTime()).__name__, a.child('a.txt').getAccessTime() == a.child('a.txt').getModificationTime(), a.getModificationTime() > 0))
+show('getsize dir', lambda: d.getsize())
+show('getContent missing', lambda: a.child('nope').getContent())
+show('listdir file', lambda: a.child('a.txt').listdir())
+show('eq', lambda: (a.child('d') == a.child('d'), a.child('d') == a.child('a.txt'), a.child('d') < a.child('e'), hash(a.child('d')) == hash(a.child('d'))))
+show('segmentsFrom', lambda: d.child('e').child('c.txt').segmentsFrom(a))
+show('child bytes', lambda: repr(a.child(b'd')))
+show('archive exists', lambda: (a.exists(), a.isdir(), a.isfile()))
+show('changed', lambda: d.changed())
+show('ZIP_PATH_SEP', lambda: zp.ZIP_PATH_SEP)
+
+# --- modules inside a zip file on the path
+zmods = os.path.join(base, 'mods.zip')
+z = zipfile.ZipFile(zmods, 'w')
+z.writestr('zpkg/__init__.py', ''); z.writestr('zpkg/m.py', 'Y = 2\n'); z.writestr('ztop.py', ''); z.writestr('zpkg/sub/__init__.py', '')
+z.close()
+sys.path.insert(0, zmods)
+PZ = m.PythonPath([zmods])
+show('zip entries', lambda: [repr(e) for e in PZ.iterEntries()])
+show('zip iterModules', lambda: [(x.name, repr(x.filePath)) for x in PZ.iterModules()])
+show('zip walk', lambda: [x.name for x in PZ.walkModules()])
+show('zip getitem', lambda: (repr(PZ['zpkg.m']), PZ['zpkg.m'].isPackage(), PZ['zpkg'].isPackage()))
+show('zip load', lambda: PZ['zpkg.m'].load().Y)
+show('zip getModule loaded', lambda: (repr(m.getModule('zpkg.m')), repr(m.getModule('zpkg.m').filePath)))
+
+shutil.rmtree(base)
