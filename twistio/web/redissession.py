@@ -480,10 +480,15 @@ class RedisSessionStore:
             if request._disconnected:
                 return
             if errors:
+                vars(request).pop("finish", None)
+                bug = [e for e in errors if not e.check(RedisError)]
+                if bug:
+                    request.processingFailed(bug[0])  # a 500, as for any rendering error
+                else:
+                    self._unavailable(request, errors[0])
                 # The resource may go on writing to what is now the error page: let it.
                 request.write = lambda data: None  # type: ignore[method-assign]
                 request.finish = lambda: None  # type: ignore[method-assign]
-                self._unavailable(request, errors[0])
                 return
             for data in held:
                 request.write(data)
