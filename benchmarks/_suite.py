@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "deferred": ("benchmarks.deferred", "Deferred micro-operations, in-process CPU time"),
     "lines": ("benchmarks.lines", "LineReceiver / IntNStringReceiver framing, in-process"),
     "echo": ("benchmarks.echo", "TCP echo ping-pong and bulk stream, separate processes"),
+    "mail": ("benchmarks.mail", "SMTP, POP3 and IMAP4 server sessions, in-process CPU time"),
     "udp": ("benchmarks.udp", "UDP echo datagrams per second, separate processes"),
     "dns": ("benchmarks.dns", "authoritative DNS answers per second over UDP, separate processes"),
     "http": ("benchmarks.http_server", "HTTP hello-world server, keep-alive and close, wrk"),

@@ -137,6 +137,16 @@ def _parser() -> _Parser:
 
     names_tap.addCommand(commands)
 
+    mailcmd = commands.add_parser(
+        "mail",
+        help="a mail server: SMTP in, POP3 and IMAP4 out, Maildir storage",
+        description="Serve Maildir domains: ESMTP in, POP3 and IMAP4 out (twistio.mail.tap).",
+    )
+    from twistio.mail import tap as mail_tap
+
+    mail_tap.addArguments(mailcmd)
+    _common(mailcmd, None)
+
     compat = commands.add_parser(
         "compat",
         help="run a program written for Twisted, unmodified",
@@ -151,7 +161,7 @@ def _parser() -> _Parser:
     return parser
 
 
-_COMMANDS = ("run", "echo", "web", "dns", "compat")
+_COMMANDS = ("run", "echo", "web", "dns", "mail", "compat")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,6 +267,16 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
     """Check the options now (usage errors) and return what builds the application later."""
     from twistio.application import app
 
+    if options.command == "mail":
+        from twistio.mail import tap as mail_tap
+
+        config = mail_tap.Options()
+
+        def usage(message: str) -> NoReturn:
+            raise _UsageError(message)
+
+        config.apply(options, usage)
+        return lambda: mail_tap.application(config)
     if options.command == "run":
         path: str = options.file
         if not os.path.isfile(path):

@@ -21,6 +21,7 @@ from twistio.internet.interfaces import Interface, implementer
 
 __all__ = [
     "Anonymous",
+    "CramMD5Credentials",
     "DigestCredentialFactory",
     "DigestedCredentials",
     "IAnonymous",
@@ -143,6 +144,42 @@ class SSHPrivateKey:
 @implementer(IAnonymous)
 class Anonymous:
     """Anonymous credentials."""
+
+
+@implementer(IUsernameHashedPassword)
+class CramMD5Credentials:
+    """RFC 2195 CRAM-MD5: a challenge for the client, then its ``user hex-hmac`` answer.
+
+    ``checkPassword`` takes the cleartext password (str is encoded as UTF-8) and compares
+    the HMAC-MD5 in constant time.
+    """
+
+    challenge: bytes = b""
+    response: bytes = b""
+    username: Any = None
+
+    def __init__(self, host: bytes | str | None = None) -> None:
+        self.host = host
+
+    def getChallenge(self) -> bytes:
+        """The challenge ``<random.time@host>``, made on the first call."""
+        if not self.challenge:
+            host = self.host if self.host is not None else b"None"
+            self.challenge = b"<%d.%d@%s>" % (secrets.randbelow(2**31), int(time.time()), _bytes(host))
+        return self.challenge
+
+    def setResponse(self, response: bytes) -> None:
+        """Take the client's ``username digest`` answer."""
+        self.username, _, self.response = response.rpartition(b" ")
+
+    def moreChallenges(self) -> bool:
+        """CRAM-MD5 is a single round."""
+        return False
+
+    def checkPassword(self, password: Any) -> bool:
+        """Whether the client's digest is the HMAC-MD5 of the challenge keyed by ``password``."""
+        digest = hmac.new(_bytes(password), self.challenge, "md5").hexdigest().encode("ascii")
+        return hmac.compare_digest(digest, self.response)
 
 
 _HASHES: dict[bytes, Callable[[bytes], Any]] = {
