@@ -25,7 +25,7 @@ from twistio.internet._delayedcall import DelayedCall
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorCore as IReactorCore
-from twistio.internet.interfaces import IReactorTime
+from twistio.internet.interfaces import IReactorTime, implementer
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -78,6 +78,7 @@ def _safe_repr(obj: object) -> str:
 # --------------------------------------------------------------------- Clock
 
 
+@implementer(IReactorTime)
 class Clock:
     """A deterministic clock for tests: time only moves when ``advance`` is called.
 

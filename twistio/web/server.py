@@ -27,6 +27,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 from twistio.web import http, http_headers, resource
 from twistio.web._responses import (
@@ -37,6 +38,7 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
+from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
     from twistio.internet.interfaces import IAddress, IDelayedCall, IReactorTime
@@ -91,6 +93,7 @@ def _escape_log(b: bytes) -> str:
     return s
 
 
+@implementer(IRequest)
 class Request(http.Request):
     """An HTTP request served by a ``Site``: resource traversal, rendering, sessions."""
 
