@@ -49,3 +49,23 @@ def test_adapting_a_clock() -> None:
 
     clock = Clock()
     assert IReactorTime(clock) is clock
+
+
+def test_server_request_is_componentized() -> None:
+    from typing import Protocol
+
+    from twistio.internet.interfaces import Interface
+    from twistio.python.components import Componentized
+    from twistio.web.server import Request
+
+    class ISessionState(Interface, Protocol):
+        pass
+
+    request = Request(None)
+    assert isinstance(request, Componentized)
+    assert request.getComponent(ISessionState) is None
+    state = object()
+    request.setComponent(ISessionState, state)
+    assert request.getComponent(ISessionState) is state
+    assert ISessionState(request) is state
+    assert Request(None).getComponent(ISessionState) is None  # one cache per request
