@@ -21,8 +21,14 @@ except ImportError:  # pragma: no cover - Windows
     grp = None  # type: ignore[assignment]
     pwd = None  # type: ignore[assignment]
 
-getgroups = getattr(os, "getgroups", None)
-setgroups = getattr(os, "setgroups", None)
+_grp = grp
+_pwd = pwd
+_getpass = getpass.getpass
+_initgroups = getattr(os, "initgroups", None)
+_getgroups = getattr(os, "getgroups", None)
+_setgroups = getattr(os, "setgroups", None)
+getgroups = _getgroups
+setgroups = _setgroups
 
 __all__ = [
     "FancyEqMixin",
@@ -202,10 +208,6 @@ def sibpath(path: os.PathLike[AnyStr] | AnyStr, sibling: os.PathLike[AnyStr] | A
     return os.path.join(os.path.dirname(os.path.abspath(path)), sibling)
 
 
-def _getpass(prompt: str) -> str:
-    return getpass.getpass(prompt)
-
-
 def getPassword(
     prompt: str = "Password: ",
     confirm: int = 0,
@@ -355,8 +357,8 @@ class IntervalDifferential:
 
 class _IntervalDifferentialIterator:
     def __init__(self, i: Iterable[float], d: float) -> None:
-        # Each entry is [next due time, interval, index].
-        self.intervals = [[interval, interval, index] for index, interval in enumerate(i)]
+        # Each entry is [next due time, interval, index], kept sorted.
+        self.intervals = sorted([interval, interval, index] for index, interval in enumerate(i))
         self.default = d
         self.last: float = 0
 
@@ -366,18 +368,24 @@ class _IntervalDifferentialIterator:
     def __next__(self) -> tuple[float, int | None]:
         if not self.intervals:
             return (self.default, None)
-        entry = min(self.intervals)
+        entry = self.intervals[0]  # the list is kept sorted: the next one due first
         due, interval, index = entry
         delay = due - self.last
         self.last = due
         entry[0] = due + interval
+        self.intervals.sort()
         return (delay, int(index))
 
     next = __next__
 
     def addInterval(self, i: float) -> None:
-        """Add another interval, due now."""
-        self.intervals.append([self.last, i, len(self.intervals)])
+        """Add another interval, in phase with the one due next (at ``i`` from now if none)."""
+        if self.intervals:
+            start = self.intervals[0][0] - self.intervals[0][1]
+        else:
+            start = self.last
+        self.intervals.append([start + i, i, len(self.intervals)])
+        self.intervals.sort()
 
     def removeInterval(self, interval: float) -> None:
         """Remove an interval; the indices of later ones move down by one."""
@@ -455,19 +463,18 @@ def switchUID(uid: int | None, gid: int | None, euid: bool = False) -> None:
             warnings.warn(
                 f"tried to drop privileges and set{what} {uid} but {what} is already "
                 f"{current}; should we be root? Continuing.",
-                stacklevel=2,
+                stacklevel=1,
             )
         else:
-            if gid is not None:
-                initgroups(uid, gid)
+            initgroups(uid, gid)  # type: ignore[arg-type]
             setuid(uid)
 
 
 def initgroups(uid: int, primaryGid: int) -> None:
     """Set the supplementary groups of the process to those of user ``uid``."""
-    if pwd is None:  # pragma: no cover
+    if _initgroups is None or _pwd is None:  # pragma: no cover - Windows
         return
-    os.initgroups(pwd.getpwuid(uid).pw_name, primaryGid)
+    _initgroups(_pwd.getpwuid(uid).pw_name, primaryGid)
 
 
 def mergeFunctionMetadata(f: Callable[..., Any], g: _T) -> _T:
@@ -539,21 +546,22 @@ def runAsEffectiveUser(
     before = (os.geteuid(), os.getegid())
     if before == (euid, egid):
         return function(*args, **kwargs)
-    _become(euid, egid)
+    _become(before, (euid, egid))
     try:
         return function(*args, **kwargs)
     finally:
-        _become(*before)
+        _become((euid, egid), before)
 
 
-def _become(uid: int, gid: int) -> None:
-    # Changing the group needs root, so the way from one identity to another is via uid 0.
-    if os.geteuid() != 0:
+def _become(current: tuple[int, int], wanted: tuple[int, int]) -> None:
+    # Changing the group needs root, so the way from one identity to another is via uid 0;
+    # only the calls needed are made.
+    if current[0] != 0:
         os.seteuid(0)
-    if os.getegid() != gid:
-        os.setegid(gid)
-    if uid != 0:
-        os.seteuid(uid)
+    if current[1] != wanted[1]:
+        os.setegid(wanted[1])
+    if wanted[0] != 0:
+        os.seteuid(wanted[0])
 
 
 def untilConcludes(f: Callable[..., _T], *a: Any, **kw: Any) -> _T:
