@@ -131,6 +131,20 @@ def _parser() -> _Parser:
     what.add_argument(
         "--wsgi", metavar="MODULE:APP", help="serve a WSGI application, package.module:app"
     )
+    what.add_argument(
+        "--class", dest="resource_class", metavar="MODULE:CLASS",
+        help="serve a Resource made by CLASS() (package.module:Class)",
+    )
+    web.add_argument(
+        "--session-store", metavar="URL",
+        help="keep sessions in Redis at URL (redis://host:6379/0), shared by every worker "
+        "and host (needs the redis extra)",
+    )
+    web.add_argument(
+        "--session-fallback", action="store_true",
+        help="with --session-store: while Redis is down, keep sessions in each process "
+        "instead of answering 503",
+    )
     _common(web, "tcp:8080")
 
     from twistio.names import tap as names_tap
@@ -336,6 +350,7 @@ def _echo_factory() -> Any:
 
 
 def _web_factory(options: argparse.Namespace) -> Any:
+    sessions = _session_store(options)
     if options.wsgi is not None:
         app = _load_wsgi(options.wsgi)
 
@@ -343,9 +358,20 @@ def _web_factory(options: argparse.Namespace) -> Any:
             from twistio.internet import reactor
             from twistio.web import server, wsgi
 
-            return server.Site(wsgi.WSGIResource(reactor, reactor.getThreadPool(), app))
+            return server.Site(
+                wsgi.WSGIResource(reactor, reactor.getThreadPool(), app), sessionStore=sessions()
+            )
 
         return wsgi_site
+    if options.resource_class is not None:
+        cls = _load_named("--class", options.resource_class)
+
+        def class_site() -> Any:
+            from twistio.web import server
+
+            return server.Site(cls(), sessionStore=sessions())
+
+        return class_site
     folder: str = options.path or "."
     if not os.path.isdir(folder):
         raise _UsageError(f"--path {folder}: not a directory")
@@ -353,32 +379,66 @@ def _web_factory(options: argparse.Namespace) -> Any:
     def static_site() -> Any:
         from twistio.web import server, static
 
-        return server.Site(static.File(os.path.abspath(folder)))
+        return server.Site(static.File(os.path.abspath(folder)), sessionStore=sessions())
 
     return static_site
 
 
+def _session_store(options: argparse.Namespace) -> Any:
+    """What makes the --session-store of each worker (checked now: usage errors)."""
+    url: str | None = options.session_store
+    if url is None:
+        if options.session_fallback:
+            raise _UsageError("--session-fallback needs --session-store")
+        return lambda: None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise _UsageError(
+            f"--session-store {url!r}: expected redis://host:port/db, rediss://... or unix://path"
+        )
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise _UsageError(
+            "--session-store needs redis-py: pip install 'twistio[redis]'"
+        ) from None
+    fallback: bool = options.session_fallback
+
+    def make() -> Any:
+        from twistio.web.redissession import RedisSessionStore
+
+        try:
+            return RedisSessionStore(url, fallback=fallback)
+        except ValueError as e:
+            raise _StartError(f"--session-store: {e}") from None
+
+    return make
+
+
 def _load_wsgi(spec: str) -> Any:
+    return _load_named("--wsgi", spec)
+
+
+def _load_named(option: str, spec: str) -> Any:
     if ":" in spec:
         moduleName, _, attr = spec.partition(":")
     else:
         moduleName, _, attr = spec.rpartition(".")
     if not moduleName or not attr:
-        raise _UsageError(f"--wsgi {spec!r}: expected package.module:app or package.module.app")
+        raise _UsageError(f"{option} {spec!r}: expected package.module:app or package.module.app")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(moduleName)
     except ImportError as e:
-        raise _UsageError(f"--wsgi {spec!r}: cannot import {moduleName}: {e}") from None
+        raise _UsageError(f"{option} {spec!r}: cannot import {moduleName}: {e}") from None
     app = module
     for part in attr.split("."):
         try:
             app = getattr(app, part)
         except AttributeError:
-            raise _UsageError(f"--wsgi {spec!r}: {moduleName} has no attribute {attr!r}") from None
+            raise _UsageError(f"{option} {spec!r}: {moduleName} has no attribute {attr!r}") from None
     if not callable(app):
-        raise _UsageError(f"--wsgi {spec!r}: {attr} is not callable")
+        raise _UsageError(f"{option} {spec!r}: {attr} is not callable")
     return app
 
 

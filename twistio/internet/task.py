@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import (
     Any,
@@ -178,7 +179,14 @@ class LoopingCall:
 
     @property
     def deferred(self) -> Deferred[LoopingCall] | None:
-        """The Deferred ``start`` returned, while the loop runs; None otherwise."""
+        """The Deferred ``start`` returned, while the loop runs; None otherwise (deprecated,
+        as in Twisted: keep what ``start`` returns)."""
+        warnings.warn(
+            "twistio.internet.task.LoopingCall.deferred was deprecated in Twisted 16.0.0; "
+            "please use the deferred returned by start() instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._deferred
 
     @classmethod

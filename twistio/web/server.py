@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Callable
 from html import escape
-from typing import IO, TYPE_CHECKING, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
 from twistio.internet.interfaces import implementer
@@ -42,6 +42,7 @@ from twistio.web.error import UnsupportedMethod
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
+    from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IAddress, IDelayedCall, IReactorTime
     from twistio.web.iweb import IAccessLogFormatter
     from twistio.web.resource import IResource
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 __all__ = [
-    "NOT_DONE_YET", "GzipEncoderFactory", "Request", "Session", "Site", "date", "string_date_time",
-    "version",
+    "NOT_DONE_YET", "GzipEncoderFactory", "ISessionStore", "Request", "Session", "Site", "date",
+    "string_date_time", "version",
 ]
 
 NOT_DONE_YET = 1
@@ -138,6 +139,18 @@ class Request(http.Request, Componentized):
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
+        site = self.site
+        store = site.sessionStore if site is not None else None
+        if store is not None:
+            loading = store.prepareRequest(self)
+            if loading is not None:
+                loading.addCallback(self._dispatch)
+                return
+        self._dispatch()
+
+    def _dispatch(self, go: bool = True) -> None:
+        if not go:
+            return
         try:
             site = self.site
             assert site is not None, "a server.Request needs a Site"
@@ -276,6 +289,9 @@ class Request(http.Request, Componentized):
             )
         setattr(self, attr, session)
         session.touch()
+        store = site.sessionStore
+        if store is not None:
+            store.sessionUsed(self, session)
         return session if sessionInterface is None else sessionInterface(session)
 
     def rememberRootURL(self) -> None:
@@ -299,7 +315,25 @@ class Request(http.Request, Componentized):
         return (lpp * b"../") + name if lpp else name
 
 
-class Session:
+class ISessionStore(Protocol):
+    """Where a ``Site`` keeps its sessions when not in its own memory (twistio; see
+    ``twistio.web.redissession``).
+
+    ``Request.process`` calls ``prepareRequest`` first: a Deferred it returns delays rendering
+    until it fires (so the session named by the request's cookie is in ``Site.sessions`` when
+    ``getSession`` looks, which must answer at once); ``getSession`` then calls
+    ``sessionUsed`` with the session it hands out.
+    """
+
+    def prepareRequest(self, request: Request) -> Deferred[bool] | None:
+        """Get ready for ``request``: None or a Deferred firing True to render it, or False
+        when the store has answered the request itself (an error page)."""
+
+    def sessionUsed(self, request: Request, session: Session) -> None:
+        """``request.getSession()`` handed out ``session``."""
+
+
+class Session(Componentized):
     """Server-side state for one client, expiring after ``sessionTimeout`` idle seconds."""
 
     sessionTimeout = 900
@@ -313,6 +347,7 @@ class Session:
             from twistio.internet import reactor as _r
 
             reactor = _r
+        Componentized.__init__(self)
         self._reactor: IReactorTime = reactor
         self.site = site
         self.uid = uid
@@ -345,12 +380,6 @@ class Session:
         if self._expireCall is not None:
             self._expireCall.reset(self.sessionTimeout)
 
-    def getComponent(self, interface: object, default: object = None) -> object:
-        return self.sessionNamespaces.get(getattr(interface, "__name__", str(interface)), default)
-
-    def setComponent(self, interface: object, component: object) -> None:
-        self.sessionNamespaces[getattr(interface, "__name__", str(interface))] = component
-
 
 class Site(http.HTTPFactory):
     """Serves a resource tree: ``Site(resource, requestFactory=None, timeout=..., logPath=None)``."""
@@ -374,9 +403,18 @@ class Site(http.HTTPFactory):
         timeout: float | None = 60 * 60 * 12,
         logFormatter: IAccessLogFormatter | None = None,
         reactor: IReactorTime | None = None,
+        sessionStore: ISessionStore | None = None,
     ) -> None:
         super().__init__(logPath, timeout, logFormatter, reactor)
         self.sessions: dict[bytes, Session] = {}
+        self.sessionStore = sessionStore
+        """twistio: None keeps sessions in this process (as Twisted does); an
+        ``ISessionStore`` (``twistio.web.redissession.RedisSessionStore``) keeps them
+        elsewhere, shared by every process that serves the site."""
+        if sessionStore is not None and self.sessionFactory is Session:
+            factory = getattr(sessionStore, "sessionFactory", None)
+            if isinstance(factory, type) and issubclass(factory, Session):
+                self.sessionFactory = factory
         self.resource = resource
         if requestFactory is not None:
             self.requestFactory = requestFactory
