@@ -144,3 +144,35 @@ def test_unsupported_checker_names_every_interface() -> None:
         "Auth plugin not supported: twistio.cred.credentials.IUsernamePassword, "
         "twistio.cred.credentials.IUsernameHashedPassword"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--auth", "memory:a:b", "--auth", "anonymous"], ["--auth", "nope"], ["--auth", "memory:a"],
+     ["--auth", "anonymous"], ["--help-auth"], ["--help-auth-type", "memory"],
+     ["--help-auth-type", "zzz"]],
+)
+def test_with_usage_options(argv: list[str]) -> None:
+    """The mixin inside a real ``usage.Options``: the same outcome from the same argv."""
+    import twisted.python.usage as t_usage
+
+    import twistio.python.usage as o_usage
+
+    def scenario(impl: SimpleNamespace) -> Any:
+        usage = t_usage if impl.name == "twisted" else o_usage
+
+        class Options(usage.Options, impl.strcred.AuthOptionMixin):  # type: ignore[misc,name-defined]
+            supportedInterfaces = [impl.credentials.IUsernamePassword]
+
+        options = Options()
+        options.authOutput = io.StringIO()
+        try:
+            options.parseOptions(argv)
+        except usage.UsageError as e:
+            return ("usage error", str(e).replace(impl.name, "PKG"))
+        except SystemExit as e:
+            text = options.authOutput.getvalue()
+            return ("exit", e.code, text.split("\n")[:2])
+        return sorted(type(c).__name__ for c in options["credCheckers"])
+
+    same(scenario)

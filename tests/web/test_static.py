@@ -834,3 +834,25 @@ def test_child_refuses_escapes_and_gives_files(tree: Path) -> None:
     for bad in ("..", ".", "", "a/b", "a\0b"):
         with pytest.raises(ValueError):
             root.child(bad)
+
+
+def test_file_is_a_filepath(tree: Path) -> None:
+    """As in Twisted, a ``File`` is its ``FilePath``: children keep the settings."""
+    from twistio.python.filepath import FilePath, InsecurePath
+
+    root = static.File(str(tree), defaultType="text/plain")
+    assert isinstance(root, FilePath)
+    made = root.child("new.txt")
+    made.setContent(b"written")
+    assert isinstance(made, static.File) and made.defaultType == "text/plain"
+    assert made.getContent() == b"written"
+    assert sorted(root.listdir()) == sorted(os.listdir(tree))
+    assert isinstance(root.parent(), static.File)
+    for bad in ("..", "a/b"):
+        with pytest.raises(InsecurePath):
+            root.child(bad)
+        with pytest.raises(ValueError):
+            root.child(bad)
+    assert isinstance(root.registry, static.Registry)
+    root.registry.cachePath("/x", "cached")
+    assert root.registry.getCachedPath("/x") == "cached"

@@ -235,10 +235,8 @@ def makeChecker(description: str) -> Any:
 
 
 def _usageError(message: str) -> NoReturn:
-    try:
-        from twistio.python.usage import UsageError  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - twistio.python.usage is part of the package
-        raise ValueError(message) from None
+    from twistio.python.usage import UsageError
+
     raise UsageError(message)
 
 

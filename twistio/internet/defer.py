@@ -902,8 +902,8 @@ class DeferredList(Deferred[Any]):
     ``consumeErrors``: the listed Deferreds go on with None after a failure.
     """
 
-    fireOnOneCallback = False
-    fireOnOneErrback = False
+    # Class defaults, as Twisted's (each DeferredList sets its own in __init__).
+    fireOnOneCallback = fireOnOneErrback = False
 
     def __init__(
         self,

@@ -173,10 +173,7 @@ class Logger:
         observer(event)
 
     def failure(
-        self,
-        format: str,
-        failure: Failure | None = None,
-        level: LogLevel = LogLevel.critical,
+        self, format: str, failure: Failure | None = None, level: LogLevel = LogLevel.critical,
         **kwargs: object,
     ) -> None:
         """Emit ``format`` with ``log_failure``: ``failure``, or the exception being handled.

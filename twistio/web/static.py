@@ -35,6 +35,8 @@ from typing import IO, Any
 from urllib.parse import quote, unquote
 
 from twistio.logger import Logger
+from twistio.python.components import Componentized
+from twistio.python.filepath import FilePath, InsecurePath
 from twistio.python.runtime import platformType as platformType
 from twistio.web import http, resource, server
 from twistio.web.util import redirectTo
@@ -115,12 +117,13 @@ class Redirect(resource.Resource):
         return redirectTo(self.url, request)
 
 
-class Registry:
-    """A cache of resources by path, handed to processors (Twisted's is ``Componentized``)."""
+class Registry(Componentized):
+    """A cache of resources by path, handed to processors; its components are shared by
+    the files of one tree (a ``Componentized``, as in Twisted)."""
 
     def __init__(self) -> None:
+        Componentized.__init__(self)
         self._pathCache: dict[str, Any] = {}
-        self._adapterCache: dict[Any, Any] = {}
 
     def cachePath(self, path: str, rsrc: Any) -> None:
         """Remember ``rsrc`` for ``path``."""
@@ -129,14 +132,6 @@ class Registry:
     def getCachedPath(self, path: str) -> Any:
         """The resource remembered for ``path``, or ``None``."""
         return self._pathCache.get(path)
-
-    def setComponent(self, interfaceClass: Any, component: Any) -> None:
-        """Store a component for an interface."""
-        self._adapterCache[interfaceClass] = component
-
-    def getComponent(self, interface: Any, default: Any = None) -> Any:
-        """The component stored for an interface, or ``default``."""
-        return self._adapterCache.get(interface, default)
 
 
 # Types Twisted adds to the ``mimetypes`` table, grouped by type.
@@ -188,6 +183,10 @@ def formatFileSize(size: int) -> str:
     return f"{int(size / 1024**3)}G"
 
 
+class _InsecureSegment(InsecurePath, ValueError):
+    """A child name that could leave its directory (``FilePath``'s error, and a ValueError)."""
+
+
 def _decoded_segment(segment: bytes | str) -> str | None:
     """A URL path segment as text, or None when it is not UTF-8."""
     if isinstance(segment, str):
@@ -202,8 +201,9 @@ def _is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-class File(resource.Resource):
-    """A file, or a directory whose files and subdirectories are its children.
+class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.children wins
+    """A file, or a directory whose files and subdirectories are its children; also the
+    ``FilePath`` of that file (as in Twisted), so ``walk``, ``setContent`` and the rest work.
 
     ``File('/srv/www')`` serves ``/srv/www/a/b.html`` for ``.../a/b.html``, a listing
     (``DirectoryLister``) for a directory without an index file, and redirects a directory
@@ -232,10 +232,8 @@ class File(resource.Resource):
         registry: Registry | None = None,
         allowExt: int = 0,
     ) -> None:
-        super().__init__()
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        self.path: str = os.path.abspath(path)
+        resource.Resource.__init__(self)
+        FilePath.__init__(self, os.fsdecode(path))
         self.defaultType = defaultType
         legacy: object = ignoredExts
         if legacy in (0, 1) or allowExt:
@@ -259,53 +257,18 @@ class File(resource.Resource):
             if reraise:
                 raise
 
-    def exists(self) -> bool:
-        """Whether the path exists (as of the last ``restat``)."""
-        return self._statinfo is not None
-
-    def isdir(self) -> bool:
-        """Whether the path is a directory."""
-        return self._statinfo is not None and _stat.S_ISDIR(self._statinfo.st_mode)
-
-    def isfile(self) -> bool:
-        """Whether the path is a regular file."""
-        return self._statinfo is not None and _stat.S_ISREG(self._statinfo.st_mode)
-
-    def basename(self) -> str:
-        """The last component of the path."""
-        return os.path.basename(self.path)
-
-    def getsize(self) -> int:
-        """The size in bytes."""
-        if self._statinfo is None:
-            self.restat()
-        assert self._statinfo is not None
-        return self._statinfo.st_size
-
-    def getModificationTime(self) -> float:
-        """The modification time, seconds since the epoch."""
-        if self._statinfo is None:
-            self.restat()
-        assert self._statinfo is not None
-        return self._statinfo.st_mtime
-
-    def open(self, mode: str = "r") -> IO[bytes]:
-        """Open the file for reading, in binary mode."""
-        return open(self.path, "rb")
-
-    def listdir(self) -> list[str]:
-        """The names in the directory."""
-        return os.listdir(self.path)
-
-    def child(self, path: str) -> File:
+    def child(self, path: str) -> File:  # type: ignore[override]
         """A ``File`` for a child; ``ValueError`` for a name that could leave this directory."""
         return self.createSimilarFile(self._childPath(path))
 
+    def clonePath(self, path: Any, alwaysCreate: bool = False) -> File:  # type: ignore[override]
+        """A ``File`` for ``path`` with this one's settings (``FilePath``'s way to make one)."""
+        return self.createSimilarFile(os.fsdecode(path))
+
     def _childPath(self, path: str) -> str:
-        if not path or path in (".", "..") or "\0" in path or os.sep in path:
-            raise ValueError(f"insecure path segment {path!r}")
-        if os.altsep and os.altsep in path:
-            raise ValueError(f"insecure path segment {path!r}")
+        bad = not path or path in (".", "..") or "\0" in path or os.sep in path
+        if bad or (os.altsep and os.altsep in path):
+            raise _InsecureSegment(f"insecure path segment {path!r}")
         return os.path.join(self.path, path)
 
     def _rootReal(self) -> str:
