@@ -12,9 +12,10 @@ starts its own redis-server on a free port and stops it at the end.
   processes, 50 clients each, the room shared through a Redis channel) and ``in-memory-1``
   (one process, the room in memory: the reference, what one process does without Redis).
 * session requests: 8 keep-alive connections each doing ``GET /count`` with its session
-  cookie (the session is read, its counter component incremented, written back) against one
-  server process; requests per second. Contenders: ``redis-session`` and ``memory-session``
-  (Twisted's in-process sessions, the reference).
+  cookie (the session is read, its counter component incremented, written back: two Redis
+  round trips) or ``GET /peek`` (read only: one round trip) against one server process;
+  requests per second. Contenders: ``redis-session`` and ``memory-session`` (Twisted's
+  in-process sessions, the reference).
 
 The load generator is this process (asyncio, parsing only frame and body lengths). Rounds
 interleave the contenders in a new random order; the machine is shared with whatever else
@@ -37,10 +38,27 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from twistio.internet.interfaces import Interface, implementer
+from twistio.python.components import registerAdapter
+from twistio.web.server import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 100
+
+
+class ICounter(Interface, Protocol):
+    """A session's counter, as in Twisted's session how-to (adapted from the session)."""
+
+
+@implementer(ICounter)
+class CounterState:
+    def __init__(self, session: object) -> None:
+        self.value = 0
+
+
+registerAdapter(CounterState, Session, ICounter)
 WINDOW = 20
 SESSION_CONNS = 8
 
@@ -67,10 +85,10 @@ def serve(kind: str, url: str | None) -> None:
             isLeaf = True
 
             def render_GET(self, request: Any) -> bytes:
-                session = request.getSession()
-                n = session.getComponent(Counter, 0) + 1
-                session.setComponent(Counter, n)
-                return b"%d" % n
+                counter: Any = ICounter(request.getSession())
+                if request.path == b"/count":
+                    counter.value += 1
+                return b"%d" % counter.value
 
         site = server.Site(Counter(), sessionStore=RedisSessionStore(url) if url else None)
         ready = None
@@ -232,7 +250,7 @@ async def _chat_round(ports: list[int], seconds: float) -> float:
 # -- load: session requests ------------------------------------------------------------------
 
 
-async def _session_round(port: int, seconds: float) -> float:
+async def _session_round(port: int, seconds: float, path: bytes) -> float:
     loop = asyncio.get_running_loop()
     done = [0]
     stop = loop.time() + seconds
@@ -241,8 +259,10 @@ async def _session_round(port: int, seconds: float) -> float:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         cookie = b""
         while loop.time() < stop:
-            writer.write(b"GET /count HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\n")
+            writer.write(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\n")
             head = await reader.readuntil(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200 "):
+                raise RuntimeError(f"the server answered {head[:40]!r}")
             length = 0
             for line in head.split(b"\r\n"):
                 name, _, value = line.partition(b":")
@@ -268,6 +288,7 @@ def run(rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
     results: dict[str, dict[str, list[float]]] = {
         "chat": {"redis-2-workers": [], "in-memory-1": []},
         "session": {"redis-session": [], "memory-session": []},
+        "read": {"redis-session": [], "memory-session": []},
     }
     try:
         for _ in range(rounds):
@@ -286,7 +307,8 @@ def run(rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
                     url = redis.url if contender.startswith("redis") else None
                     srv = Server("session", url)
                     try:
-                        rate = asyncio.run(_session_round(srv.port, seconds))
+                        path = b"/count" if workload == "session" else b"/peek"
+                        rate = asyncio.run(_session_round(srv.port, seconds, path))
                     finally:
                         srv.stop()
                 results[workload][contender].append(rate)
@@ -305,11 +327,12 @@ def records(quick: bool = False, smoke: bool = False) -> list[dict[str, Any]]:
             "workload": f"chat fan-out to {CLIENTS} WebSocket clients",
             "contender": contender, "unit": "deliveries/s", "samples": samples,
         })
-    for contender, samples in results["session"].items():
-        out.append({
-            "workload": f"session GET, {SESSION_CONNS} keep-alive connections",
-            "contender": contender, "unit": "requests/s", "samples": samples,
-        })
+    for workload, what in (("session", "changes its session"), ("read", "reads its session")):
+        for contender, samples in results[workload].items():
+            out.append({
+                "workload": f"GET that {what}, {SESSION_CONNS} keep-alive connections",
+                "contender": contender, "unit": "requests/s", "samples": samples,
+            })
     return out
 
 
@@ -331,6 +354,7 @@ def main() -> None:
     for workload, (contender, ref) in (
         ("chat", ("redis-2-workers", "in-memory-1")),
         ("session", ("redis-session", "memory-session")),
+        ("read", ("redis-session", "memory-session")),
     ):
         res = results[workload]
         unit = "deliveries/s" if workload == "chat" else "requests/s"
