@@ -67,6 +67,8 @@ DEFAULT_LOOP: Mapping[str, Callable[[], asyncio.AbstractEventLoop]] = {
 
 # Test modules (path relative to tests/) whose async tests run on every loop above.
 ALL_LOOP_MODULES = frozenset({
+    "names/test_fuzz.py",
+    "names/test_interop.py",
     "internet/test_tcp.py",
     "internet/test_reactor.py",
     "internet/test_protocol.py",

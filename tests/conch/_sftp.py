@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import stat
-import time
 from collections.abc import Iterator
 from typing import Any
 
 from twistio.conch.interfaces import ISFTPFile, ISFTPServer
+from twistio.conch.ls import lsLine
 from twistio.conch.ssh import filetransfer
 from twistio.internet.interfaces import implementer
 
@@ -16,13 +15,6 @@ from twistio.internet.interfaces import implementer
 def _attrs(st: os.stat_result) -> dict[str, Any]:
     return {"size": st.st_size, "uid": st.st_uid, "gid": st.st_gid,
             "permissions": st.st_mode, "atime": int(st.st_atime), "mtime": int(st.st_mtime)}
-
-
-def _ls_line(name: str, st: os.stat_result) -> str:
-    kind = "d" if stat.S_ISDIR(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode) else "-"
-    perms = "".join(c if st.st_mode & (1 << (8 - i)) else "-" for i, c in enumerate("rwxrwxrwx"))
-    when = time.strftime("%b %d %H:%M", time.localtime(st.st_mtime))
-    return f"{kind}{perms} {st.st_nlink:4d} {st.st_uid:<8d} {st.st_gid:<8d} {st.st_size:8d} {when} {name}"
 
 
 @implementer(ISFTPFile)
@@ -78,7 +70,7 @@ class LocalDirectory:
     def __next__(self) -> tuple[bytes, bytes, dict[str, Any]]:
         name = next(self.names)
         st = os.lstat(os.path.join(self.path, name))
-        return name.encode(), _ls_line(name, st).encode(), _attrs(st)
+        return name.encode(), lsLine(name, st).encode(), _attrs(st)
 
     def close(self) -> None:
         pass

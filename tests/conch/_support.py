@@ -17,6 +17,7 @@ from twistio.cred import portal
 from twistio.internet import defer, task
 from twistio.internet.interfaces import implementer
 from twistio.internet.testing import StringTransport
+from twistio.python import components
 
 from ._sftp import LocalSFTPServer  # noqa: E402
 
@@ -148,25 +149,9 @@ def _sftp_for(user: User) -> LocalSFTPServer:
     return user.sftp()
 
 
-_SFTP_METHODS = ("gotVersion", "openFile", "removeFile", "renameFile", "makeDirectory",
-                 "removeDirectory", "openDirectory", "getAttrs", "setAttrs", "readLink",
-                 "makeLink", "realPath", "extendedRequest")
-
-try:  # the adapter registry, once twistio.python.components exists
-    from twistio.python import components  # type: ignore[attr-defined]
-
-    components.registerAdapter(_session_for, User, interfaces.ISession)
-    components.registerAdapter(_session_for, User, interfaces.ISessionSetEnv)
-    components.registerAdapter(_sftp_for, User, interfaces.ISFTPServer)
-    HAVE_COMPONENTS = True
-except ImportError:
-    HAVE_COMPONENTS = False
-    for _name in ("getPty", "openShell", "execCommand", "windowChanged", "eofReceived",
-                  "closed", "setEnv"):
-        setattr(User, _name, (lambda n: lambda self, *a: getattr(self.session(), n)(*a))(_name))
-    for _name in _SFTP_METHODS:
-        setattr(User, _name, (lambda n: lambda self, *a: getattr(self.sftp(), n)(*a))(_name))
-    implementer(interfaces.ISession, interfaces.ISessionSetEnv, interfaces.ISFTPServer)(User)
+components.registerAdapter(_session_for, User, interfaces.ISession)
+components.registerAdapter(_session_for, User, interfaces.ISessionSetEnv)
+components.registerAdapter(_sftp_for, User, interfaces.ISFTPServer)
 
 
 @implementer(portal.IRealm)

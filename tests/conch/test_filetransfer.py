@@ -21,6 +21,7 @@ from twistio.conch.ssh import filetransfer as ft  # noqa: E402
 from twistio.conch.ssh.common import NS  # noqa: E402
 from twistio.internet import defer, protocol  # noqa: E402
 from twistio.internet.testing import StringTransport  # noqa: E402
+from twistio.python import components  # noqa: E402
 
 from . import _support as S  # noqa: E402
 from ._sftp import LocalSFTPServer  # noqa: E402
@@ -212,17 +213,7 @@ def _adapt_avatar(avatar: _Avatar) -> LocalSFTPServer:
     return LocalSFTPServer(avatar, avatar.root)
 
 
-try:
-    from twistio.python import components  # type: ignore[attr-defined]
-
-    components.registerAdapter(_adapt_avatar, _Avatar, ft.ISFTPServer)
-except ImportError:
-    from twistio.internet.interfaces import implementer
-
-    implementer(ft.ISFTPServer)(_Avatar)
-    for _name in S._SFTP_METHODS:
-        setattr(_Avatar, _name,
-                (lambda n: lambda self, *a: getattr(_adapt_avatar(self), n)(*a))(_name))
+components.registerAdapter(_adapt_avatar, _Avatar, ft.ISFTPServer)
 
 
 def _settle(d: defer.Deferred[Any], pump: Any) -> Any:

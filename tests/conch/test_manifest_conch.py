@@ -25,6 +25,9 @@ pytest.importorskip("cryptography")
 
 MODULES = {
     "twisted.conch.error": "twistio.conch.error",
+    "twisted.conch.ls": "twistio.conch.ls",
+    "twisted.conch.openssh_compat.factory": "twistio.conch.openssh_compat.factory",
+    "twisted.conch.openssh_compat.primes": "twistio.conch.openssh_compat.primes",
     "twisted.conch.interfaces": "twistio.conch.interfaces",
     "twisted.conch.avatar": "twistio.conch.avatar",
     "twisted.conch.checkers": "twistio.conch.checkers",

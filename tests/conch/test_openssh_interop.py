@@ -210,3 +210,35 @@ async def test_environment_variables(server: Server) -> None:
     code, out, err = await server.ssh("-o", "SetEnv=TWISTIO_X=42 OTHER=1", "alice@127.0.0.1",
                                       "echo $TWISTIO_X-$OTHER")
     assert (code, out) == (0, b"42-\n"), err
+
+
+@pytest.mark.parametrize("cipher", ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com",
+                                    "aes128-ctr"])
+async def test_rekeying_started_by_openssh(server: Server, tmp_path: Path, cipher: str) -> None:
+    """OpenSSH renews the keys every 256 KiB, several times each way, mid-stream."""
+    payload = os.urandom(600_000)
+    source = tmp_path / "data.bin"
+    source.write_bytes(payload)
+    code, out, err = await server.ssh("-c", cipher, "-o", "RekeyLimit=256K", "alice@127.0.0.1",
+                                      f"sha256sum; cat {source}", stdin=payload)
+    assert code == 0, err
+    digest = hashlib.sha256(payload).hexdigest().encode()
+    assert out.startswith(digest) and out.endswith(payload)
+
+
+async def test_rekeying_started_by_the_server(tmp_path: Path) -> None:
+    from twistio.conch.ssh.transport import SSHServerTransport
+    from twistio.internet import reactor
+
+    factory = S.make_factory()
+    factory.protocol = type("Rekeying", (SSHServerTransport,), {"rekey_bytes": 200_000})
+    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    try:
+        server = Server(port.getHost().port, S.Realm(), tmp_path)
+        payload = os.urandom(1_000_000)
+        code, out, err = await server.ssh("alice@127.0.0.1", "cat", stdin=payload, verbose=True)
+        assert code == 0
+        assert out == payload
+        assert err.count(b"SSH2_MSG_KEXINIT received") >= 3
+    finally:
+        await port.stopListening()

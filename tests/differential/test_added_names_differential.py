@@ -18,6 +18,8 @@ import pytest
 pytest.importorskip("twisted")
 
 import twisted.internet.defer as t_defer  # noqa: E402
+import twisted.internet.interfaces as t_interfaces  # noqa: E402
+import twisted.internet.task as t_task  # noqa: E402
 import twisted.internet.testing as t_testing  # noqa: E402
 import twisted.logger as t_logger  # noqa: E402
 import twisted.python.failure as t_failure  # noqa: E402
@@ -26,6 +28,8 @@ import twisted.web.static as t_static  # noqa: E402
 import twisted.web.xmlrpc as t_xmlrpc  # noqa: E402
 
 import twistio.internet.defer as o_defer  # noqa: E402
+import twistio.internet.interfaces as o_interfaces  # noqa: E402
+import twistio.internet.task as o_task  # noqa: E402
 import twistio.internet.testing as o_testing  # noqa: E402
 import twistio.logger as o_logger  # noqa: E402
 import twistio.python.failure as o_failure  # noqa: E402
@@ -34,11 +38,11 @@ import twistio.web.static as o_static  # noqa: E402
 import twistio.web.xmlrpc as o_xmlrpc  # noqa: E402
 
 TWISTED = SimpleNamespace(
-    name="twisted", defer=t_defer, testing=t_testing, logger=t_logger, failure=t_failure,
+    name="twisted", defer=t_defer, testing=t_testing, task=t_task, interfaces=t_interfaces, logger=t_logger, failure=t_failure,
     log=t_log, static=t_static, xmlrpc=t_xmlrpc,
 )
 TWISTIO = SimpleNamespace(
-    name="twistio", defer=o_defer, testing=o_testing, logger=o_logger, failure=o_failure,
+    name="twistio", defer=o_defer, testing=o_testing, task=o_task, interfaces=o_interfaces, logger=o_logger, failure=o_failure,
     log=o_log, static=o_static, xmlrpc=o_xmlrpc,
 )
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,3 +328,69 @@ def test_add_slash(uri: bytes) -> None:
         return result, [w.category.__name__ for w in caught], impl.static.platformType
 
     same(scenario)
+
+
+# -- deprecations and declarations found by running Twisted's own test modules -----------------
+
+
+def _circular(impl: SimpleNamespace) -> Any:
+    d = impl.defer.Deferred()
+
+    def returnsItsOwnDeferred(result: object) -> Any:
+        return d
+
+    d.addCallback(returnsItsOwnDeferred)
+    return d, returnsItsOwnDeferred
+
+
+def test_callback_returning_its_own_deferred_is_warned_at_the_callback() -> None:
+    def scenario(impl: SimpleNamespace) -> Any:
+        d, callback = _circular(impl)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d.callback(1)
+        (warning,) = caught
+        code = callback.__code__
+        return (warning.category.__name__, str(warning.message),
+                warning.filename == code.co_filename, warning.lineno > code.co_firstlineno)
+
+    assert same(scenario)[2:] == (True, True)
+
+
+def test_that_warning_as_an_error_fails_the_chain() -> None:
+    def scenario(impl: SimpleNamespace) -> Any:
+        d, _ = _circular(impl)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            d.callback(1)
+        got: list[str] = []
+        d.addErrback(lambda f: got.append(f.type.__name__))
+        return got
+
+    assert same(scenario) == ["DeprecationWarning"]
+
+
+def test_deprecated_attributes_warn() -> None:
+    def scenario(impl: SimpleNamespace) -> Any:
+        loop = impl.task.LoopingCall(lambda: None)
+        failure = impl.failure.Failure(KeyError("k"))
+        out = []
+        for read in (lambda: impl.defer.Deferred().callbacks, lambda: loop.deferred,
+                     lambda: failure.stack):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                read()
+            out.append([(w.category.__name__, _plain(str(w.message))) for w in caught])
+        return out
+
+    same(scenario)
+
+
+def test_clock_and_its_calls_provide_the_interfaces() -> None:
+    def scenario(impl: SimpleNamespace) -> Any:
+        clock = impl.task.Clock()
+        call = clock.callLater(1, lambda: None)
+        return (impl.interfaces.IReactorTime.providedBy(clock),
+                impl.interfaces.IDelayedCall.providedBy(call))
+
+    assert same(scenario) == (True, True)

@@ -14,7 +14,7 @@ from twistio.names import dns as ours
 
 tdns = pytest.importorskip("twisted.names.dns")
 
-_settings = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_settings = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _r(x, f=repr):
@@ -129,7 +129,7 @@ def _twisted_lossless(data):
     return m
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_specs.message(), st.data())
 def test_mutated_bytes_refused_or_decoded_alike(spec, data):
     wire = bytearray(_specs.build_message(tdns, spec).toStr())

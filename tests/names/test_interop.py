@@ -54,6 +54,7 @@ CASES = [
 
 
 @needs_dig
+@pytest.mark.single_loop
 @pytest.mark.parametrize("transport", ["+notcp", "+tcp"])
 async def test_dig_records(authoritative, transport):
     for name, rtype, rdata in CASES:
@@ -65,6 +66,7 @@ async def test_dig_records(authoritative, transport):
 
 
 @needs_dig
+@pytest.mark.single_loop
 @pytest.mark.parametrize("transport", ["+notcp", "+tcp"])
 async def test_dig_cname_chased_and_nxdomain_with_soa(authoritative, transport):
     out = await dig(authoritative.port, transport, "www.example.com", "A")
@@ -77,12 +79,14 @@ async def test_dig_cname_chased_and_nxdomain_with_soa(authoritative, transport):
 
 
 @needs_dig
+@pytest.mark.single_loop
 async def test_dig_nodata_has_soa(authoritative):
     status, flags, answers, auth = parsed(await dig(authoritative.port, "example.com", "SRV"))
     assert status == "NOERROR" and answers == [] and auth[0][3] == "SOA" and "aa" in flags
 
 
 @needs_dig
+@pytest.mark.single_loop
 async def test_dig_truncated_udp_retried_over_tcp(authoritative):
     out = await dig(authoritative.port, "+noedns", "big.example.com", "TXT")
     assert "Truncated, retrying in TCP mode" in out, out
@@ -93,6 +97,7 @@ async def test_dig_truncated_udp_retried_over_tcp(authoritative):
 
 
 @needs_dig
+@pytest.mark.single_loop
 async def test_dig_ra_with_clients(upstream):
     forwarder = server.DNSServerFactory(
         clients=[client.Resolver(servers=[("127.0.0.1", upstream.port)])]

@@ -124,3 +124,35 @@ def test_zone_lookups_equal():
     t.lookupZone("example.com").addCallback(tz.append)
     o.lookupZone("example.com").addCallback(oz.append)
     assert repr(oz[0][0]) == repr(tz[0][0])
+
+
+def _forwarding(pkg):
+    import importlib
+
+    server = importlib.import_module(f"{pkg}.names.server")
+    dns = importlib.import_module(f"{pkg}.names.dns")
+    cache = importlib.import_module(f"{pkg}.names.cache")
+    clock = importlib.import_module(f"{pkg}.internet.task").Clock()
+    defer = importlib.import_module(f"{pkg}.internet.defer")
+    calls = []
+
+    class Upstream:
+        def query(self, q, timeout=None):
+            calls.append(q.name.name)
+            if q.name.name.startswith(b"nx"):
+                return defer.fail(dns.DomainError(q.name.name))
+            rr = dns.RRHeader(q.name.name, dns.A, ttl=60, payload=dns.Record_A("192.0.2.9", 60))
+            return defer.succeed(([rr], [], []))
+
+    f = server.DNSServerFactory(caches=[cache.CacheResolver(reactor=clock)], clients=[Upstream()])
+    p = Capture()
+    for i, name in enumerate(["x.example", "x.example", "nx.example", "x.example", "x.example"]):
+        m = dns.Message(id=i, recDes=1)
+        m.queries = [dns.Query(name)]
+        f.messageReceived(m, p, ("127.0.0.1", 1))
+        clock.advance(25)
+    return calls, [repr(m) for m in p.sent], [[rr.ttl for rr in m.answers] for m in p.sent]
+
+
+def test_caching_forwarder_like_twisted():
+    assert _forwarding("twistio") == _forwarding("twisted")

@@ -11,6 +11,7 @@ import time as _time
 from typing import Any, Callable
 
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled
+from twistio.internet.interfaces import IDelayedCall, implementer
 
 __all__ = ["DelayedCall"]
 
@@ -31,6 +32,7 @@ def _callable_name(func: object) -> str:
     return name
 
 
+@implementer(IDelayedCall)
 class DelayedCall:
     """A call to ``func(*args, **kw)`` scheduled to run at ``time`` (seconds, on ``seconds``' clock).
 

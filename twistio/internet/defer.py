@@ -84,6 +84,11 @@ __all__ = [
 
 _T = TypeVar("_T")
 _U = TypeVar("_U")
+
+# What a DeferredList fires with: every (success, result) pair, or with fireOnOneCallback the
+# first (result, index). Twisted's own tests import these aliases.
+_DeferredListResultListT = list[tuple[bool, _T]]
+_DeferredListSingleResultT = tuple[_T, int]
 _P = ParamSpec("_P")
 
 _log = logging.getLogger("twistio.internet.defer")
@@ -179,13 +184,18 @@ def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
     log.failure(text, failure, debugInfo=debugInfo)
 
 
-def _warnSelfReturn(callback: object) -> None:
-    warnings.warn(
-        f"Callback {callback!r} returned the Deferred it was attached to; "
-        "this breaks the callback chain.",
-        DeprecationWarning,
-        stacklevel=3,
+def _warnSelfReturn(callback: Any) -> None:
+    """Warn, at the callback's own code when it has some, that it returned its Deferred."""
+    text = (
+        "Callback returned the Deferred it was attached to; this breaks the callback chain "
+        "and will raise an exception in the future."
     )
+    if hasattr(callback, "__code__") and hasattr(callback, "__globals__"):
+        from twistio.python.deprecate import warnAboutFunction
+
+        warnAboutFunction(callback, text)
+    else:
+        warnings.warn(text, DeprecationWarning, stacklevel=4)
 
 
 # A callback entry is a flat 7-tuple:
@@ -323,7 +333,13 @@ class Deferred(Generic[_T]):
 
     @property
     def callbacks(self) -> list[tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]]:
-        """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs."""
+        """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs
+        (deprecated, as in Twisted)."""
+        warnings.warn(
+            "twistio.internet.defer.Deferred.callbacks was deprecated in Twisted 25.5.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         out: list[Any] = []
         for cb, a, k, eb, ea, ek, ctx in self._callbacks or ():
             if cb is _HANDOFF:
@@ -509,7 +525,12 @@ class Deferred(Generic[_T]):
                             continue
                         # A Deferred came back: its result becomes this one's.
                         if result is current:
-                            _warnSelfReturn(fn)
+                            try:
+                                _warnSelfReturn(fn)
+                            except BaseException:  # warnings turned into errors
+                                result = current.result = Failure._fromCurrent()
+                                failed = True
+                                continue
                         inner = result
                         if inner.called and not inner.paused and not isinstance(inner.result, Deferred):
                             # It has one already: take it, leaving None behind (as Twisted).

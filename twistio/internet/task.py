@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import (
     Any,
@@ -25,7 +26,7 @@ from twistio.internet._delayedcall import DelayedCall
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorCore as IReactorCore
-from twistio.internet.interfaces import IReactorTime
+from twistio.internet.interfaces import IReactorTime, implementer
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -78,6 +79,7 @@ def _safe_repr(obj: object) -> str:
 # --------------------------------------------------------------------- Clock
 
 
+@implementer(IReactorTime)
 class Clock:
     """A deterministic clock for tests: time only moves when ``advance`` is called.
 
@@ -177,7 +179,14 @@ class LoopingCall:
 
     @property
     def deferred(self) -> Deferred[LoopingCall] | None:
-        """The Deferred ``start`` returned, while the loop runs; None otherwise."""
+        """The Deferred ``start`` returned, while the loop runs; None otherwise (deprecated,
+        as in Twisted: keep what ``start`` returns)."""
+        warnings.warn(
+            "twistio.internet.task.LoopingCall.deferred was deprecated in Twisted 16.0.0; "
+            "please use the deferred returned by start() instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._deferred
 
     @classmethod

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from time import time
-from types import TracebackType
 from typing import Any, ContextManager, overload
 
 from twistio.logger._levels import InvalidLogLevelError, LogLevel
@@ -74,13 +73,9 @@ class _FailureHandler:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excValue: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
+    def __exit__(self, *excInfo: Any) -> bool:
         # Exceptions are logged and swallowed; KeyboardInterrupt and the like go through.
+        excType, excValue, tb = excInfo
         swallow = isinstance(excValue, Exception)
         if swallow:
             self._logger.failure(self._message, Failure(excValue, excType, tb), self._level)

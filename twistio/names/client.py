@@ -2,9 +2,8 @@
 and the module-level ``lookup*`` helpers that use one shared resolver.
 
 Each UDP query goes out from a fresh socket on an ephemeral port chosen by the system (Twisted
-picks a random port number itself) with a random message id; it is retried once per entry of
-the timeout sequence, moving through the servers, and a truncated answer is asked again over
-TCP. Identical lookups in flight at the same time share one query.
+picks a random port number itself) with a random message id; it is sent to every server in
+turn for each timeout of the sequence, and a truncated answer is asked again over TCP. Identical lookups in flight at the same time share one query.
 """
 
 from __future__ import annotations
@@ -148,14 +147,13 @@ class Resolver(common.ResolverBase):
             call.cancel()
 
     def pickServer(self) -> tuple[str, int]:
-        """The next server, round robin over ``servers`` then ``dynServers``."""
+        """The next server, round robin over ``servers`` then ``dynServers`` (as Twisted's,
+        the first pick is the second server)."""
         servers = self.servers + self.dynServers
         if not servers:
             raise ValueError("No nameservers specified")
-        self.index %= len(servers)
-        address = servers[self.index]
-        self.index += 1
-        return address
+        self.index = (self.index + 1) % len(servers)
+        return servers[self.index]
 
     def _connectedProtocol(self, interface: str = "") -> dns.DNSDatagramProtocol:
         """A UDP DNS protocol on a new ephemeral port."""
@@ -196,42 +194,36 @@ class Resolver(common.ResolverBase):
         return d.addBoth(close)
 
     def queryUDP(self, queries: list[dns.Query], timeout: Any = None) -> Deferred[Any]:
-        """Ask over UDP, once per timeout in the sequence, rotating through the servers.
+        """Ask over UDP: every server in turn with the first timeout of the sequence, then
+        every server with the next, and so on; a retry keeps the message id, so a late answer
+        to an earlier attempt still counts.
 
         Fails with ``twistio.internet.defer.TimeoutError`` when every attempt timed out.
         """
-        if timeout is None:
-            timeout = self.timeout
-        addresses = self.servers + self.dynServers
-        if not addresses:
+        timeouts = tuple(self.timeout if timeout is None else timeout)
+        servers = self.servers + self.dynServers
+        if not servers:
             return fail(ValueError("No nameservers specified"))
-        left = list(reversed(addresses))
-        used = [left.pop()]
-        d = self._query(used[0], queries, timeout[0])
-        d.addErrback(self._reissue, left, used, queries, timeout)
-        return d
+        return self._attempt(queries, timeouts, servers, 0, None)
 
-    def _reissue(
+    def _attempt(
         self,
-        reason: Failure,
-        addressesLeft: list[tuple[str, int]],
-        addressesUsed: list[tuple[str, int]],
-        query: list[dns.Query],
-        timeout: Any,
-    ) -> Any:
-        reason.trap(DNSQueryTimeoutError)
-        if not addressesLeft:
-            addressesLeft = addressesUsed
-            addressesLeft.reverse()
-            addressesUsed = []
-        timeout = timeout[1:]
-        if not timeout:
-            return Failure(TimeoutError(query))
-        address = addressesLeft.pop()
-        addressesUsed.append(address)
-        d = self._query(address, query, timeout[0], reason.value.id)
-        d.addErrback(self._reissue, addressesLeft, addressesUsed, query, timeout)
-        return d
+        queries: list[dns.Query],
+        timeouts: tuple[float, ...],
+        servers: list[tuple[str, int]],
+        n: int,
+        id: int | None,
+    ) -> Deferred[Any]:
+        rounds, which = divmod(n, len(servers))
+        d = self._query(servers[which], queries, timeouts[rounds], id)
+
+        def again(reason: Failure) -> Any:
+            reason.trap(DNSQueryTimeoutError)
+            if n + 1 == len(timeouts) * len(servers):
+                return Failure(TimeoutError(queries))
+            return self._attempt(queries, timeouts, servers, n + 1, reason.value.id)
+
+        return d.addErrback(again)
 
     def queryTCP(self, queries: list[dns.Query], timeout: float = 10) -> Deferred[Any]:
         """Ask over TCP, on the open connection or a new one to the next server."""

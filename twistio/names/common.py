@@ -7,9 +7,8 @@ from typing import Any
 
 from twistio.internet.defer import Deferred, fail
 from twistio.internet.error import DNSLookupError
-from twistio.internet.interfaces import implementer
+from twistio.internet.interfaces import IResolver, implementer
 from twistio.names import dns
-from twistio.names._interfaces import IResolver
 from twistio.names.error import (
     DNSFormatError,
     DNSNameError,
@@ -71,6 +70,7 @@ class ResolverBase:
     }
 
     typeToMethod: dict[int, Any]
+    _direct: frozenset[int] = frozenset()
 
     def __init__(self) -> None:
         self.typeToMethod = {k: getattr(self, v) for k, v in typeToMethod.items()}

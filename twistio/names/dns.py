@@ -2263,13 +2263,14 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
         self._addressValidation: dict[int, tuple[str, int]] = {}
 
     def stopProtocol(self) -> None:
-        """Forget pending queries (their Deferreds are left to their timeouts' cancellation)."""
-        live, self.liveMessages = self.liveMessages, {}
-        for _d, call in live.values():
-            if call.active():
-                call.cancel()
+        """The port stopped: pending queries fail with ``ConnectionLost`` (Twisted leaves
+        them waiting for good)."""
+        from twistio.internet.error import ConnectionLost
+
         self.resends = {}
+        self._addressValidation.clear()
         self.transport = None
+        self._fail_all(ConnectionLost("the DNS client's UDP port stopped listening"))
 
     def startProtocol(self) -> None:
         """Start with no pending queries."""
@@ -2286,7 +2287,7 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
 
     def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
         """Decode, then resolve a pending query or hand the message to the controller."""
-        m = Message()
+        m = Message.__new__(Message)  # fromStr sets every attribute
         try:
             m.fromStr(data)
         except (ValueError, EOFError, IndexError, struct.error) as e:

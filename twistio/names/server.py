@@ -65,7 +65,6 @@ class DNSServerFactory(protocol.ServerFactory):
         if caches:
             self.cache = caches[-1]
         self.connections: list[Any] = []
-        self._authorities = list(authorities or ())
 
     def _verboseLog(self, *args: Any, **kwargs: Any) -> None:
         if self.verbose:

@@ -72,12 +72,19 @@ def addCommand(commands: Any) -> None:
 
 
 def makeService(config: Any) -> Any:
-    """A ``MultiService`` serving the zones of ``config`` on UDP and TCP at each address."""
+    """A ``MultiService`` serving the zones of ``config`` on UDP and TCP at each address.
+
+    ``config`` is the parsed ``twistio dns`` command line, or a mapping shaped like Twisted's
+    ``names.tap.Options`` (``port``, ``interface``, ``cache``, ``recursive``, ``resolv-conf``,
+    ``hosts-file``, ``verbose``, with ``zones`` and ``secondaries`` attributes).
+    """
     from twistio.application import internet, service
     from twistio.names import authority, cache, client, dns, hosts, server
 
+    if hasattr(config, "zones"):
+        config = _from_twisted_options(config)
     get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
-    authorities: list[Any] = []
+    authorities: list[Any] = list(get("authorities", []) or [])
     for path in get("pyzone", []) or []:
         authorities.append(authority.PySourceAuthority(path))
     for path in get("bindzone", []) or []:
@@ -101,6 +108,23 @@ def makeService(config: Any) -> Any:
         internet.UDPServer(port, protocol, interface=interface).setServiceParent(top)
         internet.TCPServer(port, factory, interface=interface).setServiceParent(top)
     return top
+
+
+def _from_twisted_options(config: Any) -> dict[str, Any]:
+    return {
+        "authorities": list(config.zones),
+        "secondary": [
+            (host, port, domain)
+            for (host, port), domains in getattr(config, "secondaries", ())
+            for domain in domains
+        ],
+        "listen": [(config.get("interface", ""), int(config.get("port", 53)))],
+        "cache": config.get("cache"),
+        "recursive": config.get("recursive") or config.get("resolv-conf"),
+        "resolv_conf": config.get("resolv-conf") or "/etc/resolv.conf",
+        "hosts_file": config.get("hosts-file") or "/etc/hosts",
+        "verbose": config.get("verbose", 0),
+    }
 
 
 def _free_port(interface: str) -> int:

@@ -253,6 +253,8 @@ class Failure(BaseException):
     @classmethod
     def _fromCurrent(cls) -> Failure:
         """The Failure of the exception being handled, built without ``__init__``'s checks."""
+        if _debugMode and _debugging():
+            _postMortem()
         global count
         count += 1
         self = _newException(cls)
@@ -324,12 +326,14 @@ class Failure(BaseException):
 
     @property
     def stack(self) -> list[Any]:
-        """Always empty, as in current Twisted (the frames above the catch are not kept)."""
+        """Always empty, as in current Twisted (the frames above the catch are not kept);
+        deprecated, as there."""
+        _stackDeprecated()
         return []
 
     @stack.setter
     def stack(self, value: list[Any]) -> None:
-        pass
+        _stackDeprecated()
 
     @property
     def parents(self) -> list[Any]:
@@ -465,7 +469,8 @@ class Failure(BaseException):
     def __getstate__(self) -> dict[str, Any]:
         """State without live frames: the traceback becomes ``frames``, locals become reprs."""
         state = self._getState()
-        state["_parents"] = self.parents
+        state.pop("_parents", None)
+        state["parents"] = self.parents
         frames = self.frames
         if self.captureVars:
             frames = [
@@ -504,6 +509,19 @@ class Failure(BaseException):
             self.value.__traceback__ = None
 
 
+_plainInit = Failure.__init__
+
+
+def _stackDeprecated() -> None:
+    import warnings
+
+    warnings.warn(
+        "twistio.python.failure.Failure.stack was deprecated in Twisted 24.10.0",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _newFailure() -> Failure:
     return Failure.__new__(Failure)
 
@@ -516,13 +534,13 @@ def startDebugMode() -> None:
     post-mortem on it first (while ``DO_POST_MORTEM`` is true), as ``trial --debug`` wants.
 
     Covers ``Failure()`` and the Failures twistio's Deferreds make of what callbacks raise.
+    As in Twisted, it works by replacing ``Failure.__init__``; putting the original back
+    turns it off again.
     """
     global _debugMode
-    if _debugMode:
+    if Failure.__init__ is not _plainInit:
         return
     _debugMode = True
-    plainInit = Failure.__init__
-    plainFromCurrent = Failure._fromCurrent.__func__  # type: ignore[attr-defined]
 
     def debuggingInit(
         self: Failure,
@@ -533,15 +551,14 @@ def startDebugMode() -> None:
     ) -> None:
         if exc_value is None:
             _postMortem()
-        plainInit(self, exc_value, exc_type, exc_tb, captureVars)
-
-    def debuggingFromCurrent(cls: type[Failure]) -> Failure:
-        _postMortem()
-        made: Failure = plainFromCurrent(cls)
-        return made
+        _plainInit(self, exc_value, exc_type, exc_tb, captureVars)
 
     Failure.__init__ = debuggingInit  # type: ignore[method-assign]
-    Failure._fromCurrent = classmethod(debuggingFromCurrent)  # type: ignore[assignment,method-assign]
+
+
+def _debugging() -> bool:
+    """Whether debug mode is on (``Failure.__init__`` still the debugging one)."""
+    return Failure.__init__ is not _plainInit
 
 
 def _postMortem() -> None:
