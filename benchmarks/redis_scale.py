@@ -116,6 +116,14 @@ class Server:
             raise RuntimeError(f"the {kind} server did not start")
         self.port = int(line)
 
+    def cpu(self) -> float:
+        """CPU seconds the server process has used (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -207,7 +215,7 @@ def _masked(text: bytes) -> bytes:
         b ^ mask[i % 4] for i, b in enumerate(text))
 
 
-async def _chat_round(ports: list[int], seconds: float) -> float:
+async def _chat_round(ports: list[int], seconds: float, cpu: Any) -> tuple[float, float]:
     loop = asyncio.get_running_loop()
     counter = [0]
     clients: list[_WS] = []
@@ -235,22 +243,22 @@ async def _chat_round(ports: list[int], seconds: float) -> float:
     await settle(CLIENTS)
     counter[0] = 0
     sent = 0
-    t0 = loop.time()
+    t0, c0 = loop.time(), cpu()
     while loop.time() - t0 < seconds:
         for _ in range(WINDOW):
             sender.transport.write(frame)
         sent += WINDOW
         await settle(sent * CLIENTS)
-    elapsed = loop.time() - t0
+    elapsed, used = loop.time() - t0, cpu() - c0
     for c in clients:
         c.transport.close()
-    return sent * CLIENTS / elapsed
+    return sent * CLIENTS / elapsed, used / elapsed
 
 
 # -- load: session requests ------------------------------------------------------------------
 
 
-async def _session_round(port: int, seconds: float, path: bytes) -> float:
+async def _session_round(port: int, seconds: float, path: bytes, cpu: Any) -> tuple[float, float]:
     loop = asyncio.get_running_loop()
     done = [0]
     stop = loop.time() + seconds
@@ -275,21 +283,26 @@ async def _session_round(port: int, seconds: float, path: bytes) -> float:
             done[0] += 1
         writer.close()
 
-    t0 = loop.time()
+    t0, c0 = loop.time(), cpu()
     await asyncio.gather(*(one() for _ in range(SESSION_CONNS)))
-    return done[0] / (loop.time() - t0)
+    elapsed = loop.time() - t0
+    return done[0] / elapsed, (cpu() - c0) / elapsed
 
 
 # -- the run -----------------------------------------------------------------------------------
 
 
-def run(rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
+def run(
+    rounds: int, seconds: float
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, list[float]]]]:
     redis = Redis()
     results: dict[str, dict[str, list[float]]] = {
         "chat": {"redis-2-workers": [], "in-memory-1": []},
         "session": {"redis-session": [], "memory-session": []},
         "read": {"redis-session": [], "memory-session": []},
     }
+    # The servers' CPU share (CPU seconds per second) in each round; Redis's own not counted.
+    cpus: dict[str, dict[str, list[float]]] = {w: {c: [] for c in cs} for w, cs in results.items()}
     try:
         for _ in range(rounds):
             jobs = [(w, c) for w, cs in results.items() for c in cs]
@@ -299,7 +312,9 @@ def run(rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
                     url = redis.url if contender.startswith("redis") else None
                     servers = [Server("chat", url) for _ in range(2 if url else 1)]
                     try:
-                        rate = asyncio.run(_chat_round([s.port for s in servers], seconds))
+                        rate, share = asyncio.run(_chat_round(
+                            [s.port for s in servers], seconds,
+                            lambda servers=servers: sum(s.cpu() for s in servers)))
                     finally:
                         for s in servers:
                             s.stop()
@@ -308,30 +323,38 @@ def run(rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
                     srv = Server("session", url)
                     try:
                         path = b"/count" if workload == "session" else b"/peek"
-                        rate = asyncio.run(_session_round(srv.port, seconds, path))
+                        rate, share = asyncio.run(_session_round(srv.port, seconds, path, srv.cpu))
                     finally:
                         srv.stop()
                 results[workload][contender].append(rate)
+                cpus[workload][contender].append(share)
     finally:
         redis.stop()
-    return results
+    return results, cpus
 
 
 def records(quick: bool = False, smoke: bool = False) -> list[dict[str, Any]]:
-    """The suite's entry point (``python -m benchmarks``): every round's figure."""
+    """The suite's entry point (``python -m benchmarks``): every round's figure, and the same
+    per CPU-second of the servers (what a machine with cores to spare would scale by)."""
     rounds, seconds = (1, 0.3) if smoke else (2, 0.5) if quick else (5, 1.5)
-    results = run(rounds, seconds)
+    results, cpus = run(rounds, seconds)
+    names = {
+        "chat": (f"chat fan-out to {CLIENTS} WebSocket clients", "deliveries"),
+        "session": (f"GET that changes its session, {SESSION_CONNS} keep-alive connections",
+                    "requests"),
+        "read": (f"GET that reads its session, {SESSION_CONNS} keep-alive connections",
+                 "requests"),
+    }
     out = []
-    for contender, samples in results["chat"].items():
-        out.append({
-            "workload": f"chat fan-out to {CLIENTS} WebSocket clients",
-            "contender": contender, "unit": "deliveries/s", "samples": samples,
-        })
-    for workload, what in (("session", "changes its session"), ("read", "reads its session")):
+    for workload, (what, unit) in names.items():
         for contender, samples in results[workload].items():
+            shares = cpus[workload][contender]
+            out.append({"workload": what, "contender": contender, "unit": f"{unit}/s",
+                        "samples": samples})
             out.append({
-                "workload": f"GET that {what}, {SESSION_CONNS} keep-alive connections",
-                "contender": contender, "unit": "requests/s", "samples": samples,
+                "workload": what + ", per server CPU-second", "contender": contender,
+                "unit": f"{unit}/CPU-s",
+                "samples": [r / c for r, c in zip(samples, shares, strict=True) if c > 0],
             })
     return out
 
@@ -348,7 +371,7 @@ def main() -> None:
         return
     rounds = args.rounds or (2 if args.quick else 5)
     seconds = args.seconds or (0.5 if args.quick else 1.5)
-    results = run(rounds, seconds)
+    results, cpus = run(rounds, seconds)
     print(f"\nmedian of {rounds} interleaved rounds of {seconds:g} s (shared machine: "
           f"read the ratios)\n")
     for workload, (contender, ref) in (
@@ -356,14 +379,23 @@ def main() -> None:
         ("session", ("redis-session", "memory-session")),
         ("read", ("redis-session", "memory-session")),
     ):
-        res = results[workload]
-        unit = "deliveries/s" if workload == "chat" else "requests/s"
+        res, cpu = results[workload], cpus[workload]
+        unit = "deliveries" if workload == "chat" else "requests"
         for c in res:
-            print(f"{workload:<8} {c:<18} {statistics.median(res[c]):>12,.0f} {unit}")
+            per_cpu = [r / u for r, u in zip(res[c], cpu[c], strict=True) if u > 0]
+            print(f"{workload:<8} {c:<18} {statistics.median(res[c]):>10,.0f} {unit}/s"
+                  f" {statistics.median(per_cpu) if per_cpu else 0:>10,.0f} {unit}/server-CPU-s")
         ratios = [a / b for a, b in zip(res[contender], res[ref], strict=True)]
+        cpu_ratios = [
+            (a / ua) / (b / ub)
+            for a, ua, b, ub in zip(res[contender], cpu[contender], res[ref], cpu[ref], strict=True)
+            if ua > 0 and ub > 0
+        ]
         print(f"{workload:<8} {contender} / {ref}: per-round ratios "
               + ", ".join(f"{r:.2f}" for r in ratios)
-              + f" (median {statistics.median(ratios):.2f})\n")
+              + f" (median {statistics.median(ratios):.2f}); per server CPU-second "
+              + ", ".join(f"{r:.2f}" for r in cpu_ratios)
+              + (f" (median {statistics.median(cpu_ratios):.2f})" if cpu_ratios else "") + "\n")
 
 
 if __name__ == "__main__":
