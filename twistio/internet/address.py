@@ -6,9 +6,12 @@ import os
 from dataclasses import dataclass
 from typing import Literal, Union
 
+from twistio.internet.interfaces import IAddress, implementer
+
 __all__ = ["HostnameAddress", "IPv4Address", "IPv6Address", "UNIXAddress"]
 
 
+@implementer(IAddress)
 @dataclass(unsafe_hash=True)
 class IPv4Address:
     """An IPv4 socket address; ``type`` is ``'TCP'`` or ``'UDP'``."""
@@ -18,6 +21,7 @@ class IPv4Address:
     port: int
 
 
+@implementer(IAddress)
 @dataclass(unsafe_hash=True)
 class IPv6Address:
     """An IPv6 socket address; ``type`` is ``'TCP'`` or ``'UDP'``."""
@@ -29,6 +33,7 @@ class IPv6Address:
     scopeID: Union[str, int] = 0
 
 
+@implementer(IAddress)
 @dataclass(unsafe_hash=True)
 class HostnameAddress:
     """A host name (bytes, as in Twisted) and port that has not been resolved."""
@@ -37,6 +42,7 @@ class HostnameAddress:
     port: int
 
 
+@implementer(IAddress)
 class UNIXAddress:
     """A UNIX socket path; equal to another when both name the same file."""
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, ClassVar
 
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import IProducer, implementer
 from twistio.internet.protocol import Protocol
 
 __all__ = [
@@ -563,6 +564,7 @@ class Int8StringReceiver(IntNStringReceiver):
     prefixLength = 1
 
 
+@implementer(IProducer)
 class FileSender:
     """Sends a file to a consumer as a pull producer, ``CHUNK_SIZE`` bytes per
     ``resumeProducing``.

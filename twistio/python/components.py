@@ -265,6 +265,30 @@ def _install_zope_hook() -> None:
 _install_zope_hook()
 
 
+def _addHook(registry: Any) -> Callable[[Any, object], Any]:
+    """Let the zope ``AdapterRegistry`` ``registry`` adapt too, until ``_removeHook``.
+
+    Private in Twisted, but libraries use it (tubes activates registries this way); it needs
+    zope.interface, as the registry is zope's. The hook it installs is returned.
+    """
+    if _zope_interface is None or _zope_adapter_hooks is None:
+        raise ImportError("twisted.python.components._addHook needs zope.interface")
+    provided_by = _zope_interface.providedBy
+
+    def hook(iface: Any, obj: object) -> Any:
+        factory = registry.lookup1(provided_by(obj), iface)
+        return None if factory is None else factory(obj)
+
+    _zope_adapter_hooks.append(hook)
+    return hook
+
+
+def _removeHook(hook: Callable[[Any, object], Any]) -> None:
+    """Undo ``_addHook``."""
+    if _zope_adapter_hooks is not None:
+        _zope_adapter_hooks.remove(hook)
+
+
 def adaptTo(iface: Any, obj: object) -> Any:
     """``iface.__adapt__(obj)`` for a twistio interface: ``obj`` itself if it provides
     ``iface``, else a registered adapter's result, else one from zope's other adapter hooks;

@@ -660,14 +660,13 @@ class HTTP11ClientProtocol(Protocol):
         self._response = None
 
     def _stopBody(self) -> None:
-        """The body protocol gave up: drop the connection."""
+        """The body protocol gave up: close the connection.
+
+        As in Twisted, the body protocol hears of it later, from ``connectionLost`` (never
+        from inside its own ``loseConnection``/``stopProducing`` call).
+        """
         self._persistentResponse = False
-        response = self._response
-        if response is not None and response._finishedReason is None:
-            response._bodyDataFinished(
-                Failure(ResponseFailed([Failure(ConnectionAborted())], response))
-            )
-        self.transport.abortConnection()
+        self.transport.loseConnection()
 
     def _bodyDelivered(self) -> None:
         if self._selfPaused:

@@ -53,6 +53,7 @@ from twistio.internet import protocol
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
+    IConsumer,
     IDelayedCall,
     IProducer,
     IPushProducer,
@@ -359,6 +360,7 @@ class _Notifier(Protocol):
 HeaderValue = Union[bytes, str]
 
 
+@implementer(IConsumer)
 class Request:
     """One HTTP request and its response (Twisted's ``twisted.web.http.Request`` API).
 

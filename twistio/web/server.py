@@ -27,6 +27,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
+from twistio.internet.interfaces import implementer
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
 from twistio.web import http, http_headers, resource
@@ -38,6 +39,7 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
+from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
@@ -93,8 +95,26 @@ def _escape_log(b: bytes) -> str:
     return s
 
 
-class Request(http.Request):
-    """An HTTP request served by a ``Site``: resource traversal, rendering, sessions."""
+class _LazyComponents:
+    """``Request._adapterCache``, made on first use (nothing per request until then)."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> dict[str, object]:
+        if obj is None:
+            return {}
+        cache: dict[str, object] = {}
+        obj.__dict__["_adapterCache"] = cache
+        return cache
+
+
+@implementer(IRequest)
+class Request(http.Request, Componentized):
+    """An HTTP request served by a ``Site``: resource traversal, rendering, sessions.
+
+    As in Twisted it is ``Componentized`` (``getComponent``/``setComponent``: Klein keeps
+    its session state there).
+    """
+
+    _adapterCache = _LazyComponents()
 
     defaultContentType: bytes | None = b"text/html"
     site: Site | None = None

@@ -14,10 +14,12 @@ from typing import Any
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.internet.threads import blockingCallFromThread
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
+from twistio.web.resource import IResource
 
 NOT_DONE_YET = 1
 
@@ -299,6 +301,7 @@ class _WSGIResponse:
                 blockingCallFromThread(self.reactor, self._finishOnLoop)
 
 
+@implementer(IResource)
 class WSGIResource:
     """A leaf resource that hands each request to a WSGI application run in ``threadpool``."""
 
