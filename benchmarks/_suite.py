@@ -45,6 +45,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "ssh": ("benchmarks.ssh", "SSH channel throughput (MB/s), twistio.conch vs Twisted Conch, OpenSSH client"),
     "idle_tls": ("benchmarks.idle_tls", "server memory per idle TLS connection, before/after handshake"),
     "tls": ("benchmarks.tls", "TLS echo: server CPU per request and per MiB, separate processes"),
+    "redis": ("benchmarks.redis_scale", "chat fan-out over 2 workers through Redis; session requests, Redis vs in-memory"),
 }
 # Hard limits (seconds) on one benchmark's child process.
 LIMIT_QUICK, LIMIT_FULL, LIMIT_SMOKE = 75, 1200, 60

@@ -206,3 +206,39 @@ async def test_close_stops_everything(srv: RedisServer) -> None:
         ps.subscribe("c", lambda c, m: None)
     with pytest.raises(TypeError, match="neither callable"):
         PubSub(srv.url).subscribe("c", object())  # type: ignore[arg-type]
+
+
+def test_classic_script_calls_before_reactor_run(srv: RedisServer, tmp_path: object) -> None:
+    """Commands issued before ``reactor.run()`` start once the loop runs (Twisted style)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = f"""
+from twistio.internet import reactor
+from twistio.redis import RedisClient, PubSub
+
+client = RedisClient({srv.url!r})
+pubsub = PubSub({srv.url!r}, client=client)
+got = []
+
+def received(channel, message):
+    got.append(message)
+    reactor.stop()
+
+d = client.set("greeting", "hello")
+d.addCallback(lambda _: client.get("greeting"))
+d.addCallback(got.append)
+s = pubsub.subscribe("c", received)
+s.addCallback(lambda _: pubsub.publish("c", "bye"))
+s.addErrback(lambda f: (print(f.getErrorMessage()), reactor.stop()))
+reactor.callLater(10, reactor.stop)
+reactor.run()
+print(got)
+"""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=30, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[b'hello', b'bye']"
+    assert "Task was destroyed" not in out.stderr

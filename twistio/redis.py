@@ -3,7 +3,7 @@
 Twisted has no Redis module; this one is the other direction of "drop-in": an asyncio
 library, redis-py's ``redis.asyncio`` (the ``redis`` extra: ``pip install twistio[redis]``),
 used from code written with Deferreds. Every command runs as an asyncio task on the loop the
-reactor runs on and comes back through ``Deferred.fromCoroutine``; nothing here speaks the
+reactor runs on and comes back through ``Deferred.fromFuture``; nothing here speaks the
 Redis protocol itself.
 
 Errors arrive as Failures wrapping one of this module's exceptions, each naming the server
@@ -158,20 +158,24 @@ class _Base:
         timeout = self.timeout
 
         async def run() -> _T:
+            # No asyncio.wait_for (it costs a task per command): redis-py's socket timeouts
+            # (connect, and every read and write) bound the wait.
             try:
-                return await asyncio.wait_for(make(), timeout)
+                return await make()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 raise _translate(self.where, what, timeout, e) from e
 
+        # A Task, not Deferred.fromCoroutine: redis-py's timeouts need to run inside one.
         if _running():
-            return Deferred.fromCoroutine(run())
+            return Deferred.fromFuture(asyncio.get_running_loop().create_task(run()))
         # A classic script calls before reactor.run(): start when the loop runs.
         d: Deferred[_T] = Deferred()
 
         def start() -> None:
-            Deferred.fromCoroutine(run()).chainDeferred(d)
+            task = asyncio.get_running_loop().create_task(run())
+            Deferred.fromFuture(task).chainDeferred(d)
 
         callWhenRunning = getattr(self._reactor, "callWhenRunning", None)
         if callWhenRunning is None:
@@ -343,6 +347,15 @@ class PubSub(_Base):
         self._closed = False
         self.lastError: Failure | None = None
         """Why the subscriber connection was last lost or refused (None: never)."""
+        # Closed before the reactor stops, so no reader task is left pending at exit.
+        add = getattr(self._reactor, "addSystemEventTrigger", None)
+        self._trigger: object = (
+            add("before", "shutdown", self._shutdown) if add is not None else None
+        )
+
+    def _shutdown(self) -> Deferred[None] | None:
+        self._trigger = None
+        return None if self._closed else self.close()
 
     def __repr__(self) -> str:
         return f"<PubSub {self.where} subscriptions={len(self._live)}>"
@@ -368,6 +381,10 @@ class PubSub(_Base):
     def close(self) -> Deferred[None]:
         """Drop every subscription and the connection (and the client, if made here)."""
         self._closed = True
+        trigger, self._trigger = self._trigger, None
+        remove = getattr(self._reactor, "removeSystemEventTrigger", None)
+        if trigger is not None and remove is not None:
+            remove(trigger)
         self._live.clear()
         pending, self._pending = self._pending, {}
         for waiters in pending.values():

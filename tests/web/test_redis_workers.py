@@ -190,3 +190,24 @@ async def test_chat_message_reaches_clients_of_every_worker_and_host(chat_hosts:
     finally:
         for c in clients:
             c.close()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["web", "--session-store", "http://x"], "expected redis://"),
+        (["web", "--session-fallback"], "--session-fallback needs --session-store"),
+        (["web", "--class", "no_such_module_here:Root"], "cannot import"),
+        (["web", "--class", "tests.web._redis_app:Nope"], "has no attribute"),
+    ],
+)
+def test_bad_session_store_options_are_one_line_exit_2(argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from twistio._cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as e:
+        status = e.code  # type: ignore[assignment]
+    assert status == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and says in err, err

@@ -420,3 +420,19 @@ async def test_client_errors_are_clear(own_redis: RedisServer) -> None:
         assert await client.get("k") is None  # a new server; the pool reconnected by itself
     finally:
         await client.close()
+
+
+async def test_unchanged_session_ttl_refreshed_only_when_a_tenth_has_passed(fresh: RedisServer, sites: Sites) -> None:
+    a, _ = sites.start(fresh.url)
+    _, _, uid = await get(a, "/count")
+    assert uid is not None
+    key = b"twistio:session:" + uid
+    _command(fresh.port, b"PEXPIRE", key, b"850000")  # 50 s of 900 gone: fresh enough
+    await get(a, "/peek", uid)
+    assert int(_command(fresh.port, b"PTTL", key)[1:]) <= 850_000  # read only: no write
+    _command(fresh.port, b"PEXPIRE", key, b"800000")  # 100 s gone: time to set it again
+    await get(a, "/peek", uid)
+    assert int(_command(fresh.port, b"PTTL", key)[1:]) > 890_000
+    _command(fresh.port, b"PEXPIRE", key, b"850000")
+    await get(a, "/count", uid)  # changed: written at once
+    assert int(_command(fresh.port, b"PTTL", key)[1:]) > 890_000

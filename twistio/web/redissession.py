@@ -15,7 +15,10 @@ How a synchronous API sits on a remote store:
   the first ``write()`` (or ``finish()``) starts one SET with the new TTL, and what the
   resource writes goes out when Redis has answered. So the client cannot send its next
   request (to any worker) before its session is in Redis. Changes made after the response
-  started are saved before ``finish()`` completes.
+  started are saved before ``finish()`` completes. A session that did not change is not
+  written again until a tenth of ``sessionTimeout`` has passed since its TTL was last set
+  (the GET reads the TTL too): a request that only reads its session costs one round trip,
+  and an idle session may expire up to that tenth early.
 - ``RedisSession.save()`` and ``RedisSessionStore.loadSession(uid)`` are the explicit,
   Deferred-returning forms, for code outside a request (a WebSocket handler, a job).
 
@@ -52,6 +55,8 @@ from twistio.redis import PubSub, RedisClient, RedisError, Subscription
 from twistio.web import server
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from twistio.internet.interfaces import IDelayedCall, IReactorTime
 
 __all__ = ["RedisSession", "RedisSessionStore", "SessionStoreUnavailable"]
@@ -63,8 +68,12 @@ _UID = re.compile(rb"[0-9A-Za-z_\-]{1,128}\Z")
 # Attributes of a session that belong to this process, never to Redis.
 _LOCAL = frozenset({
     "_reactor", "site", "uid", "expireCallbacks", "lastModified", "_expireCall",
-    "_saved", "_expired", "_shadow",
+    "_saved", "_savedAt", "_expired", "_shadow",
 })
+
+# An unchanged session's TTL is set again once this share of ``sessionTimeout`` has passed
+# since it was last set: a request that only reads its session costs one round trip.
+REFRESH_AFTER = 0.1
 
 _SESSION_SERVICE_UNAVAILABLE = 503
 
@@ -77,6 +86,7 @@ class RedisSession(server.Session):
     """A ``Session`` stored in Redis; expires by the key's TTL (``sessionTimeout``)."""
 
     _saved: bytes | None = None
+    _savedAt: float | None = None  # reactor time the TTL was last set (or read) for
     _expired = False
     _shadow = False
 
@@ -231,8 +241,10 @@ class RedisSessionStore:
             return payload
         return hmac.new(self.secret, payload, hashlib.sha256).digest() + payload
 
-    def _restore(self, site: server.Site, uid: bytes, value: bytes) -> RedisSession | None:
-        """The session stored as ``value``, or None if it is not a valid one."""
+    def _restore(
+        self, site: server.Site, uid: bytes, value: bytes, ttl: float | None = None
+    ) -> RedisSession | None:
+        """The session stored as ``value`` (``ttl`` ms left), or None if it is not valid."""
         payload = value
         if self.secret is not None:
             mac, payload = value[:32], value[32:]
@@ -251,6 +263,11 @@ class RedisSessionStore:
             return None
         vars(session).update(state)
         session._saved = payload
+        if ttl is not None and ttl > 0:
+            # When the TTL was last set, as this process's clock tells it.
+            session._savedAt = (
+                self._reactor.seconds() - (session.sessionTimeout - ttl / 1000.0)
+            )
         return session
 
     def _make(self, site: server.Site, uid: bytes) -> RedisSession:
@@ -291,12 +308,16 @@ class RedisSessionStore:
                 f"be stored in Redis: {type(e).__name__}: {e}"
             )))
             return done
-        if not force and payload == session._saved:
+        now = self._reactor.seconds()
+        if not force and payload == session._saved and session._savedAt is not None and (
+            now - session._savedAt < session.sessionTimeout * REFRESH_AFTER
+        ):
             done.callback(None)
             return done
 
         def saved(_: object) -> None:
             session._saved = payload
+            session._savedAt = now
             if self._down:
                 self._down = False
                 _log.warning("Redis at %s answers again: sessions are shared again",
@@ -334,14 +355,25 @@ class RedisSessionStore:
             return None
         assert state is not None
         keys = [self._key(uid) for uid in wanted]
-        # The keys' values, in order (MGET: one round trip for both cookies).
-        d = self.client.run("GET", lambda r: r.mget(keys))
 
-        def loaded(values: list[bytes | None]) -> bool:
-            for uid, value in zip(wanted, values, strict=False):
+        async def fetch(r: Redis) -> list[object]:
+            # Each value and its TTL in milliseconds, in one round trip.
+            pipe = r.pipeline(transaction=False)
+            for k in keys:
+                pipe.get(k)
+                pipe.pttl(k)
+            result: list[object] = await pipe.execute()
+            return result
+
+        d = self.client.run("GET", fetch)
+
+        def loaded(replies: list[object]) -> bool:
+            for i, uid in enumerate(wanted):
+                value, ttl = replies[2 * i], replies[2 * i + 1]
                 session = site.sessions.get(uid)
-                if session is None and value is not None:
-                    session = self._restore(site, uid, value)
+                if session is None and isinstance(value, bytes):
+                    session = self._restore(
+                        site, uid, value, float(ttl) if isinstance(ttl, int) else None)
                 if session is None:
                     entry = self._local.get(uid)
                     if entry is not None and not entry[0]._shadow:
@@ -450,7 +482,7 @@ class RedisSessionStore:
 
     def _saveAll(self, state: _RequestSessions, starting: bool) -> None:
         state.saving = True
-        saves = [self._save(s, force=starting) for s in state.sessions]
+        saves = [self._save(s) for s in state.sessions]
         pending = len(saves)
         errors: list[Failure] = []
 
@@ -617,8 +649,8 @@ class RedisSessionStore:
             return
         keys = [self._key(u) for u in uids]
 
-        async def check(r: object) -> list[int]:
-            pipe = r.pipeline(transaction=False)  # type: ignore[attr-defined]
+        async def check(r: Redis) -> list[int]:
+            pipe = r.pipeline(transaction=False)
             for k in keys:
                 pipe.exists(k)
             result: list[int] = await pipe.execute()
