@@ -16,7 +16,6 @@ from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
-    IAddress,
     IConnector,
     IConsumer,
     IHostnameResolver,
@@ -35,6 +34,7 @@ from twistio.internet.interfaces import (
     IResolutionReceiver,
     ITransport,
     IUDPTransport,
+    _AddressTypes,
     implementer,
 )
 from twistio.internet.task import Clock, LoopingCall
@@ -218,6 +218,41 @@ class StringIOWithoutClosing(BytesIO):
 # --------------------------------------------------------------------- reactors
 
 
+@implementer(IHostResolution)
+class _SynchronousResolution:
+    """A resolution that is already over."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def cancel(self) -> None:
+        """Nothing: it is over."""
+
+    def __repr__(self) -> str:
+        return f"_SynchronousResolution(name={self.name!r})"
+
+
+@implementer(IHostnameResolver)
+class SynchronousResolver:
+    """A resolver for tests: every name resolves, at once, to 127.0.0.1."""
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: _AddressTypes = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
+        answer = _SynchronousResolution(hostName)
+        receiver = resolutionReceiver
+        receiver.resolutionBegan(answer)
+        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
+        receiver.resolutionComplete()
+        return answer
+
+
 @implementer(IListeningPort)
 class _FakePort:
     """A listening port from ``MemoryReactor``: it only knows its address."""
@@ -262,49 +297,14 @@ class _FakeConnector:
         return self._address
 
 
-@implementer(IHostResolution)
-class _SynchronousResolution:
-    """A resolution that is already over."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def cancel(self) -> None:
-        """Nothing: it is over."""
-
-    def __repr__(self) -> str:
-        return f"_SynchronousResolution(name={self.name!r})"
-
-
-@implementer(IHostnameResolver)
-class SynchronousResolver:
-    """A resolver for tests: every name resolves, at once, to 127.0.0.1."""
-
-    def resolveHostName(
-        self,
-        resolutionReceiver: IResolutionReceiver,
-        hostName: str,
-        portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
-        """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
-        answer = _SynchronousResolution(hostName)
-        receiver = resolutionReceiver
-        receiver.resolutionBegan(answer)
-        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
-        receiver.resolutionComplete()
-        return answer
-
-
 @implementer(
     IReactorCore,
-    IReactorTCP,
-    IReactorSSL,
-    IReactorUNIX,
-    IReactorSocket,
     IReactorFDSet,
     IReactorPluggableNameResolver,
+    IReactorSocket,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorUNIX,
 )
 class MemoryReactor:
     """A reactor that records what it is asked to do and does none of it.
