@@ -81,24 +81,22 @@ def _registry(registry: Any) -> Any:
 def ResourceScript(path: str, registry: Any) -> Any:
     """Run the resource script at ``path``; the resource it assigns to ``resource``."""
     registry = _registry(registry)
-    cs = CacheScanner(path, registry)
-    glob: dict[str, Any] = {
-        "__file__": path,
-        "resource": noRsrc,
-        "registry": registry,
-        "cache": cs.cache,
-        "recache": cs.recache,
-    }
+    scanner = CacheScanner(path, registry)
+    # The script's globals: what it may call (cache, recache) and read, and the ``resource``
+    # it is to replace (left as noRsrc, it yields the "you forgot" page).
+    namespace: dict[str, Any] = {"__file__": path, "registry": registry, "resource": noRsrc}
+    namespace.update(cache=scanner.cache, recache=scanner.recache)
+    with open(path, "rb") as source:
+        program = compile(source.read(), path, "exec")
     try:
-        with open(path, "rb") as f:
-            code = compile(f.read(), path, "exec")
-        exec(code, glob, glob)
-    except AlreadyCached as ac:
-        return ac.args[0]
-    rsrc = glob["resource"]
-    if cs.doCache and rsrc is not noRsrc:
-        registry.cachePath(path, rsrc)
-    return rsrc
+        exec(program, namespace, namespace)
+    except AlreadyCached as already:
+        (cached,) = already.args
+        return cached
+    made = namespace["resource"]
+    if made is not noRsrc and scanner.doCache:
+        registry.cachePath(path, made)
+    return made
 
 
 def ResourceTemplate(path: str, registry: Any) -> Any:
