@@ -34,27 +34,25 @@ from twistio.mail._cred import (
 )
 from twistio.mail._cred import LOGINCredentials as _LOGINCredentials
 from twistio.mail._cred import PLAINAuthenticator as _PLAINAuthenticator
-from twistio.mail._except import (
-    AddressError,
-    AUTHDeclinedError,
-    AuthenticationError,
-    AUTHRequiredError,
-    EHLORequiredError,
-    ESMTPClientError,
-    IllegalClientResponse,
-    SMTPAddressError,
-    SMTPBadRcpt,
-    SMTPBadSender,
-    SMTPClientError,
-    SMTPConnectError,
-    SMTPDeliveryError,
-    SMTPError,
-    SMTPProtocolError,
-    SMTPServerError,
-    SMTPTimeoutError,
-    TLSRequiredError,
-)
+from twistio.mail._except import AddressError as AddressError
+from twistio.mail._except import AUTHDeclinedError as AUTHDeclinedError
+from twistio.mail._except import AuthenticationError as AuthenticationError
+from twistio.mail._except import AUTHRequiredError as AUTHRequiredError
+from twistio.mail._except import EHLORequiredError as EHLORequiredError
+from twistio.mail._except import ESMTPClientError as ESMTPClientError
+from twistio.mail._except import IllegalClientResponse as IllegalClientResponse
+from twistio.mail._except import SMTPAddressError as SMTPAddressError
+from twistio.mail._except import SMTPBadRcpt as SMTPBadRcpt
+from twistio.mail._except import SMTPBadSender as SMTPBadSender
+from twistio.mail._except import SMTPClientError as SMTPClientError
+from twistio.mail._except import SMTPConnectError as SMTPConnectError
+from twistio.mail._except import SMTPDeliveryError as SMTPDeliveryError
+from twistio.mail._except import SMTPError as SMTPError
+from twistio.mail._except import SMTPProtocolError as SMTPProtocolError
+from twistio.mail._except import SMTPServerError as SMTPServerError
+from twistio.mail._except import SMTPTimeoutError as SMTPTimeoutError
 from twistio.mail._except import SMTPTLSError as TLSError
+from twistio.mail._except import TLSRequiredError as TLSRequiredError
 from twistio.mail._lines import LineBuffer, SerialLines
 from twistio.mail.interfaces import (
     IClientAuthentication,

@@ -17,31 +17,37 @@ EMPTY_RESULT: tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]] = ((), ()
 
 _ANS, _AUTH, _ADD = range(3)
 
-# The ResolverBase method that looks up each record type, in type-number order.
+# The ResolverBase method that looks up each record type, grouped by what the records hold.
 typeToMethod = {
+    # addresses
     dns.A: "lookupAddress",
-    dns.NS: "lookupNameservers",
+    dns.AAAA: "lookupIPV6Address",
+    dns.A6: "lookupAddress6",
+    # names pointing at other names
     dns.CNAME: "lookupCanonicalName",
-    dns.SOA: "lookupAuthority",
+    dns.PTR: "lookupPointer",
+    dns.NS: "lookupNameservers",
+    # mail routing and mailboxes
+    dns.MX: "lookupMailExchange",
     dns.MB: "lookupMailBox",
     dns.MG: "lookupMailGroup",
     dns.MR: "lookupMailRename",
-    dns.NULL: "lookupNull",
-    dns.WKS: "lookupWellKnownServices",
-    dns.PTR: "lookupPointer",
-    dns.HINFO: "lookupHostInfo",
     dns.MINFO: "lookupMailboxInfo",
-    dns.MX: "lookupMailExchange",
-    dns.TXT: "lookupText",
-    dns.RP: "lookupResponsibility",
-    dns.AFSDB: "lookupAFSDatabase",
-    dns.AAAA: "lookupIPV6Address",
+    # services
     dns.SRV: "lookupService",
     dns.NAPTR: "lookupNamingAuthorityPointer",
-    dns.A6: "lookupAddress6",
+    dns.AFSDB: "lookupAFSDatabase",
+    dns.WKS: "lookupWellKnownServices",
+    # text about a host or a person
+    dns.TXT: "lookupText",
     dns.SPF: "lookupSenderPolicy",
+    dns.HINFO: "lookupHostInfo",
+    dns.RP: "lookupResponsibility",
+    # the zone: its authority, a transfer, everything, and the empty record
+    dns.SOA: "lookupAuthority",
     dns.AXFR: "lookupZone",
     dns.ALL_RECORDS: "lookupAllRecords",
+    dns.NULL: "lookupNull",
 }
 
 _Result = Deferred[Any]

@@ -1014,8 +1014,7 @@ class CookieAgent:
     stores those the responses set."""
 
     def __init__(self, agent: Any, cookieJar: http.cookiejar.CookieJar) -> None:
-        self._agent = agent
-        self.cookieJar = cookieJar
+        self._agent, self.cookieJar = agent, cookieJar
 
     def request(
         self,
