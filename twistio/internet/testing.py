@@ -15,28 +15,28 @@ from typing import Any, Callable, Union
 from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
+
+# The interfaces Twisted's testing module offers under its own name, offered here too.
+from twistio.internet.interfaces import IConnector as IConnector
+from twistio.internet.interfaces import IConsumer as IConsumer
+from twistio.internet.interfaces import IHostnameResolver as IHostnameResolver
+from twistio.internet.interfaces import IHostResolution as IHostResolution
+from twistio.internet.interfaces import IListeningPort as IListeningPort
+from twistio.internet.interfaces import IProtocol as IProtocol
+from twistio.internet.interfaces import IPushProducer as IPushProducer
+from twistio.internet.interfaces import IReactorCore as IReactorCore
+from twistio.internet.interfaces import IReactorFDSet as IReactorFDSet
 from twistio.internet.interfaces import (
-    IConnector,
-    IConsumer,
-    IHostnameResolver,
-    IHostResolution,
-    IListeningPort,
-    IProtocol,
-    IPushProducer,
-    IReactorCore,
-    IReactorFDSet,
-    IReactorPluggableNameResolver,
-    IReactorSocket,
-    IReactorSSL,
-    IReactorTCP,
-    IReactorTime,
-    IReactorUNIX,
-    IResolutionReceiver,
-    ITransport,
-    IUDPTransport,
-    _AddressTypes,
-    implementer,
+    IReactorPluggableNameResolver as IReactorPluggableNameResolver,
 )
+from twistio.internet.interfaces import IReactorSocket as IReactorSocket
+from twistio.internet.interfaces import IReactorSSL as IReactorSSL
+from twistio.internet.interfaces import IReactorTCP as IReactorTCP
+from twistio.internet.interfaces import IReactorTime, _AddressTypes, implementer
+from twistio.internet.interfaces import IReactorUNIX as IReactorUNIX
+from twistio.internet.interfaces import IResolutionReceiver as IResolutionReceiver
+from twistio.internet.interfaces import ITransport as ITransport
+from twistio.internet.interfaces import IUDPTransport as IUDPTransport
 from twistio.internet.task import Clock, LoopingCall
 from twistio.logger import ILogObserver
 from twistio.protocols.basic import LineReceiver
@@ -299,12 +299,12 @@ class _FakeConnector:
 
 @implementer(
     IReactorCore,
-    IReactorFDSet,
-    IReactorPluggableNameResolver,
-    IReactorSocket,
-    IReactorSSL,
     IReactorTCP,
     IReactorUNIX,
+    IReactorSSL,
+    IReactorSocket,
+    IReactorFDSet,
+    IReactorPluggableNameResolver,
 )
 class MemoryReactor:
     """A reactor that records what it is asked to do and does none of it.
