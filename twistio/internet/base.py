@@ -240,10 +240,9 @@ class PluggableResolverMixin:
 
     def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
         """Use ``resolver`` (an ``IHostnameResolver``) from now on; return the previous one."""
-        old = self._nameResolver
-        self._nameResolver = resolver
-        self.resolver = ComplexResolverSimplifier(resolver)
-        return old
+        previous, self._nameResolver = self._nameResolver, resolver
+        self.resolver = ComplexResolverSimplifier(resolver)  # the simple face of the same one
+        return previous
 
     @property
     def nameResolver(self) -> IHostnameResolver:

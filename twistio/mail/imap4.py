@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import email.utils
 import io
 import logging
@@ -331,17 +332,17 @@ class MemoryAccountWithoutNamespaces:
     def create(self, pathspec: Any) -> bool:
         """Create ``pathspec`` and its missing parents; False if it existed."""
         path = _parseMbox(pathspec)
-        parts = [p for p in path.split("/") if p]
-        for depth in range(1, len(parts)):
-            try:
-                self.addMailbox("/".join(parts[:depth]))
-            except MailboxCollision:
-                pass
+        names = [n for n in path.split("/") if n]
+        # every ancestor first (those that exist already are fine), then the mailbox itself
+        chain = ["/".join(names[:end]) for end in range(1, len(names) + 1)]
+        for ancestor in chain[:-1]:
+            with contextlib.suppress(MailboxCollision):
+                self.addMailbox(ancestor)
         try:
-            self.addMailbox("/".join(parts))
+            self.addMailbox(chain[-1] if chain else "")
         except MailboxCollision:
-            if not path.endswith("/"):
-                return False
+            # "a/b/" names a hierarchy level: that it exists already is not a failure
+            return path.endswith("/")
         return True
 
     def _emptyMailbox(self, name: str, id: int) -> Any:

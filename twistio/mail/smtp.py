@@ -897,16 +897,11 @@ class ESMTP(SMTP):
             self.state_AUTH(None)
 
     def _cbAuthenticated(self, loginInfo: tuple[Any, Any, Callable[[], None]]) -> None:
-        iface, avatar, logout = loginInfo
-        if iface is IMessageDeliveryFactory:
-            self.deliveryFactory = avatar
-            self.delivery = None
-        else:
-            self.delivery = avatar
-            self.deliveryFactory = None
-        self._onLogout = logout
-        self.challenger = None
-        self.authenticated = True
+        iface, avatar, self._onLogout = loginInfo
+        # the avatar is a delivery or a factory of deliveries; the other slot is emptied
+        isFactory = iface is IMessageDeliveryFactory
+        self.deliveryFactory, self.delivery = (avatar, None) if isFactory else (None, avatar)
+        self.challenger, self.authenticated = None, True
         self.sendCode(235, b"Authentication successful.")
 
     def _ebAuthenticated(self, reason: Failure) -> None:

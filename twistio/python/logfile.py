@@ -10,6 +10,7 @@ Difference: a log file pickles (and reopens its file when unpickled); Twisted's 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import time
 from typing import IO, Any
@@ -224,13 +225,8 @@ class LogReader:
 
     def readLines(self, lines: int = 10) -> list[str]:
         """Up to ``lines`` further lines (with their newlines)."""
-        found = []
-        for _ in range(lines):
-            line = self._file.readline()
-            if not line:
-                break
-            found.append(line)
-        return found
+        read = iter(self._file.readline, "")  # readline gives "" at the end of the file
+        return list(itertools.islice(read, max(lines, 0)))
 
     def close(self) -> None:
         """Close the file."""

@@ -389,15 +389,15 @@ class _IntervalDifferentialIterator:
 
     def removeInterval(self, interval: float) -> None:
         """Remove an interval; the indices of later ones move down by one."""
-        for position, entry in enumerate(self.intervals):
-            if entry[1] == interval:
-                removed = entry[2]
-                del self.intervals[position]
-                for other in self.intervals:
-                    if other[2] > removed:
-                        other[2] -= 1
-                return
-        raise ValueError("Specified interval not in IntervalDifferential")
+        # entries are [next due, interval, index]; the first with this interval goes
+        found = next((e for e in self.intervals if e[1] == interval), None)
+        if found is None:
+            raise ValueError("Specified interval not in IntervalDifferential")
+        self.intervals.remove(found)
+        gone = found[2]
+        for entry in self.intervals:
+            if entry[2] > gone:  # the later ones move down
+                entry[2] -= 1
 
 
 class FancyStrMixin:

@@ -135,12 +135,12 @@ class ResourceScriptDirectory(resource.Resource):
         name = path.decode("utf-8", "surrogateescape")
         if not name or "/" in name or name in (".", ".."):
             return resource.NoResource()
-        fn = os.path.join(self.path, name)
-        if os.path.isdir(fn):
-            return ResourceScriptDirectory(fn, self.registry)
-        if os.path.exists(fn):
-            return ResourceScript(fn, self.registry)
-        return resource.NoResource()
+        target = os.path.join(self.path, name)
+        if not os.path.exists(target):
+            return resource.NoResource()
+        # a subdirectory is served the same way; any other file is a resource script
+        kind = ResourceScriptDirectory if os.path.isdir(target) else ResourceScript
+        return kind(target, self.registry)
 
     def render(self, request: Any) -> bytes:
         return resource.NoResource().render(request)
