@@ -679,14 +679,11 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
 
     def _cbAnonymousAuthentication(self, result: tuple[Any, Any, Callable[[], None]]) -> None:
         iface, avatar, logout = result
-        if iface is IMessageDeliveryFactory:
-            self.deliveryFactory = avatar
-            self.delivery = None
-        elif iface is IMessageDelivery:
-            self.deliveryFactory = None
-            self.delivery = avatar
-        else:
+        # (deliveryFactory, delivery) for each interface the avatar may come as
+        slots = {IMessageDeliveryFactory: (avatar, None), IMessageDelivery: (None, avatar)}
+        if iface not in slots:
             raise RuntimeError(f"{iface!r} is not a supported interface")
+        self.deliveryFactory, self.delivery = slots[iface]
         self._onLogout = logout
 
     def validateFrom(self, helo: Any, origin: Address) -> Any:
@@ -883,18 +880,18 @@ class ESMTP(SMTP):
         if not parts:
             self.sendCode(501, b"Syntax error in parameters or arguments")
             return
-        factory = self.challengers.get(parts[0].upper())
-        challenger = factory() if factory is not None else None
+        mechanism = self.challengers.get(parts[0].upper())
+        challenger = None if mechanism is None else mechanism()
         if not challenger:
             self.sendCode(504, b"Unrecognized authentication type")
             return
-        self.mode = AUTH
-        self.challenger = challenger
-        if len(parts) > 1:
+        self.mode, self.challenger = AUTH, challenger
+        initial = parts[1] if len(parts) == 2 else None
+        if initial is not None:
+            # the client answered with the command (RFC 4954 initial response): the first
+            # challenge is consumed unsent
             challenger.getChallenge()
-            self.state_AUTH(parts[1])
-        else:
-            self.state_AUTH(None)
+        self.state_AUTH(initial)
 
     def _cbAuthenticated(self, loginInfo: tuple[Any, Any, Callable[[], None]]) -> None:
         iface, avatar, self._onLogout = loginInfo

@@ -198,10 +198,10 @@ class DailyLogFile(BaseLogFile):
         for today's)."""
         if self.toDate(identifier) == self.lastDate:
             return self.getCurrentLog()
-        path = f"{self.path}.{self.suffix(identifier)}"
-        if not os.path.exists(path):
-            raise ValueError("no such logfile exists")
-        return LogReader(path)
+        older = f"{self.path}.{self.suffix(identifier)}"
+        if os.path.exists(older):
+            return LogReader(older)
+        raise ValueError("no such logfile exists")
 
     def rotate(self) -> None:
         """Move the current file to ``name.<date it was started>`` and start a new one

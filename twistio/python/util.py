@@ -434,19 +434,18 @@ class FancyEqMixin:
     compareAttributes: ClassVar[Sequence[str]] = ()
 
     def __eq__(self, other: object) -> Any:
-        if not self.compareAttributes:
+        names = self.compareAttributes
+        if not names:
             return self is other
-        if isinstance(self, other.__class__):
-            return all(
-                bool(getattr(self, name) == getattr(other, name)) for name in self.compareAttributes
-            )
-        return NotImplemented
+        if not isinstance(self, other.__class__):
+            return NotImplemented
+        # pairs are fetched lazily: the first unequal attribute ends the comparison
+        pairs = ((getattr(self, n), getattr(other, n)) for n in names)
+        return all(bool(mine == theirs) for mine, theirs in pairs)
 
     def __ne__(self, other: object) -> Any:
-        result = self.__eq__(other)
-        if result is NotImplemented:
-            return result
-        return not result
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
 
 def switchUID(uid: int | None, gid: int | None, euid: bool = False) -> None:
