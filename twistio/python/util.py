@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import getpass
 import os
@@ -162,13 +163,7 @@ class InsensitiveDict(MutableMapping[Any, Any]):
 
 def uniquify(lst: Iterable[_T]) -> list[_T]:
     """The items of ``lst`` without repeats, in first-seen order."""
-    seen: set[Any] = set()
-    result = []
-    for item in lst:
-        if item not in seen:
-            seen.add(item)
-            result.append(item)
-    return result
+    return list(dict.fromkeys(lst))  # a dict keeps its keys in insertion order
 
 
 def padTo(n: int, seq: Sequence[_T], default: Any = None) -> list[Any]:
@@ -229,14 +224,11 @@ def getPassword(
                 return line[:-1] if line.endswith("\n") else line
             old = sys.stdin, sys.stdout
             sys.stdin = sys.stdout = open("/dev/tty", "r+")  # noqa: SIM115
-        while True:
-            first = _getpass(prompt)
-            if not confirm:
-                return first
-            second = _getpass(confirmPrompt)
-            if first == second:
-                return first
+        answer = _getpass(prompt)
+        while confirm and _getpass(confirmPrompt) != answer:
             print(mismatchMessage)
+            answer = _getpass(prompt)
+        return answer
     finally:
         if old is not None:
             sys.stdin.close()
@@ -478,15 +470,12 @@ def initgroups(uid: int, primaryGid: int) -> None:
 
 def mergeFunctionMetadata(f: Callable[..., Any], g: _T) -> _T:
     """``g`` with ``f``'s ``__name__``, ``__doc__``, ``__module__`` and attributes."""
+    # each piece is copied where both sides allow it (a builtin has no writable __dict__ ...)
     for name in ("__name__", "__doc__", "__module__"):
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(g, name, getattr(f, name))
-        except (AttributeError, TypeError):
-            pass
-    try:
+    with contextlib.suppress(AttributeError, TypeError):
         g.__dict__.update(f.__dict__)
-    except (AttributeError, TypeError):
-        pass
     return g
 
 
