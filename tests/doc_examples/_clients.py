@@ -1,4 +1,4 @@
-"""Real clients for the examples: plain sockets, http.client, the openssl command."""
+"""Real clients for the examples: plain sockets, http.client, a TLS socket."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+
+from ._harness import Proc
 
 TIMEOUT = 15.0
 
@@ -45,14 +47,26 @@ def read_until(s: socket.socket, until: bytes | None) -> bytes:
     return data
 
 
-def udp(port: int, send: bytes, host: str = "127.0.0.1") -> bytes:
-    """One datagram there, one back."""
+def connect(port: int, host: str = "127.0.0.1") -> socket.socket:
+    return socket.create_connection((host, port), timeout=TIMEOUT)
+
+
+def udp_echoed(server: Proc, port: int, host: str = "127.0.0.1") -> None:
+    """Send b"ping" until the UDP echo ``server`` sends it back.
+
+    UDP has no accept: the first reply is what says the server is up.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.settimeout(TIMEOUT)
-        s.sendto(send, (host, port))
-        data, _ = s.recvfrom(65536)
-        return data
+        s.settimeout(0.2)
+        for _ in range(100):
+            s.sendto(b"ping", (host, port))
+            try:
+                if s.recvfrom(100)[0] == b"ping":
+                    return
+            except TimeoutError:
+                assert server.popen.poll() is None, server.describe()
+    raise AssertionError(f"no echo:\n{server.describe()}")
 
 
 def http_get(

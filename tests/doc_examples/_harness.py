@@ -88,21 +88,24 @@ def example_files(docs: Path) -> list[str]:
 
 
 class Ports:
-    """One lock per fixed port number, so two examples never fight over one."""
+    """One lock per fixed port number and protocol, so two examples never fight over one."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[int, threading.Lock] = {}
+        self._locks: dict[tuple[int, int], threading.Lock] = {}
 
     @contextlib.contextmanager
-    def hold(self, ports: Sequence[int]) -> Iterator[None]:
+    def hold(self, tcp: Sequence[int], udp: Sequence[int] = ()) -> Iterator[None]:
+        wanted = sorted(
+            {(socket.SOCK_STREAM, p) for p in tcp} | {(socket.SOCK_DGRAM, p) for p in udp}
+        )
         with self._guard:
-            locks = [self._locks.setdefault(p, threading.Lock()) for p in sorted(set(ports))]
+            locks = [self._locks.setdefault(key, threading.Lock()) for key in wanted]
         with contextlib.ExitStack() as stack:
-            for lock in locks:  # always in port order: no deadlock
+            for lock in locks:  # always in the same order: no deadlock
                 stack.enter_context(lock)
-            for port in ports:
-                wait_port_free(port)
+            for kind, port in wanted:
+                wait_port_free(port, kind)
             yield
 
 
@@ -116,10 +119,10 @@ def _bindable(port: int, kind: int) -> bool:
     return True
 
 
-def wait_port_free(port: int, timeout: float = 15.0) -> None:
-    """Return once nothing listens on ``port`` (TCP or UDP); fail after ``timeout``."""
+def wait_port_free(port: int, kind: int, timeout: float = 15.0) -> None:
+    """Return once nothing holds ``port`` (TCP or UDP, as ``kind`` says); fail after ``timeout``."""
     deadline = time.monotonic() + timeout
-    while not (_bindable(port, socket.SOCK_STREAM) and _bindable(port, socket.SOCK_DGRAM)):
+    while not _bindable(port, kind):
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"port {port} is held by another process; this example listens on that fixed "

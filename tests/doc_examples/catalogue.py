@@ -35,9 +35,10 @@ from ._harness import ORACLE, TWISTED_VERSION, Session, free_port
 class Run:
     path: str
     drive: Callable[[Session], None]
-    ports: tuple[int, ...] = ()
+    ports: tuple[int, ...] = ()  # fixed TCP ports
     also: tuple[str, ...] = ()
     fails: str = ""  # why it fails on twistio today (the test is a strict xfail)
+    udp: tuple[int, ...] = ()  # fixed UDP ports
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ DATA_RECEIVED_BOUND = (
     "twistio binds the protocol's dataReceived when the connection is made (the hot path), "
     "so the client's replacing dataReceived on its instance afterwards is not seen"
 )
+# A client example that ends on its own, well within this even on a loaded machine.
+CLIENT_TIMEOUT = 8.0
 GUI = "needs a GUI toolkit and its reactor integration"
 
 CORE = "core/examples/"
@@ -96,10 +99,8 @@ def _echo_server(name: str) -> Callable[[Session], None]:
 def _chatserver(s: Session) -> None:
     server = s.start(CORE + "chatserver.py", kind="run")
     server.wait_port(1025)
-    import socket
-
-    with socket.create_connection(("127.0.0.1", 1025), timeout=c.TIMEOUT) as a:
-        with socket.create_connection(("127.0.0.1", 1025), timeout=c.TIMEOUT) as b:
+    with c.connect(1025) as a:
+        with c.connect(1025) as b:
             server.wait_output("Got new client!")
             # both are registered once the second greeting is logged
             while server.out.count("Got new client!") + server.err.count("Got new client!") < 2:
@@ -112,16 +113,14 @@ def _chatserver(s: Session) -> None:
 def _cred(s: Session) -> None:
     server = s.start(CORE + "cred.py")
     server.wait_port(4738)
-    import socket
-
-    with socket.create_connection(("127.0.0.1", 4738), timeout=c.TIMEOUT) as sock:
+    with c.connect(4738) as sock:
         greeting = c.read_until(sock, b"\r\n")
         assert greeting, greeting
         sock.sendall(b"USER auser\r\n")
         c.read_until(sock, b"\r\n")
         sock.sendall(b"PASS thepass\r\n")
         assert b"Login successful" in c.read_until(sock, b"Login successful")
-    with socket.create_connection(("127.0.0.1", 4738), timeout=c.TIMEOUT) as sock:
+    with c.connect(4738) as sock:
         c.read_until(sock, b"\r\n")
         sock.sendall(b"USER auser\r\n")
         c.read_until(sock, b"\r\n")
@@ -131,20 +130,7 @@ def _cred(s: Session) -> None:
 
 def _echo_udp(s: Session) -> None:
     server = s.start(CORE + "echoserv_udp.py")
-    # UDP has no accept: the reply to our own datagram says the server is up.
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(0.2)
-        for _ in range(100):
-            sock.sendto(b"ping", ("127.0.0.1", 8000))
-            try:
-                assert sock.recvfrom(100)[0] == b"ping"
-                break
-            except TimeoutError:
-                assert server.popen.poll() is None, server.describe()
-        else:
-            raise AssertionError(f"no echo:\n{server.describe()}")
+    c.udp_echoed(server, 8000)
     client = s.run(CORE + "echoclient_udp.py")
     for line in (b"Hello, world!", b"What a fine day it is.", b"Bye-bye!"):
         assert f"Datagram received:  {line!r}" in client.out, client.describe()
@@ -156,7 +142,7 @@ def _tls_echo(server_name: str, client_name: str) -> Callable[[Session], None]:
         server.wait_port(8000, host="::1")
         if server_name == "echoserv_ssl.py":
             assert c.tls(8000, b"hello", b"hello", host="::1") == b"hello"
-        client = s.run(CORE + client_name)
+        client = s.run(CORE + client_name, timeout=CLIENT_TIMEOUT)
         assert "b'Hello, world!\\r\\n" in client.out, client.describe()
 
     return drive
@@ -185,9 +171,7 @@ def _longex(name: str) -> Callable[[Session], None]:
 def _streaming(s: Session) -> None:
     server = s.start(CORE + "streaming.py")
     server.wait_port(1234)
-    import socket
-
-    with socket.create_connection(("127.0.0.1", 1234), timeout=c.TIMEOUT) as sock:
+    with c.connect(1234) as sock:
         assert c.read_until(sock, b"\r\n") == b"How many random integers do you want?\r\n"
         sock.sendall(b"20000\r\n")
         numbers = _lines(c.read_until(sock, None))
@@ -258,7 +242,7 @@ def _sendfd(s: Session) -> None:
         if os.path.exists(sock):
             break
         server.wait_output("Log opened", timeout=0.05)
-    client = s.run(CORE + "recvfd.py", sock)
+    client = s.run(CORE + "recvfd.py", sock, timeout=CLIENT_TIMEOUT)
     assert "from the server." in client.out, client.describe()
     assert "the descriptor's file" in client.out, client.describe()
 
@@ -335,7 +319,7 @@ CORE_ENTRIES: list[Entry] = [
         (CORE + "echoclient_ssl.py", CORE + "server.pem", CORE + "public.pem"),
         fails=DATA_RECEIVED_BOUND,
     ),
-    Run(CORE + "echoserv_udp.py", _echo_udp, (8000,), (CORE + "echoclient_udp.py",)),
+    Run(CORE + "echoserv_udp.py", _echo_udp, (), (CORE + "echoclient_udp.py",), udp=(8000,)),
     Run(CORE + "filewatch.py", _filewatch),
     OutOfScope(CORE + "ftpclient.py", FTP),
     OutOfScope(CORE + "ftpserver.py", FTP),
@@ -402,7 +386,7 @@ CORE_ENTRIES: list[Entry] = [
     Support(CORE + "tls_alpn_client.py", (CORE + "tls_alpn_server.py",)),
     Run(CORE + "tls_alpn_server.py", _tls_alpn, (8080,), (CORE + "tls_alpn_client.py",)),
     Run(CORE + "twistd-logging.tac", _twistd_logging),
-    Run(CORE + "udpbroadcast.py", _udpbroadcast, (8555,)),
+    Run(CORE + "udpbroadcast.py", _udpbroadcast, udp=(8555,)),
     OutOfScope(CORE + "wxacceptance.py", GUI + " (wxPython)"),
     OutOfScope(CORE + "wxdemo.py", GUI + " (wxPython)"),
     Support(CORE + "threadedselect/README", (CORE + "threadedselect/blockingdemo.py",)),
@@ -485,13 +469,11 @@ def _process(s: Session) -> None:
 def _chat(s: Session) -> None:
     server = s.start(LISTINGS + "servers/chat.py")
     server.wait_port(8123)
-    import socket
-
-    with socket.create_connection(("127.0.0.1", 8123), timeout=c.TIMEOUT) as a:
+    with c.connect(8123) as a:
         assert c.read_until(a, b"\r\n") == b"What's your name?\r\n"
         a.sendall(b"alice\r\n")
         assert c.read_until(a, b"\r\n") == b"Welcome, alice!\r\n"
-        with socket.create_connection(("127.0.0.1", 8123), timeout=c.TIMEOUT) as b:
+        with c.connect(8123) as b:
             c.read_until(b, b"\r\n")
             b.sendall(b"alice\r\n")
             assert c.read_until(b, b"\r\n") == b"Name taken, please choose another.\r\n"
@@ -504,20 +486,7 @@ def _chat(s: Session) -> None:
 def _udp_echo(name: str, host: str) -> Callable[[Session], None]:
     def drive(s: Session) -> None:
         server = s.start(LISTINGS + "udp/" + name)
-        import socket
-
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(0.2)
-            for _ in range(100):
-                sock.sendto(b"ping", (host, 9999))
-                try:
-                    assert sock.recvfrom(100)[0] == b"ping"
-                    break
-                except TimeoutError:
-                    assert server.popen.poll() is None, server.describe()
-            else:
-                raise AssertionError(f"no echo:\n{server.describe()}")
+        c.udp_echoed(server, 9999, host)
         server.wait_output("received b'ping' from")
 
     return drive
@@ -664,10 +633,10 @@ LISTINGS_ENTRIES: list[Entry] = [
     Support(LISTINGS + "udp/MulticastCommon.py", (LISTINGS + "udp/MulticastClient.py",)),
     OutOfScope(LISTINGS + "udp/MulticastServer.py", MULTICAST),
     OutOfScope(LISTINGS + "udp/adopt_datagram_port.py", "needs reactor.adoptDatagramPort"),
-    Run(LISTINGS + "udp/basic_example.py", _udp_echo("basic_example.py", "127.0.0.1"), (9999,)),
+    Run(LISTINGS + "udp/basic_example.py", _udp_echo("basic_example.py", "127.0.0.1"), udp=(9999,)),
     OutOfScope(LISTINGS + "udp/connected_udp.py", EXTERNAL + " (192.168.1.1)"),
     Run(LISTINGS + "udp/getting_ip.py", _getting_ip),
-    Run(LISTINGS + "udp/ipv6_listen.py", _udp_echo("ipv6_listen.py", "::1"), (9999,)),
+    Run(LISTINGS + "udp/ipv6_listen.py", _udp_echo("ipv6_listen.py", "::1"), udp=(9999,)),
 ]
 for _module, _expect in {
     "base_1": "FAILED (failures=4)", "base_2": "PASSED (successes=4)",
