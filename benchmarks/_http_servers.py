@@ -10,8 +10,9 @@ connections alive unless the request says ``Connection: close``, and writes an a
 (``access_log_note`` says where); each ``-nolog`` contender is the same server with its access
 log off, so that ratios between them compare the servers, not their loggers.
 
-``twistio-baseline-nolog`` runs the twistio found at ``$TWISTIO_BASELINE`` (another checkout,
-for before/after comparisons in one interleaved run); it is listed only when that is set.
+``twistio-baseline-nolog`` (and ``twistio-baseline-uvloop-nolog``, on uvloop) runs the twistio
+found at ``$TWISTIO_BASELINE`` (another checkout, for before/after comparisons in one
+interleaved run); they are listed only when that is set.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CONTENDERS = [
     "raw-asyncio",
 ]
 if os.environ.get("TWISTIO_BASELINE"):
-    CONTENDERS.append("twistio-baseline-nolog")
+    CONTENDERS += ["twistio-baseline-nolog", "twistio-baseline-uvloop-nolog"]
 
 # Where each contender's access log goes, as the table's footnote says.
 ACCESS_LOG = {
@@ -279,9 +280,9 @@ def serve_raw(logfile: str) -> None:
 def serve(contender: str, logfile: str) -> None:
     log = not contender.endswith("-nolog")
     base = contender.removesuffix("-nolog")
-    if base == "twistio-baseline":
+    if base.startswith("twistio-baseline"):
         sys.path.insert(0, os.environ["TWISTIO_BASELINE"])
-        serve_twistio("asyncio", logfile, log)
+        serve_twistio("uvloop" if base.endswith("uvloop") else "asyncio", logfile, log)
     elif base == "twistio-asyncio":
         serve_twistio("asyncio", logfile, log)
     elif base == "twistio-uvloop":

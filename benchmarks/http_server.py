@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python benchmarks/http_server.py`
@@ -160,7 +161,8 @@ def load(
 class Server:
     """One contender's server process, its port and where its logs go."""
 
-    def __init__(self, contender: str, logdir: Path) -> None:
+    def __init__(self, contender: str, logdir: Path, wrapper: Sequence[str] = ()) -> None:
+        """Start it (under ``wrapper``, a command prefix such as valgrind's, if given)."""
         self.contender = contender
         self.access_log = logdir / f"{contender}.access.log"
         self.output = logdir / f"{contender}.out"
@@ -168,6 +170,7 @@ class Server:
         with open(self.output, "wb") as out:
             self.proc = subprocess.Popen(
                 [
+                    *wrapper,
                     sys.executable,
                     "-m",
                     "benchmarks._http_servers",
@@ -212,10 +215,10 @@ class Server:
                     count += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         return count
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5) -> None:
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
@@ -223,7 +226,7 @@ class Server:
 
 def available(contender: str) -> str | None:
     """Why ``contender`` cannot run here, or None if it can."""
-    if contender == "twistio-baseline-nolog":
+    if contender.startswith("twistio-baseline"):
         return None if os.environ.get("TWISTIO_BASELINE") else "TWISTIO_BASELINE is not set"
     contender = contender.removesuffix("-nolog")
     modules = {

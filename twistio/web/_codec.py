@@ -592,6 +592,28 @@ class RequestReader(_Reader):
         events.append(END)
         self._state = _IDLE if self._upgrade else _HEAD
 
+    def simple_head(self, data: bytes) -> RequestHead | None:
+        """The head ``data`` holds when it is exactly one whole, valid request head without
+        a body and nothing else (the usual keep-alive GET, in one read) and nothing is
+        buffered; the reader is then ready for the next request, as after ``feed(data)``
+        returned that head and ``END``. Otherwise None, and nothing changed: give ``data``
+        to ``feed`` (which gives the same answer, errors included)."""
+        if self._state != _HEAD or self._buf or self._pending is not None:
+            return None
+        end = data.find(b"\r\n\r\n")
+        if end < 1 or end + 4 != len(data) or data[0] == 13 or data[0] == 10:
+            return None
+        try:
+            head = self._parse_head(data, 0, end)
+        except ParseError:
+            return None
+        if head.chunked or head.content_length or head.upgrade:
+            return None
+        self._blank = 0
+        self._upgrade = False
+        self.limited = False
+        return head
+
     def _after_head(self, head: _Head, events: list[object]) -> None:
         upgrade = self._upgrade = head.upgrade  # type: ignore[attr-defined]
         if head.chunked:

@@ -129,7 +129,7 @@ class Request(http.Request, Componentized):
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
-        self.site = getattr(self.channel, "site", None)
+        site = self.site = getattr(self.channel, "site", None)
         self.responseHeaders = http_headers.Headers.from_trusted(
             {b"server": [version], b"date": [http._now_date()]}
         )
@@ -139,13 +139,19 @@ class Request(http.Request, Componentized):
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
-        site = self.site
-        store = site.sessionStore if site is not None else None
-        if store is not None:
-            loading = store.prepareRequest(self)
-            if loading is not None:
-                loading.addCallback(self._dispatch)
-                return
+        if site is not None:
+            store = site.sessionStore
+            if store is not None:
+                loading = store.prepareRequest(self)
+                if loading is not None:
+                    loading.addCallback(self._dispatch)
+                    return
+            # _dispatch, inlined on the hot path.
+            try:
+                self.render(site.getResourceFor(self))
+            except Exception:
+                self.processingFailed(Failure())
+            return
         self._dispatch()
 
     def _dispatch(self, go: bool = True) -> None:
