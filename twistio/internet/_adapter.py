@@ -118,7 +118,7 @@ class Connection(asyncio.Protocol):
         """Never used once connected: the protocol's ``dataReceived`` is bound instead."""
 
     _exception: BaseException | None = None
-    _half_closeable = False
+    _half_closeable_protocol: bool | None = None
     _peer: Any = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
@@ -168,10 +168,20 @@ class Connection(asyncio.Protocol):
         self.data_received = protocol.dataReceived  # type: ignore[method-assign]
         if not self._write_closed and self._producer is None:
             self.write = transport.write
-        self._half_closeable = IHalfCloseableProtocol.providedBy(protocol)
+        if self._half_closeable_protocol is not None:
+            self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls.
         transport.set_protocol(self)
+
+    @property
+    def _half_closeable(self) -> bool:
+        """Whether the protocol is half-closeable (asked when first needed: a connection
+        that never half-closes never pays for the interface check)."""
+        half = self._half_closeable_protocol
+        if half is None:
+            half = self._half_closeable_protocol = IHalfCloseableProtocol.providedBy(self._protocol)
+        return half
 
     def eof_received(self) -> bool:
         """The peer half-closed: tell a half-closeable protocol and stay open, else close."""
@@ -325,6 +335,11 @@ class Connection(asyncio.Protocol):
             else:
                 self._host = address_from_sockaddr(sockname, self._kind)
         return self._host
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """asyncio's transport extra information (``peername``, ``socket``, ``ssl_object``...)."""
+        transport = self._transport
+        return default if transport is None else transport.get_extra_info(name, default)
 
     def getHandle(self) -> Any:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""

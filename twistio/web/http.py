@@ -1488,6 +1488,8 @@ class HTTPChannel(protocol.Protocol):
             self._swept = False
             if self.factory is not None:
                 self.factory._unwatch(self)
+        if self._idleCall is None and self._headerCall is None and self._bodyCall is None:
+            return
         for call in (self._idleCall, self._headerCall, self._bodyCall):
             if call is not None and call.active():
                 call.cancel()
