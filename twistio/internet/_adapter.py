@@ -230,6 +230,10 @@ class Connection(asyncio.Protocol):
             protocol.connectionLost(reason)
         except BaseException:
             _log.exception("Unhandled error in %s.connectionLost", type(protocol).__name__)
+        # As Twisted's transports do, forget the protocol once it is told: no transport <->
+        # protocol cycle left, so the connection is freed at once, not by the cyclic GC.
+        self._protocol = None
+        self.data_received = _discard  # type: ignore[method-assign]
         if self._on_lost is not None:
             self._on_lost(reason)
 
