@@ -318,12 +318,7 @@ class _TCPClientEndpoint:
     """Connects with ``reactor.connectTCP`` (or, in a subclass, another ``connect*``)."""
 
     def __init__(
-        self,
-        reactor: Any,
-        host: str,
-        port: int,
-        timeout: float = 30,
-        bindAddress: Any = None,
+        self, reactor: Any, host: str, port: int, timeout: float = 30, bindAddress: Any = None
     ) -> None:
         self._reactor = reactor
         self._host = host
