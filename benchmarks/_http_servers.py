@@ -24,6 +24,8 @@ import socket
 import sys
 from typing import Any
 
+from benchmarks._harness import pin
+
 CONTENDERS = [
     "twistio-asyncio",
     "twistio-uvloop",
@@ -67,11 +69,6 @@ def access_log_note(contender: str) -> str:
 
 
 BODY = b"Hello, world!"
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 def _listening_socket() -> socket.socket:
@@ -302,7 +299,7 @@ def serve(contender: str, logfile: str) -> None:
 def main() -> None:
     global _port_fd
     contender, logfile, _port_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    _pin(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+    pin(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     serve(contender, logfile)
 
 

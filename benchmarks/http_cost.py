@@ -97,7 +97,8 @@ def measure(contender: str, shape: tuple[str, bytes, bool], args: argparse.Names
     with tempfile.TemporaryDirectory(prefix="twistio-http-cost-") as tmp:
         small = _run_server(contender, shape, args.small, args, Path(tmp))
         large = _run_server(contender, shape, args.large, args, Path(tmp))
-    return (large - small) / (args.large - args.small)
+    requests: int = args.large - args.small
+    return (large - small) / requests
 
 
 def main() -> None:

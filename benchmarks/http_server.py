@@ -36,6 +36,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python benchmarks/http_server.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._harness import cpu_seconds, stop_server
 from benchmarks._http_servers import CONTENDERS, access_log_note
 
 HERE = Path(__file__).resolve().parent
@@ -123,15 +124,6 @@ def parse_wrk(out: str) -> dict[str, float]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def load(
     wrk: str, server_pid: int, port: int, headers: list[str], seconds: int, path: str = ""
 ) -> dict[str, float]:
@@ -216,12 +208,7 @@ class Server:
         return count
 
     def stop(self, timeout: float = 5) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_server(self.proc, timeout)
 
 
 def available(contender: str) -> str | None:

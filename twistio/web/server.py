@@ -129,7 +129,10 @@ class Request(http.Request, Componentized):
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
-        site = self.site = getattr(self.channel, "site", None)
+        try:
+            site = self.site = self.channel.site  # type: ignore[attr-defined]
+        except AttributeError:  # a channel without a site
+            site = self.site = None
         self.responseHeaders = http_headers.Headers.from_trusted(
             {b"server": [version], b"date": [http._now_date()]}
         )
@@ -195,9 +198,11 @@ class Request(http.Request, Componentized):
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
                 body = epage.render(self)
-        if body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
+        if type(body) is bytes:
+            pass  # the usual answer: checked once
+        elif body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
             return
-        if not isinstance(body, bytes):
+        elif not isinstance(body, bytes):
             body = resource.ErrorPage(
                 INTERNAL_SERVER_ERROR, "Request did not return bytes",
                 "Request: " + repr(self) + "<br />Resource: " + repr(resrc)
