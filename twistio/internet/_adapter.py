@@ -39,6 +39,7 @@ from twistio.internet.interfaces import (
     ITLSTransport,
     implementer,
 )
+from twistio.internet.protocol import connectionDone
 from twistio.python.failure import Failure
 
 __all__ = ["Connection", "address_from_sockaddr"]
@@ -78,8 +79,6 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     if exc is None:
         if aborted:
             return Failure(error.ConnectionAborted())
-        from twistio.internet.protocol import connectionDone
-
         return connectionDone
     if isinstance(exc, OSError):
         lost = error.ConnectionLost(str(exc))
@@ -209,8 +208,6 @@ class Connection(asyncio.Protocol):
         if protocol is None:
             # Refused by buildProtocol.
             if self._on_lost is not None:
-                from twistio.internet.protocol import connectionDone
-
                 self._on_lost(connectionDone)
             return
         self.connected = 0
