@@ -458,9 +458,12 @@ def startLoggingWithObserver(observer: Callable[[EventDict], object], setStdout:
     """Begin logging (``globalLogBeginner.beginLoggingTo``) to a legacy observer.
 
     With ``setStdout``, ``sys.stdout`` and ``sys.stderr`` are redirected into the log.
+    Unlike ``beginLoggingTo`` itself, events logged before are not replayed, as in Twisted.
     """
     globalLogBeginner.beginLoggingTo(
-        [LegacyLogObserverWrapper(observer)], redirectStandardIO=bool(setStdout)
+        [LegacyLogObserverWrapper(observer)],
+        discardBuffer=True,
+        redirectStandardIO=bool(setStdout),
     )
     msg("Log opened.")
 
