@@ -15,17 +15,8 @@ from hypothesis import strategies as st
 from tests.fuzz._mutate import mutate, split
 from tests.fuzz._targets import SEEDS, TARGETS
 
-_SPLIT_DEPENDENT = pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 items 6-7: the request parser's answer still depends on how TCP splits the "
-    "bytes (which error is reported first; input after a non-persistent request)",
-)
 
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_SPLIT_DEPENDENT) if n == "http_server" else n for n in sorted(TARGETS)],
-)
+@pytest.mark.parametrize("name", sorted(TARGETS))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rng=st.randoms(use_true_random=False))
 def test_whole_and_split_agree(name: str, rng: random.Random) -> None:

@@ -413,7 +413,11 @@ class _Reader:
                         return events
                     heads += 1
                     self._blank = 0
-                    head = self._parse_head(buf, pos, end)
+                    try:
+                        head = self._parse_head(buf, pos, end)
+                    except ParseError as e:
+                        # Report what a partial head would have: the earliest framing error.
+                        raise self._head_error(buf[pos : end + 4]) or e from None
                     pos = end + 4
                     events.append(head)
                     self._after_head(head, events)
@@ -480,12 +484,14 @@ class _Reader:
                     if buf[pos : pos + 2] == b"\r\n":
                         pos += 2
                     else:
+                        # A bad first byte, then the size: checked in the order the bytes
+                        # arrive, so the answer does not depend on how they were split.
+                        if size - pos >= 2 and buf[pos : pos + 1] in b" \t\n":
+                            raise ParseError(400, "bad trailer")
                         end = buf.find(b"\r\n\r\n", pos)
                         if end < 0:
                             if size - pos > self.max_header_bytes:
                                 raise ParseError(431, "trailers too large")
-                            if size - pos >= 2 and buf[pos : pos + 1] in b" \t\n":
-                                raise ParseError(400, "bad trailer")
                             break
                         if end + 4 - pos > self.max_header_bytes:
                             raise ParseError(431, "trailers too large")
@@ -532,20 +538,52 @@ class _Reader:
             start -= 1
         size = len(buf)
         line_end = self._line_end
+        bad = False
         if line_end < 0:
             line_end = self._line_end = buf.find(b"\r\n", start)
             if line_end < 0:
-                if size > self._max_line():
-                    raise ParseError(414, "start line too long")
-            elif line_end > self._max_line():
-                raise ParseError(414, "start line too long")
-        if line_end >= 0 and size > self._max_head(line_end):
-            raise ParseError(431, "header block too large")
-        if buf.count(b"\n", start) != buf.count(b"\r\n", start):
-            raise ParseError(400, "bare LF in head")
-        if buf.count(b"\r", start, size - 1) != buf.count(b"\r\n", start):
-            raise ParseError(400, "bare CR in head")
+                bad = size > self._max_line()
+            else:
+                bad = line_end > self._max_line()
+        bad = (
+            bad
+            or (line_end >= 0 and size > self._max_head(line_end))
+            or buf.count(b"\n", start) != buf.count(b"\r\n", start)
+            or buf.count(b"\r", start, size - 1) != buf.count(b"\r\n", start)
+        )
+        if bad:
+            error = self._head_error(buf)
+            if error is not None:
+                raise error
         self._checked = size
+
+    def _head_error(self, head: bytes | bytearray) -> ParseError | None:
+        """The framing error (a limit, a bare CR or LF) found first when ``head``, the start
+        of a head, arrives one byte at a time: the same answer however the bytes are split."""
+        size = len(head)
+        found: list[tuple[int, ParseError]] = []
+        i = head.find(b"\n")
+        while i >= 0:
+            if i == 0 or head[i - 1] != 13:
+                found.append((i, ParseError(400, "bare LF in head")))
+                break
+            i = head.find(b"\n", i + 1)
+        i = head.find(b"\r")
+        while 0 <= i < size - 1:
+            if head[i + 1] != 10:
+                found.append((i + 1, ParseError(400, "bare CR in head")))
+                break
+            i = head.find(b"\r", i + 1)
+        max_line = self._max_line()
+        line_end = head.find(b"\r\n")
+        if line_end < 0 or line_end > max_line:
+            # A CR ending a line of exactly the maximum may be followed by its LF.
+            at = max_line + 1 if head[max_line : max_line + 1] == b"\r" else max_line
+            if at < size:
+                found.append((at, ParseError(414, "start line too long")))
+        elif size > self._max_head(line_end):
+            found.append((self._max_head(line_end), ParseError(431, "header block too large")))
+        return min(found, key=lambda f: f[0])[1] if found else None
 
 
 class RequestReader(_Reader):

@@ -1125,7 +1125,9 @@ class HTTPChannel(protocol.Protocol):
         if self.requests:
             nxt = self.requests[0]
             head = nxt._head
-            if head is not None and head.expect_continue and nxt is self._incoming:
+            if head is not None and head.expect_continue and (head.chunked or head.content_length):
+                # Sent even if its body is here already (allowed): the same bytes however
+                # the request was split.
                 head.expect_continue = False
                 transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             if not self._registered:
@@ -1258,6 +1260,10 @@ class HTTPChannel(protocol.Protocol):
                     self._event(ev)
                 events = []
                 reqs = self.requests
+                if self._closing:
+                    # Answered a request that ends the connection: whatever came after it
+                    # (requests or an error) is not processed, however the bytes were split.
+                    break
                 if reqs:
                     first = reqs[0]
                     if not first.started and first is not self._incoming:
