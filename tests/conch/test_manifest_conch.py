@@ -47,6 +47,7 @@ MODULES = {
     "twisted.conch.client.agent": "twistio.conch.client.agent",
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
     "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
+    "twisted.conch.telnet": "twistio.conch.telnet",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
