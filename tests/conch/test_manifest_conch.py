@@ -48,6 +48,9 @@ MODULES = {
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
     "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
     "twisted.conch.telnet": "twistio.conch.telnet",
+    "twisted.conch.insults.insults": "twistio.conch.insults.insults",
+    "twisted.conch.recvline": "twistio.conch.recvline",
+    "twisted.conch.insults.helper": "twistio.conch.insults.helper",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
