@@ -51,6 +51,9 @@ MODULES = {
     "twisted.conch.insults.insults": "twistio.conch.insults.insults",
     "twisted.conch.recvline": "twistio.conch.recvline",
     "twisted.conch.insults.helper": "twistio.conch.insults.helper",
+    "twisted.conch.manhole": "twistio.conch.manhole",
+    "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
+    "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -186,13 +186,17 @@ class RecvLine(insults.TerminalProtocol):
 
     def characterReceived(self, ch: bytes, moreCharactersComing: bool) -> None:
         """Type ``ch`` at the cursor (inserting or overwriting)."""
+        self._putCharacter(ch)
+        self.terminal.write(ch)
+
+    def _putCharacter(self, ch: bytes) -> None:
+        """Put ``ch`` in the line at the cursor, by the mode, and move past it."""
         i = self.lineBufferIndex
         if self.mode == "insert":
             self.lineBuffer.insert(i, ch)
         else:
             self.lineBuffer[i:i + 1] = [ch]
         self.lineBufferIndex = i + 1
-        self.terminal.write(ch)
 
     def handle_TAB(self) -> None:
         """Pad the line with spaces up to the next tab stop."""
