@@ -51,6 +51,7 @@ MODULES = {
     "twisted.conch.insults.insults": "twistio.conch.insults.insults",
     "twisted.conch.recvline": "twistio.conch.recvline",
     "twisted.conch.insults.helper": "twistio.conch.insults.helper",
+    "twisted.conch.insults.text": "twistio.conch.insults.text",
     "twisted.conch.manhole": "twistio.conch.manhole",
     "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
     "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",

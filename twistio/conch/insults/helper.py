@@ -61,14 +61,20 @@ class CharacterAttribute:
     __hash__ = None  # type: ignore[assignment]
 
     def wantOne(self, **kw: Any) -> CharacterAttribute:
-        """A copy with the attributes in ``kw`` changed."""
+        """A copy with the attributes in ``kw`` changed. When one is changed to an unset
+        value (False, colour 0) the copy's SGR sequence starts with a reset (0), as VT102 has
+        no code to unset one attribute."""
         values = {a: getattr(self, a) for a in _ATTRIBUTES}
-        values.update(kw)
+        changed = {name: value for name, value in kw.items() if values[name] != value}
+        values.update(changed)
+        if changed:
+            values["_subtracting"] = not all(changed.values())
         return type(self)(**values)
 
     def toVT102(self) -> str:
         """The SGR sequence that selects these attributes ('' for the defaults)."""
-        codes = [str(code) for flag, code in ((self.bold, insults.BOLD),
+        codes = ["0"] if self._subtracting else []
+        codes += [str(code) for flag, code in ((self.bold, insults.BOLD),
                                               (self.underline, insults.UNDERLINE),
                                               (self.blink, insults.BLINK),
                                               (self.reverseVideo, insults.REVERSE_VIDEO))
