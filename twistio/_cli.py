@@ -128,7 +128,11 @@ def _parser() -> _Parser:
         description="Serve a folder (with directory listings) or a WSGI application.",
     )
     what = web.add_mutually_exclusive_group()
-    what.add_argument("--path", metavar="DIR", help="serve the files under DIR (default: .)")
+    what.add_argument(
+        "--path",
+        metavar="DIR",
+        help="serve the files under DIR (default: .); .rpy files run as resource scripts",
+    )
     what.add_argument(
         "--wsgi", metavar="MODULE:APP", help="serve a WSGI application, package.module:app"
     )
@@ -229,7 +233,8 @@ def _compat(options: argparse.Namespace) -> int:
         raise _StartError(str(e)) from None
     sys.argv = [script, *options.args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-    runpy.run_path(script, run_name="__main__")
+    # As python itself does for a script: its __file__ (and tracebacks) name it in full.
+    runpy.run_path(os.path.abspath(script), run_name="__main__")
     return 0
 
 
@@ -262,13 +267,12 @@ def _serve_one(options: argparse.Namespace, sockets: Sequence[Any] = ()) -> int:
     from twistio.application import app
 
     build = _build(options, sockets)
-    try:
-        stream = app.startLogging(options.logfile)
-    except app.ApplicationError as e:
-        raise _StartError(str(e)) from None
+    stream: Any = sys.stderr
     try:
         with app.pidFile(options.pidfile):
             application = build()
+            # Logging begins once the application exists: it may name its own observer.
+            stream = app.startLogging(options.logfile, application)
             try:
                 app.runApplication(application)
             except OSError as e:
@@ -386,9 +390,18 @@ def _web_factory(options: argparse.Namespace) -> Any:
         raise _UsageError(f"--path {folder}: not a directory")
 
     def static_site() -> Any:
-        from twistio.web import server, static
+        from twistio import compat
+        from twistio.web import script, server, static
 
-        return server.Site(static.File(os.path.abspath(folder)), sessionStore=sessions())
+        # As ``twistd web --path``: .rpy and .epy files run as resource scripts, and those
+        # written for Twisted import ``twisted``.
+        try:
+            compat.install()
+        except compat.TwistedAlreadyImported:
+            pass
+        root = static.File(os.path.abspath(folder))
+        root.processors = {".rpy": script.ResourceScript, ".epy": script.PythonScript}
+        return server.Site(root, sessionStore=sessions())
 
     return static_site
 

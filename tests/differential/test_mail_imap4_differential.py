@@ -198,6 +198,9 @@ SESSIONS: dict[str, list[bytes]] = {
                   b"m9 UNSUBSCRIBE INBOX", b'm10 LSUB "" *', b"m11 STATUS INBOX (MESSAGES UIDNEXT UNSEEN)",
                   b"m12 STATUS nope (MESSAGES)", b"m13 SELECT nonexist", b"m14 EXAMINE INBOX",
                   b"m16 RENAME foo baz", b'm17 LIST "" *', b"m18 DELETE archive"],
+    # CREATE makes the missing parents; an existing leaf is refused, an existing level ("x/") is not
+    "create_hierarchy": [b"a1 LOGIN alice pw", b"c1 CREATE a/b/c", b"c2 CREATE a/b/c", b"c3 CREATE a/b/",
+                         b"c4 CREATE x/", b"c5 CREATE x/", b"c6 CREATE a", b'c7 LIST "" *'],
     "append_copy": LOGIN + [b"c1 APPEND INBOX (\\Seen) {5}", b"hello", b"c2 APPEND INBOX () {3}", b"abc",
                             b"c3 COPY 1:2 Archive", b"c4 UID COPY 1 INBOX", b"c5 STATUS Archive (MESSAGES)",
                             b"c6 NOOP"],

@@ -63,9 +63,23 @@ def loadApplication(path: str) -> Any:
     return application
 
 
-def startLogging(logfile: str | None) -> IO[str]:
-    """Send log events to ``logfile`` (appended to; ``-`` or None: stderr)."""
-    from twistio.logger import globalLogBeginner, textFileLogObserver
+def startLogging(logfile: str | None, application: Any = None) -> IO[str]:
+    """Send log events to ``logfile`` (appended to; ``-`` or None: stderr).
+
+    An ``application`` with an ``ILogObserver`` component (``setComponent``) logs to that
+    observer instead, as under ``twistd``; a plain function there is a legacy observer.
+    """
+    from twistio.logger import ILogObserver, globalLogBeginner, textFileLogObserver
+
+    getComponent = getattr(application, "getComponent", None)
+    observer = None if getComponent is None else getComponent(ILogObserver, None)
+    if observer is not None:
+        if not ILogObserver.providedBy(observer):
+            from twistio.python.log import LegacyLogObserverWrapper
+
+            observer = LegacyLogObserverWrapper(observer)
+        globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
+        return sys.stderr
 
     stream: IO[str]
     if logfile is None or logfile == "-":

@@ -327,13 +327,11 @@ class _NewConnectionHelper:
                  username: bytes, keys: list[Key] | None, password: bytes | None,
                  agentEndpoint: Any, knownHosts: Any, ui: Any, tty: Any = None) -> None:
         self.reactor = reactor
-        self.hostname = hostname
-        self.port = port
-        self.command = command
-        self.username = username
-        self.keys = keys
+        self.hostname, self.port = hostname, port  # the server
+        self.command = command  # what it runs there
+        # how we authenticate: as whom, then the keys, the agent, the password
+        self.username, self.keys, self.agentEndpoint = username, keys, agentEndpoint
         self.password = password
-        self.agentEndpoint = agentEndpoint
         if knownHosts is None:
             knownHosts = self._knownHosts()
         self.knownHosts = knownHosts

@@ -25,6 +25,7 @@ from twistio.internet.interfaces import (
     IHostResolution,
     IResolutionReceiver,
     IResolverSimple,
+    _AddressTypes,
     implementer,
 )
 from twistio.python.failure import Failure
@@ -68,7 +69,7 @@ class HostResolution:
         raise NotImplementedError()
 
 
-def _family_for(addressTypes: Sequence[type[IAddress]] | None) -> int:
+def _family_for(addressTypes: _AddressTypes) -> int:
     if not addressTypes:
         return socket.AF_UNSPEC
     families = {_FAMILIES[t] for t in addressTypes if t in _FAMILIES}
@@ -105,16 +106,16 @@ class GAIResolver:
         getThreadPool: Callable[[], ThreadPool] | None = None,
         getaddrinfo: _GetAddrInfo = socket.getaddrinfo,
     ) -> None:
+        self._getaddrinfo = getaddrinfo
         self._reactor = reactor
         self._getThreadPool = reactor.getThreadPool if getThreadPool is None else getThreadPool
-        self._getaddrinfo = getaddrinfo
 
     def resolveHostName(
         self,
         resolutionReceiver: IResolutionReceiver,
         hostName: str,
         portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
+        addressTypes: _AddressTypes = None,
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
         """Look ``hostName`` up; the receiver hears of every address found."""
@@ -190,14 +191,14 @@ class SimpleResolverComplexifier:
     """
 
     def __init__(self, simpleResolver: IResolverSimple) -> None:
-        self._simpleResolver = simpleResolver
+        self._simpleResolver: IResolverSimple = simpleResolver
 
     def resolveHostName(
         self,
         resolutionReceiver: IResolutionReceiver,
         hostName: str,
         portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
+        addressTypes: _AddressTypes = None,
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
         """Ask the simple resolver; report its one address, if any."""

@@ -220,9 +220,7 @@ class FileDescriptor:
         else:
             chunk = memoryview(self.dataBuffer)[: self.SEND_LIMIT]
         written = self.writeSomeData(bytes(chunk)) if len(chunk) else 0
-        if isinstance(written, BaseException):
-            return written
-        if not isinstance(written, int):
+        if not isinstance(written, int):  # why the connection ends (main.CONNECTION_LOST ...)
             return written
         self.offset += written
         if self.offset == len(self.dataBuffer) and not self._pending:

@@ -37,7 +37,6 @@ from twistio.internet.abstract import FileDescriptor, isIPAddress
 from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.interfaces import (
     IConnector,
-    IHostnameResolver,
     IReactorCore,
     IReactorFromThreads,
     IReactorInThreads,
@@ -45,15 +44,18 @@ from twistio.internet.interfaces import (
     IReactorPluggableResolver,
     IReactorThreads,
     IReactorTime,
-    IReadDescriptor,
     IResolverSimple,
-    IWriteDescriptor,
     implementer,
 )
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet.interfaces import IAddress
+    from twistio.internet.interfaces import (
+        IAddress,
+        IHostnameResolver,
+        IReadDescriptor,
+        IWriteDescriptor,
+    )
     from twistio.python.threadpool import ThreadPool
 
 __all__ = [
@@ -238,10 +240,9 @@ class PluggableResolverMixin:
 
     def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
         """Use ``resolver`` (an ``IHostnameResolver``) from now on; return the previous one."""
-        old = self._nameResolver
-        self._nameResolver = resolver
-        self.resolver = ComplexResolverSimplifier(resolver)
-        return old
+        previous, self._nameResolver = self._nameResolver, resolver
+        self.resolver = ComplexResolverSimplifier(resolver)  # the simple face of the same one
+        return previous
 
     @property
     def nameResolver(self) -> IHostnameResolver:
@@ -283,13 +284,13 @@ class ReactorBase(PluggableResolverMixin):
     def __init__(self) -> None:
         self.threadCallQueue: list[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]] = []
         self._eventTriggers: dict[str, _ThreePhaseEvent] = {}
+        # run state: running (between startRunning and stop/crash), stopping, ever run
+        self.running = self._started = self._justStopped = self._startedBefore = False
+        # timed calls: a heap of scheduled ones, the ones added since the last pass, and
+        # how many were cancelled (the heap is rebuilt when that grows large)
         self._pendingTimedCalls: list[DelayedCall] = []
         self._newTimedCalls: list[DelayedCall] = []
         self._cancellations = 0
-        self.running = False
-        self._started = False
-        self._justStopped = False
-        self._startedBefore = False
         self._threadpoolSize = 10
         self._oldSignals: dict[int, object] = {}
         self._setupResolvers()
@@ -485,26 +486,21 @@ class ReactorBase(PluggableResolverMixin):
         """Call ``callable(*args, **kw)`` in ``delay`` seconds."""
         if delay < 0:
             raise ValueError(f"{delay} is not greater than or equal to 0 seconds")
+        due = self.seconds() + delay
         call = DelayedCall(
-            self.seconds() + delay,
-            callable,
-            args,
-            kw,
-            self._cancelCallLater,
-            self._moveCallLaterSooner,
-            seconds=self.seconds,
+            due, callable, args, kw, self._timerCancelled, self._timerSooner, seconds=self.seconds
         )
         self._newTimedCalls.append(call)
         return call
 
-    def _moveCallLaterSooner(self, call: DelayedCall) -> None:
+    def _timerSooner(self, call: DelayedCall) -> None:
         heap = self._pendingTimedCalls
         if call in heap:
             heap.remove(call)
             heapq.heapify(heap)
             heapq.heappush(heap, call)
 
-    def _cancelCallLater(self, call: DelayedCall) -> None:
+    def _timerCancelled(self, call: DelayedCall) -> None:
         self._cancellations += 1
 
     def getDelayedCalls(self) -> list[DelayedCall]:
@@ -680,15 +676,21 @@ class BaseConnector:
         if self.state != "disconnected":
             raise RuntimeError("can't connect in this state")
         self.state = "connecting"
-        if not self.factoryStarted:
-            self.factory.doStart()
-            self.factoryStarted = 1
+        self._startFactoryOnce()
         self.transport = transport = self._makeTransport()
         if self.timeout is not None:
             self.timeoutID = self.reactor.callLater(
                 self.timeout, transport.failIfNotConnected, error.TimeoutError()
             )
         self.factory.startedConnecting(self)
+
+    def _startFactoryOnce(self) -> None:
+        # The factory is started by the first connect() and stays started across retries
+        # until an attempt ends without the factory connecting again (see _ended).
+        if self.factoryStarted:
+            return
+        self.factory.doStart()
+        self.factoryStarted = 1
 
     def _makeTransport(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} did not implement _makeTransport")

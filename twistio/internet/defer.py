@@ -30,7 +30,7 @@ import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from functools import wraps
-from types import CoroutineType, GeneratorType, TracebackType
+from types import CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 from typing_extensions import ParamSpec, Self
@@ -1291,14 +1291,11 @@ class _ConcurrencyPrimitive:
     def __aenter__(self) -> Deferred[Self]:
         return self.acquire()
 
-    def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Deferred[Literal[False]]:
+    def __aexit__(self, *exc_info: object) -> Deferred[Literal[False]]:
+        # Whatever the block raised (exc_info), the lock is released and the exception
+        # goes on: the Deferred's False says it was not handled.
         self.release()
-        return succeed(False)  # do not swallow the block's exception
+        return succeed(False)
 
 
 class DeferredLock(_ConcurrencyPrimitive):

@@ -318,12 +318,7 @@ class _TCPClientEndpoint:
     """Connects with ``reactor.connectTCP`` (or, in a subclass, another ``connect*``)."""
 
     def __init__(
-        self,
-        reactor: Any,
-        host: str,
-        port: int,
-        timeout: float = 30,
-        bindAddress: Any = None,
+        self, reactor: Any, host: str, port: int, timeout: float = 30, bindAddress: Any = None
     ) -> None:
         self._reactor = reactor
         self._host = host
@@ -945,12 +940,13 @@ class _WrapperEndpoint:
         return d.addCallback(_unwrap_tls)  # type: ignore[no-any-return]
 
 
-def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any) -> Any:
+def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
     """An endpoint that speaks TLS (configured by ``connectionCreator``, e.g. the result of
     ``optionsForClientTLS``) over the connections ``wrappedEndpoint`` makes.
 
     Built on the transport's ``startTLS`` (asyncio's ``start_tls``), called before the
-    protocol's ``connectionMade``, rather than on a memory-BIO TLS protocol as in Twisted.
+    protocol's ``connectionMade``, rather than on a memory-BIO TLS protocol as in Twisted;
+    ``clock`` is accepted for Twisted's signature and not needed.
     """
     return _WrapperEndpoint(
         wrappedEndpoint, lambda factory: _TLSFactory(connectionCreator, factory)

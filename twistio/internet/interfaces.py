@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
@@ -270,6 +270,10 @@ class Interface(Protocol, metaclass=_InterfaceMeta):
 
 class IAddress(Interface, Protocol):
     """An address: ``IPv4Address``, ``IPv6Address``, ``UNIXAddress`` ..."""
+
+
+#: Which address classes a name lookup may report; ``None`` lets every class through.
+_AddressTypes: TypeAlias = "Sequence[type[IAddress]] | None"
 
 
 class ILoggingContext(Interface, Protocol):
@@ -701,7 +705,7 @@ class IHostnameResolver(Interface, Protocol):
         resolutionReceiver: IResolutionReceiver,
         hostName: str,
         portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
+        addressTypes: _AddressTypes = None,
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
         """Start resolving ``hostName``; ``addressTypes`` restricts the address classes."""

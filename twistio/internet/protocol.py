@@ -444,14 +444,8 @@ class ClientCreator:
         bindAddress: Any = None,
     ) -> Deferred[Any]:
         """Connect over TLS (``reactor.connectSSL``)."""
-        return self._connect(
-            self.reactor.connectSSL,
-            host,
-            port,
-            contextFactory=contextFactory,
-            timeout=timeout,
-            bindAddress=bindAddress,
-        )
+        options = {"contextFactory": contextFactory, "timeout": timeout, "bindAddress": bindAddress}
+        return self._connect(self.reactor.connectSSL, host, port, **options)
 
 
 def _cancelled() -> BaseException:
@@ -470,18 +464,19 @@ class FileWrapper:
     Errors from the file are swallowed and end the transport, as in Twisted.
     """
 
-    closed = 0
-    disconnecting = 0
+    # the registered producer and whether it pushes (registerProducer sets both)
     producer: Any = None
     streamingProducer = 0
+    closed = disconnecting = 0  # loseConnection sets closed; disconnecting stays 0
 
     def __init__(self, file: Any) -> None:
         self.file = file
 
     def write(self, data: bytes) -> None:
-        """Write ``data`` to the file."""
+        """Write ``data`` to the file (a failure goes to ``handleException``)."""
+        target = self.file
         try:
-            self.file.write(data)
+            target.write(data)
         except BaseException:
             self.handleException()
 

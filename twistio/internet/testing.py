@@ -15,28 +15,28 @@ from typing import Any, Callable, Union
 from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
+
+# The interfaces Twisted's testing module offers under its own name, offered here too.
+from twistio.internet.interfaces import IConnector as IConnector
+from twistio.internet.interfaces import IConsumer as IConsumer
+from twistio.internet.interfaces import IHostnameResolver as IHostnameResolver
+from twistio.internet.interfaces import IHostResolution as IHostResolution
+from twistio.internet.interfaces import IListeningPort as IListeningPort
+from twistio.internet.interfaces import IProtocol as IProtocol
+from twistio.internet.interfaces import IPushProducer as IPushProducer
+from twistio.internet.interfaces import IReactorCore as IReactorCore
+from twistio.internet.interfaces import IReactorFDSet as IReactorFDSet
 from twistio.internet.interfaces import (
-    IAddress,
-    IConnector,
-    IConsumer,
-    IHostnameResolver,
-    IHostResolution,
-    IListeningPort,
-    IProtocol,
-    IPushProducer,
-    IReactorCore,
-    IReactorFDSet,
-    IReactorPluggableNameResolver,
-    IReactorSocket,
-    IReactorSSL,
-    IReactorTCP,
-    IReactorTime,
-    IReactorUNIX,
-    IResolutionReceiver,
-    ITransport,
-    IUDPTransport,
-    implementer,
+    IReactorPluggableNameResolver as IReactorPluggableNameResolver,
 )
+from twistio.internet.interfaces import IReactorSocket as IReactorSocket
+from twistio.internet.interfaces import IReactorSSL as IReactorSSL
+from twistio.internet.interfaces import IReactorTCP as IReactorTCP
+from twistio.internet.interfaces import IReactorTime, _AddressTypes, implementer
+from twistio.internet.interfaces import IReactorUNIX as IReactorUNIX
+from twistio.internet.interfaces import IResolutionReceiver as IResolutionReceiver
+from twistio.internet.interfaces import ITransport as ITransport
+from twistio.internet.interfaces import IUDPTransport as IUDPTransport
 from twistio.internet.task import Clock, LoopingCall
 from twistio.logger import ILogObserver
 from twistio.protocols.basic import LineReceiver
@@ -218,6 +218,41 @@ class StringIOWithoutClosing(BytesIO):
 # --------------------------------------------------------------------- reactors
 
 
+@implementer(IHostResolution)
+class _SynchronousResolution:
+    """A resolution that is already over."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def cancel(self) -> None:
+        """Nothing: it is over."""
+
+    def __repr__(self) -> str:
+        return f"_SynchronousResolution(name={self.name!r})"
+
+
+@implementer(IHostnameResolver)
+class SynchronousResolver:
+    """A resolver for tests: every name resolves, at once, to 127.0.0.1."""
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: _AddressTypes = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
+        answer = _SynchronousResolution(hostName)
+        receiver = resolutionReceiver
+        receiver.resolutionBegan(answer)
+        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
+        receiver.resolutionComplete()
+        return answer
+
+
 @implementer(IListeningPort)
 class _FakePort:
     """A listening port from ``MemoryReactor``: it only knows its address."""
@@ -262,46 +297,11 @@ class _FakeConnector:
         return self._address
 
 
-@implementer(IHostResolution)
-class _SynchronousResolution:
-    """A resolution that is already over."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def cancel(self) -> None:
-        """Nothing: it is over."""
-
-    def __repr__(self) -> str:
-        return f"_SynchronousResolution(name={self.name!r})"
-
-
-@implementer(IHostnameResolver)
-class SynchronousResolver:
-    """A resolver for tests: every name resolves, at once, to 127.0.0.1."""
-
-    def resolveHostName(
-        self,
-        resolutionReceiver: IResolutionReceiver,
-        hostName: str,
-        portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
-        """Report 127.0.0.1 (an ``IPv4Address`` of type TCP) and complete, before returning."""
-        answer = _SynchronousResolution(hostName)
-        receiver = resolutionReceiver
-        receiver.resolutionBegan(answer)
-        receiver.addressResolved(IPv4Address("TCP", "127.0.0.1", portNumber))
-        receiver.resolutionComplete()
-        return answer
-
-
 @implementer(
     IReactorCore,
     IReactorTCP,
-    IReactorSSL,
     IReactorUNIX,
+    IReactorSSL,
     IReactorSocket,
     IReactorFDSet,
     IReactorPluggableNameResolver,

@@ -314,17 +314,15 @@ class DatagramPort:
         mode: int = 0o666,
         reactor: Any = None,
     ) -> None:
+        self.port, self.protocol, self.mode = addr, proto, mode
+        self.maxPacketSize = maxPacketSize
+        self._path = None if addr is None else os.fsencode(addr)
+        self._pending: list[tuple[bytes, Any]] = []
         if reactor is None:
             from twistio.internet import reactor as the_reactor
 
             reactor = the_reactor
-        self.port = addr
-        self.protocol = proto
-        self.maxPacketSize = maxPacketSize
-        self.mode = mode
         self.reactor = reactor
-        self._path = None if addr is None else os.fsencode(addr)
-        self._pending: list[tuple[bytes, Any]] = []
 
     def _bind(self, sock: socket.socket) -> None:
         path = self._path

@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from twistio.logger._buffer import LimitedHistoryLogObserver
 from twistio.logger._io import LoggingFile
@@ -143,7 +143,7 @@ class LogBeginner:
         category: type[Warning],
         filename: str,
         lineno: int,
-        file: IO[str] | None = None,
+        file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
         """Log a warning (``warnings.showwarning`` once logging has begun).

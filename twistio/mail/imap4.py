@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import email.utils
 import io
 import logging
@@ -25,31 +26,27 @@ from twistio.cred.error import UnauthorizedLogin, UnhandledCredentials
 from twistio.internet import defer, task
 from twistio.internet.error import TimeoutError as TIMEOUT_ERROR
 from twistio.internet.interfaces import implementer
-from twistio.mail._cred import (
-    CramMD5ClientAuthenticator,
-    LOGINAuthenticator,
-    LOGINCredentials,
-    PLAINAuthenticator,
-    PLAINCredentials,
-)
-from twistio.mail._except import (
-    IllegalClientResponse,
-    IllegalIdentifierError,
-    IllegalMailboxEncoding,
-    IllegalOperation,
-    IllegalQueryError,
-    IllegalServerResponse,
-    IMAP4Exception,
-    MailboxCollision,
-    MailboxException,
-    MismatchedNesting,
-    MismatchedQuoting,
-    NegativeResponse,
-    NoSuchMailbox,
-    NoSupportedAuthentication,
-    ReadOnlyMailbox,
-    UnhandledResponse,
-)
+from twistio.mail._cred import CramMD5ClientAuthenticator as CramMD5ClientAuthenticator
+from twistio.mail._cred import LOGINAuthenticator as LOGINAuthenticator
+from twistio.mail._cred import LOGINCredentials as LOGINCredentials
+from twistio.mail._cred import PLAINAuthenticator as PLAINAuthenticator
+from twistio.mail._cred import PLAINCredentials as PLAINCredentials
+from twistio.mail._except import IllegalClientResponse as IllegalClientResponse
+from twistio.mail._except import IllegalIdentifierError as IllegalIdentifierError
+from twistio.mail._except import IllegalMailboxEncoding as IllegalMailboxEncoding
+from twistio.mail._except import IllegalOperation as IllegalOperation
+from twistio.mail._except import IllegalQueryError as IllegalQueryError
+from twistio.mail._except import IllegalServerResponse as IllegalServerResponse
+from twistio.mail._except import IMAP4Exception as IMAP4Exception
+from twistio.mail._except import MailboxCollision as MailboxCollision
+from twistio.mail._except import MailboxException as MailboxException
+from twistio.mail._except import MismatchedNesting as MismatchedNesting
+from twistio.mail._except import MismatchedQuoting as MismatchedQuoting
+from twistio.mail._except import NegativeResponse as NegativeResponse
+from twistio.mail._except import NoSuchMailbox as NoSuchMailbox
+from twistio.mail._except import NoSupportedAuthentication as NoSupportedAuthentication
+from twistio.mail._except import ReadOnlyMailbox as ReadOnlyMailbox
+from twistio.mail._except import UnhandledResponse as UnhandledResponse
 from twistio.mail._imap4syntax import (
     DontQuoteMe,
     Literal,
@@ -335,17 +332,17 @@ class MemoryAccountWithoutNamespaces:
     def create(self, pathspec: Any) -> bool:
         """Create ``pathspec`` and its missing parents; False if it existed."""
         path = _parseMbox(pathspec)
-        parts = [p for p in path.split("/") if p]
-        for depth in range(1, len(parts)):
-            try:
-                self.addMailbox("/".join(parts[:depth]))
-            except MailboxCollision:
-                pass
+        names = [n for n in path.split("/") if n]
+        # every ancestor first (those that exist already are fine), then the mailbox itself
+        chain = ["/".join(names[:end]) for end in range(1, len(names) + 1)]
+        for ancestor in chain[:-1]:
+            with contextlib.suppress(MailboxCollision):
+                self.addMailbox(ancestor)
         try:
-            self.addMailbox("/".join(parts))
+            self.addMailbox(chain[-1] if chain else "")
         except MailboxCollision:
-            if not path.endswith("/"):
-                return False
+            # "a/b/" names a hierarchy level: that it exists already is not a failure
+            return path.endswith("/")
         return True
 
     def _emptyMailbox(self, name: str, id: int) -> Any:
@@ -526,15 +523,16 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     """
 
     IDENT = b"Twisted IMAP4rev1 Ready"
-    timeOut = 60
-    POSTAUTH_TIMEOUT = 60 * 30
-    startedTLS = False
-    canStartTLS = False
-    tags: dict[bytes, Any] | None = None
+    # idle limits in seconds: before login, and once logged in
+    timeOut, POSTAUTH_TIMEOUT = 60, 30 * 60
+    startedTLS = canStartTLS = False
+    # the session: who logged in (through which portal), the mailbox selected, the commands
+    # in progress by tag
     portal: Any = None
     account: Any = None
-    _onLogout: Callable[[], None] | None = None
     mbox: Any = None
+    tags: dict[bytes, Any] | None = None
+    _onLogout: Callable[[], None] | None = None
     _pendingLiteral: Any = None
     _literalStringLimit = 4096
     max_append_size = 50 * 1024 * 1024

@@ -220,11 +220,9 @@ class StringListMailbox:
 
     def listMessages(self, i: int | None = None) -> Any:
         """Sizes (0 for deleted)."""
-        if i is None:
-            return [self.listMessages(n) for n in range(len(self.msgs))]
-        if i in self._delete:
-            return 0
-        return len(self.msgs[i])
+        if i is not None:
+            return 0 if i in self._delete else len(self.msgs[i])
+        return [self.listMessages(n) for n in range(len(self.msgs))]
 
     def getMessage(self, i: int) -> IO[bytes]:
         """The message as a file."""

@@ -690,13 +690,12 @@ class POP3Client(basic.LineOnlyReceiver):
 
     def handle_WELCOME(self, line: bytes) -> None:
         """The greeting: keep the APOP challenge."""
-        code = line.partition(b" ")[0]
-        if code != b"+OK":
+        if line.partition(b" ")[0] != b"+OK":  # the server refuses us: hang up
             self.transport.loseConnection()
-        else:
-            m = self.welcomeRe.search(line)
-            if m:
-                self.welcomeCode = m.group(1)
+            return
+        challenge = self.welcomeRe.search(line)
+        if challenge is not None:
+            self.welcomeCode = challenge.group(1)
 
     def _dispatch(self, command: bytes, default: Callable[..., Any] | None, *args: Any) -> Any:
         try:

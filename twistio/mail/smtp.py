@@ -34,27 +34,25 @@ from twistio.mail._cred import (
 )
 from twistio.mail._cred import LOGINCredentials as _LOGINCredentials
 from twistio.mail._cred import PLAINAuthenticator as _PLAINAuthenticator
-from twistio.mail._except import (
-    AddressError,
-    AUTHDeclinedError,
-    AuthenticationError,
-    AUTHRequiredError,
-    EHLORequiredError,
-    ESMTPClientError,
-    IllegalClientResponse,
-    SMTPAddressError,
-    SMTPBadRcpt,
-    SMTPBadSender,
-    SMTPClientError,
-    SMTPConnectError,
-    SMTPDeliveryError,
-    SMTPError,
-    SMTPProtocolError,
-    SMTPServerError,
-    SMTPTimeoutError,
-    TLSRequiredError,
-)
+from twistio.mail._except import AddressError as AddressError
+from twistio.mail._except import AUTHDeclinedError as AUTHDeclinedError
+from twistio.mail._except import AuthenticationError as AuthenticationError
+from twistio.mail._except import AUTHRequiredError as AUTHRequiredError
+from twistio.mail._except import EHLORequiredError as EHLORequiredError
+from twistio.mail._except import ESMTPClientError as ESMTPClientError
+from twistio.mail._except import IllegalClientResponse as IllegalClientResponse
+from twistio.mail._except import SMTPAddressError as SMTPAddressError
+from twistio.mail._except import SMTPBadRcpt as SMTPBadRcpt
+from twistio.mail._except import SMTPBadSender as SMTPBadSender
+from twistio.mail._except import SMTPClientError as SMTPClientError
+from twistio.mail._except import SMTPConnectError as SMTPConnectError
+from twistio.mail._except import SMTPDeliveryError as SMTPDeliveryError
+from twistio.mail._except import SMTPError as SMTPError
+from twistio.mail._except import SMTPProtocolError as SMTPProtocolError
+from twistio.mail._except import SMTPServerError as SMTPServerError
+from twistio.mail._except import SMTPTimeoutError as SMTPTimeoutError
 from twistio.mail._except import SMTPTLSError as TLSError
+from twistio.mail._except import TLSRequiredError as TLSRequiredError
 from twistio.mail._lines import LineBuffer, SerialLines
 from twistio.mail.interfaces import (
     IClientAuthentication,
@@ -681,14 +679,11 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
 
     def _cbAnonymousAuthentication(self, result: tuple[Any, Any, Callable[[], None]]) -> None:
         iface, avatar, logout = result
-        if iface is IMessageDeliveryFactory:
-            self.deliveryFactory = avatar
-            self.delivery = None
-        elif iface is IMessageDelivery:
-            self.deliveryFactory = None
-            self.delivery = avatar
-        else:
+        # (deliveryFactory, delivery) for each interface the avatar may come as
+        slots = {IMessageDeliveryFactory: (avatar, None), IMessageDelivery: (None, avatar)}
+        if iface not in slots:
             raise RuntimeError(f"{iface!r} is not a supported interface")
+        self.deliveryFactory, self.delivery = slots[iface]
         self._onLogout = logout
 
     def validateFrom(self, helo: Any, origin: Address) -> Any:
@@ -885,30 +880,25 @@ class ESMTP(SMTP):
         if not parts:
             self.sendCode(501, b"Syntax error in parameters or arguments")
             return
-        factory = self.challengers.get(parts[0].upper())
-        challenger = factory() if factory is not None else None
+        mechanism = self.challengers.get(parts[0].upper())
+        challenger = None if mechanism is None else mechanism()
         if not challenger:
             self.sendCode(504, b"Unrecognized authentication type")
             return
-        self.mode = AUTH
-        self.challenger = challenger
-        if len(parts) > 1:
+        self.mode, self.challenger = AUTH, challenger
+        initial = parts[1] if len(parts) == 2 else None
+        if initial is not None:
+            # the client answered with the command (RFC 4954 initial response): the first
+            # challenge is consumed unsent
             challenger.getChallenge()
-            self.state_AUTH(parts[1])
-        else:
-            self.state_AUTH(None)
+        self.state_AUTH(initial)
 
     def _cbAuthenticated(self, loginInfo: tuple[Any, Any, Callable[[], None]]) -> None:
-        iface, avatar, logout = loginInfo
-        if iface is IMessageDeliveryFactory:
-            self.deliveryFactory = avatar
-            self.delivery = None
-        else:
-            self.delivery = avatar
-            self.deliveryFactory = None
-        self._onLogout = logout
-        self.challenger = None
-        self.authenticated = True
+        iface, avatar, self._onLogout = loginInfo
+        # the avatar is a delivery or a factory of deliveries; the other slot is emptied
+        isFactory = iface is IMessageDeliveryFactory
+        self.deliveryFactory, self.delivery = (avatar, None) if isFactory else (None, avatar)
+        self.challenger, self.authenticated = None, True
         self.sendCode(235, b"Authentication successful.")
 
     def _ebAuthenticated(self, reason: Failure) -> None:

@@ -9,14 +9,7 @@ from twistio.internet.defer import Deferred, fail
 from twistio.internet.error import DNSLookupError
 from twistio.internet.interfaces import IResolver, implementer
 from twistio.names import dns
-from twistio.names.error import (
-    DNSFormatError,
-    DNSNameError,
-    DNSNotImplementedError,
-    DNSQueryRefusedError,
-    DNSServerError,
-    DNSUnknownError,
-)
+from twistio.names import error as _errors
 
 __all__ = ["EMPTY_RESULT", "ResolverBase", "extractRecord", "typeToMethod"]
 
@@ -24,30 +17,37 @@ EMPTY_RESULT: tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]] = ((), ()
 
 _ANS, _AUTH, _ADD = range(3)
 
+# The ResolverBase method that looks up each record type, grouped by what the records hold.
 typeToMethod = {
+    # addresses
     dns.A: "lookupAddress",
     dns.AAAA: "lookupIPV6Address",
     dns.A6: "lookupAddress6",
-    dns.NS: "lookupNameservers",
+    # names pointing at other names
     dns.CNAME: "lookupCanonicalName",
-    dns.SOA: "lookupAuthority",
+    dns.PTR: "lookupPointer",
+    dns.NS: "lookupNameservers",
+    # mail routing and mailboxes
+    dns.MX: "lookupMailExchange",
     dns.MB: "lookupMailBox",
     dns.MG: "lookupMailGroup",
     dns.MR: "lookupMailRename",
-    dns.NULL: "lookupNull",
-    dns.WKS: "lookupWellKnownServices",
-    dns.PTR: "lookupPointer",
-    dns.HINFO: "lookupHostInfo",
     dns.MINFO: "lookupMailboxInfo",
-    dns.MX: "lookupMailExchange",
-    dns.TXT: "lookupText",
-    dns.SPF: "lookupSenderPolicy",
-    dns.RP: "lookupResponsibility",
-    dns.AFSDB: "lookupAFSDatabase",
+    # services
     dns.SRV: "lookupService",
     dns.NAPTR: "lookupNamingAuthorityPointer",
+    dns.AFSDB: "lookupAFSDatabase",
+    dns.WKS: "lookupWellKnownServices",
+    # text about a host or a person
+    dns.TXT: "lookupText",
+    dns.SPF: "lookupSenderPolicy",
+    dns.HINFO: "lookupHostInfo",
+    dns.RP: "lookupResponsibility",
+    # the zone: its authority, a transfer, everything, and the empty record
+    dns.SOA: "lookupAuthority",
     dns.AXFR: "lookupZone",
     dns.ALL_RECORDS: "lookupAllRecords",
+    dns.NULL: "lookupNull",
 }
 
 _Result = Deferred[Any]
@@ -61,13 +61,19 @@ class ResolverBase:
     as bytes (text is IDNA-encoded); ``query`` dispatches on the query's type.
     """
 
-    _errormap = {
-        dns.EFORMAT: DNSFormatError,
-        dns.ESERVER: DNSServerError,
-        dns.ENAME: DNSNameError,
-        dns.ENOTIMP: DNSNotImplementedError,
-        dns.EREFUSED: DNSQueryRefusedError,
-    }
+    # What each failing response code means (RFC 1035 section 4.1.1: codes 1 to 5, in order).
+    _errormap: dict[int, type[Exception]] = dict(
+        enumerate(
+            (
+                _errors.DNSFormatError,
+                _errors.DNSServerError,
+                _errors.DNSNameError,
+                _errors.DNSNotImplementedError,
+                _errors.DNSQueryRefusedError,
+            ),
+            start=dns.EFORMAT,
+        )
+    )
 
     typeToMethod: dict[int, Any]
     _direct: frozenset[int] = frozenset()
@@ -85,7 +91,7 @@ class ResolverBase:
 
     def exceptionForCode(self, responseCode: int) -> type[Exception]:
         """The exception class for a response code (``DNSUnknownError`` if unknown)."""
-        return self._errormap.get(responseCode, DNSUnknownError)
+        return self._errormap.get(responseCode, _errors.DNSUnknownError)
 
     def query(self, query: dns.Query, timeout: Any = None) -> _Result:
         """Look up ``query`` (a ``dns.Query``) with the method for its type."""

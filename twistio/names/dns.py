@@ -22,7 +22,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from io import BytesIO
-from typing import IO, Any, ClassVar, Protocol, SupportsInt
+from typing import IO, Any, ClassVar, Protocol, SupportsInt, TypeAlias
 
 from twistio.internet import protocol as _protocol
 from twistio.internet.defer import Deferred
@@ -135,6 +135,13 @@ __all__ = [
 ]
 
 PORT = 53
+
+#: A duration as records take it: seconds, or text with a unit such as "1H" or b"2d" (str2time).
+_Duration: TypeAlias = "str | bytes | int"
+#: A record's time to live: a duration, or None to leave it unset.
+_TTL: TypeAlias = "_Duration | None"
+#: A domain name or other text a record takes as bytes or str.
+_Text: TypeAlias = "bytes | str"
 AF_INET6 = socket.AF_INET6
 
 # -- constants (RFC 1035 and later) -------------------------------------------------------------
@@ -142,47 +149,19 @@ AF_INET6 = socket.AF_INET6
 (A, NS, MD, MF, CNAME, SOA, MB, MG, MR, NULL, WKS, PTR, HINFO, MINFO, MX, TXT, RP, AFSDB) = range(
     1, 19
 )
-AAAA = 28
-SRV = 33
-NAPTR = 35
-A6 = 38
-DNAME = 39
-OPT = 41
-SSHFP = 44
-SPF = 99
-TKEY = 249
-TSIG = 250
+AAAA, A6 = 28, 38  # IPv6 addresses (RFC 3596; RFC 2874's A6 is historic)
+SRV, NAPTR = 33, 35  # services (RFC 2782, RFC 3403)
+DNAME, OPT = 39, 41  # RFC 6672's DNAME; the EDNS pseudo-record (RFC 6891)
+SSHFP, SPF = 44, 99  # RFC 4255, RFC 4408
+TKEY, TSIG = 249, 250  # transaction keys and signatures (RFC 2930, RFC 8945)
 
-QUERY_TYPES = {
-    A: "A",
-    NS: "NS",
-    MD: "MD",
-    MF: "MF",
-    CNAME: "CNAME",
-    SOA: "SOA",
-    MB: "MB",
-    MG: "MG",
-    MR: "MR",
-    NULL: "NULL",
-    WKS: "WKS",
-    PTR: "PTR",
-    HINFO: "HINFO",
-    MINFO: "MINFO",
-    MX: "MX",
-    TXT: "TXT",
-    RP: "RP",
-    AFSDB: "AFSDB",
-    AAAA: "AAAA",
-    SRV: "SRV",
-    NAPTR: "NAPTR",
-    A6: "A6",
-    DNAME: "DNAME",
-    OPT: "OPT",
-    SSHFP: "SSHFP",
-    SPF: "SPF",
-    TKEY: "TKEY",
-    TSIG: "TSIG",
-}
+# Every record type above by number, named as its constant is.
+_TYPE_NAMES = (
+    *("A", "NS", "MD", "MF", "CNAME", "SOA", "MB", "MG", "MR", "NULL", "WKS", "PTR"),
+    *("HINFO", "MINFO", "MX", "TXT", "RP", "AFSDB", "AAAA", "SRV", "NAPTR", "A6", "DNAME"),
+    *("OPT", "SSHFP", "SPF", "TKEY", "TSIG"),
+)
+QUERY_TYPES: dict[int, str] = {globals()[name]: name for name in _TYPE_NAMES}
 
 IXFR, AXFR, MAILB, MAILA, ALL_RECORDS = range(251, 256)
 EXT_QUERIES = {IXFR: "IXFR", AXFR: "AXFR", MAILB: "MAILB", MAILA: "MAILA", ALL_RECORDS: "ALL_RECORDS"}
@@ -258,7 +237,7 @@ def _str2time_int(s: str) -> int:
     return int(text)
 
 
-def str2time(s: str | bytes | int | None) -> int | None:
+def str2time(s: _TTL) -> int | None:
     """A time interval in seconds from ``"1H"``, ``"2W"``, ``b"30"`` or an int (None stays None)."""
     if s is None:
         return None
@@ -493,7 +472,7 @@ class Name:
 
     maxCompressionPointers = 1000
 
-    def __init__(self, name: bytes | str = b"") -> None:
+    def __init__(self, name: _Text = b"") -> None:
         self.name = domainString(name)
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
@@ -528,7 +507,7 @@ class Name:
 class Query:
     """A question: ``name`` (a ``Name``), ``type`` and ``cls``."""
 
-    def __init__(self, name: bytes | str = b"", type: int = A, cls: int = IN) -> None:
+    def __init__(self, name: _Text = b"", type: int = A, cls: int = IN) -> None:
         self.name = Name(name)
         self.type = type
         self.cls = cls
@@ -669,7 +648,7 @@ class Record_A(_Record):
     compareAttributes = ("address", "ttl")
     address: bytes
 
-    def __init__(self, address: str | bytes = "0.0.0.0", ttl: str | bytes | int | None = None):
+    def __init__(self, address: _Text = "0.0.0.0", ttl: _TTL = None):
         if isinstance(address, bytes):
             address = address.decode("ascii")
         self.address = socket.inet_aton(address)
@@ -703,7 +682,7 @@ class Record_AAAA(_Record):
     showAttributes = (("_address", "address", "%s"), "ttl")
     address: bytes
 
-    def __init__(self, address: str | bytes = "::", ttl: str | bytes | int | None = None):
+    def __init__(self, address: _Text = "::", ttl: _TTL = None):
         if isinstance(address, bytes):
             address = address.decode("ascii")
         self.address = socket.inet_pton(socket.AF_INET6, address)
@@ -734,9 +713,9 @@ class Record_A6(_Record):
     def __init__(
         self,
         prefixLen: int = 0,
-        suffix: bytes | str = "::",
-        prefix: bytes | str = b"",
-        ttl: str | bytes | int | None = None,
+        suffix: _Text = "::",
+        prefix: _Text = b"",
+        ttl: _TTL = None,
     ) -> None:
         if isinstance(suffix, bytes):
             suffix = suffix.decode("ascii")
@@ -800,7 +779,7 @@ class SimpleRecord(_Record):
     showAttributes = (("name", "name", "%s"), "ttl")
     name: Name
 
-    def __init__(self, name: bytes | str = b"", ttl: str | bytes | int | None = None) -> None:
+    def __init__(self, name: _Text = b"", ttl: _TTL = None) -> None:
         self.name = Name(name)
         self.ttl = str2time(ttl)
 
@@ -908,14 +887,14 @@ class Record_SOA(_Record):
 
     def __init__(
         self,
-        mname: bytes | str = b"",
-        rname: bytes | str = b"",
+        mname: _Text = b"",
+        rname: _Text = b"",
         serial: int = 0,
-        refresh: str | bytes | int = 0,
-        retry: str | bytes | int = 0,
-        expire: str | bytes | int = 0,
-        minimum: str | bytes | int = 0,
-        ttl: str | bytes | int | None = None,
+        refresh: _Duration = 0,
+        retry: _Duration = 0,
+        expire: _Duration = 0,
+        minimum: _Duration = 0,
+        ttl: _TTL = None,
     ) -> None:
         self.mname, self.rname = Name(mname), Name(rname)
         self.serial = int(serial)
@@ -953,7 +932,7 @@ class Record_NULL(_Record):
     compareAttributes = ("payload", "ttl")
     showAttributes = (("payload", _nicebytes), "ttl")
 
-    def __init__(self, payload: bytes | None = None, ttl: str | bytes | int | None = None):
+    def __init__(self, payload: bytes | None = None, ttl: _TTL = None):
         self.payload = payload
         self.ttl = str2time(ttl)
 
@@ -979,10 +958,10 @@ class Record_WKS(_Record):
 
     def __init__(
         self,
-        address: str | bytes = "0.0.0.0",
+        address: _Text = "0.0.0.0",
         protocol: int = 0,
         map: bytes = b"",
-        ttl: str | bytes | int | None = None,
+        ttl: _TTL = None,
     ) -> None:
         if isinstance(address, bytes):
             address = address.decode("ascii")
@@ -1020,7 +999,7 @@ class Record_HINFO(_Record):
     showAttributes = (("cpu", _nicebytes), ("os", _nicebytes), "ttl")
 
     def __init__(
-        self, cpu: bytes = b"", os: bytes = b"", ttl: str | bytes | int | None = None
+        self, cpu: bytes = b"", os: bytes = b"", ttl: _TTL = None
     ) -> None:
         self.cpu, self.os = cpu, os
         self.ttl = str2time(ttl)
@@ -1055,9 +1034,9 @@ class Record_MINFO(_Record):
 
     def __init__(
         self,
-        rmailbx: bytes | str = b"",
-        emailbx: bytes | str = b"",
-        ttl: str | bytes | int | None = None,
+        rmailbx: _Text = b"",
+        emailbx: _Text = b"",
+        ttl: _TTL = None,
     ) -> None:
         self.rmailbx, self.emailbx = Name(rmailbx), Name(emailbx)
         self.ttl = str2time(ttl)
@@ -1088,8 +1067,8 @@ class Record_MX(_Record):
     def __init__(
         self,
         preference: int = 0,
-        name: bytes | str = b"",
-        ttl: str | bytes | int | None = None,
+        name: _Text = b"",
+        ttl: _TTL = None,
         **kwargs: Any,
     ) -> None:
         self.preference = int(preference)
@@ -1158,7 +1137,7 @@ class Record_RP(_Record):
     showAttributes = (("mbox", "mbox", "%s"), ("txt", "txt", "%s"), "ttl")
 
     def __init__(
-        self, mbox: bytes | str = b"", txt: bytes | str = b"", ttl: str | bytes | int | None = None
+        self, mbox: _Text = b"", txt: _Text = b"", ttl: _TTL = None
     ) -> None:
         self.mbox, self.txt = Name(mbox), Name(txt)
         self.ttl = str2time(ttl)
@@ -1187,7 +1166,7 @@ class Record_AFSDB(_Record):
     showAttributes = ("subtype", ("hostname", "hostname", "%s"), "ttl")
 
     def __init__(
-        self, subtype: int = 0, hostname: bytes | str = b"", ttl: str | bytes | int | None = None
+        self, subtype: int = 0, hostname: _Text = b"", ttl: _TTL = None
     ) -> None:
         self.subtype = int(subtype)
         self.hostname = Name(hostname)
@@ -1226,8 +1205,8 @@ class Record_SRV(_Record):
         priority: int = 0,
         weight: int = 0,
         port: int = 0,
-        target: bytes | str = b"",
-        ttl: str | bytes | int | None = None,
+        target: _Text = b"",
+        ttl: _TTL = None,
     ) -> None:
         self.priority = int(priority)
         self.weight = int(weight)
@@ -1275,8 +1254,8 @@ class Record_NAPTR(_Record):
         flags: bytes = b"",
         service: bytes = b"",
         regexp: bytes = b"",
-        replacement: bytes | str = b"",
-        ttl: str | bytes | int | None = None,
+        replacement: _Text = b"",
+        ttl: _TTL = None,
     ) -> None:
         self.flags, self.service, self.regexp = Charstr(flags), Charstr(service), Charstr(regexp)
         self.order, self.preference = int(order), int(preference)
@@ -1313,12 +1292,9 @@ class Record_SSHFP(_Record):
 
     TYPE = SSHFP
     fancybasename = "SSHFP"
-    ALGORITHM_RSA = 1
-    ALGORITHM_DSS = 2
-    ALGORITHM_ECDSA = 3
-    ALGORITHM_Ed25519 = 4
-    FINGERPRINT_TYPE_SHA1 = 1
-    FINGERPRINT_TYPE_SHA256 = 2
+    # the key's algorithm and the fingerprint's hash, as numbered by RFC 4255, 6594 and 7479
+    ALGORITHM_RSA, ALGORITHM_DSS, ALGORITHM_ECDSA, ALGORITHM_Ed25519 = range(1, 5)
+    FINGERPRINT_TYPE_SHA1, FINGERPRINT_TYPE_SHA256 = range(1, 3)
     compareAttributes = ("algorithm", "fingerprintType", "fingerprint", "ttl")
     showAttributes = ("algorithm", "fingerprintType", "fingerprint")
 
@@ -1327,7 +1303,7 @@ class Record_SSHFP(_Record):
         algorithm: int = 0,
         fingerprintType: int = 0,
         fingerprint: bytes = b"",
-        ttl: str | bytes | int | None = 0,
+        ttl: _TTL = 0,
     ) -> None:
         self.algorithm = algorithm
         self.fingerprintType = fingerprintType
@@ -1379,7 +1355,7 @@ class Record_TSIG(_Record):
         originalID: int = 0,
         error: int = OK,
         otherData: bytes = b"",
-        ttl: str | bytes | int | None = 0,
+        ttl: _TTL = 0,
     ) -> None:
         self.algorithm = None if algorithm is None else Name(algorithm)
         self.MAC, self.otherData = MAC, otherData
@@ -1433,7 +1409,7 @@ class UnknownRecord(_Record):
     compareAttributes = ("data", "ttl")
     showAttributes = (("data", _nicebytes), "ttl")
 
-    def __init__(self, data: bytes = b"", ttl: str | bytes | int | None = None) -> None:
+    def __init__(self, data: bytes = b"", ttl: _TTL = None) -> None:
         self.data = data
         self.ttl = str2time(ttl)
 
@@ -1473,7 +1449,7 @@ class RRHeader:
 
     def __init__(
         self,
-        name: bytes | str = b"",
+        name: _Text = b"",
         type: int = A,
         cls: int = IN,
         ttl: SupportsInt = 0,
@@ -2017,18 +1993,10 @@ def _rr_with_data(header: RRHeader, data: bytes) -> RRHeader:
     return header
 
 
-# What a Message and an _EDNSMessage carry alike in their header.
-_COMMON_HEADER = (
-    "id",
-    "answer",
-    "opCode",
-    "auth",
-    "trunc",
-    "recDes",
-    "recAv",
-    "authenticData",
-    "checkingDisabled",
-)
+# What a Message and an _EDNSMessage carry alike in their header: the id and opcode, then the
+# flag bits (QR, AA, TC, RD, RA, AD, CD).
+_HEADER_FLAGS = ("answer", "auth", "trunc", "recDes", "recAv", "authenticData", "checkingDisabled")
+_COMMON_HEADER = ("id", "opCode", *_HEADER_FLAGS)
 
 
 class _EDNSMessage:
@@ -2216,11 +2184,7 @@ class DNSMixin:
         return self._reactor.callLater(period, func, *args)
 
     def _query(
-        self,
-        queries: list[Query],
-        timeout: float,
-        id: int,
-        writeMessage: Callable[[Message], None],
+        self, queries: list[Query], timeout: float, id: int, writeMessage: Callable[[Message], None]
     ) -> Deferred[Message]:
         m = Message(id, recDes=1)
         m.queries = queries

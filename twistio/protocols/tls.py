@@ -37,20 +37,18 @@ from typing import Any
 
 from twistio.internet import error
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
-from twistio.internet.interfaces import (
-    IHalfCloseableProtocol,
-    IHandshakeListener,
-    ILoggingContext,
-    INegotiated,
-    IProtocol,
-    IProtocolFactory,
-    IPushProducer,
-    ISSLTransport,
-    ISystemHandle,
-    ITransport,
-    implementer,
-)
+from twistio.internet.interfaces import IHalfCloseableProtocol as IHalfCloseableProtocol
+from twistio.internet.interfaces import IHandshakeListener as IHandshakeListener
+from twistio.internet.interfaces import ILoggingContext as ILoggingContext
+from twistio.internet.interfaces import INegotiated as INegotiated
+from twistio.internet.interfaces import IProtocol as IProtocol
+from twistio.internet.interfaces import IProtocolFactory as IProtocolFactory
+from twistio.internet.interfaces import IPushProducer as IPushProducer
 from twistio.internet.interfaces import IReactorTime as IReactorTime
+from twistio.internet.interfaces import ISSLTransport as ISSLTransport
+from twistio.internet.interfaces import ISystemHandle as ISystemHandle
+from twistio.internet.interfaces import ITransport as ITransport
+from twistio.internet.interfaces import implementer
 from twistio.internet.protocol import Protocol as Protocol
 from twistio.internet.protocol import connectionDone
 from twistio.protocols.policies import ProtocolWrapper, WrappingFactory

@@ -21,22 +21,22 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from os import listdir, stat, utime
-from stat import (
-    S_IMODE,
-    S_IRGRP,
-    S_IROTH,
-    S_IRUSR,
-    S_ISBLK,
-    S_ISDIR,
-    S_ISREG,
-    S_ISSOCK,
-    S_IWGRP,
-    S_IWOTH,
-    S_IWUSR,
-    S_IXGRP,
-    S_IXOTH,
-    S_IXUSR,
-)
+
+# Twisted's module offers the stat helpers it uses under their own names; so does this one.
+from stat import S_IMODE as S_IMODE
+from stat import S_IRGRP as S_IRGRP
+from stat import S_IROTH as S_IROTH
+from stat import S_IRUSR as S_IRUSR
+from stat import S_ISBLK as S_ISBLK
+from stat import S_ISDIR as S_ISDIR
+from stat import S_ISREG as S_ISREG
+from stat import S_ISSOCK as S_ISSOCK
+from stat import S_IWGRP as S_IWGRP
+from stat import S_IWOTH as S_IWOTH
+from stat import S_IWUSR as S_IWUSR
+from stat import S_IXGRP as S_IXGRP
+from stat import S_IXOTH as S_IXOTH
+from stat import S_IXUSR as S_IXUSR
 from typing import IO, Any, AnyStr, Generic, Literal, Protocol, TypeVar
 
 from twistio.internet.interfaces import Interface, implementer
@@ -281,9 +281,7 @@ class RWX(FancyEqMixin):
     compareAttributes = ("read", "write", "execute")
 
     def __init__(self, readable: bool, writable: bool, executable: bool) -> None:
-        self.read = readable
-        self.write = writable
-        self.execute = executable
+        self.read, self.write, self.execute = readable, writable, executable
 
     def __repr__(self) -> str:
         return f"RWX(read={self.read}, write={self.write}, execute={self.execute})"
@@ -478,10 +476,10 @@ class FilePath(AbstractFilePath[AnyStr]):
     def restat(self, reraise: bool = True) -> None:
         """Read the file's status again (keeping None, silently, if absent and not
         ``reraise``)."""
+        self._statinfo = None  # stays so when the file is not there
         try:
             self._statinfo = stat(self.path)
         except OSError:
-            self._statinfo = None
             if reraise:
                 raise
 
@@ -634,12 +632,12 @@ class FilePath(AbstractFilePath[AnyStr]):
 
     def remove(self) -> None:
         """Delete the file, or the directory and everything in it (a link, not its target)."""
-        if self.isdir() and not self.islink():
+        if self.islink() or not self.isdir():
+            os.remove(self.path)
+        else:  # a real directory: empty it first, depth first
             for child in self.children():
                 child.remove()
             os.rmdir(self.path)
-        else:
-            os.remove(self.path)
         self.changed()
 
     def makedirs(self, ignoreExistingDirectory: bool = False) -> None:
@@ -670,17 +668,17 @@ class FilePath(AbstractFilePath[AnyStr]):
         if self.islink() and not followLinks:
             os.symlink(os.readlink(self.path), destination.path)
             return
-        if self.isdir():
-            if not destination.exists():
-                destination.createDirectory()
-            for child in self.children():
-                child.copyTo(destination.child(child.basename()), followLinks)
-        elif self.isfile():
+        if self.isfile():
             # The destination is opened first (as in Twisted), and closed if the source
             # then cannot be opened.
             with destination.open("w") as target, self.open() as source:
                 for chunk in iter(lambda: source.read(self._chunkSize), b""):
                     target.write(chunk)
+        elif self.isdir():
+            if not destination.exists():
+                destination.createDirectory()
+            for child in self.children():
+                child.copyTo(destination.child(child.basename()), followLinks)
         else:
             raise OSError(errno.ENOENT, "No such file or directory")
         destination.changed()

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, Any, NoReturn, TextIO, TypeVar
 
 from twistio.internet.interfaces import Interface, implementer
 from twistio.logger import (
@@ -316,7 +316,7 @@ class LogPublisher:
         category: type[Warning],
         filename: str,
         lineno: int,
-        file: IO[str] | None = None,
+        file: TextIO | None = None,
         line: str | None = None,
     ) -> None:
         """Log a warning as ``warnings.showwarning`` would show it."""
@@ -458,9 +458,12 @@ def startLoggingWithObserver(observer: Callable[[EventDict], object], setStdout:
     """Begin logging (``globalLogBeginner.beginLoggingTo``) to a legacy observer.
 
     With ``setStdout``, ``sys.stdout`` and ``sys.stderr`` are redirected into the log.
+    Unlike ``beginLoggingTo`` itself, events logged before are not replayed, as in Twisted.
     """
     globalLogBeginner.beginLoggingTo(
-        [LegacyLogObserverWrapper(observer)], redirectStandardIO=bool(setStdout)
+        [LegacyLogObserverWrapper(observer)],
+        discardBuffer=True,
+        redirectStandardIO=bool(setStdout),
     )
     msg("Log opened.")
 

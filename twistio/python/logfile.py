@@ -10,6 +10,7 @@ Difference: a log file pickles (and reopens its file when unpickled); Twisted's 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import time
 from typing import IO, Any
@@ -197,10 +198,10 @@ class DailyLogFile(BaseLogFile):
         for today's)."""
         if self.toDate(identifier) == self.lastDate:
             return self.getCurrentLog()
-        path = f"{self.path}.{self.suffix(identifier)}"
-        if not os.path.exists(path):
-            raise ValueError("no such logfile exists")
-        return LogReader(path)
+        older = f"{self.path}.{self.suffix(identifier)}"
+        if os.path.exists(older):
+            return LogReader(older)
+        raise ValueError("no such logfile exists")
 
     def rotate(self) -> None:
         """Move the current file to ``name.<date it was started>`` and start a new one
@@ -224,13 +225,8 @@ class LogReader:
 
     def readLines(self, lines: int = 10) -> list[str]:
         """Up to ``lines`` further lines (with their newlines)."""
-        found = []
-        for _ in range(lines):
-            line = self._file.readline()
-            if not line:
-                break
-            found.append(line)
-        return found
+        read = iter(self._file.readline, "")  # readline gives "" at the end of the file
+        return list(itertools.islice(read, max(lines, 0)))
 
     def close(self) -> None:
         """Close the file."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import getpass
 import os
@@ -162,13 +163,7 @@ class InsensitiveDict(MutableMapping[Any, Any]):
 
 def uniquify(lst: Iterable[_T]) -> list[_T]:
     """The items of ``lst`` without repeats, in first-seen order."""
-    seen: set[Any] = set()
-    result = []
-    for item in lst:
-        if item not in seen:
-            seen.add(item)
-            result.append(item)
-    return result
+    return list(dict.fromkeys(lst))  # a dict keeps its keys in insertion order
 
 
 def padTo(n: int, seq: Sequence[_T], default: Any = None) -> list[Any]:
@@ -229,14 +224,11 @@ def getPassword(
                 return line[:-1] if line.endswith("\n") else line
             old = sys.stdin, sys.stdout
             sys.stdin = sys.stdout = open("/dev/tty", "r+")  # noqa: SIM115
-        while True:
-            first = _getpass(prompt)
-            if not confirm:
-                return first
-            second = _getpass(confirmPrompt)
-            if first == second:
-                return first
+        answer = _getpass(prompt)
+        while confirm and _getpass(confirmPrompt) != answer:
             print(mismatchMessage)
+            answer = _getpass(prompt)
+        return answer
     finally:
         if old is not None:
             sys.stdin.close()
@@ -389,15 +381,15 @@ class _IntervalDifferentialIterator:
 
     def removeInterval(self, interval: float) -> None:
         """Remove an interval; the indices of later ones move down by one."""
-        for position, entry in enumerate(self.intervals):
-            if entry[1] == interval:
-                removed = entry[2]
-                del self.intervals[position]
-                for other in self.intervals:
-                    if other[2] > removed:
-                        other[2] -= 1
-                return
-        raise ValueError("Specified interval not in IntervalDifferential")
+        # entries are [next due, interval, index]; the first with this interval goes
+        found = next((e for e in self.intervals if e[1] == interval), None)
+        if found is None:
+            raise ValueError("Specified interval not in IntervalDifferential")
+        self.intervals.remove(found)
+        gone = found[2]
+        for entry in self.intervals:
+            if entry[2] > gone:  # the later ones move down
+                entry[2] -= 1
 
 
 class FancyStrMixin:
@@ -434,19 +426,18 @@ class FancyEqMixin:
     compareAttributes: ClassVar[Sequence[str]] = ()
 
     def __eq__(self, other: object) -> Any:
-        if not self.compareAttributes:
+        names = self.compareAttributes
+        if not names:
             return self is other
-        if isinstance(self, other.__class__):
-            return all(
-                bool(getattr(self, name) == getattr(other, name)) for name in self.compareAttributes
-            )
-        return NotImplemented
+        if not isinstance(self, other.__class__):
+            return NotImplemented
+        # pairs are fetched lazily: the first unequal attribute ends the comparison
+        pairs = ((getattr(self, n), getattr(other, n)) for n in names)
+        return all(bool(mine == theirs) for mine, theirs in pairs)
 
     def __ne__(self, other: object) -> Any:
-        result = self.__eq__(other)
-        if result is NotImplemented:
-            return result
-        return not result
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
 
 def switchUID(uid: int | None, gid: int | None, euid: bool = False) -> None:
@@ -479,15 +470,12 @@ def initgroups(uid: int, primaryGid: int) -> None:
 
 def mergeFunctionMetadata(f: Callable[..., Any], g: _T) -> _T:
     """``g`` with ``f``'s ``__name__``, ``__doc__``, ``__module__`` and attributes."""
+    # each piece is copied where both sides allow it (a builtin has no writable __dict__ ...)
     for name in ("__name__", "__doc__", "__module__"):
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(g, name, getattr(f, name))
-        except (AttributeError, TypeError):
-            pass
-    try:
+    with contextlib.suppress(AttributeError, TypeError):
         g.__dict__.update(f.__dict__)
-    except (AttributeError, TypeError):
-        pass
     return g
 
 

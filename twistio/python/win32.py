@@ -25,12 +25,12 @@ __all__ = [
     "quoteArguments",
 ]
 
-ERROR_FILE_NOT_FOUND = 2
-ERROR_PATH_NOT_FOUND = 3
-ERROR_INVALID_NAME = 123
-ERROR_DIRECTORY = 267
-
+#: ``os.O_BINARY`` where the platform has it (Windows), else 0: safe to OR into any flags.
 O_BINARY = getattr(os, "O_BINARY", 0)
+
+# Windows system error codes (winerror.h) that file-path code tests for.
+ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND = 2, 3
+ERROR_INVALID_NAME, ERROR_DIRECTORY = 123, 267
 
 
 class FakeWindowsError(OSError):
@@ -84,31 +84,28 @@ class _ErrorFormatter:
     def fromEnvironment(cls) -> _ErrorFormatter:
         """A formatter using ``ctypes.WinError``, ``win32api.FormatMessage`` and
         ``socket.errorTab`` where they exist."""
-        try:
-            from ctypes import WinError  # type: ignore[attr-defined]
-        except ImportError:
-            WinError = None
-        try:
-            FormatMessage = importlib.import_module("win32api").FormatMessage
-        except ImportError:
-            FormatMessage = None
-        try:
-            from socket import errorTab  # type: ignore[attr-defined]
-        except ImportError:
-            errorTab = None
-        return cls(WinError, FormatMessage, errorTab)
+
+        def lookup(module: str, name: str) -> Any:
+            try:
+                return getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                return None
+
+        return cls(
+            lookup("ctypes", "WinError"),
+            lookup("win32api", "FormatMessage"),
+            lookup("socket", "errorTab"),
+        )
 
     def formatError(self, errorcode: int) -> str:
-        """The text for ``errorcode`` (``os.strerror`` as the last resort)."""
+        """The text for ``errorcode``: the first of ``WinError``, ``FormatMessage`` and
+        ``errorTab`` that is there, ``os.strerror`` as the last resort."""
         if self.winError is not None:
             return str(self.winError(errorcode).strerror)
         if self.formatMessage is not None:
             return self.formatMessage(errorcode)
-        if self.errorTab is not None:
-            known = self.errorTab.get(errorcode)
-            if known is not None:
-                return known
-        return os.strerror(errorcode)
+        known = None if self.errorTab is None else self.errorTab.get(errorcode)
+        return os.strerror(errorcode) if known is None else known
 
 
 formatError = _ErrorFormatter.fromEnvironment().formatError

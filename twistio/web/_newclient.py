@@ -348,22 +348,11 @@ class _BodyTransport:
 
 @implementer(IResponse)
 class Response:
-    """An HTTP response: its head now, its body through ``deliverBody``."""
+    """An HTTP response: its head now, its body through ``deliverBody``.
 
-    __slots__ = (
-        "_bodyBuffer",
-        "_bodyProtocol",
-        "_bodyTransport",
-        "_finishedReason",
-        "_lostSent",
-        "code",
-        "headers",
-        "length",
-        "phrase",
-        "previousResponse",
-        "request",
-        "version",
-    )
+    No ``__slots__``: programs written for Twisted print ``vars(response)`` and set their own
+    attributes on it.
+    """
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ import os
 import zlib
 from collections.abc import Iterator, Sequence
 from email.message import Message
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.parse import urlunparse as urlunparse  # Twisted's client module has it
 
@@ -38,19 +38,15 @@ from twistio.internet.protocol import Protocol
 from twistio.internet.ssl import optionsForClientTLS
 from twistio.python.failure import Failure
 from twistio.web import error
-from twistio.web._newclient import (
-    HTTP11ClientProtocol,
-    PotentialDataLoss,
-    Request,
-    RequestGenerationFailed,
-    RequestNotSent,
-    RequestTransmissionFailed,
-    Response,
-    ResponseBodyTooLarge,
-    ResponseDone,
-    ResponseFailed,
-    ResponseNeverReceived,
-)
+from twistio.web._newclient import HTTP11ClientProtocol, PotentialDataLoss, Request
+from twistio.web._newclient import RequestGenerationFailed as RequestGenerationFailed
+from twistio.web._newclient import RequestNotSent as RequestNotSent
+from twistio.web._newclient import RequestTransmissionFailed as RequestTransmissionFailed
+from twistio.web._newclient import Response as Response
+from twistio.web._newclient import ResponseBodyTooLarge as ResponseBodyTooLarge
+from twistio.web._newclient import ResponseDone as ResponseDone
+from twistio.web._newclient import ResponseFailed as ResponseFailed
+from twistio.web._newclient import ResponseNeverReceived as ResponseNeverReceived
 from twistio.web.http_headers import Headers
 from twistio.web.iweb import (
     UNKNOWN_LENGTH,
@@ -58,8 +54,10 @@ from twistio.web.iweb import (
     IAgentEndpointFactory,
     IBodyProducer,
     IPolicyForHTTPS,
-    IResponse,
 )
+
+if TYPE_CHECKING:
+    from twistio.web.iweb import IResponse, _RequestBody
 
 __all__ = [
     "URI",
@@ -116,14 +114,9 @@ class URI:
         query: bytes,
         fragment: bytes,
     ) -> None:
-        self.scheme = scheme
-        self.netloc = netloc
-        self.host = host
-        self.port = port
-        self.path = path
-        self.params = params
-        self.query = query
-        self.fragment = fragment
+        # where: scheme://netloc (host and port split out); what: path;params?query#fragment
+        self.scheme, self.netloc, self.host, self.port = scheme, netloc, host, port
+        self.path, self.params, self.query, self.fragment = path, params, query, fragment
 
     @classmethod
     def fromBytes(cls, uri: bytes, defaultPort: int | None = None) -> URI:
@@ -531,7 +524,7 @@ class Agent(_AgentBase):
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri``; fires with the response once its head has arrived."""
         parsedURI = URI.fromBytes(uri)
@@ -599,7 +592,7 @@ class ProxyAgent(_AgentBase):
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri`` through the proxy."""
         key = ("http-proxy", self._proxyEndpoint)
@@ -769,7 +762,7 @@ class RedirectAgent:
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri``, following redirects."""
         d = self._agent.request(method, uri, headers, bodyProducer)
@@ -936,7 +929,7 @@ class ContentDecoderAgent:
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri`` with ``Accept-Encoding``; decode the response."""
         headers = Headers() if headers is None else headers.copy()
@@ -1021,34 +1014,30 @@ class CookieAgent:
     stores those the responses set."""
 
     def __init__(self, agent: Any, cookieJar: http.cookiejar.CookieJar) -> None:
-        self._agent = agent
-        self.cookieJar = cookieJar
+        self._agent, self.cookieJar = agent, cookieJar
 
     def request(
         self,
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
-        """Request ``uri`` with the jar's cookies."""
-        if headers is None:
-            headers = Headers()
-        lastRequest = _FakeUrllibRequest(uri)
-        if not headers.hasHeader(b"cookie"):
-            self.cookieJar.add_cookie_header(lastRequest)  # type: ignore[arg-type]
-            cookie = lastRequest.get_header("Cookie")
-            if cookie is not None:
-                headers = headers.copy()
-                headers.addRawHeader(b"cookie", cookie.encode("latin-1"))
-        d = self._agent.request(method, uri, headers, bodyProducer)
+        """Request ``uri`` with the jar's cookies (unless the caller set a Cookie header)."""
+        asked = _FakeUrllibRequest(uri)  # what the jar reads, and where it writes its header
+        sending = Headers() if headers is None else headers
+        if not sending.hasHeader(b"cookie"):
+            self.cookieJar.add_cookie_header(asked)  # type: ignore[arg-type]
+            fromJar = asked.get_header("Cookie")
+            if fromJar is not None:
+                sending = sending.copy()  # the caller's Headers stay as they were
+                sending.addRawHeader(b"cookie", fromJar.encode("latin-1"))
 
-        def extract(response: IResponse) -> IResponse:
-            self.cookieJar.extract_cookies(
-                _FakeUrllibResponse(response),  # type: ignore[arg-type]
-                lastRequest,  # type: ignore[arg-type]
-            )
+        def remember(response: IResponse) -> IResponse:
+            seen = _FakeUrllibResponse(response)
+            self.cookieJar.extract_cookies(seen, asked)  # type: ignore[arg-type]
             return response
 
-        return d.addCallback(extract)  # type: ignore[no-any-return]
+        sent = self._agent.request(method, uri, sending, bodyProducer)
+        return sent.addCallback(remember)  # type: ignore[no-any-return]
 

@@ -199,22 +199,27 @@ class HTTPAuthSessionWrapper:
         self._credentialFactories = credentialFactories
 
     def _authorizedResource(self, request: Any) -> Any:
+        # Without an Authorization header the portal is asked for the anonymous avatar; with
+        # one, its credentials (a header we cannot decode earns a 401 at once).
         header = request.getHeader(b"authorization")
-        if not header:
-            return util.DeferredResource(self._login(Anonymous()))
+        credentials: Any = Anonymous()
+        if header:
+            try:
+                credentials = self._decode(header, request)
+            except _StaleNonce:
+                return UnauthorizedResource(self._credentialFactories, stale=True)
+            except error.LoginFailed:
+                return UnauthorizedResource(self._credentialFactories)
+            except Exception:
+                _log.exception("unexpected error decoding credentials")
+                return _internal_error()
+        return util.DeferredResource(self._login(credentials))
+
+    def _decode(self, header: bytes, request: Any) -> Any:
         factory, response = self._selectParseHeader(header)
         if factory is None:
-            return UnauthorizedResource(self._credentialFactories)
-        try:
-            creds = factory.decode(response, request)
-        except _StaleNonce:
-            return UnauthorizedResource(self._credentialFactories, stale=True)
-        except error.LoginFailed:
-            return UnauthorizedResource(self._credentialFactories)
-        except Exception:
-            _log.exception("unexpected error decoding credentials")
-            return _internal_error()
-        return util.DeferredResource(self._login(creds))
+            raise error.LoginFailed("no credential factory for this scheme")
+        return factory.decode(response, request)
 
     def render(self, request: Any) -> Any:
         """Authenticate, then render the avatar (or a 401)."""
@@ -230,9 +235,8 @@ class HTTPAuthSessionWrapper:
         raise NotImplementedError(f"Cannot put child {path!r} on an HTTPAuthSessionWrapper")
 
     def _login(self, credentials: Any) -> Any:
-        d = self._portal.login(credentials, None, IResource)
-        d.addCallbacks(self._loginSucceeded, self._loginFailed)
-        return d
+        asked = self._portal.login(credentials, None, IResource)
+        return asked.addCallbacks(self._loginSucceeded, self._loginFailed)
 
     def _loginSucceeded(self, args: tuple[Any, Any, Callable[[], Any]]) -> Any:
         _interface, avatar, logout = args
@@ -245,9 +249,7 @@ class HTTPAuthSessionWrapper:
         return _internal_error()
 
     def _selectParseHeader(self, header: bytes) -> tuple[Any, bytes]:
-        elements = header.split(b" ")
-        scheme = elements[0].lower()
-        for factory in self._credentialFactories:
-            if factory.scheme == scheme:
-                return factory, b" ".join(elements[1:])
-        return None, b""
+        scheme, _, rest = header.partition(b" ")
+        wanted = scheme.lower()
+        chosen = next((f for f in self._credentialFactories if f.scheme == wanted), None)
+        return chosen, rest if chosen is not None else b""

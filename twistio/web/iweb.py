@@ -7,7 +7,7 @@ Like ``twistio.internet.interfaces``, these are ``typing.Protocol`` classes that
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any, Protocol, overload
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias, overload
 
 from twistio.internet.interfaces import IAddress, IConsumer, Interface, IPushProducer
 
@@ -231,6 +231,10 @@ class IBodyProducer(IPushProducer, Protocol):
         """Write the body to ``consumer``; fires when done."""
 
 
+#: A request's body as ``IAgent.request`` takes it: ``None`` for a request without one.
+_RequestBody: TypeAlias = "IBodyProducer | None"
+
+
 class IResponse(Interface, Protocol):
     """An HTTP response whose head has arrived; its body comes through ``deliverBody``."""
 
@@ -258,7 +262,7 @@ class IAgent(Interface, Protocol):
         method: bytes,
         uri: bytes,
         headers: Headers | None = None,
-        bodyProducer: IBodyProducer | None = None,
+        bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri``; fires with the response once its head has arrived."""
 

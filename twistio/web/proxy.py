@@ -133,12 +133,10 @@ class ProxyClientFactory(protocol.ClientFactory):
         self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
         data: bytes, father: Any,
     ) -> None:
+        # the request to pass on (its parts as ProxyClient takes them) and who asked for it
+        self.command, self.rest, self.version = command, rest, version
+        self.headers, self.data = headers, data
         self.father = father
-        self.command = command
-        self.rest = rest
-        self.headers = headers
-        self.data = data
-        self.version = version
 
     def buildProtocol(self, addr: Any) -> Any:
         return self.protocol(

@@ -81,24 +81,22 @@ def _registry(registry: Any) -> Any:
 def ResourceScript(path: str, registry: Any) -> Any:
     """Run the resource script at ``path``; the resource it assigns to ``resource``."""
     registry = _registry(registry)
-    cs = CacheScanner(path, registry)
-    glob: dict[str, Any] = {
-        "__file__": path,
-        "resource": noRsrc,
-        "registry": registry,
-        "cache": cs.cache,
-        "recache": cs.recache,
-    }
+    scanner = CacheScanner(path, registry)
+    # The script's globals: what it may call (cache, recache) and read, and the ``resource``
+    # it is to replace (left as noRsrc, it yields the "you forgot" page).
+    namespace: dict[str, Any] = {"__file__": path, "registry": registry, "resource": noRsrc}
+    namespace.update(cache=scanner.cache, recache=scanner.recache)
+    with open(path, "rb") as source:
+        program = compile(source.read(), path, "exec")
     try:
-        with open(path, "rb") as f:
-            code = compile(f.read(), path, "exec")
-        exec(code, glob, glob)
-    except AlreadyCached as ac:
-        return ac.args[0]
-    rsrc = glob["resource"]
-    if cs.doCache and rsrc is not noRsrc:
-        registry.cachePath(path, rsrc)
-    return rsrc
+        exec(program, namespace, namespace)
+    except AlreadyCached as already:
+        (cached,) = already.args
+        return cached
+    made = namespace["resource"]
+    if made is not noRsrc and scanner.doCache:
+        registry.cachePath(path, made)
+    return made
 
 
 def ResourceTemplate(path: str, registry: Any) -> Any:
@@ -137,12 +135,12 @@ class ResourceScriptDirectory(resource.Resource):
         name = path.decode("utf-8", "surrogateescape")
         if not name or "/" in name or name in (".", ".."):
             return resource.NoResource()
-        fn = os.path.join(self.path, name)
-        if os.path.isdir(fn):
-            return ResourceScriptDirectory(fn, self.registry)
-        if os.path.exists(fn):
-            return ResourceScript(fn, self.registry)
-        return resource.NoResource()
+        target = os.path.join(self.path, name)
+        if not os.path.exists(target):
+            return resource.NoResource()
+        # a subdirectory is served the same way; any other file is a resource script
+        kind = ResourceScriptDirectory if os.path.isdir(target) else ResourceScript
+        return kind(target, self.registry)
 
     def render(self, request: Any) -> bytes:
         return resource.NoResource().render(request)
