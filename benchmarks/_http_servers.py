@@ -10,8 +10,9 @@ connections alive unless the request says ``Connection: close``, and writes an a
 (``access_log_note`` says where); each ``-nolog`` contender is the same server with its access
 log off, so that ratios between them compare the servers, not their loggers.
 
-``twistio-baseline-nolog`` runs the twistio found at ``$TWISTIO_BASELINE`` (another checkout,
-for before/after comparisons in one interleaved run); it is listed only when that is set.
+``twistio-baseline-nolog`` (and ``twistio-baseline-uvloop-nolog``, on uvloop) runs the twistio
+found at ``$TWISTIO_BASELINE`` (another checkout, for before/after comparisons in one
+interleaved run); they are listed only when that is set.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import signal
 import socket
 import sys
 from typing import Any
+
+from benchmarks._harness import pin
 
 CONTENDERS = [
     "twistio-asyncio",
@@ -37,7 +40,7 @@ CONTENDERS = [
     "raw-asyncio",
 ]
 if os.environ.get("TWISTIO_BASELINE"):
-    CONTENDERS.append("twistio-baseline-nolog")
+    CONTENDERS += ["twistio-baseline-nolog", "twistio-baseline-uvloop-nolog"]
 
 # Where each contender's access log goes, as the table's footnote says.
 ACCESS_LOG = {
@@ -66,11 +69,6 @@ def access_log_note(contender: str) -> str:
 
 
 BODY = b"Hello, world!"
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 def _listening_socket() -> socket.socket:
@@ -279,9 +277,9 @@ def serve_raw(logfile: str) -> None:
 def serve(contender: str, logfile: str) -> None:
     log = not contender.endswith("-nolog")
     base = contender.removesuffix("-nolog")
-    if base == "twistio-baseline":
+    if base.startswith("twistio-baseline"):
         sys.path.insert(0, os.environ["TWISTIO_BASELINE"])
-        serve_twistio("asyncio", logfile, log)
+        serve_twistio("uvloop" if base.endswith("uvloop") else "asyncio", logfile, log)
     elif base == "twistio-asyncio":
         serve_twistio("asyncio", logfile, log)
     elif base == "twistio-uvloop":
@@ -301,7 +299,7 @@ def serve(contender: str, logfile: str) -> None:
 def main() -> None:
     global _port_fd
     contender, logfile, _port_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    _pin(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+    pin(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     serve(contender, logfile)
 
 

@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import cpu_seconds, pin, stop_server
+from benchmarks._harness import start_server as _start_server
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -54,16 +57,11 @@ zone = [
 # ------------------------------------------------------------------------ servers
 
 
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
-
-
 def serve(contender: str, zone_path: str) -> None:
     """The same program on Twisted or twistio: serve the zone on 127.0.0.1 until SIGTERM."""
     import importlib
 
-    _pin(SERVER_CPU)
+    pin(SERVER_CPU)
     package, _, loop_name = contender.partition("-")
     if loop_name == "uvloop":
         import asyncio
@@ -96,7 +94,7 @@ def generate(port: int, seconds: float) -> None:
 
     Like benchmarks/udp.py's generator it busy-polls its non-blocking socket.
     """
-    _pin(LOADGEN_CPU)
+    pin(LOADGEN_CPU)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", port))
     s.setblocking(False)
@@ -163,37 +161,7 @@ def generate(port: int, seconds: float) -> None:
 
 
 def start_server(contender: str, zone_path: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.dns", "--serve", contender, zone_path],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.strip():
-        proc.kill()
-        raise RuntimeError(f"{contender} server did not start")
-    return proc, int(line)
-
-
-def stop_server(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _start_server([sys.executable, "-m", "benchmarks.dns", "--serve", contender, zone_path], contender)
 
 
 def load(server_pid: int, port: int, seconds: float) -> dict[str, float]:

@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import cpu_seconds, stop_server
+from benchmarks._harness import start_server as _start_server
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -139,37 +142,7 @@ def serve_twisted(loop_name: str) -> None:
 
 
 def start_server(contender: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.echo", "--serve", contender],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.strip():
-        proc.kill()
-        raise RuntimeError(f"{contender} server did not start")
-    return proc, int(line)
-
-
-def stop_server(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _start_server([sys.executable, "-m", "benchmarks.echo", "--serve", contender], contender)
 
 
 def load(server_pid: int, port: int, conns: int, size: int, seconds: float) -> dict[str, float]:

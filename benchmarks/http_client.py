@@ -29,14 +29,11 @@ import tempfile
 import time
 from typing import Any
 
+from benchmarks._harness import pin
+
 CLIENTS = ["twistio", "twisted", "aiohttp"]
 CONCURRENCY = 50
 BODY = b"Hello, world!"
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 # -- workers: read "seq N" / "conc N" lines, answer with the elapsed seconds ---------------
@@ -253,7 +250,7 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        _pin(1)
+        pin(1)
         WORKERS[args.worker[0]](args.worker[1].encode())
         return
     rounds = args.rounds or (3 if args.quick else 7)

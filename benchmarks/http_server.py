@@ -30,11 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python benchmarks/http_server.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._harness import cpu_seconds, stop_server
 from benchmarks._http_servers import CONTENDERS, access_log_note
 
 HERE = Path(__file__).resolve().parent
@@ -122,15 +124,6 @@ def parse_wrk(out: str) -> dict[str, float]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def load(
     wrk: str, server_pid: int, port: int, headers: list[str], seconds: int, path: str = ""
 ) -> dict[str, float]:
@@ -160,7 +153,8 @@ def load(
 class Server:
     """One contender's server process, its port and where its logs go."""
 
-    def __init__(self, contender: str, logdir: Path) -> None:
+    def __init__(self, contender: str, logdir: Path, wrapper: Sequence[str] = ()) -> None:
+        """Start it (under ``wrapper``, a command prefix such as valgrind's, if given)."""
         self.contender = contender
         self.access_log = logdir / f"{contender}.access.log"
         self.output = logdir / f"{contender}.out"
@@ -168,6 +162,7 @@ class Server:
         with open(self.output, "wb") as out:
             self.proc = subprocess.Popen(
                 [
+                    *wrapper,
                     sys.executable,
                     "-m",
                     "benchmarks._http_servers",
@@ -212,18 +207,13 @@ class Server:
                     count += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         return count
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+    def stop(self, timeout: float = 5) -> None:
+        stop_server(self.proc, timeout)
 
 
 def available(contender: str) -> str | None:
     """Why ``contender`` cannot run here, or None if it can."""
-    if contender == "twistio-baseline-nolog":
+    if contender.startswith("twistio-baseline"):
         return None if os.environ.get("TWISTIO_BASELINE") else "TWISTIO_BASELINE is not set"
     contender = contender.removesuffix("-nolog")
     modules = {

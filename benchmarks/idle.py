@@ -36,16 +36,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import pin
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENDERS = ["raw-asyncio", "twistio-asyncio", "raw-uvloop", "twistio-uvloop", "twisted-default"]
 SERVER_CPU, CLIENT_CPU = 0, 1
 WARM = 100
 BACKLOG = 4096
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 def _raise_nofile(n: int) -> None:
@@ -65,7 +62,7 @@ def _raise_nofile(n: int) -> None:
 def serve(contender: str, conns: int, tls: str | None = None) -> None:
     """An echo server on 127.0.0.1 (TLS with the key and certificate in directory ``tls``):
     prints its port, serves until SIGTERM."""
-    _pin(SERVER_CPU)
+    pin(SERVER_CPU)
     _raise_nofile(conns)
     kind, _, loop_name = contender.partition("-")
     cert = key = ""
@@ -134,7 +131,7 @@ def client(port: int, conns: int, handshake: bool = False) -> None:
     """Open WARM connections, say ``warm``; on ``go`` open the rest, say ``done``; on EOF, reset.
 
     With ``handshake``, each connection completes a TLS handshake (no verification)."""
-    _pin(CLIENT_CPU)
+    pin(CLIENT_CPU)
     _raise_nofile(conns)
     socks: list[Any] = []
     context: Any = None

@@ -31,6 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import cpu_seconds, pin, stop_server
+from benchmarks._harness import start_server as _start_server
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 KEYS = ROOT / "tests" / "conch" / "keydata"
@@ -147,43 +150,12 @@ reactor.run()
 '''
 
 
-def _pin(pid: int, cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(pid, {cpu})
-
-
 def start_server(contender: str, workdir: Path) -> tuple[subprocess.Popen[str], int]:
     kind, _, loop_name = contender.partition("-")
     script = workdir / "server.py"
     script.write_text(SERVER)
-    proc = subprocess.Popen(
-        [sys.executable, str(script), kind, str(KEYS), loop_name],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    assert proc.stdout is not None
-    _pin(proc.pid, SERVER_CPU)
-    line = proc.stdout.readline()
-    if not line.strip():
-        proc.kill()
-        raise RuntimeError(f"{contender} server did not start")
-    return proc, int(line)
-
-
-def stop_server(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    command = [sys.executable, str(script), kind, str(KEYS), loop_name]
+    return _start_server(command, contender, SERVER_CPU)
 
 
 def _ssh_options(port: int, key: str, control: str, options: list[str]) -> list[str]:
@@ -198,7 +170,7 @@ def start_master(port: int, key: str, control: str, options: list[str]) -> subpr
     master = subprocess.Popen(
         ["ssh", "-M", "-N", *_ssh_options(port, key, control, options), "bench@127.0.0.1"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pin(master.pid, CLIENT_CPU)
+    pin(CLIENT_CPU, master.pid)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         check = subprocess.run(["ssh", "-S", control, "-O", "check", "bench@127.0.0.1"],
@@ -224,7 +196,7 @@ def transfer(port: int, server_pid: int, direction: str, size: int, options: lis
         stdin = subprocess.PIPE
     cpu0, t0 = cpu_seconds(server_pid), time.perf_counter()
     proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pin(proc.pid, CLIENT_CPU)
+    pin(CLIENT_CPU, proc.pid)
     got = 0
     assert proc.stdout is not None
     if direction == "up":

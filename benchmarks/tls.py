@@ -29,19 +29,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import cpu_seconds, pin
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENDERS = ["raw-asyncio", "twistio-asyncio", "raw-uvloop", "twistio-uvloop", "twisted-default"]
 SERVER_CPU, CLIENT_CPU = 0, 1
 
 
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
-
-
 def serve(contender: str, certs: str) -> None:
     """A TLS echo server on 127.0.0.1: prints its port, serves until SIGTERM."""
-    _pin(SERVER_CPU)
+    pin(SERVER_CPU)
     kind, _, loop_name = contender.partition("-")
     cert, key = os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem")
     if loop_name == "uvloop":
@@ -115,11 +112,6 @@ async def _client(port: int, kind: str, amount: int) -> None:
     writer.close()
 
 
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(contender: str, kind: str, amount: int, certs: str) -> float:
     """Server CPU seconds for ``amount`` requests or bytes."""
     server = subprocess.Popen(
@@ -130,7 +122,7 @@ def measure(contender: str, kind: str, amount: int, certs: str) -> float:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         time.sleep(0.1)
-        before = _cpu(server.pid)
+        before = cpu_seconds(server.pid)
         try:
             import uvloop
 
@@ -138,7 +130,7 @@ def measure(contender: str, kind: str, amount: int, certs: str) -> float:
         except ImportError:
             runner = asyncio.run
         runner(asyncio.wait_for(_client(port, kind, amount), 120))
-        return _cpu(server.pid) - before
+        return cpu_seconds(server.pid) - before
     finally:
         server.terminate()
         try:
@@ -166,7 +158,7 @@ def run(quick: bool = False) -> tuple[list[str], dict[tuple[str, str], list[floa
     mib = 16 if quick else 64
     contenders = [c for c in CONTENDERS if available(c)]
     results: dict[tuple[str, str], list[float]] = {}
-    _pin(CLIENT_CPU)
+    pin(CLIENT_CPU)
     with tempfile.TemporaryDirectory(prefix="twistio-bench-tls-") as certs:
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",

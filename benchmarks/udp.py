@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import socket
 import statistics
@@ -26,6 +25,9 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks._harness import cpu_seconds, pin, stop_server
+from benchmarks._harness import start_server as _start_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,11 +40,6 @@ MAX_ECHOES = 5_000_000
 
 
 # ------------------------------------------------------------------------ servers
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 def _new_loop(loop_name: str) -> Any:
@@ -59,7 +56,7 @@ def serve(contender: str) -> None:
     """Run one UDP echo server on 127.0.0.1, print its port, serve until SIGTERM."""
     import signal
 
-    _pin(SERVER_CPU)
+    pin(SERVER_CPU)
     kind, _, loop_name = contender.partition("-")
     if kind == "twisted":
         from twisted.internet import reactor as _twisted_reactor
@@ -122,7 +119,7 @@ def generate(port: int, seconds: float) -> None:
     The generator busy-polls its non-blocking socket, so that waking its core (slow on VMs)
     is not part of every round trip and the server sees a steady stream.
     """
-    _pin(LOADGEN_CPU)
+    pin(LOADGEN_CPU)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", port))
     s.setblocking(False)
@@ -177,37 +174,7 @@ def generate(port: int, seconds: float) -> None:
 
 
 def start_server(contender: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.udp", "--serve", contender],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.strip():
-        proc.kill()
-        raise RuntimeError(f"{contender} server did not start")
-    return proc, int(line)
-
-
-def stop_server(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _start_server([sys.executable, "-m", "benchmarks.udp", "--serve", contender], contender)
 
 
 def load(server_pid: int, port: int, seconds: float) -> dict[str, float]:

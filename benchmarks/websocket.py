@@ -31,14 +31,11 @@ import sys
 import time
 from typing import Any
 
+from benchmarks._harness import pin
+
 CONTENDERS = ["raw-wsproto", "twistio", "raw-wsproto-uvloop", "twistio-uvloop"]
 WORKLOADS = [(1, 64), (50, 64), (1, 16384)]
 SERVER_CPU, CLIENT_CPU = 0, 1
-
-
-def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > cpu:
-        os.sched_setaffinity(0, {cpu})
 
 
 def _loop(contender: str) -> asyncio.AbstractEventLoop:
@@ -54,7 +51,7 @@ def _loop(contender: str) -> asyncio.AbstractEventLoop:
 
 def serve(contender: str) -> None:
     """Run ``contender``'s echo server on 127.0.0.1, printing its port."""
-    _pin(SERVER_CPU)
+    pin(SERVER_CPU)
     loop = _loop(contender)
     asyncio.set_event_loop(loop)
     if contender.startswith("raw"):
@@ -224,7 +221,7 @@ async def _load(port: int, conns: int, size: int, seconds: float) -> dict[str, f
 
 
 def client(port: int, conns: int, size: int, seconds: float) -> None:
-    _pin(CLIENT_CPU)
+    pin(CLIENT_CPU)
     try:
         import uvloop
 

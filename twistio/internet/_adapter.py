@@ -39,6 +39,7 @@ from twistio.internet.interfaces import (
     ITLSTransport,
     implementer,
 )
+from twistio.internet.protocol import connectionDone
 from twistio.python.failure import Failure
 
 __all__ = ["Connection", "address_from_sockaddr"]
@@ -78,8 +79,6 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     if exc is None:
         if aborted:
             return Failure(error.ConnectionAborted())
-        from twistio.internet.protocol import connectionDone
-
         return connectionDone
     if isinstance(exc, OSError):
         lost = error.ConnectionLost(str(exc))
@@ -118,7 +117,7 @@ class Connection(asyncio.Protocol):
         """Never used once connected: the protocol's ``dataReceived`` is bound instead."""
 
     _exception: BaseException | None = None
-    _half_closeable = False
+    _half_closeable_protocol: bool | None = None
     _peer: Any = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
@@ -168,10 +167,20 @@ class Connection(asyncio.Protocol):
         self.data_received = protocol.dataReceived  # type: ignore[method-assign]
         if not self._write_closed and self._producer is None:
             self.write = transport.write
-        self._half_closeable = IHalfCloseableProtocol.providedBy(protocol)
+        if self._half_closeable_protocol is not None:
+            self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls.
         transport.set_protocol(self)
+
+    @property
+    def _half_closeable(self) -> bool:
+        """Whether the protocol is half-closeable (asked when first needed: a connection
+        that never half-closes never pays for the interface check)."""
+        half = self._half_closeable_protocol
+        if half is None:
+            half = self._half_closeable_protocol = IHalfCloseableProtocol.providedBy(self._protocol)
+        return half
 
     def eof_received(self) -> bool:
         """The peer half-closed: tell a half-closeable protocol and stay open, else close."""
@@ -199,8 +208,6 @@ class Connection(asyncio.Protocol):
         if protocol is None:
             # Refused by buildProtocol.
             if self._on_lost is not None:
-                from twistio.internet.protocol import connectionDone
-
                 self._on_lost(connectionDone)
             return
         self.connected = 0
@@ -220,6 +227,10 @@ class Connection(asyncio.Protocol):
             protocol.connectionLost(reason)
         except BaseException:
             _log.exception("Unhandled error in %s.connectionLost", type(protocol).__name__)
+        # As Twisted's transports do, forget the protocol once it is told: no transport <->
+        # protocol cycle left, so the connection is freed at once, not by the cyclic GC.
+        self._protocol = None
+        self.data_received = _discard  # type: ignore[method-assign]
         if self._on_lost is not None:
             self._on_lost(reason)
 
@@ -325,6 +336,11 @@ class Connection(asyncio.Protocol):
             else:
                 self._host = address_from_sockaddr(sockname, self._kind)
         return self._host
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """asyncio's transport extra information (``peername``, ``socket``, ``ssl_object``...)."""
+        transport = self._transport
+        return default if transport is None else transport.get_extra_info(name, default)
 
     def getHandle(self) -> Any:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""

@@ -125,17 +125,20 @@ END: Final = _End()
 
 
 class _Head:
-    """What request and response heads share: the fields and the framing they imply."""
+    """What request and response heads share: the fields and the framing they imply.
 
-    __slots__ = ("block", "chunked", "content_length", "keep_alive", "lowered", "pairs")
+    Fields that usually keep their first value are class attributes (no ``__slots__``): one
+    store fewer per field and head.
+    """
+
+    block = b""
+    lowered = b"\r\n"
+    content_length: int | None = 0
+    chunked = False
+    keep_alive = False
 
     def __init__(self) -> None:
         self.pairs: list[tuple[bytes, bytes]] = []
-        self.block = b""
-        self.lowered = b"\r\n"
-        self.content_length: int | None = 0
-        self.chunked = False
-        self.keep_alive = False
 
     def field(self, lname: bytes) -> bytes | None:
         """The first value of the field named ``lname`` (lower-case), as sent, or None."""
@@ -173,34 +176,28 @@ class RequestHead(_Head):
     ``lowered`` is ``b"\\r\\n"`` plus the lower-cased block, for cheap look-ups.
     """
 
-    __slots__ = ("expect_continue", "method", "target", "upgrade", "version")
+    upgrade = False
+    expect_continue = False
 
     def __init__(self, method: bytes, target: bytes, version: bytes) -> None:
-        self.upgrade = False
         self.method = method
         self.target = target
         self.version = version
         self.pairs = []
-        self.block = b""
-        self.lowered = b"\r\n"
-        self.content_length = 0
-        self.chunked = False
         self.keep_alive = version == b"HTTP/1.1"
-        self.expect_continue = False
 
 
 class ResponseHead(_Head):
     """A validated status line and header block; ``until_close``: the body ends with the
     connection."""
 
-    __slots__ = ("code", "reason", "until_close", "version")
+    until_close = False
 
     def __init__(self, version: tuple[bytes, int, int], code: int, reason: bytes) -> None:
         super().__init__()
         self.version = version
         self.code = code
         self.reason = reason
-        self.until_close = False
 
 
 def _single(lowered: bytes, key: bytes) -> bytes | None:
@@ -215,8 +212,16 @@ def _single(lowered: bytes, key: bytes) -> bytes | None:
 
 
 def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
-    out: list[bytes] = []
     i = lowered.find(key)
+    if i < 0:
+        return []
+    start = i + len(key)
+    end = lowered.find(b"\r\n", start)
+    if lowered.find(key, end) < 0:
+        value = lowered[start:end]
+        if b"," not in value:  # one field, one element: the usual case
+            return [value.strip(b" \t")]
+    out: list[bytes] = []
     while i >= 0:
         start = i + len(key)
         end = lowered.find(b"\r\n", start)
@@ -257,24 +262,21 @@ _HEAD, _BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILERS, _UNTIL_CLOS
 
 
 class _Reader:
-    """The state machine both readers share: heads (subclass), then the body framing."""
+    """The state machine both readers share: heads (subclass), then the body framing.
 
-    __slots__ = (
-        "_blank",
-        "_body_seen",
-        "_buf",
-        "_checked",
-        "_line_end",
-        "_pending",
-        "_remaining",
-        "_state",
-        "limited",
-        "max_body_size",
-        "max_chunk_line",
-        "max_header_bytes",
-        "max_headers",
-        "trailers",
-    )
+    Its state starts as class attributes (no ``__slots__``): a connection's reader costs a
+    few stores to make, not one per field.
+    """
+
+    _buf = b""
+    _pending: bytearray | None = None
+    _checked = 0
+    _line_end = -1
+    _blank = 0
+    _state = _HEAD
+    _remaining = 0
+    _body_seen = 0
+    limited = False
 
     def __init__(
         self,
@@ -287,15 +289,6 @@ class _Reader:
         self.max_headers = max_headers
         self.max_body_size = max_body_size
         self.max_chunk_line = max_chunk_line
-        self._buf = b""
-        self._pending: bytearray | None = None
-        self._checked = 0
-        self._line_end = -1
-        self._blank = 0
-        self._state = _HEAD
-        self._remaining = 0
-        self._body_seen = 0
-        self.limited = False
         self.trailers: list[tuple[bytes, bytes]] = []
 
     # -- what a subclass provides ---------------------------------------------------------
@@ -558,7 +551,7 @@ class _Reader:
 class RequestReader(_Reader):
     """The server's reader: request heads and bodies (see the module docstring)."""
 
-    __slots__ = ("_upgrade", "max_request_line")
+    _upgrade = False
 
     def __init__(
         self,
@@ -568,9 +561,12 @@ class RequestReader(_Reader):
         max_body_size: int | None = 64 * 1024 * 1024,
         max_chunk_line: int = 4096,
     ) -> None:
-        super().__init__(max_header_bytes, max_headers, max_body_size, max_chunk_line)
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.max_body_size = max_body_size
+        self.max_chunk_line = max_chunk_line
         self.max_request_line = max_request_line
-        self._upgrade = False
+        self.trailers: list[tuple[bytes, bytes]] = []
 
     @property
     def between_requests(self) -> bool:
@@ -591,6 +587,28 @@ class RequestReader(_Reader):
     def _body_done(self, events: list[object]) -> None:
         events.append(END)
         self._state = _IDLE if self._upgrade else _HEAD
+
+    def simple_head(self, data: bytes) -> RequestHead | None:
+        """The head ``data`` holds when it is exactly one whole, valid request head without
+        a body and nothing else (the usual keep-alive GET, in one read) and nothing is
+        buffered; the reader is then ready for the next request, as after ``feed(data)``
+        returned that head and ``END``. Otherwise None, and nothing changed: give ``data``
+        to ``feed`` (which gives the same answer, errors included)."""
+        if self._state != _HEAD or self._buf or self._pending is not None:
+            return None
+        end = data.find(b"\r\n\r\n")
+        if end < 1 or end + 4 != len(data) or data[0] == 13 or data[0] == 10:
+            return None
+        try:
+            head = self._parse_head(data, 0, end)
+        except ParseError:
+            return None
+        if head.chunked or head.content_length or head.upgrade:
+            return None
+        self._blank = 0
+        self._upgrade = False
+        self.limited = False
+        return head
 
     def _after_head(self, head: _Head, events: list[object]) -> None:
         upgrade = self._upgrade = head.upgrade  # type: ignore[attr-defined]
@@ -693,8 +711,6 @@ class ResponseReader(_Reader):
     one. After ``END`` (or a 101) the reader waits for the next ``expect``; bytes arriving
     meanwhile stay buffered (``buffered``), which a client treats as a broken connection.
     """
-
-    __slots__ = ("_method", "max_head")
 
     def __init__(
         self,

@@ -108,6 +108,8 @@ CACHED = object()
 
 NOT_DONE_YET = 1
 NO_BODY_CODES = (204, 304)
+_CODES = {code: b"%d" % code for code in RESPONSES}
+"""Status codes as the bytes of a status line."""
 """Status codes whose responses never have a body."""
 protocol_version = "HTTP/1.1"
 maxChunkSizeLineLength = 1024
@@ -384,6 +386,20 @@ class Request:
     """Set by ``EncodingResourceWrapper``: body writes go through ``encode``, ``finish`` adds
     what its ``finish()`` returns."""
     _lost_reason: Failure | None = None
+    # Scalars every request starts with, as class defaults (set on the instance when they
+    # change): fewer stores per request.
+    code = 200
+    code_message = b"OK"
+    sentLength = 0
+    startedWriting = 0
+    finished = 0
+    producer: IProducer | None = None
+    _received_cookies: dict[bytes, bytes] | None = None
+    _head: RequestHead | None = None
+    _requestHeaders: Headers | None = None
+    _disconnected = False
+    _client: IAddress | None = None
+    _host: IAddress | None = None
 
     def __init__(self, channel: _Channel | None, queued: object = None) -> None:
         # Twisted allows None (a request not on a connection yet); typed as the contract.
@@ -391,22 +407,38 @@ class Request:
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
-        self.code = 200
-        self.code_message = b"OK"
-        self.sentLength = 0
-        self.startedWriting = 0
-        self.finished = 0
         self.responseHeaders = Headers()
         self.cookies: list[bytes] = []
-        self._received_cookies: dict[bytes, bytes] | None = None
         self.prepath: list[bytes] = []
         self.postpath: list[bytes] = []
-        self.host: IAddress | None = None
-        self.client: IAddress | None = None
-        self._head: RequestHead | None = None
-        self._requestHeaders: Headers | None = None
-        self._disconnected = False
-        self.producer: IProducer | None = None
+
+    @property
+    def client(self) -> IAddress | None:
+        """The client's address (asked of the channel when first read)."""
+        client = self._client
+        if client is None:
+            channel = self.channel
+            if channel is not None:
+                client = self._client = channel.getPeer()
+        return client
+
+    @client.setter
+    def client(self, value: IAddress | None) -> None:
+        self._client = value
+
+    @property
+    def host(self) -> IAddress | None:
+        """The local address the request came in on (asked of the channel when first read)."""
+        host = self._host
+        if host is None:
+            channel = self.channel
+            if channel is not None:
+                host = self._host = channel.getHost()
+        return host
+
+    @host.setter
+    def host(self, value: IAddress | None) -> None:
+        self._host = value
 
     # -- twistio hooks for channels -------------------------------------------------------
 
@@ -484,12 +516,10 @@ class Request:
         else:
             self.path = path[:q]
             self.args = _parse_qs(path[q + 1 :])
-        head = self._head
-        if head is not None and command == b"POST" and b"\r\ncontent-type:" in head.lowered:
-            self._parseForm()
-        channel = self.channel
-        self.client = channel.getPeer()
-        self.host = channel.getHost()
+        if command == b"POST":
+            head = self._head
+            if head is not None and b"\r\ncontent-type:" in head.lowered:
+                self._parseForm()
         self.process()
 
     def _parseForm(self) -> None:
@@ -604,8 +634,6 @@ class Request:
     def getClientAddress(self) -> IAddress:
         """The peer's address (an ``IPv4Address``/``IPv6Address``/``UNIXAddress``)."""
         client = self.client
-        if client is None and self.channel is not None:
-            client = self.client = self.channel.getPeer()
         assert client is not None
         return client
 
@@ -617,8 +645,6 @@ class Request:
     def getHost(self) -> IAddress:
         """The local address the request came in on."""
         host = self.host
-        if host is None and self.channel is not None:
-            host = self.host = self.channel.getHost()
         assert host is not None
         return host
 
@@ -779,7 +805,6 @@ class Request:
         if encoder is not None:
             data = encoder.encode(data)
         channel = self.channel
-        assert channel is not None
         if not self.startedWriting:
             self.startedWriting = 1
             self._writeHeaders(channel)
@@ -791,18 +816,18 @@ class Request:
     def _writeHeaders(self, channel: _Channel) -> None:
         headers = self.responseHeaders
         code = self.code
-        if (
-            code >= 200 and code not in NO_BODY_CODES and self.defaultContentType
-            and headers.get_trusted(b"content-type") is None
-            and headers.get_trusted(b"content-length") != [b"0"]
-        ):
-            headers.set_trusted(b"content-type", [self.defaultContentType])
+        if self.defaultContentType and code >= 200 and code != 204 and code != 304:
+            get = headers.get_trusted
+            if get(b"content-type") is None and get(b"content-length") != [b"0"]:
+                headers.set_trusted(b"content-type", [self.defaultContentType])
         if self.cookies:
             headers = headers.copy()
             headers.set_trusted(
                 b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
             )
-        channel.writeHeaders(self.clientproto, b"%d" % code, self.code_message, headers)
+        channel.writeHeaders(
+            self.clientproto, _CODES.get(code) or b"%d" % code, self.code_message, headers
+        )
 
     def writeSequence(self, data: Sequence[bytes]) -> None:
         """Write several pieces of body."""
@@ -831,12 +856,12 @@ class Request:
         if self.producer is not None:
             self.unregisterProducer()
         self._finished_hook()
-        channel = self.channel
-        assert channel is not None
-        channel.requestDone(self)
-        notifications, self.notifications = self.notifications, []
-        for d in notifications:
-            d.callback(None)
+        self.channel.requestDone(self)
+        notifications = self.notifications
+        if notifications:
+            self.notifications = []
+            for d in notifications:
+                d.callback(None)
 
     def _finished_hook(self) -> None:
         """Called in ``finish`` before the channel moves on (``server.Request`` logs here)."""
@@ -1032,20 +1057,19 @@ class HTTPChannel(protocol.Protocol):
                 chunked = True
             else:
                 persistent = False
-        lines = [version + b" " + code + b" " + reason + b"\r\n"]
+        first = version + b" " + code + b" " + reason + b"\r\n"
         if not persistent and conn is None and version == b"HTTP/1.1":
-            lines.append(b"Connection: close\r\n")
-        lines += headers.head_lines()
+            first += b"Connection: close\r\n"
         if chunked:
-            lines.append(b"Transfer-Encoding: chunked\r\n\r\n")
+            tail = b"Transfer-Encoding: chunked\r\n\r\n"
             # What static.File's sendfile path looks at before writing around the channel.
             if req is not None:
                 req._chunked = True  # type: ignore[attr-defined]
         else:
-            lines.append(b"\r\n")
+            tail = b"\r\n"
         if bodyless and req is not None:
             req._bodyless = True  # type: ignore[attr-defined]
-        self._out = b"".join(lines)
+        self._out = b"".join([first, *headers.head_lines(), tail])
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent
@@ -1188,7 +1212,37 @@ class HTTPChannel(protocol.Protocol):
             if upgraded is not None:
                 upgraded.dataReceived(data)
             return
-        room = self.maxPipelined + 1 - len(self.requests)
+        requests = self.requests
+        if not requests and not self._pumping:
+            # The usual case, one whole bodiless request in one read with nothing queued:
+            # what _run does with the reader's [head, END], without the event list.
+            head = self._reader.simple_head(data)
+            if head is not None:
+                headerCall = self._headerCall
+                if headerCall is not None:
+                    self._headerCall = None
+                    headerCall.cancel()
+                req = self.requestFactory(self, 0)
+                req._head = head
+                req.method = head.method
+                req.uri = head.target
+                req.clientproto = head.version
+                requests.append(req)
+                req.gotLength(0)
+                req.body_complete()
+                if not req.started:
+                    req.started = True
+                    self._pumping = True
+                    try:
+                        req.requestReceived(head.method, head.target, head.version)
+                    except Exception:
+                        self._requestFailed(req)
+                    finally:
+                        self._pumping = False
+                if self.requests or self._paused or self._writeBlocked or self._readPaused:
+                    self._run([])  # what _run does after starting a request
+                return
+        room = self.maxPipelined + 1 - len(requests)
         self._run(self._reader.feed(data, room if room > 0 else 0))
 
     def _run(self, events: list[object]) -> None:
@@ -1434,6 +1488,8 @@ class HTTPChannel(protocol.Protocol):
             self._swept = False
             if self.factory is not None:
                 self.factory._unwatch(self)
+        if self._idleCall is None and self._headerCall is None and self._bodyCall is None:
+            return
         for call in (self._idleCall, self._headerCall, self._bodyCall):
             if call is not None and call.active():
                 call.cancel()

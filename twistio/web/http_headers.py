@@ -42,6 +42,12 @@ def _canonical(name: bytes) -> bytes:
     return b"-".join(part.capitalize() for part in name.split(b"-"))
 
 
+@lru_cache(maxsize=1024)
+def _line_start(name: bytes) -> bytes:
+    """``content-type`` -> ``Content-Type: ``: the start of a head line."""
+    return _canonical(name) + b": "
+
+
 class InvalidHeaderName(ValueError):
     """A header name that is not an HTTP token."""
 
@@ -166,9 +172,6 @@ class Headers:
 
     def head_lines(self) -> list[bytes]:
         """``Name: value\\r\\n`` lines for a message head."""
-        out: list[bytes] = []
-        for key, values in self._rawHeaders.items():
-            cname = _canonical(key)
-            for v in values:
-                out.append(cname + b": " + v + b"\r\n")
-        return out
+        return [
+            _line_start(k) + v + b"\r\n" for k, values in self._rawHeaders.items() for v in values
+        ]

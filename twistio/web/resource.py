@@ -124,7 +124,8 @@ class Resource:
 
     def render(self, request: IRequest) -> RenderResult:
         """Dispatch to ``render_<METHOD>``; raise ``UnsupportedMethod`` if there is none."""
-        m = getattr(self, "render_" + request.method.decode("ascii"), None)
+        method = request.method
+        m = getattr(self, _RENDER_NAMES.get(method) or "render_" + method.decode("ascii"), None)
         if m is None:
             allowed = getattr(self, "allowedMethods", None)
             if allowed is None:
@@ -140,6 +141,12 @@ class Resource:
             raise UnsupportedMethod(_computeAllowedMethods(self))
         result: RenderResult = render_get(request)
         return result
+
+
+_RENDER_NAMES = {
+    m: "render_" + m.decode("ascii")
+    for m in (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
+}
 
 
 def getChildForRequest(resource: IResource, request: IRequest) -> IResource:

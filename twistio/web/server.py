@@ -129,7 +129,10 @@ class Request(http.Request, Componentized):
 
     def process(self) -> None:
         """Find the resource for the request and render it."""
-        self.site = getattr(self.channel, "site", None)
+        try:
+            site = self.site = self.channel.site  # type: ignore[attr-defined]
+        except AttributeError:  # a channel without a site
+            site = self.site = None
         self.responseHeaders = http_headers.Headers.from_trusted(
             {b"server": [version], b"date": [http._now_date()]}
         )
@@ -139,13 +142,19 @@ class Request(http.Request, Componentized):
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
-        site = self.site
-        store = site.sessionStore if site is not None else None
-        if store is not None:
-            loading = store.prepareRequest(self)
-            if loading is not None:
-                loading.addCallback(self._dispatch)
-                return
+        if site is not None:
+            store = site.sessionStore
+            if store is not None:
+                loading = store.prepareRequest(self)
+                if loading is not None:
+                    loading.addCallback(self._dispatch)
+                    return
+            # _dispatch, inlined on the hot path.
+            try:
+                self.render(site.getResourceFor(self))
+            except Exception:
+                self.processingFailed(Failure())
+            return
         self._dispatch()
 
     def _dispatch(self, go: bool = True) -> None:
@@ -189,9 +198,11 @@ class Request(http.Request, Componentized):
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
                 body = epage.render(self)
-        if body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
+        if type(body) is bytes:
+            pass  # the usual answer: checked once
+        elif body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
             return
-        if not isinstance(body, bytes):
+        elif not isinstance(body, bytes):
             body = resource.ErrorPage(
                 INTERNAL_SERVER_ERROR, "Request did not return bytes",
                 "Request: " + repr(self) + "<br />Resource: " + repr(resrc)
