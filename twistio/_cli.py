@@ -1,4 +1,5 @@
-"""The ``twistio`` command: ``run``, ``echo``, ``web``, ``dns`` and ``compat``.
+"""The ``twistio`` command: ``run``, ``echo``, ``web``, ``dns``, ``mail``, ``manhole`` and
+``compat``.
 
 Errors in the command line are one line on stderr and exit status 2; errors starting the
 server (a port in use, a missing file) are one line and exit status 1. SIGTERM and SIGINT
@@ -165,6 +166,10 @@ def _parser() -> _Parser:
     mail_tap.addArguments(mailcmd)
     _common(mailcmd, None)
 
+    from twistio.conch import manhole_tap
+
+    manhole_tap.addCommand(commands)
+
     compat = commands.add_parser(
         "compat",
         help="run a program written for Twisted, unmodified",
@@ -179,7 +184,7 @@ def _parser() -> _Parser:
     return parser
 
 
-_COMMANDS = ("run", "echo", "web", "dns", "mail", "compat")
+_COMMANDS = ("run", "echo", "web", "dns", "mail", "manhole", "compat")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from twistio.names import tap as names_tap
 
             return names_tap.runCommand(options)
+        if options.command == "manhole":
+            from twistio.conch import manhole_tap
+
+            return manhole_tap.runCommand(options)
         return _serve(options)
     except _UsageError as e:
         sys.stderr.write(f"{prog}: error: {e}\n")

@@ -47,6 +47,14 @@ MODULES = {
     "twisted.conch.client.agent": "twistio.conch.client.agent",
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
     "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
+    "twisted.conch.telnet": "twistio.conch.telnet",
+    "twisted.conch.insults.insults": "twistio.conch.insults.insults",
+    "twisted.conch.recvline": "twistio.conch.recvline",
+    "twisted.conch.insults.helper": "twistio.conch.insults.helper",
+    "twisted.conch.insults.text": "twistio.conch.insults.text",
+    "twisted.conch.manhole": "twistio.conch.manhole",
+    "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
+    "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

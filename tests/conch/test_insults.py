@@ -1,0 +1,122 @@
+"""twistio.conch.insults where it deliberately differs from Conch, and a bounded fuzz of the
+input parser (no exception, whole and split input give the same events, bounded memory)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from twistio.conch.insults import helper, insults
+from twistio.internet.testing import StringTransport
+
+
+class Keys(insults.TerminalProtocol):
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def keystrokeReceived(self, keyID: bytes, modifier: bytes | None) -> None:
+        self.events.append((keyID, modifier))
+
+    def unhandledControlSequence(self, seq: bytes) -> None:
+        self.events.append(("unhandled", seq))
+
+
+def server() -> tuple[insults.ServerProtocol, Keys, StringTransport]:
+    sp = insults.ServerProtocol(Keys)
+    tr = StringTransport()
+    sp.makeConnection(tr)
+    return sp, sp.terminalProtocol, tr
+
+
+def test_each_server_protocol_has_its_own_cursor() -> None:
+    a, _, _ = server()
+    b, _, _ = server()
+    a.cursorDown(3)
+    assert (a.cursorPos.y, b.cursorPos.y) == (3, 0)
+
+
+def test_restore_without_save_goes_home() -> None:
+    sp, _, tr = server()
+    sp.cursorDown(2)
+    sp.restoreCursor()
+    assert (sp.cursorPos.x, sp.cursorPos.y, tr.value()) == (0, 0, b"\x1b[2B\x1b8")
+
+
+def test_graphic_rendition_takes_ints_and_bytes() -> None:
+    sp, _, tr = server()
+    sp.selectGraphicRendition(insults.BOLD, b"31", "4")
+    assert tr.value() == b"\x1b[1;31;4m"
+
+
+def test_long_escape_sequence_is_bounded() -> None:
+    sp, keys, _ = server()
+    sp.dataReceived(b"\x1b[" + b"1" * 1000 + b"A")
+    assert keys.events[0] == ("unhandled", b"\x1b[" + b"1" * 257)
+    assert len(keys.events) == 1 + 1000 - 257 + 1
+    assert keys.events[-1] == (b"A", None)
+
+
+def test_client_protocol_fixes() -> None:
+    """Conch's ClientProtocol fails on ESC [ ? l, ignores ESC [ ? h, sends every
+    ESC [ l ; c H to cursorHome and answers a cursor report with column first."""
+    tb = helper.TerminalBuffer()
+    cp = insults.ClientProtocol(lambda: tb)
+    tr = StringTransport()
+    cp.makeConnection(tr)
+    cp.dataReceived(b"\x1b[?3h\x1b[?25l\x1b[5;10Hx\x1b[6n")
+    assert tb.privateModes == {insults.privateModes.AUTO_WRAP: True,
+                               insults.privateModes.COLUMN: True}
+    assert tb.getCharacter(9, 4)[0] == b"x"
+    assert tr.value() == b"\x1b[5;11R"
+
+
+def test_terminal_buffer_delete_line_keeps_the_height() -> None:
+    tb = helper.TerminalBuffer()
+    tb.connectionMade()
+    tb.cursorPosition(0, 22)
+    tb.deleteLine(5)
+    assert len(tb.lines) == tb.height
+    tb.numericKeypadMode()
+    assert tb.numericKeypad == "num"
+
+
+async def test_expectable_buffer() -> None:
+    from twistio.internet.task import Clock
+
+    buffer = helper.ExpectableBuffer()
+    buffer.connectionMade()
+    found = buffer.expect(rb"wor+ld")
+    buffer.write(b"hello world")
+    match = await found
+    assert match.group() == b"world"
+    clock = Clock()
+    late = buffer.expect(b"never", timeout=5, scheduler=clock)
+    clock.advance(5)
+    failures: list[Any] = []
+    late.addErrback(failures.append)
+    assert failures[0].check(helper.ExpectationTimeout)
+
+
+_ALPHABET = [b"\x1b", b"\x1b", b"[", b"O", b"~", b";", b"1", b"2", b"5", b"A", b"Z", b"P",
+             b"R", b"x", b"\r", b"\x7f", b"?", b"\xff", b"\x00", b"#", b"("]
+
+
+def test_fuzz_server_and_client_parsers() -> None:
+    rng = random.Random(24)
+    for _ in range(200):
+        data = b"".join(rng.choice(_ALPHABET) for _ in range(rng.randrange(1, 80)))
+        cuts = sorted(rng.sample(range(len(data) + 1), min(4, len(data) + 1)))
+        pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        results = []
+        for chunks in ([data], pieces):
+            sp, keys, _ = server()
+            sp.reportCursorPosition()
+            for chunk in chunks:
+                sp.dataReceived(chunk)
+            tb = helper.TerminalBuffer()
+            cp = insults.ClientProtocol(lambda tb=tb: tb)
+            cp.makeConnection(StringTransport())
+            for chunk in chunks:
+                cp.dataReceived(chunk)
+            results.append((keys.events, sp.state, bytes(tb), tb.x, tb.y, cp.state))
+        assert results[0] == results[1], data
