@@ -157,7 +157,12 @@ def test_mutated_bytes_refused_or_decoded_alike(spec, data):
     if len(wire) > 2 and wire[2] & 2:
         # Truncated (tc): both keep the records before the cut.
         t = tdns.Message()
-        t.fromStr(wire)
+        try:
+            t.fromStr(wire)
+        except Exception:
+            # Twisted gives up on a truncated message whose tail is broken (a compression loop
+            # after the cut, say); twistio keeps the records before it.
+            return
         for section in ("answers", "authority", "additional"):
             assert len(getattr(o, section)) <= len(getattr(t, section))
         return

@@ -243,7 +243,7 @@ class H2Connection(protocol.Protocol):
     """Announced in SETTINGS_MAX_HEADER_LIST_SIZE; h2 rejects larger header blocks."""
     bufferHigh = 256 * 1024
     """Per-stream buffered response bytes above which a streaming producer is paused."""
-    timeOut: float | None = 60 * 60 * 12
+    timeOut: float | None = 60.0
     """Seconds without traffic before GOAWAY and close (None: never)."""
 
     def __init__(self, site: Any = None, requestFactory: Any = None, factory: Any = None) -> None:

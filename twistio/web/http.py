@@ -944,8 +944,8 @@ class HTTPChannel(protocol.Protocol):
     idle ``timeOut`` applies instead when it is shorter."""
     bodyTimeout: float | None = 60.0
     """Seconds a request body may make no progress before 408 and close (nginx's
-    ``client_body_timeout``; Twisted has none, its idle timeout of 12 hours applies)."""
-    timeOut: float | None = 60 * 60 * 12
+    ``client_body_timeout``; Twisted has none, its idle timeout of 60 s applies)."""
+    timeOut: float | None = 60.0
     parserLimits: dict[str, int | None] = {}
     site: object = None
     factory: HTTPFactory | None = None
@@ -1519,12 +1519,12 @@ class HTTPFactory(protocol.ServerFactory):
     """Builds ``HTTPChannel``s; ``timeout`` closes idle connections, as in Twisted."""
 
     protocol = HTTPChannel
-    timeOut: float | None = 60 * 60 * 12
+    timeOut: float | None = 60.0
 
     def __init__(
         self,
         logPath: str | None = None,
-        timeout: float | None = 60 * 60 * 12,
+        timeout: float | None = 60.0,
         logFormatter: IAccessLogFormatter | None = None,
         reactor: IReactorTime | None = None,
     ) -> None:

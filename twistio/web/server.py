@@ -411,7 +411,7 @@ class Site(http.HTTPFactory):
         resource: IResource,
         requestFactory: type[Request] | None = None,
         logPath: str | None = None,
-        timeout: float | None = 60 * 60 * 12,
+        timeout: float | None = 60.0,
         logFormatter: IAccessLogFormatter | None = None,
         reactor: IReactorTime | None = None,
         sessionStore: ISessionStore | None = None,
