@@ -86,9 +86,23 @@ def sdist_src(version: str, cache: Path = CACHE) -> Path:
     archive = cache / f"twisted-{version}.tar.gz"
     if not archive.exists():
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-             "--no-deps", "--no-binary", ":all:", "-d", str(cache), f"twisted=={version}"],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(cache),
+                f"twisted=={version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if proc.returncode or not archive.exists():
             raise SdistUnavailable(
@@ -106,7 +120,9 @@ def resolve(name: str) -> str:
     """``test_defer``, ``web.test_http`` or a full dotted name -> the full name."""
     if name.startswith("twisted."):
         return name
-    matches = [m for m in MODULES if m.endswith("." + name) or m.endswith(name.replace(".", ".test."))]
+    matches = [
+        m for m in MODULES if m.endswith("." + name) or m.endswith(name.replace(".", ".test."))
+    ]
     if len(matches) != 1:
         raise SystemExit(f"unknown or ambiguous module {name!r}: {matches or MODULES}")
     return matches[0]
@@ -133,14 +149,25 @@ class Outcome:
         return len(self.records) - self.counts()["skip"]
 
 
-def run_module(module: str, src: Path, oracle: bool = False, timeout: float = 900,
-               test_timeout: float = 30) -> Outcome:
+def run_module(
+    module: str, src: Path, oracle: bool = False, timeout: float = 900, test_timeout: float = 30
+) -> Outcome:
     """Run ``module`` in a subprocess (under the alias, or on Twisted with ``oracle``)."""
     side = "twisted" if oracle else "twistio"
     with tempfile.TemporaryDirectory(prefix="twistio-proof-") as work:
         out = Path(work) / "results.jsonl"
-        cmd = [sys.executable, "-m", "tests.proof._child", "--sdist", str(src), "--out",
-               str(out), "--timeout", str(test_timeout), module]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tests.proof._child",
+            "--sdist",
+            str(src),
+            "--out",
+            str(out),
+            "--timeout",
+            str(test_timeout),
+            module,
+        ]
         if oracle:
             cmd.insert(3, "--oracle")
         env = dict(os.environ)
@@ -148,8 +175,9 @@ def run_module(module: str, src: Path, oracle: bool = False, timeout: float = 90
         env.pop("TWISTIO_COMPAT", None)
         note = ""
         try:
-            proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True,
-                                  timeout=timeout)
+            proc = subprocess.run(
+                cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout
+            )
             if proc.returncode:
                 note = f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"
         except subprocess.TimeoutExpired:
@@ -183,8 +211,10 @@ def short(module: str) -> str:
 
 
 def table(rows: list[tuple[Outcome, Outcome | None]]) -> str:
-    lines = [f"{'module':28} {'passed':>7} {'failed':>6} {'errors':>6} {'skipped':>7} {'rate':>6}"
-             f"  {'under Twisted':>15}"]
+    lines = [
+        f"{'module':28} {'passed':>7} {'failed':>6} {'errors':>6} {'skipped':>7} {'rate':>6}"
+        f"  {'under Twisted':>15}"
+    ]
     total_pass = total_run = 0
     for mine, theirs in rows:
         c = mine.counts()
@@ -198,14 +228,17 @@ def table(rows: list[tuple[Outcome, Outcome | None]]) -> str:
         total_pass += mine.passed
         total_run += mine.run
     if total_run:
-        lines.append(f"{'total':28} {total_pass:>3}/{total_run:<5} "
-                     f"{'':>20} {100 * total_pass / total_run:.1f}%")
+        lines.append(
+            f"{'total':28} {total_pass:>3}/{total_run:<5} "
+            f"{'':>20} {100 * total_pass / total_run:.1f}%"
+        )
     return "\n".join(lines)
 
 
 def details(mine: Outcome, theirs: Outcome | None) -> str:
-    passing_there = ({r["id"] for r in theirs.records if r["status"] in PASSING}
-                     if theirs is not None else None)
+    passing_there = (
+        {r["id"] for r in theirs.records if r["status"] in PASSING} if theirs is not None else None
+    )
     lines = []
     for r in mine.records:
         if r["status"] in PASSING or r["status"] == "skip":
@@ -214,14 +247,19 @@ def details(mine: Outcome, theirs: Outcome | None) -> str:
         tag = f"[{known[0]}: {known[1]}]" if known else "[unclassified]"
         if passing_there is not None and r["id"] not in passing_there:
             tag += " (does not pass under Twisted either)"
-        lines.append(f"  {r['status']:5} {r['id']} {tag}\n        {r['error'][:300]}"
-                     + (f"\n        at {r['where']}" if r.get("where") else ""))
+        lines.append(
+            f"  {r['status']:5} {r['id']} {tag}\n        {' | '.join(r['error'].splitlines()[:4])[:400]}"
+            + (f"\n        at {r['where']}" if r.get("where") else "")
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.proof", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.proof",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("modules", nargs="*", metavar="MODULE")
     parser.add_argument("--oracle", action="store_true", help="also run each on real Twisted")
     parser.add_argument("--details", action="store_true", help="list the tests that do not pass")
@@ -241,12 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     for module in modules:
         start = time.monotonic()
         mine = run_module(module, src, test_timeout=options.test_timeout)
-        theirs = run_module(module, src, oracle=True, test_timeout=options.test_timeout) \
-            if options.oracle else None
+        theirs = (
+            run_module(module, src, oracle=True, test_timeout=options.test_timeout)
+            if options.oracle
+            else None
+        )
         rows.append((mine, theirs))
-        print(f"  {short(module)}: {mine.passed}/{mine.run} "
-              f"({time.monotonic() - start:.0f} s){' ' + mine.note[:200] if mine.note else ''}",
-              flush=True)
+        print(
+            f"  {short(module)}: {mine.passed}/{mine.run} "
+            f"({time.monotonic() - start:.0f} s){' ' + mine.note[:200] if mine.note else ''}",
+            flush=True,
+        )
         if options.details:
             text = details(mine, theirs)
             if text:
@@ -254,9 +297,17 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows))
     if options.json:
-        options.json.write_text(json.dumps(
-            [{"module": m.module, "side": m.side, "note": m.note, "records": m.records}
-             for pair in rows for m in pair if m is not None], indent=1))
+        options.json.write_text(
+            json.dumps(
+                [
+                    {"module": m.module, "side": m.side, "note": m.note, "records": m.records}
+                    for pair in rows
+                    for m in pair
+                    if m is not None
+                ],
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -77,9 +77,13 @@ def _describe(err: Any) -> tuple[str, str]:
         where = ""
         if tb is not None:
             frames = traceback.extract_tb(tb)[-3:]
-            where = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in reversed(frames))
+            where = " <- ".join(
+                f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in reversed(frames)
+            )
         elif hasattr(err, "frames") and err.frames:
-            where = " <- ".join(f"{os.path.basename(f[1])}:{f[2]} {f[0]}" for f in reversed(err.frames[-3:]))
+            where = " <- ".join(
+                f"{os.path.basename(f[1])}:{f[2]} {f[0]}" for f in reversed(err.frames[-3:])
+            )
         return line[:600], where
     except Exception as e:  # pragma: no cover - describing must never break the run
         return f"<undescribable error: {e!r}>", ""
