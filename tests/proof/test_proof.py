@@ -20,7 +20,7 @@ FLOORS = {
     "twisted.test.test_compat": 45,
     "twisted.test.test_iosim": 19,
     "twisted.test.test_reflect": 55,
-    "twisted.python.test.test_components": 24,
+    "twisted.python.test.test_components": 37,
     "twisted.web.test.test_resource": 13,
 }
 
