@@ -23,6 +23,7 @@ FLOORS = {
     "twisted.python.test.test_components": 37,
     "twisted.web.test.test_resource": 13,
     "twisted.web.test.test_web": 79,
+    "twisted.web.test.test_template": 50,
 }
 
 

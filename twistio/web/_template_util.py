@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 import xml.sax
 import xml.sax.handler
 from collections.abc import Callable
@@ -12,11 +13,13 @@ from typing import IO, Any, TypeVar
 from xml.sax.xmlreader import AttributesNSImpl, Locator
 
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web._flatten import _start
 from twistio.web._stan import CDATA, Comment, Flattenable, Tag, slot
 from twistio.web.error import MissingRenderMethod, MissingTemplateLoader, UnexposedMethodError
+from twistio.web.iweb import ITemplateLoader
 
 __all__ = [
     "TEMPLATE_NAMESPACE",
@@ -68,10 +71,9 @@ class Expose:
     def __init__(self, doc: str = "") -> None:
         self.__doc__ = doc
 
-    def __call__(self, *funcObjs: _F) -> _F:
+    def __call__(self, f: _F, *funcObjs: _F) -> _F:
         """Mark each function; returns the last one."""
-        if not funcObjs:
-            raise TypeError("expose() takes at least 1 argument (0 given)")
+        funcObjs = (f, *funcObjs)
         for fn in funcObjs:
             exposed = list(getattr(fn, "exposedThrough", []))
             exposed.append(self)
@@ -118,6 +120,7 @@ class Element:
         return loader.load()
 
 
+@implementer(ITemplateLoader)
 class TagLoader:
     """A loader whose template is one ``Tag`` (or other flattenable)."""
 
@@ -187,16 +190,19 @@ class _ToStan(xml.sax.handler.ContentHandler, xml.sax.handler.LexicalHandler):
                 parent = self.nodes[-1] if self.nodes else None
                 if not isinstance(parent, Tag):
                     raise AssertionError(f"<{{{TEMPLATE_NAMESPACE}}}attr> usage not valid here")
+                if (None, "name") not in attrs:
+                    raise AssertionError(
+                        f"<{{{TEMPLATE_NAMESPACE}}}attr> requires a name attribute"
+                    )
                 value: list[Flattenable] = []
                 parent.attributes[attrs[(None, "name")]] = value
                 self.nodes.append(value)
                 self.stack.append(value)
                 self.pending = []
                 return
-            if local == "transparent":
-                tagName = ""
-            else:
-                raise AssertionError(f"Unknown directive: {local}")
+            # Any other element of the template namespace is an ordinary tag of that
+            # name (Twisted's too), usually replaced by its render method.
+            tagName = "" if local == "transparent" else local
         else:
             tagName = self._qname(ns, local)
         render: str | None = None
@@ -262,6 +268,7 @@ def _parse(source: IO[str] | IO[bytes], filename: str | None) -> list[Flattenabl
     return handler.document
 
 
+@implementer(ITemplateLoader)
 class XMLString:
     """A loader for a template given as an XML string (parsed at once)."""
 
@@ -275,14 +282,22 @@ class XMLString:
         return self._loadedTemplate
 
 
+@implementer(ITemplateLoader)
 class XMLFile:
     """A loader for a template in an XML file, parsed on first ``load``.
 
-    ``path`` is a ``FilePath``-like object (with ``.path`` or ``.open()``), or, unlike
-    Twisted (which only warns about it), a ``str`` or ``os.PathLike`` path.
+    ``path`` is a ``FilePath``-like object (with ``.path`` and ``.open()``); a ``str`` or
+    ``os.PathLike`` path or an open file also work, with Twisted's deprecation warning.
     """
 
     def __init__(self, path: Any) -> None:
+        if not (hasattr(path, "path") and hasattr(path, "open")):
+            warnings.warn(
+                "Passing filenames or file objects to XMLFile is deprecated since "
+                "Twisted 12.1.  Pass a FilePath instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self._path = path
         self._loadedTemplate: list[Flattenable] | None = None
 
@@ -295,6 +310,8 @@ class XMLFile:
 
     def load(self) -> list[Flattenable]:
         """The parsed template."""
+        if self._loadedTemplate is None and hasattr(self._path, "read"):
+            self._loadedTemplate = _parse(self._path, getattr(self._path, "name", None))
         if self._loadedTemplate is None:
             filename = self._filename()
             opener = getattr(self._path, "open", None)
