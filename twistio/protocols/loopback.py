@@ -328,8 +328,13 @@ class _OneServer(protocol.ServerFactory):
         return self.wrapper
 
 
-def _session(listen: Callable[[Any], Any], connect: Callable[[Any, Any], Any],
-             server: Any, client: Any, noisy: bool) -> defer.Deferred[None]:
+def _session(
+    listen: Callable[[Any], Any],
+    connect: Callable[[Any, Any], Any],
+    server: Any,
+    client: Any,
+    noisy: bool,
+) -> defer.Deferred[None]:
     serverFactory = _OneServer(server)
     serverFactory.noisy = noisy
     port = listen(serverFactory)
@@ -345,7 +350,9 @@ def _session(listen: Callable[[Any], Any], connect: Callable[[Any, Any], Any],
     return done
 
 
-def loopbackTCP(server: Any, client: Any, port: int = 0, noisy: bool = True) -> defer.Deferred[None]:
+def loopbackTCP(
+    server: Any, client: Any, port: int = 0, noisy: bool = True
+) -> defer.Deferred[None]:
     """Run a session between ``server`` and ``client`` over TCP on 127.0.0.1."""
     reactor = _the_reactor()
     return _session(

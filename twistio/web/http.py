@@ -55,6 +55,7 @@ from twistio.internet.interfaces import (
     IAddress,
     IConsumer,
     IDelayedCall,
+    Interface,
     IProducer,
     IPushProducer,
     IReactorTime,
@@ -774,9 +775,12 @@ class Request:
         comment: bytes | str | None = None,
         secure: bool | None = None,
         httpOnly: bool = False,
-        sameSite: str | None = None,
+        sameSite: bytes | str | None = None,
     ) -> None:
-        """Add a ``Set-Cookie`` header to the response; ValueError on CR, LF or ';' in a field."""
+        """Add a ``Set-Cookie`` header to the response; ValueError on CR, LF or ';' in a field.
+
+        ``sameSite`` is ``lax``, ``strict`` or ``none`` (any case; written in lower case, as
+        Twisted does); ``none`` needs ``secure``."""
 
         def enc(x: bytes | str | int, what: str) -> bytes:
             b = str(x).encode("utf-8") if isinstance(x, (str, int)) else x
@@ -800,9 +804,14 @@ class Request:
         if httpOnly:
             parts.append(b"HttpOnly")
         if sameSite:
-            if sameSite.lower() not in ("lax", "strict", "none"):
-                raise ValueError("Invalid value for sameSite: " + repr(sameSite))
-            parts.append(b"SameSite=" + sameSite.encode("ascii"))
+            same = (sameSite.encode("ascii") if isinstance(sameSite, str) else sameSite).lower()
+            if same not in (b"lax", b"strict", b"none"):
+                raise ValueError("Invalid value for sameSite: " + repr(same))
+            if same == b"none" and not secure:
+                raise ValueError(
+                    "Invalid value for sameSite: " + repr(same) + '. Missing the "secure" attribute'
+                )
+            parts.append(b"SameSite=" + same)
         self.cookies.append(b"; ".join(parts))
 
     def setLastModified(self, when: float) -> object:
@@ -1036,6 +1045,12 @@ class HTTPChannel(protocol.Protocol):
 
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         return self.callLater(delay, f)
+
+    @property
+    def _channel(self) -> HTTPChannel:
+        """The channel itself: Twisted's factories build a wrapper whose ``_channel`` is the
+        ``HTTPChannel``, and code reaches through it (to set ``callLater``, for one)."""
+        return self
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -1733,6 +1748,265 @@ class HTTPFactory(protocol.ServerFactory):
             return
         formatter = self.logFormatter or combinedLogFormatter
         logFile.write(formatter(self._logDateTime, request) + "\n")
+
+
+class _DataLoss(Exception):
+    """A body ended before all of it arrived (its length was known: this is data loss,
+    not merely ``PotentialDataLoss``)."""
+
+
+class _MalformedChunkedDataError(Exception):
+    """A chunked body broke the chunked coding's grammar."""
+
+
+class _IdentityTransferDecoder:
+    """A body of ``contentLength`` bytes (None: until the connection ends).
+
+    ``dataCallback(bytes)`` gets the body as it arrives; ``finishCallback(extra)`` is
+    called once, at its end, with the bytes that followed it. ``noMoreData()`` says the
+    input ended: ``_DataLoss`` if bytes were missing, ``PotentialDataLoss`` (after finishing)
+    if the length was unknown.
+    """
+
+    def __init__(
+        self,
+        contentLength: int | None,
+        dataCallback: Callable[[bytes], object],
+        finishCallback: Callable[[bytes], object],
+    ) -> None:
+        self.contentLength = contentLength
+        self.dataCallback: Callable[[bytes], object] | None = dataCallback
+        self.finishCallback: Callable[[bytes], object] | None = finishCallback
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.dataCallback is None:
+            raise RuntimeError("_IdentityTransferDecoder cannot decode data after finishing")
+        remaining = self.contentLength
+        if remaining is None:
+            self.dataCallback(data)
+            return
+        if len(data) < remaining:
+            self.contentLength = remaining - len(data)
+            self.dataCallback(data)
+            return
+        self.contentLength = 0
+        finish = self.finishCallback
+        self.dataCallback(data[:remaining])
+        self.dataCallback = self.finishCallback = None
+        assert finish is not None
+        finish(data[remaining:])
+
+    def noMoreData(self) -> None:
+        finish, self.finishCallback = self.finishCallback, None
+        if finish is None:
+            return  # finished already
+        self.dataCallback = None
+        if self.contentLength is None:
+            finish(b"")
+            raise PotentialDataLoss()
+        if self.contentLength:
+            raise _DataLoss()
+
+
+_CHUNK_EXTENSION_BAD = frozenset([*range(0x00, 0x09), *range(0x0A, 0x20), 0x5C, 0x7F])
+
+
+class _ChunkedTransferDecoder:
+    """A body in the chunked coding (RFC 9112 7.1).
+
+    ``dataCallback(bytes)`` gets the decoded data; ``finishCallback(extra)`` is called once,
+    after the last chunk and the trailer, with the bytes that followed. ``state`` is one of
+    ``CHUNK_LENGTH``, ``BODY``, ``CRLF``, ``TRAILER`` and ``FINISHED``; trailer fields are
+    kept, raw, in ``_trailerHeaders`` (at most ``_maxTrailerHeadersSize`` bytes of them).
+    Bad input raises ``_MalformedChunkedDataError``; ``noMoreData()`` before the end,
+    ``_DataLoss``.
+    """
+
+    _maxTrailerHeadersSize = 2**16
+
+    def __init__(
+        self, dataCallback: Callable[[bytes], object], finishCallback: Callable[[bytes], object]
+    ) -> None:
+        self.dataCallback = dataCallback
+        self.finishCallback = finishCallback
+        self.state = "CHUNK_LENGTH"
+        self.length = 0
+        self._buffer = b""
+        self._start = 0  # where to resume looking for CRLF in _buffer
+        self._trailerHeaders: list[bytes] = []
+        self._receivedTrailerHeadersSize = 0
+
+    def _chunkLength(self) -> bool:
+        buf = self._buffer
+        end = buf.find(b"\r\n", self._start)
+        if end < 0:
+            if len(buf) > maxChunkSizeLineLength:
+                raise _MalformedChunkedDataError("Chunk size line too long")
+            self._start = max(len(buf) - 1, 0)
+            return False
+        if end > maxChunkSizeLineLength:
+            raise _MalformedChunkedDataError("Chunk size line too long")
+        line, self._buffer, self._start = buf[:end], buf[end + 2 :], 0
+        size, _, extension = line.partition(b";")
+        if any(c in _CHUNK_EXTENSION_BAD for c in extension):
+            raise _MalformedChunkedDataError("Invalid characters in chunk extensions")
+        if not size or size.strip(b"0123456789abcdefABCDEF"):
+            raise _MalformedChunkedDataError("Chunk size is not a hexadecimal number")
+        self.length = int(size, 16)
+        self.state = "BODY" if self.length else "TRAILER"
+        return True
+
+    def _body(self) -> bool:
+        buf = self._buffer
+        if not buf:
+            return False
+        piece, self._buffer = buf[: self.length], buf[self.length :]
+        self.length -= len(piece)
+        if self.length == 0:
+            self.state = "CRLF"
+        self.dataCallback(piece)
+        return True
+
+    def _crlf(self) -> bool:
+        buf = self._buffer
+        if len(buf) < 2:
+            if buf and buf != b"\r":
+                raise _MalformedChunkedDataError("Chunk did not end with CRLF")
+            return False
+        if buf[:2] != b"\r\n":
+            raise _MalformedChunkedDataError("Chunk did not end with CRLF")
+        self._buffer = buf[2:]
+        self.state = "CHUNK_LENGTH"
+        return True
+
+    def _trailer(self) -> bool:
+        buf = self._buffer
+        end = buf.find(b"\r\n", self._start)
+        if end < 0:
+            if self._receivedTrailerHeadersSize + len(buf) >= self._maxTrailerHeadersSize:
+                raise _MalformedChunkedDataError("Trailer headers data is too long.")
+            self._start = max(len(buf) - 1, 0)
+            return False
+        line, self._buffer, self._start = buf[:end], buf[end + 2 :], 0
+        if line:
+            self._receivedTrailerHeadersSize += len(line) + 2
+            if self._receivedTrailerHeadersSize > self._maxTrailerHeadersSize:
+                raise _MalformedChunkedDataError("Trailer headers data is too long.")
+            self._trailerHeaders.append(line)
+            return True
+        self.state = "FINISHED"
+        extra, self._buffer = self._buffer, b""
+        self.finishCallback(extra)
+        return False
+
+    def dataReceived(self, data: bytes) -> None:
+        """Decode ``data``, the next bytes of the chunked body."""
+        if self.state == "FINISHED":
+            raise RuntimeError(
+                "_ChunkedTransferDecoder.dataReceived called after last chunk was processed"
+            )
+        self._buffer += data
+        steps = {
+            "CHUNK_LENGTH": self._chunkLength,
+            "BODY": self._body,
+            "CRLF": self._crlf,
+            "TRAILER": self._trailer,
+        }
+        while self.state != "FINISHED" and steps[self.state]():
+            pass
+
+    def noMoreData(self) -> None:
+        """The input ended: ``_DataLoss`` unless the body was complete."""
+        if self.state != "FINISHED":
+            raise _DataLoss(
+                f"Chunked decoder in {self.state!r} state, still expecting more data to get "
+                "to 'FINISHED' state."
+            )
+
+
+class _IDeprecatedHTTPChannelToRequestInterface(Interface, Protocol):
+    """What ``HTTPChannel`` uses of the requests its ``requestFactory`` makes (Twisted's
+    name): the request and response headers, ``gotLength``, ``handleContentChunk``,
+    ``requestReceived``, ``parseCookies`` and ``connectionLost``."""
+
+    requestHeaders: Headers
+    responseHeaders: Headers
+
+    def connectionLost(self, reason: Failure) -> None:
+        """The connection was lost."""
+
+    def gotLength(self, length: int | None) -> None:
+        """The body will be ``length`` bytes (None: unknown)."""
+
+    def handleContentChunk(self, data: bytes) -> None:
+        """A piece of the body arrived."""
+
+    def parseCookies(self) -> None:
+        """Parse the request's cookies."""
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        """The whole request is here."""
+
+    def __eq__(self, other: object) -> bool:
+        """Requests compare as themselves."""
+
+    def __ne__(self, other: object) -> bool:
+        """Requests compare as themselves."""
+
+    def __hash__(self) -> int:
+        """Requests hash as themselves."""
+
+
+class _GenericHTTPChannelProtocol(protocol.Protocol):
+    """The protocol Twisted's ``HTTPFactory`` builds: it picks HTTP/1.1 or HTTP/2 from the
+    protocol TLS negotiated (``transport.negotiatedProtocol``) and hands everything to that
+    channel (``_channel``); its attributes are the channel's.
+
+    twistio's own ``HTTPFactory`` builds ``HTTPChannel``s directly (which switch to HTTP/2
+    themselves); this wrapper is for code that builds one by hand.
+    """
+
+    _negotiatedProtocol: bytes | None = None
+
+    def __init__(self, channel: HTTPChannel) -> None:
+        self.__dict__["_channel"] = channel
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.__dict__["_channel"], name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("_channel", "_negotiatedProtocol"):
+            self.__dict__[name] = value
+        else:
+            setattr(self.__dict__["_channel"], name, value)
+
+    def makeConnection(self, transport: ITransport) -> None:
+        negotiated = getattr(transport, "negotiatedProtocol", None)
+        if negotiated is None:
+            negotiated = b"http/1.1"
+        if negotiated == b"h2":
+            if not H2_ENABLED:
+                raise ValueError("Negotiated HTTP/2 without support.")
+        elif negotiated != b"http/1.1":
+            raise AssertionError(f"Unknown protocol {negotiated!r}")
+        self.__dict__["_negotiatedProtocol"] = negotiated
+        self._inner().makeConnection(transport)
+
+    def _inner(self) -> HTTPChannel:
+        channel: HTTPChannel = self.__dict__["_channel"]
+        return channel
+
+    def dataReceived(self, data: bytes) -> None:
+        self._inner().dataReceived(data)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        self._inner().connectionLost(reason)
+
+
+def _genericHTTPChannelProtocolFactory(self: object) -> _GenericHTTPChannelProtocol:
+    """A ``_GenericHTTPChannelProtocol`` around a new ``HTTPChannel`` (the argument is
+    ignored: Twisted's factory attribute receives one)."""
+    return _GenericHTTPChannelProtocol(HTTPChannel())
 
 
 class HTTPClient(protocol.Protocol):

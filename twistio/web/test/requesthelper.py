@@ -15,7 +15,15 @@ from twistio.internet.defer import Deferred
 from twistio.internet.testing import StringTransport
 from twistio.web.http_headers import Headers
 
-__all__ = ["DummyChannel", "DummyRequest", "NullAddress"]
+__all__ = [
+    "DummyChannel",
+    "DummyRequest",
+    "NullAddress",
+    "bytesLinearWhitespaceComponents",
+    "sanitizedBytes",
+    "sanitizedText",
+    "textLinearWhitespaceComponents",
+]
 
 _NOT_DONE_YET = 1
 
@@ -355,3 +363,11 @@ class DummyRequest:
         scheme = b"https" if self.isSecure() else b"http"
         path = b"/".join(self.prepath)
         return b"%s://%s/%s" % (scheme, self._serverName, path)
+
+
+# Header values with linear whitespace (CR, LF, CRLF) in them, and what Twisted's Headers
+# make of them (twistio's Headers refuse them instead: see docs/differences.md).
+textLinearWhitespaceComponents = [f"Foo{lw}bar" for lw in ("\r", "\n", "\r\n")]
+sanitizedText = "Foo bar"
+bytesLinearWhitespaceComponents = [c.encode("ascii") for c in textLinearWhitespaceComponents]
+sanitizedBytes = sanitizedText.encode("ascii")
