@@ -923,7 +923,11 @@ class _TLSProtoHolder(_Protocol):
     def __init__(self, creator: Any, wrapped: Any) -> None:
         self._creator = creator
         self.wrappedProtocol = wrapped
-        self.dataReceived = wrapped.dataReceived  # type: ignore[method-assign]
+
+    def dataReceived(self, data: bytes) -> None:
+        # Looked up at each read, as Twisted's TLS wrapper does: the application may replace
+        # ``dataReceived`` on its protocol once connected.
+        self.wrappedProtocol.dataReceived(data)
 
     def makeConnection(self, transport: Any) -> None:
         self.transport = transport
