@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from twistio.internet import defer, interfaces, main, protocol
@@ -131,25 +131,26 @@ class _LoopbackTransport:
             self.producer.resumeProducing()
 
 
-def identityPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
-    """Deliver each queued write to ``target.dataReceived`` as it was written."""
+def _pending(queue: _LoopbackQueue) -> Iterator[bytes]:
+    """The writes waiting in ``queue``, up to the mark of a disconnection."""
     while queue:
         data = queue.get()
         if data is None:
-            break
+            return
+        yield data
+
+
+def identityPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
+    """Deliver each queued write to ``target.dataReceived`` as it was written."""
+    for data in _pending(queue):
         target.dataReceived(data)
 
 
 def collapsingPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
     """Deliver everything queued to ``target.dataReceived`` as one string."""
-    chunks: list[bytes] = []
-    while queue:
-        data = queue.get()
-        if data is None:
-            break
-        chunks.append(data)
-    if chunks:
-        target.dataReceived(b"".join(chunks))
+    joined = b"".join(_pending(queue))
+    if joined:
+        target.dataReceived(joined)
 
 
 PumpPolicy = Callable[[_LoopbackQueue, Any], None]
