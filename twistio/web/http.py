@@ -527,6 +527,9 @@ class Request:
         values = self.requestHeaders.getRawHeaders(lname)
         return values[-1] if values else None
 
+    _inFakeHead = False
+    """Rendering GET to answer a HEAD request: what is written is dropped."""
+
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown): choose where to keep it."""
         site = getattr(self.channel, "site", None)
@@ -861,7 +864,7 @@ class Request:
             self._writeHeaders(channel)
         elif not data:
             return
-        if self.method == b"HEAD":
+        if self.method == b"HEAD" or self._inFakeHead:
             return  # a HEAD response has no body, whatever the resource writes
         self.sentLength += len(data)
         channel.write(data)
@@ -1934,6 +1937,9 @@ class _IDeprecatedHTTPChannelToRequestInterface(Interface, Protocol):
 
     def connectionLost(self, reason: Failure) -> None:
         """The connection was lost."""
+
+    _inFakeHead = False
+    """Rendering GET to answer a HEAD request: what is written is dropped."""
 
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown)."""
