@@ -1938,9 +1938,6 @@ class _IDeprecatedHTTPChannelToRequestInterface(Interface, Protocol):
     def connectionLost(self, reason: Failure) -> None:
         """The connection was lost."""
 
-    _inFakeHead = False
-    """Rendering GET to answer a HEAD request: what is written is dropped."""
-
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown)."""
 
