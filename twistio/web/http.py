@@ -59,6 +59,7 @@ from twistio.internet.interfaces import (
     IProducer,
     IPushProducer,
     IReactorTime,
+    ISSLTransport,
     ITransport,
     implementer,
 )
@@ -412,10 +413,10 @@ class Request:
     """
 
     defaultContentType: bytes | None = None
-    method: bytes = b"GET"
-    uri: bytes = b""
+    method: bytes = b"(no method yet)"
+    uri: bytes = b"(no uri yet)"
     path: bytes = b""
-    clientproto: bytes = b"HTTP/1.0"
+    clientproto: bytes = b"(no clientproto yet)"
     content: IO[bytes] | None = None
     started = False
     """twistio: True once the request was handed to ``requestReceived`` (or started before
@@ -699,7 +700,7 @@ class Request:
         from twistio.internet.address import IPv4Address
 
         self._forceSSL = ssl
-        if (port == 443 and ssl) or (port == 80 and not ssl):
+        if port == (443 if self.isSecure() else 80):
             self.requestHeaders.setRawHeaders(b"host", [host])
         else:
             self.requestHeaders.setRawHeaders(b"host", [host + b":%d" % port])
@@ -709,8 +710,8 @@ class Request:
         """The host name the client asked for (Host header without port), else the local host."""
         host = self.raw_header(b"host")
         if host:
-            if host[:1] == b"[":
-                return host.split(b"]", 1)[0] + b"]"
+            if host[:1] == b"[":  # an IPv6 literal: the address without its brackets
+                return host[1:].split(b"]", 1)[0]
             return host.rsplit(b":", 1)[0] if host.count(b":") == 1 else host
         return str(getattr(self.getHost(), "host", "")).encode("ascii")
 
@@ -1275,7 +1276,10 @@ class HTTPChannel(protocol.Protocol):
 
     def isSecure(self) -> bool:
         """Whether the connection is TLS."""
-        return extra_info(self.transport, "ssl_object") is not None
+        transport = self.transport
+        return extra_info(transport, "ssl_object") is not None or ISSLTransport.providedBy(
+            transport
+        )
 
     def pause_reading(self) -> None:
         """A request wants no more of the client's bytes for now (twistio hook)."""
@@ -1905,6 +1909,8 @@ class _ChunkedTransferDecoder:
     def dataReceived(self, data: bytes) -> None:
         """Decode ``data``, the next bytes of the chunked body."""
         if self.state == "FINISHED":
+            if not data:
+                return
             raise RuntimeError(
                 "_ChunkedTransferDecoder.dataReceived called after last chunk was processed"
             )

@@ -12,6 +12,7 @@ from typing import Any
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import ISSLTransport, implementer
 from twistio.internet.testing import StringTransport
 from twistio.web.http_headers import Headers
 
@@ -88,6 +89,7 @@ class DummyChannel:
             """No certificate."""
             return None
 
+    @implementer(ISSLTransport)
     class SSL(TCP):
         """The same, standing for a TLS connection (``isSecure`` is true)."""
 
