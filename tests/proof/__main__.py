@@ -239,6 +239,8 @@ KNOWN: dict[str, tuple[str, str]] = {
     "twisted.test.test_reflect.FullyQualifiedNameTests.": _NAME,
     "twisted.python.test.test_util.OrderedDictTests.test_deprecated": _NAME,
     "twisted.web.test.test_static.StaticDeprecationTests.test_addSlashDeprecated": _NAME,
+    "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_getClientIP": _NAME,
+    "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_noLongerQueued": _NAME,
     "twisted.test.test_defer.DeferredFutureAdapterTests.": (
         _DIFF,
         "twistio's trial runs a TestCase inside the reactor's asyncio loop, so the test "

@@ -57,6 +57,7 @@ from twistio.internet.interfaces import (
     IDelayedCall,
     Interface,
     IProducer,
+    IProtocol,
     IPushProducer,
     IReactorTime,
     ISSLTransport,
@@ -233,8 +234,11 @@ def unquote(s: bytes) -> bytes:
 
 
 def urlparse(url: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
-    """``urllib.parse.urlparse`` for bytes."""
+    """``urllib.parse.urlparse`` for bytes (``TypeError`` for text, as Twisted's)."""
     from urllib.parse import urlparse as _up
+
+    if isinstance(url, str):
+        raise TypeError("url must be bytes, not unicode")
 
     r = _up(url)
     return (r.scheme, r.netloc, r.path, r.params, r.query, r.fragment)
@@ -685,9 +689,27 @@ class Request:
         return client
 
     def getClientIP(self) -> str | None:
-        """The client's IP address as a string, or None (deprecated in Twisted)."""
+        """The client's IP address as a string, or None (deprecated, as in Twisted)."""
+        import warnings
+
+        warnings.warn(
+            "twistio.web.http.Request.getClientIP was deprecated in Twisted 18.4.0; "
+            "please use getClientAddress instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         addr = self.getClientAddress()
         return getattr(addr, "host", None)
+
+    def noLongerQueued(self) -> None:
+        """Does nothing (deprecated, as in Twisted: requests are not queued)."""
+        import warnings
+
+        warnings.warn(
+            "twistio.web.http.Request.noLongerQueued was deprecated in Twisted 16.3.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def getHost(self) -> IAddress:
         """The local address the request came in on."""
@@ -1037,15 +1059,25 @@ class HTTPChannel(protocol.Protocol):
         self.requests: list[Request] = []
         self._reader = RequestReader()
 
-    def callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
-        """Schedule ``f`` on the factory's reactor (the global one without a factory): the
-        channel's timers go through here, so a test may replace it with a ``Clock``'s."""
+    _callLaterOverride: _CallLater | None = None
+
+    @property
+    def callLater(self) -> _CallLater:
+        """The ``callLater`` the channel's timers use: the factory's reactor's (the global
+        reactor's without a factory), unless one was assigned (a ``Clock``'s, in tests)."""
+        override = self._callLaterOverride
+        if override is not None:
+            return override
         factory = self.factory
         if factory is not None:
-            return factory._getReactor().callLater(delay, f)
+            return factory._getReactor().callLater
         from twistio.internet import reactor
 
-        return reactor.callLater(delay, f)
+        return cast("_CallLater", reactor.callLater)
+
+    @callLater.setter
+    def callLater(self, value: _CallLater) -> None:
+        self._callLaterOverride = value
 
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         return self.callLater(delay, f)
@@ -1966,7 +1998,8 @@ class _IDeprecatedHTTPChannelToRequestInterface(Interface, Protocol):
         """Requests hash as themselves."""
 
 
-class _GenericHTTPChannelProtocol(protocol.Protocol):
+@implementer(IProtocol)
+class _GenericHTTPChannelProtocol:
     """The protocol Twisted's ``HTTPFactory`` builds: it picks HTTP/1.1 or HTTP/2 from the
     protocol TLS negotiated (``transport.negotiatedProtocol``) and hands everything to that
     channel (``_channel``); its attributes are the channel's.
@@ -2010,6 +2043,9 @@ class _GenericHTTPChannelProtocol(protocol.Protocol):
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         self._inner().connectionLost(reason)
+
+
+implementer(_IDeprecatedHTTPChannelToRequestInterface)(Request)
 
 
 def _genericHTTPChannelProtocolFactory(self: object) -> _GenericHTTPChannelProtocol:
