@@ -112,3 +112,35 @@ def test_same_site_cookie_values_as_twisted() -> None:
     assert request.cookies == [b"a=b; SameSite=lax", b"c=d; Secure; SameSite=none"]
     with pytest.raises(ValueError, match='Missing the "secure" attribute'):
         request.addCookie(b"e", b"f", sameSite="none")
+
+
+def _client_calls(module: Any, lines: list[bytes]) -> list[tuple[Any, ...]]:
+    calls: list[tuple[Any, ...]] = []
+
+    class Recorder(module.HTTPClient):  # type: ignore[misc, name-defined]
+        def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
+            calls.append(("status", version, status, message))
+
+        def handleHeader(self, key: bytes, val: bytes) -> None:
+            calls.append(("header", key, val))
+
+        def handleEndHeaders(self) -> None:
+            calls.append(("end", self.length))
+
+    client = Recorder()
+    for line in lines:
+        client.lineReceived(line)
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"HTTP/1.0 201 foo", b""],
+        [b"HTTP/1.0 201", b"Content-Length: 10", b""],
+        [b"HTTP/1.1 200 OK ", b"X-A: line-0", b"\tline-1", b"X-B: b", b" more", b"Y: z", b""],
+    ],
+)
+def test_http_client_line_received_is_twisteds(lines: list[bytes]) -> None:
+    assert _client_calls(http, lines) == _client_calls(twisted_http, lines)

@@ -2149,8 +2149,32 @@ class HTTPClient(protocol.Protocol):
             self.handleBadResponse()
             self._end()
 
+    _headerLine: bytes | None = None
+
     def lineReceived(self, line: bytes) -> None:
-        """Twisted's line hook; the codec reads the head whole, so this is never called."""
+        """One line of the response head, for code that feeds lines itself (the codec reads
+        the head whole and never calls this): the status line, then header lines (a line
+        starting with a space or tab continues the one before), then an empty line."""
+        if self.firstLine:
+            self.firstLine = False
+            parts = line.split(None, 2)
+            self.handleStatus(parts[0], parts[1], parts[2] if len(parts) > 2 else b"")
+            return
+        if line[:1] in (b" ", b"\t") and self._headerLine is not None:
+            self._headerLine += line
+            return
+        if self._headerLine is not None:
+            name, _, value = self._headerLine.partition(b":")
+            value = value.lstrip()
+            if name.lower() == b"content-length":
+                self.length = int(value)
+            self._headerLine = None
+            self.handleHeader(name, value)
+        if line:
+            self._headerLine = line
+        else:
+            self._inBody = True
+            self.handleEndHeaders()
 
     def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
         """The status line arrived."""
