@@ -364,6 +364,74 @@ KNOWN: dict[str, tuple[str, str]] = {
         (_PRIVATE, "HTTPChannel._requestProducer"),
     ),
     f"{_HTTP}.PersistenceTests.": (_PRIVATE, "HTTPChannel.checkPersistence"),
+    f"{_HTTP}.HTTPLoopbackTests.testLoopback": _PROXY_REQUESTS,
+    **_each(
+        _HTTP,
+        "HTTP1_1Tests.test_buffer HTTP1_1Tests.test_noPipelining HTTP1_1Tests.test_noPipeliningApi "
+        "HTTP1_1_close_Tests.test_buffer HTTP1_1_close_Tests.test_noPipelining "
+        "HTTP1_1_close_Tests.test_noPipeliningApi PipeliningBodyTests.test_immediateDumpTruck "
+        "PipeliningBodyTests.test_immediateTinyTube PipeliningBodyTests.test_stepwiseDumpTruck "
+        "PipeliningBodyTests.test_stepwiseTinyTube ShutdownTests.test_losingConnection "
+        "RequestTests.test_finishCleansConnection",
+        (
+            _DIFF,
+            "an HTTP/1.1 request without Host gets 400 (docs/differences.md, 'Host is required')",
+        ),
+    ),
+    **_each(
+        _HTTP,
+        "ParsingTests.test_headerStripWhitespace ParsingTests.test_headersMultiline "
+        "ParsingTests.test_transferEncodingIdentity HTTP0_9Tests.test_buffer "
+        "HTTP0_9Tests.test_noPipeliningApi",
+        (
+            _DIFF,
+            "the stricter parser refuses control characters in values, obsolete line folding "
+            "and codings other than a final chunked, and answers once the head is complete "
+            "(docs/differences.md, 'Hostile requests')",
+        ),
+    ),
+    **_each(
+        _HTTP,
+        "ParsingTests.test_headerLimitPerRequest ParsingTests.test_tooManyHeaders "
+        "ParsingTests.test_headersTooBigInitialCommand ParsingTests.test_headersTooBigOtherHeaders "
+        "ParsingTests.test_headersTooBigPerRequest",
+        (
+            _DIFF,
+            "the head's limits are RequestReader's (parserLimits: max_header_bytes, max_headers), "
+            "not HTTPChannel.totalHeadersSize/maxHeaders, and answered with 431/414 and a reason "
+            "(docs/reliability.md, docs/differences.md)",
+        ),
+    ),
+    **_each(
+        _HTTP,
+        "ChannelProductionTests.test_HTTPChannelIsAProducer "
+        "ChannelProductionTests.test_HTTPChannelUnregistersSelfWhenTimingOut "
+        "GenericHTTPChannelTests.test_unregistersProducer",
+        (
+            _DIFF,
+            "the channel becomes its transport's producer once requests queue up behind one "
+            "another, not at connection (docs/differences.md, 'A pipelining client')",
+        ),
+    ),
+    **_each(
+        _HTTP,
+        "ChunkingTests.test_chunkedResponses RequestTests.test_firstWriteHTTP11Chunked",
+        (
+            _DIFF,
+            "the channel decides a response's framing (docs/differences.md, 'The channel "
+            "contract'): a Request on a bare DummyChannel writes no Transfer-Encoding or "
+            "Connection header",
+        ),
+    ),
+    f"{_HTTP}.GenericHTTPChannelTests.test_h2CancelsH11Timeout": (
+        _DIFF,
+        "HTTP/2 is chosen by HTTPChannel itself when TLS negotiated h2; the "
+        "_GenericHTTPChannelProtocol wrapper does not switch channels",
+    ),
+    f"{_HTTP}.HTTPClientDeprecationTests.test_deprecated": (
+        _BUG,
+        "twistio's trial has no SynchronousTestCase.getDeprecatedModuleAttribute",
+    ),
     **_each(
         _HTTP,
         "PipeliningBodyTests.test_immediateABiggerTruck PipeliningBodyTests.test_pipeliningReadLimit",

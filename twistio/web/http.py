@@ -1273,7 +1273,9 @@ class HTTPChannel(protocol.Protocol):
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """A request's producer: registered with the transport in this channel's place."""
         if self._producer is not None:
-            raise ValueError(f"registering producer {producer!r} before previous one was unregistered")
+            raise RuntimeError(
+                f"cannot register producer {producer!r}: producer {self._producer!r} is still registered"
+            )
         transport = self.transport
         assert transport is not None
         self._producer = producer
@@ -2080,8 +2082,10 @@ class HTTPClient(protocol.Protocol):
         assert self.transport is not None
         self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
 
-    def sendHeader(self, name: bytes, value: bytes) -> None:
-        """Write one request header."""
+    def sendHeader(self, name: bytes, value: bytes | int) -> None:
+        """Write one request header (an int value is written in decimal, as by Twisted)."""
+        if not isinstance(value, bytes):
+            value = str(value).encode("ascii")
         if b"\r" in name + value or b"\n" in name + value:
             raise ValueError("header name or value contains CR or LF")
         assert self.transport is not None
