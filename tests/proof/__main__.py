@@ -428,6 +428,11 @@ KNOWN: dict[str, tuple[str, str]] = {
         "HTTP/2 is chosen by HTTPChannel itself when TLS negotiated h2; the "
         "_GenericHTTPChannelProtocol wrapper does not switch channels",
     ),
+    "twisted.python.test.test_deprecate.DeprecatedAttributeTests.test_wrappedModule": (
+        _PRIVATE,
+        "deprecatedModuleAttribute swaps the module's class in place instead of putting a "
+        "deprecate._ModuleProxy in sys.modules (the same module object before and after)",
+    ),
     f"{_HTTP}.HTTPClientDeprecationTests.test_deprecated": (
         _BUG,
         "twistio's trial has no SynchronousTestCase.getDeprecatedModuleAttribute",

@@ -41,6 +41,7 @@ import email.parser
 import email.policy
 import io
 import logging
+import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -64,6 +65,7 @@ from twistio.internet.interfaces import (
     ITransport,
     implementer,
 )
+from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
@@ -100,6 +102,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.web")
+_events = Logger(namespace="twistio.web.http")  # events that Twisted code observes
 
 
 
@@ -840,18 +843,22 @@ class Request:
             parts.append(b"SameSite=" + same)
         self.cookies.append(b"; ".join(parts))
 
+    lastModified: int | None = None
+    """When the resource last changed (seconds): ``Last-Modified`` goes out with the head."""
+
     def setLastModified(self, when: float) -> object:
-        """Set ``Last-Modified``; return ``CACHED`` (and answer 304) if the client is current."""
-        when = int(when)
-        self.lastModified = when
-        self.setHeader(b"last-modified", datetimeToString(when))
+        """Note a modification time (the latest of those given is kept, as ``Last-Modified``);
+        return ``CACHED`` (and answer 304) if the client's copy is as recent."""
+        when = math.ceil(when)
+        if not self.lastModified or self.lastModified < when:
+            self.lastModified = when
         ims = self.getHeader(b"if-modified-since")
         if ims:
             try:
                 since = stringToDatetime(ims.split(b";")[0])
             except ValueError:
                 return None
-            if since >= when:
+            if since >= self.lastModified:
                 self.setResponseCode(NOT_MODIFIED)  # noqa: F405
                 return CACHED
         return None
@@ -895,6 +902,14 @@ class Request:
     def _writeHeaders(self, channel: _Channel) -> None:
         headers = self.responseHeaders
         code = self.code
+        if self.lastModified is not None:
+            if headers.get_trusted(b"last-modified") is not None:
+                _events.info(
+                    "Warning: last-modified specified both in header list and lastModified "
+                    "attribute."
+                )
+            else:
+                headers.set_trusted(b"last-modified", [datetimeToString(self.lastModified)])
         if self.defaultContentType and code >= 200 and code != 204 and code != 304:
             get = headers.get_trusted
             if get(b"content-type") is None and get(b"content-length") != [b"0"]:

@@ -218,6 +218,11 @@ class Request(http.Request, Componentized):
                     )
                     return  # what it writes later is dropped; no Content-Length
                 self._inFakeHead = False
+                if isinstance(body, bytes):
+                    self.responseHeaders.set_trusted(b"content-length", [b"%d" % len(body)])
+                    self.write(b"")
+                    self.finish()
+                    return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
                 epage = resource.ErrorPage(
