@@ -23,7 +23,7 @@ FLOORS = {
     "twisted.test.test_reflect": 55,
     "twisted.python.test.test_components": 37,
     "twisted.web.test.test_resource": 13,
-    "twisted.web.test.test_web": 83,
+    "twisted.web.test.test_web": 84,
     "twisted.web.test.test_template": 50,
     "twisted.web.test.test_static": 82,
     "twisted.web.test.test_http": 126,

@@ -31,6 +31,7 @@ from twistio.internet.interfaces import implementer
 from twistio.logger import Logger
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
+from twistio.python.reflect import safe_repr
 from twistio.web import http, http_headers, resource
 from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
@@ -246,12 +247,8 @@ class Request(http.Request, Componentized):
         elif body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
             return
         elif not isinstance(body, bytes):
-            body = resource.ErrorPage(
-                INTERNAL_SERVER_ERROR, "Request did not return bytes",
-                "Request: " + repr(self) + "<br />Resource: " + repr(resrc)
-                + "<br />Value: " + repr(body),
-            ).render(self)
             _log.error("%r rendered %r, not bytes", resrc, type(body))
+            body = _notBytesPage(self, resrc, body)
         if self.method == b"HEAD":
             if body:
                 _events.info(
@@ -376,6 +373,19 @@ class Request(http.Request, Componentized):
     def sibLink(self, name: bytes) -> bytes:
         lpp = len(self.postpath)
         return (lpp * b"../") + name if lpp else name
+
+
+def _notBytesPage(request: Request, resrc: object, value: object) -> bytes:
+    """The 500 page for a render that returned something other than bytes: the request, the
+    resource and the value, each escaped inside ``<pre>``, as Twisted shows them."""
+    brief = "Request did not return bytes"
+    detail = "<br />".join(
+        f"{label}: <pre>{escape(safe_repr(obj), quote=False)}</pre>"
+        for label, obj in (("Request", request), ("Resource", resrc), ("Value", value))
+    )
+    request.setResponseCode(INTERNAL_SERVER_ERROR)
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    return (resource._PAGE % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
 
 
 class ISessionStore(Protocol):
