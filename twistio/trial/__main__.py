@@ -21,9 +21,9 @@ REPORTERS: dict[str, tuple[type[_reporter.Reporter], str]] = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "python -m twistio.trial") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m twistio.trial",
+        prog=prog,
         description="Run trial-style (and unittest) tests on twistio.",
     )
     parser.add_argument("tests", nargs="*", metavar="NAME", help="package, module, class, "
@@ -46,9 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m twistio.trial") -> int:
     """Run the tests named on the command line; returns the exit status."""
-    parser = _parser()
+    parser = _parser(prog)
     options = parser.parse_args(argv)
     if options.help_reporters:
         print("Reporters, chosen with --reporter=NAME:\n")
