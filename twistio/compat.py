@@ -29,6 +29,15 @@ from typing import Any
 __all__ = ["TwistedAlreadyImported", "install", "installed", "uninstall"]
 
 _PREFIX = "twisted"
+
+#: Modules of Twisted's own test packages that libraries' test suites import for a helper or
+#: two: under the alias they are the twistio module giving those helpers (the same classes
+#: Twisted's module re-exports). Twisted's test modules themselves are not provided, and a
+#: module twistio itself provides under the name wins.
+_STAND_INS = {
+    "twisted.web.test.test_web": "twistio.web.test.requesthelper",  # DummyChannel (klein)
+    "twisted.test.testutils": "twistio.test._testutils",  # IOPump (ldaptor)
+}
 # The porting guide ships inside the package (twistio/docs links to the repository's docs/).
 _DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docs", "porting.md")
 
@@ -137,12 +146,17 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
                     return None
             finally:
                 _checking.discard(fullname)
-            raise _missing(_PREFIX + fullname[len("twistio") :], fullname)
+            theirs = _PREFIX + fullname[len("twistio") :]
+            if theirs in _STAND_INS:
+                return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_STAND_INS[theirs]))
+            raise _missing(theirs, fullname)
         if not _is_aliased(fullname):
             return None
         ours = _target(fullname)
         if ours in sys.modules or _exists(ours):
             return importlib.machinery.ModuleSpec(fullname, _AliasLoader(ours))
+        if fullname in _STAND_INS:
+            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_STAND_INS[fullname]))
         raise _missing(fullname, ours)
 
     def find_distributions(

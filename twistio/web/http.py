@@ -856,6 +856,22 @@ class Request:
         if self.producer is not None:
             self.unregisterProducer()
         self._finished_hook()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        """The response is over: let the channel move on and fire ``notifyFinish``'s Deferreds.
+
+        ``finish`` ends with it; test doubles that replace ``finish`` call it, as they do with
+        Twisted's. A producer still registered is an error, logged, and is let go.
+        """
+        if self.producer is not None:
+            from twistio.logger import Logger
+
+            Logger(namespace="twistio.web.http").failure(
+                "",
+                Failure(RuntimeError(f"Producer was not unregistered for {self.uri!r}")),
+            )
+            self.unregisterProducer()
         self.channel.requestDone(self)
         notifications = self.notifications
         if notifications:
