@@ -55,6 +55,7 @@ from twistio.internet.interfaces import (
     IAddress,
     IConsumer,
     IDelayedCall,
+    ISSLTransport,
     IProducer,
     IPushProducer,
     IReactorTime,
@@ -1191,8 +1192,12 @@ class HTTPChannel(protocol.Protocol):
         return self.transport.getHost()  # type: ignore[no-any-return]
 
     def isSecure(self) -> bool:
-        """Whether the connection is TLS."""
-        return extra_info(self.transport, "ssl_object") is not None
+        """Whether the connection is TLS: an asyncio TLS transport, or a transport that
+        provides ``ISSLTransport`` (``protocols.tls``, test transports declaring it)."""
+        transport = self.transport
+        if extra_info(transport, "ssl_object") is not None:
+            return True
+        return transport is not None and ISSLTransport.providedBy(transport)
 
     def pause_reading(self) -> None:
         """A request wants no more of the client's bytes for now (twistio hook)."""
