@@ -55,10 +55,10 @@ from twistio.internet.interfaces import (
     IAddress,
     IConsumer,
     IDelayedCall,
-    ISSLTransport,
     IProducer,
     IPushProducer,
     IReactorTime,
+    ISSLTransport,
     ITransport,
     implementer,
 )
