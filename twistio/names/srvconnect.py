@@ -160,19 +160,15 @@ class SRVConnector:
         return chosen.target.name.decode("idna"), chosen.port
 
     def _reallyConnect(self) -> None:
-        if self.stopAfterDNS:
+        if self.stopAfterDNS:  # stopConnecting() came while the look-up ran
             self.stopAfterDNS = 0
             return
-        self.host, self.port = self.pickServer()
-        assert self.host is not None, "Must have a host to connect to."
-        assert self.port is not None, "Must have a port to connect to."
-        connect = getattr(self.reactor, self.connectFuncName)
-        self.connector = connect(
-            self.host,
-            self.port,
-            _SRVConnector_ClientFactoryWrapper(self, self.factory),
-            *self.connectFuncArgs,
-            **self.connectFuncKwArgs,
+        host, port = self.pickServer()
+        self.host, self.port = host, port
+        method = getattr(self.reactor, self.connectFuncName)
+        wrapper = _SRVConnector_ClientFactoryWrapper(self, self.factory)
+        self.connector = method(
+            host, port, wrapper, *self.connectFuncArgs, **self.connectFuncKwArgs
         )
 
     def stopConnecting(self) -> None:

@@ -60,13 +60,15 @@ def suppress(action: str = "ignore", **kwarg: Any) -> tuple[tuple[str], dict[str
 def acquireAttribute(objects: Iterable[object], attr: str, default: Any = _DEFAULT) -> Any:
     """The value of ``attr`` on the first of ``objects`` that has it; ``default`` if none
     does, or ``AttributeError`` without a default."""
-    objects = list(objects)
-    for obj in objects:
-        if hasattr(obj, attr):
-            return getattr(obj, attr)
-    if default is not _DEFAULT:
-        return default
-    raise AttributeError(f"attribute {attr!r} not found in {objects!r}")
+    candidates = list(objects)
+    absent = object()
+    for candidate in candidates:
+        value = getattr(candidate, attr, absent)
+        if value is not absent:
+            return value
+    if default is _DEFAULT:
+        raise AttributeError(f"attribute {attr!r} not found in {candidates!r}")
+    return default
 
 
 def excInfoOrFailureToExcInfo(err: Failure | _ExcInfo) -> _ExcInfo:
