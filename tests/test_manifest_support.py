@@ -49,6 +49,7 @@ MODULES = {
     "twisted.python.win32": "twistio.python.win32",
     "twisted.trial.itrial": "twistio.trial.itrial",
     "twisted.trial.util": "twistio.trial.util",
+    "twisted.protocols.loopback": "twistio.protocols.loopback",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
