@@ -218,3 +218,35 @@ def test_twistio_trial_runs_a_projects_tests(tmp_path: Path) -> None:
     done = _run([sys.executable, "-m", "twistio", "trial", "test_passing"], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASSED (successes=1)" in done.stdout
+
+
+def test_stand_ins_for_helpers_of_twisteds_test_packages(alias: None) -> None:
+    import twisted.web.test.test_web  # type: ignore[import-not-found,unused-ignore]
+    from twisted.test import testutils  # type: ignore[import-not-found,unused-ignore]
+    from twisted.web.test import test_web  # type: ignore[import-not-found,unused-ignore]
+
+    from twistio.web.test import requesthelper
+
+    assert test_web is twisted.web.test.test_web is requesthelper
+    assert test_web.DummyChannel is requesthelper.DummyChannel
+    from twisted.internet import protocol  # type: ignore[import-not-found,unused-ignore]
+
+    class Echo(protocol.Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    class Collect(protocol.Protocol):
+        got = b""
+
+        def connectionMade(self) -> None:
+            self.transport.write(b"ping")
+
+        def dataReceived(self, data: bytes) -> None:
+            self.got += data
+
+    client = Collect()
+    pump = testutils.returnConnected(Echo(), client)
+    assert client.got == b"ping"
+    client.transport.write(b"pong")
+    assert pump.pump() == 1 and pump.pump() == 1 and pump.pump() == 0
+    assert client.got == b"pingpong"

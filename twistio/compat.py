@@ -72,6 +72,19 @@ class _AliasLoader(importlib.abc.Loader):
         _mirror()
 
 
+class _ModuleLoader(importlib.abc.Loader):
+    """Loads a name as a module object already imported under another name."""
+
+    def __init__(self, found: ModuleType) -> None:
+        self.found = found
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        sys.modules[module.__name__] = self.found
+
+
 class _TwistedPackage(ModuleType):
     """``twisted`` itself under the alias: twistio's top package with Twisted's version.
 
@@ -136,20 +149,23 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
             return _third_party_plugin(fullname, path)
         if fullname.startswith("twistio.") and _from_import(fullname):
             # ``from twisted.protocols import amp``: the package is twistio's, so Python
-            # looks for ``twistio.protocols.amp`` and, not finding it, would only say
-            # "cannot import name 'amp' from 'twistio.protocols'". Say what import does.
+            # looks for ``twistio.protocols.amp``. When twistio has no such module, the
+            # name is imported as ``import twisted.protocols.amp`` would import it (a
+            # stand-in, or another finder's module), or fails with the same message, not
+            # Python's "cannot import name 'amp' from 'twistio.protocols'".
             if fullname in sys.modules or fullname in _checking:
                 return None
+            theirs = _PREFIX + fullname[len("twistio") :]
             _checking.add(fullname)
             try:
                 if _exists(fullname):
                     return None
+                # Imported now, before a placeholder of ``fullname`` exists; the alias's
+                # ModuleNotFoundError when nothing provides it.
+                found = importlib.import_module(theirs)
             finally:
                 _checking.discard(fullname)
-            theirs = _PREFIX + fullname[len("twistio") :]
-            if theirs in _STAND_INS:
-                return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_STAND_INS[theirs]))
-            raise _missing(theirs, fullname)
+            return importlib.machinery.ModuleSpec(fullname, _ModuleLoader(found))
         if not _is_aliased(fullname):
             return None
         ours = _target(fullname)
