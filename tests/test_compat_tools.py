@@ -250,3 +250,17 @@ def test_stand_ins_for_helpers_of_twisteds_test_packages(alias: None) -> None:
     client.transport.write(b"pong")
     assert pump.pump() == 1 and pump.pump() == 1 and pump.pump() == 0
     assert client.got == b"pingpong"
+
+
+def test_import_twisted_internet_reactor_first_installs_the_reactor(tmp_path: Path) -> None:
+    code = (
+        "import twistio.compat; twistio.compat.install()\n"
+        "import twisted.internet.reactor\n"
+        "from twisted.internet import reactor\n"
+        "import twistio.internet.reactor as ours\n"
+        "assert twisted.internet.reactor is reactor is ours\n"
+        "print(type(reactor).__name__)\n"
+    )
+    done = _run([sys.executable, "-c", code], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "AsyncioReactor"

@@ -166,6 +166,8 @@ def _is_sdist_of(stem: str, lib: Lib) -> bool:
 # -- running and parsing ---------------------------------------------------------------------
 
 _TRIAL_LINE = re.compile(r"^(\S+) \.\.\. .*?\[(OK|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
+_TRIAL_START = re.compile(r"^([\w.]+) \.\.\. ")
+_TRIAL_END = re.compile(r"\[(OK|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
 _TRIAL_OUTCOMES = {"OK": "passed", "FAIL": "failed", "ERROR": "error", "SKIPPED": "skipped",
                    "TODO": "xfail", "SUCCESS!?!": "xpass"}
 
@@ -238,10 +240,21 @@ def parse_junit(path: Path) -> dict[str, tuple[str, str]]:
 
 def parse_trial(text: str) -> dict[str, tuple[str, str]]:
     results: dict[str, tuple[str, str]] = {}
+    pending = None  # a test whose "id ... " line was cut by output the test printed
     for line in text.splitlines():
         found = _TRIAL_LINE.match(line)
         if found:
             results[found.group(1)] = (_TRIAL_OUTCOMES[found.group(2)], "")
+            pending = None
+            continue
+        started = _TRIAL_START.match(line)
+        if started:
+            pending = started.group(1)
+            continue
+        ended = _TRIAL_END.search(line)
+        if ended and pending is not None:
+            results[pending] = (_TRIAL_OUTCOMES[ended.group(1)], "")
+            pending = None
     # The error reports after the run: a "[FAIL]"/"[ERROR]" line, the traceback, the test ids.
     blocks = re.split(r"^={20,}$", text, flags=re.M)
     for block in blocks:
@@ -306,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="list the tests lost")
     parser.add_argument("--side", choices=["both", "twisted", "twistio"], default="both",
                         help="run one side only (the other's last results are reused)")
+    parser.add_argument("--reparse", action="store_true",
+                        help="parse the outputs of the last runs again, running nothing")
     parser.add_argument("--min-ratio", type=float, default=0.0,
                         help="exit 1 if a library's ratio is below this (0..1)")
     options = parser.parse_args(argv)
@@ -320,7 +335,15 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for side in ("twisted", "twistio"):
             saved = root / "results" / f"{lib.name}-{side}.json"
-            if options.side in ("both", side):
+            if options.reparse:
+                log = root / "runs" / f"{lib.name}-{side}" / "output.txt"
+                junit = root / "runs" / f"{lib.name}-{side}" / "junit.xml"
+                if lib.runner == "pytest":
+                    results[side] = parse_junit(junit) if junit.exists() else {}
+                else:
+                    results[side] = parse_trial(log.read_text(errors="replace"))
+                saved.write_text(json.dumps(results[side], indent=0, sort_keys=True))
+            elif options.side in ("both", side):
                 env_dir = make_env(root, lib, side, options.fresh)
                 print(f"  running under {side} ...", flush=True)
                 results[side] = run_suite(root, lib, side, env_dir)
