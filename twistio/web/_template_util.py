@@ -19,7 +19,7 @@ from twistio.python.failure import Failure
 from twistio.web._flatten import _start
 from twistio.web._stan import CDATA, Comment, Flattenable, Tag, slot
 from twistio.web.error import MissingRenderMethod, MissingTemplateLoader, UnexposedMethodError
-from twistio.web.iweb import ITemplateLoader
+from twistio.web.iweb import IRenderable, ITemplateLoader
 
 __all__ = [
     "TEMPLATE_NAMESPACE",
@@ -96,6 +96,7 @@ class Expose:
 renderer = Expose("Decorate an ``Element`` method to make it a render method.")
 
 
+@implementer(IRenderable)
 class Element:
     """A renderable: its ``loader`` gives the template, its ``@renderer`` methods fill it."""
 
