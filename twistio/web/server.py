@@ -318,7 +318,9 @@ class Request(http.Request, Componentized):
         remaining = len(self.postpath)
         if remaining:  # the URL goes past the resource: climb back to it, then down
             return b"../" * (remaining - 1) + name
-        return self.prepath[-1] + b"/" + name if self.prepath else name
+        # At the resource itself: relative to its own last segment (none after a slash).
+        here = self.prepath[-1] if self.prepath else b""
+        return here + b"/" + name if here else name
 
     def sibLink(self, name: bytes) -> bytes:
         """A link to the sibling ``name`` of the resource rendering, relative to the URL."""
