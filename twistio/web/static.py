@@ -799,8 +799,8 @@ class DirectoryLister(resource.Resource):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>%(header)s</title>
 <style>
-  body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0 auto;
-         max-width: 64em; padding: 1.5em; }
+  body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0; }
+  main { margin: 0 auto; max-width: 64em; padding: 1.5em; }
   h1 { font-size: 1.3em; font-weight: 600; overflow-wrap: anywhere; }
   table { border-collapse: collapse; width: 100%%; }
   th { text-align: left; color: #555; border-bottom: 2px solid #ccc; }
@@ -815,12 +815,14 @@ class DirectoryLister(resource.Resource):
 </style>
 </head>
 <body>
+<main>
 <h1>%(header)s</h1>
 <table>
 <thead><tr><th>Name</th><th class="size">Size</th><th>Type</th><th>Encoding</th></tr></thead>
 <tbody>
 %(tableContent)s</tbody>
 </table>
+</main>
 </body>
 </html>
 """
