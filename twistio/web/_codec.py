@@ -72,6 +72,8 @@ TOKEN_CHARS: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef
 
 MAX_RESPONSE_HEAD: Final = 65536
 
+_TOKEN_CHARS_LF: Final = TOKEN_CHARS + b"\n"
+
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _COMMON_METHODS: Final = frozenset(
     (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
@@ -687,26 +689,23 @@ class RequestReader(_Reader):
         return line_end + 2 + self.max_header_bytes
 
     def _parse_head(self, buf: bytes, start: int, end: int) -> RequestHead:
-        line_end = buf.find(b"\r\n", start)
-        if line_end - start > self.max_request_line:
+        # The head without its final blank line, split once: the request line, then the
+        # field lines.
+        text = buf[start:end]
+        lines = text.split(b"\r\n")
+        line = lines[0]
+        if len(line) > self.max_request_line:
             raise ParseError(414, "request line too long")
-        parts = buf[start:line_end].split(b" ")
+        parts = line.split(b" ")
         if len(parts) != 3:
             raise ParseError(400, "malformed request line")
         method, target, version = parts
         if method not in _COMMON_METHODS and (not method or method.translate(None, TOKEN_CHARS)):
             raise ParseError(400, "invalid method")
-        if end == line_end:
-            block = b""
-            lines: list[bytes] = []
-        else:
-            block = buf[line_end + 2 : end + 2]
-            lines = block.split(b"\r\n")
-            lines.pop()
-        # The request line, its CRLF and the block at once (see _fields): deleting every
-        # control character (tab aside), CR and LF included, must remove exactly the CRLFs.
-        whole = buf[start : end + 2]
-        clean = len(whole.translate(None, _CTL_CRLF)) == len(whole) - 2 * len(lines) - 2
+        # The whole head at once: deleting every control character (tab aside), CR and LF
+        # included, must remove exactly the CRLFs between the lines, so there is no bare CR
+        # or LF and no other control character anywhere.
+        clean = len(text.translate(None, _CTL_CRLF)) == len(text) - 2 * len(lines) + 2
         # The target is visible ASCII. When the whole head is clean, the only control
         # character it can hold is a tab; otherwise the exact check decides (a control
         # character elsewhere in the request line fails the method or version checks).
@@ -719,30 +718,38 @@ class RequestReader(_Reader):
                 raise ParseError(400, "malformed HTTP version")
             raise ParseError(505, "HTTP version not supported")
         head = RequestHead(method, target, version)
-        if end == line_end:
+        n = len(lines) - 1
+        if not n:
             if version == b"HTTP/1.1":
                 raise ParseError(400, "HTTP/1.1 request without Host")
             head.upgrade = method == b"CONNECT"
             return head
+        block = head.block = buf[start + len(line) + 2 : end + 2]
         if len(block) + 2 > self.max_header_bytes:
             raise ParseError(431, "request header block too large")
         # _fields, inlined on the hot path (see it for what the checks mean).
-        if len(lines) > self.max_headers:
+        if n > self.max_headers:
             raise ParseError(431, "too many headers")
         if not clean:
             raise ParseError(400, "malformed header field")
-        head.block = block
         pairs = head.pairs
         append = pairs.append
+        names: list[bytes] = []
+        add_name = names.append
+        del lines[0]
         for line in lines:
             name, sep, value = line.partition(b":")
             if not sep:
                 raise ParseError(400, "malformed header field")
-            append((name, value.strip(b" \t")))
-        names = [pair[0] for pair in pairs]
-        if b"" in names or b"".join(names).translate(None, TOKEN_CHARS):
+            # strip() strips " " and "\t" only here: the head is clean of other controls.
+            append((name, value.strip()))
+            add_name(name)
+        # Names: non-empty tokens (no whitespace before a colon, no obsolete folding), all
+        # checked and lower-cased at once, joined by LF (which a clean head has nowhere).
+        joined = b"\n".join(names)
+        if b"" in names or joined.translate(None, _TOKEN_CHARS_LF):
             raise ParseError(400, "malformed header field")
-        lnames = head._lnames = list(map(bytes.lower, names))
+        lnames = head._lnames = joined.lower().split(b"\n")
         hosts = lnames.count(b"host")
         if hosts != 1 and (hosts or version == b"HTTP/1.1"):
             raise ParseError(400, "repeated Host header" if hosts else "HTTP/1.1 request without Host")
