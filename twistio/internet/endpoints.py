@@ -26,7 +26,7 @@ import os
 import socket
 import ssl as _stdlib_ssl
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 from twistio.internet import error
@@ -232,6 +232,23 @@ class SSL4ServerEndpoint(_TCPServerEndpoint):
             backlog=self._backlog,
             interface=self._interface,
         )
+
+
+def offerALPN(endpoint: SSL4ServerEndpoint, protocols: Sequence[str]) -> None:
+    """Have ``endpoint``'s TLS connections offer ``protocols`` through ALPN, most preferred
+    first (``["h2", "http/1.1"]`` lets an HTTP channel switch to HTTP/2).
+
+    A twistio addition used by ``twistio web --http2``: Twisted's ``ssl:`` descriptions
+    have no ALPN option. Works on endpoints whose context is an ``ssl.SSLContext`` (what
+    ``serverFromString`` makes) or a context factory with ``getContext()``.
+    """
+    if not isinstance(endpoint, SSL4ServerEndpoint):
+        raise TypeError(f"ALPN needs a TLS server endpoint, not {endpoint!r}")
+    factory = endpoint._sslContextFactory
+    context = factory if isinstance(factory, _stdlib_ssl.SSLContext) else factory.getContext()
+    if not isinstance(context, _stdlib_ssl.SSLContext):
+        raise TypeError(f"cannot set ALPN on {factory!r}")
+    context.set_alpn_protocols(list(protocols))
 
 
 @implementer(IStreamServerEndpoint)
@@ -906,7 +923,11 @@ class _TLSProtoHolder(_Protocol):
     def __init__(self, creator: Any, wrapped: Any) -> None:
         self._creator = creator
         self.wrappedProtocol = wrapped
-        self.dataReceived = wrapped.dataReceived  # type: ignore[method-assign]
+
+    def dataReceived(self, data: bytes) -> None:
+        # Looked up at each read, as Twisted's TLS wrapper does: the application may replace
+        # ``dataReceived`` on its protocol once connected.
+        self.wrappedProtocol.dataReceived(data)
 
     def makeConnection(self, transport: Any) -> None:
         self.transport = transport

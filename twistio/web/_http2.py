@@ -267,8 +267,8 @@ class H2Connection(protocol.Protocol):
 
     def connectionMade(self) -> None:
         factory = self.factory
-        if factory is not None and hasattr(factory, "_reactor"):
-            reactor = factory._reactor()
+        if factory is not None and hasattr(factory, "_getReactor"):
+            reactor = factory._getReactor()
         else:
             from twistio.internet import reactor as _reactor
 

@@ -152,8 +152,8 @@ def _reactorFor(channel: Any, reactor: Any) -> Any:
     if reactor is not None:
         return reactor
     factory = getattr(channel, "factory", None)
-    if factory is not None and hasattr(factory, "_reactor"):
-        return factory._reactor()
+    if factory is not None and hasattr(factory, "_getReactor"):
+        return factory._getReactor()
     from twistio.internet import reactor as global_reactor
 
     return global_reactor
