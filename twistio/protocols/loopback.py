@@ -132,25 +132,25 @@ class _LoopbackTransport:
 
 
 def _pending(queue: _LoopbackQueue) -> Iterator[bytes]:
-    """The writes waiting in ``queue``, up to the mark of a disconnection."""
+    """The writes waiting in ``queue``, up to the end of the queue or its writer's close."""
     while queue:
-        data = queue.get()
-        if data is None:
+        chunk = queue.get()
+        if chunk is None:
             return
-        yield data
+        yield chunk
 
 
 def identityPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
     """Deliver each queued write to ``target.dataReceived`` as it was written."""
-    for data in _pending(queue):
-        target.dataReceived(data)
+    for chunk in _pending(queue):
+        target.dataReceived(chunk)
 
 
 def collapsingPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
     """Deliver everything queued to ``target.dataReceived`` as one string."""
-    joined = b"".join(_pending(queue))
-    if joined:
-        target.dataReceived(joined)
+    chunks = list(_pending(queue))
+    if chunks:
+        target.dataReceived(b"".join(chunks))
 
 
 PumpPolicy = Callable[[_LoopbackQueue, Any], None]
@@ -329,13 +329,8 @@ class _OneServer(protocol.ServerFactory):
         return self.wrapper
 
 
-def _session(
-    listen: Callable[[Any], Any],
-    connect: Callable[[Any, Any], Any],
-    server: Any,
-    client: Any,
-    noisy: bool,
-) -> defer.Deferred[None]:
+def _session(listen: Callable[[Any], Any], connect: Callable[[Any, Any], Any],
+             server: Any, client: Any, noisy: bool) -> defer.Deferred[None]:
     serverFactory = _OneServer(server)
     serverFactory.noisy = noisy
     port = listen(serverFactory)
@@ -351,9 +346,7 @@ def _session(
     return done
 
 
-def loopbackTCP(
-    server: Any, client: Any, port: int = 0, noisy: bool = True
-) -> defer.Deferred[None]:
+def loopbackTCP(server: Any, client: Any, port: int = 0, noisy: bool = True) -> defer.Deferred[None]:
     """Run a session between ``server`` and ``client`` over TCP on 127.0.0.1."""
     reactor = _the_reactor()
     return _session(
