@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, TransportRegistry
+from twistio.internet._sslverify import Certificate, client_hostname, start_tls, to_context
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
     IConsumer,
@@ -124,16 +126,24 @@ class Connection(asyncio.Protocol):
 
     def __init__(
         self,
-        reactor: Any,
+        registry: TransportRegistry,
         build: Callable[[Any], Any],
-        on_lost: Callable[[Failure], None] | None = None,
+        on_lost: Callable[[Connection, Failure], None] | None = None,
         kind: str = "TCP",
+        server_side: bool = True,
     ) -> None:
-        self.reactor = reactor
+        self._registry = registry
         self._build = build
         self._on_lost = on_lost
         self._kind = kind
+        if not server_side:
+            self._server_side = False
         self.write: Callable[[bytes], None] = _discard
+
+    @property
+    def reactor(self) -> ITwistioReactor:
+        """The reactor that made this connection."""
+        return self._registry.reactor
 
     # -- asyncio side ------------------------------------------------------------------------
 
@@ -155,7 +165,7 @@ class Connection(asyncio.Protocol):
             return
         self._bind(protocol, transport)
         self.connected = 1
-        self.reactor._track(self)
+        self._registry.connections.add(self)
         try:
             protocol.makeConnection(self)
         except BaseException:
@@ -208,13 +218,13 @@ class Connection(asyncio.Protocol):
         if protocol is None:
             # Refused by buildProtocol.
             if self._on_lost is not None:
-                self._on_lost(connectionDone)
+                self._on_lost(self, connectionDone)
             return
         self.connected = 0
         self.disconnecting = False
         self.disconnected = True
         self.write = _discard
-        self.reactor._untrack(self)
+        self._registry.connections.discard(self)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -232,7 +242,7 @@ class Connection(asyncio.Protocol):
         self._protocol = None
         self.data_received = _discard  # type: ignore[method-assign]
         if self._on_lost is not None:
-            self._on_lost(reason)
+            self._on_lost(self, reason)
 
     def pause_writing(self) -> None:
         """The write buffer passed its high-water mark: pause a streaming producer."""
@@ -383,15 +393,13 @@ class Connection(asyncio.Protocol):
         if any. Data arriving after the handshake goes to the same protocol. A failed
         handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
         """
-        from twistio.internet.ssl import _client_hostname, _start_tls, _to_context
-
         if not self.connected or self._tls_pending is not None:
             return
         server_side = self._server_side if normal else not self._server_side
-        context = _to_context(contextFactory, server_side)
+        context = to_context(contextFactory, server_side)
         hostname = (
             None if server_side
-            else _client_hostname(contextFactory, context, getattr(self._peer, "host", None))
+            else client_hostname(contextFactory, context, getattr(self._peer, "host", None))
         )
         pending: list[bytes] = []
         self._tls_pending = pending
@@ -401,7 +409,7 @@ class Connection(asyncio.Protocol):
         # Bytes arriving from now on are TLS records: keep them from the protocol.
         self._transport.pause_reading()
         task = loop.create_task(
-            _start_tls(
+            start_tls(
                 self._transport, self, context, server_side=server_side,
                 server_hostname=hostname,
             )
@@ -458,8 +466,6 @@ class Connection(asyncio.Protocol):
         der = ssl_object.getpeercert(binary_form=True)
         if not der:
             return None
-        from twistio.internet.ssl import Certificate
-
         return Certificate.loadDER(der)
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
@@ -534,7 +540,7 @@ class Connection(asyncio.Protocol):
 
     # -- reactor shutdown ----------------------------------------------------------------------
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Drop the connection now and deliver ``connectionLost`` at once (reactor stop)."""
         if self._lost:
             return

@@ -21,15 +21,19 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Union
 
-from twistio.internet import error
+from twistio.internet import error, ssl, tcp, udp, unix
 from twistio.internet._delayedcall import DelayedCall
+from twistio.internet._registry import TransportRegistry
 from twistio.internet._resolver import LoopResolver
 from twistio.internet.base import ReactorBase
+from twistio.internet.defer import succeed
 from twistio.internet.interfaces import (
+    IHalfCloseableDescriptor,
+    IProcessProtocol,
     IReactorCore,
     IReactorFDSet,
     IReactorMulticast,
@@ -49,12 +53,11 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.posixbase import PosixReactorBase
+from twistio.internet.process import Process, spawnProcess
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet._adapter import Connection
     from twistio.internet.defer import Deferred
-    from twistio.internet.tcp import Connector, Port
     from twistio.python.threadpool import ThreadPool
 
 __all__ = ["AsyncioReactor", "DelayedCall"]
@@ -123,8 +126,8 @@ class AsyncioReactor(PosixReactorBase):
         self._stopped = False
         self._run_loop: asyncio.AbstractEventLoop | None = None
         self._delayed: set[_ReactorDelayedCall] = set()
-        self._conns: set[Connection] = set()
-        self._ports: set[Port] = set()
+        #: The loop and the open connections and ports, lent to the transports made here.
+        self.transport_registry = TransportRegistry(self, self._get_loop)
         self._installSignals = True
         self._old_signals: dict[int, Any] = {}
         self._loop_signals: list[int] = []
@@ -269,23 +272,8 @@ class AsyncioReactor(PosixReactorBase):
     def disconnectAll(self) -> None:
         """Close every port and connection at once, and drop every watched descriptor
         (reactor shutdown)."""
-        for port in list(self._ports):
-            port._shutdown()
-        for conn in list(self._conns):
-            conn._shutdown()
+        self.transport_registry.shutdown_all()
         ReactorBase.disconnectAll(self)
-
-    def _track(self, conn: Connection) -> None:
-        self._conns.add(conn)
-
-    def _untrack(self, conn: Connection) -> None:
-        self._conns.discard(conn)
-
-    def _track_port(self, port: Port) -> None:
-        self._ports.add(port)
-
-    def _untrack_port(self, port: Port) -> None:
-        self._ports.discard(port)
 
     def wakeUp(self) -> None:
         """Nothing to do: asyncio wakes itself."""
@@ -392,7 +380,7 @@ class AsyncioReactor(PosixReactorBase):
             return io_loop
         return self._get_loop()
 
-    def callFromThread(self, f: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
         """Call ``f`` soon on the reactor's loop; safe from any thread."""
         if kwargs:
             f = functools.partial(f, **kwargs)
@@ -405,7 +393,9 @@ class AsyncioReactor(PosixReactorBase):
         self._get_loop()
         return ReactorBase.getThreadPool(self)
 
-    def callInThread(self, _callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callInThread(
+        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
         if loop is not None:
@@ -432,8 +422,6 @@ class AsyncioReactor(PosixReactorBase):
 
         Fails with ``DNSLookupError``.
         """
-        from twistio.internet.defer import succeed
-
         if name and _is_ip_address(name):
             return succeed(name)
         return ReactorBase.resolve(self, name, timeout)
@@ -534,8 +522,6 @@ class AsyncioReactor(PosixReactorBase):
     def _lose_descriptor(self, selectable: Any, why: object, reading: bool = False) -> None:
         """Stop watching a descriptor whose ``doRead``/``doWrite`` returned ``why`` and
         tell it: a clean end of input only half-closes an ``IHalfCloseableDescriptor``."""
-        from twistio.internet.interfaces import IHalfCloseableDescriptor
-
         if isinstance(why, Failure):
             reason = why
         elif isinstance(why, BaseException):
@@ -560,11 +546,9 @@ class AsyncioReactor(PosixReactorBase):
 
     def listenTCP(
         self, port: int, factory: Any, backlog: int = 50, interface: str = ""
-    ) -> Port:
+    ) -> tcp.Port:
         """Listen on ``port`` now (0: any free port); ``CannotListenError`` if that fails."""
-        from twistio.internet.tcp import Port
-
-        p = Port(port, factory, backlog, interface, self)
+        p = tcp.Port(port, factory, backlog, interface, self)
         p.startListening()
         return p
 
@@ -575,11 +559,9 @@ class AsyncioReactor(PosixReactorBase):
         factory: Any,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
-    ) -> Connector:
+    ) -> tcp.Connector:
         """Connect to ``host:port`` with a ``ClientFactory``; returns the connector."""
-        from twistio.internet.tcp import Connector
-
-        c = Connector(host, port, factory, timeout, bindAddress, self)
+        c = tcp.Connector(host, port, factory, timeout, bindAddress, self)
         c.connect()
         return c
 
@@ -589,9 +571,7 @@ class AsyncioReactor(PosixReactorBase):
         self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192
     ) -> Any:
         """Bind a UDP port now (0: any free port) for a ``DatagramProtocol``."""
-        from twistio.internet.udp import Port as UDPPort
-
-        p = UDPPort(port, protocol, interface, maxPacketSize, self)
+        p = udp.Port(port, protocol, interface, maxPacketSize, self)
         p.startListening()
         return p
 
@@ -604,9 +584,7 @@ class AsyncioReactor(PosixReactorBase):
         listenMultiple: bool = False,
     ) -> Any:
         """Bind a UDP port that can join multicast groups."""
-        from twistio.internet.udp import MulticastPort
-
-        p = MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
+        p = udp.MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
         p.startListening()
         return p
 
@@ -619,9 +597,7 @@ class AsyncioReactor(PosixReactorBase):
         wantPID: int = 0,
     ) -> Any:
         """Listen on a UNIX socket path (or a Linux abstract name starting with NUL)."""
-        from twistio.internet.unix import Port as UNIXPort
-
-        p = UNIXPort(address, factory, backlog, mode, self, wantPID)
+        p = unix.Port(address, factory, backlog, mode, self, wantPID)
         p.startListening()
         return p
 
@@ -629,9 +605,7 @@ class AsyncioReactor(PosixReactorBase):
         self, address: Union[str, bytes], factory: Any, timeout: float | None = 30, checkPID: int = 0
     ) -> Any:
         """Connect to a UNIX socket with a ``ClientFactory``; returns the connector."""
-        from twistio.internet.unix import Connector as UNIXConnector
-
-        c = UNIXConnector(address, factory, timeout, self, checkPID)
+        c = unix.Connector(address, factory, timeout, self, checkPID)
         c.connect()
         return c
 
@@ -649,9 +623,7 @@ class AsyncioReactor(PosixReactorBase):
 
         ``handshakeTimeout`` (twistio's; None for none) drops a client whose handshake takes
         longer than that many seconds."""
-        from twistio.internet.ssl import Port as SSLPort
-
-        p = SSLPort(port, factory, contextFactory, backlog, interface, self, handshakeTimeout)
+        p = ssl.Port(port, factory, contextFactory, backlog, interface, self, handshakeTimeout)
         p.startListening()
         return p
 
@@ -670,9 +642,7 @@ class AsyncioReactor(PosixReactorBase):
 
         ``handshakeTimeout`` (twistio's; None for none) gives up on a handshake that takes
         longer than that many seconds (``clientConnectionFailed`` with ``TimeoutError``)."""
-        from twistio.internet.ssl import Connector as SSLConnector
-
-        c = SSLConnector(
+        c = ssl.Connector(
             host, port, factory, contextFactory, timeout, bindAddress, self, handshakeTimeout
         )
         c.connect()
@@ -680,31 +650,25 @@ class AsyncioReactor(PosixReactorBase):
 
     # -- sockets made elsewhere (IReactorSocket) -------------------------------------------------
 
-    def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Port:
+    def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> tcp.Port:
         """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
 
         ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
         """
-        from twistio.internet.tcp import Port
-
-        return Port._fromListeningDescriptor(self, fileDescriptor, addressFamily, factory)
+        return tcp.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
 
     def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
         """Run ``factory``'s protocol on a connected TCP socket made elsewhere (a duplicate).
 
         As in Twisted, the factory's ``doStart``/``doStop`` are not called.
         """
-        from twistio.internet.tcp import _adopt_connection
-
-        _adopt_connection(self, fileDescriptor, addressFamily, factory)
+        tcp.adopt_connection(self, fileDescriptor, addressFamily, factory)
 
     def adoptDatagramPort(
         self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
     ) -> Any:
         """Serve a bound UDP socket made elsewhere (a duplicate) with a ``DatagramProtocol``."""
-        from twistio.internet.udp import Port as UDPPort
-
-        return UDPPort._fromListeningDescriptor(
+        return udp.Port.from_listening_descriptor(
             self, fileDescriptor, addressFamily, protocol, maxPacketSize
         )
 
@@ -713,9 +677,7 @@ class AsyncioReactor(PosixReactorBase):
         mode: int = 0o666,
     ) -> Any:
         """Bind a UNIX datagram socket at ``address`` for a ``DatagramProtocol``."""
-        from twistio.internet.unix import DatagramPort
-
-        p = DatagramPort(address, protocol, maxPacketSize, mode, self)
+        p = unix.DatagramPort(address, protocol, maxPacketSize, mode, self)
         p.startListening()
         return p
 
@@ -728,27 +690,23 @@ class AsyncioReactor(PosixReactorBase):
         bindAddress: Union[str, bytes, None] = None,
     ) -> Any:
         """Connect a ``ConnectedDatagramProtocol`` to the UNIX datagram socket at ``address``."""
-        from twistio.internet.unix import ConnectedDatagramPort
-
-        p = ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self)
+        p = unix.ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self)
         p.startListening()
         return p
 
     def spawnProcess(
         self,
-        processProtocol: Any,
-        executable: Any,
-        args: Sequence[Any] = (),
-        env: dict[Any, Any] | None = {},  # noqa: B006 - Twisted's default: an empty environment
-        path: Any = None,
+        processProtocol: IProcessProtocol,
+        executable: str | bytes,
+        args: Sequence[str | bytes] = (),
+        env: Mapping[str | bytes, str | bytes] | None = {},
+        path: str | bytes | None = None,
         uid: int | None = None,
         gid: int | None = None,
-        usePTY: Any = 0,
-        childFDs: dict[int, Any] | None = None,
-    ) -> Any:
+        usePTY: bool | tuple[int, int, str] = False,
+        childFDs: Mapping[int, int | str] | None = None,
+    ) -> Process:
         """Start a child process connected to ``processProtocol``; returns its transport."""
-        from twistio.internet.process import spawnProcess
-
         return spawnProcess(
             self, processProtocol, executable, args, env, path, uid, gid, usePTY, childFDs
         )

@@ -28,6 +28,7 @@ from twistio.internet.interfaces import (
     _AddressTypes,
     implementer,
 )
+from twistio.internet.threads import deferToThreadPool
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
@@ -142,8 +143,6 @@ class GAIResolver:
     def _lookup(
         self, host: str, port: int, family: int, socktype: int
     ) -> Deferred[Sequence[_AddrInfo]]:
-        from twistio.internet.threads import deferToThreadPool
-
         return deferToThreadPool(
             self._reactor, self._getThreadPool(), self._getaddrinfo, host, port, family, socktype
         )

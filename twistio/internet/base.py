@@ -47,7 +47,9 @@ from twistio.internet.interfaces import (
     IResolverSimple,
     implementer,
 )
+from twistio.internet.threads import deferToThreadPool
 from twistio.python.failure import Failure
+from twistio.python.threadpool import ThreadPool
 
 if TYPE_CHECKING:
     from twistio.internet.interfaces import (
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
         IReadDescriptor,
         IWriteDescriptor,
     )
-    from twistio.python.threadpool import ThreadPool
 
 __all__ = [
     "BaseConnector",
@@ -172,8 +173,6 @@ class ThreadedResolver:
 
     def getHostByName(self, name: str, timeout: Sequence[int] = _DEFAULT_TIMEOUT) -> Deferred[str]:
         """The IPv4 address of ``name``."""
-        from twistio.internet.threads import deferToThreadPool
-
         result: Deferred[str] = Deferred()
         lookup = deferToThreadPool(
             self.reactor, self.reactor.getThreadPool(), socket.gethostbyname, name
@@ -563,7 +562,7 @@ class ReactorBase(PluggableResolverMixin):
 
     # -- threads ----------------------------------------------------------------------------------
 
-    def callFromThread(self, f: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
         """Queue ``f`` for the reactor thread and wake the loop; safe from any thread."""
         if not builtins.callable(f):
             raise AssertionError(f"{f!r} is not callable")
@@ -575,8 +574,6 @@ class ReactorBase(PluggableResolverMixin):
         shutdown."""
         pool = self.threadpool
         if pool is None:
-            from twistio.python.threadpool import ThreadPool
-
             pool = self.threadpool = ThreadPool(0, self._threadpoolSize, "twistio reactor")
             pool.start()
             self.threadpoolShutdownID = self.addSystemEventTrigger(
@@ -590,7 +587,9 @@ class ReactorBase(PluggableResolverMixin):
         if pool is not None:
             pool.stop()
 
-    def callInThread(self, _callable: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callInThread(
+        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Run ``_callable`` in a pool thread."""
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 

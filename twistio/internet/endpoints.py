@@ -19,6 +19,7 @@ where Twisted raises ``TypeError`` (a missing or unexpected argument) the except
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import logging
@@ -30,6 +31,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 from twistio.internet import error
+from twistio.internet import ssl as tls
+from twistio.internet._registry import TransportRegistry
 from twistio.internet.address import HostnameAddress
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
@@ -41,9 +44,12 @@ from twistio.internet.interfaces import (
     _BindingSpec,
     implementer,
 )
+from twistio.internet.process import ProcessAddress
 from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.internet.protocol import ProcessProtocol as _ProcessProtocolBase
 from twistio.internet.protocol import Protocol as _Protocol
+from twistio.internet.stdio import PipeAddress, StandardIO
+from twistio.plugin import getPlugins
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -292,8 +298,6 @@ class StandardIOEndpoint:
 
     def listen(self, stdioProtocolFactory: Any) -> Deferred[Any]:
         """Connect a protocol from the factory to stdin/stdout; fires with the transport."""
-        from twistio.internet.stdio import PipeAddress, StandardIO
-
         return execute(
             lambda: StandardIO(
                 stdioProtocolFactory.buildProtocol(PipeAddress()), reactor=self._reactor
@@ -532,10 +536,8 @@ class ProcessEndpoint:
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """Start the child; fires with the protocol once it is connected to it."""
-        from twistio.internet.process import _ProcessAddress
-
         try:
-            proto = protocolFactory.buildProtocol(_ProcessAddress())
+            proto = protocolFactory.buildProtocol(ProcessAddress())
             executable = self._spawnArguments["executable"]
             wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)
             self._reactor.spawnProcess(wrapper, *self._spawnArguments.values())
@@ -611,11 +613,9 @@ def _resolve(
         d: Deferred[list[tuple[int, str]]] = Deferred()
         resolver.resolveHostName(_Receiver(d, families), host, port)
         return d
-    get_loop = getattr(reactor, "_get_loop", None)
-    if get_loop is not None:
-        import asyncio
-
-        loop = get_loop()
+    registry = getattr(reactor, "transport_registry", None)
+    if isinstance(registry, TransportRegistry):
+        loop = registry.get_loop()
         future = asyncio.ensure_future(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), loop=loop
         )
@@ -1251,8 +1251,6 @@ def _parse_tls_client(
         timeoutSeconds = float(timeout)
     except ValueError:
         raise _DescriptionError(f"tls: timeout must be a number, not {timeout!r}")
-    from twistio.internet import ssl as tls
-
     trustRoot: Any = None
     if trustRoots is not None:
         trustRoot = tls.trustRootFromCertificates(_certificates_in(trustRoots))
@@ -1284,8 +1282,6 @@ def _parse_tls_client(
 
 def _certificates_in(folder: str) -> list[Any]:
     """The PEM certificates in the files of ``folder`` (other files are skipped)."""
-    from twistio.internet import ssl as tls
-
     try:
         names = sorted(os.listdir(folder))
     except OSError as e:
@@ -1310,8 +1306,6 @@ _CLIENT_PARSERS: dict[str, Callable[..., Any]] = {
 
 
 def _find_plugin(interface: Any, endpointType: str) -> Any:
-    from twistio.plugin import getPlugins
-
     wanted = endpointType.lower()
     for plugin in getPlugins(interface):
         prefix = plugin.prefix

@@ -360,14 +360,18 @@ class IReactorCore(Interface, Protocol):
 class IReactorFromThreads(Interface, Protocol):
     """Scheduling onto the reactor from another thread."""
 
-    def callFromThread(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callFromThread(
+        self, callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Call ``callable`` soon in the reactor thread; safe from any thread."""
 
 
 class IReactorInThreads(Interface, Protocol):
     """Running functions in the reactor's thread pool."""
 
-    def callInThread(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callInThread(
+        self, callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Call ``callable`` in a pool thread."""
 
 
@@ -571,20 +575,21 @@ class IStreamClientEndpoint(Interface, Protocol):
 
 
 class _BindingSpec:
-    """Where and how a port binds: made by ``tcp.makeBinding``, read by ``listenTCP``."""
+    """Where and how a port binds: made by ``tcp.makeBinding``, read by ``listenTCP`` and
+    ``connectTCP`` (the ``Binding`` they are given)."""
 
-    __slots__ = ("_address", "_port", "_reuseAddress", "_reusePort")
+    __slots__ = ("address", "port", "reuseAddress", "reusePort")
 
     def __init__(
         self, address: tuple[str, int], port: int, reuseAddress: bool, reusePort: bool
     ) -> None:
-        self._address = address
-        self._port = port
-        self._reuseAddress = reuseAddress
-        self._reusePort = reusePort
+        self.address = address
+        self.port = port
+        self.reuseAddress = reuseAddress
+        self.reusePort = reusePort
 
     def _key(self) -> tuple[tuple[str, int], int, bool, bool]:
-        return (self._address, self._port, self._reuseAddress, self._reusePort)
+        return (self.address, self.port, self.reuseAddress, self.reusePort)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _BindingSpec):
@@ -596,8 +601,8 @@ class _BindingSpec:
 
     def __repr__(self) -> str:
         return (
-            f"Binding(address={self._address!r}, reuseAddress={self._reuseAddress!r}, "
-            f"reusePort={self._reusePort!r})"
+            f"Binding(address={self.address!r}, reuseAddress={self.reuseAddress!r}, "
+            f"reusePort={self.reusePort!r})"
         )
 
 

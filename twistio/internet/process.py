@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Union
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.interfaces import IConsumer, IProcessTransport, implementer
 from twistio.python.failure import Failure
 
@@ -55,7 +56,7 @@ _StrOrBytes = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 _SIGNAL_NAMES = ("HUP", "STOP", "INT", "KILL", "TERM")
 
 
-class _ProcessAddress:
+class ProcessAddress:
     """The address of a process transport's ends (there is none)."""
 
     def __repr__(self) -> str:
@@ -314,13 +315,13 @@ class Process:
         self.closeChildFD(2)
         self.closeChildFD(1)
 
-    def getHost(self) -> _ProcessAddress:
+    def getHost(self) -> ProcessAddress:
         """A placeholder address (a process has none)."""
-        return _ProcessAddress()
+        return ProcessAddress()
 
-    def getPeer(self) -> _ProcessAddress:
+    def getPeer(self) -> ProcessAddress:
         """A placeholder address (a process has none)."""
-        return _ProcessAddress()
+        return ProcessAddress()
 
     # -- producer on stdin ---------------------------------------------------------------------
 
@@ -669,7 +670,7 @@ _HAVE_WAITID = hasattr(os, "waitid") and sys.platform.startswith("linux")
 
 
 def spawnProcess(
-    reactor: Any,
+    reactor: ITwistioReactor | None,
     processProtocol: Any,
     executable: _StrOrBytes,
     args: Sequence[_StrOrBytes] = (),
@@ -692,10 +693,8 @@ def spawnProcess(
     if childFDs is None:
         childFDs = {0: "w", 1: "r", 2: "r"}
     if reactor is None:
-        from twistio.internet import reactor as _reactor
-
-        reactor = _reactor
-    loop: asyncio.AbstractEventLoop = reactor._get_loop()
+        reactor = installed_reactor()
+    loop = reactor.transport_registry.get_loop()
     if usePTY:
         return PTYProcess(
             reactor, loop, processProtocol, executable, args, env, path, uid, gid, usePTY
@@ -735,9 +734,7 @@ def registerReapProcessHandler(pid: int, process: Any) -> None:
         process.processEnded(status)
         return
     reapProcessHandlers[pid] = process
-    from twistio.internet import reactor
-
-    loop: asyncio.AbstractEventLoop = reactor.loop
+    loop = installed_reactor().transport_registry.get_loop()
 
     def exited(status: int | None) -> None:
         if pid not in reapProcessHandlers or reapProcessHandlers[pid] is not process:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from twistio.internet import error
+from twistio.internet._registry import installed_reactor
+from twistio.internet.defer import CancelledError, Deferred
 from twistio.internet.interfaces import (
     IConsumer,
     ILoggingContext,
@@ -26,7 +28,6 @@ from twistio.internet.interfaces import (
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IConnector, IReactorTime
 
 __all__ = [
@@ -189,8 +190,7 @@ class ReconnectingClientFactory(ClientFactory):
 
         clock = self.clock
         if clock is None:
-            from twistio.internet import reactor as clock
-        assert clock is not None
+            clock = installed_reactor()
         self._callID = clock.callLater(self.delay, reconnector)
 
     def stopTrying(self) -> None:
@@ -406,8 +406,6 @@ class ClientCreator:
         self.kwargs = kwargs
 
     def _connect(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
-        from twistio.internet.defer import Deferred
-
         connector: list[IConnector] = []
 
         def cancel(d: Deferred[Any]) -> None:
@@ -449,8 +447,6 @@ class ClientCreator:
 
 
 def _cancelled() -> BaseException:
-    from twistio.internet.defer import CancelledError
-
     return CancelledError()
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
@@ -78,14 +79,14 @@ class StandardIO:
     disconnecting = False
     disconnected = False
 
-    def __init__(self, proto: Any, stdin: int = 0, stdout: int = 1, reactor: Any = None) -> None:
+    def __init__(
+        self, proto: Any, stdin: int = 0, stdout: int = 1, reactor: ITwistioReactor | None = None
+    ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as _reactor
-
-            reactor = _reactor
+            reactor = installed_reactor()
         self._reactor = reactor
         self.protocol = proto
-        loop: asyncio.AbstractEventLoop = reactor._get_loop()
+        loop = reactor.transport_registry.get_loop()
         self._loop = loop
         self._reader: Any = None
         self._writer: Any = None

@@ -23,7 +23,9 @@ from typing import (
 )
 
 from twistio.internet._delayedcall import DelayedCall
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
+from twistio.internet.error import ReactorNotRunning
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorCore as IReactorCore
 from twistio.internet.interfaces import IReactorTime, implementer
@@ -51,10 +53,8 @@ _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
 
-def _the_reactor() -> Any:
-    from twistio.internet import reactor
-
-    return reactor
+def _the_reactor() -> ITwistioReactor:
+    return installed_reactor()
 
 
 def _callable_name(f: object) -> str:
@@ -630,7 +630,6 @@ def react(
     other error, which is logged (to the ``twistio.internet.task`` stdlib logger).
     """
     reactor = _the_reactor() if _reactor is None else _reactor
-    from twistio.internet.error import ReactorNotRunning
 
     finished = ensureDeferred(main(reactor, *argv))
     status: list[str | int | None] = []  # main's exit status, once it has finished

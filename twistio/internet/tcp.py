@@ -11,6 +11,7 @@ from typing import Any, Union
 
 from twistio.internet import error
 from twistio.internet._adapter import Connection, address_from_sockaddr
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
@@ -61,11 +62,11 @@ def _bind_address(
 ) -> tuple[tuple[str, int] | None, bool, bool]:
     """``(address, reuseAddress, reusePort)`` for a ``bindAddress`` tuple or ``Binding``."""
     if isinstance(bindAddress, _BindingSpec):
-        return bindAddress._address, bindAddress._reuseAddress, bindAddress._reusePort
+        return bindAddress.address, bindAddress.reuseAddress, bindAddress.reusePort
     return bindAddress, False, False
 
 
-def _log_prefix(obj: Any) -> str:
+def log_prefix(obj: Any) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
 
@@ -86,7 +87,9 @@ class Client(BaseClient):
     """A connection a ``Connector`` made (the transport its protocol gets)."""
 
 
-def _adopt_connection(reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+def adopt_connection(
+    reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: Any
+) -> None:
     """Run ``factory``'s protocol on a duplicate of a connected socket (``adoptStreamConnection``).
 
     The protocol is connected once the loop runs (Twisted connects it before returning).
@@ -96,8 +99,9 @@ def _adopt_connection(reactor: Any, fileDescriptor: int, addressFamily: int, fac
     sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
     sock.setblocking(False)
     kind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
-    loop = reactor._get_loop()
-    conn = Server(reactor, factory.buildProtocol, None, kind)
+    registry = reactor.transport_registry
+    loop = registry.get_loop()
+    conn = Server(registry, factory.buildProtocol, None, kind)
 
     async def adopt() -> None:
         try:
@@ -132,12 +136,15 @@ class Port:
     _realPortNumber: int | None = None
 
     def __init__(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = "", reactor: Any = None
+        self,
+        port: int,
+        factory: Any,
+        backlog: int = 50,
+        interface: str = "",
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self._reuseAddress = os.name == "posix"
         # A worker of `twistio run --workers N` shares its ports with the other workers.
         self._reusePort = bool(os.environ.get("TWISTIO_REUSEPORT")) and hasattr(
@@ -145,9 +152,9 @@ class Port:
         )
         if isinstance(port, _BindingSpec):
             binding = port
-            interface, port = binding._address
-            self._reuseAddress = self._reuseAddress or binding._reuseAddress
-            self._reusePort = self._reusePort or binding._reusePort
+            interface, port = binding.address
+            self._reuseAddress = self._reuseAddress or binding.reuseAddress
+            self._reusePort = self._reusePort or binding.reusePort
         self.port, self.factory, self.backlog = port, factory, backlog
         self.interface, self.reactor = interface, reactor
         self._family = socket.AF_INET6 if isIPv6Address(interface) else socket.AF_INET
@@ -166,11 +173,11 @@ class Port:
         except OSError as e:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
-        self._serve_socket(sock)
+        self.serve_socket(sock)
 
     @classmethod
-    def _fromListeningDescriptor(
-        cls, reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any
+    def from_listening_descriptor(
+        cls, reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: Any
     ) -> Port:
         """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
         if addressFamily not in (socket.AF_INET, socket.AF_INET6):
@@ -179,21 +186,27 @@ class Port:
         sock.setblocking(False)
         host = sock.getsockname()
         port = cls(host[1], factory, 50, host[0], reactor)
-        port._serve_socket(sock)
+        port.serve_socket(sock)
         return port
 
-    def _serve_socket(self, sock: socket.socket) -> None:
+    def serve_socket(self, sock: socket.socket) -> None:
+        """Serve ``sock``, a socket bound and listening already (here, or by another
+        process: the parent of ``twistio run --workers``)."""
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
+        _log.info("%s starting on %d", log_prefix(self.factory), self._realPortNumber)
+        self._start_serving(sock)
+
+    def _start_serving(self, sock: socket.socket) -> None:
         self.socket = sock
-        _log.info("%s starting on %d", _log_prefix(self.factory), self._realPortNumber)
         self.factory.doStart()
         self.connected = True
         self.disconnecting = False
-        loop = self.reactor._get_loop()
+        registry = self.reactor.transport_registry
+        loop = registry.get_loop()
         self._loop = loop
         self._task = loop.create_task(self._serve(loop, sock))
-        self.reactor._track_port(self)
+        registry.ports.add(self)
 
     async def _serve(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         # With start_serving=False, create_server returns without suspending, so a
@@ -212,7 +225,9 @@ class Port:
         )
 
     def _connection(self) -> Connection:
-        return self.transport(self.reactor, self.factory.buildProtocol, None, self._kind)
+        return self.transport(
+            self.reactor.transport_registry, self.factory.buildProtocol, None, self._kind
+        )
 
     def stopListening(self) -> Deferred[None]:
         """Stop accepting; the Deferred fires, after ``factory.doStop()``, once closed.
@@ -234,12 +249,12 @@ class Port:
                 self._task.cancel()
             self.socket.close()
         self._task = None
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         d: Deferred[None] = Deferred()
         self._loop.call_soon(self._stopped, d)
         return d
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Stop listening and call ``factory.doStop`` now (reactor shutdown)."""
         if self.connected:
             self.stopListening()
@@ -264,12 +279,12 @@ class Port:
 
     def logPrefix(self) -> str:
         """The factory's log prefix."""
-        return _log_prefix(self.factory)
+        return log_prefix(self.factory)
 
     def __repr__(self) -> str:
         if self._realPortNumber is not None and self.connected:
-            return f"<{_log_prefix(self.factory)} on {self._realPortNumber}>"
-        return f"<{_log_prefix(self.factory)} (not listening)>"
+            return f"<{log_prefix(self.factory)} on {self._realPortNumber}>"
+        return f"<{log_prefix(self.factory)} (not listening)>"
 
 
 _BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
@@ -302,12 +317,10 @@ class Connector:
         factory: Any,
         timeout: float | None = 30,
         bindAddress: Binding | tuple[str, int] | None = None,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         if isinstance(port, str):
             try:
                 port = socket.getservbyname(port, "tcp")
@@ -335,10 +348,11 @@ class Connector:
         if not self.factoryStarted:  # once per connector, however often it reconnects
             self.factoryStarted = True
             self.factory.doStart()
-        loop = self.reactor._get_loop()
-        conn = self._transport_class(self.reactor, self._build_protocol, None, self._kind)
-        conn._on_lost = lambda reason: self._connection_lost(conn, reason)
-        conn._server_side = False
+        registry = self.reactor.transport_registry
+        loop = registry.get_loop()
+        conn = self._transport_class(
+            registry, self._build_protocol, self._connection_lost, self._kind, server_side=False
+        )
         self._attempt = conn
         task = loop.create_task(self._open(loop, conn))
         self._task = task

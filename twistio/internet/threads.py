@@ -7,6 +7,7 @@ import queue
 from collections.abc import Iterable
 from typing import Any, Callable, Protocol, TypeVar
 
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, maybeDeferred
 from twistio.python.failure import Failure
 
@@ -34,10 +35,8 @@ class _ReactorFromThreads(Protocol):
     def callFromThread(self, f: Callable[..., Any], /, *args: Any, **kw: Any) -> None: ...
 
 
-def _the_reactor() -> Any:
-    from twistio.internet import reactor
-
-    return reactor
+def _the_reactor() -> ITwistioReactor:
+    return installed_reactor()
 
 
 def deferToThreadPool(

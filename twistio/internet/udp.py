@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
-from twistio.internet.defer import Deferred, succeed
+from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.interfaces import (
     IListeningPort,
     ILoggingContext,
@@ -99,12 +100,10 @@ class Port:
         proto: Any,
         interface: str = "",
         maxPacketSize: int = 8192,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self.port, self.protocol, self.interface = port, proto, interface
         self.maxPacketSize, self.reactor = maxPacketSize, reactor
         self._hosts_ok: set[str] = set()
@@ -143,9 +142,9 @@ class Port:
         self._serve(sock)
 
     @classmethod
-    def _fromListeningDescriptor(
+    def from_listening_descriptor(
         cls,
-        reactor: Any,
+        reactor: ITwistioReactor,
         fileDescriptor: int,
         addressFamily: int,
         protocol: Any,
@@ -167,8 +166,9 @@ class Port:
         _log.info("%s starting on %s", _log_prefix(self.protocol), self._realPortNumber)
         self.connected = 1
         self._sendto = sock.sendto
-        self._loop = loop = self.reactor._get_loop()
-        self.reactor._track_port(self)
+        registry = self.reactor.transport_registry
+        self._loop = loop = registry.get_loop()
+        registry.ports.add(self)
         self.protocol.makeConnection(self)
         if self.connected:
             self._start_reading(loop, sock)
@@ -351,7 +351,7 @@ class Port:
         if not self.connected:
             return
         self.connected = 0
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         _log.info("(UDP Port %s Closed)", self._realPortNumber)
         self._realPortNumber = None
         self._sendto = self._no_socket
@@ -372,7 +372,7 @@ class Port:
             if d is not None:
                 d.callback(None)
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Stop now, calling ``doStop`` at once (reactor shutdown)."""
         if self.connected:
             self._stop_reading()
@@ -413,7 +413,7 @@ class Port:
         return f"<{type(self.protocol)} not connected>"
 
 
-def _maybe_resolve(reactor: Any, addr: str) -> Deferred[str]:
+def _maybe_resolve(reactor: ITwistioReactor, addr: str) -> Deferred[str]:
     if isIPAddress(addr) or isIPv6Address(addr):
         return succeed(addr)
     d: Deferred[str] = reactor.resolve(addr)
@@ -430,7 +430,7 @@ class MulticastPort(Port):
         proto: Any,
         interface: str = "",
         maxPacketSize: int = 8192,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         listenMultiple: bool = False,
     ) -> None:
         super().__init__(port, proto, interface, maxPacketSize, reactor)
@@ -512,8 +512,6 @@ class MulticastPort(Port):
                 index = self._ifindex(addr)
                 self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
             except BaseException as e:
-                from twistio.internet.defer import fail
-
                 return fail(e)
             return succeed(1)
         assert isinstance(addr, str), "IPv4 interfaces are given as addresses"

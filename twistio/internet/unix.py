@@ -25,8 +25,9 @@ from typing import Any, Union
 
 from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection, unix_address
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.address import UNIXAddress
-from twistio.internet.defer import Deferred
+from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
     IListeningPort,
     ILoggingContext,
@@ -35,6 +36,7 @@ from twistio.internet.interfaces import (
     IUNIXDatagramTransport,
     implementer,
 )
+from twistio.python.failure import Failure
 
 __all__ = [
     "Client",
@@ -146,7 +148,7 @@ class Port(tcp.Port):
         factory: Any,
         backlog: int = 50,
         mode: int = 0o666,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         wantPID: int = 0,
     ) -> None:
         super().__init__(0, factory, backlog, "", reactor)
@@ -192,16 +194,16 @@ class Port(tcp.Port):
         except OSError as e:
             sock.close()
             raise self._cannot(e) from e
+        self.serve_socket(sock)
+
+    def serve_socket(self, sock: socket.socket, *, inherited: bool = False) -> None:
+        """Serve ``sock``, a UNIX socket bound and listening already; ``inherited``: another
+        process (the parent of ``twistio run --workers``) owns its path, never removed here."""
+        if inherited:
+            self._abstract = True  # as for an abstract name: no file of ours to remove
         self._unix_host = unix_address(sock.getsockname())
-        self.socket = sock
-        _log.info("%s starting on %r", tcp._log_prefix(self.factory), path)
-        self.factory.doStart()
-        self.connected = True
-        self.disconnecting = False
-        loop = self.reactor._get_loop()
-        self._loop = loop
-        self._task = loop.create_task(self._serve(loop, sock))
-        self.reactor._track_port(self)
+        _log.info("%s starting on %r", tcp.log_prefix(self.factory), self._bindPath)
+        self._start_serving(sock)
 
     async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
         return await loop.create_unix_server(
@@ -227,7 +229,7 @@ class Port(tcp.Port):
 
     def __repr__(self) -> str:
         state = f"on {self._bindPath!r}" if self.connected else "(not listening)"
-        return f"<{tcp._log_prefix(self.factory)} {state}>"
+        return f"<{tcp.log_prefix(self.factory)} {state}>"
 
 
 class Connector(tcp.Connector):
@@ -245,7 +247,7 @@ class Connector(tcp.Connector):
         address: Union[str, bytes],
         factory: Any,
         timeout: float | None = 30,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         checkPID: int = 0,
     ) -> None:
         super().__init__("", 0, factory, timeout, None, reactor)
@@ -312,16 +314,14 @@ class DatagramPort:
         proto: Any,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         self.port, self.protocol, self.mode = addr, proto, mode
         self.maxPacketSize = maxPacketSize
         self._path = None if addr is None else os.fsencode(addr)
         self._pending: list[tuple[bytes, Any]] = []
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self.reactor = reactor
 
     def _bind(self, sock: socket.socket) -> None:
@@ -351,8 +351,9 @@ class DatagramPort:
             return
         self.socket = sock
         self.connected = 1
-        self._loop = loop = self.reactor._get_loop()
-        self.reactor._track_port(self)
+        registry = self.reactor.transport_registry
+        self._loop = loop = registry.get_loop()
+        registry.ports.add(self)
         self._task = loop.create_task(
             loop.create_datagram_endpoint(lambda: _DatagramAdapter(self), sock=sock)
         )
@@ -419,21 +420,19 @@ class DatagramPort:
 
     def stopListening(self) -> Deferred[None]:
         """Close: the protocol's ``doStop``, the socket and its file; fires once done."""
-        from twistio.internet.defer import succeed
-
         self._close()
         return succeed(None)
 
     loseConnection = stopListening
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         self._close()
 
     def _close(self) -> None:
         if not self.connected:
             return
         self.connected = 0
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         transport, self._transport = self._transport, None
         task, self._task = self._task, None
         if task is not None:
@@ -461,11 +460,11 @@ class DatagramPort:
 
     def logPrefix(self) -> str:
         """The protocol's log prefix."""
-        return tcp._log_prefix(self.protocol)
+        return tcp.log_prefix(self.protocol)
 
     def __repr__(self) -> str:
         where = self.port if self.connected else "(not listening)"
-        return f"<{tcp._log_prefix(self.protocol)} on {where!r}>"
+        return f"<{tcp.log_prefix(self.protocol)} on {where!r}>"
 
 
 @implementer(IUNIXDatagramConnectedTransport)
@@ -483,7 +482,7 @@ class ConnectedDatagramPort(DatagramPort):
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: Union[str, bytes, None] = None,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         super().__init__(bindAddress, proto, maxPacketSize, mode, reactor)
         self.remoteaddr = os.fsencode(addr)
@@ -492,8 +491,6 @@ class ConnectedDatagramPort(DatagramPort):
         sock.connect(self.remoteaddr)
 
     def _failed_to_start(self, e: OSError) -> None:
-        from twistio.python.failure import Failure
-
         self.protocol.connectionFailed(Failure(error.ConnectError(string=str(e))))
 
     def _received(self, data: bytes, addr: Any) -> None:

@@ -9,7 +9,9 @@ from io import BytesIO
 from typing import Any
 
 from twistio.internet import error, protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
+from twistio.internet.process import spawnProcess
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -30,9 +32,7 @@ def _spawn(
     reactor: Any,
 ) -> Deferred[Any]:
     if reactor is None:
-        from twistio.internet import reactor as _reactor
-
-        reactor = _reactor
+        reactor = installed_reactor()
     d: Deferred[Any] = Deferred()
     proto = make(d)
     argv = (executable, *args)
@@ -40,8 +40,6 @@ def _spawn(
     if spawn is not None:
         spawn(proto, executable, argv, env, path)
     else:
-        from twistio.internet.process import spawnProcess
-
         spawnProcess(reactor, proto, executable, argv, env, path)
     return d
 
