@@ -16,6 +16,8 @@ import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from typing_extensions import ParamSpec
+
 from twistio.internet import error
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
@@ -46,8 +48,9 @@ __all__ = [
 _log = logging.getLogger("twistio")
 
 _AddrInfo = tuple[int, int, int, str, tuple[object, ...]]
-_GetAddrInfo = Callable[..., Sequence[_AddrInfo]]
+_GetAddrInfo = Callable[[str, int, int, int], Sequence[_AddrInfo]]
 _Kind = Literal["TCP", "UDP"]
+_P = ParamSpec("_P")
 _SOCKET_TYPES = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM}
 _FAMILIES: dict[type[object], int] = {IPv4Address: socket.AF_INET, IPv6Address: socket.AF_INET6}
 
@@ -55,7 +58,9 @@ _FAMILIES: dict[type[object], int] = {IPv4Address: socket.AF_INET, IPv6Address: 
 class _ThreadsReactor(Protocol):
     def getThreadPool(self) -> ThreadPool: ...
 
-    def callFromThread(self, f: Callable[..., object], /, *args: object) -> None: ...
+    def callFromThread(
+        self, f: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None: ...
 
 
 @implementer(IHostResolution)
