@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from twistio.internet import error, ssl, tcp, udp, unix
 from twistio.internet._delayedcall import DelayedCall
@@ -32,7 +32,9 @@ from twistio.internet._resolver import LoopResolver
 from twistio.internet.base import ReactorBase
 from twistio.internet.defer import succeed
 from twistio.internet.interfaces import (
+    IConnector,
     IHalfCloseableDescriptor,
+    IListeningPort,
     IProcessProtocol,
     IReactorCore,
     IReactorFDSet,
@@ -82,6 +84,22 @@ def _is_ip_address(name: str) -> bool:
             continue
         return True
     return False
+
+
+_Port = TypeVar("_Port", bound=IListeningPort)
+_Connector = TypeVar("_Connector", bound=IConnector)
+
+
+def _listening(port: _Port) -> _Port:
+    """``port``, once it listens (bound now: ``CannotListenError`` raises here)."""
+    port.startListening()
+    return port
+
+
+def _connecting(connector: _Connector) -> _Connector:
+    """``connector``, once its first attempt has started."""
+    connector.connect()
+    return connector
 
 
 _NO_FD_SET = (
@@ -548,9 +566,7 @@ class AsyncioReactor(PosixReactorBase):
         self, port: int, factory: Any, backlog: int = 50, interface: str = ""
     ) -> tcp.Port:
         """Listen on ``port`` now (0: any free port); ``CannotListenError`` if that fails."""
-        p = tcp.Port(port, factory, backlog, interface, self)
-        p.startListening()
-        return p
+        return _listening(tcp.Port(port, factory, backlog, interface, self))
 
     def connectTCP(
         self,
@@ -561,9 +577,7 @@ class AsyncioReactor(PosixReactorBase):
         bindAddress: tuple[str, int] | None = None,
     ) -> tcp.Connector:
         """Connect to ``host:port`` with a ``ClientFactory``; returns the connector."""
-        c = tcp.Connector(host, port, factory, timeout, bindAddress, self)
-        c.connect()
-        return c
+        return _connecting(tcp.Connector(host, port, factory, timeout, bindAddress, self))
 
     # -- UDP, UNIX, TLS (twistio.internet.udp, .unix, .ssl) ------------------------------------
 
@@ -571,9 +585,7 @@ class AsyncioReactor(PosixReactorBase):
         self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192
     ) -> Any:
         """Bind a UDP port now (0: any free port) for a ``DatagramProtocol``."""
-        p = udp.Port(port, protocol, interface, maxPacketSize, self)
-        p.startListening()
-        return p
+        return _listening(udp.Port(port, protocol, interface, maxPacketSize, self))
 
     def listenMulticast(
         self,
@@ -584,9 +596,9 @@ class AsyncioReactor(PosixReactorBase):
         listenMultiple: bool = False,
     ) -> Any:
         """Bind a UDP port that can join multicast groups."""
-        p = udp.MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
-        p.startListening()
-        return p
+        return _listening(
+            udp.MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
+        )
 
     def listenUNIX(
         self,
@@ -597,17 +609,13 @@ class AsyncioReactor(PosixReactorBase):
         wantPID: int = 0,
     ) -> Any:
         """Listen on a UNIX socket path (or a Linux abstract name starting with NUL)."""
-        p = unix.Port(address, factory, backlog, mode, self, wantPID)
-        p.startListening()
-        return p
+        return _listening(unix.Port(address, factory, backlog, mode, self, wantPID))
 
     def connectUNIX(
         self, address: Union[str, bytes], factory: Any, timeout: float | None = 30, checkPID: int = 0
     ) -> Any:
         """Connect to a UNIX socket with a ``ClientFactory``; returns the connector."""
-        c = unix.Connector(address, factory, timeout, self, checkPID)
-        c.connect()
-        return c
+        return _connecting(unix.Connector(address, factory, timeout, self, checkPID))
 
     def listenSSL(
         self,
@@ -623,9 +631,7 @@ class AsyncioReactor(PosixReactorBase):
 
         ``handshakeTimeout`` (twistio's; None for none) drops a client whose handshake takes
         longer than that many seconds."""
-        p = ssl.Port(port, factory, contextFactory, backlog, interface, self, handshakeTimeout)
-        p.startListening()
-        return p
+        return _listening(ssl.Port(port, factory, contextFactory, backlog, interface, self, handshakeTimeout))
 
     def connectSSL(
         self,
@@ -642,11 +648,9 @@ class AsyncioReactor(PosixReactorBase):
 
         ``handshakeTimeout`` (twistio's; None for none) gives up on a handshake that takes
         longer than that many seconds (``clientConnectionFailed`` with ``TimeoutError``)."""
-        c = ssl.Connector(
+        return _connecting(ssl.Connector(
             host, port, factory, contextFactory, timeout, bindAddress, self, handshakeTimeout
-        )
-        c.connect()
-        return c
+        ))
 
     # -- sockets made elsewhere (IReactorSocket) -------------------------------------------------
 
@@ -677,9 +681,7 @@ class AsyncioReactor(PosixReactorBase):
         mode: int = 0o666,
     ) -> Any:
         """Bind a UNIX datagram socket at ``address`` for a ``DatagramProtocol``."""
-        p = unix.DatagramPort(address, protocol, maxPacketSize, mode, self)
-        p.startListening()
-        return p
+        return _listening(unix.DatagramPort(address, protocol, maxPacketSize, mode, self))
 
     def connectUNIXDatagram(
         self,
@@ -690,9 +692,7 @@ class AsyncioReactor(PosixReactorBase):
         bindAddress: Union[str, bytes, None] = None,
     ) -> Any:
         """Connect a ``ConnectedDatagramProtocol`` to the UNIX datagram socket at ``address``."""
-        p = unix.ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self)
-        p.startListening()
-        return p
+        return _listening(unix.ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self))
 
     def spawnProcess(
         self,
