@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
@@ -453,10 +453,11 @@ class ReactorBase(PluggableResolverMixin):
         event.add(phase, trigger)
         return (eventType, phase, trigger)
 
-    def removeSystemEventTrigger(self, triggerID: _SystemEventID) -> None:
+    def removeSystemEventTrigger(self, triggerID: object) -> None:
         """Remove a trigger; ``ValueError`` if the ID is unknown or already fired."""
         try:
-            eventType, phase, trigger = triggerID
+            # Checked by the unpacking and the lookups: anything else is not an ID of ours.
+            eventType, phase, trigger = cast(_SystemEventID, triggerID)
             event = self._eventTriggers[eventType]
         except (TypeError, ValueError, KeyError):
             raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")

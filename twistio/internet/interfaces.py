@@ -13,8 +13,12 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeAlias, TypeVar
 
+from typing_extensions import ParamSpec
+
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
+    from twistio.internet.protocol import ClientFactory
+    from twistio.python.threadpool import ThreadPool
     from twistio.python.failure import Failure
 
 __all__ = [
@@ -96,6 +100,7 @@ __all__ = [
 ]
 
 _C = TypeVar("_C", bound=type)
+_P = ParamSpec("_P")
 
 _ProtocolMeta: type = type(Protocol)
 
@@ -309,7 +314,7 @@ class IReactorTime(Interface, Protocol):
         """The current time in epoch seconds."""
 
     def callLater(
-        self, delay: float, callable: Callable[..., Any], *args: Any, **kwargs: Any
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
     ) -> IDelayedCall:
         """Call ``callable(*args, **kwargs)`` in ``delay`` seconds."""
 
@@ -344,16 +349,18 @@ class IReactorCore(Interface, Protocol):
         self,
         phase: str,
         eventType: str,
-        callable: Callable[..., Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
+        callable: Callable[_P, object],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> object:
         """Call ``callable`` in ``phase`` ('before', 'during', 'after') of ``eventType``."""
 
-    def removeSystemEventTrigger(self, triggerID: Any) -> None:
+    def removeSystemEventTrigger(self, triggerID: object) -> None:
         """Remove a trigger added with ``addSystemEventTrigger``."""
 
-    def callWhenRunning(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def callWhenRunning(
+        self, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
+    ) -> object:
         """Call ``callable`` now if running, else once the reactor starts."""
 
 
@@ -361,7 +368,7 @@ class IReactorFromThreads(Interface, Protocol):
     """Scheduling onto the reactor from another thread."""
 
     def callFromThread(
-        self, callable: Callable[..., object], /, *args: object, **kwargs: object
+        self, callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> None:
         """Call ``callable`` soon in the reactor thread; safe from any thread."""
 
@@ -370,7 +377,7 @@ class IReactorInThreads(Interface, Protocol):
     """Running functions in the reactor's thread pool."""
 
     def callInThread(
-        self, callable: Callable[..., object], /, *args: object, **kwargs: object
+        self, callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> None:
         """Call ``callable`` in a pool thread."""
 
@@ -378,7 +385,7 @@ class IReactorInThreads(Interface, Protocol):
 class IReactorThreads(IReactorFromThreads, IReactorInThreads, Protocol):
     """The reactor's thread pool and thread scheduling."""
 
-    def getThreadPool(self) -> Any:
+    def getThreadPool(self) -> ThreadPool:
         """The thread pool, created on first use and shut down with the reactor."""
 
     def suggestThreadPoolSize(self, size: int) -> None:
@@ -388,14 +395,14 @@ class IReactorThreads(IReactorFromThreads, IReactorInThreads, Protocol):
 class IReactorPluggableResolver(Interface, Protocol):
     """A reactor whose ``resolve`` can be replaced."""
 
-    def installResolver(self, resolver: Any) -> Any:
+    def installResolver(self, resolver: IResolverSimple) -> IResolverSimple:
         """Install ``resolver`` and return the previous one."""
 
 
 class IProtocol(Interface, Protocol):
     """A stream protocol: ``makeConnection``, then ``dataReceived``*, then ``connectionLost``."""
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         """Attach ``transport`` and call ``connectionMade``."""
 
     def connectionMade(self) -> None:
@@ -411,7 +418,7 @@ class IProtocol(Interface, Protocol):
 class IProtocolFactory(Interface, Protocol):
     """Builds a protocol per connection."""
 
-    def buildProtocol(self, addr: Any) -> IProtocol | None:
+    def buildProtocol(self, addr: IAddress) -> IProtocol | None:
         """A protocol for a connection with ``addr``, or None to refuse it."""
 
     def doStart(self) -> None:
@@ -458,7 +465,7 @@ class IPullProducer(IProducer, Protocol):
 class IConsumer(Interface, Protocol):
     """Accepts data from a producer."""
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """Attach a push (``streaming=True``) or pull producer."""
 
     def unregisterProducer(self) -> None:
@@ -480,10 +487,10 @@ class ITransport(Interface, Protocol):
     def loseConnection(self) -> None:
         """Close once buffered data is sent."""
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The remote address."""
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The local address."""
 
 
@@ -518,7 +525,7 @@ class IListeningPort(Interface, Protocol):
     def stopListening(self) -> Deferred[None] | None:
         """Stop accepting; the Deferred fires once the socket is closed."""
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The bound address (with the real port when 0 was asked for)."""
 
 
@@ -534,7 +541,7 @@ class IConnector(Interface, Protocol):
     def connect(self) -> None:
         """Connect (again)."""
 
-    def getDestination(self) -> Any:
+    def getDestination(self) -> IAddress:
         """The address being connected to."""
 
 
@@ -542,7 +549,7 @@ class IReactorTCP(Interface, Protocol):
     """TCP servers and clients."""
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+        self, port: int, factory: IProtocolFactory, backlog: int = 50, interface: str = ""
     ) -> IListeningPort:
         """Listen on ``port`` (0 for any) and serve connections with ``factory``."""
 
@@ -550,7 +557,7 @@ class IReactorTCP(Interface, Protocol):
         self,
         host: str,
         port: int,
-        factory: Any,
+        factory: ClientFactory,
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> IConnector:
@@ -560,14 +567,14 @@ class IReactorTCP(Interface, Protocol):
 class IStreamServerEndpoint(Interface, Protocol):
     """Somewhere to listen for stream connections."""
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen; fires with an ``IListeningPort``."""
 
 
 class IStreamClientEndpoint(Interface, Protocol):
     """Somewhere to connect a stream to."""
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the connected protocol."""
 
 
