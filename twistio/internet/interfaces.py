@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeAlias, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, NewType, Protocol, TypeAlias, TypeVar
 
 from typing_extensions import ParamSpec
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
     from twistio.internet.protocol import ClientFactory
-    from twistio.python.threadpool import ThreadPool
     from twistio.python.failure import Failure
+    from twistio.python.threadpool import ThreadPool
 
 __all__ = [
     "Binding",
@@ -109,10 +110,22 @@ try:  # pragma: no cover - exercised when zope.interface is installed
 except ImportError:  # pragma: no cover
     _ZopeInterfaceClass = None
 
-_zope_shadows: dict[type, Any] = {}
 
 
-def _zope_shadow(iface: type) -> Any:
+class _ZopeInterface(Protocol):
+    """What twistio asks of a zope interface (zope.interface has no type hints)."""
+
+    def providedBy(self, obj: object) -> bool: ...
+
+    def implementedBy(self, klass: type) -> bool: ...
+
+    def setTaggedValue(self, key: str, value: object) -> None: ...
+
+
+_zope_shadows: dict[type, _ZopeInterface] = {}
+
+
+def _zope_shadow(iface: type) -> _ZopeInterface | None:
     """The stand-in zope interface for a twistio interface (None without zope).
 
     It has the interface's name, its bases' stand-ins, and its public methods, so that
@@ -129,7 +142,7 @@ def _zope_shadow(iface: type) -> Any:
             for b in iface.__bases__
             if isinstance(b, _InterfaceMeta) and b is not Interface
         )
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             name: Attribute(name)
             for name in vars(iface).get("__annotations__", {})
             if not name.startswith("_")
@@ -140,6 +153,7 @@ def _zope_shadow(iface: type) -> Any:
             if not name.startswith("_") and inspect.isfunction(value)
         )
         shadow = _ZopeInterfaceClass(iface.__name__, bases, attrs, __module__=iface.__module__)
+        assert shadow is not None
         shadow.setTaggedValue("twistio.interface", iface)  # the way back, for adaptation
         _zope_shadows[iface] = shadow
     return shadow
@@ -150,7 +164,7 @@ def is_twistio_interface(obj: object) -> bool:
     return isinstance(obj, _InterfaceMeta) and bool(obj.__dict__.get("_is_protocol", False))
 
 
-def zope_interface_for(iface: type) -> Any:
+def zope_interface_for(iface: type) -> _ZopeInterface | None:
     """The zope.interface stand-in of a twistio interface (None without zope.interface).
 
     Its tagged value ``"twistio.interface"`` leads back to ``iface``.
@@ -158,10 +172,10 @@ def zope_interface_for(iface: type) -> Any:
     return _zope_shadow(iface)
 
 
-_components_module: Any = None
+_components_module: ModuleType | None = None
 
 
-def _components() -> Any:
+def _components() -> ModuleType:
     """``twistio.python.components`` (imported on first use: it imports this module)."""
     global _components_module
     if _components_module is None:
@@ -184,7 +198,7 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
             _zope_implemented(cls, klass)
         )
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, *args: object, **kwargs: object) -> object:
         """``IFoo(obj[, alternate])`` adapts ``obj`` to the interface, as zope.interface does.
 
         ``obj.__conform__(IFoo)``, else ``obj`` if it provides ``IFoo``, else what the
@@ -195,11 +209,11 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
             return super().__call__(*args, **kwargs)  # a concrete class: instantiate it
         return _components().adapt(cls, *args, **kwargs)
 
-    def __adapt__(cls, obj: object) -> Any:
+    def __adapt__(cls, obj: object) -> object:
         """``obj`` adapted to the interface without ``__conform__``, or None."""
         return _components().adaptTo(cls, obj)
 
-    def __getattr__(cls, name: str) -> Any:
+    def __getattr__(cls, name: str) -> object:
         # The rest of zope's interface API (namesAndDescriptions, names, extends ...), so
         # that zope.interface.verify.verifyObject(IFoo, obj) works with twistio's IFoo.
         if not name.startswith("_"):
@@ -208,7 +222,7 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
                 return getattr(shadow, name)
         raise AttributeError(name)
 
-    def __iter__(cls) -> Iterator[Any]:
+    def __iter__(cls) -> Iterator[object]:
         # zope.interface flattens anything iterable it does not recognise; yielding the
         # stand-in lets ``zope.interface.implementer(IFoo)`` accept a twistio interface.
         shadow = _zope_shadow(cls)
@@ -226,7 +240,7 @@ def implementedBy(klass: type) -> tuple[type, ...]:
     return found
 
 
-def providedBy(obj: object, iface: Any) -> bool:
+def providedBy(obj: object, iface: object) -> bool:
     """Whether ``obj`` provides ``iface`` (a twistio interface, or a zope one if installed)."""
     if isinstance(iface, _InterfaceMeta):
         for declared in (
@@ -241,7 +255,7 @@ def providedBy(obj: object, iface: Any) -> bool:
     return bool(provided_by(obj)) if provided_by is not None else False
 
 
-def implementer(*interfaces: Any) -> Callable[[_C], _C]:
+def implementer(*interfaces: object) -> Callable[[_C], _C]:
     """Class decorator declaring that instances provide ``interfaces``.
 
     twistio interfaces are recorded on the class; zope interfaces, when zope.interface is
