@@ -28,7 +28,7 @@ from twistio.internet.interfaces import (
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet.interfaces import IConnector, IReactorTime
+    from twistio.internet.interfaces import IAddress, IConnector, IReactorTime
 
 __all__ = [
     "AbstractDatagramProtocol",
@@ -66,7 +66,7 @@ class Factory:
     ``doStop``, so one factory can serve several ports.
     """
 
-    protocol: Callable[[], Any] | None = None
+    protocol: Callable[[], Protocol] | None = None
     numPorts = 0
     noisy = True
 
@@ -105,7 +105,7 @@ class Factory:
     def stopFactory(self) -> None:
         """Override to tear down shared state after the last port or connector is done."""
 
-    def buildProtocol(self, addr: Any) -> Any | None:
+    def buildProtocol(self, addr: IAddress) -> Protocol | None:
         """A new ``self.protocol()`` with ``factory`` set; return None to refuse the connection."""
         assert self.protocol is not None, f"{self!r}.protocol is not set"
         p = self.protocol()
