@@ -10,7 +10,7 @@ import socket
 from typing import Any, Union
 
 from twistio.internet import error
-from twistio.internet._adapter import Connection, address_from_sockaddr
+from twistio.internet._adapter import Connection, StreamKind, address_from_sockaddr
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
@@ -98,7 +98,7 @@ def adopt_connection(
         raise error.UnsupportedAddressFamily(addressFamily)
     sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
     sock.setblocking(False)
-    kind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
+    kind: StreamKind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
     registry = reactor.transport_registry
     loop = registry.get_loop()
     conn = Server(registry, factory.buildProtocol, None, kind)
@@ -130,7 +130,7 @@ class Port:
     connected = False
     disconnecting = False
     transport: type[Connection] = Server
-    _kind = "TCP"
+    _kind: StreamKind = "TCP"
     _server: Any = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
@@ -361,7 +361,7 @@ class Connector:
             self._timer = loop.call_later(self.timeout, self._timed_out, conn)
         self.factory.startedConnecting(self)
 
-    _kind = "TCP"
+    _kind: StreamKind = "TCP"
     _transport_class: type[Connection] = Client
 
     async def _resolve_host(self) -> str:

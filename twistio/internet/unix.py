@@ -24,7 +24,7 @@ import stat
 from typing import Any, Union
 
 from twistio.internet import error, tcp
-from twistio.internet._adapter import Connection, unix_address
+from twistio.internet._adapter import Connection, StreamKind, unix_address
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.address import UNIXAddress
 from twistio.internet.defer import Deferred, succeed
@@ -139,7 +139,7 @@ class Port(tcp.Port):
     """A listening UNIX socket serving connections with a factory."""
 
     transport = Server
-    _kind = "UNIX"
+    _kind: StreamKind = "UNIX"
     lockFile: _PIDLock | None = None
 
     def __init__(
@@ -239,7 +239,7 @@ class Connector(tcp.Connector):
     ``<path>.lock`` (the server listened with ``wantPID``).
     """
 
-    _kind = "UNIX"
+    _kind: StreamKind = "UNIX"
     _transport_class = Client
 
     def __init__(
