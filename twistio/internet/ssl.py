@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from typing import Any, Union
+from typing import Union
 
 from twistio.internet import tcp
 from twistio.internet._adapter import Connection
@@ -61,7 +61,9 @@ from twistio.internet._sslverify import (
     to_context,
     trustRootFromCertificates,
 )
+from twistio.internet.interfaces import IProtocolFactory
 from twistio.internet.interfaces import implementer as implementer
+from twistio.internet.protocol import ClientFactory
 
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
@@ -110,8 +112,8 @@ class Port(tcp.Port):
     def __init__(
         self,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: IProtocolFactory,
+        contextFactory: object,
         backlog: int = 50,
         interface: str = "",
         reactor: ITwistioReactor | None = None,
@@ -125,7 +127,9 @@ class Port(tcp.Port):
     def _tls_connection(self) -> TLSTransport:
         return TLSTransport(self._connection(), self._context, True, None, self.handshakeTimeout)
 
-    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+    async def _create_server(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket
+    ) -> asyncio.AbstractServer:
         return await loop.create_server(
             self._tls_connection, sock=sock, backlog=self.backlog, start_serving=False
         )
@@ -143,8 +147,8 @@ class Connector(tcp.Connector):
         self,
         host: str,
         port: Union[int, str],
-        factory: Any,
-        contextFactory: Any,
+        factory: ClientFactory,
+        contextFactory: object,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
         reactor: ITwistioReactor | None = None,
@@ -155,10 +159,10 @@ class Connector(tcp.Connector):
         self.handshakeTimeout = handshakeTimeout
         self._context = to_context(contextFactory, False)
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
         family = socket.AF_INET6 if tcp.isIPv6Address(self.host) else socket.AF_INET
         hostname = client_hostname(self.contextFactory, self._context, self.host)
-        waiter: asyncio.Future[Any] = loop.create_future()
+        waiter: asyncio.Future[object] = loop.create_future()
         link = TLSTransport(
             conn, self._context, False, hostname or None, self.handshakeTimeout, True, waiter
         )

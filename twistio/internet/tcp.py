@@ -7,7 +7,7 @@ import errno
 import logging
 import os
 import socket
-from typing import Any, Union
+from typing import Union
 
 from twistio.internet import error
 from twistio.internet._adapter import Connection, StreamKind, address_from_sockaddr
@@ -17,11 +17,14 @@ from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
     Binding,
+    IAddress,
     IConnector,
     IListeningPort,
+    IProtocolFactory,
     _BindingSpec,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory, Protocol
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -66,7 +69,7 @@ def _bind_address(
     return bindAddress, False, False
 
 
-def log_prefix(obj: Any) -> str:
+def log_prefix(obj: object) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
 
@@ -88,7 +91,7 @@ class Client(BaseClient):
 
 
 def adopt_connection(
-    reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: Any
+    reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
 ) -> None:
     """Run ``factory``'s protocol on a duplicate of a connected socket (``adoptStreamConnection``).
 
@@ -131,14 +134,14 @@ class Port:
     disconnecting = False
     transport: type[Connection] = Server
     _kind: StreamKind = "TCP"
-    _server: Any = None
+    _server: asyncio.AbstractServer | None = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
 
     def __init__(
         self,
         port: int,
-        factory: Any,
+        factory: IProtocolFactory,
         backlog: int = 50,
         interface: str = "",
         reactor: ITwistioReactor | None = None,
@@ -177,7 +180,11 @@ class Port:
 
     @classmethod
     def from_listening_descriptor(
-        cls, reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: Any
+        cls,
+        reactor: ITwistioReactor,
+        fileDescriptor: int,
+        addressFamily: int,
+        factory: IProtocolFactory,
     ) -> Port:
         """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
         if addressFamily not in (socket.AF_INET, socket.AF_INET6):
@@ -218,7 +225,9 @@ class Port:
         self._server = server
         await server.start_serving()
 
-    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+    async def _create_server(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket
+    ) -> asyncio.AbstractServer:
         # UNIX and TLS ports override this.
         return await loop.create_server(
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
@@ -290,7 +299,7 @@ class Port:
 _BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
-def _connect_error(exc: BaseException, host: str, bindAddress: Any) -> BaseException:
+def _connect_error(exc: BaseException, host: str, bindAddress: object) -> BaseException:
     if isinstance(exc, error.DNSLookupError):
         return exc
     if isinstance(exc, socket.gaierror):
@@ -314,7 +323,7 @@ class Connector:
         self,
         host: str,
         port: Union[int, str],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
         bindAddress: Binding | tuple[str, int] | None = None,
         reactor: ITwistioReactor | None = None,
@@ -337,7 +346,7 @@ class Connector:
         self.factoryStarted = False
         self.transport: Connection | None = None
         self._attempt: Connection | None = None
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[object] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     def connect(self) -> None:
@@ -376,7 +385,7 @@ class Connector:
         address: str = await resolve(host)
         return address
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
         # UNIX and TLS connectors override this.
         host = await self._resolve_host()
         family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
@@ -400,7 +409,7 @@ class Connector:
             raise
         return await loop.create_connection(lambda: conn, sock=sock)
 
-    def _build_protocol(self, addr: Any) -> Any:
+    def _build_protocol(self, addr: IAddress) -> Protocol | None:
         conn = self._attempt
         if self.state != "connecting" or conn is None:
             return None
@@ -410,7 +419,7 @@ class Connector:
         self._cancel_timer()
         return self.factory.buildProtocol(addr)
 
-    def _connect_done(self, task: asyncio.Task[Any], conn: Connection) -> None:
+    def _connect_done(self, task: asyncio.Task[object], conn: Connection) -> None:
         if task.cancelled() or conn is not self._attempt or self.state != "connecting":
             if not task.cancelled():
                 task.exception()  # retrieved: nothing to report for a stale attempt

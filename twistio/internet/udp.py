@@ -27,7 +27,7 @@ import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any, Union
+from typing import Union
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, installed_reactor
@@ -42,6 +42,7 @@ from twistio.internet.interfaces import (
     IUDPTransport,
     implementer,
 )
+from twistio.internet.protocol import DatagramProtocol
 
 __all__ = ["MulticastPort", "Port"]
 
@@ -49,8 +50,12 @@ _log = logging.getLogger("twistio")
 _selector_loop_type = asyncio.selector_events.BaseSelectorEventLoop
 _HOSTS_CACHE_MAX = 4096
 
+#: An IP socket address: ``(host, port)``, or IPv6's ``(host, port, flowinfo, scope_id)``.
+_Addr = tuple[str, int] | tuple[str, int, int, int]
+_Received = Callable[[bytes, _Addr], None]
 
-def _log_prefix(obj: Any) -> str:
+
+def _log_prefix(obj: object) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
 
@@ -58,7 +63,7 @@ def _log_prefix(obj: Any) -> str:
 class _EndpointAdapter(asyncio.DatagramProtocol):
     """The asyncio side of a port running on ``create_datagram_endpoint``."""
 
-    def __init__(self, port: Port, received: Callable[[bytes, Any], None]) -> None:
+    def __init__(self, port: Port, received: _Received) -> None:
         self._port = port
         # Bound before the transport exists: uvloop looks the method up once.
         self.datagram_received = received  # type: ignore[method-assign,assignment]
@@ -89,7 +94,7 @@ class Port:
     _realPortNumber: int | None = None
     _connectedAddr: tuple[str, int] | None = None
     _transport: asyncio.DatagramTransport | None = None
-    _task: asyncio.Task[Any] | None = None
+    _task: asyncio.Task[object] | None = None
     _reading = False
     _batched = False
     _stop_d: Deferred[None] | None = None
@@ -97,7 +102,7 @@ class Port:
     def __init__(
         self,
         port: int,
-        proto: Any,
+        proto: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         reactor: ITwistioReactor | None = None,
@@ -113,11 +118,11 @@ class Port:
             self.addressFamily = socket.AF_INET
         elif interface:
             raise error.InvalidAddressError(interface, "not an IPv4 or IPv6 address.")
-        self._sendto: Callable[[bytes, Any], Any] = self._no_socket
+        self._sendto: Callable[[bytes, _Addr], object] = self._no_socket
         self.logstr = f"{_log_prefix(proto)} (UDP)"
 
     @staticmethod
-    def _no_socket(data: bytes, addr: Any) -> None:
+    def _no_socket(data: bytes, addr: _Addr) -> None:
         raise RuntimeError("the UDP port is not listening")
 
     # -- starting ------------------------------------------------------------------------------
@@ -147,7 +152,7 @@ class Port:
         reactor: ITwistioReactor,
         fileDescriptor: int,
         addressFamily: int,
-        protocol: Any,
+        protocol: DatagramProtocol,
         maxPacketSize: int = 8192,
     ) -> Port:
         """A port serving a duplicate of a bound datagram socket (``adoptDatagramPort``)."""
@@ -183,18 +188,18 @@ class Port:
             else:
                 self._batched = True
                 return
-        received: Callable[[bytes, Any], None] = self.protocol.datagramReceived
+        received: _Received = self.protocol.datagramReceived
         if self.addressFamily == socket.AF_INET6:
             inner = received
 
-            def received(data: bytes, addr: Any) -> None:
+            def received(data: bytes, addr: _Addr) -> None:
                 inner(data, addr[:2])
 
         adapter = _EndpointAdapter(self, received)
         self._task = loop.create_task(loop.create_datagram_endpoint(lambda: adapter, sock=sock))
         self._task.add_done_callback(self._endpoint_done)
 
-    def _endpoint_done(self, task: asyncio.Task[Any]) -> None:
+    def _endpoint_done(self, task: asyncio.Task[object]) -> None:
         if not task.cancelled() and task.exception() is not None:
             _log.error("UDP port %s could not start reading: %s", self._realPortNumber,
                        task.exception())
@@ -427,7 +432,7 @@ class MulticastPort(Port):
     def __init__(
         self,
         port: int,
-        proto: Any,
+        proto: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         reactor: ITwistioReactor | None = None,

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import stat
+from collections.abc import Iterable
 from typing import Any, Union
 
 from twistio.internet import error, tcp
@@ -31,11 +32,13 @@ from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
     IListeningPort,
     ILoggingContext,
+    IProtocolFactory,
     ISystemHandle,
     IUNIXDatagramConnectedTransport,
     IUNIXDatagramTransport,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -145,7 +148,7 @@ class Port(tcp.Port):
     def __init__(
         self,
         fileName: Union[str, bytes],
-        factory: Any,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
         reactor: ITwistioReactor | None = None,
@@ -157,7 +160,7 @@ class Port(tcp.Port):
         self.wantPID = wantPID
         self._abstract = self._bindPath.startswith(b"\0")
 
-    def _cannot(self, reason: Any) -> error.CannotListenError:
+    def _cannot(self, reason: object) -> error.CannotListenError:
         if self.lockFile is not None:
             self.lockFile.unlock()
             self.lockFile = None
@@ -205,7 +208,9 @@ class Port(tcp.Port):
         _log.info("%s starting on %r", tcp.log_prefix(self.factory), self._bindPath)
         self._start_serving(sock)
 
-    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+    async def _create_server(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket
+    ) -> asyncio.AbstractServer:
         return await loop.create_unix_server(
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
         )
@@ -245,7 +250,7 @@ class Connector(tcp.Connector):
     def __init__(
         self,
         address: Union[str, bytes],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
         reactor: ITwistioReactor | None = None,
         checkPID: int = 0,
@@ -254,7 +259,7 @@ class Connector(tcp.Connector):
         self.address = os.fsencode(address)
         self.checkPID = checkPID
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
         abstract = self.address.startswith(b"\0")
         if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
             raise error.BadFileError(string=f"{self.address!r}: no process holds its lock file")
@@ -287,7 +292,9 @@ class _DatagramAdapter(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._port._transport_made(transport)  # type: ignore[arg-type]
 
-    def datagram_received(self, data: bytes, addr: Any) -> None:
+    def datagram_received(  # type: ignore[override]  # a path, not an IP tuple
+        self, data: bytes, addr: str | bytes | None
+    ) -> None:
         self._port._received(data, addr)
 
     def error_received(self, exc: Exception) -> None:
@@ -305,7 +312,7 @@ class DatagramPort:
 
     connected = 0
     _transport: asyncio.DatagramTransport | None = None
-    _task: asyncio.Task[Any] | None = None
+    _task: asyncio.Task[object] | None = None
     _lost = False
 
     def __init__(
@@ -319,7 +326,7 @@ class DatagramPort:
         self.port, self.protocol, self.mode = addr, proto, mode
         self.maxPacketSize = maxPacketSize
         self._path = None if addr is None else os.fsencode(addr)
-        self._pending: list[tuple[bytes, Any]] = []
+        self._pending: list[tuple[bytes, bytes | None]] = []
         if reactor is None:
             reactor = installed_reactor()
         self.reactor = reactor
@@ -369,7 +376,7 @@ class DatagramPort:
     def _start_protocol(self) -> None:
         self.protocol.makeConnection(self)
 
-    def _endpoint_done(self, task: asyncio.Task[Any]) -> None:
+    def _endpoint_done(self, task: asyncio.Task[object]) -> None:
         if not task.cancelled() and task.exception() is not None:
             _log.error("UNIX datagram port %r could not start: %s", self._path, task.exception())
 
@@ -383,7 +390,7 @@ class DatagramPort:
         for data, addr in pending:
             self._send(data, addr)
 
-    def _received(self, data: bytes, addr: Any) -> None:
+    def _received(self, data: bytes, addr: str | bytes | None) -> None:
         if addr is not None and not isinstance(addr, str):
             addr = os.fsdecode(addr) if addr else None
         self.protocol.datagramReceived(data, addr or None)
@@ -391,7 +398,7 @@ class DatagramPort:
     def _error(self, exc: Exception) -> None:
         _log.error("UNIX datagram port %r: %s", self._path, exc)
 
-    def _send(self, data: bytes, addr: Any) -> None:
+    def _send(self, data: bytes, addr: bytes | None) -> None:
         transport = self._transport
         if transport is None:
             self._pending.append((data, addr))
@@ -410,7 +417,7 @@ class DatagramPort:
             raise RuntimeError("the UNIX datagram port is not listening")
         self._send(datagram, os.fsencode(address))
 
-    def writeSequence(self, seq: Any, address: Union[str, bytes]) -> None:
+    def writeSequence(self, seq: Iterable[bytes], address: Union[str, bytes]) -> None:
         """Send the concatenation of ``seq`` as one datagram."""
         self.write(b"".join(seq), address)
 
@@ -493,7 +500,7 @@ class ConnectedDatagramPort(DatagramPort):
     def _failed_to_start(self, e: OSError) -> None:
         self.protocol.connectionFailed(Failure(error.ConnectError(string=str(e))))
 
-    def _received(self, data: bytes, addr: Any) -> None:
+    def _received(self, data: bytes, addr: str | bytes | None) -> None:
         self.protocol.datagramReceived(data)
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
@@ -506,7 +513,7 @@ class ConnectedDatagramPort(DatagramPort):
             raise RuntimeError("the UNIX datagram port is not connected")
         self._send(data, None)
 
-    def writeSequence(self, seq: Any) -> None:  # type: ignore[override]
+    def writeSequence(self, seq: Iterable[bytes]) -> None:  # type: ignore[override]
         """Send the concatenation of ``seq`` as one datagram."""
         self.write(b"".join(seq))
 
@@ -514,7 +521,7 @@ class ConnectedDatagramPort(DatagramPort):
         """The peer's path."""
         return UNIXAddress(self.remoteaddr)
 
-    def connectionFailed(self, reason: Any) -> None:
+    def connectionFailed(self, reason: Failure) -> None:
         """Close and tell the protocol's ``connectionFailed``."""
         self._close()
         self.protocol.connectionFailed(reason)
