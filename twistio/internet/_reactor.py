@@ -23,7 +23,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, TypeVar, Union, cast
+
+from typing_extensions import ParamSpec
 
 from twistio.internet import error, ssl, tcp, udp, unix
 from twistio.internet._delayedcall import DelayedCall
@@ -36,6 +38,7 @@ from twistio.internet.interfaces import (
     IHalfCloseableDescriptor,
     IListeningPort,
     IProcessProtocol,
+    IProtocolFactory,
     IReactorCore,
     IReactorFDSet,
     IReactorMulticast,
@@ -56,6 +59,7 @@ from twistio.internet.interfaces import (
 )
 from twistio.internet.posixbase import PosixReactorBase
 from twistio.internet.process import Process, spawnProcess
+from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
@@ -66,6 +70,8 @@ __all__ = ["AsyncioReactor", "DelayedCall"]
 
 _log = logging.getLogger("twistio")
 _get_running_loop = asyncio._get_running_loop
+_P = ParamSpec("_P")
+_SignalHandler = Union[Callable[[int, FrameType | None], object], int, signal.Handlers, None]
 
 
 class _ReactorDelayedCall(DelayedCall):
@@ -147,7 +153,7 @@ class AsyncioReactor(PosixReactorBase):
         #: The loop and the open connections and ports, lent to the transports made here.
         self.transport_registry = TransportRegistry(self, self._get_loop)
         self._installSignals = True
-        self._old_signals: dict[int, Any] = {}
+        self._old_signals: dict[int, _SignalHandler] = {}
         self._loop_signals: list[int] = []
         self._readers: dict[IReadDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
         self._writers: dict[IWriteDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
@@ -341,7 +347,7 @@ class AsyncioReactor(PosixReactorBase):
     # -- time ---------------------------------------------------------------------------------
 
     def callLater(
-        self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> DelayedCall:
         """Call ``callable(*args, **kw)`` in ``delay`` seconds, in the caller's context.
 
@@ -422,7 +428,8 @@ class AsyncioReactor(PosixReactorBase):
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def callMultipleInThread(
-        self, tupleList: Sequence[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
+        self,
+        tupleList: Sequence[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
     ) -> None:
         """Run each ``(f, args, kwargs)`` in turn, in one pool thread."""
 
@@ -508,10 +515,10 @@ class AsyncioReactor(PosixReactorBase):
         """The descriptors watched with ``addWriter``."""
         return list(self._writers)
 
-    def removeAll(self) -> list[Any]:
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
         """Stop watching every descriptor; return them (each once)."""
-        everything: list[Any] = list(self._readers)
-        readers: dict[Any, object] = dict(self._readers)
+        everything: list[IReadDescriptor | IWriteDescriptor] = list(self._readers)
+        readers: set[object] = set(self._readers)
         everything += [w for w in self._writers if w not in readers]
         for reader in list(self._readers):
             self.removeReader(reader)
@@ -537,7 +544,9 @@ class AsyncioReactor(PosixReactorBase):
         if why is not None:
             self._lose_descriptor(writer, why)
 
-    def _lose_descriptor(self, selectable: Any, why: object, reading: bool = False) -> None:
+    def _lose_descriptor(
+        self, selectable: IReadDescriptor | IWriteDescriptor, why: object, reading: bool = False
+    ) -> None:
         """Stop watching a descriptor whose ``doRead``/``doWrite`` returned ``why`` and
         tell it: a clean end of input only half-closes an ``IHalfCloseableDescriptor``."""
         if isinstance(why, Failure):
@@ -546,15 +555,16 @@ class AsyncioReactor(PosixReactorBase):
             reason = Failure(why)
         else:
             reason = Failure(error.ConnectionLost(f"{selectable!r} returned {why!r}"))
-        self.removeReader(selectable)
+        # Either kind: removing one not watched does nothing.
+        self.removeReader(cast(IReadDescriptor, selectable))
         if (
             reading
             and isinstance(reason.value, error.ConnectionDone)
             and IHalfCloseableDescriptor.providedBy(selectable)
         ):
-            selectable.readConnectionLost(reason)
+            cast(IHalfCloseableDescriptor, selectable).readConnectionLost(reason)
             return
-        self.removeWriter(selectable)
+        self.removeWriter(cast(IWriteDescriptor, selectable))
         try:
             selectable.connectionLost(reason)
         except BaseException:
@@ -563,7 +573,7 @@ class AsyncioReactor(PosixReactorBase):
     # -- TCP ----------------------------------------------------------------------------------
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+        self, port: int, factory: IProtocolFactory, backlog: int = 50, interface: str = ""
     ) -> tcp.Port:
         """Listen on ``port`` now (0: any free port); ``CannotListenError`` if that fails."""
         return _listening(tcp.Port(port, factory, backlog, interface, self))
@@ -572,7 +582,7 @@ class AsyncioReactor(PosixReactorBase):
         self,
         host: str,
         port: Union[int, str],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> tcp.Connector:
@@ -582,19 +592,19 @@ class AsyncioReactor(PosixReactorBase):
     # -- UDP, UNIX, TLS (twistio.internet.udp, .unix, .ssl) ------------------------------------
 
     def listenUDP(
-        self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192
-    ) -> Any:
+        self, port: int, protocol: DatagramProtocol, interface: str = "", maxPacketSize: int = 8192
+    ) -> udp.Port:
         """Bind a UDP port now (0: any free port) for a ``DatagramProtocol``."""
         return _listening(udp.Port(port, protocol, interface, maxPacketSize, self))
 
     def listenMulticast(
         self,
         port: int,
-        protocol: Any,
+        protocol: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         listenMultiple: bool = False,
-    ) -> Any:
+    ) -> udp.MulticastPort:
         """Bind a UDP port that can join multicast groups."""
         return _listening(
             udp.MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
@@ -603,30 +613,34 @@ class AsyncioReactor(PosixReactorBase):
     def listenUNIX(
         self,
         address: Union[str, bytes],
-        factory: Any,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
         wantPID: int = 0,
-    ) -> Any:
+    ) -> unix.Port:
         """Listen on a UNIX socket path (or a Linux abstract name starting with NUL)."""
         return _listening(unix.Port(address, factory, backlog, mode, self, wantPID))
 
     def connectUNIX(
-        self, address: Union[str, bytes], factory: Any, timeout: float | None = 30, checkPID: int = 0
-    ) -> Any:
+        self,
+        address: Union[str, bytes],
+        factory: ClientFactory,
+        timeout: float | None = 30,
+        checkPID: int = 0,
+    ) -> unix.Connector:
         """Connect to a UNIX socket with a ``ClientFactory``; returns the connector."""
         return _connecting(unix.Connector(address, factory, timeout, self, checkPID))
 
     def listenSSL(
         self,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: IProtocolFactory,
+        contextFactory: object,
         backlog: int = 50,
         interface: str = "",
         *,
         handshakeTimeout: float | None = 60.0,
-    ) -> Any:
+    ) -> ssl.Port:
         """Listen for TLS on ``port``; ``contextFactory`` is an ``SSLContext`` or gives one.
 
         ``handshakeTimeout`` (twistio's; None for none) drops a client whose handshake takes
@@ -637,13 +651,13 @@ class AsyncioReactor(PosixReactorBase):
         self,
         host: str,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: ClientFactory,
+        contextFactory: object,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
         *,
         handshakeTimeout: float | None = 60.0,
-    ) -> Any:
+    ) -> ssl.Connector:
         """Connect over TLS to ``host:port`` with a ``ClientFactory``.
 
         ``handshakeTimeout`` (twistio's; None for none) gives up on a handshake that takes
@@ -654,14 +668,18 @@ class AsyncioReactor(PosixReactorBase):
 
     # -- sockets made elsewhere (IReactorSocket) -------------------------------------------------
 
-    def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> tcp.Port:
+    def adoptStreamPort(
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+    ) -> tcp.Port:
         """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
 
         ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
         """
         return tcp.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
 
-    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+    def adoptStreamConnection(
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+    ) -> None:
         """Run ``factory``'s protocol on a connected TCP socket made elsewhere (a duplicate).
 
         As in Twisted, the factory's ``doStart``/``doStop`` are not called.
@@ -669,28 +687,35 @@ class AsyncioReactor(PosixReactorBase):
         tcp.adopt_connection(self, fileDescriptor, addressFamily, factory)
 
     def adoptDatagramPort(
-        self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
-    ) -> Any:
+        self,
+        fileDescriptor: int,
+        addressFamily: int,
+        protocol: DatagramProtocol,
+        maxPacketSize: int = 8192,
+    ) -> udp.Port:
         """Serve a bound UDP socket made elsewhere (a duplicate) with a ``DatagramProtocol``."""
         return udp.Port.from_listening_descriptor(
             self, fileDescriptor, addressFamily, protocol, maxPacketSize
         )
 
     def listenUNIXDatagram(
-        self, address: Union[str, bytes], protocol: Any, maxPacketSize: int = 8192,
+        self,
+        address: Union[str, bytes],
+        protocol: DatagramProtocol,
+        maxPacketSize: int = 8192,
         mode: int = 0o666,
-    ) -> Any:
+    ) -> unix.DatagramPort:
         """Bind a UNIX datagram socket at ``address`` for a ``DatagramProtocol``."""
         return _listening(unix.DatagramPort(address, protocol, maxPacketSize, mode, self))
 
     def connectUNIXDatagram(
         self,
         address: Union[str, bytes],
-        protocol: Any,
+        protocol: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: Union[str, bytes, None] = None,
-    ) -> Any:
+    ) -> unix.ConnectedDatagramPort:
         """Connect a ``ConnectedDatagramProtocol`` to the UNIX datagram socket at ``address``."""
         return _listening(unix.ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self))
 
