@@ -24,7 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
+from typing import Protocol as Protocol_
 
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
@@ -37,6 +38,7 @@ from twistio.internet.abstract import FileDescriptor, isIPAddress
 from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.interfaces import (
     IConnector,
+    IDelayedCall,
     IReactorCore,
     IReactorFromThreads,
     IReactorInThreads,
@@ -47,6 +49,7 @@ from twistio.internet.interfaces import (
     IResolverSimple,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory, Protocol
 from twistio.internet.threads import deferToThreadPool
 from twistio.python.failure import Failure
 from twistio.python.threadpool import ThreadPool
@@ -628,7 +631,7 @@ class ReactorBase(PluggableResolverMixin):
         """Stop watching ``writer`` (a subclass provides it)."""
         raise NotImplementedError(f"{type(self).__name__} cannot watch file descriptors")
 
-    def removeAll(self) -> list[Any]:
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
         """Stop watching everything; what was watched (none here)."""
         return []
 
@@ -644,6 +647,14 @@ class ReactorBase(PluggableResolverMixin):
 # -- connectors and ports --------------------------------------------------------------------------
 
 
+class _ConnectingTransport(Protocol_):
+    """What a ``BaseConnector`` asks of the transport its ``_makeTransport`` starts."""
+
+    def failIfNotConnected(self, err: BaseException) -> None: ...
+
+    def loseConnection(self) -> None: ...
+
+
 @implementer(IConnector)
 class BaseConnector:
     """The state machine of an outgoing connection: ``'disconnected'``, ``'connecting'``,
@@ -654,15 +665,17 @@ class BaseConnector:
     ``failIfNotConnected(err)``) and ``getDestination()``.
     """
 
-    timeoutID: DelayedCall | None = None
+    timeoutID: IDelayedCall | None = None
     factoryStarted = 0
 
-    def __init__(self, factory: Any, timeout: float | None, reactor: Any) -> None:
+    def __init__(
+        self, factory: ClientFactory, timeout: float | None, reactor: IReactorTime
+    ) -> None:
         self.state = "disconnected"
         self.reactor = reactor
         self.factory = factory
         self.timeout = timeout
-        self.transport: Any = None
+        self.transport: _ConnectingTransport | None = None
 
     def disconnect(self) -> None:
         """Stop connecting, or close the connection."""
@@ -692,7 +705,7 @@ class BaseConnector:
         self.factory.doStart()
         self.factoryStarted = 1
 
-    def _makeTransport(self) -> Any:
+    def _makeTransport(self) -> _ConnectingTransport:
         raise NotImplementedError(f"{type(self).__name__} did not implement _makeTransport")
 
     def stopConnecting(self) -> None:
@@ -701,7 +714,9 @@ class BaseConnector:
         if self.state != "connecting":
             raise error.NotConnectingError("we're not trying to connect")
         self.state = "disconnected"
-        self.transport.failIfNotConnected(error.UserError())
+        transport = self.transport
+        if transport is not None:  # always, while connecting
+            transport.failIfNotConnected(error.UserError())
         self.transport = None
 
     def cancelTimeout(self) -> None:
@@ -710,13 +725,13 @@ class BaseConnector:
         if timer is not None and timer.active():
             timer.cancel()
 
-    def buildProtocol(self, addr: IAddress) -> Any:
+    def buildProtocol(self, addr: IAddress) -> Protocol | None:
         """Connected: the factory's protocol for ``addr``."""
         self.cancelTimeout()
         self.state = "connected"
         return self.factory.buildProtocol(addr)
 
-    def _ended(self, tell: Callable[[Any, Failure], object], reason: Failure) -> None:
+    def _ended(self, tell: Callable[[IConnector, Failure], object], reason: Failure) -> None:
         # The factory hears how it ended and may connect() again from there; if it did
         # not, this connector is done with it.
         self.state = "disconnected"
