@@ -25,9 +25,15 @@ from twistio.internet.interfaces import (
     IReactorFDSet,
     IReactorFromThreads,
     IReactorInThreads,
+    IReactorMulticast,
     IReactorProcess,
+    IReactorSocket,
+    IReactorSSL,
     IReactorTCP,
     IReactorTime,
+    IReactorUDP,
+    IReactorUNIX,
+    IReactorUNIXDatagram,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +81,12 @@ class ITwistioReactor(
     IReactorFromThreads,
     IReactorInThreads,
     IReactorTCP,
+    IReactorUDP,
+    IReactorMulticast,
+    IReactorUNIX,
+    IReactorUNIXDatagram,
+    IReactorSSL,
+    IReactorSocket,
     IReactorProcess,
     IReactorFDSet,
     Protocol,

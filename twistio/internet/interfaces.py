@@ -18,7 +18,11 @@ from typing_extensions import ParamSpec
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
-    from twistio.internet.protocol import ClientFactory
+    from twistio.internet.protocol import (
+        ClientFactory,
+        ConnectedDatagramProtocol,
+        DatagramProtocol,
+    )
     from twistio.python.failure import Failure
     from twistio.python.threadpool import ThreadPool
 
@@ -841,7 +845,7 @@ class IReactorUDP(Interface, Protocol):
     """UDP ports."""
 
     def listenUDP(
-        self, port: int, protocol: object, interface: str = "", maxPacketSize: int = 8192
+        self, port: int, protocol: DatagramProtocol, interface: str = "", maxPacketSize: int = 8192
     ) -> IListeningPort:
         """Bind ``port`` for a ``DatagramProtocol``."""
 
@@ -852,7 +856,7 @@ class IReactorMulticast(Interface, Protocol):
     def listenMulticast(
         self,
         port: int,
-        protocol: object,
+        protocol: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         listenMultiple: bool = False,
@@ -864,14 +868,14 @@ class IReactorUNIX(Interface, Protocol):
     """UNIX stream sockets."""
 
     def connectUNIX(
-        self, address: str, factory: object, timeout: float = 30, checkPID: bool = False
+        self, address: str, factory: ClientFactory, timeout: float = 30, checkPID: bool = False
     ) -> IConnector:
         """Connect to the socket at ``address`` with a ``ClientFactory``."""
 
     def listenUNIX(
         self,
         address: str,
-        factory: object,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
         wantPID: bool = False,
@@ -885,15 +889,17 @@ class IReactorUNIXDatagram(Interface, Protocol):
     def connectUNIXDatagram(
         self,
         address: str,
-        protocol: object,
+        protocol: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: str | None = None,
-    ) -> IConnector:
-        """Connect a ``ConnectedDatagramProtocol`` to the datagram socket at ``address``."""
+    ) -> IListeningPort:
+        """Connect a ``ConnectedDatagramProtocol`` to the datagram socket at ``address``
+        (Twisted says it returns an ``IConnector``; its reactors, like twistio's, return the
+        port)."""
 
     def listenUNIXDatagram(
-        self, address: str, protocol: object, maxPacketSize: int = 8192, mode: int = 0o666
+        self, address: str, protocol: DatagramProtocol, maxPacketSize: int = 8192, mode: int = 0o666
     ) -> IListeningPort:
         """Bind a datagram socket at ``address`` for a ``DatagramProtocol``."""
 
@@ -905,7 +911,7 @@ class IReactorSSL(Interface, Protocol):
         self,
         host: str,
         port: int,
-        factory: object,
+        factory: ClientFactory,
         contextFactory: object,
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
@@ -915,7 +921,7 @@ class IReactorSSL(Interface, Protocol):
     def listenSSL(
         self,
         port: int,
-        factory: object,
+        factory: IProtocolFactory,
         contextFactory: object,
         backlog: int = 50,
         interface: str = "",
@@ -927,12 +933,12 @@ class IReactorSocket(Interface, Protocol):
     """Sockets made elsewhere, handed to the reactor."""
 
     def adoptStreamPort(
-        self, fileDescriptor: int, addressFamily: int, factory: object
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> IListeningPort:
         """Serve a listening stream socket (the descriptor is duplicated, not taken)."""
 
     def adoptStreamConnection(
-        self, fileDescriptor: int, addressFamily: int, factory: object
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> None:
         """Run a protocol from ``factory`` on a connected stream socket (duplicated)."""
 
@@ -940,7 +946,7 @@ class IReactorSocket(Interface, Protocol):
         self,
         fileDescriptor: int,
         addressFamily: int,
-        protocol: object,
+        protocol: DatagramProtocol,
         maxPacketSize: int = 8192,
     ) -> IListeningPort:
         """Serve a bound datagram socket (duplicated) with a ``DatagramProtocol``."""
