@@ -34,6 +34,7 @@ from twistio.internet._resolver import LoopResolver
 from twistio.internet.base import ReactorBase
 from twistio.internet.defer import succeed
 from twistio.internet.interfaces import (
+    Binding,
     IConnector,
     IHalfCloseableDescriptor,
     IListeningPort,
@@ -584,7 +585,7 @@ class AsyncioReactor(PosixReactorBase):
         port: Union[int, str],
         factory: ClientFactory,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
     ) -> tcp.Connector:
         """Connect to ``host:port`` with a ``ClientFactory``; returns the connector."""
         return _connecting(tcp.Connector(host, port, factory, timeout, bindAddress, self))
@@ -654,7 +655,7 @@ class AsyncioReactor(PosixReactorBase):
         factory: ClientFactory,
         contextFactory: object,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
         *,
         handshakeTimeout: float | None = 60.0,
     ) -> ssl.Connector:

@@ -28,15 +28,25 @@ import socket
 import ssl as _stdlib_ssl
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Any, Union
+from typing import Any, Generic, TypeVar, Union, cast
 
 from twistio.internet import error
 from twistio.internet import ssl as tls
-from twistio.internet._registry import TransportRegistry
+from twistio.internet._registry import ITwistioReactor, TransportRegistry
 from twistio.internet.address import HostnameAddress
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
+    Binding,
+    IAddress,
+    IConnector,
     IHalfCloseableProtocol,
+    IListeningPort,
+    IProtocol,
+    IProtocolFactory,
+    IReactorSocket,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorUNIX,
     IStreamClientEndpoint,
     IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
@@ -78,6 +88,9 @@ __all__ = [
 
 _Binding = Union[tuple[str, int], None]
 _log = logging.getLogger("twistio")
+_Reactor = TypeVar("_Reactor")
+#: A client endpoint's ``bindAddress``: a host alone (bound on any port), a pair, or a ``Binding``.
+_BindAddress = Union[str, bytes, tuple[str, int], Binding, None]
 
 
 # -- wrapping a client factory so that connect() can fire a Deferred -------------------------
@@ -90,7 +103,7 @@ class _WrappingProtocol(_Protocol):
     the data path has no extra call.
     """
 
-    def __init__(self, connectedDeferred: Deferred[Any], wrappedProtocol: Any) -> None:
+    def __init__(self, connectedDeferred: Deferred[IProtocol], wrappedProtocol: IProtocol) -> None:
         self._connectedDeferred = connectedDeferred
         self._wrappedProtocol = wrappedProtocol
         self.dataReceived = wrappedProtocol.dataReceived  # type: ignore[method-assign]
@@ -99,7 +112,9 @@ class _WrappingProtocol(_Protocol):
 
     def logPrefix(self) -> str:
         prefix = getattr(self._wrappedProtocol, "logPrefix", None)
-        return str(prefix()) if callable(prefix) else type(self._wrappedProtocol).__name__
+        if callable(prefix):
+            return str(prefix())
+        return str(type(self._wrappedProtocol).__name__)
 
     def connectionMade(self) -> None:
         try:
@@ -115,23 +130,23 @@ class _WrappingProtocol(_Protocol):
         self._wrappedProtocol.connectionLost(reason)
 
     def readConnectionLost(self) -> None:
-        self._wrappedProtocol.readConnectionLost()
+        cast(IHalfCloseableProtocol, self._wrappedProtocol).readConnectionLost()
 
     def writeConnectionLost(self) -> None:
-        self._wrappedProtocol.writeConnectionLost()
+        cast(IHalfCloseableProtocol, self._wrappedProtocol).writeConnectionLost()
 
 
 class _WrappingFactory(ClientFactory):
     """A ``ClientFactory`` around any protocol factory; ``_onConnection`` is the result."""
 
-    protocol = _WrappingProtocol  # type: ignore[assignment]
+    protocol: Callable[[Deferred[IProtocol], IProtocol], _Protocol] = _WrappingProtocol  # type: ignore[assignment]
 
-    def __init__(self, wrappedFactory: Any) -> None:
+    def __init__(self, wrappedFactory: IProtocolFactory) -> None:
         self._wrappedFactory = wrappedFactory
-        self._connector: Any = None
-        self._onConnection: Deferred[Any] = Deferred(canceller=self._canceller)
+        self._connector: IConnector | None = None
+        self._onConnection: Deferred[IProtocol] = Deferred(canceller=self._canceller)
 
-    def _canceller(self, d: Deferred[Any]) -> None:
+    def _canceller(self, d: Deferred[IProtocol]) -> None:
         connector = self._connector
         destination = connector.getDestination() if connector is not None else None
         d.errback(error.ConnectingCancelledError(destination))
@@ -147,10 +162,10 @@ class _WrappingFactory(ClientFactory):
     def stopFactory(self) -> None:
         self._wrappedFactory.doStop()
 
-    def startedConnecting(self, connector: Any) -> None:
+    def startedConnecting(self, connector: IConnector) -> None:
         self._connector = connector
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> _Protocol | None:
         try:
             proto = self._wrappedFactory.buildProtocol(addr)
             if proto is None:
@@ -161,12 +176,14 @@ class _WrappingFactory(ClientFactory):
             return None
         return self.protocol(self._onConnection, proto)
 
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         if not self._onConnection.called:
             self._onConnection.errback(reason)
 
 
-def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any) -> Deferred[Any]:
+def _connect_with(
+    start: Callable[[_WrappingFactory], object], protocolFactory: IProtocolFactory
+) -> Deferred[IProtocol]:
     wf = _WrappingFactory(protocolFactory)
     try:
         start(wf)
@@ -179,21 +196,19 @@ def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any
 
 
 @implementer(IStreamServerEndpoint)
-class _TCPServerEndpoint:
-    """Listens with ``reactor.listenTCP`` (or, in a subclass, another ``listen*``)."""
+class _PortEndpoint(Generic[_Reactor]):
+    """Listens on a port with one of the reactor's ``listen*`` methods (``_start``)."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
+    def __init__(self, reactor: _Reactor, port: int, backlog: int, interface: str) -> None:
         self._reactor = reactor
         self._port = port
         self._backlog = backlog
         self._interface = interface
 
-    def _start(self, protocolFactory: Any) -> Any:
-        return self._reactor.listenTCP(
-            self._port, protocolFactory, backlog=self._backlog, interface=self._interface
-        )
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
+        raise NotImplementedError
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen on the port; fires with the ``IListeningPort``."""
         return execute(self._start, protocolFactory)
 
@@ -201,36 +216,49 @@ class _TCPServerEndpoint:
         return f"<{type(self).__name__} {self._interface or '*'}:{self._port}>"
 
 
+class _TCPServerEndpoint(_PortEndpoint[IReactorTCP]):
+    """Listens with ``reactor.listenTCP``."""
+
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
+        return self._reactor.listenTCP(
+            self._port, protocolFactory, backlog=self._backlog, interface=self._interface
+        )
+
+
 class TCP4ServerEndpoint(_TCPServerEndpoint):
     """TCP over IPv4: ``interface`` '' means every IPv4 address."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "") -> None:
+    def __init__(
+        self, reactor: IReactorTCP, port: int, backlog: int = 50, interface: str = ""
+    ) -> None:
         super().__init__(reactor, port, backlog, interface)
 
 
 class TCP6ServerEndpoint(_TCPServerEndpoint):
     """TCP over IPv6: ``interface`` '::' means every IPv6 address."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "::") -> None:
+    def __init__(
+        self, reactor: IReactorTCP, port: int, backlog: int = 50, interface: str = "::"
+    ) -> None:
         super().__init__(reactor, port, backlog, interface)
 
 
-class SSL4ServerEndpoint(_TCPServerEndpoint):
+class SSL4ServerEndpoint(_PortEndpoint[IReactorSSL]):
     """TLS over TCP/IPv4; ``sslContextFactory`` is what ``reactor.listenSSL`` accepts
     (an ``ssl.SSLContext`` or twistio's context factories)."""
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorSSL,
         port: int,
-        sslContextFactory: Any,
+        sslContextFactory: object,
         backlog: int = 50,
         interface: str = "",
     ) -> None:
         super().__init__(reactor, port, backlog, interface)
         self._sslContextFactory = sslContextFactory
 
-    def _start(self, protocolFactory: Any) -> Any:
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
         return self._reactor.listenSSL(
             self._port,
             protocolFactory,
@@ -246,7 +274,7 @@ class UNIXServerEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorUNIX,
         address: str,
         backlog: int = 50,
         mode: int = 0o666,
@@ -255,10 +283,16 @@ class UNIXServerEndpoint:
         self._reactor, self._address = reactor, address
         self._backlog, self._mode, self._wantPID = backlog, mode, wantPID
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen on the socket file; fires with the ``IListeningPort``."""
-        options = {"backlog": self._backlog, "mode": self._mode, "wantPID": self._wantPID}
-        return execute(self._reactor.listenUNIX, self._address, protocolFactory, **options)
+        return execute(
+            self._reactor.listenUNIX,
+            self._address,
+            protocolFactory,
+            backlog=self._backlog,
+            mode=self._mode,
+            wantPID=self._wantPID,
+        )
 
 
 @implementer(IStreamServerEndpoint)
@@ -269,13 +303,13 @@ class AdoptedStreamServerEndpoint:
     It can listen once: a second ``listen`` fails with ``AlreadyListened``.
     """
 
-    def __init__(self, reactor: Any, fileno: int, addressFamily: int) -> None:
+    def __init__(self, reactor: IReactorSocket, fileno: int, addressFamily: int) -> None:
         self.reactor = reactor
         self.fileno = fileno
         self.addressFamily = addressFamily
         self._used = False
 
-    def listen(self, factory: Any) -> Deferred[Any]:
+    def listen(self, factory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Serve the socket; fires with the ``IListeningPort``."""
         if self._used:
             return fail(error.AlreadyListened())
@@ -293,14 +327,16 @@ class AdoptedStreamServerEndpoint:
 class StandardIOEndpoint:
     """The process's own stdin and stdout, as one connection (``stdio.StandardIO``)."""
 
-    def __init__(self, reactor: Any) -> None:
+    def __init__(self, reactor: ITwistioReactor) -> None:
         self._reactor = reactor
 
-    def listen(self, stdioProtocolFactory: Any) -> Deferred[Any]:
+    def listen(self, stdioProtocolFactory: IProtocolFactory) -> Deferred[StandardIO]:
         """Connect a protocol from the factory to stdin/stdout; fires with the transport."""
         return execute(
             lambda: StandardIO(
-                stdioProtocolFactory.buildProtocol(PipeAddress()), reactor=self._reactor
+                # None (no protocol) fails in StandardIO, as in Twisted.
+                stdioProtocolFactory.buildProtocol(PipeAddress()),  # type: ignore[arg-type]
+                reactor=self._reactor,
             )
         )
 
@@ -308,7 +344,7 @@ class StandardIOEndpoint:
 # -- client endpoints ------------------------------------------------------------------------
 
 
-def _client_binding(bindAddress: Any) -> Any:
+def _client_binding(bindAddress: _BindAddress) -> tuple[str, int] | Binding | None:
     """A ``bindAddress`` as ``connectTCP`` takes it: a bare host becomes ``(host, 0)``."""
     if isinstance(bindAddress, bytes):
         return (bindAddress.decode("ascii"), 0)
@@ -318,11 +354,16 @@ def _client_binding(bindAddress: Any) -> Any:
 
 
 @implementer(IStreamClientEndpoint)
-class _TCPClientEndpoint:
-    """Connects with ``reactor.connectTCP`` (or, in a subclass, another ``connect*``)."""
+class _HostEndpoint(Generic[_Reactor]):
+    """Connects to ``host:port`` with one of the reactor's ``connect*`` methods (``_start``)."""
 
     def __init__(
-        self, reactor: Any, host: str, port: int, timeout: float = 30, bindAddress: Any = None
+        self,
+        reactor: _Reactor,
+        host: str,
+        port: int,
+        timeout: float = 30,
+        bindAddress: _BindAddress = None,
     ) -> None:
         self._reactor = reactor
         self._host = host
@@ -330,21 +371,28 @@ class _TCPClientEndpoint:
         self._timeout = timeout
         self._bindAddress = _client_binding(bindAddress)
 
-    def _start(self, host: str, factory: _WrappingFactory) -> Any:
-        return self._reactor.connectTCP(
-            host, self._port, factory, timeout=self._timeout, bindAddress=self._bindAddress
-        )
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
+        raise NotImplementedError
 
-    def _connect_to(self, host: str, protocolFactory: Any) -> Deferred[Any]:
+    def _connect_to(self, host: str, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         return _connect_with(lambda wf: self._start(host, wf), protocolFactory)
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
         return self._connect_to(self._host, protocolFactory)
 
     def __repr__(self) -> str:
         host = f"[{self._host}]" if _is_ipv6(self._host) else self._host
         return f"<{type(self).__name__} {host}:{self._port}>"
+
+
+class _TCPClientEndpoint(_HostEndpoint[IReactorTCP]):
+    """Connects with ``reactor.connectTCP``."""
+
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
+        return self._reactor.connectTCP(
+            host, self._port, factory, timeout=self._timeout, bindAddress=self._bindAddress
+        )
 
 
 class TCP4ClientEndpoint(_TCPClientEndpoint):
@@ -355,13 +403,13 @@ class TCP6ClientEndpoint(_TCPClientEndpoint):
     """TCP over IPv6 to ``host:port``; a host name is resolved to its IPv6 addresses first
     (``DNSLookupError`` if it has none) and the first one is used."""
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
         if _is_ipv6(self._host):
             return self._connect_to(self._host, protocolFactory)
         d = _resolve(self._reactor, self._host, self._port, (socket.AF_INET6,))
 
-        def got(addresses: list[tuple[int, str]]) -> Deferred[Any]:
+        def got(addresses: list[tuple[int, str]]) -> Deferred[IProtocol]:
             if not addresses:
                 raise error.DNSLookupError(f"no IPv6 address for {self._host!r}")
             return self._connect_to(addresses[0][1], protocolFactory)
@@ -369,22 +417,22 @@ class TCP6ClientEndpoint(_TCPClientEndpoint):
         return d.addCallback(got)
 
 
-class SSL4ClientEndpoint(_TCPClientEndpoint):
+class SSL4ClientEndpoint(_HostEndpoint[IReactorSSL]):
     """TLS over TCP/IPv4 to ``host:port`` with ``reactor.connectSSL``."""
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorSSL,
         host: str,
         port: int,
-        sslContextFactory: Any,
+        sslContextFactory: object,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
     ) -> None:
         super().__init__(reactor, host, port, timeout, bindAddress)
         self._sslContextFactory = sslContextFactory
 
-    def _start(self, host: str, factory: _WrappingFactory) -> Any:
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
         return self._reactor.connectSSL(
             host,
             self._port,
@@ -399,13 +447,15 @@ class SSL4ClientEndpoint(_TCPClientEndpoint):
 class UNIXClientEndpoint:
     """A UNIX socket at ``path``; ``checkPID`` refuses a socket whose lock file is stale."""
 
-    def __init__(self, reactor: Any, path: str, timeout: float = 30, checkPID: int = 0) -> None:
+    def __init__(
+        self, reactor: IReactorUNIX, path: str, timeout: float = 30, checkPID: int = 0
+    ) -> None:
         self._reactor = reactor
         self._path = path
         self._timeout = timeout
         self._checkPID = checkPID
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
         return _connect_with(
             lambda wf: self._reactor.connectUNIX(

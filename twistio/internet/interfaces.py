@@ -577,7 +577,7 @@ class IReactorTCP(Interface, Protocol):
         port: int,
         factory: ClientFactory,
         timeout: float = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
     ) -> IConnector:
         """Connect to ``host:port``; ``factory`` is a ``ClientFactory``."""
 
@@ -868,7 +868,7 @@ class IReactorUNIX(Interface, Protocol):
     """UNIX stream sockets."""
 
     def connectUNIX(
-        self, address: str, factory: ClientFactory, timeout: float = 30, checkPID: bool = False
+        self, address: str, factory: ClientFactory, timeout: float = 30, checkPID: int = 0
     ) -> IConnector:
         """Connect to the socket at ``address`` with a ``ClientFactory``."""
 
@@ -878,7 +878,7 @@ class IReactorUNIX(Interface, Protocol):
         factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
-        wantPID: bool = False,
+        wantPID: int = 0,
     ) -> IListeningPort:
         """Listen on a socket file (or a Linux abstract name starting with NUL)."""
 
@@ -914,7 +914,7 @@ class IReactorSSL(Interface, Protocol):
         factory: ClientFactory,
         contextFactory: object,
         timeout: float = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
     ) -> IConnector:
         """Connect over TLS with a ``ClientFactory``."""
 

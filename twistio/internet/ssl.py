@@ -61,7 +61,7 @@ from twistio.internet._sslverify import (
     to_context,
     trustRootFromCertificates,
 )
-from twistio.internet.interfaces import IProtocolFactory
+from twistio.internet.interfaces import Binding, IProtocolFactory
 from twistio.internet.interfaces import implementer as implementer
 from twistio.internet.protocol import ClientFactory
 
@@ -150,7 +150,7 @@ class Connector(tcp.Connector):
         factory: ClientFactory,
         contextFactory: object,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
         reactor: ITwistioReactor | None = None,
         handshakeTimeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
     ) -> None:
