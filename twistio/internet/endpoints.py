@@ -28,7 +28,7 @@ import socket
 import ssl as _stdlib_ssl
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar, Union, cast
+from typing import Any, Generic, Protocol, TypeVar, Union, cast
 
 from twistio.internet import error
 from twistio.internet import ssl as tls
@@ -46,11 +46,13 @@ from twistio.internet.interfaces import (
     IReactorSocket,
     IReactorSSL,
     IReactorTCP,
+    IReactorTime,
     IReactorUNIX,
     IStreamClientEndpoint,
     IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
     IStreamServerEndpointStringParser,
+    ITransport,
     _BindingSpec,
     implementer,
 )
@@ -89,6 +91,12 @@ __all__ = [
 _Binding = Union[tuple[str, int], None]
 _log = logging.getLogger("twistio")
 _Reactor = TypeVar("_Reactor")
+_ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
+
+
+class _HostnameReactor(IReactorTCP, IReactorTime, Protocol):
+    """What ``HostnameEndpoint`` asks of its reactor (and its ``nameResolver``, if it has one)."""
+
 #: A client endpoint's ``bindAddress``: a host alone (bound on any port), a pair, or a ``Binding``.
 _BindAddress = Union[str, bytes, tuple[str, int], Binding, None]
 
@@ -880,11 +888,11 @@ class HostnameEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: _HostnameReactor,
         host: Union[str, bytes],
         port: int,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
         attemptDelay: float | None = None,
     ) -> None:
         self._reactor = reactor
@@ -903,7 +911,7 @@ class HostnameEndpoint:
             host = self._hostBytes.decode("ascii", "replace")
         return f"<HostnameEndpoint {host}:{self._port}>"
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Resolve the name and connect to the first address that answers."""
         if self._badHostname:
             return fail(ValueError(f"invalid hostname: {self._hostText}"))
@@ -914,16 +922,16 @@ class HostnameEndpoint:
 
 
 class _SingleProtocolFactory(ClientFactory):
-    def __init__(self, protocol: Any) -> None:
+    def __init__(self, protocol: IProtocol) -> None:
         self._protocol = protocol
 
-    def buildProtocol(self, addr: Any) -> Any:
-        return self._protocol
+    def buildProtocol(self, addr: IAddress) -> _Protocol:
+        return self._protocol  # type: ignore[return-value]  # any IProtocol, as in Twisted
 
 
-def connectProtocol(endpoint: Any, protocol: Any) -> Deferred[Any]:
+def connectProtocol(endpoint: IStreamClientEndpoint, protocol: _ProtocolT) -> Deferred[_ProtocolT]:
     """Connect ``protocol`` (an instance) through ``endpoint``; fires with it."""
-    return endpoint.connect(_SingleProtocolFactory(protocol))  # type: ignore[no-any-return]
+    return cast("Deferred[_ProtocolT]", endpoint.connect(_SingleProtocolFactory(protocol)))
 
 
 class _NoStartTLS(NotImplementedError):
@@ -933,7 +941,7 @@ class _NoStartTLS(NotImplementedError):
 class _TLSFactory:
     """Builds the wrapped factory's protocols, each starting TLS when connected."""
 
-    def __init__(self, connectionCreator: Any, wrappedFactory: Any) -> None:
+    def __init__(self, connectionCreator: object, wrappedFactory: IProtocolFactory) -> None:
         self._creator = connectionCreator
         self._wrappedFactory = wrappedFactory
 
@@ -943,7 +951,7 @@ class _TLSFactory:
     def doStop(self) -> None:
         self._wrappedFactory.doStop()
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> _TLSProtoHolder | None:
         proto = self._wrappedFactory.buildProtocol(addr)
         if proto is None:
             return None
@@ -953,12 +961,12 @@ class _TLSFactory:
 class _TLSProtoHolder(_Protocol):
     """The protocol a TLS-wrapped connection runs: starts TLS, then hands over."""
 
-    def __init__(self, creator: Any, wrapped: Any) -> None:
+    def __init__(self, creator: object, wrapped: IProtocol) -> None:
         self._creator = creator
         self.wrappedProtocol = wrapped
         self.dataReceived = wrapped.dataReceived  # type: ignore[method-assign]
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport
         self.connected = 1
         start_tls = getattr(transport, "startTLS", None)
@@ -972,7 +980,7 @@ class _TLSProtoHolder(_Protocol):
         self.wrappedProtocol.connectionLost(reason)
 
 
-def _unwrap_tls(proto: Any) -> Any:
+def _unwrap_tls(proto: IProtocol) -> IProtocol:
     return proto.wrappedProtocol if isinstance(proto, _TLSProtoHolder) else proto
 
 
@@ -980,17 +988,23 @@ def _unwrap_tls(proto: Any) -> Any:
 class _WrapperEndpoint:
     """An endpoint that connects through another with a wrapping protocol factory."""
 
-    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        wrappedEndpoint: IStreamClientEndpoint,
+        wrapperFactory: Callable[[IProtocolFactory], IProtocolFactory],
+    ) -> None:
         self._wrappedEndpoint = wrappedEndpoint
         self._wrapperFactory = wrapperFactory
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect the wrapped endpoint; fires with the user's protocol."""
         d = self._wrappedEndpoint.connect(self._wrapperFactory(protocolFactory))
-        return d.addCallback(_unwrap_tls)  # type: ignore[no-any-return]
+        return d.addCallback(_unwrap_tls)
 
 
-def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
+def wrapClientTLS(
+    connectionCreator: object, wrappedEndpoint: IStreamClientEndpoint, clock: object = None
+) -> IStreamClientEndpoint:
     """An endpoint that speaks TLS (configured by ``connectionCreator``, e.g. the result of
     ``optionsForClientTLS``) over the connections ``wrappedEndpoint`` makes.
 
@@ -1007,18 +1021,22 @@ def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = Non
 class _WrapperServerEndpoint:
     """A server endpoint that listens through another with a wrapping protocol factory."""
 
-    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        wrappedEndpoint: IStreamServerEndpoint,
+        wrapperFactory: Callable[[IProtocolFactory], IProtocolFactory],
+    ) -> None:
         self._wrappedEndpoint = wrappedEndpoint
         self._wrapperFactory = wrapperFactory
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen with the wrapped endpoint; fires with its port."""
-        return self._wrappedEndpoint.listen(  # type: ignore[no-any-return]
-            self._wrapperFactory(protocolFactory)
-        )
+        return self._wrappedEndpoint.listen(self._wrapperFactory(protocolFactory))
 
 
-def wrapServerTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
+def wrapServerTLS(
+    connectionCreator: object, wrappedEndpoint: IStreamServerEndpoint, clock: object = None
+) -> IStreamServerEndpoint:
     """A server endpoint that speaks TLS (configured by ``connectionCreator``, e.g. a
     ``CertificateOptions``) on the connections ``wrappedEndpoint`` accepts.
 
@@ -1382,7 +1400,7 @@ def _call_builtin(
     return parser(reactor, *args, **kw)
 
 
-def serverFromString(reactor: Any, description: str) -> Any:
+def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint:
     """The server endpoint a description such as ``tcp:8080:interface=127.0.0.1`` names.
 
     Built in: ``tcp`` (port, interface, backlog), ``tcp6`` (port, backlog, interface),
@@ -1396,12 +1414,15 @@ def serverFromString(reactor: Any, description: str) -> Any:
     endpointType, args, kw = _split(description)
     parser = _SERVER_PARSERS.get(endpointType)
     if parser is not None:
-        return _call_builtin(endpointType, parser, reactor, args, kw)
-    plugin = _find_plugin(IStreamServerEndpointStringParser, endpointType)
+        endpoint: IStreamServerEndpoint = _call_builtin(endpointType, parser, reactor, args, kw)
+        return endpoint
+    plugin: IStreamServerEndpointStringParser = _find_plugin(
+        IStreamServerEndpointStringParser, endpointType
+    )
     return plugin.parseStreamServer(reactor, *args, **kw)
 
 
-def clientFromString(reactor: Any, description: str) -> Any:
+def clientFromString(reactor: object, description: str) -> IStreamClientEndpoint:
     """The client endpoint a description such as ``tcp:host=example.com:port=80`` names.
 
     Built in: ``tcp`` (host, port, timeout, bindAddress), ``unix`` (path, timeout, checkPID,
@@ -1413,8 +1434,11 @@ def clientFromString(reactor: Any, description: str) -> Any:
     endpointType, args, kw = _split(description)
     parser = _CLIENT_PARSERS.get(endpointType)
     if parser is not None:
-        return _call_builtin(endpointType, parser, reactor, args, kw)
-    plugin = _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType)
+        endpoint: IStreamClientEndpoint = _call_builtin(endpointType, parser, reactor, args, kw)
+        return endpoint
+    plugin: IStreamClientEndpointStringParserWithReactor = _find_plugin(
+        IStreamClientEndpointStringParserWithReactor, endpointType
+    )
     return plugin.parseStreamClient(reactor, *args, **kw)
 
 
