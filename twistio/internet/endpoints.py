@@ -27,7 +27,7 @@ import os
 import socket
 import ssl as _stdlib_ssl
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar, Union, cast
 
 from twistio.internet import error
@@ -41,8 +41,10 @@ from twistio.internet.interfaces import (
     IConnector,
     IHalfCloseableProtocol,
     IListeningPort,
+    IProcessTransport,
     IProtocol,
     IProtocolFactory,
+    IReactorProcess,
     IReactorSocket,
     IReactorSSL,
     IReactorTCP,
@@ -506,17 +508,17 @@ StandardErrorBehavior.DROP = StandardErrorBehavior("DROP")
 class _ProcessAsTransport:
     """A child process seen as a stream transport: writes go to its stdin."""
 
-    def __init__(self, process: Any) -> None:
+    def __init__(self, process: IProcessTransport) -> None:
         self._process = process
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._process, name)
 
     def write(self, data: bytes) -> None:
         """Write to the child's stdin."""
         self._process.write(data)
 
-    def writeSequence(self, data: Any) -> None:
+    def writeSequence(self, data: Iterable[bytes]) -> None:
         """Write each of ``data`` to the child's stdin."""
         self._process.writeSequence(data)
 
@@ -524,11 +526,11 @@ class _ProcessAsTransport:
         """Close the child's pipes."""
         self._process.loseConnection()
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The process's address (``_ProcessAddress``)."""
         return self._process.getHost()
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The process's address (``_ProcessAddress``)."""
         return self._process.getPeer()
 
@@ -536,12 +538,12 @@ class _ProcessAsTransport:
 class _ProcessProtocolForStream(_ProcessProtocolBase):
     """Runs a stream protocol over a child process: its stdout is the data received."""
 
-    def __init__(self, proto: Any, errFlag: StandardErrorBehavior, executable: Any) -> None:
+    def __init__(self, proto: IProtocol, errFlag: StandardErrorBehavior, executable: object) -> None:
         self.protocol = proto
         self._errFlag = errFlag
         self._executable = executable
 
-    def makeConnection(self, process: Any) -> None:
+    def makeConnection(self, process: IProcessTransport) -> None:
         self.transport = process
         self.protocol.makeConnection(_ProcessAsTransport(process))
 
@@ -565,15 +567,15 @@ class ProcessEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
-        executable: Any,
-        args: Any = (),
-        env: Any = {},  # noqa: B006 - Twisted's default: an empty environment
-        path: Any = None,
+        reactor: IReactorProcess,
+        executable: str | bytes,
+        args: Sequence[str | bytes] = (),
+        env: Mapping[str | bytes, str | bytes] | None = {},
+        path: str | bytes | None = None,
         uid: int | None = None,
         gid: int | None = None,
-        usePTY: Any = 0,
-        childFDs: Any = None,
+        usePTY: bool = False,
+        childFDs: Mapping[int, int | str] | None = None,
         errFlag: StandardErrorBehavior = StandardErrorBehavior.LOG,
     ) -> None:
         self._reactor = reactor
@@ -592,16 +594,19 @@ class ProcessEndpoint:
         for name, value in self._spawnArguments.items():
             setattr(self, f"_{name}", value)
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Start the child; fires with the protocol once it is connected to it."""
         try:
             proto = protocolFactory.buildProtocol(ProcessAddress())
             executable = self._spawnArguments["executable"]
-            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)
-            self._reactor.spawnProcess(wrapper, *self._spawnArguments.values())
+            # (None fails in makeConnection, caught below, as in Twisted.)
+            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)  # type: ignore[arg-type]
+            # The arguments as given, in spawnProcess's order.
+            spawn = cast("Callable[..., object]", self._reactor.spawnProcess)
+            spawn(wrapper, *self._spawnArguments.values())
         except BaseException:
             return fail()
-        return succeed(proto)
+        return succeed(proto)  # type: ignore[arg-type]  # not None: it connected
 
 
 # -- name resolution -------------------------------------------------------------------------
