@@ -373,6 +373,23 @@ class Connection(asyncio.Protocol):
         transport = self._transport
         return default if transport is None else transport.get_extra_info(name, default)
 
+    def sendfile_transport(self) -> asyncio.Transport | None:
+        """The asyncio transport ``loop.sendfile`` may write to, while nothing stands
+        between it and the socket: not TLS, not closing, no producer registered; else None.
+
+        twistio's hook for ``web.static`` (zero-copy file bodies); not part of Twisted's API.
+        """
+        transport = self._transport
+        if (
+            transport is None
+            or self._producer is not None
+            or self._tls_pending is not None
+            or transport.is_closing()
+            or transport.get_extra_info("sslcontext") is not None
+        ):
+            return None
+        return transport
+
     def getHandle(self) -> TransportSocket:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""
         sock: TransportSocket = self._transport.get_extra_info("socket")

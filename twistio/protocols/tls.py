@@ -539,12 +539,6 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
             return self._sslobj.getpeercert() if self._sslobj is not None else default
         return default
 
-    @property
-    def _transport(self) -> TLSMemoryBIOProtocol:
-        # Code written against twistio's TCP transport asks ``transport._transport`` for
-        # ``get_extra_info("ssl_object")`` (the web server's HTTPS and HTTP/2 checks).
-        return self
-
 
 class _SpentBIO:
     """Stands for a memory BIO once the connection is gone."""
