@@ -31,6 +31,7 @@ from collections import deque
 from typing import Any
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.error import ConnectionLost
 from twistio.python.failure import Failure
 from twistio.web._codec import RequestHead, RequestReader
@@ -267,12 +268,10 @@ class H2Connection(protocol.Protocol):
 
     def connectionMade(self) -> None:
         factory = self.factory
-        if factory is not None and hasattr(factory, "_reactor"):
-            reactor = factory._reactor()
+        if factory is not None and hasattr(factory, "get_reactor"):
+            reactor = factory.get_reactor()
         else:
-            from twistio.internet import reactor as _reactor
-
-            reactor = _reactor
+            reactor = installed_reactor()
         self._reactor = reactor
         self._callLater = reactor.callLater
         self.conn.update_settings(

@@ -50,6 +50,7 @@ from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
@@ -978,7 +979,7 @@ class HTTPChannel(protocol.Protocol):
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         factory = self.factory
         if factory is not None:
-            return factory._reactor().callLater(delay, f)
+            return factory.get_reactor().callLater(delay, f)
         from twistio.internet import reactor
 
         return reactor.callLater(delay, f)
@@ -1543,7 +1544,7 @@ class HTTPFactory(protocol.ServerFactory):
     def _watch(self, channel: HTTPChannel) -> None:
         self._watched.add(channel)
         if self._sweeper is None and self.timeOut is not None:
-            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+            self._sweeper = self.get_reactor().callLater(self.timeOut, self._sweep)
 
     def _unwatch(self, channel: HTTPChannel) -> None:
         self._watched.discard(channel)
@@ -1556,18 +1557,20 @@ class HTTPFactory(protocol.ServerFactory):
             channel._swept = False
             channel.timeoutConnection()
         if self._watched and self.timeOut is not None:
-            self._sweeper = self._reactor().callLater(self.timeOut, self._sweep)
+            self._sweeper = self.get_reactor().callLater(self.timeOut, self._sweep)
 
     def stopFactory(self) -> None:
         sweeper, self._sweeper = self._sweeper, None
         if sweeper is not None and sweeper.active():
             sweeper.cancel()
 
-    def _reactor(self) -> IReactorTime:
-        if self.reactor is None:
-            from twistio.internet import reactor
+    def get_reactor(self) -> IReactorTime:
+        """The factory's reactor: the one it was given, else the installed one (kept).
 
-            self.reactor = reactor
+        twistio's hook for the channels and sites built on the factory (HTTP/1, HTTP/2, the
+        proxy); not part of Twisted's API."""
+        if self.reactor is None:
+            self.reactor = installed_reactor()
         return self.reactor
 
     def buildProtocol(self, addr: IAddress) -> HTTPChannel:

@@ -26,6 +26,7 @@ from urllib.parse import quote as urlquote
 from urllib.parse import urlparse, urlunparse
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
 
@@ -152,11 +153,9 @@ def _reactorFor(channel: Any, reactor: Any) -> Any:
     if reactor is not None:
         return reactor
     factory = getattr(channel, "factory", None)
-    if factory is not None and hasattr(factory, "_reactor"):
-        return factory._reactor()
-    from twistio.internet import reactor as global_reactor
-
-    return global_reactor
+    if factory is not None and hasattr(factory, "get_reactor"):
+        return factory.get_reactor()
+    return installed_reactor()
 
 
 class ProxyRequest(http.Request):

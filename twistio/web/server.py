@@ -27,6 +27,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import implementer
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
@@ -352,12 +353,10 @@ class Session(Componentized):
 
     def __init__(self, site: Site | None, uid: bytes, reactor: IReactorTime | None = None) -> None:
         if reactor is None:
-            getter = getattr(site, "_reactor", None)
+            getter = getattr(site, "get_reactor", None)
             reactor = getter() if getter is not None else None
         if reactor is None:
-            from twistio.internet import reactor as _r
-
-            reactor = _r
+            reactor = installed_reactor()
         Componentized.__init__(self)
         self._reactor: IReactorTime = reactor
         self.site = site
@@ -484,7 +483,7 @@ class Site(http.HTTPFactory):
         self._logBuffer.append(line)
         if not self._flushScheduled:
             self._flushScheduled = True
-            self._reactor().callLater(0, self._flushLog)
+            self.get_reactor().callLater(0, self._flushLog)
 
     def _flushLog(self) -> None:
         self._flushScheduled = False
