@@ -27,7 +27,7 @@ import ssl
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from twistio.internet import error
 from twistio.internet.defer import maybeDeferred
@@ -42,7 +42,7 @@ from twistio.internet.interfaces import (
 _log = logging.getLogger("twistio")
 
 
-def _discard(data: Any) -> None:
+def _discard(data: bytes) -> None:
     """Writes once the connection is lost: dropped."""
 
 __all__ = [
@@ -1335,7 +1335,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         server_hostname: str | None = None,
         timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
         connect_app: bool = True,
-        waiter: asyncio.Future[Any] | None = None,
+        waiter: asyncio.Future[object] | None = None,
     ) -> None:
         self._app = app
         self._app_data = app.data_received
@@ -1355,7 +1355,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         self._error: BaseException | None = None
         self._pending: list[bytes] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._raw: Any = None
+        self._raw: asyncio.Transport = None  # type: ignore[assignment]  # until connection_made
         self._sslobj: ssl.SSLObject | None = None
 
     # -- the socket's side ---------------------------------------------------------------
@@ -1363,7 +1363,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the handshake: a client sends its hello now; a server waits for it before
         allocating anything of OpenSSL's (so idle unhandshaken connections stay small)."""
-        self._raw = transport
+        self._raw = transport  # type: ignore[assignment]  # a stream transport
         self._raw_write = transport.write  # type: ignore[attr-defined]
         if self._timeout is not None:
             loop = asyncio.get_running_loop()
@@ -1446,7 +1446,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
             self._raw_write(data)
 
     def _handshake(self) -> None:
-        sslobj: Any = self._sslobj
+        sslobj = cast(ssl.SSLObject, self._sslobj)  # made before the handshake starts
         try:
             sslobj.do_handshake()
         except ssl.SSLWantReadError:
@@ -1478,7 +1478,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
     def _read(self) -> None:
         # Every whole record in the BIO is decrypted, and the plaintext handed up in one
         # piece (one call above, and one write below if it echoes).
-        sslobj: Any = self._sslobj
+        sslobj = cast(ssl.SSLObject, self._sslobj)  # made before the handshake starts
         incoming = self._in
         chunks: list[bytes] = []
         eof = False
@@ -1551,7 +1551,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
 
     # -- the connection's side -----------------------------------------------------------
 
-    def write(self, data: Any) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         """Encrypt ``data`` and pass it to the socket (kept until the handshake is done)."""
         if not self._done or self._closing or self._shut_sent:
             if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -1572,7 +1572,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
             return
         self._raw_write(self._out.read())
 
-    def writelines(self, list_of_data: Iterable[Any]) -> None:
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
         """Write the concatenation of the chunks."""
         self.write(b"".join(list_of_data))
 
@@ -1619,7 +1619,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         """Whether ``close`` or ``abort`` was called, or the connection is lost."""
         return self._closing
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
+    def get_extra_info(self, name: str, default: object = None) -> object:
         """asyncio's TLS keys (``ssl_object``, ``sslcontext``, ``peercert``, ``cipher``,
         ``compression``), then the socket transport's."""
         sslobj = self._sslobj
@@ -1664,7 +1664,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         """The socket transport's high- and low-water marks."""
-        return self._raw.get_write_buffer_limits()  # type: ignore[no-any-return]
+        return self._raw.get_write_buffer_limits()
 
     def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
         """Set the socket transport's high- and low-water marks."""
@@ -1675,7 +1675,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
 
 
 async def start_tls(
-    transport: Any,
+    transport: asyncio.Transport,
     protocol: asyncio.Protocol,
     context: ssl.SSLContext,
     *,
@@ -1686,7 +1686,7 @@ async def start_tls(
     """``loop.start_tls`` on memory BIOs: TLS over ``transport`` (paused by the caller),
     for ``protocol``, which is already connected; the TLS transport once the handshake is done."""
     loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[Any] = loop.create_future()
+    waiter: asyncio.Future[object] = loop.create_future()
     link = TLSTransport(
         protocol, context, server_side, server_hostname or None, ssl_handshake_timeout,
         connect_app=False, waiter=waiter,
