@@ -1110,7 +1110,7 @@ def _parse(description: str) -> tuple[list[str], dict[str, str]]:
     return args, kw
 
 
-def _int(value: Any, what: str, kind: str, base: int = 10) -> int:
+def _int(value: str | int, what: str, kind: str, base: int = 10) -> int:
     if isinstance(value, int):
         return value
     try:
@@ -1119,7 +1119,7 @@ def _int(value: Any, what: str, kind: str, base: int = 10) -> int:
         raise _DescriptionError(f"{kind}: {what} must be an integer, not {value!r}")
 
 
-def _bind(kind: str, parser: Callable[..., Any], args: list[Any], kw: dict[str, Any]) -> None:
+def _bind(kind: str, parser: Callable[..., object], args: list[object], kw: dict[str, str]) -> None:
     """Check the arguments against ``parser``'s signature; name what is wrong."""
     try:
         inspect.signature(parser).bind(*args, **kw)
@@ -1128,7 +1128,7 @@ def _bind(kind: str, parser: Callable[..., Any], args: list[Any], kw: dict[str, 
 
 
 def _parse_tcp_server(
-    reactor: Any, port: str, interface: str = "", backlog: Any = 50
+    reactor: IReactorTCP, port: str, interface: str = "", backlog: str | int = 50
 ) -> TCP4ServerEndpoint:
     return TCP4ServerEndpoint(
         reactor, _int(port, "port", "tcp"), _int(backlog, "backlog", "tcp"), interface
@@ -1136,7 +1136,7 @@ def _parse_tcp_server(
 
 
 def _parse_tcp6_server(
-    reactor: Any, port: str, backlog: Any = 50, interface: str = "::"
+    reactor: IReactorTCP, port: str, backlog: str | int = 50, interface: str = "::"
 ) -> TCP6ServerEndpoint:
     return TCP6ServerEndpoint(
         reactor, _int(port, "port", "tcp6"), _int(backlog, "backlog", "tcp6"), interface
@@ -1144,7 +1144,11 @@ def _parse_tcp6_server(
 
 
 def _parse_unix_server(
-    reactor: Any, address: str, mode: str = "666", backlog: Any = 50, lockfile: Any = True
+    reactor: IReactorUNIX,
+    address: str,
+    mode: str = "666",
+    backlog: str | int = 50,
+    lockfile: str | int = True,
 ) -> UNIXServerEndpoint:
     return UNIXServerEndpoint(
         reactor,
@@ -1202,13 +1206,13 @@ def _load_chain(
 
 
 def _parse_ssl_server(
-    reactor: Any,
+    reactor: IReactorSSL,
     port: str,
     privateKey: str = "server.pem",
     certKey: str | None = None,
     sslmethod: str | None = None,
     interface: str = "",
-    backlog: Any = 50,
+    backlog: str | int = 50,
     extraCertChain: str | None = None,
     dhParameters: str | None = None,
 ) -> SSL4ServerEndpoint:
@@ -1223,12 +1227,12 @@ def _parse_ssl_server(
     return SSL4ServerEndpoint(reactor, portNumber, ctx, backlogNumber, interface)
 
 
-def _parse_stdio_server(reactor: Any, *args: str, **kw: str) -> StandardIOEndpoint:
+def _parse_stdio_server(reactor: ITwistioReactor, *args: str, **kw: str) -> StandardIOEndpoint:
     # Twisted ignores any argument given to stdio.
     return StandardIOEndpoint(reactor)
 
 
-_SERVER_PARSERS: dict[str, Callable[..., Any]] = {
+_SERVER_PARSERS: dict[str, Callable[..., object]] = {
     "stdio": _parse_stdio_server,
     "tcp": _parse_tcp_server,
     "tcp6": _parse_tcp6_server,
@@ -1397,8 +1401,8 @@ def _split(description: str) -> tuple[str, list[str], dict[str, str]]:
 
 
 def _call_builtin(
-    kind: str, parser: Callable[..., Any], reactor: Any, args: list[str], kw: dict[str, str]
-) -> Any:
+    kind: str, parser: Callable[..., object], reactor: object, args: list[str], kw: dict[str, str]
+) -> object:
     sig = inspect.signature(parser)
     if not any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
         _bind(kind, parser, [reactor, *args], kw)
@@ -1419,8 +1423,7 @@ def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint
     endpointType, args, kw = _split(description)
     parser = _SERVER_PARSERS.get(endpointType)
     if parser is not None:
-        endpoint: IStreamServerEndpoint = _call_builtin(endpointType, parser, reactor, args, kw)
-        return endpoint
+        return cast(IStreamServerEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
     plugin: IStreamServerEndpointStringParser = _find_plugin(
         IStreamServerEndpointStringParser, endpointType
     )
@@ -1439,8 +1442,7 @@ def clientFromString(reactor: object, description: str) -> IStreamClientEndpoint
     endpointType, args, kw = _split(description)
     parser = _CLIENT_PARSERS.get(endpointType)
     if parser is not None:
-        endpoint: IStreamClientEndpoint = _call_builtin(endpointType, parser, reactor, args, kw)
-        return endpoint
+        return cast(IStreamClientEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
     plugin: IStreamClientEndpointStringParserWithReactor = _find_plugin(
         IStreamClientEndpointStringParserWithReactor, endpointType
     )
