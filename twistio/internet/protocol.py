@@ -366,6 +366,9 @@ class DatagramProtocol(AbstractDatagramProtocol):
 class ConnectedDatagramProtocol(DatagramProtocol):
     """A UDP protocol on a connected port (kept for Twisted's class hierarchy)."""
 
+    def datagramReceived(self, datagram: bytes) -> None:  # type: ignore[override]
+        """Override: a datagram arrived from the peer (there is no address to give)."""
+
     def connectionFailed(self, failure: Failure) -> None:
         """Override: connecting the port failed."""
 

@@ -22,7 +22,7 @@ import os
 import socket
 import stat
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Union, cast
 
 from twistio.internet import error, tcp
 from twistio.internet._adapter import Connection, StreamKind, unix_address
@@ -38,7 +38,7 @@ from twistio.internet.interfaces import (
     IUNIXDatagramTransport,
     implementer,
 )
-from twistio.internet.protocol import ClientFactory
+from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -318,7 +318,7 @@ class DatagramPort:
     def __init__(
         self,
         addr: Union[str, bytes, None],
-        proto: Any,
+        proto: DatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         reactor: ITwistioReactor | None = None,
@@ -485,7 +485,7 @@ class ConnectedDatagramPort(DatagramPort):
     def __init__(
         self,
         addr: Union[str, bytes],
-        proto: Any,
+        proto: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: Union[str, bytes, None] = None,
@@ -494,14 +494,17 @@ class ConnectedDatagramPort(DatagramPort):
         super().__init__(bindAddress, proto, maxPacketSize, mode, reactor)
         self.remoteaddr = os.fsencode(addr)
 
+    def _connected_protocol(self) -> ConnectedDatagramProtocol:
+        return cast(ConnectedDatagramProtocol, self.protocol)  # what __init__ was given
+
     def _connect_socket(self, sock: socket.socket) -> None:
         sock.connect(self.remoteaddr)
 
     def _failed_to_start(self, e: OSError) -> None:
-        self.protocol.connectionFailed(Failure(error.ConnectError(string=str(e))))
+        self._connected_protocol().connectionFailed(Failure(error.ConnectError(string=str(e))))
 
     def _received(self, data: bytes, addr: str | bytes | None) -> None:
-        self.protocol.datagramReceived(data)
+        self._connected_protocol().datagramReceived(data)
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
         """Send ``data`` to the peer."""
@@ -524,4 +527,4 @@ class ConnectedDatagramPort(DatagramPort):
     def connectionFailed(self, reason: Failure) -> None:
         """Close and tell the protocol's ``connectionFailed``."""
         self._close()
-        self.protocol.connectionFailed(reason)
+        self._connected_protocol().connectionFailed(reason)
