@@ -36,6 +36,7 @@ def test_help_exits_zero(command: list[str], capsys: pytest.CaptureFixture[str])
         ["echo", "--workers", "0"],
         ["web", "--path", "/no/such/folder"],
         ["web", "--wsgi", "no_such_module_here:app"],
+        ["web", "--http2", "--listen", "tcp:0:interface=127.0.0.1"],
         ["run", "/no/such/app.tac"],
         ["frobnicate"],
     ],
@@ -350,7 +351,8 @@ def test_run_with_workers_shares_the_application_port(tmp_path: Path) -> None:
     assert status == 0, err
 
 
-def test_ssl_listener_is_announced_as_ssl(tmp_path: Path) -> None:
+def _server_pem(tmp_path: Path) -> Path:
+    """A self-signed localhost key and certificate in one file (cert.pem beside it)."""
     key = tmp_path / "server.pem"
     subprocess.run(
         [
@@ -373,6 +375,11 @@ def test_ssl_listener_is_announced_as_ssl(tmp_path: Path) -> None:
         capture_output=True,
     )
     key.write_bytes(key.read_bytes() + (tmp_path / "cert.pem").read_bytes())
+    return key
+
+
+def test_ssl_listener_is_announced_as_ssl(tmp_path: Path) -> None:
+    key = _server_pem(tmp_path)
     proc = spawn("echo", "--listen", f"ssl:0:interface=127.0.0.1:privateKey={key}")
     try:
         port = int(wait_for(proc, r"listening on ssl:127\.0\.0\.1:(\d+)").group(1))
@@ -381,6 +388,70 @@ def test_ssl_listener_is_announced_as_ssl(tmp_path: Path) -> None:
             with context.wrap_socket(raw, server_hostname="localhost") as s:
                 s.sendall(b"over tls")
                 assert s.recv(100) == b"over tls"
+    finally:
+        status, _, err = terminate(proc)
+    assert status == 0, err
+
+
+def _curl_http_version(url: str, *extra: str) -> tuple[str, str]:
+    out = subprocess.run(
+        ["curl", "-sk", "--max-time", "10", *extra, "-w", "\n%{http_version}", url],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    ).stdout
+    body, _, version = out.rpartition("\n")
+    return body, version
+
+
+@pytest.mark.skipif(
+    "HTTP2" not in subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout,
+    reason="curl with HTTP/2 is needed",
+)
+def test_web_http2_on_ssl_listeners(tmp_path: Path) -> None:
+    key = _server_pem(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello.txt").write_text("hello over h2\n")
+    proc = spawn(
+        "web",
+        "--http2",
+        "--path",
+        str(site),
+        "--listen",
+        f"ssl:0:interface=127.0.0.1:privateKey={key}",
+        "--listen",
+        "tcp:0:interface=127.0.0.1",
+    )
+    try:
+        tls = int(wait_for(proc, r"listening on ssl:127\.0\.0\.1:(\d+)").group(1))
+        plain = int(wait_for(proc, LISTENING).group(1))
+        # curl offers h2 through ALPN: the ssl: listener takes it; the plain one stays 1.1
+        assert _curl_http_version(f"https://127.0.0.1:{tls}/hello.txt", "--http2") == (
+            "hello over h2\n",
+            "2",
+        )
+        assert _curl_http_version(f"https://127.0.0.1:{tls}/hello.txt", "--http1.1") == (
+            "hello over h2\n",
+            "1.1",
+        )
+        assert _curl_http_version(f"http://127.0.0.1:{plain}/hello.txt", "--http2") == (
+            "hello over h2\n",
+            "1.1",
+        )
+    finally:
+        status, _, err = terminate(proc)
+    assert status == 0, err
+
+
+def test_web_without_http2_stays_http11_on_ssl(tmp_path: Path) -> None:
+    key = _server_pem(tmp_path)
+    proc = spawn(
+        "web", "--path", str(tmp_path), "--listen", f"ssl:0:interface=127.0.0.1:privateKey={key}"
+    )
+    try:
+        tls = int(wait_for(proc, r"listening on ssl:127\.0\.0\.1:(\d+)").group(1))
+        assert _curl_http_version(f"https://127.0.0.1:{tls}/cert.pem", "--http2")[1] == "1.1"
     finally:
         status, _, err = terminate(proc)
     assert status == 0, err

@@ -47,6 +47,7 @@ MODULES = {
     "twisted.python.zippath": "twistio.python.zippath",
     "twisted.plugin": "twistio.plugin",
     "twisted.python.win32": "twistio.python.win32",
+    "twisted.protocols.loopback": "twistio.protocols.loopback",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

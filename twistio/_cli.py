@@ -141,6 +141,12 @@ def _parser() -> _Parser:
         help="serve a Resource made by CLASS() (package.module:Class)",
     )
     web.add_argument(
+        "--http2",
+        action="store_true",
+        help="offer HTTP/2 on every ssl: listener (TLS ALPN: h2, then http/1.1); needs the "
+        "http2 extra (h2)",
+    )
+    web.add_argument(
         "--session-store", metavar="URL",
         help="keep sessions in Redis at URL (redis://host:6379/0), shared by every worker "
         "and host (needs the redis extra)",
@@ -337,12 +343,13 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
             endpointList.append(endpoints.serverFromString(reactor, description))
         except (ValueError, TypeError, KeyError, OSError) as e:
             raise _UsageError(f"bad --listen {description!r}: {e}") from None
+    kinds = [d.partition(":")[0] for d in descriptions]
+    if getattr(options, "http2", False):
+        _offer_http2(endpointList, kinds)
     if options.command == "echo":
         factoryMaker = _echo_factory
     else:
         factoryMaker = _web_factory(options)
-
-    kinds = [d.partition(":")[0] for d in descriptions]
 
     def build() -> Any:
         return _server_application(
@@ -350,6 +357,24 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
         )
 
     return build
+
+
+def _offer_http2(endpointList: Sequence[Any], kinds: Sequence[str]) -> None:
+    """``--http2``: the ssl: listeners offer h2 through ALPN (HTTPChannel then hands the
+    connection to HTTP/2); plain listeners stay HTTP/1.1, as browsers only speak h2 over TLS."""
+    from twistio.internet import endpoints
+    from twistio.web.http import H2_ENABLED
+
+    if not H2_ENABLED:
+        raise _UsageError("--http2 needs the h2 library: pip install 'twistio[http2]'")
+    tls = [e for e, kind in zip(endpointList, kinds, strict=True) if kind == "ssl"]
+    if not tls:
+        raise _UsageError(
+            "--http2 needs an ssl: listener (HTTP/2 is negotiated through TLS ALPN), "
+            "e.g. --listen ssl:8443:privateKey=server.pem"
+        )
+    for endpoint in tls:
+        endpoints.offerALPN(endpoint, ["h2", "http/1.1"])
 
 
 def _echo_factory() -> Any:

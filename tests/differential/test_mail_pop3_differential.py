@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import warnings
 from io import BytesIO
 from typing import Any
 
@@ -109,3 +110,49 @@ def test_apop_works_over_the_wire_unlike_twisted() -> None:
     twistio_out = run("twistio", [APOP_OK, b"QUIT"])
     assert twisted_out[1] == b"-ERR Authentication failed\r\n"
     assert twistio_out[1] == b"+OK Authentication succeeded\r\n"
+
+
+def old_client_modes(pkg: str) -> list[Any]:
+    """The old ``POP3Client`` routing a multi-line answer, a stray line after its ``.``
+    and a one-line answer: which handler got each line and the mode after it."""
+    pop3 = importlib.import_module(pkg + ".mail.pop3")
+    seen: list[Any] = []
+
+    class Client(pop3.POP3Client):  # type: ignore[misc, name-defined]
+        def handle_LIST(self, line: bytes) -> None:
+            seen.append(("first", line))
+
+        def handle_LIST_continue(self, line: bytes) -> None:
+            seen.append(("more", line))
+
+        def handle_LIST_end(self) -> None:
+            seen.append("end")
+
+        def handle_DELE(self, line: bytes) -> None:
+            seen.append(("short", line))
+
+    class Transport:
+        def write(self, data: bytes) -> None:
+            seen.append(("sent", data))
+
+        def writeSequence(self, data: list[bytes]) -> None:
+            seen.append(("sent", b"".join(data)))
+
+    client = Client()
+    client.transport = Transport()
+    client.mode = pop3.NONE
+    client.sendLong(b"LIST", b"")
+    for line in (b"+OK", b"1 2", b"..dot", b".", b"stray"):
+        client.lineReceived(line)
+        seen.append(client.mode)
+    client.sendShort(b"DELE", b"1")
+    for line in (b"+OK gone", b"after"):
+        client.lineReceived(line)
+        seen.append(client.mode)
+    return [seen, dict(pop3.NEXT)]
+
+
+def test_old_client_line_modes() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert old_client_modes("twistio") == old_client_modes("twisted")

@@ -60,10 +60,6 @@ Entry = Run | OutOfScope | Support
 PB = "Perspective Broker (twisted.spread) is not provided by twistio"
 AMP = "AMP (twisted.protocols.amp) is not provided by twistio"
 FTP = "FTP (twisted.protocols.ftp) is not provided by twistio"
-DATA_RECEIVED_BOUND = (
-    "twistio binds the protocol's dataReceived when the connection is made (the hot path), "
-    "so the client's replacing dataReceived on its instance afterwards is not seen"
-)
 # A client example that ends on its own, well within this even on a loaded machine.
 CLIENT_TIMEOUT = 8.0
 GUI = "needs a GUI toolkit and its reactor integration"
@@ -317,7 +313,6 @@ CORE_ENTRIES: list[Entry] = [
         _tls_echo("echoserv_ssl.py", "echoclient_ssl.py"),
         (8000,),
         (CORE + "echoclient_ssl.py", CORE + "server.pem", CORE + "public.pem"),
-        fails=DATA_RECEIVED_BOUND,
     ),
     Run(CORE + "echoserv_udp.py", _echo_udp, (), (CORE + "echoclient_udp.py",), udp=(8000,)),
     Run(CORE + "filewatch.py", _filewatch),
@@ -374,7 +369,6 @@ CORE_ENTRIES: list[Entry] = [
         _tls_echo("ssl_clientauth_server.py", "ssl_clientauth_client.py"),
         (8000,),
         (CORE + "ssl_clientauth_client.py",),
-        fails=DATA_RECEIVED_BOUND,
     ),
     Support(CORE + "starttls_client.py", (CORE + "starttls_server.py",)),
     Run(CORE + "starttls_server.py", _starttls, (8000,), (CORE + "starttls_client.py",)),

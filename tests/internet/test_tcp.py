@@ -133,6 +133,23 @@ async def test_echo_roundtrip_and_clean_close(reactor: Any) -> None:
     await wait(port.stopListening())
 
 
+async def test_client_replacing_data_received_once_connected(reactor: Any) -> None:
+    # Twisted looks dataReceived up at each read, and its examples replace it on the client
+    # instance after connecting: the first read after that must reach the replacement.
+    port, sf, cf, connector, server, client = await connected_pair(reactor, Echo, Recorder)
+    got: list[bytes] = []
+    client.dataReceived = got.append
+    client.transport.write(b"to the replacement")
+    for _ in range(200):  # bounded: up to 2 s
+        if b"".join(got) == b"to the replacement" or client.data:
+            break
+        await asyncio.sleep(0.01)
+    assert b"".join(got) == b"to the replacement" and client.data == b""
+    client.transport.loseConnection()
+    await wait(server.lost)
+    await wait(port.stopListening())
+
+
 async def test_addresses(reactor: Any) -> None:
     port, sf, cf, connector, server, client = await connected_pair(reactor)
     host = port.getHost()

@@ -122,7 +122,7 @@ async def test_fastapi_with_agent(serve: Callable[..., tuple[int, ASGISite]]) ->
     root, _asgi = mounted(app)
     port, site = serve(root)
     await asyncio.wait_for(site.whenStarted(), TIMEOUT)
-    agent = client.Agent(site.get_reactor())
+    agent = client.Agent(site._getReactor())
     resp = await asyncio.wait_for(agent.request(b"GET", b"http://127.0.0.1:%d/api/items/7" % port), TIMEOUT)
     body = await asyncio.wait_for(client.readBody(resp), TIMEOUT)
     assert resp.code == 200

@@ -621,7 +621,7 @@ async def test_goaway_on_reactor_shutdown(serve: Any) -> None:
     try:
         sid = client.request(b"/later")
         await client.pump(lambda: bool(client.bodies[sid]))
-        site.get_reactor().fireSystemEvent("shutdown")
+        site._getReactor().fireSystemEvent("shutdown")
         await client.pump(lambda: client.terminated is not None)
         assert client.terminated.error_code == 0
     finally:

@@ -176,13 +176,13 @@ class RecvLine(insults.TerminalProtocol):
         """Ignored."""
 
     def keystrokeReceived(self, keyID: bytes, modifier: bytes | None) -> None:
-        handler = self.keyHandlers.get(keyID)
-        if handler is not None:
-            handler()
-        elif keyID in self._printableChars:
+        bound = self.keyHandlers.get(keyID)
+        if bound is None and keyID not in self._printableChars:
+            _log.debug("unhandled key %r", keyID)
+        elif bound is None:
             self.characterReceived(keyID, False)
         else:
-            _log.debug("unhandled key %r", keyID)
+            bound()
 
     def characterReceived(self, ch: bytes, moreCharactersComing: bool) -> None:
         """Type ``ch`` at the cursor (inserting or overwriting)."""

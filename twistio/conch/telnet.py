@@ -520,13 +520,13 @@ class Telnet(_protocol.Protocol):
 
     def _withdrawn(self, state: _Option, option: bytes, local: bool) -> None:
         """The peer turns off an option that is on and not being negotiated."""
-        (state.us if local else state.him).state = "no"
         if local:
-            self.disableLocal(option)
-            self._wont(option)
+            side, disable, confirm = state.us, self.disableLocal, self._wont
         else:
-            self.disableRemote(option)
-            self._dont(option)
+            side, disable, confirm = state.him, self.disableRemote, self._dont
+        side.state = "no"
+        disable(option)
+        confirm(option)
 
     def _answered(self, state: _Option, option: bytes, local: bool, on: bool) -> None:
         """The peer's answer to our request: agreed when the option ends as we asked."""

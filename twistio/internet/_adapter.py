@@ -195,7 +195,13 @@ class Connection(asyncio.Protocol):
 
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
-        self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+        if self._server_side:
+            self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+        else:
+            # Client code may replace ``dataReceived`` on its instance once connected (as
+            # Twisted's examples do after ``endpoint.connect``); Twisted looks it up at each
+            # read. Look it up again at the first read, then bind it: one call per connection.
+            self.data_received = self._first_read  # type: ignore[method-assign]
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         if self._half_closeable_protocol is not None:
@@ -203,6 +209,14 @@ class Connection(asyncio.Protocol):
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls.
         transport.set_protocol(self)
+
+    def _first_read(self, data: bytes) -> None:
+        protocol = self._protocol
+        received = self.data_received = protocol.dataReceived  # type: ignore[method-assign,union-attr]
+        transport = self._transport
+        if transport is not None:
+            transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
+        received(data)
 
     @property
     def _half_closeable(self) -> bool:

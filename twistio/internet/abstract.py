@@ -209,33 +209,44 @@ class FileDescriptor:
     def doWrite(self) -> object:
         """Write buffered data; once it is all out, finish a pending close or half-close and
         wake the producer."""
-        if len(self.dataBuffer) - self.offset < self.SEND_LIMIT and self._pending:
-            self.dataBuffer = self.dataBuffer[self.offset :] + b"".join(self._pending)
-            self.offset = 0
-            self._pending = []
-            self._pendingSize = 0
-        if self.offset:
-            chunk = memoryview(self.dataBuffer)[self.offset : self.offset + self.SEND_LIMIT]
-        else:
-            chunk = memoryview(self.dataBuffer)[: self.SEND_LIMIT]
-        written = self.writeSomeData(bytes(chunk)) if len(chunk) else 0
-        if not isinstance(written, int):  # why the connection ends (main.CONNECTION_LOST ...)
-            return written
-        self.offset += written
-        if self.offset == len(self.dataBuffer) and not self._pending:
-            self.dataBuffer = b""
-            self.offset = 0
-            self.stopWriting()
-            producer = self.producer
-            if producer is not None and (not self.streamingProducer or self.producerPaused):
-                self.producerPaused = False
-                producer.resumeProducing()  # type: ignore[attr-defined]
-            elif self.disconnecting:
-                return self._postLoseConnection()
-            elif self._writeDisconnecting:
-                self._writeDisconnected = True
-                self._closeWriteConnection()
-                return None
+        self._gatherPending()
+        sent = self._sendSome()
+        if not isinstance(sent, int):  # why the connection ends (main.CONNECTION_LOST ...)
+            return sent
+        self.offset += sent
+        if self._pending or self.offset != len(self.dataBuffer):
+            return None  # more to send at the next writable event
+        return self._bufferEmptied()
+
+    def _gatherPending(self) -> None:
+        """Move what ``write`` queued into ``dataBuffer`` when less than a send's worth is left."""
+        if not self._pending or len(self.dataBuffer) - self.offset >= self.SEND_LIMIT:
+            return
+        unsent = memoryview(self.dataBuffer)[self.offset :]
+        self.dataBuffer = b"".join([unsent, *self._pending])
+        self._pending, self._pendingSize, self.offset = [], 0, 0
+
+    def _sendSome(self) -> object:
+        """Offer at most ``SEND_LIMIT`` bytes to ``writeSomeData``; what it returns."""
+        window = memoryview(self.dataBuffer)[self.offset : self.offset + self.SEND_LIMIT]
+        if not window.nbytes:
+            return 0
+        return self.writeSomeData(window.tobytes())
+
+    def _bufferEmptied(self) -> object:
+        """All written: stop watching for writability, then wake a producer that waits for
+        room, or else carry out a close or half-close asked for earlier."""
+        self.dataBuffer, self.offset = b"", 0
+        self.stopWriting()
+        producer = self.producer
+        if producer is not None and (self.producerPaused or not self.streamingProducer):
+            self.producerPaused = False
+            producer.resumeProducing()  # type: ignore[attr-defined]
+        elif self.disconnecting:
+            return self._postLoseConnection()
+        elif self._writeDisconnecting:
+            self._writeDisconnected = True
+            self._closeWriteConnection()
         return None
 
     def _postLoseConnection(self) -> ConnectionClosed:

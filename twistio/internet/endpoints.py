@@ -278,6 +278,27 @@ class SSL4ServerEndpoint(_PortEndpoint[IReactorSSL]):
         )
 
 
+def offerALPN(endpoint: SSL4ServerEndpoint, protocols: Sequence[str]) -> None:
+    """Have ``endpoint``'s TLS connections offer ``protocols`` through ALPN, most preferred
+    first (``["h2", "http/1.1"]`` lets an HTTP channel switch to HTTP/2).
+
+    A twistio addition used by ``twistio web --http2``: Twisted's ``ssl:`` descriptions
+    have no ALPN option. Works on endpoints whose context is an ``ssl.SSLContext`` (what
+    ``serverFromString`` makes) or a context factory with ``getContext()``.
+    """
+    if not isinstance(endpoint, SSL4ServerEndpoint):
+        raise TypeError(f"ALPN needs a TLS server endpoint, not {endpoint!r}")
+    factory = endpoint._sslContextFactory
+    if isinstance(factory, _stdlib_ssl.SSLContext):
+        context: object = factory
+    else:
+        get_context = getattr(factory, "getContext", None)
+        context = get_context() if get_context is not None else None
+    if not isinstance(context, _stdlib_ssl.SSLContext):
+        raise TypeError(f"cannot set ALPN on {factory!r}")
+    context.set_alpn_protocols(list(protocols))
+
+
 @implementer(IStreamServerEndpoint)
 class UNIXServerEndpoint:
     """A UNIX socket at ``address``, with file ``mode``; ``wantPID`` makes a lock file."""
@@ -969,7 +990,11 @@ class _TLSProtoHolder(_Protocol):
     def __init__(self, creator: object, wrapped: IProtocol) -> None:
         self._creator = creator
         self.wrappedProtocol = wrapped
-        self.dataReceived = wrapped.dataReceived  # type: ignore[method-assign]
+
+    def dataReceived(self, data: bytes) -> None:
+        # Looked up at each read, as Twisted's TLS wrapper does: the application may replace
+        # ``dataReceived`` on its protocol once connected.
+        self.wrappedProtocol.dataReceived(data)
 
     def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport

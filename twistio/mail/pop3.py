@@ -57,7 +57,9 @@ _log = logging.getLogger("twistio.mail.pop3")
 # Response modes of the old ``POP3Client``.
 SHORT, FIRST_LONG, LONG = 1, 2, 3
 NONE = 0
-NEXT: dict[int, int] = {FIRST_LONG: LONG, LONG: LONG, SHORT: NONE, NONE: NONE}
+# The mode after one line in each mode: a multi-line answer stays LONG only while its lines
+# are not the closing "." (``lineReceived`` puts it back), so LONG, like the others, ends NONE.
+NEXT: dict[int, int] = {FIRST_LONG: LONG, LONG: NONE, SHORT: NONE, NONE: NONE}
 
 
 def _b(value: Any) -> bytes:
@@ -716,6 +718,7 @@ class POP3Client(basic.LineOnlyReceiver):
         if line == b".":
             self._dispatch(self.command + b"_end", None)
             return
+        self.mode = LONG
         self._dispatch(self.command + b"_continue", None, line[1:] if line.startswith(b".") else line)
 
     def apopAuthenticate(self, user: bytes, password: bytes, magic: bytes) -> None:

@@ -278,6 +278,23 @@ def _nicebyteslist(items: Iterable[bytes]) -> str:
     return "[" + ", ".join(_nicebytes(b) for b in items) + "]"
 
 
+def _asText(*names: str) -> tuple[tuple[str, str, str], ...]:
+    """``showAttributes`` entries that show each of ``names`` with ``str()`` (a ``Name`` as its
+    dotted text) where a bare name would show its ``repr()``."""
+    return tuple((n, n, "%s") for n in names)
+
+
+def _parameters(init: Callable[..., None]) -> tuple[str, ...]:
+    """The names ``init`` takes after ``self``, in order: where a class compares by exactly
+    the fields its constructor sets, its ``compareAttributes`` come from here."""
+    code = init.__code__
+    return code.co_varnames[1 : code.co_argcount]
+
+
+# The four record sections of a message, in wire order.
+_SECTIONS = ("queries", "answers", "authority", "additional")
+
+
 def _type_name(t: int) -> str:
     return QUERY_TYPES.get(t) or EXT_QUERIES.get(t) or f"UNKNOWN ({t})"
 
@@ -776,7 +793,7 @@ class SimpleRecord(_Record):
 
     TYPE: ClassVar[int | None] = None
     compareAttributes = ("name", "ttl")
-    showAttributes = (("name", "name", "%s"), "ttl")
+    showAttributes = (*_asText("name"), "ttl")
     name: Name
 
     def __init__(self, name: _Text = b"", ttl: _TTL = None) -> None:
@@ -874,16 +891,8 @@ class Record_SOA(_Record):
     TYPE = SOA
     fancybasename = "SOA"
     compareAttributes = ("serial", "mname", "rname", "refresh", "expire", "retry", "minimum", "ttl")
-    showAttributes = (
-        ("mname", "mname", "%s"),
-        ("rname", "rname", "%s"),
-        "serial",
-        "refresh",
-        "retry",
-        "expire",
-        "minimum",
-        "ttl",
-    )
+    showAttributes = (*_asText("mname", "rname"), "serial", "refresh", "retry", "expire",
+                      "minimum", "ttl")
 
     def __init__(
         self,
@@ -1062,7 +1071,7 @@ class Record_MX(_Record):
     TYPE = MX
     fancybasename = "MX"
     compareAttributes = ("preference", "name", "ttl")
-    showAttributes = ("preference", ("name", "name", "%s"), "ttl")
+    showAttributes = ("preference", *_asText("name"), "ttl")
 
     def __init__(
         self,
@@ -1134,7 +1143,7 @@ class Record_RP(_Record):
     TYPE = RP
     fancybasename = "RP"
     compareAttributes = ("mbox", "txt", "ttl")
-    showAttributes = (("mbox", "mbox", "%s"), ("txt", "txt", "%s"), "ttl")
+    showAttributes = (*_asText("mbox", "txt"), "ttl")
 
     def __init__(
         self, mbox: _Text = b"", txt: _Text = b"", ttl: _TTL = None
@@ -1163,7 +1172,7 @@ class Record_AFSDB(_Record):
     TYPE = AFSDB
     fancybasename = "AFSDB"
     compareAttributes = ("subtype", "hostname", "ttl")
-    showAttributes = ("subtype", ("hostname", "hostname", "%s"), "ttl")
+    showAttributes = ("subtype", *_asText("hostname"), "ttl")
 
     def __init__(
         self, subtype: int = 0, hostname: _Text = b"", ttl: _TTL = None
@@ -1198,7 +1207,7 @@ class Record_SRV(_Record):
     TYPE = SRV
     fancybasename = "SRV"
     compareAttributes = ("priority", "weight", "target", "port", "ttl")
-    showAttributes = ("priority", "weight", ("target", "target", "%s"), "port", "ttl")
+    showAttributes = ("priority", "weight", *_asText("target"), "port", "ttl")
 
     def __init__(
         self,
@@ -1237,15 +1246,8 @@ class Record_NAPTR(_Record):
     TYPE = NAPTR
     fancybasename = "NAPTR"
     compareAttributes = ("order", "preference", "flags", "service", "regexp", "replacement")
-    showAttributes = (
-        "order",
-        "preference",
-        ("flags", "flags", "%s"),
-        ("service", "service", "%s"),
-        ("regexp", "regexp", "%s"),
-        ("replacement", "replacement", "%s"),
-        "ttl",
-    )
+    showAttributes = ("order", "preference",
+                      *_asText("flags", "service", "regexp", "replacement"), "ttl")
 
     def __init__(
         self,
@@ -1334,17 +1336,6 @@ class Record_TSIG(_Record):
 
     TYPE = TSIG
     fancybasename = "TSIG"
-    compareAttributes = (
-        "algorithm",
-        "timeSigned",
-        "fudge",
-        "MAC",
-        "originalID",
-        "error",
-        "otherData",
-        "ttl",
-    )
-    showAttributes = ["algorithm", "timeSigned", "MAC", "error", "otherData"]
 
     def __init__(
         self,
@@ -1362,6 +1353,11 @@ class Record_TSIG(_Record):
         self.timeSigned, self.fudge = timeSigned, str2time(fudge)
         self.originalID, self.error = originalID, error
         self.ttl = ttl  # type: ignore[assignment]
+
+    # Equal when every field given to the constructor is; shown without the fudge, the
+    # original id and the ttl.
+    compareAttributes = _parameters(__init__)
+    showAttributes = [a for a in compareAttributes if a not in ("fudge", "originalID", "ttl")]
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
         algorithm = self.algorithm if self.algorithm is not None else Name()
@@ -1583,7 +1579,7 @@ def _message_repr(obj: Any, fields: Sequence[tuple[str, Any]], flags: Sequence[s
     on = [f for f in flags if getattr(obj, f)]
     if on:
         parts.append("flags=" + ",".join(on))
-    for section in ("queries", "answers", "authority", "additional"):
+    for section in _SECTIONS:
         value = getattr(obj, section)
         if value:
             parts.append(f"{section}={value!r}")
@@ -1637,23 +1633,6 @@ class Message:
     headerFmt = "!H2B4H"
     headerSize = 12
     maxCompressionPointers = 1000
-    compareAttributes: ClassVar[Sequence[str]] = (
-        "id",
-        "answer",
-        "opCode",
-        "recDes",
-        "recAv",
-        "auth",
-        "rCode",
-        "trunc",
-        "maxSize",
-        "authenticData",
-        "checkingDisabled",
-        "queries",
-        "answers",
-        "authority",
-        "additional",
-    )
     _recordTypes: ClassVar[dict[int, Any]] = dict(_RECORD_TYPES)
     timeReceived: float
     id: int
@@ -1690,6 +1669,9 @@ class Message:
         self.answers: list[RRHeader] = []
         self.authority: list[RRHeader] = []
         self.additional: list[RRHeader] = []
+
+    # Equal when the header fields the constructor takes and the four sections are.
+    compareAttributes: ClassVar[Sequence[str]] = (*_parameters(__init__), *_SECTIONS)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Message):
@@ -1888,16 +1870,6 @@ class _OPTVariableOption:
 class _OPTHeader:
     """The EDNS OPT pseudo-record (RFC 6891): payload size, extended rcode, version, DO bit."""
 
-    compareAttributes = (
-        "name",
-        "type",
-        "udpPayloadSize",
-        "extendedRCODE",
-        "version",
-        "dnssecOK",
-        "options",
-    )
-
     def __init__(
         self,
         udpPayloadSize: int = 4096,
@@ -1911,6 +1883,9 @@ class _OPTHeader:
         self.version = version
         self.dnssecOK = dnssecOK
         self.options = [] if options is None else options
+
+    # The fixed owner name and type, then what the constructor takes.
+    compareAttributes = ("name", "type", *_parameters(__init__))
 
     @property
     def name(self) -> Name:
@@ -2004,25 +1979,6 @@ class _EDNSMessage:
     ``maxSize`` (the UDP payload size), and a 12-bit ``rCode``. The OPT record is made when
     encoding and taken out of ``additional`` when decoding."""
 
-    compareAttributes: ClassVar[Sequence[str]] = (
-        "id",
-        "answer",
-        "opCode",
-        "auth",
-        "trunc",
-        "recDes",
-        "recAv",
-        "rCode",
-        "ednsVersion",
-        "dnssecOK",
-        "authenticData",
-        "checkingDisabled",
-        "maxSize",
-        "queries",
-        "answers",
-        "authority",
-        "additional",
-    )
     _messageFactory = Message
     id: int
     answer: Any
@@ -2059,13 +2015,16 @@ class _EDNSMessage:
         additional: list[RRHeader] | None = None,
     ) -> None:
         fields = dict(locals())
-        for name in ("self", "queries", "answers", "authority", "additional"):
+        for name in ("self", *_SECTIONS):
             del fields[name]
         self.__dict__.update(fields)
         self.queries = [] if queries is None else queries
         self.answers = [] if answers is None else answers
         self.authority = [] if authority is None else authority
         self.additional = [] if additional is None else additional
+
+    # Equal when all the constructor takes (header, EDNS fields and sections) is.
+    compareAttributes: ClassVar[Sequence[str]] = _parameters(__init__)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _EDNSMessage):
@@ -2109,25 +2068,25 @@ class _EDNSMessage:
 
     @classmethod
     def _fromMessage(cls, message: Message) -> _EDNSMessage:
-        additional = []
-        opts = []
-        for r in message.additional:
-            if r.type == OPT:
-                opts.append(_OPTHeader.fromRRHeader(r))
-            else:
-                additional.append(r)
-        header = {a: getattr(message, a) for a in _COMMON_HEADER}
-        new = cls(rCode=message.rCode, ednsVersion=None, **header)
-        new.queries = message.queries[:]
-        new.answers = message.answers[:]
-        new.authority = message.authority[:]
-        new.additional = additional
-        if len(opts) == 1:
-            opt = opts[0]
-            new.ednsVersion = opt.version
-            new.dnssecOK = opt.dnssecOK
-            new.maxSize = opt.udpPayloadSize
-            new.rCode = (opt.extendedRCODE << 4) | message.rCode
+        """``message`` with its OPT records taken out of ``additional``; when there is exactly
+        one, its version, DO bit, payload size and upper rcode bits fill the EDNS fields (with
+        none or several, ``ednsVersion`` is None)."""
+        optRecords = [_OPTHeader.fromRRHeader(r) for r in message.additional if r.type == OPT]
+        new = cls(
+            rCode=message.rCode,
+            ednsVersion=None,
+            queries=list(message.queries),
+            answers=list(message.answers),
+            authority=list(message.authority),
+            additional=[r for r in message.additional if r.type != OPT],
+            **{a: getattr(message, a) for a in _COMMON_HEADER},
+        )
+        if len(optRecords) != 1:
+            return new
+        (opt,) = optRecords
+        new.ednsVersion, new.dnssecOK = opt.version, opt.dnssecOK
+        new.maxSize = opt.udpPayloadSize
+        new.rCode = message.rCode | opt.extendedRCODE << 4
         return new
 
     def fromStr(self, bytes: bytes) -> None:

@@ -221,6 +221,22 @@ def getRegistry() -> AdapterRegistry:
     return globalRegistry
 
 
+def _zope_spec(spec: Any) -> Any:
+    """What a zope ``AdapterRegistry`` keys ``spec`` by: zope's ``implementedBy`` of a class,
+    the zope stand-in of a twistio interface, a zope interface or spec itself."""
+    if _is_twistio_interface(spec):
+        return zope_interface_for(spec)
+    if isinstance(spec, type) and not _is_interface(spec) and _zope_interface is not None:
+        return _zope_interface.implementedBy(spec)
+    return spec
+
+
+def _foreign(registry: Any) -> bool:
+    """Whether ``registry`` is not twistio's (a zope ``AdapterRegistry`` put in
+    ``globalRegistry``, as Twisted's own tests do for isolation)."""
+    return not isinstance(registry, AdapterRegistry)
+
+
 def registerAdapter(adapterFactory: Any, origInterface: Any, *interfaceClasses: Any) -> None:
     """Make ``iface(obj)`` call ``adapterFactory(obj)`` for each interface given, when ``obj``
     is an instance of the class ``origInterface`` (or provides that interface).
@@ -229,26 +245,36 @@ def registerAdapter(adapterFactory: Any, origInterface: Any, *interfaceClasses: 
     ``ALLOW_DUPLICATES``).
     """
     registry = getRegistry()
+    key = _zope_spec if _foreign(registry) else (lambda spec: spec)
     if not interfaceClasses:
         raise AssertionError("You need to pass an Interface")
     for interfaceClass in interfaceClasses:
         if not _is_interface(interfaceClass):
             raise TypeError(f"{interfaceClass!r} is not an interface")
-        existing = registry.registered([origInterface], interfaceClass)
+        existing = registry.registered([key(origInterface)], key(interfaceClass))
         if existing is not None and not ALLOW_DUPLICATES:
             raise ValueError(f"an adapter ({existing}) was already registered.")
     for interfaceClass in interfaceClasses:
-        registry.register([origInterface], interfaceClass, "", adapterFactory)
+        registry.register([key(origInterface)], key(interfaceClass), "", adapterFactory)
 
 
 def getAdapterFactory(fromInterface: Any, toInterface: Any, default: Any) -> Any:
     """The factory registered to adapt ``fromInterface`` (a class or interface) to
     ``toInterface``, or ``default``."""
-    return getRegistry().lookup1(fromInterface, toInterface, "", default)
+    registry = getRegistry()
+    if _foreign(registry):
+        return registry.lookup1(_zope_spec(fromInterface), _zope_spec(toInterface), "", default)
+    return registry.lookup1(fromInterface, toInterface, "", default)
 
 
 def _adapt_by_registry(iface: Any, obj: object) -> Any:
-    factory = getRegistry().adapterFor(obj, iface)
+    registry = getRegistry()
+    if _foreign(registry):
+        if _zope_interface is None:
+            return None
+        factory = registry.lookup1(_zope_interface.providedBy(obj), _zope_spec(iface))
+    else:
+        factory = registry.adapterFor(obj, iface)
     return None if factory is None else factory(obj)
 
 

@@ -13,6 +13,9 @@ import zlib
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from twistio.internet.interfaces import implementer
+from twistio.web.iweb import _IRequestEncoder, _IRequestEncoderFactory
+
 __all__ = ["EncodingResourceWrapper", "GzipEncoderFactory"]
 
 _gzipCheckRegex = re.compile(rb"(?:^|[\s,])gzip(?:$|[\s,;])", re.IGNORECASE)
@@ -45,6 +48,7 @@ def _refuses_gzip(accept: bytes) -> bool:
     return False
 
 
+@implementer(_IRequestEncoderFactory)
 class GzipEncoderFactory:
     """Makes a gzip encoder for requests whose ``Accept-Encoding`` allows gzip.
 
@@ -67,6 +71,7 @@ class GzipEncoderFactory:
         return _GzipEncoder(self.compressLevel, request)
 
 
+@implementer(_IRequestEncoder)
 class _GzipEncoder:
     """Compresses one response body, piece by piece."""
 

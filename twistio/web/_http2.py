@@ -268,9 +268,8 @@ class H2Connection(protocol.Protocol):
 
     def connectionMade(self) -> None:
         factory = self.factory
-        if factory is not None and hasattr(factory, "get_reactor"):
-            reactor = factory.get_reactor()
-        else:
+        reactor = getattr(factory, "reactor", None)  # an HTTPFactory's: the given or the global
+        if reactor is None:
             reactor = installed_reactor()
         self._reactor = reactor
         self._callLater = reactor.callLater

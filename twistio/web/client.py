@@ -739,13 +739,14 @@ class FileBodyProducer:
         return finished.addCallbacks(done, stopped)
 
     def _writeloop(self, consumer: IConsumer) -> Iterator[None]:
-        while True:
-            data = self._inputFile.read(self._readSize)
-            if not data:
-                self._inputFile.close()
-                break
-            consumer.write(data)
+        """One read-and-write a step for the cooperator; the file is closed at its end."""
+        source, size = self._inputFile, self._readSize
+        piece = source.read(size)
+        while piece:
+            consumer.write(piece)
             yield None
+            piece = source.read(size)
+        source.close()
 
     def pauseProducing(self) -> None:
         """Pause reading."""
@@ -815,16 +816,21 @@ class RedirectAgent:
         headers: Headers | None,
         redirectCount: int,
     ) -> Deferred[IResponse]:
+        def failed(reason: Exception) -> ResponseFailed:
+            return ResponseFailed([Failure(reason)], response)
+
         if redirectCount >= self._redirectLimit:
-            err = error.InfiniteRedirection(
-                response.code, b"Infinite redirection detected", location=uri
+            raise failed(
+                error.InfiniteRedirection(
+                    response.code, b"Infinite redirection detected", location=uri
+                )
             )
-            raise ResponseFailed([Failure(err)], response)
-        locations = response.headers.getRawHeaders(b"location", [])
-        if not locations:
-            err2 = error.RedirectWithNoLocation(response.code, b"No location header field", uri)
-            raise ResponseFailed([Failure(err2)], response)
-        location = self._resolveLocation(uri, locations[0])
+        target = next(iter(response.headers.getRawHeaders(b"location") or ()), None)
+        if target is None:
+            raise failed(
+                error.RedirectWithNoLocation(response.code, b"No location header field", uri)
+            )
+        location = self._resolveLocation(uri, target)
         discard = _Discard()
         response.deliverBody(discard)
         if headers is not None:
@@ -853,16 +859,24 @@ class RedirectAgent:
         headers: Headers | None,
         redirectCount: int,
     ) -> Any:
-        if response.code in self._redirectResponses:
-            if method not in (b"GET", b"HEAD"):
-                err = error.PageRedirect(response.code, location=uri)
-                raise ResponseFailed([Failure(err)], response)
-            return self._handleRedirect(response, method, uri, headers, redirectCount)
-        if response.code in self._seeOtherResponses:
-            if method != b"HEAD":
-                method = b"GET"
-            return self._handleRedirect(response, method, uri, headers, redirectCount)
-        return response
+        again = self._repeatWith(response.code, method)
+        if again is None:
+            return response
+        if again == b"":
+            raise ResponseFailed(
+                [Failure(error.PageRedirect(response.code, location=uri))], response
+            )
+        return self._handleRedirect(response, again, uri, headers, redirectCount)
+
+    def _repeatWith(self, code: int, method: bytes) -> bytes | None:
+        """The method to follow a ``code`` answer to ``method`` with: None when ``code`` is
+        no redirect to follow, ``b""`` when the method may not be repeated elsewhere."""
+        safe = method in (b"GET", b"HEAD")
+        if code in self._redirectResponses:
+            return method if safe else b""
+        if code in self._seeOtherResponses:
+            return b"HEAD" if method == b"HEAD" else b"GET"
+        return None
 
 
 class BrowserLikeRedirectAgent(RedirectAgent):

@@ -45,7 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
-from typing import IO, TYPE_CHECKING, Protocol, Union, cast, overload
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, cast, overload
 from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
@@ -99,7 +99,21 @@ __all__ = [
 
 _log = logging.getLogger("twistio.web")
 
-from twistio.internet.testing import StringTransport  # noqa: E402  (Twisted re-exports one)
+
+
+class StringTransport:
+    """A ``BytesIO`` standing in for a transport (Twisted's ``http.StringTransport``):
+    ``write``/``writeSequence`` append, ``getvalue()`` returns everything written, and the
+    rest of ``BytesIO``'s methods are there too."""
+
+    def __init__(self) -> None:
+        self.s = io.BytesIO()
+
+    def writeSequence(self, seq: Sequence[bytes]) -> None:
+        self.s.write(b"".join(seq))
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(self.__dict__["s"], attr)
 
 responses = RESPONSES
 """Twisted's older name for ``RESPONSES``."""
@@ -265,22 +279,49 @@ def _error_response(code: int, message: str) -> bytes:
 
 
 def extra_info(transport: object, name: str) -> object:
-    """Transport extra information (asyncio's ``get_extra_info``), from transports that offer
-    it (twistio's TCP and TLS transports do); None from others."""
+    """Transport extra information (asyncio's ``get_extra_info``): through the transport's own
+    ``get_extra_info`` where it has one, else the asyncio transport twistio's adapter wraps."""
     getter = getattr(transport, "get_extra_info", None)
     if getter is None:
-        return None
+        inner = getattr(transport, "_transport", None)  # twistio's adapter, until it offers one
+        getter = getattr(inner, "get_extra_info", None)
+        if getter is None:
+            return None
     value: object = getter(name)
     return value
 
 
-def combinedLogFormatter(timestamp: str, request: Request) -> str:
-    """An access log line in the combined log format."""
-    referrer = request.raw_header(b"referer")
-    agent = request.raw_header(b"user-agent")
+_F = TypeVar("_F", bound=Callable[[str, "Request"], str])
+
+
+def _provides_access_log_formatter(func: _F) -> _F:
+    """Declare that the function ``func`` provides ``IAccessLogFormatter``."""
+    from twistio.web.iweb import IAccessLogFormatter
+
+    func.__twistio_provides__ = (IAccessLogFormatter,)  # type: ignore[attr-defined]
+    return func
+
+
+def _client_host(request: Request) -> str:
     addr = request.getClientAddress()
+    host = getattr(addr, "host", None)
+    if host is None:
+        return "-"
+    return _escape_log(host.encode("latin-1") if isinstance(host, str) else host)
+
+
+@_provides_access_log_formatter
+def combinedLogFormatter(timestamp: str, request: Request) -> str:
+    """An access log line in the combined log format (the client address quoted, and
+    bytes outside printable ASCII escaped, as in Twisted)."""
+    return _combined(timestamp, request, _client_host(request))
+
+
+def _combined(timestamp: str, request: Request, host: str) -> str:
+    referrer = request.getHeader(b"referer")
+    agent = request.getHeader(b"user-agent")
     return (
-        f'"{getattr(addr, "host", "-")}" - - {timestamp} '
+        f'"{host}" - - {timestamp} '
         f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
         f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
         f'"{_escape_log(referrer) if referrer else "-"}" '
@@ -288,14 +329,14 @@ def combinedLogFormatter(timestamp: str, request: Request) -> str:
     )
 
 
+@_provides_access_log_formatter
 def proxiedLogFormatter(timestamp: str, request: Request) -> str:
-    """``combinedLogFormatter`` with the client taken from ``X-Forwarded-For``."""
-    forwarded = request.raw_header(b"x-forwarded-for")
-    line = combinedLogFormatter(timestamp, request)
+    """``combinedLogFormatter`` with the client taken from ``X-Forwarded-For`` (its
+    left-most address, the original client's)."""
+    forwarded = request.getHeader(b"x-forwarded-for")
     if forwarded:
-        host = forwarded.split(b",")[-1].strip().decode("latin-1")
-        line = '"' + host + '"' + line[line.index('"', 1) + 1 :]
-    return line
+        return _combined(timestamp, request, _escape_log(forwarded.split(b",")[0].strip()))
+    return combinedLogFormatter(timestamp, request)
 
 
 _PLAIN_FIELDS = {
@@ -488,7 +529,11 @@ class Request:
 
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown): choose where to keep it."""
-        if length is not None and length < 100000:
+        site = getattr(self.channel, "site", None)
+        getContentFile = getattr(site, "getContentFile", None)
+        if getContentFile is not None:
+            self.content = getContentFile(length)  # the site chooses, as in Twisted
+        elif length is not None and length < 100000:
             self.content = io.BytesIO()
         else:
             self.content = tempfile.TemporaryFile()  # noqa: SIM115
@@ -808,6 +853,8 @@ class Request:
             self._writeHeaders(channel)
         elif not data:
             return
+        if self.method == b"HEAD":
+            return  # a HEAD response has no body, whatever the resource writes
         self.sentLength += len(data)
         channel.write(data)
 
@@ -943,7 +990,9 @@ class HTTPChannel(protocol.Protocol):
     bodyTimeout: float | None = 60.0
     """Seconds a request body may make no progress before 408 and close (nginx's
     ``client_body_timeout``; Twisted has none, its idle timeout of 60 s applies)."""
-    timeOut: float | None = 60.0
+    timeOut: float | None = None
+    """Seconds idle before the connection is closed: none for a channel made by hand, as in
+    Twisted; ``HTTPFactory``/``Site`` give theirs (``timeout``, 60 s by default)."""
     parserLimits: dict[str, int | None] = {}
     site: object = None
     factory: HTTPFactory | None = None
@@ -976,13 +1025,16 @@ class HTTPChannel(protocol.Protocol):
         self.requests: list[Request] = []
         self._reader = RequestReader()
 
-    def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
+    def callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
+        """Schedule ``f`` on the factory's reactor (the global one without a factory): the
+        channel's timers go through here, so a test may replace it with a ``Clock``'s."""
         factory = self.factory
         if factory is not None:
-            return factory.get_reactor().callLater(delay, f)
-        from twistio.internet import reactor
+            return factory._getReactor().callLater(delay, f)
+        return installed_reactor().callLater(delay, f)
 
-        return reactor.callLater(delay, f)
+    def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
+        return self.callLater(delay, f)
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -1133,8 +1185,38 @@ class HTTPChannel(protocol.Protocol):
                 self._registered = True
                 if self._producer is None:
                     transport.registerProducer(self, True)
+        if self._idleSuspended and not self.requests:
+            self._resumeIdle()
         if not self._pumping:
             self._run([])
+
+    _idleSuspended = False
+
+    def _suspendIdle(self) -> None:
+        """A request is being answered (asynchronously): no idle timer runs meanwhile, as in
+        Twisted, whose channel stops its timeout while a request is processed."""
+        self._idleSuspended = True
+        if self._swept:
+            factory = self.factory
+            if factory is not None:
+                factory._unwatch(self)
+        elif self._idleCall is not None:
+            if self._idleCall.active():
+                self._idleCall.cancel()
+            self._idleCall = None
+
+    def _resumeIdle(self) -> None:
+        """Every request is answered: the idle timeout runs again, from now."""
+        self._idleSuspended = False
+        if self._closing:
+            return
+        self._active = True
+        if self._swept:
+            factory = self.factory
+            if factory is not None:
+                factory._watch(self)
+        elif self.timeOut is not None and self._idleCall is None:
+            self._idleCall = self._callLater(self.timeOut, self._idleCheck)
 
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """A request's producer: registered with the transport in this channel's place."""
@@ -1287,6 +1369,8 @@ class HTTPChannel(protocol.Protocol):
                     break
         finally:
             self._pumping = False
+        if self.requests and not self._idleSuspended:
+            self._suspendIdle()
         if self._closing or self._error is not None:
             return
         reader = self._reader
@@ -1444,10 +1528,6 @@ class HTTPChannel(protocol.Protocol):
         """Note activity (the idle timeout restarts)."""
         self._active = True
 
-    def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
-        """Schedule ``func`` on the factory's reactor."""
-        return self._callLater(period, func)
-
     def switch_protocol(self, request: Request, newProtocol: protocol.Protocol) -> bool:
         """Hand this connection over to ``newProtocol`` (twistio's upgrade hook; Twisted has none).
 
@@ -1544,10 +1624,17 @@ class HTTPFactory(protocol.ServerFactory):
     def _watch(self, channel: HTTPChannel) -> None:
         self._watched.add(channel)
         if self._sweeper is None and self.timeOut is not None:
-            self._sweeper = self.get_reactor().callLater(self.timeOut, self._sweep)
+            self._sweeper = self._getReactor().callLater(self.timeOut, self._sweep)
 
     def _unwatch(self, channel: HTTPChannel) -> None:
-        self._watched.discard(channel)
+        watched = self._watched
+        watched.discard(channel)
+        if not watched:
+            # No connection left to watch: no timer left behind either (Twisted's timers are
+            # per connection, so a factory whose connections are all gone has none).
+            sweeper, self._sweeper = self._sweeper, None
+            if sweeper is not None and sweeper.active():
+                sweeper.cancel()
 
     def _sweep(self) -> None:
         self._sweeper = None
@@ -1557,20 +1644,68 @@ class HTTPFactory(protocol.ServerFactory):
             channel._swept = False
             channel.timeoutConnection()
         if self._watched and self.timeOut is not None:
-            self._sweeper = self.get_reactor().callLater(self.timeOut, self._sweep)
+            self._sweeper = self._getReactor().callLater(self.timeOut, self._sweep)
 
     def stopFactory(self) -> None:
         sweeper, self._sweeper = self._sweeper, None
         if sweeper is not None and sweeper.active():
             sweeper.cancel()
+        logFile, self._logFile = self._logFile, None
+        if logFile is not None:
+            logFile.close()
 
-    def get_reactor(self) -> IReactorTime:
-        """The factory's reactor: the one it was given, else the installed one (kept).
+    # -- the access log (``logPath``): one line per request, by ``logFormatter`` ----------
 
-        twistio's hook for the channels and sites built on the factory (HTTP/1, HTTP/2, the
-        proxy); not part of Twisted's API."""
-        if self.reactor is None:
-            self.reactor = installed_reactor()
+    _logFile: IO[str] | None = None
+    _pinnedLogDateTime: str | None = None
+    _logDateCache: tuple[int, str] = (-1, "")
+
+    def startFactory(self) -> None:
+        if self.logPath is not None and self._logFile is None:
+            self._logFile = self._openLogFile(self.logPath)
+
+    def _openLogFile(self, path: str | bytes) -> IO[str]:
+        """The file access-log lines are appended to (override to rotate, for one)."""
+        return open(path, "a", encoding="utf-8")
+
+    @property
+    def logFile(self) -> IO[str] | None:
+        """The open access log, or None."""
+        return self._logFile
+
+    @logFile.setter
+    def logFile(self, value: IO[str] | None) -> None:
+        self._logFile = value
+
+    @property
+    def _logDateTime(self) -> str:
+        """The log timestamp of now (``[13/Feb/2009:23:31:30 +0000]``), by the reactor's
+        clock; assigning one pins it."""
+        if self._pinnedLogDateTime is not None:
+            return self._pinnedLogDateTime
+        now = int(self._getReactor().seconds())
+        if self._logDateCache[0] != now:
+            self._logDateCache = (now, datetimeToLogString(now))
+        return self._logDateCache[1]
+
+    @_logDateTime.setter
+    def _logDateTime(self, value: str) -> None:
+        self._pinnedLogDateTime = value
+
+    @property
+    def reactor(self) -> IReactorTime:
+        """The reactor for timeouts and log timestamps: the one given, else the global one."""
+        if self._reactor is None:
+            self._reactor = installed_reactor()
+        return self._reactor
+
+    @reactor.setter
+    def reactor(self, value: IReactorTime | None) -> None:
+        self._reactor = value
+
+    _reactor: IReactorTime | None = None
+
+    def _getReactor(self) -> IReactorTime:
         return self.reactor
 
     def buildProtocol(self, addr: IAddress) -> HTTPChannel:
@@ -1589,7 +1724,12 @@ class HTTPFactory(protocol.ServerFactory):
         return p
 
     def log(self, request: Request) -> None:
-        """Write the access-log line for ``request`` (``server.Site`` implements this)."""
+        """Write the access-log line for ``request`` to the log file, if there is one."""
+        logFile = self._logFile
+        if logFile is None:
+            return
+        formatter = self.logFormatter or combinedLogFormatter
+        logFile.write(formatter(self._logDateTime, request) + "\n")
 
 
 class HTTPClient(protocol.Protocol):

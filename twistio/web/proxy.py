@@ -153,9 +153,8 @@ def _reactorFor(channel: Any, reactor: Any) -> Any:
     if reactor is not None:
         return reactor
     factory = getattr(channel, "factory", None)
-    if factory is not None and hasattr(factory, "get_reactor"):
-        return factory.get_reactor()
-    return installed_reactor()
+    reactor = getattr(factory, "reactor", None)
+    return reactor if reactor is not None else installed_reactor()
 
 
 class ProxyRequest(http.Request):

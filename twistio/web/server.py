@@ -36,6 +36,7 @@ from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
     NOT_ALLOWED,
     NOT_IMPLEMENTED,
+    OK,
 )
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
@@ -134,11 +135,19 @@ class Request(http.Request, Componentized):
             site = self.site = self.channel.site  # type: ignore[attr-defined]
         except AttributeError:  # a channel without a site
             site = self.site = None
-        self.responseHeaders = http_headers.Headers.from_trusted(
-            {b"server": [version], b"date": [http._now_date()]}
-        )
+        headers = self.responseHeaders
+        if headers._rawHeaders:  # set before processing (by a test or a subclass): kept
+            headers.set_trusted(b"server", [version])
+            headers.set_trusted(b"date", [http._now_date()])
+        else:
+            self.responseHeaders = http_headers.Headers.from_trusted(
+                {b"server": [version], b"date": [http._now_date()]}
+            )
         self.prepath = []
         path = self.path
+        if path == b"*":
+            self._handleStar()
+            return
         if b"%" in path:
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
@@ -157,6 +166,23 @@ class Request(http.Request, Componentized):
                 self.processingFailed(Failure())
             return
         self._dispatch()
+
+    def _handleStar(self) -> None:
+        """``OPTIONS *`` asks about the server, not a resource: 200, empty; any other method
+        on ``*`` is 405, allowing only OPTIONS."""
+        if self.method == b"OPTIONS":
+            self.setResponseCode(OK)
+        else:
+            self.setResponseCode(NOT_ALLOWED)
+            self.setHeader(b"allow", b"OPTIONS")
+        self.setHeader(b"content-length", b"0")
+        self.finish()
+
+    @property
+    def session(self) -> Session | None:
+        """The session ``getSession`` made or found for this request (the secure one on a
+        secure request), or None before that."""
+        return self._secureSession if self.isSecure() else self._insecureSession
 
     def _dispatch(self, go: bool = True) -> None:
         if not go:
@@ -278,6 +304,8 @@ class Request(http.Request, Componentized):
             cookie_name = self.sessionCookieBaseName
             attr = "_insecureSession"
         session: Session | None = getattr(self, attr)
+        if session is not None and session._expired:
+            session = None  # it expired since: a new one
         if session is not None:
             try:
                 session.touch()
@@ -320,7 +348,7 @@ class Request(http.Request, Componentized):
             return ((lpp - 1) * b"../") + name
         elif lpp == 1:
             return name
-        return (self.prepath[-1] + b"/" + name) if self.prepath else name
+        return (self.prepath[-1] + b"/" + name) if self.prepath and self.prepath[-1] else name
 
     def sibLink(self, name: bytes) -> bytes:
         lpp = len(self.postpath)
@@ -353,8 +381,7 @@ class Session(Componentized):
 
     def __init__(self, site: Site | None, uid: bytes, reactor: IReactorTime | None = None) -> None:
         if reactor is None:
-            getter = getattr(site, "get_reactor", None)
-            reactor = getter() if getter is not None else None
+            reactor = getattr(site, "reactor", None)  # a Site's: the one given or the global
         if reactor is None:
             reactor = installed_reactor()
         Componentized.__init__(self)
@@ -373,8 +400,11 @@ class Session(Componentized):
         """Call ``callback()`` when the session expires."""
         self.expireCallbacks.append(callback)
 
+    _expired = False
+
     def expire(self) -> None:
         """Expire now: forget the session and run the expiry callbacks."""
+        self._expired = True
         if self.site is not None:
             self.site.sessions.pop(self.uid, None)
         callbacks, self.expireCallbacks = self.expireCallbacks, []
@@ -444,11 +474,8 @@ class Site(http.HTTPFactory):
             self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
 
     def stopFactory(self) -> None:
-        super().stopFactory()
         self._flushLog()
-        if self._logFile is not None:
-            self._logFile.close()
-            self._logFile = None
+        super().stopFactory()  # closes the log file
 
     # -- access log ---------------------------------------------------------------
 
@@ -483,7 +510,7 @@ class Site(http.HTTPFactory):
         self._logBuffer.append(line)
         if not self._flushScheduled:
             self._flushScheduled = True
-            self.get_reactor().callLater(0, self._flushLog)
+            self._getReactor().callLater(0, self._flushLog)
 
     def _flushLog(self) -> None:
         self._flushScheduled = False

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 from urllib.parse import quote, unquote
 
+from twistio.internet.interfaces import IPullProducer, implementer
 from twistio.logger import Logger
 from twistio.python.components import Componentized
 from twistio.python.filepath import FilePath, InsecurePath
@@ -562,6 +563,7 @@ def _asyncio_transport(request: Any) -> asyncio.Transport | None:
     return transport if isinstance(transport, asyncio.Transport) else None
 
 
+@implementer(IPullProducer)
 class StaticProducer:
     """The body of a static response: a pull producer reading from an open file."""
 

@@ -231,18 +231,11 @@ class modes:
 class privateModes:
     """DEC private modes for ``setPrivateModes``/``resetPrivateModes``."""
 
-    ERROR = 0
-    CURSOR_KEY = 1
-    ANSI_VT52 = 2
-    COLUMN = 3
-    SCROLL = 4
-    SCREEN = 5
-    ORIGIN = 6
-    AUTO_WRAP = 7
-    AUTO_REPEAT = 8
-    PRINTER_FORM_FEED = 18
-    PRINTER_EXTENT = 19
-    CURSOR_MODE = 25
+    # The VT100 set runs 0 to 8 (DECCKM, DECANM, DECCOLM, DECSCLM, DECSCNM, DECOM, DECAWM,
+    # DECARM after the error slot); the VT220 adds the printer pair and cursor visibility.
+    (ERROR, CURSOR_KEY, ANSI_VT52, COLUMN, SCROLL, SCREEN, ORIGIN, AUTO_WRAP,
+     AUTO_REPEAT) = range(9)
+    PRINTER_FORM_FEED, PRINTER_EXTENT, CURSOR_MODE = 18, 19, 25
 
 
 _KEY_NAMES = (
@@ -323,23 +316,20 @@ class ServerProtocol(_protocol.Protocol):
     changed); ``lastWrite`` is the last non-empty data written.
     """
 
-    protocolFactory: Callable[..., Any] | None = None
-    terminalProtocol: Any = None
-
-    TAB = b"\t"
-    BACKSPACE = b"\x7f"
-
-    lastWrite = b""
-    state = b"data"
-    termSize = Vector(80, 24)
-    cursorPos = Vector(0, 0)
-    scrollRegion = None
-    factory: Any = None
-
+    # The keys handed to ``keystrokeReceived``: two plain bytes, then the function keys.
+    TAB, BACKSPACE = b"\t", b"\x7f"
     UP_ARROW, DOWN_ARROW, RIGHT_ARROW, LEFT_ARROW = FUNCTION_KEYS[0:4]
     HOME, INSERT, DELETE, END, PGUP, PGDN, NUMPAD_MIDDLE = FUNCTION_KEYS[4:11]
     F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12 = FUNCTION_KEYS[11:23]
     ALT, SHIFT, CONTROL = FUNCTION_KEYS[23:26]
+
+    # What is there before (or without) a connection.
+    factory: Any = None
+    protocolFactory: Callable[..., Any] | None = None
+    terminalProtocol: Any = None
+    state, lastWrite = b"data", b""
+    termSize, cursorPos = Vector(80, 24), Vector(0, 0)
+    scrollRegion = None
 
     def __init__(self, protocolFactory: Callable[..., Any] | None = None, *a: Any,
                  **kw: Any) -> None:

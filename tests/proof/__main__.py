@@ -1,0 +1,315 @@
+"""Run Twisted's own test modules against twistio, and optionally against Twisted itself.
+
+    python -m tests.proof [--oracle] [--details] [--cache DIR] [--json FILE] [MODULE ...]
+
+Twisted's sdist (the version installed as the test oracle, else ``DEFAULT_VERSION``) is
+fetched with ``pip download --no-deps --no-binary :all:`` into ``DIR`` (default
+``~/.cache/twistio-proof``) and unpacked there. Each module (all of ``MODULES`` when none is
+named; a short name such as ``test_defer`` or ``web.test_http`` will do) runs in a
+subprocess with ``twisted`` aliased to twistio: trial, ``internet.testing`` and every helper
+twistio has come from twistio; only the modules of Twisted's ``test`` packages that twistio
+lacks (the tests themselves and their support modules) come from the sdist. ``--oracle`` also
+runs each module on the real Twisted, for comparison.
+
+The table gives, per module, the tests passed (``ok`` and expected failures), failed,
+errors and skipped, and the pass rate over the tests not skipped. ``--details`` lists each
+test that did not pass with its error and where it was raised, and a classification where
+``KNOWN`` has one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_VERSION = "26.10.0"
+CACHE = Path(os.environ.get("TWISTIO_PROOF_CACHE", Path.home() / ".cache" / "twistio-proof"))
+
+# Twisted 26.10's modules named by issue 14 (test_versions.py is not in Twisted 26.10's sdist:
+# twisted.python.versions is incremental's, and so are its tests).
+MODULES = [
+    "twisted.test.test_defer",
+    "twisted.test.test_task",
+    "twisted.test.test_failure",
+    "twisted.test.test_reflect",
+    "twisted.python.test.test_components",
+    "twisted.test.test_usage",
+    "twisted.test.test_paths",
+    "twisted.python.test.test_deprecate",
+    "twisted.test.test_compat",
+    "twisted.python.test.test_util",
+    "twisted.test.test_iosim",
+    "twisted.test.test_lockfile",
+    "twisted.protocols.test.test_basic",
+    "twisted.protocols.test.test_tls",
+    "twisted.web.test.test_resource",
+    "twisted.web.test.test_web",
+    "twisted.web.test.test_http",
+    "twisted.web.test.test_static",
+    "twisted.web.test.test_template",
+]
+
+PASSING = {"ok", "todo"}
+
+
+class SdistUnavailable(RuntimeError):
+    """Twisted's sdist could not be downloaded."""
+
+
+def twisted_version() -> str:
+    """The installed Twisted's version (the oracle), else ``DEFAULT_VERSION``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("twisted")
+    except metadata.PackageNotFoundError:
+        return DEFAULT_VERSION
+
+
+def sdist_src(version: str, cache: Path = CACHE) -> Path:
+    """The ``src`` folder of Twisted ``version``'s unpacked sdist, downloaded once."""
+    unpacked = cache / f"twisted-{version}"
+    src = unpacked / "src"
+    if (src / "twisted" / "__init__.py").exists():
+        return src
+    cache.mkdir(parents=True, exist_ok=True)
+    archive = cache / f"twisted-{version}.tar.gz"
+    if not archive.exists():
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(cache),
+                f"twisted=={version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if proc.returncode or not archive.exists():
+            raise SdistUnavailable(
+                f"pip download twisted=={version} failed: {proc.stderr.strip()[-500:]}"
+            )
+    with tarfile.open(archive) as tar:
+        members = [m for m in tar.getmembers() if "/src/twisted/" in m.name]
+        tar.extractall(cache, members=members, filter="data")
+    if not (src / "twisted" / "__init__.py").exists():
+        raise SdistUnavailable(f"{archive} holds no src/twisted")
+    return src
+
+
+def resolve(name: str) -> str:
+    """``test_defer``, ``web.test_http`` or a full dotted name -> the full name."""
+    if name.startswith("twisted."):
+        return name
+    matches = [
+        m for m in MODULES if m.endswith("." + name) or m.endswith(name.replace(".", ".test."))
+    ]
+    if len(matches) != 1:
+        raise SystemExit(f"unknown or ambiguous module {name!r}: {matches or MODULES}")
+    return matches[0]
+
+
+@dataclass
+class Outcome:
+    module: str
+    side: str  # "twistio" or "twisted"
+    records: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""  # a timeout or a crash of the subprocess
+
+    def counts(self) -> Counter[str]:
+        return Counter(r["status"] for r in self.records)
+
+    @property
+    def passed(self) -> int:
+        c = self.counts()
+        return c["ok"] + c["todo"]
+
+    @property
+    def run(self) -> int:
+        """Tests not skipped."""
+        return len(self.records) - self.counts()["skip"]
+
+
+def run_module(
+    module: str, src: Path, oracle: bool = False, timeout: float = 900, test_timeout: float = 30
+) -> Outcome:
+    """Run ``module`` in a subprocess (under the alias, or on Twisted with ``oracle``)."""
+    side = "twisted" if oracle else "twistio"
+    with tempfile.TemporaryDirectory(prefix="twistio-proof-") as work:
+        out = Path(work) / "results.jsonl"
+        cmd = [
+            sys.executable,
+            "-m",
+            "tests.proof._child",
+            "--sdist",
+            str(src),
+            "--out",
+            str(out),
+            "--timeout",
+            str(test_timeout),
+            module,
+        ]
+        if oracle:
+            cmd.insert(3, "--oracle")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env.pop("TWISTIO_COMPAT", None)
+        note = ""
+        try:
+            proc = subprocess.run(
+                cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout
+            )
+            if proc.returncode:
+                note = f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"
+        except subprocess.TimeoutExpired:
+            note = f"timed out after {timeout:.0f} s"
+        records = []
+        if out.exists():
+            for line in out.read_text(encoding="utf-8").splitlines():
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    pass
+    return Outcome(module, side, records, note)
+
+
+# Failures understood, by test id (or a prefix ending in "."): why each does not pass.
+# "name": an artefact of the name (a repr or message spelling ``twisted``/``twistio``);
+# "difference": a deliberate difference named in docs/differences.md; "private": the test
+# needs a private name of Twisted that twistio does not provide (no reasonable seam).
+KNOWN: dict[str, tuple[str, str]] = {}
+
+
+def classify(test_id: str) -> tuple[str, str] | None:
+    for key, value in KNOWN.items():
+        if test_id == key or (key.endswith(".") and test_id.startswith(key)):
+            return value
+    return None
+
+
+def short(module: str) -> str:
+    return module.replace("twisted.", "").replace(".test.", "/")
+
+
+def table(rows: list[tuple[Outcome, Outcome | None]]) -> str:
+    lines = [
+        f"{'module':28} {'passed':>7} {'failed':>6} {'errors':>6} {'skipped':>7} {'rate':>6}"
+        f"  {'under Twisted':>15}"
+    ]
+    total_pass = total_run = 0
+    for mine, theirs in rows:
+        c = mine.counts()
+        rate = f"{100 * mine.passed / mine.run:.1f}%" if mine.run else "-"
+        oracle = f"{theirs.passed}/{theirs.run}" if theirs is not None else ""
+        lines.append(
+            f"{short(mine.module):28} {mine.passed:>3}/{mine.run:<3} {c['fail'] + c['unexpected']:>6} "
+            f"{c['error']:>6} {c['skip']:>7} {rate:>6}  {oracle:>15}"
+            + (f"  [{mine.note[:80]}]" if mine.note else "")
+        )
+        total_pass += mine.passed
+        total_run += mine.run
+    if total_run:
+        lines.append(
+            f"{'total':28} {total_pass:>3}/{total_run:<5} "
+            f"{'':>20} {100 * total_pass / total_run:.1f}%"
+        )
+    return "\n".join(lines)
+
+
+def details(mine: Outcome, theirs: Outcome | None) -> str:
+    passing_there = (
+        {r["id"] for r in theirs.records if r["status"] in PASSING} if theirs is not None else None
+    )
+    lines = []
+    for r in mine.records:
+        if r["status"] in PASSING or r["status"] == "skip":
+            continue
+        known = classify(r["id"])
+        tag = f"[{known[0]}: {known[1]}]" if known else "[unclassified]"
+        if passing_there is not None and r["id"] not in passing_there:
+            tag += " (does not pass under Twisted either)"
+        lines.append(
+            f"  {r['status']:5} {r['id']} {tag}\n        {' | '.join(r['error'].splitlines()[:4])[:400]}"
+            + (f"\n        at {r['where']}" if r.get("where") else "")
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.proof",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("modules", nargs="*", metavar="MODULE")
+    parser.add_argument("--oracle", action="store_true", help="also run each on real Twisted")
+    parser.add_argument("--details", action="store_true", help="list the tests that do not pass")
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--json", type=Path, help="write every outcome to this file")
+    parser.add_argument("--test-timeout", type=float, default=30.0)
+    options = parser.parse_args(argv)
+    modules = [resolve(m) for m in options.modules] or MODULES
+    version = twisted_version()
+    try:
+        src = sdist_src(version, options.cache)
+    except SdistUnavailable as e:
+        print(f"cannot fetch Twisted's sdist: {e}", file=sys.stderr)
+        return 2
+    print(f"Twisted {version}'s tests from {src}", flush=True)
+    rows: list[tuple[Outcome, Outcome | None]] = []
+    for module in modules:
+        start = time.monotonic()
+        mine = run_module(module, src, test_timeout=options.test_timeout)
+        theirs = (
+            run_module(module, src, oracle=True, test_timeout=options.test_timeout)
+            if options.oracle
+            else None
+        )
+        rows.append((mine, theirs))
+        print(
+            f"  {short(module)}: {mine.passed}/{mine.run} "
+            f"({time.monotonic() - start:.0f} s){' ' + mine.note[:200] if mine.note else ''}",
+            flush=True,
+        )
+        if options.details:
+            text = details(mine, theirs)
+            if text:
+                print(text, flush=True)
+    print()
+    print(table(rows))
+    if options.json:
+        options.json.write_text(
+            json.dumps(
+                [
+                    {"module": m.module, "side": m.side, "note": m.note, "records": m.records}
+                    for pair in rows
+                    for m in pair
+                    if m is not None
+                ],
+                indent=1,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
