@@ -408,6 +408,9 @@ class HTTPConnectionPool:
     def _request(
         self, key: _PoolKey, endpoint: IStreamClientEndpoint, request: Request
     ) -> Deferred[Response]:
+        if type(self).getConnection is not HTTPConnectionPool.getConnection:
+            # A subclass choosing connections itself (Twisted's extension point) is asked.
+            return self.getConnection(key, endpoint).addCallback(_send, request)
         proto = self._cached(key)
         if proto is None:
             return self._newConnection(key, endpoint).addCallback(_send, request)
