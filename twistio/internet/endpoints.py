@@ -680,7 +680,7 @@ class _Receiver:
 
 
 def _resolve(
-    reactor: Any, host: str, port: int, families: tuple[int, ...]
+    reactor: object, host: str, port: int, families: tuple[int, ...]
 ) -> Deferred[list[tuple[int, str]]]:
     """The ``(family, address)`` pairs for ``host``, in the resolver's order.
 
@@ -1290,14 +1290,14 @@ def _client_common(kind: str, kw: dict[str, Any]) -> None:
         kw["bindAddress"] = (kw["bindAddress"], 0)
 
 
-def _parse_tcp_client(reactor: Any, *args: str, **kw: Any) -> TCP4ClientEndpoint:
+def _parse_tcp_client(reactor: IReactorTCP, *args: str, **kw: Any) -> TCP4ClientEndpoint:
     _host_and_port("tcp", list(args), kw)
     _client_common("tcp", kw)
     _bind("tcp", TCP4ClientEndpoint, [reactor], kw)
     return TCP4ClientEndpoint(reactor, **kw)
 
 
-def _parse_unix_client(reactor: Any, *args: str, **kw: Any) -> UNIXClientEndpoint:
+def _parse_unix_client(reactor: IReactorUNIX, *args: str, **kw: Any) -> UNIXClientEndpoint:
     if len(args) == 1:
         kw["path"] = args[0]
     if "timeout" in kw:
@@ -1308,7 +1308,7 @@ def _parse_unix_client(reactor: Any, *args: str, **kw: Any) -> UNIXClientEndpoin
     return UNIXClientEndpoint(reactor, **kw)
 
 
-def _parse_ssl_client(reactor: Any, *args: str, **kw: Any) -> SSL4ClientEndpoint:
+def _parse_ssl_client(reactor: IReactorSSL, *args: str, **kw: Any) -> SSL4ClientEndpoint:
     _host_and_port("ssl", list(args), kw)
     _client_common("ssl", kw)
     certKey = kw.pop("certKey", None)
@@ -1338,22 +1338,22 @@ def _parse_ssl_client(reactor: Any, *args: str, **kw: Any) -> SSL4ClientEndpoint
 
 
 def _parse_tls_client(
-    reactor: Any,
+    reactor: _HostnameReactor,
     host: str,
     port: str,
-    timeout: Any = "30",
+    timeout: str | int = "30",
     bindAddress: str | None = None,
     certificate: str | None = None,
     privateKey: str | None = None,
     trustRoots: str | None = None,
     endpoint: str | None = None,
-) -> Any:
+) -> IStreamClientEndpoint:
     portNumber = _int(port, "port", "tls")
     try:
         timeoutSeconds = float(timeout)
     except ValueError:
         raise _DescriptionError(f"tls: timeout must be a number, not {timeout!r}")
-    trustRoot: Any = None
+    trustRoot: object = None
     if trustRoots is not None:
         trustRoot = tls.trustRootFromCertificates(_certificates_in(trustRoots))
     clientCertificate = None
@@ -1369,6 +1369,7 @@ def _parse_tls_client(
     creator = tls.optionsForClientTLS(
         host, trustRoot=trustRoot, clientCertificate=clientCertificate
     )
+    wrapped: IStreamClientEndpoint
     if endpoint is not None:
         wrapped = clientFromString(reactor, endpoint)
     else:
