@@ -648,7 +648,11 @@ LISTINGS_ENTRIES: list[Entry] = [
     OutOfScope(LISTINGS + "udp/MulticastClient.py", MULTICAST),
     Support(LISTINGS + "udp/MulticastCommon.py", (LISTINGS + "udp/MulticastClient.py",)),
     OutOfScope(LISTINGS + "udp/MulticastServer.py", MULTICAST),
-    OutOfScope(LISTINGS + "udp/adopt_datagram_port.py", "needs reactor.adoptDatagramPort"),
+    Run(
+        LISTINGS + "udp/adopt_datagram_port.py",
+        _udp_echo("adopt_datagram_port.py", "127.0.0.1"),
+        udp=(9999,),
+    ),
     Run(LISTINGS + "udp/basic_example.py", _udp_echo("basic_example.py", "127.0.0.1"), udp=(9999,)),
     OutOfScope(LISTINGS + "udp/connected_udp.py", EXTERNAL + " (192.168.1.1)"),
     Run(LISTINGS + "udp/getting_ip.py", _getting_ip),
