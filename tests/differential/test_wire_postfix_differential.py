@@ -131,8 +131,30 @@ LINES = [
     b"frob x",
     b"",
     b"GET foo",
+    b"get a b c",
+    b"get a\tb",
+    b"get  a",
+    b"get ",
+    b"put ",
+    b"put a",
+    b"put  a",
+    b"put a ",
+    b"put a b c",
+    b"put a\tb",
+    b" get foo",
+    b"get\tfoo bar",
 ]
-DATA = {b"foo": b"bar baz", b"a b": b"1", b"none": None, b"empty": b"", b"text": "t x"}
+DATA = {
+    b"a b c": b"3",
+    b"a\tb": b"tab",
+    b" a": b"sp",
+    b"foo bar": b"fb",
+    b"foo": b"bar baz",
+    b"a b": b"1",
+    b"none": None,
+    b"empty": b"",
+    b"text": "t x",
+}
 
 
 @pytest.mark.parametrize("factory", ["PostfixTCPMapDictServerFactory",
@@ -214,3 +236,45 @@ def test_postfix_overlong_line_closes() -> None:
         return t.value(), t.disconnecting
 
     _both(run)
+
+
+def test_portforward_pairs_and_paces_both_ends() -> None:
+    import twisted.protocols.portforward as t_pf
+
+    import twistio.protocols.portforward as w_pf
+
+    def run(testing: Any, pf: Any) -> Any:
+        reactor = testing.MemoryReactor()
+        factory = pf.ProxyFactory("backend.example", 4242)
+        server = factory.buildProtocol(None)
+        server.reactor = reactor
+        st = testing.StringTransport()
+        server.makeConnection(st)
+        seen: list[Any] = [st.producerState, [c[:2] + (c[3],) for c in reactor.tcpClients]]
+        cf = reactor.tcpClients[0][2]
+        client = cf.buildProtocol(None)
+        seen.append((type(client).__name__, client.peer is server, server.peer is None))
+        ct = testing.StringTransport()
+        client.makeConnection(ct)
+        seen.append((server.peer is client, st.producerState, st.producer is ct))
+        seen.append((ct.producer is st, bool(st.streaming), bool(ct.streaming)))
+        server.dataReceived(b"up")
+        client.dataReceived(b"down")
+        seen.append((ct.value(), st.value()))
+        client.connectionLost(None)
+        seen.append((st.disconnecting, client.peer, server.peer is client))
+        server.connectionLost(None)
+        seen.append((server.peer, ct.disconnecting))
+        # the destination cannot be reached: the accepted connection is closed
+        other = factory.buildProtocol(None)
+        other.reactor = reactor
+        ot = testing.StringTransport()
+        other.makeConnection(ot)
+        reactor.tcpClients[1][2].clientConnectionFailed(None, None)
+        seen.append(ot.disconnecting)
+        lone = pf.Proxy()
+        lone.connectionLost(None)
+        seen.append((lone.peer, pf.Proxy.noisy, pf.ProxyServer.reactor))
+        return seen
+
+    assert run(w_testing, w_pf) == run(t_testing, t_pf)

@@ -61,23 +61,28 @@ class PostfixTCPMapServer(basic.LineReceiver, policies.TimeoutMixin):
     def lineReceived(self, line: bytes) -> None:
         self.resetTimeout()
         words = line.split(None, 1)
-        handler = getattr(self, "do_" + words[0].decode("latin-1"), None) if words else None
+        # "COMMAND PARAMETERS"; a line without parameters is the command whole (so "get "
+        # names no command, while "get" is a get without its key).
+        command, parameters = (words[0], words[1:]) if len(words) == 2 else (line, [])
+        name = command.decode("latin-1")
+        handler = getattr(self, "do_" + name, None)
         if handler is None:
             self.sendCode(400, b"unknown command")
-            return
-        if len(words) == 1 and handler.__code__.co_argcount > 1:
-            name = words[0].decode("latin-1")
-            self.sendCode(
-                400,
-                b"Command '%s' takes %d parameters."
-                % (name.encode("ascii", "replace"), self._parameters.get(name, 1)),
-            )
-            return
-        handler(*words[1:])
+        elif not parameters and handler.__code__.co_argcount > 1:
+            self._wrongParameters(name)
+        else:
+            handler(*parameters)
 
     #: How many parameters each command has, as the error for a bare command says (``put``
     #: takes a key and a value, given to ``do_put`` as one string).
     _parameters = {"get": 1, "put": 2}
+
+    def _wrongParameters(self, name: str) -> None:
+        self.sendCode(
+            400,
+            b"Command '%s' takes %d parameters."
+            % (name.encode("ascii", "replace"), self._parameters.get(name, 1)),
+        )
 
     def do_get(self, key: bytes) -> None:
         """Look ``key`` up and answer 200, 500 (no entry) or 400 (the lookup failed)."""
@@ -95,8 +100,11 @@ class PostfixTCPMapServer(basic.LineReceiver, policies.TimeoutMixin):
             self.sendCode(200, quote(value))
 
     def do_put(self, keyAndValue: bytes) -> None:
-        """Updates are not supported."""
-        self.sendCode(500, b"put is not implemented yet.")
+        """Updates are not supported (a key and a value are still required)."""
+        if len(keyAndValue.split(None, 1)) != 2:
+            self._wrongParameters("put")
+        else:
+            self.sendCode(500, b"put is not implemented yet.")
 
 
 class PostfixTCPMapDictServerFactory(UserDict, protocol.ServerFactory):  # type: ignore[type-arg]
