@@ -221,6 +221,7 @@ class Process:
             if extra or to_close:
                 preexec = _make_preexec(extra, to_close)
                 pass_fds = tuple(extra)
+            preexec = _with_default_signals(preexec)
             popen: subprocess.Popen[bytes] = subprocess.Popen(
                 list(args),
                 executable=executable,
@@ -484,7 +485,7 @@ class PTYProcess(Process):
                 cwd=path,
                 user=uid,
                 group=gid,
-                preexec_fn=_take_terminal,
+                preexec_fn=_with_default_signals(_take_terminal),
                 close_fds=True,
             )
         except BaseException:
@@ -605,6 +606,36 @@ class _TerminalWriter:
         if not self._pipe.closed:
             self._pipe.close()
             self._process._pipe_lost(0)
+
+
+_RESTORED_BY_POPEN = {
+    getattr(_signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_signal, name)
+}
+
+
+def _with_default_signals(preexec: Callable[[], None] | None) -> Callable[[], None] | None:
+    """``preexec``, first giving back their default action, in the child, to the signals this
+    process ignores (a program started under ``nohup`` ignores SIGHUP), as Twisted's children
+    get; unchanged (None stays None, keeping Popen's fast path) when none is ignored."""
+    ignored = []
+    for number in _signal.valid_signals():
+        if number in _RESTORED_BY_POPEN:
+            continue
+        try:
+            if _signal.getsignal(number) is _signal.SIG_IGN:
+                ignored.append(number)
+        except (OSError, ValueError):
+            continue
+    if not ignored:
+        return preexec
+
+    def child() -> None:
+        for number in ignored:
+            _signal.signal(number, _signal.SIG_DFL)
+        if preexec is not None:
+            preexec()
+
+    return child
 
 
 def _take_terminal() -> None:

@@ -148,7 +148,7 @@ class Request(http.Request, Componentized):
         if path == b"*":
             self._handleStar()
             return
-        if b"%" in path:
+        if 37 in path:  # b"%" (an int test: see http_headers._value)
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
