@@ -564,9 +564,10 @@ class _ProcessProtocolForStream(_ProcessProtocolBase):
         self._errFlag = errFlag
         self._executable = executable
 
-    def makeConnection(self, process: IProcessTransport) -> None:
+    def makeConnection(self, process: ITransport) -> None:
         self.transport = process
-        self.protocol.makeConnection(_ProcessAsTransport(process))
+        # spawnProcess connects it to the child's transport.
+        self.protocol.makeConnection(_ProcessAsTransport(cast(IProcessTransport, process)))
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
         if childFD == 1:

@@ -237,7 +237,7 @@ class BaseProtocol:
     connected = 0
     transport: Any = None
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         """Attach ``transport``, mark connected and call ``connectionMade``."""
         self.connected = 1
         self.transport = transport
@@ -345,8 +345,8 @@ class AbstractDatagramProtocol:
     def stopProtocol(self) -> None:
         """Override: the protocol is detached from its last port."""
 
-    def makeConnection(self, transport: Any) -> None:
-        """Attach ``transport`` and call ``doStart``."""
+    def makeConnection(self, transport: object) -> None:
+        """Attach ``transport`` (the port) and call ``doStart``."""
         if self.transport is not None:
             raise AssertionError()
         self.transport = transport

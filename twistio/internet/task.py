@@ -13,7 +13,6 @@ import time
 import warnings
 from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import (
-    Any,
     Callable,
     Generic,
     NoReturn,
@@ -504,11 +503,21 @@ class CooperativeTask(Generic[_TaskIteratorT]):
             self._end(TaskFailed(), reason)
 
 
-def _settle(d: Deferred[Any], result: object) -> None:
+def _settle(d: Deferred[_T], result: object) -> None:
     if isinstance(result, Failure):
         d.errback(result)
     else:
-        d.callback(result)
+        d.callback(cast(_T, result))  # what the task ended with: its iterator
+
+
+class _Task(Protocol):
+    """What a ``Cooperator`` asks of the tasks it runs (``CooperativeTask``)."""
+
+    _ended: tuple[SchedulerError, object] | None
+
+    def _oneWorkUnit(self) -> None: ...
+
+    def _end(self, why: SchedulerError, result: object, listed: bool = True) -> None: ...
 
 
 class Cooperator:
@@ -533,7 +542,7 @@ class Cooperator:
         # The tasks that want work, and the position of the next one to get a unit. The
         # position is a plain index kept across ticks: a task leaving the list shifts the
         # ones after it without moving the position (Twisted's order, which code can see).
-        self._tasks: list[CooperativeTask[Any]] = []
+        self._tasks: list[_Task] = []
         self._position = 0
         self._nextTick: _Cancellable | None = None
 
@@ -549,7 +558,7 @@ class Cooperator:
         """Run ``iterator`` as a task that can be paused, resumed, stopped and waited on."""
         return CooperativeTask(iterator, self)
 
-    def _addTask(self, task: CooperativeTask[Any]) -> None:
+    def _addTask(self, task: _Task) -> None:
         self._tasks.append(task)
         if not self._stopped:
             self._wantTick()
@@ -557,7 +566,7 @@ class Cooperator:
         stopped = SchedulerStopped()
         task._end(stopped, Failure(stopped))
 
-    def _removeTask(self, task: CooperativeTask[Any]) -> None:
+    def _removeTask(self, task: _Task) -> None:
         self._tasks.remove(task)
         if not self._tasks:
             self._cancelTick()
