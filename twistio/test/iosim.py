@@ -417,7 +417,7 @@ class ConnectionCompleter:
             reason = Failure(error.ConnectionRefusedError())
         _host, _port, clientFactory, _timeout, _bind = reactor.tcpClients.pop(0)
         connector = reactor.connectors.pop(0) if reactor.connectors else None
-        clientFactory.clientConnectionFailed(connector, reason)
+        clientFactory.clientConnectionFailed(connector, reason)  # type: ignore[arg-type]  # None as Twisted's
 
 
 def connectableEndpoint(debug: bool = False) -> tuple[TCP4ClientEndpoint, ConnectionCompleter]:

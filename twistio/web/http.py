@@ -51,6 +51,7 @@ from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
@@ -1102,9 +1103,7 @@ class HTTPChannel(protocol.Protocol):
         factory = self.factory
         if factory is not None:
             return factory._getReactor().callLater
-        from twistio.internet import reactor
-
-        return cast("_CallLater", reactor.callLater)
+        return cast("_CallLater", installed_reactor().callLater)
 
     @callLater.setter
     def callLater(self, value: _CallLater) -> None:
@@ -1785,9 +1784,7 @@ class HTTPFactory(protocol.ServerFactory):
     def reactor(self) -> IReactorTime:
         """The reactor for timeouts and log timestamps: the one given, else the global one."""
         if self._reactor is None:
-            from twistio.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = installed_reactor()
         return self._reactor
 
     @reactor.setter
