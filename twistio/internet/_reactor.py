@@ -301,6 +301,8 @@ class AsyncioReactor(PosixReactorBase):
             wanted.append(signal.SIGBREAK)
         for sig in wanted:
             previous = signal.getsignal(sig)
+            if sig == signal.SIGINT and previous is not signal.default_int_handler:
+                continue  # as Twisted: a SIGINT handler the program set (or SIG_IGN) stays
             try:
                 loop.add_signal_handler(sig, self._on_signal, sig)
                 self._loop_signals.append(sig)

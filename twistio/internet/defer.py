@@ -701,7 +701,10 @@ class Deferred(Generic[_T]):
         It may await Deferreds and asyncio awaitables alike; cancelling the Deferred cancels
         what the coroutine is waiting on.
         """
-        if isinstance(coro, (CoroutineType, GeneratorType)) or inspect.iscoroutine(coro):
+        # Any Coroutine: async generators' __anext__()/asend() objects too (pytest-twisted).
+        if isinstance(coro, (CoroutineType, GeneratorType, Coroutine)) or inspect.iscoroutine(
+            coro
+        ):
             return _cancellableInlineCallbacks(coro)
         raise NotACoroutineError(f"{coro!r} is not a coroutine")
 

@@ -1,8 +1,9 @@
-"""Forward a listening port to another host and port: each accepted connection opens one to
-the destination and bytes flow both ways, each side pacing the other (every transport is the
-other's producer), until either end closes and takes the other with it.
+"""A port forwarder: ``ProxyFactory(host, port)`` serves connections by relaying each one
+to ``host:port``, both ways, with flow control between the two connections.
 
-    reactor.listenTCP(8080, ProxyFactory("backend.example", 80))
+The building blocks are also used on their own (txtorcon relays SOCKS streams with
+``ProxyClient``): a ``Proxy`` writes what it receives to its ``peer``'s transport and closes
+the peer's connection when its own is lost.
 """
 
 from __future__ import annotations
@@ -10,82 +11,90 @@ from __future__ import annotations
 from typing import Any
 
 from twistio.internet import protocol
-from twistio.internet.interfaces import IAddress
+
+# Twisted's module has these names too (code imports them from here).
+from twistio.internet.interfaces import (  # noqa: F401
+    IAddress,
+    IConsumer,
+    IPushProducer,
+    IStreamServerEndpoint,
+    ITransport,
+)
 
 __all__ = ["Proxy", "ProxyClient", "ProxyClientFactory", "ProxyFactory", "ProxyServer"]
 
 
 class Proxy(protocol.Protocol):
-    """One end of a forwarded connection; ``peer`` is the other end."""
+    """One side of a relay: data in goes out on ``peer``'s transport."""
 
     noisy = True
     peer: Proxy | None = None
 
     def setPeer(self, peer: Proxy | None) -> None:
-        """Pair this end with ``peer``."""
         self.peer = peer
 
-    def dataReceived(self, data: bytes) -> None:
-        self.peer.transport.write(data)  # type: ignore[union-attr]
-
     def connectionLost(self, reason: Any = protocol.connectionDone) -> None:
-        other, self.peer = self.peer, None
-        if other is not None:
-            other.transport.loseConnection()
+        peer = self.peer
+        if peer is not None:
+            self.peer = None
+            peer.transport.loseConnection()
+
+    def dataReceived(self, data: bytes) -> None:
+        assert self.peer is not None
+        self.peer.transport.write(data)
 
 
 class ProxyClient(Proxy):
-    """The end that connected to the destination."""
+    """The outgoing side: once connected, it pairs with the server side, each transport
+    becoming the other's (streaming) producer, and lets the server side read again."""
 
     def connectionMade(self) -> None:
-        server = self.peer
-        assert server is not None
-        server.setPeer(self)
-        # Each side's transport produces for the other's: a slow reader pauses the other end.
-        self.transport.registerProducer(server.transport, True)
-        server.transport.registerProducer(self.transport, True)
-        server.transport.resumeProducing()  # paused until now by ProxyServer
+        peer = self.peer
+        assert peer is not None
+        peer.setPeer(self)
+        self.transport.registerProducer(peer.transport, True)
+        peer.transport.registerProducer(self.transport, True)
+        peer.transport.resumeProducing()
 
 
 class ProxyClientFactory(protocol.ClientFactory):
-    """Connects a ``ProxyServer``'s connection to the destination."""
+    """Makes the ``ProxyClient`` for one server-side connection (``setServer``)."""
 
     protocol = ProxyClient
-    server: ProxyServer
+    server: Proxy | None = None
 
-    def setServer(self, server: ProxyServer) -> None:
-        """The accepted connection this one forwards."""
+    def setServer(self, server: Proxy) -> None:
         self.server = server
 
-    def buildProtocol(self, addr: IAddress | None) -> ProxyClient:
+    def buildProtocol(self, addr: Any) -> ProxyClient:
         client: ProxyClient = self.protocol()
         client.setPeer(self.server)
         return client
 
     def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
+        assert self.server is not None
         self.server.transport.loseConnection()
 
 
 class ProxyServer(Proxy):
-    """The accepted end: connects to the factory's ``host`` and ``port``."""
+    """The incoming side: stops reading and connects to the factory's ``host:port``."""
 
     clientProtocolFactory = ProxyClientFactory
-    #: The reactor to connect with (None: the global one).
     reactor: Any = None
 
     def connectionMade(self) -> None:
-        # Nothing is read from the client until the destination answers.
         self.transport.pauseProducing()
         client = self.clientProtocolFactory()
         client.setServer(self)
-        reactor = self.reactor
-        if reactor is None:
+        if self.reactor is None:
             from twistio.internet import reactor
-        reactor.connectTCP(self.factory.host, self.factory.port, client)
+
+            self.reactor = reactor
+        self.reactor.connectTCP(self.factory.host, self.factory.port, client)
 
 
 class ProxyFactory(protocol.Factory):
-    """Serves ``ProxyServer``: every connection is forwarded to ``host``:``port``."""
+    """Forwards every connection it serves to ``host:port``."""
 
     protocol = ProxyServer
 

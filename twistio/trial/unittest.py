@@ -35,6 +35,7 @@ from typing import Any, NoReturn, TypeVar, Union
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
+from twistio.trial.util import DEFAULT_TIMEOUT_DURATION, DirtyReactorAggregateError, suppress
 
 __all__ = [
     "DEFAULT_TIMEOUT_DURATION",
@@ -55,18 +56,12 @@ _T = TypeVar("_T")
 __unittest = True
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
-DEFAULT_TIMEOUT_DURATION = 120.0
-
 SkipTest = unittest.SkipTest
 TestSuite = unittest.TestSuite
 
 
 class FailTest(AssertionError):
     """Raised by a failed assertion: the test failed (any other exception is an error)."""
-
-
-class DirtyReactorAggregateError(Exception):
-    """A test left timers or connections on the reactor."""
 
 
 class _UnhandledDeferredError(Exception):
@@ -103,11 +98,6 @@ def makeTodo(value: str | tuple[Any, str] | Todo) -> Todo:
     if isinstance(errors, type):
         errors = [errors]
     return Todo(reason=reason, errors=list(errors))
-
-
-def suppress(action: str = "ignore", **kwargs: Any) -> tuple[tuple[str], dict[str, Any]]:
-    """A warning filter for a test's ``suppress`` attribute: arguments to ``filterwarnings``."""
-    return ((action,), kwargs)
 
 
 # -- logged errors ----------------------------------------------------------------------------
@@ -911,29 +901,24 @@ class TestCase(SynchronousTestCase):
         left = [s for s in _selectables(reactor) if s not in before_conns]
         if not calls and not left:
             return None
-        lines = ["Reactor was unclean."]
-        if calls:
-            lines.append("DelayedCalls: (set twistio.internet._delayedcall.DelayedCall.debug = True to debug)")
-            for call in calls:
-                lines.append(str(call))
-                try:
-                    call.cancel()
-                except BaseException:
-                    pass
+        error = DirtyReactorAggregateError([str(c) for c in calls], [repr(s) for s in left])
+        for call in calls:
+            try:
+                call.cancel()
+            except BaseException:
+                pass
+        for s in left:
+            for closer in ("stopListening", "abortConnection", "loseConnection"):
+                method = getattr(s, closer, None)
+                if method is not None:
+                    try:
+                        method()
+                    except BaseException:
+                        pass
+                    break
         if left:
-            lines.append("Selectables:")
-            for s in left:
-                lines.append(repr(s))
-                for closer in ("stopListening", "abortConnection", "loseConnection"):
-                    method = getattr(s, closer, None)
-                    if method is not None:
-                        try:
-                            method()
-                        except BaseException:
-                            pass
-                        break
             loop.run_until_complete(settle())
-        return Failure(DirtyReactorAggregateError("\n".join(lines)))
+        return Failure(error)
 
 
 def _selectables(reactor: Any) -> set[Any]:

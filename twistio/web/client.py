@@ -372,6 +372,9 @@ class HTTPConnectionPool:
     def _request(
         self, key: Any, endpoint: Any, request: Request
     ) -> Deferred[Response]:
+        if type(self).getConnection is not HTTPConnectionPool.getConnection:
+            # A subclass choosing connections itself (Twisted's extension point) is asked.
+            return self.getConnection(key, endpoint).addCallback(_send, request)
         proto = self._cached(key)
         if proto is None:
             return self._newConnection(key, endpoint).addCallback(_send, request)

@@ -58,6 +58,7 @@ from twistio.internet.interfaces import (
     IProducer,
     IPushProducer,
     IReactorTime,
+    ISSLTransport,
     ITransport,
     implementer,
 )
@@ -900,6 +901,22 @@ class Request:
         if self.producer is not None:
             self.unregisterProducer()
         self._finished_hook()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        """The response is over: let the channel move on and fire ``notifyFinish``'s Deferreds.
+
+        ``finish`` ends with it; test doubles that replace ``finish`` call it, as they do with
+        Twisted's. A producer still registered is an error, logged, and is let go.
+        """
+        if self.producer is not None:
+            from twistio.logger import Logger
+
+            Logger(namespace="twistio.web.http").failure(
+                "",
+                Failure(RuntimeError(f"Producer was not unregistered for {self.uri!r}")),
+            )
+            self.unregisterProducer()
         self.channel.requestDone(self)
         notifications = self.notifications
         if notifications:
@@ -1256,8 +1273,12 @@ class HTTPChannel(protocol.Protocol):
         return self.transport.getHost()  # type: ignore[no-any-return]
 
     def isSecure(self) -> bool:
-        """Whether the connection is TLS."""
-        return extra_info(self.transport, "ssl_object") is not None
+        """Whether the connection is TLS: an asyncio TLS transport, or a transport that
+        provides ``ISSLTransport`` (``protocols.tls``, test transports declaring it)."""
+        transport = self.transport
+        if extra_info(transport, "ssl_object") is not None:
+            return True
+        return transport is not None and ISSLTransport.providedBy(transport)
 
     def pause_reading(self) -> None:
         """A request wants no more of the client's bytes for now (twistio hook)."""
