@@ -930,16 +930,18 @@ class DeferredList(Deferred[Any]):
     def _cbDeferred(self, result: Any, index: int, succeeded: bool) -> Any:
         self.resultList[index] = (succeeded, result)
         self.finishedCount += 1
-        if not self.called:
-            if succeeded and self.fireOnOneCallback:
+        if self.called:
+            pass  # decided already (by a first result, or by cancellation)
+        elif self.fireOnOneCallback if succeeded else self.fireOnOneErrback:
+            # The first of its kind decides, with where it came from.
+            if succeeded:
                 self.callback((result, index))
-            elif not succeeded and self.fireOnOneErrback:
+            else:
                 self.errback(Failure(FirstError(result, index)))
-            elif self.finishedCount == len(self.resultList):
-                self.callback(self.resultList)
-        if not succeeded and self.consumeErrors:
-            return None
-        return result
+        elif self.finishedCount == len(self.resultList):
+            self.callback(self.resultList)
+        # The listed Deferred goes on with its result, or with None once consumed.
+        return None if self.consumeErrors and not succeeded else result
 
     def cancel(self) -> None:
         """Before it fires, cancel every listed Deferred; afterwards, nothing."""

@@ -7,6 +7,7 @@ import errno
 import logging
 import os
 import socket
+from collections.abc import Callable
 from typing import Any, Union
 
 from twistio.internet import error
@@ -426,9 +427,13 @@ class Connector:
     def _failed(self, reason: Failure) -> None:
         self._cancel_timer()
         self._attempt = None
-        self.transport = None
-        self.state = "disconnected"
-        self.factory.clientConnectionFailed(self, reason)
+        self._ended(self.factory.clientConnectionFailed, reason)
+
+    def _ended(self, tell: Callable[[Any, Failure], object], reason: Failure) -> None:
+        """Back to disconnected, and tell the factory; unless it connects again from its
+        callback, the factory is stopped."""
+        self.transport, self.state = None, "disconnected"
+        tell(self, reason)
         if self.state == "disconnected":
             self.factory.doStop()
             self.factoryStarted = False
@@ -437,12 +442,7 @@ class Connector:
         if conn is not self._attempt:
             return
         self._attempt = None
-        self.transport = None
-        self.state = "disconnected"
-        self.factory.clientConnectionLost(self, reason)
-        if self.state == "disconnected":
-            self.factory.doStop()
-            self.factoryStarted = False
+        self._ended(self.factory.clientConnectionLost, reason)
 
     def stopConnecting(self) -> None:
         """Abandon the attempt in progress: ``clientConnectionFailed`` gets ``UserError``."""

@@ -72,6 +72,8 @@ TOKEN_CHARS: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef
 
 MAX_RESPONSE_HEAD: Final = 65536
 
+_TOKEN_CHARS_LF: Final = TOKEN_CHARS + b"\n"
+
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _COMMON_METHODS: Final = frozenset(
     (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
@@ -92,7 +94,10 @@ _CL: Final = b"\r\ncontent-length:"
 _TE: Final = b"\r\ntransfer-encoding:"
 _CONN: Final = b"\r\nconnection:"
 _EXPECT: Final = b"\r\nexpect:"
-_HOST: Final = b"\r\nhost:"
+_FRAMING_NAMES: Final = frozenset(
+    (b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade")
+)
+"""Fields that change a request's framing or its connection's fate."""
 
 
 def is_token(name: bytes) -> bool:
@@ -128,40 +133,57 @@ class _Head:
     """What request and response heads share: the fields and the framing they imply.
 
     Fields that usually keep their first value are class attributes (no ``__slots__``): one
-    store fewer per field and head.
+    store fewer per field and head. ``lowered`` (``b"\\r\\n"`` plus the lower-cased block)
+    and ``lnames`` (the lower-cased names, in order) are made when first asked for.
     """
 
     block = b""
-    lowered = b"\r\n"
     content_length: int | None = 0
     chunked = False
     keep_alive = False
+    _lowered: bytes | None = None
+    _lnames: list[bytes] | None = None
 
     def __init__(self) -> None:
         self.pairs: list[tuple[bytes, bytes]] = []
 
+    @property
+    def lowered(self) -> bytes:
+        """``b"\\r\\n"`` plus the lower-cased header block: ``b"\\r\\nname:"`` finds a field."""
+        lowered = self._lowered
+        if lowered is None:
+            lowered = self._lowered = b"\r\n" + self.block.lower()
+        return lowered
+
+    @lowered.setter
+    def lowered(self, value: bytes) -> None:
+        self._lowered = value
+
+    @property
+    def lnames(self) -> list[bytes]:
+        """The fields' names, lower-cased, in the order of ``pairs``."""
+        names = self._lnames
+        if names is None:
+            names = self._lnames = [name.lower() for name, _ in self.pairs]
+        return names
+
+    def has_field(self, lname: bytes) -> bool:
+        """Whether a field named ``lname`` (lower-case) was sent."""
+        return lname in self.lnames
+
     def field(self, lname: bytes) -> bytes | None:
         """The first value of the field named ``lname`` (lower-case), as sent, or None."""
-        if b"\r\n" + lname + b":" not in self.lowered:
+        names = self.lnames
+        if lname not in names:
             return None
-        for name, value in self.pairs:
-            if name.lower() == lname:
-                return value
-        return None  # pragma: no cover
+        return self.pairs[names.index(lname)][1]
 
     def last_field(self, lname: bytes) -> bytes | None:
-        """The last value of the field named ``lname`` (lower-case), as sent, or None.
-
-        Found with one ``rfind`` in ``lowered`` and sliced out of ``block`` (same offsets, two
-        bytes apart), so no mapping is built.
-        """
-        key = b"\r\n" + lname + b":"
-        i = self.lowered.rfind(key)
-        if i < 0:
+        """The last value of the field named ``lname`` (lower-case), as sent, or None."""
+        names = self.lnames
+        if lname not in names:
             return None
-        start = i + len(key) - 2
-        block = self.block
-        return block[start : block.find(b"\r\n", start)].strip(b" \t")
+        return self.pairs[len(names) - 1 - names[::-1].index(lname)][1]
 
     def values(self, lname: bytes) -> list[bytes]:
         """The comma-separated elements of every ``lname`` field, lower-cased and stripped."""
@@ -219,7 +241,7 @@ def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
     end = lowered.find(b"\r\n", start)
     if lowered.find(key, end) < 0:
         value = lowered[start:end]
-        if b"," not in value:  # one field, one element: the usual case
+        if value.find(b",") < 0:  # one field, one element: the usual case
             return [value.strip(b" \t")]
     out: list[bytes] = []
     while i >= 0:
@@ -232,17 +254,17 @@ def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
 
 def _fields(head: _Head, block: bytes, max_headers: int) -> None:
     """Validate a header block (each line ending in CRLF) and fill ``head``'s fields."""
-    n = block.count(b"\r\n")
+    lines = block.split(b"\r\n")
+    lines.pop()
+    n = len(lines)
     if n > max_headers:
         raise ParseError(431, "too many headers")
     # The whole block at once: deleting every control character (tab aside) but CR and LF
     # too removes exactly the n CRLFs, so there is no bare CR or LF and no other control
-    # character anywhere; then one split, and one partition per field.
+    # character anywhere; then one partition per field.
     if len(block.translate(None, _CTL_CRLF)) != len(block) - 2 * n:
         raise ParseError(400, "malformed header field")
     head.block = block
-    lines = block.split(b"\r\n")
-    lines.pop()
     pairs = head.pairs
     append = pairs.append
     for line in lines:
@@ -255,7 +277,7 @@ def _fields(head: _Head, block: bytes, max_headers: int) -> None:
     names = [pair[0] for pair in pairs]
     if b"" in names or b"".join(names).translate(None, TOKEN_CHARS):
         raise ParseError(400, "malformed header field")
-    head.lowered = b"\r\n" + block.lower()
+    head._lnames = list(map(bytes.lower, names))
 
 
 _HEAD, _BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILERS, _UNTIL_CLOSE, _IDLE, _DEAD = range(9)
@@ -667,55 +689,77 @@ class RequestReader(_Reader):
         return line_end + 2 + self.max_header_bytes
 
     def _parse_head(self, buf: bytes, start: int, end: int) -> RequestHead:
-        line_end = buf.find(b"\r\n", start)
-        if line_end - start > self.max_request_line:
+        # The head without its final blank line, split once: the request line, then the
+        # field lines.
+        text = buf[start:end]
+        lines = text.split(b"\r\n")
+        line = lines[0]
+        if len(line) > self.max_request_line:
             raise ParseError(414, "request line too long")
-        parts = buf[start:line_end].split(b" ")
+        parts = line.split(b" ")
         if len(parts) != 3:
             raise ParseError(400, "malformed request line")
         method, target, version = parts
         if method not in _COMMON_METHODS and (not method or method.translate(None, TOKEN_CHARS)):
             raise ParseError(400, "invalid method")
-        if _TARGET.match(target) is None:
+        # The whole head at once: deleting every control character (tab aside), CR and LF
+        # included, must remove exactly the CRLFs between the lines, so there is no bare CR
+        # or LF and no other control character anywhere.
+        clean = len(text.translate(None, _CTL_CRLF)) == len(text) - 2 * len(lines) + 2
+        # The target is visible ASCII. When the whole head is clean, the only control
+        # character it can hold is a tab; otherwise the exact check decides (a control
+        # character elsewhere in the request line fails the method or version checks).
+        if (not clean or not target or not target.isascii() or 9 in target) and (
+            _TARGET.match(target) is None
+        ):
             raise ParseError(400, "invalid request target")
         if version != b"HTTP/1.1" and version != b"HTTP/1.0":
             if _VERSION.match(version) is None:
                 raise ParseError(400, "malformed HTTP version")
             raise ParseError(505, "HTTP version not supported")
         head = RequestHead(method, target, version)
-        if end == line_end:
+        n = len(lines) - 1
+        if not n:
             if version == b"HTTP/1.1":
                 raise ParseError(400, "HTTP/1.1 request without Host")
             head.upgrade = method == b"CONNECT"
             return head
-        block = buf[line_end + 2 : end + 2]
+        block = head.block = buf[start + len(line) + 2 : end + 2]
         if len(block) + 2 > self.max_header_bytes:
             raise ParseError(431, "request header block too large")
         # _fields, inlined on the hot path (see it for what the checks mean).
-        n = block.count(b"\r\n")
         if n > self.max_headers:
             raise ParseError(431, "too many headers")
-        if len(block.translate(None, _CTL_CRLF)) != len(block) - 2 * n:
+        if not clean:
             raise ParseError(400, "malformed header field")
-        head.block = block
-        lines = block.split(b"\r\n")
-        lines.pop()
         pairs = head.pairs
         append = pairs.append
+        names: list[bytes] = []
+        add_name = names.append
+        del lines[0]
         for line in lines:
             name, sep, value = line.partition(b":")
             if not sep:
                 raise ParseError(400, "malformed header field")
-            append((name, value.strip(b" \t")))
-        names = [pair[0] for pair in pairs]
-        if b"" in names or b"".join(names).translate(None, TOKEN_CHARS):
+            # strip() strips " " and "\t" only here: the head is clean of other controls.
+            append((name, value.strip()))
+            add_name(name)
+        # Names: non-empty tokens (no whitespace before a colon, no obsolete folding), all
+        # checked and lower-cased at once, joined by LF (which a clean head has nowhere).
+        joined = b"\n".join(names)
+        if b"" in names or joined.translate(None, _TOKEN_CHARS_LF):
             raise ParseError(400, "malformed header field")
-        lowered = head.lowered = b"\r\n" + block.lower()
-        hosts = lowered.count(_HOST)
+        lnames = head._lnames = joined.lower().split(b"\n")
+        hosts = lnames.count(b"host")
         if hosts != 1 and (hosts or version == b"HTTP/1.1"):
             raise ParseError(400, "repeated Host header" if hosts else "HTTP/1.1 request without Host")
-        te = _single(lowered, _TE) if _TE in lowered else None
-        cl = _single(lowered, _CL) if _CL in lowered else None
+        if method == b"CONNECT":
+            head.upgrade = True
+        if _FRAMING_NAMES.isdisjoint(lnames):
+            return head  # the usual request: no body, nothing about the connection
+        lowered = head.lowered
+        te = _single(lowered, _TE) if b"transfer-encoding" in lnames else None
+        cl = _single(lowered, _CL) if b"content-length" in lnames else None
         if te is not None:
             if cl is not None:
                 raise ParseError(400, "both Content-Length and Transfer-Encoding")
@@ -729,15 +773,15 @@ class RequestReader(_Reader):
             if self.max_body_size is not None and n > self.max_body_size:
                 raise ParseError(413, "request body too large")
             head.content_length = n
-        if _CONN in lowered:
+        if b"connection" in lnames:
             tokens = _all_values(lowered, _CONN)
             if b"close" in tokens:
                 head.keep_alive = False
             elif b"keep-alive" in tokens:
                 head.keep_alive = True
-        if _EXPECT in lowered and version == b"HTTP/1.1":
+        if version == b"HTTP/1.1" and b"expect" in lnames:
             head.expect_continue = b"100-continue" in _all_values(lowered, _EXPECT)
-        if method == b"CONNECT" or b"\r\nupgrade:" in lowered:
+        if b"upgrade" in lnames:
             head.upgrade = True
         return head
 
@@ -838,16 +882,16 @@ class ResponseReader(_Reader):
         head = ResponseHead((b"HTTP", version[5] - 48, version[7] - 48), int(code), reason)
         if end > line_end:
             _fields(head, buf[line_end + 2 : end + 2], self.max_headers)
-        lowered = head.lowered
+        lnames = head.lnames
         n = head.code
         head.keep_alive = head.version[1:] == (1, 1) and b"close" not in (
-            _all_values(lowered, _CONN) if _CONN in lowered else ()
+            _all_values(head.lowered, _CONN) if b"connection" in lnames else ()
         )
         if self._method == b"HEAD" or n in (204, 304) or n < 200:
             head.content_length = 0  # no body; a Content-Length describes the entity
             return head
-        if _TE in lowered:
-            codings = _all_values(lowered, _TE)
+        if b"transfer-encoding" in lnames:
+            codings = _all_values(head.lowered, _TE)
             if codings and codings[-1] == b"chunked":
                 head.chunked = True
                 head.content_length = None  # RFC 9112 6.3: chunked wins, length untrusted
@@ -856,8 +900,8 @@ class ResponseReader(_Reader):
             head.content_length = None
             head.keep_alive = False
             return head
-        if _CL in lowered:
-            values = set(_all_values(lowered, _CL))
+        if b"content-length" in lnames:
+            values = set(_all_values(head.lowered, _CL))
             if len(values) != 1:
                 raise ParseError(400, "conflicting Content-Length values", b",".join(sorted(values)))
             value = values.pop()

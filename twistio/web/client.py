@@ -664,19 +664,19 @@ class FileBodyProducer:
         self._task: Any = None
 
     def _determineLength(self, fObj: IO[bytes]) -> int | str:
-        try:
-            seek = fObj.seek
-            tell = fObj.tell
-        except AttributeError:
+        """The bytes from the current position to the end, found by seeking there and back;
+        ``UNKNOWN_LENGTH`` for a file that cannot seek."""
+        seek, tell = getattr(fObj, "seek", None), getattr(fObj, "tell", None)
+        if seek is None or tell is None:
             return UNKNOWN_LENGTH
         try:
-            original = tell()
+            start = tell()
             seek(0, os.SEEK_END)
-            end = tell()
-            seek(original, os.SEEK_SET)
+            length: int = tell() - start
+            seek(start, os.SEEK_SET)
         except (OSError, ValueError):
             return UNKNOWN_LENGTH
-        return end - original
+        return length
 
     def stopProducing(self) -> None:
         """Stop reading and close the file."""

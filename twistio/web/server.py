@@ -147,7 +147,7 @@ class Request(http.Request, Componentized):
         if path == b"*":
             self._handleStar()
             return
-        if b"%" in path:
+        if 37 in path:  # b"%" (an int test: see http_headers._value)
             self.postpath = [http.unquote(seg) for seg in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
@@ -342,16 +342,17 @@ class Request(http.Request, Componentized):
         return self.appRootURL
 
     def childLink(self, name: bytes) -> bytes:
-        lpp = len(self.postpath)
-        if lpp > 1:
-            return ((lpp - 1) * b"../") + name
-        elif lpp == 1:
-            return name
-        return (self.prepath[-1] + b"/" + name) if self.prepath and self.prepath[-1] else name
+        """A link to the child ``name`` of the resource rendering, relative to the URL."""
+        remaining = len(self.postpath)
+        if remaining:  # the URL goes past the resource: climb back to it, then down
+            return b"../" * (remaining - 1) + name
+        # At the resource itself: relative to its own last segment (none after a slash).
+        here = self.prepath[-1] if self.prepath else b""
+        return here + b"/" + name if here else name
 
     def sibLink(self, name: bytes) -> bytes:
-        lpp = len(self.postpath)
-        return (lpp * b"../") + name if lpp else name
+        """A link to the sibling ``name`` of the resource rendering, relative to the URL."""
+        return b"../" * len(self.postpath) + name
 
 
 class ISessionStore(Protocol):
