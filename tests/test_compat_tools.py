@@ -264,3 +264,18 @@ def test_import_twisted_internet_reactor_first_installs_the_reactor(tmp_path: Pa
     done = _run([sys.executable, "-c", code], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "AsyncioReactor"
+
+
+def test_python_m_twisted_trial_runs_twistio_trial(tmp_path: Path) -> None:
+    """``python -m twisted.trial`` (tox files say it) works once the alias is in place."""
+    (tmp_path / "test_project.py").write_text(TRIAL_TESTS)
+    code = (
+        "import runpy, sys, twistio.compat; twistio.compat.install(); "
+        "sys.argv = ['trial', '--reporter=bwverbose', 'test_project']; "
+        "sys.path.insert(0, '.'); "
+        "runpy.run_module('twisted.trial', run_name='__main__', alter_sys=True)"
+    )
+    done = _run([sys.executable, "-c", code], tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "test_project.Tests.test_version ... [OK]" in done.stdout
+    assert "FAILED (failures=1, errors=1, successes=2)" in done.stdout

@@ -63,6 +63,14 @@ class _AliasLoader(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None  # a throwaway module: exec_module replaces it in sys.modules
 
+    def get_code(self, fullname: str) -> Any:
+        """The target's code: ``python -m twisted.trial`` runs ``twistio/trial/__main__.py``."""
+        spec = importlib.util.find_spec(self.target)
+        get_code = getattr(spec.loader, "get_code", None) if spec is not None else None
+        if get_code is None:
+            raise ImportError(f"no code object for {self.target}", name=fullname)
+        return get_code(self.target)
+
     def exec_module(self, module: ModuleType) -> None:
         # The import system returns whatever sys.modules holds under the name once this
         # returns, so the twisted.* name maps to the twistio object itself (even when, like
@@ -170,7 +178,10 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
             return None
         ours = _target(fullname)
         if ours in sys.modules or _exists(ours):
-            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(ours))
+            spec = importlib.machinery.ModuleSpec(fullname, _AliasLoader(ours))
+            # A package stays one (runpy then looks for its __main__).
+            spec.submodule_search_locations = _package_path(ours)
+            return spec
         if fullname in _STAND_INS:
             return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_STAND_INS[fullname]))
         raise _missing(fullname, ours)
@@ -187,6 +198,20 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         name = getattr(context, "name", None)
         if name is not None and re.sub(r"[-_.]+", "-", name).lower() == _PREFIX:
             yield _TwistedDistribution()
+
+
+def _package_path(name: str) -> list[str] | None:
+    found = sys.modules.get(name)
+    if found is not None:
+        path = getattr(found, "__path__", None)
+        return list(path) if path is not None else None
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return None
+    if spec is None or spec.submodule_search_locations is None:
+        return None
+    return list(spec.submodule_search_locations)
 
 
 _checking: set[str] = set()  # twistio names being looked up by find_spec (no recursion)

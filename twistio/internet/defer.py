@@ -35,8 +35,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from typing_extensions import ParamSpec, Self
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorTime as IReactorTime
+from twistio.python import lockfile as _lockfile
+from twistio.python.deprecate import warnAboutFunction
 from twistio.python.failure import Failure
 
 
@@ -191,8 +194,6 @@ def _warnSelfReturn(callback: Any) -> None:
         "and will raise an exception in the future."
     )
     if hasattr(callback, "__code__") and hasattr(callback, "__globals__"):
-        from twistio.python.deprecate import warnAboutFunction
-
         warnAboutFunction(callback, text)
     else:
         warnings.warn(text, DeprecationWarning, stacklevel=4)
@@ -1396,9 +1397,6 @@ class DeferredQueue(Generic[_T]):
 
 # -- DeferredFilesystemLock (twisted.internet.defer's, on twistio.python.lockfile) ----------
 
-from twistio.python import lockfile as _lockfile  # noqa: E402
-
-
 class AlreadyTryingToLockError(Exception):
     """``deferUntilLocked`` was called while an earlier call still waits for the lock."""
 
@@ -1415,10 +1413,7 @@ class DeferredFilesystemLock(_lockfile.FilesystemLock):
     def __init__(self, name: str, scheduler: Any = None) -> None:
         super().__init__(name)
         if scheduler is None:
-            # The global reactor (``sys.modules`` holds the reactor object under this name).
-            import importlib
-
-            scheduler = importlib.import_module("twistio.internet.reactor")
+            scheduler = installed_reactor()
         self._scheduler = scheduler
 
     def deferUntilLocked(self, timeout: float | None = None) -> Deferred[None]:

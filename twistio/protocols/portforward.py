@@ -83,14 +83,16 @@ class ProxyServer(Proxy):
     reactor: Any = None
 
     def connectionMade(self) -> None:
+        # Nothing is read from this side until the destination answers (ProxyClient resumes).
         self.transport.pauseProducing()
-        client = self.clientProtocolFactory()
-        client.setServer(self)
-        if self.reactor is None:
-            from twistio.internet import reactor
+        outgoing = self.clientProtocolFactory()
+        outgoing.setServer(self)
+        if self.reactor is None:  # the global reactor, remembered on the instance
+            from twistio.internet import reactor as default
 
-            self.reactor = reactor
-        self.reactor.connectTCP(self.factory.host, self.factory.port, client)
+            self.reactor = default
+        factory = self.factory
+        self.reactor.connectTCP(factory.host, factory.port, outgoing)
 
 
 class ProxyFactory(protocol.Factory):

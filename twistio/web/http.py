@@ -50,6 +50,7 @@ from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
@@ -1047,9 +1048,7 @@ class HTTPChannel(protocol.Protocol):
         factory = self.factory
         if factory is not None:
             return factory._getReactor().callLater(delay, f)
-        from twistio.internet import reactor
-
-        return reactor.callLater(delay, f)
+        return installed_reactor().callLater(delay, f)
 
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         return self.callLater(delay, f)
@@ -1718,9 +1717,7 @@ class HTTPFactory(protocol.ServerFactory):
     def reactor(self) -> IReactorTime:
         """The reactor for timeouts and log timestamps: the one given, else the global one."""
         if self._reactor is None:
-            from twistio.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = installed_reactor()
         return self._reactor
 
     @reactor.setter

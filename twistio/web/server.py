@@ -27,6 +27,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import implementer
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
@@ -381,12 +382,9 @@ class Session(Componentized):
 
     def __init__(self, site: Site | None, uid: bytes, reactor: IReactorTime | None = None) -> None:
         if reactor is None:
-            getter = getattr(site, "_getReactor", None)
-            reactor = getter() if getter is not None else None
+            reactor = getattr(site, "reactor", None)  # a Site's: the one given or the global
         if reactor is None:
-            from twistio.internet import reactor as _r
-
-            reactor = _r
+            reactor = installed_reactor()
         Componentized.__init__(self)
         self._reactor: IReactorTime = reactor
         self.site = site

@@ -553,15 +553,9 @@ def _asyncio_transport(request: Any) -> asyncio.Transport | None:
     if getattr(request, "_encoder", None) is not None:
         return None
     channel = getattr(request, "channel", None)
-    adapter = getattr(channel, "transport", None)
-    transport = getattr(adapter, "_transport", None)
-    if not isinstance(transport, asyncio.Transport) or transport.is_closing():
-        return None
-    if transport.get_extra_info("sslcontext") is not None:
-        return None
-    if getattr(adapter, "_producer", None) is not None:
-        return None
-    return transport
+    hook = getattr(getattr(channel, "transport", None), "sendfile_transport", None)
+    transport = hook() if hook is not None else None
+    return transport if isinstance(transport, asyncio.Transport) else None
 
 
 @implementer(IPullProducer)
