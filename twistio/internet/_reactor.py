@@ -447,12 +447,17 @@ class AsyncioReactor(PosixReactorBase):
 
     # -- names --------------------------------------------------------------------------------
 
-    def resolve(self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)) -> Deferred[str]:
-        """Resolve ``name`` to an IPv4 address string with ``resolver`` (by default the
-        loop's ``getaddrinfo``); an address literal, IPv6 too, answers itself.
+    def resolve(
+        self, name: str | bytes, timeout: Sequence[int] = (1, 3, 11, 45)
+    ) -> Deferred[str]:
+        """Resolve ``name`` (text, or ASCII bytes as Twisted also takes) to an IPv4 address
+        string with ``resolver`` (by default the loop's ``getaddrinfo``); an address
+        literal, IPv6 too, answers itself.
 
         Fails with ``DNSLookupError``.
         """
+        if isinstance(name, bytes):
+            name = name.decode("ascii", "replace")
         if name and _is_ip_address(name):
             return succeed(name)
         return ReactorBase.resolve(self, name, timeout)

@@ -610,8 +610,13 @@ class ReactorBase(PluggableResolverMixin):
 
     # -- names ------------------------------------------------------------------------------------
 
-    def resolve(self, name: str, timeout: Sequence[int] = _DEFAULT_TIMEOUT) -> Deferred[str]:
-        """The IPv4 address of ``name`` (an address literal or '' answers at once)."""
+    def resolve(
+        self, name: str | bytes, timeout: Sequence[int] = _DEFAULT_TIMEOUT
+    ) -> Deferred[str]:
+        """The IPv4 address of ``name`` (an address literal or '' answers at once); ASCII
+        bytes are taken too, as in Twisted."""
+        if isinstance(name, bytes):
+            name = name.decode("ascii", "replace")
         if not name:
             return succeed("0.0.0.0")
         if isIPAddress(name):
