@@ -45,7 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
-from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, cast, overload
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, overload
 from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
@@ -123,6 +123,8 @@ CACHED = object()
 NOT_DONE_YET = 1
 NO_BODY_CODES = (204, 304)
 _CODES = {code: b"%d" % code for code in RESPONSES}
+_STATUS_LINES: dict[tuple[bytes, bytes, bytes], bytes] = {}
+"""Status lines made, by (version, code, reason): the usual few, made once."""
 """Status codes as the bytes of a status line."""
 """Status codes whose responses never have a body."""
 protocol_version = "HTTP/1.1"
@@ -441,7 +443,7 @@ class Request:
 
     def __init__(self, channel: _Channel | None, queued: object = None) -> None:
         # Twisted allows None (a request not on a connection yet); typed as the contract.
-        self.channel: _Channel = cast("_Channel", channel)
+        self.channel: _Channel = channel  # type: ignore[assignment]
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -848,30 +850,28 @@ class Request:
             data = encoder.encode(data)
         channel = self.channel
         if not self.startedWriting:
+            # The head, handed to the channel with the first write.
             self.startedWriting = 1
-            self._writeHeaders(channel)
+            headers = self.responseHeaders
+            code = self.code
+            if self.defaultContentType and code >= 200 and code != 204 and code != 304:
+                get = headers.get_trusted
+                if get(b"content-type") is None and get(b"content-length") != [b"0"]:
+                    headers.set_trusted(b"content-type", [self.defaultContentType])
+            if self.cookies:
+                headers = headers.copy()
+                headers.set_trusted(
+                    b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
+                )
+            channel.writeHeaders(
+                self.clientproto, _CODES.get(code) or b"%d" % code, self.code_message, headers
+            )
         elif not data:
             return
         if self.method == b"HEAD":
             return  # a HEAD response has no body, whatever the resource writes
         self.sentLength += len(data)
         channel.write(data)
-
-    def _writeHeaders(self, channel: _Channel) -> None:
-        headers = self.responseHeaders
-        code = self.code
-        if self.defaultContentType and code >= 200 and code != 204 and code != 304:
-            get = headers.get_trusted
-            if get(b"content-type") is None and get(b"content-length") != [b"0"]:
-                headers.set_trusted(b"content-type", [self.defaultContentType])
-        if self.cookies:
-            headers = headers.copy()
-            headers.set_trusted(
-                b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
-            )
-        channel.writeHeaders(
-            self.clientproto, _CODES.get(code) or b"%d" % code, self.code_message, headers
-        )
 
     def writeSequence(self, data: Sequence[bytes]) -> None:
         """Write several pieces of body."""
@@ -1108,7 +1108,11 @@ class HTTPChannel(protocol.Protocol):
                 chunked = True
             else:
                 persistent = False
-        first = version + b" " + code + b" " + reason + b"\r\n"
+        first = _STATUS_LINES.get((version, code, reason))
+        if first is None:
+            first = version + b" " + code + b" " + reason + b"\r\n"
+            if len(_STATUS_LINES) < 256:
+                _STATUS_LINES[version, code, reason] = first
         if not persistent and conn is None and version == b"HTTP/1.1":
             first += b"Connection: close\r\n"
         if chunked:
@@ -1120,7 +1124,7 @@ class HTTPChannel(protocol.Protocol):
             tail = b"\r\n"
         if bodyless and req is not None:
             req._bodyless = True  # type: ignore[attr-defined]
-        self._out = b"".join([first, *headers.head_lines(), tail])
+        self._out = b"".join((first, headers.head_block(), tail))
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent
