@@ -854,10 +854,9 @@ class Request:
             self.startedWriting = 1
             headers = self.responseHeaders
             code = self.code
-            if self.defaultContentType and code >= 200 and code != 204 and code != 304:
-                get = headers.get_trusted
-                if get(b"content-type") is None and get(b"content-length") != [b"0"]:
-                    headers.set_trusted(b"content-type", [self.defaultContentType])
+            content_type = self.defaultContentType
+            if content_type and code >= 200 and code != 204 and code != 304:
+                headers.set_default_type(content_type)
             if self.cookies:
                 headers = headers.copy()
                 headers.set_trusted(
@@ -1097,13 +1096,12 @@ class HTTPChannel(protocol.Protocol):
         else:
             version = b"HTTP/1.1"
             persistent = head is not None and head.keep_alive and not self._closing
-        raw = headers.get_trusted
-        conn = raw(b"connection")
+        block, conn, has_length = headers.head_block()
         if conn is not None and any(v.lower().find(b"close") >= 0 for v in conn):
             persistent = False
             conn = None
         chunked = False
-        if not bodyless and raw(b"content-length") is None:
+        if not bodyless and not has_length:
             if version == b"HTTP/1.1":
                 chunked = True
             else:
@@ -1124,7 +1122,7 @@ class HTTPChannel(protocol.Protocol):
             tail = b"\r\n"
         if bodyless and req is not None:
             req._bodyless = True  # type: ignore[attr-defined]
-        self._out = b"".join((first, headers.head_block(), tail))
+        self._out = b"".join((first, block, tail))
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent

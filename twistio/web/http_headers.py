@@ -194,13 +194,22 @@ class Headers:
             _line_start(k) + v + b"\r\n" for k, values in self._rawHeaders.items() for v in values
         ]
 
-    def head_block(self) -> bytes:
-        """The ``Name: value\\r\\n`` lines for a message head, joined."""
+    def head_block(self) -> tuple[bytes, list[bytes] | None, bool]:
+        """The ``Name: value\\r\\n`` lines for a message head, joined; with what framing
+        needs: the values of ``Connection`` (or None) and whether ``Content-Length`` is set."""
         out: list[bytes] = []
         add = out.extend
         starts = _LINE_STARTS
-        for k, values in self._rawHeaders.items():
+        raw = self._rawHeaders
+        for k, values in raw.items():
             start = starts.get(k) or _line_start(k)
             for v in values:
                 add((start, v, b"\r\n"))
-        return b"".join(out)
+        return b"".join(out), raw.get(b"connection"), b"content-length" in raw
+
+    def set_default_type(self, content_type: bytes) -> None:
+        """Set ``Content-Type`` to ``content_type`` (known valid) unless it is set, or the
+        body is declared empty (``Content-Length: 0``)."""
+        raw = self._rawHeaders
+        if b"content-type" not in raw and raw.get(b"content-length") != [b"0"]:
+            raw[b"content-type"] = [content_type]
