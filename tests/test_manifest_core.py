@@ -27,6 +27,7 @@ MODULES = [
     "internet.defer",
     "internet.task",
     "protocols.policies",
+    "protocols.portforward",
     "logger",
     "python.log",
     "python.failure",

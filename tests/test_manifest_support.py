@@ -47,6 +47,8 @@ MODULES = {
     "twisted.python.zippath": "twistio.python.zippath",
     "twisted.plugin": "twistio.plugin",
     "twisted.python.win32": "twistio.python.win32",
+    "twisted.trial.itrial": "twistio.trial.itrial",
+    "twisted.trial.util": "twistio.trial.util",
     "twisted.protocols.loopback": "twistio.protocols.loopback",
 }
 

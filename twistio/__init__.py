@@ -2,6 +2,10 @@
 
 ``twistio.version`` is the Twisted release whose API twistio follows, so that version checks
 in ported code (``from twisted import version``) pass; ``__version__`` is twistio's own.
+
+PYTEST_DONT_REWRITE: twistio registers a pytest plugin, and pytest would warn that this
+package was imported before it could rewrite its asserts whenever the ``twisted`` alias is
+installed at start-up (it has none to rewrite).
 """
 
 from twistio.python.versions import Version

@@ -187,16 +187,32 @@ def _parser() -> _Parser:
     )
     compat.add_argument("script", help="the program")
     compat.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+
+    trial = commands.add_parser(
+        "trial",
+        help="run a Twisted project's tests, as trial does",
+        description="Run tests with 'import twisted...' served by twistio, taking trial's "
+        "arguments (twistio trial --help lists them): twistio trial mypackage.test",
+        add_help=False,
+    )
+    trial.add_argument("args", nargs=argparse.REMAINDER, help="trial's arguments")
     return parser
 
 
-_COMMANDS = ("run", "echo", "web", "dns", "mail", "manhole", "compat")
+_COMMANDS = ("run", "echo", "web", "dns", "mail", "manhole", "compat", "trial")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    parser = _parser()
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["trial"]:
+        # Everything after the command is trial's (argparse would take options for its own).
+        try:
+            return _trial(args[1:])
+        except _StartError as e:
+            sys.stderr.write(f"twistio trial: {e}\n")
+            return 1
+    parser = _parser()
     options = parser.parse_args(args)
     if options.command is None:
         parser.error(f"a COMMAND is required ({', '.join(_COMMANDS)}); see twistio --help")
@@ -242,6 +258,20 @@ def _compat(options: argparse.Namespace) -> int:
     # As python itself does for a script: its __file__ (and tracebacks) name it in full.
     runpy.run_path(os.path.abspath(script), run_name="__main__")
     return 0
+
+
+def _trial(args: Sequence[str]) -> int:
+    from twistio import compat
+
+    try:
+        compat.install()
+    except compat.TwistedAlreadyImported as e:
+        raise _StartError(str(e)) from None
+    from twistio.trial.__main__ import main as trial_main
+
+    # As trial does: the tests named are found from the current directory too.
+    sys.path.insert(0, os.getcwd())
+    return trial_main(args, prog="twistio trial")
 
 
 # -- servers -----------------------------------------------------------------------------------

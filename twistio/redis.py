@@ -29,6 +29,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar, Union, runtime_checkable
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
 
@@ -133,9 +134,7 @@ class _Base:
         self.timeout = timeout
         self.connectTimeout = timeout if connectTimeout is None else connectTimeout
         if reactor is None:
-            from twistio.internet import reactor as _reactor
-
-            reactor = _reactor
+            reactor = installed_reactor()
         self._reactor = reactor
 
     def _redis(self, retries: int) -> Redis:

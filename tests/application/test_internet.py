@@ -231,3 +231,44 @@ def test_backoff_policy() -> None:
     assert [policy(i) for i in (0, 1, 2, 3)] == [1.0, 1.5, 2.25, 3.375]
     assert policy(11) == 60.0 and policy(10**6) == 60.0
     assert succeed(None)  # keeps the import used
+
+
+def _stop_before_start(twisted: bool) -> list[object]:
+    if twisted:
+        from twisted.application.internet import ClientService as Service
+        from twisted.internet import defer as d_module
+        from twisted.internet.task import Clock as ClockClass
+    else:
+        from twistio.application.internet import ClientService as Service  # type: ignore[assignment]
+        from twistio.internet import defer as d_module  # type: ignore[no-redef]
+        from twistio.internet.task import Clock as ClockClass  # type: ignore[assignment]
+    out: list[object] = []
+
+    class Endpoint:
+        def connect(self, factory: object) -> object:
+            out.append("connect")
+            return d_module.Deferred()
+
+    def name(r: object) -> str:
+        return type(getattr(r, "value", r)).__name__
+
+    service = Service(Endpoint(), None, clock=ClockClass())
+    service.whenConnected(failAfterFailures=1).addBoth(lambda r: out.append(("d1", name(r))))
+    service.stopService().addBoth(lambda r: out.append(("stop", r)))
+    service.whenConnected().addBoth(lambda r: out.append(("d2", name(r))))
+    service.startService()
+    service.whenConnected().addBoth(lambda r: out.append(("d3", name(r))))
+    service.stopService().addBoth(lambda r: out.append(("stop2", r)))
+    return out
+
+
+def test_client_service_stopped_before_start_keeps_its_waiters() -> None:
+    """magic-wormhole stops a ClientService it never started: earlier waiters stay pending
+    (until a later start and stop), later ones fail at once, as with Twisted's."""
+    ours = _stop_before_start(False)
+    assert ours == [
+        ("stop", None), ("d2", "CancelledError"), "connect",
+        ("d1", "CancelledError"), ("d3", "CancelledError"), ("stop2", None),
+    ]
+    pytest.importorskip("twisted.application.internet")
+    assert ours == _stop_before_start(True)

@@ -988,3 +988,27 @@ def test_contextvars_in_await_from_task(loop_factory: Any) -> None:
         return var.get()
 
     assert run(loop_factory, main()) == "task"
+
+
+def test_ensure_deferred_takes_any_coroutine_like_twisted() -> None:
+    """An async generator's ``__anext__()`` is a Coroutine (not a native coroutine): Twisted's
+    ensureDeferred runs it, and so does twistio's (pytest-twisted's async fixtures)."""
+    from twistio.internet import defer as ours
+
+    async def numbers():  # type: ignore[no-untyped-def]
+        yield 1
+
+    results: list[object] = []
+    ours.ensureDeferred(numbers().__anext__()).addCallback(results.append)
+    assert results == [1]
+
+    class OnlyAwaitable:
+        def __await__(self):  # type: ignore[no-untyped-def]
+            return iter([])
+
+    with pytest.raises(ours.NotACoroutineError):
+        ours.ensureDeferred(OnlyAwaitable())  # type: ignore[arg-type]
+    twisted_defer = pytest.importorskip("twisted.internet.defer")
+    theirs: list[object] = []
+    twisted_defer.ensureDeferred(numbers().__anext__()).addCallback(theirs.append)
+    assert theirs == results

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from twistio.internet import error, ssl
+from twistio.internet import _sslverify, error, ssl
 from twistio.internet.defer import Deferred
 from twistio.internet.protocol import ClientFactory, Factory, Protocol
 
@@ -285,7 +285,7 @@ def test_bad_context_factory() -> None:
             return object()
 
     with pytest.raises(TypeError, match="ssl.SSLContext"):
-        ssl._to_context(PyOpenSSLish(), True)
+        _sslverify.to_context(PyOpenSSLish(), True)
     with pytest.raises(ValueError):
         ssl.CertificateOptions(privateKey=b"-----BEGIN PRIVATE KEY-----")
     with pytest.raises(ValueError):

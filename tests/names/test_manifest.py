@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["dns", "client", "error", "cache", "hosts", "resolve", "common", "server", "authority",
+MODULES = ["dns", "client", "srvconnect", "error", "cache", "hosts", "resolve", "common", "server", "authority",
            "root", "secondary"]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "differences.md"
 

@@ -430,3 +430,34 @@ def test_todo_helpers() -> None:
     assert unittest.makeTodo("r").reason == "r"
     todo = unittest.makeTodo((KeyError, "r"))
     assert todo.expected(Failure(KeyError())) and not todo.expected(Failure(ValueError()))
+
+
+def test_plain_test_method_may_spin_the_reactor_itself() -> None:
+    """As under trial, a plain (not coroutine) method runs with the reactor stopped, so it
+    may turn it with ``reactor.iterate()`` (ldaptor's helpers do); what it returns is then
+    waited for on the running reactor, and a coroutine method runs on it from the start."""
+    seen: list[object] = []
+
+    class Case(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.append(asyncio._get_running_loop() is None)
+
+        def test_iterates(self) -> None:
+            fired: list[int] = []
+            reactor.callLater(0, fired.append, 1)
+            for _ in range(100):
+                if fired:
+                    break
+                reactor.iterate()
+            seen.append(fired)
+
+        def test_returns_deferred(self) -> Deferred[None]:
+            return task.deferLater(reactor, 0, seen.append, "later")
+
+        async def test_coroutine(self) -> None:
+            seen.append(asyncio._get_running_loop() is not None)
+            await task.deferLater(reactor, 0, lambda: None)
+
+    for name in ("test_iterates", "test_returns_deferred", "test_coroutine"):
+        assert outcome(run(Case, name)) == "successes", name
+    assert seen == [True, [1], True, "later", True, True]

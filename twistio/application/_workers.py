@@ -123,29 +123,16 @@ def workerSockets() -> list[socket.socket] | None:
 def adoptPort(reactor: Any, sock: socket.socket, factory: Any) -> Any:
     """A listening port of the reactor serving ``factory`` on the listening socket ``sock``."""
     from twistio.internet import tcp, unix
-    from twistio.internet._adapter import address_from_sockaddr
-    from twistio.internet.address import UNIXAddress
     from twistio.internet.defer import succeed
 
-    port: Any
+    port: tcp.Port
     if sock.family == socket.AF_UNIX:
-        name = sock.getsockname()
-        port = unix.Port(name or "", factory, reactor=reactor)
-        port._abstract = True  # the parent owns the path: never unlink it from a worker
-        port._unix_host = UNIXAddress(os.fsencode(name) if name else None)
+        port = unix.Port(sock.getsockname() or "", factory, reactor=reactor)
+        port.serve_socket(sock, inherited=True)
     else:
         host, number = sock.getsockname()[:2]
         port = tcp.Port(number, factory, interface=host, reactor=reactor)
-        port._host = address_from_sockaddr(sock.getsockname())
-        port._realPortNumber = number
-    port.socket = sock
-    factory.doStart()
-    port.connected = True
-    port.disconnecting = False
-    loop = reactor._get_loop()
-    port._loop = loop
-    port._task = loop.create_task(port._serve(loop, sock))
-    reactor._track_port(port)
+        port.serve_socket(sock)
     return succeed(port)
 
 

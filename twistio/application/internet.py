@@ -347,7 +347,10 @@ class ClientService(Service):
                 self._state = "disconnecting"
             self._cancelAwaiting()
             return done
-        self._cancelAwaiting()
+        if state != "init":
+            # As Twisted's: a service never started keeps its waiters (a later
+            # startService may still connect them); later ones fail at once.
+            self._cancelAwaiting()
         return succeed(None)
 
     # -- machinery ------------------------------------------------------------------------------

@@ -166,11 +166,10 @@ class RecvLine(insults.TerminalProtocol):
         self.terminal.write(self.ps[self.pn] + b"".join(self.lineBuffer))
 
     def terminalSize(self, width: int, height: int) -> None:
-        self.terminal.eraseDisplay()
-        self.terminal.cursorHome()
-        self.width = width
-        self.height = height
-        self.drawInputLine()
+        """Redraw the prompt and the line at the top of the cleared, resized screen."""
+        self.width, self.height = width, height
+        for step in (self.terminal.eraseDisplay, self.terminal.cursorHome, self.drawInputLine):
+            step()
 
     def unhandledControlSequence(self, seq: bytes) -> None:
         """Ignored."""
@@ -205,15 +204,18 @@ class RecvLine(insults.TerminalProtocol):
         self.lineBufferIndex += n
         self.lineBuffer.extend([b" "] * n)
 
+    def _step(self, by: int) -> None:
+        """Move the cursor one place (``by`` is -1 or 1) when that stays within the line."""
+        target = self.lineBufferIndex + by
+        if 0 <= target <= len(self.lineBuffer):
+            self.lineBufferIndex = target
+            (self.terminal.cursorForward if by > 0 else self.terminal.cursorBackward)()
+
     def handle_LEFT(self) -> None:
-        if self.lineBufferIndex > 0:
-            self.lineBufferIndex -= 1
-            self.terminal.cursorBackward()
+        self._step(-1)
 
     def handle_RIGHT(self) -> None:
-        if self.lineBufferIndex < len(self.lineBuffer):
-            self.lineBufferIndex += 1
-            self.terminal.cursorForward()
+        self._step(1)
 
     def handle_HOME(self) -> None:
         if self.lineBufferIndex:
@@ -227,23 +229,27 @@ class RecvLine(insults.TerminalProtocol):
             self.lineBufferIndex = len(self.lineBuffer)
 
     def handle_BACKSPACE(self) -> None:
-        if self.lineBufferIndex > 0:
-            self.lineBufferIndex -= 1
-            del self.lineBuffer[self.lineBufferIndex]
-            self.terminal.cursorBackward()
-            self.terminal.deleteCharacter()
+        """Remove the character before the cursor (step back onto it, then delete it)."""
+        if not self.lineBufferIndex:
+            return
+        self._step(-1)
+        self._removeUnderCursor()
 
     def handle_DELETE(self) -> None:
+        """Remove the character under the cursor, if the cursor is on one."""
         if self.lineBufferIndex < len(self.lineBuffer):
-            del self.lineBuffer[self.lineBufferIndex]
-            self.terminal.deleteCharacter()
+            self._removeUnderCursor()
+
+    def _removeUnderCursor(self) -> None:
+        at = self.lineBufferIndex
+        self.lineBuffer[at : at + 1] = []
+        self.terminal.deleteCharacter()
 
     def handle_RETURN(self) -> None:
-        line = b"".join(self.lineBuffer)
-        self.lineBuffer = []
-        self.lineBufferIndex = 0
+        """Hand the line to ``lineReceived`` on a fresh line, with an empty buffer."""
+        entered, self.lineBuffer, self.lineBufferIndex = b"".join(self.lineBuffer), [], 0
         self.terminal.nextLine()
-        self.lineReceived(line)
+        self.lineReceived(entered)
 
     def handle_INSERT(self) -> None:
         """Switch between insert and typeover."""

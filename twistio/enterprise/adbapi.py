@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from twistio.internet._registry import TransportRegistry
 from twistio.internet.defer import Deferred
 from twistio.internet.threads import deferToThreadPool
 from twistio.python.threadpool import ThreadPool
@@ -209,9 +210,9 @@ class ConnectionPool:
 
     def _remember_loop(self) -> None:
         # The asyncio reactor learns here which loop callFromThread must go back to.
-        get_loop = getattr(self._reactor, "_get_loop", None)
-        if get_loop is not None:
-            get_loop()
+        registry = getattr(self._reactor, "transport_registry", None)
+        if isinstance(registry, TransportRegistry):
+            registry.get_loop()
 
     def _in_thread(self, work: Callable[..., _R], *args: Any, **kw: Any) -> Deferred[_R]:
         self._remember_loop()

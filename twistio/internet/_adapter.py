@@ -22,16 +22,28 @@ import logging
 import os
 import socket
 import struct
+from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Literal, Protocol, cast
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, TransportRegistry
+from twistio.internet._sslverify import (
+    Certificate,
+    TLSTransport,
+    client_hostname,
+    start_tls,
+    to_context,
+)
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
+    IAddress,
     IConsumer,
     IHalfCloseableProtocol,
     ILoggingContext,
     INegotiated,
+    IProtocol,
+    IPullProducer,
     IPushProducer,
     ISSLTransport,
     ISystemHandle,
@@ -47,25 +59,31 @@ __all__ = ["Connection", "address_from_sockaddr"]
 _log = logging.getLogger("twistio")
 _LINGER_RESET = struct.pack("ii", 1, 0)
 
+#: The ``type`` of an IP address; a stream connection is one of those, or a UNIX socket.
+IPKind = Literal["TCP", "UDP"]
+StreamKind = Literal["TCP", "UNIX"]
 
-def _discard(data: Any) -> None:
+
+def _discard(data: bytes) -> None:
     """``write`` once the write side is closed: ignored, as in Twisted."""
 
 
-def address_from_sockaddr(sockaddr: Any, kind: str = "TCP") -> IPv4Address | IPv6Address:
+def address_from_sockaddr(
+    sockaddr: tuple[str, int] | tuple[str, int, int, int], kind: IPKind = "TCP"
+) -> IPv4Address | IPv6Address:
     """The ``IPv4Address``/``IPv6Address`` for a socket address tuple."""
     if len(sockaddr) == 4:
         host, port, flowinfo, scopeid = sockaddr
-        return IPv6Address(kind, host, port, flowinfo, scopeid)  # type: ignore[arg-type]
-    return IPv4Address(kind, sockaddr[0], sockaddr[1])  # type: ignore[arg-type]
+        return IPv6Address(kind, host, port, flowinfo, scopeid)
+    return IPv4Address(kind, sockaddr[0], sockaddr[1])
 
 
-def unix_address(sockaddr: Any) -> UNIXAddress:
+def unix_address(sockaddr: str | bytes | None) -> UNIXAddress:
     """The ``UNIXAddress`` for a UNIX socket address (its name as bytes, None if unnamed)."""
     return UNIXAddress(os.fsencode(sockaddr) if sockaddr else None)
 
 
-def _reset_on_close(transport: Any) -> None:
+def _reset_on_close(transport: asyncio.BaseTransport) -> None:
     """Make closing send a RST, as Twisted's abortConnection does (the peer sees ConnectionLost)."""
     sock = transport.get_extra_info("socket")
     if sock is not None:
@@ -73,6 +91,10 @@ def _reset_on_close(transport: Any) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
         except OSError:
             pass
+
+
+class _Connected(Protocol):
+    connected: int
 
 
 def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
@@ -99,9 +121,10 @@ class Connection(asyncio.Protocol):
     connected = 0
     disconnecting = False
     disconnected = False
-    _protocol: Any = None
-    _transport: Any = None
-    _producer: Any = None
+    _protocol: IProtocol | None = None
+    # Set by connection_made, before anything can use it.
+    _transport: asyncio.Transport = None  # type: ignore[assignment]
+    _producer: IPushProducer | IPullProducer | None = None
     _streaming = False
     _writing_paused = False
     _pull_scheduled = False
@@ -110,7 +133,7 @@ class Connection(asyncio.Protocol):
     _aborted = False
     _lost = False
     _close_after_producer = False
-    _host: Any = None
+    _host: IPv4Address | IPv6Address | UNIXAddress | None = None
 
     # Overwritten per instance in connection_made; before that no data can arrive.
     def data_received(self, data: bytes) -> None:
@@ -118,28 +141,36 @@ class Connection(asyncio.Protocol):
 
     _exception: BaseException | None = None
     _half_closeable_protocol: bool | None = None
-    _peer: Any = None
+    _peer: IPv4Address | IPv6Address | UNIXAddress | None = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
 
     def __init__(
         self,
-        reactor: Any,
-        build: Callable[[Any], Any],
-        on_lost: Callable[[Failure], None] | None = None,
-        kind: str = "TCP",
+        registry: TransportRegistry,
+        build: Callable[[IAddress], IProtocol | None],
+        on_lost: Callable[[Connection, Failure], None] | None = None,
+        kind: StreamKind = "TCP",
+        server_side: bool = True,
     ) -> None:
-        self.reactor = reactor
+        self._registry = registry
         self._build = build
         self._on_lost = on_lost
         self._kind = kind
+        if not server_side:
+            self._server_side = False
         self.write: Callable[[bytes], None] = _discard
+
+    @property
+    def reactor(self) -> ITwistioReactor:
+        """The reactor that made this connection."""
+        return self._registry.reactor
 
     # -- asyncio side ------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Build the Twisted protocol for the peer and connect it; refuse if it is None."""
-        self._transport = transport
+        self._transport = transport  # type: ignore[assignment]  # a stream transport
         peer = transport.get_extra_info("peername")
         if self._kind == "UNIX":
             self._peer = unix_address(peer)
@@ -153,16 +184,16 @@ class Connection(asyncio.Protocol):
         if protocol is None:
             transport.close()
             return
-        self._bind(protocol, transport)
+        self._bind(protocol, self._transport)
         self.connected = 1
-        self.reactor._track(self)
+        self._registry.connections.add(self)
         try:
             protocol.makeConnection(self)
         except BaseException:
             # Twisted logs it and keeps the connection.
             _log.exception("Unhandled error in %s.connectionMade", type(protocol).__name__)
 
-    def _bind(self, protocol: Any, transport: Any) -> None:
+    def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
         if self._server_side:
             self.data_received = protocol.dataReceived  # type: ignore[method-assign]
@@ -181,7 +212,7 @@ class Connection(asyncio.Protocol):
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
-        received = self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+        received = self.data_received = protocol.dataReceived  # type: ignore[method-assign,union-attr]
         transport = self._transport
         if transport is not None:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
@@ -202,7 +233,7 @@ class Connection(asyncio.Protocol):
         if protocol is None or not self._half_closeable:
             return False
         try:
-            protocol.readConnectionLost()
+            cast(IHalfCloseableProtocol, protocol).readConnectionLost()
         except BaseException as e:
             _log.exception("Unhandled error in %s.readConnectionLost", type(protocol).__name__)
             self._exception = e
@@ -222,13 +253,13 @@ class Connection(asyncio.Protocol):
         if protocol is None:
             # Refused by buildProtocol.
             if self._on_lost is not None:
-                self._on_lost(connectionDone)
+                self._on_lost(self, connectionDone)
             return
         self.connected = 0
         self.disconnecting = False
         self.disconnected = True
         self.write = _discard
-        self.reactor._untrack(self)
+        self._registry.connections.discard(self)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -236,7 +267,7 @@ class Connection(asyncio.Protocol):
                 producer.stopProducing()
             except BaseException:
                 _log.exception("Unhandled error in %r.stopProducing", producer)
-        protocol.connected = 0
+        cast(_Connected, protocol).connected = 0
         try:
             protocol.connectionLost(reason)
         except BaseException:
@@ -246,14 +277,14 @@ class Connection(asyncio.Protocol):
         self._protocol = None
         self.data_received = _discard  # type: ignore[method-assign]
         if self._on_lost is not None:
-            self._on_lost(reason)
+            self._on_lost(self, reason)
 
     def pause_writing(self) -> None:
         """The write buffer passed its high-water mark: pause a streaming producer."""
         self._writing_paused = True
         producer = self._producer
         if producer is not None and self._streaming:
-            producer.pauseProducing()
+            cast(IPushProducer, producer).pauseProducing()
 
     def resume_writing(self) -> None:
         """The write buffer drained: resume the producer, finish a pending half-close."""
@@ -272,12 +303,12 @@ class Connection(asyncio.Protocol):
     # -- Twisted side: ITransport ------------------------------------------------------------
 
     @property
-    def protocol(self) -> Any:
+    def protocol(self) -> IProtocol | None:
         """The Twisted protocol; assigning another one switches the connection over to it."""
         return self._protocol
 
     @protocol.setter
-    def protocol(self, protocol: Any) -> None:
+    def protocol(self, protocol: IProtocol) -> None:
         self._bind(protocol, self._transport)
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
@@ -329,7 +360,7 @@ class Connection(asyncio.Protocol):
         if not self.connected:
             return
         try:
-            self._protocol.writeConnectionLost()
+            cast(IHalfCloseableProtocol, self._protocol).writeConnectionLost()
         except BaseException as e:
             _log.exception(
                 "Unhandled error in %s.writeConnectionLost", type(self._protocol).__name__
@@ -337,11 +368,11 @@ class Connection(asyncio.Protocol):
             self._exception = e
             self._transport.abort()
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
-        return self._peer
+        return cast("IPv4Address | IPv6Address | UNIXAddress", self._peer)
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The local address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
         if self._host is None:
             sockname = self._transport.get_extra_info("sockname")
@@ -351,14 +382,32 @@ class Connection(asyncio.Protocol):
                 self._host = address_from_sockaddr(sockname, self._kind)
         return self._host
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
+    def get_extra_info(self, name: str, default: object = None) -> object:
         """asyncio's transport extra information (``peername``, ``socket``, ``ssl_object``...)."""
         transport = self._transport
         return default if transport is None else transport.get_extra_info(name, default)
 
-    def getHandle(self) -> Any:
+    def sendfile_transport(self) -> asyncio.Transport | None:
+        """The asyncio transport ``loop.sendfile`` may write to, while nothing stands
+        between it and the socket: not TLS, not closing, no producer registered; else None.
+
+        twistio's hook for ``web.static`` (zero-copy file bodies); not part of Twisted's API.
+        """
+        transport = self._transport
+        if (
+            transport is None
+            or self._producer is not None
+            or self._tls_pending is not None
+            or transport.is_closing()
+            or transport.get_extra_info("sslcontext") is not None
+        ):
+            return None
+        return transport
+
+    def getHandle(self) -> TransportSocket:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""
-        return self._transport.get_extra_info("socket")
+        sock: TransportSocket = self._transport.get_extra_info("socket")
+        return sock
 
     def fileno(self) -> int:
         """The socket's file descriptor, or -1 once closed."""
@@ -383,12 +432,12 @@ class Connection(asyncio.Protocol):
 
     def logPrefix(self) -> str:
         """The protocol's log prefix."""
-        protocol = self._protocol
-        return protocol.logPrefix() if hasattr(protocol, "logPrefix") else "-"
+        prefix = getattr(self._protocol, "logPrefix", None)
+        return str(prefix()) if prefix is not None else "-"
 
     # -- TLS ---------------------------------------------------------------------------------
 
-    def startTLS(self, contextFactory: Any, normal: bool = True) -> None:
+    def startTLS(self, contextFactory: object, normal: bool = True) -> None:
         """Upgrade to TLS now (STARTTLS): bytes written from here on are sent encrypted.
 
         The side is the connection's (a server port's connections are TLS servers); with
@@ -397,15 +446,13 @@ class Connection(asyncio.Protocol):
         if any. Data arriving after the handshake goes to the same protocol. A failed
         handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
         """
-        from twistio.internet.ssl import _client_hostname, _start_tls, _to_context
-
         if not self.connected or self._tls_pending is not None:
             return
         server_side = self._server_side if normal else not self._server_side
-        context = _to_context(contextFactory, server_side)
+        context = to_context(contextFactory, server_side)
         hostname = (
             None if server_side
-            else _client_hostname(contextFactory, context, getattr(self._peer, "host", None))
+            else client_hostname(contextFactory, context, getattr(self._peer, "host", None))
         )
         pending: list[bytes] = []
         self._tls_pending = pending
@@ -415,14 +462,14 @@ class Connection(asyncio.Protocol):
         # Bytes arriving from now on are TLS records: keep them from the protocol.
         self._transport.pause_reading()
         task = loop.create_task(
-            _start_tls(
+            start_tls(
                 self._transport, self, context, server_side=server_side,
                 server_hostname=hostname,
             )
         )
         task.add_done_callback(self._tls_started)
 
-    def _tls_started(self, task: asyncio.Task[Any]) -> None:
+    def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
         pending = self._tls_pending or []
         self._tls_pending = None
         if task.cancelled():
@@ -464,7 +511,7 @@ class Connection(asyncio.Protocol):
         selected = ssl_object.selected_alpn_protocol()
         return None if selected is None else selected.encode("ascii")
 
-    def getPeerCertificate(self) -> Any:
+    def getPeerCertificate(self) -> Certificate | None:
         """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
         if ssl_object is None:
@@ -472,9 +519,8 @@ class Connection(asyncio.Protocol):
         der = ssl_object.getpeercert(binary_form=True)
         if not der:
             return None
-        from twistio.internet.ssl import Certificate
-
-        return Certificate.loadDER(der)
+        certificate: Certificate = Certificate.loadDER(der)
+        return certificate
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
 
@@ -497,7 +543,7 @@ class Connection(asyncio.Protocol):
 
     # -- Twisted side: IConsumer -------------------------------------------------------------
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Attach a producer: a push producer (``streaming``) is paused while the write
         buffer is above its high-water mark; a pull producer is asked for data
         (``resumeProducing``) after each write, while the buffer is below it."""
@@ -513,7 +559,7 @@ class Connection(asyncio.Protocol):
         self._streaming = bool(streaming)
         if streaming:
             if self._writing_paused:
-                producer.pauseProducing()
+                cast(IPushProducer, producer).pauseProducing()
         else:
             if not self._write_closed:
                 self.write = self._pull_write
@@ -548,7 +594,7 @@ class Connection(asyncio.Protocol):
 
     # -- reactor shutdown ----------------------------------------------------------------------
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Drop the connection now and deliver ``connectionLost`` at once (reactor stop)."""
         if self._lost:
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import time as _time
-from typing import Any, Callable
+from typing import Callable
 
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled
 from twistio.internet.interfaces import IDelayedCall, implementer
@@ -64,8 +64,8 @@ class DelayedCall:
         self,
         time: float,
         func: Callable[..., object],
-        args: tuple[Any, ...],
-        kw: dict[str, Any],
+        args: tuple[object, ...],
+        kw: dict[str, object],
         cancel: Callable[[DelayedCall], object],
         reset: Callable[[DelayedCall], object],
         seconds: Callable[[], float] = _time.time,

@@ -21,15 +21,25 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, TypeVar, Union, cast
 
-from twistio.internet import error
+from typing_extensions import ParamSpec
+
+from twistio.internet import error, ssl, tcp, udp, unix
 from twistio.internet._delayedcall import DelayedCall
+from twistio.internet._registry import TransportRegistry
 from twistio.internet._resolver import LoopResolver
 from twistio.internet.base import ReactorBase
+from twistio.internet.defer import succeed
 from twistio.internet.interfaces import (
+    Binding,
+    IConnector,
+    IHalfCloseableDescriptor,
+    IListeningPort,
+    IProcessProtocol,
+    IProtocolFactory,
     IReactorCore,
     IReactorFDSet,
     IReactorMulticast,
@@ -49,18 +59,20 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.posixbase import PosixReactorBase
+from twistio.internet.process import Process, spawnProcess
+from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet._adapter import Connection
     from twistio.internet.defer import Deferred
-    from twistio.internet.tcp import Connector, Port
     from twistio.python.threadpool import ThreadPool
 
 __all__ = ["AsyncioReactor", "DelayedCall"]
 
 _log = logging.getLogger("twistio")
 _get_running_loop = asyncio._get_running_loop
+_P = ParamSpec("_P")
+_SignalHandler = Union[Callable[[int, FrameType | None], object], int, signal.Handlers, None]
 
 
 class _ReactorDelayedCall(DelayedCall):
@@ -79,6 +91,22 @@ def _is_ip_address(name: str) -> bool:
             continue
         return True
     return False
+
+
+_Port = TypeVar("_Port", bound=IListeningPort)
+_Connector = TypeVar("_Connector", bound=IConnector)
+
+
+def _listening(port: _Port) -> _Port:
+    """``port``, once it listens (bound now: ``CannotListenError`` raises here)."""
+    port.startListening()
+    return port
+
+
+def _connecting(connector: _Connector) -> _Connector:
+    """``connector``, once its first attempt has started."""
+    connector.connect()
+    return connector
 
 
 _NO_FD_SET = (
@@ -123,10 +151,10 @@ class AsyncioReactor(PosixReactorBase):
         self._stopped = False
         self._run_loop: asyncio.AbstractEventLoop | None = None
         self._delayed: set[_ReactorDelayedCall] = set()
-        self._conns: set[Connection] = set()
-        self._ports: set[Port] = set()
+        #: The loop and the open connections and ports, lent to the transports made here.
+        self.transport_registry = TransportRegistry(self, self._get_loop)
         self._installSignals = True
-        self._old_signals: dict[int, Any] = {}
+        self._old_signals: dict[int, _SignalHandler] = {}
         self._loop_signals: list[int] = []
         self._readers: dict[IReadDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
         self._writers: dict[IWriteDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
@@ -269,23 +297,8 @@ class AsyncioReactor(PosixReactorBase):
     def disconnectAll(self) -> None:
         """Close every port and connection at once, and drop every watched descriptor
         (reactor shutdown)."""
-        for port in list(self._ports):
-            port._shutdown()
-        for conn in list(self._conns):
-            conn._shutdown()
+        self.transport_registry.shutdown_all()
         ReactorBase.disconnectAll(self)
-
-    def _track(self, conn: Connection) -> None:
-        self._conns.add(conn)
-
-    def _untrack(self, conn: Connection) -> None:
-        self._conns.discard(conn)
-
-    def _track_port(self, port: Port) -> None:
-        self._ports.add(port)
-
-    def _untrack_port(self, port: Port) -> None:
-        self._ports.discard(port)
 
     def wakeUp(self) -> None:
         """Nothing to do: asyncio wakes itself."""
@@ -301,6 +314,8 @@ class AsyncioReactor(PosixReactorBase):
             wanted.append(signal.SIGBREAK)
         for sig in wanted:
             previous = signal.getsignal(sig)
+            if sig == signal.SIGINT and previous is not signal.default_int_handler:
+                continue  # as Twisted: a SIGINT handler the program set (or SIG_IGN) stays
             try:
                 loop.add_signal_handler(sig, self._on_signal, sig)
                 self._loop_signals.append(sig)
@@ -335,7 +350,7 @@ class AsyncioReactor(PosixReactorBase):
     # -- time ---------------------------------------------------------------------------------
 
     def callLater(
-        self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> DelayedCall:
         """Call ``callable(*args, **kw)`` in ``delay`` seconds, in the caller's context.
 
@@ -392,7 +407,7 @@ class AsyncioReactor(PosixReactorBase):
             return io_loop
         return self._get_loop()
 
-    def callFromThread(self, f: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
         """Call ``f`` soon on the reactor's loop; safe from any thread."""
         if kwargs:
             f = functools.partial(f, **kwargs)
@@ -405,7 +420,9 @@ class AsyncioReactor(PosixReactorBase):
         self._get_loop()
         return ReactorBase.getThreadPool(self)
 
-    def callInThread(self, _callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callInThread(
+        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
         if loop is not None:
@@ -414,7 +431,8 @@ class AsyncioReactor(PosixReactorBase):
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def callMultipleInThread(
-        self, tupleList: Sequence[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
+        self,
+        tupleList: Sequence[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
     ) -> None:
         """Run each ``(f, args, kwargs)`` in turn, in one pool thread."""
 
@@ -432,8 +450,6 @@ class AsyncioReactor(PosixReactorBase):
 
         Fails with ``DNSLookupError``.
         """
-        from twistio.internet.defer import succeed
-
         if name and _is_ip_address(name):
             return succeed(name)
         return ReactorBase.resolve(self, name, timeout)
@@ -502,10 +518,10 @@ class AsyncioReactor(PosixReactorBase):
         """The descriptors watched with ``addWriter``."""
         return list(self._writers)
 
-    def removeAll(self) -> list[Any]:
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
         """Stop watching every descriptor; return them (each once)."""
-        everything: list[Any] = list(self._readers)
-        readers: dict[Any, object] = dict(self._readers)
+        everything: list[IReadDescriptor | IWriteDescriptor] = list(self._readers)
+        readers: set[object] = set(self._readers)
         everything += [w for w in self._writers if w not in readers]
         for reader in list(self._readers):
             self.removeReader(reader)
@@ -531,26 +547,27 @@ class AsyncioReactor(PosixReactorBase):
         if why is not None:
             self._lose_descriptor(writer, why)
 
-    def _lose_descriptor(self, selectable: Any, why: object, reading: bool = False) -> None:
+    def _lose_descriptor(
+        self, selectable: IReadDescriptor | IWriteDescriptor, why: object, reading: bool = False
+    ) -> None:
         """Stop watching a descriptor whose ``doRead``/``doWrite`` returned ``why`` and
         tell it: a clean end of input only half-closes an ``IHalfCloseableDescriptor``."""
-        from twistio.internet.interfaces import IHalfCloseableDescriptor
-
         if isinstance(why, Failure):
             reason = why
         elif isinstance(why, BaseException):
             reason = Failure(why)
         else:
             reason = Failure(error.ConnectionLost(f"{selectable!r} returned {why!r}"))
-        self.removeReader(selectable)
+        # Either kind: removing one not watched does nothing.
+        self.removeReader(cast(IReadDescriptor, selectable))
         if (
             reading
             and isinstance(reason.value, error.ConnectionDone)
             and IHalfCloseableDescriptor.providedBy(selectable)
         ):
-            selectable.readConnectionLost(reason)
+            cast(IHalfCloseableDescriptor, selectable).readConnectionLost(reason)
             return
-        self.removeWriter(selectable)
+        self.removeWriter(cast(IWriteDescriptor, selectable))
         try:
             selectable.connectionLost(reason)
         except BaseException:
@@ -559,196 +576,165 @@ class AsyncioReactor(PosixReactorBase):
     # -- TCP ----------------------------------------------------------------------------------
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
-    ) -> Port:
+        self, port: int, factory: IProtocolFactory, backlog: int = 50, interface: str = ""
+    ) -> tcp.Port:
         """Listen on ``port`` now (0: any free port); ``CannotListenError`` if that fails."""
-        from twistio.internet.tcp import Port
-
-        p = Port(port, factory, backlog, interface, self)
-        p.startListening()
-        return p
+        return _listening(tcp.Port(port, factory, backlog, interface, self))
 
     def connectTCP(
         self,
         host: str,
         port: Union[int, str],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
-    ) -> Connector:
+        bindAddress: tuple[str, int] | Binding | None = None,
+    ) -> tcp.Connector:
         """Connect to ``host:port`` with a ``ClientFactory``; returns the connector."""
-        from twistio.internet.tcp import Connector
-
-        c = Connector(host, port, factory, timeout, bindAddress, self)
-        c.connect()
-        return c
+        return _connecting(tcp.Connector(host, port, factory, timeout, bindAddress, self))
 
     # -- UDP, UNIX, TLS (twistio.internet.udp, .unix, .ssl) ------------------------------------
 
     def listenUDP(
-        self, port: int, protocol: Any, interface: str = "", maxPacketSize: int = 8192
-    ) -> Any:
+        self, port: int, protocol: DatagramProtocol, interface: str = "", maxPacketSize: int = 8192
+    ) -> udp.Port:
         """Bind a UDP port now (0: any free port) for a ``DatagramProtocol``."""
-        from twistio.internet.udp import Port as UDPPort
-
-        p = UDPPort(port, protocol, interface, maxPacketSize, self)
-        p.startListening()
-        return p
+        return _listening(udp.Port(port, protocol, interface, maxPacketSize, self))
 
     def listenMulticast(
         self,
         port: int,
-        protocol: Any,
+        protocol: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         listenMultiple: bool = False,
-    ) -> Any:
+    ) -> udp.MulticastPort:
         """Bind a UDP port that can join multicast groups."""
-        from twistio.internet.udp import MulticastPort
-
-        p = MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
-        p.startListening()
-        return p
+        return _listening(
+            udp.MulticastPort(port, protocol, interface, maxPacketSize, self, listenMultiple)
+        )
 
     def listenUNIX(
         self,
         address: Union[str, bytes],
-        factory: Any,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
         wantPID: int = 0,
-    ) -> Any:
+    ) -> unix.Port:
         """Listen on a UNIX socket path (or a Linux abstract name starting with NUL)."""
-        from twistio.internet.unix import Port as UNIXPort
-
-        p = UNIXPort(address, factory, backlog, mode, self, wantPID)
-        p.startListening()
-        return p
+        return _listening(unix.Port(address, factory, backlog, mode, self, wantPID))
 
     def connectUNIX(
-        self, address: Union[str, bytes], factory: Any, timeout: float | None = 30, checkPID: int = 0
-    ) -> Any:
+        self,
+        address: Union[str, bytes],
+        factory: ClientFactory,
+        timeout: float | None = 30,
+        checkPID: int = 0,
+    ) -> unix.Connector:
         """Connect to a UNIX socket with a ``ClientFactory``; returns the connector."""
-        from twistio.internet.unix import Connector as UNIXConnector
-
-        c = UNIXConnector(address, factory, timeout, self, checkPID)
-        c.connect()
-        return c
+        return _connecting(unix.Connector(address, factory, timeout, self, checkPID))
 
     def listenSSL(
         self,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: IProtocolFactory,
+        contextFactory: object,
         backlog: int = 50,
         interface: str = "",
         *,
         handshakeTimeout: float | None = 60.0,
-    ) -> Any:
+    ) -> ssl.Port:
         """Listen for TLS on ``port``; ``contextFactory`` is an ``SSLContext`` or gives one.
 
         ``handshakeTimeout`` (twistio's; None for none) drops a client whose handshake takes
         longer than that many seconds."""
-        from twistio.internet.ssl import Port as SSLPort
-
-        p = SSLPort(port, factory, contextFactory, backlog, interface, self, handshakeTimeout)
-        p.startListening()
-        return p
+        return _listening(ssl.Port(port, factory, contextFactory, backlog, interface, self, handshakeTimeout))
 
     def connectSSL(
         self,
         host: str,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: ClientFactory,
+        contextFactory: object,
         timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
         *,
         handshakeTimeout: float | None = 60.0,
-    ) -> Any:
+    ) -> ssl.Connector:
         """Connect over TLS to ``host:port`` with a ``ClientFactory``.
 
         ``handshakeTimeout`` (twistio's; None for none) gives up on a handshake that takes
         longer than that many seconds (``clientConnectionFailed`` with ``TimeoutError``)."""
-        from twistio.internet.ssl import Connector as SSLConnector
-
-        c = SSLConnector(
+        return _connecting(ssl.Connector(
             host, port, factory, contextFactory, timeout, bindAddress, self, handshakeTimeout
-        )
-        c.connect()
-        return c
+        ))
 
     # -- sockets made elsewhere (IReactorSocket) -------------------------------------------------
 
-    def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Port:
+    def adoptStreamPort(
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+    ) -> tcp.Port:
         """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
 
         ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
         """
-        from twistio.internet.tcp import Port
+        return tcp.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
 
-        return Port._fromListeningDescriptor(self, fileDescriptor, addressFamily, factory)
-
-    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+    def adoptStreamConnection(
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+    ) -> None:
         """Run ``factory``'s protocol on a connected TCP socket made elsewhere (a duplicate).
 
         As in Twisted, the factory's ``doStart``/``doStop`` are not called.
         """
-        from twistio.internet.tcp import _adopt_connection
-
-        _adopt_connection(self, fileDescriptor, addressFamily, factory)
+        tcp.adopt_connection(self, fileDescriptor, addressFamily, factory)
 
     def adoptDatagramPort(
-        self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
-    ) -> Any:
+        self,
+        fileDescriptor: int,
+        addressFamily: int,
+        protocol: DatagramProtocol,
+        maxPacketSize: int = 8192,
+    ) -> udp.Port:
         """Serve a bound UDP socket made elsewhere (a duplicate) with a ``DatagramProtocol``."""
-        from twistio.internet.udp import Port as UDPPort
-
-        return UDPPort._fromListeningDescriptor(
+        return udp.Port.from_listening_descriptor(
             self, fileDescriptor, addressFamily, protocol, maxPacketSize
         )
 
     def listenUNIXDatagram(
-        self, address: Union[str, bytes], protocol: Any, maxPacketSize: int = 8192,
+        self,
+        address: Union[str, bytes],
+        protocol: DatagramProtocol,
+        maxPacketSize: int = 8192,
         mode: int = 0o666,
-    ) -> Any:
+    ) -> unix.DatagramPort:
         """Bind a UNIX datagram socket at ``address`` for a ``DatagramProtocol``."""
-        from twistio.internet.unix import DatagramPort
-
-        p = DatagramPort(address, protocol, maxPacketSize, mode, self)
-        p.startListening()
-        return p
+        return _listening(unix.DatagramPort(address, protocol, maxPacketSize, mode, self))
 
     def connectUNIXDatagram(
         self,
         address: Union[str, bytes],
-        protocol: Any,
+        protocol: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: Union[str, bytes, None] = None,
-    ) -> Any:
+    ) -> unix.ConnectedDatagramPort:
         """Connect a ``ConnectedDatagramProtocol`` to the UNIX datagram socket at ``address``."""
-        from twistio.internet.unix import ConnectedDatagramPort
-
-        p = ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self)
-        p.startListening()
-        return p
+        return _listening(unix.ConnectedDatagramPort(address, protocol, maxPacketSize, mode, bindAddress, self))
 
     def spawnProcess(
         self,
-        processProtocol: Any,
-        executable: Any,
-        args: Sequence[Any] = (),
-        env: dict[Any, Any] | None = {},  # noqa: B006 - Twisted's default: an empty environment
-        path: Any = None,
+        processProtocol: IProcessProtocol,
+        executable: str | bytes,
+        args: Sequence[str | bytes] = (),
+        env: Mapping[str | bytes, str | bytes] | None = {},
+        path: str | bytes | None = None,
         uid: int | None = None,
         gid: int | None = None,
-        usePTY: Any = 0,
-        childFDs: dict[int, Any] | None = None,
-    ) -> Any:
+        usePTY: bool | tuple[int, int, str] = False,
+        childFDs: Mapping[int, int | str] | None = None,
+    ) -> Process:
         """Start a child process connected to ``processProtocol``; returns its transport."""
-        from twistio.internet.process import spawnProcess
-
         return spawnProcess(
             self, processProtocol, executable, args, env, path, uid, gid, usePTY, childFDs
         )

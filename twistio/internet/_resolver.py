@@ -16,6 +16,8 @@ import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from typing_extensions import ParamSpec
+
 from twistio.internet import error
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
@@ -28,6 +30,7 @@ from twistio.internet.interfaces import (
     _AddressTypes,
     implementer,
 )
+from twistio.internet.threads import deferToThreadPool
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
@@ -45,8 +48,9 @@ __all__ = [
 _log = logging.getLogger("twistio")
 
 _AddrInfo = tuple[int, int, int, str, tuple[object, ...]]
-_GetAddrInfo = Callable[..., Sequence[_AddrInfo]]
+_GetAddrInfo = Callable[[str, int, int, int], Sequence[_AddrInfo]]
 _Kind = Literal["TCP", "UDP"]
+_P = ParamSpec("_P")
 _SOCKET_TYPES = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM}
 _FAMILIES: dict[type[object], int] = {IPv4Address: socket.AF_INET, IPv6Address: socket.AF_INET6}
 
@@ -54,7 +58,9 @@ _FAMILIES: dict[type[object], int] = {IPv4Address: socket.AF_INET, IPv6Address: 
 class _ThreadsReactor(Protocol):
     def getThreadPool(self) -> ThreadPool: ...
 
-    def callFromThread(self, f: Callable[..., object], /, *args: object) -> None: ...
+    def callFromThread(
+        self, f: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None: ...
 
 
 @implementer(IHostResolution)
@@ -142,8 +148,6 @@ class GAIResolver:
     def _lookup(
         self, host: str, port: int, family: int, socktype: int
     ) -> Deferred[Sequence[_AddrInfo]]:
-        from twistio.internet.threads import deferToThreadPool
-
         return deferToThreadPool(
             self._reactor, self._getThreadPool(), self._getaddrinfo, host, port, family, socktype
         )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from twistio.internet import main
+from twistio.internet._registry import installed_reactor
 from twistio.internet.error import ConnectionClosed
 from twistio.internet.interfaces import (
     IConsumer,
@@ -27,10 +28,10 @@ from twistio.internet.interfaces import (
     ITransport,
     implementer,
 )
+from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
     from twistio.internet.interfaces import IAddress, IReadDescriptor, IWriteDescriptor
-    from twistio.python.failure import Failure
 
 __all__ = ["FileDescriptor", "isIPAddress", "isIPv6Address"]
 
@@ -119,9 +120,7 @@ class FileDescriptor:
 
     def __init__(self, reactor: _FDReactor | None = None) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self.reactor: _FDReactor = reactor
         self._pending: list[bytes] = []
         self._pendingSize = 0
@@ -264,8 +263,6 @@ class FileDescriptor:
         if self._writeDisconnected:
             self.stopReading()
             self.stopWriting()
-            from twistio.python.failure import Failure
-
             self.connectionLost(_connDone or Failure(main.CONNECTION_DONE))
             return
         self.stopReading()

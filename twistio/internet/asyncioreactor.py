@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from twistio.internet._reactor import AsyncioReactor
+from twistio.internet.main import installReactor
 
 __all__ = ["AsyncioReactor", "AsyncioSelectorReactor", "install"]
 
@@ -18,8 +19,6 @@ def install(eventloop: asyncio.AbstractEventLoop | None = None) -> AsyncioReacto
     While another loop is running in the calling thread, reactor calls still use that one.
     ``ReactorAlreadyInstalledError`` if a reactor is already installed.
     """
-    from twistio.internet.main import installReactor
-
     reactor = AsyncioReactor(eventloop)
     installReactor(reactor)
     return reactor

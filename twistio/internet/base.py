@@ -24,7 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
+from typing import Protocol as Protocol_
 
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
@@ -37,6 +38,7 @@ from twistio.internet.abstract import FileDescriptor, isIPAddress
 from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.interfaces import (
     IConnector,
+    IDelayedCall,
     IReactorCore,
     IReactorFromThreads,
     IReactorInThreads,
@@ -47,7 +49,10 @@ from twistio.internet.interfaces import (
     IResolverSimple,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory, Protocol
+from twistio.internet.threads import deferToThreadPool
 from twistio.python.failure import Failure
+from twistio.python.threadpool import ThreadPool
 
 if TYPE_CHECKING:
     from twistio.internet.interfaces import (
@@ -56,7 +61,6 @@ if TYPE_CHECKING:
         IReadDescriptor,
         IWriteDescriptor,
     )
-    from twistio.python.threadpool import ThreadPool
 
 __all__ = [
     "BaseConnector",
@@ -172,8 +176,6 @@ class ThreadedResolver:
 
     def getHostByName(self, name: str, timeout: Sequence[int] = _DEFAULT_TIMEOUT) -> Deferred[str]:
         """The IPv4 address of ``name``."""
-        from twistio.internet.threads import deferToThreadPool
-
         result: Deferred[str] = Deferred()
         lookup = deferToThreadPool(
             self.reactor, self.reactor.getThreadPool(), socket.gethostbyname, name
@@ -454,10 +456,11 @@ class ReactorBase(PluggableResolverMixin):
         event.add(phase, trigger)
         return (eventType, phase, trigger)
 
-    def removeSystemEventTrigger(self, triggerID: _SystemEventID) -> None:
+    def removeSystemEventTrigger(self, triggerID: object) -> None:
         """Remove a trigger; ``ValueError`` if the ID is unknown or already fired."""
         try:
-            eventType, phase, trigger = triggerID
+            # Checked by the unpacking and the lookups: anything else is not an ID of ours.
+            eventType, phase, trigger = cast(_SystemEventID, triggerID)
             event = self._eventTriggers[eventType]
         except (TypeError, ValueError, KeyError):
             raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")
@@ -563,7 +566,7 @@ class ReactorBase(PluggableResolverMixin):
 
     # -- threads ----------------------------------------------------------------------------------
 
-    def callFromThread(self, f: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
         """Queue ``f`` for the reactor thread and wake the loop; safe from any thread."""
         if not builtins.callable(f):
             raise AssertionError(f"{f!r} is not callable")
@@ -575,8 +578,6 @@ class ReactorBase(PluggableResolverMixin):
         shutdown."""
         pool = self.threadpool
         if pool is None:
-            from twistio.python.threadpool import ThreadPool
-
             pool = self.threadpool = ThreadPool(0, self._threadpoolSize, "twistio reactor")
             pool.start()
             self.threadpoolShutdownID = self.addSystemEventTrigger(
@@ -590,7 +591,9 @@ class ReactorBase(PluggableResolverMixin):
         if pool is not None:
             pool.stop()
 
-    def callInThread(self, _callable: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def callInThread(
+        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> None:
         """Run ``_callable`` in a pool thread."""
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
@@ -628,7 +631,7 @@ class ReactorBase(PluggableResolverMixin):
         """Stop watching ``writer`` (a subclass provides it)."""
         raise NotImplementedError(f"{type(self).__name__} cannot watch file descriptors")
 
-    def removeAll(self) -> list[Any]:
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
         """Stop watching everything; what was watched (none here)."""
         return []
 
@@ -644,6 +647,14 @@ class ReactorBase(PluggableResolverMixin):
 # -- connectors and ports --------------------------------------------------------------------------
 
 
+class _ConnectingTransport(Protocol_):
+    """What a ``BaseConnector`` asks of the transport its ``_makeTransport`` starts."""
+
+    def failIfNotConnected(self, err: BaseException) -> None: ...
+
+    def loseConnection(self) -> None: ...
+
+
 @implementer(IConnector)
 class BaseConnector:
     """The state machine of an outgoing connection: ``'disconnected'``, ``'connecting'``,
@@ -654,15 +665,17 @@ class BaseConnector:
     ``failIfNotConnected(err)``) and ``getDestination()``.
     """
 
-    timeoutID: DelayedCall | None = None
+    timeoutID: IDelayedCall | None = None
     factoryStarted = 0
 
-    def __init__(self, factory: Any, timeout: float | None, reactor: Any) -> None:
+    def __init__(
+        self, factory: ClientFactory, timeout: float | None, reactor: IReactorTime
+    ) -> None:
         self.state = "disconnected"
         self.reactor = reactor
         self.factory = factory
         self.timeout = timeout
-        self.transport: Any = None
+        self.transport: _ConnectingTransport | None = None
 
     def disconnect(self) -> None:
         """Stop connecting, or close the connection."""
@@ -692,7 +705,7 @@ class BaseConnector:
         self.factory.doStart()
         self.factoryStarted = 1
 
-    def _makeTransport(self) -> Any:
+    def _makeTransport(self) -> _ConnectingTransport:
         raise NotImplementedError(f"{type(self).__name__} did not implement _makeTransport")
 
     def stopConnecting(self) -> None:
@@ -701,7 +714,9 @@ class BaseConnector:
         if self.state != "connecting":
             raise error.NotConnectingError("we're not trying to connect")
         self.state = "disconnected"
-        self.transport.failIfNotConnected(error.UserError())
+        transport = self.transport
+        if transport is not None:  # always, while connecting
+            transport.failIfNotConnected(error.UserError())
         self.transport = None
 
     def cancelTimeout(self) -> None:
@@ -710,13 +725,13 @@ class BaseConnector:
         if timer is not None and timer.active():
             timer.cancel()
 
-    def buildProtocol(self, addr: IAddress) -> Any:
+    def buildProtocol(self, addr: IAddress) -> Protocol | None:
         """Connected: the factory's protocol for ``addr``."""
         self.cancelTimeout()
         self.state = "connected"
         return self.factory.buildProtocol(addr)
 
-    def _ended(self, tell: Callable[[Any, Failure], object], reason: Failure) -> None:
+    def _ended(self, tell: Callable[[IConnector, Failure], object], reason: Failure) -> None:
         # The factory hears how it ended and may connect() again from there; if it did
         # not, this connector is done with it.
         self.state = "disconnected"

@@ -35,8 +35,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from typing_extensions import ParamSpec, Self
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorTime as IReactorTime
+from twistio.python import lockfile as _lockfile
+from twistio.python.deprecate import warnAboutFunction
 from twistio.python.failure import Failure
 
 
@@ -191,8 +194,6 @@ def _warnSelfReturn(callback: Any) -> None:
         "and will raise an exception in the future."
     )
     if hasattr(callback, "__code__") and hasattr(callback, "__globals__"):
-        from twistio.python.deprecate import warnAboutFunction
-
         warnAboutFunction(callback, text)
     else:
         warnings.warn(text, DeprecationWarning, stacklevel=4)
@@ -701,7 +702,10 @@ class Deferred(Generic[_T]):
         It may await Deferreds and asyncio awaitables alike; cancelling the Deferred cancels
         what the coroutine is waiting on.
         """
-        if isinstance(coro, (CoroutineType, GeneratorType)) or inspect.iscoroutine(coro):
+        # Any Coroutine: async generators' __anext__()/asend() objects too (pytest-twisted).
+        if isinstance(coro, (CoroutineType, GeneratorType, Coroutine)) or inspect.iscoroutine(
+            coro
+        ):
             return _cancellableInlineCallbacks(coro)
         raise NotACoroutineError(f"{coro!r} is not a coroutine")
 
@@ -927,16 +931,18 @@ class DeferredList(Deferred[Any]):
     def _cbDeferred(self, result: Any, index: int, succeeded: bool) -> Any:
         self.resultList[index] = (succeeded, result)
         self.finishedCount += 1
-        if not self.called:
-            if succeeded and self.fireOnOneCallback:
+        if self.called:
+            pass  # decided already (by a first result, or by cancellation)
+        elif self.fireOnOneCallback if succeeded else self.fireOnOneErrback:
+            # The first of its kind decides, with where it came from.
+            if succeeded:
                 self.callback((result, index))
-            elif not succeeded and self.fireOnOneErrback:
+            else:
                 self.errback(Failure(FirstError(result, index)))
-            elif self.finishedCount == len(self.resultList):
-                self.callback(self.resultList)
-        if not succeeded and self.consumeErrors:
-            return None
-        return result
+        elif self.finishedCount == len(self.resultList):
+            self.callback(self.resultList)
+        # The listed Deferred goes on with its result, or with None once consumed.
+        return None if self.consumeErrors and not succeeded else result
 
     def cancel(self) -> None:
         """Before it fires, cancel every listed Deferred; afterwards, nothing."""
@@ -1391,9 +1397,6 @@ class DeferredQueue(Generic[_T]):
 
 # -- DeferredFilesystemLock (twisted.internet.defer's, on twistio.python.lockfile) ----------
 
-from twistio.python import lockfile as _lockfile  # noqa: E402
-
-
 class AlreadyTryingToLockError(Exception):
     """``deferUntilLocked`` was called while an earlier call still waits for the lock."""
 
@@ -1410,10 +1413,7 @@ class DeferredFilesystemLock(_lockfile.FilesystemLock):
     def __init__(self, name: str, scheduler: Any = None) -> None:
         super().__init__(name)
         if scheduler is None:
-            # The global reactor (``sys.modules`` holds the reactor object under this name).
-            import importlib
-
-            scheduler = importlib.import_module("twistio.internet.reactor")
+            scheduler = installed_reactor()
         self._scheduler = scheduler
 
     def deferUntilLocked(self, timeout: float | None = None) -> Deferred[None]:

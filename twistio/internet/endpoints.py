@@ -19,6 +19,7 @@ where Twisted raises ``TypeError`` (a missing or unexpected argument) the except
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import logging
@@ -26,24 +27,43 @@ import os
 import socket
 import ssl as _stdlib_ssl
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Union
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar, Union, cast
 
 from twistio.internet import error
+from twistio.internet import ssl as tls
+from twistio.internet._registry import ITwistioReactor, TransportRegistry
 from twistio.internet.address import HostnameAddress
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
+    Binding,
+    IAddress,
+    IConnector,
     IHalfCloseableProtocol,
+    IListeningPort,
+    IProcessTransport,
+    IProtocol,
+    IProtocolFactory,
+    IReactorProcess,
+    IReactorSocket,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorTime,
+    IReactorUNIX,
     IStreamClientEndpoint,
     IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
     IStreamServerEndpointStringParser,
+    ITransport,
     _BindingSpec,
     implementer,
 )
+from twistio.internet.process import ProcessAddress
 from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.internet.protocol import ProcessProtocol as _ProcessProtocolBase
 from twistio.internet.protocol import Protocol as _Protocol
+from twistio.internet.stdio import PipeAddress, StandardIO
+from twistio.plugin import getPlugins
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -72,6 +92,15 @@ __all__ = [
 
 _Binding = Union[tuple[str, int], None]
 _log = logging.getLogger("twistio")
+_Reactor = TypeVar("_Reactor")
+_ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
+
+
+class _HostnameReactor(IReactorTCP, IReactorTime, Protocol):
+    """What ``HostnameEndpoint`` asks of its reactor (and its ``nameResolver``, if it has one)."""
+
+#: A client endpoint's ``bindAddress``: a host alone (bound on any port), a pair, or a ``Binding``.
+_BindAddress = Union[str, bytes, tuple[str, int], Binding, None]
 
 
 # -- wrapping a client factory so that connect() can fire a Deferred -------------------------
@@ -84,7 +113,7 @@ class _WrappingProtocol(_Protocol):
     the data path has no extra call.
     """
 
-    def __init__(self, connectedDeferred: Deferred[Any], wrappedProtocol: Any) -> None:
+    def __init__(self, connectedDeferred: Deferred[IProtocol], wrappedProtocol: IProtocol) -> None:
         self._connectedDeferred = connectedDeferred
         self._wrappedProtocol = wrappedProtocol
         self.dataReceived = wrappedProtocol.dataReceived  # type: ignore[method-assign]
@@ -93,7 +122,9 @@ class _WrappingProtocol(_Protocol):
 
     def logPrefix(self) -> str:
         prefix = getattr(self._wrappedProtocol, "logPrefix", None)
-        return str(prefix()) if callable(prefix) else type(self._wrappedProtocol).__name__
+        if callable(prefix):
+            return str(prefix())
+        return str(type(self._wrappedProtocol).__name__)
 
     def connectionMade(self) -> None:
         try:
@@ -109,23 +140,23 @@ class _WrappingProtocol(_Protocol):
         self._wrappedProtocol.connectionLost(reason)
 
     def readConnectionLost(self) -> None:
-        self._wrappedProtocol.readConnectionLost()
+        cast(IHalfCloseableProtocol, self._wrappedProtocol).readConnectionLost()
 
     def writeConnectionLost(self) -> None:
-        self._wrappedProtocol.writeConnectionLost()
+        cast(IHalfCloseableProtocol, self._wrappedProtocol).writeConnectionLost()
 
 
 class _WrappingFactory(ClientFactory):
     """A ``ClientFactory`` around any protocol factory; ``_onConnection`` is the result."""
 
-    protocol = _WrappingProtocol  # type: ignore[assignment]
+    protocol: Callable[[Deferred[IProtocol], IProtocol], _Protocol] = _WrappingProtocol  # type: ignore[assignment]
 
-    def __init__(self, wrappedFactory: Any) -> None:
+    def __init__(self, wrappedFactory: IProtocolFactory) -> None:
         self._wrappedFactory = wrappedFactory
-        self._connector: Any = None
-        self._onConnection: Deferred[Any] = Deferred(canceller=self._canceller)
+        self._connector: IConnector | None = None
+        self._onConnection: Deferred[IProtocol] = Deferred(canceller=self._canceller)
 
-    def _canceller(self, d: Deferred[Any]) -> None:
+    def _canceller(self, d: Deferred[IProtocol]) -> None:
         connector = self._connector
         destination = connector.getDestination() if connector is not None else None
         d.errback(error.ConnectingCancelledError(destination))
@@ -141,10 +172,10 @@ class _WrappingFactory(ClientFactory):
     def stopFactory(self) -> None:
         self._wrappedFactory.doStop()
 
-    def startedConnecting(self, connector: Any) -> None:
+    def startedConnecting(self, connector: IConnector) -> None:
         self._connector = connector
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> _Protocol | None:
         try:
             proto = self._wrappedFactory.buildProtocol(addr)
             if proto is None:
@@ -155,12 +186,14 @@ class _WrappingFactory(ClientFactory):
             return None
         return self.protocol(self._onConnection, proto)
 
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         if not self._onConnection.called:
             self._onConnection.errback(reason)
 
 
-def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any) -> Deferred[Any]:
+def _connect_with(
+    start: Callable[[_WrappingFactory], object], protocolFactory: IProtocolFactory
+) -> Deferred[IProtocol]:
     wf = _WrappingFactory(protocolFactory)
     try:
         start(wf)
@@ -173,21 +206,19 @@ def _connect_with(start: Callable[[_WrappingFactory], Any], protocolFactory: Any
 
 
 @implementer(IStreamServerEndpoint)
-class _TCPServerEndpoint:
-    """Listens with ``reactor.listenTCP`` (or, in a subclass, another ``listen*``)."""
+class _PortEndpoint(Generic[_Reactor]):
+    """Listens on a port with one of the reactor's ``listen*`` methods (``_start``)."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
+    def __init__(self, reactor: _Reactor, port: int, backlog: int, interface: str) -> None:
         self._reactor = reactor
         self._port = port
         self._backlog = backlog
         self._interface = interface
 
-    def _start(self, protocolFactory: Any) -> Any:
-        return self._reactor.listenTCP(
-            self._port, protocolFactory, backlog=self._backlog, interface=self._interface
-        )
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
+        raise NotImplementedError
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen on the port; fires with the ``IListeningPort``."""
         return execute(self._start, protocolFactory)
 
@@ -195,36 +226,49 @@ class _TCPServerEndpoint:
         return f"<{type(self).__name__} {self._interface or '*'}:{self._port}>"
 
 
+class _TCPServerEndpoint(_PortEndpoint[IReactorTCP]):
+    """Listens with ``reactor.listenTCP``."""
+
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
+        return self._reactor.listenTCP(
+            self._port, protocolFactory, backlog=self._backlog, interface=self._interface
+        )
+
+
 class TCP4ServerEndpoint(_TCPServerEndpoint):
     """TCP over IPv4: ``interface`` '' means every IPv4 address."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "") -> None:
+    def __init__(
+        self, reactor: IReactorTCP, port: int, backlog: int = 50, interface: str = ""
+    ) -> None:
         super().__init__(reactor, port, backlog, interface)
 
 
 class TCP6ServerEndpoint(_TCPServerEndpoint):
     """TCP over IPv6: ``interface`` '::' means every IPv6 address."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int = 50, interface: str = "::") -> None:
+    def __init__(
+        self, reactor: IReactorTCP, port: int, backlog: int = 50, interface: str = "::"
+    ) -> None:
         super().__init__(reactor, port, backlog, interface)
 
 
-class SSL4ServerEndpoint(_TCPServerEndpoint):
+class SSL4ServerEndpoint(_PortEndpoint[IReactorSSL]):
     """TLS over TCP/IPv4; ``sslContextFactory`` is what ``reactor.listenSSL`` accepts
     (an ``ssl.SSLContext`` or twistio's context factories)."""
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorSSL,
         port: int,
-        sslContextFactory: Any,
+        sslContextFactory: object,
         backlog: int = 50,
         interface: str = "",
     ) -> None:
         super().__init__(reactor, port, backlog, interface)
         self._sslContextFactory = sslContextFactory
 
-    def _start(self, protocolFactory: Any) -> Any:
+    def _start(self, protocolFactory: IProtocolFactory) -> IListeningPort:
         return self._reactor.listenSSL(
             self._port,
             protocolFactory,
@@ -245,7 +289,11 @@ def offerALPN(endpoint: SSL4ServerEndpoint, protocols: Sequence[str]) -> None:
     if not isinstance(endpoint, SSL4ServerEndpoint):
         raise TypeError(f"ALPN needs a TLS server endpoint, not {endpoint!r}")
     factory = endpoint._sslContextFactory
-    context = factory if isinstance(factory, _stdlib_ssl.SSLContext) else factory.getContext()
+    if isinstance(factory, _stdlib_ssl.SSLContext):
+        context: object = factory
+    else:
+        get_context = getattr(factory, "getContext", None)
+        context = get_context() if get_context is not None else None
     if not isinstance(context, _stdlib_ssl.SSLContext):
         raise TypeError(f"cannot set ALPN on {factory!r}")
     context.set_alpn_protocols(list(protocols))
@@ -257,7 +305,7 @@ class UNIXServerEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorUNIX,
         address: str,
         backlog: int = 50,
         mode: int = 0o666,
@@ -266,10 +314,16 @@ class UNIXServerEndpoint:
         self._reactor, self._address = reactor, address
         self._backlog, self._mode, self._wantPID = backlog, mode, wantPID
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen on the socket file; fires with the ``IListeningPort``."""
-        options = {"backlog": self._backlog, "mode": self._mode, "wantPID": self._wantPID}
-        return execute(self._reactor.listenUNIX, self._address, protocolFactory, **options)
+        return execute(
+            self._reactor.listenUNIX,
+            self._address,
+            protocolFactory,
+            backlog=self._backlog,
+            mode=self._mode,
+            wantPID=self._wantPID,
+        )
 
 
 @implementer(IStreamServerEndpoint)
@@ -280,13 +334,13 @@ class AdoptedStreamServerEndpoint:
     It can listen once: a second ``listen`` fails with ``AlreadyListened``.
     """
 
-    def __init__(self, reactor: Any, fileno: int, addressFamily: int) -> None:
+    def __init__(self, reactor: IReactorSocket, fileno: int, addressFamily: int) -> None:
         self.reactor = reactor
         self.fileno = fileno
         self.addressFamily = addressFamily
         self._used = False
 
-    def listen(self, factory: Any) -> Deferred[Any]:
+    def listen(self, factory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Serve the socket; fires with the ``IListeningPort``."""
         if self._used:
             return fail(error.AlreadyListened())
@@ -304,16 +358,16 @@ class AdoptedStreamServerEndpoint:
 class StandardIOEndpoint:
     """The process's own stdin and stdout, as one connection (``stdio.StandardIO``)."""
 
-    def __init__(self, reactor: Any) -> None:
+    def __init__(self, reactor: ITwistioReactor) -> None:
         self._reactor = reactor
 
-    def listen(self, stdioProtocolFactory: Any) -> Deferred[Any]:
+    def listen(self, stdioProtocolFactory: IProtocolFactory) -> Deferred[StandardIO]:
         """Connect a protocol from the factory to stdin/stdout; fires with the transport."""
-        from twistio.internet.stdio import PipeAddress, StandardIO
-
         return execute(
             lambda: StandardIO(
-                stdioProtocolFactory.buildProtocol(PipeAddress()), reactor=self._reactor
+                # None (no protocol) fails in StandardIO, as in Twisted.
+                stdioProtocolFactory.buildProtocol(PipeAddress()),  # type: ignore[arg-type]
+                reactor=self._reactor,
             )
         )
 
@@ -321,7 +375,7 @@ class StandardIOEndpoint:
 # -- client endpoints ------------------------------------------------------------------------
 
 
-def _client_binding(bindAddress: Any) -> Any:
+def _client_binding(bindAddress: _BindAddress) -> tuple[str, int] | Binding | None:
     """A ``bindAddress`` as ``connectTCP`` takes it: a bare host becomes ``(host, 0)``."""
     if isinstance(bindAddress, bytes):
         return (bindAddress.decode("ascii"), 0)
@@ -331,11 +385,16 @@ def _client_binding(bindAddress: Any) -> Any:
 
 
 @implementer(IStreamClientEndpoint)
-class _TCPClientEndpoint:
-    """Connects with ``reactor.connectTCP`` (or, in a subclass, another ``connect*``)."""
+class _HostEndpoint(Generic[_Reactor]):
+    """Connects to ``host:port`` with one of the reactor's ``connect*`` methods (``_start``)."""
 
     def __init__(
-        self, reactor: Any, host: str, port: int, timeout: float = 30, bindAddress: Any = None
+        self,
+        reactor: _Reactor,
+        host: str,
+        port: int,
+        timeout: float = 30,
+        bindAddress: _BindAddress = None,
     ) -> None:
         self._reactor = reactor
         self._host = host
@@ -343,21 +402,28 @@ class _TCPClientEndpoint:
         self._timeout = timeout
         self._bindAddress = _client_binding(bindAddress)
 
-    def _start(self, host: str, factory: _WrappingFactory) -> Any:
-        return self._reactor.connectTCP(
-            host, self._port, factory, timeout=self._timeout, bindAddress=self._bindAddress
-        )
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
+        raise NotImplementedError
 
-    def _connect_to(self, host: str, protocolFactory: Any) -> Deferred[Any]:
+    def _connect_to(self, host: str, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         return _connect_with(lambda wf: self._start(host, wf), protocolFactory)
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
         return self._connect_to(self._host, protocolFactory)
 
     def __repr__(self) -> str:
         host = f"[{self._host}]" if _is_ipv6(self._host) else self._host
         return f"<{type(self).__name__} {host}:{self._port}>"
+
+
+class _TCPClientEndpoint(_HostEndpoint[IReactorTCP]):
+    """Connects with ``reactor.connectTCP``."""
+
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
+        return self._reactor.connectTCP(
+            host, self._port, factory, timeout=self._timeout, bindAddress=self._bindAddress
+        )
 
 
 class TCP4ClientEndpoint(_TCPClientEndpoint):
@@ -368,13 +434,13 @@ class TCP6ClientEndpoint(_TCPClientEndpoint):
     """TCP over IPv6 to ``host:port``; a host name is resolved to its IPv6 addresses first
     (``DNSLookupError`` if it has none) and the first one is used."""
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
         if _is_ipv6(self._host):
             return self._connect_to(self._host, protocolFactory)
         d = _resolve(self._reactor, self._host, self._port, (socket.AF_INET6,))
 
-        def got(addresses: list[tuple[int, str]]) -> Deferred[Any]:
+        def got(addresses: list[tuple[int, str]]) -> Deferred[IProtocol]:
             if not addresses:
                 raise error.DNSLookupError(f"no IPv6 address for {self._host!r}")
             return self._connect_to(addresses[0][1], protocolFactory)
@@ -382,22 +448,22 @@ class TCP6ClientEndpoint(_TCPClientEndpoint):
         return d.addCallback(got)
 
 
-class SSL4ClientEndpoint(_TCPClientEndpoint):
+class SSL4ClientEndpoint(_HostEndpoint[IReactorSSL]):
     """TLS over TCP/IPv4 to ``host:port`` with ``reactor.connectSSL``."""
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: IReactorSSL,
         host: str,
         port: int,
-        sslContextFactory: Any,
+        sslContextFactory: object,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
     ) -> None:
         super().__init__(reactor, host, port, timeout, bindAddress)
         self._sslContextFactory = sslContextFactory
 
-    def _start(self, host: str, factory: _WrappingFactory) -> Any:
+    def _start(self, host: str, factory: _WrappingFactory) -> IConnector:
         return self._reactor.connectSSL(
             host,
             self._port,
@@ -412,13 +478,15 @@ class SSL4ClientEndpoint(_TCPClientEndpoint):
 class UNIXClientEndpoint:
     """A UNIX socket at ``path``; ``checkPID`` refuses a socket whose lock file is stale."""
 
-    def __init__(self, reactor: Any, path: str, timeout: float = 30, checkPID: int = 0) -> None:
+    def __init__(
+        self, reactor: IReactorUNIX, path: str, timeout: float = 30, checkPID: int = 0
+    ) -> None:
         self._reactor = reactor
         self._path = path
         self._timeout = timeout
         self._checkPID = checkPID
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the protocol ``protocolFactory`` built."""
         return _connect_with(
             lambda wf: self._reactor.connectUNIX(
@@ -461,17 +529,17 @@ StandardErrorBehavior.DROP = StandardErrorBehavior("DROP")
 class _ProcessAsTransport:
     """A child process seen as a stream transport: writes go to its stdin."""
 
-    def __init__(self, process: Any) -> None:
+    def __init__(self, process: IProcessTransport) -> None:
         self._process = process
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._process, name)
 
     def write(self, data: bytes) -> None:
         """Write to the child's stdin."""
         self._process.write(data)
 
-    def writeSequence(self, data: Any) -> None:
+    def writeSequence(self, data: Iterable[bytes]) -> None:
         """Write each of ``data`` to the child's stdin."""
         self._process.writeSequence(data)
 
@@ -479,11 +547,11 @@ class _ProcessAsTransport:
         """Close the child's pipes."""
         self._process.loseConnection()
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The process's address (``_ProcessAddress``)."""
         return self._process.getHost()
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The process's address (``_ProcessAddress``)."""
         return self._process.getPeer()
 
@@ -491,14 +559,15 @@ class _ProcessAsTransport:
 class _ProcessProtocolForStream(_ProcessProtocolBase):
     """Runs a stream protocol over a child process: its stdout is the data received."""
 
-    def __init__(self, proto: Any, errFlag: StandardErrorBehavior, executable: Any) -> None:
+    def __init__(self, proto: IProtocol, errFlag: StandardErrorBehavior, executable: object) -> None:
         self.protocol = proto
         self._errFlag = errFlag
         self._executable = executable
 
-    def makeConnection(self, process: Any) -> None:
+    def makeConnection(self, process: ITransport) -> None:
         self.transport = process
-        self.protocol.makeConnection(_ProcessAsTransport(process))
+        # spawnProcess connects it to the child's transport.
+        self.protocol.makeConnection(_ProcessAsTransport(cast(IProcessTransport, process)))
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
         if childFD == 1:
@@ -520,15 +589,15 @@ class ProcessEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
-        executable: Any,
-        args: Any = (),
-        env: Any = {},  # noqa: B006 - Twisted's default: an empty environment
-        path: Any = None,
+        reactor: IReactorProcess,
+        executable: str | bytes,
+        args: Sequence[str | bytes] = (),
+        env: Mapping[str | bytes, str | bytes] | None = {},
+        path: str | bytes | None = None,
         uid: int | None = None,
         gid: int | None = None,
-        usePTY: Any = 0,
-        childFDs: Any = None,
+        usePTY: bool = False,
+        childFDs: Mapping[int, int | str] | None = None,
         errFlag: StandardErrorBehavior = StandardErrorBehavior.LOG,
     ) -> None:
         self._reactor = reactor
@@ -547,18 +616,19 @@ class ProcessEndpoint:
         for name, value in self._spawnArguments.items():
             setattr(self, f"_{name}", value)
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Start the child; fires with the protocol once it is connected to it."""
-        from twistio.internet.process import _ProcessAddress
-
         try:
-            proto = protocolFactory.buildProtocol(_ProcessAddress())
+            proto = protocolFactory.buildProtocol(ProcessAddress())
             executable = self._spawnArguments["executable"]
-            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)
-            self._reactor.spawnProcess(wrapper, *self._spawnArguments.values())
+            # (None fails in makeConnection, caught below, as in Twisted.)
+            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)  # type: ignore[arg-type]
+            # The arguments as given, in spawnProcess's order.
+            spawn = cast("Callable[..., object]", self._reactor.spawnProcess)
+            spawn(wrapper, *self._spawnArguments.values())
         except BaseException:
             return fail()
-        return succeed(proto)
+        return succeed(proto)  # type: ignore[arg-type]  # not None: it connected
 
 
 # -- name resolution -------------------------------------------------------------------------
@@ -611,7 +681,7 @@ class _Receiver:
 
 
 def _resolve(
-    reactor: Any, host: str, port: int, families: tuple[int, ...]
+    reactor: object, host: str, port: int, families: tuple[int, ...]
 ) -> Deferred[list[tuple[int, str]]]:
     """The ``(family, address)`` pairs for ``host``, in the resolver's order.
 
@@ -628,11 +698,9 @@ def _resolve(
         d: Deferred[list[tuple[int, str]]] = Deferred()
         resolver.resolveHostName(_Receiver(d, families), host, port)
         return d
-    get_loop = getattr(reactor, "_get_loop", None)
-    if get_loop is not None:
-        import asyncio
-
-        loop = get_loop()
+    registry = getattr(reactor, "transport_registry", None)
+    if isinstance(registry, TransportRegistry):
+        loop = registry.get_loop()
         future = asyncio.ensure_future(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), loop=loop
         )
@@ -847,11 +915,11 @@ class HostnameEndpoint:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: _HostnameReactor,
         host: Union[str, bytes],
         port: int,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
         attemptDelay: float | None = None,
     ) -> None:
         self._reactor = reactor
@@ -870,7 +938,7 @@ class HostnameEndpoint:
             host = self._hostBytes.decode("ascii", "replace")
         return f"<HostnameEndpoint {host}:{self._port}>"
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Resolve the name and connect to the first address that answers."""
         if self._badHostname:
             return fail(ValueError(f"invalid hostname: {self._hostText}"))
@@ -881,16 +949,16 @@ class HostnameEndpoint:
 
 
 class _SingleProtocolFactory(ClientFactory):
-    def __init__(self, protocol: Any) -> None:
+    def __init__(self, protocol: IProtocol) -> None:
         self._protocol = protocol
 
-    def buildProtocol(self, addr: Any) -> Any:
-        return self._protocol
+    def buildProtocol(self, addr: IAddress) -> _Protocol:
+        return self._protocol  # type: ignore[return-value]  # any IProtocol, as in Twisted
 
 
-def connectProtocol(endpoint: Any, protocol: Any) -> Deferred[Any]:
+def connectProtocol(endpoint: IStreamClientEndpoint, protocol: _ProtocolT) -> Deferred[_ProtocolT]:
     """Connect ``protocol`` (an instance) through ``endpoint``; fires with it."""
-    return endpoint.connect(_SingleProtocolFactory(protocol))  # type: ignore[no-any-return]
+    return cast("Deferred[_ProtocolT]", endpoint.connect(_SingleProtocolFactory(protocol)))
 
 
 class _NoStartTLS(NotImplementedError):
@@ -900,7 +968,7 @@ class _NoStartTLS(NotImplementedError):
 class _TLSFactory:
     """Builds the wrapped factory's protocols, each starting TLS when connected."""
 
-    def __init__(self, connectionCreator: Any, wrappedFactory: Any) -> None:
+    def __init__(self, connectionCreator: object, wrappedFactory: IProtocolFactory) -> None:
         self._creator = connectionCreator
         self._wrappedFactory = wrappedFactory
 
@@ -910,7 +978,7 @@ class _TLSFactory:
     def doStop(self) -> None:
         self._wrappedFactory.doStop()
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> _TLSProtoHolder | None:
         proto = self._wrappedFactory.buildProtocol(addr)
         if proto is None:
             return None
@@ -920,7 +988,7 @@ class _TLSFactory:
 class _TLSProtoHolder(_Protocol):
     """The protocol a TLS-wrapped connection runs: starts TLS, then hands over."""
 
-    def __init__(self, creator: Any, wrapped: Any) -> None:
+    def __init__(self, creator: object, wrapped: IProtocol) -> None:
         self._creator = creator
         self.wrappedProtocol = wrapped
 
@@ -929,7 +997,7 @@ class _TLSProtoHolder(_Protocol):
         # ``dataReceived`` on its protocol once connected.
         self.wrappedProtocol.dataReceived(data)
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport
         self.connected = 1
         start_tls = getattr(transport, "startTLS", None)
@@ -943,7 +1011,7 @@ class _TLSProtoHolder(_Protocol):
         self.wrappedProtocol.connectionLost(reason)
 
 
-def _unwrap_tls(proto: Any) -> Any:
+def _unwrap_tls(proto: IProtocol) -> IProtocol:
     return proto.wrappedProtocol if isinstance(proto, _TLSProtoHolder) else proto
 
 
@@ -951,17 +1019,23 @@ def _unwrap_tls(proto: Any) -> Any:
 class _WrapperEndpoint:
     """An endpoint that connects through another with a wrapping protocol factory."""
 
-    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        wrappedEndpoint: IStreamClientEndpoint,
+        wrapperFactory: Callable[[IProtocolFactory], IProtocolFactory],
+    ) -> None:
         self._wrappedEndpoint = wrappedEndpoint
         self._wrapperFactory = wrapperFactory
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect the wrapped endpoint; fires with the user's protocol."""
         d = self._wrappedEndpoint.connect(self._wrapperFactory(protocolFactory))
-        return d.addCallback(_unwrap_tls)  # type: ignore[no-any-return]
+        return d.addCallback(_unwrap_tls)
 
 
-def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
+def wrapClientTLS(
+    connectionCreator: object, wrappedEndpoint: IStreamClientEndpoint, clock: object = None
+) -> IStreamClientEndpoint:
     """An endpoint that speaks TLS (configured by ``connectionCreator``, e.g. the result of
     ``optionsForClientTLS``) over the connections ``wrappedEndpoint`` makes.
 
@@ -978,18 +1052,22 @@ def wrapClientTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = Non
 class _WrapperServerEndpoint:
     """A server endpoint that listens through another with a wrapping protocol factory."""
 
-    def __init__(self, wrappedEndpoint: Any, wrapperFactory: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        wrappedEndpoint: IStreamServerEndpoint,
+        wrapperFactory: Callable[[IProtocolFactory], IProtocolFactory],
+    ) -> None:
         self._wrappedEndpoint = wrappedEndpoint
         self._wrapperFactory = wrapperFactory
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen with the wrapped endpoint; fires with its port."""
-        return self._wrappedEndpoint.listen(  # type: ignore[no-any-return]
-            self._wrapperFactory(protocolFactory)
-        )
+        return self._wrappedEndpoint.listen(self._wrapperFactory(protocolFactory))
 
 
-def wrapServerTLS(connectionCreator: Any, wrappedEndpoint: Any, clock: Any = None) -> Any:
+def wrapServerTLS(
+    connectionCreator: object, wrappedEndpoint: IStreamServerEndpoint, clock: object = None
+) -> IStreamServerEndpoint:
     """A server endpoint that speaks TLS (configured by ``connectionCreator``, e.g. a
     ``CertificateOptions``) on the connections ``wrappedEndpoint`` accepts.
 
@@ -1058,7 +1136,7 @@ def _parse(description: str) -> tuple[list[str], dict[str, str]]:
     return args, kw
 
 
-def _int(value: Any, what: str, kind: str, base: int = 10) -> int:
+def _int(value: str | int, what: str, kind: str, base: int = 10) -> int:
     if isinstance(value, int):
         return value
     try:
@@ -1067,7 +1145,7 @@ def _int(value: Any, what: str, kind: str, base: int = 10) -> int:
         raise _DescriptionError(f"{kind}: {what} must be an integer, not {value!r}")
 
 
-def _bind(kind: str, parser: Callable[..., Any], args: list[Any], kw: dict[str, Any]) -> None:
+def _bind(kind: str, parser: Callable[..., object], args: list[object], kw: dict[str, str]) -> None:
     """Check the arguments against ``parser``'s signature; name what is wrong."""
     try:
         inspect.signature(parser).bind(*args, **kw)
@@ -1076,7 +1154,7 @@ def _bind(kind: str, parser: Callable[..., Any], args: list[Any], kw: dict[str, 
 
 
 def _parse_tcp_server(
-    reactor: Any, port: str, interface: str = "", backlog: Any = 50
+    reactor: IReactorTCP, port: str, interface: str = "", backlog: str | int = 50
 ) -> TCP4ServerEndpoint:
     return TCP4ServerEndpoint(
         reactor, _int(port, "port", "tcp"), _int(backlog, "backlog", "tcp"), interface
@@ -1084,7 +1162,7 @@ def _parse_tcp_server(
 
 
 def _parse_tcp6_server(
-    reactor: Any, port: str, backlog: Any = 50, interface: str = "::"
+    reactor: IReactorTCP, port: str, backlog: str | int = 50, interface: str = "::"
 ) -> TCP6ServerEndpoint:
     return TCP6ServerEndpoint(
         reactor, _int(port, "port", "tcp6"), _int(backlog, "backlog", "tcp6"), interface
@@ -1092,7 +1170,11 @@ def _parse_tcp6_server(
 
 
 def _parse_unix_server(
-    reactor: Any, address: str, mode: str = "666", backlog: Any = 50, lockfile: Any = True
+    reactor: IReactorUNIX,
+    address: str,
+    mode: str = "666",
+    backlog: str | int = 50,
+    lockfile: str | int = True,
 ) -> UNIXServerEndpoint:
     return UNIXServerEndpoint(
         reactor,
@@ -1150,13 +1232,13 @@ def _load_chain(
 
 
 def _parse_ssl_server(
-    reactor: Any,
+    reactor: IReactorSSL,
     port: str,
     privateKey: str = "server.pem",
     certKey: str | None = None,
     sslmethod: str | None = None,
     interface: str = "",
-    backlog: Any = 50,
+    backlog: str | int = 50,
     extraCertChain: str | None = None,
     dhParameters: str | None = None,
 ) -> SSL4ServerEndpoint:
@@ -1171,12 +1253,12 @@ def _parse_ssl_server(
     return SSL4ServerEndpoint(reactor, portNumber, ctx, backlogNumber, interface)
 
 
-def _parse_stdio_server(reactor: Any, *args: str, **kw: str) -> StandardIOEndpoint:
+def _parse_stdio_server(reactor: ITwistioReactor, *args: str, **kw: str) -> StandardIOEndpoint:
     # Twisted ignores any argument given to stdio.
     return StandardIOEndpoint(reactor)
 
 
-_SERVER_PARSERS: dict[str, Callable[..., Any]] = {
+_SERVER_PARSERS: dict[str, Callable[..., object]] = {
     "stdio": _parse_stdio_server,
     "tcp": _parse_tcp_server,
     "tcp6": _parse_tcp6_server,
@@ -1209,14 +1291,14 @@ def _client_common(kind: str, kw: dict[str, Any]) -> None:
         kw["bindAddress"] = (kw["bindAddress"], 0)
 
 
-def _parse_tcp_client(reactor: Any, *args: str, **kw: Any) -> TCP4ClientEndpoint:
+def _parse_tcp_client(reactor: IReactorTCP, *args: str, **kw: Any) -> TCP4ClientEndpoint:
     _host_and_port("tcp", list(args), kw)
     _client_common("tcp", kw)
     _bind("tcp", TCP4ClientEndpoint, [reactor], kw)
     return TCP4ClientEndpoint(reactor, **kw)
 
 
-def _parse_unix_client(reactor: Any, *args: str, **kw: Any) -> UNIXClientEndpoint:
+def _parse_unix_client(reactor: IReactorUNIX, *args: str, **kw: Any) -> UNIXClientEndpoint:
     if len(args) == 1:
         kw["path"] = args[0]
     if "timeout" in kw:
@@ -1227,7 +1309,7 @@ def _parse_unix_client(reactor: Any, *args: str, **kw: Any) -> UNIXClientEndpoin
     return UNIXClientEndpoint(reactor, **kw)
 
 
-def _parse_ssl_client(reactor: Any, *args: str, **kw: Any) -> SSL4ClientEndpoint:
+def _parse_ssl_client(reactor: IReactorSSL, *args: str, **kw: Any) -> SSL4ClientEndpoint:
     _host_and_port("ssl", list(args), kw)
     _client_common("ssl", kw)
     certKey = kw.pop("certKey", None)
@@ -1257,24 +1339,22 @@ def _parse_ssl_client(reactor: Any, *args: str, **kw: Any) -> SSL4ClientEndpoint
 
 
 def _parse_tls_client(
-    reactor: Any,
+    reactor: _HostnameReactor,
     host: str,
     port: str,
-    timeout: Any = "30",
+    timeout: str | int = "30",
     bindAddress: str | None = None,
     certificate: str | None = None,
     privateKey: str | None = None,
     trustRoots: str | None = None,
     endpoint: str | None = None,
-) -> Any:
+) -> IStreamClientEndpoint:
     portNumber = _int(port, "port", "tls")
     try:
         timeoutSeconds = float(timeout)
     except ValueError:
         raise _DescriptionError(f"tls: timeout must be a number, not {timeout!r}")
-    from twistio.internet import ssl as tls
-
-    trustRoot: Any = None
+    trustRoot: object = None
     if trustRoots is not None:
         trustRoot = tls.trustRootFromCertificates(_certificates_in(trustRoots))
     clientCertificate = None
@@ -1290,6 +1370,7 @@ def _parse_tls_client(
     creator = tls.optionsForClientTLS(
         host, trustRoot=trustRoot, clientCertificate=clientCertificate
     )
+    wrapped: IStreamClientEndpoint
     if endpoint is not None:
         wrapped = clientFromString(reactor, endpoint)
     else:
@@ -1305,8 +1386,6 @@ def _parse_tls_client(
 
 def _certificates_in(folder: str) -> list[Any]:
     """The PEM certificates in the files of ``folder`` (other files are skipped)."""
-    from twistio.internet import ssl as tls
-
     try:
         names = sorted(os.listdir(folder))
     except OSError as e:
@@ -1331,8 +1410,6 @@ _CLIENT_PARSERS: dict[str, Callable[..., Any]] = {
 
 
 def _find_plugin(interface: Any, endpointType: str) -> Any:
-    from twistio.plugin import getPlugins
-
     wanted = endpointType.lower()
     for plugin in getPlugins(interface):
         prefix = plugin.prefix
@@ -1351,15 +1428,15 @@ def _split(description: str) -> tuple[str, list[str], dict[str, str]]:
 
 
 def _call_builtin(
-    kind: str, parser: Callable[..., Any], reactor: Any, args: list[str], kw: dict[str, str]
-) -> Any:
+    kind: str, parser: Callable[..., object], reactor: object, args: list[str], kw: dict[str, str]
+) -> object:
     sig = inspect.signature(parser)
     if not any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
         _bind(kind, parser, [reactor, *args], kw)
     return parser(reactor, *args, **kw)
 
 
-def serverFromString(reactor: Any, description: str) -> Any:
+def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint:
     """The server endpoint a description such as ``tcp:8080:interface=127.0.0.1`` names.
 
     Built in: ``tcp`` (port, interface, backlog), ``tcp6`` (port, backlog, interface),
@@ -1373,12 +1450,14 @@ def serverFromString(reactor: Any, description: str) -> Any:
     endpointType, args, kw = _split(description)
     parser = _SERVER_PARSERS.get(endpointType)
     if parser is not None:
-        return _call_builtin(endpointType, parser, reactor, args, kw)
-    plugin = _find_plugin(IStreamServerEndpointStringParser, endpointType)
+        return cast(IStreamServerEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
+    plugin: IStreamServerEndpointStringParser = _find_plugin(
+        IStreamServerEndpointStringParser, endpointType
+    )
     return plugin.parseStreamServer(reactor, *args, **kw)
 
 
-def clientFromString(reactor: Any, description: str) -> Any:
+def clientFromString(reactor: object, description: str) -> IStreamClientEndpoint:
     """The client endpoint a description such as ``tcp:host=example.com:port=80`` names.
 
     Built in: ``tcp`` (host, port, timeout, bindAddress), ``unix`` (path, timeout, checkPID,
@@ -1390,8 +1469,10 @@ def clientFromString(reactor: Any, description: str) -> Any:
     endpointType, args, kw = _split(description)
     parser = _CLIENT_PARSERS.get(endpointType)
     if parser is not None:
-        return _call_builtin(endpointType, parser, reactor, args, kw)
-    plugin = _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType)
+        return cast(IStreamClientEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
+    plugin: IStreamClientEndpointStringParserWithReactor = _find_plugin(
+        IStreamClientEndpointStringParserWithReactor, endpointType
+    )
     return plugin.parseStreamClient(reactor, *args, **kw)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno as _errno
 import os as _os
 import socket as _socket
-from typing import Any
 
 __all__ = [
     "AlreadyCalled",
@@ -108,7 +107,7 @@ class ConnectError(Exception):
 
     MESSAGE = "An error occurred while connecting"
 
-    def __init__(self, osError: Any = None, string: str = "") -> None:
+    def __init__(self, osError: object = None, string: str = "") -> None:
         self.osError = osError
         Exception.__init__(self, string)
 
@@ -251,7 +250,7 @@ class ProcessDone(ConnectionDone):
 
     MESSAGE = "A process has ended without apparent errors"
 
-    def __init__(self, status: Any) -> None:
+    def __init__(self, status: int | None) -> None:
         Exception.__init__(self, "process finished with exit code 0")
         self.exitCode = 0
         self.signal: int | None = None
@@ -264,7 +263,7 @@ class ProcessTerminated(ConnectionLost):
     MESSAGE = "A process has ended with a probable error condition"
 
     def __init__(
-        self, exitCode: int | None = None, signal: int | None = None, status: Any = None
+        self, exitCode: int | None = None, signal: int | None = None, status: int | None = None
     ) -> None:
         self.exitCode = exitCode
         self.signal = signal
@@ -360,7 +359,7 @@ _ERRNO_TO_CONNECT_ERROR: dict[int, type[ConnectError]] = {
 errnoMapping = _ERRNO_TO_CONNECT_ERROR
 
 
-def getConnectError(e: BaseException | tuple[Any, str]) -> ConnectError:
+def getConnectError(e: BaseException | tuple[int | None, str]) -> ConnectError:
     """Map an ``OSError`` (or an ``(errno, message)`` pair) to the matching ``ConnectError``."""
     if isinstance(e, ConnectError):
         return e

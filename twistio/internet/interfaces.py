@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NewType, Protocol, TypeAlias, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, NewType, Protocol, TypeAlias, TypeVar
+
+from typing_extensions import ParamSpec
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
+    from twistio.internet.protocol import (
+        ClientFactory,
+        ConnectedDatagramProtocol,
+        DatagramProtocol,
+    )
     from twistio.python.failure import Failure
+    from twistio.python.threadpool import ThreadPool
 
 __all__ = [
     "Binding",
@@ -96,6 +105,7 @@ __all__ = [
 ]
 
 _C = TypeVar("_C", bound=type)
+_P = ParamSpec("_P")
 
 _ProtocolMeta: type = type(Protocol)
 
@@ -104,10 +114,22 @@ try:  # pragma: no cover - exercised when zope.interface is installed
 except ImportError:  # pragma: no cover
     _ZopeInterfaceClass = None
 
-_zope_shadows: dict[type, Any] = {}
 
 
-def _zope_shadow(iface: type) -> Any:
+class _ZopeInterface(Protocol):
+    """What twistio asks of a zope interface (zope.interface has no type hints)."""
+
+    def providedBy(self, obj: object) -> bool: ...
+
+    def implementedBy(self, klass: type) -> bool: ...
+
+    def setTaggedValue(self, key: str, value: object) -> None: ...
+
+
+_zope_shadows: dict[type, _ZopeInterface] = {}
+
+
+def _zope_shadow(iface: type) -> _ZopeInterface | None:
     """The stand-in zope interface for a twistio interface (None without zope).
 
     It has the interface's name, its bases' stand-ins, and its public methods, so that
@@ -124,7 +146,7 @@ def _zope_shadow(iface: type) -> Any:
             for b in iface.__bases__
             if isinstance(b, _InterfaceMeta) and b is not Interface
         )
-        attrs: dict[str, Any] = {
+        attrs: dict[str, object] = {
             name: Attribute(name)
             for name in vars(iface).get("__annotations__", {})
             if not name.startswith("_")
@@ -135,6 +157,7 @@ def _zope_shadow(iface: type) -> Any:
             if not name.startswith("_") and inspect.isfunction(value)
         )
         shadow = _ZopeInterfaceClass(iface.__name__, bases, attrs, __module__=iface.__module__)
+        assert shadow is not None
         shadow.setTaggedValue("twistio.interface", iface)  # the way back, for adaptation
         _zope_shadows[iface] = shadow
     return shadow
@@ -145,7 +168,7 @@ def is_twistio_interface(obj: object) -> bool:
     return isinstance(obj, _InterfaceMeta) and bool(obj.__dict__.get("_is_protocol", False))
 
 
-def zope_interface_for(iface: type) -> Any:
+def zope_interface_for(iface: type) -> _ZopeInterface | None:
     """The zope.interface stand-in of a twistio interface (None without zope.interface).
 
     Its tagged value ``"twistio.interface"`` leads back to ``iface``.
@@ -153,10 +176,10 @@ def zope_interface_for(iface: type) -> Any:
     return _zope_shadow(iface)
 
 
-_components_module: Any = None
+_components_module: ModuleType | None = None
 
 
-def _components() -> Any:
+def _components() -> ModuleType:
     """``twistio.python.components`` (imported on first use: it imports this module)."""
     global _components_module
     if _components_module is None:
@@ -179,7 +202,7 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
             _zope_implemented(cls, klass)
         )
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, *args: object, **kwargs: object) -> object:
         """``IFoo(obj[, alternate])`` adapts ``obj`` to the interface, as zope.interface does.
 
         ``obj.__conform__(IFoo)``, else ``obj`` if it provides ``IFoo``, else what the
@@ -190,11 +213,11 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
             return super().__call__(*args, **kwargs)  # a concrete class: instantiate it
         return _components().adapt(cls, *args, **kwargs)
 
-    def __adapt__(cls, obj: object) -> Any:
+    def __adapt__(cls, obj: object) -> object:
         """``obj`` adapted to the interface without ``__conform__``, or None."""
         return _components().adaptTo(cls, obj)
 
-    def __getattr__(cls, name: str) -> Any:
+    def __getattr__(cls, name: str) -> object:
         # The rest of zope's interface API (namesAndDescriptions, names, extends ...), so
         # that zope.interface.verify.verifyObject(IFoo, obj) works with twistio's IFoo.
         if not name.startswith("_"):
@@ -203,7 +226,7 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
                 return getattr(shadow, name)
         raise AttributeError(name)
 
-    def __iter__(cls) -> Iterator[Any]:
+    def __iter__(cls) -> Iterator[object]:
         # zope.interface flattens anything iterable it does not recognise; yielding the
         # stand-in lets ``zope.interface.implementer(IFoo)`` accept a twistio interface.
         shadow = _zope_shadow(cls)
@@ -221,7 +244,7 @@ def implementedBy(klass: type) -> tuple[type, ...]:
     return found
 
 
-def providedBy(obj: object, iface: Any) -> bool:
+def providedBy(obj: object, iface: object) -> bool:
     """Whether ``obj`` provides ``iface`` (a twistio interface, or a zope one if installed)."""
     if isinstance(iface, _InterfaceMeta):
         for declared in (
@@ -236,7 +259,7 @@ def providedBy(obj: object, iface: Any) -> bool:
     return bool(provided_by(obj)) if provided_by is not None else False
 
 
-def implementer(*interfaces: Any) -> Callable[[_C], _C]:
+def implementer(*interfaces: object) -> Callable[[_C], _C]:
     """Class decorator declaring that instances provide ``interfaces``.
 
     twistio interfaces are recorded on the class; zope interfaces, when zope.interface is
@@ -309,7 +332,7 @@ class IReactorTime(Interface, Protocol):
         """The current time in epoch seconds."""
 
     def callLater(
-        self, delay: float, callable: Callable[..., Any], *args: Any, **kwargs: Any
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
     ) -> IDelayedCall:
         """Call ``callable(*args, **kwargs)`` in ``delay`` seconds."""
 
@@ -344,37 +367,43 @@ class IReactorCore(Interface, Protocol):
         self,
         phase: str,
         eventType: str,
-        callable: Callable[..., Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
+        callable: Callable[_P, object],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> object:
         """Call ``callable`` in ``phase`` ('before', 'during', 'after') of ``eventType``."""
 
-    def removeSystemEventTrigger(self, triggerID: Any) -> None:
+    def removeSystemEventTrigger(self, triggerID: object) -> None:
         """Remove a trigger added with ``addSystemEventTrigger``."""
 
-    def callWhenRunning(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def callWhenRunning(
+        self, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
+    ) -> object:
         """Call ``callable`` now if running, else once the reactor starts."""
 
 
 class IReactorFromThreads(Interface, Protocol):
     """Scheduling onto the reactor from another thread."""
 
-    def callFromThread(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callFromThread(
+        self, callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None:
         """Call ``callable`` soon in the reactor thread; safe from any thread."""
 
 
 class IReactorInThreads(Interface, Protocol):
     """Running functions in the reactor's thread pool."""
 
-    def callInThread(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def callInThread(
+        self, callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None:
         """Call ``callable`` in a pool thread."""
 
 
 class IReactorThreads(IReactorFromThreads, IReactorInThreads, Protocol):
     """The reactor's thread pool and thread scheduling."""
 
-    def getThreadPool(self) -> Any:
+    def getThreadPool(self) -> ThreadPool:
         """The thread pool, created on first use and shut down with the reactor."""
 
     def suggestThreadPoolSize(self, size: int) -> None:
@@ -384,14 +413,14 @@ class IReactorThreads(IReactorFromThreads, IReactorInThreads, Protocol):
 class IReactorPluggableResolver(Interface, Protocol):
     """A reactor whose ``resolve`` can be replaced."""
 
-    def installResolver(self, resolver: Any) -> Any:
+    def installResolver(self, resolver: IResolverSimple) -> IResolverSimple:
         """Install ``resolver`` and return the previous one."""
 
 
 class IProtocol(Interface, Protocol):
     """A stream protocol: ``makeConnection``, then ``dataReceived``*, then ``connectionLost``."""
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         """Attach ``transport`` and call ``connectionMade``."""
 
     def connectionMade(self) -> None:
@@ -407,7 +436,7 @@ class IProtocol(Interface, Protocol):
 class IProtocolFactory(Interface, Protocol):
     """Builds a protocol per connection."""
 
-    def buildProtocol(self, addr: Any) -> IProtocol | None:
+    def buildProtocol(self, addr: IAddress) -> IProtocol | None:
         """A protocol for a connection with ``addr``, or None to refuse it."""
 
     def doStart(self) -> None:
@@ -454,7 +483,7 @@ class IPullProducer(IProducer, Protocol):
 class IConsumer(Interface, Protocol):
     """Accepts data from a producer."""
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """Attach a push (``streaming=True``) or pull producer."""
 
     def unregisterProducer(self) -> None:
@@ -476,10 +505,10 @@ class ITransport(Interface, Protocol):
     def loseConnection(self) -> None:
         """Close once buffered data is sent."""
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The remote address."""
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The local address."""
 
 
@@ -514,7 +543,7 @@ class IListeningPort(Interface, Protocol):
     def stopListening(self) -> Deferred[None] | None:
         """Stop accepting; the Deferred fires once the socket is closed."""
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The bound address (with the real port when 0 was asked for)."""
 
 
@@ -530,7 +559,7 @@ class IConnector(Interface, Protocol):
     def connect(self) -> None:
         """Connect (again)."""
 
-    def getDestination(self) -> Any:
+    def getDestination(self) -> IAddress:
         """The address being connected to."""
 
 
@@ -538,7 +567,7 @@ class IReactorTCP(Interface, Protocol):
     """TCP servers and clients."""
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+        self, port: int, factory: IProtocolFactory, backlog: int = 50, interface: str = ""
     ) -> IListeningPort:
         """Listen on ``port`` (0 for any) and serve connections with ``factory``."""
 
@@ -546,9 +575,9 @@ class IReactorTCP(Interface, Protocol):
         self,
         host: str,
         port: int,
-        factory: Any,
+        factory: ClientFactory,
         timeout: float = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
     ) -> IConnector:
         """Connect to ``host:port``; ``factory`` is a ``ClientFactory``."""
 
@@ -556,14 +585,14 @@ class IReactorTCP(Interface, Protocol):
 class IStreamServerEndpoint(Interface, Protocol):
     """Somewhere to listen for stream connections."""
 
-    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+    def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen; fires with an ``IListeningPort``."""
 
 
 class IStreamClientEndpoint(Interface, Protocol):
     """Somewhere to connect a stream to."""
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Connect; fires with the connected protocol."""
 
 
@@ -571,20 +600,21 @@ class IStreamClientEndpoint(Interface, Protocol):
 
 
 class _BindingSpec:
-    """Where and how a port binds: made by ``tcp.makeBinding``, read by ``listenTCP``."""
+    """Where and how a port binds: made by ``tcp.makeBinding``, read by ``listenTCP`` and
+    ``connectTCP`` (the ``Binding`` they are given)."""
 
-    __slots__ = ("_address", "_port", "_reuseAddress", "_reusePort")
+    __slots__ = ("address", "port", "reuseAddress", "reusePort")
 
     def __init__(
         self, address: tuple[str, int], port: int, reuseAddress: bool, reusePort: bool
     ) -> None:
-        self._address = address
-        self._port = port
-        self._reuseAddress = reuseAddress
-        self._reusePort = reusePort
+        self.address = address
+        self.port = port
+        self.reuseAddress = reuseAddress
+        self.reusePort = reusePort
 
     def _key(self) -> tuple[tuple[str, int], int, bool, bool]:
-        return (self._address, self._port, self._reuseAddress, self._reusePort)
+        return (self.address, self.port, self.reuseAddress, self.reusePort)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _BindingSpec):
@@ -596,8 +626,8 @@ class _BindingSpec:
 
     def __repr__(self) -> str:
         return (
-            f"Binding(address={self._address!r}, reuseAddress={self._reuseAddress!r}, "
-            f"reusePort={self._reusePort!r})"
+            f"Binding(address={self.address!r}, reuseAddress={self.reuseAddress!r}, "
+            f"reusePort={self.reusePort!r})"
         )
 
 
@@ -815,7 +845,7 @@ class IReactorUDP(Interface, Protocol):
     """UDP ports."""
 
     def listenUDP(
-        self, port: int, protocol: object, interface: str = "", maxPacketSize: int = 8192
+        self, port: int, protocol: DatagramProtocol, interface: str = "", maxPacketSize: int = 8192
     ) -> IListeningPort:
         """Bind ``port`` for a ``DatagramProtocol``."""
 
@@ -826,7 +856,7 @@ class IReactorMulticast(Interface, Protocol):
     def listenMulticast(
         self,
         port: int,
-        protocol: object,
+        protocol: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
         listenMultiple: bool = False,
@@ -838,17 +868,17 @@ class IReactorUNIX(Interface, Protocol):
     """UNIX stream sockets."""
 
     def connectUNIX(
-        self, address: str, factory: object, timeout: float = 30, checkPID: bool = False
+        self, address: str, factory: ClientFactory, timeout: float = 30, checkPID: int = 0
     ) -> IConnector:
         """Connect to the socket at ``address`` with a ``ClientFactory``."""
 
     def listenUNIX(
         self,
         address: str,
-        factory: object,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
-        wantPID: bool = False,
+        wantPID: int = 0,
     ) -> IListeningPort:
         """Listen on a socket file (or a Linux abstract name starting with NUL)."""
 
@@ -859,15 +889,17 @@ class IReactorUNIXDatagram(Interface, Protocol):
     def connectUNIXDatagram(
         self,
         address: str,
-        protocol: object,
+        protocol: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: str | None = None,
-    ) -> IConnector:
-        """Connect a ``ConnectedDatagramProtocol`` to the datagram socket at ``address``."""
+    ) -> IListeningPort:
+        """Connect a ``ConnectedDatagramProtocol`` to the datagram socket at ``address``
+        (Twisted says it returns an ``IConnector``; its reactors, like twistio's, return the
+        port)."""
 
     def listenUNIXDatagram(
-        self, address: str, protocol: object, maxPacketSize: int = 8192, mode: int = 0o666
+        self, address: str, protocol: DatagramProtocol, maxPacketSize: int = 8192, mode: int = 0o666
     ) -> IListeningPort:
         """Bind a datagram socket at ``address`` for a ``DatagramProtocol``."""
 
@@ -879,17 +911,17 @@ class IReactorSSL(Interface, Protocol):
         self,
         host: str,
         port: int,
-        factory: object,
+        factory: ClientFactory,
         contextFactory: object,
         timeout: float = 30,
-        bindAddress: tuple[str, int] | None = None,
+        bindAddress: tuple[str, int] | Binding | None = None,
     ) -> IConnector:
         """Connect over TLS with a ``ClientFactory``."""
 
     def listenSSL(
         self,
         port: int,
-        factory: object,
+        factory: IProtocolFactory,
         contextFactory: object,
         backlog: int = 50,
         interface: str = "",
@@ -901,12 +933,12 @@ class IReactorSocket(Interface, Protocol):
     """Sockets made elsewhere, handed to the reactor."""
 
     def adoptStreamPort(
-        self, fileDescriptor: int, addressFamily: int, factory: object
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> IListeningPort:
         """Serve a listening stream socket (the descriptor is duplicated, not taken)."""
 
     def adoptStreamConnection(
-        self, fileDescriptor: int, addressFamily: int, factory: object
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> None:
         """Run a protocol from ``factory`` on a connected stream socket (duplicated)."""
 
@@ -914,7 +946,7 @@ class IReactorSocket(Interface, Protocol):
         self,
         fileDescriptor: int,
         addressFamily: int,
-        protocol: object,
+        protocol: DatagramProtocol,
         maxPacketSize: int = 8192,
     ) -> IListeningPort:
         """Serve a bound datagram socket (duplicated) with a ``DatagramProtocol``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 
 from twistio.internet import error
 from twistio.internet.error import ReactorAlreadyInstalledError
@@ -34,7 +35,10 @@ def installReactor(reactor: IReactorCore) -> None:
     import twistio.internet
 
     if _alias_installed():
-        installed = _ALIAS_KEY in sys.modules
+        current = sys.modules.get(_ALIAS_KEY)
+        # A module there is the alias's placeholder while ``import twisted.internet.reactor``
+        # runs (this module's twistio twin takes itself out of sys.modules first).
+        installed = current is not None and not isinstance(current, ModuleType)
     else:
         installed = _KEY in sys.modules
     if installed:

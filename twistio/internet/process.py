@@ -30,10 +30,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, Any, Union
+from typing import IO, Protocol, Union, cast
 
 from twistio.internet import error
-from twistio.internet.interfaces import IConsumer, IProcessTransport, implementer
+from twistio.internet._registry import ITwistioReactor, installed_reactor
+from twistio.internet.interfaces import (
+    IConsumer,
+    IProcessProtocol,
+    IProcessTransport,
+    IPullProducer,
+    IPushProducer,
+    implementer,
+)
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -50,12 +58,32 @@ _log = logging.getLogger("twistio")
 
 _ChildFDs = Mapping[int, Union[str, int]]
 _StrOrBytes = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+#: The child's environment; names and values are str or bytes, as ``os.environ(b)``'s.
+_Env = Mapping[Union[str, bytes], Union[str, bytes]]
+#: ``usePTY``: true for a new terminal, or ``(masterfd, slavefd, ttyname)`` of an open one.
+_UsePTY = Union[bool, int, tuple[int, int, str]]
+
+
+#: One of the parent's pipe ends, by child fd: waiting to connect, or its asyncio transport.
+_PipeEnd = Union["_Pending", asyncio.ReadTransport, asyncio.WriteTransport, "_TerminalWriter"]
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+
+class _Reapable(Protocol):
+    """What ``registerReapProcessHandler`` asks of a process: reap it, or tell it it ended."""
+
+    def reapProcess(self) -> None: ...
+
+    def processEnded(self, status: int) -> None: ...
 
 #: Signal names ``signalProcess`` maps itself; any other value goes to ``os.kill`` as is.
 _SIGNAL_NAMES = ("HUP", "STOP", "INT", "KILL", "TERM")
 
 
-class _ProcessAddress:
+class ProcessAddress:
     """The address of a process transport's ends (there is none)."""
 
     def __repr__(self) -> str:
@@ -116,12 +144,12 @@ class Process:
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: ITwistioReactor,
         loop: asyncio.AbstractEventLoop,
-        proto: Any,
+        proto: IProcessProtocol,
         executable: _StrOrBytes,
         args: Sequence[_StrOrBytes],
-        env: Mapping[Any, Any] | None,
+        env: _Env | None,
         path: _StrOrBytes | None,
         uid: int | None,
         gid: int | None,
@@ -134,8 +162,8 @@ class Process:
         self.status: int = -1
         self.lostProcess = 0
         # child fd -> asyncio transport (or _Pending until it is connected)
-        self.pipes: dict[int, Any] = {}
-        self._producer: Any = None
+        self.pipes: dict[int, _PipeEnd] = {}
+        self._producer: IPushProducer | IPullProducer | None = None
         self._streaming = False
         self._ended = False
 
@@ -155,13 +183,13 @@ class Process:
     def _fork(
         executable: _StrOrBytes,
         args: Sequence[_StrOrBytes],
-        env: Mapping[Any, Any] | None,
+        env: _Env | None,
         path: _StrOrBytes | None,
         uid: int | None,
         gid: int | None,
         childFDs: _ChildFDs,
     ) -> tuple[subprocess.Popen[bytes], dict[int, tuple[str, IO[bytes]]]]:
-        std: dict[int, Any] = {0: None, 1: None, 2: None}
+        std: dict[int, int | None] = {0: None, 1: None, 2: None}
         parent_ends: dict[int, tuple[str, IO[bytes]]] = {}
         child_ends: list[int] = []  # pipe ends to close in the parent after the fork
         extra: dict[int, int] = {}  # child fd > 2 -> parent fd to place there
@@ -193,13 +221,14 @@ class Process:
             if extra or to_close:
                 preexec = _make_preexec(extra, to_close)
                 pass_fds = tuple(extra)
+            preexec = _with_default_signals(preexec)
             popen: subprocess.Popen[bytes] = subprocess.Popen(
                 list(args),
                 executable=executable,
                 stdin=std[0],
                 stdout=std[1],
                 stderr=std[2],
-                env=env,
+                env=cast("Mapping[str, str] | None", env),  # str or bytes, as Popen takes them
                 cwd=path,
                 user=uid,
                 group=gid,
@@ -231,7 +260,7 @@ class Process:
             return
         try:
             if kind == "r":
-                transport: Any
+                transport: asyncio.BaseTransport
                 transport, _ = await self._loop.connect_read_pipe(
                     lambda: _ReadPipe(self, childFD), pipe
                 )
@@ -243,9 +272,9 @@ class Process:
             pipe.close()
             self._pipe_lost(childFD)
             raise
-        self.pipes[childFD] = transport
-        if pending.data:
-            transport.write(b"".join(pending.data))
+        self.pipes[childFD] = cast(_PipeEnd, transport)
+        if pending.data:  # only a pipe we write to has data waiting
+            cast(asyncio.WriteTransport, transport).write(b"".join(pending.data))
         if pending.closing:
             transport.close()
 
@@ -276,7 +305,7 @@ class Process:
                 pipe.data.append(data)
             return
         if not pipe.is_closing():
-            pipe.write(data)
+            cast(_Writable, pipe).write(data)  # a pipe opened with 'w'
 
     def write(self, data: bytes) -> None:
         """Write ``data`` to the child's stdin (dropped once stdin is closed)."""
@@ -314,17 +343,17 @@ class Process:
         self.closeChildFD(2)
         self.closeChildFD(1)
 
-    def getHost(self) -> _ProcessAddress:
+    def getHost(self) -> ProcessAddress:
         """A placeholder address (a process has none)."""
-        return _ProcessAddress()
+        return ProcessAddress()
 
-    def getPeer(self) -> _ProcessAddress:
+    def getPeer(self) -> ProcessAddress:
         """A placeholder address (a process has none)."""
-        return _ProcessAddress()
+        return ProcessAddress()
 
     # -- producer on stdin ---------------------------------------------------------------------
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Register a producer feeding the child's stdin; a push producer is paused while
         the pipe's buffer is full."""
         if self._producer is not None:
@@ -343,7 +372,7 @@ class Process:
 
     def _pause_producer(self, childFD: int) -> None:
         if childFD == 0 and self._producer is not None and self._streaming:
-            self._producer.pauseProducing()
+            cast(IPushProducer, self._producer).pauseProducing()
 
     def _resume_producer(self, childFD: int) -> None:
         if childFD == 0 and self._producer is not None:
@@ -356,13 +385,13 @@ class Process:
 
         ``ProcessExitedAlready`` once the child has been reaped.
         """
-        sig: Any = signalID
+        sig = signalID
         if signalID in _SIGNAL_NAMES:
-            sig = getattr(_signal, f"SIG{signalID}")
+            sig = int(getattr(_signal, f"SIG{signalID}"))
         if self.pid is None:
             raise error.ProcessExitedAlready()
         try:
-            os.kill(self.pid, sig)
+            os.kill(self.pid, sig)  # type: ignore[arg-type]  # another name: TypeError, as before
         except ProcessLookupError:
             raise error.ProcessExitedAlready()
 
@@ -415,16 +444,16 @@ class PTYProcess(Process):
 
     def __init__(
         self,
-        reactor: Any,
+        reactor: ITwistioReactor,
         loop: asyncio.AbstractEventLoop,
-        proto: Any,
+        proto: IProcessProtocol,
         executable: _StrOrBytes,
         args: Sequence[_StrOrBytes],
-        env: Mapping[Any, Any] | None,
+        env: _Env | None,
         path: _StrOrBytes | None,
         uid: int | None,
         gid: int | None,
-        usePTY: Any,
+        usePTY: _UsePTY,
     ) -> None:
         self._usePTY = usePTY
         super().__init__(reactor, loop, proto, executable, args, env, path, uid, gid, {})
@@ -433,7 +462,7 @@ class PTYProcess(Process):
         self,
         executable: _StrOrBytes,
         args: Sequence[_StrOrBytes],
-        env: Mapping[Any, Any] | None,
+        env: _Env | None,
         path: _StrOrBytes | None,
         uid: int | None,
         gid: int | None,
@@ -452,11 +481,11 @@ class PTYProcess(Process):
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=env,
+                env=cast("Mapping[str, str] | None", env),  # str or bytes, as Popen takes them
                 cwd=path,
                 user=uid,
                 group=gid,
-                preexec_fn=_take_terminal,
+                preexec_fn=_with_default_signals(_take_terminal),
                 close_fds=True,
             )
         except BaseException:
@@ -579,6 +608,36 @@ class _TerminalWriter:
             self._process._pipe_lost(0)
 
 
+_RESTORED_BY_POPEN = {
+    getattr(_signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_signal, name)
+}
+
+
+def _with_default_signals(preexec: Callable[[], None] | None) -> Callable[[], None] | None:
+    """``preexec``, first giving back their default action, in the child, to the signals this
+    process ignores (a program started under ``nohup`` ignores SIGHUP), as Twisted's children
+    get; unchanged (None stays None, keeping Popen's fast path) when none is ignored."""
+    ignored = []
+    for number in _signal.valid_signals():
+        if number in _RESTORED_BY_POPEN:
+            continue
+        try:
+            if _signal.getsignal(number) is _signal.SIG_IGN:
+                ignored.append(number)
+        except (OSError, ValueError):
+            continue
+    if not ignored:
+        return preexec
+
+    def child() -> None:
+        for number in ignored:
+            _signal.signal(number, _signal.SIG_DFL)
+        if preexec is not None:
+            preexec()
+
+    return child
+
+
 def _take_terminal() -> None:
     """Runs in the child: a new session whose controlling terminal is its stdin."""
     import fcntl
@@ -669,15 +728,15 @@ _HAVE_WAITID = hasattr(os, "waitid") and sys.platform.startswith("linux")
 
 
 def spawnProcess(
-    reactor: Any,
-    processProtocol: Any,
+    reactor: ITwistioReactor | None,
+    processProtocol: IProcessProtocol,
     executable: _StrOrBytes,
     args: Sequence[_StrOrBytes] = (),
-    env: Mapping[Any, Any] | None = {},
+    env: _Env | None = {},  # noqa: B006 - Twisted's default (an empty environment), never mutated
     path: _StrOrBytes | None = None,
     uid: int | None = None,
     gid: int | None = None,
-    usePTY: Any = 0,
+    usePTY: _UsePTY = 0,
     childFDs: _ChildFDs | None = None,
 ) -> Process:
     """Start ``executable`` with ``args`` (``args[0]`` is the child's ``argv[0]``).
@@ -692,10 +751,8 @@ def spawnProcess(
     if childFDs is None:
         childFDs = {0: "w", 1: "r", 2: "r"}
     if reactor is None:
-        from twistio.internet import reactor as _reactor
-
-        reactor = _reactor
-    loop: asyncio.AbstractEventLoop = reactor._get_loop()
+        reactor = installed_reactor()
+    loop = reactor.transport_registry.get_loop()
     if usePTY:
         return PTYProcess(
             reactor, loop, processProtocol, executable, args, env, path, uid, gid, usePTY
@@ -706,7 +763,7 @@ def spawnProcess(
 # -- reaping children started elsewhere ----------------------------------------------------------
 
 #: The processes ``registerReapProcessHandler`` registered, by pid.
-reapProcessHandlers: dict[int, Any] = {}
+reapProcessHandlers: dict[int, _Reapable] = {}
 
 
 def reapAllProcesses() -> None:
@@ -716,7 +773,7 @@ def reapAllProcesses() -> None:
         process.reapProcess()
 
 
-def registerReapProcessHandler(pid: int, process: Any) -> None:
+def registerReapProcessHandler(pid: int, process: _Reapable) -> None:
     """Have ``process.reapProcess()`` called once child ``pid`` exits.
 
     For children started without ``spawnProcess``: twistio watches ``pid`` (in a thread
@@ -735,9 +792,7 @@ def registerReapProcessHandler(pid: int, process: Any) -> None:
         process.processEnded(status)
         return
     reapProcessHandlers[pid] = process
-    from twistio.internet import reactor
-
-    loop: asyncio.AbstractEventLoop = reactor.loop
+    loop = installed_reactor().transport_registry.get_loop()
 
     def exited(status: int | None) -> None:
         if pid not in reapProcessHandlers or reapProcessHandlers[pid] is not process:
@@ -751,7 +806,7 @@ def registerReapProcessHandler(pid: int, process: Any) -> None:
     _start_waiter(loop, pid, exited)
 
 
-def unregisterReapProcessHandler(pid: int, process: Any) -> None:
+def unregisterReapProcessHandler(pid: int, process: _Reapable) -> None:
     """Forget ``process`` for ``pid``; ``RuntimeError`` if it is not the one registered."""
     if pid not in reapProcessHandlers or reapProcessHandlers[pid] is not process:
         raise RuntimeError("Try to unregister a process not registered.")

@@ -10,24 +10,34 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Protocol as Protocol_
 
 from twistio.internet import error
+from twistio.internet._registry import installed_reactor
+from twistio.internet.defer import CancelledError, Deferred
 from twistio.internet.interfaces import (
     IConsumer,
+    IDelayedCall,
     ILoggingContext,
     IProcessProtocol,
+    IProducer,
     IProtocol,
     IProtocolFactory,
+    IPullProducer,
+    IPushProducer,
+    IReactorSSL,
+    IReactorTCP,
+    IReactorTime,
+    IReactorUNIX,
     ITransport,
     implementer,
 )
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
-    from twistio.internet.defer import Deferred
-    from twistio.internet.interfaces import IConnector, IReactorTime
+    from twistio.internet.interfaces import IAddress, IConnector
 
 __all__ = [
     "AbstractDatagramProtocol",
@@ -65,12 +75,14 @@ class Factory:
     ``doStop``, so one factory can serve several ports.
     """
 
-    protocol: Callable[[], Any] | None = None
+    protocol: Callable[[], Protocol] | None = None
     numPorts = 0
     noisy = True
 
     @classmethod
-    def forProtocol(cls: type[_F], protocol: Callable[[], Any], *args: Any, **kwargs: Any) -> _F:
+    def forProtocol(
+        cls: type[_F], protocol: Callable[[], Protocol], *args: object, **kwargs: object
+    ) -> _F:
         """A factory of this class (built with ``args``) whose ``protocol`` is ``protocol``."""
         factory = cls(*args, **kwargs)
         factory.protocol = protocol
@@ -104,7 +116,7 @@ class Factory:
     def stopFactory(self) -> None:
         """Override to tear down shared state after the last port or connector is done."""
 
-    def buildProtocol(self, addr: Any) -> Any | None:
+    def buildProtocol(self, addr: IAddress) -> Protocol | None:
         """A new ``self.protocol()`` with ``factory`` set; return None to refuse the connection."""
         assert self.protocol is not None, f"{self!r}.protocol is not set"
         p = self.protocol()
@@ -145,7 +157,7 @@ class ReconnectingClientFactory(ClientFactory):
     delay: float = initialDelay
     retries = 0
     maxRetries: int | None = None
-    _callID: Any = None
+    _callID: IDelayedCall | None = None
     connector: IConnector | None = None
     clock: IReactorTime | None = None
     continueTrying = 1
@@ -189,8 +201,7 @@ class ReconnectingClientFactory(ClientFactory):
 
         clock = self.clock
         if clock is None:
-            from twistio.internet import reactor as clock
-        assert clock is not None
+            clock = installed_reactor()
         self._callID = clock.callLater(self.delay, reconnector)
 
     def stopTrying(self) -> None:
@@ -212,7 +223,7 @@ class ReconnectingClientFactory(ClientFactory):
         self._callID = None
         self.continueTrying = 1
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         for key in ("connector", "retries", "delay", "continueTrying", "_callID"):
             state.pop(key, None)
@@ -226,7 +237,7 @@ class BaseProtocol:
     connected = 0
     transport: Any = None
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         """Attach ``transport``, mark connected and call ``connectionMade``."""
         self.connected = 1
         self.transport = transport
@@ -334,8 +345,8 @@ class AbstractDatagramProtocol:
     def stopProtocol(self) -> None:
         """Override: the protocol is detached from its last port."""
 
-    def makeConnection(self, transport: Any) -> None:
-        """Attach ``transport`` and call ``doStart``."""
+    def makeConnection(self, transport: object) -> None:
+        """Attach ``transport`` (the port) and call ``doStart``."""
         if self.transport is not None:
             raise AssertionError()
         self.transport = transport
@@ -355,6 +366,9 @@ class DatagramProtocol(AbstractDatagramProtocol):
 class ConnectedDatagramProtocol(DatagramProtocol):
     """A UDP protocol on a connected port (kept for Twisted's class hierarchy)."""
 
+    def datagramReceived(self, datagram: bytes) -> None:  # type: ignore[override]
+        """Override: a datagram arrived from the peer (there is no address to give)."""
+
     def connectionFailed(self, failure: Failure) -> None:
         """Override: connecting the port failed."""
 
@@ -368,15 +382,17 @@ class _InstanceFactory(ClientFactory):
 
     noisy = False
 
-    def __init__(self, reactor: Any, instance: Any, deferred: Deferred[Any]) -> None:
+    def __init__(
+        self, reactor: IReactorTime, instance: Protocol, deferred: Deferred[Protocol]
+    ) -> None:
         self.reactor = reactor
         self.instance = instance
-        self.deferred: Deferred[Any] | None = deferred
+        self.deferred: Deferred[Protocol] | None = deferred
 
     def __repr__(self) -> str:
         return f"<ClientCreator factory: {self.instance!r}>"
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> Protocol:
         """The instance; the Deferred fires with it just after ``connectionMade``."""
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
@@ -399,37 +415,45 @@ class ClientCreator:
     abandons the attempt (``CancelledError``).
     """
 
-    def __init__(self, reactor: Any, protocolClass: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        reactor: _ClientCreatorReactor,
+        protocolClass: Callable[..., Protocol],
+        *args: object,
+        **kwargs: object,
+    ) -> None:
         self.reactor = reactor
         self.protocolClass = protocolClass
         self.args = args
         self.kwargs = kwargs
 
-    def _connect(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
-        from twistio.internet.defer import Deferred
-
+    def _connect(
+        self, method: Callable[..., IConnector], *args: object, **kwargs: object
+    ) -> Deferred[Protocol]:
         connector: list[IConnector] = []
 
-        def cancel(d: Deferred[Any]) -> None:
+        def cancel(d: Deferred[Protocol]) -> None:
             factory.deferred = None
             if connector:
                 connector[0].disconnect()
             d.errback(_cancelled())
 
-        d: Deferred[Any] = Deferred(canceller=cancel)
+        d: Deferred[Protocol] = Deferred(canceller=cancel)
         factory = _InstanceFactory(self.reactor, self.protocolClass(*self.args, **self.kwargs), d)
         connector.append(method(*args, factory=factory, **kwargs))
         return d
 
     def connectTCP(
-        self, host: str, port: int, timeout: float = 30, bindAddress: Any = None
-    ) -> Deferred[Any]:
+        self, host: str, port: int, timeout: float = 30, bindAddress: tuple[str, int] | None = None
+    ) -> Deferred[Protocol]:
         """Connect over TCP (``reactor.connectTCP``)."""
         return self._connect(
             self.reactor.connectTCP, host, port, timeout=timeout, bindAddress=bindAddress
         )
 
-    def connectUNIX(self, address: str, timeout: float = 30, checkPID: bool = False) -> Deferred[Any]:
+    def connectUNIX(
+        self, address: str, timeout: float = 30, checkPID: bool = False
+    ) -> Deferred[Protocol]:
         """Connect to a UNIX socket (``reactor.connectUNIX``)."""
         return self._connect(
             self.reactor.connectUNIX, address, timeout=timeout, checkPID=checkPID
@@ -439,18 +463,28 @@ class ClientCreator:
         self,
         host: str,
         port: int,
-        contextFactory: Any,
+        contextFactory: object,
         timeout: float = 30,
-        bindAddress: Any = None,
-    ) -> Deferred[Any]:
+        bindAddress: tuple[str, int] | None = None,
+    ) -> Deferred[Protocol]:
         """Connect over TLS (``reactor.connectSSL``)."""
         options = {"contextFactory": contextFactory, "timeout": timeout, "bindAddress": bindAddress}
         return self._connect(self.reactor.connectSSL, host, port, **options)
 
 
-def _cancelled() -> BaseException:
-    from twistio.internet.defer import CancelledError
+class _ClientCreatorReactor(IReactorTCP, IReactorUNIX, IReactorSSL, IReactorTime, Protocol_):
+    """What ``ClientCreator`` calls on its reactor."""
 
+
+class _File(Protocol_):
+    """What ``FileWrapper`` needs of its file."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def close(self) -> object: ...
+
+
+def _cancelled() -> BaseException:
     return CancelledError()
 
 
@@ -465,11 +499,11 @@ class FileWrapper:
     """
 
     # the registered producer and whether it pushes (registerProducer sets both)
-    producer: Any = None
+    producer: IPushProducer | IPullProducer | None = None
     streamingProducer = 0
     closed = disconnecting = 0  # loseConnection sets closed; disconnecting stays 0
 
-    def __init__(self, file: Any) -> None:
+    def __init__(self, file: _File) -> None:
         self.file = file
 
     def write(self, data: bytes) -> None:
@@ -480,7 +514,7 @@ class FileWrapper:
         except BaseException:
             self.handleException()
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Attach ``producer``; a pull producer is asked for data at once."""
         self.producer = producer
         self.streamingProducer = streaming
@@ -496,7 +530,7 @@ class FileWrapper:
         self.unregisterProducer()
         self.loseConnection()
 
-    def writeSequence(self, iovec: Any) -> None:
+    def writeSequence(self, iovec: Iterable[bytes]) -> None:
         """Write each of ``iovec``, as one write."""
         self.write(b"".join(iovec))
 
@@ -508,11 +542,11 @@ class FileWrapper:
         except OSError:
             self.handleException()
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> tuple[str, str]:
         """``('file', 'file')``: there is no peer address."""
         return ("file", "file")
 
-    def getHost(self) -> Any:
+    def getHost(self) -> str:
         """``'file'``: there is no host address."""
         return "file"
 
@@ -534,7 +568,7 @@ class FileWrapper:
 class ConsumerToProtocolAdapter:
     """A protocol that writes what it receives to a consumer (``original``)."""
 
-    def __init__(self, original: Any) -> None:
+    def __init__(self, original: IConsumer) -> None:
         self.original = original
 
     def dataReceived(self, data: bytes) -> None:
@@ -544,7 +578,7 @@ class ConsumerToProtocolAdapter:
     def connectionLost(self, reason: Failure) -> None:
         """Nothing."""
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         """Nothing."""
 
     def connectionMade(self) -> None:
@@ -555,14 +589,14 @@ class ConsumerToProtocolAdapter:
 class ProtocolToConsumerAdapter:
     """A consumer that hands what is written to it to a protocol's ``dataReceived``."""
 
-    def __init__(self, original: Any) -> None:
+    def __init__(self, original: IProtocol) -> None:
         self.original = original
 
     def write(self, data: bytes) -> None:
         """Give ``data`` to the protocol."""
         self.original.dataReceived(data)
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """Nothing: the protocol has no flow control to offer."""
 
     def unregisterProducer(self) -> None:

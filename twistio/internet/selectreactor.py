@@ -9,6 +9,7 @@ itself uses the best selector of the platform. Programs that call this module's
 from __future__ import annotations
 
 from twistio.internet._reactor import AsyncioReactor
+from twistio.internet.main import installReactor
 
 __all__ = ["SelectReactor", "install"]
 
@@ -21,8 +22,6 @@ class SelectReactor(AsyncioReactor):
 
 def install() -> SelectReactor:
     """Install a ``SelectReactor`` as the reactor; ``ReactorAlreadyInstalledError`` if one is."""
-    from twistio.internet.main import installReactor
-
     reactor = SelectReactor()
     installReactor(reactor)
     return reactor

@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import cast
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
+    IProtocol,
+    IPullProducer,
     IPushProducer,
     ITransport,
     implementer,
@@ -63,7 +66,7 @@ class _Writer(asyncio.BaseProtocol):
     def pause_writing(self) -> None:
         producer = self._stdio._producer
         if producer is not None and self._stdio._streaming:
-            producer.pauseProducing()
+            cast(IPushProducer, producer).pauseProducing()
 
     def resume_writing(self) -> None:
         producer = self._stdio._producer
@@ -78,30 +81,34 @@ class StandardIO:
     disconnecting = False
     disconnected = False
 
-    def __init__(self, proto: Any, stdin: int = 0, stdout: int = 1, reactor: Any = None) -> None:
+    def __init__(
+        self,
+        proto: IProtocol,
+        stdin: int = 0,
+        stdout: int = 1,
+        reactor: ITwistioReactor | None = None,
+    ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as _reactor
-
-            reactor = _reactor
+            reactor = installed_reactor()
         self._reactor = reactor
         self.protocol = proto
-        loop: asyncio.AbstractEventLoop = reactor._get_loop()
+        loop = reactor.transport_registry.get_loop()
         self._loop = loop
-        self._reader: Any = None
-        self._writer: Any = None
+        self._reader: asyncio.ReadTransport | None = None
+        self._writer: asyncio.WriteTransport | None = None
         self._reading = True
         self._writing = True
         self._pending: list[bytes] = []
         self._close_pending = False
         self._pause_pending = False
-        self._producer: Any = None
+        self._producer: IPushProducer | IPullProducer | None = None
         self._streaming = False
         self._half_closeable = IHalfCloseableProtocol.providedBy(proto)
         loop.create_task(self._connect(stdin, stdout))
         proto.makeConnection(self)
 
     async def _connect(self, stdin: int, stdout: int) -> None:
-        writer: Any
+        writer: asyncio.WriteTransport
         try:
             writer, _ = await self._loop.connect_write_pipe(
                 lambda: _Writer(self),
@@ -117,7 +124,7 @@ class StandardIO:
                 self._pending = []
             if self._close_pending:
                 writer.close()
-        reader: Any
+        reader: asyncio.ReadTransport
         try:
             reader, _ = await self._loop.connect_read_pipe(
                 lambda: _Reader(self),
@@ -149,7 +156,7 @@ class StandardIO:
         self._reading = False
         if self._half_closeable and self._writing and not self.disconnecting:
             try:
-                self.protocol.readConnectionLost()
+                cast(IHalfCloseableProtocol, self.protocol).readConnectionLost()
             except Exception:
                 _log.exception("Unhandled error in readConnectionLost")
                 self.loseConnection()
@@ -161,7 +168,7 @@ class StandardIO:
         self._writing = False
         if self._half_closeable and self._reading and not self.disconnecting:
             try:
-                self.protocol.writeConnectionLost()
+                cast(IHalfCloseableProtocol, self.protocol).writeConnectionLost()
             except Exception:
                 _log.exception("Unhandled error in writeConnectionLost")
                 self._close_reader()
@@ -242,7 +249,7 @@ class StandardIO:
         """Stop for good: ``loseConnection``."""
         self.loseConnection()
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Register a producer writing to stdout; a push producer is paused while full."""
         if self._producer is not None:
             raise RuntimeError(
@@ -259,6 +266,6 @@ class StandardIO:
         self._producer = None
 
 
-def _is_closed(transport: Any) -> bool:
+def _is_closed(transport: asyncio.BaseTransport) -> bool:
     closing: bool = transport.is_closing()
     return closing

@@ -13,17 +13,19 @@ import time
 import warnings
 from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import (
-    Any,
     Callable,
     Generic,
     NoReturn,
+    Protocol,
     TypeVar,
     cast,
     overload,
 )
 
 from twistio.internet._delayedcall import DelayedCall
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
+from twistio.internet.error import ReactorNotRunning
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorCore as IReactorCore
 from twistio.internet.interfaces import IReactorTime, implementer
@@ -51,10 +53,8 @@ _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
 
-def _the_reactor() -> Any:
-    from twistio.internet import reactor
-
-    return reactor
+def _the_reactor() -> ITwistioReactor:
+    return installed_reactor()
 
 
 def _callable_name(f: object) -> str:
@@ -157,7 +157,7 @@ class LoopingCall:
     running: bool = False
     interval: float | None = None
     starttime: float | None = None
-    call: Any = None
+    call: IDelayedCall | None = None
     _clock: IReactorTime | None = None
     _deferred: Deferred[LoopingCall] | None = None
     _realLastTime: float | None = None
@@ -333,28 +333,29 @@ def deferLater(
 def deferLater(
     clock: IReactorTime,
     delay: float,
-    callable: Callable[..., Any] | None = None,
+    callable: Callable[..., _T] | None = None,
     *args: object,
     **kw: object,
-) -> Deferred[Any]:
+) -> Deferred[_T] | Deferred[None]:
     """A Deferred that fires with ``callable(*args, **kw)`` after ``delay`` seconds on ``clock``.
 
     With no callable it fires with None. Cancelling it before then unschedules the call and
     fails it with ``CancelledError``.
     """
 
-    def cancel_call(d: Deferred[Any]) -> None:
+    def cancel_call(d: Deferred[_T | None]) -> None:
         scheduled.cancel()
 
-    def call(ignored: object) -> Any:
+    def call(ignored: object) -> _T | None:
         if callable is None:
             return None
         return callable(*args, **kw)
 
-    d: Deferred[Any] = Deferred(cancel_call)
+    d: Deferred[_T | None] = Deferred(cancel_call)
     d.addCallback(call)
     scheduled = clock.callLater(delay, d.callback, None)
-    return d
+    # Fires with callable's result, or with None when there is no callable.
+    return cast("Deferred[_T] | Deferred[None]", d)
 
 
 # ----------------------------------------------------------------- Cooperator
@@ -397,7 +398,13 @@ def _timeSlice() -> Callable[[], bool]:
     return lambda: time.monotonic() >= deadline
 
 
-def _defaultScheduler(work: Callable[[], None]) -> Any:
+class _Cancellable(Protocol):
+    """What a Cooperator's scheduler returns: a scheduled call it can cancel."""
+
+    def cancel(self) -> None: ...
+
+
+def _defaultScheduler(work: Callable[[], None]) -> IDelayedCall:
     """Run the next tick on the reactor as soon as it has looked at I/O once more."""
     return _the_reactor().callLater(0, work)
 
@@ -496,11 +503,21 @@ class CooperativeTask(Generic[_TaskIteratorT]):
             self._end(TaskFailed(), reason)
 
 
-def _settle(d: Deferred[Any], result: object) -> None:
+def _settle(d: Deferred[_T], result: object) -> None:
     if isinstance(result, Failure):
         d.errback(result)
     else:
-        d.callback(result)
+        d.callback(cast(_T, result))  # what the task ended with: its iterator
+
+
+class _Task(Protocol):
+    """What a ``Cooperator`` asks of the tasks it runs (``CooperativeTask``)."""
+
+    _ended: tuple[SchedulerError, object] | None
+
+    def _oneWorkUnit(self) -> None: ...
+
+    def _end(self, why: SchedulerError, result: object, listed: bool = True) -> None: ...
 
 
 class Cooperator:
@@ -515,7 +532,7 @@ class Cooperator:
     def __init__(
         self,
         terminationPredicateFactory: Callable[[], Callable[[], bool]] = _timeSlice,
-        scheduler: Callable[[Callable[[], None]], Any] = _defaultScheduler,
+        scheduler: Callable[[Callable[[], None]], _Cancellable] = _defaultScheduler,
         started: bool = True,
     ) -> None:
         self._budget = terminationPredicateFactory
@@ -525,9 +542,9 @@ class Cooperator:
         # The tasks that want work, and the position of the next one to get a unit. The
         # position is a plain index kept across ticks: a task leaving the list shifts the
         # ones after it without moving the position (Twisted's order, which code can see).
-        self._tasks: list[CooperativeTask[Any]] = []
+        self._tasks: list[_Task] = []
         self._position = 0
-        self._nextTick: Any = None
+        self._nextTick: _Cancellable | None = None
 
     def coiterate(
         self, iterator: _TaskIteratorT, doneDeferred: Deferred[_TaskIteratorT] | None = None
@@ -541,7 +558,7 @@ class Cooperator:
         """Run ``iterator`` as a task that can be paused, resumed, stopped and waited on."""
         return CooperativeTask(iterator, self)
 
-    def _addTask(self, task: CooperativeTask[Any]) -> None:
+    def _addTask(self, task: _Task) -> None:
         self._tasks.append(task)
         if not self._stopped:
             self._wantTick()
@@ -549,7 +566,7 @@ class Cooperator:
         stopped = SchedulerStopped()
         task._end(stopped, Failure(stopped))
 
-    def _removeTask(self, task: CooperativeTask[Any]) -> None:
+    def _removeTask(self, task: _Task) -> None:
         self._tasks.remove(task)
         if not self._tasks:
             self._cancelTick()
@@ -620,9 +637,9 @@ def cooperate(iterator: _TaskIteratorT) -> CooperativeTask[_TaskIteratorT]:
 
 
 def react(
-    main: Callable[..., Deferred[Any] | Coroutine[Any, Any, Any]],
+    main: Callable[..., Deferred[_T] | Coroutine[object, object, _T]],
     argv: Iterable[object] = (),
-    _reactor: Any = None,
+    _reactor: ITwistioReactor | None = None,
 ) -> NoReturn:
     """Run the reactor until ``main(reactor, *argv)``'s Deferred or coroutine finishes, then exit.
 
@@ -630,7 +647,6 @@ def react(
     other error, which is logged (to the ``twistio.internet.task`` stdlib logger).
     """
     reactor = _the_reactor() if _reactor is None else _reactor
-    from twistio.internet.error import ReactorNotRunning
 
     finished = ensureDeferred(main(reactor, *argv))
     status: list[str | int | None] = []  # main's exit status, once it has finished

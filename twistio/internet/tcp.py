@@ -7,20 +7,25 @@ import errno
 import logging
 import os
 import socket
-from typing import Any, Union
+from collections.abc import Callable
+from typing import Union
 
 from twistio.internet import error
-from twistio.internet._adapter import Connection, address_from_sockaddr
+from twistio.internet._adapter import Connection, StreamKind, address_from_sockaddr
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
     Binding,
+    IAddress,
     IConnector,
     IListeningPort,
+    IProtocolFactory,
     _BindingSpec,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory, Protocol
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -61,11 +66,11 @@ def _bind_address(
 ) -> tuple[tuple[str, int] | None, bool, bool]:
     """``(address, reuseAddress, reusePort)`` for a ``bindAddress`` tuple or ``Binding``."""
     if isinstance(bindAddress, _BindingSpec):
-        return bindAddress._address, bindAddress._reuseAddress, bindAddress._reusePort
+        return bindAddress.address, bindAddress.reuseAddress, bindAddress.reusePort
     return bindAddress, False, False
 
 
-def _log_prefix(obj: Any) -> str:
+def log_prefix(obj: object) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
 
@@ -86,7 +91,9 @@ class Client(BaseClient):
     """A connection a ``Connector`` made (the transport its protocol gets)."""
 
 
-def _adopt_connection(reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+def adopt_connection(
+    reactor: ITwistioReactor, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+) -> None:
     """Run ``factory``'s protocol on a duplicate of a connected socket (``adoptStreamConnection``).
 
     The protocol is connected once the loop runs (Twisted connects it before returning).
@@ -95,9 +102,10 @@ def _adopt_connection(reactor: Any, fileDescriptor: int, addressFamily: int, fac
         raise error.UnsupportedAddressFamily(addressFamily)
     sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
     sock.setblocking(False)
-    kind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
-    loop = reactor._get_loop()
-    conn = Server(reactor, factory.buildProtocol, None, kind)
+    kind: StreamKind = "UNIX" if addressFamily == getattr(socket, "AF_UNIX", None) else "TCP"
+    registry = reactor.transport_registry
+    loop = registry.get_loop()
+    conn = Server(registry, factory.buildProtocol, None, kind)
 
     async def adopt() -> None:
         try:
@@ -126,18 +134,21 @@ class Port:
     connected = False
     disconnecting = False
     transport: type[Connection] = Server
-    _kind = "TCP"
-    _server: Any = None
+    _kind: StreamKind = "TCP"
+    _server: asyncio.AbstractServer | None = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
 
     def __init__(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = "", reactor: Any = None
+        self,
+        port: int,
+        factory: IProtocolFactory,
+        backlog: int = 50,
+        interface: str = "",
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self._reuseAddress = os.name == "posix"
         # A worker of `twistio run --workers N` shares its ports with the other workers.
         self._reusePort = bool(os.environ.get("TWISTIO_REUSEPORT")) and hasattr(
@@ -145,9 +156,9 @@ class Port:
         )
         if isinstance(port, _BindingSpec):
             binding = port
-            interface, port = binding._address
-            self._reuseAddress = self._reuseAddress or binding._reuseAddress
-            self._reusePort = self._reusePort or binding._reusePort
+            interface, port = binding.address
+            self._reuseAddress = self._reuseAddress or binding.reuseAddress
+            self._reusePort = self._reusePort or binding.reusePort
         self.port, self.factory, self.backlog = port, factory, backlog
         self.interface, self.reactor = interface, reactor
         self._family = socket.AF_INET6 if isIPv6Address(interface) else socket.AF_INET
@@ -166,11 +177,15 @@ class Port:
         except OSError as e:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
-        self._serve_socket(sock)
+        self.serve_socket(sock)
 
     @classmethod
-    def _fromListeningDescriptor(
-        cls, reactor: Any, fileDescriptor: int, addressFamily: int, factory: Any
+    def from_listening_descriptor(
+        cls,
+        reactor: ITwistioReactor,
+        fileDescriptor: int,
+        addressFamily: int,
+        factory: IProtocolFactory,
     ) -> Port:
         """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
         if addressFamily not in (socket.AF_INET, socket.AF_INET6):
@@ -179,21 +194,27 @@ class Port:
         sock.setblocking(False)
         host = sock.getsockname()
         port = cls(host[1], factory, 50, host[0], reactor)
-        port._serve_socket(sock)
+        port.serve_socket(sock)
         return port
 
-    def _serve_socket(self, sock: socket.socket) -> None:
+    def serve_socket(self, sock: socket.socket) -> None:
+        """Serve ``sock``, a socket bound and listening already (here, or by another
+        process: the parent of ``twistio run --workers``)."""
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
+        _log.info("%s starting on %d", log_prefix(self.factory), self._realPortNumber)
+        self._start_serving(sock)
+
+    def _start_serving(self, sock: socket.socket) -> None:
         self.socket = sock
-        _log.info("%s starting on %d", _log_prefix(self.factory), self._realPortNumber)
         self.factory.doStart()
         self.connected = True
         self.disconnecting = False
-        loop = self.reactor._get_loop()
+        registry = self.reactor.transport_registry
+        loop = registry.get_loop()
         self._loop = loop
         self._task = loop.create_task(self._serve(loop, sock))
-        self.reactor._track_port(self)
+        registry.ports.add(self)
 
     async def _serve(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         # With start_serving=False, create_server returns without suspending, so a
@@ -205,14 +226,18 @@ class Port:
         self._server = server
         await server.start_serving()
 
-    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+    async def _create_server(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket
+    ) -> asyncio.AbstractServer:
         # UNIX and TLS ports override this.
         return await loop.create_server(
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
         )
 
     def _connection(self) -> Connection:
-        return self.transport(self.reactor, self.factory.buildProtocol, None, self._kind)
+        return self.transport(
+            self.reactor.transport_registry, self.factory.buildProtocol, None, self._kind
+        )
 
     def stopListening(self) -> Deferred[None]:
         """Stop accepting; the Deferred fires, after ``factory.doStop()``, once closed.
@@ -234,12 +259,12 @@ class Port:
                 self._task.cancel()
             self.socket.close()
         self._task = None
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         d: Deferred[None] = Deferred()
         self._loop.call_soon(self._stopped, d)
         return d
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Stop listening and call ``factory.doStop`` now (reactor shutdown)."""
         if self.connected:
             self.stopListening()
@@ -264,18 +289,18 @@ class Port:
 
     def logPrefix(self) -> str:
         """The factory's log prefix."""
-        return _log_prefix(self.factory)
+        return log_prefix(self.factory)
 
     def __repr__(self) -> str:
         if self._realPortNumber is not None and self.connected:
-            return f"<{_log_prefix(self.factory)} on {self._realPortNumber}>"
-        return f"<{_log_prefix(self.factory)} (not listening)>"
+            return f"<{log_prefix(self.factory)} on {self._realPortNumber}>"
+        return f"<{log_prefix(self.factory)} (not listening)>"
 
 
 _BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
-def _connect_error(exc: BaseException, host: str, bindAddress: Any) -> BaseException:
+def _connect_error(exc: BaseException, host: str, bindAddress: object) -> BaseException:
     if isinstance(exc, error.DNSLookupError):
         return exc
     if isinstance(exc, socket.gaierror):
@@ -299,15 +324,13 @@ class Connector:
         self,
         host: str,
         port: Union[int, str],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
         bindAddress: Binding | tuple[str, int] | None = None,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         if isinstance(port, str):
             try:
                 port = socket.getservbyname(port, "tcp")
@@ -324,7 +347,7 @@ class Connector:
         self.factoryStarted = False
         self.transport: Connection | None = None
         self._attempt: Connection | None = None
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[object] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     def connect(self) -> None:
@@ -335,10 +358,11 @@ class Connector:
         if not self.factoryStarted:  # once per connector, however often it reconnects
             self.factoryStarted = True
             self.factory.doStart()
-        loop = self.reactor._get_loop()
-        conn = self._transport_class(self.reactor, self._build_protocol, None, self._kind)
-        conn._on_lost = lambda reason: self._connection_lost(conn, reason)
-        conn._server_side = False
+        registry = self.reactor.transport_registry
+        loop = registry.get_loop()
+        conn = self._transport_class(
+            registry, self._build_protocol, self._connection_lost, self._kind, server_side=False
+        )
         self._attempt = conn
         task = loop.create_task(self._open(loop, conn))
         self._task = task
@@ -347,7 +371,7 @@ class Connector:
             self._timer = loop.call_later(self.timeout, self._timed_out, conn)
         self.factory.startedConnecting(self)
 
-    _kind = "TCP"
+    _kind: StreamKind = "TCP"
     _transport_class: type[Connection] = Client
 
     async def _resolve_host(self) -> str:
@@ -362,7 +386,7 @@ class Connector:
         address: str = await resolve(host)
         return address
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
         # UNIX and TLS connectors override this.
         host = await self._resolve_host()
         family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
@@ -386,7 +410,7 @@ class Connector:
             raise
         return await loop.create_connection(lambda: conn, sock=sock)
 
-    def _build_protocol(self, addr: Any) -> Any:
+    def _build_protocol(self, addr: IAddress) -> Protocol | None:
         conn = self._attempt
         if self.state != "connecting" or conn is None:
             return None
@@ -396,7 +420,7 @@ class Connector:
         self._cancel_timer()
         return self.factory.buildProtocol(addr)
 
-    def _connect_done(self, task: asyncio.Task[Any], conn: Connection) -> None:
+    def _connect_done(self, task: asyncio.Task[object], conn: Connection) -> None:
         if task.cancelled() or conn is not self._attempt or self.state != "connecting":
             if not task.cancelled():
                 task.exception()  # retrieved: nothing to report for a stale attempt
@@ -426,9 +450,13 @@ class Connector:
     def _failed(self, reason: Failure) -> None:
         self._cancel_timer()
         self._attempt = None
-        self.transport = None
-        self.state = "disconnected"
-        self.factory.clientConnectionFailed(self, reason)
+        self._ended(self.factory.clientConnectionFailed, reason)
+
+    def _ended(self, tell: Callable[[IConnector, Failure], object], reason: Failure) -> None:
+        """Back to disconnected, and tell the factory; unless it connects again from its
+        callback, the factory is stopped."""
+        self.transport, self.state = None, "disconnected"
+        tell(self, reason)
         if self.state == "disconnected":
             self.factory.doStop()
             self.factoryStarted = False
@@ -437,12 +465,7 @@ class Connector:
         if conn is not self._attempt:
             return
         self._attempt = None
-        self.transport = None
-        self.state = "disconnected"
-        self.factory.clientConnectionLost(self, reason)
-        if self.state == "disconnected":
-            self.factory.doStop()
-            self.factoryStarted = False
+        self._ended(self.factory.clientConnectionLost, reason)
 
     def stopConnecting(self) -> None:
         """Abandon the attempt in progress: ``clientConnectionFailed`` gets ``UserError``."""

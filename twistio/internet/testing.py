@@ -10,13 +10,24 @@ import ipaddress
 import socket
 from collections.abc import Iterable, Sequence
 from io import BytesIO
-from typing import Any, Callable, Union
+from typing import Any, Callable, Literal, NoReturn, Union
 
 from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
 
 # The interfaces Twisted's testing module offers under its own name, offered here too.
+from twistio.internet.interfaces import (
+    Binding,
+    IAddress,
+    IProtocolFactory,
+    IPullProducer,
+    IReactorTime,
+    IReadDescriptor,
+    IWriteDescriptor,
+    _AddressTypes,
+    implementer,
+)
 from twistio.internet.interfaces import IConnector as IConnector
 from twistio.internet.interfaces import IConsumer as IConsumer
 from twistio.internet.interfaces import IHostnameResolver as IHostnameResolver
@@ -32,11 +43,11 @@ from twistio.internet.interfaces import (
 from twistio.internet.interfaces import IReactorSocket as IReactorSocket
 from twistio.internet.interfaces import IReactorSSL as IReactorSSL
 from twistio.internet.interfaces import IReactorTCP as IReactorTCP
-from twistio.internet.interfaces import IReactorTime, _AddressTypes, implementer
 from twistio.internet.interfaces import IReactorUNIX as IReactorUNIX
 from twistio.internet.interfaces import IResolutionReceiver as IResolutionReceiver
 from twistio.internet.interfaces import ITransport as ITransport
 from twistio.internet.interfaces import IUDPTransport as IUDPTransport
+from twistio.internet.protocol import ClientFactory, DatagramProtocol
 from twistio.internet.task import Clock, LoopingCall
 from twistio.logger import ILogObserver
 from twistio.protocols.basic import LineReceiver
@@ -63,6 +74,9 @@ __all__ = [
 LogEvent = dict[str, Any]
 
 _Address = Union[IPv4Address, IPv6Address, UNIXAddress]
+#: A call kept for later: ``(f, args, kwargs)``.
+_Call = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
+_BindAddress = Union[tuple[str, int], Binding, None]
 
 
 def _is_ipv6(host: str) -> bool:
@@ -94,14 +108,17 @@ class StringTransport:
 
     disconnecting: bool = False
     disconnected: bool = False
-    producer: Any = None
+    producer: IPushProducer | IPullProducer | None = None
     streaming: bool | None = None
-    hostAddr: Any = None
-    peerAddr: Any = None
+    hostAddr: IAddress | None = None
+    peerAddr: IAddress | None = None
     producerState: str = "producing"
 
     def __init__(
-        self, hostAddress: Any = None, peerAddress: Any = None, lenient: bool = False
+        self,
+        hostAddress: IAddress | None = None,
+        peerAddress: IAddress | None = None,
+        lenient: bool = False,
     ) -> None:
         self.io = BytesIO()
         self.connected, self._lenient = True, lenient
@@ -142,13 +159,13 @@ class StringTransport:
         self.disconnected = True
         self.loseConnection()
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """``peerAddress`` if given, else ``IPv4Address('TCP', '192.168.1.1', 54321)``."""
         if self.peerAddr is None:
             return IPv4Address("TCP", "192.168.1.1", 54321)
         return self.peerAddr
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """``hostAddress`` if given, else ``IPv4Address('TCP', '10.0.0.1', 12345)``."""
         if self.hostAddr is None:
             return IPv4Address("TCP", "10.0.0.1", 12345)
@@ -156,7 +173,7 @@ class StringTransport:
 
     # -- IConsumer ------------------------------------------------------------------------------
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Record the producer; a second one is a ``RuntimeError``."""
         if self.producer is not None:
             raise RuntimeError("Cannot register two producers")
@@ -199,7 +216,7 @@ class StringTransportWithDisconnection(StringTransport):
     Set ``protocol`` first. The reason is ``ConnectionDone``; only the first call does it.
     """
 
-    protocol: Any
+    protocol: IProtocol
 
     def loseConnection(self) -> None:
         """Mark the transport disconnected and tell the protocol, once."""
@@ -257,7 +274,7 @@ class SynchronousResolver:
 class _FakePort:
     """A listening port from ``MemoryReactor``: it only knows its address."""
 
-    def __init__(self, hostAddress: Any) -> None:
+    def __init__(self, hostAddress: IAddress) -> None:
         self._hostAddress = hostAddress
 
     def startListening(self) -> None:
@@ -266,7 +283,7 @@ class _FakePort:
     def stopListening(self) -> None:
         """Do nothing."""
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The address given at creation."""
         return self._hostAddress
 
@@ -278,7 +295,7 @@ class _FakeConnector:
     _disconnected = False
     stoppedConnecting = False
 
-    def __init__(self, address: Any) -> None:
+    def __init__(self, address: IAddress) -> None:
         self._address = address
 
     def stopConnecting(self) -> None:
@@ -292,7 +309,7 @@ class _FakeConnector:
     def connect(self) -> None:
         """Do nothing."""
 
-    def getDestination(self) -> Any:
+    def getDestination(self) -> IAddress:
         """The address connected to."""
         return self._address
 
@@ -323,21 +340,19 @@ class MemoryReactor:
         self.hasRun = False
         self.hasStopped = False
         self.hasCrashed = False
-        self.whenRunningHooks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
-        self.triggers: dict[
-            str, dict[str, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]]
-        ] = {}
-        self.tcpClients: list[tuple[str, int, Any, float, Any]] = []
-        self.tcpServers: list[tuple[int, Any, int, str]] = []
-        self.sslClients: list[tuple[str, int, Any, Any, float, Any]] = []
-        self.sslServers: list[tuple[int, Any, Any, int, str]] = []
-        self.unixClients: list[tuple[Any, Any, float, int]] = []
-        self.unixServers: list[tuple[Any, Any, int, int, int]] = []
-        self.adoptedPorts: list[tuple[Any, ...]] = []
-        self.adoptedStreamConnections: list[tuple[Any, ...]] = []
+        self.whenRunningHooks: list[_Call] = []
+        self.triggers: dict[str, dict[str, list[_Call]]] = {}
+        self.tcpClients: list[tuple[str, int, ClientFactory, float, _BindAddress]] = []
+        self.tcpServers: list[tuple[int, IProtocolFactory, int, str]] = []
+        self.sslClients: list[tuple[str, int, ClientFactory, object, float, _BindAddress]] = []
+        self.sslServers: list[tuple[int, IProtocolFactory, object, int, str]] = []
+        self.unixClients: list[tuple[str, ClientFactory, float, int]] = []
+        self.unixServers: list[tuple[str, IProtocolFactory, int, int, int]] = []
+        self.adoptedPorts: list[tuple[object, ...]] = []
+        self.adoptedStreamConnections: list[tuple[int, int, IProtocolFactory]] = []
         self.connectors: list[_FakeConnector] = []
-        self.readers: set[Any] = set()
-        self.writers: set[Any] = set()
+        self.readers: set[IReadDescriptor] = set()
+        self.writers: set[IWriteDescriptor] = set()
         self.nameResolver: IHostnameResolver = SynchronousResolver()
 
     def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
@@ -384,7 +399,7 @@ class MemoryReactor:
         raise NotImplementedError()
 
     def addSystemEventTrigger(
-        self, phase: str, eventType: str, callable: Callable[..., Any], *args: Any, **kw: Any
+        self, phase: str, eventType: str, callable: Callable[..., object], *args: object, **kw: object
     ) -> None:
         """Record the trigger in ``triggers[phase][eventType]``; it never runs."""
         self.triggers.setdefault(phase, {}).setdefault(eventType, []).append((callable, args, kw))
@@ -393,7 +408,7 @@ class MemoryReactor:
         """Not supported: raises ``NotImplementedError``."""
         raise NotImplementedError()
 
-    def callWhenRunning(self, callable: Callable[..., Any], *args: Any, **kw: Any) -> None:
+    def callWhenRunning(self, callable: Callable[..., object], *args: object, **kw: object) -> None:
         """Call at once if ``run`` was ever called, else keep for ``run``."""
         if self.running or self.hasRun:
             callable(*args, **kw)
@@ -402,18 +417,22 @@ class MemoryReactor:
 
     # -- IReactorSocket -----------------------------------------------------------------------------
 
-    def adoptStreamPort(self, fileno: int, addressFamily: int, factory: Any) -> _FakePort:
+    def adoptStreamPort(
+        self, fileno: int, addressFamily: int, factory: IProtocolFactory
+    ) -> _FakePort:
         """Record ``(fileno, addressFamily, factory)`` in ``adoptedPorts``."""
         addr = self._adopted_address("TCP", addressFamily)
         self.adoptedPorts.append((fileno, addressFamily, factory))
         return _FakePort(addr)
 
-    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> None:
+    def adoptStreamConnection(
+        self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
+    ) -> None:
         """Record ``(fileDescriptor, addressFamily, factory)`` in ``adoptedStreamConnections``."""
         self.adoptedStreamConnections.append((fileDescriptor, addressFamily, factory))
 
     def adoptDatagramPort(
-        self, fileno: int, addressFamily: int, protocol: Any, maxPacketSize: int = 8192
+        self, fileno: int, addressFamily: int, protocol: DatagramProtocol, maxPacketSize: int = 8192
     ) -> _FakePort:
         """Record ``(fileno, addressFamily, protocol, maxPacketSize)`` in ``adoptedPorts``."""
         addr = self._adopted_address("UDP", addressFamily)
@@ -421,7 +440,7 @@ class MemoryReactor:
         return _FakePort(addr)
 
     @staticmethod
-    def _adopted_address(kind: Any, family: int) -> _Address:
+    def _adopted_address(kind: Literal["TCP", "UDP"], family: int) -> _Address:
         if family == socket.AF_INET:
             return IPv4Address(kind, "0.0.0.0", 1234)
         if family == socket.AF_INET6:
@@ -431,7 +450,7 @@ class MemoryReactor:
     # -- listening and connecting -----------------------------------------------------------------
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+        self, port: int, factory: IProtocolFactory, backlog: int = 50, interface: str = ""
     ) -> _FakePort:
         """Record the call in ``tcpServers``; the port's address is the interface's."""
         self.tcpServers.append((port, factory, backlog, interface))
@@ -443,9 +462,9 @@ class MemoryReactor:
         self,
         host: str,
         port: int,
-        factory: Any,
+        factory: ClientFactory,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
     ) -> _FakeConnector:
         """Record the call in ``tcpClients`` and the connector in ``connectors``."""
         self.tcpClients.append((host, port, factory, timeout, bindAddress))
@@ -454,7 +473,12 @@ class MemoryReactor:
         return self._connecting(factory, IPv4Address("TCP", host, port))
 
     def listenSSL(
-        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
+        self,
+        port: int,
+        factory: IProtocolFactory,
+        contextFactory: object,
+        backlog: int = 50,
+        interface: str = "",
     ) -> _FakePort:
         """Record the call in ``sslServers``."""
         self.sslServers.append((port, factory, contextFactory, backlog, interface))
@@ -464,30 +488,35 @@ class MemoryReactor:
         self,
         host: str,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: ClientFactory,
+        contextFactory: object,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
     ) -> _FakeConnector:
         """Record the call in ``sslClients`` and the connector in ``connectors``."""
         self.sslClients.append((host, port, factory, contextFactory, timeout, bindAddress))
         return self._connecting(factory, IPv4Address("TCP", host, port))
 
     def listenUNIX(
-        self, address: Any, factory: Any, backlog: int = 50, mode: int = 0o666, wantPID: int = 0
+        self,
+        address: str,
+        factory: IProtocolFactory,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: int = 0,
     ) -> _FakePort:
         """Record the call in ``unixServers``."""
         self.unixServers.append((address, factory, backlog, mode, wantPID))
         return _FakePort(UNIXAddress(address))
 
     def connectUNIX(
-        self, address: Any, factory: Any, timeout: float = 30, checkPID: int = 0
+        self, address: str, factory: ClientFactory, timeout: float = 30, checkPID: int = 0
     ) -> _FakeConnector:
         """Record the call in ``unixClients`` and the connector in ``connectors``."""
         self.unixClients.append((address, factory, timeout, checkPID))
         return self._connecting(factory, UNIXAddress(address))
 
-    def _connecting(self, factory: Any, destination: _Address) -> _FakeConnector:
+    def _connecting(self, factory: ClientFactory, destination: _Address) -> _FakeConnector:
         connector = _FakeConnector(destination)
         factory.startedConnecting(connector)
         self.connectors.append(connector)
@@ -495,33 +524,35 @@ class MemoryReactor:
 
     # -- IReactorFDSet ------------------------------------------------------------------------------
 
-    def addReader(self, reader: Any) -> None:
+    def addReader(self, reader: IReadDescriptor) -> None:
         """Add to ``readers``."""
         self.readers.add(reader)
 
-    def removeReader(self, reader: Any) -> None:
+    def removeReader(self, reader: IReadDescriptor) -> None:
         """Remove from ``readers`` if there."""
         self.readers.discard(reader)
 
-    def addWriter(self, writer: Any) -> None:
+    def addWriter(self, writer: IWriteDescriptor) -> None:
         """Add to ``writers``."""
         self.writers.add(writer)
 
-    def removeWriter(self, writer: Any) -> None:
+    def removeWriter(self, writer: IWriteDescriptor) -> None:
         """Remove from ``writers`` if there."""
         self.writers.discard(writer)
 
-    def getReaders(self) -> list[Any]:
+    def getReaders(self) -> list[IReadDescriptor]:
         """The readers, as a list."""
         return list(self.readers)
 
-    def getWriters(self) -> list[Any]:
+    def getWriters(self) -> list[IWriteDescriptor]:
         """The writers, as a list."""
         return list(self.writers)
 
-    def removeAll(self) -> list[Any]:
+    def removeAll(self) -> list[IReadDescriptor | IWriteDescriptor]:
         """Empty ``readers`` and ``writers``; return what they held."""
-        everything = list(self.readers | self.writers)
+        both: set[IReadDescriptor | IWriteDescriptor] = set(self.readers)
+        both.update(self.writers)
+        everything = list(both)
         self.readers.clear()
         self.writers.clear()
         return everything
@@ -554,67 +585,67 @@ class RaisingMemoryReactor:
         old, self.nameResolver = self.nameResolver, resolver
         return old
 
-    def _listen_fails(self) -> Any:
+    def _listen_fails(self) -> NoReturn:
         assert self._listenException is not None
         raise self._listenException
 
-    def _connect_fails(self) -> Any:
+    def _connect_fails(self) -> NoReturn:
         assert self._connectException is not None
         raise self._connectException
 
-    def adoptStreamPort(self, fileno: int, addressFamily: int, factory: Any) -> Any:
+    def adoptStreamPort(self, fileno: int, addressFamily: int, factory: object) -> NoReturn:
         """Raise ``listenException``."""
-        return self._listen_fails()
+        self._listen_fails()
 
-    def listenTCP(self, port: int, factory: Any, backlog: int = 50, interface: str = "") -> Any:
+    def listenTCP(self, port: int, factory: object, backlog: int = 50, interface: str = "") -> NoReturn:
         """Raise ``listenException``."""
-        return self._listen_fails()
+        self._listen_fails()
 
     def connectTCP(
-        self, host: str, port: int, factory: Any, timeout: float = 30, bindAddress: Any = None
-    ) -> Any:
+        self, host: str, port: int, factory: object, timeout: float = 30, bindAddress: object = None
+    ) -> NoReturn:
         """Raise ``connectException``."""
-        return self._connect_fails()
+        self._connect_fails()
 
     def listenSSL(
-        self, port: int, factory: Any, contextFactory: Any, backlog: int = 50, interface: str = ""
-    ) -> Any:
+        self, port: int, factory: object, contextFactory: object, backlog: int = 50, interface: str = ""
+    ) -> NoReturn:
         """Raise ``listenException``."""
-        return self._listen_fails()
+        self._listen_fails()
 
     def connectSSL(
         self,
         host: str,
         port: int,
-        factory: Any,
-        contextFactory: Any,
+        factory: object,
+        contextFactory: object,
         timeout: float = 30,
-        bindAddress: Any = None,
-    ) -> Any:
+        bindAddress: object = None,
+    ) -> NoReturn:
         """Raise ``connectException``."""
-        return self._connect_fails()
+        self._connect_fails()
 
     def listenUNIX(
-        self, address: Any, factory: Any, backlog: int = 50, mode: int = 0o666, wantPID: int = 0
-    ) -> Any:
+        self, address: str, factory: object, backlog: int = 50, mode: int = 0o666, wantPID: int = 0
+    ) -> NoReturn:
         """Raise ``listenException``."""
-        return self._listen_fails()
+        self._listen_fails()
 
     def connectUNIX(
-        self, address: Any, factory: Any, timeout: float = 30, checkPID: int = 0
-    ) -> Any:
+        self, address: str, factory: object, timeout: float = 30, checkPID: int = 0
+    ) -> NoReturn:
         """Raise ``connectException``."""
-        return self._connect_fails()
+        self._connect_fails()
 
     def adoptDatagramPort(
-        self, fileDescriptor: int, addressFamily: int, protocol: Any, maxPacketSize: int
-    ) -> Any:
+        self, fileDescriptor: int, addressFamily: int, protocol: object, maxPacketSize: int
+    ) -> NoReturn:
         """Raise ``connectException`` (as Twisted's does)."""
-        return self._connect_fails()
+        self._connect_fails()
 
-    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Any:
+    def adoptStreamConnection(self, fileDescriptor: int, addressFamily: int, factory: object) -> NoReturn:
         """Raise ``connectException``."""
-        return self._connect_fails()
+        self._connect_fails()
 
 
 # -------------------------------------------------------------------- protocols
@@ -661,9 +692,9 @@ class FakeDatagramTransport:
     noAddr = object()
 
     def __init__(self) -> None:
-        self.written: list[tuple[bytes, Any]] = []
+        self.written: list[tuple[bytes, object]] = []
 
-    def write(self, packet: bytes, addr: Any = noAddr) -> None:
+    def write(self, packet: bytes, addr: object = noAddr) -> None:
         """Record ``(packet, addr)``."""
         self.written.append((packet, addr))
 
@@ -671,7 +702,7 @@ class FakeDatagramTransport:
         """Not supported: ``NotImplementedError``."""
         raise NotImplementedError()
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """Not supported: ``NotImplementedError``."""
         raise NotImplementedError()
 
@@ -762,7 +793,9 @@ class NonStreamingProducer:
         d.callback(None)
 
 
-def waitUntilAllDisconnected(reactor: Any, protocols: Sequence[Any]) -> Deferred[LoopingCall]:
+def waitUntilAllDisconnected(
+    reactor: IReactorTime, protocols: Sequence[protocol.Protocol]
+) -> Deferred[LoopingCall]:
     """A Deferred that fires once no protocol's ``transport.connected`` is true.
 
     Checks every 10 ms on ``reactor`` (any clock).

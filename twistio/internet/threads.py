@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import queue
-from collections.abc import Iterable
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Coroutine, Iterable
+from typing import Callable, Protocol, TypeVar, cast
 
+from typing_extensions import ParamSpec
+
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, maybeDeferred
 from twistio.python.failure import Failure
 
@@ -18,34 +21,35 @@ __all__ = [
 ]
 
 _R = TypeVar("_R")
+_P = ParamSpec("_P")
 
 
 class _ThreadPoolLike(Protocol):
     def callInThreadWithCallback(
         self,
-        onResult: Callable[[bool, Any], object] | None,
-        func: Callable[..., Any],
-        *args: Any,
-        **kw: Any,
+        onResult: Callable[[bool, object], object] | None,
+        func: Callable[_P, object],
+        *args: _P.args,
+        **kw: _P.kwargs,
     ) -> None: ...
 
 
 class _ReactorFromThreads(Protocol):
-    def callFromThread(self, f: Callable[..., Any], /, *args: Any, **kw: Any) -> None: ...
+    def callFromThread(
+        self, f: Callable[_P, object], /, *args: _P.args, **kw: _P.kwargs
+    ) -> None: ...
 
 
-def _the_reactor() -> Any:
-    from twistio.internet import reactor
-
-    return reactor
+def _the_reactor() -> ITwistioReactor:
+    return installed_reactor()
 
 
 def deferToThreadPool(
     reactor: _ReactorFromThreads,
     threadpool: _ThreadPoolLike,
-    f: Callable[..., _R],
-    *args: object,
-    **kwargs: object,
+    f: Callable[_P, _R],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
 ) -> Deferred[_R]:
     """Run ``f(*args, **kwargs)`` in ``threadpool``; the Deferred fires with its result.
 
@@ -53,14 +57,18 @@ def deferToThreadPool(
     """
     d: Deferred[_R] = Deferred()
 
-    def deliver(ok: bool, result: Any) -> None:
-        reactor.callFromThread(d.callback if ok else d.errback, result)
+    def deliver(ok: bool, result: object) -> None:
+        # The pool calls back with f's result, or with the Failure it raised.
+        if ok:
+            reactor.callFromThread(d.callback, cast(_R, result))
+        else:
+            reactor.callFromThread(d.errback, cast(Failure, result))
 
     threadpool.callInThreadWithCallback(deliver, f, *args, **kwargs)
     return d
 
 
-def deferToThread(f: Callable[..., _R], *args: object, **kwargs: object) -> Deferred[_R]:
+def deferToThread(f: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> Deferred[_R]:
     """Run ``f(*args, **kwargs)`` in the reactor's thread pool; the Deferred fires with its result."""
     reactor = _the_reactor()
     d: Deferred[_R] = Deferred()
@@ -80,22 +88,25 @@ def deferToThread(f: Callable[..., _R], *args: object, **kwargs: object) -> Defe
 
 
 def _run_each(
-    calls: Iterable[tuple[Callable[..., object], tuple[Any, ...], dict[str, Any]]],
+    calls: Iterable[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
 ) -> None:
     for f, args, kw in calls:
         f(*args, **kw)
 
 
 def callMultipleInThread(
-    tupleList: Iterable[tuple[Callable[..., object], tuple[Any, ...], dict[str, Any]]],
+    tupleList: Iterable[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
 ) -> None:
     """Run each ``(f, args, kwargs)`` of ``tupleList`` in turn, in one pool thread."""
     _the_reactor().callInThread(_run_each, tupleList)
 
 
 def blockingCallFromThread(
-    reactor: _ReactorFromThreads, f: Callable[..., Any], *a: object, **kw: object
-) -> Any:
+    reactor: _ReactorFromThreads,
+    f: Callable[_P, Deferred[_R] | Coroutine[object, object, _R] | _R],
+    *a: _P.args,
+    **kw: _P.kwargs,
+) -> _R:
     """From a non-loop thread: run ``f(*a, **kw)`` on the loop and wait for its result.
 
     If ``f`` returns a Deferred or a coroutine, wait for that. Its error is raised here.
@@ -117,4 +128,4 @@ def blockingCallFromThread(
     result = outcome.get()
     if isinstance(result, Failure):
         result.raiseException()
-    return result
+    return cast(_R, result)

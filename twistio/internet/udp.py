@@ -27,12 +27,13 @@ import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any, Union
+from typing import Union
 
 from twistio.internet import error
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
-from twistio.internet.defer import Deferred, succeed
+from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.interfaces import (
     IListeningPort,
     ILoggingContext,
@@ -41,6 +42,7 @@ from twistio.internet.interfaces import (
     IUDPTransport,
     implementer,
 )
+from twistio.internet.protocol import DatagramProtocol
 
 __all__ = ["MulticastPort", "Port"]
 
@@ -48,8 +50,12 @@ _log = logging.getLogger("twistio")
 _selector_loop_type = asyncio.selector_events.BaseSelectorEventLoop
 _HOSTS_CACHE_MAX = 4096
 
+#: An IP socket address: ``(host, port)``, or IPv6's ``(host, port, flowinfo, scope_id)``.
+_Addr = tuple[str, int] | tuple[str, int, int, int]
+_Received = Callable[[bytes, _Addr], None]
 
-def _log_prefix(obj: Any) -> str:
+
+def _log_prefix(obj: object) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
 
@@ -57,7 +63,7 @@ def _log_prefix(obj: Any) -> str:
 class _EndpointAdapter(asyncio.DatagramProtocol):
     """The asyncio side of a port running on ``create_datagram_endpoint``."""
 
-    def __init__(self, port: Port, received: Callable[[bytes, Any], None]) -> None:
+    def __init__(self, port: Port, received: _Received) -> None:
         self._port = port
         # Bound before the transport exists: uvloop looks the method up once.
         self.datagram_received = received  # type: ignore[method-assign,assignment]
@@ -88,7 +94,7 @@ class Port:
     _realPortNumber: int | None = None
     _connectedAddr: tuple[str, int] | None = None
     _transport: asyncio.DatagramTransport | None = None
-    _task: asyncio.Task[Any] | None = None
+    _task: asyncio.Task[object] | None = None
     _reading = False
     _batched = False
     _stop_d: Deferred[None] | None = None
@@ -96,15 +102,13 @@ class Port:
     def __init__(
         self,
         port: int,
-        proto: Any,
+        proto: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self.port, self.protocol, self.interface = port, proto, interface
         self.maxPacketSize, self.reactor = maxPacketSize, reactor
         self._hosts_ok: set[str] = set()
@@ -114,11 +118,11 @@ class Port:
             self.addressFamily = socket.AF_INET
         elif interface:
             raise error.InvalidAddressError(interface, "not an IPv4 or IPv6 address.")
-        self._sendto: Callable[[bytes, Any], Any] = self._no_socket
+        self._sendto: Callable[[bytes, _Addr], object] = self._no_socket
         self.logstr = f"{_log_prefix(proto)} (UDP)"
 
     @staticmethod
-    def _no_socket(data: bytes, addr: Any) -> None:
+    def _no_socket(data: bytes, addr: _Addr) -> None:
         raise RuntimeError("the UDP port is not listening")
 
     # -- starting ------------------------------------------------------------------------------
@@ -143,12 +147,12 @@ class Port:
         self._serve(sock)
 
     @classmethod
-    def _fromListeningDescriptor(
+    def from_listening_descriptor(
         cls,
-        reactor: Any,
+        reactor: ITwistioReactor,
         fileDescriptor: int,
         addressFamily: int,
-        protocol: Any,
+        protocol: DatagramProtocol,
         maxPacketSize: int = 8192,
     ) -> Port:
         """A port serving a duplicate of a bound datagram socket (``adoptDatagramPort``)."""
@@ -167,8 +171,9 @@ class Port:
         _log.info("%s starting on %s", _log_prefix(self.protocol), self._realPortNumber)
         self.connected = 1
         self._sendto = sock.sendto
-        self._loop = loop = self.reactor._get_loop()
-        self.reactor._track_port(self)
+        registry = self.reactor.transport_registry
+        self._loop = loop = registry.get_loop()
+        registry.ports.add(self)
         self.protocol.makeConnection(self)
         if self.connected:
             self._start_reading(loop, sock)
@@ -183,18 +188,18 @@ class Port:
             else:
                 self._batched = True
                 return
-        received: Callable[[bytes, Any], None] = self.protocol.datagramReceived
+        received: _Received = self.protocol.datagramReceived
         if self.addressFamily == socket.AF_INET6:
             inner = received
 
-            def received(data: bytes, addr: Any) -> None:
+            def received(data: bytes, addr: _Addr) -> None:
                 inner(data, addr[:2])
 
         adapter = _EndpointAdapter(self, received)
         self._task = loop.create_task(loop.create_datagram_endpoint(lambda: adapter, sock=sock))
         self._task.add_done_callback(self._endpoint_done)
 
-    def _endpoint_done(self, task: asyncio.Task[Any]) -> None:
+    def _endpoint_done(self, task: asyncio.Task[object]) -> None:
         if not task.cancelled() and task.exception() is not None:
             _log.error("UDP port %s could not start reading: %s", self._realPortNumber,
                        task.exception())
@@ -351,7 +356,7 @@ class Port:
         if not self.connected:
             return
         self.connected = 0
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         _log.info("(UDP Port %s Closed)", self._realPortNumber)
         self._realPortNumber = None
         self._sendto = self._no_socket
@@ -372,7 +377,7 @@ class Port:
             if d is not None:
                 d.callback(None)
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         """Stop now, calling ``doStop`` at once (reactor shutdown)."""
         if self.connected:
             self._stop_reading()
@@ -413,7 +418,7 @@ class Port:
         return f"<{type(self.protocol)} not connected>"
 
 
-def _maybe_resolve(reactor: Any, addr: str) -> Deferred[str]:
+def _maybe_resolve(reactor: ITwistioReactor, addr: str) -> Deferred[str]:
     if isIPAddress(addr) or isIPv6Address(addr):
         return succeed(addr)
     d: Deferred[str] = reactor.resolve(addr)
@@ -427,10 +432,10 @@ class MulticastPort(Port):
     def __init__(
         self,
         port: int,
-        proto: Any,
+        proto: DatagramProtocol,
         interface: str = "",
         maxPacketSize: int = 8192,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         listenMultiple: bool = False,
     ) -> None:
         super().__init__(port, proto, interface, maxPacketSize, reactor)
@@ -512,8 +517,6 @@ class MulticastPort(Port):
                 index = self._ifindex(addr)
                 self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
             except BaseException as e:
-                from twistio.internet.defer import fail
-
                 return fail(e)
             return succeed(1)
         assert isinstance(addr, str), "IPv4 interfaces are given as addresses"

@@ -21,20 +21,25 @@ import logging
 import os
 import socket
 import stat
-from typing import Any, Union
+from collections.abc import Iterable
+from typing import Union, cast
 
 from twistio.internet import error, tcp
-from twistio.internet._adapter import Connection, unix_address
+from twistio.internet._adapter import Connection, StreamKind, unix_address
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.address import UNIXAddress
-from twistio.internet.defer import Deferred
+from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
     IListeningPort,
     ILoggingContext,
+    IProtocolFactory,
     ISystemHandle,
     IUNIXDatagramConnectedTransport,
     IUNIXDatagramTransport,
     implementer,
 )
+from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
+from twistio.python.failure import Failure
 
 __all__ = [
     "Client",
@@ -137,16 +142,16 @@ class Port(tcp.Port):
     """A listening UNIX socket serving connections with a factory."""
 
     transport = Server
-    _kind = "UNIX"
+    _kind: StreamKind = "UNIX"
     lockFile: _PIDLock | None = None
 
     def __init__(
         self,
         fileName: Union[str, bytes],
-        factory: Any,
+        factory: IProtocolFactory,
         backlog: int = 50,
         mode: int = 0o666,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         wantPID: int = 0,
     ) -> None:
         super().__init__(0, factory, backlog, "", reactor)
@@ -155,7 +160,7 @@ class Port(tcp.Port):
         self.wantPID = wantPID
         self._abstract = self._bindPath.startswith(b"\0")
 
-    def _cannot(self, reason: Any) -> error.CannotListenError:
+    def _cannot(self, reason: object) -> error.CannotListenError:
         if self.lockFile is not None:
             self.lockFile.unlock()
             self.lockFile = None
@@ -192,18 +197,20 @@ class Port(tcp.Port):
         except OSError as e:
             sock.close()
             raise self._cannot(e) from e
-        self._unix_host = unix_address(sock.getsockname())
-        self.socket = sock
-        _log.info("%s starting on %r", tcp._log_prefix(self.factory), path)
-        self.factory.doStart()
-        self.connected = True
-        self.disconnecting = False
-        loop = self.reactor._get_loop()
-        self._loop = loop
-        self._task = loop.create_task(self._serve(loop, sock))
-        self.reactor._track_port(self)
+        self.serve_socket(sock)
 
-    async def _create_server(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
+    def serve_socket(self, sock: socket.socket, *, inherited: bool = False) -> None:
+        """Serve ``sock``, a UNIX socket bound and listening already; ``inherited``: another
+        process (the parent of ``twistio run --workers``) owns its path, never removed here."""
+        if inherited:
+            self._abstract = True  # as for an abstract name: no file of ours to remove
+        self._unix_host = unix_address(sock.getsockname())
+        _log.info("%s starting on %r", tcp.log_prefix(self.factory), self._bindPath)
+        self._start_serving(sock)
+
+    async def _create_server(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket
+    ) -> asyncio.AbstractServer:
         return await loop.create_unix_server(
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
         )
@@ -227,7 +234,7 @@ class Port(tcp.Port):
 
     def __repr__(self) -> str:
         state = f"on {self._bindPath!r}" if self.connected else "(not listening)"
-        return f"<{tcp._log_prefix(self.factory)} {state}>"
+        return f"<{tcp.log_prefix(self.factory)} {state}>"
 
 
 class Connector(tcp.Connector):
@@ -237,22 +244,22 @@ class Connector(tcp.Connector):
     ``<path>.lock`` (the server listened with ``wantPID``).
     """
 
-    _kind = "UNIX"
+    _kind: StreamKind = "UNIX"
     _transport_class = Client
 
     def __init__(
         self,
         address: Union[str, bytes],
-        factory: Any,
+        factory: ClientFactory,
         timeout: float | None = 30,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
         checkPID: int = 0,
     ) -> None:
         super().__init__("", 0, factory, timeout, None, reactor)
         self.address = os.fsencode(address)
         self.checkPID = checkPID
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> Any:
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
         abstract = self.address.startswith(b"\0")
         if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
             raise error.BadFileError(string=f"{self.address!r}: no process holds its lock file")
@@ -285,7 +292,9 @@ class _DatagramAdapter(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._port._transport_made(transport)  # type: ignore[arg-type]
 
-    def datagram_received(self, data: bytes, addr: Any) -> None:
+    def datagram_received(  # type: ignore[override]  # a path, not an IP tuple
+        self, data: bytes, addr: str | bytes | None
+    ) -> None:
         self._port._received(data, addr)
 
     def error_received(self, exc: Exception) -> None:
@@ -303,25 +312,23 @@ class DatagramPort:
 
     connected = 0
     _transport: asyncio.DatagramTransport | None = None
-    _task: asyncio.Task[Any] | None = None
+    _task: asyncio.Task[object] | None = None
     _lost = False
 
     def __init__(
         self,
         addr: Union[str, bytes, None],
-        proto: Any,
+        proto: DatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         self.port, self.protocol, self.mode = addr, proto, mode
         self.maxPacketSize = maxPacketSize
         self._path = None if addr is None else os.fsencode(addr)
-        self._pending: list[tuple[bytes, Any]] = []
+        self._pending: list[tuple[bytes, bytes | None]] = []
         if reactor is None:
-            from twistio.internet import reactor as the_reactor
-
-            reactor = the_reactor
+            reactor = installed_reactor()
         self.reactor = reactor
 
     def _bind(self, sock: socket.socket) -> None:
@@ -351,8 +358,9 @@ class DatagramPort:
             return
         self.socket = sock
         self.connected = 1
-        self._loop = loop = self.reactor._get_loop()
-        self.reactor._track_port(self)
+        registry = self.reactor.transport_registry
+        self._loop = loop = registry.get_loop()
+        registry.ports.add(self)
         self._task = loop.create_task(
             loop.create_datagram_endpoint(lambda: _DatagramAdapter(self), sock=sock)
         )
@@ -368,7 +376,7 @@ class DatagramPort:
     def _start_protocol(self) -> None:
         self.protocol.makeConnection(self)
 
-    def _endpoint_done(self, task: asyncio.Task[Any]) -> None:
+    def _endpoint_done(self, task: asyncio.Task[object]) -> None:
         if not task.cancelled() and task.exception() is not None:
             _log.error("UNIX datagram port %r could not start: %s", self._path, task.exception())
 
@@ -382,7 +390,7 @@ class DatagramPort:
         for data, addr in pending:
             self._send(data, addr)
 
-    def _received(self, data: bytes, addr: Any) -> None:
+    def _received(self, data: bytes, addr: str | bytes | None) -> None:
         if addr is not None and not isinstance(addr, str):
             addr = os.fsdecode(addr) if addr else None
         self.protocol.datagramReceived(data, addr or None)
@@ -390,7 +398,7 @@ class DatagramPort:
     def _error(self, exc: Exception) -> None:
         _log.error("UNIX datagram port %r: %s", self._path, exc)
 
-    def _send(self, data: bytes, addr: Any) -> None:
+    def _send(self, data: bytes, addr: bytes | None) -> None:
         transport = self._transport
         if transport is None:
             self._pending.append((data, addr))
@@ -409,7 +417,7 @@ class DatagramPort:
             raise RuntimeError("the UNIX datagram port is not listening")
         self._send(datagram, os.fsencode(address))
 
-    def writeSequence(self, seq: Any, address: Union[str, bytes]) -> None:
+    def writeSequence(self, seq: Iterable[bytes], address: Union[str, bytes]) -> None:
         """Send the concatenation of ``seq`` as one datagram."""
         self.write(b"".join(seq), address)
 
@@ -419,21 +427,19 @@ class DatagramPort:
 
     def stopListening(self) -> Deferred[None]:
         """Close: the protocol's ``doStop``, the socket and its file; fires once done."""
-        from twistio.internet.defer import succeed
-
         self._close()
         return succeed(None)
 
     loseConnection = stopListening
 
-    def _shutdown(self) -> None:
+    def shutdown_now(self) -> None:
         self._close()
 
     def _close(self) -> None:
         if not self.connected:
             return
         self.connected = 0
-        self.reactor._untrack_port(self)
+        self.reactor.transport_registry.ports.discard(self)
         transport, self._transport = self._transport, None
         task, self._task = self._task, None
         if task is not None:
@@ -461,11 +467,11 @@ class DatagramPort:
 
     def logPrefix(self) -> str:
         """The protocol's log prefix."""
-        return tcp._log_prefix(self.protocol)
+        return tcp.log_prefix(self.protocol)
 
     def __repr__(self) -> str:
         where = self.port if self.connected else "(not listening)"
-        return f"<{tcp._log_prefix(self.protocol)} on {where!r}>"
+        return f"<{tcp.log_prefix(self.protocol)} on {where!r}>"
 
 
 @implementer(IUNIXDatagramConnectedTransport)
@@ -479,25 +485,26 @@ class ConnectedDatagramPort(DatagramPort):
     def __init__(
         self,
         addr: Union[str, bytes],
-        proto: Any,
+        proto: ConnectedDatagramProtocol,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
         bindAddress: Union[str, bytes, None] = None,
-        reactor: Any = None,
+        reactor: ITwistioReactor | None = None,
     ) -> None:
         super().__init__(bindAddress, proto, maxPacketSize, mode, reactor)
         self.remoteaddr = os.fsencode(addr)
+
+    def _connected_protocol(self) -> ConnectedDatagramProtocol:
+        return cast(ConnectedDatagramProtocol, self.protocol)  # what __init__ was given
 
     def _connect_socket(self, sock: socket.socket) -> None:
         sock.connect(self.remoteaddr)
 
     def _failed_to_start(self, e: OSError) -> None:
-        from twistio.python.failure import Failure
+        self._connected_protocol().connectionFailed(Failure(error.ConnectError(string=str(e))))
 
-        self.protocol.connectionFailed(Failure(error.ConnectError(string=str(e))))
-
-    def _received(self, data: bytes, addr: Any) -> None:
-        self.protocol.datagramReceived(data)
+    def _received(self, data: bytes, addr: str | bytes | None) -> None:
+        self._connected_protocol().datagramReceived(data)
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
         """Send ``data`` to the peer."""
@@ -509,7 +516,7 @@ class ConnectedDatagramPort(DatagramPort):
             raise RuntimeError("the UNIX datagram port is not connected")
         self._send(data, None)
 
-    def writeSequence(self, seq: Any) -> None:  # type: ignore[override]
+    def writeSequence(self, seq: Iterable[bytes]) -> None:  # type: ignore[override]
         """Send the concatenation of ``seq`` as one datagram."""
         self.write(b"".join(seq))
 
@@ -517,7 +524,7 @@ class ConnectedDatagramPort(DatagramPort):
         """The peer's path."""
         return UNIXAddress(self.remoteaddr)
 
-    def connectionFailed(self, reason: Any) -> None:
+    def connectionFailed(self, reason: Failure) -> None:
         """Close and tell the protocol's ``connectionFailed``."""
         self._close()
-        self.protocol.connectionFailed(reason)
+        self._connected_protocol().connectionFailed(reason)

@@ -6,11 +6,21 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from io import BytesIO
-from typing import Any
+from typing import TypeVar, Union, cast
+
+from typing_extensions import ParamSpec
 
 from twistio.internet import error, protocol
+from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import IReactorProcess
+from twistio.internet.process import spawnProcess
 from twistio.python.failure import Failure
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+#: The child's environment: names and values are str or bytes.
+_Env = Mapping[Union[str, bytes], Union[str, bytes]]
 
 __all__ = [
     "getProcessOutput",
@@ -22,27 +32,23 @@ __all__ = [
 
 
 def _spawn(
-    make: Callable[[Deferred[Any]], protocol.ProcessProtocol],
+    make: Callable[[Deferred[_T]], protocol.ProcessProtocol],
     executable: str | bytes,
     args: Sequence[str | bytes],
-    env: Mapping[Any, Any] | None,
+    env: _Env | None,
     path: str | bytes | None,
-    reactor: Any,
-) -> Deferred[Any]:
+    reactor: IReactorProcess | None,
+) -> Deferred[_T]:
     if reactor is None:
-        from twistio.internet import reactor as _reactor
-
-        reactor = _reactor
-    d: Deferred[Any] = Deferred()
+        reactor = installed_reactor()
+    d: Deferred[_T] = Deferred()
     proto = make(d)
     argv = (executable, *args)
     spawn = getattr(reactor, "spawnProcess", None)
     if spawn is not None:
         spawn(proto, executable, argv, env, path)
     else:
-        from twistio.internet.process import spawnProcess
-
-        spawnProcess(reactor, proto, executable, argv, env, path)
+        spawnProcess(cast(ITwistioReactor, reactor), proto, executable, argv, env, path)
     return d
 
 
@@ -53,7 +59,7 @@ class _UnexpectedErrorOutput(IOError):
     too) once it has ended.
     """
 
-    def __init__(self, text: bytes, processEnded: Deferred[Any]) -> None:
+    def __init__(self, text: bytes, processEnded: Deferred[None]) -> None:
         IOError.__init__(self, f"got stderr: {text!r}")
         self.processEnded = processEnded
 
@@ -64,7 +70,7 @@ class _BackRelay(protocol.ProcessProtocol):
     def __init__(self, deferred: Deferred[bytes], errortoo: bool = False) -> None:
         self.deferred: Deferred[bytes] | None = deferred
         self.s = BytesIO()
-        self.onProcessEnded: Deferred[Any] | None = None
+        self.onProcessEnded: Deferred[None] | None = None
         if errortoo:
             self.errReceived = self.errReceivedIsGood  # type: ignore[method-assign]
 
@@ -91,9 +97,9 @@ class _BackRelay(protocol.ProcessProtocol):
 def getProcessOutput(
     executable: str | bytes,
     args: Sequence[str | bytes] = (),
-    env: Mapping[Any, Any] | None = {},
+    env: _Env | None = {},  # noqa: B006 - Twisted's default (an empty environment), never mutated
     path: str | bytes | None = None,
-    reactor: Any = None,
+    reactor: IReactorProcess | None = None,
     errortoo: bool = False,
 ) -> Deferred[bytes]:
     """The child's stdout, once it has ended (whatever its exit code or signal).
@@ -116,9 +122,9 @@ class _ValueGetter(protocol.ProcessProtocol):
 def getProcessValue(
     executable: str | bytes,
     args: Sequence[str | bytes] = (),
-    env: Mapping[Any, Any] | None = {},
+    env: _Env | None = {},  # noqa: B006 - Twisted's default (an empty environment), never mutated
     path: str | bytes | None = None,
-    reactor: Any = None,
+    reactor: IReactorProcess | None = None,
 ) -> Deferred[int | None]:
     """The child's exit code (``None`` if a signal ended it)."""
     return _spawn(_ValueGetter, executable, args, env, path, reactor)
@@ -145,9 +151,9 @@ class _EverythingGetter(protocol.ProcessProtocol):
 def getProcessOutputAndValue(
     executable: str | bytes,
     args: Sequence[str | bytes] = (),
-    env: Mapping[Any, Any] | None = {},
+    env: _Env | None = {},  # noqa: B006 - Twisted's default (an empty environment), never mutated
     path: str | bytes | None = None,
-    reactor: Any = None,
+    reactor: IReactorProcess | None = None,
 ) -> Deferred[tuple[bytes, bytes, int]]:
     """``(stdout, stderr, exitCode)`` once the child has ended.
 
@@ -157,19 +163,19 @@ def getProcessOutputAndValue(
     return _spawn(_EverythingGetter, executable, args, env, path, reactor)
 
 
-_Suppression = tuple[Sequence[Any], Mapping[str, Any]]
+_Suppression = tuple[Sequence[object], Mapping[str, object]]
 
 
-def _add_filters(suppressedWarnings: Sequence[_Suppression]) -> list[Any]:
-    added = []
+def _add_filters(suppressedWarnings: Sequence[_Suppression]) -> list[object]:
+    added: list[object] = []
     for args, kwargs in suppressedWarnings:
-        warnings.filterwarnings(*args, **kwargs)
+        warnings.filterwarnings(*args, **kwargs)  # type: ignore[arg-type]  # filterwarnings' own
         added.append(warnings.filters[0])
     return added
 
 
-def _remove_filters(added: list[Any]) -> None:
-    filters: list[Any] = warnings.filters  # type: ignore[assignment]
+def _remove_filters(added: list[object]) -> None:
+    filters: list[object] = warnings.filters  # type: ignore[assignment]
     for entry in added:
         try:
             filters.remove(entry)
@@ -179,8 +185,8 @@ def _remove_filters(added: list[Any]) -> None:
 
 
 def runWithWarningsSuppressed(
-    suppressedWarnings: Sequence[_Suppression], f: Callable[..., Any], *a: Any, **kw: Any
-) -> Any:
+    suppressedWarnings: Sequence[_Suppression], f: Callable[_P, _T], *a: _P.args, **kw: _P.kwargs
+) -> _T:
     """Call ``f(*a, **kw)`` with the warnings filters ``(args, kwargs)`` of
     ``suppressedWarnings`` added (``warnings.filterwarnings(*args, **kwargs)``).
 
@@ -195,7 +201,7 @@ def runWithWarningsSuppressed(
         raise
     if isinstance(result, Deferred):
 
-        def restore(value: Any) -> Any:
+        def restore(value: object) -> object:
             _remove_filters(added)
             return value
 
@@ -205,11 +211,11 @@ def runWithWarningsSuppressed(
     return result
 
 
-def suppressWarnings(f: Callable[..., Any], *suppressedWarnings: _Suppression) -> Callable[..., Any]:
+def suppressWarnings(f: Callable[_P, _T], *suppressedWarnings: _Suppression) -> Callable[_P, _T]:
     """``f`` wrapped to run with ``suppressedWarnings`` (see ``runWithWarningsSuppressed``)."""
 
     @functools.wraps(f)
-    def wrapper(*a: Any, **kw: Any) -> Any:
+    def wrapper(*a: _P.args, **kw: _P.kwargs) -> _T:
         return runWithWarningsSuppressed(suppressedWarnings, f, *a, **kw)
 
     return wrapper

@@ -92,30 +92,44 @@ class LogBeginner:
         """
         observers = list(observers)
         caller = sys._getframe(1)
-        fileNow, lineNow = caller.f_code.co_filename, caller.f_lineno
+        here = (caller.f_code.co_filename, caller.f_lineno)
+        buffered, self._temporaryObserver = self._temporaryObserver, None
         for observer in observers:
             self._publisher.addObserver(observer)
-        if self._temporaryObserver is not None:
-            self._publisher.removeObserver(self._temporaryObserver)
-            if not discardBuffer:
-                for observer in observers:
-                    if not isinstance(observer, STDLibLogObserver):
-                        self._initialBuffer.replayTo(observer)
-            self._temporaryObserver = None
-            self._warningsModule.showwarning = self.showwarning
+        if buffered is None:
+            self._warnBeganTwice(here)
         else:
-            before = self._previousBegin
-            self._log.warn(
-                "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
-                "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
-                "the calls to beginLoggingTo.",
-                fileNow=fileNow, lineNow=lineNow, previousFile=before[0], previousLine=before[1],
-            )
-        self._previousBegin = (fileNow, lineNow)
+            self._handOver(buffered, observers, discardBuffer)
+        self._previousBegin = here
         if redirectStandardIO:
             self._redirectStandardIO()
         if self._publisher is globalLogPublisher:
             self._becameGlobal(observers)
+
+    def _handOver(
+        self,
+        buffered: LimitedHistoryLogObserver,
+        observers: list[Callable[[LogEvent], object]],
+        discardBuffer: bool,
+    ) -> None:
+        """The first begin: the buffer stops collecting and (unless discarded) replays what it
+        kept to the new observers, except those writing to ``logging``, which saw it already;
+        warnings go into the log from now on."""
+        self._publisher.removeObserver(buffered)
+        replayTo = [] if discardBuffer else observers
+        for observer in replayTo:
+            if not isinstance(observer, STDLibLogObserver):
+                buffered.replayTo(observer)
+        self._warningsModule.showwarning = self.showwarning
+
+    def _warnBeganTwice(self, here: tuple[str, int]) -> None:
+        previousFile, previousLine = self._previousBegin
+        self._log.warn(
+            "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
+            "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
+            "the calls to beginLoggingTo.",
+            fileNow=here[0], lineNow=here[1], previousFile=previousFile, previousLine=previousLine,
+        )
 
     def _redirectStandardIO(self) -> None:
         # print() and writes to stderr become log events, in the namespace of the stream.

@@ -153,5 +153,5 @@ class POP3Factory(ServerFactory):
     def buildProtocol(self, addr: Any) -> Any:
         p = ServerFactory.buildProtocol(self, addr)
         if p is not None:
-            p.service = self.service
+            p.service = self.service  # type: ignore[attr-defined]
         return p

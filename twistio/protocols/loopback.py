@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from twistio.internet import defer, interfaces, main, protocol
@@ -131,23 +131,24 @@ class _LoopbackTransport:
             self.producer.resumeProducing()
 
 
+def _pending(queue: _LoopbackQueue) -> Iterator[bytes]:
+    """The writes waiting in ``queue``, up to the end of the queue or its writer's close."""
+    while queue:
+        chunk = queue.get()
+        if chunk is None:
+            return
+        yield chunk
+
+
 def identityPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
     """Deliver each queued write to ``target.dataReceived`` as it was written."""
-    while queue:
-        data = queue.get()
-        if data is None:
-            break
-        target.dataReceived(data)
+    for chunk in _pending(queue):
+        target.dataReceived(chunk)
 
 
 def collapsingPumpPolicy(queue: _LoopbackQueue, target: Any) -> None:
     """Deliver everything queued to ``target.dataReceived`` as one string."""
-    chunks: list[bytes] = []
-    while queue:
-        data = queue.get()
-        if data is None:
-            break
-        chunks.append(data)
+    chunks = list(_pending(queue))
     if chunks:
         target.dataReceived(b"".join(chunks))
 

@@ -539,12 +539,6 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
             return self._sslobj.getpeercert() if self._sslobj is not None else default
         return default
 
-    @property
-    def _transport(self) -> TLSMemoryBIOProtocol:
-        # Code written against twistio's TCP transport asks ``transport._transport`` for
-        # ``get_extra_info("ssl_object")`` (the web server's HTTPS and HTTP/2 checks).
-        return self
-
 
 class _SpentBIO:
     """Stands for a memory BIO once the connection is gone."""
@@ -665,9 +659,9 @@ class TLSMemoryBIOFactory(WrappingFactory):
         self._isClient = bool(isClient)
         self._clockGiven = clock
         self.handshakeTimeout = handshakeTimeout
-        from twistio.internet.ssl import _to_context
+        from twistio.internet._sslverify import to_context
 
-        self._context = _to_context(contextFactory, not self._isClient)
+        self._context = to_context(contextFactory, not self._isClient)
 
     @property
     def _clock(self) -> Any:
@@ -686,7 +680,7 @@ class TLSMemoryBIOFactory(WrappingFactory):
     def _createSSLObject(
         self, protocol: TLSMemoryBIOProtocol, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO
     ) -> ssl.SSLObject:
-        from twistio.internet.ssl import _client_hostname
+        from twistio.internet._sslverify import client_hostname
 
         hostname = None
         if self._isClient:
@@ -695,5 +689,5 @@ class TLSMemoryBIOFactory(WrappingFactory):
                 peer = getattr(protocol.transport.getPeer(), "host", None)
             except Exception:
                 peer = None
-            hostname = _client_hostname(self._contextFactory, self._context, peer)
+            hostname = client_hostname(self._contextFactory, self._context, peer)
         return self._context.wrap_bio(incoming, outgoing, not self._isClient, hostname or None)

@@ -111,11 +111,11 @@ def removeLeadingBlanks(lines: list[str]) -> list[str]:
 
 def removeLeadingTrailingBlanks(s: str) -> str:
     """``s`` without blank lines at either end, ending in one newline."""
-    lines = removeLeadingBlanks(s.split("\n"))
-    lines.reverse()
-    lines = removeLeadingBlanks(lines)
-    lines.reverse()
-    return "\n".join(lines) + "\n"
+    lines = s.split("\n")
+    kept = [index for index, line in enumerate(lines) if line.strip()]
+    if not kept:
+        return "\n"
+    return "\n".join(lines[kept[0] : kept[-1] + 1]) + "\n"
 
 
 def splitQuoted(s: str) -> list[str]:

@@ -302,14 +302,13 @@ class Options(dict[str, Any]):
 
     def _parse_sub_command(self, commands: Sequence[Any], args: list[str]) -> None:
         wanted, remaining = args[0], args[1:]
-        for name, shortcut, parser, _doc in commands:
-            if wanted in (name, shortcut):
-                self.subCommand = name
-                self.subOptions = parser()
-                self.subOptions.parent = self
-                self.subOptions.parseOptions(remaining)
-                return
-        raise UsageError(f"Unknown command: {wanted}")
+        found = next((c for c in commands if wanted in (c[0], c[1])), None)
+        if found is None:
+            raise UsageError(f"Unknown command: {wanted}")
+        sub = found[2]()
+        self.subCommand, self.subOptions = found[0], sub
+        sub.parent = self
+        sub.parseOptions(remaining)
 
     def postOptions(self) -> None:
         """Called after everything is parsed: override to check combinations of options."""

@@ -303,11 +303,11 @@ class LineLog:
 
     def append(self, line: Any) -> None:
         """Add a line, dropping the oldest when full."""
+        # A bounded log keeps its length (the oldest slot falls off the front); with size 0
+        # nothing is bounded and the list just grows.
+        self.log.append(line)
         if self.size:
-            self.log[:-1] = self.log[1:]
-            self.log[-1] = line
-        else:
-            self.log.append(line)
+            del self.log[0]
 
     def str(self) -> bytes:
         """The lines joined with newlines."""

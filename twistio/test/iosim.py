@@ -119,8 +119,8 @@ class FakeTransport:
         """Keep ``data`` for the pump (held back while TLS is being negotiated)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"Data must be bytes, not {type(data).__name__}")
-        if self.disconnected:
-            return
+        if self.disconnecting or self.disconnected:
+            return  # as Twisted's: nothing written after loseConnection is sent
         if self.tls is not None and self.tlsbuf is not None:
             self.tlsbuf.append(bytes(data))
         else:
@@ -417,7 +417,7 @@ class ConnectionCompleter:
             reason = Failure(error.ConnectionRefusedError())
         _host, _port, clientFactory, _timeout, _bind = reactor.tcpClients.pop(0)
         connector = reactor.connectors.pop(0) if reactor.connectors else None
-        clientFactory.clientConnectionFailed(connector, reason)
+        clientFactory.clientConnectionFailed(connector, reason)  # type: ignore[arg-type]  # None as Twisted's
 
 
 def connectableEndpoint(debug: bool = False) -> tuple[TCP4ClientEndpoint, ConnectionCompleter]:

@@ -5,7 +5,9 @@ they run the same under ``python -m twistio.trial``, ``python -m unittest`` and 
 
 A ``TestCase`` test method, ``setUp``, ``tearDown`` and cleanup may return a ``Deferred`` or
 be a coroutine function; each phase is waited for on the reactor's loop, for at most
-``timeout`` seconds (default 120, as in trial). The loop is the twistio reactor's own
+``timeout`` seconds (default 120, as in trial). As under trial, a plain function is called
+with the loop stopped (it may turn the reactor with ``reactor.iterate()``) and the loop then
+runs until what it returned fires; a coroutine function starts on the running loop. The loop is the twistio reactor's own
 (``reactor.loop`` outside a running loop), kept from test to test as trial keeps its
 reactor; so ``TestCase.run`` cannot be called while an asyncio loop runs in the thread.
 
@@ -35,6 +37,7 @@ from typing import Any, NoReturn, TypeVar, Union
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
+from twistio.trial.util import DEFAULT_TIMEOUT_DURATION, DirtyReactorAggregateError, suppress
 
 __all__ = [
     "DEFAULT_TIMEOUT_DURATION",
@@ -55,18 +58,12 @@ _T = TypeVar("_T")
 __unittest = True
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
-DEFAULT_TIMEOUT_DURATION = 120.0
-
 SkipTest = unittest.SkipTest
 TestSuite = unittest.TestSuite
 
 
 class FailTest(AssertionError):
     """Raised by a failed assertion: the test failed (any other exception is an error)."""
-
-
-class DirtyReactorAggregateError(Exception):
-    """A test left timers or connections on the reactor."""
 
 
 class _UnhandledDeferredError(Exception):
@@ -103,11 +100,6 @@ def makeTodo(value: str | tuple[Any, str] | Todo) -> Todo:
     if isinstance(errors, type):
         errors = [errors]
     return Todo(reason=reason, errors=list(errors))
-
-
-def suppress(action: str = "ignore", **kwargs: Any) -> tuple[tuple[str], dict[str, Any]]:
-    """A warning filter for a test's ``suppress`` attribute: arguments to ``filterwarnings``."""
-    return ((action,), kwargs)
 
 
 # -- logged errors ----------------------------------------------------------------------------
@@ -827,11 +819,51 @@ class TestCase(SynchronousTestCase):
         before_calls = set(reactor.getDelayedCalls())
         before_conns = _selectables(reactor)
         failures: list[tuple[str, Failure]] = []
-        loop.run_until_complete(self._run_async(loop, failures))
+        self._run_sync_or_async(loop, failures)
         dirty = self._clean_reactor(loop, reactor, before_calls, before_conns)
         if dirty is not None:
             failures.append(("error", dirty))
         return failures
+
+    def _run_sync_or_async(
+        self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]
+    ) -> None:
+        """Each phase as trial runs it: a plain function is called with the loop stopped (so
+        it may spin the reactor itself, ``reactor.iterate()``), then the loop runs until the
+        Deferred it returned fires; a coroutine function is started on the running loop."""
+
+        def phase(f: Callable[[], Any], name: str) -> bool:
+            target = f.func if isinstance(f, functools.partial) else f
+            if inspect.iscoroutinefunction(target) or not inspect.isroutine(target):
+                return loop.run_until_complete(self._async_phase(loop, f, name, failures))
+            try:
+                value = f()
+                if inspect.isawaitable(value) and not isinstance(value, Deferred):
+                    value = defer.ensureDeferred(value)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:
+                failure = Failure()
+                failures.append((self._classify(failure), failure))
+                return False
+            if not isinstance(value, Deferred):
+                return True
+            if value.called and not value.paused and not isinstance(value.result, Deferred):
+                result = value.result
+                value.addErrback(lambda _: None)  # consumed here
+            else:
+                result = loop.run_until_complete(self._wait(loop, value, name))
+            if isinstance(result, Failure):
+                failures.append((self._classify(result), result))
+                return False
+            return True
+
+        if phase(self.setUp, "setUp"):
+            phase(getattr(self, self._testMethodName), self._testMethodName)
+            phase(self.tearDown, "tearDown")
+        while self._cleanups_async:
+            f, args, kwargs = self._cleanups_async.pop()
+            phase(functools.partial(f, *args, **kwargs), "cleanup")
 
     async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
         if await self._async_phase(loop, self.setUp, "setUp", failures):
@@ -911,29 +943,24 @@ class TestCase(SynchronousTestCase):
         left = [s for s in _selectables(reactor) if s not in before_conns]
         if not calls and not left:
             return None
-        lines = ["Reactor was unclean."]
-        if calls:
-            lines.append("DelayedCalls: (set twistio.internet._delayedcall.DelayedCall.debug = True to debug)")
-            for call in calls:
-                lines.append(str(call))
-                try:
-                    call.cancel()
-                except BaseException:
-                    pass
+        error = DirtyReactorAggregateError([str(c) for c in calls], [repr(s) for s in left])
+        for call in calls:
+            try:
+                call.cancel()
+            except BaseException:
+                pass
+        for s in left:
+            for closer in ("stopListening", "abortConnection", "loseConnection"):
+                method = getattr(s, closer, None)
+                if method is not None:
+                    try:
+                        method()
+                    except BaseException:
+                        pass
+                    break
         if left:
-            lines.append("Selectables:")
-            for s in left:
-                lines.append(repr(s))
-                for closer in ("stopListening", "abortConnection", "loseConnection"):
-                    method = getattr(s, closer, None)
-                    if method is not None:
-                        try:
-                            method()
-                        except BaseException:
-                            pass
-                        break
             loop.run_until_complete(settle())
-        return Failure(DirtyReactorAggregateError("\n".join(lines)))
+        return Failure(error)
 
 
 def _selectables(reactor: Any) -> set[Any]:

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any
+from typing import Any, cast
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.error import ConnectionLost
+from twistio.internet.interfaces import IReactorCore, IReactorTime
 from twistio.python.failure import Failure
 from twistio.web._codec import RequestHead, RequestReader
 from twistio.web.http import Request, extra_info
@@ -258,7 +260,7 @@ class H2Connection(protocol.Protocol):
         self._idleCall: Any = None
         self._callLater: Any = None
         self._shutdownTrigger: Any = None
-        self._reactor: Any = None
+        self._reactor: IReactorTime | None = None
         limits = {**getattr(factory, "parserLimits", {})}
         self.maxBodySize: int | None = RequestReader(**limits).max_body_size
         """Request bodies larger than this get 413 and are dropped (HTTP/1.1's limit too)."""
@@ -267,12 +269,9 @@ class H2Connection(protocol.Protocol):
 
     def connectionMade(self) -> None:
         factory = self.factory
-        if factory is not None and hasattr(factory, "_getReactor"):
-            reactor = factory._getReactor()
-        else:
-            from twistio.internet import reactor as _reactor
-
-            reactor = _reactor
+        reactor = getattr(factory, "reactor", None)  # an HTTPFactory's: the given or the global
+        if reactor is None:
+            reactor = installed_reactor()
         self._reactor = reactor
         self._callLater = reactor.callLater
         self.conn.update_settings(
@@ -350,7 +349,8 @@ class H2Connection(protocol.Protocol):
         self._idleCall = None
         if self._shutdownTrigger is not None:
             try:
-                self._reactor.removeSystemEventTrigger(self._shutdownTrigger)
+                # (There is a trigger only if the reactor has system events.)
+                cast(IReactorCore, self._reactor).removeSystemEventTrigger(self._shutdownTrigger)
             except (ValueError, KeyError):  # pragma: no cover - already fired
                 pass
             self._shutdownTrigger = None

@@ -212,7 +212,16 @@ class Request:
 
     def _head(self, framing: bytes) -> bytes:
         lines = [] if self.persistent else [b"Connection: close\r\n"]
-        lines.extend(self.headers.head_lines())
+        headers = self.headers
+        if type(headers).getAllRawHeaders is Headers.getAllRawHeaders:
+            lines.extend(headers.head_lines())
+        else:
+            # A Headers subclass choosing what is sent (as Twisted writes what it yields).
+            lines.extend(
+                name + b": " + value + b"\r\n"
+                for name, values in headers.getAllRawHeaders()
+                for value in values
+            )
         if framing:
             lines.append(framing)
         return _codec.request_head(self.method, self.uri, b"HTTP/1.1", lines)

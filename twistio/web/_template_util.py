@@ -12,11 +12,13 @@ from typing import IO, Any, TypeVar
 from xml.sax.xmlreader import AttributesNSImpl, Locator
 
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web._flatten import _start
 from twistio.web._stan import CDATA, Comment, Flattenable, Tag, slot
 from twistio.web.error import MissingRenderMethod, MissingTemplateLoader, UnexposedMethodError
+from twistio.web.iweb import IRenderable, ITemplateLoader
 
 __all__ = [
     "TEMPLATE_NAMESPACE",
@@ -94,6 +96,7 @@ class Expose:
 renderer = Expose("Decorate an ``Element`` method to make it a render method.")
 
 
+@implementer(IRenderable)
 class Element:
     """A renderable: its ``loader`` gives the template, its ``@renderer`` methods fill it."""
 
@@ -118,6 +121,7 @@ class Element:
         return loader.load()
 
 
+@implementer(ITemplateLoader)
 class TagLoader:
     """A loader whose template is one ``Tag`` (or other flattenable)."""
 
@@ -262,6 +266,7 @@ def _parse(source: IO[str] | IO[bytes], filename: str | None) -> list[Flattenabl
     return handler.document
 
 
+@implementer(ITemplateLoader)
 class XMLString:
     """A loader for a template given as an XML string (parsed at once)."""
 
@@ -275,6 +280,7 @@ class XMLString:
         return self._loadedTemplate
 
 
+@implementer(ITemplateLoader)
 class XMLFile:
     """A loader for a template in an XML file, parsed on first ``load``.
 

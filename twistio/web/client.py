@@ -24,16 +24,29 @@ import http.cookiejar
 import logging
 import os
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from email.message import Message
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Union, cast
+from typing import Protocol as _TypingProtocol
 from urllib.parse import urljoin, urlsplit
 from urllib.parse import urlunparse as urlunparse  # Twisted's client module has it
 
 from twistio.internet import task
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import CancelledError, Deferred, fail, succeed
 from twistio.internet.endpoints import HostnameEndpoint, wrapClientTLS
-from twistio.internet.interfaces import implementer
+from twistio.internet.interfaces import (
+    Binding,
+    IAddress,
+    IConsumer,
+    IDelayedCall,
+    IProtocol,
+    IProtocolFactory,
+    IReactorTCP,
+    IReactorTime,
+    IStreamClientEndpoint,
+    implementer,
+)
 from twistio.internet.protocol import Protocol
 from twistio.internet.ssl import optionsForClientTLS
 from twistio.python.failure import Failure
@@ -58,6 +71,22 @@ from twistio.web.iweb import (
 
 if TYPE_CHECKING:
     from twistio.web.iweb import IResponse, _RequestBody
+
+#: A pool's key for the connections it keeps: ``(scheme, host, port)`` or a proxy's.
+_PoolKey = tuple[object, ...]
+#: Where an agent's connections bind: a host alone, ``(host, port)`` or a ``Binding``.
+_BindAddress = Union[str, bytes, tuple[str, int], Binding, None]
+
+
+class _AgentReactor(IReactorTCP, IReactorTime, _TypingProtocol):
+    """What an ``Agent`` asks of its reactor: TCP connections and time."""
+
+
+class _Cooperator(_TypingProtocol):
+    """What ``FileBodyProducer`` asks of its cooperator (``task`` itself, by default)."""
+
+    def cooperate(self, iterator: Iterator[None]) -> task.CooperativeTask[Iterator[None]]: ...
+
 
 __all__ = [
     "URI",
@@ -196,10 +225,10 @@ class BrowserLikePolicyForHTTPS:
     """Verify the server as a browser would: its chain against ``trustRoot`` (the system's
     authorities by default) and its name against the URI's host."""
 
-    def __init__(self, trustRoot: Any = None) -> None:
+    def __init__(self, trustRoot: object = None) -> None:
         self._trustRoot = trustRoot
 
-    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+    def creatorForNetloc(self, hostname: bytes, port: int) -> object:
         """Client TLS options for ``hostname``."""
         return optionsForClientTLS(hostname.decode("idna"), trustRoot=self._trustRoot)
 
@@ -211,10 +240,10 @@ class HostnameCachingHTTPSPolicy:
 
     def __init__(self, policyforHTTPS: IPolicyForHTTPS, cacheSize: int = 20) -> None:
         self._policyForHTTPS = policyforHTTPS
-        self._cache: dict[tuple[bytes, int], Any] = {}
+        self._cache: dict[tuple[bytes, int], object] = {}
         self._cacheSize = cacheSize
 
-    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+    def creatorForNetloc(self, hostname: bytes, port: int) -> object:
         """The wrapped policy's options for ``hostname:port``, from the cache when there."""
         key = (hostname, port)
         creator = self._cache.pop(key, None)
@@ -233,11 +262,11 @@ class WebClientContextFactory:
     def __init__(self) -> None:
         self._policy = BrowserLikePolicyForHTTPS()
 
-    def getContext(self, hostname: bytes, port: int) -> Any:
+    def getContext(self, hostname: bytes, port: int) -> object:
         """An ``ssl.SSLContext`` for ``hostname``."""
         return self._policy.creatorForNetloc(hostname, port)
 
-    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+    def creatorForNetloc(self, hostname: bytes, port: int) -> object:
         """TLS client options for ``hostname``."""
         return self._policy.creatorForNetloc(hostname, port)
 
@@ -245,21 +274,23 @@ class WebClientContextFactory:
 @implementer(IAgentEndpointFactory)
 class _StandardEndpointFactory:
     def __init__(
-        self, reactor: Any, contextFactory: Any, connectTimeout: float | None, bindAddress: Any
+        self,
+        reactor: _AgentReactor,
+        contextFactory: IPolicyForHTTPS,
+        connectTimeout: float | None,
+        bindAddress: _BindAddress,
     ) -> None:
         self._reactor = reactor
         self._policy = contextFactory
         self._connectTimeout = connectTimeout
         self._bindAddress = bindAddress
 
-    def endpointForURI(self, uri: URI) -> Any:
-        kwargs: dict[str, Any] = {}
-        if self._connectTimeout is not None:
-            kwargs["timeout"] = self._connectTimeout
-        if self._bindAddress is not None:
-            kwargs["bindAddress"] = self._bindAddress
+    def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
         host = uri.host.decode("idna") if uri.host else ""
-        endpoint = HostnameEndpoint(self._reactor, host, uri.port, **kwargs)
+        timeout = 30 if self._connectTimeout is None else self._connectTimeout  # endpoint's own
+        endpoint = HostnameEndpoint(
+            self._reactor, host, uri.port, timeout=timeout, bindAddress=self._bindAddress
+        )
         if uri.scheme == b"http":
             return endpoint
         if uri.scheme == b"https":
@@ -287,20 +318,22 @@ class HTTPConnectionPool:
     cachedConnectionTimeout = 240
     retryAutomatically = True
 
-    def __init__(self, reactor: Any, persistent: bool = True) -> None:
+    def __init__(self, reactor: IReactorTime, persistent: bool = True) -> None:
         self._reactor = reactor
         self.persistent = persistent
-        self._connections: dict[Any, list[HTTP11ClientProtocol]] = {}
-        self._sweeper: Any = None
+        self._connections: dict[_PoolKey, list[HTTP11ClientProtocol]] = {}
+        self._sweeper: IDelayedCall | None = None
 
-    def getConnection(self, key: Any, endpoint: Any) -> Deferred[HTTP11ClientProtocol]:
+    def getConnection(
+        self, key: _PoolKey, endpoint: IStreamClientEndpoint
+    ) -> Deferred[HTTP11ClientProtocol]:
         """An idle cached connection for ``key``, or a new one from ``endpoint``."""
         proto = self._cached(key)
         if proto is not None:
             return succeed(proto)
         return self._newConnection(key, endpoint)
 
-    def _cached(self, key: Any) -> HTTP11ClientProtocol | None:
+    def _cached(self, key: _PoolKey) -> HTTP11ClientProtocol | None:
         connections = self._connections.get(key)
         while connections:
             proto = connections.pop()
@@ -309,14 +342,17 @@ class HTTPConnectionPool:
                 return proto
         return None
 
-    def _newConnection(self, key: Any, endpoint: Any) -> Deferred[HTTP11ClientProtocol]:
+    def _newConnection(
+        self, key: _PoolKey, endpoint: IStreamClientEndpoint
+    ) -> Deferred[HTTP11ClientProtocol]:
         def quiescent(proto: HTTP11ClientProtocol) -> None:
             self._putConnection(key, proto)
 
         factory = _ClientFactory(quiescent)
-        return endpoint.connect(factory)  # type: ignore[no-any-return]
+        # It fires with the protocol the factory built.
+        return cast("Deferred[HTTP11ClientProtocol]", endpoint.connect(factory))
 
-    def _putConnection(self, key: Any, proto: HTTP11ClientProtocol) -> None:
+    def _putConnection(self, key: _PoolKey, proto: HTTP11ClientProtocol) -> None:
         if not self.persistent or proto._state != "QUIESCENT":
             proto.transport.loseConnection()
             return
@@ -331,7 +367,7 @@ class HTTPConnectionPool:
         if self._sweeper is None:
             self._sweeper = self._reactor.callLater(self.cachedConnectionTimeout, self._sweep)
 
-    def _forget(self, key: Any, proto: HTTP11ClientProtocol) -> None:
+    def _forget(self, key: _PoolKey, proto: HTTP11ClientProtocol) -> None:
         connections = self._connections.get(key)
         if connections and proto in connections:
             connections.remove(proto)
@@ -370,8 +406,11 @@ class HTTPConnectionPool:
         return gatherResults(waits).addCallback(lambda _: None)
 
     def _request(
-        self, key: Any, endpoint: Any, request: Request
+        self, key: _PoolKey, endpoint: IStreamClientEndpoint, request: Request
     ) -> Deferred[Response]:
+        if type(self).getConnection is not HTTPConnectionPool.getConnection:
+            # A subclass choosing connections itself (Twisted's extension point) is asked.
+            return self.getConnection(key, endpoint).addCallback(_send, request)
         proto = self._cached(key)
         if proto is None:
             return self._newConnection(key, endpoint).addCallback(_send, request)
@@ -381,7 +420,7 @@ class HTTPConnectionPool:
             and request.method in _IDEMPOTENT
             and request.bodyProducer is None
         ):
-            def retry(f: Failure) -> Any:
+            def retry(f: Failure) -> Deferred[Response] | Failure:
                 if f.check(RequestNotSent, RequestTransmissionFailed, ResponseNeverReceived) and not (
                     isinstance(f.value, ResponseFailed)
                     and any(r.check(CancelledError) for r in f.value.reasons)
@@ -400,7 +439,7 @@ def _send(proto: HTTP11ClientProtocol, request: Request) -> Deferred[Response]:
 class _ClientFactory:
     """Builds one ``HTTP11ClientProtocol`` per connection for the pool."""
 
-    def __init__(self, quiescent: Any) -> None:
+    def __init__(self, quiescent: Callable[[HTTP11ClientProtocol], None]) -> None:
         self._quiescent = quiescent
 
     def doStart(self) -> None:
@@ -409,7 +448,7 @@ class _ClientFactory:
     def doStop(self) -> None:
         pass
 
-    def buildProtocol(self, addr: Any) -> HTTP11ClientProtocol:
+    def buildProtocol(self, addr: IAddress) -> HTTP11ClientProtocol:
         return HTTP11ClientProtocol(self._quiescent)
 
 
@@ -425,12 +464,12 @@ class _AgentBase:
 
     def _requestWithEndpoint(
         self,
-        key: Any,
-        endpoint: Any,
+        key: _PoolKey,
+        endpoint: IStreamClientEndpoint,
         method: bytes,
         parsedURI: URI,
         headers: Headers | None,
-        bodyProducer: Any,
+        bodyProducer: _RequestBody,
         requestPath: bytes,
     ) -> Deferred[Response]:
         if headers is None:
@@ -453,16 +492,16 @@ class _LazyEndpoint:
 
     __slots__ = ("_factory", "_uri")
 
-    def __init__(self, factory: Any, uri: URI) -> None:
+    def __init__(self, factory: IAgentEndpointFactory, uri: URI) -> None:
         self._factory = factory
         self._uri = uri
 
-    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         try:
             endpoint = self._factory.endpointForURI(self._uri)
         except Exception:
             return fail(Failure())
-        return endpoint.connect(protocolFactory)  # type: ignore[no-any-return]
+        return endpoint.connect(protocolFactory)
 
 
 @implementer(IAgent)
@@ -471,10 +510,10 @@ class Agent(_AgentBase):
 
     def __init__(
         self,
-        reactor: Any,
-        contextFactory: Any = None,
+        reactor: _AgentReactor,
+        contextFactory: IPolicyForHTTPS | None = None,
         connectTimeout: float | None = None,
-        bindAddress: Any = None,
+        bindAddress: _BindAddress = None,
         pool: HTTPConnectionPool | None = None,
         *,
         max_body_size: int | None = None,
@@ -492,8 +531,8 @@ class Agent(_AgentBase):
 
     def _init(
         self,
-        reactor: Any,
-        endpointFactory: Any,
+        reactor: IReactorTime,
+        endpointFactory: IAgentEndpointFactory,
         pool: HTTPConnectionPool | None,
         max_body_size: int | None = None,
         response_timeout: float | None = None,
@@ -507,8 +546,8 @@ class Agent(_AgentBase):
     @classmethod
     def usingEndpointFactory(
         cls,
-        reactor: Any,
-        endpointFactory: Any,
+        reactor: IReactorTime,
+        endpointFactory: IAgentEndpointFactory,
         pool: HTTPConnectionPool | None = None,
         *,
         max_body_size: int | None = None,
@@ -547,7 +586,7 @@ class Agent(_AgentBase):
         return d  # type: ignore[return-value]
 
 
-def _withTimeout(d: Deferred[Response], reactor: Any, timeout: float) -> Deferred[Response]:
+def _withTimeout(d: Deferred[Response], reactor: IReactorTime, timeout: float) -> Deferred[Response]:
     """``d``, failing with ``ResponseNeverReceived([TimeoutError])`` after ``timeout`` seconds."""
     from twistio.internet.error import TimeoutError as _Timeout
 
@@ -559,7 +598,7 @@ def _withTimeout(d: Deferred[Response], reactor: Any, timeout: float) -> Deferre
 
     call = reactor.callLater(timeout, expire)
 
-    def done(result: Any) -> Any:
+    def done(result: Response | Failure) -> Response | Failure:
         if call.active():
             call.cancel()
         if timedOut and isinstance(result, Failure) and result.check(
@@ -578,12 +617,13 @@ class ProxyAgent(_AgentBase):
     """Sends every request to the HTTP proxy at ``endpoint``, with the absolute URI."""
 
     def __init__(
-        self, endpoint: Any, reactor: Any = None, pool: HTTPConnectionPool | None = None
+        self,
+        endpoint: IStreamClientEndpoint,
+        reactor: IReactorTime | None = None,
+        pool: HTTPConnectionPool | None = None,
     ) -> None:
         if reactor is None:
-            from twistio.internet import reactor as default_reactor
-
-            reactor = default_reactor
+            reactor = installed_reactor()
         self._proxyEndpoint = endpoint
         self._pool = pool if pool is not None else HTTPConnectionPool(reactor, persistent=False)
 
@@ -652,28 +692,28 @@ class FileBodyProducer:
     """A request body read from a file object, ``readSize`` bytes at a time."""
 
     def __init__(
-        self, inputFile: IO[bytes], cooperator: Any = task, readSize: int = 2**16
+        self, inputFile: IO[bytes], cooperator: _Cooperator = task, readSize: int = 2**16
     ) -> None:
         self._inputFile = inputFile
         self._cooperate = cooperator.cooperate
         self._readSize = readSize
         self.length: int | str = self._determineLength(inputFile)
-        self._task: Any = None
+        self._task: task.CooperativeTask[Iterator[None]] | None = None
 
     def _determineLength(self, fObj: IO[bytes]) -> int | str:
-        try:
-            seek = fObj.seek
-            tell = fObj.tell
-        except AttributeError:
+        """The bytes from the current position to the end, found by seeking there and back;
+        ``UNKNOWN_LENGTH`` for a file that cannot seek."""
+        seek, tell = getattr(fObj, "seek", None), getattr(fObj, "tell", None)
+        if seek is None or tell is None:
             return UNKNOWN_LENGTH
         try:
-            original = tell()
+            start = tell()
             seek(0, os.SEEK_END)
-            end = tell()
-            seek(original, os.SEEK_SET)
+            length: int = tell() - start
+            seek(start, os.SEEK_SET)
         except (OSError, ValueError):
             return UNKNOWN_LENGTH
-        return end - original
+        return length
 
     def stopProducing(self) -> None:
         """Stop reading and close the file."""
@@ -684,25 +724,24 @@ class FileBodyProducer:
             except Exception:
                 pass
 
-    def startProducing(self, consumer: Any) -> Deferred[None]:
+    def startProducing(self, consumer: IConsumer) -> Deferred[None]:
         """Write the file to ``consumer``; fires when all of it is written."""
         self._task = self._cooperate(self._writeloop(consumer))
-        d: Deferred[None] = self._task.whenDone()
+        finished = self._task.whenDone()
 
         def done(_: object) -> None:
             self._inputFile.close()
 
-        def stopped(f: Failure) -> Any:
+        def stopped(f: Failure) -> Deferred[None] | Failure:
             from twistio.internet.task import TaskStopped
 
             if f.check(TaskStopped):
                 return Deferred()  # abandoned: never fires, as in Twisted
             return f
 
-        d.addCallbacks(done, stopped)
-        return d
+        return finished.addCallbacks(done, stopped)
 
-    def _writeloop(self, consumer: Any) -> Iterator[None]:
+    def _writeloop(self, consumer: IConsumer) -> Iterator[None]:
         """One read-and-write a step for the cooperator; the file is closed at its end."""
         source, size = self._inputFile, self._readSize
         piece = source.read(size)

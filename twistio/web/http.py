@@ -50,6 +50,7 @@ from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
@@ -58,6 +59,7 @@ from twistio.internet.interfaces import (
     IProducer,
     IPushProducer,
     IReactorTime,
+    ISSLTransport,
     ITransport,
     implementer,
 )
@@ -899,6 +901,22 @@ class Request:
         if self.producer is not None:
             self.unregisterProducer()
         self._finished_hook()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        """The response is over: let the channel move on and fire ``notifyFinish``'s Deferreds.
+
+        ``finish`` ends with it; test doubles that replace ``finish`` call it, as they do with
+        Twisted's. A producer still registered is an error, logged, and is let go.
+        """
+        if self.producer is not None:
+            from twistio.logger import Logger
+
+            Logger(namespace="twistio.web.http").failure(
+                "",
+                Failure(RuntimeError(f"Producer was not unregistered for {self.uri!r}")),
+            )
+            self.unregisterProducer()
         self.channel.requestDone(self)
         notifications = self.notifications
         if notifications:
@@ -1029,9 +1047,7 @@ class HTTPChannel(protocol.Protocol):
         factory = self.factory
         if factory is not None:
             return factory._getReactor().callLater(delay, f)
-        from twistio.internet import reactor
-
-        return reactor.callLater(delay, f)
+        return installed_reactor().callLater(delay, f)
 
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         return self.callLater(delay, f)
@@ -1258,8 +1274,12 @@ class HTTPChannel(protocol.Protocol):
         return self.transport.getHost()  # type: ignore[no-any-return]
 
     def isSecure(self) -> bool:
-        """Whether the connection is TLS."""
-        return extra_info(self.transport, "ssl_object") is not None
+        """Whether the connection is TLS: an asyncio TLS transport, or a transport that
+        provides ``ISSLTransport`` (``protocols.tls``, test transports declaring it)."""
+        transport = self.transport
+        if extra_info(transport, "ssl_object") is not None:
+            return True
+        return transport is not None and ISSLTransport.providedBy(transport)
 
     def pause_reading(self) -> None:
         """A request wants no more of the client's bytes for now (twistio hook)."""
@@ -1699,9 +1719,7 @@ class HTTPFactory(protocol.ServerFactory):
     def reactor(self) -> IReactorTime:
         """The reactor for timeouts and log timestamps: the one given, else the global one."""
         if self._reactor is None:
-            from twistio.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = installed_reactor()
         return self._reactor
 
     @reactor.setter

@@ -119,8 +119,8 @@ class Headers:
     __hash__ = None  # type: ignore[assignment]
 
     def copy(self) -> Headers:
-        """An independent copy."""
-        new = Headers.__new__(Headers)
+        """An independent copy, of the same class (a subclass's overrides go with it)."""
+        new = type(self).__new__(type(self))
         new._rawHeaders = {k: list(v) for k, v in self._rawHeaders.items()}
         return new
 

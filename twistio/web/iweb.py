@@ -13,6 +13,8 @@ from twistio.internet.interfaces import IAddress, IConsumer, Interface, IPushPro
 
 if TYPE_CHECKING:
     from twistio.internet.defer import Deferred
+    from twistio.internet.interfaces import IStreamClientEndpoint
+    from twistio.web.client import URI
     from twistio.web.http_headers import Headers
 
 __all__ = [
@@ -270,12 +272,12 @@ class IAgent(Interface, Protocol):
 class IPolicyForHTTPS(Interface, Protocol):
     """Chooses the TLS settings for an HTTPS connection to a host."""
 
-    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+    def creatorForNetloc(self, hostname: bytes, port: int) -> object:
         """TLS client options (for ``wrapClientTLS``) for ``hostname:port``."""
 
 
 class IAgentEndpointFactory(Interface, Protocol):
     """Chooses the endpoint an ``Agent`` connects through for a URI."""
 
-    def endpointForURI(self, uri: Any) -> Any:
+    def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
         """A client endpoint for the parsed ``uri`` (a ``client.URI``)."""

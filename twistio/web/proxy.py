@@ -26,6 +26,8 @@ from urllib.parse import quote as urlquote
 from urllib.parse import urlparse, urlunparse
 
 from twistio.internet import protocol
+from twistio.internet._registry import installed_reactor
+from twistio.internet.interfaces import IReactorTCP
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
 
@@ -148,15 +150,11 @@ class ProxyClientFactory(protocol.ClientFactory):
         _badGateway(self.father)
 
 
-def _reactorFor(channel: Any, reactor: Any) -> Any:
+def _reactorFor(channel: object, reactor: IReactorTCP | None) -> IReactorTCP:
     if reactor is not None:
         return reactor
-    factory = getattr(channel, "factory", None)
-    if factory is not None and hasattr(factory, "_getReactor"):
-        return factory._getReactor()
-    from twistio.internet import reactor as global_reactor
-
-    return global_reactor
+    found: IReactorTCP | None = getattr(getattr(channel, "factory", None), "reactor", None)
+    return found if found is not None else installed_reactor()
 
 
 class ProxyRequest(http.Request):
@@ -165,7 +163,9 @@ class ProxyRequest(http.Request):
     protocols: dict[bytes, Any] = {b"http": ProxyClientFactory}
     ports: dict[bytes, int] = {b"http": 80}
 
-    def __init__(self, channel: Any, queued: object = None, reactor: Any = None) -> None:
+    def __init__(
+        self, channel: Any, queued: object = None, reactor: IReactorTCP | None = None
+    ) -> None:
         super().__init__(channel, queued)
         self.reactor = _reactorFor(channel, reactor)
 
@@ -210,7 +210,9 @@ class ReverseProxyRequest(http.Request):
 
     proxyClientFactoryClass = ProxyClientFactory
 
-    def __init__(self, channel: Any, queued: object = None, reactor: Any = None) -> None:
+    def __init__(
+        self, channel: Any, queued: object = None, reactor: IReactorTCP | None = None
+    ) -> None:
         super().__init__(channel, queued)
         self.reactor = _reactorFor(channel, reactor)
 
@@ -235,15 +237,15 @@ class ReverseProxyResource(resource.Resource):
 
     proxyClientFactoryClass = ProxyClientFactory
 
-    def __init__(self, host: str, port: int, path: bytes, reactor: Any = None) -> None:
+    def __init__(
+        self, host: str, port: int, path: bytes, reactor: IReactorTCP | None = None
+    ) -> None:
         super().__init__()
         self.host = host
         self.port = port
         self.path = path
         if reactor is None:
-            from twistio.internet import reactor as global_reactor
-
-            reactor = global_reactor
+            reactor = installed_reactor()
         self.reactor = reactor
 
     def getChild(self, path: bytes, request: Any) -> ReverseProxyResource:

@@ -27,6 +27,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar, overload
 from urllib.parse import quote as quote  # Twisted's namespace
 
+from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import implementer
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
@@ -336,16 +337,17 @@ class Request(http.Request, Componentized):
         return self.appRootURL
 
     def childLink(self, name: bytes) -> bytes:
-        lpp = len(self.postpath)
-        if lpp > 1:
-            return ((lpp - 1) * b"../") + name
-        elif lpp == 1:
-            return name
-        return (self.prepath[-1] + b"/" + name) if self.prepath and self.prepath[-1] else name
+        """A link to the child ``name`` of the resource rendering, relative to the URL."""
+        remaining = len(self.postpath)
+        if remaining:  # the URL goes past the resource: climb back to it, then down
+            return b"../" * (remaining - 1) + name
+        # At the resource itself: relative to its own last segment (none after a slash).
+        here = self.prepath[-1] if self.prepath else b""
+        return here + b"/" + name if here else name
 
     def sibLink(self, name: bytes) -> bytes:
-        lpp = len(self.postpath)
-        return (lpp * b"../") + name if lpp else name
+        """A link to the sibling ``name`` of the resource rendering, relative to the URL."""
+        return b"../" * len(self.postpath) + name
 
 
 class ISessionStore(Protocol):
@@ -374,12 +376,9 @@ class Session(Componentized):
 
     def __init__(self, site: Site | None, uid: bytes, reactor: IReactorTime | None = None) -> None:
         if reactor is None:
-            getter = getattr(site, "_getReactor", None)
-            reactor = getter() if getter is not None else None
+            reactor = getattr(site, "reactor", None)  # a Site's: the one given or the global
         if reactor is None:
-            from twistio.internet import reactor as _r
-
-            reactor = _r
+            reactor = installed_reactor()
         Componentized.__init__(self)
         self._reactor: IReactorTime = reactor
         self.site = site

@@ -80,11 +80,10 @@ class Data(resource.Resource):
 
     def render_GET(self, request: Any) -> bytes:
         """The data, with its ``Content-Type`` and ``Content-Length``; nothing for HEAD."""
+        body = self.data
         request.setHeader(b"content-type", self.type.encode("ascii"))
-        request.setHeader(b"content-length", b"%d" % (len(self.data),))
-        if request.method == b"HEAD":
-            return b""
-        return self.data
+        request.setHeader(b"content-length", str(len(body)).encode("ascii"))
+        return b"" if request.method == b"HEAD" else body
 
     render_HEAD = render_GET
 
@@ -357,14 +356,12 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
 
     def createSimilarFile(self, path: str) -> File:
         """A ``File`` for ``path`` with this one's settings (and root)."""
-        f = self.__class__(path, self.defaultType, self.ignoredExts, self.registry)
-        f.processors = self.processors
-        f.indexNames = self.indexNames[:]
-        f.childNotFound = self.childNotFound
-        f.allowOutsideSymlinks = self.allowOutsideSymlinks
-        f.sendfileThreshold = self.sendfileThreshold
-        f._root = self._rootReal()
-        return f
+        twin = type(self)(path, self.defaultType, self.ignoredExts, self.registry)
+        for shared in ("processors", "childNotFound", "allowOutsideSymlinks", "sendfileThreshold"):
+            setattr(twin, shared, getattr(self, shared))
+        twin.indexNames = list(self.indexNames)  # a copy: the twin may change its own
+        twin._root = self._rootReal()
+        return twin
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -422,56 +419,54 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
     def _contentRange(self, offset: int, size: int) -> bytes:
         return b"bytes %d-%d/%d" % (offset, offset + size - 1, self.getFileSize())
 
+    def _unsatisfiable(self, request: Any, emptyBody: bool = False) -> None:
+        """416, with the file's size in ``Content-Range`` as RFC 9110 asks."""
+        request.setResponseCode(http.REQUESTED_RANGE_NOT_SATISFIABLE)
+        if emptyBody:
+            request.setHeader(b"content-length", b"0")
+        request.setHeader(b"content-range", b"bytes */" + str(self.getFileSize()).encode("ascii"))
+
     def _doSingleRangeRequest(
         self, request: Any, startAndEnd: tuple[int | None, int | None]
     ) -> tuple[int, int]:
         offset, size = self._rangeToOffsetAndSize(*startAndEnd)
-        if offset == size == 0:
-            request.setResponseCode(http.REQUESTED_RANGE_NOT_SATISFIABLE)
-            request.setHeader(b"content-range", b"bytes */%d" % (self.getFileSize(),))
-        else:
-            request.setResponseCode(http.PARTIAL_CONTENT)
-            request.setHeader(b"content-range", self._contentRange(offset, size))
+        if not size:  # the range misses the file: (0, 0)
+            self._unsatisfiable(request)
+            return offset, size
+        request.setResponseCode(http.PARTIAL_CONTENT)
+        request.setHeader(b"content-range", self._contentRange(offset, size))
         return offset, size
 
     def _doMultipleRangeRequest(
         self, request: Any, byteRanges: list[tuple[int | None, int | None]]
     ) -> list[tuple[bytes, int, int]]:
+        """The parts of a ``multipart/byteranges`` body as ``(part head, offset, size)``, the
+        closing delimiter last (its size 0); ranges that miss the file are dropped."""
         boundary = b"%x%x" % (int(time.time() * 1000000), os.getpid())
-        contentType = self.type.encode("ascii") if self.type else b"bytes"
-        rangeInfo: list[tuple[bytes, int, int]] = []
-        length = 0
-        for start, end in byteRanges:
-            offset, size = self._rangeToOffsetAndSize(start, end)
-            if offset == size == 0:
-                continue
-            separator = b"\r\n--%s\r\nContent-type: %s\r\nContent-range: %s\r\n\r\n" % (
-                boundary,
-                contentType,
-                self._contentRange(offset, size),
-            )
-            length += size + len(separator)
-            rangeInfo.append((separator, offset, size))
-        if not rangeInfo:
-            request.setResponseCode(http.REQUESTED_RANGE_NOT_SATISFIABLE)
-            request.setHeader(b"content-length", b"0")
-            request.setHeader(b"content-range", b"bytes */%d" % (self.getFileSize(),))
+        partType = self.type.encode("ascii") if self.type else b"bytes"
+
+        def head(offset: int, size: int) -> bytes:
+            return b"".join((b"\r\n--", boundary, b"\r\nContent-type: ", partType,
+                             b"\r\nContent-range: ", self._contentRange(offset, size), b"\r\n\r\n"))
+
+        clipped = (self._rangeToOffsetAndSize(start, end) for start, end in byteRanges)
+        parts = [(head(offset, size), offset, size) for offset, size in clipped if size]
+        if not parts:
+            self._unsatisfiable(request, emptyBody=True)
             return []
-        final = b"\r\n--" + boundary + b"--\r\n"
-        rangeInfo.append((final, 0, 0))
+        parts.append((b"\r\n--" + boundary + b"--\r\n", 0, 0))
+        total = sum(len(partHead) + size for partHead, _, size in parts)
         request.setResponseCode(http.PARTIAL_CONTENT)
         request.setHeader(b"content-type", b'multipart/byteranges; boundary="%s"' % (boundary,))
-        request.setHeader(b"content-length", b"%d" % (length + len(final),))
-        return rangeInfo
+        request.setHeader(b"content-length", str(total).encode("ascii"))
+        return parts
 
     def _setContentHeaders(self, request: Any, size: int | None = None) -> None:
-        if size is None:
-            size = self.getFileSize()
-        request.setHeader(b"content-length", b"%d" % (size,))
-        if self.type:
-            request.setHeader(b"content-type", self.type.encode("ascii"))
-        if self.encoding:
-            request.setHeader(b"content-encoding", self.encoding.encode("ascii"))
+        length = self.getFileSize() if size is None else size
+        request.setHeader(b"content-length", str(length).encode("ascii"))
+        for header, value in ((b"content-type", self.type), (b"content-encoding", self.encoding)):
+            if value:
+                request.setHeader(header, value.encode("ascii"))
 
     def makeProducer(self, request: Any, fileForReading: IO[bytes]) -> StaticProducer:
         """Set the status and content headers and return the producer of the body."""
@@ -558,15 +553,9 @@ def _asyncio_transport(request: Any) -> asyncio.Transport | None:
     if getattr(request, "_encoder", None) is not None:
         return None
     channel = getattr(request, "channel", None)
-    adapter = getattr(channel, "transport", None)
-    transport = getattr(adapter, "_transport", None)
-    if not isinstance(transport, asyncio.Transport) or transport.is_closing():
-        return None
-    if transport.get_extra_info("sslcontext") is not None:
-        return None
-    if getattr(adapter, "_producer", None) is not None:
-        return None
-    return transport
+    hook = getattr(getattr(channel, "transport", None), "sendfile_transport", None)
+    transport = hook() if hook is not None else None
+    return transport if isinstance(transport, asyncio.Transport) else None
 
 
 @implementer(IPullProducer)
@@ -804,8 +793,8 @@ class DirectoryLister(resource.Resource):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>%(header)s</title>
 <style>
-  body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0 auto;
-         max-width: 64em; padding: 1.5em; }
+  body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; margin: 0; }
+  main { margin: 0 auto; max-width: 64em; padding: 1.5em; }
   h1 { font-size: 1.3em; font-weight: 600; overflow-wrap: anywhere; }
   table { border-collapse: collapse; width: 100%%; }
   th { text-align: left; color: #555; border-bottom: 2px solid #ccc; }
@@ -820,12 +809,14 @@ class DirectoryLister(resource.Resource):
 </style>
 </head>
 <body>
+<main>
 <h1>%(header)s</h1>
 <table>
 <thead><tr><th>Name</th><th class="size">Size</th><th>Type</th><th>Encoding</th></tr></thead>
 <tbody>
 %(tableContent)s</tbody>
 </table>
+</main>
 </body>
 </html>
 """

@@ -57,7 +57,9 @@ from wsproto.handshake import H11Handshake
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from twistio.internet import protocol as _protocol
+from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import IReactorTime
 from twistio.python.failure import Failure
 from twistio.web import resource
 from twistio.web.http_headers import Headers
@@ -347,11 +349,9 @@ class _WebSocketConnection(_protocol.Protocol):
         if conn.state is not ConnectionState.OPEN:
             return
         transport.write(conn.send(CloseConnection(code=code)))
-        reactor: Any = getattr(transport, "reactor", None)
+        reactor: IReactorTime | None = getattr(transport, "reactor", None)
         if reactor is None:
-            from twistio.internet import reactor as default_reactor
-
-            reactor = default_reactor
+            reactor = installed_reactor()
         self._closeCall = reactor.callLater(self.close_timeout, transport.abortConnection)
 
     def attachProducer(self, producer: Any) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
-from twistio.internet.interfaces import implementer
+from twistio.internet.interfaces import IReactorFromThreads, implementer
 from twistio.internet.threads import blockingCallFromThread
 from twistio.logger import Logger
 from twistio.python.failure import Failure
+from twistio.python.threadpool import ThreadPool
 from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
 from twistio.web.resource import IResource
 
@@ -104,7 +105,11 @@ class _WSGIResponse:
     _paused = False
 
     def __init__(
-        self, reactor: Any, threadpool: Any, application: Application, request: Any
+        self,
+        reactor: IReactorFromThreads,
+        threadpool: ThreadPool,
+        application: Application,
+        request: Any,
     ) -> None:
         self.started = False
         self.reactor = reactor
@@ -307,7 +312,9 @@ class WSGIResource:
 
     isLeaf = True
 
-    def __init__(self, reactor: Any, threadpool: Any, application: Application) -> None:
+    def __init__(
+        self, reactor: IReactorFromThreads, threadpool: ThreadPool, application: Application
+    ) -> None:
         self._reactor = reactor
         self._threadpool = threadpool
         self._application = application

@@ -165,19 +165,18 @@ class TerminalBuffer(_protocol.Protocol):
 
     def _scrollDown(self) -> None:
         """Move down a line, scrolling the screen up at the bottom."""
-        self.y += 1
-        if self.y >= self.height:
-            self.y -= 1
-            del self.lines[0]
-            self.lines.append(self._emptyLine(self.width))
+        if self.y + 1 < self.height:
+            self.y += 1
+            return
+        self.lines[:] = [*self.lines[1:], self._emptyLine(self.width)]
 
     def _scrollUp(self) -> None:
         """Move up a line, scrolling the screen down at the top."""
-        self.y -= 1
-        if self.y < 0:
-            self.y = 0
-            del self.lines[-1]
-            self.lines.insert(0, self._emptyLine(self.width))
+        if self.y > 0:
+            self.y -= 1
+            return
+        self.y = 0
+        self.lines[:] = [self._emptyLine(self.width), *self.lines[:-1]]
 
     def cursorUp(self, n: int = 1) -> None:
         self.y = max(0, self.y - n)

@@ -8,6 +8,7 @@ The call order on a channel: ``channelOpen`` (or ``openFailed``), then any numbe
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from twistio.internet.interfaces import ITransport, implementer
@@ -77,17 +78,16 @@ class SSHChannel:
 
     def addWindowBytes(self, data: int) -> None:
         """The peer allows ``data`` more bytes: send what waits in ``buf``."""
-        self.remoteWindowLeft = self.remoteWindowLeft + data
-        if not self.areWriting and not self.closing:
+        self.remoteWindowLeft += data
+        if not (self.areWriting or self.closing):
             self.areWriting = True
             self.startWriting()
-        if self.buf:
-            b, self.buf = self.buf, b""
-            self.write(b)
-        if self.extBuf:
-            pending, self.extBuf = self.extBuf, []
-            for dataType, chunk in pending:
-                self.writeExtended(dataType, chunk)
+        waiting, self.buf = self.buf, b""
+        if waiting:
+            self.write(waiting)
+        waitingExt, self.extBuf = self.extBuf, []
+        for dataType, chunk in waitingExt:
+            self.writeExtended(dataType, chunk)
 
     def requestReceived(self, requestType: bytes, data: bytes) -> Any:
         """A channel request: run ``request_<type>`` (non-alphanumerics as ``_``); its
@@ -115,47 +115,52 @@ class SSHChannel:
     def closed(self) -> None:
         """Both sides closed the channel."""
 
+    def _splitAtWindow(self, data: bytes) -> tuple[bytes, bytes]:
+        """What the peer's window takes now, and what has to wait for more window."""
+        room = self.remoteWindowLeft
+        return (data, b"") if len(data) <= room else (data[:room], data[room:])
+
+    def _windowFull(self) -> None:
+        self.areWriting = 0
+        self.stopWriting()
+
+    def _packets(self, data: bytes) -> Iterator[bytes]:
+        """``data`` cut to the peer's largest packet (nothing for no data)."""
+        size = self.remoteMaxPacket
+        for start in range(0, len(data), size):
+            yield bytes(data[start : start + size])
+
     def write(self, data: bytes) -> None:
         """Send ``data``, as far as the peer's window allows; the rest waits in ``buf``."""
-        if self.buf:
+        if self.buf:  # older data waits for window: this goes behind it
             self.buf += data
             return
-        top = len(data)
-        if top > self.remoteWindowLeft:
-            data, self.buf = data[: self.remoteWindowLeft], data[self.remoteWindowLeft :]
-            self.areWriting = 0
-            self.stopWriting()
-            top = self.remoteWindowLeft
-        rmp = self.remoteMaxPacket
-        send = self.conn.sendData
-        if top <= rmp:
-            if top:
-                send(self, data)
-        else:
-            view = memoryview(data)
-            for offset in range(0, top, rmp):
-                send(self, bytes(view[offset : offset + rmp]))
-        self.remoteWindowLeft -= top
+        now, later = self._splitAtWindow(data)
+        if later:
+            self.buf = later
+            self._windowFull()
+        for packet in self._packets(now):
+            self.conn.sendData(self, packet)
+        self.remoteWindowLeft -= len(now)
         if self.closing and not self.buf:
             self.loseConnection()
 
     def writeExtended(self, dataType: int, data: bytes) -> None:
         """Send extended data of ``dataType`` (1: stderr), as the window allows."""
-        if self.extBuf:
-            if self.extBuf[-1][0] == dataType:
-                self.extBuf[-1] = (dataType, self.extBuf[-1][1] + data)
+        if self.extBuf:  # queue behind what waits, joined to a last piece of the same type
+            lastType, lastData = self.extBuf[-1]
+            if lastType == dataType:
+                self.extBuf[-1] = (dataType, lastData + data)
             else:
                 self.extBuf.append((dataType, data))
             return
-        if len(data) > self.remoteWindowLeft:
-            data, rest = data[: self.remoteWindowLeft], data[self.remoteWindowLeft :]
-            self.extBuf.append((dataType, rest))
-            self.areWriting = 0
-            self.stopWriting()
-        rmp = self.remoteMaxPacket
-        for offset in range(0, len(data), rmp):
-            self.conn.sendExtendedData(self, dataType, data[offset : offset + rmp])
-        self.remoteWindowLeft -= len(data)
+        now, later = self._splitAtWindow(data)
+        if later:
+            self.extBuf.append((dataType, later))
+            self._windowFull()
+        for packet in self._packets(now):
+            self.conn.sendExtendedData(self, dataType, packet)
+        self.remoteWindowLeft -= len(now)
         if self.closing:
             self.loseConnection()
 
