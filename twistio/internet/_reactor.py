@@ -407,11 +407,14 @@ class AsyncioReactor(PosixReactorBase):
             return io_loop
         return self._get_loop()
 
-    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
+    def callFromThread(
+        self, f: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None:
         """Call ``f`` soon on the reactor's loop; safe from any thread."""
         if kwargs:
-            f = functools.partial(f, **kwargs)
-        self._get_io_loop().call_soon_threadsafe(f, *args)
+            self._get_io_loop().call_soon_threadsafe(functools.partial(f, *args, **kwargs))
+        else:
+            self._get_io_loop().call_soon_threadsafe(f, *args)
 
     def getThreadPool(self) -> ThreadPool:
         """The reactor's thread pool (``threadpool``): started on first use, stopped during
@@ -421,7 +424,7 @@ class AsyncioReactor(PosixReactorBase):
         return ReactorBase.getThreadPool(self)
 
     def callInThread(
-        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+        self, _callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> None:
         """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
@@ -444,12 +447,17 @@ class AsyncioReactor(PosixReactorBase):
 
     # -- names --------------------------------------------------------------------------------
 
-    def resolve(self, name: str, timeout: Sequence[int] = (1, 3, 11, 45)) -> Deferred[str]:
-        """Resolve ``name`` to an IPv4 address string with ``resolver`` (by default the
-        loop's ``getaddrinfo``); an address literal, IPv6 too, answers itself.
+    def resolve(
+        self, name: str | bytes, timeout: Sequence[int] = (1, 3, 11, 45)
+    ) -> Deferred[str]:
+        """Resolve ``name`` (text, or ASCII bytes as Twisted also takes) to an IPv4 address
+        string with ``resolver`` (by default the loop's ``getaddrinfo``); an address
+        literal, IPv6 too, answers itself.
 
         Fails with ``DNSLookupError``.
         """
+        if isinstance(name, bytes):
+            name = name.decode("ascii", "replace")
         if name and _is_ip_address(name):
             return succeed(name)
         return ReactorBase.resolve(self, name, timeout)

@@ -27,6 +27,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, cast
 from typing import Protocol as Protocol_
 
+from typing_extensions import ParamSpec
+
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._resolver import (
@@ -73,6 +75,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio")
+_P = ParamSpec("_P")
 _PHASES = ("before", "during", "after")
 _DEFAULT_TIMEOUT = (1, 3, 11, 45)
 
@@ -566,7 +569,9 @@ class ReactorBase(PluggableResolverMixin):
 
     # -- threads ----------------------------------------------------------------------------------
 
-    def callFromThread(self, f: Callable[..., object], /, *args: object, **kwargs: object) -> None:
+    def callFromThread(
+        self, f: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None:
         """Queue ``f`` for the reactor thread and wake the loop; safe from any thread."""
         if not builtins.callable(f):
             raise AssertionError(f"{f!r} is not callable")
@@ -592,7 +597,7 @@ class ReactorBase(PluggableResolverMixin):
             pool.stop()
 
     def callInThread(
-        self, _callable: Callable[..., object], /, *args: object, **kwargs: object
+        self, _callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
     ) -> None:
         """Run ``_callable`` in a pool thread."""
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
@@ -605,8 +610,13 @@ class ReactorBase(PluggableResolverMixin):
 
     # -- names ------------------------------------------------------------------------------------
 
-    def resolve(self, name: str, timeout: Sequence[int] = _DEFAULT_TIMEOUT) -> Deferred[str]:
-        """The IPv4 address of ``name`` (an address literal or '' answers at once)."""
+    def resolve(
+        self, name: str | bytes, timeout: Sequence[int] = _DEFAULT_TIMEOUT
+    ) -> Deferred[str]:
+        """The IPv4 address of ``name`` (an address literal or '' answers at once); ASCII
+        bytes are taken too, as in Twisted."""
+        if isinstance(name, bytes):
+            name = name.decode("ascii", "replace")
         if not name:
             return succeed("0.0.0.0")
         if isIPAddress(name):

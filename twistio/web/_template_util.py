@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 import xml.sax
 import xml.sax.handler
 from collections.abc import Callable
@@ -70,10 +71,9 @@ class Expose:
     def __init__(self, doc: str = "") -> None:
         self.__doc__ = doc
 
-    def __call__(self, *funcObjs: _F) -> _F:
+    def __call__(self, f: _F, *funcObjs: _F) -> _F:
         """Mark each function; returns the last one."""
-        if not funcObjs:
-            raise TypeError("expose() takes at least 1 argument (0 given)")
+        funcObjs = (f, *funcObjs)
         for fn in funcObjs:
             exposed = list(getattr(fn, "exposedThrough", []))
             exposed.append(self)
@@ -191,16 +191,19 @@ class _ToStan(xml.sax.handler.ContentHandler, xml.sax.handler.LexicalHandler):
                 parent = self.nodes[-1] if self.nodes else None
                 if not isinstance(parent, Tag):
                     raise AssertionError(f"<{{{TEMPLATE_NAMESPACE}}}attr> usage not valid here")
+                if (None, "name") not in attrs:
+                    raise AssertionError(
+                        f"<{{{TEMPLATE_NAMESPACE}}}attr> requires a name attribute"
+                    )
                 value: list[Flattenable] = []
                 parent.attributes[attrs[(None, "name")]] = value
                 self.nodes.append(value)
                 self.stack.append(value)
                 self.pending = []
                 return
-            if local == "transparent":
-                tagName = ""
-            else:
-                raise AssertionError(f"Unknown directive: {local}")
+            # Any other element of the template namespace is an ordinary tag of that
+            # name (Twisted's too), usually replaced by its render method.
+            tagName = "" if local == "transparent" else local
         else:
             tagName = self._qname(ns, local)
         render: str | None = None
@@ -284,11 +287,18 @@ class XMLString:
 class XMLFile:
     """A loader for a template in an XML file, parsed on first ``load``.
 
-    ``path`` is a ``FilePath``-like object (with ``.path`` or ``.open()``), or, unlike
-    Twisted (which only warns about it), a ``str`` or ``os.PathLike`` path.
+    ``path`` is a ``FilePath``-like object (with ``.path`` and ``.open()``); a ``str`` or
+    ``os.PathLike`` path or an open file also work, with Twisted's deprecation warning.
     """
 
     def __init__(self, path: Any) -> None:
+        if not (hasattr(path, "path") and hasattr(path, "open")):
+            warnings.warn(
+                "Passing filenames or file objects to XMLFile is deprecated since "
+                "Twisted 12.1.  Pass a FilePath instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self._path = path
         self._loadedTemplate: list[Flattenable] | None = None
 
@@ -301,6 +311,8 @@ class XMLFile:
 
     def load(self) -> list[Flattenable]:
         """The parsed template."""
+        if self._loadedTemplate is None and hasattr(self._path, "read"):
+            self._loadedTemplate = _parse(self._path, getattr(self._path, "name", None))
         if self._loadedTemplate is None:
             filename = self._filename()
             opener = getattr(self._path, "open", None)

@@ -143,7 +143,16 @@ class UnsupportedType(Exception):
 
 
 class FlattenerError(Exception):
-    """Flattening failed."""
+    """Flattening failed: ``FlattenerError(exception, roots, traceback)``, the exception
+    raised, the elements being flattened (outermost first) and the traceback's frames."""
+
+    def __init__(
+        self, exception: BaseException, roots: Sequence[object], traceback: Sequence[object]
+    ) -> None:
+        self._exception = exception
+        self._roots = roots
+        self._traceback = traceback
+        Exception.__init__(self, exception, roots, traceback)
 
 
 class ExcessiveBufferingError(Exception):

@@ -41,11 +41,12 @@ import email.parser
 import email.policy
 import io
 import logging
+import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
-from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, overload
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, cast, overload
 from urllib.parse import parse_qs as _std_parse_qs
 from urllib.parse import unquote_to_bytes
 
@@ -56,13 +57,16 @@ from twistio.internet.interfaces import (
     IAddress,
     IConsumer,
     IDelayedCall,
+    Interface,
     IProducer,
+    IProtocol,
     IPushProducer,
     IReactorTime,
     ISSLTransport,
     ITransport,
     implementer,
 )
+from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
@@ -99,6 +103,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.web")
+_events = Logger(namespace="twistio.web.http")  # events that Twisted code observes
 
 
 
@@ -235,8 +240,11 @@ def unquote(s: bytes) -> bytes:
 
 
 def urlparse(url: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
-    """``urllib.parse.urlparse`` for bytes."""
+    """``urllib.parse.urlparse`` for bytes (``TypeError`` for text, as Twisted's)."""
     from urllib.parse import urlparse as _up
+
+    if isinstance(url, str):
+        raise TypeError("url must be bytes, not unicode")
 
     r = _up(url)
     return (r.scheme, r.netloc, r.path, r.params, r.query, r.fragment)
@@ -415,10 +423,10 @@ class Request:
     """
 
     defaultContentType: bytes | None = None
-    method: bytes = b"GET"
-    uri: bytes = b""
+    method: bytes = b"(no method yet)"
+    uri: bytes = b"(no uri yet)"
     path: bytes = b""
-    clientproto: bytes = b"HTTP/1.0"
+    clientproto: bytes = b"(no clientproto yet)"
     content: IO[bytes] | None = None
     started = False
     """twistio: True once the request was handed to ``requestReceived`` (or started before
@@ -529,6 +537,9 @@ class Request:
             return head.last_field(lname)
         values = self.requestHeaders.getRawHeaders(lname)
         return values[-1] if values else None
+
+    _inFakeHead = False
+    """Rendering GET to answer a HEAD request: what is written is dropped."""
 
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown): choose where to keep it."""
@@ -684,9 +695,27 @@ class Request:
         return client
 
     def getClientIP(self) -> str | None:
-        """The client's IP address as a string, or None (deprecated in Twisted)."""
+        """The client's IP address as a string, or None (deprecated, as in Twisted)."""
+        import warnings
+
+        warnings.warn(
+            "twistio.web.http.Request.getClientIP was deprecated in Twisted 18.4.0; "
+            "please use getClientAddress instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         addr = self.getClientAddress()
         return getattr(addr, "host", None)
+
+    def noLongerQueued(self) -> None:
+        """Does nothing (deprecated, as in Twisted: requests are not queued)."""
+        import warnings
+
+        warnings.warn(
+            "twistio.web.http.Request.noLongerQueued was deprecated in Twisted 16.3.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def getHost(self) -> IAddress:
         """The local address the request came in on."""
@@ -699,7 +728,7 @@ class Request:
         from twistio.internet.address import IPv4Address
 
         self._forceSSL = ssl
-        if (port == 443 and ssl) or (port == 80 and not ssl):
+        if port == (443 if self.isSecure() else 80):
             self.requestHeaders.setRawHeaders(b"host", [host])
         else:
             self.requestHeaders.setRawHeaders(b"host", [host + b":%d" % port])
@@ -709,8 +738,8 @@ class Request:
         """The host name the client asked for (Host header without port), else the local host."""
         host = self.raw_header(b"host")
         if host:
-            if host[:1] == b"[":
-                return host.split(b"]", 1)[0] + b"]"
+            if host[:1] == b"[":  # an IPv6 literal: the address without its brackets
+                return host[1:].split(b"]", 1)[0]
             return host.rsplit(b":", 1)[0] if host.count(b":") == 1 else host
         return str(getattr(self.getHost(), "host", "")).encode("ascii")
 
@@ -778,9 +807,12 @@ class Request:
         comment: bytes | str | None = None,
         secure: bool | None = None,
         httpOnly: bool = False,
-        sameSite: str | None = None,
+        sameSite: bytes | str | None = None,
     ) -> None:
-        """Add a ``Set-Cookie`` header to the response; ValueError on CR, LF or ';' in a field."""
+        """Add a ``Set-Cookie`` header to the response; ValueError on CR, LF or ';' in a field.
+
+        ``sameSite`` is ``lax``, ``strict`` or ``none`` (any case; written in lower case, as
+        Twisted does); ``none`` needs ``secure``."""
 
         def enc(x: bytes | str | int, what: str) -> bytes:
             b = str(x).encode("utf-8") if isinstance(x, (str, int)) else x
@@ -804,23 +836,32 @@ class Request:
         if httpOnly:
             parts.append(b"HttpOnly")
         if sameSite:
-            if sameSite.lower() not in ("lax", "strict", "none"):
-                raise ValueError("Invalid value for sameSite: " + repr(sameSite))
-            parts.append(b"SameSite=" + sameSite.encode("ascii"))
+            same = (sameSite.encode("ascii") if isinstance(sameSite, str) else sameSite).lower()
+            if same not in (b"lax", b"strict", b"none"):
+                raise ValueError("Invalid value for sameSite: " + repr(same))
+            if same == b"none" and not secure:
+                raise ValueError(
+                    "Invalid value for sameSite: " + repr(same) + '. Missing the "secure" attribute'
+                )
+            parts.append(b"SameSite=" + same)
         self.cookies.append(b"; ".join(parts))
 
+    lastModified: int | None = None
+    """When the resource last changed (seconds): ``Last-Modified`` goes out with the head."""
+
     def setLastModified(self, when: float) -> object:
-        """Set ``Last-Modified``; return ``CACHED`` (and answer 304) if the client is current."""
-        when = int(when)
-        self.lastModified = when
-        self.setHeader(b"last-modified", datetimeToString(when))
+        """Note a modification time (the latest of those given is kept, as ``Last-Modified``);
+        return ``CACHED`` (and answer 304) if the client's copy is as recent."""
+        when = math.ceil(when)
+        if not self.lastModified or self.lastModified < when:
+            self.lastModified = when
         ims = self.getHeader(b"if-modified-since")
         if ims:
             try:
                 since = stringToDatetime(ims.split(b";")[0])
             except ValueError:
                 return None
-            if since >= when:
+            if since >= self.lastModified:
                 self.setResponseCode(NOT_MODIFIED)  # noqa: F405
                 return CACHED
         return None
@@ -856,6 +897,14 @@ class Request:
             self.startedWriting = 1
             headers = self.responseHeaders
             code = self.code
+            if self.lastModified is not None:
+                if headers.get_trusted(b"last-modified") is not None:
+                    _events.info(
+                        "Warning: last-modified specified both in header list and lastModified "
+                        "attribute."
+                    )
+                else:
+                    headers.set_trusted(b"last-modified", [datetimeToString(self.lastModified)])
             content_type = self.defaultContentType
             if content_type and code >= 200 and code != 204 and code != 304:
                 headers.set_default_type(content_type)
@@ -869,7 +918,7 @@ class Request:
             )
         elif not data:
             return
-        if self.method == b"HEAD":
+        if self.method == b"HEAD" or self._inFakeHead:
             return  # a HEAD response has no body, whatever the resource writes
         self.sentLength += len(data)
         channel.write(data)
@@ -1041,16 +1090,32 @@ class HTTPChannel(protocol.Protocol):
         self.requests: list[Request] = []
         self._reader = RequestReader()
 
-    def callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
-        """Schedule ``f`` on the factory's reactor (the global one without a factory): the
-        channel's timers go through here, so a test may replace it with a ``Clock``'s."""
+    _callLaterOverride: _CallLater | None = None
+
+    @property
+    def callLater(self) -> _CallLater:
+        """The ``callLater`` the channel's timers use: the factory's reactor's (the global
+        reactor's without a factory), unless one was assigned (a ``Clock``'s, in tests)."""
+        override = self._callLaterOverride
+        if override is not None:
+            return override
         factory = self.factory
         if factory is not None:
-            return factory._getReactor().callLater(delay, f)
-        return installed_reactor().callLater(delay, f)
+            return factory._getReactor().callLater
+        return cast("_CallLater", installed_reactor().callLater)
+
+    @callLater.setter
+    def callLater(self, value: _CallLater) -> None:
+        self._callLaterOverride = value
 
     def _callLater(self, delay: float, f: Callable[[], object]) -> IDelayedCall:
         return self.callLater(delay, f)
+
+    @property
+    def _channel(self) -> HTTPChannel:
+        """The channel itself: Twisted's factories build a wrapper whose ``_channel`` is the
+        ``HTTPChannel``, and code reaches through it (to set ``callLater``, for one)."""
+        return self
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -1240,7 +1305,9 @@ class HTTPChannel(protocol.Protocol):
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """A request's producer: registered with the transport in this channel's place."""
         if self._producer is not None:
-            raise ValueError(f"registering producer {producer!r} before previous one was unregistered")
+            raise RuntimeError(
+                f"cannot register producer {producer!r}: producer {self._producer!r} is still registered"
+            )
         transport = self.transport
         assert transport is not None
         self._producer = producer
@@ -1755,6 +1822,271 @@ class HTTPFactory(protocol.ServerFactory):
         logFile.write(formatter(self._logDateTime, request) + "\n")
 
 
+class _DataLoss(Exception):
+    """A body ended before all of it arrived (its length was known: this is data loss,
+    not merely ``PotentialDataLoss``)."""
+
+
+class _MalformedChunkedDataError(Exception):
+    """A chunked body broke the chunked coding's grammar."""
+
+
+class _IdentityTransferDecoder:
+    """A body of ``contentLength`` bytes (None: until the connection ends).
+
+    ``dataCallback(bytes)`` gets the body as it arrives; ``finishCallback(extra)`` is
+    called once, at its end, with the bytes that followed it. ``noMoreData()`` says the
+    input ended: ``_DataLoss`` if bytes were missing, ``PotentialDataLoss`` (after finishing)
+    if the length was unknown.
+    """
+
+    def __init__(
+        self,
+        contentLength: int | None,
+        dataCallback: Callable[[bytes], object],
+        finishCallback: Callable[[bytes], object],
+    ) -> None:
+        self.contentLength = contentLength
+        self.dataCallback: Callable[[bytes], object] | None = dataCallback
+        self.finishCallback: Callable[[bytes], object] | None = finishCallback
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.dataCallback is None:
+            raise RuntimeError("_IdentityTransferDecoder cannot decode data after finishing")
+        remaining = self.contentLength
+        if remaining is None:
+            self.dataCallback(data)
+            return
+        if len(data) < remaining:
+            self.contentLength = remaining - len(data)
+            self.dataCallback(data)
+            return
+        self.contentLength = 0
+        finish = self.finishCallback
+        self.dataCallback(data[:remaining])
+        self.dataCallback = self.finishCallback = None
+        assert finish is not None
+        finish(data[remaining:])
+
+    def noMoreData(self) -> None:
+        finish, self.finishCallback = self.finishCallback, None
+        if finish is None:
+            return  # finished already
+        self.dataCallback = None
+        if self.contentLength is None:
+            finish(b"")
+            raise PotentialDataLoss()
+        if self.contentLength:
+            raise _DataLoss()
+
+
+_CHUNK_EXTENSION_BAD = frozenset([*range(0x00, 0x09), *range(0x0A, 0x20), 0x5C, 0x7F])
+
+
+class _ChunkedTransferDecoder:
+    """A body in the chunked coding (RFC 9112 7.1).
+
+    ``dataCallback(bytes)`` gets the decoded data; ``finishCallback(extra)`` is called once,
+    after the last chunk and the trailer, with the bytes that followed. ``state`` is one of
+    ``CHUNK_LENGTH``, ``BODY``, ``CRLF``, ``TRAILER`` and ``FINISHED``; trailer fields are
+    kept, raw, in ``_trailerHeaders`` (at most ``_maxTrailerHeadersSize`` bytes of them).
+    Bad input raises ``_MalformedChunkedDataError``; ``noMoreData()`` before the end,
+    ``_DataLoss``.
+    """
+
+    _maxTrailerHeadersSize = 2**16
+
+    def __init__(
+        self, dataCallback: Callable[[bytes], object], finishCallback: Callable[[bytes], object]
+    ) -> None:
+        self.dataCallback = dataCallback
+        self.finishCallback = finishCallback
+        self.state = "CHUNK_LENGTH"
+        self.length = 0
+        self._buffer = b""
+        self._start = 0  # where to resume looking for CRLF in _buffer
+        self._trailerHeaders: list[bytes] = []
+        self._receivedTrailerHeadersSize = 0
+
+    def _chunkLength(self) -> bool:
+        buf = self._buffer
+        end = buf.find(b"\r\n", self._start)
+        if end < 0:
+            if len(buf) > maxChunkSizeLineLength:
+                raise _MalformedChunkedDataError("Chunk size line too long")
+            self._start = max(len(buf) - 1, 0)
+            return False
+        if end > maxChunkSizeLineLength:
+            raise _MalformedChunkedDataError("Chunk size line too long")
+        line, self._buffer, self._start = buf[:end], buf[end + 2 :], 0
+        size, _, extension = line.partition(b";")
+        if any(c in _CHUNK_EXTENSION_BAD for c in extension):
+            raise _MalformedChunkedDataError("Invalid characters in chunk extensions")
+        if not size or size.strip(b"0123456789abcdefABCDEF"):
+            raise _MalformedChunkedDataError("Chunk size is not a hexadecimal number")
+        self.length = int(size, 16)
+        self.state = "BODY" if self.length else "TRAILER"
+        return True
+
+    def _body(self) -> bool:
+        buf = self._buffer
+        if not buf:
+            return False
+        piece, self._buffer = buf[: self.length], buf[self.length :]
+        self.length -= len(piece)
+        if self.length == 0:
+            self.state = "CRLF"
+        self.dataCallback(piece)
+        return True
+
+    def _crlf(self) -> bool:
+        buf = self._buffer
+        if len(buf) < 2:
+            if buf and buf != b"\r":
+                raise _MalformedChunkedDataError("Chunk did not end with CRLF")
+            return False
+        if buf[:2] != b"\r\n":
+            raise _MalformedChunkedDataError("Chunk did not end with CRLF")
+        self._buffer = buf[2:]
+        self.state = "CHUNK_LENGTH"
+        return True
+
+    def _trailer(self) -> bool:
+        buf = self._buffer
+        end = buf.find(b"\r\n", self._start)
+        if end < 0:
+            if self._receivedTrailerHeadersSize + len(buf) >= self._maxTrailerHeadersSize:
+                raise _MalformedChunkedDataError("Trailer headers data is too long.")
+            self._start = max(len(buf) - 1, 0)
+            return False
+        line, self._buffer, self._start = buf[:end], buf[end + 2 :], 0
+        if line:
+            self._receivedTrailerHeadersSize += len(line) + 2
+            if self._receivedTrailerHeadersSize > self._maxTrailerHeadersSize:
+                raise _MalformedChunkedDataError("Trailer headers data is too long.")
+            self._trailerHeaders.append(line)
+            return True
+        self.state = "FINISHED"
+        extra, self._buffer = self._buffer, b""
+        self.finishCallback(extra)
+        return False
+
+    def dataReceived(self, data: bytes) -> None:
+        """Decode ``data``, the next bytes of the chunked body."""
+        if self.state == "FINISHED":
+            if not data:
+                return
+            raise RuntimeError(
+                "_ChunkedTransferDecoder.dataReceived called after last chunk was processed"
+            )
+        self._buffer += data
+        steps = {
+            "CHUNK_LENGTH": self._chunkLength,
+            "BODY": self._body,
+            "CRLF": self._crlf,
+            "TRAILER": self._trailer,
+        }
+        while self.state != "FINISHED" and steps[self.state]():
+            pass
+
+    def noMoreData(self) -> None:
+        """The input ended: ``_DataLoss`` unless the body was complete."""
+        if self.state != "FINISHED":
+            raise _DataLoss(
+                f"Chunked decoder in {self.state!r} state, still expecting more data to get "
+                "to 'FINISHED' state."
+            )
+
+
+class _IDeprecatedHTTPChannelToRequestInterface(Interface, Protocol):
+    """What ``HTTPChannel`` uses of the requests its ``requestFactory`` makes (Twisted's
+    name): the request and response headers, ``gotLength``, ``handleContentChunk``,
+    ``requestReceived``, ``parseCookies`` and ``connectionLost``."""
+
+    requestHeaders: Headers
+    responseHeaders: Headers
+
+    def connectionLost(self, reason: Failure) -> None:
+        """The connection was lost."""
+
+    def gotLength(self, length: int | None) -> None:
+        """The body will be ``length`` bytes (None: unknown)."""
+
+    def handleContentChunk(self, data: bytes) -> None:
+        """A piece of the body arrived."""
+
+    def parseCookies(self) -> None:
+        """Parse the request's cookies."""
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        """The whole request is here."""
+
+    def __eq__(self, other: object) -> bool:
+        """Requests compare as themselves."""
+
+    def __ne__(self, other: object) -> bool:
+        """Requests compare as themselves."""
+
+    def __hash__(self) -> int:
+        """Requests hash as themselves."""
+
+
+@implementer(IProtocol)
+class _GenericHTTPChannelProtocol:
+    """The protocol Twisted's ``HTTPFactory`` builds: it picks HTTP/1.1 or HTTP/2 from the
+    protocol TLS negotiated (``transport.negotiatedProtocol``) and hands everything to that
+    channel (``_channel``); its attributes are the channel's.
+
+    twistio's own ``HTTPFactory`` builds ``HTTPChannel``s directly (which switch to HTTP/2
+    themselves); this wrapper is for code that builds one by hand.
+    """
+
+    _negotiatedProtocol: bytes | None = None
+
+    def __init__(self, channel: HTTPChannel) -> None:
+        self.__dict__["_channel"] = channel
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.__dict__["_channel"], name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("_channel", "_negotiatedProtocol"):
+            self.__dict__[name] = value
+        else:
+            setattr(self.__dict__["_channel"], name, value)
+
+    def makeConnection(self, transport: ITransport) -> None:
+        negotiated = getattr(transport, "negotiatedProtocol", None)
+        if negotiated is None:
+            negotiated = b"http/1.1"
+        if negotiated == b"h2":
+            if not H2_ENABLED:
+                raise ValueError("Negotiated HTTP/2 without support.")
+        elif negotiated != b"http/1.1":
+            raise AssertionError(f"Unknown protocol {negotiated!r}")
+        self.__dict__["_negotiatedProtocol"] = negotiated
+        self._inner().makeConnection(transport)
+
+    def _inner(self) -> HTTPChannel:
+        channel: HTTPChannel = self.__dict__["_channel"]
+        return channel
+
+    def dataReceived(self, data: bytes) -> None:
+        self._inner().dataReceived(data)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        self._inner().connectionLost(reason)
+
+
+implementer(_IDeprecatedHTTPChannelToRequestInterface)(Request)
+
+
+def _genericHTTPChannelProtocolFactory(self: object) -> _GenericHTTPChannelProtocol:
+    """A ``_GenericHTTPChannelProtocol`` around a new ``HTTPChannel`` (the argument is
+    ignored: Twisted's factory attribute receives one)."""
+    return _GenericHTTPChannelProtocol(HTTPChannel())
+
+
 class HTTPClient(protocol.Protocol):
     """Twisted's line-era HTTP client (``twisted.web.http.HTTPClient``): write a request with
     ``sendCommand``/``sendHeader``/``endHeaders``, then receive ``handleStatus``,
@@ -1781,8 +2113,10 @@ class HTTPClient(protocol.Protocol):
         assert self.transport is not None
         self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
 
-    def sendHeader(self, name: bytes, value: bytes) -> None:
-        """Write one request header."""
+    def sendHeader(self, name: bytes, value: bytes | int) -> None:
+        """Write one request header (an int value is written in decimal, as by Twisted)."""
+        if not isinstance(value, bytes):
+            value = str(value).encode("ascii")
         if 13 in name + value or 10 in name + value:  # CR, LF
             raise ValueError("header name or value contains CR or LF")
         assert self.transport is not None
@@ -1850,8 +2184,32 @@ class HTTPClient(protocol.Protocol):
             self.handleBadResponse()
             self._end()
 
+    _headerLine: bytes | None = None
+
     def lineReceived(self, line: bytes) -> None:
-        """Twisted's line hook; the codec reads the head whole, so this is never called."""
+        """One line of the response head, for code that feeds lines itself (the codec reads
+        the head whole and never calls this): the status line, then header lines (a line
+        starting with a space or tab continues the one before), then an empty line."""
+        if self.firstLine:
+            self.firstLine = False
+            parts = line.split(None, 2)
+            self.handleStatus(parts[0], parts[1], parts[2] if len(parts) > 2 else b"")
+            return
+        if line[:1] in (b" ", b"\t") and self._headerLine is not None:
+            self._headerLine += line
+            return
+        if self._headerLine is not None:
+            name, _, value = self._headerLine.partition(b":")
+            value = value.lstrip()
+            if name.lower() == b"content-length":
+                self.length = int(value)
+            self._headerLine = None
+            self.handleHeader(name, value)
+        if line:
+            self._headerLine = line
+        else:
+            self._inBody = True
+            self.handleEndHeaders()
 
     def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
         """The status line arrived."""

@@ -29,8 +29,10 @@ from urllib.parse import quote as quote  # Twisted's namespace
 
 from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import implementer
+from twistio.logger import Logger
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
+from twistio.python.reflect import safe_repr
 from twistio.web import http, resource
 from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
@@ -68,6 +70,7 @@ version = b"TwistioWeb/" + str(_tv).encode("ascii")
 
 _log = logging.getLogger("twistio.web")
 _access = logging.getLogger("twistio.web.access")
+_events = Logger(namespace="twistio.web.server")  # events that Twisted code observes
 
 date = http.datetimeToString
 string_date_time = http.datetimeToString
@@ -196,11 +199,26 @@ class Request(http.Request, Componentized):
         except UnsupportedMethod as e:
             allowed = e.allowedMethods
             if self.method == b"HEAD" and b"GET" in allowed:
+                # HEAD must work (RFC 9110 9.3.2): render GET and send only the head.
+                _events.info("Using GET to fake a HEAD request for {resrc}", resrc=resrc)
                 self.method = b"GET"
+                self._inFakeHead = True
                 try:
                     body = resrc.render(self)
                 finally:
                     self.method = b"HEAD"
+                if body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
+                    _events.info(
+                        "Tried to fake a HEAD request for {resrc}, but it got away from me.",
+                        resrc=resrc,
+                    )
+                    return  # what it writes later is dropped; no Content-Length
+                self._inFakeHead = False
+                if isinstance(body, bytes):
+                    self.responseHeaders.set_trusted(b"content-length", [b"%d" % len(body)])
+                    self.write(b"")
+                    self.finish()
+                    return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
                 epage = resource.ErrorPage(
@@ -224,14 +242,16 @@ class Request(http.Request, Componentized):
         elif body is NOT_DONE_YET or (type(body) is int and body == NOT_DONE_YET):
             return
         elif not isinstance(body, bytes):
-            body = resource.ErrorPage(
-                INTERNAL_SERVER_ERROR, "Request did not return bytes",
-                "Request: " + repr(self) + "<br />Resource: " + repr(resrc)
-                + "<br />Value: " + repr(body),
-            ).render(self)
             _log.error("%r rendered %r, not bytes", resrc, type(body))
+            body = _notBytesPage(self, resrc, body)
         if self.method == b"HEAD":
             if body:
+                _events.info(
+                    "Warning: HEAD request {slf} for resource {resrc} is returning a message "
+                    "body. I think I'll eat it.",
+                    slf=self,
+                    resrc=resrc,
+                )
                 self.responseHeaders.set_trusted(b"content-length", [b"%d" % len(body)])
             self.write(b"")
         else:
@@ -242,10 +262,11 @@ class Request(http.Request, Componentized):
     def processingFailed(self, reason: Failure) -> Failure:
         """Answer 500; the traceback goes to the log, and to the client only if
         ``site.displayTracebacks``."""
-        _log.error(
-            "Exception rendering %s %s",
-            self.method.decode("latin-1"), self.uri.decode("latin-1"),
-            exc_info=(reason.type, reason.value, reason.getTracebackObject()),  # type: ignore[arg-type,unused-ignore]
+        _events.failure(
+            "Exception rendering {method} {uri}",
+            failure=reason,
+            method=self.method.decode("latin-1"),
+            uri=self.uri.decode("latin-1"),
         )
         if self._disconnected or self.finished:
             return reason
@@ -259,7 +280,7 @@ class Request(http.Request, Componentized):
                 "<html><head><title>web.Server Traceback (most recent call last)</title></head>"
                 "<body><b>web.Server Traceback (most recent call last):</b>\n\n<pre>"
                 + escape(reason.getTraceback()) + "</pre></body></html>"
-            ).encode("utf-8")
+            ).encode("ascii", "xmlcharrefreplace")
         else:
             body = _FAILED.encode("ascii")
         self.setResponseCode(INTERNAL_SERVER_ERROR)
@@ -348,6 +369,19 @@ class Request(http.Request, Componentized):
     def sibLink(self, name: bytes) -> bytes:
         """A link to the sibling ``name`` of the resource rendering, relative to the URL."""
         return b"../" * len(self.postpath) + name
+
+
+def _notBytesPage(request: Request, resrc: object, value: object) -> bytes:
+    """The 500 page for a render that returned something other than bytes: the request, the
+    resource and the value, each escaped inside ``<pre>``, as Twisted shows them."""
+    brief = "Request did not return bytes"
+    detail = "<br />".join(
+        f"{label}: <pre>{escape(safe_repr(obj), quote=False)}</pre>"
+        for label, obj in (("Request", request), ("Resource", resrc), ("Value", value))
+    )
+    request.setResponseCode(INTERNAL_SERVER_ERROR)
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    return (resource._PAGE % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
 
 
 class ISessionStore(Protocol):

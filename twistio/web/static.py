@@ -36,6 +36,7 @@ from urllib.parse import quote, unquote
 
 from twistio.internet.interfaces import IPullProducer, implementer
 from twistio.logger import Logger
+from twistio.python import log as _legacy_log
 from twistio.python.components import Componentized
 from twistio.python.filepath import FilePath, InsecurePath
 from twistio.python.runtime import platformType as platformType
@@ -92,7 +93,8 @@ def _addSlash(request: Any) -> bytes:
     """The request's URI with a slash added to its path, query kept."""
     uri: bytes = request.uri
     path, sep, query = uri.partition(b"?")
-    return path + b"/" + sep + query
+    path, hash_, fragment = path.partition(b"#")
+    return path + b"/" + hash_ + fragment + sep + query
 
 
 def addSlash(request: Any) -> bytes:
@@ -188,12 +190,13 @@ class _InsecureSegment(InsecurePath, ValueError):
 
 
 def _decoded_segment(segment: bytes | str) -> str | None:
-    """A URL path segment as text, or None when it is not UTF-8."""
+    """A URL path segment as text, or None (and the error logged) when it is not UTF-8."""
     if isinstance(segment, str):
         return segment
     try:
         return segment.decode("utf-8")
     except UnicodeDecodeError:
+        _log.failure("Could not decode path segment as utf-8: {segment!r}", segment=segment)
         return None
 
 
@@ -475,7 +478,8 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
             try:
                 parsed = self._parseRangeHeader(byteRange)
             except ValueError:
-                _log.info("Ignoring malformed Range header {range!r}", range=byteRange)
+                # A legacy log message, as Twisted's: its observers read "message".
+                _legacy_log.msg(f"Ignoring malformed Range header {byteRange.decode('latin-1')!r}")
             else:
                 if len(parsed) == 1:
                     offset, size = self._doSingleRangeRequest(request, parsed[0])

@@ -12,10 +12,19 @@ from typing import Any
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import ISSLTransport, implementer
 from twistio.internet.testing import StringTransport
 from twistio.web.http_headers import Headers
 
-__all__ = ["DummyChannel", "DummyRequest", "NullAddress"]
+__all__ = [
+    "DummyChannel",
+    "DummyRequest",
+    "NullAddress",
+    "bytesLinearWhitespaceComponents",
+    "sanitizedBytes",
+    "sanitizedText",
+    "textLinearWhitespaceComponents",
+]
 
 _NOT_DONE_YET = 1
 
@@ -80,6 +89,7 @@ class DummyChannel:
             """No certificate."""
             return None
 
+    @implementer(ISSLTransport)
     class SSL(TCP):
         """The same, standing for a TLS connection (``isSecure`` is true)."""
 
@@ -355,3 +365,11 @@ class DummyRequest:
         scheme = b"https" if self.isSecure() else b"http"
         path = b"/".join(self.prepath)
         return b"%s://%s/%s" % (scheme, self._serverName, path)
+
+
+# Header values with linear whitespace (CR, LF, CRLF) in them, and what Twisted's Headers
+# make of them (twistio's Headers refuse them instead: see docs/differences.md).
+textLinearWhitespaceComponents = [f"Foo{lw}bar" for lw in ("\r", "\n", "\r\n")]
+sanitizedText = "Foo bar"
+bytesLinearWhitespaceComponents = [c.encode("ascii") for c in textLinearWhitespaceComponents]
+sanitizedBytes = sanitizedText.encode("ascii")
