@@ -104,6 +104,10 @@ async def get(port: int, path: str, cookie: bytes | None = None) -> tuple[int, d
             head += b"Cookie: TWISTED_SESSION=" + cookie + b"\r\n"
         writer.write(head + b"\r\n")
         resp = await read_response(reader)
+        # The response may be complete before the request is finished (a session store can
+        # send what it held, then save again before finishing): the server closes this
+        # connection once the request is finished, so wait for that.
+        await asyncio.wait_for(reader.read(), TIMEOUT)
     finally:
         writer.close()
     setcookie = resp.header(b"set-cookie")

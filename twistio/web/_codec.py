@@ -90,10 +90,6 @@ _CHUNK_SIZE = re.compile(
     + rb'|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"))?)*[ \t]*\Z'
 )
 
-_CL: Final = b"\r\ncontent-length:"
-_TE: Final = b"\r\ntransfer-encoding:"
-_CONN: Final = b"\r\nconnection:"
-_EXPECT: Final = b"\r\nexpect:"
 _FRAMING_NAMES: Final = frozenset(
     (b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade")
 )
@@ -222,17 +218,6 @@ class ResponseHead(_Head):
         self.reason = reason
 
 
-def _single(lowered: bytes, key: bytes) -> bytes | None:
-    """The value of a field that must appear at most once; ParseError if repeated."""
-    i = lowered.find(key)
-    if i < 0:
-        return None
-    if lowered.find(key, i + len(key)) >= 0:
-        raise ParseError(400, f"repeated {key[2:-1].decode()} header")
-    start = i + len(key)
-    return lowered[start : lowered.find(b"\r\n", start)].strip(b" \t")
-
-
 def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
     i = lowered.find(key)
     if i < 0:
@@ -249,6 +234,33 @@ def _all_values(lowered: bytes, key: bytes) -> list[bytes]:
         end = lowered.find(b"\r\n", start)
         out.extend(t.strip(b" \t") for t in lowered[start:end].split(b","))
         i = lowered.find(key, end)
+    return out
+
+
+def _only(head: _Head, lname: bytes) -> bytes | None:
+    """The value (lower-cased) of a field that must appear at most once; ParseError if
+    repeated; None if absent."""
+    names = head.lnames
+    n = names.count(lname)
+    if not n:
+        return None
+    if n > 1:
+        raise ParseError(400, f"repeated {lname.decode()} header")
+    return head.pairs[names.index(lname)][1].lower()
+
+
+def _tokens(head: _Head, lname: bytes) -> list[bytes]:
+    """The comma-separated elements of every ``lname`` field, lower-cased and stripped
+    (what ``_all_values`` finds in ``lowered``, from ``pairs``)."""
+    names = head.lnames
+    if names.count(lname) == 1:
+        value = head.pairs[names.index(lname)][1].lower()
+        if value.find(b",") < 0:  # one field, one element: the usual case
+            return [value]
+    out: list[bytes] = []
+    for (_, value), name in zip(head.pairs, names, strict=True):
+        if name == lname:
+            out.extend(t.strip(b" \t") for t in value.lower().split(b","))
     return out
 
 
@@ -757,9 +769,8 @@ class RequestReader(_Reader):
             head.upgrade = True
         if _FRAMING_NAMES.isdisjoint(lnames):
             return head  # the usual request: no body, nothing about the connection
-        lowered = head.lowered
-        te = _single(lowered, _TE) if b"transfer-encoding" in lnames else None
-        cl = _single(lowered, _CL) if b"content-length" in lnames else None
+        te = _only(head, b"transfer-encoding")
+        cl = _only(head, b"content-length")
         if te is not None:
             if cl is not None:
                 raise ParseError(400, "both Content-Length and Transfer-Encoding")
@@ -774,13 +785,13 @@ class RequestReader(_Reader):
                 raise ParseError(413, "request body too large")
             head.content_length = n
         if b"connection" in lnames:
-            tokens = _all_values(lowered, _CONN)
+            tokens = _tokens(head, b"connection")
             if b"close" in tokens:
                 head.keep_alive = False
             elif b"keep-alive" in tokens:
                 head.keep_alive = True
         if version == b"HTTP/1.1" and b"expect" in lnames:
-            head.expect_continue = b"100-continue" in _all_values(lowered, _EXPECT)
+            head.expect_continue = b"100-continue" in _tokens(head, b"expect")
         if b"upgrade" in lnames:
             head.upgrade = True
         return head
@@ -885,13 +896,13 @@ class ResponseReader(_Reader):
         lnames = head.lnames
         n = head.code
         head.keep_alive = head.version[1:] == (1, 1) and b"close" not in (
-            _all_values(head.lowered, _CONN) if b"connection" in lnames else ()
+            _tokens(head, b"connection") if b"connection" in lnames else ()
         )
         if self._method == b"HEAD" or n in (204, 304) or n < 200:
             head.content_length = 0  # no body; a Content-Length describes the entity
             return head
         if b"transfer-encoding" in lnames:
-            codings = _all_values(head.lowered, _TE)
+            codings = _tokens(head, b"transfer-encoding")
             if codings and codings[-1] == b"chunked":
                 head.chunked = True
                 head.content_length = None  # RFC 9112 6.3: chunked wins, length untrusted
@@ -901,7 +912,7 @@ class ResponseReader(_Reader):
             head.keep_alive = False
             return head
         if b"content-length" in lnames:
-            values = set(_all_values(head.lowered, _CL))
+            values = set(_tokens(head, b"content-length"))
             if len(values) != 1:
                 raise ParseError(400, "conflicting Content-Length values", b",".join(sorted(values)))
             value = values.pop()

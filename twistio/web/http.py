@@ -130,6 +130,8 @@ CACHED = object()
 NOT_DONE_YET = 1
 NO_BODY_CODES = (204, 304)
 _CODES = {code: b"%d" % code for code in RESPONSES}
+_STATUS_LINES: dict[tuple[bytes, bytes, bytes], bytes] = {}
+"""Status lines made, by (version, code, reason): the usual few, made once."""
 """Status codes as the bytes of a status line."""
 """Status codes whose responses never have a body."""
 protocol_version = "HTTP/1.1"
@@ -451,7 +453,7 @@ class Request:
 
     def __init__(self, channel: _Channel | None, queued: object = None) -> None:
         # Twisted allows None (a request not on a connection yet); typed as the contract.
-        self.channel: _Channel = cast("_Channel", channel)
+        self.channel: _Channel = channel  # type: ignore[assignment]
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -891,38 +893,35 @@ class Request:
             data = encoder.encode(data)
         channel = self.channel
         if not self.startedWriting:
+            # The head, handed to the channel with the first write.
             self.startedWriting = 1
-            self._writeHeaders(channel)
+            headers = self.responseHeaders
+            code = self.code
+            if self.lastModified is not None:
+                if headers.get_trusted(b"last-modified") is not None:
+                    _events.info(
+                        "Warning: last-modified specified both in header list and lastModified "
+                        "attribute."
+                    )
+                else:
+                    headers.set_trusted(b"last-modified", [datetimeToString(self.lastModified)])
+            content_type = self.defaultContentType
+            if content_type and code >= 200 and code != 204 and code != 304:
+                headers.set_default_type(content_type)
+            if self.cookies:
+                headers = headers.copy()
+                headers.set_trusted(
+                    b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
+                )
+            channel.writeHeaders(
+                self.clientproto, _CODES.get(code) or b"%d" % code, self.code_message, headers
+            )
         elif not data:
             return
         if self.method == b"HEAD" or self._inFakeHead:
             return  # a HEAD response has no body, whatever the resource writes
         self.sentLength += len(data)
         channel.write(data)
-
-    def _writeHeaders(self, channel: _Channel) -> None:
-        headers = self.responseHeaders
-        code = self.code
-        if self.lastModified is not None:
-            if headers.get_trusted(b"last-modified") is not None:
-                _events.info(
-                    "Warning: last-modified specified both in header list and lastModified "
-                    "attribute."
-                )
-            else:
-                headers.set_trusted(b"last-modified", [datetimeToString(self.lastModified)])
-        if self.defaultContentType and code >= 200 and code != 204 and code != 304:
-            get = headers.get_trusted
-            if get(b"content-type") is None and get(b"content-length") != [b"0"]:
-                headers.set_trusted(b"content-type", [self.defaultContentType])
-        if self.cookies:
-            headers = headers.copy()
-            headers.set_trusted(
-                b"set-cookie", (headers.get_trusted(b"set-cookie") or []) + self.cookies
-            )
-        channel.writeHeaders(
-            self.clientproto, _CODES.get(code) or b"%d" % code, self.code_message, headers
-        )
 
     def writeSequence(self, data: Sequence[bytes]) -> None:
         """Write several pieces of body."""
@@ -1178,18 +1177,21 @@ class HTTPChannel(protocol.Protocol):
         else:
             version = b"HTTP/1.1"
             persistent = head is not None and head.keep_alive and not self._closing
-        raw = headers.get_trusted
-        conn = raw(b"connection")
+        block, conn, has_length = headers.head_block()
         if conn is not None and any(v.lower().find(b"close") >= 0 for v in conn):
             persistent = False
             conn = None
         chunked = False
-        if not bodyless and raw(b"content-length") is None:
+        if not bodyless and not has_length:
             if version == b"HTTP/1.1":
                 chunked = True
             else:
                 persistent = False
-        first = version + b" " + code + b" " + reason + b"\r\n"
+        first = _STATUS_LINES.get((version, code, reason))
+        if first is None:
+            first = version + b" " + code + b" " + reason + b"\r\n"
+            if len(_STATUS_LINES) < 256:
+                _STATUS_LINES[version, code, reason] = first
         if not persistent and conn is None and version == b"HTTP/1.1":
             first += b"Connection: close\r\n"
         if chunked:
@@ -1201,7 +1203,7 @@ class HTTPChannel(protocol.Protocol):
             tail = b"\r\n"
         if bodyless and req is not None:
             req._bodyless = True  # type: ignore[attr-defined]
-        self._out = b"".join([first, *headers.head_lines(), tail])
+        self._out = b"".join((first, block, tail))
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent

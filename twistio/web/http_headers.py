@@ -48,6 +48,17 @@ def _line_start(name: bytes) -> bytes:
     return _canonical(name) + b": "
 
 
+_LINE_STARTS = {
+    name: _line_start(name)
+    for name in (
+        b"server", b"date", b"content-type", b"content-length", b"connection", b"location",
+        b"set-cookie", b"cache-control", b"last-modified", b"etag", b"expires", b"vary",
+        b"content-encoding", b"transfer-encoding", b"accept-ranges", b"content-range",
+    )
+}
+"""The start of the head line of the most common response fields, without a call."""
+
+
 class InvalidHeaderName(ValueError):
     """A header name that is not an HTTP token."""
 
@@ -172,8 +183,33 @@ class Headers:
         """Every (lower-case name, value) pair, in order."""
         return [(k, v) for k, values in self._rawHeaders.items() for v in values]
 
+    def update_trusted(self, mapping: dict[bytes, list[bytes]]) -> None:
+        """Set every lower-case name of ``mapping`` to its values (known valid), without
+        checks: names already set keep their place, new ones go last, as with ``setRawHeaders``."""
+        self._rawHeaders.update(mapping)
+
     def head_lines(self) -> list[bytes]:
         """``Name: value\\r\\n`` lines for a message head."""
         return [
             _line_start(k) + v + b"\r\n" for k, values in self._rawHeaders.items() for v in values
         ]
+
+    def head_block(self) -> tuple[bytes, list[bytes] | None, bool]:
+        """The ``Name: value\\r\\n`` lines for a message head, joined; with what framing
+        needs: the values of ``Connection`` (or None) and whether ``Content-Length`` is set."""
+        out: list[bytes] = []
+        add = out.extend
+        starts = _LINE_STARTS
+        raw = self._rawHeaders
+        for k, values in raw.items():
+            start = starts.get(k) or _line_start(k)
+            for v in values:
+                add((start, v, b"\r\n"))
+        return b"".join(out), raw.get(b"connection"), b"content-length" in raw
+
+    def set_default_type(self, content_type: bytes) -> None:
+        """Set ``Content-Type`` to ``content_type`` (known valid) unless it is set, or the
+        body is declared empty (``Content-Length: 0``)."""
+        raw = self._rawHeaders
+        if b"content-type" not in raw and raw.get(b"content-length") != [b"0"]:
+            raw[b"content-type"] = [content_type]

@@ -33,7 +33,7 @@ from twistio.logger import Logger
 from twistio.python.components import Componentized
 from twistio.python.failure import Failure
 from twistio.python.reflect import safe_repr
-from twistio.web import http, http_headers, resource
+from twistio.web import http, resource
 from twistio.web._responses import (
     INTERNAL_SERVER_ERROR,
     NOT_ALLOWED,
@@ -138,14 +138,8 @@ class Request(http.Request, Componentized):
             site = self.site = self.channel.site  # type: ignore[attr-defined]
         except AttributeError:  # a channel without a site
             site = self.site = None
-        headers = self.responseHeaders
-        if headers._rawHeaders:  # set before processing (by a test or a subclass): kept
-            headers.set_trusted(b"server", [version])
-            headers.set_trusted(b"date", [http._now_date()])
-        else:
-            self.responseHeaders = http_headers.Headers.from_trusted(
-                {b"server": [version], b"date": [http._now_date()]}
-            )
+        # Headers set before processing (by a test or a subclass) are kept, as in Twisted.
+        self.responseHeaders.update_trusted({b"server": [version], b"date": [http._now_date()]})
         self.prepath = []
         path = self.path
         if path == b"*":
