@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from types import ModuleType
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol, cast
 
 from twistio.internet.interfaces import (
