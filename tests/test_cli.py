@@ -8,6 +8,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -455,3 +456,30 @@ def test_web_without_http2_stays_http11_on_ssl(tmp_path: Path) -> None:
     finally:
         status, _, err = terminate(proc)
     assert status == 0, err
+
+
+def test_every_command_parses_without_the_optional_extras() -> None:
+    # README's first command installs twistio without extras: the command line must not need
+    # cryptography (conch), h2, redis or uvloop to start.
+    program = textwrap.dedent(
+        """
+        import builtins
+        real = builtins.__import__
+        def blocked(name, *a, **k):
+            if name.split(".")[0] in ("cryptography", "h2", "redis", "uvloop", "httptools"):
+                raise ImportError("not installed: " + name)
+            return real(name, *a, **k)
+        builtins.__import__ = blocked
+        from twistio._cli import main
+        for command in ("run", "echo", "web", "dns", "mail", "manhole", "compat"):
+            try:
+                main([command, "--help"])
+            except SystemExit as e:
+                assert e.code == 0, (command, e.code)
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip().endswith("ok"), out.stderr

@@ -12,10 +12,11 @@ None).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from twistio.conch import manhole, manhole_ssh, telnet
+from twistio.conch import manhole, telnet
 from twistio.conch.insults import insults
 from twistio.python import usage
 
@@ -112,6 +113,7 @@ def _hostKey(options: Any) -> Any:
 def makeService(options: Any) -> Any:
     """The ``MultiService`` serving the manhole on the telnet and SSH ports of ``options``."""
     from twistio.application import service, strports
+    from twistio.conch import manhole_ssh  # SSH needs cryptography (the conch extra)
     from twistio.cred import checkers, portal
     from twistio.internet import protocol
 
@@ -203,6 +205,9 @@ def _announce(top: Any) -> None:
     """Log where each port listens, once it does (port 0 gets a number only then)."""
     from twistio.logger import Logger
 
+    # Imported by makeService only when an SSH port was asked for (it needs cryptography).
+    ssh = sys.modules.get("twistio.conch.manhole_ssh")
+
     def listening(port: Any, kind: str) -> Any:
         host = port.getHost()
         Logger(namespace="twistio").info(
@@ -211,7 +216,7 @@ def _announce(top: Any) -> None:
         return port
 
     for svc in top:
-        kind = "ssh" if isinstance(svc.factory, manhole_ssh.ConchFactory) else "telnet"
+        kind = "ssh" if ssh is not None and isinstance(svc.factory, ssh.ConchFactory) else "telnet"
         waiting = getattr(svc, "_waitingForPort", None)
         if waiting is not None:
             waiting.addCallback(listening, kind)

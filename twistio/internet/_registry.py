@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol, cast
 
 from twistio.internet.interfaces import (
@@ -105,5 +107,13 @@ class ITwistioReactor(
 def installed_reactor() -> ITwistioReactor:
     """The installed reactor, the default one installed first if none is: what
     ``from twistio.internet import reactor`` gives."""
+    # Under the ``twisted`` alias, code written for Twisted swaps the reactor through
+    # sys.modules["twisted.internet.reactor"] (and puts the old one back there): that entry,
+    # when it holds a reactor, is the installed one.
+    compat = sys.modules.get("twistio.compat")
+    if compat is not None and compat.installed():
+        aliased = sys.modules.get("twisted.internet.reactor")
+        if aliased is not None and not isinstance(aliased, ModuleType):
+            return cast(ITwistioReactor, aliased)
     # twistio.internet.reactor replaces itself in sys.modules by the reactor object.
     return cast(ITwistioReactor, importlib.import_module("twistio.internet.reactor"))
