@@ -33,7 +33,8 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import Any
+from typing import cast as _cast
 
 from twistio.internet import error
 from twistio.internet._sslverify import read_records
@@ -280,7 +281,7 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
 
     def _flushReceiveBIO(self) -> None:
         # Every whole record in the BIO is decrypted and delivered in one piece.
-        sslobj = cast(ssl.SSLObject, self._sslobj)  # made before any record arrives
+        sslobj = _cast(ssl.SSLObject, self._sslobj)  # made before any record arrives
         chunks, eof, error = read_records(sslobj, self._incoming)
         failure = None if error is None else Failure(error)
         if chunks and self.wrappedProtocol is not None:
