@@ -1278,6 +1278,29 @@ DEFAULT_HANDSHAKE_TIMEOUT = 60.0
 _READ_SIZE = 16384
 
 
+def read_records(
+    sslobj: ssl.SSLObject, incoming: ssl.MemoryBIO
+) -> tuple[list[bytes], bool, ssl.SSLError | None]:
+    """Decrypt every whole record waiting in ``incoming``: the plaintext chunks, whether the
+    peer's close_notify (or a clean end) came, and the fatal TLS error if one did. Shared by
+    the TLS transport and ``protocols.tls``."""
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = sslobj.read(_READ_SIZE)
+            if not chunk:
+                return chunks, True, None
+            chunks.append(chunk)
+            if not incoming.pending:
+                return chunks, False, None
+    except ssl.SSLWantReadError:
+        return chunks, False, None
+    except ssl.SSLZeroReturnError:
+        return chunks, True, None
+    except ssl.SSLError as e:
+        return chunks, False, e
+
+
 def handshake_error(exc: BaseException) -> BaseException:
     if isinstance(exc, ssl.SSLError):
         wrapped = error.SSLError(string=f"TLS handshake failed: {exc}")
@@ -1479,25 +1502,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         # Every whole record in the BIO is decrypted, and the plaintext handed up in one
         # piece (one call above, and one write below if it echoes).
         sslobj = cast(ssl.SSLObject, self._sslobj)  # made before the handshake starts
-        incoming = self._in
-        chunks: list[bytes] = []
-        eof = False
-        failure: BaseException | None = None
-        try:
-            while True:
-                chunk = sslobj.read(_READ_SIZE)
-                if not chunk:
-                    eof = True
-                    break
-                chunks.append(chunk)
-                if not incoming.pending:
-                    break
-        except ssl.SSLWantReadError:
-            pass
-        except ssl.SSLZeroReturnError:
-            eof = True
-        except ssl.SSLError as e:
-            failure = e
+        chunks, eof, failure = read_records(sslobj, self._in)
         if chunks:
             self._app_data(chunks[0] if len(chunks) == 1 else b"".join(chunks))
             if self._aborted:

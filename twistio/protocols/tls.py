@@ -34,8 +34,10 @@ import logging
 import ssl
 from collections.abc import Iterable, Iterator
 from typing import Any
+from typing import cast as _cast
 
 from twistio.internet import error
+from twistio.internet._sslverify import read_records
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IHalfCloseableProtocol as IHalfCloseableProtocol
 from twistio.internet.interfaces import IHandshakeListener as IHandshakeListener
@@ -78,10 +80,6 @@ SomeConnectionCreator = Any
 
 #: What ``connectionLost`` gets when the connection ended without a TLS close.
 CONNECTION_LOST = error.ConnectionLost()
-
-# Plaintext asked of the SSLObject per read: one TLS record carries at most 16 KiB of it.
-_READ_SIZE = 16384
-
 
 def _the_reactor() -> Any:
     from twistio.internet import reactor
@@ -283,26 +281,9 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
 
     def _flushReceiveBIO(self) -> None:
         # Every whole record in the BIO is decrypted and delivered in one piece.
-        sslobj: Any = self._sslobj
-        incoming = self._incoming
-        chunks: list[bytes] = []
-        eof = False
-        failure: Failure | None = None
-        try:
-            while True:
-                chunk = sslobj.read(_READ_SIZE)
-                if not chunk:
-                    eof = True
-                    break
-                chunks.append(chunk)
-                if not incoming.pending:
-                    break
-        except ssl.SSLWantReadError:
-            pass
-        except ssl.SSLZeroReturnError:
-            eof = True
-        except ssl.SSLError as e:
-            failure = Failure(e)
+        sslobj = _cast(ssl.SSLObject, self._sslobj)  # made before any record arrives
+        chunks, eof, error = read_records(sslobj, self._incoming)
+        failure = None if error is None else Failure(error)
         if chunks and self.wrappedProtocol is not None:
             self.wrappedProtocol.dataReceived(chunks[0] if len(chunks) == 1 else b"".join(chunks))
             if self._aborted or self._lostTLSConnection:
