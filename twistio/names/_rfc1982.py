@@ -36,7 +36,7 @@ class SerialNumber:
         return other
 
     def __str__(self) -> str:
-        return "%d" % (self._number,)
+        return str(self._number)
 
     def __repr__(self) -> str:
         return f"<SerialNumber number={self._number} serialBits={self._serialBits}>"

@@ -249,7 +249,7 @@ def str2time(s: _TTL) -> int | None:
     if isinstance(s, SupportsInt):
         return int(s)
     # Anything else (an object standing for a time) is returned as it is, as Twisted does.
-    return s  # type: ignore[unreachable]
+    return s
 
 
 def domainString(domain: str | bytes) -> bytes:

@@ -128,7 +128,7 @@ class Options(usage.Options):
                 raise usage.UsageError(f"Invalid syntax in {filename}: {e}") from None
         for address, domains in self.secondaries:
             svc = secondary.SecondaryAuthorityService.fromServerAddressAndDomains(
-                address, domains
+                address, list[str | bytes](domains)
             )
             self.svcs.append(svc)
             self.zones.append(resolve.ResolverChain(svc.domains))
