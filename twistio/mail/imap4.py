@@ -47,6 +47,13 @@ from twistio.mail._except import NoSuchMailbox as NoSuchMailbox
 from twistio.mail._except import NoSupportedAuthentication as NoSupportedAuthentication
 from twistio.mail._except import ReadOnlyMailbox as ReadOnlyMailbox
 from twistio.mail._except import UnhandledResponse as UnhandledResponse
+from twistio.mail._imap4io import FileProducer as FileProducer
+from twistio.mail._imap4io import LiteralFile as LiteralFile
+from twistio.mail._imap4io import LiteralString as LiteralString
+from twistio.mail._imap4io import MessageProducer as MessageProducer
+from twistio.mail._imap4io import WriteBuffer as WriteBuffer
+from twistio.mail._imap4io import _FetchParser as _FetchParser
+from twistio.mail._imap4io import _formatHeaders as _formatHeaders
 from twistio.mail._imap4syntax import (
     DontQuoteMe,
     Literal,
@@ -240,8 +247,10 @@ def statusRequestHelper(mbox: Any, names: Iterable[str]) -> dict[str, Any]:
 
 _SIMPLE_KEYS = {"all", "answered", "deleted", "draft", "flagged", "new", "old", "recent", "seen",
                 "unanswered", "undeleted", "undraft", "unflagged", "unseen"}
-_QUOTED_KEYS = {"bcc", "before", "body", "cc", "from", "keyword", "on", "sentbefore", "senton",
-                "sentsince", "since", "subject", "text", "to", "unkeyword"}
+_QUOTED_KEYS = {"bcc", "before", "body", "cc", "from", "on", "sentbefore", "senton",
+                "sentsince", "since", "subject", "text", "to"}
+# What a flag keyword (an atom) cannot hold: RFC 3501's atom-specials.
+_NOT_ATOM = re.compile(r'[(){%*"\\\]\x00-\x20\x7f]')
 
 
 def Query(sorted: int = 0, **kwarg: Any) -> str:
@@ -258,8 +267,12 @@ def Query(sorted: int = 0, **kwarg: Any) -> str:
                 parts.append(k.upper())
         elif k in ("larger", "smaller"):
             parts.append(f"{k.upper()} {int(value)}")
-        elif k in ("uid", "messages"):
-            parts.append(("UID " if k == "uid" else "") + str(value))
+        elif k == "uid":
+            parts.append(f"UID {value}")
+        elif k == "messages":
+            parts.append(f'MESSAGES "{value}"')
+        elif k in ("keyword", "unkeyword"):
+            parts.append(f"{k.upper()} {_NOT_ATOM.sub('', _s(value))}")
         elif k == "header":
             parts.append(f"HEADER {value[0]} {value[1]}")
         elif k in _QUOTED_KEYS:
@@ -267,9 +280,10 @@ def Query(sorted: int = 0, **kwarg: Any) -> str:
             parts.append(f'{k.upper()} "{text}"')
         else:
             parts.append(f"{k.upper()} {_s(value)}")
-    if len(parts) > 1:
-        return "(" + " ".join(parts) + ")"
-    return " ".join(parts)
+    # One flag key stands alone; anything else is parenthesised, as Twisted's Query does.
+    if len(parts) == 1 and parts[0].lower() in _SIMPLE_KEYS:
+        return parts[0]
+    return "(" + " ".join(parts) + ")"
 
 
 def Or(*args: str) -> str:
@@ -1775,7 +1789,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         if status == b"OK":
             d.callback((cmd.lines, rest))
         else:
-            d.errback(IMAP4Exception(rest.decode("utf-8", "replace")))
+            # The server's text after the status, as bytes (Twisted's client does so too).
+            d.errback(IMAP4Exception(_text))
 
     # -- sending --
 
@@ -1814,10 +1829,14 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         caps: dict[bytes, Any] = {}
         for word in words:
             name, eq, value = word.partition(b"=")
-            if eq:
-                caps.setdefault(name.upper(), []).append(value)
+            # Names keep their case, as the server sent them (Twisted's client does too).
+            item = value if eq else None
+            if name in caps:
+                if caps[name] is None:
+                    caps[name] = [None]
+                caps[name].append(item)
             else:
-                caps[name.upper()] = None
+                caps[name] = [item] if eq else None
         return caps
 
     def getCapabilities(self, useCache: int = 1) -> defer.Deferred[Any]:
@@ -1922,13 +1941,15 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 info["READ-WRITE"] = m.group(1) == b"READ-WRITE"
             for line in result[0]:
                 if len(line) >= 2 and line[1] in (b"EXISTS", b"RECENT"):
-                    info[line[1].decode()] = int(line[0])
+                    info[line[1].decode()] = _serverInt(line[0])
                 elif line and line[0] == b"FLAGS" and len(line) > 1:
                     info["FLAGS"] = tuple(_s(f) for f in line[1])
                 elif line and line[0] == b"OK" and len(line) > 1 and isinstance(line[1], list) and line[1]:
                     key = _s(line[1][0])
                     value = line[1][1] if len(line[1]) > 1 else None
-                    if isinstance(value, bytes) and value.isdigit():
+                    if key in ("UIDNEXT", "UIDVALIDITY", "UNSEEN"):
+                        info[key] = _serverInt(value)
+                    elif isinstance(value, bytes) and value.isdigit():
                         info[key] = int(value)
                     elif key == "PERMANENTFLAGS" and isinstance(value, list):
                         info[key] = tuple(_s(f) for f in value)
@@ -1980,6 +2001,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
 
     def status(self, mailbox: Any, *names: str) -> defer.Deferred[dict[str, Any]]:
         """STATUS: ``{name: value}``."""
+        unknown = {n for n in names if n.upper() not in _STATUS_NAMES}
+        if unknown:
+            raise ValueError(f"Unknown names: {unknown!r}")
         args = _encodeMailbox(mailbox) + b" (" + b" ".join(_b(n).upper() for n in names) + b")"
 
         def got(result: tuple[_List[_List[Any]], bytes]) -> dict[str, Any]:
@@ -1988,7 +2012,11 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                     items = line[2]
                     out: dict[str, Any] = {}
                     for k, v in zip(items[::2], items[1::2], strict=False):
-                        out[_s(k)] = int(v) if isinstance(v, bytes) and v.isdigit() else v
+                        try:
+                            key = k.decode("ascii") if isinstance(k, bytes) else str(k)
+                        except UnicodeDecodeError:
+                            raise IllegalServerResponse(k) from None
+                        out[key] = int(v) if isinstance(v, bytes) and v.isdigit() else v
                     return out
             return {}
 
@@ -2020,7 +2048,7 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
     def expunge(self) -> defer.Deferred[_List[int]]:
         """EXPUNGE: the expunged message numbers."""
         def got(result: tuple[_List[_List[Any]], bytes]) -> _List[int]:
-            return [int(line[0]) for line in result[0] if len(line) >= 2 and line[1] == b"EXPUNGE"]
+            return [_serverInt(line[0]) for line in result[0] if len(line) >= 2 and line[1] == b"EXPUNGE"]
 
         return self.sendCommand(Command(b"EXPUNGE", None, (b"EXPUNGE",))).addCallback(got)
 
@@ -2034,7 +2062,7 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             ids: _List[int] = []
             for line in result[0]:
                 if line and line[0] == b"SEARCH":
-                    ids.extend(int(x) for x in line[1:] if isinstance(x, bytes) and x.isdigit())
+                    ids.extend(_serverInt(x) for x in line[1:])
             return ids
 
         return self.sendCommand(Command(command, text, (b"SEARCH",))).addCallback(got)
@@ -2050,7 +2078,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             out: dict[int, dict[str, Any]] = {}
             for line in result[0]:
                 if len(line) >= 3 and line[1] == b"FETCH" and isinstance(line[2], list):
-                    entry = out.setdefault(int(line[0]), {})
+                    if len(line[2]) % 2:
+                        raise IllegalServerResponse(line[2])
+                    entry = out.setdefault(_serverInt(line[0]), {})
                     entry.update(_fetchPairs(line[2]))
             return out
 
@@ -2118,8 +2148,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                                                  else [headerNumber]))
         if headerType:
             section = (section + "." if section else "") + headerType
-        if headerArgs:
-            section += " (" + " ".join(headerArgs) + ")"
+        if headerArgs or (headerType and headerType.upper().startswith("HEADER.FIELDS")):
+            section += " (" + " ".join(headerArgs or ()) + ")"
         spec = ("BODY.PEEK" if peek else "BODY") + "[" + section + "]"
         if offset is not None:
             spec += f"<{offset}.{length}>"
@@ -2129,7 +2159,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             out: dict[int, _List[Any]] = {}
             for line in result[0]:
                 if len(line) >= 3 and line[1] == b"FETCH" and isinstance(line[2], list):
-                    out.setdefault(int(line[0]), []).append(_decodeTree(line[2]))
+                    _checkBodyResponse(line[2])
+                    out.setdefault(_serverInt(line[0]), []).append(_decodeTree(line[2]))
             return out
 
         cmd = Command(command, _b(str(messages)) + b" " + spec.encode("ascii"), (b"FETCH",))
@@ -2173,7 +2204,13 @@ def _encodeMailbox(name: Any) -> bytes:
     return _quote_mailbox(str(name).encode("imap4-utf-7"))
 
 
+# Octets that make a mailbox name need quoting (list wildcards included, as Twisted's client).
+_MAILBOX_NEEDS_QUOTES = re.compile(rb'[\x00-\x20\x7f(){"*%]')
+
+
 def _quote_mailbox(data: bytes) -> bytes:
+    if data and not _MAILBOX_NEEDS_QUOTES.search(data):
+        return data
     return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
@@ -2183,6 +2220,33 @@ def _decodeTree(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+# The STATUS data items of RFC 3501 6.3.10.
+_STATUS_NAMES = frozenset({"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"})
+
+
+def _checkBodyResponse(items: list[Any]) -> None:
+    """``IllegalServerResponse`` unless each ``BODY[...]`` (and its ``<origin>``) in a FETCH
+    response is followed by its data."""
+    i = 0
+    while i < len(items):
+        name = items[i]
+        i += 1
+        if isinstance(name, bytes) and name.upper() == b"BODY" and i < len(items) and isinstance(items[i], list):
+            i += 1
+            if i < len(items) and isinstance(items[i], bytes) and re.fullmatch(rb"<\d+>", items[i]):
+                i += 1
+        if i >= len(items):
+            raise IllegalServerResponse(items)
+        i += 1
+
+
+def _serverInt(value: Any) -> int:
+    """A number from a server's response, or ``IllegalServerResponse``."""
+    if isinstance(value, bytes) and value.isdigit():
+        return int(value)
+    raise IllegalServerResponse(value)
 
 
 def _fetchPairs(items: list[Any]) -> dict[str, Any]:
