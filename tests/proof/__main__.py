@@ -265,14 +265,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         _PRIVATE,
         "Failure._withoutTraceback and the layout of Failure.__dict__ (count)",
     ),
-    "twisted.test.test_failure.FakeAttributesTests.": (
-        _PRIVATE,
-        "failure._Code/_Frame/_TracebackFrame, Twisted's stand-ins for cleaned tracebacks",
-    ),
-    "twisted.test.test_failure.FormattableTracebackTests.": (
-        _PRIVATE,
-        "failure._Traceback, Twisted's stand-in traceback object",
-    ),
     "twisted.protocols.test.test_basic.NetstringReceiverTests.": (
         _PRIVATE,
         "NetstringReceiver._consumeLength/_payloadComplete, Twisted's parser internals",
