@@ -402,3 +402,18 @@ class DigestCredentialFactory:
 
         creds._commit = commit
         return creds
+
+
+def _deprecate_hashed() -> None:
+    from twistio.python.deprecate import deprecatedModuleAttribute
+    from twistio.python.versions import Version
+
+    deprecatedModuleAttribute(
+        Version("Twisted", 21, 2, 0),
+        "Use twistio.cred.credentials.UsernamePassword instead.",
+        __name__,
+        "UsernameHashedPassword",
+    )
+
+
+_deprecate_hashed()
