@@ -26,6 +26,10 @@ must be allowed to read the shadow password file).
 """
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def _crypt_module() -> ModuleType | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -40,21 +44,12 @@ def verifyCryptedPassword(crypted: str | bytes, pw: str | bytes) -> bool:
     """Whether the clear password ``pw`` hashes, by ``crypt``, to ``crypted`` (a hash from the
     password or shadow database); False when ``crypt`` is missing or fails."""
     crypt = _crypt_module()
-    if crypt is None:
-        return False
-    if isinstance(crypted, bytes):
-        crypted = crypted.decode("utf-8")
-    if isinstance(pw, bytes):
-        pw = pw.decode("utf-8")
+    stored = _text(crypted)
     try:
-        made = crypt.crypt(pw, crypted)
+        made = None if crypt is None else crypt.crypt(_text(pw), stored)
     except OSError:
-        return False
-    return made is not None and hmac.compare_digest(made, crypted)
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
+        made = None
+    return made is not None and hmac.compare_digest(made, stored)
 
 
 def _usable(stored: str) -> bool:

@@ -8,6 +8,7 @@ database's method to run code that looks users up without touching the machine's
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 __all__ = ["ShadowDatabase", "UserDatabase"]
@@ -18,11 +19,15 @@ class _Record:
 
     _fields: tuple[str, ...] = ()
 
+    def __init__(self, *values: object) -> None:
+        for name, value in zip(self._fields, values, strict=True):
+            setattr(self, name, value)
+
     def __len__(self) -> int:
         return len(self._fields)
 
     def __getitem__(self, index: int) -> object:
-        return tuple(getattr(self, name) for name in self._fields)[index]
+        return tuple(self)[index]
 
     def __iter__(self) -> Iterator[object]:
         return (getattr(self, name) for name in self._fields)
@@ -33,19 +38,16 @@ class _Record:
 
 
 class _UserRecord(_Record):
-    """One user of a ``UserDatabase``: the fields of ``pwd.struct_passwd``."""
+    """One user of a ``UserDatabase``: the fields of ``pwd.struct_passwd``, in its order."""
 
     _fields = ("pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos", "pw_dir", "pw_shell")
-
-    def __init__(self, name: str, password: str, uid: int, gid: int, gecos: str, home: str,
-                 shell: str) -> None:
-        self.pw_name = name
-        self.pw_passwd = password
-        self.pw_uid = uid
-        self.pw_gid = gid
-        self.pw_gecos = gecos
-        self.pw_dir = home
-        self.pw_shell = shell
+    pw_name: str
+    pw_passwd: str
+    pw_uid: int
+    pw_gid: int
+    pw_gecos: str
+    pw_dir: str
+    pw_shell: str
 
 
 class UserDatabase:
@@ -56,20 +58,23 @@ class UserDatabase:
 
     def __init__(self) -> None:
         self._users: list[_UserRecord] = []
-        self._lastUID = 10101
-        self._lastGID = 20202
+        self._freeUIDs = itertools.count(10101)
+        self._freeGIDs = itertools.count(20202)
 
     def addUser(self, username: str, password: str = "password", uid: int | None = None,
                 gid: int | None = None, gecos: str = "", home: str = "",
                 shell: str = "/bin/sh") -> None:
         """Add the account ``username`` with these ``pwd`` fields."""
-        if uid is None:
-            uid = self._lastUID
-            self._lastUID += 1
-        if gid is None:
-            gid = self._lastGID
-            self._lastGID += 1
-        self._users.append(_UserRecord(username, password, uid, gid, gecos, home, shell))
+        record = _UserRecord(
+            username,
+            password,
+            next(self._freeUIDs) if uid is None else uid,
+            next(self._freeGIDs) if gid is None else gid,
+            gecos,
+            home,
+            shell,
+        )
+        self._users.append(record)
 
     def getpwuid(self, uid: int) -> _UserRecord:
         """The first account with ``uid``; ``KeyError`` if none has it."""
@@ -91,22 +96,19 @@ class UserDatabase:
 
 
 class _ShadowRecord(_Record):
-    """One user of a ``ShadowDatabase``: the fields of ``spwd.struct_spwd``."""
+    """One user of a ``ShadowDatabase``: the fields of ``spwd.struct_spwd``, in its order."""
 
     _fields = ("sp_nam", "sp_pwd", "sp_lstchg", "sp_min", "sp_max", "sp_warn", "sp_inact",
                "sp_expire", "sp_flag")
-
-    def __init__(self, username: str, password: str, lastChange: int, min: int, max: int,
-                 warn: int, inact: int, expire: int, flag: int) -> None:
-        self.sp_nam = username
-        self.sp_pwd = password
-        self.sp_lstchg = lastChange
-        self.sp_min = min
-        self.sp_max = max
-        self.sp_warn = warn
-        self.sp_inact = inact
-        self.sp_expire = expire
-        self.sp_flag = flag
+    sp_nam: str
+    sp_pwd: str
+    sp_lstchg: int
+    sp_min: int
+    sp_max: int
+    sp_warn: int
+    sp_inact: int
+    sp_expire: int
+    sp_flag: int
 
 
 class ShadowDatabase:
