@@ -677,7 +677,8 @@ class SynchronousTestCase(unittest.TestCase):
         not litter the working directory.
         """
         root = _temp_root()
-        base = os.path.join(root, *self.id().split("."))
+        # <module>/<class>/<method>, as trial lays them out.
+        base = os.path.join(root, *self.id().rsplit(".", 2))
         if not os.path.isdir(base):
             os.makedirs(base)  # (a test may have patched os.makedirs: the plain call only)
         directory = tempfile.mkdtemp(dir=base)
