@@ -19,7 +19,7 @@ FLOORS = {
     "twisted.internet.test.test_main": 3,
     "twisted.mail.test.test_pop3client": 36,
     "twisted.names.test.test_cache": 6,
-    "twisted.names.test.test_common": 9,
+    "twisted.names.test.test_common": 10,
     "twisted.names.test.test_dns": 312,
     "twisted.names.test.test_hosts": 20,
     "twisted.names.test.test_rootresolve": 23,

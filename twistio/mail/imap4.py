@@ -189,11 +189,13 @@ def _content_type(headers: dict[str, Any]) -> tuple[str, str, list[str]]:
     value = _s(ctype)
     main, _, rest = value.partition(";")
     major, _, minor = main.strip().partition("/")
-    params: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for piece in rest.split(";"):
         if "=" in piece:
             key, _, val = piece.partition("=")
-            params.extend([key.strip(), unquote(val.strip())])
+            pairs.append((key.strip(), unquote(val.strip())))
+    # Parameters in name order, as Twisted lists them.
+    params = [item for pair in sorted(pairs) for item in pair]
     return major.lower() or "text", minor.lower() or "plain", params
 
 
@@ -598,12 +600,14 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     def connectionLost(self, reason: Any = None) -> None:
         """Drop the mailbox listener, log out."""
         self.setTimeout(None)
-        if self.mbox is not None:
+        # The mailbox stops telling this protocol about changes; ``mbox`` stays set, as in
+        # Twisted (a mailbox without listeners is fine too).
+        remove = getattr(self.mbox, "removeListener", None)
+        if remove is not None:
             try:
-                self.mbox.removeListener(self)
+                remove(self)
             except ValueError:
                 pass
-            self.mbox = None
         self._discardLiteral()
         if self._onLogout is not None:
             logout, self._onLogout = self._onLogout, None
@@ -1122,7 +1126,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             if isinstance(item, list):
                 flags = [_s(f) for f in item]
             elif isinstance(item, bytes):
-                date = _s(item)
+                date = item  # the date-time as sent (bytes), as Twisted's server passes it
             else:
                 raise _SyntaxError("bad APPEND arguments")
         if isinstance(message, bytes):
@@ -1347,7 +1351,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if len(flag_tokens) == 1 and isinstance(flag_tokens[0], list):
             flag_tokens = flag_tokens[0]
         flags = [_s(self._string(f)) for f in flag_tokens]
-        d = defer.maybeDeferred(self.mbox.store, messages, flags, modes[mode_text], uid)
+        d = defer.maybeDeferred(self.mbox.store, messages, flags, modes[mode_text], uid=uid)
 
         def stored(result: dict[int, Any]) -> None:
             if not silent:
@@ -2016,7 +2020,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                             key = k.decode("ascii") if isinstance(k, bytes) else str(k)
                         except UnicodeDecodeError:
                             raise IllegalServerResponse(k) from None
-                        out[key] = int(v) if isinstance(v, bytes) and v.isdigit() else v
+                        # Counts become numbers; UIDNEXT and UIDVALIDITY stay as sent (Twisted's).
+                        out[key] = int(v) if key in _STATUS_COUNTS and isinstance(v, bytes) and v.isdigit() else v
                     return out
             return {}
 
@@ -2224,6 +2229,7 @@ def _decodeTree(value: Any) -> Any:
 
 # The STATUS data items of RFC 3501 6.3.10.
 _STATUS_NAMES = frozenset({"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"})
+_STATUS_COUNTS = frozenset({"MESSAGES", "RECENT", "UNSEEN"})
 
 
 def _checkBodyResponse(items: list[Any]) -> None:
