@@ -30,7 +30,7 @@ import sys
 import tempfile
 import unittest
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from types import ModuleType, TracebackType
 from typing import Any, NoReturn, TypeVar, Union
 
@@ -56,6 +56,7 @@ _T = TypeVar("_T")
 
 # Tells unittest and pytest to leave this module's frames out of tracebacks.
 __unittest = True
+_Awaitable = Union[Deferred[_T], Coroutine[Any, Any, _T], Generator[Any, Any, _T]]
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
 SkipTest = unittest.SkipTest
@@ -444,23 +445,33 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _run_phases(self) -> list[tuple[str, Failure]]:
         failures: list[tuple[str, Failure]] = []
-        ok = self._sync_phase(self.setUp, failures)
+        ok = self._sync_phase(self.setUp, failures, phase="setUp")
         if ok:
             method = getattr(self, self._testMethodName)
             self._sync_phase(method, failures, is_test=True)
-            self._sync_phase(self.tearDown, failures)
+            self._sync_phase(self.tearDown, failures, phase="tearDown")
         self._sync_cleanups(failures)
         return failures
 
-    def _classify(self, failure: Failure) -> str:
+    # Where a failed assertion counts as an error rather than a failure: trial reports what
+    # goes wrong in a cleanup as an error (and, in a TestCase, in setUp and tearDown too).
+    _ERROR_PHASES: frozenset[str] = frozenset({"cleanup"})
+
+    def _classify(self, failure: Failure, phase: str = "test") -> str:
         if failure.check(SkipTest):
             return "skip"
+        if phase in self._ERROR_PHASES:
+            return "error"
         if failure.check(self.failureException):
             return "failure"
         return "error"
 
     def _sync_phase(
-        self, f: Callable[[], Any], failures: list[tuple[str, Failure]], is_test: bool = False
+        self,
+        f: Callable[[], Any],
+        failures: list[tuple[str, Failure]],
+        is_test: bool = False,
+        phase: str = "test",
     ) -> bool:
         try:
             value = f()
@@ -468,7 +479,7 @@ class SynchronousTestCase(unittest.TestCase):
             raise
         except BaseException:
             failure = Failure()
-            failures.append((self._classify(failure), failure))
+            failures.append((self._classify(failure, phase), failure))
             return False
         if is_test and inspect.iscoroutine(value):
             value.close()
@@ -489,14 +500,14 @@ class SynchronousTestCase(unittest.TestCase):
             results: list[Any] = []
             value.addBoth(results.append)
             if results and isinstance(results[0], Failure):
-                failures.append((self._classify(results[0]), results[0]))
+                failures.append((self._classify(results[0], phase), results[0]))
                 return False
         return True
 
     def _sync_cleanups(self, failures: list[tuple[str, Failure]]) -> None:
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
-            self._sync_phase(functools.partial(f, *args, **kwargs), failures)
+            self._sync_phase(functools.partial(f, *args, **kwargs), failures, phase="cleanup")
 
     def _report(self, result: Any, failures: list[tuple[str, Failure]], todo: Todo | None) -> None:
         skips = [f for kind, f in failures if kind == "skip"]
@@ -525,6 +536,16 @@ class SynchronousTestCase(unittest.TestCase):
     def __call__(self, *args: Any, **kwds: Any) -> Any:
         return self.run(*args, **kwds)
 
+    # trial's tests are equal only to themselves (unittest's compare class and method name):
+    # two instances of one test are two runs, and suites may hold both.
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = unittest.TestCase.__hash__
+
     def debug(self) -> None:
         """Run the test without a result (errors are raised)."""
         result = unittest.TestResult()
@@ -549,11 +570,13 @@ class SynchronousTestCase(unittest.TestCase):
 
     # -- Deferred inspection --------------------------------------------------------------------
 
-    def successResultOf(self, deferred: Deferred[_T]) -> _T:
+    def successResultOf(self, deferred: _Awaitable[_T]) -> _T:
         """The result ``deferred`` already has; fails if it has none or has failed.
 
-        The result is taken: the Deferred goes on with None.
+        The result is taken: the Deferred goes on with None. A coroutine (or an
+        ``inlineCallbacks``-style generator) is run as a Deferred first.
         """
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
         deferred.addBoth(results.append)
         if not results:
@@ -567,11 +590,15 @@ class SynchronousTestCase(unittest.TestCase):
         value: _T = result
         return value
 
-    def failureResultOf(self, deferred: Deferred[Any], *expectedExceptionTypes: type[BaseException]) -> Failure:
+    def failureResultOf(
+        self, deferred: _Awaitable[Any], *expectedExceptionTypes: type[BaseException]
+    ) -> Failure:
         """The Failure ``deferred`` already has (of one of these types, if any are given).
 
         The failure is taken: the Deferred goes on with None, so it is not logged as unhandled.
+        A coroutine (or generator) is run as a Deferred first.
         """
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
         deferred.addBoth(results.append)
         if not results:
@@ -589,9 +616,11 @@ class SynchronousTestCase(unittest.TestCase):
             )
         return result
 
-    def assertNoResult(self, deferred: Deferred[Any]) -> None:
+    def assertNoResult(self, deferred: _Awaitable[Any]) -> None:
         """Fail if ``deferred`` has a result. A success result is left in place; a failure
-        is taken, so it is not also logged as unhandled."""
+        is taken, so it is not also logged as unhandled. A coroutine (or generator) is run as
+        a Deferred first."""
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
 
         def keep(result: Any) -> Any:
@@ -638,6 +667,33 @@ class SynchronousTestCase(unittest.TestCase):
         self._warnings[:] = keep
         return out
 
+    def getDeprecatedModuleAttribute(
+        self, moduleName: str, name: str, version: Any, message: str | None = None
+    ) -> Any:
+        """Read ``moduleName.name``, failing unless the read warns that it is deprecated since
+        ``version`` (and, given ``message``, with that message); returns the value.
+
+        The expected warning names the module by its own ``__name__``, so under the alias
+        ``"twisted.x"`` expects the text ``twistio.x`` warns with.
+        """
+        from twistio.python.deprecate import _getDeprecationWarningString
+        from twistio.python.reflect import namedAny
+
+        module = namedAny(moduleName)
+        fqpn = f"{getattr(module, '__name__', moduleName)}.{name}"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = getattr(module, name)
+        deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        if not deprecations:
+            self.fail(f"{fqpn} is not deprecated.")
+        expected = _getDeprecationWarningString(fqpn, version)
+        if message is not None:
+            expected += ": " + message
+        text = str(deprecations[0].message)
+        self.assertTrue(text.startswith(expected), f"Expected {text!r} to start with {expected!r}")
+        return value
+
     def patch(self, obj: object, attribute: str, value: object) -> _MonkeyPatcher:
         """Set ``obj.attribute = value`` until the test's cleanups run."""
         patcher = _MonkeyPatcher()
@@ -653,7 +709,8 @@ class SynchronousTestCase(unittest.TestCase):
         not litter the working directory.
         """
         root = _temp_root()
-        base = os.path.join(root, *self.id().split("."))
+        # <module>/<class>/<method>, as trial lays them out.
+        base = os.path.join(root, *self.id().rsplit(".", 2))
         if not os.path.isdir(base):
             os.makedirs(base)  # (a test may have patched os.makedirs: the plain call only)
         directory = tempfile.mkdtemp(dir=base)
@@ -720,30 +777,113 @@ class SynchronousTestCase(unittest.TestCase):
         )
         return result
 
-    def assertIsNot(self, first: object, second: object, msg: object = None) -> None:
-        """Fail if ``first is second`` (trial's message: ``x is y``)."""
+    def callDeprecated(self, version: Any, f: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Call ``f(*args, **kwargs)`` and return its result; fail unless the call warned
+        that ``f`` is deprecated since ``version`` (a ``Version``, or a ``(Version,
+        replacement)`` pair), with the text ``deprecate.deprecated`` gives that warning."""
+        from twistio.python.deprecate import getDeprecationWarningString
+
+        result = f(*args, **kwargs)
+        shown = self.flushWarnings([self.callDeprecated])
+        if isinstance(version, (tuple, list)):
+            since, replacement = version
+        else:
+            since, replacement = version, None
+        if not shown:
+            self.fail(f"{f!r} is not deprecated.")
+        expected = getDeprecationWarningString(f, since, replacement=replacement)
+        self.assertEqual(expected, shown[0]["message"])
+        return result
+
+    # unittest's assertions, returning what trial's return (the first argument, mostly), so
+    # that ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
+
+    def assertEqual(self, first: _T, second: object, msg: Any = None) -> _T:
+        """Fail unless ``first == second``; returns ``first``."""
+        super().assertEqual(first, second, msg)
+        return first
+
+    def assertNotEqual(self, first: _T, second: object, msg: Any = None) -> _T:
+        """Fail if ``first == second``; returns ``first``."""
+        super().assertNotEqual(first, second, msg)
+        return first
+
+    def assertTrue(self, condition: _T, msg: Any = None) -> _T:
+        """Fail unless ``condition`` is true; returns it."""
+        super().assertTrue(condition, msg)
+        return condition
+
+    def assertFalse(self, condition: _T, msg: Any = None) -> _T:
+        """Fail if ``condition`` is true; returns it."""
+        super().assertFalse(condition, msg)
+        return condition
+
+    def assertIs(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
+        """Fail unless ``first is second``; returns ``first``."""
+        super().assertIs(first, second, msg)
+        return first
+
+    def assertIsNot(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
+        """Fail if ``first is second`` (trial's message: ``x is y``); returns ``first``."""
         if first is second:
             raise self.failureException(msg or f"{first!r} is {second!r}")
+        return first
 
-    # trial's names for unittest's assertions.
-    assertIdentical = unittest.TestCase.assertIs
+    def assertIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
+        """Fail unless ``containee in container``; returns ``containee``."""
+        super().assertIn(containee, container, msg)
+        return containee
+
+    def assertNotIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
+        """Fail if ``containee in container``; returns ``containee``."""
+        super().assertNotIn(containee, container, msg)
+        return containee
+
+    def assertAlmostEqual(  # type: ignore[override]
+        self,
+        first: _T,
+        second: Any,
+        places: int | None = None,
+        msg: Any = None,
+        delta: Any = None,
+    ) -> _T:
+        """Fail unless ``first`` and ``second`` agree to ``places`` (or within ``delta``);
+        returns ``first``."""
+        super().assertAlmostEqual(first, second, places, msg, delta)
+        return first
+
+    def assertNotAlmostEqual(  # type: ignore[override]
+        self,
+        first: _T,
+        second: Any,
+        places: int | None = None,
+        msg: Any = None,
+        delta: Any = None,
+    ) -> _T:
+        """Fail if ``first`` and ``second`` agree to ``places`` (or within ``delta``);
+        returns ``first``."""
+        super().assertNotAlmostEqual(first, second, places, msg, delta)
+        return first
+
+    # trial's names for the assertions.
+    assertIdentical = assertIs
     assertNotIdentical = assertIsNot
-    assertNot = unittest.TestCase.assertFalse
-    assertEquals = unittest.TestCase.assertEqual
-    assertNotEquals = unittest.TestCase.assertNotEqual
-    assertAlmostEquals = unittest.TestCase.assertAlmostEqual
-    assertNotAlmostEquals = unittest.TestCase.assertNotAlmostEqual
-    assert_ = unittest.TestCase.assertTrue
-    failUnless = failUnlessTrue = unittest.TestCase.assertTrue
-    failIf = failUnlessFalse = unittest.TestCase.assertFalse
-    failUnlessEqual = failUnlessEquals = unittest.TestCase.assertEqual
-    failIfEqual = failIfEquals = unittest.TestCase.assertNotEqual
-    failUnlessAlmostEqual = unittest.TestCase.assertAlmostEqual
-    failIfAlmostEqual = failIfAlmostEquals = unittest.TestCase.assertNotAlmostEqual
-    failUnlessIdentical = unittest.TestCase.assertIs
+    assertNot = assertFalse
+    assertEquals = assertEqual
+    assertNotEquals = assertNotEqual
+    assertAlmostEquals = assertAlmostEqual  # type: ignore[assignment]
+    assertNotAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
+    assert_ = assertTrue  # type: ignore[assignment]
+    failUnless = failUnlessTrue = assertTrue  # type: ignore[assignment]
+    failIf = failUnlessFalse = assertFalse  # type: ignore[assignment]
+    failUnlessEqual = failUnlessEquals = assertEqual
+    failIfEqual = failIfEquals = assertNotEqual
+    failUnlessAlmostEqual = assertAlmostEqual  # type: ignore[assignment]
+    failIfAlmostEqual = failIfAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
+    failUnlessIdentical = assertIs
     failIfIdentical = assertIsNot
-    failUnlessIn = unittest.TestCase.assertIn
-    failIfIn = unittest.TestCase.assertNotIn
+    failUnlessIn = assertIn
+    failIfIn = assertNotIn
     failUnlessIsInstance = unittest.TestCase.assertIsInstance
     failIfIsInstance = unittest.TestCase.assertNotIsInstance
     failUnlessRaises = assertRaises  # type: ignore[assignment]
@@ -751,6 +891,13 @@ class SynchronousTestCase(unittest.TestCase):
     failUnlessSubstring = assertSubstring
     failIfSubstring = assertNotSubstring
     failUnlessWarns = assertWarns
+
+
+def _as_deferred(value: _Awaitable[_T]) -> Deferred[_T]:
+    """``value`` as a Deferred: a coroutine or a generator is run by ``ensureDeferred``."""
+    if isinstance(value, Deferred):
+        return value
+    return Deferred.fromCoroutine(value)
 
 
 def _same_source(expected: str, actual: str) -> bool:
@@ -814,6 +961,8 @@ class TestCase(SynchronousTestCase):
 
     failUnlessFailure = assertFailure
 
+    _ERROR_PHASES = frozenset({"setUp", "tearDown", "cleanup"})
+
     def _run_phases(self) -> list[tuple[str, Failure]]:
         if asyncio._get_running_loop() is not None:
             raise RuntimeError(
@@ -842,15 +991,16 @@ class TestCase(SynchronousTestCase):
             target = f.func if isinstance(f, functools.partial) else f
             if inspect.iscoroutinefunction(target) or not inspect.isroutine(target):
                 return loop.run_until_complete(self._async_phase(loop, f, name, failures))
+            ours = False
             try:
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                    value = defer.ensureDeferred(value)
+                    value, ours = defer.ensureDeferred(value), True
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException:
                 failure = Failure()
-                failures.append((self._classify(failure), failure))
+                failures.append((self._classify(failure, name), failure))
                 return False
             if not isinstance(value, Deferred):
                 return True
@@ -858,9 +1008,9 @@ class TestCase(SynchronousTestCase):
                 result = value.result
                 value.addErrback(lambda _: None)  # consumed here
             else:
-                result = loop.run_until_complete(self._wait(loop, value, name))
+                result = loop.run_until_complete(self._wait(loop, value, name, f, ours))
             if isinstance(result, Failure):
-                failures.append((self._classify(result), result))
+                failures.append((self._classify(result, name), result))
                 return False
             return True
 
@@ -889,28 +1039,44 @@ class TestCase(SynchronousTestCase):
         name: str,
         failures: list[tuple[str, Failure]],
     ) -> bool:
+        ours = False
         try:
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                value = defer.ensureDeferred(value)
+                value, ours = defer.ensureDeferred(value), True
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:
             failure = Failure()
-            failures.append((self._classify(failure), failure))
+            failures.append((self._classify(failure, name), failure))
             return False
         if not isinstance(value, Deferred):
             return True
-        result = await self._wait(loop, value, name)
+        result = await self._wait(loop, value, name, f, ours)
         if isinstance(result, Failure):
-            failures.append((self._classify(result), result))
+            failures.append((self._classify(result, name), result))
             return False
         return True
 
-    def _wait(self, loop: asyncio.AbstractEventLoop, d: Deferred[Any], name: str) -> asyncio.Future[Any]:
-        """A future of ``d``'s result (a Failure included), or a TimeoutError Failure."""
+    def _wait(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        d: Deferred[Any],
+        name: str,
+        f: Callable[[], Any] | None = None,
+        ours: bool = False,
+    ) -> asyncio.Future[Any]:
+        """A future of ``d``'s result (a Failure included), or a TimeoutError Failure.
+
+        On timeout ``d`` itself fails with that TimeoutError, as in trial, so the test's own
+        errbacks see it; one that is waiting on another Deferred, or that runs a coroutine
+        (``ours``), is cancelled instead, so that the coroutine does not hang on.
+        """
         future: asyncio.Future[Any] = loop.create_future()
         timeout = self.getTimeout()
+        if name == "cleanup" and f is not None:
+            target = f.func if isinstance(f, functools.partial) else f
+            name = f"cleanup function {getattr(target, '__name__', target)}"
 
         def done(result: Any) -> None:
             if not future.done():
@@ -919,13 +1085,18 @@ class TestCase(SynchronousTestCase):
         def timed_out() -> None:
             if future.done():
                 return
-            future.set_result(
-                Failure(defer.TimeoutError(f"{self!r} ({name}) still running at {timeout} secs"))
+            failure = Failure(
+                defer.TimeoutError(f"{self!r} ({name}) still running at {timeout} secs")
             )
+            future.set_result(failure)
             try:
-                d.cancel()
+                if d.called or ours:
+                    d.cancel()
+                else:
+                    d.errback(failure)
             except BaseException:
                 pass
+            d.addErrback(lambda _: None)  # reported above, not also as unhandled
 
         handle = loop.call_later(timeout, timed_out)
         future.add_done_callback(lambda _: handle.cancel())
