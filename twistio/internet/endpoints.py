@@ -45,7 +45,6 @@ from twistio.internet.interfaces import (
     IHalfCloseableProtocol,
     IHandshakeListener,
     IHostnameResolver,
-    IHostResolution,
     IListeningPort,
     IProcessTransport,
     IProtocol,
@@ -63,6 +62,7 @@ from twistio.internet.interfaces import (
     IStreamServerEndpoint,
     IStreamServerEndpointStringParser,
     ITransport,
+    _AddressTypes,
     _BindingSpec,
     implementer,
 )
@@ -792,20 +792,20 @@ class _SimpleHostnameResolver:
     """
 
     def __init__(self, nameResolution: Callable[[str, int], Deferred[_GAIResult]]) -> None:
-        self._nameResolution = nameResolution
+        self._lookup = nameResolution  # (host, port) -> Deferred of getaddrinfo tuples
 
     def resolveHostName(
         self,
         resolutionReceiver: IResolutionReceiver,
         hostName: str,
         portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
+        addressTypes: _AddressTypes = None,  # every family is reported
+        transportSemantics: object = "TCP",  # always reported as TCP
+    ) -> HostResolution:
         """Start the lookup; the receiver hears of it as each step happens."""
+        lookup = self._lookup
         resolution = HostResolution(hostName)
         resolutionReceiver.resolutionBegan(resolution)
-        lookup = self._nameResolution
         d = lookup(hostName, portNumber)
 
         def report(results: _GAIResult) -> None:

@@ -58,7 +58,7 @@ class ListenFDs:
 
     def inheritedNamedDescriptors(self) -> dict[str, int]:
         """Each name (``FileDescriptorName=`` in the socket unit) -> its descriptor."""
-        return dict(zip(self._names, self._descriptors))
+        return dict(zip(self._names, self._descriptors, strict=False))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
