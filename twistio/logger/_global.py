@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import IO, Any, TextIO
 
 from twistio.logger._buffer import LimitedHistoryLogObserver
@@ -27,7 +26,7 @@ from twistio.logger._stdlib import (
     _has_real_handlers,
 )
 
-__all__ = ["LogBeginner", "capturedLogs", "globalLogBeginner", "globalLogPublisher"]
+__all__ = ["LogBeginner", "globalLogBeginner", "globalLogPublisher"]
 
 
 def _qual(cls: Any) -> str:
@@ -170,17 +169,6 @@ class LogBeginner:
             return
         fields = {"filename": filename, "lineno": lineno, "category": _qual(category)}
         self._log.warn("{filename}:{lineno}: {category}: {warning}", warning=message, **fields)
-
-
-@contextmanager
-def capturedLogs() -> Iterator[list[LogEvent]]:
-    """A list that collects the events published to ``globalLogPublisher`` in the block."""
-    events: list[LogEvent] = []
-    globalLogPublisher.addObserver(events.append)
-    try:
-        yield events
-    finally:
-        globalLogPublisher.removeObserver(events.append)
 
 
 globalLogBeginner = LogBeginner(globalLogPublisher, sys.stderr, sys, warnings)

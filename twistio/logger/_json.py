@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from twistio.logger._file import FileLogObserver
-from twistio.logger._format import flattenEvent
+from twistio.logger._flatten import flattenEvent
 from twistio.logger._levels import LogLevel
 from twistio.logger._logger import Logger
 from twistio.logger._observer import LogEvent

@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import IO, Any, NoReturn, TextIO, TypeVar
 
-from twistio.internet.interfaces import Interface, implementer
+from twistio.internet.interfaces import Interface
 from twistio.logger import (
     ILogObserver,
     LoggingFile,
     LogLevel,
-    formatEvent,
     formatTime,
     globalLogBeginner,
     globalLogPublisher,
@@ -32,6 +31,7 @@ from twistio.logger import (
 from twistio.logger import (
     LogPublisher as _NewPublisher,
 )
+from twistio.logger._legacy import LegacyLogObserverWrapper, _safeStr, publishToNewObserver
 from twistio.logger._stdlib import _guard, _has_real_handlers, _last_resort
 from twistio.python.failure import Failure
 
@@ -121,16 +121,6 @@ def _reportingErrors(system: str, f: Callable[..., Any], *args: Any, **kw: Any) 
     return None
 
 
-def _safeStr(obj: object) -> str:
-    try:
-        return str(obj)
-    except BaseException:
-        try:
-            return f"<{type(obj).__name__} instance with unprintable str>"
-        except BaseException:
-            return "<unprintable object>"
-
-
 def _safeFormat(fmtString: str, fmtDict: EventDict) -> str:
     try:
         return fmtString % fmtDict
@@ -163,98 +153,6 @@ def textFromEventDict(eventDict: EventDict) -> str | None:
     if "format" in eventDict:
         return _safeFormat(eventDict["format"], eventDict)
     return None
-
-
-class _StringifiableFromEvent:
-    """``str()`` gives the formatted event: what a legacy ``format`` shows of a new event."""
-
-    __slots__ = ("event",)
-
-    def __init__(self, event: EventDict) -> None:
-        self.event = event
-
-    def __str__(self) -> str:
-        return formatEvent(self.event)
-
-
-def _toLegacy(event: EventDict) -> EventDict:
-    """A legacy event dict for ``event`` (a copy; Twisted adds the keys to the event itself)."""
-    legacy = dict(event)
-    if "message" not in legacy:
-        legacy["message"] = ()
-    if "time" not in legacy:
-        legacy["time"] = legacy.get("log_time")
-    if "system" not in legacy:
-        legacy["system"] = legacy.get("log_system", "-")
-    if "format" not in legacy and legacy.get("log_format") is not None:
-        legacy["format"] = "%(log_legacy)s"
-        legacy["log_legacy"] = _StringifiableFromEvent(event)
-    if "log_failure" in legacy:
-        legacy.setdefault("failure", legacy["log_failure"])
-        legacy.setdefault("isError", 1)
-        if "why" not in legacy:
-            legacy["why"] = formatEvent(event)
-    legacy.setdefault("isError", 0)
-    return legacy
-
-
-@implementer(ILogObserver)
-class LegacyLogObserverWrapper:
-    """A new-style observer handing legacy event dicts to ``legacyObserver``."""
-
-    def __init__(self, legacyObserver: Callable[[EventDict], object]) -> None:
-        self.legacyObserver = legacyObserver
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.legacyObserver!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, LegacyLogObserverWrapper):
-            return bool(self.legacyObserver == other.legacyObserver)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.legacyObserver)
-
-    def __call__(self, event: EventDict) -> None:
-        self.legacyObserver(_toLegacy(event))
-
-
-def _publishLegacy(observer: Callable[[EventDict], object], eventDict: EventDict) -> None:
-    """Add the ``log_*`` keys to a legacy event dict and send it to ``observer``.
-
-    For an error, the Failure is the event's ``log_failure`` and the text is only ``why``
-    (Twisted bakes the traceback into ``log_text``), so that new-style observers, the
-    ``logging`` bridge and test collectors get the exception itself.
-    """
-    eventDict.setdefault("log_time", eventDict["time"])
-    text = None if "log_format" in eventDict else _legacyText(eventDict)
-    if text is not None:
-        eventDict.update(log_text=text, log_format="{log_text}")
-    if "log_level" not in eventDict:
-        eventDict["log_level"] = _legacyLevel(eventDict)
-    if "system" in eventDict:
-        eventDict.setdefault("log_system", eventDict["system"])
-    eventDict["log_namespace"] = "log_legacy"
-    observer(eventDict)
-
-
-def _legacyText(eventDict: EventDict) -> str | None:
-    """The text of a legacy event; for an error without a message, only its ``why``."""
-    failure = eventDict.get("failure")
-    is_error_report = eventDict.get("isError") and failure is not None
-    if not is_error_report or eventDict.get("message"):
-        return textFromEventDict(eventDict)
-    eventDict.setdefault("log_failure", failure)
-    why = eventDict.get("why")
-    return _safeStr(why) if why else "Unhandled Error"
-
-
-def _legacyLevel(eventDict: EventDict) -> LogLevel:
-    """The level of a legacy event: its stdlib ``logLevel``, else by ``isError``."""
-    if "logLevel" in eventDict:
-        return LogLevel._fromStdlib(eventDict["logLevel"])
-    return LogLevel.critical if eventDict.get("isError") else LogLevel.info
 
 
 class LogPublisher:
@@ -308,7 +206,7 @@ class LogPublisher:
         eventDict["time"] = time.time()
         if "isError" not in eventDict:
             eventDict["isError"] = 0
-        _publishLegacy(self._publishPublisher, eventDict)
+        publishToNewObserver(self._publishPublisher, eventDict, textFromEventDict)
 
     def showwarning(
         self,
