@@ -26,11 +26,19 @@ from twistio.logger._stdlib import (
     _has_real_handlers,
 )
 
-__all__ = ["LogBeginner", "globalLogBeginner", "globalLogPublisher"]
+__all__ = ["MORE_THAN_ONCE_WARNING", "LogBeginner", "globalLogBeginner", "globalLogPublisher"]
 
 
 def _qual(cls: Any) -> str:
     return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+
+
+#: The format of the warning ``beginLoggingTo`` logs when called again.
+MORE_THAN_ONCE_WARNING = (
+    "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
+    "previously selected at <{fileThen}:{lineThen}>.  Remove one of the calls to "
+    "beginLoggingTo."
+)
 
 
 class LogBeginner:
@@ -122,12 +130,10 @@ class LogBeginner:
         self._warningsModule.showwarning = self.showwarning
 
     def _warnBeganTwice(self, here: tuple[str, int]) -> None:
-        previousFile, previousLine = self._previousBegin
+        fileThen, lineThen = self._previousBegin
         self._log.warn(
-            "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
-            "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
-            "the calls to beginLoggingTo.",
-            fileNow=here[0], lineNow=here[1], previousFile=previousFile, previousLine=previousLine,
+            MORE_THAN_ONCE_WARNING,
+            fileNow=here[0], lineNow=here[1], fileThen=fileThen, lineThen=lineThen,
         )
 
     def _redirectStandardIO(self) -> None:
@@ -165,7 +171,16 @@ class LogBeginner:
         """
         if file is not None:
             # Meant for a particular file: it goes there, as ``warnings`` would have sent it.
-            self._oldshowwarning(message, category, filename, lineno, file, line)
+            if getattr(self._oldshowwarning, "__module__", None) != "warnings":
+                self._oldshowwarning(message, category, filename, lineno, file, line)
+                return
+            # (The stdlib's own: write what it would, without its hook, which a test
+            # runner's ``catch_warnings(record=True)`` may have replaced by a recorder.)
+            text = warnings.formatwarning(message, category, filename, lineno, line)
+            try:
+                file.write(text)
+            except OSError:
+                pass  # (as warnings.showwarning: the file went away)
             return
         fields = {"filename": filename, "lineno": lineno, "category": _qual(category)}
         self._log.warn("{filename}:{lineno}: {category}: {warning}", warning=message, **fields)

@@ -25,7 +25,8 @@ _LEVEL_UUID = "02e59486-f24d-46ad-8224-3acdf2a5732a"
 _FAILURE_UUID = "e76887e2-20ed-49bf-a8f8-ba25cc586f2d"
 _UNPERSISTABLE = {"unpersistable": True}
 
-_log = Logger(namespace="twistio.logger")
+#: Where reading a JSON log reports records it cannot read.
+log = Logger(namespace="twistio.logger._json")
 
 
 def _failureAsDict(failure: Failure) -> dict[str, Any]:
@@ -170,9 +171,9 @@ def eventsFromJSONLogFile(
         try:
             event = eventFromJSON(text)
         except ValueError:
-            _log.error("Unable to read JSON record: {record!r}", record=record)
+            log.error("Unable to read JSON record: {record!r}", record=record)
             continue
         if isinstance(event, dict):
             yield event
         else:
-            _log.error("Not a JSON object: {record!r}", record=record)
+            log.error("Not a JSON object: {record!r}", record=record)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from twistio.internet.interfaces import implementer
@@ -47,12 +48,17 @@ def _toLegacy(event: LogEvent) -> LogEvent:
     if "format" not in legacy and legacy.get("log_format") is not None:
         legacy["format"] = "%(log_legacy)s"
         legacy["log_legacy"] = _StringifiableFromEvent(event)
+    if not isinstance(legacy["message"], tuple):
+        # A new-style ``message`` field is one of the format's values, not legacy text.
+        legacy["message"] = ()
     if "log_failure" in legacy:
         legacy.setdefault("failure", legacy["log_failure"])
         legacy.setdefault("isError", 1)
         if "why" not in legacy:
             legacy["why"] = formatEvent(event)
-    legacy.setdefault("isError", 0)
+    if "isError" not in legacy:
+        level = legacy.get("log_level")
+        legacy["isError"] = 1 if level in (LogLevel.error, LogLevel.critical) else 0
     return legacy
 
 
@@ -95,9 +101,11 @@ def publishToNewObserver(
     if text is not None:
         eventDict.update(log_text=text, log_format="{log_text}")
     if "log_level" not in eventDict:
-        eventDict["log_level"] = _legacyLevel(eventDict)
-    if "system" in eventDict:
-        eventDict.setdefault("log_system", eventDict["system"])
+        level = _legacyLevel(eventDict)
+        if level is not None:
+            eventDict["log_level"] = level
+    eventDict.setdefault("system", "-")
+    eventDict.setdefault("log_system", eventDict["system"])
     eventDict["log_namespace"] = "log_legacy"
     observer(eventDict)
 
@@ -115,8 +123,14 @@ def _legacyText(
     return _safeStr(why) if why else "Unhandled Error"
 
 
-def _legacyLevel(eventDict: LogEvent) -> LogLevel:
-    """The level of a legacy event: its stdlib ``logLevel``, else by ``isError``."""
+def _legacyLevel(eventDict: LogEvent) -> LogLevel | None:
+    """The level of a legacy event: its stdlib ``logLevel`` (None when that is no level),
+    else by ``isError``."""
     if "logLevel" in eventDict:
-        return LogLevel._fromStdlib(eventDict["logLevel"])
+        levelno = eventDict["logLevel"]
+        if isinstance(levelno, str):  # a level's name, "WARNING"
+            levelno = logging.getLevelName(levelno)
+        if isinstance(levelno, int):
+            return LogLevel._fromStdlib(levelno)
+        return None
     return LogLevel.critical if eventDict.get("isError") else LogLevel.info

@@ -12,13 +12,14 @@ import io
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from typing import IO, Any, NoReturn, TextIO, TypeVar
 
 from twistio.internet.interfaces import Interface
 from twistio.logger import (
     ILogObserver,
+    LogBeginner,
     LoggingFile,
     LogLevel,
     formatTime,
@@ -33,6 +34,7 @@ from twistio.logger import (
 )
 from twistio.logger._legacy import LegacyLogObserverWrapper, _safeStr, publishToNewObserver
 from twistio.logger._stdlib import _guard, _has_real_handlers, _last_resort
+from twistio.python import context
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -72,27 +74,22 @@ class ILogContext(Interface):
     """The key of the legacy logging context (a dict whose ``system`` ``msg`` uses)."""
 
 
-_context: ContextVar[EventDict | None] = ContextVar("twistio.python.log context", default=None)
+context.setDefault(ILogContext, {"system": "-"})
 
 
 def _currentContext() -> EventDict:
-    ctx = _context.get()
+    ctx = context.get(ILogContext)
     return {"system": "-"} if ctx is None else dict(ctx)
 
 
 def callWithContext(ctx: EventDict, func: Callable[..., _T], *args: Any, **kw: Any) -> _T:
-    """Call ``func``, with ``ctx`` added to the log context that ``msg`` draws defaults from.
-
-    The context is a ``contextvars`` variable (Twisted uses ``twisted.python.context``), so
-    it follows tasks and callbacks scheduled inside the call.
-    """
+    """Call ``func``, with ``ctx`` added to the log context that ``msg`` draws defaults from
+    (``twistio.python.context``'s value for ``ILogContext``; it follows tasks and callbacks
+    scheduled inside the call)."""
     merged = _currentContext()
     merged.update(ctx)
-    token = _context.set(merged)
-    try:
-        return func(*args, **kw)
-    finally:
-        _context.reset(token)
+    result: _T = context.call({ILogContext: merged}, func, *args, **kw)
+    return result
 
 
 def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) -> _T | None:
@@ -122,16 +119,23 @@ def _reportingErrors(system: str, f: Callable[..., Any], *args: Any, **kw: Any) 
 
 
 def _safeFormat(fmtString: str, fmtDict: EventDict) -> str:
+    """``fmtString % fmtDict``, or, when that fails, the best account of the message that
+    can still be written (as Twisted words it)."""
     try:
         return fmtString % fmtDict
     except BaseException:
-        try:
-            return (
-                "Invalid format string or unformattable object in log message: "
-                f"{fmtString!r}, {fmtDict}"
-            )
-        except BaseException:
-            return "UNFORMATTABLE OBJECT WRITTEN TO LOG"
+        pass
+    try:
+        return (
+            "Invalid format string or unformattable object in log message: "
+            f"{fmtString!r}, {fmtDict}"
+        )
+    except BaseException:
+        pass
+    try:
+        return f"UNFORMATTABLE OBJECT WRITTEN TO LOG with fmt {fmtString!r}, MESSAGE LOST"
+    except BaseException:
+        return "PATHOLOGICAL ERROR IN BOTH FORMAT STRING AND MESSAGE DETAILS, MESSAGE LOST"
 
 
 def textFromEventDict(eventDict: EventDict) -> str | None:
@@ -156,7 +160,12 @@ def textFromEventDict(eventDict: EventDict) -> str | None:
 
 
 class LogPublisher:
-    """The legacy publisher: ``msg`` and legacy observers, all on ``globalLogPublisher``."""
+    """The legacy publisher: ``msg`` and legacy observers, on a ``twistio.logger`` publisher.
+
+    ``LogPublisher()`` has a publisher of its own; ``theLogPublisher``, behind the module's
+    ``msg``, ``addObserver`` and ``removeObserver``, is on ``globalLogPublisher`` and begins
+    logging with ``globalLogBeginner``.
+    """
 
     synchronized = ["msg"]
 
@@ -164,14 +173,36 @@ class LogPublisher:
         self,
         observerPublisher: _NewPublisher | None = None,
         publishPublisher: Callable[[EventDict], object] | None = None,
+        logBeginner: LogBeginner | None = None,
+        warningsModule: Any = warnings,
     ) -> None:
-        self._observerPublisher = (
-            globalLogPublisher if observerPublisher is None else observerPublisher
-        )
+        self._observerPublisher = _NewPublisher() if observerPublisher is None else observerPublisher
         self._publishPublisher = (
             self._observerPublisher if publishPublisher is None else publishPublisher
         )
+        if logBeginner is None:
+            logBeginner = (
+                globalLogBeginner
+                if self._observerPublisher is globalLogPublisher
+                else LogBeginner(self._observerPublisher, sys.stderr, sys, warningsModule)
+            )
+        self._logBeginner = logBeginner
+        self._warningsModule = warningsModule
+        self._oldshowwarning = warningsModule.showwarning
         self._legacyObservers: list[LegacyLogObserverWrapper] = []
+
+    def _startLogging(self, other: Callable[[EventDict], object], setStdout: int) -> None:
+        """Begin logging to the legacy observer ``other`` (``startLoggingWithObserver``)."""
+        self._oldshowwarning = self._warningsModule.showwarning
+        self._logBeginner.beginLoggingTo(
+            [LegacyLogObserverWrapper(other)],
+            discardBuffer=True,
+            redirectStandardIO=bool(setStdout),
+        )
+
+    def _stopLogging(self) -> None:
+        """Give ``warnings`` back the ``showwarning`` it had before ``_startLogging``."""
+        self._warningsModule.showwarning = self._oldshowwarning
 
     @property
     def observers(self) -> list[Callable[[EventDict], object]]:
@@ -218,10 +249,10 @@ class LogPublisher:
         line: str | None = None,
     ) -> None:
         """Log a warning as ``warnings.showwarning`` would show it."""
-        globalLogBeginner.showwarning(message, category, filename, lineno, file, line)
+        self._logBeginner.showwarning(message, category, filename, lineno, file, line)
 
 
-theLogPublisher = LogPublisher()
+theLogPublisher = LogPublisher(globalLogPublisher)
 """The legacy publisher behind ``msg``, ``addObserver`` and ``removeObserver``."""
 
 msg = theLogPublisher.msg
@@ -274,8 +305,17 @@ class FileLogObserver:
         return -int(offset.total_seconds()) if offset is not None else 0
 
     def formatTime(self, when: float) -> str:
-        """``when`` as text, in ``timeFormat`` if set."""
-        return formatTime(when, self.timeFormat or "%Y-%m-%d %H:%M:%S%z")
+        """``when`` as text: in ``timeFormat`` if set, else ``YYYY-MM-DD HH:MM:SS+HHMM`` in
+        the zone ``getTimezoneOffset`` gives."""
+        if self.timeFormat is not None:
+            return formatTime(when, self.timeFormat)
+        from datetime import datetime, timedelta, timezone
+
+        east = -self.getTimezoneOffset(when)
+        local = datetime.fromtimestamp(when, timezone(timedelta(seconds=east)))
+        sign = "-" if east < 0 else "+"
+        hours, minutes = divmod(abs(east) // 60, 60)
+        return f"{local:%Y-%m-%d %H:%M:%S}{sign}{hours:02d}{minutes:02d}"
 
     def emit(self, eventDict: EventDict) -> None:
         """Write the event, if it has any text."""
@@ -283,8 +323,8 @@ class FileLogObserver:
         if text is None:
             return
         timeStr = self.formatTime(eventDict["time"])
-        system = _safeStr(eventDict.get("system", "-"))
-        self.write(f"{timeStr} [{system}] {text.replace(chr(10), chr(10) + chr(9))}\n")
+        fields = {"system": eventDict.get("system", "-"), "text": text.replace("\n", "\n\t")}
+        self.write(f"{timeStr} {_safeFormat('[%(system)s] %(text)s' + chr(10), fields)}")
         self.flush()
 
     def start(self) -> None:
@@ -305,7 +345,6 @@ class PythonLoggingObserver:
     """
 
     def __init__(self, loggerName: str = "twisted") -> None:
-        self._newObserver = LegacyLogObserverWrapper(self.emit)
         self.logger = logging.getLogger(loggerName)
 
     def emit(self, eventDict: EventDict) -> None:
@@ -314,6 +353,8 @@ class PythonLoggingObserver:
             return
         if "logLevel" in eventDict:
             level = eventDict["logLevel"]
+        elif isinstance(eventDict.get("log_level"), LogLevel):
+            level = eventDict["log_level"]._stdlib
         elif eventDict.get("isError"):
             level = logging.ERROR
         else:
@@ -344,33 +385,33 @@ class PythonLoggingObserver:
             _guard.forwarding = False
 
     def start(self) -> None:
-        """Add this observer."""
-        globalLogPublisher.addObserver(self._newObserver)
+        """Add this observer (``addObserver(self.emit)``)."""
+        addObserver(self.emit)
 
     def stop(self) -> None:
         """Remove this observer."""
-        globalLogPublisher.removeObserver(self._newObserver)
+        removeObserver(self.emit)
 
 
 def startLoggingWithObserver(observer: Callable[[EventDict], object], setStdout: int = 1) -> None:
-    """Begin logging (``globalLogBeginner.beginLoggingTo``) to a legacy observer.
+    """Begin logging (``theLogPublisher``'s beginner's ``beginLoggingTo``) to a legacy
+    observer.
 
     With ``setStdout``, ``sys.stdout`` and ``sys.stderr`` are redirected into the log.
     Unlike ``beginLoggingTo`` itself, events logged before are not replayed, as in Twisted.
     """
-    globalLogBeginner.beginLoggingTo(
-        [LegacyLogObserverWrapper(observer)],
-        discardBuffer=True,
-        redirectStandardIO=bool(setStdout),
-    )
+    theLogPublisher._startLogging(observer, setStdout)
     msg("Log opened.")
 
 
-def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
-    """Begin logging to ``file`` as Twisted's classic text log; ``setStdout`` as above."""
+def startLogging(file: IO[str], *a: Any, **kw: Any) -> FileLogObserver | None:
+    """Begin logging to ``file`` as Twisted's classic text log (``setStdout`` as above);
+    returns the ``FileLogObserver`` (None when ``file`` is a log-redirected stream already)."""
     if isinstance(file, LoggingFile):
-        return
-    startLoggingWithObserver(FileLogObserver(file).emit, *a, **kw)
+        return None
+    observer = FileLogObserver(file)
+    startLoggingWithObserver(observer.emit, *a, **kw)
+    return observer
 
 
 def discardLogs() -> None:
