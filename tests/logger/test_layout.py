@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import sys
 import time
 from datetime import timedelta
 from typing import Any
@@ -55,12 +56,13 @@ def test_flatten_event_keys_match_twisted(fmt: str) -> None:
 
 
 def test_extract_field_does_not_touch_the_event() -> None:
-    event: dict[str, Any] = {"log_format": "{n}", "n": 7}
+    event: dict[str, Any] = {"log_format": "{n} {n!r}", "n": 7, "other": 1}
     assert _flatten.extractField("n", event) == 7
     assert _flatten.extractField("n!r", event) == "7"
     assert "log_flattened" not in event
-    with pytest.raises(KeyError):
-        _flatten.extractField("missing", event)
+    for absent in ("missing", "other"):  # only the fields of the format
+        with pytest.raises(KeyError):
+            _flatten.extractField(absent, event)
 
 
 def test_format_trace() -> None:
@@ -246,3 +248,68 @@ def test_subclass_emit_sees_every_level() -> None:
     for level in LogLevel.iterconstants():
         getattr(log_, level.name)("at {name}", name=level.name)
     assert seen == [(level, "at {name}") for level in LogLevel.iterconstants()]
+
+
+def test_stdlib_records_point_at_the_log_call() -> None:
+    import logging
+
+    from twistio.logger import STDLibLogObserver
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    target = logging.getLogger("twistio-test-caller")
+    handler = Keep()
+    target.addHandler(handler)
+    target.setLevel(logging.DEBUG)
+    try:
+        observer = STDLibLogObserver(name="twistio-test-caller")
+        Logger(observer=LogPublisher(observer)).info("from here")
+        line = sys._getframe().f_lineno - 1
+        observer({"log_format": "direct"})
+        direct = sys._getframe().f_lineno - 1
+    finally:
+        target.removeHandler(handler)
+    assert [(r.pathname, r.lineno, r.funcName) for r in records] == [
+        (__file__, line, "test_stdlib_records_point_at_the_log_call"),
+        (__file__, direct, "test_stdlib_records_point_at_the_log_call"),
+    ]
+
+
+def test_logging_file_is_write_only() -> None:
+    import io as _io
+
+    from twistio.logger import LoggingFile
+
+    f = LoggingFile(Logger(observer=bitbucketLogObserver))
+    for method in (f.read, f.readline, f.seek, f.tell):
+        with pytest.raises(OSError):
+            method()
+    with pytest.raises(_io.UnsupportedOperation):
+        f.fileno()
+    with pytest.warns(DeprecationWarning, match="softspace was deprecated in Twisted 21.2.0"):
+        assert f.softspace == 0
+
+
+def test_own_beginner_writes_criticals_until_logging_begins() -> None:
+    from twistio.logger import LogBeginner
+
+    class NotSys:
+        stdout = object()
+        stderr = object()
+
+    import warnings as _warnings
+
+    publisher = LogPublisher()
+    stream = io.StringIO()
+    beginner = LogBeginner(publisher, stream, NotSys, _warnings)
+    log_ = Logger(observer=publisher)
+    log_.info("not this")
+    log_.critical("a critical {what}", what="thing")
+    assert stream.getvalue() == "a critical thing\n"
+    beginner.beginLoggingTo([bitbucketLogObserver], redirectStandardIO=False)
+    log_.critical("after")
+    assert stream.getvalue() == "a critical thing\n"

@@ -98,18 +98,18 @@ def flatFormat(event: Mapping[str, Any]) -> str:
 
 
 def extractField(field: str, event: LogEvent) -> Any:
-    """The value of ``field`` (as written in a format: ``"a.b"``, ``"x[0]"``, ``"y!r"``) in
-    ``event``, from its flattened fields when it has them, else read from the event.
+    """The value of ``field`` (as written in the event's format: ``"a.b"``, ``"x[0]"``,
+    ``"y!r"``) in ``event``, from its flattened fields (flattening a copy of the event when
+    it is not flattened yet).
 
     A conversion (``!r``, ``!s``) gives its text; without one, the value itself.
-    ``KeyError`` when the event has no such field.
+    ``KeyError`` when the format has no such field (``'log_flattened'`` when the event has
+    no format to flatten).
     """
     ((fieldName, spec, conversion),) = _fields("{" + field + "}")
     key = KeyFlattener().flatKey(fieldName, spec, conversion or "")
-    flattened = event.get("log_flattened")
-    if isinstance(flattened, dict) and key in flattened:
-        return flattened[key]
-    probe = {k: v for k, v in event.items() if k != "log_flattened"}
-    probe["log_format"] = "{" + field + "}"
-    flattenEvent(probe)
-    return probe.get("log_flattened", {})[key]
+    if "log_flattened" in event:
+        return event["log_flattened"][key]
+    copy = dict(event)
+    flattenEvent(copy)
+    return copy["log_flattened"][key]

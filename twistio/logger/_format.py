@@ -68,11 +68,16 @@ def formatUnformattableEvent(event: Mapping[str, Any], error: BaseException) -> 
     """The text of an event whose format failed: its ``repr`` and the error."""
     try:
         return f"Unable to format event {event!r}: {error}"
-    except BaseException:
+    except BaseException as e:
         pairs = ", ".join(f"{_safe_repr(k)} = {_safe_repr(v)}" for k, v in event.items())
+        try:
+            during = str(Failure(e))
+        except BaseException:
+            during = _safe_repr(e)
         return (
             f"MESSAGE LOST: unformattable object logged: {_safe_repr(error)}\n"
-            f"Recoverable data: {pairs}"
+            f"Recoverable data: {pairs}\n"
+            f"Exception during formatting:\n{during}"
         )
 
 
@@ -88,7 +93,10 @@ def formatTime(
 def _eventSystem(event: Mapping[str, Any]) -> str:
     system = event.get("log_system")
     if system is not None:
-        return str(system)
+        try:
+            return str(system)
+        except BaseException:
+            return "UNFORMATTABLE"
     namespace = event.get("log_namespace", "-")
     level = event.get("log_level")
     try:

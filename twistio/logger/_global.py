@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any, TextIO
 
 from twistio.logger._buffer import LimitedHistoryLogObserver
+from twistio.logger._format import eventAsText
 from twistio.logger._io import LoggingFile
 from twistio.logger._levels import LogLevel
 from twistio.logger._logger import Logger
@@ -41,6 +42,19 @@ MORE_THAN_ONCE_WARNING = (
 )
 
 
+class _CriticalToStream:
+    """Writes each critical event's text (with any traceback) to a stream."""
+
+    def __init__(self, stream: IO[Any]) -> None:
+        self._stream = stream
+
+    def __call__(self, event: LogEvent) -> None:
+        level = event.get("log_level")
+        if isinstance(level, LogLevel) and level >= LogLevel.critical:
+            text = eventAsText(event, includeTimestamp=False, includeSystem=False)
+            self._stream.write(text + "\n")
+
+
 class LogBeginner:
     """Chooses, once, where logs go: ``beginLoggingTo(observers)``.
 
@@ -59,6 +73,9 @@ class LogBeginner:
     records of level ``INFO`` through (Twisted prints "Starting factory" and the like once
     logging has begun). Events published before ``beginLoggingTo`` went to ``logging`` as
     well as into the buffer that is replayed to the observers.
+
+    A beginner of another publisher writes, until ``beginLoggingTo``, the text of each
+    critical event to ``errorStream``, as Twisted's does.
     """
 
     _DEFAULT_BUFFER_SIZE = 1024
@@ -83,6 +100,12 @@ class LogBeginner:
         self._initialBuffer._twistio_floor = LogLevel.info._priority  # type: ignore[attr-defined]
         self._temporaryObserver: LimitedHistoryLogObserver | None = self._initialBuffer
         publisher.addObserver(self._initialBuffer)
+        # Until logging begins, a publisher of its own (not the global one, whose events go
+        # to ``logging`` meanwhile) writes its critical events to the error stream.
+        self._criticalObserver: _CriticalToStream | None = None
+        if publisher is not globalLogPublisher:
+            self._criticalObserver = _CriticalToStream(errorStream)
+            publisher.addObserver(self._criticalObserver)
         self._previousBegin: tuple[str, int] = ("", 0)
 
     def beginLoggingTo(
@@ -101,6 +124,9 @@ class LogBeginner:
         caller = sys._getframe(1)
         here = (caller.f_code.co_filename, caller.f_lineno)
         buffered, self._temporaryObserver = self._temporaryObserver, None
+        if self._criticalObserver is not None:
+            self._publisher.removeObserver(self._criticalObserver)
+            self._criticalObserver = None
         for observer in observers:
             self._publisher.addObserver(observer)
         if buffered is None:
