@@ -723,8 +723,10 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if not m.group(2):
             self.sendContinuationRequest(b"Ready for %d octets of %s" % (size, b"data" if is_append else b"text"))
         self._segments[-1] = line[: m.start()]
-        self._literal_sink = (tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 - closed by APPEND
-                              if is_append else io.BytesIO())
+        # A message up to 1 MiB stays in memory (a BytesIO, as Twisted's LiteralFile gives
+        # the mailbox), a longer one goes to a temporary file.
+        self._literal_sink = (tempfile.TemporaryFile()  # noqa: SIM115 - closed by APPEND
+                              if is_append and size > 1 << 20 else io.BytesIO())
         self._literal_left = size
         if size == 0:
             self._literalDone()
