@@ -90,6 +90,7 @@ from twistio.mail.interfaces import IMessageIMAPFile as IMessageFile
 from twistio.mail.interfaces import IMessageIMAPPart as IMessagePart
 from twistio.mail.interfaces import ISearchableIMAPMailbox as ISearchableMailbox
 from twistio.protocols import basic, policies
+from twistio.python import log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -925,7 +926,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if failure.check(UnauthorizedLogin, UnhandledCredentials):
             self.sendNegativeResponse(tag, b"LOGIN failed")
         else:
-            _log.error("LOGIN failed: %s", failure.getTraceback())
+            log.err(failure, "LOGIN failed")
             self.sendBadResponse(tag, b"Server error: " + _b(failure.getErrorMessage()))
 
     def _cmd_AUTHENTICATE(self, tag: bytes, args: list[Any]) -> None:
@@ -936,8 +937,13 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendNegativeResponse(tag, b"AUTHENTICATE method unsupported")
             return
         challenger = make()
+        try:
+            challenge = challenger.getChallenge()
+        except Exception as e:
+            self.sendBadResponse(tag, b"Server error: " + str(e).encode("utf-8", "replace"))
+            return
         self._auth_state = (tag, challenger)
-        self.sendContinuationRequest(base64.b64encode(challenger.getChallenge()) or b"")
+        self.sendContinuationRequest(base64.b64encode(challenge) or b"")
 
     def _authLine(self, line: bytes) -> None:
         assert self._auth_state is not None
@@ -950,7 +956,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             challenger.setResponse(base64.b64decode(line.strip(), validate=True))
         except (binascii.Error, ValueError, IllegalClientResponse):
             self._auth_state = None
-            self.sendBadResponse(tag, b"Authentication failed: malformed response")
+            self.sendNegativeResponse(tag, b"Authentication failed: Malformed Response - not base64")
             return
         if challenger.moreChallenges():
             self.sendContinuationRequest(base64.b64encode(challenger.getChallenge()))
@@ -966,11 +972,15 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendPositiveResponse(tag, b"Authentication successful")
 
         def refused(failure: Failure) -> None:
-            if failure.check(UnauthorizedLogin, UnhandledCredentials):
+            # Twisted's texts: a portal without a checker for these credentials is a
+            # misconfiguration; anything else unexpected is logged.
+            if failure.check(UnhandledCredentials):
+                self.sendNegativeResponse(tag, b"Authentication failed: server misconfigured")
+            elif failure.check(UnauthorizedLogin):
                 self.sendNegativeResponse(tag, b"Authentication failed: " + _b(failure.getErrorMessage()))
             else:
-                _log.error("AUTHENTICATE failed: %s", failure.getTraceback())
-                self.sendBadResponse(tag, b"Server error: " + _b(failure.getErrorMessage()))
+                log.err(failure, "AUTHENTICATE failed")
+                self.sendBadResponse(tag, b"Server error: login failed unexpectedly")
 
         self._block(d.addCallbacks(ok, refused))
 
