@@ -1784,9 +1784,18 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 self.newMessages(None, int(parsed[0]))
             elif word == b"EXPUNGE" and isinstance(parsed[0], bytes) and parsed[0].isdigit():
                 self.messageExpunged(int(parsed[0]))
+            elif (word == b"FETCH" and isinstance(parsed[0], bytes) and parsed[0].isdigit()
+                  and len(parsed) >= 3 and isinstance(parsed[2], list)):
+                flags = _fetchPairs(parsed[2]).get("FLAGS")
+                if flags is not None:
+                    self.flagsChanged({int(parsed[0]): flags})
 
     def newMessages(self, exists: Any, recent: Any) -> None:
         """Override: the server reported new counts outside a command."""
+
+    def flagsChanged(self, newFlags: dict[int, Any]) -> None:
+        """Override: the server reported changed flags outside a command
+        (``{message number: [flags]}``)."""
 
     def messageExpunged(self, number: int) -> None:
         """Override: the server reported an expunge outside a command."""
@@ -2194,7 +2203,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                     out.setdefault(int(line[0]), {}).update(_fetchPairs(line[2]))
             return out
 
-        cmd = Command(b"UID STORE" if uid else b"STORE", args, (b"FETCH",))
+        # A silent STORE wants no FETCH data: what the server sends anyway is unsolicited
+        # (flagsChanged), and the result is empty, as Twisted's.
+        cmd = Command(b"UID STORE" if uid else b"STORE", args, () if silent else (b"FETCH",))
         return self.sendCommand(cmd).addCallback(got)
 
     def setFlags(self, messages: Any, flags: Any, silent: int = 1, uid: int = 0) -> defer.Deferred[Any]:
