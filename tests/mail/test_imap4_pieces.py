@@ -236,3 +236,44 @@ def test_query_parenthesises_all_but_one_flag():
     assert imap4.Query(before="today") == '(BEFORE "today")'
     assert imap4.Query(messages=1) == '(MESSAGES "1")'
     assert imap4.Query(keyword='twisted (){%*"\\] rocks') == "(KEYWORD twistedrocks)"
+
+
+def test_imap4_utf7_stream_writer_and_open_shift():
+    import codecs
+
+    out = BytesIO()
+    codecs.getwriter("imap4-utf-7")(out).write("Hello\xffworld")
+    assert out.getvalue() == b"Hello&AP8-world"
+    assert b"&AL0".decode("imap4-utf-7") == "\N{VULGAR FRACTION ONE HALF}"
+
+
+def test_silent_store_result_is_empty_and_flags_go_to_flags_changed():
+    class Client(imap4.IMAP4Client):
+        def __init__(self) -> None:
+            super().__init__()
+            self.changed: dict[int, Any] = {}
+
+        def flagsChanged(self, newFlags: dict[int, Any]) -> None:
+            self.changed.update(newFlags)
+
+    client = Client()
+    transport = StringTransport()
+    client.makeConnection(transport)
+    client.dataReceived(b"* PREAUTH hi\r\n")
+    d = client.setFlags("3", ("\\Read",), True)
+    client.dataReceived(b"* 2 FETCH (FLAGS (\\Read))\r\n0001 OK STORE completed\r\n")
+    assert d.result == {} and client.changed == {2: ["\\Read"]}
+
+
+def test_message_set_and_string_helpers():
+    m = imap4.MessageSet(None)
+    assert len(m) == 1 and str(m) == "*"
+    assert list(imap4.MessageSet(1, 3) + (3, 5)) == [1, 2, 3, 4, 5]
+    with pytest.raises(TypeError):
+        _ = 5 in imap4.MessageSet(1, 3) + None
+    with pytest.raises(imap4.IllegalIdentifierError):
+        imap4.parseIdList(b"*:*", 10)
+    assert imap4.collapseStrings([b"a", b" ", b'"', b"b", b" ", b'"', b"c"]) == [b"a", b"b ", b"c"]
+    assert imap4.collapseNestedLists([b"x", BytesIO(b"ab")]) == b'"x" {2}\r\nab'
+    with pytest.raises(ValueError):
+        imap4.parseNestedParens(b"{-1}", 1)

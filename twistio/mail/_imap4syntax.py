@@ -513,7 +513,7 @@ def decoder(s: Any, errors: Any = None) -> tuple[str, int]:
         if data[i : i + 1] == b"&":
             end = data.find(b"-", i + 1)
             if end < 0:
-                raise UnicodeDecodeError("imap4-utf-7", data, i, len(data), "unterminated shift")
+                end = len(data)  # no shift back to ASCII at the very end: tolerated, as Twisted
             chunk = data[i + 1 : end]
             if chunk:
                 try:
@@ -535,7 +535,7 @@ class _StreamReader(codecs.StreamReader):
 
 
 class _StreamWriter(codecs.StreamWriter):
-    def decode(self, s: Any, errors: str = "strict") -> Any:
+    def encode(self, s: Any, errors: str = "strict") -> tuple[bytes, int]:
         return encoder(s)
 
 
