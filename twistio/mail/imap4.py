@@ -1320,10 +1320,14 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             args = args[2:]
         if not args:
             raise _SyntaxError("SEARCH needs a search key")
-        query = _SearchQuery(args)
         if ISearchableMailbox.providedBy(self.mbox):
             d = defer.maybeDeferred(self.mbox.search, args, uid)
-            return d.addCallback(self._cbSearchResult, tag)
+            return d.addCallbacks(self._cbSearchResult, self._ebSearch, (tag,), None, (tag,))
+        try:
+            query = _SearchQuery(args)
+        except IllegalQueryError:
+            self._ebSearch(Failure(), tag)
+            return None
         d = defer.maybeDeferred(self.mbox.fetch, MessageSet(1, None), False)
 
         def searched(results: Iterable[tuple[int, Any]]) -> Any:
@@ -1341,6 +1345,13 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             return self._scheduler(steps()).addCallback(lambda _: found)
 
         return d.addCallback(searched).addCallback(self._cbSearchResult, tag)
+
+    def _ebSearch(self, failure: Failure, tag: bytes) -> None:
+        # A search key the mailbox (or twistio's own search) does not know: NO, and the
+        # error logged, as Twisted's server does.
+        failure.trap(IllegalQueryError)
+        log.err(failure)
+        self.sendNegativeResponse(tag, b"SEARCH failed: " + _b(failure.getErrorMessage()))
 
     def _cbSearchResult(self, ids: Iterable[int], tag: bytes) -> None:
         self.sendUntaggedResponse(b" ".join([b"SEARCH", *(b"%d" % i for i in ids)]))
@@ -1665,7 +1676,12 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         """Fail every pending command."""
         if self.timeout > 0:
             self.setTimeout(None)
-        failure = reason if isinstance(reason, Failure) else Failure(IMAP4Exception("Connection lost"))
+        if isinstance(reason, Failure):
+            failure = reason
+        elif isinstance(reason, BaseException):
+            failure = Failure(reason)
+        else:
+            failure = Failure(IMAP4Exception("Connection lost"))
         pending = list((self.tags or {}).values()) + list(self.queued or [])
         self.tags = {}
         self.queued = []
