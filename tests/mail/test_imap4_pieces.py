@@ -277,3 +277,43 @@ def test_message_set_and_string_helpers():
     assert imap4.collapseNestedLists([b"x", BytesIO(b"ab")]) == b'"x" {2}\r\nab'
     with pytest.raises(ValueError):
         imap4.parseNestedParens(b"{-1}", 1)
+
+
+def test_search_with_unknown_key_is_no_and_logged():
+    from twistio.python import log
+
+    class Box:
+        def fetch(self, messages: Any, uid: bool) -> list[Any]:
+            return []
+
+        def addListener(self, listener: Any) -> None:
+            pass
+
+        def removeListener(self, listener: Any) -> None:
+            pass
+
+    server = imap4.IMAP4Server()
+    transport = StringTransport()
+    server.makeConnection(transport)
+    server.state, server.mbox = "select", Box()
+    transport.clear()
+    errors: list[Any] = []
+    log.addObserver(errors.append)
+    try:
+        server.dataReceived(b"01 SEARCH FOO\r\n")
+    finally:
+        log.removeObserver(errors.append)
+        server.connectionLost(None)
+    assert transport.value() == b"01 NO SEARCH failed: Invalid search command FOO\r\n"
+    assert [e for e in errors if e.get("isError")]
+
+
+def test_client_pending_commands_fail_with_the_reason():
+    from twistio.internet import error
+
+    client, _ = _client()
+    d = client.noop()
+    client.connectionLost(error.ConnectionDone("closed"))
+    failures: list[Any] = []
+    d.addErrback(failures.append)
+    assert failures[0].check(error.ConnectionDone)
