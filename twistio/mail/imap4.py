@@ -1167,7 +1167,10 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendNegativeResponse(tag, b"APPEND failed: " + _b(failure.getErrorMessage()))
 
         def close(result: Any) -> Any:
-            message.close()
+            # A message on disk is closed once the mailbox has it; one in memory is left
+            # open, as the mailbox may keep it (Twisted's mailboxes read it later).
+            if not isinstance(message, io.BytesIO):
+                message.close()
             return result
 
         return d.addCallback(got).addBoth(close)
