@@ -132,3 +132,22 @@ def test_sendmail_passes_esmtp_settings():
     assert factory._requireTransportSecurity and factory._requireAuthentication
     client = factory.buildProtocol(None)
     assert client.requireTransportSecurity and client.requireAuthentication and client.heloFallback
+
+
+def test_pop3_client_negative_greeting_carries_the_text():
+    from twistio.mail import _pop3client
+    from twistio.mail._except import ServerErrorResponse
+    from twistio.python.failure import Failure
+
+    client = pop3.AdvancedPOP3Client()
+    client._capCache = {}  # known capabilities: login asks no CAPA first
+    client.makeConnection(StringTransport())
+    client.allowInsecureLogin = True
+    d = client.login(b"user", b"password")
+    client.dataReceived(b"-ERR Offline for maintenance\r\n")
+    client.connectionLost(Failure(error.ConnectionDone()))
+    failures: list[Any] = []
+    d.addErrback(failures.append)
+    assert failures[0].check(ServerErrorResponse)
+    assert failures[0].value.args[0] == b"Offline for maintenance"
+    assert _pop3client.__all__ == []

@@ -17,7 +17,7 @@ FLOORS = {
     "twisted.internet.test.test_filedescriptor": 4,
     "twisted.internet.test.test_inlinecb": 56,
     "twisted.internet.test.test_main": 3,
-    "twisted.mail.test.test_pop3client": 36,
+    "twisted.mail.test.test_pop3client": 38,
     "twisted.names.test.test_cache": 6,
     "twisted.names.test.test_common": 10,
     "twisted.names.test.test_dns": 312,
