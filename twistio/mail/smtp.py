@@ -700,7 +700,11 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
                 return self.validateFrom(helo, origin)
 
             def anonymous_refused(failure: Failure) -> Any:
-                if failure.check(UnauthorizedLogin, *_LOGIN_FAILURES):
+                # No checker for anonymous senders at all, or one that refuses them (the
+                # texts are Twisted's).
+                if failure.check(UnauthorizedLogin):
+                    raise SMTPBadSender(origin, 550, "Sender not acceptable")
+                if failure.check(*_LOGIN_FAILURES):
                     raise SMTPBadSender(origin, 550, "Unauthenticated senders not allowed")
                 return failure
 
