@@ -151,3 +151,29 @@ def test_pop3_client_negative_greeting_carries_the_text():
     assert failures[0].check(ServerErrorResponse)
     assert failures[0].value.args[0] == b"Offline for maintenance"
     assert _pop3client.__all__ == []
+
+
+@pytest.mark.parametrize("refuse, text", [(True, b"Sender not acceptable"), (False, b"Unauthenticated senders not allowed")])
+def test_smtp_anonymous_sender_refusal_texts(refuse, text):
+    from twistio.cred import credentials, portal
+    from twistio.cred.error import UnauthorizedLogin
+
+    class Refusing:
+        credentialInterfaces = (credentials.IAnonymous,)
+
+        def requestAvatarId(self, c: Any) -> Any:
+            return defer.fail(UnauthorizedLogin())
+
+    class Realm:
+        def requestAvatar(self, avatarId: Any, mind: Any, *interfaces: Any) -> Any:
+            raise AssertionError("not reached")
+
+    server = smtp.SMTP()
+    server.portal = portal.Portal(Realm(), [Refusing()] if refuse else [])
+    transport = StringTransport()
+    server.makeConnection(transport)
+    server.dataReceived(b"HELO example.com\r\n")
+    transport.clear()
+    server.dataReceived(b"MAIL FROM:<alice@example.com>\r\n")
+    server.connectionLost(error.ConnectionLost())
+    assert transport.value() == b"550 Cannot receive from specified address <alice@example.com>: " + text + b"\r\n"
