@@ -215,3 +215,12 @@ def test_client_resolv_conf_domain_and_search_and_module_resolver():
     finally:
         resolver._stop_reading_config()
     assert IResolver.providedBy(client)
+
+
+def test_secondary_service_primary_as_text():
+    from twistio.names import secondary
+
+    service = secondary.SecondaryAuthorityService(b"192.168.1.3", [b"example.net", "example.edu"])
+    assert service.primary == "192.168.1.3"
+    assert [d.primary for d in service.domains] == ["192.168.1.3"] * 2
+    assert service.domains[1].domain == b"example.edu"
