@@ -5,4 +5,5 @@ FLOORS = {
     "twisted.cred.test.test_strcred": 43,
     "twisted.web.test.test_http_headers": 43,
     "twisted.web.test.test_httpauth": 28,
+    "twisted.web.test.test_newclient": 133,
 }
