@@ -788,14 +788,10 @@ class HTTPClientParser(HTTPParser):
 
     def statusReceived(self, status: bytes) -> None:
         """Read the status line into a new ``response``; ``ParseError`` if malformed."""
-        parts = status.split(b" ", 2)
-        if len(parts) == 2:
-            version, code = parts
-            phrase = b""
-        elif len(parts) == 3:
-            version, code, phrase = parts
-        else:
+        version, _, rest = status.partition(b" ")
+        if not rest:
             raise ParseError("wrong number of parts", status)
+        code, _, phrase = rest.partition(b" ")
         if not code.isdigit():
             raise ParseError("non-integer status code", status)
         self.response = Response._construct(
