@@ -183,10 +183,15 @@ def _ensureValidMethod(method: bytes) -> bytes:
     return method
 
 
+_URI_CHARS = bytes(range(0x21, 0x7F))
+"""What a request-target may hold: printable ASCII without space (RFC 3986's characters
+and the percent escapes of everything else)."""
+
+
 def _ensureValidURI(uri: bytes) -> bytes:
     if not isinstance(uri, bytes):
         raise TypeError(f"uri must be bytes, not {type(uri).__name__}")
-    if not uri or any(c <= 0x20 or c == 0x7F for c in uri):
+    if not uri or uri.translate(None, _URI_CHARS):
         raise ValueError(f"Invalid URI {uri!r}")
     return uri
 
@@ -194,7 +199,7 @@ def _ensureValidURI(uri: bytes) -> bytes:
 class Request:
     """One HTTP request: method, request-target, headers and an optional body producer."""
 
-    __slots__ = ("_parsedURI", "bodyProducer", "headers", "max_body_size", "method", "persistent", "uri")
+    __slots__ = ("_method", "_parsedURI", "_uri", "bodyProducer", "headers", "max_body_size", "persistent")
 
     def __init__(
         self,
@@ -212,6 +217,25 @@ class Request:
         self._parsedURI: Any = None
         self.max_body_size: int | None = None
         """twistio: a response body longer than this fails with ``ResponseBodyTooLarge``."""
+
+    @property
+    def method(self) -> bytes:
+        """The method (checked whenever it is set: ``ValueError`` unless it is a token)."""
+        return self._method
+
+    @method.setter
+    def method(self, method: bytes) -> None:
+        self._method = _ensureValidMethod(method)
+
+    @property
+    def uri(self) -> bytes:
+        """The request-target (checked whenever it is set: ``ValueError`` unless it is
+        printable ASCII without spaces, so that nothing can be injected into the head)."""
+        return self._uri
+
+    @uri.setter
+    def uri(self, uri: bytes) -> None:
+        self._uri = _ensureValidURI(uri)
 
     @classmethod
     def _construct(
@@ -463,6 +487,13 @@ class _BodyTransport:
     def loseConnection(self) -> None:
         self._proto._stopBody()
 
+    def abortConnection(self) -> None:
+        """Drop the connection at once (``readBody`` does when cancelled)."""
+        self._proto._persistentResponse = False
+        transport = self._proto.transport
+        if transport is not None:
+            transport.abortConnection()
+
 
 @implementer(IPushProducer)
 class TransportProxyProducer:
@@ -565,7 +596,14 @@ class Response:
         protocol.makeConnection(transport)
         buffered = self._bodyBuffer
         self._bodyBuffer = None
-        self._state = "CONNECTED" if state == "INITIAL" else state
+        if state == "INITIAL":
+            self._state = "CONNECTED"
+            # Reading resumes before the buffered bytes go out, so that a protocol that
+            # stops the transport while taking them keeps it stopped.
+            if isinstance(transport, _BodyTransport):
+                transport._proto._bodyDelivered()
+            elif transport is not None:
+                transport.resumeProducing()
         if buffered:
             for chunk in buffered:
                 if self._state == "FINISHED":
@@ -574,10 +612,6 @@ class Response:
         if state == "DEFERRED_CLOSE":
             self._state = "CONNECTED"
             self._deliverEnd(self._bodyFinished)
-        elif isinstance(transport, _BodyTransport):
-            transport._proto._bodyDelivered()
-        elif transport is not None:
-            transport.resumeProducing()
 
     def _deliverEnd(self, reason: Failure | None) -> None:
         protocol = self._bodyProtocol
@@ -1030,15 +1064,14 @@ class HTTP11ClientProtocol(Protocol):
             self.transport.loseConnection()
             return
         for ev in self._reader.feed(data):
-            if self._headFired is not None and ev is not _codec.END:
-                self._fireHead()
             if type(ev) is bytes:
                 response = self._response
                 assert response is not None
                 response._bodyDataReceived(ev)
             elif ev is _codec.END:
-                # A response without a body is complete (and its connection back in the
-                # pool) before the application hears of it, as in Twisted.
+                # A response complete in this read is complete (and its connection back in
+                # the pool) before the application hears of it; as in Twisted for one
+                # without a body.
                 self._bodyFinished(self._reader.buffered)
                 self._fireHead()
             elif isinstance(ev, _codec.ResponseHead):
@@ -1051,6 +1084,8 @@ class HTTP11ClientProtocol(Protocol):
                     self._parseFailed(Failure(cls(ev.message, ev.data)))
                 break
         if self._headFired is not None:
+            # The head is out with whatever body this read brought (kept by the response
+            # until the application asks for it).
             self._fireHead()
         self._updateReading()
 
