@@ -157,3 +157,13 @@ def test_cookie_wrappers() -> None:
 def test_idna() -> None:
     assert _idnaBytes("b\u00fccher.example") == b"xn--bcher-kva.example"
     assert _idnaText(b"xn--bcher-kva.example") == "b\u00fccher.example"
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "joined"),
+    [(b"http://a.com/b", b"/q", b"http://a.com/q"), (b"http://a.com/b#", b"/q", b"http://a.com/q"),
+     (b"http://a.com/b", b"/q#", b"http://a.com/q"), (b"http://a.com/b#f", b"q", b"http://a.com/q#f"),
+     (b"http://a.com/b#f", b"/q#g", b"http://a.com/q#g")],
+)
+def test_urljoin(base: bytes, url: bytes, joined: bytes) -> None:
+    assert client._urljoin(base, url) == joined

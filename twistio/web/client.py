@@ -831,6 +831,16 @@ class _Discard(Protocol):
         self.done.callback(None)
 
 
+def _urljoin(base: bytes, url: bytes) -> bytes:
+    """``url`` resolved against ``base``; it keeps its own fragment, else ``base``'s (RFC 9110
+    10.2.2: a redirect without a fragment inherits the request's); an empty one is dropped."""
+    base, _, baseFragment = base.partition(b"#")
+    url, _, fragment = url.partition(b"#")
+    resolved = urljoin(base.decode("latin-1"), url.decode("latin-1")).encode("latin-1")
+    fragment = fragment or baseFragment
+    return resolved + b"#" + fragment if fragment else resolved
+
+
 _REDIRECT_BODY_WAIT = 65536
 """The longest redirect body read to its end before following (to reuse its connection)."""
 
@@ -867,13 +877,7 @@ class RedirectAgent:
         return d.addCallback(self._handleResponse, method, uri, headers, 0)  # type: ignore[no-any-return]
 
     def _resolveLocation(self, requestURI: bytes, location: bytes) -> bytes:
-        """``location`` resolved against ``requestURI``; a location without a fragment keeps
-        the request's (RFC 9110 10.2.2)."""
-        resolved = urljoin(requestURI.decode("latin-1"), location.decode("latin-1")).encode("latin-1")
-        _, hash, fragment = requestURI.partition(b"#")
-        if hash and b"#" not in resolved:
-            resolved += b"#" + fragment
-        return resolved
+        return _urljoin(requestURI, location)
 
     def _handleRedirect(
         self,
