@@ -492,6 +492,26 @@ KNOWN: dict[str, tuple[str, str]] = {
         "twistio's interface classes do not order (sorted() of them fails); zope's order "
         "by name",
     ),
+    "twisted.web.test.test_agent.HTTPConnectionPoolRetryTests.": (
+        _PRIVATE,
+        "client._RetryingHTTP11ClientProtocol: twistio's pool retries inside its own request "
+        "path, without a wrapper protocol",
+    ),
+    "twisted.web.test.test_agent.HTTPConnectionPoolTests.": (
+        _PRIVATE,
+        "HTTPConnectionPool._timeouts and the protocol class it builds: twistio's pool sweeps "
+        "idle connections with one timer, not one per connection",
+    ),
+    "twisted.web.test.test_agent.ContentDecoderAgentWithGzipTests.": (
+        _DIFF,
+        "gzip bodies are decoded at most 1 MiB at a time (decompress(data, max_length)); the "
+        "tests' fake decompressor takes no limit (docs/differences.md, HTTP client)",
+    ),
+    "twisted.web.test.test_agent.WebClientContextFactoryTests.": (
+        _DIFF,
+        "WebClientContextFactory verifies like BrowserLikePolicyForHTTPS and has no "
+        "pyOpenSSL context (docs/differences.md)",
+    ),
     "twisted.web.test.test_http_headers.NameEncoderTests.test_maxCachedHeaders": (
         _PRIVATE,
         "Headers keeps lower-cased names and capitalises them when they are listed, so adding "
