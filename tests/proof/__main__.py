@@ -231,6 +231,12 @@ _CRLF = (
 )
 
 KNOWN: dict[str, tuple[str, str]] = {
+    "twisted.test.test_tcp_internals.SelectReactorTests.": (
+        _DIFF,
+        "drives tcp.Port.doRead with a fake socket; twistio's ports accept through asyncio's "
+        "create_server and have no doRead/numberAccepts (docs/differences.md, 'A TCP port's "
+        "accepting is asyncio's')",
+    ),
     "twisted.test.test_defer.DeferredTests.test_callbacksAttributeDeprecated": _NAME,
     "twisted.test.test_defer.TimeoutErrorTests.test_deprecatedTimeout": _NAME,
     "twisted.test.test_task.LoopTests.test_deferredDeprecation": _NAME,
