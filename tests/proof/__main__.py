@@ -231,6 +231,14 @@ _CRLF = (
 )
 
 KNOWN: dict[str, tuple[str, str]] = {
+    **{
+        f"twisted.internet.test.test_default.{case}.": (
+            _DIFF,
+            "the default reactor is asyncio's on every platform, not epoll/poll/select by "
+            "platform (docs/differences.md, 'One reactor')",
+        )
+        for case in ("PollReactorTests", "SelectReactorTests")
+    },
     "twisted.test.test_tcp_internals.SelectReactorTests.": (
         _DIFF,
         "drives tcp.Port.doRead with a fake socket; twistio's ports accept through asyncio's "

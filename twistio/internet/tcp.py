@@ -250,13 +250,25 @@ def _log_failure(why: str) -> None:
     _python_log.err(None, why)
 
 
+class _RawDescriptor:
+    """A descriptor held open for the life of the process (no ResourceWarning at exit)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
+
 #: Errors of ``accept(2)`` that say the process or the system has run short (descriptors,
 #: buffers, memory) or that the client gave up first: the port logs them and keeps listening.
 _ACCEPT_ERRORS = (EMFILE, ENOBUFS, ENFILE, ENOMEM, ECONNABORTED)
 
 #: The descriptor every listening TCP socket lets go of when ``accept`` meets ``EMFILE``.
 _reservedFD: _FileDescriptorReservation | _NullFileDescriptorReservation = (
-    _FileDescriptorReservation(lambda: open(os.devnull))  # noqa: SIM115
+    _FileDescriptorReservation(lambda: _RawDescriptor(os.open(os.devnull, os.O_RDONLY)))
     if os.name == "posix"
     else _NullFileDescriptorReservation()
 )
