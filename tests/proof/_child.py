@@ -182,8 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # trial's default of 120 s per test makes a hang expensive; Twisted's tests take < 1 s.
     unittest.TestCase.timeout = options.timeout  # type: ignore[attr-defined]
-    # ...and ReactorBuilder's runReactor waits that long (its getTimeout) on synchronous cases.
-    unittest.SynchronousTestCase.timeout = options.timeout  # type: ignore[attr-defined]
     with open(options.out, "w", encoding="utf-8") as out:
         try:
             _skip_as_root(options.module)
