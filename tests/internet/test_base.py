@@ -129,6 +129,10 @@ def test_reactor_base_thread_pool() -> None:
     assert reactor.threadpool is pool and reactor.threadpoolShutdownID is not None
     ran = threading.Event()
     reactor.callInThread(ran.set)
+    # As in Twisted, the pool starts when the reactor runs (the work waits till then).
+    assert not pool.started and not ran.is_set()
+    reactor.fireSystemEvent("startup")
+    assert pool.started
     assert ran.wait(2)
     reactor.suggestThreadPoolSize(3)
     assert pool.max == 3

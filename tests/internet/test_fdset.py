@@ -246,3 +246,22 @@ async def test_adopt_datagram_port(reactor: Any) -> None:
     assert data == b"hi" and addr == ("127.0.0.1", sender.getsockname()[1])
     sender.close()
     await wait(port.stopListening())
+
+
+def test_close_on_exec_flag() -> None:
+    import fcntl
+    import os
+
+    from twistio.internet import fdesc
+
+    read, write = os.pipe()
+    try:
+        fdesc._unsetCloseOnExec(read)
+        assert not fcntl.fcntl(read, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        fdesc._setCloseOnExec(read)
+        assert fcntl.fcntl(read, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        fdesc._unsetCloseOnExec(read)
+        assert not fcntl.fcntl(read, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+    finally:
+        os.close(read)
+        os.close(write)

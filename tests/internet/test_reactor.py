@@ -391,6 +391,32 @@ def test_uninstall_handler_restores_the_signal_handlers(loop_factory: Any) -> No
     close(reactor)
 
 
+def test_thread_pool_starts_when_run_and_reactor_thread_is_the_io_thread(
+    loop_factory: Any,
+) -> None:
+    from twistio.python import threadable
+
+    reactor = make_reactor(loop_factory)
+    pool = reactor.getThreadPool()
+    assert not pool.started  # as in Twisted: not before run()
+    seen: list[Any] = []
+
+    def inside() -> None:
+        seen.append((pool.started, pool.joined, threadable.isInIOThread()))
+
+        def in_thread() -> None:
+            seen.append(threadable.isInIOThread())
+            reactor.callFromThread(reactor.stop)
+
+        reactor.callInThread(in_thread)
+
+    reactor.callWhenRunning(inside)
+    run_bounded(reactor)
+    assert seen == [(True, False, True), False]
+    assert pool.joined
+    close(reactor)
+
+
 def test_own_loop_from_policy() -> None:
     reactor = AsyncioReactor()
     loop = reactor.loop

@@ -190,3 +190,12 @@ def test_pytest_twisted_runs_on_twistios_reactor(tmp_path: Any) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout
+
+
+def test_default_install_function_is_asyncio_on_every_platform() -> None:
+    from twistio.internet import asyncioreactor, default
+    from twistio.python.runtime import Platform
+
+    for name, kind in (("posix", "linux"), ("posix", "darwin"), ("nt", "win32"), ("posix", "x")):
+        assert default._getInstallFunction(Platform(name, kind)) is asyncioreactor.install
+    assert default.install is asyncioreactor.install

@@ -231,6 +231,20 @@ _CRLF = (
 )
 
 KNOWN: dict[str, tuple[str, str]] = {
+    **{
+        f"twisted.internet.test.test_default.{case}.": (
+            _DIFF,
+            "the default reactor is asyncio's on every platform, not epoll/poll/select by "
+            "platform (docs/differences.md, 'One reactor')",
+        )
+        for case in ("PollReactorTests", "SelectReactorTests")
+    },
+    "twisted.test.test_tcp_internals.SelectReactorTests.": (
+        _DIFF,
+        "drives tcp.Port.doRead with a fake socket; twistio's ports accept through asyncio's "
+        "create_server and have no doRead/numberAccepts (docs/differences.md, 'A TCP port's "
+        "accepting is asyncio's')",
+    ),
     "twisted.test.test_defer.DeferredTests.test_callbacksAttributeDeprecated": _NAME,
     "twisted.test.test_defer.TimeoutErrorTests.test_deprecatedTimeout": _NAME,
     "twisted.test.test_task.LoopTests.test_deferredDeprecation": _NAME,

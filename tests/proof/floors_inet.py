@@ -5,4 +5,7 @@ FLOORS = {
     "twisted.internet.test.test_core": 56,
     "twisted.internet.test.test_socket": 32,
     "twisted.internet.test.test_time": 8,
+    "twisted.internet.test.test_threads": 36,
+    "twisted.test.test_strerror": 5,
+    "twisted.test.test_fdesc": 12,
 }

@@ -61,6 +61,7 @@ from twistio.internet.interfaces import (
 from twistio.internet.posixbase import PosixReactorBase
 from twistio.internet.process import Process, spawnProcess
 from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
+from twistio.python import threadable
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
@@ -223,6 +224,7 @@ class AsyncioReactor(PosixReactorBase):
         self._started = True
         self._stopped = False
         self._installSignals = installSignalHandlers
+        threadable.registerAsIOThread()
         loop = self._get_loop()
         self._run_loop = loop
         loop.call_soon(self.fireSystemEvent, "startup")
@@ -423,11 +425,19 @@ class AsyncioReactor(PosixReactorBase):
             self._get_io_loop().call_soon_threadsafe(f, *args)
 
     def getThreadPool(self) -> ThreadPool:
-        """The reactor's thread pool (``threadpool``): started on first use, stopped during
-        shutdown."""
+        """The reactor's thread pool (``threadpool``): started once the loop runs (at once
+        if it does), stopped during shutdown."""
         # Remember, in this thread, the loop that pool threads will call back into.
         self._get_loop()
-        return ReactorBase.getThreadPool(self)
+        pool = ReactorBase.getThreadPool(self)
+        if not pool.started:
+            if _get_running_loop() is not None:
+                self._startThreadPool()
+            else:
+                # Started as soon as the loop runs: by reactor.run() as in Twisted, but also
+                # by whatever else runs it (trial waiting on a test's Deferred, iterate()).
+                self._get_loop().call_soon(self._startThreadPool)
+        return pool
 
     def callInThread(
         self, _callable: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs

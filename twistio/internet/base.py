@@ -584,16 +584,21 @@ class ReactorBase(PluggableResolverMixin):
         self.wakeUp()
 
     def getThreadPool(self) -> ThreadPool:
-        """The thread pool (``threadpool``): made and started on first use, stopped during
-        shutdown."""
+        """The thread pool (``threadpool``): made on first use, started once the reactor
+        runs (at once if it does), stopped during shutdown."""
         pool = self.threadpool
         if pool is None:
             pool = self.threadpool = ThreadPool(0, self._threadpoolSize, "twistio reactor")
-            pool.start()
+            self.callWhenRunning(self._startThreadPool)
             self.threadpoolShutdownID = self.addSystemEventTrigger(
                 "during", "shutdown", self._stopThreadPool
             )
         return pool
+
+    def _startThreadPool(self) -> None:
+        pool = self.threadpool
+        if pool is not None and not pool.started:
+            pool.start()
 
     def _stopThreadPool(self) -> None:
         # Also trial's clean-up after each test: a later getThreadPool() makes a fresh pool of

@@ -25,6 +25,16 @@ def setBlocking(fd: int) -> None:
     os.set_blocking(fd, True)
 
 
+def _setCloseOnExec(fd: int) -> None:
+    """Have ``fd`` closed in programs this process ``exec``s (``FD_CLOEXEC``)."""
+    os.set_inheritable(fd, False)
+
+
+def _unsetCloseOnExec(fd: int) -> None:
+    """Have ``fd`` stay open in programs this process ``exec``s."""
+    os.set_inheritable(fd, True)
+
+
 def readFromFD(fd: int, callback: Callable[[bytes], object]) -> ConnectionClosed | None:
     """Read what ``fd`` has (up to 8 KiB) and give it to ``callback``.
 

@@ -8,7 +8,20 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from typing import Union
+from errno import (
+    EAGAIN,
+    ECONNABORTED,
+    EINPROGRESS,
+    EMFILE,
+    ENFILE,
+    ENOBUFS,
+    ENOMEM,
+    EPERM,
+    EWOULDBLOCK,
+)
+from types import TracebackType
+from typing import Protocol as _TypingProtocol
+from typing import Union, cast
 
 from twistio.internet import error
 from twistio.internet._adapter import Connection, StreamKind, address_from_sockaddr
@@ -21,14 +34,26 @@ from twistio.internet.interfaces import (
     IAddress,
     IConnector,
     IListeningPort,
+    Interface,
     IProtocolFactory,
     _BindingSpec,
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, Protocol
+from twistio.logger import LogEvent, Logger, globalLogPublisher
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 
 __all__ = [
+    "EAGAIN",
+    "ECONNABORTED",
+    "EINPROGRESS",
+    "EMFILE",
+    "ENFILE",
+    "ENOBUFS",
+    "ENOMEM",
+    "EPERM",
+    "EWOULDBLOCK",
     "BaseClient",
     "Client",
     "Connection",
@@ -73,6 +98,212 @@ def _bind_address(
 def log_prefix(obj: object) -> str:
     prefix = getattr(obj, "logPrefix", None)
     return str(prefix()) if prefix is not None else type(obj).__name__
+
+
+#: ``getaddrinfo`` flags that forbid any lookup: the host must be an address literal and the
+#: port a number (so resolving with them never blocks).
+_NUMERIC_ONLY = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
+
+
+def _resolveIPv6(ip: str, port: int) -> tuple[str, int, int, int]:
+    """The whole socket address ``(host, port, flowinfo, scope_id)`` of an IPv6 literal
+    (``fe80::1%eth0`` gets its interface's scope id); ``port`` comes back as given.
+
+    Nothing is looked up: a name, or a service name as the port, raises ``socket.gaierror``
+    (``EAI_NONAME``).
+    """
+    # getaddrinfo refuses some out-of-range ports and not others: ask with 0 (a text port
+    # still goes through, to be refused), then give the caller's port back.
+    service: int | str = 0 if isinstance(port, int) else port
+    found = socket.getaddrinfo(ip, service, 0, 0, 0, _NUMERIC_ONLY)[0][4]
+    host, _, flowinfo, scope_id = cast("tuple[str, int, int, int]", found)
+    return host, port, flowinfo, scope_id
+
+
+class _BuffersLogs:
+    """``with _BuffersLogs(namespace, observer) as log:`` a ``Logger`` whose events reach
+    ``observer`` only when the block ends (however it ends).
+
+    For code that runs while the process may have no file descriptor to spare (a log file
+    being written must not be the one to fail).
+    """
+
+    def __init__(self, namespace: str, observer: Callable[[LogEvent], object]) -> None:
+        self._namespace = namespace
+        self._observer = observer
+        self._events: list[LogEvent] = []
+
+    def __enter__(self) -> Logger:
+        return Logger(namespace=self._namespace, observer=self._events.append)
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excValue: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        events, self._events = self._events, []
+        for event in events:
+            self._observer(event)
+
+
+class _IFileDescriptorReservation(Interface, _TypingProtocol):
+    """One file descriptor held back, to be let go of for a moment when the process has run
+    out (``EMFILE``): a listening port then accepts the waiting client and closes it at once,
+    instead of leaving it hanging in the backlog.
+
+    ``with reservation:`` frees the descriptor for the block and takes it again afterwards.
+    """
+
+    def available(self) -> bool:
+        """Whether the descriptor is held (so the block can use it)."""
+
+    def reserve(self) -> None:
+        """Take the descriptor, if not held yet; running out here is logged, not raised."""
+
+    def __enter__(self) -> None:
+        """Let the descriptor go (``RuntimeError`` if it is not held)."""
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excValue: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Take the descriptor again (a failure to is logged, and the block's own
+        exception, if any, goes on)."""
+
+
+class _Closable(_TypingProtocol):
+    def close(self) -> object: ...
+
+
+@implementer(_IFileDescriptorReservation)
+class _FileDescriptorReservation:
+    """A descriptor held by keeping a file open; ``fileFactory`` opens it (``os.devnull``
+    for the listening ports)."""
+
+    def __init__(self, fileFactory: Callable[[], _Closable]) -> None:
+        self._fileFactory = fileFactory
+        self._fileDescriptor: _Closable | None = None
+
+    def available(self) -> bool:
+        """Whether the descriptor is held."""
+        return self._fileDescriptor is not None
+
+    def reserve(self) -> None:
+        """Open the file unless it is open; ``EMFILE`` is logged and leaves it unheld."""
+        if self._fileDescriptor is not None:
+            return
+        try:
+            self._fileDescriptor = self._fileFactory()
+        except OSError as e:
+            if e.errno != EMFILE:
+                raise
+            _log_failure(f"Could not reserve a file descriptor ({e})")
+
+    def __enter__(self) -> None:
+        held = self._fileDescriptor
+        if held is None:
+            raise RuntimeError("no file descriptor is reserved")
+        self._fileDescriptor = None
+        held.close()
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excValue: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.reserve()
+        except Exception:
+            _log_failure("Could not reserve a file descriptor again")
+
+
+@implementer(_IFileDescriptorReservation)
+class _NullFileDescriptorReservation:
+    """A reservation holding nothing (where descriptors cannot run out that way): never
+    available, and the block runs as it is."""
+
+    def available(self) -> bool:
+        """Never."""
+        return False
+
+    def reserve(self) -> None:
+        """Nothing to take."""
+
+    def __enter__(self) -> None:
+        """Nothing to let go of."""
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excValue: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Nothing to take again."""
+
+
+def _log_failure(why: str) -> None:
+    """Log the exception being handled, as Twisted's ``log.err`` does (tests flush it)."""
+    _python_log.err(None, why)
+
+
+class _RawDescriptor:
+    """A descriptor held open for the life of the process (no ResourceWarning at exit)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
+
+#: Errors of ``accept(2)`` that say the process or the system has run short (descriptors,
+#: buffers, memory) or that the client gave up first: the port logs them and keeps listening.
+_ACCEPT_ERRORS = (EMFILE, ENOBUFS, ENFILE, ENOMEM, ECONNABORTED)
+
+#: The descriptor every listening TCP socket lets go of when ``accept`` meets ``EMFILE``.
+_reservedFD: _FileDescriptorReservation | _NullFileDescriptorReservation = (
+    _FileDescriptorReservation(lambda: _RawDescriptor(os.open(os.devnull, os.O_RDONLY)))
+    if os.name == "posix"
+    else _NullFileDescriptorReservation()
+)
+
+
+class _ListeningSocket(socket.socket):
+    """A listening socket whose ``accept``, when the process is out of descriptors, lets go
+    of the reserved one for a moment to accept the first waiting client and close it (so it
+    is refused at once, as Twisted's ports do, instead of waiting in the backlog).
+
+    asyncio's selector loops call ``accept`` on the socket given to ``create_server``; the
+    only cost is on that error path. (uvloop accepts by itself and does not use it.)
+    """
+
+    __slots__ = ()
+
+    def accept(self) -> tuple[socket.socket, object]:
+        try:
+            return super().accept()
+        except OSError as e:
+            if e.errno not in (EMFILE, ENFILE) or not _reservedFD.available():
+                raise
+            with _BuffersLogs(__name__, globalLogPublisher) as log:
+                with _reservedFD:
+                    try:
+                        client, _ = super().accept()
+                    except OSError:
+                        raise e from None
+                    client.close()
+                log.info(
+                    "Could not accept new connection ({acceptError}): refused it",
+                    acceptError=errno.errorcode[e.errno],
+                )
+            # asyncio takes this as "nothing more to accept now" and keeps listening.
+            raise ConnectionAbortedError(ECONNABORTED, os.strerror(ECONNABORTED)) from None
 
 
 class Server(Connection):
@@ -165,7 +396,8 @@ class Port:
 
     def startListening(self) -> None:
         """Bind and listen now, then serve on the reactor's loop; ``CannotListenError`` on failure."""
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
+        _reservedFD.reserve()
+        sock = _ListeningSocket(self._family, socket.SOCK_STREAM)
         try:
             if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -404,7 +636,10 @@ class Connector:
                 _set_reuse_port(sock)
             if local is not None:
                 sock.bind(local)
-            await loop.sock_connect(sock, (host, self.port))
+            where: tuple[str, int] | tuple[str, int, int, int] = (host, self.port)
+            if family == socket.AF_INET6:
+                where = _resolveIPv6(host, self.port)
+            await loop.sock_connect(sock, where)
         except BaseException:
             sock.close()
             raise
