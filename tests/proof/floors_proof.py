@@ -24,4 +24,8 @@ FLOORS = {
     "twisted.logger.test.test_levels": 2,
     "twisted.logger.test.test_logger": 16,
     "twisted.python.test.test_zipstream": 28,
+    "twisted.test.test_persisted": 27,
+    "twisted.persisted.test.test_styles": 7,
+    "twisted.test.test_sob": 9,
+    "twisted.application.test.test_service": 6,
 }

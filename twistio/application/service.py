@@ -189,9 +189,12 @@ class Process:
 
 
 def Application(name: str, uid: int | None = None, gid: int | None = None) -> Any:
-    """The root object of an application: a ``MultiService`` named ``name`` plus a ``Process``."""
+    """The root object of an application: a ``MultiService`` named ``name``, a ``Process``
+    and a ``sob.Persistent`` (``IPersistable(app).save()`` writes ``name.tap``)."""
+    from twistio.persisted.sob import Persistent
+
     ret = Componentized()
-    for component in (MultiService(), Process(uid, gid)):
+    for component in (MultiService(), Process(uid, gid), Persistent(ret, name)):
         ret.addComponent(component, ignoreClass=1)
     _adapt(IService, ret).setName(name)
     return ret
