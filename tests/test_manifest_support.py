@@ -46,6 +46,7 @@ MODULES = {
     "twisted.python.modules": "twistio.python.modules",
     "twisted.python.zippath": "twistio.python.zippath",
     "twisted.python.zipstream": "twistio.python.zipstream",
+    "twisted.python.rebuild": "twistio.python.rebuild",
     "twisted.plugin": "twistio.plugin",
     "twisted.python.win32": "twistio.python.win32",
     "twisted.trial.itrial": "twistio.trial.itrial",

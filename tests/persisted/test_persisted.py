@@ -111,3 +111,67 @@ def test_sob_save_and_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, styl
     assert sob.load(name, style) == {"answer": [42]}
     with pytest.raises(TypeError):
         persistent.save(passphrase="secret")
+
+
+@pytest.mark.parametrize("kind", ["DirDBM", "Shelf"])
+def test_dirdbm(tmp_path: Path, kind: str) -> None:
+    from twisted.persisted import dirdbm as t_dirdbm
+
+    from twistio.persisted import dirdbm
+
+    ours = getattr(dirdbm, kind)(str(tmp_path / "db"))
+    ours[b"/key\n"] = b"value"
+    ours.update({b"a": b"b"})
+    assert sorted(ours.keys()) == [b"/key\n", b"a"] and ours[b"a"] == b"b"
+    # The same files as Twisted's: either reads the other's directory.
+    theirs = getattr(t_dirdbm, kind)(str(tmp_path / "db"))
+    assert theirs[b"/key\n"] == b"value"
+    theirs[b"t"] = b"from twisted"
+    assert ours[b"t"] == b"from twisted"
+    with pytest.raises(KeyError):
+        ours[b"missing"]
+    with pytest.raises(TypeError):
+        ours["text"]  # type: ignore[index]
+    copy = ours.copyTo(str(tmp_path / "copy"))
+    assert sorted(copy.items()) == sorted(ours.items())
+    del ours[b"a"]
+    assert b"a" not in ours and b"a" in copy
+    # A crash between writing and renaming: .new files go, .rpl files replace lost ones.
+    (tmp_path / "db" / (ours._encode(b"half").decode() + ".new")).write_bytes(b"x")
+    (tmp_path / "db" / (ours._encode(b"moved").decode() + ".rpl")).write_bytes(b"kept")
+    reopened = dirdbm.DirDBM(str(tmp_path / "db"))
+    assert b"half" not in reopened and reopened[b"moved"] == b"kept"
+
+
+def test_rebuild_updates_old_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import os
+    import sys
+    import time
+
+    from twistio.python import rebuild
+
+    (tmp_path / "rebuilt_mod.py").write_text("class A:\n    def a(self):\n        return 1\n"
+                                             "def f():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("rebuilt_mod")
+    try:
+        instance, function = module.A(), module.f
+        (tmp_path / "rebuilt_mod.py").write_text("class A:\n    def a(self):\n        return 2\n"
+                                                 "def f():\n    return 2\n")
+        later = time.time() + 5
+        os.utime(tmp_path / "rebuilt_mod.py", (later, later))
+        rebuild.rebuild(module, doLog=False)
+        assert instance.a() == 2 and type(instance) is module.A
+        assert function is module.f and function() == 2
+    finally:
+        sys.modules.pop("rebuilt_mod", None)
+
+
+def test_rebuild_refuses_what_cannot_reload() -> None:
+    import types
+
+    from twistio.python import rebuild
+
+    with pytest.raises(rebuild.RebuildError):
+        rebuild.rebuild(types.ModuleType("never_imported"), doLog=False)

@@ -28,4 +28,6 @@ FLOORS = {
     "twisted.persisted.test.test_styles": 7,
     "twisted.test.test_sob": 9,
     "twisted.application.test.test_service": 6,
+    "twisted.test.test_dirdbm": 16,
+    "twisted.test.test_rebuild": 8,
 }
