@@ -30,4 +30,8 @@ FLOORS = {
     "twisted.application.test.test_service": 6,
     "twisted.test.test_dirdbm": 16,
     "twisted.test.test_rebuild": 8,
+    "twisted.python.test.test_syslog": 9,
+    "twisted.test.test_roots": 4,
+    "twisted.python.test.test_htmlizer": 2,
+    "twisted.test.test_formmethod": 11,
 }
