@@ -24,6 +24,7 @@ __all__ = [
     "MultiService",
     "Process",
     "Service",
+    "loadApplication",
 ]
 
 _NO_DEFAULT: Any = object()
@@ -198,3 +199,16 @@ def Application(name: str, uid: int | None = None, gid: int | None = None) -> An
         ret.addComponent(component, ignoreClass=1)
     _adapt(IService, ret).setName(name)
     return ret
+
+
+def loadApplication(filename: str, kind: str, passphrase: str | None = None) -> Any:
+    """The application saved in ``filename``: ``kind`` ``"python"`` runs it as a ``.tac``
+    file and takes its ``application``; ``"pickle"`` and ``"source"`` load what
+    ``IPersistable(app).save()`` wrote. (``passphrase``: encrypted files are gone.)"""
+    from twistio.persisted import sob
+
+    if passphrase:
+        raise TypeError("encrypted applications are not supported: passphrase must be None")
+    if kind == "python":
+        return sob.loadValueFromFile(filename, "application")
+    return sob.load(filename, kind)

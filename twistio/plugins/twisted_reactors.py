@@ -12,3 +12,6 @@ select = Reactor("select", "twistio.internet.selectreactor", "asyncio's loop (se
 poll = Reactor("poll", "twistio.internet.pollreactor", "asyncio's loop (poll() name).")
 epoll = Reactor("epoll", "twistio.internet.epollreactor", "asyncio's loop (epoll() name).")
 asyncio = Reactor("asyncio", "twistio.internet.asyncioreactor", "asyncio's event loop.")
+# Listed so that --help-reactors shows it, as unavailable: twistio has no IOCP reactor of its
+# own (on Windows, asyncio's loop is a proactor on IOCP already).
+iocp = Reactor("iocp", "twistio.internet.iocpreactor", "Win32 IO Completion Ports reactor.")
