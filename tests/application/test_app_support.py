@@ -72,3 +72,28 @@ def test_help_reactors_marks_unavailable_ones() -> None:
     text: Any = mixin.messageOutput.getvalue()
     assert "    asyncio\t" in text
     assert "reactors not available on this platform:\n!iocp" in text
+
+
+def test_services_pickle_without_live_parts() -> None:
+    import copy
+    import pickle
+
+    from twistio.application import internet
+    from twistio.internet.protocol import ServerFactory
+    from twistio.internet.task import Clock
+
+    clock = Clock()
+    timer = internet.TimerService(1, print, "x")
+    timer.clock = clock
+    timer.startService()
+    loaded = pickle.loads(pickle.dumps(timer))
+    timer.stopService()
+    assert not loaded.running and not hasattr(loaded, "_loop") and not hasattr(loaded, "_loopFinished")
+    server = internet.TCPServer(0, ServerFactory(), interface="127.0.0.1")
+    server.startService()
+    try:
+        assert server._port is not None and copy.copy(server)._port is None
+    finally:
+        server.stopService()
+    for name in ("UNIXDatagramServer", "UNIXDatagramClient", "MulticastServer"):
+        assert getattr(internet, name).method in ("UNIXDatagram", "Multicast")

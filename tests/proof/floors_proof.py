@@ -34,5 +34,6 @@ FLOORS = {
     "twisted.test.test_roots": 4,
     "twisted.python.test.test_htmlizer": 2,
     "twisted.test.test_formmethod": 11,
-    "twisted.test.test_application": 59,
+    "twisted.test.test_application": 62,
+    "twisted.application.test.test_internet": 45,
 }
