@@ -85,7 +85,9 @@ def test_services_pickle_without_live_parts() -> None:
     loaded = pickle.loads(pickle.dumps(timer))
     timer.stopService()
     assert not loaded.running and not hasattr(loaded, "_loop") and not hasattr(loaded, "_loopFinished")
-    server = internet.TCPServer(0, ServerFactory(), interface="127.0.0.1")
+    from twistio.internet.testing import MemoryReactor
+
+    server = internet.TCPServer(0, ServerFactory(), reactor=MemoryReactor())
     server.startService()
     try:
         assert server._port is not None and copy.copy(server)._port is None
