@@ -240,6 +240,11 @@ KNOWN: dict[str, tuple[str, str]] = {
     "twisted.python.test.test_util.OrderedDictTests.test_deprecated": _NAME,
     "twisted.python.test.test_url.URLDeprecationTests.test_urlDeprecation": _NAME,
     "twisted.logger.test.test_io.LoggingFileTests.test_softspace": _NAME,
+    "twisted.application.runner.test.test_runner.RunnerTests.test_runInOrder": (
+        _DIFF,
+        "Runner is a plain class, not an attrs class: the test's @attrs subclass does not "
+        "inherit its arguments (docs/differences.md, Running applications)",
+    ),
     "twisted.test.test_rebuild.RebuildTests.test_BananaInteraction": (
         _DIFF,
         "needs twisted.spread (Perspective Broker), out of scope (docs/porting.md)",

@@ -36,4 +36,7 @@ FLOORS = {
     "twisted.test.test_formmethod": 11,
     "twisted.test.test_application": 62,
     "twisted.application.test.test_internet": 45,
+    "twisted.application.runner.test.test_exit": 4,
+    "twisted.application.runner.test.test_pidfile": 28,
+    "twisted.application.runner.test.test_runner": 13,
 }
