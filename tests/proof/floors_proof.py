@@ -39,4 +39,5 @@ FLOORS = {
     "twisted.application.runner.test.test_exit": 4,
     "twisted.application.runner.test.test_pidfile": 28,
     "twisted.application.runner.test.test_runner": 13,
+    "twisted.application.twist.test.test_options": 22,
 }

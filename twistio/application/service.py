@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from twistio.internet.defer import Deferred, DeferredList, maybeDeferred
 from twistio.internet.interfaces import Interface, implementer
+from twistio.plugin import IPlugin
 from twistio.python.components import Componentized
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "IProcess",
     "IService",
     "IServiceCollection",
+    "IServiceMaker",
     "MultiService",
     "Process",
     "Service",
+    "ServiceMaker",
     "loadApplication",
 ]
 
@@ -212,3 +215,38 @@ def loadApplication(filename: str, kind: str, passphrase: str | None = None) -> 
     if kind == "python":
         return sob.loadValueFromFile(filename, "application")
     return sob.load(filename, kind)
+
+
+class IServiceMaker(Interface, Protocol):
+    """A plugin making a service from command line options (``twist NAME ...``)."""
+
+    tapname: str
+    description: str
+    options: Any
+
+    def makeService(self, options: Any) -> Any:
+        """The service ``options`` (parsed with ``options``) describe."""
+
+
+@implementer(IServiceMaker, IPlugin)
+class ServiceMaker:
+    """An ``IServiceMaker`` whose ``options`` and ``makeService`` are those of the module
+    ``module`` (imported when first used)."""
+
+    def __init__(self, name: str, module: str, description: str, tapname: str) -> None:
+        self.name = name
+        self.module = module
+        self.description = description
+        self.tapname = tapname
+
+    @property
+    def options(self) -> Any:
+        from twistio.python.reflect import namedAny
+
+        return namedAny(self.module).Options
+
+    @property
+    def makeService(self) -> Any:
+        from twistio.python.reflect import namedAny
+
+        return namedAny(self.module).makeService
