@@ -95,3 +95,24 @@ def test_services_pickle_without_live_parts() -> None:
         server.stopService()
     for name in ("UNIXDatagramServer", "UNIXDatagramClient", "MulticastServer"):
         assert getattr(internet, name).method in ("UNIXDatagram", "Multicast")
+
+
+def test_client_service_warns_when_started_twice() -> None:
+    from twistio.application.internet import ClientService
+    from twistio.internet.defer import Deferred
+    from twistio.logger import capturedLogs, formatEvent
+
+    class Endpoint:
+        attempts = 0
+
+        def connect(self, factory: Any) -> Deferred[Any]:
+            Endpoint.attempts += 1
+            return Deferred()
+
+    client = ClientService(Endpoint(), object())
+    client.startService()
+    with capturedLogs() as events:
+        client.startService()
+    assert Endpoint.attempts == 1
+    assert any("Duplicate ClientService.startService" in formatEvent(e) for e in events)
+    client.stopService()

@@ -16,6 +16,7 @@ from typing import Any
 
 from twistio.application.service import Service
 from twistio.internet.defer import CancelledError, Deferred, fail, maybeDeferred, succeed
+from twistio.logger import Logger
 from twistio.python import log
 from twistio.python.failure import Failure
 
@@ -306,6 +307,7 @@ def backoffPolicy(
 
 
 _defaultPolicy = backoffPolicy()
+_clientServiceLog = Logger(namespace="twistio.application.internet.ClientService")
 
 
 class ClientService(Service):
@@ -357,6 +359,7 @@ class ClientService(Service):
 
     def startService(self) -> None:
         if self.running:
+            _clientServiceLog.warn("Duplicate ClientService.startService {service}", service=self)
             return
         Service.startService(self)
         self._failedAttempts = 0
