@@ -254,6 +254,20 @@ KNOWN: dict[str, tuple[str, str]] = {
     "twisted.python.test.test_util.OrderedDictTests.test_deprecated": _NAME,
     "twisted.python.test.test_url.URLDeprecationTests.test_urlDeprecation": _NAME,
     "twisted.logger.test.test_io.LoggingFileTests.test_softspace": _NAME,
+    "twisted.application.runner.test.test_runner.RunnerTests.test_runInOrder": (
+        _DIFF,
+        "Runner is a plain class, not an attrs class: the test's @attrs subclass does not "
+        "inherit its arguments (docs/differences.md, Running applications)",
+    ),
+    "twisted.application.twist.test.test_options.OptionsTests.test_pluginsIncludeWeb": (
+        _DIFF,
+        "no web service maker: twisted.web.tap is not provided, the twistio web command "
+        "serves its needs (docs/differences.md, twisted.web)",
+    ),
+    "twisted.test.test_rebuild.RebuildTests.test_BananaInteraction": (
+        _DIFF,
+        "needs twisted.spread (Perspective Broker), out of scope (docs/porting.md)",
+    ),
     "twisted.logger.test.test_stdlib.STDLibLogObserverTests.test_name": (
         _DIFF,
         "STDLibLogObserver() logs to the logger named by each event's namespace, not "

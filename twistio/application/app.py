@@ -21,10 +21,16 @@ from twistio.application.service import IService, _adapt
 
 __all__ = [
     "ApplicationError",
+    "ReactorSelectionMixin",
+    "convertStyle",
+    "getApplication",
+    "getPassphrase",
+    "getSavePassphrase",
     "installLoop",
     "loadApplication",
     "pidFile",
     "runApplication",
+    "startApplication",
     "startLogging",
 ]
 
@@ -149,3 +155,142 @@ def runApplication(
     if whenRunning is not None:
         reactor.callWhenRunning(whenRunning)
     reactor.run()
+
+
+# -- twistd's application support: loading in any saved style, converting, starting ----------
+
+
+def getPassphrase(needed: int) -> str | None:
+    """A passphrase read from the terminal when ``needed``, else None (encrypted
+    applications are gone: nothing asks for one any more)."""
+    if needed:
+        import getpass
+
+        return getpass.getpass("Passphrase: ")
+    return None
+
+
+def getSavePassphrase(needed: int) -> str | None:
+    """As ``getPassphrase``, for saving (asked twice, which must match)."""
+    if not needed:
+        return None
+    import getpass
+
+    first = getpass.getpass("Encryption passphrase: ")
+    if first != getpass.getpass("Repeat passphrase: "):
+        raise ApplicationError("the passphrases do not match")
+    return first
+
+
+def getApplication(config: Any, passphrase: str | None) -> Any:
+    """The application that ``config`` names: its ``python`` (a ``.tac`` file), ``source``
+    (``aot``) or ``file`` (a pickle) entry, the first that is set. A file that cannot be
+    loaded ends the program with the reason (``SystemExit``)."""
+    from twistio.application import service
+    from twistio.python import log
+
+    given = [
+        (config[key], style)
+        for key, style in (("python", "python"), ("source", "source"), ("file", "pickle"))
+        if config[key]
+    ]
+    if not given:
+        raise ApplicationError("no application file given")
+    filename, style = given[0]
+    try:
+        log.msg(f"Loading {filename}...")
+        application = service.loadApplication(filename, style, passphrase)
+        log.msg("Loaded.")
+    except Exception as e:
+        reason = f"Failed to load application: {e}"
+        if isinstance(e, KeyError) and e.args and e.args[0] == "application":
+            reason += (
+                "\n\nCould not find 'application' in the file. To use 'twistd -y', your .tac\n"
+                "file must create a suitable object (e.g., by calling service.Application())\n"
+                "and store it in a variable named 'application'. twistd loads your .tac file\n"
+                "and scans the global variables for one of this name.\n"
+            )
+        log.msg(reason)
+        log.deferr()
+        raise SystemExit("\n" + reason + "\n") from None
+    return application
+
+
+def convertStyle(filein: str, typein: str, passphrase: str | None, fileout: str | None,
+                 typeout: str, encrypt: int) -> None:
+    """Load the application in ``filein`` (saved as ``typein``) and save it to ``fileout`` as
+    ``typeout``."""
+    from twistio.application import service
+    from twistio.persisted import sob
+
+    application = service.loadApplication(filein, typein, passphrase)
+    persistable = sob.IPersistable(application)  # type: ignore[call-arg,misc]
+    persistable.setStyle(typeout)
+    savePassphrase = getSavePassphrase(encrypt)
+    persistable.save(filename=None if savePassphrase else fileout, passphrase=savePassphrase)
+
+
+def startApplication(application: Any, save: int) -> None:
+    """Start ``application``'s service now and stop it when the reactor shuts down (and,
+    with ``save``, save it as ``<name>-shutdown``, after)."""
+    from twistio.internet import reactor
+    from twistio.persisted import sob
+
+    service = _adapt(IService, application)
+    service.startService()
+    if save:
+        persistable = sob.IPersistable(application)  # type: ignore[call-arg,misc]
+        reactor.addSystemEventTrigger("after", "shutdown", persistable.save, "shutdown")
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+
+
+class ReactorSelectionMixin:
+    """``usage.Options`` mixin: ``--reactor NAME`` (``-r``) installs that reactor as soon as
+    it is parsed, and ``--help-reactors`` lists them."""
+
+    messageOutput: Any = sys.stdout
+
+    @staticmethod
+    def _getReactorTypes() -> Any:
+        from twistio.application.reactors import getReactorTypes
+
+        return getReactorTypes()
+
+    def opt_help_reactors(self) -> None:
+        """Display a list of possibly available reactor names."""
+        from twistio.python.reflect import namedModule
+
+        available, unavailable = [], []
+        for installer in self._getReactorTypes():
+            try:
+                namedModule(installer.moduleName)
+            except ImportError as e:
+                unavailable.append(f"!{installer.shortName:<4}\t{installer.description} ({e})\n")
+            else:
+                available.append(f"    {installer.shortName:<4}\t{installer.description}\n")
+        self.messageOutput.write("".join(available))
+        if unavailable:
+            self.messageOutput.write("reactors not available on this platform:\n")
+            self.messageOutput.write("".join(unavailable))
+        raise SystemExit(0)
+
+    def opt_reactor(self, shortName: str) -> None:
+        """Which reactor to use (see --help-reactors for a list of possibilities)."""
+        from twistio.application import reactors
+        from twistio.python.usage import UsageError
+
+        try:
+            reactors.installReactor(shortName)
+        except reactors.NoSuchReactor:
+            raise UsageError(
+                f"The specified reactor does not exist: '{shortName}'.\n"
+                "See the list of available reactors with --help-reactors"
+            ) from None
+        except Exception as e:
+            raise UsageError(
+                f"The specified reactor cannot be used, failed with error: {e}.\n"
+                "See the list of available reactors with --help-reactors"
+            ) from None
+        self["reactor"] = shortName  # type: ignore[index]
+
+    opt_r = opt_reactor

@@ -16,11 +16,13 @@ from typing import Any
 
 from twistio.application.service import Service
 from twistio.internet.defer import CancelledError, Deferred, fail, maybeDeferred, succeed
+from twistio.logger import Logger
 from twistio.python import log
 from twistio.python.failure import Failure
 
 __all__ = [
     "ClientService",
+    "MulticastServer",
     "SSLClient",
     "SSLServer",
     "StreamServerEndpointService",
@@ -29,6 +31,8 @@ __all__ = [
     "TimerService",
     "UDPServer",
     "UNIXClient",
+    "UNIXDatagramClient",
+    "UNIXDatagramServer",
     "UNIXServer",
     "backoffPolicy",
 ]
@@ -43,7 +47,20 @@ def _maybeGlobalReactor(maybeReactor: Any) -> Any:
     return maybeReactor
 
 
-class _AbstractServer(Service):
+class _VolatileDataService(Service):
+    """A service whose attributes named in ``volatile`` (live ports, connections, loops)
+    are left out when it is pickled or copied."""
+
+    volatile: list[str] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = Service.__getstate__(self)
+        for name in self.volatile:
+            state.pop(name, None)
+        return state
+
+
+class _AbstractServer(_VolatileDataService):
     """Listens with the reactor's ``listen<method>(*args, **kwargs)`` while running."""
 
     volatile = ["_port"]
@@ -80,7 +97,7 @@ class _AbstractServer(Service):
         return getattr(reactor, "listen" + self.method)(*self.args, **self.kwargs)
 
 
-class _AbstractClient(Service):
+class _AbstractClient(_VolatileDataService):
     """Connects with the reactor's ``connect<method>(*args, **kwargs)`` while running."""
 
     volatile = ["_connection"]
@@ -134,6 +151,18 @@ class UDPServer(_AbstractServer):
     method = "UDP"
 
 
+class UNIXDatagramServer(_AbstractServer):
+    """A UNIX datagram socket, bound while running (``listenUNIXDatagram``)."""
+
+    method = "UNIXDatagram"
+
+
+class MulticastServer(_AbstractServer):
+    """A multicast UDP port while running (``listenMulticast``)."""
+
+    method = "Multicast"
+
+
 class TCPClient(_AbstractClient):
     """``connectTCP(host, port, factory, timeout=30, bindAddress=None)`` while running."""
 
@@ -146,13 +175,19 @@ class UNIXClient(_AbstractClient):
     method = "UNIX"
 
 
+class UNIXDatagramClient(_AbstractClient):
+    """A connected UNIX datagram socket while running (``connectUNIXDatagram``)."""
+
+    method = "UNIXDatagram"
+
+
 class SSLClient(_AbstractClient):
     """``connectSSL(host, port, factory, contextFactory, timeout=30, bindAddress=None)``."""
 
     method = "SSL"
 
 
-class TimerService(Service):
+class TimerService(_VolatileDataService):
     """Call ``callable(*args, **kwargs)`` every ``step`` seconds while running, first at start.
 
     ``stopService`` returns a Deferred that fires once a call in progress (one that
@@ -161,8 +196,9 @@ class TimerService(Service):
 
     volatile = ["_loop", "_loopFinished"]
     clock: Any = None
-    _loop: Any = None
-    _loopFinished: Deferred[Any] | None = None
+    # (No class defaults for these: a pickled or copied TimerService has none at all.)
+    _loop: Any
+    _loopFinished: Deferred[Any]
 
     def __init__(
         self, step: float, callable: Callable[..., Any], *args: Any, **kwargs: Any
@@ -186,9 +222,10 @@ class TimerService(Service):
         log.err(why)
 
     def stopService(self) -> Deferred[Any]:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-        finished = self._loopFinished if self._loopFinished is not None else succeed(None)
+        loop = getattr(self, "_loop", None)
+        if loop is not None and loop.running:
+            loop.stop()
+        finished = getattr(self, "_loopFinished", None) or succeed(None)
         finished.addCallback(lambda ignored: Service.stopService(self))
         return finished
 
@@ -270,6 +307,7 @@ def backoffPolicy(
 
 
 _defaultPolicy = backoffPolicy()
+_clientServiceLog = Logger(namespace="twistio.application.internet.ClientService")
 
 
 class ClientService(Service):
@@ -321,6 +359,7 @@ class ClientService(Service):
 
     def startService(self) -> None:
         if self.running:
+            _clientServiceLog.warn("Duplicate ClientService.startService {service}", service=self)
             return
         Service.startService(self)
         self._failedAttempts = 0

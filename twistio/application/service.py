@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from twistio.internet.defer import Deferred, DeferredList, maybeDeferred
 from twistio.internet.interfaces import Interface, implementer
+from twistio.plugin import IPlugin
 from twistio.python.components import Componentized
 
 __all__ = [
@@ -21,9 +22,12 @@ __all__ = [
     "IProcess",
     "IService",
     "IServiceCollection",
+    "IServiceMaker",
     "MultiService",
     "Process",
     "Service",
+    "ServiceMaker",
+    "loadApplication",
 ]
 
 _NO_DEFAULT: Any = object()
@@ -189,9 +193,60 @@ class Process:
 
 
 def Application(name: str, uid: int | None = None, gid: int | None = None) -> Any:
-    """The root object of an application: a ``MultiService`` named ``name`` plus a ``Process``."""
+    """The root object of an application: a ``MultiService`` named ``name``, a ``Process``
+    and a ``sob.Persistent`` (``IPersistable(app).save()`` writes ``name.tap``)."""
+    from twistio.persisted.sob import Persistent
+
     ret = Componentized()
-    for component in (MultiService(), Process(uid, gid)):
+    for component in (MultiService(), Process(uid, gid), Persistent(ret, name)):
         ret.addComponent(component, ignoreClass=1)
     _adapt(IService, ret).setName(name)
     return ret
+
+
+def loadApplication(filename: str, kind: str, passphrase: str | None = None) -> Any:
+    """The application saved in ``filename``: ``kind`` ``"python"`` runs it as a ``.tac``
+    file and takes its ``application``; ``"pickle"`` and ``"source"`` load what
+    ``IPersistable(app).save()`` wrote. (``passphrase``: encrypted files are gone.)"""
+    from twistio.persisted import sob
+
+    if passphrase:
+        raise TypeError("encrypted applications are not supported: passphrase must be None")
+    if kind == "python":
+        return sob.loadValueFromFile(filename, "application")
+    return sob.load(filename, kind)
+
+
+class IServiceMaker(Interface, Protocol):
+    """A plugin making a service from command line options (``twist NAME ...``)."""
+
+    tapname: str
+    description: str
+    options: Any
+
+    def makeService(self, options: Any) -> Any:
+        """The service ``options`` (parsed with ``options``) describe."""
+
+
+@implementer(IServiceMaker, IPlugin)
+class ServiceMaker:
+    """An ``IServiceMaker`` whose ``options`` and ``makeService`` are those of the module
+    ``module`` (imported when first used)."""
+
+    def __init__(self, name: str, module: str, description: str, tapname: str) -> None:
+        self.name = name
+        self.module = module
+        self.description = description
+        self.tapname = tapname
+
+    @property
+    def options(self) -> Any:
+        from twistio.python.reflect import namedAny
+
+        return namedAny(self.module).Options
+
+    @property
+    def makeService(self) -> Any:
+        from twistio.python.reflect import namedAny
+
+        return namedAny(self.module).makeService

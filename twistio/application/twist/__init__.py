@@ -1,0 +1,1 @@
+"""The ``twist`` command: run a service-maker plugin (``twist NAME [options]``)."""
