@@ -104,3 +104,158 @@ def test_the_base_result_counts() -> None:
     result.addUnexpectedSuccess(Passing("test_a"))
     assert result.expectedFailures[0][2].reason == "Test expected to fail"
     assert result.unexpectedSuccesses[0][1].reason == "Test expected to fail"
+
+
+@pytest.mark.parametrize("base", [unittest.SynchronousTestCase, unittest.TestCase])
+def test_cleanups_run_before_tear_down_and_after_a_failed_set_up(base: type) -> None:
+    log: list[str] = []
+
+    class Case(base):  # type: ignore[misc,valid-type]
+        __test__ = False
+        broken = False
+
+        def setUp(self) -> None:
+            log.append("setUp")
+            self.addCleanup(log.append, "first")
+            if self.broken:
+                raise RuntimeError("setUp")
+
+        def tearDown(self) -> None:
+            log.append("tearDown")
+
+        def test_a(self) -> None:
+            log.append("test")
+            self.addCleanup(log.append, "second")
+
+    Case("test_a").run(reporter.TestResult())
+    assert log == ["setUp", "test", "second", "first", "tearDown"]
+    log.clear()
+    Case.broken = True
+    Case("test_a").run(reporter.TestResult())
+    assert log == ["setUp", "first"]
+
+
+@pytest.mark.parametrize("base", [unittest.SynchronousTestCase, unittest.TestCase])
+def test_a_todo_covers_only_the_test_method(base: type) -> None:
+    class Case(base):  # type: ignore[misc,valid-type]
+        __test__ = False
+        todo = "not yet"
+
+        def setUp(self) -> None:
+            if self._testMethodName == "test_setUp":
+                raise RuntimeError("setUp")
+
+        def test_setUp(self) -> None:
+            pass
+
+        def test_fails(self) -> None:
+            raise RuntimeError("expected")
+
+        def test_cleanup(self) -> None:
+            self.addCleanup(lambda: 1 / 0)
+
+    for name, errors, expected, unexpected in [
+        ("test_setUp", 1, 0, 0),
+        ("test_fails", 0, 1, 0),
+        ("test_cleanup", 1, 0, 0),
+    ]:
+        result = reporter.TestResult()
+        Case(name).run(result)
+        assert (len(result.errors), len(result.expectedFailures)) == (errors, expected), name
+        assert len(result.unexpectedSuccesses) == unexpected, name
+
+
+@pytest.mark.parametrize("base", [unittest.SynchronousTestCase, unittest.TestCase])
+def test_a_generator_test_method_is_an_error(base: type) -> None:
+    class Case(base):  # type: ignore[misc,valid-type]
+        __test__ = False
+
+        def test_gen(self) -> Any:
+            yield 1
+
+    result = reporter.TestResult()
+    Case("test_gen").run(result)
+    [(_, failure)] = result.errors
+    assert failure.check(TypeError)
+    assert "is a generator function and therefore will never run" in str(failure.value)
+
+
+def test_a_test_without_a_method_passes() -> None:
+    result = reporter.TestResult()
+    unittest.SynchronousTestCase().run(result)
+    assert (result.successes, result.errors) == (1, [])
+
+
+def test_a_reasonless_skip_is_deprecated_and_pointed_at_the_test() -> None:
+    class Case(unittest.SynchronousTestCase):
+        __test__ = False
+
+        def test_1(self) -> None:
+            raise unittest.SkipTest()
+
+    import warnings
+
+    result = reporter.TestResult()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Case("test_1").run(result)
+    assert len(result.skips) == 1
+    [warning] = [w for w in caught if w.category is DeprecationWarning]
+    assert "Give a reason for skipping tests!" in str(warning.message)
+    assert warning.filename == __file__
+
+
+def test_patch_returns_a_monkey_patcher() -> None:
+    class Target:
+        value = "original"
+
+    case = _cases(unittest.SynchronousTestCase)["test"]("test_a")
+    patcher = case.patch(Target, "value", "patched")
+    assert Target.value == "patched"
+    patcher.restore()
+    assert Target.value == "original"
+    patcher.patch()
+    assert Target.value == "patched"
+    case.doCleanups()
+    assert Target.value == "original"
+
+
+def test_collect_warnings_and_log_observer() -> None:
+    import warnings
+
+    from twistio.python.failure import Failure
+    from twistio.trial import _synctest
+
+    seen: list[Any] = []
+
+    def warn_twice() -> int:
+        warnings.warn("once", DeprecationWarning, stacklevel=1)
+        warnings.warn("once", DeprecationWarning, stacklevel=1)
+        return 3
+
+    assert _synctest._collectWarnings(seen.append, warn_twice) == 3
+    assert [(w.message, w.category) for w in seen] == [("once", DeprecationWarning)] * 2
+
+    observer = _synctest._LogObserver()
+    f = Failure(ZeroDivisionError())
+    observer.gotEvent({"isError": 1, "failure": f, "message": ()})
+    observer.gotEvent({"isError": 0, "message": ("hello",)})
+    assert observer.getErrors() == [f]
+    observer._ignoreErrors(KeyError)
+    observer.gotEvent({"isError": 1, "failure": Failure(KeyError()), "message": ()})
+    assert observer.flushErrors(ZeroDivisionError) == [f]
+    assert observer.getErrors() == []
+
+
+def test_decorate_reports_against_the_decorator() -> None:
+    from twistio.trial._asyncrunner import _iterateTests
+
+    Passing = _cases(unittest.SynchronousTestCase)["tearDown"]
+    suite = unittest.TestSuite([Passing("test_a"), unittest.TestSuite([Passing("test_a")])])
+    decorated = unittest.decorate(suite, unittest.TestDecorator)
+    assert decorated is suite
+    tests = list(_iterateTests(suite))
+    assert len(tests) == 2 and all(isinstance(t, unittest.TestDecorator) for t in tests)
+    result = reporter.TestResult()
+    suite.run(result)
+    assert [type(t) for t, _ in result.failures] == [unittest.TestDecorator] * 2

@@ -17,6 +17,7 @@ import re
 import sys
 import time
 import unittest
+import warnings
 from collections.abc import Sequence
 from typing import IO, Any, Union
 
@@ -27,8 +28,10 @@ __all__ = [
     "MinimalReporter",
     "Reporter",
     "TestResult",
+    "TestResultDecorator",
     "TextReporter",
     "TreeReporter",
+    "UncleanWarningsReporterWrapper",
     "VerboseTextReporter",
 ]
 
@@ -141,6 +144,79 @@ def _todo_or_default(todo: Any) -> Any:
 
         return makeTodo("Test expected to fail")
     return todo
+
+
+class TestResultDecorator:
+    """A result that passes everything on to ``original`` (subclasses change some of it)."""
+
+    def __init__(self, original: Any) -> None:
+        self._originalReporter = original
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_originalReporter":
+            raise AttributeError(name)
+        return getattr(self._originalReporter, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_originalReporter" or name in type(self).__dict__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._originalReporter, name, value)
+
+
+class UncleanWarningsReporterWrapper(TestResultDecorator):
+    """Turns a ``DirtyReactorAggregateError`` (a test left the reactor dirty) into a
+    warning instead of a test error (``trial --unclean-warnings``)."""
+
+    def addError(self, test: Any, error: _ErrorLike) -> None:
+        from twistio.trial.util import DirtyReactorAggregateError
+
+        failure = error if isinstance(error, Failure) else _as_failure(error)
+        if failure.check(DirtyReactorAggregateError):
+            warnings.warn(failure.getErrorMessage(), stacklevel=2)
+        else:
+            self._originalReporter.addError(test, error)
+
+
+class _ExitWrapper(TestResultDecorator):
+    """Stops the run at the first error or failure (``trial --exitfirst``)."""
+
+    def addError(self, *args: Any) -> None:
+        self.shouldStop = True
+        self._originalReporter.addError(*args)
+
+    def addFailure(self, *args: Any) -> None:
+        self.shouldStop = True
+        self._originalReporter.addFailure(*args)
+
+
+class _AdaptedReporter(TestResultDecorator):
+    """Reports each test as ``testAdapter(test)`` (what a ``TestDecorator`` stands for)."""
+
+    def __init__(self, original: Any, testAdapter: Any) -> None:
+        super().__init__(original)
+        object.__setattr__(self, "testAdapter", testAdapter)
+
+    def addError(self, test: Any, error: Any) -> None:
+        self._originalReporter.addError(self.testAdapter(test), error)
+
+    def addExpectedFailure(self, test: Any, failure: Any, todo: Any = None) -> None:
+        self._originalReporter.addExpectedFailure(self.testAdapter(test), failure, todo)
+
+    def addFailure(self, test: Any, failure: Any) -> None:
+        self._originalReporter.addFailure(self.testAdapter(test), failure)
+
+    def addSkip(self, test: Any, skip: Any) -> None:
+        self._originalReporter.addSkip(self.testAdapter(test), skip)
+
+    def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
+        self._originalReporter.addUnexpectedSuccess(self.testAdapter(test), todo)
+
+    def startTest(self, test: Any) -> None:
+        self._originalReporter.startTest(self.testAdapter(test))
+
+    def stopTest(self, test: Any) -> None:
+        self._originalReporter.stopTest(self.testAdapter(test))
 
 
 class Reporter(TestResult):

@@ -37,17 +37,22 @@ from typing import Any, NoReturn, TypeVar, Union
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
+from twistio.python.monkey import MonkeyPatcher
+from twistio.trial._asyncrunner import TestDecorator, TestSuite, decorate
 from twistio.trial.util import DEFAULT_TIMEOUT_DURATION, DirtyReactorAggregateError, suppress
 
 __all__ = [
     "DEFAULT_TIMEOUT_DURATION",
     "DirtyReactorAggregateError",
     "FailTest",
+    "PyUnitResultAdapter",  # noqa: F822 (from _synctest, on first use)
     "SkipTest",
     "SynchronousTestCase",
     "TestCase",
+    "TestDecorator",
     "TestSuite",
     "Todo",
+    "decorate",
     "makeTodo",
     "suppress",
 ]
@@ -60,7 +65,6 @@ _Awaitable = Union[Deferred[_T], Coroutine[Any, Any, _T], Generator[Any, Any, _T
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
 SkipTest = unittest.SkipTest
-TestSuite = unittest.TestSuite
 
 
 class FailTest(AssertionError):
@@ -148,7 +152,7 @@ class _Observer(logging.Handler):
         self.errors: list[Failure] = []
         self._publisher: Any = None
 
-    def _add(self, failure: Failure) -> None:
+    def _collect(self, failure: Failure) -> None:
         value = failure.value
         for seen in self.errors:
             if seen.value is value:
@@ -160,13 +164,13 @@ class _Observer(logging.Handler):
         if failure is None and event.get("isError"):
             failure = event.get("failure")
         if isinstance(failure, Failure):
-            self._add(failure)
+            self._collect(failure)
 
     __call__ = gotEvent
 
     def emit(self, record: logging.LogRecord) -> None:
         if str(record.msg).startswith("Unhandled error in Deferred"):
-            self._add(_failure_from_record(record))
+            self._collect(_failure_from_record(record))
 
     def start(self) -> None:
         logging.getLogger(_DEFER_LOGGER).addHandler(self)
@@ -273,29 +277,6 @@ def _temp_root() -> str:
     return _temp_base
 
 
-class _MonkeyPatcher:
-    """The patches ``TestCase.patch`` made; ``restore()`` undoes them."""
-
-    _NOT_SET: Any = object()
-
-    def __init__(self) -> None:
-        self._saved: list[tuple[object, str, Any]] = []
-
-    def addPatch(self, obj: object, name: str, value: object) -> None:
-        self._saved.append((obj, name, getattr(obj, name, self._NOT_SET)))
-        setattr(obj, name, value)
-
-    patch = addPatch
-
-    def restore(self) -> None:
-        while self._saved:
-            obj, name, old = self._saved.pop()
-            if old is self._NOT_SET:
-                delattr(obj, name)
-            else:
-                setattr(obj, name, old)
-
-
 class _AssertRaisesContext:
     """The context manager form of ``assertRaises``."""
 
@@ -369,6 +350,8 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _lookup(self, name: str, default: Any = None) -> Any:
         module = sys.modules.get(type(self).__module__)
+        if module is not None and module.__name__.startswith("twistio.trial."):
+            module = None  # trial's own module (its ``suppress`` is a function, not a setting)
         return _acquire([self._method(), self, module], name, default)
 
     def getSkip(self) -> str | None:
@@ -440,12 +423,14 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _run_phases(self) -> list[tuple[str, Failure]]:
         failures: list[tuple[str, Failure]] = []
+        # trial's order: the cleanups (last added first) run before tearDown; when setUp
+        # fails, only the cleanups run.
         ok = self._sync_phase(self.setUp, failures, phase="setUp")
         if ok:
-            method = getattr(self, self._testMethodName)
-            self._sync_phase(method, failures, is_test=True)
-            self._sync_phase(self.tearDown, failures, phase="tearDown")
+            self._sync_phase(self._test_method(), failures, is_test=True)
         self._sync_cleanups(failures)
+        if ok:
+            self._sync_phase(self.tearDown, failures, phase="tearDown")
         return failures
 
     # Where a failed assertion counts as an error rather than a failure: trial reports what
@@ -453,13 +438,51 @@ class SynchronousTestCase(unittest.TestCase):
     _ERROR_PHASES: frozenset[str] = frozenset({"cleanup"})
 
     def _classify(self, failure: Failure, phase: str = "test") -> str:
+        """The kind of an outcome: skip, failure or error; outside the test method (where a
+        ``todo`` does not apply) with the suffix ":fixture". In a cleanup every exception is
+        an error."""
+        if phase == "cleanup":
+            return "error:fixture"
         if failure.check(SkipTest):
             return "skip"
+        suffix = "" if phase not in ("setUp", "tearDown") else ":fixture"
         if phase in self._ERROR_PHASES:
-            return "error"
+            return "error" + suffix
         if failure.check(self.failureException):
-            return "failure"
-        return "error"
+            return "failure" + suffix
+        return "error" + suffix
+
+    def _test_method(self) -> Callable[[], Any]:
+        """The test method; a test made without a method name (``runTest``) does nothing, as
+        in trial. A generator function fails: it would never run."""
+        method = getattr(self, self._testMethodName, None)
+        if method is None and self._testMethodName == "runTest":
+            return lambda: None
+        if method is None:
+            return getattr(self, self._testMethodName)  # type: ignore[no-any-return]
+        if inspect.isgeneratorfunction(method):
+
+            def refuse() -> None:
+                raise TypeError(f"{method!r} is a generator function and therefore will never run")
+
+            return refuse
+        return method  # type: ignore[no-any-return]
+
+    def _skip_reason(self, failure: Failure) -> Any:
+        """What a ``SkipTest`` says; one raised without a reason is deprecated (the warning
+        points at the test method) and stands for itself."""
+        if failure.value.args:
+            return failure.value.args[0]
+        from twistio.python.deprecate import warnAboutFunction
+
+        method = getattr(self, self._testMethodName, None)
+        if method is not None:
+            warnAboutFunction(
+                method,
+                "Do not raise unittest.SkipTest with no arguments! Give a reason for skipping "
+                "tests!",
+            )
+        return failure.value
 
     def _sync_phase(
         self,
@@ -508,20 +531,22 @@ class SynchronousTestCase(unittest.TestCase):
         skips = [f for kind, f in failures if kind == "skip"]
         real = [(kind, f) for kind, f in failures if kind != "skip"]
         if skips and not real:
-            result.addSkip(self, str(skips[0].value))
+            result.addSkip(self, self._skip_reason(skips[0]))
             return
         if todo is not None:
+            # A todo covers the test method only: setUp, tearDown and cleanups are not
+            # expected to fail, and their errors are reported as such.
             if not real:
                 _call_with(result.addUnexpectedSuccess, 1, self, todo)
                 return
-            kind, first = real[0]
-            if todo.expected(first):
-                _call_with(result.addExpectedFailure, 2, self, _exc_info(first), todo)
-                real = real[1:]
+            in_test = [entry for entry in real if not entry[0].endswith(":fixture")]
+            if in_test and todo.expected(in_test[0][1]):
+                _call_with(result.addExpectedFailure, 2, self, _exc_info(in_test[0][1]), todo)
+                real.remove(in_test[0])
                 if not real:
                     return
         for kind, f in real:
-            if kind == "failure":
+            if kind.startswith("failure"):
                 result.addFailure(self, _exc_info(f))
             else:
                 result.addError(self, _exc_info(f))
@@ -551,7 +576,8 @@ class SynchronousTestCase(unittest.TestCase):
     # -- cleanups -----------------------------------------------------------------------------
 
     def addCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Call ``function(*args, **kwargs)`` after ``tearDown``, last added first.
+        """Call ``function(*args, **kwargs)`` after the test and before ``tearDown`` (as trial
+        does; unittest runs cleanups after ``tearDown``), last added first.
 
         It may return a Deferred (a ``TestCase`` waits for it).
         """
@@ -662,10 +688,10 @@ class SynchronousTestCase(unittest.TestCase):
         self._warnings[:] = keep
         return out
 
-    def patch(self, obj: object, attribute: str, value: object) -> _MonkeyPatcher:
+    def patch(self, obj: object, attribute: str, value: object) -> MonkeyPatcher:
         """Set ``obj.attribute = value`` until the test's cleanups run."""
-        patcher = _MonkeyPatcher()
-        patcher.addPatch(obj, attribute, value)
+        patcher = MonkeyPatcher((obj, attribute, value))
+        patcher.patch()
         self.addCleanup(patcher.restore)
         return patcher
 
@@ -982,23 +1008,27 @@ class TestCase(SynchronousTestCase):
                 return False
             return True
 
-        if phase(self.setUp, "setUp"):
-            phase(getattr(self, self._testMethodName), self._testMethodName)
-            phase(self.tearDown, "tearDown")
+        ok = phase(self.setUp, "setUp")
+        if ok:
+            phase(self._test_method(), self._testMethodName)
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
             phase(functools.partial(f, *args, **kwargs), "cleanup")
+        if ok:
+            phase(self.tearDown, "tearDown")
 
     async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
-        if await self._async_phase(loop, self.setUp, "setUp", failures):
+        ok = await self._async_phase(loop, self.setUp, "setUp", failures)
+        if ok:
             method = getattr(self, self._testMethodName)
             await self._async_phase(loop, method, self._testMethodName, failures)
-            await self._async_phase(loop, self.tearDown, "tearDown", failures)
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
             await self._async_phase(
                 loop, functools.partial(f, *args, **kwargs), "cleanup", failures
             )
+        if ok:
+            await self._async_phase(loop, self.tearDown, "tearDown", failures)
 
     async def _async_phase(
         self,
@@ -1114,3 +1144,11 @@ def _selectables(reactor: Any) -> set[Any]:
         found.update(getattr(reactor, name, ()))
     return found
 
+
+def __getattr__(name: str) -> Any:
+    # PyUnitResultAdapter lives in _synctest, which builds on this module.
+    if name == "PyUnitResultAdapter":
+        from twistio.trial._synctest import PyUnitResultAdapter
+
+        return PyUnitResultAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
