@@ -259,3 +259,50 @@ def test_decorate_reports_against_the_decorator() -> None:
     result = reporter.TestResult()
     suite.run(result)
     assert [type(t) for t, _ in result.failures] == [unittest.TestDecorator] * 2
+
+
+def test_a_port_left_open_is_an_error_besides_the_success() -> None:
+    from twistio.internet import protocol, reactor
+
+    class Case(unittest.TestCase):
+        __test__ = False
+
+        def test_leaves_a_port(self) -> None:
+            factory = protocol.Factory()
+            factory.protocol = protocol.Protocol
+            reactor.listenTCP(0, factory, interface="127.0.0.1")
+
+    result = reporter.TestResult()
+    Case("test_leaves_a_port").run(result)
+    assert result.successes == 1
+    [(_, failure)] = result.errors
+    assert failure.check(unittest.DirtyReactorAggregateError)
+    assert failure.value.selectables and not failure.value.delayedCalls
+    assert not reactor.transport_registry.ports  # closed by the cleanup
+
+
+def test_short_description_falls_back_to_the_method_name() -> None:
+    class Case(unittest.SynchronousTestCase):
+        __test__ = False
+
+        def test_documented(self) -> None:
+            """First line.
+
+            More."""
+
+        def test_bare(self) -> None:
+            pass
+
+    assert Case("test_documented").shortDescription() == "First line."
+    assert Case("test_bare").shortDescription() == "test_bare"
+
+
+def test_destructive_suite_lets_go_of_tests() -> None:
+    from twistio.trial import runner
+
+    Case = _cases(unittest.SynchronousTestCase)["test"]
+    suite = runner.DestructiveTestSuite([Case("test_a"), Case("test_a")])
+    result = reporter.TestResult()
+    suite.run(result)
+    assert result.testsRun == 2
+    assert list(suite) == []

@@ -24,8 +24,30 @@ from typing import IO, Any
 
 from twistio.python.failure import Failure
 from twistio.trial import reporter as _reporter
+from twistio.trial._asyncrunner import TestSuite
 
-__all__ = ["ErrorHolder", "TestLoader", "TrialRunner", "isPackage", "isTestCase"]
+__all__ = [
+    "DestructiveTestSuite",
+    "ErrorHolder",
+    "TestLoader",
+    "TestSuite",
+    "TrialRunner",
+    "isPackage",
+    "isTestCase",
+]
+
+
+class DestructiveTestSuite(TestSuite):
+    """A suite that lets go of each test once it has run (so that a long run does not keep
+    every finished test, and what it holds, alive)."""
+
+    def run(self, result: Any, debug: bool = False) -> Any:
+        while self._tests:
+            if result.shouldStop:
+                break
+            test = self._tests.pop(0)
+            test(result)
+        return result
 
 
 def isTestCase(obj: object) -> bool:

@@ -341,6 +341,7 @@ class SynchronousTestCase(unittest.TestCase):
         self._observer: _Observer | None = None
         self._warnings: list[warnings.WarningMessage] = []
         self._passed = False
+        self._test_ran = False
         self._cleanups_async: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
 
     # -- attributes that control a run --------------------------------------------------------
@@ -399,6 +400,7 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _run_all(self, result: Any) -> None:
         todo = self.getTodo()
+        self._test_ran = False
         observer = self._observer = _Observer()
         observer.start()
         failures: list[tuple[str, Failure]] = []
@@ -455,6 +457,7 @@ class SynchronousTestCase(unittest.TestCase):
     def _test_method(self) -> Callable[[], Any]:
         """The test method; a test made without a method name (``runTest``) does nothing, as
         in trial. A generator function fails: it would never run."""
+        self._test_ran = True
         method = getattr(self, self._testMethodName, None)
         if method is None and self._testMethodName == "runTest":
             return lambda: None
@@ -528,33 +531,42 @@ class SynchronousTestCase(unittest.TestCase):
             self._sync_phase(functools.partial(f, *args, **kwargs), failures, phase="cleanup")
 
     def _report(self, result: Any, failures: list[tuple[str, Failure]], todo: Todo | None) -> None:
+        janitor = [f for kind, f in failures if kind == "error:janitor"]
         skips = [f for kind, f in failures if kind == "skip"]
-        real = [(kind, f) for kind, f in failures if kind != "skip"]
+        real = [(kind, f) for kind, f in failures if kind not in ("skip", "error:janitor")]
         if skips and not real:
             result.addSkip(self, self._skip_reason(skips[0]))
-            return
-        if todo is not None:
+        elif todo is not None:
             # A todo covers the test method only: setUp, tearDown and cleanups are not
-            # expected to fail, and their errors are reported as such.
-            if not real:
-                _call_with(result.addUnexpectedSuccess, 1, self, todo)
-                return
+            # expected to fail, and their errors are reported as such. When the method ran
+            # and passed, that is an unexpected success, whatever the fixtures did.
             in_test = [entry for entry in real if not entry[0].endswith(":fixture")]
             if in_test and todo.expected(in_test[0][1]):
                 _call_with(result.addExpectedFailure, 2, self, _exc_info(in_test[0][1]), todo)
                 real.remove(in_test[0])
-                if not real:
-                    return
-        for kind, f in real:
+            elif not in_test and self._test_ran:
+                _call_with(result.addUnexpectedSuccess, 1, self, todo)
+            self._add_problems(result, real)
+        else:
+            self._add_problems(result, real)
+            if not real:
+                result.addSuccess(self)
+        for f in janitor:
+            result.addError(self, _exc_info(f))
+
+    def _add_problems(self, result: Any, problems: list[tuple[str, Failure]]) -> None:
+        for kind, f in problems:
             if kind.startswith("failure"):
                 result.addFailure(self, _exc_info(f))
             else:
                 result.addError(self, _exc_info(f))
-        if not real:
-            result.addSuccess(self)
 
     def __call__(self, *args: Any, **kwds: Any) -> Any:
         return self.run(*args, **kwds)
+
+    def shortDescription(self) -> str | None:
+        """The first line of the test's docstring, else the test method's name (trial's)."""
+        return super().shortDescription() or self._testMethodName
 
     # trial's tests are equal only to themselves (unittest's compare class and method name):
     # two instances of one test are two runs, and suites may hold both.
@@ -971,7 +983,10 @@ class TestCase(SynchronousTestCase):
         self._run_sync_or_async(loop, failures)
         dirty = self._clean_reactor(loop, reactor, before_calls, before_conns)
         if dirty is not None:
-            failures.append(("error", dirty))
+            # Timers left behind fail the test; connections and ports only (trial finds
+            # those after the test has been counted) are an error besides its own outcome.
+            calls = dirty.value.delayedCalls
+            failures.append(("error" if calls else "error:janitor", dirty))
         return failures
 
     def _run_sync_or_async(
@@ -1139,9 +1154,12 @@ class TestCase(SynchronousTestCase):
 
 
 def _selectables(reactor: Any) -> set[Any]:
+    """The reactor's open ports and connections (those its transport registry holds)."""
     found: set[Any] = set()
-    for name in ("_ports", "_conns"):
-        found.update(getattr(reactor, name, ()))
+    registry = getattr(reactor, "transport_registry", None)
+    if registry is not None:
+        found.update(registry.ports)
+        found.update(registry.connections)
     return found
 
 
