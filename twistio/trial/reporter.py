@@ -24,12 +24,19 @@ from typing import IO, Any, Union
 from twistio.python.failure import Failure
 from twistio.trial.unittest import _trimmed
 
+try:  # the subunit protocol (an optional package): SubunitReporter needs it
+    from subunit import TestProtocolClient  # type: ignore[import-not-found,import-untyped,unused-ignore]
+except ImportError:
+    TestProtocolClient = None
+
 __all__ = [
     "MinimalReporter",
     "Reporter",
+    "SubunitReporter",
     "TestResult",
     "TestResultDecorator",
     "TextReporter",
+    "TimingTextReporter",
     "TreeReporter",
     "UncleanWarningsReporterWrapper",
     "VerboseTextReporter",
@@ -396,10 +403,6 @@ class TextReporter(Reporter):
         self._write(self._CHARS[status])
         self._stream.flush()
 
-    def _printErrors(self) -> None:
-        self._writeln()
-        super()._printErrors()
-
 
 class VerboseTextReporter(Reporter):
     """One ``test.id ... [STATUS]`` line per test."""
@@ -409,7 +412,21 @@ class VerboseTextReporter(Reporter):
         self._stream.flush()
 
     def finishedTest(self, test: Any, status: str) -> None:
-        self._writeln(status)
+        self._writeln("[FAILURE]" if status == _FAIL else status)
+
+
+class TimingTextReporter(VerboseTextReporter):
+    """``VerboseTextReporter``'s lines, each followed by how long the test took."""
+
+    _began = 0.0
+
+    def startedTest(self, test: Any) -> None:
+        self._began = time.time()
+        super().startedTest(test)
+
+    def finishedTest(self, test: Any, status: str) -> None:
+        super().finishedTest(test, status)
+        self._writeln(f"({time.time() - self._began:.03f} secs)")
 
 
 class TreeReporter(Reporter):
@@ -465,3 +482,67 @@ class TreeReporter(Reporter):
         if self._color:
             shown = f"{self._COLORS[status]}{status}\x1b[0m"
         self._writeln(" " * padding + shown)
+
+
+class SubunitReporter:
+    """Reports in the subunit protocol, through ``subunit.TestProtocolClient`` (install the
+    ``python-subunit`` package to use it), for tools that read subunit streams."""
+
+    testsRun = None
+
+    def __init__(
+        self,
+        stream: Any = None,
+        tbformat: str = "default",
+        realtime: bool = False,
+        publisher: Any = None,
+    ) -> None:
+        if TestProtocolClient is None:
+            raise ImportError("SubunitReporter needs the subunit package (python-subunit)")
+        out = stream if stream is not None else sys.stdout
+        self._subunit = TestProtocolClient(getattr(out, "buffer", out))
+        self._successful = True
+
+    def done(self) -> None:
+        """Nothing to print at the end: subunit streams each result as it comes."""
+
+    @property
+    def shouldStop(self) -> bool:
+        return bool(self._subunit.shouldStop)
+
+    def stop(self) -> None:
+        self._subunit.stop()
+
+    def wasSuccessful(self) -> bool:
+        return self._successful
+
+    def startTest(self, test: Any) -> None:
+        self._subunit.startTest(test)
+
+    def stopTest(self, test: Any) -> None:
+        self._subunit.stopTest(test)
+
+    def addSuccess(self, test: Any) -> None:
+        self._subunit.addSuccess(test)
+
+    def addSkip(self, test: Any, reason: Any) -> None:
+        self._subunit.addSkip(test, str(reason))
+
+    def addError(self, test: Any, err: _ErrorLike) -> None:
+        self._successful = False
+        self._subunit.addError(test, _exc_info_of(err))
+
+    def addFailure(self, test: Any, err: _ErrorLike) -> None:
+        self._successful = False
+        self._subunit.addFailure(test, _exc_info_of(err))
+
+    def addExpectedFailure(self, test: Any, failure: _ErrorLike, todo: Any = None) -> None:
+        self._subunit.addExpectedFailure(test, _exc_info_of(failure))
+
+    def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
+        self._subunit.addUnexpectedSuccess(test)
+
+
+def _exc_info_of(err: _ErrorLike) -> tuple[Any, Any, Any]:
+    failure = _as_failure(err)
+    return (failure.type, failure.value, failure.getTracebackObject())

@@ -209,14 +209,32 @@ _FRAMEWORK_FILES = (
 )
 
 
+_ASSERTION_FILES = (_TRIAL_DIR + os.sep, os.path.dirname(os.path.abspath(unittest.__file__)) + os.sep)
+
+
 def _trimmed(failure: Failure) -> Failure:
-    """The failure without the leading frames of trial, defer.py and asyncio."""
+    """The failure without the leading frames of trial, defer.py and asyncio, nor the
+    trailing ones inside trial's (and unittest's) assertion methods: the traceback ends
+    where the test called the assertion, as trial shows it."""
     tb = failure.tb
     start = tb
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_FRAMEWORK_FILES):
         tb = tb.tb_next
-    if tb is start:
+    frames: list[TracebackType] = []
+    walk = tb
+    while walk is not None:
+        frames.append(walk)
+        walk = walk.tb_next
+    keep = len(frames)
+    while keep > 1 and frames[keep - 1].tb_frame.f_code.co_filename.startswith(_ASSERTION_FILES):
+        keep -= 1
+    if tb is start and keep == len(frames):
         return failure
+    if keep < len(frames):
+        rebuilt: TracebackType | None = None
+        for frame in reversed(frames[:keep]):
+            rebuilt = TracebackType(rebuilt, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+        tb = rebuilt
     trimmed = Failure(failure.value, failure.type, tb)
     trimmed.tb = tb
     return trimmed
