@@ -306,3 +306,69 @@ def test_destructive_suite_lets_go_of_tests() -> None:
     suite.run(result)
     assert result.testsRun == 2
     assert list(suite) == []
+
+
+def test_reporters_print_as_trial_does() -> None:
+    import io
+
+    class Case(unittest.SynchronousTestCase):
+        __test__ = False
+
+        def test_a(self) -> None:
+            pass
+
+        def test_b(self) -> None:
+            self.fail("x")
+
+    stream = io.StringIO()
+    verbose = reporter.VerboseTextReporter(stream)
+    for name in ("test_a", "test_b"):
+        Case(name).run(verbose)
+    verbose.done()
+    text = stream.getvalue()
+    assert ".Case.test_b ... [FAILURE]\n" in text
+    assert "\n[FAIL]\nTraceback (most recent call last):\n" in text
+    # The traceback ends in the test, not inside trial's assertion methods.
+    assert "in test_b\n" in text and "in fail\n" not in text
+    assert text.endswith("FAILED (failures=1, successes=1)\n")
+
+    stream = io.StringIO()
+    minimal = reporter.MinimalReporter(stream)
+    Case("test_a").run(minimal)
+    minimal.done()
+    assert stream.getvalue().splitlines()[-1].split(" ")[1:] == ["1", "1", "0", "0", "0"]
+
+    stream = io.StringIO()
+    text_reporter = reporter.TextReporter(stream)
+    Case("test_a").run(text_reporter)
+    Case("test_b").run(text_reporter)
+    text_reporter.done()
+    assert stream.getvalue().startswith(".F\n=====")
+
+
+def test_reporter_prints_logged_warnings_once_per_test() -> None:
+    import io
+
+    from twistio.python import log
+
+    publisher = log.LogPublisher()
+    stream = io.StringIO()
+    result = reporter.Reporter(stream, publisher=publisher)
+    for _ in range(2):
+        publisher.msg(
+            warning=RuntimeWarning("careful"),
+            category="builtins.RuntimeWarning",
+            filename="a/b.py",
+            lineno=7,
+        )
+    assert stream.getvalue() == "a/b.py:7: RuntimeWarning: careful\n"
+    result.done()
+    stream.truncate(0)
+    stream.seek(0)
+    publisher.msg(warning=RuntimeWarning("late"), category="x.Y", filename="f", lineno=1)
+    assert "late" not in stream.getvalue()
+
+
+def test_result_refuses_what_is_not_an_error() -> None:
+    with pytest.raises(TypeError):
+        reporter.TestResult().addError(object(), "an error")  # type: ignore[arg-type]
