@@ -7,6 +7,7 @@ FLOORS = {
     "twisted.trial.test.test_util": 35,
     "twisted.trial.test.test_tests": 137,
     "twisted.trial.test.test_reporter": 116,
+    "twisted.trial.test.test_loader": 71,
     "twisted.trial.test.test_log": 17,
     "twisted.trial.test.test_warning": 20,
     "twisted.trial.test.test_pyunitcompat": 9,

@@ -13,6 +13,9 @@ import unittest
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from twistio.internet.interfaces import implementer
+from twistio.trial.itrial import ITestCase
+
 __all__ = ["TestDecorator", "TestSuite", "decorate"]
 
 
@@ -27,6 +30,7 @@ class TestSuite(unittest.TestSuite):
         return result
 
 
+@implementer(ITestCase)
 class TestDecorator:
     """Stands for ``original``: attributes come from it, and running it runs ``original``
     with the results reported against the decorator."""
@@ -98,3 +102,19 @@ class _ForceGarbageCollectionDecorator(TestDecorator):
         finally:
             _logObserver._remove()
         return outcome
+
+
+class _PyUnitTestCaseAdapter(TestDecorator):
+    """A plain ``unittest.TestCase`` seen as a trial test (``ITestCase(case)``)."""
+
+
+def _register_adapters() -> None:
+    from twistio.python.components import registerAdapter
+
+    try:
+        registerAdapter(_PyUnitTestCaseAdapter, unittest.TestCase, ITestCase)
+    except ValueError:
+        pass  # already registered (this module reloaded)
+
+
+_register_adapters()

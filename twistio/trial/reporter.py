@@ -21,8 +21,10 @@ import warnings
 from collections.abc import Sequence
 from typing import IO, Any, Union
 
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 from twistio.python.util import untilConcludes
+from twistio.trial.itrial import IReporter
 from twistio.trial.unittest import _trimmed
 
 try:  # the subunit protocol (an optional package): SubunitReporter needs it
@@ -108,6 +110,7 @@ class SafeStream:
         return None if flush is None else untilConcludes(flush)
 
 
+@implementer(IReporter)
 class TestResult(unittest.TestResult):
     """trial's result: what a run gave, without printing anything.
 
@@ -174,6 +177,7 @@ def _todo_or_default(todo: Any) -> Any:
     return todo
 
 
+@implementer(IReporter)
 class TestResultDecorator:
     """A result that passes everything on to ``original`` (subclasses change some of it)."""
 

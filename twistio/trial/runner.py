@@ -10,6 +10,8 @@ A name that cannot be imported or found becomes a test that errors, as in trial.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import logging
 import os
@@ -22,19 +24,106 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import IO, Any
 
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 from twistio.trial import reporter as _reporter
 from twistio.trial._asyncrunner import TestSuite
+from twistio.trial.itrial import ITestCase
 
 __all__ = [
+    "NOT_IN_TEST",
     "DestructiveTestSuite",
     "ErrorHolder",
     "TestLoader",
     "TestSuite",
     "TrialRunner",
+    "filenameToModule",
     "isPackage",
+    "isPackageDirectory",
     "isTestCase",
+    "name",
+    "samefile",
 ]
+
+#: What a log line written outside any test says in place of the test's id.
+NOT_IN_TEST = "<not in test>"
+
+
+def name(thing: Any) -> str:
+    """The dotted name of a test, a ``TestCase`` class, or a module found by
+    ``twisted.python.modules`` (a ``PythonModule`` or ``PythonAttribute``)."""
+    if isinstance(thing, unittest.TestCase):
+        return thing.id()
+    if isinstance(thing, type):
+        return f"{thing.__module__}.{thing.__qualname__}"
+    found = getattr(thing, "name", None)
+    if isinstance(found, str) and hasattr(thing, "load"):
+        return found
+    raise TypeError(f"Cannot name {thing!r}")
+
+
+def isPackageDirectory(dirname: str) -> str | bool:
+    """The name of the ``__init__`` file if ``dirname`` is a package directory, else False."""
+    for suffix in importlib.machinery.all_suffixes():
+        init = "__init__" + suffix
+        if os.path.exists(os.path.join(dirname, init)):
+            return init
+    return False
+
+
+def samefile(filename1: str, filename2: str) -> bool:
+    """Whether the two paths name the same file (deprecated: use ``os.path.samefile``)."""
+    import warnings
+
+    warnings.warn(
+        "twisted.trial.runner.samefile was deprecated in Twisted 26.10.0; please use "
+        "os.path.samefile instead",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return os.path.normcase(os.path.realpath(filename1)) == os.path.normcase(
+        os.path.realpath(filename2)
+    )
+
+
+def filenameToModule(fn: str) -> ModuleType:
+    """The module of the file (or package directory) ``fn``, imported; its root goes on
+    ``sys.path`` when it is not there. ``ValueError`` if ``fn`` does not exist."""
+    if not os.path.exists(fn):
+        raise ValueError(f"{fn!r} doesn't exist")
+    if os.path.isdir(fn):
+        if not isPackageDirectory(fn):
+            raise ValueError(f"{fn!r} is not a package directory")
+        return importlib.import_module(_name_from_path(fn))
+    module_name = _name_from_path(fn)
+    try:
+        module: ModuleType | None = importlib.import_module(module_name)
+    except ImportError:
+        module = None
+    found = getattr(module, "__file__", None)
+    if module is not None and found and os.path.exists(found) and os.path.samefile(found, fn):
+        return module
+    # The name leads elsewhere (a package of that name beside it), or the file is not a
+    # ``.py``: load this very file under that name.
+    loader = importlib.machinery.SourceFileLoader(module_name, fn)
+    spec = importlib.util.spec_from_loader(module_name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+def _qualNameWalker(qualName: str) -> Iterable[tuple[str, list[str]]]:
+    """``(prefix, rest)`` pairs for a dotted name, the longest prefix first:
+    ``a.b.c`` gives ``("a.b.c", [])``, ``("a.b", ["c"])``, ``("a", ["b", "c"])``."""
+    parts = qualName.split(".")
+    for index in range(len(parts), 0, -1):
+        yield ".".join(parts[:index]), parts[index:]
 
 
 class DestructiveTestSuite(TestSuite):
@@ -60,6 +149,7 @@ def isPackage(module: object) -> bool:
     return isinstance(module, ModuleType) and hasattr(module, "__path__")
 
 
+@implementer(ITestCase)
 class ErrorHolder:
     """Stands in for tests that could not be loaded: running it reports the error."""
 
@@ -112,8 +202,11 @@ class TestLoader:
     suiteFactory: Callable[..., unittest.TestSuite] = unittest.TestSuite
 
     def sorter(self, obj: Any) -> str:
-        """The key tests are sorted on: their name."""
-        return str(getattr(obj, "__name__", obj))
+        """The key tests, classes and modules are sorted on: their dotted name."""
+        try:
+            return name(obj)
+        except TypeError:
+            return str(getattr(obj, "__name__", obj))
 
     def getTestCaseNames(self, klass: type) -> list[str]:
         """The names of the test methods of ``klass``, sorted."""
@@ -124,10 +217,14 @@ class TestLoader:
         )
 
     def loadClass(self, klass: type) -> unittest.TestSuite:
-        """A suite of every test method of the ``TestCase`` class ``klass``."""
+        """A suite of every test method of the ``TestCase`` class ``klass`` (sorted with
+        ``sorter``)."""
+        if not isinstance(klass, type):
+            raise TypeError(f"{klass!r} is not a class")
         if not isTestCase(klass):
             raise ValueError(f"{klass!r} is not a test case")
-        return self.suiteFactory([klass(name) for name in self.getTestCaseNames(klass)])
+        tests = [klass(method) for method in self.getTestCaseNames(klass)]
+        return self.suiteFactory(self.sort(tests))
 
     def loadMethod(self, method: Any) -> unittest.TestCase:
         """The test of a (bound or unbound, class-qualified) test method."""
@@ -144,8 +241,14 @@ class TestLoader:
         classes = [obj for _, obj in inspect.getmembers(module, isTestCase)]
         return sorted((c for c in classes if self.getTestCaseNames(c)), key=self.sorter)
 
-    def loadModule(self, module: ModuleType) -> unittest.TestSuite:
-        """A suite of the tests of every ``TestCase`` class in ``module``."""
+    def loadModule(self, module: ModuleType) -> Any:
+        """A suite of the tests of every ``TestCase`` class in ``module``; a module may make
+        its own suite with a ``testSuite`` (or ``test_suite``) function."""
+        if not isinstance(module, ModuleType):
+            raise TypeError(f"{module!r} is not a module")
+        for custom in ("testSuite", "test_suite"):
+            if hasattr(module, custom):
+                return getattr(module, custom)()
         return self.suiteFactory([self.loadClass(c) for c in self.findTestClasses(module)])
 
     def _testModuleNames(self, package: ModuleType, recurse: bool) -> list[str]:
@@ -162,6 +265,8 @@ class TestLoader:
     def loadPackage(self, package: ModuleType, recurse: bool = False) -> unittest.TestSuite:
         """A suite of the ``test_*`` modules of ``package`` (and its subpackages' if
         ``recurse``); a module that fails to import becomes an ``ErrorHolder``."""
+        if not isPackage(package):
+            raise TypeError(f"{package!r} is not a package")
         tests: list[Any] = []
         for name in self._testModuleNames(package, recurse):
             try:
@@ -179,7 +284,7 @@ class TestLoader:
         """The module, class or method named ``name`` (a dotted name or a path)."""
         if os.sep in name or name.endswith(".py") or os.path.isdir(name):
             if not os.path.exists(name):
-                raise FileNotFoundError(f"{name} does not exist.")
+                raise ValueError(f"{name!r} is not a Python file or directory.")
             name = _name_from_path(name)
         parts = name.split(".")
         module: ModuleType | None = None
@@ -194,7 +299,9 @@ class TestLoader:
             rest = parts[i:]
             break
         if module is None:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            from twistio.python.reflect import ModuleNotFound
+
+            raise ModuleNotFound(f"No module named {name!r}")
         obj: Any = module
         for attr in rest:
             try:
@@ -203,8 +310,22 @@ class TestLoader:
                 raise AttributeError(f"{name} does not exist.")
         return obj
 
-    def loadAnything(self, obj: Any, recurse: bool = False, name: str | None = None) -> Any:
-        """The tests of a package, module, ``TestCase`` class or test method."""
+    def loadAnything(
+        self,
+        obj: Any,
+        recurse: bool = False,
+        name: str | None = None,
+        parent: Any = None,
+        qualName: list[str] | None = None,
+    ) -> Any:
+        """The tests of a package, module, ``TestCase`` class or test method (``parent``, the
+        method's class, and ``qualName``, its dotted name as parts, find a method whose
+        decorator lost its name)."""
+        if parent is not None and isTestCase(parent):
+            method = qualName[-1] if qualName else getattr(obj, "__name__", "")
+            if not hasattr(parent, method):
+                method = getattr(obj, "__name__", method)
+            return parent(method)
         if isPackage(obj):
             return self.loadPackage(obj, recurse)
         if isinstance(obj, ModuleType):
@@ -226,6 +347,37 @@ class TestLoader:
             return self.suiteFactory([self.loadAnything(obj, recurse, name)])
         except Exception:
             return self.suiteFactory([ErrorHolder(name, Failure())])
+
+    def sort(self, xs: Iterable[Any]) -> list[Any]:
+        """``xs`` sorted with ``sorter``."""
+        return sorted(xs, key=self.sorter)
+
+    def loadFile(self, fileName: str, recurse: bool = False) -> Any:
+        """The tests of the Python file (or package directory) ``fileName``."""
+        return self.loadAnything(filenameToModule(fileName), recurse)
+
+    def loadDoctests(self, module: ModuleType | str) -> unittest.TestSuite:
+        """A suite of ``module``'s doctests (a module or its dotted name)."""
+        import doctest
+
+        if isinstance(module, str):
+            module = importlib.import_module(module)
+        return self.suiteFactory([doctest.DocTestSuite(module)])
+
+    loadTestsFromModule = loadModule
+    loadTestsFromTestCase = loadClass
+
+    def loadTestsFromName(self, name: str, module: ModuleType | None = None) -> Any:
+        """unittest's name: the tests named ``name`` (relative to ``module`` if given)."""
+        return self.loadByName(f"{module.__name__}.{name}" if module is not None else name)
+
+    def _uniqueTests(self, things: Iterable[Any]) -> list[Any]:
+        """``things`` without repeats, in order (tests compare by identity)."""
+        seen: list[Any] = []
+        for thing in things:
+            if thing not in seen:
+                seen.append(thing)
+        return seen
 
     def loadByNames(self, names: Iterable[str], recurse: bool = False) -> unittest.TestSuite:
         """The tests named by all of ``names``, each loaded once."""

@@ -36,9 +36,11 @@ from typing import Any, NoReturn, TypeVar, Union
 
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 from twistio.python.monkey import MonkeyPatcher
 from twistio.trial._asyncrunner import TestDecorator, TestSuite, decorate
+from twistio.trial.itrial import ITestCase
 from twistio.trial.util import DEFAULT_TIMEOUT_DURATION, DirtyReactorAggregateError, suppress
 
 __all__ = [
@@ -345,6 +347,7 @@ class _AssertRaisesContext:
 # -- SynchronousTestCase ----------------------------------------------------------------------
 
 
+@implementer(ITestCase)
 class SynchronousTestCase(unittest.TestCase):
     """A test case whose tests run synchronously, with trial's assertions and helpers.
 
