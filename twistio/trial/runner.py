@@ -18,7 +18,6 @@ import os
 import pkgutil
 import shutil
 import sys
-import time
 import unittest
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -34,9 +33,12 @@ __all__ = [
     "NOT_IN_TEST",
     "DestructiveTestSuite",
     "ErrorHolder",
+    "LoggedSuite",
+    "TestHolder",
     "TestLoader",
     "TestSuite",
     "TrialRunner",
+    "TrialSuite",
     "filenameToModule",
     "isPackage",
     "isPackageDirectory",
@@ -150,31 +152,81 @@ def isPackage(module: object) -> bool:
 
 
 @implementer(ITestCase)
-class ErrorHolder:
-    """Stands in for tests that could not be loaded: running it reports the error."""
+class TestHolder:
+    """Stands for a test in a report without being one: running it reports a success."""
 
-    def __init__(self, description: str, error: Failure) -> None:
+    skip = None
+    failureException = None
+
+    def __init__(self, description: str) -> None:
         self.description = description
-        self.error = error
 
     def id(self) -> str:
         return self.description
 
-    def shortDescription(self) -> str | None:
-        return None
+    def shortDescription(self) -> str:
+        return self.description
 
     def countTestCases(self) -> int:
-        return 1
+        return 0
+
+    def run(self, result: Any) -> None:
+        result.startTest(self)
+        result.addSuccess(self)
+        result.stopTest(self)
+
+    def __call__(self, result: Any) -> None:
+        self.run(result)
+
+
+class ErrorHolder(TestHolder):
+    """Stands for tests that could not be loaded (a module that fails to import): running
+    it reports ``error`` (a Failure or an ``exc_info`` triple) as the error."""
+
+    def __init__(self, description: str, error: Any) -> None:
+        super().__init__(description)
+        self.error = error
 
     def run(self, result: Any) -> None:
         result.startTest(self)
         result.addError(self, self.error)
         result.stopTest(self)
 
-    __call__ = run
-
     def __repr__(self) -> str:
-        return f"<ErrorHolder description={self.description!r} error={self.error!r}>"
+        error = self.error
+        value = error.value if isinstance(error, Failure) else error[1]
+        return f"<ErrorHolder description={self.description!r} error={value!r}>"
+
+
+class LoggedSuite(TestSuite):
+    """A suite that reports what was logged as an error outside any test (after its tests
+    have run) as the error of a ``TestHolder`` named ``NOT_IN_TEST``."""
+
+    def run(self, result: Any, debug: bool = False) -> Any:
+        from twistio.trial._synctest import _logObserver
+
+        _logObserver._add()
+        try:
+            super().run(result)
+        finally:
+            _logObserver._remove()
+        for error in _logObserver.getErrors():
+            result.addError(TestHolder(NOT_IN_TEST), error)
+        _logObserver.flushErrors()
+        return result
+
+
+class TrialSuite(TestSuite):
+    """What trial runs: the tests in a ``LoggedSuite``, each collecting garbage around it
+    with ``forceGarbageCollection``. (twistio's reactor lives on between runs: there is no
+    reactor to tear down afterwards.)"""
+
+    def __init__(self, tests: Iterable[Any] = (), forceGarbageCollection: bool = False) -> None:
+        if forceGarbageCollection:
+            from twistio.trial._asyncrunner import _ForceGarbageCollectionDecorator, decorate
+
+            tests = [decorate(test, _ForceGarbageCollectionDecorator) for test in tests]
+        super().__init__([LoggedSuite(tests)])
 
 
 def _name_from_path(path: str) -> str:
@@ -392,67 +444,150 @@ class TestLoader:
 
 
 class TrialRunner:
-    """Runs a suite in ``workingDirectory`` (``_trial_temp``, emptied first; ``test.log``
-    receives the ``logging`` records of the run) and reports it."""
+    """Runs a suite in ``workingDirectory`` (``_trial_temp``, emptied first; ``logfile`` in it
+    receives the ``logging`` records of the run) and reports it.
+
+    ``mode`` is None, ``DEBUG`` (run under ``debugger``) or ``DRY_RUN`` (report every test
+    as passed without running it); ``uncleanWarnings`` turns a dirty reactor into a
+    warning; ``forceGarbageCollection`` collects garbage around each test; ``exitFirst``
+    stops at the first failure or error.
+    """
+
+    DEBUG = "debug"
+    DRY_RUN = "dry-run"
 
     def __init__(
         self,
         reporterFactory: Callable[..., _reporter.Reporter] = _reporter.TreeReporter,
+        mode: str | None = None,
+        logfile: str = "test.log",
         stream: IO[str] | None = None,
+        profile: bool = False,
         tracebackFormat: str = "default",
         realTimeErrors: bool = False,
+        uncleanWarnings: bool = False,
         workingDirectory: str | None = None,
+        forceGarbageCollection: bool = False,
+        debugger: Any = None,
         exitFirst: bool = False,
+        log: Any = None,
     ) -> None:
         self.reporterFactory = reporterFactory
+        self.mode = mode
+        self.logfile = logfile
         self.stream: IO[str] = stream if stream is not None else sys.stdout
+        self.profile = profile
         self.tbformat = tracebackFormat
         self.realTimeErrors = realTimeErrors
+        self.uncleanWarnings = uncleanWarnings
         self.workingDirectory = workingDirectory or "_trial_temp"
-        self.exitFirst = exitFirst
+        self._forceGarbageCollection = forceGarbageCollection
+        self.debugger = debugger
+        self._exitFirst = exitFirst
+        if log is None:
+            from twistio.python import log as _log_module
 
-    def _makeResult(self) -> _reporter.Reporter:
-        return self.reporterFactory(self.stream, self.tbformat, self.realTimeErrors)
+            log = _log_module
+        self._log = log
 
-    def _setUpDirectory(self) -> str:
-        directory = os.path.abspath(self.workingDirectory)
+    @property
+    def exitFirst(self) -> bool:
+        return self._exitFirst
+
+    def _makeResult(self) -> Any:
+        result: Any = self.reporterFactory(self.stream, self.tbformat, self.realTimeErrors)
+        if self._exitFirst:
+            result = _reporter._ExitWrapper(result)
+        if self.uncleanWarnings:
+            result = _reporter.UncleanWarningsReporterWrapper(result)
+        return result
+
+    def _setUpDirectory(self) -> tuple[str, Any]:
+        """The working directory, emptied, and the lock that keeps other runs out of it: a
+        directory in use by another run is passed over for ``<name>-1``, ``-2``..."""
+        from twistio.python.lockfile import FilesystemLock
+
+        base = os.path.abspath(self.workingDirectory)
+        count = 0
+        while True:
+            directory = base if count == 0 else f"{base}-{count}"
+            lock = FilesystemLock(directory + ".lock")
+            if lock.lock():
+                break
+            count += 1
         if os.path.exists(directory):
             shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory, exist_ok=True)
-        return directory
+        return directory, lock
 
-    def run(self, test: Any) -> _reporter.Reporter:
+    def _prepare(self, test: Any) -> Any:
+        if self.mode == self.DRY_RUN:
+            return _DryRunSuite(test)
+        if self._forceGarbageCollection:
+            from twistio.trial._asyncrunner import _ForceGarbageCollectionDecorator, decorate
+
+            test = decorate(test, _ForceGarbageCollectionDecorator)
+        return test
+
+    def run(self, test: Any) -> Any:
         """Run ``test`` (a suite or a case) and return the reporter, after its ``done()``."""
+        return self._runWithoutDecoration(self._prepare(test))
+
+    def _runWithoutDecoration(self, test: Any) -> Any:
         result = self._makeResult()
         here = os.getcwd()
         if here not in sys.path and "" not in sys.path:
             sys.path.insert(0, here)
-        directory = self._setUpDirectory()
-        handler = logging.FileHandler(os.path.join(directory, "test.log"), encoding="utf-8")
+        directory, lock = self._setUpDirectory()
+        handler = logging.FileHandler(os.path.join(directory, self.logfile), encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s %(message)s"))
         root = logging.getLogger()
         root.addHandler(handler)
         os.chdir(directory)
-        if self.exitFirst:
-            _stop_on_problem(result)
-        start = time.time()
         try:
-            test(result)
+            if self.mode == self.DEBUG and self.debugger is not None:
+                self.debugger.runcall(test, result)
+            elif self.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                try:
+                    profiler.runcall(test, result)
+                finally:
+                    profiler.dump_stats("profile.data")
+            else:
+                test(result)
         finally:
             os.chdir(here)
             root.removeHandler(handler)
             handler.close()
-        result._startTime = start
+            lock.unlock()
         result.done()
         return result
 
+    def runUntilFailure(self, test: Any) -> Any:
+        """Run ``test`` again and again until a run does not pass; that run's result."""
+        count = 0
+        while True:
+            count += 1
+            self.stream.write(f"Test Pass {count}\n")
+            result = self.run(test)
+            if result.testsRun == 0 or not result.wasSuccessful():
+                return result
 
-def _stop_on_problem(result: _reporter.Reporter) -> None:
-    for name in ("addError", "addFailure"):
-        original = getattr(result, name)
 
-        def stopping(test: Any, err: Any, _original: Any = original) -> None:
-            _original(test, err)
-            result.shouldStop = True
+class _DryRunSuite:
+    """Reports every test of ``suite`` as passed without running it (``--dry-run``)."""
 
-        setattr(result, name, stopping)
+    def __init__(self, suite: Any) -> None:
+        self._suite = suite
+
+    def __call__(self, result: Any) -> None:
+        from twistio.trial._asyncrunner import _iterateTests
+
+        for test in _iterateTests(self._suite):
+            result.startTest(test)
+            result.addSuccess(test)
+            result.stopTest(test)
+
+    run = __call__

@@ -363,6 +363,7 @@ class SynchronousTestCase(unittest.TestCase):
         self._warnings: list[warnings.WarningMessage] = []
         self._passed = False
         self._test_ran = False
+        self._interrupted = False
         self._cleanups_async: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
 
     # -- attributes that control a run --------------------------------------------------------
@@ -414,9 +415,14 @@ class SynchronousTestCase(unittest.TestCase):
             if skip is not None:
                 result.addSkip(self, skip)
                 return result
+            self._interrupted = False
             self._run_all(result)
         finally:
             result.stopTest(self)
+        if self._interrupted:
+            stop = getattr(result, "stop", None)
+            if stop is not None:
+                stop()
         return result
 
     def _run_all(self, result: Any) -> None:
@@ -517,8 +523,6 @@ class SynchronousTestCase(unittest.TestCase):
     ) -> bool:
         try:
             value = f()
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, phase), failure))
@@ -1029,6 +1033,9 @@ class TestCase(SynchronousTestCase):
         before_conns = _selectables(reactor)
         failures: list[tuple[str, Failure]] = []
         self._run_sync_or_async(loop, failures)
+        # As in trial, a KeyboardInterrupt in a TestCase is the test's error and ends the
+        # run (a SynchronousTestCase's is only its error).
+        self._interrupted = any(f.check(KeyboardInterrupt) for _, f in failures)
         dirty = self._clean_reactor(loop, reactor, before_calls, before_conns)
         if dirty is not None:
             # Timers left behind fail the test; connections and ports only (trial finds
@@ -1053,8 +1060,6 @@ class TestCase(SynchronousTestCase):
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
                     value, ours = defer.ensureDeferred(value), True
-            except (KeyboardInterrupt, SystemExit):
-                raise
             except BaseException:
                 failure = Failure()
                 failures.append((self._classify(failure, name), failure))
@@ -1105,8 +1110,6 @@ class TestCase(SynchronousTestCase):
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
                 value, ours = defer.ensureDeferred(value), True
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, name), failure))
