@@ -996,12 +996,16 @@ class TestCase(SynchronousTestCase):
     """
 
     def getTimeout(self) -> float:
-        """This test's timeout, in seconds."""
-        timeout = self._lookup("timeout", DEFAULT_TIMEOUT_DURATION)
+        """This test's timeout, in seconds (its ``timeout``, else ``util.DEFAULT_TIMEOUT_DURATION``
+        as it is now: a test suite may change it)."""
+        from twistio.trial import util
+
+        default = util.DEFAULT_TIMEOUT_DURATION
+        timeout = self._lookup("timeout", default)
         try:
             return float(timeout)
         except (TypeError, ValueError):
-            return DEFAULT_TIMEOUT_DURATION
+            return float(default)
 
     def assertFailure(self, deferred: Deferred[Any], *expectedFailures: type[BaseException]) -> Deferred[Any]:
         """``deferred``, made to succeed with the exception if it fails with one of these
