@@ -118,32 +118,65 @@ class Connection(asyncio.Protocol):
     turns Nagle back on.
     """
 
-    connected = 0
-    disconnecting = False
-    disconnected = False
-    _protocol: IProtocol | None = None
+    # Slots, not an instance dict: a connection's own state costs a few hundred bytes less
+    # per idle connection. ``__dict__`` stays (made on first use only) for code that hangs
+    # attributes on a transport, as it may on Twisted's.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_aborted",
+        "_build",
+        "_close_after_producer",
+        "_exception",
+        "_half_closeable_protocol",
+        "_host",
+        "_kind",
+        "_lost",
+        "_on_lost",
+        "_peer",
+        "_producer",
+        "_protocol",
+        "_pull_scheduled",
+        "_registry",
+        "_server_side",
+        "_streaming",
+        "_tls_pending",
+        "_transport",
+        "_write_closed",
+        "_write_lost_pending",
+        "_writing_paused",
+        "connected",
+        "data_received",
+        "disconnected",
+        "disconnecting",
+        "write",
+    )
+
+    connected: int
+    disconnecting: bool
+    disconnected: bool
+    # asyncio calls it: until connection_made binds the protocol's ``dataReceived`` here,
+    # nothing can arrive.
+    data_received: Callable[[bytes], None]  # type: ignore[assignment]
+    write: Callable[[bytes], None]
+    _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
-    _transport: asyncio.Transport = None  # type: ignore[assignment]
-    _producer: IPushProducer | IPullProducer | None = None
-    _streaming = False
-    _writing_paused = False
-    _pull_scheduled = False
-    _write_closed = False
-    _write_lost_pending = False
-    _aborted = False
-    _lost = False
-    _close_after_producer = False
-    _host: IPv4Address | IPv6Address | UNIXAddress | None = None
-
-    # Overwritten per instance in connection_made; before that no data can arrive.
-    def data_received(self, data: bytes) -> None:
-        """Never used once connected: the protocol's ``dataReceived`` is bound instead."""
-
-    _exception: BaseException | None = None
-    _half_closeable_protocol: bool | None = None
-    _peer: IPv4Address | IPv6Address | UNIXAddress | None = None
-    _server_side = True
-    _tls_pending: list[bytes] | None = None
+    _transport: asyncio.Transport
+    _producer: IPushProducer | IPullProducer | None
+    _streaming: bool
+    _writing_paused: bool
+    _pull_scheduled: bool
+    _write_closed: bool
+    _write_lost_pending: bool
+    _aborted: bool
+    _lost: bool
+    _close_after_producer: bool
+    _host: IPv4Address | IPv6Address | UNIXAddress | None
+    _peer: IPv4Address | IPv6Address | UNIXAddress | None
+    _exception: BaseException | None
+    _half_closeable_protocol: bool | None
+    _server_side: bool
+    _tls_pending: list[bytes] | None
 
     def __init__(
         self,
@@ -157,9 +190,28 @@ class Connection(asyncio.Protocol):
         self._build = build
         self._on_lost = on_lost
         self._kind = kind
-        if not server_side:
-            self._server_side = False
-        self.write: Callable[[bytes], None] = _discard
+        self._server_side = server_side
+        self.write = _discard
+        self.data_received = _discard
+        self.connected = 0
+        self.disconnecting = False
+        self.disconnected = False
+        self._protocol = None
+        self._transport = None  # type: ignore[assignment]
+        self._producer = None
+        self._streaming = False
+        self._writing_paused = False
+        self._pull_scheduled = False
+        self._write_closed = False
+        self._write_lost_pending = False
+        self._aborted = False
+        self._lost = False
+        self._close_after_producer = False
+        self._host = None
+        self._peer = None
+        self._exception = None
+        self._half_closeable_protocol = None
+        self._tls_pending = None
 
     @property
     def reactor(self) -> ITwistioReactor:
@@ -196,12 +248,12 @@ class Connection(asyncio.Protocol):
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
         if self._server_side:
-            self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+            self.data_received = protocol.dataReceived
         else:
             # Client code may replace ``dataReceived`` on its instance once connected (as
             # Twisted's examples do after ``endpoint.connect``); Twisted looks it up at each
             # read. Look it up again at the first read, then bind it: one call per connection.
-            self.data_received = self._first_read  # type: ignore[method-assign]
+            self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         if self._half_closeable_protocol is not None:
@@ -212,7 +264,7 @@ class Connection(asyncio.Protocol):
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
-        received = self.data_received = protocol.dataReceived  # type: ignore[method-assign,union-attr]
+        received = self.data_received = protocol.dataReceived  # type: ignore[union-attr]
         transport = self._transport
         if transport is not None:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
@@ -275,7 +327,7 @@ class Connection(asyncio.Protocol):
         # As Twisted's transports do, forget the protocol once it is told: no transport <->
         # protocol cycle left, so the connection is freed at once, not by the cyclic GC.
         self._protocol = None
-        self.data_received = _discard  # type: ignore[method-assign]
+        self.data_received = _discard
         if self._on_lost is not None:
             self._on_lost(self, reason)
 
