@@ -118,65 +118,51 @@ class Connection(asyncio.Protocol):
     turns Nagle back on.
     """
 
-    # Slots, not an instance dict: a connection's own state costs a few hundred bytes less
-    # per idle connection. ``__dict__`` stays (made on first use only) for code that hangs
-    # attributes on a transport, as it may on Twisted's.
+    # What every connection sets lives in slots, not an instance dict (a few hundred bytes
+    # less per idle connection). The rest keep class defaults and go to ``__dict__`` (made
+    # on first use) when a connection changes them: producers, TLS, closing. Other code may
+    # hang attributes on a transport there too, as it may on Twisted's.
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_aborted",
         "_build",
-        "_close_after_producer",
-        "_exception",
-        "_half_closeable_protocol",
-        "_host",
         "_kind",
-        "_lost",
         "_on_lost",
         "_peer",
-        "_producer",
         "_protocol",
-        "_pull_scheduled",
         "_registry",
-        "_server_side",
-        "_streaming",
-        "_tls_pending",
         "_transport",
-        "_write_closed",
-        "_write_lost_pending",
-        "_writing_paused",
         "connected",
         "data_received",
-        "disconnected",
-        "disconnecting",
         "write",
     )
 
-    connected: int
-    disconnecting: bool
-    disconnected: bool
     # asyncio calls it: until connection_made binds the protocol's ``dataReceived`` here,
     # nothing can arrive.
     data_received: Callable[[bytes], None]  # type: ignore[assignment]
     write: Callable[[bytes], None]
+    connected: int
     _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
     _transport: asyncio.Transport
-    _producer: IPushProducer | IPullProducer | None
-    _streaming: bool
-    _writing_paused: bool
-    _pull_scheduled: bool
-    _write_closed: bool
-    _write_lost_pending: bool
-    _aborted: bool
-    _lost: bool
-    _close_after_producer: bool
-    _host: IPv4Address | IPv6Address | UNIXAddress | None
     _peer: IPv4Address | IPv6Address | UNIXAddress | None
-    _exception: BaseException | None
-    _half_closeable_protocol: bool | None
-    _server_side: bool
-    _tls_pending: list[bytes] | None
+
+    disconnecting = False
+    disconnected = False
+    _producer: IPushProducer | IPullProducer | None = None
+    _streaming = False
+    _writing_paused = False
+    _pull_scheduled = False
+    _write_closed = False
+    _write_lost_pending = False
+    _aborted = False
+    _lost = False
+    _close_after_producer = False
+    _host: IPv4Address | IPv6Address | UNIXAddress | None = None
+    _exception: BaseException | None = None
+    _half_closeable_protocol: bool | None = None
+    _server_side = True
+    _tls_pending: list[bytes] | None = None
 
     def __init__(
         self,
@@ -190,28 +176,14 @@ class Connection(asyncio.Protocol):
         self._build = build
         self._on_lost = on_lost
         self._kind = kind
-        self._server_side = server_side
+        if not server_side:
+            self._server_side = False
         self.write = _discard
         self.data_received = _discard
         self.connected = 0
-        self.disconnecting = False
-        self.disconnected = False
         self._protocol = None
         self._transport = None  # type: ignore[assignment]
-        self._producer = None
-        self._streaming = False
-        self._writing_paused = False
-        self._pull_scheduled = False
-        self._write_closed = False
-        self._write_lost_pending = False
-        self._aborted = False
-        self._lost = False
-        self._close_after_producer = False
-        self._host = None
         self._peer = None
-        self._exception = None
-        self._half_closeable_protocol = None
-        self._tls_pending = None
 
     @property
     def reactor(self) -> ITwistioReactor:
