@@ -371,11 +371,18 @@ class SynchronousTestCase(unittest.TestCase):
     def _method(self) -> Any:
         return getattr(self, self._testMethodName, None)
 
-    def _lookup(self, name: str, default: Any = None) -> Any:
+    @property
+    def _parents(self) -> list[Any]:
+        """Where a test's settings (``timeout``, ``skip`` ...) are looked up, nearest first:
+        the test method, the test case, its module (for ``util.acquireAttribute``); trial's
+        own module is left out (its ``suppress`` is a function, not a setting)."""
         module = sys.modules.get(type(self).__module__)
         if module is not None and module.__name__.startswith("twistio.trial."):
-            module = None  # trial's own module (its ``suppress`` is a function, not a setting)
-        return _acquire([self._method(), self, module], name, default)
+            module = None
+        return [self._method(), self, module]
+
+    def _lookup(self, name: str, default: Any = None) -> Any:
+        return _acquire(self._parents, name, default)
 
     def getSkip(self) -> str | None:
         """The reason to skip this test (its method's, class's or module's ``skip``), or None."""
