@@ -319,6 +319,7 @@ def test_run_with_workers_shares_the_application_port(tmp_path: Path) -> None:
         textwrap.dedent(
             f"""
             import os
+            import sys
             from twisted.application import internet, service
             from twisted.internet.protocol import Factory, Protocol
 
@@ -330,7 +331,10 @@ def test_run_with_workers_shares_the_application_port(tmp_path: Path) -> None:
             class Announce(service.Service):
                 def startService(self):
                     service.Service.startService(self)
-                    print("worker", os.getpid(), "on", {port}, flush=True)
+                    # One write per line: the two workers share the pipe, and print()
+                    # with several arguments writes them one by one (lines interleave).
+                    sys.stdout.write(f"worker {{os.getpid()}} on {port}\\n")
+                    sys.stdout.flush()
 
             application = service.Application("shared")
             internet.TCPServer({port}, Factory.forProtocol(Pid), interface="127.0.0.1"

@@ -20,13 +20,33 @@ def spawn(*args: str, cwd: str | None = None) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env["PYTHONUNBUFFERED"] = "1"
+    # A session (and process group) of its own: when it has to be killed, its workers go
+    # with it, rather than living on with our pipes open (communicate() would wait for them).
     return subprocess.Popen(
         [sys.executable, "-m", "twistio", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=cwd or ROOT,
         env=env,
+        start_new_session=True,
     )
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """Kill the process and everything in its group; what it wrote (bounded in time)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    try:
+        return proc.communicate(timeout=STARTUP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # Something outside the group still holds the pipes: stop reading them.
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        proc.wait()
+        return b"", b""
 
 
 _pending: dict[tuple[int, str], bytes] = {}
@@ -64,8 +84,7 @@ def wait_for(proc: subprocess.Popen[bytes], pattern: str, stream: str = "stderr"
             if not chunk:
                 break
             buffer += chunk
-    proc.kill()
-    out, err = proc.communicate()
+    out, err = _kill(proc)
     raise AssertionError(f"{pattern!r} not seen; got {seen!r} {out!r} {err!r}")
 
 
@@ -76,6 +95,5 @@ def terminate(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> tuple
     try:
         out, err = proc.communicate(timeout=STARTUP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
+        out, err = _kill(proc)
     return proc.returncode, out, err

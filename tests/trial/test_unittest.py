@@ -360,7 +360,7 @@ def test_deferreds_and_coroutines_on_the_loop() -> None:
             return task.deferLater(reactor, 0, lambda: 1 / 0)
 
     assert outcome(run(Case, "test_deferred")) == "successes"
-    assert order == ["setUp", "test", "tearDown", "cleanup"]
+    assert order == ["setUp", "test", "cleanup", "tearDown"]  # trial: cleanups before tearDown
     del order[:]
     assert outcome(run(Case, "test_coroutine")) == "successes"
     assert outcome(run(Case, "test_inline")) == "successes"

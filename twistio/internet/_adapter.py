@@ -118,12 +118,37 @@ class Connection(asyncio.Protocol):
     turns Nagle back on.
     """
 
-    connected = 0
+    # What every connection sets lives in slots, not an instance dict (a few hundred bytes
+    # less per idle connection). The rest keep class defaults and go to ``__dict__`` (made
+    # on first use) when a connection changes them: producers, TLS, closing. Other code may
+    # hang attributes on a transport there too, as it may on Twisted's.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_build",
+        "_kind",
+        "_on_lost",
+        "_peer",
+        "_protocol",
+        "_registry",
+        "_transport",
+        "connected",
+        "data_received",
+        "write",
+    )
+
+    # asyncio calls it: until connection_made binds the protocol's ``dataReceived`` here,
+    # nothing can arrive.
+    data_received: Callable[[bytes], None]  # type: ignore[assignment]
+    write: Callable[[bytes], None]
+    connected: int
+    _protocol: IProtocol | None
+    # Set by connection_made, before anything can use it.
+    _transport: asyncio.Transport
+    _peer: IPv4Address | IPv6Address | UNIXAddress | None
+
     disconnecting = False
     disconnected = False
-    _protocol: IProtocol | None = None
-    # Set by connection_made, before anything can use it.
-    _transport: asyncio.Transport = None  # type: ignore[assignment]
     _producer: IPushProducer | IPullProducer | None = None
     _streaming = False
     _writing_paused = False
@@ -134,14 +159,8 @@ class Connection(asyncio.Protocol):
     _lost = False
     _close_after_producer = False
     _host: IPv4Address | IPv6Address | UNIXAddress | None = None
-
-    # Overwritten per instance in connection_made; before that no data can arrive.
-    def data_received(self, data: bytes) -> None:
-        """Never used once connected: the protocol's ``dataReceived`` is bound instead."""
-
     _exception: BaseException | None = None
     _half_closeable_protocol: bool | None = None
-    _peer: IPv4Address | IPv6Address | UNIXAddress | None = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
 
@@ -159,7 +178,12 @@ class Connection(asyncio.Protocol):
         self._kind = kind
         if not server_side:
             self._server_side = False
-        self.write: Callable[[bytes], None] = _discard
+        self.write = _discard
+        self.data_received = _discard
+        self.connected = 0
+        self._protocol = None
+        self._transport = None  # type: ignore[assignment]
+        self._peer = None
 
     @property
     def reactor(self) -> ITwistioReactor:
@@ -196,12 +220,12 @@ class Connection(asyncio.Protocol):
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
         if self._server_side:
-            self.data_received = protocol.dataReceived  # type: ignore[method-assign]
+            self.data_received = protocol.dataReceived
         else:
             # Client code may replace ``dataReceived`` on its instance once connected (as
             # Twisted's examples do after ``endpoint.connect``); Twisted looks it up at each
             # read. Look it up again at the first read, then bind it: one call per connection.
-            self.data_received = self._first_read  # type: ignore[method-assign]
+            self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         if self._half_closeable_protocol is not None:
@@ -212,7 +236,7 @@ class Connection(asyncio.Protocol):
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
-        received = self.data_received = protocol.dataReceived  # type: ignore[method-assign,union-attr]
+        received = self.data_received = protocol.dataReceived  # type: ignore[union-attr]
         transport = self._transport
         if transport is not None:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
@@ -275,7 +299,7 @@ class Connection(asyncio.Protocol):
         # As Twisted's transports do, forget the protocol once it is told: no transport <->
         # protocol cycle left, so the connection is freed at once, not by the cyclic GC.
         self._protocol = None
-        self.data_received = _discard  # type: ignore[method-assign]
+        self.data_received = _discard
         if self._on_lost is not None:
             self._on_lost(self, reason)
 

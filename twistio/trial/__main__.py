@@ -22,6 +22,7 @@ REPORTERS: dict[str, tuple[type[_reporter.Reporter], str]] = {
     "bwverbose": (_reporter.VerboseTextReporter, "one 'test.id ... [OK]' line per test"),
     "text": (_reporter.TextReporter, "terse text output: a character per test"),
     "summary": (_reporter.MinimalReporter, "minimal summary output"),
+    "timing": (_reporter.TimingTextReporter, "verbose output with each test's duration"),
 }
 
 

@@ -17,18 +17,32 @@ import re
 import sys
 import time
 import unittest
+import warnings
 from collections.abc import Sequence
 from typing import IO, Any, Union
 
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
+from twistio.python.util import untilConcludes
+from twistio.trial.itrial import IReporter
 from twistio.trial.unittest import _trimmed
+
+try:  # the subunit protocol (an optional package): SubunitReporter needs it
+    from subunit import TestProtocolClient  # type: ignore[import-not-found,import-untyped,unused-ignore]
+except ImportError:
+    TestProtocolClient = None
 
 __all__ = [
     "MinimalReporter",
     "Reporter",
+    "SafeStream",
+    "SubunitReporter",
     "TestResult",
+    "TestResultDecorator",
     "TextReporter",
+    "TimingTextReporter",
     "TreeReporter",
+    "UncleanWarningsReporterWrapper",
     "VerboseTextReporter",
 ]
 
@@ -51,11 +65,13 @@ _ErrorLike = Union[Failure, tuple[Any, Any, Any], BaseException]
 def _as_failure(err: _ErrorLike) -> Failure:
     if isinstance(err, Failure):
         failure = err
-    elif isinstance(err, tuple):
+    elif isinstance(err, tuple) and len(err) == 3:
         typ, value, tb = err
         failure = Failure(value, typ, tb)
-    else:
+    elif isinstance(err, BaseException):
         failure = Failure(err)
+    else:
+        raise TypeError(f"{err!r} is neither a Failure nor an exc_info triple")
     return _trimmed(failure)
 
 
@@ -74,9 +90,27 @@ def _test_id(test: Any) -> str:
 
 
 def _reason(todo: Any) -> str:
-    return repr(getattr(todo, "reason", todo))
+    return repr(todo.reason)
 
 
+class SafeStream:
+    """A stream whose writes are retried when a signal interrupts them (``EINTR``)."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+    def write(self, *args: Any) -> Any:
+        return untilConcludes(self.original.write, *args)
+
+    def flush(self) -> Any:
+        flush = getattr(self.original, "flush", None)
+        return None if flush is None else untilConcludes(flush)
+
+
+@implementer(IReporter)
 class TestResult(unittest.TestResult):
     """trial's result: what a run gave, without printing anything.
 
@@ -143,8 +177,85 @@ def _todo_or_default(todo: Any) -> Any:
     return todo
 
 
+@implementer(IReporter)
+class TestResultDecorator:
+    """A result that passes everything on to ``original`` (subclasses change some of it)."""
+
+    def __init__(self, original: Any) -> None:
+        self._originalReporter = original
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_originalReporter":
+            raise AttributeError(name)
+        return getattr(self._originalReporter, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_originalReporter" or name in type(self).__dict__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._originalReporter, name, value)
+
+
+class UncleanWarningsReporterWrapper(TestResultDecorator):
+    """Turns a ``DirtyReactorAggregateError`` (a test left the reactor dirty) into a
+    warning instead of a test error (``trial --unclean-warnings``)."""
+
+    def addError(self, test: Any, error: _ErrorLike) -> None:
+        from twistio.trial.util import DirtyReactorAggregateError
+
+        failure = error if isinstance(error, Failure) else _as_failure(error)
+        if failure.check(DirtyReactorAggregateError):
+            warnings.warn(failure.getErrorMessage(), stacklevel=1)
+        else:
+            self._originalReporter.addError(test, error)
+
+
+class _ExitWrapper(TestResultDecorator):
+    """Stops the run at the first error or failure (``trial --exitfirst``)."""
+
+    def addError(self, *args: Any) -> None:
+        self.shouldStop = True
+        self._originalReporter.addError(*args)
+
+    def addFailure(self, *args: Any) -> None:
+        self.shouldStop = True
+        self._originalReporter.addFailure(*args)
+
+
+class _AdaptedReporter(TestResultDecorator):
+    """Reports each test as ``testAdapter(test)`` (what a ``TestDecorator`` stands for)."""
+
+    def __init__(self, original: Any, testAdapter: Any) -> None:
+        super().__init__(original)
+        object.__setattr__(self, "testAdapter", testAdapter)
+
+    def addError(self, test: Any, error: Any) -> None:
+        self._originalReporter.addError(self.testAdapter(test), error)
+
+    def addExpectedFailure(self, test: Any, failure: Any, todo: Any = None) -> None:
+        self._originalReporter.addExpectedFailure(self.testAdapter(test), failure, todo)
+
+    def addFailure(self, test: Any, failure: Any) -> None:
+        self._originalReporter.addFailure(self.testAdapter(test), failure)
+
+    def addSkip(self, test: Any, skip: Any) -> None:
+        self._originalReporter.addSkip(self.testAdapter(test), skip)
+
+    def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
+        self._originalReporter.addUnexpectedSuccess(self.testAdapter(test), todo)
+
+    def startTest(self, test: Any) -> None:
+        self._originalReporter.startTest(self.testAdapter(test))
+
+    def stopTest(self, test: Any) -> None:
+        self._originalReporter.stopTest(self.testAdapter(test))
+
+
 class Reporter(TestResult):
     """Collects results and prints, at ``done()``, the problems and the summary."""
+
+    _separator = _SEPARATOR
+    _doubleSeparator = _DOUBLE_SEPARATOR
 
     def __init__(
         self,
@@ -154,26 +265,49 @@ class Reporter(TestResult):
         publisher: Any = None,
     ) -> None:
         super().__init__()
-        self._stream: IO[str] = stream if stream is not None else sys.stdout
+        self._stream: Any = SafeStream(stream if stream is not None else sys.stdout)
         self.tbformat = tbformat
         self.realtime = realtime
-        self._startTime = time.time()
+        self._startTime: float | None = None
         self._status: str | None = None
         self._started: Any = None
+        self._warningCache: set[tuple[Any, ...]] = set()
+        self._publisher = publisher
+        if publisher is not None:
+            publisher.addObserver(self._observeWarnings)
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _write(self, text: str) -> None:
-        self._stream.write(text)
+    def _write(self, format: str, *args: Any) -> None:
+        self._stream.write(format % args if args else format)
 
-    def _writeln(self, text: str = "") -> None:
-        self._stream.write(text + "\n")
+    def _writeln(self, format: str = "", *args: Any) -> None:
+        self._write(format, *args)
+        self._stream.write("\n")
         self._stream.flush()
+
+    def _observeWarnings(self, event: dict[str, Any]) -> None:
+        """Print each warning logged while tests run (a log event with a ``warning``), once
+        per test."""
+        if "warning" not in event:
+            return
+        category = event.get("category")
+        name = category if isinstance(category, str) else getattr(category, "__name__", "")
+        key = (event.get("filename"), event.get("lineno"), name, str(event["warning"]))
+        if key in self._warningCache:
+            return
+        self._warningCache.add(key)
+        self._stream.write(
+            f"{key[0]}:{key[1]}: {str(name).split('.')[-1]}: {event['warning']}\n"
+        )
 
     # -- the result API -----------------------------------------------------------------------
 
     def startTest(self, test: Any) -> None:
         super().startTest(test)
+        if self._startTime is None:
+            self._startTime = self._getTime()
+        self._warningCache = set()
         self._status = None
         self._started = test
         self.startedTest(test)
@@ -231,45 +365,76 @@ class Reporter(TestResult):
 
     # -- the end ------------------------------------------------------------------------------
 
-    def _problems(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """(heading, [(text, test id)]) for each kind of problem, in trial's order."""
-        return [
-            (_SKIP, [(f"{reason}\n", _test_id(t)) for t, reason in self.skips]),
-            (
-                _TODO,
-                [
-                    (f"Reason: {_reason(todo)}\n{self._formatFailure(f)}", _test_id(t))
-                    for t, f, todo in self.expectedFailures
-                ],
-            ),
-            (_FAIL, [(self._formatFailure(f), _test_id(t)) for t, f in self.failures]),
-            (_ERROR, [(self._formatFailure(f), _test_id(t)) for t, f in self.errors]),
-            (
-                _UNEXPECTED,
-                [(f"Reason: {_reason(todo)}\n", _test_id(t)) for t, todo in self.unexpectedSuccesses],
-            ),
-        ]
+    def _trimFrames(self, frames: list[Any]) -> list[Any]:
+        """A failure's frames without trial's, defer.py's and asyncio's at the start, nor those
+        of trial's assertion methods at the end (one frame at least is kept)."""
+        from twistio.trial.unittest import _ASSERTION_FILES, _FRAMEWORK_FILES
 
-    def _formatFailure(self, failure: Failure) -> str:
-        if self.tbformat == "brief":
-            return failure.getBriefTraceback()
-        return failure.getTraceback(detail=self.tbformat)
+        def filename(frame: Any) -> str:
+            return str(frame[1]) if isinstance(frame, (tuple, list)) and len(frame) > 1 else ""
+
+        start, end = 0, len(frames)
+        while end - start > 1 and filename(frames[start]).startswith(_FRAMEWORK_FILES):
+            start += 1
+        while end - start > 1 and filename(frames[end - 1]).startswith(_ASSERTION_FILES):
+            end -= 1
+        return list(frames[start:end])
+
+    def _formatFailureTraceback(self, fail: Failure | str) -> str:
+        """The text shown for a failure (its frames trimmed; the failure is not changed); a
+        string is shown as it is, with one trailing newline."""
+        if isinstance(fail, str):
+            return fail.rstrip() + "\n"
+        frames = fail.frames
+        fail.frames = self._trimFrames(frames)
+        try:
+            if self.tbformat == "brief":
+                return fail.getBriefTraceback()
+            return fail.getTraceback(detail=self.tbformat)
+        finally:
+            fail.frames = frames
+
+    _formatFailure = _formatFailureTraceback
+
+    def _groupResults(
+        self, results: list[tuple[Any, Any]], formatter: Any
+    ) -> list[tuple[str, list[Any]]]:
+        """``(text, [tests])`` for the tests whose problem reads the same, in order."""
+        groups: dict[str, list[Any]] = {}
+        for test, outcome in results:
+            groups.setdefault(formatter(outcome), []).append(test)
+        return list(groups.items())
+
+    def _printResults(self, flavor: str, errors: list[tuple[Any, Any]], formatter: Any) -> None:
+        """Print each group of ``errors`` (``(test, problem)`` pairs) under ``flavor``."""
+        for content, tests in self._groupResults(errors, formatter):
+            self._writeln(self._doubleSeparator)
+            self._writeln(flavor)
+            self._write(content)
+            self._writeln()
+            for test in tests:
+                self._writeln(_test_id(test))
+
+    def _printExpectedFailure(self, error: tuple[Failure, Any]) -> str:
+        failure, todo = error
+        return f"Reason: {_reason(todo)}\n{self._formatFailureTraceback(failure)}"
+
+    def _printUnexpectedSuccess(self, todo: Any) -> str:
+        return f"Reason: {_reason(todo)}\n"
 
     def _printErrors(self) -> None:
         self._writeln()
-        for heading, entries in self._problems():
-            grouped: dict[str, list[str]] = {}
-            for text, name in entries:
-                grouped.setdefault(text, []).append(name)
-            for text, names in grouped.items():
-                self._writeln(_DOUBLE_SEPARATOR)
-                self._writeln(heading)
-                self._write(text if text.endswith("\n") else text + "\n")
-                self._writeln()
-                for name in names:
-                    self._writeln(name)
+        self._printResults(_SKIP, self.skips, lambda reason: f"{reason}\n")
+        self._printResults(
+            _TODO,
+            [(t, (f, todo)) for t, f, todo in self.expectedFailures],
+            self._printExpectedFailure,
+        )
+        self._printResults(_FAIL, self.failures, self._formatFailureTraceback)
+        self._printResults(_ERROR, self.errors, self._formatFailureTraceback)
+        self._printResults(_UNEXPECTED, self.unexpectedSuccesses, self._printUnexpectedSuccess)
 
-    def _statusLine(self) -> str:
+    def _counts(self) -> str:
         counts: list[tuple[str, int]] = [
             ("skips", len(self.skips)),
             ("expectedFailures", len(self.expectedFailures)),
@@ -278,20 +443,33 @@ class Reporter(TestResult):
             ("unexpectedSuccesses", len(self.unexpectedSuccesses)),
             ("successes", self.successes),
         ]
-        summary = ", ".join(f"{name}={n}" for name, n in counts if n)
+        return ", ".join(f"{name}={n}" for name, n in counts if n)
+
+    def _statusLine(self) -> str:
+        summary = self._counts()
         verdict = "PASSED" if self.wasSuccessful() else "FAILED"
         return f"{verdict} ({summary})" if summary else verdict
 
+    def _elapsed(self) -> float:
+        """Seconds since the first test started (0 before it)."""
+        if self._startTime is None:
+            return 0
+        return self._getTime() - self._startTime
+
     def _printSummary(self) -> None:
-        self._writeln(_SEPARATOR)
-        self._writeln(f"Ran {self.testsRun} tests in {self._lastTime:.3f}s")
-        self._writeln()
+        """The verdict line: ``PASSED (successes=3)``, ``FAILED (failures=1, ...)``."""
         self._writeln(self._statusLine())
 
     def done(self) -> None:
-        """The run is over: print the problems and the summary."""
-        self._lastTime = time.time() - self._startTime
+        """The run is over: print the problems and the summary (and stop watching the log
+        for warnings)."""
+        if self._publisher is not None:
+            self._publisher.removeObserver(self._observeWarnings)
+            self._publisher = None
         self._printErrors()
+        self._writeln(self._separator)
+        self._writeln(f"Ran {self.testsRun} tests in {self._elapsed():.3f}s")
+        self._writeln()
         self._printSummary()
 
 
@@ -302,11 +480,9 @@ class MinimalReporter(Reporter):
         pass
 
     def _printSummary(self) -> None:
-        self._writeln(_SEPARATOR)
-        self._writeln(f"Ran {self.testsRun} tests in {self._lastTime:.3f}s")
-        self._writeln()
+        elapsed = self._elapsed()
         self._writeln(
-            f"{self._lastTime} {self.testsRun} {self.testsRun} {len(self.errors)} "
+            f"{elapsed:g} {self.testsRun} {self.testsRun} {len(self.errors)} "
             f"{len(self.failures)} {len(self.skips)}"
         )
 
@@ -320,10 +496,6 @@ class TextReporter(Reporter):
         self._write(self._CHARS[status])
         self._stream.flush()
 
-    def _printErrors(self) -> None:
-        self._writeln()
-        super()._printErrors()
-
 
 class VerboseTextReporter(Reporter):
     """One ``test.id ... [STATUS]`` line per test."""
@@ -333,19 +505,97 @@ class VerboseTextReporter(Reporter):
         self._stream.flush()
 
     def finishedTest(self, test: Any, status: str) -> None:
-        self._writeln(status)
+        self._writeln("[FAILURE]" if status == _FAIL else status)
+
+
+class TimingTextReporter(VerboseTextReporter):
+    """``VerboseTextReporter``'s lines, each followed by how long the test took."""
+
+    _began = 0.0
+
+    def startedTest(self, test: Any) -> None:
+        self._began = time.time()
+        super().startedTest(test)
+
+    def finishedTest(self, test: Any, status: str) -> None:
+        super().finishedTest(test, status)
+        self._writeln(f"({time.time() - self._began:.03f} secs)")
+
+
+class _AnsiColorizer:
+    """Writes text in a colour with ANSI escape codes."""
+
+    _colors = {
+        "black": 30,
+        "red": 31,
+        "green": 32,
+        "yellow": 33,
+        "blue": 34,
+        "magenta": 35,
+        "cyan": 36,
+        "white": 37,
+    }
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    @classmethod
+    def supported(cls, stream: Any = sys.stdout) -> bool:
+        """Whether ``stream`` is a terminal that shows colours (curses says it has more
+        than two; the terminal is set up once if curses was not yet)."""
+        isatty = getattr(stream, "isatty", None)
+        if isatty is None or not isatty():
+            return False
+        try:
+            import curses
+        except ImportError:
+            return False
+        try:
+            try:
+                return bool(curses.tigetnum("colors") > 2)
+            except curses.error:
+                curses.setupterm()
+                return bool(curses.tigetnum("colors") > 2)
+        except Exception:
+            return False
+
+    def write(self, text: str, color: str) -> None:
+        self.stream.write(f"\x1b[{self._colors[color]};1m{text}\x1b[0m")
+
+
+class _NullColorizer:
+    """Writes text as it is."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    @classmethod
+    def supported(cls, stream: Any = sys.stdout) -> bool:
+        return True
+
+    def write(self, text: str, color: str) -> None:
+        self.stream.write(text)
 
 
 class TreeReporter(Reporter):
-    """The module / class / test tree, each test's status at the right-hand edge."""
+    """The module / class / test tree, each test's status at the right-hand edge, in colour
+    on a terminal that has it."""
+
+    SUCCESS = "green"
+    FAILURE = "red"
+    ERROR = "red"
+    TODO = "blue"
+    SKIP = "blue"
+    indent = "  "
+    columns = _WIDTH
 
     _COLORS = {
-        _OK: "\x1b[32m",
-        _SKIP: "\x1b[34m",
-        _TODO: "\x1b[34m",
-        _FAIL: "\x1b[31m",
-        _ERROR: "\x1b[31m",
-        _UNEXPECTED: "\x1b[31m",
+        _OK: SUCCESS,
+        _SKIP: SKIP,
+        _TODO: TODO,
+        _FAIL: FAILURE,
+        _ERROR: ERROR,
+        _UNEXPECTED: FAILURE,
     }
 
     def __init__(
@@ -358,11 +608,18 @@ class TreeReporter(Reporter):
     ) -> None:
         super().__init__(stream, tbformat, realtime, publisher)
         if color is None:
-            isatty = getattr(self._stream, "isatty", None)
-            color = bool(isatty and isatty())
-        self._color = color
+            color = _AnsiColorizer.supported(self._stream)
+        self._colorizer: Any = (_AnsiColorizer if color else _NullColorizer)(self._stream)
         self._lastParents: Sequence[str] = ()
         self._line = ""
+
+    def getDescription(self, test: Any) -> str:
+        """What a test's line shows: its method name."""
+        return str(test.id()).split(".")[-1]
+
+    def _getPreludeSegments(self, testID: str) -> list[str]:
+        """The module and class lines printed above a test's line."""
+        return self._segments(testID)[0]
 
     @staticmethod
     def _segments(name: str) -> tuple[list[str], str]:
@@ -372,20 +629,89 @@ class TreeReporter(Reporter):
         return parts[:-1], parts[-1]
 
     def startedTest(self, test: Any) -> None:
-        parents, leaf = self._segments(_test_id(test))
+        parents, _ = self._segments(_test_id(test))
         last = list(self._lastParents)
         for depth, segment in enumerate(parents):
             if depth < len(last) and last[depth] == segment and last[:depth] == parents[:depth]:
                 continue
-            self._writeln("  " * depth + segment)
+            self._writeln(self.indent * depth + segment)
         self._lastParents = parents
-        self._line = "  " * len(parents) + leaf + " ..."
+        self._line = self.indent * len(parents) + self.getDescription(test) + " ..."
         self._write(self._line)
         self._stream.flush()
 
     def finishedTest(self, test: Any, status: str) -> None:
-        padding = max(1, _WIDTH - len(self._line) - len(status))
-        shown = status
-        if self._color:
-            shown = f"{self._COLORS[status]}{status}\x1b[0m"
-        self._writeln(" " * padding + shown)
+        padding = max(1, self.columns - len(self._line) - len(status))
+        self._write(" " * padding)
+        self._colorizer.write(status, self._COLORS[status])
+        self._writeln()
+
+    def _printSummary(self) -> None:
+        verdict = "PASSED" if self.wasSuccessful() else "FAILED"
+        self._colorizer.write(verdict, self.SUCCESS if self.wasSuccessful() else self.FAILURE)
+        summary = self._counts()
+        self._writeln(f" ({summary})" if summary else "")
+
+
+class SubunitReporter:
+    """Reports in the subunit protocol, through ``subunit.TestProtocolClient`` (install the
+    ``python-subunit`` package to use it), for tools that read subunit streams."""
+
+    testsRun = None
+
+    def __init__(
+        self,
+        stream: Any = None,
+        tbformat: str = "default",
+        realtime: bool = False,
+        publisher: Any = None,
+    ) -> None:
+        if TestProtocolClient is None:
+            raise ImportError("Subunit not available")
+        out = stream if stream is not None else sys.stdout
+        self._subunit = TestProtocolClient(getattr(out, "buffer", out))
+        self._successful = True
+
+    def done(self) -> None:
+        """Nothing to print at the end: subunit streams each result as it comes."""
+
+    @property
+    def shouldStop(self) -> bool:
+        return bool(self._subunit.shouldStop)
+
+    def stop(self) -> None:
+        self._subunit.stop()
+
+    def wasSuccessful(self) -> bool:
+        return self._successful
+
+    def startTest(self, test: Any) -> None:
+        self._subunit.startTest(test)
+
+    def stopTest(self, test: Any) -> None:
+        self._subunit.stopTest(test)
+
+    def addSuccess(self, test: Any) -> None:
+        self._subunit.addSuccess(test)
+
+    def addSkip(self, test: Any, reason: Any) -> None:
+        self._subunit.addSkip(test, str(reason))
+
+    def addError(self, test: Any, err: _ErrorLike) -> None:
+        self._successful = False
+        self._subunit.addError(test, _exc_info_of(err))
+
+    def addFailure(self, test: Any, err: _ErrorLike) -> None:
+        self._successful = False
+        self._subunit.addFailure(test, _exc_info_of(err))
+
+    def addExpectedFailure(self, test: Any, failure: _ErrorLike, todo: Any = None) -> None:
+        self._subunit.addExpectedFailure(test, _exc_info_of(failure))
+
+    def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
+        self._subunit.addUnexpectedSuccess(test)
+
+
+def _exc_info_of(err: _ErrorLike) -> tuple[Any, Any, Any]:
+    failure = _as_failure(err)
+    return (failure.type, failure.value, failure.getTracebackObject())

@@ -36,18 +36,25 @@ from typing import Any, NoReturn, TypeVar, Union
 
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
+from twistio.python.monkey import MonkeyPatcher
+from twistio.trial._asyncrunner import TestDecorator, TestSuite, decorate
+from twistio.trial.itrial import ITestCase
 from twistio.trial.util import DEFAULT_TIMEOUT_DURATION, DirtyReactorAggregateError, suppress
 
 __all__ = [
     "DEFAULT_TIMEOUT_DURATION",
     "DirtyReactorAggregateError",
     "FailTest",
+    "PyUnitResultAdapter",  # noqa: F822 (from _synctest, on first use)
     "SkipTest",
     "SynchronousTestCase",
     "TestCase",
+    "TestDecorator",
     "TestSuite",
     "Todo",
+    "decorate",
     "makeTodo",
     "suppress",
 ]
@@ -60,7 +67,6 @@ _Awaitable = Union[Deferred[_T], Coroutine[Any, Any, _T], Generator[Any, Any, _T
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
 SkipTest = unittest.SkipTest
-TestSuite = unittest.TestSuite
 
 
 class FailTest(AssertionError):
@@ -148,7 +154,7 @@ class _Observer(logging.Handler):
         self.errors: list[Failure] = []
         self._publisher: Any = None
 
-    def _add(self, failure: Failure) -> None:
+    def _collect(self, failure: Failure) -> None:
         value = failure.value
         for seen in self.errors:
             if seen.value is value:
@@ -160,13 +166,13 @@ class _Observer(logging.Handler):
         if failure is None and event.get("isError"):
             failure = event.get("failure")
         if isinstance(failure, Failure):
-            self._add(failure)
+            self._collect(failure)
 
     __call__ = gotEvent
 
     def emit(self, record: logging.LogRecord) -> None:
         if str(record.msg).startswith("Unhandled error in Deferred"):
-            self._add(_failure_from_record(record))
+            self._collect(_failure_from_record(record))
 
     def start(self) -> None:
         logging.getLogger(_DEFER_LOGGER).addHandler(self)
@@ -205,14 +211,32 @@ _FRAMEWORK_FILES = (
 )
 
 
+_ASSERTION_FILES = (_TRIAL_DIR + os.sep, os.path.dirname(os.path.abspath(unittest.__file__)) + os.sep)
+
+
 def _trimmed(failure: Failure) -> Failure:
-    """The failure without the leading frames of trial, defer.py and asyncio."""
+    """The failure without the leading frames of trial, defer.py and asyncio, nor the
+    trailing ones inside trial's (and unittest's) assertion methods: the traceback ends
+    where the test called the assertion, as trial shows it."""
     tb = failure.tb
     start = tb
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_FRAMEWORK_FILES):
         tb = tb.tb_next
-    if tb is start:
+    frames: list[TracebackType] = []
+    walk = tb
+    while walk is not None:
+        frames.append(walk)
+        walk = walk.tb_next
+    keep = len(frames)
+    while keep > 1 and frames[keep - 1].tb_frame.f_code.co_filename.startswith(_ASSERTION_FILES):
+        keep -= 1
+    if tb is start and keep == len(frames):
         return failure
+    if keep < len(frames):
+        rebuilt: TracebackType | None = None
+        for frame in reversed(frames[:keep]):
+            rebuilt = TracebackType(rebuilt, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+        tb = rebuilt
     trimmed = Failure(failure.value, failure.type, tb)
     trimmed.tb = tb
     return trimmed
@@ -273,29 +297,6 @@ def _temp_root() -> str:
     return _temp_base
 
 
-class _MonkeyPatcher:
-    """The patches ``TestCase.patch`` made; ``restore()`` undoes them."""
-
-    _NOT_SET: Any = object()
-
-    def __init__(self) -> None:
-        self._saved: list[tuple[object, str, Any]] = []
-
-    def addPatch(self, obj: object, name: str, value: object) -> None:
-        self._saved.append((obj, name, getattr(obj, name, self._NOT_SET)))
-        setattr(obj, name, value)
-
-    patch = addPatch
-
-    def restore(self) -> None:
-        while self._saved:
-            obj, name, old = self._saved.pop()
-            if old is self._NOT_SET:
-                delattr(obj, name)
-            else:
-                setattr(obj, name, old)
-
-
 class _AssertRaisesContext:
     """The context manager form of ``assertRaises``."""
 
@@ -346,6 +347,7 @@ class _AssertRaisesContext:
 # -- SynchronousTestCase ----------------------------------------------------------------------
 
 
+@implementer(ITestCase)
 class SynchronousTestCase(unittest.TestCase):
     """A test case whose tests run synchronously, with trial's assertions and helpers.
 
@@ -360,6 +362,8 @@ class SynchronousTestCase(unittest.TestCase):
         self._observer: _Observer | None = None
         self._warnings: list[warnings.WarningMessage] = []
         self._passed = False
+        self._test_ran = False
+        self._interrupted = False
         self._cleanups_async: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
 
     # -- attributes that control a run --------------------------------------------------------
@@ -370,8 +374,12 @@ class SynchronousTestCase(unittest.TestCase):
     @property
     def _parents(self) -> list[Any]:
         """Where a test's settings (``timeout``, ``skip`` ...) are looked up, nearest first:
-        the test method, the test case, its module (for ``util.acquireAttribute``)."""
-        return [self._method(), self, sys.modules.get(type(self).__module__)]
+        the test method, the test case, its module (for ``util.acquireAttribute``); trial's
+        own module is left out (its ``suppress`` is a function, not a setting)."""
+        module = sys.modules.get(type(self).__module__)
+        if module is not None and module.__name__.startswith("twistio.trial."):
+            module = None
+        return [self._method(), self, module]
 
     def _lookup(self, name: str, default: Any = None) -> Any:
         return _acquire(self._parents, name, default)
@@ -414,13 +422,19 @@ class SynchronousTestCase(unittest.TestCase):
             if skip is not None:
                 result.addSkip(self, skip)
                 return result
+            self._interrupted = False
             self._run_all(result)
         finally:
             result.stopTest(self)
+        if self._interrupted:
+            stop = getattr(result, "stop", None)
+            if stop is not None:
+                stop()
         return result
 
     def _run_all(self, result: Any) -> None:
         todo = self.getTodo()
+        self._test_ran = False
         observer = self._observer = _Observer()
         observer.start()
         failures: list[tuple[str, Failure]] = []
@@ -445,12 +459,14 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _run_phases(self) -> list[tuple[str, Failure]]:
         failures: list[tuple[str, Failure]] = []
+        # trial's order: the cleanups (last added first) run before tearDown; when setUp
+        # fails, only the cleanups run.
         ok = self._sync_phase(self.setUp, failures, phase="setUp")
         if ok:
-            method = getattr(self, self._testMethodName)
-            self._sync_phase(method, failures, is_test=True)
-            self._sync_phase(self.tearDown, failures, phase="tearDown")
+            self._sync_phase(self._test_method(), failures, is_test=True)
         self._sync_cleanups(failures)
+        if ok:
+            self._sync_phase(self.tearDown, failures, phase="tearDown")
         return failures
 
     # Where a failed assertion counts as an error rather than a failure: trial reports what
@@ -458,13 +474,52 @@ class SynchronousTestCase(unittest.TestCase):
     _ERROR_PHASES: frozenset[str] = frozenset({"cleanup"})
 
     def _classify(self, failure: Failure, phase: str = "test") -> str:
+        """The kind of an outcome: skip, failure or error; outside the test method (where a
+        ``todo`` does not apply) with the suffix ":fixture". In a cleanup every exception is
+        an error."""
+        if phase == "cleanup":
+            return "error:fixture"
         if failure.check(SkipTest):
             return "skip"
+        suffix = "" if phase not in ("setUp", "tearDown") else ":fixture"
         if phase in self._ERROR_PHASES:
-            return "error"
+            return "error" + suffix
         if failure.check(self.failureException):
-            return "failure"
-        return "error"
+            return "failure" + suffix
+        return "error" + suffix
+
+    def _test_method(self) -> Callable[[], Any]:
+        """The test method; a test made without a method name (``runTest``) does nothing, as
+        in trial. A generator function fails: it would never run."""
+        self._test_ran = True
+        method = getattr(self, self._testMethodName, None)
+        if method is None and self._testMethodName == "runTest":
+            return lambda: None
+        if method is None:
+            return getattr(self, self._testMethodName)  # type: ignore[no-any-return]
+        if inspect.isgeneratorfunction(method):
+
+            def refuse() -> None:
+                raise TypeError(f"{method!r} is a generator function and therefore will never run")
+
+            return refuse
+        return method  # type: ignore[no-any-return]
+
+    def _skip_reason(self, failure: Failure) -> Any:
+        """What a ``SkipTest`` says; one raised without a reason is deprecated (the warning
+        points at the test method) and stands for itself."""
+        if failure.value.args:
+            return failure.value.args[0]
+        from twistio.python.deprecate import warnAboutFunction
+
+        method = getattr(self, self._testMethodName, None)
+        if method is not None:
+            warnAboutFunction(
+                method,
+                "Do not raise unittest.SkipTest with no arguments! Give a reason for skipping "
+                "tests!",
+            )
+        return failure.value
 
     def _sync_phase(
         self,
@@ -475,8 +530,6 @@ class SynchronousTestCase(unittest.TestCase):
     ) -> bool:
         try:
             value = f()
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, phase), failure))
@@ -510,31 +563,42 @@ class SynchronousTestCase(unittest.TestCase):
             self._sync_phase(functools.partial(f, *args, **kwargs), failures, phase="cleanup")
 
     def _report(self, result: Any, failures: list[tuple[str, Failure]], todo: Todo | None) -> None:
+        janitor = [f for kind, f in failures if kind == "error:janitor"]
         skips = [f for kind, f in failures if kind == "skip"]
-        real = [(kind, f) for kind, f in failures if kind != "skip"]
+        real = [(kind, f) for kind, f in failures if kind not in ("skip", "error:janitor")]
         if skips and not real:
-            result.addSkip(self, str(skips[0].value))
-            return
-        if todo is not None:
-            if not real:
+            result.addSkip(self, self._skip_reason(skips[0]))
+        elif todo is not None:
+            # A todo covers the test method only: setUp, tearDown and cleanups are not
+            # expected to fail, and their errors are reported as such. When the method ran
+            # and passed, that is an unexpected success, whatever the fixtures did.
+            in_test = [entry for entry in real if not entry[0].endswith(":fixture")]
+            if in_test and todo.expected(in_test[0][1]):
+                _call_with(result.addExpectedFailure, 2, self, _exc_info(in_test[0][1]), todo)
+                real.remove(in_test[0])
+            elif not in_test and self._test_ran:
                 _call_with(result.addUnexpectedSuccess, 1, self, todo)
-                return
-            kind, first = real[0]
-            if todo.expected(first):
-                _call_with(result.addExpectedFailure, 2, self, _exc_info(first), todo)
-                real = real[1:]
-                if not real:
-                    return
-        for kind, f in real:
-            if kind == "failure":
+            self._add_problems(result, real)
+        else:
+            self._add_problems(result, real)
+            if not real:
+                result.addSuccess(self)
+        for f in janitor:
+            result.addError(self, _exc_info(f))
+
+    def _add_problems(self, result: Any, problems: list[tuple[str, Failure]]) -> None:
+        for kind, f in problems:
+            if kind.startswith("failure"):
                 result.addFailure(self, _exc_info(f))
             else:
                 result.addError(self, _exc_info(f))
-        if not real:
-            result.addSuccess(self)
 
     def __call__(self, *args: Any, **kwds: Any) -> Any:
         return self.run(*args, **kwds)
+
+    def shortDescription(self) -> str | None:
+        """The first line of the test's docstring, else the test method's name (trial's)."""
+        return super().shortDescription() or self._testMethodName
 
     # trial's tests are equal only to themselves (unittest's compare class and method name):
     # two instances of one test are two runs, and suites may hold both.
@@ -556,7 +620,8 @@ class SynchronousTestCase(unittest.TestCase):
     # -- cleanups -----------------------------------------------------------------------------
 
     def addCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Call ``function(*args, **kwargs)`` after ``tearDown``, last added first.
+        """Call ``function(*args, **kwargs)`` after the test and before ``tearDown`` (as trial
+        does; unittest runs cleanups after ``tearDown``), last added first.
 
         It may return a Deferred (a ``TestCase`` waits for it).
         """
@@ -694,10 +759,10 @@ class SynchronousTestCase(unittest.TestCase):
         self.assertTrue(text.startswith(expected), f"Expected {text!r} to start with {expected!r}")
         return value
 
-    def patch(self, obj: object, attribute: str, value: object) -> _MonkeyPatcher:
+    def patch(self, obj: object, attribute: str, value: object) -> MonkeyPatcher:
         """Set ``obj.attribute = value`` until the test's cleanups run."""
-        patcher = _MonkeyPatcher()
-        patcher.addPatch(obj, attribute, value)
+        patcher = MonkeyPatcher((obj, attribute, value))
+        patcher.patch()
         self.addCleanup(patcher.restore)
         return patcher
 
@@ -938,12 +1003,16 @@ class TestCase(SynchronousTestCase):
     """
 
     def getTimeout(self) -> float:
-        """This test's timeout, in seconds."""
-        timeout = self._lookup("timeout", DEFAULT_TIMEOUT_DURATION)
+        """This test's timeout, in seconds (its ``timeout``, else ``util.DEFAULT_TIMEOUT_DURATION``
+        as it is now: a test suite may change it)."""
+        from twistio.trial import util
+
+        default = util.DEFAULT_TIMEOUT_DURATION
+        timeout = self._lookup("timeout", default)
         try:
             return float(timeout)
         except (TypeError, ValueError):
-            return DEFAULT_TIMEOUT_DURATION
+            return float(default)
 
     def assertFailure(self, deferred: Deferred[Any], *expectedFailures: type[BaseException]) -> Deferred[Any]:
         """``deferred``, made to succeed with the exception if it fails with one of these
@@ -975,9 +1044,15 @@ class TestCase(SynchronousTestCase):
         before_conns = _selectables(reactor)
         failures: list[tuple[str, Failure]] = []
         self._run_sync_or_async(loop, failures)
+        # As in trial, a KeyboardInterrupt in a TestCase is the test's error and ends the
+        # run (a SynchronousTestCase's is only its error).
+        self._interrupted = any(f.check(KeyboardInterrupt) for _, f in failures)
         dirty = self._clean_reactor(loop, reactor, before_calls, before_conns)
         if dirty is not None:
-            failures.append(("error", dirty))
+            # Timers left behind fail the test; connections and ports only (trial finds
+            # those after the test has been counted) are an error besides its own outcome.
+            calls = dirty.value.delayedCalls
+            failures.append(("error" if calls else "error:janitor", dirty))
         return failures
 
     def _run_sync_or_async(
@@ -996,8 +1071,6 @@ class TestCase(SynchronousTestCase):
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
                     value, ours = defer.ensureDeferred(value), True
-            except (KeyboardInterrupt, SystemExit):
-                raise
             except BaseException:
                 failure = Failure()
                 failures.append((self._classify(failure, name), failure))
@@ -1014,23 +1087,27 @@ class TestCase(SynchronousTestCase):
                 return False
             return True
 
-        if phase(self.setUp, "setUp"):
-            phase(getattr(self, self._testMethodName), self._testMethodName)
-            phase(self.tearDown, "tearDown")
+        ok = phase(self.setUp, "setUp")
+        if ok:
+            phase(self._test_method(), self._testMethodName)
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
             phase(functools.partial(f, *args, **kwargs), "cleanup")
+        if ok:
+            phase(self.tearDown, "tearDown")
 
     async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
-        if await self._async_phase(loop, self.setUp, "setUp", failures):
+        ok = await self._async_phase(loop, self.setUp, "setUp", failures)
+        if ok:
             method = getattr(self, self._testMethodName)
             await self._async_phase(loop, method, self._testMethodName, failures)
-            await self._async_phase(loop, self.tearDown, "tearDown", failures)
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
             await self._async_phase(
                 loop, functools.partial(f, *args, **kwargs), "cleanup", failures
             )
+        if ok:
+            await self._async_phase(loop, self.tearDown, "tearDown", failures)
 
     async def _async_phase(
         self,
@@ -1044,8 +1121,6 @@ class TestCase(SynchronousTestCase):
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
                 value, ours = defer.ensureDeferred(value), True
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, name), failure))
@@ -1143,8 +1218,19 @@ class TestCase(SynchronousTestCase):
 
 
 def _selectables(reactor: Any) -> set[Any]:
+    """The reactor's open ports and connections (those its transport registry holds)."""
     found: set[Any] = set()
-    for name in ("_ports", "_conns"):
-        found.update(getattr(reactor, name, ()))
+    registry = getattr(reactor, "transport_registry", None)
+    if registry is not None:
+        found.update(registry.ports)
+        found.update(registry.connections)
     return found
 
+
+def __getattr__(name: str) -> Any:
+    # PyUnitResultAdapter lives in _synctest, which builds on this module.
+    if name == "PyUnitResultAdapter":
+        from twistio.trial._synctest import PyUnitResultAdapter
+
+        return PyUnitResultAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Command-line entry points under the module names Twisted gives them (``twisted.scripts``)."""
