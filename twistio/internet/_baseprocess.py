@@ -41,10 +41,10 @@ class BaseProcess:
 
     def processEnded(self, status: int) -> None:
         """The child was reaped with wait status ``status``."""
-        self.status = status
+        self.pid, self.status = None, status
         self.lostProcess += 1
-        self.pid = None
-        self._callProcessExited(self._getReason(status))
+        reason = self._getReason(status)
+        self._callProcessExited(reason)
         self.maybeCallProcessEnded()
 
     def maybeCallProcessEnded(self) -> None:

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, Protocol, Union, cast
+from typing import IO, Protocol, TypeVar, Union, cast
 
 from twistio.internet import error
 from twistio.internet._baseprocess import BaseProcess
@@ -656,14 +656,15 @@ def _reason(status: int) -> BaseException:
 
 
 _CLOSE, _DUP2 = 1, 2
+_Op = TypeVar("_Op")
 
 
 def _getFileActions(
-    fdState: list[tuple[int, bool]],
-    childToParentFD: dict[int, int],
-    doClose: int,
-    doDup2: int,
-) -> list[tuple[int, ...]]:
+    fdState: Sequence[tuple[int, bool]],
+    childToParentFD: Mapping[int, int],
+    doClose: _Op,
+    doDup2: _Op,
+) -> list[tuple[_Op | int, ...]]:
     """The ``posix_spawn``-style file actions that give a child ``childToParentFD``.
 
     ``fdState`` lists the open descriptors with their close-on-exec flags. The result, in
@@ -678,7 +679,7 @@ def _getFileActions(
     location = {fd: fd for fd in cloexec}  # each original descriptor -> the slot it is in
     holder: dict[int, int] = {fd: fd for fd in cloexec}  # slot -> the original it holds
     order = sorted(childToParentFD.items())
-    actions: list[tuple[int, ...]] = []
+    actions: list[tuple[_Op | int, ...]] = []
 
     def spare() -> int:
         fd = 0
