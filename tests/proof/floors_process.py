@@ -11,4 +11,5 @@ FLOORS = {
     "twisted.python.test.test_systemd": 11,
     "twisted.internet.test.test_posixprocess": 9,
     "twisted.internet.test.test_baseprocess": 3,
+    "twisted.internet.test.test_resolver": 17,
 }
