@@ -25,7 +25,7 @@ LAYERS: list[list[str]] = [
     ["error", "address", "interfaces", "main", "fdesc", "_delayedcall", "_registry", "_idna"],
     ["defer"],
     # protocols and the pieces built on Deferreds only
-    ["protocol", "threads", "task", "_sslverify", "_resolver", "abstract"],
+    ["protocol", "threads", "task", "_sslverify", "_resolver", "abstract", "_baseprocess"],
     # one object per connection: asyncio protocol outside, Twisted transport inside
     ["_adapter"],
     # the transports, and the reactor bases they do not need

@@ -324,7 +324,11 @@ async def test_pty_process_on_a_given_terminal(reactor: AsyncioReactor) -> None:
     name = os.ttyname(slave)
     p = Recorder()
     t = process.spawnProcess(
-        reactor, p, PY, py("import os; print(os.ttyname(0))"), env=None,
+        reactor,
+        p,
+        PY,
+        py("import os; print(os.ttyname(0))"),
+        env=None,
         usePTY=(master, slave, name),
     )
     await ended(p)
@@ -444,6 +448,16 @@ async def test_get_process_output_and_value(reactor: AsyncioReactor) -> None:
     source = "import sys; sys.stdout.write('o'); sys.stderr.write('e'); sys.exit(2)"
     got = await wait(utils.getProcessOutputAndValue(PY, ["-S", "-c", source], reactor=reactor))
     assert got == (b"o", b"e", 2)
+
+
+async def test_get_process_output_and_value_stdin(reactor: AsyncioReactor) -> None:
+    source = "import sys; sys.stdout.write(sys.stdin.read().upper())"
+    got = await wait(
+        utils.getProcessOutputAndValue(
+            PY, ["-S", "-c", source], reactor=reactor, stdinBytes=b"fed in"
+        )
+    )
+    assert got == (b"FED IN", b"", 0)
 
 
 async def test_get_process_output_and_value_signal(reactor: AsyncioReactor) -> None:

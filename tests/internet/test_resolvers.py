@@ -85,7 +85,11 @@ class NameResolver:
         self.asked: list[tuple[str, int]] = []
 
     def resolveHostName(
-        self, receiver: Any, hostName: str, portNumber: int = 0, addressTypes: Any = None,
+        self,
+        receiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Any = None,
         transportSemantics: str = "TCP",
     ) -> Any:
         from twistio.internet._resolver import HostResolution
@@ -270,3 +274,75 @@ def test_ipv6_address_is_reported_as_such() -> None:
 
     SimpleResolverComplexifier(V6()).resolveHostName(Receiver(), "h", 5)  # type: ignore[arg-type]
     assert found == [IPv6Address("TCP", "::1", 5), "done"]
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.addresses: list[Any] = []
+        self.complete = False
+
+    def resolutionBegan(self, resolution: Any) -> None:
+        pass
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        self.complete = True
+
+
+def test_gai_resolver_reports_each_result_by_its_socket_type() -> None:
+    from twistio.internet._resolver import GAIResolver
+    from twistio.python.failure import Failure
+
+    class Inline:
+        """A reactor and pool that run everything at once, in this thread."""
+
+        def getThreadPool(self) -> Any:
+            return self
+
+        def callInThreadWithCallback(self, onResult: Any, f: Any, *a: Any, **kw: Any) -> None:
+            try:
+                onResult(True, f(*a, **kw))
+            except Exception:
+                onResult(False, Failure())
+
+        def callFromThread(self, f: Any, *a: Any, **kw: Any) -> None:
+            f(*a, **kw)
+
+    def getaddrinfo(*args: Any) -> list[Any]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.3", 0)),
+            (socket.AF_INET6, socket.SOCK_DGRAM, 17, "", ("::1", 0, 1, 2)),
+        ]
+
+    receiver = _Receiver()
+    GAIResolver(Inline(), getaddrinfo=getaddrinfo).resolveHostName(receiver, "example.com")  # type: ignore[arg-type]
+    assert receiver.complete
+    assert [(type(a).__name__, a.type) for a in receiver.addresses] == [
+        ("IPv4Address", "TCP"),
+        ("IPv6Address", "UDP"),
+    ]
+
+
+def test_complexifier_logs_an_unexpected_error(caplog: pytest.LogCaptureFixture) -> None:
+    from twistio.internet._resolver import SimpleResolverComplexifier
+
+    class Failing:
+        def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:
+            d: Deferred[str] = Deferred()
+            d.errback(ZeroDivisionError("zow"))
+            return d
+
+    receiver = _Receiver()
+    SimpleResolverComplexifier(Failing()).resolveHostName(receiver, "example.com")  # type: ignore[arg-type]
+    assert receiver.complete and receiver.addresses == []
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
+
+
+def test_reactor_declares_the_pluggable_resolver_interface() -> None:
+    from twistio.internet.base import PluggableResolverMixin
+    from twistio.internet.interfaces import IReactorPluggableNameResolver
+
+    assert IReactorPluggableNameResolver.providedBy(PluggableResolverMixin())

@@ -287,6 +287,20 @@ KNOWN: dict[str, tuple[str, str]] = {
         "times out (30 s) on main since 32630e5 (trial runs plain test phases with the "
         "reactor stopped); passed before it, not analysed further",
     ),
+    "twisted.test.test_process.PosixProcessTests.test_executionError": (
+        _DIFF,
+        "the child is started by subprocess.Popen (exec in C), so a patched os.execvpe is "
+        "never called; a failed exec raises at spawnProcess (docs/differences.md, Processes)",
+    ),
+    "twisted.test.test_process.PosixProcessPTYTests.test_executionError": (
+        _DIFF,
+        "as PosixProcessTests.test_executionError: exec happens in subprocess.Popen",
+    ),
+    "twisted.internet.test.test_sigchld": (
+        _PRIVATE,
+        "internet._signals.installHandler drives signal.set_wakeup_fd, which the asyncio loop "
+        "owns; twistio watches children with waiter threads, not SIGCHLD",
+    ),
     "twisted.test.test_defer.DeferredTests.test_DEFERRED_SUBCLASSES": (
         _PRIVATE,
         "defer._DEFERRED_SUBCLASSES, Twisted's list of its own Deferred subclasses",

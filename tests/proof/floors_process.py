@@ -9,4 +9,7 @@ FLOORS = {
     "twisted.test.test_threads": 14,
     "twisted.internet.test.test_endpoints": 180,
     "twisted.python.test.test_systemd": 11,
+    "twisted.internet.test.test_posixprocess": 9,
+    "twisted.internet.test.test_baseprocess": 3,
+    "twisted.internet.test.test_resolver": 17,
 }

@@ -39,7 +39,7 @@ FLOORS = {
     "twisted.test.test_finger": 4,
     "twisted.test.test_htb": 7,
     "twisted.test.test_ident": 13,
-    "twisted.test.test_iutils": 23,
+    "twisted.test.test_iutils": 24,
     "twisted.test.test_lockfile": 19,
     "twisted.test.test_logfile": 23,
     "twisted.test.test_loopback": 23,

@@ -52,6 +52,7 @@ _GetAddrInfo = Callable[[str, int, int, int], Sequence[_AddrInfo]]
 _Kind = Literal["TCP", "UDP"]
 _P = ParamSpec("_P")
 _SOCKET_TYPES = {"TCP": socket.SOCK_STREAM, "UDP": socket.SOCK_DGRAM}
+_KINDS: dict[int, _Kind] = {socket.SOCK_STREAM: "TCP", socket.SOCK_DGRAM: "UDP"}
 _FAMILIES: dict[type[object], int] = {IPv4Address: socket.AF_INET, IPv6Address: socket.AF_INET6}
 
 
@@ -89,11 +90,11 @@ def _fields(sockaddr: tuple[object, ...]) -> tuple[str, int, int, int]:
     return str(sockaddr[0]), numbers[0], numbers[1], numbers[2]
 
 
-def _report(
-    receiver: IResolutionReceiver, infos: Sequence[_AddrInfo], semantics: str
-) -> None:
-    kind: _Kind = "UDP" if semantics == "UDP" else "TCP"
-    for family, _type, _proto, _name, sockaddr in infos:
+def _report(receiver: IResolutionReceiver, infos: Sequence[_AddrInfo], semantics: str) -> None:
+    default: _Kind = "UDP" if semantics == "UDP" else "TCP"
+    for family, socktype, _proto, _name, sockaddr in infos:
+        # Each result says its own kind, as in Twisted; the requested one only if it does not.
+        kind: _Kind = _KINDS.get(socktype, default)
         host, port, flow, scope = _fields(sockaddr)
         if family == socket.AF_INET6:
             receiver.addressResolved(IPv6Address(kind, host, port, flow, scope))
@@ -179,9 +180,7 @@ class LoopResolver(GAIResolver):
                 loop.getaddrinfo(host, port, family=family, type=socktype), loop=loop
             )
         else:
-            future = loop.run_in_executor(
-                None, self._getaddrinfo, host, port, family, socktype
-            )
+            future = loop.run_in_executor(None, self._getaddrinfo, host, port, family, socktype)
         return Deferred.fromFuture(future)
 
 
@@ -223,7 +222,10 @@ class SimpleResolverComplexifier:
             if not f.check(error.DNSLookupError):
                 _log.error(
                     "while looking up %s with %r: %s",
-                    hostName, self._simpleResolver, f.getErrorMessage(),
+                    hostName,
+                    self._simpleResolver,
+                    f.getErrorMessage(),
+                    exc_info=f.value,
                 )
 
         try:

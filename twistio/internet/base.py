@@ -220,6 +220,7 @@ class BlockingResolver:
         return succeed(address)
 
 
+@implementer(IReactorPluggableNameResolver)
 class PluggableResolverMixin:
     """``installResolver``/``installNameResolver``: installing either kind of resolver
     installs it wrapped as the other, so ``resolve()`` and host name endpoints agree."""

@@ -30,9 +30,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, Protocol, Union, cast
+from typing import IO, Protocol, TypeVar, Union, cast
 
 from twistio.internet import error
+from twistio.internet._baseprocess import BaseProcess
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.address import _ProcessAddress
 from twistio.internet.interfaces import (
@@ -79,6 +80,7 @@ class _Reapable(Protocol):
     def reapProcess(self) -> None: ...
 
     def processEnded(self, status: int) -> None: ...
+
 
 #: Signal names ``signalProcess`` maps itself; any other value goes to ``os.kill`` as is.
 _SIGNAL_NAMES = ("HUP", "STOP", "INT", "KILL", "TERM")
@@ -133,7 +135,7 @@ class _Pending:
 
 
 @implementer(IProcessTransport, IConsumer)
-class Process:
+class Process(BaseProcess):
     """The transport of a child process (Twisted's ``IProcessTransport``).
 
     ``pid`` is the child's process id, ``None`` once it has been reaped; ``status`` is the
@@ -192,6 +194,7 @@ class Process:
         child_ends: list[int] = []  # pipe ends to close in the parent after the fork
         extra: dict[int, int] = {}  # child fd > 2 -> parent fd to place there
         to_close = [fd for fd in (0, 1, 2) if fd not in childFDs]
+        keep = [fd for fd in (0, 1, 2) if fd in childFDs]
         try:
             for childFD, what in childFDs.items():
                 if what == "r" or what == "w":
@@ -217,7 +220,7 @@ class Process:
             preexec: Callable[[], None] | None = None
             pass_fds: tuple[int, ...] = ()
             if extra or to_close:
-                preexec = _make_preexec(extra, to_close)
+                preexec = _make_preexec(extra, keep)
                 pass_fds = tuple(extra)
             preexec = _with_default_signals(preexec)
             popen: subprocess.Popen[bytes] = subprocess.Popen(
@@ -407,11 +410,7 @@ class Process:
         self.pid = None
         self.lostProcess += 1
         self._popen.returncode = os.waitstatus_to_exitcode(status)
-        reason = Failure(_reason(status))
-        try:
-            self.proto.processExited(reason)
-        except Exception:
-            _log.exception("Unhandled error in %s.processExited", type(self.proto).__name__)
+        self._callProcessExited(_reason(status))
         # The child is gone: close what we write to it (its reading ends are closed too).
         for childFD in [fd for fd, kind in self._kinds.items() if kind == "w"]:
             self.closeChildFD(childFD)
@@ -656,26 +655,149 @@ def _reason(status: int) -> BaseException:
     return error.ProcessTerminated(None, None, status)
 
 
-def _make_preexec(extra: Mapping[int, int], to_close: Sequence[int]) -> Callable[[], None]:
-    """Runs in the child: place each parent fd at its child fd, close the unwanted std fds."""
-    moves = dict(extra)
+_CLOSE, _DUP2 = 1, 2
+_Op = TypeVar("_Op")
+
+
+def _getFileActions(
+    fdState: Sequence[tuple[int, bool]],
+    childToParentFD: Mapping[int, int],
+    doClose: _Op,
+    doDup2: _Op,
+) -> list[tuple[_Op | int, ...]]:
+    """The ``posix_spawn``-style file actions that give a child ``childToParentFD``.
+
+    ``fdState`` lists the open descriptors with their close-on-exec flags. The result, in
+    order: ``(doDup2, source, target)`` and ``(doClose, fd)`` tuples that put each wanted
+    parent descriptor at its child number (children in ascending order; a descriptor still
+    wanted later is first parked on a free number), clear close-on-exec on one that is
+    already in place, and close every descriptor the child should not inherit. twistio's
+    ``preexec_fn`` runs them (``os.dup2``/``os.close``) in the forked child.
+    """
+    cloexec = dict(fdState)
+    taken = set(cloexec) | set(childToParentFD)
+    location = {fd: fd for fd in cloexec}  # each original descriptor -> the slot it is in
+    holder: dict[int, int] = {fd: fd for fd in cloexec}  # slot -> the original it holds
+    order = sorted(childToParentFD.items())
+    actions: list[tuple[_Op | int, ...]] = []
+
+    def spare() -> int:
+        fd = 0
+        while fd in taken:
+            fd += 1
+        taken.add(fd)
+        return fd
+
+    for i, (child, parent) in enumerate(order):
+        wanted_later = {p for _, p in order[i + 1 :]}
+        held = holder.get(child)
+        if held is not None and held in wanted_later:
+            # Keep what is in the target slot for a later child: park it on a spare slot.
+            parked = spare()
+            actions.append((doDup2, child, parked))
+            location[held] = parked
+            holder[parked] = held
+            del holder[child]
+        source = location.get(parent, parent)
+        if source == child:
+            if cloexec.get(parent, False):
+                # dup2 onto itself would not clear close-on-exec: go round by a spare slot.
+                spin = spare()
+                actions += [(doDup2, child, spin), (doDup2, spin, child), (doClose, spin)]
+            continue
+        actions.append((doDup2, source, child))
+        holder.pop(child, None)
+        if source != parent and parent not in wanted_later:
+            actions.append((doClose, source))  # a parked copy, no longer needed
+            del holder[source]
+    actions += [
+        (doClose, fd) for fd in sorted(cloexec) if not cloexec[fd] and fd not in childToParentFD
+    ]
+    return actions
+
+
+class _FDDetector:
+    """Lists this process's open descriptors, by the first way that works here.
+
+    ``/proc/<pid>/fd``, then ``/dev/fd`` (on some systems it only ever shows 0, 1 and 2),
+    then every number below the descriptor limit (at most 1024). The first call of
+    ``_listOpenFDs`` tries each (a way works if a newly opened file shows up in it) and
+    then puts the chosen one in its own place. ``listdir``, ``getpid`` and ``openfile``
+    are the system calls used, as attributes.
+    """
+
+    listdir = staticmethod(os.listdir)
+    getpid = staticmethod(os.getpid)
+    openfile = staticmethod(open)
+
+    def __init__(self) -> None:
+        self._implementations: list[Callable[[], Iterable[int]]] = [
+            self._procFDImplementation,
+            self._devFDImplementation,
+            self._fallbackFDImplementation,
+        ]
+
+    def _listOpenFDs(self) -> Iterable[int]:
+        """The open descriptors (the first call also picks the way to find them)."""
+        found = self._getImplementation()
+        self._listOpenFDs = found  # type: ignore[method-assign]
+        return found()
+
+    def _getImplementation(self) -> Callable[[], Iterable[int]]:
+        for way in self._implementations:
+            try:
+                before = list(way())
+                with self.openfile(os.devnull, "r"):
+                    after = list(way())
+            except Exception:
+                continue
+            if before != after:
+                return way
+        return self._implementations[-1]
+
+    def _devFDImplementation(self) -> list[int]:
+        return [int(name) for name in self.listdir("/dev/fd")]
+
+    def _procFDImplementation(self) -> list[int]:
+        return [int(name) for name in self.listdir(f"/proc/{self.getpid()}/fd")]
+
+    def _fallbackFDImplementation(self) -> range:
+        try:
+            import resource
+        except ImportError:
+            return range(1024)
+        return range(min(1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
+_detector = _FDDetector()
+
+
+def _listOpenFDs() -> Iterable[int]:
+    """This process's open descriptors (see ``_FDDetector``)."""
+    return _detector._listOpenFDs()
+
+
+def _make_preexec(extra: Mapping[int, int], keep: Sequence[int]) -> Callable[[], None]:
+    """Runs in the child: place each parent fd at its child fd (``extra``), keep the std fds
+    in ``keep``, and close every other inheritable descriptor."""
+    wanted = {**{fd: fd for fd in keep}, **extra}
+    _listOpenFDs()  # picks the way to list descriptors here, not in the child
 
     def preexec() -> None:
-        # First lift every source above every target, so no dup2 clobbers a later source.
-        high = max([*moves, *moves.values(), 2]) + 1
-        lifted = {
-            child: os.dup2(parent, high + i) for i, (child, parent) in enumerate(moves.items())
-        }
-        for child, fd in lifted.items():
-            os.dup2(fd, child)
-            os.set_inheritable(child, True)
-        for fd in lifted.values():
-            os.close(fd)
-        for fd in to_close:
+        state = []
+        for fd in _listOpenFDs():
             try:
-                os.close(fd)
-            except OSError:
+                state.append((fd, not os.get_inheritable(fd)))
+            except OSError:  # the listing's own descriptor, closed by now
                 pass
+        for action in _getFileActions(state, wanted, _CLOSE, _DUP2):
+            if action[0] == _DUP2:
+                os.dup2(action[1], action[2])
+            else:
+                try:
+                    os.close(action[1])
+                except OSError:
+                    pass
 
     return preexec
 
@@ -722,7 +844,6 @@ def _start_waiter(
 
 
 _HAVE_WAITID = hasattr(os, "waitid") and sys.platform.startswith("linux")
-
 
 
 def spawnProcess(

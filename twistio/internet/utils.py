@@ -131,12 +131,20 @@ def getProcessValue(
 
 
 class _EverythingGetter(protocol.ProcessProtocol):
-    def __init__(self, deferred: Deferred[tuple[bytes, bytes, int]]) -> None:
+    def __init__(
+        self, deferred: Deferred[tuple[bytes, bytes, int]], stdinBytes: bytes | None = None
+    ) -> None:
         self.deferred = deferred
+        self._stdin = stdinBytes
         self.outBuf = BytesIO()
         self.errBuf = BytesIO()
         self.outReceived = self.outBuf.write  # type: ignore[assignment,method-assign]
         self.errReceived = self.errBuf.write  # type: ignore[assignment,method-assign]
+
+    def connectionMade(self) -> None:
+        if self._stdin is not None:
+            self.transport.write(self._stdin)
+            self.transport.closeStdin()
 
     def processEnded(self, reason: Failure) -> None:
         out = self.outBuf.getvalue()
@@ -154,13 +162,15 @@ def getProcessOutputAndValue(
     env: _Env | None = {},  # noqa: B006 - Twisted's default (an empty environment), never mutated
     path: str | bytes | None = None,
     reactor: IReactorProcess | None = None,
+    stdinBytes: bytes | None = None,
 ) -> Deferred[tuple[bytes, bytes, int]]:
     """``(stdout, stderr, exitCode)`` once the child has ended.
 
-    If a signal ended it, the Deferred fails instead, and the failure's ``value`` is the
+    ``stdinBytes``, if given, is written to the child's stdin, which is then closed. If a
+    signal ended the child, the Deferred fails instead, and the failure's ``value`` is the
     tuple ``(stdout, stderr, signalNumber)`` (not an exception), as in Twisted.
     """
-    return _spawn(_EverythingGetter, executable, args, env, path, reactor)
+    return _spawn(lambda d: _EverythingGetter(d, stdinBytes), executable, args, env, path, reactor)
 
 
 _Suppression = tuple[Sequence[object], Mapping[str, object]]

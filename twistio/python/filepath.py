@@ -147,6 +147,18 @@ def _coerce(value: Any, like: Any, encoding: str | None = None) -> Any:
     return value
 
 
+def _asFilesystemBytes(path: bytes | str, encoding: str | None = "") -> bytes:
+    """``path`` as bytes for the file system (``encoding``, else the file system's)."""
+    converted: bytes = _coerce(path, b"", encoding or None)
+    return converted
+
+
+def _asFilesystemText(path: bytes | str, encoding: str | None = None) -> str:
+    """``path`` as text for the file system (``encoding``, else the file system's)."""
+    converted: str = _coerce(path, "", encoding or None)
+    return converted
+
+
 def _coerceToFilesystemEncoding(path: Any, newpath: Any, encoding: str | None = None) -> Any:
     """``newpath`` converted to the string type of ``path``."""
     return _coerce(newpath, path, encoding)

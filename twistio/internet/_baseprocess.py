@@ -1,0 +1,59 @@
+"""``BaseProcess``: what every process transport does when its child ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twistio.python import log
+from twistio.python.failure import Failure
+
+__all__ = ["BaseProcess"]
+
+
+class BaseProcess:
+    """The end of a child process, told to its protocol: ``processExited`` once the child
+    is reaped (``processEnded(status)``), ``processEnded`` once ``maybeCallProcessEnded``
+    finds everything done.
+
+    Subclasses give ``_getReason(status)``: the exception for a wait status. An error raised
+    by the protocol is logged. The protocol is let go once ``processEnded`` was called.
+    """
+
+    pid: int | None = None
+    status: int | None = None
+    lostProcess = 0
+    proto: Any = None
+
+    def __init__(self, protocol: Any) -> None:
+        self.proto = protocol
+
+    def _getReason(self, status: int) -> BaseException:
+        raise NotImplementedError("_getReason")
+
+    def _callProcessExited(self, reason: BaseException) -> None:
+        """Tell the protocol (if any) that the child has exited, with ``reason``."""
+        if self.proto is None:
+            return
+        try:
+            self.proto.processExited(Failure(reason))
+        except BaseException:
+            log.err(None, "while calling processExited")
+
+    def processEnded(self, status: int) -> None:
+        """The child was reaped with wait status ``status``."""
+        self.pid, self.status = None, status
+        self.lostProcess += 1
+        reason = self._getReason(status)
+        self._callProcessExited(reason)
+        self.maybeCallProcessEnded()
+
+    def maybeCallProcessEnded(self) -> None:
+        """Call the protocol's ``processEnded`` once the exit status is known."""
+        if self.proto is None or self.status is None:
+            return
+        reason = self._getReason(self.status)
+        proto, self.proto = self.proto, None
+        try:
+            proto.processEnded(Failure(reason))
+        except BaseException:
+            log.err(None, "while calling processEnded")
