@@ -137,17 +137,15 @@ class DNSServerFactory(protocol.ServerFactory):
             recAv=self.canRecurse,
             auth=auth,
         )
-        response.opCode = message.opCode
-        response.maxSize = message.maxSize
-        received = getattr(message, "timeReceived", None)
-        if received is not None:
-            response.timeReceived = received
-        # Over UDP the reply is cut at what the query allows (sendReply), after whole records.
-        response._udpLimit = _udp_size(message)
-        response._wholeRecords = True
-        response.answers = answers
-        response.authority = authority
-        response.additional = additional
+        # The request's opcode, size limit and arrival time carry over; over UDP the reply
+        # is cut at what the query allows (sendReply), after whole records.
+        carried: dict[str, Any] = {"opCode": message.opCode, "maxSize": message.maxSize}
+        if hasattr(message, "timeReceived"):
+            carried["timeReceived"] = message.timeReceived
+        carried.update(_udpLimit=_udp_size(message), _wholeRecords=True)
+        carried.update(zip(dns._SECTIONS[1:], (answers, authority, additional), strict=True))
+        for name, value in carried.items():
+            setattr(response, name, value)
         return response
 
     def gotResolverResponse(
