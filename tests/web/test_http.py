@@ -122,7 +122,7 @@ HOSTILE: list[tuple[str, bytes, int]] = [
     ("garbage request line", b"GARBAGE\r\n\r\n", 400),
     ("malformed version", b"GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400),
     ("lower-case protocol", b"GET / http/1.1\r\nHost: x\r\n\r\n", 400),
-    ("HTTP/2.0 version", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ("HTTP/2.0 version", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400),
     ("request line too long", b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
     ("request line too long, no CRLF yet", b"GET /" + b"a" * 2000, 414),
     ("header block too big", G + b"X-Big: " + b"a" * 5000 + b"\r\n\r\n", 431),
@@ -139,7 +139,8 @@ async def test_hostile_request(serve: Any, name: str, data: bytes, status: int) 
     port, _ = serve(_root(), parserLimits=LIMITS)
     out, closed = await exchange(port, data)
     assert out.startswith(b"HTTP/1.1 %d " % status), out[:200]
-    assert b"\r\nConnection: close\r\n" in out
+    # Twisted's form: the status line alone, then the connection closes.
+    assert out.endswith(b"\r\n\r\n") and out.count(b"\r\n") == 2, out[:200]
     assert closed
 
 
@@ -542,3 +543,125 @@ def test_idle_timeout_costs_no_timer_per_connection() -> None:
     assert chans[1].transport.disconnecting
     site.stopFactory()
     assert clock.getDelayedCalls() == []
+
+
+# -- Twisted's observable behaviour on a bare channel (issue 14) ----------------------------
+
+
+def _bare_channel(factory: Any = None) -> tuple[http.HTTPChannel, Any]:
+    from twistio.internet.testing import StringTransport
+
+    channel = http.HTTPChannel()
+    if factory is not None:
+        channel.requestFactory = factory
+    transport = StringTransport()
+    channel.makeConnection(transport)
+    return channel, transport
+
+
+def test_request_lets_go_of_its_channel_when_finished() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel(), False)
+    req.gotLength(3)
+    content = req.content
+    assert content is not None
+    req.finish()
+    assert req.channel is None and req.content is None and content.closed
+    assert not req.isSecure()
+    assert req.getClientAddress() is not None  # still known, through the transport
+
+
+def test_request_lets_go_of_its_channel_when_the_connection_is_lost() -> None:
+    from twistio.internet.error import ConnectionLost
+    from twistio.python.failure import Failure
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel(), False)
+    req.gotLength(3)
+    content = req.content
+    assert content is not None
+    lost: list[Any] = []
+    req.notifyFinish().addErrback(lost.append)
+    req.connectionLost(Failure(ConnectionLost("gone")))
+    assert req.channel is None and content.closed and len(lost) == 1
+
+
+def test_finish_with_a_producer_still_registered_logs_an_error() -> None:
+    from twistio.logger import globalLogPublisher
+    from twistio.web.test.requesthelper import DummyChannel
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        req = http.Request(DummyChannel(), False)
+
+        class Producer:
+            def stopProducing(self) -> None: ...
+            def pauseProducing(self) -> None: ...
+            def resumeProducing(self) -> None: ...
+
+        req.registerProducer(Producer(), True)  # type: ignore[arg-type]
+        req.finish()
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    failures = [e["log_failure"] for e in events if "log_failure" in e]
+    assert len(failures) == 1 and failures[0].check(RuntimeError)
+    assert req.producer is None
+
+
+def test_channel_stops_the_request_producer() -> None:
+    channel, _ = _bare_channel()
+    assert channel._requestProducer is None
+    channel.unregisterProducer()  # nothing registered: fine
+    stopped: list[bool] = []
+
+    class Producer:
+        def stopProducing(self) -> None:
+            stopped.append(True)
+
+        def pauseProducing(self) -> None: ...
+        def resumeProducing(self) -> None: ...
+
+    producer = Producer()
+    channel.registerProducer(producer, True)  # type: ignore[arg-type]
+    assert channel._requestProducer is producer
+    channel.stopProducing()
+    assert stopped == [True]
+    channel.connectionLost()
+
+
+def test_a_refused_request_gets_the_status_line_alone() -> None:
+    channel, transport = _bare_channel()
+    channel.dataReceived(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+    assert transport.value() == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    assert transport.disconnecting
+
+
+def test_a_request_factory_may_make_proxies() -> None:
+    """Twisted's channel uses only _IDeprecatedHTTPChannelToRequestInterface of what its
+    requestFactory makes: a proxy of a Request is served as the Request would be."""
+    from twistio.python.components import proxyForInterface
+
+    made: list[Any] = []
+
+    class Hello(http.Request):
+        def process(self) -> None:
+            self.setHeader(b"content-type", b"text/plain")
+            self.write(b"hi " + self.requestHeaders.getRawHeaders(b"x-name", [b"?"])[0])
+            self.finish()
+
+    def factory(channel: Any, queued: object = None) -> Any:
+        proxy = proxyForInterface(http._IDeprecatedHTTPChannelToRequestInterface)(
+            Hello(channel, queued)
+        )
+        made.append(proxy)
+        return proxy
+
+    channel, transport = _bare_channel(factory)
+    channel.dataReceived(b"GET / HTTP/1.1\r\nHost: x\r\nX-Name: ann\r\n\r\n")
+    assert len(made) == 1 and isinstance(made[0].original, Hello)
+    out = transport.value()
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"hi ann\r\n0\r\n\r\n")
+    assert channel.requests == []
+    channel.connectionLost()

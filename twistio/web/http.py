@@ -281,12 +281,9 @@ def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
 
 
 def _error_response(code: int, message: str) -> bytes:
-    body = f"{code} {RESPONSES.get(code, b'Error').decode()}: {message}\n".encode()
-    return _codec.response_head(
-        b"HTTP/1.1", b"%d" % code, RESPONSES.get(code, b"Error"),
-        [b"Content-Type: text/plain; charset=utf-8\r\n", b"Content-Length: %d\r\n" % len(body),
-         b"Connection: close\r\n"],
-    ) + body
+    """The answer to a request refused before any application saw it: a status line alone
+    (Twisted's form; ``message`` is for the log), and the connection closes after it."""
+    return b"HTTP/1.1 %d %s\r\n\r\n" % (code, RESPONSES.get(code, b"Error"))
 
 
 def extra_info(transport: object, name: str) -> object:
@@ -467,9 +464,11 @@ class Request:
         """The client's address (asked of the channel when first read)."""
         client = self._client
         if client is None:
-            channel = self.channel
-            if channel is not None:
-                client = self._client = channel.getPeer()
+            source: _Channel | ITransport | None = self.channel
+            if source is None:
+                source = self.transport  # the request let go of its channel
+            if source is not None:
+                client = self._client = source.getPeer()
         return client
 
     @client.setter
@@ -481,9 +480,11 @@ class Request:
         """The local address the request came in on (asked of the channel when first read)."""
         host = self._host
         if host is None:
-            channel = self.channel
-            if channel is not None:
-                host = self._host = channel.getHost()
+            source: _Channel | ITransport | None = self.channel
+            if source is None:
+                source = self.transport
+            if source is not None:
+                host = self._host = source.getHost()
         return host
 
     @host.setter
@@ -575,7 +576,7 @@ class Request:
             self.args = _parse_qs(path[q + 1 :])
         if command == b"POST":
             head = self._head
-            if head is not None and head.has_field(b"content-type"):
+            if head.has_field(b"content-type") if head is not None else self._requestHeaders:
                 self._parseForm()
         self.process()
 
@@ -947,8 +948,6 @@ class Request:
         if not self.startedWriting:
             self.write(b"")
         self.finished = 1
-        if self.producer is not None:
-            self.unregisterProducer()
         self._finished_hook()
         self._cleanup()
 
@@ -967,11 +966,18 @@ class Request:
             )
             self.unregisterProducer()
         self.channel.requestDone(self)
+        content = self.content
+        if content is not None:
+            content.close()
+            self.content = None
         notifications = self.notifications
         if notifications:
             self.notifications = []
             for d in notifications:
                 d.callback(None)
+        # The request lets go of its connection, as Twisted's does (addresses stay known
+        # through ``transport``).
+        self.channel = None  # type: ignore[assignment]
 
     def _finished_hook(self) -> None:
         """Called in ``finish`` before the channel moves on (``server.Request`` logs here)."""
@@ -998,9 +1004,13 @@ class Request:
                 producer.stopProducing()
             except Exception:
                 _log.exception("error stopping a producer")
+        content = self.content
+        if content is not None:
+            content.close()
         notifications, self.notifications = self.notifications, []
         for d in notifications:
             d.errback(reason)
+        self.channel = None  # type: ignore[assignment]
 
     def loseConnection(self) -> None:
         """Close the connection (after what was written)."""
@@ -1027,6 +1037,65 @@ class Request:
             f"<{type(self).__name__} at 0x{id(self):x} method={self.method.decode('ascii', 'replace')}"
             f" uri={self.uri.decode('ascii', 'replace')} clientproto={self.clientproto.decode()}>"
         )
+
+
+class _ForeignRequest:
+    """What the channel keeps for a request its ``requestFactory`` made that is not a
+    ``Request`` (a proxy offering only ``_IDeprecatedHTTPChannelToRequestInterface``, as
+    Twisted's channel accepts): the channel's own per-request state lives here, the
+    interface's calls go to the object, and any other attribute is the object's."""
+
+    started = False
+    finished = 0
+    _head: RequestHead | None = None
+    method = b""
+    uri = b""
+    clientproto = b""
+    _chunked = False
+    _bodyless = False
+
+    def __init__(self, target: object) -> None:
+        self._target = cast("_IDeprecatedHTTPChannelToRequestInterface", target)
+
+    @property
+    def code(self) -> int:
+        original = getattr(self._target, "original", None)
+        code: int = getattr(original, "code", 200)
+        return code
+
+    def gotLength(self, length: int | None) -> None:
+        head = self._head
+        if head is not None:
+            # The object has no raw-field hook: hand it its headers whole first.
+            self._target.requestHeaders = Headers.from_pairs(head.pairs)
+        self._target.gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        self._target.handleContentChunk(data)
+
+    def body_complete(self) -> None:
+        pass
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        self._target.requestReceived(command, path, version)
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._target.connectionLost(reason)
+
+    def __getattr__(self, name: str) -> object:
+        value: object = getattr(self._target, name)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        # The request calls requestDone(itself): a proxy's original stands for the proxy.
+        target = self._target
+        return (
+            other is self or other is target or other is getattr(target, "original", None)
+            or bool(target == other)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._target)
 
 
 class _RequestFactory(Protocol):
@@ -1076,7 +1145,7 @@ class HTTPChannel(protocol.Protocol):
     _headerCall: IDelayedCall | None = None
     _bodyCall: IDelayedCall | None = None
     _bodyProgress = False
-    _producer: IProducer | None = None
+    _requestProducer: IProducer | None = None
     # The response being written: its head (sent with the first body bytes) and framing.
     _out = b""
     _chunked = False
@@ -1267,7 +1336,7 @@ class HTTPChannel(protocol.Protocol):
             if not self._registered:
                 # Requests pipelined behind this one: from now on, watch the write buffer.
                 self._registered = True
-                if self._producer is None:
+                if self._requestProducer is None:
                     transport.registerProducer(self, True)
         if self._idleSuspended and not self.requests:
             self._resumeIdle()
@@ -1304,22 +1373,22 @@ class HTTPChannel(protocol.Protocol):
 
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """A request's producer: registered with the transport in this channel's place."""
-        if self._producer is not None:
+        if self._requestProducer is not None:
             raise RuntimeError(
-                f"cannot register producer {producer!r}: producer {self._producer!r} is still registered"
+                f"cannot register producer {producer!r}: producer {self._requestProducer!r} is still registered"
             )
         transport = self.transport
         assert transport is not None
-        self._producer = producer
+        self._requestProducer = producer
         if self._registered:
             transport.unregisterProducer()
         transport.registerProducer(producer, streaming)
 
     def unregisterProducer(self) -> None:
         """Unregister the request's producer (this channel watches the buffer again)."""
-        if self._producer is None:
+        if self._requestProducer is None:
             return
-        self._producer = None
+        self._requestProducer = None
         transport = self.transport
         assert transport is not None
         transport.unregisterProducer()
@@ -1373,7 +1442,11 @@ class HTTPChannel(protocol.Protocol):
             self._run([])
 
     def stopProducing(self) -> None:
-        """The transport is going away; ``connectionLost`` follows."""
+        """The transport is going away (``connectionLost`` follows): a request's producer
+        registered through this channel is stopped too."""
+        producer = self._requestProducer
+        if producer is not None:
+            producer.stopProducing()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -1395,6 +1468,8 @@ class HTTPChannel(protocol.Protocol):
                     self._headerCall = None
                     headerCall.cancel()
                 req = self.requestFactory(self, 0)
+                if not isinstance(req, Request):
+                    req = _ForeignRequest(req)
                 req._head = head
                 req.method = head.method
                 req.uri = head.target
@@ -1469,7 +1544,9 @@ class HTTPChannel(protocol.Protocol):
             or len(self.requests) > self.maxPipelined or reader.limited
         ):
             self._updateReading()
-        if self._headerCall is None and reader.buffered and reader.in_head:
+        # Timers are for served connections: a channel made by hand, with no factory, has
+        # none (as in Twisted, whose hand-made channel has no timeout either).
+        if self._headerCall is None and reader.buffered and reader.in_head and self.factory:
             timeout = self.headerTimeout
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
                 timeout = self.timeOut
@@ -1477,7 +1554,7 @@ class HTTPChannel(protocol.Protocol):
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
         if self._incoming is not None:
             self._bodyProgress = True
-            if self._bodyCall is None and self.bodyTimeout is not None:
+            if self._bodyCall is None and self.bodyTimeout is not None and self.factory:
                 self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
 
     def _updateReading(self) -> None:
@@ -1511,6 +1588,8 @@ class HTTPChannel(protocol.Protocol):
                 self._headerCall.cancel()
                 self._headerCall = None
             req = self.requestFactory(self, len(self.requests))
+            if not isinstance(req, Request):
+                req = _ForeignRequest(req)
             # Request.received_head, inlined on the hot path.
             req._head = ev
             req.method = ev.method
@@ -1547,6 +1626,7 @@ class HTTPChannel(protocol.Protocol):
     def _sendError(self, err: ParseError) -> None:
         self._closing = True
         assert self.transport is not None
+        _log.debug("Refusing a request: %d %s", err.code, err.message)
         self.transport.write(_error_response(err.code, err.message))
         self.transport.loseConnection()
 
@@ -1644,7 +1724,7 @@ class HTTPChannel(protocol.Protocol):
         self._upgraded = newProtocol
         transport = self.transport
         assert transport is not None
-        if self._registered and self._producer is None:
+        if self._registered and self._requestProducer is None:
             transport.unregisterProducer()
         self._registered = False
         if isinstance(getattr(type(transport), "protocol", None), property):
