@@ -425,3 +425,23 @@ def test_render_element_stops_when_the_client_leaves() -> None:
     producer.resumeProducing()
     assert len(request.written) == 1
     assert request.finished == 0
+
+
+def test_cloning_a_tag_holding_a_generator_or_coroutine_warns() -> None:
+    """As in Twisted: the clone and the original share what can be consumed only once."""
+    import pytest as _pytest
+
+    from twistio.web.template import tags as _tags
+
+    with _pytest.deprecated_call(match="contains a generator is unsafe"):
+        _tags.p(str(n) for n in range(3)).clone()
+
+    async def work() -> None:
+        pass
+
+    coro = work()
+    try:
+        with _pytest.deprecated_call(match="contains a coroutine is unsafe"):
+            _tags.p("a", coro).clone()
+    finally:
+        coro.close()

@@ -966,10 +966,6 @@ class Request:
             )
             self.unregisterProducer()
         self.channel.requestDone(self)
-        content = self.content
-        if content is not None:
-            content.close()
-            self.content = None
         notifications = self.notifications
         if notifications:
             self.notifications = []

@@ -221,7 +221,7 @@ class Request(http.Request, Componentized):
                     return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
-                epage = resource.ErrorPage(
+                epage = resource._errorPage(
                     NOT_ALLOWED, "Method Not Allowed",
                     "Your browser approached me (at {}) with the method \"{}\".  "
                     "I only allow the method{} {} here.".format(
@@ -232,7 +232,7 @@ class Request(http.Request, Componentized):
                 )
                 body = epage.render(self)
             else:
-                epage = resource.ErrorPage(
+                epage = resource._errorPage(
                     NOT_IMPLEMENTED, "Huh?",
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
