@@ -542,7 +542,51 @@ def test_idle_timeout_costs_no_timer_per_connection() -> None:
     clock.advance(10)
     assert chans[1].transport.disconnecting
     site.stopFactory()
+    # A timed-out connection that does not go within abortTimeout (15 s) is aborted.
+    assert all(ch.transport.disconnecting and not ch.transport.disconnected for ch in chans)
+    clock.advance(15)
+    assert all(ch.transport.disconnected for ch in chans)
     assert clock.getDelayedCalls() == []
+
+
+def test_timed_out_connection_that_goes_is_not_aborted() -> None:
+    from twistio.internet import task
+    from twistio.internet.testing import StringTransport
+
+    clock = task.Clock()
+    site = server.Site(_root(), timeout=10, reactor=clock)
+    ch = site.buildProtocol(None)
+    ch.makeConnection(StringTransport())
+    clock.advance(10)
+    clock.advance(10)  # idle for a whole sweep period: timed out
+    assert ch.transport.disconnecting
+    ch.connectionLost()
+    assert clock.getDelayedCalls() == [] or all(
+        not c.active() or c.func != ch._forciblyTimeOut for c in clock.getDelayedCalls()
+    )
+    clock.advance(15)
+    assert not ch.transport.disconnected
+    site.stopFactory()
+
+
+def test_stalled_body_times_out_after_the_idle_timeout() -> None:
+    """As in Twisted: a request body that stops arriving closes the connection after the
+    factory's timeout (twistio answers 408 first)."""
+    from twistio.internet import task
+    from twistio.internet.testing import StringTransport
+
+    clock = task.Clock()
+    site = server.Site(_root(), timeout=100, reactor=clock)
+    ch = site.buildProtocol(None)
+    transport = StringTransport()
+    ch.makeConnection(transport)
+    ch.dataReceived(b"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n")
+    clock.advance(99)
+    assert not transport.disconnecting
+    clock.advance(1)
+    assert transport.disconnecting and transport.value().startswith(b"HTTP/1.1 408 ")
+    ch.connectionLost()
+    site.stopFactory()
 
 
 # -- Twisted's observable behaviour on a bare channel (issue 14) ----------------------------
@@ -662,3 +706,66 @@ def test_a_request_factory_may_make_proxies() -> None:
     assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"hi ann\r\n0\r\n\r\n")
     assert channel.requests == []
     channel.connectionLost()
+
+
+def test_parse_post_form_submission_follows_request_then_site() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = DummyChannel()
+    channel.site = server.Site(resource.Resource())  # type: ignore[attr-defined]
+    assert server.Request(channel)._parsePOSTFormSubmission is True
+    channel.site = server.Site(resource.Resource(), parsePOSTFormSubmission=False)  # type: ignore[attr-defined]
+    assert server.Request(channel)._parsePOSTFormSubmission is False
+    assert server.Request(channel, parsePOSTFormSubmission=True)._parsePOSTFormSubmission
+
+
+def test_post_form_not_parsed_when_told_not_to() -> None:
+    seen: list[dict[bytes, list[bytes]]] = []
+
+    class Req(http.Request):
+        def process(self) -> None:
+            seen.append(dict(self.args))
+            self.finish()
+
+    body = b"a=1&b=2"
+    head = b"POST /?q=x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    for parse, expected in ((True, {b"q": [b"x"], b"a": [b"1"], b"b": [b"2"]}), (False, {b"q": [b"x"]})):
+        channel, _ = _bare_channel(
+            lambda ch, q=None, parse=parse: Req(ch, q, parsePOSTFormSubmission=parse)
+        )
+        channel.dataReceived(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        assert seen.pop() == expected
+        channel.connectionLost()
+
+
+def test_basic_auth_that_is_not_base64_gives_no_credentials() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel())
+    req.requestHeaders.setRawHeaders(b"authorization", [b"Basic !!!notbase64"])
+    assert (req.getUser(), req.getPassword()) == (b"", b"")
+    req.requestHeaders.setRawHeaders(b"authorization", [b"Basic dTpw"])
+    assert (req.getUser(), req.getPassword()) == (b"u", b"p")
+
+
+def test_set_etag_is_taken_as_given() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel())
+    req.method = b"GET"
+    req.requestHeaders.setRawHeaders(b"if-none-match", [b'"a" "b"'])
+    assert req.setETag(b'"b"') is http.CACHED and req.code == 304
+    assert req.responseHeaders.getRawHeaders(b"etag") == [b'"b"']
+    other = http.Request(DummyChannel())
+    other.requestHeaders.setRawHeaders(b"if-none-match", [b'"a"'])
+    assert other.setETag(b"a") is None and other.code == 200
+
+
+def test_a_queued_request_keeps_its_channel() -> None:
+    """Twisted's deprecated ``queued`` true: the channel stays after finish."""
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = DummyChannel()
+    req = http.Request(channel, True)
+    req.finish()
+    assert req.channel is channel

@@ -24,13 +24,15 @@ Timeouts: ``timeOut`` (the factory's, ``Site(timeout=...)``) closes a connection
 as in Twisted (checked lazily: no timer is touched per request). ``headerTimeout`` (30 s)
 bounds the time from the first byte of a request head to its end, and so does ``timeOut`` if
 shorter; bytes trickling in do not extend it, so a slowloris client gets 408 and is dropped.
-``bodyTimeout`` (60 s, nginx's ``client_body_timeout``) answers 408 and closes when a request
-body makes no progress that long (not counted while twistio itself stopped reading).
+A request body that makes no progress for ``timeOut`` (as in Twisted), or for ``bodyTimeout``
+when that was set or there is no ``timeOut`` (60 s, nginx's ``client_body_timeout``), gets
+408 and the connection closes (not counted while twistio itself stopped reading). A
+connection closed for a timeout that has not gone ``abortTimeout`` (15 s) later is aborted,
+as in Twisted. A channel made by hand, without a factory, runs no timer.
 
-Differs from Twisted: HTTP/1.0 requests get HTTP/1.0 answers and the connection closes after
-each, as in Twisted; malformed requests get a short ``text/plain`` body naming the problem
-and ``Connection: close``, where Twisted sends a bare status line; a repeated ``Host`` and an
-HTTP/1.1 request without ``Host`` get 400 (RFC 9112 3.2; Twisted accepts both).
+Malformed requests get the status line alone (Twisted's form) with the status that fits
+(400, 408, 413, 414, 431) and the connection closes. A repeated ``Host`` is 400 (Twisted
+accepts it); an HTTP/1.1 request without ``Host`` is served, as in Twisted.
 """
 
 from __future__ import annotations
@@ -448,9 +450,23 @@ class Request:
     _client: IAddress | None = None
     _host: IAddress | None = None
 
-    def __init__(self, channel: _Channel | None, queued: object = None) -> None:
+    _parsePOST: bool | None = None
+    _queued = False
+    """Made with Twisted's deprecated ``queued`` true: the request keeps its channel after
+    ``finish`` (as Twisted's does)."""
+
+    def __init__(
+        self,
+        channel: _Channel | None,
+        queued: object = None,
+        parsePOSTFormSubmission: bool | None = None,
+    ) -> None:
         # Twisted allows None (a request not on a connection yet); typed as the contract.
         self.channel: _Channel = channel  # type: ignore[assignment]
+        if queued:
+            self._queued = True
+        if parsePOSTFormSubmission is not None:
+            self._parsePOST = parsePOSTFormSubmission
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -576,9 +592,22 @@ class Request:
             self.args = _parse_qs(path[q + 1 :])
         if command == b"POST":
             head = self._head
-            if head.has_field(b"content-type") if head is not None else self._requestHeaders:
+            if (
+                head.has_field(b"content-type") if head is not None else self._requestHeaders
+            ) and self._parsePOSTFormSubmission:
                 self._parseForm()
         self.process()
+
+    @property
+    def _parsePOSTFormSubmission(self) -> bool:
+        """Whether a URL-encoded or multipart POST body is parsed into ``args``: as the
+        request was made, else as its site says (``Site(parsePOSTFormSubmission=...)``),
+        else yes."""
+        explicit = self._parsePOST
+        if explicit is not None:
+            return explicit
+        site = getattr(self.channel, "site", None)
+        return bool(getattr(site, "_parsePOSTFormSubmission", True))
 
     def _parseForm(self) -> None:
         ctype = self.raw_header(b"content-type")
@@ -675,6 +704,7 @@ class Request:
         return self._basicAuth()[1]
 
     def _basicAuth(self) -> tuple[bytes, bytes]:
+        import base64
         import binascii
 
         auth = self.getHeader(b"authorization")
@@ -684,8 +714,12 @@ class Request:
         if scheme.lower() != b"basic":
             return b"", b""
         try:
-            user, _, pw = binascii.a2b_base64(value).partition(b":")
-        except binascii.Error:
+            user, _, pw = base64.b64decode(value).partition(b":")
+        except binascii.Error:  # not base64: no credentials
+            return b"", b""
+        except Exception:
+            # Anything else is a bug somewhere: logged, as in Twisted, and no credentials.
+            _events.failure("Could not decode the Authorization header")
             return b"", b""
         return user, pw
 
@@ -868,13 +902,14 @@ class Request:
         return None
 
     def setETag(self, etag: bytes) -> object:
-        """Set ``ETag``; return ``CACHED`` (and answer 304/412) if the client's matches."""
+        """Set ``ETag`` to ``etag`` as given (include its quotes, as in Twisted); return
+        ``CACHED`` (and answer 304/412) if ``If-None-Match`` names it or is ``*``."""
         if etag:
-            self.setHeader(b"etag", b'"' + etag + b'"')
+            self.setHeader(b"etag", etag)
         header = self.getHeader(b"if-none-match")
         if header:
             tags = header.split()
-            if (b'"' + etag + b'"' in tags) or (b"*" in tags):
+            if (etag in tags) or (b"*" in tags):
                 self.setResponseCode(
                     NOT_MODIFIED if self.method in (b"GET", b"HEAD") else PRECONDITION_FAILED  # noqa: F405
                 )
@@ -973,7 +1008,8 @@ class Request:
                 d.callback(None)
         # The request lets go of its connection, as Twisted's does (addresses stay known
         # through ``transport``).
-        self.channel = None  # type: ignore[assignment]
+        if not self._queued:
+            self.channel = None  # type: ignore[assignment]
 
     def _finished_hook(self) -> None:
         """Called in ``finish`` before the channel moves on (``server.Request`` logs here)."""
@@ -1101,6 +1137,7 @@ class _RequestFactory(Protocol):
 
 
 _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
+_BODY_TIMEOUT = 60.0
 
 
 @implementer(IPushProducer)
@@ -1117,7 +1154,7 @@ class HTTPChannel(protocol.Protocol):
     headerTimeout: float | None = 30.0
     """Seconds from a request head's first byte to its end before 408 (Apache: 20-40 s); the
     idle ``timeOut`` applies instead when it is shorter."""
-    bodyTimeout: float | None = 60.0
+    bodyTimeout: float | None = _BODY_TIMEOUT
     """Seconds a request body may make no progress before 408 and close (nginx's
     ``client_body_timeout``; Twisted has none, its idle timeout of 60 s applies)."""
     timeOut: float | None = None
@@ -1141,6 +1178,10 @@ class HTTPChannel(protocol.Protocol):
     _headerCall: IDelayedCall | None = None
     _bodyCall: IDelayedCall | None = None
     _bodyProgress = False
+    abortTimeout: float | None = 15.0
+    """Seconds a timed-out connection may take to close before it is aborted (as in
+    Twisted); None: never aborted."""
+    _abortCall: IDelayedCall | None = None
     _requestProducer: IProducer | None = None
     # The response being written: its head (sent with the first body bytes) and framing.
     _out = b""
@@ -1549,9 +1590,12 @@ class HTTPChannel(protocol.Protocol):
             if timeout is not None:
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
         if self._incoming is not None:
-            self._bodyProgress = True
-            if self._bodyCall is None and self.bodyTimeout is not None and self.factory:
-                self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+            if self._bodyCall is not None:
+                self._bodyProgress = True
+            elif self.factory:
+                limit = self._bodyLimit()
+                if limit is not None:
+                    self._bodyCall = self._callLater(limit, self._bodyCheck)
 
     def _updateReading(self) -> None:
         """Pause or resume reading from the transport as the reasons to stop come and go."""
@@ -1634,22 +1678,46 @@ class HTTPChannel(protocol.Protocol):
             return
         self._sendError(ParseError(408, "request head not received in time"))
 
+    def _bodyLimit(self) -> float | None:
+        """How long a request body may make no progress: the idle ``timeOut`` when there
+        is one, as in Twisted, unless ``bodyTimeout`` was set to something of its own."""
+        limit = self.bodyTimeout
+        timeOut = self.timeOut
+        if timeOut is not None and (limit is None or limit == _BODY_TIMEOUT):
+            return timeOut
+        return limit
+
     def _bodyCheck(self) -> None:
         self._bodyCall = None
         req = self._incoming
-        if self._closing or req is None or self.bodyTimeout is None:
+        limit = self._bodyLimit()
+        if self._closing or req is None or limit is None:
             return
         if self._bodyProgress or self._paused:
             self._bodyProgress = False
-            self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+            self._bodyCall = self._callLater(limit, self._bodyCheck)
             return
-        _log.info("Request body stalled: %s", self.getPeer())
+        _events.info("Timing out client: {peer}", peer=self.getPeer())
         if self.requests == [req] and not req.started:
             self._incoming = None
             self.requests.clear()
             self._sendError(ParseError(408, "request body not received in time"))
         else:
             self.loseConnection()
+        self._abortLater()
+
+    def _abortLater(self) -> None:
+        """Timed out and closing: if the transport has not gone ``abortTimeout`` seconds
+        from now (a peer that reads nothing keeps it flushing), abort it."""
+        if self.abortTimeout is not None and self._abortCall is None:
+            self._abortCall = self._callLater(self.abortTimeout, self._forciblyTimeOut)
+
+    def _forciblyTimeOut(self) -> None:
+        self._abortCall = None
+        transport = self.transport
+        if transport is not None:
+            _events.info("Forcibly timing out client: {peer}", peer=transport.getPeer())
+            transport.abortConnection()
 
     def _idleCheck(self) -> None:
         self._idleCall = None
@@ -1673,8 +1741,9 @@ class HTTPChannel(protocol.Protocol):
     def timeoutConnection(self) -> None:
         """The connection was idle for ``timeOut`` seconds: close it."""
         assert self.transport is not None
-        _log.info("Timing out client: %s", self.transport.getPeer())
+        _events.info("Timing out client: {peer}", peer=self.transport.getPeer())
         self.loseConnection()
+        self._abortLater()
 
     def setTimeout(self, period: float | None) -> float | None:
         """Change the idle timeout (None disables it); return the old one."""
@@ -1753,6 +1822,11 @@ class HTTPChannel(protocol.Protocol):
             return
         self._closing = True
         self._cancelTimers()
+        abortCall = self._abortCall
+        if abortCall is not None:
+            self._abortCall = None
+            if abortCall.active():
+                abortCall.cancel()
         requests, self.requests = self.requests, []
         for req in requests:
             if req.started and not req.finished:

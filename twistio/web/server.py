@@ -473,8 +473,13 @@ class Site(http.HTTPFactory):
         logFormatter: IAccessLogFormatter | None = None,
         reactor: IReactorTime | None = None,
         sessionStore: ISessionStore | None = None,
+        *,
+        parsePOSTFormSubmission: bool = True,
     ) -> None:
         super().__init__(logPath, timeout, logFormatter, reactor)
+        self._parsePOSTFormSubmission = parsePOSTFormSubmission
+        """Whether requests parse URL-encoded and multipart POST bodies into ``args`` (a
+        request may say otherwise: ``Request(..., parsePOSTFormSubmission=...)``)."""
         self.sessions: dict[bytes, Session] = {}
         self.sessionStore = sessionStore
         """twistio: None keeps sessions in this process (as Twisted does); an
