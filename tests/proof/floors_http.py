@@ -6,4 +6,8 @@ FLOORS = {
     "twisted.web.test.test_flatten": 32,
     "twisted.web.test.test_web__responses": 1,
     "twisted.web.test.test_html": 1,
+    "twisted.web.test.test_vhost": 9,
+    "twisted.web.test.test_stan": 12,
+    "twisted.web.test.test_script": 5,
+    "twisted.web.test.test_websocket": 12,
 }
