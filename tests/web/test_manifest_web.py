@@ -19,9 +19,9 @@ DOCS = (Path(__file__).resolve().parents[2] / "docs" / "differences.md").read_te
 
 SKIPPED = {"xmlrpc", "static", "test", "newsfragments"}
 # Modules twistio does not provide: each is named in docs/differences.md with its reason.
-NOT_PROVIDED = {"demo", "distrib", "domhelpers", "microdom", "rewrite", "sux", "tap"}
+NOT_PROVIDED = {"demo", "distrib", "rewrite", "sux", "tap"}
 # Names twistio does not provide: each is named in docs/differences.md with its reason.
-WAIVED = {("client", "SSL"), ("util", "FailureElement")}
+WAIVED = {("client", "SSL"), ("microdom", "MicroDOMParser")}
 
 
 def _public(module: types.ModuleType) -> set[str]:
