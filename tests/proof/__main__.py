@@ -334,7 +334,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "RequestTests.test_addCookieSanitization",
         _CRLF,
     ),
-    f"{_HTTP}.PersistenceTests.": (_PRIVATE, "HTTPChannel.checkPersistence"),
     **_each(
         _HTTP,
         "ParsingTests.test_headerStripWhitespace ParsingTests.test_headersMultiline "

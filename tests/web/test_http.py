@@ -769,3 +769,19 @@ def test_a_queued_request_keeps_its_channel() -> None:
     req = http.Request(channel, True)
     req.finish()
     assert req.channel is channel
+
+
+def test_check_persistence() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = http.HTTPChannel()
+    for version, connection, expected in (
+        (b"HTTP/1.1", None, True), (b"HTTP/1.1", b"Close", False),
+        (b"HTTP/1.0", None, False), (b"HTTP/0.9", None, False),
+    ):
+        req = http.Request(DummyChannel())
+        if connection is not None:
+            req.requestHeaders.setRawHeaders(b"connection", [connection])
+        assert channel.checkPersistence(req, version) is expected
+        sent = req.responseHeaders.getRawHeaders(b"connection")
+        assert sent == ([b"close"] if connection else None)

@@ -1432,6 +1432,18 @@ class HTTPChannel(protocol.Protocol):
         if self._registered and not self._closing:
             transport.registerProducer(self, True)
 
+    def checkPersistence(self, request: Request, version: bytes) -> bool:
+        """Whether the connection may carry another request after ``request`` (made with
+        HTTP ``version``): only HTTP/1.1 without ``Connection: close``, as the channel
+        decides; for HTTP/1.1 with it, the response says ``Connection: close`` too."""
+        if version != b"HTTP/1.1":
+            return False
+        tokens = b",".join(request.requestHeaders.getRawHeaders(b"connection") or [])
+        if b"close" in [t.strip().lower() for t in tokens.split(b",")]:
+            request.responseHeaders.setRawHeaders(b"connection", [b"close"])
+            return False
+        return True
+
     def loseConnection(self) -> None:
         """Close the connection once what was written is sent; no further request is read."""
         self._closing = True
