@@ -785,3 +785,22 @@ def test_check_persistence() -> None:
         assert channel.checkPersistence(req, version) is expected
         sent = req.responseHeaders.getRawHeaders(b"connection")
         assert sent == ([b"close"] if connection else None)
+
+
+def test_unparseable_multipart_body_gets_a_bare_400_and_no_processing() -> None:
+    processed: list[object] = []
+
+    class Req(http.Request):
+        def process(self) -> None:
+            processed.append(self)
+            self.finish()
+
+    body = b"--\xe2\x98\x83\r\nContent-Type: text/plain\r\n\r\nx\r\n--\xe2\x98\x83--\r\n"
+    channel, transport = _bare_channel(Req)
+    channel.dataReceived(
+        b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=\xe2\x98\x83\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+    assert transport.value() == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    assert transport.disconnecting and processed == []
+    channel.connectionLost()

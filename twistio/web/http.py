@@ -594,8 +594,14 @@ class Request:
             head = self._head
             if (
                 head.has_field(b"content-type") if head is not None else self._requestHeaders
-            ) and self._parsePOSTFormSubmission:
-                self._parseForm()
+            ) and self._parsePOSTFormSubmission and not self._parseForm():
+                # As Twisted: a bare 400, the connection closed, and no processing.
+                sendError = getattr(self.channel, "_sendError", None)
+                if sendError is not None:
+                    sendError(ParseError(400, "unparseable multipart body"))
+                    return
+                self.setResponseCode(400)
+                self.responseHeaders.set_trusted(b"connection", [b"close"])
         self.process()
 
     @property
@@ -609,10 +615,12 @@ class Request:
         site = getattr(self.channel, "site", None)
         return bool(getattr(site, "_parsePOSTFormSubmission", True))
 
-    def _parseForm(self) -> None:
+    def _parseForm(self) -> bool:
+        """Add a URL-encoded or multipart body's fields to ``args``; False if the body
+        cannot be parsed."""
         ctype = self.raw_header(b"content-type")
         if ctype is None or self.content is None:
-            return
+            return True
         key = ctype.split(b";", 1)[0].strip().lower()
         if key == b"application/x-www-form-urlencoded":
             body = self.content.read()
@@ -642,8 +650,8 @@ class Request:
                     self.args.setdefault(str(name).encode("utf-8"), []).append(data)
             except Exception:
                 # Twisted answers 400 for an unparseable multipart body, and closes.
-                self.setResponseCode(400)
-                self.responseHeaders.set_trusted(b"connection", [b"close"])
+                return False
+        return True
 
     @property
     def received_cookies(self) -> dict[bytes, bytes]:
