@@ -32,8 +32,47 @@ def test_parse_drops_blank_text_and_keeps_entities() -> None:
 def test_strict_parsing_refuses_mismatched_tags() -> None:
     with pytest.raises(microdom.MismatchedTags):
         microdom.parseString("<a><b></a></b>")
-    with pytest.raises(microdom.ParseError):
+    with pytest.raises(microdom.MismatchedTags):  # unclosed at the end, as Twisted's
         microdom.parseString("<a>")
+    with pytest.raises(microdom.ParseError):
+        microdom.parseString("<a>&</a>")  # strict: '&' must start a reference
+    with pytest.raises(microdom.ParseError):
+        microdom.parseString("")
+
+
+def test_lenient_top_level_text_is_wrapped() -> None:
+    doc = microdom.parseString("Hi<br> there", beExtremelyLenient=1)
+    assert doc.firstChild().toxml() == "<html>Hi<br /> there</html>"
+
+
+def test_entity_references_are_nodes() -> None:
+    nodes = microdom.parseString("<b>&amp;&#12AB;</b>").documentElement.childNodes
+    assert [type(n) for n in nodes] == [microdom.EntityReference] * 2
+    assert [n.data for n in nodes] == ["&amp;", "&#12AB;"]
+
+
+def test_sux_parser_calls_back_per_token() -> None:
+    from twistio.web import sux
+
+    class Collect(sux.XMLParser):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, object]] = []
+
+        def gotTagStart(self, name: str, attributes: dict[str, str]) -> None:
+            self.seen.append(("start", name))
+
+        def gotText(self, data: str) -> None:
+            self.seen.append(("text", data))
+
+        def gotTagEnd(self, name: str) -> None:
+            self.seen.append(("end", name))
+
+    p = Collect()
+    p.connectionMade()
+    for piece in (b"<a x='1'>he", b"llo</a", b"><b/>"):
+        p.dataReceived(piece)
+    p.connectionLost()
+    assert p.seen == [("start", "a"), ("text", "hello"), ("end", "a"), ("start", "b"), ("end", "b")]
 
 
 def test_lenient_parsing_takes_html_as_browsers_do() -> None:

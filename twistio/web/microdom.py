@@ -11,11 +11,15 @@ or ``xml.etree``.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from io import StringIO
 from typing import IO, Any
+
+from twistio.web.sux import ParseError
+from twistio.web.sux import tokens as _sux_tokens
 
 warningString = "twisted.web.microdom was deprecated at Twisted 23.10.0"
 warnings.warn(warningString, DeprecationWarning, stacklevel=3)
@@ -74,23 +78,6 @@ def unescape(text: str, chars: Iterable[tuple[str, str]] = tuple(reversed(_ESCAP
     return text
 
 
-class ParseError(Exception):
-    """The document could not be parsed: ``(filename, line, column, message)``."""
-
-    filename: str
-    line: int
-    col: int
-    message: str
-
-    def __init__(self, filename: str, line: int, col: int, message: str) -> None:
-        super().__init__(filename, line, col, message)
-        vars(self).update(filename=filename, line=line, col=col, message=message)
-
-    def __str__(self) -> str:
-        where = ":".join(str(part) for part in self.args[:3])
-        return f"{where}: {self.message}"
-
-
 class MismatchedTags(Exception):
     """An end tag does not close the element that is open."""
 
@@ -107,6 +94,28 @@ class MismatchedTags(Exception):
             f"expected </{self.expect}>, got </{self.got}> line: {self.endLine} "
             f"col: {self.endCol}, began line: {self.begLine} col: {self.begCol}"
         )
+
+
+class _Encoding:
+    """A binary stream seen as a text one (UTF-8), for ``writexml``."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        written: int = self.stream.write(text.encode("utf-8"))
+        return written
+
+
+def _textual(stream: Any) -> Any:
+    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)):
+        return _Encoding(stream)
+    return stream
+
+
+def _check(node: object) -> None:
+    if not isinstance(node, Node):
+        raise TypeError(f"expected a Node, got {node!r}")
 
 
 class Node:
@@ -130,6 +139,7 @@ class Node:
         self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
         strip: int = 0, nsprefixes: dict[str, str] | None = None, namespace: str = "",
     ) -> None:
+        stream = _textual(stream)
         raise NotImplementedError
 
     def toxml(
@@ -156,10 +166,9 @@ class Node:
         return bool(self.childNodes)
 
     def _adopt(self, child: Node) -> None:
-        if not isinstance(child, Node):
-            raise TypeError(f"expected a Node, got {child!r}")
+        _check(child)
         old = child.parentNode
-        if old is not None and old is not self and child in old.childNodes:
+        if isinstance(old, Node) and old is not self and any(c is child for c in old.childNodes):
             old.removeChild(child)
         child.parentNode = self
 
@@ -171,6 +180,7 @@ class Node:
 
     def insertBefore(self, new: Node, ref: Node) -> Node:
         """Add ``new`` just before the child ``ref``."""
+        _check(ref)
         self._adopt(new)
         self.childNodes.insert(self._index(ref), new)
         return new
@@ -183,12 +193,14 @@ class Node:
 
     def removeChild(self, child: Node) -> Node:
         """Take ``child`` out."""
+        _check(child)
         del self.childNodes[self._index(child)]
         child.parentNode = None
         return child
 
     def replaceChild(self, new: Node, old: Node) -> Node:
         """Put ``new`` where the child ``old`` is."""
+        _check(old)
         self._adopt(new)
         self.childNodes[self._index(old)] = new
         old.parentNode = None
@@ -229,20 +241,21 @@ class Document(Node):
     isEqualToDocument = isEqualToNode
 
     @property
-    def documentElement(self) -> Element:
+    def documentElement(self) -> Any:
         for c in self.childNodes:
             if isinstance(c, Element):
                 return c
-        raise IndexError("the document has no element")
+        return self.childNodes[0]
 
     def appendChild(self, child: Node) -> Node:
-        if isinstance(child, Element) and any(isinstance(c, Element) for c in self.childNodes):
-            raise ValueError("a document has only one element")
+        if self.childNodes:
+            raise ValueError("a document has only one child")
         return Node.appendChild(self, child)
 
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         stream.write('<?xml version="1.0"?>' + newl)
         if self.doctype:
             stream.write(f"<!DOCTYPE {self.doctype}>" + newl)
@@ -292,6 +305,7 @@ class Comment(CharacterData):
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         stream.write(f"{indent}<!--{self.data}-->{newl}")
 
     def cloneNode(self, deep: int = 0, parent: Node | None = None) -> Comment:
@@ -310,9 +324,15 @@ class Text(CharacterData):
     def cloneNode(self, deep: int = 0, parent: Node | None = None) -> Text:
         return Text(self.nodeValue or "", parent, self.raw)
 
+    def isEqualToNode(self, other: Node) -> bool:
+        return (
+            isinstance(other, Text) and self.data == other.data and bool(self.raw) == bool(other.raw)
+        )
+
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         value = self.nodeValue or ""
         if strip:
             value = " ".join(value.split())
@@ -341,6 +361,7 @@ class EntityReference(Node):
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         stream.write(self.nodeValue or "")
 
     def cloneNode(self, deep: int = 0, parent: Node | None = None) -> EntityReference:
@@ -358,6 +379,7 @@ class CDATASection(CharacterData):
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         stream.write(f"<![CDATA[{self.nodeValue}]]>")
 
 
@@ -412,7 +434,7 @@ class Element(Node):
             return False
         if self._name(self.tagName) != other._name(other.tagName):
             return False
-        if self.attributes != other.attributes:
+        if self.attributes != other.attributes or self.namespace != other.namespace:
             return False
         return Node.isEqualToNode(self, other)
 
@@ -474,6 +496,7 @@ class Element(Node):
     def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
+        stream = _textual(stream)
         attrs = "".join(
             f' {k}="{escape(v)}"' for k, v in self.attributes.items()
         )
@@ -483,7 +506,7 @@ class Element(Node):
             attrs += f' xmlns="{self.namespace}"'
         name = self.tagName
         if not self.childNodes:
-            if self._name(name) in _VOID or not self.caseInsensitive:
+            if name.lower() in _VOID:
                 stream.write(f"{indent}<{name}{attrs} />{newl}")
             else:
                 stream.write(f"{indent}<{name}{attrs}></{self.endTagName}>{newl}")
@@ -537,16 +560,6 @@ def getElementsByTagNameNoCase(iNode: Node, name: str) -> list[Element]:
 
 # -- the parser ---------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"<!--(?P<comment>.*?)-->"
-    r"|<!\[CDATA\[(?P<cdata>.*?)\]\]>"
-    r"|<!(?P<decl>[^>]*)>"
-    r"|<\?(?P<pi>.*?)\?>"
-    r"|</\s*(?P<end>[^\s>]*)\s*>"
-    r"|<(?P<start>[A-Za-z_:][-\w:.]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(?P<empty>/?)>"
-    r"|(?P<entity>&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z_][\w.-]*);)",
-    re.S,
-)
 _ATTR = re.compile(
     r"""([^\s=/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?"""
 )
@@ -580,20 +593,22 @@ class _Parser:
     def _add(self, node: Node) -> None:
         if self.stack:
             self.stack[-1].appendChild(node)
-        elif isinstance(node, Element) or not isinstance(node, (Text, EntityReference)):
+        elif self.lenient or not isinstance(node, (Text, EntityReference)):
             self.roots.append(node)
-        elif not self.lenient and isinstance(node, Text) and node.data.strip():
+        elif isinstance(node, EntityReference) or node.data.strip():
             raise self._fail(0, "text outside the document element")
 
     def _text(self, data: str) -> None:
         if not data:
             return
+        if "&" in data and not self.lenient:
+            raise self._fail(0, "'&' that starts no entity reference")
         keep = any(e._name(e.tagName) in _KEEP_SPACE for e in self.stack)
         if not data.strip() and not keep:
             return
-        parent = self.stack[-1] if self.stack else None
-        if parent is not None and parent.childNodes and isinstance(parent.childNodes[-1], Text):
-            last = parent.childNodes[-1]
+        siblings = self.stack[-1].childNodes if self.stack else self.roots
+        if siblings and type(siblings[-1]) is Text:
+            last = siblings[-1]
             assert isinstance(last, Text)
             last.data = last.nodeValue = last.value = last.data + data
             return
@@ -604,17 +619,13 @@ class _Parser:
 
     def run(self) -> None:
         text = self.text
-        pos = 0
-        for m in _TOKEN.finditer(text):
-            if m.start() > pos:
-                chunk = text[pos : m.start()]
-                if "<" in chunk and not self.lenient:
-                    raise self._fail(pos + chunk.index("<"), "unexpected '<'")
-                self._text(chunk)
-            pos = m.end()
-            kind = m.lastgroup
-            if m.group("start") is not None:
-                kind = "start"
+        for kind, item, offset in _sux_tokens(text, True):
+            if isinstance(item, str):
+                if "<" in item and not self.lenient:
+                    raise self._fail(offset + item.index("<"), "unexpected '<'")
+                self._text(item)
+                continue
+            m = item
             if kind == "comment":
                 self._add(Comment(m.group("comment")))
             elif kind == "cdata":
@@ -631,23 +642,17 @@ class _Parser:
                 self._start(m)
             elif m.group("end") is not None:
                 self._end(m.group("end"), m.start())
-        if pos < len(text):
-            rest = text[pos:]
-            if "<" in rest and not self.lenient:
-                raise self._fail(pos + rest.index("<"), "unclosed tag")
-            self._text(rest)
         if self.stack and not self.lenient:
             top = self.stack[-1]
-            line, _col = top._markpos or (0, 0)
-            raise self._fail(len(text), f"unclosed <{top.tagName}> (line {line})")
+            begLine, begCol = top._markpos or (0, 0)
+            endLine, endCol = self._pos(len(text))
+            raise MismatchedTags(self.filename, top.tagName, "EOF", endLine, endCol,
+                                 begLine, begCol)
         self.stack.clear()
 
     def _entity(self, ref: str) -> None:
-        # Kept as written, as part of the text around it.
-        parent = self.stack[-1] if self.stack else None
-        if parent is None:
-            return
-        self._text_keep(ref)
+        # Kept as written, as a node of its own.
+        self._add(EntityReference(ref))
 
     def _text_keep(self, data: str) -> None:
         parent = self.stack[-1]
@@ -699,7 +704,8 @@ class _Parser:
                 return
         if not self.lenient:
             if not self.stack:
-                raise self._fail(offset, f"end tag </{name}> with nothing open")
+                line, col = self._pos(offset)
+                raise MismatchedTags(self.filename, "NOTHING", name, line, col, line, col)
             top = self.stack[-1]
             begLine, begCol = top._markpos or (0, 0)
             endLine, endCol = self._pos(offset)
@@ -729,9 +735,10 @@ def parseString(
                 str(kw.get("filename", "<xmlfile />")))
     p.run()
     elements = [n for n in p.roots if isinstance(n, Element)]
-    if not elements:
+    loose = any(isinstance(n, (Text, EntityReference)) for n in p.roots)
+    if not elements and not (beExtremelyLenient and loose):
         raise ParseError(p.filename, 0, 0, "no elements found")
-    if len(elements) > 1:
+    if len(elements) > 1 or loose:
         if not beExtremelyLenient:
             raise ParseError(p.filename, 0, 0, "more than one document element")
         wrapper = Element("html", None, None, p.filename, (0, 0), caseInsensitive, preserveCase)
