@@ -129,3 +129,14 @@ def test_raw_text_is_written_as_given() -> None:
     el.appendChild(domhelpers.RawText("<b>bold</b>"))
     assert el.toxml() == "<p><b>bold</b></p>"
     assert next(microdom.genprefix).startswith("p")
+
+
+def test_lenient_attributes_decoding_and_lmx() -> None:
+    doc = microdom.parseString("<body><div al!\n ign='center'>x</div></body>", beExtremelyLenient=1)
+    assert doc.documentElement.toxml() == '<body><div al="True" ign="center">x</div></body>'
+    text = "<foo><bar>\u221a</bar></foo>"
+    assert microdom.parseString(text.encode("utf-16")).isEqualToDocument(microdom.parseString(text))
+    p = microdom.Element("p")
+    maker = microdom.lmx(p)
+    maker.b()["z"] = "1"
+    assert p.toxml() == '<p><b z="1"></b></p>'

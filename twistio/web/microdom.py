@@ -561,11 +561,12 @@ def getElementsByTagNameNoCase(iNode: Node, name: str) -> list[Element]:
 # -- the parser ---------------------------------------------------------------------------
 
 _ATTR = re.compile(
-    r"""([^\s=/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?"""
+    r"""([-\w:.]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?"""
 )
 
 # HTML elements that end when the next of these (or their parent) starts.
-_SOON_CLOSERS = {"p": {"p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6"},
+_SOON_CLOSERS = {"p": {"p", "div", "ul", "ol", "dl", "dt", "dd", "li", "table", "h1", "h2",
+                       "h3", "h4", "h5", "h6"},
                  "li": {"li"}, "option": {"option"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"},
                  "tr": {"tr"}, "td": {"td", "th", "tr"}, "th": {"td", "th", "tr"}}
 
@@ -671,7 +672,7 @@ class _Parser:
             if dq is None and sq is None and bare is None:
                 if not self.lenient:
                     raise self._fail(m.start(), f"attribute {key!r} has no value")
-                value = key
+                value = "True"  # a bare attribute, as Twisted reads it
             elif bare is not None and not self.lenient:
                 raise self._fail(m.start(), f"unquoted value of attribute {key!r}")
             else:
@@ -713,6 +714,24 @@ class _Parser:
                                  begLine, begCol)
 
 
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([-\w.]+)["']""")
+
+
+def _decode(data: bytes) -> str:
+    """Text from bytes: by a UTF-16 byte-order mark, else the XML declaration's encoding
+    (UCS-2 read as UTF-16), else UTF-8."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    m = _DECLARED.match(data)
+    encoding = m.group(1).decode("ascii").lower() if m else "utf-8"
+    if encoding in ("ucs-2", "ucs2"):
+        encoding = "utf-16"
+    try:
+        return data.decode(encoding, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
+
+
 def parse(readable: IO[Any] | str, *args: Any, **kwargs: Any) -> Document:
     """Parse a file (an open file or a path); see ``parseString``."""
     if isinstance(readable, str):
@@ -730,7 +749,7 @@ def parseString(
     """A ``Document`` from ``st``: XML, or HTML as browsers take it with
     ``beExtremelyLenient``; ``MismatchedTags`` or ``ParseError`` if it is not well formed."""
     if isinstance(st, bytes):
-        st = st.decode("utf-8", "replace")
+        st = _decode(st)
     p = _Parser(st, bool(beExtremelyLenient), caseInsensitive, preserveCase,
                 str(kw.get("filename", "<xmlfile />")))
     p.run()
@@ -778,6 +797,12 @@ class lmx:
             return self.add(name, **kw)
 
         return add
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.node.setAttribute(key, value)
+
+    def __getitem__(self, key: str) -> str | None:
+        return self.node.getAttribute(key)
 
     def text(self, txt: str, raw: int = 0) -> lmx:
         self.node.appendChild(Text(txt, raw=raw))
