@@ -2324,6 +2324,7 @@ class HTTPClient(protocol.Protocol):
                     self.handleHeader(name, value)
                 self.length = ev.content_length
                 self._inBody = True
+                self._body = []
                 self.handleEndHeaders()
             elif isinstance(ev, ParseError):
                 self._bad()
@@ -2390,11 +2391,22 @@ class HTTPClient(protocol.Protocol):
     def handleEndHeaders(self) -> None:
         """All the response headers arrived."""
 
+    _body: list[bytes] | None = None
+
     def handleResponsePart(self, data: bytes) -> None:
-        """A piece of the response body arrived."""
+        """A piece of the response body arrived (kept for ``handleResponse``)."""
+        if self._body is not None:
+            self._body.append(data)
 
     def handleResponseEnd(self) -> None:
-        """The response is complete."""
+        """The response is complete: ``handleResponse`` gets the whole body, once."""
+        body = self._body
+        if body is not None:
+            self._body = None
+            self.handleResponse(b"".join(body))
+
+    def handleResponse(self, response: bytes) -> None:
+        """The whole response body (when ``handleResponsePart`` was not overridden)."""
 
     def handleBadResponse(self) -> None:
         """The server sent no usable response (twistio hook)."""
