@@ -7,9 +7,9 @@ FLOORS = {
     "twisted.test.test_iosim": 20,
     "twisted.test.test_reflect": 55,
     "twisted.python.test.test_components": 37,
-    "twisted.web.test.test_resource": 13,
-    "twisted.web.test.test_web": 84,
+    "twisted.web.test.test_resource": 16,
+    "twisted.web.test.test_web": 94,
     "twisted.web.test.test_template": 50,
     "twisted.web.test.test_static": 82,
-    "twisted.web.test.test_http": 126,
+    "twisted.web.test.test_http": 207,
 }

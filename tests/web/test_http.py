@@ -122,7 +122,7 @@ HOSTILE: list[tuple[str, bytes, int]] = [
     ("garbage request line", b"GARBAGE\r\n\r\n", 400),
     ("malformed version", b"GET / HTTP/1.x\r\nHost: x\r\n\r\n", 400),
     ("lower-case protocol", b"GET / http/1.1\r\nHost: x\r\n\r\n", 400),
-    ("HTTP/2.0 version", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ("HTTP/2.0 version", b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400),
     ("request line too long", b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
     ("request line too long, no CRLF yet", b"GET /" + b"a" * 2000, 414),
     ("header block too big", G + b"X-Big: " + b"a" * 5000 + b"\r\n\r\n", 431),
@@ -139,7 +139,8 @@ async def test_hostile_request(serve: Any, name: str, data: bytes, status: int) 
     port, _ = serve(_root(), parserLimits=LIMITS)
     out, closed = await exchange(port, data)
     assert out.startswith(b"HTTP/1.1 %d " % status), out[:200]
-    assert b"\r\nConnection: close\r\n" in out
+    # Twisted's form: the status line alone, then the connection closes.
+    assert out.endswith(b"\r\n\r\n") and out.count(b"\r\n") == 2, out[:200]
     assert closed
 
 
@@ -541,4 +542,265 @@ def test_idle_timeout_costs_no_timer_per_connection() -> None:
     clock.advance(10)
     assert chans[1].transport.disconnecting
     site.stopFactory()
+    # A timed-out connection that does not go within abortTimeout (15 s) is aborted.
+    assert all(ch.transport.disconnecting and not ch.transport.disconnected for ch in chans)
+    clock.advance(15)
+    assert all(ch.transport.disconnected for ch in chans)
     assert clock.getDelayedCalls() == []
+
+
+def test_timed_out_connection_that_goes_is_not_aborted() -> None:
+    from twistio.internet import task
+    from twistio.internet.testing import StringTransport
+
+    clock = task.Clock()
+    site = server.Site(_root(), timeout=10, reactor=clock)
+    ch = site.buildProtocol(None)
+    ch.makeConnection(StringTransport())
+    clock.advance(10)
+    clock.advance(10)  # idle for a whole sweep period: timed out
+    assert ch.transport.disconnecting
+    ch.connectionLost()
+    assert clock.getDelayedCalls() == [] or all(
+        not c.active() or c.func != ch._forciblyTimeOut for c in clock.getDelayedCalls()
+    )
+    clock.advance(15)
+    assert not ch.transport.disconnected
+    site.stopFactory()
+
+
+def test_stalled_body_times_out_after_the_idle_timeout() -> None:
+    """As in Twisted: a request body that stops arriving closes the connection after the
+    factory's timeout (twistio answers 408 first)."""
+    from twistio.internet import task
+    from twistio.internet.testing import StringTransport
+
+    clock = task.Clock()
+    site = server.Site(_root(), timeout=100, reactor=clock)
+    ch = site.buildProtocol(None)
+    transport = StringTransport()
+    ch.makeConnection(transport)
+    ch.dataReceived(b"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n")
+    clock.advance(99)
+    assert not transport.disconnecting
+    clock.advance(1)
+    assert transport.disconnecting and transport.value().startswith(b"HTTP/1.1 408 ")
+    ch.connectionLost()
+    site.stopFactory()
+
+
+# -- Twisted's observable behaviour on a bare channel (issue 14) ----------------------------
+
+
+def _bare_channel(factory: Any = None) -> tuple[http.HTTPChannel, Any]:
+    from twistio.internet.testing import StringTransport
+
+    channel = http.HTTPChannel()
+    if factory is not None:
+        channel.requestFactory = factory
+    transport = StringTransport()
+    channel.makeConnection(transport)
+    return channel, transport
+
+
+def test_request_lets_go_of_its_channel_when_finished() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel(), False)
+    req.finish()
+    assert req.channel is None
+    assert not req.isSecure()
+    assert req.getClientAddress() is not None  # still known, through the transport
+
+
+def test_request_lets_go_of_its_channel_when_the_connection_is_lost() -> None:
+    from twistio.internet.error import ConnectionLost
+    from twistio.python.failure import Failure
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel(), False)
+    req.gotLength(3)
+    content = req.content
+    assert content is not None
+    lost: list[Any] = []
+    req.notifyFinish().addErrback(lost.append)
+    req.connectionLost(Failure(ConnectionLost("gone")))
+    assert req.channel is None and content.closed and len(lost) == 1
+
+
+def test_finish_with_a_producer_still_registered_logs_an_error() -> None:
+    from twistio.logger import globalLogPublisher
+    from twistio.web.test.requesthelper import DummyChannel
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        req = http.Request(DummyChannel(), False)
+
+        class Producer:
+            def stopProducing(self) -> None: ...
+            def pauseProducing(self) -> None: ...
+            def resumeProducing(self) -> None: ...
+
+        req.registerProducer(Producer(), True)  # type: ignore[arg-type]
+        req.finish()
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    failures = [e["log_failure"] for e in events if "log_failure" in e]
+    assert len(failures) == 1 and failures[0].check(RuntimeError)
+    assert req.producer is None
+
+
+def test_channel_stops_the_request_producer() -> None:
+    channel, _ = _bare_channel()
+    assert channel._requestProducer is None
+    channel.unregisterProducer()  # nothing registered: fine
+    stopped: list[bool] = []
+
+    class Producer:
+        def stopProducing(self) -> None:
+            stopped.append(True)
+
+        def pauseProducing(self) -> None: ...
+        def resumeProducing(self) -> None: ...
+
+    producer = Producer()
+    channel.registerProducer(producer, True)  # type: ignore[arg-type]
+    assert channel._requestProducer is producer
+    channel.stopProducing()
+    assert stopped == [True]
+    channel.connectionLost()
+
+
+def test_a_refused_request_gets_the_status_line_alone() -> None:
+    channel, transport = _bare_channel()
+    channel.dataReceived(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+    assert transport.value() == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    assert transport.disconnecting
+
+
+def test_a_request_factory_may_make_proxies() -> None:
+    """Twisted's channel uses only _IDeprecatedHTTPChannelToRequestInterface of what its
+    requestFactory makes: a proxy of a Request is served as the Request would be."""
+    from twistio.python.components import proxyForInterface
+
+    made: list[Any] = []
+
+    class Hello(http.Request):
+        def process(self) -> None:
+            self.setHeader(b"content-type", b"text/plain")
+            self.write(b"hi " + self.requestHeaders.getRawHeaders(b"x-name", [b"?"])[0])
+            self.finish()
+
+    def factory(channel: Any, queued: object = None) -> Any:
+        proxy = proxyForInterface(http._IDeprecatedHTTPChannelToRequestInterface)(
+            Hello(channel, queued)
+        )
+        made.append(proxy)
+        return proxy
+
+    channel, transport = _bare_channel(factory)
+    channel.dataReceived(b"GET / HTTP/1.1\r\nHost: x\r\nX-Name: ann\r\n\r\n")
+    assert len(made) == 1 and isinstance(made[0].original, Hello)
+    out = transport.value()
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"hi ann\r\n0\r\n\r\n")
+    assert channel.requests == []
+    channel.connectionLost()
+
+
+def test_parse_post_form_submission_follows_request_then_site() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = DummyChannel()
+    channel.site = server.Site(resource.Resource())  # type: ignore[attr-defined]
+    assert server.Request(channel)._parsePOSTFormSubmission is True
+    channel.site = server.Site(resource.Resource(), parsePOSTFormSubmission=False)  # type: ignore[attr-defined]
+    assert server.Request(channel)._parsePOSTFormSubmission is False
+    assert server.Request(channel, parsePOSTFormSubmission=True)._parsePOSTFormSubmission
+
+
+def test_post_form_not_parsed_when_told_not_to() -> None:
+    seen: list[dict[bytes, list[bytes]]] = []
+
+    class Req(http.Request):
+        def process(self) -> None:
+            seen.append(dict(self.args))
+            self.finish()
+
+    body = b"a=1&b=2"
+    head = b"POST /?q=x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    for parse, expected in ((True, {b"q": [b"x"], b"a": [b"1"], b"b": [b"2"]}), (False, {b"q": [b"x"]})):
+        channel, _ = _bare_channel(
+            lambda ch, q=None, parse=parse: Req(ch, q, parsePOSTFormSubmission=parse)
+        )
+        channel.dataReceived(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        assert seen.pop() == expected
+        channel.connectionLost()
+
+
+def test_basic_auth_that_is_not_base64_gives_no_credentials() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel())
+    req.requestHeaders.setRawHeaders(b"authorization", [b"Basic !!!notbase64"])
+    assert (req.getUser(), req.getPassword()) == (b"", b"")
+    req.requestHeaders.setRawHeaders(b"authorization", [b"Basic dTpw"])
+    assert (req.getUser(), req.getPassword()) == (b"u", b"p")
+
+
+def test_set_etag_is_taken_as_given() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    req = http.Request(DummyChannel())
+    req.method = b"GET"
+    req.requestHeaders.setRawHeaders(b"if-none-match", [b'"a" "b"'])
+    assert req.setETag(b'"b"') is http.CACHED and req.code == 304
+    assert req.responseHeaders.getRawHeaders(b"etag") == [b'"b"']
+    other = http.Request(DummyChannel())
+    other.requestHeaders.setRawHeaders(b"if-none-match", [b'"a"'])
+    assert other.setETag(b"a") is None and other.code == 200
+
+
+def test_a_queued_request_keeps_its_channel() -> None:
+    """Twisted's deprecated ``queued`` true: the channel stays after finish."""
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = DummyChannel()
+    req = http.Request(channel, True)
+    req.finish()
+    assert req.channel is channel
+
+
+def test_check_persistence() -> None:
+    from twistio.web.test.requesthelper import DummyChannel
+
+    channel = http.HTTPChannel()
+    for version, connection, expected in (
+        (b"HTTP/1.1", None, True), (b"HTTP/1.1", b"Close", False),
+        (b"HTTP/1.0", None, False), (b"HTTP/0.9", None, False),
+    ):
+        req = http.Request(DummyChannel())
+        if connection is not None:
+            req.requestHeaders.setRawHeaders(b"connection", [connection])
+        assert channel.checkPersistence(req, version) is expected
+        sent = req.responseHeaders.getRawHeaders(b"connection")
+        assert sent == ([b"close"] if connection else None)
+
+
+def test_unparseable_multipart_body_gets_a_bare_400_and_no_processing() -> None:
+    processed: list[object] = []
+
+    class Req(http.Request):
+        def process(self) -> None:
+            processed.append(self)
+            self.finish()
+
+    body = b"--\xe2\x98\x83\r\nContent-Type: text/plain\r\n\r\nx\r\n--\xe2\x98\x83--\r\n"
+    channel, transport = _bare_channel(Req)
+    channel.dataReceived(
+        b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=\xe2\x98\x83\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+    assert transport.value() == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    assert transport.disconnecting and processed == []
+    channel.connectionLost()

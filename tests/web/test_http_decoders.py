@@ -144,3 +144,28 @@ def _client_calls(module: Any, lines: list[bytes]) -> list[tuple[Any, ...]]:
 )
 def test_http_client_line_received_is_twisteds(lines: list[bytes]) -> None:
     assert _client_calls(http, lines) == _client_calls(twisted_http, lines)
+
+
+def _response_calls(module: Any, testing: Any) -> list[bytes]:
+    got: list[bytes] = []
+
+    class Recorder(module.HTTPClient):  # type: ignore[misc, name-defined]
+        def handleResponse(self, response: bytes) -> None:
+            got.append(response)
+
+    client = Recorder()
+    client.makeConnection(testing.StringTransport())
+    client.dataReceived(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nab")
+    client.dataReceived(b"cde")
+    client.connectionLost(None)
+    return got
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_http_client_hands_the_whole_body_to_handle_response_as_twisted() -> None:
+    from twisted.internet import testing as twisted_testing
+
+    from twistio.internet import testing
+
+    assert _response_calls(http, testing) == _response_calls(twisted_http, twisted_testing)
+    assert _response_calls(http, testing) == [b"abcde"]

@@ -19,9 +19,11 @@ DOCS = (Path(__file__).resolve().parents[2] / "docs" / "differences.md").read_te
 
 SKIPPED = {"xmlrpc", "static", "test", "newsfragments"}
 # Modules twistio does not provide: each is named in docs/differences.md with its reason.
-NOT_PROVIDED = {"demo", "distrib", "domhelpers", "microdom", "rewrite", "sux", "tap"}
+NOT_PROVIDED = {"demo", "distrib", "rewrite", "tap"}
 # Names twistio does not provide: each is named in docs/differences.md with its reason.
-WAIVED = {("client", "SSL"), ("util", "FailureElement")}
+WAIVED = {("client", "SSL"), ("microdom", "MicroDOMParser")} | {
+    ("sux", n) for n in "BEGIN_HANDLER DO_HANDLER END_HANDLER identChars lenientIdentChars nop prefixedMethodClassDict prefixedMethodObjDict unionlist zipfndict".split()
+}
 
 
 def _public(module: types.ModuleType) -> set[str]:

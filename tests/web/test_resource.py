@@ -219,3 +219,23 @@ async def test_hello_web_example() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+def test_error_page_classes_warn_they_are_deprecated() -> None:
+    """As in Twisted (22.10): ErrorPage, NoResource and ForbiddenResource point to
+    twisted.web.pages; twistio's own 404s and 403s do not warn."""
+    import warnings
+
+    with pytest.deprecated_call(match=r"resource\.ErrorPage .*pages\.errorPage"):
+        resource.ErrorPage(500, "a", "b")
+    with pytest.deprecated_call(match=r"pages\.notFound"):
+        resource.NoResource()
+    with pytest.deprecated_call(match=r"pages\.forbidden"):
+        resource.ForbiddenResource()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        page = resource.Resource().getChildWithDefault(b"nope", None)
+        assert isinstance(page, resource.NoResource) and page.code == 404
+        from twistio.web import static
+
+        assert static.File.forbidden.code == 403

@@ -107,3 +107,14 @@ async def test_cgi_script(serve: Any, tmp_path: Path) -> None:
     assert out.startswith(b"HTTP/1.1 500 "), out
     out, _ = await exchange(port, b"GET /cgi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 404 ")
+
+
+def test_resource_script_directory_takes_bytes_or_text(tmp_path: Any) -> None:
+    (tmp_path / "ok.rpy").write_text(
+        "from twistio.web.static import Data\nresource = Data(b'ok', 'text/plain')\n"
+    )
+    for directory in (str(tmp_path), bytes(tmp_path)):
+        d = script.ResourceScriptDirectory(directory)
+        for name in (b"ok.rpy", "ok.rpy"):
+            assert not isinstance(d.getChild(name, None), resource.NoResource)
+        assert isinstance(d.getChild(b"missing.rpy", None), resource.NoResource)

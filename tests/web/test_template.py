@@ -425,3 +425,53 @@ def test_render_element_stops_when_the_client_leaves() -> None:
     producer.resumeProducing()
     assert len(request.written) == 1
     assert request.finished == 0
+
+
+def test_cloning_a_tag_holding_a_generator_or_coroutine_warns() -> None:
+    """As in Twisted: the clone and the original share what can be consumed only once."""
+    import pytest as _pytest
+
+    from twistio.web.template import tags as _tags
+
+    with _pytest.deprecated_call(match="contains a generator is unsafe"):
+        _tags.p(str(n) for n in range(3)).clone()
+
+    async def work() -> None:
+        pass
+
+    coro = work()
+    try:
+        with _pytest.deprecated_call(match="contains a coroutine is unsafe"):
+            _tags.p("a", coro).clone()
+    finally:
+        coro.close()
+
+
+def test_flattening_keeps_a_deferreds_result_and_cancels_what_it_waits_on() -> None:
+    from twistio.internet.defer import CancelledError, Deferred, succeed
+    from twistio.web.error import FlattenerError
+    from twistio.web.template import Tag, flattenString
+
+    d = succeed("three")
+    for _ in range(2):
+        out: list[object] = []
+        flattenString(None, d).addBoth(out.append)
+        assert out == [b"three"]
+
+    cancelled: list[object] = []
+    pending: Deferred[object] = Deferred(cancelled.append)
+    results: list[object] = []
+    flattening = flattenString(None, pending)
+    seen: list[object] = []
+    pending.addErrback(seen.append)  # a later errback still sees the failure
+    flattening.addBoth(results.append)
+    flattening.cancel()
+    assert cancelled == [pending] and len(seen) == 1
+    failure = results[0]
+    assert isinstance(failure.value, FlattenerError)  # type: ignore[attr-defined]
+    assert isinstance(failure.value.args[0], CancelledError)  # type: ignore[attr-defined]
+
+    for bad in (Tag("\N{SNOWMAN}"), Tag("p", attributes={"\N{SNOWMAN}": ""})):
+        errors: list[object] = []
+        flattenString(None, bad).addErrback(errors.append)
+        assert isinstance(errors[0].value.args[0], UnicodeEncodeError)  # type: ignore[attr-defined]

@@ -118,3 +118,25 @@ async def test_vhost_monster(serve: Serve) -> None:
     assert resp.body == b"http://plain.example/app plain.example 80 0 /app"
     bad = await get(port, b"/vhost/http/x:notaport/app", b"127.0.0.1")
     assert bad.status == 400
+
+
+def test_host_resource_with_a_request_double_without_path() -> None:
+    """_HostResource sets the host and serves the rest of the path even when the request
+    (a test double such as Twisted's DummyRequest) has no ``path``."""
+    from twistio.web import vhost as _vhost
+    from twistio.web.server import Site
+    from twistio.web.static import Data
+    from twistio.web.test.requesthelper import DummyRequest
+
+    site_root = _vhost.NameVirtualHost()
+    site_root.default = Data(b"default", "text/plain")
+    leaf = Data(b"leaf", "text/plain")
+    host_root = Data(b"host root", "text/plain")
+    host_root.putChild(b"x", leaf)
+    site_root.addHost(b"baz.com", host_root)
+    request = DummyRequest([b"x"])
+    request.prepath = [b"vhost", b"http", b"baz.com"]
+    request.site = Site(site_root)
+    request.isSecure = lambda: False  # type: ignore[method-assign]
+    assert not hasattr(request, "path")
+    assert _vhost._HostResource().getChild(b"baz.com", request) is leaf

@@ -96,6 +96,8 @@ _NAMES = 512
 
 def _open_close(sname: str) -> str:
     """``<sname>``, remembering it (and ``</sname>``) while there is room."""
+    if not sname.isascii():
+        raise _Bail  # the generator path reports it
     if len(_OPEN) < _NAMES:
         _CLOSE[sname] = "</" + sname + ">"
         _OPEN[sname] = "<" + sname + ">"
@@ -127,6 +129,7 @@ class _Flattener:
     """One flattening run: the request, the output buffer and the consumer."""
 
     __slots__ = (
+        "awaiting",
         "backpressure",
         "depth",
         "filled",
@@ -151,6 +154,8 @@ class _Flattener:
         self.write = write
         self.streaming = streaming
         self.backpressure = backpressure
+        self.awaiting: Deferred[Any] | None = None
+        """The Deferred of the tree being waited on (cancelling the flattening cancels it)."""
         self.main: list[bytes] = []
         self.roots: list[object] = []
         self.depth = 0
@@ -187,13 +192,27 @@ class _Flattener:
     def _wait(self, d: Deferred[Any], out: list[bytes]) -> Generator[Deferred[Any], Any, Any]:
         """The result of ``d``, flushing first if it is not there yet."""
         box: list[Any] = []
-        d.addBoth(box.append)
+
+        def keep(result: object) -> object:
+            # The result stays the Deferred's (it may be flattened again, or observed by
+            # callbacks added later), as with Twisted's flattener.
+            box.append(result)
+            # (A Deferred as a result would chain if returned: it is not kept.)
+            return None if isinstance(result, Deferred) else result
+
+        d.addBoth(keep)
         if not box:
             if self.streaming and out is self.main and self.main:
                 yield from self._flush(True)
             waiter: Deferred[Any] = Deferred()
-            # box.append already sits on ``d`` and receives its value; pass it on.
-            d.addBoth(lambda _: waiter.callback(box[0]))
+
+            def passOn(result: object) -> object:
+                self.awaiting = None
+                waiter.callback(box[0])
+                return None if isinstance(result, Deferred) else result
+
+            d.addBoth(passOn)
+            self.awaiting = d
             result = yield waiter
             return result
         result = box[0]
@@ -261,11 +280,15 @@ class _Flattener:
             attributes = tag.attributes
             children = tag.children
             if attributes:
+                if not sname.isascii():
+                    raise _Bail
                 start = "<" + sname
                 value: Any
                 for key, value in attributes.items():
                     if type(key) is not str:
                         key = key.decode("utf-8")  # type: ignore[union-attr]
+                    if not key.isascii():
+                        raise _Bail
                     kind = type(value)
                     if kind is str:
                         if '"' in value or "&" in value or "<" in value or ">" in value:
@@ -414,11 +437,12 @@ class _Flattener:
                 yield from self._tag(tag, sub, factory, False, False)
                 out.append(_attr_esc_b(b"".join(sub)))
                 return
-            bname = name.encode("utf-8") if type(name) is str else name
+            # Names are ASCII (UnicodeEncodeError otherwise, as in Twisted); text is UTF-8.
+            bname = name.encode("ascii") if type(name) is str else name
             append = out.append
             append(b"<" + bname)  # type: ignore[operator]
             for key, value in tag.attributes.items():
-                bkey = key.encode("utf-8") if type(key) is str else key
+                bkey = key.encode("ascii") if type(key) is str else key
                 if type(value) is str:
                     append(b" " + bkey + b'="' + _attr_esc(value) + b'"')  # type: ignore[operator]
                 else:
@@ -590,7 +614,15 @@ def _start(
     backpressure: Callable[[], Deferred[Any] | None] | None = None,
 ) -> tuple[Deferred[None], _Driver]:
     flattener = _Flattener(request, write, streaming, backpressure)
-    done: Deferred[None] = Deferred()
+
+    def cancel(_: Deferred[None]) -> None:
+        # Cancelling the flattening cancels what it waits on; the failure comes back
+        # through the tree as a FlattenerError.
+        awaiting = flattener.awaiting
+        if awaiting is not None:
+            awaiting.cancel()
+
+    done: Deferred[None] = Deferred(cancel)
     driver = _Driver(flattener.run(root), done)
     driver.step(None)
     done.addErrback(_wrap_error(flattener))

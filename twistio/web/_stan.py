@@ -7,6 +7,8 @@ and turned into bytes by ``twistio.web._flatten``.
 
 from __future__ import annotations
 
+import warnings
+from types import CoroutineType, GeneratorType
 from typing import Any, Union
 
 __all__ = ["CDATA", "CharRef", "Comment", "Flattenable", "Tag", "raw", "slot"]
@@ -117,6 +119,18 @@ class Tag:
             return obj.clone(deep)
         if isinstance(obj, (list, tuple)):
             return [x if type(x) in _PLAIN else self._clone(x, deep) for x in obj]
+        if isinstance(obj, (GeneratorType, CoroutineType)):
+            # Shared by the copy and the original, yet it can be consumed only once.
+            what, once = (
+                ("generator", "be consumed") if isinstance(obj, GeneratorType) else ("coroutine", "run")
+            )
+            warnings.warn(
+                f"Cloning a Tag which contains a {what} is unsafe, since the {what} can "
+                f"{once} only once; this is deprecated since Twisted 21.7.0 and will raise "
+                "an exception in the future",
+                DeprecationWarning,
+                stacklevel=1,  # Twisted's place: this module
+            )
         return obj
 
     def clone(self, deep: bool = True) -> Tag:

@@ -24,13 +24,15 @@ Timeouts: ``timeOut`` (the factory's, ``Site(timeout=...)``) closes a connection
 as in Twisted (checked lazily: no timer is touched per request). ``headerTimeout`` (30 s)
 bounds the time from the first byte of a request head to its end, and so does ``timeOut`` if
 shorter; bytes trickling in do not extend it, so a slowloris client gets 408 and is dropped.
-``bodyTimeout`` (60 s, nginx's ``client_body_timeout``) answers 408 and closes when a request
-body makes no progress that long (not counted while twistio itself stopped reading).
+A request body that makes no progress for ``timeOut`` (as in Twisted), or for ``bodyTimeout``
+when that was set or there is no ``timeOut`` (60 s, nginx's ``client_body_timeout``), gets
+408 and the connection closes (not counted while twistio itself stopped reading). A
+connection closed for a timeout that has not gone ``abortTimeout`` (15 s) later is aborted,
+as in Twisted. A channel made by hand, without a factory, runs no timer.
 
-Differs from Twisted: HTTP/1.0 requests get HTTP/1.0 answers and the connection closes after
-each, as in Twisted; malformed requests get a short ``text/plain`` body naming the problem
-and ``Connection: close``, where Twisted sends a bare status line; a repeated ``Host`` and an
-HTTP/1.1 request without ``Host`` get 400 (RFC 9112 3.2; Twisted accepts both).
+Malformed requests get the status line alone (Twisted's form) with the status that fits
+(400, 408, 413, 414, 431) and the connection closes. A repeated ``Host`` is 400 (Twisted
+accepts it); an HTTP/1.1 request without ``Host`` is served, as in Twisted.
 """
 
 from __future__ import annotations
@@ -281,12 +283,9 @@ def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
 
 
 def _error_response(code: int, message: str) -> bytes:
-    body = f"{code} {RESPONSES.get(code, b'Error').decode()}: {message}\n".encode()
-    return _codec.response_head(
-        b"HTTP/1.1", b"%d" % code, RESPONSES.get(code, b"Error"),
-        [b"Content-Type: text/plain; charset=utf-8\r\n", b"Content-Length: %d\r\n" % len(body),
-         b"Connection: close\r\n"],
-    ) + body
+    """The answer to a request refused before any application saw it: a status line alone
+    (Twisted's form; ``message`` is for the log), and the connection closes after it."""
+    return b"HTTP/1.1 %d %s\r\n\r\n" % (code, RESPONSES.get(code, b"Error"))
 
 
 def extra_info(transport: object, name: str) -> object:
@@ -451,9 +450,23 @@ class Request:
     _client: IAddress | None = None
     _host: IAddress | None = None
 
-    def __init__(self, channel: _Channel | None, queued: object = None) -> None:
+    _parsePOST: bool | None = None
+    _queued = False
+    """Made with Twisted's deprecated ``queued`` true: the request keeps its channel after
+    ``finish`` (as Twisted's does)."""
+
+    def __init__(
+        self,
+        channel: _Channel | None,
+        queued: object = None,
+        parsePOSTFormSubmission: bool | None = None,
+    ) -> None:
         # Twisted allows None (a request not on a connection yet); typed as the contract.
         self.channel: _Channel = channel  # type: ignore[assignment]
+        if queued:
+            self._queued = True
+        if parsePOSTFormSubmission is not None:
+            self._parsePOST = parsePOSTFormSubmission
         self.transport = channel.transport if channel is not None else None
         self.notifications: list[Deferred[None]] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -467,9 +480,11 @@ class Request:
         """The client's address (asked of the channel when first read)."""
         client = self._client
         if client is None:
-            channel = self.channel
-            if channel is not None:
-                client = self._client = channel.getPeer()
+            source: _Channel | ITransport | None = self.channel
+            if source is None:
+                source = self.transport  # the request let go of its channel
+            if source is not None:
+                client = self._client = source.getPeer()
         return client
 
     @client.setter
@@ -481,9 +496,11 @@ class Request:
         """The local address the request came in on (asked of the channel when first read)."""
         host = self._host
         if host is None:
-            channel = self.channel
-            if channel is not None:
-                host = self._host = channel.getHost()
+            source: _Channel | ITransport | None = self.channel
+            if source is None:
+                source = self.transport
+            if source is not None:
+                host = self._host = source.getHost()
         return host
 
     @host.setter
@@ -575,14 +592,35 @@ class Request:
             self.args = _parse_qs(path[q + 1 :])
         if command == b"POST":
             head = self._head
-            if head is not None and head.has_field(b"content-type"):
-                self._parseForm()
+            if (
+                head.has_field(b"content-type") if head is not None else self._requestHeaders
+            ) and self._parsePOSTFormSubmission and not self._parseForm():
+                # As Twisted: a bare 400, the connection closed, and no processing.
+                sendError = getattr(self.channel, "_sendError", None)
+                if sendError is not None:
+                    sendError(ParseError(400, "unparseable multipart body"))
+                    return
+                self.setResponseCode(400)
+                self.responseHeaders.set_trusted(b"connection", [b"close"])
         self.process()
 
-    def _parseForm(self) -> None:
+    @property
+    def _parsePOSTFormSubmission(self) -> bool:
+        """Whether a URL-encoded or multipart POST body is parsed into ``args``: as the
+        request was made, else as its site says (``Site(parsePOSTFormSubmission=...)``),
+        else yes."""
+        explicit = self._parsePOST
+        if explicit is not None:
+            return explicit
+        site = getattr(self.channel, "site", None)
+        return bool(getattr(site, "_parsePOSTFormSubmission", True))
+
+    def _parseForm(self) -> bool:
+        """Add a URL-encoded or multipart body's fields to ``args``; False if the body
+        cannot be parsed."""
         ctype = self.raw_header(b"content-type")
         if ctype is None or self.content is None:
-            return
+            return True
         key = ctype.split(b";", 1)[0].strip().lower()
         if key == b"application/x-www-form-urlencoded":
             body = self.content.read()
@@ -612,8 +650,8 @@ class Request:
                     self.args.setdefault(str(name).encode("utf-8"), []).append(data)
             except Exception:
                 # Twisted answers 400 for an unparseable multipart body, and closes.
-                self.setResponseCode(400)
-                self.responseHeaders.set_trusted(b"connection", [b"close"])
+                return False
+        return True
 
     @property
     def received_cookies(self) -> dict[bytes, bytes]:
@@ -674,6 +712,7 @@ class Request:
         return self._basicAuth()[1]
 
     def _basicAuth(self) -> tuple[bytes, bytes]:
+        import base64
         import binascii
 
         auth = self.getHeader(b"authorization")
@@ -683,8 +722,12 @@ class Request:
         if scheme.lower() != b"basic":
             return b"", b""
         try:
-            user, _, pw = binascii.a2b_base64(value).partition(b":")
-        except binascii.Error:
+            user, _, pw = base64.b64decode(value).partition(b":")
+        except binascii.Error:  # not base64: no credentials
+            return b"", b""
+        except Exception:
+            # Anything else is a bug somewhere: logged, as in Twisted, and no credentials.
+            _events.failure("Could not decode the Authorization header")
             return b"", b""
         return user, pw
 
@@ -867,13 +910,14 @@ class Request:
         return None
 
     def setETag(self, etag: bytes) -> object:
-        """Set ``ETag``; return ``CACHED`` (and answer 304/412) if the client's matches."""
+        """Set ``ETag`` to ``etag`` as given (include its quotes, as in Twisted); return
+        ``CACHED`` (and answer 304/412) if ``If-None-Match`` names it or is ``*``."""
         if etag:
-            self.setHeader(b"etag", b'"' + etag + b'"')
+            self.setHeader(b"etag", etag)
         header = self.getHeader(b"if-none-match")
         if header:
             tags = header.split()
-            if (b'"' + etag + b'"' in tags) or (b"*" in tags):
+            if (etag in tags) or (b"*" in tags):
                 self.setResponseCode(
                     NOT_MODIFIED if self.method in (b"GET", b"HEAD") else PRECONDITION_FAILED  # noqa: F405
                 )
@@ -947,8 +991,6 @@ class Request:
         if not self.startedWriting:
             self.write(b"")
         self.finished = 1
-        if self.producer is not None:
-            self.unregisterProducer()
         self._finished_hook()
         self._cleanup()
 
@@ -972,6 +1014,10 @@ class Request:
             self.notifications = []
             for d in notifications:
                 d.callback(None)
+        # The request lets go of its connection, as Twisted's does (addresses stay known
+        # through ``transport``).
+        if not self._queued:
+            self.channel = None  # type: ignore[assignment]
 
     def _finished_hook(self) -> None:
         """Called in ``finish`` before the channel moves on (``server.Request`` logs here)."""
@@ -998,9 +1044,13 @@ class Request:
                 producer.stopProducing()
             except Exception:
                 _log.exception("error stopping a producer")
+        content = self.content
+        if content is not None:
+            content.close()
         notifications, self.notifications = self.notifications, []
         for d in notifications:
             d.errback(reason)
+        self.channel = None  # type: ignore[assignment]
 
     def loseConnection(self) -> None:
         """Close the connection (after what was written)."""
@@ -1029,6 +1079,65 @@ class Request:
         )
 
 
+class _ForeignRequest:
+    """What the channel keeps for a request its ``requestFactory`` made that is not a
+    ``Request`` (a proxy offering only ``_IDeprecatedHTTPChannelToRequestInterface``, as
+    Twisted's channel accepts): the channel's own per-request state lives here, the
+    interface's calls go to the object, and any other attribute is the object's."""
+
+    started = False
+    finished = 0
+    _head: RequestHead | None = None
+    method = b""
+    uri = b""
+    clientproto = b""
+    _chunked = False
+    _bodyless = False
+
+    def __init__(self, target: object) -> None:
+        self._target = cast("_IDeprecatedHTTPChannelToRequestInterface", target)
+
+    @property
+    def code(self) -> int:
+        original = getattr(self._target, "original", None)
+        code: int = getattr(original, "code", 200)
+        return code
+
+    def gotLength(self, length: int | None) -> None:
+        head = self._head
+        if head is not None:
+            # The object has no raw-field hook: hand it its headers whole first.
+            self._target.requestHeaders = Headers.from_pairs(head.pairs)
+        self._target.gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        self._target.handleContentChunk(data)
+
+    def body_complete(self) -> None:
+        pass
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        self._target.requestReceived(command, path, version)
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._target.connectionLost(reason)
+
+    def __getattr__(self, name: str) -> object:
+        value: object = getattr(self._target, name)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        # The request calls requestDone(itself): a proxy's original stands for the proxy.
+        target = self._target
+        return (
+            other is self or other is target or other is getattr(target, "original", None)
+            or bool(target == other)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._target)
+
+
 class _RequestFactory(Protocol):
     """What ``HTTPChannel.requestFactory`` is: ``factory(channel, queued)`` -> a request."""
 
@@ -1036,6 +1145,7 @@ class _RequestFactory(Protocol):
 
 
 _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
+_BODY_TIMEOUT = 60.0
 
 
 @implementer(IPushProducer)
@@ -1052,7 +1162,7 @@ class HTTPChannel(protocol.Protocol):
     headerTimeout: float | None = 30.0
     """Seconds from a request head's first byte to its end before 408 (Apache: 20-40 s); the
     idle ``timeOut`` applies instead when it is shorter."""
-    bodyTimeout: float | None = 60.0
+    bodyTimeout: float | None = _BODY_TIMEOUT
     """Seconds a request body may make no progress before 408 and close (nginx's
     ``client_body_timeout``; Twisted has none, its idle timeout of 60 s applies)."""
     timeOut: float | None = None
@@ -1076,7 +1186,11 @@ class HTTPChannel(protocol.Protocol):
     _headerCall: IDelayedCall | None = None
     _bodyCall: IDelayedCall | None = None
     _bodyProgress = False
-    _producer: IProducer | None = None
+    abortTimeout: float | None = 15.0
+    """Seconds a timed-out connection may take to close before it is aborted (as in
+    Twisted); None: never aborted."""
+    _abortCall: IDelayedCall | None = None
+    _requestProducer: IProducer | None = None
     # The response being written: its head (sent with the first body bytes) and framing.
     _out = b""
     _chunked = False
@@ -1267,7 +1381,7 @@ class HTTPChannel(protocol.Protocol):
             if not self._registered:
                 # Requests pipelined behind this one: from now on, watch the write buffer.
                 self._registered = True
-                if self._producer is None:
+                if self._requestProducer is None:
                     transport.registerProducer(self, True)
         if self._idleSuspended and not self.requests:
             self._resumeIdle()
@@ -1304,27 +1418,39 @@ class HTTPChannel(protocol.Protocol):
 
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """A request's producer: registered with the transport in this channel's place."""
-        if self._producer is not None:
+        if self._requestProducer is not None:
             raise RuntimeError(
-                f"cannot register producer {producer!r}: producer {self._producer!r} is still registered"
+                f"cannot register producer {producer!r}: producer {self._requestProducer!r} is still registered"
             )
         transport = self.transport
         assert transport is not None
-        self._producer = producer
+        self._requestProducer = producer
         if self._registered:
             transport.unregisterProducer()
         transport.registerProducer(producer, streaming)
 
     def unregisterProducer(self) -> None:
         """Unregister the request's producer (this channel watches the buffer again)."""
-        if self._producer is None:
+        if self._requestProducer is None:
             return
-        self._producer = None
+        self._requestProducer = None
         transport = self.transport
         assert transport is not None
         transport.unregisterProducer()
         if self._registered and not self._closing:
             transport.registerProducer(self, True)
+
+    def checkPersistence(self, request: Request, version: bytes) -> bool:
+        """Whether the connection may carry another request after ``request`` (made with
+        HTTP ``version``): only HTTP/1.1 without ``Connection: close``, as the channel
+        decides; for HTTP/1.1 with it, the response says ``Connection: close`` too."""
+        if version != b"HTTP/1.1":
+            return False
+        tokens = b",".join(request.requestHeaders.getRawHeaders(b"connection") or [])
+        if b"close" in [t.strip().lower() for t in tokens.split(b",")]:
+            request.responseHeaders.setRawHeaders(b"connection", [b"close"])
+            return False
+        return True
 
     def loseConnection(self) -> None:
         """Close the connection once what was written is sent; no further request is read."""
@@ -1373,7 +1499,11 @@ class HTTPChannel(protocol.Protocol):
             self._run([])
 
     def stopProducing(self) -> None:
-        """The transport is going away; ``connectionLost`` follows."""
+        """The transport is going away (``connectionLost`` follows): a request's producer
+        registered through this channel is stopped too."""
+        producer = self._requestProducer
+        if producer is not None:
+            producer.stopProducing()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -1395,6 +1525,8 @@ class HTTPChannel(protocol.Protocol):
                     self._headerCall = None
                     headerCall.cancel()
                 req = self.requestFactory(self, 0)
+                if not isinstance(req, Request):
+                    req = _ForeignRequest(req)
                 req._head = head
                 req.method = head.method
                 req.uri = head.target
@@ -1469,16 +1601,21 @@ class HTTPChannel(protocol.Protocol):
             or len(self.requests) > self.maxPipelined or reader.limited
         ):
             self._updateReading()
-        if self._headerCall is None and reader.buffered and reader.in_head:
+        # Timers are for served connections: a channel made by hand, with no factory, has
+        # none (as in Twisted, whose hand-made channel has no timeout either).
+        if self._headerCall is None and reader.buffered and reader.in_head and self.factory:
             timeout = self.headerTimeout
             if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
                 timeout = self.timeOut
             if timeout is not None:
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
         if self._incoming is not None:
-            self._bodyProgress = True
-            if self._bodyCall is None and self.bodyTimeout is not None:
-                self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+            if self._bodyCall is not None:
+                self._bodyProgress = True
+            elif self.factory:
+                limit = self._bodyLimit()
+                if limit is not None:
+                    self._bodyCall = self._callLater(limit, self._bodyCheck)
 
     def _updateReading(self) -> None:
         """Pause or resume reading from the transport as the reasons to stop come and go."""
@@ -1511,6 +1648,8 @@ class HTTPChannel(protocol.Protocol):
                 self._headerCall.cancel()
                 self._headerCall = None
             req = self.requestFactory(self, len(self.requests))
+            if not isinstance(req, Request):
+                req = _ForeignRequest(req)
             # Request.received_head, inlined on the hot path.
             req._head = ev
             req.method = ev.method
@@ -1547,6 +1686,7 @@ class HTTPChannel(protocol.Protocol):
     def _sendError(self, err: ParseError) -> None:
         self._closing = True
         assert self.transport is not None
+        _log.debug("Refusing a request: %d %s", err.code, err.message)
         self.transport.write(_error_response(err.code, err.message))
         self.transport.loseConnection()
 
@@ -1558,22 +1698,46 @@ class HTTPChannel(protocol.Protocol):
             return
         self._sendError(ParseError(408, "request head not received in time"))
 
+    def _bodyLimit(self) -> float | None:
+        """How long a request body may make no progress: the idle ``timeOut`` when there
+        is one, as in Twisted, unless ``bodyTimeout`` was set to something of its own."""
+        limit = self.bodyTimeout
+        timeOut = self.timeOut
+        if timeOut is not None and (limit is None or limit == _BODY_TIMEOUT):
+            return timeOut
+        return limit
+
     def _bodyCheck(self) -> None:
         self._bodyCall = None
         req = self._incoming
-        if self._closing or req is None or self.bodyTimeout is None:
+        limit = self._bodyLimit()
+        if self._closing or req is None or limit is None:
             return
         if self._bodyProgress or self._paused:
             self._bodyProgress = False
-            self._bodyCall = self._callLater(self.bodyTimeout, self._bodyCheck)
+            self._bodyCall = self._callLater(limit, self._bodyCheck)
             return
-        _log.info("Request body stalled: %s", self.getPeer())
+        _events.info("Timing out client: {peer}", peer=self.getPeer())
         if self.requests == [req] and not req.started:
             self._incoming = None
             self.requests.clear()
             self._sendError(ParseError(408, "request body not received in time"))
         else:
             self.loseConnection()
+        self._abortLater()
+
+    def _abortLater(self) -> None:
+        """Timed out and closing: if the transport has not gone ``abortTimeout`` seconds
+        from now (a peer that reads nothing keeps it flushing), abort it."""
+        if self.abortTimeout is not None and self._abortCall is None:
+            self._abortCall = self._callLater(self.abortTimeout, self._forciblyTimeOut)
+
+    def _forciblyTimeOut(self) -> None:
+        self._abortCall = None
+        transport = self.transport
+        if transport is not None:
+            _events.info("Forcibly timing out client: {peer}", peer=transport.getPeer())
+            transport.abortConnection()
 
     def _idleCheck(self) -> None:
         self._idleCall = None
@@ -1597,8 +1761,9 @@ class HTTPChannel(protocol.Protocol):
     def timeoutConnection(self) -> None:
         """The connection was idle for ``timeOut`` seconds: close it."""
         assert self.transport is not None
-        _log.info("Timing out client: %s", self.transport.getPeer())
+        _events.info("Timing out client: {peer}", peer=self.transport.getPeer())
         self.loseConnection()
+        self._abortLater()
 
     def setTimeout(self, period: float | None) -> float | None:
         """Change the idle timeout (None disables it); return the old one."""
@@ -1644,7 +1809,7 @@ class HTTPChannel(protocol.Protocol):
         self._upgraded = newProtocol
         transport = self.transport
         assert transport is not None
-        if self._registered and self._producer is None:
+        if self._registered and self._requestProducer is None:
             transport.unregisterProducer()
         self._registered = False
         if isinstance(getattr(type(transport), "protocol", None), property):
@@ -1677,6 +1842,11 @@ class HTTPChannel(protocol.Protocol):
             return
         self._closing = True
         self._cancelTimers()
+        abortCall = self._abortCall
+        if abortCall is not None:
+            self._abortCall = None
+            if abortCall.active():
+                abortCall.cancel()
         requests, self.requests = self.requests, []
         for req in requests:
             if req.started and not req.finished:
@@ -2154,6 +2324,7 @@ class HTTPClient(protocol.Protocol):
                     self.handleHeader(name, value)
                 self.length = ev.content_length
                 self._inBody = True
+                self._body = []
                 self.handleEndHeaders()
             elif isinstance(ev, ParseError):
                 self._bad()
@@ -2220,11 +2391,22 @@ class HTTPClient(protocol.Protocol):
     def handleEndHeaders(self) -> None:
         """All the response headers arrived."""
 
+    _body: list[bytes] | None = None
+
     def handleResponsePart(self, data: bytes) -> None:
-        """A piece of the response body arrived."""
+        """A piece of the response body arrived (kept for ``handleResponse``)."""
+        if self._body is not None:
+            self._body.append(data)
 
     def handleResponseEnd(self) -> None:
-        """The response is complete."""
+        """The response is complete: ``handleResponse`` gets the whole body, once."""
+        body = self._body
+        if body is not None:
+            self._body = None
+            self.handleResponse(b"".join(body))
+
+    def handleResponse(self, response: bytes) -> None:
+        """The whole response body (when ``handleResponsePart`` was not overridden)."""
 
     def handleBadResponse(self) -> None:
         """The server sent no usable response (twistio hook)."""

@@ -11,6 +11,7 @@ PATCH and OPTIONS, so those reach ``render_*`` and, when missing, get 405 rather
 
 from __future__ import annotations
 
+import warnings
 from html import escape
 from typing import TYPE_CHECKING, Protocol, Union
 
@@ -102,7 +103,7 @@ class Resource:
 
     def getChild(self, path: bytes, request: IRequest) -> IResource:
         """The child for a segment not registered with ``putChild``: 404 by default."""
-        return NoResource()
+        return _noResource()
 
     def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         """The registered child for ``path``, else ``getChild(path, request)``."""
@@ -166,11 +167,27 @@ _PAGE = (
 )
 
 
+def _warnDeprecatedPage(name: str, replacement: str) -> None:
+    warnings.warn(
+        f"twisted.web.resource.{name} was deprecated in Twisted 22.10.0; "
+        f"please use twisted.web.pages.{replacement} instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 class ErrorPage(Resource):
-    """Renders an HTML error page with ``code``, ``brief`` and ``detail`` (all escaped)."""
+    """Renders an HTML error page with ``code``, ``brief`` and ``detail`` (all escaped).
+
+    Deprecated, as in Twisted: making one warns; use ``twistio.web.pages.errorPage``.
+    """
 
     def __init__(self, status: int, brief: str, detail: str) -> None:
-        super().__init__()
+        _warnDeprecatedPage("ErrorPage", "errorPage")
+        self._setUp(status, brief, detail)
+
+    def _setUp(self, status: int, brief: str, detail: str) -> None:
+        Resource.__init__(self)
         self.code = status
         self.brief = brief
         self.detail = detail
@@ -187,17 +204,40 @@ class ErrorPage(Resource):
 
 
 class NoResource(ErrorPage):
-    """404 No Such Resource."""
+    """404 No Such Resource (deprecated: use ``twistio.web.pages.notFound``)."""
 
     def __init__(self, message: str = "Sorry. No luck finding that resource.") -> None:
-        super().__init__(NOT_FOUND, "No Such Resource", message)
+        _warnDeprecatedPage("NoResource", "notFound")
+        self._setUp(NOT_FOUND, "No Such Resource", message)
 
 
 class ForbiddenResource(ErrorPage):
-    """403 Forbidden Resource."""
+    """403 Forbidden Resource (deprecated: use ``twistio.web.pages.forbidden``)."""
 
     def __init__(self, message: str = "Sorry, resource is forbidden.") -> None:
-        super().__init__(FORBIDDEN, "Forbidden Resource", message)
+        _warnDeprecatedPage("ForbiddenResource", "forbidden")
+        self._setUp(FORBIDDEN, "Forbidden Resource", message)
+
+
+def _errorPage(status: int, brief: str, detail: str) -> ErrorPage:
+    """An ``ErrorPage`` made without the deprecation warning (for twistio's own use)."""
+    page = ErrorPage.__new__(ErrorPage)
+    page._setUp(status, brief, detail)
+    return page
+
+
+def _noResource(message: str = "Sorry. No luck finding that resource.") -> NoResource:
+    """A ``NoResource`` made without the deprecation warning (for twistio's own use)."""
+    page = NoResource.__new__(NoResource)
+    page._setUp(NOT_FOUND, "No Such Resource", message)
+    return page
+
+
+def _forbiddenResource(message: str = "Sorry, resource is forbidden.") -> ForbiddenResource:
+    """A ``ForbiddenResource`` made without the deprecation warning (for twistio's own use)."""
+    page = ForbiddenResource.__new__(ForbiddenResource)
+    page._setUp(FORBIDDEN, "Forbidden Resource", message)
+    return page
 
 
 # Twisted's older names.

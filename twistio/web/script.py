@@ -67,7 +67,7 @@ class CacheScanner:
         self.doCache = 1
 
 
-noRsrc = resource.ErrorPage(500, "Whoops! Internal Error", rpyNoResource)
+noRsrc = resource._errorPage(500, "Whoops! Internal Error", rpyNoResource)
 
 
 def _registry(registry: Any) -> Any:
@@ -101,7 +101,7 @@ def ResourceScript(path: str, registry: Any) -> Any:
 
 def ResourceTemplate(path: str, registry: Any) -> Any:
     """A Quixote PTL template (``.trp``): not supported, answers 500 (see the module docstring)."""
-    return resource.ErrorPage(
+    return resource._errorPage(
         500, "Templates not supported", "PTL templates need Quixote, which twistio does not support."
     )
 
@@ -126,24 +126,25 @@ class ResourceScriptWrapper(resource.Resource):
 class ResourceScriptDirectory(resource.Resource):
     """A directory whose files are resource scripts and whose subdirectories are more of it."""
 
-    def __init__(self, pathname: str, registry: Any = None) -> None:
+    def __init__(self, pathname: str | bytes, registry: Any = None) -> None:
         super().__init__()
         self.path = pathname
         self.registry = _registry(registry)
 
-    def getChild(self, path: bytes, request: Any) -> Any:
-        name = path.decode("utf-8", "surrogateescape")
+    def getChild(self, path: bytes | str, request: Any) -> Any:
+        # Names and the directory may be bytes or text (Twisted takes either).
+        name = os.fsdecode(path)
         if not name or "/" in name or name in (".", ".."):
-            return resource.NoResource()
-        target = os.path.join(self.path, name)
+            return resource._noResource()
+        target = os.path.join(os.fsdecode(self.path), name)
         if not os.path.exists(target):
-            return resource.NoResource()
+            return resource._noResource()
         # a subdirectory is served the same way; any other file is a resource script
         kind = ResourceScriptDirectory if os.path.isdir(target) else ResourceScript
         return kind(target, self.registry)
 
     def render(self, request: Any) -> bytes:
-        return resource.NoResource().render(request)
+        return resource._noResource().render(request)
 
 
 class PythonScript(resource.Resource):
@@ -173,7 +174,7 @@ class PythonScript(resource.Resource):
         except OSError as e:
             if e.errno == 2:  # ENOENT
                 request.setResponseCode(http.NOT_FOUND)
-                request.write(resource.NoResource("File not found.").render(request))
+                request.write(resource._noResource("File not found.").render(request))
         except Exception:
             request.setResponseCode(http.INTERNAL_SERVER_ERROR)
             request.write(

@@ -221,7 +221,7 @@ class Request(http.Request, Componentized):
                     return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
-                epage = resource.ErrorPage(
+                epage = resource._errorPage(
                     NOT_ALLOWED, "Method Not Allowed",
                     "Your browser approached me (at {}) with the method \"{}\".  "
                     "I only allow the method{} {} here.".format(
@@ -232,7 +232,7 @@ class Request(http.Request, Componentized):
                 )
                 body = epage.render(self)
             else:
-                epage = resource.ErrorPage(
+                epage = resource._errorPage(
                     NOT_IMPLEMENTED, "Huh?",
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
@@ -473,8 +473,13 @@ class Site(http.HTTPFactory):
         logFormatter: IAccessLogFormatter | None = None,
         reactor: IReactorTime | None = None,
         sessionStore: ISessionStore | None = None,
+        *,
+        parsePOSTFormSubmission: bool = True,
     ) -> None:
         super().__init__(logPath, timeout, logFormatter, reactor)
+        self._parsePOSTFormSubmission = parsePOSTFormSubmission
+        """Whether requests parse URL-encoded and multipart POST bodies into ``args`` (a
+        request may say otherwise: ``Request(..., parsePOSTFormSubmission=...)``)."""
         self.sessions: dict[bytes, Session] = {}
         self.sessionStore = sessionStore
         """twistio: None keeps sessions in this process (as Twisted does); an

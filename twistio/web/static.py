@@ -63,7 +63,7 @@ __all__ = [
 
 _log = Logger()
 
-dangerousPathError = resource.NoResource("Invalid request URL.")
+dangerousPathError = resource._noResource("Invalid request URL.")
 
 
 def isDangerous(path: bytes) -> bool:
@@ -220,8 +220,8 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
     ignoredExts: list[str]
     type: str | None = None
     encoding: str | None = None
-    childNotFound: Any = resource.NoResource("File not found.")
-    forbidden: Any = resource.ForbiddenResource()
+    childNotFound: Any = resource._noResource("File not found.")
+    forbidden: Any = resource._forbiddenResource()
     #: twistio: serve children that resolve outside the top directory (Twisted always does).
     allowOutsideSymlinks: bool = False
     #: twistio: bodies at least this long go through ``loop.sendfile`` when possible.
@@ -774,7 +774,7 @@ class ASISProcessor(resource.Resource):
 
     def render(self, request: Any) -> bytes:
         """Refuse: twistio does not parse as-is files."""
-        page: bytes = resource.ErrorPage(
+        page: bytes = resource._errorPage(
             http.INTERNAL_SERVER_ERROR, "Not supported", "as-is files are not supported"
         ).render(request)
         return page

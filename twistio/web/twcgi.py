@@ -39,16 +39,16 @@ class CGIDirectory(resource.Resource):
     def getChild(self, path: bytes, request: Any) -> Any:
         name = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
         if not name or "/" in name or name in (".", ".."):
-            return resource.NoResource()
+            return resource._noResource()
         fn = os.path.join(self.path, name)
         if os.path.isdir(fn):
             return CGIDirectory(fn)
         if os.path.exists(fn):
             return CGIScript(fn)
-        return resource.NoResource()
+        return resource._noResource()
 
     def render(self, request: Any) -> bytes:
-        notFound = resource.NoResource("CGI directories do not support directory listing.")
+        notFound = resource._noResource("CGI directories do not support directory listing.")
         return notFound.render(request)
 
 

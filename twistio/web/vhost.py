@@ -78,13 +78,13 @@ class NameVirtualHost(resource.Resource):
     def _getResourceForRequest(self, request: Any) -> Any:
         host = request.getHeader(b"host")
         if host is None:
-            return self.default or resource.NoResource()
+            return self.default or resource._noResource()
         name = _hostname(host)
         found = self.hosts.get(name, self.default)
         if found:
             return found
         # ErrorPage escapes its text, so a hostile Host header stays text.
-        return resource.NoResource(f"host {name!r} not in vhost map")
+        return resource._noResource(f"host {name!r} not in vhost map")
 
     def render(self, request: Any) -> Any:
         return self._getResourceForRequest(request).render(request)
@@ -102,17 +102,21 @@ class _HostResource(resource.Resource):
         host, sep, port_text = path.partition(b":")
         if sep:
             if not port_text.isdigit():
-                return resource.ErrorPage(400, "Bad Request", "Bad port in the virtual host URL.")
+                return resource._errorPage(400, "Bad Request", "Bad port in the virtual host URL.")
             port = int(port_text)
         else:
             port = 443 if request.isSecure() else 80
         request.setHost(host, port, 1 if request.isSecure() else 0)
         # Drop ".../<vhost>/<scheme>/<host:port>" from the path the application sees.
-        consumed = b"/" + b"/".join(request.prepath)
-        if request.path.startswith(consumed):
-            request.path = request.path[len(consumed):] or b"/"
-        if not request.path.startswith(b"/"):
-            request.path = b"/" + request.path
+        # (A request double without ``path``, such as Twisted's DummyRequest, has none to fix.)
+        seen: bytes | None = getattr(request, "path", None)
+        if seen is not None:
+            consumed = b"/" + b"/".join(request.prepath)
+            if seen.startswith(consumed):
+                seen = seen[len(consumed):] or b"/"
+            if not seen.startswith(b"/"):
+                seen = b"/" + seen
+            request.path = seen
         del request.prepath[:]
         return request.site.getResourceFor(request)
 

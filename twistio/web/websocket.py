@@ -417,8 +417,8 @@ class _WebSocketConnection(_protocol.Protocol):
 class WebSocketResource(resource.Resource):
     """A resource that upgrades GET requests to WebSocket connections built by ``factory``.
 
-    A request that is not a valid WebSocket handshake gets 400 (426 when it is a plain GET
-    without ``Upgrade: websocket``), as RFC 6455 section 4.2.1 asks.
+    A request that is not a valid WebSocket handshake gets 400 (as in Twisted; RFC 6455
+    section 4.2.1 allows it), 426 for an unsupported ``Sec-WebSocket-Version``.
     """
 
     isLeaf = True
@@ -443,16 +443,20 @@ class WebSocketResource(resource.Resource):
         return 1  # NOT_DONE_YET: the connection is no longer HTTP
 
 
+_NEGOTIATION_ERROR = b"websocket protocol negotiation error"  # Twisted's body
+
+
 def _checkHandshake(request: Any) -> bytes | None:
     """None if ``request`` is a valid WebSocket handshake, else the refusal (code set)."""
     headers = request.requestHeaders
     upgrade = b",".join(headers.getRawHeaders(b"upgrade") or []).lower()
     connection = b",".join(headers.getRawHeaders(b"connection") or []).lower()
     if b"websocket" not in [t.strip() for t in upgrade.split(b",")]:
-        request.setResponseCode(426)
+        # A plain request: 400, as Twisted answers (RFC 6455 allows 426 too).
+        request.setResponseCode(400)
         request.setHeader(b"upgrade", b"websocket")
         request.setHeader(b"content-type", b"text/plain")
-        return b"this resource only speaks WebSocket\n"
+        return _NEGOTIATION_ERROR
     keys = headers.getRawHeaders(b"sec-websocket-key") or []
     versions = headers.getRawHeaders(b"sec-websocket-version") or []
     key = keys[0].strip() if len(keys) == 1 else b""
@@ -467,7 +471,7 @@ def _checkHandshake(request: Any) -> bytes | None:
     ):
         request.setResponseCode(400)
         request.setHeader(b"content-type", b"text/plain")
-        return b"bad WebSocket handshake\n"
+        return _NEGOTIATION_ERROR
     if versions != [b"13"]:
         request.setResponseCode(426)
         request.setHeader(b"sec-websocket-version", b"13")
