@@ -33,6 +33,7 @@ MODULES = {
     "twisted.conch.checkers": "twistio.conch.checkers",
     "twisted.conch.ssh.common": "twistio.conch.ssh.common",
     "twisted.conch.ssh.keys": "twistio.conch.ssh.keys",
+    "twisted.conch.ssh.sexpy": "twistio.conch.ssh.sexpy",
     "twisted.conch.ssh.address": "twistio.conch.ssh.address",
     "twisted.conch.ssh.service": "twistio.conch.ssh.service",
     "twisted.conch.ssh.transport": "twistio.conch.ssh.transport",
