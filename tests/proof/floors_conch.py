@@ -1,0 +1,9 @@
+"""Floors for twistio.conch (and python.fakepwd) under Twisted's own tests (see test_proof.py)."""
+
+FLOORS = {
+    "twisted.conch.test.test_transport": 102,
+    "twisted.conch.test.test_keys": 64,
+    "twisted.conch.test.test_checkers": 44,
+    "twisted.conch.test.test_openssh_compat": 3,
+    "twisted.python.test.test_fakepwd": 26,
+}
