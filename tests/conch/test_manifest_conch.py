@@ -46,6 +46,8 @@ MODULES = {
     "twisted.conch.endpoints": "twistio.conch.endpoints",
     "twisted.conch.client.knownhosts": "twistio.conch.client.knownhosts",
     "twisted.conch.client.agent": "twistio.conch.client.agent",
+    "twisted.conch.client.default": "twistio.conch.client.default",
+    "twisted.conch.client.options": "twistio.conch.client.options",
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
     "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
     "twisted.conch.telnet": "twistio.conch.telnet",

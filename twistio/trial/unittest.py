@@ -459,9 +459,9 @@ class SynchronousTestCase(unittest.TestCase):
     ) -> bool:
         try:
             value = f()
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             raise
-        except BaseException:
+        except BaseException:  # SystemExit too: an error of the test, as in Twisted's trial
             failure = Failure()
             failures.append((self._classify(failure), failure))
             return False
@@ -841,9 +841,9 @@ class TestCase(SynchronousTestCase):
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
                     value = defer.ensureDeferred(value)
-            except (KeyboardInterrupt, SystemExit):
+            except KeyboardInterrupt:
                 raise
-            except BaseException:
+            except BaseException:  # SystemExit too, as in Twisted's trial
                 failure = Failure()
                 failures.append((self._classify(failure), failure))
                 return False
@@ -888,9 +888,9 @@ class TestCase(SynchronousTestCase):
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
                 value = defer.ensureDeferred(value)
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             raise
-        except BaseException:
+        except BaseException:  # SystemExit too: an error of the test, as in Twisted's trial
             failure = Failure()
             failures.append((self._classify(failure), failure))
             return False
