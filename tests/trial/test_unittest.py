@@ -478,3 +478,29 @@ def test_system_exit_in_a_test_is_an_error() -> None:
     assert result.testsRun == 2
     assert len(result.errors) == 1 and "SystemExit" in result.errors[0][1]
     assert not result.failures
+
+
+# -- getDeprecatedModuleAttribute ---------------------------------------------------------------
+
+
+def test_getDeprecatedModuleAttribute(tc: _Helpers, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from twistio.python.deprecate import deprecatedModuleAttribute
+    from twistio.python.versions import Version
+
+    module = types.ModuleType("twistio_fake_deprecating")
+    module.OLD = 1  # type: ignore[attr-defined]
+    module.KEPT = 2  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    deprecatedModuleAttribute(Version("Twisted", 1, 2, 3), "use KEPT", module.__name__, "OLD")
+    v = Version("Twisted", 1, 2, 3)
+    assert tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v) == 1
+    assert tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v, "use KEPT") == 1
+    with pytest.raises(unittest.FailTest, match="to start with"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v, "use OTHER")
+    with pytest.raises(unittest.FailTest, match="to start with"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "OLD", Version("Twisted", 1, 2, 4))
+    with pytest.raises(unittest.FailTest, match="twistio_fake_deprecating.KEPT is not deprecated"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "KEPT", v)
