@@ -5,5 +5,7 @@ FLOORS = {
     "twisted.conch.test.test_keys": 64,
     "twisted.conch.test.test_checkers": 44,
     "twisted.conch.test.test_openssh_compat": 3,
+    "twisted.conch.test.test_knownhosts": 82,
+    "twisted.conch.test.test_default": 7,
     "twisted.python.test.test_fakepwd": 26,
 }

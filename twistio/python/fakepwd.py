@@ -51,16 +51,9 @@ class UserDatabase:
         self._next_uid = 10101
         self._next_gid = 20202
 
-    def addUser(
-        self,
-        username: str,
-        password: str = "password",
-        uid: int | None = None,
-        gid: int | None = None,
-        gecos: str = "",
-        home: str = "",
-        shell: str = "/bin/sh",
-    ) -> None:
+    def addUser(self, username: str, password: str = "password", uid: int | None = None,
+                gid: int | None = None, gecos: str = "", home: str = "",
+                shell: str = "/bin/sh") -> None:
         """Add an account (``pw_name``, ``pw_passwd``, ``pw_uid``... in that order)."""
         if uid is None:
             uid = self._next_uid
@@ -97,18 +90,8 @@ class ShadowDatabase:
     def __init__(self) -> None:
         self._users: list[_ShadowRecord] = []
 
-    def addUser(
-        self,
-        username: str,
-        password: str,
-        lastChange: int,
-        min: int,
-        max: int,
-        warn: int,
-        inact: int,
-        expire: int,
-        flag: int,
-    ) -> None:
+    def addUser(self, username: str, password: str, lastChange: int, min: int, max: int,
+                warn: int, inact: int, expire: int, flag: int) -> None:
         """Add an entry (``sp_nam``, ``sp_pwd``, ``sp_lstchg``... in that order)."""
         self._users.append(
             _ShadowRecord(username, password, lastChange, min, max, warn, inact, expire, flag)

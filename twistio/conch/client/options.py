@@ -20,7 +20,7 @@ __all__ = ["ConchOptions"]
 _CIPHERS = [*SSHClientTransport.supportedCiphers,
             *(c for c in SSHCiphers.cipherMap if c not in SSHClientTransport.supportedCiphers)]
 _MACS = list(SSHCiphers.macMap)
-_HOST_KEYS = [*SSHClientTransport.supportedPublicKeys, b"ssh-rsa", b"ssh-dss"]
+_HOST_KEYS = [*SSHClientTransport.supportedPublicKeys, b"ssh-rsa"]
 
 
 def _names(value: str | bytes) -> list[bytes]:
@@ -41,26 +41,26 @@ class ConchOptions(usage.Options):
     """Options shared by the ``conch`` client and the tools built on it."""
 
     optParameters: list[list[Any]] = [
-        ["user", "l", None, "Log in using this user name."],
-        ["identity", "i", None],
-        ["ciphers", "c", None],
-        ["macs", "m", None],
-        ["port", "p", None, "Connect to this port.  Server must be on the same port."],
-        ["option", "o", None, "Ignored OpenSSH options"],
-        ["host-key-algorithms", "", None],
-        ["known-hosts", "", None, "File to check for host keys"],
-        ["user-authentications", "", None, "Types of user authentications to use."],
-        ["logfile", "", None, "File to log to, or - for stdout"],
+        ["user", "l", None, "The user name to log in as."],
+        ["identity", "i", None, "A private key file to authenticate with (repeatable)."],
+        ["ciphers", "c", None, "Ciphers to offer, comma-separated."],
+        ["macs", "m", None, "MACs to offer, comma-separated."],
+        ["port", "p", None, "The server's port."],
+        ["option", "o", None, "An OpenSSH -o option (accepted and not used)."],
+        ["host-key-algorithms", "", None, "Host key types to accept, comma-separated."],
+        ["known-hosts", "", None, "The known_hosts file to check host keys against."],
+        ["user-authentications", "", None, "Authentication methods to try, comma-separated."],
+        ["logfile", "", None, "Where to log (- for standard output)."],
     ]
 
     optFlags: list[list[Any]] = [
-        ["version", "V", "Display version number only."],
-        ["compress", "C", "Enable compression."],
-        ["log", "v", "Enable logging (defaults to stderr)"],
-        ["nox11", "x", "Disable X11 connection forwarding (default)"],
-        ["agent", "A", "Enable authentication agent forwarding"],
-        ["noagent", "a", "Disable authentication agent forwarding (default)"],
-        ["reconnect", "r", "Reconnect to the server if the connection is lost."],
+        ["version", "V", "Print the version and exit."],
+        ["compress", "C", "Compress the connection."],
+        ["log", "v", "Log (to standard error unless --logfile says otherwise)."],
+        ["nox11", "x", "No X11 forwarding (the default)."],
+        ["agent", "A", "Forward the authentication agent."],
+        ["noagent", "a", "Do not forward the authentication agent (the default)."],
+        ["reconnect", "r", "Connect again when the connection is lost."],
     ]
 
     compData = usage.Completions(
