@@ -58,6 +58,7 @@ MODULES = {
     "twisted.conch.manhole": "twistio.conch.manhole",
     "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
     "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
+    "twisted.conch.unix": "twistio.conch.unix",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -243,24 +243,25 @@ class _ProcessFacade(protocol.ProcessProtocol):
 
 
 class _FeedingTransport:
-    """A transport that hands what is written to it to a protocol's ``dataReceived``."""
+    """A transport that hands what is written to it to a protocol's ``dataReceived``
+    (``proto``, as Twisted names it)."""
 
     def __init__(self, proto: Any) -> None:
-        self._target = proto
+        self.proto = proto
         self.write = proto.dataReceived
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
-        self._target.dataReceived(b"".join(data))
+        self.proto.dataReceived(b"".join(data))
 
     def loseConnection(self) -> None:
-        self._target.connectionLost(protocol.connectionDone)
+        self.proto.connectionLost(protocol.connectionDone)
 
     def getPeer(self) -> Any:
-        peer = getattr(self._target.transport, "getPeer", None)
+        peer = getattr(self.proto.transport, "getPeer", None)
         return peer() if peer is not None else None
 
     def getHost(self) -> Any:
-        host = getattr(self._target.transport, "getHost", None)
+        host = getattr(self.proto.transport, "getHost", None)
         return host() if host is not None else None
 
 
