@@ -59,6 +59,7 @@ MODULES = {
     "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
     "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
     "twisted.conch.unix": "twistio.conch.unix",
+    "twisted.conch.mixin": "twistio.conch.mixin",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}
