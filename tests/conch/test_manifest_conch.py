@@ -60,6 +60,7 @@ MODULES = {
     "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
     "twisted.conch.unix": "twistio.conch.unix",
     "twisted.conch.mixin": "twistio.conch.mixin",
+    "twisted.conch.scripts.ckeygen": "twistio.conch.scripts.ckeygen",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

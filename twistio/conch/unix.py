@@ -20,14 +20,6 @@ from twistio.conch import avatar
 from twistio.conch.interfaces import IConchUser, ISession, ISFTPFile, ISFTPServer
 from twistio.conch.ls import lsLine
 from twistio.conch.ssh import filetransfer, forwarding, session
-from twistio.conch.ssh.filetransfer import (
-    FXF_APPEND,
-    FXF_CREAT,
-    FXF_EXCL,
-    FXF_READ,
-    FXF_TRUNC,
-    FXF_WRITE,
-)
 from twistio.cred.error import LoginDenied
 from twistio.internet.interfaces import implementer
 from twistio.logger import Logger
@@ -234,14 +226,11 @@ class SSHSessionForUnixConchUser:
     def getPty(self, term: bytes, windowSize: tuple[int, int, int, int],
                modes: list[tuple[int, int]]) -> None:
         """Open a pseudo-terminal of ``windowSize`` for the coming shell or command."""
-        self.environ["TERM"] = term.decode("ascii", "replace")
-        self.winSize = windowSize
-        self.modes = modes
         master, slave = os.openpty()
-        ttyname = os.ttyname(slave)
-        self.environ["SSH_TTY"] = ttyname
-        self.ptyTuple = (master, slave, ttyname)
+        self.ptyTuple = (master, slave, os.ttyname(slave))
         self._resize(slave, windowSize)
+        self.winSize, self.modes = windowSize, modes
+        self.environ.update(TERM=term.decode("ascii", "replace"), SSH_TTY=self.ptyTuple[2])
 
     def _resize(self, fd: int, windowSize: tuple[int, int, int, int]) -> None:
         rows, cols, xpixel, ypixel = windowSize
@@ -350,6 +339,19 @@ class SSHSessionForUnixConchUser:
                 pass
 
 
+# The SFTP open flags, offered here too (as Twisted's module does).
+FXF_READ, FXF_WRITE, FXF_APPEND = filetransfer.FXF_READ, filetransfer.FXF_WRITE, filetransfer.FXF_APPEND
+FXF_CREAT, FXF_TRUNC, FXF_EXCL = filetransfer.FXF_CREAT, filetransfer.FXF_TRUNC, filetransfer.FXF_EXCL
+
+# SFTP open flags that add an os.open flag.
+_OPEN_FLAGS = ((filetransfer.FXF_APPEND, os.O_APPEND), (filetransfer.FXF_CREAT, os.O_CREAT),
+               (filetransfer.FXF_TRUNC, os.O_TRUNC), (filetransfer.FXF_EXCL, os.O_EXCL))
+
+# SFTP attribute names and the stat fields they come from (times are whole seconds).
+_STAT_FIELDS = (("size", "st_size"), ("uid", "st_uid"), ("gid", "st_gid"),
+                ("permissions", "st_mode"))
+
+
 @implementer(ISFTPServer)
 class SFTPServerForUnixConchUser:
     """SFTP on the machine's file system, as the avatar (relative paths from its home)."""
@@ -366,23 +368,18 @@ class SFTPServerForUnixConchUser:
         return os.path.abspath(os.path.join(self._home(), os.fsdecode(path)))
 
     def _setAttrs(self, path: str, attrs: dict[str, Any]) -> None:
-        # Runs as the user (through _runAsUser).
-        if "uid" in attrs and "gid" in attrs:
-            os.chown(path, attrs["uid"], attrs["gid"])
+        # Runs as the user (through _runAsUser): times, then mode, then owner.
+        if {"atime", "mtime"} <= attrs.keys():
+            os.utime(path, (attrs["atime"], attrs["mtime"]))
         if "permissions" in attrs:
             os.chmod(path, attrs["permissions"])
-        if "atime" in attrs and "mtime" in attrs:
-            os.utime(path, (attrs["atime"], attrs["mtime"]))
+        if {"uid", "gid"} <= attrs.keys():
+            os.chown(path, attrs["uid"], attrs["gid"])
 
     def _getAttrs(self, s: os.stat_result) -> dict[str, Any]:
-        return {
-            "size": s.st_size,
-            "uid": s.st_uid,
-            "gid": s.st_gid,
-            "permissions": s.st_mode,
-            "atime": int(s.st_atime),
-            "mtime": int(s.st_mtime),
-        }
+        attrs: dict[str, Any] = {name: getattr(s, field) for name, field in _STAT_FIELDS}
+        attrs.update(atime=int(s.st_atime), mtime=int(s.st_mtime))
+        return attrs
 
     def gotVersion(self, otherVersion: int, extData: dict[bytes, bytes]) -> dict[bytes, bytes]:
         return {}
@@ -433,19 +430,13 @@ class UnixSFTPFile:
     def __init__(self, server: SFTPServerForUnixConchUser, filename: str, flags: int,
                  attrs: dict[str, Any]) -> None:
         self.server = server
-        openFlags = 0
-        if flags & FXF_READ and flags & FXF_WRITE:
-            openFlags = os.O_RDWR
-        elif flags & FXF_WRITE:
-            openFlags = os.O_WRONLY
-        if flags & FXF_APPEND:
-            openFlags |= os.O_APPEND
-        if flags & FXF_CREAT:
-            openFlags |= os.O_CREAT
-        if flags & FXF_TRUNC:
-            openFlags |= os.O_TRUNC
-        if flags & FXF_EXCL:
-            openFlags |= os.O_EXCL
+        if flags & filetransfer.FXF_WRITE:
+            openFlags = os.O_RDWR if flags & filetransfer.FXF_READ else os.O_WRONLY
+        else:
+            openFlags = os.O_RDONLY
+        for bit, extra in _OPEN_FLAGS:
+            if flags & bit:
+                openFlags |= extra
         attrs = dict(attrs)
         mode = attrs.pop("permissions", 0o777) & 0o7777
         self.fd: int = server.avatar._runAsUser(os.open, filename, openFlags, mode)
