@@ -197,8 +197,12 @@ def test_errors() -> None:
         Key.fromString(b"garbage")
     with pytest.raises(BadKeyError, match="no _fromString method"):
         Key.fromString(b"x", type="nope")
-    with pytest.raises(RuntimeError):
-        Key(None)
+    # As in Twisted, a Key wrapping no key object is made, and fails when used.
+    empty = Key(None)
+    assert empty.size() == 0
+    for method in (empty.type, empty.sshType, empty.blob, empty.privateBlob, empty.data):
+        with pytest.raises(RuntimeError):
+            method()
     with pytest.raises(TypeError):
         hash(Key.fromFile(DATA / "id_rsa.pub"))
     with pytest.raises(BadKeyError):
@@ -280,3 +284,32 @@ def test_bcrypt_rounds_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = key.toString("openssh", passphrase=b"pw")
     with pytest.raises(BadKeyError, match="rounds"):
         Key.fromString(text, passphrase=b"pw")
+
+
+def test_persistent_rsa_key(tmp_path: Path) -> None:
+    from twistio.conch.ssh.keys import _getPersistentRSAKey
+    from twistio.python.filepath import FilePath
+
+    where = FilePath(str(tmp_path)).child("sub").child("key.pem")
+    key = _getPersistentRSAKey(where, keySize=1024)
+    assert key.size() == 1024 and where.exists()
+    content = where.getContent()
+    assert _getPersistentRSAKey(where, keySize=2048) == key
+    assert where.getContent() == content
+
+
+def test_agentv3_is_told_from_a_private_blob() -> None:
+    key = Key.fromFile(DATA / "id_rsa")
+    assert Key._guessStringType(key.toString("agentv3")) == "agentv3"
+    assert Key.fromString(key.toString("agentv3")) == key
+    assert Key._guessStringType(key.privateBlob()) == "private_blob"
+    assert Key.fromString(key.privateBlob()) == key
+
+
+def test_dsa_signature_without_its_prefix() -> None:
+    private = Key.fromFile(DATA / "id_dsa")
+    signature = private.sign(b"data")
+    bare = keys.getNS(signature, 2)[1]
+    assert len(bare) == 40
+    assert private.public().verify(bare, b"data")
+    assert not private.public().verify(bare, b"other")

@@ -194,13 +194,8 @@ class Key:
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, keyObject: Any) -> None:
-        if not isinstance(
-            keyObject,
-            (rsa.RSAPublicKey, rsa.RSAPrivateKey, _DSAPublicKey, _DSAPrivateKey,
-             ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey,
-             ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey),
-        ):
-            raise RuntimeError(f"unknown type of object: {keyObject!r}")
+        # As in Twisted, any object is taken; using a Key that wraps no key object
+        # (type, blob, data...) raises RuntimeError.
         self._keyObject: Any = keyObject
         self._sk_application: bytes | None = None
 
@@ -256,6 +251,8 @@ class Key:
         if data.startswith(b"\0\0\0"):
             try:
                 kind, rest = getNS(data)
+                if cls._looksLikeAgentV3(kind, rest):
+                    return "agentv3"
                 fields = {b"ssh-rsa": 2, b"ssh-dss": 4, b"ssh-ed25519": 1,
                           _SK_ED25519: 2, _SK_ECDSA: 3}.get(kind, 2 if kind in _CURVES else 0)
                 if not fields:
@@ -265,6 +262,22 @@ class Key:
                 return "private_blob"
             return "blob" if not parsed[-1] else "private_blob"
         return None
+
+    @staticmethod
+    def _looksLikeAgentV3(kind: bytes, rest: bytes) -> bool:
+        # Agent v3 private keys are RSA (e n d u p q: e first, smaller than n) or DSA
+        # (p q g y x), all as mpints; the private blobs of the same keys put n first.
+        if kind not in (b"ssh-rsa", b"ssh-dss"):
+            return False
+        numbers = []
+        while rest and len(numbers) < 7:
+            number, rest = getMP(rest)
+            numbers.append(number)
+        if rest:
+            return False
+        if kind == b"ssh-dss":
+            return len(numbers) == 5
+        return len(numbers) == 6 and numbers[0] < numbers[1]
 
     # Builders from components ------------------------------------------------
 
@@ -568,7 +581,9 @@ class Key:
             return "DSA"
         if isinstance(obj, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
             return "EC"
-        return "Ed25519"
+        if isinstance(obj, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+            return "Ed25519"
+        raise RuntimeError(f"unknown type of object: {obj!r}")
 
     def sshType(self) -> bytes:
         """The SSH name of the key type: ``b'ssh-rsa'``, ``b'ecdsa-sha2-nistp256'`` ..."""
@@ -595,7 +610,9 @@ class Key:
         return self._sk_application
 
     def size(self) -> int:
-        """The key size in bits."""
+        """The key size in bits (0 for a Key that wraps no key object)."""
+        if self._keyObject is None:
+            return 0
         if self.type() == "Ed25519":
             return 256
         size: int = self._keyObject.key_size
@@ -840,7 +857,13 @@ class Key:
         return NS(signatureType) + NS(MP(r) + MP(s))
 
     def verify(self, signature: bytes, data: bytes) -> bool:
-        """Whether ``signature`` (an SSH signature blob) is this key's signature of ``data``."""
+        """Whether ``signature`` (an SSH signature blob) is this key's signature of ``data``.
+
+        A DSA signature may also be the bare 40 bytes of r and s (as some commercial
+        servers send it, and Twisted accepts).
+        """
+        if len(signature) == 40 and self.type() == "DSA":
+            signature = NS(b"ssh-dss") + NS(signature)
         try:
             signatureType, sig, _ = getNS(signature, 2)
         except struct.error:
@@ -908,3 +931,13 @@ def _bcrypt_kdf(passphrase: bytes, salt: bytes, length: int, rounds: int) -> byt
     out: bytes = bcrypt.kdf(password=passphrase, salt=salt, desired_key_bytes=length,
                             rounds=rounds, ignore_few_rounds=True)
     return out
+
+
+def _getPersistentRSAKey(location: Any, keySize: int = 4096) -> Key:
+    """The RSA key kept in the PEM file ``location`` (a ``FilePath``), made (``keySize``
+    bits, parent directories too) and saved there the first time."""
+    if not location.exists():
+        location.parent().makedirs(ignoreExistingDirectory=True)
+        made = rsa.generate_private_key(public_exponent=65537, key_size=keySize)
+        location.setContent(Key(made).toString("openssh"))
+    return Key.fromString(location.getContent())
