@@ -269,10 +269,10 @@ class Key:
         # (p q g y x), all as mpints; the private blobs of the same keys put n first.
         if kind not in (b"ssh-rsa", b"ssh-dss"):
             return False
-        numbers = []
+        numbers: list[int] = []
         while rest and len(numbers) < 7:
-            number, rest = getMP(rest)
-            numbers.append(number)
+            number, rest = getMP(rest)  # type: ignore[assignment]
+            numbers.append(_mp(number))
         if rest:
             return False
         if kind == b"ssh-dss":
