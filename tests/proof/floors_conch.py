@@ -12,5 +12,6 @@ FLOORS = {
     "twisted.conch.test.test_unix": 3,
     "twisted.conch.test.test_mixin": 1,
     "twisted.conch.test.test_ckeygen": 36,
+    "twisted.conch.test.test_session": 54,
     "twisted.python.test.test_fakepwd": 26,
 }
