@@ -5,7 +5,7 @@ FLOORS = {
     "twisted.conch.test.test_keys": 75,
     "twisted.conch.test.test_checkers": 44,
     "twisted.conch.test.test_openssh_compat": 3,
-    "twisted.conch.test.test_endpoints": 48,
+    "twisted.conch.test.test_endpoints": 46,
     "twisted.conch.test.test_knownhosts": 82,
     "twisted.conch.test.test_default": 7,
     "twisted.conch.test.test_filetransfer": 25,
