@@ -80,6 +80,19 @@ def test_no_password_over_an_unencrypted_transport() -> None:
     server.serviceStarted()
     assert server.supportedAuthentications == [b"publickey"]
     server.serviceStopped()
+    # Only the direction the password travels in (client to server) has to be encrypted.
+    FakeTransport.isEncrypted = lambda self, direction: direction == "in"  # type: ignore[method-assign]
+    server.serviceStarted()
+    assert b"password" in server.supportedAuthentications
+    server.serviceStopped()
+    # A tryAuth answering None fails the request instead of breaking the service.
+    failures: list[Any] = []
+    server.serviceStarted()
+    server.tryAuth = lambda kind, user, data: None  # type: ignore[assignment,method-assign,return-value]
+    server._ebBadAuth = failures.append  # type: ignore[method-assign]
+    server.ssh_USERAUTH_REQUEST(NS(b"user") + NS(b"none") + NS(b"weird") + NS(b""))
+    assert failures and failures[0].check(error.ConchError)
+    server.serviceStopped()
 
 
 def test_keyboard_interactive_password() -> None:
