@@ -289,3 +289,21 @@ def test_user_auth_client_messages() -> None:
     packed = struct.pack(">L", 0)
     assert userauth.MSG_USERAUTH_INFO_REQUEST == userauth.MSG_USERAUTH_PK_OK == 60
     assert packed == b"\0\0\0\0"
+
+
+def test_unexpected_pk_ok_moves_on() -> None:
+    sent: list[tuple[int, bytes]] = []
+
+    class Transport:
+        def sendPacket(self, kind: int, data: bytes) -> None:
+            sent.append((kind, data))
+
+    class Service:
+        name = b"ssh-connection"
+
+    client = userauth.SSHUserAuthClient(b"alice", Service())  # type: ignore[arg-type]
+    client.transport = Transport()
+    client.lastAuth = b"unknown"
+    client.ssh_USERAUTH_PK_OK(b"")
+    assert sent == [(userauth.MSG_USERAUTH_REQUEST,
+                     NS(b"alice") + NS(b"ssh-connection") + NS(b"none"))]

@@ -475,6 +475,15 @@ KNOWN: dict[str, tuple[str, str]] = {
             "are not offered by default (docs/differences.md, SSH)",
         ),
     ),
+    **_each(
+        "twisted.conch.test.test_userauth.SSHUserAuthServerTests",
+        "test_successfulPrivateKeyAuthentication test_verifyValidPrivateKey",
+        (
+            _DIFF,
+            "ssh-rsa (SHA-1) user signatures are refused by default (docs/differences.md, "
+            "SSH)",
+        ),
+    ),
     "twisted.conch.test.test_userauth.SSHUserAuthClientTests.test_publickey": (
         _DIFF,
         "the client signs with rsa-sha2-256/512, not ssh-rsa (docs/differences.md, SSH)",

@@ -15,6 +15,6 @@ FLOORS = {
     "twisted.conch.test.test_session": 54,
     "twisted.conch.test.test_connection": 26,
     "twisted.conch.test.test_ssh": 17,
-    "twisted.conch.test.test_userauth": 32,
+    "twisted.conch.test.test_userauth": 33,
     "twisted.python.test.test_fakepwd": 26,
 }

@@ -438,7 +438,10 @@ class SSHUserAuthClient(service.SSHService):
         kind = self.lastAuth.decode("ascii", "replace").replace("-", "_")
         handler = getattr(self, "ssh_USERAUTH_PK_OK_" + kind, None)
         if handler is None:
-            self.transport.sendUnimplemented()
+            # Not expected for the method we tried: give it up and go on (as Twisted does,
+            # through a ``none`` request that brings the list of methods left).
+            _log.debug("unexpected message 60 for %r", self.lastAuth)
+            self.askForAuth(b"none", b"")
             return
         handler(packet)
 
