@@ -456,6 +456,7 @@ KNOWN: dict[str, tuple[str, str]] = {
         "a header does not fill _nameEncoder's cache",
     ),
     # -- twisted.conch --
+    "twisted.conch.test.test_ssh.GMPYInstallDeprecationTests.test_deprecated": _NAME,
     **_each(
         "twisted.conch.test.test_connection.ConnectionTests",
         "test_CHANNEL_DATA test_CHANNEL_EXTENDED_DATA test_CHANNEL_OPEN_CONFIRMATION "
