@@ -8,7 +8,7 @@ FLOORS = {
     "twisted.conch.test.test_helper": 38,
     "twisted.conch.test.test_insults": 65,
     "twisted.conch.test.test_manhole_tap": 4,
-    "twisted.conch.test.test_telnet": 52,
+    "twisted.conch.test.test_telnet": 57,
     "twisted.cred.test.test_cramauth": 6,
     "twisted.internet.test.test_address": 21,
     "twisted.internet.test.test_defer_await": 10,
