@@ -120,3 +120,26 @@ def test_fuzz_server_and_client_parsers() -> None:
                 cp.dataReceived(chunk)
             results.append((keys.events, sp.state, bytes(tb), tb.x, tb.y, cp.state))
         assert results[0] == results[1], data
+
+
+def test_client_controls_touch_only_the_method_they_call() -> None:
+    # A terminal whose attribute lookups are recorded: a C0 control looks up its own
+    # method and nothing else (as Conch does).
+    from twistio.conch.insults import insults as _insults
+    from twistio.internet.testing import StringTransport as _StringTransport
+
+    looked_up: list[str] = []
+
+    class Terminal:
+        def makeConnection(self, transport: object) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> object:
+            looked_up.append(name)
+            return lambda *a: None
+
+    client = _insults.ClientProtocol(Terminal)
+    client.makeConnection(_StringTransport())
+    looked_up.clear()
+    client.dataReceived(b"\x15")
+    assert looked_up == ["shiftIn"]
