@@ -143,3 +143,27 @@ def test_client_controls_touch_only_the_method_they_call() -> None:
     looked_up.clear()
     client.dataReceived(b"\x15")
     assert looked_up == ["shiftIn"]
+
+
+def test_buffer_carriage_return_linefeed_and_queued_expectations() -> None:
+    from twistio.conch.insults import helper as _helper
+    from twistio.internet import task as _task
+
+    term = _helper.ExpectableBuffer()
+    term.connectionMade()
+    term.cursorForward(5)
+    term.cursorDown(3)
+    term.insertAtCursor(b"\r")
+    assert term.reportCursorPosition() == (0, 3)
+    term.cursorForward(4)
+    term.insertAtCursor(b"\n")
+    assert term.reportCursorPosition() == (4, 4)
+    # An expectation queued behind one that times out is met from what is already there.
+    clock = _task.Clock()
+    term.write(b"not zoomtastic")
+    failed: list[object] = []
+    matched: list[bytes] = []
+    term.expect(b"hello world", timeout=1, scheduler=clock).addErrback(failed.append)
+    term.expect(b"zoom").addCallback(lambda m: matched.append(m.group()))
+    clock.advance(1)
+    assert len(failed) == 1 and matched == [b"zoom"]
