@@ -1,10 +1,13 @@
-"""twistio.conch.insults where it deliberately differs from Conch, and a bounded fuzz of the
-input parser (no exception, whole and split input give the same events, bounded memory)."""
+"""twistio.conch.insults where it deliberately differs from Conch, what Conch's own tests
+expect of it, and a bounded fuzz of the input parser (no exception, whole and split input
+give the same events, bounded memory)."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
+
+import pytest
 
 from twistio.conch.insults import helper, insults
 from twistio.internet.testing import StringTransport
@@ -167,3 +170,12 @@ def test_buffer_carriage_return_linefeed_and_queued_expectations() -> None:
     term.expect(b"zoom").addCallback(lambda m: matched.append(m.group()))
     clock.advance(1)
     assert len(failed) == 1 and matched == [b"zoom"]
+
+
+def test_text_flatten_is_deprecated() -> None:
+    from twistio.conch.insults import text as _text
+
+    with pytest.warns(DeprecationWarning, match="flatten was deprecated in Twisted 13.1.0"):
+        flatten = _text.flatten
+    assert flatten(_text.attributes.bold["x"], _text.helper.CharacterAttribute()) == \
+        _text.assembleFormattedText(_text.attributes.bold["x"])

@@ -456,6 +456,7 @@ KNOWN: dict[str, tuple[str, str]] = {
         "a header does not fill _nameEncoder's cache",
     ),
     # -- twisted.conch --
+    "twisted.conch.test.test_text.FormattedTextTests.test_flattenDeprecated": _NAME,
     "twisted.conch.test.test_insults.ClientControlSequencesTests.testCursorPosition": (
         _DIFF,
         "ClientProtocol answers a cursor report as ESC [ line ; column R (Conch swaps them; "

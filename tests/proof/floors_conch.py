@@ -16,5 +16,7 @@ FLOORS = {
     "twisted.conch.test.test_connection": 26,
     "twisted.conch.test.test_ssh": 17,
     "twisted.conch.test.test_userauth": 33,
+    "twisted.conch.test.test_recvline": 36,
+    "twisted.conch.test.test_text": 8,
     "twisted.python.test.test_fakepwd": 26,
 }
