@@ -7,7 +7,6 @@ FLOORS = {
     "twisted.conch.test.test_openssh_compat": 3,
     "twisted.conch.test.test_endpoints": 46,
     "twisted.conch.test.test_knownhosts": 82,
-    "twisted.conch.test.test_default": 7,
     "twisted.conch.test.test_filetransfer": 25,
     "twisted.conch.test.test_unix": 3,
     "twisted.conch.test.test_mixin": 1,

@@ -482,23 +482,6 @@ def test_plain_test_method_may_spin_the_reactor_itself() -> None:
     assert seen == [True, [1], True, "later", True, True]
 
 
-def test_system_exit_in_a_test_is_an_error() -> None:
-    # As in Twisted's trial: a test (or fixture) raising SystemExit errs; the run goes on.
-    class Exits(unittest.TestCase):
-        def test_exit(self) -> None:
-            raise SystemExit("leaving")
-
-        def test_after(self) -> None:
-            pass
-
-    result = pyunit.TestResult()
-    suite = pyunit.TestSuite([Exits("test_exit"), Exits("test_after")])
-    suite.run(result)
-    assert result.testsRun == 2
-    assert len(result.errors) == 1 and "SystemExit" in result.errors[0][1]
-    assert not result.failures
-
-
 # -- getDeprecatedModuleAttribute ---------------------------------------------------------------
 
 

@@ -475,9 +475,9 @@ class SynchronousTestCase(unittest.TestCase):
     ) -> bool:
         try:
             value = f()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException:  # SystemExit too: an error of the test, as in Twisted's trial
+        except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, phase), failure))
             return False
@@ -996,9 +996,9 @@ class TestCase(SynchronousTestCase):
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
                     value, ours = defer.ensureDeferred(value), True
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException:  # SystemExit too, as in Twisted's trial
+            except BaseException:
                 failure = Failure()
                 failures.append((self._classify(failure, name), failure))
                 return False
@@ -1044,9 +1044,9 @@ class TestCase(SynchronousTestCase):
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
                 value, ours = defer.ensureDeferred(value), True
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException:  # SystemExit too: an error of the test, as in Twisted's trial
+        except BaseException:
             failure = Failure()
             failures.append((self._classify(failure, name), failure))
             return False
