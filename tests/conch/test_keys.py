@@ -313,3 +313,18 @@ def test_dsa_signature_without_its_prefix() -> None:
     assert len(bare) == 40
     assert private.public().verify(bare, b"data")
     assert not private.public().verify(bare, b"other")
+
+
+def test_security_key_data_names_its_own_type() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+
+    from twistio.conch.ssh.common import NS as _NS
+
+    point = _ec.generate_private_key(_ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    kind = b"sk-ecdsa-sha2-nistp256@openssh.com"
+    key = Key.fromString(_NS(kind) + _NS(b"nistp256") + _NS(point) + _NS(b"ssh:"))
+    assert key._sk and key.isSecurityKey() and key.application == b"ssh:"
+    assert key.sshType() == kind and key.data()["curve"] == kind
+    assert not Key.fromFile(DATA / "id_ecdsa.pub")._sk

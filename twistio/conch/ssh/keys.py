@@ -598,6 +598,11 @@ class Key:
             return _CURVE_BY_NAME[self._keyObject.curve.name]
         return b"ssh-ed25519"
 
+    @property
+    def _sk(self) -> bool:
+        """Whether this is a security key (Twisted's name)."""
+        return self._sk_application is not None
+
     def isSecurityKey(self) -> bool:
         """Whether this is a FIDO security key (``sk-*`` types)."""
         return self._sk_application is not None
@@ -656,8 +661,6 @@ class Key:
                 epriv = obj.private_numbers()
                 out = {"x": epriv.public_numbers.x, "y": epriv.public_numbers.y,
                        "privateValue": epriv.private_value, "curve": self.sshType()}
-            if self._sk_application is not None:
-                out["curve"] = b"ecdsa-sha2-nistp256"
             return out
         raw = serialization.Encoding.Raw
         if isinstance(obj, ed25519.Ed25519PublicKey):
