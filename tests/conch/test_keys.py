@@ -328,3 +328,28 @@ def test_security_key_data_names_its_own_type() -> None:
     assert key._sk and key.isSecurityKey() and key.application == b"ssh:"
     assert key.sshType() == kind and key.data()["curve"] == kind
     assert not Key.fromFile(DATA / "id_ecdsa.pub")._sk
+
+
+@pytest.mark.parametrize("name", ["id_rsa", "id_dsa"])
+def test_lsh_round_trip(name: str) -> None:
+    private = Key.fromFile(DATA / name)
+    lsh = private.toString("lsh")
+    assert lsh.startswith(b"(11:private-key(")
+    assert Key._guessStringType(lsh) == "private_lsh"
+    assert Key.fromString(lsh) == private
+    public = private.public().toString("lsh")
+    assert public.startswith(b"{") and public.endswith(b"}")
+    assert Key._guessStringType(public) == "public_lsh"
+    assert Key.fromString(public) == private.public()
+    with pytest.raises(BadKeyError):
+        Key.fromString(lsh, passphrase=b"unencrypted")
+
+
+def test_lsh_same_as_twisted() -> None:
+    twisted_keys = pytest.importorskip("twisted.conch.ssh.keys")
+    for name in ("id_rsa", "id_dsa"):
+        ours = Key.fromFile(DATA / name)
+        theirs = twisted_keys.Key.fromFile(str(DATA / name))
+        assert ours.toString("lsh") == theirs.toString("lsh")
+        assert ours.public().toString("lsh") == theirs.public().toString("lsh")
+        assert Key.fromString(theirs.toString("lsh")) == ours

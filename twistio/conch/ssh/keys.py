@@ -1,10 +1,10 @@
 """SSH keys: parse, serialise, fingerprint, sign and verify RSA, DSA, ECDSA and Ed25519 keys.
 
 Formats read: OpenSSH public lines, ``BEGIN OPENSSH PRIVATE KEY`` (v1, bcrypt-encrypted too),
-PEM (``BEGIN RSA/DSA/EC PRIVATE KEY``, encrypted too), SSH wire blobs and agent v3 blobs.
-twistio also reads PKCS#8 (``BEGIN PRIVATE KEY``, ``BEGIN ENCRYPTED PRIVATE KEY``),
-``BEGIN PUBLIC KEY`` and RFC 4716 public keys, which Twisted refuses; it does not read
-or write the LSH formats.
+PEM (``BEGIN RSA/DSA/EC PRIVATE KEY``, encrypted too), SSH wire blobs, agent v3 blobs and
+the LSH formats (RSA and DSA keys, read and written as in Twisted). twistio also reads
+PKCS#8 (``BEGIN PRIVATE KEY``, ``BEGIN ENCRYPTED PRIVATE KEY``), ``BEGIN PUBLIC KEY`` and
+RFC 4716 public keys, which Twisted refuses.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import unicodedata
 import warnings
 from typing import Any, Literal
 
+from twistio.conch.ssh import sexpy
 from twistio.conch.ssh.common import MP, NS, getMP, getNS
 
 try:
@@ -149,6 +150,8 @@ _TEXT_FORMATS: list[tuple[tuple[bytes, ...], str]] = [
     ((b"ssh-", b"ecdsa-sha2-", b"sk-"), "public_openssh"),
     ((b"-----BEGIN",), "private_openssh"),
     ((b"---- BEGIN SSH2 PUBLIC KEY",), "public_rfc4716"),
+    ((b"{",), "public_lsh"),
+    ((b"(",), "private_lsh"),
 ]
 
 
@@ -214,7 +217,7 @@ class Key:
         """The key in ``data``; ``type`` names the format, guessed when None.
 
         Formats: ``public_openssh``, ``private_openssh``, ``blob``, ``private_blob``,
-        ``agentv3``. A malformed key raises ``BadKeyError``; an encrypted one without a
+        ``agentv3``, ``public_lsh``, ``private_lsh``. A malformed key raises ``BadKeyError``; an encrypted one without a
         passphrase ``EncryptedKeyError``.
         """
         raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -229,7 +232,8 @@ class Key:
         type = kind
         method = parser
         try:
-            if type.upper() in ("BLOB", "PUBLIC_OPENSSH", "PUBLIC_RFC4716"):
+            if type.upper() in ("BLOB", "PUBLIC_OPENSSH", "PUBLIC_RFC4716", "PUBLIC_LSH",
+                                "PRIVATE_LSH"):
                 if secret:
                     raise BadKeyError("key not encrypted")
                 key: Key = method(data)
@@ -259,9 +263,42 @@ class Key:
                     return None
                 parsed = getNS(rest, fields)
             except struct.error:
-                return "private_blob"
+                return "blob"  # cut short: a (bad) public blob, as Twisted guesses
             return "blob" if not parsed[-1] else "private_blob"
         return None
+
+    @classmethod
+    def _fromString_PUBLIC_LSH(cls, data: bytes) -> Key:
+        sexp = sexpy.parse(base64.b64decode(data.strip()[1:-1]))
+        if sexp[:1] != [b"public-key"] or len(sexp) != 2 or not isinstance(sexp[1], list):
+            raise BadKeyError("not an LSH public key")
+        return cls._fromLSH(sexp[1], private=False)
+
+    @classmethod
+    def _fromString_PRIVATE_LSH(cls, data: bytes, passphrase: bytes | None = None) -> Key:
+        sexp = sexpy.parse(data.strip())
+        if sexp[:1] != [b"private-key"] or len(sexp) != 2 or not isinstance(sexp[1], list):
+            raise BadKeyError("not an LSH private key")
+        return cls._fromLSH(sexp[1], private=True)
+
+    @classmethod
+    def _fromLSH(cls, body: list[Any], private: bool) -> Key:
+        kind = body[0]
+        values = {item[0]: int.from_bytes(item[1], "big") for item in body[1:]
+                  if isinstance(item, list) and len(item) == 2}
+        try:
+            if kind == b"dsa":
+                return cls._fromDSAComponents(values[b"y"], values[b"p"], values[b"q"],
+                                              values[b"g"], values[b"x"] if private else None)
+            if kind in (b"rsa-pkcs1", b"rsa-pkcs1-sha1"):
+                if not private:
+                    return cls._fromRSAComponents(values[b"n"], values[b"e"])
+                # LSH's p is data()'s q (see _toString_LSH).
+                return cls._fromRSAComponents(values[b"n"], values[b"e"], values[b"d"],
+                                              values[b"q"], values[b"p"])
+        except KeyError as e:
+            raise BadKeyError(f"LSH key without {e.args[0]!r}") from e
+        raise BadKeyError(f"unknown LSH key type {kind!r}")
 
     @staticmethod
     def _looksLikeAgentV3(kind: bytes, rest: bytes) -> bool:
@@ -756,7 +793,40 @@ class Key:
             return self.privateBlob()
         if kind == "agentv3":
             return self._toString_AGENTV3()
+        if kind == "lsh":
+            return self._toString_LSH()
         raise BadKeyError(f"unknown key type: {type}")
+
+    # LSH (GNU lsh) keys: canonical S-expressions (conch.ssh.sexpy) whose numbers are
+    # unsigned big-endian with a leading zero byte when the top bit is set (an mpint
+    # without its length). Public keys are the expression in base64 between braces.
+
+    def _toString_LSH(self) -> bytes:
+        data = self.data()
+        kind = self.type()
+        if kind not in ("RSA", "DSA"):
+            raise BadKeyError(f"LSH keys are RSA or DSA, not {kind}")
+
+        def number(name: bytes, value: int) -> list[Any]:
+            return [name, MP(value)[4:]]
+
+        if self.isPublic():
+            if kind == "RSA":
+                body: list[Any] = [b"rsa-pkcs1-sha1", number(b"n", data["n"]),
+                                   number(b"e", data["e"])]
+            else:
+                body = [b"dsa", *(number(k.encode(), data[k]) for k in "pqgy")]
+            return b"{" + base64.b64encode(sexpy.pack([[b"public-key", body]])) + b"}"
+        if kind == "RSA":
+            # LSH names the factors the other way round from data(): its p is our q.
+            p, q, d = data["q"], data["p"], data["d"]
+            body = [b"rsa-pkcs1", number(b"n", data["n"]), number(b"e", data["e"]),
+                    number(b"d", d), number(b"p", p), number(b"q", q),
+                    number(b"a", d % (p - 1)), number(b"b", d % (q - 1)),
+                    number(b"c", pow(p, -1, q))]
+        else:
+            body = [b"dsa", *(number(k.encode(), data[k]) for k in "pqgyx")]
+        return sexpy.pack([[b"private-key", body]])
 
     def _toPublicOpenSSH(self, comment: bytes | None = None) -> bytes:
         line = self.sshType() + b" " + base64.b64encode(self.blob())
