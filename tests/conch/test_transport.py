@@ -456,3 +456,12 @@ def test_whole_and_split_agree() -> None:
     for _ in range(150):
         data = mutate(rng, seeds)
         assert _observe([data]) == _observe(split(rng, data))
+
+
+def test_client_transport_needs_its_subclass_to_finish() -> None:
+    client = transport.SSHClientTransport()
+    with pytest.raises(NotImplementedError):
+        client.connectionSecure()
+    failures: list[Any] = []
+    client.verifyHostKey(b"", b"").addErrback(failures.append)
+    assert failures and failures[0].check(NotImplementedError)

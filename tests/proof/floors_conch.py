@@ -1,7 +1,7 @@
 """Floors for twistio.conch (and python.fakepwd) under Twisted's own tests (see test_proof.py)."""
 
 FLOORS = {
-    "twisted.conch.test.test_transport": 102,
+    "twisted.conch.test.test_transport": 103,
     "twisted.conch.test.test_keys": 85,
     "twisted.conch.test.test_checkers": 44,
     "twisted.conch.test.test_openssh_compat": 3,

@@ -1540,6 +1540,11 @@ class SSHClientTransport(SSHTransportBase):
         fires to accept it and fails to refuse it. Refuses; subclasses decide."""
         return defer.fail(NotImplementedError())
 
+    def connectionSecure(self) -> None:
+        """The first key exchange is done: a subclass requests its service here (usually
+        ``requestService``). ``NotImplementedError`` otherwise, as in Twisted."""
+        raise NotImplementedError()
+
     def requestService(self, instance: SSHService) -> None:
         """Ask the server to start ``instance``'s service; it starts on the ACCEPT."""
         self.sendPacket(MSG_SERVICE_REQUEST, NS(instance.name or b""))
