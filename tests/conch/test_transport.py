@@ -462,6 +462,6 @@ def test_client_transport_needs_its_subclass_to_finish() -> None:
     client = transport.SSHClientTransport()
     with pytest.raises(NotImplementedError):
         client.connectionSecure()
-    failures: list[Any] = []
+    failures: list[object] = []
     client.verifyHostKey(b"", b"").addErrback(failures.append)
     assert failures and failures[0].check(NotImplementedError)
