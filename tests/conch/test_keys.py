@@ -353,3 +353,11 @@ def test_lsh_same_as_twisted() -> None:
         assert ours.toString("lsh") == theirs.toString("lsh")
         assert ours.public().toString("lsh") == theirs.public().toString("lsh")
         assert Key.fromString(theirs.toString("lsh")) == ours
+
+
+def test_plain_v1_files_are_written_the_same_way_each_time() -> None:
+    key = Key.fromFile(DATA / "id_ed25519")
+    assert key.toString("openssh") == key.toString("openssh", subtype="v1")
+    first = key.toString("openssh", passphrase=b"secret")
+    assert first != key.toString("openssh", passphrase=b"secret")  # fresh salt and check
+    assert Key.fromString(first, passphrase=b"secret") == key

@@ -2,7 +2,7 @@
 
 FLOORS = {
     "twisted.conch.test.test_transport": 103,
-    "twisted.conch.test.test_keys": 85,
+    "twisted.conch.test.test_keys": 86,
     "twisted.conch.test.test_checkers": 44,
     "twisted.conch.test.test_openssh_compat": 3,
     "twisted.conch.test.test_endpoints": 46,
