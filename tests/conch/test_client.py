@@ -4,6 +4,7 @@ known_hosts checking, password, key and ssh-agent authentication."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 import signal
@@ -287,3 +288,42 @@ async def test_known_hosts_key_type_is_preferred(twistio_server: int, tmp_path: 
     proto, reason = await _run(_endpoint(twistio_server, b"echo rsa", kh, ui=ui,
                                          keys=[S.key("id_ecdsa")]))
     assert proto.data == b"rsa\n" and ui.prompts == []
+
+
+def test_new_connection_helper_terminal_and_known_hosts(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from twistio.conch.client.knownhosts import KnownHostsFile
+    from twistio.conch.endpoints import _NewConnectionHelper
+    from twistio.python.filepath import FilePath
+
+    hosts = FilePath(str(tmp_path / "known_hosts"))
+    known = KnownHostsFile(hosts)
+    key = S.key("id_ed25519").public()
+    known.addHostKey(b"10.0.0.9", key)
+    known.save()
+    monkeypatch.setattr(_NewConnectionHelper, "_KNOWN_HOSTS", hosts.path)
+    assert _NewConnectionHelper._knownHosts().hasHostKey(b"10.0.0.9", key)
+    args = [None] * 10
+    helper = _NewConnectionHelper(*args)  # type: ignore[arg-type]
+    assert helper.tty == FilePath(b"/dev/tty")
+    assert helper.knownHosts.hasHostKey(b"10.0.0.9", key)
+    # No terminal: every question is answered "no".
+    missing = _NewConnectionHelper(*args, FilePath(str(tmp_path / "no-tty")))  # type: ignore[arg-type]
+    answers: list[bool] = []
+    missing.ui.prompt(b"continue?").addCallback(answers.append)
+
+    class Terminal:
+        """A terminal where the user types yes (what is shown on it is dropped)."""
+
+        def open(self, mode: str) -> Any:
+            assert mode == "r+"
+
+            class Screen(io.BytesIO):
+                def write(self, data: Any, /) -> int:
+                    return len(data)
+
+            return Screen(b"yes\n")
+
+    present = _NewConnectionHelper(*args, Terminal())  # type: ignore[arg-type]
+    present.ui.prompt(b"continue?").addCallback(answers.append)
+    assert answers == [False, True]

@@ -40,3 +40,12 @@ def test_truncated_input_raises() -> None:
 def test_ffs() -> None:
     assert ffs([b"a", b"b"], [b"c", b"b"]) == b"b"
     assert ffs([b"x"], [b"y"]) is None
+
+
+def test_install_is_deprecated() -> None:
+    import pytest as _pytest
+
+    from twistio.conch.ssh import common as _common
+
+    with _pytest.warns(DeprecationWarning, match="install was deprecated in Twisted 16.5.0"):
+        _common.install()

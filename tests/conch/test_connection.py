@@ -408,3 +408,40 @@ def test_channel_addresses_and_repr() -> None:
     assert str(ch).startswith("<SSHChannel echo (lw ")
     assert transport.SSHTransportAddress is not None if hasattr(transport, "SSHTransportAddress") \
         else True
+
+
+class _LookupAvatar:
+    """An avatar whose lookupChannel answers None, or raises ConchError(code, text)."""
+
+    def lookupChannel(self, channelType: bytes, windowSize: int, maxPacket: int,
+                      data: bytes) -> Any:
+        if channelType == b"raises":
+            raise error.ConchError(123, "code first")
+        return None
+
+
+def test_channel_lookups_that_give_nothing_or_raise() -> None:
+    conn = connection.SSHConnection()
+    sent: list[tuple[int, bytes]] = []
+
+    class Transport:
+        avatar = _LookupAvatar()
+
+        def sendPacket(self, kind: int, data: bytes) -> None:
+            sent.append((kind, data))
+
+    conn.transport = Transport()
+    with pytest.raises(error.ConchError):
+        conn.getChannel(b"nothing", 10, 10, b"")
+    logged: list[Any] = []
+    from twistio.python import log
+
+    log.addObserver(logged.append)
+    try:
+        conn.ssh_CHANNEL_OPEN(common.NS(b"raises") + b"\x00\x00\x00\x01" * 3)
+    finally:
+        log.removeObserver(logged.append)
+    assert sent == [(connection.MSG_CHANNEL_OPEN_FAILURE,
+                     b"\x00\x00\x00\x01\x00\x00\x00\x7b" + common.NS(b"code first")
+                     + common.NS(b""))]
+    assert any(event.get("isError") for event in logged)

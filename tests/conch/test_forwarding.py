@@ -137,3 +137,18 @@ def test_open_encodings() -> None:
         forwarding.packGlobal_tcpip_forward(("h", 22)) + b"xx") == ("h", 22)
     channel = forwarding.openConnectForwardingClient(100, 200, data, avatar=None)
     assert channel.hostport == ("h", 22) and channel.remoteWindowLeft == 100
+
+
+def test_connect_channel_closed_before_the_connection_cancels_it() -> None:
+    from twistio.conch.ssh import forwarding as _forwarding
+    from twistio.internet.testing import MemoryReactorClock
+
+    reactor = MemoryReactorClock()
+    channel = _forwarding.SSHConnectForwardingChannel(hostport=("127.0.0.1", 1234))
+    channel._reactor = reactor
+    channel.channelOpen(b"")
+    attempt = channel._channelOpenDeferred
+    assert not attempt.called and len(reactor.tcpClients) == 1
+    channel.closed()
+    assert attempt.called  # cancelled, quietly
+    assert channel.client is None

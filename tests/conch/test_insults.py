@@ -1,10 +1,13 @@
-"""twistio.conch.insults where it deliberately differs from Conch, and a bounded fuzz of the
-input parser (no exception, whole and split input give the same events, bounded memory)."""
+"""twistio.conch.insults where it deliberately differs from Conch, what Conch's own tests
+expect of it, and a bounded fuzz of the input parser (no exception, whole and split input
+give the same events, bounded memory)."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
+
+import pytest
 
 from twistio.conch.insults import helper, insults
 from twistio.internet.testing import StringTransport
@@ -120,3 +123,59 @@ def test_fuzz_server_and_client_parsers() -> None:
                 cp.dataReceived(chunk)
             results.append((keys.events, sp.state, bytes(tb), tb.x, tb.y, cp.state))
         assert results[0] == results[1], data
+
+
+def test_client_controls_touch_only_the_method_they_call() -> None:
+    # A terminal whose attribute lookups are recorded: a C0 control looks up its own
+    # method and nothing else (as Conch does).
+    from twistio.conch.insults import insults as _insults
+    from twistio.internet.testing import StringTransport as _StringTransport
+
+    looked_up: list[str] = []
+
+    class Terminal:
+        def makeConnection(self, transport: object) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> object:
+            looked_up.append(name)
+            return lambda *a: None
+
+    client = _insults.ClientProtocol(Terminal)
+    client.makeConnection(_StringTransport())
+    looked_up.clear()
+    client.dataReceived(b"\x15")
+    assert looked_up == ["shiftIn"]
+
+
+def test_buffer_carriage_return_linefeed_and_queued_expectations() -> None:
+    from twistio.conch.insults import helper as _helper
+    from twistio.internet import task as _task
+
+    term = _helper.ExpectableBuffer()
+    term.connectionMade()
+    term.cursorForward(5)
+    term.cursorDown(3)
+    term.insertAtCursor(b"\r")
+    assert term.reportCursorPosition() == (0, 3)
+    term.cursorForward(4)
+    term.insertAtCursor(b"\n")
+    assert term.reportCursorPosition() == (4, 4)
+    # An expectation queued behind one that times out is met from what is already there.
+    clock = _task.Clock()
+    term.write(b"not zoomtastic")
+    failed: list[object] = []
+    matched: list[bytes] = []
+    term.expect(b"hello world", timeout=1, scheduler=clock).addErrback(failed.append)
+    term.expect(b"zoom").addCallback(lambda m: matched.append(m.group()))
+    clock.advance(1)
+    assert len(failed) == 1 and matched == [b"zoom"]
+
+
+def test_text_flatten_is_deprecated() -> None:
+    from twistio.conch.insults import text as _text
+
+    with pytest.warns(DeprecationWarning, match="flatten was deprecated in Twisted 13.1.0"):
+        flatten = _text.flatten
+    assert flatten(_text.attributes.bold["x"], _text.helper.CharacterAttribute()) == \
+        _text.assembleFormattedText(_text.attributes.bold["x"])

@@ -197,8 +197,12 @@ def test_errors() -> None:
         Key.fromString(b"garbage")
     with pytest.raises(BadKeyError, match="no _fromString method"):
         Key.fromString(b"x", type="nope")
-    with pytest.raises(RuntimeError):
-        Key(None)
+    # As in Twisted, a Key wrapping no key object is made, and fails when used.
+    empty = Key(None)
+    assert empty.size() == 0
+    for method in (empty.type, empty.sshType, empty.blob, empty.privateBlob, empty.data):
+        with pytest.raises(RuntimeError):
+            method()
     with pytest.raises(TypeError):
         hash(Key.fromFile(DATA / "id_rsa.pub"))
     with pytest.raises(BadKeyError):
@@ -280,3 +284,80 @@ def test_bcrypt_rounds_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = key.toString("openssh", passphrase=b"pw")
     with pytest.raises(BadKeyError, match="rounds"):
         Key.fromString(text, passphrase=b"pw")
+
+
+def test_persistent_rsa_key(tmp_path: Path) -> None:
+    from twistio.conch.ssh.keys import _getPersistentRSAKey
+    from twistio.python.filepath import FilePath
+
+    where = FilePath(str(tmp_path)).child("sub").child("key.pem")
+    key = _getPersistentRSAKey(where, keySize=1024)
+    assert key.size() == 1024 and where.exists()
+    content = where.getContent()
+    assert _getPersistentRSAKey(where, keySize=2048) == key
+    assert where.getContent() == content
+
+
+def test_agentv3_is_told_from_a_private_blob() -> None:
+    key = Key.fromFile(DATA / "id_rsa")
+    assert Key._guessStringType(key.toString("agentv3")) == "agentv3"
+    assert Key.fromString(key.toString("agentv3")) == key
+    assert Key._guessStringType(key.privateBlob()) == "private_blob"
+    assert Key.fromString(key.privateBlob()) == key
+
+
+def test_dsa_signature_without_its_prefix() -> None:
+    private = Key.fromFile(DATA / "id_dsa")
+    signature = private.sign(b"data")
+    bare = keys.getNS(signature, 2)[1]
+    assert len(bare) == 40
+    assert private.public().verify(bare, b"data")
+    assert not private.public().verify(bare, b"other")
+
+
+def test_security_key_data_names_its_own_type() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+
+    from twistio.conch.ssh.common import NS as _NS
+
+    point = _ec.generate_private_key(_ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    kind = b"sk-ecdsa-sha2-nistp256@openssh.com"
+    key = Key.fromString(_NS(kind) + _NS(b"nistp256") + _NS(point) + _NS(b"ssh:"))
+    assert key._sk and key.isSecurityKey() and key.application == b"ssh:"
+    assert key.sshType() == kind and key.data()["curve"] == kind
+    assert not Key.fromFile(DATA / "id_ecdsa.pub")._sk
+
+
+@pytest.mark.parametrize("name", ["id_rsa", "id_dsa"])
+def test_lsh_round_trip(name: str) -> None:
+    private = Key.fromFile(DATA / name)
+    lsh = private.toString("lsh")
+    assert lsh.startswith(b"(11:private-key(")
+    assert Key._guessStringType(lsh) == "private_lsh"
+    assert Key.fromString(lsh) == private
+    public = private.public().toString("lsh")
+    assert public.startswith(b"{") and public.endswith(b"}")
+    assert Key._guessStringType(public) == "public_lsh"
+    assert Key.fromString(public) == private.public()
+    with pytest.raises(BadKeyError):
+        Key.fromString(lsh, passphrase=b"unencrypted")
+
+
+def test_lsh_same_as_twisted() -> None:
+    twisted_keys = pytest.importorskip("twisted.conch.ssh.keys")
+    for name in ("id_rsa", "id_dsa"):
+        ours = Key.fromFile(DATA / name)
+        theirs = twisted_keys.Key.fromFile(str(DATA / name))
+        assert ours.toString("lsh") == theirs.toString("lsh")
+        assert ours.public().toString("lsh") == theirs.public().toString("lsh")
+        assert Key.fromString(theirs.toString("lsh")) == ours
+
+
+def test_plain_v1_files_are_written_the_same_way_each_time() -> None:
+    key = Key.fromFile(DATA / "id_ed25519")
+    assert key.toString("openssh") == key.toString("openssh", subtype="v1")
+    first = key.toString("openssh", passphrase=b"secret")
+    assert first != key.toString("openssh", passphrase=b"secret")  # fresh salt and check
+    assert Key.fromString(first, passphrase=b"secret") == key

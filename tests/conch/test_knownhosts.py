@@ -4,6 +4,7 @@ Twisted's for the same lines."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import io
@@ -19,6 +20,7 @@ from twistio.conch.client import knownhosts  # noqa: E402
 from twistio.conch.error import HostKeyChanged, InvalidEntry, UserRejectedKey  # noqa: E402
 from twistio.conch.ssh.keys import BadKeyError  # noqa: E402
 from twistio.internet import defer  # noqa: E402
+from twistio.python.filepath import FilePath  # noqa: E402
 
 from . import _support as S  # noqa: E402
 
@@ -56,10 +58,30 @@ def test_hashed_entry() -> None:
 @pytest.mark.parametrize("line", [b"", b"host", b"host ssh-ed25519", b"|1|abc host x",
                                   b"host ssh-ed25519 !!!!"])
 def test_bad_entries(line: bytes) -> None:
-    with pytest.raises((InvalidEntry, BadKeyError)):
+    # Key data that is not base64 raises binascii.Error, as in Twisted.
+    with pytest.raises((InvalidEntry, BadKeyError, binascii.Error)):
         knownhosts.PlainEntry.fromString(line)
-    with pytest.raises((InvalidEntry, BadKeyError)):
+    with pytest.raises((InvalidEntry, BadKeyError, binascii.Error)):
         knownhosts.HashedEntry.fromString(line)
+
+
+def test_default_initializer_starts_empty_and_clobbers(tmp_path: Path) -> None:
+    path = tmp_path / "known_hosts"
+    path.write_bytes(b"old.example " + ED_LINE + b"\n")
+    fresh = knownhosts.KnownHostsFile(FilePath(str(path)))
+    assert list(fresh.iterentries()) == []
+    key = ED.public()
+    entry = fresh.addHostKey(b"new.example", key)
+    fresh.save()
+    assert path.read_bytes() == entry.toString() + b"\n"
+    later = fresh.addHostKey(b"later.example", key)
+    fresh.save()
+    assert list(fresh.iterentries()) == [entry, later]
+
+
+def test_comment_loses_its_newline() -> None:
+    line = b"host.example " + b" ".join(ED_LINE.split()[:2]) + b" a comment\n"
+    assert knownhosts.PlainEntry.fromString(line).toString() == line.rstrip(b"\n")
 
 
 def _file(tmp_path: Path, text: bytes) -> knownhosts.KnownHostsFile:

@@ -73,6 +73,13 @@ class TelnetUser(telnet.Telnet):
     def enableLocal(self, option: bytes) -> bool:
         return option == telnet.SGA
 
+    # Options it accepts may be turned off again (the server stops echoing for passwords).
+    def disableRemote(self, option: bytes) -> None:
+        pass
+
+    def disableLocal(self, option: bytes) -> None:
+        pass
+
     def applicationDataReceived(self, data: bytes) -> None:
         self.shown += data
         self._check()

@@ -33,6 +33,7 @@ MODULES = {
     "twisted.conch.checkers": "twistio.conch.checkers",
     "twisted.conch.ssh.common": "twistio.conch.ssh.common",
     "twisted.conch.ssh.keys": "twistio.conch.ssh.keys",
+    "twisted.conch.ssh.sexpy": "twistio.conch.ssh.sexpy",
     "twisted.conch.ssh.address": "twistio.conch.ssh.address",
     "twisted.conch.ssh.service": "twistio.conch.ssh.service",
     "twisted.conch.ssh.transport": "twistio.conch.ssh.transport",
@@ -45,6 +46,8 @@ MODULES = {
     "twisted.conch.endpoints": "twistio.conch.endpoints",
     "twisted.conch.client.knownhosts": "twistio.conch.client.knownhosts",
     "twisted.conch.client.agent": "twistio.conch.client.agent",
+    "twisted.conch.client.default": "twistio.conch.client.default",
+    "twisted.conch.client.options": "twistio.conch.client.options",
     "twisted.conch.ssh.filetransfer": "twistio.conch.ssh.filetransfer",
     "twisted.conch.ssh.forwarding": "twistio.conch.ssh.forwarding",
     "twisted.conch.telnet": "twistio.conch.telnet",
@@ -55,6 +58,9 @@ MODULES = {
     "twisted.conch.manhole": "twistio.conch.manhole",
     "twisted.conch.manhole_ssh": "twistio.conch.manhole_ssh",
     "twisted.conch.manhole_tap": "twistio.conch.manhole_tap",
+    "twisted.conch.unix": "twistio.conch.unix",
+    "twisted.conch.mixin": "twistio.conch.mixin",
+    "twisted.conch.scripts.ckeygen": "twistio.conch.scripts.ckeygen",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

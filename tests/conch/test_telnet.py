@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from twistio.conch import telnet
 from twistio.cred import checkers, portal
 from twistio.internet import error, protocol
@@ -31,6 +33,14 @@ class Recorder(telnet.Telnet):
 
     def enableLocal(self, option: bytes) -> bool:
         return True
+
+    # A Telnet that accepts options must say how to turn them off (Telnet raises
+    # NotImplementedError, as Twisted's does).
+    def disableRemote(self, option: bytes) -> None:
+        self.events.append(("off-remote", option))
+
+    def disableLocal(self, option: bytes) -> None:
+        self.events.append(("off-local", option))
 
 
 def connected() -> tuple[Recorder, StringTransport]:
@@ -117,6 +127,9 @@ class Client(telnet.Telnet):
     def enableRemote(self, option: bytes) -> bool:
         return option == telnet.ECHO
 
+    def disableRemote(self, option: bytes) -> None:
+        pass
+
     def applicationDataReceived(self, data: bytes) -> None:
         self.got += data
         if self.got.endswith(b"\n") and not self.done.done():
@@ -146,3 +159,25 @@ async def test_telnet_transport_over_tcp() -> None:
         proto.transport.loseConnection()
     finally:
         await port.stopListening()
+
+
+def test_accepting_options_without_saying_how_to_drop_them() -> None:
+    class Accepting(telnet.Telnet):
+        def enableRemote(self, option: bytes) -> bool:
+            return True
+
+    p = Accepting()
+    p.makeConnection(StringTransport())
+    with pytest.raises(NotImplementedError):
+        p.disableRemote(telnet.NAWS)
+    with pytest.raises(NotImplementedError):
+        telnet.Telnet().disableLocal(telnet.ECHO)
+
+
+def test_subnegotiation_buffer_stops_at_its_limit() -> None:
+    p, tr = connected()
+    limit = telnet.Telnet._MAX_SUBNEGOTIATION_LENGTH
+    p.dataReceived(IAC + SB + b"\x12" + b"A" * (limit * 2))
+    assert tr.disconnecting and len(p.commands) == limit
+    p.dataReceived(b"A" * 10)
+    assert len(p.commands) == limit

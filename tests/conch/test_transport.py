@@ -353,6 +353,23 @@ def test_rekey_after_byte_limit() -> None:
     assert not lb.server_io.disconnecting
 
 
+def test_rekey_after_time_on_the_next_packet() -> None:
+    lb = _login()
+    clock = lb.server.factory.clock
+    before = lb.server.currentEncryptions
+    assert not clock.getDelayedCalls() or all(
+        "rekey" not in repr(c) for c in clock.getDelayedCalls())
+    clock.advance(lb.server.rekey_interval - 1)
+    lb.server.sendIgnore(b"early")
+    lb.pump()
+    assert lb.server.currentEncryptions is before
+    clock.advance(2)
+    lb.server.sendIgnore(b"late")
+    lb.pump()
+    assert lb.server.currentEncryptions is not before
+    assert not lb.server_io.disconnecting and not lb.client_io.disconnecting
+
+
 def test_wrong_host_key_is_refused() -> None:
     def setup(t: S.TestClientTransport) -> None:
         t.expected_host_key = S.key("id_ed25519_other").public()
@@ -439,3 +456,12 @@ def test_whole_and_split_agree() -> None:
     for _ in range(150):
         data = mutate(rng, seeds)
         assert _observe([data]) == _observe(split(rng, data))
+
+
+def test_client_transport_needs_its_subclass_to_finish() -> None:
+    client = transport.SSHClientTransport()
+    with pytest.raises(NotImplementedError):
+        client.connectionSecure()
+    failures: list[object] = []
+    client.verifyHostKey(b"", b"").addErrback(failures.append)
+    assert failures and failures[0].check(NotImplementedError)

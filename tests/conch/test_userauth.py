@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("cryptography")
 
 from twistio.conch import checkers, error  # noqa: E402
-from twistio.conch.ssh import transport, userauth  # noqa: E402
+from twistio.conch.ssh import keys, transport, userauth  # noqa: E402
 from twistio.conch.ssh.common import NS  # noqa: E402
 from twistio.cred import credentials  # noqa: E402
 from twistio.cred.error import UnauthorizedLogin  # noqa: E402
@@ -79,6 +79,19 @@ def test_no_password_over_an_unencrypted_transport() -> None:
     server.transport = FakeTransport()
     server.serviceStarted()
     assert server.supportedAuthentications == [b"publickey"]
+    server.serviceStopped()
+    # Only the direction the password travels in (client to server) has to be encrypted.
+    FakeTransport.isEncrypted = lambda self, direction: direction == "in"  # type: ignore[method-assign]
+    server.serviceStarted()
+    assert b"password" in server.supportedAuthentications
+    server.serviceStopped()
+    # A tryAuth answering None fails the request instead of breaking the service.
+    failures: list[Any] = []
+    server.serviceStarted()
+    server.tryAuth = lambda kind, user, data: None  # type: ignore[assignment,method-assign,return-value]
+    server._ebBadAuth = failures.append  # type: ignore[method-assign]
+    server.ssh_USERAUTH_REQUEST(NS(b"user") + NS(b"none") + NS(b"weird") + NS(b""))
+    assert failures and failures[0].check(error.ConchError)
     server.serviceStopped()
 
 
@@ -204,7 +217,8 @@ def test_public_key_checker() -> None:
     forged.sigData = b"other"
     assert _result(checker.requestAvatarId(forged)).check(UnauthorizedLogin)
     garbage = credentials.SSHPrivateKey(S.USER, b"ssh-rsa", b"garbage", None, None)
-    assert _result(checker.requestAvatarId(garbage)).check(UnauthorizedLogin)
+    # As in Twisted, a blob that is no key fails with BadKeyError (userauth refuses it).
+    assert _result(checker.requestAvatarId(garbage)).check(keys.BadKeyError)
 
 
 def test_authorized_keys_files(tmp_path: Any) -> None:
@@ -275,3 +289,21 @@ def test_user_auth_client_messages() -> None:
     packed = struct.pack(">L", 0)
     assert userauth.MSG_USERAUTH_INFO_REQUEST == userauth.MSG_USERAUTH_PK_OK == 60
     assert packed == b"\0\0\0\0"
+
+
+def test_unexpected_pk_ok_moves_on() -> None:
+    sent: list[tuple[int, bytes]] = []
+
+    class Transport:
+        def sendPacket(self, kind: int, data: bytes) -> None:
+            sent.append((kind, data))
+
+    class Service:
+        name = b"ssh-connection"
+
+    client = userauth.SSHUserAuthClient(b"alice", Service())  # type: ignore[arg-type]
+    client.transport = Transport()
+    client.lastAuth = b"unknown"
+    client.ssh_USERAUTH_PK_OK(b"")
+    assert sent == [(userauth.MSG_USERAUTH_REQUEST,
+                     NS(b"alice") + NS(b"ssh-connection") + NS(b"none"))]

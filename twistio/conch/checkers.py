@@ -9,10 +9,12 @@ Passwords are checked by ``twistio.cred.checkers`` (``InMemoryUsernamePasswordDa
 
 from __future__ import annotations
 
+import base64
 import binascii
 import errno
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, NamedTuple, Protocol
 
@@ -23,7 +25,22 @@ from twistio.cred.credentials import ISSHPrivateKey, IUsernamePassword
 from twistio.cred.error import UnauthorizedLogin, UnhandledCredentials
 from twistio.internet import defer
 from twistio.internet.interfaces import Interface, implementer
+from twistio.python import log, util
 from twistio.python.failure import Failure
+from twistio.python.filepath import FilePath
+
+pwd: Any
+spwd: Any
+try:
+    import pwd
+except ImportError:  # pragma: no cover - not on Unix
+    pwd = None
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import spwd
+except ImportError:  # Python 3.13 removed it
+    spwd = None
 
 __all__ = [
     "CryptedPasswordRecord",
@@ -78,6 +95,21 @@ class UserDB(Protocol):
     def getpwnam(self, username: str) -> Any: ...
 
 
+def _pwdGetByName(username: str) -> Any:
+    """``pwd.getpwnam(username)``, or None where there is no ``pwd`` module."""
+    if pwd is None:
+        return None
+    return pwd.getpwnam(username)
+
+
+def _shadowGetByName(username: str) -> Any:
+    """``spwd.getspnam(username)`` read as root (the shadow file needs it), or None where
+    there is no ``spwd`` module."""
+    if spwd is None:
+        return None
+    return util.runAsEffectiveUser(0, 0, spwd.getspnam, username)
+
+
 def verifyCryptedPassword(crypted: str | bytes, pw: str | bytes) -> bool:
     """Whether ``pw`` matches ``crypted`` (a crypt(3) hash); False where ``crypt`` is gone."""
     try:
@@ -106,33 +138,35 @@ class UNIXPasswordDatabase:
 
     def __init__(self, getByNameFunctions: Iterable[Callable[[str], Any]] | None = None) -> None:
         if getByNameFunctions is None:
-            functions: list[Callable[[str], Any]] = []
-            try:
-                import pwd
-
-                functions.append(pwd.getpwnam)
-            except ImportError:  # pragma: no cover - not on Unix
-                pass
-            try:
-                import spwd
-
-                functions.append(lambda name: spwd.getspnam(name))
-            except ImportError:
-                pass
-            getByNameFunctions = functions
+            getByNameFunctions = [_pwdGetByName, _shadowGetByName]
         self._getByNameFunctions = list(getByNameFunctions)
 
     def requestAvatarId(self, credentials: Any) -> defer.Deferred[Any]:
+        """The username, once one of the databases holds a crypted password that matches.
+
+        An entry whose password field is ``""``, ``"x"`` or ``"*"`` (the conventions for
+        "no password here, look elsewhere") is passed over.
+        """
         username = credentials.username
-        if isinstance(username, bytes):
-            username = username.decode("utf-8", "replace")
+        password = credentials.password
+        try:
+            if isinstance(username, bytes):
+                username = username.decode("utf-8")
+            if isinstance(password, bytes):
+                password = password.decode("utf-8")
+        except UnicodeDecodeError:
+            return defer.fail(UnauthorizedLogin("unable to verify password"))
         for function in self._getByNameFunctions:
             try:
                 entry = function(username)
-            except (KeyError, PermissionError, OSError):
+            except (KeyError, OSError):
                 continue
-            crypted = getattr(entry, "pw_passwd", None) or getattr(entry, "sp_pwdp", None)
-            if crypted and verifyCryptedPassword(crypted, credentials.password):
+            if entry is None:
+                continue
+            crypted = entry[1]
+            if crypted in ("", "x", "*"):
+                continue
+            if verifyCryptedPassword(crypted, password):
                 return defer.succeed(credentials.username)
         return defer.fail(UnauthorizedLogin("unable to verify password"))
 
@@ -224,10 +258,11 @@ class SSHPublicKeyChecker:
         return d
 
     def _sanityCheckKey(self, credentials: Any) -> keys.Key:
+        # A blob that is not a key fails with BadKeyError, as in Twisted.
         try:
             return keys.Key.fromString(credentials.blob)
-        except (keys.BadKeyError, binascii.Error) as e:
-            raise UnauthorizedLogin("invalid key") from e
+        except binascii.Error as e:
+            raise keys.BadKeyError(f"invalid key: {e}") from e
 
     def _checkKey(self, pubKey: keys.Key, credentials: Any) -> keys.Key:
         for key in self._keydb.getAuthorizedKeys(credentials.username):
@@ -238,8 +273,12 @@ class SSHPublicKeyChecker:
     def _verifyKey(self, pubKey: keys.Key, credentials: Any) -> Any:
         if not credentials.signature:
             raise error.ValidPublicKey()
-        if pubKey.verify(credentials.signature, credentials.sigData):
-            return credentials.username
+        try:
+            if pubKey.verify(credentials.signature, credentials.sigData):
+                return credentials.username
+        except Exception:
+            log.err(None, "Error while verifying key")
+            raise UnauthorizedLogin("Error while verifying key") from None
         raise UnauthorizedLogin("Incorrect signature")
 
 
@@ -252,6 +291,16 @@ class SSHPublicKeyDatabase:
 
     credentialInterfaces = (ISSHPrivateKey,)
 
+    def __init__(self) -> None:
+        warnings.warn(
+            f"{__name__}.SSHPublicKeyDatabase was deprecated in Twisted 15.0.0: Please use "
+            f"{__name__}.SSHPublicKeyChecker, initialized with an instance of "
+            f"{__name__}.UNIXAuthorizedKeysFiles instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._userdb: Any = pwd
+
     def requestAvatarId(self, credentials: Any) -> defer.Deferred[Any]:
         d = defer.maybeDeferred(self.checkKey, credentials)
         d.addCallback(self._cbRequestAvatarId, credentials)
@@ -263,40 +312,56 @@ class SSHPublicKeyDatabase:
             return Failure(UnauthorizedLogin("invalid key"))
         if not credentials.signature:
             return Failure(error.ValidPublicKey())
-        try:
-            pubKey = keys.Key.fromString(credentials.blob)
-            if pubKey.verify(credentials.signature, credentials.sigData):
-                return credentials.username
-        except keys.BadKeyError:
-            pass
+        pubKey = keys.Key.fromString(credentials.blob)
+        if pubKey.verify(credentials.signature, credentials.sigData):
+            return credentials.username
         return Failure(UnauthorizedLogin("error while verifying key"))
 
     def _ebRequestAvatarId(self, f: Failure) -> Failure:
-        if not f.check(UnauthorizedLogin):
-            _log.error("error checking a public key: %s", f.getErrorMessage())
+        if not f.check(UnauthorizedLogin, error.ValidPublicKey):
+            log.err(f, "error while checking a public key")
             return Failure(UnauthorizedLogin("unable to get avatar id"))
         return f
 
-    def getAuthorizedKeysFiles(self, credentials: Any) -> list[str]:
-        """The authorized_keys files of the credentials' user."""
-        import pwd
-
+    def getAuthorizedKeysFiles(self, credentials: Any) -> list[FilePath[str]]:
+        """The authorized_keys files of the credentials' user (``authorized_keys`` and
+        ``authorized_keys2`` in ``~/.ssh``)."""
         try:
-            entry = pwd.getpwnam(credentials.username.decode("utf-8"))
+            entry = self._userdb.getpwnam(credentials.username.decode("utf-8"))
         except (KeyError, UnicodeDecodeError):
             return []
-        root = os.path.join(entry.pw_dir, ".ssh")
-        return [os.path.join(root, name) for name in ("authorized_keys", "authorized_keys2")]
+        root = FilePath(entry.pw_dir).child(".ssh")
+        return [root.child(name) for name in ("authorized_keys", "authorized_keys2")]
 
     def checkKey(self, credentials: Any) -> bool:
-        """Whether the credentials' key is in the user's authorized_keys files."""
-        files = self.getAuthorizedKeysFiles(credentials)
+        """Whether the credentials' key blob is in the user's authorized_keys files.
+
+        A file the server cannot read is read again as its user.
+        """
         try:
-            offered = keys.Key.fromString(credentials.blob)
-        except keys.BadKeyError:
+            entry = self._userdb.getpwnam(credentials.username.decode("utf-8"))
+        except (KeyError, UnicodeDecodeError):
             return False
-        return any(key.public() == offered for key in _keysFromFilepaths(files,
-                                                                         keys.Key.fromString))
+        for path in self.getAuthorizedKeysFiles(credentials):
+            if not path.exists():
+                continue
+            try:
+                lines = path.open()
+            except OSError as e:
+                if e.errno != errno.EACCES:
+                    raise
+                lines = util.runAsEffectiveUser(entry.pw_uid, entry.pw_gid, path.open)
+            with lines:
+                for line in lines:
+                    fields = line.split()
+                    if len(fields) < 2:
+                        continue
+                    try:
+                        if base64.decodebytes(fields[1]) == credentials.blob:
+                            return True
+                    except binascii.Error:
+                        continue
+        return False
 
 
 @implementer(ICredentialsChecker)

@@ -9,6 +9,7 @@ or the signal.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import signal
@@ -34,6 +35,7 @@ from twistio.internet.interfaces import (
 )
 from twistio.internet.protocol import Factory
 from twistio.python.failure import Failure
+from twistio.python.filepath import FilePath
 
 __all__ = [
     "NS",
@@ -320,8 +322,16 @@ class _CommandTransport(SSHClientTransport):
         self.connectionReady.errback(reason or Failure(ConnectionDone()))
 
 
+@implementer(_ISSHConnectionCreator)
 class _NewConnectionHelper:
-    """Makes a new SSH connection for each command, closed when the command ends."""
+    """Makes a new SSH connection for each command, closed when the command ends.
+
+    Without a ``ui``, questions about unknown host keys go to the terminal ``tty`` (a
+    ``FilePath``, ``/dev/tty`` by default); where it cannot be opened the answer is "no".
+    """
+
+    # The known_hosts file read when none is given (``~`` expanded when read).
+    _KNOWN_HOSTS = "~/.ssh/known_hosts"
 
     def __init__(self, reactor: Any, hostname: bytes, port: int, command: bytes,
                  username: bytes, keys: list[Key] | None, password: bytes | None,
@@ -335,17 +345,21 @@ class _NewConnectionHelper:
         if knownHosts is None:
             knownHosts = self._knownHosts()
         self.knownHosts = knownHosts
+        self.tty = FilePath(b"/dev/tty") if tty is None else tty
         if ui is None:
             ui = ConsoleUI(self._opener)
         self.ui = ui
 
-    @staticmethod
-    def _opener() -> IO[bytes]:
-        return open("/dev/tty", "r+b", buffering=0)
+    def _opener(self) -> IO[bytes]:
+        try:
+            opened: IO[bytes] = self.tty.open("r+")
+            return opened
+        except OSError:
+            return io.BytesIO(b"no")
 
     @classmethod
     def _knownHosts(cls) -> KnownHostsFile:
-        return KnownHostsFile.fromPath(os.path.expanduser("~/.ssh/known_hosts"))
+        return KnownHostsFile.fromPath(FilePath(os.path.expanduser(cls._KNOWN_HOSTS)))
 
     def secureConnection(self) -> Deferred[SSHConnection]:
         from twistio.internet.endpoints import HostnameEndpoint
@@ -388,13 +402,19 @@ class _NewConnectionHelper:
             transport.loseConnection()
 
 
+@implementer(_ISSHConnectionCreator)
 class _ExistingConnectionHelper:
     """Runs commands on a connection someone else made and will close."""
 
     def __init__(self, connection: SSHConnection) -> None:
         self.connection = connection
-        self.username = getattr(getattr(connection.transport, "_creator", None), "username",
-                                b"")
+
+    @property
+    def username(self) -> bytes:
+        """The user the connection logged in as, when it was made by a command endpoint."""
+        transport = getattr(self.connection, "transport", None)
+        name: bytes = getattr(getattr(transport, "_creator", None), "username", b"")
+        return name
 
     def secureConnection(self) -> Deferred[SSHConnection]:
         return defer.succeed(self.connection)

@@ -27,6 +27,7 @@ from twistio.cred import credentials
 from twistio.internet import defer
 from twistio.internet import protocol as _protocol
 from twistio.internet.interfaces import IProtocol, ITransport, implementer
+from twistio.logger import Logger
 from twistio.protocols import basic
 from twistio.python.failure import Failure
 
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.conch.telnet")
+_logger = Logger()
 
 # Commands (RFC 854).
 NULL = bytes([0])
@@ -348,8 +350,10 @@ class Telnet(_protocol.Protocol):
         self._write(IAC + SB + about + data.replace(IAC, IAC + IAC) + IAC + SE)
 
     def _subnegotiationLengthExceeded(self) -> None:
-        _log.warning("telnet subnegotiation longer than %d bytes; closing the connection",
-                     self._MAX_SUBNEGOTIATION_LENGTH)
+        _logger.warn(
+            "telnet subnegotiation longer than {limit} bytes; closing the connection",
+            limit=self._MAX_SUBNEGOTIATION_LENGTH,
+        )
         self._overflowed = True
         self.transport.loseConnection()
 
@@ -420,9 +424,9 @@ class Telnet(_protocol.Protocol):
                     if b == _IAC:
                         state = "subnegotiation-escaped"
                     else:
-                        self.commands.append(bytes([b]))
                         if self._subnegotiationTooLong():
                             return
+                        self.commands.append(bytes([b]))
                 else:  # subnegotiation-escaped
                     if b == _SE:
                         state = "data"
@@ -434,15 +438,16 @@ class Telnet(_protocol.Protocol):
                         state = self.state
                     else:
                         state = "subnegotiation"
-                        self.commands.append(bytes([b]))
                         if self._subnegotiationTooLong():
                             return
+                        self.commands.append(bytes([b]))
             self.state = state
         finally:
             self._flush(pending)
 
     def _subnegotiationTooLong(self) -> bool:
-        if len(self.commands) > self._MAX_SUBNEGOTIATION_LENGTH:
+        # Called before a byte is added: the buffer never grows past the limit.
+        if len(self.commands) >= self._MAX_SUBNEGOTIATION_LENGTH:
             self.state = "subnegotiation"
             self._subnegotiationLengthExceeded()
             return True
@@ -637,10 +642,14 @@ class Telnet(_protocol.Protocol):
         return False
 
     def disableLocal(self, option: bytes) -> None:
-        """``option`` went off on our side (override)."""
+        """``option`` went off on our side: a subclass whose ``enableLocal`` accepts options
+        must override this (``NotImplementedError`` otherwise, as in Twisted)."""
+        raise NotImplementedError(f"Don't know how to disable local telnet option {option!r}")
 
     def disableRemote(self, option: bytes) -> None:
-        """``option`` went off on the peer's side (override)."""
+        """``option`` went off on the peer's side: a subclass whose ``enableRemote`` accepts
+        options must override this (``NotImplementedError`` otherwise)."""
+        raise NotImplementedError(f"Don't know how to disable remote telnet option {option!r}")
 
 
 def _dropProtocol(owner: Any, reason: Failure | None) -> None:

@@ -1,46 +1,22 @@
-"""In-memory stand-ins for the ``pwd`` and ``spwd`` modules, for tests.
+"""In-memory user databases with the API of the ``pwd`` and ``spwd`` modules, for tests.
 
-``UserDatabase`` answers ``getpwnam``/``getpwuid``/``getpwall`` and ``ShadowDatabase``
-``getspnam``/``getspall`` like those modules do, from records added with ``addUser``; a name
-or uid that is not there raises ``KeyError``. Patch a test's ``pwd.getpwnam`` with a
-database's method to run code that looks users up without touching the machine's accounts.
+``UserDatabase`` answers ``getpwnam``, ``getpwuid`` and ``getpwall``; ``ShadowDatabase``
+answers ``getspnam`` and ``getspall``. Pass one where code takes a ``pwd``-like object (as
+``conch.checkers`` does) to test it without touching the system's accounts. Records are
+named tuples, like the ``struct_passwd`` and ``struct_spwd`` the real modules return: read
+them by attribute (``pw_name``...) or by index.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+from typing import NamedTuple
 
 __all__ = ["ShadowDatabase", "UserDatabase"]
 
 
-class _Record:
-    """A record that is also a tuple of its fields, as the ``pwd`` and ``spwd`` ones are."""
+class _UserRecord(NamedTuple):
+    """One account, as ``pwd.struct_passwd``."""
 
-    _fields: tuple[str, ...] = ()
-
-    def __init__(self, *values: object) -> None:
-        for name, value in zip(self._fields, values, strict=True):
-            setattr(self, name, value)
-
-    def __len__(self) -> int:
-        return len(self._fields)
-
-    def __getitem__(self, index: int) -> object:
-        return tuple(self)[index]
-
-    def __iter__(self) -> Iterator[object]:
-        return (getattr(self, name) for name in self._fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({inner})"
-
-
-class _UserRecord(_Record):
-    """One user of a ``UserDatabase``: the fields of ``pwd.struct_passwd``, in its order."""
-
-    _fields = ("pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos", "pw_dir", "pw_shell")
     pw_name: str
     pw_passwd: str
     pw_uid: int
@@ -50,56 +26,9 @@ class _UserRecord(_Record):
     pw_shell: str
 
 
-class UserDatabase:
-    """POSIX account records kept in memory, offered through ``pwd``'s functions.
+class _ShadowRecord(NamedTuple):
+    """One shadow entry, as ``spwd.struct_spwd``."""
 
-    Users added without a uid or gid get ones counted up from 10101 and 20202.
-    """
-
-    def __init__(self) -> None:
-        self._users: list[_UserRecord] = []
-        self._freeUIDs = itertools.count(10101)
-        self._freeGIDs = itertools.count(20202)
-
-    def addUser(self, username: str, password: str = "password", uid: int | None = None,
-                gid: int | None = None, gecos: str = "", home: str = "",
-                shell: str = "/bin/sh") -> None:
-        """Add the account ``username`` with these ``pwd`` fields."""
-        record = _UserRecord(
-            username,
-            password,
-            next(self._freeUIDs) if uid is None else uid,
-            next(self._freeGIDs) if gid is None else gid,
-            gecos,
-            home,
-            shell,
-        )
-        self._users.append(record)
-
-    def getpwuid(self, uid: int) -> _UserRecord:
-        """The first account with ``uid``; ``KeyError`` if none has it."""
-        for user in self._users:
-            if user.pw_uid == uid:
-                return user
-        raise KeyError(uid)
-
-    def getpwnam(self, name: str) -> _UserRecord:
-        """The first account named ``name``; ``KeyError`` if there is none."""
-        for user in self._users:
-            if user.pw_name == name:
-                return user
-        raise KeyError(name)
-
-    def getpwall(self) -> list[_UserRecord]:
-        """Every account, in the order they were added."""
-        return list(self._users)
-
-
-class _ShadowRecord(_Record):
-    """One user of a ``ShadowDatabase``: the fields of ``spwd.struct_spwd``, in its order."""
-
-    _fields = ("sp_nam", "sp_pwd", "sp_lstchg", "sp_min", "sp_max", "sp_warn", "sp_inact",
-               "sp_expire", "sp_flag")
     sp_nam: str
     sp_pwd: str
     sp_lstchg: int
@@ -111,26 +40,72 @@ class _ShadowRecord(_Record):
     sp_flag: int
 
 
+class UserDatabase:
+    """Accounts held in memory, looked up as ``pwd`` does (``KeyError`` when absent).
+
+    Accounts added without a uid or gid get fresh ones, counting from 10101 and 20202.
+    """
+
+    def __init__(self) -> None:
+        self._users: list[_UserRecord] = []
+        self._next_uid = 10101
+        self._next_gid = 20202
+
+    def addUser(self, username: str, password: str = "password", uid: int | None = None,
+                gid: int | None = None, gecos: str = "", home: str = "",
+                shell: str = "/bin/sh") -> None:
+        """Add an account (``pw_name``, ``pw_passwd``, ``pw_uid``... in that order)."""
+        if uid is None:
+            uid = self._next_uid
+            self._next_uid += 1
+        if gid is None:
+            gid = self._next_gid
+            self._next_gid += 1
+        self._users.append(_UserRecord(username, password, uid, gid, gecos, home, shell))
+
+    def getpwuid(self, uid: int) -> _UserRecord:
+        """The first account with ``uid``."""
+        for user in self._users:
+            if user.pw_uid == uid:
+                return user
+        raise KeyError(uid)
+
+    def getpwnam(self, name: str) -> _UserRecord:
+        """The first account named ``name`` (a ``str``: ``TypeError`` otherwise, as in ``pwd``)."""
+        if not isinstance(name, str):
+            raise TypeError(f"getpwnam() argument must be str, not {type(name).__name__}")
+        for user in self._users:
+            if user.pw_name == name:
+                return user
+        raise KeyError(name)
+
+    def getpwall(self) -> list[_UserRecord]:
+        """Every account, in the order added."""
+        return list(self._users)
+
+
 class ShadowDatabase:
-    """Shadow password records kept in memory, offered through ``spwd``'s functions."""
+    """Shadow entries held in memory, looked up as ``spwd`` does (``KeyError`` when absent)."""
 
     def __init__(self) -> None:
         self._users: list[_ShadowRecord] = []
 
     def addUser(self, username: str, password: str, lastChange: int, min: int, max: int,
                 warn: int, inact: int, expire: int, flag: int) -> None:
-        """Add the shadow record of ``username`` with these ``spwd`` fields."""
+        """Add an entry (``sp_nam``, ``sp_pwd``, ``sp_lstchg``... in that order)."""
         self._users.append(
             _ShadowRecord(username, password, lastChange, min, max, warn, inact, expire, flag)
         )
 
     def getspnam(self, username: str) -> _ShadowRecord:
-        """The shadow record of ``username``; ``KeyError`` if there is none."""
+        """The first entry for ``username`` (a ``str``: ``TypeError`` otherwise)."""
+        if not isinstance(username, str):
+            raise TypeError(f"getspnam() argument must be str, not {type(username).__name__}")
         for user in self._users:
             if user.sp_nam == username:
                 return user
         raise KeyError(username)
 
     def getspall(self) -> list[_ShadowRecord]:
-        """Every shadow record, in the order they were added."""
+        """Every entry, in the order added."""
         return list(self._users)

@@ -7,11 +7,11 @@ these interfaces.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, Union
 
 from twistio.internet.interfaces import Interface
 
-__all__ = ["IReporter", "IReporterWithDurations", "ITestCase"]
+__all__ = ["IReporter", "IReporterWithDurations", "ITestCase", "ITestCaseVar"]
 
 
 class ITestCase(Interface, Protocol):
@@ -34,6 +34,10 @@ class ITestCase(Interface, Protocol):
 
     def shortDescription(self) -> str:
         """A one-line description (the docstring's first line), or the name."""
+
+
+#: A test or a test class: what a decorator that marks tests (a skip, a todo) takes and returns.
+ITestCaseVar = TypeVar("ITestCaseVar", bound=Union[ITestCase, type[ITestCase]])
 
 
 class IReporter(Interface, Protocol):

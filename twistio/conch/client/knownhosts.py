@@ -9,7 +9,6 @@ names match exactly, as in Twisted (no wildcard patterns).
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import logging
 import os
@@ -45,10 +44,8 @@ _log = logging.getLogger("twistio.conch")
 
 
 def _b64decode(data: bytes) -> bytes:
-    try:
-        return base64.b64decode(data, validate=True)
-    except binascii.Error as e:
-        raise InvalidEntry(f"bad base64: {e}") from e
+    """Strict base64 (``binascii.Error`` otherwise, as in Twisted)."""
+    return base64.b64decode(data, validate=True)
 
 
 def _extractCommon(string: bytes) -> tuple[bytes, bytes, Key, bytes | None]:
@@ -57,7 +54,7 @@ def _extractCommon(string: bytes) -> tuple[bytes, bytes, Key, bytes | None]:
     if len(fields) not in (3, 4):
         raise InvalidEntry()
     hostnames, keyType, keyData = fields[:3]
-    comment = fields[3] if len(fields) == 4 else None
+    comment = fields[3].rstrip(b"\r\n") if len(fields) == 4 else None
     key = Key.fromString(_b64decode(keyData))
     return hostnames, keyType, key, comment
 
@@ -179,13 +176,17 @@ class HashedEntry(_BaseEntry):
                 + base64.b64encode(self._hostHash) + b" " + self._tail())
 
 
-def _path_of(savePath: Any) -> str:
-    path = getattr(savePath, "path", savePath)
-    return str(os.fspath(path))
+def _path_of(savePath: Any) -> str | bytes:
+    path: str | bytes = os.fspath(getattr(savePath, "path", savePath))
+    return path
 
 
 class KnownHostsFile:
-    """A known_hosts file: the entries in it plus those added since it was last saved."""
+    """A known_hosts file: the entries in it plus those added since it was last saved.
+
+    Made with ``fromPath`` it starts from the file's entries; made directly
+    (``KnownHostsFile(path)``) it starts empty and its first ``save`` replaces the file.
+    """
 
     def __init__(self, savePath: Any) -> None:
         self._added: list[HashedEntry] = []
@@ -202,11 +203,13 @@ class KnownHostsFile:
         return list(self._iterate())
 
     def _iterate(self) -> Iterator[Any]:
-        try:
-            with open(_path_of(self._savePath), "rb") as fp:
-                lines = fp.read().splitlines()
-        except OSError:
-            lines = []
+        lines: list[bytes] = []
+        if not self._clobber:
+            try:
+                with open(_path_of(self._savePath), "rb") as fp:
+                    lines = fp.read().splitlines()
+            except OSError:
+                pass
         for line in lines:
             try:
                 if line.startswith(HashedEntry.MAGIC):
@@ -245,7 +248,7 @@ class KnownHostsFile:
                     kind = key.type().encode("ascii")
                     ui.warn(b"Warning: Permanently added the " + kind
                             + b" host key for IP address '" + _bytes(ip)
-                            + b"' to the list of known hosts.")
+                            + b"' to the list of known hosts.\n")
                 return result
 
             def promptResponse(response: bool) -> bool:
@@ -286,9 +289,8 @@ class KnownHostsFile:
         if parent and not os.path.isdir(parent):
             os.makedirs(parent)
         if self._clobber:
-            lines = [entry.toString() for entry in self._iterate()]
             with open(path, "wb") as f:
-                f.write(b"".join(line + b"\n" for line in lines))
+                f.write(b"".join(entry.toString() + b"\n" for entry in self._added))
         else:
             with open(path, "a+b") as f:
                 f.seek(0, os.SEEK_END)

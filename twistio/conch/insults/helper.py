@@ -144,7 +144,17 @@ class TerminalBuffer(_protocol.Protocol):
         return CharacterAttribute(self.activeCharset, **self.graphicRendition)
 
     def insertAtCursor(self, b: bytes) -> None:
-        """Draw one byte at the cursor (inserting when the IRM mode is set) and advance."""
+        """Draw one byte at the cursor (inserting when the IRM mode is set) and advance.
+
+        ``\r`` goes back to the first column and ``\n`` down a line (same column), as a
+        terminal does with them.
+        """
+        if b == b"\r":
+            self.x = 0
+            return
+        if b == b"\n":
+            self._scrollDown()
+            return
         if self.x >= self.width:
             self.nextLine()
         line = self.lines[self.y]
@@ -414,6 +424,8 @@ class ExpectableBuffer(TerminalBuffer):
             if pending is d:
                 del self._expecting[i]
                 d.errback(ExpectationTimeout())
+                # The expectations queued behind it may already be met.
+                self._checkExpected()
                 return
 
     def _checkExpected(self) -> None:

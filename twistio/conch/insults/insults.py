@@ -295,6 +295,9 @@ _BRACKET_KEYS = {b"A": "UP_ARROW", b"B": "DOWN_ARROW", b"C": "RIGHT_ARROW", b"D"
 _TILDE_KEYS = {b"1": "HOME", b"2": "INSERT", b"3": "DELETE", b"4": "END", b"5": "PGUP",
                b"6": "PGDN", b"15": "F5", b"17": "F6", b"18": "F7", b"19": "F8", b"20": "F9",
                b"21": "F10", b"23": "F11", b"24": "F12"}
+# The C0 controls a client terminal acts on (looked up by name only when they arrive).
+_CONTROL_CALLS = {0x08: "cursorBackward", 0x14: "shiftOut", 0x15: "shiftIn"}
+
 _LOW_FUNCTION_KEYS = {b"P": "F1", b"Q": "F2", b"R": "F3", b"S": "F4"}
 _ESC, _LBRACKET, _O = 0x1B, ord("["), ord("O")
 
@@ -680,8 +683,7 @@ class ClientProtocol(_protocol.Protocol):
                     if byte == _ESC:
                         self.state = b"escaped"
                     else:
-                        {0x08: terminal.cursorBackward, 0x14: terminal.shiftOut,
-                         0x15: terminal.shiftIn}[byte]()
+                        getattr(terminal, _CONTROL_CALLS[byte])()
                 else:
                     text.append(byte)
             elif state == b"escaped":

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from twistio.conch.insults import helper
+from twistio.python.deprecate import deprecatedModuleAttribute
+from twistio.python.versions import Version
 
 __all__ = ["assembleFormattedText", "attributes", "flatten"]
 
@@ -153,3 +155,11 @@ def flatten(output: _Attribute, attrs: helper.CharacterAttribute,
 def assembleFormattedText(formatted: _Attribute) -> str:
     """The VT102 text of ``formatted``, starting from the default attributes."""
     return flatten(formatted, helper.CharacterAttribute())
+
+
+deprecatedModuleAttribute(
+    Version("Twisted", 13, 1, 0),
+    f"Use {__name__}.assembleFormattedText instead.",
+    __name__,
+    "flatten",
+)

@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["KexMethod", "get", "supported"]
+__all__ = [
+    "KexMethod",
+    "cryptographyHasMLKEM",
+    "get",
+    "getDHGeneratorAndPrime",
+    "getHashProcessor",
+    "getKex",
+    "getSupportedKeyExchanges",
+    "isDynamicPrimesGroup",
+    "isEllipticCurve",
+    "isFixedGroup",
+    "isPQHybrid",
+    "supported",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,30 @@ class KexMethod:
 
     def hash_new(self) -> Any:
         return self.hash()
+
+    @property
+    def hashProcessor(self) -> Callable[..., Any]:
+        """The hash constructor of the exchange (Twisted's name)."""
+        return self.hash
+
+    @property
+    def preference(self) -> int:
+        """Rank in twistio's order of preference, 1 the best."""
+        return _METHODS.index(self) + 1
+
+    @property
+    def generator(self) -> int:
+        """The generator of a fixed group."""
+        if self.kind != "dh":
+            raise AttributeError("generator")
+        return group(self.group_bits)[0]
+
+    @property
+    def prime(self) -> int:
+        """The prime of a fixed group."""
+        if self.kind != "dh":
+            raise AttributeError("prime")
+        return group(self.group_bits)[1]
 
 
 # RFC 3526: bits -> the constant c of the formula above.
@@ -111,3 +148,54 @@ def supported() -> list[bytes]:
     if not has_mlkem():
         names.remove(b"mlkem768x25519-sha256")
     return names
+
+
+cryptographyHasMLKEM: bool = has_mlkem()
+
+
+def getKex(kexAlgorithm: bytes) -> KexMethod:
+    """The method called ``kexAlgorithm``; ``ConchError`` if twistio does not know it."""
+    method = _BY_NAME.get(kexAlgorithm)
+    if method is None or (method.kind == "mlkem-x25519" and not cryptographyHasMLKEM):
+        from twistio.conch.error import ConchError
+
+        raise ConchError(f"Unsupported key exchange algorithm: {kexAlgorithm!r}")
+    return method
+
+
+def isFixedGroup(kexAlgorithm: bytes) -> bool:
+    """Whether the method uses one fixed Diffie-Hellman group."""
+    return getKex(kexAlgorithm).kind == "dh"
+
+
+def isDynamicPrimesGroup(kexAlgorithm: bytes) -> bool:
+    """Whether the method negotiates its Diffie-Hellman group (RFC 4419 group exchange)."""
+    return getKex(kexAlgorithm).kind == "gex"
+
+
+def isEllipticCurve(kexAlgorithm: bytes) -> bool:
+    """Whether the method is an elliptic-curve exchange (NIST curves or Curve25519)."""
+    return getKex(kexAlgorithm).kind in ("ecdh", "x25519")
+
+
+def isPQHybrid(kexAlgorithm: bytes) -> bool:
+    """Whether the method combines a post-quantum KEM with a classic exchange."""
+    return getKex(kexAlgorithm).kind == "mlkem-x25519"
+
+
+def getHashProcessor(kexAlgorithm: bytes) -> Callable[..., Any]:
+    """The hash constructor the method uses (``hashlib.sha256``...)."""
+    return getKex(kexAlgorithm).hash
+
+
+def getDHGeneratorAndPrime(kexAlgorithm: bytes) -> tuple[int, int]:
+    """(generator, prime) of a fixed-group method; ``TypeError`` for any other kind."""
+    method = getKex(kexAlgorithm)
+    if method.kind != "dh":
+        raise TypeError(f"{kexAlgorithm!r} has no fixed group")
+    return group(method.group_bits)
+
+
+def getSupportedKeyExchanges() -> list[bytes]:
+    """The methods offered by default, best first: the same list as ``supported()``."""
+    return supported()

@@ -52,7 +52,8 @@ class SSHChannel:
         self.specificData = b""
         # Waiting for window: data, and extended data as (type, bytes).
         self.buf = b""
-        self.extBuf: list[tuple[int, bytes]] = []
+        # [dataType, data] pairs waiting for window (lists, as Twisted keeps them).
+        self.extBuf: list[list[Any]] = []
         self.areWriting = 1
         self.closing = self.localClosed = self.remoteClosed = 0
 
@@ -150,13 +151,13 @@ class SSHChannel:
         if self.extBuf:  # queue behind what waits, joined to a last piece of the same type
             lastType, lastData = self.extBuf[-1]
             if lastType == dataType:
-                self.extBuf[-1] = (dataType, lastData + data)
+                self.extBuf[-1] = [dataType, lastData + data]
             else:
-                self.extBuf.append((dataType, data))
+                self.extBuf.append([dataType, data])
             return
         now, later = self._splitAtWindow(data)
         if later:
-            self.extBuf.append((dataType, later))
+            self.extBuf.append([dataType, later])
             self._windowFull()
         for packet in self._packets(now):
             self.conn.sendExtendedData(self, dataType, packet)

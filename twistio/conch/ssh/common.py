@@ -71,4 +71,8 @@ def ffs(c: Sequence[bytes], s: Sequence[bytes]) -> bytes | None:
 
 
 def install() -> None:
-    """Kept for compatibility: there is nothing to install."""
+    """Kept for compatibility: there is nothing to install. Deprecated, as in Twisted."""
+    import warnings
+
+    warnings.warn(f"{__name__}.install was deprecated in Twisted 16.5.0",
+                  DeprecationWarning, stacklevel=2)

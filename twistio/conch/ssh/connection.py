@@ -19,6 +19,7 @@ from twistio.conch.ssh import service
 from twistio.conch.ssh.common import NS, getNS
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
+from twistio.python import log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -247,17 +248,17 @@ class SSHConnection(service.SSHService):
         channel.channelOpen(extra)
 
     def _open_failed(self, senderChannel: int, e: BaseException) -> None:
+        # Logged as an error, whatever it was, as in Twisted (log.err).
+        log.err(Failure(e, type(e), e.__traceback__), "channel open failed")
         if isinstance(e, error.ConchError):
             value, data = e.value, e.data
-            if isinstance(value, int):
+            if isinstance(value, int):  # ConchError(code, text), the order Conch uses
                 reason, text = value, data
-            elif isinstance(data, int):
+            elif isinstance(data, int):  # ConchError(text, code)
                 reason, text = data, value
             else:
                 reason, text = OPEN_CONNECT_FAILED, value
-            _log.info("channel open failed: %s", text)
         else:
-            _log.error("channel open failed", exc_info=(type(e), e, e.__traceback__))
             reason, text = OPEN_CONNECT_FAILED, "unknown failure"
         self._refuse(senderChannel, reason, text)
 
@@ -304,7 +305,9 @@ class SSHConnection(service.SSHService):
             return handler(windowSize, maxPacket, data)
         avatar = getattr(self.transport, "avatar", None)
         if avatar is not None:
-            return avatar.lookupChannel(channelType, windowSize, maxPacket, data)
+            channel = avatar.lookupChannel(channelType, windowSize, maxPacket, data)
+            if channel is not None:
+                return channel
         raise error.ConchError(OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel")
 
     def openChannel(self, channel: Any, extra: bytes = b"") -> None:

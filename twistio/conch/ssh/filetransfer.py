@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import logging
 import struct
+import warnings
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 from twistio.conch._adapt import adapt
 from twistio.conch.interfaces import ISFTPFile, ISFTPServer
 from twistio.conch.ssh.common import NS, getNS
-from twistio.internet import defer, protocol
+from twistio.internet import defer, error, protocol
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -390,7 +392,7 @@ class FileTransferServer(FileTransferBase):
         elif handle in self.openDirs:
             self._run(requestId, self.openDirs.pop(handle)[0].close)
         else:
-            self._sendStatus(requestId, FX_FAILURE, b"invalid handle")
+            self._sendStatus(requestId, FX_NO_SUCH_FILE, b"No such file or directory")
 
     def _file(self, requestId: bytes, handle: bytes) -> Any:
         found = self.openFiles.get(handle)
@@ -567,12 +569,16 @@ class FileTransferClient(FileTransferBase):
         self.sendPacket(FXP_INIT, body)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        """Fail every unanswered request."""
+        """Fail every unanswered request with ``ConnectionLost``, as every later one will be
+        (however the connection ended)."""
+        self.connected = False
         pending, self.openRequests = self.openRequests, {}
         for d in pending.values():
-            d.errback(SFTPError(FX_CONNECTION_LOST, "Connection Lost"))
+            d.errback(error.ConnectionLost())
 
     def _sendRequest(self, msg: int, data: bytes) -> Deferred[Any]:
+        if not self.connected:
+            return defer.fail(error.ConnectionLost())
         number = self.counter
         self.counter = (self.counter + 1) & 0xFFFFFFFF
         d: Deferred[Any] = Deferred()
@@ -705,6 +711,7 @@ class FileTransferClient(FileTransferBase):
         return self._sendRequest(FXP_EXTENDED, NS(request) + data)
 
 
+@implementer(ISFTPFile)
 class ClientFile:
     """A file open on the server (an ``ISFTPFile``)."""
 
@@ -750,7 +757,16 @@ class ClientDirectory:
         return self
 
     def next(self) -> Any:
-        """The next entry, or a Deferred of it; ``StopIteration`` at the end."""
+        """The next entry, or a Deferred of it; ``StopIteration`` at the end.
+
+        Deprecated, as in Twisted (since 18.9.0): use ``read()``.
+        """
+        warnings.warn(
+            f"Using {__name__}.ClientDirectory as an iterator was deprecated in Twisted "
+            "18.9.0.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if self.filesCache:
             return self.filesCache.pop(0)
         if getattr(self, "_done", False):

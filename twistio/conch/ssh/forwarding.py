@@ -16,6 +16,7 @@ from typing import Any
 from twistio.conch.ssh import channel
 from twistio.conch.ssh.common import NS, getNS
 from twistio.internet import protocol
+from twistio.internet.defer import CancelledError
 from twistio.internet.endpoints import HostnameEndpoint, connectProtocol
 
 __all__ = [
@@ -122,6 +123,8 @@ class SSHConnectForwardingChannel(channel.SSHChannel):
         if reactor is None:
             from twistio.internet import reactor
         d = connectProtocol(HostnameEndpoint(reactor, host, int(port)), SSHForwardingClient(self))
+        # The connection attempt (Twisted's name): cancelled if the channel closes first.
+        self._channelOpenDeferred: Any = d
         d.addCallbacks(self._setClient, self._close)
 
     def _setClient(self, client: SSHForwardingClient) -> None:
@@ -133,6 +136,8 @@ class SSHConnectForwardingChannel(channel.SSHChannel):
             client.transport.loseConnection()
 
     def _close(self, reason: Any) -> None:
+        if getattr(reason, "check", lambda *a: None)(CancelledError):
+            return  # the channel closed before the connection was made
         _log.info("forwarding connection to %s failed: %s", self.hostport,
                   getattr(reason, "getErrorMessage", lambda: reason)())
         self.loseConnection()
@@ -153,6 +158,9 @@ class SSHConnectForwardingChannel(channel.SSHChannel):
             self._eof_early = True
 
     def closed(self) -> None:
+        pending = getattr(self, "_channelOpenDeferred", None)
+        if pending is not None and not pending.called:
+            pending.cancel()
         client, self.client = self.client, None
         if client is not None:
             client.channel = None

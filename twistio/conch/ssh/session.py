@@ -164,7 +164,12 @@ class SSHSession(channel.SSHChannel):
         self._env_count += 1
         if self._env_count > _MAX_ENV_VARIABLES:
             return 0
-        target = adapt(ISessionSetEnv, self.avatar)
+        # The session object (ISession(avatar)) sets variables when it provides
+        # ISessionSetEnv, as in Twisted; else an ISessionSetEnv adapter of the avatar.
+        session = self._session
+        target = adapt(ISessionSetEnv, session) if session is not None else None
+        if target is None:
+            target = adapt(ISessionSetEnv, self.avatar)
         if target is None:
             return 0
         try:
@@ -205,7 +210,7 @@ class SSHSession(channel.SSHChannel):
         """The channel closed: tell the session, and end the process or protocol."""
         if self.session is not None:
             self.session.closed()
-        elif self.client is not None and self.client.transport is not None:
+        if self.client is not None and self.client.transport is not None:
             self.client.transport.loseConnection()
 
     def stopWriting(self) -> None:
@@ -243,24 +248,29 @@ class _ProcessFacade(protocol.ProcessProtocol):
 
 
 class _FeedingTransport:
-    """A transport that hands what is written to it to a protocol's ``dataReceived``."""
+    """A transport that hands what is written to it to a protocol's ``dataReceived``
+    (``proto``, as Twisted names it)."""
 
     def __init__(self, proto: Any) -> None:
-        self._target = proto
+        self.proto = proto
         self.write = proto.dataReceived
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
-        self._target.dataReceived(b"".join(data))
+        self.proto.dataReceived(b"".join(data))
+
+    def dataReceived(self, data: bytes) -> None:
+        """Bytes from the other way: on to the protocol's own transport (as Twisted's)."""
+        self.proto.transport.write(data)
 
     def loseConnection(self) -> None:
-        self._target.connectionLost(protocol.connectionDone)
+        self.proto.connectionLost(protocol.connectionDone)
 
     def getPeer(self) -> Any:
-        peer = getattr(self._target.transport, "getPeer", None)
+        peer = getattr(self.proto.transport, "getPeer", None)
         return peer() if peer is not None else None
 
     def getHost(self) -> Any:
-        host = getattr(self._target.transport, "getHost", None)
+        host = getattr(self.proto.transport, "getHost", None)
         return host() if host is not None else None
 
 
@@ -334,7 +344,11 @@ class SSHSessionProcessProtocol(protocol.ProcessProtocol):
         try:
             name = signal.Signals(signum).name
         except ValueError:
-            name = f"SIG{signum}"
+            # A signal number the platform's enumeration lacks: any SIG* name the signal
+            # module holds for it (a program may add its own).
+            names = [n for n, v in vars(signal).items()
+                     if n.startswith("SIG") and not n.startswith("SIG_") and v == signum]
+            name = names[0] if names else f"SIG{signum}"
         return f"{name}@{sys.platform}"
 
     def processEnded(self, reason: Failure | None = None) -> None:

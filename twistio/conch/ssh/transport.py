@@ -10,7 +10,8 @@ bytes without a version line and 64 KiB of lines before it, a version line 255 b
 packet at most ``max_packet_size`` bytes (256 KiB, OpenSSH's limit). Only strong algorithms
 are offered by default (see ``supportedCiphers`` ...); the SHA-1 and CBC ones are known but
 must be listed by a program to be used. Keys are renewed after ``rekey_bytes`` in either
-direction or ``rekey_interval`` seconds. OpenSSH's strict key exchange
+direction or ``rekey_interval`` seconds (checked as packets come and go: no timer is left
+pending). OpenSSH's strict key exchange
 (``kex-strict-*-v00@openssh.com``, the Terrapin fix) is used when the peer offers it.
 """
 
@@ -552,7 +553,8 @@ class SSHTransportBase(protocol.Protocol):
     _disconnected = False
     _bytes_out = 0
     _bytes_in = 0
-    _rekey_call: Any = None
+    _rekey_clock: Any = None
+    _rekey_at = 0.0
     _delayed_compression = False
     _compress_pending: tuple[Any, Any] | None = None
     _next_compression: tuple[Any, Any] = (b"none", b"none")
@@ -583,10 +585,7 @@ class SSHTransportBase(protocol.Protocol):
     def connectionLost(self, reason: Failure | None = None) -> None:
         """Stop the service, if any, and log the avatar out."""
         self._disconnected = True
-        if self._rekey_call is not None:
-            if self._rekey_call.active():
-                self._rekey_call.cancel()
-            self._rekey_call = None
+        self._rekey_clock = None
         if self.service is not None:
             self.service.serviceStopped()
         logout = getattr(self, "logoutFunction", None)
@@ -651,14 +650,16 @@ class SSHTransportBase(protocol.Protocol):
         self.outgoingPacketSequence = (seq + 1) & 0xFFFFFFFF
         self.transport.write(packet)
         self._bytes_out += len(packet)
-        if self._bytes_out > self.rekey_bytes and self._keyExchangeState == \
-                self._KEY_EXCHANGE_NONE and self.sessionID is not None:
+        if (self._bytes_out > self.rekey_bytes or self._rekey_due()) and \
+                self._keyExchangeState == self._KEY_EXCHANGE_NONE and \
+                self.sessionID is not None and messageType != MSG_KEXINIT:
             self._rekey()
 
     def _rekey(self) -> None:
         if self._disconnected:
             return
         self._bytes_out = self._bytes_in = 0
+        self._rekey_clock = None  # armed again when this exchange completes
         self.sendKexInit()
 
     def sendDisconnect(self, reason: int, desc: bytes) -> None:
@@ -818,8 +819,8 @@ class SSHTransportBase(protocol.Protocol):
         if not payload:
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"empty packet")
             return None
-        if self._bytes_in > self.rekey_bytes and self._keyExchangeState == \
-                self._KEY_EXCHANGE_NONE and self.sessionID is not None:
+        if (self._bytes_in > self.rekey_bytes or self._rekey_due()) and \
+                self._keyExchangeState == self._KEY_EXCHANGE_NONE and self.sessionID is not None:
             self._rekey()
         return payload
 
@@ -1114,16 +1115,17 @@ class SSHTransportBase(protocol.Protocol):
         return clock
 
     def _schedule_rekey(self) -> None:
-        if self._rekey_call is not None and self._rekey_call.active():
-            self._rekey_call.cancel()
-        self._rekey_call = None
+        # The time-based renewal is checked as packets pass (_rekey_due), so that no timer
+        # outlives the connection or keeps a test's reactor dirty.
+        self._rekey_clock = None
         if self.rekey_interval and not self._disconnected:
-            self._rekey_call = self._clock().callLater(self.rekey_interval, self._timed_rekey)
+            clock = self._clock()
+            self._rekey_clock = clock
+            self._rekey_at = clock.seconds() + self.rekey_interval
 
-    def _timed_rekey(self) -> None:
-        self._rekey_call = None
-        if self._keyExchangeState == self._KEY_EXCHANGE_NONE:
-            self._rekey()
+    def _rekey_due(self) -> bool:
+        clock = self._rekey_clock
+        return clock is not None and clock.seconds() >= self._rekey_at
 
     def _ext_info(self) -> list[tuple[bytes, bytes]]:
         from twistio.conch.ssh import userauth
@@ -1537,6 +1539,11 @@ class SSHClientTransport(SSHTransportBase):
         """Judge the server's host key (a blob) and its MD5 fingerprint: a Deferred that
         fires to accept it and fails to refuse it. Refuses; subclasses decide."""
         return defer.fail(NotImplementedError())
+
+    def connectionSecure(self) -> None:
+        """The first key exchange is done: a subclass requests its service here (usually
+        ``requestService``). ``NotImplementedError`` otherwise, as in Twisted."""
+        raise NotImplementedError()
 
     def requestService(self, instance: SSHService) -> None:
         """Ask the server to start ``instance``'s service; it starts on the ACCEPT."""

@@ -131,7 +131,8 @@ class SSHUserAuthServer(service.SSHService):
             if method is not None and method not in self.supportedAuthentications:
                 self.supportedAuthentications.append(method)
         if b"password" in self.supportedAuthentications:
-            if not self.transport.isEncrypted("both"):
+            # Passwords travel client to server: offered once that direction is encrypted.
+            if not self.transport.isEncrypted("in"):
                 self.supportedAuthentications.remove(b"password")
             elif self.keyboardInteractivePassword:
                 self.supportedAuthentications.append(b"keyboard-interactive")
@@ -188,6 +189,8 @@ class SSHUserAuthServer(service.SSHService):
         self.method = method
         self._busy = True
         d = self.tryAuth(method, user, rest)
+        if d is None:  # a tryAuth that answers nothing: the request fails
+            d = defer.fail(error.ConchError("auth returned none"))
         d.addCallback(self._cbFinishedAuth)
         d.addErrback(self._ebMaybeBadAuth)
         d.addErrback(self._ebBadAuth)
@@ -435,7 +438,10 @@ class SSHUserAuthClient(service.SSHService):
         kind = self.lastAuth.decode("ascii", "replace").replace("-", "_")
         handler = getattr(self, "ssh_USERAUTH_PK_OK_" + kind, None)
         if handler is None:
-            self.transport.sendUnimplemented()
+            # Not expected for the method we tried: give it up and go on (as Twisted does,
+            # through a ``none`` request that brings the list of methods left).
+            _log.debug("unexpected message 60 for %r", self.lastAuth)
+            self.askForAuth(b"none", b"")
             return
         handler(packet)
 

@@ -1,0 +1,3 @@
+"""The SSH command-line tools (``ckeygen``)."""
+
+from __future__ import annotations
