@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast
 
 from twistio.internet import error
-from twistio.internet.defer import maybeDeferred
+from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
     IOpenSSLContextFactory,
@@ -499,8 +499,9 @@ class KeyPair(PublicKey):
         requestFormat: int = FILETYPE_ASN1, certificateFormat: int = FILETYPE_ASN1,
         secondsToExpiry: int = 60 * 60 * 24 * 365, digestAlgorithm: str = "sha256",
     ) -> Any:
-        """Sign encoded request data once ``verifyDNCallback(subject)`` agrees (it may return
-        a Deferred): a Deferred firing with the encoded certificate."""
+        """Sign encoded request data once ``verifyDNCallback(subject)`` agrees: the encoded
+        certificate (``VerifyError`` if it refuses), or, when the callback returns a
+        Deferred, a Deferred of it, as in Twisted."""
         request = CertificateRequest.load(requestData, requestFormat)
         subject = request.getSubject()
 
@@ -511,7 +512,10 @@ class KeyPair(PublicKey):
                 issuerDistinguishedName, request, serialNumber, secondsToExpiry, digestAlgorithm
             ).dump(certificateFormat)
 
-        return maybeDeferred(verifyDNCallback, subject).addCallback(verified)
+        answer = verifyDNCallback(subject)
+        if isinstance(answer, Deferred):
+            return answer.addCallback(verified)
+        return verified(answer)
 
     def selfSignedCert(self, serialNumber: int, **kw: Any) -> PrivateCertificate:
         """A certificate for ``DN(**kw)``, signed by this key."""
