@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import struct
+import warnings
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from itertools import count
@@ -234,9 +235,13 @@ class RemoteAmpError(AmpError):
         self, errorCode: bytes, description: str | bytes, fatal: bool = False, local: Any = None
     ) -> None:
         text = description.decode("utf-8", "replace") if isinstance(description, bytes) else description
-        code = errorCode.decode("ascii", "replace") if isinstance(errorCode, bytes) else errorCode
+        code = (
+            errorCode.decode("ascii", "backslashreplace")
+            if isinstance(errorCode, bytes)
+            else errorCode
+        )
         if local is not None:
-            message = f"Code<{code}> (local): {text}\nTraceback: {local.getBriefTraceback()}"
+            message = f"Code<{code}> (local): {text}\n{local.getBriefTraceback()}"
         else:
             message = f"Code<{code}>: {text}"
         super().__init__(message)
@@ -642,8 +647,8 @@ class DateTime(Argument):
         slice(27, 29), slice(30, 32),  # offset hours, minutes
     ]  # fmt: skip
 
-    def fromString(self, s: bytes) -> Any:
-        text = s.decode("ascii")
+    def fromString(self, s: bytes | str) -> Any:
+        text = s.decode("ascii") if isinstance(s, bytes) else s
         if len(text) != 32 or text[4] != "-" or text[7] != "-" or text[10] != "T":
             raise ValueError(f"invalid date and time: {text!r}")
         sign = text[26]
@@ -718,6 +723,19 @@ class _CommandMeta(type):
     def __new__(cls, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
         if "commandName" not in attrs:
             attrs["commandName"] = name.encode("ascii")
+        elif not isinstance(attrs["commandName"], bytes):
+            raise TypeError(f"Command names must be byte strings, got: {attrs['commandName']!r}")
+        for key, what in (("arguments", "Argument"), ("response", "Response")):
+            for argName, _ in attrs.get(key, ()):
+                if not isinstance(argName, bytes):
+                    raise TypeError(f"{what} names must be byte strings, got: {argName!r}")
+        for key, what in (("errors", "Error"), ("fatalErrors", "Fatal error")):
+            if key in attrs:
+                mapping = dict(attrs[key])
+                for code in mapping.values():
+                    if not isinstance(code, bytes):
+                        raise TypeError(f"{what} names must be byte strings, got: {code!r}")
+                attrs[key] = mapping
         new = super().__new__(cls, name, bases, attrs)
         allErrors: dict[type, bytes] = {}
         for klass in reversed(new.__mro__):
@@ -725,7 +743,7 @@ class _CommandMeta(type):
             allErrors.update(getattr(klass, "fatalErrors", {}) or {})
         new.allErrors = allErrors  # type: ignore[attr-defined]
         new.reverseErrors = {  # type: ignore[attr-defined]
-            _as_key(code): error for error, code in allErrors.items()
+            code: error for error, code in allErrors.items()
         }
         return new
 
@@ -907,10 +925,28 @@ class _NoCertificate:
         self.client = client
 
     def options(self, *authorities: Any) -> Any:
-        """TLS options with no certificate, verifying the peer against ``authorities``."""
+        """TLS options presenting no certificate of the application's, verifying the peer
+        against ``authorities`` if any.
+
+        A TLS server must present some certificate, so the server side presents a
+        throwaway self-signed one (made once per process; making it needs the ``tls``
+        extra), as Twisted's does: the connection is encrypted, but not authenticated.
+        """
+        if not self.client:
+            return _throwaway_certificate().options(*authorities)
         if authorities:
             return ssl.CertificateOptions(verify=True, caCerts=list(authorities))
         return ssl.CertificateOptions()
+
+
+_throwaway: list[Any] = []
+
+
+def _throwaway_certificate() -> Any:
+    if not _throwaway:
+        key = ssl.KeyPair.generate()
+        _throwaway.append(key.selfSignedCert(1, commonName="TEMPORARY CERTIFICATE"))
+    return _throwaway[0]
 
 
 # -- locating responders ---------------------------------------------------------------------
@@ -980,16 +1016,35 @@ class CommandLocator(metaclass=_CommandLocatorMeta):
 
     def lookupFunction(self, name: bytes) -> Any:
         """Deprecated: ``locateResponder``."""
-        import warnings
+        if not self._overridesLookupFunction():  # an override's upcall is not warned about
+            warnings.warn(
+                "Call locateResponder, not lookupFunction.",
+                category=PendingDeprecationWarning,
+                stacklevel=2,
+            )
+        return self._locate(name)
 
+    def _overridesLookupFunction(self) -> bool:
+        return type(self).lookupFunction is not CommandLocator.lookupFunction
+
+    def _overriddenLookup(self, name: bytes) -> Any:
+        """The answer of a ``lookupFunction`` override, with the warning (blamed on the
+        caller of ``locateResponder``)."""
         warnings.warn(
-            "Call locateResponder, not lookupFunction.", category=PendingDeprecationWarning,
-            stacklevel=2,
+            "Override locateResponder, not lookupFunction.",
+            category=PendingDeprecationWarning,
+            stacklevel=3,
         )
-        return self.locateResponder(name)
+        return self.lookupFunction(name)
 
     def locateResponder(self, name: bytes) -> Any:
-        """The wrapped responder of the command ``name``, or None."""
+        """The wrapped responder of the command ``name``, or None (a subclass overriding
+        the old name ``lookupFunction`` is still obeyed, with a warning)."""
+        if self._overridesLookupFunction():
+            return self._overriddenLookup(name)
+        return self._locate(name)
+
+    def _locate(self, name: bytes) -> Any:
         found = self._commandDispatch.get(name)
         if found is None:
             return None
@@ -1222,6 +1277,7 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
         ``newProto``; ``clientFactory`` hears when that connection is lost."""
         leftover = self.recvd
         self.recvd = b""
+        self._locked = True
         self.innerProtocol = newProto
         self.innerProtocolClientFactory = clientFactory
         newProto.makeConnection(self.transport)
@@ -1241,7 +1297,8 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
             self.transport.write(box.serialize())
 
     def makeConnection(self, transport: Any) -> None:
-        """Start the box receiver, then connect."""
+        """Start the box receiver (which may already send), then connect."""
+        self.transport = transport
         self.boxReceiver.startReceivingBoxes(self)
         super().makeConnection(transport)
 
@@ -1374,7 +1431,10 @@ class AMP(BinaryBoxProtocol, BoxDispatcher, CommandLocator, SimpleStringLocator)
 
     def locateResponder(self, name: bytes) -> Any:
         """A ``Command.responder`` first, else an ``amp_<NAME>`` method."""
-        found = CommandLocator.locateResponder(self, name)
+        if self._overridesLookupFunction():
+            found = self._overriddenLookup(name)
+        else:
+            found = self._locate(name)
         if found is not None:
             return found
         return SimpleStringLocator.locateResponder(self, name)

@@ -35,6 +35,7 @@ from twistio.python.failure import Failure
 __all__ = [
     "ConnectionCompleter",
     "FakeAddress",
+    "NativeOpenSSLError",
     "FakeTransport",
     "IOPump",
     "TLSNegotiation",
@@ -47,6 +48,11 @@ __all__ = [
 
 _TServer = TypeVar("_TServer")
 _TClient = TypeVar("_TClient")
+
+
+#: The error a refused pretend handshake closes the connection with: twistio's TLS is the
+#: standard library's, so it is ``ssl.SSLError`` (Twisted's is pyOpenSSL's ``SSL.Error``).
+NativeOpenSSLError = ssl.SSLError
 
 
 class FakeAddress:
@@ -74,7 +80,7 @@ class TLSNegotiation:
         ``tpt`` with an ``ssl.SSLError``."""
         verify = getattr(self.obj, "iosimVerify", None)
         if verify is not None and not verify(other.obj):
-            tpt.disconnectReason = ssl.SSLError("certificate verify failed (iosim)")
+            tpt.disconnectReason = NativeOpenSSLError("certificate verify failed (iosim)")
             tpt.loseConnection()
 
 
