@@ -23,6 +23,7 @@ TLS (``StartTLS``) runs on twistio's TLS, the standard library's ``ssl``: certif
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import struct
@@ -101,17 +102,15 @@ __all__ = [
     "utc",
 ]
 
-ASK = b"_ask"
-ANSWER = b"_answer"
-COMMAND = b"_command"
-ERROR = b"_error"
-ERROR_CODE = b"_error_code"
-ERROR_DESCRIPTION = b"_error_description"
-UNKNOWN_ERROR_CODE = b"UNKNOWN"
-UNHANDLED_ERROR_CODE = b"UNHANDLED"
+# The reserved keys: a question names its command and carries a tag, and the reply
+# repeats that tag as an answer or as an error with a code and a text.
+COMMAND, ASK, ANSWER = b"_command", b"_ask", b"_answer"
+ERROR, ERROR_CODE, ERROR_DESCRIPTION = b"_error", b"_error_code", b"_error_description"
+# Error codes AMP itself uses: an error the responder did not declare, and no responder.
+UNKNOWN_ERROR_CODE, UNHANDLED_ERROR_CODE = b"UNKNOWN", b"UNHANDLED"
 
-MAX_KEY_LENGTH = 0xFF
-MAX_VALUE_LENGTH = 0xFFFF
+MAX_KEY_LENGTH = 255  # a key's limit (its length is still sent in two bytes)
+MAX_VALUE_LENGTH = 65535  # all that a 2-byte length can say
 
 #: Argument names that Python cannot take as keywords (the Python 2 list Twisted keeps, for
 #: compatibility): such a wire name ``b"is"`` becomes the keyword ``Is``.
@@ -200,10 +199,8 @@ class TooLong(AmpError):
 
     def __init__(self, isKey: bool, isLocal: bool, value: Any, keyName: Any = None) -> None:
         super().__init__()
-        self.isKey = isKey
-        self.isLocal = isLocal
-        self.value = value
-        self.keyName = keyName
+        self.isKey, self.isLocal = isKey, isLocal
+        self.value, self.keyName = value, keyName
 
     def __repr__(self) -> str:
         side = "local" if self.isLocal else "remote"
@@ -234,7 +231,11 @@ class RemoteAmpError(AmpError):
     def __init__(
         self, errorCode: bytes, description: str | bytes, fatal: bool = False, local: Any = None
     ) -> None:
-        text = description.decode("utf-8", "replace") if isinstance(description, bytes) else description
+        text = (
+            description.decode("utf-8", "replace")
+            if isinstance(description, bytes)
+            else description
+        )
         code = (
             errorCode.decode("ascii", "backslashreplace")
             if isinstance(errorCode, bytes)
@@ -881,14 +882,9 @@ class StartTLS(Command):
     keys for its side. Data sent meanwhile waits for TLS.
     """
 
-    arguments = [
-        (b"tls_localCertificate", _LocalArgument(optional=True)),
-        (b"tls_verifyAuthorities", _LocalArgument(optional=True)),
-    ]
-    response = [
-        (b"tls_localCertificate", _LocalArgument(optional=True)),
-        (b"tls_verifyAuthorities", _LocalArgument(optional=True)),
-    ]
+    # Both sides name their own certificate and authorities; neither is sent.
+    arguments = [(key, _LocalArgument(optional=True)) for key in _TLS_KEYS]
+    response = [(key, _LocalArgument(optional=True)) for key in _TLS_KEYS]
     responseType = _TLSBox
 
     def __init__(
@@ -1107,21 +1103,20 @@ class BoxDispatcher:
         self, command: bytes, box: AmpBox, requiresAnswer: bool = True
     ) -> Deferred[Any] | None:
         """Send ``box`` as the command ``command``; the Deferred of its answer box."""
-        if self._failAllReason is not None:
-            if requiresAnswer:
-                return fail(self._failAllReason)
-            return None
+        reason = self._failAllReason
+        if reason is not None:
+            return fail(reason) if requiresAnswer else None
         box[COMMAND] = command
         tag = self._nextTag()
+        waiting: Deferred[Any] | None = None
         if requiresAnswer:
             box[ASK] = tag
+            waiting = Deferred()
         box._sendTo(self.boxSender)
-        if not requiresAnswer:
-            return None
-        d: Deferred[Any] = Deferred()
-        assert self._outstandingRequests is not None
-        self._outstandingRequests[tag] = d
-        return d
+        if waiting is not None:
+            assert self._outstandingRequests is not None
+            self._outstandingRequests[tag] = waiting
+        return waiting
 
     def callRemoteString(
         self, command: bytes, requiresAnswer: bool = True, **kw: Any
@@ -1139,24 +1134,23 @@ class BoxDispatcher:
         """The last errback: pass the failure to the box sender."""
         self.boxSender.unhandledError(failure)
 
-    def _answerReceived(self, box: AmpBox) -> None:
+    def _question(self, tag: bytes) -> Deferred[Any]:
+        """The Deferred waiting for the reply tagged ``tag`` (taken out of the table);
+        whatever its callbacks leave unhandled ends in ``unhandledError``."""
         assert self._outstandingRequests is not None
-        question = self._outstandingRequests.pop(box[ANSWER])
-        question.addErrback(self.unhandledError)
-        question.callback(box)
+        waiting = self._outstandingRequests.pop(tag)
+        waiting.addErrback(self.unhandledError)
+        return waiting
+
+    def _answerReceived(self, box: AmpBox) -> None:
+        self._question(box[ANSWER]).callback(box)
 
     def _errorReceived(self, box: AmpBox) -> None:
-        assert self._outstandingRequests is not None
-        question = self._outstandingRequests.pop(box[ERROR])
-        question.addErrback(self.unhandledError)
+        waiting = self._question(box[ERROR])
         code = box[ERROR_CODE]
-        description = box[ERROR_DESCRIPTION].decode("utf-8", "replace")
-        exception: Exception
-        if code in PROTOCOL_ERRORS:
-            exception = PROTOCOL_ERRORS[code](code, description)
-        else:
-            exception = RemoteAmpError(code, description)
-        question.errback(Failure(exception))
+        text = box[ERROR_DESCRIPTION].decode("utf-8", "replace")
+        kind: Any = PROTOCOL_ERRORS.get(code, RemoteAmpError)
+        waiting.errback(Failure(kind(code, text)))
 
     def _commandReceived(self, box: AmpBox) -> None:
         def answer(answerBox: Any) -> Any:
@@ -1189,21 +1183,21 @@ class BoxDispatcher:
 
     def ampBoxReceived(self, box: AmpBox) -> None:
         """Dispatch ``box``: an answer, an error or a command (else ``NoEmptyBoxes``)."""
-        if ANSWER in box:
-            self._answerReceived(box)
-        elif ERROR in box:
-            self._errorReceived(box)
-        elif COMMAND in box:
-            self._commandReceived(box)
-        else:
-            raise NoEmptyBoxes(box)
+        for key, handler in (
+            (ANSWER, self._answerReceived),
+            (ERROR, self._errorReceived),
+            (COMMAND, self._commandReceived),
+        ):
+            if key in box:
+                handler(box)
+                return
+        raise NoEmptyBoxes(box)
 
     def _safeEmit(self, aBox: AmpBox) -> None:
-        """Send ``aBox``, unless the connection is gone or switched."""
-        try:
+        """Send ``aBox``, unless the connection is gone or switched (the reply then has
+        nobody to go to, which is no error)."""
+        with contextlib.suppress(ProtocolSwitched, ConnectionLost):
             aBox._sendTo(self.boxSender)
-        except (ProtocolSwitched, ConnectionLost):
-            pass
 
     def dispatchCommand(self, box: AmpBox) -> Deferred[Any]:
         """Call the responder of ``box``'s command; a Deferred of the answer box."""
@@ -1275,26 +1269,26 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
     def _switchTo(self, newProto: Any, clientFactory: Any = None) -> None:
         """Hand the connection (and the bytes received after the last box) to
         ``newProto``; ``clientFactory`` hears when that connection is lost."""
-        leftover = self.recvd
-        self.recvd = b""
-        self._locked = True
-        self.innerProtocol = newProto
-        self.innerProtocolClientFactory = clientFactory
+        pending, self.recvd = self.recvd, b""
+        self._locked = True  # no box may follow the switch
+        self.innerProtocol, self.innerProtocolClientFactory = newProto, clientFactory
         newProto.makeConnection(self.transport)
-        if leftover:
-            newProto.dataReceived(leftover)
+        if pending:
+            newProto.dataReceived(pending)
 
     def sendBox(self, box: AmpBox) -> None:
         """Write ``box`` (held while TLS is being set up); ``ProtocolSwitched`` or
         ``ConnectionLost`` when that is no longer possible."""
         if self._locked:
             raise ProtocolSwitched("This connection has switched: no AMP traffic allowed.")
-        if self.transport is None:
+        transport = self.transport
+        if transport is None:
             raise ConnectionLost()
-        if self._startingTLSBuffer is not None:
-            self._startingTLSBuffer.append(box)
+        held = self._startingTLSBuffer
+        if held is None:
+            transport.write(box.serialize())
         else:
-            self.transport.write(box.serialize())
+            held.append(box)
 
     def makeConnection(self, transport: Any) -> None:
         """Start the box receiver (which may already send), then connect."""
@@ -1304,28 +1298,34 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
 
     def dataReceived(self, data: bytes) -> None:
         """Boxes, or the inner protocol's data once switched."""
-        if self._justStartedTLS:
-            self._justStartedTLS = False
-        if self.innerProtocol is not None:
-            self.innerProtocol.dataReceived(data)
-            return
-        Int16StringReceiver.dataReceived(self, data)
+        self._justStartedTLS = False  # the peer got this far: it accepted the handshake
+        inner = self.innerProtocol
+        if inner is None:
+            Int16StringReceiver.dataReceived(self, data)
+        else:
+            inner.dataReceived(data)
+
+    def _lossReason(self, reason: Failure) -> Failure:
+        """What the box receiver is told the connection was lost for."""
+        if self._keyLengthLimitExceeded:
+            return Failure(TooLong(True, False, None, None))
+        if self._justStartedTLS and reason.check(ConnectionClosed):
+            # Closed before a byte came back over TLS: the peer refused the handshake.
+            return Failure(PeerVerifyError("Peer rejected our certificate for an unknown reason."))
+        return reason
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
         """Tell the inner protocol (and its factory), then the box receiver."""
-        if self.innerProtocol is not None:
-            self.innerProtocol.connectionLost(reason)
-            if self.innerProtocolClientFactory is not None:
-                self.innerProtocolClientFactory.clientConnectionLost(None, reason)
-        if self._keyLengthLimitExceeded:
-            failReason = Failure(TooLong(True, False, None, None))
-        elif reason.check(ConnectionClosed) and self._justStartedTLS:
-            failReason = Failure(
-                PeerVerifyError("Peer rejected our certificate for an unknown reason.")
-            )
-        else:
-            failReason = reason
-        self.boxReceiver.stopReceivingBoxes(failReason)
+        inner, factory = self.innerProtocol, self.innerProtocolClientFactory
+        if inner is not None:
+            inner.connectionLost(reason)
+            if factory is not None:
+                factory.clientConnectionLost(None, reason)
+        self.boxReceiver.stopReceivingBoxes(self._lossReason(reason))
+
+    # The parser's states (``StatefulStringProtocol``): "init" before a box's first key,
+    # "key" before any other key, "value" after a key. ``MAX_LENGTH`` is the limit of the
+    # string expected next: a key's, or a value's.
 
     def proto_init(self, string: bytes) -> str:
         """The first key of a box."""
@@ -1334,20 +1334,19 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
 
     def proto_key(self, string: bytes) -> str:
         """A key, or the empty key that ends the box."""
-        if string:
-            self._currentKey = string
-            self.MAX_LENGTH = self._MAX_VALUE_LENGTH
-            return "value"
-        box, self._currentBox = self._currentBox, None
-        self.boxReceiver.ampBoxReceived(box)
-        return "init"
+        if not string:
+            finished, self._currentBox = self._currentBox, None
+            self.boxReceiver.ampBoxReceived(finished)
+            return "init"
+        self._currentKey, self.MAX_LENGTH = string, self._MAX_VALUE_LENGTH
+        return "value"
 
     def proto_value(self, string: bytes) -> str:
         """The value of the current key."""
-        assert self._currentBox is not None and self._currentKey is not None
-        self._currentBox[self._currentKey] = string
-        self._currentKey = None
-        self.MAX_LENGTH = self._MAX_KEY_LENGTH
+        box, key = self._currentBox, self._currentKey
+        assert box is not None and key is not None
+        box[key] = string
+        self._currentKey, self.MAX_LENGTH = None, self._MAX_KEY_LENGTH
         return "key"
 
     def lengthLimitExceeded(self, length: int) -> None:
@@ -1363,17 +1362,19 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
 
     def _unlockFromSwitch(self) -> None:
         """The pending switch was refused: boxes may be sent again."""
-        if self.innerProtocol is not None:
+        if self.innerProtocol is None:
+            self._locked = False
+        else:
             raise ProtocolSwitched("Protocol already switched.  Cannot unlock.")
-        self._locked = False
 
     def _prepareTLS(self, certificate: Any, verifyAuthorities: Any) -> None:
         """Hold the boxes sent from now until TLS is started."""
         self._startingTLSBuffer = []
-        if self.hostCertificate is not None:
+        previous = self.hostCertificate
+        if previous is not None:
             raise OnlyOneTLS(
                 "Previously authenticated connection between "
-                f"{self.hostCertificate} and {self.peerCertificate} is trying to "
+                f"{previous} and {self.peerCertificate} is trying to "
                 f"re-establish as {certificate} and {verifyAuthorities}"
             )
 
@@ -1398,12 +1399,13 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
     def unhandledError(self, failure: Failure) -> None:
         """An error no code handled: log it and drop the connection."""
         _log.failure(
-            "Amp server or network failure unhandled by client application.  Dropping "
-            "connection!  To avoid, add errbacks to ALL remote commands!",
+            "AMP: an error reached no errback (add errbacks to every callRemote); "
+            "closing the connection",
             failure,
         )
-        if self.transport is not None:
-            self.transport.loseConnection()
+        transport = self.transport
+        if transport is not None:
+            transport.loseConnection()
 
     def _defaultStartTLSResponder(self) -> dict[str, Any]:
         """Answer ``StartTLS`` with no certificate."""
@@ -1421,13 +1423,11 @@ class AMP(BinaryBoxProtocol, BoxDispatcher, CommandLocator, SimpleStringLocator)
     _transportHost: Any = None
 
     def __init__(self, boxReceiver: Any = None, locator: Any = None) -> None:
+        """By default the connection receives its own boxes and locates its own
+        responders; either role can be given to another object."""
+        BinaryBoxProtocol.__init__(self, self if boxReceiver is None else boxReceiver)
+        BoxDispatcher.__init__(self, self if locator is None else locator)
         self._ampInitialized = True
-        if boxReceiver is None:
-            boxReceiver = self
-        if locator is None:
-            locator = self
-        BoxDispatcher.__init__(self, locator)
-        BinaryBoxProtocol.__init__(self, boxReceiver)
 
     def locateResponder(self, name: bytes) -> Any:
         """A ``Command.responder`` first, else an ``amp_<NAME>`` method."""
@@ -1444,30 +1444,30 @@ class AMP(BinaryBoxProtocol, BoxDispatcher, CommandLocator, SimpleStringLocator)
         peer = f" at {self._transportPeer!r}" if self._transportPeer is not None else ""
         return f"<{type(self).__name__}{inner}{peer} at 0x{id(self):x}>"
 
+    def _logEndpoints(self, what: str) -> None:
+        _log.debug(
+            "{name} connection {what} (HOST:{host} PEER:{peer})",
+            name=type(self).__name__,
+            what=what,
+            host=self._transportHost,
+            peer=self._transportPeer,
+        )
+
     def makeConnection(self, transport: Any) -> None:
         """Connect (initialising first if a subclass's ``__init__`` did not)."""
         if not self._ampInitialized:
             AMP.__init__(self)
-        self._transportPeer = transport.getPeer()
-        self._transportHost = transport.getHost()
-        _log.debug(
-            "{name} connection established (HOST:{host} PEER:{peer})",
-            name=type(self).__name__,
-            host=self._transportHost,
-            peer=self._transportPeer,
-        )
+        self._transportHost, self._transportPeer = transport.getHost(), transport.getPeer()
+        self._logEndpoints("established")
         BinaryBoxProtocol.makeConnection(self, transport)
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
         """Fail what is outstanding, and forget the transport."""
-        _log.debug(
-            "{name} connection lost (HOST:{host} PEER:{peer})",
-            name=type(self).__name__,
-            host=self._transportHost,
-            peer=self._transportPeer,
-        )
-        BinaryBoxProtocol.connectionLost(self, reason)
-        self.transport = None
+        self._logEndpoints("lost")
+        try:
+            BinaryBoxProtocol.connectionLost(self, reason)
+        finally:
+            self.transport = None
 
 
 # -- parsing stored AMP data -----------------------------------------------------------------
@@ -1517,5 +1517,5 @@ class _ParserHelper:
         return cls.parse(BytesIO(data))
 
 
-parse = _ParserHelper.parse
-parseString = _ParserHelper.parseString
+#: Every box in AMP data read from a file (``parse``) or held in bytes (``parseString``).
+parse, parseString = _ParserHelper.parse, _ParserHelper.parseString

@@ -35,9 +35,9 @@ from twistio.python.failure import Failure
 __all__ = [
     "ConnectionCompleter",
     "FakeAddress",
-    "NativeOpenSSLError",
     "FakeTransport",
     "IOPump",
+    "NativeOpenSSLError",
     "TLSNegotiation",
     "connect",
     "connectableEndpoint",
