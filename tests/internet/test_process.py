@@ -512,3 +512,15 @@ def test_process_runner_example() -> None:
     )
     assert done.stdout.decode().splitlines()[-1] == "killed by signal 15"
     assert done.returncode == 128 + 15
+
+
+def test_process_address_is_twisteds_private_name_in_address() -> None:
+    from twistio.internet.address import _ProcessAddress
+    from twistio.internet.interfaces import IAddress
+    from twistio.internet.process import ProcessAddress
+
+    assert ProcessAddress is _ProcessAddress
+    a = _ProcessAddress()
+    assert IAddress.providedBy(a)
+    assert repr(a) == "_ProcessAddress()"
+    assert a != _ProcessAddress()  # compared by identity, as Twisted's are

@@ -34,6 +34,7 @@ from typing import IO, Protocol, Union, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, installed_reactor
+from twistio.internet.address import _ProcessAddress
 from twistio.internet.interfaces import (
     IConsumer,
     IProcessProtocol,
@@ -83,11 +84,8 @@ class _Reapable(Protocol):
 _SIGNAL_NAMES = ("HUP", "STOP", "INT", "KILL", "TERM")
 
 
-class ProcessAddress:
-    """The address of a process transport's ends (there is none)."""
-
-    def __repr__(self) -> str:
-        return "_ProcessAddress()"
+#: The address of each end of a process transport (Twisted's ``_ProcessAddress``).
+ProcessAddress = _ProcessAddress
 
 
 class _ReadPipe(asyncio.Protocol):

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import unittest
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from types import ModuleType, TracebackType
 from typing import Any, NoReturn, TypeVar, Union
 
@@ -56,6 +56,7 @@ _T = TypeVar("_T")
 
 # Tells unittest and pytest to leave this module's frames out of tracebacks.
 __unittest = True
+_Awaitable = Union[Deferred[_T], Coroutine[Any, Any, _T], Generator[Any, Any, _T]]
 _ExcInfo = tuple[type[BaseException], BaseException, Union[TracebackType, None]]
 
 SkipTest = unittest.SkipTest
@@ -544,11 +545,13 @@ class SynchronousTestCase(unittest.TestCase):
 
     # -- Deferred inspection --------------------------------------------------------------------
 
-    def successResultOf(self, deferred: Deferred[_T]) -> _T:
+    def successResultOf(self, deferred: _Awaitable[_T]) -> _T:
         """The result ``deferred`` already has; fails if it has none or has failed.
 
-        The result is taken: the Deferred goes on with None.
+        The result is taken: the Deferred goes on with None. A coroutine (or an
+        ``inlineCallbacks``-style generator) is run as a Deferred first.
         """
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
         deferred.addBoth(results.append)
         if not results:
@@ -562,11 +565,15 @@ class SynchronousTestCase(unittest.TestCase):
         value: _T = result
         return value
 
-    def failureResultOf(self, deferred: Deferred[Any], *expectedExceptionTypes: type[BaseException]) -> Failure:
+    def failureResultOf(
+        self, deferred: _Awaitable[Any], *expectedExceptionTypes: type[BaseException]
+    ) -> Failure:
         """The Failure ``deferred`` already has (of one of these types, if any are given).
 
         The failure is taken: the Deferred goes on with None, so it is not logged as unhandled.
+        A coroutine (or generator) is run as a Deferred first.
         """
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
         deferred.addBoth(results.append)
         if not results:
@@ -584,9 +591,11 @@ class SynchronousTestCase(unittest.TestCase):
             )
         return result
 
-    def assertNoResult(self, deferred: Deferred[Any]) -> None:
+    def assertNoResult(self, deferred: _Awaitable[Any]) -> None:
         """Fail if ``deferred`` has a result. A success result is left in place; a failure
-        is taken, so it is not also logged as unhandled."""
+        is taken, so it is not also logged as unhandled. A coroutine (or generator) is run as
+        a Deferred first."""
+        deferred = _as_deferred(deferred)
         results: list[Any] = []
 
         def keep(result: Any) -> Any:
@@ -715,30 +724,113 @@ class SynchronousTestCase(unittest.TestCase):
         )
         return result
 
-    def assertIsNot(self, first: object, second: object, msg: object = None) -> None:
-        """Fail if ``first is second`` (trial's message: ``x is y``)."""
+    def callDeprecated(self, version: Any, f: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Call ``f(*args, **kwargs)`` and return its result; fail unless the call warned
+        that ``f`` is deprecated since ``version`` (a ``Version``, or a ``(Version,
+        replacement)`` pair), with the text ``deprecate.deprecated`` gives that warning."""
+        from twistio.python.deprecate import getDeprecationWarningString
+
+        result = f(*args, **kwargs)
+        shown = self.flushWarnings([self.callDeprecated])
+        if isinstance(version, (tuple, list)):
+            since, replacement = version
+        else:
+            since, replacement = version, None
+        if not shown:
+            self.fail(f"{f!r} is not deprecated.")
+        expected = getDeprecationWarningString(f, since, replacement=replacement)
+        self.assertEqual(expected, shown[0]["message"])
+        return result
+
+    # unittest's assertions, returning what trial's return (the first argument, mostly), so
+    # that ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
+
+    def assertEqual(self, first: _T, second: object, msg: Any = None) -> _T:
+        """Fail unless ``first == second``; returns ``first``."""
+        super().assertEqual(first, second, msg)
+        return first
+
+    def assertNotEqual(self, first: _T, second: object, msg: Any = None) -> _T:
+        """Fail if ``first == second``; returns ``first``."""
+        super().assertNotEqual(first, second, msg)
+        return first
+
+    def assertTrue(self, condition: _T, msg: Any = None) -> _T:
+        """Fail unless ``condition`` is true; returns it."""
+        super().assertTrue(condition, msg)
+        return condition
+
+    def assertFalse(self, condition: _T, msg: Any = None) -> _T:
+        """Fail if ``condition`` is true; returns it."""
+        super().assertFalse(condition, msg)
+        return condition
+
+    def assertIs(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
+        """Fail unless ``first is second``; returns ``first``."""
+        super().assertIs(first, second, msg)
+        return first
+
+    def assertIsNot(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
+        """Fail if ``first is second`` (trial's message: ``x is y``); returns ``first``."""
         if first is second:
             raise self.failureException(msg or f"{first!r} is {second!r}")
+        return first
 
-    # trial's names for unittest's assertions.
-    assertIdentical = unittest.TestCase.assertIs
+    def assertIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
+        """Fail unless ``containee in container``; returns ``containee``."""
+        super().assertIn(containee, container, msg)
+        return containee
+
+    def assertNotIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
+        """Fail if ``containee in container``; returns ``containee``."""
+        super().assertNotIn(containee, container, msg)
+        return containee
+
+    def assertAlmostEqual(  # type: ignore[override]
+        self,
+        first: _T,
+        second: Any,
+        places: int | None = None,
+        msg: Any = None,
+        delta: Any = None,
+    ) -> _T:
+        """Fail unless ``first`` and ``second`` agree to ``places`` (or within ``delta``);
+        returns ``first``."""
+        super().assertAlmostEqual(first, second, places, msg, delta)
+        return first
+
+    def assertNotAlmostEqual(  # type: ignore[override]
+        self,
+        first: _T,
+        second: Any,
+        places: int | None = None,
+        msg: Any = None,
+        delta: Any = None,
+    ) -> _T:
+        """Fail if ``first`` and ``second`` agree to ``places`` (or within ``delta``);
+        returns ``first``."""
+        super().assertNotAlmostEqual(first, second, places, msg, delta)
+        return first
+
+    # trial's names for the assertions.
+    assertIdentical = assertIs
     assertNotIdentical = assertIsNot
-    assertNot = unittest.TestCase.assertFalse
-    assertEquals = unittest.TestCase.assertEqual
-    assertNotEquals = unittest.TestCase.assertNotEqual
-    assertAlmostEquals = unittest.TestCase.assertAlmostEqual
-    assertNotAlmostEquals = unittest.TestCase.assertNotAlmostEqual
-    assert_ = unittest.TestCase.assertTrue
-    failUnless = failUnlessTrue = unittest.TestCase.assertTrue
-    failIf = failUnlessFalse = unittest.TestCase.assertFalse
-    failUnlessEqual = failUnlessEquals = unittest.TestCase.assertEqual
-    failIfEqual = failIfEquals = unittest.TestCase.assertNotEqual
-    failUnlessAlmostEqual = unittest.TestCase.assertAlmostEqual
-    failIfAlmostEqual = failIfAlmostEquals = unittest.TestCase.assertNotAlmostEqual
-    failUnlessIdentical = unittest.TestCase.assertIs
+    assertNot = assertFalse
+    assertEquals = assertEqual
+    assertNotEquals = assertNotEqual
+    assertAlmostEquals = assertAlmostEqual  # type: ignore[assignment]
+    assertNotAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
+    assert_ = assertTrue  # type: ignore[assignment]
+    failUnless = failUnlessTrue = assertTrue  # type: ignore[assignment]
+    failIf = failUnlessFalse = assertFalse  # type: ignore[assignment]
+    failUnlessEqual = failUnlessEquals = assertEqual
+    failIfEqual = failIfEquals = assertNotEqual
+    failUnlessAlmostEqual = assertAlmostEqual  # type: ignore[assignment]
+    failIfAlmostEqual = failIfAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
+    failUnlessIdentical = assertIs
     failIfIdentical = assertIsNot
-    failUnlessIn = unittest.TestCase.assertIn
-    failIfIn = unittest.TestCase.assertNotIn
+    failUnlessIn = assertIn
+    failIfIn = assertNotIn
     failUnlessIsInstance = unittest.TestCase.assertIsInstance
     failIfIsInstance = unittest.TestCase.assertNotIsInstance
     failUnlessRaises = assertRaises  # type: ignore[assignment]
@@ -746,6 +838,13 @@ class SynchronousTestCase(unittest.TestCase):
     failUnlessSubstring = assertSubstring
     failIfSubstring = assertNotSubstring
     failUnlessWarns = assertWarns
+
+
+def _as_deferred(value: _Awaitable[_T]) -> Deferred[_T]:
+    """``value`` as a Deferred: a coroutine or a generator is run by ``ensureDeferred``."""
+    if isinstance(value, Deferred):
+        return value
+    return Deferred.fromCoroutine(value)
 
 
 def _same_source(expected: str, actual: str) -> bool:
