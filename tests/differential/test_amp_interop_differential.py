@@ -23,7 +23,7 @@ pytest.importorskip("twisted.protocols.amp")
 ROOT = Path(__file__).resolve().parents[2]
 
 PROGRAM = textwrap.dedent(
-    r'''
+    r"""
     import datetime, decimal, json, sys, warnings
     from importlib import import_module
     warnings.simplefilter("ignore")
@@ -182,7 +182,7 @@ PROGRAM = textwrap.dedent(
         reactor.callLater(20, reactor.stop)
         reactor.run()
         print(json.dumps(result, sort_keys=True))
-    '''
+    """
 )
 
 

@@ -903,6 +903,8 @@ class StartTLS(Command):
     def _doCommand(self, proto: Any) -> Deferred[Any] | None:
         if ssl is None:
             return fail(RuntimeError("TLS not available"))
+        if getattr(proto, "hostCertificate", None) is not None:
+            proto._refuseSecondTLS(self.certificate, self.authorities)  # before sending
         d = super()._doCommand(proto)
         proto._prepareTLS(self.certificate, self.authorities)
         assert d is not None
@@ -1369,7 +1371,11 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
 
     def _prepareTLS(self, certificate: Any, verifyAuthorities: Any) -> None:
         """Hold the boxes sent from now until TLS is started."""
+        self._refuseSecondTLS(certificate, verifyAuthorities)
         self._startingTLSBuffer = []
+
+    def _refuseSecondTLS(self, certificate: Any, verifyAuthorities: Any) -> None:
+        """``OnlyOneTLS`` if TLS was started already."""
         previous = self.hostCertificate
         if previous is not None:
             raise OnlyOneTLS(
