@@ -73,7 +73,7 @@ def _plugin_folders() -> list[str]:
     return found
 
 
-def _module_files(folder: str) -> list[str]:
+def _module_files(folder: str, skip_twisted_own: bool = True) -> list[str]:
     try:
         names = sorted(os.listdir(folder))
     except OSError:
@@ -83,7 +83,7 @@ def _module_files(folder: str) -> list[str]:
         stem, ext = os.path.splitext(name)
         if ext != ".py" or stem == "__init__" or not stem.isidentifier():
             continue
-        if stem.startswith(_SKIPPED_PREFIXES):
+        if skip_twisted_own and stem.startswith(_SKIPPED_PREFIXES):
             continue
         files.append(os.path.join(folder, name))
     return files
@@ -118,7 +118,7 @@ def _load_file(path: str) -> ModuleType | None:
 
 def _package_modules(package: ModuleType) -> Iterator[ModuleType]:
     for folder in list(getattr(package, "__path__", ())):
-        for path in _module_files(folder):
+        for path in _module_files(folder, skip_twisted_own=False):
             stem = os.path.splitext(os.path.basename(path))[0]
             try:
                 yield importlib.import_module(f"{package.__name__}.{stem}")

@@ -653,6 +653,41 @@ def test_contextvars_seen_by_callbacks_added_before_fire() -> None:
     assert seen == ["request-1"]
 
 
+def test_debug_on_one_deferred() -> None:
+    assert Deferred.debug is False and Deferred().debug is False
+    d: Deferred[int] = Deferred()
+    d.debug = True
+    other: Deferred[int] = Deferred()
+    assert d.debug and not other.debug and Deferred.debug is False
+    d.callback(1)
+    with pytest.raises(AlreadyCalledError) as info:
+        d.callback(2)
+    assert "I: First Invoker was" in str(info.value)
+    assert "C: Deferred was created" not in str(info.value)  # switched on after creation
+    other.callback(1)
+    with pytest.raises(AlreadyCalledError) as info:
+        other.callback(2)
+    assert str(info.value) == ""
+    defer.setDebugging(True)
+    try:
+        assert Deferred.debug is True and other.debug is True
+    finally:
+        defer.setDebugging(False)
+
+
+def test_debug_on_one_deferred_logs_its_invoker(caplog: pytest.LogCaptureFixture) -> None:
+    def make() -> None:
+        d: Deferred[int] = Deferred()
+        d.debug = True
+        d.addCallback(lambda r: 1 // r)
+        d.callback(0)
+
+    with caplog.at_level(logging.ERROR, logger="twistio.internet.defer"):
+        make()
+        gc.collect()
+    assert "(debug:  I: First Invoker was" in caplog.text
+
+
 # -- unhandled errors ------------------------------------------------------------------
 
 

@@ -855,6 +855,20 @@ def test_cooperator_not_started_waits_for_start() -> None:
     assert outcome(d)[0] == "ok"
 
 
+def test_cooperator_removing_last_task_cancels_its_tick() -> None:
+    s = Steps(TWISTIO)
+    trace: list[Any] = []
+    first = s.coop.cooperate(numbers("a", 10, trace))
+    second = s.coop.cooperate(numbers("b", 10, trace))
+    assert len(s.clock.getDelayedCalls()) == 1
+    first.stop()
+    assert len(s.clock.getDelayedCalls()) == 1
+    second.stop()
+    assert s.clock.getDelayedCalls() == []  # nothing left behind on the reactor
+    s.coop.cooperate(numbers("c", 1, trace))
+    assert len(s.clock.getDelayedCalls()) == 1
+
+
 def test_cooperator_stop_stops_every_task() -> None:
     s = Steps(TWISTIO)
     trace: list[Any] = []

@@ -152,6 +152,25 @@ def test_clean_failure_keeps_frames() -> None:
     assert f.check(ValueError) is ValueError
 
 
+
+def test_cleaned_traceback_stands_in_for_frames_and_code() -> None:
+    f = _raise(MyError("x"))
+    f.cleanFailure()
+    tb = f.getTracebackObject()
+    frame = tb.tb_frame
+    assert isinstance(frame.f_globals, dict) and isinstance(frame.f_builtins, dict)
+    assert frame.f_back is None and frame.f_trace is None and isinstance(frame.f_lasti, int)
+    code = frame.f_code
+    assert isinstance(code.co_argcount, int) and isinstance(code.co_code, bytes)
+    assert code.co_positions() == ()
+    names = [entry.name for entry in traceback.extract_tb(tb)]  # type: ignore[arg-type]
+    assert names == [entry[0] for entry in f.frames]
+    last = tb
+    while last.tb_next is not None:
+        last = last.tb_next
+    stack = traceback.extract_stack(last.tb_frame)  # type: ignore[arg-type]
+    assert [entry.name for entry in stack] == names
+
 def test_pickle() -> None:
     f = _raise(MyError("x"))
     g = pickle.loads(pickle.dumps(f))

@@ -71,3 +71,28 @@ def test_from_request() -> None:
             return b"http://example.com/a/b"
 
     assert str(URLPath.fromRequest(R()).child(b"c")) == "http://example.com/a/b/c"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"http://example.com/\xff\x00",
+        b"http://example.com/a b/c?q=\xe9 z",
+        b'http://example.com/a"b<c>d\\e^f`g{h|i}j[k]l%m?a"b<c>[d]%m #x y<',
+        b"http://example.com/a%zz/%41?x=%ff",
+    ],
+)
+def test_unsafe_characters_are_percent_encoded(raw: bytes) -> None:
+    ours, theirs = URLPath.fromBytes(raw), TwistedURLPath.fromBytes(raw)
+    assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+    text = raw.decode("latin-1").replace("#x y<", "")  # (Twisted refuses non-ASCII fragments)
+    ours, theirs = URLPath.fromString(text), TwistedURLPath.fromString(text)
+    assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+
+
+def test_parts_set_as_text_are_bytes() -> None:
+    url = URLPath.fromString("http://example.com/foo?yes=no#footer")
+    url.scheme = "https"  # type: ignore[assignment]
+    url.path = "/hello"  # type: ignore[assignment]
+    assert url.scheme == b"https" and url.path == b"/hello"
+    assert str(url) == "https://example.com/hello?yes=no#footer"

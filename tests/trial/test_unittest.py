@@ -461,3 +461,29 @@ def test_plain_test_method_may_spin_the_reactor_itself() -> None:
     for name in ("test_iterates", "test_returns_deferred", "test_coroutine"):
         assert outcome(run(Case, name)) == "successes", name
     assert seen == [True, [1], True, "later", True, True]
+
+
+# -- getDeprecatedModuleAttribute ---------------------------------------------------------------
+
+
+def test_getDeprecatedModuleAttribute(tc: _Helpers, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from twistio.python.deprecate import deprecatedModuleAttribute
+    from twistio.python.versions import Version
+
+    module = types.ModuleType("twistio_fake_deprecating")
+    module.OLD = 1  # type: ignore[attr-defined]
+    module.KEPT = 2  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    deprecatedModuleAttribute(Version("Twisted", 1, 2, 3), "use KEPT", module.__name__, "OLD")
+    v = Version("Twisted", 1, 2, 3)
+    assert tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v) == 1
+    assert tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v, "use KEPT") == 1
+    with pytest.raises(unittest.FailTest, match="to start with"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "OLD", v, "use OTHER")
+    with pytest.raises(unittest.FailTest, match="to start with"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "OLD", Version("Twisted", 1, 2, 4))
+    with pytest.raises(unittest.FailTest, match="twistio_fake_deprecating.KEPT is not deprecated"):
+        tc.getDeprecatedModuleAttribute(module.__name__, "KEPT", v)

@@ -17,15 +17,20 @@ __all__ = ["serve"]
 
 
 def test_html_helpers() -> None:
-    assert html.PRE("a<b") == "<pre>a&lt;b</pre>"
-    assert html.UL(["a", "<b>"]) == "<ul>\n<li> a</li>\n<li> <b></li>\n</ul>"
-    assert html.linkList([("u", "t")]) == '<ul>\n<li> <a href="u">t</a></li>\n</ul>'
-    assert html.output(lambda: "ok") == "ok"
+    with pytest.deprecated_call(match=r"twisted\.web\.html\.PRE was deprecated in Twisted 15\.3\.0"):
+        assert html.PRE("a<b") == "<pre>a&lt;b</pre>"
+    with pytest.deprecated_call(match="UL was deprecated"):
+        assert html.UL(["a", "<b>"]) == "<ul>\n<li> a</li>\n<li> <b></li>\n</ul>"
+    with pytest.deprecated_call(match="linkList was deprecated"):
+        assert html.linkList([("u", "t")]) == '<ul>\n<li> <a href="u">t</a></li>\n</ul>'
+    with pytest.deprecated_call(match="output was deprecated"):
+        assert html.output(lambda: "ok") == "ok"
 
     def bad() -> str:
         raise ValueError("x")
 
-    assert html.output(bad) == "<pre>An error occurred.</pre>"
+    with pytest.deprecated_call(match="please use twisted.web.template instead"):
+        assert html.output(bad) == "<pre>An error occurred.</pre>"
 
 
 RPY = '''

@@ -101,3 +101,69 @@ def test_format_failure_escapes() -> None:
 
 def test_html_indent() -> None:
     assert util.htmlIndent("  a<b") == "&nbsp; a&lt;b"
+
+
+def _failure() -> Failure:
+    def probe() -> None:
+        raise ValueError("it <broke> \N{SNOWMAN}")
+
+    try:
+        probe()
+    except ValueError:
+        return Failure()
+    raise AssertionError("unreachable")
+
+
+def _flat(element: object) -> bytes:
+    from twistio.web.template import flattenString
+
+    out: list[object] = []
+    flattenString(None, element).addBoth(out.append)
+    assert isinstance(out[0], bytes), out[0]
+    return out[0]
+
+
+def test_failure_element_renderers() -> None:
+    from twistio.web.template import TagLoader, tags
+
+    f = _failure()
+    assert _flat(util.FailureElement(f, TagLoader(tags.p(render="type")))) == (
+        b"<p>builtins.ValueError</p>"
+    )
+    value = _flat(util.FailureElement(f, TagLoader(tags.p(render="value"))))
+    assert value == "<p>it &lt;broke&gt; \N{SNOWMAN}</p>".encode()
+    frame = f.frames[-1]
+    out = _flat(util._FrameElement(TagLoader(tags.p(tags.b(render="function"),
+                                                     tags.i(render="lineNumber"))), frame))
+    assert out == b"<p><b>probe</b><i>%d</i></p>" % frame[2]
+
+
+def test_source_fragment_marks_the_frame_line() -> None:
+    from twistio.web.template import TagLoader, tags
+
+    frame = _failure().frames[-1]
+    out = _flat(util._SourceFragmentElement(
+        TagLoader(tags.div(tags.span(render="lineNumber"), render="sourceLines")), frame
+    )).decode()
+    n = frame[2]
+    assert out == (
+        f'<div class="snippetLine"><span>{n - 1}</span></div>'
+        f'<div class="snippetHighlightLine"><span>{n}</span></div>'
+        f'<div class="snippetLine"><span>{n + 1}</span></div>'
+    )
+    line = _flat(util._SourceLineElement(TagLoader(tags.s(render="sourceLine")), 1, "    x  y"))
+    assert line == "<s> \N{NO-BREAK SPACE} \N{NO-BREAK SPACE}x \N{NO-BREAK SPACE}y</s>".encode()
+
+
+def test_format_failure_is_ascii_html_with_the_frames() -> None:
+    page = util.formatFailure(_failure())
+    assert all(b < 128 for b in page)
+    assert b"&#9731;" in page and b"builtins.ValueError" in page
+    assert b"probe" in page and b"snippetHighlightLine" in page
+
+
+def test_format_failure_of_a_non_failure_raises_flattener_error() -> None:
+    from twistio.web.error import FlattenerError
+
+    with pytest.raises(FlattenerError):
+        util.formatFailure(object())

@@ -33,6 +33,9 @@ __all__ = [
     "SSHPrivateKey",
     "UsernameHashedPassword",
     "UsernamePassword",
+    "calcHA1",
+    "calcHA2",
+    "calcResponse",
 ]
 
 
@@ -210,6 +213,38 @@ def _response(algorithm: bytes, ha1: bytes, ha2: bytes, nonce: bytes, nc: bytes 
     return _h(algorithm, b":".join((ha1, nonce, ha2)))
 
 
+def calcHA1(pszAlg: bytes, pszUserName: bytes | None, pszRealm: bytes | None,
+            pszPassword: bytes | None, pszNonce: bytes, pszCNonce: bytes,
+            preHA1: bytes | None = None) -> bytes:
+    """The hex HA1 of RFC 2617 for ``pszAlg`` (``md5``, ``md5-sess``, ``sha``...), computed
+    from the user name, realm and password, or from ``preHA1`` (hex ``H(user:realm:pw)``,
+    given alone); the ``-sess`` variants fold in the nonce and client nonce."""
+    if preHA1 is not None and (pszUserName is not None or pszRealm is not None
+                               or pszPassword is not None):
+        raise TypeError("calcHA1: give preHA1 or the user name, realm and password, not both")
+    algorithm = pszAlg.lower()
+    return _ha1(algorithm, pszUserName or b"", pszRealm or b"", pszPassword or b"", pszNonce,
+                pszCNonce, preHA1)
+
+
+def calcHA2(algo: bytes, pszMethod: bytes, pszDigestUri: bytes, pszQop: bytes | None,
+            pszHEntity: bytes | None) -> bytes:
+    """The hex HA2 of RFC 2617: ``H(method:uri)``, or ``H(method:uri:H(entity))`` for
+    ``qop=auth-int`` (``pszHEntity`` is the entity's hex hash)."""
+    parts = [pszMethod, pszDigestUri]
+    if pszQop == b"auth-int":
+        parts.append(pszHEntity or b"")
+    return _h(algo.lower(), b":".join(parts))
+
+
+def calcResponse(HA1: bytes, HA2: bytes, algo: bytes, pszNonce: bytes,
+                 pszNonceCount: bytes | None, pszCNonce: bytes | None,
+                 pszQop: bytes | None) -> bytes:
+    """The hex digest response of RFC 2617 from HA1 and HA2; the nonce count, client nonce
+    and qop take part when all three are given."""
+    return _response(algo.lower(), HA1, HA2, pszNonce, pszNonceCount, pszCNonce, pszQop)
+
+
 @implementer(IUsernameHashedPassword, IUsernameDigestHash)
 class DigestedCredentials:
     """A digest ``Authorization`` response, checkable against a password or an HA1 hash.
@@ -303,7 +338,7 @@ class DigestCredentialFactory:
         """The challenge parameters for a client at ``address`` (a host string)."""
         now = int(self._getTime())
         self._forget_old(now)
-        nonce = secrets.token_hex(12).encode("ascii")
+        nonce = self._generateNonce()
         self._nonces[nonce] = [now, 0]
         return {
             "nonce": nonce,
@@ -312,6 +347,10 @@ class DigestCredentialFactory:
             "algorithm": self.algorithm,
             "realm": self.authenticationRealm,
         }
+
+    def _generateNonce(self) -> bytes:
+        """A fresh random nonce."""
+        return secrets.token_hex(12).encode("ascii")
 
     def _mac(self, key: bytes) -> bytes:
         return hmac.new(self.privateKey, key, hashlib.sha256).hexdigest().encode("ascii")
@@ -330,10 +369,12 @@ class DigestCredentialFactory:
             key = base64.b64decode(parts[1], validate=True)
         except (binascii.Error, ValueError):
             raise error.LoginFailed("Invalid response, invalid opaque value") from None
-        if not hmac.compare_digest(self._mac(key), parts[0]):
-            raise error.LoginFailed("Invalid response, invalid opaque value")
         keyParts = key.split(b",")
         if len(keyParts) != 3:
+            raise error.LoginFailed("Invalid response, invalid opaque value")
+        if not keyParts[2].isdigit():
+            raise error.LoginFailed("Invalid response, invalid opaque/time values")
+        if not hmac.compare_digest(self._mac(key), parts[0]):
             raise error.LoginFailed("Invalid response, invalid opaque value")
         if not hmac.compare_digest(keyParts[0], nonce):
             raise error.LoginFailed("Invalid response, incompatible opaque/nonce values")
@@ -402,3 +443,18 @@ class DigestCredentialFactory:
 
         creds._commit = commit
         return creds
+
+
+def _deprecate_hashed() -> None:
+    from twistio.python.deprecate import deprecatedModuleAttribute
+    from twistio.python.versions import Version
+
+    deprecatedModuleAttribute(
+        Version("Twisted", 21, 2, 0),
+        "Use twistio.cred.credentials.UsernamePassword instead.",
+        __name__,
+        "UsernameHashedPassword",
+    )
+
+
+_deprecate_hashed()

@@ -1,30 +1,26 @@
 """Credential checkers described by strings, as a command line gives them (``--auth``).
 
 ``makeChecker("memory:alice:secret")`` builds a checker from ``authType:argstring``; the
-checker factories are found by ``findCheckerFactories``: twistio's own (``anonymous``,
-``file``, ``memory``, ``unix``) and any ``ICheckerFactory`` plugin (``twistio.plugin``).
+checker factories are the ``ICheckerFactory`` plugins (``twistio.plugin``): twistio's own in
+``twistio.plugins.cred_*`` (``anonymous``, ``file``, ``memory``, ``unix``, ``sshkey``) and any
+other package's.
 ``AuthOptionMixin`` gives a ``usage.Options`` the ``--auth``, ``--help-auth`` and
 ``--help-auth-type`` options.
 
 Differences from Twisted (docs/differences.md): the factories' help texts are twistio's own;
 ``memory`` stores each user under both its text and its UTF-8 bytes, so it accepts the bytes
 credentials that protocols make (Twisted's stores text only); ``unix`` needs the standard
-library's ``crypt`` module (gone in Python 3.13) and refuses every login without it; there is
-no ``sshkey`` factory yet (it needs twistio's conch key checker).
+library's ``crypt`` module (gone in Python 3.13) and refuses every login without it.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any, NoReturn, Protocol
 
-from twistio.cred import checkers, error
-from twistio.cred.credentials import IAnonymous, IUsernameHashedPassword, IUsernamePassword
-from twistio.internet import defer
-from twistio.internet.interfaces import Interface, implementer
+from twistio.internet.interfaces import Interface
 
 __all__ = [
     "AuthOptionMixin",
@@ -70,151 +66,12 @@ class UnsupportedInterfaces(StrcredException):
     """The checker checks no kind of credentials that the application accepts."""
 
 
-# -- twistio's own checker factories ---------------------------------------------------------
-
-
-@implementer(ICheckerFactory)
-class _AnonymousCheckerFactory:
-    authType = "anonymous"
-    argStringFormat = "No argstring required."
-    credentialInterfaces: Sequence[Any] = (IAnonymous,)
-    authHelp = "Lets anyone in, without credentials, as the anonymous avatar."
-
-    def generateChecker(self, argstring: str = "") -> Any:
-        return checkers.AllowAnonymousAccess()
-
-
-@implementer(ICheckerFactory)
-class _MemoryCheckerFactory:
-    authType = "memory"
-    argStringFormat = "A colon-separated list (name:password:...)"
-    credentialInterfaces: Sequence[Any] = (IUsernamePassword, IUsernameHashedPassword)
-    authHelp = """
-        Users and passwords given on the command line itself, kept in memory.
-
-        Meant for trying things out: the passwords are visible to anyone who can list the
-        machine's processes.
-        """
-
-    def generateChecker(self, argstring: str = "") -> Any:
-        fields = argstring.split(":") if argstring else []
-        if len(fields) % 2:
-            raise InvalidAuthArgumentString("argstring must be in format U:P:...")
-        checker = checkers.InMemoryUsernamePasswordDatabaseDontUse()
-        for name, password in zip(fields[::2], fields[1::2], strict=True):
-            checker.addUser(name, password)
-            checker.addUser(name.encode("utf-8"), password.encode("utf-8"))
-        return checker
-
-
-@implementer(ICheckerFactory)
-class _FileCheckerFactory:
-    authType = "file"
-    argStringFormat = "Location of a FilePasswordDB-formatted file."
-    credentialInterfaces: Sequence[Any] = (IUsernamePassword, IUsernameHashedPassword)
-    authHelp = """
-        Users and passwords read from a file, one "name:password" line each (the format of
-        twistio.cred.checkers.FilePasswordDB).
-        """
-
-    errorOutput: IO[str] | None = None
-
-    def generateChecker(self, argstring: str = "") -> Any:
-        if not argstring.strip():
-            raise ValueError(f"{self.authType!r} requires a filename")
-        if not os.path.isfile(argstring):
-            out = self.errorOutput if self.errorOutput is not None else sys.stderr
-            out.write(f"Warning: not a valid file: {argstring}\n")
-        return checkers.FilePasswordDB(argstring)
-
-
-@implementer(checkers.ICredentialsChecker)
-class UNIXChecker:
-    """Checks a user name and password against the system's accounts (passwd and shadow)."""
-
-    credentialInterfaces: Sequence[Any] = (IUsernamePassword,)
-
-    def requestAvatarId(self, credentials: Any) -> defer.Deferred[Any]:
-        """The user name if the password matches the account's, else ``UnauthorizedLogin``."""
-        name = credentials.username
-        text = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
-        password = credentials.password
-        if isinstance(password, bytes):
-            password = password.decode("utf-8", "replace")
-        for stored in _storedHashes(text):
-            if _cryptMatches(password, stored):
-                return defer.succeed(name)
-        return defer.fail(error.UnauthorizedLogin())
-
-
-def _storedHashes(name: str) -> Iterator[str]:
-    """The password hashes the system keeps for ``name``: passwd's, then shadow's."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            import pwd
-
-            yield from _usable(pwd.getpwnam(name).pw_passwd)
-        except (ImportError, KeyError):
-            pass
-        try:
-            import spwd  # type: ignore[import-not-found,unused-ignore]
-
-            yield from _usable(spwd.getspnam(name).sp_pwdp)
-        except (ImportError, KeyError, OSError):
-            pass
-
-
-def _usable(stored: str) -> Iterator[str]:
-    # "x" and "*" point elsewhere or lock the account; "!" prefixes a locked one.
-    if stored and stored not in ("x", "*") and not stored.startswith("!"):
-        yield stored
-
-
-def _cryptMatches(password: str, stored: str) -> bool:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            import crypt
-        except ImportError:
-            return False
-    import hmac
-
-    made = crypt.crypt(password, stored)
-    return made is not None and hmac.compare_digest(made, stored)
-
-
-@implementer(ICheckerFactory)
-class _UnixCheckerFactory:
-    authType = "unix"
-    argStringFormat = "No argstring required."
-    credentialInterfaces: Sequence[Any] = UNIXChecker.credentialInterfaces
-    authHelp = """
-        The machine's own user accounts: a user name and its login password (the process
-        must be allowed to read the shadow password file).
-        """
-
-    def generateChecker(self, argstring: str = "") -> Any:
-        return UNIXChecker()
-
-
-_BUILT_IN: tuple[Any, ...] = (
-    _AnonymousCheckerFactory(),
-    _FileCheckerFactory(),
-    _MemoryCheckerFactory(),
-    _UnixCheckerFactory(),
-)
-
-
 def findCheckerFactories() -> list[Any]:
-    """Every checker factory: twistio's own, then those of ``ICheckerFactory`` plugins."""
+    """Every ``ICheckerFactory`` plugin: twistio's own (``twistio.plugins.cred_*``), then
+    those of ``twisted/plugins`` folders on ``sys.path``."""
     from twistio.plugin import getPlugins
 
-    return [*_BUILT_IN, *getPlugins(ICheckerFactory)]
+    return list(getPlugins(ICheckerFactory))
 
 
 def findCheckerFactory(authType: str) -> Any:

@@ -139,12 +139,13 @@ class DebugInfo:
     error that no errback handled), the error is logged, as in Twisted.
     """
 
-    __slots__ = ("creator", "failResult", "invoker")
+    __slots__ = ("creator", "debug", "failResult", "invoker")
 
     def __init__(self) -> None:
         self.failResult: Failure | None = None
         self.creator: list[str] | None = None
         self.invoker: list[str] | None = None
+        self.debug = False  # this one Deferred records its stacks (``d.debug = True``)
 
     def _getDebugTracebacks(self) -> str:
         info = ""
@@ -199,6 +200,23 @@ def _warnSelfReturn(callback: Any) -> None:
         warnings.warn(text, DeprecationWarning, stacklevel=4)
 
 
+class _DebugFlag:
+    """``Deferred.debug``: on the class, whether ``setDebugging`` is on; on one Deferred,
+    whether it records its stacks (set ``d.debug = True`` to debug that Deferred alone)."""
+
+    def __get__(self, instance: Deferred[Any] | None, owner: type | None = None) -> bool:
+        if instance is None:
+            return _debugging
+        info = instance._debugInfo
+        return _debugging or (info is not None and info.debug)
+
+    def __set__(self, instance: Deferred[Any], value: bool) -> None:
+        info = instance._debugInfo
+        if info is None:
+            info = instance._debugInfo = DebugInfo()
+        info.debug = bool(value)
+
+
 # A callback entry is a flat 7-tuple:
 #   (callback, args, kwargs, errback, errbackArgs, errbackKwargs, context)
 # A None callback or errback is a pass-through (skipped without a call); kwargs are None when
@@ -229,8 +247,9 @@ class Deferred(Generic[_T]):
         "result",
     )
 
-    #: Whether new Deferreds record their creation and firing stacks (``setDebugging``).
-    debug = False
+    #: Whether Deferreds record their creation and firing stacks (``setDebugging``), or
+    #: (set on one Deferred) whether that one records its firing stack.
+    debug = _DebugFlag()
     _suppressAlreadyCalled = False
 
     if TYPE_CHECKING:
@@ -397,7 +416,7 @@ class Deferred(Generic[_T]):
         if self.called:
             self._alreadyCalled()
             return
-        if _debugging:
+        if _debugging or (self._debugInfo is not None and self._debugInfo.debug):
             self._recordInvoker()
         self.called = True
         self._canceller = None
@@ -416,7 +435,7 @@ class Deferred(Generic[_T]):
         if self.called:
             self._alreadyCalled()
             return
-        if _debugging:
+        if _debugging or (self._debugInfo is not None and self._debugInfo.debug):
             self._recordInvoker()
         self.called = True
         self._canceller = None
@@ -428,7 +447,7 @@ class Deferred(Generic[_T]):
             # Cancelled without a canceller: the late firing is expected, and dropped.
             self._suppressAlreadyCalled = False
             return
-        if _debugging:
+        if _debugging or (self._debugInfo is not None and self._debugInfo.debug):
             if self._debugInfo is None:
                 self._debugInfo = DebugInfo()
             raise AlreadyCalledError("\n" + self._debugInfo._getDebugTracebacks())
@@ -858,10 +877,11 @@ _debugging = False
 def setDebugging(on: bool) -> None:
     """Record creation and firing stacks of Deferreds, for ``AlreadyCalledError`` and logs.
 
-    Use this rather than setting ``Deferred.debug`` directly, which twistio does not watch.
+    Use this rather than assigning ``Deferred.debug`` on the class, which twistio does not
+    watch (``d.debug = True`` on one Deferred does work).
     """
     global _debugging
-    _debugging = Deferred.debug = bool(on)
+    _debugging = bool(on)
 
 
 def getDebugging() -> bool:

@@ -425,7 +425,7 @@ class CooperativeTask(Generic[_TaskIteratorT]):
     def __init__(self, iterator: _TaskIteratorT, cooperator: Cooperator) -> None:
         self._iterator = iterator
         self._cooperator = cooperator
-        self._pauses = 0
+        self._pauseCount = 0
         self._waiting: list[Deferred[_TaskIteratorT]] = []
         # Once the task has ended: why (raised by pause/stop from then on) and what
         # whenDone gives (the iterator, or a Failure).
@@ -448,16 +448,16 @@ class CooperativeTask(Generic[_TaskIteratorT]):
     def pause(self) -> None:
         """Stop doing work until ``resume``; pauses nest. Raises ``TaskFinished`` if finished."""
         self._raiseIfEnded()
-        self._pauses += 1
-        if self._pauses == 1:
+        self._pauseCount += 1
+        if self._pauseCount == 1:
             self._cooperator._removeTask(self)
 
     def resume(self) -> None:
         """Undo one ``pause``. Raises ``NotPaused`` if the task is not paused."""
-        if self._pauses == 0:
+        if self._pauseCount == 0:
             raise NotPaused()
-        self._pauses -= 1
-        if self._pauses == 0 and self._ended is None:
+        self._pauseCount -= 1
+        if self._pauseCount == 0 and self._ended is None:
             self._cooperator._addTask(self)
 
     def stop(self) -> None:
@@ -475,7 +475,7 @@ class CooperativeTask(Generic[_TaskIteratorT]):
     def _end(self, why: SchedulerError, result: object, listed: bool = True) -> None:
         # listed=False: the Cooperator has already taken the task off its list.
         self._ended = (why, result)
-        if listed and self._pauses == 0:
+        if listed and self._pauseCount == 0:
             self._cooperator._removeTask(self)
         waiting, self._waiting = self._waiting, []
         for d in waiting:
@@ -544,7 +544,7 @@ class Cooperator:
         # ones after it without moving the position (Twisted's order, which code can see).
         self._tasks: list[_Task] = []
         self._position = 0
-        self._nextTick: _Cancellable | None = None
+        self._delayedCall: _Cancellable | None = None
 
     def coiterate(
         self, iterator: _TaskIteratorT, doneDeferred: Deferred[_TaskIteratorT] | None = None
@@ -572,16 +572,16 @@ class Cooperator:
             self._cancelTick()
 
     def _wantTick(self) -> None:
-        if self._started and self._nextTick is None and self._tasks:
-            self._nextTick = self._scheduler(self._tick)
+        if self._started and self._delayedCall is None and self._tasks:
+            self._delayedCall = self._scheduler(self._tick)
 
     def _cancelTick(self) -> None:
-        pending, self._nextTick = self._nextTick, None
+        pending, self._delayedCall = self._delayedCall, None
         if pending is not None:
             pending.cancel()
 
     def _tick(self) -> None:
-        self._nextTick = None
+        self._delayedCall = None
         spent = self._budget()
         tasks = self._tasks
         while tasks:

@@ -96,13 +96,13 @@ class Resolver(common.ResolverBase):
         self.connections = []
         self.pending = []
         self._waiting: dict[tuple[bytes, int, int], list[Deferred[Any]]] = {}
-        self._parse_call: Any = None
+        self._parseCall: Any = None
         self.maybeParseConfig()
 
     def __getstate__(self) -> dict[str, Any]:
         d = self.__dict__.copy()
         d["connections"] = []
-        d["_parse_call"] = None
+        d["_parseCall"] = None
         return d
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -128,7 +128,7 @@ class Resolver(common.ResolverBase):
             except OSError:
                 self.dynServers = [("127.0.0.1", dns.PORT)]
             self._lastResolvTime = mtime
-        self._parse_call = self._reactor.callLater(self._resolvReadInterval, self.maybeParseConfig)
+        self._parseCall = self._reactor.callLater(self._resolvReadInterval, self.maybeParseConfig)
 
     def parseConfig(self, resolvConf: Any) -> None:
         """Read ``nameserver`` lines (no servers means ``127.0.0.1:53``)."""
@@ -142,7 +142,7 @@ class Resolver(common.ResolverBase):
         self.dynServers = servers or [("127.0.0.1", dns.PORT)]
 
     def _stop_reading_config(self) -> None:
-        call, self._parse_call = self._parse_call, None
+        call, self._parseCall = self._parseCall, None
         if call is not None and call.active():
             call.cancel()
 

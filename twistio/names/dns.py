@@ -17,6 +17,7 @@ its case-insensitive equality.
 
 from __future__ import annotations
 
+import inspect
 import random
 import socket
 import struct
@@ -245,7 +246,10 @@ def str2time(s: _TTL) -> int | None:
         s = s.decode("ascii")
     if isinstance(s, str):
         return _str2time_int(s)
-    return int(s)
+    if isinstance(s, SupportsInt):
+        return int(s)
+    # Anything else (an object standing for a time) is returned as it is, as Twisted does.
+    return s
 
 
 def domainString(domain: str | bytes) -> bytes:
@@ -268,6 +272,58 @@ def readPrecisely(file: IO[bytes], l: int) -> bytes:  # noqa: E741 (Twisted's na
     if len(buff) < l:
         raise _ShortInput("truncated data")
     return buff
+
+
+def _ord2bytes(ordinal: int) -> bytes:
+    """The one-octet byte string whose value is ``ordinal``."""
+    return bytes((ordinal,))
+
+
+def _nameToLabels(name: bytes) -> list[bytes]:
+    """The labels of ``name`` with the root's empty label last: ``b"a.com"`` gives
+    ``[b"a", b"com", b""]``, ``b""`` and ``b"."`` give ``[b""]``; case is kept."""
+    if name in (b"", b"."):
+        return [b""]
+    labels = name.split(b".")
+    if labels[-1] != b"":
+        labels.append(b"")
+    return labels
+
+
+def _compactRepr(
+    obj: object,
+    alwaysShow: Sequence[str] | None = None,
+    flagNames: Sequence[str] | None = None,
+    fieldNames: Sequence[str] | None = None,
+    sectionNames: Sequence[str] | None = None,
+) -> str:
+    """``<ClassName ...>`` for ``obj``: each of ``fieldNames`` whose value differs from the
+    default its class's constructor gives it (or that ``alwaysShow`` names), then
+    ``flags=`` with the ``flagNames`` that are true, then each of ``sectionNames`` that is
+    set and not empty."""
+    always = set(alwaysShow or ())
+    defaults: dict[str, Any] = {}
+    try:
+        signature = inspect.signature(type(obj).__init__)
+    except (TypeError, ValueError):
+        pass
+    else:
+        for parameter in signature.parameters.values():
+            if parameter.default is not inspect.Parameter.empty:
+                defaults[parameter.name] = parameter.default
+    parts = [type(obj).__name__]
+    for name in fieldNames or ():
+        value = getattr(obj, name)
+        if name in always or name not in defaults or value != defaults[name]:
+            parts.append(f"{name}={value!r}")
+    flags = [name for name in flagNames or () if getattr(obj, name)]
+    if flags:
+        parts.append("flags=" + ",".join(flags))
+    for name in sectionNames or ():
+        section = getattr(obj, name, None)
+        if section:
+            parts.append(f"{name}={section!r}")
+    return "<" + " ".join(parts) + ">"
 
 
 def _nicebytes(b: bytes) -> str:
@@ -508,7 +564,12 @@ class Name:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Name):
             return self.name.lower() == other.name.lower()
-        return False
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Name):
+            return self.name.lower() != other.name.lower()
+        return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.name.lower())
@@ -1124,6 +1185,28 @@ class Record_TXT(_Record):
             items.append(item)
         self.data = items
 
+    def decode(self, strio: IO[bytes], length: int | None = None) -> None:
+        """Read character-strings until ``length`` octets are used; a string that runs past
+        ``length`` is read whole, and a warning logged, as Twisted does."""
+        data, start = _whole(strio)
+        end = len(data) if length is None else start + length
+        items = []
+        pos = start
+        while pos < end:
+            item, pos = _read_charstr(data, pos, len(data))
+            items.append(item)
+        self.data = items
+        strio.seek(pos)
+        if pos != end:
+            from twistio.logger import Logger
+
+            Logger(namespace=__name__).warn(
+                "Decoded {soFar} bytes in {rtype} record, but rdlength is {len}",
+                soFar=pos - start,
+                rtype=self.fancybasename,
+                len=length,
+            )
+
     def __hash__(self) -> int:
         return hash(tuple(self.data))
 
@@ -1570,20 +1653,10 @@ _RECORD_TYPES: dict[int, type[_Record]] = {
 _FLAG_NAMES = ("answer", "auth", "trunc", "recDes", "recAv", "authenticData", "checkingDisabled")
 
 
-def _message_repr(obj: Any, fields: Sequence[tuple[str, Any]], flags: Sequence[str]) -> str:
-    parts = [f"<{type(obj).__name__}", f"id={obj.id}"]
-    for name, default in fields:
-        value = getattr(obj, name)
-        if value != default:
-            parts.append(f"{name}={value}")
-    on = [f for f in flags if getattr(obj, f)]
-    if on:
-        parts.append("flags=" + ",".join(on))
-    for section in _SECTIONS:
-        value = getattr(obj, section)
-        if value:
-            parts.append(f"{section}={value!r}")
-    return " ".join(parts) + ">"
+def _message_repr(obj: Any, fields: Sequence[str], flags: Sequence[str]) -> str:
+    return _compactRepr(
+        obj, alwaysShow=("id",), flagNames=flags, fieldNames=("id", *fields), sectionNames=_SECTIONS
+    )
 
 
 def _parse_rr(
@@ -1685,9 +1758,7 @@ class Message:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return _message_repr(
-            self, (("opCode", 0), ("rCode", 0), ("maxSize", 512)), _FLAG_NAMES
-        )
+        return _message_repr(self, ("opCode", "rCode", "maxSize"), _FLAG_NAMES)
 
     def addQuery(self, name: str | bytes, type: int = ALL_RECORDS, cls: int = IN) -> None:
         """Append a ``Query(name, type, cls)``."""
@@ -1829,6 +1900,7 @@ class Message:
 # -- EDNS ---------------------------------------------------------------------------------------
 
 
+@implementer(IEncodable)
 class _OPTVariableOption:
     """One EDNS option: ``code`` and ``data``."""
 
@@ -1867,6 +1939,7 @@ class _OPTVariableOption:
     __str__ = __repr__
 
 
+@implementer(IEncodable)
 class _OPTHeader:
     """The EDNS OPT pseudo-record (RFC 6891): payload size, extended rcode, version, DO bit."""
 
@@ -2040,7 +2113,7 @@ class _EDNSMessage:
     def __repr__(self) -> str:
         return _message_repr(
             self,
-            (("opCode", 0), ("rCode", 0), ("maxSize", 512), ("ednsVersion", 0)),
+            ("opCode", "rCode", "maxSize", "ednsVersion"),
             ("answer", "auth", "trunc", "recDes", "recAv", "authenticData", "checkingDisabled", "dnssecOK"),
         )
 

@@ -17,7 +17,9 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["addCommand", "makeService", "runCommand"]
+from twistio.python import usage
+
+__all__ = ["Options", "addCommand", "makeService", "runCommand"]
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -40,6 +42,119 @@ def _secondary(text: str) -> tuple[str, int, str]:
         return host, int(port or 53), domain
     except ValueError:
         raise argparse.ArgumentTypeError(f"bad port in {text!r}") from None
+
+
+class Options(usage.Options):
+    """``twistd dns``'s options, as Twisted's ``names.tap.Options``.
+
+    After ``parseOptions``: ``zonefiles`` (the ``--pyzone`` files), ``zones`` (the
+    authorities: Python zones, BIND zones, then one ``ResolverChain`` per ``--secondary``),
+    ``secondaries`` (``((ip, port), [domain])`` each) and ``svcs`` (the
+    ``SecondaryAuthorityService`` of each secondary); ``port`` is an ``int``.
+    """
+
+    optParameters = [
+        ["interface", "i", "", "The interface to which to bind"],
+        ["port", "p", "53", "The port on which to listen"],
+        ["resolv-conf", None, None, "Override location of resolv.conf (implies --recursive)"],
+        ["hosts-file", None, None, "Perform lookups with a hosts file"],
+    ]
+    optFlags = [
+        ["cache", "c", "Enable record caching"],
+        ["recursive", "r", "Perform recursive lookups"],
+        ["verbose", "v", "Log verbosely"],
+    ]
+    compData = usage.Completions(
+        optActions={"interface": usage.CompleteNetInterfaces()}
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["verbose"] = 0
+        self.zones: list[Any] = []
+        self.zonefiles: list[str] = []
+        self.bindzones: list[str] = []
+        self.secondaries: list[tuple[tuple[str, int], list[str]]] = []
+        self.svcs: list[Any] = []
+
+    def opt_pyzone(self, filename: str) -> None:
+        """Specify the filename of a Python syntax zone definition"""
+        if not os.path.exists(filename):
+            raise usage.UsageError(filename + ": No such file")
+        self.zonefiles.append(filename)
+
+    def opt_bindzone(self, filename: str) -> None:
+        """Specify the filename of a BIND9 syntax zone definition"""
+        if not os.path.exists(filename):
+            raise usage.UsageError(filename + ": No such file")
+        self.bindzones.append(filename)
+
+    def opt_secondary(self, ip_domain: str) -> None:
+        """Act as secondary for the specified domain, performing
+        zone transfers from the specified IP (IP/domain)
+        """
+        where, slash, domain = ip_domain.partition("/")
+        if not slash or not where or not domain:
+            raise usage.UsageError("Argument must be of the form IP[:port]/domain")
+        ip, colon, port = where.partition(":")
+        number = 53
+        if colon:
+            try:
+                number = int(port)
+            except ValueError:
+                raise usage.UsageError(f"Specify an integer port number, not {port!r}") from None
+        self.secondaries.append(((ip, number), [domain]))
+
+    def opt_verbose(self) -> None:
+        """Increment verbosity level"""
+        self["verbose"] += 1
+
+    opt_v = opt_verbose
+
+    def postOptions(self) -> None:
+        from twistio.names import authority, resolve, secondary
+
+        if self["resolv-conf"]:
+            self["recursive"] = True
+        for filename in self.zonefiles:
+            try:
+                self.zones.append(authority.PySourceAuthority(filename))
+            except Exception as e:
+                raise usage.UsageError(f"Invalid syntax in {filename}: {e}") from None
+        for filename in self.bindzones:
+            try:
+                self.zones.append(authority.BindAuthority(filename))
+            except Exception as e:
+                raise usage.UsageError(f"Invalid syntax in {filename}: {e}") from None
+        for address, domains in self.secondaries:
+            svc = secondary.SecondaryAuthorityService.fromServerAddressAndDomains(
+                address, list[str | bytes](domains)
+            )
+            self.svcs.append(svc)
+            self.zones.append(resolve.ResolverChain(svc.domains))
+        try:
+            self["port"] = int(self["port"])
+        except ValueError:
+            raise usage.UsageError(f"Invalid port: {self['port']!r}") from None
+
+
+def _buildResolvers(config: Any) -> tuple[list[Any], list[Any]]:
+    """The caches and the clients a server configured by ``config`` (an ``Options``) asks
+    after its zones: a ``CacheResolver`` with ``--cache``; the hosts file with
+    ``--hosts-file``; with ``--recursive``, last, a ``client.createResolver`` chain."""
+    from twistio.names import cache, client, hosts
+
+    caches: list[Any] = []
+    clients: list[Any] = []
+    if config["cache"]:
+        caches.append(cache.CacheResolver(verbose=config["verbose"]))
+    if config["hosts-file"]:
+        clients.append(hosts.Resolver(file=config["hosts-file"]))
+    if config["recursive"]:
+        clients.append(
+            client.createResolver(resolvconf=config["resolv-conf"], hosts=config["hosts-file"])
+        )
+    return caches, clients
 
 
 def addCommand(commands: Any) -> None:

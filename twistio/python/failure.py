@@ -38,7 +38,7 @@ _T = TypeVar("_T")
 count = 0
 
 # One frame, as Twisted shapes it: (function, file, line, locals items, globals items).
-_Frame = tuple[str, str, int, Sequence[tuple[str, Any]], Sequence[tuple[str, Any]]]
+_FrameEntry = tuple[str, str, int, Sequence[tuple[str, Any]], Sequence[tuple[str, Any]]]
 
 
 _newException = BaseException.__new__
@@ -74,23 +74,23 @@ def _safe_repr(obj: object) -> str:
         return f"<{_qual(type(obj))} instance at 0x{id(obj):x} with repr error>"
 
 
-def _frameBrief(frame: _Frame) -> str:
+def _frameBrief(frame: _FrameEntry) -> str:
     name, filename, lineno = frame[:3]
     return f"{filename}:{lineno}:{name}\n"
 
 
-def _frameDefault(frame: _Frame) -> str:
+def _frameDefault(frame: _FrameEntry) -> str:
     name, filename, lineno = frame[:3]
     source = linecache.getline(filename, lineno).strip()
     return f'  File "{filename}", line {lineno}, in {name}\n    {source}\n'
 
 
-def _frameHeading(frame: _Frame) -> str:
+def _frameHeading(frame: _FrameEntry) -> str:
     name, filename, lineno = frame[:3]
     return f"{filename}:{lineno}: {name}(...)\n"
 
 
-def _frameVerbose(frame: _Frame) -> str:
+def _frameVerbose(frame: _FrameEntry) -> str:
     localz, globalz = frame[3], frame[4]
     text = [_frameHeading(frame), " [ Locals ]\n"]
     text += [f"  {key} : {value!r}\n" for key, value in localz]
@@ -100,7 +100,7 @@ def _frameVerbose(frame: _Frame) -> str:
 
 
 # detail -> (how one frame is written, what follows the frames)
-_FRAME_STYLES: dict[str, tuple[Callable[[_Frame], str], str]] = {
+_FRAME_STYLES: dict[str, tuple[Callable[[_FrameEntry], str], str]] = {
     "default": (_frameDefault, ""),
     "brief": (_frameBrief, ""),
     "verbose": (_frameVerbose, ""),
@@ -112,7 +112,7 @@ _FRAME_STYLES: dict[str, tuple[Callable[[_Frame], str], str]] = {
 
 
 def format_frames(
-    frames: Sequence[_Frame], write: Callable[[str], object], detail: str = "default"
+    frames: Sequence[_FrameEntry], write: Callable[[str], object], detail: str = "default"
 ) -> None:
     """Write ``frames`` (as in ``Failure.frames``) at one of the detail levels.
 
@@ -132,48 +132,68 @@ def format_frames(
 
 
 class _Code:
-    __slots__ = ("co_filename", "co_name")
+    """A stand-in code object: what debuggers and the ``traceback`` module read of one."""
+
+    co_argcount = co_posonlyargcount = co_kwonlyargcount = co_nlocals = 0
+    co_firstlineno = co_flags = 0
+    co_stacksize = 0
+    co_code = co_lnotab = b""
+    co_cellvars: tuple[str, ...] = ()
+    co_consts: tuple[Any, ...] = ()
+    co_freevars: tuple[str, ...] = ()
+    co_names: tuple[str, ...] = ()
 
     def __init__(self, name: str, filename: str) -> None:
         self.co_name = name
+        self.co_qualname = name
         self.co_filename = filename
+        self.co_varnames: list[str] = []
+
+    def co_positions(self) -> tuple[Any, ...]:
+        """No positions are known."""
+        return ()
 
 
-class _Frame_:
-    __slots__ = ("f_back", "f_code", "f_globals", "f_lineno", "f_locals")
+class _Frame:
+    """A stand-in frame rebuilt from one of ``Failure.frames``' entries."""
 
-    def __init__(self, frame: _Frame, back: _Frame_ | None) -> None:
+    f_lasti = 0
+    f_trace = None
+
+    def __init__(self, frame: _FrameEntry, back: _Frame | None) -> None:
         self.f_code = _Code(frame[0], frame[1])
         self.f_lineno = frame[2]
-        self.f_locals = dict(frame[3])
-        self.f_globals = dict(frame[4])
+        self.f_locals = dict(frame[3] or {})
+        self.f_globals = dict(frame[4] or {})
+        self.f_builtins: dict[str, Any] = {}
         self.f_back = back
 
 
-class _FakeTraceback:
-    """A stand-in traceback rebuilt from ``frames``, enough for the ``traceback`` module."""
+class _TracebackFrame:
+    """A stand-in traceback entry for one ``_Frame``."""
 
-    __slots__ = ("tb_frame", "tb_lasti", "tb_lineno", "tb_next")
+    tb_lasti = -1
 
-    def __init__(self, frames: Sequence[_Frame]) -> None:
-        back: _Frame_ | None = None
-        made = []
-        for frame in frames:
-            back = _Frame_(frame, back)
-            made.append(back)
-        self.tb_frame = made[0]
-        self.tb_lineno = frames[0][2]
-        self.tb_lasti = -1
-        self.tb_next: _FakeTraceback | None = None
-        node = self
-        for frame, fake in zip(frames[1:], made[1:], strict=True):
-            nxt = _FakeTraceback.__new__(_FakeTraceback)
-            nxt.tb_frame = fake
-            nxt.tb_lineno = frame[2]
-            nxt.tb_lasti = -1
-            nxt.tb_next = None
-            node.tb_next = nxt
-            node = nxt
+    def __init__(self, frame: _Frame) -> None:
+        self.tb_frame = frame
+        self.tb_lineno = frame.f_lineno
+        self.tb_next: _TracebackFrame | None = None
+
+
+class _Traceback(_TracebackFrame):
+    """A stand-in traceback rebuilt from ``frames`` (outermost first), enough for the
+    ``traceback`` module and post-mortem debuggers; each frame's ``f_back`` is the one
+    before it."""
+
+    def __init__(self, frames: Sequence[_FrameEntry]) -> None:
+        if not frames:
+            raise ValueError("a traceback needs at least one frame")
+        back = _Frame(frames[0], None)
+        super().__init__(back)
+        node: _TracebackFrame = self
+        for entry in frames[1:]:
+            back = _Frame(entry, back)
+            node.tb_next = node = _TracebackFrame(back)
 
 
 class Failure(BaseException):
@@ -191,7 +211,7 @@ class Failure(BaseException):
     pickled = 0
     _subclassHooks: list[Callable[[type], None]] = []
     _parents: list[Any] | None = None
-    _frames: list[_Frame] | None = None
+    _frames: list[_FrameEntry] | None = None
     captureVars = False
 
     if TYPE_CHECKING:
@@ -289,7 +309,7 @@ class Failure(BaseException):
     # -- lazily computed views --------------------------------------------------------
 
     @property
-    def frames(self) -> list[_Frame]:
+    def frames(self) -> list[_FrameEntry]:
         """The traceback's frames, innermost last: (function, file, line, locals, globals)."""
         frames = self._frames
         if frames is None:
@@ -297,11 +317,11 @@ class Failure(BaseException):
         return frames
 
     @frames.setter
-    def frames(self, frames: list[_Frame]) -> None:
+    def frames(self, frames: list[_FrameEntry]) -> None:
         self._frames = frames
 
-    def _captureFrames(self) -> list[_Frame]:
-        frames: list[_Frame] = []
+    def _captureFrames(self) -> list[_FrameEntry]:
+        frames: list[_FrameEntry] = []
         tb = self.tb
         while tb is not None:
             f: FrameType = tb.tb_frame
@@ -401,7 +421,7 @@ class Failure(BaseException):
             return self.tb
         frames = self.frames
         if frames:
-            return _FakeTraceback(frames)
+            return _Traceback(frames)
         return None
 
     def printTraceback(

@@ -9,11 +9,16 @@ already-encoded segment stays as it is).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, quote_from_bytes, unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
 __all__ = ["URLPath"]
 
 _SEGMENT_SAFE = "%!$&'()*+,;=:@~-._"
+# What a parsed path and query keep as they are; anything else (spaces, quotes, brackets,
+# non-ASCII) is percent-encoded, so ``str(url)`` is always a valid URI.
+_PATH_SAFE = _SEGMENT_SAFE + "/"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_PARTS = frozenset(("scheme", "netloc", "path", "query", "fragment"))
 
 
 class URLPath:
@@ -38,14 +43,14 @@ class URLPath:
         """Parse a ``str`` URL (``ValueError`` for anything else)."""
         if not isinstance(url, str):
             raise ValueError("'url' must be a str")
-        return cls._fromText(url)
+        return cls._fromText(url, "utf-8")
 
     @classmethod
     def fromBytes(cls, url: bytes) -> URLPath:
         """Parse a ``bytes`` URL (``ValueError`` for anything else)."""
         if not isinstance(url, bytes):
             raise ValueError("'url' must be bytes")
-        return cls._fromText(url.decode("ascii", "surrogateescape"))
+        return cls._fromText(url.decode("ascii", "surrogateescape"), "ascii")
 
     @classmethod
     def fromRequest(cls, request: Any) -> URLPath:
@@ -53,23 +58,40 @@ class URLPath:
         return cls.fromBytes(request.prePathURL())
 
     @classmethod
-    def _fromText(cls, url: str) -> URLPath:
+    def _fromText(cls, url: str, encoding: str) -> URLPath:
+        """Parse ``url``; non-ASCII text (``encoding`` tells how it came: UTF-8 text, or
+        bytes decoded with surrogateescape) is percent-encoded in the path and query."""
         parts = urlsplit(url)
+
+        def raw(s: str) -> bytes:
+            return s.encode(encoding, "surrogateescape")
 
         def b(s: str) -> bytes:
             return s.encode("ascii", "surrogateescape")
 
         return cls(
-            b(parts.scheme), b(parts.netloc), b(parts.path), b(parts.query), b(parts.fragment)
+            b(parts.scheme),
+            b(parts.netloc),
+            quote_from_bytes(raw(parts.path), safe=_PATH_SAFE).encode("ascii"),
+            quote_from_bytes(raw(parts.query), safe=_QUERY_SAFE).encode("ascii"),
+            parts.fragment.encode("ascii")
+            if parts.fragment.isascii()
+            else quote_from_bytes(raw(parts.fragment), safe=_QUERY_SAFE + " ").encode("ascii"),
         )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # As in Twisted, a component may be set as text: it is kept as ASCII bytes.
+        if name in _PARTS and isinstance(value, str):
+            value = value.encode("ascii")
+        object.__setattr__(self, name, value)
+
     def _text(self) -> str:
-        return urlunsplit(
-            tuple(
-                part.decode("ascii", "surrogateescape")
-                for part in (self.scheme, self.netloc, self.path, self.query, self.fragment)
-            )
-        )
+        parts = [
+            part.decode("ascii", "surrogateescape")
+            for part in (self.scheme, self.netloc, self.path, self.query)
+        ]
+        parts.append(quote_from_bytes(self.fragment, safe=_QUERY_SAFE))
+        return urlunsplit(parts)
 
     def pathList(self, unquote: bool = False, copy: bool = True) -> list[bytes]:
         """The path's segments (the first is the empty one before the leading ``/``)."""

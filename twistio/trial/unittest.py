@@ -642,6 +642,33 @@ class SynchronousTestCase(unittest.TestCase):
         self._warnings[:] = keep
         return out
 
+    def getDeprecatedModuleAttribute(
+        self, moduleName: str, name: str, version: Any, message: str | None = None
+    ) -> Any:
+        """Read ``moduleName.name``, failing unless the read warns that it is deprecated since
+        ``version`` (and, given ``message``, with that message); returns the value.
+
+        The expected warning names the module by its own ``__name__``, so under the alias
+        ``"twisted.x"`` expects the text ``twistio.x`` warns with.
+        """
+        from twistio.python.deprecate import _getDeprecationWarningString
+        from twistio.python.reflect import namedAny
+
+        module = namedAny(moduleName)
+        fqpn = f"{getattr(module, '__name__', moduleName)}.{name}"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = getattr(module, name)
+        deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        if not deprecations:
+            self.fail(f"{fqpn} is not deprecated.")
+        expected = _getDeprecationWarningString(fqpn, version)
+        if message is not None:
+            expected += ": " + message
+        text = str(deprecations[0].message)
+        self.assertTrue(text.startswith(expected), f"Expected {text!r} to start with {expected!r}")
+        return value
+
     def patch(self, obj: object, attribute: str, value: object) -> _MonkeyPatcher:
         """Set ``obj.attribute = value`` until the test's cleanups run."""
         patcher = _MonkeyPatcher()

@@ -6,7 +6,7 @@ coroutine) or for the consumer (back-pressure); everything already available is 
 synchronously, in document order, as Twisted does.
 
 Output is collected in a list of byte strings and handed to ``write`` in chunks of about
-``_CHUNK`` bytes, so a large page is streamed, never held whole in memory. Unwritten
+``BUFFER_SIZE`` bytes, so a large page is streamed, never held whole in memory. Unwritten
 output is also handed over before waiting on a Deferred.
 
 Escaping (as Twisted): text has ``&``, ``<``, ``>`` escaped; attribute values ``"`` too.
@@ -39,7 +39,7 @@ _VOID = frozenset(
     b"meta param source".split()
 )
 
-_CHUNK = 1 << 16  # bytes per write while streaming
+BUFFER_SIZE = 1 << 16  # bytes per write while streaming
 _PIECES = 1024  # list entries before the buffer is measured
 
 _Wait = Generator["Deferred[Any]", Any, None]
@@ -174,7 +174,7 @@ class _Flattener:
         self.size = 0
         data = b"".join(main)
         main.clear()
-        if not force and len(data) < _CHUNK:
+        if not force and len(data) < BUFFER_SIZE:
             main.append(data)
             return
         if data:
@@ -372,7 +372,7 @@ class _Flattener:
         fast: bool = True,
     ) -> _Wait:
         if fast and push and tag.render is None and self._try(tag, out, attr):
-            if self.size >= _CHUNK and out is self.main and self.streaming:
+            if self.size >= BUFFER_SIZE and out is self.main and self.streaming:
                 yield from self._flush(False)
             return
         try:
@@ -436,7 +436,7 @@ class _Flattener:
                     append(_esc(child))
                 elif kind is Tag:
                     if child.render is None and self._try(child, out, False):
-                        if self.size >= _CHUNK and out is self.main and self.streaming:
+                        if self.size >= BUFFER_SIZE and out is self.main and self.streaming:
                             yield from self._flush(False)
                         continue
                     yield from self._tag(child, out, factory, False, True, False)
@@ -481,7 +481,7 @@ class _Flattener:
                 if kind is str:
                     out.append(_attr_esc(item) if attr else _esc(item))
                 elif kind is Tag and item.render is None and self._try(item, out, attr):
-                    if self.size >= _CHUNK and out is self.main and self.streaming:
+                    if self.size >= BUFFER_SIZE and out is self.main and self.streaming:
                         yield from self._flush(False)
                 else:
                     yield from self._flat(item, out, factory, attr)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-_PHRASES: dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
-_PHRASES.update({
+_phrases: dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
+_phrases.update({
     302: b"Found", 413: b"Request Entity Too Large", 414: b"Request-URI Too Long",
     416: b"Requested Range Not Satisfiable", 418: b"I'm a teapot",
 })
@@ -57,4 +57,4 @@ REQUEST_HEADER_FIELDS_TOO_LARGE = 431
 ) = range(500, 506)
 INSUFFICIENT_STORAGE_SPACE, NOT_EXTENDED = 507, 510
 
-RESPONSES: dict[int, bytes] = dict(sorted(_PHRASES.items()))
+RESPONSES: dict[int, bytes] = dict(sorted(_phrases.items()))

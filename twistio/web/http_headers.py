@@ -33,13 +33,35 @@ _SPECIAL = {
 }
 
 
-@lru_cache(maxsize=1024)
-def _canonical(name: bytes) -> bytes:
-    """``content-type`` -> ``Content-Type`` (with the usual exceptions such as ``ETag``)."""
-    special = _SPECIAL.get(name)
-    if special is not None:
-        return special
-    return b"-".join(part.capitalize() for part in name.split(b"-"))
+class _NameEncoder:
+    """Header names to their canonical capitalisation (``content-type`` -> ``Content-Type``,
+    with the usual exceptions such as ``ETag``), remembering at most ``_MAX_CACHED_HEADERS``."""
+
+    __slots__ = ("_canonicalHeaderCache",)
+
+    _MAX_CACHED_HEADERS = 10_000
+
+    def __init__(self) -> None:
+        self._canonicalHeaderCache: dict[bytes | str, bytes] = {}
+
+    def encode(self, name: bytes | str) -> bytes:
+        """The canonical form of ``name`` (``str`` is encoded ISO-8859-1), as ``bytes``."""
+        cache = self._canonicalHeaderCache
+        done = cache.get(name)
+        if done is not None:
+            return done
+        raw = name.encode("iso-8859-1") if isinstance(name, str) else name
+        lower = raw.lower()
+        result = _SPECIAL.get(lower)
+        if result is None:
+            result = b"-".join(part.capitalize() for part in lower.split(b"-"))
+        if len(cache) < self._MAX_CACHED_HEADERS:
+            cache[name] = result
+        return result
+
+
+_nameEncoder = _NameEncoder()
+_canonical = _nameEncoder.encode
 
 
 @lru_cache(maxsize=1024)
@@ -109,7 +131,7 @@ class Headers:
         return self
 
     def __repr__(self) -> str:
-        return f"Headers({ {_canonical(k): v for k, v in self._rawHeaders.items()}!r})"
+        return f"{type(self).__name__}({ {_canonical(k): v for k, v in self._rawHeaders.items()}!r})"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Headers):

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import html
-import traceback
+import linecache
+from collections.abc import Sequence
 from typing import Any
 
+from twistio.python.failure import Failure
+from twistio.python.reflect import fullyQualifiedName
 from twistio.web import resource
+from twistio.web._flatten import flattenString
+from twistio.web._stan import Tag
+from twistio.web._template_util import Element, TagLoader, XMLString, renderer
 
 __all__ = [
     "ChildRedirector",
     "DeferredResource",
+    "FailureElement",
     "ParentRedirect",
     "Redirect",
     "formatFailure",
@@ -138,25 +145,147 @@ def htmlIndent(snippetLine: str) -> str:
     return html.escape(snippetLine).replace("  ", "&nbsp; ").replace("\t", "&nbsp; &nbsp; ")
 
 
-def formatFailure(myFailure: Any) -> bytes:
-    """An HTML page (bytes) showing a failure's traceback, escaped.
+def _spaced(line: str) -> str:
+    # Runs of spaces survive HTML's whitespace folding: every second space of a pair becomes
+    # a no-break space.
+    return line.replace("  ", " \N{NO-BREAK SPACE}")
 
-    Twisted renders an elaborate template of frames and source; twistio gives the plain
-    traceback in a ``<pre>``, enough to debug with ``displayTracebacks`` on.
-    """
-    exc = getattr(myFailure, "value", myFailure)
-    if isinstance(exc, BaseException):
-        tb = getattr(myFailure, "tb", None) or exc.__traceback__
-        text = "".join(traceback.format_exception(type(exc), exc, tb))
-    elif hasattr(myFailure, "getTraceback"):
-        text = myFailure.getTraceback()
-    else:
-        raise TypeError("formatFailure requires a Failure or an exception")
-    body = (
-        '<div class="error">\n<div class="error-type">'
-        + html.escape(type(exc).__name__ if isinstance(exc, BaseException) else "Error")
-        + '</div>\n<pre class="traceback">'
-        + html.escape(text)
-        + "</pre>\n</div>\n"
-    )
-    return body.encode("utf-8")
+
+class _SourceLineElement(Element):
+    """One numbered line of source: renderers ``lineNumber`` and ``sourceLine``."""
+
+    def __init__(self, loader: Any, number: int, source: str) -> None:
+        super().__init__(loader)
+        self.number = number
+        self.source = source
+
+    @renderer
+    def sourceLine(self, request: Any, tag: Tag) -> Tag:
+        return tag(_spaced(self.source))
+
+    @renderer
+    def lineNumber(self, request: Any, tag: Tag) -> Tag:
+        return tag(str(self.number))
+
+
+class _SourceFragmentElement(Element):
+    """The line a frame stopped at with one line either side: the ``sourceLines`` renderer
+    repeats its tag per line, class ``snippetHighlightLine`` on the frame's own line and
+    ``snippetLine`` on the others, each filled by a ``_SourceLineElement``."""
+
+    def __init__(self, loader: Any, frame: Sequence[Any]) -> None:
+        super().__init__(loader)
+        self.frame = frame
+
+    @renderer
+    def sourceLines(self, request: Any, tag: Tag) -> list[_SourceLineElement]:
+        filename, current = self.frame[1], self.frame[2]
+        lines = []
+        for number in range(current - 1, current + 2):
+            text = linecache.getline(filename, number).rstrip()
+            kind = "snippetHighlightLine" if number == current else "snippetLine"
+            line = tag.clone()
+            line(class_=kind)
+            lines.append(_SourceLineElement(TagLoader(line), number, text))
+        return lines
+
+
+class _FrameElement(Element):
+    """One stack frame (a ``Failure.frames`` item): renderers ``filename``, ``lineNumber``,
+    ``function`` and ``source`` (a ``_SourceFragmentElement``)."""
+
+    def __init__(self, loader: Any, frame: Sequence[Any]) -> None:
+        super().__init__(loader)
+        self.frame = frame
+
+    @renderer
+    def filename(self, request: Any, tag: Tag) -> Tag:
+        return tag(self.frame[1])
+
+    @renderer
+    def lineNumber(self, request: Any, tag: Tag) -> Tag:
+        return tag(str(self.frame[2]))
+
+    @renderer
+    def function(self, request: Any, tag: Tag) -> Tag:
+        return tag(self.frame[0])
+
+    @renderer
+    def source(self, request: Any, tag: Tag) -> _SourceFragmentElement:
+        return _SourceFragmentElement(TagLoader(tag), self.frame)
+
+
+class _StackElement(Element):
+    """A list of frames: the ``frames`` renderer gives a ``_FrameElement`` per frame, each
+    on its own copy of the tag."""
+
+    def __init__(self, loader: Any, stackFrames: Sequence[Sequence[Any]]) -> None:
+        super().__init__(loader)
+        self.stackFrames = stackFrames
+
+    @renderer
+    def frames(self, request: Any, tag: Tag) -> list[_FrameElement]:
+        return [_FrameElement(TagLoader(tag.clone()), frame) for frame in self.stackFrames]
+
+
+_FAILURE_TEMPLATE = """\
+<section xmlns:t="http://twistedmatrix.com/ns/twisted.web.template/0.1" class="failure">
+<style>
+  section.failure { font-family: sans-serif; }
+  section.failure h2 { color: #a00; font-size: 1.2em; }
+  section.failure ol { padding: 0; list-style: none; }
+  section.failure li { border-top: 1px solid #ccc; padding: 0.5em 0; }
+  section.failure code { font-family: monospace; }
+  section.failure .snippetLine, section.failure .snippetHighlightLine {
+    font-family: monospace; white-space: pre-wrap; margin-left: 1em; }
+  section.failure .snippetHighlightLine { background: #fee; color: #a00; }
+  section.failure .lineno { display: inline-block; min-width: 4em; color: #888; }
+</style>
+<h2 class="error"><code t:render="type" />: <span t:render="value" /></h2>
+<ol class="stackTrace" t:render="traceback">
+<li t:render="frames" class="frame">
+<div class="location"><span t:render="filename" />, line <span t:render="lineNumber" />,
+in <code class="function" t:render="function" /></div>
+<div t:render="source"><div t:render="sourceLines"><span class="lineno" \
+t:render="lineNumber" /><code t:render="sourceLine" /></div></div>
+</li>
+</ol>
+</section>
+"""
+
+
+class FailureElement(Element):
+    """A ``Failure`` as HTML: renderers ``type`` (the exception class's dotted name),
+    ``value`` (the exception as text) and ``traceback`` (a ``_StackElement`` of its frames).
+    ``loader`` defaults to twistio's own page fragment."""
+
+    def __init__(self, failure: Any, loader: Any = None) -> None:
+        if loader is None:
+            loader = XMLString(_FAILURE_TEMPLATE)
+        super().__init__(loader)
+        self.failure = failure
+
+    @renderer
+    def type(self, request: Any, tag: Tag) -> Tag:
+        return tag(fullyQualifiedName(self.failure.type))
+
+    @renderer
+    def value(self, request: Any, tag: Tag) -> Tag:
+        return tag(str(self.failure.value))
+
+    @renderer
+    def traceback(self, request: Any, tag: Tag) -> _StackElement:
+        return _StackElement(TagLoader(tag), self.failure.frames)
+
+
+def formatFailure(myFailure: Any) -> bytes:
+    """``myFailure`` (a ``Failure``) as an HTML fragment (ASCII bytes; other characters as
+    numeric references) rendered by ``FailureElement``; ``FlattenerError`` if it cannot be
+    rendered."""
+    results: list[Any] = []
+    flattenString(None, FailureElement(myFailure)).addBoth(results.append)
+    result = results[0]
+    if isinstance(result, Failure):
+        result.raiseException()
+    text: str = result.decode("utf-8")
+    return text.encode("ascii", "xmlcharrefreplace")

@@ -1,0 +1,44 @@
+"""RFC 7616 ``Digest`` HTTP authentication: ``DigestCredentialFactory``, the HTTP face of
+``twistio.cred.credentials.DigestCredentialFactory``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twistio.cred import credentials as _credentials
+from twistio.cred import error
+from twistio.internet.interfaces import implementer
+from twistio.web.iweb import ICredentialFactory
+
+__all__ = ["DigestCredentialFactory"]
+
+
+def _client_host(request: Any) -> Any:
+    addr = request.getClientAddress()
+    return getattr(addr, "host", None)
+
+
+@implementer(ICredentialFactory)
+class DigestCredentialFactory:
+    """RFC 7616 ``Digest`` authentication (see ``twistio.cred.credentials.DigestCredentialFactory``
+    for algorithms, nonce expiry and replay rules; ``clock`` is twistio-only)."""
+
+    scheme = b"digest"
+
+    def __init__(self, algorithm: bytes | str, authenticationRealm: bytes | str, clock: Any = None) -> None:
+        self.digest = _credentials.DigestCredentialFactory(algorithm, authenticationRealm, clock)
+
+    def getChallenge(self, request: Any) -> dict[str, bytes]:
+        """A fresh nonce and an opaque bound to the client's address."""
+        return self.digest.getChallenge(_client_host(request))
+
+    def decode(self, response: bytes, request: Any) -> Any:
+        """``DigestedCredentials`` for this request's method and client.
+
+        Unlike Twisted, the response's ``uri`` must be this request's target (RFC 7616
+        3.4.6), so a captured response cannot authorise a different resource.
+        """
+        creds = self.digest.decode(response, request.method, _client_host(request))
+        if isinstance(creds, _credentials.DigestedCredentials) and creds.fields.get(b"uri") != request.uri:
+            raise error.LoginFailed("Invalid response, uri does not match the request")
+        return creds
