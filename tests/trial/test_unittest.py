@@ -52,7 +52,9 @@ def test_successResultOf(tc: _Helpers) -> None:
     with pytest.raises(unittest.FailTest, match="found no result instead"):
         tc.successResultOf(Deferred())
     d = defer.fail(ZeroDivisionError("z"))
-    with pytest.raises(unittest.FailTest, match="(?s)found failure result instead:\n.*ZeroDivisionError: z"):
+    with pytest.raises(
+        unittest.FailTest, match="(?s)found failure result instead:\n.*ZeroDivisionError: z"
+    ):
         tc.successResultOf(d)
 
 
@@ -61,7 +63,9 @@ def test_failureResultOf(tc: _Helpers) -> None:
     f = tc.failureResultOf(d, ZeroDivisionError)
     assert isinstance(f, Failure) and f.check(ZeroDivisionError)
     assert d.result is None  # taken: nothing left to be logged as unhandled
-    with pytest.raises(unittest.FailTest, match=r"Failure of type \(builtins.KeyError or builtins.ValueError\)"):
+    with pytest.raises(
+        unittest.FailTest, match=r"Failure of type \(builtins.KeyError or builtins.ValueError\)"
+    ):
         tc.failureResultOf(defer.fail(ZeroDivisionError()), KeyError, ValueError)
     with pytest.raises(unittest.FailTest, match=r"found success result \(3\) instead"):
         tc.failureResultOf(defer.succeed(3))
@@ -106,7 +110,9 @@ def test_trial_assertions(tc: _Helpers) -> None:
 def test_aliases() -> None:
     S = unittest.SynchronousTestCase
     assert S.failUnlessEqual is S.assertEqual and S.assertEquals is S.assertEqual
-    assert S.failUnless is S.assertTrue and S.failIf is S.assertFalse and S.assertNot is S.assertFalse
+    assert (
+        S.failUnless is S.assertTrue and S.failIf is S.assertFalse and S.assertNot is S.assertFalse
+    )
     assert S.failUnlessIdentical is S.assertIs and S.failIfIdentical is S.assertIsNot
     assert S.failUnlessSubstring is S.assertSubstring and S.failIfSubstring is S.assertNotSubstring
     assert S.failUnlessApproximates is S.assertApproximates
@@ -121,7 +127,9 @@ def test_assertRaises(tc: _Helpers) -> None:
     assert isinstance(e, ValueError)
     with pytest.raises(unittest.FailTest, match=r"ValueError not raised \(3 returned\)"):
         tc.assertRaises(ValueError, int, "3")
-    with pytest.raises(unittest.FailTest, match="builtins.ZeroDivisionError raised instead of ValueError"):
+    with pytest.raises(
+        unittest.FailTest, match="builtins.ZeroDivisionError raised instead of ValueError"
+    ):
         tc.assertRaises(ValueError, lambda: 1 / 0)
     with tc.assertRaises(KeyError) as cm:
         {}["k"]
@@ -387,12 +395,19 @@ def test_timeout() -> None:
         timeout = 0.01
 
         def test_hangs(self) -> Deferred[None]:
-            return Deferred(lambda d: cancelled.append(True))
+            d: Deferred[None] = Deferred(lambda d: cancelled.append(True))
+            d.addErrback(lambda f: (seen.append(f), f)[1])
+            return d
 
         async def test_hangingCoroutine(self) -> None:
-            await asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.get_running_loop().create_future()
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
 
     cancelled: list[bool] = []
+    seen: list[Failure] = []
     assert Case("test_hangs").getTimeout() == 0.01
     assert unittest.TestCase().getTimeout() == unittest.DEFAULT_TIMEOUT_DURATION == 120.0
     result = run(Case, "test_hangs")
@@ -400,8 +415,12 @@ def test_timeout() -> None:
     failure = result.errors[0][1]
     assert failure.check(defer.TimeoutError)
     assert "(test_hangs) still running at 0.01 secs" in str(failure.value)
-    assert cancelled == [True]
+    # As in trial, the test's Deferred fails with the TimeoutError (its errbacks see it) rather
+    # than being cancelled; a coroutine of ours is cancelled, so it does not hang on.
+    assert cancelled == []
+    assert [f.value for f in seen] == [failure.value]
     assert run(Case, "test_hangingCoroutine").errors[0][1].check(defer.TimeoutError)
+    assert cancelled == [True]
 
 
 def test_dirty_reactor() -> None:

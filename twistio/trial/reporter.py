@@ -26,6 +26,7 @@ from twistio.trial.unittest import _trimmed
 __all__ = [
     "MinimalReporter",
     "Reporter",
+    "TestResult",
     "TextReporter",
     "TreeReporter",
     "VerboseTextReporter",
@@ -76,12 +77,74 @@ def _reason(todo: Any) -> str:
     return repr(getattr(todo, "reason", todo))
 
 
-class Reporter(unittest.TestResult):
-    """Collects results and prints, at ``done()``, the problems and the summary.
+class TestResult(unittest.TestResult):
+    """trial's result: what a run gave, without printing anything.
 
-    ``successes``, ``skips``, ``expectedFailures``, ``unexpectedSuccesses``, ``failures`` and
-    ``errors`` hold ``(test, ...)`` pairs with trial's contents (a Failure, a reason, a Todo).
+    ``successes`` counts the tests that passed; ``skips`` holds ``(test, reason)``,
+    ``expectedFailures`` ``(test, failure, todo)``, ``unexpectedSuccesses`` ``(test, todo)``,
+    ``failures`` and ``errors`` ``(test, failure)``, each error a Failure whatever form it was
+    reported in.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.successes = 0
+        self.skips: list[tuple[Any, str]] = []
+        self.expectedFailures: list[tuple[Any, Failure, Any]] = []  # type: ignore[assignment]
+        self.unexpectedSuccesses: list[tuple[Any, Any]] = []  # type: ignore[assignment]
+        self.failures: list[tuple[Any, Failure]] = []  # type: ignore[assignment]
+        self.errors: list[tuple[Any, Failure]] = []  # type: ignore[assignment]
+        self._testStarted: float | None = None
+        self._lastTime: float | None = None
+
+    def _getTime(self) -> float:
+        return time.time()
+
+    def startTest(self, test: Any) -> None:
+        super().startTest(test)
+        self._testStarted = self._getTime()
+
+    def stopTest(self, test: Any) -> None:
+        super().stopTest(test)
+        if self._testStarted is not None:
+            self._lastTime = self._getTime() - self._testStarted
+
+    def addSuccess(self, test: Any) -> None:
+        self.successes += 1
+
+    def addError(self, test: Any, error: _ErrorLike) -> None:
+        self.errors.append((test, _as_failure(error)))
+
+    def addFailure(self, test: Any, fail: _ErrorLike) -> None:
+        self.failures.append((test, _as_failure(fail)))
+
+    def addSkip(self, test: Any, reason: str) -> None:
+        self.skips.append((test, reason))
+
+    def addExpectedFailure(self, test: Any, error: _ErrorLike, todo: Any = None) -> None:
+        self.expectedFailures.append((test, _as_failure(error), _todo_or_default(todo)))
+
+    def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
+        self.unexpectedSuccesses.append((test, _todo_or_default(todo)))
+
+    def wasSuccessful(self) -> bool:
+        """True if no test failed or errored (skips, todos and unexpected successes pass)."""
+        return not self.failures and not self.errors
+
+    def done(self) -> None:
+        """The run is over (a printing result prints its report here)."""
+
+
+def _todo_or_default(todo: Any) -> Any:
+    if todo is None:
+        from twistio.trial.unittest import makeTodo
+
+        return makeTodo("Test expected to fail")
+    return todo
+
+
+class Reporter(TestResult):
+    """Collects results and prints, at ``done()``, the problems and the summary."""
 
     def __init__(
         self,
@@ -94,14 +157,7 @@ class Reporter(unittest.TestResult):
         self._stream: IO[str] = stream if stream is not None else sys.stdout
         self.tbformat = tbformat
         self.realtime = realtime
-        self.successes: list[Any] = []
-        self.skips: list[tuple[Any, str]] = []
-        self.expectedFailures: list[tuple[Any, Failure, Any]] = []  # type: ignore[assignment]
-        self.unexpectedSuccesses: list[tuple[Any, Any]] = []  # type: ignore[assignment]
-        self.failures: list[tuple[Any, Failure]] = []  # type: ignore[assignment]
-        self.errors: list[tuple[Any, Failure]] = []  # type: ignore[assignment]
         self._startTime = time.time()
-        self._lastTime = 0.0
         self._status: str | None = None
         self._started: Any = None
 
@@ -138,38 +194,32 @@ class Reporter(unittest.TestResult):
             self._status = status
 
     def addSuccess(self, test: Any) -> None:
-        self.successes.append(test)
+        super().addSuccess(test)
         self._outcome(test, _OK)
 
-    def addError(self, test: Any, err: _ErrorLike) -> None:
-        failure = _as_failure(err)
-        self.errors.append((test, failure))
+    def addError(self, test: Any, error: _ErrorLike) -> None:
+        super().addError(test, error)
         self._outcome(test, _ERROR)
         if self.realtime:
-            self._writeln(f"{_test_id(test)}\n{failure.getTraceback()}")
+            self._writeln(f"{_test_id(test)}\n{self.errors[-1][1].getTraceback()}")
 
-    def addFailure(self, test: Any, err: _ErrorLike) -> None:
-        failure = _as_failure(err)
-        self.failures.append((test, failure))
+    def addFailure(self, test: Any, fail: _ErrorLike) -> None:
+        super().addFailure(test, fail)
         self._outcome(test, _FAIL)
         if self.realtime:
-            self._writeln(f"{_test_id(test)}\n{failure.getTraceback()}")
+            self._writeln(f"{_test_id(test)}\n{self.failures[-1][1].getTraceback()}")
 
     def addSkip(self, test: Any, reason: str) -> None:
-        self.skips.append((test, str(reason)))
+        super().addSkip(test, str(reason))
         self._outcome(test, _SKIP)
 
-    def addExpectedFailure(self, test: Any, err: _ErrorLike, todo: Any = None) -> None:
-        self.expectedFailures.append((test, _as_failure(err), todo))
+    def addExpectedFailure(self, test: Any, error: _ErrorLike, todo: Any = None) -> None:
+        super().addExpectedFailure(test, error, todo)
         self._outcome(test, _TODO)
 
     def addUnexpectedSuccess(self, test: Any, todo: Any = None) -> None:
-        self.unexpectedSuccesses.append((test, todo))
+        super().addUnexpectedSuccess(test, todo)
         self._outcome(test, _UNEXPECTED)
-
-    def wasSuccessful(self) -> bool:
-        """True if no test failed or errored (skips, todos and unexpected successes pass)."""
-        return not self.failures and not self.errors
 
     # -- hooks for subclasses -----------------------------------------------------------------
 
@@ -226,7 +276,7 @@ class Reporter(unittest.TestResult):
             ("failures", len(self.failures)),
             ("errors", len(self.errors)),
             ("unexpectedSuccesses", len(self.unexpectedSuccesses)),
-            ("successes", len(self.successes)),
+            ("successes", self.successes),
         ]
         summary = ", ".join(f"{name}={n}" for name, n in counts if n)
         verdict = "PASSED" if self.wasSuccessful() else "FAILED"

@@ -440,23 +440,33 @@ class SynchronousTestCase(unittest.TestCase):
 
     def _run_phases(self) -> list[tuple[str, Failure]]:
         failures: list[tuple[str, Failure]] = []
-        ok = self._sync_phase(self.setUp, failures)
+        ok = self._sync_phase(self.setUp, failures, phase="setUp")
         if ok:
             method = getattr(self, self._testMethodName)
             self._sync_phase(method, failures, is_test=True)
-            self._sync_phase(self.tearDown, failures)
+            self._sync_phase(self.tearDown, failures, phase="tearDown")
         self._sync_cleanups(failures)
         return failures
 
-    def _classify(self, failure: Failure) -> str:
+    # Where a failed assertion counts as an error rather than a failure: trial reports what
+    # goes wrong in a cleanup as an error (and, in a TestCase, in setUp and tearDown too).
+    _ERROR_PHASES: frozenset[str] = frozenset({"cleanup"})
+
+    def _classify(self, failure: Failure, phase: str = "test") -> str:
         if failure.check(SkipTest):
             return "skip"
+        if phase in self._ERROR_PHASES:
+            return "error"
         if failure.check(self.failureException):
             return "failure"
         return "error"
 
     def _sync_phase(
-        self, f: Callable[[], Any], failures: list[tuple[str, Failure]], is_test: bool = False
+        self,
+        f: Callable[[], Any],
+        failures: list[tuple[str, Failure]],
+        is_test: bool = False,
+        phase: str = "test",
     ) -> bool:
         try:
             value = f()
@@ -464,7 +474,7 @@ class SynchronousTestCase(unittest.TestCase):
             raise
         except BaseException:
             failure = Failure()
-            failures.append((self._classify(failure), failure))
+            failures.append((self._classify(failure, phase), failure))
             return False
         if is_test and inspect.iscoroutine(value):
             value.close()
@@ -485,14 +495,14 @@ class SynchronousTestCase(unittest.TestCase):
             results: list[Any] = []
             value.addBoth(results.append)
             if results and isinstance(results[0], Failure):
-                failures.append((self._classify(results[0]), results[0]))
+                failures.append((self._classify(results[0], phase), results[0]))
                 return False
         return True
 
     def _sync_cleanups(self, failures: list[tuple[str, Failure]]) -> None:
         while self._cleanups_async:
             f, args, kwargs = self._cleanups_async.pop()
-            self._sync_phase(functools.partial(f, *args, **kwargs), failures)
+            self._sync_phase(functools.partial(f, *args, **kwargs), failures, phase="cleanup")
 
     def _report(self, result: Any, failures: list[tuple[str, Failure]], todo: Todo | None) -> None:
         skips = [f for kind, f in failures if kind == "skip"]
@@ -520,6 +530,16 @@ class SynchronousTestCase(unittest.TestCase):
 
     def __call__(self, *args: Any, **kwds: Any) -> Any:
         return self.run(*args, **kwds)
+
+    # trial's tests are equal only to themselves (unittest's compare class and method name):
+    # two instances of one test are two runs, and suites may hold both.
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = unittest.TestCase.__hash__
 
     def debug(self) -> None:
         """Run the test without a result (errors are raised)."""
@@ -684,7 +704,8 @@ class SynchronousTestCase(unittest.TestCase):
         not litter the working directory.
         """
         root = _temp_root()
-        base = os.path.join(root, *self.id().split("."))
+        # <module>/<class>/<method>, as trial lays them out.
+        base = os.path.join(root, *self.id().rsplit(".", 2))
         if not os.path.isdir(base):
             os.makedirs(base)  # (a test may have patched os.makedirs: the plain call only)
         directory = tempfile.mkdtemp(dir=base)
@@ -935,6 +956,8 @@ class TestCase(SynchronousTestCase):
 
     failUnlessFailure = assertFailure
 
+    _ERROR_PHASES = frozenset({"setUp", "tearDown", "cleanup"})
+
     def _run_phases(self) -> list[tuple[str, Failure]]:
         if asyncio._get_running_loop() is not None:
             raise RuntimeError(
@@ -963,15 +986,16 @@ class TestCase(SynchronousTestCase):
             target = f.func if isinstance(f, functools.partial) else f
             if inspect.iscoroutinefunction(target) or not inspect.isroutine(target):
                 return loop.run_until_complete(self._async_phase(loop, f, name, failures))
+            ours = False
             try:
                 value = f()
                 if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                    value = defer.ensureDeferred(value)
+                    value, ours = defer.ensureDeferred(value), True
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException:
                 failure = Failure()
-                failures.append((self._classify(failure), failure))
+                failures.append((self._classify(failure, name), failure))
                 return False
             if not isinstance(value, Deferred):
                 return True
@@ -979,9 +1003,9 @@ class TestCase(SynchronousTestCase):
                 result = value.result
                 value.addErrback(lambda _: None)  # consumed here
             else:
-                result = loop.run_until_complete(self._wait(loop, value, name))
+                result = loop.run_until_complete(self._wait(loop, value, name, f, ours))
             if isinstance(result, Failure):
-                failures.append((self._classify(result), result))
+                failures.append((self._classify(result, name), result))
                 return False
             return True
 
@@ -1010,28 +1034,44 @@ class TestCase(SynchronousTestCase):
         name: str,
         failures: list[tuple[str, Failure]],
     ) -> bool:
+        ours = False
         try:
             value = f()
             if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                value = defer.ensureDeferred(value)
+                value, ours = defer.ensureDeferred(value), True
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:
             failure = Failure()
-            failures.append((self._classify(failure), failure))
+            failures.append((self._classify(failure, name), failure))
             return False
         if not isinstance(value, Deferred):
             return True
-        result = await self._wait(loop, value, name)
+        result = await self._wait(loop, value, name, f, ours)
         if isinstance(result, Failure):
-            failures.append((self._classify(result), result))
+            failures.append((self._classify(result, name), result))
             return False
         return True
 
-    def _wait(self, loop: asyncio.AbstractEventLoop, d: Deferred[Any], name: str) -> asyncio.Future[Any]:
-        """A future of ``d``'s result (a Failure included), or a TimeoutError Failure."""
+    def _wait(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        d: Deferred[Any],
+        name: str,
+        f: Callable[[], Any] | None = None,
+        ours: bool = False,
+    ) -> asyncio.Future[Any]:
+        """A future of ``d``'s result (a Failure included), or a TimeoutError Failure.
+
+        On timeout ``d`` itself fails with that TimeoutError, as in trial, so the test's own
+        errbacks see it; one that is waiting on another Deferred, or that runs a coroutine
+        (``ours``), is cancelled instead, so that the coroutine does not hang on.
+        """
         future: asyncio.Future[Any] = loop.create_future()
         timeout = self.getTimeout()
+        if name == "cleanup" and f is not None:
+            target = f.func if isinstance(f, functools.partial) else f
+            name = f"cleanup function {getattr(target, '__name__', target)}"
 
         def done(result: Any) -> None:
             if not future.done():
@@ -1040,13 +1080,18 @@ class TestCase(SynchronousTestCase):
         def timed_out() -> None:
             if future.done():
                 return
-            future.set_result(
-                Failure(defer.TimeoutError(f"{self!r} ({name}) still running at {timeout} secs"))
+            failure = Failure(
+                defer.TimeoutError(f"{self!r} ({name}) still running at {timeout} secs")
             )
+            future.set_result(failure)
             try:
-                d.cancel()
+                if d.called or ours:
+                    d.cancel()
+                else:
+                    d.errback(failure)
             except BaseException:
                 pass
+            d.addErrback(lambda _: None)  # reported above, not also as unhandled
 
         handle = loop.call_later(timeout, timed_out)
         future.add_done_callback(lambda _: handle.cancel())
