@@ -591,7 +591,15 @@ class ReactorBase(PluggableResolverMixin):
         return pool
 
     def _stopThreadPool(self) -> None:
+        # Also trial's clean-up after each test: a later getThreadPool() makes a fresh pool of
+        # the default size, as Twisted's reactor does.
+        if self.threadpoolShutdownID is not None:
+            try:
+                self.removeSystemEventTrigger(self.threadpoolShutdownID)
+            except ValueError:  # called as that very trigger, during shutdown
+                pass
         self.threadpoolShutdownID = None
+        self._threadpoolSize = 10
         pool, self.threadpool = self.threadpool, None
         if pool is not None:
             pool.stop()
@@ -603,10 +611,9 @@ class ReactorBase(PluggableResolverMixin):
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def suggestThreadPoolSize(self, size: int) -> None:
-        """Set the most threads the pool may run."""
+        """Set the most threads the pool may run (making the pool if there is none yet)."""
         self._threadpoolSize = size
-        if self.threadpool is not None:
-            self.threadpool.adjustPoolsize(maxthreads=size)
+        self.getThreadPool().adjustPoolsize(maxthreads=size)
 
     # -- names ------------------------------------------------------------------------------------
 

@@ -1111,6 +1111,8 @@ class TestCase(SynchronousTestCase):
                 await asyncio.sleep(0)
 
         loop.run_until_complete(settle())
+        if getattr(reactor, "threadpool", None) is not None:
+            reactor._stopThreadPool()  # as trial does: each test gets a fresh reactor pool
         calls = [c for c in reactor.getDelayedCalls() if c not in before_calls and c.active()]
         left = [s for s in _selectables(reactor) if s not in before_conns]
         if not calls and not left:
