@@ -263,3 +263,33 @@ async def test_start_tls_over_real_sockets() -> None:
         client.transport.loseConnection()
     finally:
         await port.stopListening()
+
+
+def test_answer_arriving_while_the_command_is_being_sent() -> None:
+    """A transport that delivers at once (both ends in one process) brings the answer back
+    before ``callRemote`` returns: the question is already waiting for it."""
+
+    class Pipe:
+        disconnecting = False
+        peer: Any = None
+
+        def write(self, data: bytes) -> None:
+            self.peer.dataReceived(data)
+
+        def getPeer(self) -> str:
+            return "pipe"
+
+        getHost = getPeer
+
+        def loseConnection(self) -> None:
+            self.disconnecting = True
+
+    client, server = amp.AMP(), Calculator()
+    to_server, to_client = Pipe(), Pipe()
+    to_server.peer, to_client.peer = server, client
+    client.makeConnection(to_server)
+    server.makeConnection(to_client)
+    results: list[Any] = []
+    for a in range(5, 8):
+        client.callRemote(Sum, a=a, b=1).addBoth(results.append)
+    assert results == [{"total": 6}, {"total": 7}, {"total": 8}]

@@ -1065,6 +1065,30 @@ class SimpleStringLocator:
 # -- dispatching -----------------------------------------------------------------------------
 
 
+def _errorReply(reason: Failure, tag: bytes) -> AmpBox:
+    """The error box answering the question ``tag`` for ``reason``.
+
+    A ``RemoteAmpError`` (a declared error, or AMP's own) is reported with its code, and
+    closes the connection after if fatal; anything else is logged here, reported as
+    ``UNKNOWN`` without its details, and closes the connection.
+    """
+    error = reason.value
+    if isinstance(error, RemoteAmpError):
+        text = error.description
+        fields = (
+            _as_key(error.errorCode),
+            text.encode("utf-8", "replace") if isinstance(text, str) else text,
+        )
+        errorBox: AmpBox = QuitBox() if error.fatal else AmpBox()
+    else:
+        _log.failure("Unhandled error in an AMP responder", reason)
+        fields = (UNKNOWN_ERROR_CODE, b"Unknown Error")
+        errorBox = QuitBox()
+    errorBox[ERROR] = tag
+    errorBox[ERROR_CODE], errorBox[ERROR_DESCRIPTION] = fields
+    return errorBox
+
+
 @implementer(IBoxReceiver)
 class BoxDispatcher:
     """Sends commands and matches their answers; hands received commands to ``locator``.
@@ -1110,14 +1134,21 @@ class BoxDispatcher:
             return fail(reason) if requiresAnswer else None
         box[COMMAND] = command
         tag = self._nextTag()
-        waiting: Deferred[Any] | None = None
-        if requiresAnswer:
-            box[ASK] = tag
-            waiting = Deferred()
-        box._sendTo(self.boxSender)
-        if waiting is not None:
-            assert self._outstandingRequests is not None
-            self._outstandingRequests[tag] = waiting
+        if not requiresAnswer:
+            box._sendTo(self.boxSender)
+            return None
+        box[ASK] = tag
+        waiting: Deferred[Any] = Deferred()
+        outstanding = self._outstandingRequests
+        assert outstanding is not None
+        # Waiting before the box leaves: a transport that delivers at once (a pipe in the
+        # same process) may bring the answer back before _sendTo returns.
+        outstanding[tag] = waiting
+        try:
+            box._sendTo(self.boxSender)
+        except BaseException:
+            outstanding.pop(tag, None)
+            raise
         return waiting
 
     def callRemoteString(
@@ -1155,31 +1186,17 @@ class BoxDispatcher:
         waiting.errback(Failure(kind(code, text)))
 
     def _commandReceived(self, box: AmpBox) -> None:
-        def answer(answerBox: Any) -> Any:
-            answerBox[ANSWER] = box[ASK]
-            return answerBox
+        tag = box.get(ASK, b"")
 
-        def error(reason: Failure) -> AmpBox:
-            errorBox: AmpBox
-            if reason.check(RemoteAmpError):
-                code = reason.value.errorCode
-                description = reason.value.description
-                if isinstance(description, str):
-                    description = description.encode("utf-8", "replace")
-                errorBox = QuitBox() if reason.value.fatal else AmpBox()
-            else:
-                errorBox = QuitBox()
-                _log.failure("Unhandled error in an AMP responder", reason)
-                code = UNKNOWN_ERROR_CODE
-                description = b"Unknown Error"
-            errorBox[ERROR] = box[ASK]
-            errorBox[ERROR_DESCRIPTION] = description
-            errorBox[ERROR_CODE] = _as_key(code)
-            return errorBox
+        def reply(result: Any) -> Any:
+            if isinstance(result, Failure):
+                return _errorReply(result, tag)
+            result[ANSWER] = tag
+            return result
 
         d = self.dispatchCommand(box)
-        if ASK in box:
-            d.addCallbacks(answer, error)
+        if ASK in box:  # a command that wants no answer gets none, not even an error
+            d.addBoth(reply)
             d.addCallback(self._safeEmit)
         d.addErrback(self.unhandledError)
 
