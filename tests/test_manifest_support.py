@@ -45,6 +45,7 @@ MODULES = {
     "twisted.python.url": "twistio.python.url",
     "twisted.python.modules": "twistio.python.modules",
     "twisted.python.zippath": "twistio.python.zippath",
+    "twisted.python.zipstream": "twistio.python.zipstream",
     "twisted.plugin": "twistio.plugin",
     "twisted.python.win32": "twistio.python.win32",
     "twisted.trial.itrial": "twistio.trial.itrial",

@@ -16,7 +16,7 @@ import pytest
 
 from twistio.internet import endpoints, error
 from twistio.internet.address import HostnameAddress, IPv4Address, IPv6Address
-from twistio.internet.defer import Deferred
+from twistio.internet.defer import Deferred, succeed
 from twistio.internet.endpoints import (
     HostnameEndpoint,
     IStreamServerEndpointStringParser,
@@ -215,11 +215,32 @@ def test_connectProtocol() -> None:
 
 
 def test_tcp6_client_literal_and_resolved() -> None:
-    reactor = _ResolvingReactor({"v6.example": ["::1", "127.0.0.1"]})
-    TCP6ClientEndpoint(reactor, "::1", 80).connect(Factory())
-    TCP6ClientEndpoint(reactor, "v6.example", 81).connect(Factory())
+    # As in Twisted, a name is looked up with getaddrinfo(host, 0, AF_INET6) by way of
+    # _deferToThread; the first IPv6 result is used.
+    reactor = MemoryReactor()
+    answers = {
+        "v6.example": [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
+        ],
+        "v4only.example": [],
+    }
+    calls: list[tuple[object, ...]] = []
+
+    def lookup(f: object, host: str, port: int, family: int) -> Deferred[object]:
+        calls.append((f, host, port, family))
+        return succeed(answers[host])
+
+    def endpoint(host: str, port: int) -> TCP6ClientEndpoint:
+        ep = TCP6ClientEndpoint(reactor, host, port)
+        ep._deferToThread = lookup  # type: ignore[method-assign]
+        return ep
+
+    endpoint("::1", 80).connect(Factory())
+    endpoint("v6.example", 81).connect(Factory())
     assert [c[:2] for c in reactor.tcpClients] == [("::1", 80), ("::1", 81)]
-    out = result_of(TCP6ClientEndpoint(reactor, "v4only.example", 80).connect(Factory()))
+    assert calls == [(socket.getaddrinfo, "v6.example", 0, socket.AF_INET6)]
+    out = result_of(endpoint("v4only.example", 80).connect(Factory()))
     assert out[0].check(error.DNSLookupError)
 
 

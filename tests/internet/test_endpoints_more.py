@@ -57,7 +57,7 @@ async def test_process_endpoint(reactor: Any) -> None:
     proto.transport.closeStdin()
     [reason] = await wait(proto.done)
     assert proto.data.strip() == b"HELLO"
-    assert reason.check(error.ProcessDone)
+    assert reason.check(error.ConnectionDone)  # exit status 0, as in Twisted
     failed = endpoints.ProcessEndpoint(reactor, "/no/such/program").connect(
         Factory.forProtocol(Collect)
     )

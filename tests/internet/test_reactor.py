@@ -352,6 +352,45 @@ def test_sigterm_stops_cleanly(loop_factory: Any) -> None:
     close(reactor)
 
 
+def test_run_again_from_a_shutdown_trigger_is_not_restartable(loop_factory: Any) -> None:
+    reactor = make_reactor(loop_factory)
+    raised: list[type[BaseException]] = []
+
+    def again() -> None:
+        try:
+            reactor.run()
+        except BaseException as e:
+            raised.append(type(e))
+
+    reactor.callWhenRunning(reactor.stop)
+    reactor.addSystemEventTrigger("after", "shutdown", again)
+    run_bounded(reactor)
+    assert raised == [error.ReactorNotRestartable]
+    close(reactor)
+
+
+def test_uninstall_handler_restores_the_signal_handlers(loop_factory: Any) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals need the main thread")
+    reactor = make_reactor(loop_factory)
+    before = signal.getsignal(signal.SIGTERM)
+    seen: list[Any] = []
+
+    def inside() -> None:
+        # While running, SIGTERM is the reactor's; _uninstallHandler puts it back at once.
+        seen.append(signal.getsignal(signal.SIGTERM) == before)
+        reactor._uninstallHandler()
+        seen.append(signal.getsignal(signal.SIGTERM) == before)
+        reactor.stop()
+
+    reactor.callWhenRunning(inside)
+    run_bounded(reactor)
+    assert seen == [False, True]
+    reactor._uninstallHandler()  # again, with nothing installed: nothing to do
+    assert signal.getsignal(signal.SIGTERM) == before
+    close(reactor)
+
+
 def test_own_loop_from_policy() -> None:
     reactor = AsyncioReactor()
     loop = reactor.loop

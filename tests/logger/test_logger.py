@@ -374,12 +374,12 @@ def test_json_reading_separators_and_bad_records() -> None:
     events, pub = _collect()
     from twistio.logger import _json
 
-    old = _json._log
-    _json._log = Logger(namespace="t", observer=pub)
+    old = _json.log
+    _json.log = Logger(namespace="t", observer=pub)
     try:
         assert list(L.eventsFromJSONLogFile(io.StringIO(text), bufferSize=3)) == [{"a": 1}, {"b": 2}]
     finally:
-        _json._log = old
+        _json.log = old
     assert len(events) == 1 and events[0]["log_level"] is LogLevel.error
     assert list(L.eventsFromJSONLogFile(io.StringIO('{"a": 1}\n{"b": 2}\n'))) == [{"a": 1}, {"b": 2}]
     data = '\x1e{"a": "\u00e9"}\n'.encode()

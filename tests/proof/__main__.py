@@ -246,6 +246,12 @@ KNOWN: dict[str, tuple[str, str]] = {
     "twisted.test.test_reflect.FullyQualifiedNameTests.": _NAME,
     "twisted.python.test.test_util.OrderedDictTests.test_deprecated": _NAME,
     "twisted.python.test.test_url.URLDeprecationTests.test_urlDeprecation": _NAME,
+    "twisted.logger.test.test_io.LoggingFileTests.test_softspace": _NAME,
+    "twisted.logger.test.test_stdlib.STDLibLogObserverTests.test_name": (
+        _DIFF,
+        "STDLibLogObserver() logs to the logger named by each event's namespace, not "
+        '"twisted" (docs/differences.md, Logging)',
+    ),
     "twisted.web.test.test_static.StaticDeprecationTests.test_addSlashDeprecated": _NAME,
     "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_getClientIP": _NAME,
     "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_noLongerQueued": _NAME,

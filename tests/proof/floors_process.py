@@ -7,4 +7,6 @@ FLOORS = {
     "twisted._threads.test.test_threadworker": 9,
     "twisted.test.test_threadpool": 19,
     "twisted.test.test_threads": 14,
+    "twisted.internet.test.test_endpoints": 180,
+    "twisted.python.test.test_systemd": 11,
 }

@@ -213,7 +213,7 @@ def test_startLogging(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(twistio_logger, "propagate", twistio_logger.propagate)
     monkeypatch.setattr(twistio_logger, "level", twistio_logger.level)
     beginner = LogBeginner(globalLogPublisher, io.StringIO(), Stdio, Warnings)
-    monkeypatch.setattr(log, "globalLogBeginner", beginner)
+    monkeypatch.setattr(log.theLogPublisher, "_logBeginner", beginner)
     out = io.StringIO()
     before = list(globalLogPublisher._observers)
     try:

@@ -145,3 +145,26 @@ def test_remove_safely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "could not remove FilePath" in out.getvalue()
     assert not stuck.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("_trial_temp_old")]
+
+
+timeout = 7.0  # the module's setting, found last by acquireAttribute over a test's _parents
+
+
+def test_acquire_attribute_over_a_tests_parents() -> None:
+    from twistio.trial import unittest
+
+    class Case(unittest.SynchronousTestCase):
+        def test_method(self) -> None:
+            pass
+
+        test_method.timeout = 3.0  # type: ignore[attr-defined]
+
+        def test_other(self) -> None:
+            pass
+
+    Case.__module__ = __name__
+    assert util.acquireAttribute(Case("test_method")._parents, "timeout") == 3.0
+    assert util.acquireAttribute(Case("test_other")._parents, "timeout") == 7.0
+    Case.timeout = 5.0  # type: ignore[attr-defined]
+    assert util.acquireAttribute(Case("test_other")._parents, "timeout") == 5.0
+    assert util.acquireAttribute(Case("test_other")._parents, "nothing", None) is None

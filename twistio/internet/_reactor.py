@@ -210,6 +210,9 @@ class AsyncioReactor(PosixReactorBase):
     def startRunning(self, installSignalHandlers: bool = True) -> None:
         """Get ready to run: the startup event fires on the loop's next pass (``mainLoop``
         or ``iterate``)."""
+        if self._startedBefore:
+            # Stopped (maybe still running its shutdown triggers): never again.
+            raise error.ReactorNotRestartable()
         if _get_running_loop() is not None:
             raise error.ReactorAlreadyRunning(
                 "an asyncio event loop is already running in this thread, and the reactor "
@@ -217,8 +220,6 @@ class AsyncioReactor(PosixReactorBase):
             )
         if self._started:
             raise error.ReactorAlreadyRunning()
-        if self._startedBefore:
-            raise error.ReactorNotRestartable()
         self._started = True
         self._stopped = False
         self._installSignals = installSignalHandlers
@@ -338,6 +339,11 @@ class AsyncioReactor(PosixReactorBase):
             if old is not None:
                 signal.signal(sig, old)
         self._old_signals.clear()
+
+    def _uninstallHandler(self) -> None:
+        """Put back the signal handlers ``run()`` replaced (tests that build reactors call
+        it when they are done with one)."""
+        self._remove_signal_handlers()
 
     def _on_signal(self, number: int, frame: FrameType | None = None) -> None:
         _log.info("Received %s, shutting down.", signal.Signals(number).name)

@@ -421,6 +421,11 @@ class ReactorBase(PluggableResolverMixin):
                     pass
         self._oldSignals.clear()
 
+    def _uninstallHandler(self) -> None:
+        """Put back the signal handlers the reactor replaced (tests that build reactors
+        call it when they are done with one)."""
+        self._restoreSignals()
+
     def _signalled(self, number: int) -> None:
         _log.info("Received %s, shutting down.", signal.Signals(number).name)
         self._exitSignal = number

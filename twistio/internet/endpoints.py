@@ -33,28 +33,36 @@ from typing import Any, Generic, Protocol, TypeVar, Union, cast
 from twistio.internet import error
 from twistio.internet import ssl as tls
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
-from twistio.internet.address import HostnameAddress
+from twistio.internet._resolver import HostResolution
+from twistio.internet.address import HostnameAddress, IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred, execute, fail, succeed
 from twistio.internet.interfaces import (
     Binding,
     IAddress,
     IConnector,
+    IConsumer,
+    IFileDescriptorReceiver,
     IHalfCloseableProtocol,
+    IHandshakeListener,
+    IHostnameResolver,
     IListeningPort,
     IProcessTransport,
     IProtocol,
     IProtocolFactory,
+    IPushProducer,
     IReactorProcess,
     IReactorSocket,
     IReactorSSL,
     IReactorTCP,
     IReactorTime,
     IReactorUNIX,
+    IResolutionReceiver,
     IStreamClientEndpoint,
     IStreamClientEndpointStringParserWithReactor,
     IStreamServerEndpoint,
     IStreamServerEndpointStringParser,
     ITransport,
+    _AddressTypes,
     _BindingSpec,
     implementer,
 )
@@ -63,8 +71,11 @@ from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.internet.protocol import ProcessProtocol as _ProcessProtocolBase
 from twistio.internet.protocol import Protocol as _Protocol
 from twistio.internet.stdio import PipeAddress, StandardIO
+from twistio.internet.threads import deferToThread
 from twistio.plugin import getPlugins
+from twistio.python import log
 from twistio.python.failure import Failure
+from twistio.python.systemd import ListenFDs
 
 __all__ = [
     "AdoptedStreamServerEndpoint",
@@ -99,6 +110,7 @@ _ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
 class _HostnameReactor(IReactorTCP, IReactorTime, Protocol):
     """What ``HostnameEndpoint`` asks of its reactor (and its ``nameResolver``, if it has one)."""
 
+
 #: A client endpoint's ``bindAddress``: a host alone (bound on any port), a pair, or a ``Binding``.
 _BindAddress = Union[str, bytes, tuple[str, int], Binding, None]
 
@@ -116,9 +128,14 @@ class _WrappingProtocol(_Protocol):
     def __init__(self, connectedDeferred: Deferred[IProtocol], wrappedProtocol: IProtocol) -> None:
         self._connectedDeferred = connectedDeferred
         self._wrappedProtocol = wrappedProtocol
-        self.dataReceived = wrappedProtocol.dataReceived  # type: ignore[method-assign]
-        if IHalfCloseableProtocol.providedBy(wrappedProtocol):
-            self.__twistio_provides__ = (IHalfCloseableProtocol,)
+        received = getattr(wrappedProtocol, "dataReceived", None)
+        if received is not None:
+            self.dataReceived = received  # type: ignore[method-assign]
+        # The optional interfaces the wrapped protocol has, this wrapper has too.
+        optional = (IHalfCloseableProtocol, IFileDescriptorReceiver, IHandshakeListener)
+        provided = tuple(i for i in optional if i.providedBy(wrappedProtocol))
+        if provided:
+            self.__twistio_provides__ = provided
 
     def logPrefix(self) -> str:
         prefix = getattr(self._wrappedProtocol, "logPrefix", None)
@@ -145,6 +162,14 @@ class _WrappingProtocol(_Protocol):
     def writeConnectionLost(self) -> None:
         cast(IHalfCloseableProtocol, self._wrappedProtocol).writeConnectionLost()
 
+    def fileDescriptorReceived(self, descriptor: int) -> None:
+        """Pass a received descriptor to the wrapped protocol."""
+        cast(IFileDescriptorReceiver, self._wrappedProtocol).fileDescriptorReceived(descriptor)
+
+    def handshakeCompleted(self) -> None:
+        """Tell the wrapped protocol that the TLS handshake is done."""
+        cast(IHandshakeListener, self._wrappedProtocol).handshakeCompleted()
+
 
 class _WrappingFactory(ClientFactory):
     """A ``ClientFactory`` around any protocol factory; ``_onConnection`` is the result."""
@@ -166,10 +191,12 @@ class _WrappingFactory(ClientFactory):
             except error.NotConnectingError:
                 pass
 
-    def startFactory(self) -> None:
+    def doStart(self) -> None:
+        """Start the wrapped factory (its ``doStart`` counts the ports using it)."""
         self._wrappedFactory.doStart()
 
-    def stopFactory(self) -> None:
+    def doStop(self) -> None:
+        """Stop the wrapped factory, by way of its own ``doStop``."""
         self._wrappedFactory.doStop()
 
     def startedConnecting(self, connector: IConnector) -> None:
@@ -340,15 +367,22 @@ class AdoptedStreamServerEndpoint:
         self.addressFamily = addressFamily
         self._used = False
 
+    # The two system calls, as attributes so that tests can run without a real descriptor.
+    @staticmethod
+    def _setNonBlocking(fd: int) -> None:
+        os.set_blocking(fd, False)
+
+    _close = staticmethod(os.close)
+
     def listen(self, factory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Serve the socket; fires with the ``IListeningPort``."""
         if self._used:
             return fail(error.AlreadyListened())
         self._used = True
         try:
-            os.set_blocking(self.fileno, False)
+            self._setNonBlocking(self.fileno)
             port = self.reactor.adoptStreamPort(self.fileno, self.addressFamily, factory)
-            os.close(self.fileno)
+            self._close(self.fileno)
         except BaseException:
             return fail()
         return succeed(port)
@@ -358,13 +392,15 @@ class AdoptedStreamServerEndpoint:
 class StandardIOEndpoint:
     """The process's own stdin and stdout, as one connection (``stdio.StandardIO``)."""
 
+    _stdio = StandardIO  # what listen() makes: StandardIO(protocol, reactor=...)
+
     def __init__(self, reactor: ITwistioReactor) -> None:
         self._reactor = reactor
 
     def listen(self, stdioProtocolFactory: IProtocolFactory) -> Deferred[StandardIO]:
         """Connect a protocol from the factory to stdin/stdout; fires with the transport."""
         return execute(
-            lambda: StandardIO(
+            lambda: self._stdio(
                 # None (no protocol) fails in StandardIO, as in Twisted.
                 stdioProtocolFactory.buildProtocol(PipeAddress()),  # type: ignore[arg-type]
                 reactor=self._reactor,
@@ -431,19 +467,34 @@ class TCP4ClientEndpoint(_TCPClientEndpoint):
 
 
 class TCP6ClientEndpoint(_TCPClientEndpoint):
-    """TCP over IPv6 to ``host:port``; a host name is resolved to its IPv6 addresses first
-    (``DNSLookupError`` if it has none) and the first one is used."""
+    """TCP over IPv6 to ``host:port``; a host name is first looked up for its IPv6
+    addresses (``DNSLookupError`` if it has none) and the first one is used.
+
+    The lookup is ``_nameResolution(host)``: by default ``getaddrinfo`` run with
+    ``deferToThread`` (the reactor's thread pool), as in Twisted; ``_getaddrinfo`` and
+    ``_deferToThread`` may be replaced, on the class or an instance.
+    """
+
+    _getaddrinfo = staticmethod(socket.getaddrinfo)
+    _deferToThread: Callable[..., Deferred[Any]] = staticmethod(deferToThread)  # type: ignore[arg-type]
+
+    def _nameResolution(self, host: str) -> Deferred[_GAIResult]:
+        return self._deferToThread(self._getaddrinfo, host, 0, socket.AF_INET6)
 
     def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Resolve (unless an IPv6 literal), then connect; fires with the protocol."""
         if _is_ipv6(self._host):
             return self._connect_to(self._host, protocolFactory)
-        d = _resolve(self._reactor, self._host, self._port, (socket.AF_INET6,))
+        try:
+            d = self._nameResolution(self._host)
+        except BaseException:
+            return fail()
 
-        def got(addresses: list[tuple[int, str]]) -> Deferred[IProtocol]:
+        def got(results: _GAIResult) -> Deferred[IProtocol]:
+            addresses = [r[4][0] for r in results if r[0] == socket.AF_INET6]
             if not addresses:
                 raise error.DNSLookupError(f"no IPv6 address for {self._host!r}")
-            return self._connect_to(addresses[0][1], protocolFactory)
+            return self._connect_to(addresses[0], protocolFactory)
 
         return d.addCallback(got)
 
@@ -526,14 +577,26 @@ StandardErrorBehavior.LOG = StandardErrorBehavior("LOG")
 StandardErrorBehavior.DROP = StandardErrorBehavior("DROP")
 
 
-class _ProcessAsTransport:
-    """A child process seen as a stream transport: writes go to its stdin."""
+@implementer(ITransport, IConsumer, IPushProducer)
+class _ProcessEndpointTransport:
+    """A child process seen as a stream transport: writes go to its stdin.
+
+    It offers what ``IProcessTransport``, ``IConsumer`` and ``IPushProducer`` name, and
+    nothing else of the process object (such as ``pipes``), as in Twisted.
+    """
+
+    _PROCESS_NAMES = frozenset(
+        {"closeChildFD", "closeStderr", "closeStdin", "closeStdout"}
+        | {"pid", "signalProcess", "writeToChild"}
+    )
 
     def __init__(self, process: IProcessTransport) -> None:
         self._process = process
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self._process, name)
+        if name in self._PROCESS_NAMES:
+            return getattr(self._process, name)
+        raise AttributeError(name)
 
     def write(self, data: bytes) -> None:
         """Write to the child's stdin."""
@@ -555,28 +618,61 @@ class _ProcessAsTransport:
         """The process's address (``_ProcessAddress``)."""
         return self._process.getPeer()
 
+    def registerProducer(self, producer: object, streaming: bool) -> None:
+        """Register a producer with the process (for its stdin)."""
+        cast(IConsumer, self._process).registerProducer(producer, streaming)  # type: ignore[arg-type]
 
-class _ProcessProtocolForStream(_ProcessProtocolBase):
-    """Runs a stream protocol over a child process: its stdout is the data received."""
+    def unregisterProducer(self) -> None:
+        """Unregister the process's producer."""
+        cast(IConsumer, self._process).unregisterProducer()
 
-    def __init__(self, proto: IProtocol, errFlag: StandardErrorBehavior, executable: object) -> None:
+    def pauseProducing(self) -> None:
+        """Stop reading the child's output for now."""
+        cast(IPushProducer, self._process).pauseProducing()
+
+    def resumeProducing(self) -> None:
+        """Read the child's output again."""
+        cast(IPushProducer, self._process).resumeProducing()
+
+    def stopProducing(self) -> None:
+        """Stop reading the child's output for good."""
+        cast(IPushProducer, self._process).stopProducing()
+
+
+class _WrapIProtocol(_ProcessProtocolBase):
+    """Runs a stream protocol over a child process: its stdout is the data received, its
+    end the protocol's ``connectionLost`` (``ConnectionDone`` for exit status 0, else
+    ``ConnectionLost``); stderr is logged or dropped as ``errFlag`` says."""
+
+    def __init__(
+        self, proto: IProtocol, executable: object, errFlag: StandardErrorBehavior
+    ) -> None:
         self.protocol = proto
-        self._errFlag = errFlag
-        self._executable = executable
+        self.executable = executable
+        self.errFlag = errFlag
 
     def makeConnection(self, process: ITransport) -> None:
-        self.transport = process
         # spawnProcess connects it to the child's transport.
-        self.protocol.makeConnection(_ProcessAsTransport(cast(IProcessTransport, process)))
+        self.transport = _ProcessEndpointTransport(cast(IProcessTransport, process))
+        self.protocol.makeConnection(self.transport)
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
         if childFD == 1:
             self.protocol.dataReceived(data)
-        elif childFD == 2 and self._errFlag is StandardErrorBehavior.LOG:
-            _log.error("Process %r wrote to stderr: %r", self._executable, data)
+        elif childFD == 2 and self.errFlag is StandardErrorBehavior.LOG:
+            log.msg(
+                format="Process %(executable)r wrote stderr unhandled by %(protocol)s: %(data)r",
+                executable=self.executable,
+                data=data,
+                protocol=self.protocol,
+            )
 
     def processEnded(self, reason: Failure) -> None:
-        self.protocol.connectionLost(reason)
+        value = reason.value
+        if isinstance(value, error.ProcessDone) and value.status == 0:
+            self.protocol.connectionLost(Failure(error.ConnectionDone()))
+        else:
+            self.protocol.connectionLost(Failure(error.ConnectionLost()))
 
 
 @implementer(IStreamClientEndpoint)
@@ -586,6 +682,8 @@ class ProcessEndpoint:
 
     The arguments are ``spawnProcess``'s; ``errFlag`` says what to do with stderr.
     """
+
+    _executable: str | bytes
 
     def __init__(
         self,
@@ -615,17 +713,17 @@ class ProcessEndpoint:
         }
         for name, value in self._spawnArguments.items():
             setattr(self, f"_{name}", value)
+        self._spawnProcess = reactor.spawnProcess
 
     def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
         """Start the child; fires with the protocol once it is connected to it."""
         try:
             proto = protocolFactory.buildProtocol(ProcessAddress())
-            executable = self._spawnArguments["executable"]
             # (None fails in makeConnection, caught below, as in Twisted.)
-            wrapper = _ProcessProtocolForStream(proto, self._errFlag, executable)  # type: ignore[arg-type]
-            # The arguments as given, in spawnProcess's order.
-            spawn = cast("Callable[..., object]", self._reactor.spawnProcess)
-            spawn(wrapper, *self._spawnArguments.values())
+            wrapper = _WrapIProtocol(proto, self._executable, self._errFlag)  # type: ignore[arg-type]
+            # The arguments in spawnProcess's order, read back from their attributes.
+            spawn = cast("Callable[..., object]", self._spawnProcess)
+            spawn(wrapper, *(getattr(self, f"_{name}") for name in self._spawnArguments))
         except BaseException:
             return fail()
         return succeed(proto)  # type: ignore[arg-type]  # not None: it connected
@@ -678,6 +776,53 @@ class _Receiver:
 
     def resolutionComplete(self) -> None:
         self._d.callback(self._found)
+
+
+_GAIResult = list[tuple[int, int, int, str, tuple[Any, ...]]]
+
+
+@implementer(IHostnameResolver)
+class _SimpleHostnameResolver:
+    """An ``IHostnameResolver`` over ``nameResolution(host, port)``: a callable whose
+    Deferred fires with ``getaddrinfo``-shaped tuples.
+
+    A failed lookup is logged (with the name and the callable) and completes with no
+    addresses. ``addressTypes`` and ``transportSemantics`` are not used: every result is
+    reported, as a TCP address.
+    """
+
+    def __init__(self, nameResolution: Callable[[str, int], Deferred[_GAIResult]]) -> None:
+        self._lookup = nameResolution  # (host, port) -> Deferred of getaddrinfo tuples
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: _AddressTypes = None,  # every family is reported
+        transportSemantics: object = "TCP",  # always reported as TCP
+    ) -> HostResolution:
+        """Start the lookup; the receiver hears of it as each step happens."""
+        lookup = self._lookup
+        resolution = HostResolution(hostName)
+        resolutionReceiver.resolutionBegan(resolution)
+        d = lookup(hostName, portNumber)
+
+        def report(results: _GAIResult) -> None:
+            for family, _type, _proto, _name, sockaddr in results:
+                if family == socket.AF_INET6:
+                    resolutionReceiver.addressResolved(IPv6Address("TCP", *sockaddr))
+                elif family == socket.AF_INET:
+                    resolutionReceiver.addressResolved(IPv4Address("TCP", *sockaddr))
+
+        def failed(f: Failure) -> None:
+            log.err(
+                f, f"while looking up {hostName} with {lookup!r}", name=hostName, callable=lookup
+            )
+
+        d.addCallbacks(report, failed)
+        d.addBoth(lambda _: resolutionReceiver.resolutionComplete())
+        return resolution
 
 
 def _resolve(
@@ -1258,6 +1403,75 @@ def _parse_stdio_server(reactor: ITwistioReactor, *args: str, **kw: str) -> Stan
     return StandardIOEndpoint(reactor)
 
 
+class _FromEnvironment:
+    # The systemd parser's ``_sddaemon``: read from the environment on first use (not at
+    # import, which would strip LISTEN_PID from the environment of every program importing
+    # endpoints); an instance may set its own.
+    def __get__(self, obj: object, owner: type) -> ListenFDs:
+        found = ListenFDs.fromEnvironment()
+        owner._sddaemon = found  # type: ignore[attr-defined]
+        return found
+
+
+@implementer(IStreamServerEndpointStringParser)
+class _SystemdParser:
+    """``systemd:domain=INET:index=0`` (or ``name=`` for ``FileDescriptorName=``): a socket
+    systemd opened and passed to this process (socket activation)."""
+
+    prefix = "systemd"
+    _sddaemon: ListenFDs = _FromEnvironment()  # type: ignore[assignment]
+
+    _families = {"INET": socket.AF_INET, "INET6": socket.AF_INET6, "UNIX": socket.AF_UNIX}
+
+    def parseStreamServer(
+        self, reactor: IReactorSocket, *args: str, **kwargs: str
+    ) -> AdoptedStreamServerEndpoint:
+        """The endpoint serving the inherited socket picked by ``index`` or ``name``."""
+        _bind(self.prefix, self._parse, [reactor, *args], kwargs)
+        return self._parse(reactor, *args, **kwargs)
+
+    def _parse(
+        self,
+        reactor: IReactorSocket,
+        domain: str,
+        index: str | int | None = None,
+        name: str | None = None,
+    ) -> AdoptedStreamServerEndpoint:
+        if (index is None) == (name is None):
+            raise ValueError("a systemd endpoint takes one of index= and name=")
+        if name is not None:
+            fileno = self._sddaemon.inheritedNamedDescriptors()[name]
+        else:
+            assert index is not None
+            fileno = self._sddaemon.inheritedDescriptors()[int(index)]
+        return AdoptedStreamServerEndpoint(reactor, fileno, self._families[domain])
+
+
+@implementer(IStreamServerEndpointStringParser)
+class _TCP6ServerParser:
+    """``tcp6:port:backlog=50:interface=::``."""
+
+    prefix = "tcp6"
+
+    def parseStreamServer(self, reactor: IReactorTCP, *args: str, **kw: str) -> TCP6ServerEndpoint:
+        """The ``TCP6ServerEndpoint`` the description names."""
+        _bind(self.prefix, _parse_tcp6_server, [reactor, *args], kw)
+        return _parse_tcp6_server(reactor, *args, **kw)
+
+
+@implementer(IStreamServerEndpointStringParser)
+class _StandardIOParser:
+    """``stdio:``: the process's stdin and stdout (arguments are ignored, as in Twisted)."""
+
+    prefix = "stdio"
+
+    def parseStreamServer(
+        self, reactor: ITwistioReactor, *args: str, **kw: str
+    ) -> StandardIOEndpoint:
+        """A ``StandardIOEndpoint`` on ``reactor``."""
+        return _parse_stdio_server(reactor, *args, **kw)
+
+
 _SERVER_PARSERS: dict[str, Callable[..., object]] = {
     "stdio": _parse_stdio_server,
     "tcp": _parse_tcp_server,
@@ -1436,6 +1650,54 @@ def _call_builtin(
     return parser(reactor, *args, **kw)
 
 
+def _tcp_port_args(
+    factory: object, port: str, interface: str = "", backlog: str | int = 50
+) -> tuple[str, tuple[object, ...], dict[str, object]]:
+    return (
+        "TCP",
+        (_int(port, "port", "tcp"), factory),
+        {"interface": interface, "backlog": _int(backlog, "backlog", "tcp")},
+    )
+
+
+def _unix_port_args(
+    factory: object,
+    address: str,
+    mode: str = "666",
+    backlog: str | int = 50,
+    lockfile: str | int = True,
+) -> tuple[str, tuple[object, ...], dict[str, object]]:
+    return (
+        "UNIX",
+        (address, factory),
+        {
+            "mode": _int(mode, "mode", "unix", 8),
+            "backlog": _int(backlog, "backlog", "unix"),
+            "wantPID": bool(_int(lockfile, "lockfile", "unix")),
+        },
+    )
+
+
+_PORT_ARGS: dict[str, Callable[..., tuple[str, tuple[object, ...], dict[str, object]]]] = {
+    "tcp": _tcp_port_args,
+    "unix": _unix_port_args,
+}
+
+
+def _parseServer(
+    description: str, factory: object
+) -> tuple[object, Sequence[object], dict[str, object]]:
+    """What a server description asks for, before any endpoint is made (Twisted's strports
+    layer reads it): ``("TCP", (port, factory), {"interface", "backlog"})`` or ``("UNIX",
+    (address, factory), {"mode", "backlog", "wantPID"})``; for a type a plugin parses,
+    ``(plugin, args, kwargs)`` as written. ``ValueError`` for an unknown type."""
+    endpointType, args, kw = _split(description)
+    build = _PORT_ARGS.get(endpointType)
+    if build is not None:
+        return build(factory, *args, **kw)
+    return (_find_plugin(IStreamServerEndpointStringParser, endpointType), args, dict(kw))
+
+
 def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint:
     """The server endpoint a description such as ``tcp:8080:interface=127.0.0.1`` names.
 
@@ -1444,7 +1706,8 @@ def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint
     ``unix`` (address, mode, backlog, lockfile) and ``ssl`` (port, privateKey, certKey,
     sslmethod, interface, backlog, extraCertChain, dhParameters; the files are read now and
     the endpoint gets an ``ssl.SSLContext``); any other type comes from an
-    ``IStreamServerEndpointStringParser`` plugin. A bare port number is an error, as in
+    ``IStreamServerEndpointStringParser`` plugin, ``systemd`` (domain, index or name: a
+    socket systemd passed in) among them. A bare port number is an error, as in
     Twisted 26 (older Twisted read it as ``tcp:``).
     """
     endpointType, args, kw = _split(description)

@@ -104,7 +104,7 @@ __all__ = [
     "zope_interface_for",
 ]
 
-_C = TypeVar("_C", bound=type)
+_C = TypeVar("_C")  # a class, or a function (an observer)
 _P = ParamSpec("_P")
 
 _ProtocolMeta: type = type(Protocol)
@@ -260,7 +260,8 @@ def providedBy(obj: object, iface: object) -> bool:
 
 
 def implementer(*interfaces: object) -> Callable[[_C], _C]:
-    """Class decorator declaring that instances provide ``interfaces``.
+    """Class decorator declaring that instances provide ``interfaces`` (on a function, or
+    any object that is not a class: that the object itself provides them).
 
     twistio interfaces are recorded on the class; zope interfaces, when zope.interface is
     installed, are handed to ``zope.interface.classImplements``.
@@ -269,6 +270,17 @@ def implementer(*interfaces: object) -> Callable[[_C], _C]:
     def declare(klass: _C) -> _C:
         ours = [i for i in interfaces if isinstance(i, _InterfaceMeta)]
         others = [i for i in interfaces if not isinstance(i, _InterfaceMeta)]
+        if not isinstance(klass, type):
+            # A function (an observer, say): the object itself provides the interfaces.
+            provided: tuple[type, ...] = getattr(klass, "__twistio_provides__", ())
+            added = tuple(i for i in ours if i not in provided)
+            klass.__twistio_provides__ = provided + added  # type: ignore[attr-defined]
+            zope = [*(_zope_shadow(i) for i in ours if _ZopeInterfaceClass is not None), *others]
+            if zope:
+                from zope.interface import alsoProvides
+
+                alsoProvides(klass, *zope)
+            return klass
         if ours:
             inherited: tuple[type, ...] = getattr(klass, "__twistio_implements__", ())
             merged = inherited + tuple(i for i in ours if i not in inherited)

@@ -9,20 +9,20 @@ any others with ``observe_stdlib_logging``.
 """
 
 from twistio.logger._buffer import LimitedHistoryLogObserver as LimitedHistoryLogObserver
+from twistio.logger._capture import capturedLogs as capturedLogs
 from twistio.logger._file import FileLogObserver as FileLogObserver
 from twistio.logger._file import textFileLogObserver as textFileLogObserver
 from twistio.logger._filter import FilteringLogObserver as FilteringLogObserver
 from twistio.logger._filter import ILogFilterPredicate as ILogFilterPredicate
 from twistio.logger._filter import LogLevelFilterPredicate as LogLevelFilterPredicate
 from twistio.logger._filter import PredicateResult as PredicateResult
+from twistio.logger._flatten import extractField as extractField
 from twistio.logger._format import eventAsText as eventAsText
-from twistio.logger._format import extractField as extractField
 from twistio.logger._format import formatEvent as formatEvent
 from twistio.logger._format import formatEventAsClassicLogText as formatEventAsClassicLogText
 from twistio.logger._format import formatTime as formatTime
 from twistio.logger._format import timeFormatRFC3339 as timeFormatRFC3339
 from twistio.logger._global import LogBeginner as LogBeginner
-from twistio.logger._global import capturedLogs as capturedLogs
 from twistio.logger._global import globalLogBeginner as globalLogBeginner
 from twistio.logger._global import globalLogPublisher as globalLogPublisher
 from twistio.logger._io import LoggingFile as LoggingFile
@@ -82,7 +82,7 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # Defined with the legacy API (which is built on this package): fetched on first use.
     if name == "LegacyLogObserverWrapper":
-        from twistio.python.log import LegacyLogObserverWrapper
+        from twistio.logger._legacy import LegacyLogObserverWrapper
 
         return LegacyLogObserverWrapper
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,13 +29,14 @@ class FileLogObserver:
     def __init__(self, outFile: IO[Any], formatEvent: Callable[[LogEvent], str | None]) -> None:
         self._outFile = outFile
         self.formatEvent = formatEvent
-        self._binary = _isBinary(outFile)
+        #: What text is encoded to before writing: UTF-8 for a binary file, else None.
+        self._encoding = "utf-8" if _isBinary(outFile) else None
 
     def __call__(self, event: LogEvent) -> None:
         text = self.formatEvent(event)
         if text:
             out = self._outFile
-            out.write(text.encode("utf-8") if self._binary else text)
+            out.write(text.encode(self._encoding) if self._encoding else text)
             out.flush()
 
 

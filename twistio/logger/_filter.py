@@ -103,7 +103,7 @@ class FilteringLogObserver:
 class LogLevelFilterPredicate:
     """Rejects (``no``) events below the level set for their namespace, else ``maybe``.
 
-    An event without ``log_level`` or ``log_namespace`` is rejected.
+    An event without ``log_level`` or with no (or an empty) ``log_namespace`` is rejected.
 
     A namespace without a level of its own takes its nearest dotted parent's, then
     ``defaultLogLevel``.
@@ -143,7 +143,7 @@ class LogLevelFilterPredicate:
     def __call__(self, event: LogEvent) -> _Result:
         level = event.get("log_level")
         namespace = event.get("log_namespace")
-        if not isinstance(level, LogLevel) or namespace is None:
+        if not isinstance(level, LogLevel) or not namespace:
             return PredicateResult.no
         if level._priority < self.logLevelForNamespace(namespace)._priority:
             return PredicateResult.no

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from twistio.logger._flatten import aFormatter, extractField, flatFormat
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -20,23 +20,10 @@ __all__ = [
     "timeFormatRFC3339",
 ]
 
-LogEvent = dict[str, Any]
-
 timeFormatRFC3339 = "%Y-%m-%dT%H:%M:%S%z"
 
 
-class _CallingFormatter(string.Formatter):
-    """``str.format`` over keyword arguments, where a field ending in ``()`` is called."""
-
-    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if field_name.endswith("()"):
-            obj, first = super().get_field(field_name[:-2], args, kwargs)
-            return obj(), first
-        return super().get_field(field_name, args, kwargs)
-
-
-_formatter = _CallingFormatter()
-_parse = _formatter.parse
+_formatter = aFormatter
 
 
 def formatWithCall(formatString: str, mapping: Mapping[str, Any]) -> str:
@@ -52,7 +39,7 @@ def formatEvent(event: Mapping[str, Any]) -> str:
     """
     try:
         if "log_flattened" in event:
-            return _flatFormat(event)
+            return flatFormat(event)
         fmt = event.get("log_format")
         if fmt is None:
             return ""
@@ -81,11 +68,16 @@ def formatUnformattableEvent(event: Mapping[str, Any], error: BaseException) -> 
     """The text of an event whose format failed: its ``repr`` and the error."""
     try:
         return f"Unable to format event {event!r}: {error}"
-    except BaseException:
+    except BaseException as e:
         pairs = ", ".join(f"{_safe_repr(k)} = {_safe_repr(v)}" for k, v in event.items())
+        try:
+            during = str(Failure(e))
+        except BaseException:
+            during = _safe_repr(e)
         return (
             f"MESSAGE LOST: unformattable object logged: {_safe_repr(error)}\n"
-            f"Recoverable data: {pairs}"
+            f"Recoverable data: {pairs}\n"
+            f"Exception during formatting:\n{during}"
         )
 
 
@@ -101,7 +93,10 @@ def formatTime(
 def _eventSystem(event: Mapping[str, Any]) -> str:
     system = event.get("log_system")
     if system is not None:
-        return str(system)
+        try:
+            return str(system)
+        except BaseException:
+            return "UNFORMATTABLE"
     namespace = event.get("log_namespace", "-")
     level = event.get("log_level")
     try:
@@ -157,69 +152,3 @@ def formatEventAsClassicLogText(
         return None
     text = text.replace("\n", "\n\t")
     return f"{formatTime(event.get('log_time'))} [{_eventSystem(event)}] {text}\n"
-
-
-# -- flattening: the formatted fields kept in the event, for events that leave the process
-
-
-def _fieldKeys(fieldName: str, conversion: str | None, spec: str) -> tuple[str, str]:
-    return f"{fieldName}!{conversion or 's'}:{spec}", f"{fieldName}!:{spec}"
-
-
-def _fields(fmt: str) -> Iterator[tuple[str, str | None, str]]:
-    for _literal, fieldName, spec, conversion in _parse(fmt):
-        if fieldName is not None:
-            yield fieldName, conversion, spec or ""
-
-
-def flattenEvent(event: LogEvent) -> None:
-    """Store each field of the event's format, formatted, under ``log_flattened``.
-
-    A flattened event formats the same after a round trip through JSON even when its
-    values could not be kept. Each field gets two keys, as in Twisted: ``name!conv:spec``
-    (the text; twistio stores it with ``spec`` applied) and ``name!:spec`` (the raw value).
-    """
-    fmt = event.get("log_format")
-    if not isinstance(fmt, str) or "log_flattened" in event:
-        return
-    flattened: dict[str, Any] = {}
-    for fieldName, conversion, spec in _fields(fmt):
-        textKey, rawKey = _fieldKeys(fieldName, conversion, spec)
-        if textKey in flattened:
-            continue
-        try:
-            value, _ = _formatter.get_field(fieldName, (), event)
-        except BaseException:
-            continue
-        try:
-            converted = _formatter.convert_field(value, conversion or "s")
-            flattened[textKey] = _formatter.format_field(converted, spec)
-        except BaseException:
-            continue
-        flattened[rawKey] = value
-    event["log_flattened"] = flattened
-
-
-def _flatFormat(event: Mapping[str, Any]) -> str:
-    flattened = event["log_flattened"]
-    fmt = event.get("log_format")
-    if fmt is None:
-        return ""
-    parts = []
-    for literal, fieldName, spec, conversion in _parse(fmt):
-        parts.append(literal)
-        if fieldName is not None:
-            parts.append(str(flattened[_fieldKeys(fieldName, conversion, spec or "")[0]]))
-    return "".join(parts)
-
-
-def extractField(field: str, event: LogEvent) -> Any:
-    """The value of ``field`` (as written in the event's format: ``"a.b"``, ``"x[0]"``,
-    ``"y!r"``) from ``event``, flattening the event first if it is not yet.
-
-    A conversion (``!r``, ``!s``) gives its text; without one, the raw value. ``KeyError`` when
-    the format has no such field (or, for an event without a format, ``log_flattened``).
-    """
-    (fieldName, conversion, spec), = _fields("{" + field + "}")
-    flattenEvent(event)
-    return event["log_flattened"][f"{fieldName}!{conversion or ''}:{spec}"]

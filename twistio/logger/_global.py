@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import IO, Any, TextIO
 
 from twistio.logger._buffer import LimitedHistoryLogObserver
+from twistio.logger._format import eventAsText
 from twistio.logger._io import LoggingFile
 from twistio.logger._levels import LogLevel
 from twistio.logger._logger import Logger
@@ -27,11 +27,32 @@ from twistio.logger._stdlib import (
     _has_real_handlers,
 )
 
-__all__ = ["LogBeginner", "capturedLogs", "globalLogBeginner", "globalLogPublisher"]
+__all__ = ["MORE_THAN_ONCE_WARNING", "LogBeginner", "globalLogBeginner", "globalLogPublisher"]
 
 
 def _qual(cls: Any) -> str:
     return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+
+
+#: The format of the warning ``beginLoggingTo`` logs when called again.
+MORE_THAN_ONCE_WARNING = (
+    "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
+    "previously selected at <{fileThen}:{lineThen}>.  Remove one of the calls to "
+    "beginLoggingTo."
+)
+
+
+class _CriticalToStream:
+    """Writes each critical event's text (with any traceback) to a stream."""
+
+    def __init__(self, stream: IO[Any]) -> None:
+        self._stream = stream
+
+    def __call__(self, event: LogEvent) -> None:
+        level = event.get("log_level")
+        if isinstance(level, LogLevel) and level >= LogLevel.critical:
+            text = eventAsText(event, includeTimestamp=False, includeSystem=False)
+            self._stream.write(text + "\n")
 
 
 class LogBeginner:
@@ -52,6 +73,9 @@ class LogBeginner:
     records of level ``INFO`` through (Twisted prints "Starting factory" and the like once
     logging has begun). Events published before ``beginLoggingTo`` went to ``logging`` as
     well as into the buffer that is replayed to the observers.
+
+    A beginner of another publisher writes, until ``beginLoggingTo``, the text of each
+    critical event to ``errorStream``, as Twisted's does.
     """
 
     _DEFAULT_BUFFER_SIZE = 1024
@@ -76,6 +100,12 @@ class LogBeginner:
         self._initialBuffer._twistio_floor = LogLevel.info._priority  # type: ignore[attr-defined]
         self._temporaryObserver: LimitedHistoryLogObserver | None = self._initialBuffer
         publisher.addObserver(self._initialBuffer)
+        # Until logging begins, a publisher of its own (not the global one, whose events go
+        # to ``logging`` meanwhile) writes its critical events to the error stream.
+        self._criticalObserver: _CriticalToStream | None = None
+        if publisher is not globalLogPublisher:
+            self._criticalObserver = _CriticalToStream(errorStream)
+            publisher.addObserver(self._criticalObserver)
         self._previousBegin: tuple[str, int] = ("", 0)
 
     def beginLoggingTo(
@@ -94,6 +124,9 @@ class LogBeginner:
         caller = sys._getframe(1)
         here = (caller.f_code.co_filename, caller.f_lineno)
         buffered, self._temporaryObserver = self._temporaryObserver, None
+        if self._criticalObserver is not None:
+            self._publisher.removeObserver(self._criticalObserver)
+            self._criticalObserver = None
         for observer in observers:
             self._publisher.addObserver(observer)
         if buffered is None:
@@ -123,12 +156,10 @@ class LogBeginner:
         self._warningsModule.showwarning = self.showwarning
 
     def _warnBeganTwice(self, here: tuple[str, int]) -> None:
-        previousFile, previousLine = self._previousBegin
+        fileThen, lineThen = self._previousBegin
         self._log.warn(
-            "Warning: primary log target selected twice at <{fileNow}:{lineNow}> - "
-            "previously selected at <{previousFile}:{previousLine}>.  Remove one of "
-            "the calls to beginLoggingTo.",
-            fileNow=here[0], lineNow=here[1], previousFile=previousFile, previousLine=previousLine,
+            MORE_THAN_ONCE_WARNING,
+            fileNow=here[0], lineNow=here[1], fileThen=fileThen, lineThen=lineThen,
         )
 
     def _redirectStandardIO(self) -> None:
@@ -166,21 +197,19 @@ class LogBeginner:
         """
         if file is not None:
             # Meant for a particular file: it goes there, as ``warnings`` would have sent it.
-            self._oldshowwarning(message, category, filename, lineno, file, line)
+            if getattr(self._oldshowwarning, "__module__", None) != "warnings":
+                self._oldshowwarning(message, category, filename, lineno, file, line)
+                return
+            # (The stdlib's own: write what it would, without its hook, which a test
+            # runner's ``catch_warnings(record=True)`` may have replaced by a recorder.)
+            text = warnings.formatwarning(message, category, filename, lineno, line)
+            try:
+                file.write(text)
+            except OSError:
+                pass  # (as warnings.showwarning: the file went away)
             return
         fields = {"filename": filename, "lineno": lineno, "category": _qual(category)}
         self._log.warn("{filename}:{lineno}: {category}: {warning}", warning=message, **fields)
-
-
-@contextmanager
-def capturedLogs() -> Iterator[list[LogEvent]]:
-    """A list that collects the events published to ``globalLogPublisher`` in the block."""
-    events: list[LogEvent] = []
-    globalLogPublisher.addObserver(events.append)
-    try:
-        yield events
-    finally:
-        globalLogPublisher.removeObserver(events.append)
 
 
 globalLogBeginner = LogBeginner(globalLogPublisher, sys.stderr, sys, warnings)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable
 from typing import AnyStr, NoReturn
 
 from twistio.logger._levels import LogLevel
 from twistio.logger._logger import Logger
+from twistio.python.deprecate import deprecatedProperty
+from twistio.python.versions import Version
 
 __all__ = ["LoggingFile"]
 
@@ -19,7 +22,10 @@ class LoggingFile:
     ``encoding`` (the default is ``sys.getdefaultencoding()``).
     """
 
-    softspace = 0
+    @deprecatedProperty(Version("Twisted", 21, 2, 0))
+    def softspace(self) -> int:
+        """0 (a Python 2 file attribute)."""
+        return 0
 
     def __init__(
         self, logger: Logger, level: LogLevel = LogLevel.info, encoding: str | None = None
@@ -65,10 +71,6 @@ class LoggingFile:
     def flush(self) -> None:
         """Nothing: complete lines are emitted at once."""
 
-    def fileno(self) -> int:
-        """-1: there is no file descriptor."""
-        return -1
-
     def isatty(self) -> bool:
         """False."""
         return False
@@ -92,6 +94,11 @@ class LoggingFile:
         raise OSError("unsupported operation")
 
     read = readline = readlines = seek = tell = truncate = next = xreadlines = _unsupported
+
+    def fileno(self) -> NoReturn:
+        """There is no file descriptor: ``io.UnsupportedOperation``, as for any stream
+        without one."""
+        raise io.UnsupportedOperation("a LoggingFile has no file descriptor")
 
     def _emit(self, line: str) -> None:
         self.log.emit(self.level, format="{log_io}", log_io=line)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from twistio.logger._file import FileLogObserver
-from twistio.logger._format import flattenEvent
+from twistio.logger._flatten import flattenEvent
 from twistio.logger._levels import LogLevel
 from twistio.logger._logger import Logger
 from twistio.logger._observer import LogEvent
@@ -25,7 +25,8 @@ _LEVEL_UUID = "02e59486-f24d-46ad-8224-3acdf2a5732a"
 _FAILURE_UUID = "e76887e2-20ed-49bf-a8f8-ba25cc586f2d"
 _UNPERSISTABLE = {"unpersistable": True}
 
-_log = Logger(namespace="twistio.logger")
+#: Where reading a JSON log reports records it cannot read.
+log = Logger(namespace="twistio.logger._json")
 
 
 def _failureAsDict(failure: Failure) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def _failureAsDict(failure: Failure) -> dict[str, Any]:
         "message": failure.getErrorMessage(),
         "count": state.get("count", 0),
         "tb": None,
-        "parents": [str(p) for p in state.get("_parents") or ()],
+        "parents": [str(p) for p in state.get("parents") or state.get("_parents") or ()],
         "frames": [[f[0], f[1], f[2], [], []] for f in state.get("_frames") or ()],
         "captureVars": False,
         "pickled": 1,
@@ -74,19 +75,21 @@ def _default(obj: object) -> Any:
     if isinstance(obj, Failure):
         return _failureAsDict(obj)
     if isinstance(obj, bytes):
-        return obj.decode("utf-8", "backslashreplace")
+        # As Twisted: each byte as the character of the same number (latin-1), so the
+        # bytes come back with ``.encode("charmap")``.
+        return obj.decode("charmap")
     if isinstance(obj, (tuple, list)):
         return list(obj)
     return _UNPERSISTABLE
 
 
 def _object_hook(d: dict[str, Any]) -> Any:
-    uuid = d.get("__class_uuid__")
+    uuid = str(d.get("__class_uuid__", "")).lower()
     if uuid == _LEVEL_UUID:
         try:
             return LogLevel.lookupByName(d["name"])
         except (KeyError, ValueError):
-            return d
+            return None  # a level this version does not know
     if uuid == _FAILURE_UUID:
         return _failureFromDict(d)
     return d
@@ -114,45 +117,36 @@ def jsonFileLogObserver(outFile: IO[Any], recordSeparator: str = "\x1e") -> File
     return FileLogObserver(outFile, format)
 
 
-def _records(inFile: IO[Any], recordSeparator: str | None, bufferSize: int) -> Iterator[str]:
-    first = inFile.read(bufferSize)
-    if isinstance(first, bytes):
-        chunks: Iterable[Any] = _decoded(first, inFile, bufferSize)
-    else:
-        chunks = _plain(first, inFile, bufferSize)
-    buffer = ""
-    separator = recordSeparator
-    for chunk in chunks:
+def _chunks(inFile: IO[Any], bufferSize: int) -> Iterator[bytes]:
+    while True:
+        chunk = inFile.read(bufferSize)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+
+def _records(
+    inFile: IO[Any], recordSeparator: str | None, bufferSize: int
+) -> Iterator[tuple[bytes, bool]]:
+    """Each record's bytes, and whether it is complete (a separated record ends with a
+    newline; the reader cannot tell a truncated line from a last one without)."""
+    buffer = b""
+    separator: bytes | None = None if recordSeparator is None else recordSeparator.encode()
+    for chunk in _chunks(inFile, bufferSize):
         buffer += chunk
         if separator is None:
-            if not buffer:
-                continue
-            separator = "\x1e" if buffer[0] == "\x1e" else ""
-        if separator == "":
-            *lines, buffer = buffer.split("\n")
+            separator = b"\x1e" if buffer[:1] == b"\x1e" else b""
+        if separator:
+            *records, buffer = buffer.split(separator)
+            for record in records:
+                if record:
+                    yield record, record.endswith(b"\n")
         else:
-            *lines, buffer = buffer.split(separator)
-        yield from lines
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                yield line + b"\n", True
     if buffer:
-        yield buffer
-
-
-def _plain(first: str, inFile: IO[Any], bufferSize: int) -> Iterator[str]:
-    chunk = first
-    while chunk:
-        yield chunk
-        chunk = inFile.read(bufferSize)
-
-
-def _decoded(first: bytes, inFile: IO[Any], bufferSize: int) -> Iterator[str]:
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    chunk = first
-    while chunk:
-        yield decoder.decode(chunk)
-        chunk = inFile.read(bufferSize)
-    yield decoder.decode(b"", final=True)
+        yield buffer, buffer.endswith(b"\n") if separator else True
 
 
 def eventsFromJSONLogFile(
@@ -161,18 +155,26 @@ def eventsFromJSONLogFile(
     """The events in a file written by ``jsonFileLogObserver``.
 
     With no ``recordSeparator``, a file starting with ``\\x1e`` is split on it, any other
-    on newlines. A record that is not valid JSON is skipped, with an error logged.
+    on newlines. A record that cannot be read (cut short, not UTF-8, not JSON) is skipped,
+    with an error logged (``record``: its bytes).
     """
-    for record in _records(inFile, recordSeparator, bufferSize):
-        text = record.strip()
-        if not text:
+    for record, complete in _records(inFile, recordSeparator, bufferSize):
+        if not record.strip():
+            continue
+        if not complete:
+            log.error("Unable to read truncated JSON record: {record!r}", record=record)
+            continue
+        try:
+            text = record.decode("utf-8")
+        except UnicodeDecodeError:
+            log.error("Unable to decode UTF-8 for JSON record: {record!r}", record=record)
             continue
         try:
             event = eventFromJSON(text)
         except ValueError:
-            _log.error("Unable to read JSON record: {record!r}", record=record)
+            log.error("Unable to read JSON record: {record!r}", record=record)
             continue
         if isinstance(event, dict):
             yield event
         else:
-            _log.error("Not a JSON object: {record!r}", record=record)
+            log.error("Not a JSON object: {record!r}", record=record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -42,15 +43,16 @@ def _wanted(observer: object, namespace: str, level: LogLevel) -> bool:
 class Operation:
     """What ``Logger.failuresHandled`` yields: how the code in its block went."""
 
-    __slots__ = ("failure",)
+    __slots__ = ("_done", "failure")
 
     def __init__(self) -> None:
         self.failure: Failure | None = None
+        self._done = False
 
     @property
     def succeeded(self) -> bool:
-        """Whether the block finished without raising."""
-        return self.failure is None
+        """Whether the block finished without raising (False while it runs)."""
+        return self._done and self.failure is None
 
     @property
     def failed(self) -> bool:
@@ -60,6 +62,11 @@ class Operation:
 
 # The keys every emitted event gets, in this order, after the caller's own.
 _STAMP = ("log_logger", "log_level", "log_namespace", "log_source", "log_format", "log_time")
+
+
+# What ``failureHandler`` and ``failuresHandled`` let through rather than log: an asyncio
+# task's cancellation (and a generator's close), which are control flow, not failures.
+_PASS_THROUGH = (asyncio.CancelledError, GeneratorExit)
 
 
 class _FailureHandler:
@@ -74,9 +81,10 @@ class _FailureHandler:
         return None
 
     def __exit__(self, *excInfo: Any) -> bool:
-        # Exceptions are logged and swallowed; KeyboardInterrupt and the like go through.
+        # Any exception is logged and swallowed, KeyboardInterrupt too (as in Twisted); an
+        # asyncio task's cancellation goes through.
         excType, excValue, tb = excInfo
-        swallow = isinstance(excValue, Exception)
+        swallow = excValue is not None and not isinstance(excValue, _PASS_THROUGH)
         if swallow:
             self._logger.failure(self._message, Failure(excValue, excType, tb), self._level)
         return swallow
@@ -140,6 +148,15 @@ class Logger:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.namespace!r}>"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "emit" in cls.__dict__:
+            # A subclass that overrides emit sees every event: its level methods go
+            # through it (Logger's own take a shorter path).
+            for level in LogLevel.iterconstants():
+                if level.name not in cls.__dict__:
+                    setattr(cls, level.name, _viaEmit(level))
 
     def emit(self, level: LogLevel, format: str | None = None, **kwargs: object) -> None:
         """Emit an event of ``level``: ``kwargs`` plus the ``log_*`` keys.
@@ -220,7 +237,8 @@ class Logger:
     def failuresHandled(
         self, format: str, level: LogLevel = LogLevel.critical, **kwargs: object
     ) -> ContextManager[Operation]:
-        """A context manager that logs (with ``failure``) and swallows an exception.
+        """A context manager that logs (with ``failure``) and swallows an exception (any
+        ``BaseException`` but ``asyncio.CancelledError``, which goes through).
 
         It yields an ``Operation`` telling afterwards whether the block succeeded.
         """
@@ -233,15 +251,30 @@ class Logger:
         op = Operation()
         try:
             yield op
-        except Exception:
+        except _PASS_THROUGH:
+            raise
+        except BaseException:
             op.failure = Failure()
+            op._done = True
             self.failure(format, op.failure, level, **kwargs)
+        else:
+            op._done = True
 
     def failureHandler(
         self, staticMessage: str, level: LogLevel = LogLevel.critical
     ) -> ContextManager[None]:
-        """A reusable context manager logging ``staticMessage`` and any exception, then going on."""
+        """A reusable context manager logging ``staticMessage`` and any exception, then going
+        on (``asyncio.CancelledError`` goes through)."""
         return _FailureHandler(self, staticMessage, level)
+
+
+def _viaEmit(level: LogLevel) -> Callable[..., None]:
+    def log(self: Logger, format: str | None = None, **kwargs: object) -> None:
+        self.emit(level, format, **kwargs)
+
+    log.__name__ = log.__qualname__ = level.name
+    log.__doc__ = f"Emit a {level.name} event."
+    return log
 
 
 def _loggerFor(obj: object) -> Logger:

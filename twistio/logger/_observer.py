@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from twistio.internet.interfaces import Interface, implementer
+from twistio.internet.interfaces import implementer
+from twistio.logger._interfaces import ILogObserver, LogEvent
 
-__all__ = ["ILogObserver", "LogEvent", "LogPublisher", "globalLogPublisher"]
-
-LogEvent = dict[str, Any]
+__all__ = ["ILogObserver", "LogEvent", "LogPublisher", "bitbucketLogObserver", "globalLogPublisher"]
 
 # A publisher with no observers wants nothing: its floor is above every level's priority.
 _NOTHING = 5
-
-
-class ILogObserver(Interface, Protocol):
-    """Something called with each log event (a dict); any callable taking one argument is one.
-
-    An observer must not raise (a publisher reports and survives it) and should not keep
-    the event beyond the call unless it copies what it needs: events may hold live objects.
-    """
-
-    def __call__(self, event: LogEvent) -> None: ...
 
 
 def _floor_of(observer: Any) -> tuple[int, bool]:
@@ -105,3 +94,8 @@ class LogPublisher:
 
 globalLogPublisher = LogPublisher()
 """The publisher every ``Logger`` sends to unless given an observer."""
+
+
+@implementer(ILogObserver)
+def bitbucketLogObserver(event: LogEvent) -> None:
+    """An observer that drops every event."""

@@ -9,8 +9,11 @@ that logs, a handler writing to a redirected ``sys.stderr``), so no event goes r
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from twistio.internet.interfaces import implementer
@@ -75,6 +78,25 @@ class _EventMessage:
         return self.text
 
 
+# Frames of the logging machinery itself, which a record's source location skips.
+_MACHINERY = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python", "log.py"),
+)
+
+
+def _caller(depth: int) -> FrameType | None:
+    """The frame ``depth`` frames above ``STDLibLogObserver.__call__`` (1: its caller),
+    then further out past any frame of the logging machinery."""
+    try:
+        frame: FrameType | None = sys._getframe(depth + 1)
+    except ValueError:
+        return None
+    while frame is not None and frame.f_code.co_filename.startswith(_MACHINERY):
+        frame = frame.f_back
+    return frame
+
+
 @implementer(ILogObserver)
 class STDLibLogObserver:
     """An observer that hands each event to ``logging`` as a record.
@@ -86,7 +108,10 @@ class STDLibLogObserver:
     Unlike Twisted, which logs everything to one ``logging`` logger (``"twisted"``), with
     ``name=None`` (the default) each event goes to the logger named by its namespace, so
     ``logging`` configuration per module applies; give ``name`` for Twisted's behaviour.
-    ``stackDepth`` is accepted and ignored: records point at no source line.
+    A record's ``pathname``, ``lineno`` and ``funcName`` are the caller's ``stackDepth``
+    frames up, as in Twisted (the default: whoever called the observer), except that
+    twistio goes on past the logging machinery's own frames (publishers, ``Logger``), so
+    a record of ``log.info(...)`` points at that call.
 
     Events that came from ``logging`` (through ``PublishingHandler``) are not sent back.
     """
@@ -96,6 +121,7 @@ class STDLibLogObserver:
 
     def __init__(self, name: str | None = None, stackDepth: int = defaultStackDepth) -> None:
         self._name = name
+        self._stackDepth = stackDepth
         self._default = False
         # Per-namespace forwarding is gated by logging's own levels (see LogPublisher).
         self._twistio_stdlib_gate = name is None
@@ -121,15 +147,16 @@ class STDLibLogObserver:
                 exc_info = (type(value), value, tb)
             elif isinstance(failure, Failure):
                 suffix = "\n" + failure.getTraceback()
+        caller = _caller(self._stackDepth - 3)
         record = logger.makeRecord(
             logger.name,
             levelno,
-            "(twistio.logger)",
-            0,
+            caller.f_code.co_filename if caller is not None else "(twistio.logger)",
+            caller.f_lineno if caller is not None else 0,
             _EventMessage(event, suffix),
             (),
             exc_info,
-            None,
+            caller.f_code.co_name if caller is not None else None,
             {"log_event": event},
         )
         when = event.get("log_time")

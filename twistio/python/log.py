@@ -12,16 +12,16 @@ import io
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from typing import IO, Any, NoReturn, TextIO, TypeVar
 
-from twistio.internet.interfaces import Interface, implementer
+from twistio.internet.interfaces import Interface
 from twistio.logger import (
     ILogObserver,
+    LogBeginner,
     LoggingFile,
     LogLevel,
-    formatEvent,
     formatTime,
     globalLogBeginner,
     globalLogPublisher,
@@ -32,7 +32,9 @@ from twistio.logger import (
 from twistio.logger import (
     LogPublisher as _NewPublisher,
 )
+from twistio.logger._legacy import LegacyLogObserverWrapper, _safeStr, publishToNewObserver
 from twistio.logger._stdlib import _guard, _has_real_handlers, _last_resort
+from twistio.python import context
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -72,27 +74,22 @@ class ILogContext(Interface):
     """The key of the legacy logging context (a dict whose ``system`` ``msg`` uses)."""
 
 
-_context: ContextVar[EventDict | None] = ContextVar("twistio.python.log context", default=None)
+context.setDefault(ILogContext, {"system": "-"})
 
 
 def _currentContext() -> EventDict:
-    ctx = _context.get()
+    ctx = context.get(ILogContext)
     return {"system": "-"} if ctx is None else dict(ctx)
 
 
 def callWithContext(ctx: EventDict, func: Callable[..., _T], *args: Any, **kw: Any) -> _T:
-    """Call ``func``, with ``ctx`` added to the log context that ``msg`` draws defaults from.
-
-    The context is a ``contextvars`` variable (Twisted uses ``twisted.python.context``), so
-    it follows tasks and callbacks scheduled inside the call.
-    """
+    """Call ``func``, with ``ctx`` added to the log context that ``msg`` draws defaults from
+    (``twistio.python.context``'s value for ``ILogContext``; it follows tasks and callbacks
+    scheduled inside the call)."""
     merged = _currentContext()
     merged.update(ctx)
-    token = _context.set(merged)
-    try:
-        return func(*args, **kw)
-    finally:
-        _context.reset(token)
+    result: _T = context.call({ILogContext: merged}, func, *args, **kw)
+    return result
 
 
 def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) -> _T | None:
@@ -121,27 +118,24 @@ def _reportingErrors(system: str, f: Callable[..., Any], *args: Any, **kw: Any) 
     return None
 
 
-def _safeStr(obj: object) -> str:
-    try:
-        return str(obj)
-    except BaseException:
-        try:
-            return f"<{type(obj).__name__} instance with unprintable str>"
-        except BaseException:
-            return "<unprintable object>"
-
-
 def _safeFormat(fmtString: str, fmtDict: EventDict) -> str:
+    """``fmtString % fmtDict``, or, when that fails, the best account of the message that
+    can still be written (as Twisted words it)."""
     try:
         return fmtString % fmtDict
     except BaseException:
-        try:
-            return (
-                "Invalid format string or unformattable object in log message: "
-                f"{fmtString!r}, {fmtDict}"
-            )
-        except BaseException:
-            return "UNFORMATTABLE OBJECT WRITTEN TO LOG"
+        pass
+    try:
+        return (
+            "Invalid format string or unformattable object in log message: "
+            f"{fmtString!r}, {fmtDict}"
+        )
+    except BaseException:
+        pass
+    try:
+        return f"UNFORMATTABLE OBJECT WRITTEN TO LOG with fmt {fmtString!r}, MESSAGE LOST"
+    except BaseException:
+        return "PATHOLOGICAL ERROR IN BOTH FORMAT STRING AND MESSAGE DETAILS, MESSAGE LOST"
 
 
 def textFromEventDict(eventDict: EventDict) -> str | None:
@@ -165,100 +159,13 @@ def textFromEventDict(eventDict: EventDict) -> str | None:
     return None
 
 
-class _StringifiableFromEvent:
-    """``str()`` gives the formatted event: what a legacy ``format`` shows of a new event."""
-
-    __slots__ = ("event",)
-
-    def __init__(self, event: EventDict) -> None:
-        self.event = event
-
-    def __str__(self) -> str:
-        return formatEvent(self.event)
-
-
-def _toLegacy(event: EventDict) -> EventDict:
-    """A legacy event dict for ``event`` (a copy; Twisted adds the keys to the event itself)."""
-    legacy = dict(event)
-    if "message" not in legacy:
-        legacy["message"] = ()
-    if "time" not in legacy:
-        legacy["time"] = legacy.get("log_time")
-    if "system" not in legacy:
-        legacy["system"] = legacy.get("log_system", "-")
-    if "format" not in legacy and legacy.get("log_format") is not None:
-        legacy["format"] = "%(log_legacy)s"
-        legacy["log_legacy"] = _StringifiableFromEvent(event)
-    if "log_failure" in legacy:
-        legacy.setdefault("failure", legacy["log_failure"])
-        legacy.setdefault("isError", 1)
-        if "why" not in legacy:
-            legacy["why"] = formatEvent(event)
-    legacy.setdefault("isError", 0)
-    return legacy
-
-
-@implementer(ILogObserver)
-class LegacyLogObserverWrapper:
-    """A new-style observer handing legacy event dicts to ``legacyObserver``."""
-
-    def __init__(self, legacyObserver: Callable[[EventDict], object]) -> None:
-        self.legacyObserver = legacyObserver
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.legacyObserver!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, LegacyLogObserverWrapper):
-            return bool(self.legacyObserver == other.legacyObserver)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.legacyObserver)
-
-    def __call__(self, event: EventDict) -> None:
-        self.legacyObserver(_toLegacy(event))
-
-
-def _publishLegacy(observer: Callable[[EventDict], object], eventDict: EventDict) -> None:
-    """Add the ``log_*`` keys to a legacy event dict and send it to ``observer``.
-
-    For an error, the Failure is the event's ``log_failure`` and the text is only ``why``
-    (Twisted bakes the traceback into ``log_text``), so that new-style observers, the
-    ``logging`` bridge and test collectors get the exception itself.
-    """
-    eventDict.setdefault("log_time", eventDict["time"])
-    text = None if "log_format" in eventDict else _legacyText(eventDict)
-    if text is not None:
-        eventDict.update(log_text=text, log_format="{log_text}")
-    if "log_level" not in eventDict:
-        eventDict["log_level"] = _legacyLevel(eventDict)
-    if "system" in eventDict:
-        eventDict.setdefault("log_system", eventDict["system"])
-    eventDict["log_namespace"] = "log_legacy"
-    observer(eventDict)
-
-
-def _legacyText(eventDict: EventDict) -> str | None:
-    """The text of a legacy event; for an error without a message, only its ``why``."""
-    failure = eventDict.get("failure")
-    is_error_report = eventDict.get("isError") and failure is not None
-    if not is_error_report or eventDict.get("message"):
-        return textFromEventDict(eventDict)
-    eventDict.setdefault("log_failure", failure)
-    why = eventDict.get("why")
-    return _safeStr(why) if why else "Unhandled Error"
-
-
-def _legacyLevel(eventDict: EventDict) -> LogLevel:
-    """The level of a legacy event: its stdlib ``logLevel``, else by ``isError``."""
-    if "logLevel" in eventDict:
-        return LogLevel._fromStdlib(eventDict["logLevel"])
-    return LogLevel.critical if eventDict.get("isError") else LogLevel.info
-
-
 class LogPublisher:
-    """The legacy publisher: ``msg`` and legacy observers, all on ``globalLogPublisher``."""
+    """The legacy publisher: ``msg`` and legacy observers, on a ``twistio.logger`` publisher.
+
+    ``LogPublisher()`` has a publisher of its own; ``theLogPublisher``, behind the module's
+    ``msg``, ``addObserver`` and ``removeObserver``, is on ``globalLogPublisher`` and begins
+    logging with ``globalLogBeginner``.
+    """
 
     synchronized = ["msg"]
 
@@ -266,14 +173,36 @@ class LogPublisher:
         self,
         observerPublisher: _NewPublisher | None = None,
         publishPublisher: Callable[[EventDict], object] | None = None,
+        logBeginner: LogBeginner | None = None,
+        warningsModule: Any = warnings,
     ) -> None:
-        self._observerPublisher = (
-            globalLogPublisher if observerPublisher is None else observerPublisher
-        )
+        self._observerPublisher = _NewPublisher() if observerPublisher is None else observerPublisher
         self._publishPublisher = (
             self._observerPublisher if publishPublisher is None else publishPublisher
         )
+        if logBeginner is None:
+            logBeginner = (
+                globalLogBeginner
+                if self._observerPublisher is globalLogPublisher
+                else LogBeginner(self._observerPublisher, sys.stderr, sys, warningsModule)
+            )
+        self._logBeginner = logBeginner
+        self._warningsModule = warningsModule
+        self._oldshowwarning = warningsModule.showwarning
         self._legacyObservers: list[LegacyLogObserverWrapper] = []
+
+    def _startLogging(self, other: Callable[[EventDict], object], setStdout: int) -> None:
+        """Begin logging to the legacy observer ``other`` (``startLoggingWithObserver``)."""
+        self._oldshowwarning = self._warningsModule.showwarning
+        self._logBeginner.beginLoggingTo(
+            [LegacyLogObserverWrapper(other)],
+            discardBuffer=True,
+            redirectStandardIO=bool(setStdout),
+        )
+
+    def _stopLogging(self) -> None:
+        """Give ``warnings`` back the ``showwarning`` it had before ``_startLogging``."""
+        self._warningsModule.showwarning = self._oldshowwarning
 
     @property
     def observers(self) -> list[Callable[[EventDict], object]]:
@@ -308,7 +237,7 @@ class LogPublisher:
         eventDict["time"] = time.time()
         if "isError" not in eventDict:
             eventDict["isError"] = 0
-        _publishLegacy(self._publishPublisher, eventDict)
+        publishToNewObserver(self._publishPublisher, eventDict, textFromEventDict)
 
     def showwarning(
         self,
@@ -320,10 +249,10 @@ class LogPublisher:
         line: str | None = None,
     ) -> None:
         """Log a warning as ``warnings.showwarning`` would show it."""
-        globalLogBeginner.showwarning(message, category, filename, lineno, file, line)
+        self._logBeginner.showwarning(message, category, filename, lineno, file, line)
 
 
-theLogPublisher = LogPublisher()
+theLogPublisher = LogPublisher(globalLogPublisher)
 """The legacy publisher behind ``msg``, ``addObserver`` and ``removeObserver``."""
 
 msg = theLogPublisher.msg
@@ -376,8 +305,17 @@ class FileLogObserver:
         return -int(offset.total_seconds()) if offset is not None else 0
 
     def formatTime(self, when: float) -> str:
-        """``when`` as text, in ``timeFormat`` if set."""
-        return formatTime(when, self.timeFormat or "%Y-%m-%d %H:%M:%S%z")
+        """``when`` as text: in ``timeFormat`` if set, else ``YYYY-MM-DD HH:MM:SS+HHMM`` in
+        the zone ``getTimezoneOffset`` gives."""
+        if self.timeFormat is not None:
+            return formatTime(when, self.timeFormat)
+        from datetime import datetime, timedelta, timezone
+
+        east = -self.getTimezoneOffset(when)
+        local = datetime.fromtimestamp(when, timezone(timedelta(seconds=east)))
+        sign = "-" if east < 0 else "+"
+        hours, minutes = divmod(abs(east) // 60, 60)
+        return f"{local:%Y-%m-%d %H:%M:%S}{sign}{hours:02d}{minutes:02d}"
 
     def emit(self, eventDict: EventDict) -> None:
         """Write the event, if it has any text."""
@@ -385,8 +323,8 @@ class FileLogObserver:
         if text is None:
             return
         timeStr = self.formatTime(eventDict["time"])
-        system = _safeStr(eventDict.get("system", "-"))
-        self.write(f"{timeStr} [{system}] {text.replace(chr(10), chr(10) + chr(9))}\n")
+        fields = {"system": eventDict.get("system", "-"), "text": text.replace("\n", "\n\t")}
+        self.write(f"{timeStr} {_safeFormat('[%(system)s] %(text)s' + chr(10), fields)}")
         self.flush()
 
     def start(self) -> None:
@@ -407,7 +345,6 @@ class PythonLoggingObserver:
     """
 
     def __init__(self, loggerName: str = "twisted") -> None:
-        self._newObserver = LegacyLogObserverWrapper(self.emit)
         self.logger = logging.getLogger(loggerName)
 
     def emit(self, eventDict: EventDict) -> None:
@@ -416,6 +353,8 @@ class PythonLoggingObserver:
             return
         if "logLevel" in eventDict:
             level = eventDict["logLevel"]
+        elif isinstance(eventDict.get("log_level"), LogLevel):
+            level = eventDict["log_level"]._stdlib
         elif eventDict.get("isError"):
             level = logging.ERROR
         else:
@@ -446,33 +385,33 @@ class PythonLoggingObserver:
             _guard.forwarding = False
 
     def start(self) -> None:
-        """Add this observer."""
-        globalLogPublisher.addObserver(self._newObserver)
+        """Add this observer (``addObserver(self.emit)``)."""
+        addObserver(self.emit)
 
     def stop(self) -> None:
         """Remove this observer."""
-        globalLogPublisher.removeObserver(self._newObserver)
+        removeObserver(self.emit)
 
 
 def startLoggingWithObserver(observer: Callable[[EventDict], object], setStdout: int = 1) -> None:
-    """Begin logging (``globalLogBeginner.beginLoggingTo``) to a legacy observer.
+    """Begin logging (``theLogPublisher``'s beginner's ``beginLoggingTo``) to a legacy
+    observer.
 
     With ``setStdout``, ``sys.stdout`` and ``sys.stderr`` are redirected into the log.
     Unlike ``beginLoggingTo`` itself, events logged before are not replayed, as in Twisted.
     """
-    globalLogBeginner.beginLoggingTo(
-        [LegacyLogObserverWrapper(observer)],
-        discardBuffer=True,
-        redirectStandardIO=bool(setStdout),
-    )
+    theLogPublisher._startLogging(observer, setStdout)
     msg("Log opened.")
 
 
-def startLogging(file: IO[str], *a: Any, **kw: Any) -> None:
-    """Begin logging to ``file`` as Twisted's classic text log; ``setStdout`` as above."""
+def startLogging(file: IO[str], *a: Any, **kw: Any) -> FileLogObserver | None:
+    """Begin logging to ``file`` as Twisted's classic text log (``setStdout`` as above);
+    returns the ``FileLogObserver`` (None when ``file`` is a log-redirected stream already)."""
     if isinstance(file, LoggingFile):
-        return
-    startLoggingWithObserver(FileLogObserver(file).emit, *a, **kw)
+        return None
+    observer = FileLogObserver(file)
+    startLoggingWithObserver(observer.emit, *a, **kw)
+    return observer
 
 
 def discardLogs() -> None:

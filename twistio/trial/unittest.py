@@ -367,9 +367,14 @@ class SynchronousTestCase(unittest.TestCase):
     def _method(self) -> Any:
         return getattr(self, self._testMethodName, None)
 
+    @property
+    def _parents(self) -> list[Any]:
+        """Where a test's settings (``timeout``, ``skip`` ...) are looked up, nearest first:
+        the test method, the test case, its module (for ``util.acquireAttribute``)."""
+        return [self._method(), self, sys.modules.get(type(self).__module__)]
+
     def _lookup(self, name: str, default: Any = None) -> Any:
-        module = sys.modules.get(type(self).__module__)
-        return _acquire([self._method(), self, module], name, default)
+        return _acquire(self._parents, name, default)
 
     def getSkip(self) -> str | None:
         """The reason to skip this test (its method's, class's or module's ``skip``), or None."""
