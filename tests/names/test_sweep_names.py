@@ -142,3 +142,85 @@ def test_tap_build_resolvers(tmp_path):
     caches, clients = tap._buildResolvers(options)
     assert caches == [] and isinstance(clients[-1], resolve.ResolverChain)
     clients[-1].resolvers[-1]._parseCall.cancel()
+
+
+class _Sent:
+    def __init__(self) -> None:
+        self.messages: list[dns.Message] = []
+
+    def writeMessage(self, message: dns.Message, address: object = None) -> None:
+        self.messages.append(message)
+
+
+def _logged(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+    from twistio.python import log
+
+    events: list[dict[str, object]] = []
+    log.addObserver(events.append)
+    try:
+        call(*args, **kwargs)
+    finally:
+        log.removeObserver(events.append)
+    return [" ".join(str(m) for m in e["message"]) for e in events if e.get("message")]  # type: ignore[union-attr]
+
+
+def test_server_verbose_logging():
+    from twistio.names import server
+
+    factory = server.DNSServerFactory(verbose=1)
+    factory.handleQuery = lambda *a: None  # type: ignore[method-assign]
+    query = dns.Message()
+    query.addQuery(b"example.com", dns.MX)
+    query.addQuery(b"example.com", dns.AAAA)
+    assert _logged(factory.messageReceived, query, None, ("192.0.2.1", 53)) == [
+        "MX AAAA query from ('192.0.2.1', 53)"
+    ]
+    factory.verbose = 2
+    assert _logged(factory.messageReceived, query, None, ("192.0.2.1", 53)) == [
+        "<Query example.com MX IN> <Query example.com AAAA IN> query from ('192.0.2.1', 53)"
+    ]
+    reply = dns.Message()
+    reply.answers.append(dns.RRHeader(payload=dns.Record_A("127.0.0.1")))
+    lines = _logged(factory.sendReply, _Sent(), reply, None)
+    assert lines[:3] == ["Answers are <A address=127.0.0.1 ttl=None>", "Authority is ", "Additional is "]
+    assert _logged(factory.handleStatus, dns.Message(), _Sent(), ("::1", 53))[0] == "Status request from ('::1', 53)"
+    factory.verbose = 0
+    assert _logged(factory.handleStatus, dns.Message(), _Sent(), ("::1", 53)) == []
+
+
+def test_server_response_keeps_request_fields_out():
+    from twistio.names import server
+
+    factory = server.DNSServerFactory()
+    sent = _Sent()
+    request = dns.Message(id=7, recDes=1, authenticData=True, checkingDisabled=True, maxSize=0)
+    request.timeReceived = 12
+    factory.gotResolverResponse(([], [], []), sent, request, None)
+    (response,) = sent.messages
+    assert (response.id, response.recDes, response.checkingDisabled, response.authenticData) == (7, 0, 0, 0)
+    assert response.timeReceived == 12
+    assert dns._responseFromMessage(dns.Message, request, rCode=3).recDes == 0
+
+
+def test_client_resolv_conf_domain_and_search_and_module_resolver():
+    from twistio.internet.interfaces import IResolver
+    from twistio.names import client
+
+    resolver = client.Resolver(servers=[("127.0.0.1", 53)])
+    try:
+        resolver.parseConfig([b"domain\n", b"search a.example b.example\n"])
+        assert resolver.domain == b"" and resolver.search == [b"a.example", b"b.example"]
+        resolver.parseConfig([b"search\n"])
+        assert resolver.search == []
+    finally:
+        resolver._stop_reading_config()
+    assert IResolver.providedBy(client)
+
+
+def test_secondary_service_primary_as_text():
+    from twistio.names import secondary
+
+    service = secondary.SecondaryAuthorityService(b"192.168.1.3", [b"example.net", "example.edu"])
+    assert service.primary == "192.168.1.3"
+    assert [d.primary for d in service.domains] == ["192.168.1.3"] * 2
+    assert service.domains[1].domain == b"example.edu"

@@ -462,6 +462,97 @@ KNOWN: dict[str, tuple[str, str]] = {
         "Headers keeps lower-cased names and capitalises them when they are listed, so adding "
         "a header does not fill _nameEncoder's cache",
     ),
+    # -- twisted.mail and twisted.names --
+    "twisted.mail.test.test_pop3.POP3ClientDeprecationTests.test_deprecation": _NAME,
+    "twisted.mail.test.test_imap.IMAP4ServerParsingTests.": (
+        _PRIVATE,
+        "IMAP4Server's arg_*/opt_* parsers, parse_command and per-state command tables "
+        "(docs/differences.md, 'IMAP4 server internals')",
+    ),
+    "twisted.mail.test.test_imap.IMAP4ServerSearchTests.": (
+        _PRIVATE,
+        "IMAP4Server's search_* methods (twistio's server evaluates SEARCH in _SearchQuery)",
+    ),
+    **_each(
+        "twisted.mail.test.test_imap.HandCraftedTests",
+        "testTrailingLiteral test_flagsChangedInsideFetchMessageResponse "
+        "test_flagsChangedInsideFetchSpecificResponse test_literalWithoutPrecedingWhitespace "
+        "test_nonIntegerLiteralLength test_unsolicitedResponseMixedWithSolicitedResponse",
+        (
+            _DIFF,
+            "the greeting '* OK [IMAP4rev1]' does not stand for an empty capability list: "
+            "twistio's client asks CAPABILITY before LOGIN (so that an offered STARTTLS is "
+            "not skipped), and the scripted replies answer the wrong tags",
+        ),
+    ),
+    **_each(
+        "twisted.mail.test.test_imap",
+        "IMAP4ServerTests.testList IMAP4ServerTests.testLSub IMAP4ServerTests.test_LSubNoRegex",
+        (
+            _DIFF,
+            "LIST/LSUB match the reference joined with the pattern, whole, and % stops at the "
+            "hierarchy delimiter (RFC 3501; docs/differences.md, IMAP4)",
+        ),
+    ),
+    **_each(
+        "twisted.mail.test.test_imap.PipeliningTests",
+        "test_bufferedServerStatus test_synchronousFetch",
+        (
+            _DIFF,
+            "a FETCH literal is written inside its response line, before the tagged OK "
+            "(Twisted writes it after the tagged response)",
+        ),
+    ),
+    "twisted.mail.test.test_imap.IMAP4ServerTests.testPartialAppend": (
+        _PRIVATE,
+        "IMAP4Client.__cbContinueAppend, a private step of Twisted's APPEND",
+    ),
+    "twisted.mail.test.test_imap.CopyWorkerTests.": (
+        _PRIVATE,
+        "IMAP4Server.__cbCopy, a private step of Twisted's COPY",
+    ),
+    "twisted.mail.test.test_imap.TLSTests.": (
+        _DIFF,
+        "the tests' TLS contexts are pyOpenSSL's; twistio's TLS needs an ssl.SSLContext",
+    ),
+    "twisted.mail.test.test_smtp.TLSTests.testTLS": (
+        _DIFF,
+        "the test's TLS context is pyOpenSSL's; twistio's TLS needs an ssl.SSLContext",
+    ),
+    **_each(
+        "twisted.mail.test.test_smtp.SSLTestCase",
+        "test_esmtpClientTlsModeDeprecationGet test_esmtpClientTlsModeDeprecationSet",
+        (_PRIVATE, "ESMTPClient.tlsMode, deprecated since Twisted 13.0, is not provided"),
+    ),
+    **_each(
+        "twisted.mail.test.test_imap",
+        "GetBodyStructureTests.test_emptyContentType GetBodyStructureTests.test_onlyMajorContentType "
+        "NewFetchTests.testFetchSimplifiedBody NewFetchTests.testFetchSimplifiedBodyUID "
+        "NewFetchTests.testFetchFull NewFetchTests.testFetchFullUID",
+        (
+            _DIFF,
+            "a part without a Content-Type (or with only a major type) is text/plain in BODY "
+            "and BODYSTRUCTURE, RFC 2045's default (Twisted sends NIL)",
+        ),
+    ),
+    **_each(
+        "twisted.names.test.test_names",
+        "BindAuthorityTests.test_cnameRecords BindAuthorityTests.test_mxRecords",
+        (
+            _DIFF,
+            "BindAuthority makes names in record data absolute against $ORIGIN "
+            "(docs/differences.md, DNS)",
+        ),
+    ),
+    **_each(
+        "twisted.names.test.test_client.ResolverTests",
+        "test_disallowedPort test_disallowedPortRepeatedly",
+        (
+            _DIFF,
+            "client.Resolver sends from an ephemeral port the system picks, not a port "
+            "number it draws itself (docs/differences.md, DNS)",
+        ),
+    ),
 }
 
 # A module Twisted's sdist skips as a whole under the alias, and why.

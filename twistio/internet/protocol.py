@@ -525,6 +525,12 @@ class FileWrapper:
         """Detach the producer."""
         self.producer = None
 
+    def _checkProducer(self) -> None:
+        # What a reactor would do for a real transport: ask the registered producer for
+        # more (tests drive a pull producer through a FileWrapper this way, as in Twisted).
+        if self.producer is not None:
+            self.producer.resumeProducing()
+
     def stopConsuming(self) -> None:
         """Detach the producer and close."""
         self.unregisterProducer()

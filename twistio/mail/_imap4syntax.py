@@ -84,6 +84,8 @@ class MessageSet:
             self.ranges.extend(start.ranges)
             self.clean()
             return
+        if end is self._empty and isinstance(start, (tuple, list)):
+            start, end = start  # a (start, end) pair
         if end is self._empty:
             end = start
         if self._last is not None:
@@ -95,12 +97,8 @@ class MessageSet:
         self.clean()
 
     def __add__(self, other: Any) -> MessageSet:
-        if isinstance(other, MessageSet):
-            result = MessageSet()
-            result.ranges = self.ranges + other.ranges
-            result.clean()
-            return result
         result = MessageSet()
+        result._last = self._last  # ``*`` in what is added means the same message
         result.ranges = self.ranges[:]
         result.add(other)
         return result
@@ -138,17 +136,9 @@ class MessageSet:
         return any(low is None or high is None for low, high in self.ranges)
 
     def __contains__(self, value: object) -> bool:
-        if not isinstance(value, int):
-            return False
-        for low, high in self.ranges:
-            if low is None:
-                return True
-            if high is None:
-                if value >= low:
-                    return True
-            elif low <= value <= high:
-                return True
-        return False
+        if self._noneInRanges():
+            raise TypeError("Can't tell membership in a MessageSet with '*' before 'last' is set")
+        return any(low <= value <= high for low, high in self.ranges)  # type: ignore[operator]
 
     def _iterator(self) -> Iterator[int]:
         for low, high in self.ranges:
@@ -162,11 +152,13 @@ class MessageSet:
         return self._iterator()
 
     def __len__(self) -> int:
-        if self._noneInRanges():
-            raise TypeError("Can't size a MessageSet with '*' before 'last' is set")
         total = 0
         for low, high in self.ranges:
-            if low is not None and high is not None:
+            if low is None and high is None:
+                total += 1  # ``*`` alone is one message, whichever it turns out to be
+            elif low is None or high is None:
+                raise TypeError("Can't size a MessageSet with '*' before 'last' is set")
+            else:
                 total += high - low + 1
         return total
 
@@ -200,6 +192,8 @@ def parseIdList(s: Any, lastMessageId: int | None = None) -> MessageSet:
         raise IllegalIdentifierError(s)
     for part in s.split(b","):
         low_text, colon, high_text = part.partition(b":")
+        if colon and low_text == high_text == b"*":
+            raise IllegalIdentifierError(f"Bad message range {part!r}")  # refused, as Twisted
         try:
             low = _seq_number(low_text, lastMessageId)
             high = _seq_number(high_text, lastMessageId) if colon else low
@@ -250,16 +244,44 @@ def collapseNestedLists(items: Sequence[Any]) -> bytes:
             out.append(_quote(data))
         elif isinstance(item, (list, tuple)):
             out.append(b"(" + collapseNestedLists(item) + b")")
+        elif hasattr(item, "read"):
+            data = item.read()  # a file: sent as a literal
+            data = data.encode("utf-8") if isinstance(data, str) else data
+            out.append(b"{%d}\r\n" % len(data) + data)
         else:
             out.append(bytes(item))
     return b" ".join(out)
 
 
 def collapseStrings(results: list[Any]) -> list[Any]:
-    """Join the pieces of a tokenised list back into strings, recursing into sub-lists."""
+    """Join a list of pieces (single characters or runs) into strings: a ``b" "`` piece
+    separates strings, a ``b'"'`` piece opens or closes a quoted string (spaces kept, the
+    quotes dropped); sub-lists stand apart, collapsed the same way."""
     out: list[Any] = []
+    current: list[bytes] | None = None
+    quoted = False
+
+    def flush() -> None:
+        nonlocal current
+        if current is not None and (quoted or current):
+            out.append(b"".join(current))
+        current = None
+
     for item in results:
-        out.append(collapseStrings(item) if isinstance(item, list) else item)
+        if isinstance(item, list):
+            flush()
+            out.append(collapseStrings(item))
+        elif item == b'"':
+            flush()
+            quoted = not quoted
+            current = [] if quoted else None
+        elif item == b" " and not quoted:
+            flush()
+        else:
+            if current is None:
+                current = []
+            current.append(item)
+    flush()
     return out
 
 
@@ -345,6 +367,8 @@ class _Tokens:
         if c == b"{" and self.handleLiteral:
             m = re.compile(rb"\{(\d+)\+?\}\r\n").match(data, self.pos)
             if m is None:
+                if re.compile(rb"\{-\d+").match(data, self.pos):
+                    raise ValueError(f"negative literal size in {data!r}")
                 raise MismatchedNesting(data)
             size = int(m.group(1))
             start = m.end()
@@ -489,7 +513,7 @@ def decoder(s: Any, errors: Any = None) -> tuple[str, int]:
         if data[i : i + 1] == b"&":
             end = data.find(b"-", i + 1)
             if end < 0:
-                raise UnicodeDecodeError("imap4-utf-7", data, i, len(data), "unterminated shift")
+                end = len(data)  # no shift back to ASCII at the very end: tolerated, as Twisted
             chunk = data[i + 1 : end]
             if chunk:
                 try:
@@ -511,7 +535,7 @@ class _StreamReader(codecs.StreamReader):
 
 
 class _StreamWriter(codecs.StreamWriter):
-    def decode(self, s: Any, errors: str = "strict") -> Any:
+    def encode(self, s: Any, errors: str = "strict") -> tuple[bytes, int]:
         return encoder(s)
 
 

@@ -18,7 +18,8 @@ from twistio.mail._except import (
 from twistio.protocols import basic, policies
 from twistio.python.failure import Failure
 
-__all__ = ["POP3Client"]
+# Empty, as Twisted's: the client is public as twistio.mail.pop3.AdvancedPOP3Client.
+__all__: list[str] = []
 
 OK = b"+OK"
 ERR = b"-ERR"
@@ -71,7 +72,7 @@ class POP3Client(basic.LineOnlyReceiver, policies.TimeoutMixin):
     _blockedQueue: list[tuple[defer.Deferred[Any], Callable[..., Any], tuple[Any, ...]]] | None = None
     _waiting: defer.Deferred[Any] | None = None
     _timedOut = False
-    _greetingError: str | None = None
+    _greetingError: bytes | None = None
 
     def _blocked(self, f: Callable[..., Any], *a: Any) -> defer.Deferred[Any] | None:
         if self._blockedQueue is not None:
@@ -166,7 +167,7 @@ class POP3Client(basic.LineOnlyReceiver, policies.TimeoutMixin):
     def state_WELCOME(self, line: bytes) -> None:
         code, status = _split(line)
         if code != OK:
-            self._greetingError = "Bad server response: " + status.decode("utf-8", "replace")
+            self._greetingError = status  # the server's text, as Twisted's error carries it
             self.transport.loseConnection()
             return
         self.state = "WAITING"

@@ -47,6 +47,13 @@ from twistio.mail._except import NoSuchMailbox as NoSuchMailbox
 from twistio.mail._except import NoSupportedAuthentication as NoSupportedAuthentication
 from twistio.mail._except import ReadOnlyMailbox as ReadOnlyMailbox
 from twistio.mail._except import UnhandledResponse as UnhandledResponse
+from twistio.mail._imap4io import FileProducer as FileProducer
+from twistio.mail._imap4io import LiteralFile as LiteralFile
+from twistio.mail._imap4io import LiteralString as LiteralString
+from twistio.mail._imap4io import MessageProducer as MessageProducer
+from twistio.mail._imap4io import WriteBuffer as WriteBuffer
+from twistio.mail._imap4io import _FetchParser as _FetchParser
+from twistio.mail._imap4io import _formatHeaders as _formatHeaders
 from twistio.mail._imap4syntax import (
     DontQuoteMe,
     Literal,
@@ -83,6 +90,7 @@ from twistio.mail.interfaces import IMessageIMAPFile as IMessageFile
 from twistio.mail.interfaces import IMessageIMAPPart as IMessagePart
 from twistio.mail.interfaces import ISearchableIMAPMailbox as ISearchableMailbox
 from twistio.protocols import basic, policies
+from twistio.python import log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -182,11 +190,13 @@ def _content_type(headers: dict[str, Any]) -> tuple[str, str, list[str]]:
     value = _s(ctype)
     main, _, rest = value.partition(";")
     major, _, minor = main.strip().partition("/")
-    params: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for piece in rest.split(";"):
         if "=" in piece:
             key, _, val = piece.partition("=")
-            params.extend([key.strip(), unquote(val.strip())])
+            pairs.append((key.strip(), unquote(val.strip())))
+    # Parameters in name order, as Twisted lists them.
+    params = [item for pair in sorted(pairs) for item in pair]
     return major.lower() or "text", minor.lower() or "plain", params
 
 
@@ -240,8 +250,10 @@ def statusRequestHelper(mbox: Any, names: Iterable[str]) -> dict[str, Any]:
 
 _SIMPLE_KEYS = {"all", "answered", "deleted", "draft", "flagged", "new", "old", "recent", "seen",
                 "unanswered", "undeleted", "undraft", "unflagged", "unseen"}
-_QUOTED_KEYS = {"bcc", "before", "body", "cc", "from", "keyword", "on", "sentbefore", "senton",
-                "sentsince", "since", "subject", "text", "to", "unkeyword"}
+_QUOTED_KEYS = {"bcc", "before", "body", "cc", "from", "on", "sentbefore", "senton",
+                "sentsince", "since", "subject", "text", "to"}
+# What a flag keyword (an atom) cannot hold: RFC 3501's atom-specials.
+_NOT_ATOM = re.compile(r'[(){%*"\\\]\x00-\x20\x7f]')
 
 
 def Query(sorted: int = 0, **kwarg: Any) -> str:
@@ -258,8 +270,12 @@ def Query(sorted: int = 0, **kwarg: Any) -> str:
                 parts.append(k.upper())
         elif k in ("larger", "smaller"):
             parts.append(f"{k.upper()} {int(value)}")
-        elif k in ("uid", "messages"):
-            parts.append(("UID " if k == "uid" else "") + str(value))
+        elif k == "uid":
+            parts.append(f"UID {value}")
+        elif k == "messages":
+            parts.append(f'MESSAGES "{value}"')
+        elif k in ("keyword", "unkeyword"):
+            parts.append(f"{k.upper()} {_NOT_ATOM.sub('', _s(value))}")
         elif k == "header":
             parts.append(f"HEADER {value[0]} {value[1]}")
         elif k in _QUOTED_KEYS:
@@ -267,9 +283,10 @@ def Query(sorted: int = 0, **kwarg: Any) -> str:
             parts.append(f'{k.upper()} "{text}"')
         else:
             parts.append(f"{k.upper()} {_s(value)}")
-    if len(parts) > 1:
-        return "(" + " ".join(parts) + ")"
-    return " ".join(parts)
+    # One flag key stands alone; anything else is parenthesised, as Twisted's Query does.
+    if len(parts) == 1 and parts[0].lower() in _SIMPLE_KEYS:
+        return parts[0]
+    return "(" + " ".join(parts) + ")"
 
 
 def Or(*args: str) -> str:
@@ -584,12 +601,14 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     def connectionLost(self, reason: Any = None) -> None:
         """Drop the mailbox listener, log out."""
         self.setTimeout(None)
-        if self.mbox is not None:
+        # The mailbox stops telling this protocol about changes; ``mbox`` stays set, as in
+        # Twisted (a mailbox without listeners is fine too).
+        remove = getattr(self.mbox, "removeListener", None)
+        if remove is not None:
             try:
-                self.mbox.removeListener(self)
+                remove(self)
             except ValueError:
                 pass
-            self.mbox = None
         self._discardLiteral()
         if self._onLogout is not None:
             logout, self._onLogout = self._onLogout, None
@@ -705,8 +724,10 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if not m.group(2):
             self.sendContinuationRequest(b"Ready for %d octets of %s" % (size, b"data" if is_append else b"text"))
         self._segments[-1] = line[: m.start()]
-        self._literal_sink = (tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 - closed by APPEND
-                              if is_append else io.BytesIO())
+        # A message up to 1 MiB stays in memory (a BytesIO, as Twisted's LiteralFile gives
+        # the mailbox), a longer one goes to a temporary file.
+        self._literal_sink = (tempfile.TemporaryFile()  # noqa: SIM115 - closed by APPEND
+                              if is_append and size > 1 << 20 else io.BytesIO())
         self._literal_left = size
         if size == 0:
             self._literalDone()
@@ -905,7 +926,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if failure.check(UnauthorizedLogin, UnhandledCredentials):
             self.sendNegativeResponse(tag, b"LOGIN failed")
         else:
-            _log.error("LOGIN failed: %s", failure.getTraceback())
+            log.err(failure, "LOGIN failed")
             self.sendBadResponse(tag, b"Server error: " + _b(failure.getErrorMessage()))
 
     def _cmd_AUTHENTICATE(self, tag: bytes, args: list[Any]) -> None:
@@ -916,8 +937,13 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendNegativeResponse(tag, b"AUTHENTICATE method unsupported")
             return
         challenger = make()
+        try:
+            challenge = challenger.getChallenge()
+        except Exception as e:
+            self.sendBadResponse(tag, b"Server error: " + str(e).encode("utf-8", "replace"))
+            return
         self._auth_state = (tag, challenger)
-        self.sendContinuationRequest(base64.b64encode(challenger.getChallenge()) or b"")
+        self.sendContinuationRequest(base64.b64encode(challenge) or b"")
 
     def _authLine(self, line: bytes) -> None:
         assert self._auth_state is not None
@@ -930,7 +956,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             challenger.setResponse(base64.b64decode(line.strip(), validate=True))
         except (binascii.Error, ValueError, IllegalClientResponse):
             self._auth_state = None
-            self.sendBadResponse(tag, b"Authentication failed: malformed response")
+            self.sendNegativeResponse(tag, b"Authentication failed: Malformed Response - not base64")
             return
         if challenger.moreChallenges():
             self.sendContinuationRequest(base64.b64encode(challenger.getChallenge()))
@@ -946,11 +972,15 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendPositiveResponse(tag, b"Authentication successful")
 
         def refused(failure: Failure) -> None:
-            if failure.check(UnauthorizedLogin, UnhandledCredentials):
+            # Twisted's texts: a portal without a checker for these credentials is a
+            # misconfiguration; anything else unexpected is logged.
+            if failure.check(UnhandledCredentials):
+                self.sendNegativeResponse(tag, b"Authentication failed: server misconfigured")
+            elif failure.check(UnauthorizedLogin):
                 self.sendNegativeResponse(tag, b"Authentication failed: " + _b(failure.getErrorMessage()))
             else:
-                _log.error("AUTHENTICATE failed: %s", failure.getTraceback())
-                self.sendBadResponse(tag, b"Server error: " + _b(failure.getErrorMessage()))
+                log.err(failure, "AUTHENTICATE failed")
+                self.sendBadResponse(tag, b"Server error: login failed unexpectedly")
 
         self._block(d.addCallbacks(ok, refused))
 
@@ -1108,7 +1138,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             if isinstance(item, list):
                 flags = [_s(f) for f in item]
             elif isinstance(item, bytes):
-                date = _s(item)
+                date = item  # the date-time as sent (bytes), as Twisted's server passes it
             else:
                 raise _SyntaxError("bad APPEND arguments")
         if isinstance(message, bytes):
@@ -1137,7 +1167,10 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             self.sendNegativeResponse(tag, b"APPEND failed: " + _b(failure.getErrorMessage()))
 
         def close(result: Any) -> Any:
-            message.close()
+            # A message on disk is closed once the mailbox has it; one in memory is left
+            # open, as the mailbox may keep it (Twisted's mailboxes read it later).
+            if not isinstance(message, io.BytesIO):
+                message.close()
             return result
 
         return d.addCallback(got).addBoth(close)
@@ -1290,10 +1323,14 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             args = args[2:]
         if not args:
             raise _SyntaxError("SEARCH needs a search key")
-        query = _SearchQuery(args)
         if ISearchableMailbox.providedBy(self.mbox):
             d = defer.maybeDeferred(self.mbox.search, args, uid)
-            return d.addCallback(self._cbSearchResult, tag)
+            return d.addCallbacks(self._cbSearchResult, self._ebSearch, (tag,), None, (tag,))
+        try:
+            query = _SearchQuery(args)
+        except IllegalQueryError:
+            self._ebSearch(Failure(), tag)
+            return None
         d = defer.maybeDeferred(self.mbox.fetch, MessageSet(1, None), False)
 
         def searched(results: Iterable[tuple[int, Any]]) -> Any:
@@ -1311,6 +1348,13 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
             return self._scheduler(steps()).addCallback(lambda _: found)
 
         return d.addCallback(searched).addCallback(self._cbSearchResult, tag)
+
+    def _ebSearch(self, failure: Failure, tag: bytes) -> None:
+        # A search key the mailbox (or twistio's own search) does not know: NO, and the
+        # error logged, as Twisted's server does.
+        failure.trap(IllegalQueryError)
+        log.err(failure)
+        self.sendNegativeResponse(tag, b"SEARCH failed: " + _b(failure.getErrorMessage()))
 
     def _cbSearchResult(self, ids: Iterable[int], tag: bytes) -> None:
         self.sendUntaggedResponse(b" ".join([b"SEARCH", *(b"%d" % i for i in ids)]))
@@ -1333,7 +1377,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         if len(flag_tokens) == 1 and isinstance(flag_tokens[0], list):
             flag_tokens = flag_tokens[0]
         flags = [_s(self._string(f)) for f in flag_tokens]
-        d = defer.maybeDeferred(self.mbox.store, messages, flags, modes[mode_text], uid)
+        d = defer.maybeDeferred(self.mbox.store, messages, flags, modes[mode_text], uid=uid)
 
         def stored(result: dict[int, Any]) -> None:
             if not silent:
@@ -1635,7 +1679,12 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         """Fail every pending command."""
         if self.timeout > 0:
             self.setTimeout(None)
-        failure = reason if isinstance(reason, Failure) else Failure(IMAP4Exception("Connection lost"))
+        if isinstance(reason, Failure):
+            failure = reason
+        elif isinstance(reason, BaseException):
+            failure = Failure(reason)
+        else:
+            failure = Failure(IMAP4Exception("Connection lost"))
         pending = list((self.tags or {}).values()) + list(self.queued or [])
         self.tags = {}
         self.queued = []
@@ -1754,9 +1803,18 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 self.newMessages(None, int(parsed[0]))
             elif word == b"EXPUNGE" and isinstance(parsed[0], bytes) and parsed[0].isdigit():
                 self.messageExpunged(int(parsed[0]))
+            elif (word == b"FETCH" and isinstance(parsed[0], bytes) and parsed[0].isdigit()
+                  and len(parsed) >= 3 and isinstance(parsed[2], list)):
+                flags = _fetchPairs(parsed[2]).get("FLAGS")
+                if flags is not None:
+                    self.flagsChanged({int(parsed[0]): flags})
 
     def newMessages(self, exists: Any, recent: Any) -> None:
         """Override: the server reported new counts outside a command."""
+
+    def flagsChanged(self, newFlags: dict[int, Any]) -> None:
+        """Override: the server reported changed flags outside a command
+        (``{message number: [flags]}``)."""
 
     def messageExpunged(self, number: int) -> None:
         """Override: the server reported an expunge outside a command."""
@@ -1775,7 +1833,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         if status == b"OK":
             d.callback((cmd.lines, rest))
         else:
-            d.errback(IMAP4Exception(rest.decode("utf-8", "replace")))
+            # The server's text after the status, as bytes (Twisted's client does so too).
+            d.errback(IMAP4Exception(_text))
 
     # -- sending --
 
@@ -1814,10 +1873,14 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         caps: dict[bytes, Any] = {}
         for word in words:
             name, eq, value = word.partition(b"=")
-            if eq:
-                caps.setdefault(name.upper(), []).append(value)
+            # Names keep their case, as the server sent them (Twisted's client does too).
+            item = value if eq else None
+            if name in caps:
+                if caps[name] is None:
+                    caps[name] = [None]
+                caps[name].append(item)
             else:
-                caps[name.upper()] = None
+                caps[name] = [item] if eq else None
         return caps
 
     def getCapabilities(self, useCache: int = 1) -> defer.Deferred[Any]:
@@ -1922,13 +1985,15 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 info["READ-WRITE"] = m.group(1) == b"READ-WRITE"
             for line in result[0]:
                 if len(line) >= 2 and line[1] in (b"EXISTS", b"RECENT"):
-                    info[line[1].decode()] = int(line[0])
+                    info[line[1].decode()] = _serverInt(line[0])
                 elif line and line[0] == b"FLAGS" and len(line) > 1:
                     info["FLAGS"] = tuple(_s(f) for f in line[1])
                 elif line and line[0] == b"OK" and len(line) > 1 and isinstance(line[1], list) and line[1]:
                     key = _s(line[1][0])
                     value = line[1][1] if len(line[1]) > 1 else None
-                    if isinstance(value, bytes) and value.isdigit():
+                    if key in ("UIDNEXT", "UIDVALIDITY", "UNSEEN"):
+                        info[key] = _serverInt(value)
+                    elif isinstance(value, bytes) and value.isdigit():
                         info[key] = int(value)
                     elif key == "PERMANENTFLAGS" and isinstance(value, list):
                         info[key] = tuple(_s(f) for f in value)
@@ -1980,6 +2045,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
 
     def status(self, mailbox: Any, *names: str) -> defer.Deferred[dict[str, Any]]:
         """STATUS: ``{name: value}``."""
+        unknown = {n for n in names if n.upper() not in _STATUS_NAMES}
+        if unknown:
+            raise ValueError(f"Unknown names: {unknown!r}")
         args = _encodeMailbox(mailbox) + b" (" + b" ".join(_b(n).upper() for n in names) + b")"
 
         def got(result: tuple[_List[_List[Any]], bytes]) -> dict[str, Any]:
@@ -1988,7 +2056,12 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                     items = line[2]
                     out: dict[str, Any] = {}
                     for k, v in zip(items[::2], items[1::2], strict=False):
-                        out[_s(k)] = int(v) if isinstance(v, bytes) and v.isdigit() else v
+                        try:
+                            key = k.decode("ascii") if isinstance(k, bytes) else str(k)
+                        except UnicodeDecodeError:
+                            raise IllegalServerResponse(k) from None
+                        # Counts become numbers; UIDNEXT and UIDVALIDITY stay as sent (Twisted's).
+                        out[key] = int(v) if key in _STATUS_COUNTS and isinstance(v, bytes) and v.isdigit() else v
                     return out
             return {}
 
@@ -2020,7 +2093,7 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
     def expunge(self) -> defer.Deferred[_List[int]]:
         """EXPUNGE: the expunged message numbers."""
         def got(result: tuple[_List[_List[Any]], bytes]) -> _List[int]:
-            return [int(line[0]) for line in result[0] if len(line) >= 2 and line[1] == b"EXPUNGE"]
+            return [_serverInt(line[0]) for line in result[0] if len(line) >= 2 and line[1] == b"EXPUNGE"]
 
         return self.sendCommand(Command(b"EXPUNGE", None, (b"EXPUNGE",))).addCallback(got)
 
@@ -2034,7 +2107,7 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             ids: _List[int] = []
             for line in result[0]:
                 if line and line[0] == b"SEARCH":
-                    ids.extend(int(x) for x in line[1:] if isinstance(x, bytes) and x.isdigit())
+                    ids.extend(_serverInt(x) for x in line[1:])
             return ids
 
         return self.sendCommand(Command(command, text, (b"SEARCH",))).addCallback(got)
@@ -2050,7 +2123,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             out: dict[int, dict[str, Any]] = {}
             for line in result[0]:
                 if len(line) >= 3 and line[1] == b"FETCH" and isinstance(line[2], list):
-                    entry = out.setdefault(int(line[0]), {})
+                    if len(line[2]) % 2:
+                        raise IllegalServerResponse(line[2])
+                    entry = out.setdefault(_serverInt(line[0]), {})
                     entry.update(_fetchPairs(line[2]))
             return out
 
@@ -2118,8 +2193,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                                                  else [headerNumber]))
         if headerType:
             section = (section + "." if section else "") + headerType
-        if headerArgs:
-            section += " (" + " ".join(headerArgs) + ")"
+        if headerArgs or (headerType and headerType.upper().startswith("HEADER.FIELDS")):
+            section += " (" + " ".join(headerArgs or ()) + ")"
         spec = ("BODY.PEEK" if peek else "BODY") + "[" + section + "]"
         if offset is not None:
             spec += f"<{offset}.{length}>"
@@ -2129,7 +2204,8 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
             out: dict[int, _List[Any]] = {}
             for line in result[0]:
                 if len(line) >= 3 and line[1] == b"FETCH" and isinstance(line[2], list):
-                    out.setdefault(int(line[0]), []).append(_decodeTree(line[2]))
+                    _checkBodyResponse(line[2])
+                    out.setdefault(_serverInt(line[0]), []).append(_decodeTree(line[2]))
             return out
 
         cmd = Command(command, _b(str(messages)) + b" " + spec.encode("ascii"), (b"FETCH",))
@@ -2146,7 +2222,9 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                     out.setdefault(int(line[0]), {}).update(_fetchPairs(line[2]))
             return out
 
-        cmd = Command(b"UID STORE" if uid else b"STORE", args, (b"FETCH",))
+        # A silent STORE wants no FETCH data: what the server sends anyway is unsolicited
+        # (flagsChanged), and the result is empty, as Twisted's.
+        cmd = Command(b"UID STORE" if uid else b"STORE", args, () if silent else (b"FETCH",))
         return self.sendCommand(cmd).addCallback(got)
 
     def setFlags(self, messages: Any, flags: Any, silent: int = 1, uid: int = 0) -> defer.Deferred[Any]:
@@ -2173,7 +2251,13 @@ def _encodeMailbox(name: Any) -> bytes:
     return _quote_mailbox(str(name).encode("imap4-utf-7"))
 
 
+# Octets that make a mailbox name need quoting (list wildcards included, as Twisted's client).
+_MAILBOX_NEEDS_QUOTES = re.compile(rb'[\x00-\x20\x7f(){"*%]')
+
+
 def _quote_mailbox(data: bytes) -> bytes:
+    if data and not _MAILBOX_NEEDS_QUOTES.search(data):
+        return data
     return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
@@ -2183,6 +2267,34 @@ def _decodeTree(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+# The STATUS data items of RFC 3501 6.3.10.
+_STATUS_NAMES = frozenset({"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"})
+_STATUS_COUNTS = frozenset({"MESSAGES", "RECENT", "UNSEEN"})
+
+
+def _checkBodyResponse(items: list[Any]) -> None:
+    """``IllegalServerResponse`` unless each ``BODY[...]`` (and its ``<origin>``) in a FETCH
+    response is followed by its data."""
+    i = 0
+    while i < len(items):
+        name = items[i]
+        i += 1
+        if isinstance(name, bytes) and name.upper() == b"BODY" and i < len(items) and isinstance(items[i], list):
+            i += 1
+            if i < len(items) and isinstance(items[i], bytes) and re.fullmatch(rb"<\d+>", items[i]):
+                i += 1
+        if i >= len(items):
+            raise IllegalServerResponse(items)
+        i += 1
+
+
+def _serverInt(value: Any) -> int:
+    """A number from a server's response, or ``IllegalServerResponse``."""
+    if isinstance(value, bytes) and value.isdigit():
+        return int(value)
+    raise IllegalServerResponse(value)
 
 
 def _fetchPairs(items: list[Any]) -> dict[str, Any]:

@@ -153,37 +153,41 @@ def formatUIDListResponse(msgs: Iterable[Any], getUidl: Callable[[int], Any]) ->
 
 def iterateLineGenerator(proto: Any, gen: Iterator[Any]) -> defer.Deferred[Any]:
     """Write what ``gen`` yields to ``proto``'s transport, cooperatively."""
-    d: defer.Deferred[Any] = proto.schedule(_LineWriter(proto.transport.writeSequence, gen))
+    d: defer.Deferred[Any] = proto.schedule(_IteratorBuffer(proto.transport.writeSequence, gen))
     return d
 
 
-class _LineWriter:
-    """Batches the lines of a generator into writes of about 64 KiB."""
+class _IteratorBuffer:
+    """Iterating over it takes the items of ``iterable`` one by one (``None`` is skipped),
+    holding them until more than ``memoryBufferSize`` octets wait, then passes them in one
+    list to ``write``; what is left is written when ``iterable`` ends."""
 
-    def __init__(self, write: Callable[[list[bytes]], Any], gen: Iterator[Any]) -> None:
+    bufSize = 0
+
+    def __init__(self, write: Callable[[list[bytes]], Any], iterable: Iterable[Any], memoryBufferSize: int | None = None) -> None:
+        self.lines: list[bytes] = []
         self.write = write
-        self.gen = gen
-        self._steps = self._run()
+        self.iterator = iter(iterable)
+        self.memoryBufferSize = 2**16 if memoryBufferSize is None else memoryBufferSize
 
-    def __iter__(self) -> _LineWriter:
+    def __iter__(self) -> _IteratorBuffer:
         return self
 
     def __next__(self) -> None:
-        return next(self._steps)
-
-    def _run(self) -> Iterator[None]:
-        batch: list[bytes] = []
-        size = 0
-        for item in self.gen:
-            if item is not None:
-                batch.append(item)
-                size += len(item)
-            if size > 65536:
-                self.write(batch)
-                batch, size = [], 0
-                yield None
-        if batch:
-            self.write(batch)
+        try:
+            item = next(self.iterator)
+        except StopIteration:
+            if self.lines:
+                lines, self.lines, self.bufSize = self.lines, [], 0
+                self.write(lines)
+            raise
+        if item is not None:
+            self.lines.append(item)
+            self.bufSize += len(item)
+            if self.bufSize > self.memoryBufferSize:
+                lines, self.lines, self.bufSize = self.lines, [], 0
+                self.write(lines)
+        return None
 
 
 class _MessageDeleted(Exception):
@@ -287,7 +291,10 @@ class POP3(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         try:
             return self.processCommand(*line.split(b" "))
         except (ValueError, AttributeError, POP3Error, TypeError, IndexError) as e:
-            _log.info("POP3 command failed: %r", e)
+            # Logged as an error, as Twisted's server does (the client gets -ERR too).
+            from twistio.python import log
+
+            log.err()
             reason = e.args[0] if e.args and isinstance(e.args[0], bytes) else _describe(e)
             self.failResponse(b"bad protocol or server: " + type(e).__name__.encode("ascii") + b": " + reason)
             return None
@@ -465,7 +472,7 @@ class POP3(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         return blocked
 
     def _coiterate(self, gen: Iterator[Any]) -> defer.Deferred[Any]:
-        return self.schedule(_LineWriter(self.transport.writeSequence, gen))
+        return self.schedule(_IteratorBuffer(self.transport.writeSequence, gen))
 
     def _ebReport(self, failure: Failure) -> None:
         _log.error("mailbox failed: %s", failure.getTraceback())

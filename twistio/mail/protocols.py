@@ -136,8 +136,8 @@ class VirtualPOP3(pop3.POP3):
         name, sep, domain = user.partition(self.domainSpecifier)
         if not sep:
             domain = b""
-        if domain not in self.service.portals:
-            raise pop3.POP3Error(b"no such domain " + domain)
+        if domain not in self.service.domains:
+            raise pop3.POP3Error("no such domain " + domain.decode("utf-8", "replace"))
         return name, domain
 
 

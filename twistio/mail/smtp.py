@@ -700,7 +700,11 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
                 return self.validateFrom(helo, origin)
 
             def anonymous_refused(failure: Failure) -> Any:
-                if failure.check(UnauthorizedLogin, *_LOGIN_FAILURES):
+                # No checker for anonymous senders at all, or one that refuses them (the
+                # texts are Twisted's).
+                if failure.check(UnauthorizedLogin):
+                    raise SMTPBadSender(origin, 550, "Sender not acceptable")
+                if failure.check(*_LOGIN_FAILURES):
                     raise SMTPBadSender(origin, 550, "Unauthenticated senders not allowed")
                 return failure
 
@@ -1157,8 +1161,10 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
         d.addErrback(self._fileTransferFailed)
 
     def _fileTransferFailed(self, failure: Failure) -> None:
+        # The message was not sent whole (its file failed, or the producer was stopped):
+        # an error for sendError, as in Twisted.
         _log.error("reading the message failed: %s", failure.getErrorMessage())
-        self.transport.loseConnection()
+        self.sendError(failure.value)
 
     def smtpState_msgSent(self, code: int, resp: bytes) -> None:
         """The message was answered: report it, then RSET for the next one."""
@@ -1419,7 +1425,8 @@ class SenderMixin:
         if result is None or result.called:
             return
         if code not in SUCCESS:
-            errlog = [b"%s: %03d %s" % (_b(addr), acode, aresp) for addr, acode, aresp in addresses]
+            errlog = [b"%s: %03d %s" % (_b(addr), acode, aresp) for addr, acode, aresp in addresses
+                      if acode not in SUCCESS]
             errlog.append(log.str())
             result.errback(SMTPDeliveryError(code, resp, b"\n".join(errlog), addresses))
         else:
@@ -1460,8 +1467,10 @@ class SMTPSenderFactory(ClientFactory):
     def clientConnectionLost(self, connector: Any, err: Failure) -> None:
         self._processConnectionError(connector, err)
 
-    def _processConnectionError(self, connector: Any, err: Failure) -> None:
+    def _processConnectionError(self, connector: Any, err: Failure | BaseException) -> None:
         self.currentProtocol = None
+        if not isinstance(err, Failure):
+            err = Failure(err)
         if self.sendFinished:
             return
         if self.retries >= 0:
@@ -1532,11 +1541,13 @@ class ESMTPSenderFactory(SMTPSenderFactory):
                  requireAuthentication: bool = True, requireTransportSecurity: bool = True,
                  hostname: Any = None) -> None:
         SMTPSenderFactory.__init__(self, fromEmail, toEmail, file, deferred, retries, timeout)
-        self.username, self.password = username, password
+        self.username = None if username is None else _b(username)
+        self.password = None if password is None else _b(password)
         self._contextFactory = contextFactory
         self._hostname = hostname
-        self._settings = {"heloFallback": heloFallback, "requireAuthentication": requireAuthentication,
-                          "requireTransportSecurity": requireTransportSecurity}
+        self._heloFallback = heloFallback
+        self._requireAuthentication = requireAuthentication
+        self._requireTransportSecurity = requireTransportSecurity
 
     def buildProtocol(self, addr: Any) -> Any:
         context = self._contextFactory
@@ -1546,8 +1557,9 @@ class ESMTPSenderFactory(SMTPSenderFactory):
             hostname = self._hostname
             context = ssl.optionsForClientTLS(hostname.decode("idna") if isinstance(hostname, bytes) else hostname)
         p = self.protocol(self.username, self.password, context, self.domain, self.nEmails * 2 + 2)
-        for name, value in self._settings.items():
-            setattr(p, name, value)
+        p.heloFallback = self._heloFallback
+        p.requireAuthentication = self._requireAuthentication
+        p.requireTransportSecurity = self._requireTransportSecurity
         return self._adopt(p)
 
 

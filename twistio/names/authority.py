@@ -441,14 +441,16 @@ class BindAuthority(FileAuthority):
             elif type == "MX":
                 record = dns.Record_MX(number(0), name(1), ttl)
             elif type == "SOA":
+                # Lenient as Twisted: the serial may carry a unit, missing timers are 0.
+                timers = [*words[2:7], *["0"] * max(0, 7 - len(words))]
                 record = dns.Record_SOA(
                     mname=name(0),
                     rname=name(1),
-                    serial=number(2),
-                    refresh=words[3],
-                    retry=words[4],
-                    expire=words[5],
-                    minimum=words[6],
+                    serial=dns.str2time(timers[0]) or 0,
+                    refresh=timers[1],
+                    retry=timers[2],
+                    expire=timers[3],
+                    minimum=timers[4],
                     ttl=ttl,
                 )
             elif type in ("TXT", "SPF"):

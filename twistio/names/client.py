@@ -71,6 +71,8 @@ class Resolver(common.ResolverBase):
     pending: list[Any]
     connections: list[Any]
     _lastResolvTime: float | None = None
+    domain: bytes | None = None
+    search: list[bytes] | None = None
     _resolvReadInterval = 60
 
     def __init__(
@@ -139,6 +141,11 @@ class Resolver(common.ResolverBase):
             fields = line.split("#", 1)[0].split(";", 1)[0].split()
             if len(fields) >= 2 and fields[0] == "nameserver":
                 servers.append((fields[1], dns.PORT))
+            elif fields and fields[0] == "domain":
+                # The local domain (b"" when the line names none); recorded, not used for lookups.
+                self.domain = fields[1].encode("utf-8") if len(fields) > 1 else b""
+            elif fields and fields[0] == "search":
+                self.search = [f.encode("utf-8") for f in fields[1:]]
         self.dynServers = servers or [("127.0.0.1", dns.PORT)]
 
     def _stop_reading_config(self) -> None:
@@ -178,9 +185,9 @@ class Resolver(common.ResolverBase):
         _log.debug("unexpected DNS message from %r: %r", address, message)
 
     def _query(self, address: tuple[str, int], queries: list[dns.Query], timeout: float, id: int | None = None) -> Deferred[Any]:
-        interface = "::" if ":" in address[0] else ""
         try:
-            proto = self._connectedProtocol(interface)
+            # IPv6 servers need an IPv6 socket; otherwise the default (Twisted calls it so).
+            proto = self._connectedProtocol(interface="::") if ":" in address[0] else self._connectedProtocol()
         except Exception as e:
             return fail(e)
         d = proto.query(address, queries, timeout, id)
@@ -435,3 +442,22 @@ lookupAFSDatabase = _shared("lookupAFSDatabase")
 lookupZone = _shared("lookupZone")
 lookupAllRecords = _shared("lookupAllRecords")
 lookupNamingAuthorityPointer = _shared("lookupNamingAuthorityPointer")
+
+
+def _declareModuleResolver() -> None:
+    # The module's lookup functions (on the shared resolver) make it an IResolver, as
+    # Twisted declares its names.client module.
+    import sys
+
+    from twistio.internet.interfaces import IResolver, zope_interface_for
+
+    module = sys.modules[__name__]
+    module.__twistio_provides__ = (IResolver,)  # type: ignore[attr-defined]
+    shadow = zope_interface_for(IResolver)
+    if shadow is not None:
+        from zope.interface import alsoProvides
+
+        alsoProvides(module, shadow)
+
+
+_declareModuleResolver()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from twistio.internet.defer import Deferred, fail
+from twistio.internet.defer import Deferred, fail, succeed
 from twistio.internet.error import DNSLookupError
 from twistio.internet.interfaces import IResolver, implementer
 from twistio.names import dns
@@ -99,8 +99,12 @@ class ResolverBase:
             return self._lookup(query.name.name, dns.IN, query.type, timeout)
         method = self.typeToMethod.get(query.type)
         if method is not None:
-            result: _Result = method(query.name.name, timeout)
-            return result
+            # Whatever the method gives (a Deferred, or a plain value) comes as a Deferred.
+            try:
+                result = method(query.name.name, timeout)
+            except Exception:
+                return fail()
+            return result if isinstance(result, Deferred) else succeed(result)
         return self._lookup(query.name.name, query.cls, query.type, timeout)
 
     def _lookup(self, name: bytes, cls: int, type: int, timeout: Any) -> _Result:

@@ -1807,6 +1807,8 @@ class Message:
         return bytes(out)
 
     _wholeRecords = False
+    # A server's reply over UDP is cut at this size, set from its query (names.server).
+    _udpLimit: int | None = None
 
     def _write_records(self, out: bytearray, comp: dict[bytes, int], ends: list[int] | None) -> None:
         for section in (self.answers, self.authority, self.additional):
@@ -2172,12 +2174,10 @@ class _EDNSMessage:
 def _responseFromMessage(
     responseConstructor: Callable[..., Any], message: Any, **kwargs: Any
 ) -> Any:
-    """A response to ``message``: its id, opCode, recDes, queries (and ``kwargs``), answer set."""
+    """A response to ``message`` made by ``responseConstructor(id=..., answer=True,
+    **kwargs)``: its id and a copy of its queries; no other header field is carried over."""
     response = responseConstructor(id=message.id, answer=True, **kwargs)
     response.queries = message.queries[:]
-    for attr in ("opCode", "recDes", "checkingDisabled"):
-        if attr not in kwargs and hasattr(message, attr):
-            setattr(response, attr, getattr(message, attr))
     return response
 
 

@@ -23,9 +23,10 @@ class SecondaryAuthorityService(service.Service):
     calls: list[Any] | None = None
     _port = 53
 
-    def __init__(self, primary: str, domains: list[str | bytes]) -> None:
-        self.primary = primary
-        self.domains = [SecondaryAuthority(primary, d) for d in domains]
+    def __init__(self, primary: str | bytes, domains: list[str | bytes]) -> None:
+        # The primary's address is text (bytes are decoded, as Twisted does).
+        self.primary = primary.decode("ascii") if isinstance(primary, bytes) else primary
+        self.domains = [SecondaryAuthority(self.primary, d) for d in domains]
 
     @classmethod
     def fromServerAddressAndDomains(

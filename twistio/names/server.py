@@ -17,7 +17,6 @@ twistio differs, it follows the RFCs (docs/differences.md):
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -25,17 +24,17 @@ from twistio.internet import protocol
 from twistio.internet.defer import Deferred
 from twistio.names import dns, resolve
 from twistio.names.error import AuthoritativeDomainError, DomainError
+from twistio.python import log
 
 __all__ = ["DNSServerFactory"]
 
-_log = logging.getLogger("twistio.names")
 _UDP_LIMIT = 512
 _EDNS_LIMIT = 4096
 
 
 def _udp_size(message: dns.Message) -> int:
     for rr in message.additional:
-        if rr.type == dns.OPT:
+        if getattr(rr, "type", None) == dns.OPT:
             return min(max(rr.cls, _UDP_LIMIT), _EDNS_LIMIT)
     return _UDP_LIMIT
 
@@ -67,8 +66,9 @@ class DNSServerFactory(protocol.ServerFactory):
         self.connections: list[Any] = []
 
     def _verboseLog(self, *args: Any, **kwargs: Any) -> None:
+        """``log.msg(*args, **kwargs)`` when ``verbose`` is set."""
         if self.verbose:
-            _log.info(" ".join(str(a) for a in args))
+            log.msg(*args, **kwargs)
 
     def buildProtocol(self, addr: Any) -> Any:
         """A TCP DNS protocol controlled by this factory."""
@@ -86,13 +86,25 @@ class DNSServerFactory(protocol.ServerFactory):
             self.connections.remove(protocol)
 
     def sendReply(self, protocol: Any, message: dns.Message, address: Any) -> None:
-        """Send ``message`` over ``protocol`` (to ``address`` over UDP)."""
+        """Send ``message`` over ``protocol`` (to ``address`` over UDP, cut at the size the
+        query allows); with ``verbose > 1``, log its records and the time taken."""
         if self.verbose > 1:
-            self._verboseLog("Replying with", repr(message))
+            if message.answers or message.authority or message.additional:
+                for label, section in (("Answers are", message.answers), ("Authority is", message.authority),
+                                       ("Additional is", message.additional)):
+                    self._verboseLog(label + " " + " ".join(repr(rr.payload) for rr in section))
+            else:
+                self._verboseLog("Replying with no answers")
+            received = getattr(message, "timeReceived", None)
+            if received is not None:
+                self._verboseLog(f"Processed query in {time.time() - received:0.3f} seconds")
         if address is None:
             message.maxSize = 0
             protocol.writeMessage(message)
         else:
+            limit = getattr(message, "_udpLimit", None)
+            if limit is not None:
+                message.maxSize = limit
             protocol.writeMessage(message, address)
 
     def _responseFromMessage(
@@ -118,17 +130,21 @@ class DNSServerFactory(protocol.ServerFactory):
                     if rr.type == dns.SOA and rr.isAuthoritative():
                         auth = True
                         break
-        response = self._messageFactory(
-            id=message.id,
-            answer=1,
-            opCode=message.opCode,
-            recAv=self.canRecurse,
+        response: dns.Message = dns._responseFromMessage(
+            responseConstructor=self._messageFactory,
+            message=message,
             rCode=rCode,
+            recAv=self.canRecurse,
             auth=auth,
-            maxSize=_udp_size(message),
         )
+        response.opCode = message.opCode
+        response.maxSize = message.maxSize
+        received = getattr(message, "timeReceived", None)
+        if received is not None:
+            response.timeReceived = received
+        # Over UDP the reply is cut at what the query allows (sendReply), after whole records.
+        response._udpLimit = _udp_size(message)
         response._wholeRecords = True
-        response.queries = message.queries[:]
         response.answers = answers
         response.authority = authority
         response.additional = additional
@@ -140,8 +156,9 @@ class DNSServerFactory(protocol.ServerFactory):
         """Send the resolvers' ``(answers, authority, additional)``; cache it if not ours."""
         ans, auth, add = response
         reply = self._responseFromMessage(
-            message, rCode=dns.OK, answers=list(ans), authority=list(auth), additional=list(add)
+            message=message, rCode=dns.OK, answers=ans, authority=auth, additional=add
         )
+        self._verboseLog(f"Lookup found {len(ans) + len(auth) + len(add)} records")
         self.sendReply(protocol, reply, address)
         if self.cache is not None and not reply.auth and message.queries:
             self.cache.cacheResult(message.queries[0], (ans, auth, add))
@@ -150,14 +167,18 @@ class DNSServerFactory(protocol.ServerFactory):
         self, failure: Any, protocol: Any, message: dns.Message, address: Any
     ) -> None:
         """Send NXDOMAIN for a name error (with the SOA from an authority), else SERVFAIL."""
-        authority: list[Any] = []
+        extra: dict[str, Any] = {}
         if failure.check(DomainError, AuthoritativeDomainError):
             rCode = dns.ENAME
             authority = list(getattr(failure.value, "authority", None) or ())
+            if authority:
+                extra["authority"] = authority
         else:
             rCode = dns.ESERVER
-            _log.error("DNS resolver failed: %s", failure.getErrorMessage())
-        self.sendReply(protocol, self._responseFromMessage(message, rCode, authority=authority), address)
+            log.err(failure)
+        response = self._responseFromMessage(message=message, rCode=rCode, **extra)
+        self.sendReply(protocol, response, address)
+        self._verboseLog("Lookup failed")
 
     def handleQuery(self, message: dns.Message, protocol: Any, address: Any) -> Deferred[Any]:
         """Resolve the first question and reply."""
@@ -175,18 +196,22 @@ class DNSServerFactory(protocol.ServerFactory):
 
     def handleInverseQuery(self, message: dns.Message, protocol: Any, address: Any) -> None:
         """Inverse queries are not implemented (NOTIMP)."""
+        self._verboseLog(f"Inverse query from {address!r}")
         self._notImplemented(message, protocol, address)
 
     def handleStatus(self, message: dns.Message, protocol: Any, address: Any) -> None:
         """Status requests are not implemented (NOTIMP)."""
+        self._verboseLog(f"Status request from {address!r}")
         self._notImplemented(message, protocol, address)
 
     def handleNotify(self, message: dns.Message, protocol: Any, address: Any) -> None:
         """NOTIFY is not implemented (NOTIMP)."""
+        self._verboseLog(f"Notify message from {address!r}")
         self._notImplemented(message, protocol, address)
 
     def handleOther(self, message: dns.Message, protocol: Any, address: Any) -> None:
         """Other opcodes are not implemented (NOTIMP)."""
+        self._verboseLog(f"Unknown op code ({message.opCode}) from {address!r}")
         self._notImplemented(message, protocol, address)
 
     def allowQuery(self, message: dns.Message, protocol: Any, address: Any) -> bool:
@@ -199,7 +224,13 @@ class DNSServerFactory(protocol.ServerFactory):
             return
         message.timeReceived = time.time()
         if self.verbose:
-            self._verboseLog("Received", repr(message), "from", address)
+            if not message.queries:
+                what = "Empty"
+            elif self.verbose > 1:
+                what = " ".join(str(q) for q in message.queries)
+            else:
+                what = " ".join(dns.QUERY_TYPES.get(q.type, "UNKNOWN") for q in message.queries)
+            self._verboseLog(f"{what} query from {address!r}")
         if not self.allowQuery(message, proto, address):
             self.sendReply(proto, self._responseFromMessage(message, rCode=dns.EREFUSED), address)
             return

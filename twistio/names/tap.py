@@ -53,20 +53,18 @@ class Options(usage.Options):
     ``SecondaryAuthorityService`` of each secondary); ``port`` is an ``int``.
     """
 
-    optParameters = [
-        ["interface", "i", "", "The interface to which to bind"],
-        ["port", "p", "53", "The port on which to listen"],
-        ["resolv-conf", None, None, "Override location of resolv.conf (implies --recursive)"],
-        ["hosts-file", None, None, "Perform lookups with a hosts file"],
-    ]
     optFlags = [
-        ["cache", "c", "Enable record caching"],
-        ["recursive", "r", "Perform recursive lookups"],
-        ["verbose", "v", "Log verbosely"],
+        ["recursive", "r", "ask other name servers for what the zones do not answer"],
+        ["cache", "c", "keep answers from other servers for their TTL"],
+        ["verbose", "v", "more logging (repeatable)"],
     ]
-    compData = usage.Completions(
-        optActions={"interface": usage.CompleteNetInterfaces()}
-    )
+    optParameters = [
+        ["port", "p", "53", "port to serve UDP and TCP on"],
+        ["interface", "i", "", "address to listen on (all by default)"],
+        ["hosts-file", None, None, "a hosts file to answer from"],
+        ["resolv-conf", None, None, "name servers to ask, resolv.conf style (implies --recursive)"],
+    ]
+    compData = usage.Completions(optActions={"interface": usage.CompleteNetInterfaces()})
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,21 +76,19 @@ class Options(usage.Options):
         self.svcs: list[Any] = []
 
     def opt_pyzone(self, filename: str) -> None:
-        """Specify the filename of a Python syntax zone definition"""
+        """a zone file written in Python (repeatable)"""
         if not os.path.exists(filename):
             raise usage.UsageError(filename + ": No such file")
         self.zonefiles.append(filename)
 
     def opt_bindzone(self, filename: str) -> None:
-        """Specify the filename of a BIND9 syntax zone definition"""
+        """a zone file in BIND 9 format (repeatable)"""
         if not os.path.exists(filename):
             raise usage.UsageError(filename + ": No such file")
         self.bindzones.append(filename)
 
     def opt_secondary(self, ip_domain: str) -> None:
-        """Act as secondary for the specified domain, performing
-        zone transfers from the specified IP (IP/domain)
-        """
+        """serve DOMAIN as a secondary, transferred from IP[:PORT] (IP[:PORT]/DOMAIN)"""
         where, slash, domain = ip_domain.partition("/")
         if not slash or not where or not domain:
             raise usage.UsageError("Argument must be of the form IP[:port]/domain")
@@ -106,7 +102,7 @@ class Options(usage.Options):
         self.secondaries.append(((ip, number), [domain]))
 
     def opt_verbose(self) -> None:
-        """Increment verbosity level"""
+        """more logging (repeatable)"""
         self["verbose"] += 1
 
     opt_v = opt_verbose
