@@ -22,7 +22,7 @@ PACKAGE = ROOT / "twistio" / "internet"
 #: Lowest first. A module may import modules of its own layer or of a lower one.
 LAYERS: list[list[str]] = [
     # errors, addresses, interfaces, and what the reactor lends its transports
-    ["error", "address", "interfaces", "main", "fdesc", "_delayedcall", "_registry"],
+    ["error", "address", "interfaces", "main", "fdesc", "_delayedcall", "_registry", "_idna"],
     ["defer"],
     # protocols and the pieces built on Deferreds only
     ["protocol", "threads", "task", "_sslverify", "_resolver", "abstract"],

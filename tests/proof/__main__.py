@@ -457,6 +457,68 @@ KNOWN: dict[str, tuple[str, str]] = {
         "UnicodeHeadersTests.test_sanitizeLinearWhitespace",
         _CRLF,
     ),
+    **_each(
+        "twisted.web.test.test_newclient.HTTP11ClientProtocolTests",
+        "test_proxyStopped test_quiescentCallbackCalled",
+        (
+            _PRIVATE,
+            "HTTP11ClientProtocol._parser: twistio's client reads responses with the shared "
+            "codec, not an HTTPClientParser per response (docs/differences.md, HTTP client)",
+        ),
+    ),
+    "twisted.web.test.test_newclient.HTTP11ClientProtocolTests."
+    "test_receiveResponseHeadersTooLong": (
+        _DIFF,
+        "a response head line may be as long as the head's limit (64 KiB); Twisted closes at "
+        "16 KiB per line (docs/differences.md, HTTP client)",
+    ),
+    "twisted.web.test.test_newclient.HTTP11ClientProtocolTests.test_receiveSimplestResponse": (
+        _DIFF,
+        "after a response that ends the connection the state is CLOSING, not QUIESCENT "
+        "(docs/differences.md, HTTP client)",
+    ),
+    "twisted.web.test.test_newclient.RequestTests.test_sanitizeLinearWhitespaceInRequestHeaders": _CRLF,
+    "twisted.web.test.test_proxy.ProxyClientFactoryTests.test_connectionFailed": (
+        _DIFF,
+        "an unreachable upstream gets 502 Bad Gateway, not 501 Gateway error "
+        "(docs/differences.md, 'XML-RPC, proxy, vhost')",
+    ),
+    "twisted.web.test.test_proxy.ReverseProxyResourceTests.": (
+        _DIFF,
+        "the test's HTTP/1.1 request has no Host: it gets 400 (docs/differences.md, "
+        "'Host is required')",
+    ),
+    "twisted.web.test.test_xmlrpc.AsyncXMLRPCTests.": (
+        _BUG,
+        "Resource.render needs a bytes request.method; the test's DummyRequest has the "
+        "str 'POST', which Twisted's render accepts",
+    ),
+    "twisted.cred.test.test_cred.UsernameHashedPasswordTests.test_deprecation": _NAME,
+    "twisted.cred.test.test_cred.CredTests.test_listCheckers": (
+        _BUG,
+        "twistio's interface classes do not order (sorted() of them fails); zope's order "
+        "by name",
+    ),
+    "twisted.web.test.test_agent.HTTPConnectionPoolRetryTests.": (
+        _PRIVATE,
+        "client._RetryingHTTP11ClientProtocol: twistio's pool retries inside its own request "
+        "path, without a wrapper protocol",
+    ),
+    "twisted.web.test.test_agent.HTTPConnectionPoolTests.": (
+        _PRIVATE,
+        "HTTPConnectionPool._timeouts and the protocol class it builds: twistio's pool sweeps "
+        "idle connections with one timer, not one per connection",
+    ),
+    "twisted.web.test.test_agent.ContentDecoderAgentWithGzipTests.": (
+        _DIFF,
+        "gzip bodies are decoded at most 1 MiB at a time (decompress(data, max_length)); the "
+        "tests' fake decompressor takes no limit (docs/differences.md, HTTP client)",
+    ),
+    "twisted.web.test.test_agent.WebClientContextFactoryTests.": (
+        _DIFF,
+        "WebClientContextFactory verifies like BrowserLikePolicyForHTTPS and has no "
+        "pyOpenSSL context (docs/differences.md)",
+    ),
     "twisted.web.test.test_http_headers.NameEncoderTests.test_maxCachedHeaders": (
         _PRIVATE,
         "Headers keeps lower-cased names and capitalises them when they are listed, so adding "

@@ -5,4 +5,11 @@ FLOORS = {
     "twisted.cred.test.test_strcred": 43,
     "twisted.web.test.test_http_headers": 43,
     "twisted.web.test.test_httpauth": 28,
+    "twisted.web.test.test_newclient": 133,
+    "twisted.web.test.test_xmlrpc": 64,
+    "twisted.web.test.test_proxy": 16,
+    "twisted.web.test.test_cgi": 16,
+    "twisted.web.test.test_client": 2,
+    "twisted.cred.test.test_cred": 19,
+    "twisted.web.test.test_agent": 148,
 }

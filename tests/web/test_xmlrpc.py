@@ -431,3 +431,49 @@ async def test_query_factory_over_a_real_connection(port: int, reactor: AsyncioR
     with pytest.raises(xmlrpc.client.Fault) as caught:
         await asyncio.wait_for(failing.deferred.asFuture(asyncio.get_running_loop()), TIMEOUT)
     assert caught.value.faultCode == 12
+
+
+def test_proxy_connects_its_query_factory_with_the_timeout() -> None:
+    from twistio.internet.testing import MemoryReactorClock
+
+    reactor = MemoryReactorClock()
+    Proxy(b"http://127.0.0.1:69/rpc", connectTimeout=2.0, reactor=reactor).callRemote("m")
+    host, port, factory, timeout, _ = reactor.tcpClients[0]
+    assert (host, port, timeout) == ("127.0.0.1", 69, 2.0)
+    assert isinstance(factory, txmlrpc.QueryFactory) and factory.path == b"/rpc"
+    Proxy(b"https://example.com", connectTimeout=3.0, reactor=reactor).callRemote("m")
+    assert reactor.sslClients[0][0] == "example.com" and reactor.sslClients[0][4] == 3.0
+
+
+def test_cancelled_call_fails_with_cancelled_error_only() -> None:
+    from twistio.internet.testing import MemoryReactorClock
+
+    reactor = MemoryReactorClock()
+    d = Proxy(b"http://127.0.0.1:69/", reactor=reactor).callRemote("m")
+    factory = reactor.tcpClients[0][2]
+    d.cancel()
+    seen: list[Any] = []
+    d.addErrback(seen.append)
+    assert seen[0].check(CancelledError)
+    factory.clientConnectionFailed(None, ierror.ConnectError())  # late news: ignored
+
+
+def test_unencodable_fault_still_finishes_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twistio.web.test.requesthelper import DummyRequest
+
+    class Echo(XMLRPC):
+        def xmlrpc_echo(self, x: Any) -> Any:
+            return x
+
+    request = DummyRequest([b""])
+    request.method = b"POST"
+    import io
+
+    request.content = io.BytesIO(xmlrpc.client.dumps(("hi",), "echo").encode())
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("cannot encode")
+
+    monkeypatch.setattr(txmlrpc.xmlrpclib, "dumps", broken)
+    Echo().render(request)
+    assert request.finished

@@ -797,6 +797,23 @@ class RequestReader(_Reader):
         return head
 
 
+def _status_line(status: bytes) -> tuple[tuple[bytes, int, int], int, bytes]:
+    """``HTTP/1.1 200 OK`` -> ``((b"HTTP", 1, 1), 200, b"OK")``; ``ParseError`` (``BadVersion``
+    for the version) if it is not a status line."""
+    parts = status.split(b" ", 2)
+    if len(parts) < 2:
+        raise ParseError(400, "wrong number of parts in status line", status)
+    version, code = parts[0], parts[1]
+    if len(code) != 3 or not code.isdigit():
+        raise ParseError(400, "non-integer status code", status)
+    if len(version) != 8 or _VERSION.match(version) is None:
+        raise BadVersion(400, "bad HTTP version in status line", version)
+    reason = parts[2] if len(parts) == 3 else b""
+    if len(reason.translate(None, _CTL_CRLF)) != len(reason):
+        raise ParseError(400, "control character in reason phrase", status)
+    return (b"HTTP", version[5] - 48, version[7] - 48), int(code), reason
+
+
 class ResponseReader(_Reader):
     """The client's reader: response heads and bodies, one response per ``expect(method)``.
 
@@ -817,6 +834,7 @@ class ResponseReader(_Reader):
         self.max_head = max_head
         self._method = b"GET"
         self._state = _IDLE
+        self._status_checked = False
 
     def expect(self, method: bytes) -> None:
         """A request with ``method`` was sent: read its response next."""
@@ -842,6 +860,18 @@ class ResponseReader(_Reader):
 
     def _max_head(self, line_end: int) -> int:
         return self.max_head
+
+    def _start_partial(self, buf: bytes, pos: int) -> None:
+        self._status_checked = False
+        super()._start_partial(buf, pos)
+
+    def _check_partial(self, buf: bytearray) -> None:
+        # A status line is judged as soon as it is complete: a peer that is not an HTTP
+        # server fails the request at once instead of leaving it waiting for a head's end.
+        super()._check_partial(buf)
+        if not self._status_checked and self._line_end >= 0:
+            self._status_checked = True
+            _status_line(bytes(buf[: self._line_end]))
 
     def _body_done(self, events: list[object]) -> None:
         events.append(END)
@@ -877,20 +907,7 @@ class ResponseReader(_Reader):
         if end + 4 - start > self.max_head:
             raise ParseError(431, "response head too long", buf[start : start + 100])
         line_end = buf.find(b"\r\n", start)
-        status = buf[start:line_end]
-        parts = status.split(b" ", 2)
-        if len(parts) < 2:
-            raise ParseError(400, "wrong number of parts in status line", status)
-        version = parts[0]
-        if len(version) != 8 or _VERSION.match(version) is None:
-            raise BadVersion(400, "bad HTTP version in status line", version)
-        code = parts[1]
-        if len(code) != 3 or not code.isdigit():
-            raise ParseError(400, "non-integer status code", status)
-        reason = parts[2] if len(parts) == 3 else b""
-        if len(reason.translate(None, _CTL_CRLF)) != len(reason):
-            raise ParseError(400, "control character in reason phrase", status)
-        head = ResponseHead((b"HTTP", version[5] - 48, version[7] - 48), int(code), reason)
+        head = ResponseHead(*_status_line(buf[start:line_end]))
         if end > line_end:
             _fields(head, buf[line_end + 2 : end + 2], self.max_headers)
         lnames = head.lnames

@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.cookiejar
 import logging
 import os
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from email.message import Message
@@ -51,7 +52,13 @@ from twistio.internet.protocol import Protocol
 from twistio.internet.ssl import optionsForClientTLS
 from twistio.python.failure import Failure
 from twistio.web import error
-from twistio.web._newclient import HTTP11ClientProtocol, PotentialDataLoss, Request
+from twistio.web._newclient import (
+    HTTP11ClientProtocol,
+    PotentialDataLoss,
+    Request,
+    _ensureValidMethod,
+    _ensureValidURI,
+)
 from twistio.web._newclient import RequestGenerationFailed as RequestGenerationFailed
 from twistio.web._newclient import RequestNotSent as RequestNotSent
 from twistio.web._newclient import RequestTransmissionFailed as RequestTransmissionFailed
@@ -240,12 +247,13 @@ class HostnameCachingHTTPSPolicy:
 
     def __init__(self, policyforHTTPS: IPolicyForHTTPS, cacheSize: int = 20) -> None:
         self._policyForHTTPS = policyforHTTPS
-        self._cache: dict[tuple[bytes, int], object] = {}
+        self._cache: dict[str, object] = {}
         self._cacheSize = cacheSize
 
     def creatorForNetloc(self, hostname: bytes, port: int) -> object:
-        """The wrapped policy's options for ``hostname:port``, from the cache when there."""
-        key = (hostname, port)
+        """The wrapped policy's options for ``hostname``, from the cache when there (TLS
+        options depend on the name only, so every port shares them)."""
+        key = hostname.decode("ascii", "backslashreplace")
         creator = self._cache.pop(key, None)
         if creator is None:
             creator = self._policyForHTTPS.creatorForNetloc(hostname, port)
@@ -286,7 +294,13 @@ class _StandardEndpointFactory:
         self._bindAddress = bindAddress
 
     def endpointForURI(self, uri: URI) -> IStreamClientEndpoint:
-        host = uri.host.decode("idna") if uri.host else ""
+        try:
+            host = uri.host.decode("ascii") if uri.host else ""
+        except UnicodeDecodeError:
+            raise ValueError(
+                f"The host of the provided URI ({uri.host!r}) contains non-ASCII octets, it "
+                "should be ASCII decodable."
+            ) from None
         timeout = 30 if self._connectTimeout is None else self._connectTimeout  # endpoint's own
         endpoint = HostnameEndpoint(
             self._reactor, host, uri.port, timeout=timeout, bindAddress=self._bindAddress
@@ -338,7 +352,7 @@ class HTTPConnectionPool:
         while connections:
             proto = connections.pop()
             proto._idleLost = None
-            if proto._state == "QUIESCENT":
+            if proto.state == "QUIESCENT":
                 return proto
         return None
 
@@ -348,13 +362,14 @@ class HTTPConnectionPool:
         def quiescent(proto: HTTP11ClientProtocol) -> None:
             self._putConnection(key, proto)
 
-        factory = _ClientFactory(quiescent)
+        factory = _HTTP11ClientFactory(quiescent, repr(endpoint))
         # It fires with the protocol the factory built.
         return cast("Deferred[HTTP11ClientProtocol]", endpoint.connect(factory))
 
     def _putConnection(self, key: _PoolKey, proto: HTTP11ClientProtocol) -> None:
-        if not self.persistent or proto._state != "QUIESCENT":
-            proto.transport.loseConnection()
+        if not self.persistent or proto.state != "QUIESCENT":
+            if proto.transport is not None:
+                proto.transport.loseConnection()
             return
         connections = self._connections.setdefault(key, [])
         if len(connections) >= self.maxPersistentPerHost:
@@ -436,11 +451,18 @@ def _send(proto: HTTP11ClientProtocol, request: Request) -> Deferred[Response]:
     return proto.request(request)
 
 
-class _ClientFactory:
-    """Builds one ``HTTP11ClientProtocol`` per connection for the pool."""
+class _HTTP11ClientFactory:
+    """Builds one ``HTTP11ClientProtocol`` per connection for the pool; ``metadata``
+    (the endpoint, as text) appears in its ``repr`` and log lines."""
 
-    def __init__(self, quiescent: Callable[[HTTP11ClientProtocol], None]) -> None:
-        self._quiescent = quiescent
+    def __init__(
+        self, quiescentCallback: Callable[[HTTP11ClientProtocol], None], metadata: object
+    ) -> None:
+        self._quiescentCallback = quiescentCallback
+        self._metadata = metadata
+
+    def __repr__(self) -> str:
+        return f"_HTTP11ClientFactory({self._quiescentCallback!r}, {self._metadata!r})"
 
     def doStart(self) -> None:
         pass
@@ -449,7 +471,7 @@ class _ClientFactory:
         pass
 
     def buildProtocol(self, addr: IAddress) -> HTTP11ClientProtocol:
-        return HTTP11ClientProtocol(self._quiescent)
+        return HTTP11ClientProtocol(self._quiescentCallback)
 
 
 # -- agents ------------------------------------------------------------------------------
@@ -484,7 +506,11 @@ class _AgentBase:
             method, requestPath, headers, bodyProducer, self._pool.persistent, parsedURI
         )
         request.max_body_size = self._maxBodySize
-        return self._pool._request(key, endpoint, request)
+        pool = self._pool
+        if isinstance(pool, HTTPConnectionPool):
+            return pool._request(key, endpoint, request)
+        # Any other object with a pool's getConnection.
+        return pool.getConnection(key, endpoint).addCallback(_send, request)
 
 
 class _LazyEndpoint:
@@ -558,6 +584,11 @@ class Agent(_AgentBase):
         agent._init(reactor, endpointFactory, pool, max_body_size, response_timeout)
         return agent
 
+    def _getEndpoint(self, uri: URI) -> IStreamClientEndpoint:
+        """The endpoint to connect to for ``uri`` (made only when a connection is needed,
+        unless this method is replaced)."""
+        return self._endpointFactory.endpointForURI(uri)
+
     def request(
         self,
         method: bytes,
@@ -565,16 +596,28 @@ class Agent(_AgentBase):
         headers: Headers | None = None,
         bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
-        """Request ``uri``; fires with the response once its head has arrived."""
+        """Request ``uri``; fires with the response once its head has arrived. A method or
+        URI that could inject anything into the request head raises ``ValueError``."""
+        _ensureValidMethod(method)
+        _ensureValidURI(uri)
         parsedURI = URI.fromBytes(uri)
         if parsedURI.scheme not in (b"http", b"https") and isinstance(
             self._endpointFactory, _StandardEndpointFactory
         ):
             return fail(error.SchemeNotSupported(f"Unsupported scheme: {parsedURI.scheme!r}"))
         key = (parsedURI.scheme, parsedURI.host, parsedURI.port)
+        endpoint: IStreamClientEndpoint
+        if "_getEndpoint" in self.__dict__ or type(self)._getEndpoint is not Agent._getEndpoint:
+            # Code (Twisted's tests among it) choosing endpoints itself is asked at once.
+            try:
+                endpoint = self._getEndpoint(parsedURI)
+            except error.SchemeNotSupported:
+                return fail(Failure())
+        else:
+            endpoint = _LazyEndpoint(self._endpointFactory, parsedURI)
         d = self._requestWithEndpoint(
             key,
-            _LazyEndpoint(self._endpointFactory, parsedURI),
+            endpoint,
             method,
             parsedURI,
             headers,
@@ -678,12 +721,24 @@ def readBody(response: IResponse) -> Deferred[bytes]:
         # ResponseFailed is then nobody's business.
         protocol.cancelled = True
         transport = getattr(protocol, "transport", None)
-        if transport is not None:
+        if transport is None:
+            return
+        abort = getattr(transport, "abortConnection", None)
+        if callable(abort):
+            abort()
+        else:
             transport.stopProducing()
 
     d: Deferred[bytes] = Deferred(cancel)
     protocol = _ReadBodyProtocol(response.code, response.phrase, d)
     response.deliverBody(protocol)
+    transport = getattr(protocol, "transport", None)
+    if transport is not None and not callable(getattr(transport, "abortConnection", None)):
+        warnings.warn(
+            "Using readBody with a transport that does not have an abortConnection method",
+            category=DeprecationWarning,
+            stacklevel=2,
+        )
     return d
 
 
@@ -776,6 +831,19 @@ class _Discard(Protocol):
         self.done.callback(None)
 
 
+def _urljoin(base: bytes, url: bytes) -> bytes:
+    """``url`` resolved against ``base``; it keeps its own fragment, else ``base``'s (RFC 9110
+    10.2.2: a redirect without a fragment inherits the request's); an empty one is dropped."""
+    base, _, baseFragment = base.partition(b"#")
+    url, _, fragment = url.partition(b"#")
+    resolved = urljoin(base.decode("latin-1"), url.decode("latin-1")).encode("latin-1")
+    fragment = fragment or baseFragment
+    return resolved + b"#" + fragment if fragment else resolved
+
+
+_REDIRECT_BODY_WAIT = 65536
+"""The longest redirect body read to its end before following (to reuse its connection)."""
+
 _SENSITIVE = (b"authorization", b"cookie", b"cookie2", b"proxy-authorization", b"www-authenticate")
 
 
@@ -809,7 +877,7 @@ class RedirectAgent:
         return d.addCallback(self._handleResponse, method, uri, headers, 0)  # type: ignore[no-any-return]
 
     def _resolveLocation(self, requestURI: bytes, location: bytes) -> bytes:
-        return urljoin(requestURI.decode("latin-1"), location.decode("latin-1")).encode("latin-1")
+        return _urljoin(requestURI, location)
 
     def _handleRedirect(
         self,
@@ -823,9 +891,14 @@ class RedirectAgent:
             return ResponseFailed([Failure(reason)], response)
 
         if redirectCount >= self._redirectLimit:
+            first = response
+            while first.previousResponse is not None:
+                first = first.previousResponse
+            request = getattr(first, "request", None)
+            origin = getattr(request, "absoluteURI", None) or uri
             raise failed(
                 error.InfiniteRedirection(
-                    response.code, b"Infinite redirection detected", location=uri
+                    response.code, b"Infinite redirection detected", location=origin
                 )
             )
         target = next(iter(response.headers.getRawHeaders(b"location") or ()), None)
@@ -842,8 +915,15 @@ class RedirectAgent:
                 headers = headers.copy()
                 for name in self._sensitive:
                     headers.removeHeader(name)
-        # After the old body is gone, so that its connection can be reused.
-        d = discard.done.addCallback(lambda _: self._agent.request(method, location, headers))
+        # A short body of known length is read and dropped first, so that its connection can
+        # serve the next request; otherwise (no length, or a long one: its connection would
+        # be busy for long or is closing anyway) the redirect is followed at once, as in
+        # Twisted, while the old body drains.
+        length = response.length
+        if isinstance(length, int) and length <= _REDIRECT_BODY_WAIT:
+            d = discard.done.addCallback(lambda _: self._agent.request(method, location, headers))
+        else:
+            d = self._agent.request(method, location, headers)
 
         def chain(newResponse: IResponse) -> IResponse:
             newResponse.setPreviousResponse(response)
@@ -1010,15 +1090,16 @@ class ContentDecoderAgent:
 # -- cookies -----------------------------------------------------------------------------
 
 
-class _FakeUrllibRequest:
-    """What ``http.cookiejar`` needs to know of a request."""
+class _FakeStdlibRequest:
+    """A request as ``http.cookiejar`` reads it: the URI's parts, and headers kept (as text
+    for the jar, as bytes in ``_twistedHeaders`` for the agent)."""
 
     def __init__(self, uri: bytes) -> None:
         self.uri = uri.decode("latin-1")
         parts = urlsplit(self.uri)
         self.type = parts.scheme
         self.host = parts.netloc
-        self.headers: dict[str, str] = {}
+        self._twistedHeaders = Headers()
         self.unverifiable = False
         self.origin_req_host = parts.hostname or ""
 
@@ -1035,22 +1116,29 @@ class _FakeUrllibRequest:
         return self.origin_req_host
 
     def has_header(self, header: str) -> bool:
-        return header.lower() in {k.lower() for k in self.headers}
+        return self._twistedHeaders.hasHeader(header)
 
     def get_header(self, header: str, default: str | None = None) -> str | None:
-        return self.headers.get(header, default)
+        values = self._twistedHeaders.getRawHeaders(header)
+        return values[0] if values else default
 
     def header_items(self) -> list[tuple[str, str]]:
-        return list(self.headers.items())
+        return [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in self._twistedHeaders.getAllRawHeaders()
+            for value in values
+        ]
 
     def add_unredirected_header(self, header: str, value: str) -> None:
-        self.headers[header] = value
+        self._twistedHeaders.addRawHeader(header, value)
 
     def is_unverifiable(self) -> bool:
         return self.unverifiable
 
 
-class _FakeUrllibResponse:
+class _FakeStdlibResponse:
+    """A response as ``http.cookiejar`` reads it: its headers as an ``email.message.Message``."""
+
     def __init__(self, response: IResponse) -> None:
         self._message = Message()
         for name, values in response.headers.getAllRawHeaders():
@@ -1077,7 +1165,7 @@ class CookieAgent:
         bodyProducer: _RequestBody = None,
     ) -> Deferred[IResponse]:
         """Request ``uri`` with the jar's cookies (unless the caller set a Cookie header)."""
-        asked = _FakeUrllibRequest(uri)  # what the jar reads, and where it writes its header
+        asked = _FakeStdlibRequest(uri)  # what the jar reads, and where it writes its header
         sending = Headers() if headers is None else headers
         if not sending.hasHeader(b"cookie"):
             self.cookieJar.add_cookie_header(asked)  # type: ignore[arg-type]
@@ -1087,7 +1175,7 @@ class CookieAgent:
                 sending.addRawHeader(b"cookie", fromJar.encode("latin-1"))
 
         def remember(response: IResponse) -> IResponse:
-            seen = _FakeUrllibResponse(response)
+            seen = _FakeStdlibResponse(response)
             self.cookieJar.extract_cookies(seen, asked)  # type: ignore[arg-type]
             return response
 

@@ -43,10 +43,15 @@ _log = logging.getLogger("twistio.web.proxy")
 _HOP_BY_HOP = frozenset((b"connection", b"keep-alive", b"transfer-encoding", b"proxy-connection"))
 
 
+def _gone(father: Any) -> bool:
+    """Whether the client's request needs no answer any more (finished, or its client left)."""
+    return bool(father.finished or getattr(father, "disconnected", False))
+
+
 def _badGateway(father: Any) -> None:
-    if father.finished or father.disconnected:
+    if _gone(father):
         return
-    if father.startedWriting:
+    if getattr(father, "startedWriting", False):
         father.loseConnection()
         return
     father.setResponseCode(502, b"Bad Gateway")
@@ -60,6 +65,7 @@ class ProxyClient(http.HTTPClient):
     """Sends one request upstream and copies the response into ``father`` (the client's request)."""
 
     _finished = False
+    _status = 0
 
     def __init__(
         self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
@@ -78,7 +84,7 @@ class ProxyClient(http.HTTPClient):
 
     def connectionMade(self) -> None:
         father = self.father
-        if father.disconnected or father.finished:
+        if father is not None and _gone(father):
             self.transport.loseConnection()
             return
         self.sendCommand(self.command, self.rest)
@@ -86,7 +92,7 @@ class ProxyClient(http.HTTPClient):
             self.sendHeader(header, value)
         self.endHeaders()
         self.transport.write(self.data)
-        if father.producer is None:
+        if father is not None and getattr(father, "producer", None) is None:
             father.registerProducer(self.transport, True)
 
     def handleStatus(self, version: bytes, code: bytes, message: bytes) -> None:
@@ -95,10 +101,11 @@ class ProxyClient(http.HTTPClient):
         except ValueError:
             self._bad()
             return
+        self._status = status
         self.father.setResponseCode(status, message)
 
     def handleEndHeaders(self) -> None:
-        if self.command == b"HEAD" or self.father.code in (204, 304):
+        if self.command == b"HEAD" or self._status in (204, 304):
             self.length = 0
 
     def handleHeader(self, key: bytes, value: bytes) -> None:
@@ -117,7 +124,7 @@ class ProxyClient(http.HTTPClient):
         if not self._finished:
             self._finished = True
             father = self.father
-            if not father.finished and not father.disconnected:
+            if not _gone(father):
                 father.finish()
             self.transport.loseConnection()
 
@@ -217,7 +224,8 @@ class ReverseProxyRequest(http.Request):
         self.reactor = _reactorFor(channel, reactor)
 
     def process(self) -> None:
-        factory: Any = getattr(self.channel, "factory", None)
+        # The upstream: the request's own ``factory`` when given one, else its channel's.
+        factory: Any = getattr(self, "factory", None) or getattr(self.channel, "factory", None)
         self.requestHeaders.setRawHeaders(b"host", [factory.host.encode("ascii")])
         assert self.content is not None
         clientFactory = self.proxyClientFactoryClass(

@@ -37,7 +37,7 @@ class CGIDirectory(resource.Resource):
         self.path = pathname
 
     def getChild(self, path: bytes, request: Any) -> Any:
-        name = path.decode("utf-8", "surrogateescape")
+        name = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
         if not name or "/" in name or name in (".", ".."):
             return resource.NoResource()
         fn = os.path.join(self.path, name)
@@ -88,7 +88,9 @@ class CGIScript(resource.Resource):
             env["REMOTE_ADDR"] = str(ip)
         pp = request.postpath
         if pp:
-            env["PATH_INFO"] = "/" + "/".join(seg.decode("latin-1") for seg in pp)
+            env["PATH_INFO"] = "/" + "/".join(
+                seg.decode("latin-1") if isinstance(seg, bytes) else seg for seg in pp
+            )
         q = request.uri.find(b"?")
         env["QUERY_STRING"] = request.uri[q + 1 :].decode("latin-1") if q >= 0 else ""
         for name, values in request.requestHeaders.getAllRawHeaders():
@@ -213,10 +215,13 @@ class CGIProcessProtocol(protocol.ProcessProtocol):
                 continue
             name, sep, value = line.partition(b":")
             if not sep:
-                _log.error("CGI script %r sent a bad header line: %r", request.uri, line)
+                _log.error("ignoring malformed CGI header: %r", line)
                 continue
             value = value.strip()
             lname = name.strip().lower()
+            if lname in (b"server", b"date"):
+                # The server's own: a script does not replace them (as in Twisted).
+                continue
             if lname == b"status":
                 status = value
             elif lname == b"location":
@@ -237,7 +242,7 @@ class CGIProcessProtocol(protocol.ProcessProtocol):
         _log.error("%s: %s", self.request.uri, message)
         self._requestGone = True
         request = self.request
-        if not request.startedWriting:
+        if not getattr(request, "startedWriting", False):
             request.setResponseCode(http.INTERNAL_SERVER_ERROR)
             request.write(b"<html><head><title>CGI Error</title></head><body>CGI Error</body></html>")
         request.unregisterProducer()

@@ -29,10 +29,10 @@ from xml.sax.saxutils import escape as xml_escape
 from twistio.internet.defer import CancelledError, Deferred, ensureDeferred, maybeDeferred
 from twistio.internet.error import ConnectionDone, ConnectionLost
 from twistio.internet.protocol import ClientFactory, connectionDone
+from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import resource, server
 from twistio.web.http import HTTPClient
-from twistio.web.http_headers import Headers
 
 __all__ = [
     "XMLRPC", "Binary", "Boolean", "DateTime", "Fault", "Handler", "NoSuchFunction", "Proxy",
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.web.xmlrpc")
+_events = Logger()
 
 Binary = xmlrpclib.Binary
 Boolean = bool
@@ -135,12 +136,13 @@ class XMLRPC(resource.Resource):
     def _cbRender(self, result: Any, request: Any, responseFailed: list[Failure] | None = None) -> None:
         if responseFailed:  # the client went away while the procedure ran
             return
-        body = self._encodeResponse(result)
         try:
+            body = self._encodeResponse(result)
             request.setHeader(b"content-length", str(len(body)).encode("ascii"))
             request.write(body)
         except Exception:
-            _log.exception("error writing an XML-RPC response")
+            # Even the fault could not be encoded (or written): the request still ends.
+            _events.failure("Error writing an XML-RPC response")
         if not (request.finished or getattr(request, "_disconnected", False)):
             request.finish()
 
@@ -160,7 +162,7 @@ class XMLRPC(resource.Resource):
         if isinstance(failure.value, Fault):
             return failure.value
         if not isinstance(failure.value, CancelledError):  # the client left: nothing to report
-            _log.error("unhandled error in an XML-RPC method", exc_info=failure.value)
+            _events.failure("Unhandled error in an XML-RPC method", failure)
         return Fault(self.FAILURE, "error")
 
     def lookupProcedure(self, procedurePath: str) -> Callable[..., Any]:
@@ -331,7 +333,7 @@ class QueryProtocol(HTTPClient):
 
     def handleResponse(self, contents: bytes) -> None:
         """Give the body to the factory, unless the call is decided already."""
-        if not self.factory.deferred.called:
+        if self.factory._pending() is not None:
             self.factory.parseResponse(contents)
 
 
@@ -354,51 +356,36 @@ class QueryFactory(ClientFactory):
         self.deferred: Deferred[Any] = Deferred(canceller)
         self.useDateTime = useDateTime
 
+    def _pending(self) -> Deferred[Any] | None:
+        # The call's Deferred while it waits for its answer (None once cancelled).
+        d = self.deferred
+        return None if d is None or d.called else d
+
     def parseResponse(self, contents: bytes) -> None:
         """Fire ``deferred`` with the decoded response (or errback with its ``Fault``)."""
-        if self.deferred.called:
+        d = self._pending()
+        if d is None:
             return
         try:
             response = xmlrpclib.loads(contents, use_datetime=self.useDateTime)[0][0]
         except BaseException:
-            self.deferred.errback(Failure())
+            d.errback(Failure())
         else:
-            self.deferred.callback(response)
+            d.callback(response)
 
     def badStatus(self, status: bytes, message: bytes) -> None:
         """The server answered something else than 200."""
-        if not self.deferred.called:
-            self.deferred.errback(ValueError(status, message))
+        d = self._pending()
+        if d is not None:
+            d.errback(ValueError(status, message))
 
     def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
         """The connection ended before the call was answered: fail it with ``reason``."""
-        if not self.deferred.called:
-            self.deferred.errback(reason)
+        d = self._pending()
+        if d is not None:
+            d.errback(reason)
 
     clientConnectionFailed = clientConnectionLost
-
-
-class _BodyProducer:
-    """A fixed request body for the ``Agent``."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.length: int | str = len(body)
-
-    def startProducing(self, consumer: Any) -> Deferred[None]:
-        consumer.write(self.body)
-        d: Deferred[None] = Deferred()
-        d.callback(None)
-        return d
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def resumeProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
 
 
 class Proxy:
@@ -438,63 +425,39 @@ class Proxy:
         self._reactor = reactor
 
     def callRemote(self, method: str, *args: Any) -> Deferred[Any]:
-        """Call ``method`` on the server; fires with its result, or fails with its ``Fault``."""
-        from twistio.web.client import Agent, readBody
+        """Call ``method`` on the server; fires with its result, or fails with its ``Fault``.
 
-        requests: list[Deferred[Any]] = []
-        cancelled: list[bool] = []
+        As in Twisted, each call is one HTTP/1.0 connection made by ``queryFactory`` (a
+        ``QueryFactory``) through the reactor's ``connectTCP``, or ``connectSSL`` for
+        ``https`` (where, unlike Twisted's, the server's certificate is verified against
+        the host name). Cancelling the call drops its connection.
+        """
+        connector: Any = None
 
         def cancel(d: Deferred[Any]) -> None:
-            cancelled.append(True)  # the Deferred then fails with CancelledError
-            for r in requests:
-                r.cancel()
+            # The factory lets go of the call (what the dropped connection reports is nobody's
+            # business) and the Deferred fails with CancelledError.
+            factory.deferred = None  # type: ignore[assignment]
+            if connector is not None:
+                connector.disconnect()
 
         factory = self.queryFactory(
             self.path, self.host, method, self.user, self.password, self.allowNone, args,
             cancel, self.useDateTime,
         )
-        headers = Headers({
-            b"User-Agent": [b"Twisted/XMLRPClib"],
-            b"Content-Type": [b"text/xml"],
-        })
-        if self.user is not None:
-            cred = self.user + b":" + (self.password or b"")
-            headers.setRawHeaders(b"Authorization", [b"Basic " + base64.b64encode(cred)])
-        scheme = b"https" if self.secure else b"http"
-        host = b"[" + self.host + b"]" if b":" in self.host else self.host
-        url = scheme + b"://" + host + b":%d" % self.port + self.path
-        agent = Agent(self._reactor, connectTimeout=self.connectTimeout)
-        req = agent.request(b"POST", url, headers, _BodyProducer(factory.payload))
-        requests.append(req)
+        result = factory.deferred
+        host = self.host.decode("idna")
+        if self.secure:
+            from twistio.internet.ssl import optionsForClientTLS
 
-        def gotResponse(response: Any) -> Any:
-            if response.code != 200:
-                factory.badStatus(b"%d" % response.code, response.phrase)
-                response.deliverBody(_Discard())
-                return None
-            body = readBody(response)
-            requests.append(body)
-            return body.addCallback(factory.parseResponse)
-
-        def failed(f: Failure) -> None:
-            if not cancelled and not factory.deferred.called:
-                factory.deferred.errback(f)
-
-        req.addCallback(gotResponse).addErrback(failed)
-        return factory.deferred
-
-
-class _Discard:
-    """Drops a response body."""
-
-    def makeConnection(self, transport: Any) -> None:
-        self.transport = transport
-
-    def dataReceived(self, data: bytes) -> None:
-        pass
-
-    def connectionLost(self, reason: Any = None) -> None:
-        pass
+            connector = self._reactor.connectSSL(
+                host, self.port, factory, optionsForClientTLS(host), timeout=self.connectTimeout
+            )
+        else:
+            connector = self._reactor.connectTCP(
+                host, self.port, factory, timeout=self.connectTimeout
+            )
+        return result
 
 
 def _split_hostport(hostport: bytes, default: int) -> tuple[bytes, int]:
