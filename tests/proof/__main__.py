@@ -231,13 +231,6 @@ _CRLF = (
 )
 
 KNOWN: dict[str, tuple[str, str]] = {
-    "twisted.test.test_ftp.FTPClientFailedRETRAndErrbacksUponDisconnectTests.test_FailedRETR": (
-        _DIFF,
-        "its fake server writes every reply at once on connecting; the test needs "
-        "ClientCreator's callLater(0) to run before those bytes are read (Twisted's reactor "
-        "runs timers before I/O; asyncio reads first), so the replies come before any "
-        "command is queued (docs/differences.md, FTP)",
-    ),
     "twisted.test.test_defer.DeferredTests.test_callbacksAttributeDeprecated": _NAME,
     "twisted.test.test_defer.TimeoutErrorTests.test_deprecatedTimeout": _NAME,
     "twisted.test.test_task.LoopTests.test_deferredDeprecation": _NAME,
@@ -614,6 +607,13 @@ KNOWN: dict[str, tuple[str, str]] = {
             "client.Resolver sends from an ephemeral port the system picks, not a port "
             "number it draws itself (docs/differences.md, DNS)",
         ),
+    ),
+    "twisted.test.test_ftp.FTPClientFailedRETRAndErrbacksUponDisconnectTests.test_FailedRETR": (
+        _DIFF,
+        "its fake server writes every reply at once on connecting; the test needs "
+        "ClientCreator's callLater(0) to run before those bytes are read (Twisted's reactor "
+        "runs timers before I/O; asyncio reads first), so the replies come before any "
+        "command is queued (docs/differences.md, FTP)",
     ),
 }
 
