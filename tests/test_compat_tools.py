@@ -1,8 +1,8 @@
 """The alias with the tools around Twisted code: pytest, importlib.metadata, trial, imports.
 
 pytest asks ``importlib.metadata`` for Twisted's version and imports ``twisted.trial.itrial``
-when a test module imports trial; ``from twisted.protocols import amp`` must explain itself
-as ``import twisted.protocols.amp`` does; ``twistio trial`` runs a Twisted project's tests.
+when a test module imports trial; ``from twisted.protocols import X`` (X missing) must explain
+itself as ``import twisted.protocols.X`` does; ``twistio trial`` runs a Twisted project's tests.
 """
 
 from __future__ import annotations
@@ -111,13 +111,13 @@ def test_twisted_version_is_twisteds_and_twistio_keeps_its_own(alias: None) -> N
 
 def test_from_import_of_a_missing_subpackage_explains_as_import_does(alias: None) -> None:
     with pytest.raises(ModuleNotFoundError) as plain:
-        import twisted.protocols.amp  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+        import twisted.protocols.no_such_module  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     with pytest.raises(ModuleNotFoundError) as from_import:
-        from twisted.protocols import amp  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+        from twisted.protocols import no_such_module  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     assert str(from_import.value) == str(plain.value)
-    assert from_import.value.name == plain.value.name == "twisted.protocols.amp"
+    assert from_import.value.name == plain.value.name == "twisted.protocols.no_such_module"
     message = str(plain.value)
-    assert "twistio does not provide twistio.protocols.amp" in message
+    assert "twistio does not provide twistio.protocols.no_such_module" in message
     # It names documentation that ships with the package.
     path = message.split("see ", 1)[1].split(" for ", 1)[0]
     assert path.endswith("porting.md") and os.path.isfile(path)

@@ -58,8 +58,10 @@ Entry = Run | OutOfScope | Support
 
 # Reasons shared by many entries.
 PB = "Perspective Broker (twisted.spread) is not provided by twistio"
-AMP = "AMP (twisted.protocols.amp) is not provided by twistio"
-FTP = "FTP (twisted.protocols.ftp) is not provided by twistio"
+FTP = (
+    "uses FTP's privileged port 21 (root only), so it is not run here; twistio's FTP is "
+    "exercised by Twisted's test_ftp and tests/protocols/test_ftp.py instead"
+)
 # A client example that ends on its own, well within this even on a loaded machine.
 CLIENT_TIMEOUT = 8.0
 GUI = "needs a GUI toolkit and its reactor integration"
@@ -90,6 +92,15 @@ def _echo_server(name: str) -> Callable[[Session], None]:
             assert f"receive: {line!r}" in client.out, client.describe()
 
     return drive
+
+
+def _amp(s: Session) -> None:
+    server = s.start(CORE + "ampserver.py")
+    server.wait_port(1234)
+    client = s.run(CORE + "ampclient.py")
+    assert "Done with math: [(True, 94), (True, inf)]" in client.out, client.describe()
+    assert "Divided by zero: returning INF" in client.out, client.describe()
+    server.wait_output("Did a sum: 13 + 81 = 94")
 
 
 def _chatserver(s: Session) -> None:
@@ -320,8 +331,8 @@ def _tls_alpn(s: Session) -> None:
 
 
 CORE_ENTRIES: list[Entry] = [
-    OutOfScope(CORE + "ampclient.py", AMP),
-    OutOfScope(CORE + "ampserver.py", AMP),
+    Support(CORE + "ampclient.py", (CORE + "ampserver.py",), "client run against ampserver"),
+    Run(CORE + "ampserver.py", _amp, (1234,), (CORE + "ampclient.py",)),
     OutOfScope(CORE + "bananabench.py", "Banana (twisted.spread.banana) is not provided"),
     Run(CORE + "chatserver.py", _chatserver, (1025,)),
     OutOfScope(
@@ -550,9 +561,22 @@ LISTINGS_ENTRIES: list[Entry] = [
         QUOTES + "webquote.rpy",
         BROKEN + " (imports TwistedQuotes.webquoteresource, which the docs do not ship)",
     ),
-    OutOfScope(LISTINGS + "amp/basic_client.py", AMP),
-    OutOfScope(LISTINGS + "amp/basic_server.tac", AMP),
-    OutOfScope(LISTINGS + "amp/command_client.py", AMP),
+    Support(
+        LISTINGS + "amp/basic_client.py",
+        (LISTINGS + "amp/basic_server.tac",),
+        "client run against basic_server.tac",
+    ),
+    Run(
+        LISTINGS + "amp/basic_server.tac",
+        lambda s: _amp_basic(s),
+        (8750,),
+        (LISTINGS + "amp/basic_client.py",),
+    ),
+    OutOfScope(
+        LISTINGS + "amp/command_client.py",
+        BROKEN + " (it names its AMP arguments with text: TypeError, Argument names must be "
+        "byte strings)",
+    ),
     Run(LISTINGS + "application/service.tac", lambda s: _service_tac(s), (8080,)),
     Run(LISTINGS + "cred/pop3_server.py", _imports(LISTINGS + "cred/pop3_server.py")),
     Run(
@@ -686,6 +710,13 @@ for _module, _expect in {
     LISTINGS_ENTRIES.append(
         Run(CALC + f"test/test_{_module}.py", _trial(f"test_{_module}", _expect))
     )
+
+
+def _amp_basic(s: Session) -> None:
+    server = s.start(LISTINGS + "amp/basic_server.tac", kind="run")
+    server.wait_port(8750)
+    client = s.run(LISTINGS + "amp/basic_client.py")
+    assert "Starting factory" in client.out + client.err, client.describe()
 
 
 def _service_tac(s: Session) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.internet.test_ssl import OPENSSL, Certs, Client, Server
-from twistio.internet import error, ssl
+from twistio.internet import defer, error, ssl
 
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="the openssl command is needed")
 
@@ -104,13 +104,21 @@ def test_keys_certificates_requests() -> None:
     leaf = ssl.KeyPair.generate(size=1024)
     request = leaf.certificateRequest(ssl.DN(commonName=b"leaf.example"))
     assert ssl.CertificateRequest.load(request).getSubject() == {"commonName": b"leaf.example"}
-    signed: list[bytes] = []
-    cert.signCertificateRequest(request, lambda dn: dn.commonName == b"leaf.example", 8) \
-        .addCallback(signed.append)
-    issued = leaf.newCertificate(signed[0])
+    # As in Twisted: a callback answering at once gives the certificate at once (or raises
+    # VerifyError); one answering with a Deferred gives a Deferred.
+    signedNow = cert.signCertificateRequest(request, lambda dn: dn.commonName == b"leaf.example", 8)
+    assert isinstance(signedNow, bytes)
+    issued = leaf.newCertificate(signedNow)
     assert issued.getIssuer() == cert.getSubject() and issued.serialNumber() == 8
+    signed: list[bytes] = []
+    cert.signCertificateRequest(request, lambda dn: defer.succeed(True), 10) \
+        .addCallback(signed.append)
+    assert leaf.newCertificate(signed[0]).serialNumber() == 10
+    with pytest.raises(ssl.VerifyError):
+        cert.signCertificateRequest(request, lambda dn: False, 9)
     refused: list[Any] = []
-    cert.signCertificateRequest(request, lambda dn: False, 9).addErrback(refused.append)
+    cert.signCertificateRequest(request, lambda dn: defer.succeed(False), 9) \
+        .addErrback(refused.append)
     assert refused[0].check(ssl.VerifyError)
 
 

@@ -488,16 +488,15 @@ class Connection(asyncio.Protocol):
         task = loop.create_task(
             start_tls(
                 self._transport, self, context, server_side=server_side,
-                server_hostname=hostname,
+                server_hostname=hostname, on_handshake=self._tls_handshaken,
             )
         )
         task.add_done_callback(self._tls_started)
 
     def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
-        pending = self._tls_pending or []
+        if task.cancelled() or self._tls_pending is None:
+            return  # done: _tls_handshaken took over when the handshake completed
         self._tls_pending = None
-        if task.cancelled():
-            return
         exc = task.exception()
         if exc is not None:
             if not self._lost:
@@ -506,7 +505,14 @@ class Connection(asyncio.Protocol):
                 # The old transport was handed over: deliver the loss ourselves.
                 self._finish(_lost_reason(exc, False))
             return
-        transport = task.result()
+        self._tls_handshaken(task.result())
+
+    def _tls_handshaken(self, transport: TLSTransport) -> None:
+        """The handshake is done: write through TLS from now on. Called before the first
+        plaintext arrives, so the protocol already sees a TLS transport (its peer
+        certificate, ``ISSLTransport``) when it does."""
+        pending = self._tls_pending or []
+        self._tls_pending = None
         self._transport = transport
         if self._write_closed:
             return

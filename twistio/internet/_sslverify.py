@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast
 
 from twistio.internet import error
-from twistio.internet.defer import maybeDeferred
+from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
     IOpenSSLContextFactory,
@@ -499,8 +499,9 @@ class KeyPair(PublicKey):
         requestFormat: int = FILETYPE_ASN1, certificateFormat: int = FILETYPE_ASN1,
         secondsToExpiry: int = 60 * 60 * 24 * 365, digestAlgorithm: str = "sha256",
     ) -> Any:
-        """Sign encoded request data once ``verifyDNCallback(subject)`` agrees (it may return
-        a Deferred): a Deferred firing with the encoded certificate."""
+        """Sign encoded request data once ``verifyDNCallback(subject)`` agrees: the encoded
+        certificate (``VerifyError`` if it refuses), or, when the callback returns a
+        Deferred, a Deferred of it, as in Twisted."""
         request = CertificateRequest.load(requestData, requestFormat)
         subject = request.getSubject()
 
@@ -511,7 +512,10 @@ class KeyPair(PublicKey):
                 issuerDistinguishedName, request, serialNumber, secondsToExpiry, digestAlgorithm
             ).dump(certificateFormat)
 
-        return maybeDeferred(verifyDNCallback, subject).addCallback(verified)
+        answer = verifyDNCallback(subject)
+        if isinstance(answer, Deferred):
+            return answer.addCallback(verified)
+        return verified(answer)
 
     def selfSignedCert(self, serialNumber: int, **kw: Any) -> PrivateCertificate:
         """A certificate for ``DN(**kw)``, signed by this key."""
@@ -1287,14 +1291,21 @@ def read_records(
     chunks: list[bytes] = []
     try:
         while True:
-            chunk = sslobj.read(_READ_SIZE)
+            waiting = incoming.pending
+            try:
+                chunk = sslobj.read(_READ_SIZE)
+            except ssl.SSLWantReadError:
+                # A post-handshake message (a TLS 1.3 session ticket) reads as "want more"
+                # even when whole records follow it in the same segment: go on while the
+                # read consumed something and bytes remain.
+                if incoming.pending and incoming.pending < waiting:
+                    continue
+                return chunks, False, None
             if not chunk:
                 return chunks, True, None
             chunks.append(chunk)
             if not incoming.pending:
                 return chunks, False, None
-    except ssl.SSLWantReadError:
-        return chunks, False, None
     except ssl.SSLZeroReturnError:
         return chunks, True, None
     except ssl.SSLError as e:
@@ -1335,6 +1346,7 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         "_done",
         "_error",
         "_in",
+        "_on_handshake",
         "_out",
         "_peer_closed",
         "_pending",
@@ -1359,8 +1371,10 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
         timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
         connect_app: bool = True,
         waiter: asyncio.Future[object] | None = None,
+        on_handshake: Callable[[TLSTransport], None] | None = None,
     ) -> None:
         self._app = app
+        self._on_handshake = on_handshake
         self._app_data = app.data_received
         self._context = context
         self._server_side = server_side
@@ -1479,7 +1493,11 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
             self._flush()  # the alert that tells the peer why
             self._fail(e)
             return
-        self._flush()
+        if not self._in.pending:
+            self._flush()
+        # else: records came with the end of the handshake; what the handshake left to send
+        # (a Finished, session tickets) goes out with the first answer to them, in one
+        # segment, or at the end of the read below.
         self._done = True
         self._cancel_timer()
         self._app_connected = True
@@ -1487,6 +1505,11 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
             self._app.connection_made(self)
             if self._write_paused:
                 self._app.pause_writing()
+        on_handshake = self._on_handshake
+        if on_handshake is not None:
+            # Before any plaintext goes up (the waiter's awaiter only runs later).
+            self._on_handshake = None
+            on_handshake(self)
         waiter = self._waiter
         self._waiter = None
         if waiter is not None and not waiter.done():
@@ -1687,14 +1710,18 @@ async def start_tls(
     server_side: bool = False,
     server_hostname: str | None = None,
     ssl_handshake_timeout: float | None = DEFAULT_HANDSHAKE_TIMEOUT,
+    on_handshake: Callable[[TLSTransport], None] | None = None,
 ) -> TLSTransport:
     """``loop.start_tls`` on memory BIOs: TLS over ``transport`` (paused by the caller),
-    for ``protocol``, which is already connected; the TLS transport once the handshake is done."""
+    for ``protocol``, which is already connected; the TLS transport once the handshake is done.
+
+    ``on_handshake(tls)`` is called as the handshake completes, before the first plaintext
+    reaches ``protocol`` (this coroutine itself only resumes later)."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[object] = loop.create_future()
     link = TLSTransport(
         protocol, context, server_side, server_hostname or None, ssl_handshake_timeout,
-        connect_app=False, waiter=waiter,
+        connect_app=False, waiter=waiter, on_handshake=on_handshake,
     )
     transport.set_protocol(link)
     link.connection_made(transport)

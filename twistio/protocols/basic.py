@@ -35,6 +35,7 @@ __all__ = [
     "LineReceiver",
     "NetstringParseError",
     "NetstringReceiver",
+    "StatefulStringProtocol",
     "StringTooLongError",
 ]
 
@@ -541,6 +542,26 @@ class IntNStringReceiver(Protocol, _PauseableMixin):
         if len(string) >= limit:
             raise StringTooLongError(f"Try to send {len(string)} bytes whereas maximum is {limit}")
         self.transport.write(struct.pack(self.structFormat, len(string)) + string)
+
+
+class StatefulStringProtocol:
+    """A mixin for string receivers: each string goes to ``proto_<state>``, whose return
+    value is the next ``state``; the state ``"done"`` closes the connection."""
+
+    state = "init"
+    transport: Any
+
+    def stringReceived(self, string: bytes) -> None:
+        """Hand ``string`` to the handler of the current state."""
+        handler = getattr(self, "proto_" + self.state, None)
+        if handler is None:
+            from twistio.python import log
+
+            log.msg("callback", self.state, "not found")
+            return
+        self.state = handler(string)
+        if self.state == "done":
+            self.transport.loseConnection()
 
 
 class Int32StringReceiver(IntNStringReceiver):

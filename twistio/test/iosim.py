@@ -37,6 +37,7 @@ __all__ = [
     "FakeAddress",
     "FakeTransport",
     "IOPump",
+    "NativeOpenSSLError",
     "TLSNegotiation",
     "connect",
     "connectableEndpoint",
@@ -47,6 +48,11 @@ __all__ = [
 
 _TServer = TypeVar("_TServer")
 _TClient = TypeVar("_TClient")
+
+
+#: The error a refused pretend handshake closes the connection with: twistio's TLS is the
+#: standard library's, so it is ``ssl.SSLError`` (Twisted's is pyOpenSSL's ``SSL.Error``).
+NativeOpenSSLError = ssl.SSLError
 
 
 class FakeAddress:
@@ -74,7 +80,7 @@ class TLSNegotiation:
         ``tpt`` with an ``ssl.SSLError``."""
         verify = getattr(self.obj, "iosimVerify", None)
         if verify is not None and not verify(other.obj):
-            tpt.disconnectReason = ssl.SSLError("certificate verify failed (iosim)")
+            tpt.disconnectReason = NativeOpenSSLError("certificate verify failed (iosim)")
             tpt.loseConnection()
 
 
