@@ -206,7 +206,7 @@ def test_twistio_trial_runs_a_projects_tests(tmp_path: Path) -> None:
     lines = set(done.stdout.splitlines())
     assert "test_project.Tests.test_version ... [OK]" in lines, done.stdout
     assert "test_project.Tests.test_waits_for_the_reactor ... [OK]" in lines
-    assert "test_project.Tests.test_fails ... [FAIL]" in lines
+    assert "test_project.Tests.test_fails ... [FAILURE]" in lines  # trial's bwverbose word
     assert "test_project.Tests.test_errors ... [ERROR]" in lines
     assert "FAILED (failures=1, errors=1, successes=2)" in done.stdout
 

@@ -165,10 +165,10 @@ def _is_sdist_of(stem: str, lib: Lib) -> bool:
 
 # -- running and parsing ---------------------------------------------------------------------
 
-_TRIAL_LINE = re.compile(r"^(\S+) \.\.\. .*?\[(OK|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
+_TRIAL_LINE = re.compile(r"^(\S+) \.\.\. .*?\[(OK|FAILURE|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
 _TRIAL_START = re.compile(r"^([\w.]+) \.\.\. ")
-_TRIAL_END = re.compile(r"\[(OK|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
-_TRIAL_OUTCOMES = {"OK": "passed", "FAIL": "failed", "ERROR": "error", "SKIPPED": "skipped",
+_TRIAL_END = re.compile(r"\[(OK|FAILURE|FAIL|ERROR|SKIPPED|TODO|SUCCESS!\?!)\]\s*$")
+_TRIAL_OUTCOMES = {"OK": "passed", "FAIL": "failed", "FAILURE": "failed", "ERROR": "error", "SKIPPED": "skipped",
                    "TODO": "xfail", "SUCCESS!?!": "xpass"}
 
 
