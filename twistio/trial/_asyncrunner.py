@@ -63,13 +63,11 @@ def _clearSuite(suite: unittest.TestSuite) -> None:
 def decorate(test: Any, decorator: Callable[[Any], Any]) -> Any:
     """``test`` with each test in it wrapped by ``decorator``: a suite is refilled in place
     (nested suites too) and returned; a single test comes back decorated."""
-    try:
-        tests = list(test)
-    except TypeError:
+    if not hasattr(type(test), "__iter__"):
         return decorator(test)
+    members = [decorate(member, decorator) for member in list(test)]
     _clearSuite(test)
-    for case in tests:
-        test.addTest(decorate(case, decorator))
+    test.addTests(members)
     return test
 
 
