@@ -232,8 +232,8 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
         if isinstance(other, _InterfaceMeta) or (
             _ZopeInterfaceClass is not None and isinstance(other, _ZopeInterfaceClass)
         ):
-            mine = (cls.__name__, cls.__module__)
-            return mine, (str(other.__name__), str(other.__module__))
+            theirs = (str(getattr(other, "__name__", "")), str(getattr(other, "__module__", "")))
+            return (str(cls.__name__), cls.__module__), theirs
         return None
 
     def __lt__(cls, other: object) -> bool:

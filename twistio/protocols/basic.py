@@ -386,7 +386,9 @@ class NetstringReceiver(Protocol):
         colon = data.find(b":", offset, offset + width + 1)
         if colon < 0:
             if len(data) - offset > width or not self._validLength(data[offset:]):
-                raise NetstringParseError(f"bad netstring length: {data[offset : offset + width + 1]!r}")
+                raise NetstringParseError(
+                    f"bad netstring length: {data[offset : offset + width + 1]!r}"
+                )
             return None
         if colon == offset or not self._validLength(data[offset:colon]):
             raise NetstringParseError(f"bad netstring length: {data[offset:colon]!r}")
