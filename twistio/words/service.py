@@ -33,11 +33,15 @@ from twistio.words.protocols import irc
 
 __all__ = ["Group", "InMemoryWordsRealm", "User", "WordsRealm"]
 
+# IRCUser has a method called ``list``; its annotations use this name for the builtin.
+_Params = list[str]
+_Channels = list[tuple[str, int, str]]
+
 #: The prefix of what the IRC front end says as NickServ.
 NICKSERV = "NickServ!NickServ@services"
 
 
-def _tellAll(targets: list[Any], call: Callable[[Any], Any], onFailure: Callable[[Any, Any], None]) -> None:
+def _tellAll(targets: list[Any], call: Callable[[Any], Any], onFailure: Callable[[Any, Any], Any]) -> None:
     """Call ``call(target)`` for each target; a target whose call fails goes to
     ``onFailure(target, failure)`` once all calls are done."""
     pending = []
@@ -131,7 +135,7 @@ class User:
         self.realm, self.mind = realm, mind
         self.signOn = time()
 
-    def join(self, group: Any) -> defer.Deferred[Any]:
+    def join(self, group: Any) -> Any:
         """Join ``group`` (through this user's client)."""
 
         def joined(result: Any) -> Any:
@@ -140,7 +144,7 @@ class User:
 
         return group.add(self.mind).addCallback(joined)
 
-    def leave(self, group: Any, reason: str | None = None) -> defer.Deferred[Any]:
+    def leave(self, group: Any, reason: str | None = None) -> Any:
         """Leave ``group``."""
 
         def left(result: Any) -> Any:
@@ -149,7 +153,7 @@ class User:
 
         return group.remove(self.mind, reason).addCallback(left)
 
-    def send(self, recipient: Any, message: dict[str, Any]) -> defer.Deferred[Any]:
+    def send(self, recipient: Any, message: dict[str, Any]) -> Any:
         """Send ``message`` (a dict; ``text`` is what IRC shows) to a group or a client."""
         self.lastMessage = time()
         return recipient.receive(self.mind, recipient, message)
@@ -372,9 +376,9 @@ class IRCUser(irc.IRC):
             command = command.decode(self.encoding)
         if isinstance(to, bytes):
             to = to.decode(self.encoding)
-        irc.IRC.sendMessage(self, command, str(to), *parameter_list, prefix=origin)
+        irc.IRC.sendMessage(self, command, str(to), *parameter_list, prefix=str(origin))
 
-    def _decoded(self, params: list[Any], code: str, complaint: str) -> list[str] | None:
+    def _decoded(self, params: list[Any], code: str, complaint: str) -> _Params | None:
         """``params`` as text (a caller may pass bytes, decoded with ``encoding``); None, after
         replying ``code`` with ``complaint``, when they cannot be decoded."""
         try:
@@ -411,11 +415,11 @@ class IRCUser(irc.IRC):
 
     # Registration and login.
 
-    def irc_PASS(self, prefix: str, params: list[str]) -> None:
+    def irc_PASS(self, prefix: str, params: _Params) -> None:
         """The password to log in with at NICK."""
         self.password = params[-1]
 
-    def irc_NICK(self, prefix: str, params: list[str]) -> None:
+    def irc_NICK(self, prefix: str, params: _Params) -> None:
         """Take the nickname, send the MOTD, then log in (or ask for the password)."""
         nickname = params[0]
         if isinstance(nickname, bytes):
@@ -435,10 +439,10 @@ class IRCUser(irc.IRC):
         password, self.password = self.password, None
         self.logInAs(nickname, password)
 
-    def irc_USER(self, prefix: str, params: list[str]) -> None:
+    def irc_USER(self, prefix: str, params: _Params) -> None:
         """Accepted and ignored: the nickname is the user name."""
 
-    def irc_NICKSERV_PRIVMSG(self, prefix: str, params: list[str]) -> None:
+    def irc_NICKSERV_PRIVMSG(self, prefix: str, params: _Params) -> None:
         """Before login: a message to NickServ is the password."""
         if self.nickname is None:
             self.transport.loseConnection()
@@ -463,7 +467,7 @@ class IRCUser(irc.IRC):
                 "creationDate": ctime()}
         for code, text in self._welcomeMessages:
             self.sendMessage(code, text % info)
-        del self.irc_PRIVMSG  # type: ignore[method-assign]
+        del self.irc_PRIVMSG
 
     def _ebLogin(self, err: failure.Failure, nickname: str) -> None:
         if err.check(ewords.AlreadyLoggedIn):
@@ -478,10 +482,10 @@ class IRCUser(irc.IRC):
 
     # Commands of a logged-in user.
 
-    def irc_PING(self, prefix: str, params: list[str]) -> None:
+    def irc_PING(self, prefix: str, params: _Params) -> None:
         self.sendMessage("PONG", str(self.hostname))
 
-    def irc_QUIT(self, prefix: str, params: list[str]) -> None:
+    def irc_QUIT(self, prefix: str, params: _Params) -> None:
         self.transport.loseConnection()
 
     def _channelMode(self, group: Any, modes: str | None = None, *args: str) -> None:
@@ -498,7 +502,7 @@ class IRCUser(irc.IRC):
         else:
             self.sendMessage(irc.ERR_USERSDONTMATCH, ":You can't look at someone else's modes.")
 
-    def irc_MODE(self, prefix: str, params: list[str]) -> None:
+    def irc_MODE(self, prefix: str, params: _Params) -> None:
         """Modes are not supported: show none, refuse changes."""
         decoded = self._decoded(params, irc.ERR_NOSUCHNICK, "No such nickname")
         if decoded is None:
@@ -518,10 +522,10 @@ class IRCUser(irc.IRC):
 
             self.realm.lookupUser(target).addCallbacks(self._userMode, noUser, callbackArgs=rest)
 
-    def irc_USERHOST(self, prefix: str, params: list[str]) -> None:
+    def irc_USERHOST(self, prefix: str, params: _Params) -> None:
         """Not supported: no reply."""
 
-    def irc_PRIVMSG(self, prefix: str, params: list[str]) -> None:
+    def irc_PRIVMSG(self, prefix: str, params: _Params) -> None:
         """Send to a group (``#name``) or a user."""
         decoded = self._decoded(params, irc.ERR_NOSUCHNICK, "No such nickname")
         if decoded is None:
@@ -543,7 +547,7 @@ class IRCUser(irc.IRC):
 
         found.addCallbacks(deliver, missing)
 
-    def irc_JOIN(self, prefix: str, params: list[str]) -> None:
+    def irc_JOIN(self, prefix: str, params: _Params) -> None:
         """Join a group: the JOIN, the names and the topic come back."""
         decoded = self._decoded(params, irc.ERR_NOSUCHCHANNEL, "That channel doesn't exist")
         if decoded is None:
@@ -551,7 +555,7 @@ class IRCUser(irc.IRC):
         params = decoded
         groupName = params[0].removeprefix("#")
 
-        def joinIt(group: Any) -> defer.Deferred[Any]:
+        def joinIt(group: Any) -> Any:
             def joined(_: Any) -> None:
                 self.userJoined(group, self)
                 self.names(self.name or "", "#" + group.name,
@@ -565,7 +569,7 @@ class IRCUser(irc.IRC):
 
         self.realm.getGroup(groupName).addCallbacks(joinIt, missing)
 
-    def irc_PART(self, prefix: str, params: list[str]) -> None:
+    def irc_PART(self, prefix: str, params: _Params) -> None:
         """Leave a group, with an optional reason."""
         decoded = self._decoded(params, irc.ERR_NOTONCHANNEL, "You are not on that channel")
         if decoded is None:
@@ -574,7 +578,7 @@ class IRCUser(irc.IRC):
         groupName = params[0].removeprefix("#")
         reason = params[1] if len(params) > 1 else None
 
-        def leaveIt(group: Any) -> defer.Deferred[Any]:
+        def leaveIt(group: Any) -> Any:
             return self.avatar.leave(group, reason).addCallback(
                 lambda _: self.userLeft(group, self, reason))
 
@@ -584,7 +588,7 @@ class IRCUser(irc.IRC):
 
         self.realm.lookupGroup(groupName).addCallbacks(leaveIt, missing)
 
-    def irc_NAMES(self, prefix: str, params: list[str]) -> None:
+    def irc_NAMES(self, prefix: str, params: _Params) -> None:
         """The members of a group (none for a group that does not exist)."""
         decoded = self._decoded(params, irc.ERR_NOSUCHCHANNEL, "That channel doesn't exist")
         if decoded is None:
@@ -602,7 +606,7 @@ class IRCUser(irc.IRC):
 
         self.realm.lookupGroup(channel).addCallbacks(show, missing)
 
-    def irc_TOPIC(self, prefix: str, params: list[str]) -> None:
+    def irc_TOPIC(self, prefix: str, params: _Params) -> None:
         """Show a group's topic, or set it."""
         decoded = self._decoded(params, irc.ERR_NOSUCHCHANNEL, "That channel doesn't exist")
         if decoded is None:
@@ -634,7 +638,7 @@ class IRCUser(irc.IRC):
         self.realm.lookupGroup(channel).addCallbacks(self._sendTopic, self._noSuchChannel(channel))
 
     def _setTopic(self, channel: str, topic: str) -> None:
-        def setIt(group: Any) -> defer.Deferred[Any]:
+        def setIt(group: Any) -> Any:
             meta = dict(group.meta, topic=topic, topic_author=self.name, topic_date=int(time()))
 
             def refused(_: failure.Failure) -> None:
@@ -645,13 +649,13 @@ class IRCUser(irc.IRC):
 
         self.realm.lookupGroup(channel).addCallbacks(setIt, self._noSuchChannel(channel))
 
-    def list(self, channels: list[tuple[str, int, str]]) -> None:
+    def list(self, channels: _Channels) -> None:
         """RPL_LIST per ``(name, size, topic)``, then RPL_LISTEND."""
         for name, size, topic in channels:
             self.sendMessage(irc.RPL_LIST, name, str(size), ":" + (topic or ""))
         self.sendMessage(irc.RPL_LISTEND, ":End of /LIST")
 
-    def irc_LIST(self, prefix: str, params: list[str]) -> defer.Deferred[Any]:
+    def irc_LIST(self, prefix: str, params: _Params) -> defer.Deferred[Any]:
         """The groups named (comma-separated), or all, with their sizes and topics."""
         decoded = self._decoded(params, irc.ERR_NOSUCHCHANNEL, "That channel doesn't exist")
         if decoded is None:
@@ -685,7 +689,7 @@ class IRCUser(irc.IRC):
     def _userWho(self, user: Any) -> None:
         self.sendMessage(irc.RPL_ENDOFWHO, ":User /WHO not implemented")
 
-    def irc_WHO(self, prefix: str, params: list[str]) -> None:
+    def irc_WHO(self, prefix: str, params: _Params) -> None:
         """The members of a group (WHO of a user is not supported)."""
         decoded = self._decoded(params, irc.RPL_ENDOFWHO, "End of /WHO list")
         if decoded is None:
@@ -705,7 +709,7 @@ class IRCUser(irc.IRC):
         else:
             self.realm.lookupUser(target).addCallbacks(self._userWho, missing)
 
-    def irc_WHOIS(self, prefix: str, params: list[str]) -> None:
+    def irc_WHOIS(self, prefix: str, params: _Params) -> None:
         """What is known of a user."""
         decoded = self._decoded(params, irc.ERR_NOSUCHNICK, "No such nickname")
         if decoded is None:
@@ -724,7 +728,7 @@ class IRCUser(irc.IRC):
 
         self.realm.lookupUser(nick).addCallbacks(show, missing)
 
-    def irc_OPER(self, prefix: str, params: list[str]) -> None:
+    def irc_OPER(self, prefix: str, params: _Params) -> None:
         """There are no operators."""
         self.sendMessage(irc.ERR_NOOPERHOST, ":O-lines not applicable")
 
@@ -732,7 +736,7 @@ class IRCUser(irc.IRC):
 class IRCFactory(protocol.ServerFactory):
     """Serves a words realm over IRC, logging in through ``portal``."""
 
-    protocol = IRCUser  # type: ignore[assignment]
+    protocol = IRCUser
 
     def __init__(self, realm: Any, portal: Any) -> None:
         self.realm = realm
