@@ -470,14 +470,16 @@ class IRCUser(irc.IRC):
         del self.irc_PRIVMSG
 
     def _ebLogin(self, err: failure.Failure, nickname: str) -> None:
-        if err.check(ewords.AlreadyLoggedIn):
-            self.privmsg(NICKSERV, nickname, "Already logged in.  No pod people allowed!")
-        elif err.check(ecred.UnauthorizedLogin):
-            self.privmsg(NICKSERV, nickname, "Login failed.  Goodbye.")
-        else:
-            log.msg("Unhandled error during login:")
-            log.err(err)
-            self.privmsg(NICKSERV, nickname, "Server error during login.  Sorry.")
+        # What NickServ says (the texts of Twisted's server, which clients may look for).
+        answers = {
+            ewords.AlreadyLoggedIn: "Already logged in.  No pod people allowed!",
+            ecred.UnauthorizedLogin: "Login failed.  Goodbye.",
+        }
+        known = err.check(*answers)
+        if known is None:
+            log.err(err, "Unhandled error during login:")
+        answer = answers.get(known, "Server error during login.  Sorry.")
+        self.privmsg(NICKSERV, nickname, answer)
         self.transport.loseConnection()
 
     # Commands of a logged-in user.
@@ -739,10 +741,7 @@ class IRCFactory(protocol.ServerFactory):
     protocol = IRCUser
 
     def __init__(self, realm: Any, portal: Any) -> None:
-        self.realm = realm
-        self.portal = portal
-        self._serverInfo = {
-            "serviceName": self.realm.name,
-            "serviceVersion": copyright.version,
-            "creationDate": ctime(),
-        }
+        self.realm, self.portal = realm, portal
+        # What the MOTD says of this server.
+        self._serverInfo = {"serviceName": realm.name, "creationDate": ctime(),
+                            "serviceVersion": copyright.version}

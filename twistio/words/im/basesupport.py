@@ -67,11 +67,11 @@ class AbstractPerson:
         """Unknown here: ``--``."""
         return "--"
 
-    def __repr__(self) -> str:
-        return f"<{type(self)} {self.name!r}/{self.status}>"
+    __str__ = AbstractGroup.__str__
 
-    def __str__(self) -> str:
-        return f"{self.name}@{self.account.accountName}"
+    def __repr__(self) -> str:
+        described = f"{type(self)} {self.name!r}/{self.status}"
+        return f"<{described}>"
 
 
 class AbstractClientMixin:
@@ -119,12 +119,9 @@ class AbstractAccount(styles.Versioned):
 
     def __init__(self, accountName: str, autoLogin: Any, username: str, password: str,
                  host: str, port: int) -> None:
-        self.accountName = accountName
-        self.autoLogin = autoLogin
-        self.username = username
-        self.password = password
-        self.host = host
-        self.port = port
+        self.accountName, self.autoLogin = accountName, autoLogin
+        self.username, self.password = username, password
+        self.host, self.port = host, port
         self._groups: dict[str, Any] = {}
         self._persons: dict[str, Any] = {}
 
@@ -150,11 +147,10 @@ class AbstractAccount(styles.Versioned):
         if self._isConnecting or self._isOnline:
             raise error.ConnectError(string="Connection in progress")
         self._isConnecting = 1
-        d = self._startLogOn(chatui)
-        d.addCallback(self._cb_logOn)
-        d.addCallback(chatui.registerAccountClient)
-        d.addErrback(self._loginFailed)
-        return d
+        return (self._startLogOn(chatui)
+                .addCallback(self._cb_logOn)
+                .addCallback(chatui.registerAccountClient)
+                .addErrback(self._loginFailed))
 
     def getGroup(self, name: str) -> Any:
         """The group ``name`` (made once)."""

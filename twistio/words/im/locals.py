@@ -6,18 +6,24 @@ __all__ = ["AWAY", "OFFLINE", "ONLINE", "Enum", "OfflineError", "StatusEnum"]
 
 
 class Enum:
-    """A named constant; ``group`` says which family it belongs to."""
+    """A named constant: its text is ``label``; ``group`` says which family it belongs to
+    (shown by ``repr``)."""
 
     group: str | None = None
 
     def __init__(self, label: str) -> None:
         self.label = label
 
-    def __repr__(self) -> str:
-        return f"<{self.group}: {self.label}>"
-
     def __str__(self) -> str:
-        return self.label
+        return str(self.label)
+
+    def __repr__(self) -> str:
+        family = str(self.group)
+        return f"<{family}: {self}>"
+
+
+class OfflineError(Exception):
+    """The account is not connected."""
 
 
 class StatusEnum(Enum):
@@ -26,10 +32,5 @@ class StatusEnum(Enum):
     group = "Status"
 
 
-OFFLINE = Enum("Offline")
-ONLINE = Enum("Online")
-AWAY = Enum("Away")
-
-
-class OfflineError(Exception):
-    """The account is not connected."""
+# The statuses a person can have (plain Enums, as in Twisted: their group is None).
+ONLINE, AWAY, OFFLINE = Enum("Online"), Enum("Away"), Enum("Offline")
