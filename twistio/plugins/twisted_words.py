@@ -1,5 +1,5 @@
 """The words plugins: ``twistd words`` (the chat server) and its IRC front end
-(``getPlugins(IProtocolPlugin)``), and ``twistd xmpp-router``."""
+(``getPlugins(IProtocolPlugin)``)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ __all__: list[str] = []
 NewTwistedWords = ServiceMaker(
     "New Twisted Words", f"{__package__.rpartition('.')[0]}.words.tap",
     "A modern words server", "words")
-TwistedXMPPRouter = ServiceMaker(
-    "XMPP Router", f"{__package__.rpartition('.')[0]}.words.xmpproutertap",
-    "An XMPP Router server", "xmpp-router")
+# Twisted's "xmpp-router" maker belongs with the XMPP half (words.xmpproutertap).
 
 
 @implementer(IPlugin, iwords.IProtocolPlugin)
