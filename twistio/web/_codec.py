@@ -768,8 +768,9 @@ class RequestReader(_Reader):
             head.upgrade = True
         if _FRAMING_NAMES.isdisjoint(lnames):
             return head  # the usual request: no body, nothing about the connection
-        te = _only(head, b"transfer-encoding")
-        cl = _only(head, b"content-length")
+        # Only the fields present are looked at (no helper call for an absent one).
+        te = _only(head, b"transfer-encoding") if b"transfer-encoding" in lnames else None
+        cl = _only(head, b"content-length") if b"content-length" in lnames else None
         if te is not None:
             if cl is not None:
                 raise ParseError(400, "both Content-Length and Transfer-Encoding")
@@ -784,7 +785,12 @@ class RequestReader(_Reader):
                 raise ParseError(413, "request body too large")
             head.content_length = n
         if b"connection" in lnames:
-            tokens = _tokens(head, b"connection")
+            if lnames.count(b"connection") == 1:
+                # One field: the usual "close" or "keep-alive" is that whole value.
+                value = pairs[lnames.index(b"connection")][1].lower()
+                tokens = [value] if value.find(b",") < 0 else _tokens(head, b"connection")
+            else:
+                tokens = _tokens(head, b"connection")
             if b"close" in tokens:
                 head.keep_alive = False
             elif b"keep-alive" in tokens:
