@@ -428,14 +428,15 @@ class Connection(asyncio.Protocol):
 
     def sendfile_transport(self) -> asyncio.Transport | None:
         """The asyncio transport ``loop.sendfile`` may write to, while nothing stands
-        between it and the socket: not TLS, not closing, no producer registered; else None.
+        between it and the socket: not TLS, not closing, no pull producer registered (a
+        push producer, such as the HTTP channel, is only paused and resumed); else None.
 
         twistio's hook for ``web.static`` (zero-copy file bodies); not part of Twisted's API.
         """
         transport = self._transport
         if (
             transport is None
-            or self._producer is not None
+            or (self._producer is not None and not self._streaming)
             or self._tls_pending is not None
             or transport.is_closing()
             or transport.get_extra_info("sslcontext") is not None
