@@ -122,14 +122,18 @@ class ProcessMonitor(service.Service):
             from twistio.internet import reactor as globalReactor
 
             reactor = globalReactor
-        self._reactor = reactor
-        self._clock = reactor
-        self._processes: dict[str, _Process] = {}
-        self.protocols: dict[str, LoggingProtocol] = {}
-        self.delay: dict[str, float] = {}
-        self.timeStarted: dict[str, float] = {}
-        self.murder: dict[str, Any] = {}
-        self.restart: dict[str, Any] = {}
+        # Spawning and timing go through the same reactor (a Clock with spawnProcess in tests).
+        self._reactor = self._clock = reactor
+        # Per program name: pending restarts and kills, running children, start times, and
+        # the wait before the next restart after an early death.
+        self.restart: dict[str, Any]
+        self.murder: dict[str, Any]
+        self.protocols: dict[str, LoggingProtocol]
+        self.timeStarted: dict[str, float]
+        self.delay: dict[str, float]
+        self._processes: dict[str, _Process]
+        for table in ("restart", "murder", "protocols", "timeStarted", "delay", "_processes"):
+            setattr(self, table, {})
 
     @deprecate.deprecatedProperty(versions.Version("Twisted", 18, 7, 0))
     def processes(self) -> dict[str, tuple[list[str], int | None, int | None, dict[str, str]]]:
@@ -188,24 +192,16 @@ class ProcessMonitor(service.Service):
 
     def startProcess(self, name: str) -> None:
         """Start the program ``name`` unless it is running already."""
-        if name in self.protocols:
-            return
-        spec = self._processes[name]
-        child = LoggingProtocol()
-        child.service = self
-        child.name = name
-        self.protocols[name] = child
+        if name not in self.protocols:
+            self._spawn(name, self._processes[name])
+
+    def _spawn(self, name: str, spec: _Process) -> None:
+        watcher = self.protocols[name] = LoggingProtocol()
+        watcher.service, watcher.name = self, name
         self.timeStarted[name] = self._clock.seconds()
+        where = {"uid": spec.uid, "gid": spec.gid, "env": spec.env, "path": spec.cwd}
         try:
-            self._reactor.spawnProcess(
-                child,
-                spec.args[0],
-                spec.args,
-                uid=spec.uid,
-                gid=spec.gid,
-                env=spec.env,
-                path=spec.cwd,
-            )
+            self._reactor.spawnProcess(watcher, spec.args[0], spec.args, **where)
         except OSError:
             # The system refused (no such file, too many processes...): one more early death,
             # logged, then retried after the back-off. Anything else is a bug, left to rise.

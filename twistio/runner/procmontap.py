@@ -47,12 +47,20 @@ class Options(usage.Options):
             raise usage.UsageError("Please specify a process commandline")
 
 
+#: Which option sets which attribute of the monitor.
+_TIMINGS = {
+    "threshold": "threshold",
+    "killtime": "killTime",
+    "minrestartdelay": "minRestartDelay",
+    "maxrestartdelay": "maxRestartDelay",
+}
+
+
 def makeService(config: Any) -> ProcessMonitor:
     """A :class:`ProcessMonitor` running the options' command line with their timings."""
     monitor = ProcessMonitor()
-    monitor.threshold = config["threshold"]
-    monitor.killTime = config["killtime"]
-    monitor.minRestartDelay = config["minrestartdelay"]
-    monitor.maxRestartDelay = config["maxrestartdelay"]
-    monitor.addProcess(" ".join(config["args"]), config["args"])
+    for option, attribute in _TIMINGS.items():
+        setattr(monitor, attribute, config[option])
+    command = config["args"]
+    monitor.addProcess(" ".join(command), command)
     return monitor
