@@ -4,4 +4,5 @@ FLOORS = {
     "twisted.runner.test.test_procmon": 32,
     "twisted.runner.test.test_procmontap": 7,
     "twisted.web.test.test_abnf": 11,
+    "twisted.internet.test.test_testing": 42,
 }
