@@ -563,10 +563,6 @@ class TrialRunner:
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s %(message)s"))
         root = logging.getLogger()
         root.addHandler(handler)
-        # As trial's log: every event of the run, whatever its level (twistio's logger reaches
-        # the file through the standard library's logging).
-        level = root.level
-        root.setLevel(logging.DEBUG)
         os.chdir(directory)
         try:
             if self.mode == self.DEBUG and self.debugger is not None:
@@ -583,7 +579,6 @@ class TrialRunner:
                 test(result)
         finally:
             os.chdir(here)
-            root.setLevel(level)
             root.removeHandler(handler)
             handler.close()
             lock.unlock()
