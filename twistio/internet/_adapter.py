@@ -23,7 +23,7 @@ import os
 import socket
 import struct
 from asyncio.trsock import TransportSocket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal, Protocol, cast
 
 from twistio.internet import error
@@ -52,12 +52,15 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.protocol import connectionDone
+from twistio.python import context as _context
 from twistio.python.failure import Failure
+from twistio.python.log import ILogContext
 
 __all__ = ["Connection", "address_from_sockaddr"]
 
 _log = logging.getLogger("twistio")
 _LINGER_RESET = struct.pack("ii", 1, 0)
+_NUMERIC = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 #: The ``type`` of an IP address; a stream connection is one of those, or a UNIX socket.
 IPKind = Literal["TCP", "UDP"]
@@ -74,6 +77,10 @@ def address_from_sockaddr(
     """The ``IPv4Address``/``IPv6Address`` for a socket address tuple."""
     if len(sockaddr) == 4:
         host, port, flowinfo, scopeid = sockaddr
+        if scopeid:
+            # A link-local address: its host names the interface too (fe80::1%eth0), so
+            # that it can be connected or bound to again.
+            host = socket.getnameinfo(sockaddr, _NUMERIC)[0]
         return IPv6Address(kind, host, port, flowinfo, scopeid)
     return IPv4Address(kind, sockaddr[0], sockaddr[1])
 
@@ -95,6 +102,27 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
 
 class _Connected(Protocol):
     connected: int
+
+
+class _LogContext(Mapping[str, str]):
+    """A connection's log context (``python.log.ILogContext``'s value): its ``system`` is the
+    connection's ``logstr``, read when a message is logged."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __getitem__(self, key: str) -> str:
+        if key == "system":
+            return self._conn.logstr
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("system",))
+
+    def __len__(self) -> int:
+        return 1
 
 
 def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
@@ -185,6 +213,13 @@ class Connection(asyncio.Protocol):
         self._transport = None  # type: ignore[assignment]
         self._peer = None
 
+    def enter_log_context(self) -> Connection:
+        """Make this connection the log context (``system``: ``logstr``) of the asyncio
+        task running, and so of every callback of the connection that asyncio schedules
+        from it; call it where the task gives asyncio its protocol. Returns self."""
+        _context.enter_context({ILogContext: _LogContext(self)})
+        return self
+
     @property
     def reactor(self) -> ITwistioReactor:
         """The reactor that made this connection."""
@@ -219,13 +254,11 @@ class Connection(asyncio.Protocol):
 
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
-        if self._server_side:
-            self.data_received = protocol.dataReceived
-        else:
-            # Client code may replace ``dataReceived`` on its instance once connected (as
-            # Twisted's examples do after ``endpoint.connect``); Twisted looks it up at each
-            # read. Look it up again at the first read, then bind it: one call per connection.
-            self.data_received = self._first_read
+        # Code may replace ``dataReceived`` on the instance once connected (Twisted's
+        # examples do after ``endpoint.connect``, tests on the server's protocol); Twisted
+        # looks it up at each read. Look it up again at the first read, then bind it: one
+        # call more per connection, none per read.
+        self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         if self._half_closeable_protocol is not None:
@@ -336,8 +369,12 @@ class Connection(asyncio.Protocol):
         self._bind(protocol, self._transport)
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
-        """Write the concatenation of ``data`` (bytes only)."""
-        self.write(b"".join(data))
+        """Write the concatenation of ``data`` (bytes only: ``TypeError`` otherwise)."""
+        try:
+            joined = b"".join(data)
+        except TypeError:
+            raise TypeError("Data must be bytes") from None
+        self.write(joined)
 
     def loseConnection(self) -> None:
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
@@ -428,6 +465,21 @@ class Connection(asyncio.Protocol):
             return None
         return transport
 
+    @property
+    def socket(self) -> TransportSocket | socket.socket:
+        """The socket, as Twisted's transports have it: asyncio's ``TransportSocket``
+        wrapper once connected (no I/O through it, please), the socket being connected
+        before (``AttributeError`` if there is none)."""
+        transport = self._transport
+        if transport is not None:
+            sock: TransportSocket | None = transport.get_extra_info("socket")
+            if sock is not None:
+                return sock
+        pending: socket.socket | None = getattr(self, "pending_socket", None)
+        if pending is None:
+            raise AttributeError("socket")
+        return pending
+
     def getHandle(self) -> TransportSocket:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""
         sock: TransportSocket = self._transport.get_extra_info("socket")
@@ -454,10 +506,23 @@ class Connection(asyncio.Protocol):
         """Turn TCP keepalive on or off."""
         self.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(enabled))
 
+    @property
+    def logstr(self) -> str:
+        """The connection's log prefix, as Twisted's transports make it: on a server side
+        ``"<protocol's prefix>,<session number>,<peer's host>"``, on a client side
+        ``"<protocol's prefix>,client"``."""
+        protocol = self._protocol
+        if protocol is None:
+            return "-"
+        prefix = getattr(protocol, "logPrefix", None)
+        name = str(prefix()) if prefix is not None else type(protocol).__name__
+        if not self._server_side:
+            return f"{name},client"
+        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self._peer, 'host', '')}"
+
     def logPrefix(self) -> str:
-        """The protocol's log prefix."""
-        prefix = getattr(self._protocol, "logPrefix", None)
-        return str(prefix()) if prefix is not None else "-"
+        """``logstr``: what log events from the connection's callbacks name as ``system``."""
+        return self.logstr
 
     # -- TLS ---------------------------------------------------------------------------------
 
@@ -594,6 +659,11 @@ class Connection(asyncio.Protocol):
             if not self._write_closed:
                 self.write = self._pull_write
             producer.resumeProducing()
+
+    def stopConsuming(self) -> None:
+        """Unregister the producer and close the connection (once the data is sent)."""
+        self.unregisterProducer()
+        self.loseConnection()
 
     def unregisterProducer(self) -> None:
         """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""

@@ -39,6 +39,7 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -205,7 +206,7 @@ class Port(tcp.Port):
         if inherited:
             self._abstract = True  # as for an abstract name: no file of ours to remove
         self._unix_host = unix_address(sock.getsockname())
-        _log.info("%s starting on %r", tcp.log_prefix(self.factory), self._bindPath)
+        _python_log.msg(f"{tcp.log_prefix(self.factory)} starting on {os.fsdecode(self._bindPath)!r}")
         self._start_serving(sock)
 
     async def _create_server(
@@ -225,8 +226,10 @@ class Port(tcp.Port):
             if self.lockFile is not None:
                 self.lockFile.unlock()
                 self.lockFile = None
-            _log.info("(UNIX Port %r Closed)", self._bindPath)
         super()._stopped(d)
+
+    def _closed_message(self) -> str:
+        return f"(UNIX Port {os.fsdecode(self._bindPath)} Closed)"
 
     def getHost(self) -> UNIXAddress:  # type: ignore[override]
         """The socket's name (``UNIXAddress``, name as bytes)."""
@@ -270,7 +273,7 @@ class Connector(tcp.Connector):
         except BaseException:
             sock.close()
             raise
-        return await loop.create_unix_connection(lambda: conn, sock=sock)
+        return await loop.create_unix_connection(conn.enter_log_context, sock=sock)
 
     def getDestination(self) -> UNIXAddress:  # type: ignore[override]
         """The socket name this connects to."""

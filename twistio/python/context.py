@@ -15,6 +15,7 @@ __all__ = [
     "ThreadedContextTracker",
     "call",
     "defaultContextDict",
+    "enter_context",
     "get",
     "installContextTracker",
     "setDefault",
@@ -79,12 +80,32 @@ class ThreadedContextTracker:
         finally:
             self._current.reset(token)
 
+    def enter_context(self, ctx: dict[Any, Any]) -> None:
+        """Push ``ctx`` for the rest of the current ``contextvars`` context (twistio's)."""
+        self._current.set((*self._current.get(), ctx))
+
     def getContext(self, key: Any, default: Any = None) -> Any:
         """The innermost value for ``key``, then ``defaultContextDict``'s, then ``default``."""
         for context in reversed(self._current.get()):
             if key in context:
                 return context[key]
         return defaultContextDict.get(key, default)
+
+
+def enter_context(ctx: dict[Any, Any]) -> bool:
+    """Make ``ctx``'s keys visible to ``get`` for the rest of the current ``contextvars``
+    context: what the running asyncio Task (or callback) runs from now on, and the callbacks
+    it schedules, which copy it. False if the installed tracker cannot (not the default).
+
+    twistio's transports call it where asyncio builds a connection, so that every callback
+    of the connection sees its log context at no cost per call (Twisted sets it around
+    each call).
+    """
+    tracker = theContextTracker
+    if not isinstance(tracker, ThreadedContextTracker):
+        return False
+    tracker.enter_context(ctx)
+    return True
 
 
 def installContextTracker(ctr: Any) -> None:
