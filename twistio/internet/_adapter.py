@@ -22,9 +22,10 @@ import logging
 import os
 import socket
 import struct
+from asyncio import selector_events
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, Protocol, cast
+from typing import Literal, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -67,6 +68,12 @@ IPKind = Literal["TCP", "UDP"]
 StreamKind = Literal["TCP", "UNIX"]
 
 
+#: asyncio's socket transport on selector loops: it reads ``protocol.data_received`` at each
+#: read, so rebinding the adapter's ``data_received`` needs no ``set_protocol`` there. (A
+#: Python without that private class: ``set_protocol`` is always called, as before.)
+_SELECTOR_TRANSPORT: type = getattr(selector_events, "_SelectorSocketTransport", type(None))
+
+
 def _discard(data: bytes) -> None:
     """``write`` once the write side is closed: ignored, as in Twisted."""
 
@@ -100,26 +107,23 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             pass
 
 
-class _Connected(Protocol):
-    connected: int
-
-
-class _LogContext(Mapping[str, str]):
-    """A connection's log context (``python.log.ILogContext``'s value): its ``system`` is the
-    connection's ``logstr``, read when a message is logged."""
+class _ConnectionContext(Mapping[object, dict[str, str]]):
+    """The ``python.context`` of a connection's callbacks: its only key, ``ILogContext``,
+    gives ``{"system": <the connection's logstr>}``, made when a message is logged (one
+    small object per connection, nothing per call)."""
 
     __slots__ = ("_conn",)
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def __getitem__(self, key: str) -> str:
-        if key == "system":
-            return self._conn.logstr
+    def __getitem__(self, key: object) -> dict[str, str]:
+        if key is ILogContext:
+            return {"system": self._conn.logstr}
         raise KeyError(key)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(("system",))
+    def __iter__(self) -> Iterator[object]:
+        return iter((ILogContext,))
 
     def __len__(self) -> int:
         return 1
@@ -217,7 +221,7 @@ class Connection(asyncio.Protocol):
         """Make this connection the log context (``system``: ``logstr``) of the asyncio
         task running, and so of every callback of the connection that asyncio schedules
         from it; call it where the task gives asyncio its protocol. Returns self."""
-        _context.enter_context({ILogContext: _LogContext(self)})
+        _context.enter_context(_ConnectionContext(self))
         return self
 
     @property
@@ -231,19 +235,26 @@ class Connection(asyncio.Protocol):
         """Build the Twisted protocol for the peer and connect it; refuse if it is None."""
         self._transport = transport  # type: ignore[assignment]  # a stream transport
         peer = transport.get_extra_info("peername")
-        if self._kind == "UNIX":
-            self._peer = unix_address(peer)
+        kind = self._kind
+        address: IPv4Address | IPv6Address | UNIXAddress | None
+        if kind == "UNIX":
+            address = unix_address(peer)
+        elif not peer:
+            address = None
+        elif len(peer) == 2:
+            address = IPv4Address(kind, peer[0], peer[1])
         else:
-            self._peer = address_from_sockaddr(peer, self._kind) if peer else None
+            address = address_from_sockaddr(peer, kind)
+        self._peer = address
         try:
-            protocol = self._build(self._peer)
+            protocol = self._build(address)
         except BaseException:
             _log.exception("buildProtocol failed; closing the connection")
             protocol = None
         if protocol is None:
             transport.close()
             return
-        self._bind(protocol, self._transport)
+        self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
         self._registry.connections.add(self)
         try:
@@ -264,14 +275,16 @@ class Connection(asyncio.Protocol):
         if self._half_closeable_protocol is not None:
             self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
-        # the binding above is the one it calls.
-        transport.set_protocol(self)
+        # the binding above is the one it calls. asyncio's own socket transport looks it up
+        # at each read (and this adapter is its protocol already): nothing to redo there.
+        if type(transport) is not _SELECTOR_TRANSPORT:
+            transport.set_protocol(self)
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
         received = self.data_received = protocol.dataReceived  # type: ignore[union-attr]
         transport = self._transport
-        if transport is not None:
+        if transport is not None and type(transport) is not _SELECTOR_TRANSPORT:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
         received(data)
 
@@ -300,7 +313,10 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
         exc = self._exception or exc
-        self._finish(_lost_reason(exc, self._aborted))
+        if exc is None and not self._aborted:
+            self._finish(connectionDone)  # a clean close: the usual end
+        else:
+            self._finish(_lost_reason(exc, self._aborted))
 
     def _finish(self, reason: Failure) -> None:
         if self._lost:
@@ -324,7 +340,7 @@ class Connection(asyncio.Protocol):
                 producer.stopProducing()
             except BaseException:
                 _log.exception("Unhandled error in %r.stopProducing", producer)
-        cast(_Connected, protocol).connected = 0
+        protocol.connected = 0  # type: ignore[attr-defined]  # every IProtocol has it
         try:
             protocol.connectionLost(reason)
         except BaseException:
@@ -450,14 +466,15 @@ class Connection(asyncio.Protocol):
 
     def sendfile_transport(self) -> asyncio.Transport | None:
         """The asyncio transport ``loop.sendfile`` may write to, while nothing stands
-        between it and the socket: not TLS, not closing, no producer registered; else None.
+        between it and the socket: not TLS, not closing, no pull producer registered (a
+        push producer, such as the HTTP channel, is only paused and resumed); else None.
 
         twistio's hook for ``web.static`` (zero-copy file bodies); not part of Twisted's API.
         """
         transport = self._transport
         if (
             transport is None
-            or self._producer is not None
+            or (self._producer is not None and not self._streaming)
             or self._tls_pending is not None
             or transport.is_closing()
             or transport.get_extra_info("sslcontext") is not None
