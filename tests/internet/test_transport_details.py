@@ -4,6 +4,7 @@ connections, bindings and port numbers out of range."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import tempfile
@@ -292,3 +293,60 @@ def _link_local() -> str | None:
     except OSError:
         return None
     return None
+
+
+async def test_data_received_raising_is_logged_and_is_the_reason(
+    reactor: Any, logged: list[dict[str, Any]]
+) -> None:
+    class Raising(Recorder):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.abortConnection()
+            raise ZeroDivisionError("ono")
+
+    port, sf, cf, connector, server, client = await connected_pair(reactor, Recorder, Raising)
+    server.transport.write(b"ready")
+    assert await wait(client.lost) is ZeroDivisionError  # even after abortConnection
+    errors = [e for e in logged if e.get("isError")]
+    assert [e["failure"].type for e in errors] == [ZeroDivisionError]
+    await wait(server.lost)
+    await wait(port.stopListening())
+
+
+async def test_pull_producer_resumed_once_more_and_its_error_is_the_reason(
+    reactor: Any, logged: list[dict[str, Any]]
+) -> None:
+    port, sf, cf, connector, server, client = await connected_pair(reactor)
+    resumed: list[int] = []
+
+    class Pull:
+        def resumeProducing(self) -> None:
+            resumed.append(1)
+            if len(resumed) == 2:  # not from inside registerProducer
+                raise ZeroDivisionError("ono!")
+
+        def stopProducing(self) -> None:
+            pass
+
+    client.transport.write(b"x" * 1000)
+    client.transport.registerProducer(Pull(), False)
+    assert resumed == [1]
+    assert await wait(client.lost) is ZeroDivisionError
+    assert resumed == [1, 1]
+    assert [e["failure"].type for e in logged if e.get("isError")] == [ZeroDivisionError]
+    await wait(port.stopListening())
+
+
+async def test_other_loop_errors_still_reach_the_loops_own_handler(reactor: Any) -> None:
+    from twistio.internet._adapter import watch_loop
+
+    loop = asyncio.get_running_loop()
+    seen: list[object] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: seen.append(context["message"]))
+    try:
+        watch_loop(loop)
+        watch_loop(loop)  # once per loop
+        loop.call_exception_handler({"message": "not a connection's"})
+        assert seen == ["not a connection's"]
+    finally:
+        loop.set_exception_handler(previous)

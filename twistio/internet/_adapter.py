@@ -54,10 +54,11 @@ from twistio.internet.interfaces import (
 )
 from twistio.internet.protocol import connectionDone
 from twistio.python import context as _context
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 from twistio.python.log import ILogContext
 
-__all__ = ["Connection", "address_from_sockaddr"]
+__all__ = ["Connection", "address_from_sockaddr", "watch_loop"]
 
 _log = logging.getLogger("twistio")
 _LINGER_RESET = struct.pack("ii", 1, 0)
@@ -127,6 +128,32 @@ class _ConnectionContext(Mapping[object, dict[str, str]]):
 
     def __len__(self) -> int:
         return 1
+
+
+_ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, object]], object]
+
+
+def watch_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Have ``loop`` hand twistio what its transports catch from a connection's callbacks
+    (``dataReceived`` raising): Twisted's log gets it, as in Twisted, instead of asyncio's
+    logger, and ``connectionLost`` gets it as its reason. Every other report goes on to the
+    handler the loop had (or its default). Done once per loop."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "twistio_handler", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        protocol = context.get("protocol")
+        exc = context.get("exception")
+        if isinstance(protocol, Connection) and isinstance(exc, Exception):
+            protocol.report_callback_error(exc)
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.twistio_handler = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
@@ -309,6 +336,14 @@ class Connection(asyncio.Protocol):
             self._exception = e
             self._transport.abort()
         return True
+
+    def report_callback_error(self, exc: Exception) -> None:
+        """asyncio's transport caught ``exc`` from a protocol callback and is closing the
+        connection: log it on Twisted's log ("Unhandled Error", as Twisted does), and make
+        it the reason ``connectionLost`` gets (even after ``abortConnection``)."""
+        if self._exception is None:
+            self._exception = exc
+        _python_log.err(Failure(exc))
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
@@ -676,6 +711,9 @@ class Connection(asyncio.Protocol):
             if not self._write_closed:
                 self.write = self._pull_write
             producer.resumeProducing()
+            # And once more when the loop next runs, as Twisted's does once what was
+            # written before has gone out (it is resumed after each write it makes too).
+            self._schedule_pull()
 
     def stopConsuming(self) -> None:
         """Unregister the producer and close the connection (once the data is sent)."""
@@ -700,14 +738,19 @@ class Connection(asyncio.Protocol):
         if self._pull_scheduled or self._writing_paused:
             return
         self._pull_scheduled = True
-        asyncio.get_running_loop().call_soon(self._pull)
+        self._registry.get_loop().call_soon(self._pull)
 
     def _pull(self) -> None:
         self._pull_scheduled = False
         producer = self._producer
         if producer is None or self._streaming or self._writing_paused or not self.connected:
             return
-        producer.resumeProducing()
+        try:
+            producer.resumeProducing()
+        except Exception as e:
+            # As Twisted: logged, and the connection is lost with it as the reason.
+            self.report_callback_error(e)
+            self._transport.abort()
 
     # -- reactor shutdown ----------------------------------------------------------------------
 

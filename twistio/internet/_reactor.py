@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar, Union, cast
 from typing_extensions import ParamSpec
 
 from twistio.internet import error, ssl, tcp, udp, unix
+from twistio.internet._adapter import watch_loop
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._registry import TransportRegistry
 from twistio.internet._resolver import LoopResolver
@@ -173,7 +174,9 @@ class AsyncioReactor(PosixReactorBase):
         """The running loop of this thread, else the reactor's own (made on first use)."""
         loop = _get_running_loop()
         if loop is not None:
-            self._io_loop = loop
+            if loop is not self._io_loop:
+                self._io_loop = loop
+                watch_loop(loop)
             return loop
         loop = self._loop
         if loop is None or loop.is_closed():
@@ -181,6 +184,7 @@ class AsyncioReactor(PosixReactorBase):
                 loop = self._loop
                 if loop is None or loop.is_closed():
                     loop = self._loop = self._new_loop()
+                    watch_loop(loop)
         return loop
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
@@ -448,9 +452,10 @@ class AsyncioReactor(PosixReactorBase):
     ) -> None:
         """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
-        if loop is not None:
+        if loop is not None and loop is not self._io_loop:
             # Remember the loop callFromThread should go back to.
             self._io_loop = loop
+            watch_loop(loop)
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def callMultipleInThread(
