@@ -77,6 +77,10 @@ _P = ParamSpec("_P")
 _SignalHandler = Union[Callable[[int, FrameType | None], object], int, signal.Handlers, None]
 
 
+def _went_away() -> error.ConnectionFdescWentAway:
+    return error.ConnectionFdescWentAway("Filedescriptor went away")
+
+
 class _ReactorDelayedCall(DelayedCall):
     """A DelayedCall that knows its asyncio timer handle and loop."""
 
@@ -564,7 +568,8 @@ class AsyncioReactor(PosixReactorBase):
 
     def _do_read(self, reader: IReadDescriptor) -> None:
         try:
-            why = reader.doRead()
+            # As Twisted's reactors: a descriptor whose fileno() is -1 now went away.
+            why = _went_away() if reader.fileno() == -1 else reader.doRead()
         except BaseException as e:
             _log.exception("Unhandled error in %r.doRead", reader)
             why = e
@@ -573,7 +578,7 @@ class AsyncioReactor(PosixReactorBase):
 
     def _do_write(self, writer: IWriteDescriptor) -> None:
         try:
-            why = writer.doWrite()
+            why = _went_away() if writer.fileno() == -1 else writer.doWrite()
         except BaseException as e:
             _log.exception("Unhandled error in %r.doWrite", writer)
             why = e
