@@ -7,8 +7,8 @@ The class has ``twisted.internet.base.DelayedCall``'s constructor and API, so an
 from __future__ import annotations
 
 import contextvars
-import traceback
 import time as _time
+import traceback
 from typing import Callable
 
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled

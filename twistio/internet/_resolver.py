@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from typing_extensions import ParamSpec
 
 from twistio.internet import error
-from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet._idna import _idnaBytes
+from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IAddress,
