@@ -77,6 +77,10 @@ _P = ParamSpec("_P")
 _SignalHandler = Union[Callable[[int, FrameType | None], object], int, signal.Handlers, None]
 
 
+#: The descriptor number noted for a regular file, polled rather than watched.
+_POLLED = -1
+
+
 def _went_away() -> error.ConnectionFdescWentAway:
     return error.ConnectionFdescWentAway("Filedescriptor went away")
 
@@ -164,6 +168,7 @@ class AsyncioReactor(PosixReactorBase):
         self._loop_signals: list[int] = []
         self._readers: dict[IReadDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
         self._writers: dict[IWriteDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
+        self._polling = False
         ReactorBase.__init__(self)
 
     def _setupResolvers(self) -> None:
@@ -513,6 +518,11 @@ class AsyncioReactor(PosixReactorBase):
             loop.add_reader(fd, self._do_read, reader)
         except NotImplementedError as e:
             raise NotImplementedError(_NO_FD_SET.format(what="addReader", loop=loop)) from e
+        except PermissionError:
+            # A regular file, which epoll cannot watch (and which is always ready): read
+            # at each pass of the loop instead, as Twisted's epoll reactor does.
+            fd = _POLLED
+            self._poll_soon(loop)
         self._readers[reader] = (loop, fd)
 
     def addWriter(self, writer: IWriteDescriptor) -> None:
@@ -528,6 +538,9 @@ class AsyncioReactor(PosixReactorBase):
             loop.add_writer(fd, self._do_write, writer)
         except NotImplementedError as e:
             raise NotImplementedError(_NO_FD_SET.format(what="addWriter", loop=loop)) from e
+        except PermissionError:
+            fd = _POLLED  # a regular file: written at each pass of the loop
+            self._poll_soon(loop)
         self._writers[writer] = (loop, fd)
 
     def removeReader(self, reader: IReadDescriptor) -> None:
@@ -535,7 +548,7 @@ class AsyncioReactor(PosixReactorBase):
         entry = self._readers.pop(reader, None)
         if entry is not None:
             loop, fd = entry
-            if not loop.is_closed():
+            if fd != _POLLED and not loop.is_closed():
                 loop.remove_reader(fd)
 
     def removeWriter(self, writer: IWriteDescriptor) -> None:
@@ -543,8 +556,28 @@ class AsyncioReactor(PosixReactorBase):
         entry = self._writers.pop(writer, None)
         if entry is not None:
             loop, fd = entry
-            if not loop.is_closed():
+            if fd != _POLLED and not loop.is_closed():
                 loop.remove_writer(fd)
+
+    def _poll_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._polling:
+            self._polling = True
+            loop.call_soon(self._poll)
+
+    def _poll(self) -> None:
+        """One pass over the regular files being watched: each is ready."""
+        self._polling = False
+        again: asyncio.AbstractEventLoop | None = None
+        for reader, (loop, fd) in list(self._readers.items()):
+            if fd == _POLLED and self._readers.get(reader, (None, 0))[1] == _POLLED:
+                self._do_read(reader)
+                again = loop
+        for writer, (loop, fd) in list(self._writers.items()):
+            if fd == _POLLED and self._writers.get(writer, (None, 0))[1] == _POLLED:
+                self._do_write(writer)
+                again = loop
+        if again is not None and not again.is_closed():
+            self._poll_soon(again)
 
     def getReaders(self) -> list[IReadDescriptor]:
         """The descriptors watched with ``addReader`` (twistio's own transports run on
