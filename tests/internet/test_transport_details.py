@@ -350,3 +350,42 @@ async def test_other_loop_errors_still_reach_the_loops_own_handler(reactor: Any)
         assert seen == ["not a connection's"]
     finally:
         loop.set_exception_handler(previous)
+
+
+def test_unix_address_names_are_bytes() -> None:
+    from twistio.internet.address import UNIXAddress
+
+    assert UNIXAddress("abc").name == b"abc"
+    assert UNIXAddress("\0abstract") == UNIXAddress(b"\0abstract")  # no file to compare
+    assert UNIXAddress("\0abstract") != UNIXAddress("\0other")
+    assert hash(UNIXAddress("\0abstract")) == hash(UNIXAddress(b"\0abstract"))
+    assert repr(UNIXAddress(b"abc")) == "UNIXAddress('abc')"
+
+
+async def test_adopt_a_listening_unix_socket(reactor: Any, logged: list[dict[str, Any]]) -> None:
+    path = os.path.join(tempfile.mkdtemp(), "adopted.sock")
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(path)
+    listening.listen(5)
+    sf = Collect(Echo)
+    port = reactor.adoptStreamPort(listening.fileno(), socket.AF_UNIX, sf)
+    listening.close()  # the port has its own duplicate
+    assert messages(logged)[0] == (f"Collect starting on {path!r}",)
+    cf = Client()
+    reactor.connectUNIX(path, cf)
+    client = await wait(cf.connected)
+    await wait(client.made)
+    client.transport.loseConnection()
+    assert not port.disconnected
+    await wait(port.stopListening())
+    assert port.disconnected
+    assert os.path.exists(path)  # not this port's file to remove
+
+
+async def test_unix_datagram_port_leaves_its_file(reactor: Any) -> None:
+    path = os.path.join(tempfile.mkdtemp(), "d.sock")
+    port = reactor.listenUNIXDatagram(path, DatagramProtocol(), mode=0o600)
+    await wait(port.stopListening())
+    assert os.stat(path).st_mode & 0o777 == 0o600  # as in Twisted
+    again = reactor.listenUNIXDatagram(path, DatagramProtocol())  # a stale file is replaced
+    await wait(again.stopListening())

@@ -745,10 +745,13 @@ class AsyncioReactor(PosixReactorBase):
     def adoptStreamPort(
         self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> tcp.Port:
-        """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
+        """Serve a listening TCP or UNIX socket made elsewhere (a duplicate: close yours
+        when you like).
 
-        ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
+        ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6/AF_UNIX.
         """
+        if addressFamily == getattr(socket, "AF_UNIX", None):
+            return unix.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
         return tcp.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
 
     def adoptStreamConnection(

@@ -391,6 +391,8 @@ class Port:
 
     connected = False
     disconnecting = False
+    #: True once stopListening has completed (as Twisted's ports say).
+    disconnected = False
     transport: type[Connection] = Server
     _kind: StreamKind = "TCP"
     _server: asyncio.AbstractServer | None = None
@@ -478,6 +480,7 @@ class Port:
         self.factory.doStart()
         self.connected = True
         self.disconnecting = False
+        self.disconnected = False
         registry = self.reactor.transport_registry
         loop = registry.get_loop()
         self._loop = loop
@@ -550,6 +553,7 @@ class Port:
             d.callback(None)  # already done by _shutdown
             return
         self.disconnecting = False
+        self.disconnected = True
         _python_log.msg(self._closed_message())
         try:
             self.factory.doStop()

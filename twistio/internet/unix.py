@@ -161,6 +161,24 @@ class Port(tcp.Port):
         self.wantPID = wantPID
         self._abstract = self._bindPath.startswith(b"\0")
 
+    @classmethod
+    def from_listening_descriptor(
+        cls,
+        reactor: ITwistioReactor,
+        fileDescriptor: int,
+        addressFamily: int,
+        factory: IProtocolFactory,
+    ) -> Port:
+        """A port serving a duplicate of a listening UNIX socket (``adoptStreamPort``); its
+        file belongs to whoever made it and is not removed when the port stops."""
+        if addressFamily != socket.AF_UNIX:
+            raise error.UnsupportedAddressFamily(addressFamily)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+        sock.setblocking(False)
+        port = cls(sock.getsockname() or b"", factory, 50, reactor=reactor)
+        port.serve_socket(sock, inherited=True)
+        return port
+
     def _cannot(self, reason: object) -> error.CannotListenError:
         if self.lockFile is not None:
             self.lockFile.unlock()
@@ -429,7 +447,8 @@ class DatagramPort:
         return unix_address(self.socket.getsockname())
 
     def stopListening(self) -> Deferred[None]:
-        """Close: the protocol's ``doStop``, the socket and its file; fires once done."""
+        """Close: the protocol's ``doStop``, then the socket (its file stays, as in
+        Twisted); fires once done."""
         self._close()
         return succeed(None)
 
@@ -452,13 +471,8 @@ class DatagramPort:
         finally:
             if transport is not None:
                 transport.close()
+            # The socket file stays, as in Twisted (binding the path again replaces it).
             self.socket.close()
-            path = self._path
-            if path is not None and not path.startswith(b"\0"):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
 
     def getHandle(self) -> socket.socket:
         """The socket."""
