@@ -389,3 +389,63 @@ async def test_unix_datagram_port_leaves_its_file(reactor: Any) -> None:
     assert os.stat(path).st_mode & 0o777 == 0o600  # as in Twisted
     again = reactor.listenUNIXDatagram(path, DatagramProtocol())  # a stale file is replaced
     await wait(again.stopListening())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="descriptor limits are POSIX")
+def test_unix_port_refuses_a_client_when_out_of_descriptors(tmp_path: Any) -> None:
+    # In a child, which exhausts its descriptors on purpose once the client's socket is
+    # made (connectUNIX makes it before returning, as Twisted does).
+    import subprocess
+    import sys
+    import textwrap
+
+    program = textwrap.dedent(
+        f"""
+        import os
+        from twistio.internet import reactor, protocol
+
+        held = []
+
+        def exhaust():
+            try:
+                while True:
+                    held.append(os.open(os.devnull, os.O_RDONLY))
+            except OSError:
+                pass
+
+        def release():
+            while held:
+                os.close(held.pop())
+
+        class Server(protocol.Protocol):
+            def connectionMade(self):
+                print("accepted")
+
+        class Client(protocol.Protocol):
+            def connectionLost(self, reason):
+                release()
+                print("client lost", reason.type.__name__)
+                reactor.stop()
+
+        class Factory(protocol.ClientFactory):
+            protocol = Client
+
+            def clientConnectionFailed(self, connector, reason):
+                release()
+                print("failed", reason.value)
+                reactor.stop()
+
+        def start():
+            reactor.listenUNIX({str(tmp_path / "s.sock")!r}, protocol.Factory.forProtocol(Server))
+            reactor.connectUNIX({str(tmp_path / "s.sock")!r}, Factory())
+            exhaust()
+
+        reactor.callWhenRunning(start)
+        reactor.callLater(20, reactor.stop)
+        reactor.run()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.splitlines() == ["client lost ConnectionDone"], done.stdout + done.stderr

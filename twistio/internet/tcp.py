@@ -308,6 +308,15 @@ class _ListeningSocket(socket.socket):
             raise ConnectionAbortedError(ECONNABORTED, os.strerror(ECONNABORTED)) from None
 
 
+def listening_socket(family: int, fileno: int | None = None) -> socket.socket:
+    """A stream socket to listen on (new, or the one open as ``fileno``) whose ``accept``,
+    when the process has run out of descriptors, refuses the waiting client at once (see
+    ``_ListeningSocket``); the descriptor it lets go of for that is reserved now. For the
+    TCP and UNIX ports."""
+    _reservedFD.reserve()
+    return _ListeningSocket(family, socket.SOCK_STREAM, fileno=fileno)
+
+
 class Server(Connection):
     """A connection a ``Port`` accepted (the transport its protocol gets).
 
@@ -431,8 +440,7 @@ class Port:
 
     def startListening(self) -> None:
         """Bind and listen now, then serve on the reactor's loop; ``CannotListenError`` on failure."""
-        _reservedFD.reserve()
-        sock = _ListeningSocket(self._family, socket.SOCK_STREAM)
+        sock = listening_socket(self._family)
         try:
             if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -460,7 +468,7 @@ class Port:
         """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
         if addressFamily not in (socket.AF_INET, socket.AF_INET6):
             raise error.UnsupportedAddressFamily(addressFamily)
-        sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+        sock = listening_socket(addressFamily, os.dup(fileDescriptor))
         sock.setblocking(False)
         host = sock.getsockname()
         port = cls(host[1], factory, 50, host[0], reactor)
@@ -664,8 +672,7 @@ class Connector:
         self.transport = conn  # as in Twisted, the transport is there while connecting
         self._socket: socket.socket | None = None
         self._early_error: OSError | None = None
-        if type(self)._open is Connector._open:
-            self._make_socket(conn)
+        self._prepare(conn)
         task = loop.create_task(self._open(loop, conn))
         self._task = task
         task.add_done_callback(lambda t: self._connect_done(t, conn))
@@ -687,6 +694,12 @@ class Connector:
             return host
         address: str = await resolve(host)
         return address
+
+    def _prepare(self, conn: Connection) -> None:
+        """What ``connect()`` does before it returns: make the socket (TLS connectors, whose
+        ``_open`` makes its own, do not)."""
+        if type(self)._open is Connector._open:
+            self._make_socket(conn)
 
     def _make_socket(self, conn: Connection, family: int | None = None) -> socket.socket | None:
         """Make the socket now, bound if asked (as Twisted's connectTCP does before it

@@ -173,7 +173,7 @@ class Port(tcp.Port):
         file belongs to whoever made it and is not removed when the port stops."""
         if addressFamily != socket.AF_UNIX:
             raise error.UnsupportedAddressFamily(addressFamily)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+        sock = tcp.listening_socket(socket.AF_UNIX, os.dup(fileDescriptor))
         sock.setblocking(False)
         port = cls(sock.getsockname() or b"", factory, 50, reactor=reactor)
         port.serve_socket(sock, inherited=True)
@@ -200,7 +200,7 @@ class Port(tcp.Port):
                     os.remove(path)
                 except OSError:
                     pass
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = tcp.listening_socket(socket.AF_UNIX)
         try:
             try:
                 sock.bind(path)
@@ -280,13 +280,28 @@ class Connector(tcp.Connector):
         self.address = os.fsencode(address)
         self.checkPID = checkPID
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
-        abstract = self.address.startswith(b"\0")
-        if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
-            raise error.BadFileError(string=f"{self.address!r}: no process holds its lock file")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def _prepare(self, conn: Connection) -> None:
+        # The socket is made before connectUNIX returns, as in Twisted (so running out of
+        # descriptors afterwards does not fail the attempt).
         try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.setblocking(False)
+        except OSError as e:
+            self._early_error = e
+        else:
+            self._socket = sock
+
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
+        if self._early_error is not None:
+            raise self._early_error
+        sock = self._socket
+        assert sock is not None
+        try:
+            abstract = self.address.startswith(b"\0")
+            if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
+                raise error.BadFileError(
+                    string=f"{self.address!r}: no process holds its lock file"
+                )
             await loop.sock_connect(sock, self.address)
         except BaseException:
             sock.close()
