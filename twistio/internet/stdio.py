@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from typing import cast
 
 from twistio.internet import error, main
-from twistio.internet.abstract import FileDescriptor
 from twistio.internet._registry import ITwistioReactor, installed_reactor
+from twistio.internet.abstract import FileDescriptor
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
