@@ -258,10 +258,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "no web service maker: twisted.web.tap is not provided, the twistio web command "
         "serves its needs (docs/differences.md, twisted.web)",
     ),
-    "twisted.test.test_rebuild.RebuildTests.test_BananaInteraction": (
-        _DIFF,
-        "needs twisted.spread (Perspective Broker), out of scope (docs/porting.md)",
-    ),
     "twisted.logger.test.test_stdlib.STDLibLogObserverTests.test_name": (
         _DIFF,
         "STDLibLogObserver() logs to the logger named by each event's namespace, not "
@@ -622,13 +618,7 @@ KNOWN: dict[str, tuple[str, str]] = {
 }
 
 # A module Twisted's sdist skips as a whole under the alias, and why.
-MODULE_NOTES = {
-    "twisted.protocols.test.test_tls": (
-        "difference: TLS is the stdlib ssl module, not pyOpenSSL (docs/differences.md); the "
-        "module needs pyOpenSSL-level names (protocols._tls_legacy, tls._AggregateSmallWrites, "
-        "Context-returning context factories) and skips itself"
-    ),
-}
+MODULE_NOTES: dict[str, str] = {}
 
 
 def classify(test_id: str) -> tuple[str, str] | None:

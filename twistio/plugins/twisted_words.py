@@ -1,5 +1,5 @@
 """The words plugins: ``twistd words`` (the chat server) and its IRC front end
-(``getPlugins(IProtocolPlugin)``), and ``twistd xmpp-router`` (XEP-0114 components)."""
+(``getPlugins(IProtocolPlugin)``), and ``twistd xmpp-router``."""
 
 from __future__ import annotations
 
