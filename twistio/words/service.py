@@ -770,10 +770,11 @@ class PBMind(pb.Referenceable):
         return _jellyTag(self), jellier.invoker.registerReference(self)
 
     def remote_userJoined(self, user: Any, group: Any) -> None:
-        """``user`` joined ``group`` (a ``PBGroupReference``)."""
+        """Someone joined a group: the group (a ``PBGroupReference``) arrives first, then
+        the user, whatever the parameter names (Twisted's) say."""
 
     def remote_userLeft(self, user: Any, group: Any, reason: Any) -> None:
-        """``user`` left ``group``."""
+        """Someone left a group (the group first, as for ``remote_userJoined``)."""
 
     def remote_receive(self, sender: Any, recipient: Any, message: Any) -> None:
         """``sender`` sent ``message`` to ``recipient``."""
