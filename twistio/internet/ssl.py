@@ -64,6 +64,7 @@ from twistio.internet._sslverify import (
 from twistio.internet.interfaces import Binding, IProtocolFactory
 from twistio.internet.interfaces import implementer as implementer
 from twistio.internet.protocol import ClientFactory
+from twistio.internet.tcp import log_prefix
 
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
@@ -123,6 +124,12 @@ class Port(tcp.Port):
         self.ctxFactory = contextFactory
         self.handshakeTimeout = handshakeTimeout
         self._context = to_context(contextFactory, True)
+
+    def _started_message(self) -> str:
+        return f"{log_prefix(self.factory)} (TLS) starting on {self._realPortNumber}"
+
+    def _closed_message(self) -> str:
+        return f"(TLS Port {self._realPortNumber} Closed)"
 
     def _tls_connection(self) -> TLSTransport:
         return TLSTransport(self._connection(), self._context, True, None, self.handshakeTimeout)
