@@ -173,9 +173,14 @@ class Connector(tcp.Connector):
         link = TLSTransport(
             conn, self._context, False, hostname or None, self.handshakeTimeout, True, waiter
         )
+
+        def protocol() -> TLSTransport:
+            conn.enter_log_context()  # the connection's callbacks log as it (system)
+            return link
+
         try:
             await loop.create_connection(
-                lambda: link, self.host, self.port, family=family, local_addr=self.bindAddress
+                protocol, self.host, self.port, family=family, local_addr=self.bindAddress
             )
             return await waiter
         except (ssl.SSLError, TimeoutError) as e:
