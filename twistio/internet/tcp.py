@@ -480,8 +480,12 @@ class Port:
         process: the parent of ``twistio run --workers``)."""
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
-        _python_log.msg(f"{log_prefix(self.factory)} starting on {self._realPortNumber}")
+        _python_log.msg(self._started_message())
         self._start_serving(sock)
+
+    def _started_message(self) -> str:
+        """What is logged (on Twisted's log) once the port listens."""
+        return f"{log_prefix(self.factory)} starting on {self._realPortNumber}"
 
     def _start_serving(self, sock: socket.socket) -> None:
         self.socket = sock
