@@ -94,13 +94,11 @@ def callWithContext(ctx: EventDict, func: Callable[..., _T], *args: Any, **kw: A
 
 def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) -> _T | None:
     """Call ``func`` with ``system`` set to ``logger.logPrefix()``; log (and swallow) its error."""
-    try:
-        prefix = logger.logPrefix()
-    except KeyboardInterrupt:
-        raise
-    except BaseException:
-        prefix = "(buggy logPrefix method)"
-        err(system=prefix)
+    buggy = "(buggy logPrefix method)"
+    asked: list[Any] = []
+    # A logPrefix that raises is logged (under the stand-in name), and the name stands in.
+    _reportingErrors(buggy, lambda: asked.append(logger.logPrefix()))
+    prefix = asked[0] if asked else buggy
     result: _T | None = _reportingErrors(
         prefix, callWithContext, {"system": prefix}, func, *args, **kw
     )
@@ -231,13 +229,9 @@ class LogPublisher:
         ``system`` comes from the context of ``callWithContext`` unless given; ``format``
         with ``%``-style keys may replace ``message``; ``isError=1`` marks an error.
         """
-        eventDict: EventDict = _currentContext()
-        eventDict.update(kw)
-        eventDict["message"] = message
-        eventDict["time"] = time.time()
-        if "isError" not in eventDict:
-            eventDict["isError"] = 0
-        publishToNewObserver(self._publishPublisher, eventDict, textFromEventDict)
+        event: EventDict = {"isError": 0, **_currentContext(), **kw}
+        event.update(message=message, time=time.time())
+        publishToNewObserver(self._publishPublisher, event, textFromEventDict)
 
     def showwarning(
         self,
