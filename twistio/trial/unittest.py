@@ -32,7 +32,7 @@ import unittest
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Sequence
 from types import ModuleType, TracebackType
-from typing import Any, NoReturn, TypeVar, Union
+from typing import Any, NoReturn, Protocol, TypeVar, Union, cast
 
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
@@ -342,6 +342,25 @@ class _AssertRaisesContext:
             self._returnValue = f()
         assert self.exception is not None
         return self.exception
+
+
+class _ReturnsFirst(Protocol):
+    """An assertion that hands back its first argument."""
+
+    def __call__(self, first: _T, /, *args: Any, **kwargs: Any) -> _T: ...
+
+
+def _returningFirst(check: Callable[..., object]) -> _ReturnsFirst:
+    """``check`` (one of unittest's assertions), returning its first argument when it
+    passes."""
+
+    def assertion(self: unittest.TestCase, first: Any, *args: Any, **kwargs: Any) -> Any:
+        check(self, first, *args, **kwargs)
+        return first
+
+    assertion.__name__ = assertion.__qualname__ = check.__name__
+    assertion.__doc__ = f"unittest's ``{check.__name__}``; returns the first argument."
+    return cast(_ReturnsFirst, assertion)
 
 
 # -- SynchronousTestCase ----------------------------------------------------------------------
@@ -860,33 +879,17 @@ class SynchronousTestCase(unittest.TestCase):
         self.assertEqual(expected, shown[0]["message"])
         return result
 
-    # unittest's assertions, returning what trial's return (the first argument, mostly), so
-    # that ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
-
-    def assertEqual(self, first: _T, second: object, msg: Any = None) -> _T:
-        """Fail unless ``first == second``; returns ``first``."""
-        super().assertEqual(first, second, msg)
-        return first
-
-    def assertNotEqual(self, first: _T, second: object, msg: Any = None) -> _T:
-        """Fail if ``first == second``; returns ``first``."""
-        super().assertNotEqual(first, second, msg)
-        return first
-
-    def assertTrue(self, condition: _T, msg: Any = None) -> _T:
-        """Fail unless ``condition`` is true; returns it."""
-        super().assertTrue(condition, msg)
-        return condition
-
-    def assertFalse(self, condition: _T, msg: Any = None) -> _T:
-        """Fail if ``condition`` is true; returns it."""
-        super().assertFalse(condition, msg)
-        return condition
-
-    def assertIs(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
-        """Fail unless ``first is second``; returns ``first``."""
-        super().assertIs(first, second, msg)
-        return first
+    # unittest's assertions, returning their first argument as trial's do, so that
+    # ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
+    assertEqual = _returningFirst(unittest.TestCase.assertEqual)  # type: ignore[assignment]
+    assertNotEqual = _returningFirst(unittest.TestCase.assertNotEqual)  # type: ignore[assignment]
+    assertTrue = _returningFirst(unittest.TestCase.assertTrue)  # type: ignore[assignment]
+    assertFalse = _returningFirst(unittest.TestCase.assertFalse)  # type: ignore[assignment]
+    assertIs = _returningFirst(unittest.TestCase.assertIs)  # type: ignore[assignment]
+    assertIn = _returningFirst(unittest.TestCase.assertIn)  # type: ignore[assignment]
+    assertNotIn = _returningFirst(unittest.TestCase.assertNotIn)  # type: ignore[assignment]
+    assertAlmostEqual = _returningFirst(unittest.TestCase.assertAlmostEqual)  # type: ignore[assignment]
+    assertNotAlmostEqual = _returningFirst(unittest.TestCase.assertNotAlmostEqual)  # type: ignore[assignment]
 
     def assertIsNot(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
         """Fail if ``first is second`` (trial's message: ``x is y``); returns ``first``."""
@@ -894,55 +897,19 @@ class SynchronousTestCase(unittest.TestCase):
             raise self.failureException(msg or f"{first!r} is {second!r}")
         return first
 
-    def assertIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
-        """Fail unless ``containee in container``; returns ``containee``."""
-        super().assertIn(containee, container, msg)
-        return containee
-
-    def assertNotIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
-        """Fail if ``containee in container``; returns ``containee``."""
-        super().assertNotIn(containee, container, msg)
-        return containee
-
-    def assertAlmostEqual(  # type: ignore[override]
-        self,
-        first: _T,
-        second: Any,
-        places: int | None = None,
-        msg: Any = None,
-        delta: Any = None,
-    ) -> _T:
-        """Fail unless ``first`` and ``second`` agree to ``places`` (or within ``delta``);
-        returns ``first``."""
-        super().assertAlmostEqual(first, second, places, msg, delta)
-        return first
-
-    def assertNotAlmostEqual(  # type: ignore[override]
-        self,
-        first: _T,
-        second: Any,
-        places: int | None = None,
-        msg: Any = None,
-        delta: Any = None,
-    ) -> _T:
-        """Fail if ``first`` and ``second`` agree to ``places`` (or within ``delta``);
-        returns ``first``."""
-        super().assertNotAlmostEqual(first, second, places, msg, delta)
-        return first
-
     # trial's names for the assertions.
     assertIdentical = assertIs
     assertNotIdentical = assertIsNot
     assertNot = assertFalse
-    assertEquals = assertEqual
-    assertNotEquals = assertNotEqual
+    assertEquals = assertEqual  # type: ignore[assignment]
+    assertNotEquals = assertNotEqual  # type: ignore[assignment]
     assertAlmostEquals = assertAlmostEqual  # type: ignore[assignment]
     assertNotAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
     assert_ = assertTrue  # type: ignore[assignment]
     failUnless = failUnlessTrue = assertTrue  # type: ignore[assignment]
     failIf = failUnlessFalse = assertFalse  # type: ignore[assignment]
-    failUnlessEqual = failUnlessEquals = assertEqual
-    failIfEqual = failIfEquals = assertNotEqual
+    failUnlessEqual = failUnlessEquals = assertEqual  # type: ignore[assignment]
+    failIfEqual = failIfEquals = assertNotEqual  # type: ignore[assignment]
     failUnlessAlmostEqual = assertAlmostEqual  # type: ignore[assignment]
     failIfAlmostEqual = failIfAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
     failUnlessIdentical = assertIs
