@@ -1033,26 +1033,16 @@ class TestCase(SynchronousTestCase):
             target = f.func if isinstance(f, functools.partial) else f
             if inspect.iscoroutinefunction(target) or not inspect.isroutine(target):
                 return loop.run_until_complete(self._async_phase(loop, f, name, failures))
-            ours = False
-            try:
-                value = f()
-                if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                    value, ours = defer.ensureDeferred(value), True
-            except BaseException:
-                failure = Failure()
-                failures.append((self._classify(failure, name), failure))
-                return False
-            if not isinstance(value, Deferred):
-                return True
+            started = self._start_phase(f, name, failures)
+            if not isinstance(started, tuple):
+                return started
+            value, ours = started
             if value.called and not value.paused and not isinstance(value.result, Deferred):
                 result = value.result
                 value.addErrback(lambda _: None)  # consumed here
             else:
                 result = loop.run_until_complete(self._wait(loop, value, name, f, ours))
-            if isinstance(result, Failure):
-                failures.append((self._classify(result, name), result))
-                return False
-            return True
+            return self._phase_outcome(result, name, failures)
 
         ok = phase(self.setUp, "setUp")
         if ok:
@@ -1063,19 +1053,6 @@ class TestCase(SynchronousTestCase):
         if ok:
             phase(self.tearDown, "tearDown")
 
-    async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
-        ok = await self._async_phase(loop, self.setUp, "setUp", failures)
-        if ok:
-            method = getattr(self, self._testMethodName)
-            await self._async_phase(loop, method, self._testMethodName, failures)
-        while self._cleanups_async:
-            f, args, kwargs = self._cleanups_async.pop()
-            await self._async_phase(
-                loop, functools.partial(f, *args, **kwargs), "cleanup", failures
-            )
-        if ok:
-            await self._async_phase(loop, self.tearDown, "tearDown", failures)
-
     async def _async_phase(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -1083,22 +1060,34 @@ class TestCase(SynchronousTestCase):
         name: str,
         failures: list[tuple[str, Failure]],
     ) -> bool:
-        ours = False
+        started = self._start_phase(f, name, failures)
+        if not isinstance(started, tuple):
+            return started
+        value, ours = started
+        return self._phase_outcome(await self._wait(loop, value, name, f, ours), name, failures)
+
+    def _start_phase(
+        self, f: Callable[[], Any], name: str, failures: list[tuple[str, Failure]]
+    ) -> bool | tuple[Deferred[Any], bool]:
+        """Call the phase ``f``: the Deferred to wait for (and whether we made it, from a
+        coroutine or other awaitable), or already the phase's verdict: True when it
+        returned a plain value, False when it raised (recorded in ``failures``)."""
         try:
             value = f()
-            if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                value, ours = defer.ensureDeferred(value), True
+            if isinstance(value, Deferred):
+                return value, False
+            if inspect.isawaitable(value):
+                return defer.ensureDeferred(value), True
         except BaseException:
-            failure = Failure()
-            failures.append((self._classify(failure, name), failure))
-            return False
-        if not isinstance(value, Deferred):
-            return True
-        result = await self._wait(loop, value, name, f, ours)
-        if isinstance(result, Failure):
-            failures.append((self._classify(result, name), result))
-            return False
+            return self._phase_outcome(Failure(), name, failures)
         return True
+
+    def _phase_outcome(self, result: Any, name: str, failures: list[tuple[str, Failure]]) -> bool:
+        """Whether the phase ``name`` ended well; a Failure is recorded, classified."""
+        if not isinstance(result, Failure):
+            return True
+        failures.append((self._classify(result, name), result))
+        return False
 
     def _wait(
         self,
