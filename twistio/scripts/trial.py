@@ -378,16 +378,22 @@ def _wrappedPdb() -> pdb.Pdb:
     return debugger
 
 
+# The options handed to TrialRunner whatever the mode: option name -> its keyword.
+_RUNNER_KEYWORDS = {
+    "exitfirst": "exitFirst",
+    "logfile": "logfile",
+    "reporter": "reporterFactory",
+    "rterrors": "realTimeErrors",
+    "tbformat": "tracebackFormat",
+    "temp-directory": "workingDirectory",
+    "unclean-warnings": "uncleanWarnings",
+}
+
+
 def _makeRunner(config: Options) -> runner.TrialRunner:
     """A runner set up as ``config`` says."""
     settings: dict[str, Any] = {
-        "reporterFactory": config["reporter"],
-        "tracebackFormat": config["tbformat"],
-        "realTimeErrors": config["rterrors"],
-        "uncleanWarnings": config["unclean-warnings"],
-        "logfile": config["logfile"],
-        "workingDirectory": config["temp-directory"],
-        "exitFirst": config["exitfirst"],
+        keyword: config[option] for option, keyword in _RUNNER_KEYWORDS.items()
     }
     if config["dry-run"]:
         return runner.TrialRunner(mode=runner.TrialRunner.DRY_RUN, **settings)
