@@ -52,16 +52,14 @@ class Runner:
         reactorExited: Callable[..., None] = _nothing,
         reactorExitedArguments: Mapping[str, Any] | None = None,
     ) -> None:
-        self._reactor = reactor
-        self._pidFile = pidFile
-        self._kill = kill
-        self._defaultLogLevel = defaultLogLevel
-        self._logFile = logFile
+        self._reactor, self._pidFile, self._kill = reactor, pidFile, kill
+        self._logFile, self._defaultLogLevel = logFile, defaultLogLevel
         self._fileLogObserverFactory = fileLogObserverFactory
+        # The two hooks, each kept with a copy of the keyword arguments it is called with.
         self._whenRunning = whenRunning
-        self._whenRunningArguments = dict(whenRunningArguments or {})
+        self._whenRunningArguments = {**(whenRunningArguments or {})}
         self._reactorExited = reactorExited
-        self._reactorExitedArguments = dict(reactorExitedArguments or {})
+        self._reactorExitedArguments = {**(reactorExitedArguments or {})}
 
     def run(self) -> None:
         """Kill if asked to; else, holding the PID file, log, run the reactor, and report
