@@ -14,11 +14,10 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from typing import IO, Any, NoReturn, TextIO, TypeVar
+from typing import IO, Any, NoReturn, Protocol, TextIO, TypeVar
 
 from twistio.internet.interfaces import Interface
 from twistio.logger import (
-    ILogObserver,
     LogBeginner,
     LoggingFile,
     LogLevel,
@@ -68,6 +67,15 @@ __all__ = [
 
 EventDict = dict[str, Any]
 _T = TypeVar("_T")
+
+
+class ILogObserver(Interface, Protocol):
+    """A classic observer (one ``addObserver`` takes): called with each event as a classic
+    event dict (``message``, ``time``, ``system``, ``isError``...). Not the same interface
+    as ``twistio.logger.ILogObserver``, whose observers get the new-style events: an
+    application's components, for one, can hold one of each."""
+
+    def __call__(self, eventDict: EventDict) -> None: ...
 
 
 class ILogContext(Interface):
