@@ -266,8 +266,7 @@ class ReactorSelectionMixin:
     _getReactorTypes = staticmethod(reactors.getReactorTypes)
 
     def opt_help_reactors(self) -> None:
-        """List the reactors by name (those this platform cannot use are marked), then
-        stop."""
+        """List the reactors by name (marking those unusable here), then stop."""
         from twistio.python.reflect import namedModule
 
         available, unavailable = [], []
@@ -658,8 +657,7 @@ class ServerOptions(ReactorSelectionMixin, usage.Options):
         raise SystemExit()
 
     def opt_spew(self) -> None:
-        """Trace every function call and line to standard output (very verbose: for
-        finding where a program hangs)."""
+        """Trace every call and line to standard output (to find where a program hangs)."""
         from twistio.python import util
 
         sys.settrace(util.spewer)

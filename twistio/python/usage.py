@@ -114,8 +114,7 @@ def _terminal_width() -> int:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    # A docstring's line breaks and indentation are only layout: fold them to one space.
-    return textwrap.wrap(" ".join(text.split()), max(width, 1)) or [""]
+    return textwrap.wrap(text, max(width, 1)) or [""]
 
 
 def docMakeChunks(optList: Sequence[dict[str, Any]], width: int = 80) -> list[str]:

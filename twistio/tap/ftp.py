@@ -35,8 +35,7 @@ class Options(usage.Options, strcred.AuthOptionMixin):
 
     @deprecate.deprecated(versions.Version("Twisted", 11, 1, 0))
     def opt_password_file(self, filename: str) -> None:
-        """Check logins against a file of name:password lines (deprecated: use
-        --auth file:PATH, described by --help-auth)."""
+        """(deprecated: use --auth file:PATH) check logins against name:password lines."""
         self["password-file"] = filename
         self.addChecker(checkers.FilePasswordDB(filename, cache=True))
 

@@ -80,8 +80,7 @@ class TwistOptions(Options):
         return reactor
 
     def opt_log_level(self, levelName: str) -> None:
-        """Least severe level that gets logged: debug, info, warn, error or critical
-        (info unless given)."""
+        """Least severe level logged: debug, info (default), warn, error, critical."""
         try:
             level = LogLevel.levelWithName(levelName)
         except InvalidLogLevelError:
@@ -89,8 +88,7 @@ class TwistOptions(Options):
         self["logLevel"] = level
 
     def opt_log_file(self, fileName: str) -> None:
-        """Where log events are written: a path to append to, "-" for standard output
-        (the default) or "+" for standard error."""
+        """Log to this file (appended), "-" standard output (default), "+" standard error."""
         named = {"-": stdout, "+": stderr}
         if fileName in named:
             self["logFile"] = named[fileName]
@@ -103,8 +101,7 @@ class TwistOptions(Options):
             self["logFile"] = opened
 
     def opt_log_format(self, format: str) -> None:
-        """How events are written: "text" or "json" (text on a terminal, json
-        anywhere else, unless given)."""
+        """How events are written: text (default on a terminal) or json (elsewhere)."""
         if format not in _LOG_FORMATS:
             raise UsageError(f"Invalid log format: {format}")
         self["fileLogObserverFactory"] = _LOG_FORMATS[format]

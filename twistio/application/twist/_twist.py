@@ -6,10 +6,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from twistio.application.app import _exitWithSignal
 from twistio.application.runner._exit import ExitStatus, exit
 from twistio.application.runner._runner import Runner
 from twistio.application.service import IService, IServiceMaker, _adapt
 from twistio.application.twist._options import TwistOptions
+from twistio.internet.interfaces import _ISupportsExitSignalCapturing
 from twistio.python.usage import UsageError
 
 __all__ = ["Twist"]
@@ -55,6 +57,10 @@ class Twist:
         """Run the reactor, with logging as the options say."""
         settings = {name: twistOptions[key] for name, key in _RUNNER_SETTINGS.items()}
         Runner(**settings).run()
+        # Stopped by a signal: end by it too, now that everything has been cleaned up.
+        reactor = twistOptions["reactor"]
+        if _ISupportsExitSignalCapturing.providedBy(reactor) and reactor._exitSignal is not None:
+            _exitWithSignal(reactor._exitSignal)
 
     @classmethod
     def main(cls, argv: Sequence[str] = sys.argv) -> None:
