@@ -1,0 +1,1 @@
+"""Twisted Words on asyncio: IRC (client, server, the in-memory chat service) and XMPP."""

@@ -1,0 +1,1 @@
+"""Chat wire protocols: IRC and Jabber/XMPP."""
