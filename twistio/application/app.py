@@ -90,8 +90,7 @@ def startLogging(logfile: str | None, application: Any = None) -> IO[str]:
     """
     from twistio.logger import ILogObserver, globalLogBeginner, textFileLogObserver
 
-    getComponent = getattr(application, "getComponent", None)
-    observer = None if getComponent is None else getComponent(ILogObserver, None)
+    observer = _componentObserver(application)
     if observer is not None:
         if not ILogObserver.providedBy(observer):
             from twistio.python.log import LegacyLogObserverWrapper
