@@ -605,7 +605,7 @@ class StaticProducer:
         # bypass the request's write.
         if getattr(request, "_chunked", False) or getattr(request, "_bodyless", False):
             return False
-        if getattr(request.channel.transport, "_producer", None) is not None:
+        if _asyncio_transport(request) is None:
             return False
         task = loop.create_task(self._sendfile(loop, transport, offset, count))
         request.notifyFinish().addErrback(lambda _: task.cancel())
