@@ -39,6 +39,13 @@ MODULES = [
     "cred.error",
     "cred.portal",
     "cred.strcred",
+    "spread.banana",
+    "spread.jelly",
+    "spread.flavors",
+    "spread.pb",
+    "spread.util",
+    "spread.interfaces",
+    "spread.publish",
 ]
 
 #: Names other helpers add to these modules this session (owner in the comment); they are

@@ -258,10 +258,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "no web service maker: twisted.web.tap is not provided, the twistio web command "
         "serves its needs (docs/differences.md, twisted.web)",
     ),
-    "twisted.test.test_rebuild.RebuildTests.test_BananaInteraction": (
-        _DIFF,
-        "needs twisted.spread (Perspective Broker), out of scope (docs/porting.md)",
-    ),
     "twisted.logger.test.test_stdlib.STDLibLogObserverTests.test_name": (
         _DIFF,
         "STDLibLogObserver() logs to the logger named by each event's namespace, not "

@@ -135,3 +135,20 @@ def test_irc_proto_feeds_the_windows() -> None:
     account.getPerson("bobby").sendMessage("yo", {"style": "emote"})
     assert transport.value() == (
         b"PRIVMSG #one :a\r\nPRIVMSG #one :b\r\nPRIVMSG bobby :\x01ACTION yo\x01\r\n")
+
+
+def test_account_manager() -> None:
+    from twistio.words.im.baseaccount import AccountManager
+
+    manager = AccountManager()
+    assert manager.isEmpty()
+    account = ircsupport.IRCAccount("acc", 1, "alice", "", "host", 6667)
+    manager.addAccount(account)
+    assert manager.getSnapShot() == [("acc", 0, 1, "IRC")]
+    proto, transport, _ = connected_proto()
+    account.client, account._isOnline = proto, 1
+    assert manager.getConnectionInfo() == [1]
+    manager.quit()
+    assert transport.disconnecting
+    manager.delAccount("acc")
+    assert manager.isEmpty()

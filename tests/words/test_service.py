@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from twistio.application.service import IServiceMaker
 from twistio.cred import checkers, portal
 from twistio.internet import defer
 from twistio.internet.interfaces import implementer
@@ -185,3 +186,6 @@ def test_tap_serves_irc_with_groups() -> None:
     top = tap.makeService(options)
     assert len(list(top)) == 1
     assert [p.name for p in getPlugins(iwords.IProtocolPlugin)] == ["irc"]
+    makers = {maker.tapname: maker for maker in getPlugins(IServiceMaker)}
+    assert makers["words"].options is tap.Options
+    assert makers["xmpp-router"].module.endswith("words.xmpproutertap")

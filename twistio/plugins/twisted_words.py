@@ -1,5 +1,5 @@
 """The words plugins: ``twistd words`` (the chat server) and its IRC front end
-(``getPlugins(IProtocolPlugin)``)."""
+(``getPlugins(IProtocolPlugin)``), and ``twistd xmpp-router``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ __all__: list[str] = []
 NewTwistedWords = ServiceMaker(
     "New Twisted Words", f"{__package__.rpartition('.')[0]}.words.tap",
     "A modern words server", "words")
-# Twisted's "xmpp-router" maker belongs with the XMPP half (words.xmpproutertap).
+TwistedXMPPRouter = ServiceMaker(
+    "XMPP Router", f"{__package__.rpartition('.')[0]}.words.xmpproutertap",
+    "An XMPP Router server", "xmpp-router")
 
 
 @implementer(IPlugin, iwords.IProtocolPlugin)
