@@ -398,10 +398,13 @@ def _makeRunner(config: Options) -> runner.TrialRunner:
     if config["dry-run"]:
         return runner.TrialRunner(mode=runner.TrialRunner.DRY_RUN, **settings)
     if config["jobs"]:
-        sys.stderr.write(
-            "twistio trial: --jobs runs the tests in this process (no distributed trial)\n"
+        from twistio.trial._dist.disttrial import DistTrialRunner
+
+        # The same settings, but the reporter (factory) comes first, by position.
+        reporter = settings.pop("reporterFactory")
+        return DistTrialRunner(  # type: ignore[return-value]
+            reporter, config["jobs"], config._getWorkerArguments(), **settings
         )
-        return runner.TrialRunner(**settings)
     settings.update(profile=config["profile"], forceGarbageCollection=config["force-gc"])
     if config["debug"]:
         settings.update(mode=runner.TrialRunner.DEBUG, debugger=_loadDebugger(config["debugger"]))
