@@ -1,5 +1,5 @@
-"""The ``twistio`` command: ``run``, ``echo``, ``web``, ``dns``, ``mail``, ``manhole`` and
-``compat``.
+"""The ``twistio`` command: ``run``, ``echo``, ``web``, ``dns``, ``mail``, ``manhole``,
+``compat``, ``trial`` and ``twistd``.
 
 Errors in the command line are one line on stderr and exit status 2; errors starting the
 server (a port in use, a missing file) are one line and exit status 1. SIGTERM and SIGINT
@@ -196,15 +196,29 @@ def _parser() -> _Parser:
         add_help=False,
     )
     trial.add_argument("args", nargs=argparse.REMAINDER, help="trial's arguments")
+
+    twistd = commands.add_parser(
+        "twistd",
+        help="run a .tac file or a plugin's service, as twistd does",
+        description="twistd with 'import twisted...' served by twistio, taking twistd's "
+        "arguments (twistio twistd --help lists them): twistio twistd -ny app.tac, "
+        "twistio twistd -n web --path .",
+        add_help=False,
+        prefix_chars="+",  # so that twistd's own "-y app.tac" is an argument, not an option
+    )
+    twistd.add_argument("args", nargs=argparse.REMAINDER, help="twistd's arguments")
     return parser
 
 
-_COMMANDS = ("run", "echo", "web", "dns", "mail", "manhole", "compat", "trial")
+_COMMANDS = ("run", "echo", "web", "dns", "mail", "manhole", "compat", "trial", "twistd")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["twistd"]:
+        # As for trial: every later argument is twistd's own.
+        return _twistd(args[1:])
     if args[:1] == ["trial"]:
         # Everything after the command is trial's (argparse would take options for its own).
         try:
@@ -272,6 +286,29 @@ def _trial(args: Sequence[str]) -> int:
     # As trial does: the tests named are found from the current directory too.
     sys.path.insert(0, os.getcwd())
     return trial_main(args, prog="twistio trial")
+
+
+def _twistd(args: Sequence[str]) -> int:
+    from twistio import compat
+
+    try:
+        compat.install()
+    except compat.TwistedAlreadyImported as e:
+        sys.stderr.write(f"twistio twistd: {e}\n")
+        return 1
+    from twistio.scripts import twistd
+
+    # As twistd does: modules a .tac file imports are found from the current directory.
+    sys.path.insert(0, os.getcwd())
+    sys.argv = ["twistd", *args]
+    try:
+        twistd.run()
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or 0
+        sys.stderr.write(f"{stop.code}\n")
+        return 1
+    return 0
 
 
 # -- servers -----------------------------------------------------------------------------------

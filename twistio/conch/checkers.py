@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import errno
+import functools
 import logging
 import os
 import warnings
@@ -342,26 +343,30 @@ class SSHPublicKeyDatabase:
             entry = self._userdb.getpwnam(credentials.username.decode("utf-8"))
         except (KeyError, UnicodeDecodeError):
             return False
-        for path in self.getAuthorizedKeysFiles(credentials):
-            if not path.exists():
-                continue
+        asUser = functools.partial(util.runAsEffectiveUser, entry.pw_uid, entry.pw_gid)
+        files = [path for path in self.getAuthorizedKeysFiles(credentials) if path.exists()]
+        return any(credentials.blob in _authorizedBlobs(path, asUser) for path in files)
+
+
+def _authorizedBlobs(path: Any, asUser: Callable[..., Any]) -> set[bytes]:
+    """The key blobs of an authorized_keys file (lines "type base64-blob [comment]"; a
+    line without a decodable blob is passed over). A file the server may not read is
+    opened as its user (``asUser``)."""
+    try:
+        opened = path.open()
+    except OSError as refused:
+        if refused.errno != errno.EACCES:
+            raise
+        opened = asUser(path.open)
+    blobs: set[bytes] = set()
+    with opened:
+        for line in opened:
+            encoded = line.split()[1:2]
             try:
-                lines = path.open()
-            except OSError as e:
-                if e.errno != errno.EACCES:
-                    raise
-                lines = util.runAsEffectiveUser(entry.pw_uid, entry.pw_gid, path.open)
-            with lines:
-                for line in lines:
-                    fields = line.split()
-                    if len(fields) < 2:
-                        continue
-                    try:
-                        if base64.decodebytes(fields[1]) == credentials.blob:
-                            return True
-                    except binascii.Error:
-                        continue
-        return False
+                blobs.update(base64.decodebytes(piece) for piece in encoded)
+            except binascii.Error:
+                pass
+    return blobs
 
 
 @implementer(ICredentialsChecker)

@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, NoReturn, Protocol
 
-from twistio.internet.interfaces import Interface
+from twistio.internet.interfaces import Interface, implementer
 
 __all__ = [
     "AuthOptionMixin",
@@ -48,6 +48,25 @@ class ICheckerFactory(Interface, Protocol):
 
     def generateChecker(self, argstring: str) -> Any:
         """A checker configured by ``argstring``."""
+
+
+@implementer(ICheckerFactory)
+class _ShippedCheckerFactory:
+    """Base of the checker factories twistio ships (``twistio/plugins/cred_*.py``): each
+    sets its ``authType``, ``authHelp`` and ``credentialInterfaces`` and makes its checker
+    in ``generateChecker``; one that reads an argument string describes it in
+    ``argStringFormat``."""
+
+    authType: str
+    authHelp: str
+    argStringFormat = "No argstring required."
+    credentialInterfaces: Sequence[Any] = ()
+
+    def generateChecker(self, argstring: str = "") -> Any:
+        raise NotImplementedError(f"{type(self).__name__} makes no checkers")
+
+    def __repr__(self) -> str:
+        return f"<checker factory --auth={self.authType}:...>"
 
 
 class StrcredException(Exception):

@@ -49,6 +49,7 @@ from twistio.internet.interfaces import (
     IReactorThreads,
     IReactorTime,
     IResolverSimple,
+    _ISupportsExitSignalCapturing,
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, Protocol
@@ -267,6 +268,7 @@ class PluggableResolverMixin:
     IReactorInThreads,
     IReactorPluggableResolver,
     IReactorPluggableNameResolver,
+    _ISupportsExitSignalCapturing,
 )
 class ReactorBase(PluggableResolverMixin):
     """Twisted's reactor contract, for a subclass that supplies ``installWaker`` and

@@ -343,14 +343,9 @@ class UNIXServerEndpoint:
 
     def listen(self, protocolFactory: IProtocolFactory) -> Deferred[IListeningPort]:
         """Listen on the socket file; fires with the ``IListeningPort``."""
-        return execute(
-            self._reactor.listenUNIX,
-            self._address,
-            protocolFactory,
-            backlog=self._backlog,
-            mode=self._mode,
-            wantPID=self._wantPID,
-        )
+        # listenUNIX(address, factory, backlog, mode, wantPID), all by position.
+        settings = (self._backlog, self._mode, self._wantPID)
+        return execute(self._reactor.listenUNIX, self._address, protocolFactory, *settings)
 
 
 @implementer(IStreamServerEndpoint)

@@ -1074,6 +1074,13 @@ class IReactorDaemonize(Interface, Protocol):
         """Called just after, in the daemon."""
 
 
+class _ISupportsExitSignalCapturing(Interface, Protocol):
+    """A reactor that notes which signal, if any, made it stop (in ``_exitSignal``), so
+    that a program running it can end by that same signal once it has cleaned up."""
+
+    _exitSignal: int | None
+
+
 class IReactorWin32Events(Interface, Protocol):
     """Win32 event objects in the event loop (Windows reactors only)."""
 

@@ -19,7 +19,6 @@ from errno import (
     EPERM,
     EWOULDBLOCK,
 )
-from types import TracebackType
 from typing import Protocol as _TypingProtocol
 from typing import Union, cast
 
@@ -139,12 +138,7 @@ class _BuffersLogs:
     def __enter__(self) -> Logger:
         return Logger(namespace=self._namespace, observer=self._events.append)
 
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excValue: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         events, self._events = self._events, []
         for event in events:
             self._observer(event)
@@ -167,12 +161,7 @@ class _IFileDescriptorReservation(Interface, _TypingProtocol):
     def __enter__(self) -> None:
         """Let the descriptor go (``RuntimeError`` if it is not held)."""
 
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excValue: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         """Take the descriptor again (a failure to is logged, and the block's own
         exception, if any, goes on)."""
 
@@ -212,12 +201,7 @@ class _FileDescriptorReservation:
         self._fileDescriptor = None
         held.close()
 
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excValue: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         try:
             self.reserve()
         except Exception:
@@ -239,12 +223,7 @@ class _NullFileDescriptorReservation:
     def __enter__(self) -> None:
         """Nothing to let go of."""
 
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excValue: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         """Nothing to take again."""
 
 

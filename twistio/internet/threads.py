@@ -13,6 +13,9 @@ from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, maybeDeferred
 from twistio.python.failure import Failure
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 __all__ = [
     "blockingCallFromThread",
     "callMultipleInThread",
@@ -20,8 +23,6 @@ __all__ = [
     "deferToThreadPool",
 ]
 
-_R = TypeVar("_R")
-_P = ParamSpec("_P")
 
 
 class _ThreadPoolLike(Protocol):

@@ -282,12 +282,8 @@ def _ord2bytes(ordinal: int) -> bytes:
 def _nameToLabels(name: bytes) -> list[bytes]:
     """The labels of ``name`` with the root's empty label last: ``b"a.com"`` gives
     ``[b"a", b"com", b""]``, ``b""`` and ``b"."`` give ``[b""]``; case is kept."""
-    if name in (b"", b"."):
-        return [b""]
-    labels = name.split(b".")
-    if labels[-1] != b"":
-        labels.append(b"")
-    return labels
+    relative = name[:-1] if name.endswith(b".") else name
+    return [*(relative.split(b".") if relative else ()), b""]
 
 
 def _compactRepr(
@@ -968,11 +964,10 @@ class Record_SOA(_Record):
     ) -> None:
         self.mname, self.rname = Name(mname), Name(rname)
         self.serial = int(serial)
-        self.refresh = str2time(refresh)
-        self.minimum = str2time(minimum)
-        self.expire = str2time(expire)
-        self.retry = str2time(retry)
-        self.ttl = str2time(ttl)
+        # The four timers (and the TTL) take seconds or "1H"-style durations.
+        self.refresh, self.retry, self.expire, self.minimum, self.ttl = (
+            str2time(value) for value in (refresh, retry, expire, minimum, ttl)
+        )
 
     def _write(self, out: bytearray, comp: dict[bytes, int] | None, base: int) -> None:
         _write_name(self.mname.name, out, comp, base)

@@ -102,12 +102,10 @@ class Instance:
         if not isinstance(className, str):
             raise TypeError(f"{className!r} is not a class name")
         self.klass = className
-        if __stateObj__ is not NoStateObj:
-            self.state = __stateObj__
-            self.stateIsDict = 0
-        else:
-            self.state = state
-            self.stateIsDict = 1
+        # Keyword state is an attribute dictionary; a state object is taken as it is.
+        keywords = __stateObj__ is NoStateObj
+        self.stateIsDict = int(keywords)
+        self.state = state if keywords else __stateObj__
 
     def getSource(self) -> str:
         if self.stateIsDict:
@@ -360,12 +358,12 @@ class AOTUnjellier:
 
     def callAfter(self, callable: Any, result: Any) -> None:
         """Call ``callable(result)`` at the end, once ``result`` is known."""
+        slot: list[Any] = [result]
         if isinstance(result, crefutil.NotKnown):
-            holder = [None]
-            result.addDependant(holder, 0)
-        else:
-            holder = [result]
-        self.afterUnjelly.append((callable, holder))
+            # Filled in when the value becomes known (before the calls at the end).
+            slot[0] = None
+            result.addDependant(slot, 0)
+        self.afterUnjelly.append((callable, slot))
 
     def unjellyAttribute(self, instance: Any, attrName: str, ao: Any) -> None:
         """Set ``instance.attrName`` to what ``ao`` builds, now or once it is known."""
@@ -512,15 +510,10 @@ def unjellyFromAOT(aot: Any) -> Any:
 def unjellyFromSource(stringOrFile: str | IO[str]) -> Any:
     """Run source written by ``jellyToSource`` and build its ``app`` (``ValueError`` when
     the source sets none)."""
+    # The names jellyToSource writes, and nothing else.
     namespace: dict[str, Any] = {
-        "Instance": Instance,
-        "InstanceMethod": InstanceMethod,
-        "Class": Class,
-        "Function": Function,
-        "Module": Module,
-        "Ref": Ref,
-        "Deref": Deref,
-        "Copyreg": Copyreg,
+        kind.__name__: kind
+        for kind in (Class, Copyreg, Deref, Function, Instance, InstanceMethod, Module, Ref)
     }
     source = stringOrFile if isinstance(stringOrFile, str) else stringOrFile.read()
     exec(source, namespace)  # (the format is Python source, by design)

@@ -51,10 +51,12 @@ class _Container(NotKnown):
 
     def __setitem__(self, n: int, obj: Any) -> None:
         self.l[n] = obj
-        if not isinstance(obj, NotKnown):
-            self.locs.remove(n)
-            if not self.locs:
-                self.resolveDependants(self.containerType(self.l))
+        if isinstance(obj, NotKnown):
+            return  # still waiting on this slot
+        self.locs.remove(n)
+        if self.locs == []:
+            # The last missing element arrived: the container can be built now.
+            self.resolveDependants(self.containerType(self.l))
 
 
 class _Tuple(_Container):

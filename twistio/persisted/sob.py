@@ -72,9 +72,8 @@ class Persistent:
         log.msg(f"Saving {self.name} application to {finalname}...")
         with open(temporary, mode) as f:
             dump(self.original, f)
-        if os.name == "nt" and os.path.isfile(finalname):
-            os.remove(finalname)
-        os.rename(temporary, finalname)
+        # os.replace overwrites an older save on every system (rename does not on Windows).
+        os.replace(temporary, finalname)
         log.msg("Saved.")
 
 
@@ -149,13 +148,11 @@ def guessType(filename: str) -> str:
     """The style of ``filename`` by its extension: ``.tac``/``.py`` python, ``.tap``
     pickle, ``.tas`` source (an ``e`` before, as ``.etap``, once meant encrypted);
     ``KeyError`` for any other."""
-    ext = os.path.splitext(filename)[1]
-    return {
-        ".tac": "python",
-        ".etac": "python",
-        ".py": "python",
-        ".tap": "pickle",
-        ".etap": "pickle",
-        ".tas": "source",
-        ".etas": "source",
-    }[ext]
+    return _STYLE_BY_EXTENSION[os.path.splitext(filename)[1]]
+
+
+_STYLE_BY_EXTENSION = {
+    **dict.fromkeys((".py", ".tac", ".etac"), "python"),
+    **dict.fromkeys((".tas", ".etas"), "source"),
+    **dict.fromkeys((".tap", ".etap"), "pickle"),
+}

@@ -7,7 +7,7 @@ from typing import Any
 
 from twistio.cred.checkers import AllowAnonymousAccess
 from twistio.cred.credentials import IAnonymous
-from twistio.cred.strcred import ICheckerFactory
+from twistio.cred.strcred import _ShippedCheckerFactory
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
 
@@ -16,13 +16,12 @@ Lets anyone in, without credentials, as the anonymous avatar.
 """
 
 
-@implementer(ICheckerFactory, IPlugin)
-class AnonymousCheckerFactory:
+@implementer(IPlugin)
+class AnonymousCheckerFactory(_ShippedCheckerFactory):
     """Makes ``AllowAnonymousAccess`` checkers; takes no argument string."""
 
     authType = "anonymous"
     authHelp = anonymousCheckerFactoryHelp
-    argStringFormat = "No argstring required."
     credentialInterfaces: Sequence[Any] = (IAnonymous,)
 
     def generateChecker(self, argstring: str = "") -> AllowAnonymousAccess:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from twistio.cred.checkers import FilePasswordDB
 from twistio.cred.credentials import IUsernameHashedPassword, IUsernamePassword
-from twistio.cred.strcred import ICheckerFactory
+from twistio.cred.strcred import _ShippedCheckerFactory
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
 
@@ -21,8 +21,8 @@ twistio.cred.checkers.FilePasswordDB).
 invalidFileWarning = "Warning: not a valid file"
 
 
-@implementer(ICheckerFactory, IPlugin)
-class FileCheckerFactory:
+@implementer(IPlugin)
+class FileCheckerFactory(_ShippedCheckerFactory):
     """Makes a ``FilePasswordDB`` from a file name; warns on ``errorOutput`` (standard error
     when None) when the file is not there yet."""
 

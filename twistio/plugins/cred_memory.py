@@ -11,7 +11,7 @@ from typing import Any
 
 from twistio.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
 from twistio.cred.credentials import IUsernameHashedPassword, IUsernamePassword
-from twistio.cred.strcred import ICheckerFactory, InvalidAuthArgumentString
+from twistio.cred.strcred import InvalidAuthArgumentString, _ShippedCheckerFactory
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
 
@@ -23,8 +23,8 @@ machine's processes.
 """
 
 
-@implementer(ICheckerFactory, IPlugin)
-class InMemoryCheckerFactory:
+@implementer(IPlugin)
+class InMemoryCheckerFactory(_ShippedCheckerFactory):
     """Makes an in-memory checker from ``name:password:name:password...``."""
 
     authType = "memory"

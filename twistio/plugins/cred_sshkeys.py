@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twistio.cred.credentials import ISSHPrivateKey
-from twistio.cred.strcred import ICheckerFactory
+from twistio.cred.strcred import _ShippedCheckerFactory
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
 
@@ -17,13 +17,12 @@ Checks SSH public keys against each user's ~/.ssh/authorized_keys and
 """
 
 
-@implementer(ICheckerFactory, IPlugin)
-class SSHKeyCheckerFactory:
+@implementer(IPlugin)
+class SSHKeyCheckerFactory(_ShippedCheckerFactory):
     """Makes ``conch.checkers.SSHPublicKeyChecker``s over ``UNIXAuthorizedKeysFiles``."""
 
     authType = "sshkey"
     authHelp = sshKeyCheckerFactoryHelp
-    argStringFormat = "No argstring required."
     credentialInterfaces: Sequence[Any] = (ISSHPrivateKey,)
 
     def generateChecker(self, argstring: str = "") -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from twistio.cred.checkers import ICredentialsChecker
 from twistio.cred.credentials import IUsernamePassword
 from twistio.cred.error import UnauthorizedLogin
-from twistio.cred.strcred import ICheckerFactory
+from twistio.cred.strcred import _ShippedCheckerFactory
 from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
@@ -97,13 +97,12 @@ class UNIXChecker:
         return defer.fail(UnauthorizedLogin())
 
 
-@implementer(ICheckerFactory, IPlugin)
-class UNIXCheckerFactory:
+@implementer(IPlugin)
+class UNIXCheckerFactory(_ShippedCheckerFactory):
     """Makes ``UNIXChecker``s; takes no argument string."""
 
     authType = "unix"
     authHelp = unixCheckerFactoryHelp
-    argStringFormat = "No argstring required."
     credentialInterfaces: Sequence[Any] = UNIXChecker.credentialInterfaces
 
     def generateChecker(self, argstring: str = "") -> UNIXChecker:

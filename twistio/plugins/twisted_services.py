@@ -1,4 +1,4 @@
-"""The service makers ``twist`` can run: ``twist NAME [options]``."""
+"""The service makers ``twistd`` and ``twist`` can run: ``twistd NAME [options]``."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ TwistedMail = ServiceMaker(
 TwistedNames = ServiceMaker(
     "Twisted DNS Server", "twistio.names.tap", "A domain name server.", "dns"
 )
+TwistedWeb = ServiceMaker(
+    "Twisted Web",
+    "twistio.web.tap",
+    "A web server: a directory, a WSGI application, a resource script or class.",
+    "web",
+)
+TwistedFTP = ServiceMaker("Twisted FTP", "twistio.tap.ftp", "An FTP server.", "ftp")

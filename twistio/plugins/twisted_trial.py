@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from twistio.internet.interfaces import implementer
 from twistio.plugin import IPlugin
 from twistio.trial.itrial import IReporter
 
 
 @implementer(IPlugin, IReporter)
+@dataclass(frozen=True, repr=False)
 class _Reporter:
     """Describes one reporter: its name and help, its command-line options, and where its
     class is (``module`` and ``klass``, loaded when chosen)."""
 
-    def __init__(
-        self,
-        name: str,
-        module: str,
-        description: str,
-        longOpt: str,
-        shortOpt: str | None,
-        klass: str,
-    ) -> None:
-        self.name = name
-        self.module = module
-        self.description = description
-        self.longOpt = longOpt
-        self.shortOpt = shortOpt
-        self.klass = klass
+    name: str
+    module: str
+    description: str
+    longOpt: str
+    shortOpt: str | None
+    klass: str
 
     def __repr__(self) -> str:
         return f"<trial reporter plugin {self.longOpt!r}: {self.module}.{self.klass}>"

@@ -246,10 +246,8 @@ class RemoteAmpError(AmpError):
         else:
             message = f"Code<{code}>: {text}"
         super().__init__(message)
-        self.errorCode = errorCode
-        self.description = description
-        self.fatal = fatal
-        self.local = local
+        self.errorCode, self.description = errorCode, description
+        self.local, self.fatal = local, fatal
 
 
 class UnknownRemoteError(RemoteAmpError):
@@ -414,12 +412,10 @@ class Argument:
 
     def fromBox(self, name: bytes, strings: Any, objects: dict[str, Any], proto: Any) -> None:
         """Decode ``name`` from ``strings`` into ``objects``."""
-        string = self.retrieve(strings, name, proto)
-        key = _wireNameToPythonIdentifier(name)
-        if self.optional and string is None:
-            objects[key] = None
-        else:
-            objects[key] = self.fromStringProto(string, proto)
+        wire = self.retrieve(strings, name, proto)
+        absent = wire is None and self.optional
+        value = None if absent else self.fromStringProto(wire, proto)
+        objects[_wireNameToPythonIdentifier(name)] = value
 
     def toBox(self, name: bytes, strings: Any, objects: dict[str, Any], proto: Any) -> None:
         """Encode ``name``'s object from ``objects`` into ``strings``."""
@@ -1406,11 +1402,10 @@ class BinaryBoxProtocol(StatefulStringProtocol, Int16StringReceiver, _Descriptor
         self.hostCertificate = certificate
         self._justStartedTLS = True
         self.transport.startTLS(certificate.options(*(verifyAuthorities or ())))
-        held = self._startingTLSBuffer
-        if held is not None:
-            self._startingTLSBuffer = None
-            for box in held:
-                self.sendBox(box)
+        # Boxes queued while the handshake was being asked for go out now, over TLS.
+        held, self._startingTLSBuffer = self._startingTLSBuffer or [], None
+        for box in held:
+            self.sendBox(box)
 
     @property
     def peerCertificate(self) -> Any:

@@ -25,7 +25,7 @@ import re
 import stat as _stat
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 from typing import Protocol as _TypingProtocol
 
 from twistio.cred import checkers, credentials, portal
@@ -491,6 +491,18 @@ def _owner_name(number: int, lookup: Any) -> str:
     return str(number)
 
 
+def _outcome(where: Any, work: Callable[[], Any]) -> defer.Deferred[Any]:
+    """Run ``work`` now and hand back its value as a fired Deferred: an OS error becomes
+    the FTP error its errno stands for (about ``where``), anything else fails as raised."""
+    try:
+        value = work()
+    except OSError as oops:
+        return errnoToFailure(oops.errno or 0, where)
+    except BaseException:
+        return defer.fail()
+    return defer.succeed(value)
+
+
 @implementer(IFTPShell)
 class FTPAnonymousShell:
     """A read-only shell on ``filesystemRoot`` (a ``FilePath``): every change is refused."""
@@ -520,71 +532,53 @@ class FTPAnonymousShell:
         path = self._path(path)  # type: ignore[assignment]
         return defer.fail(AnonUserDeniedError())
 
+    def _openFile(self, path: _Segments, mode: Literal["r", "w"], wrapper: Callable[[Any], Any]) -> Any:
+        # Reading and writing share this: a directory is never opened as a file.
+        target = self._path(path)
+        if target.isdir():
+            return defer.fail(IsADirectoryError(path))
+        return _outcome(path, lambda: wrapper(target.open(mode)))
+
     def openForReading(self, path: _Segments) -> defer.Deferred[Any]:
         """An ``IReadFile`` for the file at ``path``."""
-        node = self._path(path)
-        if node.isdir():
-            return defer.fail(IsADirectoryError(path))
-        try:
-            opened = node.open("r")
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(_FileReader(opened))
+        return self._openFile(path, "r", _FileReader)  # type: ignore[no-any-return]
 
     def openForWriting(self, path: _Segments) -> defer.Deferred[Any]:
         """Refused: anonymous users may not store files."""
         return defer.fail(PermissionDeniedError("STOR not allowed"))
 
     def access(self, path: _Segments) -> defer.Deferred[Any]:
-        node = self._path(path)
-        if not node.exists():
-            return defer.fail(FileNotFoundError(path))
-        try:
-            node.listdir()
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(None)
+        target = self._path(path)
+        if target.exists():
+            # Listing it is the test: a directory we may not read fails here.
+            return _outcome(path, target.listdir).addCallback(lambda _: None)
+        return defer.fail(FileNotFoundError(path))
 
     def stat(self, path: _Segments, keys: Sequence[str] = ()) -> defer.Deferred[Any]:
-        node = self._path(path)
-        if node.isdir():
-            try:
-                values = self._statNode(node, keys)
-            except OSError as e:
-                return errnoToFailure(e.errno or 0, path)
-            except BaseException:
-                return defer.fail()
-            return defer.succeed(values)
-        return self.list(path, keys).addCallback(lambda entries: entries[0][1])
+        target = self._path(path)
+        if not target.isdir():
+            return self.list(path, keys).addCallback(lambda rows: rows[0][1])
+        return _outcome(path, lambda: self._statNode(target, keys))
 
     def list(self, path: _Segments, keys: Sequence[str] = ()) -> defer.Deferred[Any]:
         """``[(name, [value of each key]), ...]`` for the directory at ``path`` (or the one
         file there, named by its path from the root)."""
-        node = self._path(path)
-        if node.isdir():
-            names = node.listdir()
-            nodes = [node.child(name) for name in names]
-        elif node.isfile():
-            names = [os.path.join(*node.segmentsFrom(self.filesystemRoot))]
-            nodes = [node]
+        target = self._path(path)
+        if target.isdir():
+            listed = [(child, target.child(child)) for child in target.listdir()]
+        elif target.isfile():
+            listed = [(os.path.join(*target.segmentsFrom(self.filesystemRoot)), target)]
         else:
             return defer.fail(FileNotFoundError(path))
-        entries: list[tuple[Any, list[Any]]] = []
-        for name, child in zip(names, nodes, strict=True):
-            values: list[Any] = []
-            entries.append((name, values))
-            if keys:
-                try:
-                    values.extend(self._statNode(child, keys))
-                except OSError as e:
-                    return errnoToFailure(e.errno or 0, name)
-                except BaseException:
-                    return defer.fail()
-        return defer.succeed(entries)
+        rows: list[tuple[Any, list[Any]]] = []
+        for label, node in listed:
+            try:
+                rows.append((label, self._statNode(node, keys) if keys else []))
+            except OSError as oops:
+                return errnoToFailure(oops.errno or 0, label)
+            except BaseException:
+                return defer.fail()
+        return defer.succeed(rows)
 
     def _statNode(self, filePath: filepath.FilePath[Any], keys: Sequence[str]) -> _Values:
         filePath.restat()
@@ -628,61 +622,28 @@ class FTPShell(FTPAnonymousShell):
     """A shell with full access to the files under its root."""
 
     def makeDirectory(self, path: _Segments) -> defer.Deferred[Any]:
-        try:
-            self._path(path).makedirs()
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(None)
+        return _outcome(path, self._path(path).makedirs)
 
     def removeDirectory(self, path: _Segments) -> defer.Deferred[Any]:
-        node = self._path(path)
-        if node.isfile():
-            # A file: RMD refuses it (rmdir's error would not say why).
+        target = self._path(path)
+        if target.isfile():
+            # RMD on a plain file: say so plainly instead of passing on rmdir's ENOTDIR.
             return defer.fail(IsNotADirectoryError(path))
-        try:
-            os.rmdir(node.path)
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(None)
+        return _outcome(path, lambda: os.rmdir(target.path))
 
     def removeFile(self, path: _Segments) -> defer.Deferred[Any]:
-        node = self._path(path)
-        if node.isdir():
-            return defer.fail(IsADirectoryError(path))
-        try:
-            node.remove()
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(None)
+        target = self._path(path)
+        if not target.isdir():
+            return _outcome(path, target.remove)
+        return defer.fail(IsADirectoryError(path))
 
     def rename(self, fromPath: _Segments, toPath: _Segments) -> defer.Deferred[Any]:
-        source, target = self._path(fromPath), self._path(toPath)
-        try:
-            os.rename(source.path, target.path)
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, fromPath)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(None)
+        old, new = self._path(fromPath).path, self._path(toPath).path
+        return _outcome(fromPath, lambda: os.rename(old, new))
 
     def openForWriting(self, path: _Segments) -> defer.Deferred[Any]:
         """An ``IWriteFile`` for the file at ``path`` (created or truncated)."""
-        node = self._path(path)
-        if node.isdir():
-            return defer.fail(IsADirectoryError(path))
-        try:
-            opened = node.open("w")
-        except OSError as e:
-            return errnoToFailure(e.errno or 0, path)
-        except BaseException:
-            return defer.fail()
-        return defer.succeed(_FileWriter(opened))
+        return self._openFile(path, "w", _FileWriter)  # type: ignore[no-any-return]
 
 
 # -- realms ----------------------------------------------------------------------------------
@@ -941,13 +902,14 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
     dtpFactory: DTPFactory | None = None
     dtpPort: Any = None
     dtpInstance: DTP | None = None
+    timeOut: Any = 600
+    passivePortRange = range(0, 1)
+    # Reachable before login; announced by FEAT.
+    PUBLIC_COMMANDS = ["FEAT", "QUIT"]
+    FEATURES = ["FEAT", "MDTM", "PASV", "SIZE", "TYPE A;I"]
     binary = True
     _epsvAll = False
     _supportedNetworkProtocols = (_AFNUM_IP, _AFNUM_IP6)
-    PUBLIC_COMMANDS = ["FEAT", "QUIT"]
-    FEATURES = ["FEAT", "MDTM", "PASV", "SIZE", "TYPE A;I"]
-    passivePortRange = range(0, 1)
-    timeOut: Any = 600
     _encoding = "latin-1"
     factory: Any
     workingDirectory: list[str]
@@ -1074,12 +1036,10 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
             success = USR_LOGGED_IN_PROCEED
 
         def loggedIn(result: Any) -> str:
-            iface, avatar, logout = result
-            assert iface is IFTPShell, "The realm is busted, jerk."
-            self.shell = avatar
-            self.logout = logout
-            self.workingDirectory = []
-            self.state = self.AUTHED
+            if result[0] is not IFTPShell:
+                raise TypeError(f"the realm answered {result[0]!r}, not IFTPShell")
+            self.shell, self.logout = result[1:]
+            self.state, self.workingDirectory = self.AUTHED, []
             return success
 
         def refused(reason: failure.Failure) -> Any:
@@ -1113,8 +1073,8 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
 
     def ftp_PASV(self) -> Any:
         """Listen for the data connection (IPv4 only: EPSV serves both)."""
-        if self._epsvAll:
-            return defer.fail(BadCmdSequenceError("may not send PASV after EPSV ALL"))
+        if refused := self._epsvAllForbids("PASV"):
+            return refused
         host = _ipv4(self.transport.getHost().host)
         if host is None:
             return defer.fail(PASVIPv6NotImplementedError())
@@ -1173,27 +1133,31 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
         assert factory.deferred is not None
         return factory.deferred.addCallbacks(connected, failedToConnect)
 
+    def _epsvAllForbids(self, command: str) -> defer.Deferred[Any] | None:
+        # After "EPSV ALL" (RFC 2428) the client may only use EPSV for its data connections.
+        if not self._epsvAll:
+            return None
+        return defer.fail(BadCmdSequenceError(f"may not send {command} after EPSV ALL"))
+
     def ftp_PORT(self, address: str) -> Any:
         """Connect to the client's ``h1,h2,h3,h4,p1,p2`` for the data connection."""
-        if self._epsvAll:
-            return defer.fail(BadCmdSequenceError("may not send PORT after EPSV ALL"))
+        if refused := self._epsvAllForbids("PORT"):
+            return refused
         numbers = [int(part) for part in address.split(",")]
         host = ".".join(str(n) for n in numbers[:4])
         return self._connectData(host, numbers[4] << 8 | numbers[5])
 
     def ftp_EPRT(self, extendedAddress: str) -> Any:
         """Connect to the client's ``|proto|host|port|`` for the data connection."""
-        if self._epsvAll:
-            return defer.fail(BadCmdSequenceError("may not send EPRT after EPSV ALL"))
+        if refused := self._epsvAllForbids("EPRT"):
+            return refused
         try:
-            proto, host, port = decodeExtendedAddress(extendedAddress)
+            family, host, port = decodeExtendedAddress(extendedAddress)
         except ValueError:
             return defer.fail(CmdArgSyntaxError(extendedAddress))
-        try:
-            self._validateNetworkProtocol(proto)
-        except FTPCmdError:
-            return defer.fail()
-        return self._connectData(host, port)
+        return defer.maybeDeferred(self._validateNetworkProtocol, family).addCallback(
+            lambda _: self._connectData(host, port)
+        )
 
     def _checkData(self, command: str, connected: bool = True) -> Any:
         """A failure if no data connection was asked for (or, with ``connected``, if it
@@ -1333,17 +1297,15 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
         return (REQ_FILE_ACTN_PENDING_FURTHER_INFO,)
 
     def ftp_RNTO(self, toName: str) -> Any:
-        fromName = self._fromName
+        # Whatever happens, the rename in progress ends here.
+        self.state, fromName = self.AUTHED, self._fromName
         del self._fromName
-        self.state = self.AUTHED
         try:
-            source = toSegments(self.workingDirectory, fromName)
-            target = toSegments(self.workingDirectory, toName)
+            paths = [toSegments(self.workingDirectory, name) for name in (fromName, toName)]
         except InvalidPath:
             return defer.fail(FileNotFoundError(fromName))
-        return self.shell.rename(source, target).addCallback(
-            lambda ign: (REQ_FILE_ACTN_COMPLETED_OK,)
-        )
+        done = self.shell.rename(*paths)
+        return done.addCallback(lambda _: (REQ_FILE_ACTN_COMPLETED_OK,))
 
     # -- files
 
@@ -1764,13 +1726,12 @@ class FTPClientBasic(basic.LineReceiver):
     def sendNextCommand(self) -> None:
         """Send the next queued command, if any."""
         command = self.popCommandQueue()
-        if command is None:
+        if command is None or not command.ready:
             self.nextDeferred = None
-            return
-        if not command.ready:
-            self.actionQueue.insert(0, command)
-            _reactor().callLater(1.0, self.sendNextCommand)
-            self.nextDeferred = None
+            if command is not None:
+                # Not sendable yet (a PORT waiting for its listener): put it back, retry soon.
+                self.actionQueue.insert(0, command)
+                _reactor().callLater(1.0, self.sendNextCommand)
             return
         if command.text == "PORT":
             self.generatePortCommand(command)  # type: ignore[attr-defined]  # FTPClient's
@@ -2084,22 +2045,23 @@ class FTPFileListProtocol(basic.LineReceiver):
     def lineReceived(self, line: bytes) -> None:
         text = line.decode(self._encoding)
         entry = self.parseDirectoryLine(text)
-        if entry is None:
-            self.unknownLine(text)
-        else:
+        if entry is not None:
             self.addFile(entry)
+            return
+        self.unknownLine(text)
 
     def parseDirectoryLine(self, line: str) -> dict[str, Any] | None:
         """The fields of ``line``, or None if it is not a listing line."""
         found = self.fileLinePattern.match(line)
         if found is None:
             return None
-        fields = found.groupdict()
-        fields["filename"] = fields["filename"].replace(r"\ ", " ")
-        fields["nlinks"] = int(fields["nlinks"])
-        fields["size"] = int(fields["size"])
-        if fields["linktarget"]:
-            fields["linktarget"] = fields["linktarget"].replace(r"\ ", " ")
+        fields: dict[str, Any] = found.groupdict()
+        for counted in ("nlinks", "size"):
+            fields[counted] = int(fields[counted])
+        for named in ("filename", "linktarget"):
+            # An escaped blank ("\\ ") in a name stands for a plain one.
+            if fields[named]:
+                fields[named] = fields[named].replace("\\ ", " ")
         return fields
 
     def addFile(self, info: dict[str, Any]) -> None:

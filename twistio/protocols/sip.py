@@ -769,23 +769,23 @@ class Proxy(Base):
         return Via(host=self.host, port=self.port)
 
     def handle_request(self, message: Request, addr: Any) -> Any:
-        handler = getattr(self, f"handle_{message.method}_request", None)
-        if handler is None:
-            handler = self.handle_request_default
+        handler = getattr(self, f"handle_{message.method}_request", self.handle_request_default)
+
+        def answer(code: int) -> None:
+            self.deliverResponse(self.responseFromRequest(code, message))
+
         try:
-            d = handler(message, addr)
-        except SIPError as e:
-            self.deliverResponse(self.responseFromRequest(e.code, message))
+            pending = handler(message, addr)
+        except SIPError as refusal:
+            answer(refusal.code)
+            return
         except BaseException:
+            # A bug in the handler: log it and tell the peer it was our fault.
             log.err()
-            self.deliverResponse(self.responseFromRequest(500, message))
-        else:
-            if d is not None:
-                d.addErrback(
-                    lambda reason: self.deliverResponse(
-                        self.responseFromRequest(reason.value.code, message)
-                    )
-                )
+            answer(500)
+            return
+        if pending is not None:
+            pending.addErrback(lambda reason: answer(reason.value.code))
 
     def handle_request_default(self, message: Request, sourcePeer: Any) -> Any:
         """Forward ``message`` (a loop through this proxy is dropped)."""
@@ -817,15 +817,17 @@ class Proxy(Base):
 
     def handle_response(self, message: Response, addr: Any) -> None:
         """Pass a response on along its ``Via`` path (``gotResponse`` if it was for us)."""
-        via = parseViaHeader(message.headers["via"][0])
-        if (via.host, via.port) != (self.host, self.port):
+        vias = message.headers["via"]
+        top = parseViaHeader(vias[0])
+        if (top.host, top.port) == (self.host, self.port):
+            vias.pop(0)
+            # Our own Via was the last one: the response answers a request we made.
+            if vias:
+                self.deliverResponse(message)
+            else:
+                self.gotResponse(message, addr)
+        else:
             log.msg("Dropping incorrectly addressed message")
-            return
-        del message.headers["via"][0]
-        if not message.headers["via"]:
-            self.gotResponse(message, addr)
-            return
-        self.deliverResponse(message)
 
     def gotResponse(self, message: Response, addr: Any) -> None:
         """Override: a response to a request this proxy made."""
@@ -856,14 +858,14 @@ class RegisterProxy(Proxy):
 
     def unauthorized(self, message: Request, host: str, port: int) -> None:
         """Answer 401 with a challenge of each authorizer."""
-        response = self.responseFromRequest(401, message)
+        offers = []
         for scheme, authorizer in self.authorizers.items():
             challenge = authorizer.getChallenge((host, port))
-            if challenge is None:
-                value = f'{scheme.title()} realm="{self.host}"'
-            else:
-                value = f'{scheme.title()} {challenge},realm="{self.host}"'
-            response.headers.setdefault("www-authenticate", []).append(value)
+            params = "" if challenge is None else f"{challenge},"
+            offers.append(f'{scheme.title()} {params}realm="{self.host}"')
+        response = self.responseFromRequest(401, message)
+        if offers:
+            response.headers.setdefault("www-authenticate", []).extend(offers)
         self.deliverResponse(response)
 
     def login(self, message: Request, host: str, port: int) -> None:
@@ -900,11 +902,12 @@ class RegisterProxy(Proxy):
         if message.headers.get("expires", [None])[0] == "0":
             self.unregister(message, toURL, contact)
             return
-        if contact is not None:
-            _, contactURL, _ = parseAddress(contact, host=host, port=port)
-            d = self.registry.registerAddress(message.uri, toURL, contactURL)
-        else:
+        if contact is None:
+            # No Contact: a query of the current binding.
             d = self.registry.getRegistrationInfo(toURL)
+        else:
+            where = parseAddress(contact, host=host, port=port)[1]
+            d = self.registry.registerAddress(message.uri, toURL, where)
         d.addCallbacks(
             self._cbRegister, self._ebRegister, callbackArgs=(message,), errbackArgs=(message,)
         )

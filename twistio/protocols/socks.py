@@ -45,49 +45,44 @@ def _hostOf(addr: Any) -> str:
     return str(host)
 
 
-class SOCKSv4Outgoing(protocol.Protocol):
-    """The proxy's connection to a CONNECT request's destination."""
+class _Relay(protocol.Protocol):
+    """One end of the proxy's pairing with a destination: what the destination sends goes
+    to the client (through the SOCKSv4 protocol), what the client sends comes out here, and
+    either end closing closes the client's connection."""
 
     def __init__(self, socks: SOCKSv4) -> None:
         self.socks = socks
+
+    def dataReceived(self, data: bytes) -> None:
+        self.socks.write(data)
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` (from the client) to the destination."""
+        self.socks.log(self, data)
+        self.transport.write(data)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        self.socks.transport.loseConnection()
+
+
+class SOCKSv4Outgoing(_Relay):
+    """The proxy's connection to a CONNECT request's destination."""
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
         self.socks.makeReply(_GRANTED, 0, port=peer.port, ip=peer.host)
         self.socks._paired(self)
 
-    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        self.socks.transport.loseConnection()
 
-    def dataReceived(self, data: bytes) -> None:
-        self.socks.write(data)
-
-    def write(self, data: bytes) -> None:
-        """Send ``data`` (from the client) to the destination."""
-        self.socks.log(self, data)
-        self.transport.write(data)
-
-
-class SOCKSv4Incoming(protocol.Protocol):
+class SOCKSv4Incoming(_Relay):
     """The connection a BIND request waited for, from its destination."""
 
     def __init__(self, socks: SOCKSv4) -> None:
-        self.socks = socks
+        super().__init__(socks)
         socks._paired(self)
 
     def connectionMade(self) -> None:
         self.socks._paired(self)
-
-    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        self.socks.transport.loseConnection()
-
-    def dataReceived(self, data: bytes) -> None:
-        self.socks.write(data)
-
-    def write(self, data: bytes) -> None:
-        """Send ``data`` (from the client) to the destination."""
-        self.socks.log(self, data)
-        self.transport.write(data)
 
 
 class SOCKSv4(protocol.Protocol):

@@ -9,7 +9,7 @@ them by attribute (``pw_name``...) or by index.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 __all__ = ["ShadowDatabase", "UserDatabase"]
 
@@ -40,6 +40,24 @@ class _ShadowRecord(NamedTuple):
     sp_flag: int
 
 
+_Record = TypeVar("_Record", _UserRecord, _ShadowRecord)
+
+
+def _textKey(function: str, key: object) -> str:
+    """``key``, which must be a ``str`` (``pwd`` and ``spwd`` raise this ``TypeError``)."""
+    if isinstance(key, str):
+        return key
+    raise TypeError(f"{function}() argument must be str, not {type(key).__name__}")
+
+
+def _first(records: list[_Record], field: str, wanted: object) -> _Record:
+    """The earliest record whose ``field`` is ``wanted``; ``KeyError(wanted)`` if none is."""
+    found = next((r for r in records if getattr(r, field) == wanted), None)
+    if found is None:
+        raise KeyError(wanted)
+    return found
+
+
 class UserDatabase:
     """Accounts held in memory, looked up as ``pwd`` does (``KeyError`` when absent).
 
@@ -55,29 +73,23 @@ class UserDatabase:
                 gid: int | None = None, gecos: str = "", home: str = "",
                 shell: str = "/bin/sh") -> None:
         """Add an account (``pw_name``, ``pw_passwd``, ``pw_uid``... in that order)."""
-        if uid is None:
-            uid = self._next_uid
-            self._next_uid += 1
-        if gid is None:
-            gid = self._next_gid
-            self._next_gid += 1
+        uid = self._fresh("_next_uid") if uid is None else uid
+        gid = self._fresh("_next_gid") if gid is None else gid
         self._users.append(_UserRecord(username, password, uid, gid, gecos, home, shell))
+
+    def _fresh(self, counter: str) -> int:
+        """Hand out the next number of ``counter`` (an attribute) and move it on."""
+        number: int = getattr(self, counter)
+        setattr(self, counter, number + 1)
+        return number
 
     def getpwuid(self, uid: int) -> _UserRecord:
         """The first account with ``uid``."""
-        for user in self._users:
-            if user.pw_uid == uid:
-                return user
-        raise KeyError(uid)
+        return _first(self._users, "pw_uid", uid)
 
     def getpwnam(self, name: str) -> _UserRecord:
         """The first account named ``name`` (a ``str``: ``TypeError`` otherwise, as in ``pwd``)."""
-        if not isinstance(name, str):
-            raise TypeError(f"getpwnam() argument must be str, not {type(name).__name__}")
-        for user in self._users:
-            if user.pw_name == name:
-                return user
-        raise KeyError(name)
+        return _first(self._users, "pw_name", _textKey("getpwnam", name))
 
     def getpwall(self) -> list[_UserRecord]:
         """Every account, in the order added."""
@@ -99,12 +111,7 @@ class ShadowDatabase:
 
     def getspnam(self, username: str) -> _ShadowRecord:
         """The first entry for ``username`` (a ``str``: ``TypeError`` otherwise)."""
-        if not isinstance(username, str):
-            raise TypeError(f"getspnam() argument must be str, not {type(username).__name__}")
-        for user in self._users:
-            if user.sp_nam == username:
-                return user
-        raise KeyError(username)
+        return _first(self._users, "sp_nam", _textKey("getspnam", username))
 
     def getspall(self) -> list[_ShadowRecord]:
         """Every entry, in the order added."""

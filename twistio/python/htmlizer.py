@@ -33,31 +33,35 @@ class TokenPrinter:
             self.encoding = str(token)
             return
         text = token.encode(self.encoding) if isinstance(token, str) else token
-        (srow, scol), (_erow, ecol) = sCoordinates, eCoordinates
-        if self.currentLine < srow:
-            self.writer(b"\n" * (srow - self.currentLine))
-            self.currentLine, self.currentCol = srow, 0
-        self.writer(b" " * (scol - self.currentCol))
-        if self.lastIdentifier:
-            kind = "identifier"
-            self.lastIdentifier = 0
-            self.parameters = 1
-        elif type == tokenize.NAME:
-            word = text.decode(self.encoding)
-            if word in ("class", "def"):
-                self.lastIdentifier = 1
-                kind = "variable"
-            elif self.parameters and not keyword.iskeyword(word):
-                kind = "parameter"
-            else:
-                kind = "variable"
-        else:
-            kind = tokenize.tok_name[type].lower()
-            if type == tokenize.OP and text == b":":
-                self.parameters = 0
+        (row, column), ending = sCoordinates, eCoordinates[1]
+        # Reproduce the layout: blank lines first, then the indentation or spacing.
+        skipped = row - self.currentLine
+        if skipped > 0:
+            self.writer(b"\n" * skipped)
+            self.currentLine, self.currentCol = row, 0
+        self.writer(b" " * (column - self.currentCol))
+        kind = self._kindOf(type, text)
         self.writer(text, kind)
         self.currentLine += text.count(b"\n")
-        self.currentCol = 0 if text.endswith(b"\n") else ecol
+        self.currentCol = 0 if text.endswith(b"\n") else ending
+
+    def _kindOf(self, type: int, text: bytes) -> str:
+        """The class a token gets: the name after ``def``/``class`` is an identifier,
+        names up to the next ":" after it are parameters (keywords aside), other names
+        variables; anything else is named after its token type."""
+        if self.lastIdentifier:
+            self.lastIdentifier, self.parameters = 0, 1
+            return "identifier"
+        if type != tokenize.NAME:
+            if type == tokenize.OP and text == b":":
+                self.parameters = 0
+            return tokenize.tok_name[type].lower()
+        word = text.decode(self.encoding)
+        if word in ("class", "def"):
+            self.lastIdentifier = 1
+        elif self.parameters and not keyword.iskeyword(word):
+            return "parameter"
+        return "variable"
 
 
 class HTMLWriter:

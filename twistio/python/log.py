@@ -14,11 +14,10 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from typing import IO, Any, NoReturn, TextIO, TypeVar
+from typing import IO, Any, NoReturn, Protocol, TextIO, TypeVar
 
 from twistio.internet.interfaces import Interface
 from twistio.logger import (
-    ILogObserver,
     LogBeginner,
     LoggingFile,
     LogLevel,
@@ -70,6 +69,15 @@ EventDict = dict[str, Any]
 _T = TypeVar("_T")
 
 
+class ILogObserver(Interface, Protocol):
+    """A classic observer (one ``addObserver`` takes): called with each event as a classic
+    event dict (``message``, ``time``, ``system``, ``isError``...). Not the same interface
+    as ``twistio.logger.ILogObserver``, whose observers get the new-style events: an
+    application's components, for one, can hold one of each."""
+
+    def __call__(self, eventDict: EventDict) -> None: ...
+
+
 class ILogContext(Interface):
     """The key of the legacy logging context (a dict whose ``system`` ``msg`` uses)."""
 
@@ -94,13 +102,11 @@ def callWithContext(ctx: EventDict, func: Callable[..., _T], *args: Any, **kw: A
 
 def callWithLogger(logger: Any, func: Callable[..., _T], *args: Any, **kw: Any) -> _T | None:
     """Call ``func`` with ``system`` set to ``logger.logPrefix()``; log (and swallow) its error."""
-    try:
-        prefix = logger.logPrefix()
-    except KeyboardInterrupt:
-        raise
-    except BaseException:
-        prefix = "(buggy logPrefix method)"
-        err(system=prefix)
+    buggy = "(buggy logPrefix method)"
+    asked: list[Any] = []
+    # A logPrefix that raises is logged (under the stand-in name), and the name stands in.
+    _reportingErrors(buggy, lambda: asked.append(logger.logPrefix()))
+    prefix = asked[0] if asked else buggy
     result: _T | None = _reportingErrors(
         prefix, callWithContext, {"system": prefix}, func, *args, **kw
     )
@@ -231,13 +237,9 @@ class LogPublisher:
         ``system`` comes from the context of ``callWithContext`` unless given; ``format``
         with ``%``-style keys may replace ``message``; ``isError=1`` marks an error.
         """
-        eventDict: EventDict = _currentContext()
-        eventDict.update(kw)
-        eventDict["message"] = message
-        eventDict["time"] = time.time()
-        if "isError" not in eventDict:
-            eventDict["isError"] = 0
-        publishToNewObserver(self._publishPublisher, eventDict, textFromEventDict)
+        event: EventDict = {"isError": 0, **_currentContext(), **kw}
+        event.update(message=message, time=time.time())
+        publishToNewObserver(self._publishPublisher, event, textFromEventDict)
 
     def showwarning(
         self,

@@ -10,7 +10,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from types import TracebackType
 from typing import IO
 
 __all__ = [
@@ -125,12 +124,7 @@ class _FileEntry:
     def __enter__(self) -> _FileEntry:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         self.close()
 
 

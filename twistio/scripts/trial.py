@@ -16,6 +16,7 @@ import inspect
 import os
 import pdb
 import random
+import re
 import sys
 import trace
 import warnings
@@ -298,20 +299,7 @@ class Options(_BasicOptions):
 
     def opt_jobs(self, number: str) -> None:
         """How many workers to run: a number above zero, or auto (one per usable CPU)."""
-        if number == "auto":
-            jobs = _autoJobs()
-        else:
-            try:
-                jobs = int(number)
-            except ValueError:
-                raise usage.UsageError(
-                    f"Expecting integer argument to jobs, got '{number}'"
-                ) from None
-            if jobs <= 0:
-                raise usage.UsageError(
-                    "Argument to jobs must be a strictly positive integer or 'auto'"
-                )
-        self["jobs"] = jobs
+        self["jobs"] = _autoJobs() if number == "auto" else _jobCount(number)
 
     def _getWorkerArguments(self) -> list[str]:
         """The options a worker of a ``--jobs`` run would be given."""
@@ -336,10 +324,22 @@ class Options(_BasicOptions):
             failure.DO_POST_MORTEM = False
 
 
+def _jobCount(number: str) -> int:
+    """``--jobs``' number, checked: a whole number above zero."""
+    if re.fullmatch(r"\s*[+-]?\d+\s*", number) is None:
+        raise usage.UsageError(f"Expecting integer argument to jobs, got '{number}'")
+    if int(number) < 1:
+        raise usage.UsageError("Argument to jobs must be a strictly positive integer or 'auto'")
+    return int(number)
+
+
 def _initialDebugSetup(config: Options) -> None:
-    if config["debug"]:
+    # --debug records where each Failure and Deferred came from; --debug-stacktraces only
+    # the Deferreds.
+    debugging = config["debug"]
+    if debugging:
         failure.startDebugMode()
-    if config["debug"] or config["debug-stacktraces"]:
+    if debugging or config["debug-stacktraces"]:
         defer.setDebugging(True)
 
 
@@ -378,58 +378,58 @@ def _wrappedPdb() -> pdb.Pdb:
     return debugger
 
 
+# The options handed to TrialRunner whatever the mode: option name -> its keyword.
+_RUNNER_KEYWORDS = {
+    "exitfirst": "exitFirst",
+    "logfile": "logfile",
+    "reporter": "reporterFactory",
+    "rterrors": "realTimeErrors",
+    "tbformat": "tracebackFormat",
+    "temp-directory": "workingDirectory",
+    "unclean-warnings": "uncleanWarnings",
+}
+
+
 def _makeRunner(config: Options) -> runner.TrialRunner:
     """A runner set up as ``config`` says."""
     settings: dict[str, Any] = {
-        "reporterFactory": config["reporter"],
-        "tracebackFormat": config["tbformat"],
-        "realTimeErrors": config["rterrors"],
-        "uncleanWarnings": config["unclean-warnings"],
-        "logfile": config["logfile"],
-        "workingDirectory": config["temp-directory"],
-        "exitFirst": config["exitfirst"],
+        keyword: config[option] for option, keyword in _RUNNER_KEYWORDS.items()
     }
     if config["dry-run"]:
-        settings["mode"] = runner.TrialRunner.DRY_RUN
-    elif config["jobs"]:
+        return runner.TrialRunner(mode=runner.TrialRunner.DRY_RUN, **settings)
+    if config["jobs"]:
         from twistio.trial._dist.disttrial import DistTrialRunner
 
+        # The same settings, but the reporter (factory) comes first, by position.
+        reporter = settings.pop("reporterFactory")
         return DistTrialRunner(  # type: ignore[return-value]
-            config["reporter"],
-            config["jobs"],
-            config._getWorkerArguments(),
-            exitFirst=config["exitfirst"],
-            tracebackFormat=config["tbformat"],
-            realTimeErrors=config["rterrors"],
-            uncleanWarnings=config["unclean-warnings"],
-            logfile=config["logfile"],
-            workingDirectory=config["temp-directory"],
+            reporter, config["jobs"], config._getWorkerArguments(), **settings
         )
-    else:
-        if config["debug"]:
-            settings["mode"] = runner.TrialRunner.DEBUG
-            debugger = config["debugger"]
-            if debugger != "pdb":
-                try:
-                    settings["debugger"] = reflect.namedAny(debugger)
-                except reflect.ModuleNotFound:
-                    raise _DebuggerNotFound(f"{debugger!r} debugger could not be found.") from None
-            else:
-                settings["debugger"] = _wrappedPdb()
-        settings["profile"] = config["profile"]
-        settings["forceGarbageCollection"] = config["force-gc"]
+    settings.update(profile=config["profile"], forceGarbageCollection=config["force-gc"])
+    if config["debug"]:
+        settings.update(mode=runner.TrialRunner.DEBUG, debugger=_loadDebugger(config["debugger"]))
     return runner.TrialRunner(**settings)
+
+
+def _loadDebugger(name: str) -> Any:
+    """The debugger ``--debugger`` names: pdb (with line editing) unless another is named."""
+    if name == "pdb":
+        return _wrappedPdb()
+    try:
+        return reflect.namedAny(name)
+    except reflect.ModuleNotFound:
+        raise _DebuggerNotFound(f"{name!r} debugger could not be found.") from None
 
 
 def run() -> NoReturn:
     """Run trial with ``sys.argv``; exits 0 if every test passed."""
-    if len(sys.argv) == 1:
-        sys.argv.append("--help")
+    # No arguments at all: show the help rather than run nothing.
+    sys.argv[1:] = sys.argv[1:] or ["--help"]
     config = Options()
     try:
         config.parseOptions()
-    except usage.UsageError as e:
-        raise SystemExit(f"{sys.argv[0]}: {e}") from None
+    except usage.UsageError as complaint:
+        raise SystemExit(f"{sys.argv[0]}: {complaint}") from None
     _initialDebugSetup(config)
     try:
         trialRunner = _makeRunner(config)

@@ -20,13 +20,11 @@ __all__ = ["Options", "makeService"]
 class Options(usage.Options, strcred.AuthOptionMixin):
     """The command line of an FTP server."""
 
-    synopsis = """[options].
-    WARNING: This FTP server is probably INSECURE do not use it.
-    """
+    synopsis = "[options]   (a toy server: keep it off networks you do not trust)"
     optParameters = [
-        ["port", "p", "2121", "the TCP port to listen on"],
-        ["root", "r", "/usr/local/ftp", "the directory anonymous users see"],
-        ["userAnonymous", "", "anonymous", "the user name that logs in anonymously"],
+        ["port", "p", "2121", "TCP port number the server accepts control connections on"],
+        ["root", "r", "/usr/local/ftp", "directory served to anonymous sessions"],
+        ["userAnonymous", "", "anonymous", "login name treated as an anonymous session"],
     ]
     compData = usage.Completions(optActions={"root": usage.CompleteDirs(descr="ftp root")})
     longdesc = ""
@@ -37,8 +35,7 @@ class Options(usage.Options, strcred.AuthOptionMixin):
 
     @deprecate.deprecated(versions.Version("Twisted", 11, 1, 0))
     def opt_password_file(self, filename: str) -> None:
-        """Specify a file containing username:password login info for authenticated
-        connections. (DEPRECATED; see --help-auth instead)"""
+        """(deprecated: use --auth file:PATH) check logins against name:password lines."""
         self["password-file"] = filename
         self.addChecker(checkers.FilePasswordDB(filename, cache=True))
 

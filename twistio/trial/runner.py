@@ -134,11 +134,10 @@ class DestructiveTestSuite(TestSuite):
     every finished test, and what it holds, alive)."""
 
     def run(self, result: Any, debug: bool = False) -> Any:
-        while self._tests:
-            if result.shouldStop:
-                break
-            test = self._tests.pop(0)
-            test(result)
+        pending = self._tests
+        while pending and not result.shouldStop:
+            # Popped before it runs: once run, nothing here refers to it any more.
+            pending.pop(0)(result)
         return result
 
 

@@ -32,7 +32,7 @@ import unittest
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Sequence
 from types import ModuleType, TracebackType
-from typing import Any, NoReturn, TypeVar, Union
+from typing import Any, NoReturn, Protocol, TypeVar, Union, cast
 
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
@@ -342,6 +342,25 @@ class _AssertRaisesContext:
             self._returnValue = f()
         assert self.exception is not None
         return self.exception
+
+
+class _ReturnsFirst(Protocol):
+    """An assertion that hands back its first argument."""
+
+    def __call__(self, first: _T, /, *args: Any, **kwargs: Any) -> _T: ...
+
+
+def _returningFirst(check: Callable[..., object]) -> _ReturnsFirst:
+    """``check`` (one of unittest's assertions), returning its first argument when it
+    passes."""
+
+    def assertion(self: unittest.TestCase, first: Any, *args: Any, **kwargs: Any) -> Any:
+        check(self, first, *args, **kwargs)
+        return first
+
+    assertion.__name__ = assertion.__qualname__ = check.__name__
+    assertion.__doc__ = f"unittest's ``{check.__name__}``; returns the first argument."
+    return cast(_ReturnsFirst, assertion)
 
 
 # -- SynchronousTestCase ----------------------------------------------------------------------
@@ -861,33 +880,17 @@ class SynchronousTestCase(unittest.TestCase):
         self.assertEqual(expected, shown[0]["message"])
         return result
 
-    # unittest's assertions, returning what trial's return (the first argument, mostly), so
-    # that ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
-
-    def assertEqual(self, first: _T, second: object, msg: Any = None) -> _T:
-        """Fail unless ``first == second``; returns ``first``."""
-        super().assertEqual(first, second, msg)
-        return first
-
-    def assertNotEqual(self, first: _T, second: object, msg: Any = None) -> _T:
-        """Fail if ``first == second``; returns ``first``."""
-        super().assertNotEqual(first, second, msg)
-        return first
-
-    def assertTrue(self, condition: _T, msg: Any = None) -> _T:
-        """Fail unless ``condition`` is true; returns it."""
-        super().assertTrue(condition, msg)
-        return condition
-
-    def assertFalse(self, condition: _T, msg: Any = None) -> _T:
-        """Fail if ``condition`` is true; returns it."""
-        super().assertFalse(condition, msg)
-        return condition
-
-    def assertIs(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
-        """Fail unless ``first is second``; returns ``first``."""
-        super().assertIs(first, second, msg)
-        return first
+    # unittest's assertions, returning their first argument as trial's do, so that
+    # ``x = self.assertEqual(f(), 3)`` and ``self.assertIn(k, d)`` chains keep working.
+    assertEqual = _returningFirst(unittest.TestCase.assertEqual)  # type: ignore[assignment]
+    assertNotEqual = _returningFirst(unittest.TestCase.assertNotEqual)  # type: ignore[assignment]
+    assertTrue = _returningFirst(unittest.TestCase.assertTrue)  # type: ignore[assignment]
+    assertFalse = _returningFirst(unittest.TestCase.assertFalse)  # type: ignore[assignment]
+    assertIs = _returningFirst(unittest.TestCase.assertIs)  # type: ignore[assignment]
+    assertIn = _returningFirst(unittest.TestCase.assertIn)  # type: ignore[assignment]
+    assertNotIn = _returningFirst(unittest.TestCase.assertNotIn)  # type: ignore[assignment]
+    assertAlmostEqual = _returningFirst(unittest.TestCase.assertAlmostEqual)  # type: ignore[assignment]
+    assertNotAlmostEqual = _returningFirst(unittest.TestCase.assertNotAlmostEqual)  # type: ignore[assignment]
 
     def assertIsNot(self, first: _T, second: object, msg: Any = None) -> _T:  # type: ignore[override]
         """Fail if ``first is second`` (trial's message: ``x is y``); returns ``first``."""
@@ -895,55 +898,19 @@ class SynchronousTestCase(unittest.TestCase):
             raise self.failureException(msg or f"{first!r} is {second!r}")
         return first
 
-    def assertIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
-        """Fail unless ``containee in container``; returns ``containee``."""
-        super().assertIn(containee, container, msg)
-        return containee
-
-    def assertNotIn(self, containee: _T, container: Any, msg: Any = None) -> _T:
-        """Fail if ``containee in container``; returns ``containee``."""
-        super().assertNotIn(containee, container, msg)
-        return containee
-
-    def assertAlmostEqual(  # type: ignore[override]
-        self,
-        first: _T,
-        second: Any,
-        places: int | None = None,
-        msg: Any = None,
-        delta: Any = None,
-    ) -> _T:
-        """Fail unless ``first`` and ``second`` agree to ``places`` (or within ``delta``);
-        returns ``first``."""
-        super().assertAlmostEqual(first, second, places, msg, delta)
-        return first
-
-    def assertNotAlmostEqual(  # type: ignore[override]
-        self,
-        first: _T,
-        second: Any,
-        places: int | None = None,
-        msg: Any = None,
-        delta: Any = None,
-    ) -> _T:
-        """Fail if ``first`` and ``second`` agree to ``places`` (or within ``delta``);
-        returns ``first``."""
-        super().assertNotAlmostEqual(first, second, places, msg, delta)
-        return first
-
     # trial's names for the assertions.
     assertIdentical = assertIs
     assertNotIdentical = assertIsNot
     assertNot = assertFalse
-    assertEquals = assertEqual
-    assertNotEquals = assertNotEqual
+    assertEquals = assertEqual  # type: ignore[assignment]
+    assertNotEquals = assertNotEqual  # type: ignore[assignment]
     assertAlmostEquals = assertAlmostEqual  # type: ignore[assignment]
     assertNotAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
     assert_ = assertTrue  # type: ignore[assignment]
     failUnless = failUnlessTrue = assertTrue  # type: ignore[assignment]
     failIf = failUnlessFalse = assertFalse  # type: ignore[assignment]
-    failUnlessEqual = failUnlessEquals = assertEqual
-    failIfEqual = failIfEquals = assertNotEqual
+    failUnlessEqual = failUnlessEquals = assertEqual  # type: ignore[assignment]
+    failIfEqual = failIfEquals = assertNotEqual  # type: ignore[assignment]
     failUnlessAlmostEqual = assertAlmostEqual  # type: ignore[assignment]
     failIfAlmostEqual = failIfAlmostEquals = assertNotAlmostEqual  # type: ignore[assignment]
     failUnlessIdentical = assertIs
@@ -1067,26 +1034,16 @@ class TestCase(SynchronousTestCase):
             target = f.func if isinstance(f, functools.partial) else f
             if inspect.iscoroutinefunction(target) or not inspect.isroutine(target):
                 return loop.run_until_complete(self._async_phase(loop, f, name, failures))
-            ours = False
-            try:
-                value = f()
-                if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                    value, ours = defer.ensureDeferred(value), True
-            except BaseException:
-                failure = Failure()
-                failures.append((self._classify(failure, name), failure))
-                return False
-            if not isinstance(value, Deferred):
-                return True
+            started = self._start_phase(f, name, failures)
+            if not isinstance(started, tuple):
+                return started
+            value, ours = started
             if value.called and not value.paused and not isinstance(value.result, Deferred):
                 result = value.result
                 value.addErrback(lambda _: None)  # consumed here
             else:
                 result = loop.run_until_complete(self._wait(loop, value, name, f, ours))
-            if isinstance(result, Failure):
-                failures.append((self._classify(result, name), result))
-                return False
-            return True
+            return self._phase_outcome(result, name, failures)
 
         ok = phase(self.setUp, "setUp")
         if ok:
@@ -1097,19 +1054,6 @@ class TestCase(SynchronousTestCase):
         if ok:
             phase(self.tearDown, "tearDown")
 
-    async def _run_async(self, loop: asyncio.AbstractEventLoop, failures: list[tuple[str, Failure]]) -> None:
-        ok = await self._async_phase(loop, self.setUp, "setUp", failures)
-        if ok:
-            method = getattr(self, self._testMethodName)
-            await self._async_phase(loop, method, self._testMethodName, failures)
-        while self._cleanups_async:
-            f, args, kwargs = self._cleanups_async.pop()
-            await self._async_phase(
-                loop, functools.partial(f, *args, **kwargs), "cleanup", failures
-            )
-        if ok:
-            await self._async_phase(loop, self.tearDown, "tearDown", failures)
-
     async def _async_phase(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -1117,22 +1061,34 @@ class TestCase(SynchronousTestCase):
         name: str,
         failures: list[tuple[str, Failure]],
     ) -> bool:
-        ours = False
+        started = self._start_phase(f, name, failures)
+        if not isinstance(started, tuple):
+            return started
+        value, ours = started
+        return self._phase_outcome(await self._wait(loop, value, name, f, ours), name, failures)
+
+    def _start_phase(
+        self, f: Callable[[], Any], name: str, failures: list[tuple[str, Failure]]
+    ) -> bool | tuple[Deferred[Any], bool]:
+        """Call the phase ``f``: the Deferred to wait for (and whether we made it, from a
+        coroutine or other awaitable), or already the phase's verdict: True when it
+        returned a plain value, False when it raised (recorded in ``failures``)."""
         try:
             value = f()
-            if inspect.isawaitable(value) and not isinstance(value, Deferred):
-                value, ours = defer.ensureDeferred(value), True
+            if isinstance(value, Deferred):
+                return value, False
+            if inspect.isawaitable(value):
+                return defer.ensureDeferred(value), True
         except BaseException:
-            failure = Failure()
-            failures.append((self._classify(failure, name), failure))
-            return False
-        if not isinstance(value, Deferred):
-            return True
-        result = await self._wait(loop, value, name, f, ours)
-        if isinstance(result, Failure):
-            failures.append((self._classify(result, name), result))
-            return False
+            return self._phase_outcome(Failure(), name, failures)
         return True
+
+    def _phase_outcome(self, result: Any, name: str, failures: list[tuple[str, Failure]]) -> bool:
+        """Whether the phase ``name`` ended well; a Failure is recorded, classified."""
+        if not isinstance(result, Failure):
+            return True
+        failures.append((self._classify(result, name), result))
+        return False
 
     def _wait(
         self,

@@ -584,11 +584,6 @@ class Agent(_AgentBase):
         agent._init(reactor, endpointFactory, pool, max_body_size, response_timeout)
         return agent
 
-    def _getEndpoint(self, uri: URI) -> IStreamClientEndpoint:
-        """The endpoint to connect to for ``uri`` (made only when a connection is needed,
-        unless this method is replaced)."""
-        return self._endpointFactory.endpointForURI(uri)
-
     def request(
         self,
         method: bytes,
@@ -615,18 +610,18 @@ class Agent(_AgentBase):
                 return fail(Failure())
         else:
             endpoint = _LazyEndpoint(self._endpointFactory, parsedURI)
+        target = parsedURI.originForm  # the path (and query) the request line names
         d = self._requestWithEndpoint(
-            key,
-            endpoint,
-            method,
-            parsedURI,
-            headers,
-            bodyProducer,
-            parsedURI.originForm,
+            key, endpoint, method, parsedURI, headers, bodyProducer, target
         )
         if self._responseTimeout is not None:
             d = _withTimeout(d, self._reactor, self._responseTimeout)
         return d  # type: ignore[return-value]
+
+    def _getEndpoint(self, uri: URI) -> IStreamClientEndpoint:
+        """The endpoint to connect to for ``uri`` (made only when a connection is needed,
+        unless this method is replaced)."""
+        return self._endpointFactory.endpointForURI(uri)
 
 
 def _withTimeout(d: Deferred[Response], reactor: IReactorTime, timeout: float) -> Deferred[Response]:

@@ -66,38 +66,56 @@ class NoPIDFound(Exception):
     """There is no PID file."""
 
 
+def _processExists(pid: int) -> bool:
+    """Whether ``pid`` names a live process (POSIX: probed with signal 0)."""
+    if SYSTEM_NAME != "posix":
+        raise NotImplementedError(f"isRunning is not implemented on {SYSTEM_NAME}")
+    try:
+        kill(pid, 0)
+    except PermissionError:
+        return True  # someone else's process, but a live one
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @implementer(IPIDFile)
 class PIDFile:
     """A PID file at ``filePath`` (``isRunning`` is for POSIX systems only)."""
 
     _log = Logger()
 
-    @staticmethod
-    def _format(pid: int) -> bytes:
-        """The file's content for ``pid``."""
-        return b"%d\n" % (pid,)
-
     def __init__(self, filePath: FilePath[Any]) -> None:
         self.filePath = filePath
 
-    def read(self) -> int:
-        try:
-            with self.filePath.open() as fh:
-                pidString = fh.readline()
-        except OSError as e:
-            if e.errno == errno.ENOENT:
-                raise NoPIDFound("PID file does not exist") from e
-            raise
-        try:
-            return int(pidString)
-        except ValueError:
-            raise InvalidPIDFileError(
-                f"non-integer PID value in PID file: {pidString!r}"
-            ) from None
+    @staticmethod
+    def _format(pid: int) -> bytes:
+        """The file's content for ``pid``."""
+        return f"{pid}\n".encode("ascii")
 
     def _write(self, pid: int) -> None:
         """Store ``pid`` (``ValueError`` if it is not an integer)."""
         self.filePath.setContent(self._format(pid=int(pid)))
+
+    def read(self) -> int:
+        try:
+            stored = self.filePath.open()
+        except FileNotFoundError as missing:
+            raise NoPIDFound("PID file does not exist") from missing
+        with stored:
+            first = stored.readline()
+        if not first.strip().isdigit():
+            raise InvalidPIDFileError(f"non-integer PID value in PID file: {first!r}")
+        return int(first)
+
+    def isRunning(self) -> bool:
+        try:
+            pid = self.read()
+        except NoPIDFound:
+            return False
+        if not _processExists(pid):
+            raise StalePIDFileError("PID file refers to non-existing process")
+        return True
 
     def writeRunningPID(self) -> None:
         self._write(getpid())
@@ -105,62 +123,48 @@ class PIDFile:
     def remove(self) -> None:
         self.filePath.remove()
 
-    def isRunning(self) -> bool:
-        try:
-            pid = self.read()
-        except NoPIDFound:
-            return False
-        if SYSTEM_NAME != "posix":
-            raise NotImplementedError(f"isRunning is not implemented on {SYSTEM_NAME}")
-        try:
-            kill(pid, 0)  # signal 0: only whether the process exists
-        except OSError as e:
-            if e.errno == errno.ESRCH:
-                raise StalePIDFileError("PID file refers to non-existing process") from e
-            if e.errno == errno.EPERM:
-                return True  # it exists; we may not signal it
-            raise
-        return True
-
     def __enter__(self) -> PIDFile:
+        stale = False
         try:
-            if self.isRunning():
-                raise AlreadyRunningError()
+            running = self.isRunning()
         except StalePIDFileError:
+            stale, running = True, False
+        if running:
+            raise AlreadyRunningError()
+        if stale:
             self._log.info("Replacing stale PID file: {log_source}")
         self.writeRunningPID()
         return self
 
-    def __exit__(self, excType: type[BaseException] | None, excValue: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(self, *excInfo: object) -> None:
         self.remove()
 
 
 @implementer(IPIDFile)
 class NonePIDFile:
-    """A PID file that is none: for when no PID file is wanted."""
+    """Stands in where no PID file is wanted: holds nothing, never running, writes
+    and removals fail as a missing, unwritable file would."""
+
+    def __enter__(self) -> NonePIDFile:
+        return self
+
+    def __exit__(self, *excInfo: object) -> None:
+        pass
+
+    def isRunning(self) -> bool:
+        return False
 
     def read(self) -> int:
         raise NoPIDFound("PID file does not exist")
+
+    def remove(self) -> None:
+        raise OSError(errno.ENOENT, "No such file or directory")
 
     def _write(self, pid: int) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
     def writeRunningPID(self) -> None:
         self._write(0)
-
-    def remove(self) -> None:
-        raise OSError(errno.ENOENT, "No such file or directory")
-
-    def isRunning(self) -> bool:
-        return False
-
-    def __enter__(self) -> NonePIDFile:
-        return self
-
-    def __exit__(self, excType: type[BaseException] | None, excValue: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        return None
 
 
 #: The PID file that is none.

@@ -9,25 +9,16 @@ from signal import SIGTERM
 from sys import stderr
 from typing import Any, TextIO
 
+from twistio import logger as _logger
+from twistio.application.runner import _pidfile
 from twistio.application.runner._exit import ExitStatus, exit
-from twistio.application.runner._pidfile import (
-    AlreadyRunningError,
-    InvalidPIDFileError,
-    IPIDFile,
-    NoPIDFound,
-    nonePIDFile,
-)
-from twistio.logger import (
-    FileLogObserver,
-    FilteringLogObserver,
-    Logger,
-    LogLevel,
-    LogLevelFilterPredicate,
-    globalLogBeginner,
-    textFileLogObserver,
-)
+from twistio.application.runner._pidfile import IPIDFile, nonePIDFile
 
 __all__ = ["Runner"]
+
+# Looked up here when logging begins (a test may put others in their place).
+globalLogBeginner = _logger.globalLogBeginner
+FilteringLogObserver = _logger.FilteringLogObserver
 
 
 def _nothing(**kwargs: Any) -> None:
@@ -44,31 +35,31 @@ class Runner:
     stops.
     """
 
-    _log = Logger()
+    _log = _logger.Logger()
 
     def __init__(
         self,
         reactor: Any,
         pidFile: IPIDFile = nonePIDFile,
         kill: bool = False,
-        defaultLogLevel: LogLevel = LogLevel.info,
+        defaultLogLevel: _logger.LogLevel = _logger.LogLevel.info,
         logFile: TextIO = stderr,
-        fileLogObserverFactory: Callable[[TextIO], FileLogObserver] = textFileLogObserver,
+        fileLogObserverFactory: Callable[
+            [TextIO], _logger.FileLogObserver
+        ] = _logger.textFileLogObserver,
         whenRunning: Callable[..., None] = _nothing,
         whenRunningArguments: Mapping[str, Any] | None = None,
         reactorExited: Callable[..., None] = _nothing,
         reactorExitedArguments: Mapping[str, Any] | None = None,
     ) -> None:
-        self._reactor = reactor
-        self._pidFile = pidFile
-        self._kill = kill
-        self._defaultLogLevel = defaultLogLevel
-        self._logFile = logFile
+        self._reactor, self._pidFile, self._kill = reactor, pidFile, kill
+        self._logFile, self._defaultLogLevel = logFile, defaultLogLevel
         self._fileLogObserverFactory = fileLogObserverFactory
+        # The two hooks, each kept with a copy of the keyword arguments it is called with.
         self._whenRunning = whenRunning
-        self._whenRunningArguments = dict(whenRunningArguments or {})
+        self._whenRunningArguments = {**(whenRunningArguments or {})}
         self._reactorExited = reactorExited
-        self._reactorExitedArguments = dict(reactorExitedArguments or {})
+        self._reactorExitedArguments = {**(reactorExitedArguments or {})}
 
     def run(self) -> None:
         """Kill if asked to; else, holding the PID file, log, run the reactor, and report
@@ -79,7 +70,7 @@ class Runner:
                 self.startLogging()
                 self.startReactor()
                 self.reactorExited()
-        except AlreadyRunningError:
+        except _pidfile.AlreadyRunningError:
             exit(ExitStatus.EX_CONFIG, "Already running.")
 
     def killIfRequested(self) -> None:
@@ -91,10 +82,10 @@ class Runner:
             return
         try:
             pid = self._pidFile.read()
-        except (OSError, NoPIDFound):
+        except (OSError, _pidfile.NoPIDFound):
             exit(ExitStatus.EX_IOERR, "Unable to read PID file.")
             return
-        except InvalidPIDFileError:
+        except _pidfile.InvalidPIDFileError:
             exit(ExitStatus.EX_DATAERR, "Invalid PID file.")
             return
         self.startLogging()
@@ -105,7 +96,7 @@ class Runner:
     def startLogging(self) -> None:
         """Begin logging to ``logFile``, from ``defaultLogLevel`` up."""
         observer = self._fileLogObserverFactory(self._logFile)
-        predicate = LogLevelFilterPredicate(defaultLogLevel=self._defaultLogLevel)
+        predicate = _logger.LogLevelFilterPredicate(defaultLogLevel=self._defaultLogLevel)
         globalLogBeginner.beginLoggingTo([FilteringLogObserver(observer, [predicate])])
 
     def startReactor(self) -> None:

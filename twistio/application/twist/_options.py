@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from sys import stderr, stdout
-from textwrap import dedent
 from typing import Any, cast
 
 from twistio.application.reactors import NoSuchReactor, getReactorTypes, installReactor
@@ -35,6 +34,12 @@ def _optionsMaker(plugin: Any) -> Callable[[], Options]:
     return make
 
 
+_LOG_FORMATS: Mapping[str, Callable[..., Any]] = {
+    "text": textFileLogObserver,
+    "json": jsonFileLogObserver,
+}
+
+
 class TwistOptions(Options):
     """The ``twist`` command's options; the sub-command is the plugin's name."""
 
@@ -43,97 +48,81 @@ class TwistOptions(Options):
 
     def __init__(self) -> None:
         Options.__init__(self)
-        self["reactorName"] = self.defaultReactorName
-        self["logLevel"] = self.defaultLogLevel
-        self["logFile"] = stdout
+        self.update(
+            reactorName=self.defaultReactorName, logLevel=self.defaultLogLevel, logFile=stdout
+        )
 
     def getSynopsis(self) -> str:
         return f"{Options.getSynopsis(self)} plugin [plugin_options]"
 
     def opt_version(self) -> None:
-        """Print version and exit."""
+        """Show the version, then stop."""
         exit(ExitStatus.EX_OK, f"{version}")
 
     def opt_reactor(self, name: str) -> None:
-        """The name of the reactor to use (installed at once)."""
         self["reactor"] = self.installReactor(name)
         self["reactorName"] = name
 
-    opt_reactor.__doc__ = dedent(
-        """
-        The name of the reactor to use.
-        (options: {options})
-        """
-    ).format(options=", ".join(f'"{rt.shortName}"' for rt in getReactorTypes()))
+    opt_reactor.__doc__ = "Which reactor runs the plugin; one of: {}.".format(
+        ", ".join(repr(kind.shortName) for kind in getReactorTypes())
+    )
 
     def installReactor(self, name: str) -> Any:
         """Install the reactor ``name`` (``"default"``: the reactor already in use) and
         return it; ``UsageError`` for an unknown name."""
-        if name == self.defaultReactorName:
-            from twistio.internet import reactor
+        if name != self.defaultReactorName:
+            try:
+                return installReactor(name)
+            except NoSuchReactor:
+                raise UsageError(f"Unknown reactor: {name}") from None
+        from twistio.internet import reactor
 
-            return reactor
-        try:
-            return installReactor(name)
-        except NoSuchReactor:
-            raise UsageError(f"Unknown reactor: {name}") from None
+        return reactor
 
     def opt_log_level(self, levelName: str) -> None:
-        """Set default log level (debug, info, warn, error, critical; default: info)."""
+        """Least severe level logged: debug, info (default), warn, error, critical."""
         try:
-            self["logLevel"] = LogLevel.levelWithName(levelName)
+            level = LogLevel.levelWithName(levelName)
         except InvalidLogLevelError:
             raise UsageError(f"Invalid log level: {levelName}") from None
+        self["logLevel"] = level
 
     def opt_log_file(self, fileName: str) -> None:
-        """Log to file ("-" for stdout, "+" for stderr; default: "-")."""
-        if fileName == "-":
-            self["logFile"] = stdout
-            return
-        if fileName == "+":
-            self["logFile"] = stderr
+        """Log to this file (appended), "-" standard output (default), "+" standard error."""
+        named = {"-": stdout, "+": stderr}
+        if fileName in named:
+            self["logFile"] = named[fileName]
             return
         try:
-            self["logFile"] = openFile(fileName, "a")
-        except OSError as e:
-            exit(ExitStatus.EX_IOERR, f"Unable to open log file {fileName!r}: {e}")
+            opened = openFile(fileName, "a")
+        except OSError as problem:
+            exit(ExitStatus.EX_IOERR, f"Unable to open log file {fileName!r}: {problem}")
+        else:
+            self["logFile"] = opened
 
     def opt_log_format(self, format: str) -> None:
-        """Log file format (text, json; default: text if the log file is a tty, else
-        json)."""
-        try:
-            self["fileLogObserverFactory"] = {
-                "text": textFileLogObserver,
-                "json": jsonFileLogObserver,
-            }[format]
-        except KeyError:
-            raise UsageError(f"Invalid log format: {format}") from None
+        """How events are written: text (default on a terminal) or json (elsewhere)."""
+        if format not in _LOG_FORMATS:
+            raise UsageError(f"Invalid log format: {format}")
+        self["fileLogObserverFactory"] = _LOG_FORMATS[format]
         self["logFormat"] = format
-
-    opt_log_format.__doc__ = dedent(
-        """
-        Log file format.
-        (options: "text", "json"; default: "text" if the log file is a tty,
-        otherwise "json")
-        """
-    )
 
     def selectDefaultLogObserver(self) -> None:
         """Choose the log format, unless one was asked for: text for a terminal, JSON
         otherwise."""
-        if "fileLogObserverFactory" not in self:
-            logFile = self["logFile"]
-            if hasattr(logFile, "isatty") and logFile.isatty():
-                self["fileLogObserverFactory"] = textFileLogObserver
-                self["logFormat"] = "text"
-            else:
-                self["fileLogObserverFactory"] = jsonFileLogObserver
-                self["logFormat"] = "json"
+        if "fileLogObserverFactory" in self:
+            return
+        isatty = getattr(self["logFile"], "isatty", None)
+        chosen = "text" if isatty is not None and isatty() else "json"
+        self["logFormat"] = chosen
+        self["fileLogObserverFactory"] = _LOG_FORMATS[chosen]
 
     def parseOptions(self, options: Sequence[str] | None = None) -> None:
+        # The default format is chosen before parsing so that --log-format can override
+        # it; the reactor is installed after, if no --reactor did it already.
         self.selectDefaultLogObserver()
         Options.parseOptions(self, options=options)
-        if "reactor" not in self:
+        if self.get("reactor") is None:
             self["reactor"] = self.installReactor(self["reactorName"])
 
     @property
@@ -146,10 +135,11 @@ class TwistOptions(Options):
     @property
     def subCommands(self) -> Iterable[tuple[str, None, Callable[[], Options], str]]:
         """One sub-command per plugin."""
-        plugins = self.plugins
-        for name in sorted(plugins):
-            plugin = plugins[name]
-            yield (plugin.tapname, None, _optionsMaker(plugin), plugin.description)
+        byName = self.plugins
+        return [
+            (name, None, _optionsMaker(byName[name]), byName[name].description)
+            for name in sorted(byName)
+        ]
 
     def postOptions(self) -> None:
         Options.postOptions(self)
