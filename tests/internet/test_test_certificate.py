@@ -119,3 +119,46 @@ async def test_tls_client_callbacks_log_as_their_connection(reactor: Any) -> Non
     finally:
         connector.disconnect()
         await wait(port.stopListening())
+
+
+async def test_tls_data_received_raising_closes_with_the_error(reactor: Any) -> None:
+    """An exception from dataReceived under listenSSL's TLS is logged on Twisted's log and
+    is the connectionLost reason, as over TCP."""
+    from tests.internet.test_tcp import wait
+    from twistio.internet.defer import Deferred
+    from twistio.python import log
+
+    lost: Deferred[Any] = Deferred()
+    events: list[dict[str, Any]] = []
+
+    class Raising(protocol.Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            raise ZeroDivisionError("from dataReceived")
+
+        def connectionLost(self, reason: Any = None) -> None:
+            lost.callback([reason])  # (a Failure given to callback would errback)
+
+    class Sender(protocol.Protocol):
+        def connectionMade(self) -> None:
+            self.transport.write(b"boom")
+
+    cert = ssl.PrivateCertificate.loadPEM(PEM.read_bytes())
+    port = reactor.listenSSL(
+        0, protocol.Factory.forProtocol(Raising), cert.options(), interface="127.0.0.1"
+    )
+    log.addObserver(events.append)
+    connector = reactor.connectSSL(
+        "127.0.0.1", port.getHost().port, protocol.ClientFactory.forProtocol(Sender),
+        ssl.CertificateOptions(),
+    )
+    try:
+        (reason,) = await wait(lost)
+        assert reason.check(ZeroDivisionError)
+        assert any(
+            e.get("isError") and "from dataReceived" in str(e.get("failure", {}).value)
+            for e in events if e.get("failure") is not None
+        )
+    finally:
+        log.removeObserver(events.append)
+        connector.disconnect()
+        await wait(port.stopListening())

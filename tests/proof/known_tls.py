@@ -20,14 +20,6 @@ _REACTORS = ("AsyncioSelector", "EPoll", "Poll", "Select", "ThreadedSelect")
 
 KNOWN: dict[str, tuple[str, str]] = {
     **{
-        f"{_ITLS}.AbortSSLConnectionTests_{r}ReactorTests.test_dataReceivedThrows": (
-            _BUG,
-            "an exception from dataReceived under listenSSL/connectSSL's TLS transport is not "
-            "logged and made the connectionLost reason as TCP's is (not analysed further)",
-        )
-        for r in _REACTORS
-    },
-    **{
         f"{_ITLS}.TLSPortTestsBuilder_{r}ReactorTests.test_closePeerOnEMFILE": (
             _BUG,
             "a TLS port out of file descriptors does not close the waiting peer as the TCP "

@@ -145,6 +145,8 @@ def watch_loop(loop: asyncio.AbstractEventLoop) -> None:
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
         protocol = context.get("protocol")
         exc = context.get("exception")
+        # A TLS link between the socket and the connection names the connection above it.
+        protocol = getattr(protocol, "app_protocol", protocol)
         if isinstance(protocol, Connection) and isinstance(exc, Exception):
             protocol.report_callback_error(exc)
         elif previous is not None:

@@ -1475,6 +1475,11 @@ class TLSTransport(asyncio.Protocol, asyncio.Transport):
 
     # -- the socket's side ---------------------------------------------------------------
 
+    @property
+    def app_protocol(self) -> asyncio.Protocol:
+        """The protocol above this link (the connection it encrypts for)."""
+        return self._app
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the handshake: a client sends its hello now; a server waits for it before
         allocating anything of OpenSSL's (so idle unhandshaken connections stay small)."""
