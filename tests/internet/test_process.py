@@ -568,3 +568,15 @@ async def test_registered_for_reaping_while_running_and_processended_error_logge
         t.reapProcess()  # nothing left to reap: nothing happens
     finally:
         log.removeObserver(logged.append)
+
+
+async def test_write_to_a_descriptor_never_set_up_is_a_key_error(
+    reactor: AsyncioReactor,
+) -> None:
+    p = Recorder()
+    t = process.spawnProcess(reactor, p, PY, py("import sys; sys.stdin.read()"))
+    with pytest.raises(KeyError):
+        t.writeToChild(13, b"x")
+    t.closeStdin()
+    t.writeToChild(0, b"dropped")  # set up, now closed: dropped
+    await ended(p)

@@ -300,9 +300,15 @@ class Process(BaseProcess):
         self._maybe_ended()
 
     def writeToChild(self, childFD: int, data: bytes) -> None:
-        """Write ``data`` to the child's ``childFD`` (one opened with ``'w'``)."""
+        """Write ``data`` to the child's ``childFD`` (one opened with ``'w'``).
+
+        ``KeyError`` for a descriptor ``spawnProcess`` did not set up, as in Twisted; once
+        the pipe is closed, ``data`` is dropped.
+        """
         pipe = self.pipes.get(childFD)
         if pipe is None:
+            if childFD not in self._kinds:
+                raise KeyError(childFD)
             return
         if isinstance(pipe, _Pending):
             if not pipe.closing:
