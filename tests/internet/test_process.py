@@ -568,3 +568,34 @@ async def test_registered_for_reaping_while_running_and_processended_error_logge
         t.reapProcess()  # nothing left to reap: nothing happens
     finally:
         log.removeObserver(logged.append)
+
+
+async def test_write_to_a_descriptor_never_set_up_is_a_key_error(
+    reactor: AsyncioReactor,
+) -> None:
+    p = Recorder()
+    t = process.spawnProcess(reactor, p, PY, py("import sys; sys.stdin.read()"))
+    with pytest.raises(KeyError):
+        t.writeToChild(13, b"x")
+    t.closeStdin()
+    t.writeToChild(0, b"dropped")  # set up, now closed: dropped
+    await ended(p)
+
+
+async def test_process_pauses_and_resumes_reading_its_output(reactor: AsyncioReactor) -> None:
+    # As Twisted's process transport, a push producer of what the child writes.
+    exited: Deferred[None] = Deferred()
+
+    class Paused(Recorder):
+        def processExited(self, reason: Failure) -> None:
+            super().processExited(reason)
+            exited.callback(None)
+
+    p = Paused()
+    t = process.spawnProcess(reactor, p, PY, py("print('out')"))
+    t.pauseProducing()  # before the pipes are connected: applied once they are
+    await wait(exited)  # the child has written and gone; its output waits in the pipe
+    assert not p.data.get(1)
+    t.resumeProducing()
+    await ended(p)
+    assert p.data[1].strip() == b"out"

@@ -277,10 +277,35 @@ class Process(BaseProcess):
             self._pipe_lost(childFD)
             raise
         self.pipes[childFD] = cast(_PipeEnd, transport)
+        if kind == "r" and self._reading_paused:
+            cast(asyncio.ReadTransport, transport).pause_reading()
         if pending.data:  # only a pipe we write to has data waiting
             cast(asyncio.WriteTransport, transport).write(b"".join(pending.data))
         if pending.closing:
             transport.close()
+
+    # -- the process as a push producer of its output (as Twisted's) ---------------------------
+
+    _reading_paused = False
+
+    def _read_pipes(self) -> list[asyncio.ReadTransport]:
+        return [
+            cast(asyncio.ReadTransport, pipe)
+            for fd, pipe in self.pipes.items()
+            if self._kinds.get(fd) == "r" and not isinstance(pipe, _Pending)
+        ]
+
+    def pauseProducing(self) -> None:
+        """Stop reading what the child writes, until ``resumeProducing``."""
+        self._reading_paused = True
+        for pipe in self._read_pipes():
+            pipe.pause_reading()
+
+    def resumeProducing(self) -> None:
+        """Read what the child writes again."""
+        self._reading_paused = False
+        for pipe in self._read_pipes():
+            pipe.resume_reading()
 
     # -- pipes ---------------------------------------------------------------------------------
 
@@ -300,9 +325,15 @@ class Process(BaseProcess):
         self._maybe_ended()
 
     def writeToChild(self, childFD: int, data: bytes) -> None:
-        """Write ``data`` to the child's ``childFD`` (one opened with ``'w'``)."""
+        """Write ``data`` to the child's ``childFD`` (one opened with ``'w'``).
+
+        ``KeyError`` for a descriptor ``spawnProcess`` did not set up, as in Twisted; once
+        the pipe is closed, ``data`` is dropped.
+        """
         pipe = self.pipes.get(childFD)
         if pipe is None:
+            if childFD not in self._kinds:
+                raise KeyError(childFD)
             return
         if isinstance(pipe, _Pending):
             if not pipe.closing:
