@@ -231,6 +231,42 @@ def test_workers_share_the_port_and_survive_a_death() -> None:
             os.kill(pid, 0)
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (an exited orphan nobody has reaped yet counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def test_workers_end_when_the_supervisor_is_killed() -> None:
+    """SIGKILL leaves the supervisor no chance to stop its workers: they notice and stop."""
+    proc = spawn("echo", "--workers", "2", "--listen", "tcp:0:interface=127.0.0.1")
+    pids: set[int] = set()
+    try:
+        pattern = r"listening on tcp:127\.0\.0\.1:(\d+) \(pid (\d+)\)"
+        pids = {int(wait_for(proc, pattern).group(2)) for _ in range(2)}
+        os.kill(proc.pid, 9)  # the supervisor this test started
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        alive = set(pids)
+        while alive and time.monotonic() < deadline:
+            for pid in list(alive):
+                if not _running(pid):
+                    alive.discard(pid)
+            select.select([], [], [], 0.05)  # a bounded poll of the process table
+        assert not alive, f"workers {alive} outlived their supervisor"
+    finally:
+        terminate(proc)
+
+
 def _wait_file(path: Path, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 10
     while not path.exists():

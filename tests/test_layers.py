@@ -31,7 +31,8 @@ LAYERS: list[list[str]] = [
     # the transports, and the reactor bases they do not need
     ["tcp", "udp", "unix", "ssl", "process", "stdio", "base", "posixbase"],
     # the reactor
-    ["_reactor", "asyncioreactor", "selectreactor", "pollreactor", "epollreactor", "default"],
+    ["_reactor", "asyncioreactor", "selectreactor", "pollreactor", "epollreactor", "default",
+     "_threadedselect"],
     # above the reactor: what installs it, and what is written against any reactor
     ["reactor", "endpoints", "utils", "testing"],
 ]

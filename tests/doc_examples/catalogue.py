@@ -227,6 +227,21 @@ def _stdiodemo(s: Session) -> None:
         assert proc.wait() == 0, proc.describe()
 
 
+def _blockingdemo(s: Session) -> None:
+    # The reactor interleaved with a "foreign" loop (a Queue the example drains itself).
+    proc = s.run(CORE + "threadedselect/blockingdemo.py")
+    assert proc.out.splitlines() == [
+        "starting",
+        "setting up a 1sec callback",
+        "getting a deferred",
+        "twisted is still running",
+        "deferred called back",
+        "got the deferred: got it!",
+        "stopping",
+        "stopped",
+    ], proc.describe()
+
+
 def _testlogging(s: Session) -> None:
     proc = s.run(CORE + "testlogging.py")
     out = proc.out
@@ -497,10 +512,7 @@ CORE_ENTRIES: list[Entry] = [
     OutOfScope(CORE + "wxacceptance.py", GUI + " (wxPython)"),
     OutOfScope(CORE + "wxdemo.py", GUI + " (wxPython)"),
     Support(CORE + "threadedselect/README", (CORE + "threadedselect/blockingdemo.py",)),
-    OutOfScope(
-        CORE + "threadedselect/blockingdemo.py",
-        "twisted.internet._threadedselect (a private reactor) is not provided",
-    ),
+    Run(CORE + "threadedselect/blockingdemo.py", _blockingdemo),
     OutOfScope(CORE + "threadedselect/pygamedemo.py", GUI + " (pygame)"),
 ]
 for _name in ("README.txt", "Twistzilla.py", "setup.py",

@@ -55,3 +55,29 @@ def test_twistio_implementer_still_records_its_own() -> None:
 
     assert IResource.providedBy(Mine())
     assert IResource.implementedBy(Mine)
+
+
+def test_interfaces_sort_by_name_then_module_as_zopes_do() -> None:
+    # cred's Portal.listCredentialsInterfaces() is sorted by callers (Twisted's own tests
+    # do): twistio's interfaces order among themselves and with zope's, as zope's do.
+    import zope.interface
+
+    from twistio.cred.credentials import IAnonymous, IUsernamePassword
+    from twistio.internet.interfaces import IAddress, Interface
+
+    class IAddress2(Interface):
+        pass
+
+    IAddress2.__name__ = "IAddress"
+    IAddress2.__module__ = "aaa"
+
+    class IZope(zope.interface.Interface):
+        pass
+
+    assert sorted([IZope, IUsernamePassword, IAddress, IAnonymous, IAddress2]) == [
+        IAddress2, IAddress, IAnonymous, IUsernamePassword, IZope,
+    ]
+    assert IAddress < IZope and IZope > IAddress and not IZope < IAddress
+    assert IAddress <= IAddress and IAddress >= IAddress
+    with pytest.raises(TypeError):
+        IAddress < 3  # noqa: B015

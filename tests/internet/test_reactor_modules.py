@@ -62,6 +62,7 @@ ECHO_PROGRAM = """
         ("selectreactor", "SelectReactor"),
         ("asyncioreactor", "AsyncioReactor"),
         ("default", "AsyncioReactor"),
+        ("_threadedselect", "ThreadedSelectReactor"),
     ],
 )
 def test_install_then_run_through_the_alias(module: str, klass: str) -> None:

@@ -430,3 +430,18 @@ def test_twisted_names_present() -> None:
     ):
         assert hasattr(tw_testing, name) and hasattr(tio_testing, name), name
     assert UNIXAddress("x") == UNIXAddress("x")
+
+
+def test_proto_helpers_names_warn_and_point_to_internet_testing() -> None:
+    import warnings
+
+    from twistio.internet import testing
+    from twistio.test import proto_helpers
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = proto_helpers.StringTransport
+    assert got is testing.StringTransport
+    [warning] = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert "19.7.0" in str(warning.message)
+    assert "internet.testing.StringTransport" in str(warning.message)

@@ -618,13 +618,7 @@ KNOWN: dict[str, tuple[str, str]] = {
 }
 
 # A module Twisted's sdist skips as a whole under the alias, and why.
-MODULE_NOTES = {
-    "twisted.protocols.test.test_tls": (
-        "difference: TLS is the stdlib ssl module, not pyOpenSSL (docs/differences.md); the "
-        "module needs pyOpenSSL-level names (protocols._tls_legacy, tls._AggregateSmallWrites, "
-        "Context-returning context factories) and skips itself"
-    ),
-}
+MODULE_NOTES: dict[str, str] = {}
 
 
 def classify(test_id: str) -> tuple[str, str] | None:

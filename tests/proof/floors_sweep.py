@@ -28,7 +28,7 @@ FLOORS = {
     "twisted.protocols.haproxy.test.test_v1parser": 10,
     "twisted.protocols.haproxy.test.test_v2parser": 24,
     "twisted.protocols.haproxy.test.test_wrapper": 14,
-    "twisted.protocols.test.test_basic": 83,
+    "twisted.protocols.test.test_basic": 89,
     "twisted.python.test.test_deprecate": 44,
     "twisted.python.test.test_runtime": 15,
     "twisted.python.test.test_url": 42,

@@ -620,3 +620,56 @@ def test_line_only_receiver_limit_does_not_depend_on_the_split() -> None:
     assert p.exceeded == [] and not t.disconnecting
     p.dataReceived(b"\r\n")
     assert p.exceeded == [b"abcd"] and t.disconnecting
+
+
+class _Strings(basic.NetstringReceiver):
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    def stringReceived(self, string: bytes) -> None:
+        self.received.append(string)
+
+
+def test_netstring_consume_length_reads_the_length_and_keeps_the_rest() -> None:
+    p = _Strings()
+    connect(p)
+    p._remainingData = b"12:abc"
+    p._consumeLength()
+    assert p._expectedPayloadSize == 13  # the payload and its comma
+    assert p._remainingData == b"abc"
+    p.dataReceived(b"defghijkl,")
+    assert p.received == [b"abcdefghijkl"]
+
+
+def test_netstring_consume_length_limits() -> None:
+    p = _Strings()
+    connect(p)
+    p.MAX_LENGTH = 12
+    p._remainingData = b"12:"
+    p._consumeLength()
+    assert p._expectedPayloadSize == 13
+    p = _Strings()
+    connect(p)
+    p.MAX_LENGTH = 11
+    for data in (b"12:", b"1000:", b"x2:", b"01:"):
+        p._remainingData = data
+        with pytest.raises(basic.NetstringParseError):
+            p._consumeLength()
+    p._remainingData = b"1"
+    with pytest.raises(basic.IncompleteNetstring):
+        p._consumeLength()
+
+
+def test_netstring_payload_complete_between_strings_only() -> None:
+    p = _Strings()
+    connect(p)
+    assert p._payloadComplete()
+    p.dataReceived(b"4:aa")
+    assert not p._payloadComplete()
+    assert p._expectedPayloadSize == 5
+    p.dataReceived(b"aa,1")  # a whole string, then the start of the next length
+    assert p._payloadComplete()
+    assert p.received == [b"aaaa"]
+    p.dataReceived(b":b,")
+    assert p.received == [b"aaaa", b"b"]
+    assert p._expectedPayloadSize == 2

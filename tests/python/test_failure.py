@@ -191,3 +191,23 @@ def test_count_increases() -> None:
     b = Failure(MyError())
     assert b.count > a.count
     assert sys.exc_info()[0] is None
+
+
+def test_failure_state_is_its_dict_as_in_twisted() -> None:
+    import pickle
+
+    exc = ZeroDivisionError("hello")
+    one = Failure(exc).__dict__.copy()
+    two = Failure._withoutTraceback(exc).__dict__.copy()
+    assert one.pop("count") + 1 == two.pop("count")
+    assert one == two == {"type": ZeroDivisionError, "value": exc, "tb": None}
+    try:
+        raise ValueError("boo")
+    except ValueError:
+        f = Failure()
+    back = pickle.loads(pickle.dumps(f))
+    expected = {**f.__dict__, "pickled": 1, "tb": None}
+    got = back.__dict__.copy()
+    assert repr(got.pop("value")) == repr(expected.pop("value"))  # exceptions compare by identity
+    assert got == expected
+    assert back.frames == f.frames and back.count == f.count

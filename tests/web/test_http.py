@@ -744,8 +744,32 @@ def test_basic_auth_that_is_not_base64_gives_no_credentials() -> None:
     req = http.Request(DummyChannel())
     req.requestHeaders.setRawHeaders(b"authorization", [b"Basic !!!notbase64"])
     assert (req.getUser(), req.getPassword()) == (b"", b"")
+    req = http.Request(DummyChannel())
     req.requestHeaders.setRawHeaders(b"authorization", [b"Basic dTpw"])
     assert (req.getUser(), req.getPassword()) == (b"u", b"p")
+    # Read once, as in Twisted: the request then has them as user and password.
+    req.requestHeaders.setRawHeaders(b"authorization", [b"Basic djp3"])
+    assert (req.getPassword(), req.getUser()) == (b"p", b"u")
+    assert (req.user, req.password) == (b"u", b"p")
+
+
+def test_basic_auth_decoding_errors_are_logged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    from twistio.logger import globalLogPublisher
+    from twistio.web.test.requesthelper import DummyChannel
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        monkeypatch.setattr(base64, "b64decode", lambda x: [])
+        req = http.Request(DummyChannel())
+        req.requestHeaders.setRawHeaders(b"authorization", [b"Basic dTpw"])
+        assert (req.getUser(), req.getPassword()) == (b"", b"")
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    failures = [e["log_failure"] for e in events if "log_failure" in e]
+    assert len(failures) == 1 and failures[0].check(AttributeError)
 
 
 def test_set_etag_is_taken_as_given() -> None:

@@ -239,3 +239,16 @@ def test_error_page_classes_warn_they_are_deprecated() -> None:
         from twistio.web import static
 
         assert static.File.forbidden.code == 403
+
+
+def test_render_takes_a_str_method_as_twisted_does() -> None:
+    # Test doubles (twisted.web.test.test_web.DummyRequest, XML-RPC's tests) carry a str
+    # method; Twisted's Resource.render dispatches those too.
+    class Req:
+        method: Any = "DELETE"
+
+    assert Methods().render(Req()) == b"deleted"
+    req = Req()
+    req.method = "PATCH"
+    with pytest.raises(UnsupportedMethod):
+        Methods().render(req)

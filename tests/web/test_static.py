@@ -248,8 +248,8 @@ def test_listing_header_escapes_uri(tree: Path) -> None:
     static.File(str(tree)).directoryListing().render(request)
     assert request is not None
     body = static.DirectoryLister(str(tree)).render(request).decode()
-    assert "<title>Index of /&lt;b&gt;/</title>" in body
-    assert "<h1>Index of /&lt;b&gt;/</h1>" in body
+    assert "<title>Directory listing for /&lt;b&gt;/</title>" in body
+    assert "<h1>Directory listing for /&lt;b&gt;/</h1>" in body
 
 
 def test_listing_page_is_twistios_own(tree: Path) -> None:
@@ -257,7 +257,8 @@ def test_listing_page_is_twistios_own(tree: Path) -> None:
 
     Directories first then files, each group in name order; a row per entry with the name
     (escaped, linked), a human size with the exact byte count on hover, the MIME type and the
-    content encoding; the heading is "Index of <path>" without the query."""
+    content encoding, shown plainly; rows alternate odd and even; the heading is
+    "Directory listing for <path>" (Twisted's words) without the query."""
     (tree / "b-dir").mkdir()
     (tree / "A-dir").mkdir()
     (tree / "zz.txt").write_bytes(b"z" * 3000)
@@ -266,13 +267,14 @@ def test_listing_page_is_twistios_own(tree: Path) -> None:
     _render(getChildForRequest(static.File(str(tree)), request), request)
     body = b"".join(request.written).decode()
     assert body.startswith("<!DOCTYPE html>")
-    assert "<title>Index of /</title>" in body
-    rows = re.findall(r'<tr class="(\w+)"><td><a href="([^"]*)">', body)
-    assert rows == [
+    assert "<title>Directory listing for /</title>" in body
+    rows = re.findall(r'<tr class="(\w+)"><td class="(\w+)"><a href="([^"]*)">', body)
+    assert [(kind, href) for _, kind, href in rows] == [
         ("directory", "A-dir/"), ("directory", "b-dir/"), ("directory", "sub/"),
         ("file", "archive.tar.gz"), ("file", "data.bin"), ("file", "hello.txt"),
         ("file", "page.html"), ("file", "zz.txt"),
     ]
+    assert [parity for parity, _, _ in rows] == ["odd", "even"] * 4
     assert '<td class="size" title="3000 bytes">2K</td><td>text/plain</td><td></td>' in body
     assert '<td class="size" title="1024 bytes">1K</td><td>application/octet-stream</td>' in body
     assert ">archive.tar.gz</a></td><td class=\"size\" title=\"7 bytes\">7B</td>" in body
@@ -288,7 +290,20 @@ def test_listing_template_overrides_take_twisteds_keys(tree: Path) -> None:
     request = DummyRequest([b""])
     request.uri = b"/sub/"
     body = Plain(str(tree / "sub")).render(request).decode()
-    assert body == "Index of /sub/|file inner.css inner.css 6B text/css ;"
+    assert body == "Directory listing for /sub/|odd inner.css inner.css 6B [text/css] ;"
+
+
+def test_listing_rows_have_twisteds_fields(tree: Path) -> None:
+    (tree / "x.conf.gz").write_bytes(b"c" * 15)
+    lister = static.DirectoryLister(str(tree), contentTypes={".conf": "text/configuration"})
+    dirs, files = lister._getFilesAndDirectories(sorted(os.listdir(tree)))
+    assert dirs == [{"text": "sub/", "href": "sub/", "size": "", "type": "[Directory]", "encoding": ""}]
+    assert {"text": "x.conf.gz", "href": "x.conf.gz", "size": "15B", "type": "[text/configuration]",
+            "encoding": "[gzip]"} in files
+    # Rows made elsewhere (without twistio's extras) render too, alternating odd and even.
+    blank = {"href": "", "text": "", "size": "", "type": "", "encoding": ""}
+    rows = lister._buildTableContent([blank] * 3)
+    assert [r.split(">", 1)[0] for r in rows] == ['<tr class="odd"', '<tr class="even"', '<tr class="odd"']
 
 
 def test_index_file_is_served(tree: Path) -> None:

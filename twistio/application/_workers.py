@@ -26,6 +26,8 @@ __all__ = ["ENV", "REUSEPORT_ENV", "adoptPort", "supervise", "workerSockets"]
 
 #: The environment variable telling a worker which sockets to serve.
 ENV = "TWISTIO_WORKER_SOCKETS"
+#: The environment variable naming the worker's end of its lifeline to the supervisor.
+LIFELINE_ENV = "TWISTIO_WORKER_LIFELINE"
 #: Set for the workers of ``twistio run --workers N``: TCP ports listen with SO_REUSEPORT.
 REUSEPORT_ENV = "TWISTIO_REUSEPORT"
 
@@ -101,6 +103,9 @@ def workerSockets() -> list[socket.socket] | None:
     raw = os.environ.pop(ENV, None)
     if raw is None:
         return None
+    lifeline = os.environ.pop(LIFELINE_ENV, None)
+    if lifeline is not None:
+        _watchSupervisor(int(lifeline))
     # The parent blocks these while it waits for them; a child inherits the mask.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD))
     sockets: list[socket.socket] = []
@@ -118,6 +123,26 @@ def workerSockets() -> list[socket.socket] | None:
         sock.setblocking(False)
         sockets.append(sock)
     return sockets
+
+
+def _watchSupervisor(fd: int) -> None:
+    """End this worker the ordinary way (SIGTERM) once the supervisor is gone.
+
+    The supervisor holds the only write end of a pipe whose read end every worker inherits;
+    nothing is ever written to it, so a read returns only when the supervisor's end closes:
+    when it exits, including by SIGKILL, which leaves it no chance to stop its workers.
+    """
+    import threading
+
+    def wait() -> None:
+        try:
+            while os.read(fd, 512):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="twistio-supervisor-lifeline", daemon=True).start()
 
 
 def adoptPort(reactor: Any, sock: socket.socket, factory: Any) -> Any:
@@ -164,7 +189,9 @@ def supervise(options: argparse.Namespace) -> int:
         specs, keep = _prepare(descriptions)
     argv = [sys.executable, "-m", "twistio", *options.argv]
     env[ENV] = json.dumps(specs)
-    fds = [s["fd"] for s in specs if "fd" in s]
+    lifeRead, lifeWrite = os.pipe()
+    env[LIFELINE_ENV] = str(lifeRead)
+    fds = [s["fd"] for s in specs if "fd" in s] + [lifeRead]
     wanted = (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)
     signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
     workers: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
@@ -210,6 +237,8 @@ def supervise(options: argparse.Namespace) -> int:
                     proc.wait()
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, wanted)
+        os.close(lifeRead)
+        os.close(lifeWrite)
         for sock in keep:
             sock.close()
         for spec in specs:

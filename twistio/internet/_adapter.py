@@ -22,9 +22,10 @@ import logging
 import os
 import socket
 import struct
+from asyncio import selector_events
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable
-from typing import Literal, Protocol, cast
+from typing import Literal, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -64,6 +65,12 @@ IPKind = Literal["TCP", "UDP"]
 StreamKind = Literal["TCP", "UNIX"]
 
 
+#: asyncio's socket transport on selector loops: it reads ``protocol.data_received`` at each
+#: read, so rebinding the adapter's ``data_received`` needs no ``set_protocol`` there. (A
+#: Python without that private class: ``set_protocol`` is always called, as before.)
+_SELECTOR_TRANSPORT: type = getattr(selector_events, "_SelectorSocketTransport", type(None))
+
+
 def _discard(data: bytes) -> None:
     """``write`` once the write side is closed: ignored, as in Twisted."""
 
@@ -91,10 +98,6 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
         except OSError:
             pass
-
-
-class _Connected(Protocol):
-    connected: int
 
 
 def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
@@ -196,19 +199,26 @@ class Connection(asyncio.Protocol):
         """Build the Twisted protocol for the peer and connect it; refuse if it is None."""
         self._transport = transport  # type: ignore[assignment]  # a stream transport
         peer = transport.get_extra_info("peername")
-        if self._kind == "UNIX":
-            self._peer = unix_address(peer)
+        kind = self._kind
+        address: IPv4Address | IPv6Address | UNIXAddress | None
+        if kind == "UNIX":
+            address = unix_address(peer)
+        elif not peer:
+            address = None
+        elif len(peer) == 2:
+            address = IPv4Address(kind, peer[0], peer[1])
         else:
-            self._peer = address_from_sockaddr(peer, self._kind) if peer else None
+            address = address_from_sockaddr(peer, kind)
+        self._peer = address
         try:
-            protocol = self._build(self._peer)
+            protocol = self._build(address)
         except BaseException:
             _log.exception("buildProtocol failed; closing the connection")
             protocol = None
         if protocol is None:
             transport.close()
             return
-        self._bind(protocol, self._transport)
+        self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
         self._registry.connections.add(self)
         try:
@@ -231,8 +241,10 @@ class Connection(asyncio.Protocol):
         if self._half_closeable_protocol is not None:
             self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
-        # the binding above is the one it calls.
-        transport.set_protocol(self)
+        # the binding above is the one it calls. asyncio's own socket transport looks it up
+        # at each read (and this adapter is its protocol already): nothing to redo there.
+        if type(transport) is not _SELECTOR_TRANSPORT:
+            transport.set_protocol(self)
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
@@ -267,7 +279,10 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
         exc = self._exception or exc
-        self._finish(_lost_reason(exc, self._aborted))
+        if exc is None and not self._aborted:
+            self._finish(connectionDone)  # a clean close: the usual end
+        else:
+            self._finish(_lost_reason(exc, self._aborted))
 
     def _finish(self, reason: Failure) -> None:
         if self._lost:
@@ -291,7 +306,7 @@ class Connection(asyncio.Protocol):
                 producer.stopProducing()
             except BaseException:
                 _log.exception("Unhandled error in %r.stopProducing", producer)
-        cast(_Connected, protocol).connected = 0
+        protocol.connected = 0  # type: ignore[attr-defined]  # every IProtocol has it
         try:
             protocol.connectionLost(reason)
         except BaseException:
@@ -413,14 +428,15 @@ class Connection(asyncio.Protocol):
 
     def sendfile_transport(self) -> asyncio.Transport | None:
         """The asyncio transport ``loop.sendfile`` may write to, while nothing stands
-        between it and the socket: not TLS, not closing, no producer registered; else None.
+        between it and the socket: not TLS, not closing, no pull producer registered (a
+        push producer, such as the HTTP channel, is only paused and resumed); else None.
 
         twistio's hook for ``web.static`` (zero-copy file bodies); not part of Twisted's API.
         """
         transport = self._transport
         if (
             transport is None
-            or self._producer is not None
+            or (self._producer is not None and not self._streaming)
             or self._tls_pending is not None
             or transport.is_closing()
             or transport.get_extra_info("sslcontext") is not None

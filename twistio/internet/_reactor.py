@@ -180,8 +180,12 @@ class AsyncioReactor(PosixReactorBase):
             with self._loop_lock:  # a pool thread may get here first (callFromThread)
                 loop = self._loop
                 if loop is None or loop.is_closed():
-                    loop = self._loop = asyncio.get_event_loop_policy().new_event_loop()
+                    loop = self._loop = self._new_loop()
         return loop
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:
+        """The reactor's own loop, made on first use: the event loop policy's."""
+        return asyncio.get_event_loop_policy().new_event_loop()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

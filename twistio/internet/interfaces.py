@@ -226,6 +226,42 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
                 return getattr(shadow, name)
         raise AttributeError(name)
 
+    # Interfaces order as zope's do: by name, then by module (sorted(), as in cred's
+    # listCheckers, takes a mix of twistio's and zope's); None sorts after every interface.
+    def _order(cls, other: object) -> tuple[tuple[str, str], tuple[str, str]] | None:
+        if isinstance(other, _InterfaceMeta) or (
+            _ZopeInterfaceClass is not None and isinstance(other, _ZopeInterfaceClass)
+        ):
+            theirs = (str(getattr(other, "__name__", "")), str(getattr(other, "__module__", "")))
+            return (str(cls.__name__), cls.__module__), theirs
+        return None
+
+    def __lt__(cls, other: object) -> bool:
+        if other is None:
+            return True
+        pair = cls._order(other)
+        return NotImplemented if pair is None else pair[0] < pair[1]
+
+    def __le__(cls, other: object) -> bool:
+        if other is None or other is cls:
+            return True
+        pair = cls._order(other)
+        return NotImplemented if pair is None else pair[0] <= pair[1]
+
+    def __gt__(cls, other: object) -> bool:
+        if other is None:
+            return False
+        pair = cls._order(other)
+        return NotImplemented if pair is None else pair[0] > pair[1]
+
+    def __ge__(cls, other: object) -> bool:
+        if other is None:
+            return False
+        if other is cls:
+            return True
+        pair = cls._order(other)
+        return NotImplemented if pair is None else pair[0] >= pair[1]
+
     def __iter__(cls) -> Iterator[object]:
         """The names the interface declares, as iterating a zope interface gives."""
         # zope.interface's declarations flatten anything iterable they do not recognise;

@@ -340,6 +340,8 @@ class NetstringReceiver(Protocol):
     #: Parsed but undelivered data, starting at a length (``_payloadSize < 0``) or a payload.
     _remainingData = b""
     _payloadSize = -1
+    #: The size of the netstring being read (or the last one): its length plus the comma.
+    _expectedPayloadSize = 0
     #: Chunks of a payload still incomplete, and their total size.
     _parts: list[bytes] | None = None
     _partsSize = 0
@@ -349,6 +351,7 @@ class NetstringReceiver(Protocol):
         self.brokenPeer = 0
         self._remainingData = b""
         self._payloadSize = -1
+        self._expectedPayloadSize = 0
         self._parts = None
         super().makeConnection(transport)
 
@@ -375,6 +378,41 @@ class NetstringReceiver(Protocol):
             and int(digits) <= self.MAX_LENGTH
         )
 
+    def _lengthAt(self, data: bytes, offset: int) -> tuple[int, int] | None:
+        """The length announced at ``data[offset:]`` and where its payload starts, or None
+        while the length is still incomplete (valid so far); NetstringParseError if it
+        cannot be a valid length."""
+        width = len(str(self.MAX_LENGTH))
+        colon = data.find(b":", offset, offset + width + 1)
+        if colon < 0:
+            if len(data) - offset > width or not self._validLength(data[offset:]):
+                raise NetstringParseError(
+                    f"bad netstring length: {data[offset : offset + width + 1]!r}"
+                )
+            return None
+        if colon == offset or not self._validLength(data[offset:colon]):
+            raise NetstringParseError(f"bad netstring length: {data[offset:colon]!r}")
+        return int(data[offset:colon]), colon + 1
+
+    def _consumeLength(self) -> None:
+        """Read the length at the start of ``_remainingData`` (digits and ``:``) and keep
+        the rest: ``_expectedPayloadSize`` becomes that length plus one, for the comma.
+        IncompleteNetstring if the length is not complete yet, NetstringParseError if it
+        is not a valid one (not digits, a leading zero, or over ``MAX_LENGTH``)."""
+        data = self._remainingData
+        found = self._lengthAt(data, 0)
+        if found is None:
+            raise IncompleteNetstring()
+        size, start = found
+        self._payloadSize = size
+        self._expectedPayloadSize = size + 1
+        self._remainingData = data[start:]
+
+    def _payloadComplete(self) -> bool:
+        """Whether the netstring being read has all its bytes (payload and comma): true
+        between netstrings, false while a payload announced by a length is still arriving."""
+        return self._payloadSize < 0
+
     def dataReceived(self, data: bytes) -> None:
         """Deliver every complete netstring in the buffered data plus ``data``."""
         if self.brokenPeer:
@@ -399,17 +437,15 @@ class NetstringReceiver(Protocol):
         try:
             while offset < end:
                 if size < 0:
-                    width = len(str(self.MAX_LENGTH))
-                    colon = data.find(b":", offset, offset + width + 1)
-                    if colon < 0:
-                        if end - offset > width or not self._validLength(data[offset:]):
-                            return self._parseError()
-                        break
-                    if colon == offset or not self._validLength(data[offset:colon]):
+                    try:
+                        found = self._lengthAt(data, offset)
+                    except NetstringParseError:
                         return self._parseError()
-                    size = int(data[offset:colon])
-                    offset = colon + 1
+                    if found is None:
+                        break
+                    size, offset = found
                     self._payloadSize = size
+                    self._expectedPayloadSize = size + 1
                     continue
                 stop = offset + size
                 if stop >= end:

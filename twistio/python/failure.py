@@ -204,9 +204,9 @@ class Failure(BaseException):
     As in Twisted, a Failure is itself a ``BaseException``.
     """
 
-    # The four attributes every Failure has are slots: no per-Failure __dict__ until
-    # something else is set on it.
-    __slots__ = ("count", "tb", "type", "value")
+    # The four attributes every Failure has live in its __dict__, as in Twisted (code and
+    # tests look there: a Failure's state is its __dict__, and that is what pickles).
+    _STATE = ("count", "tb", "type", "value")
 
     pickled = 0
     _subclassHooks: list[Callable[[type], None]] = []
@@ -254,16 +254,17 @@ class Failure(BaseException):
 
     def _getState(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for name in Failure.__slots__:
-            state[name] = getattr(self, name, None)
+        for name in Failure._STATE:
+            if name not in state:
+                state[name] = None
         return state
 
     def _setState(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        for name in Failure.__slots__:
-            setattr(self, name, state.pop(name, None))
-        self.__dict__.clear()
-        self.__dict__.update(state)
+        d = self.__dict__
+        d.clear()
+        for name in Failure._STATE:
+            d[name] = None
+        d.update(state)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -38,3 +38,18 @@ __all__ = [
     "testing",
     "waitUntilAllDisconnected",
 ]
+
+# Reading any of these from here warns (as it has in Twisted since 19.7.0): they moved to
+# twistio.internet.testing, where importing them is quiet.
+from twistio.python.deprecate import deprecatedModuleAttribute as _deprecate
+from twistio.python.versions import Version as _Version
+
+for _name in __all__:
+    if _name != "testing":
+        _deprecate(
+            _Version("Twisted", 19, 7, 0),
+            f"Please use twisted.internet.testing.{_name} instead.",
+            __name__,
+            _name,
+        )
+del _name

@@ -336,6 +336,11 @@ class _Reader:
     def _max_head(self, line_end: int) -> int:
         raise NotImplementedError
 
+    def _line_error(self, line: bytes) -> ParseError | None:
+        """What is wrong with a complete start line (a request line is answered as soon as
+        it is complete, as Twisted does), or None."""
+        return None
+
     def _after_head(self, head: _Head, events: list[object]) -> None:
         """Set the body state for ``head`` (END appended when there is no body)."""
         if head.chunked:
@@ -354,6 +359,12 @@ class _Reader:
     def buffered(self) -> bool:
         """True when unconsumed bytes are buffered."""
         return bool(self._buf) or bool(self._pending)
+
+    @property
+    def buffered_size(self) -> int:
+        """How many unconsumed bytes are buffered."""
+        pending = self._pending
+        return len(self._buf) + (len(pending) if pending is not None else 0)
 
     @property
     def in_head(self) -> bool:
@@ -578,7 +589,7 @@ class _Reader:
             if line_end < 0:
                 bad = size > self._max_line()
             else:
-                bad = line_end > self._max_line()
+                bad = line_end > self._max_line() or self._line_error(bytes(buf[:line_end])) is not None
         bad = (
             bad
             or (line_end >= 0 and size > self._max_head(line_end))
@@ -615,8 +626,13 @@ class _Reader:
             at = max_line + 1 if head[max_line : max_line + 1] == b"\r" else max_line
             if at < size:
                 found.append((at, ParseError(414, "start line too long")))
-        elif size > self._max_head(line_end):
-            found.append((self._max_head(line_end), ParseError(431, "header block too large")))
+        else:
+            # A bad start line is known once its CRLF is there.
+            error = self._line_error(bytes(head[:line_end]))
+            if error is not None:
+                found.append((line_end + 1, error))
+            if size > self._max_head(line_end):
+                found.append((self._max_head(line_end), ParseError(431, "header block too large")))
         return min(found, key=lambda f: f[0])[1] if found else None
 
 
@@ -697,6 +713,22 @@ class RequestReader(_Reader):
     def _max_line(self) -> int:
         return self.max_request_line
 
+    def _line_error(self, line: bytes) -> ParseError | None:
+        # The request line checks of _parse_head, on the line alone.
+        parts = line.split(b" ")
+        if len(parts) != 3:
+            return ParseError(400, "malformed request line")
+        method, target, version = parts
+        if not method or method.translate(None, TOKEN_CHARS):
+            return ParseError(400, "invalid method")
+        if _TARGET.match(target) is None:
+            return ParseError(400, "invalid request target")
+        if version != b"HTTP/1.1" and version != b"HTTP/1.0":
+            if _VERSION.match(version) is None:
+                return ParseError(400, "malformed HTTP version")
+            return ParseError(400, "HTTP version not supported")
+        return None
+
     def _max_head(self, line_end: int) -> int:
         return line_end + 2 + self.max_header_bytes
 
@@ -768,8 +800,9 @@ class RequestReader(_Reader):
             head.upgrade = True
         if _FRAMING_NAMES.isdisjoint(lnames):
             return head  # the usual request: no body, nothing about the connection
-        te = _only(head, b"transfer-encoding")
-        cl = _only(head, b"content-length")
+        # Only the fields present are looked at (no helper call for an absent one).
+        te = _only(head, b"transfer-encoding") if b"transfer-encoding" in lnames else None
+        cl = _only(head, b"content-length") if b"content-length" in lnames else None
         if te is not None:
             if cl is not None:
                 raise ParseError(400, "both Content-Length and Transfer-Encoding")
@@ -784,7 +817,12 @@ class RequestReader(_Reader):
                 raise ParseError(413, "request body too large")
             head.content_length = n
         if b"connection" in lnames:
-            tokens = _tokens(head, b"connection")
+            if lnames.count(b"connection") == 1:
+                # One field: the usual "close" or "keep-alive" is that whole value.
+                value = pairs[lnames.index(b"connection")][1].lower()
+                tokens = [value] if value.find(b",") < 0 else _tokens(head, b"connection")
+            else:
+                tokens = _tokens(head, b"connection")
             if b"close" in tokens:
                 head.keep_alive = False
             elif b"keep-alive" in tokens:

@@ -247,6 +247,8 @@ class H2Connection(protocol.Protocol):
     """Per-stream buffered response bytes above which a streaming producer is paused."""
     timeOut: float | None = 60.0
     """Seconds without traffic before GOAWAY and close (None: never)."""
+    callLater: Any = None
+    """The ``callLater`` for its timers (a ``Clock``'s, in tests); None: the reactor's."""
 
     def __init__(self, site: Any = None, requestFactory: Any = None, factory: Any = None) -> None:
         self.site = site
@@ -273,7 +275,7 @@ class H2Connection(protocol.Protocol):
         if reactor is None:
             reactor = installed_reactor()
         self._reactor = reactor
-        self._callLater = reactor.callLater
+        self._callLater = self.callLater if self.callLater is not None else reactor.callLater
         self.conn.update_settings(
             {
                 h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.maxConcurrentStreams,

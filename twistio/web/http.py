@@ -46,6 +46,7 @@ import logging
 import math
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from typing import IO, TYPE_CHECKING, Protocol, TypeVar, Union, cast, overload
@@ -62,6 +63,7 @@ from twistio.internet.interfaces import (
     Interface,
     IProducer,
     IProtocol,
+    IPullProducer,
     IPushProducer,
     IReactorTime,
     ISSLTransport,
@@ -443,6 +445,9 @@ class Request:
     startedWriting = 0
     finished = 0
     producer: IProducer | None = None
+    user: bytes
+    """The basic-auth user name, once ``getUser``/``getPassword`` read it."""
+    password: bytes
     _received_cookies: dict[bytes, bytes] | None = None
     _head: RequestHead | None = None
     _requestHeaders: Headers | None = None
@@ -704,12 +709,21 @@ class Request:
         return self.received_cookies.get(key)
 
     def getUser(self) -> bytes:
-        """The user name from HTTP basic authentication, or b""."""
-        return self._basicAuth()[0]
+        """The user name from HTTP basic authentication, or b"" (read once: it and the
+        password are then the request's ``user`` and ``password``, as in Twisted)."""
+        user = self.__dict__.get("user")
+        if user is None:
+            user, self.password = self._basicAuth()
+            self.user = user
+        return user
 
     def getPassword(self) -> bytes:
-        """The password from HTTP basic authentication, or b""."""
-        return self._basicAuth()[1]
+        """The password from HTTP basic authentication, or b"" (see ``getUser``)."""
+        password = self.__dict__.get("password")
+        if password is None:
+            self.user, password = self._basicAuth()
+            self.password = password
+        return password
 
     def _basicAuth(self) -> tuple[bytes, bytes]:
         import base64
@@ -1020,7 +1034,12 @@ class Request:
             self.channel = None  # type: ignore[assignment]
 
     def _finished_hook(self) -> None:
-        """Called in ``finish`` before the channel moves on (``server.Request`` logs here)."""
+        """Called in ``finish`` before the channel moves on: the access-log line, by the
+        channel's factory (``server.Request`` logs to its site instead)."""
+        factory = getattr(self.channel, "factory", None)
+        log = getattr(factory, "log", None)
+        if log is not None:
+            log(self)
 
     def notifyFinish(self) -> Deferred[None]:
         """A Deferred that fires when the response is finished, or errbacks if the client leaves."""
@@ -1145,6 +1164,7 @@ class _RequestFactory(Protocol):
 
 
 _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
+_HEADER_TIMEOUT = 30.0
 _BODY_TIMEOUT = 60.0
 
 
@@ -1157,9 +1177,13 @@ class HTTPChannel(protocol.Protocol):
     """
 
     requestFactory: _RequestFactory = Request
-    maxPipelined = 4
-    """Complete requests allowed to wait behind the one being answered before reading stops."""
-    headerTimeout: float | None = 30.0
+    maxPipelined = 0
+    """Complete requests parsed ahead of the one being answered (0, as in Twisted: a
+    pipelined request is parsed once the one before it is answered)."""
+    _optimisticEagerReadSize = 0x4000
+    """Bytes read ahead, unparsed, while a request is being answered, before reading
+    stops (16 KiB, Twisted's figure)."""
+    headerTimeout: float | None = _HEADER_TIMEOUT
     """Seconds from a request head's first byte to its end before 408 (Apache: 20-40 s); the
     idle ``timeOut`` applies instead when it is shorter."""
     bodyTimeout: float | None = _BODY_TIMEOUT
@@ -1169,6 +1193,9 @@ class HTTPChannel(protocol.Protocol):
     """Seconds idle before the connection is closed: none for a channel made by hand, as in
     Twisted; ``HTTPFactory``/``Site`` give theirs (``timeout``, 60 s by default)."""
     parserLimits: dict[str, int | None] = {}
+    maxHeaders = 100
+    """Header fields allowed in a request head (beyond: 431). Twisted's attribute (its
+    limit is 500); ``parserLimits["max_headers"]`` says the same and wins."""
     site: object = None
     factory: HTTPFactory | None = None
     _closing = False
@@ -1191,6 +1218,7 @@ class HTTPChannel(protocol.Protocol):
     Twisted); None: never aborted."""
     _abortCall: IDelayedCall | None = None
     _requestProducer: IProducer | None = None
+    _requestStreaming = True
     # The response being written: its head (sent with the first body bytes) and framing.
     _out = b""
     _chunked = False
@@ -1240,25 +1268,28 @@ class HTTPChannel(protocol.Protocol):
 
             h2 = h2ConnectionFor(self)
             if h2 is not None:
-                # The same hand-over as switch_protocol, before any byte was read.
-                self._closing = True
-                self._upgraded = h2
-                if isinstance(getattr(type(transport), "protocol", None), property):
-                    transport.protocol = h2
-                h2.makeConnection(transport)
+                self._handOver(h2)
                 return
+        # The channel is its transport's producer for as long as it serves HTTP/1.x, as
+        # Twisted's is: it relays write back-pressure to a request's push producer.
+        # (A transport that takes no producer, such as http.StringTransport, is fine.)
+        register = getattr(transport, "registerProducer", None)
+        if register is not None:
+            register(self, True)
+            self._registered = True
         factory = self.factory
         timeout = self.timeOut
-        if factory is not None:
-            limits = factory.parserLimits
-            if self.parserLimits or limits:
-                self._reader = RequestReader(**{**limits, **self.parserLimits})  # type: ignore[arg-type]
-            if timeout is not None and timeout == factory.timeOut:
-                # One sweeper per factory rather than a timer per connection.
-                self._swept = True
-                self._active = True  # survives the next sweep: a whole period first
-                factory._watch(self)
-                return
+        limits = self.parserLimits
+        if factory is not None and factory.parserLimits:
+            limits = {**factory.parserLimits, **limits}
+        if limits or self.maxHeaders != 100:
+            self._reader = RequestReader(**{"max_headers": self.maxHeaders, **limits})  # type: ignore[arg-type]
+        if factory is not None and timeout is not None and timeout == factory.timeOut:
+            # One sweeper per factory rather than a timer per connection.
+            self._swept = True
+            self._active = True  # survives the next sweep: a whole period first
+            factory._watch(self)
+            return
         if timeout is not None:
             self._idleCall = self._callLater(timeout, self._idleCheck)
 
@@ -1290,7 +1321,9 @@ class HTTPChannel(protocol.Protocol):
             persistent = False
         else:
             version = b"HTTP/1.1"
-            persistent = head is not None and head.keep_alive and not self._closing
+            # A request the channel did not read (made by hand on it) keeps the connection,
+            # as HTTP/1.1 does by default.
+            persistent = (head is None or head.keep_alive) and not self._closing
         block, conn, has_length = headers.head_block()
         if conn is not None and any(v.lower().find(b"close") >= 0 for v in conn):
             persistent = False
@@ -1340,6 +1373,8 @@ class HTTPChannel(protocol.Protocol):
                 transport.writeSequence(_codec.chunk(data))
             else:
                 transport.write(data)
+        if self._requestProducer is not None and not self._requestStreaming:
+            self._schedulePull()
 
     def writeSequence(self, iovec: Sequence[bytes]) -> None:
         """Several pieces of body."""
@@ -1364,6 +1399,7 @@ class HTTPChannel(protocol.Protocol):
             requests.remove(request)
         if not self._persistent:
             self._closing = True
+            self._unregisterSelf()
             transport.loseConnection()
             return
         self._persistent = False
@@ -1378,11 +1414,6 @@ class HTTPChannel(protocol.Protocol):
                 # the request was split.
                 head.expect_continue = False
                 transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            if not self._registered:
-                # Requests pipelined behind this one: from now on, watch the write buffer.
-                self._registered = True
-                if self._requestProducer is None:
-                    transport.registerProducer(self, True)
         if self._idleSuspended and not self.requests:
             self._resumeIdle()
         if not self._pumping:
@@ -1417,28 +1448,47 @@ class HTTPChannel(protocol.Protocol):
             self._idleCall = self._callLater(self.timeOut, self._idleCheck)
 
     def registerProducer(self, producer: IProducer, streaming: bool) -> None:
-        """A request's producer: registered with the transport in this channel's place."""
+        """A request's producer; the channel stays its transport's producer, as in Twisted.
+        A push producer is paused and resumed as the transport pauses and resumes the
+        channel. A pull producer is asked for data now, then again after each write while
+        the transport is not paused (as twistio's transports pull their own)."""
         if self._requestProducer is not None:
             raise RuntimeError(
                 f"cannot register producer {producer!r}: producer {self._requestProducer!r} is still registered"
             )
-        transport = self.transport
-        assert transport is not None
         self._requestProducer = producer
-        if self._registered:
-            transport.unregisterProducer()
-        transport.registerProducer(producer, streaming)
+        self._requestStreaming = streaming
+        if streaming:
+            if self._writeBlocked:
+                cast("IPushProducer", producer).pauseProducing()
+        elif not self._writeBlocked:
+            cast("IPullProducer", producer).resumeProducing()
 
     def unregisterProducer(self) -> None:
-        """Unregister the request's producer (this channel watches the buffer again)."""
-        if self._requestProducer is None:
-            return
+        """Let go of the request's producer."""
         self._requestProducer = None
-        transport = self.transport
-        assert transport is not None
-        transport.unregisterProducer()
-        if self._registered and not self._closing:
-            transport.registerProducer(self, True)
+
+    _pullScheduled = False
+
+    def _schedulePull(self) -> None:
+        if self._pullScheduled or self._writeBlocked:
+            return
+        self._pullScheduled = True
+        installed_reactor().callLater(0, self._pull)
+
+    def _pull(self) -> None:
+        self._pullScheduled = False
+        producer = self._requestProducer
+        if producer is not None and not self._requestStreaming and not self._writeBlocked:
+            cast("IPullProducer", producer).resumeProducing()
+
+    def _unregisterSelf(self) -> None:
+        """No more HTTP on this connection: stop being the transport's producer."""
+        if self._registered:
+            self._registered = False
+            transport = self.transport
+            if transport is not None:
+                transport.unregisterProducer()
 
     def checkPersistence(self, request: Request, version: bytes) -> bool:
         """Whether the connection may carry another request after ``request`` (made with
@@ -1456,6 +1506,7 @@ class HTTPChannel(protocol.Protocol):
         """Close the connection once what was written is sent; no further request is read."""
         self._closing = True
         if self.transport is not None:
+            self._unregisterSelf()
             self.transport.loseConnection()
 
     def getPeer(self) -> IAddress:
@@ -1487,13 +1538,24 @@ class HTTPChannel(protocol.Protocol):
     # -- the transport's producer (write back-pressure) -------------------------------------
 
     def pauseProducing(self) -> None:
-        """The transport's write buffer is full: read and parse nothing more until it drains."""
+        """The transport's write buffer is full: read and parse nothing more until it drains,
+        and pause the request's push producer."""
         self._writeBlocked = True
+        producer = self._requestProducer
+        if producer is not None and self._requestStreaming:
+            cast("IPushProducer", producer).pauseProducing()
         self._updateReading()
 
     def resumeProducing(self) -> None:
-        """The write buffer drained: read again, and answer what is buffered."""
+        """The write buffer drained: resume the request's push producer, read again, and
+        answer what is buffered."""
         self._writeBlocked = False
+        producer = self._requestProducer
+        if producer is not None:
+            if self._requestStreaming:
+                cast("IPushProducer", producer).resumeProducing()
+            else:
+                self._schedulePull()
         self._updateReading()
         if not self._pumping and not self._closing:
             self._run([])
@@ -1596,16 +1658,18 @@ class HTTPChannel(protocol.Protocol):
         if self._closing or self._error is not None:
             return
         reader = self._reader
-        if (
-            self._paused or self._writeBlocked or self._readPaused
-            or len(self.requests) > self.maxPipelined or reader.limited
-        ):
+        if self._paused or self._writeBlocked or self._readPaused or reader.limited:
             self._updateReading()
         # Timers are for served connections: a channel made by hand, with no factory, has
         # none (as in Twisted, whose hand-made channel has no timeout either).
         if self._headerCall is None and reader.buffered and reader.in_head and self.factory:
             timeout = self.headerTimeout
-            if self.timeOut is not None and (timeout is None or self.timeOut < timeout):
+            if self.timeOut is None:
+                # No idle timeout (timeout=None): no head timer either, as in Twisted,
+                # unless headerTimeout was given a value of its own.
+                if timeout == _HEADER_TIMEOUT:
+                    timeout = None
+            elif timeout is None or self.timeOut < timeout:
                 timeout = self.timeOut
             if timeout is not None:
                 self._headerCall = self._callLater(timeout, self._headerTimedOut)
@@ -1622,9 +1686,11 @@ class HTTPChannel(protocol.Protocol):
         if self._closing or self._error is not None or self.transport is None:
             return
         reqs = self.requests
+        # Bytes of requests pipelined behind the one(s) being answered are kept unparsed up
+        # to _optimisticEagerReadSize, as Twisted does; past that, reading stops.
         want = (
-            self._writeBlocked or self._readPaused or len(reqs) > self.maxPipelined
-            or bool(reqs and self._reader.buffered and self._reader.limited)
+            self._writeBlocked or self._readPaused
+            or bool(reqs and self._reader.limited and self._reader.buffered_size > self._optimisticEagerReadSize)
         )
         if want != self._paused:
             self._paused = want
@@ -1688,6 +1754,7 @@ class HTTPChannel(protocol.Protocol):
         assert self.transport is not None
         _log.debug("Refusing a request: %d %s", err.code, err.message)
         self.transport.write(_error_response(err.code, err.message))
+        self._unregisterSelf()
         self.transport.loseConnection()
 
     # -- timers -----------------------------------------------------------------------------
@@ -1809,9 +1876,7 @@ class HTTPChannel(protocol.Protocol):
         self._upgraded = newProtocol
         transport = self.transport
         assert transport is not None
-        if self._registered and self._requestProducer is None:
-            transport.unregisterProducer()
-        self._registered = False
+        self._unregisterSelf()
         if isinstance(getattr(type(transport), "protocol", None), property):
             transport.protocol = newProtocol
         newProtocol.makeConnection(transport)
@@ -1821,6 +1886,19 @@ class HTTPChannel(protocol.Protocol):
         if leftover:
             newProtocol.dataReceived(leftover)
         return True
+
+    def _handOver(self, newProtocol: protocol.Protocol) -> None:
+        """Give the connection to ``newProtocol`` (HTTP/2), before any request was read:
+        this channel's timers stop, it stops being the transport's producer and forwards
+        whatever still reaches it."""
+        self._closing = True
+        self._cancelTimers()
+        self._unregisterSelf()
+        self._upgraded = newProtocol
+        transport = self.transport
+        if isinstance(getattr(type(transport), "protocol", None), property):
+            transport.protocol = newProtocol
+        newProtocol.makeConnection(transport)
 
     def _cancelTimers(self) -> None:
         if self._swept:
@@ -1851,6 +1929,12 @@ class HTTPChannel(protocol.Protocol):
         for req in requests:
             if req.started and not req.finished:
                 req.connectionLost(reason)
+
+
+def _legacyLogFile() -> IO[str]:
+    from twistio.python.log import logfile
+
+    return cast("IO[str]", logfile)
 
 
 class HTTPFactory(protocol.ServerFactory):
@@ -1911,18 +1995,25 @@ class HTTPFactory(protocol.ServerFactory):
         if sweeper is not None and sweeper.active():
             sweeper.cancel()
         logFile, self._logFile = self._logFile, None
-        if logFile is not None:
+        if logFile is not None and logFile is not _legacyLogFile():
             logFile.close()
 
     # -- the access log (``logPath``): one line per request, by ``logFormatter`` ----------
 
     _logFile: IO[str] | None = None
+    _factoryStarted = False
     _pinnedLogDateTime: str | None = None
     _logDateCache: tuple[int, str] = (-1, "")
 
     def startFactory(self) -> None:
-        if self.logPath is not None and self._logFile is None:
-            self._logFile = self._openLogFile(self.logPath)
+        self._factoryStarted = True
+        if self._logFile is None:
+            if self.logPath is not None:
+                self._logFile = self._openLogFile(self.logPath)
+            else:
+                # No log path: the lines go to the legacy log (twistio.python.log), as in
+                # Twisted. (Site sends them to the stdlib logger instead.)
+                self._logFile = _legacyLogFile()
 
     def _openLogFile(self, path: str | bytes) -> IO[str]:
         """The file access-log lines are appended to (override to rotate, for one)."""
@@ -1930,12 +2021,19 @@ class HTTPFactory(protocol.ServerFactory):
 
     @property
     def logFile(self) -> IO[str] | None:
-        """The open access log, or None."""
+        """The access log: the file at ``logPath``, else the legacy log's file-like
+        ``twistio.python.log.logfile``, once the factory is started (before that, as in
+        Twisted, there is no such attribute). A binary file assigned to it is wrapped in a
+        text stream that writes through."""
+        if not self._factoryStarted and self._logFile is None:
+            raise AttributeError("logFile: the factory is not started")
         return self._logFile
 
     @logFile.setter
-    def logFile(self, value: IO[str] | None) -> None:
-        self._logFile = value
+    def logFile(self, value: IO[str] | IO[bytes] | None) -> None:
+        if isinstance(value, (io.BufferedIOBase, io.RawIOBase)):
+            value = io.TextIOWrapper(value, encoding="utf-8", write_through=True)
+        self._logFile = value  # type: ignore[assignment]
 
     @property
     def _logDateTime(self) -> str:
@@ -2238,11 +2336,29 @@ class _GenericHTTPChannelProtocol:
         self._inner().makeConnection(transport)
 
     def _inner(self) -> HTTPChannel:
-        channel: HTTPChannel = self.__dict__["_channel"]
+        channel: HTTPChannel = self.__dict__["_channel"]  # or, after h2, an H2Connection
         return channel
 
     def dataReceived(self, data: bytes) -> None:
-        self._inner().dataReceived(data)
+        channel = self._inner()
+        if (
+            self.__dict__.get("_negotiatedProtocol") == b"h2"
+            and isinstance(channel, HTTPChannel)
+            and channel._upgraded is None
+            and not channel._closing
+        ):
+            # TLS negotiated h2 (ALPN): the first bytes go to an HTTP/2 connection, which
+            # takes over from the HTTP/1.1 channel (its timers, its producer registration).
+            from twistio.web._http2 import H2Connection
+
+            h2 = H2Connection(site=channel.site, requestFactory=channel.requestFactory, factory=channel.factory)
+            h2.timeOut = channel.timeOut
+            h2.callLater = channel._callLaterOverride
+            channel._handOver(h2)
+            self.__dict__["_channel"] = h2  # the connection's protocol from now on
+            h2.dataReceived(data)
+            return
+        channel.dataReceived(data)
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         self._inner().connectionLost(reason)
@@ -2257,7 +2373,7 @@ def _genericHTTPChannelProtocolFactory(self: object) -> _GenericHTTPChannelProto
     return _GenericHTTPChannelProtocol(HTTPChannel())
 
 
-class HTTPClient(protocol.Protocol):
+class _HTTPClient(protocol.Protocol):
     """Twisted's line-era HTTP client (``twisted.web.http.HTTPClient``): write a request with
     ``sendCommand``/``sendHeader``/``endHeaders``, then receive ``handleStatus``,
     ``handleHeader``*, ``handleEndHeaders``, ``handleResponsePart``* and ``handleResponseEnd``.
@@ -2410,3 +2526,26 @@ class HTTPClient(protocol.Protocol):
 
     def handleBadResponse(self) -> None:
         """The server sent no usable response (twistio hook)."""
+
+
+_HTTPClient.__name__ = _HTTPClient.__qualname__ = "HTTPClient"
+
+if TYPE_CHECKING:
+    HTTPClient = _HTTPClient  # at run time, through __getattr__ (deprecated)
+
+
+def __getattr__(name: str) -> object:
+    # HTTPClient is deprecated, as in Twisted 24.7: reading it from the module warns.
+    # (twistio's own modules use _HTTPClient, the same class.)
+    if name == "HTTPClient":
+        from twistio.python.deprecate import _getDeprecationWarningString
+        from twistio.python.versions import Version
+
+        warnings.warn(
+            _getDeprecationWarningString(f"{__name__}.HTTPClient", Version("Twisted", 24, 7, 0))
+            + ": Use twistio.web.client.Agent instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _HTTPClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -61,7 +61,7 @@ def _badGateway(father: Any) -> None:
     father.finish()
 
 
-class ProxyClient(http.HTTPClient):
+class ProxyClient(http._HTTPClient):
     """Sends one request upstream and copies the response into ``father`` (the client's request)."""
 
     _finished = False

@@ -126,7 +126,11 @@ class Resource:
     def render(self, request: IRequest) -> RenderResult:
         """Dispatch to ``render_<METHOD>``; raise ``UnsupportedMethod`` if there is none."""
         method = request.method
-        m = getattr(self, _RENDER_NAMES.get(method) or "render_" + method.decode("ascii"), None)
+        name = _RENDER_NAMES.get(method)
+        if name is None:
+            # A str method (test doubles such as DummyRequest('POST') have one) works too.
+            name = "render_" + (method if isinstance(method, str) else method.decode("ascii"))
+        m = getattr(self, name, None)
         if m is None:
             allowed = getattr(self, "allowedMethods", None)
             if allowed is None:

@@ -504,6 +504,7 @@ class Site(http.HTTPFactory):
         return channel
 
     def startFactory(self) -> None:
+        self._factoryStarted = True
         if self.logPath is not None:
             self._logFile = open(self.logPath, "a", buffering=65536, encoding="utf-8")  # noqa: SIM115
 

@@ -605,7 +605,7 @@ class StaticProducer:
         # bypass the request's write.
         if getattr(request, "_chunked", False) or getattr(request, "_bodyless", False):
             return False
-        if getattr(request.channel.transport, "_producer", None) is not None:
+        if _asyncio_transport(request) is None:
             return False
         task = loop.create_task(self._sendfile(loop, transport, offset, count))
         request.notifyFinish().addErrback(lambda _: task.cancel())
@@ -780,14 +780,24 @@ class ASISProcessor(resource.Resource):
         return page
 
 
+def _unbracket(text: str) -> str:
+    """``[text/plain]`` -> ``text/plain``; ``[Directory]`` -> ``directory``."""
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return "directory" if text == "Directory" else text
+
+
 class DirectoryLister(resource.Resource):
     """An HTML index of a directory: subdirectories first, then files, each group by name.
 
-    twistio's own page (Twisted's differs in look and wording): every name is HTML-escaped and
-    its link percent-quoted, sizes are for humans with the exact count on hover, and types are
-    the guessed MIME type and encoding. ``template`` (``%(header)s``, ``%(tableContent)s``) and
-    ``linePattern`` (``%(class)s``, ``%(href)s``, ``%(text)s``, ``%(size)s``, ``%(type)s``,
-    ``%(encoding)s``) take the same keys as Twisted's, so a subclass that replaces them works.
+    twistio's own page (Twisted's differs in look): every name is HTML-escaped and its link
+    percent-quoted, sizes are for humans with the exact count on hover, and types are the
+    guessed MIME type and encoding, shown plainly. The rows' data are Twisted's
+    (``_getFilesAndDirectories`` gives ``text``, ``href``, ``size``, ``type`` and ``encoding``,
+    the last two in brackets), and ``template`` (``%(header)s``, ``%(tableContent)s``) and
+    ``linePattern`` (``%(class)s``, odd or even, and the keys above) take Twisted's keys, so a
+    subclass that replaces them works; twistio's own pattern also uses ``%(kind)s``,
+    ``%(sizeTitle)s``, ``%(plainType)s`` and ``%(plainEncoding)s``.
     """
 
     template = """<!DOCTYPE html>
@@ -806,7 +816,8 @@ class DirectoryLister(resource.Resource):
   td { border-bottom: 1px solid #eee; overflow-wrap: anywhere; }
   td.size, th.size { text-align: right; white-space: nowrap;
                      font-variant-numeric: tabular-nums; }
-  tr.directory td:first-child a { font-weight: 600; }
+  td.directory a { font-weight: 600; }
+  tr.even { background: #fafafa; }
   tbody tr:hover { background: #f3f6fa; }
   a { color: #0645ad; text-decoration: none; }
   a:hover { text-decoration: underline; }
@@ -826,8 +837,9 @@ class DirectoryLister(resource.Resource):
 """
 
     linePattern = (
-        '<tr class="%(class)s"><td><a href="%(href)s">%(text)s</a></td>'
-        "<td class=\"size\"%(sizeTitle)s>%(size)s</td><td>%(type)s</td><td>%(encoding)s</td></tr>\n"
+        '<tr class="%(class)s"><td class="%(kind)s"><a href="%(href)s">%(text)s</a></td>'
+        '<td class="size"%(sizeTitle)s>%(size)s</td><td>%(plainType)s</td>'
+        "<td>%(plainEncoding)s</td></tr>\n"
     )
 
     def __init__(
@@ -844,9 +856,12 @@ class DirectoryLister(resource.Resource):
         self.defaultType = defaultType
         self.dirs = dirs
         self.path = pathname
+        self._bytes: dict[str, int] = {}
+        """Exact file sizes by link, for the rows' hover text."""
 
-    def _entry(self, name: str) -> dict[str, str] | None:
-        """One row's fields for ``name``, or None when it has gone or cannot be read."""
+    def _entry(self, name: str) -> tuple[bool, dict[str, str]] | None:
+        """Whether ``name`` is a directory, and its row's fields; None when it has gone or
+        cannot be read."""
         full = os.path.join(self.path, name)
         try:
             info = os.stat(full)
@@ -855,36 +870,55 @@ class DirectoryLister(resource.Resource):
         shown = html.escape(name, quote=True)
         link = quote(name, safe="")
         if _stat.S_ISDIR(info.st_mode):
-            return {"class": "directory", "href": link + "/", "text": shown + "/",
-                    "size": "", "sizeTitle": "", "type": "directory", "encoding": ""}
+            row = {"text": shown + "/", "href": link + "/", "size": "", "type": "[Directory]", "encoding": ""}
+            return True, row
         kind, encoding = getTypeAndEncoding(
             name, self.contentTypes, self.contentEncodings, self.defaultType
         )
-        return {
-            "class": "file",
-            "href": link,
+        self._bytes[link] = info.st_size
+        return False, {
             "text": shown,
+            "href": link,
             "size": formatFileSize(info.st_size),
-            "sizeTitle": f' title="{info.st_size} bytes"',
-            "type": html.escape(kind),
-            "encoding": html.escape(encoding or ""),
+            "type": f"[{html.escape(kind)}]",
+            "encoding": f"[{html.escape(encoding)}]" if encoding else "",
         }
 
     def _getFilesAndDirectories(
         self, directory: Sequence[str | bytes]
     ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-        """The rows for ``directory``'s names: ``(directories, files)``, each sorted by name."""
+        """The rows for ``directory``'s names: ``(directories, files)``, each sorted by name.
+        A row has Twisted's fields: ``text`` (the escaped name), ``href`` (the quoted link),
+        ``size`` (for humans), ``type`` and ``encoding`` (in brackets; "" for none)."""
         names = sorted(
             entry.decode("utf-8", "replace") if isinstance(entry, bytes) else entry
             for entry in directory
         )
-        rows = [row for row in map(self._entry, names) if row is not None]
-        folders = [row for row in rows if row["class"] == "directory"]
-        return folders, [row for row in rows if row["class"] != "directory"]
+        folders: list[dict[str, str]] = []
+        files: list[dict[str, str]] = []
+        for found in map(self._entry, names):
+            if found is not None:
+                (folders if found[0] else files).append(found[1])
+        return folders, files
 
     def _buildTableContent(self, elements: list[dict[str, str]]) -> list[str]:
-        """The table's rows, as HTML."""
-        return [self.linePattern % row for row in elements]
+        """The table's rows, as HTML: ``linePattern`` filled with each row's fields, its
+        ``class`` odd or even, and twistio's own: ``kind`` (directory or file), ``sizeTitle``
+        (the exact size, on hover), ``plainType`` and ``plainEncoding`` (without brackets)."""
+        rows = []
+        for index, element in enumerate(elements):
+            href = element.get("href", "")
+            exact = self._bytes.get(href)
+            fields = {
+                "class": "even" if index % 2 else "odd",
+                "kind": "directory" if href.endswith("/") else "file",
+                "sizeTitle": f' title="{exact} bytes"' if exact is not None else "",
+                "plainType": _unbracket(element.get("type", "")),
+                "plainEncoding": _unbracket(element.get("encoding", "")),
+                **element,
+            }
+            rows.append(self.linePattern % fields)
+        return rows
 
     def render(self, request: Any) -> bytes:
         """The listing page, UTF-8 HTML."""
@@ -894,7 +928,7 @@ class DirectoryLister(resource.Resource):
         raw = request.uri
         where = unquote(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
         page = self.template % {
-            "header": "Index of " + html.escape(where.partition("?")[0], quote=True),
+            "header": "Directory listing for " + html.escape(where.partition("?")[0], quote=True),
             "tableContent": "".join(self._buildTableContent(folders + files)),
         }
         return page.encode("utf-8")

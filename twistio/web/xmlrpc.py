@@ -32,7 +32,7 @@ from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import resource, server
-from twistio.web.http import HTTPClient
+from twistio.web.http import _HTTPClient as HTTPClient
 
 __all__ = [
     "XMLRPC", "Binary", "Boolean", "DateTime", "Fault", "Handler", "NoSuchFunction", "Proxy",

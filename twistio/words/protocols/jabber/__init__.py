@@ -1,0 +1,1 @@
+"""Jabber/XMPP: JIDs, the XMPP stream and its initializers, clients, components, errors."""
