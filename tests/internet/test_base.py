@@ -316,3 +316,21 @@ def test_main_and_posixbase_names() -> None:
     assert issubclass(posixbase.PosixReactorBase, base.ReactorBase)
     assert posixbase.processEnabled and posixbase.unixEnabled
     assert base.DelayedCall is DelayedCall
+
+
+def test_delayed_call_debug_remembers_its_creator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twistio.internet.base import DelayedCall
+
+    def nothing() -> None:
+        pass
+
+    plain = DelayedCall(3, nothing, (), {}, lambda c: None, lambda c: None, lambda: 2)
+    plain.debug = True  # too late to capture anything: nothing shown
+    assert "traceback at creation" not in repr(plain)
+    monkeypatch.setattr(DelayedCall, "debug", True)
+    made = DelayedCall(12, nothing, (3,), {"A": 5}, lambda c: None, lambda c: None, lambda: 1.5)
+    text = repr(made)
+    assert text.startswith(f"<DelayedCall 0x{id(made):x} [10.5s] called=0 cancelled=0 ")
+    assert "\n\ntraceback at creation:" in text and "test_delayed_call_debug" in text
+    made.debug = False  # captured: still shown
+    assert "traceback at creation" in repr(made)

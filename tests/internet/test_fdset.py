@@ -265,3 +265,39 @@ def test_close_on_exec_flag() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+async def test_descriptor_whose_fileno_became_minus_one_is_lost(reactor: Any) -> None:
+    # As Twisted's reactors: checked before each doRead, so it is not read again.
+    if no_add_reader():
+        pytest.skip("needs add_reader")
+    a, b = socket.socketpair()
+    lost: Deferred[None] = Deferred()
+    reasons: list[Failure] = []
+
+    class Disappearing(abstract.FileDescriptor):
+        number = a.fileno()
+        received = b""
+
+        def fileno(self) -> int:
+            return self.number
+
+        def doRead(self) -> object:
+            self.number = -1
+            self.received += a.recv(1)
+            b.send(b"y")
+            return None
+
+        def connectionLost(self, reason: Failure) -> None:
+            reasons.append(reason)
+            lost.callback(None)
+
+    descriptor = Disappearing(reactor)
+    reactor.addReader(descriptor)
+    b.send(b"x")
+    await wait(lost)
+    assert [r.type for r in reasons] == [error.ConnectionFdescWentAway]
+    assert descriptor.received == b"x"
+    assert descriptor not in reactor.getReaders()
+    a.close()
+    b.close()

@@ -249,7 +249,9 @@ async def test_unix_datagram_round_trip(reactor: Any) -> None:
     assert failure.check(error.ConnectError)
     await wait(client.stopListening())
     await wait(port.stopListening())
-    assert not os.path.exists(server_path)
+    assert os.path.exists(server_path)  # the socket file stays, as in Twisted
+    for name in os.listdir(folder):
+        os.unlink(os.path.join(folder, name))
     os.rmdir(folder)
 
 
@@ -346,3 +348,30 @@ def test_reactor_declares_the_pluggable_resolver_interface() -> None:
     from twistio.internet.interfaces import IReactorPluggableNameResolver
 
     assert IReactorPluggableNameResolver.providedBy(PluggableResolverMixin())
+
+
+def test_simple_resolver_gets_ascii_names() -> None:
+    # As Twisted's: a non-ASCII name reaches an IResolverSimple in its IDNA form.
+    from twistio.internet._resolver import SimpleResolverComplexifier
+
+    calls: list[str] = []
+
+    class Simple:
+        def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:
+            calls.append(name)
+            return Deferred()
+
+    class Receiver:
+        def resolutionBegan(self, resolution: Any) -> None:
+            pass
+
+        def addressResolved(self, address: Any) -> None:
+            pass
+
+        def resolutionComplete(self) -> None:
+            pass
+
+    resolver = SimpleResolverComplexifier(Simple())  # type: ignore[arg-type]
+    for name in ("example.example", "v\xe4\xe4ntynyt.example", "xn--p1ai.example"):
+        resolver.resolveHostName(Receiver(), name)  # type: ignore[arg-type]
+    assert calls == ["example.example", "xn--vntynyt-5waa.example", "xn--p1ai.example"]

@@ -168,7 +168,7 @@ def test_options_for_client_tls_rejects_what_it_sets() -> None:
         ssl.optionsForClientTLS(b"example.com")  # type: ignore[arg-type]
     ciphers = ssl.AcceptableCiphers.fromOpenSSLCipherString("ECDHE+AESGCM")
     assert ciphers.selectCiphers(["ECDHE-RSA-AES128-GCM-SHA256", "AES128-SHA"]) == \
-        ["ECDHE-RSA-AES128-GCM-SHA256"]
+        ("ECDHE-RSA-AES128-GCM-SHA256",)
     with pytest.raises(ValueError):
         ssl.AcceptableCiphers.fromOpenSSLCipherString("NO-SUCH-CIPHER")
     ssl.optionsForClientTLS("example.com", extraCertificateOptions={"acceptableCiphers": ciphers})

@@ -101,3 +101,61 @@ async def test_half_close(reactor: AsyncioReactor) -> None:
     p = await run_child(reactor, "half", [b"abc"], close=True)
     assert p.out == b"hello ABCafter eof"
     assert p.err == b"readLost lost ConnectionDone"
+
+
+async def test_standard_io_on_regular_files(tmp_path: Path) -> None:
+    # `prog < input > output`: asyncio's pipe transports refuse regular files; twistio reads
+    # and writes them through the reactor's FD set, as Twisted does.
+    from twistio.internet.protocol import Protocol
+    from twistio.internet.stdio import StandardIO
+
+    reactor = AsyncioReactor()
+    source = tmp_path / "in"
+    source.write_bytes(b"hello!")
+    target = tmp_path / "out"
+    done: Deferred[None] = Deferred()
+
+    class Echo(Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data.upper())
+
+        def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
+            done.callback(None)
+
+    with open(source, "rb") as fin, open(target, "wb") as fout:
+        stdio = StandardIO(Echo(), stdin=fin.fileno(), stdout=fout.fileno(), reactor=reactor)
+        assert stdio._reader in reactor.getReaders()
+        await asyncio.wait_for(asyncio.ensure_future(_wait(done)), 5)
+        assert reactor.getReaders() == [] and reactor.getWriters() == []
+    assert target.read_bytes() == b"HELLO!"
+
+
+async def _wait(d: Deferred[None]) -> None:
+    await d
+
+
+def test_a_program_reading_a_file_on_stdin(tmp_path: Path) -> None:
+    import subprocess
+
+    program = textwrap.dedent(
+        """
+        from twistio.internet import reactor, stdio
+        from twistio.internet.protocol import Protocol
+
+        class Upper(Protocol):
+            def dataReceived(self, data):
+                self.transport.write(data.upper())
+
+            def connectionLost(self, reason):
+                reactor.stop()
+
+        stdio.StandardIO(Upper())
+        reactor.run()
+        """
+    )
+    (tmp_path / "in").write_bytes(b"line one\nline two\n")
+    with open(tmp_path / "in", "rb") as fin, open(tmp_path / "out", "wb") as fout:
+        subprocess.run(
+            [sys.executable, "-c", program], stdin=fin, stdout=fout, timeout=30, check=True
+        )
+    assert (tmp_path / "out").read_bytes() == b"LINE ONE\nLINE TWO\n"

@@ -205,7 +205,11 @@ def test_pool_work_runs_in_callers_context(pool: ThreadPool) -> None:
 
 def test_pool_introspection(pool: ThreadPool) -> None:
     assert pool.name == "test" and pool.min == 0 and pool.max == 4
-    assert pool.currentThread() is threading.current_thread()
+    with pytest.warns(
+        DeprecationWarning,
+        match="deprecated in Twisted 22.1.0; please use threading.current_thread instead",
+    ):
+        assert pool.currentThread() is threading.current_thread()
     assert "test" in repr(pool)
     pool.dumpStats()
 

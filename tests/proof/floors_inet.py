@@ -6,8 +6,9 @@ FLOORS = {
     "twisted.internet.test.test_core": 70,
     "twisted.internet.test.test_socket": 40,
     "twisted.internet.test.test_time": 10,
-    "twisted.internet.test.test_threads": 45,
-    "twisted.internet.test.test_udp": 150,
+    "twisted.internet.test.test_threads": 50,
+    "twisted.internet.test.test_udp": 180,
+    "twisted.internet.test.test_base": 25,
     "twisted.test.test_strerror": 5,
     "twisted.test.test_fdesc": 12,
 }

@@ -6,4 +6,6 @@ FLOORS = {
     "twisted.web.test.test_abnf": 11,
     "twisted.internet.test.test_testing": 42,
     "twisted.python.test.test_sendmsg": 12,
+    "twisted.trial.test.test_script": 55,
+    "twisted.trial._dist.test.test_matchers": 7,
 }

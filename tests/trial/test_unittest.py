@@ -156,6 +156,8 @@ def test_mktemp(tc: _Helpers) -> None:
     assert os.path.basename(path) == "temp"
     assert os.path.isdir(os.path.dirname(path)) and not os.path.exists(path)
     assert path != tc.mktemp()
+    # As short as trial's: 8 random characters, no "tmp" (UNIX socket paths are short).
+    assert len(os.path.basename(os.path.dirname(path))) == 8
 
 
 # -- running: outcomes --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import socket
 import struct
 from asyncio import selector_events
 from asyncio.trsock import TransportSocket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal, cast
 
 from twistio.internet import error
@@ -53,12 +53,16 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.protocol import connectionDone
+from twistio.python import context as _context
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
+from twistio.python.log import ILogContext
 
-__all__ = ["Connection", "address_from_sockaddr"]
+__all__ = ["Connection", "address_from_sockaddr", "watch_loop"]
 
 _log = logging.getLogger("twistio")
 _LINGER_RESET = struct.pack("ii", 1, 0)
+_NUMERIC = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 #: The ``type`` of an IP address; a stream connection is one of those, or a UNIX socket.
 IPKind = Literal["TCP", "UDP"]
@@ -81,6 +85,10 @@ def address_from_sockaddr(
     """The ``IPv4Address``/``IPv6Address`` for a socket address tuple."""
     if len(sockaddr) == 4:
         host, port, flowinfo, scopeid = sockaddr
+        if scopeid:
+            # A link-local address: its host names the interface too (fe80::1%eth0), so
+            # that it can be connected or bound to again.
+            host = socket.getnameinfo(sockaddr, _NUMERIC)[0]
         return IPv6Address(kind, host, port, flowinfo, scopeid)
     return IPv4Address(kind, sockaddr[0], sockaddr[1])
 
@@ -98,6 +106,54 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
         except OSError:
             pass
+
+
+class _ConnectionContext(Mapping[object, dict[str, str]]):
+    """The ``python.context`` of a connection's callbacks: its only key, ``ILogContext``,
+    gives ``{"system": <the connection's logstr>}``, made when a message is logged (one
+    small object per connection, nothing per call)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __getitem__(self, key: object) -> dict[str, str]:
+        if key is ILogContext:
+            return {"system": self._conn.logstr}
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((ILogContext,))
+
+    def __len__(self) -> int:
+        return 1
+
+
+_ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, object]], object]
+
+
+def watch_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Have ``loop`` hand twistio what its transports catch from a connection's callbacks
+    (``dataReceived`` raising): Twisted's log gets it, as in Twisted, instead of asyncio's
+    logger, and ``connectionLost`` gets it as its reason. Every other report goes on to the
+    handler the loop had (or its default). Done once per loop."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "twistio_handler", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        protocol = context.get("protocol")
+        exc = context.get("exception")
+        if isinstance(protocol, Connection) and isinstance(exc, Exception):
+            protocol.report_callback_error(exc)
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.twistio_handler = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
@@ -188,6 +244,13 @@ class Connection(asyncio.Protocol):
         self._transport = None  # type: ignore[assignment]
         self._peer = None
 
+    def enter_log_context(self) -> Connection:
+        """Make this connection the log context (``system``: ``logstr``) of the asyncio
+        task running, and so of every callback of the connection that asyncio schedules
+        from it; call it where the task gives asyncio its protocol. Returns self."""
+        _context.enter_context(_ConnectionContext(self))
+        return self
+
     @property
     def reactor(self) -> ITwistioReactor:
         """The reactor that made this connection."""
@@ -229,13 +292,11 @@ class Connection(asyncio.Protocol):
 
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
-        if self._server_side:
-            self.data_received = protocol.dataReceived
-        else:
-            # Client code may replace ``dataReceived`` on its instance once connected (as
-            # Twisted's examples do after ``endpoint.connect``); Twisted looks it up at each
-            # read. Look it up again at the first read, then bind it: one call per connection.
-            self.data_received = self._first_read
+        # Code may replace ``dataReceived`` on the instance once connected (Twisted's
+        # examples do after ``endpoint.connect``, tests on the server's protocol); Twisted
+        # looks it up at each read. Look it up again at the first read, then bind it: one
+        # call more per connection, none per read.
+        self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         if self._half_closeable_protocol is not None:
@@ -250,7 +311,7 @@ class Connection(asyncio.Protocol):
         protocol = self._protocol
         received = self.data_received = protocol.dataReceived  # type: ignore[union-attr]
         transport = self._transport
-        if transport is not None:
+        if transport is not None and type(transport) is not _SELECTOR_TRANSPORT:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
         received(data)
 
@@ -275,6 +336,14 @@ class Connection(asyncio.Protocol):
             self._exception = e
             self._transport.abort()
         return True
+
+    def report_callback_error(self, exc: Exception) -> None:
+        """asyncio's transport caught ``exc`` from a protocol callback and is closing the
+        connection: log it on Twisted's log ("Unhandled Error", as Twisted does), and make
+        it the reason ``connectionLost`` gets (even after ``abortConnection``)."""
+        if self._exception is None:
+            self._exception = exc
+        _python_log.err(Failure(exc))
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
@@ -351,8 +420,12 @@ class Connection(asyncio.Protocol):
         self._bind(protocol, self._transport)
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
-        """Write the concatenation of ``data`` (bytes only)."""
-        self.write(b"".join(data))
+        """Write the concatenation of ``data`` (bytes only: ``TypeError`` otherwise)."""
+        try:
+            joined = b"".join(data)
+        except TypeError:
+            raise TypeError("Data must be bytes") from None
+        self.write(joined)
 
     def loseConnection(self) -> None:
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
@@ -444,6 +517,21 @@ class Connection(asyncio.Protocol):
             return None
         return transport
 
+    @property
+    def socket(self) -> TransportSocket | socket.socket:
+        """The socket, as Twisted's transports have it: asyncio's ``TransportSocket``
+        wrapper once connected (no I/O through it, please), the socket being connected
+        before (``AttributeError`` if there is none)."""
+        transport = self._transport
+        if transport is not None:
+            sock: TransportSocket | None = transport.get_extra_info("socket")
+            if sock is not None:
+                return sock
+        pending: socket.socket | None = getattr(self, "pending_socket", None)
+        if pending is None:
+            raise AttributeError("socket")
+        return pending
+
     def getHandle(self) -> TransportSocket:
         """The socket (asyncio's ``TransportSocket`` wrapper: no I/O through it, please)."""
         sock: TransportSocket = self._transport.get_extra_info("socket")
@@ -470,10 +558,23 @@ class Connection(asyncio.Protocol):
         """Turn TCP keepalive on or off."""
         self.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(enabled))
 
+    @property
+    def logstr(self) -> str:
+        """The connection's log prefix, as Twisted's transports make it: on a server side
+        ``"<protocol's prefix>,<session number>,<peer's host>"``, on a client side
+        ``"<protocol's prefix>,client"``."""
+        protocol = self._protocol
+        if protocol is None:
+            return "-"
+        prefix = getattr(protocol, "logPrefix", None)
+        name = str(prefix()) if prefix is not None else type(protocol).__name__
+        if not self._server_side:
+            return f"{name},client"
+        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self._peer, 'host', '')}"
+
     def logPrefix(self) -> str:
-        """The protocol's log prefix."""
-        prefix = getattr(self._protocol, "logPrefix", None)
-        return str(prefix()) if prefix is not None else "-"
+        """``logstr``: what log events from the connection's callbacks name as ``system``."""
+        return self.logstr
 
     # -- TLS ---------------------------------------------------------------------------------
 
@@ -610,6 +711,14 @@ class Connection(asyncio.Protocol):
             if not self._write_closed:
                 self.write = self._pull_write
             producer.resumeProducing()
+            # And once more when the loop next runs, as Twisted's does once what was
+            # written before has gone out (it is resumed after each write it makes too).
+            self._schedule_pull()
+
+    def stopConsuming(self) -> None:
+        """Unregister the producer and close the connection (once the data is sent)."""
+        self.unregisterProducer()
+        self.loseConnection()
 
     def unregisterProducer(self) -> None:
         """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""
@@ -629,14 +738,19 @@ class Connection(asyncio.Protocol):
         if self._pull_scheduled or self._writing_paused:
             return
         self._pull_scheduled = True
-        asyncio.get_running_loop().call_soon(self._pull)
+        self._registry.get_loop().call_soon(self._pull)
 
     def _pull(self) -> None:
         self._pull_scheduled = False
         producer = self._producer
         if producer is None or self._streaming or self._writing_paused or not self.connected:
             return
-        producer.resumeProducing()
+        try:
+            producer.resumeProducing()
+        except Exception as e:
+            # As Twisted: logged, and the connection is lost with it as the reason.
+            self.report_callback_error(e)
+            self._transport.abort()
 
     # -- reactor shutdown ----------------------------------------------------------------------
 

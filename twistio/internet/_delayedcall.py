@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import time as _time
+import traceback
 from typing import Callable
 
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled
@@ -43,9 +44,12 @@ class DelayedCall:
     scheduler runs it there with ``run()``.
     """
 
+    #: When true as a call is made (on the class), it remembers the stack that made it
+    #: (``creator``) and its ``repr`` shows it, as in Twisted.
     debug = False
 
     __slots__ = (
+        "__dict__",  # only a call that debugs (or is given attributes) pays for one
         "_repr",
         "args",
         "called",
@@ -77,6 +81,8 @@ class DelayedCall:
         self.delayed_time: float = 0
         self.context = contextvars.copy_context()
         self._repr: str | None = None
+        if self.debug:
+            self.creator = traceback.format_stack()[:-2]
 
     def getTime(self) -> float:
         """When the call will run, in the scheduler's seconds."""
@@ -156,4 +162,7 @@ class DelayedCall:
                 parts = [_short_repr(a) for a in self.args]
                 parts.extend(f"{k}={_short_repr(v)}" for k, v in self.kw.items())
                 text += f" {_callable_name(func)}({', '.join(parts)})"
+        creator = self.__dict__.get("creator")
+        if creator is not None:  # captured: shown, even if debugging was turned off since
+            text += "\n\ntraceback at creation:\n\n" + "    ".join(creator)
         return text + ">"

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar, Union, cast
 from typing_extensions import ParamSpec
 
 from twistio.internet import error, ssl, tcp, udp, unix
+from twistio.internet._adapter import watch_loop
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._registry import TransportRegistry
 from twistio.internet._resolver import LoopResolver
@@ -74,6 +75,14 @@ _log = logging.getLogger("twistio")
 _get_running_loop = asyncio._get_running_loop
 _P = ParamSpec("_P")
 _SignalHandler = Union[Callable[[int, FrameType | None], object], int, signal.Handlers, None]
+
+
+#: The descriptor number noted for a regular file, polled rather than watched.
+_POLLED = -1
+
+
+def _went_away() -> error.ConnectionFdescWentAway:
+    return error.ConnectionFdescWentAway("Filedescriptor went away")
 
 
 class _ReactorDelayedCall(DelayedCall):
@@ -159,6 +168,7 @@ class AsyncioReactor(PosixReactorBase):
         self._loop_signals: list[int] = []
         self._readers: dict[IReadDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
         self._writers: dict[IWriteDescriptor, tuple[asyncio.AbstractEventLoop, int]] = {}
+        self._polling = False
         ReactorBase.__init__(self)
 
     def _setupResolvers(self) -> None:
@@ -173,7 +183,9 @@ class AsyncioReactor(PosixReactorBase):
         """The running loop of this thread, else the reactor's own (made on first use)."""
         loop = _get_running_loop()
         if loop is not None:
-            self._io_loop = loop
+            if loop is not self._io_loop:
+                self._io_loop = loop
+                watch_loop(loop)
             return loop
         loop = self._loop
         if loop is None or loop.is_closed():
@@ -181,6 +193,7 @@ class AsyncioReactor(PosixReactorBase):
                 loop = self._loop
                 if loop is None or loop.is_closed():
                     loop = self._loop = self._new_loop()
+                    watch_loop(loop)
         return loop
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
@@ -448,9 +461,10 @@ class AsyncioReactor(PosixReactorBase):
     ) -> None:
         """Call ``_callable`` in a pool thread; an exception it raises is logged."""
         loop = _get_running_loop()
-        if loop is not None:
+        if loop is not None and loop is not self._io_loop:
             # Remember the loop callFromThread should go back to.
             self._io_loop = loop
+            watch_loop(loop)
         self.getThreadPool().callInThread(_callable, *args, **kwargs)
 
     def callMultipleInThread(
@@ -504,6 +518,11 @@ class AsyncioReactor(PosixReactorBase):
             loop.add_reader(fd, self._do_read, reader)
         except NotImplementedError as e:
             raise NotImplementedError(_NO_FD_SET.format(what="addReader", loop=loop)) from e
+        except PermissionError:
+            # A regular file, which epoll cannot watch (and which is always ready): read
+            # at each pass of the loop instead, as Twisted's epoll reactor does.
+            fd = _POLLED
+            self._poll_soon(loop)
         self._readers[reader] = (loop, fd)
 
     def addWriter(self, writer: IWriteDescriptor) -> None:
@@ -519,6 +538,9 @@ class AsyncioReactor(PosixReactorBase):
             loop.add_writer(fd, self._do_write, writer)
         except NotImplementedError as e:
             raise NotImplementedError(_NO_FD_SET.format(what="addWriter", loop=loop)) from e
+        except PermissionError:
+            fd = _POLLED  # a regular file: written at each pass of the loop
+            self._poll_soon(loop)
         self._writers[writer] = (loop, fd)
 
     def removeReader(self, reader: IReadDescriptor) -> None:
@@ -526,7 +548,7 @@ class AsyncioReactor(PosixReactorBase):
         entry = self._readers.pop(reader, None)
         if entry is not None:
             loop, fd = entry
-            if not loop.is_closed():
+            if fd != _POLLED and not loop.is_closed():
                 loop.remove_reader(fd)
 
     def removeWriter(self, writer: IWriteDescriptor) -> None:
@@ -534,8 +556,28 @@ class AsyncioReactor(PosixReactorBase):
         entry = self._writers.pop(writer, None)
         if entry is not None:
             loop, fd = entry
-            if not loop.is_closed():
+            if fd != _POLLED and not loop.is_closed():
                 loop.remove_writer(fd)
+
+    def _poll_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._polling:
+            self._polling = True
+            loop.call_soon(self._poll)
+
+    def _poll(self) -> None:
+        """One pass over the regular files being watched: each is ready."""
+        self._polling = False
+        again: asyncio.AbstractEventLoop | None = None
+        for reader, (loop, fd) in list(self._readers.items()):
+            if fd == _POLLED and self._readers.get(reader, (None, 0))[1] == _POLLED:
+                self._do_read(reader)
+                again = loop
+        for writer, (loop, fd) in list(self._writers.items()):
+            if fd == _POLLED and self._writers.get(writer, (None, 0))[1] == _POLLED:
+                self._do_write(writer)
+                again = loop
+        if again is not None and not again.is_closed():
+            self._poll_soon(again)
 
     def getReaders(self) -> list[IReadDescriptor]:
         """The descriptors watched with ``addReader`` (twistio's own transports run on
@@ -559,7 +601,8 @@ class AsyncioReactor(PosixReactorBase):
 
     def _do_read(self, reader: IReadDescriptor) -> None:
         try:
-            why = reader.doRead()
+            # As Twisted's reactors: a descriptor whose fileno() is -1 now went away.
+            why = _went_away() if reader.fileno() == -1 else reader.doRead()
         except BaseException as e:
             _log.exception("Unhandled error in %r.doRead", reader)
             why = e
@@ -568,7 +611,7 @@ class AsyncioReactor(PosixReactorBase):
 
     def _do_write(self, writer: IWriteDescriptor) -> None:
         try:
-            why = writer.doWrite()
+            why = _went_away() if writer.fileno() == -1 else writer.doWrite()
         except BaseException as e:
             _log.exception("Unhandled error in %r.doWrite", writer)
             why = e
@@ -702,10 +745,13 @@ class AsyncioReactor(PosixReactorBase):
     def adoptStreamPort(
         self, fileDescriptor: int, addressFamily: int, factory: IProtocolFactory
     ) -> tcp.Port:
-        """Serve a listening TCP socket made elsewhere (a duplicate: close yours when you like).
+        """Serve a listening TCP or UNIX socket made elsewhere (a duplicate: close yours
+        when you like).
 
-        ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6.
+        ``UnsupportedAddressFamily`` for other than AF_INET/AF_INET6/AF_UNIX.
         """
+        if addressFamily == getattr(socket, "AF_UNIX", None):
+            return unix.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
         return tcp.Port.from_listening_descriptor(self, fileDescriptor, addressFamily, factory)
 
     def adoptStreamConnection(

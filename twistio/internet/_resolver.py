@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from typing_extensions import ParamSpec
 
 from twistio.internet import error
+from twistio.internet._idna import _idnaBytes
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
@@ -184,6 +185,17 @@ class LoopResolver(GAIResolver):
         return Deferred.fromFuture(future)
 
 
+def _ascii_name(name: str) -> str:
+    """``name`` in ASCII: its IDNA form if it has other characters (as it stands if that
+    fails: the resolver reports the name it cannot resolve)."""
+    if name.isascii():
+        return name
+    try:
+        return _idnaBytes(name).decode("ascii")
+    except (UnicodeError, ValueError):
+        return name
+
+
 @implementer(IHostnameResolver)
 class SimpleResolverComplexifier:
     """An ``IHostnameResolver`` over an ``IResolverSimple`` (one address per name).
@@ -229,7 +241,8 @@ class SimpleResolverComplexifier:
                 )
 
         try:
-            d = self._simpleResolver.getHostByName(hostName)
+            # As Twisted: a name the resolver gets is ASCII, IDNA-encoded if need be.
+            d = self._simpleResolver.getHostByName(_ascii_name(hostName))
         except BaseException:
             d = Deferred()
             d.errback()

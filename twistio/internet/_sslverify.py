@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -58,7 +59,12 @@ __all__ = [
     "DiffieHellmanParameters",
     "DistinguishedName",
     "KeyPair",
+    "OpenSSLAcceptableCiphers",
+    "OpenSSLCertificateAuthorities",
+    "OpenSSLCertificateOptions",
+    "OpenSSLCipher",
     "OpenSSLDefaultPaths",
+    "OpenSSLDiffieHellmanParameters",
     "PrivateCertificate",
     "ProtocolNegotiationSupport",
     "PublicKey",
@@ -859,6 +865,14 @@ class _TrustRoot:
         self._load(context)
 
 
+class OpenSSLCertificateAuthorities(_TrustRoot):
+    """Trust exactly the authorities in ``caCerts`` (pyOpenSSL ``X509``, ``cryptography``
+    certificates, DER bytes or ``Certificate`` objects)."""
+
+    def __init__(self, caCerts: Sequence[Any]) -> None:
+        super().__init__([c if isinstance(c, Certificate) else Certificate(c) for c in caCerts])
+
+
 class OpenSSLDefaultPaths(_TrustRoot):
     """Trust the authorities at OpenSSL's default paths."""
 
@@ -903,12 +917,32 @@ def _trust_root(trustRoot: Any) -> _TrustRoot:
 # -- ciphers, DH parameters ------------------------------------------------------------------
 
 
-class AcceptableCiphers:
-    """The cipher suites a side may use, from an OpenSSL cipher string (TLS 1.2 and
-    below; TLS 1.3's suites are OpenSSL's defaults)."""
+@dataclasses.dataclass(frozen=True, order=True)
+class OpenSSLCipher:
+    """A cipher suite, by its OpenSSL name (``fullName``)."""
 
-    def __init__(self, ciphers: Union[str, Sequence[str]]) -> None:
-        self._string = ciphers if isinstance(ciphers, str) else ":".join(ciphers)
+    fullName: str
+
+
+def _cipher_name(cipher: Any) -> str:
+    return str(getattr(cipher, "fullName", cipher))
+
+
+class AcceptableCiphers:
+    """The cipher suites a side may use: ``ciphers`` (``OpenSSLCipher`` objects or names,
+    or an OpenSSL cipher string; TLS 1.2 and below, TLS 1.3's suites are OpenSSL's
+    defaults). ``fromOpenSSLCipherString`` resolves a cipher string to the suites this
+    OpenSSL has."""
+
+    def __init__(self, ciphers: Union[str, Sequence[Any]]) -> None:
+        if isinstance(ciphers, str):
+            self._string = ciphers
+            self._ciphers: tuple[Any, ...] | None = None
+        else:
+            self._ciphers = tuple(
+                c if hasattr(c, "fullName") else OpenSSLCipher(c) for c in ciphers
+            )
+            self._string = ":".join(_cipher_name(c) for c in self._ciphers)
 
     @classmethod
     def fromOpenSSLCipherString(cls, cipherString: str) -> AcceptableCiphers:
@@ -918,14 +952,20 @@ class AcceptableCiphers:
             probe.set_ciphers(cipherString)
         except ssl.SSLError as e:
             raise ValueError(f"no cipher matches {cipherString!r}") from e
-        return cls(cipherString)
+        chosen = cls(cipherString)
+        chosen._ciphers = tuple(OpenSSLCipher(c["name"]) for c in probe.get_ciphers())
+        return chosen
 
-    def selectCiphers(self, availableCiphers: Sequence[Any]) -> list[Any]:
-        """Those of ``availableCiphers`` (names, or objects with ``fullName``) accepted."""
-        probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        probe.set_ciphers(self._string)
-        accepted = {c["name"] for c in probe.get_ciphers()}
-        return [c for c in availableCiphers if getattr(c, "fullName", c) in accepted]
+    def selectCiphers(self, availableCiphers: Sequence[Any]) -> tuple[Any, ...]:
+        """Those of ``availableCiphers`` (names, or objects with ``fullName``) accepted, in
+        their order."""
+        if self._ciphers is None:
+            probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            probe.set_ciphers(self._string)
+            accepted = {c["name"] for c in probe.get_ciphers()}
+        else:
+            accepted = {_cipher_name(c) for c in self._ciphers}
+        return tuple(c for c in availableCiphers if _cipher_name(c) in accepted)
 
     def __repr__(self) -> str:
         return f"AcceptableCiphers({self._string!r})"
@@ -1139,6 +1179,17 @@ class ClientTLSOptions:
     def __init__(self, hostname: str, ctx: ssl.SSLContext) -> None:
         self._hostname = hostname
         self._context = ctx
+
+    @property
+    def _hostnameIsDnsName(self) -> bool:
+        """Whether ``hostname`` is a DNS name (sent as SNI), not an IP address."""
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(self._hostname)
+        except ValueError:
+            return True
+        return False
 
     def _context_for(self, server_side: bool) -> ssl.SSLContext:
         if server_side:
@@ -1733,3 +1784,9 @@ async def start_tls(
             transport.abort()
         raise
     return link
+
+
+# Twisted's names for these classes (``twisted.internet.ssl`` offers the short ones).
+OpenSSLCertificateOptions = CertificateOptions
+OpenSSLAcceptableCiphers = AcceptableCiphers
+OpenSSLDiffieHellmanParameters = DiffieHellmanParameters

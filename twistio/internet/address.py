@@ -49,7 +49,8 @@ class UNIXAddress:
     __slots__ = ("name",)
 
     def __init__(self, name: bytes | str | None) -> None:
-        self.name = name
+        # Kept as bytes, as Twisted does (a str is encoded as the filesystem would).
+        self.name = os.fsencode(name) if isinstance(name, str) else name
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UNIXAddress):
@@ -60,7 +61,7 @@ class UNIXAddress:
             return False
         try:
             return os.path.samefile(self.name, other.name)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: an abstract name ("\0..."), no file
             return False
 
     def __hash__(self) -> int:
@@ -68,7 +69,7 @@ class UNIXAddress:
             return hash((UNIXAddress, None))
         try:
             st = os.stat(self.name)
-        except OSError:
+        except (OSError, ValueError):
             return hash(self.name)
         return hash((st.st_ino, st.st_dev))
 

@@ -5,20 +5,26 @@ arrives on stdin; at end of stdin, a protocol declaring ``IHalfCloseableProtocol
 ``readConnectionLost`` (and may keep writing), any other has its stdout closed once flushed;
 ``connectionLost(ConnectionDone)`` once both are closed, as in Twisted.
 
-Built on asyncio's ``connect_read_pipe``/``connect_write_pipe``, so stdin and stdout must be
-pipes, sockets or terminals, not regular files (asyncio's pipe transports refuse those).
-Closing the transport closes the file descriptors themselves, so the other side sees EOF.
+Built on asyncio's ``connect_read_pipe``/``connect_write_pipe`` for pipes, sockets and
+terminals. A regular file (``prog < input``, ``prog > output``), which asyncio's pipe
+transports refuse, is read and written through the reactor's ``addReader``/``addWriter``
+instead, as Twisted does (a regular file is always ready: it is read at each pass of the
+loop until its end). Closing the transport closes the descriptors of pipes, so the other
+side sees EOF; those of regular files stay open, as in Twisted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from collections.abc import Iterable
 from typing import cast
 
-from twistio.internet import error
+from twistio.internet import error, main
 from twistio.internet._registry import ITwistioReactor, installed_reactor
+from twistio.internet.abstract import FileDescriptor
 from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
@@ -33,6 +39,93 @@ from twistio.python.failure import Failure
 __all__ = ["PipeAddress", "StandardIO"]
 
 _log = logging.getLogger("twistio")
+
+
+def _is_regular_file(fd: int) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+class _FileReader(FileDescriptor):
+    """Standard input when it is a regular file: read through the reactor's FD set (the
+    reader Twisted's tests find in ``getReaders()``), with the few methods of asyncio's read
+    transport that ``StandardIO`` uses."""
+
+    def __init__(self, stdio: StandardIO, fd: int, reactor: ITwistioReactor) -> None:
+        super().__init__(reactor)
+        self._stdio = stdio
+        self._fd = fd
+        self.connected = 1
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def doRead(self) -> object:
+        try:
+            data = os.read(self._fd, 65536)
+        except OSError as e:
+            return error.ConnectionLost(str(e))
+        if not data:
+            return main.CONNECTION_DONE
+        self._stdio._data(data)
+        return None
+
+    def connectionLost(self, reason: Failure) -> None:
+        super().connectionLost(reason)
+        self.close()
+
+    # asyncio's read transport, as StandardIO uses it
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        self.stopReading()
+        self._fd = -1  # the descriptor stays open (its owner closes it), as in Twisted
+        self._stdio._loop.call_soon(self._stdio._read_lost, None)
+
+    def is_closing(self) -> bool:
+        return self._fd < 0
+
+    def pause_reading(self) -> None:
+        self.stopReading()
+
+    def resume_reading(self) -> None:
+        if self._fd >= 0:
+            self.startReading()
+
+
+class _FileWriter(FileDescriptor):
+    """Standard output when it is a regular file: written through the reactor's FD set,
+    with the few methods of asyncio's write transport that ``StandardIO`` uses."""
+
+    def __init__(self, stdio: StandardIO, fd: int, reactor: ITwistioReactor) -> None:
+        super().__init__(reactor)
+        self._stdio = stdio
+        self._fd = fd
+        self.connected = 1
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def writeSomeData(self, data: bytes) -> int | BaseException:
+        try:
+            return os.write(self._fd, data)
+        except OSError as e:
+            return error.ConnectionLost(str(e))
+
+    def connectionLost(self, reason: Failure) -> None:
+        super().connectionLost(reason)
+        if self._fd >= 0:
+            self._fd = -1  # left open, as in Twisted
+            self._stdio._write_lost(None)
+
+    # asyncio's write transport, as StandardIO uses it
+    def close(self) -> None:
+        self.loseConnection()
+
+    def is_closing(self) -> bool:
+        return bool(self.disconnecting or self.disconnected)
 
 
 class PipeAddress:
@@ -94,8 +187,8 @@ class StandardIO:
         self.protocol = proto
         loop = reactor.transport_registry.get_loop()
         self._loop = loop
-        self._reader: asyncio.ReadTransport | None = None
-        self._writer: asyncio.WriteTransport | None = None
+        self._reader: asyncio.ReadTransport | _FileReader | None = None
+        self._writer: asyncio.WriteTransport | _FileWriter | None = None
         self._reading = True
         self._writing = True
         self._pending: list[bytes] = []
@@ -104,10 +197,23 @@ class StandardIO:
         self._producer: IPushProducer | IPullProducer | None = None
         self._streaming = False
         self._half_closeable = IHalfCloseableProtocol.providedBy(proto)
+        # Regular files are set up now (they need no asyncio transport), the rest once
+        # the loop runs.
+        if _is_regular_file(stdout):
+            self._writer = _FileWriter(self, stdout, reactor)
+        if _is_regular_file(stdin):
+            file_reader = self._reader = _FileReader(self, stdin, reactor)
+            file_reader.startReading()
         loop.create_task(self._connect(stdin, stdout))
         proto.makeConnection(self)
 
     async def _connect(self, stdin: int, stdout: int) -> None:
+        if self._writer is None:
+            await self._connect_writer(stdout)
+        if self._reader is None:
+            await self._connect_reader(stdin)
+
+    async def _connect_writer(self, stdout: int) -> None:
         writer: asyncio.WriteTransport
         try:
             writer, _ = await self._loop.connect_write_pipe(
@@ -124,6 +230,8 @@ class StandardIO:
                 self._pending = []
             if self._close_pending:
                 writer.close()
+
+    async def _connect_reader(self, stdin: int) -> None:
         reader: asyncio.ReadTransport
         try:
             reader, _ = await self._loop.connect_read_pipe(
@@ -266,6 +374,6 @@ class StandardIO:
         self._producer = None
 
 
-def _is_closed(transport: asyncio.BaseTransport) -> bool:
+def _is_closed(transport: asyncio.BaseTransport | _FileReader) -> bool:
     closing: bool = transport.is_closing()
     return closing

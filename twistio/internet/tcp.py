@@ -73,8 +73,10 @@ def makeBinding(
     """Where and how to bind: give it to ``listenTCP`` as the port, or to ``connectTCP``
     (and the TCP client endpoints) as ``bindAddress``.
 
-    ``reuseAddress`` sets ``SO_REUSEADDR`` (twistio's ports set it anyway on POSIX, as
-    Twisted's do) and ``reusePort`` ``SO_REUSEPORT``.
+    ``reuseAddress`` sets ``SO_REUSEADDR`` and ``reusePort`` ``SO_REUSEPORT``, and only
+    those are set (a port given by number alone gets ``SO_REUSEADDR`` on POSIX, as in
+    Twisted). With a ``Binding``, ``listenTCP``'s ``interface`` must be left out or be
+    the Binding's (``ValueError`` otherwise).
     """
     return Binding(_BindingSpec((interface, port), port, reuseAddress, reusePort))
 
@@ -306,12 +308,33 @@ class _ListeningSocket(socket.socket):
             raise ConnectionAbortedError(ECONNABORTED, os.strerror(ECONNABORTED)) from None
 
 
+def listening_socket(family: int, fileno: int | None = None) -> socket.socket:
+    """A stream socket to listen on (new, or the one open as ``fileno``) whose ``accept``,
+    when the process has run out of descriptors, refuses the waiting client at once (see
+    ``_ListeningSocket``); the descriptor it lets go of for that is reserved now. For the
+    TCP and UNIX ports."""
+    _reservedFD.reserve()
+    return _ListeningSocket(family, socket.SOCK_STREAM, fileno=fileno)
+
+
 class Server(Connection):
     """A connection a ``Port`` accepted (the transport its protocol gets).
 
     twistio builds these itself, on asyncio's transports; unlike Twisted's, the class is not
-    made from a socket by hand.
+    made from a socket by hand. ``sessionno`` counts the connections of its port from 0;
+    ``server`` is the port (None for an adopted connection).
     """
+
+    __slots__ = ("server", "sessionno")
+
+    sessionno: int
+    server: IListeningPort | None
+
+    def __repr__(self) -> str:
+        host = self.getHost() if self._transport is not None else None
+        name = type(self._protocol).__name__ if self._protocol is not None else "None"
+        number = getattr(self, "sessionno", 0)
+        return f"<{name} #{number} on {getattr(host, 'port', None)}>"
 
 
 class BaseClient(Connection):
@@ -319,7 +342,18 @@ class BaseClient(Connection):
 
 
 class Client(BaseClient):
-    """A connection a ``Connector`` made (the transport its protocol gets)."""
+    """A connection a ``Connector`` made (the transport its protocol gets); ``addr`` is
+    the ``(host, port)`` it was asked to connect to, ``connector`` its connector."""
+
+    __slots__ = ("addr", "connector", "pending_socket")
+
+    addr: tuple[str, int]
+    connector: IConnector
+    #: The socket made by ``connectTCP``, until asyncio's transport owns it.
+    pending_socket: socket.socket
+
+    def __repr__(self) -> str:
+        return f"<{type(self)} to {getattr(self, 'addr', None)} at {id(self):x}>"
 
 
 def adopt_connection(
@@ -337,10 +371,12 @@ def adopt_connection(
     registry = reactor.transport_registry
     loop = registry.get_loop()
     conn = Server(registry, factory.buildProtocol, None, kind)
+    conn.sessionno = 0
+    conn.server = None
 
     async def adopt() -> None:
         try:
-            await loop.connect_accepted_socket(lambda: conn, sock)
+            await loop.connect_accepted_socket(conn.enter_log_context, sock)
         except BaseException:
             sock.close()
             raise
@@ -364,11 +400,14 @@ class Port:
 
     connected = False
     disconnecting = False
+    #: True once stopListening has completed (as Twisted's ports say).
+    disconnected = False
     transport: type[Connection] = Server
     _kind: StreamKind = "TCP"
     _server: asyncio.AbstractServer | None = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
+    _sessionno = 0
 
     def __init__(
         self,
@@ -387,8 +426,13 @@ class Port:
         )
         if isinstance(port, _BindingSpec):
             binding = port
-            interface, port = binding.address
-            self._reuseAddress = self._reuseAddress or binding.reuseAddress
+            host, port = binding.address
+            if interface and interface != host:
+                raise ValueError("Inconsistent interface vs Binding specifiers")
+            interface = host
+            # A Binding says exactly which options to set (a bare port number gets
+            # SO_REUSEADDR on POSIX, as in Twisted).
+            self._reuseAddress = binding.reuseAddress
             self._reusePort = self._reusePort or binding.reusePort
         self.port, self.factory, self.backlog = port, factory, backlog
         self.interface, self.reactor = interface, reactor
@@ -396,14 +440,16 @@ class Port:
 
     def startListening(self) -> None:
         """Bind and listen now, then serve on the reactor's loop; ``CannotListenError`` on failure."""
-        _reservedFD.reserve()
-        sock = _ListeningSocket(self._family, socket.SOCK_STREAM)
+        sock = listening_socket(self._family)
         try:
             if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if self._reusePort:
                 _set_reuse_port(sock)
-            sock.bind((self.interface, self.port))
+            where: tuple[str, int] | tuple[str, int, int, int] = (self.interface, self.port)
+            if self._family == socket.AF_INET6:
+                where = _resolveIPv6(self.interface, self.port)  # fe80::1%eth0 has a scope
+            sock.bind(where)
             sock.listen(self.backlog)
             sock.setblocking(False)
         except OSError as e:
@@ -422,7 +468,7 @@ class Port:
         """A port serving a duplicate of a listening socket (``adoptStreamPort``)."""
         if addressFamily not in (socket.AF_INET, socket.AF_INET6):
             raise error.UnsupportedAddressFamily(addressFamily)
-        sock = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
+        sock = listening_socket(addressFamily, os.dup(fileDescriptor))
         sock.setblocking(False)
         host = sock.getsockname()
         port = cls(host[1], factory, 50, host[0], reactor)
@@ -434,7 +480,7 @@ class Port:
         process: the parent of ``twistio run --workers``)."""
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
-        _log.info("%s starting on %d", log_prefix(self.factory), self._realPortNumber)
+        _python_log.msg(f"{log_prefix(self.factory)} starting on {self._realPortNumber}")
         self._start_serving(sock)
 
     def _start_serving(self, sock: socket.socket) -> None:
@@ -442,6 +488,7 @@ class Port:
         self.factory.doStart()
         self.connected = True
         self.disconnecting = False
+        self.disconnected = False
         registry = self.reactor.transport_registry
         loop = registry.get_loop()
         self._loop = loop
@@ -467,9 +514,14 @@ class Port:
         )
 
     def _connection(self) -> Connection:
-        return self.transport(
+        conn = self.transport(
             self.reactor.transport_registry, self.factory.buildProtocol, None, self._kind
         )
+        if isinstance(conn, Server):
+            conn.sessionno = self._sessionno
+            conn.server = self
+        self._sessionno += 1
+        return conn.enter_log_context()
 
     def stopListening(self) -> Deferred[None]:
         """Stop accepting; the Deferred fires, after ``factory.doStop()``, once closed.
@@ -509,11 +561,16 @@ class Port:
             d.callback(None)  # already done by _shutdown
             return
         self.disconnecting = False
-        _log.info("(TCP Port %s Closed)", self._realPortNumber)
+        self.disconnected = True
+        _python_log.msg(self._closed_message())
         try:
             self.factory.doStop()
         finally:
             d.callback(None)
+
+    def _closed_message(self) -> str:
+        """What is logged (on Twisted's log, as Twisted does) once the port is closed."""
+        return f"(TCP Port {self._realPortNumber} Closed)"
 
     def getHost(self) -> Union[IPv4Address, IPv6Address]:
         """The bound address; its ``port`` is the real one when 0 was asked for."""
@@ -532,10 +589,23 @@ class Port:
 _BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
+def _check_port(host: str, port: int, family: int) -> None:
+    """Refuse a port number outside 0-65535 as Twisted's connection attempt does: with
+    the error of ``connect_ex`` (``OverflowError``), or of ``getaddrinfo`` where an IPv6
+    address is resolved first (a ``socket.gaierror`` about the service)."""
+    if 0 <= port <= 65535:
+        return
+    if family == socket.AF_INET6:
+        socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, _NUMERIC_ONLY)
+    raise OverflowError("connect_ex(): port must be 0-65535.")
+
+
 def _connect_error(exc: BaseException, host: str, bindAddress: object) -> BaseException:
     if isinstance(exc, error.DNSLookupError):
         return exc
     if isinstance(exc, socket.gaierror):
+        if exc.errno == socket.EAI_SERVICE:
+            return exc  # about the port, not the host
         return error.DNSLookupError(host)
     if isinstance(exc, OSError):
         if bindAddress is not None and exc.errno in _BIND_ERRNOS:
@@ -595,7 +665,14 @@ class Connector:
         conn = self._transport_class(
             registry, self._build_protocol, self._connection_lost, self._kind, server_side=False
         )
+        if isinstance(conn, Client):
+            conn.addr = (self.host, self.port)
+            conn.connector = self
         self._attempt = conn
+        self.transport = conn  # as in Twisted, the transport is there while connecting
+        self._socket: socket.socket | None = None
+        self._early_error: OSError | None = None
+        self._prepare(conn)
         task = loop.create_task(self._open(loop, conn))
         self._task = task
         task.add_done_callback(lambda t: self._connect_done(t, conn))
@@ -618,24 +695,55 @@ class Connector:
         address: str = await resolve(host)
         return address
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
-        # UNIX and TLS connectors override this.
-        host = await self._resolve_host()
-        family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
-        local, reuseAddress, reusePort = self.bindAddress, self._reuseAddress, self._reusePort
-        if not (reuseAddress or reusePort):
-            return await loop.create_connection(
-                lambda: conn, host, self.port, family=family, local_addr=local
-            )
+    def _prepare(self, conn: Connection) -> None:
+        """What ``connect()`` does before it returns: make the socket (TLS connectors, whose
+        ``_open`` makes its own, do not)."""
+        if type(self)._open is Connector._open:
+            self._make_socket(conn)
+
+    def _make_socket(self, conn: Connection, family: int | None = None) -> socket.socket | None:
+        """Make the socket now, bound if asked (as Twisted's connectTCP does before it
+        returns: the transport's ``socket`` is there at once); a failure to is kept for
+        the attempt to report. The family is the host's (IPv4 for a name, as in Twisted)."""
+        if family is None:
+            family = socket.AF_INET6 if isIPv6Address(self.host) else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
-            if reuseAddress:
+            if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if reusePort:
+            if self._reusePort:
                 _set_reuse_port(sock)
-            if local is not None:
+            if self.bindAddress is not None:
+                local: tuple[str, int] | tuple[str, int, int, int] = self.bindAddress
+                if family == socket.AF_INET6:
+                    local = _resolveIPv6(*self.bindAddress)
                 sock.bind(local)
+        except OSError as e:
+            sock.close()
+            self._early_error = e
+            return None
+        self._socket = sock
+        if isinstance(conn, Client):
+            conn.pending_socket = sock
+        return sock
+
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
+        # UNIX and TLS connectors override this.
+        if self._early_error is not None:
+            raise self._early_error
+        host = await self._resolve_host()
+        family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
+        sock = self._socket
+        if sock is not None and sock.family != family:
+            # A resolver answered with the other family: a socket of that one.
+            sock.close()
+            sock = self._make_socket(conn, family)
+            if self._early_error is not None:
+                raise self._early_error
+        assert sock is not None
+        try:
+            _check_port(host, self.port, family)
             where: tuple[str, int] | tuple[str, int, int, int] = (host, self.port)
             if family == socket.AF_INET6:
                 where = _resolveIPv6(host, self.port)
@@ -643,7 +751,7 @@ class Connector:
         except BaseException:
             sock.close()
             raise
-        return await loop.create_connection(lambda: conn, sock=sock)
+        return await loop.create_connection(conn.enter_log_context, sock=sock)
 
     def _build_protocol(self, addr: IAddress) -> Protocol | None:
         conn = self._attempt
@@ -652,6 +760,7 @@ class Connector:
         self.state = "connected"
         self.transport = conn
         self._task = None
+        self._socket = None  # asyncio's transport owns it now
         self._cancel_timer()
         return self.factory.buildProtocol(addr)
 
@@ -685,6 +794,9 @@ class Connector:
     def _failed(self, reason: Failure) -> None:
         self._cancel_timer()
         self._attempt = None
+        sock, self._socket = getattr(self, "_socket", None), None
+        if sock is not None:
+            sock.close()  # made by connect(), never handed to asyncio
         self._ended(self.factory.clientConnectionFailed, reason)
 
     def _ended(self, tell: Callable[[IConnector, Failure], object], reason: Failure) -> None:

@@ -39,6 +39,7 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -160,6 +161,24 @@ class Port(tcp.Port):
         self.wantPID = wantPID
         self._abstract = self._bindPath.startswith(b"\0")
 
+    @classmethod
+    def from_listening_descriptor(
+        cls,
+        reactor: ITwistioReactor,
+        fileDescriptor: int,
+        addressFamily: int,
+        factory: IProtocolFactory,
+    ) -> Port:
+        """A port serving a duplicate of a listening UNIX socket (``adoptStreamPort``); its
+        file belongs to whoever made it and is not removed when the port stops."""
+        if addressFamily != socket.AF_UNIX:
+            raise error.UnsupportedAddressFamily(addressFamily)
+        sock = tcp.listening_socket(socket.AF_UNIX, os.dup(fileDescriptor))
+        sock.setblocking(False)
+        port = cls(sock.getsockname() or b"", factory, 50, reactor=reactor)
+        port.serve_socket(sock, inherited=True)
+        return port
+
     def _cannot(self, reason: object) -> error.CannotListenError:
         if self.lockFile is not None:
             self.lockFile.unlock()
@@ -181,7 +200,7 @@ class Port(tcp.Port):
                     os.remove(path)
                 except OSError:
                     pass
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = tcp.listening_socket(socket.AF_UNIX)
         try:
             try:
                 sock.bind(path)
@@ -205,7 +224,7 @@ class Port(tcp.Port):
         if inherited:
             self._abstract = True  # as for an abstract name: no file of ours to remove
         self._unix_host = unix_address(sock.getsockname())
-        _log.info("%s starting on %r", tcp.log_prefix(self.factory), self._bindPath)
+        _python_log.msg(f"{tcp.log_prefix(self.factory)} starting on {os.fsdecode(self._bindPath)!r}")
         self._start_serving(sock)
 
     async def _create_server(
@@ -225,8 +244,10 @@ class Port(tcp.Port):
             if self.lockFile is not None:
                 self.lockFile.unlock()
                 self.lockFile = None
-            _log.info("(UNIX Port %r Closed)", self._bindPath)
         super()._stopped(d)
+
+    def _closed_message(self) -> str:
+        return f"(UNIX Port {os.fsdecode(self._bindPath)} Closed)"
 
     def getHost(self) -> UNIXAddress:  # type: ignore[override]
         """The socket's name (``UNIXAddress``, name as bytes)."""
@@ -259,18 +280,33 @@ class Connector(tcp.Connector):
         self.address = os.fsencode(address)
         self.checkPID = checkPID
 
-    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
-        abstract = self.address.startswith(b"\0")
-        if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
-            raise error.BadFileError(string=f"{self.address!r}: no process holds its lock file")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def _prepare(self, conn: Connection) -> None:
+        # The socket is made before connectUNIX returns, as in Twisted (so running out of
+        # descriptors afterwards does not fail the attempt).
         try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.setblocking(False)
+        except OSError as e:
+            self._early_error = e
+        else:
+            self._socket = sock
+
+    async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
+        if self._early_error is not None:
+            raise self._early_error
+        sock = self._socket
+        assert sock is not None
+        try:
+            abstract = self.address.startswith(b"\0")
+            if self.checkPID and not abstract and not isLocked(self.address + b".lock"):
+                raise error.BadFileError(
+                    string=f"{self.address!r}: no process holds its lock file"
+                )
             await loop.sock_connect(sock, self.address)
         except BaseException:
             sock.close()
             raise
-        return await loop.create_unix_connection(lambda: conn, sock=sock)
+        return await loop.create_unix_connection(conn.enter_log_context, sock=sock)
 
     def getDestination(self) -> UNIXAddress:  # type: ignore[override]
         """The socket name this connects to."""
@@ -426,7 +462,8 @@ class DatagramPort:
         return unix_address(self.socket.getsockname())
 
     def stopListening(self) -> Deferred[None]:
-        """Close: the protocol's ``doStop``, the socket and its file; fires once done."""
+        """Close: the protocol's ``doStop``, then the socket (its file stays, as in
+        Twisted); fires once done."""
         self._close()
         return succeed(None)
 
@@ -449,13 +486,8 @@ class DatagramPort:
         finally:
             if transport is not None:
                 transport.close()
+            # The socket file stays, as in Twisted (binding the path again replaces it).
             self.socket.close()
-            path = self._path
-            if path is not None and not path.startswith(b"\0"):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
 
     def getHandle(self) -> socket.socket:
         """The socket."""

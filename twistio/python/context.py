@@ -7,7 +7,7 @@ each thread, and each asyncio Task, sees its own (Twisted keeps one per thread).
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "ThreadedContextTracker",
     "call",
     "defaultContextDict",
+    "enter_context",
     "get",
     "installContextTracker",
     "setDefault",
@@ -62,10 +63,17 @@ class ThreadedContextTracker:
         self._current: contextvars.ContextVar[tuple[dict[Any, Any], ...]] = contextvars.ContextVar(
             "twistio_context", default=()
         )
+        # Below the stack: what enter_context made the base of the rest of a context.
+        self._base: contextvars.ContextVar[Mapping[Any, Any] | None] = contextvars.ContextVar(
+            "twistio_context_base", default=None
+        )
 
     def currentContext(self) -> ContextTracker:
         """A ``ContextTracker`` snapshot of the current context stack."""
         tracker = ContextTracker()
+        base = self._base.get()
+        if base is not None:
+            tracker.contexts.append(dict(base))
         tracker.contexts.extend(self._current.get())
         return tracker
 
@@ -79,12 +87,39 @@ class ThreadedContextTracker:
         finally:
             self._current.reset(token)
 
+    def enter_context(self, ctx: Mapping[Any, Any]) -> None:
+        """Make ``ctx`` the base of the rest of the current ``contextvars`` context (see
+        the module's ``enter_context``)."""
+        self._base.set(ctx)
+
     def getContext(self, key: Any, default: Any = None) -> Any:
-        """The innermost value for ``key``, then ``defaultContextDict``'s, then ``default``."""
+        """The innermost value for ``key`` (the stack, then the base ``enter_context``
+        made), then ``defaultContextDict``'s, then ``default``."""
         for context in reversed(self._current.get()):
             if key in context:
                 return context[key]
+        base = self._base.get()
+        if base is not None and key in base:
+            return base[key]
         return defaultContextDict.get(key, default)
+
+
+def enter_context(ctx: Mapping[Any, Any]) -> bool:
+    """Make ``ctx``'s keys visible to ``get`` for the rest of the current ``contextvars``
+    context: what the running asyncio Task (or callback) runs from now on, and the callbacks
+    it schedules, which copy it. It is the base of that context: what ``call`` adds wins
+    over it, and entering another replaces it. False if the installed tracker cannot (one
+    that is not the default).
+
+    twistio's transports call it where asyncio builds a connection, so that every callback
+    of the connection sees its log context at no cost per call (Twisted sets it around
+    each call).
+    """
+    tracker = theContextTracker
+    if not isinstance(tracker, ThreadedContextTracker):
+        return False
+    tracker.enter_context(ctx)
+    return True
 
 
 def installContextTracker(ctr: Any) -> None:

@@ -9,7 +9,9 @@ from typing import Any, Callable, TypedDict, TypeVar
 
 from twistio._threads import pool
 from twistio._threads._team import Team
+from twistio.python.deprecate import deprecated
 from twistio.python.failure import Failure
+from twistio.python.versions import Version
 
 __all__ = ["ThreadPool"]
 
@@ -44,7 +46,12 @@ class ThreadPool:
     joined = False
     started = False
     threadFactory: Callable[..., threading.Thread] = threading.Thread
-    currentThread = staticmethod(threading.current_thread)
+    #: Deprecated since Twisted 22.1.0: use ``threading.current_thread``.
+    currentThread = staticmethod(
+        deprecated(Version("Twisted", 22, 1, 0), replacement="threading.current_thread")(
+            threading.current_thread
+        )
+    )
     _pool = staticmethod(pool)
 
     def __init__(self, minthreads: int = 5, maxthreads: int = 20, name: str | None = None) -> None:

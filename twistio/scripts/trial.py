@@ -392,8 +392,18 @@ def _makeRunner(config: Options) -> runner.TrialRunner:
     if config["dry-run"]:
         settings["mode"] = runner.TrialRunner.DRY_RUN
     elif config["jobs"]:
-        sys.stderr.write(
-            "twistio trial: --jobs runs the tests in this process (no distributed trial)\n"
+        from twistio.trial._dist.disttrial import DistTrialRunner
+
+        return DistTrialRunner(  # type: ignore[return-value]
+            config["reporter"],
+            config["jobs"],
+            config._getWorkerArguments(),
+            exitFirst=config["exitfirst"],
+            tracebackFormat=config["tbformat"],
+            realTimeErrors=config["rterrors"],
+            uncleanWarnings=config["unclean-warnings"],
+            logfile=config["logfile"],
+            workingDirectory=config["temp-directory"],
         )
     else:
         if config["debug"]:

@@ -36,9 +36,9 @@ def _parser(prog: str = "python -m twistio.trial") -> argparse.ArgumentParser:
     parser.add_argument("--reporter", default="verbose", choices=sorted(REPORTERS),
                         help="how to print results (default: verbose)")
     parser.add_argument("--help-reporters", action="store_true", help="describe the reporters")
-    parser.add_argument("-j", "--jobs", default="1", metavar="N",
-                        help="accepted for trial compatibility (a number or 'auto'); tests "
-                        "always run in one process")
+    parser.add_argument("-j", "--jobs", default=None, metavar="N",
+                        help="run the tests in N worker processes (a number, or 'auto': one "
+                        "per usable CPU)")
     parser.add_argument("-x", "--exitfirst", action="store_true",
                         help="stop at the first failure or error")
     parser.add_argument("-e", "--rterrors", action="store_true",
@@ -48,6 +48,9 @@ def _parser(prog: str = "python -m twistio.trial") -> argparse.ArgumentParser:
                         help="traceback format (emacs and cgitb print as default)")
     parser.add_argument("--temp-directory", default="_trial_temp", metavar="DIR",
                         help="the directory tests run in (emptied first; default _trial_temp)")
+    parser.add_argument("-l", "--logfile", default="test.log", metavar="FILE",
+                        help="the run's log, inside the temp directory unless absolute "
+                        "(default test.log)")
     parser.add_argument("-N", "--no-recurse", action="store_true",
                         help="do not look into subpackages")
     parser.add_argument("-z", "--random", type=int, metavar="SEED",
@@ -166,9 +169,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m twistio.trial
         return 0
     if not options.tests:
         parser.error("name some tests to run")
-    if options.jobs != "1":
-        print("twistio.trial: -j is not supported yet; running the tests in this process",
-              file=sys.stderr)
+    jobs = 0 if options.jobs is None else _jobs(parser, options.jobs)
+    if jobs and options.debug_stacktraces:
+        parser.error("--debug-stacktraces cannot be used with --jobs")
     for name in filter(None, (m.strip() for m in options.without_module.split(","))):
         sys.modules[name] = None  # type: ignore[assignment]  # import then fails
     if options.recursionlimit:
@@ -185,14 +188,36 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m twistio.trial
     if options.random is not None:
         print(f"Running tests shuffled with seed {options.random}\n")
     suite = _suite(options)
-    runner = TrialRunner(
-        REPORTERS[options.reporter][0],
-        stream=sys.stdout,
-        tracebackFormat=tbformat,
-        realTimeErrors=options.rterrors,
-        workingDirectory=options.temp_directory,
-        exitFirst=options.exitfirst,
-    )
+    runner: Any
+    if jobs:
+        from twistio.trial._dist.disttrial import DistTrialRunner
+
+        workerArguments = [f"--recursionlimit={options.recursionlimit}"] if options.recursionlimit else []
+        if options.disablegc:
+            workerArguments.append("--disablegc")
+        if options.without_module:
+            workerArguments.append(f"--without-module={options.without_module}")
+        runner = DistTrialRunner(
+            REPORTERS[options.reporter][0],
+            jobs,
+            workerArguments,
+            stream=sys.stdout,
+            tracebackFormat=tbformat,
+            realTimeErrors=options.rterrors,
+            workingDirectory=options.temp_directory,
+            exitFirst=options.exitfirst,
+            logfile=options.logfile,
+        )
+    else:
+        runner = TrialRunner(
+            REPORTERS[options.reporter][0],
+            stream=sys.stdout,
+            tracebackFormat=tbformat,
+            realTimeErrors=options.rterrors,
+            workingDirectory=options.temp_directory,
+            exitFirst=options.exitfirst,
+            logfile=options.logfile,
+        )
     if options.until_failure:
         passes = 0
         while True:
@@ -204,6 +229,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m twistio.trial
     else:
         result = runner.run(suite)
     return 0 if result.wasSuccessful() else 1
+
+
+def _jobs(parser: argparse.ArgumentParser, text: str) -> int:
+    """``-j``'s worker count: a positive number, or ``auto`` for the CPUs this process may use."""
+    if text == "auto":
+        import os
+
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:
+            return os.cpu_count() or 1
+    try:
+        count = int(text)
+    except ValueError:
+        parser.error(f"-j/--jobs wants a number or 'auto', not {text!r}")
+    if count <= 0:
+        parser.error("-j/--jobs wants a number above zero")
+    return count
 
 
 if __name__ == "__main__":

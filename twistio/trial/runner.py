@@ -18,6 +18,7 @@ import os
 import pkgutil
 import shutil
 import sys
+import typing
 import unittest
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -443,6 +444,37 @@ class TestLoader:
         return self.suiteFactory(suites)
 
 
+class _Runner(typing.Protocol):
+    """What trial's command line needs of a runner: :class:`TrialRunner` or, with ``--jobs``,
+    :class:`twistio.trial._dist.disttrial.DistTrialRunner`."""
+
+    stream: Any
+
+    def run(self, test: Any) -> Any: ...
+
+    def runUntilFailure(self, test: Any) -> Any: ...
+
+
+def _setUpWorkingDirectory(workingDirectory: str) -> tuple[str, Any]:
+    """``workingDirectory`` made absolute, emptied, and the lock that keeps other runs out of
+    it: a directory in use by another run is passed over for ``<name>-1``, ``-2``..."""
+    from twistio.python.lockfile import FilesystemLock
+
+    base = os.path.abspath(workingDirectory)
+    os.makedirs(os.path.dirname(base), exist_ok=True)
+    count = 0
+    while True:
+        directory = base if count == 0 else f"{base}-{count}"
+        lock = FilesystemLock(directory + ".lock")
+        if lock.lock():
+            break
+        count += 1
+    if os.path.exists(directory):
+        shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+    return directory, lock
+
+
 class TrialRunner:
     """Runs a suite in ``workingDirectory`` (``_trial_temp``, emptied first; ``logfile`` in it
     receives the ``logging`` records of the run) and reports it.
@@ -503,22 +535,8 @@ class TrialRunner:
         return result
 
     def _setUpDirectory(self) -> tuple[str, Any]:
-        """The working directory, emptied, and the lock that keeps other runs out of it: a
-        directory in use by another run is passed over for ``<name>-1``, ``-2``..."""
-        from twistio.python.lockfile import FilesystemLock
-
-        base = os.path.abspath(self.workingDirectory)
-        count = 0
-        while True:
-            directory = base if count == 0 else f"{base}-{count}"
-            lock = FilesystemLock(directory + ".lock")
-            if lock.lock():
-                break
-            count += 1
-        if os.path.exists(directory):
-            shutil.rmtree(directory, ignore_errors=True)
-        os.makedirs(directory, exist_ok=True)
-        return directory, lock
+        """The working directory, emptied, and the lock that keeps other runs out of it."""
+        return _setUpWorkingDirectory(self.workingDirectory)
 
     def _prepare(self, test: Any) -> Any:
         if self.mode == self.DRY_RUN:
@@ -539,7 +557,9 @@ class TrialRunner:
         if here not in sys.path and "" not in sys.path:
             sys.path.insert(0, here)
         directory, lock = self._setUpDirectory()
-        handler = logging.FileHandler(os.path.join(directory, self.logfile), encoding="utf-8")
+        logPath = os.path.join(directory, self.logfile)
+        os.makedirs(os.path.dirname(logPath), exist_ok=True)
+        handler = logging.FileHandler(logPath, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s %(message)s"))
         root = logging.getLogger()
         root.addHandler(handler)

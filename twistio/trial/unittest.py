@@ -778,7 +778,8 @@ class SynchronousTestCase(unittest.TestCase):
         base = os.path.join(root, *self.id().rsplit(".", 2))
         if not os.path.isdir(base):
             os.makedirs(base)  # (a test may have patched os.makedirs: the plain call only)
-        directory = tempfile.mkdtemp(dir=base)
+        # No "tmp" prefix: as short as trial's (a UNIX socket's path has ~107 bytes).
+        directory = tempfile.mkdtemp(prefix="", dir=base)
         if not root:
             directory = os.path.relpath(directory)
         return os.path.join(directory, "temp")

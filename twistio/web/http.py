@@ -162,16 +162,21 @@ class PotentialDataLoss(Exception):
     """A body ended with its connection and had no declared length: it may be truncated."""
 
 
-_date_cache: tuple[int, bytes] = (0, b"")
+# The HTTP date of the second [_date_from, _date_until) of time.time().
+_date_from = _date_until = 0.0
+_date_value = b""
 
 
 def _now_date() -> bytes:
     """The current HTTP date, formatted at most once a second."""
-    global _date_cache
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True).encode("ascii"))
-    return _date_cache[1]
+    global _date_from, _date_until, _date_value
+    now = time.time()
+    if not _date_from <= now < _date_until:
+        second = int(now)
+        _date_value = formatdate(second, usegmt=True).encode("ascii")
+        _date_from = float(second)
+        _date_until = _date_from + 1.0
+    return _date_value
 
 
 def datetimeToString(msSinceEpoch: float | None = None) -> bytes:

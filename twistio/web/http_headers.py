@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import AnyStr, TypeVar, overload
+from typing import AnyStr, Final, TypeVar, overload
 
 from twistio.web._codec import TOKEN_CHARS
 
@@ -69,6 +69,9 @@ def _line_start(name: bytes) -> bytes:
     """``content-type`` -> ``Content-Type: ``: the start of a head line."""
     return _canonical(name) + b": "
 
+
+_ZERO_LENGTH: Final = [b"0"]
+"""The values of ``Content-Length: 0`` (compared with, never handed out)."""
 
 _LINE_STARTS = {
     name: _line_start(name)
@@ -233,5 +236,5 @@ class Headers:
         """Set ``Content-Type`` to ``content_type`` (known valid) unless it is set, or the
         body is declared empty (``Content-Length: 0``)."""
         raw = self._rawHeaders
-        if b"content-type" not in raw and raw.get(b"content-length") != [b"0"]:
+        if b"content-type" not in raw and raw.get(b"content-length") != _ZERO_LENGTH:
             raw[b"content-type"] = [content_type]

@@ -1,0 +1,103 @@
+"""Understood failures of Twisted's reactor test suites (twisted.internet.test.*) under the
+alias (see ``classify`` in __main__.py): test id (or a prefix ending in ".") -> (kind, why).
+
+ReactorBuilder tests run once per reactor class; a prefix ending in "." names the test on
+every reactor (``_every`` below)."""
+
+from __future__ import annotations
+
+_DIFF = "difference"
+_PRIVATE = "private"
+_BUG = "bug"
+
+_REACTORS = ("Select", "Poll", "EPoll", "AsyncioSelector", "ThreadedSelect")
+
+
+def _every(
+    module: str, builder: str, names: str, why: tuple[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Each of ``names`` of ``builder`` on every reactor."""
+    return {
+        f"twisted.internet.test.{module}.{builder}_{r}ReactorTests.{n}": why
+        for r in _REACTORS
+        for n in names.split()
+    }
+
+
+_READERS = (
+    _PRIVATE,
+    "the test looks for the TCP/UNIX transport among reactor.getReaders() or hands its "
+    "descriptor over with removeReader(transport): twistio's connections are asyncio's "
+    "transports, not descriptors in the reactor's FD set (docs/differences.md, IReactorFDSet)",
+)
+_STREAMING = (
+    _DIFF,
+    "a streaming producer is paused when asyncio's write buffer passes its high-water mark, "
+    "not when one pass of writes exceeds bufferSize (docs/differences.md, 'A streaming "
+    "producer')",
+)
+_SENDMSG = (
+    _DIFF,
+    "twistio's UNIX transports do not pass file descriptors (IUNIXTransport."
+    "sendFileDescriptor, fileDescriptorReceived): asyncio's transports have no sendmsg "
+    "(docs/differences.md, tcp.Server)",
+)
+
+KNOWN: dict[str, tuple[str, str]] = {
+    **_every("test_tcp", "TCPConnectionTestsBuilder", "test_resumeProducing", _READERS),
+    **_every(
+        "test_tcp",
+        "TCPConnectionTestsBuilder",
+        "test_resumeProducingWhileDisconnected",
+        (_PRIVATE, "calls the transport's connectionLost (a selectable's method) directly"),
+    ),
+    **_every(
+        "test_tcp",
+        "AdoptStreamConnectionTestsBuilder",
+        "test_nonStreamingProducer test_serverAddressTCP4 test_serverAddressTCP6 "
+        "test_streamingProducer test_writeSequeceWithoutWrite "
+        "test_writeSequenceWithUnicodeRaisesException",
+        _READERS,
+    ),
+    **_every(
+        "test_unix",
+        "UNIXAdoptStreamConnectionTestsBuilder",
+        "test_ServerAddressUNIX test_streamingProducer "
+        "test_writeSequeceWithoutWrite test_writeSequenceWithUnicodeRaisesException",
+        _READERS,
+    ),
+    **_every("test_tcp", "TCPTransportTestsBuilder", "test_streamingProducer", _STREAMING),
+    **_every(
+        "test_unix",
+        "UNIXTestsBuilder",
+        "test_sendFileDescriptor "
+        "test_sendFileDescriptorTriggersPauseProducing test_avoidLeakingFileDescriptors "
+        "test_descriptorDeliveredBeforeBytes test_fileDescriptorOverrun "
+        "test_multiFileDescriptorReceivedPerRecvmsgBadCMSG "
+        "test_multiFileDescriptorReceivedPerRecvmsgOneCMSG "
+        "test_multiFileDescriptorReceivedPerRecvmsgTwoCMSGs",
+        _SENDMSG,
+    ),
+    **_every(
+        "test_unix",
+        "UNIXTestsBuilder",
+        "test_listenFailure",
+        (_PRIVATE, "patches base.BasePort.createInternetSocket, which twistio's ports do not use"),
+    ),
+    **_every(
+        "test_fdset",
+        "ReactorFDSetTestsBuilder",
+        "test_lostFileDescriptor",
+        (
+            _DIFF,
+            "every reactor name is asyncio's epoll loop here, which cannot see a descriptor "
+            "closed and replaced (Twisted skips the test on its epoll reactor for that reason)",
+        ),
+    ),
+    "twisted.mail.test.test_pop3client.POP3TLSTests.test_startTLS": (
+        _BUG,
+        "the server calls transport.startTLS with a pyOpenSSL context, which twistio's "
+        "asyncio transports cannot use (TypeError, now logged on Twisted's log as Twisted "
+        "would; asyncio's logger used to swallow it and the test passed without TLS)",
+    ),
+}
