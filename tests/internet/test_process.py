@@ -538,3 +538,33 @@ def test_process_address_is_twisteds_private_name_in_address() -> None:
     assert IAddress.providedBy(a)
     assert repr(a) == "_ProcessAddress()"
     assert a != _ProcessAddress()  # compared by identity, as Twisted's are
+
+
+async def test_registered_for_reaping_while_running_and_processended_error_logged(
+    reactor: AsyncioReactor,
+) -> None:
+    # As Twisted: a running child is in reapProcessHandlers until it is reaped, and an
+    # error from processEnded goes to Twisted's log.
+    from twistio.python import log
+
+    logged: list[dict[str, Any]] = []
+    log.addObserver(logged.append)
+
+    class Raising(Recorder):
+        def processEnded(self, reason: Failure) -> None:
+            super().processEnded(reason)
+            raise RuntimeError("deliberate")
+
+    try:
+        p = Raising()
+        t = process.spawnProcess(reactor, p, PY, py("import sys; sys.stdin.read()"))
+        pid = t.pid
+        assert process.reapProcessHandlers[pid] is t
+        t.loseConnection()  # stdin closed: the child ends
+        await ended(p)
+        assert pid not in process.reapProcessHandlers
+        errors = [e["failure"].type for e in logged if e.get("isError")]
+        assert errors == [RuntimeError]
+        t.reapProcess()  # nothing left to reap: nothing happens
+    finally:
+        log.removeObserver(logged.append)

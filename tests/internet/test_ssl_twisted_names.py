@@ -66,3 +66,58 @@ def test_certificate_authorities_from_any_kind_of_certificate(tmp_path: Any) -> 
         assert [c["subject"] for c in context.get_ca_certs()] == [
             ((("commonName", "twistio test CA"),),)
         ]
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="the openssl command is needed")
+def test_context_for_server_name_switches_the_server_context(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    import twistio
+    from twistio.internet import protocol
+    from twistio.internet.task import Clock
+    from twistio.internet.testing import StringTransport
+    from twistio.protocols import tls
+
+    certs = Certs(tmp_path)
+    pem = (Path(twistio.__file__).parent / "test" / "server.pem").read_bytes()
+    other = ssl.PrivateCertificate.loadPEM(pem)
+    names: list[bytes | None] = []
+
+    def choose(name: bytes | None) -> Any:
+        names.append(name)
+        return other.options().getContext()
+
+    server_options = ssl.CertificateOptions(
+        privateKey=certs.server.privateKey,
+        certificate=certs.server,
+        contextForServerName=choose,
+    )
+    # The client trusts only the certificate the callback switches to.
+    client_options = ssl.optionsForClientTLS("localhost", trustRoot=ssl.Certificate.loadPEM(pem))
+    got: list[bytes] = []
+
+    class Sink(protocol.Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            got.append(data)
+
+    clock = Clock()
+    c = tls.TLSMemoryBIOFactory(
+        client_options, True, protocol.Factory.forProtocol(protocol.Protocol), clock
+    ).buildProtocol(None)
+    s = tls.TLSMemoryBIOFactory(
+        server_options, False, protocol.Factory.forProtocol(Sink), clock
+    ).buildProtocol(None)
+    c.makeConnection(StringTransport())
+    s.makeConnection(StringTransport())
+    c.write(b"switched")
+    for _ in range(10):
+        clock.advance(0)
+        a, b = c.transport.value(), s.transport.value()
+        c.transport.clear()
+        s.transport.clear()
+        if a:
+            s.dataReceived(a)
+        if b:
+            c.dataReceived(b)
+    assert names == [b"localhost"]
+    assert b"".join(got) == b"switched"

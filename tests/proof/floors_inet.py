@@ -9,6 +9,7 @@ FLOORS = {
     "twisted.internet.test.test_threads": 50,
     "twisted.internet.test.test_udp": 180,
     "twisted.internet.test.test_base": 25,
+    "twisted.internet.test.test_stdio": 35,
     "twisted.test.test_strerror": 5,
     "twisted.test.test_fdesc": 12,
 }

@@ -5,4 +5,6 @@ FLOORS = {
     # (known_tls.py), and test_writes_get_aggregated is a hypothesis test whose input
     # generation health check can fail on a loaded machine.
     "twisted.protocols.test.test_tls": 52,
+    # 105 of 115 today (5 s): see known_tls.py for the rest.
+    "twisted.internet.test.test_tls": 100,
 }

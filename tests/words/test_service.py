@@ -185,7 +185,7 @@ def test_tap_serves_irc_with_groups() -> None:
     assert options["groups"] == ["lobby"]
     top = tap.makeService(options)
     assert len(list(top)) == 1
-    assert [p.name for p in getPlugins(iwords.IProtocolPlugin)] == ["irc"]
+    assert sorted(p.name for p in getPlugins(iwords.IProtocolPlugin)) == ["irc", "pb"]
     makers = {maker.tapname: maker for maker in getPlugins(IServiceMaker)}
     assert makers["words"].options is tap.Options
     assert makers["xmpp-router"].module.endswith("words.xmpproutertap")

@@ -1012,7 +1012,9 @@ class CertificateOptions:
     ``ssl.SSLContext``; a client connection asks for a client-side one. ``privateKey`` and
     ``certificate`` may be twistio's ``KeyPair``/``Certificate``, PEM, or pyOpenSSL's or
     ``cryptography``'s objects. ``verifyDepth`` and ``verifyOnce`` are accepted and ignored
-    (the standard library offers no such setting).
+    (the standard library offers no such setting). ``contextForServerName``, called with the
+    name a client asks for (SNI; bytes, or None), gives the context a server goes on with
+    (None keeps this one).
     """
 
     _defaultMinimumTLSVersion = TLSVersion.TLSv1_2
@@ -1039,6 +1041,7 @@ class CertificateOptions:
         raiseMinimumTo: Any = None,
         insecurelyLowerMinimumTo: Any = None,
         lowerMaximumSecurityTo: Any = None,
+        contextForServerName: Any = None,
     ) -> None:
         if (privateKey is None) != (certificate is None):
             raise ValueError("Specify neither or both of privateKey and certificate")
@@ -1099,6 +1102,7 @@ class CertificateOptions:
             p.decode("ascii") if isinstance(p, bytes) else p for p in acceptableProtocols or []
         ]
         self._contexts: dict[bool, ssl.SSLContext] = {}
+        self._contextForServerName = contextForServerName
 
     def _context_for(self, server_side: bool) -> ssl.SSLContext:
         context = self._contexts.get(server_side)
@@ -1137,12 +1141,35 @@ class CertificateOptions:
             pass  # OP_ALL's workarounds are the standard library's default either way
         if self.acceptableProtocols:
             context.set_alpn_protocols(self.acceptableProtocols)
+        if server_side and self._contextForServerName is not None:
+            context.sni_callback = self._serverNameReceived
         self._contexts[server_side] = context
         return context
 
     def getContext(self) -> ssl.SSLContext:
         """The server-side ``ssl.SSLContext``."""
         return self._context_for(True)
+
+    def _serverNameReceived(
+        self, sslobj: ssl.SSLObject, serverName: str | None, context: ssl.SSLContext
+    ) -> int | None:
+        """A server's handshake met the client's name (SNI; None when it sent none): ask
+        ``contextForServerName`` for the context to go on with. An error it raises is
+        logged and ends the handshake."""
+        name = None if serverName is None else serverName.encode("idna")
+        try:
+            chosen = self._contextForServerName(name)
+        except Exception:
+            from twistio.python import log
+
+            log.err(None, "Error choosing the TLS context for a server name")
+            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+        if chosen is None:
+            return None
+        if not isinstance(chosen, ssl.SSLContext):
+            chosen = to_context(chosen, True)
+        sslobj.context = chosen
+        return None
 
     def clientConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
         """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""

@@ -44,6 +44,7 @@ from twistio.internet.interfaces import (
     IPushProducer,
     implementer,
 )
+from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -174,6 +175,8 @@ class Process(BaseProcess):
         for childFD, (kind, pipe) in parent_ends.items():
             self.pipes[childFD] = _Pending()
             loop.create_task(self._connect(childFD, kind, pipe))
+        # Registered for reaping while it runs, as Twisted's processes are.
+        reapProcessHandlers[popen.pid] = self
         _start_waiter(loop, popen.pid, self._reap)
         proto.makeConnection(self)
 
@@ -396,10 +399,24 @@ class Process(BaseProcess):
         except ProcessLookupError:
             raise error.ProcessExitedAlready()
 
+    def reapProcess(self) -> None:
+        """Reap the child if it has exited (without waiting); ``reapAllProcesses`` calls it."""
+        pid = self.pid
+        if pid is None:
+            return
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, 255 << 8
+        if done:
+            self._reap(status)
+
     def _reap(self, status: int | None) -> None:
         pid = self.pid
         if pid is None:
             return
+        if reapProcessHandlers.get(pid) is self:
+            del reapProcessHandlers[pid]
         if status is None:  # waitid only looked: reap now, on the loop thread
             try:
                 _, status = os.waitpid(pid, 0)
@@ -423,7 +440,8 @@ class Process(BaseProcess):
         try:
             self.proto.processEnded(Failure(_reason(self.status)))
         except Exception:
-            _log.exception("Unhandled error in %s.processEnded", type(self.proto).__name__)
+            # On Twisted's log, as Twisted does.
+            _python_log.err(None, f"Unhandled error in {type(self.proto).__name__}.processEnded")
 
     def __repr__(self) -> str:
         return f"<Process pid={self.pid} status={self.status}>"

@@ -64,6 +64,7 @@ from twistio.internet._sslverify import (
 from twistio.internet.interfaces import Binding, IProtocolFactory
 from twistio.internet.interfaces import implementer as implementer
 from twistio.internet.protocol import ClientFactory
+from twistio.internet.tcp import log_prefix
 
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
@@ -124,6 +125,12 @@ class Port(tcp.Port):
         self.handshakeTimeout = handshakeTimeout
         self._context = to_context(contextFactory, True)
 
+    def _started_message(self) -> str:
+        return f"{log_prefix(self.factory)} (TLS) starting on {self._realPortNumber}"
+
+    def _closed_message(self) -> str:
+        return f"(TLS Port {self._realPortNumber} Closed)"
+
     def _tls_connection(self) -> TLSTransport:
         return TLSTransport(self._connection(), self._context, True, None, self.handshakeTimeout)
 
@@ -166,9 +173,14 @@ class Connector(tcp.Connector):
         link = TLSTransport(
             conn, self._context, False, hostname or None, self.handshakeTimeout, True, waiter
         )
+
+        def protocol() -> TLSTransport:
+            conn.enter_log_context()  # the connection's callbacks log as it (system)
+            return link
+
         try:
             await loop.create_connection(
-                lambda: link, self.host, self.port, family=family, local_addr=self.bindAddress
+                protocol, self.host, self.port, family=family, local_addr=self.bindAddress
             )
             return await waiter
         except (ssl.SSLError, TimeoutError) as e:

@@ -35,6 +35,7 @@ from twistio.internet.interfaces import (
     IConnector,
     IListeningPort,
     Interface,
+    IProtocol,
     IProtocolFactory,
     _BindingSpec,
     implementer,
@@ -407,6 +408,7 @@ class Port:
     _server: asyncio.AbstractServer | None = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
+    _build: Callable[[IAddress], IProtocol | None] | None = None
     _sessionno = 0
 
     def __init__(
@@ -480,8 +482,12 @@ class Port:
         process: the parent of ``twistio run --workers``)."""
         self._host = address_from_sockaddr(sock.getsockname())
         self._realPortNumber = self._host.port
-        _python_log.msg(f"{log_prefix(self.factory)} starting on {self._realPortNumber}")
+        _python_log.msg(self._started_message())
         self._start_serving(sock)
+
+    def _started_message(self) -> str:
+        """What is logged (on Twisted's log) once the port listens."""
+        return f"{log_prefix(self.factory)} starting on {self._realPortNumber}"
 
     def _start_serving(self, sock: socket.socket) -> None:
         self.socket = sock
@@ -513,10 +519,17 @@ class Port:
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
         )
 
+    def _buildProtocol(self, addr: IAddress) -> IProtocol | None:
+        # ``factory.buildProtocol`` looked up at each connection, as Twisted's port does.
+        return self.factory.buildProtocol(addr)
+
     def _connection(self) -> Connection:
-        conn = self.transport(
-            self.reactor.transport_registry, self.factory.buildProtocol, None, self._kind
-        )
+        # One bound method per port, shared by its connections: a bound
+        # ``factory.buildProtocol`` made per connection would stay with each (64 bytes).
+        build = self._build
+        if build is None:
+            build = self._build = self._buildProtocol
+        conn = self.transport(self.reactor.transport_registry, build, None, self._kind)
         if isinstance(conn, Server):
             conn.sessionno = self._sessionno
             conn.server = self

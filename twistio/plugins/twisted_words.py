@@ -44,5 +44,11 @@ def _ircFactory(realm: Any, portal: Any) -> Any:
     return service.IRCFactory(realm, portal)
 
 
-# Twisted also offers a Perspective Broker front end ("pb"); twistio has no twisted.spread.
+def _pbFactory(realm: Any, portal: Any) -> Any:
+    from twistio.spread import pb
+
+    return pb.PBServerFactory(portal, True)
+
+
 RelayChatInterface = _ProtocolPlugin("irc", _ircFactory)
+PBChatInterface = _ProtocolPlugin("pb", _pbFactory)

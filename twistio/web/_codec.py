@@ -196,13 +196,35 @@ class RequestHead(_Head):
 
     upgrade = False
     expect_continue = False
+    # The reader keeps each field's name and its value as sent (unstripped); ``pairs`` is
+    # made from them when first asked for: most requests never read most of their fields.
+    _pairs: list[tuple[bytes, bytes]] | None = None
+    _names: list[bytes] | None = None
+    _raw_values: list[bytes] | None = None
 
     def __init__(self, method: bytes, target: bytes, version: bytes) -> None:
         self.method = method
         self.target = target
         self.version = version
-        self.pairs = []
         self.keep_alive = version == b"HTTP/1.1"
+
+    @property
+    def pairs(self) -> list[tuple[bytes, bytes]]:
+        """The (name, value) fields as sent, values stripped of surrounding whitespace."""
+        pairs = self._pairs
+        if pairs is None:
+            names, values = self._names, self._raw_values
+            if names is None or values is None:
+                pairs = []
+            else:
+                # strip() strips " " and "\t" only: the reader let no other control through.
+                pairs = [(name, value.strip()) for name, value in zip(names, values, strict=True)]
+            self._pairs = pairs
+        return pairs
+
+    @pairs.setter
+    def pairs(self, value: list[tuple[bytes, bytes]]) -> None:
+        self._pairs = value
 
 
 class ResponseHead(_Head):
@@ -774,18 +796,19 @@ class RequestReader(_Reader):
             raise ParseError(431, "too many headers")
         if not clean:
             raise ParseError(400, "malformed header field")
-        pairs = head.pairs
-        append = pairs.append
         names: list[bytes] = []
         add_name = names.append
+        values: list[bytes] = []
+        add_value = values.append
         del lines[0]
         for line in lines:
             name, sep, value = line.partition(b":")
             if not sep:
                 raise ParseError(400, "malformed header field")
-            # strip() strips " " and "\t" only here: the head is clean of other controls.
-            append((name, value.strip()))
             add_name(name)
+            add_value(value)  # stripped when ``pairs`` is first asked for
+        head._names = names
+        head._raw_values = values
         # Names: non-empty tokens (no whitespace before a colon, no obsolete folding), all
         # checked and lower-cased at once, joined by LF (which a clean head has nowhere).
         joined = b"\n".join(names)
@@ -819,7 +842,7 @@ class RequestReader(_Reader):
         if b"connection" in lnames:
             if lnames.count(b"connection") == 1:
                 # One field: the usual "close" or "keep-alive" is that whole value.
-                value = pairs[lnames.index(b"connection")][1].lower()
+                value = values[lnames.index(b"connection")].strip().lower()
                 tokens = [value] if value.find(b",") < 0 else _tokens(head, b"connection")
             else:
                 tokens = _tokens(head, b"connection")

@@ -1344,8 +1344,8 @@ class HTTPChannel(protocol.Protocol):
             first = version + b" " + code + b" " + reason + b"\r\n"
             if len(_STATUS_LINES) < 256:
                 _STATUS_LINES[version, code, reason] = first
-        if not persistent and conn is None and version == b"HTTP/1.1":
-            first += b"Connection: close\r\n"
+        # Said after the status line (joined below with the rest, not concatenated first).
+        close = b"Connection: close\r\n" if not persistent and conn is None and version == b"HTTP/1.1" else b""
         if chunked:
             tail = b"Transfer-Encoding: chunked\r\n\r\n"
             # What static.File's sendfile path looks at before writing around the channel.
@@ -1355,7 +1355,7 @@ class HTTPChannel(protocol.Protocol):
             tail = b"\r\n"
         if bodyless and req is not None:
             req._bodyless = True  # type: ignore[attr-defined]
-        self._out = b"".join((first, block, tail))
+        self._out = b"".join((first, close, block, tail))
         self._chunked = chunked
         self._bodyless = bodyless
         self._persistent = persistent

@@ -12,8 +12,9 @@ The pieces, as in Twisted Words:
   with ``PASS`` before ``NICK`` or by messaging ``NickServ`` its password, then maps IRC
   commands to the service and the service's events to IRC lines.
 
-Twisted's Perspective Broker front end (``PBMind``, ``PBGroup`` ...) is not provided:
-twistio has no ``twisted.spread``.
+- The Perspective Broker front end: a PB client logs in with a ``PBMind`` and gets a
+  reference to its ``ChatAvatar`` (the ``IPerspective`` adapter of ``User``), whose
+  ``join`` gives ``PBGroup`` references to ``send`` to and ``leave``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from twistio.cred import credentials, portal
 from twistio.cred import error as ecred
 from twistio.internet import defer, protocol
 from twistio.internet.interfaces import implementer
-from twistio.python import failure, log
+from twistio.python import components, failure, log, reflect
+from twistio.spread import pb
 from twistio.words import ewords, iwords
 from twistio.words.protocols import irc
 
@@ -263,7 +265,9 @@ class WordsRealm:
     @staticmethod
     def _create(lookup: Callable[[str], defer.Deferred[Any]], missing: type[Exception],
                 duplicate: type[Exception], factory: Callable[[str], Any],
-                add: Callable[[Any], defer.Deferred[Any]], name: str) -> defer.Deferred[Any]:
+                add: Callable[[Any], defer.Deferred[Any]], name: str | bytes) -> defer.Deferred[Any]:
+        if isinstance(name, bytes):
+            name = name.decode(WordsRealm._encoding)
         name = name.lower()
 
         def found(_: Any) -> failure.Failure:
@@ -745,3 +749,200 @@ class IRCFactory(protocol.ServerFactory):
         # What the MOTD says of this server.
         self._serverInfo = {"serviceName": realm.name, "creationDate": ctime(),
                             "serviceVersion": copyright.version}
+
+
+# The Perspective Broker front end.
+
+
+def _jellyTag(obj: Any) -> bytes:
+    """The class name a PB peer looks up to unjelly ``obj`` (see ``setUnjellyableForClass``)."""
+    return reflect.qual(type(obj)).encode("utf-8")
+
+
+class PBMind(pb.Referenceable):
+    """The mind a PB client logs in with; the service's events arrive at its ``remote_*``
+    methods (override them). The server side sees it as a ``PBMindReference``."""
+
+    def __init__(self) -> None:
+        pass
+
+    def jellyFor(self, jellier: Any) -> Any:
+        return _jellyTag(self), jellier.invoker.registerReference(self)
+
+    def remote_userJoined(self, user: Any, group: Any) -> None:
+        """Someone joined a group: the group (a ``PBGroupReference``) arrives first, then
+        the user, whatever the parameter names (Twisted's) say."""
+
+    def remote_userLeft(self, user: Any, group: Any, reason: Any) -> None:
+        """Someone left a group (the group first, as for ``remote_userJoined``)."""
+
+    def remote_receive(self, sender: Any, recipient: Any, message: Any) -> None:
+        """``sender`` sent ``message`` to ``recipient``."""
+
+    def remote_groupMetaUpdate(self, group: Any, meta: Any) -> None:
+        """The metadata of ``group`` changed."""
+
+
+@implementer(iwords.IChatClient)
+class PBMindReference(pb.RemoteReference):
+    """The server's view of a client's ``PBMind``: an ``IChatClient`` that forwards each
+    event over PB, with the users and groups as ``PBUser``/``PBGroup`` references."""
+
+    name = ""
+    # Set by the realm at login.
+    realm: Any = None
+    avatar: Any = None
+
+    def _user(self, user: Any) -> PBUser:
+        return PBUser(self.realm, self.avatar, user)
+
+    def _group(self, group: Any) -> PBGroup:
+        return PBGroup(self.realm, self.avatar, group)
+
+    def receive(self, sender: Any, recipient: Any, message: dict[Any, Any]) -> Any:
+        target = self._group(recipient) if iwords.IGroup.providedBy(recipient) else self._user(recipient)
+        return self.callRemote("receive", self._user(sender), target, message)
+
+    def groupMetaUpdate(self, group: Any, meta: dict[str, Any]) -> Any:
+        return self.callRemote("groupMetaUpdate", self._group(group), meta)
+
+    def userJoined(self, group: Any, user: Any) -> Any:
+        return self.callRemote("userJoined", self._group(group), self._user(user))
+
+    def userLeft(self, group: Any, user: Any, reason: str | None = None) -> Any:
+        return self.callRemote("userLeft", self._group(group), self._user(user), reason)
+
+
+pb.setUnjellyableForClass(PBMind, PBMindReference)
+
+
+class PBGroup(pb.Referenceable):
+    """A group as a PB client holds it: ``leave`` and ``send`` act as the client's user."""
+
+    def __init__(self, realm: Any, avatar: Any, group: Any) -> None:
+        self.realm, self.avatar, self.group = realm, avatar, group
+
+    def processUniqueID(self) -> Any:
+        # One reference per (service, user, group), however many PBGroup objects stand for it.
+        return hash((self.realm.name, self.avatar.name, self.group.name))
+
+    def jellyFor(self, jellier: Any) -> Any:
+        return (_jellyTag(self), self.group.name.encode("utf-8"),
+                jellier.invoker.registerReference(self))
+
+    def remote_leave(self, reason: str | None = None) -> Any:
+        return self.avatar.leave(self.group, reason)
+
+    def remote_send(self, message: dict[Any, Any]) -> Any:
+        return self.avatar.send(self.group, message)
+
+
+@implementer(iwords.IGroup)
+class PBGroupReference(pb.RemoteReference):
+    """A PB client's handle on a group it joined: ``send``, ``leave``, and its ``name``."""
+
+    def unjellyFor(self, unjellier: Any, unjellyList: Any) -> Any:
+        tag, name, luid = unjellyList
+        self.name = name.decode("utf-8")
+        return pb.RemoteReference.unjellyFor(self, unjellier, [tag, luid])
+
+    def leave(self, reason: str | None = None) -> Any:
+        """Leave the group."""
+        return self.callRemote("leave", reason)
+
+    def send(self, message: dict[Any, Any]) -> Any:
+        """Send ``message`` to the group."""
+        return self.callRemote("send", message)
+
+    # The rest of IGroup is the server's business.
+
+    def add(self, user: Any) -> Any:
+        raise NotImplementedError()
+
+    def iterusers(self) -> Any:
+        raise NotImplementedError()
+
+    def receive(self, sender: Any, recipient: Any, message: Any) -> Any:
+        raise NotImplementedError()
+
+    def remove(self, user: Any, reason: str | None = None) -> Any:
+        raise NotImplementedError()
+
+    def setMetadata(self, meta: Any) -> Any:
+        raise NotImplementedError()
+
+    def size(self) -> Any:
+        raise NotImplementedError()
+
+
+pb.setUnjellyableForClass(PBGroup, PBGroupReference)
+
+
+class PBUser(pb.Referenceable):
+    """A user as a PB client sees it (by reference)."""
+
+    def __init__(self, realm: Any, avatar: Any, user: Any) -> None:
+        self.realm, self.avatar, self.user = realm, avatar, user
+
+    def processUniqueID(self) -> Any:
+        return hash((self.realm.name, self.avatar.name, self.user.name))
+
+
+@implementer(iwords.IChatClient)
+class ChatAvatar(pb.Referenceable):
+    """The PB perspective of a ``User``: a client calls ``join`` on it."""
+
+    def __init__(self, avatar: Any) -> None:
+        self.avatar = avatar
+
+    def jellyFor(self, jellier: Any) -> Any:
+        return _jellyTag(self), jellier.invoker.registerReference(self)
+
+    def remote_join(self, groupName: str | bytes) -> Any:
+        """Join the group ``groupName``; a ``PBGroup`` for it."""
+
+        def joinIt(group: Any) -> Any:
+            return self.avatar.join(group).addCallback(
+                lambda _: PBGroup(self.avatar.realm, self.avatar, group))
+
+        return self.avatar.realm.getGroup(groupName).addCallback(joinIt)
+
+    @property
+    def name(self) -> str:
+        """The user's name."""
+        return str(self.avatar.name)
+
+    # Events reach the client through its mind (PBMindReference), not through here.
+
+    def groupMetaUpdate(self, group: Any, meta: Any) -> None:
+        pass
+
+    def receive(self, sender: Any, recipient: Any, message: Any) -> None:
+        pass
+
+    def userJoined(self, group: Any, user: Any) -> None:
+        pass
+
+    def userLeft(self, group: Any, user: Any, reason: str | None = None) -> None:
+        pass
+
+
+components.registerAdapter(ChatAvatar, iwords.IUser, pb.IPerspective)
+
+
+class AvatarReference(pb.RemoteReference):
+    """A PB client's handle on its ``ChatAvatar``."""
+
+    def join(self, groupName: str | bytes) -> Any:
+        """Join a group: a Deferred firing with a ``PBGroupReference``."""
+        return self.callRemote("join", groupName)
+
+    def quit(self) -> defer.Deferred[None]:
+        """Disconnect; fires once the connection is closed."""
+        closed: defer.Deferred[None] = defer.Deferred()
+        self.broker.notifyOnDisconnect(lambda: closed.callback(None))
+        self.broker.transport.loseConnection()
+        return closed
+
+
+pb.setUnjellyableForClass(ChatAvatar, AvatarReference)

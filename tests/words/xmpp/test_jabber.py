@@ -577,3 +577,19 @@ async def test_router_tap_routes_between_components_over_tcp() -> None:
             connector.disconnect()
     finally:
         await service.stopService()
+
+
+def test_xmpp_router_plugin() -> None:
+    """``twistd xmpp-router`` is offered by the words plugin module, as in Twisted."""
+    from twistio.application.service import IServiceMaker
+    from twistio.plugin import getPlugins
+    from twistio.words import xmpproutertap
+
+    makers = {maker.tapname: maker for maker in getPlugins(IServiceMaker)}
+    router = makers["xmpp-router"]
+    assert router.module == "twistio.words.xmpproutertap"
+    assert router.options is xmpproutertap.Options
+    options = router.options()
+    options.parseOptions(["--secret", "x", "-v"])
+    service = router.makeService(options)
+    assert service.factory.secret == "x" and service.factory.logTraffic

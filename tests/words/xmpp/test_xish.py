@@ -180,9 +180,10 @@ def test_parse_stream(cls: type[Any]) -> None:
     assert message.parent is None
 
 
-def test_expat_splits_characters_across_chunks() -> None:
+@pytest.mark.parametrize("cls", STREAMS)
+def test_characters_split_across_chunks(cls: type[Any]) -> None:
     text = "<root><a>é</a>".encode()
-    events = parse_all(domish.ExpatElementStream, text[:-6], text[-6:])
+    events = parse_all(cls, text[:-6], text[-6:])
     assert str(events[1][1]) == "é"
 
 

@@ -15,6 +15,7 @@ than ``maxStanzaSize`` bytes or with more than ``maxElementCount`` elements rais
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -542,12 +543,15 @@ class SuxElementStream(_StanzaBuilder, sux.XMLParser):
         self.connectionMade()
         self._scopes: list[tuple[dict[str, str], str]] = [({"xml": NS_XML}, "")]
         self._names: list[str] = []
+        # A character may arrive split over two pieces: decode across them.
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def parse(self, buffer: bytes | str) -> None:
         """Feed the next piece of the stream; ``ParserError`` when it is not XML."""
         self._count_input(len(buffer))
+        text = self._decoder.decode(buffer) if isinstance(buffer, bytes) else buffer
         try:
-            self.dataReceived(buffer)
+            self.dataReceived(text)
         except sux.ParseError as e:
             raise ParserError(str(e)) from e
         self._check_size()
