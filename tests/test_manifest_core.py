@@ -46,6 +46,9 @@ MODULES = [
     "spread.util",
     "spread.interfaces",
     "spread.publish",
+    "positioning.base",
+    "positioning.nmea",
+    "positioning.ipositioning",
 ]
 
 #: Names other helpers add to these modules this session (owner in the comment); they are

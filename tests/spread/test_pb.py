@@ -158,7 +158,9 @@ def test_login_and_call(wire: Wire) -> None:
 def test_wrong_password(wire: Wire) -> None:
     result = wire.login(password=b"wrong")
     assert isinstance(result, Failure)
-    assert result.check("twisted.cred.error.UnauthorizedLogin", "twistio.cred.error.UnauthorizedLogin")
+    assert result.check(
+        "twisted.cred.error.UnauthorizedLogin", "twistio.cred.error.UnauthorizedLogin"
+    )
 
 
 def test_anonymous_login(wire: Wire) -> None:
@@ -238,3 +240,30 @@ def test_respond() -> None:
 
     assert pb.respond(b"c" * 16, b"pw") == md5(md5(b"pw").digest() + b"c" * 16).digest()
     assert len(pb.challenge()) == 16
+
+
+@implementer(pb.IPerspective)
+class Plain:
+    """A perspective that is not an Avatar: it sees the raw message."""
+
+    def perspectiveMessageReceived(self, broker: Any, message: Any, args: Any, kw: Any) -> Any:
+        args = broker.unserialize(args, self)
+        kw = broker.unserialize(kw, self)
+        return broker.serialize((message, args, kw), self)
+
+
+def test_message_name_is_str_for_the_perspective(wire: Wire) -> None:
+    wire.realm.requestAvatar = lambda *a: (pb.IPerspective, Plain(), lambda: None)  # type: ignore[method-assign]
+    avatar = wire.login()
+    assert wire.result(avatar.callRemote("ANYTHING", "here", bar="baz")) == (
+        "ANYTHING",
+        ("here",),
+        {"bar": "baz"},
+    )
+
+
+def test_failure_names_travel_as_twisted_names(wire: Wire) -> None:
+    avatar = wire.login()
+    wire.result(avatar.callRemote("refuse"))
+    error = [s for side, s in wire.received if side == "client" and s[0] == b"error"][-1]
+    assert error[2][0] == b"twisted.spread.pb.CopyableFailure"

@@ -10,6 +10,7 @@ zope sees a stand-in zope interface of the same name, and ``IFoo.providedBy`` co
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, NewType, Protocol, TypeAlias, TypeVar
@@ -113,7 +114,6 @@ try:  # pragma: no cover - exercised when zope.interface is installed
     from zope.interface.interface import InterfaceClass as _ZopeInterfaceClass
 except ImportError:  # pragma: no cover
     _ZopeInterfaceClass = None
-
 
 
 class _ZopeInterface(Protocol):
@@ -263,10 +263,26 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
         return NotImplemented if pair is None else pair[0] >= pair[1]
 
     def __iter__(cls) -> Iterator[object]:
-        # zope.interface flattens anything iterable it does not recognise; yielding the
-        # stand-in lets ``zope.interface.implementer(IFoo)`` accept a twistio interface.
-        shadow = _zope_shadow(cls)
-        return iter(() if shadow is None else (shadow,))
+        """The names the interface declares, as iterating a zope interface gives."""
+        # zope.interface's declarations flatten anything iterable they do not recognise;
+        # to them the stand-in is yielded, so that ``zope.interface.implementer(IFoo)``
+        # accepts a twistio interface.
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("zope.interface"):
+            shadow = _zope_shadow(cls)
+            return iter(() if shadow is None else (shadow,))
+        names: list[object] = []
+        for klass in inspect.getmro(cls):
+            if not isinstance(klass, _InterfaceMeta) or klass is Interface:
+                continue
+            declared = vars(klass)
+            for name in (*declared.get("__annotations__", {}), *declared):
+                if name.startswith("_") or name in names:
+                    continue
+                if name in declared.get("__annotations__", {}) or inspect.isfunction(
+                    declared.get(name)
+                ):
+                    names.append(name)
+        return iter(names)
 
 
 def _zope_implemented(iface: type, klass: type) -> bool:
@@ -838,9 +854,7 @@ class IResolver(IResolverSimple, Protocol):
     def lookupNull(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
         """NULL records."""
 
-    def lookupWellKnownServices(
-        self, name: str, timeout: Sequence[int] = ...
-    ) -> Deferred[object]:
+    def lookupWellKnownServices(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:
         """WKS records."""
 
     def lookupHostInfo(self, name: str, timeout: Sequence[int] = ...) -> Deferred[object]:

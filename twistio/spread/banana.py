@@ -60,15 +60,9 @@ class BananaError(Exception):
     """The peer sent bytes Banana refuses, or an object cannot be encoded."""
 
 
-LIST = b"\x80"
-INT = b"\x81"
-STRING = b"\x82"
-NEG = b"\x83"
-FLOAT = b"\x84"
-LONGINT = b"\x85"
-LONGNEG = b"\x86"
-VOCAB = b"\x87"
-HIGH_BIT_SET = b"\x80"
+# The type bytes, 0x80 to 0x87 in this order (see the table above).
+LIST, INT, STRING, NEG, FLOAT, LONGINT, LONGNEG, VOCAB = (bytes((0x80 + n,)) for n in range(8))
+HIGH_BIT_SET = LIST
 
 #: The most elements in a list, and bytes in a string, a receiver accepts (640 KiB).
 SIZE_LIMIT = 640 * 1024

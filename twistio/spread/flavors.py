@@ -21,17 +21,7 @@ from typing import Any, Protocol
 from twistio.internet.interfaces import Interface, implementer
 from twistio.python import log
 from twistio.python.reflect import qual
-from twistio.spread.jelly import (
-    Jellyable,
-    Unjellyable,
-    _createBlank,
-    getInstanceState,
-    setInstanceState,
-    setUnjellyableFactoryForClass,
-    setUnjellyableForClass,
-    setUnjellyableForClassTree,
-    unjellyableRegistry,
-)
+from twistio.spread import jelly as _jelly
 
 __all__ = [
     "Cacheable",
@@ -56,6 +46,17 @@ __all__ = [
     "unjellyLocal",
 ]
 
+# Names of the lower layer this module also offers, as Twisted's does.
+Jellyable = _jelly.Jellyable
+Unjellyable = _jelly.Unjellyable
+_createBlank = _jelly._createBlank
+getInstanceState = _jelly.getInstanceState
+setInstanceState = _jelly.setInstanceState
+setUnjellyableFactoryForClass = _jelly.setUnjellyableFactoryForClass
+setUnjellyableForClass = _jelly.setUnjellyableForClass
+setUnjellyableForClassTree = _jelly.setUnjellyableForClassTree
+unjellyableRegistry = _jelly.unjellyableRegistry
+
 #: The wire atoms of the flavors.
 remote_atom = b"remote"
 cache_atom = b"cache"
@@ -71,6 +72,36 @@ setFactoryForClass = setUnjellyableFactoryForClass
 
 class NoSuchMethod(AttributeError):
     """The remote object has no method of that name."""
+
+
+def _invokeNamed(
+    broker: Any,
+    owner: Any,
+    prefix: str,
+    message: Any,
+    netArgs: Any,
+    netKw: Any,
+    unserializeFor: Any = None,
+    *,
+    lead: tuple[Any, ...] = (),
+    answerFor: Any = None,
+    strict: bool = False,
+) -> Any:
+    """Run ``owner.<prefix><message>(*lead, *args, **kw)`` for a message from ``broker``;
+    the result serialized for ``answerFor``. A missing method raises ``NoSuchMethod`` when
+    ``strict``, the usual ``AttributeError`` otherwise."""
+    args = broker.unserialize(netArgs, unserializeFor)
+    kw = broker.unserialize(netKw, unserializeFor)
+    name = prefix + (message.decode("utf-8") if isinstance(message, bytes) else message)
+    if strict and not hasattr(owner, name):
+        raise NoSuchMethod(f"No such method: {name}")
+    method = getattr(owner, name)
+    try:
+        result = method(*lead, *args, **kw)
+    except TypeError:
+        log.msg(f"{method} didn't accept {args} and {kw}")
+        raise
+    return broker.serialize(result, answerFor, method, args, kw)
 
 
 class IPBRoot(Interface, Protocol):
@@ -97,18 +128,9 @@ class Referenceable(Serializable):
     def remoteMessageReceived(self, broker: Any, message: Any, args: Any, kw: Any) -> Any:
         """Run ``remote_<message>`` with the unserialized arguments; return the serialized
         result."""
-        args = broker.unserialize(args)
-        kw = broker.unserialize(kw)
-        name = message.decode("utf-8") if isinstance(message, bytes) else message
-        method = getattr(self, f"remote_{name}", None)
-        if method is None:
-            raise NoSuchMethod(f"No such method: remote_{name}")
-        try:
-            state = method(*args, **kw)
-        except TypeError:
-            log.msg(f"{method} didn't accept {args} and {kw}")
-            raise
-        return broker.serialize(state, self.perspective)
+        return _invokeNamed(
+            broker, self, "remote_", message, args, kw, answerFor=self.perspective, strict=True
+        )
 
     def jellyFor(self, jellier: Any) -> Any:
         if jellier.invoker is None:
@@ -135,16 +157,10 @@ class ViewPoint(Referenceable):
         return (id(self.perspective), id(self.object))
 
     def remoteMessageReceived(self, broker: Any, message: Any, args: Any, kw: Any) -> Any:
-        args = broker.unserialize(args, self.perspective)
-        kw = broker.unserialize(kw, self.perspective)
-        name = message.decode("utf-8") if isinstance(message, bytes) else message
-        method = getattr(self.object, f"view_{name}")
-        try:
-            state = method(self.perspective, *args, **kw)
-        except TypeError:
-            log.msg(f"{method} didn't accept {args} and {kw}")
-            raise
-        return broker.serialize(state, self.perspective, method, args, kw)
+        who = self.perspective
+        return _invokeNamed(
+            broker, self.object, "view_", message, args, kw, who, lead=(who,), answerFor=who
+        )
 
 
 class Viewable(Serializable):
@@ -240,16 +256,7 @@ class RemoteCache(RemoteCopy, Serializable):
     luid: Any = None
 
     def remoteMessageReceived(self, broker: Any, message: Any, args: Any, kw: Any) -> Any:
-        args = broker.unserialize(args)
-        kw = broker.unserialize(kw)
-        name = message.decode("utf-8") if isinstance(message, bytes) else message
-        method = getattr(self, f"observe_{name}")
-        try:
-            state = method(*args, **kw)
-        except TypeError:
-            log.msg(f"{method} didn't accept {args} and {kw}")
-            raise
-        return broker.serialize(state, None, method, args, kw)
+        return _invokeNamed(broker, self, "observe_", message, args, kw)
 
     def jellyFor(self, jellier: Any) -> Any:
         if jellier.invoker is None:
@@ -261,22 +268,20 @@ class RemoteCache(RemoteCopy, Serializable):
         return [b"lcache", self.luid]
 
     def unjellyFor(self, unjellier: Any, jellyList: Any) -> Any:
-        if unjellier.invoker is None:
+        broker = unjellier.invoker
+        if broker is None:
             return setInstanceState(self, unjellier, jellyList)
-        self.broker = unjellier.invoker
-        self.luid = jellyList[1]
-        borg = self._borgify()
-        init = getattr(borg, "__init__", None)
-        if init is not None:
-            init()
-        unjellier.invoker.cacheLocally(jellyList[1], self)
-        borg.setCopyableState(unjellier.unjelly(jellyList[2]))
+        cacheID, stateForm = jellyList[1], jellyList[2]
+        self.broker, self.luid = broker, cacheID
+        view = self._borgify()
+        type(view).__init__(view)
+        broker.cacheLocally(cacheID, self)
+        view.setCopyableState(unjellier.unjelly(stateForm))
         # setCopyableState may have replaced __dict__ rather than updated it: share
         # whichever it ended with.
-        self.__dict__ = borg.__dict__
-        self.broker = unjellier.invoker
-        self.luid = jellyList[1]
-        return borg
+        self.__dict__ = view.__dict__
+        self.broker, self.luid = broker, cacheID
+        return view
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RemoteCache) and self.__dict__ is other.__dict__

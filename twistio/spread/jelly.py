@@ -772,11 +772,9 @@ class SecurityOptions:
         """Allow instances of ``classes`` (and with them the basic types, classes and their
         modules)."""
         self.allowBasicTypes()
-        self.allowTypes("instance", "class", "classobj", "module")
-        for klass in classes:
-            self.allowTypes(qual(klass))
-            self.allowModules(klass.__module__)
-            self.allowedClasses[klass] = 1
+        self.allowTypes("instance", "class", "classobj", "module", *map(qual, classes))
+        self.allowModules(*{klass.__module__ for klass in classes})
+        self.allowedClasses.update(dict.fromkeys(classes, 1))
 
     def allowModules(self, *modules: Any) -> None:
         """Allow modules, by object or name (and the module form with them)."""

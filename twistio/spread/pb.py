@@ -43,34 +43,9 @@ from twistio.python import failure, log
 from twistio.python.components import registerAdapter
 from twistio.python.reflect import qual, safe_str
 from twistio.spread import banana
-from twistio.spread.flavors import (
-    Cacheable,
-    Copyable,
-    IPBRoot,
-    NoSuchMethod,
-    Referenceable,
-    RemoteCache,
-    RemoteCacheObserver,
-    RemoteCopy,
-    Root,
-    Serializable,
-    Viewable,
-    ViewPoint,
-    copyTags,
-    setCopierForClass,
-    setCopierForClassTree,
-    setFactoryForClass,
-)
+from twistio.spread import flavors as _flavors
+from twistio.spread import jelly as _jelly
 from twistio.spread.interfaces import IJellyable, IUnjellyable
-from twistio.spread.jelly import (
-    Jellyable,
-    globalSecurity,
-    jelly,
-    setUnjellyableFactoryForClass,
-    setUnjellyableForClass,
-    setUnjellyableForClassTree,
-    unjelly,
-)
 
 __all__ = [
     "MAX_BROKER_REFS",
@@ -117,6 +92,34 @@ __all__ = [
     "setUnjellyableForClass",
     "setUnjellyableForClassTree",
 ]
+
+# Names of the lower layer this module also offers, as Twisted's does.
+Jellyable = _jelly.Jellyable
+globalSecurity = _jelly.globalSecurity
+jelly = _jelly.jelly
+setUnjellyableFactoryForClass = _jelly.setUnjellyableFactoryForClass
+setUnjellyableForClass = _jelly.setUnjellyableForClass
+setUnjellyableForClassTree = _jelly.setUnjellyableForClassTree
+unjelly = _jelly.unjelly
+
+# Names of the lower layer this module also offers, as Twisted's does.
+Cacheable = _flavors.Cacheable
+Copyable = _flavors.Copyable
+IPBRoot = _flavors.IPBRoot
+NoSuchMethod = _flavors.NoSuchMethod
+Referenceable = _flavors.Referenceable
+RemoteCache = _flavors.RemoteCache
+RemoteCacheObserver = _flavors.RemoteCacheObserver
+RemoteCopy = _flavors.RemoteCopy
+Root = _flavors.Root
+Serializable = _flavors.Serializable
+Viewable = _flavors.Viewable
+ViewPoint = _flavors.ViewPoint
+_invokeNamed = _flavors._invokeNamed
+copyTags = _flavors.copyTags
+setCopierForClass = _flavors.setCopierForClass
+setCopierForClassTree = _flavors.setCopierForClassTree
+setFactoryForClass = _flavors.setFactoryForClass
 
 #: The usual PB port.
 portno = 8787
@@ -174,16 +177,7 @@ class Avatar:
     ``perspective_x`` with the arguments."""
 
     def perspectiveMessageReceived(self, broker: Any, message: Any, args: Any, kw: Any) -> Any:
-        args = broker.unserialize(args, self)
-        kw = broker.unserialize(kw, self)
-        name = message.decode("utf-8") if isinstance(message, bytes) else message
-        method = getattr(self, f"perspective_{name}")
-        try:
-            state = method(*args, **kw)
-        except TypeError:
-            log.msg(f"{method} didn't accept {args} and {kw}")
-            raise
-        return broker.serialize(state, self, method, args, kw)
+        return _invokeNamed(broker, self, "perspective_", message, args, kw, self, answerFor=self)
 
 
 class AsReferenceable(Referenceable):
@@ -335,22 +329,48 @@ class CopyableFailure(failure.Failure, Copyable):
 
     unsafeTracebacks = 0
 
+    def getTypeToCopy(self) -> bytes:
+        return _WIRE_FAILURE_TAG
+
     def getStateToCopy(self) -> dict[str, Any]:
         typ = self.type
         return {
             "count": self.count,
-            "type": qual(typ).encode("utf-8") if isinstance(typ, type) else _asBytes(typ),
+            "type": _wireName(qual(typ) if isinstance(typ, type) else typ).encode("utf-8"),
             "value": safe_str(self.value),
             "captureVars": self.captureVars,
             "tb": None,
             "unsafeTracebacks": self.unsafeTracebacks,
-            "parents": list(self.parents),
+            "parents": [_wireName(p) for p in self.parents],
             "frames": [],
             "stack": [],
             "traceback": (
                 self.getTraceback() if self.unsafeTracebacks else "Traceback unavailable\n"
             ),
         }
+
+
+#: The tag a failure travels under: Twisted's class name, which both kinds of peer know.
+_WIRE_FAILURE_TAG = b"twisted.spread.pb.CopyableFailure"
+
+
+def _wireName(name: Any) -> str:
+    """A class name as the peer knows it: twistio's own classes under Twisted's names."""
+    text = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+    if text.startswith("twistio."):
+        return "twisted." + text[len("twistio.") :]
+    return text
+
+
+def _localNames(names: list[Any]) -> list[Any]:
+    """``names`` and, for Twisted's classes, twistio's spelling of them (so that
+    ``check(pb.Error)`` matches a ``twisted.spread.pb.Error`` from a Twisted peer)."""
+    extra = [
+        "twistio." + n[len("twisted.") :]
+        for n in names
+        if isinstance(n, str) and n.startswith("twisted.")
+    ]
+    return [*names, *extra]
 
 
 def _asBytes(value: Any) -> bytes:
@@ -369,7 +389,7 @@ class CopiedFailure(RemoteCopy, failure.Failure):
         self.type = state.pop("type", b"")
         self.value = state.pop("value", "")
         self.tb = state.pop("tb", None)
-        self.parents = state.pop("parents", [self.type])
+        self.parents = _localNames(list(state.pop("parents", [self.type])))
         self.frames = state.pop("frames", [])
         state.pop("stack", None)
         self.__dict__.update(state)
@@ -411,6 +431,7 @@ class CopiedFailure(RemoteCopy, failure.Failure):
 
 
 setUnjellyableForClass(CopyableFailure, CopiedFailure)
+setUnjellyableForClass(_WIRE_FAILURE_TAG, CopiedFailure)
 
 
 def failure2Copyable(fail: failure.Failure, unsafeTracebacks: int = 0) -> CopyableFailure:
@@ -725,11 +746,10 @@ class Broker(banana.Banana):
         netKw: Any,
     ) -> None:
         replyTo = requestID if answerRequired else None
+        if isinstance(message, bytes):
+            message = message.decode("utf-8")  # the method name, as a str for the object
         try:
-            target = findObjMethod(objectID)
-            if target is None:
-                raise Error("Invalid Object ID")
-            outcome = target.remoteMessageReceived(self, message, netArgs, netKw)
+            outcome = self._deliver(findObjMethod(objectID), message, netArgs, netKw)
         except Error as e:
             # Raised on purpose: no traceback in the log, and the error itself is sent
             # when the peer may rebuild it.
@@ -752,6 +772,11 @@ class Broker(banana.Banana):
             )
         else:
             self._sendAnswer(outcome, replyTo)
+
+    def _deliver(self, target: Any, message: str, netArgs: Any, netKw: Any) -> Any:
+        if target is None:
+            raise Error("Invalid Object ID")
+        return target.remoteMessageReceived(self, message, netArgs, netKw)
 
     def _sendAnswer(self, netResult: Any, requestID: Any) -> None:
         self.sendCall(b"answer", requestID, netResult)
@@ -883,12 +908,10 @@ class PBClientFactory(ClientFactory):
             self._failAll(reason)
 
     def clientConnectionMade(self, broker: Broker) -> None:
-        self._broker = broker
-        self._root = broker.remoteForName("root")
-        ds = self.rootObjectRequests
-        self.rootObjectRequests = []
-        for d in ds:
-            d.callback(self._root)
+        self._broker, self._root = broker, broker.remoteForName("root")
+        waiting, self.rootObjectRequests = self.rootObjectRequests, []
+        for request in waiting:
+            request.callback(self._root)
 
     def getRootObject(self) -> defer.Deferred[Any]:
         """A Deferred of the server's root object (a ``RemoteReference``)."""

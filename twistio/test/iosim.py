@@ -265,7 +265,7 @@ def _zope_also_provides(obj: object, iface: Any) -> None:
         from zope.interface import alsoProvides
     except ImportError:  # pragma: no cover
         return
-    alsoProvides(obj, *list(iface))
+    alsoProvides(obj, iface)  # zope flattens it to its stand-in
 
 
 def makeFakeClient(clientProtocol: Any) -> FakeTransport:
