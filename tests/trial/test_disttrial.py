@@ -121,3 +121,22 @@ def test_trials_log_may_be_in_a_subdirectory(tmp_path: Path) -> None:
     done = trial(tmp_path, "--logfile", "sub/run.log")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "a warning 42" in (tmp_path / "_trial_temp" / "sub" / "run.log").read_text()
+
+
+def test_until_failure_reruns_in_workers(tmp_path: Path) -> None:
+    """-u with -j: passes repeat until one fails (here the second, by a file the first left)."""
+    marker = tmp_path / "ran-once"
+    make_package(
+        tmp_path,
+        "import os\n"
+        "from twistio.trial import unittest\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_second_time_fails(self):\n"
+        f"        if os.path.exists({str(marker)!r}):\n"
+        "            self.fail('second pass')\n"
+        f"        open({str(marker)!r}, 'w').close()\n",
+    )
+    done = trial(tmp_path, "-j", "1", "-u")
+    assert done.returncode == 1
+    assert "Test Pass 1" in done.stdout and "Test Pass 2" in done.stdout
+    assert "Test Pass 3" not in done.stdout

@@ -454,6 +454,18 @@ class _Runner(typing.Protocol):
     def runUntilFailure(self, test: Any) -> Any: ...
 
 
+def _untilFailure(runner: _Runner, test: Any) -> Any:
+    """``runner.run(test)`` over and over ("Test Pass N" before each) until a run ran nothing
+    or did not pass; that run's result. Both runners' ``runUntilFailure``."""
+    count = 0
+    while True:
+        count += 1
+        runner.stream.write(f"Test Pass {count}\n")
+        result = runner.run(test)
+        if result.testsRun == 0 or not result.wasSuccessful():
+            return result
+
+
 def _setUpWorkingDirectory(workingDirectory: str) -> tuple[str, Any]:
     """``workingDirectory`` made absolute, emptied, and the lock that keeps other runs out of
     it: a directory in use by another run is passed over for ``<name>-1``, ``-2``..."""
@@ -586,13 +598,7 @@ class TrialRunner:
 
     def runUntilFailure(self, test: Any) -> Any:
         """Run ``test`` again and again until a run does not pass; that run's result."""
-        count = 0
-        while True:
-            count += 1
-            self.stream.write(f"Test Pass {count}\n")
-            result = self.run(test)
-            if result.testsRun == 0 or not result.wasSuccessful():
-                return result
+        return _untilFailure(self, test)
 
 
 class _DryRunSuite:

@@ -22,7 +22,7 @@ from twistio.trial import reporter as _reporter
 from twistio.trial._asyncrunner import _iterateTests
 from twistio.trial._dist import _wire, worker, workercommands
 from twistio.trial._dist.distreporter import DistReporter
-from twistio.trial.runner import _setUpWorkingDirectory
+from twistio.trial.runner import _setUpWorkingDirectory, _untilFailure
 
 __all__ = ["DistTrialRunner"]
 
@@ -167,13 +167,7 @@ class DistTrialRunner:
 
     def runUntilFailure(self, suite: Any) -> Any:
         """Run ``suite`` again and again until a run does not pass; that run's reporter."""
-        count = 0
-        while True:
-            count += 1
-            self.stream.write(f"Test Pass {count}\n")
-            result = self.run(suite)
-            if result.testsRun == 0 or not result.wasSuccessful():
-                return result
+        return _untilFailure(self, suite)
 
     def _runInThread(self, tests: list[Any], result: Any, directory: str) -> None:
         # The managing is asyncio's work, on a loop of its own: the calling thread may be a
