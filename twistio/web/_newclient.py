@@ -31,6 +31,7 @@ from twistio.internet.defer import CancelledError, Deferred, fail, succeed
 from twistio.internet.interfaces import IConsumer, IPushProducer, implementer
 from twistio.internet.protocol import Protocol
 from twistio.logger import Logger
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web.http import (
@@ -445,7 +446,7 @@ def _writeBody(producer: Any, transport: Any) -> Deferred[None]:
         if over:
             _events.failure(
                 "Body consumer failed after the request body was over: probably a bug in "
-                "twistio.web._newclient.Request",
+                f"{_spelling.spelled(__name__)}.Request",
                 f,
             )
         else:
