@@ -186,9 +186,17 @@ class ITemplateLoader(Interface, Protocol):
 class IClientRequest(Interface, Protocol):
     """A request the HTTP client sends: ``method``, ``absoluteURI`` and ``headers``."""
 
-    method: bytes
-    absoluteURI: bytes | None
-    headers: Headers
+    @property
+    def method(self) -> bytes:
+        """The method, as sent."""
+
+    @property
+    def absoluteURI(self) -> bytes | None:
+        """The full URI the request was made for, if known."""
+
+    @property
+    def headers(self) -> Headers:
+        """The request's headers."""
 
 
 class ICredentialFactory(Interface, Protocol):
@@ -258,8 +266,11 @@ class IResponse(Interface, Protocol):
     phrase: bytes
     headers: Headers
     length: int | str
-    request: IClientRequest
     previousResponse: IResponse | None
+
+    @property
+    def request(self) -> IClientRequest | None:
+        """The request this responds to (None for a response read without one)."""
 
     def deliverBody(self, protocol: IProtocol) -> None:
         """Stream the body to ``protocol``: ``makeConnection``, ``dataReceived``*, then
