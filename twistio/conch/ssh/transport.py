@@ -35,7 +35,7 @@ from twistio.python.failure import Failure
 
 try:
     from cryptography.exceptions import InvalidSignature, InvalidTag
-    from cryptography.hazmat.primitives import hashes, poly1305, serialization
+    from cryptography.hazmat.primitives import poly1305, serialization
     from cryptography.hazmat.primitives.asymmetric import dh, ec, x25519
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -781,7 +781,10 @@ class SSHTransportBase(protocol.Protocol):
         self.sendPacket(MSG_DEBUG, (b"\1" if alwaysDisplay else b"\0") + NS(message) + NS(language))
 
     def sendExtInfo(self, extensions: list[tuple[bytes, bytes]]) -> None:
-        """Send EXT_INFO (RFC 8308) with ``extensions``, a list of (name, value)."""
+        """Send EXT_INFO (RFC 8308) with ``extensions``, a list of (name, value), if the
+        peer said it takes it (RFC 8308 section 2.2); otherwise nothing."""
+        if not self._peerSupportsExtensions:
+            return
         body = _u32.pack(len(extensions)) + b"".join(NS(n) + NS(v) for n, v in extensions)
         self.sendPacket(MSG_EXT_INFO, body)
 
@@ -941,7 +944,7 @@ class SSHTransportBase(protocol.Protocol):
         mac_size = enc.verifyDigestSize
         if len(buf) < 4 + length + mac_size:
             return None
-        plain = first + enc.decrypt(buf[block : 4 + length])
+        plain: bytes = first + enc.decrypt(buf[block : 4 + length])
         mac = buf[4 + length : 4 + length + mac_size]
         self.buf = buf[4 + length + mac_size :]
         self.first = None
@@ -986,7 +989,8 @@ class SSHTransportBase(protocol.Protocol):
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR,
                                 b"unexpected message during key exchange")
             return
-        if self.ignoreNextPacket and 30 <= messageNum < 50:
+        if self.ignoreNextPacket and 30 <= messageNum < 50 and not (
+                not self.isClient and messageNum in (30, 34)):  # those check it themselves
             self.ignoreNextPacket = 0
             return
         if messageNum < 50 and messageNum in messages:
@@ -1078,6 +1082,14 @@ class SSHTransportBase(protocol.Protocol):
         self._blockedByKeyExchange = []
         self._keys_ready = self._newkeys_received = self._newkeys_sent = False
 
+    def _guessIgnored(self) -> bool:
+        """Whether this key exchange message is the peer's wrongly guessed first one, to be
+        ignored (RFC 4253 section 7); the next one is not."""
+        if self.ignoreNextPacket:
+            self.ignoreNextPacket = 0
+            return True
+        return False
+
     def _allowedKeyExchangeMessageType(self, messageType: int) -> bool:
         return messageType in _KEX_TRAFFIC
 
@@ -1144,7 +1156,10 @@ class SSHTransportBase(protocol.Protocol):
         self.nextEncryptions = SSHCiphers(outCip or b"", inCip or b"", outMac or b"", inMac or b"")
         self._next_compression = (outComp, inComp)
         self._keyExchangeState = self._KEY_EXCHANGE_PROGRESSING
-        if first_follows and (kexAlgs[:1] != [self.kexAlg] or keyAlgs[:1] != [self.keyAlg]):
+        # RFC 4253 section 7: the peer's guessed first packet is wrong (and ignored) when the
+        # two sides prefer different key exchange or host key algorithms.
+        if first_follows and (kexAlgs[:1] != list(self.supportedKeyExchanges[:1])
+                              or keyAlgs[:1] != list(self.supportedPublicKeys[:1])):
             self.ignoreNextPacket = 1
         return (kexAlgs, keyAlgs, encCS, encSC, macCS, macSC, compCS, compSC)  # type: ignore[return-value]
 
@@ -1158,13 +1173,15 @@ class SSHTransportBase(protocol.Protocol):
     @property
     def _kex(self) -> _kex.KexMethod:
         method = _kex.get(self.kexAlg or b"")
-        if method is None:  # pragma: no cover - checked at negotiation
-            raise ValueError(f"unknown key exchange {self.kexAlg!r}")
+        if method is None:  # only when set by hand: negotiation checks the name
+            from cryptography.exceptions import UnsupportedAlgorithm
+
+            raise UnsupportedAlgorithm(f"unknown key exchange {self.kexAlg!r}")
         return method
 
     def _getKey(self, c: bytes, sharedSecret: bytes, exchangeHash: bytes) -> bytes:
-        """Key material ``c`` (RFC 4253 section 7.2), 2 hash lengths of it."""
-        return self._derive(c, sharedSecret, exchangeHash, 2)
+        """Key material ``c`` (RFC 4253 section 7.2), 4 hash lengths of it (as Conch's)."""
+        return self._derive(c, sharedSecret, exchangeHash, 4)
 
     def _derive(self, c: bytes, secret: bytes, exchange_hash: bytes, blocks: int) -> bytes:
         new = self._kex.hash
@@ -1185,9 +1202,12 @@ class SSHTransportBase(protocol.Protocol):
         if nxt is None:  # pragma: no cover - set at negotiation
             raise RuntimeError("no algorithms negotiated")
         size = self._kex.hash().digest_size
-        need = max(max(SSHCiphers._key_sizes(nxt.outCipType, nxt.outMACType)),
-                   max(SSHCiphers._key_sizes(nxt.inCipType, nxt.inMACType)))
-        blocks = max(2, -(-need // size))
+        if isinstance(nxt, SSHCiphers):
+            need = max(max(SSHCiphers._key_sizes(nxt.outCipType, nxt.outMACType)),
+                       max(SSHCiphers._key_sizes(nxt.inCipType, nxt.inMACType)))
+            blocks = max(2, -(-need // size))
+        else:
+            blocks = 4  # a stand-in for SSHCiphers gets what _getKey gives
         ivCS, ivSC, keyCS, keySC, integCS, integSC = (
             self._derive(c, sharedSecret, exchangeHash, blocks)
             for c in (b"A", b"B", b"C", b"D", b"E", b"F"))
@@ -1198,7 +1218,10 @@ class SSHTransportBase(protocol.Protocol):
         self._keys_ready = True
         self.sendPacket(MSG_NEWKEYS, b"")
         self._newkeys_sent = True
-        self.currentEncryptions = _switch_out(self.currentEncryptions, nxt)
+        if isinstance(nxt, SSHCiphers) and isinstance(self.currentEncryptions, SSHCiphers):
+            self.currentEncryptions = _switch_out(self.currentEncryptions, nxt)
+        else:
+            self.currentEncryptions = nxt
         if self._strict:
             self.outgoingPacketSequence = 0
         out_comp = self._next_compression[0]
@@ -1477,6 +1500,8 @@ class SSHServerTransport(SSHTransportBase):
 
     def ssh_KEX_DH_GEX_REQUEST_OLD(self, packet: bytes) -> None:
         """Message 30: KEXDH_INIT, KEX_ECDH_INIT or KEX_HYBRID_INIT, by the method in use."""
+        if self._guessIgnored():
+            return
         if self._keyExchangeState != self._KEY_EXCHANGE_PROGRESSING:
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"unexpected key exchange message")
             return
@@ -1520,6 +1545,8 @@ class SSHServerTransport(SSHTransportBase):
 
     def ssh_KEX_DH_GEX_REQUEST(self, packet: bytes) -> None:
         """RFC 4419 group exchange request: (min, preferred, max) group sizes."""
+        if self._guessIgnored():
+            return
         if self._keyExchangeState != self._KEY_EXCHANGE_PROGRESSING or self._kex.kind != "gex":
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"unexpected key exchange message")
             return
@@ -1714,7 +1741,8 @@ class SSHClientTransport(SSHTransportBase):
     def ssh_SERVICE_ACCEPT(self, packet: bytes) -> None:
         """The server accepted our service request: start it."""
         if packet == b"":
-            name = b""
+            # Some servers send no name: take it as the service asked for (as Conch does).
+            name = self.instance.name
         else:
             name = getNS(packet)[0]
         if name != self.instance.name:
