@@ -40,6 +40,7 @@ from twistio.internet.interfaces import (
 )
 from twistio.internet.protocol import Protocol
 from twistio.logger import Logger
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web.http import (
@@ -473,7 +474,7 @@ def _writeBody(producer: IBodyProducer, transport: _ClientTransport) -> Deferred
         if over:
             _events.failure(
                 "Body consumer failed after the request body was over: probably a bug in "
-                "twistio.web._newclient.Request",
+                f"{_spelling.spelled(__name__)}.Request",
                 f,
             )
         else:
