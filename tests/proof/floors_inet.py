@@ -14,4 +14,6 @@ FLOORS = {
     "twisted.test.test_fdesc": 12,
     "twisted.internet.test.test_inotify": 26,
     "twisted.python.test.test_inotify": 6,
+    "twisted.internet.test.test_protocol": 25,
+    "twisted.test.test_internet": 60,
 }

@@ -96,43 +96,20 @@ IN_CLOSE = IN_CLOSE_WRITE | IN_CLOSE_NOWRITE
 IN_MOVED = IN_MOVED_FROM | IN_MOVED_TO
 IN_CHANGED = IN_MODIFY | IN_ATTRIB
 
-# What ``watch`` asks for by default: changes to the contents and to the path itself.
-IN_WATCH_MASK = (
-    IN_MODIFY
-    | IN_ATTRIB
-    | IN_CREATE
-    | IN_DELETE
-    | IN_DELETE_SELF
-    | IN_MOVED_FROM
-    | IN_MOVED_TO
-    | IN_MOVE_SELF
-    | IN_UNMOUNT
-    | IN_Q_OVERFLOW
-    | IN_IGNORED
-)
+# What ``watch`` asks for by default: what changes in or happens to the path (neither reads
+# nor opens and closes), and its file system going away.
+IN_WATCH_MASK = IN_CHANGED | IN_MOVED | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
+IN_WATCH_MASK |= IN_UNMOUNT
 
-_FLAG_TO_HUMAN: list[tuple[int, str]] = [
-    (IN_ACCESS, "access"),
-    (IN_MODIFY, "modify"),
-    (IN_ATTRIB, "attrib"),
-    (IN_CLOSE_WRITE, "close_write"),
-    (IN_CLOSE_NOWRITE, "close_nowrite"),
-    (IN_OPEN, "open"),
-    (IN_MOVED_FROM, "moved_from"),
-    (IN_MOVED_TO, "moved_to"),
-    (IN_CREATE, "create"),
-    (IN_DELETE, "delete"),
-    (IN_DELETE_SELF, "delete_self"),
-    (IN_MOVE_SELF, "move_self"),
-    (IN_UNMOUNT, "unmount"),
-    (IN_Q_OVERFLOW, "queue_overflow"),
-    (IN_IGNORED, "ignored"),
-    (IN_ONLYDIR, "only_dir"),
-    (IN_DONT_FOLLOW, "dont_follow"),
-    (IN_MASK_ADD, "mask_add"),
-    (IN_ISDIR, "is_dir"),
-    (IN_ONESHOT, "one_shot"),
-]
+# Each single flag and its name in ``humanReadableMask``: the constant's name, lower case,
+# spelled out where the constant abbreviates.
+_SPELLED = {"Q_OVERFLOW": "queue_overflow", "ONLYDIR": "only_dir", "ISDIR": "is_dir"}
+_SPELLED["ONESHOT"] = "one_shot"
+_FLAG_TO_HUMAN: list[tuple[int, str]] = sorted(
+    (value, _SPELLED.get(name[3:], name[3:].lower()))
+    for name, value in list(globals().items())
+    if name.startswith("IN_") and isinstance(value, int) and value & (value - 1) == 0
+)
 
 # struct inotify_event: wd, mask, cookie, len, then len bytes of NUL-padded name.
 _EVENT = struct.Struct("iIII")

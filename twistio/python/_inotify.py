@@ -20,18 +20,23 @@ class INotifyError(Exception):
     """An inotify call failed (the one error every call of this API raises)."""
 
 
+# The C signature of each call used: (argument types, return type).
+_SIGNATURES: dict[str, tuple[list[Any], Any]] = {
+    "inotify_init": ([], ctypes.c_int),
+    "inotify_add_watch": ([ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32], ctypes.c_int),
+    "inotify_rm_watch": ([ctypes.c_int, ctypes.c_int], ctypes.c_int),
+}
+
+
 def initializeModule(libc: Any) -> None:
     """Check that ``libc`` has the three inotify calls and declare their C signatures;
     ``ImportError`` naming the first one missing."""
-    for call in ("inotify_init", "inotify_add_watch", "inotify_rm_watch"):
-        if getattr(libc, call, None) is None:
-            raise ImportError(f"libc has no {call}: inotify is not supported here")
-    libc.inotify_init.argtypes = []
-    libc.inotify_init.restype = ctypes.c_int
-    libc.inotify_rm_watch.argtypes = [ctypes.c_int, ctypes.c_int]
-    libc.inotify_rm_watch.restype = ctypes.c_int
-    libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
-    libc.inotify_add_watch.restype = ctypes.c_int
+    calls: dict[str, Any] = {name: getattr(libc, name, None) for name in _SIGNATURES}
+    for name, call in calls.items():
+        if call is None:
+            raise ImportError(f"libc has no {name}: inotify is not supported here")
+    for name, call in calls.items():
+        call.argtypes, call.restype = _SIGNATURES[name]
 
 
 def init() -> int:
