@@ -30,6 +30,7 @@ from typing import Protocol as Protocol_
 
 from typing_extensions import ParamSpec
 
+from twistio._typing import StoredCall
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._resolver import (
@@ -86,8 +87,8 @@ _DEFAULT_TIMEOUT = (1, 3, 11, 45)
 
 
 # A trigger as stored and as handed back for removal: (phase, callable, args, kwargs).
-_TriggerHandle = tuple[str, Callable[..., object], tuple[object, ...], dict[str, object]]
-_Stored = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
+_TriggerHandle = tuple[str, StoredCall, tuple[object, ...], dict[str, object]]
+_Stored = tuple[StoredCall, tuple[object, ...], dict[str, object]]
 
 
 class _ThreePhaseEvent:
@@ -115,7 +116,7 @@ class _ThreePhaseEvent:
         return triggers
 
     def addTrigger(
-        self, phase: str, callable: Callable[..., object], *args: object, **kwargs: object
+        self, phase: str, callable: StoredCall, *args: object, **kwargs: object
     ) -> _TriggerHandle:
         """Add ``callable(*args, **kwargs)`` to ``phase``; the handle ``removeTrigger``
         takes. ``KeyError`` for a phase other than before, during, after."""
@@ -330,7 +331,7 @@ class ReactorBase(PluggableResolverMixin):
     seconds = staticmethod(time.time)
 
     def __init__(self) -> None:
-        self.threadCallQueue: list[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]] = []
+        self.threadCallQueue: list[tuple[StoredCall, tuple[object, ...], dict[str, object]]] = []
         self._eventTriggers: dict[str, _ThreePhaseEvent] = {}
         # run state: running (between startRunning and stop/crash), stopping, ever run
         self.running = self._started = self._justStopped = self._startedBefore = False
@@ -493,9 +494,9 @@ class ReactorBase(PluggableResolverMixin):
         self,
         phase: str,
         eventType: str,
-        callable: Callable[..., object],
-        *args: object,
-        **kwargs: object,
+        callable: Callable[_P, object],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
     ) -> _SystemEventID:
         """Call ``callable`` in ``phase`` of ``eventType``; returns an ID for removal."""
         if not builtins.callable(callable):
@@ -518,7 +519,7 @@ class ReactorBase(PluggableResolverMixin):
             event.fireEvent()
 
     def callWhenRunning(
-        self, callable: Callable[..., object], *args: object, **kwargs: object
+        self, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
     ) -> _SystemEventID | None:
         """Call now if running; else once startup is done (returns the trigger ID)."""
         if self.running:
@@ -529,7 +530,7 @@ class ReactorBase(PluggableResolverMixin):
     # -- time -------------------------------------------------------------------------------------
 
     def callLater(
-        self, delay: float, callable: Callable[..., object], *args: object, **kw: object
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> DelayedCall:
         """Call ``callable(*args, **kw)`` in ``delay`` seconds."""
         if delay < 0:

@@ -64,12 +64,22 @@ class CharacterAttribute:
         """A copy with the attributes in ``kw`` changed. When one is changed to an unset
         value (False, colour 0) the copy's SGR sequence starts with a reset (0), as VT102 has
         no code to unset one attribute."""
+        return self._changed(kw)
+
+    def _changed(self, kw: dict[str, Any]) -> CharacterAttribute:
         values = {a: getattr(self, a) for a in _ATTRIBUTES}
         changed = {name: value for name, value in kw.items() if values[name] != value}
         values.update(changed)
         if changed:
             values["_subtracting"] = not all(changed.values())
         return type(self)(**values)
+
+    def _withAttribute(self, name: str, value: object) -> CharacterAttribute:
+        """This state when ``name`` already has ``value``, else a copy with it changed (the
+        formatting-state hook of twistio.python._textattributes)."""
+        if getattr(self, name) == value:
+            return self
+        return self._changed({name: value})
 
     def toVT102(self) -> str:
         """The SGR sequence that selects these attributes ('' for the defaults)."""
@@ -400,7 +410,12 @@ class ExpectationTimeout(Exception):
 
 class ExpectableBuffer(TerminalBuffer):
     """A ``TerminalBuffer`` whose ``expect(pattern)`` fires with the match object once the
-    text written since the last match matches ``pattern``."""
+    screen's text (``bytes(self)``), from the end of the last match on, matches ``pattern``.
+
+    The match is made on that part of the screen, so its positions count from the end of
+    the previous match; moving the cursor home starts the search at the top of the screen
+    again. The screen is searched at each ``write`` and when ``expect`` is called.
+    """
 
     _mark = 0
 
@@ -408,11 +423,9 @@ class ExpectableBuffer(TerminalBuffer):
         super().connectionMade()
         self._expecting: list[tuple[re.Pattern[bytes], defer.Deferred[re.Match[bytes]],
                                     Any]] = []
-        self._written = b""
 
     def write(self, data: bytes) -> None:
         super().write(data)
-        self._written += data
         self._checkExpected()
 
     def cursorHome(self) -> None:
@@ -431,11 +444,11 @@ class ExpectableBuffer(TerminalBuffer):
     def _checkExpected(self) -> None:
         while self._expecting:
             pattern, d, timer = self._expecting[0]
-            match = pattern.search(self._written, self._mark)
+            match = pattern.search(bytes(self)[self._mark :])
             if match is None:
                 return
             del self._expecting[0]
-            self._mark = match.end()
+            self._mark += match.end()
             if timer is not None and timer.active():
                 timer.cancel()
             d.callback(match)
