@@ -169,6 +169,50 @@ def runApplication(
     reactor.run()
 
 
+def _runServiceCommand(
+    prog: str,
+    options: Any,
+    makeService: Callable[[], Any],
+    name: str,
+    announce: Callable[[Any], object],
+    buildError: str = "",
+) -> int:
+    """Run one ``twistio`` sub-command's service: the loop ``options.loop``, logs to
+    ``options.logfile``, ``makeService()`` in an application called ``name`` under the pid
+    file ``options.pidfile``, ``announce(service)`` once the reactor runs. Problems the user
+    can fix (a bad option, a port in use) are one line on stderr and exit status 1, with
+    ``buildError`` before a failure of ``makeService``; returns the exit status."""
+    from twistio.application import service
+
+    try:
+        installLoop(options.loop)
+        stream = startLogging(options.logfile)
+    except ApplicationError as e:
+        sys.stderr.write(f"{prog}: {e}\n")
+        return 1
+    try:
+        try:
+            top = makeService()
+        except Exception as e:  # what the options name cannot be built: say why
+            sys.stderr.write(f"{prog}: {buildError}{e}\n")
+            return 1
+        application = service.Application(name)
+        top.setServiceParent(application.getComponent(service.IServiceCollection))
+        with pidFile(options.pidfile):
+            try:
+                runApplication(application, whenRunning=lambda: announce(top))
+            except Exception as e:  # a port in use: one line, not a traceback
+                sys.stderr.write(f"{prog}: {e}\n")
+                return 1
+    except ApplicationError as e:
+        sys.stderr.write(f"{prog}: {e}\n")
+        return 1
+    finally:
+        if stream is not sys.stderr:
+            stream.close()
+    return 0
+
+
 # -- twistd's application support: loading in any saved style, converting, starting ----------
 
 

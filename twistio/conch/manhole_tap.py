@@ -160,7 +160,7 @@ def runCommand(options: Any) -> int:
     """Run ``twistio manhole`` with parsed ``options``; returns the exit status."""
     import sys
 
-    from twistio.application import app, service
+    from twistio.application import app
 
     prog = "twistio manhole"
     config = Options()
@@ -172,33 +172,8 @@ def runCommand(options: Any) -> int:
     except (usage.UsageError, ValueError) as e:
         sys.stderr.write(f"{prog}: error: {e}\n")
         return 2
-    try:
-        app.installLoop(options.loop)
-        stream = app.startLogging(options.logfile)
-    except app.ApplicationError as e:
-        sys.stderr.write(f"{prog}: {e}\n")
-        return 1
-    try:
-        try:
-            top = makeService(config)
-        except Exception as e:  # a bad port description, an unreadable key
-            sys.stderr.write(f"{prog}: {e}\n")
-            return 1
-        application = service.Application("twistio-manhole")
-        top.setServiceParent(application.getComponent(service.IServiceCollection))
-        with app.pidFile(options.pidfile):
-            try:
-                app.runApplication(application, whenRunning=lambda: _announce(top))
-            except Exception as e:  # a port in use: one line, not a traceback
-                sys.stderr.write(f"{prog}: {e}\n")
-                return 1
-    except app.ApplicationError as e:
-        sys.stderr.write(f"{prog}: {e}\n")
-        return 1
-    finally:
-        if stream is not sys.stderr:
-            stream.close()
-    return 0
+    return app._runServiceCommand(
+        prog, options, lambda: makeService(config), "twistio-manhole", _announce)
 
 
 def _announce(top: Any) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from twistio.python import log
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio.internet.interfaces import IProcessProtocol
 
 __all__ = ["BaseProcess"]
 
@@ -22,9 +25,9 @@ class BaseProcess:
     pid: int | None = None
     status: int | None = None
     lostProcess = 0
-    proto: Any = None
+    proto: IProcessProtocol | None = None
 
-    def __init__(self, protocol: Any) -> None:
+    def __init__(self, protocol: IProcessProtocol | None) -> None:
         self.proto = protocol
 
     def _getReason(self, status: int) -> BaseException:

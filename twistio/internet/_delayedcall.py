@@ -11,6 +11,7 @@ import time as _time
 import traceback
 from typing import Callable
 
+from twistio._typing import StoredCall
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled
 from twistio.internet.interfaces import IDelayedCall, implementer
 
@@ -67,7 +68,7 @@ class DelayedCall:
     def __init__(
         self,
         time: float,
-        func: Callable[..., object],
+        func: StoredCall,
         args: tuple[object, ...],
         kw: dict[str, object],
         cancel: Callable[[DelayedCall], object],

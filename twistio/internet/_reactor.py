@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar, Union, cast
 
 from typing_extensions import ParamSpec
 
+from twistio._typing import StoredCall
 from twistio.internet import error, ssl, tcp, udp, unix
 from twistio.internet._adapter import watch_loop
 from twistio.internet._delayedcall import DelayedCall
@@ -469,7 +470,7 @@ class AsyncioReactor(PosixReactorBase):
 
     def callMultipleInThread(
         self,
-        tupleList: Sequence[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
+        tupleList: Sequence[tuple[StoredCall, tuple[object, ...], dict[str, object]]],
     ) -> None:
         """Run each ``(f, args, kwargs)`` in turn, in one pool thread."""
 

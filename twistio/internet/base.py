@@ -29,6 +29,7 @@ from typing import Protocol as Protocol_
 
 from typing_extensions import ParamSpec
 
+from twistio._typing import StoredCall
 from twistio.internet import error, main
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._resolver import (
@@ -88,7 +89,7 @@ class _Trigger:
     __slots__ = ("args", "callable", "kwargs")
 
     def __init__(
-        self, callable: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
+        self, callable: StoredCall, args: tuple[object, ...], kwargs: dict[str, object]
     ) -> None:
         self.callable = callable
         self.args = args
@@ -290,7 +291,7 @@ class ReactorBase(PluggableResolverMixin):
     seconds = staticmethod(time.time)
 
     def __init__(self) -> None:
-        self.threadCallQueue: list[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]] = []
+        self.threadCallQueue: list[tuple[StoredCall, tuple[object, ...], dict[str, object]]] = []
         self._eventTriggers: dict[str, _ThreePhaseEvent] = {}
         # run state: running (between startRunning and stop/crash), stopping, ever run
         self.running = self._started = self._justStopped = self._startedBefore = False
@@ -453,9 +454,9 @@ class ReactorBase(PluggableResolverMixin):
         self,
         phase: str,
         eventType: str,
-        callable: Callable[..., object],
-        *args: object,
-        **kwargs: object,
+        callable: Callable[_P, object],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
     ) -> _SystemEventID:
         """Call ``callable`` in ``phase`` of ``eventType``; returns an ID for removal."""
         if not builtins.callable(callable):
@@ -484,7 +485,7 @@ class ReactorBase(PluggableResolverMixin):
             event.fire()
 
     def callWhenRunning(
-        self, callable: Callable[..., object], *args: object, **kwargs: object
+        self, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
     ) -> _SystemEventID | None:
         """Call now if running; else once startup is done (returns the trigger ID)."""
         if self.running:
@@ -495,7 +496,7 @@ class ReactorBase(PluggableResolverMixin):
     # -- time -------------------------------------------------------------------------------------
 
     def callLater(
-        self, delay: float, callable: Callable[..., object], *args: object, **kw: object
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> DelayedCall:
         """Call ``callable(*args, **kw)`` in ``delay`` seconds."""
         if delay < 0:

@@ -158,7 +158,7 @@ class Process(BaseProcess):
     ) -> None:
         self.reactor = reactor
         self._loop = loop
-        self.proto = proto
+        self.proto: IProcessProtocol = proto
         self.pid: int | None = None
         self.status: int = -1
         self.lostProcess = 0

@@ -22,6 +22,9 @@ from typing import (
     overload,
 )
 
+from typing_extensions import ParamSpec
+
+from twistio._typing import StoredCall, StoredCallOf
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, ensureDeferred, maybeDeferred
@@ -50,6 +53,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 _log = logging.getLogger(__name__)
 
 
@@ -103,7 +107,7 @@ class Clock:
         self.calls.sort(key=DelayedCall.getTime)
 
     def callLater(
-        self, delay: float, callable: Callable[..., object], *args: object, **kw: object
+        self, delay: float, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> DelayedCall:
         """Schedule ``callable(*args, **kw)`` to run ``delay`` seconds from now."""
         call = DelayedCall(
@@ -162,8 +166,11 @@ class LoopingCall:
     _deferred: Deferred[LoopingCall] | None = None
     _realLastTime: float | None = None
     _runAtStart: bool = False
+    f: StoredCall
+    a: tuple[object, ...]
+    kw: dict[str, object]
 
-    def __init__(self, f: Callable[..., object], *a: object, **kw: object) -> None:
+    def __init__(self, f: StoredCall, *a: object, **kw: object) -> None:
         self.f, self.a, self.kw = f, a, kw
 
     @property
@@ -326,14 +333,18 @@ def deferLater(clock: IReactorTime, delay: float) -> Deferred[None]: ...
 
 @overload
 def deferLater(
-    clock: IReactorTime, delay: float, callable: Callable[..., _T], *args: object, **kw: object
+    clock: IReactorTime,
+    delay: float,
+    callable: Callable[_P, _T],
+    *args: _P.args,
+    **kw: _P.kwargs,
 ) -> Deferred[_T]: ...
 
 
 def deferLater(
     clock: IReactorTime,
     delay: float,
-    callable: Callable[..., _T] | None = None,
+    callable: StoredCallOf[_T] | None = None,
     *args: object,
     **kw: object,
 ) -> Deferred[_T] | Deferred[None]:
@@ -637,7 +648,7 @@ def cooperate(iterator: _TaskIteratorT) -> CooperativeTask[_TaskIteratorT]:
 
 
 def react(
-    main: Callable[..., Deferred[_T] | Coroutine[object, object, _T]],
+    main: StoredCallOf[Deferred[_T] | Coroutine[object, object, _T]],
     argv: Iterable[object] = (),
     _reactor: ITwistioReactor | None = None,
 ) -> NoReturn:

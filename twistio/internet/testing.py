@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
-from typing import Any, Callable, Literal, NoReturn, Union
+from typing import Callable, Literal, NoReturn, Protocol, Union, overload
 
+from typing_extensions import ParamSpec
+
+from twistio._typing import StoredCall
 from twistio.internet import error, protocol
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.defer import Deferred
@@ -49,7 +52,7 @@ from twistio.internet.interfaces import ITransport as ITransport
 from twistio.internet.interfaces import IUDPTransport as IUDPTransport
 from twistio.internet.protocol import ClientFactory, DatagramProtocol
 from twistio.internet.task import Clock, LoopingCall
-from twistio.logger import ILogObserver
+from twistio.logger import ILogObserver, LogEvent
 from twistio.protocols.basic import LineReceiver
 from twistio.python.failure import Failure
 
@@ -70,12 +73,11 @@ __all__ = [
     "waitUntilAllDisconnected",
 ]
 
-#: The type of a log event (a dict).
-LogEvent = dict[str, Any]
 
+_P = ParamSpec("_P")
 _Address = Union[IPv4Address, IPv6Address, UNIXAddress]
 #: A call kept for later: ``(f, args, kwargs)``.
-_Call = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
+_Call = tuple[StoredCall, tuple[object, ...], dict[str, object]]
 _BindAddress = Union[tuple[str, int], Binding, None]
 
 
@@ -399,7 +401,8 @@ class MemoryReactor:
         raise NotImplementedError()
 
     def addSystemEventTrigger(
-        self, phase: str, eventType: str, callable: Callable[..., object], *args: object, **kw: object
+        self, phase: str, eventType: str, callable: Callable[_P, object],
+        *args: _P.args, **kw: _P.kwargs
     ) -> None:
         """Record the trigger in ``triggers[phase][eventType]``; it never runs."""
         self.triggers.setdefault(phase, {}).setdefault(eventType, []).append((callable, args, kw))
@@ -408,7 +411,9 @@ class MemoryReactor:
         """Not supported: raises ``NotImplementedError``."""
         raise NotImplementedError()
 
-    def callWhenRunning(self, callable: Callable[..., object], *args: object, **kw: object) -> None:
+    def callWhenRunning(
+        self, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
+    ) -> None:
         """Call at once if ``run`` was ever called, else keep for ``run``."""
         if self.running or self.hasRun:
             callable(*args, **kw)
@@ -733,14 +738,15 @@ class AccumulatingProtocol(protocol.Protocol):
     closedReason: Failure | None = None
     closedDeferred: Deferred[None] | None = None
     data: bytes = b""
-    factory: Any = None
+    factory: protocol.Factory | None = None
 
     def connectionMade(self) -> None:
         self.made = 1
         factory = self.factory
-        d = getattr(factory, "protocolConnectionMade", None) if factory is not None else None
+        # Any factory may carry a protocolConnectionMade Deferred, fired once with us.
+        d: Deferred[AccumulatingProtocol] | None = getattr(factory, "protocolConnectionMade", None)
         if d is not None:
-            factory.protocolConnectionMade = None
+            setattr(factory, "protocolConnectionMade", None)  # noqa: B010
             d.callback(self)
 
     def dataReceived(self, data: bytes) -> None:
@@ -763,8 +769,8 @@ class NonStreamingProducer:
     counter = 0
     stopped = False
 
-    def __init__(self, consumer: Any) -> None:
-        self.consumer = consumer
+    def __init__(self, consumer: IConsumer) -> None:
+        self.consumer: IConsumer | None = consumer
         self.result: Deferred[None] = Deferred()
 
     def resumeProducing(self) -> None:
@@ -810,8 +816,24 @@ def waitUntilAllDisconnected(
     return poll.start(0.01, now=True)
 
 
+class _CleanupTarget(Protocol):
+    """What ``createWithCleanup`` needs of a test case."""
+
+    def addCleanup(
+        self, function: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> None: ...
+
+
+class _ObserverRegistry(Protocol):
+    """What ``createWithCleanup`` needs of a log publisher."""
+
+    def addObserver(self, observer: ILogObserver) -> None: ...
+
+    def removeObserver(self, observer: ILogObserver) -> None: ...
+
+
 @implementer(ILogObserver)
-class EventLoggingObserver(Sequence[dict[str, Any]]):
+class EventLoggingObserver(Sequence[LogEvent]):
     """A log observer that keeps every event it sees, as a sequence (for tests).
 
     ``createWithCleanup(testCase, publisher)`` adds one to ``publisher`` and has
@@ -819,22 +841,33 @@ class EventLoggingObserver(Sequence[dict[str, Any]]):
     """
 
     def __init__(self) -> None:
-        self._events: list[dict[str, Any]] = []
+        self._events: list[LogEvent] = []
 
     def __len__(self) -> int:
         return len(self._events)
 
-    def __getitem__(self, index: Any) -> Any:
+    # LogEvent is the logger's dict[str, Any]; mypy sees that Any when it is nested.
+    @overload
+    def __getitem__(self, index: int) -> LogEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[LogEvent]: ...  # type: ignore[explicit-any]
+
+    def __getitem__(  # type: ignore[explicit-any]
+        self, index: int | slice
+    ) -> LogEvent | Sequence[LogEvent]:
         return self._events[index]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[LogEvent]:
         return iter(self._events)
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: LogEvent) -> None:
         self._events.append(event)
 
     @classmethod
-    def createWithCleanup(cls, testInstance: Any, publisher: Any) -> EventLoggingObserver:
+    def createWithCleanup(
+        cls, testInstance: _CleanupTarget, publisher: _ObserverRegistry
+    ) -> EventLoggingObserver:
         """A new observer added to ``publisher``, removed by ``testInstance``'s cleanup."""
         observer = cls()
         publisher.addObserver(observer)

@@ -9,6 +9,7 @@ from typing import Callable, Protocol, TypeVar, cast
 
 from typing_extensions import ParamSpec
 
+from twistio._typing import StoredCall
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.defer import Deferred, maybeDeferred
 from twistio.python.failure import Failure
@@ -89,14 +90,14 @@ def deferToThread(f: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> D
 
 
 def _run_each(
-    calls: Iterable[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
+    calls: Iterable[tuple[StoredCall, tuple[object, ...], dict[str, object]]],
 ) -> None:
     for f, args, kw in calls:
         f(*args, **kw)
 
 
 def callMultipleInThread(
-    tupleList: Iterable[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]],
+    tupleList: Iterable[tuple[StoredCall, tuple[object, ...], dict[str, object]]],
 ) -> None:
     """Run each ``(f, args, kwargs)`` of ``tupleList`` in turn, in one pool thread."""
     _the_reactor().callInThread(_run_each, tupleList)

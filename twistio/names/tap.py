@@ -258,7 +258,7 @@ def _free_port(interface: str) -> int:
 
 def runCommand(options: argparse.Namespace) -> int:
     """Run ``twistio dns`` with parsed ``options``; returns the exit status."""
-    from twistio.application import app, service
+    from twistio.application import app
 
     prog = "twistio dns"
     if not (options.pyzone or options.bindzone or options.secondary or options.recursive):
@@ -269,33 +269,9 @@ def runCommand(options: argparse.Namespace) -> int:
         if not os.path.isfile(path):
             sys.stderr.write(f"{prog}: error: no such file: {path}\n")
             return 2
-    try:
-        app.installLoop(options.loop)
-        stream = app.startLogging(options.logfile)
-    except app.ApplicationError as e:
-        sys.stderr.write(f"{prog}: {e}\n")
-        return 1
-    try:
-        try:
-            top = makeService(options)
-        except Exception as e:  # a zone file that does not load
-            sys.stderr.write(f"{prog}: cannot load the zones: {e}\n")
-            return 1
-        application = service.Application("twistio-dns")
-        top.setServiceParent(application.getComponent(service.IServiceCollection))
-        with app.pidFile(options.pidfile):
-            try:
-                app.runApplication(application, whenRunning=lambda: _announce(top))
-            except Exception as e:  # a port in use: one line, not a traceback
-                sys.stderr.write(f"{prog}: {e}\n")
-                return 1
-    except app.ApplicationError as e:
-        sys.stderr.write(f"{prog}: {e}\n")
-        return 1
-    finally:
-        if stream is not sys.stderr:
-            stream.close()
-    return 0
+    return app._runServiceCommand(
+        prog, options, lambda: makeService(options), "twistio-dns", _announce,
+        "cannot load the zones: ")
 
 
 def _announce(top: Any) -> None:

@@ -29,7 +29,6 @@ class NotKnown:
         self.resolvedObject = newObject
         for mutableObject, key in self.dependants:
             mutableObject[key] = newObject
-        self.dependants = []
 
     def __hash__(self) -> NoReturn:
         raise AssertionError("a NotKnown is not to be used as a dictionary key")
@@ -103,6 +102,14 @@ class _DictKeyAndValue:
             isinstance(self.key, NotKnown) or isinstance(self.value, NotKnown)
         ):
             self.dict[self.key] = self.value
+
+
+class _Dereference(NotKnown):
+    """A reference (by number) met before the object it names has been read."""
+
+    def __init__(self, id: int) -> None:
+        super().__init__()
+        self.id = id
 
 
 class _Defer(NotKnown):

@@ -33,6 +33,14 @@ from collections.abc import Callable
 from typing import Any
 
 from twistio.internet.interfaces import implementer
+from twistio.persisted.crefutil import (
+    NotKnown,
+    _Container,
+    _Dereference,
+    _DictKeyAndValue,
+    _InstanceMethod,
+    _Tuple,
+)
 from twistio.python.deprecate import deprecatedModuleAttribute
 from twistio.python.reflect import namedAny, namedObject, qual
 from twistio.python.versions import Version
@@ -204,112 +212,6 @@ class Unpersistable:
 
 class InsecureJelly(Exception):
     """The s-expression holds a type, module or class the security options refuse."""
-
-
-# -- unjellying placeholders ---------------------------------------------------------
-
-
-class NotKnown:
-    """Stands for an object not yet rebuilt (met through a reference before its end);
-    whoever holds it registers where the real object must go."""
-
-    def __init__(self) -> None:
-        self.dependants: list[tuple[Any, Any]] = []
-        self.resolved = 0
-
-    def addDependant(self, mutableObject: Any, key: Any) -> None:
-        """Put the object at ``mutableObject[key]`` once it is known."""
-        assert not self.resolved
-        self.dependants.append((mutableObject, key))
-
-    resolvedObject: Any = None
-
-    def resolveDependants(self, newObject: Any) -> None:
-        """The object is ``newObject``: put it everywhere it was awaited."""
-        self.resolved = 1
-        self.resolvedObject = newObject
-        for mut, key in self.dependants:
-            mut[key] = newObject
-
-    def __hash__(self) -> int:
-        raise TypeError("a NotKnown object is not hashable")
-
-
-class _Container(NotKnown):
-    """An immutable container (tuple, set, frozenset) waiting for some of its members."""
-
-    def __init__(self, items: list[Any], containerType: Callable[[list[Any]], Any]) -> None:
-        super().__init__()
-        self.containerType = containerType
-        self.l = items
-        self.locs = [i for i, x in enumerate(items) if isinstance(x, NotKnown)]
-        for i in self.locs:
-            items[i].addDependant(self, i)
-        self._finishIfWhole()
-
-    def _finishIfWhole(self) -> None:
-        if not self.locs:
-            self.resolveDependants(self.containerType(self.l))
-
-    def __setitem__(self, n: int, obj: Any) -> None:
-        self.l[n] = obj
-        if isinstance(obj, NotKnown):
-            return
-        self.locs.remove(n)
-        self._finishIfWhole()
-
-
-class _Tuple(_Container):
-    """A tuple waiting for some of its members."""
-
-    def __init__(self, items: list[Any]) -> None:
-        super().__init__(items, tuple)
-
-
-class _InstanceMethod(NotKnown):
-    """A bound method waiting for its instance."""
-
-    def __init__(self, im_name: str, im_self: NotKnown, im_class: type) -> None:
-        super().__init__()
-        self.my_class = im_class
-        self.name = im_name
-        im_self.addDependant(self, 0)
-
-    def __call__(self, *args: Any, **kw: Any) -> Any:
-        raise NotImplementedError("the instance of this method is not known yet")
-
-    def __setitem__(self, n: int, obj: Any) -> None:
-        assert n == 0, "only one item in an _InstanceMethod"
-        if not isinstance(obj, NotKnown):
-            method = types.MethodType(getattr(self.my_class, self.name), obj)
-            self.resolveDependants(method)
-
-
-class _DictKeyAndValue:
-    """A dictionary entry whose key or value is not known yet."""
-
-    def __init__(self, dict: dict[Any, Any]) -> None:
-        self.dict = dict
-        self.key: Any = None
-        self.value: Any = None
-
-    def __setitem__(self, n: int, obj: Any) -> None:
-        if n not in (1, 0):
-            raise RuntimeError("DictKeyAndValue should only ever be called with 0 or 1")
-        if n:
-            self.value = obj
-        else:
-            self.key = obj
-        if not isinstance(self.key, NotKnown) and not isinstance(self.value, NotKnown):
-            self.dict[self.key] = self.value
-
-
-class _Dereference(NotKnown):
-    """A reference read before the object it names."""
-
-    def __init__(self, id: int) -> None:
-        super().__init__()
-        self.id = id
 
 
 # -- jellying -------------------------------------------------------------------------

@@ -69,43 +69,31 @@ class Error(Exception):
         return f"{status} {self.message.decode('ascii', 'replace')}"
 
 
-def _toLocation(error: Error, location: bytes | None) -> None:
-    # A redirect's message names its target: "<message> to <location>".
-    if error.message and location:
-        error.message = error.message + b" to " + location
-    error.location = location  # type: ignore[attr-defined]
+class _WithLocation(Error):
+    """An error about a redirect: ``location`` is where it pointed (appended to ``message``
+    when both are set)."""
+
+    location: bytes | None
+
+    def __init__(
+        self,
+        code: int | bytes | str,
+        message: bytes | None = None,
+        response: bytes | None = None,
+        location: bytes | None = None,
+    ) -> None:
+        super().__init__(code, message, response)
+        if self.message and location:
+            self.message = self.message + b" to " + location
+        self.location = location
 
 
-class PageRedirect(Error):
+class PageRedirect(_WithLocation):
     """A redirect: ``location`` is where to go (appended to ``message`` when both are set)."""
 
-    location: bytes | None
 
-    def __init__(
-        self,
-        code: int | bytes | str,
-        message: bytes | None = None,
-        response: bytes | None = None,
-        location: bytes | None = None,
-    ) -> None:
-        super().__init__(code, message, response)
-        _toLocation(self, location)
-
-
-class InfiniteRedirection(Error):
+class InfiniteRedirection(_WithLocation):
     """A redirect loop was detected (``location`` as for ``PageRedirect``)."""
-
-    location: bytes | None
-
-    def __init__(
-        self,
-        code: int | bytes | str,
-        message: bytes | None = None,
-        response: bytes | None = None,
-        location: bytes | None = None,
-    ) -> None:
-        super().__init__(code, message, response)
-        _toLocation(self, location)
 
 
 class RedirectWithNoLocation(Error):

@@ -43,6 +43,7 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
+from twistio.web.http import _escape_log
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
@@ -83,24 +84,6 @@ _LENGTHS = [b"%d" % n for n in range(1024)]
 """``Content-Length`` values of small bodies, made once (formatting one costs more)."""
 
 _MONTHS = (None, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-_PLAIN_FIELDS = {
-    b: b.decode("ascii")
-    for b in (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS",
-              b"HTTP/1.0", b"HTTP/1.1", b"/")
-}
-
-
-def _escape_log(b: bytes) -> str:
-    """A request field for the log: decoded latin-1, quotes and controls escaped."""
-    plain = _PLAIN_FIELDS.get(b)
-    if plain is not None:
-        return plain
-    s = b.decode("latin-1")
-    if '"' in s or "\\" in s or not s.isprintable():
-        s = s.encode("unicode_escape").decode("ascii").replace('"', '\\"')
-    return s
 
 
 class _LazyComponents:

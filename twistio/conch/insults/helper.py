@@ -64,12 +64,22 @@ class CharacterAttribute:
         """A copy with the attributes in ``kw`` changed. When one is changed to an unset
         value (False, colour 0) the copy's SGR sequence starts with a reset (0), as VT102 has
         no code to unset one attribute."""
+        return self._changed(kw)
+
+    def _changed(self, kw: dict[str, Any]) -> CharacterAttribute:
         values = {a: getattr(self, a) for a in _ATTRIBUTES}
         changed = {name: value for name, value in kw.items() if values[name] != value}
         values.update(changed)
         if changed:
             values["_subtracting"] = not all(changed.values())
         return type(self)(**values)
+
+    def _withAttribute(self, name: str, value: object) -> CharacterAttribute:
+        """This state when ``name`` already has ``value``, else a copy with it changed (the
+        formatting-state hook of twistio.python._textattributes)."""
+        if getattr(self, name) == value:
+            return self
+        return self._changed({name: value})
 
     def toVT102(self) -> str:
         """The SGR sequence that selects these attributes ('' for the defaults)."""
