@@ -25,7 +25,7 @@ import struct
 from asyncio import selector_events
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -288,39 +288,14 @@ class Connection(asyncio.Protocol):
         # examples do after ``endpoint.connect``, tests on the server's protocol); Twisted
         # looks it up at each read. Look it up again at the first read, then bind it: one
         # call more per connection, none per read.
-        if type(transport) is _SELECTOR_TRANSPORT:
-            # asyncio's own socket transport looks ``data_received`` up at each read (and
-            # this adapter is its protocol already): both bound methods are made on first
-            # use, by ``__getattr__`` (an idle connection keeps neither).
-            try:
-                del self.data_received
-            except AttributeError:
-                pass  # empty already (a protocol switched before the first read)
-            if not self._write_closed and self._producer is None:
-                try:
-                    del self.write
-                except AttributeError:
-                    pass
-            return
         self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
         # uvloop caches protocol.data_received when the protocol is set: set it again so
-        # the binding above is the one it calls.
-        transport.set_protocol(self)
-
-    if not TYPE_CHECKING:  # (for mypy, Connection has no dynamic attributes)
-
-        def __getattr__(self, name: str) -> object:
-            # ``write`` and ``data_received`` when ``_bind`` left them to be bound on first
-            # use: the asyncio transport's ``write``, the protocol's ``dataReceived``.
-            if name == "write":
-                bound = self.write = self._transport.write
-                return bound
-            if name == "data_received":
-                bound = self.data_received = self._protocol.dataReceived
-                return bound
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # the binding above is the one it calls. asyncio's own socket transport looks it up
+        # at each read (and this adapter is its protocol already): nothing to redo there.
+        if type(transport) is not _SELECTOR_TRANSPORT:
+            transport.set_protocol(self)
 
     def _first_read(self, data: bytes) -> None:
         protocol = self._protocol
