@@ -125,14 +125,16 @@ class Widget:
 
     def keystrokeReceived(self, keyID: bytes, modifier: Any) -> None:
         """A key: tab, backspace, a function key or a character, each to its method."""
-        if keyID == b"\t":
-            self.tabReceived(modifier)
-        elif keyID == b"\x7f":
-            self.backspaceReceived()
-        elif keyID in insults.FUNCTION_KEYS:
-            self.functionKeyReceived(keyID, modifier)
-        else:
-            self.characterReceived(keyID, modifier)
+        if keyID in insults.FUNCTION_KEYS:
+            return self.functionKeyReceived(keyID, modifier)
+        special: dict[bytes, Callable[[], None]] = {
+            b"\t": lambda: self.tabReceived(modifier),
+            b"\x7f": self.backspaceReceived,
+        }
+        handler = special.get(keyID)
+        if handler is None:
+            return self.characterReceived(keyID, modifier)
+        return handler()
 
     def tabReceived(self, modifier: Any) -> None:
         """Tab gives the focus up (``YieldFocus``)."""
@@ -176,14 +178,18 @@ class ContainerWidget(Widget):
         assert child.parent is None, "the widget is in a container already"
         child.parent = self
         self.children.append(child)
-        if self.focusedChild is None:
-            try:
-                child.focusReceived()
-            except YieldFocus:
-                pass
-            else:
-                self.focusedChild = child
+        if self.focusedChild is None and self._takesFocus(child):
+            self.focusedChild = child
         self.repaint()
+
+    @staticmethod
+    def _takesFocus(child: Widget) -> bool:
+        """Offer ``child`` the focus: whether it took it."""
+        try:
+            child.focusReceived()
+        except YieldFocus:
+            return False
+        return True
 
     def remChild(self, child: Widget) -> None:
         """Remove ``child`` (the focus is then nowhere until tab moves it)."""
@@ -215,14 +221,10 @@ class ContainerWidget(Widget):
                 start = self.children.index(previous) + 1
             except ValueError:
                 raise YieldFocus() from None
-        for child in self.children[start:]:
-            try:
-                child.focusReceived()
-            except YieldFocus:
-                continue
-            self.focusedChild = child
-            return
-        raise YieldFocus()
+        taker = next((c for c in self.children[start:] if self._takesFocus(c)), None)
+        if taker is None:
+            raise YieldFocus()
+        self.focusedChild = taker
 
     def focusReceived(self) -> None:
         """The focus goes on to the focused child (or the first that takes it)."""
@@ -365,12 +367,6 @@ class _Box(ContainerWidget):
             pos += size
 
 
-class HBox(_Box):
-    """Children side by side, left to right."""
-
-    variableDimension = 0
-
-
 class VBox(_Box):
     """Children one above the other, top to bottom."""
 
@@ -388,6 +384,12 @@ class Packer(ContainerWidget):
         for child, size in zip(self.children, box._sizes(height), strict=True):
             child.draw(width, size, BoundedTerminalWrapper(terminal, width, size, 0, top))
             top += size
+
+
+class HBox(_Box):
+    """Children side by side, left to right."""
+
+    variableDimension = 0
 
 
 class Canvas(Widget):
@@ -462,20 +464,20 @@ def rectangle(terminal: Any, position: tuple[int, int], dimension: tuple[int, in
     (width, height)."""
     top, left = position
     width, height = dimension
+    inside = width - 2
     terminal.selectCharacterSet(insults.CS_DRAWING, insults.G0)
-    terminal.cursorPosition(top, left)
-    terminal.write(b"l")
-    terminal.write(b"q" * (width - 2))
-    terminal.write(b"k")
-    for row in range(height - 2):
-        terminal.cursorPosition(left, top + row + 1)
-        terminal.write(b"x")
-        terminal.cursorForward(width - 2)
-        terminal.write(b"x")
-    terminal.cursorPosition(0, top + height - 1)
-    terminal.write(b"m")
-    terminal.write(b"q" * (width - 2))
-    terminal.write(b"j")
+    # Where each row starts, then what is drawn on it: the top edge, the sides, the bottom.
+    rows: list[tuple[tuple[int, int], list[bytes | int]]] = [
+        ((top, left), [b"l", b"q" * inside, b"k"])]
+    rows += [((left, top + 1 + n), [b"x", inside, b"x"]) for n in range(height - 2)]
+    rows.append(((0, top + height - 1), [b"m", b"q" * inside, b"j"]))
+    for (x, y), parts in rows:
+        terminal.cursorPosition(x, y)
+        for part in parts:
+            if isinstance(part, int):
+                terminal.cursorForward(part)  # across the inside of the box
+            else:
+                terminal.write(part)
     terminal.selectCharacterSet(insults.CS_US, insults.G0)
 
 
@@ -517,12 +519,13 @@ class Border(Widget):
         Widget.filthy(self)
 
     def render(self, width: int, height: int, terminal: Any) -> None:
-        if self.containee.focused:
-            terminal.write(b"\x1b[31m")
+        inside = (width - 2, height - 2)
+        colour = b"\x1b[31m" if self.containee.focused else b""
+        if colour:
+            terminal.write(colour)  # a red frame around the widget with the focus
         rectangle(terminal, (0, 0), (width, height))
         terminal.write(b"\x1b[0m")
-        inner = BoundedTerminalWrapper(terminal, width - 2, height - 2, 1, 1)
-        self.containee.draw(width - 2, height - 2, inner)
+        self.containee.draw(*inside, BoundedTerminalWrapper(terminal, *inside, 1, 1))
 
 
 class Button(Widget):
@@ -541,11 +544,10 @@ class Button(Widget):
             self.onPress()
 
     def render(self, width: int, height: int, terminal: Any) -> None:
+        # Bold (SGR 1, then reset) while the button has the focus.
+        on, off = (b"\x1b[1m", b"\x1b[0m") if self.focused else (b"", b"")
         terminal.cursorPosition(0, 0)
-        if self.focused:
-            terminal.write(b"\x1b[1m" + self.label + b"\x1b[0m")
-        else:
-            terminal.write(self.label)
+        terminal.write(on + self.label + off)
 
 
 class TextInput(Widget):
@@ -594,14 +596,17 @@ class TextInput(Widget):
 
     def render(self, width: int, height: int, terminal: Any) -> None:
         shown = self._renderText()
+        spare = self.maxwidth - len(shown)
         terminal.cursorPosition(0, 0)
-        if self.focused:
-            terminal.write(shown[: self.cursor])
-            cursor(terminal, shown[self.cursor : self.cursor + 1] or b" ")
-            terminal.write(shown[self.cursor + 1 :])
-            terminal.write(b" " * (self.maxwidth - len(shown) + 1))
-        else:
-            terminal.write(shown + b"_" * (self.maxwidth - len(shown)))
+        if not self.focused:
+            terminal.write(shown + b"_" * spare)
+            return
+        at = self.cursor
+        before, under, after = shown[:at], shown[at : at + 1], shown[at + 1 :]
+        terminal.write(before)
+        cursor(terminal, under or b" ")
+        for tail in (after, b" " * (spare + 1)):
+            terminal.write(tail)
 
     def _renderText(self) -> bytes:
         """The text as shown."""
@@ -826,10 +831,12 @@ class ScrolledArea(Widget):
         Widget.filthy(self)
 
     def render(self, width: int, height: int, terminal: Any) -> None:
-        inner = BoundedTerminalWrapper(terminal, width - 2, height - 2, 1, 1)
-        self._viewport.draw(width - 2, height - 2, inner)
-        if self.focused:
-            terminal.write(b"\x1b[31m")
+        inside = (width - 2, height - 2)
+        self._viewport.draw(*inside, BoundedTerminalWrapper(terminal, *inside, 1, 1))
+        frame = b"\x1b[31m" if self.focused else b""
+        if frame:
+            terminal.write(frame)
+        # The frame: a line along the top and one down the left side.
         horizontalLine(terminal, 0, 1, width - 1)
         verticalLine(terminal, 0, 1, height - 1)
         self._vert.draw(1, height - 1,
