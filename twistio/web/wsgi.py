@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import IO, TYPE_CHECKING, Union, cast
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
@@ -20,7 +20,15 @@ from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.python.threadpool import ThreadPool
 from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
+from twistio.web.iweb import IRequest
 from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    # PEP 3333's types as typeshed spells them (an environ is a dict[str, Any] there).
+    from _typeshed.wsgi import WSGIApplication as Application
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from twistio.web.server import Request
 
 NOT_DONE_YET = 1
 
@@ -28,9 +36,10 @@ __all__ = ["WSGIResource"]
 
 _log = Logger()
 
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-_StartResponse = Callable[..., Callable[[bytes], None]]
-Application = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
+#: ``start_response``'s ``exc_info``: ``sys.exc_info()`` (PEP 3333).
+_ExcInfo = Union[
+    tuple[type[BaseException], BaseException, TracebackType], tuple[None, None, None]
+]
 
 
 def _wsgiString(value: bytes | str) -> str:
@@ -67,7 +76,7 @@ class _ErrorStream:
 class _InputStream:
     """``wsgi.input``: the request body (``request.content``), bytes."""
 
-    def __init__(self, input: Any) -> None:
+    def __init__(self, input: IO[bytes]) -> None:
         self._wrapped = input
 
     def read(self, size: int | None = None) -> bytes:
@@ -109,7 +118,7 @@ class _WSGIResponse:
         reactor: IReactorFromThreads,
         threadpool: ThreadPool,
         application: Application,
-        request: Any,
+        request: Request,
     ) -> None:
         self.started = False
         self.reactor = reactor
@@ -126,7 +135,7 @@ class _WSGIResponse:
         parts = request.uri.split(b"?", 1)
         queryString = parts[1] if len(parts) == 2 else b""
 
-        self.environ: dict[str, Any] = {
+        self.environ: WSGIEnvironment = {
             "REQUEST_METHOD": _wsgiString(request.method),
             "REMOTE_ADDR": "",
             "SCRIPT_NAME": _wsgiString(scriptName),
@@ -135,7 +144,7 @@ class _WSGIResponse:
             "CONTENT_TYPE": _wsgiString(request.getHeader(b"content-type") or b""),
             "CONTENT_LENGTH": _wsgiString(request.getHeader(b"content-length") or b""),
             "SERVER_NAME": _wsgiString(request.getRequestHostname()),
-            "SERVER_PORT": str(request.getHost().port),
+            "SERVER_PORT": str(request.getHost().port),  # type: ignore[attr-defined]  # (IP)
             "SERVER_PROTOCOL": _wsgiString(request.clientproto),
         }
         client = request.getClientAddress()
@@ -154,7 +163,7 @@ class _WSGIResponse:
                 "wsgi.multithread": True,
                 "wsgi.multiprocess": False,
                 "wsgi.errors": _ErrorStream(),
-                "wsgi.input": _InputStream(request.content),
+                "wsgi.input": _InputStream(request.content),  # type: ignore[arg-type]  # (unfinished)
             }
         )
 
@@ -220,7 +229,7 @@ class _WSGIResponse:
             return
         if self.headersWritten:
             self.request.unregisterProducer()
-            self.request.channel.transport.loseConnection()
+            self.request.channel.transport.loseConnection()  # type: ignore[union-attr]
         else:
             self.request.setResponseCode(500)
             self.request.finish()
@@ -238,7 +247,7 @@ class _WSGIResponse:
         if excInfo is not None:
             try:
                 if self.headersWritten:
-                    raise excInfo[1].with_traceback(excInfo[2])
+                    raise excInfo[1].with_traceback(excInfo[2])  # type: ignore[union-attr]
             finally:
                 excInfo = None
         elif self.started:
@@ -274,7 +283,7 @@ class _WSGIResponse:
 
     def run(self) -> None:
         """Call the application and send what it returns (in a pool thread)."""
-        appIterator: Any = None
+        appIterator: Iterable[bytes] | None = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
             for elem in appIterator:
@@ -319,19 +328,21 @@ class WSGIResource:
         self._threadpool = threadpool
         self._application = application
 
-    def render(self, request: Any) -> int:
+    def render(self, request: IRequest) -> int:
         """Start the application for this request; the response comes later."""
         from twistio.web.server import NOT_DONE_YET
 
-        response = _WSGIResponse(self._reactor, self._threadpool, self._application, request)
+        # The response is written back through what only a site's Request offers.
+        served = cast("Request", request)
+        response = _WSGIResponse(self._reactor, self._threadpool, self._application, served)
         response.start()
         done: int = NOT_DONE_YET
         return done
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         """Never: the application handles the whole path below."""
         raise RuntimeError("Cannot get IResource children from WSGIResource")
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Never: the application handles the whole path below."""
         raise RuntimeError("Cannot put IResource children under WSGIResource")
