@@ -15,7 +15,7 @@ FLOORS = {
     "twisted.conch.test.test_connection": 26,
     "twisted.conch.test.test_ssh": 17,
     "twisted.conch.test.test_userauth": 33,
-    "twisted.conch.test.test_recvline": 36,
+    "twisted.conch.test.test_recvline": 48,
     "twisted.conch.test.test_text": 8,
     "twisted.conch.test.test_forwarding": 1,
     "twisted.python.test.test_fakepwd": 26,

@@ -8,4 +8,6 @@ FLOORS = {
     "twisted.python.test.test_sendmsg": 12,
     "twisted.trial.test.test_script": 55,
     "twisted.trial._dist.test.test_matchers": 7,
+    "twisted.python.test.test_shellcomp": 15,
+    "twisted.scripts.test.test_scripts": 3,
 }

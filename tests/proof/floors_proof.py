@@ -35,7 +35,7 @@ FLOORS = {
     "twisted.python.test.test_htmlizer": 2,
     "twisted.test.test_formmethod": 11,
     "twisted.test.test_application": 62,
-    "twisted.application.test.test_internet": 46,
+    "twisted.application.test.test_internet": 49,
     "twisted.application.runner.test.test_exit": 4,
     "twisted.application.runner.test.test_pidfile": 28,
     "twisted.application.runner.test.test_runner": 13,

@@ -25,7 +25,7 @@ import struct
 from asyncio import selector_events
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -34,7 +34,7 @@ from twistio.internet._sslverify import (
     TLSTransport,
     client_hostname,
     start_tls,
-    to_context,
+    stdlib_context,
 )
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
@@ -57,6 +57,9 @@ from twistio.python import context as _context
 from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 from twistio.python.log import ILogContext
+
+if TYPE_CHECKING:
+    from twistio.protocols.tls import TLSMemoryBIOProtocol
 
 __all__ = ["Connection", "address_from_sockaddr", "watch_loop"]
 
@@ -224,6 +227,9 @@ class Connection(asyncio.Protocol):
     _half_closeable_protocol: bool | None = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
+    # After a startTLS with a context factory driving pyOpenSSL: the TLSMemoryBIOProtocol
+    # between this connection and its protocol (as in Twisted).
+    _tls_layer: TLSMemoryBIOProtocol | None = None
 
     def __init__(
         self,
@@ -431,6 +437,12 @@ class Connection(asyncio.Protocol):
 
     def loseConnection(self) -> None:
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
+        if self._tls_layer is not None:
+            self._tls_layer.loseConnection()
+            return
+        self._lose()
+
+    def _lose(self) -> None:
         if not self.connected or self.disconnecting:
             return
         self.disconnecting = True
@@ -443,6 +455,12 @@ class Connection(asyncio.Protocol):
 
     def abortConnection(self) -> None:
         """Close at once, dropping buffered data; ``connectionLost`` gets ``ConnectionAborted``."""
+        if self._tls_layer is not None:
+            self._tls_layer.abortConnection()
+            return
+        self._abort()
+
+    def _abort(self) -> None:
         if not self.connected or self._aborted:
             return
         self._aborted = True
@@ -456,6 +474,9 @@ class Connection(asyncio.Protocol):
         A half-closeable protocol then gets ``writeConnectionLost``. As in Twisted, once both
         sides are closed the connection stays until ``loseConnection``.
         """
+        if self._tls_layer is not None:
+            self._tls_layer.loseWriteConnection()
+            return
         if not self.connected or self._write_closed:
             return
         self._write_closed = True
@@ -589,10 +610,13 @@ class Connection(asyncio.Protocol):
         if any. Data arriving after the handshake goes to the same protocol. A failed
         handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
         """
-        if not self.connected or self._tls_pending is not None:
+        if not self.connected or self._tls_pending is not None or self._tls_layer is not None:
             return
         server_side = self._server_side if normal else not self._server_side
-        context = to_context(contextFactory, server_side)
+        context = stdlib_context(contextFactory, server_side)
+        if context is None:
+            self._start_tls_layer(contextFactory, server_side)
+            return
         hostname = (
             None if server_side
             else client_hostname(contextFactory, context, getattr(self._peer, "host", None))
@@ -611,6 +635,21 @@ class Connection(asyncio.Protocol):
             )
         )
         task.add_done_callback(self._tls_started)
+
+    def _start_tls_layer(self, contextFactory: object, server_side: bool) -> None:
+        """startTLS for a context factory driving pyOpenSSL: from now on a
+        ``TLSMemoryBIOProtocol`` stands between this connection and its protocol, as in
+        Twisted; the protocol keeps this connection as its transport, whose writes, closing
+        and producers now go through TLS."""
+        from twistio.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+
+        factory = TLSMemoryBIOFactory(contextFactory, not server_side, None, self.reactor)
+        layer = TLSMemoryBIOProtocol(factory, self._protocol, _connectWrapped=False)
+        self._tls_layer = layer
+        layer.makeConnection(_BelowTLS(self))
+        self._bind(layer, self._transport)
+        if not self._write_closed:
+            self.write = layer.write
 
     def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
         if task.cancelled() or self._tls_pending is None:
@@ -647,21 +686,29 @@ class Connection(asyncio.Protocol):
         # ISSLTransport once TLS is on (listenSSL/connectSSL, or after startTLS), as Twisted's
         # TLS transports provide it.
         transport = self._transport
-        if transport is not None and transport.get_extra_info("ssl_object") is not None:
+        if self._tls_layer is not None or (
+            transport is not None and transport.get_extra_info("ssl_object") is not None
+        ):
             return (ISSLTransport, INegotiated)
         return ()
 
     @property
     def negotiatedProtocol(self) -> bytes | None:
         """The protocol TLS negotiated (ALPN), as bytes; None without TLS or agreement."""
+        if self._tls_layer is not None:
+            return self._tls_layer.negotiatedProtocol
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
         if ssl_object is None:
             return None
         selected = ssl_object.selected_alpn_protocol()
         return None if selected is None else selected.encode("ascii")
 
-    def getPeerCertificate(self) -> Certificate | None:
-        """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""
+    def getPeerCertificate(self) -> object:
+        """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``; pyOpenSSL's
+        ``X509`` after a ``startTLS`` driving pyOpenSSL), or None."""
+        if self._tls_layer is not None:
+            peer: object = self._tls_layer.getPeerCertificate()
+            return peer
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
         if ssl_object is None:
             return None
@@ -696,6 +743,12 @@ class Connection(asyncio.Protocol):
         """Attach a producer: a push producer (``streaming``) is paused while the write
         buffer is above its high-water mark; a pull producer is asked for data
         (``resumeProducing``) after each write, while the buffer is below it."""
+        if self._tls_layer is not None:
+            self._tls_layer.registerProducer(producer, streaming)
+            return
+        self._register(producer, streaming)
+
+    def _register(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         if self._producer is not None:
             raise RuntimeError(
                 f"Cannot register producer {producer!r}, because producer "
@@ -724,11 +777,18 @@ class Connection(asyncio.Protocol):
 
     def unregisterProducer(self) -> None:
         """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""
+        if self._tls_layer is not None:
+            self._tls_layer.unregisterProducer()
+            return
+        self._unregister()
+
+    def _unregister(self) -> None:
         if self._producer is None:
             return
         self._producer = None
         if self.connected and not self._write_closed:
-            self.write = self._transport.write
+            layer = self._tls_layer
+            self.write = self._transport.write if layer is None else layer.write
         if self._close_after_producer and self.connected:
             self._transport.close()
 
@@ -767,3 +827,42 @@ class Connection(asyncio.Protocol):
     def __repr__(self) -> str:
         name = type(self._protocol).__name__ if self._protocol is not None else "None"
         return f"<{name} connection to {self._peer}>"
+
+
+class _BelowTLS:
+    """What a ``TLSMemoryBIOProtocol`` put in by ``startTLS`` writes to: the connection
+    itself, as it was before TLS (its raw writes, closing and producers)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def write(self, data: bytes) -> None:
+        conn = self._conn
+        if conn.connected and not conn._write_closed:
+            conn._transport.write(data)
+
+    def writeSequence(self, data: Iterable[bytes]) -> None:
+        self.write(b"".join(data))
+
+    def loseConnection(self) -> None:
+        self._conn._lose()
+
+    def abortConnection(self) -> None:
+        self._conn._abort()
+
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
+        self._conn._register(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self._conn._unregister()
+
+    def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
+        return self._conn.getPeer()
+
+    def getHost(self) -> IPv4Address | IPv6Address | UNIXAddress:
+        return self._conn.getHost()
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._conn, name)

@@ -27,7 +27,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from email.message import Message
-from typing import IO, TYPE_CHECKING, Any, Union, cast
+from typing import IO, TYPE_CHECKING, Union, cast
 from typing import Protocol as _TypingProtocol
 from urllib.parse import urljoin, urlsplit
 from urllib.parse import urlunparse as urlunparse  # Twisted's client module has it
@@ -46,6 +46,7 @@ from twistio.internet.interfaces import (
     IReactorTCP,
     IReactorTime,
     IStreamClientEndpoint,
+    ITransport,
     implementer,
 )
 from twistio.internet.protocol import Protocol
@@ -285,15 +286,16 @@ class _LegacyPolicy:
     ``creatorForNetloc`` when it has one, else its ``getContext(hostname, port)`` (the old
     context-factory protocol ``WebClientContextFactory`` follows)."""
 
-    def __init__(self, legacy: Any) -> None:
+    def __init__(self, legacy: object) -> None:
         self._legacy = legacy
 
     def creatorForNetloc(self, hostname: bytes, port: int) -> object:
         """What the wrapped object makes for ``hostname``."""
         make = getattr(self._legacy, "creatorForNetloc", None)
         if make is None:
-            make = self._legacy.getContext
-        return make(hostname, port)
+            make = getattr(self._legacy, "getContext")  # noqa: B009
+        made: object = make(hostname, port)
+        return made
 
 
 @implementer(IAgentEndpointFactory)
@@ -883,7 +885,7 @@ class RedirectAgent:
 
     def __init__(
         self,
-        agent: Any,
+        agent: IAgent,
         redirectLimit: int = 20,
         sensitiveHeaderNames: Sequence[bytes] = (),
     ) -> None:
@@ -900,7 +902,7 @@ class RedirectAgent:
     ) -> Deferred[IResponse]:
         """Request ``uri``, following redirects."""
         d = self._agent.request(method, uri, headers, bodyProducer)
-        return d.addCallback(self._handleResponse, method, uri, headers, 0)  # type: ignore[no-any-return]
+        return d.addCallback(self._handleResponse, method, uri, headers, 0)
 
     def _resolveLocation(self, requestURI: bytes, location: bytes) -> bytes:
         return _urljoin(requestURI, location)
@@ -969,7 +971,7 @@ class RedirectAgent:
         headers: Headers | None,
         redirectCount: int,
         origin: bytes | None = None,
-    ) -> Any:
+    ) -> IResponse | Deferred[IResponse]:
         again = self._repeatWith(response.code, method)
         if again is None:
             return response
@@ -1007,10 +1009,10 @@ class _ResponseProxy:
     def __init__(self, original: IResponse) -> None:
         self.original = original
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self.original, name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         if name == "original":
             object.__setattr__(self, name, value)
         else:
@@ -1021,13 +1023,13 @@ _MAX_DECODED_PIECE = 1 << 20
 
 
 class _GzipProtocol(Protocol):
-    def __init__(self, protocol: Any, response: IResponse) -> None:
+    def __init__(self, protocol: IProtocol, response: IResponse) -> None:
         self.original = protocol
         self._response = response
         self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._failed = False
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport
         self.original.makeConnection(transport)
 
@@ -1070,7 +1072,7 @@ class GzipDecoder(_ResponseProxy):
     def length(self) -> str:
         return UNKNOWN_LENGTH
 
-    def deliverBody(self, protocol: Any) -> None:
+    def deliverBody(self, protocol: IProtocol) -> None:
         """Deliver the decoded body to ``protocol``."""
         self.original.deliverBody(_GzipProtocol(protocol, self.original))
 
@@ -1080,7 +1082,9 @@ class ContentDecoderAgent:
     """Asks for the encodings in ``decoders`` (``[(b"gzip", GzipDecoder)]``) and decodes
     responses that use them."""
 
-    def __init__(self, agent: Any, decoders: Sequence[tuple[bytes, Any]]) -> None:
+    def __init__(
+        self, agent: IAgent, decoders: Sequence[tuple[bytes, Callable[[IResponse], IResponse]]]
+    ) -> None:
         self._agent = agent
         self._decoders = dict(decoders)
         self._supported = b",".join([name for name, _ in decoders])
@@ -1096,12 +1100,12 @@ class ContentDecoderAgent:
         headers = Headers() if headers is None else headers.copy()
         headers.addRawHeader(b"accept-encoding", self._supported)
         d = self._agent.request(method, uri, headers, bodyProducer)
-        return d.addCallback(self._handleResponse)  # type: ignore[no-any-return]
+        return d.addCallback(self._handleResponse)
 
     def _handleResponse(self, response: IResponse) -> IResponse:
         values = response.headers.getRawHeaders(b"content-encoding", [])
         encodings = [e.strip().lower() for v in values for e in v.split(b",") if e.strip()]
-        newResponse: Any = response
+        newResponse = response
         while encodings:
             decoder = self._decoders.get(encodings[-1])
             if decoder is None:
@@ -1112,7 +1116,7 @@ class ContentDecoderAgent:
             response.headers.setRawHeaders(b"content-encoding", [b",".join(encodings)])
         else:
             response.headers.removeHeader(b"content-encoding")
-        return newResponse  # type: ignore[no-any-return]
+        return newResponse
 
 
 # -- cookies -----------------------------------------------------------------------------
@@ -1182,7 +1186,7 @@ class CookieAgent:
     """Sends the cookies ``cookieJar`` (an ``http.cookiejar.CookieJar``) has for each URI and
     stores those the responses set."""
 
-    def __init__(self, agent: Any, cookieJar: http.cookiejar.CookieJar) -> None:
+    def __init__(self, agent: IAgent, cookieJar: http.cookiejar.CookieJar) -> None:
         self._agent, self.cookieJar = agent, cookieJar
 
     def request(
@@ -1208,5 +1212,5 @@ class CookieAgent:
             return response
 
         sent = self._agent.request(method, uri, sending, bodyProducer)
-        return sent.addCallback(remember)  # type: ignore[no-any-return]
+        return sent.addCallback(remember)
 
