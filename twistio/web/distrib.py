@@ -42,7 +42,10 @@ def _addressToWire(address: Any) -> tuple[Any, ...] | None:
         return ("INET", address.host, address.port)
     if isinstance(address, UNIXAddress):
         name = address.name
-        return ("UNIX", name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else name)
+        return (
+            "UNIX",
+            name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else name,
+        )
     return None
 
 
@@ -444,4 +447,3 @@ class UserDirectory(resource.Resource):
             if os.path.exists(public):
                 return static.File(public)
         return pages.notFound()
-
