@@ -99,6 +99,9 @@ class _InputStream:
         return iter(self._wrapped)
 
 
+_EXHAUSTED = object()
+
+
 class _WSGIResponse:
     """One request's trip through the application: environ in, status, headers and body out."""
 
@@ -302,11 +305,13 @@ class _WSGIResponse:
         appIterator: Any = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
-            for elem in appIterator:
-                if elem:
-                    self.write(elem)
-                if self._requestFinished:
-                    break  # the client is gone: ask the iterable for nothing more
+            pieces = iter(appIterator)
+            while not self._requestFinished:  # the client gone: ask for nothing more
+                piece = next(pieces, _EXHAUSTED)
+                if piece is _EXHAUSTED:
+                    break
+                if piece:
+                    self.write(piece)
             close = getattr(appIterator, "close", None)
             appIterator = None
             if close is not None:
