@@ -305,7 +305,7 @@ class _WSGIResponse:
         appIterator: Any = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
-            pieces = iter(appIterator)
+            pieces: Iterator[Any] = iter(appIterator)
             while not self._requestFinished:  # the client gone: ask for nothing more
                 piece = next(pieces, _EXHAUSTED)
                 if piece is _EXHAUSTED:
