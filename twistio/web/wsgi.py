@@ -307,7 +307,7 @@ class _WSGIResponse:
             appIterator = self.application(self.environ, self.startResponse)
             pieces: Iterator[Any] = iter(appIterator)
             while not self._requestFinished:  # the client gone: ask for nothing more
-                piece = next(pieces, _EXHAUSTED)
+                piece: Any = next(pieces, _EXHAUSTED)
                 if piece is _EXHAUSTED:
                     break
                 if piece:
