@@ -34,17 +34,6 @@ _TLS_CLOCK = (
 
 KNOWN: dict[str, tuple[str, str]] = {
     **_each(
-        "twisted.web.test.test_distrib.DistribTests",
-        "test_requestResponseCode test_requestResponseCodeMessage",
-        (
-            _DIFF,
-            "a response finished without a body goes out with Content-Length: 0 (Twisted's "
-            "server sends an empty chunked body); the Agent, like Twisted's, ends such a body "
-            "before its Deferred fires, so the test's closedDeferred, set after deliverBody, "
-            "never fires (the test times out)",
-        ),
-    ),
-    **_each(
         f"{_AGENT}.AgentHTTPSTests",
         "test_alternateTrustRoot test_connectHTTPSCustomConnectionCreator",
         _PYOPENSSL,

@@ -1,258 +1,64 @@
-"""Distributed web: one server's resource tree served through another, over Perspective Broker.
+"""Web resources served by another process, over Perspective Broker.
 
 A *publisher* process exposes a ``Site`` as a PB root (``ResourcePublisher``); the front
-server puts a ``ResourceSubscription`` where that tree should appear. Each request reaching
-the subscription is sent by value to the publisher, which renders it there with a
-``Request`` whose writes, headers and status come back over the connection. ``UserDirectory``
-maps ``/~user/`` style children to each user's ``public_html`` folder or to the publisher
-the user runs on the ``~/.twistd-web-pb`` UNIX socket (``twistd web --personal``).
+server mounts a ``ResourceSubscription(host, port)`` (``host`` ``"unix"`` and ``port`` a
+socket path for a UNIX socket) where those resources belong. Each request reaching the
+subscription is copied to the publisher (method, URI, headers, body, the path walked so
+far), rendered there by the publisher's resources as if it had arrived at its own site, and
+the copy's response calls (``setResponseCode``, ``setHeader``, ``write``, ``finish``...)
+come back over the connection to the real request::
 
-The request travels under ``server.Request``'s qualified name, and the calls back are the
-``write``/``finish``/``setHeader``/``setResponseCode``/... a Twisted peer makes.
+    # the publisher (for example a user's own process, listening on ~/.twistd-web-pb)
+    reactor.listenUNIX(path, pb.PBServerFactory(distrib.ResourcePublisher(site)))
+
+    # the front server
+    root.putChild(b"app", distrib.ResourceSubscription("unix", path))
+
+``UserDirectory`` maps ``/~user/``-style children to each user's ``public_html`` directory
+or, for ``user.twistd``, to the publisher socket ``.twistd-web-pb`` in the user's home.
 """
 
 from __future__ import annotations
 
 import html
-import io
 import os
-from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
-from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
-from twistio.internet.interfaces import IPushProducer, implementer
+from twistio.internet import reactor as _reactor
+from twistio.internet.address import IPv4Address
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.python.reflect import qual
 from twistio.spread import pb
 from twistio.spread.banana import SIZE_LIMIT
-from twistio.web import pages, resource, server, static
+from twistio.web import http, pages, resource, server, static
 from twistio.web.http_headers import Headers
+from twistio.web.server import NOT_DONE_YET
+
+try:
+    import pwd
+except ImportError:  # not on POSIX
+    pwd = None  # type: ignore[assignment]
 
 __all__ = ["Issue", "Request", "ResourcePublisher", "ResourceSubscription", "UserDirectory"]
 
-NOT_DONE_YET = server.NOT_DONE_YET
+reactor: Any = _reactor
+
+# The calls the publisher's copy of a request makes on the real one.
+_RESPONSE_CALLS = ("setResponseCode", "setHeader", "addCookie", "setLastModified", "setETag",
+                   "finish")
 
 
-# -- addresses on the wire ------------------------------------------------------------------
-
-
-def _addressToWire(address: Any) -> tuple[Any, ...] | None:
-    if isinstance(address, (IPv4Address, IPv6Address)):
-        return ("INET", address.host, address.port)
-    if isinstance(address, UNIXAddress):
-        name = address.name
-        return (
-            "UNIX",
-            name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else name,
-        )
-    return None
-
-
-def _addressFromWire(wire: Any) -> Any:
-    if not isinstance(wire, (list, tuple)) or not wire:
+def _addressTuple(address: Any) -> tuple[str, str, int] | None:
+    host = getattr(address, "host", None)
+    if host is None:
         return None
-    if wire[0] == "INET":
-        host, port = wire[1], wire[2]
-        kind = IPv6Address if ":" in host else IPv4Address
-        return kind("TCP", host, port)
-    if wire[0] == "UNIX":
-        return UNIXAddress(wire[1])
-    return None
+    return ("INET", str(host), int(getattr(address, "port", 0) or 0))
 
 
-# -- the subscriber's side of a request -----------------------------------------------------
-
-
-class _RequestViews:
-    """What the publisher's ``Request`` calls back: the real request at the front server
-    (reached through a ``ViewPoint``, so each call is ``view_<name>(issuer, ...)``)."""
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-    def view_write(self, issuer: Any, data: bytes) -> None:
-        self.request.write(data)
-
-    def view_finish(self, issuer: Any) -> None:
-        self.request.finish()
-
-    def view_setHeader(self, issuer: Any, name: Any, value: Any) -> None:
-        self.request.setHeader(name, value)
-
-    def view_addCookie(self, issuer: Any, k: Any, v: Any, **kwargs: Any) -> None:
-        self.request.addCookie(k, v, **kwargs)
-
-    def view_setResponseCode(self, issuer: Any, code: int, message: bytes | None = None) -> None:
-        self.request.setResponseCode(code, message)
-
-    def view_setLastModified(self, issuer: Any, when: float) -> None:
-        self.request.setLastModified(when)
-
-    def view_setETag(self, issuer: Any, tag: bytes) -> None:
-        self.request.setETag(tag)
-
-    def view_registerProducer(self, issuer: Any, producer: Any, streaming: bool) -> None:
-        self.request.registerProducer(_RemoteProducerWrapper(producer), streaming)
-
-    def view_unregisterProducer(self, issuer: Any) -> None:
-        self.request.unregisterProducer()
-
-
-class _RequestCopy(pb.Copyable):
-    """A front-server request sent by value to the publisher, under ``server.Request``'s
-    name (the class a publisher registers its ``Request`` for)."""
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-    def getTypeToCopyFor(self, perspective: Any) -> bytes:
-        return qual(server.Request).encode("utf-8")
-
-    def getStateToCopyFor(self, perspective: Any) -> dict[str, Any]:
-        request = self.request
-        content = getattr(request, "content", None)
-        data = b""
-        if content is not None:
-            content.seek(0, 0)
-            data = content.read()
-        headers = getattr(request, "requestHeaders", None)
-        secure = getattr(request, "isSecure", None)
-        state: dict[str, Any] = {
-            "method": getattr(request, "method", b"GET"),
-            "uri": getattr(request, "uri", b"/"),
-            "path": getattr(request, "path", getattr(request, "uri", b"/")),
-            "args": dict(getattr(request, "args", None) or {}),
-            "clientproto": getattr(request, "clientproto", b"HTTP/1.0"),
-            "prepath": list(getattr(request, "prepath", None) or []),
-            "postpath": list(getattr(request, "postpath", None) or []),
-            "received_cookies": dict(getattr(request, "received_cookies", None) or {}),
-            "requestHeaders": list(headers.getAllRawHeaders()) if headers is not None else [],
-            "host": _addressToWire(_call(request, "getHost")),
-            "client": _addressToWire(_call(request, "getClientAddress")),
-            "secure": bool(secure()) if callable(secure) else False,
-            "content_data": data,
-            "remote": pb.ViewPoint(perspective, _RequestViews(request)),
-        }
-        return state
-
-
-def _call(obj: Any, name: str) -> Any:
-    method = getattr(obj, name, None)
-    if method is None:
-        return None
-    try:
-        return method()
-    except Exception:
-        return None
-
-
-class Issue:
-    """One request sent to a publisher: ``finished`` takes what its ``render`` returned,
-    ``failed`` answers 500 when the call failed (the publisher is gone, or is no
-    ``ResourcePublisher``)."""
-
-    _log = Logger()
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-    def finished(self, result: Any) -> None:
-        """The remote render's result: a body to send now, or ``NOT_DONE_YET``."""
-        if result != NOT_DONE_YET:
-            if isinstance(result, str):
-                result = result.encode("utf-8")
-            if not isinstance(result, bytes):
-                raise TypeError(f"distributed render returned {result!r}, not bytes")
-            self.request.write(result)
-            self.request.finish()
-
-    def failed(self, failure: Failure) -> None:
-        """Log the failure's text and answer with a 500 page naming it."""
-        text = str(failure)
-        self._log.info(text.replace("{", "{{").replace("}", "}}"))
-        detail = f"Connection to distributed server lost:<pre>{html.escape(text, False)}</pre>"
-        page = resource._PAGE % (500, "Server Connection Lost", "Server Connection Lost", detail)
-        self.request.setResponseCode(500)
-        self.request.write(page.encode("utf-8"))
-        self.request.finish()
-
-
-class ResourceSubscription(resource.Resource):
-    """A leaf standing for the tree a publisher serves at ``host``:``port`` (``host``
-    ``"unix"``: ``port`` is the path of a UNIX socket)."""
-
-    isLeaf = True
-    waiting = 0
-    _log = Logger()
-
-    def __init__(self, host: str, port: Any) -> None:
-        super().__init__()
-        self.host = host
-        self.port = port
-        self.pending: list[Any] = []
-        self.publisher: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Persisted without the connection and what waits on it."""
-        state = self.__dict__.copy()
-        state["pending"] = []
-        state["waiting"] = 0
-        state["publisher"] = None
-        return state
-
-    def connected(self, publisher: Any) -> None:
-        """The publisher's root arrived: send every request waiting for it."""
-        publisher.notifyOnDisconnect(self.booted)
-        self._log.info("connected to publisher")
-        self.publisher = publisher
-        self.waiting = 0
-        pending, self.pending = self.pending, []
-        for request in pending:
-            self.render(request)
-
-    def notConnected(self, msg: Any) -> None:
-        """No publisher (or it went away): the waiting requests are told so."""
-        self._log.info("could not connect to distributed web service: {msg}", msg=msg)
-        self.waiting = 0
-        self.publisher = None
-        pending, self.pending = self.pending, []
-        for request in pending:
-            request.write(b"Unable to connect to distributed server.")
-            request.finish()
-
-    def booted(self, publisher: Any = None) -> None:
-        """The connection to the publisher dropped (called with its reference)."""
-        self.notConnected("connection dropped")
-
-    def render(self, request: Any) -> int:
-        """Send ``request`` to the publisher (connecting first when needed)."""
-        if self.publisher is None:
-            self.pending.append(request)
-            if not self.waiting:
-                self.waiting = 1
-                from twistio.internet import reactor
-
-                factory = pb.PBClientFactory()
-                if self.host == "unix":
-                    reactor.connectUNIX(self.port, factory, timeout=10)
-                else:
-                    reactor.connectTCP(self.host, self.port, factory, timeout=10)
-                factory.getRootObject().addCallbacks(self.connected, self.notConnected)
-        else:
-            issue = Issue(request)
-            self.publisher.callRemote("request", _RequestCopy(request)).addCallbacks(
-                issue.finished, issue.failed
-            )
-        return NOT_DONE_YET
-
-
-# -- the publisher's side -------------------------------------------------------------------
-
-
-@implementer(IPushProducer)
 class _ReferenceableProducerWrapper(pb.Referenceable):
-    """A producer on the publisher, driven by the front server's connection."""
+    """A producer on the publisher's side, for the front server to pause and resume."""
 
     def __init__(self, producer: Any) -> None:
         self.producer = producer
@@ -267,183 +73,333 @@ class _ReferenceableProducerWrapper(pb.Referenceable):
         self.producer.stopProducing()
 
 
-@implementer(IPushProducer)
-class _RemoteProducerWrapper:
-    """The front server's stand-in for a producer on the publisher."""
+class _RemoteProducer:
+    """The front server's handle on a publisher's producer (each call goes over PB)."""
 
     def __init__(self, remote: Any) -> None:
-        self.resumeProducing: Callable[[], Any] = lambda: remote.callRemote("resumeProducing")
-        self.pauseProducing: Callable[[], Any] = lambda: remote.callRemote("pauseProducing")
-        self.stopProducing: Callable[[], Any] = lambda: remote.callRemote("stopProducing")
+        self.remote = remote
+
+    def resumeProducing(self) -> None:
+        self.remote.callRemote("resumeProducing")
+
+    def pauseProducing(self) -> None:
+        self.remote.callRemote("pauseProducing")
+
+    def stopProducing(self) -> None:
+        self.remote.callRemote("stopProducing")
+
+
+class _CopiedRequest(pb.Copyable):
+    """What the front server sends for a request: its state by value, under the type name
+    of ``server.Request`` (so the publisher builds a ``distrib.Request``), and a view on the
+    real request for the response calls."""
+
+    def __init__(self, request: server.Request) -> None:
+        self.request = request
+
+    def getTypeToCopyFor(self, perspective: Any) -> bytes:
+        return qual(server.Request).encode("utf-8")
+
+    def getStateToCopyFor(self, perspective: Any) -> dict[str, Any]:
+        request = self.request
+        content = getattr(request, "content", None)
+        body = b""
+        if content is not None:
+            content.seek(0)
+            body = content.read()
+            content.seek(0)
+        # What the request has (a test double may lack some of a real request's fields).
+        headers = getattr(request, "requestHeaders", None)
+        clientAddress = getattr(request, "getClientAddress", None)
+        hostAddress = getattr(request, "getHost", None)
+        secure = getattr(request, "isSecure", None)
+        return {
+            "method": getattr(request, "method", b"GET"),
+            "uri": getattr(request, "uri", b"/"),
+            "path": getattr(request, "path", b"/"),
+            "clientproto": getattr(request, "clientproto", b"HTTP/1.0"),
+            "args": getattr(request, "args", {}),
+            "prepath": list(getattr(request, "prepath", [])),
+            "postpath": list(getattr(request, "postpath", [])),
+            "requestHeaders": [
+                [name, list(values)]
+                for name, values in (headers.getAllRawHeaders() if headers is not None else ())
+            ],
+            "client": _addressTuple(clientAddress() if clientAddress is not None else None),
+            "host": _addressTuple(hostAddress() if hostAddress is not None else None),
+            "secure": bool(secure()) if secure is not None else False,
+            "content_data": body,
+            "remote": pb.ViewPoint(perspective, self),
+        }
+
+    # -- the publisher's copy calls these on the real request --------------------------
+
+    def view_write(self, issuer: Any, data: bytes) -> None:
+        self.request.write(data)
+
+    def view_finish(self, issuer: Any) -> None:
+        self.request.finish()
+
+    def view_addCookie(self, issuer: Any, k: Any, v: Any, **kwargs: Any) -> None:
+        self.request.addCookie(k, v, **kwargs)
+
+    def view_setHeader(self, issuer: Any, k: Any, v: Any) -> None:
+        self.request.setHeader(k, v)
+
+    def view_setLastModified(self, issuer: Any, when: float) -> None:
+        self.request.setLastModified(when)
+
+    def view_setETag(self, issuer: Any, tag: bytes) -> None:
+        self.request.setETag(tag)
+
+    def view_setResponseCode(self, issuer: Any, code: int, message: bytes | None = None) -> None:
+        self.request.setResponseCode(code, message)
+
+    def view_registerProducer(self, issuer: Any, producer: Any, streaming: bool) -> None:
+        self.request.registerProducer(_RemoteProducer(producer), streaming)
+
+    def view_unregisterProducer(self, issuer: Any) -> None:
+        self.request.unregisterProducer()
 
 
 class Request(pb.RemoteCopy, server.Request):
-    """A request rendered on the publisher: it reads like the front server's request, and
-    what the resource writes or sets goes back to it (``remote``, a ``ViewPoint``)."""
+    """The publisher's copy of a front-server request: read it as any request; what is
+    written to it goes back to the front server (``write`` in pieces no longer than
+    banana's ``SIZE_LIMIT``)."""
 
     _log = Logger()
-    remote: Any = None
 
     def setCopyableState(self, state: dict[str, Any]) -> None:
         server.Request.__init__(self, None)
-        state = dict(state)
-        self.host = _addressFromWire(state.pop("host", None))
-        self.client = _addressFromWire(state.pop("client", None))
-        headers = Headers()
-        for name, values in state.pop("requestHeaders", None) or []:
-            headers.setRawHeaders(name, list(values))
-        self.requestHeaders = headers
-        self._secure = bool(state.pop("secure", False))
-        self.content = io.BytesIO(state.pop("content_data", b"") or b"")
-        for key, value in state.items():
-            setattr(self, key, value)
+        self.method = state["method"]
+        self.uri = state["uri"]
+        self.path = state["path"]
+        self.clientproto = state["clientproto"]
+        self.args = state["args"]
+        self.prepath = state["prepath"]
+        self.postpath = state["postpath"]
+        self.requestHeaders = Headers(dict(state["requestHeaders"]))
+        self.content = BytesIO(state["content_data"])
+        self._secure = state["secure"]
+        for key in ("client", "host"):
+            kept = state[key]
+            if kept is not None:
+                setattr(self, key, IPv4Address("TCP", kept[1], kept[2]))
+        self.remote = state["remote"]
+        for name in _RESPONSE_CALLS:
+            setattr(self, name, self._calling(name))
+
+    def _calling(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> None:
+            self._call(name, *args, **kwargs)
+
+        return call
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.remote.callRemote(name, *args, **kwargs).addErrback(self._callFailed)
+
+    def _callFailed(self, reason: Failure) -> None:
+        # The front server went away: nobody is left to answer, and nothing to report.
+        if reason.check(pb.PBConnectionLost, pb.DeadReferenceError) is None:
+            self.fail(reason)
 
     def isSecure(self) -> bool:
-        """Whether the front server's request came over TLS."""
-        return bool(getattr(self, "_secure", False)) or server.Request.isSecure(self)
-
-    def getClientAddress(self) -> Any:
-        """The client's address, as the front server saw it."""
-        return self.client
-
-    def getHost(self) -> Any:
-        """The front server's address."""
-        return self.host
+        return bool(getattr(self, "_secure", False))
 
     def write(self, data: bytes) -> None:
-        """Send ``data`` to the front server, in pieces PB can carry."""
-        if not isinstance(data, bytes):
-            raise TypeError(f"Data must not be string, but {type(data).__name__}")
         for start in range(0, len(data), SIZE_LIMIT):
-            self.remote.callRemote("write", data[start : start + SIZE_LIMIT])
-
-    def finish(self) -> None:
-        """The response is complete."""
-        self.remote.callRemote("finish")
-
-    def setHeader(self, name: Any, value: Any) -> None:
-        """Set a response header at the front server."""
-        self.remote.callRemote("setHeader", name, value)
-
-    def addCookie(self, k: Any, v: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        """Add a cookie to the front server's response."""
-        self.remote.callRemote("addCookie", k, v, **kwargs)
-
-    def setResponseCode(self, code: int, message: bytes | None = None) -> None:
-        """Set the status of the front server's response."""
-        self.remote.callRemote("setResponseCode", code, message)
-
-    def setLastModified(self, when: float) -> Any:
-        """Set Last-Modified at the front server."""
-        self.remote.callRemote("setLastModified", when)
-
-    def setETag(self, etag: bytes) -> Any:
-        """Set the ETag at the front server."""
-        self.remote.callRemote("setETag", etag)
+            self._call("write", data[start:start + SIZE_LIMIT])
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
-        """Let the front server's connection drive ``producer``."""
-        self.remote.callRemote(
-            "registerProducer", _ReferenceableProducerWrapper(producer), streaming
-        ).addErrback(self.fail)
+        self._call("registerProducer", _ReferenceableProducerWrapper(producer), streaming)
 
     def unregisterProducer(self) -> None:
-        """Stop the front server driving the producer."""
-        self.remote.callRemote("unregisterProducer").addErrback(self.fail)
+        self._call("unregisterProducer")
 
     def fail(self, failure: Failure) -> None:
-        """Log a failure of a call back to the front server."""
+        """A call to the front server failed: log it."""
         self._log.failure("", failure=failure)
 
 
 pb.setUnjellyableForClass(server.Request, Request)
 
 
+class Issue:
+    """Puts the publisher's answer for one request into it: a rendered body, or, when the
+    call failed, a 500 page saying the connection to the publisher was lost."""
+
+    _log = Logger()
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def finished(self, result: Any) -> None:
+        """The publisher answered: a body to write, or ``NOT_DONE_YET`` (it writes)."""
+        if result is NOT_DONE_YET:
+            return
+        assert isinstance(result, bytes), "the publisher answered something not bytes"
+        self.request.write(result)
+        self.request.finish()
+
+    def failed(self, failure: Failure) -> None:
+        """The call failed: log the failure's text and answer with a 500 page."""
+        text = str(failure)
+        self._log.info(text.replace("{", "{{").replace("}", "}}"))
+        request = self.request
+        request.setResponseCode(http.INTERNAL_SERVER_ERROR)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        detail = f"Connection to distributed server lost:<pre>{html.escape(text, quote=False)}</pre>"
+        brief = "Server Connection Lost"
+        request.write((resource._PAGE % (500, brief, brief, detail)).encode("utf-8"))
+        request.finish()
+
+
+class ResourceSubscription(resource.Resource):
+    """A resource whose whole subtree is served by the publisher at ``host``:``port``
+    (``host`` ``"unix"``: ``port`` is a UNIX socket path). Connects on the first request
+    and again after the connection is lost; requests arriving meanwhile wait."""
+
+    isLeaf = True
+    waiting = 0
+    _log = Logger()
+
+    def __init__(self, host: str, port: Any) -> None:
+        resource.Resource.__init__(self)
+        self.host = host
+        self.port = port
+        self.pending: list[server.Request] = []
+        self.publisher: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["pending"] = []
+        state["waiting"] = 0
+        state["publisher"] = None
+        return state
+
+    def connected(self, publisher: Any) -> None:
+        """The publisher's root arrived: send it the waiting requests."""
+        self._log.info("connected to publisher")
+        publisher.broker.notifyOnDisconnect(self.booted)
+        self.publisher = publisher
+        self.waiting = 0
+        pending, self.pending = self.pending, []
+        for request in pending:
+            self._send(request)
+
+    def notConnected(self, msg: Any) -> None:
+        """No publisher (the connection failed, or was lost): the waiting requests get an
+        error page."""
+        self._log.info("could not connect to distributed web service: {msg}", msg=msg)
+        self.waiting = 0
+        self.publisher = None
+        pending, self.pending = self.pending, []
+        for request in pending:
+            request.write(b"Unable to connect to distributed server.")
+            request.finish()
+
+    def booted(self) -> None:
+        """The connection to the publisher was lost."""
+        self.notConnected("connection dropped")
+
+    def render(self, request: Any) -> Any:
+        """Send ``request`` to the publisher (connecting first if need be)."""
+        self.pending.append(request)
+        if self.publisher is not None:
+            self.pending.remove(request)
+            self._send(request)
+        elif not self.waiting:
+            self.waiting = 1
+            factory = pb.PBClientFactory()
+            if self.host == "unix":
+                reactor.connectUNIX(self.port, factory)
+            else:
+                reactor.connectTCP(self.host, self.port, factory)
+            factory.getRootObject().addCallbacks(self.connected, self.notConnected)
+        return NOT_DONE_YET
+
+    def _send(self, request: Any) -> None:
+        issue = Issue(request)
+        self.publisher.callRemote("request", _CopiedRequest(request)).addCallbacks(
+            issue.finished, issue.failed
+        )
+
+
 class ResourcePublisher(pb.Root):
-    """The PB root a publisher serves: renders each request it is sent with ``site``."""
+    """The PB root of a publisher: renders the requests it is sent with ``site``'s
+    resources, as if they had arrived at ``site``."""
 
     _log = Logger()
 
     def __init__(self, site: server.Site) -> None:
         self.site = site
 
-    def getPerspectiveNamed(self, name: Any) -> Any:
-        """Every perspective is this publisher."""
+    def getPerspectiveNamed(self, name: str) -> ResourcePublisher:
         return self
 
     def remote_request(self, request: Request) -> Any:
-        """Render ``request`` with the site's resource for it (bytes returned are written
-        back in pieces, so large bodies pass the PB size limit)."""
-        request.site = self.site
-        request.sitepath = list(request.prepath)  # type: ignore[attr-defined]
-        self._log.info(request)  # type: ignore[arg-type]  # the request itself, as Twisted logs it
-        found: Any = self.site.getResourceFor(request)
-        result = found.render(request)
-        if isinstance(result, str):  # tolerated, as Twisted's publisher does
-            result = result.encode("utf-8")
-        if isinstance(result, bytes):
+        """Render the copied ``request``; its body comes back through the copy's calls
+        (the answer is ``NOT_DONE_YET`` then) or as the answer itself."""
+        self._log.info(request)  # type: ignore[arg-type]
+        target = self.site.getResourceFor(request)  # sets the request's site and sitepath
+        result: Any = target.render(request)
+        if result is not NOT_DONE_YET:
+            if isinstance(result, str):
+                result = result.encode("utf-8")
             request.write(result)
             request.finish()
-            return NOT_DONE_YET
-        return result
-
-
-# -- /~user/ --------------------------------------------------------------------------------
+        return NOT_DONE_YET
 
 
 class UserDirectory(resource.Resource):
-    """Children named after the system's users: ``name`` serves the user's ``public_html``,
-    ``name.twistd`` the publisher they run on ``~/.twistd-web-pb`` (``twistd web
-    --personal``). Rendered, it lists them."""
+    """The users of the system as children: ``name`` is ``~name/public_html`` (a
+    ``static.File``), ``name.twistd`` the publisher listening on ``~name/.twistd-web-pb``;
+    the directory itself renders a list of links to those that exist."""
 
     userDirName = "public_html"
     userSocketName = ".twistd-web-pb"
 
     def __init__(self, userDatabase: Any = None) -> None:
-        super().__init__()
-        if userDatabase is None:
-            import pwd
+        resource.Resource.__init__(self)
+        self._pwd = pwd if userDatabase is None else userDatabase
 
-            userDatabase = pwd
-        self._pwd = userDatabase
-
-    def _users(self) -> list[dict[str, Any]]:
+    def _users(self) -> list[tuple[str, str, str]]:
+        """``(name, display, link)`` of each user with a directory or a socket."""
         found = []
         for entry in self._pwd.getpwall():
-            name, home = entry[0], entry[5]
-            gecos = entry[4].split(",", 1)[0] if entry[4] else ""
+            name, gecos, home = entry[0], entry[4], entry[5]
+            display = gecos.split(",")[0] or name
             if os.path.exists(os.path.join(home, self.userDirName)):
-                found.append({"href": f"{name}/", "text": f"{gecos} (file)"})
-            if os.path.exists(os.path.join(home, self.userSocketName)):
-                found.append({"href": f"{name}.twistd/", "text": f"{gecos} (twistd)"})
+                found.append((name, f"{display} (file)", name + "/"))
+            elif os.path.exists(os.path.join(home, self.userSocketName)):
+                found.append((name, f"{display} (twistd)", name + ".twistd/"))
         return found
 
     def render_GET(self, request: Any) -> bytes:
-        """A page with a link to each user's site."""
+        """An HTML list of links to the users' pages."""
         items = "".join(
-            f'<li><a href="{html.escape(user["href"])}">{html.escape(user["text"])}</a></li>'
-            for user in self._users()
+            f'<li><a href="{html.escape(link)}">{html.escape(display)}</a></li>'
+            for _, display, link in self._users()
         )
         page = (
-            "<html><head><title>twisted.web.distrib.UserDirectory</title></head>"
-            f"<body><h1>twisted.web.distrib.UserDirectory</h1><ul>{items}</ul></body></html>"
+            "<html><head><title>twistio user directory</title></head><body>"
+            f"<h1>twistio user directory</h1><ul>{items}</ul></body></html>"
         )
         return page.encode("utf-8")
 
-    def getChild(self, name: bytes | str, request: Any) -> Any:
-        """The site of the user ``name`` (``name.twistd``: their publisher)."""
+    def getChild(self, name: bytes, request: Any) -> Any:
         text = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
-        username, dot, suffix = text.partition(".")
+        twistd = text.endswith(".twistd")
+        username = text[: -len(".twistd")] if twistd else text
         try:
             entry = self._pwd.getpwnam(username)
         except KeyError:
             return pages.notFound()
         home = entry[5]
-        if dot and suffix == "twistd":
-            socket = os.path.join(home, self.userSocketName)
-            return ResourceSubscription("unix", os.path.abspath(socket))
-        if not dot:
-            public = os.path.join(home, self.userDirName)
-            if os.path.exists(public):
-                return static.File(public)
+        if twistd:
+            return ResourceSubscription(
+                "unix", os.path.abspath(os.path.join(home, self.userSocketName)))
+        public = os.path.join(home, self.userDirName)
+        if os.path.exists(public):
+            return static.File(public)
         return pages.notFound()
