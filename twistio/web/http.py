@@ -297,14 +297,12 @@ def _error_response(code: int, message: str) -> bytes:
 
 
 def extra_info(transport: object, name: str) -> object:
-    """Transport extra information (asyncio's ``get_extra_info``): through the transport's own
-    ``get_extra_info`` where it has one, else the asyncio transport twistio's adapter wraps."""
+    """Transport extra information (asyncio's ``get_extra_info``), through the transport's
+    own ``get_extra_info`` (twistio's connections and TLS transports have one); None for a
+    transport without it."""
     getter = getattr(transport, "get_extra_info", None)
     if getter is None:
-        inner = getattr(transport, "_transport", None)  # twistio's adapter, until it offers one
-        getter = getattr(inner, "get_extra_info", None)
-        if getter is None:
-            return None
+        return None
     value: object = getter(name)
     return value
 

@@ -16,9 +16,14 @@ from __future__ import annotations
 import os
 import traceback
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from twistio.web import http, resource, server
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource, RenderResult
+
+if TYPE_CHECKING:
+    from twistio.web.static import Registry
 
 __all__ = [
     "AlreadyCached",
@@ -50,7 +55,7 @@ class CacheScanner:
     """The ``cache`` a resource script calls: stop if the registry has the resource already,
     else remember to cache it once the script has run."""
 
-    def __init__(self, path: str, registry: Any) -> None:
+    def __init__(self, path: str, registry: Registry) -> None:
         self.path = path
         self.registry = registry
         self.doCache = 0
@@ -70,7 +75,7 @@ class CacheScanner:
 noRsrc = resource._errorPage(500, "Whoops! Internal Error", rpyNoResource)
 
 
-def _registry(registry: Any) -> Any:
+def _registry(registry: Registry | None) -> Registry:
     if registry is None:
         from twistio.web.static import Registry
 
@@ -78,13 +83,13 @@ def _registry(registry: Any) -> Any:
     return registry
 
 
-def ResourceScript(path: str, registry: Any) -> Any:
+def ResourceScript(path: str, registry: Registry | None) -> IResource:
     """Run the resource script at ``path``; the resource it assigns to ``resource``."""
     registry = _registry(registry)
     scanner = CacheScanner(path, registry)
     # The script's globals: what it may call (cache, recache) and read, and the ``resource``
     # it is to replace (left as noRsrc, it yields the "you forgot" page).
-    namespace: dict[str, Any] = {"__file__": path, "registry": registry, "resource": noRsrc}
+    namespace: dict[str, object] = {"__file__": path, "registry": registry, "resource": noRsrc}
     namespace.update(cache=scanner.cache, recache=scanner.recache)
     with open(path, "rb") as source:
         program = compile(source.read(), path, "exec")
@@ -92,14 +97,15 @@ def ResourceScript(path: str, registry: Any) -> Any:
         exec(program, namespace, namespace)
     except AlreadyCached as already:
         (cached,) = already.args
-        return cached
-    made = namespace["resource"]
+        return cast(IResource, cached)
+    # What the script assigned: a resource, as the script's author promises.
+    made = cast(IResource, namespace["resource"])
     if made is not noRsrc and scanner.doCache:
         registry.cachePath(path, made)
     return made
 
 
-def ResourceTemplate(path: str, registry: Any) -> Any:
+def ResourceTemplate(path: str, registry: Registry | None) -> IResource:
     """A Quixote PTL template (``.trp``): not supported, answers 500 (see the module docstring)."""
     return resource._errorPage(
         500, "Templates not supported", "PTL templates need Quixote, which twistio does not support."
@@ -109,16 +115,16 @@ def ResourceTemplate(path: str, registry: Any) -> Any:
 class ResourceScriptWrapper(resource.Resource):
     """A resource that runs the script at ``path`` on each request and delegates to its resource."""
 
-    def __init__(self, path: str, registry: Any = None) -> None:
+    def __init__(self, path: str, registry: Registry | None = None) -> None:
         super().__init__()
         self.path = path
         self.registry = _registry(registry)
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         res = ResourceScript(self.path, self.registry)
         return res.render(request)
 
-    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         res = ResourceScript(self.path, self.registry)
         return res.getChildWithDefault(path, request)
 
@@ -126,12 +132,12 @@ class ResourceScriptWrapper(resource.Resource):
 class ResourceScriptDirectory(resource.Resource):
     """A directory whose files are resource scripts and whose subdirectories are more of it."""
 
-    def __init__(self, pathname: str | bytes, registry: Any = None) -> None:
+    def __init__(self, pathname: str | bytes, registry: Registry | None = None) -> None:
         super().__init__()
         self.path = pathname
         self.registry = _registry(registry)
 
-    def getChild(self, path: bytes | str, request: Any) -> Any:
+    def getChild(self, path: bytes | str, request: IRequest) -> IResource:
         # Names and the directory may be bytes or text (Twisted takes either).
         name = os.fsdecode(path)
         if not name or "/" in name or name in (".", ".."):
@@ -143,7 +149,7 @@ class ResourceScriptDirectory(resource.Resource):
         kind = ResourceScriptDirectory if os.path.isdir(target) else ResourceScript
         return kind(target, self.registry)
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         return resource._noResource().render(request)
 
 
@@ -156,13 +162,15 @@ class PythonScript(resource.Resource):
 
     isLeaf = True
 
-    def __init__(self, filename: str, registry: Any) -> None:
+    def __init__(self, filename: str, registry: Registry | None) -> None:
         super().__init__()
         self.filename = filename
         self.registry = registry
 
-    def render(self, request: Any) -> int:
-        namespace: dict[str, Any] = {
+    def render(self, request: IRequest) -> int:
+        # The page is written through what only a site's Request offers (finish).
+        served = cast(http.Request, request)
+        namespace: dict[str, object] = {
             "request": request,
             "__file__": self.filename,
             "registry": self.registry,
@@ -173,12 +181,12 @@ class PythonScript(resource.Resource):
             exec(code, namespace, namespace)
         except OSError as e:
             if e.errno == 2:  # ENOENT
-                request.setResponseCode(http.NOT_FOUND)
-                request.write(resource._noResource("File not found.").render(request))
+                served.setResponseCode(http.NOT_FOUND)
+                served.write(resource._noResource("File not found.").render(request))
         except Exception:
-            request.setResponseCode(http.INTERNAL_SERVER_ERROR)
-            request.write(
+            served.setResponseCode(http.INTERNAL_SERVER_ERROR)
+            served.write(
                 b"<pre>" + escape(traceback.format_exc()).encode("utf-8") + b"</pre>"
             )
-        request.finish()
+        served.finish()
         return server.NOT_DONE_YET

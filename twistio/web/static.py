@@ -31,7 +31,7 @@ import stat as _stat
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO, cast
 from urllib.parse import quote, unquote
 
 from twistio.internet.interfaces import IPullProducer, implementer
@@ -42,6 +42,8 @@ from twistio.python.components import Componentized
 from twistio.python.filepath import FilePath, InsecurePath
 from twistio.python.runtime import platformType as platformType
 from twistio.web import http, resource, server
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource
 from twistio.web.util import redirectTo
 
 __all__ = [
@@ -80,7 +82,7 @@ class Data(resource.Resource):
         self.data = data
         self.type = type
 
-    def render_GET(self, request: Any) -> bytes:
+    def render_GET(self, request: IRequest) -> bytes:
         """The data, with its ``Content-Type`` and ``Content-Length``; nothing for HEAD."""
         body = self.data
         request.setHeader(b"content-type", self.type.encode("ascii"))
@@ -90,7 +92,7 @@ class Data(resource.Resource):
     render_HEAD = render_GET
 
 
-def _addSlash(request: Any) -> bytes:
+def _addSlash(request: IRequest) -> bytes:
     """The request's URI with a slash added to its path, query kept."""
     uri: bytes = request.uri
     path, sep, query = uri.partition(b"?")
@@ -98,7 +100,7 @@ def _addSlash(request: Any) -> bytes:
     return path + b"/" + hash_ + fragment + sep + query
 
 
-def addSlash(request: Any) -> bytes:
+def addSlash(request: IRequest) -> bytes:
     """The request's URI with a slash added to its path (deprecated, as in Twisted)."""
     warnings.warn(
         f"{_spelling.spelled(__name__)}.addSlash was deprecated in Twisted 16.0.0",
@@ -111,11 +113,11 @@ def addSlash(request: Any) -> bytes:
 class Redirect(resource.Resource):
     """Redirects to the request's URI with a slash added."""
 
-    def __init__(self, request: Any) -> None:
+    def __init__(self, request: IRequest) -> None:
         super().__init__()
         self.url = _addSlash(request)
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """The redirect page."""
         return redirectTo(self.url, request)
 
@@ -126,13 +128,13 @@ class Registry(Componentized):
 
     def __init__(self) -> None:
         Componentized.__init__(self)
-        self._pathCache: dict[str, Any] = {}
+        self._pathCache: dict[str, IResource] = {}
 
-    def cachePath(self, path: str, rsrc: Any) -> None:
+    def cachePath(self, path: str, rsrc: IResource) -> None:
         """Remember ``rsrc`` for ``path``."""
         self._pathCache[path] = rsrc
 
-    def getCachedPath(self, path: str) -> Any:
+    def getCachedPath(self, path: str) -> IResource | None:
         """The resource remembered for ``path``, or ``None``."""
         return self._pathCache.get(path)
 
@@ -216,13 +218,13 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
 
     contentTypes: dict[str, str] = loadMimeTypes()
     contentEncodings: dict[str, str] = {".gz": "gzip", ".bz2": "bzip2"}
-    processors: dict[str, Callable[[str, Any], Any]] = {}
+    processors: dict[str, Callable[[str, Registry], IResource]] = {}
     indexNames: list[str] = ["index", "index.html", "index.htm", "index.rpy"]
     ignoredExts: list[str]
     type: str | None = None
     encoding: str | None = None
-    childNotFound: Any = resource._noResource("File not found.")
-    forbidden: Any = resource._forbiddenResource()
+    childNotFound: IResource = resource._noResource("File not found.")
+    forbidden: IResource = resource._forbiddenResource()
     #: twistio: serve children that resolve outside the top directory (Twisted always does).
     allowOutsideSymlinks: bool = False
     #: twistio: bodies at least this long go through ``loop.sendfile`` when possible.
@@ -265,7 +267,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
         """A ``File`` for a child; ``ValueError`` for a name that could leave this directory."""
         return self.createSimilarFile(self._childPath(path))
 
-    def clonePath(self, path: Any, alwaysCreate: bool = False) -> File:  # type: ignore[override]
+    def clonePath(self, path: str | bytes, alwaysCreate: bool = False) -> File:  # type: ignore[override]
         """A ``File`` for ``path`` with this one's settings (``FilePath``'s way to make one)."""
         return self.createSimilarFile(os.fsdecode(path))
 
@@ -317,7 +319,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
                 return candidate
         return None
 
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
         """The file ``path`` in this directory, the index or listing for ``b""``, else a 404."""
         self.restat(reraise=False)
         name = _decoded_segment(path)
@@ -423,7 +425,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
     def _contentRange(self, offset: int, size: int) -> bytes:
         return b"bytes %d-%d/%d" % (offset, offset + size - 1, self.getFileSize())
 
-    def _unsatisfiable(self, request: Any, emptyBody: bool = False) -> None:
+    def _unsatisfiable(self, request: IRequest, emptyBody: bool = False) -> None:
         """416, with the file's size in ``Content-Range`` as RFC 9110 asks."""
         request.setResponseCode(http.REQUESTED_RANGE_NOT_SATISFIABLE)
         if emptyBody:
@@ -431,7 +433,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
         request.setHeader(b"content-range", b"bytes */" + str(self.getFileSize()).encode("ascii"))
 
     def _doSingleRangeRequest(
-        self, request: Any, startAndEnd: tuple[int | None, int | None]
+        self, request: IRequest, startAndEnd: tuple[int | None, int | None]
     ) -> tuple[int, int]:
         offset, size = self._rangeToOffsetAndSize(*startAndEnd)
         if not size:  # the range misses the file: (0, 0)
@@ -442,7 +444,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
         return offset, size
 
     def _doMultipleRangeRequest(
-        self, request: Any, byteRanges: list[tuple[int | None, int | None]]
+        self, request: IRequest, byteRanges: list[tuple[int | None, int | None]]
     ) -> list[tuple[bytes, int, int]]:
         """The parts of a ``multipart/byteranges`` body as ``(part head, offset, size)``, the
         closing delimiter last (its size 0); ranges that miss the file are dropped."""
@@ -465,15 +467,17 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
         request.setHeader(b"content-length", str(total).encode("ascii"))
         return parts
 
-    def _setContentHeaders(self, request: Any, size: int | None = None) -> None:
+    def _setContentHeaders(self, request: IRequest, size: int | None = None) -> None:
         length = self.getFileSize() if size is None else size
         request.setHeader(b"content-length", str(length).encode("ascii"))
         for header, value in ((b"content-type", self.type), (b"content-encoding", self.encoding)):
             if value:
                 request.setHeader(header, value.encode("ascii"))
 
-    def makeProducer(self, request: Any, fileForReading: IO[bytes]) -> StaticProducer:
+    def makeProducer(self, request: IRequest, fileForReading: IO[bytes]) -> StaticProducer:
         """Set the status and content headers and return the producer of the body."""
+        # The producers write through what only http.Request offers (producers, sendfile).
+        served = cast(http.Request, request)
         byteRange = request.getHeader(b"range")
         if byteRange is not None:
             try:
@@ -485,14 +489,14 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
                 if len(parsed) == 1:
                     offset, size = self._doSingleRangeRequest(request, parsed[0])
                     self._setContentHeaders(request, size)
-                    return SingleRangeStaticProducer(request, fileForReading, offset, size)
+                    return SingleRangeStaticProducer(served, fileForReading, offset, size)
                 rangeInfo = self._doMultipleRangeRequest(request, parsed)
-                return MultipleRangeStaticProducer(request, fileForReading, rangeInfo)
+                return MultipleRangeStaticProducer(served, fileForReading, rangeInfo)
         self._setContentHeaders(request)
         request.setResponseCode(http.OK)
-        return NoRangeStaticProducer(request, fileForReading)
+        return NoRangeStaticProducer(served, fileForReading)
 
-    def render_GET(self, request: Any) -> bytes | int:
+    def render_GET(self, request: IRequest) -> bytes | int:
         """Send the file (or the ranges asked for); redirect a directory to add its slash."""
         self.restat(False)
         if self.type is None:
@@ -500,8 +504,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
                 self.basename(), self.contentTypes, self.contentEncodings, self.defaultType
             )
         if not self.exists():
-            result: bytes = self.childNotFound.render(request)
-            return result
+            return self.childNotFound.render(request)
         if self.isdir():
             return self.redirect(request)
         request.setHeader(b"accept-ranges", b"bytes")
@@ -525,7 +528,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
 
     render_HEAD = render_GET
 
-    def _openOrErrorPage(self, request: Any) -> IO[bytes] | bytes:
+    def _openOrErrorPage(self, request: IRequest) -> IO[bytes] | bytes:
         # The open file, or the rendered page for a file we may not or cannot read.
         try:
             return self.openForReading()
@@ -539,10 +542,10 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
             }.get(e.errno or 0)
             if page is None:
                 raise
-            rendered: bytes = page.render(request)
+            rendered: bytes = page.render(request)  # type: ignore[assignment]  # (an error page)
             return rendered
 
-    def redirect(self, request: Any) -> bytes:
+    def redirect(self, request: IRequest) -> bytes:
         """Redirect to this directory's URL with a trailing slash."""
         return redirectTo(_addSlash(request), request)
 
@@ -553,7 +556,7 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
 # -- producers ----------------------------------------------------------------------------------
 
 
-def _asyncio_transport(request: Any) -> asyncio.Transport | None:
+def _asyncio_transport(request: http.Request) -> asyncio.Transport | None:
     """The plain-TCP asyncio transport under a real request, if a sendfile may use it."""
     if getattr(request, "_encoder", None) is not None:
         return None
@@ -570,8 +573,9 @@ class StaticProducer:
     bufferSize: int = 2**16
     _sendfileThreshold: int | None = None
 
-    def __init__(self, request: Any, fileObject: IO[bytes]) -> None:
-        self.request: Any = request
+    def __init__(self, request: http.Request, fileObject: IO[bytes]) -> None:
+        # None once stopped (as in Twisted); nothing uses it after that but None checks.
+        self.request: http.Request = request
         self.fileObject = fileObject
 
     def start(self) -> None:
@@ -585,7 +589,7 @@ class StaticProducer:
     def stopProducing(self) -> None:
         """Stop: close the file and forget the request (the consumer went away, or done)."""
         self.fileObject.close()
-        self.request = None
+        self.request = None  # type: ignore[assignment]
 
     def _trySendfile(self, offset: int, count: int) -> bool:
         """Send ``count`` bytes at ``offset`` with ``loop.sendfile`` and finish; False if not possible."""
@@ -636,7 +640,7 @@ class StaticProducer:
                     request, self.fileObject, offset + sent, count - sent
                 )
                 rest.start()
-                self.request = None
+                self.request = None  # type: ignore[assignment]
                 return
         except asyncio.CancelledError:
             self.stopProducing()
@@ -675,7 +679,9 @@ class SingleRangeStaticProducer(StaticProducer):
 
     bytesWritten: int = 0
 
-    def __init__(self, request: Any, fileObject: IO[bytes], offset: int, size: int) -> None:
+    def __init__(
+        self, request: http.Request, fileObject: IO[bytes], offset: int, size: int
+    ) -> None:
         super().__init__(request, fileObject)
         self.offset = offset
         self.size = size
@@ -723,7 +729,7 @@ class MultipleRangeStaticProducer(StaticProducer):
     """Writes several ranges, each after its MIME part header (``multipart/byteranges``)."""
 
     def __init__(
-        self, request: Any, fileObject: IO[bytes], rangeInfo: list[tuple[bytes, int, int]]
+        self, request: http.Request, fileObject: IO[bytes], rangeInfo: list[tuple[bytes, int, int]]
     ) -> None:
         super().__init__(request, fileObject)
         self.rangeInfo = rangeInfo
@@ -773,7 +779,7 @@ class ASISProcessor(resource.Resource):
         self.path = path
         self.registry = registry or Registry()
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """Refuse: twistio does not parse as-is files."""
         page: bytes = resource._errorPage(
             http.INTERNAL_SERVER_ERROR, "Not supported", "as-is files are not supported"
@@ -921,7 +927,7 @@ class DirectoryLister(resource.Resource):
             rows.append(self.linePattern % fields)
         return rows
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """The listing page, UTF-8 HTML."""
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         names: Sequence[str | bytes] = os.listdir(self.path) if self.dirs is None else self.dirs

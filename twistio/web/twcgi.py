@@ -15,18 +15,30 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote
 
 from twistio.internet import protocol
+from twistio.internet.interfaces import IReactorProcess
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    from twistio.web.static import Registry
 
 __all__ = ["CGIDirectory", "CGIProcessProtocol", "CGIScript", "FilteredScript"]
 
 _log = logging.getLogger("twistio.web.twcgi")
 
 _MAX_HEAD = 65536
+
+
+def _environment(env: dict[str, str]) -> Mapping[str | bytes, str | bytes]:
+    # A str-only environment is one spawnProcess takes (it also takes bytes).
+    return cast("Mapping[str | bytes, str | bytes]", env)
 
 
 class CGIDirectory(resource.Resource):
@@ -36,7 +48,7 @@ class CGIDirectory(resource.Resource):
         super().__init__()
         self.path = pathname
 
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
         name = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
         if not name or "/" in name or name in (".", ".."):
             return resource._noResource()
@@ -47,7 +59,7 @@ class CGIDirectory(resource.Resource):
             return CGIScript(fn)
         return resource._noResource()
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         notFound = resource._noResource("CGI directories do not support directory listing.")
         return notFound.render(request)
 
@@ -57,43 +69,50 @@ class CGIScript(resource.Resource):
 
     isLeaf = True
 
-    def __init__(self, filename: str, registry: Any = None, reactor: Any = None) -> None:
+    def __init__(
+        self,
+        filename: str,
+        registry: Registry | None = None,
+        reactor: IReactorProcess | None = None,
+    ) -> None:
         super().__init__()
         self.filename = filename
         if reactor is None:
             from twistio.internet import reactor as default_reactor
 
-            reactor = default_reactor
+            reactor = cast(IReactorProcess, default_reactor)
         self._reactor = reactor
 
-    def render(self, request: Any) -> int:
+    def render(self, request: IRequest) -> int:
         """Start the script with the request's CGI environment."""
-        scriptName = b"/" + b"/".join(request.prepath)
-        serverName = request.getRequestHostname().split(b":")[0]
-        host = request.getHost()
-        client = request.getClientAddress()
+        # The child's output goes back through what only a site's Request offers.
+        served = cast(http.Request, request)
+        scriptName = b"/" + b"/".join(served.prepath)
+        serverName = served.getRequestHostname().split(b":")[0]
+        host = served.getHost()
+        client = served.getClientAddress()
         env: dict[str, str] = {
             "SERVER_SOFTWARE": server.version.decode("ascii"),
             "SERVER_NAME": serverName.decode("latin-1"),
             "GATEWAY_INTERFACE": "CGI/1.1",
-            "SERVER_PROTOCOL": request.clientproto.decode("ascii"),
+            "SERVER_PROTOCOL": served.clientproto.decode("ascii"),
             "SERVER_PORT": str(getattr(host, "port", "")),
-            "REQUEST_METHOD": request.method.decode("ascii"),
+            "REQUEST_METHOD": served.method.decode("ascii"),
             "SCRIPT_NAME": scriptName.decode("latin-1"),
             "SCRIPT_FILENAME": self.filename,
-            "REQUEST_URI": request.uri.decode("latin-1"),
+            "REQUEST_URI": served.uri.decode("latin-1"),
         }
         ip = getattr(client, "host", None)
         if ip is not None:
             env["REMOTE_ADDR"] = str(ip)
-        pp = request.postpath
+        pp = served.postpath
         if pp:
             env["PATH_INFO"] = "/" + "/".join(
                 seg.decode("latin-1") if isinstance(seg, bytes) else seg for seg in pp
             )
-        q = request.uri.find(b"?")
-        env["QUERY_STRING"] = request.uri[q + 1 :].decode("latin-1") if q >= 0 else ""
-        for name, values in request.requestHeaders.getAllRawHeaders():
+        q = served.uri.find(b"?")
+        env["QUERY_STRING"] = served.uri[q + 1 :].decode("latin-1") if q >= 0 else ""
+        for name, values in served.requestHeaders.getAllRawHeaders():
             key = name.decode("latin-1").upper().replace("-", "_")
             value = ", ".join(v.decode("latin-1") for v in values)
             if key == "CONTENT_TYPE":
@@ -102,22 +121,25 @@ class CGIScript(resource.Resource):
                 env["CONTENT_LENGTH"] = value
             elif key not in ("AUTHORIZATION", "PROXY"):
                 env["HTTP_" + key] = value
-        if "CONTENT_LENGTH" not in env and request.content is not None:
-            here = request.content.tell()
-            size = request.content.seek(0, 2)
-            request.content.seek(here)
+        if "CONTENT_LENGTH" not in env and served.content is not None:
+            here = served.content.tell()
+            size = served.content.seek(0, 2)
+            served.content.seek(here)
             env["CONTENT_LENGTH"] = str(size)
-        for name in ("PATH", "SYSTEMROOT", "LANG", "TZ"):
-            if name in os.environ:
-                env.setdefault(name, os.environ[name])
-        self.runProcess(env, request)
-        return server.NOT_DONE_YET
+        for var in ("PATH", "SYSTEMROOT", "LANG", "TZ"):
+            if var in os.environ:
+                env.setdefault(var, os.environ[var])
+        self.runProcess(env, served)
+        done: int = server.NOT_DONE_YET
+        return done
 
-    def runProcess(self, env: dict[str, str], request: Any, qargs: list[str] | None = None) -> None:
+    def runProcess(
+        self, env: dict[str, str], request: http.Request, qargs: list[str] | None = None
+    ) -> None:
         """Spawn the script (subclasses choose another command line)."""
         p = CGIProcessProtocol(request)
         self._reactor.spawnProcess(
-            p, self.filename, [self.filename, *(qargs or [])], env,
+            p, self.filename, [self.filename, *(qargs or [])], _environment(env),
             os.path.dirname(self.filename) or None,
         )
 
@@ -127,10 +149,12 @@ class FilteredScript(CGIScript):
 
     filter = "/usr/bin/cat"
 
-    def runProcess(self, env: dict[str, str], request: Any, qargs: list[str] | None = None) -> None:
+    def runProcess(
+        self, env: dict[str, str], request: http.Request, qargs: list[str] | None = None
+    ) -> None:
         p = CGIProcessProtocol(request)
         self._reactor.spawnProcess(
-            p, self.filter, [self.filter, self.filename, *(qargs or [])], env,
+            p, self.filter, [self.filter, self.filename, *(qargs or [])], _environment(env),
             os.path.dirname(self.filename) or None,
         )
 
@@ -143,7 +167,7 @@ class CGIProcessProtocol(protocol.ProcessProtocol):
     headertext = b""
     errortext = b""
 
-    def __init__(self, request: Any) -> None:
+    def __init__(self, request: http.Request) -> None:
         self.request = request
         self._requestGone = False
         request.notifyFinish().addErrback(self._gone)

@@ -5,14 +5,23 @@ from __future__ import annotations
 import html
 import linecache
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
+from twistio.internet.defer import Deferred
 from twistio.python.failure import Failure
 from twistio.python.reflect import fullyQualifiedName
 from twistio.web import resource
 from twistio.web._flatten import flattenString
 from twistio.web._stan import Tag
 from twistio.web._template_util import Element, TagLoader, XMLString, renderer
+from twistio.web.iweb import IRequest, ITemplateLoader
+from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    from twistio.web.server import Request as _SiteRequest
+
+#: A ``Failure.frames`` entry: function, file name, line number, locals, globals.
+_Frame = tuple[str, str, int, object, object]
 
 __all__ = [
     "ChildRedirector",
@@ -37,7 +46,7 @@ _REDIRECT_PAGE = """
 """
 
 
-def redirectTo(URL: bytes, request: Any) -> bytes:
+def redirectTo(URL: bytes, request: IRequest) -> bytes:
     """Redirect ``request`` to ``URL`` (302) and return an HTML page that links there.
 
     The URL is HTML-escaped in the page; ``Location`` carries it as given (the server
@@ -60,11 +69,11 @@ class Redirect(resource.Resource):
         super().__init__()
         self.url = url
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """The redirect."""
         return redirectTo(self.url, request)
 
-    def getChild(self, name: bytes, request: Any) -> Any:
+    def getChild(self, name: bytes, request: IRequest) -> IResource:
         """Itself: every path below redirects too."""
         return self
 
@@ -84,7 +93,7 @@ class ChildRedirector(Redirect):
             )
         super().__init__(url)
 
-    def getChild(self, name: bytes, request: Any) -> Any:
+    def getChild(self, name: bytes, request: IRequest) -> IResource:
         """A redirector for the child URL."""
         newUrl = self.url
         if not newUrl.endswith(b"/"):
@@ -108,7 +117,7 @@ class ParentRedirect(resource.Resource):
 
     isLeaf = True
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """The redirect, whatever the method."""
         return redirectTo(_here(request.prePathURL()), request)
 
@@ -118,26 +127,27 @@ class DeferredResource(resource.Resource):
 
     isLeaf = True
 
-    def __init__(self, d: Any) -> None:
+    def __init__(self, d: Deferred[IResource]) -> None:
         super().__init__()
         self.d = d
 
-    def getChild(self, name: bytes, request: Any) -> Any:
+    def getChild(self, name: bytes, request: IRequest) -> IResource:
         """Itself: the Deferred's resource is asked for the rest of the path."""
         return self
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> int:
         """Wait for the resource, then render it for the rest of the path."""
         from twistio.web.server import NOT_DONE_YET
 
         self.d.addCallback(self._cbChild, request).addErrback(self._ebChild, request)
         return NOT_DONE_YET
 
-    def _cbChild(self, child: Any, request: Any) -> None:
-        request.render(resource.getChildForRequest(child, request))
+    # A site's request: rendering resumes, or fails, through what server.Request offers.
+    def _cbChild(self, child: IResource, request: IRequest) -> None:
+        cast("_SiteRequest", request).render(resource.getChildForRequest(child, request))
 
-    def _ebChild(self, reason: Any, request: Any) -> None:
-        request.processingFailed(reason)
+    def _ebChild(self, reason: Failure, request: IRequest) -> None:
+        cast("_SiteRequest", request).processingFailed(reason)
 
 
 def htmlIndent(snippetLine: str) -> str:
@@ -154,17 +164,17 @@ def _spaced(line: str) -> str:
 class _SourceLineElement(Element):
     """One numbered line of source: renderers ``lineNumber`` and ``sourceLine``."""
 
-    def __init__(self, loader: Any, number: int, source: str) -> None:
+    def __init__(self, loader: ITemplateLoader | None, number: int, source: str) -> None:
         super().__init__(loader)
         self.number = number
         self.source = source
 
     @renderer
-    def sourceLine(self, request: Any, tag: Tag) -> Tag:
+    def sourceLine(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(_spaced(self.source))
 
     @renderer
-    def lineNumber(self, request: Any, tag: Tag) -> Tag:
+    def lineNumber(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(str(self.number))
 
 
@@ -173,12 +183,12 @@ class _SourceFragmentElement(Element):
     repeats its tag per line, class ``snippetHighlightLine`` on the frame's own line and
     ``snippetLine`` on the others, each filled by a ``_SourceLineElement``."""
 
-    def __init__(self, loader: Any, frame: Sequence[Any]) -> None:
+    def __init__(self, loader: ITemplateLoader | None, frame: _Frame) -> None:
         super().__init__(loader)
         self.frame = frame
 
     @renderer
-    def sourceLines(self, request: Any, tag: Tag) -> list[_SourceLineElement]:
+    def sourceLines(self, request: IRequest | None, tag: Tag) -> list[_SourceLineElement]:
         filename, current = self.frame[1], self.frame[2]
         lines = []
         for number in range(current - 1, current + 2):
@@ -194,24 +204,24 @@ class _FrameElement(Element):
     """One stack frame (a ``Failure.frames`` item): renderers ``filename``, ``lineNumber``,
     ``function`` and ``source`` (a ``_SourceFragmentElement``)."""
 
-    def __init__(self, loader: Any, frame: Sequence[Any]) -> None:
+    def __init__(self, loader: ITemplateLoader | None, frame: _Frame) -> None:
         super().__init__(loader)
         self.frame = frame
 
     @renderer
-    def filename(self, request: Any, tag: Tag) -> Tag:
+    def filename(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(self.frame[1])
 
     @renderer
-    def lineNumber(self, request: Any, tag: Tag) -> Tag:
+    def lineNumber(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(str(self.frame[2]))
 
     @renderer
-    def function(self, request: Any, tag: Tag) -> Tag:
+    def function(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(self.frame[0])
 
     @renderer
-    def source(self, request: Any, tag: Tag) -> _SourceFragmentElement:
+    def source(self, request: IRequest | None, tag: Tag) -> _SourceFragmentElement:
         return _SourceFragmentElement(TagLoader(tag), self.frame)
 
 
@@ -219,12 +229,12 @@ class _StackElement(Element):
     """A list of frames: the ``frames`` renderer gives a ``_FrameElement`` per frame, each
     on its own copy of the tag."""
 
-    def __init__(self, loader: Any, stackFrames: Sequence[Sequence[Any]]) -> None:
+    def __init__(self, loader: ITemplateLoader | None, stackFrames: Sequence[_Frame]) -> None:
         super().__init__(loader)
         self.stackFrames = stackFrames
 
     @renderer
-    def frames(self, request: Any, tag: Tag) -> list[_FrameElement]:
+    def frames(self, request: IRequest | None, tag: Tag) -> list[_FrameElement]:
         return [_FrameElement(TagLoader(tag.clone()), frame) for frame in self.stackFrames]
 
 
@@ -259,30 +269,30 @@ class FailureElement(Element):
     ``value`` (the exception as text) and ``traceback`` (a ``_StackElement`` of its frames).
     ``loader`` defaults to twistio's own page fragment."""
 
-    def __init__(self, failure: Any, loader: Any = None) -> None:
+    def __init__(self, failure: Failure, loader: ITemplateLoader | None = None) -> None:
         if loader is None:
             loader = XMLString(_FAILURE_TEMPLATE)
         super().__init__(loader)
         self.failure = failure
 
     @renderer
-    def type(self, request: Any, tag: Tag) -> Tag:
+    def type(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(fullyQualifiedName(self.failure.type))
 
     @renderer
-    def value(self, request: Any, tag: Tag) -> Tag:
+    def value(self, request: IRequest | None, tag: Tag) -> Tag:
         return tag(str(self.failure.value))
 
     @renderer
-    def traceback(self, request: Any, tag: Tag) -> _StackElement:
+    def traceback(self, request: IRequest | None, tag: Tag) -> _StackElement:
         return _StackElement(TagLoader(tag), self.failure.frames)
 
 
-def formatFailure(myFailure: Any) -> bytes:
+def formatFailure(myFailure: Failure) -> bytes:
     """``myFailure`` (a ``Failure``) as an HTML fragment (ASCII bytes; other characters as
     numeric references) rendered by ``FailureElement``; ``FlattenerError`` if it cannot be
     rendered."""
-    results: list[Any] = []
+    results: list[bytes | Failure] = []
     flattenString(None, FailureElement(myFailure)).addBoth(results.append)
     result = results[0]
     if isinstance(result, Failure):

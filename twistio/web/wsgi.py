@@ -8,19 +8,29 @@ memory (Twisted's waits only for each write to be handed to the transport).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import IO, TYPE_CHECKING, Union, cast
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import IReactorFromThreads, implementer
 from twistio.internet.threads import blockingCallFromThread
 from twistio.logger import Logger
+from twistio.python import log as _legacy_log
 from twistio.python.failure import Failure
 from twistio.python.threadpool import ThreadPool
 from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
+from twistio.web.iweb import IRequest
 from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    # PEP 3333's types as typeshed spells them (an environ is a dict[str, Any] there).
+    from _typeshed.wsgi import WSGIApplication as Application
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from twistio.web.server import Request
 
 NOT_DONE_YET = 1
 
@@ -28,9 +38,10 @@ __all__ = ["WSGIResource"]
 
 _log = Logger()
 
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-_StartResponse = Callable[..., Callable[[bytes], None]]
-Application = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
+#: ``start_response``'s ``exc_info``: ``sys.exc_info()`` (PEP 3333).
+_ExcInfo = Union[
+    tuple[type[BaseException], BaseException, TracebackType], tuple[None, None, None]
+]
 
 
 def _wsgiString(value: bytes | str) -> str:
@@ -47,13 +58,12 @@ def _wsgiBytes(value: str) -> bytes:
 class _ErrorStream:
     """``wsgi.errors``: text written here is logged."""
 
-    _log = Logger()
-
     def write(self, data: str) -> None:
-        """Log ``data`` (a ``str``; bytes are a ``TypeError``, as in Twisted)."""
+        """Log ``data`` (a ``str``; bytes are a ``TypeError``, as in Twisted): a legacy error
+        event of system ``wsgi`` whose ``message`` is ``(data,)``."""
         if not isinstance(data, str):
             raise TypeError(f"write() argument must be str, not {data!r} ({type(data).__name__})")
-        self._log.error("{text}", text=data, isError=True, system="wsgi")
+        _legacy_log.msg(data, system="wsgi", isError=True)
 
     def writelines(self, iovec: Iterable[str]) -> None:
         """Log each piece."""
@@ -67,7 +77,7 @@ class _ErrorStream:
 class _InputStream:
     """``wsgi.input``: the request body (``request.content``), bytes."""
 
-    def __init__(self, input: Any) -> None:
+    def __init__(self, input: IO[bytes]) -> None:
         self._wrapped = input
 
     def read(self, size: int | None = None) -> bytes:
@@ -98,6 +108,9 @@ class _InputStream:
         return iter(self._wrapped)
 
 
+_EXHAUSTED = object()
+
+
 class _WSGIResponse:
     """One request's trip through the application: environ in, status, headers and body out."""
 
@@ -109,7 +122,7 @@ class _WSGIResponse:
         reactor: IReactorFromThreads,
         threadpool: ThreadPool,
         application: Application,
-        request: Any,
+        request: Request,
     ) -> None:
         self.started = False
         self.reactor = reactor
@@ -126,7 +139,7 @@ class _WSGIResponse:
         parts = request.uri.split(b"?", 1)
         queryString = parts[1] if len(parts) == 2 else b""
 
-        self.environ: dict[str, Any] = {
+        self.environ: WSGIEnvironment = {
             "REQUEST_METHOD": _wsgiString(request.method),
             "REMOTE_ADDR": "",
             "SCRIPT_NAME": _wsgiString(scriptName),
@@ -135,7 +148,7 @@ class _WSGIResponse:
             "CONTENT_TYPE": _wsgiString(request.getHeader(b"content-type") or b""),
             "CONTENT_LENGTH": _wsgiString(request.getHeader(b"content-length") or b""),
             "SERVER_NAME": _wsgiString(request.getRequestHostname()),
-            "SERVER_PORT": str(request.getHost().port),
+            "SERVER_PORT": str(request.getHost().port),  # type: ignore[attr-defined]  # (IP)
             "SERVER_PROTOCOL": _wsgiString(request.clientproto),
         }
         client = request.getClientAddress()
@@ -154,7 +167,7 @@ class _WSGIResponse:
                 "wsgi.multithread": True,
                 "wsgi.multiprocess": False,
                 "wsgi.errors": _ErrorStream(),
-                "wsgi.input": _InputStream(request.content),
+                "wsgi.input": _InputStream(request.content),  # type: ignore[arg-type]  # (unfinished)
             }
         )
 
@@ -186,6 +199,8 @@ class _WSGIResponse:
     def _sendResponseHeaders(self) -> None:
         code, _, message = self.status.partition(" ")
         self.request.setResponseCode(int(code), _wsgiBytes(message))
+        # The application says what the body is: no default Content-Type is added.
+        self.request.defaultContentType = None
         for name, value in self.headers:
             # The server, not the application, says what these are.
             if name.lower() not in ("server", "date"):
@@ -220,7 +235,7 @@ class _WSGIResponse:
             return
         if self.headersWritten:
             self.request.unregisterProducer()
-            self.request.channel.transport.loseConnection()
+            self.request.channel.transport.loseConnection()  # type: ignore[union-attr]
         else:
             self.request.setResponseCode(500)
             self.request.finish()
@@ -238,17 +253,39 @@ class _WSGIResponse:
         if excInfo is not None:
             try:
                 if self.headersWritten:
-                    raise excInfo[1].with_traceback(excInfo[2])
+                    raise excInfo[1].with_traceback(excInfo[2])  # type: ignore[union-attr]
             finally:
                 excInfo = None
-        elif self.started:
-            raise RuntimeError("Application called start_response() more than once")
+        elif self.headersWritten:
+            raise RuntimeError("Application called start_response() after the response began")
         if not isinstance(status, str):
             raise TypeError(f"status must be str, not {status!r} ({type(status).__name__})")
+        # PEP 3333 asks for a list of tuples; other sequences pass with a warning, as in
+        # Twisted. Called again before the body starts, the last status and headers win.
         if not isinstance(headers, list):
-            raise TypeError(f"headers must be a list, not {headers!r} ({type(headers).__name__})")
+            if not isinstance(headers, Sequence):
+                raise TypeError(
+                    f"headers must be a list, not {headers!r} ({type(headers).__name__})"
+                )
+            warnings.warn(
+                f"headers should be a list, not {headers!r} ({type(headers).__name__})",
+                category=RuntimeWarning,
+                stacklevel=2,
+            )
         for header in headers:
-            if not isinstance(header, tuple) or len(header) != 2:
+            if not isinstance(header, tuple):
+                if not isinstance(header, Sequence):
+                    raise TypeError(
+                        f"header must be a (str, str) tuple, not {header!r} "
+                        f"({type(header).__name__})"
+                    )
+                warnings.warn(
+                    f"header should be a (str, str) tuple, not {header!r} "
+                    f"({type(header).__name__})",
+                    category=RuntimeWarning,
+                    stacklevel=2,
+                )
+            if len(header) != 2:
                 raise TypeError(f"header must be a (str, str) tuple, not {header!r}")
             for part in header:
                 if not isinstance(part, str):
@@ -256,7 +293,7 @@ class _WSGIResponse:
                 if "\r" in part or "\n" in part:
                     raise ValueError(f"header may not contain CR or LF: {header!r}")
         self.status = status
-        self.headers = headers
+        self.headers = [tuple(header) for header in headers]  # type: ignore[misc]
         self.started = True
         return self.write
 
@@ -274,14 +311,16 @@ class _WSGIResponse:
 
     def run(self) -> None:
         """Call the application and send what it returns (in a pool thread)."""
-        appIterator: Any = None
+        appIterator: Iterable[bytes] | None = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
-            for elem in appIterator:
-                if self._requestFinished:
+            pieces: Iterator[Any] = iter(appIterator)
+            while not self._requestFinished:  # the client gone: ask for nothing more
+                piece: Any = next(pieces, _EXHAUSTED)
+                if piece is _EXHAUSTED:
                     break
-                if elem:
-                    self.write(elem)
+                if piece:
+                    self.write(piece)
             close = getattr(appIterator, "close", None)
             appIterator = None
             if close is not None:
@@ -319,19 +358,21 @@ class WSGIResource:
         self._threadpool = threadpool
         self._application = application
 
-    def render(self, request: Any) -> int:
+    def render(self, request: IRequest) -> int:
         """Start the application for this request; the response comes later."""
         from twistio.web.server import NOT_DONE_YET
 
-        response = _WSGIResponse(self._reactor, self._threadpool, self._application, request)
+        # The response is written back through what only a site's Request offers.
+        served = cast("Request", request)
+        response = _WSGIResponse(self._reactor, self._threadpool, self._application, served)
         response.start()
         done: int = NOT_DONE_YET
         return done
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         """Never: the application handles the whole path below."""
         raise RuntimeError("Cannot get IResource children from WSGIResource")
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Never: the application handles the whole path below."""
         raise RuntimeError("Cannot put IResource children under WSGIResource")
