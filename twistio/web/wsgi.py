@@ -314,13 +314,13 @@ class _WSGIResponse:
         appIterator: Iterable[bytes] | None = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
-            pieces: Iterator[Any] = iter(appIterator)
+            pieces: Iterator[object] = iter(appIterator)
             while not self._requestFinished:  # the client gone: ask for nothing more
-                piece: Any = next(pieces, _EXHAUSTED)
+                piece = next(pieces, _EXHAUSTED)
                 if piece is _EXHAUSTED:
                     break
                 if piece:
-                    self.write(piece)
+                    self.write(cast(bytes, piece))
             close = getattr(appIterator, "close", None)
             appIterator = None
             if close is not None:
