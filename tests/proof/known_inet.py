@@ -26,9 +26,9 @@ def _every(
 
 _READERS = (
     _PRIVATE,
-    "the test looks for the TCP/UNIX transport among reactor.getReaders() or hands its "
-    "descriptor over with removeReader(transport): twistio's connections are asyncio's "
-    "transports, not descriptors in the reactor's FD set (docs/differences.md, IReactorFDSet)",
+    "the test looks for the TCP/UNIX transport among reactor.getReaders(): twistio's "
+    "connections are asyncio's transports, not descriptors in the reactor's FD set "
+    "(docs/differences.md, IReactorFDSet)",
 )
 _STREAMING = (
     _DIFF,
@@ -70,20 +70,9 @@ KNOWN: dict[str, tuple[str, str]] = {
         "test_resumeProducingWhileDisconnected",
         (_PRIVATE, "calls the transport's connectionLost (a selectable's method) directly"),
     ),
+    **_every("test_tcp", "AdoptStreamConnectionTestsBuilder", "test_streamingProducer", _STREAMING),
     **_every(
-        "test_tcp",
-        "AdoptStreamConnectionTestsBuilder",
-        "test_nonStreamingProducer test_serverAddressTCP4 test_serverAddressTCP6 "
-        "test_streamingProducer test_writeSequeceWithoutWrite "
-        "test_writeSequenceWithUnicodeRaisesException",
-        _READERS,
-    ),
-    **_every(
-        "test_unix",
-        "UNIXAdoptStreamConnectionTestsBuilder",
-        "test_ServerAddressUNIX test_streamingProducer "
-        "test_writeSequeceWithoutWrite test_writeSequenceWithUnicodeRaisesException",
-        _READERS,
+        "test_unix", "UNIXAdoptStreamConnectionTestsBuilder", "test_streamingProducer", _STREAMING
     ),
     **_every("test_tcp", "TCPTransportTestsBuilder", "test_streamingProducer", _STREAMING),
     **_every("test_unix", "UNIXTestsBuilder", "test_avoidLeakingFileDescriptors", _SENDMSG),
