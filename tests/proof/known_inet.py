@@ -56,7 +56,32 @@ _UID = (
     "path is not searchable by that user): fails the same way under Twisted here",
 )
 
+_BY_HAND = (
+    _DIFF,
+    "builds tcp.Connection/tcp.Server from a (fake) socket by hand: twistio's connections "
+    "are made by its ports and connectors over asyncio's transports (docs/differences.md, "
+    "tcp.Server)",
+)
+
 KNOWN: dict[str, tuple[str, str]] = {
+    "twisted.test.test_tcp.HalfCloseTests.testCloseWriteCloser": (
+        _PRIVATE,
+        "reads the transport's _tempDataBuffer (Twisted's write buffer; asyncio buffers here)",
+    ),
+    "twisted.test.test_tcp.PauseProducingTests.test_pauseProducingInConnectionMade": _READERS,
+    "twisted.test.test_tcp.ProperlyCloseFilesTests.test_properlyCloseFiles": (
+        _PRIVATE,
+        "sends on the transport's socket directly; twistio's is asyncio's TransportSocket "
+        "wrapper, which allows no I/O (the transport owns the socket)",
+    ),
+    **{
+        f"twisted.internet.test.test_tcp.{name}": _BY_HAND
+        for name in (
+            "TCPConnectionTests.test_noTLSBeforeStartTLS",
+            "TCPConnectionTests.test_tlsAfterStartTLS",
+            "TCPServerTests.",
+        )
+    },
     **{
         key: why
         for builder in ("ProcessTestsBuilder", "PTYProcessTestsBuilder")

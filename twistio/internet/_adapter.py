@@ -506,7 +506,7 @@ class Connection(asyncio.Protocol):
                 self._write_lost_pending = True
                 transport.set_write_buffer_limits(high=0, low=0)
             else:
-                asyncio.get_running_loop().call_soon(self._write_connection_lost)
+                self._registry.get_loop().call_soon(self._write_connection_lost)
 
     def _write_connection_lost(self) -> None:
         if not self.connected:
@@ -612,10 +612,10 @@ class Connection(asyncio.Protocol):
     def logstr(self) -> str:
         """The connection's log prefix, as Twisted's transports make it: on a server side
         ``"<protocol's prefix>,<session number>,<peer's host>"``, on a client side
-        ``"<protocol's prefix>,client"``."""
+        ``"<protocol's prefix>,client"``; ``"Uninitialized"`` until connected."""
         protocol = self._protocol
         if protocol is None:
-            return "-"
+            return "-" if self._lost else "Uninitialized"
         prefix = getattr(protocol, "logPrefix", None)
         name = str(prefix()) if prefix is not None else type(protocol).__name__
         if not self._server_side:
