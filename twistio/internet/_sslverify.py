@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast
 
 from twistio.internet import error
+from twistio.internet._sslverify_pyopenssl import pyopenssl_mode
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
@@ -860,9 +861,15 @@ class _TrustRoot:
             if pem:
                 context.load_verify_locations(cadata=pem)
 
-    # Twisted's IOpenSSLTrustRoot method, for code that calls it.
-    def _addCACertsToContext(self, context: ssl.SSLContext) -> None:
-        self._load(context)
+    # Twisted's IOpenSSLTrustRoot method, for code that calls it (with pyOpenSSL's context
+    # too).
+    def _addCACertsToContext(self, context: Any) -> None:
+        if isinstance(context, ssl.SSLContext):
+            self._load(context)
+        else:
+            from twistio.internet._sslverify_pyopenssl import load_trust
+
+            load_trust(self, context)
 
 
 class OpenSSLCertificateAuthorities(_TrustRoot):
@@ -1103,6 +1110,7 @@ class CertificateOptions:
         ]
         self._contexts: dict[bool, ssl.SSLContext] = {}
         self._contextForServerName = contextForServerName
+        self._pyContext: Any = None
 
     def _context_for(self, server_side: bool) -> ssl.SSLContext:
         context = self._contexts.get(server_side)
@@ -1146,8 +1154,16 @@ class CertificateOptions:
         self._contexts[server_side] = context
         return context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The server-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The server-side ``ssl.SSLContext``; pyOpenSSL's ``Context`` (for either side, as
+        Twisted's) when twistio's TLS runs on pyOpenSSL (``pyopenssl_mode``: code written for
+        Twisted, under the alias)."""
+        if pyopenssl_mode():
+            if self._pyContext is None:
+                from twistio.internet._sslverify_pyopenssl import configure
+
+                self._pyContext = configure(self)
+            return self._pyContext
         return self._context_for(True)
 
     def _serverNameReceived(
@@ -1171,14 +1187,24 @@ class CertificateOptions:
         sslobj.context = chosen
         return None
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
+        ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            from twistio.internet._sslverify_pyopenssl import client_connection
+
+            return client_connection(self.getContext(), None, tlsProtocol)
         return self._context_for(False).wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, False, None
         )
 
-    def serverConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
+        ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            from twistio.internet._sslverify_pyopenssl import server_connection
+
+            return server_connection(self.getContext())
         return self._context_for(True).wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, True, None
         )
@@ -1203,7 +1229,7 @@ _METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
 class ClientTLSOptions:
     """Client options that verify the server's certificate and its name (``hostname``)."""
 
-    def __init__(self, hostname: str, ctx: ssl.SSLContext) -> None:
+    def __init__(self, hostname: str, ctx: Any) -> None:
         self._hostname = hostname
         self._context = ctx
 
@@ -1218,17 +1244,24 @@ class ClientTLSOptions:
             return True
         return False
 
-    def _context_for(self, server_side: bool) -> ssl.SSLContext:
+    def _context_for(self, server_side: bool) -> Any:
         if server_side:
             raise ValueError("client TLS options cannot be used on the server side")
         return self._context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The client-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The client-side context: an ``ssl.SSLContext``, or pyOpenSSL's ``Context`` (as
+        Twisted's) when it was made with one."""
         return self._context
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs, for ``hostname``."""
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs, for ``hostname``
+        (pyOpenSSL's ``Connection``, sending the name and checking the server's
+        certificate is for it once the handshake is done, on pyOpenSSL's context)."""
+        if not isinstance(self._context, ssl.SSLContext):
+            from twistio.internet._sslverify_pyopenssl import client_connection
+
+            return client_connection(self._context, self._hostname, tlsProtocol)
         return self._context.wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, False, self._hostname
         )
@@ -1265,8 +1298,12 @@ def optionsForClientTLS(
         extra["privateKey"] = clientCertificate.privateKey
         extra["certificate"] = clientCertificate
     options = CertificateOptions(
-        trustRoot=_trust_root(trustRoot), acceptableProtocols=acceptableProtocols, **extra
+        trustRoot=_trust_root(trustRoot) if trustRoot is None or not pyopenssl_mode()
+        else trustRoot,
+        acceptableProtocols=acceptableProtocols, **extra
     )
+    if pyopenssl_mode():
+        return ClientTLSOptions(hostname, options.getContext())
     context = options._context_for(False)
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
@@ -1286,10 +1323,22 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         self.privateKeyFileName = privateKeyFileName
         self.certificateFileName = certificateFileName
         self.sslmethod = sslmethod
+        self._contextFactory = _contextFactory
         self.cacheContext()
 
     def cacheContext(self) -> None:
         """Load the files now (errors raise here, as in Twisted)."""
+        if pyopenssl_mode():
+            from OpenSSL import SSL
+
+            make = self._contextFactory or SSL.Context
+            method = self.sslmethod if isinstance(self.sslmethod, int) else SSL.TLS_METHOD
+            py = make(method)
+            py.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3)
+            py.use_certificate_file(self.certificateFileName)
+            py.use_privatekey_file(self.privateKeyFileName)
+            self._context = py
+            return
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         version = _METHOD_VERSIONS.get(self.sslmethod)
         if version is not None:
@@ -1297,8 +1346,9 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         context.load_cert_chain(self.certificateFileName, self.privateKeyFileName)
         self._context = context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The server-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The server-side ``ssl.SSLContext`` (pyOpenSSL's ``Context`` under
+        ``pyopenssl_mode``)."""
         return self._context
 
 
@@ -1307,9 +1357,18 @@ class ClientContextFactory(ContextFactory):
 
     isClient = 1
     method: Any = None
+    _contextFactory: Any = None
 
-    def getContext(self) -> ssl.SSLContext:
-        """A client-side ``ssl.SSLContext`` without verification."""
+    def getContext(self) -> Any:
+        """A client-side ``ssl.SSLContext`` without verification (pyOpenSSL's ``Context``
+        under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            from OpenSSL import SSL
+
+            make = self._contextFactory or SSL.Context
+            py = make(self.method if isinstance(self.method, int) else SSL.TLS_METHOD)
+            py.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_TLSv1)
+            return py
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -1348,9 +1407,9 @@ def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | N
     if isinstance(contextFactory, ssl.SSLContext):
         return contextFactory
     context_for = getattr(contextFactory, "_context_for", None)
-    if context_for is not None:
-        context: ssl.SSLContext = context_for(server_side)
-        return context
+    if context_for is not None and not pyopenssl_mode():
+        context: Any = context_for(server_side)
+        return context if isinstance(context, ssl.SSLContext) else None
     get = getattr(contextFactory, "getContext", None)
     if get is None:
         creator = (
