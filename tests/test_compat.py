@@ -58,10 +58,10 @@ def test_reactor_is_twistios(alias: None) -> None:
 
 def test_missing_module_names_itself_and_the_docs(alias: None) -> None:
     with pytest.raises(ImportError) as info:
-        import twisted.pair.ethernet  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+        import twisted.nosuchsubpackage.ethernet  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     message = str(info.value)
-    assert "twisted.pair" in message and "docs/porting.md" in message
-    assert info.value.name == "twisted.pair"
+    assert "twisted.nosuchsubpackage" in message and "docs/porting.md" in message
+    assert info.value.name == "twisted.nosuchsubpackage"
 
 
 def test_zope_implementer_against_twistio_interfaces(alias: None) -> None:
@@ -134,7 +134,7 @@ def test_missing_module_from_the_command() -> None:
     _, err = proc.communicate(timeout=20)
     status = proc.returncode
     assert status == 1
-    assert b"twisted.pair" in err and b"docs/porting.md" in err
+    assert b"twisted.nosuchsubpackage" in err and b"docs/porting.md" in err
 
 
 def test_third_party_twisted_plugins_import(alias: None, tmp_path: Path) -> None:

@@ -48,10 +48,10 @@ def _type_checking_only(node: ast.If) -> bool:
     return "TYPE_CHECKING" in ast.unparse(node.test)
 
 
-def _imports(tree: ast.Module) -> list[tuple[int, str]]:
-    """``(line, module)`` for each twistio.internet module imported, TYPE_CHECKING aside."""
+def _imports(tree: ast.Module, prefix: str = "twistio.internet") -> list[tuple[int, str]]:
+    """``(line, module)`` for each module of the package ``prefix`` imported (at module level
+    or inside functions), TYPE_CHECKING aside."""
     found: list[tuple[int, str]] = []
-    prefix = "twistio.internet"
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and _type_checking_only(node):

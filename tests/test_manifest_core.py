@@ -49,6 +49,12 @@ MODULES = [
     "positioning.base",
     "positioning.nmea",
     "positioning.ipositioning",
+    "pair.raw",
+    "pair.ethernet",
+    "pair.ip",
+    "pair.rawudp",
+    "pair.tuntap",
+    "pair.testing",
 ]
 
 #: Names other helpers add to these modules this session (owner in the comment); they are

@@ -120,3 +120,37 @@ def test_character_attribute() -> None:
             assert ours(**kw).wantOne(bold=True).toVT102() == theirs(**kw).wantOne(
                 bold=True).toVT102()
     assert ours(foreground=3) == ours(foreground=3) and ours() != ours(bold=True)
+
+
+def _expectations(pkg: str) -> list[Any]:
+    helper = import_module(pkg + ".conch.insults.helper")
+    insults = import_module(pkg + ".conch.insults.insults")
+    testing = import_module(pkg + ".internet.testing")
+    buffer = helper.ExpectableBuffer()
+    client = insults.ClientProtocol(lambda: buffer)
+    client.makeConnection(testing.StringTransport())
+    seen: list[Any] = []
+
+    def expect(pattern: bytes) -> None:
+        buffer.expect(pattern).addCallback(lambda m: seen.append((pattern, m.span(), m.group())))
+
+    # A line redrawn in place (as recvline and manhole do) is not matched again: the search
+    # goes on from the end of the last match, on the screen.
+    client.dataReceived(b">>> 1 + 1")
+    expect(rb"\+ 1")
+    seen.append("typed")
+    expect(rb"\+ 1")
+    client.dataReceived(b"\x1b[2K\x1b[9D>>> 1 + 1 +")
+    seen.append("redrawn")
+    client.dataReceived(b" 1\r\nnext")
+    expect(b"next")
+    # Moving home searches the whole screen again.
+    client.dataReceived(b"\x1b[H")
+    expect(b">>>")
+    return seen
+
+
+def test_expectable_buffer_searches_the_screen() -> None:
+    ours = _expectations("twistio")
+    assert ours[1] == "typed" and ours[2] == "redrawn"
+    assert ours == _expectations("twisted")

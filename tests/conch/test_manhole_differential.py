@@ -119,3 +119,32 @@ def test_last_colorized_fstring() -> None:
     source = "f'{z}' + x"
     theirs = import_module("twisted.conch.manhole").lastColorizedLine(source)
     assert import_module("twistio.conch.manhole").lastColorizedLine(source) == theirs
+
+
+def _with_custom_excepthook(pkg: str) -> list[bytes]:
+    manhole = import_module(pkg + ".conch.manhole")
+    insults = import_module(pkg + ".conch.insults.insults")
+    testing = import_module(pkg + ".internet.testing")
+    sp = insults.ServerProtocol(manhole.Manhole)
+    tr = testing.StringTransport()
+    sp.makeConnection(tr)
+    out = []
+    saved = sys.excepthook
+    sys.excepthook = lambda *args: None
+    try:
+        for line in (b"1/0", b"raise KeyError('a')", b"def f(:", b"x = (", b"]"):
+            tr.clear()
+            sp.dataReceived(line + b"\r")
+            out.append(tr.value())
+    finally:
+        sys.excepthook = saved
+    return out
+
+
+def test_exceptions_are_shown_whatever_the_excepthook() -> None:
+    """A replaced ``sys.excepthook`` does not hide a traceback from the manhole's user
+    (syntax errors go to the hook, as in Python's console and Conch)."""
+    ours = _with_custom_excepthook("twistio")
+    assert b"ZeroDivisionError: division by zero" in ours[0]
+    assert b"KeyError: 'a'" in ours[1]
+    assert ours == _with_custom_excepthook("twisted")

@@ -61,6 +61,8 @@ MODULES = {
     "twisted.conch.unix": "twistio.conch.unix",
     "twisted.conch.mixin": "twistio.conch.mixin",
     "twisted.conch.scripts.ckeygen": "twistio.conch.scripts.ckeygen",
+    "twisted.conch.stdio": "twistio.conch.stdio",
+    "twisted.conch.tap": "twistio.conch.tap",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

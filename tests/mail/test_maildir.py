@@ -98,7 +98,7 @@ def test_dirdbm_names_match_twisted(tmp_path: Path) -> None:
     assert os.listdir(tmp_path / "passwd") == ["YWxpY2U=_"]
     assert domain.userDirectory(b"nobody") is None
     postmaster = maildir.MaildirDirdbmDomain(mail.MailService(), tmp_path / "pm", postmaster=True)
-    assert postmaster.userDirectory(b"nobody") == str(tmp_path / "pm" / "postmaster")
+    assert postmaster.userDirectory(b"nobody") == bytes(tmp_path / "pm" / "postmaster")
 
 
 def test_string_list_mailbox() -> None:
@@ -106,4 +106,5 @@ def test_string_list_mailbox() -> None:
     assert box.listMessages() == [3, 5]
     box.deleteMessage(0)
     box.sync()
-    assert box.listMessages() == [5] and box.getMessage(0).read() == b"three"
+    box.undeleteMessages()
+    assert box.listMessages() == [0, 5] and box.getMessage(1).read() == b"three"

@@ -98,6 +98,16 @@ class ManholeInterpreter(code.InteractiveInterpreter):
         """Show an exception as the console does."""
         self.write("".join(traceback.format_exception(excType, excValue, excTraceback)))
 
+    def showtraceback(self) -> None:
+        """Show the exception being handled, without the interpreter's own frame, on the
+        handler (whatever ``sys.excepthook`` is)."""
+        typ, value, tb = sys.exc_info()
+        if typ is None or value is None:
+            return
+        sys.last_type, sys.last_value, sys.last_traceback = typ, value, tb
+        shown = tb.tb_next if tb is not None else None
+        self.write("".join(traceback.format_exception(typ, value, shown)))
+
     def displayhook(self, obj: object) -> None:
         """Show ``obj`` (unless None) and keep it as ``_``; watch an unfired Deferred."""
         self.locals["_"] = obj

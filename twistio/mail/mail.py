@@ -4,6 +4,7 @@ and ``FileMessage``, a message written to a temporary file and renamed into plac
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 
@@ -15,10 +16,11 @@ from twistio.internet import defer
 from twistio.internet.interfaces import implementer
 from twistio.mail import smtp
 from twistio.mail.interfaces import IAlias, IAliasableDomain, IDomain, IMessageSMTP
+from twistio.python import log
 
 _reexported = (IRealm, Portal, IAlias)
 
-__all__ = ["BounceDomain", "DomainWithDefaultDict", "FileMessage", "MailService"]
+__all__ = ["BounceDomain", "DomainWithDefaultDict", "FileMessage", "FileMonitoringService", "MailService"]
 
 
 class DomainWithDefaultDict:
@@ -33,8 +35,15 @@ class DomainWithDefaultDict:
         self.default = domain
 
     def has_key(self, name: Any) -> bool:
-        """Always true: every name has a domain."""
+        """Always true: every name has a domain (deprecated: use ``in``)."""
+        warnings.warn(f"{__name__}.DomainWithDefaultDict.has_key was deprecated in Twisted 16.3.0. "
+                      "Use the `in` keyword instead.", DeprecationWarning, stacklevel=2)
         return True
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.domains!r})"
+
+    __str__ = __repr__
 
     def __contains__(self, name: Any) -> bool:
         return True
@@ -150,6 +159,72 @@ class FileMessage:
             pass
 
 
+class FileMonitoringService(service.Service):
+    """Watches files for changes: ``monitorFile(name, callback, interval)`` calls
+    ``callback(name)`` when the file's modification time has changed, checking every
+    ``interval`` seconds while the service runs. ``files`` holds ``[interval, name,
+    callback, last modification time]`` per file."""
+
+    def __init__(self) -> None:
+        self.files: list[list[Any]] = []
+        self._calls: dict[int, Any] = {}
+
+    @staticmethod
+    def _mtime(name: Any) -> float:
+        try:
+            return os.path.getmtime(name)
+        except OSError:
+            return 0.0
+
+    def monitorFile(self, name: Any, callback: Callable[[Any], Any], interval: float = 10) -> None:
+        """Watch ``name``."""
+        entry = [interval, name, callback, self._mtime(name)]
+        self.files.append(entry)
+        if self.running:
+            self._schedule(entry)
+
+    def unmonitorFile(self, name: Any) -> None:
+        """Stop watching ``name``."""
+        for entry in [e for e in self.files if e[1] == name]:
+            self.files.remove(entry)
+            call = self._calls.pop(id(entry), None)
+            if call is not None and call.active():
+                call.cancel()
+
+    def _schedule(self, entry: list[Any]) -> None:
+        from twistio.internet import reactor
+
+        self._calls[id(entry)] = reactor.callLater(entry[0], self._check, entry)
+
+    def _check(self, entry: list[Any]) -> None:
+        self._calls.pop(id(entry), None)
+        if entry not in self.files:
+            return
+        now = self._mtime(entry[1])
+        if now != entry[3]:
+            entry[3] = now
+            try:
+                entry[2](entry[1])
+            except Exception:
+                log.err(None, f"Error in the change callback of {entry[1]!r}")
+        if self.running:
+            self._schedule(entry)
+
+    def startService(self) -> None:
+        """Start checking."""
+        service.Service.startService(self)
+        for entry in self.files:
+            self._schedule(entry)
+
+    def stopService(self) -> Any:
+        """Stop checking."""
+        for call in self._calls.values():
+            if call.active():
+                call.cancel()
+        self._calls.clear()
+        return service.Service.stopService(self)
+
+
 class MailService(service.MultiService):
     """Mail domains and their portals; ``getPOP3Factory``/``getSMTPFactory``/``getESMTPFactory``."""
 
@@ -161,7 +236,9 @@ class MailService(service.MultiService):
         service.MultiService.__init__(self)
         self.domains = DomainWithDefaultDict({}, BounceDomain())
         self.portals: dict[Any, cred_portal.Portal] = {}
-        self.monitor: Any = None
+        self.monitor = FileMonitoringService()
+        self.monitor.setServiceParent(self)
+        self.smtpPortal = cred_portal.Portal(self)
 
     def getPOP3Factory(self) -> Any:
         """A POP3 factory serving these domains."""
@@ -173,15 +250,20 @@ class MailService(service.MultiService):
         """An SMTP factory delivering into these domains."""
         from twistio.mail.protocols import SMTPFactory
 
-        return SMTPFactory(self, self.portals.get(b"") or self.defaultPortal())
+        return SMTPFactory(self, self._smtpFactoryPortal())
 
     def getESMTPFactory(self) -> Any:
         """An ESMTP factory delivering into these domains."""
         from twistio.mail.protocols import ESMTPFactory
 
-        return ESMTPFactory(self, self.portals.get(b"") or self.defaultPortal())
+        return ESMTPFactory(self, self._smtpFactoryPortal())
 
-    def addDomain(self, name: bytes, domain: Any) -> None:
+    def _smtpFactoryPortal(self) -> cred_portal.Portal:
+        if self.smtpPortal.checkers:
+            return self.smtpPortal
+        return self.defaultPortal()
+
+    def addDomain(self, name: bytes | str, domain: Any) -> None:
         """Serve ``domain`` for ``name``, with a portal of its checkers."""
         key = name.encode("idna") if isinstance(name, str) else name
         portal = cred_portal.Portal(domain)
@@ -205,13 +287,18 @@ class MailService(service.MultiService):
         raise NotImplementedError()
 
     def lookupPortal(self, name: Any) -> cred_portal.Portal:
-        """The portal of domain ``name``."""
-        key = name.encode("idna") if isinstance(name, str) else name
+        """The portal of domain ``name`` (text or bytes)."""
+        if name in self.portals:
+            return self.portals[name]
+        key = name.encode("idna") if isinstance(name, str) else name.decode("idna")
         return self.portals[key]
 
     def defaultPortal(self) -> cred_portal.Portal:
-        """The portal of the default domain (or one refusing everyone)."""
-        return self.portals.get(b"") or cred_portal.Portal(_Refusing())
+        """The portal of the default domain (``b""`` or ``""``; else one refusing everyone)."""
+        for key in (b"", ""):
+            if key in self.portals:
+                return self.portals[key]
+        return cred_portal.Portal(_Refusing())
 
 
 class _Refusing:

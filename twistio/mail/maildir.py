@@ -24,13 +24,15 @@ from twistio.cred import checkers
 from twistio.cred.credentials import IUsernameHashedPassword, IUsernamePassword
 from twistio.cred.error import UnauthorizedLogin
 from twistio.internet import defer
-from twistio.internet.interfaces import implementer
+from twistio.internet.interfaces import IConsumer, implementer
 from twistio.mail import pop3, smtp
 from twistio.mail._except import MailboxException
+from twistio.mail.alias import AliasBase
 from twistio.mail.interfaces import IAliasableDomain, IMailboxIMAP, IMessageIMAP, IMessageIMAPFile
 from twistio.mail.mail import FileMessage, MailService
+from twistio.python.failure import Failure
 
-_reexported = (MailService,)
+_reexported = (MailService, AliasBase)
 
 __all__ = ["AbstractMaildirDomain", "DirdbmDatabase", "MaildirDirdbmDomain", "MaildirIMAPMailbox",
            "MaildirIMAPMessage", "MaildirMailbox", "MaildirMessage", "StringListMailbox", "initializeMaildir"]
@@ -47,6 +49,25 @@ def _generateMaildirName() -> str:
     now = time.time()
     host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
     return f"{int(now)}.M{int((now % 1) * 1e6):06d}P{os.getpid()}Q{_counter}R{secrets.token_hex(4)}.{host}"
+
+
+class _MaildirNameGenerator:
+    """Makes Maildir file names from ``clock``'s time: unique in this process, and sorting
+    in the order they were made while the clock does not go back."""
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+        self.n = 0
+        self.p = os.getpid()
+        self.s = socket.gethostname().replace("/", r"\057").replace(":", r"\072").encode("utf-8", "replace")
+
+    def generate(self) -> bytes:
+        """The next name, ``seconds.Mmicroseconds P pid Q count . host`` (bytes)."""
+        self.n += 1
+        now = self._clock.seconds()
+        whole = int(now)
+        micro = round((now - whole) * 1e6)
+        return b"%d.M%06dP%dQ%d.%s" % (whole, micro, self.p, self.n, self.s)
 
 
 def initializeMaildir(dir: bytes | str) -> None:
@@ -152,10 +173,10 @@ class AbstractMaildirDomain:
     alias: Any = None
 
     def __init__(self, service: Any, root: bytes | str) -> None:
-        self.root = os.fsdecode(root)
+        self.root = os.fsencode(root)
         self.service = service
 
-    def userDirectory(self, user: Any) -> str | None:
+    def userDirectory(self, user: Any) -> bytes | None:
         """The user's Maildir, or None."""
         return None
 
@@ -182,9 +203,10 @@ class AbstractMaildirDomain:
         if directory is None:
             raise smtp.SMTPBadRcpt(user)
         fname = _generateMaildirName()
-        tmp = os.path.join(directory, "tmp", fname)
+        folder = os.fsdecode(directory)
+        tmp = os.path.join(folder, "tmp", fname)
         fp = open(tmp, "wb")  # noqa: SIM115 - closed by the message
-        return MaildirMessage(name + b"@" + domain, fp, tmp, os.path.join(directory, "new", fname))
+        return MaildirMessage(name + b"@" + domain, fp, tmp, os.path.join(folder, "new", fname))
 
     def willRelay(self, user: Any, protocol: Any) -> bool:
         """Never relay."""
@@ -212,16 +234,18 @@ class AbstractMaildirDomain:
 
 @implementer(pop3.IMailbox)
 class StringListMailbox:
-    """A read-only POP3 mailbox of strings."""
+    """A POP3 mailbox of strings, in memory: deletions are marks until ``sync`` makes them
+    final (a deleted message keeps its place, with size 0)."""
 
     def __init__(self, msgs: list[Any]) -> None:
         self.msgs = [smtp._b(m) for m in msgs]
         self._delete: set[int] = set()
+        self._gone: set[int] = set()
 
     def listMessages(self, i: int | None = None) -> Any:
         """Sizes (0 for deleted)."""
         if i is not None:
-            return 0 if i in self._delete else len(self.msgs[i])
+            return 0 if i in self._delete or i in self._gone else len(self.msgs[i])
         return [self.listMessages(n) for n in range(len(self.msgs))]
 
     def getMessage(self, i: int) -> IO[bytes]:
@@ -241,9 +265,8 @@ class StringListMailbox:
         self._delete = set()
 
     def sync(self) -> None:
-        """Remove the marked ones."""
-        for index in sorted(self._delete, reverse=True):
-            del self.msgs[index]
+        """Make the marked deletions final."""
+        self._gone |= self._delete
         self._delete = set()
 
 
@@ -253,6 +276,8 @@ class MaildirMailbox(pop3.Mailbox):
 
     Deleting moves a message into ``.Trash``; ``undeleteMessages`` moves it back.
     """
+
+    AppendFactory: Any = None
 
     def __init__(self, path: bytes | str) -> None:
         self.path = os.fsdecode(path)
@@ -302,16 +327,154 @@ class MaildirMailbox(pop3.Mailbox):
         self.deleted = {}
 
     def appendMessage(self, txt: bytes | IO[bytes]) -> defer.Deferred[None]:
-        """Store a message (bytes or a file) in ``new/``."""
-        data = txt if isinstance(txt, bytes) else txt.read()
-        name = _generateMaildirName()
-        tmp = os.path.join(self.path, "tmp", name)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        final = os.path.join(self.path, "new", name)
-        os.rename(tmp, final)
-        self.list.append(final)
-        return defer.succeed(None)
+        """Store a message (bytes or a file) in ``new/`` (through ``tmp/``, by an
+        ``AppendFactory`` task): the Deferred fires once it is there, or fails."""
+        task = self.AppendFactory(self, txt)
+        result: defer.Deferred[None] = task.defer
+        task.startUp()
+        return result
+
+
+@implementer(IConsumer)
+class _MaildirMailboxAppendMessageTask:
+    """Adds one message (bytes or a file) to a ``MaildirMailbox``: it is copied into a new
+    file in ``tmp/`` (as the consumer of a ``FileSender``), then renamed into ``new/``.
+    ``defer`` fires with None when the message is in, or fails (the partial file removed).
+    The file operations go through ``osopen``/``oswrite``/``osclose``/``osrename``."""
+
+    osopen = staticmethod(os.open)
+    oswrite = staticmethod(os.write)
+    osclose = staticmethod(os.close)
+    osrename = staticmethod(os.rename)
+
+    _openFlags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOINHERIT", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+    def __init__(self, mbox: MaildirMailbox, msg: bytes | IO[bytes]) -> None:
+        self.mbox = mbox
+        self.defer: defer.Deferred[None] = defer.Deferred()
+        self.openCall: Any = None
+        self._inMemory = isinstance(msg, (bytes, bytearray))
+        self.msg: IO[bytes] = io.BytesIO(msg) if isinstance(msg, (bytes, bytearray)) else msg
+        self.fh = -1
+        self.tmpname: Any = None
+        self.myproducer: Any = None
+        self.streaming: bool | None = None
+        self.filesender: Any = None
+
+    def startUp(self) -> None:
+        """Open the file in ``tmp/`` and start copying the message into it."""
+        self.createTempFile()
+        if self.fh != -1 and self._inMemory:
+            # Already in memory: nothing to wait for, write it all now.
+            self.write(self.msg.read())
+            self.unregisterProducer()
+        elif self.fh != -1:
+            from twistio.protocols import basic
+
+            self.filesender = basic.FileSender()
+            self.filesender.beginFileTransfer(self.msg, self).addErrback(lambda _: None)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Take data from ``producer``; a pull producer is prodded until it is done."""
+        self.myproducer = producer
+        self.streaming = streaming
+        if not streaming:
+            self.prodProducer()
+
+    def prodProducer(self) -> None:
+        """Ask the (pull) producer for its next chunk, again soon after."""
+        from twistio.internet import reactor
+
+        self.openCall = None
+        if self.myproducer is not None:
+            self.openCall = reactor.callLater(0, self.prodProducer)
+            self.myproducer.resumeProducing()
+
+    def unregisterProducer(self) -> None:
+        """The whole message is in ``tmp/``: move it into ``new/``."""
+        self.myproducer = None
+        self.streaming = None
+        if self.openCall is not None and self.openCall.active():
+            self.openCall.cancel()
+        self.openCall = None
+        if self.fh == -1:
+            return
+        fh, self.fh = self.fh, -1
+        try:
+            self.osclose(fh)
+        except OSError:
+            self.fail()
+            return
+        self.moveFileToNew()
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` to the file (a failure ends the task)."""
+        if self.fh == -1:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self.oswrite(self.fh, view):]
+        except OSError:
+            self.fail()
+
+    def fail(self, err: Any = None) -> None:
+        """End the task with ``err`` (the current exception by default); stop the producer
+        and remove the partial file."""
+        if err is None:
+            err = Failure()
+        producer, self.myproducer = self.myproducer, None
+        if self.openCall is not None and self.openCall.active():
+            self.openCall.cancel()
+        self.openCall = None
+        if self.fh != -1:
+            try:
+                self.osclose(self.fh)
+            except OSError:
+                pass
+            self.fh = -1
+        if self.tmpname is not None:
+            try:
+                os.remove(self.tmpname)
+            except OSError:
+                pass
+        if producer is not None:
+            producer.stopProducing()
+        if not self.defer.called:
+            self.defer.errback(err)
+
+    def moveFileToNew(self) -> None:
+        """Rename the file into ``new/``, add it to the mailbox, fire ``defer``."""
+        while True:
+            final = os.path.join(os.fsencode(self.mbox.path), b"new", _nameGenerator.generate())
+            try:
+                self.osrename(self.tmpname, final)
+            except FileExistsError:
+                continue
+            except OSError:
+                self.fail()
+                return
+            break
+        self.mbox.list.append(os.fsdecode(final))
+        self.defer.callback(None)
+
+    def createTempFile(self) -> None:
+        """Open a new file in ``tmp/`` (``fh``; -1 and a failed task when that fails)."""
+        for _ in range(100):
+            self.tmpname = os.path.join(os.fsencode(self.mbox.path), b"tmp", _nameGenerator.generate())
+            try:
+                self.fh = self.osopen(self.tmpname, self._openFlags, 0o600)
+                return
+            except FileExistsError:
+                continue
+            except OSError:
+                self.fh = -1
+                self.tmpname = None
+                self.fail()
+                return
+        self.fh = -1
+        self.tmpname = None
+        self.fail(Failure(OSError("no unused name in tmp/")))
 
 
 class MaildirDirdbmDomain(AbstractMaildirDomain):
@@ -325,20 +488,20 @@ class MaildirDirdbmDomain(AbstractMaildirDomain):
 
     def __init__(self, service: Any, root: bytes | str, postmaster: bool = False) -> None:
         AbstractMaildirDomain.__init__(self, service, root)
-        dbm = os.path.join(self.root, "passwd")
+        dbm = os.fsdecode(os.path.join(self.root, b"passwd"))
         if not os.path.exists(dbm):
             os.makedirs(dbm)
         self.dbm: MutableMapping[bytes, bytes] = _DirDBM(dbm)
         self.postmaster = postmaster
 
-    def userDirectory(self, name: Any) -> str | None:
+    def userDirectory(self, name: Any) -> bytes | None:
         """``root/name`` for a known user (created if missing); the postmaster's for others."""
         key = smtp._b(name)
         if key not in self.dbm:
             if not self.postmaster:
                 return None
             key = b"postmaster"
-        directory = os.path.join(self.root, os.fsdecode(key))
+        directory = os.path.join(self.root, key)
         initializeMaildir(directory)
         return directory
 
@@ -352,6 +515,19 @@ class MaildirDirdbmDomain(AbstractMaildirDomain):
         if self._credcheckers is None:
             self._credcheckers = [DirdbmDatabase(self.dbm)]
         return self._credcheckers
+
+
+MaildirMailbox.AppendFactory = _MaildirMailboxAppendMessageTask
+
+
+class _ReactorClock:
+    def seconds(self) -> float:
+        from twistio.internet import reactor
+
+        return float(reactor.seconds())
+
+
+_nameGenerator = _MaildirNameGenerator(_ReactorClock())
 
 
 # -- twistio addition: IMAP4 over the same Maildirs -------------------------------------------

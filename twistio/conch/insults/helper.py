@@ -410,7 +410,12 @@ class ExpectationTimeout(Exception):
 
 class ExpectableBuffer(TerminalBuffer):
     """A ``TerminalBuffer`` whose ``expect(pattern)`` fires with the match object once the
-    text written since the last match matches ``pattern``."""
+    screen's text (``bytes(self)``), from the end of the last match on, matches ``pattern``.
+
+    The match is made on that part of the screen, so its positions count from the end of
+    the previous match; moving the cursor home starts the search at the top of the screen
+    again. The screen is searched at each ``write`` and when ``expect`` is called.
+    """
 
     _mark = 0
 
@@ -418,11 +423,9 @@ class ExpectableBuffer(TerminalBuffer):
         super().connectionMade()
         self._expecting: list[tuple[re.Pattern[bytes], defer.Deferred[re.Match[bytes]],
                                     Any]] = []
-        self._written = b""
 
     def write(self, data: bytes) -> None:
         super().write(data)
-        self._written += data
         self._checkExpected()
 
     def cursorHome(self) -> None:
@@ -441,11 +444,11 @@ class ExpectableBuffer(TerminalBuffer):
     def _checkExpected(self) -> None:
         while self._expecting:
             pattern, d, timer = self._expecting[0]
-            match = pattern.search(self._written, self._mark)
+            match = pattern.search(bytes(self)[self._mark :])
             if match is None:
                 return
             del self._expecting[0]
-            self._mark = match.end()
+            self._mark += match.end()
             if timer is not None and timer.active():
                 timer.cancel()
             d.callback(match)
