@@ -627,13 +627,21 @@ class Certificate:
         certificate = transport.getPeerCertificate()
         if certificate is None:
             raise CertificateError(f"TLS transport {transport!r} did not have a peer certificate")
-        return cls(certificate.der)
+        # twistio's Certificate, or pyOpenSSL's X509 from a connection on pyOpenSSL
+        return cls(certificate.der if isinstance(certificate, Certificate) else certificate)
 
     @classmethod
     def hostFromTransport(cls, transport: Any) -> Certificate:
         """The certificate this side of a TLS ``transport`` presented (known when it was
         configured by twistio's options); ``CertificateError`` otherwise."""
         handle = transport.getHandle() if hasattr(transport, "getHandle") else None
+        if hasattr(handle, "get_certificate"):  # pyOpenSSL's Connection
+            mine = handle.get_certificate()
+            if mine is None:
+                raise CertificateError(
+                    f"TLS transport {transport!r} did not have a host certificate"
+                )
+            return cls(mine)
         if not isinstance(handle, ssl.SSLObject):
             inner = getattr(transport, "_transport", None)
             handle = inner.get_extra_info("ssl_object") if inner is not None else None
