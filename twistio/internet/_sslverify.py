@@ -634,7 +634,7 @@ class Certificate:
     def hostFromTransport(cls, transport: Any) -> Certificate:
         """The certificate this side of a TLS ``transport`` presented (known when it was
         configured by twistio's options); ``CertificateError`` otherwise."""
-        handle = transport.getHandle() if hasattr(transport, "getHandle") else None
+        handle: Any = transport.getHandle() if hasattr(transport, "getHandle") else None
         if hasattr(handle, "get_certificate"):  # pyOpenSSL's Connection
             mine = handle.get_certificate()
             if mine is None:
