@@ -14,7 +14,7 @@ import pytest
 
 from tests.internet.test_ssl import OPENSSL, Certs, Client, Server, run
 from tests.internet.test_ssl_pyopenssl import HandshakingClient
-from twistio.internet import _sslverify_pyopenssl, ssl
+from twistio.internet import _sslverify, ssl
 from twistio.protocols.tls import TLSMemoryBIOProtocol
 
 SSL = pytest.importorskip("OpenSSL.SSL")
@@ -37,14 +37,14 @@ def test_the_mode_follows_the_alias_and_the_environment(monkeypatch: pytest.Monk
 
     monkeypatch.delenv("TWISTIO_TLS", raising=False)
     assert not compat.installed()
-    assert not _sslverify_pyopenssl.pyopenssl_mode()
+    assert not _sslverify.pyopenssl_mode()
     monkeypatch.setattr(compat, "installed", lambda: True)
-    assert _sslverify_pyopenssl.pyopenssl_mode()
+    assert _sslverify.pyopenssl_mode()
     monkeypatch.setenv("TWISTIO_TLS", "stdlib")
-    assert not _sslverify_pyopenssl.pyopenssl_mode()
+    assert not _sslverify.pyopenssl_mode()
     monkeypatch.setenv("TWISTIO_TLS", "pyopenssl")
     monkeypatch.setattr(compat, "installed", lambda: False)
-    assert _sslverify_pyopenssl.pyopenssl_mode()
+    assert _sslverify.pyopenssl_mode()
 
 
 def test_options_give_a_configured_pyopenssl_context(pyopenssl: None, certs: Certs) -> None:
@@ -169,3 +169,76 @@ def test_python_client_against_a_server_on_pyopenssl(
         await port.stopListening()
 
     run(loop_factory, body)
+
+
+def test_versions_mode_and_sessions_as_twisted_configures_them(
+    pyopenssl: None, certs: Certs
+) -> None:
+    made: list[Any] = []
+
+    class Recording(SSL.Context):  # type: ignore[misc]
+        def __init__(self, method: int) -> None:
+            self.modes: list[int] = []
+            super().__init__(method)
+            made.append(self)
+            self.modes.clear()  # what pyOpenSSL sets itself
+
+        def set_mode(self, mode: int) -> int:
+            self.modes.append(mode)
+            return int(super().set_mode(mode))
+
+    options = ssl.CertificateOptions(
+        raiseMinimumTo=ssl.TLSVersion.TLSv1_2, lowerMaximumSecurityTo=ssl.TLSVersion.TLSv1_2
+    )
+    options._contextFactory = Recording
+    ctx = options.getContext()
+    assert made == [ctx]
+    flags = ctx.set_options(0)
+    for off in (SSL.OP_NO_SSLv3, SSL.OP_NO_TLSv1, SSL.OP_NO_TLSv1_1,
+                options._OP_NO_TLSv1_3):
+        assert flags & off
+    assert not flags & SSL.OP_NO_TLSv1_2
+    assert ctx.modes == [SSL.MODE_RELEASE_BUFFERS]
+    assert ctx.get_session_cache_mode() == SSL.SESS_CACHE_OFF
+    sessions = ssl.CertificateOptions(enableSessions=True).getContext()
+    assert sessions.get_session_cache_mode() == SSL.SESS_CACHE_SERVER
+
+
+class _Lib:
+    def __init__(self) -> None:
+        self.auto: list[Any] = []
+
+    def SSL_CTX_set_ecdh_auto(self, ctx: Any, on: bool) -> None:
+        self.auto.append((ctx, on))
+
+
+class _Crypto:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get_elliptic_curve(self, name: str) -> str:
+        self.asked.append(name)
+        return "curve"
+
+
+class _Ctx:
+    _context = "raw"
+    curve: Any = None
+
+    def set_tmp_ecdh(self, curve: Any) -> None:
+        self.curve = curve
+
+
+@pytest.mark.parametrize(
+    ("version", "auto", "asked"),
+    [(0x30000000, [], []), (0x1010007F, [], []), (0x100020EF, [("raw", True)], []),
+     (0x1000114F, [], ["prime256v1"])],
+)
+def test_ecdh_curve_by_openssl_version(version: int, auto: list[Any], asked: list[str]) -> None:
+    from twistio.internet import _sslverify
+
+    lib, crypto_, ctx = _Lib(), _Crypto(), _Ctx()
+    _sslverify._ChooseDiffieHellmanEllipticCurve(version, lib, crypto_).configureECDHCurve(ctx)
+    assert lib.auto == auto
+    assert crypto_.asked == asked
+    assert ctx.curve == ("curve" if asked else None)

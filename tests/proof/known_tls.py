@@ -8,25 +8,9 @@ _PRIVATE = "private"
 _BUG = "bug"
 
 _SV = "twisted.test.test_sslverify"
-_PYOPENSSL_CONTEXT = (
-    _PRIVATE,
-    "setUp patches _sslverify._ChooseDiffieHellmanEllipticCurve and the tests inspect the "
-    "pyOpenSSL Context that CertificateOptions configures; twistio's CertificateOptions "
-    "builds an ssl.SSLContext (docs/differences.md, 'TLS is the stdlib ssl module')",
-)
 
 
 KNOWN: dict[str, tuple[str, str]] = {
-    f"{_SV}.OpenSSLOptionsTests.": _PYOPENSSL_CONTEXT,
-    f"{_SV}.ChooseDiffieHellmanEllipticCurveTests.": _PYOPENSSL_CONTEXT,
-    **{
-        f"{_SV}.TrustRootTests.{name}": _PYOPENSSL_CONTEXT
-        for name in (
-            "test_caCertsPlatformDefaults",
-            "test_trustRootPlatformRejectsUntrustedCA",
-            "test_trustRootSpecificCertificate",
-        )
-    },
     **{
         f"{_SV}.ServiceIdentityTests.{name}": (
             _DIFF,
