@@ -242,3 +242,16 @@ def test_ecdh_curve_by_openssl_version(version: int, auto: list[Any], asked: lis
     assert lib.auto == auto
     assert crypto_.asked == asked
     assert ctx.curve == ("curve" if asked else None)
+
+
+def test_protocol_negotiation_names_are_deprecated_as_in_twisted_26_10() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        flags = ssl.ProtocolNegotiationSupport
+        supported = ssl.protocolNegotiationMechanisms()
+    assert [w.category for w in caught] == [DeprecationWarning, DeprecationWarning]
+    assert "There is no need to check for support" in str(caught[0].message)
+    assert flags.ALPN in supported
+    assert flags.NPN not in supported

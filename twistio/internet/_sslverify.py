@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast
 
 from twistio.internet import error
+from twistio.python.deprecate import deprecated as _deprecated
+from twistio.python.versions import Version as _Version
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
@@ -152,6 +154,15 @@ class _NamedConstant:
     def __hash__(self) -> int:
         return hash((self._container, self.name))
 
+    def __contains__(self, other: object) -> bool:
+        """For flag constants (``ProtocolNegotiationSupport``): whether ``other``'s bits are
+        set in this one, as ``flags.ALPN in supported`` asks."""
+        if not isinstance(other, _NamedConstant) or other._container != self._container:
+            return False
+        if isinstance(self.value, int) and isinstance(other.value, int):
+            return self.value & other.value == other.value
+        return other is self
+
 
 class _NamesMeta(type):
     def __iter__(cls) -> Iterator[_NamedConstant]:
@@ -224,8 +235,10 @@ class ProtocolNegotiationSupport(_Names):
     ALPN = _constant(2)
 
 
+@_deprecated(_Version("Twisted", 26, 10, 0))
 def protocolNegotiationMechanisms() -> Any:
-    """The protocol negotiation this TLS supports: ALPN."""
+    """The protocol negotiation this TLS supports: ALPN (deprecated, as in Twisted 26.10:
+    every TLS backend has ALPN)."""
     return ProtocolNegotiationSupport.ALPN
 
 
