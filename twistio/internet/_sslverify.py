@@ -33,8 +33,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union, cast
 
 from twistio.internet import error
-from twistio.python.deprecate import deprecated as _deprecated
-from twistio.python.versions import Version as _Version
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
     IOpenSSLClientConnectionCreator,
@@ -43,6 +41,8 @@ from twistio.internet.interfaces import (
     IOpenSSLTrustRoot,
     implementer,
 )
+from twistio.python.deprecate import deprecated as _deprecated
+from twistio.python.versions import Version as _Version
 
 _log = logging.getLogger("twistio")
 
