@@ -5,7 +5,7 @@ FLOORS = {
     "twisted.conch.test.test_address": 3,
     "twisted.conch.test.test_agent": 18,
     "twisted.conch.test.test_channel": 14,
-    "twisted.conch.test.test_helper": 41,
+    "twisted.conch.test.test_helper": 42,
     "twisted.conch.test.test_insults": 69,
     "twisted.conch.test.test_manhole_tap": 4,
     "twisted.conch.test.test_telnet": 57,
