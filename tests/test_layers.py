@@ -29,7 +29,8 @@ LAYERS: list[list[str]] = [
     # one object per connection: asyncio protocol outside, Twisted transport inside
     ["_adapter"],
     # the transports, and the reactor bases they do not need
-    ["tcp", "udp", "unix", "ssl", "process", "stdio", "base", "posixbase"],
+    ["tcp", "udp", "unix", "ssl", "process", "stdio", "base", "posixbase",
+     "inotify"],
     # the reactor
     ["_reactor", "asyncioreactor", "selectreactor", "pollreactor", "epollreactor", "default",
      "_threadedselect"],

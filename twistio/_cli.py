@@ -370,7 +370,7 @@ def _build(options: argparse.Namespace, sockets: Sequence[Any]) -> Any:
     if options.command == "mail":
         from twistio.mail import tap as mail_tap
 
-        config = mail_tap.Options()
+        config = mail_tap._CLIConfig()
 
         def usage(message: str) -> NoReturn:
             raise _UsageError(message)

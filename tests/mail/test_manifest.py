@@ -13,7 +13,7 @@ pytest.importorskip("twisted.mail.smtp")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 MODULES = ["smtp", "pop3", "imap4", "maildir", "interfaces", "_except", "_cred", "pop3client", "_pop3client",
-           "protocols", "mail", "alias", "relay", "relaymanager"]
+           "protocols", "mail", "alias", "relay", "relaymanager", "tap", "scripts.mailmail"]
 
 # Helpers Twisted's modules import from elsewhere (their home modules serve): not mail's API.
 FOREIGN_HELPERS = {"ISSLTransport", "ITLSTransport", "iterbytes", "nativeString", "networkString", "platform",

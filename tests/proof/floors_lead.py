@@ -10,4 +10,5 @@ FLOORS = {
     "twisted.trial._dist.test.test_matchers": 7,
     "twisted.python.test.test_shellcomp": 15,
     "twisted.scripts.test.test_scripts": 3,
+    "twisted.web.test.test_distrib": 17,
 }

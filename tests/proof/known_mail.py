@@ -14,4 +14,14 @@ KNOWN: dict[str, tuple[str, str]] = {
         "MaildirMailbox.getMessage gives the message file opened in binary mode (bytes, "
         "which POP3 sends); Twisted opens it in text mode (docs/differences.md, mail)",
     ),
+    "twisted.mail.test.test_smtp.SendmailTests.test_defaultReactorIsGlobalReactor": (
+        _DIFF,
+        "sendmail's reactor parameter defaults to None (the global reactor, looked up when "
+        "called): importing twistio.mail.smtp does not install a reactor "
+        "(docs/differences.md, mail)",
+    ),
+    "twisted.mail.test.test_smtp.TLSTests.test_ESMTPSenderFactory_TLSError": (
+        _DIFF,
+        "the test's server TLS context is pyOpenSSL's; twistio's TLS needs an ssl.SSLContext",
+    ),
 }

@@ -715,6 +715,21 @@ class Connection(asyncio.Protocol):
         certificate: Certificate = Certificate.loadDER(der)
         return certificate
 
+    # -- another transport taking the socket over ----------------------------------------
+
+    def replace_transport(
+        self, make: Callable[[asyncio.Transport], asyncio.Transport]
+    ) -> asyncio.Transport:
+        """Carry on over the transport ``make`` builds from the current one (which it takes
+        the socket from): the hook UNIX connections use to pass file descriptors, which
+        asyncio's transports cannot. Returns the new transport."""
+        transport = make(self._transport)
+        self._transport = transport
+        if self.connected and not self._write_closed and self._tls_pending is None:
+            pull = self._producer is not None and not self._streaming
+            self.write = self._pull_write if pull else transport.write
+        return transport
+
     # -- Twisted side: the transport as a push producer of reads --------------------------
 
     def pauseProducing(self) -> None:

@@ -263,7 +263,7 @@ class MailService(service.MultiService):
             return self.smtpPortal
         return self.defaultPortal()
 
-    def addDomain(self, name: bytes, domain: Any) -> None:
+    def addDomain(self, name: bytes | str, domain: Any) -> None:
         """Serve ``domain`` for ``name``, with a portal of its checkers."""
         key = name.encode("idna") if isinstance(name, str) else name
         portal = cred_portal.Portal(domain)

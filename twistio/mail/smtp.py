@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
 import email.utils
 import itertools
 import logging
@@ -61,6 +62,7 @@ from twistio.mail.interfaces import (
 )
 from twistio.mail.interfaces import IMessageSMTP as IMessage
 from twistio.protocols import basic, policies
+from twistio.python import log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -530,7 +532,7 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         elif isinstance(value, SMTPServerError):
             self.sendCode(value.code, _b(value.resp))
         else:
-            _log.error("validateFrom failed: %s", failure.getTraceback())
+            log.err(failure, "validateFrom failed")
             self.sendCode(451, _LOCAL_ERROR)
 
     def do_RCPT(self, rest: bytes) -> None:
@@ -555,7 +557,7 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         if isinstance(value, (SMTPBadRcpt, SMTPServerError)):
             self.sendCode(value.code, _b(value.resp))
         else:
-            _log.error("validateTo failed: %s", failure.getTraceback())
+            log.err(failure, "validateTo failed")
             self.sendCode(451, _LOCAL_ERROR)
 
     def _disconnect(self, msgs: list[Any]) -> None:
@@ -634,9 +636,19 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
             results = []
             for message in messages:
                 try:
-                    results.append(defer.maybeDeferred(message.eomReceived))
-                except Exception as e:  # pragma: no cover - maybeDeferred catches
-                    results.append(defer.fail(e))
+                    outcome = message.eomReceived()
+                except Exception:
+                    # As in Twisted, where the exception escapes dataReceived: logged, and
+                    # the connection dropped without a reply (a client tries again later).
+                    log.err(Failure(), "eomReceived of a message raised")
+                    for other in messages:
+                        if other is not message:
+                            with contextlib.suppress(Exception):
+                                other.connectionLost()
+                    if self.transport is not None:
+                        self.transport.loseConnection()
+                    return
+                results.append(outcome if isinstance(outcome, defer.Deferred) else defer.succeed(outcome))
             d = defer.DeferredList(results, consumeErrors=True)
             self._block(d.addCallback(self._messageHandled))
             return
@@ -671,7 +683,7 @@ class SMTP(basic.LineOnlyReceiver, policies.TimeoutMixin, SerialLines):
         failures = [r for ok, r in resultList if not ok]
         if failures:
             for f in failures:
-                _log.error("message delivery failed: %s", f.getErrorMessage())
+                log.err(f, "message delivery failed")
             self.sendCode(550, b"Could not send e-mail (%d failures out of %d recipients)"
                           % (len(failures), len(resultList)))
         else:
@@ -910,7 +922,7 @@ class ESMTP(SMTP):
         if reason.check(UnauthorizedLogin, *_LOGIN_FAILURES):
             self.sendCode(535, b"Authentication failed")
         else:
-            _log.error("SMTP authentication failed: %s", reason.getTraceback())
+            log.err(reason, "SMTP authentication failed")
             self.sendCode(451, _LOCAL_ERROR)
 
     def state_AUTH(self, response: bytes | None) -> None:
@@ -1176,6 +1188,8 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
 
     def transformChunk(self, chunk: bytes) -> bytes:
         """CRLF line ends and dot-stuffing for one chunk of the message."""
+        # Sending is activity: the reply timeout starts again with each chunk.
+        self.resetTimeout()
         return self._transform(chunk)
 
     def finishedFileTransfer(self, lastsent: Any) -> None:
@@ -1219,6 +1233,10 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
 
 
 def _transport_is_tls(transport: Any) -> bool:
+    from twistio.internet.interfaces import ISSLTransport
+
+    if ISSLTransport.providedBy(transport):
+        return True
     try:
         return transport.getPeerCertificate() is not None
     except Exception:

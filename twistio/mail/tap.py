@@ -1,12 +1,16 @@
-"""``twistio mail``: a mail server of Maildir domains with SMTP in and POP3 / IMAP4 out.
+"""Mail servers from the command line.
 
-Options follow ``twistd mail``: ``--maildirdbmdomain=DOMAIN=PATH`` (repeatable), ``--user=USER=PASS``
-(added to the last domain), ``--smtp``/``--esmtp``, ``--pop3`` and (twistio addition)
-``--imap`` strports descriptions, ``--certificate`` (PEM key and certificate: STARTTLS/STLS),
-``--auth`` (AUTH PLAIN/LOGIN/CRAM-MD5 on SMTP, checked against the domain users).
+``Options`` and ``makeService`` are ``twistd mail``'s, as in Twisted: ``--maildirdbmdomain
+NAME=PATH`` (repeatable), ``--user USER=PASS`` for the last domain, ``--aliases FILE`` (an
+aliases(5) file for the last domain, reloaded when it changes), ``--default``,
+``--bounce-to-postmaster``, ``--pop3``/``--smtp`` endpoint descriptions (TCP 8110 and 8025 by
+default, ``--no-pop3``/``--no-smtp``), ``--esmtp`` with ``--hostname``, ``--relay QUEUEDIR``,
+``--auth`` and ``--disable-anonymous``.
 
-``Options`` here is a plain dict filled by ``parseOptions`` (argparse), not
-``twisted.python.usage.Options``.
+``twistio mail`` (twistio's own command) takes its options with argparse (``addArguments``
+into ``_CLIConfig``): Maildir domains with SMTP in and POP3 and IMAP4 out, ``--imap``,
+``--certificate`` (STARTTLS/STLS) and ``--auth`` (AUTH PLAIN/LOGIN/CRAM-MD5 against the
+domain users).
 """
 
 from __future__ import annotations
@@ -16,16 +20,192 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from twistio.application import service, strports
-from twistio.cred import checkers, credentials, portal
-from twistio.internet import protocol
-from twistio.mail import _cred, imap4, mail, maildir, smtp
+from twistio.application import internet, service, strports
+from twistio.cred import checkers, credentials, portal, strcred
+from twistio.internet import endpoints, protocol
+from twistio.mail import _cred, alias, imap4, mail, maildir, relay, relaymanager, smtp
+from twistio.mail.interfaces import IAliasableDomain
+from twistio.python import usage
 
-__all__ = ["Options", "addArguments", "application", "makeService"]
+__all__ = ["AliasUpdater", "Options", "addArguments", "application", "makeService"]
 
 
-class Options(dict[str, Any]):
-    """The options of ``twistio mail``."""
+def _reactor() -> Any:
+    from twistio.internet import reactor
+
+    return reactor
+
+
+class AliasUpdater:
+    """Called with the name of a changed aliases(5) file: loads it as ``domain``'s aliases."""
+
+    def __init__(self, domains: Any, domain: Any) -> None:
+        self.domains = domains
+        self.domain = domain
+
+    def __call__(self, new: Any) -> None:
+        self.domain.setAliasGroup(alias.loadAliasFile(self.domains, new))
+
+
+class Options(usage.Options, strcred.AuthOptionMixin):
+    """The options of ``twistd mail``: they build ``self.service``, a ``MailService``, as
+    they are parsed; ``makeService`` adds the listeners (and the relay)."""
+
+    synopsis = "[options]"
+
+    optParameters = [
+        ["relay", "R", None, "Relay mail for other domains, queued in this directory, to the mail "
+         "exchange of each recipient's domain."],
+        ["hostname", "H", None, "The name this server gives itself."],
+    ]
+    optFlags = [
+        ["esmtp", "E", "Speak ESMTP (RFC 1869 extensions); needs --hostname."],
+        ["disable-anonymous", None, "Refuse SMTP senders that did not authenticate."],
+        ["no-pop3", None, "No POP3 server on the default port."],
+        ["no-smtp", None, "No SMTP server on the default port."],
+    ]
+
+    _protoDefaults = {"pop3": 8110, "smtp": 8025}
+
+    longdesc = """A mail server for twistd: SMTP in, POP3 out, messages kept in Maildirs.
+
+    twistd mail --maildirdbmdomain=example.com=/var/mail/example.com --user=joe=secret
+        takes mail for joe@example.com over SMTP (port 8025) and serves it over POP3
+        (port 8110) to joe@example.com, password secret.
+
+    twistd mail --relay=/var/spool/mailq
+        takes mail for any address and relays it on, queued in /var/spool/mailq.
+    """
+
+    def __init__(self) -> None:
+        usage.Options.__init__(self)
+        self.service = mail.MailService()
+        self.last_domain: Any = None
+        for name in self._protoDefaults:
+            self[name] = []
+
+    def addEndpoint(self, service: str, description: str) -> None:
+        """Listen for ``service`` (``"pop3"`` or ``"smtp"``) at the endpoint ``description``."""
+        self[service].append(endpoints.serverFromString(_reactor(), description))
+
+    def opt_pop3(self, description: str) -> None:
+        """Serve POP3 at this endpoint (repeatable)."""
+        self.addEndpoint("pop3", description)
+
+    opt_p = opt_pop3
+
+    def opt_smtp(self, description: str) -> None:
+        """Serve SMTP at this endpoint (repeatable)."""
+        self.addEndpoint("smtp", description)
+
+    opt_s = opt_smtp
+
+    def opt_default(self) -> None:
+        """Make the last domain the default domain."""
+        if self.last_domain is None:
+            raise usage.UsageError("Specify a domain before specifying using --default")
+        self.service.addDomain("", self.last_domain)
+
+    opt_D = opt_default
+
+    def opt_maildirdbmdomain(self, domain: str) -> None:
+        """Serve a domain from Maildirs: NAME=PATH (NAME the DNS domain, PATH the directory
+        holding a Maildir per user). [Example: example.com=/var/mail/example.com]"""
+        name, sep, path = domain.partition("=")
+        if not sep:
+            raise usage.UsageError("Argument to --maildirdbmdomain must be of the form 'name=path'")
+        self.last_domain = maildir.MaildirDirdbmDomain(self.service, os.path.abspath(path))
+        self.service.addDomain(name, self.last_domain)
+
+    opt_d = opt_maildirdbmdomain
+
+    def opt_user(self, user_pass: str) -> None:
+        """Add USER=PASSWORD to the last domain."""
+        user, sep, password = user_pass.partition("=")
+        if not sep:
+            raise usage.UsageError("Argument to --user must be of the form 'user=password'")
+        if self.last_domain is None:
+            raise usage.UsageError("Specify a domain before specifying users")
+        self.last_domain.addUser(user.encode("utf-8"), password.encode("utf-8"))
+
+    opt_u = opt_user
+
+    def opt_bounce_to_postmaster(self) -> None:
+        """Deliver mail for unknown users of the last domain to its postmaster."""
+        if self.last_domain is None:
+            raise usage.UsageError("Specify a domain before specifying --bounce-to-postmaster")
+        self.last_domain.postmaster = 1
+
+    opt_b = opt_bounce_to_postmaster
+
+    def opt_aliases(self, filename: str) -> None:
+        """Use this aliases(5) file for the last domain."""
+        if self.last_domain is None:
+            raise usage.UsageError("Specify a domain before specifying aliases")
+        if not IAliasableDomain.providedBy(self.last_domain):
+            raise usage.UsageError(f"{type(self.last_domain).__name__} does not support alias files")
+        self.last_domain.setAliasGroup(alias.loadAliasFile(self.service.domains, filename))
+        self.service.monitor.monitorFile(filename, AliasUpdater(self.service.domains, self.last_domain))
+
+    opt_A = opt_aliases
+
+    def _getEndpoints(self, reactor: Any, service: str) -> list[Any]:
+        """The endpoints of ``service``: those given, none with ``--no-SERVICE``, else TCP on
+        its default port."""
+        if self[service]:
+            return list(self[service])
+        if self["no-" + service]:
+            return []
+        return [endpoints.TCP4ServerEndpoint(reactor, self._protoDefaults[service])]
+
+    def postOptions(self) -> None:
+        """Check the combination, and set up SMTP authentication."""
+        for name in self._protoDefaults:
+            self[name] = self._getEndpoints(_reactor(), name)
+        if not (self["pop3"] or self["smtp"]):
+            raise usage.UsageError("You cannot disable all protocols")
+        if self["esmtp"] and self["hostname"] is None:
+            raise usage.UsageError("--esmtp requires --hostname")
+        for checker in self.get("credCheckers", ()):
+            self.service.smtpPortal.registerChecker(checker)
+        if not self["disable-anonymous"]:
+            self.service.smtpPortal.registerChecker(checkers.AllowAnonymousAccess())
+
+
+def makeService(config: Any) -> service.MultiService:
+    """The mail service of ``config`` (``Options``) with its POP3 and SMTP listeners and,
+    with ``relay``, the queue and the smart host that empties it."""
+    if isinstance(config, _CLIConfig):
+        return _makeCLIService(config)
+    top = config.service
+    esmtp = bool(config["esmtp"])
+    hostname = config["hostname"]
+    if config["relay"]:
+        queueDir = config["relay"]
+        if not os.path.isdir(queueDir):
+            os.mkdir(queueDir)
+        top.setQueue(relaymanager.Queue(queueDir))
+        managerType = (relaymanager.SmartHostESMTPRelayingManager if esmtp
+                       else relaymanager.SmartHostSMTPRelayingManager)
+        manager = managerType(top.queue)
+        manager.fArgs += ((None, None) if esmtp else ()) + (hostname,)
+        relaymanager.RelayStateHelper(manager, 1).setServiceParent(top)
+        top.domains.setDefaultDomain(relay.DomainQueuer(top))
+    if config["pop3"]:
+        pop3Factory = top.getPOP3Factory()
+        for endpoint in config["pop3"]:
+            internet.StreamServerEndpointService(endpoint, pop3Factory).setServiceParent(top)
+    if config["smtp"]:
+        smtpFactory = top.getESMTPFactory() if esmtp else top.getSMTPFactory()
+        if hostname:
+            smtpFactory.domain = hostname.encode("idna") if isinstance(hostname, str) else hostname
+        for endpoint in config["smtp"]:
+            internet.StreamServerEndpointService(endpoint, smtpFactory).setServiceParent(top)
+    return top  # type: ignore[no-any-return]
+
+
+class _CLIConfig(dict[str, Any]):
+    """The options of ``twistio mail`` (argparse)."""
 
     synopsis = "[options]"
 
@@ -112,8 +292,8 @@ class _SMTPRealm:
         return self.service.requestAvatar(avatarId, mind, *interfaces)
 
 
-def makeService(config: dict[str, Any]) -> service.MultiService:
-    """The mail service with its SMTP, POP3 and IMAP4 listeners as children."""
+def _makeCLIService(config: dict[str, Any]) -> service.MultiService:
+    """``twistio mail``'s service: SMTP, POP3 and IMAP4 listeners as children."""
     top = mail.MailService()
     domains: dict[str, Any] = {}
     for name, path in config["domains"]:

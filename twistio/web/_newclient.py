@@ -1155,6 +1155,12 @@ class HTTP11ClientProtocol(Protocol):
         d = self._responseDeferred
         self._responseDeferred = None
         self._headFired = d
+        if not (keep_length or (length == 0 and not head.chunked and not head.until_close)):
+            # A response with a body is reported now, before the body bytes of this read
+            # are handled, as Twisted's client does: the application's ``deliverBody``
+            # then always comes before its protocol's ``connectionLost``. One without a
+            # body is reported once complete (its connection back in the pool).
+            self._fireHead()
 
     def _fireHead(self) -> None:
         d = self._headFired
