@@ -1,4 +1,4 @@
-"""SMTP server and client behaviour pinned to Twisted's (run side by side where both can):
+"""SMTP (and POP3 client) behaviour pinned to Twisted's (run side by side where both can):
 unexpected errors of a delivery are logged as failures, a message whose ``eomReceived``
 raises ends the session without a reply, a transport declaring ``ISSLTransport`` counts as
 secure, and sending a message keeps the client's reply timeout from expiring."""
@@ -140,3 +140,23 @@ def test_sending_resets_the_timeout(flavour: str) -> None:
     client.dataReceived(b"250 Ok\r\n")
     assert failed == []
     assert transport.value().endswith(b"DATA\r\nxx\r\n.\r\nRSET\r\n")
+
+
+@pytest.mark.parametrize("flavour", ["twistio", "twisted"])
+def test_pop3_client_logs_in_over_an_ssl_transport(flavour: str) -> None:
+    root = "twisted" if flavour == "twisted" else "twistio"
+    if root == "twisted":
+        pytest.importorskip("twisted.mail.pop3")
+    from zope.interface import directlyProvides
+
+    pop3 = importlib.import_module(root + ".mail.pop3")
+    testing = importlib.import_module(root + ".internet.testing")
+    interfaces = importlib.import_module(root + ".internet.interfaces")
+    client = pop3.AdvancedPOP3Client()
+    client._capCache = {}  # known capabilities: no CAPA first
+    transport = testing.StringTransport()
+    directlyProvides(transport, interfaces.ISSLTransport)
+    client.makeConnection(transport)
+    client.dataReceived(b"+OK Howdy\r\n")
+    client.login(b"user", b"secret")
+    assert transport.value() == b"USER user\r\n"
