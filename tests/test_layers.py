@@ -29,7 +29,8 @@ LAYERS: list[list[str]] = [
     # one object per connection: asyncio protocol outside, Twisted transport inside
     ["_adapter"],
     # the transports, and the reactor bases they do not need
-    ["tcp", "udp", "unix", "ssl", "process", "stdio", "base", "posixbase"],
+    ["tcp", "udp", "unix", "ssl", "process", "stdio", "base", "posixbase",
+     "inotify"],
     # the reactor
     ["_reactor", "asyncioreactor", "selectreactor", "pollreactor", "epollreactor", "default",
      "_threadedselect"],
@@ -48,10 +49,10 @@ def _type_checking_only(node: ast.If) -> bool:
     return "TYPE_CHECKING" in ast.unparse(node.test)
 
 
-def _imports(tree: ast.Module) -> list[tuple[int, str]]:
-    """``(line, module)`` for each twistio.internet module imported, TYPE_CHECKING aside."""
+def _imports(tree: ast.Module, prefix: str = "twistio.internet") -> list[tuple[int, str]]:
+    """``(line, module)`` for each module of the package ``prefix`` imported (at module level
+    or inside functions), TYPE_CHECKING aside."""
     found: list[tuple[int, str]] = []
-    prefix = "twistio.internet"
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and _type_checking_only(node):

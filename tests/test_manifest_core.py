@@ -53,6 +53,8 @@ MODULES = [
     "pair.ethernet",
     "pair.ip",
     "pair.rawudp",
+    "pair.tuntap",
+    "pair.testing",
 ]
 
 #: Names other helpers add to these modules this session (owner in the comment); they are

@@ -7,6 +7,10 @@ Plugin modules that other packages install in a ``twisted/plugins`` folder on ``
 import as ``twisted.plugins.<name>``. Interfaces are twistio's, and zope.interface's
 ``@implementer`` accepts them, so ``@implementer(IResource)`` in ported code still works.
 
+While the alias is installed, names twistio computes from its module paths (``reflect.qual``,
+deprecation texts, ``Failure`` reprs, logger namespaces...) read ``twisted.X`` as the program
+imports them (``twistio.python._spelling``).
+
 ``install()`` refuses when the real Twisted is already imported: the two cannot share a
 process, since objects from one would be handed to the other.
 """
@@ -25,6 +29,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from twistio.python import _spelling
 
 __all__ = ["TwistedAlreadyImported", "install", "installed", "uninstall"]
 
@@ -321,12 +327,16 @@ def install() -> None:
         )
     sys.meta_path.insert(0, _finder)
     _mirror()
+    # Names twistio computes from its module paths now read ``twisted.*`` (see
+    # twistio.python._spelling).
+    _spelling._install(_PREFIX)
 
 
 def uninstall() -> None:
     """Remove the alias and the ``twisted.*`` names it put in ``sys.modules`` (for tests)."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    _spelling._install(None)
     real = set(_real_twisted_modules())
     for name in [n for n in sys.modules if _is_aliased(n) and n not in real]:
         del sys.modules[name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -272,3 +273,66 @@ def test_client_service_stopped_before_start_keeps_its_waiters() -> None:
     ]
     pytest.importorskip("twisted.application.internet")
     assert ours == _stop_before_start(True)
+
+
+def _restart_while_stopping(twisted: bool) -> list[object]:
+    """A connected service stopped, started again before its connection has closed, and
+    stopped again: the log of what the endpoint and the Deferreds saw."""
+    if twisted:
+        from twisted.application.internet import ClientService as Service
+        from twisted.internet import defer as d_module
+        from twisted.internet.protocol import Factory as FactoryClass
+        from twisted.internet.task import Clock as ClockClass
+        from twisted.internet.testing import StringTransport as Transport
+    else:
+        from twistio.application.internet import ClientService as Service  # type: ignore[assignment]
+        from twistio.internet import defer as d_module  # type: ignore[no-redef]
+        from twistio.internet.protocol import Factory as FactoryClass  # type: ignore[assignment]
+        from twistio.internet.task import Clock as ClockClass  # type: ignore[assignment]
+        from twistio.internet.testing import StringTransport as Transport  # type: ignore[assignment]
+    out: list[object] = []
+    built: list[Any] = []
+
+    class Endpoint:
+        def connect(self, factory: Any) -> object:
+            out.append("connect")
+            proto = factory.buildProtocol(None)
+            proto.makeConnection(Transport())
+            built.append(proto)
+            return d_module.succeed(proto)
+
+    def lose(n: int) -> None:
+        built[n].connectionLost(Failure(error.ConnectionDone()))
+        out.append(f"lost {n}")
+
+    def note(tag: str) -> Callable[[object], None]:
+        return lambda r: out.append((tag, type(getattr(r, "value", r)).__name__))
+
+    service = Service(Endpoint(), FactoryClass.forProtocol(Protocol), clock=ClockClass())
+    service.startService()
+    service.stopService().addBoth(note("stop1"))
+    service.whenConnected().addBoth(note("waiter"))
+    service.startService()  # before the first connection has closed: no connect yet
+    out.append(("closing", built[0].transport.disconnecting))
+    service.stopService().addBoth(note("stop2"))
+    service.startService()
+    lose(0)  # both stops fire, then the service connects again
+    service.stopService().addBoth(note("stop3"))
+    lose(1)
+    service.whenConnected().addBoth(note("after"))
+    return out
+
+
+def test_client_service_restarted_while_stopping() -> None:
+    """Started again while a stop waits for the connection to close, a ClientService
+    connects only once it has closed, and the stops' Deferreds all fire then (just after the
+    new attempt starts); a waiter
+    from the stopping time gets the new connection (as with Twisted's)."""
+    ours = _restart_while_stopping(False)
+    assert ours == [
+        "connect", ("closing", True), "connect", ("stop1", "NoneType"), ("stop2", "NoneType"),
+        ("waiter", "Protocol"), "lost 0", ("stop3", "NoneType"), "lost 1",
+        ("after", "CancelledError"),
+    ]
+    pytest.importorskip("twisted.application.internet")
+    assert ours == _restart_while_stopping(True)

@@ -105,8 +105,11 @@ def test_options() -> None:
     assert options["ciphers"] == [b"aes128-ctr", b"aes256-gcm@openssh.com"]
     assert options["macs"] == [b"hmac-sha2-256"]
     assert options["host-key-algorithms"] == [b"ssh-ed25519"]
-    with pytest.raises(SystemExit, match="Unknown mac type 'hmac-md5'"):
-        ConchOptions().opt_macs("hmac-md5")
+    md5 = ConchOptions()
+    md5.opt_macs("hmac-md5,hmac-sha2-384")  # known, not offered by default
+    assert md5["macs"] == [b"hmac-md5", b"hmac-sha2-384"]
+    with pytest.raises(SystemExit, match="Unknown mac type 'hmac-ripemd160'"):
+        ConchOptions().opt_macs("hmac-ripemd160")
     with pytest.raises(SystemExit, match="Unknown cipher type"):
         ConchOptions().opt_ciphers(b"rot13")
 

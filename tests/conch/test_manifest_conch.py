@@ -62,6 +62,8 @@ MODULES = {
     "twisted.conch.mixin": "twistio.conch.mixin",
     "twisted.conch.scripts.ckeygen": "twistio.conch.scripts.ckeygen",
     "twisted.conch.stdio": "twistio.conch.stdio",
+    "twisted.conch.tap": "twistio.conch.tap",
+    "twisted.conch.insults.window": "twistio.conch.insults.window",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -465,3 +465,234 @@ def test_client_transport_needs_its_subclass_to_finish() -> None:
     failures: list[object] = []
     client.verifyHostKey(b"", b"").addErrback(failures.append)
     assert failures and failures[0].check(NotImplementedError)
+
+
+# --------------------------------------------------------------- SSHCiphers, Conch's interface
+
+
+@pytest.mark.parametrize("mac", [m for m in transport.SSHCiphers.macMap if m != b"none"])
+def test_make_mac_is_the_hmac_of_sequence_and_data(mac: bytes) -> None:
+    import hashlib
+    import hmac
+
+    integ = bytes(range(64))
+    ciphers = transport.SSHCiphers(b"none", b"none", mac, mac)
+    ciphers.setKeys(b"", b"", b"", b"", integ, integ)
+    digest = transport.SSHCiphers.macMap[mac]
+    size = digest().digest_size
+    expected = hmac.new(integ[:size], struct.pack(">L", 7) + b"data", digest).digest()
+    assert ciphers.makeMAC(7, b"data") == expected
+    assert ciphers.verify(7, b"data", expected) and not ciphers.verify(8, b"data", expected)
+    assert ciphers.verifyDigestSize == size
+    params = ciphers._getMAC(mac, integ)
+    assert params[0] is digest and params[3] == size
+    assert params.key == integ[:size].ljust(digest().block_size, b"\0")  # type: ignore[attr-defined]
+    assert ciphers._getMAC(b"none", integ) == (None, b"", b"", 0)
+    assert hashlib is not None
+
+
+def test_make_mac_uses_the_out_mac_parameters() -> None:
+    # RFC 2104's HMAC-MD5 test vectors (the first 4 bytes of the data are the sequence number).
+    ciphers = transport.SSHCiphers(b"none", b"none", b"hmac-md5", b"none")
+    for key, data, digest in [
+        (b"\x0b" * 16, b"Hi There", "9294727a3638bb1c13f48ef8158bfc9d"),
+        (b"Jefe", b"what do ya want for nothing?", "750c783e6ab0b503eaa86e310a5db738"),
+    ]:
+        ciphers.outMAC = ciphers._getMAC(b"hmac-md5", key)
+        (seq,) = struct.unpack(">L", data[:4])
+        assert ciphers.makeMAC(seq, data[4:]).hex() == digest
+
+
+def test_get_cipher_gives_the_engine() -> None:
+    ciphers = transport.SSHCiphers(b"A", b"B", b"C", b"D")
+    engine = ciphers._getCipher(b"aes128-ctr", bytes(16), bytes(16))
+    assert engine.algorithm.key_size == 128
+    assert isinstance(ciphers._getCipher(b"none", b"", b""), transport._DummyCipher)
+
+
+def test_no_cipher_with_a_mac_still_sends_and_checks_the_mac() -> None:
+    import hmac
+
+    integ = bytes(range(32))
+    ciphers = transport.SSHCiphers(b"none", b"none", b"hmac-sha2-256", b"hmac-sha2-256")
+    ciphers.setKeys(b"", b"", b"", b"", integ, integ)
+    packet = ciphers._out.seal(3, b"\x05payload")
+    plain, mac = packet[:-32], packet[-32:]
+    assert plain[5:13] == b"\x05payload"
+    assert mac == hmac.new(integ, struct.pack(">L", 3) + plain, "sha256").digest()
+    length, head = ciphers._in.length(3, packet[:8])
+    assert ciphers._in.open(3, head, packet)[1:9] == b"\x05payload"
+
+
+@pytest.mark.parametrize(("cipher", "mac"), [
+    (b"aes128-ctr", b"hmac-sha2-384"), (b"aes128-ctr", b"hmac-md5"),
+    (b"none", b"hmac-sha2-256"), (b"aes256-ctr", b"hmac-sha1"),
+])
+def test_macs_known_but_not_offered_work_when_listed(cipher: bytes, mac: bytes) -> None:
+    def setup(t: S.TestClientTransport) -> None:
+        t.supportedCiphers = [cipher]
+        t.supportedMACs = [mac]
+
+    f = S.make_factory()
+    f.protocol = type("Server", (transport.SSHServerTransport,),
+                      {"supportedCiphers": [cipher], "supportedMACs": [mac]})
+    conn = S.ReadyConnection()
+    lb = S.loopback(f, client_setup=setup,
+                    userauth_factory=lambda: S.KeyUserAuth(S.USER, conn, [S.key("id_ecdsa")]))
+    lb.pump()
+    assert lb.client.currentEncryptions.outMACType == mac and conn.started
+    assert lb.client.isVerified("both")
+    assert (cipher, mac) not in [(c, m) for c in transport.SSHTransportBase.supportedCiphers
+                                 for m in transport.SSHTransportBase.supportedMACs]
+
+
+class _StandIn:
+    """An object standing for SSHCiphers: XOR "encryption" and a one-byte MAC."""
+
+    encBlockSize = decBlockSize = 8
+    verifyDigestSize = 1
+    outCipType = inCipType = b"xor"
+    outMACType = inMACType = b"seq"
+
+    def encrypt(self, data: bytes) -> bytes:
+        assert len(data) % 8 == 0
+        return bytes(b ^ 0x55 for b in data)
+
+    decrypt = encrypt
+
+    def makeMAC(self, seq: int, data: bytes) -> bytes:
+        return bytes([seq & 0xFF])
+
+    def verify(self, seq: int, data: bytes, mac: bytes) -> bool:
+        return mac == bytes([seq & 0xFF])
+
+
+def test_stand_in_ciphers_are_used_through_their_interface() -> None:
+    proto, io = _server()
+    proto.currentEncryptions = _StandIn()  # type: ignore[assignment]
+    proto._keyExchangeState = proto._KEY_EXCHANGE_NONE
+    io.clear()
+    proto.sendPacket(transport.MSG_IGNORE, NS(b"hello"))
+    sent = io.value()
+    assert len(sent) % 8 == 1 and sent[-1] == proto.outgoingPacketSequence - 1
+    plain = bytes(b ^ 0x55 for b in sent[:-1])
+    assert plain[5:15] == bytes([transport.MSG_IGNORE]) + NS(b"hello")
+    # Read back, one byte at a time: the first block is decrypted once and kept.
+    reader, _io = _server()
+    reader.currentEncryptions = _StandIn()  # type: ignore[assignment]
+    reader.gotVersion = True
+    reader.incomingPacketSequence = proto.outgoingPacketSequence - 1
+    got = None
+    for i in range(len(sent)):
+        reader.buf += sent[i : i + 1]
+        got = reader.getPacket()
+        if i < len(sent) - 1:
+            assert got is None
+        if i == 7:
+            assert reader.first == plain[:8]
+    assert got == bytes([transport.MSG_IGNORE]) + NS(b"hello")
+    assert reader.buf == b"" and reader.first is None
+
+
+@pytest.mark.parametrize("kex", [b"ecdh-sha2-nistp256", b"curve25519-sha256"])
+def test_client_keeps_its_ephemeral_ec_key(kex: bytes) -> None:
+    lb = _login(supportedKeyExchanges=[kex])
+    client = lb.client
+    assert client.kexAlg == kex
+    encoded = client._encodeECPublicKey(client.ecPub)
+    assert encoded == client._ec_public
+    if kex.startswith(b"curve25519"):
+        assert len(encoded) == 32
+    else:
+        assert encoded[:1] == b"\x04" and len(encoded) == 65
+    other = client._generateECPrivateKey()
+    assert type(other.public_key()) is type(client.ecPub)
+
+
+def test_get_key_is_four_hash_lengths_of_rfc4253_key_material() -> None:
+    import hashlib
+
+    proto, _io = _server()
+    proto.kexAlg = b"ecdh-sha2-nistp384"
+    proto.sessionID = b"session"
+    k1 = hashlib.sha384(b"K" + b"H" + b"A" + b"session").digest()
+    k2 = hashlib.sha384(b"KH" + k1).digest()
+    k3 = hashlib.sha384(b"KH" + k1 + k2).digest()
+    k4 = hashlib.sha384(b"KH" + k1 + k2 + k3).digest()
+    assert proto._getKey(b"A", b"K", b"H") == k1 + k2 + k3 + k4
+
+
+def _kexinit(kex: list[bytes], keys: list[bytes], follows: bool) -> bytes:
+    base = transport.SSHTransportBase
+    lists = [kex, keys, base.supportedCiphers, base.supportedCiphers, base.supportedMACs,
+             base.supportedMACs, base.supportedCompressions, base.supportedCompressions, [], []]
+    return (bytes(16) + b"".join(NS(b",".join(x)) for x in lists)
+            + (b"\x01" if follows else b"\x00") + bytes(4))
+
+
+@pytest.mark.parametrize(("kex_first", "key_first", "ignored"), [
+    (True, True, 0), (False, True, 1), (True, False, 1),
+])
+def test_guessed_packet_is_ignored_when_first_preferences_differ(
+        kex_first: bool, key_first: bool, ignored: int) -> None:
+    proto, _io = _server()
+    proto.dataReceived(b"SSH-2.0-peer\r\n")
+    ours_kex = list(proto.supportedKeyExchanges)
+    ours_keys = list(proto.supportedPublicKeys)
+    kex = ours_kex if kex_first else ours_kex[::-1]
+    keys = ours_keys if key_first else ours_keys[::-1]
+    proto.ssh_KEXINIT(_kexinit(kex, keys, True))
+    assert proto.ignoreNextPacket == ignored
+    # The negotiated method is the client's first that the server has, either way.
+    assert proto.kexAlg == kex[0]
+
+
+def test_ext_info_only_to_a_peer_that_asked_for_it() -> None:
+    proto, io = _server()
+    proto._keyExchangeState = proto._KEY_EXCHANGE_NONE
+    io.clear()
+    proto.sendExtInfo([(b"server-sig-algs", b"rsa-sha2-256")])
+    assert io.value() == b""
+    proto._peerSupportsExtensions = True
+    proto.sendExtInfo([(b"server-sig-algs", b"rsa-sha2-256")])
+    assert io.value() != b""
+
+
+def test_service_accept_without_a_name_starts_the_requested_service() -> None:
+    from twistio.conch.ssh import service
+
+    started: list[bool] = []
+
+    class Svc(service.SSHService):
+        name = b"ssh-userauth"
+
+        def serviceStarted(self) -> None:
+            started.append(True)
+
+    client = transport.SSHClientTransport()
+    client.makeConnection(StringTransport())
+    client.instance = Svc()
+    client.ssh_SERVICE_ACCEPT(b"")
+    assert started == [True] and client.service is client.instance
+
+
+def test_wrongly_guessed_first_packet_is_dropped_on_the_wire() -> None:
+    proto, io = _server()
+    proto.dataReceived(b"SSH-2.0-peer\r\n")
+    kex = list(proto.supportedKeyExchanges)[::-1]
+    keys = list(proto.supportedPublicKeys)
+    proto.dataReceived(_plain_packet(bytes([transport.MSG_KEXINIT]) + _kexinit(kex, keys, True)))
+    assert proto.ignoreNextPacket == 1
+    io.clear()
+    # The guess (garbage for the method negotiated) is dropped without a reply.
+    proto.dataReceived(_plain_packet(b"\x1e" + NS(b"guess")))
+    assert proto.ignoreNextPacket == 0 and io.value() == b""
+
+
+def test_unknown_key_exchange_set_by_hand_is_unsupported() -> None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    proto, _io = _server()
+    proto.kexAlg = b"bad-curve"
+    with pytest.raises(UnsupportedAlgorithm):
+        proto._ssh_KEX_ECDH_INIT(NS(b"unused"))

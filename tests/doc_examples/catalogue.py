@@ -469,14 +469,7 @@ CORE_ENTRIES: list[Entry] = [
     OutOfScope(CORE + "pyuidemo.py", GUI + " (PyUI)"),
     Support(CORE + "recvfd.py", (CORE + "sendfd.py",), "client run against sendfd"),
     Run(CORE + "rotatinglog.py", _rotatinglog),
-    Run(
-        CORE + "sendfd.py",
-        _sendfd,
-        (),
-        (CORE + "recvfd.py",),
-        fails="twistio's UNIX transports do not pass file descriptors (sendFileDescriptor, "
-        "fileDescriptorReceived)",
-    ),
+    Run(CORE + "sendfd.py", _sendfd, (), (CORE + "recvfd.py",)),
     Support(CORE + "server.pem", (CORE + "echoserv_ssl.py",)),
     Run(CORE + "shaper.py", _shaper, (8000,)),
     OutOfScope(

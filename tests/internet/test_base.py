@@ -334,3 +334,79 @@ def test_delayed_call_debug_remembers_its_creator(monkeypatch: pytest.MonkeyPatc
     assert "\n\ntraceback at creation:" in text and "test_delayed_call_debug" in text
     made.debug = False  # captured: still shown
     assert "traceback at creation" in repr(made)
+
+
+# -- system events: the three-phase event under each reactor's triggers ----------------------------
+
+
+def test_three_phase_event_runs_phases_in_order_once() -> None:
+    event = base._ThreePhaseEvent()
+    events: list[str] = []
+    event.addTrigger("after", events.append, "after")
+    event.addTrigger("during", events.append, "during")
+    handle = event.addTrigger("before", events.append, "before")
+    assert handle == ("before", events.append, ("before",), {})
+    assert event.before == [(events.append, ("before",), {})]
+    with pytest.raises(KeyError):
+        event.addTrigger("sometime", events.append)
+    event.fireEvent()
+    event.fireEvent()
+    assert events == ["before", "during", "after"]
+    assert event.before == event.during == event.after == []
+
+
+def test_three_phase_event_waits_for_before_deferreds_and_honours_removal() -> None:
+    event = base._ThreePhaseEvent()
+    events: list[str] = []
+    held: Deferred[None] = Deferred()
+    event.addTrigger("before", lambda: held)
+    during = event.addTrigger("during", events.append, "during")
+    event.addTrigger("after", events.append, "after")
+    event.fireEvent()
+    assert events == [] and event.state == "BEFORE"
+    event.removeTrigger(during)  # removed while the before phase waits: never runs
+    held.callback(None)
+    assert events == ["after"] and event.state == "BASE" and event.finishedBefore == []
+
+
+def test_three_phase_event_removal_errors_and_warning() -> None:
+    event = base._ThreePhaseEvent()
+    handle = event.addTrigger("during", print)
+    event.removeTrigger(handle)
+    with pytest.raises(ValueError):
+        event.removeTrigger(handle)
+    with pytest.raises(ValueError):
+        event.removeTrigger(object())  # type: ignore[arg-type]
+    with pytest.raises(KeyError):
+        event.removeTrigger(("sometime", print, (), {}))
+    ran: list[int] = []
+    first = event.addTrigger("before", ran.append, 1)
+    event.addTrigger("before", lambda: event.removeTrigger(first))
+    with pytest.warns(DeprecationWarning, match="already-fired"):
+        event.fireEvent()
+    assert ran == [1]
+
+
+def test_remove_system_event_trigger_errors() -> None:
+    reactor = FakeTimeReactor()
+    trigger = reactor.addSystemEventTrigger("during", "test", lambda: None)
+    reactor.removeSystemEventTrigger(trigger)
+    with pytest.raises(TypeError):
+        reactor.removeSystemEventTrigger(None)
+    with pytest.raises(ValueError):
+        reactor.removeSystemEventTrigger(trigger)
+    with pytest.raises(KeyError):
+        reactor.removeSystemEventTrigger((trigger[0], ("xxx", *trigger[1][1:])))
+
+
+def test_asyncio_reactor_call_later_uses_its_seconds() -> None:
+    from twistio.internet._reactor import AsyncioReactor
+
+    reactor = AsyncioReactor()
+    reactor.seconds = lambda: 100.0  # type: ignore[method-assign]
+    call = reactor.callLater(5, lambda: None)
+    try:
+        assert call.getTime() == 105
+        assert call.seconds() == 100
+    finally:
+        call.cancel()

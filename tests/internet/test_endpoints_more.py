@@ -164,3 +164,98 @@ async def test_wrap_server_tls(reactor: Any, tmp_path: Path) -> None:
     assert await asyncio.wait_for(reader.readexactly(6), TIMEOUT) == b"secret"
     writer.close()
     await wait(port.stopListening())
+
+
+# -- HostnameEndpoint: reactors without a name resolver, odd resolutions, NFC; wrapping -----------
+
+
+class _NoNameReactor:
+    """A reactor without ``nameResolver`` (no ``IReactorPluggableNameResolver``)."""
+
+    def __init__(self) -> None:
+        from twistio.internet.task import Clock
+
+        self._clock = Clock()
+        self.callLater = self._clock.callLater
+        self.tcpClients: list[tuple[Any, ...]] = []
+
+    def connectTCP(self, host: str, port: int, factory: Any, timeout: float = 30, bindAddress: Any = None) -> Any:
+        self.tcpClients.append((host, port, factory, timeout, bindAddress))
+        from twistio.internet.address import IPv4Address
+        from twistio.internet.testing import _FakeConnector
+
+        return _FakeConnector(IPv4Address("TCP", host, port))
+
+
+def test_hostname_endpoint_without_name_resolver_warns_and_looks_up_in_a_thread() -> None:
+    reactor = _NoNameReactor()
+    with pytest.warns(DeprecationWarning, match="does not provide IReactorPluggableNameResolver"):
+        ep = endpoints.HostnameEndpoint(reactor, "example.com", 80)
+    looked: list[tuple[Any, ...]] = []
+
+    def in_thread(f: Any, *args: Any) -> Deferred[Any]:
+        looked.append(args)
+        return Deferred.fromCoroutine(_value(f(*args)))
+
+    ep._deferToThread = in_thread  # type: ignore[method-assign]
+    ep._getaddrinfo = lambda *a: [  # type: ignore[method-assign]
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 80))
+    ]
+    ep.connect(Factory.forProtocol(Protocol))
+    assert looked == [("example.com", 80, 0, socket.SOCK_STREAM)]
+    assert reactor.tcpClients[0][:2] == ("192.0.2.1", 80)
+
+
+async def _value(v: Any) -> Any:
+    return v
+
+
+def test_hostname_endpoint_fallback_resolution_runs_getaddrinfo() -> None:
+    ep = endpoints.HostnameEndpoint(MemoryReactorClock(), "ignored", 0)
+    ep._deferToThread = lambda f, *a: Deferred.fromCoroutine(_value(f(*a)))  # type: ignore[method-assign]
+    got: list[Any] = []
+    ep._fallbackNameResolution("192.0.2.7", 1).addCallback(got.append)
+    [(family, socktype, _, _, sockaddr)] = got[0]
+    assert (family, socktype, sockaddr) == (socket.AF_INET, socket.SOCK_STREAM, ("192.0.2.7", 1))
+
+
+def test_hostname_endpoint_normalises_text_to_nfc() -> None:
+    ep = endpoints.HostnameEndpoint(MemoryReactorClock(), "bu\u0308cher.example", 80)
+    assert ep._hostText == "b\u00fccher.example"
+    assert ep._hostBytes == b"xn--bcher-kva.example"
+
+
+def test_hostname_endpoint_skips_addresses_it_cannot_connect_to() -> None:
+    from twistio.internet.address import IPv4Address, UNIXAddress
+
+    reactor = MemoryReactorClock()
+
+    class Odd:
+        def resolveHostName(self, receiver: Any, name: str, port: int = 0, *a: Any) -> None:
+            receiver.resolutionBegan(None)
+            receiver.addressResolved(UNIXAddress(b"/nowhere"))
+            receiver.addressResolved(object())
+            receiver.addressResolved(IPv4Address("TCP", "192.0.2.3", port))
+            receiver.resolutionComplete()
+
+    reactor.installNameResolver(Odd())
+    endpoints.HostnameEndpoint(reactor, "example.com", 80).connect(Factory.forProtocol(Protocol))
+    assert [c[:2] for c in reactor.tcpClients] == [("192.0.2.3", 80)]
+
+
+def test_wrapper_endpoint_fires_with_the_wrapped_protocol() -> None:
+    from twistio.protocols import policies
+
+    reactor = MemoryReactorClock()
+    inner = endpoints.TCP4ClientEndpoint(reactor, "192.0.2.1", 80)
+    wrapper = endpoints._WrapperEndpoint(inner, policies.WrappingFactory)
+    d = wrapper.connect(Factory.forProtocol(Protocol))
+    factory = reactor.tcpClients[0][2]
+    built = factory.buildProtocol(None)
+    from twistio.internet.testing import StringTransport
+
+    built.makeConnection(StringTransport())
+    got: list[Any] = []
+    d.addCallback(got.append)
+    assert type(got[0]) is Protocol
+    assert isinstance(got[0].transport, policies.ProtocolWrapper)

@@ -142,8 +142,9 @@ def test_base_classes_declare_their_interfaces() -> None:
     for klass in (tcp.Server, tcp.Client, unix.Server, unix.Client):
         for iface in (ITCPTransport, ITransport, IConsumer, IPushProducer, ITLSTransport):
             assert iface.implementedBy(klass), (klass, iface)
-    # No sendFileDescriptor: asyncio's transports cannot carry descriptors (differences.md).
-    assert not IUNIXTransport.implementedBy(unix.Server)
+    # UNIX connections pass descriptors (on a transport of twistio's own); TCP ones do not.
+    assert IUNIXTransport.implementedBy(unix.Server) and IUNIXTransport.implementedBy(unix.Client)
+    assert not IUNIXTransport.implementedBy(tcp.Server)
     assert IListeningPort.implementedBy(tcp.Port) and IListeningPort.implementedBy(unix.Port)
     assert IConnector.implementedBy(tcp.Connector) and IConnector.implementedBy(unix.Connector)
     assert IUDPTransport.implementedBy(udp.Port) and IListeningPort.implementedBy(udp.Port)

@@ -36,7 +36,7 @@ DIFFERENCES = (Path(__file__).resolve().parents[2] / "docs" / "differences.md").
 #: twistio's internet modules with a Twisted counterpart, kept to the manifest.
 MODULES = [
     "abstract", "address", "asyncioreactor", "base", "default", "endpoints", "epollreactor",
-    "error", "fdesc", "interfaces", "main", "pollreactor", "posixbase", "process", "protocol",
+    "error", "fdesc", "inotify", "interfaces", "main", "pollreactor", "posixbase", "process", "protocol",
     "selectreactor", "stdio", "tcp", "testing", "threads", "udp", "unix", "utils",
 ]
 #: Modules of other owners this session: their coverage is printed, not enforced here.

@@ -28,6 +28,7 @@ from twistio.internet.protocol import (
     connectionDone,
 )
 from twistio.internet.task import Clock
+from twistio.python.failure import Failure
 
 
 def test_connection_done() -> None:
@@ -214,3 +215,71 @@ def test_interfaces_work_without_zope() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+# -- adapters, factory log events, ClientCreator cancelled between connection and firing ------
+
+
+def test_protocol_and_consumer_adapt_to_each_other() -> None:
+    from twistio.internet.interfaces import IConsumer
+    from twistio.internet.protocol import ConsumerToProtocolAdapter, ProtocolToConsumerAdapter
+
+    got: list[bytes] = []
+    p = Protocol()
+    p.dataReceived = got.append  # type: ignore[method-assign]
+    consumer = IConsumer(p)
+    assert isinstance(consumer, ProtocolToConsumerAdapter)
+    consumer.write(b"to the protocol")
+
+    @implementer(IConsumer)
+    class Consumer:
+        def write(self, data: bytes) -> None:
+            got.append(data)
+
+    protocol = IProtocol(Consumer())
+    assert isinstance(protocol, ConsumerToProtocolAdapter)
+    protocol.dataReceived(b"to the consumer")
+    assert got == [b"to the protocol", b"to the consumer"]
+
+
+def test_factory_start_and_stop_are_log_events() -> None:
+    from twistio.logger import LogLevel, globalLogPublisher
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        f = Factory()
+        f.doStart()
+        f.doStop()
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    mine = [e for e in events if e.get("factory") is f]
+    assert [e["log_format"] for e in mine] == [
+        "Starting factory {factory!r}",
+        "Stopping factory {factory!r}",
+    ]
+    assert all(e["log_level"] == LogLevel.info for e in mine)
+
+
+@pytest.mark.parametrize("failed", [False, True])
+def test_client_creator_cancelled_before_it_fires(failed: bool) -> None:
+    from twistio.internet.defer import CancelledError
+    from twistio.internet.protocol import ClientCreator
+    from twistio.internet.testing import MemoryReactorClock, StringTransport
+
+    reactor = MemoryReactorClock()
+    d = ClientCreator(reactor, Protocol).connectTCP("example.com", 1234)
+    factory = reactor.tcpClients.pop()[2]
+    connector = reactor.connectors.pop()
+    if failed:
+        factory.clientConnectionFailed(connector, Failure(Exception("no")))
+    else:
+        factory.buildProtocol(None).makeConnection(StringTransport())
+    assert len(reactor.getDelayedCalls()) == 1
+    d.cancel()
+    assert reactor.getDelayedCalls() == []
+    assert connector._disconnected
+    errors: list[Failure] = []
+    d.addErrback(errors.append)
+    assert errors and errors[0].check(CancelledError)
+    reactor.advance(1)  # nothing left to fire the Deferred a second time

@@ -704,3 +704,31 @@ def test_example_echo_server_with_plain_socket() -> None:
     finally:
         proc.terminate()  # SIGTERM: the reactor stops cleanly
         assert proc.wait(timeout=10) == 0, proc.stderr.read() if proc.stderr else ""
+
+
+async def test_a_refused_client_connection_leaves_no_socket_holding_its_descriptor(
+    reactor: Any,
+) -> None:
+    """A client factory refusing the connection (``buildProtocol`` gives None) closes it
+    at once; the socket object twistio made for it must not keep the descriptor number
+    (uvloop closes the descriptor without detaching the object, which, once collected,
+    would close that number again: by then another connection's)."""
+
+    class Refusing(Client):
+        def startedConnecting(self, connector: Any) -> None:
+            super().startedConnecting(connector)
+            self.attempt = connector.transport
+
+        def buildProtocol(self, addr: Any) -> Any:
+            return None
+
+    port = reactor.listenTCP(0, Collect(), interface="127.0.0.1")
+    cf = Refusing()
+    reactor.connectTCP("127.0.0.1", port.getHost().port, cf)
+    await wait(cf.done)
+    for _ in range(100):
+        if cf.attempt.pending_socket.fileno() == -1:
+            break
+        await asyncio.sleep(0.001)
+    assert cf.attempt.pending_socket.fileno() == -1
+    await wait(port.stopListening())

@@ -239,15 +239,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "create_server and have no doRead/numberAccepts (docs/differences.md, 'A TCP port's "
         "accepting is asyncio's')",
     ),
-    "twisted.test.test_defer.DeferredTests.test_callbacksAttributeDeprecated": _NAME,
-    "twisted.test.test_defer.TimeoutErrorTests.test_deprecatedTimeout": _NAME,
-    "twisted.test.test_task.LoopTests.test_deferredDeprecation": _NAME,
-    "twisted.test.test_failure.FailureTests.test_repr": _NAME,
-    "twisted.test.test_failure.FailureTests.test_stackDeprecation": _NAME,
-    "twisted.test.test_reflect.FullyQualifiedNameTests.": _NAME,
-    "twisted.python.test.test_util.OrderedDictTests.test_deprecated": _NAME,
-    "twisted.python.test.test_url.URLDeprecationTests.test_urlDeprecation": _NAME,
-    "twisted.logger.test.test_io.LoggingFileTests.test_softspace": _NAME,
     "twisted.application.runner.test.test_runner.RunnerTests.test_runInOrder": (
         _DIFF,
         "Runner is a plain class, not an attrs class: the test's @attrs subclass does not "
@@ -263,9 +254,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "STDLibLogObserver() logs to the logger named by each event's namespace, not "
         '"twisted" (docs/differences.md, Logging)',
     ),
-    "twisted.web.test.test_static.StaticDeprecationTests.test_addSlashDeprecated": _NAME,
-    "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_getClientIP": _NAME,
-    "twisted.web.test.test_http.DeprecatedRequestAttributesTests.test_noLongerQueued": _NAME,
     "twisted.test.test_defer.DeferredFutureAdapterTests.": (
         _DIFF,
         "Deferred.fromFuture of a cancelled Future (or a cancelled Deferred from one) fails "
@@ -486,7 +474,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "Resource.render needs a bytes request.method; the test's DummyRequest has the "
         "str 'POST', which Twisted's render accepts",
     ),
-    "twisted.cred.test.test_cred.UsernameHashedPasswordTests.test_deprecation": _NAME,
     "twisted.cred.test.test_cred.CredTests.test_listCheckers": (
         _BUG,
         "twistio's interface classes do not order (sorted() of them fails); zope's order "

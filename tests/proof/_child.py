@@ -34,6 +34,14 @@ SKIP_AS_ROOT = {
     "twisted.test.test_logfile.LogFileTests.test_cantChangeFileMode",
 }
 
+# Test classes that open real devices and change the machine's network when run as root
+# (a TUN/TAP device is created for as long as the test holds it): skipped as a whole.
+_REAL_TAP = "creates a real TAP device when run as root"
+SKIP_CLASSES_AS_ROOT = {
+    "twisted.pair.test.test_tuntap.RealDeviceWithProtocolInformationTests": _REAL_TAP,
+    "twisted.pair.test.test_tuntap.RealDeviceWithoutProtocolInformationTests": _REAL_TAP,
+}
+
 _RANK = {"ok": 0, "skip": 1, "todo": 2, "unexpected": 3, "fail": 4, "error": 5}
 
 
@@ -183,6 +191,10 @@ def _skip_as_root(module: str) -> None:
         mod = importlib.import_module(modname)
         func = getattr(getattr(mod, cls), method)
         func.skip = "changes the mode of a system file when run as root"
+    for name, reason in SKIP_CLASSES_AS_ROOT.items():
+        modname, cls = name.rsplit(".", 1)
+        if modname == module:
+            getattr(importlib.import_module(modname), cls).skip = reason
 
 
 def main(argv: Sequence[str] | None = None) -> int:

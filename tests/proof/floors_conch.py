@@ -1,7 +1,7 @@
 """Floors for twistio.conch (and python.fakepwd) under Twisted's own tests (see test_proof.py)."""
 
 FLOORS = {
-    "twisted.conch.test.test_transport": 103,
+    "twisted.conch.test.test_transport": 129,
     "twisted.conch.test.test_keys": 86,
     "twisted.conch.test.test_checkers": 44,
     "twisted.conch.test.test_openssh_compat": 3,
@@ -19,4 +19,7 @@ FLOORS = {
     "twisted.conch.test.test_text": 8,
     "twisted.conch.test.test_forwarding": 1,
     "twisted.python.test.test_fakepwd": 26,
+    "twisted.conch.test.test_default": 8,
+    "twisted.conch.test.test_tap": 7,
+    "twisted.conch.test.test_window": 7,
 }

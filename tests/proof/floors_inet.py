@@ -12,4 +12,8 @@ FLOORS = {
     "twisted.internet.test.test_stdio": 35,
     "twisted.test.test_strerror": 5,
     "twisted.test.test_fdesc": 12,
+    "twisted.internet.test.test_inotify": 26,
+    "twisted.python.test.test_inotify": 6,
+    "twisted.internet.test.test_protocol": 25,
+    "twisted.test.test_internet": 60,
 }

@@ -3,7 +3,7 @@ twisted.persisted and the application runner (see test_proof.py)."""
 
 FLOORS = {
     "twisted.cred.test.test_simpleauth": 8,
-    "twisted.test.test_failure": 46,
+    "twisted.test.test_failure": 48,
     "twisted.test.test_cooperator": 29,
     "twisted.python.test.test_urlpath": 42,
     "twisted.python.test.test_tzhelper": 1,
@@ -11,7 +11,7 @@ FLOORS = {
     "twisted.logger.test.test_format": 40,
     "twisted.logger.test.test_legacy": 30,
     "twisted.logger.test.test_json": 26,
-    "twisted.logger.test.test_io": 17,
+    "twisted.logger.test.test_io": 18,
     "twisted.logger.test.test_observer": 10,
     "twisted.logger.test.test_stdlib": 8,
     "twisted.logger.test.test_buffer": 3,
@@ -35,7 +35,7 @@ FLOORS = {
     "twisted.python.test.test_htmlizer": 2,
     "twisted.test.test_formmethod": 11,
     "twisted.test.test_application": 62,
-    "twisted.application.test.test_internet": 46,
+    "twisted.application.test.test_internet": 49,
     "twisted.application.runner.test.test_exit": 4,
     "twisted.application.runner.test.test_pidfile": 28,
     "twisted.application.runner.test.test_runner": 13,

@@ -3,7 +3,7 @@
 
 FLOORS = {
     "twisted.spread.test.test_banana": 25,
-    "twisted.spread.test.test_jelly": 33,
+    "twisted.spread.test.test_jelly": 34,
     "twisted.spread.test.test_pb": 46,
     "twisted.spread.test.test_pbfailure": 29,
     "twisted.positioning.test.test_base": 81,

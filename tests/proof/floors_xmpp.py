@@ -13,6 +13,6 @@ FLOORS = {
     "twisted.words.test.test_jabberclient": 13,
     "twisted.words.test.test_jabbersaslmechanisms": 10,
     "twisted.words.test.test_xmpproutertap": 7,
-    "twisted.words.test.test_jabberxmppstringprep": 5,
+    "twisted.words.test.test_jabberxmppstringprep": 6,
     "twisted.words.test.test_jabberjstrports": 2,
 }

@@ -21,7 +21,7 @@ from typing import IO, Any
 from twistio.application import reactors
 from twistio.application.service import IService, IServiceMaker, _adapt
 from twistio.plugin import getPlugins
-from twistio.python import usage
+from twistio.python import _spelling, usage
 
 __all__ = [
     "AppLogger",
@@ -592,7 +592,7 @@ def _componentObserver(application: Any) -> Any:
 
 
 def _qualifiedName(kind: type) -> str:
-    return f"{kind.__module__}.{kind.__qualname__}"
+    return _spelling.qualified(kind)
 
 
 class ApplicationRunner:

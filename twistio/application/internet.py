@@ -332,7 +332,9 @@ class ClientService(Service):
         self._timeoutForAttempt = _defaultPolicy if retryPolicy is None else retryPolicy
         self._clock = clock
         self._prepareConnection = prepareConnection
-        self._state = "init"  # init, connecting, waiting, connected, disconnecting, stopped
+        # init, connecting, waiting, connected, disconnecting, restarting (started again
+        # while disconnecting: connects once the old connection has closed), stopped
+        self._state = "init"
         self._failedAttempts = 0
         self._connectionInProgress: Deferred[Any] | None = None
         self._retryCall: Any = None
@@ -351,8 +353,10 @@ class ClientService(Service):
         """
         if self._state == "connected":
             return succeed(self._currentProtocol)
-        if self._state in ("stopped", "disconnecting"):
+        if self._state == "stopped":
             return fail(CancelledError())
+        # Also while a stop waits for the connection to close: a start before it has
+        # closed reconnects and fires this; otherwise the close cancels it.
         d: Deferred[Any] = Deferred()
         self._awaiting.append((d, failAfterFailures, [0]))
         return d
@@ -363,7 +367,10 @@ class ClientService(Service):
             return
         Service.startService(self)
         self._failedAttempts = 0
-        self._connect()
+        if self._state == "disconnecting":
+            self._state = "restarting"
+        else:
+            self._connect()
 
     def stopService(self) -> Deferred[None]:
         """Stop (re)connecting and close the connection; fires once it is closed."""
@@ -376,15 +383,13 @@ class ClientService(Service):
         elif state == "waiting":
             self._retryCall.cancel()
             self._retryCall = None
-        elif state in ("connected", "disconnecting"):
+        elif state in ("connected", "disconnecting", "restarting"):
+            # Fires once the connection has closed; so do the earlier stops' Deferreds.
             done: Deferred[None] = Deferred()
             self._stopWaiters.append(done)
+            self._state = "disconnecting"
             if state == "connected":
-                self._state = "disconnecting"
                 self._currentConnection.transport.loseConnection()
-            else:
-                self._state = "disconnecting"
-            self._cancelAwaiting()
             return done
         if state != "init":
             # As Twisted's: a service never started keeps its waiters (a later
@@ -397,11 +402,13 @@ class ClientService(Service):
     def _clockNow(self) -> Any:
         return _maybeGlobalReactor(self._clock)
 
-    def _connect(self) -> None:
+    def _connect(self, started: Callable[[], None] | None = None) -> None:
         self._state = "connecting"
         factory = _DisconnectNotifyingFactory(self._factory, self._clientDisconnected)
         d = self._endpoint.connect(factory)
         self._connectionInProgress = d
+        if started is not None:
+            started()
         d.addCallback(self._prepare)
         d.addCallbacks(self._connectionMade, self._connectionFailed)
 
@@ -471,11 +478,22 @@ class ClientService(Service):
             return
         self._currentProtocol = None
         self._currentConnection = None
-        if self._state == "disconnecting":
+        if self._state in ("disconnecting", "restarting"):
+            restart = self._state == "restarting"
             self._state = "stopped"
             waiters, self._stopWaiters = self._stopWaiters, []
-            for d in waiters:
-                d.callback(None)
+
+            def stopped() -> None:
+                for d in waiters:
+                    d.callback(None)
+
+            if restart:
+                # As Twisted's: the new attempt starts, then the stops hear of the close,
+                # then the attempt's outcome is handled.
+                self._connect(stopped)
+            else:
+                stopped()
+                self._cancelAwaiting()
         elif self._state == "connected":
             self._failedAttempts = 1
             self._wait()

@@ -10,6 +10,7 @@ from twistio.cred.checkers import ICredentialsChecker as ICredentialsChecker
 from twistio.cred.credentials import ICredentials as ICredentials
 from twistio.internet import defer
 from twistio.internet.interfaces import Interface
+from twistio.python import _spelling
 
 __all__ = ["IRealm", "Portal"]
 
@@ -53,7 +54,8 @@ class Portal:
 
 
 def _qual(iface: Any) -> str:
-    return f"{getattr(iface, '__module__', '?')}.{getattr(iface, '__name__', repr(iface))}"
+    name = getattr(iface, "__name__", repr(iface))
+    return _spelling.spelled(f"{getattr(iface, '__module__', '?')}.{name}")
 
 
 def _declared(obj: object) -> list[Any]:

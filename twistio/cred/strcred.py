@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any, NoReturn, Protocol
 
 from twistio.internet.interfaces import Interface, implementer
+from twistio.python import _spelling
 
 __all__ = [
     "AuthOptionMixin",
@@ -117,7 +118,7 @@ def _usageError(message: str) -> NoReturn:
 
 
 def _qualName(interface: Any) -> str:
-    return f"{interface.__module__}.{interface.__qualname__}"
+    return _spelling.qualified(interface)
 
 
 class AuthOptionMixin:

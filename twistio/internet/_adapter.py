@@ -24,8 +24,8 @@ import socket
 import struct
 from asyncio import selector_events
 from asyncio.trsock import TransportSocket
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Literal, cast
 
 from twistio.internet import error
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -34,7 +34,7 @@ from twistio.internet._sslverify import (
     TLSTransport,
     client_hostname,
     start_tls,
-    to_context,
+    stdlib_context,
 )
 from twistio.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twistio.internet.interfaces import (
@@ -57,6 +57,9 @@ from twistio.python import context as _context
 from twistio.python import log as _python_log
 from twistio.python.failure import Failure
 from twistio.python.log import ILogContext
+
+if TYPE_CHECKING:
+    from twistio.protocols.tls import TLSMemoryBIOProtocol
 
 __all__ = ["Connection", "address_from_sockaddr", "watch_loop"]
 
@@ -106,28 +109,6 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
         except OSError:
             pass
-
-
-class _ConnectionContext(Mapping[object, dict[str, str]]):
-    """The ``python.context`` of a connection's callbacks: its only key, ``ILogContext``,
-    gives ``{"system": <the connection's logstr>}``, made when a message is logged (one
-    small object per connection, nothing per call)."""
-
-    __slots__ = ("_conn",)
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def __getitem__(self, key: object) -> dict[str, str]:
-        if key is ILogContext:
-            return {"system": self._conn.logstr}
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[object]:
-        return iter((ILogContext,))
-
-    def __len__(self) -> int:
-        return 1
 
 
 _ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, object]], object]
@@ -206,7 +187,7 @@ class Connection(asyncio.Protocol):
     _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
     _transport: asyncio.Transport
-    _peer: IPv4Address | IPv6Address | UNIXAddress | None
+    _peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None  # the socket address
 
     disconnecting = False
     disconnected = False
@@ -224,6 +205,9 @@ class Connection(asyncio.Protocol):
     _half_closeable_protocol: bool | None = None
     _server_side = True
     _tls_pending: list[bytes] | None = None
+    # After a startTLS with a context factory driving pyOpenSSL: the TLSMemoryBIOProtocol
+    # between this connection and its protocol (as in Twisted).
+    _tls_layer: TLSMemoryBIOProtocol | None = None
 
     def __init__(
         self,
@@ -249,9 +233,17 @@ class Connection(asyncio.Protocol):
     def enter_log_context(self) -> Connection:
         """Make this connection the log context (``system``: ``logstr``) of the asyncio
         task running, and so of every callback of the connection that asyncio schedules
-        from it; call it where the task gives asyncio its protocol. Returns self."""
-        _context.enter_context(_ConnectionContext(self))
+        from it; call it where the task gives asyncio its protocol. Returns self.
+
+        The connection itself is the context's base (``context_mapping``): the mapping is
+        made only when something logs, nothing more is kept per connection."""
+        _context.enter_context(self)
         return self
+
+    def context_mapping(self) -> Mapping[object, dict[str, str]]:
+        """The log context of the connection's callbacks (``python.context``): its only key,
+        ``ILogContext``, gives ``{"system": logstr}``, made when asked for."""
+        return {ILogContext: {"system": self.logstr}}
 
     @property
     def reactor(self) -> ITwistioReactor:
@@ -274,7 +266,9 @@ class Connection(asyncio.Protocol):
             address = IPv4Address(kind, peer[0], peer[1])
         else:
             address = address_from_sockaddr(peer, kind)
-        self._peer = address
+        # The socket address, which the transport keeps anyway: ``getPeer`` makes a new
+        # address object from it each time, as Twisted's transports do.
+        self._peer = peer
         try:
             protocol = self._build(address)
         except BaseException:
@@ -285,7 +279,7 @@ class Connection(asyncio.Protocol):
             return
         self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
-        self._registry.connections.add(self)
+        self._registry.connections[self] = None
         try:
             protocol.makeConnection(self)
         except BaseException:
@@ -294,6 +288,8 @@ class Connection(asyncio.Protocol):
 
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
+        if self._half_closeable_protocol is not None:
+            self._half_closeable_protocol = None  # asked again of the new protocol
         # Code may replace ``dataReceived`` on the instance once connected (Twisted's
         # examples do after ``endpoint.connect``, tests on the server's protocol); Twisted
         # looks it up at each read. Look it up again at the first read, then bind it: one
@@ -301,8 +297,6 @@ class Connection(asyncio.Protocol):
         self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
-        if self._half_closeable_protocol is not None:
-            self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls. asyncio's own socket transport looks it up
         # at each read (and this adapter is its protocol already): nothing to redo there.
@@ -369,7 +363,7 @@ class Connection(asyncio.Protocol):
         self.disconnecting = False
         self.disconnected = True
         self.write = _discard
-        self._registry.connections.discard(self)
+        self._registry.connections.pop(self, None)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -431,6 +425,12 @@ class Connection(asyncio.Protocol):
 
     def loseConnection(self) -> None:
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
+        if self._tls_layer is not None:
+            self._tls_layer.loseConnection()
+            return
+        self._lose()
+
+    def _lose(self) -> None:
         if not self.connected or self.disconnecting:
             return
         self.disconnecting = True
@@ -443,6 +443,12 @@ class Connection(asyncio.Protocol):
 
     def abortConnection(self) -> None:
         """Close at once, dropping buffered data; ``connectionLost`` gets ``ConnectionAborted``."""
+        if self._tls_layer is not None:
+            self._tls_layer.abortConnection()
+            return
+        self._abort()
+
+    def _abort(self) -> None:
         if not self.connected or self._aborted:
             return
         self._aborted = True
@@ -456,6 +462,9 @@ class Connection(asyncio.Protocol):
         A half-closeable protocol then gets ``writeConnectionLost``. As in Twisted, once both
         sides are closed the connection stays until ``loseConnection``.
         """
+        if self._tls_layer is not None:
+            self._tls_layer.loseWriteConnection()
+            return
         if not self.connected or self._write_closed:
             return
         self._write_closed = True
@@ -483,8 +492,17 @@ class Connection(asyncio.Protocol):
             self._transport.abort()
 
     def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
-        """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
-        return cast("IPv4Address | IPv6Address | UNIXAddress", self._peer)
+        """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``): a new
+        object each time, as in Twisted."""
+        peer = self._peer
+        kind = self._kind
+        if kind == "UNIX":
+            return unix_address(peer)  # type: ignore[arg-type]
+        if not peer:
+            return None  # type: ignore[return-value]  # no peer (never connected)
+        if len(peer) == 2:
+            return IPv4Address(kind, *cast("tuple[str, int]", peer))
+        return address_from_sockaddr(peer, kind)  # type: ignore[arg-type]
 
     def getHost(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The local address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
@@ -572,7 +590,7 @@ class Connection(asyncio.Protocol):
         name = str(prefix()) if prefix is not None else type(protocol).__name__
         if not self._server_side:
             return f"{name},client"
-        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self._peer, 'host', '')}"
+        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self.getPeer(), 'host', '')}"
 
     def logPrefix(self) -> str:
         """``logstr``: what log events from the connection's callbacks name as ``system``."""
@@ -589,13 +607,16 @@ class Connection(asyncio.Protocol):
         if any. Data arriving after the handshake goes to the same protocol. A failed
         handshake closes the connection (``connectionLost`` gets the ``ssl.SSLError``).
         """
-        if not self.connected or self._tls_pending is not None:
+        if not self.connected or self._tls_pending is not None or self._tls_layer is not None:
             return
         server_side = self._server_side if normal else not self._server_side
-        context = to_context(contextFactory, server_side)
+        context = stdlib_context(contextFactory, server_side)
+        if context is None:
+            self._start_tls_layer(contextFactory, server_side)
+            return
         hostname = (
             None if server_side
-            else client_hostname(contextFactory, context, getattr(self._peer, "host", None))
+            else client_hostname(contextFactory, context, getattr(self.getPeer(), "host", None))
         )
         pending: list[bytes] = []
         self._tls_pending = pending
@@ -611,6 +632,21 @@ class Connection(asyncio.Protocol):
             )
         )
         task.add_done_callback(self._tls_started)
+
+    def _start_tls_layer(self, contextFactory: object, server_side: bool) -> None:
+        """startTLS for a context factory driving pyOpenSSL: from now on a
+        ``TLSMemoryBIOProtocol`` stands between this connection and its protocol, as in
+        Twisted; the protocol keeps this connection as its transport, whose writes, closing
+        and producers now go through TLS."""
+        from twistio.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+
+        factory = TLSMemoryBIOFactory(contextFactory, not server_side, None, self.reactor)
+        layer = TLSMemoryBIOProtocol(factory, self._protocol, _connectWrapped=False)
+        self._tls_layer = layer
+        layer.makeConnection(_BelowTLS(self))
+        self._bind(layer, self._transport)
+        if not self._write_closed:
+            self.write = layer.write
 
     def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
         if task.cancelled() or self._tls_pending is None:
@@ -647,21 +683,29 @@ class Connection(asyncio.Protocol):
         # ISSLTransport once TLS is on (listenSSL/connectSSL, or after startTLS), as Twisted's
         # TLS transports provide it.
         transport = self._transport
-        if transport is not None and transport.get_extra_info("ssl_object") is not None:
+        if self._tls_layer is not None or (
+            transport is not None and transport.get_extra_info("ssl_object") is not None
+        ):
             return (ISSLTransport, INegotiated)
         return ()
 
     @property
     def negotiatedProtocol(self) -> bytes | None:
         """The protocol TLS negotiated (ALPN), as bytes; None without TLS or agreement."""
+        if self._tls_layer is not None:
+            return self._tls_layer.negotiatedProtocol
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
         if ssl_object is None:
             return None
         selected = ssl_object.selected_alpn_protocol()
         return None if selected is None else selected.encode("ascii")
 
-    def getPeerCertificate(self) -> Certificate | None:
-        """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``), or None."""
+    def getPeerCertificate(self) -> object:
+        """The peer's TLS certificate (a ``twistio.internet.ssl.Certificate``; pyOpenSSL's
+        ``X509`` after a ``startTLS`` driving pyOpenSSL), or None."""
+        if self._tls_layer is not None:
+            peer: object = self._tls_layer.getPeerCertificate()
+            return peer
         ssl_object = self._transport.get_extra_info("ssl_object") if self._transport else None
         if ssl_object is None:
             return None
@@ -670,6 +714,21 @@ class Connection(asyncio.Protocol):
             return None
         certificate: Certificate = Certificate.loadDER(der)
         return certificate
+
+    # -- another transport taking the socket over ----------------------------------------
+
+    def replace_transport(
+        self, make: Callable[[asyncio.Transport], asyncio.Transport]
+    ) -> asyncio.Transport:
+        """Carry on over the transport ``make`` builds from the current one (which it takes
+        the socket from): the hook UNIX connections use to pass file descriptors, which
+        asyncio's transports cannot. Returns the new transport."""
+        transport = make(self._transport)
+        self._transport = transport
+        if self.connected and not self._write_closed and self._tls_pending is None:
+            pull = self._producer is not None and not self._streaming
+            self.write = self._pull_write if pull else transport.write
+        return transport
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
 
@@ -696,6 +755,12 @@ class Connection(asyncio.Protocol):
         """Attach a producer: a push producer (``streaming``) is paused while the write
         buffer is above its high-water mark; a pull producer is asked for data
         (``resumeProducing``) after each write, while the buffer is below it."""
+        if self._tls_layer is not None:
+            self._tls_layer.registerProducer(producer, streaming)
+            return
+        self._register(producer, streaming)
+
+    def _register(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         if self._producer is not None:
             raise RuntimeError(
                 f"Cannot register producer {producer!r}, because producer "
@@ -724,11 +789,18 @@ class Connection(asyncio.Protocol):
 
     def unregisterProducer(self) -> None:
         """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""
+        if self._tls_layer is not None:
+            self._tls_layer.unregisterProducer()
+            return
+        self._unregister()
+
+    def _unregister(self) -> None:
         if self._producer is None:
             return
         self._producer = None
         if self.connected and not self._write_closed:
-            self.write = self._transport.write
+            layer = self._tls_layer
+            self.write = self._transport.write if layer is None else layer.write
         if self._close_after_producer and self.connected:
             self._transport.close()
 
@@ -766,4 +838,43 @@ class Connection(asyncio.Protocol):
 
     def __repr__(self) -> str:
         name = type(self._protocol).__name__ if self._protocol is not None else "None"
-        return f"<{name} connection to {self._peer}>"
+        return f"<{name} connection to {self.getPeer()}>"
+
+
+class _BelowTLS:
+    """What a ``TLSMemoryBIOProtocol`` put in by ``startTLS`` writes to: the connection
+    itself, as it was before TLS (its raw writes, closing and producers)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def write(self, data: bytes) -> None:
+        conn = self._conn
+        if conn.connected and not conn._write_closed:
+            conn._transport.write(data)
+
+    def writeSequence(self, data: Iterable[bytes]) -> None:
+        self.write(b"".join(data))
+
+    def loseConnection(self) -> None:
+        self._conn._lose()
+
+    def abortConnection(self) -> None:
+        self._conn._abort()
+
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
+        self._conn._register(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self._conn._unregister()
+
+    def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
+        return self._conn.getPeer()
+
+    def getHost(self) -> IPv4Address | IPv6Address | UNIXAddress:
+        return self._conn.getHost()
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._conn, name)

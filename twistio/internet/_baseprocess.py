@@ -22,10 +22,13 @@ class BaseProcess:
     by the protocol is logged. The protocol is let go once ``processEnded`` was called.
     """
 
-    pid: int | None = None
-    status: int | None = None
-    lostProcess = 0
+    #: The protocol told of the end; None once ``processEnded`` was called.
     proto: IProcessProtocol | None = None
+    #: How many times the child was reaped (``processEnded``).
+    lostProcess = 0
+    #: The wait status, once reaped; ``pid`` is None from then on.
+    status: int | None = None
+    pid: int | None = None
 
     def __init__(self, protocol: IProcessProtocol | None) -> None:
         self.proto = protocol

@@ -385,8 +385,9 @@ class AsyncioReactor(PosixReactorBase):
         if delay < 0:
             raise ValueError(f"{delay} is not greater than or equal to 0 seconds")
         loop = self._get_loop()
+        seconds = self.seconds  # an instance may have its own clock (as in Twisted)
         call = _ReactorDelayedCall(
-            time.time() + delay, callable, args, kw, self._cancel_call, self._reset_call
+            seconds() + delay, callable, args, kw, self._cancel_call, self._reset_call, seconds
         )
         call._loop = loop
         call._handle = loop.call_at(loop.time() + delay, self._run_call, call, context=call.context)
@@ -405,7 +406,7 @@ class AsyncioReactor(PosixReactorBase):
 
     def _schedule(self, call: _ReactorDelayedCall) -> None:
         loop = call._loop
-        delay = max(0.0, call.time - time.time())
+        delay = max(0.0, call.time - call.seconds())
         call._handle = loop.call_at(loop.time() + delay, self._run_call, call, context=call.context)
 
     def _cancel_call(self, call: DelayedCall) -> None:

@@ -1339,6 +1339,39 @@ def to_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext:
     return result
 
 
+def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | None:
+    """The ``ssl.SSLContext`` a TLS connection for ``contextFactory`` runs on, or None when
+    the factory drives pyOpenSSL instead: its ``getContext()`` gives pyOpenSSL's
+    ``OpenSSL.SSL.Context``, or it is a connection creator of another kind (code written
+    for Twisted). Such a connection runs, as in Twisted, as a ``TLSMemoryBIOProtocol`` over
+    a plain TCP connection. ``TypeError`` when it gives neither kind of context."""
+    if isinstance(contextFactory, ssl.SSLContext):
+        return contextFactory
+    context_for = getattr(contextFactory, "_context_for", None)
+    if context_for is not None:
+        context: ssl.SSLContext = context_for(server_side)
+        return context
+    get = getattr(contextFactory, "getContext", None)
+    if get is None:
+        creator = (
+            IOpenSSLServerConnectionCreator if server_side else IOpenSSLClientConnectionCreator
+        )
+        if creator.providedBy(contextFactory):
+            return None
+        raise TypeError(f"{contextFactory!r} is neither an ssl.SSLContext nor has getContext()")
+    result = get()
+    if isinstance(result, ssl.SSLContext):
+        return result
+    from twistio.protocols._tls_legacy import is_context
+
+    if is_context(result):
+        return None  # pyOpenSSL's
+    raise TypeError(
+        f"{contextFactory!r}.getContext() returned {type(result).__name__}: a TLS context "
+        "must be an ssl.SSLContext or pyOpenSSL's OpenSSL.SSL.Context"
+    )
+
+
 def client_hostname(contextFactory: Any, context: ssl.SSLContext, fallback: str | None = None) -> str | None:
     """The name a client sends (SNI) and checks: the options' own, else ``fallback`` (the
     host connected to) when the context checks names."""

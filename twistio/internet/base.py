@@ -22,6 +22,7 @@ import signal
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, cast
@@ -85,57 +86,96 @@ _DEFAULT_TIMEOUT = (1, 3, 11, 45)
 # -- system events -------------------------------------------------------------------------------
 
 
-class _Trigger:
-    __slots__ = ("args", "callable", "kwargs")
-
-    def __init__(
-        self, callable: StoredCall, args: tuple[object, ...], kwargs: dict[str, object]
-    ) -> None:
-        self.callable = callable
-        self.args = args
-        self.kwargs = kwargs
+# A trigger as stored and as handed back for removal: (phase, callable, args, kwargs).
+_TriggerHandle = tuple[str, StoredCall, tuple[object, ...], dict[str, object]]
+_Stored = tuple[StoredCall, tuple[object, ...], dict[str, object]]
 
 
 class _ThreePhaseEvent:
-    """A system event's triggers: 'before' ones may return Deferreds that hold the rest."""
+    """A system event's triggers, in three lists run in order: ``before`` (a trigger may
+    return a Deferred, and ``during`` waits for all of them), ``during``, ``after``.
+
+    Each trigger runs once: firing empties the lists. ``state`` is ``"BEFORE"`` from the
+    start of ``fireEvent`` until the ``before`` phase is over, ``"BASE"`` otherwise; while
+    it is ``"BEFORE"``, ``finishedBefore`` holds the ``before`` triggers already run, whose
+    removal only warns. A trigger that raises (or whose Deferred fails) is logged and the
+    rest run.
+    """
 
     def __init__(self) -> None:
-        self.phases: dict[str, list[_Trigger]] = {p: [] for p in _PHASES}
-        self.firing = False
+        self.before: list[_Stored] = []
+        self.during: list[_Stored] = []
+        self.after: list[_Stored] = []
+        self.state = "BASE"
+        self.finishedBefore: list[_Stored] = []
 
-    def add(self, phase: str, trigger: _Trigger) -> None:
-        if phase not in self.phases:
+    def _phase(self, phase: str) -> list[_Stored]:
+        if phase not in _PHASES:
             raise KeyError(f"invalid phase {phase!r}")
-        self.phases[phase].append(trigger)
+        triggers: list[_Stored] = getattr(self, phase)
+        return triggers
 
-    def remove(self, phase: str, trigger: _Trigger) -> None:
+    def addTrigger(
+        self, phase: str, callable: StoredCall, *args: object, **kwargs: object
+    ) -> _TriggerHandle:
+        """Add ``callable(*args, **kwargs)`` to ``phase``; the handle ``removeTrigger``
+        takes. ``KeyError`` for a phase other than before, during, after."""
+        self._phase(phase).append((callable, args, kwargs))
+        return (phase, callable, args, kwargs)
+
+    def removeTrigger(self, handle: _TriggerHandle) -> None:
+        """Remove the trigger ``addTrigger`` gave ``handle`` for: ``ValueError`` if it is not
+        there (removed already, or run already); ``KeyError`` for a handle naming no phase.
+        A ``before`` trigger that ran during this firing only warns (DeprecationWarning)."""
+        self._remove(handle)
+
+    def _remove(self, handle: _TriggerHandle) -> None:
+        """``removeTrigger``, whose warning points at the caller's caller."""
         try:
-            self.phases[phase].remove(trigger)
-        except (KeyError, ValueError):
+            phase, callable, args, kwargs = handle
+        except (TypeError, ValueError):
+            raise ValueError(f"{handle!r} is not a system event trigger handle") from None
+        triggers = self._phase(phase)
+        stored = (callable, args, kwargs)
+        if phase == "before" and self.state == "BEFORE" and stored in self.finishedBefore:
+            warnings.warn(
+                "Removing already-fired system event triggers will raise an "
+                "exception in a future version of Twisted.",
+                category=DeprecationWarning,
+                stacklevel=3,
+            )
+            return
+        try:
+            triggers.remove(stored)
+        except ValueError:
             raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")
 
-    def fire(self) -> None:
-        self.firing = True
+    def fireEvent(self) -> None:
+        """Run the ``before`` triggers, then (once the Deferreds they returned have
+        fired) the ``during`` and ``after`` ones."""
+        self.state = "BEFORE"
+        self.finishedBefore = []
         waiting: list[Deferred[object]] = []
-        before = self.phases["before"]
-        while before:
-            trigger = before.pop(0)
+        while self.before:
+            stored = self.before.pop(0)
+            self.finishedBefore.append(stored)
+            callable, args, kwargs = stored
             try:
-                result = trigger.callable(*trigger.args, **trigger.kwargs)
+                result = callable(*args, **kwargs)
             except BaseException:
                 _log.exception("Unhandled error in a 'before' system event trigger")
             else:
                 if isinstance(result, Deferred):
                     waiting.append(result)
         if not waiting:
-            self._continue()
+            self._continueFiring()
             return
         remaining = [len(waiting)]
 
         def one_done(result: object) -> None:
             remaining[0] -= 1
             if not remaining[0]:
-                self._continue()
+                self._continueFiring()
 
         def logged(f: Failure) -> None:
             _log.error("A 'before' system event trigger failed: %s", f.getErrorMessage())
@@ -144,19 +184,19 @@ class _ThreePhaseEvent:
         for d in waiting:
             d.addCallbacks(one_done, logged)
 
-    def _continue(self) -> None:
-        for phase in ("during", "after"):
-            triggers = self.phases[phase]
-            while triggers:
-                trigger = triggers.pop(0)
+    def _continueFiring(self) -> None:
+        self.state = "BASE"
+        self.finishedBefore = []
+        for phase in (self.during, self.after):
+            while phase:
+                callable, args, kwargs = phase.pop(0)
                 try:
-                    trigger.callable(*trigger.args, **trigger.kwargs)
+                    callable(*args, **kwargs)
                 except BaseException:
-                    _log.exception("Unhandled error in a %r system event trigger", phase)
-        self.firing = False
+                    _log.exception("Unhandled error in a system event trigger")
 
 
-_SystemEventID = tuple[str, str, _Trigger]
+_SystemEventID = tuple[str, _TriggerHandle]
 
 
 # -- resolvers -----------------------------------------------------------------------------------
@@ -464,25 +504,19 @@ class ReactorBase(PluggableResolverMixin):
         event = self._eventTriggers.get(eventType)
         if event is None:
             event = self._eventTriggers[eventType] = _ThreePhaseEvent()
-        trigger = _Trigger(callable, args, kwargs)
-        event.add(phase, trigger)
-        return (eventType, phase, trigger)
+        return (eventType, event.addTrigger(phase, callable, *args, **kwargs))
 
     def removeSystemEventTrigger(self, triggerID: object) -> None:
-        """Remove a trigger; ``ValueError`` if the ID is unknown or already fired."""
-        try:
-            # Checked by the unpacking and the lookups: anything else is not an ID of ours.
-            eventType, phase, trigger = cast(_SystemEventID, triggerID)
-            event = self._eventTriggers[eventType]
-        except (TypeError, ValueError, KeyError):
-            raise ValueError("removeSystemEventTrigger called with an invalid trigger ID")
-        event.remove(phase, trigger)
+        """Remove a trigger: ``ValueError`` if the ID is of one removed or run already,
+        ``TypeError`` or ``KeyError`` for something that is no trigger ID."""
+        eventType, handle = cast(_SystemEventID, triggerID)
+        self._eventTriggers[eventType]._remove(handle)
 
     def fireSystemEvent(self, eventType: str) -> None:
         """Run the triggers of ``eventType``, phase by phase."""
         event = self._eventTriggers.get(eventType)
         if event is not None:
-            event.fire()
+            event.fireEvent()
 
     def callWhenRunning(
         self, callable: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs

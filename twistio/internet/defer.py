@@ -38,6 +38,7 @@ from typing_extensions import ParamSpec, Self
 from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorTime as IReactorTime
+from twistio.python import _spelling
 from twistio.python import lockfile as _lockfile
 from twistio.python.deprecate import warnAboutFunction
 from twistio.python.failure import Failure
@@ -356,7 +357,7 @@ class Deferred(Generic[_T]):
         """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs
         (deprecated, as in Twisted)."""
         warnings.warn(
-            "twistio.internet.defer.Deferred.callbacks was deprecated in Twisted 25.5.0",
+            f"{_spelling.spelled(__name__)}.Deferred.callbacks was deprecated in Twisted 25.5.0",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -861,9 +862,10 @@ def logError(err: Failure) -> Failure:
 
 def timeout(deferred: Deferred[Any]) -> None:
     """Errback ``deferred`` with ``TimeoutError`` (deprecated, as in Twisted: ``addTimeout``)."""
+    name = _spelling.spelled(__name__)
     warnings.warn(
-        "twistio.internet.defer.timeout was deprecated in Twisted 17.1.0; "
-        "please use twistio.internet.defer.Deferred.addTimeout instead",
+        f"{name}.timeout was deprecated in Twisted 17.1.0; "
+        f"please use {name}.Deferred.addTimeout instead",
         DeprecationWarning,
         stacklevel=2,
     )

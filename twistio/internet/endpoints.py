@@ -27,6 +27,8 @@ import os
 import socket
 import ssl as _stdlib_ssl
 import tempfile
+import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar, Union, cast
 
@@ -50,6 +52,7 @@ from twistio.internet.interfaces import (
     IProtocol,
     IProtocolFactory,
     IPushProducer,
+    IReactorPluggableNameResolver,
     IReactorProcess,
     IReactorSocket,
     IReactorSSL,
@@ -75,6 +78,7 @@ from twistio.internet.threads import deferToThread
 from twistio.plugin import getPlugins
 from twistio.python import log
 from twistio.python.failure import Failure
+from twistio.python.reflect import qual
 from twistio.python.systemd import ListenFDs
 
 __all__ = [
@@ -764,6 +768,8 @@ class _Receiver:
         pass
 
     def addressResolved(self, address: Any) -> None:
+        if not isinstance(address, (IPv4Address, IPv6Address)):
+            return  # no address to connect TCP to (Twisted ignores them too)
         host = str(address.host)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         if family in self._families and (family, host) not in self._found:
@@ -821,13 +827,17 @@ class _SimpleHostnameResolver:
 
 
 def _resolve(
-    reactor: object, host: str, port: int, families: tuple[int, ...]
+    reactor: object,
+    host: str,
+    port: int,
+    families: tuple[int, ...],
+    fallback: Callable[[str, int], Deferred[_GAIResult]] | None = None,
 ) -> Deferred[list[tuple[int, str]]]:
     """The ``(family, address)`` pairs for ``host``, in the resolver's order.
 
     Uses the reactor's ``nameResolver`` (Twisted's ``IHostnameResolver``) if it has one, else
-    the event loop's ``getaddrinfo`` (a real twistio reactor), else a blocking
-    ``getaddrinfo`` (fakes such as ``MemoryReactor``, which have no loop and no threads).
+    the event loop's ``getaddrinfo`` (a real twistio reactor), else ``fallback`` (a lookup
+    giving ``getaddrinfo``'s tuples) if given, else a blocking ``getaddrinfo``.
     """
     if _is_ipv4(host):
         return succeed([(socket.AF_INET, host)] if socket.AF_INET in families else [])
@@ -846,6 +856,10 @@ def _resolve(
         )
         looked: Deferred[Any] = Deferred.fromFuture(future)
         return looked.addCallback(_unique, families).addErrback(_lookup_failed, host)
+    if fallback is not None:
+        found: Deferred[list[tuple[int, str]]] = Deferred()
+        _SimpleHostnameResolver(fallback).resolveHostName(_Receiver(found, families), host, port)
+        return found
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as e:
@@ -888,6 +902,7 @@ def _idna_host(host: Union[str, bytes]) -> tuple[bytes, str, bool]:
         return host, str(text), False
     if _is_ipv4(host) or _is_ipv6(host):
         return host.encode("ascii"), host, False
+    host = unicodedata.normalize("NFC", host)  # one spelling of each name (IDNA wants NFC)
     try:
         encoded = idna.encode(host) if idna is not None else host.encode("idna")
     except (UnicodeError, ValueError):
@@ -927,7 +942,7 @@ class _Attempts:
     def start(self) -> Deferred[Any]:
         ep = self._endpoint
         families = (socket.AF_INET6, socket.AF_INET)
-        d = _resolve(ep._reactor, ep._hostText, ep._port, families)
+        d = _resolve(ep._reactor, ep._hostText, ep._port, families, ep._fallbackNameResolution)
         self._resolution = d
         d.addCallbacks(self._resolved, self._resolution_failed)
         return self.result
@@ -1052,6 +1067,9 @@ class HostnameEndpoint:
     """
 
     _DEFAULT_ATTEMPT_DELAY = 0.3
+    # The lookup for a reactor without a name resolver: ``getaddrinfo`` in a thread.
+    _getaddrinfo = staticmethod(socket.getaddrinfo)
+    _deferToThread: Callable[..., Deferred[Any]] = staticmethod(deferToThread)  # type: ignore[arg-type]
 
     def __init__(
         self,
@@ -1068,6 +1086,22 @@ class HostnameEndpoint:
         self._timeout = timeout
         self._bindAddress = _normalise_binding(bindAddress)
         self._attemptDelay = self._DEFAULT_ATTEMPT_DELAY if attemptDelay is None else attemptDelay
+        if not (
+            IReactorPluggableNameResolver.providedBy(reactor) or hasattr(reactor, "nameResolver")
+        ):
+            warnings.warn(
+                "Passing HostnameEndpoint a reactor that does not provide "
+                f"IReactorPluggableNameResolver ({qual(type(reactor))}) was deprecated in "
+                "Twisted 17.5.0; please use a reactor that provides "
+                "IReactorPluggableNameResolver instead",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+
+    def _fallbackNameResolution(self, host: str, port: int) -> Deferred[_GAIResult]:
+        """``getaddrinfo(host, port)`` for stream sockets, run in a thread: how names are
+        looked up when the reactor has no ``nameResolver``."""
+        return self._deferToThread(self._getaddrinfo, host, port, 0, socket.SOCK_STREAM)
 
     def __repr__(self) -> str:
         if self._badHostname:
@@ -1151,8 +1185,10 @@ class _TLSProtoHolder(_Protocol):
         self.wrappedProtocol.connectionLost(reason)
 
 
-def _unwrap_tls(proto: IProtocol) -> IProtocol:
-    return proto.wrappedProtocol if isinstance(proto, _TLSProtoHolder) else proto
+def _unwrapped(proto: IProtocol) -> IProtocol:
+    """The protocol a wrapping protocol (``policies.ProtocolWrapper``, TLS's) wraps."""
+    inner: IProtocol = getattr(proto, "wrappedProtocol", proto)
+    return inner
 
 
 @implementer(IStreamClientEndpoint)
@@ -1168,9 +1204,10 @@ class _WrapperEndpoint:
         self._wrapperFactory = wrapperFactory
 
     def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
-        """Connect the wrapped endpoint; fires with the user's protocol."""
+        """Connect the wrapped endpoint; fires with the user's protocol: the wrapper
+        protocol's ``wrappedProtocol``."""
         d = self._wrappedEndpoint.connect(self._wrapperFactory(protocolFactory))
-        return d.addCallback(_unwrap_tls)
+        return d.addCallback(_unwrapped)
 
 
 def wrapClientTLS(

@@ -146,9 +146,13 @@ def _zope_shadow(iface: type) -> _ZopeInterface | None:
             for b in iface.__bases__
             if isinstance(b, _InterfaceMeta) and b is not Interface
         )
+        # Attributes: annotated names, and read-only ones declared as properties.
         attrs: dict[str, object] = {
             name: Attribute(name)
-            for name in vars(iface).get("__annotations__", {})
+            for name in (
+                *vars(iface).get("__annotations__", {}),
+                *(n for n, v in vars(iface).items() if isinstance(v, property)),
+            )
             if not name.startswith("_")
         }
         attrs.update(
@@ -278,8 +282,11 @@ class _InterfaceMeta(_ProtocolMeta):  # type: ignore[misc]
             for name in (*declared.get("__annotations__", {}), *declared):
                 if name.startswith("_") or name in names:
                     continue
-                if name in declared.get("__annotations__", {}) or inspect.isfunction(
-                    declared.get(name)
+                value = declared.get(name)
+                if (
+                    name in declared.get("__annotations__", {})
+                    or inspect.isfunction(value)
+                    or isinstance(value, property)
                 ):
                     names.append(name)
         return iter(names)

@@ -34,6 +34,8 @@ from twistio.internet.interfaces import (
     ITransport,
     implementer,
 )
+from twistio.logger import Logger
+from twistio.python.components import registerAdapter
 from twistio.python.failure import Failure
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio")
+_logger = Logger()  # Factory's start and stop, as Twisted's events (a ``factory`` key)
 
 #: The reason given to ``connectionLost`` for a clean close.
 connectionDone: Failure = Failure(error.ConnectionDone())
@@ -96,7 +99,7 @@ class Factory:
         """Count one more user of the factory; the first one calls ``startFactory``."""
         if not self.numPorts:
             if self.noisy:
-                _log.info("Starting factory %r", self)
+                _logger.info("Starting factory {factory!r}", factory=self)
             self.startFactory()
         self.numPorts += 1
 
@@ -107,7 +110,7 @@ class Factory:
         self.numPorts -= 1
         if not self.numPorts:
             if self.noisy:
-                _log.info("Stopping factory %r", self)
+                _logger.info("Stopping factory {factory!r}", factory=self)
             self.stopFactory()
 
     def startFactory(self) -> None:
@@ -388,6 +391,7 @@ class _InstanceFactory(ClientFactory):
         self.reactor = reactor
         self.instance = instance
         self.deferred: Deferred[Protocol] | None = deferred
+        self._pending: IDelayedCall | None = None  # the call that will fire the Deferred
 
     def __repr__(self) -> str:
         return f"<ClientCreator factory: {self.instance!r}>"
@@ -396,14 +400,25 @@ class _InstanceFactory(ClientFactory):
         """The instance; the Deferred fires with it just after ``connectionMade``."""
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
-            self.reactor.callLater(0, deferred.callback, self.instance)
+            self._pending = self.reactor.callLater(0, self._fire, deferred.callback, self.instance)
         return self.instance
 
     def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         """Fail the Deferred (on the next turn of the reactor, as the success is)."""
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
-            self.reactor.callLater(0, deferred.errback, reason)
+            self._pending = self.reactor.callLater(0, self._fire, deferred.errback, reason)
+
+    def _fire(self, fire: Callable[[Any], object], result: object) -> None:
+        self._pending = None
+        fire(result)
+
+    def _cancel(self) -> None:
+        """The Deferred was cancelled: it must not fire again."""
+        self.deferred = None
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.active():
+            pending.cancel()
 
 
 class ClientCreator:
@@ -433,7 +448,7 @@ class ClientCreator:
         connector: list[IConnector] = []
 
         def cancel(d: Deferred[Protocol]) -> None:
-            factory.deferred = None
+            factory._cancel()
             if connector:
                 connector[0].disconnect()
             d.errback(_cancelled())
@@ -607,3 +622,7 @@ class ProtocolToConsumerAdapter:
 
     def unregisterProducer(self) -> None:
         """Nothing."""
+
+
+registerAdapter(ProtocolToConsumerAdapter, IProtocol, IConsumer)
+registerAdapter(ConsumerToProtocolAdapter, IConsumer, IProtocol)

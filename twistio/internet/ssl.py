@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from twistio.internet import tcp
 from twistio.internet._adapter import Connection
@@ -57,14 +57,17 @@ from twistio.internet._sslverify import (
     optionsForClientTLS,
     platformTrust,
     protocolNegotiationMechanisms,
+    stdlib_context,
     supported,
-    to_context,
     trustRootFromCertificates,
 )
-from twistio.internet.interfaces import Binding, IProtocolFactory
+from twistio.internet.interfaces import Binding, IAddress, IProtocol, IProtocolFactory
 from twistio.internet.interfaces import implementer as implementer
-from twistio.internet.protocol import ClientFactory
+from twistio.internet.protocol import ClientFactory, Protocol
 from twistio.internet.tcp import log_prefix
+
+if TYPE_CHECKING:
+    from twistio.protocols.tls import TLSMemoryBIOFactory
 
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
@@ -123,7 +126,21 @@ class Port(tcp.Port):
         super().__init__(port, factory, backlog, interface, reactor)
         self.ctxFactory = contextFactory
         self.handshakeTimeout = handshakeTimeout
-        self._context = to_context(contextFactory, True)
+        self._context = stdlib_context(contextFactory, True)
+        # A context factory driving pyOpenSSL: each connection is a TLSMemoryBIOProtocol
+        # around the factory's protocol, over plain TCP, as in Twisted.
+        self._tlsFactory = (
+            None if self._context is not None
+            else _memory_bio_factory(contextFactory, False, factory, self.reactor, handshakeTimeout)
+        )
+
+    def _buildProtocol(self, addr: IAddress) -> IProtocol | None:
+        protocol = self.factory.buildProtocol(addr)
+        tls = self._tlsFactory
+        if tls is None or protocol is None:
+            return protocol
+        wrapper: IProtocol = tls.protocol(tls, protocol)
+        return wrapper
 
     def _started_message(self) -> str:
         return f"{log_prefix(self.factory)} (TLS) starting on {self._realPortNumber}"
@@ -132,11 +149,15 @@ class Port(tcp.Port):
         return f"(TLS Port {self._realPortNumber} Closed)"
 
     def _tls_connection(self) -> TLSTransport:
-        return TLSTransport(self._connection(), self._context, True, None, self.handshakeTimeout)
+        context = self._context
+        assert context is not None
+        return TLSTransport(self._connection(), context, True, None, self.handshakeTimeout)
 
     async def _create_server(
         self, loop: asyncio.AbstractEventLoop, sock: socket.socket
     ) -> asyncio.AbstractServer:
+        if self._tlsFactory is not None:
+            return await super()._create_server(loop, sock)
         return await loop.create_server(
             self._tls_connection, sock=sock, backlog=self.backlog, start_serving=False
         )
@@ -164,14 +185,36 @@ class Connector(tcp.Connector):
         super().__init__(host, port, factory, timeout, bindAddress, reactor)
         self.contextFactory = contextFactory
         self.handshakeTimeout = handshakeTimeout
-        self._context = to_context(contextFactory, False)
+        self._context = stdlib_context(contextFactory, False)
+        # A context factory driving pyOpenSSL: the connection is a TLSMemoryBIOProtocol
+        # around the factory's protocol, over plain TCP, as in Twisted.
+        self._tlsFactory = (
+            None if self._context is not None
+            else _memory_bio_factory(contextFactory, True, factory, self.reactor, handshakeTimeout)
+        )
+
+    def _prepare(self, conn: Connection) -> None:
+        if self._tlsFactory is not None:
+            self._make_socket(conn)
+
+    def _build_protocol(self, addr: IAddress) -> Protocol | None:
+        protocol = super()._build_protocol(addr)
+        tls = self._tlsFactory
+        if tls is None or protocol is None:
+            return protocol
+        wrapper: Protocol = tls.protocol(tls, protocol)
+        return wrapper
 
     async def _open(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> object:
+        if self._context is None:
+            return await super()._open(loop, conn)
         family = socket.AF_INET6 if tcp.isIPv6Address(self.host) else socket.AF_INET
-        hostname = client_hostname(self.contextFactory, self._context, self.host)
+        context = self._context
+        assert context is not None
+        hostname = client_hostname(self.contextFactory, context, self.host)
         waiter: asyncio.Future[object] = loop.create_future()
         link = TLSTransport(
-            conn, self._context, False, hostname or None, self.handshakeTimeout, True, waiter
+            conn, context, False, hostname or None, self.handshakeTimeout, True, waiter
         )
 
         def protocol() -> TLSTransport:
@@ -188,3 +231,20 @@ class Connector(tcp.Connector):
         except BaseException:
             link.abort()
             raise
+
+
+def _memory_bio_factory(
+    contextFactory: object,
+    isClient: bool,
+    factory: object,
+    reactor: object,
+    handshakeTimeout: float | None,
+) -> TLSMemoryBIOFactory:
+    """The ``TLSMemoryBIOFactory`` whose protocols wrap ``factory``'s (its ``protocol``
+    class and connection making; the port or connector builds ``factory``'s protocols and
+    keeps talking to ``factory`` itself)."""
+    from twistio.protocols.tls import TLSMemoryBIOFactory
+
+    return TLSMemoryBIOFactory(
+        contextFactory, isClient, factory, reactor, handshakeTimeout=handshakeTimeout
+    )

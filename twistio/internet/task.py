@@ -32,6 +32,7 @@ from twistio.internet.error import ReactorNotRunning
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorCore as IReactorCore
 from twistio.internet.interfaces import IReactorTime, implementer
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -189,7 +190,8 @@ class LoopingCall:
         """The Deferred ``start`` returned, while the loop runs; None otherwise (deprecated,
         as in Twisted: keep what ``start`` returns)."""
         warnings.warn(
-            "twistio.internet.task.LoopingCall.deferred was deprecated in Twisted 16.0.0; "
+            f"{_spelling.spelled(__name__)}.LoopingCall.deferred was deprecated in Twisted "
+            "16.0.0; "
             "please use the deferred returned by start() instead",
             DeprecationWarning,
             stacklevel=2,

@@ -256,6 +256,16 @@ _reservedFD: _FileDescriptorReservation | _NullFileDescriptorReservation = (
 )
 
 
+def _forget_closed_socket(transport: asyncio.BaseTransport, sock: socket.socket) -> None:
+    """After ``create_connection(sock=sock)``: when the transport was closed already (the
+    protocol refused, or closed in ``connectionMade``), uvloop has closed the descriptor
+    without detaching ``sock`` from it, and ``sock``, once collected, would close that number
+    again, whatever it is by then (another connection's, a listening socket's). Let go of it.
+    asyncio's own transports close ``sock`` themselves."""
+    if transport.is_closing() and type(transport).__module__.startswith("uvloop"):
+        sock.detach()
+
+
 class _ListeningSocket(socket.socket):
     """A listening socket whose ``accept``, when the process is out of descriptors, lets go
     of the reserved one for a moment to accept the first waiting client and close it (so it
@@ -743,7 +753,9 @@ class Connector:
         except BaseException:
             sock.close()
             raise
-        return await loop.create_connection(conn.enter_log_context, sock=sock)
+        made = await loop.create_connection(conn.enter_log_context, sock=sock)
+        _forget_closed_socket(made[0], sock)
+        return made
 
     def _build_protocol(self, addr: IAddress) -> Protocol | None:
         conn = self._attempt

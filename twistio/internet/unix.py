@@ -15,12 +15,16 @@ process does listen on still gives ``CannotListenError``.
 
 from __future__ import annotations
 
+import array
 import asyncio
+import collections
 import errno
 import logging
 import os
 import socket
 import stat
+import struct
+from asyncio.trsock import TransportSocket
 from collections.abc import Iterable
 from typing import Union, cast
 
@@ -30,16 +34,19 @@ from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.address import UNIXAddress
 from twistio.internet.defer import Deferred, succeed
 from twistio.internet.interfaces import (
+    IFileDescriptorReceiver,
     IListeningPort,
     ILoggingContext,
     IProtocolFactory,
     ISystemHandle,
     IUNIXDatagramConnectedTransport,
     IUNIXDatagramTransport,
+    IUNIXTransport,
     implementer,
 )
 from twistio.internet.protocol import ClientFactory, ConnectedDatagramProtocol, DatagramProtocol
 from twistio.python import log as _python_log
+from twistio.python import sendmsg
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -131,12 +138,457 @@ def _nobody_listens(path: bytes) -> bool:
         probe.close()
 
 
-class Server(tcp.Server):
+# -- passing file descriptors ----------------------------------------------------------------------
+
+#: Room for this many descriptors in one ``recvmsg`` (Linux's limit per message, SCM_MAX_FD).
+_MAX_DESCRIPTORS_PER_READ = 253
+_INT = array.array("i").itemsize
+
+
+class _SendmsgMixin:
+    """Reading a UNIX socket with ``recvmsg``: the descriptors that arrive go to the
+    protocol's ``fileDescriptorReceived`` before the bytes they came with go to
+    ``_dataReceived``.
+
+    What it needs of the class using it: ``socket``, ``bufferSize`` (the most bytes one read
+    takes), ``protocol``, ``_dataReceived(data)``, ``getHost()`` and ``getPeer()``. A
+    protocol that does not provide ``IFileDescriptorReceiver`` gets none: each descriptor is
+    closed, and that is logged.
+    """
+
+    socket: socket.socket
+    bufferSize: int
+    protocol: object
+
+    def _dataReceived(self, data: bytes) -> object:
+        raise NotImplementedError()
+
+    def getHost(self) -> object:
+        raise NotImplementedError()
+
+    def getPeer(self) -> object:
+        raise NotImplementedError()
+
+    def doRead(self) -> object:
+        """Read what is there (one ``recvmsg``); whatever ``_dataReceived`` returns, or the
+        ``OSError`` that ended the connection."""
+        try:
+            data, ancillary, _flags = sendmsg.recvmsg(
+                self.socket, self.bufferSize, _MAX_DESCRIPTORS_PER_READ * _INT
+            )
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as e:
+            return e
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == sendmsg.SCM_RIGHTS:
+                whole = len(payload) - len(payload) % _INT
+                for descriptor in array.array("i", payload[:whole]):
+                    self._ancillaryDescriptorReceived(descriptor)
+            else:
+                _python_log.msg(
+                    format="%(protocolName)s (on %(hostAddress)r) received unsupported "
+                    "ancillary data (level %(cmsgLevel)r, type %(cmsgType)r) from "
+                    "%(peerAddress)r; ignored.",
+                    protocolName=type(self.protocol).__name__,
+                    hostAddress=self.getHost(),
+                    peerAddress=self.getPeer(),
+                    cmsgLevel=level,
+                    cmsgType=kind,
+                )
+        return self._dataReceived(data)
+
+    def _ancillaryDescriptorReceived(self, descriptor: int) -> None:
+        protocol = self.protocol
+        if IFileDescriptorReceiver.providedBy(protocol):
+            cast(IFileDescriptorReceiver, protocol).fileDescriptorReceived(descriptor)
+            return
+        os.close(descriptor)
+        _python_log.msg(
+            format="%(protocolName)s (on %(hostAddress)r) does not provide "
+            "IFileDescriptorReceiver; closing file descriptor received (from "
+            "%(peerAddress)r).",
+            protocolName=type(protocol).__name__,
+            hostAddress=self.getHost(),
+            peerAddress=self.getPeer(),
+        )
+
+
+class _Handover(asyncio.Protocol):
+    """What asyncio's transport serves once a ``_DescriptorTransport`` took its socket
+    over: it flushes what it still holds, then closes its descriptor and says so here."""
+
+    def __init__(self, successor: _DescriptorTransport) -> None:
+        self._successor = successor
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._successor._predecessor_gone(exc)
+
+
+class _DescriptorTransport(_SendmsgMixin, asyncio.Transport):
+    """An asyncio transport of a UNIX stream socket that can carry descriptors: reads with
+    ``recvmsg`` and writes with ``sendmsg`` when descriptors are queued (each rides on one
+    byte of what is written), on the loop's ``add_reader``/``add_writer``.
+
+    A UNIX connection moves to one (``Connection.replace_transport``) when its protocol
+    provides ``IFileDescriptorReceiver`` or it first calls ``sendFileDescriptor``: the
+    socket is duplicated, and asyncio's transport closes its own descriptor once it has sent
+    what it held (this one sends nothing before that, so the bytes keep their order).
+    """
+
+    bufferSize = 64 * 1024
+    #: Descriptors queued beyond this pause a producer, as a full write buffer does.
+    maxQueuedDescriptors = 64
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        connection: Connection,
+        peername: object,
+        reading: bool,
+    ) -> None:
+        super().__init__(
+            {"socket": TransportSocket(sock), "sockname": sock.getsockname(), "peername": peername}
+        )
+        self._loop = loop
+        self.socket = sock
+        self._fd = sock.fileno()
+        self._connection = connection
+        self._buffer = bytearray()
+        self._descriptors: collections.deque[int] = collections.deque()
+        self._held = True  # until asyncio's transport has sent what it had
+        self._reading = False
+        self._writing = False
+        self._closing = False
+        self._eof_wanted = False
+        self._gone = False
+        self._high, self._low = 64 * 1024, 16 * 1024
+        self._paused_protocol = False
+        if reading:
+            self.resume_reading()
+
+    # -- what the mixin reads with --------------------------------------------------------------
+
+    @property
+    def protocol(self) -> object:  # type: ignore[override]
+        """The Twisted protocol the descriptors are for."""
+        return self._connection.protocol
+
+    def getHost(self) -> UNIXAddress:
+        return self._connection.getHost()  # type: ignore[return-value]
+
+    def getPeer(self) -> UNIXAddress:
+        return self._connection.getPeer()  # type: ignore[return-value]
+
+    def _dataReceived(self, data: bytes) -> object:
+        if not data:
+            self._eof_received()
+            return None
+        try:
+            self._connection.data_received(data)
+        except Exception as e:
+            self._callback_failed(e, "data_received")
+        return None
+
+    def _callback_failed(self, exc: Exception, what: str) -> None:
+        # As asyncio's transports do: the loop's handler hears of it (twistio's logs it on
+        # Twisted's log and makes it connectionLost's reason), and the connection ends.
+        self._loop.call_exception_handler(
+            {
+                "message": f"Fatal error: protocol.{what}() call failed.",
+                "exception": exc,
+                "transport": self,
+                "protocol": self._connection,
+            }
+        )
+        self._force_close(exc)
+
+    def _eof_received(self) -> None:
+        self.pause_reading()
+        try:
+            keep_open = self._connection.eof_received()
+        except Exception as e:
+            self._callback_failed(e, "eof_received")
+            return
+        if not keep_open:
+            self.close()
+
+    def _on_readable(self) -> None:
+        why = self.doRead()
+        if isinstance(why, OSError):
+            self._force_close(why)
+
+    # -- asyncio.ReadTransport -----------------------------------------------------------------
+
+    def is_reading(self) -> bool:
+        return self._reading
+
+    def pause_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
+    def resume_reading(self) -> None:
+        if not self._reading and not self._closing:
+            self._reading = True
+            self._loop.add_reader(self._fd, self._on_readable)
+
+    # -- asyncio.WriteTransport ----------------------------------------------------------------
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data argument must be a bytes-like object, not {type(data).__name__!r}")
+        if not data or self._closing or self._eof_wanted:
+            return
+        self._buffer += data
+        self._flush()
+
+    def sendFileDescriptor(self, descriptor: int) -> None:
+        """Queue ``descriptor``: it goes with the next byte to be sent."""
+        if self._closing:
+            return
+        self._descriptors.append(descriptor)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._held or self._gone:
+            self._check_limits()
+            return
+        buffer, descriptors, sock = self._buffer, self._descriptors, self.socket
+        try:
+            while descriptors and buffer:
+                sendmsg.sendmsg(
+                    sock,
+                    bytes(buffer[:1]),
+                    [(socket.SOL_SOCKET, sendmsg.SCM_RIGHTS, struct.pack("i", descriptors[0]))],
+                )
+                descriptors.popleft()
+                del buffer[:1]
+            if buffer and not descriptors:
+                del buffer[: sock.send(buffer)]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as e:
+            self._force_close(e)
+            return
+        self._watch_writable(bool(buffer))
+        self._check_limits()
+        if buffer:
+            return
+        if self._closing:
+            if descriptors:
+                self._force_close(error.FileDescriptorOverrun())
+            else:
+                self._shut()
+        elif self._eof_wanted:
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def _watch_writable(self, wanted: bool) -> None:
+        if wanted and not self._writing:
+            self._writing = True
+            self._loop.add_writer(self._fd, self._flush)
+        elif not wanted and self._writing:
+            self._writing = False
+            self._loop.remove_writer(self._fd)
+
+    def _check_limits(self) -> None:
+        over = (
+            len(self._buffer) > self._high
+            or len(self._descriptors) > self.maxQueuedDescriptors
+        )
+        if over and not self._paused_protocol:
+            self._paused_protocol = True
+            self._connection.pause_writing()
+        elif self._paused_protocol and not over and len(self._buffer) <= self._low:
+            self._paused_protocol = False
+            self._connection.resume_writing()
+
+    def get_write_buffer_size(self) -> int:
+        return len(self._buffer)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return (self._low, self._high)
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        if high is None:
+            high = 64 * 1024 if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
+        self._high, self._low = high, low
+        self._check_limits()
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        if self._closing or self._eof_wanted:
+            return
+        self._eof_wanted = True
+        self._flush()
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.pause_reading()
+        self._flush()
+
+    def abort(self) -> None:
+        self._force_close(None)
+
+    def _shut(self) -> None:
+        """Everything is sent: close."""
+        if not self._gone:
+            self._gone = True
+            self._loop.call_soon(self._call_connection_lost, None)
+
+    def _force_close(self, exc: BaseException | None) -> None:
+        if self._gone:
+            return
+        self._gone = self._closing = True
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+        self._watch_writable(False)
+        self._buffer.clear()
+        self._descriptors.clear()
+        self._loop.call_soon(self._call_connection_lost, exc)
+
+    def _call_connection_lost(self, exc: BaseException | None) -> None:
+        try:
+            self._connection.connection_lost(exc)
+        finally:
+            self.socket.close()
+
+    def _predecessor_gone(self, exc: Exception | None) -> None:
+        """asyncio's transport sent what it had and closed its descriptor: send from now on
+        (or end, if its last writes failed)."""
+        self._held = False
+        if exc is not None:
+            self._force_close(exc)
+        else:
+            self._flush()
+
+    # -- the rest of asyncio.Transport ------------------------------------------------------------
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._connection = cast(Connection, protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._connection
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} fd={self._fd}>"
+
+
+def _probe_fd_set(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    """``NotImplementedError`` where the loop cannot watch descriptors (Windows' Proactor)."""
+    loop.add_reader(fd, _nothing)
+    loop.remove_reader(fd)
+
+
+def _nothing() -> None:
+    pass
+
+
+@implementer(IUNIXTransport)
+class _PassesDescriptors(Connection):
+    """A UNIX stream connection: ``sendFileDescriptor``, and descriptors received for a
+    protocol that provides ``IFileDescriptorReceiver``."""
+
+    __slots__ = ()
+    _passing: _DescriptorTransport | None = None  # once the socket is taken over
+    # Whether the protocol paused reading (the new transport starts as it asked), and
+    # whether asyncio's transport has started reading yet (uvloop's starts after
+    # connection_made, and says it is not reading until then).
+    _reads_paused = False
+    _starting = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._starting = True
+        try:
+            super().connection_made(transport)
+            if self.connected and IFileDescriptorReceiver.providedBy(self.protocol):
+                try:
+                    self._descriptor_transport()
+                except NotImplementedError:
+                    pass  # no FD set on this loop: descriptors sent here are dropped unread
+        finally:
+            self._starting = False
+
+    def pauseProducing(self) -> None:
+        """Stop reading until ``resumeProducing``."""
+        self._reads_paused = True
+        super().pauseProducing()
+
+    def resumeProducing(self) -> None:
+        """Read again."""
+        self._reads_paused = False
+        super().resumeProducing()
+
+    stopReading = pauseProducing
+    startReading = resumeProducing
+
+    def sendFileDescriptor(self, descriptor: int) -> None:
+        """Send a duplicate of ``descriptor`` to the peer, with the next byte written
+        (write at least one byte per descriptor: descriptors left unsent when the
+        connection closes end it with ``FileDescriptorOverrun``)."""
+        if not self.connected:
+            return
+        self._descriptor_transport().sendFileDescriptor(descriptor)
+
+    def _descriptor_transport(self) -> _DescriptorTransport:
+        if self._passing is not None:
+            return self._passing
+        loop = self.reactor.transport_registry.get_loop()
+        made: list[_DescriptorTransport] = []
+
+        def take_over(old: asyncio.Transport) -> asyncio.Transport:
+            handle = old.get_extra_info("socket")
+            if handle is None or old.get_extra_info("sslcontext") is not None:
+                raise NotImplementedError("file descriptors pass over plain UNIX sockets only")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(handle.fileno()))
+            try:
+                sock.setblocking(False)
+                _probe_fd_set(loop, sock.fileno())
+                reading = not self._reads_paused and (self._starting or old.is_reading())
+                new = _DescriptorTransport(loop, sock, self, old.get_extra_info("peername"), reading)
+            except BaseException:
+                sock.close()
+                raise
+            low, high = old.get_write_buffer_limits()
+            new.set_write_buffer_limits(high, low)
+            old.set_protocol(_Handover(new))
+            old.close()
+            made.append(new)
+            return new
+
+        self.replace_transport(take_over)
+        self._passing = made[0]
+        return made[0]
+
+
+class Server(_PassesDescriptors, tcp.Server):
     """A connection a UNIX ``Port`` accepted."""
 
+    __slots__ = ()
 
-class Client(tcp.BaseClient):
+
+class Client(_PassesDescriptors, tcp.BaseClient):
     """A connection a UNIX ``Connector`` made."""
+
+    __slots__ = ()
 
 
 class Port(tcp.Port):

@@ -26,12 +26,13 @@ from twistio.logger._stdlib import (
     _begun,
     _has_real_handlers,
 )
+from twistio.python import _spelling
 
 __all__ = ["MORE_THAN_ONCE_WARNING", "LogBeginner", "globalLogBeginner", "globalLogPublisher"]
 
 
 def _qual(cls: Any) -> str:
-    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+    return _spelling.qualified(cls)
 
 
 #: The format of the warning ``beginLoggingTo`` logs when called again.

@@ -12,6 +12,7 @@ from typing import Any, ContextManager, overload
 
 from twistio.logger._levels import InvalidLogLevelError, LogLevel
 from twistio.logger._observer import LogEvent, LogPublisher, globalLogPublisher
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 
 __all__ = ["Logger", "Operation"]
@@ -112,7 +113,8 @@ class Logger:
     ) -> None:
         if namespace is None:
             namespace = self._namespaceFromCallingContext()
-        self.namespace: str = namespace
+        # twistio's modules are named twisted.* under the alias (python._spelling).
+        self.namespace: str = _spelling.spelled(namespace)
         self.source = source
         self.observer: Callable[[LogEvent], object] = (
             globalLogPublisher if observer is None else observer
@@ -137,11 +139,14 @@ class Logger:
             owner = type(instance)
         source = owner if instance is None else instance
         cls = type(self)
+        namespace = f"{owner.__module__}.{owner.__name__}"
+        if _spelling.active:  # twistio's own classes are twisted.* under the alias
+            namespace = _spelling.spelled(namespace)
         if cls is not Logger:
-            return cls(f"{owner.__module__}.{owner.__name__}", source, self.observer)
+            return cls(namespace, source, self.observer)
         # ``self.log`` may sit in a hot path: skip ``__init__``.
         logger: Logger = _new(cls)
-        logger.namespace = f"{owner.__module__}.{owner.__name__}"
+        logger.namespace = namespace
         logger.source = source
         logger.observer = self.observer
         return logger

@@ -13,6 +13,9 @@ TwistedManhole = ServiceMaker(
     "syntax coloring and basic line editing functionality.",
     "manhole",
 )
+TwistedSSH = ServiceMaker(
+    "Twisted Conch Server", "twistio.conch.tap", "A Conch SSH service.", "conch"
+)
 TwistedMail = ServiceMaker(
     "Twisted Mail", "twistio.mail.tap", "An email service", "mail"
 )

@@ -20,6 +20,7 @@ from dis import findlinestarts
 from typing import Any, TypeVar
 from warnings import warn_explicit
 
+from twistio.python import _spelling
 from twistio.python.versions import Version, getVersionString
 
 __all__ = [
@@ -59,8 +60,29 @@ def _fullyQualifiedName(obj: Any) -> str:
     return fullyQualifiedName(obj)
 
 
+def _spelledText(build: Callable[[], str]) -> Callable[[], str]:
+    """``build()``'s text, built once per spelling of module paths.
+
+    A warning names objects by their module path, and that reads ``twisted.*`` while the
+    ``twisted`` alias is installed (python._spelling): texts prepared when a function is
+    decorated are therefore built when first warned, under the spelling then in force.
+    """
+    built: dict[str | None, str] = {}
+
+    def text() -> str:
+        key = _spelling.alias
+        found = built.get(key)
+        if found is None:
+            found = built[key] = build()
+        return found
+
+    return text
+
+
 def _replacement_text(replacement: Any) -> str:
-    return replacement if isinstance(replacement, str) else _fullyQualifiedName(replacement)
+    if isinstance(replacement, str):
+        return _spelling.spelledText(replacement)
+    return _fullyQualifiedName(replacement)
 
 
 def _getReplacementString(replacement: Any) -> str:
@@ -79,9 +101,10 @@ def _getDeprecationDocstring(version: Version, replacement: Any = None) -> str:
 def _getDeprecationWarningString(
     fqpn: str, version: Version, format: str | None = None, replacement: Any = None
 ) -> str:
-    """The warning text for the object named ``fqpn``."""
+    """The warning text for the object named ``fqpn`` (spelled ``twisted.*`` for twistio's
+    own under the alias, see ``_spelling``)."""
     text = (format or DEPRECATION_WARNING_FORMAT) % {
-        "fqpn": fqpn,
+        "fqpn": _spelling.spelled(fqpn),
         "version": getVersionString(version),
     }
     if replacement:
@@ -121,11 +144,13 @@ def deprecated(version: Version, replacement: Any = None) -> Callable[[_F], _F]:
     """
 
     def decorate(function: _F) -> _F:
-        message = getDeprecationWarningString(function, version, None, replacement)
+        message = _spelledText(
+            lambda: getDeprecationWarningString(function, version, None, replacement)
+        )
 
         @functools.wraps(function)
         def deprecatedFunction(*args: Any, **kwargs: Any) -> Any:
-            warn(message, DeprecationWarning, stacklevel=2)
+            warn(message(), DeprecationWarning, stacklevel=2)
             return function(*args, **kwargs)
 
         _appendToDocstring(deprecatedFunction, _getDeprecationDocstring(version, replacement))
@@ -139,7 +164,16 @@ class _DeprecatedProperty(property):
     # A property whose getter, setter and deleter warn. (No class docstring: it would
     # shadow the instance's own __doc__.)
 
-    warningString: str = ""
+    _message: Callable[[], str] = staticmethod(lambda: "")
+
+    @property
+    def warningString(self) -> str:
+        """The text accessing the property warns with."""
+        return self._message()
+
+    @warningString.setter
+    def warningString(self, value: str) -> None:
+        self.__dict__["_message"] = lambda: value
 
     def __init__(self, fget: Any = None, fset: Any = None, fdel: Any = None, doc: Any = None):
         super().__init__(fget, fset, fdel, doc)
@@ -148,11 +182,11 @@ class _DeprecatedProperty(property):
     def _wrap(self, function: Callable[..., Any] | None) -> Callable[..., Any] | None:
         if function is None or getattr(function, "_twistio_deprecation", False):
             return function
-        message = self.warningString
+        message = self._message
 
         @functools.wraps(function)
         def deprecatedAccess(*args: Any, **kwargs: Any) -> Any:
-            warn(message, DeprecationWarning, stacklevel=2)
+            warn(message(), DeprecationWarning, stacklevel=2)
             return function(*args, **kwargs)
 
         deprecatedAccess._twistio_deprecation = True  # type: ignore[attr-defined]
@@ -160,7 +194,7 @@ class _DeprecatedProperty(property):
 
     def _copy(self, fget: Any, fset: Any, fdel: Any) -> _DeprecatedProperty:
         new = _DeprecatedProperty(fget, self._wrap(fset), self._wrap(fdel), self.__doc__)
-        new.warningString = self.warningString
+        new.__dict__["_message"] = self._message
         return new
 
     def getter(self, fget: Callable[[Any], Any]) -> _DeprecatedProperty:
@@ -177,14 +211,16 @@ def deprecatedProperty(version: Version, replacement: Any = None) -> Callable[[A
     """Like ``deprecated``, for a property: reading, setting or deleting it warns."""
 
     def decorate(function: Callable[..., Any]) -> _DeprecatedProperty:
-        message = getDeprecationWarningString(function, version, None, replacement)
+        message = _spelledText(
+            lambda: getDeprecationWarningString(function, version, None, replacement)
+        )
 
         class _Holder:
             __doc__ = function.__doc__
 
         _appendToDocstring(_Holder, _getDeprecationDocstring(version, replacement))
         prop = _DeprecatedProperty(None, None, None, _Holder.__doc__)
-        prop.warningString = message
+        prop.__dict__["_message"] = message
         result = prop.getter(function)
         result.deprecatedVersion = version  # type: ignore[attr-defined]
         return result
@@ -198,15 +234,22 @@ class _DeprecatedAttribute:
     def __init__(self, module: types.ModuleType, name: str, version: Version, message: str):
         self.module = module
         self.__name__ = name
-        self.fqpn = module.__name__ + "." + name
         self.version = version
         self.message = message
+
+    @property
+    def fqpn(self) -> str:
+        """``module.name``, spelled as the program imports the module."""
+        return _spelling.spelled(self.module.__name__ + "." + self.__name__)
 
     def get(self) -> Any:
         """The attribute's current value, after the warning."""
         value = types.ModuleType.__getattribute__(self.module, self.__name__)
         # (Not ``getattr``: that would come back through the deprecating module's hook.)
-        text = _getDeprecationWarningString(self.fqpn, self.version) + ": " + self.message
+        message = self.message
+        if self.module.__name__.startswith("twistio."):
+            message = _spelling.spelledText(message)  # twistio's own text names its modules
+        text = _getDeprecationWarningString(self.fqpn, self.version) + ": " + message
         warn(text, DeprecationWarning, stacklevel=3)
         return value
 
@@ -379,13 +422,18 @@ def deprecatedKeywordParameter(
     """Decorator: passing parameter ``name`` (by keyword or position) warns."""
 
     def decorate(function: _F) -> _F:
-        message = (
-            f"The {name!r} parameter to {_fullyQualifiedName(function)} was deprecated in "
-            f"{getVersionString(version)}"
-        )
+        def build() -> str:
+            text = (
+                f"The {name!r} parameter to {_fullyQualifiedName(function)} was deprecated "
+                f"in {getVersionString(version)}"
+            )
+            if replacement:
+                text += "; " + _getReplacementString(replacement)
+            return text
+
+        message = _spelledText(build)
         doc = f"The {name!r} parameter was deprecated in {getVersionString(version)}"
         if replacement:
-            message += "; " + _getReplacementString(replacement)
             doc += "; " + _getReplacementString(replacement)
         doc += "."
         position: int | None = None
@@ -400,7 +448,7 @@ def deprecatedKeywordParameter(
         @functools.wraps(function)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if name in kwargs or (position is not None and len(args) > position):
-                warn(message, DeprecationWarning, stacklevel=2)
+                warn(message(), DeprecationWarning, stacklevel=2)
             return function(*args, **kwargs)
 
         _appendToDocstring(checked, doc)

@@ -13,6 +13,8 @@ from io import StringIO
 from types import FrameType, TracebackType
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from twistio.python import _spelling
+
 __all__ = [
     "DO_POST_MORTEM",
     "EXCEPTION_CAUGHT_HERE",
@@ -53,7 +55,8 @@ class NoCurrentExceptionError(Exception):
 
 
 def _qual(cls: Any) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
+    # Spelled ``twisted.*`` for twistio's own classes under the alias (python._spelling).
+    return _spelling.spelled(f"{cls.__module__}.{cls.__qualname__}")
 
 
 def _safe_str(obj: object) -> str:
@@ -537,7 +540,7 @@ def _stackDeprecated() -> None:
     import warnings
 
     warnings.warn(
-        "twistio.python.failure.Failure.stack was deprecated in Twisted 24.10.0",
+        f"{_qual(Failure)}.stack was deprecated in Twisted 24.10.0",
         DeprecationWarning,
         stacklevel=3,
     )

@@ -14,6 +14,8 @@ import weakref
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from twistio.python import _spelling
+
 __all__ = [
     "InvalidName",
     "ModuleNotFound",
@@ -181,17 +183,25 @@ def safe_str(o: object) -> str:
 
 
 def qual(clazz: type[object]) -> str:
-    """``module.name`` of a class (its ``__name__``, not its ``__qualname__``)."""
-    return clazz.__module__ + "." + clazz.__name__
+    """``module.name`` of a class (its ``__name__``, not its ``__qualname__``).
+
+    twistio's own classes are spelled ``twisted.*`` while the ``twisted`` alias is installed
+    (``twistio.compat``), as the program imports them; ``namedAny`` finds them again.
+    """
+    return _spelling.spelled(clazz.__module__ + "." + clazz.__name__)
 
 
 def fullyQualifiedName(obj: Any) -> str:
-    """The dotted name of a module, class, function or method (qualified names for nesting)."""
+    """The dotted name of a module, class, function or method (qualified names for nesting).
+
+    Spelled as the program imports it: ``twisted.*`` for twistio's own while the alias is
+    installed (see ``qual``).
+    """
     name = obj.__name__
     if inspect.ismodule(obj):
-        return str(name)
+        return _spelling.spelled(str(name))
     if inspect.isclass(obj) or inspect.isfunction(obj):
-        return f"{obj.__module__}.{obj.__qualname__}"
+        return _spelling.spelled(f"{obj.__module__}.{obj.__qualname__}")
     if inspect.ismethod(obj):
         return fullyQualifiedName(obj.__func__)
     return str(getattr(obj, "__qualname__", name))
@@ -199,7 +209,8 @@ def fullyQualifiedName(obj: Any) -> str:
 
 def fullFuncName(func: Callable[..., Any]) -> str:
     """``module.name`` of a module-level function; raises if that name finds another object."""
-    qualName = str(pickle.whichmodule(func, func.__name__)) + "." + func.__name__  # type: ignore[attr-defined]
+    module = _spelling.spelled(str(pickle.whichmodule(func, func.__name__)))  # type: ignore[attr-defined]
+    qualName = module + "." + func.__name__
     if namedObject(qualName) is not func:
         raise Exception(f"Couldn't find {func} as {qualName}.")
     return qualName

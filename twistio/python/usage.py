@@ -8,9 +8,9 @@ is a parameter; ``opt_v = opt_verbose`` makes an alias), ``subCommands``
 ``dict``) and raises ``UsageError``; ``str(options)`` is the ``--help`` text, laid out as
 Twisted lays it out (wrapped to ``$COLUMNS``, 80 by default).
 
-Difference: the hidden ``--_shell-completion`` option (zsh completion scripts) is not
-provided; the ``Completions``/``Completer`` metadata classes exist and describe themselves
-(``_shellCode``) as Twisted's do.
+The hidden ``--_shell-completion zsh:N`` option writes a zsh completion function for the
+command line so far (:mod:`twistio.python._shellcomp`), from the ``Completions``/``Completer``
+metadata (``compData``) of the class, and exits.
 """
 
 from __future__ import annotations
@@ -275,6 +275,13 @@ class Options(dict[str, Any]):
         ``parseArgs``, then ``postOptions``; ``UsageError`` for a bad command line."""
         if options is None:
             options = sys.argv[1:]
+        if "--_shell-completion" in options:
+            # A zsh completion stub asking what may come next (twistio.python._shellcomp).
+            from twistio.python import _shellcomp
+
+            cmdName = os.path.basename(sys.argv[0])
+            _shellcomp.shellComplete(self, cmdName, list(options), self._shellCompFile)
+            sys.exit(0)
         try:
             given, rest = getopt.getopt(list(options), self.shortOpt, self.longOpt)
         except getopt.GetoptError as failure:

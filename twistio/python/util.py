@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, AnyStr, ClassVar, TypeVar
 
+from twistio.python import _spelling
 from twistio.python.deprecate import deprecatedModuleAttribute
 from twistio.python.versions import Version
 
@@ -272,7 +273,7 @@ def spewer(frame: Any, s: str, ignored: Any) -> Callable[..., Any]:
     code = frame.f_code
     if self is not None and hasattr(self, "__class__"):
         cls = self.__class__
-        print(f"method {code.co_name} of {cls.__module__}.{cls.__qualname__} at {id(self)}")
+        print(f"method {code.co_name} of {_spelling.qualified(cls)} at {id(self)}")
     else:
         print(f"function {code.co_name} in {code.co_filename}, line {frame.f_lineno}")
     return spewer

@@ -41,6 +41,7 @@ from twistio.persisted.crefutil import (
     _InstanceMethod,
     _Tuple,
 )
+from twistio.python import _spelling
 from twistio.python.deprecate import deprecatedModuleAttribute
 from twistio.python.reflect import namedAny, namedObject, qual
 from twistio.python.versions import Version
@@ -96,6 +97,14 @@ def _tag(classOrName: Any) -> bytes:
     if isinstance(classOrName, str):
         return classOrName.encode("utf-8")
     return qual(classOrName).encode("utf-8")
+
+
+def _localTag(tag: Any) -> Any:
+    """The tag under which a class was registered before the ``twisted`` alias was installed:
+    names are spelled ``twisted.*`` while it is (``qual``), ``twistio.*`` before."""
+    if isinstance(tag, bytes):
+        return _spelling.local(tag.decode("utf-8", "replace")).encode("utf-8")
+    return _spelling.local(tag) if isinstance(tag, str) else tag
 
 
 def _createBlank(cls: Any) -> Any:
@@ -255,8 +264,8 @@ _IMMUTABLE_FORMS: dict[type, Callable[[Any, Any], list[Any]]] = {
     type(None): lambda j, n: [None_atom],
     bool: lambda j, b: [b"boolean", b"true" if b else b"false"],
     types.MethodType: _form_method,
-    types.ModuleType: lambda j, m: [module_atom, m.__name__],
-    types.FunctionType: lambda j, f: [function_atom, f"{f.__module__}.{f.__qualname__}"],
+    types.ModuleType: lambda j, m: [module_atom, _spelling.spelled(m.__name__)],
+    types.FunctionType: lambda j, f: [function_atom, _spelling.qualified(f)],
     datetime.datetime: _form_datetime,
     datetime.time: _form_time,
     datetime.date: lambda j, d: [b"date", _dateNumbers(d.year, d.month, d.day)],
@@ -419,6 +428,8 @@ class _Unjellier:
         if not self.taster.isTypeAllowed(tag):
             raise InsecureJelly(tag)
         registered = unjellyableRegistry.get(tag)
+        if registered is None and _spelling.active:
+            registered = unjellyableRegistry.get(_localTag(tag))
         if registered is not None:
             # A class rebuilds into a blank instance of itself; a function is the rebuilder.
             rebuild = (
@@ -426,6 +437,8 @@ class _Unjellier:
             )
             return self._maybePostUnjelly(rebuild(self, obj))
         factory = unjellyableFactoryRegistry.get(tag)
+        if factory is None and _spelling.active:
+            factory = unjellyableFactoryRegistry.get(_localTag(tag))
         if factory is not None:
             return self._maybePostUnjelly(factory(self.unjelly(obj[1])))
         jelTypeBytes = tag
@@ -625,7 +638,7 @@ def _asBytes(name: Any) -> bytes:
     if isinstance(name, str):
         return name.encode("utf-8")
     if isinstance(name, types.ModuleType):
-        return name.__name__.encode("utf-8")
+        return _spelling.spelled(name.__name__).encode("utf-8")
     return qual(name).encode("utf-8")
 
 
@@ -675,7 +688,7 @@ class SecurityOptions:
         modules)."""
         self.allowBasicTypes()
         self.allowTypes("instance", "class", "classobj", "module", *map(qual, classes))
-        self.allowModules(*{klass.__module__ for klass in classes})
+        self.allowModules(*{_spelling.spelled(klass.__module__) for klass in classes})
         self.allowedClasses.update(dict.fromkeys(classes, 1))
 
     def allowModules(self, *modules: Any) -> None:

@@ -37,6 +37,7 @@ from typing import Any, NoReturn, Protocol, TypeVar, Union, cast
 from twistio.internet import defer
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import implementer
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.python.monkey import MonkeyPatcher
 from twistio.trial._asyncrunner import TestDecorator, TestSuite, decorate
@@ -331,7 +332,7 @@ class _AssertRaisesContext:
                 return False
             text = _trimmed(Failure(exc, exc_type, tb)).getTraceback()
             raise self._testCase.failureException(
-                f"{exc_type.__module__}.{exc_type.__qualname__} raised instead of "
+                f"{_spelling.qualified(exc_type)} raised instead of "
                 f"{self._describe()}:\n {text}"
             )
         self.exception = exc
@@ -693,7 +694,7 @@ class SynchronousTestCase(unittest.TestCase):
                 f"Failure result expected on {deferred!r}, found success result ({result!r}) instead"
             )
         if expectedExceptionTypes and not result.check(*expectedExceptionTypes):
-            names = " or ".join(f"{t.__module__}.{t.__qualname__}" for t in expectedExceptionTypes)
+            names = " or ".join(_spelling.qualified(t) for t in expectedExceptionTypes)
             self.fail(
                 f"Failure of type ({names}) expected on {deferred!r}, found type {result.type!r} "
                 f"instead: {result.getTraceback()}"
@@ -757,14 +758,14 @@ class SynchronousTestCase(unittest.TestCase):
         """Read ``moduleName.name``, failing unless the read warns that it is deprecated since
         ``version`` (and, given ``message``, with that message); returns the value.
 
-        The expected warning names the module by its own ``__name__``, so under the alias
-        ``"twisted.x"`` expects the text ``twistio.x`` warns with.
+        The expected warning names the module as the program imports it: ``twisted.x``
+        under the alias, whichever name ``moduleName`` gives.
         """
         from twistio.python.deprecate import _getDeprecationWarningString
         from twistio.python.reflect import namedAny
 
         module = namedAny(moduleName)
-        fqpn = f"{getattr(module, '__name__', moduleName)}.{name}"
+        fqpn = _spelling.spelled(f"{getattr(module, '__name__', moduleName)}.{name}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             value = getattr(module, name)

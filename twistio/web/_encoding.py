@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from twistio.internet.interfaces import implementer
-from twistio.web.iweb import _IRequestEncoder, _IRequestEncoderFactory
+from twistio.web.iweb import IRequest, _IRequestEncoder, _IRequestEncoderFactory
+
+if TYPE_CHECKING:
+    from twistio.web.resource import IResource, RenderResult
 
 __all__ = ["EncodingResourceWrapper", "GzipEncoderFactory"]
 
@@ -28,7 +31,7 @@ class _Encoder(Protocol):
 
 
 class _EncoderFactory(Protocol):
-    def encoderForRequest(self, request: Any) -> _Encoder | None: ...
+    def encoderForRequest(self, request: IRequest) -> _Encoder | None: ...
 
 
 def _refuses_gzip(accept: bytes) -> bool:
@@ -60,7 +63,7 @@ class GzipEncoderFactory:
     def __init__(self, compressLevel: int = 9) -> None:
         self.compressLevel = compressLevel
 
-    def encoderForRequest(self, request: Any) -> _GzipEncoder | None:
+    def encoderForRequest(self, request: IRequest) -> _GzipEncoder | None:
         """An encoder if the client accepts gzip (adding gzip to ``Content-Encoding``), else None."""
         accept = b",".join(request.requestHeaders.getRawHeaders(b"accept-encoding", []))
         if not _gzipCheckRegex.search(accept) or _refuses_gzip(accept):
@@ -75,8 +78,8 @@ class GzipEncoderFactory:
 class _GzipEncoder:
     """Compresses one response body, piece by piece."""
 
-    def __init__(self, compressLevel: int, request: Any) -> None:
-        self._zlibCompressor: Any = zlib.compressobj(
+    def __init__(self, compressLevel: int, request: IRequest) -> None:
+        self._zlibCompressor: zlib._Compress = zlib.compressobj(
             compressLevel, zlib.DEFLATED, 16 + zlib.MAX_WBITS
         )
         self._request = request
@@ -90,7 +93,7 @@ class _GzipEncoder:
     def finish(self) -> bytes:
         """The rest of the compressed stream."""
         remainder: bytes = self._zlibCompressor.flush()
-        self._zlibCompressor = None
+        self._zlibCompressor = None  # type: ignore[assignment]  # (finished: no more use)
         return remainder
 
 
@@ -101,28 +104,29 @@ class EncodingResourceWrapper:
     wrapped resource: children are not wrapped.
     """
 
-    def __init__(self, original: Any, encoders: Iterable[_EncoderFactory]) -> None:
+    def __init__(self, original: IResource, encoders: Iterable[_EncoderFactory]) -> None:
         self._original = original
         self._encoders = list(encoders)
 
     @property
-    def isLeaf(self) -> Any:
+    def isLeaf(self) -> bool:
         """The wrapped resource's ``isLeaf``."""
         return self._original.isLeaf
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         """The wrapped resource's child."""
         return self._original.getChildWithDefault(name, request)
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Add a child to the wrapped resource."""
         self._original.putChild(path, child)
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         """Pick an encoder for the request, then render the wrapped resource."""
         for factory in self._encoders:
             encoder = factory.encoderForRequest(request)
             if encoder is not None:
-                request._encoder = encoder
+                # The contract with server.Request (as in Twisted), not part of IRequest.
+                request._encoder = encoder  # type: ignore[attr-defined]
                 break
         return self._original.render(request)

@@ -28,16 +28,27 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast
 
 from twistio.internet import protocol
 from twistio.internet._registry import installed_reactor
 from twistio.internet.error import ConnectionLost
-from twistio.internet.interfaces import IReactorCore, IReactorTime
+from twistio.internet.interfaces import (
+    IAddress,
+    IDelayedCall,
+    IProducer,
+    IPushProducer,
+    IReactorCore,
+    IReactorTime,
+)
 from twistio.python.failure import Failure
 from twistio.web._codec import RequestHead, RequestReader
 from twistio.web.http import Request, extra_info
 from twistio.web.http_headers import Headers
+
+if TYPE_CHECKING:
+    from twistio.web.http import HTTPChannel, HTTPFactory, _RequestFactory
 
 try:
     import h2.config
@@ -79,7 +90,11 @@ def negotiatedProtocol(transport: object) -> str | None:
     return selected
 
 
-def h2ConnectionFor(channel: Any) -> H2Connection | None:
+#: ``callLater(seconds, f)``: a reactor's or a ``Clock``'s.
+_CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
+
+
+def h2ConnectionFor(channel: HTTPChannel) -> H2Connection | None:
     """The ``H2Connection`` to serve ``channel``'s connection if TLS negotiated ``h2``.
 
     Called by ``HTTPChannel.connectionMade``, which hands its transport over to it (a
@@ -122,7 +137,8 @@ class H2Stream:
         self.remoteEnded = False
         self.bodyReceived = 0
         self.bodyRefused = False  # answered 413: the rest of the body is dropped
-        self.producer: Any = None
+        # A pull producer (streaming False) is only ever asked to resumeProducing.
+        self.producer: IPushProducer | None = None
         self.streaming = False
         self.producerPaused = False
         self.readPaused = False
@@ -174,17 +190,17 @@ class H2Stream:
         self.writes += 1
         self.connection._sendPending(self)
 
-    def writeSequence(self, data: Any) -> None:
+    def writeSequence(self, data: Iterable[bytes]) -> None:
         """Queue several pieces."""
         for piece in data:
             self.write(piece)
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """Attach a producer for the response body (push: paused over ``bufferHigh``; pull:
         asked for more whenever the buffer is empty)."""
         if self.producer is not None:
             raise RuntimeError(f"Cannot register producer {producer!r}: one is already registered")
-        self.producer = producer
+        self.producer = cast(IPushProducer, producer)
         self.streaming = streaming
         self.producerPaused = False
         if self.ended:
@@ -207,15 +223,17 @@ class H2Stream:
         """Reset this stream."""
         self.connection._resetStream(self)
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The client's address."""
-        return self.connection.transport.getPeer()
+        peer: IAddress = self.connection.transport.getPeer()
+        return peer
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The server's address."""
-        return self.connection.transport.getHost()
+        host: IAddress = self.connection.transport.getHost()
+        return host
 
-    def getPeerCertificate(self) -> Any:
+    def getPeerCertificate(self) -> object:
         """The client's TLS certificate, if it sent one."""
         return self.connection.transport.getPeerCertificate()
 
@@ -247,21 +265,28 @@ class H2Connection(protocol.Protocol):
     """Per-stream buffered response bytes above which a streaming producer is paused."""
     timeOut: float | None = 60.0
     """Seconds without traffic before GOAWAY and close (None: never)."""
-    callLater: Any = None
+    callLater: _CallLater | None = None
     """The ``callLater`` for its timers (a ``Clock``'s, in tests); None: the reactor's."""
 
-    def __init__(self, site: Any = None, requestFactory: Any = None, factory: Any = None) -> None:
+    def __init__(
+        self,
+        site: object = None,
+        requestFactory: _RequestFactory | None = None,
+        factory: HTTPFactory | None = None,
+    ) -> None:
         self.site = site
-        self.factory = factory
-        self.requestFactory: Any = requestFactory if requestFactory is not None else Request
+        self.factory: HTTPFactory | None = factory
+        self.requestFactory: _RequestFactory = (
+            requestFactory if requestFactory is not None else Request
+        )
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         self.conn = h2.connection.H2Connection(config=config)
         self.streams: dict[int, H2Stream] = {}
         self.transportPaused = False
         self.closing = False
-        self._idleCall: Any = None
-        self._callLater: Any = None
-        self._shutdownTrigger: Any = None
+        self._idleCall: IDelayedCall | None = None
+        self._callLater: _CallLater | None = None
+        self._shutdownTrigger: object = None
         self._reactor: IReactorTime | None = None
         limits = {**getattr(factory, "parserLimits", {})}
         self.maxBodySize: int | None = RequestReader(**limits).max_body_size
@@ -293,7 +318,7 @@ class H2Connection(protocol.Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         if self._idleCall is not None and self._idleCall.active():
-            self._idleCall.reset(self.timeOut)
+            self._idleCall.reset(cast(float, self.timeOut))  # set: the call exists
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError:
@@ -301,22 +326,20 @@ class H2Connection(protocol.Protocol):
             self._flush()
             self.transport.loseConnection()
             return
-        event: Any
         for event in events:
-            kind = type(event)
-            if kind is h2.events.RequestReceived:
+            if type(event) is h2.events.RequestReceived:
                 self._requestReceived(event)
-            elif kind is h2.events.DataReceived:
+            elif type(event) is h2.events.DataReceived:
                 self._dataReceived(event)
-            elif kind is h2.events.StreamEnded:
+            elif type(event) is h2.events.StreamEnded:
                 self._streamEnded(event.stream_id)
-            elif kind is h2.events.StreamReset:
+            elif type(event) is h2.events.StreamReset:
                 self._streamReset(event.stream_id, event.error_code)
-            elif kind is h2.events.WindowUpdated:
+            elif type(event) is h2.events.WindowUpdated:
                 self._windowUpdated(event.stream_id)
-            elif kind is h2.events.RemoteSettingsChanged:
+            elif type(event) is h2.events.RemoteSettingsChanged:
                 self._windowUpdated(0)
-            elif kind is h2.events.ConnectionTerminated:
+            elif type(event) is h2.events.ConnectionTerminated:
                 self._flush()
                 self.transport.loseConnection()
                 return
@@ -376,7 +399,7 @@ class H2Connection(protocol.Protocol):
 
     # -- incoming -----------------------------------------------------------------------
 
-    def _requestReceived(self, event: Any) -> None:
+    def _requestReceived(self, event: h2.events.RequestReceived) -> None:
         sid = event.stream_id
         stream = H2Stream(sid, self)
         self.streams[sid] = stream
@@ -427,7 +450,7 @@ class H2Connection(protocol.Protocol):
             stream.ending = True
             self._sendPending(stream)
 
-    def _dataReceived(self, event: Any) -> None:
+    def _dataReceived(self, event: h2.events.DataReceived) -> None:
         stream = self.streams.get(event.stream_id)
         size = event.flow_controlled_length
         if stream is None or stream.request is None or stream.remoteEnded:

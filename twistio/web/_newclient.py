@@ -24,13 +24,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+from typing import Protocol as _Structural
 
+from twistio._typing import StoredCall
 from twistio.internet import error
 from twistio.internet.defer import CancelledError, Deferred, fail, succeed
-from twistio.internet.interfaces import IConsumer, IPushProducer, implementer
+from twistio.internet.interfaces import (
+    IConsumer,
+    IProducer,
+    IProtocol,
+    IPushProducer,
+    ITCPTransport,
+    implementer,
+)
 from twistio.internet.protocol import Protocol
 from twistio.logger import Logger
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web.http import (
@@ -40,7 +50,22 @@ from twistio.web.http import (
     _IdentityTransferDecoder,
 )
 from twistio.web.http_headers import Headers
-from twistio.web.iweb import UNKNOWN_LENGTH, IResponse
+from twistio.web.iweb import UNKNOWN_LENGTH, IBodyProducer, IResponse
+
+if TYPE_CHECKING:
+    from twistio.web.client import URI
+
+    class _ClientTransport(ITCPTransport, IConsumer, IPushProducer, _Structural):
+        """What the client writes a request to and reads a response from: a TCP (or TLS)
+        connection's transport, which is also a consumer and a push producer."""
+
+
+class _BodyDecoder(_Structural):
+    """What ``HTTPParser.switchToBodyMode`` takes: http's identity and chunked decoders."""
+
+    def dataReceived(self, data: bytes) -> None: ...
+
+    def noMoreData(self) -> None: ...
 
 __all__ = [
     "BODY",
@@ -116,7 +141,7 @@ class RequestTransmissionFailed(_WrapperException):
 class ResponseFailed(_WrapperException):
     """The response could not be received completely; ``response`` if its head arrived."""
 
-    def __init__(self, reasons: Sequence[Failure], response: Any = None) -> None:
+    def __init__(self, reasons: Sequence[Failure], response: IResponse | None = None) -> None:
         super().__init__(reasons)
         self.response = response
 
@@ -206,7 +231,7 @@ class Request:
         method: bytes,
         uri: bytes,
         headers: Headers,
-        bodyProducer: Any,
+        bodyProducer: IBodyProducer | None,
         persistent: bool = False,
     ) -> None:
         self.method = _ensureValidMethod(method)
@@ -214,7 +239,7 @@ class Request:
         self.headers = headers
         self.bodyProducer = bodyProducer
         self.persistent = persistent
-        self._parsedURI: Any = None
+        self._parsedURI: URI | None = None
         self.max_body_size: int | None = None
         """twistio: a response body longer than this fails with ``ResponseBodyTooLarge``."""
 
@@ -243,9 +268,9 @@ class Request:
         method: bytes,
         uri: bytes,
         headers: Headers,
-        bodyProducer: Any,
+        bodyProducer: IBodyProducer | None,
         persistent: bool,
-        parsedURI: Any,
+        parsedURI: URI | None,
     ) -> Request:
         request = cls(method, uri, headers, bodyProducer, persistent)
         request._parsedURI = parsedURI
@@ -279,7 +304,7 @@ class Request:
             )
         return _codec.request_head(self.method, self.uri, b"HTTP/1.1", lines)
 
-    def writeTo(self, transport: Any) -> Deferred[None] | None:
+    def writeTo(self, transport: _ClientTransport) -> Deferred[None] | None:
         """Write the request; None when it is all written already, else a Deferred that
         fires when the body has been written (or fails with the producer's error).
         ``BadHeaders`` (nothing written) unless there is exactly one ``Host`` header."""
@@ -292,7 +317,8 @@ class Request:
         if length is UNKNOWN_LENGTH or length == UNKNOWN_LENGTH:
             transport.write(self._head(b"Transfer-Encoding: chunked\r\n"))
         else:
-            transport.write(self._head(b"Content-Length: %d\r\n" % length))
+            # Any length but UNKNOWN_LENGTH is an int.
+            transport.write(self._head(b"Content-Length: %d\r\n" % length))  # type: ignore[str-format]
         return _writeBody(producer, transport)
 
     def stopWriting(self) -> None:
@@ -317,7 +343,7 @@ class ChunkedEncoder:
 
     __slots__ = ("_allowNoMoreWrites", "transport")
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: _ClientTransport) -> None:
         self.transport = transport
         self._allowNoMoreWrites = False
 
@@ -329,7 +355,7 @@ class ChunkedEncoder:
         if data:
             self.transport.writeSequence(_codec.chunk(data))
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
         """Register ``producer`` with the transport."""
         self.transport.registerProducer(producer, streaming)
 
@@ -351,8 +377,11 @@ class LengthEnforcingConsumer:
     with ``WrongBodyLength`` and stops the producer; a write after the body is over raises
     ``ExcessWrite``."""
 
-    def __init__(self, producer: Any, consumer: Any, finished: Deferred[None]) -> None:
-        self._length: int = producer.length
+    def __init__(
+        self, producer: IBodyProducer, consumer: IConsumer, finished: Deferred[None]
+    ) -> None:
+        # Made only for a body whose length is known: an int.
+        self._length: int = producer.length  # type: ignore[assignment]
         self._producer = producer
         self._consumer = consumer
         self._finished: Deferred[None] | None = finished
@@ -383,7 +412,7 @@ class LengthEnforcingConsumer:
                 raise WrongBodyLength("too few bytes written")
 
 
-def _writeBody(producer: Any, transport: Any) -> Deferred[None]:
+def _writeBody(producer: IBodyProducer, transport: _ClientTransport) -> Deferred[None]:
     """Run the body ``producer`` into ``transport`` (chunked when its length is unknown),
     registered as the transport's streaming producer meanwhile. The result fires once the
     body is written, or fails with the producer's error or ``WrongBodyLength``; whatever
@@ -445,7 +474,7 @@ def _writeBody(producer: Any, transport: Any) -> Deferred[None]:
         if over:
             _events.failure(
                 "Body consumer failed after the request body was over: probably a bug in "
-                "twistio.web._newclient.Request",
+                f"{_spelling.spelled(__name__)}.Request",
                 f,
             )
         else:
@@ -455,7 +484,8 @@ def _writeBody(producer: Any, transport: Any) -> Deferred[None]:
         consuming.addErrback(consumingFailed)
     transport.registerProducer(producer, True)
     try:
-        producing = producer.startProducing(encoder)
+        # LengthEnforcingConsumer is only written to (no producer registers with it).
+        producing = producer.startProducing(encoder)  # type: ignore[arg-type]
     except Exception:
         over = True
         transport.unregisterProducer()
@@ -502,7 +532,7 @@ class TransportProxyProducer:
 
     __slots__ = ("_producer",)
 
-    def __init__(self, producer: Any) -> None:
+    def __init__(self, producer: _ClientTransport | None) -> None:
         self._producer = producer
 
     def stopProxying(self) -> None:
@@ -549,8 +579,8 @@ class Response:
         code: int,
         phrase: bytes,
         headers: Headers,
-        _transport: Any,
-        request: Any = None,
+        _transport: _BodyTransport | _ClientTransport | None,
+        request: Request | None = None,
     ) -> None:
         self.version = version
         self.code = code
@@ -560,7 +590,7 @@ class Response:
         self.request = request
         self.previousResponse: IResponse | None = None
         self._transport = _transport
-        self._bodyProtocol: Any = None
+        self._bodyProtocol: IProtocol | None = None
         self._bodyBuffer: list[bytes] | None = []
         self._bodyFinished: Failure | None = None
         self._state = "INITIAL"
@@ -572,8 +602,8 @@ class Response:
         code: int,
         phrase: bytes,
         headers: Headers,
-        transport: Any,
-        request: Any,
+        transport: _BodyTransport | _ClientTransport | None,
+        request: Request | None,
     ) -> Response:
         return cls(version, code, phrase, headers, transport, request)
 
@@ -584,7 +614,7 @@ class Response:
         """Record the response (a redirect) that led to this one."""
         self.previousResponse = response
 
-    def deliverBody(self, protocol: Any) -> None:
+    def deliverBody(self, protocol: IProtocol) -> None:
         """Stream the body to ``protocol``: its ``makeConnection`` gets a producer that
         pauses and resumes the download, then ``dataReceived`` the body and
         ``connectionLost`` the reason it ended (``ResponseDone`` when complete)."""
@@ -593,7 +623,8 @@ class Response:
             raise RuntimeError(f"Response.deliverBody called in state {state}")
         transport = self._transport
         self._bodyProtocol = protocol
-        protocol.makeConnection(transport)
+        # As in Twisted, a body protocol's "transport" is a producer: pause, resume, stop.
+        protocol.makeConnection(transport)  # type: ignore[arg-type]
         buffered = self._bodyBuffer
         self._bodyBuffer = None
         if state == "INITIAL":
@@ -617,11 +648,12 @@ class Response:
         protocol = self._bodyProtocol
         self._bodyProtocol = None
         self._state = "FINISHED"
-        protocol.connectionLost(reason if reason is not None else _DONE)
+        # Set from deliverBody until here (CONNECTED).
+        protocol.connectionLost(reason if reason is not None else _DONE)  # type: ignore[union-attr]
 
     def _bodyDataReceived(self, data: bytes) -> None:
         if self._state == "CONNECTED":
-            self._bodyProtocol.dataReceived(data)
+            self._bodyProtocol.dataReceived(data)  # type: ignore[union-attr]  # CONNECTED: set
         elif self._state == "INITIAL":
             assert self._bodyBuffer is not None
             self._bodyBuffer.append(data)
@@ -647,13 +679,19 @@ _DONE = Failure(ResponseDone("Response body fully received"))
 _DONE_REASON = Failure(error.ConnectionDone("connection done"))
 
 
-def makeStatefulDispatcher(name: str, template: Callable[..., Any]) -> Callable[..., Any]:
+class _Stateful(_Structural):
+    """An object whose methods ``makeStatefulDispatcher`` dispatches on its ``_state``."""
+
+    _state: str
+
+
+def makeStatefulDispatcher(name: str, template: StoredCall) -> StoredCall:
     """A method that calls ``_<name>_<state>`` of its object, ``state`` being the object's
     ``_state``; ``RuntimeError`` when there is no such method. ``template`` lends its name
     and docstring."""
 
-    def dispatcher(self: Any, *args: Any, **kwargs: Any) -> Any:
-        handler = getattr(self, f"_{name}_{self._state}", None)
+    def dispatcher(self: _Stateful, *args: object, **kwargs: object) -> object:
+        handler: StoredCall | None = getattr(self, f"_{name}_{self._state}", None)
         if handler is None:
             raise RuntimeError(f"{self!r} has no {name} method in state {self._state}")
         return handler(*args, **kwargs)
@@ -680,7 +718,7 @@ class HTTPParser(Protocol):
     MAX_HEAD_LENGTH = MAX_HEAD_BYTES
 
     state = STATUS
-    bodyDecoder: Any = None
+    bodyDecoder: _BodyDecoder | None = None
     _bodyMode = False
 
     def connectionMade(self) -> None:
@@ -695,7 +733,7 @@ class HTTPParser(Protocol):
         self._pending: bytes | None = None
         self._headLength = 0
 
-    def switchToBodyMode(self, decoder: Any) -> None:
+    def switchToBodyMode(self, decoder: _BodyDecoder | None) -> None:
         """Give what follows the head to ``decoder``; ``RuntimeError`` the second time."""
         if self._bodyMode:
             raise RuntimeError("already in body mode")
@@ -799,7 +837,7 @@ class HTTPClientParser(HTTPParser):
     NO_BODY_CODES = frozenset((204, 304))
     _transferDecoders = {b"chunked": _ChunkedTransferDecoder}
 
-    def __init__(self, request: Any, finisher: Callable[[bytes], object] | None) -> None:
+    def __init__(self, request: Request | None, finisher: Callable[[bytes], object] | None) -> None:
         self.request = request
         self.finisher = finisher
         self._responseDeferred: Deferred[Response] | None = Deferred()
@@ -874,7 +912,7 @@ class HTTPClientParser(HTTPParser):
             self.state = DONE
             self._finish(self._takeRest())
             return
-        decoder: Any
+        decoder: _BodyDecoder
         if self.connHeaders.getRawHeaders(b"transfer-encoding") is not None:
             codings = b",".join(self.connHeaders.getRawHeaders(b"transfer-encoding", []))
             if codings.strip().lower() != b"chunked":
@@ -1117,6 +1155,12 @@ class HTTP11ClientProtocol(Protocol):
         d = self._responseDeferred
         self._responseDeferred = None
         self._headFired = d
+        if not (keep_length or (length == 0 and not head.chunked and not head.until_close)):
+            # A response with a body is reported now, before the body bytes of this read
+            # are handled, as Twisted's client does: the application's ``deliverBody``
+            # then always comes before its protocol's ``connectionLost``. One without a
+            # body is reported once complete (its connection back in the pool).
+            self._fireHead()
 
     def _fireHead(self) -> None:
         d = self._headFired

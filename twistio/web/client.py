@@ -27,7 +27,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from email.message import Message
-from typing import IO, TYPE_CHECKING, Any, Union, cast
+from typing import IO, TYPE_CHECKING, Union, cast
 from typing import Protocol as _TypingProtocol
 from urllib.parse import urljoin, urlsplit
 from urllib.parse import urlunparse as urlunparse  # Twisted's client module has it
@@ -46,6 +46,7 @@ from twistio.internet.interfaces import (
     IReactorTCP,
     IReactorTime,
     IStreamClientEndpoint,
+    ITransport,
     implementer,
 )
 from twistio.internet.protocol import Protocol
@@ -852,7 +853,7 @@ class RedirectAgent:
 
     def __init__(
         self,
-        agent: Any,
+        agent: IAgent,
         redirectLimit: int = 20,
         sensitiveHeaderNames: Sequence[bytes] = (),
     ) -> None:
@@ -869,7 +870,7 @@ class RedirectAgent:
     ) -> Deferred[IResponse]:
         """Request ``uri``, following redirects."""
         d = self._agent.request(method, uri, headers, bodyProducer)
-        return d.addCallback(self._handleResponse, method, uri, headers, 0)  # type: ignore[no-any-return]
+        return d.addCallback(self._handleResponse, method, uri, headers, 0)
 
     def _resolveLocation(self, requestURI: bytes, location: bytes) -> bytes:
         return _urljoin(requestURI, location)
@@ -936,7 +937,7 @@ class RedirectAgent:
         uri: bytes,
         headers: Headers | None,
         redirectCount: int,
-    ) -> Any:
+    ) -> IResponse | Deferred[IResponse]:
         again = self._repeatWith(response.code, method)
         if again is None:
             return response
@@ -974,10 +975,10 @@ class _ResponseProxy:
     def __init__(self, original: IResponse) -> None:
         self.original = original
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self.original, name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         if name == "original":
             object.__setattr__(self, name, value)
         else:
@@ -988,13 +989,13 @@ _MAX_DECODED_PIECE = 1 << 20
 
 
 class _GzipProtocol(Protocol):
-    def __init__(self, protocol: Any, response: IResponse) -> None:
+    def __init__(self, protocol: IProtocol, response: IResponse) -> None:
         self.original = protocol
         self._response = response
         self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._failed = False
 
-    def makeConnection(self, transport: Any) -> None:
+    def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport
         self.original.makeConnection(transport)
 
@@ -1037,7 +1038,7 @@ class GzipDecoder(_ResponseProxy):
     def length(self) -> str:
         return UNKNOWN_LENGTH
 
-    def deliverBody(self, protocol: Any) -> None:
+    def deliverBody(self, protocol: IProtocol) -> None:
         """Deliver the decoded body to ``protocol``."""
         self.original.deliverBody(_GzipProtocol(protocol, self.original))
 
@@ -1047,7 +1048,9 @@ class ContentDecoderAgent:
     """Asks for the encodings in ``decoders`` (``[(b"gzip", GzipDecoder)]``) and decodes
     responses that use them."""
 
-    def __init__(self, agent: Any, decoders: Sequence[tuple[bytes, Any]]) -> None:
+    def __init__(
+        self, agent: IAgent, decoders: Sequence[tuple[bytes, Callable[[IResponse], IResponse]]]
+    ) -> None:
         self._agent = agent
         self._decoders = dict(decoders)
         self._supported = b",".join([name for name, _ in decoders])
@@ -1063,12 +1066,12 @@ class ContentDecoderAgent:
         headers = Headers() if headers is None else headers.copy()
         headers.addRawHeader(b"accept-encoding", self._supported)
         d = self._agent.request(method, uri, headers, bodyProducer)
-        return d.addCallback(self._handleResponse)  # type: ignore[no-any-return]
+        return d.addCallback(self._handleResponse)
 
     def _handleResponse(self, response: IResponse) -> IResponse:
         values = response.headers.getRawHeaders(b"content-encoding", [])
         encodings = [e.strip().lower() for v in values for e in v.split(b",") if e.strip()]
-        newResponse: Any = response
+        newResponse = response
         while encodings:
             decoder = self._decoders.get(encodings[-1])
             if decoder is None:
@@ -1079,7 +1082,7 @@ class ContentDecoderAgent:
             response.headers.setRawHeaders(b"content-encoding", [b",".join(encodings)])
         else:
             response.headers.removeHeader(b"content-encoding")
-        return newResponse  # type: ignore[no-any-return]
+        return newResponse
 
 
 # -- cookies -----------------------------------------------------------------------------
@@ -1149,7 +1152,7 @@ class CookieAgent:
     """Sends the cookies ``cookieJar`` (an ``http.cookiejar.CookieJar``) has for each URI and
     stores those the responses set."""
 
-    def __init__(self, agent: Any, cookieJar: http.cookiejar.CookieJar) -> None:
+    def __init__(self, agent: IAgent, cookieJar: http.cookiejar.CookieJar) -> None:
         self._agent, self.cookieJar = agent, cookieJar
 
     def request(
@@ -1175,5 +1178,5 @@ class CookieAgent:
             return response
 
         sent = self._agent.request(method, uri, sending, bodyProducer)
-        return sent.addCallback(remember)  # type: ignore[no-any-return]
+        return sent.addCallback(remember)
 

@@ -71,6 +71,7 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.logger import Logger
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
 from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
@@ -107,7 +108,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("twistio.web")
-_events = Logger(namespace="twistio.web.http")  # events that Twisted code observes
+_events = Logger(namespace=__name__)  # events that Twisted code observes
 
 
 
@@ -761,7 +762,8 @@ class Request:
         import warnings
 
         warnings.warn(
-            "twistio.web.http.Request.getClientIP was deprecated in Twisted 18.4.0; "
+            f"{_spelling.spelled(__name__)}.Request.getClientIP was deprecated in Twisted "
+            "18.4.0; "
             "please use getClientAddress instead",
             DeprecationWarning,
             stacklevel=2,
@@ -774,7 +776,8 @@ class Request:
         import warnings
 
         warnings.warn(
-            "twistio.web.http.Request.noLongerQueued was deprecated in Twisted 16.3.0",
+            f"{_spelling.spelled(__name__)}.Request.noLongerQueued was deprecated in Twisted "
+            "16.3.0",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -1022,7 +1025,7 @@ class Request:
         if self.producer is not None:
             from twistio.logger import Logger
 
-            Logger(namespace="twistio.web.http").failure(
+            Logger(namespace=__name__).failure(
                 "",
                 Failure(RuntimeError(f"Producer was not unregistered for {self.uri!r}")),
             )
@@ -2548,7 +2551,7 @@ def __getattr__(name: str) -> object:
 
         warnings.warn(
             _getDeprecationWarningString(f"{__name__}.HTTPClient", Version("Twisted", 24, 7, 0))
-            + ": Use twistio.web.client.Agent instead.",
+            + f": Use {_spelling.spelled('twistio.web.client.Agent')} instead.",
             DeprecationWarning,
             stacklevel=2,
         )

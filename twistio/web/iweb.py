@@ -7,15 +7,22 @@ Like ``twistio.internet.interfaces``, these are ``typing.Protocol`` classes that
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias, overload
+from collections.abc import Callable, Mapping
+from typing import IO, TYPE_CHECKING, Protocol, TypeAlias, TypeVar, overload
 
-from twistio.internet.interfaces import IAddress, IConsumer, Interface, IPushProducer
+from twistio.internet.interfaces import IAddress, IConsumer, Interface, IProtocol, IPushProducer
 
 if TYPE_CHECKING:
+    from twistio.cred.credentials import ICredentials
     from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IStreamClientEndpoint
+    from twistio.web._stan import Flattenable, Tag
     from twistio.web.client import URI
+    from twistio.web.http import Request, _Channel
     from twistio.web.http_headers import Headers
+    from twistio.web.server import Session
+
+_T = TypeVar("_T")
 
 __all__ = [
     "UNKNOWN_LENGTH",
@@ -84,10 +91,16 @@ class IRequest(Interface, Protocol):
     def isSecure(self) -> bool:
         """Whether the request came over TLS."""
 
-    def getSession(self, sessionInterface: Any = None) -> Any:
-        """The client's session."""
+    @overload
+    def getSession(self, sessionInterface: None = None) -> Session: ...
 
-    def URLPath(self) -> Any:
+    @overload
+    def getSession(self, sessionInterface: Callable[[Session], _T]) -> _T: ...
+
+    def getSession(self, sessionInterface: Callable[[Session], _T] | None = None) -> object:
+        """The client's session; adapted by ``sessionInterface`` when one is given."""
+
+    def URLPath(self) -> object:
         """The request's URL as a ``URLPath``."""
 
     def prePathURL(self) -> bytes:
@@ -142,40 +155,48 @@ class IRequest(Interface, Protocol):
 class INonQueuedRequestFactory(Interface, Protocol):
     """Makes a request for a channel: ``factory(channel)``."""
 
-    def __call__(self, channel: Any) -> IRequest:
+    def __call__(self, channel: _Channel) -> IRequest:
         """A new request on ``channel``."""
 
 
 class IAccessLogFormatter(Interface, Protocol):
     """Formats an access log line: ``formatter(timestamp, request)``."""
 
-    def __call__(self, timestamp: str, request: Any) -> str:
+    def __call__(self, timestamp: str, request: Request) -> str:
         """The line for ``request`` (``timestamp`` already formatted)."""
 
 
 class IRenderable(Interface, Protocol):
     """Something a template can render: ``render(request)`` and renderer look-up."""
 
-    def lookupRenderMethod(self, name: str) -> Any:
+    def lookupRenderMethod(self, name: str) -> Callable[[IRequest | None, Tag], Flattenable]:
         """The renderer called ``name``."""
 
-    def render(self, request: IRequest | None) -> Any:
+    def render(self, request: IRequest | None) -> Flattenable:
         """What to flatten for ``request``."""
 
 
 class ITemplateLoader(Interface, Protocol):
     """Loads a template: ``load()`` gives the flattenable tags."""
 
-    def load(self) -> list[Any]:
+    def load(self) -> list[Flattenable]:
         """The template's document."""
 
 
 class IClientRequest(Interface, Protocol):
     """A request the HTTP client sends: ``method``, ``absoluteURI`` and ``headers``."""
 
-    method: bytes
-    absoluteURI: bytes | None
-    headers: Headers
+    @property
+    def method(self) -> bytes:
+        """The method, as sent."""
+
+    @property
+    def absoluteURI(self) -> bytes | None:
+        """The full URI the request was made for, if known."""
+
+    @property
+    def headers(self) -> Headers:
+        """The request's headers."""
 
 
 class ICredentialFactory(Interface, Protocol):
@@ -183,10 +204,10 @@ class ICredentialFactory(Interface, Protocol):
 
     scheme: bytes
 
-    def getChallenge(self, request: IRequest) -> dict[str, Any]:
+    def getChallenge(self, request: IRequest) -> Mapping[str, bytes | str]:
         """The challenge's parameters for ``request``."""
 
-    def decode(self, response: bytes, request: IRequest) -> Any:
+    def decode(self, response: bytes, request: IRequest) -> ICredentials:
         """Credentials from the client's ``Authorization`` ``response``."""
 
 
@@ -245,10 +266,13 @@ class IResponse(Interface, Protocol):
     phrase: bytes
     headers: Headers
     length: int | str
-    request: Any
     previousResponse: IResponse | None
 
-    def deliverBody(self, protocol: Any) -> None:
+    @property
+    def request(self) -> IClientRequest | None:
+        """The request this responds to (None for a response read without one)."""
+
+    def deliverBody(self, protocol: IProtocol) -> None:
         """Stream the body to ``protocol``: ``makeConnection``, ``dataReceived``*, then
         ``connectionLost`` with ``ResponseDone``, ``PotentialDataLoss`` or ``ResponseFailed``."""
 

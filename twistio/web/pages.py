@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from twistio.web.iweb import IRequest
 from twistio.web.resource import Resource
 from twistio.web.template import renderElement, tags
+
+if TYPE_CHECKING:
+    from twistio.web._stan import Flattenable, Tag
 
 __all__ = ["errorPage", "forbidden", "notFound"]
 
@@ -20,7 +25,7 @@ class _ErrorPage(Resource):
         self.brief = brief
         self.detail = detail
 
-    def render(self, request: Any) -> bytes | int:
+    def render(self, request: IRequest) -> bytes | int:
         """Set the status and content type, then write the page."""
         request.setResponseCode(self.code)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
@@ -30,7 +35,7 @@ class _ErrorPage(Resource):
         )
         return renderElement(request, _Page(page))
 
-    def getChild(self, path: bytes, request: Any) -> Resource:
+    def getChild(self, path: bytes, request: IRequest) -> Resource:
         """This page again, whatever the path."""
         return self
 
@@ -38,13 +43,13 @@ class _ErrorPage(Resource):
 class _Page:
     """A renderable for one fixed tree."""
 
-    def __init__(self, tree: Any) -> None:
+    def __init__(self, tree: Flattenable) -> None:
         self.tree = tree
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest | None) -> Flattenable:
         return self.tree
 
-    def lookupRenderMethod(self, name: str) -> Any:
+    def lookupRenderMethod(self, name: str) -> Callable[[IRequest | None, Tag], Flattenable]:
         raise KeyError(name)
 
 

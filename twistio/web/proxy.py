@@ -21,15 +21,19 @@ Differs from Twisted:
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import quote as urlquote
 from urllib.parse import urlparse, urlunparse
 
 from twistio.internet import protocol
 from twistio.internet._registry import installed_reactor
-from twistio.internet.interfaces import IReactorTCP
+from twistio.internet.interfaces import IAddress, IConnector, IReactorTCP
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
+from twistio.web.iweb import IRequest
+
+if TYPE_CHECKING:
+    from twistio.web.http import _Channel
 
 NOT_DONE_YET = server.NOT_DONE_YET
 
@@ -43,12 +47,12 @@ _log = logging.getLogger("twistio.web.proxy")
 _HOP_BY_HOP = frozenset((b"connection", b"keep-alive", b"transfer-encoding", b"proxy-connection"))
 
 
-def _gone(father: Any) -> bool:
+def _gone(father: http.Request) -> bool:
     """Whether the client's request needs no answer any more (finished, or its client left)."""
     return bool(father.finished or getattr(father, "disconnected", False))
 
 
-def _badGateway(father: Any) -> None:
+def _badGateway(father: http.Request) -> None:
     if _gone(father):
         return
     if getattr(father, "startedWriting", False):
@@ -69,7 +73,7 @@ class ProxyClient(http._HTTPClient):
 
     def __init__(
         self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
-        data: bytes, father: Any,
+        data: bytes, father: http.Request,
     ) -> None:
         super().__init__()
         self.father = father
@@ -140,19 +144,19 @@ class ProxyClientFactory(protocol.ClientFactory):
 
     def __init__(
         self, command: bytes, rest: bytes, version: bytes, headers: dict[bytes, bytes],
-        data: bytes, father: Any,
+        data: bytes, father: http.Request,
     ) -> None:
         # the request to pass on (its parts as ProxyClient takes them) and who asked for it
         self.command, self.rest, self.version = command, rest, version
         self.headers, self.data = headers, data
         self.father = father
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> ProxyClient:
         return self.protocol(
             self.command, self.rest, self.version, self.headers, self.data, self.father,
         )
 
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         """The upstream could not be reached: 502."""
         _badGateway(self.father)
 
@@ -167,11 +171,11 @@ def _reactorFor(channel: object, reactor: IReactorTCP | None) -> IReactorTCP:
 class ProxyRequest(http.Request):
     """A request to a forward proxy: the target is an absolute ``http://host[:port]/path`` URL."""
 
-    protocols: dict[bytes, Any] = {b"http": ProxyClientFactory}
+    protocols: dict[bytes, type[ProxyClientFactory]] = {b"http": ProxyClientFactory}
     ports: dict[bytes, int] = {b"http": 80}
 
     def __init__(
-        self, channel: Any, queued: object = None, reactor: IReactorTCP | None = None
+        self, channel: _Channel | None, queued: object = None, reactor: IReactorTCP | None = None
     ) -> None:
         super().__init__(channel, queued)
         self.reactor = _reactorFor(channel, reactor)
@@ -218,20 +222,29 @@ class ReverseProxyRequest(http.Request):
     proxyClientFactoryClass = ProxyClientFactory
 
     def __init__(
-        self, channel: Any, queued: object = None, reactor: IReactorTCP | None = None
+        self, channel: _Channel | None, queued: object = None, reactor: IReactorTCP | None = None
     ) -> None:
         super().__init__(channel, queued)
         self.reactor = _reactorFor(channel, reactor)
 
     def process(self) -> None:
         # The upstream: the request's own ``factory`` when given one, else its channel's.
-        factory: Any = getattr(self, "factory", None) or getattr(self.channel, "factory", None)
+        factory: _Upstream = getattr(self, "factory", None) or getattr(
+            self.channel, "factory", None
+        )  # type: ignore[assignment]  # (None: the AttributeError below says so)
         self.requestHeaders.setRawHeaders(b"host", [factory.host.encode("ascii")])
         assert self.content is not None
         clientFactory = self.proxyClientFactoryClass(
             self.method, self.uri, self.clientproto, self.getAllHeaders(), self.content.read(), self,
         )
         self.reactor.connectTCP(factory.host, factory.port, clientFactory)
+
+
+class _Upstream(Protocol):
+    """A reverse proxy's factory: where requests go."""
+
+    host: str
+    port: int
 
 
 class ReverseProxy(http.HTTPChannel):
@@ -256,24 +269,28 @@ class ReverseProxyResource(resource.Resource):
             reactor = installed_reactor()
         self.reactor = reactor
 
-    def getChild(self, path: bytes, request: Any) -> ReverseProxyResource:
+    def getChild(self, path: bytes, request: IRequest) -> ReverseProxyResource:
         return ReverseProxyResource(
             self.host, self.port, self.path + b"/" + urlquote(path, safe=b"").encode("utf-8"),
             self.reactor,
         )
 
-    def render(self, request: Any) -> int:
+    def render(self, request: IRequest) -> int:
+        # The response is streamed back through what only http.Request offers (producers).
+        father = cast(http.Request, request)
         if self.port == 80:
             host = self.host
         else:
             host = f"{self.host}:{self.port}"
-        request.requestHeaders.setRawHeaders(b"host", [host.encode("ascii")])
-        request.content.seek(0, 0)
-        qs = urlparse(request.uri)[4]
+        father.requestHeaders.setRawHeaders(b"host", [host.encode("ascii")])
+        content = father.content
+        assert content is not None
+        content.seek(0, 0)
+        qs = urlparse(father.uri)[4]
         rest = self.path + b"?" + qs if qs else self.path
         clientFactory = self.proxyClientFactoryClass(
-            request.method, rest, request.clientproto, request.getAllHeaders(),
-            request.content.read(), request,
+            father.method, rest, father.clientproto, father.getAllHeaders(),
+            content.read(), father,
         )
         self.reactor.connectTCP(self.host, self.port, clientFactory)
         return server.NOT_DONE_YET

@@ -39,7 +39,9 @@ __all__ = [
 class IResource(Interface, Protocol):
     """A web resource: ``isLeaf``, ``getChildWithDefault``, ``putChild`` and ``render``."""
 
-    isLeaf: bool
+    @property
+    def isLeaf(self) -> bool:
+        """Whether the resource serves the rest of the path itself (no child look-up)."""
 
     def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         """The child for path segment ``name``."""

@@ -36,6 +36,7 @@ from urllib.parse import quote, unquote
 
 from twistio.internet.interfaces import IPullProducer, implementer
 from twistio.logger import Logger
+from twistio.python import _spelling
 from twistio.python import log as _legacy_log
 from twistio.python.components import Componentized
 from twistio.python.filepath import FilePath, InsecurePath
@@ -100,7 +101,7 @@ def _addSlash(request: Any) -> bytes:
 def addSlash(request: Any) -> bytes:
     """The request's URI with a slash added to its path (deprecated, as in Twisted)."""
     warnings.warn(
-        "twistio.web.static.addSlash was deprecated in Twisted 16.0.0",
+        f"{_spelling.spelled(__name__)}.addSlash was deprecated in Twisted 16.0.0",
         DeprecationWarning,
         stacklevel=2,
     )

@@ -15,9 +15,14 @@ uses 80 for both schemes, which makes ``https://host:80/`` URLs).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from twistio.web import resource
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource, RenderResult
+
+if TYPE_CHECKING:
+    from twistio.web.server import Request as _SiteRequest
 
 __all__ = ["NameVirtualHost", "VHostMonsterResource", "VirtualHostCollection"]
 
@@ -37,13 +42,13 @@ class VirtualHostCollection(resource.Resource):
         super().__init__()
         self.nvh = nvh
 
-    def listStaticEntities(self) -> list[tuple[bytes, Any]]:
+    def listStaticEntities(self) -> list[tuple[bytes, IResource]]:
         return list(self.nvh.hosts.items())
 
-    def getStaticEntity(self, name: bytes) -> Any:
+    def getStaticEntity(self, name: bytes) -> IResource | None:
         return self.nvh.hosts.get(name)
 
-    def reallyPutEntity(self, name: bytes, entity: Any) -> None:
+    def reallyPutEntity(self, name: bytes, entity: IResource) -> None:
         self.nvh.addHost(name, entity)
 
     def delEntity(self, name: bytes) -> None:
@@ -53,21 +58,21 @@ class VirtualHostCollection(resource.Resource):
 class NameVirtualHost(resource.Resource):
     """Serves a different resource for each host name in the request's Host header."""
 
-    default: Any = None
+    default: IResource | None = None
 
     def __init__(self) -> None:
         super().__init__()
-        self.hosts: dict[bytes, Any] = {}
+        self.hosts: dict[bytes, IResource] = {}
 
-    def listStaticEntities(self) -> Iterable[tuple[bytes, Any]]:  # type: ignore[override]
+    def listStaticEntities(self) -> Iterable[tuple[bytes, IResource]]:  # type: ignore[override]
         return list(self.hosts.items()) + list(super().listStaticEntities())
 
-    def getStaticEntity(self, name: bytes) -> Any:
+    def getStaticEntity(self, name: bytes) -> IResource | None:
         if name in self.hosts:
             return self.hosts[name]
         return super().getStaticEntity(name)
 
-    def addHost(self, name: bytes, resrc: Any) -> None:
+    def addHost(self, name: bytes, resrc: IResource) -> None:
         """Serve ``resrc`` for host ``name`` (lower case, without a port)."""
         self.hosts[name] = resrc
 
@@ -75,7 +80,7 @@ class NameVirtualHost(resource.Resource):
         """Stop serving host ``name``."""
         del self.hosts[name]
 
-    def _getResourceForRequest(self, request: Any) -> Any:
+    def _getResourceForRequest(self, request: IRequest) -> IResource:
         host = request.getHeader(b"host")
         if host is None:
             return self.default or resource._noResource()
@@ -86,10 +91,10 @@ class NameVirtualHost(resource.Resource):
         # ErrorPage escapes its text, so a hostile Host header stays text.
         return resource._noResource(f"host {name!r} not in vhost map")
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         return self._getResourceForRequest(request).render(request)
 
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
         resrc = self._getResourceForRequest(request)
         if resrc.isLeaf:
             request.postpath.insert(0, request.prepath.pop(-1))
@@ -98,7 +103,7 @@ class NameVirtualHost(resource.Resource):
 
 
 class _HostResource(resource.Resource):
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
         host, sep, port_text = path.partition(b":")
         if sep:
             if not port_text.isdigit():
@@ -118,7 +123,9 @@ class _HostResource(resource.Resource):
                 seen = b"/" + seen
             request.path = seen
         del request.prepath[:]
-        return request.site.getResourceFor(request)
+        # A site's request (the resource tree is found again from the site's root).
+        served = cast("_SiteRequest", request)
+        return served.site.getResourceFor(served)  # type: ignore[union-attr]  # (served: set)
 
 
 class VHostMonsterResource(resource.Resource):
@@ -128,9 +135,10 @@ class VHostMonsterResource(resource.Resource):
     have the proxy in front forward ``/path`` as ``/vhost/http/public.host:80/path``.
     """
 
-    def getChild(self, path: bytes, request: Any) -> Any:
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
+        # As Twisted does: the request says what the proxy in front was asked over.
         if path == b"http":
-            request.isSecure = lambda: False
+            request.isSecure = lambda: False  # type: ignore[method-assign]
         elif path == b"https":
-            request.isSecure = lambda: True
+            request.isSecure = lambda: True  # type: ignore[method-assign]
         return _HostResource()

@@ -38,8 +38,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
+from typing_extensions import Self
 from wsproto import ConnectionType
 from wsproto.connection import Connection, ConnectionState
 from wsproto.events import (
@@ -59,10 +60,22 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 from twistio.internet import protocol as _protocol
 from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import Deferred
-from twistio.internet.interfaces import IReactorTime
+from twistio.internet.interfaces import (
+    IAddress,
+    IDelayedCall,
+    IPushProducer,
+    IReactorTime,
+    ITransport,
+)
 from twistio.python.failure import Failure
 from twistio.web import resource
 from twistio.web.http_headers import Headers
+
+if TYPE_CHECKING:
+    from twistio.web.client import _AgentReactor
+    from twistio.web.http import Request as HTTPRequest
+    from twistio.web.iweb import IAgentEndpointFactory, IPolicyForHTTPS
+    from twistio.web.server import Request as SiteRequest
 
 __all__ = [
     "ConnectionRejected",
@@ -95,7 +108,7 @@ class WebSocketTransport(Protocol):
     def ping(self, payload: bytes = b"") -> None:
         """Send a Ping; the answer arrives as ``pongReceived`` (pongs may be coalesced)."""
 
-    def attachProducer(self, producer: Any) -> None:
+    def attachProducer(self, producer: IPushProducer) -> None:
         """Attach a streaming (push) producer, paused while the socket's buffer is full."""
 
     def detachProducer(self) -> None:
@@ -131,12 +144,14 @@ class WebSocketProtocol(Protocol):
 
 _WSP = TypeVar("_WSP", bound=WebSocketProtocol)
 _WSP_co = TypeVar("_WSP_co", bound=WebSocketProtocol, covariant=True)
+#: The protocol a ``connect`` call gives back: whatever its factory builds.
+_WSPC = TypeVar("_WSPC", bound=WebSocketProtocol)
 
 
 class WebSocketServerFactory(Protocol[_WSP_co]):
     """Builds the server-side protocol for each upgraded request."""
 
-    def buildProtocol(self, request: Any) -> _WSP_co:
+    def buildProtocol(self, request: SiteRequest) -> _WSP_co:
         """The protocol for ``request`` (a ``twistio.web.server.Request``)."""
         ...
 
@@ -190,12 +205,12 @@ class _WebSocketConnection(_protocol.Protocol):
         self._max = max_message_size
         self._conn: Connection | None = None
         self._client = client
-        self._parts: list[Any] = []
+        self._parts: list[str | bytes | bytearray] = []
         self._size = 0
         self._text = False
-        self._closeCall: Any = None
+        self._closeCall: IDelayedCall | None = None
         self._failed = False
-        self._producer: Any = None
+        self._producer: IPushProducer | None = None
         self._writeBlocked = False
         self._readPaused = False
         self._readingPaused = False
@@ -239,7 +254,7 @@ class _WebSocketConnection(_protocol.Protocol):
             t = type(event)
             try:
                 if t is TextMessage or t is BytesMessage:
-                    self._message(event)
+                    self._message(event)  # type: ignore[arg-type]  # (one of the two)
                 elif isinstance(event, Ping):
                     if conn.state is ConnectionState.OPEN:
                         self.transport.write(conn.send(event.response()))
@@ -253,16 +268,17 @@ class _WebSocketConnection(_protocol.Protocol):
                 self._fail(1011, "internal error")
                 return
 
-    def _message(self, event: Any) -> None:
+    def _message(self, event: TextMessage | BytesMessage) -> None:
         data = event.data
         parts = self._parts
         if not parts and event.message_finished:
             if len(data) > self._max:
                 self._fail(1009, "message too big")
+            # A TextMessage's data is a str, a BytesMessage's bytes or a bytearray.
             elif type(event) is TextMessage:
-                self._app.textMessageReceived(data)
+                self._app.textMessageReceived(data)  # type: ignore[arg-type]
             else:
-                self._app.bytesMessageReceived(bytes(data))
+                self._app.bytesMessageReceived(bytes(data))  # type: ignore[arg-type]
             return
         self._size += len(data)
         if self._size > self._max:
@@ -273,9 +289,9 @@ class _WebSocketConnection(_protocol.Protocol):
             self._parts = []
             self._size = 0
             if type(event) is TextMessage:
-                self._app.textMessageReceived("".join(parts))
+                self._app.textMessageReceived("".join(parts))  # type: ignore[arg-type]
             else:
-                self._app.bytesMessageReceived(b"".join(parts))
+                self._app.bytesMessageReceived(b"".join(parts))  # type: ignore[arg-type]
 
     def _closeReceived(self, conn: Connection, event: CloseConnection) -> None:
         state = conn.state
@@ -354,7 +370,7 @@ class _WebSocketConnection(_protocol.Protocol):
             reactor = installed_reactor()
         self._closeCall = reactor.callLater(self.close_timeout, transport.abortConnection)
 
-    def attachProducer(self, producer: Any) -> None:
+    def attachProducer(self, producer: IPushProducer) -> None:
         """Attach a streaming producer, paused while the socket's write buffer is full."""
         if self._producer is not None:
             raise RuntimeError(f"Cannot attach producer {producer!r}: one is already attached")
@@ -433,7 +449,7 @@ class WebSocketResource(resource.Resource):
         self._factory = factory
         self._max = max_message_size
 
-    def render_GET(self, request: Any) -> bytes | int:
+    def render_GET(self, request: SiteRequest) -> bytes | int:
         """Validate the handshake, answer 101 and hand the connection to the protocol."""
         refusal = _checkHandshake(request)
         if refusal is not None:
@@ -446,7 +462,7 @@ class WebSocketResource(resource.Resource):
 _NEGOTIATION_ERROR = b"websocket protocol negotiation error"  # Twisted's body
 
 
-def _checkHandshake(request: Any) -> bytes | None:
+def _checkHandshake(request: HTTPRequest) -> bytes | None:
     """None if ``request`` is a valid WebSocket handshake, else the refusal (code set)."""
     headers = request.requestHeaders
     upgrade = b",".join(headers.getRawHeaders(b"upgrade") or []).lower()
@@ -485,8 +501,17 @@ def _checkHandshake(request: Any) -> bytes | None:
     return None
 
 
+class _SwitchingChannel(Protocol):
+    """An HTTP channel that can hand its connection to another protocol (HTTPChannel)."""
+
+    @property
+    def transport(self) -> ITransport: ...
+
+    def switch_protocol(self, request: HTTPRequest, protocol: _protocol.Protocol) -> bool: ...
+
+
 def _upgrade(
-    request: Any,
+    request: HTTPRequest,
     app: WebSocketProtocol,
     max_message_size: int,
     extra_headers: list[tuple[bytes, bytes]] = [],  # noqa: B006 - never mutated
@@ -494,7 +519,8 @@ def _upgrade(
     """Answer 101 to a request ``_checkHandshake`` accepted and connect ``app``."""
     glue = _WebSocketConnection(app, max_message_size, client=False)
     app.negotiationStarted(glue)
-    key = request.requestHeaders.getRawHeaders(b"sec-websocket-key")[0].strip()
+    # (_checkHandshake saw exactly one key)
+    key = request.requestHeaders.getRawHeaders(b"sec-websocket-key")[0].strip()  # type: ignore[index]
     request.setResponseCode(101, b"Switching Protocols")
     for name, value in extra_headers:
         request.responseHeaders.addRawHeader(name, value)
@@ -502,8 +528,9 @@ def _upgrade(
     request.setHeader(b"connection", b"Upgrade")
     request.setHeader(b"sec-websocket-accept", _accept_token(key))
     request.write(b"")
-    if not request.channel.switch_protocol(request, glue):
-        request.channel.transport.loseConnection()
+    channel = cast(_SwitchingChannel, request.channel)  # (_checkHandshake saw switch_protocol)
+    if not channel.switch_protocol(request, glue):
+        channel.transport.loseConnection()
 
 
 # -- client ----------------------------------------------------------------------------------
@@ -583,7 +610,7 @@ class _OneProtocolFactory(_protocol.ClientFactory):
     def __init__(self, proto: _ClientHandshake) -> None:
         self._proto = proto
 
-    def buildProtocol(self, addr: Any) -> _ClientHandshake:
+    def buildProtocol(self, addr: IAddress) -> _ClientHandshake:
         return self._proto
 
 
@@ -592,19 +619,19 @@ class WebSocketClientEndpoint(Generic[_WSP]):
 
     max_message_size = 1 << 20
 
-    def __init__(self, endpointFactory: Any, url: str) -> None:
+    def __init__(self, endpointFactory: IAgentEndpointFactory, url: str) -> None:
         self._endpointFactory = endpointFactory
         self.url = url
 
     @classmethod
     def new(
         cls,
-        reactor: Any,
+        reactor: _AgentReactor,
         url: str,
-        tlsPolicy: Any = None,
+        tlsPolicy: IPolicyForHTTPS | None = None,
         connectTimeout: int | None = None,
         bindAddress: bytes | None = None,
-    ) -> WebSocketClientEndpoint[Any]:
+    ) -> Self:
         """An endpoint for ``url`` connecting with ``reactor`` (TLS verified by ``tlsPolicy``,
         a ``BrowserLikePolicyForHTTPS`` by default)."""
         from twistio.web.client import BrowserLikePolicyForHTTPS, _StandardEndpointFactory
@@ -613,7 +640,7 @@ class WebSocketClientEndpoint(Generic[_WSP]):
             tlsPolicy = BrowserLikePolicyForHTTPS()
         return cls(_StandardEndpointFactory(reactor, tlsPolicy, connectTimeout, bindAddress), url)
 
-    async def connect(self, protocolFactory: WebSocketClientFactory[_WSP]) -> _WSP:
+    async def connect(self, protocolFactory: WebSocketClientFactory[_WSPC]) -> _WSPC:
         """Connect, handshake, and return the protocol once ``negotiationFinished`` ran.
 
         Raises ``ConnectionRejected`` when the server answers anything but 101.

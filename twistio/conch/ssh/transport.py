@@ -17,6 +17,7 @@ pending). OpenSSH's strict key exchange
 
 from __future__ import annotations
 
+import hashlib
 import hmac as _hmac
 import logging
 import os
@@ -29,11 +30,12 @@ from twistio.conch.ssh import _kex, keys
 from twistio.conch.ssh.address import SSHTransportAddress
 from twistio.conch.ssh.common import MP, NS, ffs, getMP, getNS
 from twistio.internet import defer, protocol
+from twistio.python import randbytes
 from twistio.python.failure import Failure
 
 try:
     from cryptography.exceptions import InvalidSignature, InvalidTag
-    from cryptography.hazmat.primitives import hashes, poly1305, serialization
+    from cryptography.hazmat.primitives import poly1305, serialization
     from cryptography.hazmat.primitives.asymmetric import dh, ec, x25519
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -146,6 +148,7 @@ messages: dict[int, str] = {
 
 _u32 = struct.Struct(">L")
 _head = struct.Struct(">LB")
+_ZlibDecompress = type(zlib.decompressobj())
 _STRICT_C = b"kex-strict-c-v00@openssh.com"
 _STRICT_S = b"kex-strict-s-v00@openssh.com"
 _EXT_INFO_C = b"ext-info-c"
@@ -204,7 +207,7 @@ class _Plain(_Direction):
 
     def seal(self, seq: int, payload: bytes) -> bytes:
         pad = _padding(5 + len(payload), 8)
-        return _head.pack(1 + len(payload) + pad, pad) + payload + os.urandom(pad)
+        return _head.pack(1 + len(payload) + pad, pad) + payload + randbytes.secureRandom(pad)
 
     def length(self, seq: int, head: bytes) -> tuple[int, bytes]:
         return _u32.unpack_from(head)[0], head
@@ -356,9 +359,43 @@ _MACS: dict[bytes, tuple[Any, int]] = {
     b"hmac-sha2-256": ("sha256", 32),
     b"hmac-sha2-512-etm@openssh.com": ("sha512", 64),
     b"hmac-sha2-256-etm@openssh.com": ("sha256", 32),
+    b"hmac-sha2-384": ("sha384", 48),
     b"hmac-sha1": ("sha1", 20),
     b"hmac-sha1-etm@openssh.com": ("sha1", 20),
+    b"hmac-md5": ("md5", 16),
 }
+
+
+class _DummyCipher:
+    """The "none" cipher: an engine whose encryptor and decryptor hand data back as it is."""
+
+    block_size = 8
+
+    class _Same:
+        @staticmethod
+        def update(data: bytes) -> bytes:
+            return data
+
+        @staticmethod
+        def finalize() -> bytes:
+            return b""
+
+    def encryptor(self) -> _DummyCipher._Same:
+        return self._Same()
+
+    def decryptor(self) -> _DummyCipher._Same:
+        return self._Same()
+
+
+class _MACParams(tuple):  # type: ignore[type-arg]
+    """An HMAC's parameters: ``(hash constructor, inner pad, outer pad, digest size)``, and
+    ``key``, the HMAC key (as long as the digest, padded with zeros to the hash's block)."""
+
+    key: bytes = b""
+
+
+def _xor_each(data: bytes, value: int) -> bytes:
+    return bytes(byte ^ value for byte in data)
 
 
 class SSHCiphers:
@@ -376,13 +413,16 @@ class SSHCiphers:
            for bits in (256, 192, 128)},
         b"none": (None, 0, modes.CBC),
     }
+    # name -> hash constructor (hashlib's) of the HMACs; None for "none"
     macMap: dict[bytes, Any] = {
-        b"hmac-sha2-512": hashes.SHA512,
-        b"hmac-sha2-256": hashes.SHA256,
-        b"hmac-sha2-512-etm@openssh.com": hashes.SHA512,
-        b"hmac-sha2-256-etm@openssh.com": hashes.SHA256,
-        b"hmac-sha1": hashes.SHA1,
-        b"hmac-sha1-etm@openssh.com": hashes.SHA1,
+        b"hmac-sha2-512": hashlib.sha512,
+        b"hmac-sha2-384": hashlib.sha384,
+        b"hmac-sha2-256": hashlib.sha256,
+        b"hmac-sha2-512-etm@openssh.com": hashlib.sha512,
+        b"hmac-sha2-256-etm@openssh.com": hashlib.sha256,
+        b"hmac-sha1": hashlib.sha1,
+        b"hmac-sha1-etm@openssh.com": hashlib.sha1,
+        b"hmac-md5": hashlib.md5,
         b"none": None,
     }
 
@@ -391,8 +431,8 @@ class SSHCiphers:
         self.inCipType, self.inMACType = inCip, inMac
         # Known once keyed (``setKeys``).
         self.encBlockSize = self.decBlockSize = self.verifyDigestSize = 0
-        self.outMAC: tuple[Any, bytes, bytes, int] = (None, b"", b"", 0)
-        self.inMAC: tuple[Any, bytes, bytes, int] = (None, b"", b"", 0)
+        self.outMAC: tuple[Any, bytes, bytes, int] = _MACParams((None, b"", b"", 0))
+        self.inMAC: tuple[Any, bytes, bytes, int] = _MACParams((None, b"", b"", 0))
         self._out: _Direction = _Plain()
         self._in: _Direction = _Plain()
 
@@ -403,9 +443,34 @@ class SSHCiphers:
         self._in = self._make(self.inCipType, self.inMACType, inIV, inKey, inInteg, True)
         self.encBlockSize = self._out.block_size
         self.decBlockSize = self._in.block_size
-        self.verifyDigestSize = self._in.mac_size
-        self.outMAC = (self.outMACType, outInteg, b"", self._out.mac_size)
-        self.inMAC = (self.inMACType, inInteg, b"", self._in.mac_size)
+        self.outMAC = self._getMAC(self.outMACType, outInteg)
+        self.inMAC = self._getMAC(self.inMACType, inInteg)
+        # An AEAD cipher's tag stands for the MAC.
+        self.verifyDigestSize = self._in.mac_size if self._in.aead else self.inMAC[3]
+
+    def _getCipher(self, cip: bytes, iv: bytes, key: bytes) -> Any:
+        """The cryptography ``Cipher`` of the block or stream cipher ``cip`` keyed with
+        ``key`` and ``iv`` (each cut to the length the algorithm takes); a ``_DummyCipher``
+        for "none"."""
+        algorithm, key_len, mode = self.cipherMap[cip]
+        if algorithm is None:
+            return _DummyCipher()
+        return Cipher(algorithm(key[:key_len]), mode(iv[: algorithm.block_size // 8]))
+
+    def _getMAC(self, mac: bytes, key: bytes) -> tuple[Any, bytes, bytes, int]:
+        """``(hash constructor, inner pad, outer pad, digest size)`` of the HMAC ``mac`` keyed
+        with the first digest-size bytes of ``key`` (with a ``key`` attribute, that key
+        padded to the hash's block); ``(None, b"", b"", 0)`` for "none" and for names that
+        are not HMACs (an AEAD cipher's)."""
+        hasher = self.macMap.get(mac)
+        if hasher is None:
+            return _MACParams((None, b"", b"", 0))
+        probe = hasher()
+        size = probe.digest_size
+        padded = key[:size].ljust(probe.block_size, b"\0")
+        params = _MACParams((hasher, _xor_each(padded, 0x36), _xor_each(padded, 0x5C), size))
+        params.key = padded
+        return params
 
     def _make(self, cipher: bytes, mac: bytes, iv: bytes, key: bytes, integ: bytes,
               decrypting: bool) -> _Direction:
@@ -415,7 +480,10 @@ class SSHCiphers:
                 return _ChaChaPoly(key[:key_len])
             return _AESGCM(key[:key_len], iv[:iv_len])
         if cipher == b"none":
-            return _Plain()
+            if mac not in _MACS:
+                return _Plain()
+            # No encryption but a MAC: packets in 8-byte blocks, each with its MAC.
+            return _CipherMac(_DummyCipher(), 8, mac, integ[: _MACS[mac][1]], decrypting)
         algorithm, key_len, mode = self.cipherMap[cipher]
         block = algorithm.block_size // 8
         engine = Cipher(algorithm(key[:key_len]), mode(iv[:block]))
@@ -429,7 +497,7 @@ class SSHCiphers:
             key_len, iv_len = _AEAD_KEYS[cipher]
             return iv_len, key_len, 0
         if cipher == b"none":
-            return 0, 0, 0
+            return 0, 0, _MACS[mac][1] if mac in _MACS else 0
         algorithm, key_len, _ = SSHCiphers.cipherMap[cipher]
         return algorithm.block_size // 8, key_len, _MACS[mac][1] if mac in _MACS else 0
 
@@ -451,17 +519,24 @@ class SSHCiphers:
             return blocks
         raise NotImplementedError(f"{self.inCipType!r} protects whole packets")
 
+    def _hmac(self, params: tuple[Any, bytes, bytes, int], seqid: int, data: bytes) -> bytes:
+        hasher, inner_pad, outer_pad, _size = params
+        inner = hasher(inner_pad + _u32.pack(seqid) + data).digest()
+        out: bytes = hasher(outer_pad + inner).digest()
+        return out
+
     def makeMAC(self, seqid: int, data: bytes) -> bytes:
-        """The outgoing MAC of packet ``seqid`` holding ``data``."""
-        if isinstance(self._out, _CipherMac):
-            return self._out._mac(seqid, data)
-        return b""
+        """The outgoing MAC (``outMAC``) of packet ``seqid`` holding ``data``; b"" without."""
+        if self.outMAC[0] is None:
+            return b""
+        return self._hmac(self.outMAC, seqid, data)
 
     def verify(self, seqid: int, data: bytes, mac: bytes) -> bool:
-        """Whether ``mac`` is the incoming MAC of packet ``seqid`` holding ``data``."""
-        if isinstance(self._in, _CipherMac):
-            return _hmac.compare_digest(self._in._mac(seqid, data), mac)
-        return mac == b""
+        """Whether ``mac`` is the incoming MAC (``inMAC``) of packet ``seqid`` holding
+        ``data`` (without a MAC, whether ``mac`` is empty)."""
+        if self.inMAC[0] is None:
+            return mac == b""
+        return _hmac.compare_digest(self._hmac(self.inMAC, seqid, data), mac)
 
 
 def _switch_out(current: SSHCiphers, new: SSHCiphers) -> SSHCiphers:
@@ -563,8 +638,10 @@ class SSHTransportBase(protocol.Protocol):
     p = 0
     dhSecretKey: Any = None
     ecPriv: Any = None
+    ecPub: Any = None
     _mlkem: Any = None
-    _dh_public = b""
+    dhSecretKeyPublicMP = b""
+    _ec_public = b""
     kexAlg: bytes | None = None
     keyAlg: bytes | None = None
     nextEncryptions: SSHCiphers | None = None
@@ -572,6 +649,8 @@ class SSHTransportBase(protocol.Protocol):
     ourKexInitPayload = b""
     otherKexInitPayload = b""
     ignoreNextPacket = 0
+    # The decrypted first block of a packet being read through a stand-in for SSHCiphers.
+    first: bytes | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -646,7 +725,11 @@ class SSHTransportBase(protocol.Protocol):
             data = self.outgoingCompression.compress(data) + self.outgoingCompression.flush(
                 zlib.Z_SYNC_FLUSH)
         seq = self.outgoingPacketSequence
-        packet = self.currentEncryptions._out.seal(seq, data)
+        enc = self.currentEncryptions
+        if isinstance(enc, SSHCiphers):
+            packet = enc._out.seal(seq, data)
+        else:
+            packet = self._sealWith(enc, seq, data)
         self.outgoingPacketSequence = (seq + 1) & 0xFFFFFFFF
         self.transport.write(packet)
         self._bytes_out += len(packet)
@@ -654,6 +737,19 @@ class SSHTransportBase(protocol.Protocol):
                 self._keyExchangeState == self._KEY_EXCHANGE_NONE and \
                 self.sessionID is not None and messageType != MSG_KEXINIT:
             self._rekey()
+
+    @staticmethod
+    def _sealWith(enc: Any, seq: int, data: bytes) -> bytes:
+        """A packet sealed through the public interface of ``enc`` (an object standing for
+        ``SSHCiphers``: ``encBlockSize``, ``encrypt``, ``makeMAC``): padded to its block
+        size, encrypted, then its MAC."""
+        block = enc.encBlockSize or 8
+        pad = block - (5 + len(data)) % block
+        if pad < 4:
+            pad += block
+        plain = _head.pack(1 + len(data) + pad, pad) + data + randbytes.secureRandom(pad)
+        sealed: bytes = enc.encrypt(plain) + enc.makeMAC(seq, plain)
+        return sealed
 
     def _rekey(self) -> None:
         if self._disconnected:
@@ -685,7 +781,10 @@ class SSHTransportBase(protocol.Protocol):
         self.sendPacket(MSG_DEBUG, (b"\1" if alwaysDisplay else b"\0") + NS(message) + NS(language))
 
     def sendExtInfo(self, extensions: list[tuple[bytes, bytes]]) -> None:
-        """Send EXT_INFO (RFC 8308) with ``extensions``, a list of (name, value)."""
+        """Send EXT_INFO (RFC 8308) with ``extensions``, a list of (name, value), if the
+        peer said it takes it (RFC 8308 section 2.2); otherwise nothing."""
+        if not self._peerSupportsExtensions:
+            return
         body = _u32.pack(len(extensions)) + b"".join(NS(n) + NS(v) for n, v in extensions)
         self.sendPacket(MSG_EXT_INFO, body)
 
@@ -767,6 +866,8 @@ class SSHTransportBase(protocol.Protocol):
         """
         if self._paused or self._disconnected:
             return None
+        if not isinstance(self.currentEncryptions, SSHCiphers):
+            return self._openWith(self.currentEncryptions)
         enc = self.currentEncryptions._in
         seq = self.incomingPacketSequence
         head = self._packet_head
@@ -809,12 +910,11 @@ class SSHTransportBase(protocol.Protocol):
         payload = plain[1:-pad]
         if self.incomingCompression is not None:
             try:
-                payload = self.incomingCompression.decompress(payload, self.max_packet_size)
-            except zlib.error:
-                self.sendDisconnect(DISCONNECT_COMPRESSION_ERROR, b"compression error")
-                return None
-            if self.incomingCompression.unconsumed_tail:
-                self.sendDisconnect(DISCONNECT_COMPRESSION_ERROR, b"decompressed packet too long")
+                payload = self._decompress(payload)
+            except zlib.error as e:
+                self.sendDisconnect(DISCONNECT_COMPRESSION_ERROR,
+                                    str(e).encode() if "too long" in str(e)
+                                    else b"compression error")
                 return None
         if not payload:
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"empty packet")
@@ -823,6 +923,59 @@ class SSHTransportBase(protocol.Protocol):
                 self._keyExchangeState == self._KEY_EXCHANGE_NONE and self.sessionID is not None:
             self._rekey()
         return payload
+
+    def _openWith(self, enc: Any) -> bytes | None:
+        """``getPacket`` through the public interface of ``enc`` (an object standing for
+        ``SSHCiphers``: ``decBlockSize``, ``decrypt``, ``verifyDigestSize``, ``verify``).
+        The first block, once decrypted, is kept in ``first`` until the packet is whole."""
+        block = enc.decBlockSize or 8
+        buf = self.buf
+        first = self.first
+        if first is None:
+            if len(buf) < block:
+                return None
+            first = self.first = enc.decrypt(buf[:block])
+        length, pad = _head.unpack_from(first)
+        if length > self.max_packet_size or (length + 4) % block:
+            self.first = None
+            self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"bad packet length " +
+                                str(length).encode())
+            return None
+        mac_size = enc.verifyDigestSize
+        if len(buf) < 4 + length + mac_size:
+            return None
+        plain: bytes = first + enc.decrypt(buf[block : 4 + length])
+        mac = buf[4 + length : 4 + length + mac_size]
+        self.buf = buf[4 + length + mac_size :]
+        self.first = None
+        seq = self.incomingPacketSequence
+        if not enc.verify(seq, plain, mac):
+            self.sendDisconnect(DISCONNECT_MAC_ERROR, b"bad MAC")
+            return None
+        self.incomingPacketSequence = (seq + 1) & 0xFFFFFFFF
+        if pad < 4 or pad >= length:
+            self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"bad padding length")
+            return None
+        payload = plain[5:-pad]
+        if self.incomingCompression is not None:
+            try:
+                payload = self._decompress(payload)
+            except zlib.error:
+                self.sendDisconnect(DISCONNECT_COMPRESSION_ERROR, b"compression error")
+                return None
+        return payload
+
+    def _decompress(self, payload: bytes) -> bytes:
+        """``payload`` through ``incomingCompression``: at most ``max_packet_size`` bytes
+        from a zlib decompressor (``zlib.error`` beyond), any other decompressor as it is."""
+        inflate = self.incomingCompression
+        if not isinstance(inflate, _ZlibDecompress):
+            out: bytes = inflate.decompress(payload)
+            return out
+        out = inflate.decompress(payload, self.max_packet_size)
+        if inflate.unconsumed_tail:
+            raise zlib.error("decompressed packet too long")
+        return out
 
     def dispatchMessage(self, messageNum: int, payload: bytes) -> None:
         """Hand one message to its ``ssh_*`` method, or to the service (50 and above)."""
@@ -836,7 +989,8 @@ class SSHTransportBase(protocol.Protocol):
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR,
                                 b"unexpected message during key exchange")
             return
-        if self.ignoreNextPacket and 30 <= messageNum < 50:
+        if self.ignoreNextPacket and 30 <= messageNum < 50 and not (
+                not self.isClient and messageNum in (30, 34)):  # those check it themselves
             self.ignoreNextPacket = 0
             return
         if messageNum < 50 and messageNum in messages:
@@ -914,7 +1068,7 @@ class SSHTransportBase(protocol.Protocol):
             raise RuntimeError(
                 f"Cannot send KEXINIT while key exchange state is {self._keyExchangeState!r}")
         self.ourKexInitPayload = (
-            bytes((MSG_KEXINIT,)) + os.urandom(16)
+            bytes((MSG_KEXINIT,)) + randbytes.secureRandom(16)
             + NS(b",".join(self._kex_names()))
             + NS(b",".join(self.supportedPublicKeys))
             + NS(b",".join(self.supportedCiphers)) * 2
@@ -927,6 +1081,14 @@ class SSHTransportBase(protocol.Protocol):
         self._keyExchangeState = self._KEY_EXCHANGE_REQUESTED
         self._blockedByKeyExchange = []
         self._keys_ready = self._newkeys_received = self._newkeys_sent = False
+
+    def _guessIgnored(self) -> bool:
+        """Whether this key exchange message is the peer's wrongly guessed first one, to be
+        ignored (RFC 4253 section 7); the next one is not."""
+        if self.ignoreNextPacket:
+            self.ignoreNextPacket = 0
+            return True
+        return False
 
     def _allowedKeyExchangeMessageType(self, messageType: int) -> bool:
         return messageType in _KEX_TRAFFIC
@@ -994,7 +1156,10 @@ class SSHTransportBase(protocol.Protocol):
         self.nextEncryptions = SSHCiphers(outCip or b"", inCip or b"", outMac or b"", inMac or b"")
         self._next_compression = (outComp, inComp)
         self._keyExchangeState = self._KEY_EXCHANGE_PROGRESSING
-        if first_follows and (kexAlgs[:1] != [self.kexAlg] or keyAlgs[:1] != [self.keyAlg]):
+        # RFC 4253 section 7: the peer's guessed first packet is wrong (and ignored) when the
+        # two sides prefer different key exchange or host key algorithms.
+        if first_follows and (kexAlgs[:1] != list(self.supportedKeyExchanges[:1])
+                              or keyAlgs[:1] != list(self.supportedPublicKeys[:1])):
             self.ignoreNextPacket = 1
         return (kexAlgs, keyAlgs, encCS, encSC, macCS, macSC, compCS, compSC)  # type: ignore[return-value]
 
@@ -1008,13 +1173,15 @@ class SSHTransportBase(protocol.Protocol):
     @property
     def _kex(self) -> _kex.KexMethod:
         method = _kex.get(self.kexAlg or b"")
-        if method is None:  # pragma: no cover - checked at negotiation
-            raise ValueError(f"unknown key exchange {self.kexAlg!r}")
+        if method is None:  # only when set by hand: negotiation checks the name
+            from cryptography.exceptions import UnsupportedAlgorithm
+
+            raise UnsupportedAlgorithm(f"unknown key exchange {self.kexAlg!r}")
         return method
 
     def _getKey(self, c: bytes, sharedSecret: bytes, exchangeHash: bytes) -> bytes:
-        """Key material ``c`` (RFC 4253 section 7.2), 2 hash lengths of it."""
-        return self._derive(c, sharedSecret, exchangeHash, 2)
+        """Key material ``c`` (RFC 4253 section 7.2), 4 hash lengths of it (as Conch's)."""
+        return self._derive(c, sharedSecret, exchangeHash, 4)
 
     def _derive(self, c: bytes, secret: bytes, exchange_hash: bytes, blocks: int) -> bytes:
         new = self._kex.hash
@@ -1035,9 +1202,12 @@ class SSHTransportBase(protocol.Protocol):
         if nxt is None:  # pragma: no cover - set at negotiation
             raise RuntimeError("no algorithms negotiated")
         size = self._kex.hash().digest_size
-        need = max(max(SSHCiphers._key_sizes(nxt.outCipType, nxt.outMACType)),
-                   max(SSHCiphers._key_sizes(nxt.inCipType, nxt.inMACType)))
-        blocks = max(2, -(-need // size))
+        if isinstance(nxt, SSHCiphers):
+            need = max(max(SSHCiphers._key_sizes(nxt.outCipType, nxt.outMACType)),
+                       max(SSHCiphers._key_sizes(nxt.inCipType, nxt.inMACType)))
+            blocks = max(2, -(-need // size))
+        else:
+            blocks = 4  # a stand-in for SSHCiphers gets what _getKey gives
         ivCS, ivSC, keyCS, keySC, integCS, integSC = (
             self._derive(c, sharedSecret, exchangeHash, blocks)
             for c in (b"A", b"B", b"C", b"D", b"E", b"F"))
@@ -1048,7 +1218,10 @@ class SSHTransportBase(protocol.Protocol):
         self._keys_ready = True
         self.sendPacket(MSG_NEWKEYS, b"")
         self._newkeys_sent = True
-        self.currentEncryptions = _switch_out(self.currentEncryptions, nxt)
+        if isinstance(nxt, SSHCiphers) and isinstance(self.currentEncryptions, SSHCiphers):
+            self.currentEncryptions = _switch_out(self.currentEncryptions, nxt)
+        else:
+            self.currentEncryptions = nxt
         if self._strict:
             self.outgoingPacketSequence = 0
         out_comp = self._next_compression[0]
@@ -1152,35 +1325,44 @@ class SSHTransportBase(protocol.Protocol):
     # -------------------------------------------------------- ephemeral key helpers
 
     def _startEphemeralDH(self) -> None:
-        """Make our ephemeral key pair for the negotiated (EC)DH method; keep our public value."""
-        kex = self._kex
-        if kex.kind in ("dh", "gex"):
-            numbers = _DHParameterNumbers(self.p, self.g)
-            self.dhSecretKey = numbers.parameters().generate_private_key()
-            self._dh_public = MP(self.dhSecretKey.public_key().public_numbers().y)
-        elif kex.kind == "x25519":
-            self.ecPriv = x25519.X25519PrivateKey.generate()
-            self._dh_public = self.ecPriv.public_key().public_bytes(
-                serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        elif kex.kind == "ecdh":
-            self.ecPriv = ec.generate_private_key(getattr(ec, kex.curve)())
-            self._dh_public = self._encodeECPublicKey(self.ecPriv.public_key())
-        else:
+        """Make our ephemeral Diffie-Hellman key in the group (``p``, ``g``): ``dhSecretKey``,
+        and our public value as an mpint, ``dhSecretKeyPublicMP``."""
+        numbers = _DHParameterNumbers(self.p, self.g)
+        self.dhSecretKey = numbers.parameters().generate_private_key()
+        self.dhSecretKeyPublicMP = MP(self.dhSecretKey.public_key().public_numbers().y)
+
+    def _startEphemeralEC(self) -> None:
+        """Make our ephemeral key pair of an elliptic-curve (or hybrid) method: ``ecPriv``,
+        ``ecPub``, and the public value we send, ``_ec_public``."""
+        if self._kex.kind == "mlkem-x25519":
             from cryptography.hazmat.primitives.asymmetric import mlkem
 
             self._mlkem = mlkem.MLKEM768PrivateKey.generate()
             self.ecPriv = x25519.X25519PrivateKey.generate()
-            self._dh_public = (
-                self._mlkem.public_key().public_bytes_raw()
-                + self.ecPriv.public_key().public_bytes(serialization.Encoding.Raw,
-                                                         serialization.PublicFormat.Raw))
+            self.ecPub = self.ecPriv.public_key()
+            self._ec_public = (self._mlkem.public_key().public_bytes_raw()
+                               + self._encodeECPublicKey(self.ecPub))
+            return
+        self.ecPriv = self._generateECPrivateKey()
+        self.ecPub = self.ecPriv.public_key()
+        self._ec_public = self._encodeECPublicKey(self.ecPub)
 
     def _encodeECPublicKey(self, ecPub: Any) -> bytes:
+        """The wire form of an elliptic-curve public key: the raw 32 bytes of an X25519 key,
+        the uncompressed point of a NIST curve's."""
+        if isinstance(ecPub, x25519.X25519PublicKey):
+            raw: bytes = ecPub.public_bytes(serialization.Encoding.Raw,
+                                            serialization.PublicFormat.Raw)
+            return raw
         out: bytes = ecPub.public_bytes(serialization.Encoding.X962,
                                         serialization.PublicFormat.UncompressedPoint)
         return out
 
     def _generateECPrivateKey(self) -> Any:
+        """A new private key for the negotiated elliptic-curve method (X25519 or a NIST
+        curve)."""
+        if self._kex.kind in ("x25519", "mlkem-x25519"):
+            return x25519.X25519PrivateKey.generate()
         return ec.generate_private_key(getattr(ec, self._kex.curve)())
 
     def _generateECSharedSecret(self, ecPriv: Any, theirECPubBytes: bytes) -> bytes:
@@ -1318,6 +1500,8 @@ class SSHServerTransport(SSHTransportBase):
 
     def ssh_KEX_DH_GEX_REQUEST_OLD(self, packet: bytes) -> None:
         """Message 30: KEXDH_INIT, KEX_ECDH_INIT or KEX_HYBRID_INIT, by the method in use."""
+        if self._guessIgnored():
+            return
         if self._keyExchangeState != self._KEY_EXCHANGE_PROGRESSING:
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"unexpected key exchange message")
             return
@@ -1340,16 +1524,17 @@ class SSHServerTransport(SSHTransportBase):
         self._startEphemeralDH()
         secret = self._finishEphemeralDH(int(e))
         pub, _priv = self._getHostKeys(self.keyAlg or b"")
-        h = self._exchange_hash(NS(pub.blob()), MP(int(e)), self._dh_public, secret)
-        self._reply(MSG_KEXDH_REPLY, self._dh_public, secret, h)
+        ours = self.dhSecretKeyPublicMP
+        h = self._exchange_hash(NS(pub.blob()), MP(int(e)), ours, secret)
+        self._reply(MSG_KEXDH_REPLY, ours, secret, h)
 
     def _ssh_KEX_ECDH_INIT(self, packet: bytes) -> None:
         theirs, _ = getNS(packet)
-        self._startEphemeralDH()
+        self._startEphemeralEC()
         secret = self._generateECSharedSecret(self.ecPriv, theirs)
         pub, _priv = self._getHostKeys(self.keyAlg or b"")
-        h = self._exchange_hash(NS(pub.blob()), NS(theirs), NS(self._dh_public), secret)
-        self._reply(MSG_KEXDH_REPLY, NS(self._dh_public), secret, h)
+        h = self._exchange_hash(NS(pub.blob()), NS(theirs), NS(self._ec_public), secret)
+        self._reply(MSG_KEXDH_REPLY, NS(self._ec_public), secret, h)
 
     def _ssh_KEX_HYBRID_INIT(self, packet: bytes) -> None:
         theirs, _ = getNS(packet)
@@ -1360,6 +1545,8 @@ class SSHServerTransport(SSHTransportBase):
 
     def ssh_KEX_DH_GEX_REQUEST(self, packet: bytes) -> None:
         """RFC 4419 group exchange request: (min, preferred, max) group sizes."""
+        if self._guessIgnored():
+            return
         if self._keyExchangeState != self._KEY_EXCHANGE_PROGRESSING or self._kex.kind != "gex":
             self.sendDisconnect(DISCONNECT_PROTOCOL_ERROR, b"unexpected key exchange message")
             return
@@ -1390,10 +1577,11 @@ class SSHServerTransport(SSHTransportBase):
         self._startEphemeralDH()
         secret = self._finishEphemeralDH(int(e))
         pub, _priv = self._getHostKeys(self.keyAlg or b"")
+        ours = self.dhSecretKeyPublicMP
         h = self._exchange_hash(NS(pub.blob()), self._gex_sizes, MP(self.p), MP(self.g),
-                                MP(int(e)), self._dh_public, secret)
+                                MP(int(e)), ours, secret)
         self._gex_sizes = b""
-        self._reply(MSG_KEX_DH_GEX_REPLY, self._dh_public, secret, h)
+        self._reply(MSG_KEX_DH_GEX_REPLY, ours, secret, h)
 
     def ssh_SERVICE_REQUEST(self, packet: bytes) -> None:
         """Start the service the client asks for, if the factory has it."""
@@ -1431,10 +1619,10 @@ class SSHClientTransport(SSHTransportBase):
         if kind == "dh":
             self.g, self.p = _kex.group(self._kex.group_bits)
             self._startEphemeralDH()
-            self.sendPacket(MSG_KEXDH_INIT, self._dh_public)
+            self.sendPacket(MSG_KEXDH_INIT, self.dhSecretKeyPublicMP)
         elif kind in ("ecdh", "x25519", "mlkem-x25519"):
-            self._startEphemeralDH()
-            self.sendPacket(MSG_KEXDH_INIT, NS(self._dh_public))
+            self._startEphemeralEC()
+            self.sendPacket(MSG_KEXDH_INIT, NS(self._ec_public))
         else:
             self._gex_sizes = struct.pack(">3L", self._dhMinimalGroupSize,
                                           self._dhPreferredGroupSize, self._dhMaximalGroupSize)
@@ -1461,26 +1649,26 @@ class SSHClientTransport(SSHTransportBase):
                 return
             self.p, self.g = int(p), int(g)
             self._startEphemeralDH()
-            self.sendPacket(MSG_KEX_DH_GEX_INIT, self._dh_public)
+            self.sendPacket(MSG_KEX_DH_GEX_INIT, self.dhSecretKeyPublicMP)
 
     def _ssh_KEXDH_REPLY(self, packet: bytes) -> None:
         pubKey, rest = getNS(packet)
         f, tail = getMP(rest)
         signature, _ = getNS(bytes(tail))
         secret = self._finishEphemeralDH(int(f))
-        h = self._exchange_hash(NS(pubKey), self._dh_public, MP(int(f)), secret)
+        h = self._exchange_hash(NS(pubKey), self.dhSecretKeyPublicMP, MP(int(f)), secret)
         self._check_host_key(pubKey, signature, secret, h)
 
     def _ssh_KEX_ECDH_REPLY(self, packet: bytes) -> None:
         pubKey, theirs, signature, _ = getNS(packet, 3)
         secret = self._generateECSharedSecret(self.ecPriv, theirs)
-        h = self._exchange_hash(NS(pubKey), NS(self._dh_public), NS(theirs), secret)
+        h = self._exchange_hash(NS(pubKey), NS(self._ec_public), NS(theirs), secret)
         self._check_host_key(pubKey, signature, secret, h)
 
     def _ssh_KEX_HYBRID_REPLY(self, packet: bytes) -> None:
         pubKey, reply, signature, _ = getNS(packet, 3)
         secret = self._hybrid_client(reply)
-        h = self._exchange_hash(NS(pubKey), NS(self._dh_public), NS(reply), secret)
+        h = self._exchange_hash(NS(pubKey), NS(self._ec_public), NS(reply), secret)
         self._check_host_key(pubKey, signature, secret, h)
 
     def ssh_KEX_DH_GEX_REPLY(self, packet: bytes) -> None:
@@ -1493,7 +1681,7 @@ class SSHClientTransport(SSHTransportBase):
         signature, _ = getNS(bytes(tail))
         secret = self._finishEphemeralDH(int(f))
         h = self._exchange_hash(NS(pubKey), self._gex_sizes, MP(self.p), MP(self.g),
-                                self._dh_public, MP(int(f)), secret)
+                                self.dhSecretKeyPublicMP, MP(int(f)), secret)
         self._check_host_key(pubKey, signature, secret, h)
 
     def _check_host_key(self, pubKey: bytes, signature: bytes, secret: bytes,
@@ -1553,7 +1741,8 @@ class SSHClientTransport(SSHTransportBase):
     def ssh_SERVICE_ACCEPT(self, packet: bytes) -> None:
         """The server accepted our service request: start it."""
         if packet == b"":
-            name = b""
+            # Some servers send no name: take it as the service asked for (as Conch does).
+            name = self.instance.name
         else:
             name = getNS(packet)[0]
         if name != self.instance.name:

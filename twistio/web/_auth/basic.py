@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import binascii
-from typing import Any
 
 from twistio.cred import error
 from twistio.cred.credentials import UsernamePassword
 from twistio.internet.interfaces import implementer
-from twistio.web.iweb import ICredentialFactory
+from twistio.web.iweb import ICredentialFactory, IRequest
 
 __all__ = ["BasicCredentialFactory"]
 
@@ -22,11 +21,11 @@ class BasicCredentialFactory:
     def __init__(self, authenticationRealm: bytes | str) -> None:
         self.authenticationRealm = authenticationRealm
 
-    def getChallenge(self, request: Any) -> dict[str, Any]:
+    def getChallenge(self, request: IRequest) -> dict[str, bytes | str]:
         """``realm`` only."""
         return {"realm": self.authenticationRealm}
 
-    def decode(self, response: bytes, request: Any) -> UsernamePassword:
+    def decode(self, response: bytes, request: IRequest) -> UsernamePassword:
         """``user:password`` from base64 (lenient about padding, as Twisted is)."""
         response = b" ".join(response.splitlines())
         try:

@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from twistio.cred import credentials as _credentials
 from twistio.cred import error
-from twistio.internet.interfaces import implementer
-from twistio.web.iweb import ICredentialFactory
+from twistio.internet.interfaces import IReactorTime, implementer
+from twistio.web.iweb import ICredentialFactory, IRequest
 
 __all__ = ["DigestCredentialFactory"]
 
 
-def _client_host(request: Any) -> Any:
+def _client_host(request: IRequest) -> str | None:
     addr = request.getClientAddress()
-    return getattr(addr, "host", None)
+    host: str | None = getattr(addr, "host", None)
+    return host
 
 
 @implementer(ICredentialFactory)
@@ -25,14 +24,19 @@ class DigestCredentialFactory:
 
     scheme = b"digest"
 
-    def __init__(self, algorithm: bytes | str, authenticationRealm: bytes | str, clock: Any = None) -> None:
+    def __init__(
+        self,
+        algorithm: bytes | str,
+        authenticationRealm: bytes | str,
+        clock: IReactorTime | None = None,
+    ) -> None:
         self.digest = _credentials.DigestCredentialFactory(algorithm, authenticationRealm, clock)
 
-    def getChallenge(self, request: Any) -> dict[str, bytes]:
+    def getChallenge(self, request: IRequest) -> dict[str, bytes]:
         """A fresh nonce and an opaque bound to the client's address."""
         return self.digest.getChallenge(_client_host(request))
 
-    def decode(self, response: bytes, request: Any) -> Any:
+    def decode(self, response: bytes, request: IRequest) -> _credentials.ICredentials:
         """``DigestedCredentials`` for this request's method and client.
 
         Unlike Twisted, the response's ``uri`` must be this request's target (RFC 7616

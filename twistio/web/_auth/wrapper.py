@@ -12,14 +12,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, cast
 
 from twistio.cred import error
-from twistio.cred.credentials import Anonymous, _StaleNonce
+from twistio.cred.credentials import Anonymous, ICredentials, _StaleNonce
 from twistio.internet.interfaces import implementer
 from twistio.python.failure import Failure
 from twistio.web import util
-from twistio.web.resource import ErrorPage, IResource
+from twistio.web.iweb import ICredentialFactory, IRequest
+from twistio.web.resource import ErrorPage, IResource, RenderResult
+
+if TYPE_CHECKING:
+    from twistio.cred.portal import Portal
+    from twistio.internet.defer import Deferred
+
+
+class _Finishing(Protocol):
+    """A request that tells when it is finished (``http.Request``'s ``notifyFinish``)."""
+
+    def notifyFinish(self) -> Deferred[None]: ...
 
 __all__ = ["HTTPAuthSessionWrapper", "UnauthorizedResource"]
 
@@ -44,11 +55,11 @@ class UnauthorizedResource:
 
     isLeaf = True
 
-    def __init__(self, factories: Sequence[Any], stale: bool = False) -> None:
+    def __init__(self, factories: Sequence[ICredentialFactory], stale: bool = False) -> None:
         self._credentialFactories = factories
         self._stale = stale
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: IRequest) -> bytes:
         """The challenges; the body is ``Unauthorized`` (empty for HEAD)."""
         request.setResponseCode(401)
         for factory in self._credentialFactories:
@@ -63,11 +74,11 @@ class UnauthorizedResource:
             return b""
         return b"Unauthorized"
 
-    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         """Itself, for any path."""
         return self
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Not supported."""
         raise NotImplementedError()
 
@@ -80,7 +91,7 @@ def _internal_error() -> ErrorPage:
 class _AvatarResource:
     """The avatar, rendered as itself, calling ``logout`` when the request is done."""
 
-    def __init__(self, resource: Any, logout: Callable[[], Any]) -> None:
+    def __init__(self, resource: IResource, logout: Callable[[], object]) -> None:
         self.resource = resource
         self._logout = logout
 
@@ -88,21 +99,21 @@ class _AvatarResource:
     def isLeaf(self) -> bool:
         return bool(self.resource.isLeaf)
 
-    def _logoutWhenFinished(self, request: Any) -> None:
-        request.notifyFinish().addBoth(lambda ignored: self._logout())
+    def _logoutWhenFinished(self, request: IRequest) -> None:
+        cast(_Finishing, request).notifyFinish().addBoth(lambda ignored: self._logout())
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         self._logoutWhenFinished(request)
         return self.resource.getChildWithDefault(name, request)
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         self._logoutWhenFinished(request)
         return self.resource.render(request)
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         self.resource.putChild(path, child)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self.resource, name)
 
 
@@ -116,15 +127,15 @@ class HTTPAuthSessionWrapper:
 
     isLeaf = False
 
-    def __init__(self, portal: Any, credentialFactories: Sequence[Any]) -> None:
+    def __init__(self, portal: Portal, credentialFactories: Sequence[ICredentialFactory]) -> None:
         self._portal = portal
         self._credentialFactories = credentialFactories
 
-    def _authorizedResource(self, request: Any) -> Any:
+    def _authorizedResource(self, request: IRequest) -> IResource:
         # Without an Authorization header the portal is asked for the anonymous avatar; with
         # one, its credentials (a header we cannot decode earns a 401 at once).
         header = request.getHeader(b"authorization")
-        credentials: Any = Anonymous()
+        credentials: ICredentials = Anonymous()
         if header:
             try:
                 credentials = self._decode(header, request)
@@ -137,40 +148,41 @@ class HTTPAuthSessionWrapper:
                 return _internal_error()
         return util.DeferredResource(self._login(credentials))
 
-    def _decode(self, header: bytes, request: Any) -> Any:
+    def _decode(self, header: bytes, request: IRequest) -> ICredentials:
         factory, response = self._selectParseHeader(header)
         if factory is None or response is None:
             raise error.LoginFailed("no credential factory for this scheme")
         return factory.decode(response, request)
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> RenderResult:
         """Authenticate, then render the avatar (or a 401)."""
         return self._authorizedResource(request).render(request)
 
-    def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         """Authenticate; the avatar is then asked for ``path`` and what follows."""
         request.postpath.insert(0, request.prepath.pop())
         return self._authorizedResource(request)
 
-    def putChild(self, path: bytes, child: Any) -> None:
+    def putChild(self, path: bytes, child: IResource) -> None:
         """Not supported: children belong to the avatar."""
         raise NotImplementedError(f"Cannot put child {path!r} on an HTTPAuthSessionWrapper")
 
-    def _login(self, credentials: Any) -> Any:
+    def _login(self, credentials: ICredentials) -> Deferred[IResource]:
         asked = self._portal.login(credentials, None, IResource)
         return asked.addCallbacks(self._loginSucceeded, self._loginFailed)
 
-    def _loginSucceeded(self, args: tuple[Any, Any, Callable[[], Any]]) -> Any:
+    def _loginSucceeded(self, args: tuple[object, object, Callable[[], object]]) -> IResource:
         _interface, avatar, logout = args
-        return _AvatarResource(avatar, logout)
+        # Asked for IResource: the realm's avatar provides it.
+        return _AvatarResource(cast(IResource, avatar), logout)
 
-    def _loginFailed(self, result: Failure) -> Any:
+    def _loginFailed(self, result: Failure) -> IResource:
         if result.check(error.Unauthorized, error.LoginFailed):
             return UnauthorizedResource(self._credentialFactories)
         _log.error("HTTPAuthSessionWrapper: unexpected login failure", exc_info=result.value)
         return _internal_error()
 
-    def _selectParseHeader(self, header: bytes) -> tuple[Any, bytes | None]:
+    def _selectParseHeader(self, header: bytes) -> tuple[ICredentialFactory | None, bytes | None]:
         # The factory for the header's scheme and the rest of the header; (None, None) when
         # no factory handles that scheme.
         scheme, _, rest = header.partition(b" ")
