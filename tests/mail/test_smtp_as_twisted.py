@@ -160,3 +160,45 @@ def test_pop3_client_logs_in_over_an_ssl_transport(flavour: str) -> None:
     client.dataReceived(b"+OK Howdy\r\n")
     client.login(b"user", b"secret")
     assert transport.value() == b"USER user\r\n"
+
+
+@pytest.mark.parametrize("flavour", ["twistio", "twisted"])
+@pytest.mark.parametrize("method", ["clientConnectionLost", "clientConnectionFailed"])
+def test_sender_factory_reports_connection_errors(flavour: str, method: str) -> None:
+    import io
+
+    smtp, defer, _, _, _, _ = _modules(flavour)
+    failure = importlib.import_module(("twisted" if flavour == "twisted" else "twistio") + ".python.failure")
+
+    class Refused(Exception):
+        pass
+
+    results: list[Any] = []
+    done = defer.Deferred()
+    done.addBoth(results.append)
+    factory = smtp.ESMTPSenderFactory("u", "p", "a@b.example", "c@d.example", io.BytesIO(b"m"), done, retries=0,
+                                      requireAuthentication=False)
+    getattr(factory, method)(None, failure.Failure(Refused("no certificate I trust")))
+    [outcome] = results
+    assert outcome.check(smtp.SMTPConnectError)
+    assert str(outcome.value) == "Unable to connect to SMTP server: no certificate I trust"
+
+
+def test_connection_lost_report_names_the_reason() -> None:
+    from twistio.internet.testing import StringTransport
+    from twistio.mail import smtp
+    from twistio.python.failure import Failure
+
+    errors: list[Any] = []
+
+    class Client(smtp.SMTPClient):
+        def sendError(self, exc: Any) -> None:
+            errors.append(exc)
+
+    client = Client(b"me")
+    client.makeConnection(StringTransport())
+    client.dataReceived(b"220 hello\r\n")
+    client.connectionLost(Failure(OSError("reset by peer")))
+    [exc] = errors
+    assert isinstance(exc, smtp.SMTPConnectError)
+    assert str(exc).startswith("Connection lost: OSError: reset by peer\n")

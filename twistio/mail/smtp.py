@@ -1059,7 +1059,11 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
         self.mailFile = None
         if self._okresponse is not self.smtpState_disconnect and self._expected:
             self._expected = ()
-            self.sendError(SMTPConnectError(-1, b"Connection lost", self.log.str()))
+            message = b"Connection lost"
+            if isinstance(reason, Failure) and not reason.check(error.ConnectionDone):
+                # Why it was lost (a TLS handshake refused, a reset) belongs in the report.
+                message += b": " + _b(f"{type(reason.value).__name__}: {reason.getErrorMessage()}")
+            self.sendError(SMTPConnectError(-1, message, self.log.str()))
 
     def timeoutConnection(self) -> None:
         """No answer in time."""
@@ -1502,8 +1506,9 @@ class SMTPSenderFactory(ClientFactory):
     def _giveUp(self, err: Failure) -> None:
         self.sendFinished = True
         reason = err.value
-        if isinstance(reason, error.ConnectionDone):
-            reason = SMTPConnectError(-1, b"Unable to connect to server.")
+        if not isinstance(reason, SMTPError):
+            # As Twisted: whatever ended the connection, reported as an SMTPConnectError.
+            reason = SMTPConnectError(-1, b"Unable to connect to SMTP server: " + _b(err.getErrorMessage()))
         pending = getattr(self, "result", None)
         if pending is not None and not pending.called:
             pending.errback(reason)
