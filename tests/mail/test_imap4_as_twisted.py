@@ -196,3 +196,52 @@ def test_client_reports_mode_changes(line: bytes) -> None:
     client.makeConnection(StringTransport())
     client.dataReceived(b"* OK [CAPABILITY IMAP4rev1] hi\r\n" + line + b"\r\n")
     assert seen == [b"READ-WRITE" in line]
+
+
+@pytest.mark.parametrize("root", ["twistio", "twisted"])
+def test_starttls_adds_plain_mechanisms_and_refuses_a_second(root: str) -> None:
+    from zope.interface import implementer
+
+    imap4, testing, interfaces = (_mod(root, n) for n in ("mail.imap4", "internet.testing", "internet.interfaces"))
+
+    @implementer(interfaces.ITLSTransport)
+    class Transport(testing.StringTransport):  # type: ignore[misc, name-defined]
+        def startTLS(self, context: Any) -> None:
+            self.context = context
+
+    class Context:
+        def getContext(self) -> None:
+            return None
+
+    server = imap4.IMAP4Server(contextFactory=Context())
+    transport = Transport()
+    server.makeConnection(transport)
+    assert server.capabilities()[b"AUTH"] == []
+    transport.clear()
+    server.dataReceived(b"a1 STARTTLS\r\n")
+    server.dataReceived(b"a2 STARTTLS\r\n")
+    assert transport.value() == b"a1 OK Begin TLS negotiation now\r\na2 NO TLS already negotiated\r\n"
+    assert sorted(server.capabilities()[b"AUTH"]) == [b"LOGIN", b"PLAIN"]
+    assert b"STARTTLS" not in server.capabilities()
+    server.connectionLost(None)
+
+
+def test_authenticate_starts_tls_when_no_mechanism_is_offered() -> None:
+    from twistio.internet.testing import StringTransport
+    from twistio.mail import imap4
+
+    class Transport(StringTransport):
+        def startTLS(self, context: Any) -> None:
+            self.tls = context
+
+    client = imap4.IMAP4Client(contextFactory=object())
+    transport = Transport()
+    client.makeConnection(transport)
+    client.registerAuthenticator(imap4.LOGINAuthenticator(b"user"))
+    client.dataReceived(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
+    client.authenticate(b"secret")
+    assert transport.value().splitlines()[-1] == b"0001 STARTTLS"
+    client.dataReceived(b"0001 OK Begin TLS negotiation now\r\n")
+    assert transport.value().splitlines()[-1] == b"0002 CAPABILITY"
+    client.dataReceived(b"* CAPABILITY IMAP4rev1 AUTH=LOGIN\r\n0002 OK done\r\n")
+    assert transport.value().splitlines()[-1] == b"0003 AUTHENTICATE LOGIN"

@@ -202,3 +202,14 @@ def test_connection_lost_report_names_the_reason() -> None:
     [exc] = errors
     assert isinstance(exc, smtp.SMTPConnectError)
     assert str(exc).startswith("Connection lost: OSError: reset by peer\n")
+
+
+def test_tls_mode_is_deprecated() -> None:
+    from twistio.mail import smtp
+
+    client = smtp.ESMTPClient(b"secret", None, b"me")
+    with pytest.warns(DeprecationWarning, match="tlsMode attribute of twistio.mail.smtp.ESMTPClient is deprecated"):
+        assert client.tlsMode is False
+    with pytest.warns(DeprecationWarning):
+        client.tlsMode = True
+    assert client._tlsMode is True

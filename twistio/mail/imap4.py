@@ -906,12 +906,20 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     # -- not authenticated --
 
     def _cmd_STARTTLS(self, tag: bytes, args: list[Any]) -> None:
-        if self.startedTLS or self.ctx is None or not self.canStartTLS:
+        if self.startedTLS:
+            self.sendNegativeResponse(tag, b"TLS already negotiated")
+            return
+        if self.ctx is None or not self.canStartTLS:
             self.sendNegativeResponse(tag, b"TLS not available")
             return
         self.sendPositiveResponse(tag, b"Begin TLS negotiation now")
         self.transport.startTLS(self.ctx)
         self.startedTLS = True
+        self.canStartTLS = False
+        # As Twisted: over TLS, plain-text passwords may go by AUTHENTICATE LOGIN/PLAIN.
+        self.challengers = dict(self.challengers or {})
+        self.challengers.setdefault(b"LOGIN", LOGINCredentials)
+        self.challengers.setdefault(b"PLAIN", PLAINCredentials)
         if self._lines is not None:
             self._lines.rest()
 
@@ -1970,12 +1978,15 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         return self.sendCommand(Command(b"STARTTLS")).addCallback(started)
 
     def authenticate(self, secret: bytes) -> defer.Deferred[Any]:
-        """AUTHENTICATE with the first registered mechanism the server offers."""
-        def chosen(caps: dict[bytes, Any]) -> Any:
+        """AUTHENTICATE with the first registered mechanism the server offers; when none is
+        offered over a plain connection, STARTTLS (if offered) and look again, as Twisted."""
+        def chosen(caps: dict[bytes, Any], retried: bool = False) -> Any:
             offered = [m.upper() for m in (caps.get(b"AUTH") or [])]
             for name, auth in self.authenticators.items():
                 if name in offered:
                     return self.sendCommand(Command(b"AUTHENTICATE", name, (), self._authContinue, auth, secret))
+            if not retried and not self.startedTLS and b"STARTTLS" in caps:
+                return self.startTLS().addCallback(chosen, True)
             raise NoSupportedAuthentication(offered, list(self.authenticators))
 
         return self.getCapabilities().addCallback(chosen)

@@ -21,6 +21,7 @@ import random
 import re
 import socket
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from typing import Any
@@ -1255,6 +1256,19 @@ class ESMTPClient(SMTPClient):
     requireTransportSecurity = False
     context: Any = None
     _tlsMode = False
+
+    _TLS_MODE_DEPRECATED = f"tlsMode attribute of {__name__}.ESMTPClient is deprecated since Twisted 13.0"
+
+    @property
+    def tlsMode(self) -> bool:
+        """Whether the connection is over TLS (deprecated; kept as ``_tlsMode``)."""
+        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._tlsMode
+
+    @tlsMode.setter
+    def tlsMode(self, value: bool) -> None:
+        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        self._tlsMode = value
 
     def __init__(self, secret: Any, contextFactory: Any = None, *args: Any, **kw: Any) -> None:
         SMTPClient.__init__(self, *args, **kw)
