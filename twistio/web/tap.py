@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 
 from twistio.application import service, strports
 from twistio.python import reflect, usage
 from twistio.web import demo, resource, script, server, static, twcgi, wsgi
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource
 
 __all__ = ["Options", "makeService"]
 
@@ -158,18 +159,18 @@ class _AddHeadersResource(resource.Resource):
     """Wraps a resource, adding ``headers`` (name, value pairs) to every response that
     goes through it."""
 
-    def __init__(self, originalResource: Any, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, originalResource: IResource, headers: list[tuple[str, str]]) -> None:
         super().__init__()
         self._originalResource = originalResource
         self._headers = headers
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         for header, value in self._headers:
             request.responseHeaders.addRawHeader(header, value)
         return self._originalResource.getChildWithDefault(name, request)
 
 
-def makeService(config: Any) -> service.MultiService:
+def makeService(config: Options) -> service.MultiService:
     """One listening service per description in ``config["ports"]``, sharing one site."""
     if config["notracebacks"]:
         warnings.warn(
