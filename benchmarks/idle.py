@@ -3,6 +3,9 @@
     python -m benchmarks.idle                 # 10,000 connections, 3 rounds
     python -m benchmarks.idle --quick         # 2,000 connections, 2 rounds
     python -m benchmarks.idle --conns 5000
+    python -m benchmarks.idle --traced --quick   # also the Python heap per connection (tracemalloc)
+    TWISTIO_BASELINE=/other/checkout python -m benchmarks.idle --traced --quick \
+        --only raw-asyncio,twistio-asyncio,twistio-baseline-asyncio
 
 Each contender is an echo server (raw ``asyncio.Protocol`` on the default loop and on uvloop,
 twistio's ``listenTCP`` with a Twisted-style ``Protocol`` on both loops, Twisted's default
@@ -13,6 +16,14 @@ driver waits, bounded in time, until the server holds them all (counting its ope
 descriptors in ``/proc``), and reads the server's resident set size at both points. The figure is
 (RSS with N connections - RSS with 100) / (N - 100), in bytes: lower is better. The client
 then resets every connection (``SO_LINGER`` 0, so no TIME_WAIT is left behind). Linux only.
+
+RSS moves with the allocator's arenas and whatever else the machine does; ``--traced`` also
+runs each server under ``tracemalloc`` and counts the Python heap per connection the same way
+(traced bytes at N - at 100, over N - 100, after a full collection, asked until it settles),
+which repeats to within a few bytes from run to run. The servers' own code is unchanged by it.
+``twistio-web-asyncio`` (with ``--traced``, or named in ``--only``) is twistio.web's ``Site``
+holding idle HTTP connections; ``twistio-baseline-asyncio`` runs the twistio found at
+``$TWISTIO_BASELINE`` (another checkout), for before/after figures in one run.
 
 With ``--tls`` (``python -m benchmarks idle_tls``) the servers speak TLS (the same
 throwaway certificate for all, made with the ``openssl`` command) and the figures are taken
@@ -59,12 +70,35 @@ def _raise_nofile(n: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def serve(contender: str, conns: int, tls: str | None = None) -> None:
+def _report_traced(signum: int, frame: object) -> None:
+    """SIGUSR1 with ``--traced``: one line on stdout, the bytes tracemalloc counts as live
+    (after a full collection)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    sys.stdout.write(f"{tracemalloc.get_traced_memory()[0]}\n")
+    sys.stdout.flush()
+
+
+def serve(contender: str, conns: int, tls: str | None = None, traced: bool = False) -> None:
     """An echo server on 127.0.0.1 (TLS with the key and certificate in directory ``tls``):
-    prints its port, serves until SIGTERM."""
+    prints its port, serves until SIGTERM. With ``traced``, tracemalloc runs and SIGUSR1
+    prints the traced total (see ``_report_traced``)."""
     pin(SERVER_CPU)
     _raise_nofile(conns)
+    if traced:
+        import signal
+        import tracemalloc
+
+        tracemalloc.start()
+        signal.signal(signal.SIGUSR1, _report_traced)
     kind, _, loop_name = contender.partition("-")
+    if loop_name.startswith("baseline"):  # twistio from another checkout
+        sys.path.insert(0, os.environ["TWISTIO_BASELINE"])
+    if contender == "twistio-web-asyncio":
+        _serve_web()
+        return
     cert = key = ""
     if tls:
         cert, key = os.path.join(tls, "cert.pem"), os.path.join(tls, "key.pem")
@@ -127,6 +161,24 @@ def serve(contender: str, conns: int, tls: str | None = None) -> None:
     r.run()
 
 
+def _serve_web() -> None:
+    """twistio.web's ``Site`` (one leaf resource) on the default loop: an idle HTTP/1.1
+    connection, its channel and timers (Site's 60 s idle timeout) included."""
+    from twistio.internet import reactor
+    from twistio.web import resource, server
+
+    class Hello(resource.Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> bytes:
+            return b"Hello, world!"
+
+    r: Any = reactor
+    port = r.listenTCP(0, server.Site(Hello()), backlog=BACKLOG, interface="127.0.0.1")
+    print(port.getHost().port, flush=True)
+    r.run()
+
+
 def client(port: int, conns: int, handshake: bool = False) -> None:
     """Open WARM connections, say ``warm``; on ``go`` open the rest, say ``done``; on EOF, reset.
 
@@ -179,12 +231,38 @@ def _wait_fds(pid: int, count: int, timeout: float) -> None:
         time.sleep(0.02)
 
 
+def _traced(server: subprocess.Popen[str]) -> int:
+    """The traced total a ``--traced`` server reports on SIGUSR1, once it has settled: the
+    server may still be setting up connections it has accepted (their descriptors are
+    counted already), so it is asked again every 0.3 s until two answers agree within
+    400 bytes (at most 30 times)."""
+    import signal
+
+    assert server.stdout is not None
+    last = None
+    for _ in range(30):
+        server.send_signal(signal.SIGUSR1)
+        now = int(server.stdout.readline())
+        if last is not None and abs(now - last) < 4 * 100:
+            return now
+        last = now
+        time.sleep(0.3)
+    raise RuntimeError("the server's traced memory did not settle")
+
+
 def measure(
-    contender: str, conns: int, tls: str | None = None, handshake: bool = False
+    contender: str,
+    conns: int,
+    tls: str | None = None,
+    handshake: bool = False,
+    traced: bool = False,
 ) -> dict[str, float]:
     """One run: bytes of server RSS per idle connection, the peak RSS, and (``kept``) the
-    bytes per connection still held once they are all closed."""
+    bytes per connection still held once they are all closed. With ``traced``, the server
+    runs tracemalloc and ``traced`` is the Python heap per connection it counts."""
     extra = ["--tls", tls] if tls else []
+    if traced:
+        extra.append("--traced")
     server = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.idle", "--serve", contender, "--conns", str(conns),
          *extra],
@@ -213,6 +291,7 @@ def measure(
         _wait_fds(server.pid, base + WARM, 10)
         time.sleep(0.1)
         rss_warm = _status(server.pid, "VmRSS")
+        traced_warm = _traced(server) if traced else 0
         cl.stdin.write("go\n")
         cl.stdin.flush()
         if cl.stdout.readline().strip() != "done":
@@ -221,6 +300,7 @@ def measure(
         time.sleep(0.2)
         rss = _status(server.pid, "VmRSS")
         peak = _status(server.pid, "VmHWM")
+        traced_n = _traced(server) if traced else 0
         cl.stdin.close()
         cl.wait(timeout=30)
         _wait_fds_below(server.pid, base + 10, 30)
@@ -240,6 +320,7 @@ def measure(
         "kept": (rss_closed - rss_warm) / (conns - WARM),
         "rss": rss,
         "peak_rss": peak,
+        "traced": (traced_n - traced_warm) / (conns - WARM),
     }
 
 
@@ -333,17 +414,24 @@ def records_tls(
 
 
 def run(
-    quick: bool = False, rounds: int | None = None, conns: int | None = None
+    quick: bool = False,
+    rounds: int | None = None,
+    conns: int | None = None,
+    traced: bool = False,
+    only: list[str] | None = None,
 ) -> tuple[list[str], dict[str, list[dict[str, float]]], int]:
     rounds = rounds or (2 if quick else 3)
     conns = conns or (2000 if quick else 10_000)
-    contenders = [c for c in CONTENDERS if available(c)]
+    wanted = only or ([*CONTENDERS, "twistio-web-asyncio"] if traced else CONTENDERS)
+    if only is None and os.environ.get("TWISTIO_BASELINE"):
+        wanted = [*wanted, "twistio-baseline-asyncio"]
+    contenders = [c for c in wanted if available(c)]
     results: dict[str, list[dict[str, float]]] = {c: [] for c in contenders}
     for r in range(rounds):
         order = contenders[:]
         random.shuffle(order)
         for c in order:
-            results[c].append(measure(c, conns))
+            results[c].append(measure(c, conns, traced=traced))
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
     return contenders, results, conns
 
@@ -373,12 +461,15 @@ def main() -> None:
     parser.add_argument("--conns", type=int, default=None)
     parser.add_argument("--tls", nargs="?", const="", default=None,
                         help="TLS servers, before and after the handshake")
+    parser.add_argument("--traced", action="store_true",
+                        help="also count the Python heap per connection with tracemalloc")
+    parser.add_argument("--only", help="comma-separated contenders")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--handshake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.conns or 10_000, args.tls or None)
+        serve(args.serve, args.conns or 10_000, args.tls or None, args.traced)
         return
     if args.client:
         client(args.client, args.conns or 10_000, args.handshake)
@@ -395,12 +486,23 @@ def main() -> None:
                 kept = statistics.median(x["kept"] for x in runs)
                 print(f"{c:<18}{per:>10,.0f}   kept after close {kept:>10,.0f}")
         return
-    contenders, results, conns = run(args.quick, args.rounds, args.conns)
+    only = args.only.split(",") if args.only else None
+    contenders, results, conns = run(args.quick, args.rounds, args.conns, args.traced, only)
     print(f"\nServer memory per idle connection, {conns:,} held open (bytes; lower is better)\n")
+    raw = {"asyncio": "raw-asyncio", "uvloop": "raw-uvloop"}
     for c in contenders:
         per = [x["per_conn"] for x in results[c]]
         peak = max(x["peak_rss"] for x in results[c])
-        print(f"{c:<18}{statistics.median(per):>10,.0f}   peak RSS {peak / 2**20:,.1f} MiB")
+        line = f"{c:<26}RSS {statistics.median(per):>8,.0f}   peak RSS {peak / 2**20:,.1f} MiB"
+        if args.traced:
+            traced = statistics.median(x["traced"] for x in results[c])
+            each = ", ".join(f"{x['traced']:,.0f}" for x in results[c])
+            line += f"   traced {traced:>7,.0f} ({each})"
+            ref = raw.get(c.rpartition("-")[2])
+            if ref in results and ref != c:
+                base = statistics.median(x["traced"] for x in results[ref])
+                line += f"   {traced / base:.2f}x {ref}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -183,6 +183,13 @@ def test_messages_only_respell_module_paths() -> None:
         _spelling._install(None)
 
 
+def test_trial_texts(alias: None) -> None:
+    from twistio.trial import util
+
+    text = str(util.DirtyReactorAggregateError(["call"]))
+    assert "(set twisted.internet.base.DelayedCall.debug = True to debug)" in text
+
+
 def test_logger_namespaces(alias: None) -> None:
     from twistio.runner.procmon import ProcessMonitor
 

@@ -63,6 +63,7 @@ MODULES = {
     "twisted.conch.scripts.ckeygen": "twistio.conch.scripts.ckeygen",
     "twisted.conch.stdio": "twistio.conch.stdio",
     "twisted.conch.tap": "twistio.conch.tap",
+    "twisted.conch.insults.window": "twistio.conch.insults.window",
 }
 
 _TYPING_MODULES = {"typing", "typing_extensions", "__future__", "collections.abc", "abc"}

@@ -965,6 +965,20 @@ def _web_py(s: Session) -> None:
     assert status == 200 and body == b"from rpy", body
 
 
+def _silly_web(s: Session) -> None:
+    # A front site whose root is a distrib.ResourceSubscription to a publisher of ./static
+    # on the UNIX socket ./.rp, both in one process.
+    static = s.path(WEB) / "static"
+    static.mkdir(exist_ok=True)
+    (static / "index.html").write_text("static index")
+    server = s.start(WEB + "silly-web.py")
+    server.wait_port(19988)
+    status, _, body = c.http_get(19988, "/")
+    assert status == 200 and body == b"static index", body
+    status, _, body = c.http_get(19988, "/index.html")
+    assert status == 200 and body == b"static index", body
+
+
 def _websocket(s: Session) -> None:
     server = s.start(WEB + "websocket", "--listen", "tcp:8080:interface=127.0.0.1", kind="web")
     server.wait_port(8080)
@@ -994,9 +1008,13 @@ WEB_ENTRIES: list[Entry] = [
         "serves /var/www/html/ on port 80 for the host "
         "example.com: needs root and a hosts-file entry",
     ),
-    OutOfScope(WEB + "silly-web.py", "twisted.web.distrib is not provided by twistio"),
+    Run(WEB + "silly-web.py", _silly_web, (19988,)),
     Support(WEB + "simple.rtl", (), "a template of the old woven system, used by no example"),
-    OutOfScope(WEB + "users.rpy", "twisted.web.distrib is not provided by twistio"),
+    OutOfScope(
+        WEB + "users.rpy",
+        "a distrib.UserDirectory of the machine's real users (their home folders and "
+        "~/.twistd-web-pb sockets): tests/web/test_distrib.py covers it with a fake user table",
+    ),
     Run(WEB + "web.py", _web_py, (1999,)),
     Run(WEB + "webguard.py", _webguard, (8889,)),
     OutOfScope(WEB + "xmlrpc-debug.py", EXTERNAL + " (bugzilla.redhat.com)"),

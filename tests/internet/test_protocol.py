@@ -109,17 +109,20 @@ def test_reconnecting_backoff() -> None:
     f.noisy = False
     connector = FakeConnector()
     reason = connectionDone
-    delays = []
+    waits = []
     for _ in range(4):
         f.clientConnectionFailed(connector, reason)
-        delays.append(f.delay)
-        clock.advance(f.delay)
+        (call,) = clock.getDelayedCalls()
+        waits.append(call.getTime() - clock.seconds())
+        clock.advance(waits[-1])
     assert connector.connects == 4
-    assert delays == pytest.approx([f.factor ** i for i in range(1, 5)])
+    # Each retry waits the delay reached so far (initialDelay first), as Twisted's does.
+    assert waits == pytest.approx([f.factor ** i for i in range(4)])
     f.maxDelay = 10
     f.clientConnectionLost(connector, reason)
     assert f.delay == 10
-    clock.advance(10)
+    (call,) = clock.getDelayedCalls()
+    clock.advance(call.getTime() - clock.seconds())
     f.resetDelay()
     assert f.delay == f.initialDelay and f.retries == 0
     f.maxRetries = 1

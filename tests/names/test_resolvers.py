@@ -310,3 +310,52 @@ def test_make_service_from_twisted_style_options():
     factory = udp.args[1].controller
     assert factory.cache is not None and not factory.canRecurse
     assert len(factory.resolver.resolvers) == 3  # the zone, the secondary, the cache
+
+
+class _Scripted:
+    """A resolver factory answering from a table: (server address, name) -> message parts."""
+
+    def __init__(self, table):
+        self.table = table
+        self.asked = []
+
+    def __call__(self, servers, reactor=None):
+        scripted = self
+
+        class One:
+            def queryUDP(self, queries, timeout=None):
+                name = queries[0].name.name
+                address = servers[0][0]
+                scripted.asked.append((address, name))
+                parts = scripted.table[(address, name)]
+                message = dns.Message(rCode=dns.OK)
+                for section in ("answers", "authority", "additional"):
+                    setattr(message, section, [
+                        dns.RRHeader(owner, payload.TYPE, payload=payload)
+                        for owner, payload in parts.get(section, [])
+                    ])
+                return succeed(message)
+
+        return One()
+
+
+def test_root_resolver_counts_a_name_server_lookup_in_its_budget():
+    """The lookup of a referral's name server (no glue) uses the same query budget as the
+    lookup that needed it: four queries here, so a budget of three fails."""
+    table = {
+        ("192.0.2.1", b"www.example"): {"authority": [(b"example", dns.Record_NS(b"ns.other"))]},
+        ("192.0.2.1", b"ns.other"): {"answers": [(b"ns.other", dns.Record_A("192.0.2.2"))]},
+        ("192.0.2.2", b"www.example"): {
+            "authority": [(b"example", dns.Record_NS(b"ns2.example"))],
+            "additional": [(b"ns2.example", dns.Record_A("192.0.2.3"))],
+        },
+        ("192.0.2.3", b"www.example"): {"answers": [(b"www.example", dns.Record_A("192.0.2.4"))]},
+    }
+    enough = _Scripted(table)
+    found = result_of(root.Resolver(["192.0.2.1"], maximumQueries=4, resolverFactory=enough)
+                      .lookupAddress("www.example"))
+    assert found[0][0].payload.dottedQuad() == "192.0.2.4" and len(enough.asked) == 4
+    short = _Scripted(table)
+    failed = result_of(root.Resolver(["192.0.2.1"], maximumQueries=3, resolverFactory=short)
+                       .lookupAddress("www.example"))
+    assert failed.check(error.ResolverError) and len(short.asked) == 3

@@ -521,3 +521,10 @@ async def test_read_error_on_the_loop_closes_the_port(reactor: Any) -> None:
     await asyncio.wait_for(stopped, 5)
     assert not port.connected and port.fileno() == -1 and port not in reactor.getReaders()
     assert system.mine is not None and system.mine.fileno() == -1
+
+
+def test_device_name_as_str() -> None:
+    # Twisted's pairudp.py example passes interface="tap0".
+    port, system, _ = make_port(Frames(), "tap0")  # type: ignore[arg-type]
+    port.startListening()
+    assert port.interface == system.getTunnel(port).name == b"tap0"

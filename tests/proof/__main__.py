@@ -244,11 +244,6 @@ KNOWN: dict[str, tuple[str, str]] = {
         "Runner is a plain class, not an attrs class: the test's @attrs subclass does not "
         "inherit its arguments (docs/differences.md, Running applications)",
     ),
-    "twisted.application.twist.test.test_options.OptionsTests.test_pluginsIncludeWeb": (
-        _DIFF,
-        "no web service maker: twisted.web.tap is not provided, the twistio web command "
-        "serves its needs (docs/differences.md, twisted.web)",
-    ),
     "twisted.logger.test.test_stdlib.STDLibLogObserverTests.test_name": (
         _DIFF,
         "STDLibLogObserver() logs to the logger named by each event's namespace, not "

@@ -11,4 +11,8 @@ FLOORS = {
     "twisted.python.test.test_shellcomp": 15,
     "twisted.scripts.test.test_scripts": 3,
     "twisted.web.test.test_distrib": 17,
+    "twisted.test.test_error": 8,
+    "twisted.test.test_factories": 7,
+    "twisted.test.test_adbapi": 9,
+    "twisted.test.test_main": 3,
 }

@@ -23,7 +23,7 @@ FLOORS = {
     "twisted.names.test.test_common": 10,
     "twisted.names.test.test_dns": 312,
     "twisted.names.test.test_hosts": 20,
-    "twisted.names.test.test_rootresolve": 23,
+    "twisted.names.test.test_rootresolve": 24,
     "twisted.names.test.test_srvconnect": 13,
     "twisted.protocols.haproxy.test.test_parser": 9,
     "twisted.protocols.haproxy.test.test_v1parser": 10,

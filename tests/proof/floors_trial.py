@@ -4,7 +4,7 @@ FLOORS = {
     "twisted.trial.test.test_assertions": 113,
     "twisted.trial.test.test_deferred": 25,
     "twisted.trial.test.test_testcase": 4,
-    "twisted.trial.test.test_util": 35,
+    "twisted.trial.test.test_util": 37,
     "twisted.trial.test.test_tests": 137,
     "twisted.trial.test.test_reporter": 118,
     "twisted.trial.test.test_runner": 49,

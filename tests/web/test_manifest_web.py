@@ -19,7 +19,7 @@ DOCS = (Path(__file__).resolve().parents[2] / "docs" / "differences.md").read_te
 
 SKIPPED = {"xmlrpc", "static", "test", "newsfragments"}
 # Modules twistio does not provide: each is named in docs/differences.md with its reason.
-NOT_PROVIDED = {"demo", "rewrite", "tap"}
+NOT_PROVIDED = {"rewrite"}
 # Names twistio does not provide: each is named in docs/differences.md with its reason.
 WAIVED = {("client", "SSL"), ("microdom", "MicroDOMParser")} | {
     ("sux", n) for n in "BEGIN_HANDLER DO_HANDLER END_HANDLER identChars lenientIdentChars nop prefixedMethodClassDict prefixedMethodObjDict unionlist zipfndict".split()

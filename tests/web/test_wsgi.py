@@ -197,19 +197,108 @@ def test_error_after_headers_drops_connection() -> None:
     assert channel.transport.disconnecting
 
 
-def test_start_response_twice_without_exc_info_fails() -> None:
+def test_start_response_again_before_the_body_wins() -> None:
+    # As in Twisted: until the response begins, the last status and headers are used.
+    def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        start_response("100 Foo", [("X-First", "1")])
+        start_response("202 Bar", [("X-Second", "2")])
+        return [b"body"]
+
+    request = _run(app)
+    assert request.responseCode == 202
+    assert request.responseHeaders.getRawHeaders(b"x-first") is None
+    assert request.responseHeaders.getRawHeaders(b"x-second") == [b"2"]
+
+
+def test_start_response_after_the_body_began_fails() -> None:
     errors: list[BaseException] = []
 
-    def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+    def app(environ: Environ, start_response: Any) -> Iterator[bytes]:
         start_response("200 OK", [])
+        yield b"first"
         try:
             start_response("500 Oops", [])
         except RuntimeError as e:
             errors.append(e)
-        return []
 
     _run(app)
     assert len(errors) == 1
+
+
+def test_other_sequences_of_headers_warn_and_pass() -> None:
+    def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", (["X-A", "1"],))
+        return []
+
+    with pytest.warns(RuntimeWarning) as caught:
+        request = _run(app)
+    assert [str(w.message) for w in caught] == [
+        "headers should be a list, not (['X-A', '1'],) (tuple)",
+        "header should be a (str, str) tuple, not ['X-A', '1'] (list)",
+    ]
+    assert request.responseHeaders.getRawHeaders(b"x-a") == [b"1"]
+
+
+def test_no_default_content_type() -> None:
+    def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [])
+        return [b"x"]
+
+    request = _run(app)
+    assert request.responseHeaders.getRawHeaders(b"content-type") is None
+
+
+def test_iteration_stops_when_the_connection_is_lost() -> None:
+    from twistio.internet.error import ConnectionLost
+    from twistio.python.failure import Failure
+    from twistio.web.server import Request
+    from twistio.web.test.requesthelper import DummyChannel
+
+    class Unreliable(Request):
+        def write(self, data: bytes) -> None:
+            self.connectionLost(Failure(ConnectionLost("gone")))
+
+    asked: list[int] = []
+
+    def app(environ: Environ, start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [])
+        asked.append(1)
+        yield b"one"
+        asked.append(2)
+        yield b"two"
+
+    from twistio.web.server import Site
+
+    channel = DummyChannel()
+    channel.site = Site(WSGIResource(SyncReactor(), SyncPool(), app))
+    request = Unreliable(channel, False)
+    lost: list[Failure] = []
+    request.notifyFinish().addErrback(lost.append)
+    request.gotLength(0)
+    request.requestReceived(b"GET", b"/", b"HTTP/1.1")
+    assert len(lost) == 1
+    assert asked == [1]
+
+
+def test_errors_stream_logs_legacy_events() -> None:
+    from twistio.logger import globalLogPublisher
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+
+        def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+            environ["wsgi.errors"].write("some message\n")
+            start_response("200 OK", [])
+            return []
+
+        _run(app)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    ours = [e for e in events if e.get("system") == "wsgi"]
+    assert len(ours) == 1
+    assert ours[0]["message"] == ("some message\n",)
+    assert ours[0]["isError"]
 
 
 def test_exc_info_replaces_headers_before_they_are_sent() -> None:
@@ -250,7 +339,8 @@ def test_exc_info_after_headers_reraises() -> None:
     ("status", "headers"),
     [
         (b"200 OK", []),
-        ("200 OK", ()),
+        ("200 OK", iter([])),
+        ("200 OK", [iter(("a", "b"))]),
         ("200 OK", [("a",)]),
         ("200 OK", [(b"a", "b")]),
         ("200 OK", [("a", "b\r\nInjected: yes")]),
@@ -521,3 +611,24 @@ async def test_flask_app() -> None:
         assert response.startswith(b"HTTP/1.1 404")
     finally:
         await port.stopListening()
+
+
+def test_date_header_follows_server_datetimeToString(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Twisted's tests make the Date header deterministic by replacing
+    # twisted.web.server.datetimeToString; the server's requests honour it.
+    from twistio.web import server
+    from twistio.web.test.requesthelper import DummyChannel
+
+    assert server.datetimeToString is server.http.datetimeToString
+    monkeypatch.setattr(server, "datetimeToString", lambda: "Tuesday")
+
+    def app(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Date", "ignored")])
+        return []
+
+    channel = DummyChannel()
+    channel.site = server.Site(WSGIResource(SyncReactor(), SyncPool(), app))
+    request = server.Request(channel, False)
+    request.gotLength(0)
+    request.requestReceived(b"GET", b"/", b"HTTP/1.1")
+    assert request.responseHeaders.getRawHeaders(b"date") == [b"Tuesday"]

@@ -59,7 +59,8 @@ class Connection:
         if not pool.reconnect:
             self._connection.rollback()
         elif not self._rolled_back_and_alive():
-            pool.disconnect(self._connection)
+            # The connection stays this thread's: the next cursor that cannot be made
+            # reconnects it (Transaction.reopen), as in Twisted.
             if pool.noisy:
                 _log.info("Connection lost.")
             raise ConnectionLost()
@@ -68,10 +69,10 @@ class Connection:
         # Roll back, then prove the connection still answers by running the pool's probe
         # statement in a throwaway cursor and committing it.
         db = self._connection
-        steps: list[Callable[[], object]] = [db.rollback, lambda: self._probe(db), db.commit]
         try:
-            for step in steps:
-                step()
+            db.rollback()
+            self._probe(db)
+            db.commit()
         except Exception:
             _log.exception("Rollback failed")
             return False
@@ -164,6 +165,8 @@ class ConnectionPool:
         reactor = connkw.pop("cp_reactor", None)
         options = {arg: connkw.pop("cp_" + arg) for arg in self.CP_ARGS if "cp_" + arg in connkw}
         self.__dict__.update(options)
+        # As Twisted's: a minimum above the maximum is brought down to it.
+        self.min = min(self.min, self.max)
         self.connargs = connargs
         self.connkw = connkw
         self._setUp(reactor)
@@ -241,8 +244,7 @@ class ConnectionPool:
 
         return self._committed(conn, work)
 
-    @staticmethod
-    def _committed(conn: Connection, work: Callable[[], _R]) -> _R:
+    def _committed(self, conn: Connection, work: Callable[[], _R]) -> _R:
         # ``work`` and the commit after it either both succeed, or the connection is rolled
         # back and the first error propagates (a failing rollback is only logged).
         done = False
@@ -254,6 +256,10 @@ class ConnectionPool:
             if not done:
                 try:
                     conn.rollback()
+                except ConnectionLost:
+                    # The rollback's check found the connection dead: drop it now, so the
+                    # next transaction connects afresh (whatever the driver's cursor() does).
+                    self.disconnect(conn._connection)
                 except BaseException:
                     _log.exception("Rollback failed")
         return value

@@ -24,7 +24,7 @@ import socket
 import struct
 from asyncio import selector_events
 from asyncio.trsock import TransportSocket
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Literal, cast
 
 from twistio.internet import error
@@ -111,28 +111,6 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             pass
 
 
-class _ConnectionContext(Mapping[object, dict[str, str]]):
-    """The ``python.context`` of a connection's callbacks: its only key, ``ILogContext``,
-    gives ``{"system": <the connection's logstr>}``, made when a message is logged (one
-    small object per connection, nothing per call)."""
-
-    __slots__ = ("_conn",)
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def __getitem__(self, key: object) -> dict[str, str]:
-        if key is ILogContext:
-            return {"system": self._conn.logstr}
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[object]:
-        return iter((ILogContext,))
-
-    def __len__(self) -> int:
-        return 1
-
-
 _ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, object]], object]
 
 
@@ -209,7 +187,7 @@ class Connection(asyncio.Protocol):
     _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
     _transport: asyncio.Transport
-    _peer: IPv4Address | IPv6Address | UNIXAddress | None
+    _peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None  # the socket address
 
     disconnecting = False
     disconnected = False
@@ -255,9 +233,17 @@ class Connection(asyncio.Protocol):
     def enter_log_context(self) -> Connection:
         """Make this connection the log context (``system``: ``logstr``) of the asyncio
         task running, and so of every callback of the connection that asyncio schedules
-        from it; call it where the task gives asyncio its protocol. Returns self."""
-        _context.enter_context(_ConnectionContext(self))
+        from it; call it where the task gives asyncio its protocol. Returns self.
+
+        The connection itself is the context's base (``context_mapping``): the mapping is
+        made only when something logs, nothing more is kept per connection."""
+        _context.enter_context(self)
         return self
+
+    def context_mapping(self) -> Mapping[object, dict[str, str]]:
+        """The log context of the connection's callbacks (``python.context``): its only key,
+        ``ILogContext``, gives ``{"system": logstr}``, made when asked for."""
+        return {ILogContext: {"system": self.logstr}}
 
     @property
     def reactor(self) -> ITwistioReactor:
@@ -280,7 +266,9 @@ class Connection(asyncio.Protocol):
             address = IPv4Address(kind, peer[0], peer[1])
         else:
             address = address_from_sockaddr(peer, kind)
-        self._peer = address
+        # The socket address, which the transport keeps anyway: ``getPeer`` makes a new
+        # address object from it each time, as Twisted's transports do.
+        self._peer = peer
         try:
             protocol = self._build(address)
         except BaseException:
@@ -291,7 +279,7 @@ class Connection(asyncio.Protocol):
             return
         self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
-        self._registry.connections.add(self)
+        self._registry.connections[self] = None
         try:
             protocol.makeConnection(self)
         except BaseException:
@@ -300,6 +288,8 @@ class Connection(asyncio.Protocol):
 
     def _bind(self, protocol: IProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
+        if self._half_closeable_protocol is not None:
+            self._half_closeable_protocol = None  # asked again of the new protocol
         # Code may replace ``dataReceived`` on the instance once connected (Twisted's
         # examples do after ``endpoint.connect``, tests on the server's protocol); Twisted
         # looks it up at each read. Look it up again at the first read, then bind it: one
@@ -307,8 +297,6 @@ class Connection(asyncio.Protocol):
         self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
             self.write = transport.write
-        if self._half_closeable_protocol is not None:
-            self._half_closeable_protocol = None  # asked again of the new protocol
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls. asyncio's own socket transport looks it up
         # at each read (and this adapter is its protocol already): nothing to redo there.
@@ -375,7 +363,7 @@ class Connection(asyncio.Protocol):
         self.disconnecting = False
         self.disconnected = True
         self.write = _discard
-        self._registry.connections.discard(self)
+        self._registry.connections.pop(self, None)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -504,8 +492,17 @@ class Connection(asyncio.Protocol):
             self._transport.abort()
 
     def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
-        """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
-        return cast("IPv4Address | IPv6Address | UNIXAddress", self._peer)
+        """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``): a new
+        object each time, as in Twisted."""
+        peer = self._peer
+        kind = self._kind
+        if kind == "UNIX":
+            return unix_address(peer)  # type: ignore[arg-type]
+        if not peer:
+            return None  # type: ignore[return-value]  # no peer (never connected)
+        if len(peer) == 2:
+            return IPv4Address(kind, *cast("tuple[str, int]", peer))
+        return address_from_sockaddr(peer, kind)  # type: ignore[arg-type]
 
     def getHost(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The local address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``)."""
@@ -593,7 +590,7 @@ class Connection(asyncio.Protocol):
         name = str(prefix()) if prefix is not None else type(protocol).__name__
         if not self._server_side:
             return f"{name},client"
-        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self._peer, 'host', '')}"
+        return f"{name},{getattr(self, 'sessionno', 0)},{getattr(self.getPeer(), 'host', '')}"
 
     def logPrefix(self) -> str:
         """``logstr``: what log events from the connection's callbacks name as ``system``."""
@@ -619,7 +616,7 @@ class Connection(asyncio.Protocol):
             return
         hostname = (
             None if server_side
-            else client_hostname(contextFactory, context, getattr(self._peer, "host", None))
+            else client_hostname(contextFactory, context, getattr(self.getPeer(), "host", None))
         )
         pending: list[bytes] = []
         self._tls_pending = pending
@@ -841,7 +838,7 @@ class Connection(asyncio.Protocol):
 
     def __repr__(self) -> str:
         name = type(self._protocol).__name__ if self._protocol is not None else "None"
-        return f"<{name} connection to {self._peer}>"
+        return f"<{name} connection to {self.getPeer()}>"
 
 
 class _BelowTLS:

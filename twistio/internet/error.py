@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno as _errno
-import os as _os
 import socket as _socket
 
 __all__ = [
@@ -56,9 +55,11 @@ __all__ = [
 
 
 def _sentence(text: str, *details: object) -> str:
-    """Join a fixed message and its details the way Twisted prints them: ``msg: a: b.``."""
-    parts = [text, *(str(d) for d in details if d not in (None, ""))]
-    return ": ".join(parts) + "."
+    """A fixed message and the exception's arguments, as Twisted prints them:
+    ``msg.`` without arguments, ``msg: a b.`` with some."""
+    if not details:
+        return text + "."
+    return f"{text}: {' '.join(str(d) for d in details)}."
 
 
 class BindError(Exception):
@@ -112,7 +113,10 @@ class ConnectError(Exception):
         Exception.__init__(self, string)
 
     def __str__(self) -> str:
-        return _sentence(self.MESSAGE, self.osError, self.args[0] if self.args else "")
+        # "MESSAGE: errno: string." with each part only when set.
+        parts = [self.MESSAGE]
+        parts += [str(d) for d in (self.osError, self.args[0] if self.args else "") if d]
+        return ": ".join(parts) + "."
 
 
 class ConnectBindError(ConnectError):
@@ -363,17 +367,14 @@ def getConnectError(e: BaseException | tuple[int | None, str]) -> ConnectError:
     """Map an ``OSError`` (or an ``(errno, message)`` pair) to the matching ``ConnectError``."""
     if isinstance(e, ConnectError):
         return e
-    if isinstance(e, tuple):
-        number, string = e
-    elif isinstance(e, OSError):
-        number = e.errno
-        if isinstance(number, int) and number > 0:
-            string = _os.strerror(number)
-        else:
-            string = e.strerror or str(e)
-        if isinstance(e, _socket.gaierror):
-            return UnknownHostError(string=string)
-    else:
-        return ConnectError(string=str(e))
+    # As Twisted's: the (errno, message) of the exception's arguments; anything else is
+    # carried as the ConnectError's message.
+    args = e.args if isinstance(e, BaseException) else e
+    try:
+        number, string = args
+    except (TypeError, ValueError):
+        return ConnectError(string=e)  # type: ignore[arg-type]
+    if isinstance(e, _socket.gaierror):
+        return UnknownHostError(number, string)
     klass = _ERRNO_TO_CONNECT_ERROR.get(number, ConnectError) if number is not None else ConnectError
     return klass(number, string)

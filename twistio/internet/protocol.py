@@ -192,11 +192,14 @@ class ReconnectingClientFactory(ClientFactory):
             if self.noisy:
                 _log.info("Abandoning %s after %d retries.", connector, self.retries)
             return
+        # This retry waits the current delay (``initialDelay`` the first time); the next
+        # one backs off from it.
+        wait = self.delay
         self.delay = min(self.delay * self.factor, self.maxDelay)
         if self.jitter:
             self.delay = random.normalvariate(self.delay, self.delay * self.jitter)
         if self.noisy:
-            _log.info("%s will retry in %d seconds", connector, self.delay)
+            _log.info("%s will retry in %d seconds", connector, wait)
 
         def reconnector() -> None:
             self._callID = None
@@ -205,7 +208,7 @@ class ReconnectingClientFactory(ClientFactory):
         clock = self.clock
         if clock is None:
             clock = installed_reactor()
-        self._callID = clock.callLater(self.delay, reconnector)
+        self._callID = clock.callLater(wait, reconnector)
 
     def stopTrying(self) -> None:
         """Cancel any scheduled retry and any attempt in progress, and stop retrying."""
@@ -228,7 +231,7 @@ class ReconnectingClientFactory(ClientFactory):
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for key in ("connector", "retries", "delay", "continueTrying", "_callID"):
+        for key in ("connector", "retries", "delay", "continueTrying", "_callID", "clock"):
             state.pop(key, None)
         return state
 

@@ -612,7 +612,12 @@ def _connect_error(exc: BaseException, host: str, bindAddress: object) -> BaseEx
     if isinstance(exc, OSError):
         if bindAddress is not None and exc.errno in _BIND_ERRNOS:
             return error.ConnectBindError(exc.errno, exc.strerror or str(exc))
-        return error.getConnectError(exc)
+        number = exc.errno
+        if isinstance(number, int) and number > 0:
+            # The system's words for the errno, as Twisted reports a failed connect_ex
+            # (asyncio's message names the address instead).
+            return error.getConnectError((number, os.strerror(number)))
+        return error.getConnectError((None, exc.strerror or str(exc)))
     return exc
 
 

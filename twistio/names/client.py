@@ -358,11 +358,13 @@ class DNSClientFactory(protocol.ClientFactory):
             return
         waiting = list(pending)
         del pending[:]
-        value = getattr(reason, "value", None)
+        if not isinstance(reason, Failure):
+            value = getattr(reason, "value", None)
+            reason = Failure(value if isinstance(value, BaseException) else ConnectError())
         for entry in waiting:
             d = entry[0]
             if not d.called:
-                d.errback(value if isinstance(value, BaseException) else ConnectError())
+                d.errback(reason)  # the same Failure for each, as Twisted's
 
     def buildProtocol(self, addr: Any) -> Any:
         """A TCP DNS protocol for the controller."""

@@ -56,20 +56,24 @@ class Resolver(common.ResolverBase):
         if timeout is None:
             timeout = (1, 3, 11, 45)
         return self._discoverAuthority(
-            dns.Query(name, type, cls), self._roots(), timeout, self._maximumQueries
+            dns.Query(name, type, cls), self._roots(), timeout, [self._maximumQueries]
         )
 
     def _discoverAuthority(
-        self, query: dns.Query, servers: list[tuple[str, int]], timeout: Any, queriesLeft: int
+        self, query: dns.Query, servers: list[tuple[str, int]], timeout: Any,
+        queriesLeft: list[int],
     ) -> Deferred[Any]:
-        if queriesLeft <= 0:
+        # ``queriesLeft`` is one lookup's budget, shared with the lookups it starts (for a
+        # name server's address, an alias's target): every query counts against it.
+        if queriesLeft[0] <= 0:
             return fail(ResolverError("Query limit reached without result"))
+        queriesLeft[0] -= 1
         d = self._query(query, servers, timeout, False)
-        d.addCallback(self._discoveredAuthority, query, timeout, queriesLeft - 1)
+        d.addCallback(self._discoveredAuthority, query, timeout, queriesLeft)
         return d
 
     def _discoveredAuthority(
-        self, response: dns.Message, query: dns.Query, timeout: Any, queriesLeft: int
+        self, response: dns.Message, query: dns.Query, timeout: Any, queriesLeft: list[int]
     ) -> Any:
         if response.rCode != dns.OK:
             return Failure(self.exceptionForCode(response.rCode)(response))
@@ -128,7 +132,9 @@ class Resolver(common.ResolverBase):
             return self._discoverAuthority(
                 query, [(a, dns.PORT) for a in addresses], timeout, queriesLeft
             )
-        d = self.lookupAddress(servers[0].name, timeout)
+        d = self._discoverAuthority(
+            dns.Query(servers[0].name, dns.A, dns.IN), self._roots(), timeout, queriesLeft
+        )
 
         def found_server(result: Any) -> Any:
             answers = [rr for rr in result[0] if rr.type == dns.A]

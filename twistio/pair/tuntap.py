@@ -141,7 +141,7 @@ class TunnelAddress(FancyStrMixin, FancyEqMixin):
     compareAttributes = ("_typeValue", "name")
     showAttributes = (("type", _describe_type), "name")
 
-    def __init__(self, type: FlagConstant, name: bytes) -> None:
+    def __init__(self, type: FlagConstant, name: bytes | str) -> None:
         self.type = type
         self.name = name
 
@@ -178,7 +178,7 @@ class TuntapPort(abstract.FileDescriptor):
 
     def __init__(
         self,
-        interface: bytes,
+        interface: bytes | str,
         proto: Any,
         maxPacketSize: int = 8192,
         reactor: Any = None,
@@ -225,7 +225,9 @@ class TuntapPort(abstract.FileDescriptor):
 
     # -- starting and stopping -------------------------------------------------------------
 
-    def _openTunnel(self, name: bytes, mode: FlagConstant) -> _TunnelDescription:
+    def _openTunnel(self, name: bytes | str, mode: FlagConstant) -> _TunnelDescription:
+        if isinstance(name, str):
+            name = name.encode("ascii")  # device names are ASCII; Twisted's example passes str
         system = self._system
         fd = system.open(_TUN_KO_PATH, system.O_RDWR | system.O_CLOEXEC | system.O_NONBLOCK)
         try:

@@ -304,7 +304,7 @@ class TrafficLoggingFactory(WrappingFactory):
 
     def open(self, name: str) -> Any:
         """Open the log file ``name`` for writing (override to log elsewhere)."""
-        return open(name, "w", encoding="utf-8")
+        return open(name, "w")
 
     def buildProtocol(self, addr: Any) -> Any:
         """The next numbered connection, logging to its own file."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "ContextTracker",
@@ -28,6 +28,23 @@ _T = TypeVar("_T")
 defaultContextDict: dict[Any, Any] = {}
 
 setDefault = defaultContextDict.__setitem__
+
+
+class _LazyContext(Protocol):
+    """What ``enter_context`` also takes instead of a mapping: an object that makes its
+    mapping only when a value is asked for (a connection, whose log context is made when
+    something logs; nothing is made per connection before that)."""
+
+    def context_mapping(self) -> Mapping[Any, Any]:
+        """The mapping this object stands for, made now."""
+        ...
+
+
+def _mapping(base: Mapping[Any, Any] | _LazyContext) -> Mapping[Any, Any]:
+    if type(base) is dict:
+        return base
+    make = getattr(base, "context_mapping", None)
+    return make() if make is not None else base  # type: ignore[return-value]
 
 
 class ContextTracker:
@@ -64,8 +81,8 @@ class ThreadedContextTracker:
             "twistio_context", default=()
         )
         # Below the stack: what enter_context made the base of the rest of a context.
-        self._base: contextvars.ContextVar[Mapping[Any, Any] | None] = contextvars.ContextVar(
-            "twistio_context_base", default=None
+        self._base: contextvars.ContextVar[Mapping[Any, Any] | _LazyContext | None] = (
+            contextvars.ContextVar("twistio_context_base", default=None)
         )
 
     def currentContext(self) -> ContextTracker:
@@ -73,7 +90,7 @@ class ThreadedContextTracker:
         tracker = ContextTracker()
         base = self._base.get()
         if base is not None:
-            tracker.contexts.append(dict(base))
+            tracker.contexts.append(dict(_mapping(base)))
         tracker.contexts.extend(self._current.get())
         return tracker
 
@@ -87,7 +104,7 @@ class ThreadedContextTracker:
         finally:
             self._current.reset(token)
 
-    def enter_context(self, ctx: Mapping[Any, Any]) -> None:
+    def enter_context(self, ctx: Mapping[Any, Any] | _LazyContext) -> None:
         """Make ``ctx`` the base of the rest of the current ``contextvars`` context (see
         the module's ``enter_context``)."""
         self._base.set(ctx)
@@ -99,17 +116,20 @@ class ThreadedContextTracker:
             if key in context:
                 return context[key]
         base = self._base.get()
-        if base is not None and key in base:
-            return base[key]
+        if base is not None:
+            mapping = _mapping(base)
+            if key in mapping:
+                return mapping[key]
         return defaultContextDict.get(key, default)
 
 
-def enter_context(ctx: Mapping[Any, Any]) -> bool:
+def enter_context(ctx: Mapping[Any, Any] | _LazyContext) -> bool:
     """Make ``ctx``'s keys visible to ``get`` for the rest of the current ``contextvars``
     context: what the running asyncio Task (or callback) runs from now on, and the callbacks
     it schedules, which copy it. It is the base of that context: what ``call`` adds wins
-    over it, and entering another replaces it. False if the installed tracker cannot (one
-    that is not the default).
+    over it, and entering another replaces it. ``ctx`` may also be a ``_LazyContext``, whose
+    mapping is made each time a value is looked up. False if the installed tracker cannot
+    (one that is not the default).
 
     twistio's transports call it where asyncio builds a connection, so that every callback
     of the connection sees its log context at no cost per call (Twisted sets it around

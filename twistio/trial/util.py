@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, TextIO, TypeVar, Union
 
+from twistio.python import _spelling
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -43,9 +44,8 @@ class DirtyReactorAggregateError(Exception):
     def __str__(self) -> str:
         lines = ["Reactor was unclean."]
         if self.delayedCalls:
-            lines.append(
-                "DelayedCalls: (set twistio.internet.base.DelayedCall.debug = True to debug)"
-            )
+            where = _spelling.spelled("twistio.internet.base.DelayedCall")
+            lines.append(f"DelayedCalls: (set {where}.debug = True to debug)")
             lines.extend(str(call) for call in self.delayedCalls)
         if self.selectables:
             lines.append("Selectables:")

@@ -196,11 +196,11 @@ class RequestHead(_Head):
 
     upgrade = False
     expect_continue = False
-    # The reader keeps each field's name and its value as sent (unstripped); ``pairs`` is
+    # The reader keeps each field's name and its line as sent; ``pairs`` is
     # made from them when first asked for: most requests never read most of their fields.
     _pairs: list[tuple[bytes, bytes]] | None = None
     _names: list[bytes] | None = None
-    _raw_values: list[bytes] | None = None
+    _lines: list[bytes] | None = None
 
     def __init__(self, method: bytes, target: bytes, version: bytes) -> None:
         self.method = method
@@ -213,12 +213,16 @@ class RequestHead(_Head):
         """The (name, value) fields as sent, values stripped of surrounding whitespace."""
         pairs = self._pairs
         if pairs is None:
-            names, values = self._names, self._raw_values
-            if names is None or values is None:
+            names, lines = self._names, self._lines
+            if names is None or lines is None:
                 pairs = []
             else:
-                # strip() strips " " and "\t" only: the reader let no other control through.
-                pairs = [(name, value.strip()) for name, value in zip(names, values, strict=True)]
+                # Each value follows its name and the colon in its line. strip() strips " "
+                # and "\t" only: the reader let no other control through.
+                pairs = [
+                    (name, line[len(name) + 1 :].strip())
+                    for name, line in zip(names, lines, strict=True)
+                ]
             self._pairs = pairs
         return pairs
 
@@ -798,17 +802,15 @@ class RequestReader(_Reader):
             raise ParseError(400, "malformed header field")
         names: list[bytes] = []
         add_name = names.append
-        values: list[bytes] = []
-        add_value = values.append
         del lines[0]
         for line in lines:
-            name, sep, value = line.partition(b":")
+            name, sep, _ = line.partition(b":")
             if not sep:
                 raise ParseError(400, "malformed header field")
             add_name(name)
-            add_value(value)  # stripped when ``pairs`` is first asked for
+        # The values stay in their lines, cut out when ``pairs`` is first asked for.
         head._names = names
-        head._raw_values = values
+        head._lines = lines
         # Names: non-empty tokens (no whitespace before a colon, no obsolete folding), all
         # checked and lower-cased at once, joined by LF (which a clean head has nowhere).
         joined = b"\n".join(names)
@@ -842,7 +844,7 @@ class RequestReader(_Reader):
         if b"connection" in lnames:
             if lnames.count(b"connection") == 1:
                 # One field: the usual "close" or "keep-alive" is that whole value.
-                value = values[lnames.index(b"connection")].strip().lower()
+                value = lines[lnames.index(b"connection")].partition(b":")[2].strip().lower()
                 tokens = [value] if value.find(b",") < 0 else _tokens(head, b"connection")
             else:
                 tokens = _tokens(head, b"connection")

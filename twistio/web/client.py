@@ -280,6 +280,24 @@ class WebClientContextFactory:
         return self._policy.creatorForNetloc(hostname, port)
 
 
+@implementer(IPolicyForHTTPS)
+class _LegacyPolicy:
+    """An HTTPS policy from an object that does not declare ``IPolicyForHTTPS``: its own
+    ``creatorForNetloc`` when it has one, else its ``getContext(hostname, port)`` (the old
+    context-factory protocol ``WebClientContextFactory`` follows)."""
+
+    def __init__(self, legacy: object) -> None:
+        self._legacy = legacy
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> object:
+        """What the wrapped object makes for ``hostname``."""
+        make = getattr(self._legacy, "creatorForNetloc", None)
+        if make is None:
+            make = getattr(self._legacy, "getContext")  # noqa: B009
+        made: object = make(hostname, port)
+        return made
+
+
 @implementer(IAgentEndpointFactory)
 class _StandardEndpointFactory:
     def __init__(
@@ -548,6 +566,15 @@ class Agent(_AgentBase):
     ) -> None:
         if contextFactory is None:
             contextFactory = BrowserLikePolicyForHTTPS()
+        elif not IPolicyForHTTPS.providedBy(contextFactory):
+            warnings.warn(
+                f"{contextFactory!r} was passed as the HTTPS policy for an Agent, but it does "
+                "not provide IPolicyForHTTPS.  Since Twisted 14.0, you must pass a provider of "
+                "IPolicyForHTTPS.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            contextFactory = _LegacyPolicy(contextFactory)
         self._init(
             reactor,
             _StandardEndpointFactory(reactor, contextFactory, connectTimeout, bindAddress),
@@ -786,6 +813,11 @@ class FileBodyProducer:
         def stopped(f: Failure) -> Deferred[None] | Failure:
             from twistio.internet.task import TaskStopped
 
+            if f.check(CancelledError):
+                # Cancelled: stop reading and close the file; as after stopProducing, the
+                # Deferred never fires (as in Twisted).
+                self.stopProducing()
+                return Deferred()
             if f.check(TaskStopped):
                 return Deferred()  # abandoned: never fires, as in Twisted
             return f
@@ -882,16 +914,17 @@ class RedirectAgent:
         uri: bytes,
         headers: Headers | None,
         redirectCount: int,
+        origin: bytes | None = None,
     ) -> Deferred[IResponse]:
+        """Follow ``response``'s redirect from ``uri``; ``origin`` is the URI first asked for
+        (named by ``InfiniteRedirection`` when the limit is reached, as in Twisted)."""
+
         def failed(reason: Exception) -> ResponseFailed:
             return ResponseFailed([Failure(reason)], response)
 
+        if origin is None:
+            origin = uri
         if redirectCount >= self._redirectLimit:
-            first = response
-            while first.previousResponse is not None:
-                first = first.previousResponse
-            request = getattr(first, "request", None)
-            origin = getattr(request, "absoluteURI", None) or uri
             raise failed(
                 error.InfiniteRedirection(
                     response.code, b"Infinite redirection detected", location=origin
@@ -927,7 +960,7 @@ class RedirectAgent:
 
         d.addCallback(chain)
         return d.addCallback(
-            self._handleResponse, method, location, headers, redirectCount + 1
+            self._handleResponse, method, location, headers, redirectCount + 1, origin
         )
 
     def _handleResponse(
@@ -937,6 +970,7 @@ class RedirectAgent:
         uri: bytes,
         headers: Headers | None,
         redirectCount: int,
+        origin: bytes | None = None,
     ) -> IResponse | Deferred[IResponse]:
         again = self._repeatWith(response.code, method)
         if again is None:
@@ -945,7 +979,7 @@ class RedirectAgent:
             raise ResponseFailed(
                 [Failure(error.PageRedirect(response.code, location=uri))], response
             )
-        return self._handleRedirect(response, again, uri, headers, redirectCount)
+        return self._handleRedirect(response, again, uri, headers, redirectCount, origin)
 
     def _repeatWith(self, code: int, method: bytes) -> bytes | None:
         """The method to follow a ``code`` answer to ``method`` with: None when ``code`` is

@@ -75,6 +75,8 @@ _events = Logger(namespace="twistio.web.server")  # events that Twisted code obs
 
 date = http.datetimeToString
 string_date_time = http.datetimeToString
+datetimeToString = http.datetimeToString
+_httpDate = http.datetimeToString  # to tell whether a test replaced datetimeToString
 
 _FAILED = (
     "<html><head><title>Processing Failed</title></head><body>"
@@ -125,7 +127,12 @@ class Request(http.Request, Componentized):
         except AttributeError:  # a channel without a site
             site = self.site = None
         # Headers set before processing (by a test or a subclass) are kept, as in Twisted.
-        self.responseHeaders.update_trusted({b"server": [version], b"date": [http._now_date()]})
+        if datetimeToString is _httpDate:
+            now = http._now_date()
+        else:  # replaced (a test making the date deterministic, as Twisted's tests do)
+            value = datetimeToString()
+            now = value.encode("ascii") if isinstance(value, str) else value
+        self.responseHeaders.update_trusted({b"server": [version], b"date": [now]})
         self.prepath = []
         path = self.path
         if path == b"*":

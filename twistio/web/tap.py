@@ -5,6 +5,9 @@ resource script or a resource class, listening on one or more endpoint descripti
 ``--port`` and ``--https`` spellings add to it; ``tcp:8080`` when none is given),
 ``root`` (the resource to serve) and ``extraHeaders``; ``makeService(options)`` gives a
 ``MultiService`` with one listening service per description, all serving one ``Site``.
+With ``--personal`` the site is published over Perspective Broker instead
+(``makePersonalServerFactory``), on ``~/.twistd-web-pb`` unless ``--listen`` says where, for a
+front server's ``distrib.UserDirectory`` to serve as ``/user.twistd/``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from twistio.web import demo, resource, script, server, static, twcgi, wsgi
 from twistio.web.iweb import IRequest
 from twistio.web.resource import IResource
 
-__all__ = ["Options", "makeService"]
+__all__ = ["Options", "makePersonalServerFactory", "makeService"]
 
 
 class Options(usage.Options):
@@ -38,7 +41,8 @@ class Options(usage.Options):
         ["mime-type", "m", None, "content type of static files whose type is unknown"],
     ]
     optFlags = [
-        ["personal", "", "(not available in twistio: there is no twistio.web.distrib)"],
+        ["personal", "", "publish the site over PB for a front server's distrib.UserDirectory "
+         "(on ~/.twistd-web-pb unless --listen is given)"],
         ["notracebacks", "n", "(deprecated: tracebacks are off unless "
          "--display-tracebacks)"],
         ["display-tracebacks", None, "show the traceback of a failed request to the "
@@ -135,10 +139,14 @@ class Options(usage.Options):
         self["extraHeaders"].append((name.strip(), value.strip()))
 
     def postOptions(self) -> None:
-        if self["personal"]:
-            raise usage.UsageError("--personal is not available: twistio has no web.distrib")
         if not self["ports"]:
-            self["ports"] = ["tcp:8080"]
+            if self["personal"]:
+                from twistio.web.distrib import UserDirectory
+
+                path = os.path.expanduser(os.path.join("~", UserDirectory.userSocketName))
+                self["ports"] = [f"unix:{path}"]
+            else:
+                self["ports"] = ["tcp:8080"]
         if self["indexes"] and isinstance(self["root"], static.File):
             self["root"].indexNames = self["indexes"]
 
@@ -181,7 +189,16 @@ def makeService(config: Options) -> service.MultiService:
         root = _AddHeadersResource(root, config["extraHeaders"])
     site = server.Site(root, logPath=config["logfile"])
     site.displayTracebacks = bool(config["display-tracebacks"])
+    factory: Any = makePersonalServerFactory(site) if config["personal"] else site
     everything = service.MultiService()
     for description in config["ports"]:
-        strports.service(description, site).setServiceParent(everything)
+        strports.service(description, factory).setServiceParent(everything)
     return everything
+
+
+def makePersonalServerFactory(site: server.Site) -> Any:
+    """A PB server factory whose root publishes ``site`` (a ``distrib.ResourcePublisher``)."""
+    from twistio.spread import pb
+    from twistio.web import distrib
+
+    return pb.PBServerFactory(distrib.ResourcePublisher(site))

@@ -8,7 +8,8 @@ memory (Twisted's waits only for each write to be handed to the transport).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Union, cast
 
@@ -17,6 +18,7 @@ from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import IReactorFromThreads, implementer
 from twistio.internet.threads import blockingCallFromThread
 from twistio.logger import Logger
+from twistio.python import log as _legacy_log
 from twistio.python.failure import Failure
 from twistio.python.threadpool import ThreadPool
 from twistio.web._responses import INTERNAL_SERVER_ERROR as INTERNAL_SERVER_ERROR
@@ -56,13 +58,12 @@ def _wsgiBytes(value: str) -> bytes:
 class _ErrorStream:
     """``wsgi.errors``: text written here is logged."""
 
-    _log = Logger()
-
     def write(self, data: str) -> None:
-        """Log ``data`` (a ``str``; bytes are a ``TypeError``, as in Twisted)."""
+        """Log ``data`` (a ``str``; bytes are a ``TypeError``, as in Twisted): a legacy error
+        event of system ``wsgi`` whose ``message`` is ``(data,)``."""
         if not isinstance(data, str):
             raise TypeError(f"write() argument must be str, not {data!r} ({type(data).__name__})")
-        self._log.error("{text}", text=data, isError=True, system="wsgi")
+        _legacy_log.msg(data, system="wsgi", isError=True)
 
     def writelines(self, iovec: Iterable[str]) -> None:
         """Log each piece."""
@@ -105,6 +106,9 @@ class _InputStream:
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._wrapped)
+
+
+_EXHAUSTED = object()
 
 
 class _WSGIResponse:
@@ -195,6 +199,8 @@ class _WSGIResponse:
     def _sendResponseHeaders(self) -> None:
         code, _, message = self.status.partition(" ")
         self.request.setResponseCode(int(code), _wsgiBytes(message))
+        # The application says what the body is: no default Content-Type is added.
+        self.request.defaultContentType = None
         for name, value in self.headers:
             # The server, not the application, says what these are.
             if name.lower() not in ("server", "date"):
@@ -250,14 +256,36 @@ class _WSGIResponse:
                     raise excInfo[1].with_traceback(excInfo[2])  # type: ignore[union-attr]
             finally:
                 excInfo = None
-        elif self.started:
-            raise RuntimeError("Application called start_response() more than once")
+        elif self.headersWritten:
+            raise RuntimeError("Application called start_response() after the response began")
         if not isinstance(status, str):
             raise TypeError(f"status must be str, not {status!r} ({type(status).__name__})")
+        # PEP 3333 asks for a list of tuples; other sequences pass with a warning, as in
+        # Twisted. Called again before the body starts, the last status and headers win.
         if not isinstance(headers, list):
-            raise TypeError(f"headers must be a list, not {headers!r} ({type(headers).__name__})")
+            if not isinstance(headers, Sequence):
+                raise TypeError(
+                    f"headers must be a list, not {headers!r} ({type(headers).__name__})"
+                )
+            warnings.warn(
+                f"headers should be a list, not {headers!r} ({type(headers).__name__})",
+                category=RuntimeWarning,
+                stacklevel=2,
+            )
         for header in headers:
-            if not isinstance(header, tuple) or len(header) != 2:
+            if not isinstance(header, tuple):
+                if not isinstance(header, Sequence):
+                    raise TypeError(
+                        f"header must be a (str, str) tuple, not {header!r} "
+                        f"({type(header).__name__})"
+                    )
+                warnings.warn(
+                    f"header should be a (str, str) tuple, not {header!r} "
+                    f"({type(header).__name__})",
+                    category=RuntimeWarning,
+                    stacklevel=2,
+                )
+            if len(header) != 2:
                 raise TypeError(f"header must be a (str, str) tuple, not {header!r}")
             for part in header:
                 if not isinstance(part, str):
@@ -265,7 +293,7 @@ class _WSGIResponse:
                 if "\r" in part or "\n" in part:
                     raise ValueError(f"header may not contain CR or LF: {header!r}")
         self.status = status
-        self.headers = headers
+        self.headers = [tuple(header) for header in headers]  # type: ignore[misc]
         self.started = True
         return self.write
 
@@ -286,11 +314,13 @@ class _WSGIResponse:
         appIterator: Iterable[bytes] | None = None
         try:
             appIterator = self.application(self.environ, self.startResponse)
-            for elem in appIterator:
-                if self._requestFinished:
+            pieces: Iterator[object] = iter(appIterator)
+            while not self._requestFinished:  # the client gone: ask for nothing more
+                piece = next(pieces, _EXHAUSTED)
+                if piece is _EXHAUSTED:
                     break
-                if elem:
-                    self.write(elem)
+                if piece:
+                    self.write(cast(bytes, piece))
             close = getattr(appIterator, "close", None)
             appIterator = None
             if close is not None:

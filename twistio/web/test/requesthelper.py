@@ -62,6 +62,15 @@ class DummyChannel:
             self.producer = None
             self.streaming = None
 
+        def loseConnection(self) -> None:
+            """Close: ``disconnected`` becomes true at once (no connection to wait for)."""
+            super().loseConnection()
+            self.disconnected = True
+
+        def getHost(self) -> Any:
+            """The server's address: ``10.0.0.1`` at ``port`` (read now, so a test may set it)."""
+            return IPv4Address("TCP", "10.0.0.1", self.port)
+
         @property
         def written(self) -> BytesIO:
             """Everything written (a ``BytesIO``, as in Twisted)."""
