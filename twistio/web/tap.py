@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 from twistio.application import service, strports
 from twistio.python import reflect, usage
 from twistio.web import demo, resource, script, server, static, twcgi, wsgi
 from twistio.web.iweb import IRequest
 from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    from twistio.internet.protocol import ServerFactory
+    from twistio.spread.pb import PBServerFactory
 
 __all__ = ["Options", "makePersonalServerFactory", "makeService"]
 
@@ -189,14 +194,14 @@ def makeService(config: Options) -> service.MultiService:
         root = _AddHeadersResource(root, config["extraHeaders"])
     site = server.Site(root, logPath=config["logfile"])
     site.displayTracebacks = bool(config["display-tracebacks"])
-    factory: Any = makePersonalServerFactory(site) if config["personal"] else site
+    factory: ServerFactory = makePersonalServerFactory(site) if config["personal"] else site
     everything = service.MultiService()
     for description in config["ports"]:
         strports.service(description, factory).setServiceParent(everything)
     return everything
 
 
-def makePersonalServerFactory(site: server.Site) -> Any:
+def makePersonalServerFactory(site: server.Site) -> PBServerFactory:
     """A PB server factory whose root publishes ``site`` (a ``distrib.ResourcePublisher``)."""
     from twistio.spread import pb
     from twistio.web import distrib
