@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 from twistio.application import service, strports
 from twistio.python import reflect, usage
 from twistio.web import demo, resource, script, server, static, twcgi, wsgi
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    from twistio.internet.protocol import ServerFactory
+    from twistio.spread.pb import PBServerFactory
 
 __all__ = ["Options", "makePersonalServerFactory", "makeService"]
 
@@ -166,18 +172,18 @@ class _AddHeadersResource(resource.Resource):
     """Wraps a resource, adding ``headers`` (name, value pairs) to every response that
     goes through it."""
 
-    def __init__(self, originalResource: Any, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, originalResource: IResource, headers: list[tuple[str, str]]) -> None:
         super().__init__()
         self._originalResource = originalResource
         self._headers = headers
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> IResource:
         for header, value in self._headers:
             request.responseHeaders.addRawHeader(header, value)
         return self._originalResource.getChildWithDefault(name, request)
 
 
-def makeService(config: Any) -> service.MultiService:
+def makeService(config: Options) -> service.MultiService:
     """One listening service per description in ``config["ports"]``, sharing one site."""
     if config["notracebacks"]:
         warnings.warn(
@@ -188,14 +194,14 @@ def makeService(config: Any) -> service.MultiService:
         root = _AddHeadersResource(root, config["extraHeaders"])
     site = server.Site(root, logPath=config["logfile"])
     site.displayTracebacks = bool(config["display-tracebacks"])
-    factory: Any = makePersonalServerFactory(site) if config["personal"] else site
+    factory: ServerFactory = makePersonalServerFactory(site) if config["personal"] else site
     everything = service.MultiService()
     for description in config["ports"]:
         strports.service(description, factory).setServiceParent(everything)
     return everything
 
 
-def makePersonalServerFactory(site: server.Site) -> Any:
+def makePersonalServerFactory(site: server.Site) -> PBServerFactory:
     """A PB server factory whose root publishes ``site`` (a ``distrib.ResourcePublisher``)."""
     from twistio.spread import pb
     from twistio.web import distrib
