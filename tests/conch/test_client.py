@@ -327,3 +327,61 @@ def test_new_connection_helper_terminal_and_known_hosts(tmp_path: Path,
     present = _NewConnectionHelper(*args, Terminal())  # type: ignore[arg-type]
     present.ui.prompt(b"continue?").addCallback(answers.append)
     assert answers == [False, True]
+
+
+def test_exit_signal_details_are_logged() -> None:
+    from twistio.conch import endpoints
+    from twistio.conch.ssh.common import NS
+    from twistio.logger import globalLogPublisher
+
+    events: list[dict[str, Any]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        channel = endpoints._CommandChannel(None, b"cmd", None, defer.Deferred())
+        channel.request_exit_signal(NS(b"TERM") + b"\x01" + NS("ünï".encode()) + NS(b"en"))
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    assert channel._reason is not None and channel._reason.signal == signal.SIGTERM
+    logged = [e for e in events if e.get("shortSignalName") == b"TERM"]
+    assert logged and logged[0]["coreDumped"] is True
+    assert logged[0]["errorMessage"] == "ünï" and logged[0]["languageTag"] == b"en"
+
+
+def test_known_hosts_given_as_a_path(tmp_path: Path) -> None:
+    from twistio.conch.endpoints import _NewConnectionHelper
+
+    path = tmp_path / "hosts"
+    helper = _NewConnectionHelper(None, b"h", 22, b"c", b"u", None, None, None, str(path), None)
+    assert isinstance(helper.knownHosts, KnownHostsFile)
+    assert helper.knownHosts.savePath.path == str(path)
+    assert _NewConnectionHelper._knownHosts().savePath.path == os.path.expanduser(
+        "~/.ssh/known_hosts")
+
+
+def test_cancelled_connection_ignores_a_late_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelling before the connection is ready, then the connection failing (as aborting
+    it makes it do), leaves no second result and no unhandled error."""
+    from twistio.conch import endpoints
+    from twistio.internet import endpoints as inet_endpoints
+
+    made: list[Any] = []
+
+    class FakeEndpoint:
+        def __init__(self, *args: Any) -> None:
+            pass
+
+        def connect(self, factory: Any) -> defer.Deferred[Any]:
+            proto = factory.buildProtocol(None)
+            made.append(proto)
+            return defer.succeed(proto)
+
+    monkeypatch.setattr(inet_endpoints, "HostnameEndpoint", FakeEndpoint)
+    helper = endpoints._NewConnectionHelper(None, b"h", 22, b"c", b"u", None, None, None,
+                                            KnownHostsFile(None), None)
+    result = helper.secureConnection()
+    result.cancel()
+    failures: list[Any] = []
+    result.addErrback(failures.append)
+    made[0].connectionReady.errback(endpoints.AuthenticationFailed("late"))
+    assert len(failures) == 1 and failures[0].check(defer.CancelledError)
+    assert made[0].connectionReady.result is None  # consumed: nothing left unhandled

@@ -179,3 +179,13 @@ def test_text_flatten_is_deprecated() -> None:
         flatten = _text.flatten
     assert flatten(_text.attributes.bold["x"], _text.helper.CharacterAttribute()) == \
         _text.assembleFormattedText(_text.attributes.bold["x"])
+
+
+def test_want_one_is_deprecated_and_character_attribute_is_the_formatting_state() -> None:
+    from twistio.conch.insults import helper as _helper
+
+    assert _helper.CharacterAttribute is _helper._FormattingState
+    with pytest.warns(DeprecationWarning, match=r"_FormattingState\.wantOne was deprecated in "
+                                                r"Twisted 13\.1\.0"):
+        bold = _helper._FormattingState().wantOne(bold=True)
+    assert bold.bold and bold.toVT102() == "\x1b[1m"

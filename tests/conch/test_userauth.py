@@ -307,3 +307,20 @@ def test_unexpected_pk_ok_moves_on() -> None:
     client.ssh_USERAUTH_PK_OK(b"")
     assert sent == [(userauth.MSG_USERAUTH_REQUEST,
                      NS(b"alice") + NS(b"ssh-connection") + NS(b"none"))]
+
+
+@pytest.mark.parametrize("flag", [b"\x01", b"\xff"])
+def test_signed_request_covers_the_has_signature_byte_as_sent(flag: bytes) -> None:
+    """Any non-zero "has signature" byte is true; the signature covers it as the client
+    sent it (as OpenSSH's server checks it)."""
+    lb = S.loopback(userauth_factory=lambda: _Silent(S.USER, S.ReadyConnection()))
+    lb.pump()
+    server = lb.server.service
+    assert isinstance(server, userauth.SSHUserAuthServer)
+    key = S.key("id_ecdsa")
+    body = NS(S.USER) + NS(b"ssh-connection") + NS(b"publickey") + flag + NS(key.sshType()) \
+        + NS(key.public().blob())
+    signed = NS(lb.client.sessionID) + bytes([userauth.MSG_USERAUTH_REQUEST]) + body
+    lb.client.sendPacket(userauth.MSG_USERAUTH_REQUEST, body + NS(key.sign(signed)))
+    lb.pump()
+    assert server._done and lb.server.service is not server  # logged in: next service

@@ -348,10 +348,12 @@ def _tls_alpn(s: Session) -> None:
 
     folder = s.path(CORE)
     # As the example's docstring says: a key and a self-signed certificate in the working
-    # directory, made with openssl.
+    # directory, made with openssl; with the name as a subjectAltName too, which Twisted's
+    # name check (service_identity) requires, as does twistio's on pyOpenSSL under the alias.
     subprocess.run(
         ["openssl", "req", "-new", "-newkey", "rsa:2048", "-days", "3", "-nodes", "-x509",
-         "-subj", "/CN=localhost", "-keyout", "server-key.pem", "-out", "server-cert.pem"],
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", "server-key.pem", "-out", "server-cert.pem"],
         cwd=folder, check=True, capture_output=True,
     )  # fmt: skip
     server = s.start(CORE + "tls_alpn_server.py")

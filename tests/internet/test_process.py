@@ -599,3 +599,47 @@ async def test_process_pauses_and_resumes_reading_its_output(reactor: AsyncioRea
     t.resumeProducing()
     await ended(p)
     assert p.data[1].strip() == b"out"
+
+
+def _logged_errors(call: Callable[[], object]) -> list[Failure]:
+    from twistio.python import log
+
+    events: list[dict[str, Any]] = []
+    log.addObserver(events.append)
+    try:
+        call()
+    finally:
+        log.removeObserver(events.append)
+    return [e["failure"] for e in events if e.get("isError") and e.get("failure") is not None]
+
+
+def test_reaping_something_that_is_no_pid_is_logged() -> None:
+    try:
+        os.waitpid(None, 0)  # type: ignore[arg-type]
+    except TypeError as e:
+        expected = str(e)
+    errors = _logged_errors(lambda: process.registerReapProcessHandler(None, None))  # type: ignore[arg-type]
+    assert [(f.type, str(f.value)) for f in errors] == [(TypeError, expected)]
+    assert None not in process.reapProcessHandlers
+    errors = _logged_errors(process._BaseProcess(None).reapProcess)
+    assert [(f.type, str(f.value)) for f in errors] == [(TypeError, expected)]
+
+
+@pytest.mark.skipif(not hasattr(os, "waitid"), reason="needs os.waitid")
+def test_base_process_reaps_its_exited_child() -> None:
+    ended: list[Failure] = []
+
+    class Proto(ProcessProtocol):
+        def processEnded(self, reason: Failure) -> None:
+            ended.append(reason)
+
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os._exit(3)
+    proc = process._BaseProcess(Proto())
+    proc.pid = child
+    os.waitid(os.P_PID, child, os.WEXITED | os.WNOWAIT)  # exited, not reaped yet
+    proc.reapProcess()
+    assert proc.pid is None and ended[0].check(error.ProcessTerminated)
+    assert ended[0].value.exitCode == 3
+    assert isinstance(proc, process.Process) is False and issubclass(process.Process, process._BaseProcess)

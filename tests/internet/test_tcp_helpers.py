@@ -157,3 +157,98 @@ def test_listening_socket_refuses_a_client_when_out_of_descriptors() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
     )
     assert done.stdout.split("\n")[:4] == ["refused", "closed", "refused again", "EMFILE"], done.stderr
+
+
+def test_port_binds_the_socket_create_internet_socket_makes() -> None:
+    """``startListening`` binds what ``createInternetSocket`` gives, closes it when the
+    bind fails, and a failure to make it is ``CannotListenError`` too."""
+    from twistio.internet import tcp as _tcp
+    from twistio.internet.error import CannotListenError
+    from twistio.internet.protocol import Factory as _Factory
+
+    closed: list[bool] = []
+
+    class Refusing:
+        def setsockopt(self, *a: object) -> None:
+            pass
+
+        def bind(self, where: object) -> None:
+            raise OSError("no")
+
+        def close(self) -> None:
+            closed.append(True)
+
+    port = _tcp.Port(0, _Factory(), interface="127.0.0.1")
+    port.createInternetSocket = lambda: Refusing()  # type: ignore[method-assign,assignment,return-value]
+    with pytest.raises(CannotListenError):
+        port.startListening()
+    assert closed == [True]
+
+    def cannot() -> object:
+        raise OSError("no sockets left")
+
+    port.createInternetSocket = cannot  # type: ignore[method-assign,assignment]
+    with pytest.raises(CannotListenError):
+        port.startListening()
+
+
+async def test_a_failing_stop_factory_fails_stop_listening_and_the_port_restarts() -> None:
+    from twistio.internet._reactor import AsyncioReactor
+    from twistio.internet.protocol import Factory as _Factory
+
+    reactor = AsyncioReactor()
+
+    class Failing(_Factory):
+        def stopFactory(self) -> None:
+            raise RuntimeError("stopFactory failed")
+
+    factory = Failing()
+    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    errors: list[Any] = []
+    await port.stopListening().addErrback(errors.append)
+    assert errors and errors[0].check(RuntimeError)
+    assert port.disconnected and not port.connected
+    port.startListening()  # sane again
+    assert port.connected
+    with pytest.raises(RuntimeError):
+        port.connectionLost(None)  # at once, raising what doStop raises
+    assert not port.connected and port not in reactor.transport_registry.ports
+    port.connectionLost(None)  # closed already: nothing
+
+
+def test_lose_write_connection_outside_the_running_loop() -> None:
+    """Called while the loop is not running (a test's body, a thread-free script before
+    ``run``), the half-close still tells the protocol once the loop runs."""
+    import asyncio as _asyncio
+
+    from twistio.internet._reactor import AsyncioReactor
+    from twistio.internet.interfaces import IHalfCloseableProtocol
+    from twistio.internet.protocol import ClientCreator, Factory, Protocol
+
+    @implementer(IHalfCloseableProtocol)
+    class Half(Protocol):
+        closed: _asyncio.Future[None]
+
+        def readConnectionLost(self) -> None:
+            pass
+
+        def writeConnectionLost(self) -> None:
+            self.closed.set_result(None)
+
+    reactor = AsyncioReactor()
+    loop = reactor.transport_registry.get_loop()  # the reactor's own loop, not running
+    try:
+
+        async def connect() -> Any:
+            port = reactor.listenTCP(0, Factory.forProtocol(Protocol), interface="127.0.0.1")
+            client = await ClientCreator(reactor, Half).connectTCP("127.0.0.1", port.getHost().port)
+            client.closed = loop.create_future()
+            return port, client
+
+        port, client = loop.run_until_complete(connect())
+        client.transport.loseWriteConnection()  # the loop is not running here
+        loop.run_until_complete(_asyncio.wait_for(client.closed, 3))
+        client.transport.loseConnection()
+        loop.run_until_complete(port.stopListening())
+    finally:
+        loop.close()

@@ -449,3 +449,11 @@ def test_unix_port_refuses_a_client_when_out_of_descriptors(tmp_path: Any) -> No
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
     )
     assert done.stdout.splitlines() == ["client lost ConnectionDone"], done.stdout + done.stderr
+
+
+def test_a_client_transport_logstr_before_it_connects() -> None:
+    from twistio.internet._adapter import Connection
+    from twistio.internet._registry import TransportRegistry
+
+    conn = Connection(TransportRegistry(None, lambda: None), lambda addr: None, server_side=False)  # type: ignore[arg-type]
+    assert conn.logstr == "Uninitialized"

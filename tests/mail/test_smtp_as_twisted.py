@@ -1,4 +1,4 @@
-"""SMTP server and client behaviour pinned to Twisted's (run side by side where both can):
+"""SMTP (and POP3 client) behaviour pinned to Twisted's (run side by side where both can):
 unexpected errors of a delivery are logged as failures, a message whose ``eomReceived``
 raises ends the session without a reply, a transport declaring ``ISSLTransport`` counts as
 secure, and sending a message keeps the client's reply timeout from expiring."""
@@ -140,3 +140,76 @@ def test_sending_resets_the_timeout(flavour: str) -> None:
     client.dataReceived(b"250 Ok\r\n")
     assert failed == []
     assert transport.value().endswith(b"DATA\r\nxx\r\n.\r\nRSET\r\n")
+
+
+@pytest.mark.parametrize("flavour", ["twistio", "twisted"])
+def test_pop3_client_logs_in_over_an_ssl_transport(flavour: str) -> None:
+    root = "twisted" if flavour == "twisted" else "twistio"
+    if root == "twisted":
+        pytest.importorskip("twisted.mail.pop3")
+    from zope.interface import directlyProvides
+
+    pop3 = importlib.import_module(root + ".mail.pop3")
+    testing = importlib.import_module(root + ".internet.testing")
+    interfaces = importlib.import_module(root + ".internet.interfaces")
+    client = pop3.AdvancedPOP3Client()
+    client._capCache = {}  # known capabilities: no CAPA first
+    transport = testing.StringTransport()
+    directlyProvides(transport, interfaces.ISSLTransport)
+    client.makeConnection(transport)
+    client.dataReceived(b"+OK Howdy\r\n")
+    client.login(b"user", b"secret")
+    assert transport.value() == b"USER user\r\n"
+
+
+@pytest.mark.parametrize("flavour", ["twistio", "twisted"])
+@pytest.mark.parametrize("method", ["clientConnectionLost", "clientConnectionFailed"])
+def test_sender_factory_reports_connection_errors(flavour: str, method: str) -> None:
+    import io
+
+    smtp, defer, _, _, _, _ = _modules(flavour)
+    failure = importlib.import_module(("twisted" if flavour == "twisted" else "twistio") + ".python.failure")
+
+    class Refused(Exception):
+        pass
+
+    results: list[Any] = []
+    done = defer.Deferred()
+    done.addBoth(results.append)
+    factory = smtp.ESMTPSenderFactory("u", "p", "a@b.example", "c@d.example", io.BytesIO(b"m"), done, retries=0,
+                                      requireAuthentication=False)
+    getattr(factory, method)(None, failure.Failure(Refused("no certificate I trust")))
+    [outcome] = results
+    assert outcome.check(smtp.SMTPConnectError)
+    assert str(outcome.value) == "Unable to connect to SMTP server: no certificate I trust"
+
+
+def test_connection_lost_report_names_the_reason() -> None:
+    from twistio.internet.testing import StringTransport
+    from twistio.mail import smtp
+    from twistio.python.failure import Failure
+
+    errors: list[Any] = []
+
+    class Client(smtp.SMTPClient):
+        def sendError(self, exc: Any) -> None:
+            errors.append(exc)
+
+    client = Client(b"me")
+    client.makeConnection(StringTransport())
+    client.dataReceived(b"220 hello\r\n")
+    client.connectionLost(Failure(OSError("reset by peer")))
+    [exc] = errors
+    assert isinstance(exc, smtp.SMTPConnectError)
+    assert str(exc).startswith("Connection lost: OSError: reset by peer\n")
+
+
+def test_tls_mode_is_deprecated() -> None:
+    from twistio.mail import smtp
+
+    client = smtp.ESMTPClient(b"secret", None, b"me")
+    with pytest.warns(DeprecationWarning, match="tlsMode attribute of twistio.mail.smtp.ESMTPClient is deprecated"):
+        assert client.tlsMode is False
+    with pytest.warns(DeprecationWarning):
+        client.tlsMode = True
+    assert client._tlsMode is True

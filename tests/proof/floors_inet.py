@@ -16,4 +16,5 @@ FLOORS = {
     "twisted.python.test.test_inotify": 6,
     "twisted.internet.test.test_protocol": 25,
     "twisted.test.test_internet": 60,
+    "twisted.test.test_tcp": 31,
 }

@@ -8,35 +8,9 @@ _PRIVATE = "private"
 _BUG = "bug"
 
 _SV = "twisted.test.test_sslverify"
-_PYOPENSSL_CONTEXT = (
-    _PRIVATE,
-    "setUp patches _sslverify._ChooseDiffieHellmanEllipticCurve and the tests inspect the "
-    "pyOpenSSL Context that CertificateOptions configures; twistio's CertificateOptions "
-    "builds an ssl.SSLContext (docs/differences.md, 'TLS is the stdlib ssl module')",
-)
 
-_ITLS = "twisted.internet.test.test_tls"
-_REACTORS = ("AsyncioSelector", "EPoll", "Poll", "Select", "ThreadedSelect")
 
 KNOWN: dict[str, tuple[str, str]] = {
-    **{
-        f"{_ITLS}.TLSPortTestsBuilder_{r}ReactorTests.test_closePeerOnEMFILE": (
-            _BUG,
-            "a TLS port out of file descriptors does not close the waiting peer as the TCP "
-            "port does (not analysed further)",
-        )
-        for r in _REACTORS
-    },
-    f"{_SV}.OpenSSLOptionsTests.": _PYOPENSSL_CONTEXT,
-    f"{_SV}.ChooseDiffieHellmanEllipticCurveTests.": _PYOPENSSL_CONTEXT,
-    **{
-        f"{_SV}.TrustRootTests.{name}": _PYOPENSSL_CONTEXT
-        for name in (
-            "test_caCertsPlatformDefaults",
-            "test_trustRootPlatformRejectsUntrustedCA",
-            "test_trustRootSpecificCertificate",
-        )
-    },
     **{
         f"{_SV}.ServiceIdentityTests.{name}": (
             _DIFF,
@@ -57,11 +31,5 @@ KNOWN: dict[str, tuple[str, str]] = {
         _BUG,
         "optionsForClientTLS(sendServerName=False) is not implemented: the standard "
         "library sends SNI with the name it checks",
-    ),
-    "twisted.protocols.test.test_tls.TLSMemoryBIOTests.test_handshakeFailure": (
-        _DIFF,
-        "the server side uses twistio's CertificateOptions (the standard library's ssl), so "
-        "its handshake failure is ssl.SSLError; the test traps pyOpenSSL's Error "
-        "(docs/differences.md, 'TLS as a protocol')",
     ),
 }

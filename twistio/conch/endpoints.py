@@ -34,6 +34,7 @@ from twistio.internet.interfaces import (
     implementer,
 )
 from twistio.internet.protocol import Factory
+from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.python.filepath import FilePath
 
@@ -89,6 +90,7 @@ class _CommandChannel(SSHChannel):
     """The session channel running the command; the protocol's transport."""
 
     name = b"session"
+    _log = Logger()
 
     def __init__(self, creator: Any, command: bytes, protocolFactory: Any,
                  commandConnected: Deferred[Any]) -> None:
@@ -101,7 +103,8 @@ class _CommandChannel(SSHChannel):
         self._protocol: Any = None
 
     def openFailed(self, reason: Exception) -> None:
-        self._commandConnected.errback(reason)
+        if not self._commandConnected.called:
+            self._commandConnected.errback(reason)
 
     def channelOpen(self, ignored: bytes) -> None:
         d = self.conn.sendRequest(self, b"exec", NS(self._command), wantReply=1)
@@ -143,7 +146,15 @@ class _CommandChannel(SSHChannel):
             self._reason = ProcessTerminated(status, None, None)
 
     def request_exit_signal(self, data: bytes) -> None:
-        signame = getNS(data)[0]
+        signame, rest = getNS(data)
+        if rest:
+            # RFC 4254 section 6.10: core dumped (bool), error message (UTF-8), language tag.
+            message, language, _ = getNS(rest[1:], 2)
+            self._log.info(
+                "Process exited with signal {shortSignalName!r}; core dumped: {coreDumped}; "
+                "error message: {errorMessage}; language: {languageTag!r}",
+                shortSignalName=signame, coreDumped=bool(rest[0]),
+                errorMessage=message.decode("utf-8", "replace"), languageTag=language)
         name = signame.decode("ascii", "replace").split("@")[0]
         signum = getattr(signal, "SIG" + name, None)
         self._reason = ProcessTerminated(None, int(signum) if signum is not None else None,
@@ -342,8 +353,8 @@ class _NewConnectionHelper:
         # how we authenticate: as whom, then the keys, the agent, the password
         self.username, self.keys, self.agentEndpoint = username, keys, agentEndpoint
         self.password = password
-        if knownHosts is None:
-            knownHosts = self._knownHosts()
+        if knownHosts is None or isinstance(knownHosts, str):
+            knownHosts = self._knownHosts(knownHosts)
         self.knownHosts = knownHosts
         self.tty = FilePath(b"/dev/tty") if tty is None else tty
         if ui is None:
@@ -358,8 +369,12 @@ class _NewConnectionHelper:
             return io.BytesIO(b"no")
 
     @classmethod
-    def _knownHosts(cls) -> KnownHostsFile:
-        return KnownHostsFile.fromPath(FilePath(os.path.expanduser(cls._KNOWN_HOSTS)))
+    def _knownHosts(cls, path: str | None = None) -> KnownHostsFile:
+        """The known_hosts file at ``path`` (taken as it is), or the user's own
+        (``~/.ssh/known_hosts``)."""
+        if path is None:
+            path = os.path.expanduser(cls._KNOWN_HOSTS)
+        return KnownHostsFile.fromPath(FilePath(path))
 
     def secureConnection(self) -> Deferred[SSHConnection]:
         from twistio.internet.endpoints import HostnameEndpoint
@@ -380,9 +395,18 @@ class _NewConnectionHelper:
 
         result: Deferred[SSHConnection] = Deferred(cancel)
 
+        def ready(outcome: Any) -> None:
+            # Passed on unless the caller cancelled already (the connection is then being
+            # aborted, and its outcome is of no interest).
+            if not result.called:
+                if isinstance(outcome, Failure):
+                    result.errback(outcome)
+                else:
+                    result.callback(outcome)
+
         def connected(proto: _CommandTransport) -> None:
             transports.append(proto)
-            proto.connectionReady.chainDeferred(result)
+            proto.connectionReady.addBoth(ready)
 
         def failed(reason: Failure) -> None:
             if not result.called:

@@ -111,6 +111,35 @@ def _reset_on_close(transport: asyncio.BaseTransport) -> None:
             pass
 
 
+class _Abandoned(asyncio.Protocol):
+    """What asyncio's transport serves once its connection let its descriptor go."""
+
+
+class _ClosableSocket:
+    """The socket asyncio's transport lends (``TransportSocket``, uvloop's own), plus
+    ``close()``: closing a connection's socket by hand (Twisted code does, having handed
+    the descriptor to ``adoptStreamConnection``)."""
+
+    __slots__ = ("_connection", "_sock")
+
+    def __init__(self, sock: TransportSocket, connection: Connection) -> None:
+        self._sock = sock
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+    def fileno(self) -> int:
+        return int(self._sock.fileno())
+
+    def close(self) -> None:
+        """Let the connection's descriptor go (see ``Connection.socket_closed``)."""
+        self._connection.socket_closed()
+
+    def __repr__(self) -> str:
+        return repr(self._sock)
+
+
 _ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, object]], object]
 
 
@@ -477,7 +506,7 @@ class Connection(asyncio.Protocol):
                 self._write_lost_pending = True
                 transport.set_write_buffer_limits(high=0, low=0)
             else:
-                asyncio.get_running_loop().call_soon(self._write_connection_lost)
+                self._registry.get_loop().call_soon(self._write_connection_lost)
 
     def _write_connection_lost(self) -> None:
         if not self.connected:
@@ -540,13 +569,14 @@ class Connection(asyncio.Protocol):
     @property
     def socket(self) -> TransportSocket | socket.socket:
         """The socket, as Twisted's transports have it: asyncio's ``TransportSocket``
-        wrapper once connected (no I/O through it, please), the socket being connected
-        before (``AttributeError`` if there is none)."""
+        wrapper once connected (no I/O through it, please; ``close()`` it to let the
+        connection's descriptor go), the socket being connected before
+        (``AttributeError`` if there is none)."""
         transport = self._transport
         if transport is not None:
             sock: TransportSocket | None = transport.get_extra_info("socket")
             if sock is not None:
-                return sock
+                return cast(TransportSocket, _ClosableSocket(sock, self))
         pending: socket.socket | None = getattr(self, "pending_socket", None)
         if pending is None:
             raise AttributeError("socket")
@@ -582,10 +612,10 @@ class Connection(asyncio.Protocol):
     def logstr(self) -> str:
         """The connection's log prefix, as Twisted's transports make it: on a server side
         ``"<protocol's prefix>,<session number>,<peer's host>"``, on a client side
-        ``"<protocol's prefix>,client"``."""
+        ``"<protocol's prefix>,client"``; ``"Uninitialized"`` until connected."""
         protocol = self._protocol
         if protocol is None:
-            return "-"
+            return "-" if self._lost else "Uninitialized"
         prefix = getattr(protocol, "logPrefix", None)
         name = str(prefix()) if prefix is not None else type(protocol).__name__
         if not self._server_side:
@@ -714,6 +744,45 @@ class Connection(asyncio.Protocol):
             return None
         certificate: Certificate = Certificate.loadDER(der)
         return certificate
+
+    # -- the reactor's FD set, asked about this connection ---------------------------------
+
+    #: ``reactor.removeReader``/``removeWriter`` took the connection out (Twisted code does
+    #: before handing its descriptor over, with ``adoptStreamConnection``).
+    _left_reactor = False
+
+    def leave_reactor(self, reading: bool) -> None:
+        """``removeReader`` (``reading``) or ``removeWriter`` of this connection: stop
+        reading (asyncio sends what is buffered whatever is asked), and from then on closing
+        ``socket`` lets the connection go without telling the protocol, as when Twisted's
+        reactor no longer watches a descriptor closed under it."""
+        self._left_reactor = True
+        if reading:
+            self.pauseProducing()
+
+    def rejoin_reactor(self) -> None:
+        """``addReader`` of this connection: read again."""
+        self._left_reactor = False
+        self.resumeProducing()
+
+    def socket_closed(self) -> None:
+        """Its ``socket`` was closed by hand: the descriptor is gone. Out of the reactor
+        (``leave_reactor``), the connection ends silently; else the protocol is told
+        (``ConnectionLost``)."""
+        if self._lost or self._transport is None:
+            return
+        silent = self._left_reactor
+        transport = self._transport
+        transport.set_protocol(_Abandoned())
+        transport.abort()
+        if silent:
+            self._lost = True
+            self.connected = 0
+            self.disconnected = True
+            self.write = _discard
+            self._registry.connections.pop(self, None)
+        else:
+            self._finish(Failure(error.ConnectionLost("the socket was closed")))
 
     # -- another transport taking the socket over ----------------------------------------
 

@@ -29,7 +29,7 @@ from typing_extensions import ParamSpec
 
 from twistio._typing import StoredCall
 from twistio.internet import error, ssl, tcp, udp, unix
-from twistio.internet._adapter import watch_loop
+from twistio.internet._adapter import Connection, watch_loop
 from twistio.internet._delayedcall import DelayedCall
 from twistio.internet._registry import TransportRegistry
 from twistio.internet._resolver import LoopResolver
@@ -508,7 +508,11 @@ class AsyncioReactor(PosixReactorBase):
 
     def addReader(self, reader: IReadDescriptor) -> None:
         """Call ``reader.doRead()`` whenever its descriptor is readable (selector loops and
-        uvloop; ``NotImplementedError`` on a loop without ``add_reader``)."""
+        uvloop; ``NotImplementedError`` on a loop without ``add_reader``). One of twistio's
+        own connections reads again (see ``removeReader``)."""
+        if isinstance(reader, Connection):
+            reader.rejoin_reactor()
+            return
         if reader in self._readers:
             return
         loop = self._fd_loop("addReader")
@@ -546,7 +550,13 @@ class AsyncioReactor(PosixReactorBase):
         self._writers[writer] = (loop, fd)
 
     def removeReader(self, reader: IReadDescriptor) -> None:
-        """Stop watching ``reader`` (nothing if it is not watched)."""
+        """Stop watching ``reader`` (nothing if it is not watched). One of twistio's own
+        connections (asyncio's transport underneath) stops reading, and lets its descriptor
+        go quietly if its ``socket`` is then closed, as Twisted code does that hands the
+        descriptor to ``adoptStreamConnection``."""
+        if isinstance(reader, Connection):
+            reader.leave_reactor(reading=True)
+            return
         entry = self._readers.pop(reader, None)
         if entry is not None:
             loop, fd = entry
@@ -554,7 +564,11 @@ class AsyncioReactor(PosixReactorBase):
                 loop.remove_reader(fd)
 
     def removeWriter(self, writer: IWriteDescriptor) -> None:
-        """Stop watching ``writer`` (nothing if it is not watched)."""
+        """Stop watching ``writer`` (nothing if it is not watched; one of twistio's own
+        connections still sends what it buffered: see ``removeReader``)."""
+        if isinstance(writer, Connection):
+            writer.leave_reactor(reading=False)
+            return
         entry = self._writers.pop(writer, None)
         if entry is not None:
             loop, fd = entry

@@ -22,9 +22,11 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import ipaddress
 import logging
 import os
 import ssl
+import sys
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +41,8 @@ from twistio.internet.interfaces import (
     IOpenSSLTrustRoot,
     implementer,
 )
+from twistio.python.deprecate import deprecated as _deprecated
+from twistio.python.versions import Version as _Version
 
 _log = logging.getLogger("twistio")
 
@@ -150,6 +154,15 @@ class _NamedConstant:
     def __hash__(self) -> int:
         return hash((self._container, self.name))
 
+    def __contains__(self, other: object) -> bool:
+        """For flag constants (``ProtocolNegotiationSupport``): whether ``other``'s bits are
+        set in this one, as ``flags.ALPN in supported`` asks."""
+        if not isinstance(other, _NamedConstant) or other._container != self._container:
+            return False
+        if isinstance(self.value, int) and isinstance(other.value, int):
+            return self.value & other.value == other.value
+        return other is self
+
 
 class _NamesMeta(type):
     def __iter__(cls) -> Iterator[_NamedConstant]:
@@ -222,8 +235,10 @@ class ProtocolNegotiationSupport(_Names):
     ALPN = _constant(2)
 
 
+@_deprecated(_Version("Twisted", 26, 10, 0))
 def protocolNegotiationMechanisms() -> Any:
-    """The protocol negotiation this TLS supports: ALPN."""
+    """The protocol negotiation this TLS supports: ALPN (deprecated, as in Twisted 26.10:
+    every TLS backend has ALPN)."""
     return ProtocolNegotiationSupport.ALPN
 
 
@@ -626,13 +641,21 @@ class Certificate:
         certificate = transport.getPeerCertificate()
         if certificate is None:
             raise CertificateError(f"TLS transport {transport!r} did not have a peer certificate")
-        return cls(certificate.der)
+        # twistio's Certificate, or pyOpenSSL's X509 from a connection on pyOpenSSL
+        return cls(certificate.der if isinstance(certificate, Certificate) else certificate)
 
     @classmethod
     def hostFromTransport(cls, transport: Any) -> Certificate:
         """The certificate this side of a TLS ``transport`` presented (known when it was
         configured by twistio's options); ``CertificateError`` otherwise."""
-        handle = transport.getHandle() if hasattr(transport, "getHandle") else None
+        handle: Any = transport.getHandle() if hasattr(transport, "getHandle") else None
+        if hasattr(handle, "get_certificate"):  # pyOpenSSL's Connection
+            mine = handle.get_certificate()
+            if mine is None:
+                raise CertificateError(
+                    f"TLS transport {transport!r} did not have a host certificate"
+                )
+            return cls(mine)
         if not isinstance(handle, ssl.SSLObject):
             inner = getattr(transport, "_transport", None)
             handle = inner.get_extra_info("ssl_object") if inner is not None else None
@@ -860,9 +883,13 @@ class _TrustRoot:
             if pem:
                 context.load_verify_locations(cadata=pem)
 
-    # Twisted's IOpenSSLTrustRoot method, for code that calls it.
-    def _addCACertsToContext(self, context: ssl.SSLContext) -> None:
-        self._load(context)
+    # Twisted's IOpenSSLTrustRoot method, for code that calls it (with pyOpenSSL's context
+    # too).
+    def _addCACertsToContext(self, context: Any) -> None:
+        if isinstance(context, ssl.SSLContext):
+            self._load(context)
+        else:
+            _py_load_trust(self, context)
 
 
 class OpenSSLCertificateAuthorities(_TrustRoot):
@@ -1018,6 +1045,10 @@ class CertificateOptions:
     """
 
     _defaultMinimumTLSVersion = TLSVersion.TLSv1_2
+    #: What makes the pyOpenSSL context under pyopenssl_mode (None: ``OpenSSL.SSL.Context``).
+    _contextFactory: Any = None
+    #: OpenSSL's option turning TLS 1.3 off.
+    _OP_NO_TLSv1_3 = 0x20000000
 
     def __init__(
         self,
@@ -1103,6 +1134,30 @@ class CertificateOptions:
         ]
         self._contexts: dict[bool, ssl.SSLContext] = {}
         self._contextForServerName = contextForServerName
+        self._context: Any = None
+
+    @property
+    def _cipherString(self) -> str:
+        """The OpenSSL cipher string a pyOpenSSL context gets (the standard library's
+        default selection unless ``acceptableCiphers`` says)."""
+        if self._acceptableCiphers is not None:
+            return str(self._acceptableCiphers._string)
+        return _DEFAULT_CIPHER_STRING
+
+    def _makeContext(self, skipCiphers: bool = False) -> Any:
+        """A new pyOpenSSL context configured by these options (``skipCiphers``: without
+        the cipher list)."""
+        return _py_configure(self, skipCiphers)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_context", None)
+        state["_contexts"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._context = None
 
     def _context_for(self, server_side: bool) -> ssl.SSLContext:
         context = self._contexts.get(server_side)
@@ -1146,8 +1201,14 @@ class CertificateOptions:
         self._contexts[server_side] = context
         return context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The server-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The server-side ``ssl.SSLContext``; pyOpenSSL's ``Context`` (for either side, as
+        Twisted's) when twistio's TLS runs on pyOpenSSL (``pyopenssl_mode``: code written for
+        Twisted, under the alias)."""
+        if pyopenssl_mode():
+            if self._context is None:
+                self._context = _py_configure(self)
+            return self._context
         return self._context_for(True)
 
     def _serverNameReceived(
@@ -1171,14 +1232,20 @@ class CertificateOptions:
         sslobj.context = chosen
         return None
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
+        ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            return _py_client_connection(self.getContext(), None, tlsProtocol)
         return self._context_for(False).wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, False, None
         )
 
-    def serverConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs."""
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
+        ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            return _py_server_connection(self.getContext())
         return self._context_for(True).wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, True, None
         )
@@ -1203,7 +1270,7 @@ _METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
 class ClientTLSOptions:
     """Client options that verify the server's certificate and its name (``hostname``)."""
 
-    def __init__(self, hostname: str, ctx: ssl.SSLContext) -> None:
+    def __init__(self, hostname: str, ctx: Any) -> None:
         self._hostname = hostname
         self._context = ctx
 
@@ -1218,17 +1285,22 @@ class ClientTLSOptions:
             return True
         return False
 
-    def _context_for(self, server_side: bool) -> ssl.SSLContext:
+    def _context_for(self, server_side: bool) -> Any:
         if server_side:
             raise ValueError("client TLS options cannot be used on the server side")
         return self._context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The client-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The client-side context: an ``ssl.SSLContext``, or pyOpenSSL's ``Context`` (as
+        Twisted's) when it was made with one."""
         return self._context
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> ssl.SSLObject:
-        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs, for ``hostname``."""
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+        """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs, for ``hostname``
+        (pyOpenSSL's ``Connection``, sending the name and checking the server's
+        certificate is for it once the handshake is done, on pyOpenSSL's context)."""
+        if not isinstance(self._context, ssl.SSLContext):
+            return _py_client_connection(self._context, self._hostname, tlsProtocol)
         return self._context.wrap_bio(
             tlsProtocol._incoming, tlsProtocol._outgoing, False, self._hostname
         )
@@ -1265,8 +1337,12 @@ def optionsForClientTLS(
         extra["privateKey"] = clientCertificate.privateKey
         extra["certificate"] = clientCertificate
     options = CertificateOptions(
-        trustRoot=_trust_root(trustRoot), acceptableProtocols=acceptableProtocols, **extra
+        trustRoot=_trust_root(trustRoot) if trustRoot is None or not pyopenssl_mode()
+        else trustRoot,
+        acceptableProtocols=acceptableProtocols, **extra
     )
+    if pyopenssl_mode():
+        return ClientTLSOptions(hostname, options.getContext())
     context = options._context_for(False)
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
@@ -1286,10 +1362,22 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         self.privateKeyFileName = privateKeyFileName
         self.certificateFileName = certificateFileName
         self.sslmethod = sslmethod
+        self._contextFactory = _contextFactory
         self.cacheContext()
 
     def cacheContext(self) -> None:
         """Load the files now (errors raise here, as in Twisted)."""
+        if pyopenssl_mode():
+            from OpenSSL import SSL
+
+            make = self._contextFactory or SSL.Context
+            method = self.sslmethod if isinstance(self.sslmethod, int) else SSL.TLS_METHOD
+            py = make(method)
+            py.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3)
+            py.use_certificate_file(self.certificateFileName)
+            py.use_privatekey_file(self.privateKeyFileName)
+            self._context = py
+            return
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         version = _METHOD_VERSIONS.get(self.sslmethod)
         if version is not None:
@@ -1297,8 +1385,9 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         context.load_cert_chain(self.certificateFileName, self.privateKeyFileName)
         self._context = context
 
-    def getContext(self) -> ssl.SSLContext:
-        """The server-side ``ssl.SSLContext``."""
+    def getContext(self) -> Any:
+        """The server-side ``ssl.SSLContext`` (pyOpenSSL's ``Context`` under
+        ``pyopenssl_mode``)."""
         return self._context
 
 
@@ -1307,9 +1396,18 @@ class ClientContextFactory(ContextFactory):
 
     isClient = 1
     method: Any = None
+    _contextFactory: Any = None
 
-    def getContext(self) -> ssl.SSLContext:
-        """A client-side ``ssl.SSLContext`` without verification."""
+    def getContext(self) -> Any:
+        """A client-side ``ssl.SSLContext`` without verification (pyOpenSSL's ``Context``
+        under ``pyopenssl_mode``)."""
+        if pyopenssl_mode():
+            from OpenSSL import SSL
+
+            make = self._contextFactory or SSL.Context
+            py = make(self.method if isinstance(self.method, int) else SSL.TLS_METHOD)
+            py.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_TLSv1)
+            return py
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -1348,9 +1446,9 @@ def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | N
     if isinstance(contextFactory, ssl.SSLContext):
         return contextFactory
     context_for = getattr(contextFactory, "_context_for", None)
-    if context_for is not None:
-        context: ssl.SSLContext = context_for(server_side)
-        return context
+    if context_for is not None and not pyopenssl_mode():
+        context: Any = context_for(server_side)
+        return context if isinstance(context, ssl.SSLContext) else None
     get = getattr(contextFactory, "getContext", None)
     if get is None:
         creator = (
@@ -1855,3 +1953,383 @@ async def start_tls(
 OpenSSLCertificateOptions = CertificateOptions
 OpenSSLAcceptableCiphers = AcceptableCiphers
 OpenSSLDiffieHellmanParameters = DiffieHellmanParameters
+
+
+# -- pyOpenSSL, for code written for Twisted ----------------------------------------------
+#
+# Twisted's CertificateOptions configures a pyOpenSSL OpenSSL.SSL.Context, and every TLS
+# connection of Twisted is a TLSMemoryBIOProtocol driving pyOpenSSL's Connection: code written
+# for Twisted reaches for those objects (getContext() to adjust the context,
+# transport.getHandle() for the connection, pyOpenSSL's X509 from getPeerCertificate()).
+# Under the alias, when pyOpenSSL is installed, the options give pyOpenSSL contexts and their
+# connections run as Twisted's do (pyopenssl_mode). What follows builds those contexts and
+# connections; pyOpenSSL is imported only when one is asked for.
+
+_available: bool | None = None
+
+
+def _pyopenssl_importable() -> bool:
+    global _available
+    if _available is None:
+        try:
+            import OpenSSL.SSL  # noqa: F401
+        except ImportError:
+            _available = False
+        else:
+            _available = True
+    return _available
+
+
+def pyopenssl_mode() -> bool:
+    """Whether twistio's TLS options give pyOpenSSL contexts (and so their connections run
+    as ``TLSMemoryBIOProtocol`` over pyOpenSSL, as in Twisted).
+
+    So when the ``twisted`` alias is installed (the program was written for Twisted) and
+    pyOpenSSL is installed. The environment variable ``TWISTIO_TLS`` decides instead when
+    set: ``stdlib`` (twistio's own TLS, also under the alias) or ``pyopenssl`` (with or
+    without the alias, when pyOpenSSL is installed).
+    """
+    choice = os.environ.get("TWISTIO_TLS", "").strip().lower()
+    if choice == "stdlib":
+        return False
+    if choice != "pyopenssl":
+        compat = sys.modules.get("twistio.compat")
+        if compat is None or not compat.installed():
+            return False
+    return _pyopenssl_importable()
+
+
+def _x509(cert: Any) -> Any:
+    """pyOpenSSL's ``X509`` for any certificate twistio takes."""
+    from OpenSSL import crypto
+
+
+    if isinstance(cert, crypto.X509):
+        return cert
+    if isinstance(cert, Certificate):
+        der = cert.der
+    elif isinstance(cert, (str, bytes)) and b"-----BEGIN" in _as_bytes(cert):
+        der = _first_cert_der(_as_bytes(cert))
+    else:
+        der = Certificate(cert).der
+    return crypto.load_certificate(crypto.FILETYPE_ASN1, der)
+
+
+def _pkey(key: Any) -> Any:
+    """pyOpenSSL's ``PKey`` for any private key twistio takes."""
+    from OpenSSL import crypto
+
+
+    if isinstance(key, crypto.PKey):
+        return key
+    if isinstance(key, PrivateCertificate):
+        key = key.privateKey
+    if not isinstance(key, KeyPair):
+        key = KeyPair(key)
+    return crypto.load_privatekey(crypto.FILETYPE_PEM, key.dump(FILETYPE_PEM))
+
+
+def _py_load_trust(trustRoot: Any, context: Any) -> None:
+    """Make ``context`` (pyOpenSSL's) trust what ``trustRoot`` names: a trust root of
+    twistio's, a ``Certificate`` or a list of them, or an object of code written for Twisted
+    with ``_addCACertsToContext``, which configures the context itself."""
+
+    if not isinstance(trustRoot, (_TrustRoot, Certificate, list, tuple)) and hasattr(
+        trustRoot, "_addCACertsToContext"
+    ):
+        trustRoot._addCACertsToContext(context)
+        return
+    root = _trust_root(trustRoot)
+    if root.certificates is None:
+        context.set_default_verify_paths()
+        return
+    store = context.get_cert_store()
+    for certificate in root.certificates:
+        store.add_cert(_x509(certificate))
+
+
+# OpenSSL's option turning TLS 1.3 off (pyOpenSSL names it only in recent releases).
+OP_NO_TLSv1_3 = 0x20000000
+
+# The versions, lowest first, with the option that turns each off.
+_VERSION_OPTIONS = (
+    ("SSLv3", "OP_NO_SSLv3"),
+    ("TLSv1_0", "OP_NO_TLSv1"),
+    ("TLSv1_1", "OP_NO_TLSv1_1"),
+    ("TLSv1_2", "OP_NO_TLSv1_2"),
+    ("TLSv1_3", None),
+)
+
+
+def _version_options(minimum: str, maximum: str | None) -> int:
+    """The ``OP_NO_*`` options leaving only the versions from ``minimum`` to ``maximum``."""
+    from OpenSSL import SSL
+
+    names = [name for name, _ in _VERSION_OPTIONS]
+    low = names.index(minimum)
+    high = names.index(maximum) if maximum is not None else len(names) - 1
+    flags = 0
+    for index, (_, option) in enumerate(_VERSION_OPTIONS):
+        if low <= index <= high:
+            continue
+        flags |= getattr(SSL, option, 0) if option is not None else OP_NO_TLSv1_3
+    return flags
+
+
+class _ChooseDiffieHellmanEllipticCurve:
+    """Gives a context the elliptic curves for ECDHE its OpenSSL needs to be told of:
+    nothing from OpenSSL 1.1.0 on (which chooses well itself), ``SSL_CTX_set_ecdh_auto`` on
+    1.0.2, a P-256 curve (``set_tmp_ecdh``) before. Best effort: a failure is ignored.
+    ``openSSLlib`` is pyOpenSSL's binding of OpenSSL's library, ``openSSLcrypto``
+    ``OpenSSL.crypto``."""
+
+    def __init__(self, openSSLVersion: int, openSSLlib: Any, openSSLcrypto: Any) -> None:
+        self._openSSLlib = openSSLlib
+        self._openSSLcrypto = openSSLcrypto
+        self._configure: Callable[[Any], None]
+        if openSSLVersion >= 0x10100000:
+            self._configure = self._configureNothing
+        elif openSSLVersion >= 0x10002000:
+            self._configure = self._configureAuto
+        else:
+            self._configure = self._configureOneCurve
+
+    def configureECDHCurve(self, ctx: Any) -> None:
+        """Configure ``ctx`` as its OpenSSL's version needs (see the class)."""
+        self._configure(ctx)
+
+    def _configureNothing(self, ctx: Any) -> None:
+        pass
+
+    def _configureAuto(self, ctx: Any) -> None:
+        try:
+            self._openSSLlib.SSL_CTX_set_ecdh_auto(ctx._context, True)
+        except BaseException:
+            pass
+
+    def _configureOneCurve(self, ctx: Any) -> None:
+        try:
+            curve = self._openSSLcrypto.get_elliptic_curve(_defaultCurveName)
+        except ValueError:
+            return
+        try:
+            ctx.set_tmp_ecdh(curve)
+        except BaseException:
+            pass
+
+
+_defaultCurveName = "prime256v1"
+
+# The cipher selection of the standard library's contexts (ssl's own default string).
+_DEFAULT_CIPHER_STRING: str = getattr(
+    ssl, "_DEFAULT_CIPHERS",
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM",
+)
+
+
+def _py_configure(options: Any, skipCiphers: bool = False) -> Any:
+    """A pyOpenSSL ``Context`` configured as ``options`` (a ``CertificateOptions``) says,
+    for either side, as Twisted's ``CertificateOptions.getContext()`` gives: made by
+    ``options._contextFactory`` (pyOpenSSL's ``Context``), the versions chosen by
+    ``OP_NO_*`` options, buffers released when idle, sessions cached only with
+    ``enableSessions``."""
+    from OpenSSL import SSL
+
+
+    make = options._contextFactory or SSL.Context
+    method = options.method
+    context = make(method if method is not None else SSL.TLS_METHOD)
+    flags = SSL.OP_NO_SSLv2 | SSL.OP_NO_COMPRESSION | SSL.OP_CIPHER_SERVER_PREFERENCE
+    if method is None:
+        maximum = options._maximumVersion.name if options._maximumVersion is not None else None
+        flags |= _version_options(options._minimumVersion.name, maximum)
+    if options.enableSingleUseKeys:
+        flags |= SSL.OP_SINGLE_DH_USE | SSL.OP_SINGLE_ECDH_USE
+    if options.fixBrokenPeers:
+        flags |= SSL.OP_ALL
+    if not options.enableSessionTickets:
+        flags |= SSL.OP_NO_TICKET
+    context.set_options(flags)
+    context.set_mode(SSL.MODE_RELEASE_BUFFERS)
+    if options.privateKey is not None:
+        context.use_certificate(_x509(options.certificate))
+        context.use_privatekey(_pkey(options.privateKey))
+        for extra in options.extraCertChain:
+            context.add_extra_chain_cert(_x509(extra))
+        context.check_privatekey()
+    if options.verify:
+        mode = SSL.VERIFY_PEER
+        if options.requireCertificate:
+            mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
+        if options.verifyOnce:
+            mode |= SSL.VERIFY_CLIENT_ONCE
+        context.set_verify(mode, _accept_openssls_verdict)
+        context.set_verify_depth(options.verifyDepth)
+        if options.trustRoot is not None:
+            _py_load_trust(options.trustRoot, context)
+        else:
+
+            _py_load_trust(
+                trustRootFromCertificates(
+                    [c if isinstance(c, Certificate) else Certificate(c)
+                     for c in options.caCerts or []]
+                ),
+                context,
+            )
+    else:
+        context.set_verify(SSL.VERIFY_NONE, _accept_openssls_verdict)
+    if options.enableSessions:
+        session = hashlib.md5(repr(id(options)).encode("ascii"), usedforsecurity=False)
+        context.set_session_id(session.hexdigest().encode("ascii"))
+        context.set_session_cache_mode(SSL.SESS_CACHE_SERVER)
+    else:
+        context.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+    if options.dhParameters is not None:
+        context.load_tmp_dh(options.dhParameters._dhFile)
+    from OpenSSL import crypto
+    from OpenSSL._util import lib
+
+    chooser = _ChooseDiffieHellmanEllipticCurve(
+        SSL.OPENSSL_VERSION_NUMBER, openSSLlib=lib, openSSLcrypto=crypto
+    )
+    chooser.configureECDHCurve(context)
+    if not skipCiphers:
+        context.set_cipher_list(options._cipherString.encode("ascii"))
+    protocols = [p.encode("ascii") for p in options.acceptableProtocols]
+    if protocols:
+        context.set_alpn_protos(protocols)
+        context.set_alpn_select_callback(_alpn_chooser(protocols))
+    if options._contextForServerName is not None:
+        context.set_tlsext_servername_callback(_server_name_chooser(options))
+    return context
+
+
+def _accept_openssls_verdict(connection: Any, x509: Any, errno: int, depth: int, ok: int) -> bool:
+    return bool(ok)
+
+
+def _alpn_chooser(ours: list[bytes]) -> Any:
+    def choose(connection: Any, theirs: list[bytes]) -> Any:
+        for protocol in ours:
+            if protocol in theirs:
+                return protocol
+        from OpenSSL import SSL
+
+        return SSL.NO_OVERLAPPING_PROTOCOLS
+
+    return choose
+
+
+def _server_name_chooser(options: Any) -> Any:
+    def chosen(connection: Any) -> None:
+        name = connection.get_servername()
+        try:
+            other = options._contextForServerName(name)
+        except Exception:
+            from twistio.python import log
+
+            log.err(None, "Error choosing the TLS context for a server name")
+            raise
+        if other is None:
+            return
+        if not hasattr(other, "set_verify"):  # a context factory, not a context
+            other = other.getContext()
+        connection.set_context(other)
+
+    return chosen
+
+
+def _py_server_connection(context: Any) -> Any:
+    """A server-side pyOpenSSL ``Connection`` on ``context`` (memory BIOs)."""
+    from OpenSSL import SSL
+
+    connection = SSL.Connection(context, None)
+    connection.set_accept_state()
+    return connection
+
+
+def _py_client_connection(context: Any, hostname: str | None, tlsProtocol: Any) -> Any:
+    """A client-side pyOpenSSL ``Connection`` on ``context``; with ``hostname``, it sends
+    that name (SNI, when it is a DNS name) and ``tlsProtocol`` fails verification once the
+    handshake is done unless the server's certificate is for that name."""
+    from OpenSSL import SSL
+
+    connection = SSL.Connection(context, None)
+    connection.set_connect_state()
+    if hostname is not None:
+        if _is_dns_name(hostname):
+            connection.set_tlsext_host_name(hostname.encode("idna"))
+
+        def check(conn: Any, where: int, ret: int) -> None:
+            if not where & SSL.SSL_CB_HANDSHAKE_DONE:
+                return
+            try:
+                _py_verify_hostname(conn, hostname)
+            except Exception as e:
+                from twistio.python.failure import Failure
+
+                tlsProtocol.failVerification(Failure(e))
+
+        connection.set_info_callback(check)
+    return connection
+
+
+def _is_dns_name(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return True
+    return False
+
+
+def _py_verify_hostname(connection: Any, hostname: str) -> None:
+    """Raise unless the peer's certificate on pyOpenSSL's ``connection`` is for ``hostname``
+    (a DNS name or an IP address): service_identity's check and its ``VerificationError``
+    when it is installed (as Twisted), else the same rules (RFC 6125: the subject
+    alternative names, a ``*`` only as a whole left-most label) and ``ssl``'s
+    ``SSLCertVerificationError``."""
+    identity: Any
+    try:
+        from service_identity import pyopenssl as identity
+    except ImportError:
+        identity = None
+    if identity is not None:
+        if _is_dns_name(hostname):
+            identity.verify_hostname(connection, hostname)
+        else:
+            identity.verify_ip_address(connection, hostname)
+        return
+    import ssl
+
+    from cryptography import x509
+
+    peer = connection.get_peer_certificate()
+    if peer is None:
+        raise ssl.SSLCertVerificationError(f"no certificate for {hostname!r}")
+    try:
+        names = peer.to_cryptography().extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        ).value
+    except x509.ExtensionNotFound:
+        names = None
+    if names is not None:
+        if _is_dns_name(hostname):
+            wanted = hostname.encode("idna").decode("ascii").lower().rstrip(".")
+            for pattern in names.get_values_for_type(x509.DNSName):
+                if _dns_matches(pattern.lower().rstrip("."), wanted):
+                    return
+        else:
+            address = ipaddress.ip_address(hostname)
+            if address in names.get_values_for_type(x509.IPAddress):
+                return
+    raise ssl.SSLCertVerificationError(f"the certificate is not for {hostname!r}")
+
+
+def _dns_matches(pattern: str, name: str) -> bool:
+    if pattern == name:
+        return True
+    first, _, rest = pattern.partition(".")
+    if first != "*" or not rest or rest.count(".") < 1:
+        return False
+    label, _, name_rest = name.partition(".")
+    return bool(label) and name_rest == rest

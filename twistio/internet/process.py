@@ -136,7 +136,48 @@ class _Pending:
 
 
 @implementer(IProcessTransport, IConsumer)
-class Process(BaseProcess):
+class _BaseProcess(BaseProcess):
+    """A child process of this one: it can be signalled, and reaped once it exits (its
+    end then goes to ``processEnded``, as ``BaseProcess`` tells it to the protocol)."""
+
+    def _getReason(self, status: int) -> BaseException:
+        return _reason(status)
+
+    def signalProcess(self, signalID: str | int) -> None:
+        """Send a signal: ``'TERM'``, ``'KILL'``, ``'INT'``, ``'HUP'``, ``'STOP'`` or a number.
+
+        ``ProcessExitedAlready`` once the child has been reaped.
+        """
+        sig = signalID
+        if signalID in _SIGNAL_NAMES:
+            sig = int(getattr(_signal, f"SIG{signalID}"))
+        if self.pid is None:
+            raise error.ProcessExitedAlready()
+        try:
+            os.kill(self.pid, sig)  # type: ignore[arg-type]  # another name: TypeError, as before
+        except ProcessLookupError:
+            raise error.ProcessExitedAlready()
+
+    def reapProcess(self) -> None:
+        """Reap the child if it has exited, without waiting. A child some other code reaped
+        already ends with an unknown status (255); any other failure (no pid) is logged."""
+        pid = self.pid
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)  # type: ignore[arg-type]
+        except ChildProcessError:
+            done, status = 1, 255 << 8
+        except BaseException:
+            _python_log.err(None, f"Failed to reap {pid}:")
+            return
+        if done:
+            self._reaped(status)
+
+    def _reaped(self, status: int) -> None:
+        """The child exited with wait status ``status``."""
+        self.processEnded(status)
+
+
+class Process(_BaseProcess):
     """The transport of a child process (Twisted's ``IProcessTransport``).
 
     ``pid`` is the child's process id, ``None`` once it has been reaped; ``status`` is the
@@ -415,32 +456,13 @@ class Process(BaseProcess):
 
     # -- the child -----------------------------------------------------------------------------
 
-    def signalProcess(self, signalID: str | int) -> None:
-        """Send a signal: ``'TERM'``, ``'KILL'``, ``'INT'``, ``'HUP'``, ``'STOP'`` or a number.
-
-        ``ProcessExitedAlready`` once the child has been reaped.
-        """
-        sig = signalID
-        if signalID in _SIGNAL_NAMES:
-            sig = int(getattr(_signal, f"SIG{signalID}"))
-        if self.pid is None:
-            raise error.ProcessExitedAlready()
-        try:
-            os.kill(self.pid, sig)  # type: ignore[arg-type]  # another name: TypeError, as before
-        except ProcessLookupError:
-            raise error.ProcessExitedAlready()
-
     def reapProcess(self) -> None:
         """Reap the child if it has exited (without waiting); ``reapAllProcesses`` calls it."""
-        pid = self.pid
-        if pid is None:
-            return
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done, status = pid, 255 << 8
-        if done:
-            self._reap(status)
+        if self.pid is not None:
+            super().reapProcess()
+
+    def _reaped(self, status: int) -> None:
+        self._reap(status)
 
     def _reap(self, status: int | None) -> None:
         pid = self.pid
@@ -955,6 +977,9 @@ def registerReapProcessHandler(pid: int, process: _Reapable) -> None:
         done, status = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         _log.warning("Failed to reap %d: not a child of this process", pid)
+        return
+    except BaseException:
+        _python_log.err(None, f"Failed to reap {pid}:")  # not a pid at all, say
         return
     if done:
         process.processEnded(status)

@@ -65,6 +65,8 @@ from twistio.internet.interfaces import Binding, IAddress, IProtocol, IProtocolF
 from twistio.internet.interfaces import implementer as implementer
 from twistio.internet.protocol import ClientFactory, Protocol
 from twistio.internet.tcp import log_prefix
+from twistio.python.deprecate import deprecatedModuleAttribute as _deprecatedModuleAttribute
+from twistio.python.versions import Version as _Version
 
 if TYPE_CHECKING:
     from twistio.protocols.tls import TLSMemoryBIOFactory
@@ -248,3 +250,11 @@ def _memory_bio_factory(
     return TLSMemoryBIOFactory(
         contextFactory, isClient, factory, reactor, handshakeTimeout=handshakeTimeout
     )
+
+
+_deprecatedModuleAttribute(
+    _Version("Twisted", 26, 10, 0),
+    "All supported TLS backends provide ALPN. There is no need to check for support.",
+    __name__,
+    "ProtocolNegotiationSupport",
+)

@@ -431,7 +431,10 @@ class Port:
 
     def startListening(self) -> None:
         """Bind and listen now, then serve on the reactor's loop; ``CannotListenError`` on failure."""
-        sock = listening_socket(self._family)
+        try:
+            sock = self.createInternetSocket()
+        except OSError as e:
+            raise error.CannotListenError(self.interface, self.port, e) from e
         try:
             if self._reuseAddress:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -447,6 +450,11 @@ class Port:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
         self.serve_socket(sock)
+
+    def createInternetSocket(self) -> socket.socket:
+        """The socket ``startListening`` binds: a new one of the port's address family
+        (override to make it otherwise)."""
+        return listening_socket(self._family)
 
     @classmethod
     def from_listening_descriptor(
@@ -554,21 +562,37 @@ class Port:
         """Stop listening and call ``factory.doStop`` now (reactor shutdown)."""
         if self.connected:
             self.stopListening()
-            self._stopped(Deferred())
+            try:
+                self._finish_stop()
+            except Exception:
+                _python_log.err(None, f"Error stopping {self!r}")
+
+    def connectionLost(self, reason: object = None) -> None:
+        """Stop listening and call ``factory.doStop`` now; what that raises goes to the
+        caller (Twisted's reactor calls this on its ports at shutdown)."""
+        if self.connected:
+            self.stopListening()
+            self._finish_stop()
 
     loseConnection = stopListening
 
     def _stopped(self, d: Deferred[None]) -> None:
         if not self.disconnecting:
-            d.callback(None)  # already done by _shutdown
+            d.callback(None)  # done already (connectionLost, reactor shutdown)
             return
+        try:
+            self._finish_stop()
+        except Exception:
+            d.errback()  # factory.doStop raised: the port is closed all the same
+        else:
+            d.callback(None)
+
+    def _finish_stop(self) -> None:
+        """The socket is closed: say so, and stop the factory (which may raise)."""
         self.disconnecting = False
         self.disconnected = True
         _python_log.msg(self._closed_message())
-        try:
-            self.factory.doStop()
-        finally:
-            d.callback(None)
+        self.factory.doStop()
 
     def _closed_message(self) -> str:
         """What is logged (on Twisted's log, as Twisted does) once the port is closed."""

@@ -631,6 +631,10 @@ class Port(tcp.Port):
         port.serve_socket(sock, inherited=True)
         return port
 
+    def createInternetSocket(self) -> socket.socket:
+        """The socket ``startListening`` binds: a new UNIX stream socket."""
+        return tcp.listening_socket(socket.AF_UNIX)
+
     def _cannot(self, reason: object) -> error.CannotListenError:
         if self.lockFile is not None:
             self.lockFile.unlock()
@@ -652,7 +656,10 @@ class Port(tcp.Port):
                     os.remove(path)
                 except OSError:
                     pass
-        sock = tcp.listening_socket(socket.AF_UNIX)
+        try:
+            sock = self.createInternetSocket()
+        except OSError as e:
+            raise self._cannot(e) from e
         try:
             try:
                 sock.bind(path)
@@ -686,17 +693,16 @@ class Port(tcp.Port):
             self._connection, sock=sock, backlog=self.backlog, start_serving=False
         )
 
-    def _stopped(self, d: Deferred[None]) -> None:
-        if self.disconnecting:
-            if not self._abstract:
-                try:
-                    os.unlink(self._bindPath)
-                except OSError:
-                    pass
-            if self.lockFile is not None:
-                self.lockFile.unlock()
-                self.lockFile = None
-        super()._stopped(d)
+    def _finish_stop(self) -> None:
+        if not self._abstract:
+            try:
+                os.unlink(self._bindPath)
+            except OSError:
+                pass
+        if self.lockFile is not None:
+            self.lockFile.unlock()
+            self.lockFile = None
+        super()._finish_stop()
 
     def _closed_message(self) -> str:
         return f"(UNIX Port {os.fsdecode(self._bindPath)} Closed)"

@@ -286,10 +286,41 @@ def collapseStrings(results: list[Any]) -> list[Any]:
 
 
 def splitQuoted(s: bytes) -> list[Any]:
-    """Split on spaces, keeping quoted strings (unquoted) together; NIL becomes None."""
+    """Split on spaces and tabs, keeping quoted strings (unquoted) together; NIL becomes
+    None. ``\\"`` stands for a quote inside or outside quotes, other backslashes stay; a
+    quote that neither opens nor closes a quoted string raises ``MismatchedQuoting``."""
     out: list[Any] = []
-    for token in _Tokens(s).all():
-        out.append(token)
+    size = len(s)
+    i = 0
+    while i < size:
+        if s[i] in b" \t":
+            i += 1
+            continue
+        quoted = s[i] == 0x22
+        j = i + 1 if quoted else i
+        word = bytearray()
+        while True:
+            if j >= size:
+                if quoted:
+                    raise MismatchedQuoting(s)
+                break
+            char = s[j]
+            if char == 0x5C and s[j + 1:j + 2] == b'"':
+                word += b'"'
+                j += 2
+                continue
+            if char == 0x22:
+                if not quoted:
+                    raise MismatchedQuoting(s)
+                j += 1
+                break
+            if not quoted and char in b" \t":
+                break
+            word.append(char)
+            j += 1
+        token = bytes(word)
+        out.append(None if not quoted and token == b"NIL" else token)
+        i = j
     return out
 
 

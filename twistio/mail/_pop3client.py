@@ -370,6 +370,10 @@ class POP3Client(basic.LineOnlyReceiver, policies.TimeoutMixin):
 
 
 def _is_tls(transport: Any) -> bool:
+    from twistio.internet.interfaces import ISSLTransport
+
+    if ISSLTransport.providedBy(transport):  # as Twisted decides
+        return True
     try:
         return transport.getPeerCertificate() is not None
     except Exception:

@@ -23,7 +23,7 @@ from typing import Any
 
 from twistio.cred import credentials
 from twistio.cred.error import UnauthorizedLogin, UnhandledCredentials
-from twistio.internet import defer, task
+from twistio.internet import defer, error, task
 from twistio.internet.error import TimeoutError as TIMEOUT_ERROR
 from twistio.internet.interfaces import implementer
 from twistio.mail._cred import CramMD5ClientAuthenticator as CramMD5ClientAuthenticator
@@ -207,7 +207,8 @@ def getBodyStructure(msg: Any, extended: bool = False) -> list[Any]:
                                                        "content-md5", "content-disposition",
                                                        "content-language", "content-location").items()}
     major, minor, params = _content_type(headers)
-    if msg.isMultipart():
+    isMessage = major == "message" and minor == "rfc822"
+    if msg.isMultipart() and not isMessage:
         result: list[Any] = [getBodyStructure(part, extended) for part in subparts(msg)]
         result.append(minor)
         if extended:
@@ -216,9 +217,10 @@ def getBodyStructure(msg: Any, extended: bool = False) -> list[Any]:
         return result
     result = [major, minor, params or None, headers.get("content-id"), headers.get("content-description"),
               headers.get("content-transfer-encoding"), msg.getSize()]
-    if major == "message" and minor == "rfc822":
+    if isMessage:
+        # The enclosed message: its envelope, its structure and its size in lines.
         sub = msg.getSubPart(0)
-        result.extend([getEnvelope(sub), getBodyStructure(sub, extended), getLineCount(msg)])
+        result.extend([getEnvelope(sub), getBodyStructure(sub, extended), getLineCount(sub)])
     elif major == "text":
         result.append(getLineCount(msg))
     if extended:
@@ -542,6 +544,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     IDENT = b"Twisted IMAP4rev1 Ready"
     # idle limits in seconds: before login, and once logged in
     timeOut, POSTAUTH_TIMEOUT = 60, 30 * 60
+    _gone = False
     startedTLS = canStartTLS = False
     # the session: who logged in (through which portal), the mailbox selected, the commands
     # in progress by tag
@@ -600,6 +603,7 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
 
     def connectionLost(self, reason: Any = None) -> None:
         """Drop the mailbox listener, log out."""
+        self._gone = True
         self.setTimeout(None)
         # The mailbox stops telling this protocol about changes; ``mbox`` stays set, as in
         # Twisted (a mailbox without listeners is fine too).
@@ -819,23 +823,39 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
                 seg.close()
 
     def dispatchCommand(self, tag: bytes, cmd: bytes, rest: list[Any], uid: bool = False) -> None:
-        """Run ``cmd`` with its argument tokens; errors become BAD/NO responses."""
+        """Run ``cmd`` with its argument tokens; errors become BAD/NO responses. As in Twisted,
+        the idle timeout is suspended while the command is being worked on."""
+        previous = self.setTimeout(None)
+        try:
+            result = self._callCommand(tag, cmd, rest, uid)
+        except BaseException:
+            self._restoreTimeout(None, previous)
+            raise
+        if isinstance(result, defer.Deferred):
+            result.addBoth(self._restoreTimeout, previous)
+            self._block(result.addErrback(self._ebCommand, tag).addBoth(self._commandDone))
+        else:
+            self._restoreTimeout(None, previous)
+
+    def _callCommand(self, tag: bytes, cmd: bytes, rest: list[Any], uid: bool) -> Any:
         method = getattr(self, "_cmd_" + cmd.decode("ascii"))
         try:
-            result = method(tag, rest, uid) if cmd in (b"FETCH", b"SEARCH", b"STORE", b"COPY") \
+            return method(tag, rest, uid) if cmd in (b"FETCH", b"SEARCH", b"STORE", b"COPY") \
                 else method(tag, rest)
         except _SyntaxError as e:
             self.sendBadResponse(tag, b"Illegal syntax: " + _b(e))
-            return
         except (IllegalIdentifierError, IllegalQueryError, IllegalMailboxEncoding) as e:
             self.sendBadResponse(tag, b"Illegal syntax: " + _b(e))
-            return
         except Exception as e:
             _log.exception("IMAP4 command %r failed", cmd)
             self.sendBadResponse(tag, b"Server error: " + _b(e))
-            return
-        if isinstance(result, defer.Deferred):
-            self._block(result.addErrback(self._ebCommand, tag).addBoth(self._commandDone))
+        return None
+
+    def _restoreTimeout(self, result: Any, period: float | None) -> Any:
+        # Unless the command set a timeout of its own (LOGIN) or the connection is gone.
+        if self.timeOut is None and not self._gone and self.state != "timeout":
+            self.setTimeout(period)
+        return result
 
     def _ebCommand(self, failure: Failure, tag: bytes) -> None:
         _log.error("IMAP4 command failed: %s", failure.getTraceback())
@@ -886,12 +906,20 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
     # -- not authenticated --
 
     def _cmd_STARTTLS(self, tag: bytes, args: list[Any]) -> None:
-        if self.startedTLS or self.ctx is None or not self.canStartTLS:
+        if self.startedTLS:
+            self.sendNegativeResponse(tag, b"TLS already negotiated")
+            return
+        if self.ctx is None or not self.canStartTLS:
             self.sendNegativeResponse(tag, b"TLS not available")
             return
         self.sendPositiveResponse(tag, b"Begin TLS negotiation now")
         self.transport.startTLS(self.ctx)
         self.startedTLS = True
+        self.canStartTLS = False
+        # As Twisted: over TLS, plain-text passwords may go by AUTHENTICATE LOGIN/PLAIN.
+        self.challengers = dict(self.challengers or {})
+        self.challengers.setdefault(b"LOGIN", LOGINCredentials)
+        self.challengers.setdefault(b"PLAIN", PLAINCredentials)
         if self._lines is not None:
             self._lines.rest()
 
@@ -1002,7 +1030,13 @@ class IMAP4Server(basic.LineReceiver, policies.TimeoutMixin, SerialLines):
         (name,) = self._args(args, 1, "SELECT")
         mailbox = self._mailboxName(name)
         d = defer.maybeDeferred(self.account.select, mailbox, rw)
-        return d.addCallback(self._cbSelect, tag, b"SELECT" if rw else b"EXAMINE")
+        cmdName = b"SELECT" if rw else b"EXAMINE"
+        return d.addCallbacks(self._cbSelect, self._ebSelect, (tag, cmdName), None, (tag, cmdName))
+
+    def _ebSelect(self, failure: Failure, tag: bytes, cmdName: bytes) -> None:
+        # As Twisted: the account's error is logged, the client told only that it failed.
+        log.err(failure, cmdName.decode("ascii") + " failed")
+        self.sendBadResponse(tag, cmdName + b" failed: Server error")
 
     def _cmd_EXAMINE(self, tag: bytes, args: list[Any]) -> Any:
         return self._cmd_SELECT(tag, args, rw=False)
@@ -1693,7 +1727,14 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 cmd.defer.errback(failure)
 
     def timeoutConnection(self) -> None:
-        """No answer in time."""
+        """No answer in time: the pending commands fail with ``TimeoutError``, and the
+        connection is closed."""
+        pending = list((self.tags or {}).values()) + list(self.queued or [])
+        self.tags = {}
+        self.queued = []
+        for cmd in pending:
+            if cmd.defer is not None and not cmd.defer.called:
+                cmd.defer.errback(error.TimeoutError())
         self.transport.loseConnection()
 
     # -- framing: lines with literals --
@@ -1795,6 +1836,16 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         return False
 
     def _unsolicited(self, parsed: _List[Any]) -> None:
+        # "* OK [READ-WRITE]" (RFC 3501) or "* [READ-WRITE]" (Twisted's server): the mode of
+        # the selected mailbox changed.
+        codes = parsed[1:2] if parsed[:1] and isinstance(parsed[0], bytes) and parsed[0].upper() == b"OK" \
+            else parsed[:1]
+        for code in codes:
+            if isinstance(code, list) and len(code) == 1 and isinstance(code[0], bytes):
+                code = b"[" + code[0] + b"]"
+            if isinstance(code, bytes) and code.upper() in (b"[READ-WRITE]", b"[READ-ONLY]"):
+                self.modeChanged(code.upper() == b"[READ-WRITE]")
+                return
         if len(parsed) >= 2 and isinstance(parsed[1], bytes):
             word = parsed[1].upper()
             if word == b"EXISTS" and isinstance(parsed[0], bytes) and parsed[0].isdigit():
@@ -1808,6 +1859,10 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
                 flags = _fetchPairs(parsed[2]).get("FLAGS")
                 if flags is not None:
                     self.flagsChanged({int(parsed[0]): flags})
+
+    def modeChanged(self, writeable: bool) -> None:
+        """Override: the server reported that the selected mailbox became read-write
+        (``True``) or read-only."""
 
     def newMessages(self, exists: Any, recent: Any) -> None:
         """Override: the server reported new counts outside a command."""
@@ -1923,12 +1978,15 @@ class IMAP4Client(basic.LineReceiver, policies.TimeoutMixin):
         return self.sendCommand(Command(b"STARTTLS")).addCallback(started)
 
     def authenticate(self, secret: bytes) -> defer.Deferred[Any]:
-        """AUTHENTICATE with the first registered mechanism the server offers."""
-        def chosen(caps: dict[bytes, Any]) -> Any:
+        """AUTHENTICATE with the first registered mechanism the server offers; when none is
+        offered over a plain connection, STARTTLS (if offered) and look again, as Twisted."""
+        def chosen(caps: dict[bytes, Any], retried: bool = False) -> Any:
             offered = [m.upper() for m in (caps.get(b"AUTH") or [])]
             for name, auth in self.authenticators.items():
                 if name in offered:
                     return self.sendCommand(Command(b"AUTHENTICATE", name, (), self._authContinue, auth, secret))
+            if not retried and not self.startedTLS and b"STARTTLS" in caps:
+                return self.startTLS().addCallback(chosen, True)
             raise NoSupportedAuthentication(offered, list(self.authenticators))
 
         return self.getCapabilities().addCallback(chosen)

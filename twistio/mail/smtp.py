@@ -21,6 +21,7 @@ import random
 import re
 import socket
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from typing import Any
@@ -1059,7 +1060,11 @@ class SMTPClient(basic.LineReceiver, policies.TimeoutMixin):
         self.mailFile = None
         if self._okresponse is not self.smtpState_disconnect and self._expected:
             self._expected = ()
-            self.sendError(SMTPConnectError(-1, b"Connection lost", self.log.str()))
+            message = b"Connection lost"
+            if isinstance(reason, Failure) and not reason.check(error.ConnectionDone):
+                # Why it was lost (a TLS handshake refused, a reset) belongs in the report.
+                message += b": " + _b(f"{type(reason.value).__name__}: {reason.getErrorMessage()}")
+            self.sendError(SMTPConnectError(-1, message, self.log.str()))
 
     def timeoutConnection(self) -> None:
         """No answer in time."""
@@ -1251,6 +1256,19 @@ class ESMTPClient(SMTPClient):
     requireTransportSecurity = False
     context: Any = None
     _tlsMode = False
+
+    _TLS_MODE_DEPRECATED = f"tlsMode attribute of {__name__}.ESMTPClient is deprecated since Twisted 13.0"
+
+    @property
+    def tlsMode(self) -> bool:
+        """Whether the connection is over TLS (deprecated; kept as ``_tlsMode``)."""
+        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self._tlsMode
+
+    @tlsMode.setter
+    def tlsMode(self, value: bool) -> None:
+        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        self._tlsMode = value
 
     def __init__(self, secret: Any, contextFactory: Any = None, *args: Any, **kw: Any) -> None:
         SMTPClient.__init__(self, *args, **kw)
@@ -1502,8 +1520,9 @@ class SMTPSenderFactory(ClientFactory):
     def _giveUp(self, err: Failure) -> None:
         self.sendFinished = True
         reason = err.value
-        if isinstance(reason, error.ConnectionDone):
-            reason = SMTPConnectError(-1, b"Unable to connect to server.")
+        if not isinstance(reason, SMTPError):
+            # As Twisted: whatever ended the connection, reported as an SMTPConnectError.
+            reason = SMTPConnectError(-1, b"Unable to connect to SMTP server: " + _b(err.getErrorMessage()))
         pending = getattr(self, "result", None)
         if pending is not None and not pending.called:
             pending.errback(reason)

@@ -922,7 +922,7 @@ class TLSMemoryBIOFactory(WrappingFactory):
         self._isClient = bool(isClient)
         self._clockGiven = clock
         self.handshakeTimeout = handshakeTimeout
-        from twistio.internet._sslverify import to_context
+        from twistio.internet._sslverify import stdlib_context, to_context
         from twistio.protocols._tls_legacy import legacy_context
 
         creator = (
@@ -933,7 +933,12 @@ class TLSMemoryBIOFactory(WrappingFactory):
         self._context: ssl.SSLContext | None = None
         self._pyContext: Any = None
         self._creator: Any = None
-        if isinstance(contextFactory, ssl.SSLContext) or hasattr(contextFactory, "_context_for"):
+        if isinstance(contextFactory, ssl.SSLContext) or (
+            hasattr(contextFactory, "_context_for")
+            and stdlib_context(contextFactory, not self._isClient) is not None
+        ):
+            # twistio's own options (and plain contexts) on the standard library's engine;
+            # under pyopenssl_mode they make pyOpenSSL connections as creators (below).
             self._context = to_context(contextFactory, not self._isClient)
         elif creator.providedBy(contextFactory):
             self._creator = contextFactory

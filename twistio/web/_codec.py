@@ -84,6 +84,14 @@ _VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]\Z")
 # Control characters (tab aside), CR and LF included: a header block may hold no CR or LF
 # outside its CRLFs and none of the rest at all.
 _CTL_CRLF: Final = bytes(range(9)) + bytes(range(10, 32)) + b"\x7f"
+# A translation table that changes exactly those bytes (each to another byte): a string is
+# free of them when translating leaves it unchanged (a table and no deletions is
+# ``translate``'s quick loop; deleting is about twice as slow).
+_CTL_CHANGED: Final = bytes(c + 1 if c in _CTL_CRLF else c for c in range(256))
+# The same for every byte but the token characters and LF.
+_NOT_TOKEN_LF_CHANGED: Final = bytes(
+    c if c in _TOKEN_CHARS_LF else (c + 1) % 256 for c in range(256)
+)
 _CHUNK_SIZE = re.compile(
     rb"([0-9A-Fa-f]{1,16})"
     rb"(?:[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN
@@ -772,10 +780,10 @@ class RequestReader(_Reader):
         method, target, version = parts
         if method not in _COMMON_METHODS and (not method or method.translate(None, TOKEN_CHARS)):
             raise ParseError(400, "invalid method")
-        # The whole head at once: deleting every control character (tab aside), CR and LF
-        # included, must remove exactly the CRLFs between the lines, so there is no bare CR
-        # or LF and no other control character anywhere.
-        clean = len(text.translate(None, _CTL_CRLF)) == len(text) - 2 * len(lines) + 2
+        # The whole head at once: without the CRLFs between the lines, it must hold no
+        # control character (tab aside), CR and LF included: no bare CR or LF, nothing else.
+        whole = b"".join(lines)
+        clean = whole.translate(_CTL_CHANGED) == whole
         # The target is visible ASCII. When the whole head is clean, the only control
         # character it can hold is a tab; otherwise the exact check decides (a control
         # character elsewhere in the request line fails the method or version checks).
@@ -805,7 +813,7 @@ class RequestReader(_Reader):
         del lines[0]
         for line in lines:
             name, sep, _ = line.partition(b":")
-            if not sep:
+            if not (sep and name):
                 raise ParseError(400, "malformed header field")
             add_name(name)
         # The values stay in their lines, cut out when ``pairs`` is first asked for.
@@ -814,7 +822,7 @@ class RequestReader(_Reader):
         # Names: non-empty tokens (no whitespace before a colon, no obsolete folding), all
         # checked and lower-cased at once, joined by LF (which a clean head has nowhere).
         joined = b"\n".join(names)
-        if b"" in names or joined.translate(None, _TOKEN_CHARS_LF):
+        if joined.translate(_NOT_TOKEN_LF_CHANGED) != joined:
             raise ParseError(400, "malformed header field")
         lnames = head._lnames = joined.lower().split(b"\n")
         # A repeated Host is refused (which one would route the request?); a missing one

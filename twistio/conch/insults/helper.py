@@ -15,6 +15,8 @@ from twistio.conch.insults import insults
 from twistio.internet import defer
 from twistio.internet import protocol as _protocol
 from twistio.internet.interfaces import implementer
+from twistio.python.deprecate import deprecated
+from twistio.python.versions import Version
 
 __all__ = ["CharacterAttribute", "ExpectableBuffer", "ExpectationTimeout", "TerminalBuffer"]
 
@@ -26,7 +28,7 @@ _ATTRIBUTES = ("charset", "bold", "underline", "blink", "reverseVideo", "foregro
                "background", "_subtracting")
 
 
-class CharacterAttribute:
+class _FormattingState:
     """The look of one character: its charset, bold, underline, blink, reverse video and
     colours (``foreground`` 7 and ``background`` 0 by default)."""
 
@@ -50,7 +52,7 @@ class CharacterAttribute:
             setattr(self, attribute, value)
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CharacterAttribute):
+        if not isinstance(other, _FormattingState):
             return NotImplemented
         return all(getattr(self, a) == getattr(other, a) for a in _ATTRIBUTES)
 
@@ -60,13 +62,14 @@ class CharacterAttribute:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def wantOne(self, **kw: Any) -> CharacterAttribute:
-        """A copy with the attributes in ``kw`` changed. When one is changed to an unset
+    @deprecated(Version("Twisted", 13, 1, 0))
+    def wantOne(self, **kw: Any) -> _FormattingState:
+        """(Deprecated: use ``insults.text``.) A copy with the attributes in ``kw`` changed. When one is changed to an unset
         value (False, colour 0) the copy's SGR sequence starts with a reset (0), as VT102 has
         no code to unset one attribute."""
         return self._changed(kw)
 
-    def _changed(self, kw: dict[str, Any]) -> CharacterAttribute:
+    def _changed(self, kw: dict[str, Any]) -> _FormattingState:
         values = {a: getattr(self, a) for a in _ATTRIBUTES}
         changed = {name: value for name, value in kw.items() if values[name] != value}
         values.update(changed)
@@ -74,7 +77,7 @@ class CharacterAttribute:
             values["_subtracting"] = not all(changed.values())
         return type(self)(**values)
 
-    def _withAttribute(self, name: str, value: object) -> CharacterAttribute:
+    def _withAttribute(self, name: str, value: object) -> _FormattingState:
         """This state when ``name`` already has ``value``, else a copy with it changed (the
         formatting-state hook of twistio.python._textattributes)."""
         if getattr(self, name) == value:
@@ -94,6 +97,10 @@ class CharacterAttribute:
         if self.background != BLACK:
             codes.append(str(BACKGROUND + self.background))
         return "\x1b[" + ";".join(codes) + "m" if codes else ""
+
+
+# Conch's public name for the class (one class, as in Conch).
+CharacterAttribute = _FormattingState
 
 
 def _defaultRendition() -> dict[str, Any]:

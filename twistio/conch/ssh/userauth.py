@@ -259,11 +259,13 @@ class SSHUserAuthServer(service.SSHService):
             return defer.fail(UnauthorizedLogin("key type does not match the algorithm"))
         if hasSig:
             signature = getNS(rest)[0]
+            # The signed data holds the "has signature" byte as the client sent it (any
+            # non-zero value is true), as OpenSSH's server takes it.
             if getNS(signature)[0] != algName:
                 return defer.fail(UnauthorizedLogin("signature algorithm does not match"))
             signed = (NS(self.transport.sessionID) + bytes((MSG_USERAUTH_REQUEST,))
                       + NS(self.user or b"") + NS(self.nextService or b"") + NS(b"publickey")
-                      + b"\x01" + NS(algName) + NS(blob))
+                      + bytes((hasSig,)) + NS(algName) + NS(blob))
             c = credentials.SSHPrivateKey(self.user or b"", algName, blob, signed, signature)
             login: Deferred[Any] = self.portal.login(c, None, interfaces.IConchUser)
             return login
