@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -202,6 +203,20 @@ class Proc:
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.popen.poll() is not None and not self._alive_readers()):
                     raise AssertionError(f"{text!r} never appeared:\n{self.describe()}")
+                self._cond.wait(min(left, 0.5))
+
+    def wait_match(self, pattern: str, timeout: float = START_TIMEOUT) -> re.Match[str]:
+        """Wait until the regular expression ``pattern`` matches stdout or stderr (multiline)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for data in (self._out, self._err):
+                    found = re.search(pattern, data.decode("utf-8", "replace"), re.MULTILINE)
+                    if found:
+                        return found
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.popen.poll() is not None and not self._alive_readers()):
+                    raise AssertionError(f"{pattern!r} never matched:\n{self.describe()}")
                 self._cond.wait(min(left, 0.5))
 
     def _alive_readers(self) -> bool:
