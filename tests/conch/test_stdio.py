@@ -157,3 +157,13 @@ async def test_console_manhole_over_a_pty(tmp_path: Path) -> None:
         except (error.ProcessExitedAlready, OSError):
             pass
     assert reasons[0].check(error.ProcessDone), reasons
+
+
+def test_main_takes_twistio_modules_for_twisted_names() -> None:
+    """A parent under the alias spells twistio's classes ``twisted.X``; a child without the
+    alias must still load twistio's class, but Twisted's own modules as named."""
+    from twistio.conch.stdio import _ours
+
+    assert _ours("twisted.conch.stdio") == "twistio.conch.stdio"
+    assert _ours("twisted.conch.test.test_recvline") == "twisted.conch.test.test_recvline"
+    assert _ours("twistedish.thing") == "twistedish.thing"

@@ -13,6 +13,7 @@ instance), and treats anything on stderr as a failure of the session.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -136,8 +137,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     klass: Any = ConsoleManhole
     if argv:
         module_name, _, attribute = argv[0].rpartition(".")
-        klass = getattr(importlib.import_module(module_name), attribute)
+        klass = getattr(importlib.import_module(_ours(module_name)), attribute)
     runWithProtocol(klass)
+
+
+def _ours(module_name: str) -> str:
+    """twistio's module for a ``twisted.X`` name when twistio has one (a parent under the
+    alias names twistio's classes that way, and this process may have no alias), else the
+    name as given (Twisted's own test modules, say)."""
+    if module_name != "twisted" and not module_name.startswith("twisted."):
+        return module_name
+    ours = "twistio" + module_name[len("twisted"):]
+    try:
+        found = importlib.util.find_spec(ours)
+    except ImportError:
+        found = None
+    return ours if found is not None else module_name
 
 
 if __name__ == "__main__":
