@@ -99,8 +99,9 @@ def test_no_import_goes_up_a_layer() -> None:
     assert upward == []
 
 
-def test_no_import_circle() -> None:
-    graph = {name: sorted({dep for _, dep in deps}) for name, deps in _graph().items()}
+def _circles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Each import circle of ``graph`` (module -> the modules it imports), as the path
+    around it."""
     circles: list[list[str]] = []
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []
@@ -119,18 +120,22 @@ def test_no_import_circle() -> None:
     for name in graph:
         if name not in state:
             walk(name)
-    assert circles == []
+    return circles
+
+
+def test_no_import_circle() -> None:
+    assert _circles({name: sorted({dep for _, dep in deps}) for name, deps in _graph().items()}) == []
 
 
 _FRESH_IMPORTS = """
 import importlib, json, sys
-layers = json.loads(sys.argv[1])
+layers, package = json.loads(sys.argv[1]), sys.argv[2]
 layer_of = {name: i for i, layer in enumerate(layers) for name in layer}
 bad = []
 for i, layer in enumerate(layers):
     for name in layer:
-        importlib.import_module("twistio.internet." + name)
-        loaded = {m.split(".")[2] for m in sys.modules if m.startswith("twistio.internet.")}
+        importlib.import_module(package + "." + name)
+        loaded = {m.split(".")[2] for m in sys.modules if m.startswith(package + ".")}
         above = sorted(m for m in loaded if layer_of.get(m, -1) > i)
         if above:
             bad.append(f"importing {name} (layer {i}) loaded {above}")
@@ -138,11 +143,13 @@ print(json.dumps(bad))
 """
 
 
-def test_importing_in_layer_order_never_loads_a_higher_layer() -> None:
+def _layer_order_violations(package: str, layers: list[list[str]]) -> list[str]:
+    """Importing ``package``'s modules layer by layer in a fresh interpreter: each time a
+    module of a higher layer got loaded."""
     import json
 
     result = subprocess.run(
-        [sys.executable, "-c", _FRESH_IMPORTS, json.dumps(LAYERS)],
+        [sys.executable, "-c", _FRESH_IMPORTS, json.dumps(layers), package],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -150,7 +157,12 @@ def test_importing_in_layer_order_never_loads_a_higher_layer() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    bad: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return bad
+
+
+def test_importing_in_layer_order_never_loads_a_higher_layer() -> None:
+    assert _layer_order_violations("twistio.internet", LAYERS) == []
 
 
 @pytest.mark.parametrize("name", ["tcp", "udp", "unix", "ssl", "process", "stdio", "_adapter"])
