@@ -216,19 +216,21 @@ def test_classic_script_calls_before_reactor_run(srv: RedisServer, tmp_path: obj
 
     script = f"""
 from twistio.internet import reactor
+from twistio.internet.defer import Deferred, gatherResults
 from twistio.redis import RedisClient, PubSub
 
 client = RedisClient({srv.url!r})
 pubsub = PubSub({srv.url!r}, client=client)
 got = []
+message = Deferred()
 
-def received(channel, message):
-    got.append(message)
-    reactor.stop()
+def received(channel, data):
+    message.callback(data)
 
 d = client.set("greeting", "hello")
 d.addCallback(lambda _: client.get("greeting"))
-d.addCallback(got.append)
+# The two connections answer in either order: wait for both.
+gatherResults([d, message]).addCallback(lambda both: (got.extend(both), reactor.stop()))
 s = pubsub.subscribe("c", received)
 s.addCallback(lambda _: pubsub.publish("c", "bye"))
 s.addErrback(lambda f: (print(f.getErrorMessage()), reactor.stop()))
