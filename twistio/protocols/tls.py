@@ -408,6 +408,7 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
     ``startTLS`` on a protocol that is already connected).
     """
 
+    factory: TLSMemoryBIOFactory
     _handshakeDone = False
     _lostTLSConnection = False
     _aborted = False

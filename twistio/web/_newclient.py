@@ -834,6 +834,7 @@ class HTTPClientParser(HTTPParser):
     Informational (1xx) responses are logged and skipped.
     """
 
+    transport: _ClientTransport
     NO_BODY_CODES = frozenset((204, 304))
     _transferDecoders = {b"chunked": _ChunkedTransferDecoder}
 
@@ -977,6 +978,8 @@ class HTTPClientParser(HTTPParser):
 
 class HTTP11ClientProtocol(Protocol):
     """Sends one request at a time over a connection and parses its response."""
+
+    transport: _ClientTransport
 
     _state = "QUIESCENT"
     _aborting = False

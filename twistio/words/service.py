@@ -338,6 +338,8 @@ class IRCUser(irc.IRC):
     before ``NICK`` logs in at once, otherwise NickServ asks for the password.
     """
 
+    factory: IRCFactory
+
     groups: Any = None
     logout: Callable[[], None] | None = None
     avatar: Any = None
