@@ -1898,7 +1898,10 @@ class FTPClient(FTPClientBasic):
             # generatePortCommand replaces these once the port listens.
             port.loseConnection = lambda result: result  # type: ignore[attr-defined]
             port.fail = lambda error: error  # type: ignore[method-assign,assignment]
-            replies.addErrback(lambda e, pc=port: pc.fail(e) or e)
+            def failed(e: failure.Failure, pc: Any = port) -> object:
+                return pc.fail(e) or e
+
+            replies.addErrback(failed)
             setup = port.deferred
             transfer = port.transferDeferred
         done = defer.DeferredList(
