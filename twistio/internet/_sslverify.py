@@ -1237,18 +1237,14 @@ class CertificateOptions:
         ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
         if pyopenssl_mode():
             return _py_client_connection(self.getContext(), None, tlsProtocol)
-        return self._context_for(False).wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, False, None
-        )
+        return tlsProtocol.wrapBIOHook(self._context_for(False), False, None)
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> Any:
         """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
         ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
         if pyopenssl_mode():
             return _py_server_connection(self.getContext())
-        return self._context_for(True).wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, True, None
-        )
+        return tlsProtocol.wrapBIOHook(self._context_for(True), True, None)
 
 
 def _qual(f: Any) -> str:
@@ -1301,9 +1297,7 @@ class ClientTLSOptions:
         certificate is for it once the handshake is done, on pyOpenSSL's context)."""
         if not isinstance(self._context, ssl.SSLContext):
             return _py_client_connection(self._context, self._hostname, tlsProtocol)
-        return self._context.wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, False, self._hostname
-        )
+        return tlsProtocol.wrapBIOHook(self._context, False, self._hostname)
 
 
 def optionsForClientTLS(
