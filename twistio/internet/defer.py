@@ -1536,7 +1536,7 @@ class _ConcurrencyPrimitive:
     ) -> Deferred[_T]:
         """Acquire, call ``f`` (waiting on what it returns), release; a Deferred of its result."""
         held = self.acquire().addCallback(self._callHolding, f, args, kwargs)
-        return cast("Deferred[_T]", held)  # f's result: see maybeDeferred
+        return held  # type: ignore[return-value]  # f's result: see maybeDeferred
 
     def _callHolding(
         self, _: object, f: StoredCall, args: tuple[object, ...], kwargs: dict[str, object]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from typing import Protocol as _Structural
 
 from twistio._typing import StoredCall
@@ -936,7 +936,7 @@ class HTTPClientParser(HTTPParser):
     def _fireResponse(self) -> None:
         d, self._responseDeferred = self._responseDeferred, None
         if d is not None:
-            d.callback(cast(Response, self.response))  # set once the head is parsed
+            d.callback(self.response)  # type: ignore[arg-type]  # set: the head is parsed
 
     def _finish(self, rest: bytes) -> None:
         """The response is complete: ``rest`` followed it."""
@@ -1170,7 +1170,7 @@ class HTTP11ClientProtocol(Protocol):
         response = self._firedResponse
         self._headFired = self._firedResponse = None
         if d is not None:
-            d.callback(cast(Response, response))  # set with _headFired
+            d.callback(response)  # type: ignore[arg-type]  # set with _headFired
 
     def _tooLarge(self) -> None:
         """The body passed ``max_body_size``: fail it and drop the connection."""
