@@ -7,14 +7,33 @@ keeps a callable beside the arguments it will later be called with (``callLater`
 spelled, and ``Callable[..., R]`` is the honest type. It is written once, here, in a
 module outside ``disallow_any_explicit``; where the call and its arguments meet in one
 signature, a ``ParamSpec`` is used instead.
+
+``ConnectionTransport`` exists for type checking only (import it under
+``TYPE_CHECKING``): the transport a protocol on one of twistio's stream connections (TCP,
+UNIX, TLS) is given. ``Protocol.transport`` is typed ``ITransport``, what every transport
+offers; a protocol that also uses the rest (producer and consumer methods,
+``abortConnection``, ``disconnecting``) declares ``transport: ConnectionTransport``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from typing_extensions import TypeAlias
+
+if TYPE_CHECKING:
+    from twistio.internet.interfaces import IConsumer, IPushProducer, ITLSTransport
+
+    class ConnectionTransport(ITLSTransport, IConsumer, IPushProducer, Protocol):
+        """A stream connection's transport: a TCP transport (that can start TLS) which is
+        also a consumer (of a producer's data) and a push producer (of the data it reads)."""
+
+        #: True (1) while connected.
+        connected: int
+        #: True once ``loseConnection`` (or ``abortConnection``) was called.
+        disconnecting: bool
+
 
 _R = TypeVar("_R")
 

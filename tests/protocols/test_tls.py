@@ -426,6 +426,29 @@ def test_context_factory_kinds(certs: Certs) -> None:
         assert e.sw.events[-1] == ("data", b"hi"), (client, server)
 
 
+def test_connection_creator_hook(certs: Certs) -> None:
+    # twistio's hook for a connection creator on the standard library's engine: an
+    # ssl.SSLObject over the protocol's own memory BIOs.
+    m = _twistio(certs)
+    client_ctx = stdlib_ssl.create_default_context(cafile=certs.path("ca.pem"))
+    made: list[Any] = []
+
+    @m.implementer(m.interfaces.IOpenSSLClientConnectionCreator)
+    class Creator:
+        def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+            sslobj = tlsProtocol.wrapBIOHook(client_ctx, False, "localhost")
+            made.append(sslobj)
+            return sslobj
+
+    e = Env(m, client_options=Creator())
+    e.cw.transport.write(b"hi")
+    e.pump()
+    assert e.sw.events[-1] == ("data", b"hi")
+    assert isinstance(made[0], stdlib_ssl.SSLObject)
+    assert made[0].server_hostname == "localhost" and not made[0].server_side
+    assert e.c.get_extra_info("ssl_object") is made[0]
+
+
 # -- over real sockets ----------------------------------------------------------------------
 
 

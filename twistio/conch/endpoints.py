@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import struct
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from twistio.conch.client.agent import SSHAgentClient
 from twistio.conch.client.knownhosts import ConsoleUI, KnownHostsFile
@@ -37,6 +37,10 @@ from twistio.internet.protocol import Factory
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.python.filepath import FilePath
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
+    from twistio.internet.address import IPv4Address
 
 __all__ = [
     "NS",
@@ -260,6 +264,7 @@ class _UserAuth(SSHUserAuthClient):
 class _CommandTransport(SSHClientTransport):
     """The client transport of a new connection: known_hosts check, then login."""
 
+    transport: ConnectionTransport
     _state = b"STARTING"
     _hostKeyFailure: Failure | None = None
     _userauth: _UserAuth | None = None
@@ -288,7 +293,7 @@ class _CommandTransport(SSHClientTransport):
 
     def verifyHostKey(self, hostKey: bytes, fingerprint: bytes) -> Deferred[Any]:
         hostname = self._creator.hostname
-        ip = str(self.transport.getPeer().host).encode("ascii")
+        ip = str(cast("IPv4Address", self.transport.getPeer()).host).encode("ascii")
         self._state = b"SECURING"
         d: Deferred[Any] = self._creator.knownHosts.verifyHostKey(
             self._creator.ui, hostname, ip, Key.fromString(hostKey))

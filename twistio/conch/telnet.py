@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from twistio.cred import credentials
 from twistio.internet import defer
@@ -754,6 +754,7 @@ class TelnetBootstrapProtocol(TelnetProtocol, ProtocolTransportMixin):
     ``ServerProtocol``; window sizes from NAWS go to its ``terminalProtocol.terminalSize``.
     """
 
+    transport: TelnetTransport
     protocol: Any = None
 
     def __init__(self, protocolFactory: Callable[..., Any], *args: Any, **kw: Any) -> None:
@@ -767,7 +768,7 @@ class TelnetBootstrapProtocol(TelnetProtocol, ProtocolTransportMixin):
         for option in (LINEMODE, NAWS, SGA):
             self.transport.do(option).addErrback(self._refused, option)
         for option in (ECHO,):
-            self.transport.will(option).addErrback(self._refused, option)
+            cast(ITelnetTransport, self.transport).will(option).addErrback(self._refused, option)
         self.protocol = self.protocolFactory(*self.protocolArgs, **self.protocolKwArgs)
         if hasattr(self, "factory"):
             self.protocol.factory = self.factory
@@ -865,7 +866,7 @@ class AuthenticatingTelnetProtocol(StatefulTelnetProtocol):
 
     def telnet_User(self, line: bytes) -> str:
         self.username = line
-        self.transport.will(ECHO)
+        cast(ITelnetTransport, self.transport).will(ECHO)
         self.transport.write(b"Password: ")
         return "Password"
 
@@ -874,7 +875,7 @@ class AuthenticatingTelnetProtocol(StatefulTelnetProtocol):
         del self.username
         # Log in once the peer has echo back on its side; a failed echo negotiation is not
         # a failed login.
-        self.transport.wont(ECHO).addCallback(self._login, creds)
+        cast(ITelnetTransport, self.transport).wont(ECHO).addCallback(self._login, creds)
         return "Discard"
 
     def _login(self, _echoOff: object, creds: credentials.UsernamePassword) -> None:
@@ -886,7 +887,7 @@ class AuthenticatingTelnetProtocol(StatefulTelnetProtocol):
         self.protocol = protocol
         self.logout = logout
         self.state = "Command"
-        transport = self.transport
+        transport = cast(TelnetTransport, self.transport)
         protocol.makeConnection(transport)
         transport.protocol = protocol
         lost = getattr(transport, "_lostCallbacks", None)

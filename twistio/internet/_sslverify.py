@@ -30,8 +30,12 @@ import sys
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Union, cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar, Union, cast
 
+from typing_extensions import Self
+
+from twistio._typing import StoredCall
 from twistio.internet import error
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import (
@@ -39,12 +43,44 @@ from twistio.internet.interfaces import (
     IOpenSSLContextFactory,
     IOpenSSLServerConnectionCreator,
     IOpenSSLTrustRoot,
+    ISSLTransport,
     implementer,
 )
 from twistio.python.deprecate import deprecated as _deprecated
 from twistio.python.versions import Version as _Version
 
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        PrivateKeyTypes,
+        PublicKeyTypes,
+    )
+    from OpenSSL import SSL as PySSL
+    from OpenSSL import crypto as PyCrypto
+
+    from twistio.protocols.tls import TLSMemoryBIOProtocol
+
+    #: The hashes cryptography signs certificates and requests with.
+    _SigningHash = Union[
+        hashes.SHA224, hashes.SHA256, hashes.SHA384, hashes.SHA512,
+        hashes.SHA3_224, hashes.SHA3_256, hashes.SHA3_384, hashes.SHA3_512,
+    ]
+
 _log = logging.getLogger("twistio")
+_C = TypeVar("_C")
+
+#: A pyOpenSSL method (``SSL.TLSv1_2_METHOD``...), or its name.
+_Method = Union[int, str, None]
+#: What makes pyOpenSSL's context from a method: ``OpenSSL.SSL.Context`` or a subclass.
+_PyContextMaker = Callable[[int], "PySSL.Context"]
+
+
+class _ECDHLib(Protocol):
+    """What is used of pyOpenSSL's binding of OpenSSL's library."""
+
+    def SSL_CTX_set_ecdh_auto(self, ctx: object, onoff: bool, /) -> object: ...
 
 
 def _discard(data: bytes) -> None:
@@ -109,17 +145,17 @@ def _as_bytes(data: Union[str, bytes]) -> bytes:
     return data.encode("ascii") if isinstance(data, str) else data
 
 
-def _crypto() -> Any:
-    """The ``cryptography`` library (the ``tls`` extra), or a clear ImportError."""
+def _crypto() -> None:
+    """Check that the ``cryptography`` library (the ``tls`` extra) is there; a clear
+    ImportError if not."""
     try:
-        import cryptography.x509
+        import cryptography.x509  # noqa: F401
         from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
         from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa  # noqa: F401
     except ImportError as e:
         raise ImportError(
             "this needs the cryptography library: pip install 'twistio[tls]'"
         ) from e
-    return cryptography
 
 
 # -- constants -----------------------------------------------------------------------------
@@ -130,7 +166,7 @@ class _NamedConstant:
 
     __slots__ = ("_container", "_index", "name", "value")
 
-    def __init__(self, container: str, name: str, index: int, value: Any = None) -> None:
+    def __init__(self, container: str, name: str, index: int, value: object = None) -> None:
         self._container = container
         self._index = index
         self.name = name
@@ -196,7 +232,7 @@ class _Names(metaclass=_NamesMeta):
         raise ValueError(name)
 
     @classmethod
-    def lookupByValue(cls, value: Any) -> _NamedConstant:
+    def lookupByValue(cls, value: object) -> _NamedConstant:
         """The constant with ``value``; ``ValueError`` if there is none."""
         for constant in cls._constants:
             if constant.value == value:
@@ -204,7 +240,7 @@ class _Names(metaclass=_NamesMeta):
         raise ValueError(value)
 
 
-def _constant(value: Any = None) -> Any:
+def _constant(value: object = None) -> _NamedConstant:
     return _NamedConstant("", "", 0, value)
 
 
@@ -236,7 +272,7 @@ class ProtocolNegotiationSupport(_Names):
 
 
 @_deprecated(_Version("Twisted", 26, 10, 0))
-def protocolNegotiationMechanisms() -> Any:
+def protocolNegotiationMechanisms() -> _NamedConstant:
     """The protocol negotiation this TLS supports: ALPN (deprecated, as in Twisted 26.10:
     every TLS backend has ALPN)."""
     return ProtocolNegotiationSupport.ALPN
@@ -271,7 +307,7 @@ class DistinguishedName(dict[str, bytes]):
 
     __slots__ = ()
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(self, **kw: Union[str, bytes]) -> None:
         super().__init__()
         for name, value in kw.items():
             setattr(self, name, value)
@@ -282,7 +318,7 @@ class DistinguishedName(dict[str, bytes]):
         except KeyError:
             raise AttributeError(attr) from None
 
-    def __setattr__(self, attr: str, value: Any) -> None:
+    def __setattr__(self, attr: str, value: Union[str, bytes]) -> None:
         name = _DN_FIELDS.get(attr, attr)
         if name not in _DN_LONG:
             raise AttributeError(f"{attr} is not a valid OpenSSL X509 name field")
@@ -303,8 +339,9 @@ class DistinguishedName(dict[str, bytes]):
     def __repr__(self) -> str:
         return "<DN " + dict.__repr__(self)[1:-1] + ">"
 
-    def _x509_name(self) -> Any:
-        x509 = _crypto().x509
+    def _x509_name(self) -> x509.Name:
+        _crypto()
+        from cryptography import x509
         from cryptography.x509.oid import ObjectIdentifier
 
         return x509.Name([
@@ -313,7 +350,7 @@ class DistinguishedName(dict[str, bytes]):
         ])
 
     @classmethod
-    def _from_x509_name(cls, name: Any) -> DistinguishedName:
+    def _from_x509_name(cls, name: x509.Name) -> DistinguishedName:
         by_oid = {oid: field for field, oid in _DN_OIDS.items()}
         dn = cls()
         for attribute in name:
@@ -327,7 +364,7 @@ class DistinguishedName(dict[str, bytes]):
 DN = DistinguishedName
 
 
-def _key_object(key: Any) -> Any:
+def _key_object(key: object) -> PrivateKeyTypes:
     """A ``cryptography`` private key from a KeyPair, PEM/DER bytes, or pyOpenSSL's PKey."""
     _crypto()
     from cryptography.hazmat.primitives import serialization
@@ -335,24 +372,24 @@ def _key_object(key: Any) -> Any:
     if isinstance(key, KeyPair):
         return key._key()
     if hasattr(key, "to_cryptography_key"):  # pyOpenSSL PKey
-        return key.to_cryptography_key()
+        return cast("PrivateKeyTypes", key.to_cryptography_key())
     if isinstance(key, (str, bytes)):
         data = _as_bytes(key)
         if b"-----BEGIN" in data:
             return serialization.load_pem_private_key(data, None)
         return serialization.load_der_private_key(data, None)
-    return key
+    return cast("PrivateKeyTypes", key)  # cryptography's already
 
 
 class PublicKey:
     """A public key (``cryptography``'s object is ``original``)."""
 
-    def __init__(self, osslpkey: Any) -> None:
+    def __init__(self, osslpkey: object) -> None:
         self.original = osslpkey
 
-    def _public(self) -> Any:
+    def _public(self) -> PublicKeyTypes:
         key = self.original
-        return key.public_key() if hasattr(key, "public_key") else key
+        return cast("PublicKeyTypes", key.public_key() if hasattr(key, "public_key") else key)
 
     def keyHash(self) -> str:
         """32 hex digits identifying the public key (for comparing keys; the value differs
@@ -392,17 +429,17 @@ class KeyPair(PublicKey):
     """A private key. Generating, requests and signing need ``cryptography`` (the ``tls``
     extra); loading, dumping and using a key for TLS need only the standard library."""
 
-    def __init__(self, osslpkey: Any) -> None:
+    def __init__(self, osslpkey: object) -> None:
         if isinstance(osslpkey, (str, bytes)):
             self._pem: bytes | None = _as_bytes(osslpkey)
-            self._original: Any = None
+            self._original: PrivateKeyTypes | None = None
         else:
             self._pem = None
             self._original = _key_object(osslpkey) if hasattr(osslpkey, "to_cryptography_key") \
-                else osslpkey
+                else cast("PrivateKeyTypes", osslpkey)
 
     @property
-    def original(self) -> Any:
+    def original(self) -> PrivateKeyTypes:  # type: ignore[override]  # a property here
         """The ``cryptography`` private key."""
         return self._key()
 
@@ -413,7 +450,7 @@ class KeyPair(PublicKey):
             self._pem = self.dump(FILETYPE_PEM)
         return self._pem
 
-    def _key(self) -> Any:
+    def _key(self) -> PrivateKeyTypes:
         if self._original is None:
             self._original = _key_object(self._pem)
         return self._original
@@ -459,28 +496,36 @@ class KeyPair(PublicKey):
             else serialization.Encoding.DER
         key = self._key()
         try:
-            return key.private_bytes(  # type: ignore[no-any-return]
+            return key.private_bytes(
                 encoding, serialization.PrivateFormat.TraditionalOpenSSL,
                 serialization.NoEncryption(),
             )
         except ValueError:
-            return key.private_bytes(  # type: ignore[no-any-return]
+            return key.private_bytes(
                 encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
 
-    def _hash_algorithm(self, digestAlgorithm: str) -> Any:
+    def _hash_algorithm(self, digestAlgorithm: str) -> _SigningHash:
         from cryptography.hazmat.primitives import hashes
 
-        return getattr(hashes, digestAlgorithm.upper())()
+        algorithm: _SigningHash = getattr(hashes, digestAlgorithm.upper())()
+        return algorithm
 
-    def requestObject(self, distinguishedName: DistinguishedName, digestAlgorithm: str = "sha256") -> Any:
+    def _signingKey(self) -> CertificateIssuerPrivateKeyTypes:
+        # (a key that cannot sign fails in cryptography, as it would in Twisted's pyOpenSSL)
+        return cast("CertificateIssuerPrivateKeyTypes", self._key())
+
+    def requestObject(
+        self, distinguishedName: DistinguishedName, digestAlgorithm: str = "sha256"
+    ) -> x509.CertificateSigningRequest:
         """A certificate signing request for ``distinguishedName``, signed by this key
         (``cryptography``'s object)."""
-        x509 = _crypto().x509
+        _crypto()
+        from cryptography import x509
         return (
             x509.CertificateSigningRequestBuilder()
             .subject_name(distinguishedName._x509_name())
-            .sign(self._key(), self._hash_algorithm(digestAlgorithm))
+            .sign(self._signingKey(), self._hash_algorithm(digestAlgorithm))
         )
 
     def certificateRequest(
@@ -491,14 +536,18 @@ class KeyPair(PublicKey):
         return CertificateRequest(self.requestObject(distinguishedName, digestAlgorithm)).dump(format)
 
     def signRequestObject(
-        self, issuerDistinguishedName: DistinguishedName, requestObject: Any, serialNumber: int,
+        self,
+        issuerDistinguishedName: DistinguishedName,
+        requestObject: x509.CertificateSigningRequest | CertificateRequest,
+        serialNumber: int,
         secondsToExpiry: int = 60 * 60 * 24 * 365, digestAlgorithm: str = "sha256",
     ) -> Certificate:
         """Sign a request (``cryptography``'s object or a ``CertificateRequest``) as the
         authority ``issuerDistinguishedName``: the certificate."""
         import datetime
 
-        x509 = _crypto().x509
+        _crypto()
+        from cryptography import x509
         if isinstance(requestObject, CertificateRequest):
             requestObject = requestObject.original
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -510,23 +559,23 @@ class KeyPair(PublicKey):
             .serial_number(serialNumber)
             .not_valid_before(now)
             .not_valid_after(now + datetime.timedelta(seconds=secondsToExpiry))
-            .sign(self._key(), self._hash_algorithm(digestAlgorithm))
+            .sign(self._signingKey(), self._hash_algorithm(digestAlgorithm))
         )
         return Certificate(certificate)
 
     def signCertificateRequest(
         self, issuerDistinguishedName: DistinguishedName, requestData: bytes,
-        verifyDNCallback: Callable[[DistinguishedName], Any], serialNumber: int,
+        verifyDNCallback: Callable[[DistinguishedName], object], serialNumber: int,
         requestFormat: int = FILETYPE_ASN1, certificateFormat: int = FILETYPE_ASN1,
         secondsToExpiry: int = 60 * 60 * 24 * 365, digestAlgorithm: str = "sha256",
-    ) -> Any:
+    ) -> bytes | Deferred[bytes]:
         """Sign encoded request data once ``verifyDNCallback(subject)`` agrees: the encoded
         certificate (``VerifyError`` if it refuses), or, when the callback returns a
         Deferred, a Deferred of it, as in Twisted."""
         request = CertificateRequest.load(requestData, requestFormat)
         subject = request.getSubject()
 
-        def verified(ok: Any) -> bytes:
+        def verified(ok: object) -> bytes:
             if not ok:
                 raise VerifyError(f"DN callback {verifyDNCallback!r} rejected request DN {subject!r}")
             return self.signRequestObject(
@@ -538,7 +587,7 @@ class KeyPair(PublicKey):
             return answer.addCallback(verified)
         return verified(answer)
 
-    def selfSignedCert(self, serialNumber: int, **kw: Any) -> PrivateCertificate:
+    def selfSignedCert(self, serialNumber: int, **kw: Union[str, bytes]) -> PrivateCertificate:
         """A certificate for ``DN(**kw)``, signed by this key."""
         dn = DistinguishedName(**kw)
         certificate = self.signRequestObject(dn, self.requestObject(dn), serialNumber)
@@ -558,13 +607,14 @@ class KeyPair(PublicKey):
 class CertificateRequest:
     """A certificate signing request (``cryptography``'s object is ``original``)."""
 
-    def __init__(self, original: Any) -> None:
+    def __init__(self, original: x509.CertificateSigningRequest) -> None:
         self.original = original
 
     @classmethod
     def load(cls, requestData: bytes, requestFormat: int = FILETYPE_ASN1) -> CertificateRequest:
         """The request in ``requestData`` (DER by default, or PEM)."""
-        x509 = _crypto().x509
+        _crypto()
+        from cryptography import x509
         data = _as_bytes(requestData)
         if requestFormat == FILETYPE_PEM or data.lstrip().startswith(b"-----BEGIN"):
             return cls(x509.load_pem_x509_csr(data))
@@ -576,7 +626,7 @@ class CertificateRequest:
 
         encoding = serialization.Encoding.PEM if format == FILETYPE_PEM \
             else serialization.Encoding.DER
-        return self.original.public_bytes(encoding)  # type: ignore[no-any-return]
+        return self.original.public_bytes(encoding)
 
     def getSubject(self) -> DistinguishedName:
         """Whom the certificate would be for."""
@@ -586,7 +636,7 @@ class CertificateRequest:
 # -- certificates ----------------------------------------------------------------------------
 
 
-def _cert_der(original: Any) -> bytes:
+def _cert_der(original: object) -> bytes:
     if isinstance(original, (bytes, bytearray, memoryview)):
         return bytes(original)
     if hasattr(original, "to_cryptography"):  # pyOpenSSL X509
@@ -608,16 +658,21 @@ class Certificate:
     ``tls`` extra); loading, dumping, comparing and using it for TLS do not.
     """
 
-    def __init__(self, original: Any) -> None:
+    def __init__(self, original: object) -> None:
         self.der = _cert_der(original)
 
     @property
-    def original(self) -> Any:
+    def original(self) -> x509.Certificate:
         """The ``cryptography`` certificate."""
-        return _crypto().x509.load_der_x509_certificate(self.der)
+        _crypto()
+        from cryptography import x509
+
+        return x509.load_der_x509_certificate(self.der)
 
     @classmethod
-    def load(cls, requestData: bytes, format: int = FILETYPE_ASN1, args: tuple[Any, ...] = ()) -> Any:
+    def load(
+        cls, requestData: bytes, format: int = FILETYPE_ASN1, args: tuple[object, ...] = ()
+    ) -> Self:
         """The certificate in ``requestData``: DER by default, PEM with ``FILETYPE_PEM``."""
         data = _as_bytes(requestData)
         if format == FILETYPE_PEM or data.lstrip().startswith(_PEM_CERT_BEGIN):
@@ -625,17 +680,17 @@ class Certificate:
         return cls(data, *args)
 
     @classmethod
-    def loadDER(cls, data: bytes) -> Any:
+    def loadDER(cls, data: bytes) -> Self:
         """The certificate in DER ``data``."""
         return cls(bytes(data))
 
     @classmethod
-    def loadPEM(cls, data: Union[str, bytes]) -> Any:
+    def loadPEM(cls, data: Union[str, bytes]) -> Self:
         """The first certificate in PEM ``data``; ``ValueError`` if there is none."""
         return cls(_first_cert_der(_as_bytes(data)))
 
     @classmethod
-    def peerFromTransport(cls, transport: Any) -> Certificate:
+    def peerFromTransport(cls, transport: ISSLTransport) -> Certificate:
         """The certificate the peer of a TLS ``transport`` presented; ``CertificateError``
         if none."""
         certificate = transport.getPeerCertificate()
@@ -645,10 +700,10 @@ class Certificate:
         return cls(certificate.der if isinstance(certificate, Certificate) else certificate)
 
     @classmethod
-    def hostFromTransport(cls, transport: Any) -> Certificate:
+    def hostFromTransport(cls, transport: object) -> Certificate:
         """The certificate this side of a TLS ``transport`` presented (known when it was
         configured by twistio's options); ``CertificateError`` otherwise."""
-        handle: Any = transport.getHandle() if hasattr(transport, "getHandle") else None
+        handle: object = transport.getHandle() if hasattr(transport, "getHandle") else None
         if hasattr(handle, "get_certificate"):  # pyOpenSSL's Connection
             mine = handle.get_certificate()
             if mine is None:
@@ -793,10 +848,10 @@ class PrivateCertificate(Certificate):
         return self.privateKey.certificateRequest(self.getSubject(), format, digestAlgorithm)
 
     def signCertificateRequest(
-        self, requestData: bytes, verifyDNCallback: Callable[[DistinguishedName], Any],
+        self, requestData: bytes, verifyDNCallback: Callable[[DistinguishedName], object],
         serialNumber: int, requestFormat: int = FILETYPE_ASN1,
         certificateFormat: int = FILETYPE_ASN1,
-    ) -> Any:
+    ) -> bytes | Deferred[bytes]:
         """Sign a request as this certificate's subject (see ``KeyPair.signCertificateRequest``)."""
         return self.privateKey.signCertificateRequest(
             self.getSubject(), requestData, verifyDNCallback, serialNumber, requestFormat,
@@ -804,7 +859,8 @@ class PrivateCertificate(Certificate):
         )
 
     def signRequestObject(
-        self, certificateRequest: Any, serialNumber: int,
+        self, certificateRequest: x509.CertificateSigningRequest | CertificateRequest,
+        serialNumber: int,
         secondsToExpiry: int = 60 * 60 * 24 * 365, digestAlgorithm: str = "sha256",
     ) -> Certificate:
         """Sign a request object as this certificate's subject."""
@@ -839,7 +895,7 @@ def _pem_files(key_pem: bytes, cert_pem: bytes) -> Iterator[tuple[str, str]]:
         yield key_path, cert_path
 
 
-def _key_pem(key: Any) -> bytes:
+def _key_pem(key: object) -> bytes:
     if isinstance(key, KeyPair):
         return key.pem
     if isinstance(key, PrivateCertificate):
@@ -850,7 +906,7 @@ def _key_pem(key: Any) -> bytes:
     return KeyPair(key).dump(FILETYPE_PEM)
 
 
-def _cert_pem(cert: Any) -> bytes:
+def _cert_pem(cert: object) -> bytes:
     if isinstance(cert, Certificate):
         return cert.dumpPEM()
     if isinstance(cert, (str, bytes)):
@@ -858,7 +914,7 @@ def _cert_pem(cert: Any) -> bytes:
     return Certificate(cert).dumpPEM()
 
 
-def _load_cert_chain(context: ssl.SSLContext, key: Any, chain: Sequence[Any]) -> None:
+def _load_cert_chain(context: ssl.SSLContext, key: object, chain: Sequence[object]) -> None:
     pem = b"".join(_cert_pem(c) for c in chain)
     with _pem_files(_key_pem(key), pem) as (key_path, cert_path):
         context.load_cert_chain(cert_path, key_path)
@@ -885,7 +941,7 @@ class _TrustRoot:
 
     # Twisted's IOpenSSLTrustRoot method, for code that calls it (with pyOpenSSL's context
     # too).
-    def _addCACertsToContext(self, context: Any) -> None:
+    def _addCACertsToContext(self, context: ssl.SSLContext | PySSL.Context) -> None:
         if isinstance(context, ssl.SSLContext):
             self._load(context)
         else:
@@ -896,7 +952,7 @@ class OpenSSLCertificateAuthorities(_TrustRoot):
     """Trust exactly the authorities in ``caCerts`` (pyOpenSSL ``X509``, ``cryptography``
     certificates, DER bytes or ``Certificate`` objects)."""
 
-    def __init__(self, caCerts: Sequence[Any]) -> None:
+    def __init__(self, caCerts: Sequence[object]) -> None:
         super().__init__([c if isinstance(c, Certificate) else Certificate(c) for c in caCerts])
 
 
@@ -925,7 +981,7 @@ def trustRootFromCertificates(certificates: Sequence[Certificate]) -> _TrustRoot
     return _TrustRoot(certificates)
 
 
-def _trust_root(trustRoot: Any) -> _TrustRoot:
+def _trust_root(trustRoot: object) -> _TrustRoot:
     if trustRoot is None:
         return platformTrust()
     if isinstance(trustRoot, _TrustRoot):
@@ -951,7 +1007,7 @@ class OpenSSLCipher:
     fullName: str
 
 
-def _cipher_name(cipher: Any) -> str:
+def _cipher_name(cipher: object) -> str:
     return str(getattr(cipher, "fullName", cipher))
 
 
@@ -961,13 +1017,13 @@ class AcceptableCiphers:
     defaults). ``fromOpenSSLCipherString`` resolves a cipher string to the suites this
     OpenSSL has."""
 
-    def __init__(self, ciphers: Union[str, Sequence[Any]]) -> None:
+    def __init__(self, ciphers: Union[str, Sequence[object]]) -> None:
         if isinstance(ciphers, str):
             self._string = ciphers
-            self._ciphers: tuple[Any, ...] | None = None
+            self._ciphers: tuple[object, ...] | None = None
         else:
             self._ciphers = tuple(
-                c if hasattr(c, "fullName") else OpenSSLCipher(c) for c in ciphers
+                c if hasattr(c, "fullName") else OpenSSLCipher(cast(str, c)) for c in ciphers
             )
             self._string = ":".join(_cipher_name(c) for c in self._ciphers)
 
@@ -983,7 +1039,7 @@ class AcceptableCiphers:
         chosen._ciphers = tuple(OpenSSLCipher(c["name"]) for c in probe.get_ciphers())
         return chosen
 
-    def selectCiphers(self, availableCiphers: Sequence[Any]) -> tuple[Any, ...]:
+    def selectCiphers(self, availableCiphers: Sequence[_C]) -> tuple[_C, ...]:
         """Those of ``availableCiphers`` (names, or objects with ``fullName``) accepted, in
         their order."""
         if self._ciphers is None:
@@ -1001,13 +1057,13 @@ class AcceptableCiphers:
 class DiffieHellmanParameters:
     """Finite-field Diffie-Hellman parameters, from a PEM file (``fromFile``)."""
 
-    def __init__(self, parameters: Any) -> None:
+    def __init__(self, parameters: Union[str, bytes]) -> None:
         self._dhFile = parameters
 
     @classmethod
-    def fromFile(cls, filePath: Any) -> DiffieHellmanParameters:
+    def fromFile(cls, filePath: object) -> DiffieHellmanParameters:
         """The parameters in the file at ``filePath`` (a path or a ``FilePath``)."""
-        return cls(getattr(filePath, "path", filePath))
+        return cls(cast("Union[str, bytes]", getattr(filePath, "path", filePath)))
 
 
 # -- context factories -------------------------------------------------------------------------
@@ -1019,8 +1075,9 @@ class ContextFactory:
 
     isClient = 0
 
-    def getContext(self) -> ssl.SSLContext:
-        """The ``ssl.SSLContext`` (subclasses say how)."""
+    def getContext(self) -> ssl.SSLContext | PySSL.Context:
+        """The ``ssl.SSLContext`` (subclasses say how; pyOpenSSL's ``Context`` under
+        ``pyopenssl_mode``)."""
         raise NotImplementedError
 
 
@@ -1046,17 +1103,17 @@ class CertificateOptions:
 
     _defaultMinimumTLSVersion = TLSVersion.TLSv1_2
     #: What makes the pyOpenSSL context under pyopenssl_mode (None: ``OpenSSL.SSL.Context``).
-    _contextFactory: Any = None
+    _contextFactory: _PyContextMaker | None = None
     #: OpenSSL's option turning TLS 1.3 off.
     _OP_NO_TLSv1_3 = 0x20000000
 
     def __init__(
         self,
-        privateKey: Any = None,
-        certificate: Any = None,
-        method: Any = None,
+        privateKey: object = None,
+        certificate: object = None,
+        method: _Method = None,
         verify: bool = False,
-        caCerts: Sequence[Any] | None = None,
+        caCerts: Sequence[object] | None = None,
         verifyDepth: int = 9,
         requireCertificate: bool = True,
         verifyOnce: bool = True,
@@ -1064,15 +1121,15 @@ class CertificateOptions:
         enableSessions: bool = False,
         fixBrokenPeers: bool = False,
         enableSessionTickets: bool = False,
-        extraCertChain: Sequence[Any] | None = None,
-        acceptableCiphers: Any = None,
-        dhParameters: Any = None,
-        trustRoot: Any = None,
+        extraCertChain: Sequence[object] | None = None,
+        acceptableCiphers: AcceptableCiphers | str | None = None,
+        dhParameters: DiffieHellmanParameters | None = None,
+        trustRoot: object = None,
         acceptableProtocols: Sequence[Union[bytes, str]] | None = None,
-        raiseMinimumTo: Any = None,
-        insecurelyLowerMinimumTo: Any = None,
-        lowerMaximumSecurityTo: Any = None,
-        contextForServerName: Any = None,
+        raiseMinimumTo: _NamedConstant | None = None,
+        insecurelyLowerMinimumTo: _NamedConstant | None = None,
+        lowerMaximumSecurityTo: _NamedConstant | None = None,
+        contextForServerName: Callable[[bytes | None], object] | None = None,
     ) -> None:
         if (privateKey is None) != (certificate is None):
             raise ValueError("Specify neither or both of privateKey and certificate")
@@ -1134,7 +1191,7 @@ class CertificateOptions:
         ]
         self._contexts: dict[bool, ssl.SSLContext] = {}
         self._contextForServerName = contextForServerName
-        self._context: Any = None
+        self._context: PySSL.Context | None = None
 
     @property
     def _cipherString(self) -> str:
@@ -1144,18 +1201,18 @@ class CertificateOptions:
             return str(self._acceptableCiphers._string)
         return _DEFAULT_CIPHER_STRING
 
-    def _makeContext(self, skipCiphers: bool = False) -> Any:
+    def _makeContext(self, skipCiphers: bool = False) -> PySSL.Context:
         """A new pyOpenSSL context configured by these options (``skipCiphers``: without
         the cipher list)."""
         return _py_configure(self, skipCiphers)
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state.pop("_context", None)
         state["_contexts"] = {}
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._context = None
 
@@ -1189,7 +1246,7 @@ class CertificateOptions:
         if self._acceptableCiphers is not None:
             context.set_ciphers(self._acceptableCiphers._string)
         if self.dhParameters is not None:
-            context.load_dh_params(self.dhParameters._dhFile)
+            context.load_dh_params(self.dhParameters._dhFile)  # type: ignore[arg-type]  # bytes too
         if not self.enableSessionTickets:
             context.options |= ssl.OP_NO_TICKET
         if not self.fixBrokenPeers:
@@ -1201,7 +1258,7 @@ class CertificateOptions:
         self._contexts[server_side] = context
         return context
 
-    def getContext(self) -> Any:
+    def getContext(self) -> ssl.SSLContext | PySSL.Context:
         """The server-side ``ssl.SSLContext``; pyOpenSSL's ``Context`` (for either side, as
         Twisted's) when twistio's TLS runs on pyOpenSSL (``pyopenssl_mode``: code written for
         Twisted, under the alias)."""
@@ -1219,7 +1276,9 @@ class CertificateOptions:
         logged and ends the handshake."""
         name = None if serverName is None else serverName.encode("idna")
         try:
-            chosen = self._contextForServerName(name)
+            choose = self._contextForServerName
+            assert choose is not None  # the callback is set only with one
+            chosen = choose(name)
         except Exception:
             from twistio.python import log
 
@@ -1232,30 +1291,32 @@ class CertificateOptions:
         sslobj.context = chosen
         return None
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+    def clientConnectionForTLS(
+        self, tlsProtocol: TLSMemoryBIOProtocol
+    ) -> ssl.SSLObject | PySSL.Connection:
         """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
         ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
         if pyopenssl_mode():
-            return _py_client_connection(self.getContext(), None, tlsProtocol)
-        return self._context_for(False).wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, False, None
-        )
+            # (under pyopenssl_mode, getContext() gives pyOpenSSL's)
+            context = cast("PySSL.Context", self.getContext())
+            return _py_client_connection(context, None, tlsProtocol)
+        return tlsProtocol.wrapBIOHook(self._context_for(False), False, None)
 
-    def serverConnectionForTLS(self, tlsProtocol: Any) -> Any:
+    def serverConnectionForTLS(
+        self, tlsProtocol: TLSMemoryBIOProtocol
+    ) -> ssl.SSLObject | PySSL.Connection:
         """A server ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs (pyOpenSSL's
         ``Connection`` on ``getContext()`` under ``pyopenssl_mode``)."""
         if pyopenssl_mode():
-            return _py_server_connection(self.getContext())
-        return self._context_for(True).wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, True, None
-        )
+            return _py_server_connection(cast("PySSL.Context", self.getContext()))
+        return tlsProtocol.wrapBIOHook(self._context_for(True), True, None)
 
 
-def _qual(f: Any) -> str:
+def _qual(f: StoredCall) -> str:
     return f"twistio.internet.ssl.{f.__qualname__}"
 
 
-_METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
+_METHOD_VERSIONS: dict[_Method, ssl.TLSVersion | None] = {
     # pyOpenSSL's method numbers and names.
     4: ssl.TLSVersion.TLSv1,
     5: ssl.TLSVersion.TLSv1_1,
@@ -1270,7 +1331,7 @@ _METHOD_VERSIONS: dict[Any, ssl.TLSVersion | None] = {
 class ClientTLSOptions:
     """Client options that verify the server's certificate and its name (``hostname``)."""
 
-    def __init__(self, hostname: str, ctx: Any) -> None:
+    def __init__(self, hostname: str, ctx: ssl.SSLContext | PySSL.Context) -> None:
         self._hostname = hostname
         self._context = ctx
 
@@ -1285,34 +1346,59 @@ class ClientTLSOptions:
             return True
         return False
 
-    def _context_for(self, server_side: bool) -> Any:
+    def _context_for(self, server_side: bool) -> ssl.SSLContext | PySSL.Context:
         if server_side:
             raise ValueError("client TLS options cannot be used on the server side")
         return self._context
 
-    def getContext(self) -> Any:
+    def getContext(self) -> ssl.SSLContext | PySSL.Context:
         """The client-side context: an ``ssl.SSLContext``, or pyOpenSSL's ``Context`` (as
         Twisted's) when it was made with one."""
         return self._context
 
-    def clientConnectionForTLS(self, tlsProtocol: Any) -> Any:
+    def clientConnectionForTLS(
+        self, tlsProtocol: TLSMemoryBIOProtocol
+    ) -> ssl.SSLObject | PySSL.Connection:
         """A client ``ssl.SSLObject`` over ``tlsProtocol``'s memory BIOs, for ``hostname``
         (pyOpenSSL's ``Connection``, sending the name and checking the server's
         certificate is for it once the handshake is done, on pyOpenSSL's context)."""
         if not isinstance(self._context, ssl.SSLContext):
             return _py_client_connection(self._context, self._hostname, tlsProtocol)
-        return self._context.wrap_bio(
-            tlsProtocol._incoming, tlsProtocol._outgoing, False, self._hostname
-        )
+        return tlsProtocol.wrapBIOHook(self._context, False, self._hostname)
+
+
+class _CertificateOptionsArguments(TypedDict, total=False):
+    """``CertificateOptions``' arguments, as ``optionsForClientTLS``'s
+    ``extraCertificateOptions`` gives them (less those it sets itself, which are refused
+    there: ``trustRoot``, ``verify``, ``caCerts``, ``acceptableProtocols``, and the key and
+    certificate, which it sets from ``clientCertificate``)."""
+
+    privateKey: object
+    certificate: object
+    method: _Method
+    verifyDepth: int
+    requireCertificate: bool
+    verifyOnce: bool
+    enableSingleUseKeys: bool
+    enableSessions: bool
+    fixBrokenPeers: bool
+    enableSessionTickets: bool
+    extraCertChain: Sequence[object] | None
+    acceptableCiphers: AcceptableCiphers | str | None
+    dhParameters: DiffieHellmanParameters | None
+    raiseMinimumTo: _NamedConstant | None
+    insecurelyLowerMinimumTo: _NamedConstant | None
+    lowerMaximumSecurityTo: _NamedConstant | None
+    contextForServerName: Callable[[bytes | None], object] | None
 
 
 def optionsForClientTLS(
     hostname: str,
-    trustRoot: Any = None,
+    trustRoot: object = None,
     clientCertificate: PrivateCertificate | None = None,
     acceptableProtocols: Sequence[Union[bytes, str]] | None = None,
     *,
-    extraCertificateOptions: dict[str, Any] | None = None,
+    extraCertificateOptions: _CertificateOptionsArguments | None = None,
 ) -> ClientTLSOptions:
     """Client options that check the server's certificate against ``trustRoot`` (the
     system's authorities by default) and that it is for ``hostname``.
@@ -1325,7 +1411,7 @@ def optionsForClientTLS(
             "optionsForClientTLS requires text for host names, not bytes: "
             f"{hostname!r}"
         )
-    extra = dict(extraCertificateOptions or {})
+    extra = _CertificateOptionsArguments(**(extraCertificateOptions or {}))
     for name in ("trustRoot", "privateKey", "certificate", "verify", "caCerts",
                  "acceptableProtocols"):
         if name in extra:
@@ -1356,8 +1442,8 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         self,
         privateKeyFileName: Union[str, bytes],
         certificateFileName: Union[str, bytes],
-        sslmethod: Any = None,
-        _contextFactory: Any = None,
+        sslmethod: _Method = None,
+        _contextFactory: _PyContextMaker | None = None,
     ) -> None:
         self.privateKeyFileName = privateKeyFileName
         self.certificateFileName = certificateFileName
@@ -1376,7 +1462,7 @@ class DefaultOpenSSLContextFactory(ContextFactory):
             py.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3)
             py.use_certificate_file(self.certificateFileName)
             py.use_privatekey_file(self.privateKeyFileName)
-            self._context = py
+            self._context: ssl.SSLContext | PySSL.Context = py
             return
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         version = _METHOD_VERSIONS.get(self.sslmethod)
@@ -1385,7 +1471,7 @@ class DefaultOpenSSLContextFactory(ContextFactory):
         context.load_cert_chain(self.certificateFileName, self.privateKeyFileName)
         self._context = context
 
-    def getContext(self) -> Any:
+    def getContext(self) -> ssl.SSLContext | PySSL.Context:
         """The server-side ``ssl.SSLContext`` (pyOpenSSL's ``Context`` under
         ``pyopenssl_mode``)."""
         return self._context
@@ -1395,10 +1481,10 @@ class ClientContextFactory(ContextFactory):
     """A client context that does not verify the server (Twisted's, kept for old code)."""
 
     isClient = 1
-    method: Any = None
-    _contextFactory: Any = None
+    method: _Method = None
+    _contextFactory: _PyContextMaker | None = None
 
-    def getContext(self) -> Any:
+    def getContext(self) -> ssl.SSLContext | PySSL.Context:
         """A client-side ``ssl.SSLContext`` without verification (pyOpenSSL's ``Context``
         under ``pyopenssl_mode``)."""
         if pyopenssl_mode():
@@ -1417,13 +1503,13 @@ class ClientContextFactory(ContextFactory):
         return context
 
 
-def to_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext:
+def to_context(contextFactory: object, server_side: bool) -> ssl.SSLContext:
     """The ``ssl.SSLContext`` for one side, from a context or a context factory."""
     if isinstance(contextFactory, ssl.SSLContext):
         return contextFactory
     context_for = getattr(contextFactory, "_context_for", None)
     if context_for is not None:
-        result: Any = context_for(server_side)
+        result: object = context_for(server_side)
     else:
         get = getattr(contextFactory, "getContext", None)
         if get is None:
@@ -1437,7 +1523,7 @@ def to_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext:
     return result
 
 
-def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | None:
+def stdlib_context(contextFactory: object, server_side: bool) -> ssl.SSLContext | None:
     """The ``ssl.SSLContext`` a TLS connection for ``contextFactory`` runs on, or None when
     the factory drives pyOpenSSL instead: its ``getContext()`` gives pyOpenSSL's
     ``OpenSSL.SSL.Context``, or it is a connection creator of another kind (code written
@@ -1447,7 +1533,7 @@ def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | N
         return contextFactory
     context_for = getattr(contextFactory, "_context_for", None)
     if context_for is not None and not pyopenssl_mode():
-        context: Any = context_for(server_side)
+        context: object = context_for(server_side)
         return context if isinstance(context, ssl.SSLContext) else None
     get = getattr(contextFactory, "getContext", None)
     if get is None:
@@ -1470,7 +1556,9 @@ def stdlib_context(contextFactory: Any, server_side: bool) -> ssl.SSLContext | N
     )
 
 
-def client_hostname(contextFactory: Any, context: ssl.SSLContext, fallback: str | None = None) -> str | None:
+def client_hostname(
+    contextFactory: object, context: ssl.SSLContext, fallback: str | None = None
+) -> str | None:
     """The name a client sends (SNI) and checks: the options' own, else ``fallback`` (the
     host connected to) when the context checks names."""
     hostname = getattr(contextFactory, "_hostname", None)
@@ -1999,7 +2087,7 @@ def pyopenssl_mode() -> bool:
     return _pyopenssl_importable()
 
 
-def _x509(cert: Any) -> Any:
+def _x509(cert: object) -> PyCrypto.X509:
     """pyOpenSSL's ``X509`` for any certificate twistio takes."""
     from OpenSSL import crypto
 
@@ -2015,7 +2103,7 @@ def _x509(cert: Any) -> Any:
     return crypto.load_certificate(crypto.FILETYPE_ASN1, der)
 
 
-def _pkey(key: Any) -> Any:
+def _pkey(key: object) -> PyCrypto.PKey:
     """pyOpenSSL's ``PKey`` for any private key twistio takes."""
     from OpenSSL import crypto
 
@@ -2029,7 +2117,7 @@ def _pkey(key: Any) -> Any:
     return crypto.load_privatekey(crypto.FILETYPE_PEM, key.dump(FILETYPE_PEM))
 
 
-def _py_load_trust(trustRoot: Any, context: Any) -> None:
+def _py_load_trust(trustRoot: object, context: PySSL.Context) -> None:
     """Make ``context`` (pyOpenSSL's) trust what ``trustRoot`` names: a trust root of
     twistio's, a ``Certificate`` or a list of them, or an object of code written for Twisted
     with ``_addCACertsToContext``, which configures the context itself."""
@@ -2043,7 +2131,7 @@ def _py_load_trust(trustRoot: Any, context: Any) -> None:
     if root.certificates is None:
         context.set_default_verify_paths()
         return
-    store = context.get_cert_store()
+    store = cast("PyCrypto.X509Store", context.get_cert_store())  # a context has one
     for certificate in root.certificates:
         store.add_cert(_x509(certificate))
 
@@ -2083,10 +2171,12 @@ class _ChooseDiffieHellmanEllipticCurve:
     ``openSSLlib`` is pyOpenSSL's binding of OpenSSL's library, ``openSSLcrypto``
     ``OpenSSL.crypto``."""
 
-    def __init__(self, openSSLVersion: int, openSSLlib: Any, openSSLcrypto: Any) -> None:
+    def __init__(
+        self, openSSLVersion: int, openSSLlib: _ECDHLib, openSSLcrypto: ModuleType
+    ) -> None:
         self._openSSLlib = openSSLlib
         self._openSSLcrypto = openSSLcrypto
-        self._configure: Callable[[Any], None]
+        self._configure: Callable[[PySSL.Context], None]
         if openSSLVersion >= 0x10100000:
             self._configure = self._configureNothing
         elif openSSLVersion >= 0x10002000:
@@ -2094,20 +2184,20 @@ class _ChooseDiffieHellmanEllipticCurve:
         else:
             self._configure = self._configureOneCurve
 
-    def configureECDHCurve(self, ctx: Any) -> None:
+    def configureECDHCurve(self, ctx: PySSL.Context) -> None:
         """Configure ``ctx`` as its OpenSSL's version needs (see the class)."""
         self._configure(ctx)
 
-    def _configureNothing(self, ctx: Any) -> None:
+    def _configureNothing(self, ctx: PySSL.Context) -> None:
         pass
 
-    def _configureAuto(self, ctx: Any) -> None:
+    def _configureAuto(self, ctx: PySSL.Context) -> None:
         try:
             self._openSSLlib.SSL_CTX_set_ecdh_auto(ctx._context, True)
         except BaseException:
             pass
 
-    def _configureOneCurve(self, ctx: Any) -> None:
+    def _configureOneCurve(self, ctx: PySSL.Context) -> None:
         try:
             curve = self._openSSLcrypto.get_elliptic_curve(_defaultCurveName)
         except ValueError:
@@ -2127,7 +2217,7 @@ _DEFAULT_CIPHER_STRING: str = getattr(
 )
 
 
-def _py_configure(options: Any, skipCiphers: bool = False) -> Any:
+def _py_configure(options: CertificateOptions, skipCiphers: bool = False) -> PySSL.Context:
     """A pyOpenSSL ``Context`` configured as ``options`` (a ``CertificateOptions``) says,
     for either side, as Twisted's ``CertificateOptions.getContext()`` gives: made by
     ``options._contextFactory`` (pyOpenSSL's ``Context``), the versions chosen by
@@ -2138,7 +2228,7 @@ def _py_configure(options: Any, skipCiphers: bool = False) -> Any:
 
     make = options._contextFactory or SSL.Context
     method = options.method
-    context = make(method if method is not None else SSL.TLS_METHOD)
+    context = make(cast(int, method) if method is not None else SSL.TLS_METHOD)
     flags = SSL.OP_NO_SSLv2 | SSL.OP_NO_COMPRESSION | SSL.OP_CIPHER_SERVER_PREFERENCE
     if method is None:
         maximum = options._maximumVersion.name if options._maximumVersion is not None else None
@@ -2204,12 +2294,18 @@ def _py_configure(options: Any, skipCiphers: bool = False) -> Any:
     return context
 
 
-def _accept_openssls_verdict(connection: Any, x509: Any, errno: int, depth: int, ok: int) -> bool:
+def _accept_openssls_verdict(
+    connection: PySSL.Connection, x509: PyCrypto.X509, errno: int, depth: int, ok: int
+) -> bool:
     return bool(ok)
 
 
-def _alpn_chooser(ours: list[bytes]) -> Any:
-    def choose(connection: Any, theirs: list[bytes]) -> Any:
+def _alpn_chooser(
+    ours: list[bytes],
+) -> Callable[[PySSL.Connection, list[bytes]], bytes | PySSL._NoOverlappingProtocols]:
+    def choose(
+        connection: PySSL.Connection, theirs: list[bytes]
+    ) -> bytes | PySSL._NoOverlappingProtocols:
         for protocol in ours:
             if protocol in theirs:
                 return protocol
@@ -2220,11 +2316,13 @@ def _alpn_chooser(ours: list[bytes]) -> Any:
     return choose
 
 
-def _server_name_chooser(options: Any) -> Any:
-    def chosen(connection: Any) -> None:
+def _server_name_chooser(options: CertificateOptions) -> Callable[[PySSL.Connection], None]:
+    def chosen(connection: PySSL.Connection) -> None:
         name = connection.get_servername()
         try:
-            other = options._contextForServerName(name)
+            choose = options._contextForServerName
+            assert choose is not None  # the callback is set only with one
+            other = choose(name)
         except Exception:
             from twistio.python import log
 
@@ -2233,13 +2331,13 @@ def _server_name_chooser(options: Any) -> Any:
         if other is None:
             return
         if not hasattr(other, "set_verify"):  # a context factory, not a context
-            other = other.getContext()
-        connection.set_context(other)
+            other = cast(IOpenSSLContextFactory, other).getContext()
+        connection.set_context(cast("PySSL.Context", other))
 
     return chosen
 
 
-def _py_server_connection(context: Any) -> Any:
+def _py_server_connection(context: PySSL.Context) -> PySSL.Connection:
     """A server-side pyOpenSSL ``Connection`` on ``context`` (memory BIOs)."""
     from OpenSSL import SSL
 
@@ -2248,7 +2346,9 @@ def _py_server_connection(context: Any) -> Any:
     return connection
 
 
-def _py_client_connection(context: Any, hostname: str | None, tlsProtocol: Any) -> Any:
+def _py_client_connection(
+    context: PySSL.Context, hostname: str | None, tlsProtocol: TLSMemoryBIOProtocol
+) -> PySSL.Connection:
     """A client-side pyOpenSSL ``Connection`` on ``context``; with ``hostname``, it sends
     that name (SNI, when it is a DNS name) and ``tlsProtocol`` fails verification once the
     handshake is done unless the server's certificate is for that name."""
@@ -2260,7 +2360,7 @@ def _py_client_connection(context: Any, hostname: str | None, tlsProtocol: Any) 
         if _is_dns_name(hostname):
             connection.set_tlsext_host_name(hostname.encode("idna"))
 
-        def check(conn: Any, where: int, ret: int) -> None:
+        def check(conn: PySSL.Connection, where: int, ret: int) -> None:
             if not where & SSL.SSL_CB_HANDSHAKE_DONE:
                 return
             try:
@@ -2282,13 +2382,13 @@ def _is_dns_name(hostname: str) -> bool:
     return False
 
 
-def _py_verify_hostname(connection: Any, hostname: str) -> None:
+def _py_verify_hostname(connection: PySSL.Connection, hostname: str) -> None:
     """Raise unless the peer's certificate on pyOpenSSL's ``connection`` is for ``hostname``
     (a DNS name or an IP address): service_identity's check and its ``VerificationError``
     when it is installed (as Twisted), else the same rules (RFC 6125: the subject
     alternative names, a ``*`` only as a whole left-most label) and ``ssl``'s
     ``SSLCertVerificationError``."""
-    identity: Any
+    identity: ModuleType | None
     try:
         from service_identity import pyopenssl as identity
     except ImportError:

@@ -30,11 +30,22 @@ import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from functools import wraps
-from types import CoroutineType, GeneratorType
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
+from types import CoroutineType, GeneratorType, TracebackType
+from typing import (
+    TYPE_CHECKING,
+    Generic,
+    Literal,
+    NoReturn,
+    Protocol,
+    TypeVar,
+    Union,
+    cast,
+    overload,
+)
 
-from typing_extensions import ParamSpec, Self
+from typing_extensions import Concatenate, ParamSpec, Self
 
+from twistio._typing import StoredCall, StoredCallOf
 from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import IDelayedCall as IDelayedCall
 from twistio.internet.interfaces import IReactorTime as IReactorTime
@@ -42,6 +53,9 @@ from twistio.python import _spelling
 from twistio.python import lockfile as _lockfile
 from twistio.python.deprecate import warnAboutFunction
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio.logger import Logger
 
 
 class _DelayedCall(Protocol):
@@ -52,7 +66,7 @@ class _DelayedCall(Protocol):
 class _Clock(Protocol):
     """What ``addTimeout`` needs of a clock: a reactor, a ``task.Clock``, anything alike."""
 
-    def callLater(self, delay: float, f: Callable[..., Any], /, *args: Any, **kw: Any) -> Any: ...
+    def callLater(self, delay: float, f: Callable[[], object], /) -> _DelayedCall: ...
 
 __all__ = [
     "FAILURE",
@@ -93,6 +107,8 @@ _U = TypeVar("_U")
 # first (result, index). Twisted's own tests import these aliases.
 _DeferredListResultListT = list[tuple[bool, _T]]
 _DeferredListSingleResultT = tuple[_T, int]
+_V = TypeVar("_V")
+_DLResult = TypeVar("_DLResult")  # DeferredList's result: one of the two above
 _P = ParamSpec("_P")
 
 _log = logging.getLogger("twistio.internet.defer")
@@ -129,8 +145,13 @@ class _HandOff:
     def __repr__(self) -> str:
         return "<hand the result on>"
 
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        # Never called: the chain engine recognises the marker first. Being callable, it
+        # has the type of what else stands in an entry's function slots.
+        raise AssertionError("the hand-off marker is not a callback")
 
-_HANDOFF: Any = _HandOff()
+
+_HANDOFF = _HandOff()
 
 
 class DebugInfo:
@@ -167,10 +188,10 @@ class DebugInfo:
                 pass
 
 
-_deferLog: Any = None
+_deferLog: Logger | None = None
 
 
-def _deferLogger() -> Any:
+def _deferLogger() -> Logger:
     # twistio.logger is imported on first use: it sits above this module.
     global _deferLog
     if _deferLog is None:
@@ -189,7 +210,7 @@ def _reportUnhandled(failure: Failure, debugInfo: str) -> None:
     log.failure(text, failure, debugInfo=debugInfo)
 
 
-def _warnSelfReturn(callback: Any) -> None:
+def _warnSelfReturn(callback: StoredCall) -> None:
     """Warn, at the callback's own code when it has some, that it returned its Deferred."""
     text = (
         "Callback returned the Deferred it was attached to; this breaks the callback chain "
@@ -205,13 +226,13 @@ class _DebugFlag:
     """``Deferred.debug``: on the class, whether ``setDebugging`` is on; on one Deferred,
     whether it records its stacks (set ``d.debug = True`` to debug that Deferred alone)."""
 
-    def __get__(self, instance: Deferred[Any] | None, owner: type | None = None) -> bool:
+    def __get__(self, instance: Deferred[_T] | None, owner: type | None = None) -> bool:
         if instance is None:
             return _debugging
         info = instance._debugInfo
         return _debugging or (info is not None and info.debug)
 
-    def __set__(self, instance: Deferred[Any], value: bool) -> None:
+    def __set__(self, instance: Deferred[_T], value: bool) -> None:
         info = instance._debugInfo
         if info is None:
             info = instance._debugInfo = DebugInfo()
@@ -221,8 +242,19 @@ class _DebugFlag:
 # A callback entry is a flat 7-tuple:
 #   (callback, args, kwargs, errback, errbackArgs, errbackKwargs, context)
 # A None callback or errback is a pass-through (skipped without a call); kwargs are None when
-# empty; context is the contextvars.Context to run the user's function in, or None.
-_Entry = tuple[Any, tuple[Any, ...], Any, Any, tuple[Any, ...], Any, Any]
+# empty; context is the contextvars.Context to run the user's function in, or None. A link
+# entry (see _HandOff) keeps the Deferred waiting for the result in the context slot.
+_Entry = tuple[
+    Union[StoredCall, None],
+    tuple[object, ...],
+    Union[dict[str, object], None],
+    Union[StoredCall, None],
+    tuple[object, ...],
+    Union[dict[str, object], None],
+    Union[contextvars.Context, None],
+]
+#: What a Deferred fires with, as the chain engine sees it: a result, a Failure, a Deferred.
+_Result = object
 
 
 class Deferred(Generic[_T]):
@@ -254,16 +286,18 @@ class Deferred(Generic[_T]):
     _suppressAlreadyCalled = False
 
     if TYPE_CHECKING:
-        result: Any
+        #: What the chain holds now: the result, a Failure, or a Deferred being waited on
+        #: (the callbacks may change its type as it goes; ``_T`` is what it fires with).
+        result: _Result
         called: bool
         paused: int
         _callbacks: list[_Entry] | None
-        _canceller: Callable[[Deferred[Any]], None] | None
-        _chainedTo: Deferred[Any] | None
+        _canceller: Callable[[Deferred[_T]], None] | None
+        _chainedTo: object  # the Deferred it waits on, or None
         _debugInfo: DebugInfo | None
         _runningCallbacks: bool
 
-    def __init__(self, canceller: Callable[[Deferred[Any]], None] | None = None) -> None:
+    def __init__(self, canceller: Callable[[Deferred[_T]], None] | None = None) -> None:
         self._callbacks = None  # a list once something is added
         self._canceller = canceller
         self._chainedTo = None
@@ -277,15 +311,33 @@ class Deferred(Generic[_T]):
 
     # -- adding callbacks -------------------------------------------------------------
 
+    @overload
     def addCallbacks(
         self,
-        callback: Callable[..., Any],
-        errback: Callable[..., Any] | None = None,
-        callbackArgs: Sequence[Any] = (),
-        callbackKeywords: dict[str, Any] | None = None,
-        errbackArgs: Sequence[Any] = (),
-        errbackKeywords: dict[str, Any] | None = None,
-    ) -> Deferred[Any]:
+        callback: Callable[[_T], Deferred[_U] | Failure | _U],
+        errback: Callable[[Failure], Deferred[_V] | Failure | _V] | None = None,
+    ) -> Deferred[_U | _V]: ...
+
+    @overload
+    def addCallbacks(
+        self,
+        callback: StoredCallOf[Deferred[_U] | Failure | _U],
+        errback: StoredCallOf[Deferred[_V] | Failure | _V] | None = None,
+        callbackArgs: Sequence[object] = (),
+        callbackKeywords: dict[str, object] | None = None,
+        errbackArgs: Sequence[object] = (),
+        errbackKeywords: dict[str, object] | None = None,
+    ) -> Deferred[_U | _V]: ...
+
+    def addCallbacks(
+        self,
+        callback: StoredCall,
+        errback: StoredCall | None = None,
+        callbackArgs: Sequence[object] = (),
+        callbackKeywords: dict[str, object] | None = None,
+        errbackArgs: Sequence[object] = (),
+        errbackKeywords: dict[str, object] | None = None,
+    ) -> object:
         """Add a callback and an errback at the same place in the chain."""
         self._append((
             callback, tuple(callbackArgs or ()), callbackKeywords or None,
@@ -294,7 +346,35 @@ class Deferred(Generic[_T]):
         ))
         return self
 
-    def addCallback(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    # Each of addCallback, addErrback and addBoth is typed by overloads: a function of one
+    # argument (what it adds is called with the result alone), or of the result and the
+    # extra arguments given; returning a Deferred (whose result is then waited for), or a
+    # result (a Failure goes down the errback side).
+    @overload
+    def addCallback(self, callback: Callable[[_T], Deferred[_U] | Failure]) -> Deferred[_U]: ...
+
+    @overload
+    def addCallback(
+        self, callback: Callable[[_T], Deferred[_U] | Failure | _U]
+    ) -> Deferred[_U]: ...
+
+    @overload
+    def addCallback(
+        self,
+        callback: Callable[Concatenate[_T, _P], Deferred[_U] | Failure],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_U]: ...
+
+    @overload
+    def addCallback(
+        self,
+        callback: Callable[Concatenate[_T, _P], Deferred[_U] | Failure | _U],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_U]: ...
+
+    def addCallback(self, callback: StoredCall, *args: object, **kwargs: object) -> object:
         """Add a callback; failures pass it by."""
         entry = (
             callback, args, kwargs or None, None, (), None,
@@ -309,7 +389,33 @@ class Deferred(Generic[_T]):
             self._runCallbacks()
         return self
 
-    def addErrback(self, errback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    @overload
+    def addErrback(
+        self, errback: Callable[[Failure], Deferred[_U] | Failure]
+    ) -> Deferred[_T | _U]: ...
+
+    @overload
+    def addErrback(
+        self, errback: Callable[[Failure], Deferred[_U] | Failure | _U]
+    ) -> Deferred[_T | _U]: ...
+
+    @overload
+    def addErrback(
+        self,
+        errback: Callable[Concatenate[Failure, _P], Deferred[_U] | Failure],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_T | _U]: ...
+
+    @overload
+    def addErrback(
+        self,
+        errback: Callable[Concatenate[Failure, _P], Deferred[_U] | Failure | _U],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_T | _U]: ...
+
+    def addErrback(self, errback: StoredCall, *args: object, **kwargs: object) -> object:
         """Add an errback; results that are not failures pass it by."""
         entry = (
             None, (), None, errback, args, kwargs or None,
@@ -324,7 +430,33 @@ class Deferred(Generic[_T]):
             self._runCallbacks()
         return self
 
-    def addBoth(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    @overload
+    def addBoth(
+        self, callback: Callable[[Union[_T, Failure]], Deferred[_U] | Failure]
+    ) -> Deferred[_U]: ...
+
+    @overload
+    def addBoth(
+        self, callback: Callable[[Union[_T, Failure]], Deferred[_U] | Failure | _U]
+    ) -> Deferred[_U]: ...
+
+    @overload
+    def addBoth(
+        self,
+        callback: Callable[Concatenate[Union[_T, Failure], _P], Deferred[_U] | Failure],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_U]: ...
+
+    @overload
+    def addBoth(
+        self,
+        callback: Callable[Concatenate[Union[_T, Failure], _P], Deferred[_U] | Failure | _U],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_U]: ...
+
+    def addBoth(self, callback: StoredCall, *args: object, **kwargs: object) -> object:
         """Add one function as both callback and errback."""
         kw = kwargs or None
         entry = (
@@ -348,12 +480,16 @@ class Deferred(Generic[_T]):
         if self.called:
             self._runCallbacks()
 
-    def _addInternal(self, callback: Any, errback: Any, args: tuple[Any, ...]) -> None:
+    def _addInternal(
+        self, callback: StoredCall, errback: StoredCall, args: tuple[object, ...]
+    ) -> None:
         """Add twistio's own pair (same args for both), run in the firing context."""
         self._append((callback, args, None, errback, args, None, None))
 
     @property
-    def callbacks(self) -> list[tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]]:
+    def callbacks(
+        self,
+    ) -> list[tuple[tuple[StoredCall, tuple[object, ...], dict[str, object]], ...]]:
         """The pending chain in Twisted's shape: ((cb, args, kw), (eb, args, kw)) pairs
         (deprecated, as in Twisted)."""
         warnings.warn(
@@ -361,7 +497,7 @@ class Deferred(Generic[_T]):
             DeprecationWarning,
             stacklevel=2,
         )
-        out: list[Any] = []
+        out: list[tuple[tuple[StoredCall, tuple[object, ...], dict[str, object]], ...]] = []
         for cb, a, k, eb, ea, ek, ctx in self._callbacks or ():
             if cb is _HANDOFF:
                 a = ea = (ctx,)
@@ -375,8 +511,8 @@ class Deferred(Generic[_T]):
         self,
         timeout: float,
         clock: _Clock,
-        onTimeoutCancel: Callable[[Any, float], Any] | None = None,
-    ) -> Deferred[Any]:
+        onTimeoutCancel: Callable[[_T | Failure, float], _U] | None = None,
+    ) -> Deferred[_T | _U]:
         """Cancel this Deferred if it has not fired after ``timeout`` seconds of ``clock``.
 
         The timeout covers the callbacks added before this call. On time-out the
@@ -392,19 +528,20 @@ class Deferred(Generic[_T]):
 
         delayedCall: _DelayedCall = clock.callLater(timeout, timeItOut)
 
-        def convertCancelled(result: Any) -> Any:
+        def convertCancelled(result: _T | Failure) -> _T | _U | Failure:
             if timedOut:
                 return (onTimeoutCancel or _cancelledToTimedOutError)(result, timeout)
             return result
 
-        def cancelTimeout(result: Any) -> Any:
+        def cancelTimeout(result: _T | _U | Failure) -> _T | _U | Failure:
             if delayedCall.active():
                 delayedCall.cancel()
             return result
 
-        return self.addBoth(convertCancelled).addBoth(cancelTimeout)
+        converted: Deferred[_T | _U] = self.addBoth(convertCancelled)
+        return converted.addBoth(cancelTimeout)
 
-    def chainDeferred(self, d: Deferred[Any]) -> Deferred[None]:
+    def chainDeferred(self, d: Deferred[_T]) -> Deferred[None]:
         """Fire ``d`` with this Deferred's result, at this point of the chain."""
         d._chainedTo = self
         self._append((d.callback, (), None, d.errback, (), None, None))
@@ -412,7 +549,7 @@ class Deferred(Generic[_T]):
 
     # -- firing -----------------------------------------------------------------------
 
-    def callback(self, result: Any) -> None:
+    def callback(self, result: _T | Failure) -> None:
         """Fire with a result (a ``Failure`` goes down the errback side)."""
         if self.called:
             self._alreadyCalled()
@@ -498,7 +635,7 @@ class Deferred(Generic[_T]):
         # Deferred, or a subclass of either".
         if self._runningCallbacks:
             return
-        givers: list[Deferred[Any]] | None = None
+        givers: list[Deferred[_T]] | None = None
         current = self
         while not current.paused:
             current._chainedTo = None
@@ -506,8 +643,8 @@ class Deferred(Generic[_T]):
             failed = type(result) in _SPECIAL and isinstance(result, Failure)
             entries = current._callbacks
             if entries is not None:
-                brokeAt: Any = None
-                receiver: Any = None
+                brokeAt: _Entry | None = None
+                receiver: Deferred[_T] | None = None
                 current._runningCallbacks = True
                 try:
                     for entry in entries:  # also sees entries appended while it runs
@@ -525,7 +662,7 @@ class Deferred(Generic[_T]):
                                 else:
                                     result = fn(result)
                             elif fn is _HANDOFF:
-                                receiver = ctx
+                                receiver = ctx  # type: ignore[assignment]  # a link entry
                                 brokeAt = entry
                                 break
                             elif kw is not None:
@@ -552,7 +689,7 @@ class Deferred(Generic[_T]):
                                 result = current.result = Failure._fromCurrent()
                                 failed = True
                                 continue
-                        inner = result
+                        inner: Deferred[_T] = result  # type: ignore[assignment]  # see _SPECIAL
                         if inner.called and not inner.paused and not isinstance(inner.result, Deferred):
                             # It has one already: take it, leaving None behind (as Twisted).
                             result = current.result = inner.result
@@ -566,7 +703,8 @@ class Deferred(Generic[_T]):
                         failed = False
                         current.paused += 1
                         current._chainedTo = inner
-                        link = (_HANDOFF, None, None, _HANDOFF, None, None, current)
+                        # (the waiting Deferred in the context slot: see _Entry)
+                        link: _Entry = (_HANDOFF, (), None, _HANDOFF, (), None, current)  # type: ignore[assignment]
                         if inner._callbacks is None:
                             inner._callbacks = [link]
                         else:
@@ -602,7 +740,7 @@ class Deferred(Generic[_T]):
                 info = current._debugInfo
                 if info is None:
                     info = current._debugInfo = DebugInfo()
-                info.failResult = result
+                info.failResult = result  # type: ignore[assignment]  # failed: a Failure
             elif current._debugInfo is not None:
                 current._debugInfo.failResult = None
             if not givers:
@@ -623,7 +761,7 @@ class Deferred(Generic[_T]):
 
     # -- asyncio ----------------------------------------------------------------------
 
-    def __await__(self) -> Generator[Any, Any, _T]:
+    def __await__(self) -> Generator[object, object, _T]:
         while True:
             if self.called and not self.paused:
                 result = self.result
@@ -632,7 +770,7 @@ class Deferred(Generic[_T]):
                     if info is not None:
                         info.failResult = None
                     result.raiseException()
-                return result  # type: ignore[no-any-return]
+                return result  # type: ignore[return-value]  # what it fires with
             loop = _get_running_loop()
             if loop is not None and not _state.driving:
                 # An asyncio Task (not ensureDeferred) is awaiting: give it a Future.
@@ -641,7 +779,7 @@ class Deferred(Generic[_T]):
 
     __iter__ = __await__
 
-    def _awaitFromTask(self, loop: asyncio.AbstractEventLoop) -> Generator[Any, Any, _T]:
+    def _awaitFromTask(self, loop: asyncio.AbstractEventLoop) -> Generator[object, object, _T]:
         # Unlike asFuture, this leaves the result in the chain: awaiting twice, or adding
         # callbacks after an await, sees it again (as under ensureDeferred). A failure the
         # awaiting Task has received is no longer reported as unhandled.
@@ -662,7 +800,7 @@ class Deferred(Generic[_T]):
                 info.failResult = None
             raise
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         _registerSpecialType(cls)
 
@@ -677,7 +815,7 @@ class Deferred(Generic[_T]):
         future.add_done_callback(self._cancelFromFuture)
         return future
 
-    def _cancelFromFuture(self, future: asyncio.Future[Any]) -> None:
+    def _cancelFromFuture(self, future: asyncio.Future[_T]) -> None:
         if future.cancelled():
             self.cancel()
 
@@ -690,10 +828,10 @@ class Deferred(Generic[_T]):
         so no "exception was never retrieved" is left behind.
         """
 
-        def cancel(d: Deferred[Any]) -> None:
+        def cancel(d: Deferred[_U]) -> None:
             future.cancel()
 
-        d: Deferred[_U] = cls(cancel)  # type: ignore[assignment]
+        d: Deferred[_U] = cls(cancel)  # type: ignore[assignment,arg-type]
 
         def adapt(f: asyncio.Future[_U]) -> None:
             if f.cancelled():
@@ -715,7 +853,7 @@ class Deferred(Generic[_T]):
 
     @classmethod
     def fromCoroutine(
-        cls, coro: Coroutine[Any, Any, _U] | Generator[Any, Any, _U]
+        cls, coro: Coroutine[object, object, _U] | Generator[object, object, _U]
     ) -> Deferred[_U]:
         """Run a coroutine (or generator) now, up to its first wait, as a Deferred.
 
@@ -760,7 +898,7 @@ def _positionAfter(entries: list[_Entry], entry: _Entry) -> int:
     return 0  # pragma: no cover - the entry is always in the list
 
 
-def _settleFuture(result: Any, future: asyncio.Future[Any]) -> None:
+def _settleFuture(result: _T | Failure, future: asyncio.Future[_T]) -> None:
     if future.cancelled():
         return None
     if isinstance(result, Failure):
@@ -778,7 +916,9 @@ def _settleFuture(result: Any, future: asyncio.Future[Any]) -> None:
     return None
 
 
-def _mirrorIntoFuture(result: Any, future: asyncio.Future[Any], delivered: list[Failure]) -> Any:
+def _mirrorIntoFuture(
+    result: _T | Failure, future: asyncio.Future[_T], delivered: list[Failure]
+) -> _T | Failure | None:
     """Give ``future`` the result and pass the result on unchanged."""
     if not future.cancelled():
         _settleFuture(result, future)
@@ -799,7 +939,7 @@ def _isDelivered(raised: BaseException, failure: Failure) -> bool:
     )
 
 
-def _cancelledToTimedOutError(value: Any, timeout: float) -> Any:
+def _cancelledToTimedOutError(value: _T, timeout: float) -> _T:
     if isinstance(value, Failure):
         value.trap(CancelledError)
         raise TimeoutError(timeout, "Deferred")
@@ -817,9 +957,9 @@ def succeed(result: _T) -> Deferred[_T]:
     return d
 
 
-def fail(result: Failure | BaseException | None = None) -> Deferred[Any]:
+def fail(result: Failure | BaseException | None = None) -> Deferred[_T]:
     """A Deferred that has already failed with ``result`` (default: the current exception)."""
-    d: Deferred[Any] = Deferred()
+    d: Deferred[_T] = Deferred()
     d.errback(result)
     return d
 
@@ -833,7 +973,33 @@ def execute(callable: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> 
     return succeed(result)
 
 
-def maybeDeferred(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+# Typed by overloads: ``f`` returning a coroutine, a Deferred (or a Failure), or a plain
+# result, possibly beside a Deferred (``Deferred[X] | None``: a ``Deferred[X | None]``).
+@overload
+def maybeDeferred(
+    f: Callable[_P, Coroutine[object, object, _T]], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[_T]: ...
+
+
+@overload
+def maybeDeferred(
+    f: Callable[_P, Deferred[_T] | Failure], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[_T]: ...
+
+
+@overload
+def maybeDeferred(
+    f: Callable[_P, Deferred[_T] | Failure | _U], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[_T | _U]: ...
+
+
+@overload
+def maybeDeferred(
+    f: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[object]: ...
+
+
+def maybeDeferred(f: StoredCall, *args: object, **kwargs: object) -> object:
     """Call ``f`` now and make a Deferred of whatever it gives: a value, a Deferred, a
     Failure, a coroutine, or an exception raised."""
     try:
@@ -860,7 +1026,7 @@ def logError(err: Failure) -> Failure:
     return err
 
 
-def timeout(deferred: Deferred[Any]) -> None:
+def timeout(deferred: Deferred[_T]) -> None:
     """Errback ``deferred`` with ``TimeoutError`` (deprecated, as in Twisted: ``addTimeout``)."""
     name = _spelling.spelled(__name__)
     warnings.warn(
@@ -920,7 +1086,7 @@ class FirstError(Exception):
         return hash((self.index, id(self.subFailure)))
 
 
-class DeferredList(Deferred[Any]):
+class DeferredList(Deferred[_DLResult]):
     """A Deferred of the results of several: a list of ``(success, result)`` pairs.
 
     ``fireOnOneCallback``: fire with ``(result, index)`` of the first success.
@@ -931,26 +1097,54 @@ class DeferredList(Deferred[Any]):
     # Class defaults, as Twisted's (each DeferredList sets its own in __init__).
     fireOnOneCallback = fireOnOneErrback = False
 
+    # A failed Deferred's pair holds its Failure: (False, failure).
+    @overload
+    def __init__(
+        self: DeferredList[_DeferredListResultListT[_T]],
+        deferredList: Iterable[Deferred[_T]],
+        fireOnOneCallback: Literal[False] = False,
+        fireOnOneErrback: bool = False,
+        consumeErrors: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DeferredList[_DeferredListSingleResultT[_T]],
+        deferredList: Iterable[Deferred[_T]],
+        fireOnOneCallback: Literal[True],
+        fireOnOneErrback: bool = False,
+        consumeErrors: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DeferredList[_DeferredListResultListT[_T] | tuple[_T, int]],
+        deferredList: Iterable[Deferred[_T]],
+        fireOnOneCallback: bool = False,
+        fireOnOneErrback: bool = False,
+        consumeErrors: bool = False,
+    ) -> None: ...
+
     def __init__(
         self,
-        deferredList: Iterable[Deferred[Any]],
+        deferredList: Iterable[Deferred[_T]],
         fireOnOneCallback: bool = False,
         fireOnOneErrback: bool = False,
         consumeErrors: bool = False,
     ) -> None:
         Deferred.__init__(self)
         watched = self._deferredList = list(deferredList)
-        self.resultList: list[Any] = [None] * len(watched)
+        self.resultList: list[tuple[bool, object] | None] = [None] * len(watched)
         self.finishedCount = 0
         self.fireOnOneCallback, self.fireOnOneErrback = fireOnOneCallback, fireOnOneErrback
         self.consumeErrors = consumeErrors
         if not watched and not fireOnOneCallback:
-            self.callback([])
+            self.callback([])  # type: ignore[arg-type]  # no pairs
         note = self._cbDeferred
         for index, each in enumerate(watched):
             each._append((note, (index, SUCCESS), None, note, (index, FAILURE), None, None))
 
-    def _cbDeferred(self, result: Any, index: int, succeeded: bool) -> Any:
+    def _cbDeferred(self, result: _V, index: int, succeeded: bool) -> _V | None:
         self.resultList[index] = (succeeded, result)
         self.finishedCount += 1
         if self.called:
@@ -958,11 +1152,11 @@ class DeferredList(Deferred[Any]):
         elif self.fireOnOneCallback if succeeded else self.fireOnOneErrback:
             # The first of its kind decides, with where it came from.
             if succeeded:
-                self.callback((result, index))
+                self.callback((result, index))  # type: ignore[arg-type]  # fireOnOneCallback's
             else:
-                self.errback(Failure(FirstError(result, index)))
+                self.errback(Failure(FirstError(result, index)))  # type: ignore[arg-type]
         elif self.finishedCount == len(self.resultList):
-            self.callback(self.resultList)
+            self.callback(self.resultList)  # type: ignore[arg-type]  # every pair is set
         # The listed Deferred goes on with its result, or with None once consumed.
         return None if self.consumeErrors and not succeeded else result
 
@@ -974,7 +1168,7 @@ class DeferredList(Deferred[Any]):
             _cancelAndLog(listed)
 
 
-def _cancelAndLog(d: Deferred[Any]) -> None:
+def _cancelAndLog(d: Deferred[_T]) -> None:
     # One canceller failing must not keep the others from running.
     try:
         d.cancel()
@@ -982,7 +1176,7 @@ def _cancelAndLog(d: Deferred[Any]) -> None:
         _log.exception("Exception raised from user supplied canceller")
 
 
-def _parseDeferredListResult(resultList: list[tuple[bool, _T]], *_: Any) -> list[_T]:
+def _parseDeferredListResult(resultList: list[tuple[bool, _T]], *_: object) -> list[_T]:
     return [value for _ok, value in resultList]
 
 
@@ -990,7 +1184,8 @@ def gatherResults(deferredList: Iterable[Deferred[_T]], consumeErrors: bool = Fa
     """A Deferred of the list of results, or failing with ``FirstError`` at the first failure."""
     d = DeferredList(deferredList, fireOnOneErrback=True, consumeErrors=consumeErrors)
     d._append((_parseDeferredListResult, (), None, None, (), None, None))
-    return d
+    # (every pair a success: it fails at the first failure)
+    return d  # type: ignore[return-value]  # the list of results, from here on
 
 
 class FailureGroup(Exception):
@@ -1008,7 +1203,7 @@ def race(ds: Sequence[Deferred[_T]]) -> Deferred[tuple[int, _T]]:
     errors: dict[int, Failure] = {}
     decided: list[int] = []  # the winner's index, once there is one
 
-    def cancelAll(_: Deferred[Any]) -> None:
+    def cancelAll(_: Deferred[tuple[int, _T]]) -> None:
         for each in contenders:
             each.cancel()
 
@@ -1046,15 +1241,23 @@ def returnValue(val: object) -> NoReturn:
     raise _DefGen_Return(val)
 
 
+class _Cancellable(Protocol):
+    def cancel(self) -> object: ...
+
+
+#: What inlineCallbacks and ensureDeferred run: a generator or a coroutine.
+_Gen = Union[Generator[object, object, object], Coroutine[object, object, object]]
+
+
 class _Status:
     """What an ``inlineCallbacks`` or coroutine run is doing: its Deferred and its wait."""
 
     __slots__ = ("deferred", "waitingOn")
 
-    deferred: Deferred[Any]
-    waitingOn: Any
+    deferred: Deferred[object]
+    waitingOn: _Cancellable | None
 
-    def __call__(self, d: Deferred[Any]) -> None:
+    def __call__(self, d: Deferred[object]) -> None:
         """The canceller of the run's Deferred."""
         _cancelInline(d, self)
 
@@ -1079,7 +1282,9 @@ class _NoState:
 _noState = _NoState()  # written and never read: for drivers with no loop running
 
 
-def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, context: contextvars.Context) -> None:
+def _resumeInline(
+    result: object, waiting: list[object], gen: _Gen, status: _Status, context: contextvars.Context
+) -> None:
     if waiting[0]:
         waiting[0] = False
         waiting[1] = result
@@ -1088,14 +1293,16 @@ def _resumeInline(result: Any, waiting: list[Any], gen: Any, status: _Status, co
     return None
 
 
-def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvars.Context) -> None:
+def _inlineCallbacks(
+    result: object, gen: _Gen, status: _Status, context: contextvars.Context
+) -> None:
     """Step ``gen`` until it waits on a Deferred that has not fired, or ends."""
     # The driving flag only matters to an `await d` that finds an asyncio loop running.
     state: _DriverState | _NoState = _state if _get_running_loop() is not None else _noState
     previous = state.driving
     state.driving = True
     try:
-        waiting: list[Any] = [True, None]
+        waiting: list[object] = [True, None]
         while True:
             try:
                 if isinstance(result, Failure):
@@ -1118,7 +1325,7 @@ def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvar
             if not isinstance(result, Deferred):
                 if getattr(result, "_asyncio_future_blocking", None):
                     # The coroutine awaits an asyncio future: hand it to an asyncio Task.
-                    _adoptIntoTask(gen, result, status, context)
+                    _adoptIntoTask(gen, cast("asyncio.Future[object]", result), status, context)
                     return
                 if isinstance(result, (CoroutineType, GeneratorType)):
                     result = _cancellableInlineCallbacks(result)
@@ -1151,45 +1358,55 @@ def _inlineCallbacks(result: Any, gen: Any, status: _Status, context: contextvar
     status.deferred.callback(result)
 
 
-class _Adopted(Coroutine[Any, Any, Any]):
+class _Adopted(Coroutine[object, object, object]):
     """A started coroutine given to an asyncio Task, waiting first on the future it yielded."""
 
     __slots__ = ("_first", "_gen")
 
-    def __init__(self, gen: Any, first: Any) -> None:
+    def __init__(self, gen: _Gen, first: object) -> None:
         self._gen = gen
-        self._first = first
+        self._first: object = first
 
-    def send(self, value: Any) -> Any:
+    def send(self, value: object) -> object:
         first = self._first
         if first is not None:
             self._first = None
             return first
         return self._gen.send(value)
 
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+    def throw(
+        self,
+        typ: type[BaseException] | BaseException,
+        val: object = None,
+        tb: TracebackType | None = None,
+    ) -> object:
         self._first = None
         if val is None and tb is None:
+            if isinstance(typ, BaseException):
+                return self._gen.throw(typ)
             return self._gen.throw(typ)
-        return self._gen.throw(typ, val, tb)  # pragma: no cover - old-style throw
+        # (old-style throw: a type and its value)
+        return self._gen.throw(typ, val, tb)  # type: ignore[arg-type]  # pragma: no cover
 
     def close(self) -> None:
         self._gen.close()
 
-    def __await__(self) -> Any:  # pragma: no cover - Tasks call send/throw
+    def __await__(self) -> Generator[object, None, object]:  # pragma: no cover
         raise TypeError("an adopted coroutine is driven by its Task")
 
 
-def _adoptIntoTask(gen: Any, future: Any, status: _Status, context: contextvars.Context) -> None:
+def _adoptIntoTask(
+    gen: _Gen, future: asyncio.Future[object], status: _Status, context: contextvars.Context
+) -> None:
     loop = future.get_loop()
     adopted = _Adopted(gen, future)
     try:
-        task = loop.create_task(adopted, context=context)
+        task = loop.create_task(adopted, context=context)  # type: ignore[call-arg]  # 3.11
     except TypeError:  # Python 3.10: no context argument
         task = context.run(loop.create_task, adopted)
     status.waitingOn = task
 
-    def done(t: asyncio.Task[Any]) -> None:
+    def done(t: asyncio.Task[object]) -> None:
         status.waitingOn = None
         d = status.deferred
         if t.cancelled():
@@ -1206,7 +1423,7 @@ def _adoptIntoTask(gen: Any, future: Any, status: _Status, context: contextvars.
     task.add_done_callback(done)
 
 
-def _returnValueCancel(ignored: Any, status: _Status) -> Deferred[Any]:
+def _returnValueCancel(ignored: object, status: _Status) -> Deferred[object]:
     # Cancelling a running generator: what it waits on is cancelled, and the original
     # Deferred now waits on a fresh one that the generator will fire when it ends (it may
     # catch the cancellation and go on).
@@ -1217,21 +1434,25 @@ def _returnValueCancel(ignored: Any, status: _Status) -> Deferred[Any]:
     return status.deferred
 
 
-def _cancelInline(d: Deferred[Any], status: _Status) -> None:
+def _cancelInline(d: Deferred[object], status: _Status) -> None:
     d._callbacks = [(_returnValueCancel, (status,), None, None, (), None, None), *(d._callbacks or ())]
     d.callback(None)
 
 
-def _cancellableInlineCallbacks(gen: Any) -> Deferred[Any]:
+def _cancellableInlineCallbacks(
+    gen: Generator[object, object, _T] | Coroutine[object, object, _T],
+) -> Deferred[_T]:
     status = _Status()
     status.waitingOn = None
-    deferred: Deferred[Any] = Deferred(status)
+    deferred: Deferred[object] = Deferred(status)
     status.deferred = deferred
     _inlineCallbacks(None, gen, status, _copy_context())
-    return deferred
+    return deferred  # type: ignore[return-value]  # it fires with what gen returns
 
 
-def inlineCallbacks(f: Callable[_P, Generator[Any, Any, _T]]) -> Callable[_P, Deferred[_T]]:
+def inlineCallbacks(
+    f: Callable[_P, Generator[object, object, _T]],
+) -> Callable[_P, Deferred[_T]]:
     """Decorate a generator function so it runs as a Deferred: each ``yield d`` waits for
     ``d``'s result (or raises its failure), and the return value fires the Deferred."""
 
@@ -1276,7 +1497,7 @@ class _ConcurrencyPrimitive:
     """
 
     def __init__(self) -> None:
-        self.waiting: list[Deferred[Any]] = []
+        self.waiting: list[Deferred[Self]] = []
 
     def _available(self) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -1284,13 +1505,13 @@ class _ConcurrencyPrimitive:
     def _take(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _grant(self) -> None:
+    def _grant(self: Self) -> None:
         # A waiter's callbacks may release (and so grant) again: each pass re-checks.
         while self.waiting and self._available():
             self._take()
             self.waiting.pop(0).callback(self)
 
-    def _cancelAcquire(self, d: Deferred[Any]) -> None:
+    def _cancelAcquire(self, d: Deferred[Self]) -> None:
         self.waiting.remove(d)
 
     def acquire(self) -> Deferred[Self]:
@@ -1307,13 +1528,19 @@ class _ConcurrencyPrimitive:
         self.release()
         return r
 
-    def run(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    def run(
+        self,
+        f: Callable[_P, Deferred[_T] | Coroutine[object, object, _T] | _T],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_T]:
         """Acquire, call ``f`` (waiting on what it returns), release; a Deferred of its result."""
-        return self.acquire().addCallback(self._callHolding, f, args, kwargs)
+        held = self.acquire().addCallback(self._callHolding, f, args, kwargs)
+        return held  # type: ignore[return-value]  # f's result: see maybeDeferred
 
     def _callHolding(
-        self, _: object, f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Deferred[Any]:
+        self, _: object, f: StoredCall, args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> Deferred[object]:
         return maybeDeferred(f, *args, **kwargs).addBoth(self._releaseAndReturn)
 
     def __aenter__(self) -> Deferred[Self]:
@@ -1429,10 +1656,10 @@ class DeferredFilesystemLock(_lockfile.FilesystemLock):
     default)."""
 
     _interval = 1
-    _tryLockCall: Any = None
-    _timeoutCall: Any = None
+    _tryLockCall: IDelayedCall | None = None
+    _timeoutCall: IDelayedCall | None = None
 
-    def __init__(self, name: str, scheduler: Any = None) -> None:
+    def __init__(self, name: str, scheduler: IReactorTime | None = None) -> None:
         super().__init__(name)
         if scheduler is None:
             scheduler = installed_reactor()

@@ -30,8 +30,9 @@ import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, Union, cast
 
+from twistio._typing import StoredCall, StoredCallOf
 from twistio.internet import error
 from twistio.internet import ssl as tls
 from twistio.internet._registry import ITwistioReactor, TransportRegistry
@@ -43,10 +44,12 @@ from twistio.internet.interfaces import (
     IAddress,
     IConnector,
     IConsumer,
+    IDelayedCall,
     IFileDescriptorReceiver,
     IHalfCloseableProtocol,
     IHandshakeListener,
     IHostnameResolver,
+    IHostResolution,
     IListeningPort,
     IProcessTransport,
     IProtocol,
@@ -81,6 +84,10 @@ from twistio.python.failure import Failure
 from twistio.python.reflect import qual
 from twistio.python.systemd import ListenFDs
 
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
+    from twistio.protocols.tls import TLSMemoryBIOFactory
+
 __all__ = [
     "AdoptedStreamServerEndpoint",
     "HostnameEndpoint",
@@ -109,6 +116,35 @@ _Binding = Union[tuple[str, int], None]
 _log = logging.getLogger("twistio")
 _Reactor = TypeVar("_Reactor")
 _ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
+_T = TypeVar("_T")
+
+#: A socket address ``getaddrinfo`` gives: IPv4's ``(host, port)``, IPv6's ``(host, port,
+#: flowinfo, scope_id)``.
+_SockAddr = Union[tuple[str, int], tuple[str, int, int, int]]
+#: ``getaddrinfo``'s result: ``(family, type, proto, canonname, sockaddr)`` per address.
+_GAIResult = Sequence[tuple[int, int, int, str, _SockAddr]]
+
+
+class _GetAddrInfo(Protocol):
+    """``socket.getaddrinfo``, as the endpoints call it (a test may stand in for it)."""
+
+    def __call__(
+        self, host: str, port: int, family: int = ..., type: int = ..., /
+    ) -> _GAIResult: ...
+
+
+class _ThreadRunner(Protocol):
+    """``deferToThread``, as the endpoints call it: ``getaddrinfo`` in a thread."""
+
+    def __call__(
+        self, f: _GetAddrInfo, host: str, port: int, family: int = ..., type: int = ..., /
+    ) -> Deferred[_GAIResult]: ...
+
+
+# typeshed allows an IPv6 sockaddr of (int, bytes), for a Python built without IPv6 support;
+# twistio's is (host, port, flowinfo, scope_id).
+_getaddrinfo = cast(_GetAddrInfo, socket.getaddrinfo)
+_deferToThread: _ThreadRunner = deferToThread
 
 
 class _HostnameReactor(IReactorTCP, IReactorTime, Protocol):
@@ -128,6 +164,8 @@ class _WrappingProtocol(_Protocol):
     ``dataReceived`` is the wrapped protocol's own bound method (an instance attribute), so
     the data path has no extra call.
     """
+
+    transport: ConnectionTransport
 
     def __init__(self, connectedDeferred: Deferred[IProtocol], wrappedProtocol: IProtocol) -> None:
         self._connectedDeferred = connectedDeferred
@@ -474,8 +512,8 @@ class TCP6ClientEndpoint(_TCPClientEndpoint):
     ``_deferToThread`` may be replaced, on the class or an instance.
     """
 
-    _getaddrinfo = staticmethod(socket.getaddrinfo)
-    _deferToThread: Callable[..., Deferred[Any]] = staticmethod(deferToThread)  # type: ignore[arg-type]
+    _getaddrinfo: _GetAddrInfo = staticmethod(_getaddrinfo)
+    _deferToThread: _ThreadRunner = staticmethod(_deferToThread)
 
     def _nameResolution(self, host: str) -> Deferred[_GAIResult]:
         return self._deferToThread(self._getaddrinfo, host, 0, socket.AF_INET6)
@@ -652,7 +690,10 @@ class _WrapIProtocol(_ProcessProtocolBase):
 
     def makeConnection(self, process: ITransport) -> None:
         # spawnProcess connects it to the child's transport.
-        self.transport = _ProcessEndpointTransport(cast(IProcessTransport, process))
+        # It offers IProcessTransport's names (through __getattr__).
+        self.transport = cast(
+            IProcessTransport, _ProcessEndpointTransport(cast(IProcessTransport, process))
+        )
         self.protocol.makeConnection(self.transport)
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
@@ -721,7 +762,7 @@ class ProcessEndpoint:
             # (None fails in makeConnection, caught below, as in Twisted.)
             wrapper = _WrapIProtocol(proto, self._executable, self._errFlag)  # type: ignore[arg-type]
             # The arguments in spawnProcess's order, read back from their attributes.
-            spawn = cast("Callable[..., object]", self._spawnProcess)
+            spawn = cast(StoredCall, self._spawnProcess)
             spawn(wrapper, *(getattr(self, f"_{name}") for name in self._spawnArguments))
         except BaseException:
             return fail()
@@ -747,7 +788,7 @@ def _is_ipv4(host: str) -> bool:
     return True
 
 
-def _unique(infos: list[Any], families: tuple[int, ...]) -> list[tuple[int, str]]:
+def _unique(infos: _GAIResult, families: tuple[int, ...]) -> list[tuple[int, str]]:
     seen: list[tuple[int, str]] = []
     for family, *_rest, sockaddr in infos:
         entry = (int(family), str(sockaddr[0]))
@@ -764,10 +805,10 @@ class _Receiver:
         self._families = families
         self._found: list[tuple[int, str]] = []
 
-    def resolutionBegan(self, resolution: Any) -> None:
+    def resolutionBegan(self, resolution: IHostResolution) -> None:
         pass
 
-    def addressResolved(self, address: Any) -> None:
+    def addressResolved(self, address: IAddress) -> None:
         if not isinstance(address, (IPv4Address, IPv6Address)):
             return  # no address to connect TCP to (Twisted ignores them too)
         host = str(address.host)
@@ -777,9 +818,6 @@ class _Receiver:
 
     def resolutionComplete(self) -> None:
         self._d.callback(self._found)
-
-
-_GAIResult = list[tuple[int, int, int, str, tuple[Any, ...]]]
 
 
 @implementer(IHostnameResolver)
@@ -854,14 +892,17 @@ def _resolve(
         future = asyncio.ensure_future(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), loop=loop
         )
-        looked: Deferred[Any] = Deferred.fromFuture(future)
+        # (typeshed allows an IPv6 sockaddr of (int, bytes): see _getaddrinfo)
+        looked: Deferred[_GAIResult] = Deferred.fromFuture(
+            cast("asyncio.Future[_GAIResult]", future)
+        )
         return looked.addCallback(_unique, families).addErrback(_lookup_failed, host)
     if fallback is not None:
         found: Deferred[list[tuple[int, str]]] = Deferred()
         _SimpleHostnameResolver(fallback).resolveHostName(_Receiver(found, families), host, port)
         return found
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = cast(_GAIResult, socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
     except OSError as e:
         return fail(error.DNSLookupError(f"{host}: {e}"))
     return succeed(_unique(infos, families))
@@ -876,10 +917,18 @@ def _lookup_failed(f: Failure, host: str) -> Failure:
 # -- HostnameEndpoint ------------------------------------------------------------------------
 
 
-def _idna_module() -> Any:
+class _IDNA(Protocol):
+    """What is used of the ``idna`` package."""
+
+    def encode(self, s: str) -> bytes: ...
+
+    def decode(self, s: bytes) -> str: ...
+
+
+def _idna_module() -> _IDNA | None:
     """The ``idna`` package (IDNA 2008, what Twisted uses) if installed, else None."""
     try:
-        return importlib.import_module("idna")
+        return cast(_IDNA, importlib.import_module("idna"))
     except ImportError:
         return None
 
@@ -911,7 +960,7 @@ def _idna_host(host: Union[str, bytes]) -> tuple[bytes, str, bool]:
     return bytes(encoded), host, False
 
 
-def _normalise_binding(bindAddress: Any) -> Any:
+def _normalise_binding(bindAddress: _BindAddress) -> Binding | tuple[str, int] | None:
     if bindAddress is None or isinstance(bindAddress, _BindingSpec):
         return bindAddress
     if isinstance(bindAddress, bytes):
@@ -927,19 +976,19 @@ def _normalise_binding(bindAddress: Any) -> Any:
 class _Attempts:
     """One HostnameEndpoint.connect: staggered attempts, the first connection wins."""
 
-    def __init__(self, endpoint: HostnameEndpoint, protocolFactory: Any) -> None:
+    def __init__(self, endpoint: HostnameEndpoint, protocolFactory: IProtocolFactory) -> None:
         self._endpoint = endpoint
         self._factory = protocolFactory
-        self._pending: list[Deferred[Any]] = []
+        self._pending: list[Deferred[IProtocol]] = []
         self._remaining: list[tuple[int, str]] = []
         self._failure: Failure | None = None
-        self._timer: Any = None
-        self._resolution: Deferred[Any] | None = None
+        self._timer: IDelayedCall | None = None
+        self._resolution: Deferred[list[tuple[int, str]]] | None = None
         self._won = False
         self._done = False
-        self.result: Deferred[Any] = Deferred(canceller=self._cancel)
+        self.result: Deferred[IProtocol] = Deferred(canceller=self._cancel)
 
-    def start(self) -> Deferred[Any]:
+    def start(self) -> Deferred[IProtocol]:
         ep = self._endpoint
         families = (socket.AF_INET6, socket.AF_INET)
         d = _resolve(ep._reactor, ep._hostText, ep._port, families, ep._fallbackNameResolution)
@@ -986,7 +1035,7 @@ class _Attempts:
         self._pending.append(d)
         d.addCallbacks(self._connected, self._attempt_failed, errbackArgs=(d,))
 
-    def _attempt_failed(self, f: Failure, d: Deferred[Any]) -> None:
+    def _attempt_failed(self, f: Failure, d: Deferred[IProtocol]) -> None:
         if d in self._pending:
             self._pending.remove(d)
         if self._done:
@@ -1000,7 +1049,7 @@ class _Attempts:
         elif not self._pending and self._timer is None:
             self._finish(f)
 
-    def _connected(self, proto: Any) -> None:
+    def _connected(self, proto: IProtocol) -> None:
         self._finish(proto)
 
     def _stop_all(self) -> None:
@@ -1016,7 +1065,7 @@ class _Attempts:
         for d in pending:
             d.addErrback(lambda f: None)
 
-    def _finish(self, result: Any) -> None:
+    def _finish(self, result: IProtocol | Failure) -> None:
         if self._done:
             return
         self._stop_all()
@@ -1025,7 +1074,7 @@ class _Attempts:
         else:
             self.result.callback(result)
 
-    def _cancel(self, d: Deferred[Any]) -> None:
+    def _cancel(self, d: Deferred[IProtocol]) -> None:
         if self._done:
             return
         self._stop_all()
@@ -1039,7 +1088,7 @@ class _Attempts:
 class _OnlyFirst:
     """A protocol factory for one attempt: builds nothing once another attempt has won."""
 
-    def __init__(self, attempts: _Attempts, factory: Any) -> None:
+    def __init__(self, attempts: _Attempts, factory: IProtocolFactory) -> None:
         self._attempts = attempts
         self._factory = factory
 
@@ -1049,7 +1098,7 @@ class _OnlyFirst:
     def doStop(self) -> None:
         self._factory.doStop()
 
-    def buildProtocol(self, addr: Any) -> Any:
+    def buildProtocol(self, addr: IAddress) -> IProtocol | None:
         if self._attempts._won or self._attempts._done:
             return None
         self._attempts._won = True
@@ -1068,8 +1117,8 @@ class HostnameEndpoint:
 
     _DEFAULT_ATTEMPT_DELAY = 0.3
     # The lookup for a reactor without a name resolver: ``getaddrinfo`` in a thread.
-    _getaddrinfo = staticmethod(socket.getaddrinfo)
-    _deferToThread: Callable[..., Deferred[Any]] = staticmethod(deferToThread)  # type: ignore[arg-type]
+    _getaddrinfo: _GetAddrInfo = staticmethod(_getaddrinfo)
+    _deferToThread: _ThreadRunner = staticmethod(_deferToThread)
 
     def __init__(
         self,
@@ -1322,7 +1371,7 @@ def _int(value: str | int, what: str, kind: str, base: int = 10) -> int:
         raise _DescriptionError(f"{kind}: {what} must be an integer, not {value!r}")
 
 
-def _bind(kind: str, parser: Callable[..., object], args: list[object], kw: dict[str, str]) -> None:
+def _bind(kind: str, parser: StoredCall, args: list[object], kw: Mapping[str, object]) -> None:
     """Check the arguments against ``parser``'s signature; name what is wrong."""
     try:
         inspect.signature(parser).bind(*args, **kw)
@@ -1504,7 +1553,7 @@ class _StandardIOParser:
         return _parse_stdio_server(reactor, *args, **kw)
 
 
-_SERVER_PARSERS: dict[str, Callable[..., object]] = {
+_SERVER_PARSERS: dict[str, StoredCall] = {
     "stdio": _parse_stdio_server,
     "tcp": _parse_tcp_server,
     "tcp6": _parse_tcp6_server,
@@ -1513,7 +1562,7 @@ _SERVER_PARSERS: dict[str, Callable[..., object]] = {
 }
 
 
-def _host_and_port(kind: str, args: list[str], kw: dict[str, Any]) -> None:
+def _host_and_port(kind: str, args: list[str], kw: dict[str, object]) -> None:
     """Twisted's rule: two positionals are host and port; one is the port if ``host=`` was
     given, else the host; three or more are ignored (as by Twisted)."""
     if len(args) == 2:
@@ -1528,40 +1577,48 @@ def _host_and_port(kind: str, args: list[str], kw: dict[str, Any]) -> None:
             raise _DescriptionError(f"bad {kind!r} endpoint description: no {name} given")
 
 
-def _client_common(kind: str, kw: dict[str, Any]) -> None:
+def _client_common(kind: str, kw: dict[str, object]) -> None:
     if "port" in kw:
-        kw["port"] = _int(kw["port"], "port", kind)
+        kw["port"] = _int(cast(str, kw["port"]), "port", kind)
     if "timeout" in kw:
-        kw["timeout"] = _int(kw["timeout"], "timeout", kind)
+        kw["timeout"] = _int(cast(str, kw["timeout"]), "timeout", kind)
     if "bindAddress" in kw:
         kw["bindAddress"] = (kw["bindAddress"], 0)
 
 
-def _parse_tcp_client(reactor: IReactorTCP, *args: str, **kw: Any) -> TCP4ClientEndpoint:
+def _make(kind: str, cls: StoredCallOf[_T], reactor: object, kw: dict[str, object]) -> _T:
+    """``cls(reactor, **kw)``, once ``kw`` (from a description) fits its signature."""
+    _bind(kind, cls, [reactor], kw)
+    return cls(reactor, **kw)
+
+
+def _parse_tcp_client(reactor: IReactorTCP, *args: str, **strings: str) -> TCP4ClientEndpoint:
+    kw: dict[str, object] = dict(strings)
     _host_and_port("tcp", list(args), kw)
     _client_common("tcp", kw)
-    _bind("tcp", TCP4ClientEndpoint, [reactor], kw)
-    return TCP4ClientEndpoint(reactor, **kw)
+    return _make("tcp", TCP4ClientEndpoint, reactor, kw)
 
 
-def _parse_unix_client(reactor: IReactorUNIX, *args: str, **kw: Any) -> UNIXClientEndpoint:
+def _parse_unix_client(reactor: IReactorUNIX, *args: str, **strings: str) -> UNIXClientEndpoint:
+    kw: dict[str, object] = dict(strings)
     if len(args) == 1:
         kw["path"] = args[0]
-    if "timeout" in kw:
-        kw["timeout"] = _int(kw["timeout"], "timeout", "unix")
-    if "lockfile" in kw:
-        kw["checkPID"] = bool(_int(kw.pop("lockfile"), "lockfile", "unix"))
-    _bind("unix", UNIXClientEndpoint, [reactor], kw)
-    return UNIXClientEndpoint(reactor, **kw)
+    if "timeout" in strings:
+        kw["timeout"] = _int(strings["timeout"], "timeout", "unix")
+    if "lockfile" in strings:
+        del kw["lockfile"]
+        kw["checkPID"] = bool(_int(strings["lockfile"], "lockfile", "unix"))
+    return _make("unix", UNIXClientEndpoint, reactor, kw)
 
 
-def _parse_ssl_client(reactor: IReactorSSL, *args: str, **kw: Any) -> SSL4ClientEndpoint:
+def _parse_ssl_client(reactor: IReactorSSL, *args: str, **strings: str) -> SSL4ClientEndpoint:
+    certKey = strings.pop("certKey", None)
+    privateKey = strings.pop("privateKey", None)
+    caCertsDir = strings.pop("caCertsDir", None)
+    sslmethod = strings.pop("sslmethod", None)
+    kw: dict[str, object] = dict(strings)
     _host_and_port("ssl", list(args), kw)
     _client_common("ssl", kw)
-    certKey = kw.pop("certKey", None)
-    privateKey = kw.pop("privateKey", None)
-    caCertsDir = kw.pop("caCertsDir", None)
-    sslmethod = kw.pop("sslmethod", None)
     ctx = _stdlib_ssl.SSLContext(_stdlib_ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = _stdlib_ssl.CERT_NONE
@@ -1580,8 +1637,7 @@ def _parse_ssl_client(reactor: IReactorSSL, *args: str, **kw: Any) -> SSL4Client
             except (OSError, _stdlib_ssl.SSLError):
                 continue  # not a certificate: skipped, as Twisted does
     kw["sslContextFactory"] = ctx
-    _bind("ssl", SSL4ClientEndpoint, [reactor], kw)
-    return SSL4ClientEndpoint(reactor, **kw)
+    return _make("ssl", SSL4ClientEndpoint, reactor, kw)
 
 
 def _parse_tls_client(
@@ -1630,7 +1686,7 @@ def _parse_tls_client(
     return wrapClientTLS(creator, wrapped)
 
 
-def _certificates_in(folder: str) -> list[Any]:
+def _certificates_in(folder: str) -> list[tls.Certificate]:
     """The PEM certificates in the files of ``folder`` (other files are skipped)."""
     try:
         names = sorted(os.listdir(folder))
@@ -1647,7 +1703,7 @@ def _certificates_in(folder: str) -> list[Any]:
     return found
 
 
-_CLIENT_PARSERS: dict[str, Callable[..., Any]] = {
+_CLIENT_PARSERS: dict[str, StoredCallOf[IStreamClientEndpoint]] = {
     "tcp": _parse_tcp_client,
     "unix": _parse_unix_client,
     "ssl": _parse_ssl_client,
@@ -1655,7 +1711,8 @@ _CLIENT_PARSERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _find_plugin(interface: Any, endpointType: str) -> Any:
+def _find_plugin(interface: object, endpointType: str) -> object:
+    """The plugin providing ``interface`` whose ``prefix`` is ``endpointType``."""
     wanted = endpointType.lower()
     for plugin in getPlugins(interface):
         prefix = plugin.prefix
@@ -1674,7 +1731,7 @@ def _split(description: str) -> tuple[str, list[str], dict[str, str]]:
 
 
 def _call_builtin(
-    kind: str, parser: Callable[..., object], reactor: object, args: list[str], kw: dict[str, str]
+    kind: str, parser: StoredCall, reactor: object, args: list[str], kw: dict[str, str]
 ) -> object:
     sig = inspect.signature(parser)
     if not any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
@@ -1710,7 +1767,7 @@ def _unix_port_args(
     )
 
 
-_PORT_ARGS: dict[str, Callable[..., tuple[str, tuple[object, ...], dict[str, object]]]] = {
+_PORT_ARGS: dict[str, StoredCallOf[tuple[str, tuple[object, ...], dict[str, object]]]] = {
     "tcp": _tcp_port_args,
     "unix": _unix_port_args,
 }
@@ -1746,8 +1803,9 @@ def serverFromString(reactor: object, description: str) -> IStreamServerEndpoint
     parser = _SERVER_PARSERS.get(endpointType)
     if parser is not None:
         return cast(IStreamServerEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
-    plugin: IStreamServerEndpointStringParser = _find_plugin(
-        IStreamServerEndpointStringParser, endpointType
+    plugin = cast(
+        IStreamServerEndpointStringParser,
+        _find_plugin(IStreamServerEndpointStringParser, endpointType),
     )
     return plugin.parseStreamServer(reactor, *args, **kw)
 
@@ -1765,13 +1823,14 @@ def clientFromString(reactor: object, description: str) -> IStreamClientEndpoint
     parser = _CLIENT_PARSERS.get(endpointType)
     if parser is not None:
         return cast(IStreamClientEndpoint, _call_builtin(endpointType, parser, reactor, args, kw))
-    plugin: IStreamClientEndpointStringParserWithReactor = _find_plugin(
-        IStreamClientEndpointStringParserWithReactor, endpointType
+    plugin = cast(
+        IStreamClientEndpointStringParserWithReactor,
+        _find_plugin(IStreamClientEndpointStringParserWithReactor, endpointType),
     )
     return plugin.parseStreamClient(reactor, *args, **kw)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> type[TLSMemoryBIOFactory]:
     # Twisted's endpoints module re-exports protocols.tls's factory; import it on demand.
     if name == "TLSMemoryBIOFactory":
         from twistio.protocols.tls import (  # type: ignore[import-not-found,unused-ignore]

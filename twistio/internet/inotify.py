@@ -29,10 +29,11 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Protocol, Union
 
 from twistio.internet import main
 from twistio.internet.abstract import FileDescriptor
+from twistio.internet.interfaces import IReactorFDSet
 from twistio.python import _inotify, log
 from twistio.python._inotify import INotifyError
 from twistio.python.failure import Failure
@@ -115,7 +116,22 @@ _FLAG_TO_HUMAN: list[tuple[int, str]] = sorted(
 _EVENT = struct.Struct("iIII")
 _READ_SIZE = 64 * 1024
 
-Callback = Callable[[Any, FilePath[bytes], int], object]
+#: A watch's callback: ``callback(watch, path, mask)``; the first argument is the watch
+#: object (opaque: callbacks ignore it, as in Twisted).
+Callback = Callable[[object, FilePath[bytes], int], object]
+
+#: A path to watch, in either mode (it is watched in bytes mode).
+_AnyPath = Union[FilePath[str], FilePath[bytes]]
+
+
+class _INotifyCalls(Protocol):
+    """What ``INotify`` calls of ``twistio.python._inotify`` (a test may stand in for it)."""
+
+    def init(self) -> int: ...
+
+    def add(self, fd: int, path: FilePath[bytes], mask: int) -> int: ...
+
+    def remove(self, fd: int, wd: int) -> None: ...
 
 
 def humanReadableMask(mask: int) -> list[str]:
@@ -151,9 +167,9 @@ class INotify(FileDescriptor):
     callbacks run as events arrive. ``INotifyError`` at construction where the kernel
     refuses a new inotify instance (too many open)."""
 
-    _inotify: Any = _inotify
+    _inotify: _INotifyCalls = _inotify
 
-    def __init__(self, reactor: Any = None) -> None:
+    def __init__(self, reactor: IReactorFDSet | None = None) -> None:
         super().__init__(reactor)
         self._fd: int = self._inotify.init()
         self.connected = 1
@@ -169,7 +185,7 @@ class INotify(FileDescriptor):
 
     def watch(
         self,
-        path: FilePath[Any],
+        path: _AnyPath,
         mask: int = IN_WATCH_MASK,
         autoAdd: bool = False,
         callbacks: Sequence[Callback] | None = None,
@@ -205,7 +221,7 @@ class INotify(FileDescriptor):
         self._watchpaths[path] = wd
         return wd
 
-    def ignore(self, path: FilePath[Any]) -> None:
+    def ignore(self, path: _AnyPath) -> None:
         """Stop watching ``path``; ``KeyError`` if it is not watched."""
         key = path.asBytesMode()
         wd = self._watchpaths.pop(key, None)
@@ -222,7 +238,7 @@ class INotify(FileDescriptor):
         if not self._watchpoints:
             self.loseConnection()
 
-    def _isWatched(self, path: FilePath[Any]) -> bool:
+    def _isWatched(self, path: _AnyPath) -> bool:
         """Whether ``path`` is watched."""
         return path.asBytesMode() in self._watchpaths
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar, Union
 from typing import Protocol as Protocol_
 
+from twistio._typing import StoredCallOf
 from twistio.internet import error
 from twistio.internet._registry import installed_reactor
 from twistio.internet.defer import CancelledError, Deferred
@@ -22,6 +23,7 @@ from twistio.internet.interfaces import (
     IDelayedCall,
     ILoggingContext,
     IProcessProtocol,
+    IProcessTransport,
     IProducer,
     IProtocol,
     IProtocolFactory,
@@ -32,6 +34,8 @@ from twistio.internet.interfaces import (
     IReactorTime,
     IReactorUNIX,
     ITransport,
+    IUDPTransport,
+    IUNIXDatagramTransport,
     implementer,
 )
 from twistio.logger import Logger
@@ -67,6 +71,9 @@ connectionDone: Failure = Failure(error.ConnectionDone())
 connectionDone.cleanFailure()
 
 _F = TypeVar("_F", bound="Factory")
+#: What a datagram protocol's port is: a UDP port, or a UNIX datagram socket.
+_DatagramTransport = Union[IUDPTransport, IUNIXDatagramTransport]
+_T = TypeVar("_T")
 
 
 @implementer(IProtocolFactory, ILoggingContext)
@@ -241,7 +248,10 @@ class BaseProtocol:
     """What every protocol has: ``connected``, ``transport`` and ``makeConnection``."""
 
     connected = 0
-    transport: Any = None
+    #: The connection's transport, set by ``makeConnection``: None before it, but every
+    #: callback runs after it, so it is typed as a transport. A protocol that needs more than
+    #: ``ITransport`` declares its own (``transport: ConnectionTransport``, from twistio._typing).
+    transport: ITransport = None  # type: ignore[assignment]
 
     def makeConnection(self, transport: ITransport) -> None:
         """Attach ``transport``, mark connected and call ``connectionMade``."""
@@ -261,7 +271,10 @@ class BaseProtocol:
 class Protocol(BaseProtocol):
     """A stream protocol; override ``dataReceived`` and ``connectionLost``."""
 
-    factory: Any = None
+    #: The factory that built this protocol (``Factory.buildProtocol`` sets it), None for a
+    #: protocol made without one. A protocol that its own kind of factory builds declares it
+    #: (``factory: ItsFactory``).
+    factory: Factory | None = None
 
     def dataReceived(self, data: bytes) -> None:
         """Override: bytes arrived, in chunks of arbitrary size."""
@@ -279,7 +292,7 @@ _CLOSE_HANDLERS = {0: "inConnectionLost", 1: "outConnectionLost", 2: "errConnect
 class ProcessProtocol(BaseProtocol):
     """A protocol for a child process (used by ``spawnProcess``)."""
 
-    transport: Any = None
+    transport: IProcessTransport = None  # type: ignore[assignment]
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
         """Data from one of the child's file descriptors; dispatches 1 and 2."""
@@ -318,7 +331,9 @@ class ProcessProtocol(BaseProtocol):
 class AbstractDatagramProtocol:
     """Base of datagram protocols: started when a port uses it, stopped when it stops."""
 
-    transport: Any = None
+    #: The port, set by ``makeConnection`` and unset by the last ``doStop``. A protocol
+    #: written for one kind of port declares it (``transport: IUDPTransport``).
+    transport: _DatagramTransport | None = None
     numPorts = 0
     noisy = True
 
@@ -351,14 +366,14 @@ class AbstractDatagramProtocol:
     def stopProtocol(self) -> None:
         """Override: the protocol is detached from its last port."""
 
-    def makeConnection(self, transport: object) -> None:
+    def makeConnection(self, transport: _DatagramTransport) -> None:
         """Attach ``transport`` (the port) and call ``doStart``."""
         if self.transport is not None:
             raise AssertionError()
         self.transport = transport
         self.doStart()
 
-    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+    def datagramReceived(self, datagram: bytes, addr: object) -> None:
         """Override: a datagram arrived from ``addr``."""
 
 
@@ -412,7 +427,7 @@ class _InstanceFactory(ClientFactory):
         if deferred is not None:
             self._pending = self.reactor.callLater(0, self._fire, deferred.errback, reason)
 
-    def _fire(self, fire: Callable[[Any], object], result: object) -> None:
+    def _fire(self, fire: Callable[[_T], object], result: _T) -> None:
         self._pending = None
         fire(result)
 
@@ -436,7 +451,7 @@ class ClientCreator:
     def __init__(
         self,
         reactor: _ClientCreatorReactor,
-        protocolClass: Callable[..., Protocol],
+        protocolClass: StoredCallOf[Protocol],
         *args: object,
         **kwargs: object,
     ) -> None:
@@ -446,7 +461,7 @@ class ClientCreator:
         self.kwargs = kwargs
 
     def _connect(
-        self, method: Callable[..., IConnector], *args: object, **kwargs: object
+        self, method: StoredCallOf[IConnector], *args: object, **kwargs: object
     ) -> Deferred[Protocol]:
         connector: list[IConnector] = []
 

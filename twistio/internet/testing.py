@@ -10,7 +10,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
-from typing import Callable, Literal, NoReturn, Protocol, Union, overload
+from typing import TYPE_CHECKING, Callable, Literal, NoReturn, Protocol, Union, cast, overload
 
 from typing_extensions import ParamSpec
 
@@ -55,6 +55,9 @@ from twistio.internet.task import Clock, LoopingCall
 from twistio.logger import ILogObserver, LogEvent
 from twistio.protocols.basic import LineReceiver
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
 
 __all__ = [
     "AccumulatingProtocol",
@@ -808,7 +811,7 @@ def waitUntilAllDisconnected(
     """
 
     def check() -> None:
-        if not any(p.transport.connected for p in protocols):
+        if not any(cast("ConnectionTransport", p.transport).connected for p in protocols):
             poll.stop()
 
     poll = LoopingCall(check)

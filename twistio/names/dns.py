@@ -2276,7 +2276,7 @@ class DNSDatagramProtocol(DNSMixin, _protocol.DatagramProtocol):
         """Bind an ephemeral port for queries."""
         self._reactor.listenUDP(0, self, maxPacketSize=65536)
 
-    def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:
+    def datagramReceived(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
         """Decode, then resolve a pending query or hand the message to the controller."""
         m = Message.__new__(Message)  # fromStr sets every attribute
         try:

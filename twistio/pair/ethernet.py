@@ -58,7 +58,7 @@ class EthernetProtocol(AbstractDatagramProtocol):
         _check_number(num, 16)
         self.etherProtos.setdefault(num, []).append(proto)
 
-    def datagramReceived(self, data: bytes, partial: int = 0) -> None:
+    def datagramReceived(self, data: bytes, partial: int = 0) -> None:  # type: ignore[override]
         header = EthernetHeader(data)
         for proto in self.etherProtos.get(header.proto, ()):
             proto.datagramReceived(

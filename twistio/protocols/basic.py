@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import IProducer, implementer
 from twistio.internet.protocol import Protocol
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
 
 __all__ = [
     "FileSender",
@@ -107,6 +110,7 @@ class LineReceiver(Protocol, _PauseableMixin):
     reaches ``MAX_LENGTH + len(delimiter)`` bytes. The buffer is emptied first either way.
     """
 
+    transport: ConnectionTransport
     line_mode = 1
     _buffer = b""
     _busyReceiving = False
@@ -226,7 +230,7 @@ class LineReceiver(Protocol, _PauseableMixin):
 
     def sendLine(self, line: bytes) -> None:
         """Write ``line`` followed by ``delimiter``."""
-        return self.transport.write(line + self.delimiter)  # type: ignore[no-any-return]
+        return self.transport.write(line + self.delimiter)
 
     def lineLengthExceeded(self, line: bytes) -> Any:
         """Called with the over-long data (see the class docstring); closes the connection."""
@@ -279,6 +283,7 @@ class LineOnlyReceiver(Protocol):
     class reach 0.9x a bare ``bytes.split`` loop.
     """
 
+    transport: ConnectionTransport
     _buffer = b""
     delimiter = b"\r\n"
     MAX_LENGTH = 16384
@@ -318,7 +323,7 @@ class LineOnlyReceiver(Protocol):
 
     def sendLine(self, line: bytes) -> None:
         """Write ``line`` followed by ``delimiter``."""
-        return self.transport.writeSequence((line, self.delimiter))  # type: ignore[no-any-return]
+        return self.transport.writeSequence((line, self.delimiter))
 
     def lineLengthExceeded(self, line: bytes) -> Any:
         """Called with an over-long line or unterminated rest; closes the connection."""

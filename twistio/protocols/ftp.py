@@ -25,7 +25,7 @@ import re
 import stat as _stat
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from typing import Protocol as _TypingProtocol
 
 from twistio.cred import checkers, credentials, portal
@@ -34,6 +34,10 @@ from twistio.internet import defer, error, interfaces, protocol
 from twistio.internet.interfaces import IConsumer, Interface, implementer
 from twistio.protocols import basic, policies
 from twistio.python import failure, filepath, log
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
+    from twistio.internet.address import IPv4Address
 
 try:
     import grp
@@ -712,6 +716,7 @@ class DTP(protocol.Protocol):
     """The server's end of a data connection: sends listings and files, and hands what it
     receives to a registered consumer (bytes before one registers are kept)."""
 
+    transport: ConnectionTransport
     isConnected = False
     _cons: Any = None
     _onConnLost: defer.Deferred[Any] | None = None
@@ -761,7 +766,7 @@ class DTP(protocol.Protocol):
 
     # IConsumer, for files sent
     def registerProducer(self, producer: Any, streaming: bool) -> None:
-        return self.transport.registerProducer(producer, streaming)  # type: ignore[no-any-return]
+        return self.transport.registerProducer(producer, streaming)
 
     def unregisterProducer(self) -> None:
         self.transport.unregisterProducer()
@@ -769,7 +774,7 @@ class DTP(protocol.Protocol):
 
     def write(self, data: bytes) -> None:
         if self.isConnected:
-            return self.transport.write(data)  # type: ignore[no-any-return]
+            return self.transport.write(data)
         raise Exception("Crap damn crap damn crap damn")
 
     # files received
@@ -947,7 +952,7 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
         if logout is not None:
             logout()
         self.shell = None
-        self.transport = None
+        self.transport = None  # type: ignore[assignment]  # as Twisted's: the connection is gone
 
     def timeoutConnection(self) -> None:
         self.transport.loseConnection()
@@ -1075,7 +1080,7 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
         """Listen for the data connection (IPv4 only: EPSV serves both)."""
         if refused := self._epsvAllForbids("PASV"):
             return refused
-        host = _ipv4(self.transport.getHost().host)
+        host = _ipv4(cast("IPv4Address", self.transport.getHost()).host)
         if host is None:
             return defer.fail(PASVIPv6NotImplementedError())
         factory = self._dataFactory()
@@ -1120,7 +1125,7 @@ class FTP(basic.LineReceiver, policies.TimeoutMixin):
         return factory.deferred.addCallback(lambda ign: None)
 
     def _connectData(self, host: str, port: int) -> Any:
-        factory = self._dataFactory(peerHost=self.transport.getPeer().host)
+        factory = self._dataFactory(peerHost=cast("IPv4Address", self.transport.getPeer()).host)
         self.dtpPort = _reactor().connectTCP(host, port, factory)
 
         def connected(ignored: Any) -> str:
@@ -1608,6 +1613,8 @@ class SenderProtocol(protocol.Protocol):
     """The client's end of an upload: ``connectedDeferred`` fires with it once connected;
     write the file, then ``finish()``; ``deferred`` fires when the connection closes."""
 
+    transport: ConnectionTransport
+
     def __init__(self) -> None:
         self.connectedDeferred: defer.Deferred[Any] = defer.Deferred()
         self.deferred: defer.Deferred[Any] = defer.Deferred()
@@ -1872,7 +1879,7 @@ class FTPClient(FTPClientBasic):
             def connect(response: Any) -> None:
                 host, port = decodeHostPort(response[-1][4:])
                 if not self._trustPasvAddr:
-                    host = self.transport.getPeer().host
+                    host = cast("IPv4Address", self.transport.getPeer()).host
                 connector.append(
                     self.connectFactory(host, port, _PassiveConnectionFactory(protocol))
                 )
@@ -1891,7 +1898,10 @@ class FTPClient(FTPClientBasic):
             # generatePortCommand replaces these once the port listens.
             port.loseConnection = lambda result: result  # type: ignore[attr-defined]
             port.fail = lambda error: error  # type: ignore[method-assign,assignment]
-            replies.addErrback(lambda e, pc=port: pc.fail(e) or e)
+            def failed(e: failure.Failure, pc: Any = port) -> object:
+                return pc.fail(e) or e
+
+            replies.addErrback(failed)
             setup = port.deferred
             transfer = port.transferDeferred
         done = defer.DeferredList(
@@ -1923,7 +1933,7 @@ class FTPClient(FTPClientBasic):
             return error
 
         portCmd.fail = listenerFail  # type: ignore[method-assign,assignment]
-        host = self.transport.getHost().host
+        host = cast("IPv4Address", self.transport.getHost()).host
         port = listener.getHost().port
         portCmd.text = "PORT " + encodeHostPort(host, port)
 

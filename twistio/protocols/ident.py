@@ -15,13 +15,16 @@ import pwd
 import socket
 import struct
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from twistio.internet import defer
 from twistio.internet.protocol import connectionDone
 from twistio.protocols import basic
 from twistio.python import log
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio.internet.address import IPv4Address
 
 __all__ = [
     "HiddenUser",
@@ -107,8 +110,8 @@ class IdentServer(_TextLines):
 
     def validQuery(self, portOnServer: int, portOnClient: int) -> None:
         """Look the port pair up (with this connection's two hosts) and answer."""
-        serverAddress = (self.transport.getHost().host, portOnServer)
-        clientAddress = (self.transport.getPeer().host, portOnClient)
+        serverAddress = (cast("IPv4Address", self.transport.getHost()).host, portOnServer)
+        clientAddress = (cast("IPv4Address", self.transport.getPeer()).host, portOnClient)
         d = defer.maybeDeferred(self.lookup, serverAddress, clientAddress)
         d.addCallbacks(
             self._cbLookup,

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twistio.internet.error import AlreadyCalled, AlreadyCancelled
 from twistio.internet.interfaces import IAddress, IDelayedCall, ILoggingContext
 from twistio.internet.protocol import ClientFactory, Protocol, ServerFactory, connectionDone
 from twistio.logger import Logger
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
 
 __all__ = [
     "LimitConnectionsByPeer",
@@ -63,6 +66,8 @@ class ProtocolWrapper(Protocol):
     interfaces the real transport provides.
     """
 
+    transport: ConnectionTransport
+    factory: WrappingFactory
     disconnecting = 0
 
     def __init__(self, factory: WrappingFactory, wrappedProtocol: Any) -> None:

@@ -8,7 +8,7 @@ the peer's connection when its own is lost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twistio.internet import protocol
 
@@ -21,12 +21,16 @@ from twistio.internet.interfaces import (  # noqa: F401
     ITransport,
 )
 
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
+
 __all__ = ["Proxy", "ProxyClient", "ProxyClientFactory", "ProxyFactory", "ProxyServer"]
 
 
 class Proxy(protocol.Protocol):
     """One side of a relay: data in goes out on ``peer``'s transport."""
 
+    transport: ConnectionTransport
     noisy = True
     peer: Proxy | None = None
 
@@ -79,6 +83,7 @@ class ProxyClientFactory(protocol.ClientFactory):
 class ProxyServer(Proxy):
     """The incoming side: stops reading and connects to the factory's ``host:port``."""
 
+    factory: ProxyFactory
     clientProtocolFactory = ProxyClientFactory
     reactor: Any = None
 

@@ -48,6 +48,7 @@ def _as_bytes(value: Any) -> bytes:
 class PostfixTCPMapServer(basic.LineReceiver, policies.TimeoutMixin):
     """Answers ``get KEY`` lines from the factory's ``get``; ``put`` is refused."""
 
+    factory: PostfixTCPMapDictServerFactory | PostfixTCPMapDeferringDictServerFactory
     timeout = 600
     delimiter = b"\n"
 

@@ -13,13 +13,16 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from typing import Protocol as _TypingProtocol
 
 from twistio.cred import error as cred_error
 from twistio.internet import defer, protocol
 from twistio.internet.interfaces import Interface, implementer
 from twistio.python import log
+
+if TYPE_CHECKING:
+    from twistio.internet.interfaces import IUDPTransport
 
 __all__ = [
     "PORT",
@@ -680,6 +683,7 @@ class Base(protocol.DatagramProtocol):
     ``handle_response`` for each message. A request's first ``Via`` gets ``received``
     (and ``rport``) when the datagram came from elsewhere than it says (NAT)."""
 
+    transport: IUDPTransport
     PORT = PORT
     debug = False
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 import socket
 import struct
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from twistio.internet import defer, protocol
 from twistio.python.failure import Failure
+
+if TYPE_CHECKING:
+    from twistio.internet.address import IPv4Address
 
 __all__ = [
     "SOCKSv4",
@@ -69,7 +72,7 @@ class SOCKSv4Outgoing(_Relay):
     """The proxy's connection to a CONNECT request's destination."""
 
     def connectionMade(self) -> None:
-        peer = self.transport.getPeer()
+        peer = cast("IPv4Address", self.transport.getPeer())
         self.socks.makeReply(_GRANTED, 0, port=peer.port, ip=peer.host)
         self.socks._paired(self)
 
@@ -211,8 +214,8 @@ class SOCKSv4(protocol.Protocol):
         it (``self`` for bytes to the client)."""
         if not self.logging or self.otherConn is None:
             return
-        client = self.transport.getPeer()
-        remote = self.otherConn.transport.getPeer()
+        client = cast("IPv4Address", self.transport.getPeer())
+        remote = cast("IPv4Address", self.otherConn.transport.getPeer())
         arrow = "<" if proto is self else ">"
         lines = [f"{time.ctime()}\t{client.host}:{client.port} {arrow} {remote.host}:{remote.port}"]
         for start in range(0, len(data), 16):

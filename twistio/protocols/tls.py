@@ -408,6 +408,7 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
     ``startTLS`` on a protocol that is already connected).
     """
 
+    factory: TLSMemoryBIOFactory
     _handshakeDone = False
     _lostTLSConnection = False
     _aborted = False
@@ -821,6 +822,18 @@ class TLSMemoryBIOProtocol(ProtocolWrapper):
             return sslobj.getpeercert() if sslobj is not None else default
         return default
 
+    # -- twistio hook for connection creators ----------------------------------------------
+
+    def wrapBIOHook(
+        self, context: ssl.SSLContext, serverSide: bool, hostname: str | None
+    ) -> ssl.SSLObject:
+        """An ``ssl.SSLObject`` of ``context`` over this protocol's memory BIOs, for the
+        ``clientConnectionForTLS``/``serverConnectionForTLS`` of a connection creator on the
+        standard library's engine (twistio's hook, as ``twistio.internet.ssl``'s options use
+        it; Twisted has none: its creators make pyOpenSSL connections). Called once per
+        connection, before the handshake; the BIOs stay this protocol's own."""
+        return context.wrap_bio(self._incoming, self._outgoing, serverSide, hostname)
+
 
 class _SpentBIO:
     """Stands for a memory BIO once the connection is gone."""
@@ -896,7 +909,7 @@ class TLSMemoryBIOFactory(WrappingFactory):
     result of ``optionsForClientTLS``, ``ClientContextFactory``...), a plain ``ssl.SSLContext``,
     a connection creator (``IOpenSSLClientConnectionCreator``/``IOpenSSLServerConnectionCreator``:
     ``clientConnectionForTLS``/``serverConnectionForTLS`` give an ``ssl.SSLObject`` over the
-    protocol's ``_incoming``/``_outgoing`` memory BIOs, or pyOpenSSL's ``Connection``), or any
+    protocol's memory BIOs (``wrapBIOHook``), or pyOpenSSL's ``Connection``), or any
     object whose ``getContext()`` returns an ``ssl.SSLContext`` or, with pyOpenSSL installed,
     pyOpenSSL's ``Context`` (an object declaring none of those interfaces gets
     ``LegacyContextFactoryWarning``). ``isClient`` picks the side. ``clock`` (the reactor by

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import struct
 import time
+from typing import TYPE_CHECKING
 
 from twistio.internet import protocol
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
 
 __all__ = ["QOTD", "Chargen", "Daytime", "Discard", "Echo", "Time", "Who"]
 
@@ -39,6 +43,7 @@ class Discard(protocol.Protocol):
 class Chargen(protocol.Protocol):
     """Writes its ``noise`` line again each time the transport asks for more."""
 
+    transport: ConnectionTransport
     noise = bytes(range(ord("@"), 127)) + bytes(range(ord(" "), ord("&") + 1)) + b"?"
 
     def connectionMade(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import linecache
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from io import StringIO
 from types import FrameType, TracebackType
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -407,7 +407,9 @@ class Failure(BaseException):
         """Raise the original exception with its original traceback."""
         raise self.value.with_traceback(self.tb)
 
-    def throwExceptionIntoGenerator(self, g: Generator[Any, Any, _T]) -> Any:
+    def throwExceptionIntoGenerator(
+        self, g: Generator[Any, Any, _T] | Coroutine[Any, Any, _T]
+    ) -> Any:
         """Throw the original exception into generator ``g``; return what it yields next."""
         return g.throw(self.value.with_traceback(self.tb))
 

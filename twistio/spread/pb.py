@@ -26,7 +26,7 @@ from __future__ import annotations
 import random
 from hashlib import md5
 from io import StringIO
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twistio.cred.credentials import (
     Anonymous,
@@ -46,6 +46,9 @@ from twistio.spread import banana
 from twistio.spread import flavors as _flavors
 from twistio.spread import jelly as _jelly
 from twistio.spread.interfaces import IJellyable, IUnjellyable
+
+if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
 
 __all__ = [
     "MAX_BROKER_REFS",
@@ -449,6 +452,8 @@ class Broker(banana.Banana):
     """One end of a PB connection: sends calls, answers them, and keeps the tables of
     lent and borrowed objects."""
 
+    transport: ConnectionTransport
+
     version = 6
     username = None
     factory: Any = None
@@ -509,7 +514,7 @@ class Broker(banana.Banana):
         first = not self.pageProducers
         self.pageProducers.append(pager)
         if first:
-            self.transport.registerProducer(self, 0)
+            self.transport.registerProducer(self, False)
 
     # -- messages
 

@@ -48,6 +48,8 @@ from twistio.web.http import Request, extra_info
 from twistio.web.http_headers import Headers
 
 if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
+    from twistio.internet.interfaces import ISSLTransport
     from twistio.web.http import HTTPChannel, HTTPFactory, _RequestFactory
 
 try:
@@ -235,7 +237,7 @@ class H2Stream:
 
     def getPeerCertificate(self) -> object:
         """The client's TLS certificate, if it sent one."""
-        return self.connection.transport.getPeerCertificate()
+        return cast("ISSLTransport", self.connection.transport).getPeerCertificate()
 
     def pauseProducing(self) -> None:
         """Stop giving request-body window back to the client."""
@@ -256,6 +258,8 @@ class H2Stream:
 
 class H2Connection(protocol.Protocol):
     """The HTTP/2 server side of one TLS connection (Twisted's ``H2Connection``)."""
+
+    transport: ConnectionTransport
 
     maxConcurrentStreams = 100
     """Announced in SETTINGS_MAX_CONCURRENT_STREAMS; h2 refuses streams beyond it."""

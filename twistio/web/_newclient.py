@@ -834,6 +834,7 @@ class HTTPClientParser(HTTPParser):
     Informational (1xx) responses are logged and skipped.
     """
 
+    transport: _ClientTransport
     NO_BODY_CODES = frozenset((204, 304))
     _transferDecoders = {b"chunked": _ChunkedTransferDecoder}
 
@@ -935,7 +936,7 @@ class HTTPClientParser(HTTPParser):
     def _fireResponse(self) -> None:
         d, self._responseDeferred = self._responseDeferred, None
         if d is not None:
-            d.callback(self.response)
+            d.callback(self.response)  # type: ignore[arg-type]  # set: the head is parsed
 
     def _finish(self, rest: bytes) -> None:
         """The response is complete: ``rest`` followed it."""
@@ -977,6 +978,8 @@ class HTTPClientParser(HTTPParser):
 
 class HTTP11ClientProtocol(Protocol):
     """Sends one request at a time over a connection and parses its response."""
+
+    transport: _ClientTransport
 
     _state = "QUIESCENT"
     _aborting = False
@@ -1167,7 +1170,7 @@ class HTTP11ClientProtocol(Protocol):
         response = self._firedResponse
         self._headFired = self._firedResponse = None
         if d is not None:
-            d.callback(response)
+            d.callback(response)  # type: ignore[arg-type]  # set with _headFired
 
     def _tooLarge(self) -> None:
         """The body passed ``max_body_size``: fail it and drop the connection."""

@@ -43,6 +43,7 @@ from twistio.internet.interfaces import (
     IDelayedCall,
     IProtocol,
     IProtocolFactory,
+    IPushProducer,
     IReactorTCP,
     IReactorTime,
     IStreamClientEndpoint,
@@ -1046,7 +1047,7 @@ class _GzipProtocol(Protocol):
             self._failed = True
             f = Failure()
             if self.transport is not None:
-                self.transport.stopProducing()
+                cast(IPushProducer, self.transport).stopProducing()  # a response body's
             self.original.connectionLost(Failure(ResponseFailed([f], self._response)))
 
     def connectionLost(self, reason: Failure = _DONE) -> None:

@@ -80,6 +80,7 @@ from twistio.web._responses import RESPONSES
 from twistio.web.http_headers import Headers
 
 if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
     from twistio.web.iweb import IAccessLogFormatter
 
 __all__ = [
@@ -1204,6 +1205,7 @@ class HTTPChannel(protocol.Protocol):
     limit is 500); ``parserLimits["max_headers"]`` says the same and wins."""
     site: object = None
     factory: HTTPFactory | None = None
+    transport: ConnectionTransport
     _closing = False
     _upgraded: protocol.Protocol | None = None
     """The protocol this connection was handed to by ``switch_protocol``."""
@@ -1517,11 +1519,11 @@ class HTTPChannel(protocol.Protocol):
 
     def getPeer(self) -> IAddress:
         """The client's address."""
-        return self.transport.getPeer()  # type: ignore[no-any-return]
+        return self.transport.getPeer()
 
     def getHost(self) -> IAddress:
         """The server's address."""
-        return self.transport.getHost()  # type: ignore[no-any-return]
+        return self.transport.getHost()
 
     def isSecure(self) -> bool:
         """Whether the connection is TLS: an asyncio TLS transport, or a transport that
@@ -1884,7 +1886,7 @@ class HTTPChannel(protocol.Protocol):
         assert transport is not None
         self._unregisterSelf()
         if isinstance(getattr(type(transport), "protocol", None), property):
-            transport.protocol = newProtocol
+            transport.protocol = newProtocol  # type: ignore[attr-defined]  # checked just above
         newProtocol.makeConnection(transport)
         if self._paused:
             self._paused = False
@@ -1903,7 +1905,7 @@ class HTTPChannel(protocol.Protocol):
         self._upgraded = newProtocol
         transport = self.transport
         if isinstance(getattr(type(transport), "protocol", None), property):
-            transport.protocol = newProtocol
+            transport.protocol = newProtocol  # type: ignore[attr-defined]  # checked just above
         newProtocol.makeConnection(transport)
 
     def _cancelTimers(self) -> None:

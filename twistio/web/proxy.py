@@ -33,6 +33,7 @@ from twistio.web import http, resource, server
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
     from twistio.web.http import _Channel
 
 NOT_DONE_YET = server.NOT_DONE_YET
@@ -68,6 +69,7 @@ def _badGateway(father: http.Request) -> None:
 class ProxyClient(http._HTTPClient):
     """Sends one request upstream and copies the response into ``father`` (the client's request)."""
 
+    transport: ConnectionTransport
     _finished = False
     _status = 0
 

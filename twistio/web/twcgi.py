@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote
 
 from twistio.internet import protocol
-from twistio.internet.interfaces import IReactorProcess
+from twistio.internet.interfaces import IPushProducer, IReactorProcess
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
 from twistio.web.iweb import IRequest
@@ -183,10 +183,10 @@ class CGIProcessProtocol(protocol.ProcessProtocol):
 
     # The process's output back-pressure follows the client's: producer methods.
     def resumeProducing(self) -> None:
-        self.transport.resumeProducing()
+        cast(IPushProducer, self.transport).resumeProducing()
 
     def pauseProducing(self) -> None:
-        self.transport.pauseProducing()
+        cast(IPushProducer, self.transport).pauseProducing()
 
     def stopProducing(self) -> None:
         self._gone(Failure(Exception("stopped")))

@@ -72,6 +72,7 @@ from twistio.web import resource
 from twistio.web.http_headers import Headers
 
 if TYPE_CHECKING:
+    from twistio._typing import ConnectionTransport
     from twistio.web.client import _AgentReactor
     from twistio.web.http import Request as HTTPRequest
     from twistio.web.iweb import IAgentEndpointFactory, IPolicyForHTTPS
@@ -194,6 +195,8 @@ class _WebSocketConnection(_protocol.Protocol):
 
     It is also the ``WebSocketTransport`` the application sends through.
     """
+
+    transport: ConnectionTransport
 
     close_code: int | None = None
     """The code of the close frame the peer sent (1006 if the TCP connection just ended)."""

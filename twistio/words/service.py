@@ -43,13 +43,18 @@ _Channels = list[tuple[str, int, str]]
 NICKSERV = "NickServ!NickServ@services"
 
 
+def _failedFor(f: failure.Failure, target: object) -> failure.Failure:
+    """``f`` as the failure of the call for ``target``."""
+    return failure.Failure(Exception(target, f))
+
+
 def _tellAll(targets: list[Any], call: Callable[[Any], Any], onFailure: Callable[[Any, Any], Any]) -> None:
     """Call ``call(target)`` for each target; a target whose call fails goes to
     ``onFailure(target, failure)`` once all calls are done."""
     pending = []
     for target in targets:
         d = defer.maybeDeferred(call, target)
-        d.addErrback(lambda f, t=target: failure.Failure(Exception(t, f)))
+        d.addErrback(_failedFor, target)
         pending.append(d)
 
     def afterwards(results: list[tuple[bool, Any]]) -> None:
@@ -337,6 +342,8 @@ class IRCUser(irc.IRC):
     Until logged in, every PRIVMSG goes to NickServ (``irc_NICKSERV_PRIVMSG``): a ``PASS``
     before ``NICK`` logs in at once, otherwise NickServ asks for the password.
     """
+
+    factory: IRCFactory
 
     groups: Any = None
     logout: Callable[[], None] | None = None

@@ -12,7 +12,7 @@ import binascii
 import getpass
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 from twistio.conch.client import agent
 from twistio.conch.client.knownhosts import ConsoleUI, KnownHostsFile
@@ -127,7 +127,7 @@ class SSHUserAuthClient(userauth.SSHUserAuthClient):
             from twistio.internet import protocol, reactor
 
             creator = protocol.ClientCreator(reactor, agent.SSHAgentClient)
-            d = creator.connectUNIX(socket)
+            d = cast("Deferred[agent.SSHAgentClient]", creator.connectUNIX(socket))
             d.addCallback(self._setAgent)
             d.addErrback(self._ebSetAgent)
         else:

@@ -45,6 +45,7 @@ except ImportError as e:  # pragma: no cover - the conch extra is missing
     ) from e
 
 if TYPE_CHECKING:
+    from twistio.conch.ssh.factory import SSHFactory
     from twistio.conch.ssh.service import SSHService
 
 with warnings.catch_warnings():
@@ -1425,6 +1426,7 @@ class SSHTransportBase(protocol.Protocol):
 class SSHServerTransport(SSHTransportBase):
     """The server end: proves its host key, then offers the services of its factory."""
 
+    factory: SSHFactory
     isClient = False
     ignoreNextPacket = 0
     _gex_sizes = b""

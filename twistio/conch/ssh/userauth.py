@@ -531,8 +531,7 @@ class SSHUserAuthClient(service.SSHService):
     def auth_publickey(self) -> Deferred[bool]:
         """Offer the next public key from ``getPublicKey`` (without a signature first)."""
         d = defer.maybeDeferred(self.getPublicKey)
-        d.addBoth(self._cbGetPublicKey)
-        return d
+        return d.addBoth(self._cbGetPublicKey)
 
     def _cbGetPublicKey(self, publicKey: Key | Failure | None) -> bool:
         if not isinstance(publicKey, keys.Key):

@@ -52,13 +52,13 @@ class HAProxyProtocolWrapper(ProtocolWrapper):
         """The header's source address, or the connection's peer when it gave none."""
         if self._proxyInfo is not None and self._proxyInfo.source is not None:
             return self._proxyInfo.source
-        return self.transport.getPeer()  # type: ignore[no-any-return]
+        return self.transport.getPeer()
 
     def getHost(self) -> IAddress:
         """The header's destination address, or the connection's own when it gave none."""
         if self._proxyInfo is not None and self._proxyInfo.destination is not None:
             return self._proxyInfo.destination
-        return self.transport.getHost()  # type: ignore[no-any-return]
+        return self.transport.getHost()
 
 
 class HAProxyWrappingFactory(WrappingFactory):
