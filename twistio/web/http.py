@@ -74,7 +74,7 @@ from twistio.logger import Logger
 from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
-from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
+from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader, parse_query
 from twistio.web._responses import *  # noqa: F403
 from twistio.web._responses import RESPONSES
 from twistio.web.http_headers import Headers
@@ -269,25 +269,6 @@ def parse_qs(
         strict_parsing=bool(strict_parsing), encoding="latin-1",
     )
     return {k.encode("latin-1"): [v.encode("latin-1") for v in vs] for k, vs in parsed.items()}
-
-
-def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
-    """``name=value&...`` -> {name: [values]}, percent- and ``+``-decoded, blanks kept, bytes."""
-    out: dict[bytes, list[bytes]] = {}
-    for field in qs.split(b"&"):
-        if not field:
-            continue
-        k, _, v = field.partition(b"=")
-        if 37 in k or 43 in k:  # b"%", b"+" (int tests: see http_headers._value)
-            k = unquote_to_bytes(k.replace(b"+", b" "))
-        if 37 in v or 43 in v:
-            v = unquote_to_bytes(v.replace(b"+", b" "))
-        values = out.get(k)
-        if values is None:
-            out[k] = [v]
-        else:
-            values.append(v)
-    return out
 
 
 def _error_response(code: int, message: str) -> bytes:
@@ -598,12 +579,12 @@ class Request:
             self.path = path
         else:
             self.path = path[:q]
-            self.args = _parse_qs(path[q + 1 :])
+            self.args = parse_query(path[q + 1 :])
         if command == b"POST":
             head = self._head
             if (
                 head.has_field(b"content-type") if head is not None else self._requestHeaders
-            ) and self._parsePOSTFormSubmission and not self._parseForm():
+            ) and self._parsePOSTFormSubmission and not self.parse_form():
                 # As Twisted: a bare 400, the connection closed, and no processing.
                 sendError = getattr(self.channel, "_sendError", None)
                 if sendError is not None:
@@ -624,9 +605,13 @@ class Request:
         site = getattr(self.channel, "site", None)
         return bool(getattr(site, "_parsePOSTFormSubmission", True))
 
-    def _parseForm(self) -> bool:
+    def parse_form(self) -> bool:
         """Add a URL-encoded or multipart body's fields to ``args``; False if the body
-        cannot be parsed."""
+        cannot be parsed.
+
+        ``requestReceived`` calls it for a POST with a ``Content-Type``; it is the hook for
+        code that delivers ``content`` by another way (twistio's ASGI adapter). twistio's
+        own, not Twisted's."""
         ctype = self.raw_header(b"content-type")
         if ctype is None or self.content is None:
             return True
@@ -634,7 +619,7 @@ class Request:
         if key == b"application/x-www-form-urlencoded":
             body = self.content.read()
             self.content.seek(0, 0)
-            for k, v in _parse_qs(body).items():
+            for k, v in parse_query(body).items():
                 self.args.setdefault(k, []).extend(v)
         elif key == b"multipart/form-data":
             body = self.content.read()
