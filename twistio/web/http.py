@@ -33,6 +33,11 @@ as in Twisted. A channel made by hand, without a factory, runs no timer.
 Malformed requests get the status line alone (Twisted's form) with the status that fits
 (400, 408, 413, 414, 431) and the connection closes. A repeated ``Host`` is 400 (Twisted
 accepts it); an HTTP/1.1 request without ``Host`` is served, as in Twisted.
+
+HTTP/2: this module sits below ``twistio.web._http2`` and never imports it. A TLS connection
+that negotiated ``h2`` is handed to the protocol ``registerHTTP2``'s builder makes:
+``twistio.web.server`` registers one that loads ``_http2`` on the first such connection, and
+importing ``_http2`` registers it too.
 """
 
 from __future__ import annotations
@@ -1158,6 +1163,24 @@ _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 _HEADER_TIMEOUT = 30.0
 _BODY_TIMEOUT = 60.0
 
+HTTP2Builder = Callable[["HTTPChannel", "_CallLater | None"], protocol.Protocol]
+"""``builder(channel, callLater)``: the protocol that serves ``channel``'s connection in
+HTTP/2 from now on (its timers on ``callLater``; None: its reactor's)."""
+
+_http2Builder: HTTP2Builder | None = None
+
+
+def registerHTTP2(builder: HTTP2Builder) -> None:
+    """Serve connections that negotiate ``h2`` (TLS ALPN) with ``builder``'s protocol.
+
+    The hook through which the HTTP/2 layer plugs into this one (twistio's own: Twisted's
+    ``http`` imports its HTTP/2 support). ``twistio.web.server`` and ``twistio.web._http2``
+    register theirs when imported; until one has, a connection that negotiated ``h2`` is
+    closed, as it is when the ``h2`` library is missing.
+    """
+    global _http2Builder
+    _http2Builder = builder
+
 
 @implementer(IPushProducer)
 class HTTPChannel(protocol.Protocol):
@@ -1252,15 +1275,11 @@ class HTTPChannel(protocol.Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        # HTTP/2: if TLS negotiated "h2" through ALPN, an H2Connection (twistio.web._http2,
-        # needs the h2 library) serves this connection instead; this channel only forwards.
-        if extra_info(transport, "ssl_object") is not None:
-            from twistio.web._http2 import h2ConnectionFor
-
-            h2 = h2ConnectionFor(self)
-            if h2 is not None:
-                self._handOver(h2)
-                return
+        # HTTP/2: if TLS negotiated "h2" through ALPN, the registered HTTP/2 protocol serves
+        # this connection instead (see registerHTTP2); this channel only forwards.
+        ssl_object = extra_info(transport, "ssl_object")
+        if ssl_object is not None and self._switchToHTTP2(ssl_object):
+            return
         # The channel is its transport's producer for as long as it serves HTTP/1.x, as
         # Twisted's is: it relays write back-pressure to a request's push producer.
         # (A transport that takes no producer, such as http.StringTransport, is fine.)
@@ -1878,6 +1897,23 @@ class HTTPChannel(protocol.Protocol):
             newProtocol.dataReceived(leftover)
         return True
 
+    def _switchToHTTP2(self, ssl_object: object) -> bool:
+        """Whether TLS negotiated ``h2`` and the connection went to an HTTP/2 protocol (or,
+        without HTTP/2 support, was aborted)."""
+        if ssl_object.selected_alpn_protocol() != "h2":  # type: ignore[attr-defined]
+            return False
+        factory = self.factory
+        if factory is not None and not getattr(factory, "allowHTTP2", True):
+            return False
+        builder = _http2Builder
+        if builder is None or not H2_ENABLED:  # ALPN offered what cannot be served
+            _log.error("TLS negotiated h2 but HTTP/2 is not available (the h2 library, "
+                       "twistio.web._http2); closing")
+            self.transport.abortConnection()
+            return True
+        self._handOver(builder(self, None))
+        return True
+
     def _handOver(self, newProtocol: protocol.Protocol) -> None:
         """Give the connection to ``newProtocol`` (HTTP/2), before any request was read:
         this channel's timers stop, it stops being the transport's producer and forwards
@@ -2319,7 +2355,7 @@ class _GenericHTTPChannelProtocol:
         if negotiated is None:
             negotiated = b"http/1.1"
         if negotiated == b"h2":
-            if not H2_ENABLED:
+            if not H2_ENABLED or _http2Builder is None:
                 raise ValueError("Negotiated HTTP/2 without support.")
         elif negotiated != b"http/1.1":
             raise AssertionError(f"Unknown protocol {negotiated!r}")
@@ -2340,11 +2376,9 @@ class _GenericHTTPChannelProtocol:
         ):
             # TLS negotiated h2 (ALPN): the first bytes go to an HTTP/2 connection, which
             # takes over from the HTTP/1.1 channel (its timers, its producer registration).
-            from twistio.web._http2 import H2Connection
-
-            h2 = H2Connection(site=channel.site, requestFactory=channel.requestFactory, factory=channel.factory)
-            h2.timeOut = channel.timeOut
-            h2.callLater = channel._callLaterOverride
+            builder = _http2Builder
+            assert builder is not None  # (makeConnection checked)
+            h2 = builder(channel, channel._callLaterOverride)
             channel._handOver(h2)
             self.__dict__["_channel"] = h2  # the connection's protocol from now on
             h2.dataReceived(data)

@@ -47,6 +47,7 @@ from twistio.web.http import _escape_log
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
+    from twistio.internet import protocol
     from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IAddress, IDelayedCall, IReactorTime
     from twistio.web.iweb import IAccessLogFormatter
@@ -580,6 +581,18 @@ class Site(http.HTTPFactory):
         request.sitepath = request.prepath[:]  # type: ignore[attr-defined]
         return resource.getChildForRequest(self.resource, request)
 
+
+def _http2Connection(
+    channel: http.HTTPChannel, callLater: Callable[[float, Callable[[], object]], IDelayedCall] | None
+) -> protocol.Protocol:
+    """A site's connection that negotiated ``h2`` goes to HTTP/2 (``twistio.web._http2``,
+    loaded on the first such connection: most sites never need it)."""
+    from twistio.web._http2 import buildH2Connection
+
+    return buildH2Connection(channel, callLater)
+
+
+http.registerHTTP2(_http2Connection)
 
 # Last, so that _encoding (which may import this module) finds everything defined.
 from twistio.web._encoding import GzipEncoderFactory  # noqa: E402
