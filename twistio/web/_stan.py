@@ -39,7 +39,7 @@ class slot:
         columnNumber: int | None = None,
     ) -> None:
         self.name = name
-        self.children: list[Tag] = []
+        self.children: list[Flattenable] = []
         self.default = default
         self.filename = filename
         self.lineNumber = lineNumber
