@@ -296,7 +296,7 @@ def test_h2_goes_to_the_registered_http2_protocol(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(http, "H2_ENABLED", True)
     monkeypatch.setattr(http, "_http2Builder", None)
-    http.registerHTTP2(builder)
+    http.register_http2(builder)
     channel = http.HTTPChannel()
     transport = _TLSTransport("h2")
     channel.makeConnection(transport)

@@ -7,7 +7,7 @@ codec (and the interfaces) -> headers -> http -> HTTP/2 and the client's protoco
 of the layers above it; importing them all in layer order never loads a module of a higher
 layer; and the imports written in the source (at module level and inside functions, not
 those under ``TYPE_CHECKING``) never go up a layer and make no circle. (HTTP/2 plugs into
-``http`` through ``http.registerHTTP2``, called by ``server`` and ``_http2``.)
+``http`` through ``http.register_http2``, called by ``server`` and ``_http2``.)
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def test_importing_in_layer_order_never_loads_a_higher_layer() -> None:
 
 
 def test_server_registers_http2_without_loading_it() -> None:
-    # A Site serves h2 (http.registerHTTP2), but _http2 and the h2 library load only on
+    # A Site serves h2 (http.register_http2), but _http2 and the h2 library load only on
     # the first connection that negotiates it.
     code = (
         "import sys\n"

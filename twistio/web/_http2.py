@@ -2,9 +2,9 @@
 
 HTTP/1.1 stays the default. When a TLS connection's ALPN negotiation picked ``h2``,
 ``HTTPChannel.connectionMade`` hands the connection to an ``H2Connection`` (built by
-``buildH2Connection``, which this module registers with ``http.registerHTTP2``; so does
-``twistio.web.server``, loading this module on the first such connection). For ``h2`` to be offered, the server's TLS options must list it, as with
-Twisted::
+``build_h2_connection``, which this module registers with ``http.register_http2``; so does
+``twistio.web.server``, loading this module on the first such connection). For ``h2`` to
+be offered, the server's TLS options must list it, as with Twisted::
 
     options = CertificateOptions(..., acceptableProtocols=[b"h2", b"http/1.1"])
     reactor.listenSSL(443, site, options)
@@ -45,7 +45,7 @@ from twistio.internet.interfaces import (
 )
 from twistio.python.failure import Failure
 from twistio.web._codec import RequestHead, RequestReader
-from twistio.web.http import Request, extra_info, registerHTTP2
+from twistio.web.http import Request, extra_info, register_http2
 from twistio.web.http_headers import Headers
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ __all__ = [
     "H2_AVAILABLE",
     "H2Connection",
     "H2Stream",
-    "buildH2Connection",
+    "build_h2_connection",
     "negotiatedProtocol",
 ]
 
@@ -95,10 +95,10 @@ def negotiatedProtocol(transport: object) -> str | None:
 _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 
 
-def buildH2Connection(channel: HTTPChannel, callLater: _CallLater | None) -> H2Connection:
+def build_h2_connection(channel: HTTPChannel, callLater: _CallLater | None) -> H2Connection:
     """The ``H2Connection`` that takes over ``channel``'s connection (TLS negotiated ``h2``):
     the same site, request factory, factory and idle timeout; its timers on ``callLater``
-    (None: the reactor's). The builder ``http.registerHTTP2`` is given."""
+    (None: the reactor's). The builder ``http.register_http2`` is given."""
     conn = H2Connection(
         site=channel.site, requestFactory=channel.requestFactory, factory=channel.factory
     )
@@ -633,4 +633,4 @@ class H2Connection(protocol.Protocol):
         self._lose(stream, Failure(ConnectionLost(f"HTTP/2 stream {stream.streamID} was reset")))
 
 
-registerHTTP2(buildH2Connection)
+register_http2(build_h2_connection)

@@ -35,7 +35,7 @@ Malformed requests get the status line alone (Twisted's form) with the status th
 accepts it); an HTTP/1.1 request without ``Host`` is served, as in Twisted.
 
 HTTP/2: this module sits below ``twistio.web._http2`` and never imports it. A TLS connection
-that negotiated ``h2`` is handed to the protocol ``registerHTTP2``'s builder makes:
+that negotiated ``h2`` is handed to the protocol ``register_http2``'s builder makes:
 ``twistio.web.server`` registers one that loads ``_http2`` on the first such connection, and
 importing ``_http2`` registers it too.
 """
@@ -1170,7 +1170,7 @@ HTTP/2 from now on (its timers on ``callLater``; None: its reactor's)."""
 _http2Builder: HTTP2Builder | None = None
 
 
-def registerHTTP2(builder: HTTP2Builder) -> None:
+def register_http2(builder: HTTP2Builder) -> None:
     """Serve connections that negotiate ``h2`` (TLS ALPN) with ``builder``'s protocol.
 
     The hook through which the HTTP/2 layer plugs into this one (twistio's own: Twisted's
@@ -1276,7 +1276,7 @@ class HTTPChannel(protocol.Protocol):
     def connectionMade(self) -> None:
         transport = self.transport
         # HTTP/2: if TLS negotiated "h2" through ALPN, the registered HTTP/2 protocol serves
-        # this connection instead (see registerHTTP2); this channel only forwards.
+        # this connection instead (see register_http2); this channel only forwards.
         ssl_object = extra_info(transport, "ssl_object")
         if ssl_object is not None and self._switchToHTTP2(ssl_object):
             return

@@ -587,12 +587,12 @@ def _http2Connection(
 ) -> protocol.Protocol:
     """A site's connection that negotiated ``h2`` goes to HTTP/2 (``twistio.web._http2``,
     loaded on the first such connection: most sites never need it)."""
-    from twistio.web._http2 import buildH2Connection
+    from twistio.web._http2 import build_h2_connection
 
-    return buildH2Connection(channel, callLater)
+    return build_h2_connection(channel, callLater)
 
 
-http.registerHTTP2(_http2Connection)
+http.register_http2(_http2Connection)
 
 # Last, so that _encoding (which may import this module) finds everything defined.
 from twistio.web._encoding import GzipEncoderFactory  # noqa: E402
