@@ -454,24 +454,24 @@ class _Cycle:
 
     # send ----------------------------------------------------------------------------------
 
-    async def send(self, msg: Message) -> None:
+    async def send(self, message: Message) -> None:
         if TYPE_CHECKING:
-            message = cast(_HTTPMessage, msg)
+            sent = cast(_HTTPMessage, message)
         else:
-            message = msg
+            sent = message
         request = self.request
         if request.disconnected:
             raise ClientDisconnected("the client disconnected")
-        kind = message["type"]
+        kind = sent["type"]
         if kind == "http.response.body":
             if self._start is None and not self.started:
                 raise RuntimeError("ASGI: http.response.body sent before http.response.start")
             if self.completed:
                 raise RuntimeError("ASGI: http.response.body sent after the response was complete")
-            body = message.get("body", b"")
+            body = sent.get("body", b"")
             if not isinstance(body, (bytes, bytearray, memoryview)):
                 raise TypeError(f"ASGI: body must be bytes, not {type(body).__name__}")
-            more = bool(message.get("more_body", False))
+            more = bool(sent.get("more_body", False))
             if not self.started:
                 self._begin(len(body) if not more else None)
             if not more:
@@ -489,12 +489,12 @@ class _Cycle:
         elif kind == "http.response.start":
             if self._start is not None or self.started:
                 raise RuntimeError("ASGI: http.response.start sent twice")
-            status = message["status"]
+            status = sent["status"]
             if type(status) is not int or not 100 <= status <= 999:
                 raise ValueError(f"ASGI: invalid status {status!r}")
-            self._start = msg
+            self._start = message
         elif kind == "http.response.trailers":
-            if not message.get("more_trailers", False) and self.completed is False and self.started:
+            if not sent.get("more_trailers", False) and self.completed is False and self.started:
                 pass
         else:
             raise RuntimeError(f"ASGI: unexpected message {kind!r} in an HTTP cycle")
@@ -696,38 +696,38 @@ class ASGIResource(resource.Resource):
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def render(self, resourceRequest: IRequest) -> int:
+    def render(self, request: IRequest) -> int:
         """Start the app for ``request``; the response is written as the app sends it."""
         if TYPE_CHECKING:  # a Site's request
-            request = cast(http.Request, resourceRequest)
+            served = cast(http.Request, request)
         else:
-            request = resourceRequest
-        upgrade = request.getHeader(b"upgrade")
-        if request.method == b"GET" and upgrade is not None and b"websocket" in upgrade.lower():
-            return self._renderWebSocket(request)
-        prepath = request.prepath
+            served = request
+        upgrade = served.getHeader(b"upgrade")
+        if served.method == b"GET" and upgrade is not None and b"websocket" in upgrade.lower():
+            return self._renderWebSocket(served)
+        prepath = served.prepath
         root_path = _decode_path(b"/" + b"/".join(prepath)) if prepath else ""
-        raw_path = request.path
-        pairs = request.wire_pairs()
-        host = request.getHost()
-        q = request.uri.find(b"?")
+        raw_path = served.path
+        pairs = served.wire_pairs()
+        host = served.getHost()
+        q = served.uri.find(b"?")
         scope: dict[str, object] = {
             "type": "http",
             "asgi": _ASGI,
-            "http_version": _HTTP_VERSIONS.get(request.clientproto, "1.1"),
-            "method": request.method.decode("ascii"),
-            "scheme": "https" if request.isSecure() else "http",
+            "http_version": _HTTP_VERSIONS.get(served.clientproto, "1.1"),
+            "method": served.method.decode("ascii"),
+            "scheme": "https" if served.isSecure() else "http",
             "path": _decode_path(raw_path),
             "raw_path": raw_path,
-            "query_string": request.uri[q + 1 :] if q >= 0 else b"",
+            "query_string": served.uri[q + 1 :] if q >= 0 else b"",
             "root_path": root_path,
             "headers": [(k.lower(), v) for k, v in pairs],
-            "client": _address(request.getClientAddress()),
+            "client": _address(served.getClientAddress()),
             "server": _address(host),
             "state": dict(self.state),
         }
-        cycle = _Cycle(self, request)
-        request.notifyFinish().addBoth(cycle.closeNow)
+        cycle = _Cycle(self, served)
+        served.notifyFinish().addBoth(cycle.closeNow)
         if (self._startupDone and self._startupError is None) or self._startup is None:
             coro: Awaitable[None] = self.app(scope, cycle.receive, cycle.send)
         else:
@@ -827,18 +827,18 @@ class _WebSocketSession:
             self.transport.resume_reading()
         return message
 
-    async def send(self, msg: Message) -> None:
+    async def send(self, message: Message) -> None:
         if TYPE_CHECKING:
-            message = cast(_WebSocketMessage, msg)
+            sent = cast(_WebSocketMessage, message)
         else:
-            message = msg
-        kind = message["type"]
+            sent = message
+        kind = sent["type"]
         if self.state == "connecting":
             if kind == "websocket.accept":
                 from twistio.web import websocket
 
-                headers = [(bytes(k), bytes(v)) for k, v in message.get("headers") or []]
-                subprotocol = message.get("subprotocol")
+                headers = [(bytes(k), bytes(v)) for k, v in sent.get("headers") or []]
+                subprotocol = sent.get("subprotocol")
                 if subprotocol:
                     headers.append((b"sec-websocket-protocol", subprotocol.encode("ascii")))
                 self.state = "open"
@@ -849,13 +849,13 @@ class _WebSocketSession:
                 raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
         elif self.state == "open":
             if kind == "websocket.send":
-                text = message.get("text")
+                text = sent.get("text")
                 if text is not None:
                     self.transport.sendTextMessage(text)
                 else:
-                    self.transport.sendBytesMessage(bytes(message.get("bytes") or b""))
+                    self.transport.sendBytesMessage(bytes(sent.get("bytes") or b""))
             elif kind == "websocket.close":
-                self.transport.loseConnection(int(message.get("code", 1000)))
+                self.transport.loseConnection(int(sent.get("code", 1000)))
             else:
                 raise RuntimeError(f"unexpected message {kind!r} on an open WebSocket")
         else:

@@ -359,16 +359,16 @@ class ResourceSubscription(resource.Resource):
         """The connection to the publisher was lost."""
         self.notConnected("connection dropped")
 
-    def render(self, resourceRequest: IRequest) -> int:
+    def render(self, request: IRequest) -> int:
         """Send ``request`` to the publisher (connecting first if need be)."""
         if TYPE_CHECKING:  # a Site's request (for the type checker only: no call)
-            request = cast(server.Request, resourceRequest)
+            served = cast(server.Request, request)
         else:
-            request = resourceRequest
-        self.pending.append(request)
+            served = request
+        self.pending.append(served)
         if self.publisher is not None:
-            self.pending.remove(request)
-            self._send(request)
+            self.pending.remove(served)
+            self._send(served)
         elif not self.waiting:
             self.waiting = 1
             factory = pb.PBClientFactory()

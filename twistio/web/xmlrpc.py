@@ -114,33 +114,33 @@ class XMLRPC(resource.Resource):
         """The prefixes of every sub-handler."""
         return list(self.subHandlers.keys())
 
-    def render_POST(self, resourceRequest: IRequest) -> int:
+    def render_POST(self, request: IRequest) -> int:
         """Decode the call, run the procedure, send the result (always ``NOT_DONE_YET``)."""
         if TYPE_CHECKING:  # a Site's request (for the type checker only: no call)
-            request = cast(Request, resourceRequest)
+            served = cast(Request, request)
         else:
-            request = resourceRequest
-        assert request.content is not None
-        request.content.seek(0, 0)
-        request.setHeader(b"content-type", b"text/xml; charset=utf-8")
+            served = request
+        assert served.content is not None
+        served.content.seek(0, 0)
+        served.setHeader(b"content-type", b"text/xml; charset=utf-8")
         try:
-            args, functionPath = xmlrpclib.loads(request.content.read(), use_datetime=self.useDateTime)
+            args, functionPath = xmlrpclib.loads(served.content.read(), use_datetime=self.useDateTime)
         except Exception as e:
-            self._cbRender(Fault(self.FAILURE, f"Can't deserialize input: {e}"), request)
+            self._cbRender(Fault(self.FAILURE, f"Can't deserialize input: {e}"), served)
             return server.NOT_DONE_YET
         try:
             function = self.lookupProcedure(functionPath or "")
         except Fault as f:
-            self._cbRender(f, request)
+            self._cbRender(f, served)
             return server.NOT_DONE_YET
         responseFailed: list[Failure] = []
         if getattr(function, "withRequest", False):
-            d = maybeDeferred(_call, function, request, *args)
+            d = maybeDeferred(_call, function, served, *args)
         else:
             d = maybeDeferred(_call, function, *args)
-        request.notifyFinish().addErrback(_lost, responseFailed, d)
+        served.notifyFinish().addErrback(_lost, responseFailed, d)
         d.addErrback(self._ebRender)
-        d.addCallback(self._cbRender, request, responseFailed)
+        d.addCallback(self._cbRender, served, responseFailed)
         return server.NOT_DONE_YET
 
     def _cbRender(
