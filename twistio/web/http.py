@@ -173,8 +173,9 @@ _date_from = _date_until = 0.0
 _date_value = b""
 
 
-def _now_date() -> bytes:
-    """The current HTTP date, formatted at most once a second."""
+def http_date_now() -> bytes:
+    """The current HTTP date, formatted at most once a second (twistio's own: the ``Date``
+    of ``server.Request`` and ``datetimeToString()``)."""
     global _date_from, _date_until, _date_value
     now = time.time()
     if not _date_from <= now < _date_until:
@@ -188,7 +189,7 @@ def _now_date() -> bytes:
 def datetimeToString(msSinceEpoch: float | None = None) -> bytes:
     """An HTTP date (RFC 7231) for ``msSinceEpoch`` seconds since the epoch (default now)."""
     if msSinceEpoch is None:
-        return _now_date()
+        return http_date_now()
     return formatdate(msSinceEpoch, usegmt=True).encode("ascii")
 
 
@@ -309,7 +310,7 @@ def _client_host(request: Request) -> str:
     host = getattr(addr, "host", None)
     if host is None:
         return "-"
-    return _escape_log(host.encode("latin-1") if isinstance(host, str) else host)
+    return escape_log_field(host.encode("latin-1") if isinstance(host, str) else host)
 
 
 @_provides_access_log_formatter
@@ -324,10 +325,10 @@ def _combined(timestamp: str, request: Request, host: str) -> str:
     agent = request.getHeader(b"user-agent")
     return (
         f'"{host}" - - {timestamp} '
-        f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
-        f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
-        f'"{_escape_log(referrer) if referrer else "-"}" '
-        f'"{_escape_log(agent) if agent else "-"}"'
+        f'"{escape_log_field(request.method)} {escape_log_field(request.uri)} '
+        f'{escape_log_field(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+        f'"{escape_log_field(referrer) if referrer else "-"}" '
+        f'"{escape_log_field(agent) if agent else "-"}"'
     )
 
 
@@ -337,7 +338,7 @@ def proxiedLogFormatter(timestamp: str, request: Request) -> str:
     left-most address, the original client's)."""
     forwarded = request.getHeader(b"x-forwarded-for")
     if forwarded:
-        return _combined(timestamp, request, _escape_log(forwarded.split(b",")[0].strip()))
+        return _combined(timestamp, request, escape_log_field(forwarded.split(b",")[0].strip()))
     return combinedLogFormatter(timestamp, request)
 
 
@@ -348,8 +349,9 @@ _PLAIN_FIELDS = {
 }
 
 
-def _escape_log(b: bytes) -> str:
-    """A request field for the log: decoded latin-1, quotes and controls escaped."""
+def escape_log_field(b: bytes) -> str:
+    """A request field for the access log: decoded latin-1, quotes and controls escaped
+    (twistio's own: the formatters here and ``server.Site.log`` use it)."""
     plain = _PLAIN_FIELDS.get(b)
     if plain is not None:
         return plain

@@ -43,7 +43,7 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
-from twistio.web.http import _escape_log
+from twistio.web.http import escape_log_field
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class Request(http.Request, Componentized):
             site = self.site = None
         # Headers set before processing (by a test or a subclass) are kept, as in Twisted.
         if datetimeToString is _httpDate:
-            now = http._now_date()
+            now = http.http_date_now()
         else:  # replaced (a test making the date deterministic, as Twisted's tests do)
             value = datetimeToString()
             now = value.encode("ascii") if isinstance(value, str) else value
@@ -534,10 +534,10 @@ class Site(http.HTTPFactory):
             agent = request.raw_header(b"user-agent")
             line = (
                 f'{getattr(addr, "host", "-")} - - {self._logTime()} '
-                f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
-                f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
-                f'"{_escape_log(referrer) if referrer else "-"}" '
-                f'"{_escape_log(agent) if agent else "-"}"'
+                f'"{escape_log_field(request.method)} {escape_log_field(request.uri)} '
+                f'{escape_log_field(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+                f'"{escape_log_field(referrer) if referrer else "-"}" '
+                f'"{escape_log_field(agent) if agent else "-"}"'
             )
         self._logBuffer.append(line)
         if not self._flushScheduled:
