@@ -307,7 +307,7 @@ class Issue:
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         detail = f"Connection to distributed server lost:<pre>{html.escape(text, quote=False)}</pre>"
         brief = "Server Connection Lost"
-        request.write((resource._PAGE % (500, brief, brief, detail)).encode("utf-8"))
+        request.write((resource.ERROR_PAGE_HTML % (500, brief, brief, detail)).encode("utf-8"))
         request.finish()
 
 

@@ -215,7 +215,7 @@ class Request(http.Request, Componentized):
                     return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
-                epage = resource._errorPage(
+                epage = resource.unwarned_error_page(
                     NOT_ALLOWED, "Method Not Allowed",
                     "Your browser approached me (at {}) with the method \"{}\".  "
                     "I only allow the method{} {} here.".format(
@@ -226,7 +226,7 @@ class Request(http.Request, Componentized):
                 )
                 body = epage.render(self)
             else:
-                epage = resource._errorPage(
+                epage = resource.unwarned_error_page(
                     NOT_IMPLEMENTED, "Huh?",
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
@@ -378,7 +378,7 @@ def _notBytesPage(request: Request, resrc: object, value: object) -> bytes:
     )
     request.setResponseCode(INTERNAL_SERVER_ERROR)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")
-    return (resource._PAGE % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
+    return (resource.ERROR_PAGE_HTML % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
 
 
 class ISessionStore(Protocol):
