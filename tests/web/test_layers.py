@@ -28,7 +28,7 @@ PACKAGE = ROOT / "twistio" / "web"
 LAYERS: list[list[str]] = [
     # the sans-IO codec, status phrases, the interfaces, the stan tags error messages use
     ["_codec", "_responses", "iweb", "_stan"],
-    ["_abnf", "http_headers", "error", "_encoding"],
+    ["_abnf", "http_headers", "error", "_encoding", "_httpclient"],
     ["http"],
     ["_http2", "_newclient"],
     ["resource"],

@@ -34,7 +34,7 @@ from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import resource, server
-from twistio.web.http import _HTTPClient as HTTPClient
+from twistio.web._httpclient import HTTPClient
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
