@@ -13,12 +13,17 @@ signature, a ``ParamSpec`` is used instead.
 UNIX, TLS) is given. ``Protocol.transport`` is typed ``ITransport``, what every transport
 offers; a protocol that also uses the rest (producer and consumer methods,
 ``abortConnection``, ``disconnecting``) declares ``transport: ConnectionTransport``.
+
+``Dispatched`` is the other honest ``Any``: a value that hot code tells apart by comparing a
+type it saved once (``kind = type(value)``, then ``if kind is str: ... elif kind is Tag:``).
+mypy narrows only a direct ``type(value) is C``, and calling ``type()`` at every test would
+slow the template flattener's inner loops; the tests are still made, at run time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from typing_extensions import TypeAlias
 
@@ -43,4 +48,7 @@ StoredCall: TypeAlias = Callable[..., object]
 #: The same, when its result is used: ``StoredCallOf[int]`` returns an ``int``.
 StoredCallOf: TypeAlias = Callable[..., _R]
 
-__all__ = ["StoredCall", "StoredCallOf"]
+#: A value dispatched on a saved ``type(value)`` (see above): only in such hot loops.
+Dispatched: TypeAlias = Any
+
+__all__ = ["Dispatched", "StoredCall", "StoredCallOf"]

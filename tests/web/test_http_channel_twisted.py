@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from twistio.internet.protocol import Protocol
 from twistio.internet.task import Clock
 from twistio.internet.testing import StringTransport
 from twistio.web import http
@@ -240,6 +241,8 @@ def test_http_client_is_deprecated() -> None:
 
 def test_generic_channel_switches_to_h2_on_its_first_bytes() -> None:
     pytest.importorskip("h2")
+    import twistio.web._http2  # noqa: F401 - registers HTTP/2 with twistio.web.http
+
     clock = Clock()
     generic = http._genericHTTPChannelProtocolFactory(b"")
     generic.timeOut = 100
@@ -254,6 +257,65 @@ def test_generic_channel_switches_to_h2_on_its_first_bytes() -> None:
     assert h11.cancelled
     assert transport.producer is generic._channel is not original
     assert len(clock.getDelayedCalls()) == 1  # the HTTP/2 connection's own timer
+
+
+class _ALPN:
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+
+    def selected_alpn_protocol(self) -> str:
+        return self.protocol
+
+
+class _TLSTransport(StringTransport):
+    """A transport whose TLS negotiated ``protocol`` (ALPN)."""
+
+    def __init__(self, protocol: str) -> None:
+        super().__init__()
+        self.ssl_object = _ALPN(protocol)
+        self.aborted = False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return self.ssl_object if name == "ssl_object" else default
+
+    def abortConnection(self) -> None:
+        self.aborted = True
+
+
+def test_h2_goes_to_the_registered_http2_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[object, object]] = []
+
+    class Taker(Protocol):
+        pass
+
+    taker = Taker()
+
+    def builder(channel: http.HTTPChannel, callLater: object) -> Protocol:
+        built.append((channel, callLater))
+        return taker
+
+    monkeypatch.setattr(http, "H2_ENABLED", True)
+    monkeypatch.setattr(http, "_http2Builder", None)
+    http.register_http2(builder)
+    channel = http.HTTPChannel()
+    transport = _TLSTransport("h2")
+    channel.makeConnection(transport)
+    assert built == [(channel, None)]
+    assert taker.transport is transport
+    channel.dataReceived(b"PRI * HTTP/2.0\r\n")  # forwarded, not parsed
+    assert transport.value() == b""
+    # HTTP/1.1 through ALPN stays on the channel
+    other = http.HTTPChannel()
+    other.makeConnection(_TLSTransport("http/1.1"))
+    assert len(built) == 1
+
+
+def test_h2_without_a_registered_http2_protocol_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(http, "_http2Builder", None)
+    channel = http.HTTPChannel()
+    transport = _TLSTransport("h2")
+    channel.makeConnection(transport)
+    assert transport.aborted
 
 
 def test_a_transport_that_takes_no_producer_is_fine() -> None:

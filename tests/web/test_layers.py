@@ -6,8 +6,8 @@ codec (and the interfaces) -> headers -> http -> HTTP/2 and the client's protoco
 (issue 17). Three checks: each module, imported alone in a fresh interpreter, pulls in none
 of the layers above it; importing them all in layer order never loads a module of a higher
 layer; and the imports written in the source (at module level and inside functions, not
-those under ``TYPE_CHECKING``) never go up a layer and make no circle, but for the one
-named in ``KNOWN_UPWARD``.
+those under ``TYPE_CHECKING``) never go up a layer and make no circle. (HTTP/2 plugs into
+``http`` through ``http.register_http2``, called by ``server`` and ``_http2``.)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PACKAGE = ROOT / "twistio" / "web"
 LAYERS: list[list[str]] = [
     # the sans-IO codec, status phrases, the interfaces, the stan tags error messages use
     ["_codec", "_responses", "iweb", "_stan"],
-    ["_abnf", "http_headers", "error", "_encoding"],
+    ["_abnf", "http_headers", "error", "_encoding", "_httpclient"],
     ["http"],
     ["_http2", "_newclient"],
     ["resource"],
@@ -38,13 +38,6 @@ LAYERS: list[list[str]] = [
 ]
 
 LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
-
-#: Upward imports that remain, each inside a function, with why. Anything else fails.
-KNOWN_UPWARD = {
-    # HTTPChannel hands a TLS connection that negotiated h2 (ALPN) to an H2Connection,
-    # imported when that happens (the h2 library is an optional extra).
-    ("http", "_http2"),
-}
 
 ORDER = ["_codec", "http_headers", "http", "resource", "server"]
 
@@ -84,27 +77,30 @@ def test_no_import_goes_up_a_layer() -> None:
         f"twistio/web/{name}.py:{line} imports {dep} (layer {LAYER_OF[dep]} > {LAYER_OF[name]})"
         for name, deps in _graph().items()
         for line, dep in deps
-        if LAYER_OF[dep] > LAYER_OF[name] and (name, dep) not in KNOWN_UPWARD
+        if LAYER_OF[dep] > LAYER_OF[name]
     ]
     assert upward == []
 
 
-def test_known_upward_imports_still_exist() -> None:
-    # Once one is gone, drop it from KNOWN_UPWARD so that it cannot come back.
-    graph = _graph()
-    gone = sorted(
-        (name, dep) for name, dep in KNOWN_UPWARD if dep not in {d for _, d in graph[name]}
-    )
-    assert gone == []
-
-
 def test_no_import_circle() -> None:
-    graph = {
-        name: sorted({dep for _, dep in deps if (name, dep) not in KNOWN_UPWARD})
-        for name, deps in _graph().items()
-    }
+    graph = {name: sorted({dep for _, dep in deps}) for name, deps in _graph().items()}
     assert _circles(graph) == []
 
 
 def test_importing_in_layer_order_never_loads_a_higher_layer() -> None:
     assert _layer_order_violations("twistio.web", LAYERS) == []
+
+
+def test_server_registers_http2_without_loading_it() -> None:
+    # A Site serves h2 (http.register_http2), but _http2 and the h2 library load only on
+    # the first connection that negotiates it.
+    code = (
+        "import sys\n"
+        "from twistio.web import http, server\n"
+        "print(http._http2Builder is server._http2Connection,"
+        " 'twistio.web._http2' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.strip()
+    assert out == "True False"

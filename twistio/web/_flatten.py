@@ -24,14 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from types import CoroutineType, GeneratorType
-from typing import Any
+from typing import TYPE_CHECKING
 
+from twistio._typing import Dispatched
 from twistio.internet.defer import Deferred, ensureDeferred
 from twistio.python.failure import Failure
 from twistio.web._stan import CDATA, CharRef, Comment, Flattenable, Tag, raw, slot
 from twistio.web.error import FlattenerError, UnfilledSlot, UnsupportedType
 
-__all__ = ["flatten", "flattenString"]
+if TYPE_CHECKING:
+    from twistio.web.iweb import IRenderable, IRequest
+
+__all__ = ["Driver", "flatten", "flattenString", "start"]
 
 # Elements written as ``<br />`` when they have no children (Twisted's list).
 _VOID = frozenset(
@@ -42,7 +46,11 @@ _VOID = frozenset(
 BUFFER_SIZE = 1 << 16  # bytes per write while streaming
 _PIECES = 1024  # list entries before the buffer is measured
 
-_Wait = Generator["Deferred[Any]", Any, None]
+_Wait = Generator["Deferred[object]", object, None]
+"""A flattening run: yields the Deferreds it waits on, is sent their results."""
+
+#: What a flattening run waits on while its consumer is full (None: nothing).
+Backpressure = Callable[[], "Deferred[object] | None"]
 
 
 def _esc(s: str) -> bytes:
@@ -145,21 +153,21 @@ class _Flattener:
 
     def __init__(
         self,
-        request: Any,
+        request: IRequest | None,
         write: Callable[[bytes], object],
         streaming: bool = True,
-        backpressure: Callable[[], Deferred[Any] | None] | None = None,
+        backpressure: Backpressure | None = None,
     ) -> None:
         self.request = request
         self.write = write
         self.streaming = streaming
         self.backpressure = backpressure
-        self.awaiting: Deferred[Any] | None = None
+        self.awaiting: Deferred[object] | None = None
         """The Deferred of the tree being waited on (cancelling the flattening cancels it)."""
         self.main: list[bytes] = []
         self.roots: list[object] = []
         self.depth = 0
-        self.filled: list[tuple[int, dict[str, Any]]] = []
+        self.filled: list[tuple[int, dict[str, Flattenable]]] = []
         self.nosync: set[int] = set()
         self.syncout: list[str] | None = None
         self.size = 0  # bytes the fast path added to ``main`` since the last flush
@@ -189,9 +197,9 @@ class _Flattener:
             if wait is not None:
                 yield wait
 
-    def _wait(self, d: Deferred[Any], out: list[bytes]) -> Generator[Deferred[Any], Any, Any]:
+    def _wait(self, d: Deferred[object], out: list[bytes]) -> Generator[Deferred[object], object, object]:
         """The result of ``d``, flushing first if it is not there yet."""
-        box: list[Any] = []
+        box: list[object] = []
 
         def keep(result: object) -> object:
             # The result stays the Deferred's (it may be flattened again, or observed by
@@ -204,7 +212,7 @@ class _Flattener:
         if not box:
             if self.streaming and out is self.main and self.main:
                 yield from self._flush(True)
-            waiter: Deferred[Any] = Deferred()
+            waiter: Deferred[object] = Deferred()
 
             def passOn(result: object) -> object:
                 self.awaiting = None
@@ -259,7 +267,7 @@ class _Flattener:
                     self.filled.append((self.depth, tag.slotData))
                 self.depth += 1
             name = tag.tagName
-            child: Any
+            child: Dispatched
             if not name:
                 for child in tag.children:
                     kind = type(child)
@@ -283,7 +291,7 @@ class _Flattener:
                 if not sname.isascii():
                     raise _Bail
                 start = "<" + sname
-                value: Any
+                value: Dispatched
                 for key, value in attributes.items():
                     if type(key) is not str:
                         key = key.decode("utf-8")  # type: ignore[union-attr]
@@ -345,7 +353,7 @@ class _Flattener:
             self.nosync.add(id(tag))
             raise
 
-    def _slot(self, root: slot) -> Any:
+    def _slot(self, root: slot) -> Flattenable:
         name = root.name
         for _, data in reversed(self.filled):
             if name in data:
@@ -354,7 +362,7 @@ class _Flattener:
             raise _Bail
         return root.default
 
-    def _sflat(self, root: Any, out: list[str], attr: bool) -> None:
+    def _sflat(self, root: Dispatched, out: list[str], attr: bool) -> None:
         kind = type(root)
         if kind is str:
             out.append(_sattr(root) if attr else _stext(root))
@@ -389,7 +397,7 @@ class _Flattener:
         self,
         tag: Tag,
         out: list[bytes],
-        factory: Any,
+        factory: IRenderable | None,
         attr: bool,
         push: bool = True,
         fast: bool = True,
@@ -423,7 +431,7 @@ class _Flattener:
                 if filled and filled[-1][0] == self.depth:
                     filled.pop()
                 return
-            child: Any
+            child: Dispatched
             name = tag.tagName
             if not name:
                 for child in tag.children:
@@ -475,9 +483,9 @@ class _Flattener:
 
     def _flat(
         self,
-        root: Any,
+        root: Dispatched,
         out: list[bytes],
-        factory: Any,
+        factory: IRenderable | None,
         attr: bool,
     ) -> _Wait:
         kind = type(root)
@@ -489,9 +497,9 @@ class _Flattener:
             yield from self._tag(root, out, factory, attr)
         elif kind is slot:
             name = root.name
-            for _, data in reversed(self.filled):
-                if name in data:
-                    value = data[name]
+            for _, filled in reversed(self.filled):
+                if name in filled:
+                    value = filled[name]
                     break
             else:
                 if root.default is None:
@@ -531,8 +539,8 @@ class _Flattener:
             data = _cdata(root.data)
             out.append(_attr_esc_b(data) if attr else data)
         elif isinstance(root, raw):
-            data = root.data
-            out.append(data.encode("utf-8") if isinstance(data, str) else data)
+            rawdata = root.data
+            out.append(rawdata.encode("utf-8") if isinstance(rawdata, str) else rawdata)
         elif isinstance(root, (list, tuple)):
             yield from self._flat(list(root), out, factory, attr)
         elif _is_renderable(root):
@@ -546,7 +554,7 @@ class _Flattener:
             raise UnsupportedType(root)
 
 
-class _Driver:
+class Driver:
     """Runs a flattening generator, resuming it when the Deferred it waits on fires."""
 
     __slots__ = ("done", "gen", "result", "sync")
@@ -555,9 +563,9 @@ class _Driver:
         self.gen = gen
         self.done = done
         self.sync = False
-        self.result: Any = _Driver
+        self.result: object = Driver
 
-    def step(self, value: Any) -> None:
+    def step(self, value: object) -> None:
         gen = self.gen
         while True:
             try:
@@ -572,14 +580,14 @@ class _Driver:
                 self.done.errback(Failure(e))
                 return
             self.sync = True
-            self.result = _Driver
+            self.result = Driver
             wait.addBoth(self._got)
             self.sync = False
-            if self.result is _Driver:
+            if self.result is Driver:
                 return
-            value, self.result = self.result, _Driver
+            value, self.result = self.result, Driver
 
-    def _got(self, result: Any) -> None:
+    def _got(self, result: object) -> None:
         if self.sync:
             self.result = result
         else:
@@ -606,13 +614,17 @@ def _wrap_error(flattener: _Flattener) -> Callable[[Failure], Failure]:
     return wrap
 
 
-def _start(
-    request: Any,
+def start(
+    request: IRequest | None,
     root: Flattenable,
     write: Callable[[bytes], object],
     streaming: bool,
-    backpressure: Callable[[], Deferred[Any] | None] | None = None,
-) -> tuple[Deferred[None], _Driver]:
+    backpressure: Backpressure | None = None,
+) -> tuple[Deferred[None], Driver]:
+    """Start flattening ``root``: the Deferred of the run (as ``flatten``'s) and its
+    ``Driver`` (``stop()`` abandons it). ``streaming``: hand output to ``write`` as it is
+    made (else all at the end); ``backpressure``: what to wait on while the consumer is
+    full. The hook ``template.renderElement`` streams a page through."""
     flattener = _Flattener(request, write, streaming, backpressure)
 
     def cancel(_: Deferred[None]) -> None:
@@ -623,24 +635,26 @@ def _start(
             awaiting.cancel()
 
     done: Deferred[None] = Deferred(cancel)
-    driver = _Driver(flattener.run(root), done)
+    driver = Driver(flattener.run(root), done)
     driver.step(None)
     done.addErrback(_wrap_error(flattener))
     return done, driver
 
 
-def flatten(request: Any, root: Flattenable, write: Callable[[bytes], object]) -> Deferred[None]:
+def flatten(
+    request: IRequest | None, root: Flattenable, write: Callable[[bytes], object]
+) -> Deferred[None]:
     """Flatten ``root``, calling ``write`` with the bytes as they are produced.
 
     Returns a Deferred that fires with ``None`` when done, or fails with ``FlattenerError``.
     Output is handed over in chunks (up to 64 KiB) as it is made, and before waiting on a
     Deferred.
     """
-    return _start(request, root, write, True)[0]
+    return start(request, root, write, True)[0]
 
 
-def flattenString(request: Any, root: Flattenable) -> Deferred[bytes]:
+def flattenString(request: IRequest | None, root: Flattenable) -> Deferred[bytes]:
     """Flatten ``root`` to one byte string; a Deferred that fires with it."""
     pieces: list[bytes] = []
-    done, _ = _start(request, root, pieces.append, False)
+    done, _ = start(request, root, pieces.append, False)
     return done.addCallback(lambda _: b"".join(pieces))

@@ -1,9 +1,10 @@
 """HTTP/2 for ``Site`` over TLS, built on the sans-IO ``h2`` library (the ``http2`` extra).
 
 HTTP/1.1 stays the default. When a TLS connection's ALPN negotiation picked ``h2``,
-``HTTPChannel.connectionMade`` hands the connection to an ``H2Connection`` (see
-``h2ConnectionFor``). For ``h2`` to be offered, the server's TLS options must list it, as with
-Twisted::
+``HTTPChannel.connectionMade`` hands the connection to an ``H2Connection`` (built by
+``build_h2_connection``, which this module registers with ``http.register_http2``; so does
+``twistio.web.server``, loading this module on the first such connection). For ``h2`` to
+be offered, the server's TLS options must list it, as with Twisted::
 
     options = CertificateOptions(..., acceptableProtocols=[b"h2", b"http/1.1"])
     reactor.listenSSL(443, site, options)
@@ -44,7 +45,7 @@ from twistio.internet.interfaces import (
 )
 from twistio.python.failure import Failure
 from twistio.web._codec import RequestHead, RequestReader
-from twistio.web.http import Request, extra_info
+from twistio.web.http import Request, extra_info, register_http2
 from twistio.web.http_headers import Headers
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ __all__ = [
     "H2_AVAILABLE",
     "H2Connection",
     "H2Stream",
-    "h2ConnectionFor",
+    "build_h2_connection",
     "negotiatedProtocol",
 ]
 
@@ -96,27 +97,15 @@ def negotiatedProtocol(transport: object) -> str | None:
 _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 
 
-def h2ConnectionFor(channel: HTTPChannel) -> H2Connection | None:
-    """The ``H2Connection`` to serve ``channel``'s connection if TLS negotiated ``h2``.
-
-    Called by ``HTTPChannel.connectionMade``, which hands its transport over to it (a
-    connection without ``h2`` support is aborted: ALPN offered what cannot be served).
-    """
-    if negotiatedProtocol(channel.transport) != "h2":
-        return None
-    factory = channel.factory
-    if factory is not None and not getattr(factory, "allowHTTP2", True):
-        return None
-    if not H2_AVAILABLE:  # pragma: no cover - ALPN offered h2 without the extra
-        _log.error("TLS negotiated h2 but the h2 library is not installed; closing")
-        channel.transport.abortConnection()
-        return None
+def build_h2_connection(channel: HTTPChannel, callLater: _CallLater | None) -> H2Connection:
+    """The ``H2Connection`` that takes over ``channel``'s connection (TLS negotiated ``h2``):
+    the same site, request factory, factory and idle timeout; its timers on ``callLater``
+    (None: the reactor's). The builder ``http.register_http2`` is given."""
     conn = H2Connection(
-        site=getattr(channel, "site", None),
-        requestFactory=getattr(channel, "requestFactory", Request),
-        factory=factory,
+        site=channel.site, requestFactory=channel.requestFactory, factory=channel.factory
     )
     conn.timeOut = channel.timeOut
+    conn.callLater = callLater
     return conn
 
 
@@ -646,3 +635,6 @@ class H2Connection(protocol.Protocol):
         self.streams.pop(stream.streamID, None)
         self._flush()
         self._lose(stream, Failure(ConnectionLost(f"HTTP/2 stream {stream.streamID} was reset")))
+
+
+register_http2(build_h2_connection)

@@ -200,7 +200,10 @@ _CONNECTION_CONTROL = (
 ``response.headers``."""
 
 
-def _ensureValidMethod(method: bytes) -> bytes:
+def ensure_valid_method(method: bytes) -> bytes:
+    """``method``, if it is a token; else ``ValueError`` (``TypeError`` unless bytes).
+
+    ``Request`` checks its method with it, and ``client.Agent.request`` before connecting."""
     if not isinstance(method, bytes):
         raise TypeError(f"method must be bytes, not {type(method).__name__}")
     if not _codec.is_token(method):
@@ -213,12 +216,19 @@ _URI_CHARS = bytes(range(0x21, 0x7F))
 and the percent escapes of everything else)."""
 
 
-def _ensureValidURI(uri: bytes) -> bytes:
+def ensure_valid_uri(uri: bytes) -> bytes:
+    """``uri``, if it can be a request-target; else ``ValueError`` (``TypeError`` unless
+    bytes). Used as ``ensure_valid_method`` is."""
     if not isinstance(uri, bytes):
         raise TypeError(f"uri must be bytes, not {type(uri).__name__}")
     if not uri or uri.translate(None, _URI_CHARS):
         raise ValueError(f"Invalid URI {uri!r}")
     return uri
+
+
+# Twisted's names (its client module imports them).
+_ensureValidMethod = ensure_valid_method
+_ensureValidURI = ensure_valid_uri
 
 
 class Request:
@@ -233,13 +243,17 @@ class Request:
         headers: Headers,
         bodyProducer: IBodyProducer | None,
         persistent: bool = False,
+        *,
+        parsedURI: URI | None = None,
     ) -> None:
-        self.method = _ensureValidMethod(method)
-        self.uri = _ensureValidURI(uri)
+        """``parsedURI`` (twistio's): the URI the request is for, as ``absoluteURI`` gives
+        it back (``client.Agent`` passes it)."""
+        self.method = ensure_valid_method(method)
+        self.uri = ensure_valid_uri(uri)
         self.headers = headers
         self.bodyProducer = bodyProducer
         self.persistent = persistent
-        self._parsedURI: URI | None = None
+        self._parsedURI = parsedURI
         self.max_body_size: int | None = None
         """twistio: a response body longer than this fails with ``ResponseBodyTooLarge``."""
 
@@ -250,7 +264,7 @@ class Request:
 
     @method.setter
     def method(self, method: bytes) -> None:
-        self._method = _ensureValidMethod(method)
+        self._method = ensure_valid_method(method)
 
     @property
     def uri(self) -> bytes:
@@ -260,7 +274,7 @@ class Request:
 
     @uri.setter
     def uri(self, uri: bytes) -> None:
-        self._uri = _ensureValidURI(uri)
+        self._uri = ensure_valid_uri(uri)
 
     @classmethod
     def _construct(
@@ -272,9 +286,7 @@ class Request:
         persistent: bool,
         parsedURI: URI | None,
     ) -> Request:
-        request = cls(method, uri, headers, bodyProducer, persistent)
-        request._parsedURI = parsedURI
-        return request
+        return cls(method, uri, headers, bodyProducer, persistent, parsedURI=parsedURI)
 
     @property
     def absoluteURI(self) -> bytes | None:
@@ -1001,8 +1013,11 @@ class HTTP11ClientProtocol(Protocol):
         self._writing: Deferred[None] | None = None
         self._persistentResponse = False
         self._bodyTransport = _BodyTransport(self)
-        self._idleSince = 0.0
-        self._idleLost: Callable[[HTTP11ClientProtocol], None] | None = None
+        self.idle_since = 0.0
+        """The pool's hook: when the connection went idle in a pool (the pool's clock)."""
+        self.idle_lost: Callable[[HTTP11ClientProtocol], None] | None = None
+        """The pool's hook: called with this protocol if the connection is lost while idle
+        (``QUIESCENT``), so that the pool forgets it."""
 
     @property
     def state(self) -> str:
@@ -1269,8 +1284,8 @@ class HTTP11ClientProtocol(Protocol):
     def connectionLost(self, reason: Failure = _DONE) -> None:
         state = self._state
         self._state = "CONNECTION_LOST"
-        if state == "QUIESCENT" and self._idleLost is not None:
-            self._idleLost(self)
+        if state == "QUIESCENT" and self.idle_lost is not None:
+            self.idle_lost(self)
         reason = Failure(ConnectionAborted()) if self._aborting else _clarify(reason)
         writing = self._writing
         if writing is not None and self._request is not None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import warnings
 from types import CoroutineType, GeneratorType
-from typing import Any, Union
+
+from typing_extensions import TypeAlias
 
 __all__ = ["CDATA", "CharRef", "Comment", "Flattenable", "Tag", "raw", "slot"]
 
-# What the flattener accepts: str, bytes, the classes here, lists/tuples/generators of
-# them, Deferreds and coroutines resolving to them, and renderables (``Element``).
-Flattenable = Union[str, bytes, "Tag", "slot", "Comment", "CDATA", "CharRef", "raw", Any]
+Flattenable: TypeAlias = object
+"""What the flattener accepts: str, bytes, the classes here, lists/tuples/generators of
+them, Deferreds and coroutines resolving to them, and renderables (``Element``); anything
+else fails flattening with ``UnsupportedType``. Typed ``object``: a precise union would
+reject a ``Deferred[Tag]`` (``Deferred`` is invariant), and the flattener checks at run time."""
 
 
 class slot:
@@ -36,7 +39,7 @@ class slot:
         columnNumber: int | None = None,
     ) -> None:
         self.name = name
-        self.children: list[Tag] = []
+        self.children: list[Flattenable] = []
         self.default = default
         self.filename = filename
         self.lineNumber = lineNumber
@@ -112,7 +115,7 @@ class Tag:
                 attributes[name] = value
         return self
 
-    def _clone(self, obj: Any, deep: bool) -> Any:
+    def _clone(self, obj: object, deep: bool) -> object:
         if type(obj) is list:
             return [x if type(x) in _PLAIN else self._clone(x, deep) for x in obj]
         if isinstance(obj, Tag):

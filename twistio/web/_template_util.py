@@ -9,17 +9,18 @@ import warnings
 import xml.sax
 import xml.sax.handler
 from collections.abc import Callable
-from typing import IO, Any, TypeVar
+from typing import IO, Protocol, TypeVar, Union, cast
 from xml.sax.xmlreader import AttributesNSImpl, Locator
 
+from twistio._typing import StoredCall
 from twistio.internet.defer import Deferred
 from twistio.internet.interfaces import implementer
 from twistio.logger import Logger
 from twistio.python.failure import Failure
-from twistio.web._flatten import _start
+from twistio.web._flatten import Driver, start
 from twistio.web._stan import CDATA, Comment, Flattenable, Tag, slot
 from twistio.web.error import MissingRenderMethod, MissingTemplateLoader, UnexposedMethodError
-from twistio.web.iweb import IRenderable, ITemplateLoader
+from twistio.web.iweb import IRenderable, IRequest, ITemplateLoader
 
 __all__ = [
     "TEMPLATE_NAMESPACE",
@@ -47,7 +48,8 @@ _TAG_NAMES = """a abbr acronym address applet area article aside audio b base ba
 VALID_HTML_TAG_NAMES = frozenset(_TAG_NAMES.split())
 
 _log = Logger()
-_F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=StoredCall)
+_D = TypeVar("_D")
 
 
 class _TagFactory:
@@ -82,14 +84,15 @@ class Expose:
 
     _nodefault = object()
 
-    def get(self, instance: object, methodName: str, default: Any = _nodefault) -> Any:
+    def get(self, instance: object, methodName: str, default: _D = _nodefault) -> StoredCall | _D:  # type: ignore[assignment]
         """``instance``'s method ``methodName`` if this marker exposed it, else ``default``
         (or ``UnexposedMethodError`` without one)."""
-        method = getattr(instance, methodName, None)
+        method: StoredCall | None = getattr(instance, methodName, None)
         if self not in getattr(method, "exposedThrough", ()):
             if default is self._nodefault:
                 raise UnexposedMethodError(self, methodName)
             return default
+        assert method is not None  # (it was marked)
         return method
 
 
@@ -100,20 +103,20 @@ renderer = Expose("Decorate an ``Element`` method to make it a render method.")
 class Element:
     """A renderable: its ``loader`` gives the template, its ``@renderer`` methods fill it."""
 
-    loader: Any = None
+    loader: ITemplateLoader | None = None
 
-    def __init__(self, loader: Any = None) -> None:
+    def __init__(self, loader: ITemplateLoader | None = None) -> None:
         if loader is not None:
             self.loader = loader
 
-    def lookupRenderMethod(self, name: str) -> Callable[[Any, Tag], Flattenable]:
+    def lookupRenderMethod(self, name: str) -> Callable[[IRequest | None, Tag], Flattenable]:
         """The ``@renderer`` method called ``name``; ``MissingRenderMethod`` if none."""
         method = renderer.get(self, name, None)
         if method is None:
             raise MissingRenderMethod(self, name)
-        return method  # type: ignore[no-any-return]
+        return method
 
-    def render(self, request: Any) -> Flattenable:
+    def render(self, request: IRequest | None) -> Flattenable:
         """The loaded template (``MissingTemplateLoader`` without a loader)."""
         loader = self.loader
         if loader is None:
@@ -142,7 +145,7 @@ class _ToStan(xml.sax.handler.ContentHandler, xml.sax.handler.LexicalHandler):
         self.prefixMap: list[dict[str, str | None]] = [{}]
         self.document: list[Flattenable] = []
         self.stack: list[list[Flattenable]] = [self.document]
-        self.nodes: list[Any] = []
+        self.nodes: list[slot | Tag | list[Flattenable]] = []
         self.pending: list[tuple[str | None, str]] = []
         self.inCDATA: list[str] | None = None
         self.locator: Locator | None = None
@@ -179,7 +182,7 @@ class _ToStan(xml.sax.handler.ContentHandler, xml.sax.handler.LexicalHandler):
         if ns == TEMPLATE_NAMESPACE:
             if local == "slot":
                 default = attrs.get((None, "default"))
-                node: Any = slot(
+                node = slot(
                     attrs[(None, "name")], default, self.sourceFilename, line, column
                 )
                 children.append(node)
@@ -283,6 +286,19 @@ class XMLString:
         return self._loadedTemplate
 
 
+class _FilePathLike(Protocol):
+    """A ``FilePath``: what ``XMLFile`` wants."""
+
+    @property
+    def path(self) -> str | bytes: ...
+
+    def open(self, mode: str = "r") -> IO[bytes]: ...
+
+
+#: What ``XMLFile`` takes: a ``FilePath``, or (deprecated) a path or an open file.
+_TemplatePath = Union[_FilePathLike, str, bytes, "os.PathLike[str]", "os.PathLike[bytes]", IO[bytes], IO[str]]
+
+
 @implementer(ITemplateLoader)
 class XMLFile:
     """A loader for a template in an XML file, parsed on first ``load``.
@@ -291,7 +307,7 @@ class XMLFile:
     ``os.PathLike`` path or an open file also work, with Twisted's deprecation warning.
     """
 
-    def __init__(self, path: Any) -> None:
+    def __init__(self, path: _TemplatePath) -> None:
         if not (hasattr(path, "path") and hasattr(path, "open")):
             warnings.warn(
                 "Passing filenames or file objects to XMLFile is deprecated since "
@@ -307,12 +323,14 @@ class XMLFile:
         inner = getattr(path, "path", None)
         if isinstance(inner, (str, bytes)):
             return os.fsdecode(inner)
-        return os.fsdecode(path)
+        return os.fsdecode(cast("str | bytes | os.PathLike[str] | os.PathLike[bytes]", path))
 
     def load(self) -> list[Flattenable]:
         """The parsed template."""
         if self._loadedTemplate is None and hasattr(self._path, "read"):
-            self._loadedTemplate = _parse(self._path, getattr(self._path, "name", None))
+            self._loadedTemplate = _parse(
+                cast("IO[str] | IO[bytes]", self._path), getattr(self._path, "name", None)
+            )
         if self._loadedTemplate is None:
             filename = self._filename()
             opener = getattr(self._path, "open", None)
@@ -338,9 +356,9 @@ class _Backpressure:
     """A push producer on the request: the flattener waits while the transport is full."""
 
     def __init__(self) -> None:
-        self.paused: Deferred[None] | None = None
+        self.paused: Deferred[object] | None = None
         self.stopped = False
-        self.driver: Any = None
+        self.driver: Driver | None = None
 
     def pauseProducing(self) -> None:
         if self.paused is None:
@@ -359,15 +377,15 @@ class _Backpressure:
             except ValueError:  # stopped from inside one of our own writes
                 pass
 
-    def wait(self) -> Deferred[None] | None:
+    def wait(self) -> Deferred[object] | None:
         return self.paused
 
 
 def renderElement(
-    request: Any,
-    element: Any,
+    request: IRequest,
+    element: Flattenable,
     doctype: bytes | None = b"<!DOCTYPE html>",
-    _failElement: Callable[[Failure], Any] | None = None,
+    _failElement: Callable[[Failure], Flattenable] | None = None,
 ) -> int:
     """Write ``element`` (after ``doctype`` and a newline) to ``request`` and finish it.
 
@@ -386,8 +404,8 @@ def renderElement(
 
     producer = _Backpressure()
     registered = False
-    try:
-        request.registerProducer(producer, True)
+    try:  # (an IRequest need not be a consumer: then it just is not one)
+        getattr(request, "registerProducer")(producer, True)  # noqa: B009
         registered = True
     except Exception:
         pass
@@ -399,10 +417,10 @@ def renderElement(
         if not producer.stopped:
             request.write(data)
 
-    def backpressure() -> Deferred[None] | None:
+    def backpressure() -> Deferred[object] | None:
         return producer.wait()
 
-    done, producer.driver = _start(request, element, write, True, backpressure)
+    done, producer.driver = start(request, element, write, True, backpressure)
 
     def failed(failure: Failure) -> Deferred[None] | None:
         _log.failure("An error occurred while rendering the response.", failure=failure)
@@ -411,15 +429,15 @@ def renderElement(
         if _failElement is None:
             request.write(_ERROR_DIV)
             return None
-        return _start(request, _failElement(failure), write, True)[0]
+        return start(request, _failElement(failure), write, True)[0]
 
     def finish(result: object) -> object:
         if registered:
             try:
-                request.unregisterProducer()
+                getattr(request, "unregisterProducer")()  # noqa: B009
             except Exception:
                 pass
-        if producer.stopped or getattr(request, "_disconnected", False):
+        if producer.stopped or getattr(request, "disconnected", False):
             return None
         request.finish()
         return None

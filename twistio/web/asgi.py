@@ -40,15 +40,25 @@ import asyncio
 import collections
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from typing import IO, Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from typing import IO, TYPE_CHECKING, TypeVar, cast
 from urllib.parse import unquote_to_bytes
+
+from typing_extensions import TypedDict
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
+from twistio.internet.interfaces import IAddress, IProducer, IPushProducer, IReactorTime
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
+from twistio.web._codec import parse_query
 from twistio.web.http_headers import Headers
+from twistio.web.iweb import IAccessLogFormatter, IRequest
+from twistio.web.resource import IResource
+
+if TYPE_CHECKING:
+    from twistio.web.server import ISessionStore
+    from twistio.web.websocket import WebSocketTransport
 
 __all__ = [
     "ASGIApp",
@@ -62,11 +72,59 @@ __all__ = [
 
 _log = logging.getLogger("twistio.web.asgi")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+# The ASGI names are typed as loosely as the spec's dicts are (values of any type), so that
+# an app typed with ``MutableMapping[str, Any]`` (Starlette's and most frameworks' types)
+# is an ``ASGIApp``. What twistio reads from a scope or from the app's messages is typed by
+# the TypedDicts below, which the code takes a dict as for the type checker only (no call
+# at run time: ``if TYPE_CHECKING: x = cast(...) else: x = ...``).
+Scope = MutableMapping[str, object]
+Message = MutableMapping[str, object]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class _HTTPScope(TypedDict, total=False):
+    """The keys of an ASGI ``http`` scope that ``as_asgi_app`` reads."""
+
+    type: str
+    method: str
+    scheme: str
+    path: str
+    raw_path: bytes | None
+    query_string: bytes
+    root_path: str
+    http_version: str
+    headers: Iterable[tuple[bytes, bytes]]
+    client: tuple[str, int] | None
+    server: tuple[str, int] | None
+
+
+class _HTTPMessage(TypedDict, total=False):
+    """An ASGI ``http.*`` message: what the app sends, what an ASGI server's ``receive``
+    gives ``as_asgi_app``."""
+
+    type: str
+    status: int
+    headers: Iterable[tuple[bytes, bytes]]
+    body: bytes | bytearray | memoryview
+    more_body: bool
+    more_trailers: bool
+
+
+_WebSocketMessage = TypedDict(  # noqa: UP013 - a key is named "bytes"
+    "_WebSocketMessage",
+    {
+        "type": str,
+        "headers": "Iterable[tuple[bytes, bytes]] | None",
+        "subprotocol": "str | None",
+        "text": "str | None",
+        "bytes": "bytes | None",
+        "code": int,
+    },
+    total=False,
+)
+"""An ASGI ``websocket.*`` message the app sends."""
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 _CHUNK = 65536
@@ -74,7 +132,10 @@ _HTTP_VERSIONS = {b"HTTP/1.1": "1.1", b"HTTP/1.0": "1.0"}
 _FAILED_BODY = b"Internal Server Error"
 
 
-def _retrieve(task: asyncio.Future[Any]) -> None:
+_T = TypeVar("_T")
+
+
+def _retrieve(task: asyncio.Future[_T]) -> None:
     if not task.cancelled():
         task.exception()
 
@@ -97,7 +158,7 @@ def _decode_path(raw: bytes) -> str:
     )
 
 
-def _address(addr: Any) -> list[Any] | None:
+def _address(addr: object) -> list[object] | None:
     host = getattr(addr, "host", None)
     port = getattr(addr, "port", None)
     if host is None or port is None:
@@ -211,7 +272,7 @@ class ASGIRequest(server.Request):
             self.path = path
         else:
             self.path = path[:q]
-            self.args = http._parse_qs(path[q + 1 :])
+            self.args = parse_query(path[q + 1 :])
         self.prepath = []
         self.postpath = [http.unquote(s) for s in self.path[1:].split(b"/")]
         try:
@@ -255,10 +316,24 @@ class ASGISite(server.Site):
     """A ``Site`` that streams request bodies to ``ASGIResource``s (``ASGIRequest``) and runs
     their lifespan with the factory's start and stop."""
 
-    requestFactory: Any = ASGIRequest
+    requestFactory: type[server.Request] = ASGIRequest
 
-    def __init__(self, resource: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(resource, *args, **kwargs)
+    def __init__(
+        self,
+        resource: IResource,
+        requestFactory: type[server.Request] | None = None,
+        logPath: str | None = None,
+        timeout: float | None = 60.0,
+        logFormatter: IAccessLogFormatter | None = None,
+        reactor: IReactorTime | None = None,
+        sessionStore: ISessionStore | None = None,
+        *,
+        parsePOSTFormSubmission: bool = True,
+    ) -> None:
+        super().__init__(
+            resource, requestFactory, logPath, timeout, logFormatter, reactor, sessionStore,
+            parsePOSTFormSubmission=parsePOSTFormSubmission,
+        )
         self._started: Deferred[None] | None = None
 
     def _asgiResources(self) -> Iterator[ASGIResource]:
@@ -330,7 +405,7 @@ class _Cycle:
         "completed", "request", "resource", "started", "task", "writable",
     )
 
-    def __init__(self, resource: ASGIResource, request: Any) -> None:
+    def __init__(self, resource: ASGIResource, request: http.Request) -> None:
         self.resource = resource
         self.request = request
         self.started = False
@@ -380,19 +455,23 @@ class _Cycle:
     # send ----------------------------------------------------------------------------------
 
     async def send(self, message: Message) -> None:
+        if TYPE_CHECKING:
+            sent = cast(_HTTPMessage, message)
+        else:
+            sent = message
         request = self.request
         if request.disconnected:
             raise ClientDisconnected("the client disconnected")
-        kind = message["type"]
+        kind = sent["type"]
         if kind == "http.response.body":
             if self._start is None and not self.started:
                 raise RuntimeError("ASGI: http.response.body sent before http.response.start")
             if self.completed:
                 raise RuntimeError("ASGI: http.response.body sent after the response was complete")
-            body = message.get("body", b"")
+            body = sent.get("body", b"")
             if not isinstance(body, (bytes, bytearray, memoryview)):
                 raise TypeError(f"ASGI: body must be bytes, not {type(body).__name__}")
-            more = bool(message.get("more_body", False))
+            more = bool(sent.get("more_body", False))
             if not self.started:
                 self._begin(len(body) if not more else None)
             if not more:
@@ -410,19 +489,22 @@ class _Cycle:
         elif kind == "http.response.start":
             if self._start is not None or self.started:
                 raise RuntimeError("ASGI: http.response.start sent twice")
-            status = message["status"]
+            status = sent["status"]
             if type(status) is not int or not 100 <= status <= 999:
                 raise ValueError(f"ASGI: invalid status {status!r}")
             self._start = message
         elif kind == "http.response.trailers":
-            if not message.get("more_trailers", False) and self.completed is False and self.started:
+            if not sent.get("more_trailers", False) and self.completed is False and self.started:
                 pass
         else:
             raise RuntimeError(f"ASGI: unexpected message {kind!r} in an HTTP cycle")
 
     def _begin(self, length: int | None) -> None:
         """Apply the held ``http.response.start`` to the request."""
-        start = self._start
+        if TYPE_CHECKING:
+            start = cast(_HTTPMessage, self._start)
+        else:
+            start = self._start
         assert start is not None
         self._start = None
         self.started = True
@@ -525,7 +607,7 @@ class ASGIResource(resource.Resource):
             raise ValueError("lifespan must be 'auto', 'on' or 'off'")
         self.app = app
         self.lifespan = lifespan
-        self.state: dict[str, Any] = {}
+        self.state: dict[str, object] = {}
         self._startup: asyncio.Future[None] | None = None
         self._startupDone = False
         self._startupError: BaseException | None = None
@@ -563,7 +645,7 @@ class ASGIResource(resource.Resource):
                 return
             queue: asyncio.Queue[Message] = asyncio.Queue()
             self._lifespanQueue = queue
-            scope = {"type": "lifespan", "asgi": dict(_ASGI), "state": self.state}
+            scope: Scope = {"type": "lifespan", "asgi": dict(_ASGI), "state": self.state}
 
             async def send(message: Message) -> None:
                 reply = self._lifespanReply
@@ -614,34 +696,38 @@ class ASGIResource(resource.Resource):
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def render(self, request: Any) -> int:
+    def render(self, request: IRequest) -> int:
         """Start the app for ``request``; the response is written as the app sends it."""
-        upgrade = request.getHeader(b"upgrade")
-        if request.method == b"GET" and upgrade is not None and b"websocket" in upgrade.lower():
-            return self._renderWebSocket(request)
-        prepath = request.prepath
+        if TYPE_CHECKING:  # a Site's request
+            served = cast(http.Request, request)
+        else:
+            served = request
+        upgrade = served.getHeader(b"upgrade")
+        if served.method == b"GET" and upgrade is not None and b"websocket" in upgrade.lower():
+            return self._renderWebSocket(served)
+        prepath = served.prepath
         root_path = _decode_path(b"/" + b"/".join(prepath)) if prepath else ""
-        raw_path = request.path
-        pairs = request.wire_pairs()
-        host = request.getHost()
-        q = request.uri.find(b"?")
-        scope: dict[str, Any] = {
+        raw_path = served.path
+        pairs = served.wire_pairs()
+        host = served.getHost()
+        q = served.uri.find(b"?")
+        scope: dict[str, object] = {
             "type": "http",
             "asgi": _ASGI,
-            "http_version": _HTTP_VERSIONS.get(request.clientproto, "1.1"),
-            "method": request.method.decode("ascii"),
-            "scheme": "https" if request.isSecure() else "http",
+            "http_version": _HTTP_VERSIONS.get(served.clientproto, "1.1"),
+            "method": served.method.decode("ascii"),
+            "scheme": "https" if served.isSecure() else "http",
             "path": _decode_path(raw_path),
             "raw_path": raw_path,
-            "query_string": request.uri[q + 1 :] if q >= 0 else b"",
+            "query_string": served.uri[q + 1 :] if q >= 0 else b"",
             "root_path": root_path,
             "headers": [(k.lower(), v) for k, v in pairs],
-            "client": _address(request.getClientAddress()),
+            "client": _address(served.getClientAddress()),
             "server": _address(host),
             "state": dict(self.state),
         }
-        cycle = _Cycle(self, request)
-        request.notifyFinish().addBoth(cycle.closeNow)
+        cycle = _Cycle(self, served)
+        served.notifyFinish().addBoth(cycle.closeNow)
         if (self._startupDone and self._startupError is None) or self._startup is None:
             coro: Awaitable[None] = self.app(scope, cycle.receive, cycle.send)
         else:
@@ -650,10 +736,10 @@ class ASGIResource(resource.Resource):
         task.add_done_callback(cycle.done)
         return server.NOT_DONE_YET
 
-    def _renderWebSocket(self, request: Any) -> int:
+    def _renderWebSocket(self, request: http.Request) -> int:
         from twistio.web import websocket
 
-        refusal = websocket._checkHandshake(request)
+        refusal = websocket.check_handshake(request)
         if refusal is not None:
             request.write(refusal)
             request.finish()
@@ -662,7 +748,7 @@ class ASGIResource(resource.Resource):
         q = request.uri.find(b"?")
         prepath = request.prepath
         protocols = b",".join(request.requestHeaders.getRawHeaders(b"sec-websocket-protocol") or [])
-        scope: dict[str, Any] = {
+        scope: dict[str, object] = {
             "type": "websocket",
             "asgi": _ASGI,
             "http_version": "1.1",
@@ -701,7 +787,7 @@ class ASGIResource(resource.Resource):
             return
         await self.app(scope, cycle.receive, cycle.send)
 
-    def getChildWithDefault(self, name: bytes, request: Any) -> Any:
+    def getChildWithDefault(self, name: bytes, request: IRequest) -> ASGIResource:
         return self
 
 
@@ -714,12 +800,14 @@ class _WebSocketSession:
 
     _MAX_QUEUED = 16
 
-    def __init__(self, request: Any) -> None:
+    transport: WebSocketTransport
+    """Set by ``negotiationStarted`` (once the app accepted), before any use."""
+
+    def __init__(self, request: http.Request) -> None:
         self.request = request
         self.state = "connecting"  # then "open", then "closed"
         self.queue: collections.deque[Message] = collections.deque([{"type": "websocket.connect"}])
         self.waiter: asyncio.Future[None] | None = None
-        self.transport: Any = None
         self.paused = False
 
     # -- the app's side -------------------------------------------------------------------
@@ -740,30 +828,34 @@ class _WebSocketSession:
         return message
 
     async def send(self, message: Message) -> None:
-        kind = message["type"]
+        if TYPE_CHECKING:
+            sent = cast(_WebSocketMessage, message)
+        else:
+            sent = message
+        kind = sent["type"]
         if self.state == "connecting":
             if kind == "websocket.accept":
                 from twistio.web import websocket
 
-                headers = [(bytes(k), bytes(v)) for k, v in message.get("headers") or []]
-                subprotocol = message.get("subprotocol")
+                headers = [(bytes(k), bytes(v)) for k, v in sent.get("headers") or []]
+                subprotocol = sent.get("subprotocol")
                 if subprotocol:
                     headers.append((b"sec-websocket-protocol", subprotocol.encode("ascii")))
                 self.state = "open"
-                websocket._upgrade(self.request, self, 1 << 20, headers)
+                websocket.accept_handshake(self.request, self, 1 << 20, headers)
             elif kind == "websocket.close":
                 self._refuse(403, b"")
             else:
                 raise RuntimeError(f"expected websocket.accept or websocket.close, got {kind!r}")
         elif self.state == "open":
             if kind == "websocket.send":
-                text = message.get("text")
+                text = sent.get("text")
                 if text is not None:
                     self.transport.sendTextMessage(text)
                 else:
-                    self.transport.sendBytesMessage(bytes(message.get("bytes") or b""))
+                    self.transport.sendBytesMessage(bytes(sent.get("bytes") or b""))
             elif kind == "websocket.close":
-                self.transport.loseConnection(int(message.get("code", 1000)))
+                self.transport.loseConnection(int(sent.get("code", 1000)))
             else:
                 raise RuntimeError(f"unexpected message {kind!r} on an open WebSocket")
         else:
@@ -804,7 +896,7 @@ class _WebSocketSession:
 
     # -- WebSocketProtocol ---------------------------------------------------------------
 
-    def negotiationStarted(self, transport: Any) -> None:
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.transport = transport
 
     def negotiationFinished(self) -> None:
@@ -836,7 +928,7 @@ class _ASGIChannel:
 
     highWater = 262144
 
-    def __init__(self, site: server.Site, scope: Scope, send: Send) -> None:
+    def __init__(self, site: server.Site, scope: _HTTPScope, send: Send) -> None:
         self.site = site
         self.transport = self
         self._send = send
@@ -845,7 +937,7 @@ class _ASGIChannel:
         self._waiter: asyncio.Future[None] | None = None
         self._abort = False
         self._done = False
-        self._producer: Any = None
+        self._producer: IPushProducer | None = None  # or a pull producer: see _streaming
         self._producerPaused = False
         self._streaming = False
         self._secure = scope.get("scheme") in ("https", "wss")
@@ -863,13 +955,15 @@ class _ASGIChannel:
         if data:
             self._enqueue({"type": "http.response.body", "body": data, "more_body": True}, len(data))
 
-    def writeSequence(self, iovec: Any) -> None:
+    def writeSequence(self, iovec: Iterable[bytes]) -> None:
         self.write(b"".join(iovec))
 
-    def requestDone(self, request: Any) -> None:
+    def requestDone(self, request: http.Request) -> None:
         self._enqueue({"type": "http.response.body", "body": b"", "more_body": False}, 0)
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        if TYPE_CHECKING:  # only a push producer is ever paused
+            producer = cast(IPushProducer, producer)
         self._producer = producer
         self._streaming = bool(streaming)
         self._producerPaused = False
@@ -886,10 +980,10 @@ class _ASGIChannel:
 
     abortConnection = loseConnection
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         return self._client if self._client is not None else IPv4Address("TCP", "0.0.0.0", 0)
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         return self._server if self._server is not None else IPv4Address("TCP", "0.0.0.0", 0)
 
     def isSecure(self) -> bool:
@@ -943,7 +1037,10 @@ class _ASGIChannel:
         while True:
             while out:
                 message = out.popleft()
-                size = len(message.get("body", b""))
+                if TYPE_CHECKING:  # (the body of a message of ours is bytes)
+                    size = len(cast(bytes, message.get("body", b"")))
+                else:
+                    size = len(message.get("body", b""))
                 await send(message)
                 self._queued -= size
                 if message["type"] == "http.response.body" and not message["more_body"]:
@@ -964,7 +1061,7 @@ class _ASGIChannel:
             self._waiter = None
 
 
-def _addr(pair: Any) -> Any:
+def _addr(pair: tuple[str, int] | None) -> IPv4Address | IPv6Address | None:
     if not pair:
         return None
     host, port = pair[0], pair[1]
@@ -976,7 +1073,7 @@ def _addr(pair: Any) -> Any:
 class _ASGIRequest(server.Request):
     """A ``server.Request`` made from an ASGI ``http`` scope; its channel is an ``_ASGIChannel``."""
 
-    def __init__(self, channel: _ASGIChannel, scope: Scope) -> None:
+    def __init__(self, channel: _ASGIChannel, scope: _HTTPScope) -> None:
         super().__init__(channel)
         self.site = channel.site
         self._scope = scope
@@ -986,7 +1083,7 @@ class _ASGIRequest(server.Request):
         self.uri = raw_path + (b"?" + qs if qs else b"")
         self.path = raw_path
         self.clientproto = b"HTTP/" + scope.get("http_version", "1.1").encode("ascii")
-        self.args = http._parse_qs(qs) if qs else {}
+        self.args = parse_query(qs) if qs else {}
         self.requestHeaders = Headers.from_pairs([(bytes(k), bytes(v)) for k, v in scope.get("headers", ())])
         self._forceSSL = 1 if channel.isSecure() else 0
         self.client = channel.getPeer()
@@ -1010,7 +1107,7 @@ class _ASGIRequest(server.Request):
             self.processingFailed(Failure())
 
 
-def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
+def as_asgi_app(root: IResource, site: server.Site | None = None) -> ASGIApp:
     """An ASGI 3 application serving the twistio resource tree ``root``.
 
     ``site`` (default ``server.Site(root)``) supplies ``displayTracebacks``, sessions and the
@@ -1020,15 +1117,19 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
     """
     the_site = site if site is not None else server.Site(root)
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    async def app(asgiScope: Scope, receive: Receive, send: Send) -> None:
+        if TYPE_CHECKING:
+            scope = cast(_HTTPScope, asgiScope)
+        else:
+            scope = asgiScope
         kind = scope["type"]
         if kind == "lifespan":
             while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
+                event = await receive()
+                if event["type"] == "lifespan.startup":
                     the_site.doStart()
                     await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
+                elif event["type"] == "lifespan.shutdown":
                     the_site.doStop()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
@@ -1038,7 +1139,10 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
         request = _ASGIRequest(channel, scope)
         content: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=100000)  # noqa: SIM115
         while True:
-            message = await receive()
+            if TYPE_CHECKING:
+                message = cast(_HTTPMessage, await receive())
+            else:
+                message = await receive()
             if message["type"] == "http.disconnect":
                 content.close()
                 return
@@ -1048,7 +1152,7 @@ def as_asgi_app(root: Any, site: Any = None) -> ASGIApp:
         content.seek(0, 0)
         request.content = content
         if request.method == b"POST" and request.raw_header(b"content-type") is not None:
-            request._parseForm()
+            request.parse_form()
 
         async def watch() -> None:
             while True:

@@ -58,8 +58,8 @@ from twistio.web._newclient import (
     HTTP11ClientProtocol,
     PotentialDataLoss,
     Request,
-    _ensureValidMethod,
-    _ensureValidURI,
+    ensure_valid_method,
+    ensure_valid_uri,
 )
 from twistio.web._newclient import RequestGenerationFailed as RequestGenerationFailed
 from twistio.web._newclient import RequestNotSent as RequestNotSent
@@ -371,7 +371,7 @@ class HTTPConnectionPool:
         connections = self._connections.get(key)
         while connections:
             proto = connections.pop()
-            proto._idleLost = None
+            proto.idle_lost = None
             if proto.state == "QUIESCENT":
                 return proto
         return None
@@ -394,10 +394,10 @@ class HTTPConnectionPool:
         connections = self._connections.setdefault(key, [])
         if len(connections) >= self.maxPersistentPerHost:
             dropped = connections.pop(0)
-            dropped._idleLost = None
+            dropped.idle_lost = None
             dropped.transport.loseConnection()
-        proto._idleSince = self._reactor.seconds()
-        proto._idleLost = lambda p: self._forget(key, p)
+        proto.idle_since = self._reactor.seconds()
+        proto.idle_lost = lambda p: self._forget(key, p)
         connections.append(proto)
         if self._sweeper is None:
             self._sweeper = self._reactor.callLater(self.cachedConnectionTimeout, self._sweep)
@@ -414,12 +414,12 @@ class HTTPConnectionPool:
         oldest: float | None = None
         for connections in self._connections.values():
             for proto in list(connections):
-                if now - proto._idleSince >= timeout:
+                if now - proto.idle_since >= timeout:
                     connections.remove(proto)
-                    proto._idleLost = None
+                    proto.idle_lost = None
                     proto.transport.loseConnection()
-                elif oldest is None or proto._idleSince < oldest:
-                    oldest = proto._idleSince
+                elif oldest is None or proto.idle_since < oldest:
+                    oldest = proto.idle_since
         if oldest is not None:
             self._sweeper = self._reactor.callLater(
                 max(0.0, oldest + timeout - now), self._sweep
@@ -430,7 +430,7 @@ class HTTPConnectionPool:
         waits: list[Deferred[None]] = []
         for connections in self._connections.values():
             for proto in connections:
-                proto._idleLost = None
+                proto.idle_lost = None
                 waits.append(proto.abort())
         self._connections.clear()
         if self._sweeper is not None and self._sweeper.active():
@@ -522,8 +522,8 @@ class _AgentBase:
             headers.addRawHeader(
                 b"host", self._computeHostValue(parsedURI.scheme, parsedURI.host, parsedURI.port)
             )
-        request = Request._construct(
-            method, requestPath, headers, bodyProducer, self._pool.persistent, parsedURI
+        request = Request(
+            method, requestPath, headers, bodyProducer, self._pool.persistent, parsedURI=parsedURI
         )
         request.max_body_size = self._maxBodySize
         pool = self._pool
@@ -622,8 +622,8 @@ class Agent(_AgentBase):
     ) -> Deferred[IResponse]:
         """Request ``uri``; fires with the response once its head has arrived. A method or
         URI that could inject anything into the request head raises ``ValueError``."""
-        _ensureValidMethod(method)
-        _ensureValidURI(uri)
+        ensure_valid_method(method)
+        ensure_valid_uri(uri)
         parsedURI = URI.fromBytes(uri)
         if parsedURI.scheme not in (b"http", b"https") and isinstance(
             self._endpointFactory, _StandardEndpointFactory

@@ -22,11 +22,21 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Iterable
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, cast
 
+from typing_extensions import TypedDict, Unpack
+
+from twistio._typing import StoredCall
 from twistio.internet import reactor as _reactor
 from twistio.internet.address import IPv4Address
+from twistio.internet.interfaces import (
+    IProducer,
+    IPushProducer,
+    IReactorTCP,
+    IReactorUNIX,
+)
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.python.reflect import qual
@@ -34,6 +44,8 @@ from twistio.spread import pb
 from twistio.spread.banana import SIZE_LIMIT
 from twistio.web import http, pages, resource, server, static
 from twistio.web.http_headers import Headers
+from twistio.web.iweb import IRequest
+from twistio.web.resource import IResource
 from twistio.web.server import NOT_DONE_YET
 
 try:
@@ -43,14 +55,18 @@ except ImportError:  # not on POSIX
 
 __all__ = ["Issue", "Request", "ResourcePublisher", "ResourceSubscription", "UserDirectory"]
 
-reactor: Any = _reactor
+class _SubscriptionReactor(IReactorTCP, IReactorUNIX, Protocol):
+    """What ``ResourceSubscription`` connects through."""
+
+
+reactor: _SubscriptionReactor = _reactor
 
 # The calls the publisher's copy of a request makes on the real one.
 _RESPONSE_CALLS = ("setResponseCode", "setHeader", "addCookie", "setLastModified", "setETag",
                    "finish")
 
 
-def _addressTuple(address: Any) -> tuple[str, str, int] | None:
+def _addressTuple(address: object) -> tuple[str, str, int] | None:
     host = getattr(address, "host", None)
     if host is None:
         return None
@@ -60,8 +76,8 @@ def _addressTuple(address: Any) -> tuple[str, str, int] | None:
 class _ReferenceableProducerWrapper(pb.Referenceable):
     """A producer on the publisher's side, for the front server to pause and resume."""
 
-    def __init__(self, producer: Any) -> None:
-        self.producer = producer
+    def __init__(self, producer: IPushProducer) -> None:
+        self.producer = producer  # (a pull producer is never paused)
 
     def remote_resumeProducing(self) -> None:
         self.producer.resumeProducing()
@@ -76,7 +92,7 @@ class _ReferenceableProducerWrapper(pb.Referenceable):
 class _RemoteProducer:
     """The front server's handle on a publisher's producer (each call goes over PB)."""
 
-    def __init__(self, remote: Any) -> None:
+    def __init__(self, remote: pb.RemoteReference) -> None:
         self.remote = remote
 
     def resumeProducing(self) -> None:
@@ -89,6 +105,37 @@ class _RemoteProducer:
         self.remote.callRemote("stopProducing")
 
 
+class _CookieOptions(TypedDict, total=False):
+    """``Request.addCookie``'s keywords."""
+
+    expires: bytes | str | None
+    domain: bytes | str | None
+    path: bytes | str | None
+    max_age: bytes | str | int | None
+    comment: bytes | str | None
+    secure: bool | None
+    httpOnly: bool
+    sameSite: bytes | str | None
+
+
+class _RequestState(TypedDict):
+    """A request as the front server copies it to the publisher."""
+
+    method: bytes
+    uri: bytes
+    path: bytes
+    clientproto: bytes
+    args: dict[bytes, list[bytes]]
+    prepath: list[bytes]
+    postpath: list[bytes]
+    requestHeaders: list[tuple[bytes, list[bytes]]]  # (each pair a two-item list on the wire)
+    client: tuple[str, str, int] | None
+    host: tuple[str, str, int] | None
+    secure: bool
+    content_data: bytes
+    remote: pb.RemoteReference
+
+
 class _CopiedRequest(pb.Copyable):
     """What the front server sends for a request: its state by value, under the type name
     of ``server.Request`` (so the publisher builds a ``distrib.Request``), and a view on the
@@ -97,10 +144,10 @@ class _CopiedRequest(pb.Copyable):
     def __init__(self, request: server.Request) -> None:
         self.request = request
 
-    def getTypeToCopyFor(self, perspective: Any) -> bytes:
+    def getTypeToCopyFor(self, perspective: object) -> bytes:
         return qual(server.Request).encode("utf-8")
 
-    def getStateToCopyFor(self, perspective: Any) -> dict[str, Any]:
+    def getStateToCopyFor(self, perspective: object) -> dict[str, object]:
         request = self.request
         content = getattr(request, "content", None)
         body = b""
@@ -134,31 +181,35 @@ class _CopiedRequest(pb.Copyable):
 
     # -- the publisher's copy calls these on the real request --------------------------
 
-    def view_write(self, issuer: Any, data: bytes) -> None:
+    def view_write(self, issuer: object, data: bytes) -> None:
         self.request.write(data)
 
-    def view_finish(self, issuer: Any) -> None:
+    def view_finish(self, issuer: object) -> None:
         self.request.finish()
 
-    def view_addCookie(self, issuer: Any, k: Any, v: Any, **kwargs: Any) -> None:
+    def view_addCookie(
+        self, issuer: object, k: bytes | str, v: bytes | str, **kwargs: Unpack[_CookieOptions]
+    ) -> None:
         self.request.addCookie(k, v, **kwargs)
 
-    def view_setHeader(self, issuer: Any, k: Any, v: Any) -> None:
+    def view_setHeader(self, issuer: object, k: bytes | str, v: bytes | str) -> None:
         self.request.setHeader(k, v)
 
-    def view_setLastModified(self, issuer: Any, when: float) -> None:
+    def view_setLastModified(self, issuer: object, when: float) -> None:
         self.request.setLastModified(when)
 
-    def view_setETag(self, issuer: Any, tag: bytes) -> None:
+    def view_setETag(self, issuer: object, tag: bytes) -> None:
         self.request.setETag(tag)
 
-    def view_setResponseCode(self, issuer: Any, code: int, message: bytes | None = None) -> None:
+    def view_setResponseCode(self, issuer: object, code: int, message: bytes | None = None) -> None:
         self.request.setResponseCode(code, message)
 
-    def view_registerProducer(self, issuer: Any, producer: Any, streaming: bool) -> None:
+    def view_registerProducer(
+        self, issuer: object, producer: pb.RemoteReference, streaming: bool
+    ) -> None:
         self.request.registerProducer(_RemoteProducer(producer), streaming)
 
-    def view_unregisterProducer(self, issuer: Any) -> None:
+    def view_unregisterProducer(self, issuer: object) -> None:
         self.request.unregisterProducer()
 
 
@@ -169,33 +220,37 @@ class Request(pb.RemoteCopy, server.Request):
 
     _log = Logger()
 
-    def setCopyableState(self, state: dict[str, Any]) -> None:
+    def setCopyableState(self, state: dict[str, object]) -> None:
+        if TYPE_CHECKING:  # what _CopiedRequest sent (for the type checker only: no call)
+            copied = cast(_RequestState, state)
+        else:
+            copied = state
         server.Request.__init__(self, None)
-        self.method = state["method"]
-        self.uri = state["uri"]
-        self.path = state["path"]
-        self.clientproto = state["clientproto"]
-        self.args = state["args"]
-        self.prepath = state["prepath"]
-        self.postpath = state["postpath"]
-        self.requestHeaders = Headers(dict(state["requestHeaders"]))
-        self.content = BytesIO(state["content_data"])
-        self._secure = state["secure"]
+        self.method = copied["method"]
+        self.uri = copied["uri"]
+        self.path = copied["path"]
+        self.clientproto = copied["clientproto"]
+        self.args = copied["args"]
+        self.prepath = copied["prepath"]
+        self.postpath = copied["postpath"]
+        self.requestHeaders = Headers(dict(copied["requestHeaders"]))
+        self.content = BytesIO(copied["content_data"])
+        self._secure = copied["secure"]
         for key in ("client", "host"):
-            kept = state[key]
+            kept = copied[key]
             if kept is not None:
                 setattr(self, key, IPv4Address("TCP", kept[1], kept[2]))
-        self.remote = state["remote"]
+        self.remote = copied["remote"]
         for name in _RESPONSE_CALLS:
             setattr(self, name, self._calling(name))
 
-    def _calling(self, name: str) -> Any:
-        def call(*args: Any, **kwargs: Any) -> None:
+    def _calling(self, name: str) -> StoredCall:
+        def call(*args: object, **kwargs: object) -> None:
             self._call(name, *args, **kwargs)
 
         return call
 
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> None:
+    def _call(self, name: str, *args: object, **kwargs: object) -> None:
         self.remote.callRemote(name, *args, **kwargs).addErrback(self._callFailed)
 
     def _callFailed(self, reason: Failure) -> None:
@@ -210,7 +265,9 @@ class Request(pb.RemoteCopy, server.Request):
         for start in range(0, len(data), SIZE_LIMIT):
             self._call("write", data[start:start + SIZE_LIMIT])
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        if TYPE_CHECKING:  # (only a streaming producer is paused: no call at run time)
+            producer = cast(IPushProducer, producer)
         self._call("registerProducer", _ReferenceableProducerWrapper(producer), streaming)
 
     def unregisterProducer(self) -> None:
@@ -230,10 +287,10 @@ class Issue:
 
     _log = Logger()
 
-    def __init__(self, request: Any) -> None:
+    def __init__(self, request: server.Request) -> None:
         self.request = request
 
-    def finished(self, result: Any) -> None:
+    def finished(self, result: object) -> None:
         """The publisher answered: a body to write, or ``NOT_DONE_YET`` (it writes)."""
         if result is NOT_DONE_YET:
             return
@@ -250,7 +307,7 @@ class Issue:
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         detail = f"Connection to distributed server lost:<pre>{html.escape(text, quote=False)}</pre>"
         brief = "Server Connection Lost"
-        request.write((resource._PAGE % (500, brief, brief, detail)).encode("utf-8"))
+        request.write((resource.ERROR_PAGE_HTML % (500, brief, brief, detail)).encode("utf-8"))
         request.finish()
 
 
@@ -263,21 +320,21 @@ class ResourceSubscription(resource.Resource):
     waiting = 0
     _log = Logger()
 
-    def __init__(self, host: str, port: Any) -> None:
+    def __init__(self, host: str, port: int | str) -> None:
         resource.Resource.__init__(self)
         self.host = host
         self.port = port
         self.pending: list[server.Request] = []
-        self.publisher: Any = None
+        self.publisher: pb.RemoteReference | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state["pending"] = []
         state["waiting"] = 0
         state["publisher"] = None
         return state
 
-    def connected(self, publisher: Any) -> None:
+    def connected(self, publisher: pb.RemoteReference) -> None:
         """The publisher's root arrived: send it the waiting requests."""
         self._log.info("connected to publisher")
         publisher.broker.notifyOnDisconnect(self.booted)
@@ -287,7 +344,7 @@ class ResourceSubscription(resource.Resource):
         for request in pending:
             self._send(request)
 
-    def notConnected(self, msg: Any) -> None:
+    def notConnected(self, msg: object) -> None:
         """No publisher (the connection failed, or was lost): the waiting requests get an
         error page."""
         self._log.info("could not connect to distributed web service: {msg}", msg=msg)
@@ -302,24 +359,29 @@ class ResourceSubscription(resource.Resource):
         """The connection to the publisher was lost."""
         self.notConnected("connection dropped")
 
-    def render(self, request: Any) -> Any:
+    def render(self, request: IRequest) -> int:
         """Send ``request`` to the publisher (connecting first if need be)."""
-        self.pending.append(request)
+        if TYPE_CHECKING:  # a Site's request (for the type checker only: no call)
+            served = cast(server.Request, request)
+        else:
+            served = request
+        self.pending.append(served)
         if self.publisher is not None:
-            self.pending.remove(request)
-            self._send(request)
+            self.pending.remove(served)
+            self._send(served)
         elif not self.waiting:
             self.waiting = 1
             factory = pb.PBClientFactory()
             if self.host == "unix":
-                reactor.connectUNIX(self.port, factory)
+                reactor.connectUNIX(cast(str, self.port), factory)
             else:
-                reactor.connectTCP(self.host, self.port, factory)
+                reactor.connectTCP(self.host, cast(int, self.port), factory)
             factory.getRootObject().addCallbacks(self.connected, self.notConnected)
         return NOT_DONE_YET
 
-    def _send(self, request: Any) -> None:
+    def _send(self, request: server.Request) -> None:
         issue = Issue(request)
+        assert self.publisher is not None  # (connected)
         self.publisher.callRemote("request", _CopiedRequest(request)).addCallbacks(
             issue.finished, issue.failed
         )
@@ -337,18 +399,29 @@ class ResourcePublisher(pb.Root):
     def getPerspectiveNamed(self, name: str) -> ResourcePublisher:
         return self
 
-    def remote_request(self, request: Request) -> Any:
+    def remote_request(self, request: Request) -> int:
         """Render the copied ``request``; its body comes back through the copy's calls
         (the answer is ``NOT_DONE_YET`` then) or as the answer itself."""
         self._log.info(request)  # type: ignore[arg-type]
         target = self.site.getResourceFor(request)  # sets the request's site and sitepath
-        result: Any = target.render(request)
+        result: bytes | int | str = target.render(request)
         if result is not NOT_DONE_YET:
             if isinstance(result, str):
                 result = result.encode("utf-8")
-            request.write(result)
+            request.write(result)  # type: ignore[arg-type]  # (any other int fails here, as in Twisted)
             request.finish()
         return NOT_DONE_YET
+
+
+_Passwd = tuple[str, str, int, int, str, str, str]
+
+
+class _UserDatabase(Protocol):
+    """The ``pwd`` module, or what stands in for it."""
+
+    def getpwall(self) -> Iterable[_Passwd]: ...
+
+    def getpwnam(self, name: str, /) -> _Passwd: ...
 
 
 class UserDirectory(resource.Resource):
@@ -359,7 +432,7 @@ class UserDirectory(resource.Resource):
     userDirName = "public_html"
     userSocketName = ".twistd-web-pb"
 
-    def __init__(self, userDatabase: Any = None) -> None:
+    def __init__(self, userDatabase: _UserDatabase | None = None) -> None:
         resource.Resource.__init__(self)
         self._pwd = pwd if userDatabase is None else userDatabase
 
@@ -375,7 +448,7 @@ class UserDirectory(resource.Resource):
                 found.append((name, f"{display} (twistd)", name + ".twistd/"))
         return found
 
-    def render_GET(self, request: Any) -> bytes:
+    def render_GET(self, request: IRequest) -> bytes:
         """An HTML list of links to the users' pages."""
         items = "".join(
             f'<li><a href="{html.escape(link)}">{html.escape(display)}</a></li>'
@@ -387,7 +460,7 @@ class UserDirectory(resource.Resource):
         )
         return page.encode("utf-8")
 
-    def getChild(self, name: bytes, request: Any) -> Any:
+    def getChild(self, name: bytes, request: IRequest) -> IResource:
         text = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
         twistd = text.endswith(".twistd")
         username = text[: -len(".twistd")] if twistd else text

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
-from typing import IO, Any
+from typing import IO, Protocol
+
+from typing_extensions import TypeGuard
 
 from twistio.web import microdom
 from twistio.web.microdom import escape, unescape
@@ -42,7 +44,14 @@ __all__ = [
     "writeNodeData",
 ]
 
-_Matcher = Callable[[Any], Any]
+# The helpers take nodes of either DOM (microdom's or minidom's) and look at them by duck
+# typing, as Twisted's do: nodes are ``object`` and their attributes read with ``getattr``
+# (or after ``hasattr``), which raises the same AttributeError as a plain read would.
+_Matcher = Callable[[object], object]
+
+
+class _TextNode(Protocol):
+    data: str
 
 
 class NodeLookupError(Exception):
@@ -52,28 +61,28 @@ class NodeLookupError(Exception):
 class RawText(microdom.Text):
     """Text written out exactly as given (markup in it is not escaped)."""
 
-    def __init__(self, data: str, parentNode: Any = None, raw: int = 0) -> None:
+    def __init__(self, data: str, parentNode: microdom.Node | None = None, raw: int = 0) -> None:
         super().__init__(data, parentNode, raw=1)
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: microdom.TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream.write(f"{indent}{self.data}{newl}")
 
 
-def substitute(request: Any, node: Any, subs: Any) -> None:
+def substitute(request: object, node: object, subs: object) -> None:
     """Fill ``%(name)s`` placeholders in the text children of ``node`` from ``subs``."""
-    for child in node.childNodes:
+    for child in getattr(node, "childNodes"):  # noqa: B009
         if hasattr(child, "nodeValue") and child.nodeValue:
             child.replaceData(0, len(child.nodeValue), child.nodeValue % subs)
         substitute(request, child, subs)
 
 
-def _get(node: Any, nodeId: str, nodeAttrs: Iterable[str] = ("id", "class", "model", "pattern")) -> Any:
+def _get(node: object, nodeId: str, nodeAttrs: Iterable[str] = ("id", "class", "model", "pattern")) -> object:
     """The first node at or under ``node`` with ``nodeId`` as one of ``nodeAttrs``, or None."""
     if hasattr(node, "hasAttributes") and node.hasAttributes():
         for attr in nodeAttrs:
-            if node.getAttribute(attr) == nodeId:
+            if getattr(node, "getAttribute")(attr) == nodeId:  # noqa: B009
                 return node
     for child in getattr(node, "childNodes", ()):
         found = _get(child, nodeId, nodeAttrs)
@@ -82,7 +91,7 @@ def _get(node: Any, nodeId: str, nodeAttrs: Iterable[str] = ("id", "class", "mod
     return None
 
 
-def get(node: Any, nodeId: str) -> Any:
+def get(node: object, nodeId: str) -> object:
     """The node whose ``id``, ``class``, ``model`` or ``pattern`` is ``nodeId``;
     ``NodeLookupError`` if there is none."""
     found = _get(node, nodeId)
@@ -91,29 +100,29 @@ def get(node: Any, nodeId: str) -> Any:
     return found
 
 
-def getIfExists(node: Any, nodeId: str) -> Any:
+def getIfExists(node: object, nodeId: str) -> object:
     """As ``get``, but None when there is no such node."""
     return _get(node, nodeId)
 
 
-def getAndClear(node: Any, nodeId: str) -> Any:
+def getAndClear(node: object, nodeId: str) -> object:
     """As ``get``, with the node's children removed."""
     found = get(node, nodeId)
     clearNode(found)
     return found
 
 
-def clearNode(node: Any) -> None:
+def clearNode(node: object) -> None:
     """Remove every child of ``node``."""
-    node.childNodes[:] = []
+    getattr(node, "childNodes")[:] = []  # noqa: B009
 
 
-def locateNodes(nodeList: Any, key: str, value: str, noNesting: int = 1) -> list[Any]:
+def locateNodes(nodeList: object, key: str, value: str, noNesting: int = 1) -> list[object]:
     """Nodes in ``nodeList`` (and under them) whose attribute ``key`` is ``value``; with
     ``noNesting``, not those under a node that matched."""
-    found: list[Any] = []
+    found: list[object] = []
     if not isinstance(nodeList, list):
-        return locateNodes(nodeList.childNodes, key, value, noNesting)
+        return locateNodes(getattr(nodeList, "childNodes"), key, value, noNesting)  # noqa: B009
     for child in nodeList:
         if getattr(child, "nodeType", None) not in (None, 1) and not hasattr(child, "getAttribute"):
             continue
@@ -126,7 +135,7 @@ def locateNodes(nodeList: Any, key: str, value: str, noNesting: int = 1) -> list
     return found
 
 
-def superSetAttribute(node: Any, key: str, value: str) -> None:
+def superSetAttribute(node: object, key: str, value: str) -> None:
     """Set attribute ``key`` on ``node`` and every element under it."""
     if not hasattr(node, "setAttribute"):
         return
@@ -135,32 +144,32 @@ def superSetAttribute(node: Any, key: str, value: str) -> None:
         superSetAttribute(child, key, value)
 
 
-def superPrependAttribute(node: Any, key: str, value: str) -> None:
+def superPrependAttribute(node: object, key: str, value: str) -> None:
     """Prefix attribute ``key`` with ``value`` (a ``/`` between) on ``node`` and under it."""
     if not hasattr(node, "setAttribute"):
         return
-    old = node.getAttribute(key)
+    old = getattr(node, "getAttribute")(key)  # noqa: B009
     node.setAttribute(key, value + "/" + old if old else value)
     for child in getattr(node, "childNodes", ()):
         superPrependAttribute(child, key, value)
 
 
-def superAppendAttribute(node: Any, key: str, value: str) -> None:
+def superAppendAttribute(node: object, key: str, value: str) -> None:
     """Suffix attribute ``key`` with ``value`` (a ``/`` between) on ``node`` and under it."""
     if not hasattr(node, "setAttribute"):
         return
-    old = node.getAttribute(key)
+    old = getattr(node, "getAttribute")(key)  # noqa: B009
     node.setAttribute(key, old + "/" + value if old else value)
     for child in getattr(node, "childNodes", ()):
         superAppendAttribute(child, key, value)
 
 
-def gatherTextNodes(iNode: Any, dounescape: int = 0, joinWith: str = "") -> str:
+def gatherTextNodes(iNode: object, dounescape: int = 0, joinWith: str = "") -> str:
     """The text at or under ``iNode``, in document order, joined by ``joinWith``
     (``dounescape``: entities in it turned back into characters)."""
     pieces: list[str] = []
 
-    def visit(node: Any) -> None:
+    def visit(node: object) -> None:
         if _isText(node):
             pieces.append(unescape(node.data) if dounescape else node.data)
         elif isinstance(node, microdom.EntityReference):
@@ -172,19 +181,19 @@ def gatherTextNodes(iNode: Any, dounescape: int = 0, joinWith: str = "") -> str:
     return joinWith.join(pieces)
 
 
-def _isText(node: Any) -> bool:
+def _isText(node: object) -> TypeGuard[_TextNode]:
     # A text or CDATA node of either DOM (minidom nodes have nodeType 3 / 4).
     if isinstance(node, (microdom.Text, microdom.CDATASection)):
         return True
     return getattr(node, "nodeType", None) in (3, 4)
 
 
-def getNodeText(node: Any) -> str:
+def getNodeText(node: object) -> str:
     """All the text at or under ``node``, concatenated."""
     return gatherTextNodes(node)
 
 
-def getParents(node: Any) -> list[Any]:
+def getParents(node: object) -> list[object]:
     """``node`` itself, its parent, its parent's parent, and so on up to the root."""
     parents = []
     while node is not None:
@@ -193,12 +202,12 @@ def getParents(node: Any) -> list[Any]:
     return parents
 
 
-def getElementsByTagName(iNode: Any, name: str) -> list[Any]:
+def getElementsByTagName(iNode: object, name: str) -> list[object]:
     """Elements named ``name`` at or under ``iNode`` (a node of either DOM), in document
     order."""
     found = []
 
-    def visit(node: Any) -> None:
+    def visit(node: object) -> None:
         if getattr(node, "nodeName", None) == name and hasattr(node, "tagName"):
             found.append(node)
         for child in getattr(node, "childNodes", ()):
@@ -208,7 +217,7 @@ def getElementsByTagName(iNode: Any, name: str) -> list[Any]:
     return found
 
 
-def findNodes(parent: Any, matcher: _Matcher, accum: list[Any] | None = None) -> list[Any]:
+def findNodes(parent: object, matcher: _Matcher, accum: list[object] | None = None) -> list[object]:
     """Every node under ``parent`` for which ``matcher(node)`` is true, in document order."""
     if accum is None:
         accum = []
@@ -220,8 +229,8 @@ def findNodes(parent: Any, matcher: _Matcher, accum: list[Any] | None = None) ->
 
 
 def findNodesShallowOnMatch(
-    parent: Any, matcher: _Matcher, recurseMatcher: _Matcher, accum: list[Any] | None = None
-) -> list[Any]:
+    parent: object, matcher: _Matcher, recurseMatcher: _Matcher, accum: list[object] | None = None
+) -> list[object]:
     """As ``findNodes``, going under a matching node only if ``recurseMatcher`` says so."""
     if accum is None:
         accum = []
@@ -233,7 +242,7 @@ def findNodesShallowOnMatch(
     return accum
 
 
-def findNodesShallow(parent: Any, matcher: _Matcher, accum: list[Any] | None = None) -> list[Any]:
+def findNodesShallow(parent: object, matcher: _Matcher, accum: list[object] | None = None) -> list[object]:
     """As ``findNodes``, not going under a node that matched."""
     if accum is None:
         accum = []
@@ -245,37 +254,40 @@ def findNodesShallow(parent: Any, matcher: _Matcher, accum: list[Any] | None = N
     return accum
 
 
-def findElementsWithAttributeShallow(parent: Any, attribute: str) -> list[Any]:
+def findElementsWithAttributeShallow(parent: object, attribute: str) -> list[object]:
     """Elements under ``parent`` having ``attribute``, not looking under those found."""
     return findNodesShallow(
         parent, lambda n: hasattr(n, "hasAttribute") and n.hasAttribute(attribute)
     )
 
 
-def findElements(parent: Any, matcher: _Matcher) -> list[Any]:
+def findElements(parent: object, matcher: _Matcher) -> list[object]:
     """Elements under ``parent`` for which ``matcher(element)`` is true."""
     return findNodes(parent, lambda n: hasattr(n, "tagName") and matcher(n))
 
 
-def findElementsWithAttribute(parent: Any, attribute: str, value: str | None = None) -> list[Any]:
+def findElementsWithAttribute(parent: object, attribute: str, value: str | None = None) -> list[object]:
     """Elements under ``parent`` having ``attribute`` (equal to ``value``, when given)."""
     if value is None:
-        return findElements(parent, lambda n: n.hasAttribute(attribute))
+        return findElements(parent, lambda n: getattr(n, "hasAttribute")(attribute))  # noqa: B009
     return findElements(
-        parent, lambda n: n.hasAttribute(attribute) and n.getAttribute(attribute) == value
+        parent,
+        lambda n: getattr(n, "hasAttribute")(attribute)  # noqa: B009
+        and getattr(n, "getAttribute")(attribute) == value,  # noqa: B009
     )
 
 
-def findNodesNamed(parent: Any, name: str) -> list[Any]:
+def findNodesNamed(parent: object, name: str) -> list[object]:
     """Nodes under ``parent`` whose ``nodeName`` is ``name``."""
-    return findNodes(parent, lambda n: n.nodeName == name)
+    return findNodes(parent, lambda n: getattr(n, "nodeName") == name)  # noqa: B009
 
 
-def writeNodeData(node: Any, oldio: IO[str]) -> None:
+def writeNodeData(node: object, oldio: IO[str]) -> None:
     """Write the text at or under ``node`` to ``oldio``."""
     oldio.write(gatherTextNodes(node))
 
 
-def namedChildren(parent: Any, nodeName: str) -> list[Any]:
+def namedChildren(parent: object, nodeName: str) -> list[object]:
     """The children (not descendants) of ``parent`` named ``nodeName``."""
-    return [c for c in parent.childNodes if getattr(c, "nodeName", None) == nodeName]
+    children = getattr(parent, "childNodes")  # noqa: B009
+    return [c for c in children if getattr(c, "nodeName", None) == nodeName]

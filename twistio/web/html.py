@@ -8,9 +8,12 @@ import warnings
 from collections.abc import Callable, Iterable
 from html import escape
 
+from typing_extensions import ParamSpec
+
 __all__ = ["PRE", "UL", "linkList", "output"]
 
 _log = logging.getLogger("twistio.web")
+_P = ParamSpec("_P")
 
 
 def _warn(name: str) -> None:
@@ -45,7 +48,7 @@ def linkList(lst: Iterable[tuple[str, str]]) -> str:
     return _ul(f'<a href="{href}">{text}</a>' for href, text in lst)
 
 
-def output(func: Callable[..., str], *args: object, **kw: object) -> str:
+def output(func: Callable[_P, str], *args: _P.args, **kw: _P.kwargs) -> str:
     """``func(*args, **kw)``; if it raises, the error is logged and a short HTML notice
     returned instead (deprecated)."""
     _warn("output")

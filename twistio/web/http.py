@@ -33,6 +33,11 @@ as in Twisted. A channel made by hand, without a factory, runs no timer.
 Malformed requests get the status line alone (Twisted's form) with the status that fits
 (400, 408, 413, 414, 431) and the connection closes. A repeated ``Host`` is 400 (Twisted
 accepts it); an HTTP/1.1 request without ``Host`` is served, as in Twisted.
+
+HTTP/2: this module sits below ``twistio.web._http2`` and never imports it. A TLS connection
+that negotiated ``h2`` is handed to the protocol ``register_http2``'s builder makes:
+``twistio.web.server`` registers one that loads ``_http2`` on the first such connection, and
+importing ``_http2`` registers it too.
 """
 
 from __future__ import annotations
@@ -74,7 +79,8 @@ from twistio.logger import Logger
 from twistio.python import _spelling
 from twistio.python.failure import Failure
 from twistio.web import _codec
-from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader
+from twistio.web._codec import END, LAST_CHUNK, ParseError, RequestHead, RequestReader, parse_query
+from twistio.web._httpclient import HTTPClient as _HTTPClient
 from twistio.web._responses import *  # noqa: F403
 from twistio.web._responses import RESPONSES
 from twistio.web.http_headers import Headers
@@ -169,8 +175,9 @@ _date_from = _date_until = 0.0
 _date_value = b""
 
 
-def _now_date() -> bytes:
-    """The current HTTP date, formatted at most once a second."""
+def http_date_now() -> bytes:
+    """The current HTTP date, formatted at most once a second (twistio's own: the ``Date``
+    of ``server.Request`` and ``datetimeToString()``)."""
     global _date_from, _date_until, _date_value
     now = time.time()
     if not _date_from <= now < _date_until:
@@ -184,7 +191,7 @@ def _now_date() -> bytes:
 def datetimeToString(msSinceEpoch: float | None = None) -> bytes:
     """An HTTP date (RFC 7231) for ``msSinceEpoch`` seconds since the epoch (default now)."""
     if msSinceEpoch is None:
-        return _now_date()
+        return http_date_now()
     return formatdate(msSinceEpoch, usegmt=True).encode("ascii")
 
 
@@ -272,25 +279,6 @@ def parse_qs(
     return {k.encode("latin-1"): [v.encode("latin-1") for v in vs] for k, vs in parsed.items()}
 
 
-def _parse_qs(qs: bytes) -> dict[bytes, list[bytes]]:
-    """``name=value&...`` -> {name: [values]}, percent- and ``+``-decoded, blanks kept, bytes."""
-    out: dict[bytes, list[bytes]] = {}
-    for field in qs.split(b"&"):
-        if not field:
-            continue
-        k, _, v = field.partition(b"=")
-        if 37 in k or 43 in k:  # b"%", b"+" (int tests: see http_headers._value)
-            k = unquote_to_bytes(k.replace(b"+", b" "))
-        if 37 in v or 43 in v:
-            v = unquote_to_bytes(v.replace(b"+", b" "))
-        values = out.get(k)
-        if values is None:
-            out[k] = [v]
-        else:
-            values.append(v)
-    return out
-
-
 def _error_response(code: int, message: str) -> bytes:
     """The answer to a request refused before any application saw it: a status line alone
     (Twisted's form; ``message`` is for the log), and the connection closes after it."""
@@ -324,7 +312,7 @@ def _client_host(request: Request) -> str:
     host = getattr(addr, "host", None)
     if host is None:
         return "-"
-    return _escape_log(host.encode("latin-1") if isinstance(host, str) else host)
+    return escape_log_field(host.encode("latin-1") if isinstance(host, str) else host)
 
 
 @_provides_access_log_formatter
@@ -339,10 +327,10 @@ def _combined(timestamp: str, request: Request, host: str) -> str:
     agent = request.getHeader(b"user-agent")
     return (
         f'"{host}" - - {timestamp} '
-        f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
-        f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
-        f'"{_escape_log(referrer) if referrer else "-"}" '
-        f'"{_escape_log(agent) if agent else "-"}"'
+        f'"{escape_log_field(request.method)} {escape_log_field(request.uri)} '
+        f'{escape_log_field(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+        f'"{escape_log_field(referrer) if referrer else "-"}" '
+        f'"{escape_log_field(agent) if agent else "-"}"'
     )
 
 
@@ -352,7 +340,7 @@ def proxiedLogFormatter(timestamp: str, request: Request) -> str:
     left-most address, the original client's)."""
     forwarded = request.getHeader(b"x-forwarded-for")
     if forwarded:
-        return _combined(timestamp, request, _escape_log(forwarded.split(b",")[0].strip()))
+        return _combined(timestamp, request, escape_log_field(forwarded.split(b",")[0].strip()))
     return combinedLogFormatter(timestamp, request)
 
 
@@ -363,8 +351,9 @@ _PLAIN_FIELDS = {
 }
 
 
-def _escape_log(b: bytes) -> str:
-    """A request field for the log: decoded latin-1, quotes and controls escaped."""
+def escape_log_field(b: bytes) -> str:
+    """A request field for the access log: decoded latin-1, quotes and controls escaped
+    (twistio's own: the formatters here and ``server.Site.log`` use it)."""
     plain = _PLAIN_FIELDS.get(b)
     if plain is not None:
         return plain
@@ -599,12 +588,12 @@ class Request:
             self.path = path
         else:
             self.path = path[:q]
-            self.args = _parse_qs(path[q + 1 :])
+            self.args = parse_query(path[q + 1 :])
         if command == b"POST":
             head = self._head
             if (
                 head.has_field(b"content-type") if head is not None else self._requestHeaders
-            ) and self._parsePOSTFormSubmission and not self._parseForm():
+            ) and self._parsePOSTFormSubmission and not self.parse_form():
                 # As Twisted: a bare 400, the connection closed, and no processing.
                 sendError = getattr(self.channel, "_sendError", None)
                 if sendError is not None:
@@ -625,9 +614,13 @@ class Request:
         site = getattr(self.channel, "site", None)
         return bool(getattr(site, "_parsePOSTFormSubmission", True))
 
-    def _parseForm(self) -> bool:
+    def parse_form(self) -> bool:
         """Add a URL-encoded or multipart body's fields to ``args``; False if the body
-        cannot be parsed."""
+        cannot be parsed.
+
+        ``requestReceived`` calls it for a POST with a ``Content-Type``; it is the hook for
+        code that delivers ``content`` by another way (twistio's ASGI adapter). twistio's
+        own, not Twisted's."""
         ctype = self.raw_header(b"content-type")
         if ctype is None or self.content is None:
             return True
@@ -635,7 +628,7 @@ class Request:
         if key == b"application/x-www-form-urlencoded":
             body = self.content.read()
             self.content.seek(0, 0)
-            for k, v in _parse_qs(body).items():
+            for k, v in parse_query(body).items():
                 self.args.setdefault(k, []).extend(v)
         elif key == b"multipart/form-data":
             body = self.content.read()
@@ -1174,6 +1167,24 @@ _CallLater = Callable[[float, Callable[[], object]], IDelayedCall]
 _HEADER_TIMEOUT = 30.0
 _BODY_TIMEOUT = 60.0
 
+HTTP2Builder = Callable[["HTTPChannel", "_CallLater | None"], protocol.Protocol]
+"""``builder(channel, callLater)``: the protocol that serves ``channel``'s connection in
+HTTP/2 from now on (its timers on ``callLater``; None: its reactor's)."""
+
+_http2Builder: HTTP2Builder | None = None
+
+
+def register_http2(builder: HTTP2Builder) -> None:
+    """Serve connections that negotiate ``h2`` (TLS ALPN) with ``builder``'s protocol.
+
+    The hook through which the HTTP/2 layer plugs into this one (twistio's own: Twisted's
+    ``http`` imports its HTTP/2 support). ``twistio.web.server`` and ``twistio.web._http2``
+    register theirs when imported; until one has, a connection that negotiated ``h2`` is
+    closed, as it is when the ``h2`` library is missing.
+    """
+    global _http2Builder
+    _http2Builder = builder
+
 
 @implementer(IPushProducer)
 class HTTPChannel(protocol.Protocol):
@@ -1269,15 +1280,11 @@ class HTTPChannel(protocol.Protocol):
 
     def connectionMade(self) -> None:
         transport = self.transport
-        # HTTP/2: if TLS negotiated "h2" through ALPN, an H2Connection (twistio.web._http2,
-        # needs the h2 library) serves this connection instead; this channel only forwards.
-        if extra_info(transport, "ssl_object") is not None:
-            from twistio.web._http2 import h2ConnectionFor
-
-            h2 = h2ConnectionFor(self)
-            if h2 is not None:
-                self._handOver(h2)
-                return
+        # HTTP/2: if TLS negotiated "h2" through ALPN, the registered HTTP/2 protocol serves
+        # this connection instead (see register_http2); this channel only forwards.
+        ssl_object = extra_info(transport, "ssl_object")
+        if ssl_object is not None and self._switchToHTTP2(ssl_object):
+            return
         # The channel is its transport's producer for as long as it serves HTTP/1.x, as
         # Twisted's is: it relays write back-pressure to a request's push producer.
         # (A transport that takes no producer, such as http.StringTransport, is fine.)
@@ -1895,6 +1902,23 @@ class HTTPChannel(protocol.Protocol):
             newProtocol.dataReceived(leftover)
         return True
 
+    def _switchToHTTP2(self, ssl_object: object) -> bool:
+        """Whether TLS negotiated ``h2`` and the connection went to an HTTP/2 protocol (or,
+        without HTTP/2 support, was aborted)."""
+        if ssl_object.selected_alpn_protocol() != "h2":  # type: ignore[attr-defined]
+            return False
+        factory = self.factory
+        if factory is not None and not getattr(factory, "allowHTTP2", True):
+            return False
+        builder = _http2Builder
+        if builder is None or not H2_ENABLED:  # ALPN offered what cannot be served
+            _log.error("TLS negotiated h2 but HTTP/2 is not available (the h2 library, "
+                       "twistio.web._http2); closing")
+            self.transport.abortConnection()
+            return True
+        self._handOver(builder(self, None))
+        return True
+
     def _handOver(self, newProtocol: protocol.Protocol) -> None:
         """Give the connection to ``newProtocol`` (HTTP/2), before any request was read:
         this channel's timers stop, it stops being the transport's producer and forwards
@@ -2336,7 +2360,7 @@ class _GenericHTTPChannelProtocol:
         if negotiated is None:
             negotiated = b"http/1.1"
         if negotiated == b"h2":
-            if not H2_ENABLED:
+            if not H2_ENABLED or _http2Builder is None:
                 raise ValueError("Negotiated HTTP/2 without support.")
         elif negotiated != b"http/1.1":
             raise AssertionError(f"Unknown protocol {negotiated!r}")
@@ -2357,11 +2381,9 @@ class _GenericHTTPChannelProtocol:
         ):
             # TLS negotiated h2 (ALPN): the first bytes go to an HTTP/2 connection, which
             # takes over from the HTTP/1.1 channel (its timers, its producer registration).
-            from twistio.web._http2 import H2Connection
-
-            h2 = H2Connection(site=channel.site, requestFactory=channel.requestFactory, factory=channel.factory)
-            h2.timeOut = channel.timeOut
-            h2.callLater = channel._callLaterOverride
+            builder = _http2Builder
+            assert builder is not None  # (makeConnection checked)
+            h2 = builder(channel, channel._callLaterOverride)
             channel._handOver(h2)
             self.__dict__["_channel"] = h2  # the connection's protocol from now on
             h2.dataReceived(data)
@@ -2381,170 +2403,13 @@ def _genericHTTPChannelProtocolFactory(self: object) -> _GenericHTTPChannelProto
     return _GenericHTTPChannelProtocol(HTTPChannel())
 
 
-class _HTTPClient(protocol.Protocol):
-    """Twisted's line-era HTTP client (``twisted.web.http.HTTPClient``): write a request with
-    ``sendCommand``/``sendHeader``/``endHeaders``, then receive ``handleStatus``,
-    ``handleHeader``*, ``handleEndHeaders``, ``handleResponsePart``* and ``handleResponseEnd``.
-
-    The response is read by the shared codec (``ResponseReader``): chunked bodies are decoded
-    too (Twisted's HTTPClient speaks HTTP/1.0 and does not), and a malformed response calls
-    ``handleBadResponse`` (twistio's hook) and drops the connection. ``length`` is the body
-    length still expected (None: until the connection closes).
-    """
-
-    length: int | None = None
-    firstLine = True
-    _ended = False
-    _method = b"GET"
-
-    def __init__(self) -> None:
-        self._reader = _codec.ResponseReader()
-        self._inBody = False
-
-    def sendCommand(self, command: bytes, path: bytes) -> None:
-        """Write the request line (HTTP/1.0)."""
-        self._method = command
-        assert self.transport is not None
-        self.transport.write(command + b" " + path + b" HTTP/1.0\r\n")
-
-    def sendHeader(self, name: bytes, value: bytes | int) -> None:
-        """Write one request header (an int value is written in decimal, as by Twisted)."""
-        if not isinstance(value, bytes):
-            value = str(value).encode("ascii")
-        if 13 in name + value or 10 in name + value:  # CR, LF
-            raise ValueError("header name or value contains CR or LF")
-        assert self.transport is not None
-        self.transport.write(name + b": " + value + b"\r\n")
-
-    def endHeaders(self) -> None:
-        """End the request head."""
-        assert self.transport is not None
-        self.transport.write(b"\r\n")
-
-    def dataReceived(self, data: bytes) -> None:
-        if self._ended:
-            return
-        reader = self._reader
-        if self.firstLine:
-            self.firstLine = False
-            reader.expect(self._method)
-        self._handle(reader.feed(data))
-
-    def _handle(self, events: list[object]) -> None:
-        for ev in events:
-            if self._ended:
-                return
-            if type(ev) is bytes:
-                if self.length is not None:
-                    self.length -= len(ev)
-                self.handleResponsePart(ev)
-            elif ev is END:
-                self._end()
-            elif isinstance(ev, _codec.ResponseHead):
-                if ev.code < 200 and ev.code != 101:
-                    continue
-                self.handleStatus(b"HTTP/%d.%d" % ev.version[1:], b"%d" % ev.code, ev.reason)
-                for name, value in ev.pairs:
-                    self.handleHeader(name, value)
-                self.length = ev.content_length
-                self._inBody = True
-                self._body = []
-                self.handleEndHeaders()
-            elif isinstance(ev, ParseError):
-                self._bad()
-
-    def _bad(self) -> None:
-        self._ended = True
-        if self.transport is not None:
-            self.transport.loseConnection()
-        self.handleBadResponse()
-
-    def _end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            self.handleResponseEnd()
-
-    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
-        if self._ended:
-            return
-        if not self._inBody:
-            self._ended = True
-            self.handleBadResponse()
-            return
-        events = self._reader.eof()
-        if events and events[0] is END:
-            self._end()
-        else:
-            self._ended = True
-            self.handleBadResponse()
-            self._end()
-
-    _headerLine: bytes | None = None
-
-    def lineReceived(self, line: bytes) -> None:
-        """One line of the response head, for code that feeds lines itself (the codec reads
-        the head whole and never calls this): the status line, then header lines (a line
-        starting with a space or tab continues the one before), then an empty line."""
-        if self.firstLine:
-            self.firstLine = False
-            parts = line.split(None, 2)
-            self.handleStatus(parts[0], parts[1], parts[2] if len(parts) > 2 else b"")
-            return
-        if line[:1] in (b" ", b"\t") and self._headerLine is not None:
-            self._headerLine += line
-            return
-        if self._headerLine is not None:
-            name, _, value = self._headerLine.partition(b":")
-            value = value.lstrip()
-            if name.lower() == b"content-length":
-                self.length = int(value)
-            self._headerLine = None
-            self.handleHeader(name, value)
-        if line:
-            self._headerLine = line
-        else:
-            self._inBody = True
-            self.handleEndHeaders()
-
-    def handleStatus(self, version: bytes, status: bytes, message: bytes) -> None:
-        """The status line arrived."""
-
-    def handleHeader(self, key: bytes, val: bytes) -> None:
-        """One response header arrived."""
-
-    def handleEndHeaders(self) -> None:
-        """All the response headers arrived."""
-
-    _body: list[bytes] | None = None
-
-    def handleResponsePart(self, data: bytes) -> None:
-        """A piece of the response body arrived (kept for ``handleResponse``)."""
-        if self._body is not None:
-            self._body.append(data)
-
-    def handleResponseEnd(self) -> None:
-        """The response is complete: ``handleResponse`` gets the whole body, once."""
-        body = self._body
-        if body is not None:
-            self._body = None
-            self.handleResponse(b"".join(body))
-
-    def handleResponse(self, response: bytes) -> None:
-        """The whole response body (when ``handleResponsePart`` was not overridden)."""
-
-    def handleBadResponse(self) -> None:
-        """The server sent no usable response (twistio hook)."""
-
-
-_HTTPClient.__name__ = _HTTPClient.__qualname__ = "HTTPClient"
-
 if TYPE_CHECKING:
     HTTPClient = _HTTPClient  # at run time, through __getattr__ (deprecated)
 
 
 def __getattr__(name: str) -> object:
     # HTTPClient is deprecated, as in Twisted 24.7: reading it from the module warns.
-    # (twistio's own modules use _HTTPClient, the same class.)
+    # (twistio's own modules import it from twistio.web._httpclient, without the warning.)
     if name == "HTTPClient":
         from twistio.python.deprecate import _getDeprecationWarningString
         from twistio.python.versions import Version

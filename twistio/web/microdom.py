@@ -14,9 +14,11 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from io import StringIO
-from typing import IO, Any
+from typing import IO, Protocol
+
+from typing_extensions import TypedDict, Unpack
 
 from twistio.web.sux import ParseError
 from twistio.web.sux import tokens as _sux_tokens
@@ -96,19 +98,24 @@ class MismatchedTags(Exception):
         )
 
 
+class TextSink(Protocol):
+    """Where ``writexml`` writes: a text stream (a binary one is written UTF-8)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
 class _Encoding:
     """A binary stream seen as a text one (UTF-8), for ``writexml``."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: io.BufferedIOBase | io.RawIOBase) -> None:
         self.stream = stream
 
-    def write(self, text: str) -> int:
-        written: int = self.stream.write(text.encode("utf-8"))
-        return written
+    def write(self, text: str) -> int | None:
+        return self.stream.write(text.encode("utf-8"))
 
 
-def _textual(stream: Any) -> Any:
-    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)):
+def _textual(stream: TextSink) -> TextSink:
+    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)):  # (given one, all the same)
         return _Encoding(stream)
     return stream
 
@@ -116,6 +123,18 @@ def _textual(stream: Any) -> Any:
 def _check(node: object) -> None:
     if not isinstance(node, Node):
         raise TypeError(f"expected a Node, got {node!r}")
+
+
+class _ElementOptions(TypedDict, total=False):
+    """``Document.createElement``'s keywords: ``Element``'s."""
+
+    attributes: dict[str, str] | None
+    parentNode: Node | None
+    filename: str | None
+    markpos: tuple[int, int] | None
+    caseInsensitive: int
+    preserveCase: int
+    namespace: str | None
 
 
 class Node:
@@ -136,7 +155,7 @@ class Node:
         return all(a.isEqualToNode(b) for a, b in zip(self.childNodes, other.childNodes, strict=True))
 
     def writexml(
-        self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+        self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
         strip: int = 0, nsprefixes: dict[str, str] | None = None, namespace: str = "",
     ) -> None:
         stream = _textual(stream)
@@ -151,7 +170,7 @@ class Node:
         self.writexml(out, indent, addindent, newl, strip, nsprefixes, namespace)
         return out.getvalue()
 
-    def writeprettyxml(self, stream: IO[str], indent: str = "", addindent: str = " ",
+    def writeprettyxml(self, stream: TextSink, indent: str = "", addindent: str = " ",
                        newl: str = "\n", strip: int = 0) -> None:
         self.writexml(stream, indent, addindent, newl, strip)
 
@@ -241,7 +260,7 @@ class Document(Node):
     isEqualToDocument = isEqualToNode
 
     @property
-    def documentElement(self) -> Any:
+    def documentElement(self) -> Node:
         for c in self.childNodes:
             if isinstance(c, Element):
                 return c
@@ -252,7 +271,7 @@ class Document(Node):
             raise ValueError("a document has only one child")
         return Node.appendChild(self, child)
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -262,7 +281,7 @@ class Document(Node):
         for c in self.childNodes:
             c.writexml(stream, indent, addindent, newl, strip, nsprefixes, namespace)
 
-    def createElement(self, name: str, **kw: Any) -> Element:
+    def createElement(self, name: str, **kw: Unpack[_ElementOptions]) -> Element:
         return Element(name, **kw)
 
     def createTextNode(self, text: str) -> Text:
@@ -302,7 +321,7 @@ class Comment(CharacterData):
 
     nodeName = "#comment"
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -329,7 +348,7 @@ class Text(CharacterData):
             isinstance(other, Text) and self.data == other.data and bool(self.raw) == bool(other.raw)
         )
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -358,7 +377,7 @@ class EntityReference(Node):
 
     isEqualToEntityReference = isEqualToNode
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -376,7 +395,7 @@ class CDATASection(CharacterData):
     def cloneNode(self, deep: int = 0, parent: Node | None = None) -> CDATASection:
         return CDATASection(self.nodeValue or "", parent)
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -477,7 +496,7 @@ class Element(Node):
     def getAttributeNS(self, ns: str, name: str, default: str | None = None) -> str | None:
         return self.getAttribute(name, default)
 
-    def getAttributeNode(self, name: str) -> Any:
+    def getAttributeNode(self, name: str) -> _Attr | None:
         value = self.getAttribute(name)
         return None if value is None else _Attr(value, self)
 
@@ -493,7 +512,7 @@ class Element(Node):
     def hasAttribute(self, name: str) -> bool:
         return self._key(name) is not None
 
-    def writexml(self, stream: IO[str], indent: str = "", addindent: str = "", newl: str = "",
+    def writexml(self, stream: TextSink, indent: str = "", addindent: str = "", newl: str = "",
                  strip: int = 0, nsprefixes: dict[str, str] | None = None,
                  namespace: str = "") -> None:
         stream = _textual(stream)
@@ -732,19 +751,25 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8", "replace")
 
 
-def parse(readable: IO[Any] | str, *args: Any, **kwargs: Any) -> Document:
+def parse(
+    readable: IO[bytes] | IO[str] | str, escapeAttributes: int = 1, beExtremelyLenient: int = 0,
+    caseInsensitive: int = 1, preserveCase: int = 0, *args: object, **kwargs: object,
+) -> Document:
     """Parse a file (an open file or a path); see ``parseString``."""
+    data: str | bytes
     if isinstance(readable, str):
         with open(readable, "rb") as f:
             data = f.read()
     else:
         data = readable.read()
-    return parseString(data, *args, **kwargs)
+    return parseString(
+        data, escapeAttributes, beExtremelyLenient, caseInsensitive, preserveCase, *args, **kwargs
+    )
 
 
 def parseString(
     st: str | bytes, escapeAttributes: int = 1, beExtremelyLenient: int = 0,
-    caseInsensitive: int = 1, preserveCase: int = 0, *args: Any, **kw: Any,
+    caseInsensitive: int = 1, preserveCase: int = 0, *args: object, **kw: object,
 ) -> Document:
     """A ``Document`` from ``st``: XML, or HTML as browsers take it with
     ``beExtremelyLenient``; ``MismatchedTags`` or ``ParseError`` if it is not well formed."""
@@ -771,7 +796,7 @@ def parseString(
     return d
 
 
-def parseXML(readable: IO[Any] | str) -> Document:
+def parseXML(readable: IO[bytes] | IO[str] | str) -> Document:
     """Parse XML strictly, names kept as written."""
     return parse(readable, caseInsensitive=0, preserveCase=1)
 
@@ -779,6 +804,12 @@ def parseXML(readable: IO[Any] | str) -> Document:
 def parseXMLString(st: str | bytes) -> Document:
     """``parseString`` for XML: strict, names kept as written."""
     return parseString(st, caseInsensitive=0, preserveCase=1)
+
+
+class _AddChild(Protocol):
+    """``lmx(node).tagname``: called with the new child's attributes."""
+
+    def __call__(self, **kw: str) -> lmx: ...
 
 
 class lmx:
@@ -789,7 +820,7 @@ class lmx:
             node = Element(node)
         self.node = node
 
-    def __getattr__(self, name: str) -> Callable[..., lmx]:
+    def __getattr__(self, name: str) -> _AddChild:
         if name.startswith("_"):
             raise AttributeError(name)
 

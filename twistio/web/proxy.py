@@ -30,6 +30,7 @@ from twistio.internet._registry import installed_reactor
 from twistio.internet.interfaces import IAddress, IConnector, IReactorTCP
 from twistio.python.failure import Failure
 from twistio.web import http, resource, server
+from twistio.web._httpclient import HTTPClient
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def _badGateway(father: http.Request) -> None:
     father.finish()
 
 
-class ProxyClient(http._HTTPClient):
+class ProxyClient(HTTPClient):
     """Sends one request upstream and copies the response into ``father`` (the client's request)."""
 
     transport: ConnectionTransport

@@ -509,7 +509,7 @@ class RedisSessionStore:
         if starting:
             vars(request).pop("write", None)
             held, state.held = state.held, []
-            if request._disconnected:
+            if request.disconnected:
                 return
             if errors:
                 vars(request).pop("finish", None)
@@ -531,13 +531,13 @@ class RedisSessionStore:
         for e in errors:
             _log.error("session not saved after the response started: %s", e.getErrorMessage())
         vars(request).pop("finish", None)
-        if not request._disconnected and not request.finished:
+        if not request.disconnected and not request.finished:
             request.finish()
 
     def _unavailable(self, request: server.Request, reason: Failure) -> None:
         """Answer 503: the sessions could not be read or written."""
         _log.error("session store: %s", reason.getErrorMessage())
-        if request._disconnected or request.finished or request.startedWriting:
+        if request.disconnected or request.finished or request.startedWriting:
             return
         site = request.site
         detail = ""

@@ -105,7 +105,7 @@ class Resource:
 
     def getChild(self, path: bytes, request: IRequest) -> IResource:
         """The child for a segment not registered with ``putChild``: 404 by default."""
-        return _noResource()
+        return unwarned_no_resource()
 
     def getChildWithDefault(self, path: bytes, request: IRequest) -> IResource:
         """The registered child for ``path``, else ``getChild(path, request)``."""
@@ -167,10 +167,12 @@ def getChildForRequest(resource: IResource, request: IRequest) -> IResource:
     return resource
 
 
-_PAGE = (
+ERROR_PAGE_HTML = (
     "\n<html>\n  <head><title>%s - %s</title></head>\n  <body>\n    <h1>%s</h1>\n"
     "    <p>%s</p>\n  </body>\n</html>\n"
 )
+"""Twisted's error page: ``% (code, brief, brief, detail)``, the text HTML-escaped by the
+caller (``ErrorPage``; ``server`` and ``distrib`` for the pages they write themselves)."""
 
 
 def _warnDeprecatedPage(name: str, replacement: str) -> None:
@@ -202,7 +204,7 @@ class ErrorPage(Resource):
         request.setResponseCode(self.code)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         brief = escape(self.brief, quote=False)
-        page = _PAGE % (self.code, brief, brief, escape(self.detail, quote=False))
+        page = ERROR_PAGE_HTML % (self.code, brief, brief, escape(self.detail, quote=False))
         return page.encode("utf-8")
 
     def getChild(self, chnam: bytes, request: IRequest) -> IResource:
@@ -225,22 +227,26 @@ class ForbiddenResource(ErrorPage):
         self._setUp(FORBIDDEN, "Forbidden Resource", message)
 
 
-def _errorPage(status: int, brief: str, detail: str) -> ErrorPage:
-    """An ``ErrorPage`` made without the deprecation warning (for twistio's own use)."""
+def unwarned_error_page(status: int, brief: str, detail: str) -> ErrorPage:
+    """An ``ErrorPage`` made without the deprecation warning: for twistio's own modules,
+    which answer with Twisted's page (as Twisted's own do), unlike ``pages.errorPage``'s."""
     page = ErrorPage.__new__(ErrorPage)
     page._setUp(status, brief, detail)
     return page
 
 
-def _noResource(message: str = "Sorry. No luck finding that resource.") -> NoResource:
-    """A ``NoResource`` made without the deprecation warning (for twistio's own use)."""
+def unwarned_no_resource(message: str = "Sorry. No luck finding that resource.") -> NoResource:
+    """A ``NoResource`` made without the deprecation warning (see ``unwarned_error_page``)."""
     page = NoResource.__new__(NoResource)
     page._setUp(NOT_FOUND, "No Such Resource", message)
     return page
 
 
-def _forbiddenResource(message: str = "Sorry, resource is forbidden.") -> ForbiddenResource:
-    """A ``ForbiddenResource`` made without the deprecation warning (for twistio's own use)."""
+def unwarned_forbidden_resource(
+    message: str = "Sorry, resource is forbidden.",
+) -> ForbiddenResource:
+    """A ``ForbiddenResource`` made without the deprecation warning (see
+    ``unwarned_error_page``)."""
     page = ForbiddenResource.__new__(ForbiddenResource)
     page._setUp(FORBIDDEN, "Forbidden Resource", message)
     return page

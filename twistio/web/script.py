@@ -72,7 +72,7 @@ class CacheScanner:
         self.doCache = 1
 
 
-noRsrc = resource._errorPage(500, "Whoops! Internal Error", rpyNoResource)
+noRsrc = resource.unwarned_error_page(500, "Whoops! Internal Error", rpyNoResource)
 
 
 def _registry(registry: Registry | None) -> Registry:
@@ -107,7 +107,7 @@ def ResourceScript(path: str, registry: Registry | None) -> IResource:
 
 def ResourceTemplate(path: str, registry: Registry | None) -> IResource:
     """A Quixote PTL template (``.trp``): not supported, answers 500 (see the module docstring)."""
-    return resource._errorPage(
+    return resource.unwarned_error_page(
         500, "Templates not supported", "PTL templates need Quixote, which twistio does not support."
     )
 
@@ -141,16 +141,16 @@ class ResourceScriptDirectory(resource.Resource):
         # Names and the directory may be bytes or text (Twisted takes either).
         name = os.fsdecode(path)
         if not name or "/" in name or name in (".", ".."):
-            return resource._noResource()
+            return resource.unwarned_no_resource()
         target = os.path.join(os.fsdecode(self.path), name)
         if not os.path.exists(target):
-            return resource._noResource()
+            return resource.unwarned_no_resource()
         # a subdirectory is served the same way; any other file is a resource script
         kind = ResourceScriptDirectory if os.path.isdir(target) else ResourceScript
         return kind(target, self.registry)
 
     def render(self, request: IRequest) -> bytes:
-        return resource._noResource().render(request)
+        return resource.unwarned_no_resource().render(request)
 
 
 class PythonScript(resource.Resource):
@@ -182,7 +182,7 @@ class PythonScript(resource.Resource):
         except OSError as e:
             if e.errno == 2:  # ENOENT
                 served.setResponseCode(http.NOT_FOUND)
-                served.write(resource._noResource("File not found.").render(request))
+                served.write(resource.unwarned_no_resource("File not found.").render(request))
         except Exception:
             served.setResponseCode(http.INTERNAL_SERVER_ERROR)
             served.write(

@@ -43,10 +43,11 @@ from twistio.web._responses import (
 from twistio.web._responses import NO_CONTENT as NO_CONTENT  # Twisted's namespace
 from twistio.web._responses import NOT_MODIFIED as NOT_MODIFIED
 from twistio.web.error import UnsupportedMethod
-from twistio.web.http import _escape_log
+from twistio.web.http import escape_log_field
 from twistio.web.iweb import IRequest
 
 if TYPE_CHECKING:
+    from twistio.internet import protocol
     from twistio.internet.defer import Deferred
     from twistio.internet.interfaces import IAddress, IDelayedCall, IReactorTime
     from twistio.web.iweb import IAccessLogFormatter
@@ -128,7 +129,7 @@ class Request(http.Request, Componentized):
             site = self.site = None
         # Headers set before processing (by a test or a subclass) are kept, as in Twisted.
         if datetimeToString is _httpDate:
-            now = http._now_date()
+            now = http.http_date_now()
         else:  # replaced (a test making the date deterministic, as Twisted's tests do)
             value = datetimeToString()
             now = value.encode("ascii") if isinstance(value, str) else value
@@ -214,7 +215,7 @@ class Request(http.Request, Componentized):
                     return
             elif self.method in self.supportedMethods:
                 self.setHeader(b"Allow", b", ".join(allowed))
-                epage = resource._errorPage(
+                epage = resource.unwarned_error_page(
                     NOT_ALLOWED, "Method Not Allowed",
                     "Your browser approached me (at {}) with the method \"{}\".  "
                     "I only allow the method{} {} here.".format(
@@ -225,7 +226,7 @@ class Request(http.Request, Componentized):
                 )
                 body = epage.render(self)
             else:
-                epage = resource._errorPage(
+                epage = resource.unwarned_error_page(
                     NOT_IMPLEMENTED, "Huh?",
                     f"I don't know how to treat a {self.method.decode('latin-1')} request.",
                 )
@@ -377,7 +378,7 @@ def _notBytesPage(request: Request, resrc: object, value: object) -> bytes:
     )
     request.setResponseCode(INTERNAL_SERVER_ERROR)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")
-    return (resource._PAGE % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
+    return (resource.ERROR_PAGE_HTML % (INTERNAL_SERVER_ERROR, brief, brief, detail)).encode("utf-8")
 
 
 class ISessionStore(Protocol):
@@ -533,10 +534,10 @@ class Site(http.HTTPFactory):
             agent = request.raw_header(b"user-agent")
             line = (
                 f'{getattr(addr, "host", "-")} - - {self._logTime()} '
-                f'"{_escape_log(request.method)} {_escape_log(request.uri)} '
-                f'{_escape_log(request.clientproto)}" {request.code} {request.sentLength or "-"} '
-                f'"{_escape_log(referrer) if referrer else "-"}" '
-                f'"{_escape_log(agent) if agent else "-"}"'
+                f'"{escape_log_field(request.method)} {escape_log_field(request.uri)} '
+                f'{escape_log_field(request.clientproto)}" {request.code} {request.sentLength or "-"} '
+                f'"{escape_log_field(referrer) if referrer else "-"}" '
+                f'"{escape_log_field(agent) if agent else "-"}"'
             )
         self._logBuffer.append(line)
         if not self._flushScheduled:
@@ -580,6 +581,18 @@ class Site(http.HTTPFactory):
         request.sitepath = request.prepath[:]  # type: ignore[attr-defined]
         return resource.getChildForRequest(self.resource, request)
 
+
+def _http2Connection(
+    channel: http.HTTPChannel, callLater: Callable[[float, Callable[[], object]], IDelayedCall] | None
+) -> protocol.Protocol:
+    """A site's connection that negotiated ``h2`` goes to HTTP/2 (``twistio.web._http2``,
+    loaded on the first such connection: most sites never need it)."""
+    from twistio.web._http2 import build_h2_connection
+
+    return build_h2_connection(channel, callLater)
+
+
+http.register_http2(_http2Connection)
 
 # Last, so that _encoding (which may import this module) finds everything defined.
 from twistio.web._encoding import GzipEncoderFactory  # noqa: E402

@@ -66,7 +66,7 @@ __all__ = [
 
 _log = Logger()
 
-dangerousPathError = resource._noResource("Invalid request URL.")
+dangerousPathError = resource.unwarned_no_resource("Invalid request URL.")
 
 
 def isDangerous(path: bytes) -> bool:
@@ -223,8 +223,8 @@ class File(resource.Resource, FilePath[str]):  # type: ignore[misc]  # Resource.
     ignoredExts: list[str]
     type: str | None = None
     encoding: str | None = None
-    childNotFound: IResource = resource._noResource("File not found.")
-    forbidden: IResource = resource._forbiddenResource()
+    childNotFound: IResource = resource.unwarned_no_resource("File not found.")
+    forbidden: IResource = resource.unwarned_forbidden_resource()
     #: twistio: serve children that resolve outside the top directory (Twisted always does).
     allowOutsideSymlinks: bool = False
     #: twistio: bodies at least this long go through ``loop.sendfile`` when possible.
@@ -781,7 +781,7 @@ class ASISProcessor(resource.Resource):
 
     def render(self, request: IRequest) -> bytes:
         """Refuse: twistio does not parse as-is files."""
-        page: bytes = resource._errorPage(
+        page: bytes = resource.unwarned_error_page(
             http.INTERNAL_SERVER_ERROR, "Not supported", "as-is files are not supported"
         ).render(request)
         return page

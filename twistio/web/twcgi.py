@@ -51,16 +51,16 @@ class CGIDirectory(resource.Resource):
     def getChild(self, path: bytes, request: IRequest) -> IResource:
         name = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
         if not name or "/" in name or name in (".", ".."):
-            return resource._noResource()
+            return resource.unwarned_no_resource()
         fn = os.path.join(self.path, name)
         if os.path.isdir(fn):
             return CGIDirectory(fn)
         if os.path.exists(fn):
             return CGIScript(fn)
-        return resource._noResource()
+        return resource.unwarned_no_resource()
 
     def render(self, request: IRequest) -> bytes:
-        notFound = resource._noResource("CGI directories do not support directory listing.")
+        notFound = resource.unwarned_no_resource("CGI directories do not support directory listing.")
         return notFound.render(request)
 
 

@@ -83,13 +83,13 @@ class NameVirtualHost(resource.Resource):
     def _getResourceForRequest(self, request: IRequest) -> IResource:
         host = request.getHeader(b"host")
         if host is None:
-            return self.default or resource._noResource()
+            return self.default or resource.unwarned_no_resource()
         name = _hostname(host)
         found = self.hosts.get(name, self.default)
         if found:
             return found
         # ErrorPage escapes its text, so a hostile Host header stays text.
-        return resource._noResource(f"host {name!r} not in vhost map")
+        return resource.unwarned_no_resource(f"host {name!r} not in vhost map")
 
     def render(self, request: IRequest) -> RenderResult:
         return self._getResourceForRequest(request).render(request)
@@ -107,7 +107,7 @@ class _HostResource(resource.Resource):
         host, sep, port_text = path.partition(b":")
         if sep:
             if not port_text.isdigit():
-                return resource._errorPage(400, "Bad Request", "Bad port in the virtual host URL.")
+                return resource.unwarned_error_page(400, "Bad Request", "Bad port in the virtual host URL.")
             port = int(port_text)
         else:
             port = 443 if request.isSecure() else 80

@@ -115,6 +115,17 @@ class WebSocketTransport(Protocol):
     def detachProducer(self) -> None:
         """Detach the producer given to ``attachProducer``."""
 
+    def pause_reading(self) -> None:
+        """Read nothing more from the peer until ``resume_reading`` (twistio's)."""
+
+    def resume_reading(self) -> None:
+        """Undo ``pause_reading``."""
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code the peer sent (1006 if the connection ended without one); None
+        before (twistio's)."""
+
 
 class WebSocketProtocol(Protocol):
     """The application side of a WebSocket connection (either end).
@@ -454,19 +465,24 @@ class WebSocketResource(resource.Resource):
 
     def render_GET(self, request: SiteRequest) -> bytes | int:
         """Validate the handshake, answer 101 and hand the connection to the protocol."""
-        refusal = _checkHandshake(request)
+        refusal = check_handshake(request)
         if refusal is not None:
             return refusal
         app = self._factory.buildProtocol(request)
-        _upgrade(request, app, self._max)
+        accept_handshake(request, app, self._max)
         return 1  # NOT_DONE_YET: the connection is no longer HTTP
 
 
 _NEGOTIATION_ERROR = b"websocket protocol negotiation error"  # Twisted's body
 
 
-def _checkHandshake(request: HTTPRequest) -> bytes | None:
-    """None if ``request`` is a valid WebSocket handshake, else the refusal (code set)."""
+def check_handshake(request: HTTPRequest) -> bytes | None:
+    """None if ``request`` is a valid WebSocket handshake, else the refusal (code set).
+
+    With ``accept_handshake``, the server side of the handshake for any resource that serves
+    WebSockets (``WebSocketResource`` and ``twistio.web.asgi``'s ``websocket`` scope); not in
+    ``__all__``: twistio's own hook.
+    """
     headers = request.requestHeaders
     upgrade = b",".join(headers.getRawHeaders(b"upgrade") or []).lower()
     connection = b",".join(headers.getRawHeaders(b"connection") or []).lower()
@@ -513,16 +529,16 @@ class _SwitchingChannel(Protocol):
     def switch_protocol(self, request: HTTPRequest, protocol: _protocol.Protocol) -> bool: ...
 
 
-def _upgrade(
+def accept_handshake(
     request: HTTPRequest,
     app: WebSocketProtocol,
     max_message_size: int,
     extra_headers: list[tuple[bytes, bytes]] = [],  # noqa: B006 - never mutated
 ) -> None:
-    """Answer 101 to a request ``_checkHandshake`` accepted and connect ``app``."""
+    """Answer 101 to a request ``check_handshake`` accepted and connect ``app``."""
     glue = _WebSocketConnection(app, max_message_size, client=False)
     app.negotiationStarted(glue)
-    # (_checkHandshake saw exactly one key)
+    # (check_handshake saw exactly one key)
     key = request.requestHeaders.getRawHeaders(b"sec-websocket-key")[0].strip()  # type: ignore[index]
     request.setResponseCode(101, b"Switching Protocols")
     for name, value in extra_headers:
@@ -531,7 +547,7 @@ def _upgrade(
     request.setHeader(b"connection", b"Upgrade")
     request.setHeader(b"sec-websocket-accept", _accept_token(key))
     request.write(b"")
-    channel = cast(_SwitchingChannel, request.channel)  # (_checkHandshake saw switch_protocol)
+    channel = cast(_SwitchingChannel, request.channel)  # (check_handshake saw switch_protocol)
     if not channel.switch_protocol(request, glue):
         channel.transport.loseConnection()
 

@@ -22,17 +22,23 @@ import logging
 import types
 import xmlrpc.client as xmlrpclib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 from urllib.parse import urlparse
 from xml.sax.saxutils import escape as xml_escape
 
+from twistio._typing import StoredCall
 from twistio.internet.defer import CancelledError, Deferred, ensureDeferred, maybeDeferred
 from twistio.internet.error import ConnectionDone, ConnectionLost
+from twistio.internet.interfaces import IConnector, IReactorSSL, IReactorTCP
 from twistio.internet.protocol import ClientFactory, connectionDone
 from twistio.logger import Logger
 from twistio.python.failure import Failure
 from twistio.web import resource, server
-from twistio.web.http import _HTTPClient as HTTPClient
+from twistio.web._httpclient import HTTPClient
+from twistio.web.iweb import IRequest
+
+if TYPE_CHECKING:
+    from twistio.web.http import Request
 
 __all__ = [
     "XMLRPC", "Binary", "Boolean", "DateTime", "Fault", "Handler", "NoSuchFunction", "Proxy",
@@ -46,7 +52,7 @@ Binary = xmlrpclib.Binary
 Boolean = bool
 DateTime = xmlrpclib.DateTime
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=StoredCall)
 
 
 # The standard library's class itself, as in Twisted: a method may raise or return either name.
@@ -60,12 +66,12 @@ class NoSuchFunction(Fault):
 class Handler:
     """Twisted's legacy helper: ``run`` computes ``result``, which the resource then sends."""
 
-    def __init__(self, resource: XMLRPC, *args: Any) -> None:
+    def __init__(self, resource: XMLRPC, *args: object) -> None:
         self.resource = resource
-        self.result: Any = Deferred()
+        self.result: Deferred[object] = Deferred()
         self.run(*args)
 
-    def run(self, *args: Any) -> None:
+    def run(self, *args: object) -> None:
         """Compute the result; the default is a fault."""
         self.result.callback(Fault(self.resource.FAILURE, "not implemented"))
 
@@ -108,32 +114,38 @@ class XMLRPC(resource.Resource):
         """The prefixes of every sub-handler."""
         return list(self.subHandlers.keys())
 
-    def render_POST(self, request: Any) -> int:
+    def render_POST(self, request: IRequest) -> int:
         """Decode the call, run the procedure, send the result (always ``NOT_DONE_YET``)."""
-        assert request.content is not None
-        request.content.seek(0, 0)
-        request.setHeader(b"content-type", b"text/xml; charset=utf-8")
+        if TYPE_CHECKING:  # a Site's request (for the type checker only: no call)
+            served = cast(Request, request)
+        else:
+            served = request
+        assert served.content is not None
+        served.content.seek(0, 0)
+        served.setHeader(b"content-type", b"text/xml; charset=utf-8")
         try:
-            args, functionPath = xmlrpclib.loads(request.content.read(), use_datetime=self.useDateTime)
+            args, functionPath = xmlrpclib.loads(served.content.read(), use_datetime=self.useDateTime)
         except Exception as e:
-            self._cbRender(Fault(self.FAILURE, f"Can't deserialize input: {e}"), request)
+            self._cbRender(Fault(self.FAILURE, f"Can't deserialize input: {e}"), served)
             return server.NOT_DONE_YET
         try:
             function = self.lookupProcedure(functionPath or "")
         except Fault as f:
-            self._cbRender(f, request)
+            self._cbRender(f, served)
             return server.NOT_DONE_YET
         responseFailed: list[Failure] = []
         if getattr(function, "withRequest", False):
-            d = maybeDeferred(_call, function, request, *args)
+            d = maybeDeferred(_call, function, served, *args)
         else:
             d = maybeDeferred(_call, function, *args)
-        request.notifyFinish().addErrback(_lost, responseFailed, d)
+        served.notifyFinish().addErrback(_lost, responseFailed, d)
         d.addErrback(self._ebRender)
-        d.addCallback(self._cbRender, request, responseFailed)
+        d.addCallback(self._cbRender, served, responseFailed)
         return server.NOT_DONE_YET
 
-    def _cbRender(self, result: Any, request: Any, responseFailed: list[Failure] | None = None) -> None:
+    def _cbRender(
+        self, result: object, request: Request, responseFailed: list[Failure] | None = None
+    ) -> None:
         if responseFailed:  # the client went away while the procedure ran
             return
         try:
@@ -143,16 +155,17 @@ class XMLRPC(resource.Resource):
         except Exception:
             # Even the fault could not be encoded (or written): the request still ends.
             _events.failure("Error writing an XML-RPC response")
-        if not (request.finished or getattr(request, "_disconnected", False)):
+        if not (request.finished or getattr(request, "disconnected", False)):
             request.finish()
 
-    def _encodeResponse(self, result: Any) -> bytes:
+    def _encodeResponse(self, result: object) -> bytes:
         # A fault is sent as the fault; anything else as the single value of the response.
         if isinstance(result, Handler):
             result = result.result
         params = result if isinstance(result, Fault) else (result,)
         try:
-            text = xmlrpclib.dumps(params, methodresponse=True, allow_none=self.allowNone)
+            # (whatever the procedure returned: dumps refuses what it cannot send)
+            text = xmlrpclib.dumps(params, methodresponse=True, allow_none=self.allowNone)  # type: ignore[arg-type]
         except Exception as e:
             unsendable = Fault(self.FAILURE, f"Can't serialize output: {e}")
             text = xmlrpclib.dumps(unsendable, methodresponse=True)
@@ -165,7 +178,7 @@ class XMLRPC(resource.Resource):
             _events.failure("Unhandled error in an XML-RPC method", failure)
         return Fault(self.FAILURE, "error")
 
-    def lookupProcedure(self, procedurePath: str) -> Callable[..., Any]:
+    def lookupProcedure(self, procedurePath: str) -> StoredCall:
         """The callable for ``procedurePath``; raises ``NoSuchFunction`` if there is none."""
         if self.separator in procedurePath:
             prefix, procedurePath = procedurePath.split(self.separator, 1)
@@ -196,14 +209,14 @@ def _collect(klass: type, names: dict[str, None]) -> None:
             names.setdefault(name[7:], None)
 
 
-def _call(function: Callable[..., Any], *args: Any) -> Any:
+def _call(function: StoredCall, *args: object) -> object:
     result = function(*args)
     if inspect.iscoroutine(result):
         return ensureDeferred(result)
     return result
 
 
-def _lost(reason: Failure, responseFailed: list[Failure], d: Deferred[Any]) -> None:
+def _lost(reason: Failure, responseFailed: list[Failure], d: Deferred[object]) -> None:
     responseFailed.append(reason)
     if not d.called:
         d.cancel()
@@ -244,7 +257,7 @@ class XMLRPCIntrospection(XMLRPC):
 
     xmlrpc_methodHelp.signature = [["string", "string"]]  # type: ignore[attr-defined]
 
-    def xmlrpc_methodSignature(self, method: str) -> Any:
+    def xmlrpc_methodSignature(self, method: str) -> object:
         """Return a list of type signatures, each a list of the return type then the argument types."""
         function = self._xmlrpc_parent.lookupProcedure(method)
         return getattr(function, "signature", None) or ""
@@ -268,8 +281,8 @@ payloadTemplate = """<?xml version="1.0"?>
 """
 
 
-def _payload(method: str, args: tuple[Any, ...], allowNone: bool) -> bytes:
-    params = xmlrpclib.dumps(args, allow_none=allowNone)
+def _payload(method: str, args: tuple[object, ...], allowNone: bool) -> bytes:
+    params = xmlrpclib.dumps(args, allow_none=allowNone)  # type: ignore[arg-type]  # (it checks)
     return (payloadTemplate % (xml_escape(method), params)).encode("utf-8")
 
 
@@ -341,22 +354,22 @@ class QueryFactory(ClientFactory):
     """One XML-RPC call: its parameters, its result ``deferred`` and its protocol."""
 
     protocol = QueryProtocol
-    deferred: Deferred[Any] = None  # type: ignore[assignment]  # set per call in __init__
+    deferred: Deferred[object] = None  # type: ignore[assignment]  # set per call in __init__
 
     def __init__(
         self, path: bytes, host: bytes, method: str, user: bytes | None = None,
-        password: bytes | None = None, allowNone: bool = False, args: tuple[Any, ...] = (),
-        canceller: Callable[[Deferred[Any]], None] | None = None, useDateTime: bool = False,
+        password: bytes | None = None, allowNone: bool = False, args: tuple[object, ...] = (),
+        canceller: Callable[[Deferred[object]], None] | None = None, useDateTime: bool = False,
     ) -> None:
         self.path = path
         self.host = host
         self.user = user
         self.password = password
         self.payload = _payload(method, args, allowNone)
-        self.deferred: Deferred[Any] = Deferred(canceller)
+        self.deferred: Deferred[object] = Deferred(canceller)
         self.useDateTime = useDateTime
 
-    def _pending(self) -> Deferred[Any] | None:
+    def _pending(self) -> Deferred[object] | None:
         # The call's Deferred while it waits for its answer (None once cancelled).
         d = self.deferred
         return None if d is None or d.called else d
@@ -379,13 +392,17 @@ class QueryFactory(ClientFactory):
         if d is not None:
             d.errback(ValueError(status, message))
 
-    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionLost(self, connector: IConnector | None, reason: Failure) -> None:
         """The connection ended before the call was answered: fail it with ``reason``."""
         d = self._pending()
         if d is not None:
             d.errback(reason)
 
     clientConnectionFailed = clientConnectionLost
+
+
+class _ProxyReactor(IReactorTCP, IReactorSSL, Protocol):
+    """What ``Proxy`` connects through."""
 
 
 class Proxy:
@@ -400,7 +417,7 @@ class Proxy:
     def __init__(
         self, url: bytes, user: bytes | None = None, password: bytes | None = None,
         allowNone: bool = False, useDateTime: bool = False, connectTimeout: float = 30.0,
-        reactor: Any = None,
+        reactor: _ProxyReactor | None = None,
     ) -> None:
         parts = urlparse(url)
         self.secure = parts.scheme == b"https"
@@ -424,7 +441,7 @@ class Proxy:
             reactor = global_reactor
         self._reactor = reactor
 
-    def callRemote(self, method: str, *args: Any) -> Deferred[Any]:
+    def callRemote(self, method: str, *args: object) -> Deferred[object]:
         """Call ``method`` on the server; fires with its result, or fails with its ``Fault``.
 
         As in Twisted, each call is one HTTP/1.0 connection made by ``queryFactory`` (a
@@ -432,9 +449,9 @@ class Proxy:
         ``https`` (where, unlike Twisted's, the server's certificate is verified against
         the host name). Cancelling the call drops its connection.
         """
-        connector: Any = None
+        connector: IConnector | None = None
 
-        def cancel(d: Deferred[Any]) -> None:
+        def cancel(d: Deferred[object]) -> None:
             # The factory lets go of the call (what the dropped connection reports is nobody's
             # business) and the Deferred fails with CancelledError.
             factory.deferred = None  # type: ignore[assignment]

@@ -7,14 +7,28 @@ redirect helpers), which Twisted's lacks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from io import BytesIO
-from typing import Any
+from typing import IO, TYPE_CHECKING, cast
 
 from twistio.internet.address import IPv4Address, IPv6Address
 from twistio.internet.defer import Deferred
-from twistio.internet.interfaces import ISSLTransport, implementer
+from twistio.internet.interfaces import (
+    IAddress,
+    IProducer,
+    IPullProducer,
+    IPushProducer,
+    ISSLTransport,
+    implementer,
+)
 from twistio.internet.testing import StringTransport
+from twistio.python.failure import Failure
 from twistio.web.http_headers import Headers
+
+if TYPE_CHECKING:
+    from twistio.web.iweb import IRequest
+    from twistio.web.resource import IResource
+    from twistio.web.server import Session, Site
 
 __all__ = [
     "DummyChannel",
@@ -44,14 +58,16 @@ class DummyChannel:
         port = 80
         disconnected = False
 
-        def __init__(self, peer: Any = None) -> None:
+        def __init__(self, peer: IAddress | None = None) -> None:
             if peer is None:
                 peer = IPv4Address("TCP", "192.168.1.1", 12344)
             super().__init__(IPv4Address("TCP", "10.0.0.1", self.port), peer)
             self._peer = peer
-            self.producers: list[tuple[Any, bool]] = []
+            self.producers: list[tuple[IPushProducer | IPullProducer, bool]] = []
 
-        def registerProducer(self, producer: Any, streaming: bool) -> None:
+        def registerProducer(
+            self, producer: IPushProducer | IPullProducer, streaming: bool
+        ) -> None:
             """Record the producer (in ``producers`` too, as Twisted's dummy does)."""
             self.producers.append((producer, streaming))
             self.producer = producer
@@ -67,7 +83,7 @@ class DummyChannel:
             super().loseConnection()
             self.disconnected = True
 
-        def getHost(self) -> Any:
+        def getHost(self) -> IAddress:
             """The server's address: ``10.0.0.1`` at ``port`` (read now, so a test may set it)."""
             return IPv4Address("TCP", "10.0.0.1", self.port)
 
@@ -76,7 +92,7 @@ class DummyChannel:
             """Everything written (a ``BytesIO``, as in Twisted)."""
             return self.io
 
-        def getPeer(self) -> Any:
+        def getPeer(self) -> IAddress:
             """The client's address."""
             return self._peer
 
@@ -94,7 +110,7 @@ class DummyChannel:
         def setTcpNoDelay(self, enabled: bool) -> None:
             """Ignored."""
 
-        def getPeerCertificate(self) -> Any:
+        def getPeerCertificate(self) -> object:
             """No certificate."""
             return None
 
@@ -102,30 +118,33 @@ class DummyChannel:
     class SSL(TCP):
         """The same, standing for a TLS connection (``isSecure`` is true)."""
 
-    requestHeaders: Any = None
-    _site: Any = None
+    requestHeaders: Headers | None = None
+    _site: Site | None = None
 
-    def __init__(self, peer: Any = None) -> None:
-        self.transport: Any = self.TCP(peer)
+    def __init__(self, peer: IAddress | None = None) -> None:
+        self.transport: DummyChannel.TCP = self.TCP(peer)
 
     @property
-    def site(self) -> Any:
+    def site(self) -> Site:
         """A ``Site`` around an empty ``Resource`` (made on first use)."""
         if self._site is None:
             from twistio.web.resource import Resource
             from twistio.web.server import Site
 
             DummyChannel._site = Site(Resource())
-        return self._site
+        return self._site  # type: ignore[return-value]  # (made above)
 
     @site.setter
-    def site(self, value: Any) -> None:
+    def site(self, value: Site) -> None:
         self._site = value
 
-    def requestDone(self, request: Any) -> None:
+    def requestDone(self, request: object) -> None:
         """Nothing to do."""
 
-    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
+    def writeHeaders(
+        self, version: bytes, code: bytes, reason: bytes,
+        headers: Headers | Iterable[tuple[bytes, bytes]],
+    ) -> None:
         """Write a status line and headers (``(name, value)`` pairs or a ``Headers``)."""
         if hasattr(headers, "getAllRawHeaders"):
             pairs = [(k, v) for k, vs in headers.getAllRawHeaders() for v in vs]
@@ -136,15 +155,15 @@ class DummyChannel:
         lines.append(b"\r\n")
         self.transport.writeSequence(lines)
 
-    def getPeer(self) -> Any:
+    def getPeer(self) -> IAddress:
         """The client's address."""
         return self.transport.getPeer()
 
-    def getHost(self) -> Any:
+    def getHost(self) -> IAddress:
         """The server's address."""
         return self.transport.getHost()
 
-    def registerProducer(self, producer: Any, streaming: bool) -> None:
+    def registerProducer(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
         """Register with the transport."""
         self.transport.registerProducer(producer, streaming)
 
@@ -193,7 +212,7 @@ class DummyChannel:
     def setTcpNoDelay(self, enabled: bool = False) -> None:
         """Ignored."""
 
-    def getPeerCertificate(self) -> Any:
+    def getPeerCertificate(self) -> object:
         """No certificate."""
         return None
 
@@ -208,16 +227,18 @@ class DummyRequest:
 
     uri: bytes = b"http://dummy/"
     method: bytes = b"GET"
-    client: Any = None
+    client: IAddress | None = None
     _forceSSL: int = 0
 
-    def __init__(self, postpath: list[bytes], session: Any = None, client: Any = None) -> None:
+    def __init__(
+        self, postpath: list[bytes], session: Session | None = None, client: IAddress | None = None
+    ) -> None:
         self.sitepath: list[bytes] = []
         self.written: list[bytes] = []
         self.finished = 0
         self.postpath = postpath
         self.prepath: list[bytes] = []
-        self.session: Any = None
+        self.session: Session | None = None
         self._protoSession = session
         self.args: dict[bytes, list[bytes]] = {}
         self.requestHeaders = Headers()
@@ -228,13 +249,13 @@ class DummyRequest:
         self._serverName = b"dummy"
         self.clientproto = b"HTTP/1.0"
         self.go = 0
-        self.producer: Any = None
-        self.content: Any = BytesIO()
+        self.producer: IProducer | None = None
+        self.content: IO[bytes] | None = BytesIO()
         if client is not None:
             self.client = client
 
     @property
-    def protoSession(self) -> Any:
+    def protoSession(self) -> Session:
         """The session ``getSession`` hands out (made on first use)."""
         if self._protoSession is None:
             from twistio.internet.task import Clock
@@ -243,7 +264,7 @@ class DummyRequest:
             self._protoSession = Session(site=None, uid=b"0", reactor=Clock())
         return self._protoSession
 
-    def registerProducer(self, prod: Any, s: bool) -> None:
+    def registerProducer(self, prod: IProducer, s: bool) -> None:
         """Pull from a pull producer until it unregisters; just record a push producer.
 
         (Twisted's dummy loops on push producers too, which never ends.)
@@ -252,8 +273,9 @@ class DummyRequest:
         self.go = 1
         if s:
             return
+        pull = cast(IPullProducer, prod)
         while self.go:
-            prod.resumeProducing()
+            pull.resumeProducing()
 
     def unregisterProducer(self) -> None:
         """Stop the ``registerProducer`` loop."""
@@ -273,7 +295,7 @@ class DummyRequest:
         """Add a response header value (as Twisted's dummy does: it does not replace)."""
         self.responseHeaders.addRawHeader(name, value)
 
-    def getSession(self, sessionInterface: Any = None) -> Any:
+    def getSession(self, sessionInterface: object = None) -> Session:
         """The session (the same one every time)."""
         if self.session:
             return self.session
@@ -281,12 +303,12 @@ class DummyRequest:
         self.session = self.protoSession
         return self.session
 
-    def render(self, resource: Any) -> None:
+    def render(self, resource: IResource) -> None:
         """Render ``resource``; write and finish unless it returned ``NOT_DONE_YET``."""
-        result = resource.render(self)
+        result = resource.render(cast("IRequest", self))  # (it stands for one)
         if result == _NOT_DONE_YET and not isinstance(result, bytes):
             return
-        self.write(result)
+        self.write(result)  # type: ignore[arg-type]  # (write refuses anything but bytes)
         self.finish()
 
     def write(self, data: bytes) -> None:
@@ -309,7 +331,7 @@ class DummyRequest:
         for obs in observers or ():
             obs.callback(None)
 
-    def processingFailed(self, reason: Any) -> None:
+    def processingFailed(self, reason: Failure) -> None:
         """Fail ``notifyFinish``'s Deferreds."""
         observers, self._finishedDeferreds = self._finishedDeferreds, None
         for obs in observers or ():
@@ -333,7 +355,7 @@ class DummyRequest:
         """Accept and ignore."""
         assert not self.written, "ETag cannot be set after data has been written."
 
-    def getClientAddress(self) -> Any:
+    def getClientAddress(self) -> IAddress:
         """The client's address, or a ``NullAddress``."""
         if self.client is None:
             return NullAddress()
