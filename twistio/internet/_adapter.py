@@ -197,26 +197,27 @@ class Connection(asyncio.Protocol):
         "__dict__",
         "__weakref__",
         "_build",
-        "_kind",
-        "_on_lost",
-        "_peer",
         "_protocol",
         "_registry",
         "_transport",
         "connected",
         "data_received",
-        "write",
     )
 
     # asyncio calls it: until connection_made binds the protocol's ``dataReceived`` here,
     # nothing can arrive.
     data_received: Callable[[bytes], None]  # type: ignore[assignment]
-    write: Callable[[bytes], None]
     connected: int
     _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
     _transport: asyncio.Transport
-    _peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None  # the socket address
+    # What connections of a kind share (a subclass or, rarely, the instance sets another).
+    _kind: StreamKind = "TCP"
+    _on_lost: Callable[[Connection, Failure], None] | None = None
+    # Writes go to the asyncio transport through ``write``, unless ``_route_writes`` gave
+    # them another route (TLS, a pull producer, a closed write side): then ``write`` is set
+    # on the instance.
+    _write_routed = False
 
     disconnecting = False
     disconnected = False
@@ -248,16 +249,16 @@ class Connection(asyncio.Protocol):
     ) -> None:
         self._registry = registry
         self._build = build
-        self._on_lost = on_lost
-        self._kind = kind
+        if on_lost is not None:
+            self._on_lost = on_lost
+        if kind != self._kind:
+            self._kind = kind
         if not server_side:
             self._server_side = False
-        self.write = _discard
         self.data_received = _discard
         self.connected = 0
         self._protocol = None
         self._transport = None  # type: ignore[assignment]
-        self._peer = None
 
     def enter_log_context(self) -> Connection:
         """Make this connection the log context (``system``: ``logstr``) of the asyncio
@@ -295,9 +296,6 @@ class Connection(asyncio.Protocol):
             address = IPv4Address(kind, peer[0], peer[1])
         else:
             address = address_from_sockaddr(peer, kind)
-        # The socket address, which the transport keeps anyway: ``getPeer`` makes a new
-        # address object from it each time, as Twisted's transports do.
-        self._peer = peer
         try:
             protocol = self._build(address)
         except BaseException:
@@ -325,7 +323,7 @@ class Connection(asyncio.Protocol):
         # call more per connection, none per read.
         self.data_received = self._first_read
         if not self._write_closed and self._producer is None:
-            self.write = transport.write
+            self._route_writes(None)
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls. asyncio's own socket transport looks it up
         # at each read (and this adapter is its protocol already): nothing to redo there.
@@ -391,7 +389,8 @@ class Connection(asyncio.Protocol):
         self.connected = 0
         self.disconnecting = False
         self.disconnected = True
-        self.write = _discard
+        if self._write_routed:
+            self._route_writes(_discard)
         self._registry.connections.pop(self, None)
         producer = self._producer
         if producer is not None:
@@ -443,6 +442,22 @@ class Connection(asyncio.Protocol):
     @protocol.setter
     def protocol(self, protocol: IProtocol) -> None:
         self._bind(protocol, self._transport)
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` (bytes); nothing once the connection is closed."""
+        if self.connected:
+            self._transport.write(data)
+
+    def _route_writes(self, write: Callable[[bytes], None] | None) -> None:
+        """Send what ``write`` is given to ``write`` from now on; None: to the asyncio
+        transport (the usual route, kept in the class: no bound method per connection)."""
+        if write is None:
+            if self._write_routed:
+                self._write_routed = False
+                del self.write
+        else:
+            self._write_routed = True
+            self.write = write  # type: ignore[method-assign,assignment]
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
         """Write the concatenation of ``data`` (bytes only: ``TypeError`` otherwise)."""
@@ -497,7 +512,7 @@ class Connection(asyncio.Protocol):
         if not self.connected or self._write_closed:
             return
         self._write_closed = True
-        self.write = _discard
+        self._route_writes(_discard)
         transport = self._transport
         transport.write_eof()
         if self._half_closeable:
@@ -523,7 +538,10 @@ class Connection(asyncio.Protocol):
     def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``): a new
         object each time, as in Twisted."""
-        peer = self._peer
+        transport = self._transport
+        peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None = (
+            None if transport is None else transport.get_extra_info("peername")
+        )
         kind = self._kind
         if kind == "UNIX":
             return unix_address(peer)  # type: ignore[arg-type]
@@ -651,7 +669,7 @@ class Connection(asyncio.Protocol):
         pending: list[bytes] = []
         self._tls_pending = pending
         if not self._write_closed:
-            self.write = pending.append
+            self._route_writes(pending.append)
         loop = asyncio.get_running_loop()
         # Bytes arriving from now on are TLS records: keep them from the protocol.
         self._transport.pause_reading()
@@ -676,7 +694,7 @@ class Connection(asyncio.Protocol):
         layer.makeConnection(_BelowTLS(self))
         self._bind(layer, self._transport)
         if not self._write_closed:
-            self.write = layer.write
+            self._route_writes(layer.write)
 
     def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
         if task.cancelled() or self._tls_pending is None:
@@ -701,8 +719,9 @@ class Connection(asyncio.Protocol):
         self._transport = transport
         if self._write_closed:
             return
-        self.write = self._pull_write if self._producer is not None and not self._streaming \
-            else transport.write
+        self._route_writes(
+            self._pull_write if self._producer is not None and not self._streaming else None
+        )
         if pending:
             transport.write(b"".join(pending))
         if self.disconnecting:
@@ -779,7 +798,8 @@ class Connection(asyncio.Protocol):
             self._lost = True
             self.connected = 0
             self.disconnected = True
-            self.write = _discard
+            if self._write_routed:
+                self._route_writes(_discard)
             self._registry.connections.pop(self, None)
         else:
             self._finish(Failure(error.ConnectionLost("the socket was closed")))
@@ -796,7 +816,7 @@ class Connection(asyncio.Protocol):
         self._transport = transport
         if self.connected and not self._write_closed and self._tls_pending is None:
             pull = self._producer is not None and not self._streaming
-            self.write = self._pull_write if pull else transport.write
+            self._route_writes(self._pull_write if pull else None)
         return transport
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
@@ -845,7 +865,7 @@ class Connection(asyncio.Protocol):
                 cast(IPushProducer, producer).pauseProducing()
         else:
             if not self._write_closed:
-                self.write = self._pull_write
+                self._route_writes(self._pull_write)
             producer.resumeProducing()
             # And once more when the loop next runs, as Twisted's does once what was
             # written before has gone out (it is resumed after each write it makes too).
@@ -869,7 +889,7 @@ class Connection(asyncio.Protocol):
         self._producer = None
         if self.connected and not self._write_closed:
             layer = self._tls_layer
-            self.write = self._transport.write if layer is None else layer.write
+            self._route_writes(None if layer is None else layer.write)
         if self._close_after_producer and self.connected:
             self._transport.close()
 

@@ -136,10 +136,13 @@ def enter_context(ctx: Mapping[Any, Any] | _LazyContext) -> bool:
     each call).
     """
     tracker = theContextTracker
-    if not isinstance(tracker, ThreadedContextTracker):
-        return False
-    tracker.enter_context(ctx)
-    return True
+    if type(tracker) is ThreadedContextTracker:
+        tracker._base.set(ctx)  # what its enter_context does, with one call less
+        return True
+    if isinstance(tracker, ThreadedContextTracker):
+        tracker.enter_context(ctx)
+        return True
+    return False
 
 
 def installContextTracker(ctr: Any) -> None:
