@@ -322,7 +322,7 @@ class Connection(asyncio.Protocol):
         # looks it up at each read. Look it up again at the first read, then bind it: one
         # call more per connection, none per read.
         self.data_received = self._first_read
-        if not self._write_closed and self._producer is None:
+        if self._write_routed and not self._write_closed and self._producer is None:
             self._route_writes(None)
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls. asyncio's own socket transport looks it up
@@ -564,6 +564,8 @@ class Connection(asyncio.Protocol):
     def get_extra_info(self, name: str, default: object = None) -> object:
         """asyncio's transport extra information (``peername``, ``socket``, ``ssl_object``...)."""
         transport = self._transport
+        if type(transport) is _SELECTOR_TRANSPORT and name == "ssl_object":
+            return default  # asked of every connection (is it TLS?): plain TCP, at once
         return default if transport is None else transport.get_extra_info(name, default)
 
     def sendfile_transport(self) -> asyncio.Transport | None:
@@ -847,6 +849,11 @@ class Connection(asyncio.Protocol):
         if self._tls_layer is not None:
             self._tls_layer.registerProducer(producer, streaming)
             return
+        if streaming and self._producer is None and self.connected and not self._writing_paused:
+            # The usual case (an HTTP channel registers itself), in one call.
+            self._producer = producer
+            self._streaming = True
+            return
         self._register(producer, streaming)
 
     def _register(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
@@ -880,6 +887,9 @@ class Connection(asyncio.Protocol):
         """Detach the producer; a ``loseConnection`` waiting for it now proceeds."""
         if self._tls_layer is not None:
             self._tls_layer.unregisterProducer()
+            return
+        if self._streaming and not self._write_routed and not self._close_after_producer:
+            self._producer = None  # the usual case, in one call (see _unregister)
             return
         self._unregister()
 

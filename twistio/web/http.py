@@ -432,7 +432,10 @@ class Request:
     uri: bytes = b"(no uri yet)"
     path: bytes = b""
     clientproto: bytes = b"(no clientproto yet)"
-    content: IO[bytes] | None = None
+    # The body (``content``): a bodiless request's is made when first asked for, as most
+    # are never read.
+    _body_file: IO[bytes] | None = None
+    _body_to_make = False
     started = False
     """twistio: True once the request was handed to ``requestReceived`` (or started before
     its body was complete, as ``ASGIRequest`` does); the channel then does not start it."""
@@ -567,12 +570,30 @@ class Request:
     _inFakeHead = False
     """Rendering GET to answer a HEAD request: what is written is dropped."""
 
+    @property
+    def content(self) -> IO[bytes] | None:
+        """The request body, as a file (positioned at its start once the request is
+        received); None before ``gotLength``."""
+        body = self._body_file
+        if body is None and self._body_to_make:
+            self._body_to_make = False
+            body = self._body_file = io.BytesIO()
+        return body
+
+    @content.setter
+    def content(self, value: IO[bytes] | None) -> None:
+        self._body_file = value
+        if self._body_to_make:
+            self._body_to_make = False
+
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown): choose where to keep it."""
         site = getattr(self.channel, "site", None)
         getContentFile = getattr(site, "getContentFile", None)
         if getContentFile is not None:
             self.content = getContentFile(length)  # the site chooses, as in Twisted
+        elif length == 0:
+            self._body_to_make = True  # an empty file, made if asked for
         elif length is not None and length < 100000:
             self.content = io.BytesIO()
         else:
@@ -588,9 +609,9 @@ class Request:
         self.method = command
         self.uri = path
         self.clientproto = version
-        content = self.content
+        content = self._body_file
         if content is None:
-            content = self.content = io.BytesIO()
+            self._body_to_make = True  # empty: made if asked for
         else:
             content.seek(0, 0)
         q = path.find(b"?")
@@ -1104,6 +1125,10 @@ class Request:
         )
 
 
+# Request's own ``body_complete`` does nothing: the channel skips calling it.
+_NO_BODY_HOOK = Request.body_complete
+
+
 class _ForeignRequest:
     """What the channel keeps for a request its ``requestFactory`` made that is not a
     ``Request`` (a proxy offering only ``_IDeprecatedHTTPChannelToRequestInterface``, as
@@ -1269,7 +1294,9 @@ class HTTPChannel(protocol.Protocol):
         transport = self.transport
         # HTTP/2: if TLS negotiated "h2" through ALPN, an H2Connection (twistio.web._http2,
         # needs the h2 library) serves this connection instead; this channel only forwards.
-        if extra_info(transport, "ssl_object") is not None:
+        # (``extra_info``, inline: once per connection.)
+        get_extra_info = getattr(transport, "get_extra_info", None)
+        if get_extra_info is not None and get_extra_info("ssl_object") is not None:
             from twistio.web._http2 import h2ConnectionFor
 
             h2 = h2ConnectionFor(self)
@@ -1405,7 +1432,9 @@ class HTTPChannel(protocol.Protocol):
             requests.remove(request)
         if not self._persistent:
             self._closing = True
-            self._unregisterSelf()
+            if self._registered:  # _unregisterSelf, inline
+                self._registered = False
+                transport.unregisterProducer()
             transport.loseConnection()
             return
         self._persistent = False
@@ -1601,7 +1630,8 @@ class HTTPChannel(protocol.Protocol):
                 req.clientproto = head.version
                 requests.append(req)
                 req.gotLength(0)
-                req.body_complete()
+                if type(req).body_complete is not _NO_BODY_HOOK:  # a call less for most
+                    req.body_complete()
                 if not req.started:
                     req.started = True
                     self._pumping = True
@@ -1925,7 +1955,13 @@ class HTTPChannel(protocol.Protocol):
             upgraded.connectionLost(reason)
             return
         self._closing = True
-        self._cancelTimers()
+        if self._swept:  # what _cancelTimers does first, inline
+            self._swept = False
+            factory = self.factory
+            if factory is not None:
+                factory._unwatch(self)
+        if self._idleCall is not None or self._headerCall is not None or self._bodyCall is not None:
+            self._cancelTimers()
         abortCall = self._abortCall
         if abortCall is not None:
             self._abortCall = None
