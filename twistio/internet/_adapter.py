@@ -368,17 +368,17 @@ class Connection(asyncio.Protocol):
             self._exception = exc
         _python_log.err(Failure(exc))
 
-    def connection_lost(self, exc: BaseException | None) -> None:
-        """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
-        exc = self._exception or exc
-        if exc is None and not self._aborted:
-            self._finish(connectionDone)  # a clean close: the usual end
-        else:
-            self._finish(_lost_reason(exc, self._aborted))
-
-    def _finish(self, reason: Failure) -> None:
+    def connection_lost(self, exc: BaseException | None, reason: Failure | None = None) -> None:
+        """Deliver ``connectionLost`` once, stop the producer, tell the connector. asyncio
+        gives ``exc`` (None: a clean close); twistio's own paths give the ``reason``."""
         if self._lost:
             return
+        if reason is None:
+            exc = self._exception or exc
+            if exc is None and not self._aborted:
+                reason = connectionDone  # a clean close: the usual end
+            else:
+                reason = _lost_reason(exc, self._aborted)
         self._lost = True
         protocol = self._protocol
         if protocol is None:
@@ -410,6 +410,9 @@ class Connection(asyncio.Protocol):
         self.data_received = _discard
         if self._on_lost is not None:
             self._on_lost(self, reason)
+
+    def _finish(self, reason: Failure) -> None:
+        self.connection_lost(None, reason)
 
     def pause_writing(self) -> None:
         """The write buffer passed its high-water mark: pause a streaming producer."""
@@ -471,6 +474,13 @@ class Connection(asyncio.Protocol):
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
         if self._tls_layer is not None:
             self._tls_layer.loseConnection()
+            return
+        if (
+            self.connected and not self.disconnecting and self._producer is None
+            and self._tls_pending is None
+        ):
+            self.disconnecting = True  # the usual case, in one call (see _lose)
+            self._transport.close()
             return
         self._lose()
 

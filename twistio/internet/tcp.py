@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import errno
 import logging
 import os
@@ -599,19 +598,20 @@ class Port:
                 return
             conn = made(family, kind, proto, fd)
             conn.setblocking(False)
-            # Each connection's callbacks run in a context of its own, whose log context
-            # (``system``) is the connection, as under create_server's Task.
-            contextvars.copy_context().run(self._accepted, conn, addr)
-
-    def _accepted(self, conn: socket.socket, addr: object) -> None:
-        protocol = self._connection()
-        try:
-            self._loop._make_socket_transport(  # type: ignore[attr-defined]
-                conn, protocol, None, extra={"peername": addr}
-            )
-        except BaseException:
-            conn.close()
-            _log.exception("could not set up an accepted connection")
+            protocol = self._new_connection()
+            # The connection is the log context (``system``) of its callbacks, as under
+            # create_server's Task: what the transport schedules as it is made copies the
+            # context with the connection entered.
+            entered = _context.enter_for_now(protocol)
+            try:
+                self._loop._make_socket_transport(  # type: ignore[attr-defined]
+                    conn, protocol, None, extra={"peername": addr}
+                )
+            except BaseException:
+                conn.close()
+                _log.exception("could not set up an accepted connection")
+            finally:
+                _context.leave(entered)
 
     def _resume_accepting(self) -> None:
         self._accept_retry = None
@@ -651,6 +651,13 @@ class Port:
         return self.factory.buildProtocol(addr)
 
     def _connection(self) -> Connection:
+        """A new connection, entered as the log context of the running task (asyncio's
+        protocol factory: ``create_server`` runs it in the Task of the connection)."""
+        conn = self._new_connection()
+        _context.enter_context(conn)  # conn.enter_log_context(), inline
+        return conn
+
+    def _new_connection(self) -> Connection:
         # One bound method per port, shared by its connections: a bound
         # ``factory.buildProtocol`` made per connection would stay with each (64 bytes).
         build = self._build
@@ -661,7 +668,6 @@ class Port:
             conn.sessionno = self._sessionno
             conn.server = self
         self._sessionno += 1
-        _context.enter_context(conn)  # conn.enter_log_context(), inline
         return conn
 
     def stopListening(self) -> Deferred[None]:

@@ -145,6 +145,22 @@ def enter_context(ctx: Mapping[Any, Any] | _LazyContext) -> bool:
     return False
 
 
+def enter_for_now(ctx: Mapping[Any, Any] | _LazyContext) -> contextvars.Token[Any] | None:
+    """``enter_context(ctx)`` until ``leave`` is given what this returns (None if the
+    installed tracker cannot): for what is scheduled in between, which copies the context
+    with ``ctx`` entered (twistio's ports make each accepted connection's transport so)."""
+    tracker = theContextTracker
+    if isinstance(tracker, ThreadedContextTracker):
+        return tracker._base.set(ctx)
+    return None
+
+
+def leave(token: contextvars.Token[Any] | None) -> None:
+    """Undo the ``enter_for_now`` that returned ``token``."""
+    if token is not None:
+        token.var.reset(token)
+
+
 def installContextTracker(ctr: Any) -> None:
     """Make ``ctr`` the tracker behind ``call`` and ``get``."""
     global theContextTracker, call, get

@@ -1261,7 +1261,9 @@ class HTTPChannel(protocol.Protocol):
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
-        self._reader = RequestReader()
+        # A reader with the default limits, which live in its class: made without a call
+        # to its __init__ (connectionMade makes another when limits are set).
+        self._reader = object.__new__(RequestReader)
 
     _callLaterOverride: _CallLater | None = None
 
@@ -1321,7 +1323,9 @@ class HTTPChannel(protocol.Protocol):
             # One sweeper per factory rather than a timer per connection.
             self._swept = True
             self._active = True  # survives the next sweep: a whole period first
-            factory._watch(self)
+            factory._watched.add(self)  # factory._watch(self), inline while its sweeper runs
+            if factory._sweeper is None:
+                factory._watch(self)
             return
         if timeout is not None:
             self._idleCall = self._callLater(timeout, self._idleCheck)
@@ -1959,7 +1963,10 @@ class HTTPChannel(protocol.Protocol):
             self._swept = False
             factory = self.factory
             if factory is not None:
-                factory._unwatch(self)
+                watched = factory._watched
+                watched.discard(self)  # factory._unwatch(self), inline while others stay
+                if not watched:
+                    factory._unwatch(self)
         if self._idleCall is not None or self._headerCall is not None or self._bodyCall is not None:
             self._cancelTimers()
         abortCall = self._abortCall
@@ -1967,10 +1974,12 @@ class HTTPChannel(protocol.Protocol):
             self._abortCall = None
             if abortCall.active():
                 abortCall.cancel()
-        requests, self.requests = self.requests, []
-        for req in requests:
-            if req.started and not req.finished:
-                req.connectionLost(reason)
+        requests = self.requests
+        if requests:
+            self.requests = []
+            for req in requests:
+                if req.started and not req.finished:
+                    req.connectionLost(reason)
 
 
 def _legacyLogFile() -> IO[str]:
