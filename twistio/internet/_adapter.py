@@ -42,6 +42,7 @@ from twistio.internet.interfaces import (
     IConsumer,
     IHalfCloseableProtocol,
     ILoggingContext,
+    IListeningPort,
     INegotiated,
     IProtocol,
     IPullProducer,
@@ -180,6 +181,25 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     return Failure(exc)
 
 
+class ConnectionOrigin:
+    """Where connections come from, shared by all of a port's (or a connector's): the
+    registry they join, what builds their protocol from the peer's address, and the port
+    (None for a connector's or an adopted connection). One object per port rather than
+    three references per connection."""
+
+    __slots__ = ("build", "port", "registry")
+
+    def __init__(
+        self,
+        registry: TransportRegistry,
+        build: Callable[[IAddress], IProtocol | None],
+        port: IListeningPort | None = None,
+    ) -> None:
+        self.registry = registry
+        self.build = build
+        self.port = port
+
+
 @implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer, ISystemHandle, ILoggingContext)
 class Connection(asyncio.Protocol):
     """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
@@ -196,9 +216,8 @@ class Connection(asyncio.Protocol):
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_build",
+        "_origin",
         "_protocol",
-        "_registry",
         "_transport",
         "connected",
         "data_received",
@@ -246,9 +265,11 @@ class Connection(asyncio.Protocol):
         on_lost: Callable[[Connection, Failure], None] | None = None,
         kind: StreamKind = "TCP",
         server_side: bool = True,
+        origin: ConnectionOrigin | None = None,
     ) -> None:
-        self._registry = registry
-        self._build = build
+        # What the connections of a port (or connector) share comes as one object: ``origin``
+        # (else one is made of ``registry`` and ``build``).
+        self._origin = origin if origin is not None else ConnectionOrigin(registry, build)
         if on_lost is not None:
             self._on_lost = on_lost
         if kind != self._kind:
@@ -278,7 +299,7 @@ class Connection(asyncio.Protocol):
     @property
     def reactor(self) -> ITwistioReactor:
         """The reactor that made this connection."""
-        return self._registry.reactor
+        return self._origin.registry.reactor
 
     # -- asyncio side ------------------------------------------------------------------------
 
@@ -297,7 +318,7 @@ class Connection(asyncio.Protocol):
         else:
             address = address_from_sockaddr(peer, kind)
         try:
-            protocol = self._build(address)
+            protocol = self._origin.build(address)
         except BaseException:
             _log.exception("buildProtocol failed; closing the connection")
             protocol = None
@@ -306,7 +327,7 @@ class Connection(asyncio.Protocol):
             return
         self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
-        self._registry.connections[self] = None
+        self._origin.registry.connections[self] = None
         try:
             protocol.makeConnection(self)
         except BaseException:
@@ -391,7 +412,7 @@ class Connection(asyncio.Protocol):
         self.disconnected = True
         if self._write_routed:
             self._route_writes(_discard)
-        self._registry.connections.pop(self, None)
+        self._origin.registry.connections.pop(self, None)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -531,7 +552,7 @@ class Connection(asyncio.Protocol):
                 self._write_lost_pending = True
                 transport.set_write_buffer_limits(high=0, low=0)
             else:
-                self._registry.get_loop().call_soon(self._write_connection_lost)
+                self._origin.registry.get_loop().call_soon(self._write_connection_lost)
 
     def _write_connection_lost(self) -> None:
         if not self.connected:
@@ -812,7 +833,7 @@ class Connection(asyncio.Protocol):
             self.disconnected = True
             if self._write_routed:
                 self._route_writes(_discard)
-            self._registry.connections.pop(self, None)
+            self._origin.registry.connections.pop(self, None)
         else:
             self._finish(Failure(error.ConnectionLost("the socket was closed")))
 
@@ -921,7 +942,7 @@ class Connection(asyncio.Protocol):
         if self._pull_scheduled or self._writing_paused:
             return
         self._pull_scheduled = True
-        self._registry.get_loop().call_soon(self._pull)
+        self._origin.registry.get_loop().call_soon(self._pull)
 
     def _pull(self) -> None:
         self._pull_scheduled = False

@@ -23,7 +23,12 @@ from typing import NoReturn, Union, cast
 from typing import Protocol as _TypingProtocol
 
 from twistio.internet import error
-from twistio.internet._adapter import Connection, StreamKind, address_from_sockaddr
+from twistio.internet._adapter import (
+    Connection,
+    ConnectionOrigin,
+    StreamKind,
+    address_from_sockaddr,
+)
 from twistio.internet._registry import ITwistioReactor, installed_reactor
 from twistio.internet.abstract import isIPAddress, isIPv6Address
 from twistio.internet.address import IPv4Address, IPv6Address
@@ -351,10 +356,14 @@ class Server(Connection):
     ``server`` is the port (None for an adopted connection).
     """
 
-    __slots__ = ("server", "sessionno")
+    __slots__ = ("sessionno",)
 
     sessionno: int
-    server: IListeningPort | None
+
+    @property
+    def server(self) -> IListeningPort | None:
+        """The port that accepted the connection (None for an adopted one)."""
+        return self._origin.port
 
     def __repr__(self) -> str:
         host = self.getHost() if self._transport is not None else None
@@ -400,7 +409,6 @@ def adopt_connection(
     loop = registry.get_loop()
     conn = Server(registry, factory.buildProtocol, None, kind)
     conn.sessionno = 0
-    conn.server = None
 
     async def adopt() -> None:
         try:
@@ -435,7 +443,7 @@ class Port:
     _server: asyncio.AbstractServer | None = None
     _task: asyncio.Task[None] | None = None
     _realPortNumber: int | None = None
-    _build: Callable[[IAddress], IProtocol | None] | None = None
+    _origin: ConnectionOrigin | None = None
     _sessionno = 0
     _accepting = False
 
@@ -658,15 +666,16 @@ class Port:
         return conn
 
     def _new_connection(self) -> Connection:
-        # One bound method per port, shared by its connections: a bound
-        # ``factory.buildProtocol`` made per connection would stay with each (64 bytes).
-        build = self._build
-        if build is None:
-            build = self._build = self._buildProtocol
-        conn = self.transport(self.reactor.transport_registry, build, None, self._kind)
+        # What its connections share, made once: a bound ``factory.buildProtocol`` made
+        # per connection would stay with each (64 bytes).
+        origin = self._origin
+        if origin is None:
+            origin = self._origin = ConnectionOrigin(
+                self.reactor.transport_registry, self._buildProtocol, self
+            )
+        conn = self.transport(origin.registry, origin.build, None, self._kind, origin=origin)
         if isinstance(conn, Server):
             conn.sessionno = self._sessionno
-            conn.server = self
         self._sessionno += 1
         return conn
 
@@ -832,8 +841,12 @@ class Connector:
             self.factory.doStart()
         registry = self.reactor.transport_registry
         loop = registry.get_loop()
+        origin = self._origin
+        if origin is None or origin.registry is not registry:
+            origin = self._origin = ConnectionOrigin(registry, self._build_protocol)
         conn = self._transport_class(
-            registry, self._build_protocol, self._connection_lost, self._kind, server_side=False
+            registry, origin.build, self._connection_lost, self._kind, server_side=False,
+            origin=origin,
         )
         if isinstance(conn, Client):
             conn.addr = (self.host, self.port)
@@ -852,6 +865,7 @@ class Connector:
 
     _kind: StreamKind = "TCP"
     _transport_class: type[Connection] = Client
+    _origin: ConnectionOrigin | None = None  # what its connections share, made once
 
     async def _resolve_host(self) -> str:
         """The address to connect to: the host if it is an address literal, else what the
