@@ -8,11 +8,13 @@ None refuses the connection) and calls its ``makeConnection``; ``connection_lost
 after ``abortConnection``, ``ConnectionLost`` after a socket error, and the exception itself
 when a protocol callback raised (asyncio then logs it and closes, as Twisted does).
 
-The hot path has no code of ours: ``data_received`` is the protocol's bound ``dataReceived``
-and ``write`` is the asyncio transport's bound ``write`` (which itself rejects ``str`` with
-``TypeError``), both set as instance attributes in ``connection_made``. ``write`` is swapped
-for a slower wrapper only while a pull producer is registered, and for a no-op once the write
-side is closed (Twisted ignores writes then; asyncio would raise or warn).
+On the hot path: reads have no code of ours (``data_received`` is the protocol's bound
+``dataReceived``, bound at the first read); a write is one method of the class that passes it
+to the asyncio transport's ``write`` (which itself rejects ``str`` with ``TypeError``) while
+connected (Twisted ignores writes after the end; asyncio would warn). Keeping a bound
+``write`` per connection would cost 72 bytes of every idle connection for about 400
+instructions per write. ``write`` is set on the instance only to route writes elsewhere: to a
+pull producer's wrapper, through TLS, or to a no-op once the write side is closed.
 """
 
 from __future__ import annotations
@@ -357,6 +359,14 @@ class Connection(asyncio.Protocol):
         transport = self._transport
         if transport is not None and type(transport) is not _SELECTOR_TRANSPORT:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
+        # From now on the connection is the log context (``system``) of its reads and of
+        # what they schedule: the transport runs each read in a context of its own, which
+        # keeps what is entered here (asyncio's and uvloop's alike). Until then its
+        # callbacks have its port's, as in Twisted (connectionMade logs under the factory's
+        # prefix); and an idle connection keeps no context entry.
+        enter = _context.enter_base
+        if enter is not None:
+            enter(self)
         received(data)
 
     @property
@@ -373,6 +383,8 @@ class Connection(asyncio.Protocol):
         protocol = self._protocol
         if protocol is None or not self._half_closeable:
             return False
+        if getattr(self.data_received, "__self__", None) is self:  # never read (_first_read)
+            _context.enter_context(self)
         try:
             cast(IHalfCloseableProtocol, protocol).readConnectionLost()
         except BaseException as e:
@@ -394,6 +406,8 @@ class Connection(asyncio.Protocol):
         gives ``exc`` (None: a clean close); twistio's own paths give the ``reason``."""
         if self._lost:
             return
+        if getattr(self.data_received, "__self__", None) is self:  # never read (_first_read)
+            _context.enter_context(self)  # as for a read: connectionLost logs as the connection
         if reason is None:
             exc = self._exception or exc
             if exc is None and not self._aborted:

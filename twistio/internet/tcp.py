@@ -49,6 +49,8 @@ from twistio.logger import LogEvent, Logger, globalLogPublisher
 from twistio.python import context as _context
 from twistio.python import log as _python_log
 from twistio.python.failure import Failure
+from twistio.python.log import ILogContext
+from twistio.python.reflect import qual
 
 __all__ = [
     "EAGAIN",
@@ -543,9 +545,15 @@ class Port:
         loop = registry.get_loop()
         self._loop = loop
         registry.ports.add(self)
-        if self._accepts_itself and self._start_accepting(loop, sock):
-            return
-        self._task = loop.create_task(self._serve(loop, sock))
+        # What accepting runs (buildProtocol, connectionMade) has the port as its log
+        # context, as in Twisted; each connection enters its own at its first read.
+        entered = _context.enter_for_now(self)
+        try:
+            if self._accepts_itself and self._start_accepting(loop, sock):
+                return
+            self._task = loop.create_task(self._serve(loop, sock))
+        finally:
+            _context.leave(entered)
 
     # -- accepting on asyncio's selector loops ---------------------------------------------
     #
@@ -606,20 +614,13 @@ class Port:
                 return
             conn = made(family, kind, proto, fd)
             conn.setblocking(False)
-            protocol = self._new_connection()
-            # The connection is the log context (``system``) of its callbacks, as under
-            # create_server's Task: what the transport schedules as it is made copies the
-            # context with the connection entered.
-            entered = _context.enter_for_now(protocol)
             try:
                 self._loop._make_socket_transport(  # type: ignore[attr-defined]
-                    conn, protocol, None, extra={"peername": addr}
+                    conn, self._connection(), None, extra={"peername": addr}
                 )
             except BaseException:
                 conn.close()
                 _log.exception("could not set up an accepted connection")
-            finally:
-                _context.leave(entered)
 
     def _resume_accepting(self) -> None:
         self._accept_retry = None
@@ -659,13 +660,6 @@ class Port:
         return self.factory.buildProtocol(addr)
 
     def _connection(self) -> Connection:
-        """A new connection, entered as the log context of the running task (asyncio's
-        protocol factory: ``create_server`` runs it in the Task of the connection)."""
-        conn = self._new_connection()
-        _context.enter_context(conn)  # conn.enter_log_context(), inline
-        return conn
-
-    def _new_connection(self) -> Connection:
         # What its connections share, made once: a bound ``factory.buildProtocol`` made
         # per connection would stay with each (64 bytes).
         origin = self._origin
@@ -751,8 +745,14 @@ class Port:
         return self._host
 
     def logPrefix(self) -> str:
-        """The factory's log prefix."""
-        return log_prefix(self.factory)
+        """The qualified name of the factory's class, as in Twisted (the "starting on"
+        message uses the factory's own log prefix)."""
+        return qual(type(self.factory))
+
+    def context_mapping(self) -> dict[object, dict[str, str]]:
+        """The log context of what accepting runs (``python.context``): ``system`` is
+        ``logPrefix()``, as in Twisted; made when something logs."""
+        return {ILogContext: {"system": self.logPrefix()}}
 
     def __repr__(self) -> str:
         if self._realPortNumber is not None and self.connected:

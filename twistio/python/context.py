@@ -163,12 +163,26 @@ def leave(token: contextvars.Token[Any] | None) -> None:
 
 def installContextTracker(ctr: Any) -> None:
     """Make ``ctr`` the tracker behind ``call`` and ``get``."""
-    global theContextTracker, call, get
+    global theContextTracker, call, get, enter_base
     theContextTracker = ctr
     call = ctr.callWithContext
     get = ctr.getContext
+    enter_base = _base_setter(ctr)
+
+
+def _base_setter(
+    tracker: object,
+) -> Callable[[Mapping[Any, Any] | _LazyContext], object] | None:
+    if type(tracker) is ThreadedContextTracker:
+        return tracker._base.set
+    if isinstance(tracker, ThreadedContextTracker):
+        return tracker.enter_context
+    return None
 
 
 theContextTracker: Any = ThreadedContextTracker()
 call = theContextTracker.callWithContext
 get = theContextTracker.getContext
+#: ``enter_context(ctx)`` without a call of ours (None if the installed tracker cannot): what
+#: a connection calls at its first read.
+enter_base = _base_setter(theContextTracker)
