@@ -10,10 +10,12 @@ with what else runs; the number of instructions the server executes per request 
 Each contender of ``benchmarks/_http_servers.py`` runs under ``valgrind --tool=callgrind``
 twice per shape, once answering ``--small`` requests and once ``--large`` (after the same
 warm-up), each run ended with SIGTERM; the figure is the difference of the two totals over
-the difference of the request counts, so start-up, warm-up and shutdown cancel out. The
-client (this process, not counted) keeps ``--conns`` connections busy, one request in
-flight on each, as wrk does, and checks every response. Slow (callgrind runs the server
-about 50x slower): about a minute per contender and shape. Needs valgrind.
+the difference of the request counts, so start-up, warm-up and shutdown cancel out; the
+median of ``--repeat`` such pairs (3) is kept, since a full garbage collection now and then
+falls in one run of a pair only. The client (this process, not counted) keeps ``--conns``
+connections busy, one request in flight on each, as wrk does, and checks every response.
+Slow (callgrind runs the server about 50x slower): about three minutes per contender and
+shape. Needs valgrind.
 
 Shapes: 1 keep-alive with wrk's bare request, 2 keep-alive with the 9 browser headers of
 ``http_server.py``, 3 one request per connection (``Connection: close``), bare.
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -94,11 +97,18 @@ def _run_server(
 
 
 def measure(contender: str, shape: tuple[str, bytes, bool], args: argparse.Namespace) -> float:
-    with tempfile.TemporaryDirectory(prefix="twistio-http-cost-") as tmp:
-        small = _run_server(contender, shape, args.small, args, Path(tmp))
-        large = _run_server(contender, shape, args.large, args, Path(tmp))
+    """The median over ``--repeat`` pairs of runs: a full collection of the cyclic garbage
+    collector (its cost grows with everything the server has imported) falls in one run of
+    a pair and not the other now and then, moving a single difference by tens of thousands
+    of instructions per request."""
     requests: int = args.large - args.small
-    return (large - small) / requests
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="twistio-http-cost-") as tmp:
+        for _ in range(args.repeat):
+            small = _run_server(contender, shape, args.small, args, Path(tmp))
+            large = _run_server(contender, shape, args.large, args, Path(tmp))
+            figures.append((large - small) / requests)
+    return statistics.median(figures)
 
 
 def main() -> None:
@@ -109,6 +119,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=2500)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--conns", type=int, default=16)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="pairs of runs per figure (the median is kept)"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit(

@@ -70,6 +70,7 @@ ALL_LOOP_MODULES = frozenset({
     "names/test_fuzz.py",
     "names/test_interop.py",
     "internet/test_tcp.py",
+    "internet/test_tcp_accept.py",
     "internet/test_transport_details.py",
     "internet/test_reactor.py",
     "internet/test_protocol.py",

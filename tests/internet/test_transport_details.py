@@ -98,7 +98,10 @@ async def test_log_context_of_tcp_callbacks(reactor: Any, logged: list[dict[str,
     port, sf, cf, connector, server, client = await connected_pair(reactor, Systems, Systems)
     await wait(server.got)
     await wait(client.got)
-    assert server.systems == ["Systems,0,127.0.0.1"] * 2
+    # As in Twisted: a server's connectionMade runs in its port's log context (the
+    # qualified name of the factory's class), its reads in the connection's.
+    assert server.systems == [f"{type(sf).__module__}.{type(sf).__qualname__}", "Systems,0,127.0.0.1"]
+    assert port.logPrefix() == server.systems[0]
     assert client.systems == ["Systems,client"] * 2
     # What log.msg in a callback says, as in Twisted.
     systems = [e["system"] for e in logged if e.get("message") == ("received b'x'",)]

@@ -8,11 +8,13 @@ None refuses the connection) and calls its ``makeConnection``; ``connection_lost
 after ``abortConnection``, ``ConnectionLost`` after a socket error, and the exception itself
 when a protocol callback raised (asyncio then logs it and closes, as Twisted does).
 
-The hot path has no code of ours: ``data_received`` is the protocol's bound ``dataReceived``
-and ``write`` is the asyncio transport's bound ``write`` (which itself rejects ``str`` with
-``TypeError``), both set as instance attributes in ``connection_made``. ``write`` is swapped
-for a slower wrapper only while a pull producer is registered, and for a no-op once the write
-side is closed (Twisted ignores writes then; asyncio would raise or warn).
+On the hot path: reads have no code of ours (``data_received`` is the protocol's bound
+``dataReceived``, bound at the first read); a write is one method of the class that passes it
+to the asyncio transport's ``write`` (which itself rejects ``str`` with ``TypeError``) while
+connected (Twisted ignores writes after the end; asyncio would warn). Keeping a bound
+``write`` per connection would cost 72 bytes of every idle connection for about 400
+instructions per write. ``write`` is set on the instance only to route writes elsewhere: to a
+pull producer's wrapper, through TLS, or to a no-op once the write side is closed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from twistio.internet.interfaces import (
     IAddress,
     IConsumer,
     IHalfCloseableProtocol,
+    IListeningPort,
     ILoggingContext,
     INegotiated,
     IProtocol,
@@ -180,6 +183,25 @@ def _lost_reason(exc: BaseException | None, aborted: bool) -> Failure:
     return Failure(exc)
 
 
+class ConnectionOrigin:
+    """Where connections come from, shared by all of a port's (or a connector's): the
+    registry they join, what builds their protocol from the peer's address, and the port
+    (None for a connector's or an adopted connection). One object per port rather than
+    three references per connection."""
+
+    __slots__ = ("build", "port", "registry")
+
+    def __init__(
+        self,
+        registry: TransportRegistry,
+        build: Callable[[IAddress], IProtocol | None],
+        port: IListeningPort | None = None,
+    ) -> None:
+        self.registry = registry
+        self.build = build
+        self.port = port
+
+
 @implementer(ITCPTransport, ITLSTransport, IConsumer, IPushProducer, ISystemHandle, ILoggingContext)
 class Connection(asyncio.Protocol):
     """A TCP connection: an ``asyncio.Protocol`` outside, an ``ITCPTransport`` inside.
@@ -196,27 +218,27 @@ class Connection(asyncio.Protocol):
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_build",
-        "_kind",
-        "_on_lost",
-        "_peer",
+        "_origin",
         "_protocol",
-        "_registry",
         "_transport",
         "connected",
         "data_received",
-        "write",
     )
 
     # asyncio calls it: until connection_made binds the protocol's ``dataReceived`` here,
     # nothing can arrive.
     data_received: Callable[[bytes], None]  # type: ignore[assignment]
-    write: Callable[[bytes], None]
     connected: int
     _protocol: IProtocol | None
     # Set by connection_made, before anything can use it.
     _transport: asyncio.Transport
-    _peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None  # the socket address
+    # What connections of a kind share (a subclass or, rarely, the instance sets another).
+    _kind: StreamKind = "TCP"
+    _on_lost: Callable[[Connection, Failure], None] | None = None
+    # Writes go to the asyncio transport through ``write``, unless ``_route_writes`` gave
+    # them another route (TLS, a pull producer, a closed write side): then ``write`` is set
+    # on the instance.
+    _write_routed = False
 
     disconnecting = False
     disconnected = False
@@ -245,19 +267,21 @@ class Connection(asyncio.Protocol):
         on_lost: Callable[[Connection, Failure], None] | None = None,
         kind: StreamKind = "TCP",
         server_side: bool = True,
+        origin: ConnectionOrigin | None = None,
     ) -> None:
-        self._registry = registry
-        self._build = build
-        self._on_lost = on_lost
-        self._kind = kind
+        # What the connections of a port (or connector) share comes as one object: ``origin``
+        # (else one is made of ``registry`` and ``build``).
+        self._origin = origin if origin is not None else ConnectionOrigin(registry, build)
+        if on_lost is not None:
+            self._on_lost = on_lost
+        if kind != self._kind:
+            self._kind = kind
         if not server_side:
             self._server_side = False
-        self.write = _discard
         self.data_received = _discard
         self.connected = 0
         self._protocol = None
         self._transport = None  # type: ignore[assignment]
-        self._peer = None
 
     def enter_log_context(self) -> Connection:
         """Make this connection the log context (``system``: ``logstr``) of the asyncio
@@ -277,7 +301,7 @@ class Connection(asyncio.Protocol):
     @property
     def reactor(self) -> ITwistioReactor:
         """The reactor that made this connection."""
-        return self._registry.reactor
+        return self._origin.registry.reactor
 
     # -- asyncio side ------------------------------------------------------------------------
 
@@ -295,11 +319,8 @@ class Connection(asyncio.Protocol):
             address = IPv4Address(kind, peer[0], peer[1])
         else:
             address = address_from_sockaddr(peer, kind)
-        # The socket address, which the transport keeps anyway: ``getPeer`` makes a new
-        # address object from it each time, as Twisted's transports do.
-        self._peer = peer
         try:
-            protocol = self._build(address)
+            protocol = self._origin.build(address)
         except BaseException:
             _log.exception("buildProtocol failed; closing the connection")
             protocol = None
@@ -308,7 +329,7 @@ class Connection(asyncio.Protocol):
             return
         self._bind(protocol, transport)  # type: ignore[arg-type]
         self.connected = 1
-        self._registry.connections[self] = None
+        self._origin.registry.connections[self] = None
         try:
             protocol.makeConnection(self)
         except BaseException:
@@ -324,8 +345,8 @@ class Connection(asyncio.Protocol):
         # looks it up at each read. Look it up again at the first read, then bind it: one
         # call more per connection, none per read.
         self.data_received = self._first_read
-        if not self._write_closed and self._producer is None:
-            self.write = transport.write
+        if self._write_routed and not self._write_closed and self._producer is None:
+            self._route_writes(None)
         # uvloop caches protocol.data_received when the protocol is set: set it again so
         # the binding above is the one it calls. asyncio's own socket transport looks it up
         # at each read (and this adapter is its protocol already): nothing to redo there.
@@ -338,6 +359,14 @@ class Connection(asyncio.Protocol):
         transport = self._transport
         if transport is not None and type(transport) is not _SELECTOR_TRANSPORT:
             transport.set_protocol(self)  # uvloop and the TLS layer cache data_received
+        # From now on the connection is the log context (``system``) of its reads and of
+        # what they schedule: the transport runs each read in a context of its own, which
+        # keeps what is entered here (asyncio's and uvloop's alike). Until then its
+        # callbacks have its port's, as in Twisted (connectionMade logs under the factory's
+        # prefix); and an idle connection keeps no context entry.
+        enter = _context.enter_base
+        if enter is not None:
+            enter(self)
         received(data)
 
     @property
@@ -354,6 +383,8 @@ class Connection(asyncio.Protocol):
         protocol = self._protocol
         if protocol is None or not self._half_closeable:
             return False
+        if getattr(self.data_received, "__self__", None) is self:  # never read (_first_read)
+            _context.enter_context(self)
         try:
             cast(IHalfCloseableProtocol, protocol).readConnectionLost()
         except BaseException as e:
@@ -370,17 +401,19 @@ class Connection(asyncio.Protocol):
             self._exception = exc
         _python_log.err(Failure(exc))
 
-    def connection_lost(self, exc: BaseException | None) -> None:
-        """Deliver ``connectionLost`` once, stop the producer, tell the connector."""
-        exc = self._exception or exc
-        if exc is None and not self._aborted:
-            self._finish(connectionDone)  # a clean close: the usual end
-        else:
-            self._finish(_lost_reason(exc, self._aborted))
-
-    def _finish(self, reason: Failure) -> None:
+    def connection_lost(self, exc: BaseException | None, reason: Failure | None = None) -> None:
+        """Deliver ``connectionLost`` once, stop the producer, tell the connector. asyncio
+        gives ``exc`` (None: a clean close); twistio's own paths give the ``reason``."""
         if self._lost:
             return
+        if getattr(self.data_received, "__self__", None) is self:  # never read (_first_read)
+            _context.enter_context(self)  # as for a read: connectionLost logs as the connection
+        if reason is None:
+            exc = self._exception or exc
+            if exc is None and not self._aborted:
+                reason = connectionDone  # a clean close: the usual end
+            else:
+                reason = _lost_reason(exc, self._aborted)
         self._lost = True
         protocol = self._protocol
         if protocol is None:
@@ -391,8 +424,9 @@ class Connection(asyncio.Protocol):
         self.connected = 0
         self.disconnecting = False
         self.disconnected = True
-        self.write = _discard
-        self._registry.connections.pop(self, None)
+        if self._write_routed:
+            self._route_writes(_discard)
+        self._origin.registry.connections.pop(self, None)
         producer = self._producer
         if producer is not None:
             self._producer = None
@@ -411,6 +445,9 @@ class Connection(asyncio.Protocol):
         self.data_received = _discard
         if self._on_lost is not None:
             self._on_lost(self, reason)
+
+    def _finish(self, reason: Failure) -> None:
+        self.connection_lost(None, reason)
 
     def pause_writing(self) -> None:
         """The write buffer passed its high-water mark: pause a streaming producer."""
@@ -444,6 +481,22 @@ class Connection(asyncio.Protocol):
     def protocol(self, protocol: IProtocol) -> None:
         self._bind(protocol, self._transport)
 
+    def write(self, data: bytes) -> None:
+        """Send ``data`` (bytes); nothing once the connection is closed."""
+        if self.connected:
+            self._transport.write(data)
+
+    def _route_writes(self, write: Callable[[bytes], None] | None) -> None:
+        """Send what ``write`` is given to ``write`` from now on; None: to the asyncio
+        transport (the usual route, kept in the class: no bound method per connection)."""
+        if write is None:
+            if self._write_routed:
+                self._write_routed = False
+                del self.write
+        else:
+            self._write_routed = True
+            self.write = write  # type: ignore[method-assign,assignment]
+
     def writeSequence(self, data: Iterable[bytes]) -> None:
         """Write the concatenation of ``data`` (bytes only: ``TypeError`` otherwise)."""
         try:
@@ -456,6 +509,13 @@ class Connection(asyncio.Protocol):
         """Close once the buffered data is sent (and a pull producer has unregistered)."""
         if self._tls_layer is not None:
             self._tls_layer.loseConnection()
+            return
+        if (
+            self.connected and not self.disconnecting and self._producer is None
+            and self._tls_pending is None
+        ):
+            self.disconnecting = True  # the usual case, in one call (see _lose)
+            self._transport.close()
             return
         self._lose()
 
@@ -497,7 +557,7 @@ class Connection(asyncio.Protocol):
         if not self.connected or self._write_closed:
             return
         self._write_closed = True
-        self.write = _discard
+        self._route_writes(_discard)
         transport = self._transport
         transport.write_eof()
         if self._half_closeable:
@@ -506,7 +566,7 @@ class Connection(asyncio.Protocol):
                 self._write_lost_pending = True
                 transport.set_write_buffer_limits(high=0, low=0)
             else:
-                self._registry.get_loop().call_soon(self._write_connection_lost)
+                self._origin.registry.get_loop().call_soon(self._write_connection_lost)
 
     def _write_connection_lost(self) -> None:
         if not self.connected:
@@ -523,7 +583,10 @@ class Connection(asyncio.Protocol):
     def getPeer(self) -> IPv4Address | IPv6Address | UNIXAddress:
         """The remote address (``IPv4Address`` or ``IPv6Address``, type ``'TCP'``): a new
         object each time, as in Twisted."""
-        peer = self._peer
+        transport = self._transport
+        peer: tuple[str, int] | tuple[str, int, int, int] | str | bytes | None = (
+            None if transport is None else transport.get_extra_info("peername")
+        )
         kind = self._kind
         if kind == "UNIX":
             return unix_address(peer)  # type: ignore[arg-type]
@@ -546,6 +609,8 @@ class Connection(asyncio.Protocol):
     def get_extra_info(self, name: str, default: object = None) -> object:
         """asyncio's transport extra information (``peername``, ``socket``, ``ssl_object``...)."""
         transport = self._transport
+        if type(transport) is _SELECTOR_TRANSPORT and name == "ssl_object":
+            return default  # asked of every connection (is it TLS?): plain TCP, at once
         return default if transport is None else transport.get_extra_info(name, default)
 
     def sendfile_transport(self) -> asyncio.Transport | None:
@@ -651,7 +716,7 @@ class Connection(asyncio.Protocol):
         pending: list[bytes] = []
         self._tls_pending = pending
         if not self._write_closed:
-            self.write = pending.append
+            self._route_writes(pending.append)
         loop = asyncio.get_running_loop()
         # Bytes arriving from now on are TLS records: keep them from the protocol.
         self._transport.pause_reading()
@@ -676,7 +741,7 @@ class Connection(asyncio.Protocol):
         layer.makeConnection(_BelowTLS(self))
         self._bind(layer, self._transport)
         if not self._write_closed:
-            self.write = layer.write
+            self._route_writes(layer.write)
 
     def _tls_started(self, task: asyncio.Task[TLSTransport]) -> None:
         if task.cancelled() or self._tls_pending is None:
@@ -701,8 +766,9 @@ class Connection(asyncio.Protocol):
         self._transport = transport
         if self._write_closed:
             return
-        self.write = self._pull_write if self._producer is not None and not self._streaming \
-            else transport.write
+        self._route_writes(
+            self._pull_write if self._producer is not None and not self._streaming else None
+        )
         if pending:
             transport.write(b"".join(pending))
         if self.disconnecting:
@@ -779,8 +845,9 @@ class Connection(asyncio.Protocol):
             self._lost = True
             self.connected = 0
             self.disconnected = True
-            self.write = _discard
-            self._registry.connections.pop(self, None)
+            if self._write_routed:
+                self._route_writes(_discard)
+            self._origin.registry.connections.pop(self, None)
         else:
             self._finish(Failure(error.ConnectionLost("the socket was closed")))
 
@@ -796,7 +863,7 @@ class Connection(asyncio.Protocol):
         self._transport = transport
         if self.connected and not self._write_closed and self._tls_pending is None:
             pull = self._producer is not None and not self._streaming
-            self.write = self._pull_write if pull else transport.write
+            self._route_writes(self._pull_write if pull else None)
         return transport
 
     # -- Twisted side: the transport as a push producer of reads --------------------------
@@ -827,6 +894,11 @@ class Connection(asyncio.Protocol):
         if self._tls_layer is not None:
             self._tls_layer.registerProducer(producer, streaming)
             return
+        if streaming and self._producer is None and self.connected and not self._writing_paused:
+            # The usual case (an HTTP channel registers itself), in one call.
+            self._producer = producer
+            self._streaming = True
+            return
         self._register(producer, streaming)
 
     def _register(self, producer: IPushProducer | IPullProducer, streaming: bool) -> None:
@@ -845,7 +917,7 @@ class Connection(asyncio.Protocol):
                 cast(IPushProducer, producer).pauseProducing()
         else:
             if not self._write_closed:
-                self.write = self._pull_write
+                self._route_writes(self._pull_write)
             producer.resumeProducing()
             # And once more when the loop next runs, as Twisted's does once what was
             # written before has gone out (it is resumed after each write it makes too).
@@ -861,6 +933,9 @@ class Connection(asyncio.Protocol):
         if self._tls_layer is not None:
             self._tls_layer.unregisterProducer()
             return
+        if self._streaming and not self._write_routed and not self._close_after_producer:
+            self._producer = None  # the usual case, in one call (see _unregister)
+            return
         self._unregister()
 
     def _unregister(self) -> None:
@@ -869,7 +944,7 @@ class Connection(asyncio.Protocol):
         self._producer = None
         if self.connected and not self._write_closed:
             layer = self._tls_layer
-            self.write = self._transport.write if layer is None else layer.write
+            self._route_writes(None if layer is None else layer.write)
         if self._close_after_producer and self.connected:
             self._transport.close()
 
@@ -881,7 +956,7 @@ class Connection(asyncio.Protocol):
         if self._pull_scheduled or self._writing_paused:
             return
         self._pull_scheduled = True
-        self._registry.get_loop().call_soon(self._pull)
+        self._origin.registry.get_loop().call_soon(self._pull)
 
     def _pull(self) -> None:
         self._pull_scheduled = False

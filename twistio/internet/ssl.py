@@ -155,6 +155,12 @@ class Port(tcp.Port):
         assert context is not None
         return TLSTransport(self._connection(), context, True, None, self.handshakeTimeout)
 
+    @property
+    def _accepts_itself(self) -> bool:  # type: ignore[override]
+        # With a pyOpenSSL context factory the TLS layer runs over plain TCP; asyncio's own
+        # TLS needs create_server.
+        return self._tlsFactory is not None
+
     async def _create_server(
         self, loop: asyncio.AbstractEventLoop, sock: socket.socket
     ) -> asyncio.AbstractServer:

@@ -583,12 +583,14 @@ class Server(_PassesDescriptors, tcp.Server):
     """A connection a UNIX ``Port`` accepted."""
 
     __slots__ = ()
+    _kind: StreamKind = "UNIX"
 
 
 class Client(_PassesDescriptors, tcp.BaseClient):
     """A connection a UNIX ``Connector`` made."""
 
     __slots__ = ()
+    _kind: StreamKind = "UNIX"
 
 
 class Port(tcp.Port):
@@ -685,6 +687,8 @@ class Port(tcp.Port):
         self._unix_host = unix_address(sock.getsockname())
         _python_log.msg(f"{tcp.log_prefix(self.factory)} starting on {os.fsdecode(self._bindPath)!r}")
         self._start_serving(sock)
+
+    _accepts_itself = False  # create_unix_server serves
 
     async def _create_server(
         self, loop: asyncio.AbstractEventLoop, sock: socket.socket

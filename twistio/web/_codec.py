@@ -699,6 +699,15 @@ class RequestReader(_Reader):
     """The server's reader: request heads and bodies (see the module docstring)."""
 
     _upgrade = False
+    # The default limits, as class attributes: a reader with them (one per connection)
+    # stores none of them.
+    max_request_line = 8190
+    max_header_bytes = 32768
+    max_headers = 100
+    max_body_size: int | None = 64 * 1024 * 1024
+    max_chunk_line = 4096
+    # Replaced (never changed in place) when a chunked body ends with trailers.
+    trailers: list[tuple[bytes, bytes]] = []
 
     def __init__(
         self,
@@ -708,12 +717,16 @@ class RequestReader(_Reader):
         max_body_size: int | None = 64 * 1024 * 1024,
         max_chunk_line: int = 4096,
     ) -> None:
-        self.max_header_bytes = max_header_bytes
-        self.max_headers = max_headers
-        self.max_body_size = max_body_size
-        self.max_chunk_line = max_chunk_line
-        self.max_request_line = max_request_line
-        self.trailers: list[tuple[bytes, bytes]] = []
+        if max_header_bytes != 32768:
+            self.max_header_bytes = max_header_bytes
+        if max_headers != 100:
+            self.max_headers = max_headers
+        if max_body_size != 64 * 1024 * 1024:
+            self.max_body_size = max_body_size
+        if max_chunk_line != 4096:
+            self.max_chunk_line = max_chunk_line
+        if max_request_line != 8190:
+            self.max_request_line = max_request_line
 
     @property
     def between_requests(self) -> bool:

@@ -422,7 +422,10 @@ class Request:
     uri: bytes = b"(no uri yet)"
     path: bytes = b""
     clientproto: bytes = b"(no clientproto yet)"
-    content: IO[bytes] | None = None
+    # The body (``content``): a bodiless request's is made when first asked for, as most
+    # are never read.
+    _body_file: IO[bytes] | None = None
+    _body_to_make = False
     started = False
     """twistio: True once the request was handed to ``requestReceived`` (or started before
     its body was complete, as ``ASGIRequest`` does); the channel then does not start it."""
@@ -557,12 +560,30 @@ class Request:
     _inFakeHead = False
     """Rendering GET to answer a HEAD request: what is written is dropped."""
 
+    @property
+    def content(self) -> IO[bytes] | None:
+        """The request body, as a file (positioned at its start once the request is
+        received); None before ``gotLength``."""
+        body = self._body_file
+        if body is None and self._body_to_make:
+            self._body_to_make = False
+            body = self._body_file = io.BytesIO()
+        return body
+
+    @content.setter
+    def content(self, value: IO[bytes] | None) -> None:
+        self._body_file = value
+        if self._body_to_make:
+            self._body_to_make = False
+
     def gotLength(self, length: int | None) -> None:
         """The body will be ``length`` bytes (None: unknown): choose where to keep it."""
         site = getattr(self.channel, "site", None)
         getContentFile = getattr(site, "getContentFile", None)
         if getContentFile is not None:
             self.content = getContentFile(length)  # the site chooses, as in Twisted
+        elif length == 0:
+            self._body_to_make = True  # an empty file, made if asked for
         elif length is not None and length < 100000:
             self.content = io.BytesIO()
         else:
@@ -578,9 +599,9 @@ class Request:
         self.method = command
         self.uri = path
         self.clientproto = version
-        content = self.content
+        content = self._body_file
         if content is None:
-            content = self.content = io.BytesIO()
+            self._body_to_make = True  # empty: made if asked for
         else:
             content.seek(0, 0)
         q = path.find(b"?")
@@ -1098,6 +1119,10 @@ class Request:
         )
 
 
+# Request's own ``body_complete`` does nothing: the channel skips calling it.
+_NO_BODY_HOOK = Request.body_complete
+
+
 class _ForeignRequest:
     """What the channel keeps for a request its ``requestFactory`` made that is not a
     ``Request`` (a proxy offering only ``_IDeprecatedHTTPChannelToRequestInterface``, as
@@ -1249,7 +1274,9 @@ class HTTPChannel(protocol.Protocol):
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
-        self._reader = RequestReader()
+        # A reader with the default limits, which live in its class: made without a call
+        # to its __init__ (connectionMade makes another when limits are set).
+        self._reader = object.__new__(RequestReader)
 
     _callLaterOverride: _CallLater | None = None
 
@@ -1282,9 +1309,12 @@ class HTTPChannel(protocol.Protocol):
         transport = self.transport
         # HTTP/2: if TLS negotiated "h2" through ALPN, the registered HTTP/2 protocol serves
         # this connection instead (see register_http2); this channel only forwards.
-        ssl_object = extra_info(transport, "ssl_object")
-        if ssl_object is not None and self._switchToHTTP2(ssl_object):
-            return
+        # (``extra_info``, inline: once per connection.)
+        get_extra_info = getattr(transport, "get_extra_info", None)
+        if get_extra_info is not None:
+            ssl_object = get_extra_info("ssl_object")
+            if ssl_object is not None and self._switchToHTTP2(ssl_object):
+                return
         # The channel is its transport's producer for as long as it serves HTTP/1.x, as
         # Twisted's is: it relays write back-pressure to a request's push producer.
         # (A transport that takes no producer, such as http.StringTransport, is fine.)
@@ -1303,7 +1333,9 @@ class HTTPChannel(protocol.Protocol):
             # One sweeper per factory rather than a timer per connection.
             self._swept = True
             self._active = True  # survives the next sweep: a whole period first
-            factory._watch(self)
+            factory._watched.add(self)  # factory._watch(self), inline while its sweeper runs
+            if factory._sweeper is None:
+                factory._watch(self)
             return
         if timeout is not None:
             self._idleCall = self._callLater(timeout, self._idleCheck)
@@ -1414,7 +1446,9 @@ class HTTPChannel(protocol.Protocol):
             requests.remove(request)
         if not self._persistent:
             self._closing = True
-            self._unregisterSelf()
+            if self._registered:  # _unregisterSelf, inline
+                self._registered = False
+                transport.unregisterProducer()
             transport.loseConnection()
             return
         self._persistent = False
@@ -1610,7 +1644,8 @@ class HTTPChannel(protocol.Protocol):
                 req.clientproto = head.version
                 requests.append(req)
                 req.gotLength(0)
-                req.body_complete()
+                if type(req).body_complete is not _NO_BODY_HOOK:  # a call less for most
+                    req.body_complete()
                 if not req.started:
                     req.started = True
                     self._pumping = True
@@ -1951,16 +1986,27 @@ class HTTPChannel(protocol.Protocol):
             upgraded.connectionLost(reason)
             return
         self._closing = True
-        self._cancelTimers()
+        if self._swept:  # what _cancelTimers does first, inline
+            self._swept = False
+            factory = self.factory
+            if factory is not None:
+                watched = factory._watched
+                watched.discard(self)  # factory._unwatch(self), inline while others stay
+                if not watched:
+                    factory._unwatch(self)
+        if self._idleCall is not None or self._headerCall is not None or self._bodyCall is not None:
+            self._cancelTimers()
         abortCall = self._abortCall
         if abortCall is not None:
             self._abortCall = None
             if abortCall.active():
                 abortCall.cancel()
-        requests, self.requests = self.requests, []
-        for req in requests:
-            if req.started and not req.finished:
-                req.connectionLost(reason)
+        requests = self.requests
+        if requests:
+            self.requests = []
+            for req in requests:
+                if req.started and not req.finished:
+                    req.connectionLost(reason)
 
 
 def _legacyLogFile() -> IO[str]:

@@ -495,7 +495,7 @@ class Site(http.HTTPFactory):
         self._logDate: tuple[int, str] = (0, "")
 
     def buildProtocol(self, addr: IAddress) -> http.HTTPChannel:
-        channel = super().buildProtocol(addr)
+        channel = http.HTTPFactory.buildProtocol(self, addr)
         channel.requestFactory = self.requestFactory
         channel.site = self
         return channel
