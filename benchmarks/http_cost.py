@@ -108,6 +108,8 @@ def measure(contender: str, shape: tuple[str, bytes, bool], args: argparse.Names
             small = _run_server(contender, shape, args.small, args, Path(tmp))
             large = _run_server(contender, shape, args.large, args, Path(tmp))
             figures.append((large - small) / requests)
+    if len(figures) > 1:
+        print(f"  {contender}, {shape[0]}: " + ", ".join(f"{f:,.0f}" for f in figures), file=sys.stderr)
     return statistics.median(figures)
 
 

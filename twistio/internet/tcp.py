@@ -667,7 +667,7 @@ class Port:
             origin = self._origin = ConnectionOrigin(
                 self.reactor.transport_registry, self._buildProtocol, self
             )
-        conn = self.transport(origin.registry, origin.build, None, self._kind, origin=origin)
+        conn = self.transport(origin.registry, origin.build, None, self._kind, True, origin)
         if isinstance(conn, Server):
             conn.sessionno = self._sessionno
         self._sessionno += 1
