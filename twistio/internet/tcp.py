@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import os
 import socket
@@ -77,6 +78,8 @@ _log = logging.getLogger("twistio")
 # The loops a port accepts on by itself (see ``Port._start_accepting``): asyncio's selector
 # loops, which build their socket transports with ``_make_socket_transport``.
 _SELECTOR_LOOP = asyncio.selector_events.BaseSelectorEventLoop
+# Its socket transport class (as in _adapter: looked up, in case a Python lacks it).
+_SELECTOR_TRANSPORT: type = getattr(asyncio.selector_events, "_SelectorSocketTransport", type(None))
 # How long a port stops accepting after running out of descriptors (asyncio's own delay).
 _ACCEPT_RETRY_DELAY = 1.0
 
@@ -567,11 +570,25 @@ class Port:
 
     #: Whether this port may accept by itself on a selector loop (plain TCP only).
     _accepts_itself = True
+    # Makes the asyncio transport of an accepted socket: (sock, protocol, waiter, extra).
+    _make_transport: Callable[
+        [socket.socket, Connection, None, dict[str, object]], asyncio.BaseTransport
+    ]
     _accept_retry: asyncio.TimerHandle | None = None
 
     def _start_accepting(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bool:
         if not isinstance(loop, _SELECTOR_LOOP) or not hasattr(loop, "_make_socket_transport"):
             return False
+        make = loop._make_socket_transport
+        if _SELECTOR_TRANSPORT is not type(None) and getattr(make, "__func__", None) is getattr(
+            _SELECTOR_LOOP, "_make_socket_transport", None
+        ):
+            # asyncio's own: its transport class, without the call around it.
+            self._make_transport = functools.partial(_SELECTOR_TRANSPORT, loop)
+        else:  # a loop of its own kind: through its method
+            self._make_transport = lambda sock, protocol, waiter, extra: make(
+                sock, protocol, waiter, extra=extra
+            )
         try:
             loop.add_reader(sock.fileno(), self._accept_ready)
         except (NotImplementedError, RuntimeError):
@@ -615,9 +632,7 @@ class Port:
             conn = made(family, kind, proto, fd)
             conn.setblocking(False)
             try:
-                self._loop._make_socket_transport(  # type: ignore[attr-defined]
-                    conn, self._connection(), None, extra={"peername": addr}
-                )
+                self._make_transport(conn, self._connection(), None, {"peername": addr})
             except BaseException:
                 conn.close()
                 _log.exception("could not set up an accepted connection")

@@ -579,7 +579,10 @@ class Site(http.HTTPFactory):
         """The resource ``request`` addresses (walks ``request.postpath``)."""
         request.site = self
         request.sitepath = request.prepath[:]  # type: ignore[attr-defined]
-        return resource.getChildForRequest(self.resource, request)
+        root = self.resource
+        if root.isLeaf or not request.postpath:
+            return root  # nothing to walk (a leaf root: WSGI, Klein, a single page)
+        return resource.getChildForRequest(root, request)
 
 
 def _http2Connection(
