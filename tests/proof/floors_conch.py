@@ -3,7 +3,7 @@
 FLOORS = {
     "twisted.conch.test.test_transport": 129,
     "twisted.conch.test.test_keys": 86,
-    "twisted.conch.test.test_checkers": 44,
+    "twisted.conch.test.test_checkers": 45,
     "twisted.conch.test.test_openssh_compat": 3,
     "twisted.conch.test.test_endpoints": 53,
     "twisted.conch.test.test_knownhosts": 82,
@@ -13,7 +13,7 @@ FLOORS = {
     "twisted.conch.test.test_ckeygen": 36,
     "twisted.conch.test.test_session": 54,
     "twisted.conch.test.test_connection": 26,
-    "twisted.conch.test.test_ssh": 17,
+    "twisted.conch.test.test_ssh": 18,
     "twisted.conch.test.test_userauth": 35,
     "twisted.conch.test.test_recvline": 48,
     "twisted.conch.test.test_text": 9,

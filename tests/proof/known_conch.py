@@ -47,13 +47,11 @@ KNOWN: dict[str, tuple[str, str]] = {
             "negotiated (docs/differences.md, SSH)",
         ),
     ),
-    "twisted.conch.test.test_text.FormattedTextTests.test_flattenDeprecated": _NAME,
     "twisted.conch.test.test_insults.ClientControlSequencesTests.testCursorPosition": (
         _DIFF,
         "ClientProtocol answers a cursor report as ESC [ line ; column R (Conch swaps them; "
         "docs/differences.md, Conch terminal side)",
     ),
-    "twisted.conch.test.test_ssh.GMPYInstallDeprecationTests.test_deprecated": _NAME,
     **_each(
         "twisted.conch.test.test_connection.ConnectionTests",
         "test_CHANNEL_DATA test_CHANNEL_EXTENDED_DATA test_CHANNEL_OPEN_CONFIRMATION "
@@ -106,7 +104,6 @@ KNOWN: dict[str, tuple[str, str]] = {
             "(docs/differences.md, SSH)",
         ),
     ),
-    "twisted.conch.test.test_checkers.SSHPublicKeyDatabaseTests.test_deprecated": _NAME,
     "twisted.conch.test.test_openssh_compat.OpenSSHFactoryTests.test_getPrivateKeysAsRoot": (
         "root",
         "run as root the key file is readable without switching uid (fails under Twisted too)",

@@ -69,5 +69,4 @@ KNOWN: dict[str, tuple[str, str]] = {
             "listings'); these tests look for Twisted's row template byte for byte",
         ),
     ),
-    "twisted.web.test.test_static.StaticDeprecationTests.test_addSlashDeprecated": _NAME,
 }

@@ -117,10 +117,4 @@ KNOWN: dict[str, tuple[str, str]] = {
             "closed and replaced (Twisted skips the test on its epoll reactor for that reason)",
         ),
     ),
-    "twisted.mail.test.test_pop3client.POP3TLSTests.test_startTLS": (
-        _BUG,
-        "the server calls transport.startTLS with a pyOpenSSL context, which twistio's "
-        "asyncio transports cannot use (TypeError, now logged on Twisted's log as Twisted "
-        "would; asyncio's logger used to swallow it and the test passed without TLS)",
-    ),
 }

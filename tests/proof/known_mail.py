@@ -52,6 +52,4 @@ KNOWN: dict[str, tuple[str, str]] = {
         "(docs/differences.md, 'IMAP4 input limits and errors')",
     ),
     # ESMTPClient.tlsMode exists (deprecated, as in Twisted); the warning spells twistio.
-    "twisted.mail.test.test_smtp.SSLTestCase.test_esmtpClientTlsModeDeprecationGet": _NAME,
-    "twisted.mail.test.test_smtp.SSLTestCase.test_esmtpClientTlsModeDeprecationSet": _NAME,
 }

@@ -6,5 +6,4 @@ from __future__ import annotations
 _NAME = ("name", "the message or repr spells twistio's module path (twistio.x, not twisted.x)")
 
 KNOWN: dict[str, tuple[str, str]] = {
-    "twisted.spread.test.test_jelly.JellyDeprecationTests.test_deprecatedInstanceAtom": _NAME,
 }

@@ -26,7 +26,7 @@ from twistio.cred.credentials import ISSHPrivateKey, IUsernamePassword
 from twistio.cred.error import UnauthorizedLogin, UnhandledCredentials
 from twistio.internet import defer
 from twistio.internet.interfaces import Interface, implementer
-from twistio.python import log, util
+from twistio.python import _spelling, log, util
 from twistio.python.failure import Failure
 from twistio.python.filepath import FilePath
 
@@ -293,10 +293,11 @@ class SSHPublicKeyDatabase:
     credentialInterfaces = (ISSHPrivateKey,)
 
     def __init__(self) -> None:
+        name = _spelling.spelled(__name__)  # twisted.conch.checkers under the alias
         warnings.warn(
-            f"{__name__}.SSHPublicKeyDatabase was deprecated in Twisted 15.0.0: Please use "
-            f"{__name__}.SSHPublicKeyChecker, initialized with an instance of "
-            f"{__name__}.UNIXAuthorizedKeysFiles instead.",
+            f"{name}.SSHPublicKeyDatabase was deprecated in Twisted 15.0.0: Please use "
+            f"{name}.SSHPublicKeyChecker, initialized with an instance of "
+            f"{name}.UNIXAuthorizedKeysFiles instead.",
             DeprecationWarning,
             stacklevel=2,
         )

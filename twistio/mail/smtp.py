@@ -63,7 +63,7 @@ from twistio.mail.interfaces import (
 )
 from twistio.mail.interfaces import IMessageSMTP as IMessage
 from twistio.protocols import basic, policies
-from twistio.python import log
+from twistio.python import _spelling, log
 from twistio.python.failure import Failure
 
 __all__ = [
@@ -1257,17 +1257,24 @@ class ESMTPClient(SMTPClient):
     context: Any = None
     _tlsMode = False
 
-    _TLS_MODE_DEPRECATED = f"tlsMode attribute of {__name__}.ESMTPClient is deprecated since Twisted 13.0"
+    @staticmethod
+    def _tls_mode_deprecated() -> str:
+        # Made when it warns: the module path as the program imports it (twisted.mail.smtp
+        # under the alias).
+        return (
+            f"tlsMode attribute of {_spelling.spelled(__name__)}.ESMTPClient is deprecated "
+            "since Twisted 13.0"
+        )
 
     @property
     def tlsMode(self) -> bool:
         """Whether the connection is over TLS (deprecated; kept as ``_tlsMode``)."""
-        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        warnings.warn(self._tls_mode_deprecated(), DeprecationWarning, stacklevel=2)
         return self._tlsMode
 
     @tlsMode.setter
     def tlsMode(self, value: bool) -> None:
-        warnings.warn(self._TLS_MODE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        warnings.warn(self._tls_mode_deprecated(), DeprecationWarning, stacklevel=2)
         self._tlsMode = value
 
     def __init__(self, secret: Any, contextFactory: Any = None, *args: Any, **kw: Any) -> None:

@@ -74,5 +74,7 @@ def install() -> None:
     """Kept for compatibility: there is nothing to install. Deprecated, as in Twisted."""
     import warnings
 
-    warnings.warn(f"{__name__}.install was deprecated in Twisted 16.5.0",
+    from twistio.python import _spelling
+
+    warnings.warn(f"{_spelling.spelled(__name__)}.install was deprecated in Twisted 16.5.0",
                   DeprecationWarning, stacklevel=2)
